@@ -1,0 +1,161 @@
+"""The annotation file: what vk.xml cannot say, one directive a line.
+
+Syntax (see gen/annotations.conf):  DIRECTIVE ARG... : REASON
+Every entry needs a reason.  Names are checked against the registry and
+errors name ``annotations.conf:LINE``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+
+class AnnotationError(Exception):
+    pass
+
+
+@dataclass
+class Entry:
+    directive: str
+    args: List[str]
+    options: Dict[str, str]
+    reason: str
+    line: int
+
+
+@dataclass
+class Annotations:
+    path: str
+    version: str = '1.3'
+    extensions: List[str] = field(default_factory=list)
+    guest_only: Dict[str, Entry] = field(default_factory=dict)     # command -> entry
+    host_only: Dict[str, Entry] = field(default_factory=dict)
+    hand_written: Dict[str, Entry] = field(default_factory=dict)   # options guest=, host=
+    asynchronous: Dict[str, Entry] = field(default_factory=dict)
+    omit: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
+    encode_if: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
+    entries: List[Entry] = field(default_factory=list)
+
+    def where(self, entry: Entry) -> str:
+        return f'{os.path.basename(self.path)}:{entry.line}'
+
+
+_DIRECTIVES = {
+    # directive: (min args, max args or None, allowed options)
+    'api': (1, 1, ()),
+    'extension': (1, 1, ()),
+    'guest-only': (1, 1, ()),
+    'host-only': (1, 1, ()),
+    'hand-written': (1, 1, ('guest', 'host')),
+    'async': (1, 1, ()),
+    'omit': (1, 1, ()),
+    'encode-if': (2, None, ()),
+    'frees-children': (1, 1, ()),
+}
+
+
+def parse(path: str) -> Annotations:
+    ann = Annotations(path=path)
+    try:
+        with open(path, encoding='utf-8') as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise AnnotationError(f'{path}: cannot read: {e}') from e
+    for number, raw in enumerate(lines, 1):
+        text = raw.strip()
+        if not text or text.startswith('#'):
+            continue
+        where = f'{os.path.basename(path)}:{number}'
+        if ' : ' not in text:
+            raise AnnotationError(f'{where}: every entry needs " : reason"')
+        head, reason = text.split(' : ', 1)
+        if not reason.strip():
+            raise AnnotationError(f'{where}: empty reason')
+        words = head.split()
+        directive, rest = words[0], words[1:]
+        if directive not in _DIRECTIVES:
+            raise AnnotationError(f'{where}: unknown directive {directive!r}')
+        lo, hi, allowed = _DIRECTIVES[directive]
+        args, options = [], {}
+        for w in rest:
+            m = re.fullmatch(r'(\w+)=(\S+)', w)
+            if m and m.group(1) in allowed:
+                options[m.group(1)] = m.group(2)
+            else:
+                args.append(w)
+        if directive == 'encode-if' and len(args) >= 2:
+            args = [args[0], ' '.join(args[1:])]
+        if len(args) < lo or (hi is not None and len(args) > hi):
+            raise AnnotationError(f'{where}: {directive} takes {lo} argument(s), got {args}')
+        e = Entry(directive, args, options, reason.strip(), number)
+        ann.entries.append(e)
+        if directive == 'api':
+            if not re.fullmatch(r'1\.[0-3]', args[0]):
+                raise AnnotationError(f'{where}: api must be 1.0 .. 1.3')
+            ann.version = args[0]
+        elif directive == 'extension':
+            if args[0] in ann.extensions:
+                raise AnnotationError(f'{where}: {args[0]} listed twice')
+            ann.extensions.append(args[0])
+        elif directive in ('omit', 'encode-if'):
+            if '.' not in args[0]:
+                raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
+            key = tuple(args[0].split('.', 1))
+            target = ann.omit if directive == 'omit' else ann.encode_if
+            target[key] = e
+        else:
+            table = {'guest-only': ann.guest_only, 'host-only': ann.host_only,
+                     'hand-written': ann.hand_written, 'async': ann.asynchronous,
+                     'frees-children': ann.frees_children}[directive]
+            if args[0] in table:
+                raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
+            table[args[0]] = e
+    return ann
+
+
+def check(ann: Annotations, reg) -> None:
+    """Reject annotations that name what vk.xml does not have."""
+    for e in ann.entries:
+        where = ann.where(e)
+        if e.directive == 'extension':
+            x = reg.extensions.get(e.args[0])
+            if x is None:
+                raise AnnotationError(f'{where}: vk.xml has no extension {e.args[0]!r}')
+            if 'vulkan' not in x.supported:
+                raise AnnotationError(f'{where}: {e.args[0]} is not supported for Vulkan '
+                                      f'(supported="{",".join(x.supported)}")')
+            for dep in x.depends:
+                if dep.startswith('VK_VERSION_'):
+                    continue
+                if dep not in ann.extensions and not _promoted_into(reg, dep, ann.version):
+                    raise AnnotationError(f'{where}: {e.args[0]} requires {dep}, which is '
+                                          'neither listed nor part of the core version')
+        elif e.directive in ('guest-only', 'host-only', 'hand-written', 'async',
+                             'frees-children'):
+            if e.args[0] not in reg.commands:
+                if e.args[0] in reg.command_alias:
+                    raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
+                                          f'{reg.command_alias[e.args[0]]}; name that')
+                raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
+        elif e.directive in ('omit', 'encode-if'):
+            owner, member = e.args[0].split('.', 1)
+            if owner in reg.commands:
+                found = reg.commands[owner].param(member)
+            elif owner in reg.structs:
+                found = reg.structs[owner].member(member)
+            else:
+                raise AnnotationError(f'{where}: vk.xml has no command or struct {owner!r}')
+            if found is None:
+                raise AnnotationError(f'{where}: {owner} has no member {member!r}')
+
+
+def _promoted_into(reg, ext_name: str, version: str) -> bool:
+    x = reg.extensions.get(ext_name)
+    if x is None or not x.promotedto or not x.promotedto.startswith('VK_VERSION_'):
+        return False
+    promoted = tuple(int(v) for v in x.promotedto[len('VK_VERSION_'):].split('_'))
+    return promoted <= tuple(int(v) for v in version.split('.'))

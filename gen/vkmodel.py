@@ -1,0 +1,507 @@
+"""vk.xml parsed once into a typed model.
+
+Only this module touches lxml.  Everything the generators ask of the registry
+is answered by the dataclasses below; fields carry an example in a comment.
+Errors name the place: ``vk.xml:1234: ...``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set
+
+from lxml import etree
+
+
+class ModelError(Exception):
+    """A registry we cannot make sense of; the message names file:line."""
+
+
+# C scalar types we know how to put on the wire (type name -> wire kind).
+SCALAR_KINDS = {
+    'uint8_t': 'u32', 'int8_t': 'i32', 'uint16_t': 'u32', 'int16_t': 'i32',
+    'uint32_t': 'u32', 'int32_t': 'i32', 'uint64_t': 'u64', 'int64_t': 'i64',
+    'size_t': 'u64', 'float': 'f32', 'double': 'f64', 'char': 'u32',
+    'VkBool32': 'u32', 'VkDeviceSize': 'u64', 'VkDeviceAddress': 'u64',
+    'VkSampleMask': 'u32', 'VkFlags': 'u32', 'VkFlags64': 'u64',
+}
+
+
+@dataclass
+class Member:
+    """A struct member or a command parameter."""
+    name: str                     # 'pCreateInfo'
+    type: str                     # 'VkBufferCreateInfo'
+    line: int                     # source line in vk.xml
+    pointers: int = 0             # 1 for 'const VkFoo*', 2 for 'const char* const*'
+    const: bool = False           # outermost pointee is const: 'const VkFoo*'
+    array_dims: List[str] = field(default_factory=list)  # ['VK_UUID_SIZE'] or ['4']
+    array_sizes: List[int] = field(default_factory=list)  # [16] resolved
+    len: List[str] = field(default_factory=list)  # ['enabledLayerCount', 'null-terminated']
+    altlen: Optional[str] = None  # '(rasterizationSamples + 31) / 32'
+    optional: List[bool] = field(default_factory=list)  # 'false,true' -> [False, True]
+    noautovalidity: bool = False
+    externsync: Optional[str] = None  # 'true' or an expression
+    values: Optional[str] = None  # sType value: 'VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO'
+    selector: Optional[str] = None  # union selector member name (on the union member)
+    selection: List[str] = field(default_factory=list)  # union member: selector values
+    bitfield: Optional[int] = None  # ':24' -> 24
+
+    @property
+    def is_optional(self) -> bool:
+        """The value (or the outermost pointer) may be 0 / NULL."""
+        return bool(self.optional) and self.optional[0]
+
+    @property
+    def is_fixed_array(self) -> bool:
+        return bool(self.array_sizes)
+
+
+@dataclass
+class Struct:
+    """A struct or union type."""
+    name: str                     # 'VkBufferCreateInfo'
+    line: int
+    members: List[Member] = field(default_factory=list)
+    is_union: bool = False
+    returnedonly: bool = False
+    structextends: List[str] = field(default_factory=list)  # structs whose pNext may hold it
+    extended_by: List[str] = field(default_factory=list)  # filled in: structs that extend it
+    aliases: List[str] = field(default_factory=list)  # ['VkBufferMemoryRequirementsInfo2KHR']
+
+    @property
+    def stype(self) -> Optional[str]:
+        """The VK_STRUCTURE_TYPE_* this struct must carry, if any."""
+        for m in self.members:
+            if m.name == 'sType' and m.values:
+                return m.values.split(',')[0]
+        return None
+
+    @property
+    def has_pnext(self) -> bool:
+        return any(m.name == 'pNext' for m in self.members)
+
+    def member(self, name: str) -> Optional[Member]:
+        for m in self.members:
+            if m.name == name:
+                return m
+        return None
+
+
+@dataclass
+class Handle:
+    name: str                     # 'VkBuffer'
+    line: int
+    dispatchable: bool            # VK_DEFINE_HANDLE vs VK_DEFINE_NON_DISPATCHABLE_HANDLE
+    parents: List[str] = field(default_factory=list)  # ['VkDevice']
+    objtypeenum: Optional[str] = None  # 'VK_OBJECT_TYPE_BUFFER'
+    aliases: List[str] = field(default_factory=list)
+
+
+@dataclass
+class EnumValue:
+    name: str                     # 'VK_FORMAT_R8_UNORM'
+    value: int
+    origin: str                   # 'VK_VERSION_1_0' or the extension that added it
+    alias_of: Optional[str] = None
+
+
+@dataclass
+class Enum:
+    """An enumerated type (category enum), including FlagBits types."""
+    name: str                     # 'VkFormat', 'VkBufferUsageFlagBits'
+    line: int
+    is_bitmask: bool = False
+    bitwidth: int = 32
+    values: Dict[str, EnumValue] = field(default_factory=dict)
+    aliases: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Bitmask:
+    """A Flags typedef: 'VkBufferUsageFlags' over 'VkBufferUsageFlagBits'."""
+    name: str
+    line: int
+    base: str                     # 'VkFlags' or 'VkFlags64'
+    bits: Optional[str]           # 'VkBufferUsageFlagBits' (None: reserved, no bits yet)
+    aliases: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Command:
+    name: str                     # 'vkCreateBuffer'
+    line: int
+    return_type: str              # 'VkResult', 'void', 'PFN_vkVoidFunction'
+    params: List[Member] = field(default_factory=list)
+    successcodes: List[str] = field(default_factory=list)
+    errorcodes: List[str] = field(default_factory=list)
+    aliases: List[str] = field(default_factory=list)  # ['vkCreateRenderPass2KHR']
+
+    def param(self, name: str) -> Optional[Member]:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+
+@dataclass
+class Requirement:
+    """One <require> block of a feature or extension."""
+    commands: List[str] = field(default_factory=list)
+    types: List[str] = field(default_factory=list)
+    enum_values: List[tuple] = field(default_factory=list)  # (enum type, EnumValue)
+    needs_feature: Optional[str] = None   # require feature="VK_VERSION_1_1"
+    needs_extension: Optional[str] = None  # require extension="VK_KHR_..."
+
+
+@dataclass
+class Feature:
+    name: str                     # 'VK_VERSION_1_1'
+    number: str                   # '1.1'
+    line: int
+    requires: List[Requirement] = field(default_factory=list)
+
+
+@dataclass
+class Extension:
+    name: str                     # 'VK_KHR_maintenance4'
+    line: int
+    number: int
+    kind: str                     # 'device' or 'instance'
+    supported: List[str] = field(default_factory=list)  # ['vulkan'], ['disabled']
+    depends: List[str] = field(default_factory=list)   # extension names it requires
+    requires_core: str = '1.0'
+    platform: Optional[str] = None
+    provisional: bool = False
+    promotedto: Optional[str] = None
+    requires: List[Requirement] = field(default_factory=list)
+
+
+@dataclass
+class Registry:
+    path: str
+    header_version: int           # 239
+    constants: Dict[str, str] = field(default_factory=dict)   # 'VK_UUID_SIZE' -> '16'
+    basetypes: Dict[str, str] = field(default_factory=dict)   # 'VkDeviceSize' -> 'uint64_t'
+    structs: Dict[str, Struct] = field(default_factory=dict)
+    handles: Dict[str, Handle] = field(default_factory=dict)
+    enums: Dict[str, Enum] = field(default_factory=dict)
+    bitmasks: Dict[str, Bitmask] = field(default_factory=dict)
+    funcpointers: Set[str] = field(default_factory=set)
+    commands: Dict[str, Command] = field(default_factory=dict)
+    features: List[Feature] = field(default_factory=list)
+    extensions: Dict[str, Extension] = field(default_factory=dict)
+    type_alias: Dict[str, str] = field(default_factory=dict)     # alias -> target
+    command_alias: Dict[str, str] = field(default_factory=dict)  # alias -> target
+
+    def where(self, line: int) -> str:
+        return f'{self.path}:{line}'
+
+    def resolve_type(self, name: str) -> str:
+        while name in self.type_alias:
+            name = self.type_alias[name]
+        return name
+
+    def resolve_command(self, name: str) -> str:
+        while name in self.command_alias:
+            name = self.command_alias[name]
+        return name
+
+    def category(self, name: str) -> str:
+        """'struct', 'union', 'handle', 'enum', 'bitmask', 'scalar', 'funcpointer', 'void', 'other'."""
+        name = self.resolve_type(name)
+        if name in self.structs:
+            return 'union' if self.structs[name].is_union else 'struct'
+        if name in self.handles:
+            return 'handle'
+        if name in self.enums:
+            return 'enum'
+        if name in self.bitmasks:
+            return 'bitmask'
+        if name in SCALAR_KINDS:
+            return 'scalar'
+        if name in self.funcpointers:
+            return 'funcpointer'
+        if name == 'void':
+            return 'void'
+        return 'other'
+
+
+# ---------------------------------------------------------------- parsing
+
+def _text(node) -> str:
+    return node.text or ''
+
+
+def _split(value: Optional[str]) -> List[str]:
+    return [v for v in value.split(',')] if value else []
+
+
+def _parse_decl(reg: Registry, node, what: str) -> Member:
+    """A <member> or <param>: text, <type>, text, <name>, text (dims, bitfield)."""
+    type_node = node.find('type')
+    name_node = node.find('name')
+    if type_node is None or name_node is None:
+        raise ModelError(f'{reg.where(node.sourceline)}: {what} without <type> or <name>')
+    before, between, after = [], [], []
+    part = before
+    if node.text:
+        before.append(node.text)
+    for child in node:
+        if child is type_node:
+            part = between
+        elif child is name_node:
+            part = after
+        elif child.tag == 'enum':
+            part.append(_text(child))
+        elif child.tag == 'comment':
+            pass
+        if child.tail:
+            part.append(child.tail)
+    before_s, between_s, after_s = ''.join(before), ''.join(between), ''.join(after)
+    m = Member(name=_text(name_node), type=_text(type_node), line=node.sourceline)
+    m.pointers = between_s.count('*')
+    m.const = 'const' in before_s
+    m.array_dims = re.findall(r'\[([^\]]+)\]', after_s)
+    bitfield = re.search(r':\s*(\d+)', after_s)
+    m.bitfield = int(bitfield.group(1)) if bitfield else None
+    m.len = _split(node.get('len'))
+    m.altlen = node.get('altlen')
+    m.optional = [v == 'true' for v in _split(node.get('optional'))]
+    m.noautovalidity = node.get('noautovalidity') == 'true'
+    m.externsync = node.get('externsync')
+    m.values = node.get('values')
+    m.selector = node.get('selector')
+    m.selection = _split(node.get('selection'))
+    return m
+
+
+def _eval_dim(reg: Registry, dim: str, line: int) -> int:
+    dim = dim.strip()
+    if dim.isdigit():
+        return int(dim)
+    if dim in reg.constants:
+        return int(reg.constants[dim].rstrip('U'))
+    raise ModelError(f'{reg.where(line)}: array size {dim!r} is not a known constant')
+
+
+def _enum_value(reg: Registry, node, extnumber: Optional[int]) -> Optional[int]:
+    """The integer of an <enum> that adds a value, or None for an alias."""
+    if node.get('alias'):
+        return None
+    if node.get('value') is not None:
+        v = node.get('value')
+        return int(v, 16) if v.lower().startswith('0x') else int(v)
+    if node.get('bitpos') is not None:
+        return 1 << int(node.get('bitpos'))
+    if node.get('offset') is not None:
+        number = int(node.get('extnumber') or extnumber or 0)
+        value = 1000000000 + (number - 1) * 1000 + int(node.get('offset'))
+        return -value if node.get('dir') == '-' else value
+    raise ModelError(f'{reg.where(node.sourceline)}: enum {node.get("name")} has no value')
+
+
+def _parse_require(reg: Registry, req, origin: str, extnumber: Optional[int]) -> Requirement:
+    r = Requirement(needs_feature=req.get('feature'), needs_extension=req.get('extension'))
+    for child in req:
+        if child.tag == 'command':
+            r.commands.append(child.get('name'))
+        elif child.tag == 'type':
+            r.types.append(child.get('name'))
+        elif child.tag == 'enum' and child.get('extends'):
+            value = _enum_value(reg, child, extnumber)
+            r.enum_values.append((child.get('extends'),
+                                  EnumValue(child.get('name'), value if value is not None else 0,
+                                            origin, child.get('alias'))))
+    return r
+
+
+def parse(path: str) -> Registry:
+    try:
+        tree = etree.parse(path)
+    except (OSError, etree.XMLSyntaxError) as e:
+        raise ModelError(f'{path}: cannot read the registry: {e}') from e
+    root = tree.getroot()
+    reg = Registry(path=path, header_version=0)
+
+    for enums in root.findall('enums'):
+        if enums.get('name') == 'API Constants':
+            for e in enums.findall('enum'):
+                if e.get('value') is not None:
+                    reg.constants[e.get('name')] = e.get('value')
+                elif e.get('alias'):
+                    reg.constants[e.get('name')] = reg.constants.get(e.get('alias'), '0')
+
+    for t in root.find('types').findall('type'):
+        cat = t.get('category')
+        name = t.get('name') or (t.find('name').text if t.find('name') is not None else None)
+        if t.get('api') not in (None, 'vulkan') and 'vulkan' not in _split(t.get('api')):
+            continue
+        if t.get('alias'):
+            reg.type_alias[name] = t.get('alias')
+            continue
+        line = t.sourceline
+        if cat in ('struct', 'union'):
+            s = Struct(name=name, line=line, is_union=(cat == 'union'),
+                       returnedonly=t.get('returnedonly') == 'true',
+                       structextends=_split(t.get('structextends')))
+            for m in t.findall('member'):
+                if m.get('api') not in (None,) and 'vulkan' not in _split(m.get('api')):
+                    continue
+                s.members.append(_parse_decl(reg, m, f'member of {name}'))
+            reg.structs[name] = s
+        elif cat == 'handle':
+            kind = _text(t.find('type'))
+            reg.handles[name] = Handle(name=name, line=line,
+                                       dispatchable=(kind == 'VK_DEFINE_HANDLE'),
+                                       parents=_split(t.get('parent')),
+                                       objtypeenum=t.get('objtypeenum'))
+        elif cat == 'enum':
+            reg.enums[name] = Enum(name=name, line=line)
+        elif cat == 'bitmask':
+            base = _text(t.find('type'))
+            reg.bitmasks[name] = Bitmask(name=name, line=line, base=base,
+                                         bits=t.get('requires') or t.get('bitvalues'))
+        elif cat == 'basetype':
+            tn = t.find('type')
+            if tn is not None:
+                reg.basetypes[name] = _text(tn)
+        elif cat == 'funcpointer':
+            reg.funcpointers.add(name)
+        elif cat == 'define' and name == 'VK_HEADER_VERSION':
+            m = re.search(r'(\d+)\s*$', ''.join(t.itertext()).strip())
+            reg.header_version = int(m.group(1)) if m else 0
+
+    for alias, target in reg.type_alias.items():
+        for table in (reg.structs, reg.handles, reg.enums, reg.bitmasks):
+            if target in table:
+                table[target].aliases.append(alias)
+
+    for enums in root.findall('enums'):
+        e = reg.enums.get(enums.get('name'))
+        if e is None:
+            continue
+        e.is_bitmask = enums.get('type') == 'bitmask'
+        e.bitwidth = int(enums.get('bitwidth') or 32)
+        for v in enums.findall('enum'):
+            value = _enum_value(reg, v, None)
+            e.values[v.get('name')] = EnumValue(v.get('name'), value if value is not None else 0,
+                                                'VK_VERSION_1_0', v.get('alias'))
+
+    for c in root.find('commands').findall('command'):
+        if c.get('api') not in (None,) and 'vulkan' not in _split(c.get('api')):
+            continue
+        if c.get('alias'):
+            reg.command_alias[c.get('name')] = c.get('alias')
+            continue
+        proto = c.find('proto')
+        cmd = Command(name=_text(proto.find('name')), line=c.sourceline,
+                      return_type=_text(proto.find('type')),
+                      successcodes=_split(c.get('successcodes')),
+                      errorcodes=_split(c.get('errorcodes')))
+        for p in c.findall('param'):
+            if p.get('api') not in (None,) and 'vulkan' not in _split(p.get('api')):
+                continue
+            cmd.params.append(_parse_decl(reg, p, f'param of {cmd.name}'))
+        reg.commands[cmd.name] = cmd
+    for alias, target in reg.command_alias.items():
+        if target in reg.commands:
+            reg.commands[target].aliases.append(alias)
+
+    for f in root.findall('feature'):
+        if 'vulkan' not in _split(f.get('api')):
+            continue
+        feat = Feature(name=f.get('name'), number=f.get('number'), line=f.sourceline)
+        for req in f.findall('require'):
+            feat.requires.append(_parse_require(reg, req, feat.name, None))
+        reg.features.append(feat)
+
+    for x in root.find('extensions').findall('extension'):
+        number = int(x.get('number'))
+        ext = Extension(name=x.get('name'), line=x.sourceline, number=number,
+                        kind=x.get('type') or 'device',
+                        supported=_split(x.get('supported')),
+                        depends=[d for d in re.split(r'[,+()]', x.get('requires') or '') if d],
+                        requires_core=x.get('requiresCore') or '1.0',
+                        platform=x.get('platform'),
+                        provisional=x.get('provisional') == 'true',
+                        promotedto=x.get('promotedto'))
+        for req in x.findall('require'):
+            ext.requires.append(_parse_require(reg, req, ext.name, number))
+        reg.extensions[ext.name] = ext
+
+    # Resolve array sizes and the reverse structextends relation.
+    for s in reg.structs.values():
+        for m in s.members:
+            m.array_sizes = [_eval_dim(reg, d, m.line) for d in m.array_dims]
+        for base in s.structextends:
+            base = reg.resolve_type(base)
+            if base in reg.structs:
+                reg.structs[base].extended_by.append(s.name)
+    for cmd in reg.commands.values():
+        for p in cmd.params:
+            p.array_sizes = [_eval_dim(reg, d, p.line) for d in p.array_dims]
+    return reg
+
+
+# ---------------------------------------------------------------- selection
+
+@dataclass
+class Selection:
+    """What one API version plus a list of extensions brings in."""
+    version: str                               # '1.3'
+    features: List[str] = field(default_factory=list)
+    extensions: List[str] = field(default_factory=list)
+    commands: List[str] = field(default_factory=list)  # canonical names, registry order
+    command_origin: Dict[str, str] = field(default_factory=dict)  # name -> feature/ext
+    alias_commands: Dict[str, str] = field(default_factory=dict)  # selected alias -> target
+    types: Set[str] = field(default_factory=set)
+    enum_values: Dict[str, Dict[str, int]] = field(default_factory=dict)  # VkFormat -> {name: value}
+
+
+def _version_tuple(v: str):
+    return tuple(int(x) for x in v.split('.'))
+
+
+def select(reg: Registry, version: str, extensions: List[str]) -> Selection:
+    sel = Selection(version=version)
+    enabled_features = [f for f in reg.features
+                        if _version_tuple(f.number) <= _version_tuple(version)]
+    sel.features = [f.name for f in enabled_features]
+    sel.extensions = list(extensions)
+    enabled = set(sel.features) | set(extensions)
+    seen_cmd: Set[str] = set()
+
+    def take(origin: str, req: Requirement):
+        if req.needs_feature and req.needs_feature not in enabled:
+            return
+        if req.needs_extension and req.needs_extension not in enabled:
+            return
+        for name in req.commands:
+            target = reg.resolve_command(name)
+            if name != target:
+                sel.alias_commands[name] = target
+            if target not in seen_cmd:
+                seen_cmd.add(target)
+                sel.commands.append(target)
+                sel.command_origin[target] = origin
+        for t in req.types:
+            sel.types.add(reg.resolve_type(t))
+        for enum_name, value in req.enum_values:
+            if value.alias_of is None:
+                sel.enum_values.setdefault(reg.resolve_type(enum_name), {})[value.name] = value.value
+
+    for f in enabled_features:
+        for req in f.requires:
+            take(f.name, req)
+    for name in extensions:
+        for req in reg.extensions[name].requires:
+            take(name, req)
+
+    # Base values of every enum, then the ones features/extensions added above.
+    for e in reg.enums.values():
+        base = {n: v.value for n, v in e.values.items() if v.alias_of is None}
+        sel.enum_values[e.name] = {**base, **sel.enum_values.get(e.name, {})}
+    # An alias command whose target was not otherwise selected still names it.
+    return sel

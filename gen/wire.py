@@ -1,0 +1,518 @@
+"""Wire facts: how each selected command and struct crosses the wire.
+
+This layer reads the model (vkmodel) and the annotations and answers the
+questions templates ask: which parameters travel in the command and which
+in the reply, how arrays are counted, which structs are needed in which
+direction, what is skipped and why.  It emits no C; templates do.
+
+Shapes of a field (a struct member or a command parameter):
+  value         a scalar, enum, bitmask, handle, struct or union held by value
+  fixed         T name[N]: N elements in place (uint8_t/char: a byte run)
+  fixed_string  char name[N]: a string of at most N-1 bytes
+  pointer       T *: presence word, then one element
+  array         T *: presence word, u64 count, count elements
+  string        const char *: presence word, then a string
+  string_array  const char * const *: presence, u64 count, count strings
+  blob          void * with a byte length: presence, u64 count, bytes
+Directions: in (command), out (reply; the command carries presence, count
+and the sTypes of out chains), inout (both), created (guest-chosen ids of
+new objects travel in the command; nothing in the reply).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set
+
+from vkmodel import SCALAR_KINDS, Command, Member, Registry, Selection, Struct
+
+
+class WireError(Exception):
+    pass
+
+
+BYTE_TYPES = {'uint8_t', 'int8_t', 'char'}
+# vk.xml's C return types and how the reply carries them.
+RETURN_KINDS = {'void': None, 'VkResult': 'i32', 'VkBool32': 'u32', 'uint32_t': 'u32',
+                'uint64_t': 'u64', 'VkDeviceAddress': 'u64', 'VkDeviceSize': 'u64',
+                'PFN_vkVoidFunction': 'presence'}
+
+
+@dataclass
+class Field:
+    name: str                    # 'pQueueFamilyIndices'
+    ctype: str                   # element type: 'uint32_t', 'VkBuffer'
+    kind: str                    # scalar enum bitmask handle struct union string bytes
+    shape: str                   # see the module comment
+    wire: str = ''               # u32 u64 i32 i64 f32 f64 for scalars, enums, bitmasks
+    direction: str = 'in'        # in out inout created
+    optional: bool = False       # the pointer or handle may be NULL
+    count_tmpl: Optional[str] = None  # C count with '@' for the owner prefix
+    count_guards: List[str] = field(default_factory=list)  # pointers count_tmpl dereferences
+    fixed: int = 0               # element count of a fixed array
+    encode_if: Optional[str] = None  # C condition over '@' (the owner) from the annotations
+    handle_type: Optional[str] = None  # 'VkBuffer' for handles
+    dispatchable: bool = False
+    is_count: bool = False       # another field's length refers to it
+    const: bool = False          # the C declaration's pointee is const
+    model: Optional[Member] = None
+
+    def count(self, prefix: str) -> str:
+        return self.count_tmpl.replace('@', prefix)
+
+    def count_guard(self, prefix: str) -> str:
+        """C that is true when count() may be evaluated."""
+        return ' && '.join(g.replace('@', prefix) for g in self.count_guards) or 'true'
+
+    def cond(self, prefix: str) -> str:
+        return self.encode_if.replace('@', prefix)
+
+    @property
+    def is_pointer(self) -> bool:
+        return self.shape in ('pointer', 'array', 'string', 'string_array', 'blob')
+
+    @property
+    def elem_bytes(self) -> int:
+        """The fewest wire bytes one element can take (bounds hostile counts)."""
+        if self.kind == 'bytes' or (self.shape == 'blob'):
+            return 1
+        if self.kind in ('scalar', 'enum', 'bitmask'):
+            return 8 if self.wire in ('u64', 'i64', 'f64') else 4
+        if self.kind == 'handle':
+            return 8
+        if self.kind == 'string':
+            return 8
+        return 4  # structs and unions: at least one word (a chain end or a field)
+
+
+@dataclass
+class StructFacts:
+    name: str
+    model: Struct
+    fields: List[Field] = field(default_factory=list)   # without sType and pNext
+    stype: Optional[str] = None
+    has_pnext: bool = False
+    extenders: List[str] = field(default_factory=list)  # selected structs for its chain
+    is_union: bool = False
+    union_words: int = 0          # raw unions: size in 32-bit words
+    union_member: Optional[str] = None  # the member whose words stand for the union
+    used_in: bool = False         # needs command-side encode/decode
+    used_out: bool = False        # needs reply-side encode/decode
+    is_extension: bool = False    # appears in some chain
+    bases: List[str] = field(default_factory=list)  # structs whose chain may hold it
+
+    @property
+    def has_handles_out(self) -> bool:
+        return any(f.kind == 'handle' for f in self.fields)
+
+
+@dataclass
+class CommandFacts:
+    name: str
+    model: Command
+    opcode: int
+    origin: str                   # 'VK_VERSION_1_0' or an extension
+    aliases: List[str] = field(default_factory=list)
+    params: List[Field] = field(default_factory=list)  # every param, skipped ones shape 'skip'
+    return_type: str = 'void'
+    return_wire: Optional[str] = None
+    needs_reply: bool = False
+    hand_written_host: Optional[str] = None
+    hand_written_guest: Optional[str] = None
+    created: List[Field] = field(default_factory=list)
+    destroyed: Optional[Field] = None
+    frees_children_of: Optional[Field] = None
+    dispatch_param: Optional[Field] = None
+    parent_expr: Optional[str] = None  # C expr (with '@') of the new objects' parent handle
+    parent_type: Optional[str] = None
+
+    @property
+    def wire_params(self) -> List[Field]:
+        return [p for p in self.params if p.shape != 'skip']
+
+    @property
+    def out_params(self) -> List[Field]:
+        return [p for p in self.params if p.direction in ('out', 'inout')]
+
+
+@dataclass
+class Skip:
+    name: str
+    what: str                     # 'command', 'struct'
+    reason: str
+
+
+@dataclass
+class Protocol:
+    """Everything the templates read."""
+    registry: Registry
+    selection: Selection
+    version: str
+    header_version: int
+    commands: List[CommandFacts] = field(default_factory=list)    # by opcode
+    guest_only: Dict[str, str] = field(default_factory=dict)      # command -> reason
+    host_only: Dict[str, str] = field(default_factory=dict)
+    structs: Dict[str, StructFacts] = field(default_factory=dict)  # selected, registry order
+    skipped: List[Skip] = field(default_factory=list)
+    handles: List[str] = field(default_factory=list)              # handle types, sorted
+    # Handle types the driver hands out again rather than creating anew
+    # (vkEnumeratePhysicalDevices, vkGetDeviceQueue): one object may get several ids.
+    reissued_handles: Set[str] = field(default_factory=set)
+    enums: Dict[str, Dict[str, int]] = field(default_factory=dict)  # enum -> values used
+    checked_enums: Set[str] = field(default_factory=set)  # enums the host checks on input
+    extensions: List[str] = field(default_factory=list)
+
+    def struct_list(self) -> List[StructFacts]:
+        return list(self.structs.values())
+
+
+# ---------------------------------------------------------------- expressions
+
+_IDENT = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+
+
+def _count_tmpl(reg: Registry, expr: str, names: Dict[str, Member], line: int,
+                guards: Optional[List[str]] = None) -> str:
+    """Turn a vk.xml len/altlen into C with '@' where the owner prefix goes.
+    Pointers the expression dereferences are added to `guards`."""
+    out, pos = [], 0
+    for m in _IDENT.finditer(expr):
+        out.append(expr[pos:m.start()])
+        word = m.group(0)
+        prev = expr[max(0, m.start() - 2):m.start()]
+        if prev == '->' or prev.endswith('.'):
+            out.append(word)
+        elif word in names:
+            ref = names[word]
+            arrow = expr[m.end():].lstrip().startswith('->')
+            deref = ref.pointers and not ref.len and not arrow
+            if (deref or arrow) and guards is not None and '@' + word not in guards:
+                guards.append('@' + word)
+            out.append(('*@' if deref else '@') + word)
+        elif word in reg.constants:
+            out.append(word)
+        else:
+            raise WireError(f'{reg.where(line)}: length {expr!r} names {word!r}, '
+                            'which is neither a sibling nor a constant')
+        pos = m.end()
+    out.append(expr[pos:])
+    text = ''.join(out).strip()
+    return f'({text})' if not _IDENT.fullmatch(text.replace('*@', '').replace('@', '')) else text
+
+
+def _len_expr(m: Member) -> Optional[str]:
+    """The C-usable length of a pointer member, or None."""
+    if m.altlen:
+        return m.altlen
+    if m.len and m.len[0] not in ('null-terminated',) and not m.len[0].startswith('latexmath'):
+        return m.len[0]
+    return None
+
+
+# ---------------------------------------------------------------- builder
+
+class Builder:
+    def __init__(self, reg: Registry, sel: Selection, ann, opcodes: Dict[str, int]):
+        self.reg, self.sel, self.ann, self.opcodes = reg, sel, ann, opcodes
+        self.proto = Protocol(registry=reg, selection=sel, version=sel.version,
+                              header_version=reg.header_version,
+                              extensions=list(sel.extensions))
+        self.struct_facts: Dict[str, StructFacts] = {}
+        self.bad_structs: Dict[str, str] = {}
+
+    # -- fields
+
+    def field_for(self, owner: str, m: Member, siblings: Dict[str, Member],
+                  in_struct: bool) -> Field:
+        reg = self.reg
+        t = reg.resolve_type(m.type)
+        cat = reg.category(t)
+        f = Field(name=m.name, ctype=t, kind='', shape='value', model=m,
+                  optional=m.is_optional, const=m.const)
+        key = (owner, m.name)
+        if key in self.ann.omit:
+            f.shape = 'skip'
+            return f
+        if t == 'VkAllocationCallbacks':
+            f.shape = 'skip'
+            return f
+        if key in self.ann.encode_if:
+            f.encode_if = _IDENT.sub(
+                lambda x: ('@' + x.group(0)) if x.group(0) in siblings else x.group(0),
+                self.ann.encode_if[key].args[1])
+        if cat == 'scalar':
+            f.kind = 'bytes' if t in BYTE_TYPES else 'scalar'
+            f.wire = SCALAR_KINDS[t]
+        elif cat == 'enum':
+            f.kind, f.wire = 'enum', 'i32'
+        elif cat == 'bitmask':
+            f.kind = 'bitmask'
+            f.wire = 'u64' if reg.bitmasks[t].base == 'VkFlags64' else 'u32'
+        elif cat == 'handle':
+            f.kind, f.handle_type = 'handle', t
+            f.dispatchable = reg.handles[t].dispatchable
+        elif cat in ('struct', 'union'):
+            f.kind = cat
+        elif cat == 'void' and m.pointers == 1:
+            f.kind = 'bytes'
+        elif t in reg.basetypes and reg.basetypes[t] in SCALAR_KINDS:
+            f.kind, f.wire = 'scalar', SCALAR_KINDS[reg.basetypes[t]]
+        else:
+            raise _Unsupported(f'{m.name} has type {t} ({cat}), which has no wire form')
+
+        if m.bitfield is not None:
+            raise _Unsupported(f'{m.name} is a bit-field')
+        # Shape.
+        if m.pointers == 0:
+            if m.array_sizes:
+                n = 1
+                for s in m.array_sizes:
+                    n *= s
+                f.fixed = n
+                f.shape = 'fixed_string' if t == 'char' else 'fixed'
+            return f
+        if m.pointers == 2:
+            if t == 'char' and m.len and m.len[-1] == 'null-terminated':
+                f.shape, f.kind = 'string_array', 'string'
+                f.count_tmpl = _count_tmpl(reg, m.len[0], siblings, m.line, f.count_guards)
+                return f
+            if cat == 'void' and not in_struct and not m.const:
+                raise _Unsupported(f'{m.name} is a pointer to a pointer')
+            raise _Unsupported(f'{m.name} is a pointer to pointers')
+        length = _len_expr(m)
+        if t == 'char' and m.len and m.len[0] == 'null-terminated':
+            f.shape, f.kind = 'string', 'string'
+        elif cat == 'void':
+            if length is None:
+                raise _Unsupported(f'{m.name} is a void pointer without a length')
+            f.shape = 'blob'
+            f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
+        elif length is not None:
+            f.shape = 'array'
+            f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
+        else:
+            f.shape = 'pointer'
+        return f
+
+    # -- structs
+
+    def struct(self, name: str) -> StructFacts:
+        name = self.reg.resolve_type(name)
+        if name in self.bad_structs:
+            raise _Unsupported(self.bad_structs[name])
+        if name in self.struct_facts:
+            return self.struct_facts[name]
+        s = self.reg.structs[name]
+        sf = StructFacts(name=name, model=s, is_union=s.is_union, stype=s.stype,
+                         has_pnext=s.has_pnext)
+        self.struct_facts[name] = sf  # before recursion: self-reference safety
+        try:
+            siblings = {m.name: m for m in s.members}
+            referenced = set()
+            for m in s.members:
+                for expr in filter(None, [_len_expr(m)] + (m.len[:1] if m.len else [])):
+                    referenced.update(_IDENT.findall(expr))
+            for m in s.members:
+                if m.name in ('sType', 'pNext') and (m.name == 'pNext' or m.values):
+                    continue
+                f = self.field_for(name, m, siblings, True)
+                f.is_count = m.name in referenced
+                if f.shape == 'skip':
+                    continue
+                if f.kind in ('struct', 'union'):
+                    self.struct(f.ctype)
+                sf.fields.append(f)
+            if s.is_union:
+                self._union_layout(sf)
+        except _Unsupported as e:
+            del self.struct_facts[name]
+            self.bad_structs[name] = f'{name}: {e}'
+            raise _Unsupported(f'{name}: {e}') from None
+        return sf
+
+    def _union_layout(self, sf: StructFacts) -> None:
+        """A union without a selector travels as its storage in 32-bit words."""
+        if any(m.selector for m in sf.model.members):
+            raise _Unsupported('unions with a selector are not supported yet')
+        best = None
+        for f in sf.fields:
+            if f.kind in ('scalar',) and f.wire in ('u32', 'i32', 'f32') and f.shape == 'fixed':
+                words = f.fixed
+            elif f.kind == 'union' or f.kind == 'struct':
+                inner = self.struct(f.ctype)
+                if inner.is_union:
+                    words = inner.union_words
+                elif all(x.kind == 'scalar' and x.wire in ('u32', 'i32', 'f32') and
+                         x.shape == 'value' for x in inner.fields):
+                    words = len(inner.fields)
+                else:
+                    raise _Unsupported(f'union member {f.name} is not plain 32-bit data')
+            elif f.kind == 'scalar' and f.wire in ('u32', 'i32', 'f32') and f.shape == 'value':
+                words = 1
+            else:
+                raise _Unsupported(f'union member {f.name} is not plain 32-bit data')
+            if best is None or words > best[0]:
+                best = (words, f.name)
+        sf.union_words, sf.union_member = best
+
+    def mark(self, name: str, direction: str, seen: Set) -> None:
+        """Mark a struct (and what it reaches) as needed in a direction."""
+        sf = self.struct(name)
+        key = (sf.name, direction)
+        if key in seen:
+            return
+        seen.add(key)
+        if direction == 'in':
+            sf.used_in = True
+        else:
+            sf.used_out = True
+        for f in sf.fields:
+            if f.kind in ('struct', 'union'):
+                self.mark(f.ctype, direction, seen)
+            if direction == 'in' and f.is_pointer and not f.const:
+                raise _Unsupported(f'{sf.name}.{f.name} is an output inside an input struct')
+            if direction == 'out' and f.is_pointer:
+                raise _Unsupported(f'{sf.name}.{f.name} is a pointer inside an output struct')
+        if sf.has_pnext:
+            for ext in self.extenders_of(sf.name):
+                try:
+                    self.mark(ext, direction, seen)
+                except _Unsupported as e:
+                    self.proto.skipped.append(Skip(ext, 'struct',
+                                                   f'dropped from {sf.name} chains: {e}'))
+                    continue
+                xf = self.struct_facts[ext]
+                xf.is_extension = True
+                if sf.name not in xf.bases:
+                    xf.bases.append(sf.name)
+                if ext not in sf.extenders:
+                    sf.extenders.append(ext)
+
+    def extenders_of(self, name: str) -> List[str]:
+        out = []
+        for ext in self.reg.structs[name].extended_by:
+            if ext in self.sel.types and ext not in self.bad_structs:
+                out.append(ext)
+        return out
+
+    # -- commands
+
+    def command(self, name: str) -> CommandFacts:
+        reg, ann = self.reg, self.ann
+        cmd = reg.commands[name]
+        cf = CommandFacts(name=name, model=cmd, opcode=self.opcodes[name],
+                          origin=self.sel.command_origin[name],
+                          aliases=sorted(a for a in cmd.aliases if a in self.sel.alias_commands),
+                          return_type=cmd.return_type)
+        if cmd.return_type not in RETURN_KINDS:
+            raise _Unsupported(f'returns {cmd.return_type}')
+        cf.return_wire = RETURN_KINDS[cmd.return_type]
+        siblings = {p.name: p for p in cmd.params}
+        referenced = set()
+        for p in cmd.params:
+            if _len_expr(p):
+                referenced.update(_IDENT.findall(_len_expr(p)))
+        for i, p in enumerate(cmd.params):
+            f = self.field_for(name, p, siblings, False)
+            f.is_count = p.name in referenced
+            if f.shape != 'skip':
+                if f.kind == 'handle' and f.is_pointer and not f.const:
+                    f.direction = 'created'
+                elif f.is_pointer and not f.const:
+                    f.direction = 'inout' if f.is_count else 'out'
+            cf.params.append(f)
+        # A length like 'pAllocateInfo->commandBufferCount' makes that member a count.
+        for f in cf.params:
+            for ref in re.findall(r'@(\w+)->(\w+)', f.count_tmpl or ''):
+                owner = cmd.param(ref[0])
+                if owner is not None and reg.resolve_type(owner.type) in reg.structs:
+                    target = self.struct(owner.type)
+                    for member in target.fields:
+                        if member.name == ref[1]:
+                            member.is_count = True
+        seen: Set = set()
+        for f in cf.params:
+            if f.kind in ('struct', 'union') and f.shape != 'skip':
+                self.mark(f.ctype, 'out' if f.direction == 'out' else 'in', seen)
+        first = cf.params[0] if cf.params else None
+        if first is not None and first.kind == 'handle' and first.dispatchable and \
+                first.shape == 'value' and not first.optional:
+            cf.dispatch_param = first
+        cf.created = [f for f in cf.params if f.direction == 'created']
+        handle_params = [f for f in cf.params if f.kind == 'handle' and f.direction == 'in']
+        if (name.startswith('vkDestroy') or name.startswith('vkFree')) and handle_params:
+            cf.destroyed = handle_params[-1]
+        if name in ann.frees_children:
+            cf.frees_children_of = handle_params[-1]
+        for f in cf.created:
+            parents = reg.handles[f.handle_type].parents
+            cf.parent_expr, cf.parent_type = self._parent_of(cmd, parents)
+        cf.needs_reply = (cf.return_wire is not None or bool(cf.out_params)) \
+            and name not in ann.asynchronous
+        if name in ann.hand_written:
+            cf.hand_written_host = ann.hand_written[name].options.get('host')
+            cf.hand_written_guest = ann.hand_written[name].options.get('guest')
+        return cf
+
+    def _parent_of(self, cmd: Command, parents: List[str]):
+        for p in cmd.params:
+            if self.reg.resolve_type(p.type) in parents and p.pointers == 0:
+                return '@' + p.name, self.reg.resolve_type(p.type)
+        for p in cmd.params:
+            t = self.reg.resolve_type(p.type)
+            if t in self.reg.structs and p.pointers == 1 and p.const:
+                for m in self.reg.structs[t].members:
+                    if self.reg.resolve_type(m.type) in parents and m.pointers == 0:
+                        return f'@{p.name}->{m.name}', self.reg.resolve_type(m.type)
+        return None, None
+
+    def build(self) -> Protocol:
+        proto = self.proto
+        for name in self.sel.commands:
+            if name in self.ann.guest_only:
+                proto.guest_only[name] = self.ann.guest_only[name].reason
+                continue
+            if name in self.ann.host_only:
+                proto.host_only[name] = self.ann.host_only[name].reason
+                continue
+            try:
+                proto.commands.append(self.command(name))
+            except _Unsupported as e:
+                where = self.reg.where(self.reg.commands[name].line)
+                raise WireError(f'{where}: {name} cannot be encoded ({e}); add an annotation '
+                                '(guest-only, omit or encode-if) with a reason') from None
+        proto.commands.sort(key=lambda c: c.opcode)
+        # Structs in registry order, only the ones some direction needs.
+        for name in self.reg.structs:
+            sf = self.struct_facts.get(name)
+            if sf is not None and (sf.used_in or sf.used_out):
+                sf.extenders.sort(key=list(self.reg.structs).index)
+                proto.structs[name] = sf
+        for name in sorted(self.sel.types):
+            if name in self.reg.structs and name not in proto.structs:
+                reason = self.bad_structs.get(name, 'no forwarded command reaches it')
+                proto.skipped.append(Skip(name, 'struct', reason))
+        proto.handles = sorted(h for h in self.sel.types if h in self.reg.handles)
+        for cf in proto.commands:
+            if cf.name.startswith(('vkEnumerate', 'vkGet')):
+                proto.reissued_handles.update(f.ctype for f in cf.created)
+        used_enums = set()
+        for sf in proto.structs.values():
+            used_enums.update(f.ctype for f in sf.fields if f.kind == 'enum')
+        for cf in proto.commands:
+            used_enums.update(f.ctype for f in cf.params if f.kind == 'enum')
+        proto.enums = {e: self.sel.enum_values.get(e, {}) for e in sorted(used_enums)}
+        inputs = [f for sf in proto.structs.values() if sf.used_in for f in sf.fields]
+        inputs += [f for cf in proto.commands for f in cf.params if f.direction == 'in']
+        proto.checked_enums = {f.ctype for f in inputs
+                               if f.kind == 'enum' and not f.model.noautovalidity}
+        return proto
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def build(reg: Registry, sel: Selection, ann, opcodes: Dict[str, int]) -> Protocol:
+    return Builder(reg, sel, ann, opcodes).build()

@@ -1,0 +1,274 @@
+/* vkw_host_context — see vkw_host_context.h. */
+#include "vkw_host_context.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vkw_handles.h"
+#include "vkw_host_decode.h"
+#include "vkw_vulkan_util.h"
+
+void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    size_t max_objects = limits ? limits->max_objects : VKW_HOST_DEFAULT_MAX_OBJECTS;
+    size_t max_bytes = limits ? limits->max_decode_bytes : VKW_HOST_DEFAULT_MAX_DECODE_BYTES;
+    vkw_object_table_init(&ctx->objects, max_objects);
+    vkw_arena_init(&ctx->arena, max_bytes);
+}
+
+void vkw_host_context_fini(struct vkw_host_context *ctx)
+{
+    vkw_object_table_fini(&ctx->objects);
+    vkw_arena_fini(&ctx->arena);
+    free(ctx->mappings);
+    memset(ctx, 0, sizeof(*ctx));
+}
+
+static void fail_context(struct vkw_host_context *ctx, enum vkw_error error, uint64_t value,
+                         uint32_t opcode, uint32_t serial)
+{
+    ctx->error = error;
+    ctx->error_value = value;
+    ctx->error_opcode = opcode;
+    ctx->error_serial = serial;
+}
+
+static void write_error_reply(const struct vkw_host_context *ctx, struct vkw_writer *replies)
+{
+    size_t at = vkw_begin_reply(replies, ctx->error_opcode, ctx->error_serial, ctx->error);
+    vkw_write_u64(replies, ctx->error_value);
+    vkw_end_message(replies, at);
+}
+
+enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void *data,
+                                        size_t size, struct vkw_writer *replies)
+{
+    struct vkw_reader stream;
+    vkw_reader_init(&stream, data, size, NULL);
+    while (ctx->error == VKW_OK && vkw_reader_remaining(&stream) > 0) {
+        struct vkw_command_header h;
+        if (!vkw_read_command_header(&stream, &h)) {
+            fail_context(ctx, VKW_ERROR_TRUNCATED, vkw_reader_remaining(&stream), 0, 0);
+            break;
+        }
+        if (h.size % 4 != 0 || h.size > vkw_reader_remaining(&stream) ||
+            (h.flags & ~VKW_COMMAND_FLAGS_KNOWN) != 0) {
+            fail_context(ctx, VKW_ERROR_BAD_SIZE, h.size, h.opcode, h.serial);
+            break;
+        }
+        vkw_dispatch_fn fn = h.opcode < VKW_OPCODE_LIMIT ? vkw_dispatch_table[h.opcode] : NULL;
+        if (!fn) {
+            fail_context(ctx, VKW_ERROR_BAD_OPCODE, h.opcode, h.opcode, h.serial);
+            break;
+        }
+        struct vkw_host_decoder d = {.objects = &ctx->objects};
+        vkw_reader_init(&d.r, stream.cur, h.size, &ctx->arena);
+        stream.cur += h.size;
+
+        const bool want_reply = (h.flags & VKW_COMMAND_FLAG_REPLY) != 0;
+        const size_t reply_start = replies->size;
+        size_t at = want_reply ? vkw_begin_reply(replies, h.opcode, h.serial, VKW_OK) : 0;
+        fn(ctx, &d, want_reply ? replies : NULL);
+        vkw_arena_reset(&ctx->arena);
+        if (!vkw_reader_ok(&d.r)) {
+            replies->size = reply_start; /* the half-written reply is replaced */
+            fail_context(ctx, d.r.error, d.r.error_value, h.opcode, h.serial);
+            break;
+        }
+        if (want_reply)
+            vkw_end_message(replies, at);
+    }
+    if (ctx->error != VKW_OK)
+        write_error_reply(ctx, replies);
+    return ctx->error;
+}
+
+/* ---- ids ---- */
+
+static int compare_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                            uint32_t type, const uint64_t *ids, uint64_t count)
+{
+    if (!ids || count == 0)
+        return true;
+    if (count > ctx->objects.max_objects - ctx->objects.count) {
+        vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, count);
+        return false;
+    }
+    const bool reissued = vkw_handle_types[type].reissued;
+    for (uint64_t i = 0; i < count; i++) {
+        const struct vkw_object *o = vkw_object_table_find(&ctx->objects, ids[i]);
+        if (ids[i] == 0 || (o && !(reissued && o->type == type))) {
+            vkw_reader_fail(&d->r, ids[i] ? VKW_ERROR_ID_IN_USE : VKW_ERROR_BAD_HANDLE, ids[i]);
+            return false;
+        }
+    }
+    if (count > 1) {
+        /* Distinct within the call: sort a copy (the arena is per command). */
+        uint64_t *sorted = vkw_reader_alloc(&d->r, count, sizeof(*sorted));
+        if (!sorted)
+            return false;
+        memcpy(sorted, ids, count * sizeof(*sorted));
+        qsort(sorted, count, sizeof(*sorted), compare_u64);
+        for (uint64_t i = 1; i < count; i++) {
+            if (sorted[i] == sorted[i - 1]) {
+                vkw_reader_fail(&d->r, VKW_ERROR_ID_IN_USE, sorted[i]);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint32_t type,
+                   uint64_t id, uint64_t host, uint32_t parent_type, uint64_t parent_host)
+{
+    const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
+    if (o && o->type == type && o->host == host && vkw_handle_types[type].reissued)
+        return; /* the guest already knows this object by this id */
+    const uint64_t parent_id =
+        parent_type ? vkw_object_table_id_of(&ctx->objects, parent_type, parent_host) : 0;
+    enum vkw_error e = vkw_object_table_insert(&ctx->objects, id, type, host, parent_id);
+    if (e != VKW_OK)
+        vkw_reader_fail(&d->r, e, id);
+}
+
+static bool type_has_children(uint32_t type)
+{
+    for (uint32_t t = 1; t < VKW_HANDLE_TYPE_COUNT; t++)
+        if (vkw_handle_types[t].parent == type)
+            return true;
+    return false;
+}
+
+struct id_list {
+    uint64_t *ids;
+    size_t count, capacity;
+    uint64_t parent;
+    bool failed;
+};
+
+static void collect_child(const struct vkw_object *o, void *user)
+{
+    struct id_list *l = user;
+    if (o->parent_id != l->parent || l->failed)
+        return;
+    if (l->count == l->capacity) {
+        size_t cap = l->capacity ? l->capacity * 2 : 64;
+        uint64_t *ids = realloc(l->ids, cap * sizeof(*ids));
+        if (!ids) {
+            l->failed = true;
+            return;
+        }
+        l->ids = ids;
+        l->capacity = cap;
+    }
+    l->ids[l->count++] = o->id;
+}
+
+static void drop_mapping(struct vkw_host_context *ctx, uint64_t memory)
+{
+    for (size_t i = 0; i < ctx->mapping_count; i++) {
+        if (ctx->mappings[i].memory == memory) {
+            ctx->mappings[i] = ctx->mappings[--ctx->mapping_count];
+            return;
+        }
+    }
+}
+
+/* Remove `id`'s descendants.  Only types that can have children are
+ * searched for them, so destroying a buffer costs no table scan. */
+static void forget_descendants(struct vkw_host_context *ctx, uint64_t id, uint32_t type)
+{
+    if (!type_has_children(type))
+        return;
+    struct id_list l = {.parent = id};
+    vkw_object_table_foreach(&ctx->objects, collect_child, &l);
+    for (size_t i = 0; i < l.count; i++) {
+        const struct vkw_object *o = vkw_object_table_find(&ctx->objects, l.ids[i]);
+        if (!o)
+            continue;
+        const uint32_t child_type = o->type;
+        if (child_type == VKW_HANDLE_VkDeviceMemory)
+            drop_mapping(ctx, o->host);
+        vkw_object_table_remove(&ctx->objects, l.ids[i], child_type);
+        forget_descendants(ctx, l.ids[i], child_type);
+    }
+    free(l.ids);
+}
+
+void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t host)
+{
+    const uint64_t id = vkw_object_table_id_of(&ctx->objects, type, host);
+    if (id == 0)
+        return;
+    if (type == VKW_HANDLE_VkDeviceMemory)
+        drop_mapping(ctx, host); /* freeing memory unmaps it */
+    vkw_object_table_remove(&ctx->objects, id, type);
+    forget_descendants(ctx, id, type);
+}
+
+void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t host)
+{
+    const uint64_t id = vkw_object_table_id_of(&ctx->objects, type, host);
+    if (id != 0)
+        forget_descendants(ctx, id, type);
+}
+
+/* ---- hand-written commands ---- */
+
+void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                          struct vkw_args_vkMapMemory *a)
+{
+    const uint64_t memory = VKW_HANDLE_U64(a->memory);
+    if (vkw_host_mapping_of(ctx, memory)) {
+        a->result = VK_ERROR_MEMORY_MAP_FAILED; /* already mapped: the spec forbids it */
+        return;
+    }
+    if (ctx->mapping_count == ctx->mapping_capacity) {
+        size_t cap = ctx->mapping_capacity ? ctx->mapping_capacity * 2 : 16;
+        struct vkw_host_mapping *m = realloc(ctx->mappings, cap * sizeof(*m));
+        if (!m) {
+            vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, cap);
+            return;
+        }
+        ctx->mappings = m;
+        ctx->mapping_capacity = cap;
+    }
+    void *data = NULL;
+    if (!ctx->vk.vkMapMemory) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkMapMemory);
+        return;
+    }
+    a->result = ctx->vk.vkMapMemory(a->device, a->memory, a->offset, a->size, a->flags, &data);
+    if (a->result == VK_SUCCESS)
+        ctx->mappings[ctx->mapping_count++] = (struct vkw_host_mapping){memory, data};
+}
+
+void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                            struct vkw_args_vkUnmapMemory *a)
+{
+    const uint64_t memory = VKW_HANDLE_U64(a->memory);
+    if (!vkw_host_mapping_of(ctx, memory))
+        return; /* not mapped: nothing to undo, and the driver must not see it */
+    if (!ctx->vk.vkUnmapMemory) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUnmapMemory);
+        return;
+    }
+    ctx->vk.vkUnmapMemory(a->device, a->memory);
+    drop_mapping(ctx, memory);
+}
+
+void *vkw_host_mapping_of(const struct vkw_host_context *ctx, uint64_t memory)
+{
+    for (size_t i = 0; i < ctx->mapping_count; i++)
+        if (ctx->mappings[i].memory == memory)
+            return ctx->mappings[i].data;
+    return NULL;
+}

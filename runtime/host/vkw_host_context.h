@@ -1,0 +1,92 @@
+/* vkw_host_context — one guest's state on the host, and the command loop.
+ *
+ * Owns: the guest's object table, the decode arena, the driver entry points
+ * it calls, the mappings it made, and the sticky error that ends it.
+ * vkw_host_context_execute runs a batch of commands and appends their
+ * replies; the first malformed command ends the context (doc/PROTOCOL.md,
+ * "Errors") and every later batch is refused with the same error.
+ *
+ * Also the runtime half of generated/vkw_host_dispatch.c: the functions it
+ * calls to check, bind and forget guest ids, and the hand-written commands
+ * gen/annotations.conf names.
+ */
+#ifndef VKW_HOST_CONTEXT_H
+#define VKW_HOST_CONTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+#include "vkw_arena.h"
+#include "vkw_host_decoder.h"
+#include "vkw_host_dispatch.h"
+#include "vkw_object_table.h"
+#include "vkw_wire.h"
+
+struct vkw_args_vkMapMemory;
+struct vkw_args_vkUnmapMemory;
+
+struct vkw_host_limits {
+    size_t max_objects;      /* live ids per context */
+    size_t max_decode_bytes; /* arena bytes one command may need */
+};
+
+#define VKW_HOST_DEFAULT_MAX_OBJECTS (1u << 20)
+#define VKW_HOST_DEFAULT_MAX_DECODE_BYTES (256u * 1024u * 1024u)
+
+/* A vkMapMemory the guest made, kept so the host can reach the bytes. */
+struct vkw_host_mapping {
+    uint64_t memory; /* host VkDeviceMemory, as an integer */
+    void *data;
+};
+
+struct vkw_host_context {
+    struct vkw_driver_table vk;
+    struct vkw_object_table objects;
+    struct vkw_arena arena;
+    struct vkw_host_mapping *mappings;
+    size_t mapping_count, mapping_capacity;
+    /* Sticky: once set the context is dead. */
+    enum vkw_error error;
+    uint64_t error_value;
+    uint32_t error_opcode;
+    uint32_t error_serial;
+};
+
+/* `limits` may be NULL for the defaults.  The caller fills ctx->vk. */
+void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits);
+/* Frees what the context holds; destroying the driver objects is the
+ * caller's (a later issue's teardown walks ctx->objects). */
+void vkw_host_context_fini(struct vkw_host_context *ctx);
+
+/* Run the commands in `data` (4-byte aligned), appending replies for those
+ * that ask.  Returns VKW_OK, or the error that ended the context, after
+ * appending an error reply that names it. */
+enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void *data,
+                                        size_t size, struct vkw_writer *replies);
+
+/* ---- called by generated dispatch ---- */
+
+/* Ids for new objects: non-zero, distinct, unused (ids of objects the driver
+ * hands out again, such as physical devices, may name the same type again),
+ * and within the object limit.  Fails the decoder otherwise. */
+bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                            uint32_t type, const uint64_t *ids, uint64_t count);
+/* Record a new object under its guest id. */
+void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint32_t type,
+                   uint64_t id, uint64_t host, uint32_t parent_type, uint64_t parent_host);
+/* Drop a destroyed object and everything made from it. */
+void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t host);
+/* Drop everything made from an object that lives on (vkResetDescriptorPool). */
+void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t host);
+
+/* Hand-written commands (gen/annotations.conf). */
+void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                          struct vkw_args_vkMapMemory *a);
+void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                            struct vkw_args_vkUnmapMemory *a);
+/* The host's pointer to a mapped memory object, or NULL. */
+void *vkw_host_mapping_of(const struct vkw_host_context *ctx, uint64_t memory);
+
+#endif /* VKW_HOST_CONTEXT_H */

@@ -1,0 +1,48 @@
+/* vkw_host_decoder — what a generated host decoder works with.
+ *
+ * Owns: the pairing of a message reader with the context's object table,
+ * and the two handle translations generated host code calls: guest id to
+ * host handle (checked for existence and type) and back for replies.
+ */
+#ifndef VKW_HOST_DECODER_H
+#define VKW_HOST_DECODER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vkw_object_table.h"
+#include "vkw_wire.h"
+
+struct vkw_host_decoder {
+    struct vkw_reader r;
+    struct vkw_object_table *objects;
+};
+
+/* Read an id and return the host handle it names; 0 stays VK_NULL_HANDLE.
+ * An unknown id or one of another type fails with VKW_ERROR_BAD_HANDLE. */
+static inline uint64_t vkw_host_decode_handle(struct vkw_host_decoder *d, uint32_t type)
+{
+    uint64_t id = vkw_read_u64(&d->r);
+    uint64_t host = 0;
+    if (id != 0 && !vkw_object_table_lookup(d->objects, id, type, &host))
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
+    return host;
+}
+
+/* Read an enum value and check it against the selected API's values. */
+static inline int32_t vkw_decode_enum(struct vkw_host_decoder *d, bool (*valid)(int32_t))
+{
+    int32_t v = vkw_read_i32(&d->r);
+    if (vkw_reader_ok(&d->r) && !valid(v))
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_ENUM, (uint64_t)(uint32_t)v);
+    return v;
+}
+
+/* The id the guest knows a host handle by (0 for VK_NULL_HANDLE or one the
+ * guest was never told about). */
+static inline uint64_t vkw_host_id_of(struct vkw_host_decoder *d, uint32_t type, uint64_t host)
+{
+    return host ? vkw_object_table_id_of(d->objects, type, host) : 0;
+}
+
+#endif /* VKW_HOST_DECODER_H */
