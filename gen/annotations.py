@@ -37,6 +37,7 @@ class Annotations:
     asynchronous: Dict[str, Entry] = field(default_factory=dict)
     omit: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
     encode_if: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    encode_with: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # options guest=, host=
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     entries: List[Entry] = field(default_factory=list)
 
@@ -54,6 +55,7 @@ _DIRECTIVES = {
     'async': (1, 1, ()),
     'omit': (1, 1, ()),
     'encode-if': (2, None, ()),
+    'encode-with': (1, 1, ('guest', 'host')),
     'frees-children': (1, 1, ()),
 }
 
@@ -101,11 +103,14 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if'):
+        elif directive in ('omit', 'encode-if', 'encode-with'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
+            if directive == 'encode-with' and set(options) != {'guest', 'host'}:
+                raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN')
             key = tuple(args[0].split('.', 1))
-            target = ann.omit if directive == 'omit' else ann.encode_if
+            target = {'omit': ann.omit, 'encode-if': ann.encode_if,
+                      'encode-with': ann.encode_with}[directive]
             target[key] = e
         else:
             table = {'guest-only': ann.guest_only, 'host-only': ann.host_only,
@@ -141,7 +146,7 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
-        elif e.directive in ('omit', 'encode-if'):
+        elif e.directive in ('omit', 'encode-if', 'encode-with'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

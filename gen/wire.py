@@ -14,6 +14,7 @@ Shapes of a field (a struct member or a command parameter):
   string        const char *: presence word, then a string
   string_array  const char * const *: presence, u64 count, count strings
   blob          void * with a byte length: presence, u64 count, bytes
+  custom        encoded and decoded by the functions an encode-with annotation names
 Directions: in (command), out (reply; the command carries presence, count
 and the sTypes of out chains), inout (both), created (guest-chosen ids of
 new objects travel in the command; nothing in the reply).
@@ -52,9 +53,11 @@ class Field:
     count_guards: List[str] = field(default_factory=list)  # pointers count_tmpl dereferences
     fixed: int = 0               # element count of a fixed array
     encode_if: Optional[str] = None  # C condition over '@' (the owner) from the annotations
+    encode_with: Optional[Dict[str, str]] = None  # {'guest': fn, 'host': fn}: hand-written
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
+    keep_id: bool = False        # the host keeps the guest id too (destroy, parent)
     const: bool = False          # the C declaration's pointee is const
     model: Optional[Member] = None
 
@@ -67,6 +70,14 @@ class Field:
 
     def cond(self, prefix: str) -> str:
         return self.encode_if.replace('@', prefix)
+
+    @property
+    def required(self) -> bool:
+        """vk.xml requires a value: a non-NULL pointer (a non-empty array's
+        pointer) or a handle other than VK_NULL_HANDLE.  The same rule the
+        validation layers apply; conditional members are exempt."""
+        return not (self.optional or self.model.noautovalidity or self.encode_if or
+                    self.shape in ('skip', 'custom', 'fixed', 'fixed_string'))
 
     @property
     def is_pointer(self) -> bool:
@@ -126,6 +137,17 @@ class CommandFacts:
     dispatch_param: Optional[Field] = None
     parent_expr: Optional[str] = None  # C expr (with '@') of the new objects' parent handle
     parent_type: Optional[str] = None
+    parent_param: Optional[Field] = None  # the parameter that is the parent, if one is
+
+    @property
+    def result_type(self) -> str:
+        """The C type of the result as the reply carries it: a function
+        pointer cannot cross, so the reply says whether the host has one."""
+        return 'VkBool32' if self.return_wire == 'presence' else self.return_type
+
+    @property
+    def result_wire(self) -> Optional[str]:
+        return 'u32' if self.return_wire == 'presence' else self.return_wire
 
     @property
     def wire_params(self) -> List[Field]:
@@ -134,6 +156,13 @@ class CommandFacts:
     @property
     def out_params(self) -> List[Field]:
         return [p for p in self.params if p.direction in ('out', 'inout')]
+
+    @property
+    def reply_params(self) -> List[Field]:
+        """What the reply carries after the result, in parameter order:
+        outputs, and for arrays of new objects which ones the driver made."""
+        return [p for p in self.params if p.direction in ('out', 'inout') or
+                (p.direction == 'created' and p.shape == 'array')]
 
 
 @dataclass
@@ -236,6 +265,13 @@ class Builder:
             return f
         if t == 'VkAllocationCallbacks':
             f.shape = 'skip'
+            return f
+        if key in self.ann.encode_with:
+            if in_struct:
+                raise WireError(f'{self.ann.where(self.ann.encode_with[key])}: encode-with '
+                                'works on command parameters only')
+            f.shape, f.kind = 'custom', 'custom'
+            f.encode_with = dict(self.ann.encode_with[key].options)
             return f
         if key in self.ann.encode_if:
             f.encode_if = _IDENT.sub(
@@ -443,12 +479,18 @@ class Builder:
         handle_params = [f for f in cf.params if f.kind == 'handle' and f.direction == 'in']
         if (name.startswith('vkDestroy') or name.startswith('vkFree')) and handle_params:
             cf.destroyed = handle_params[-1]
+            cf.destroyed.keep_id = True
         if name in ann.frees_children:
             cf.frees_children_of = handle_params[-1]
+            cf.frees_children_of.keep_id = True
         for f in cf.created:
             parents = reg.handles[f.handle_type].parents
             cf.parent_expr, cf.parent_type = self._parent_of(cmd, parents)
-        cf.needs_reply = (cf.return_wire is not None or bool(cf.out_params)) \
+            for p in cf.params:
+                if cf.parent_expr == '@' + p.name:
+                    cf.parent_param = p
+                    p.keep_id = True
+        cf.needs_reply = (cf.return_wire is not None or bool(cf.reply_params)) \
             and name not in ann.asynchronous
         if name in ann.hand_written:
             cf.hand_written_host = ann.hand_written[name].options.get('host')

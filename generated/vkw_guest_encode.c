@@ -3,6 +3,7 @@
 
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
+#include "vkw_guest_templates.h"
 #include "vkw_handles.h"
 #include "vkw_vulkan_util.h"
 
@@ -3848,8 +3849,9 @@ void vkw_encode_partial_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w
 
 void vkw_decode_reply_VkPhysicalDevicePrivateDataFeatures(struct vkw_reader *r, VkPhysicalDevicePrivateDataFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePrivateDataFeatures */
     vkw_decode_reply_fields_VkPhysicalDevicePrivateDataFeatures(r, v);
 }
 
@@ -3866,8 +3868,9 @@ void vkw_encode_partial_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_writer
 
 void vkw_decode_reply_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMultiDrawPropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMultiDrawPropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawPropertiesEXT(r, v);
 }
 
@@ -3974,8 +3977,9 @@ void vkw_encode_partial_VkQueueFamilyProperties2(struct vkw_writer *w, const VkQ
 
 void vkw_decode_reply_VkQueueFamilyProperties2(struct vkw_reader *r, VkQueueFamilyProperties2 *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueueFamilyProperties2 */
     vkw_decode_reply_fields_VkQueueFamilyProperties2(r, v);
 }
 
@@ -3992,8 +3996,9 @@ void vkw_encode_partial_VkPhysicalDeviceMemoryProperties2(struct vkw_writer *w, 
 
 void vkw_decode_reply_VkPhysicalDeviceMemoryProperties2(struct vkw_reader *r, VkPhysicalDeviceMemoryProperties2 *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMemoryProperties2 */
     vkw_decode_reply_fields_VkPhysicalDeviceMemoryProperties2(r, v);
 }
 
@@ -4010,8 +4015,9 @@ void vkw_encode_partial_VkSparseImageFormatProperties2(struct vkw_writer *w, con
 
 void vkw_decode_reply_VkSparseImageFormatProperties2(struct vkw_reader *r, VkSparseImageFormatProperties2 *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkSparseImageFormatProperties2 */
     vkw_decode_reply_fields_VkSparseImageFormatProperties2(r, v);
 }
 
@@ -4051,8 +4057,9 @@ void vkw_encode_partial_VkPhysicalDeviceDriverProperties(struct vkw_writer *w, c
 
 void vkw_decode_reply_VkPhysicalDeviceDriverProperties(struct vkw_reader *r, VkPhysicalDeviceDriverProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDriverProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceDriverProperties(r, v);
 }
 
@@ -4084,8 +4091,9 @@ void vkw_encode_partial_VkPhysicalDeviceVariablePointersFeatures(struct vkw_writ
 
 void vkw_decode_reply_VkPhysicalDeviceVariablePointersFeatures(struct vkw_reader *r, VkPhysicalDeviceVariablePointersFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVariablePointersFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceVariablePointersFeatures(r, v);
 }
 
@@ -4121,8 +4129,9 @@ void vkw_encode_partial_VkExternalImageFormatProperties(struct vkw_writer *w, co
 
 void vkw_decode_reply_VkExternalImageFormatProperties(struct vkw_reader *r, VkExternalImageFormatProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkExternalImageFormatProperties */
     vkw_decode_reply_fields_VkExternalImageFormatProperties(r, v);
 }
 
@@ -4152,8 +4161,9 @@ void vkw_encode_partial_VkExternalBufferProperties(struct vkw_writer *w, const V
 
 void vkw_decode_reply_VkExternalBufferProperties(struct vkw_reader *r, VkExternalBufferProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkExternalBufferProperties */
     vkw_decode_reply_fields_VkExternalBufferProperties(r, v);
 }
 
@@ -4170,8 +4180,9 @@ void vkw_encode_partial_VkPhysicalDeviceIDProperties(struct vkw_writer *w, const
 
 void vkw_decode_reply_VkPhysicalDeviceIDProperties(struct vkw_reader *r, VkPhysicalDeviceIDProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceIDProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceIDProperties(r, v);
 }
 
@@ -4236,8 +4247,9 @@ void vkw_encode_partial_VkExternalSemaphoreProperties(struct vkw_writer *w, cons
 
 void vkw_decode_reply_VkExternalSemaphoreProperties(struct vkw_reader *r, VkExternalSemaphoreProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkExternalSemaphoreProperties */
     vkw_decode_reply_fields_VkExternalSemaphoreProperties(r, v);
 }
 
@@ -4278,8 +4290,9 @@ void vkw_encode_partial_VkExternalFenceProperties(struct vkw_writer *w, const Vk
 
 void vkw_decode_reply_VkExternalFenceProperties(struct vkw_reader *r, VkExternalFenceProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkExternalFenceProperties */
     vkw_decode_reply_fields_VkExternalFenceProperties(r, v);
 }
 
@@ -4322,8 +4335,9 @@ void vkw_encode_partial_VkPhysicalDeviceMultiviewFeatures(struct vkw_writer *w, 
 
 void vkw_decode_reply_VkPhysicalDeviceMultiviewFeatures(struct vkw_reader *r, VkPhysicalDeviceMultiviewFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMultiviewFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceMultiviewFeatures(r, v);
 }
 
@@ -4342,8 +4356,9 @@ void vkw_encode_partial_VkPhysicalDeviceMultiviewProperties(struct vkw_writer *w
 
 void vkw_decode_reply_VkPhysicalDeviceMultiviewProperties(struct vkw_reader *r, VkPhysicalDeviceMultiviewProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMultiviewProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceMultiviewProperties(r, v);
 }
 
@@ -4392,8 +4407,9 @@ void vkw_encode_partial_VkPhysicalDeviceGroupProperties(struct vkw_writer *w, co
 
 void vkw_decode_reply_VkPhysicalDeviceGroupProperties(struct vkw_reader *r, VkPhysicalDeviceGroupProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceGroupProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceGroupProperties(r, v);
 }
 
@@ -4660,8 +4676,9 @@ void vkw_encode_partial_VkPhysicalDevice16BitStorageFeatures(struct vkw_writer *
 
 void vkw_decode_reply_VkPhysicalDevice16BitStorageFeatures(struct vkw_reader *r, VkPhysicalDevice16BitStorageFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevice16BitStorageFeatures */
     vkw_decode_reply_fields_VkPhysicalDevice16BitStorageFeatures(r, v);
 }
 
@@ -4681,8 +4698,9 @@ void vkw_encode_partial_VkPhysicalDeviceSubgroupProperties(struct vkw_writer *w,
 
 void vkw_decode_reply_VkPhysicalDeviceSubgroupProperties(struct vkw_reader *r, VkPhysicalDeviceSubgroupProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSubgroupProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceSubgroupProperties(r, v);
 }
 
@@ -4713,8 +4731,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures(stru
 
 void vkw_decode_reply_VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures(r, v);
 }
 
@@ -4805,8 +4824,9 @@ void vkw_encode_partial_VkSparseImageMemoryRequirements2(struct vkw_writer *w, c
 
 void vkw_decode_reply_VkSparseImageMemoryRequirements2(struct vkw_reader *r, VkSparseImageMemoryRequirements2 *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkSparseImageMemoryRequirements2 */
     vkw_decode_reply_fields_VkSparseImageMemoryRequirements2(r, v);
 }
 
@@ -4823,8 +4843,9 @@ void vkw_encode_partial_VkPhysicalDevicePointClippingProperties(struct vkw_write
 
 void vkw_decode_reply_VkPhysicalDevicePointClippingProperties(struct vkw_reader *r, VkPhysicalDevicePointClippingProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePointClippingProperties */
     vkw_decode_reply_fields_VkPhysicalDevicePointClippingProperties(r, v);
 }
 
@@ -4841,8 +4862,9 @@ void vkw_encode_partial_VkMemoryDedicatedRequirements(struct vkw_writer *w, cons
 
 void vkw_decode_reply_VkMemoryDedicatedRequirements(struct vkw_reader *r, VkMemoryDedicatedRequirements *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkMemoryDedicatedRequirements */
     vkw_decode_reply_fields_VkMemoryDedicatedRequirements(r, v);
 }
 
@@ -4956,8 +4978,9 @@ void vkw_encode_partial_VkPhysicalDeviceSamplerYcbcrConversionFeatures(struct vk
 
 void vkw_decode_reply_VkPhysicalDeviceSamplerYcbcrConversionFeatures(struct vkw_reader *r, VkPhysicalDeviceSamplerYcbcrConversionFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSamplerYcbcrConversionFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceSamplerYcbcrConversionFeatures(r, v);
 }
 
@@ -4974,8 +4997,9 @@ void vkw_encode_partial_VkSamplerYcbcrConversionImageFormatProperties(struct vkw
 
 void vkw_decode_reply_VkSamplerYcbcrConversionImageFormatProperties(struct vkw_reader *r, VkSamplerYcbcrConversionImageFormatProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkSamplerYcbcrConversionImageFormatProperties */
     vkw_decode_reply_fields_VkSamplerYcbcrConversionImageFormatProperties(r, v);
 }
 
@@ -5027,8 +5051,9 @@ void vkw_encode_partial_VkPhysicalDeviceProtectedMemoryFeatures(struct vkw_write
 
 void vkw_decode_reply_VkPhysicalDeviceProtectedMemoryFeatures(struct vkw_reader *r, VkPhysicalDeviceProtectedMemoryFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceProtectedMemoryFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceProtectedMemoryFeatures(r, v);
 }
 
@@ -5045,8 +5070,9 @@ void vkw_encode_partial_VkPhysicalDeviceProtectedMemoryProperties(struct vkw_wri
 
 void vkw_decode_reply_VkPhysicalDeviceProtectedMemoryProperties(struct vkw_reader *r, VkPhysicalDeviceProtectedMemoryProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceProtectedMemoryProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceProtectedMemoryProperties(r, v);
 }
 
@@ -5076,8 +5102,9 @@ void vkw_encode_partial_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw
 
 void vkw_decode_reply_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw_reader *r, VkPhysicalDeviceSamplerFilterMinmaxProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSamplerFilterMinmaxProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceSamplerFilterMinmaxProperties(r, v);
 }
 
@@ -5117,8 +5144,9 @@ void vkw_encode_partial_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_writer *
 
 void vkw_decode_reply_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMultiDrawFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMultiDrawFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(r, v);
 }
 
@@ -5147,8 +5175,9 @@ void vkw_encode_partial_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_wr
 
 void vkw_decode_reply_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_reader *r, VkPhysicalDeviceInlineUniformBlockFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceInlineUniformBlockFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceInlineUniformBlockFeatures(r, v);
 }
 
@@ -5166,8 +5195,9 @@ void vkw_encode_partial_VkPhysicalDeviceInlineUniformBlockProperties(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceInlineUniformBlockProperties(struct vkw_reader *r, VkPhysicalDeviceInlineUniformBlockProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceInlineUniformBlockProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceInlineUniformBlockProperties(r, v);
 }
 
@@ -5232,8 +5262,9 @@ void vkw_encode_partial_VkPhysicalDeviceMaintenance3Properties(struct vkw_writer
 
 void vkw_decode_reply_VkPhysicalDeviceMaintenance3Properties(struct vkw_reader *r, VkPhysicalDeviceMaintenance3Properties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMaintenance3Properties */
     vkw_decode_reply_fields_VkPhysicalDeviceMaintenance3Properties(r, v);
 }
 
@@ -5262,8 +5293,9 @@ void vkw_encode_partial_VkPhysicalDeviceMaintenance4Features(struct vkw_writer *
 
 void vkw_decode_reply_VkPhysicalDeviceMaintenance4Features(struct vkw_reader *r, VkPhysicalDeviceMaintenance4Features *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMaintenance4Features */
     vkw_decode_reply_fields_VkPhysicalDeviceMaintenance4Features(r, v);
 }
 
@@ -5280,8 +5312,9 @@ void vkw_encode_partial_VkPhysicalDeviceMaintenance4Properties(struct vkw_writer
 
 void vkw_decode_reply_VkPhysicalDeviceMaintenance4Properties(struct vkw_reader *r, VkPhysicalDeviceMaintenance4Properties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMaintenance4Properties */
     vkw_decode_reply_fields_VkPhysicalDeviceMaintenance4Properties(r, v);
 }
 
@@ -5325,8 +5358,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderDrawParametersFeatures(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceShaderDrawParametersFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderDrawParametersFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderDrawParametersFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderDrawParametersFeatures(r, v);
 }
 
@@ -5355,8 +5389,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderFloat16Int8Features(struct vkw_wri
 
 void vkw_decode_reply_VkPhysicalDeviceShaderFloat16Int8Features(struct vkw_reader *r, VkPhysicalDeviceShaderFloat16Int8Features *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderFloat16Int8Features */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderFloat16Int8Features(r, v);
 }
 
@@ -5374,8 +5409,9 @@ void vkw_encode_partial_VkPhysicalDeviceFloatControlsProperties(struct vkw_write
 
 void vkw_decode_reply_VkPhysicalDeviceFloatControlsProperties(struct vkw_reader *r, VkPhysicalDeviceFloatControlsProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFloatControlsProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceFloatControlsProperties(r, v);
 }
 
@@ -5419,8 +5455,9 @@ void vkw_encode_partial_VkPhysicalDeviceHostQueryResetFeatures(struct vkw_writer
 
 void vkw_decode_reply_VkPhysicalDeviceHostQueryResetFeatures(struct vkw_reader *r, VkPhysicalDeviceHostQueryResetFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceHostQueryResetFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceHostQueryResetFeatures(r, v);
 }
 
@@ -5467,8 +5504,9 @@ void vkw_encode_partial_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_wr
 
 void vkw_decode_reply_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_reader *r, VkPhysicalDeviceDescriptorIndexingFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorIndexingFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingFeatures(r, v);
 }
 
@@ -5504,8 +5542,9 @@ void vkw_encode_partial_VkPhysicalDeviceDescriptorIndexingProperties(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceDescriptorIndexingProperties(struct vkw_reader *r, VkPhysicalDeviceDescriptorIndexingProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorIndexingProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingProperties(r, v);
 }
 
@@ -5578,8 +5617,9 @@ void vkw_encode_partial_VkDescriptorSetVariableDescriptorCountLayoutSupport(stru
 
 void vkw_decode_reply_VkDescriptorSetVariableDescriptorCountLayoutSupport(struct vkw_reader *r, VkDescriptorSetVariableDescriptorCountLayoutSupport *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDescriptorSetVariableDescriptorCountLayoutSupport */
     vkw_decode_reply_fields_VkDescriptorSetVariableDescriptorCountLayoutSupport(r, v);
 }
 
@@ -5761,8 +5801,9 @@ void vkw_encode_partial_VkPhysicalDeviceTimelineSemaphoreFeatures(struct vkw_wri
 
 void vkw_decode_reply_VkPhysicalDeviceTimelineSemaphoreFeatures(struct vkw_reader *r, VkPhysicalDeviceTimelineSemaphoreFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceTimelineSemaphoreFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceTimelineSemaphoreFeatures(r, v);
 }
 
@@ -5779,8 +5820,9 @@ void vkw_encode_partial_VkPhysicalDeviceTimelineSemaphoreProperties(struct vkw_w
 
 void vkw_decode_reply_VkPhysicalDeviceTimelineSemaphoreProperties(struct vkw_reader *r, VkPhysicalDeviceTimelineSemaphoreProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceTimelineSemaphoreProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceTimelineSemaphoreProperties(r, v);
 }
 
@@ -5892,8 +5934,9 @@ void vkw_encode_partial_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(stru
 
 void vkw_decode_reply_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(r, v);
 }
 
@@ -5934,8 +5977,9 @@ void vkw_encode_partial_VkPhysicalDevice8BitStorageFeatures(struct vkw_writer *w
 
 void vkw_decode_reply_VkPhysicalDevice8BitStorageFeatures(struct vkw_reader *r, VkPhysicalDevice8BitStorageFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevice8BitStorageFeatures */
     vkw_decode_reply_fields_VkPhysicalDevice8BitStorageFeatures(r, v);
 }
 
@@ -5966,8 +6010,9 @@ void vkw_encode_partial_VkPhysicalDeviceConditionalRenderingFeaturesEXT(struct v
 
 void vkw_decode_reply_VkPhysicalDeviceConditionalRenderingFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceConditionalRenderingFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceConditionalRenderingFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceConditionalRenderingFeaturesEXT(r, v);
 }
 
@@ -5998,8 +6043,9 @@ void vkw_encode_partial_VkPhysicalDeviceVulkanMemoryModelFeatures(struct vkw_wri
 
 void vkw_decode_reply_VkPhysicalDeviceVulkanMemoryModelFeatures(struct vkw_reader *r, VkPhysicalDeviceVulkanMemoryModelFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVulkanMemoryModelFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceVulkanMemoryModelFeatures(r, v);
 }
 
@@ -6030,8 +6076,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderAtomicInt64Features(struct vkw_wri
 
 void vkw_decode_reply_VkPhysicalDeviceShaderAtomicInt64Features(struct vkw_reader *r, VkPhysicalDeviceShaderAtomicInt64Features *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderAtomicInt64Features */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicInt64Features(r, v);
 }
 
@@ -6071,8 +6118,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderAtomicFloatFeaturesEXT(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceShaderAtomicFloatFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderAtomicFloatFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderAtomicFloatFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicFloatFeaturesEXT(r, v);
 }
 
@@ -6122,8 +6170,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(struct vkw
 
 void vkw_decode_reply_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(r, v);
 }
 
@@ -6163,8 +6212,9 @@ void vkw_encode_partial_VkPhysicalDeviceVertexAttributeDivisorFeaturesEXT(struct
 
 void vkw_decode_reply_VkPhysicalDeviceVertexAttributeDivisorFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeDivisorFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVertexAttributeDivisorFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorFeaturesEXT(r, v);
 }
 
@@ -6182,8 +6232,9 @@ void vkw_encode_partial_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw
 
 void vkw_decode_reply_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw_reader *r, VkPhysicalDeviceDepthStencilResolveProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthStencilResolveProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceDepthStencilResolveProperties(r, v);
 }
 
@@ -6229,8 +6280,9 @@ void vkw_encode_partial_VkPhysicalDeviceTransformFeedbackFeaturesEXT(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceTransformFeedbackFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceTransformFeedbackFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceTransformFeedbackFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(r, v);
 }
 
@@ -6248,8 +6300,9 @@ void vkw_encode_partial_VkPhysicalDeviceTransformFeedbackPropertiesEXT(struct vk
 
 void vkw_decode_reply_VkPhysicalDeviceTransformFeedbackPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceTransformFeedbackPropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceTransformFeedbackPropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceTransformFeedbackPropertiesEXT(r, v);
 }
 
@@ -6309,8 +6362,9 @@ void vkw_encode_partial_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_wri
 
 void vkw_decode_reply_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_reader *r, VkPhysicalDeviceScalarBlockLayoutFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceScalarBlockLayoutFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceScalarBlockLayoutFeatures(r, v);
 }
 
@@ -6338,8 +6392,9 @@ void vkw_encode_partial_VkPhysicalDeviceUniformBufferStandardLayoutFeatures(stru
 
 void vkw_decode_reply_VkPhysicalDeviceUniformBufferStandardLayoutFeatures(struct vkw_reader *r, VkPhysicalDeviceUniformBufferStandardLayoutFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceUniformBufferStandardLayoutFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceUniformBufferStandardLayoutFeatures(r, v);
 }
 
@@ -6367,8 +6422,9 @@ void vkw_encode_partial_VkPhysicalDeviceDepthClipEnableFeaturesEXT(struct vkw_wr
 
 void vkw_decode_reply_VkPhysicalDeviceDepthClipEnableFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthClipEnableFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthClipEnableFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceDepthClipEnableFeaturesEXT(r, v);
 }
 
@@ -6410,8 +6466,9 @@ void vkw_encode_partial_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_w
 
 void vkw_decode_reply_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_reader *r, VkPhysicalDeviceBufferDeviceAddressFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceBufferDeviceAddressFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(r, v);
 }
 
@@ -6463,8 +6520,9 @@ void vkw_encode_partial_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_reader *r, VkPhysicalDeviceImagelessFramebufferFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceImagelessFramebufferFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceImagelessFramebufferFeatures(r, v);
 }
 
@@ -6548,8 +6606,9 @@ void vkw_encode_partial_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct
 
 void vkw_decode_reply_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_reader *r, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceTextureCompressionASTCHDRFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(r, v);
 }
 
@@ -6603,8 +6662,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_writer
 
 void vkw_decode_reply_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderClockFeaturesKHR *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderClockFeaturesKHR */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderClockFeaturesKHR(r, v);
 }
 
@@ -6633,8 +6693,9 @@ void vkw_encode_partial_VkPhysicalDeviceIndexTypeUint8FeaturesEXT(struct vkw_wri
 
 void vkw_decode_reply_VkPhysicalDeviceIndexTypeUint8FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceIndexTypeUint8FeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceIndexTypeUint8FeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceIndexTypeUint8FeaturesEXT(r, v);
 }
 
@@ -6662,8 +6723,9 @@ void vkw_encode_partial_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(stru
 
 void vkw_decode_reply_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_reader *r, VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(r, v);
 }
 
@@ -6703,8 +6765,9 @@ void vkw_encode_partial_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(
 
 void vkw_decode_reply_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(r, v);
 }
 
@@ -6745,8 +6808,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(s
 
 void vkw_decode_reply_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(r, v);
 }
 
@@ -6774,8 +6838,9 @@ void vkw_encode_partial_VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT(struct v
 
 void vkw_decode_reply_VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT(r, v);
 }
 
@@ -6792,8 +6857,9 @@ void vkw_encode_partial_VkPhysicalDeviceTexelBufferAlignmentProperties(struct vk
 
 void vkw_decode_reply_VkPhysicalDeviceTexelBufferAlignmentProperties(struct vkw_reader *r, VkPhysicalDeviceTexelBufferAlignmentProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceTexelBufferAlignmentProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceTexelBufferAlignmentProperties(r, v);
 }
 
@@ -6825,8 +6891,9 @@ void vkw_encode_partial_VkPhysicalDeviceSubgroupSizeControlFeatures(struct vkw_w
 
 void vkw_decode_reply_VkPhysicalDeviceSubgroupSizeControlFeatures(struct vkw_reader *r, VkPhysicalDeviceSubgroupSizeControlFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSubgroupSizeControlFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceSubgroupSizeControlFeatures(r, v);
 }
 
@@ -6844,8 +6911,9 @@ void vkw_encode_partial_VkPhysicalDeviceSubgroupSizeControlProperties(struct vkw
 
 void vkw_decode_reply_VkPhysicalDeviceSubgroupSizeControlProperties(struct vkw_reader *r, VkPhysicalDeviceSubgroupSizeControlProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSubgroupSizeControlProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceSubgroupSizeControlProperties(r, v);
 }
 
@@ -6914,8 +6982,9 @@ void vkw_encode_partial_VkPhysicalDeviceLineRasterizationFeaturesEXT(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceLineRasterizationFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceLineRasterizationFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceLineRasterizationFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceLineRasterizationFeaturesEXT(r, v);
 }
 
@@ -6937,8 +7006,9 @@ void vkw_encode_partial_VkPhysicalDeviceLineRasterizationPropertiesEXT(struct vk
 
 void vkw_decode_reply_VkPhysicalDeviceLineRasterizationPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceLineRasterizationPropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceLineRasterizationPropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceLineRasterizationPropertiesEXT(r, v);
 }
 
@@ -6980,8 +7050,9 @@ void vkw_encode_partial_VkPhysicalDevicePipelineCreationCacheControlFeatures(str
 
 void vkw_decode_reply_VkPhysicalDevicePipelineCreationCacheControlFeatures(struct vkw_reader *r, VkPhysicalDevicePipelineCreationCacheControlFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineCreationCacheControlFeatures */
     vkw_decode_reply_fields_VkPhysicalDevicePipelineCreationCacheControlFeatures(r, v);
 }
 
@@ -7020,8 +7091,9 @@ void vkw_encode_partial_VkPhysicalDeviceVulkan11Features(struct vkw_writer *w, c
 
 void vkw_decode_reply_VkPhysicalDeviceVulkan11Features(struct vkw_reader *r, VkPhysicalDeviceVulkan11Features *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVulkan11Features */
     vkw_decode_reply_fields_VkPhysicalDeviceVulkan11Features(r, v);
 }
 
@@ -7049,8 +7121,9 @@ void vkw_encode_partial_VkPhysicalDeviceVulkan11Properties(struct vkw_writer *w,
 
 void vkw_decode_reply_VkPhysicalDeviceVulkan11Properties(struct vkw_reader *r, VkPhysicalDeviceVulkan11Properties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVulkan11Properties */
     vkw_decode_reply_fields_VkPhysicalDeviceVulkan11Properties(r, v);
 }
 
@@ -7138,8 +7211,9 @@ void vkw_encode_partial_VkPhysicalDeviceVulkan12Features(struct vkw_writer *w, c
 
 void vkw_decode_reply_VkPhysicalDeviceVulkan12Features(struct vkw_reader *r, VkPhysicalDeviceVulkan12Features *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVulkan12Features */
     vkw_decode_reply_fields_VkPhysicalDeviceVulkan12Features(r, v);
 }
 
@@ -7202,8 +7276,9 @@ void vkw_encode_partial_VkPhysicalDeviceVulkan12Properties(struct vkw_writer *w,
 
 void vkw_decode_reply_VkPhysicalDeviceVulkan12Properties(struct vkw_reader *r, VkPhysicalDeviceVulkan12Properties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVulkan12Properties */
     vkw_decode_reply_fields_VkPhysicalDeviceVulkan12Properties(r, v);
 }
 
@@ -7296,8 +7371,9 @@ void vkw_encode_partial_VkPhysicalDeviceVulkan13Features(struct vkw_writer *w, c
 
 void vkw_decode_reply_VkPhysicalDeviceVulkan13Features(struct vkw_reader *r, VkPhysicalDeviceVulkan13Features *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVulkan13Features */
     vkw_decode_reply_fields_VkPhysicalDeviceVulkan13Features(r, v);
 }
 
@@ -7328,8 +7404,9 @@ void vkw_encode_partial_VkPhysicalDeviceVulkan13Properties(struct vkw_writer *w,
 
 void vkw_decode_reply_VkPhysicalDeviceVulkan13Properties(struct vkw_reader *r, VkPhysicalDeviceVulkan13Properties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVulkan13Properties */
     vkw_decode_reply_fields_VkPhysicalDeviceVulkan13Properties(r, v);
 }
 
@@ -7390,8 +7467,9 @@ void vkw_encode_partial_VkPhysicalDeviceToolProperties(struct vkw_writer *w, con
 
 void vkw_decode_reply_VkPhysicalDeviceToolProperties(struct vkw_reader *r, VkPhysicalDeviceToolProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceToolProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceToolProperties(r, v);
 }
 
@@ -7424,8 +7502,9 @@ void vkw_encode_partial_VkPhysicalDeviceCustomBorderColorPropertiesEXT(struct vk
 
 void vkw_decode_reply_VkPhysicalDeviceCustomBorderColorPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceCustomBorderColorPropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCustomBorderColorPropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceCustomBorderColorPropertiesEXT(r, v);
 }
 
@@ -7454,8 +7533,9 @@ void vkw_encode_partial_VkPhysicalDeviceCustomBorderColorFeaturesEXT(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceCustomBorderColorFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceCustomBorderColorFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCustomBorderColorFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceCustomBorderColorFeaturesEXT(r, v);
 }
 
@@ -7497,8 +7577,9 @@ void vkw_encode_partial_VkPhysicalDeviceBorderColorSwizzleFeaturesEXT(struct vkw
 
 void vkw_decode_reply_VkPhysicalDeviceBorderColorSwizzleFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceBorderColorSwizzleFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceBorderColorSwizzleFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceBorderColorSwizzleFeaturesEXT(r, v);
 }
 
@@ -7544,8 +7625,9 @@ void vkw_encode_partial_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct v
 
 void vkw_decode_reply_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExtendedDynamicStateFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(r, v);
 }
 
@@ -7575,8 +7657,9 @@ void vkw_encode_partial_VkPhysicalDeviceExtendedDynamicState2FeaturesEXT(struct 
 
 void vkw_decode_reply_VkPhysicalDeviceExtendedDynamicState2FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicState2FeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExtendedDynamicState2FeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicState2FeaturesEXT(r, v);
 }
 
@@ -7636,8 +7719,9 @@ void vkw_encode_partial_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(struct 
 
 void vkw_decode_reply_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExtendedDynamicState3FeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(r, v);
 }
 
@@ -7684,8 +7768,9 @@ void vkw_encode_partial_VkPhysicalDeviceExtendedDynamicState3PropertiesEXT(struc
 
 void vkw_decode_reply_VkPhysicalDeviceExtendedDynamicState3PropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicState3PropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExtendedDynamicState3PropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicState3PropertiesEXT(r, v);
 }
 
@@ -7732,8 +7817,9 @@ void vkw_encode_partial_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(st
 
 void vkw_decode_reply_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_reader *r, VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(r, v);
 }
 
@@ -7763,8 +7849,9 @@ void vkw_encode_partial_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_writer
 
 void vkw_decode_reply_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceRobustness2FeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRobustness2FeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceRobustness2FeaturesEXT(r, v);
 }
 
@@ -7783,8 +7870,9 @@ void vkw_encode_partial_VkPhysicalDeviceRobustness2PropertiesEXT(struct vkw_writ
 
 void vkw_decode_reply_VkPhysicalDeviceRobustness2PropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceRobustness2PropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRobustness2PropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceRobustness2PropertiesEXT(r, v);
 }
 
@@ -7813,8 +7901,9 @@ void vkw_encode_partial_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_write
 
 void vkw_decode_reply_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_reader *r, VkPhysicalDeviceImageRobustnessFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceImageRobustnessFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceImageRobustnessFeatures(r, v);
 }
 
@@ -7843,8 +7932,9 @@ void vkw_encode_partial_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_writer
 
 void vkw_decode_reply_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_reader *r, VkPhysicalDevice4444FormatsFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevice4444FormatsFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDevice4444FormatsFeaturesEXT(r, v);
 }
 
@@ -8071,8 +8161,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct
 
 void vkw_decode_reply_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderTerminateInvocationFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderTerminateInvocationFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(r, v);
 }
 
@@ -8101,8 +8192,9 @@ void vkw_encode_partial_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(struct vkw_wr
 
 void vkw_decode_reply_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceImage2DViewOf3DFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceImage2DViewOf3DFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(r, v);
 }
 
@@ -8131,8 +8223,9 @@ void vkw_encode_partial_VkPhysicalDeviceDepthClipControlFeaturesEXT(struct vkw_w
 
 void vkw_decode_reply_VkPhysicalDeviceDepthClipControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthClipControlFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthClipControlFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceDepthClipControlFeaturesEXT(r, v);
 }
 
@@ -8171,8 +8264,9 @@ void vkw_encode_partial_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struc
 
 void vkw_decode_reply_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(r, v);
 }
 
@@ -8228,8 +8322,9 @@ void vkw_encode_partial_VkPhysicalDeviceColorWriteEnableFeaturesEXT(struct vkw_w
 
 void vkw_decode_reply_VkPhysicalDeviceColorWriteEnableFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceColorWriteEnableFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceColorWriteEnableFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceColorWriteEnableFeaturesEXT(r, v);
 }
 
@@ -8417,8 +8512,9 @@ void vkw_encode_partial_VkPhysicalDeviceSynchronization2Features(struct vkw_writ
 
 void vkw_decode_reply_VkPhysicalDeviceSynchronization2Features(struct vkw_reader *r, VkPhysicalDeviceSynchronization2Features *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSynchronization2Features */
     vkw_decode_reply_fields_VkPhysicalDeviceSynchronization2Features(r, v);
 }
 
@@ -8448,8 +8544,9 @@ void vkw_encode_partial_VkPhysicalDevicePrimitivesGeneratedQueryFeaturesEXT(stru
 
 void vkw_decode_reply_VkPhysicalDevicePrimitivesGeneratedQueryFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePrimitivesGeneratedQueryFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePrimitivesGeneratedQueryFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDevicePrimitivesGeneratedQueryFeaturesEXT(r, v);
 }
 
@@ -8479,8 +8576,9 @@ void vkw_encode_partial_VkPhysicalDeviceMultisampledRenderToSingleSampledFeature
 
 void vkw_decode_reply_VkPhysicalDeviceMultisampledRenderToSingleSampledFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMultisampledRenderToSingleSampledFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMultisampledRenderToSingleSampledFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceMultisampledRenderToSingleSampledFeaturesEXT(r, v);
 }
 
@@ -8497,8 +8595,9 @@ void vkw_encode_partial_VkSubpassResolvePerformanceQueryEXT(struct vkw_writer *w
 
 void vkw_decode_reply_VkSubpassResolvePerformanceQueryEXT(struct vkw_reader *r, VkSubpassResolvePerformanceQueryEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkSubpassResolvePerformanceQueryEXT */
     vkw_decode_reply_fields_VkSubpassResolvePerformanceQueryEXT(r, v);
 }
 
@@ -8539,8 +8638,9 @@ void vkw_encode_partial_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_wr
 
 void vkw_decode_reply_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceProvokingVertexFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceProvokingVertexFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(r, v);
 }
 
@@ -8558,8 +8658,9 @@ void vkw_encode_partial_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_
 
 void vkw_decode_reply_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceProvokingVertexPropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceProvokingVertexPropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceProvokingVertexPropertiesEXT(r, v);
 }
 
@@ -8599,8 +8700,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct v
 
 void vkw_decode_reply_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderIntegerDotProductFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderIntegerDotProductFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(r, v);
 }
 
@@ -8617,8 +8719,9 @@ void vkw_encode_partial_VkPhysicalDeviceShaderIntegerDotProductProperties(struct
 
 void vkw_decode_reply_VkPhysicalDeviceShaderIntegerDotProductProperties(struct vkw_reader *r, VkPhysicalDeviceShaderIntegerDotProductProperties *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderIntegerDotProductProperties */
     vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(r, v);
 }
 
@@ -8664,8 +8767,9 @@ void vkw_encode_partial_VkFormatProperties3(struct vkw_writer *w, const VkFormat
 
 void vkw_decode_reply_VkFormatProperties3(struct vkw_reader *r, VkFormatProperties3 *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkFormatProperties3 */
     vkw_decode_reply_fields_VkFormatProperties3(r, v);
 }
 
@@ -8758,8 +8862,9 @@ void vkw_encode_partial_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_writ
 
 void vkw_decode_reply_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingFeatures *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDynamicRenderingFeatures */
     vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingFeatures(r, v);
 }
 
@@ -8811,8 +8916,9 @@ void vkw_encode_partial_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeatur
 
 void vkw_decode_reply_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(r, v);
 }
 
@@ -8842,8 +8948,9 @@ void vkw_encode_partial_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struc
 
 void vkw_decode_reply_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(r, v);
 }
 
@@ -8860,8 +8967,9 @@ void vkw_encode_partial_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(str
 
 void vkw_decode_reply_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(r, v);
 }
 
@@ -8901,8 +9009,9 @@ void vkw_encode_partial_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw
 
 void vkw_decode_reply_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(r, v);
 }
 
@@ -8930,8 +9039,9 @@ void vkw_encode_partial_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(
 
 void vkw_decode_reply_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT */
     vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(r, v);
 }
 
@@ -8987,13 +9097,21 @@ void vkw_encode_vkEnumeratePhysicalDevices(struct vkw_writer *w, uint32_t serial
 VkResult vkw_decode_reply_vkEnumeratePhysicalDevices(struct vkw_reader *r, VkInstance instance, uint32_t* pPhysicalDeviceCount, VkPhysicalDevice* pPhysicalDevices)
 {
     (void)instance;
-    (void)pPhysicalDevices;
+    const uint64_t pPhysicalDevices_capacity = pPhysicalDevices ? (uint64_t)(*pPhysicalDeviceCount) : 0;
     const VkResult result = (VkResult)vkw_read_i32(r);
     if (vkw_read_presence(r)) {
         if (pPhysicalDeviceCount)
             (*pPhysicalDeviceCount) = (uint32_t)vkw_read_u32(r);
         else
             vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pPhysicalDevices || n > pPhysicalDevices_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pPhysicalDevices[i] = VK_NULL_HANDLE;
     }
     return result;
 }
@@ -10269,8 +10387,16 @@ VkResult vkw_decode_reply_vkCreateGraphicsPipelines(struct vkw_reader *r, VkDevi
     (void)createInfoCount;
     (void)pCreateInfos;
     (void)pAllocator;
-    (void)pPipelines;
+    const uint64_t pPipelines_capacity = pPipelines ? (uint64_t)(createInfoCount) : 0;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pPipelines || n > pPipelines_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pPipelines[i] = VK_NULL_HANDLE;
+    }
     return result;
 }
 
@@ -10303,8 +10429,16 @@ VkResult vkw_decode_reply_vkCreateComputePipelines(struct vkw_reader *r, VkDevic
     (void)createInfoCount;
     (void)pCreateInfos;
     (void)pAllocator;
-    (void)pPipelines;
+    const uint64_t pPipelines_capacity = pPipelines ? (uint64_t)(createInfoCount) : 0;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pPipelines || n > pPipelines_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pPipelines[i] = VK_NULL_HANDLE;
+    }
     return result;
 }
 
@@ -10478,8 +10612,16 @@ VkResult vkw_decode_reply_vkAllocateDescriptorSets(struct vkw_reader *r, VkDevic
 {
     (void)device;
     (void)pAllocateInfo;
-    (void)pDescriptorSets;
+    const uint64_t pDescriptorSets_capacity = pDescriptorSets ? (uint64_t)((pAllocateInfo->descriptorSetCount)) : 0;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pDescriptorSets || n > pDescriptorSets_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pDescriptorSets[i] = VK_NULL_HANDLE;
+    }
     return result;
 }
 
@@ -10681,8 +10823,16 @@ VkResult vkw_decode_reply_vkAllocateCommandBuffers(struct vkw_reader *r, VkDevic
 {
     (void)device;
     (void)pAllocateInfo;
-    (void)pCommandBuffers;
+    const uint64_t pCommandBuffers_capacity = pCommandBuffers ? (uint64_t)((pAllocateInfo->commandBufferCount)) : 0;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCommandBuffers || n > pCommandBuffers_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pCommandBuffers[i] = VK_NULL_HANDLE;
+    }
     return result;
 }
 
@@ -13154,6 +13304,50 @@ void vkw_encode_vkCmdSetVertexInputEXT(struct vkw_writer *w, uint32_t serial, Vk
         for (uint64_t i = 0; i < n; i++)
             vkw_encode_VkVertexInputAttributeDescription2EXT(w, &pVertexAttributeDescriptions[i]);
     }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetInstanceProcAddr(struct vkw_writer *w, uint32_t serial, VkInstance instance, const char* pName)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetInstanceProcAddr, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(instance));
+    if (vkw_write_presence(w, pName))
+        vkw_write_string(w, pName);
+    vkw_end_message(w, header);
+}
+
+VkBool32 vkw_decode_reply_vkGetInstanceProcAddr(struct vkw_reader *r, VkInstance instance, const char* pName)
+{
+    (void)instance;
+    (void)pName;
+    const VkBool32 result = (VkBool32)vkw_read_u32(r);
+    return result;
+}
+
+void vkw_encode_vkGetDeviceProcAddr(struct vkw_writer *w, uint32_t serial, VkDevice device, const char* pName)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDeviceProcAddr, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pName))
+        vkw_write_string(w, pName);
+    vkw_end_message(w, header);
+}
+
+VkBool32 vkw_decode_reply_vkGetDeviceProcAddr(struct vkw_reader *r, VkDevice device, const char* pName)
+{
+    (void)device;
+    (void)pName;
+    const VkBool32 result = (VkBool32)vkw_read_u32(r);
+    return result;
+}
+
+void vkw_encode_vkUpdateDescriptorSetWithTemplate(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorSet descriptorSet, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkUpdateDescriptorSetWithTemplate, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(descriptorSet));
+    vkw_write_u64(w, VKW_HANDLE_U64(descriptorUpdateTemplate));
+    vkw_encode_template_data(w, device, descriptorSet, descriptorUpdateTemplate, pData); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 

@@ -906,6 +906,11 @@ void vkw_encode_vkCmdBeginQueryIndexedEXT(struct vkw_writer *w, uint32_t serial,
 void vkw_encode_vkCmdEndQueryIndexedEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkQueryPool queryPool, uint32_t query, uint32_t index);
 void vkw_encode_vkCmdDrawIndirectByteCountEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t instanceCount, uint32_t firstInstance, VkBuffer counterBuffer, VkDeviceSize counterBufferOffset, uint32_t counterOffset, uint32_t vertexStride);
 void vkw_encode_vkCmdSetVertexInputEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t vertexBindingDescriptionCount, const VkVertexInputBindingDescription2EXT* pVertexBindingDescriptions, uint32_t vertexAttributeDescriptionCount, const VkVertexInputAttributeDescription2EXT* pVertexAttributeDescriptions);
+void vkw_encode_vkGetInstanceProcAddr(struct vkw_writer *w, uint32_t serial, VkInstance instance, const char* pName);
+VkBool32 vkw_decode_reply_vkGetInstanceProcAddr(struct vkw_reader *r, VkInstance instance, const char* pName);
+void vkw_encode_vkGetDeviceProcAddr(struct vkw_writer *w, uint32_t serial, VkDevice device, const char* pName);
+VkBool32 vkw_decode_reply_vkGetDeviceProcAddr(struct vkw_reader *r, VkDevice device, const char* pName);
+void vkw_encode_vkUpdateDescriptorSetWithTemplate(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorSet descriptorSet, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const void* pData);
 
 #ifdef __cplusplus
 }

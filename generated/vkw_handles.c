@@ -555,6 +555,12 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkCmdDrawIndirectByteCountEXT";
     case VKW_CMD_vkCmdSetVertexInputEXT:
         return "vkCmdSetVertexInputEXT";
+    case VKW_CMD_vkGetInstanceProcAddr:
+        return "vkGetInstanceProcAddr";
+    case VKW_CMD_vkGetDeviceProcAddr:
+        return "vkGetDeviceProcAddr";
+    case VKW_CMD_vkUpdateDescriptorSetWithTemplate:
+        return "vkUpdateDescriptorSetWithTemplate";
     default:
         return NULL;
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vkw_handles.h"
+#include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 #include "vkw_vulkan_util.h"
 
@@ -5003,6 +5004,8 @@ static void vkw_decode_fields_VkDeviceQueueCreateInfo(struct vkw_host_decoder *d
             e[i] = (float)vkw_read_f32(&d->r);
         v->pQueuePriorities = e;
     }
+    else if ((true) && (v->queueCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDeviceCreateInfo(struct vkw_host_decoder *d, VkDeviceCreateInfo *v)
@@ -5025,6 +5028,8 @@ static void vkw_decode_fields_VkDeviceCreateInfo(struct vkw_host_decoder *d, VkD
             vkw_decode_VkDeviceQueueCreateInfo(d, &e[i]);
         v->pQueueCreateInfos = e;
     }
+    else if ((true) && (v->queueCreateInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->enabledLayerCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -5035,6 +5040,8 @@ static void vkw_decode_fields_VkDeviceCreateInfo(struct vkw_host_decoder *d, VkD
             e[i] = vkw_read_string(&d->r, SIZE_MAX);
         v->ppEnabledLayerNames = e;
     }
+    else if ((true) && (v->enabledLayerCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->enabledExtensionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -5045,6 +5052,8 @@ static void vkw_decode_fields_VkDeviceCreateInfo(struct vkw_host_decoder *d, VkD
             e[i] = vkw_read_string(&d->r, SIZE_MAX);
         v->ppEnabledExtensionNames = e;
     }
+    else if ((true) && (v->enabledExtensionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         VkPhysicalDeviceFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -5082,6 +5091,8 @@ static void vkw_decode_fields_VkInstanceCreateInfo(struct vkw_host_decoder *d, V
             e[i] = vkw_read_string(&d->r, SIZE_MAX);
         v->ppEnabledLayerNames = e;
     }
+    else if ((true) && (v->enabledLayerCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->enabledExtensionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -5092,6 +5103,8 @@ static void vkw_decode_fields_VkInstanceCreateInfo(struct vkw_host_decoder *d, V
             e[i] = vkw_read_string(&d->r, SIZE_MAX);
         v->ppEnabledExtensionNames = e;
     }
+    else if ((true) && (v->enabledExtensionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_encode_reply_VkQueueFamilyProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyProperties *v)
@@ -5179,7 +5192,7 @@ void vkw_decode_VkMappedMemoryRange(struct vkw_host_decoder *d, VkMappedMemoryRa
 
 static void vkw_decode_fields_VkMappedMemoryRange(struct vkw_host_decoder *d, VkMappedMemoryRange *v)
 {
-    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
     v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->size = (VkDeviceSize)vkw_read_u64(&d->r);
 }
@@ -5204,15 +5217,15 @@ void vkw_encode_reply_VkImageFormatProperties(struct vkw_host_decoder *d, struct
 
 void vkw_decode_VkDescriptorBufferInfo(struct vkw_host_decoder *d, VkDescriptorBufferInfo *v)
 {
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
     v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->range = (VkDeviceSize)vkw_read_u64(&d->r);
 }
 
 void vkw_decode_VkDescriptorImageInfo(struct vkw_host_decoder *d, VkDescriptorImageInfo *v)
 {
-    v->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler));
-    v->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView));
+    v->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler, false, NULL));
+    v->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
     v->imageLayout = (VkImageLayout)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
 }
 
@@ -5225,7 +5238,7 @@ void vkw_decode_VkWriteDescriptorSet(struct vkw_host_decoder *d, VkWriteDescript
 
 static void vkw_decode_fields_VkWriteDescriptorSet(struct vkw_host_decoder *d, VkWriteDescriptorSet *v)
 {
-    v->dstSet = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet));
+    v->dstSet = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet, false, NULL));
     v->dstBinding = (uint32_t)vkw_read_u32(&d->r);
     v->dstArrayElement = (uint32_t)vkw_read_u32(&d->r);
     v->descriptorCount = (uint32_t)vkw_read_u32(&d->r);
@@ -5254,7 +5267,7 @@ static void vkw_decode_fields_VkWriteDescriptorSet(struct vkw_host_decoder *d, V
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkBufferView *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkBufferView, vkw_host_decode_handle(d, VKW_HANDLE_VkBufferView));
+            e[i] = VKW_U64_HANDLE(VkBufferView, vkw_host_decode_handle(d, VKW_HANDLE_VkBufferView, false, NULL));
         v->pTexelBufferView = e;
     }
 }
@@ -5271,10 +5284,10 @@ void vkw_decode_VkCopyDescriptorSet(struct vkw_host_decoder *d, VkCopyDescriptor
 
 static void vkw_decode_fields_VkCopyDescriptorSet(struct vkw_host_decoder *d, VkCopyDescriptorSet *v)
 {
-    v->srcSet = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet));
+    v->srcSet = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet, true, NULL));
     v->srcBinding = (uint32_t)vkw_read_u32(&d->r);
     v->srcArrayElement = (uint32_t)vkw_read_u32(&d->r);
-    v->dstSet = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet));
+    v->dstSet = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet, true, NULL));
     v->dstBinding = (uint32_t)vkw_read_u32(&d->r);
     v->dstArrayElement = (uint32_t)vkw_read_u32(&d->r);
     v->descriptorCount = (uint32_t)vkw_read_u32(&d->r);
@@ -5318,7 +5331,7 @@ void vkw_decode_VkBufferViewCreateInfo(struct vkw_host_decoder *d, VkBufferViewC
 static void vkw_decode_fields_VkBufferViewCreateInfo(struct vkw_host_decoder *d, VkBufferViewCreateInfo *v)
 {
     v->flags = (VkBufferViewCreateFlags)vkw_read_u32(&d->r);
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     v->format = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->range = (VkDeviceSize)vkw_read_u64(&d->r);
@@ -5380,7 +5393,7 @@ static void vkw_decode_fields_VkBufferMemoryBarrier(struct vkw_host_decoder *d, 
     v->dstAccessMask = (VkAccessFlags)vkw_read_u32(&d->r);
     v->srcQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
     v->dstQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->size = (VkDeviceSize)vkw_read_u64(&d->r);
 }
@@ -5403,7 +5416,7 @@ static void vkw_decode_fields_VkImageMemoryBarrier(struct vkw_host_decoder *d, V
     v->newLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->srcQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
     v->dstQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     vkw_decode_VkImageSubresourceRange(d, &v->subresourceRange);
 }
 
@@ -5459,7 +5472,7 @@ void vkw_decode_VkImageViewCreateInfo(struct vkw_host_decoder *d, VkImageViewCre
 static void vkw_decode_fields_VkImageViewCreateInfo(struct vkw_host_decoder *d, VkImageViewCreateInfo *v)
 {
     v->flags = (VkImageViewCreateFlags)vkw_read_u32(&d->r);
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->viewType = (VkImageViewType)vkw_decode_enum(d, vkw_valid_VkImageViewType);
     v->format = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     vkw_decode_VkComponentMapping(d, &v->components);
@@ -5477,7 +5490,7 @@ void vkw_decode_VkSparseMemoryBind(struct vkw_host_decoder *d, VkSparseMemoryBin
 {
     v->resourceOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->size = (VkDeviceSize)vkw_read_u64(&d->r);
-    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, false, NULL));
     v->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->flags = (VkSparseMemoryBindFlags)vkw_read_u32(&d->r);
 }
@@ -5487,14 +5500,14 @@ void vkw_decode_VkSparseImageMemoryBind(struct vkw_host_decoder *d, VkSparseImag
     vkw_decode_VkImageSubresource(d, &v->subresource);
     vkw_decode_VkOffset3D(d, &v->offset);
     vkw_decode_VkExtent3D(d, &v->extent);
-    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, false, NULL));
     v->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->flags = (VkSparseMemoryBindFlags)vkw_read_u32(&d->r);
 }
 
 void vkw_decode_VkSparseBufferMemoryBindInfo(struct vkw_host_decoder *d, VkSparseBufferMemoryBindInfo *v)
 {
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     v->bindCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -5505,11 +5518,13 @@ void vkw_decode_VkSparseBufferMemoryBindInfo(struct vkw_host_decoder *d, VkSpars
             vkw_decode_VkSparseMemoryBind(d, &e[i]);
         v->pBinds = e;
     }
+    else if ((true) && (v->bindCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSparseImageOpaqueMemoryBindInfo(struct vkw_host_decoder *d, VkSparseImageOpaqueMemoryBindInfo *v)
 {
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->bindCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -5520,11 +5535,13 @@ void vkw_decode_VkSparseImageOpaqueMemoryBindInfo(struct vkw_host_decoder *d, Vk
             vkw_decode_VkSparseMemoryBind(d, &e[i]);
         v->pBinds = e;
     }
+    else if ((true) && (v->bindCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSparseImageMemoryBindInfo(struct vkw_host_decoder *d, VkSparseImageMemoryBindInfo *v)
 {
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->bindCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -5535,6 +5552,8 @@ void vkw_decode_VkSparseImageMemoryBindInfo(struct vkw_host_decoder *d, VkSparse
             vkw_decode_VkSparseImageMemoryBind(d, &e[i]);
         v->pBinds = e;
     }
+    else if ((true) && (v->bindCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkBindSparseInfo(struct vkw_host_decoder *d, VkBindSparseInfo *v)
@@ -5553,9 +5572,11 @@ static void vkw_decode_fields_VkBindSparseInfo(struct vkw_host_decoder *d, VkBin
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
         v->pWaitSemaphores = e;
     }
+    else if ((true) && (v->waitSemaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->bufferBindCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -5566,6 +5587,8 @@ static void vkw_decode_fields_VkBindSparseInfo(struct vkw_host_decoder *d, VkBin
             vkw_decode_VkSparseBufferMemoryBindInfo(d, &e[i]);
         v->pBufferBinds = e;
     }
+    else if ((true) && (v->bufferBindCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->imageOpaqueBindCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -5576,6 +5599,8 @@ static void vkw_decode_fields_VkBindSparseInfo(struct vkw_host_decoder *d, VkBin
             vkw_decode_VkSparseImageOpaqueMemoryBindInfo(d, &e[i]);
         v->pImageOpaqueBinds = e;
     }
+    else if ((true) && (v->imageOpaqueBindCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->imageBindCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -5586,6 +5611,8 @@ static void vkw_decode_fields_VkBindSparseInfo(struct vkw_host_decoder *d, VkBin
             vkw_decode_VkSparseImageMemoryBindInfo(d, &e[i]);
         v->pImageBinds = e;
     }
+    else if ((true) && (v->imageBindCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->signalSemaphoreCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -5593,9 +5620,11 @@ static void vkw_decode_fields_VkBindSparseInfo(struct vkw_host_decoder *d, VkBin
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
         v->pSignalSemaphores = e;
     }
+    else if ((true) && (v->signalSemaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkImageCopy(struct vkw_host_decoder *d, VkImageCopy *v)
@@ -5659,6 +5688,8 @@ static void vkw_decode_fields_VkShaderModuleCreateInfo(struct vkw_host_decoder *
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pCode = e;
     }
+    else if ((true) && ((v->codeSize / 4)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDescriptorSetLayoutBinding(struct vkw_host_decoder *d, VkDescriptorSetLayoutBinding *v)
@@ -5673,7 +5704,7 @@ void vkw_decode_VkDescriptorSetLayoutBinding(struct vkw_host_decoder *d, VkDescr
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSampler *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler));
+            e[i] = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler, false, NULL));
         v->pImmutableSamplers = e;
     }
 }
@@ -5698,6 +5729,8 @@ static void vkw_decode_fields_VkDescriptorSetLayoutCreateInfo(struct vkw_host_de
             vkw_decode_VkDescriptorSetLayoutBinding(d, &e[i]);
         v->pBindings = e;
     }
+    else if ((true) && (v->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDescriptorPoolSize(struct vkw_host_decoder *d, VkDescriptorPoolSize *v)
@@ -5727,6 +5760,8 @@ static void vkw_decode_fields_VkDescriptorPoolCreateInfo(struct vkw_host_decoder
             vkw_decode_VkDescriptorPoolSize(d, &e[i]);
         v->pPoolSizes = e;
     }
+    else if ((true) && (v->poolSizeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDescriptorSetAllocateInfo(struct vkw_host_decoder *d, VkDescriptorSetAllocateInfo *v)
@@ -5738,7 +5773,7 @@ void vkw_decode_VkDescriptorSetAllocateInfo(struct vkw_host_decoder *d, VkDescri
 
 static void vkw_decode_fields_VkDescriptorSetAllocateInfo(struct vkw_host_decoder *d, VkDescriptorSetAllocateInfo *v)
 {
-    v->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool));
+    v->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool, true, NULL));
     v->descriptorSetCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -5746,9 +5781,11 @@ static void vkw_decode_fields_VkDescriptorSetAllocateInfo(struct vkw_host_decode
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkDescriptorSetLayout *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout));
+            e[i] = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, false, NULL));
         v->pSetLayouts = e;
     }
+    else if ((true) && (v->descriptorSetCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSpecializationMapEntry(struct vkw_host_decoder *d, VkSpecializationMapEntry *v)
@@ -5770,6 +5807,8 @@ void vkw_decode_VkSpecializationInfo(struct vkw_host_decoder *d, VkSpecializatio
             vkw_decode_VkSpecializationMapEntry(d, &e[i]);
         v->pMapEntries = e;
     }
+    else if ((true) && (v->mapEntryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->dataSize = (size_t)vkw_read_u64(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 1);
@@ -5780,6 +5819,8 @@ void vkw_decode_VkSpecializationInfo(struct vkw_host_decoder *d, VkSpecializatio
             vkw_read_bytes(&d->r, e, n);
         v->pData = e;
     }
+    else if ((true) && (v->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPipelineShaderStageCreateInfo(struct vkw_host_decoder *d, VkPipelineShaderStageCreateInfo *v)
@@ -5793,8 +5834,10 @@ static void vkw_decode_fields_VkPipelineShaderStageCreateInfo(struct vkw_host_de
 {
     v->flags = (VkPipelineShaderStageCreateFlags)vkw_read_u32(&d->r);
     v->stage = (VkShaderStageFlagBits)vkw_decode_enum(d, vkw_valid_VkShaderStageFlagBits);
-    v->module = VKW_U64_HANDLE(VkShaderModule, vkw_host_decode_handle(d, VKW_HANDLE_VkShaderModule));
+    v->module = VKW_U64_HANDLE(VkShaderModule, vkw_host_decode_handle(d, VKW_HANDLE_VkShaderModule, false, NULL));
     v->pName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+    if (!v->pName)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         VkSpecializationInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -5817,8 +5860,8 @@ static void vkw_decode_fields_VkComputePipelineCreateInfo(struct vkw_host_decode
 {
     v->flags = (VkPipelineCreateFlags)vkw_read_u32(&d->r);
     vkw_decode_VkPipelineShaderStageCreateInfo(d, &v->stage);
-    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout));
-    v->basePipelineHandle = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline));
+    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
+    v->basePipelineHandle = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
     v->basePipelineIndex = (int32_t)vkw_read_i32(&d->r);
 }
 
@@ -5857,6 +5900,8 @@ static void vkw_decode_fields_VkPipelineVertexInputStateCreateInfo(struct vkw_ho
             vkw_decode_VkVertexInputBindingDescription(d, &e[i]);
         v->pVertexBindingDescriptions = e;
     }
+    else if ((true) && (v->vertexBindingDescriptionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->vertexAttributeDescriptionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -5867,6 +5912,8 @@ static void vkw_decode_fields_VkPipelineVertexInputStateCreateInfo(struct vkw_ho
             vkw_decode_VkVertexInputAttributeDescription(d, &e[i]);
         v->pVertexAttributeDescriptions = e;
     }
+    else if ((true) && (v->vertexAttributeDescriptionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPipelineInputAssemblyStateCreateInfo(struct vkw_host_decoder *d, VkPipelineInputAssemblyStateCreateInfo *v)
@@ -6043,6 +6090,8 @@ static void vkw_decode_fields_VkPipelineDynamicStateCreateInfo(struct vkw_host_d
             e[i] = (VkDynamicState)vkw_decode_enum(d, vkw_valid_VkDynamicState);
         v->pDynamicStates = e;
     }
+    else if ((true) && (v->dynamicStateCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkStencilOpState(struct vkw_host_decoder *d, VkStencilOpState *v)
@@ -6154,10 +6203,10 @@ static void vkw_decode_fields_VkGraphicsPipelineCreateInfo(struct vkw_host_decod
             vkw_decode_VkPipelineDynamicStateCreateInfo(d, &(*e));
         v->pDynamicState = e;
     }
-    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout));
-    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass));
+    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, false, NULL));
+    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass, false, NULL));
     v->subpass = (uint32_t)vkw_read_u32(&d->r);
-    v->basePipelineHandle = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline));
+    v->basePipelineHandle = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
     v->basePipelineIndex = (int32_t)vkw_read_i32(&d->r);
 }
 
@@ -6184,6 +6233,8 @@ static void vkw_decode_fields_VkPipelineCacheCreateInfo(struct vkw_host_decoder 
             vkw_read_bytes(&d->r, e, n);
         v->pInitialData = e;
     }
+    else if ((true) && (v->initialDataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPushConstantRange(struct vkw_host_decoder *d, VkPushConstantRange *v)
@@ -6213,9 +6264,11 @@ static void vkw_decode_fields_VkPipelineLayoutCreateInfo(struct vkw_host_decoder
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkDescriptorSetLayout *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout));
+            e[i] = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, false, NULL));
         v->pSetLayouts = e;
     }
+    else if ((true) && (v->setLayoutCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->pushConstantRangeCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -6226,6 +6279,8 @@ static void vkw_decode_fields_VkPipelineLayoutCreateInfo(struct vkw_host_decoder
             vkw_decode_VkPushConstantRange(d, &e[i]);
         v->pPushConstantRanges = e;
     }
+    else if ((true) && (v->pushConstantRangeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSamplerCreateInfo(struct vkw_host_decoder *d, VkSamplerCreateInfo *v)
@@ -6283,7 +6338,7 @@ void vkw_decode_VkCommandBufferAllocateInfo(struct vkw_host_decoder *d, VkComman
 
 static void vkw_decode_fields_VkCommandBufferAllocateInfo(struct vkw_host_decoder *d, VkCommandBufferAllocateInfo *v)
 {
-    v->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool));
+    v->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool, true, NULL));
     v->level = (VkCommandBufferLevel)vkw_decode_enum(d, vkw_valid_VkCommandBufferLevel);
     v->commandBufferCount = (uint32_t)vkw_read_u32(&d->r);
 }
@@ -6297,9 +6352,9 @@ void vkw_decode_VkCommandBufferInheritanceInfo(struct vkw_host_decoder *d, VkCom
 
 static void vkw_decode_fields_VkCommandBufferInheritanceInfo(struct vkw_host_decoder *d, VkCommandBufferInheritanceInfo *v)
 {
-    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass));
+    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass, false, NULL));
     v->subpass = (uint32_t)vkw_read_u32(&d->r);
-    v->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkFramebuffer));
+    v->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkFramebuffer, false, NULL));
     v->occlusionQueryEnable = (VkBool32)vkw_read_u32(&d->r);
     v->queryFlags = (VkQueryControlFlags)vkw_read_u32(&d->r);
     v->pipelineStatistics = (VkQueryPipelineStatisticFlags)vkw_read_u32(&d->r);
@@ -6332,8 +6387,8 @@ void vkw_decode_VkRenderPassBeginInfo(struct vkw_host_decoder *d, VkRenderPassBe
 
 static void vkw_decode_fields_VkRenderPassBeginInfo(struct vkw_host_decoder *d, VkRenderPassBeginInfo *v)
 {
-    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass));
-    v->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkFramebuffer));
+    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass, true, NULL));
+    v->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkFramebuffer, true, NULL));
     vkw_decode_VkRect2D(d, &v->renderArea);
     v->clearValueCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -6409,6 +6464,8 @@ void vkw_decode_VkSubpassDescription(struct vkw_host_decoder *d, VkSubpassDescri
             vkw_decode_VkAttachmentReference(d, &e[i]);
         v->pInputAttachments = e;
     }
+    else if ((true) && (v->inputAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->colorAttachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -6419,6 +6476,8 @@ void vkw_decode_VkSubpassDescription(struct vkw_host_decoder *d, VkSubpassDescri
             vkw_decode_VkAttachmentReference(d, &e[i]);
         v->pColorAttachments = e;
     }
+    else if ((true) && (v->colorAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(true) || n != (uint64_t)(v->colorAttachmentCount))
@@ -6444,6 +6503,8 @@ void vkw_decode_VkSubpassDescription(struct vkw_host_decoder *d, VkSubpassDescri
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pPreserveAttachments = e;
     }
+    else if ((true) && (v->preserveAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSubpassDependency(struct vkw_host_decoder *d, VkSubpassDependency *v)
@@ -6477,6 +6538,8 @@ static void vkw_decode_fields_VkRenderPassCreateInfo(struct vkw_host_decoder *d,
             vkw_decode_VkAttachmentDescription(d, &e[i]);
         v->pAttachments = e;
     }
+    else if ((true) && (v->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->subpassCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -6487,6 +6550,8 @@ static void vkw_decode_fields_VkRenderPassCreateInfo(struct vkw_host_decoder *d,
             vkw_decode_VkSubpassDescription(d, &e[i]);
         v->pSubpasses = e;
     }
+    else if ((true) && (v->subpassCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->dependencyCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -6497,6 +6562,8 @@ static void vkw_decode_fields_VkRenderPassCreateInfo(struct vkw_host_decoder *d,
             vkw_decode_VkSubpassDependency(d, &e[i]);
         v->pDependencies = e;
     }
+    else if ((true) && (v->dependencyCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkEventCreateInfo(struct vkw_host_decoder *d, VkEventCreateInfo *v)
@@ -6812,7 +6879,7 @@ void vkw_decode_VkFramebufferCreateInfo(struct vkw_host_decoder *d, VkFramebuffe
 static void vkw_decode_fields_VkFramebufferCreateInfo(struct vkw_host_decoder *d, VkFramebufferCreateInfo *v)
 {
     v->flags = (VkFramebufferCreateFlags)vkw_read_u32(&d->r);
-    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass));
+    v->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass, true, NULL));
     v->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -6820,7 +6887,7 @@ static void vkw_decode_fields_VkFramebufferCreateInfo(struct vkw_host_decoder *d
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkImageView *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView));
+            e[i] = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
         v->pAttachments = e;
     }
     v->width = (uint32_t)vkw_read_u32(&d->r);
@@ -6857,9 +6924,11 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
         v->pWaitSemaphores = e;
     }
+    else if ((true) && (v->waitSemaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(true) || n != (uint64_t)(v->waitSemaphoreCount))
@@ -6869,6 +6938,8 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
             e[i] = (VkPipelineStageFlags)vkw_read_u32(&d->r);
         v->pWaitDstStageMask = e;
     }
+    else if ((true) && (v->waitSemaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->commandBufferCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -6876,9 +6947,11 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkCommandBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, false, NULL));
         v->pCommandBuffers = e;
     }
+    else if ((true) && (v->commandBufferCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->signalSemaphoreCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -6886,9 +6959,11 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
         v->pSignalSemaphores = e;
     }
+    else if ((true) && (v->signalSemaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v)
@@ -7570,6 +7645,8 @@ static void vkw_decode_fields_VkRenderPassMultiviewCreateInfo(struct vkw_host_de
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pViewMasks = e;
     }
+    else if ((true) && (v->subpassCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->dependencyCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -7580,6 +7657,8 @@ static void vkw_decode_fields_VkRenderPassMultiviewCreateInfo(struct vkw_host_de
             e[i] = (int32_t)vkw_read_i32(&d->r);
         v->pViewOffsets = e;
     }
+    else if ((true) && (v->dependencyCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->correlationMaskCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -7590,6 +7669,8 @@ static void vkw_decode_fields_VkRenderPassMultiviewCreateInfo(struct vkw_host_de
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pCorrelationMasks = e;
     }
+    else if ((true) && (v->correlationMaskCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_partial_VkPhysicalDeviceGroupProperties(struct vkw_host_decoder *d, VkPhysicalDeviceGroupProperties *v)
@@ -7641,8 +7722,8 @@ void vkw_decode_VkBindBufferMemoryInfo(struct vkw_host_decoder *d, VkBindBufferM
 
 static void vkw_decode_fields_VkBindBufferMemoryInfo(struct vkw_host_decoder *d, VkBindBufferMemoryInfo *v)
 {
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
-    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
     v->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
 }
 
@@ -7668,6 +7749,8 @@ static void vkw_decode_fields_VkBindBufferMemoryDeviceGroupInfo(struct vkw_host_
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pDeviceIndices = e;
     }
+    else if ((true) && (v->deviceIndexCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkBindImageMemoryInfo(struct vkw_host_decoder *d, VkBindImageMemoryInfo *v)
@@ -7679,8 +7762,8 @@ void vkw_decode_VkBindImageMemoryInfo(struct vkw_host_decoder *d, VkBindImageMem
 
 static void vkw_decode_fields_VkBindImageMemoryInfo(struct vkw_host_decoder *d, VkBindImageMemoryInfo *v)
 {
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
-    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, false, NULL));
     v->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
 }
 
@@ -7706,6 +7789,8 @@ static void vkw_decode_fields_VkBindImageMemoryDeviceGroupInfo(struct vkw_host_d
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pDeviceIndices = e;
     }
+    else if ((true) && (v->deviceIndexCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->splitInstanceBindRegionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -7716,6 +7801,8 @@ static void vkw_decode_fields_VkBindImageMemoryDeviceGroupInfo(struct vkw_host_d
             vkw_decode_VkRect2D(d, &e[i]);
         v->pSplitInstanceBindRegions = e;
     }
+    else if ((true) && (v->splitInstanceBindRegionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDeviceGroupRenderPassBeginInfo(struct vkw_host_decoder *d, VkDeviceGroupRenderPassBeginInfo *v)
@@ -7741,6 +7828,8 @@ static void vkw_decode_fields_VkDeviceGroupRenderPassBeginInfo(struct vkw_host_d
             vkw_decode_VkRect2D(d, &e[i]);
         v->pDeviceRenderAreas = e;
     }
+    else if ((true) && (v->deviceRenderAreaCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDeviceGroupCommandBufferBeginInfo(struct vkw_host_decoder *d, VkDeviceGroupCommandBufferBeginInfo *v)
@@ -7780,6 +7869,8 @@ static void vkw_decode_fields_VkDeviceGroupSubmitInfo(struct vkw_host_decoder *d
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pWaitSemaphoreDeviceIndices = e;
     }
+    else if ((true) && (v->waitSemaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->commandBufferCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -7790,6 +7881,8 @@ static void vkw_decode_fields_VkDeviceGroupSubmitInfo(struct vkw_host_decoder *d
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pCommandBufferDeviceMasks = e;
     }
+    else if ((true) && (v->commandBufferCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->signalSemaphoreCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -7800,6 +7893,8 @@ static void vkw_decode_fields_VkDeviceGroupSubmitInfo(struct vkw_host_decoder *d
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pSignalSemaphoreDeviceIndices = e;
     }
+    else if ((true) && (v->signalSemaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDeviceGroupBindSparseInfo(struct vkw_host_decoder *d, VkDeviceGroupBindSparseInfo *v)
@@ -7837,9 +7932,11 @@ static void vkw_decode_fields_VkDeviceGroupDeviceCreateInfo(struct vkw_host_deco
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkPhysicalDevice *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+            e[i] = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, false, NULL));
         v->pPhysicalDevices = e;
     }
+    else if ((true) && (v->physicalDeviceCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDescriptorUpdateTemplateEntry(struct vkw_host_decoder *d, VkDescriptorUpdateTemplateEntry *v)
@@ -7875,10 +7972,12 @@ static void vkw_decode_fields_VkDescriptorUpdateTemplateCreateInfo(struct vkw_ho
             vkw_decode_VkDescriptorUpdateTemplateEntry(d, &e[i]);
         v->pDescriptorUpdateEntries = e;
     }
+    else if ((true) && (v->descriptorUpdateEntryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->templateType = (VkDescriptorUpdateTemplateType)vkw_decode_enum(d, vkw_valid_VkDescriptorUpdateTemplateType);
-    v->descriptorSetLayout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout));
+    v->descriptorSetLayout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, false, NULL));
     v->pipelineBindPoint = (VkPipelineBindPoint)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
-    v->pipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout));
+    v->pipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, false, NULL));
     v->set = (uint32_t)vkw_read_u32(&d->r);
 }
 
@@ -7919,6 +8018,8 @@ static void vkw_decode_fields_VkRenderPassInputAttachmentAspectCreateInfo(struct
             vkw_decode_VkInputAttachmentAspectReference(d, &e[i]);
         v->pAspectReferences = e;
     }
+    else if ((true) && (v->aspectReferenceCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDevice16BitStorageFeatures(struct vkw_host_decoder *d, VkPhysicalDevice16BitStorageFeatures *v)
@@ -8035,7 +8136,7 @@ void vkw_decode_VkBufferMemoryRequirementsInfo2(struct vkw_host_decoder *d, VkBu
 
 static void vkw_decode_fields_VkBufferMemoryRequirementsInfo2(struct vkw_host_decoder *d, VkBufferMemoryRequirementsInfo2 *v)
 {
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
 }
 
 void vkw_decode_VkDeviceBufferMemoryRequirements(struct vkw_host_decoder *d, VkDeviceBufferMemoryRequirements *v)
@@ -8056,6 +8157,8 @@ static void vkw_decode_fields_VkDeviceBufferMemoryRequirements(struct vkw_host_d
             vkw_decode_VkBufferCreateInfo(d, &(*e));
         v->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkImageMemoryRequirementsInfo2(struct vkw_host_decoder *d, VkImageMemoryRequirementsInfo2 *v)
@@ -8067,7 +8170,7 @@ void vkw_decode_VkImageMemoryRequirementsInfo2(struct vkw_host_decoder *d, VkIma
 
 static void vkw_decode_fields_VkImageMemoryRequirementsInfo2(struct vkw_host_decoder *d, VkImageMemoryRequirementsInfo2 *v)
 {
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
 }
 
 void vkw_decode_VkImageSparseMemoryRequirementsInfo2(struct vkw_host_decoder *d, VkImageSparseMemoryRequirementsInfo2 *v)
@@ -8082,7 +8185,7 @@ void vkw_decode_VkImageSparseMemoryRequirementsInfo2(struct vkw_host_decoder *d,
 
 static void vkw_decode_fields_VkImageSparseMemoryRequirementsInfo2(struct vkw_host_decoder *d, VkImageSparseMemoryRequirementsInfo2 *v)
 {
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
 }
 
 void vkw_decode_VkDeviceImageMemoryRequirements(struct vkw_host_decoder *d, VkDeviceImageMemoryRequirements *v)
@@ -8103,6 +8206,8 @@ static void vkw_decode_fields_VkDeviceImageMemoryRequirements(struct vkw_host_de
             vkw_decode_VkImageCreateInfo(d, &(*e));
         v->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->planeAspect = (VkImageAspectFlagBits)vkw_decode_enum(d, vkw_valid_VkImageAspectFlagBits);
 }
 
@@ -8200,8 +8305,8 @@ void vkw_decode_VkMemoryDedicatedAllocateInfo(struct vkw_host_decoder *d, VkMemo
 
 static void vkw_decode_fields_VkMemoryDedicatedAllocateInfo(struct vkw_host_decoder *d, VkMemoryDedicatedAllocateInfo *v)
 {
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, false, NULL));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
 }
 
 void vkw_decode_VkImageViewUsageCreateInfo(struct vkw_host_decoder *d, VkImageViewUsageCreateInfo *v)
@@ -8246,7 +8351,7 @@ void vkw_decode_VkSamplerYcbcrConversionInfo(struct vkw_host_decoder *d, VkSampl
 
 static void vkw_decode_fields_VkSamplerYcbcrConversionInfo(struct vkw_host_decoder *d, VkSamplerYcbcrConversionInfo *v)
 {
-    v->conversion = VKW_U64_HANDLE(VkSamplerYcbcrConversion, vkw_host_decode_handle(d, VKW_HANDLE_VkSamplerYcbcrConversion));
+    v->conversion = VKW_U64_HANDLE(VkSamplerYcbcrConversion, vkw_host_decode_handle(d, VKW_HANDLE_VkSamplerYcbcrConversion, true, NULL));
 }
 
 void vkw_decode_VkSamplerYcbcrConversionCreateInfo(struct vkw_host_decoder *d, VkSamplerYcbcrConversionCreateInfo *v)
@@ -8370,7 +8475,7 @@ void vkw_decode_VkConditionalRenderingBeginInfoEXT(struct vkw_host_decoder *d, V
 
 static void vkw_decode_fields_VkConditionalRenderingBeginInfoEXT(struct vkw_host_decoder *d, VkConditionalRenderingBeginInfoEXT *v)
 {
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->flags = (VkConditionalRenderingFlagsEXT)vkw_read_u32(&d->r);
 }
@@ -8622,6 +8727,8 @@ static void vkw_decode_fields_VkWriteDescriptorSetInlineUniformBlock(struct vkw_
             vkw_read_bytes(&d->r, e, n);
         v->pData = e;
     }
+    else if ((true) && (v->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_host_decoder *d, VkDescriptorPoolInlineUniformBlockCreateInfo *v)
@@ -8661,6 +8768,8 @@ static void vkw_decode_fields_VkImageFormatListCreateInfo(struct vkw_host_decode
             e[i] = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
         v->pViewFormats = e;
     }
+    else if ((true) && (v->viewFormatCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_partial_VkPhysicalDeviceMaintenance3Properties(struct vkw_host_decoder *d, VkPhysicalDeviceMaintenance3Properties *v)
@@ -9046,6 +9155,8 @@ static void vkw_decode_fields_VkDescriptorSetLayoutBindingFlagsCreateInfo(struct
             e[i] = (VkDescriptorBindingFlags)vkw_read_u32(&d->r);
         v->pBindingFlags = e;
     }
+    else if ((true) && (v->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkDescriptorSetVariableDescriptorCountAllocateInfo(struct vkw_host_decoder *d, VkDescriptorSetVariableDescriptorCountAllocateInfo *v)
@@ -9070,6 +9181,8 @@ static void vkw_decode_fields_VkDescriptorSetVariableDescriptorCountAllocateInfo
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pDescriptorCounts = e;
     }
+    else if ((true) && (v->descriptorSetCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_partial_VkDescriptorSetVariableDescriptorCountLayoutSupport(struct vkw_host_decoder *d, VkDescriptorSetVariableDescriptorCountLayoutSupport *v)
@@ -9149,6 +9262,8 @@ static void vkw_decode_fields_VkSubpassDescription2(struct vkw_host_decoder *d, 
             vkw_decode_VkAttachmentReference2(d, &e[i]);
         v->pInputAttachments = e;
     }
+    else if ((true) && (v->inputAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->colorAttachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -9159,6 +9274,8 @@ static void vkw_decode_fields_VkSubpassDescription2(struct vkw_host_decoder *d, 
             vkw_decode_VkAttachmentReference2(d, &e[i]);
         v->pColorAttachments = e;
     }
+    else if ((true) && (v->colorAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(true) || n != (uint64_t)(v->colorAttachmentCount))
@@ -9184,6 +9301,8 @@ static void vkw_decode_fields_VkSubpassDescription2(struct vkw_host_decoder *d, 
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pPreserveAttachments = e;
     }
+    else if ((true) && (v->preserveAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSubpassDependency2(struct vkw_host_decoder *d, VkSubpassDependency2 *v)
@@ -9228,6 +9347,8 @@ static void vkw_decode_fields_VkRenderPassCreateInfo2(struct vkw_host_decoder *d
             vkw_decode_VkAttachmentDescription2(d, &e[i]);
         v->pAttachments = e;
     }
+    else if ((true) && (v->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->subpassCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -9238,6 +9359,8 @@ static void vkw_decode_fields_VkRenderPassCreateInfo2(struct vkw_host_decoder *d
             vkw_decode_VkSubpassDescription2(d, &e[i]);
         v->pSubpasses = e;
     }
+    else if ((true) && (v->subpassCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->dependencyCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -9248,6 +9371,8 @@ static void vkw_decode_fields_VkRenderPassCreateInfo2(struct vkw_host_decoder *d
             vkw_decode_VkSubpassDependency2(d, &e[i]);
         v->pDependencies = e;
     }
+    else if ((true) && (v->dependencyCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->correlatedViewMaskCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -9258,6 +9383,8 @@ static void vkw_decode_fields_VkRenderPassCreateInfo2(struct vkw_host_decoder *d
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pCorrelatedViewMasks = e;
     }
+    else if ((true) && (v->correlatedViewMaskCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSubpassBeginInfo(struct vkw_host_decoder *d, VkSubpassBeginInfo *v)
@@ -9418,9 +9545,11 @@ static void vkw_decode_fields_VkSemaphoreWaitInfo(struct vkw_host_decoder *d, Vk
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
         v->pSemaphores = e;
     }
+    else if ((true) && (v->semaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(v->semaphoreCount))
@@ -9430,6 +9559,8 @@ static void vkw_decode_fields_VkSemaphoreWaitInfo(struct vkw_host_decoder *d, Vk
             e[i] = (uint64_t)vkw_read_u64(&d->r);
         v->pValues = e;
     }
+    else if ((true) && (v->semaphoreCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSemaphoreSignalInfo(struct vkw_host_decoder *d, VkSemaphoreSignalInfo *v)
@@ -9444,7 +9575,7 @@ void vkw_decode_VkSemaphoreSignalInfo(struct vkw_host_decoder *d, VkSemaphoreSig
 
 static void vkw_decode_fields_VkSemaphoreSignalInfo(struct vkw_host_decoder *d, VkSemaphoreSignalInfo *v)
 {
-    v->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+    v->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
     v->value = (uint64_t)vkw_read_u64(&d->r);
 }
 
@@ -9476,6 +9607,8 @@ static void vkw_decode_fields_VkPipelineVertexInputDivisorStateCreateInfoEXT(str
             vkw_decode_VkVertexInputBindingDivisorDescriptionEXT(d, &e[i]);
         v->pVertexBindingDivisors = e;
     }
+    else if ((true) && (v->vertexBindingDivisorCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_partial_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT *v)
@@ -10145,7 +10278,7 @@ void vkw_decode_VkBufferDeviceAddressInfo(struct vkw_host_decoder *d, VkBufferDe
 
 static void vkw_decode_fields_VkBufferDeviceAddressInfo(struct vkw_host_decoder *d, VkBufferDeviceAddressInfo *v)
 {
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
 }
 
 void vkw_decode_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_host_decoder *d, VkBufferOpaqueCaptureAddressCreateInfo *v)
@@ -10221,6 +10354,8 @@ static void vkw_decode_fields_VkFramebufferAttachmentsCreateInfo(struct vkw_host
             vkw_decode_VkFramebufferAttachmentImageInfo(d, &e[i]);
         v->pAttachmentImageInfos = e;
     }
+    else if ((true) && (v->attachmentImageInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkFramebufferAttachmentImageInfo(struct vkw_host_decoder *d, VkFramebufferAttachmentImageInfo *v)
@@ -10250,6 +10385,8 @@ static void vkw_decode_fields_VkFramebufferAttachmentImageInfo(struct vkw_host_d
             e[i] = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
         v->pViewFormats = e;
     }
+    else if ((true) && (v->viewFormatCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkRenderPassAttachmentBeginInfo(struct vkw_host_decoder *d, VkRenderPassAttachmentBeginInfo *v)
@@ -10271,9 +10408,11 @@ static void vkw_decode_fields_VkRenderPassAttachmentBeginInfo(struct vkw_host_de
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkImageView *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView));
+            e[i] = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
         v->pAttachments = e;
     }
+    else if ((true) && (v->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v)
@@ -10336,6 +10475,8 @@ static void vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(struct vkw_ho
             vkw_decode_VkPipelineCreationFeedback(d, &(*e));
         v->pPipelineCreationFeedback = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->pipelineStageCreationFeedbackCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -10346,6 +10487,8 @@ static void vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(struct vkw_ho
             vkw_decode_VkPipelineCreationFeedback(d, &e[i]);
         v->pPipelineStageCreationFeedbacks = e;
     }
+    else if ((true) && (v->pipelineStageCreationFeedbackCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderClockFeaturesKHR *v)
@@ -10727,7 +10870,7 @@ void vkw_decode_VkDeviceMemoryOpaqueCaptureAddressInfo(struct vkw_host_decoder *
 
 static void vkw_decode_fields_VkDeviceMemoryOpaqueCaptureAddressInfo(struct vkw_host_decoder *d, VkDeviceMemoryOpaqueCaptureAddressInfo *v)
 {
-    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
 }
 
 void vkw_decode_VkPhysicalDeviceLineRasterizationFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceLineRasterizationFeaturesEXT *v)
@@ -11446,9 +11589,11 @@ static void vkw_decode_fields_VkPipelineLibraryCreateInfoKHR(struct vkw_host_dec
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkPipeline *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline));
+            e[i] = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
         v->pLibraries = e;
     }
+    else if ((true) && (v->libraryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v)
@@ -11942,8 +12087,8 @@ void vkw_decode_VkCopyBufferInfo2(struct vkw_host_decoder *d, VkCopyBufferInfo2 
 
 static void vkw_decode_fields_VkCopyBufferInfo2(struct vkw_host_decoder *d, VkCopyBufferInfo2 *v)
 {
-    v->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
-    v->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     v->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -11954,6 +12099,8 @@ static void vkw_decode_fields_VkCopyBufferInfo2(struct vkw_host_decoder *d, VkCo
             vkw_decode_VkBufferCopy2(d, &e[i]);
         v->pRegions = e;
     }
+    else if ((true) && (v->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkCopyImageInfo2(struct vkw_host_decoder *d, VkCopyImageInfo2 *v)
@@ -11968,9 +12115,9 @@ void vkw_decode_VkCopyImageInfo2(struct vkw_host_decoder *d, VkCopyImageInfo2 *v
 
 static void vkw_decode_fields_VkCopyImageInfo2(struct vkw_host_decoder *d, VkCopyImageInfo2 *v)
 {
-    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -11982,6 +12129,8 @@ static void vkw_decode_fields_VkCopyImageInfo2(struct vkw_host_decoder *d, VkCop
             vkw_decode_VkImageCopy2(d, &e[i]);
         v->pRegions = e;
     }
+    else if ((true) && (v->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkBlitImageInfo2(struct vkw_host_decoder *d, VkBlitImageInfo2 *v)
@@ -11996,9 +12145,9 @@ void vkw_decode_VkBlitImageInfo2(struct vkw_host_decoder *d, VkBlitImageInfo2 *v
 
 static void vkw_decode_fields_VkBlitImageInfo2(struct vkw_host_decoder *d, VkBlitImageInfo2 *v)
 {
-    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -12010,6 +12159,8 @@ static void vkw_decode_fields_VkBlitImageInfo2(struct vkw_host_decoder *d, VkBli
             vkw_decode_VkImageBlit2(d, &e[i]);
         v->pRegions = e;
     }
+    else if ((true) && (v->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->filter = (VkFilter)vkw_decode_enum(d, vkw_valid_VkFilter);
 }
 
@@ -12025,8 +12176,8 @@ void vkw_decode_VkCopyBufferToImageInfo2(struct vkw_host_decoder *d, VkCopyBuffe
 
 static void vkw_decode_fields_VkCopyBufferToImageInfo2(struct vkw_host_decoder *d, VkCopyBufferToImageInfo2 *v)
 {
-    v->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
-    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -12038,6 +12189,8 @@ static void vkw_decode_fields_VkCopyBufferToImageInfo2(struct vkw_host_decoder *
             vkw_decode_VkBufferImageCopy2(d, &e[i]);
         v->pRegions = e;
     }
+    else if ((true) && (v->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkCopyImageToBufferInfo2(struct vkw_host_decoder *d, VkCopyImageToBufferInfo2 *v)
@@ -12052,9 +12205,9 @@ void vkw_decode_VkCopyImageToBufferInfo2(struct vkw_host_decoder *d, VkCopyImage
 
 static void vkw_decode_fields_VkCopyImageToBufferInfo2(struct vkw_host_decoder *d, VkCopyImageToBufferInfo2 *v)
 {
-    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    v->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     v->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -12065,6 +12218,8 @@ static void vkw_decode_fields_VkCopyImageToBufferInfo2(struct vkw_host_decoder *
             vkw_decode_VkBufferImageCopy2(d, &e[i]);
         v->pRegions = e;
     }
+    else if ((true) && (v->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkResolveImageInfo2(struct vkw_host_decoder *d, VkResolveImageInfo2 *v)
@@ -12079,9 +12234,9 @@ void vkw_decode_VkResolveImageInfo2(struct vkw_host_decoder *d, VkResolveImageIn
 
 static void vkw_decode_fields_VkResolveImageInfo2(struct vkw_host_decoder *d, VkResolveImageInfo2 *v)
 {
-    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     v->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -12093,6 +12248,8 @@ static void vkw_decode_fields_VkResolveImageInfo2(struct vkw_host_decoder *d, Vk
             vkw_decode_VkImageResolve2(d, &e[i]);
         v->pRegions = e;
     }
+    else if ((true) && (v->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderTerminateInvocationFeatures *v)
@@ -12350,6 +12507,8 @@ static void vkw_decode_fields_VkPipelineColorWriteCreateInfoEXT(struct vkw_host_
             e[i] = (VkBool32)vkw_read_u32(&d->r);
         v->pColorWriteEnables = e;
     }
+    else if ((true) && (v->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkMemoryBarrier2(struct vkw_host_decoder *d, VkMemoryBarrier2 *v)
@@ -12390,7 +12549,7 @@ static void vkw_decode_fields_VkImageMemoryBarrier2(struct vkw_host_decoder *d, 
     v->newLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->srcQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
     v->dstQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
-    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     vkw_decode_VkImageSubresourceRange(d, &v->subresourceRange);
 }
 
@@ -12412,7 +12571,7 @@ static void vkw_decode_fields_VkBufferMemoryBarrier2(struct vkw_host_decoder *d,
     v->dstAccessMask = (VkAccessFlags2)vkw_read_u64(&d->r);
     v->srcQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
     v->dstQueueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
-    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     v->size = (VkDeviceSize)vkw_read_u64(&d->r);
 }
@@ -12440,6 +12599,8 @@ static void vkw_decode_fields_VkDependencyInfo(struct vkw_host_decoder *d, VkDep
             vkw_decode_VkMemoryBarrier2(d, &e[i]);
         v->pMemoryBarriers = e;
     }
+    else if ((true) && (v->memoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->bufferMemoryBarrierCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -12450,6 +12611,8 @@ static void vkw_decode_fields_VkDependencyInfo(struct vkw_host_decoder *d, VkDep
             vkw_decode_VkBufferMemoryBarrier2(d, &e[i]);
         v->pBufferMemoryBarriers = e;
     }
+    else if ((true) && (v->bufferMemoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->imageMemoryBarrierCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -12460,6 +12623,8 @@ static void vkw_decode_fields_VkDependencyInfo(struct vkw_host_decoder *d, VkDep
             vkw_decode_VkImageMemoryBarrier2(d, &e[i]);
         v->pImageMemoryBarriers = e;
     }
+    else if ((true) && (v->imageMemoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkSemaphoreSubmitInfo(struct vkw_host_decoder *d, VkSemaphoreSubmitInfo *v)
@@ -12474,7 +12639,7 @@ void vkw_decode_VkSemaphoreSubmitInfo(struct vkw_host_decoder *d, VkSemaphoreSub
 
 static void vkw_decode_fields_VkSemaphoreSubmitInfo(struct vkw_host_decoder *d, VkSemaphoreSubmitInfo *v)
 {
-    v->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+    v->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
     v->value = (uint64_t)vkw_read_u64(&d->r);
     v->stageMask = (VkPipelineStageFlags2)vkw_read_u64(&d->r);
     v->deviceIndex = (uint32_t)vkw_read_u32(&d->r);
@@ -12492,7 +12657,7 @@ void vkw_decode_VkCommandBufferSubmitInfo(struct vkw_host_decoder *d, VkCommandB
 
 static void vkw_decode_fields_VkCommandBufferSubmitInfo(struct vkw_host_decoder *d, VkCommandBufferSubmitInfo *v)
 {
-    v->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    v->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     v->deviceMask = (uint32_t)vkw_read_u32(&d->r);
 }
 
@@ -12519,6 +12684,8 @@ static void vkw_decode_fields_VkSubmitInfo2(struct vkw_host_decoder *d, VkSubmit
             vkw_decode_VkSemaphoreSubmitInfo(d, &e[i]);
         v->pWaitSemaphoreInfos = e;
     }
+    else if ((true) && (v->waitSemaphoreInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->commandBufferInfoCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -12529,6 +12696,8 @@ static void vkw_decode_fields_VkSubmitInfo2(struct vkw_host_decoder *d, VkSubmit
             vkw_decode_VkCommandBufferSubmitInfo(d, &e[i]);
         v->pCommandBufferInfos = e;
     }
+    else if ((true) && (v->commandBufferInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->signalSemaphoreInfoCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -12539,6 +12708,8 @@ static void vkw_decode_fields_VkSubmitInfo2(struct vkw_host_decoder *d, VkSubmit
             vkw_decode_VkSemaphoreSubmitInfo(d, &e[i]);
         v->pSignalSemaphoreInfos = e;
     }
+    else if ((true) && (v->signalSemaphoreInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDeviceSynchronization2Features(struct vkw_host_decoder *d, VkPhysicalDeviceSynchronization2Features *v)
@@ -12924,6 +13095,8 @@ static void vkw_decode_fields_VkRenderingInfo(struct vkw_host_decoder *d, VkRend
             vkw_decode_VkRenderingAttachmentInfo(d, &e[i]);
         v->pColorAttachments = e;
     }
+    else if ((true) && (v->colorAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         VkRenderingAttachmentInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -12950,10 +13123,10 @@ void vkw_decode_VkRenderingAttachmentInfo(struct vkw_host_decoder *d, VkRenderin
 
 static void vkw_decode_fields_VkRenderingAttachmentInfo(struct vkw_host_decoder *d, VkRenderingAttachmentInfo *v)
 {
-    v->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView));
+    v->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
     v->imageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->resolveMode = (VkResolveModeFlagBits)vkw_decode_enum(d, vkw_valid_VkResolveModeFlagBits);
-    v->resolveImageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView));
+    v->resolveImageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
     v->resolveImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->loadOp = (VkAttachmentLoadOp)vkw_decode_enum(d, vkw_valid_VkAttachmentLoadOp);
     v->storeOp = (VkAttachmentStoreOp)vkw_decode_enum(d, vkw_valid_VkAttachmentStoreOp);
@@ -13020,6 +13193,8 @@ static void vkw_decode_fields_VkCommandBufferInheritanceRenderingInfo(struct vkw
             e[i] = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
         v->pColorAttachmentFormats = e;
     }
+    else if ((true) && (v->colorAttachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->depthAttachmentFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     v->stencilAttachmentFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     v->rasterizationSamples = (VkSampleCountFlagBits)vkw_decode_enum(d, vkw_valid_VkSampleCountFlagBits);
@@ -13220,6 +13395,8 @@ bool vkw_decode_args_vkCreateInstance(struct vkw_host_decoder *d, struct vkw_arg
             vkw_decode_VkInstanceCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pInstance_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pInstance = vkw_reader_alloc(&d->r, 1, sizeof(*a->pInstance));
@@ -13227,6 +13404,8 @@ bool vkw_decode_args_vkCreateInstance(struct vkw_host_decoder *d, struct vkw_arg
             a->pInstance_ids[0] = vkw_read_u64(&d->r);
         a->pInstance_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
     return vkw_reader_ok(&d->r);
@@ -13242,7 +13421,7 @@ void vkw_encode_reply_vkCreateInstance(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkDestroyInstance(struct vkw_host_decoder *d, struct vkw_args_vkDestroyInstance *a)
 {
     memset(a, 0, sizeof(*a));
-    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance));
+    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance, false, &a->instance_id));
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
     return vkw_reader_ok(&d->r);
@@ -13258,12 +13437,14 @@ void vkw_encode_reply_vkDestroyInstance(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkEnumeratePhysicalDevices(struct vkw_host_decoder *d, struct vkw_args_vkEnumeratePhysicalDevices *a)
 {
     memset(a, 0, sizeof(*a));
-    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance));
+    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance, true, &a->instance_id));
     if (vkw_read_presence(&d->r)) {
         a->pPhysicalDeviceCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPhysicalDeviceCount));
         if (a->pPhysicalDeviceCount)
             (*a->pPhysicalDeviceCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(a->pPhysicalDeviceCount) || n != (uint64_t)(*a->pPhysicalDeviceCount))
@@ -13288,15 +13469,25 @@ void vkw_encode_reply_vkEnumeratePhysicalDevices(struct vkw_host_decoder *d, str
     vkw_write_i32(w, (int32_t)a->result);
     if (vkw_write_presence(w, a->pPhysicalDeviceCount))
         vkw_write_u32(w, (*a->pPhysicalDeviceCount));
+    if (vkw_write_presence(w, a->pPhysicalDevices)) { /* which new objects the driver made */
+        uint64_t n = (a->pPhysicalDeviceCount) ? (uint64_t)(*a->pPhysicalDeviceCount) : 0;
+        if (n > a->pPhysicalDevices_capacity)
+            n = a->pPhysicalDevices_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pPhysicalDevices[i] != VK_NULL_HANDLE);
+    }
 }
 
 bool vkw_decode_args_vkGetPhysicalDeviceFeatures(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceFeatures *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pFeatures = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFeatures));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13315,11 +13506,13 @@ void vkw_encode_reply_vkGetPhysicalDeviceFeatures(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkGetPhysicalDeviceFormatProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceFormatProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     a->format = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     if (vkw_read_presence(&d->r)) {
         a->pFormatProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFormatProperties));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13338,7 +13531,7 @@ void vkw_encode_reply_vkGetPhysicalDeviceFormatProperties(struct vkw_host_decode
 bool vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceImageFormatProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     a->format = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     a->type = (VkImageType)vkw_decode_enum(d, vkw_valid_VkImageType);
     a->tiling = (VkImageTiling)vkw_decode_enum(d, vkw_valid_VkImageTiling);
@@ -13347,6 +13540,8 @@ bool vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties(struct vkw_host_de
     if (vkw_read_presence(&d->r)) {
         a->pImageFormatProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pImageFormatProperties));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13366,10 +13561,12 @@ void vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties(struct vkw_host_d
 bool vkw_decode_args_vkGetPhysicalDeviceProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pProperties));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13388,12 +13585,14 @@ void vkw_encode_reply_vkGetPhysicalDeviceProperties(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pQueueFamilyPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pQueueFamilyPropertyCount));
         if (a->pQueueFamilyPropertyCount)
             (*a->pQueueFamilyPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pQueueFamilyPropertyCount) || n != (uint64_t)(*a->pQueueFamilyPropertyCount))
@@ -13427,10 +13626,12 @@ void vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties(struct vkw_host_d
 bool vkw_decode_args_vkGetPhysicalDeviceMemoryProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceMemoryProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pMemoryProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryProperties));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13449,13 +13650,15 @@ void vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties(struct vkw_host_decode
 bool vkw_decode_args_vkCreateDevice(struct vkw_host_decoder *d, struct vkw_args_vkCreateDevice *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, &a->physicalDevice_id));
     if (vkw_read_presence(&d->r)) {
         VkDeviceCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDeviceCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pDevice_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pDevice = vkw_reader_alloc(&d->r, 1, sizeof(*a->pDevice));
@@ -13463,6 +13666,8 @@ bool vkw_decode_args_vkCreateDevice(struct vkw_host_decoder *d, struct vkw_args_
             a->pDevice_ids[0] = vkw_read_u64(&d->r);
         a->pDevice_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13480,7 +13685,7 @@ void vkw_encode_reply_vkCreateDevice(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkDestroyDevice(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDevice *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, false, &a->device_id));
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
     return vkw_reader_ok(&d->r);
@@ -13502,6 +13707,8 @@ bool vkw_decode_args_vkEnumerateInstanceExtensionProperties(struct vkw_host_deco
         if (a->pPropertyCount)
             (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
@@ -13534,13 +13741,15 @@ void vkw_encode_reply_vkEnumerateInstanceExtensionProperties(struct vkw_host_dec
 bool vkw_decode_args_vkEnumerateDeviceExtensionProperties(struct vkw_host_decoder *d, struct vkw_args_vkEnumerateDeviceExtensionProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     a->pLayerName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
     if (vkw_read_presence(&d->r)) {
         a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
         if (a->pPropertyCount)
             (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
@@ -13580,6 +13789,8 @@ bool vkw_decode_args_vkEnumerateInstanceLayerProperties(struct vkw_host_decoder 
         if (a->pPropertyCount)
             (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
@@ -13612,12 +13823,14 @@ void vkw_encode_reply_vkEnumerateInstanceLayerProperties(struct vkw_host_decoder
 bool vkw_decode_args_vkEnumerateDeviceLayerProperties(struct vkw_host_decoder *d, struct vkw_args_vkEnumerateDeviceLayerProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
         if (a->pPropertyCount)
             (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
@@ -13652,7 +13865,7 @@ void vkw_encode_reply_vkEnumerateDeviceLayerProperties(struct vkw_host_decoder *
 bool vkw_decode_args_vkGetDeviceQueue(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceQueue *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     a->queueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
     a->queueIndex = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -13662,6 +13875,8 @@ bool vkw_decode_args_vkGetDeviceQueue(struct vkw_host_decoder *d, struct vkw_arg
             a->pQueue_ids[0] = vkw_read_u64(&d->r);
         a->pQueue_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13679,7 +13894,7 @@ void vkw_encode_reply_vkGetDeviceQueue(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkQueueSubmit(struct vkw_host_decoder *d, struct vkw_args_vkQueueSubmit *a)
 {
     memset(a, 0, sizeof(*a));
-    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
     a->submitCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -13690,7 +13905,9 @@ bool vkw_decode_args_vkQueueSubmit(struct vkw_host_decoder *d, struct vkw_args_v
             vkw_decode_VkSubmitInfo(d, &e[i]);
         a->pSubmits = e;
     }
-    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence));
+    else if ((true) && (a->submitCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, NULL));
     if (a->queue == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13708,7 +13925,7 @@ void vkw_encode_reply_vkQueueSubmit(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkQueueWaitIdle(struct vkw_host_decoder *d, struct vkw_args_vkQueueWaitIdle *a)
 {
     memset(a, 0, sizeof(*a));
-    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
     if (a->queue == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13726,7 +13943,7 @@ void vkw_encode_reply_vkQueueWaitIdle(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkDeviceWaitIdle(struct vkw_host_decoder *d, struct vkw_args_vkDeviceWaitIdle *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13744,13 +13961,15 @@ void vkw_encode_reply_vkDeviceWaitIdle(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkAllocateMemory(struct vkw_host_decoder *d, struct vkw_args_vkAllocateMemory *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkMemoryAllocateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkMemoryAllocateInfo(d, &(*e));
         a->pAllocateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pMemory_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pMemory = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemory));
@@ -13758,6 +13977,8 @@ bool vkw_decode_args_vkAllocateMemory(struct vkw_host_decoder *d, struct vkw_arg
             a->pMemory_ids[0] = vkw_read_u64(&d->r);
         a->pMemory_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13775,8 +13996,8 @@ void vkw_encode_reply_vkAllocateMemory(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkFreeMemory(struct vkw_host_decoder *d, struct vkw_args_vkFreeMemory *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, false, &a->memory_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13794,8 +14015,8 @@ void vkw_encode_reply_vkFreeMemory(struct vkw_host_decoder *d, struct vkw_writer
 bool vkw_decode_args_vkMapMemory(struct vkw_host_decoder *d, struct vkw_args_vkMapMemory *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
     a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->size = (VkDeviceSize)vkw_read_u64(&d->r);
     a->flags = (VkMemoryMapFlags)vkw_read_u32(&d->r);
@@ -13816,8 +14037,8 @@ void vkw_encode_reply_vkMapMemory(struct vkw_host_decoder *d, struct vkw_writer 
 bool vkw_decode_args_vkUnmapMemory(struct vkw_host_decoder *d, struct vkw_args_vkUnmapMemory *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13835,7 +14056,7 @@ void vkw_encode_reply_vkUnmapMemory(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkFlushMappedMemoryRanges(struct vkw_host_decoder *d, struct vkw_args_vkFlushMappedMemoryRanges *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->memoryRangeCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -13846,6 +14067,8 @@ bool vkw_decode_args_vkFlushMappedMemoryRanges(struct vkw_host_decoder *d, struc
             vkw_decode_VkMappedMemoryRange(d, &e[i]);
         a->pMemoryRanges = e;
     }
+    else if ((true) && (a->memoryRangeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13863,7 +14086,7 @@ void vkw_encode_reply_vkFlushMappedMemoryRanges(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkInvalidateMappedMemoryRanges(struct vkw_host_decoder *d, struct vkw_args_vkInvalidateMappedMemoryRanges *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->memoryRangeCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -13874,6 +14097,8 @@ bool vkw_decode_args_vkInvalidateMappedMemoryRanges(struct vkw_host_decoder *d, 
             vkw_decode_VkMappedMemoryRange(d, &e[i]);
         a->pMemoryRanges = e;
     }
+    else if ((true) && (a->memoryRangeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13891,11 +14116,13 @@ void vkw_encode_reply_vkInvalidateMappedMemoryRanges(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkGetDeviceMemoryCommitment(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceMemoryCommitment *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pCommittedMemoryInBytes = vkw_reader_alloc(&d->r, 1, sizeof(*a->pCommittedMemoryInBytes));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13914,9 +14141,9 @@ void vkw_encode_reply_vkGetDeviceMemoryCommitment(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkBindBufferMemory(struct vkw_host_decoder *d, struct vkw_args_vkBindBufferMemory *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
-    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
     a->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -13935,9 +14162,9 @@ void vkw_encode_reply_vkBindBufferMemory(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkBindImageMemory(struct vkw_host_decoder *d, struct vkw_args_vkBindImageMemory *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
-    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
+    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
     a->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -13956,11 +14183,13 @@ void vkw_encode_reply_vkBindImageMemory(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkGetBufferMemoryRequirements(struct vkw_host_decoder *d, struct vkw_args_vkGetBufferMemoryRequirements *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -13979,11 +14208,13 @@ void vkw_encode_reply_vkGetBufferMemoryRequirements(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkGetImageMemoryRequirements(struct vkw_host_decoder *d, struct vkw_args_vkGetImageMemoryRequirements *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14002,13 +14233,15 @@ void vkw_encode_reply_vkGetImageMemoryRequirements(struct vkw_host_decoder *d, s
 bool vkw_decode_args_vkGetImageSparseMemoryRequirements(struct vkw_host_decoder *d, struct vkw_args_vkGetImageSparseMemoryRequirements *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pSparseMemoryRequirementCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSparseMemoryRequirementCount));
         if (a->pSparseMemoryRequirementCount)
             (*a->pSparseMemoryRequirementCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pSparseMemoryRequirementCount) || n != (uint64_t)(*a->pSparseMemoryRequirementCount))
@@ -14042,7 +14275,7 @@ void vkw_encode_reply_vkGetImageSparseMemoryRequirements(struct vkw_host_decoder
 bool vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     a->format = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     a->type = (VkImageType)vkw_decode_enum(d, vkw_valid_VkImageType);
     a->samples = (VkSampleCountFlagBits)vkw_decode_enum(d, vkw_valid_VkSampleCountFlagBits);
@@ -14053,6 +14286,8 @@ bool vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties(struct vkw_h
         if (a->pPropertyCount)
             (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
@@ -14086,7 +14321,7 @@ void vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties(struct vkw_
 bool vkw_decode_args_vkQueueBindSparse(struct vkw_host_decoder *d, struct vkw_args_vkQueueBindSparse *a)
 {
     memset(a, 0, sizeof(*a));
-    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
     a->bindInfoCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -14097,7 +14332,9 @@ bool vkw_decode_args_vkQueueBindSparse(struct vkw_host_decoder *d, struct vkw_ar
             vkw_decode_VkBindSparseInfo(d, &e[i]);
         a->pBindInfo = e;
     }
-    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence));
+    else if ((true) && (a->bindInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, NULL));
     if (a->queue == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14115,13 +14352,15 @@ void vkw_encode_reply_vkQueueBindSparse(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCreateFence(struct vkw_host_decoder *d, struct vkw_args_vkCreateFence *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkFenceCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkFenceCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pFence_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pFence = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFence));
@@ -14129,6 +14368,8 @@ bool vkw_decode_args_vkCreateFence(struct vkw_host_decoder *d, struct vkw_args_v
             a->pFence_ids[0] = vkw_read_u64(&d->r);
         a->pFence_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14146,8 +14387,8 @@ void vkw_encode_reply_vkCreateFence(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkDestroyFence(struct vkw_host_decoder *d, struct vkw_args_vkDestroyFence *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, &a->fence_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14165,7 +14406,7 @@ void vkw_encode_reply_vkDestroyFence(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkResetFences(struct vkw_host_decoder *d, struct vkw_args_vkResetFences *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->fenceCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -14173,9 +14414,11 @@ bool vkw_decode_args_vkResetFences(struct vkw_host_decoder *d, struct vkw_args_v
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkFence *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence));
+            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, NULL));
         a->pFences = e;
     }
+    else if ((true) && (a->fenceCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14193,8 +14436,8 @@ void vkw_encode_reply_vkResetFences(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkGetFenceStatus(struct vkw_host_decoder *d, struct vkw_args_vkGetFenceStatus *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14212,7 +14455,7 @@ void vkw_encode_reply_vkGetFenceStatus(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkWaitForFences(struct vkw_host_decoder *d, struct vkw_args_vkWaitForFences *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->fenceCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -14220,9 +14463,11 @@ bool vkw_decode_args_vkWaitForFences(struct vkw_host_decoder *d, struct vkw_args
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkFence *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence));
+            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, NULL));
         a->pFences = e;
     }
+    else if ((true) && (a->fenceCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->waitAll = (VkBool32)vkw_read_u32(&d->r);
     a->timeout = (uint64_t)vkw_read_u64(&d->r);
     if (a->device == VK_NULL_HANDLE)
@@ -14242,13 +14487,15 @@ void vkw_encode_reply_vkWaitForFences(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCreateSemaphore(struct vkw_host_decoder *d, struct vkw_args_vkCreateSemaphore *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkSemaphoreCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSemaphoreCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pSemaphore_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pSemaphore = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSemaphore));
@@ -14256,6 +14503,8 @@ bool vkw_decode_args_vkCreateSemaphore(struct vkw_host_decoder *d, struct vkw_ar
             a->pSemaphore_ids[0] = vkw_read_u64(&d->r);
         a->pSemaphore_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14273,8 +14522,8 @@ void vkw_encode_reply_vkCreateSemaphore(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkDestroySemaphore(struct vkw_host_decoder *d, struct vkw_args_vkDestroySemaphore *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, &a->semaphore_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14292,13 +14541,15 @@ void vkw_encode_reply_vkDestroySemaphore(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkCreateEvent(struct vkw_host_decoder *d, struct vkw_args_vkCreateEvent *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkEventCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkEventCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pEvent_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pEvent = vkw_reader_alloc(&d->r, 1, sizeof(*a->pEvent));
@@ -14306,6 +14557,8 @@ bool vkw_decode_args_vkCreateEvent(struct vkw_host_decoder *d, struct vkw_args_v
             a->pEvent_ids[0] = vkw_read_u64(&d->r);
         a->pEvent_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14323,8 +14576,8 @@ void vkw_encode_reply_vkCreateEvent(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkDestroyEvent(struct vkw_host_decoder *d, struct vkw_args_vkDestroyEvent *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, false, &a->event_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14342,8 +14595,8 @@ void vkw_encode_reply_vkDestroyEvent(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkGetEventStatus(struct vkw_host_decoder *d, struct vkw_args_vkGetEventStatus *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14361,8 +14614,8 @@ void vkw_encode_reply_vkGetEventStatus(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkSetEvent(struct vkw_host_decoder *d, struct vkw_args_vkSetEvent *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14380,8 +14633,8 @@ void vkw_encode_reply_vkSetEvent(struct vkw_host_decoder *d, struct vkw_writer *
 bool vkw_decode_args_vkResetEvent(struct vkw_host_decoder *d, struct vkw_args_vkResetEvent *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14399,13 +14652,15 @@ void vkw_encode_reply_vkResetEvent(struct vkw_host_decoder *d, struct vkw_writer
 bool vkw_decode_args_vkCreateQueryPool(struct vkw_host_decoder *d, struct vkw_args_vkCreateQueryPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkQueryPoolCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkQueryPoolCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pQueryPool_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pQueryPool = vkw_reader_alloc(&d->r, 1, sizeof(*a->pQueryPool));
@@ -14413,6 +14668,8 @@ bool vkw_decode_args_vkCreateQueryPool(struct vkw_host_decoder *d, struct vkw_ar
             a->pQueryPool_ids[0] = vkw_read_u64(&d->r);
         a->pQueryPool_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14430,8 +14687,8 @@ void vkw_encode_reply_vkCreateQueryPool(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkDestroyQueryPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyQueryPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, false, &a->queryPool_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14449,8 +14706,8 @@ void vkw_encode_reply_vkDestroyQueryPool(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkGetQueryPoolResults(struct vkw_host_decoder *d, struct vkw_args_vkGetQueryPoolResults *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->firstQuery = (uint32_t)vkw_read_u32(&d->r);
     a->queryCount = (uint32_t)vkw_read_u32(&d->r);
     a->dataSize = (size_t)vkw_read_u64(&d->r);
@@ -14461,6 +14718,8 @@ bool vkw_decode_args_vkGetQueryPoolResults(struct vkw_host_decoder *d, struct vk
 a->pData = vkw_reader_alloc(&d->r, n, 1);
         a->pData_capacity = n;
     }
+    else if ((true) && (a->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->stride = (VkDeviceSize)vkw_read_u64(&d->r);
     a->flags = (VkQueryResultFlags)vkw_read_u32(&d->r);
     if (a->device == VK_NULL_HANDLE)
@@ -14487,13 +14746,15 @@ void vkw_encode_reply_vkGetQueryPoolResults(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCreateBuffer(struct vkw_host_decoder *d, struct vkw_args_vkCreateBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkBufferCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkBufferCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pBuffer_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pBuffer = vkw_reader_alloc(&d->r, 1, sizeof(*a->pBuffer));
@@ -14501,6 +14762,8 @@ bool vkw_decode_args_vkCreateBuffer(struct vkw_host_decoder *d, struct vkw_args_
             a->pBuffer_ids[0] = vkw_read_u64(&d->r);
         a->pBuffer_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14518,8 +14781,8 @@ void vkw_encode_reply_vkCreateBuffer(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkDestroyBuffer(struct vkw_host_decoder *d, struct vkw_args_vkDestroyBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, &a->buffer_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14537,13 +14800,15 @@ void vkw_encode_reply_vkDestroyBuffer(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCreateBufferView(struct vkw_host_decoder *d, struct vkw_args_vkCreateBufferView *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkBufferViewCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkBufferViewCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pView_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pView = vkw_reader_alloc(&d->r, 1, sizeof(*a->pView));
@@ -14551,6 +14816,8 @@ bool vkw_decode_args_vkCreateBufferView(struct vkw_host_decoder *d, struct vkw_a
             a->pView_ids[0] = vkw_read_u64(&d->r);
         a->pView_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14568,8 +14835,8 @@ void vkw_encode_reply_vkCreateBufferView(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkDestroyBufferView(struct vkw_host_decoder *d, struct vkw_args_vkDestroyBufferView *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->bufferView = VKW_U64_HANDLE(VkBufferView, vkw_host_decode_handle(d, VKW_HANDLE_VkBufferView));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->bufferView = VKW_U64_HANDLE(VkBufferView, vkw_host_decode_handle(d, VKW_HANDLE_VkBufferView, false, &a->bufferView_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14587,13 +14854,15 @@ void vkw_encode_reply_vkDestroyBufferView(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkCreateImage(struct vkw_host_decoder *d, struct vkw_args_vkCreateImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkImageCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkImageCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pImage_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pImage = vkw_reader_alloc(&d->r, 1, sizeof(*a->pImage));
@@ -14601,6 +14870,8 @@ bool vkw_decode_args_vkCreateImage(struct vkw_host_decoder *d, struct vkw_args_v
             a->pImage_ids[0] = vkw_read_u64(&d->r);
         a->pImage_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14618,8 +14889,8 @@ void vkw_encode_reply_vkCreateImage(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkDestroyImage(struct vkw_host_decoder *d, struct vkw_args_vkDestroyImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, false, &a->image_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14637,17 +14908,21 @@ void vkw_encode_reply_vkDestroyImage(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkGetImageSubresourceLayout(struct vkw_host_decoder *d, struct vkw_args_vkGetImageSubresourceLayout *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkImageSubresource *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkImageSubresource(d, &(*e));
         a->pSubresource = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pLayout = vkw_reader_alloc(&d->r, 1, sizeof(*a->pLayout));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14666,13 +14941,15 @@ void vkw_encode_reply_vkGetImageSubresourceLayout(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkCreateImageView(struct vkw_host_decoder *d, struct vkw_args_vkCreateImageView *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkImageViewCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkImageViewCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pView_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pView = vkw_reader_alloc(&d->r, 1, sizeof(*a->pView));
@@ -14680,6 +14957,8 @@ bool vkw_decode_args_vkCreateImageView(struct vkw_host_decoder *d, struct vkw_ar
             a->pView_ids[0] = vkw_read_u64(&d->r);
         a->pView_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14697,8 +14976,8 @@ void vkw_encode_reply_vkCreateImageView(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkDestroyImageView(struct vkw_host_decoder *d, struct vkw_args_vkDestroyImageView *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, &a->imageView_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14716,13 +14995,15 @@ void vkw_encode_reply_vkDestroyImageView(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkCreateShaderModule(struct vkw_host_decoder *d, struct vkw_args_vkCreateShaderModule *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkShaderModuleCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkShaderModuleCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pShaderModule_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pShaderModule = vkw_reader_alloc(&d->r, 1, sizeof(*a->pShaderModule));
@@ -14730,6 +15011,8 @@ bool vkw_decode_args_vkCreateShaderModule(struct vkw_host_decoder *d, struct vkw
             a->pShaderModule_ids[0] = vkw_read_u64(&d->r);
         a->pShaderModule_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14747,8 +15030,8 @@ void vkw_encode_reply_vkCreateShaderModule(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkDestroyShaderModule(struct vkw_host_decoder *d, struct vkw_args_vkDestroyShaderModule *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->shaderModule = VKW_U64_HANDLE(VkShaderModule, vkw_host_decode_handle(d, VKW_HANDLE_VkShaderModule));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->shaderModule = VKW_U64_HANDLE(VkShaderModule, vkw_host_decode_handle(d, VKW_HANDLE_VkShaderModule, false, &a->shaderModule_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14766,13 +15049,15 @@ void vkw_encode_reply_vkDestroyShaderModule(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCreatePipelineCache(struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineCache *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkPipelineCacheCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPipelineCacheCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pPipelineCache_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pPipelineCache = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPipelineCache));
@@ -14780,6 +15065,8 @@ bool vkw_decode_args_vkCreatePipelineCache(struct vkw_host_decoder *d, struct vk
             a->pPipelineCache_ids[0] = vkw_read_u64(&d->r);
         a->pPipelineCache_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14797,8 +15084,8 @@ void vkw_encode_reply_vkCreatePipelineCache(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkDestroyPipelineCache(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipelineCache *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, &a->pipelineCache_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14816,13 +15103,15 @@ void vkw_encode_reply_vkDestroyPipelineCache(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkGetPipelineCacheData(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineCacheData *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pDataSize = vkw_reader_alloc(&d->r, 1, sizeof(*a->pDataSize));
         if (a->pDataSize)
             (*a->pDataSize) = (size_t)vkw_read_u64(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pDataSize) || n != (uint64_t)(*a->pDataSize))
@@ -14856,8 +15145,8 @@ void vkw_encode_reply_vkGetPipelineCacheData(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkMergePipelineCaches(struct vkw_host_decoder *d, struct vkw_args_vkMergePipelineCaches *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->dstCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->dstCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, true, NULL));
     a->srcCacheCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -14865,9 +15154,11 @@ bool vkw_decode_args_vkMergePipelineCaches(struct vkw_host_decoder *d, struct vk
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkPipelineCache *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache));
+            e[i] = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, NULL));
         a->pSrcCaches = e;
     }
+    else if ((true) && (a->srcCacheCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14885,8 +15176,8 @@ void vkw_encode_reply_vkMergePipelineCaches(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCreateGraphicsPipelines(struct vkw_host_decoder *d, struct vkw_args_vkCreateGraphicsPipelines *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, NULL));
     a->createInfoCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -14897,6 +15188,8 @@ bool vkw_decode_args_vkCreateGraphicsPipelines(struct vkw_host_decoder *d, struc
             vkw_decode_VkGraphicsPipelineCreateInfo(d, &e[i]);
         a->pCreateInfos = e;
     }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->createInfoCount))
@@ -14907,6 +15200,8 @@ a->pPipelines = vkw_reader_alloc(&d->r, n, sizeof(*a->pPipelines));
         for (uint64_t i = 0; a->pPipelines_ids && vkw_reader_ok(&d->r) && i < n; i++)
             a->pPipelines_ids[i] = vkw_read_u64(&d->r);
     }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14919,13 +15214,21 @@ void vkw_encode_reply_vkCreateGraphicsPipelines(struct vkw_host_decoder *d, stru
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPipelines)) { /* which new objects the driver made */
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pPipelines[i] != VK_NULL_HANDLE);
+    }
 }
 
 bool vkw_decode_args_vkCreateComputePipelines(struct vkw_host_decoder *d, struct vkw_args_vkCreateComputePipelines *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, NULL));
     a->createInfoCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -14936,6 +15239,8 @@ bool vkw_decode_args_vkCreateComputePipelines(struct vkw_host_decoder *d, struct
             vkw_decode_VkComputePipelineCreateInfo(d, &e[i]);
         a->pCreateInfos = e;
     }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->createInfoCount))
@@ -14946,6 +15251,8 @@ a->pPipelines = vkw_reader_alloc(&d->r, n, sizeof(*a->pPipelines));
         for (uint64_t i = 0; a->pPipelines_ids && vkw_reader_ok(&d->r) && i < n; i++)
             a->pPipelines_ids[i] = vkw_read_u64(&d->r);
     }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14958,13 +15265,21 @@ void vkw_encode_reply_vkCreateComputePipelines(struct vkw_host_decoder *d, struc
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPipelines)) { /* which new objects the driver made */
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pPipelines[i] != VK_NULL_HANDLE);
+    }
 }
 
 bool vkw_decode_args_vkDestroyPipeline(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipeline *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, &a->pipeline_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14982,13 +15297,15 @@ void vkw_encode_reply_vkDestroyPipeline(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCreatePipelineLayout(struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineLayout *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkPipelineLayoutCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPipelineLayoutCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pPipelineLayout_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pPipelineLayout = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPipelineLayout));
@@ -14996,6 +15313,8 @@ bool vkw_decode_args_vkCreatePipelineLayout(struct vkw_host_decoder *d, struct v
             a->pPipelineLayout_ids[0] = vkw_read_u64(&d->r);
         a->pPipelineLayout_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15013,8 +15332,8 @@ void vkw_encode_reply_vkCreatePipelineLayout(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkDestroyPipelineLayout(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipelineLayout *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->pipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, false, &a->pipelineLayout_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15032,13 +15351,15 @@ void vkw_encode_reply_vkDestroyPipelineLayout(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCreateSampler(struct vkw_host_decoder *d, struct vkw_args_vkCreateSampler *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkSamplerCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSamplerCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pSampler_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pSampler = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSampler));
@@ -15046,6 +15367,8 @@ bool vkw_decode_args_vkCreateSampler(struct vkw_host_decoder *d, struct vkw_args
             a->pSampler_ids[0] = vkw_read_u64(&d->r);
         a->pSampler_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15063,8 +15386,8 @@ void vkw_encode_reply_vkCreateSampler(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkDestroySampler(struct vkw_host_decoder *d, struct vkw_args_vkDestroySampler *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler, false, &a->sampler_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15082,13 +15405,15 @@ void vkw_encode_reply_vkDestroySampler(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCreateDescriptorSetLayout(struct vkw_host_decoder *d, struct vkw_args_vkCreateDescriptorSetLayout *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkDescriptorSetLayoutCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDescriptorSetLayoutCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pSetLayout_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pSetLayout = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSetLayout));
@@ -15096,6 +15421,8 @@ bool vkw_decode_args_vkCreateDescriptorSetLayout(struct vkw_host_decoder *d, str
             a->pSetLayout_ids[0] = vkw_read_u64(&d->r);
         a->pSetLayout_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15113,8 +15440,8 @@ void vkw_encode_reply_vkCreateDescriptorSetLayout(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkDestroyDescriptorSetLayout(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorSetLayout *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->descriptorSetLayout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->descriptorSetLayout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, false, &a->descriptorSetLayout_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15132,13 +15459,15 @@ void vkw_encode_reply_vkDestroyDescriptorSetLayout(struct vkw_host_decoder *d, s
 bool vkw_decode_args_vkCreateDescriptorPool(struct vkw_host_decoder *d, struct vkw_args_vkCreateDescriptorPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkDescriptorPoolCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDescriptorPoolCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pDescriptorPool_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pDescriptorPool = vkw_reader_alloc(&d->r, 1, sizeof(*a->pDescriptorPool));
@@ -15146,6 +15475,8 @@ bool vkw_decode_args_vkCreateDescriptorPool(struct vkw_host_decoder *d, struct v
             a->pDescriptorPool_ids[0] = vkw_read_u64(&d->r);
         a->pDescriptorPool_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15163,8 +15494,8 @@ void vkw_encode_reply_vkCreateDescriptorPool(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkDestroyDescriptorPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool, false, &a->descriptorPool_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15182,8 +15513,8 @@ void vkw_encode_reply_vkDestroyDescriptorPool(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkResetDescriptorPool(struct vkw_host_decoder *d, struct vkw_args_vkResetDescriptorPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool, true, &a->descriptorPool_id));
     a->flags = (VkDescriptorPoolResetFlags)vkw_read_u32(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -15202,13 +15533,15 @@ void vkw_encode_reply_vkResetDescriptorPool(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkAllocateDescriptorSets(struct vkw_host_decoder *d, struct vkw_args_vkAllocateDescriptorSets *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDescriptorSetAllocateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDescriptorSetAllocateInfo(d, &(*e));
         a->pAllocateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(a->pAllocateInfo) || n != (uint64_t)((a->pAllocateInfo->descriptorSetCount)))
@@ -15219,6 +15552,8 @@ a->pDescriptorSets = vkw_reader_alloc(&d->r, n, sizeof(*a->pDescriptorSets));
         for (uint64_t i = 0; a->pDescriptorSets_ids && vkw_reader_ok(&d->r) && i < n; i++)
             a->pDescriptorSets_ids[i] = vkw_read_u64(&d->r);
     }
+    else if ((a->pAllocateInfo) && ((a->pAllocateInfo->descriptorSetCount)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15231,21 +15566,30 @@ void vkw_encode_reply_vkAllocateDescriptorSets(struct vkw_host_decoder *d, struc
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pDescriptorSets)) { /* which new objects the driver made */
+        uint64_t n = (a->pAllocateInfo) ? (uint64_t)((a->pAllocateInfo->descriptorSetCount)) : 0;
+        if (n > a->pDescriptorSets_capacity)
+            n = a->pDescriptorSets_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pDescriptorSets[i] != VK_NULL_HANDLE);
+    }
 }
 
 bool vkw_decode_args_vkFreeDescriptorSets(struct vkw_host_decoder *d, struct vkw_args_vkFreeDescriptorSets *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool, true, NULL));
     a->descriptorSetCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->descriptorSetCount))
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkDescriptorSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
-        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet));
+        a->pDescriptorSets_ids = vkw_reader_alloc(&d->r, n, sizeof(uint64_t));
+        for (uint64_t i = 0; e && a->pDescriptorSets_ids && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet, false, &a->pDescriptorSets_ids[i]));
         a->pDescriptorSets = e;
     }
     if (a->device == VK_NULL_HANDLE)
@@ -15265,7 +15609,7 @@ void vkw_encode_reply_vkFreeDescriptorSets(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkUpdateDescriptorSets(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSets *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->descriptorWriteCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -15276,6 +15620,8 @@ bool vkw_decode_args_vkUpdateDescriptorSets(struct vkw_host_decoder *d, struct v
             vkw_decode_VkWriteDescriptorSet(d, &e[i]);
         a->pDescriptorWrites = e;
     }
+    else if ((true) && (a->descriptorWriteCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->descriptorCopyCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -15286,6 +15632,8 @@ bool vkw_decode_args_vkUpdateDescriptorSets(struct vkw_host_decoder *d, struct v
             vkw_decode_VkCopyDescriptorSet(d, &e[i]);
         a->pDescriptorCopies = e;
     }
+    else if ((true) && (a->descriptorCopyCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15303,13 +15651,15 @@ void vkw_encode_reply_vkUpdateDescriptorSets(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCreateFramebuffer(struct vkw_host_decoder *d, struct vkw_args_vkCreateFramebuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkFramebufferCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkFramebufferCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pFramebuffer_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pFramebuffer = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFramebuffer));
@@ -15317,6 +15667,8 @@ bool vkw_decode_args_vkCreateFramebuffer(struct vkw_host_decoder *d, struct vkw_
             a->pFramebuffer_ids[0] = vkw_read_u64(&d->r);
         a->pFramebuffer_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15334,8 +15686,8 @@ void vkw_encode_reply_vkCreateFramebuffer(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkDestroyFramebuffer(struct vkw_host_decoder *d, struct vkw_args_vkDestroyFramebuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkFramebuffer));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkFramebuffer, false, &a->framebuffer_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15353,13 +15705,15 @@ void vkw_encode_reply_vkDestroyFramebuffer(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkCreateRenderPass(struct vkw_host_decoder *d, struct vkw_args_vkCreateRenderPass *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkRenderPassCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkRenderPassCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pRenderPass_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pRenderPass = vkw_reader_alloc(&d->r, 1, sizeof(*a->pRenderPass));
@@ -15367,6 +15721,8 @@ bool vkw_decode_args_vkCreateRenderPass(struct vkw_host_decoder *d, struct vkw_a
             a->pRenderPass_ids[0] = vkw_read_u64(&d->r);
         a->pRenderPass_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15384,8 +15740,8 @@ void vkw_encode_reply_vkCreateRenderPass(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkDestroyRenderPass(struct vkw_host_decoder *d, struct vkw_args_vkDestroyRenderPass *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass, false, &a->renderPass_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15403,11 +15759,13 @@ void vkw_encode_reply_vkDestroyRenderPass(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkGetRenderAreaGranularity(struct vkw_host_decoder *d, struct vkw_args_vkGetRenderAreaGranularity *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pGranularity = vkw_reader_alloc(&d->r, 1, sizeof(*a->pGranularity));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15426,13 +15784,15 @@ void vkw_encode_reply_vkGetRenderAreaGranularity(struct vkw_host_decoder *d, str
 bool vkw_decode_args_vkCreateCommandPool(struct vkw_host_decoder *d, struct vkw_args_vkCreateCommandPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkCommandPoolCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkCommandPoolCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pCommandPool_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pCommandPool = vkw_reader_alloc(&d->r, 1, sizeof(*a->pCommandPool));
@@ -15440,6 +15800,8 @@ bool vkw_decode_args_vkCreateCommandPool(struct vkw_host_decoder *d, struct vkw_
             a->pCommandPool_ids[0] = vkw_read_u64(&d->r);
         a->pCommandPool_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15457,8 +15819,8 @@ void vkw_encode_reply_vkCreateCommandPool(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkDestroyCommandPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyCommandPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool, false, &a->commandPool_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15476,8 +15838,8 @@ void vkw_encode_reply_vkDestroyCommandPool(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkResetCommandPool(struct vkw_host_decoder *d, struct vkw_args_vkResetCommandPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool, true, NULL));
     a->flags = (VkCommandPoolResetFlags)vkw_read_u32(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -15496,13 +15858,15 @@ void vkw_encode_reply_vkResetCommandPool(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkAllocateCommandBuffers(struct vkw_host_decoder *d, struct vkw_args_vkAllocateCommandBuffers *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkCommandBufferAllocateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkCommandBufferAllocateInfo(d, &(*e));
         a->pAllocateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(a->pAllocateInfo) || n != (uint64_t)((a->pAllocateInfo->commandBufferCount)))
@@ -15513,6 +15877,8 @@ a->pCommandBuffers = vkw_reader_alloc(&d->r, n, sizeof(*a->pCommandBuffers));
         for (uint64_t i = 0; a->pCommandBuffers_ids && vkw_reader_ok(&d->r) && i < n; i++)
             a->pCommandBuffers_ids[i] = vkw_read_u64(&d->r);
     }
+    else if ((a->pAllocateInfo) && ((a->pAllocateInfo->commandBufferCount)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15525,21 +15891,30 @@ void vkw_encode_reply_vkAllocateCommandBuffers(struct vkw_host_decoder *d, struc
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pCommandBuffers)) { /* which new objects the driver made */
+        uint64_t n = (a->pAllocateInfo) ? (uint64_t)((a->pAllocateInfo->commandBufferCount)) : 0;
+        if (n > a->pCommandBuffers_capacity)
+            n = a->pCommandBuffers_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pCommandBuffers[i] != VK_NULL_HANDLE);
+    }
 }
 
 bool vkw_decode_args_vkFreeCommandBuffers(struct vkw_host_decoder *d, struct vkw_args_vkFreeCommandBuffers *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool, true, NULL));
     a->commandBufferCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->commandBufferCount))
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkCommandBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
-        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+        a->pCommandBuffers_ids = vkw_reader_alloc(&d->r, n, sizeof(uint64_t));
+        for (uint64_t i = 0; e && a->pCommandBuffers_ids && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, false, &a->pCommandBuffers_ids[i]));
         a->pCommandBuffers = e;
     }
     if (a->device == VK_NULL_HANDLE)
@@ -15559,13 +15934,15 @@ void vkw_encode_reply_vkFreeCommandBuffers(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkBeginCommandBuffer(struct vkw_host_decoder *d, struct vkw_args_vkBeginCommandBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkCommandBufferBeginInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkCommandBufferBeginInfo(d, &(*e));
         a->pBeginInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15583,7 +15960,7 @@ void vkw_encode_reply_vkBeginCommandBuffer(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkEndCommandBuffer(struct vkw_host_decoder *d, struct vkw_args_vkEndCommandBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15601,7 +15978,7 @@ void vkw_encode_reply_vkEndCommandBuffer(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkResetCommandBuffer(struct vkw_host_decoder *d, struct vkw_args_vkResetCommandBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->flags = (VkCommandBufferResetFlags)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -15620,9 +15997,9 @@ void vkw_encode_reply_vkResetCommandBuffer(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkCmdBindPipeline(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindPipeline *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
-    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline));
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15640,7 +16017,7 @@ void vkw_encode_reply_vkCmdBindPipeline(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdSetViewport(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewport *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstViewport = (uint32_t)vkw_read_u32(&d->r);
     a->viewportCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -15652,6 +16029,8 @@ bool vkw_decode_args_vkCmdSetViewport(struct vkw_host_decoder *d, struct vkw_arg
             vkw_decode_VkViewport(d, &e[i]);
         a->pViewports = e;
     }
+    else if ((true) && (a->viewportCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15669,7 +16048,7 @@ void vkw_encode_reply_vkCmdSetViewport(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdSetScissor(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetScissor *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstScissor = (uint32_t)vkw_read_u32(&d->r);
     a->scissorCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -15681,6 +16060,8 @@ bool vkw_decode_args_vkCmdSetScissor(struct vkw_host_decoder *d, struct vkw_args
             vkw_decode_VkRect2D(d, &e[i]);
         a->pScissors = e;
     }
+    else if ((true) && (a->scissorCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15698,7 +16079,7 @@ void vkw_encode_reply_vkCmdSetScissor(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdSetLineWidth(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetLineWidth *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->lineWidth = (float)vkw_read_f32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -15717,7 +16098,7 @@ void vkw_encode_reply_vkCmdSetLineWidth(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdSetDepthBias(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthBias *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthBiasConstantFactor = (float)vkw_read_f32(&d->r);
     a->depthBiasClamp = (float)vkw_read_f32(&d->r);
     a->depthBiasSlopeFactor = (float)vkw_read_f32(&d->r);
@@ -15738,7 +16119,7 @@ void vkw_encode_reply_vkCmdSetDepthBias(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdSetBlendConstants(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetBlendConstants *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     for (uint32_t i = 0; i < 4; i++)
         ((float *)a->blendConstants)[i] = (float)vkw_read_f32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -15758,7 +16139,7 @@ void vkw_encode_reply_vkCmdSetBlendConstants(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdSetDepthBounds(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthBounds *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->minDepthBounds = (float)vkw_read_f32(&d->r);
     a->maxDepthBounds = (float)vkw_read_f32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -15778,7 +16159,7 @@ void vkw_encode_reply_vkCmdSetDepthBounds(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkCmdSetStencilCompareMask(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetStencilCompareMask *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->faceMask = (VkStencilFaceFlags)vkw_read_u32(&d->r);
     a->compareMask = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -15798,7 +16179,7 @@ void vkw_encode_reply_vkCmdSetStencilCompareMask(struct vkw_host_decoder *d, str
 bool vkw_decode_args_vkCmdSetStencilWriteMask(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetStencilWriteMask *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->faceMask = (VkStencilFaceFlags)vkw_read_u32(&d->r);
     a->writeMask = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -15818,7 +16199,7 @@ void vkw_encode_reply_vkCmdSetStencilWriteMask(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkCmdSetStencilReference(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetStencilReference *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->faceMask = (VkStencilFaceFlags)vkw_read_u32(&d->r);
     a->reference = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -15838,9 +16219,9 @@ void vkw_encode_reply_vkCmdSetStencilReference(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkCmdBindDescriptorSets(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindDescriptorSets *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
-    a->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout));
+    a->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
     a->firstSet = (uint32_t)vkw_read_u32(&d->r);
     a->descriptorSetCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -15849,9 +16230,11 @@ bool vkw_decode_args_vkCmdBindDescriptorSets(struct vkw_host_decoder *d, struct 
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkDescriptorSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet));
+            e[i] = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet, false, NULL));
         a->pDescriptorSets = e;
     }
+    else if ((true) && (a->descriptorSetCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->dynamicOffsetCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -15862,6 +16245,8 @@ bool vkw_decode_args_vkCmdBindDescriptorSets(struct vkw_host_decoder *d, struct 
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         a->pDynamicOffsets = e;
     }
+    else if ((true) && (a->dynamicOffsetCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15879,8 +16264,8 @@ void vkw_encode_reply_vkCmdBindDescriptorSets(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCmdBindIndexBuffer(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindIndexBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->indexType = (VkIndexType)vkw_decode_enum(d, vkw_valid_VkIndexType);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -15900,7 +16285,7 @@ void vkw_encode_reply_vkCmdBindIndexBuffer(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkCmdBindVertexBuffers(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindVertexBuffers *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstBinding = (uint32_t)vkw_read_u32(&d->r);
     a->bindingCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -15909,9 +16294,11 @@ bool vkw_decode_args_vkCmdBindVertexBuffers(struct vkw_host_decoder *d, struct v
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
         a->pBuffers = e;
     }
+    else if ((true) && (a->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->bindingCount))
@@ -15921,6 +16308,8 @@ bool vkw_decode_args_vkCmdBindVertexBuffers(struct vkw_host_decoder *d, struct v
             e[i] = (VkDeviceSize)vkw_read_u64(&d->r);
         a->pOffsets = e;
     }
+    else if ((true) && (a->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15938,7 +16327,7 @@ void vkw_encode_reply_vkCmdBindVertexBuffers(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdDraw(struct vkw_host_decoder *d, struct vkw_args_vkCmdDraw *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->vertexCount = (uint32_t)vkw_read_u32(&d->r);
     a->instanceCount = (uint32_t)vkw_read_u32(&d->r);
     a->firstVertex = (uint32_t)vkw_read_u32(&d->r);
@@ -15960,7 +16349,7 @@ void vkw_encode_reply_vkCmdDraw(struct vkw_host_decoder *d, struct vkw_writer *w
 bool vkw_decode_args_vkCmdDrawIndexed(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawIndexed *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->indexCount = (uint32_t)vkw_read_u32(&d->r);
     a->instanceCount = (uint32_t)vkw_read_u32(&d->r);
     a->firstIndex = (uint32_t)vkw_read_u32(&d->r);
@@ -15983,8 +16372,8 @@ void vkw_encode_reply_vkCmdDrawIndexed(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdDrawIndirect(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawIndirect *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->drawCount = (uint32_t)vkw_read_u32(&d->r);
     a->stride = (uint32_t)vkw_read_u32(&d->r);
@@ -16005,8 +16394,8 @@ void vkw_encode_reply_vkCmdDrawIndirect(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdDrawIndexedIndirect(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawIndexedIndirect *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->drawCount = (uint32_t)vkw_read_u32(&d->r);
     a->stride = (uint32_t)vkw_read_u32(&d->r);
@@ -16027,7 +16416,7 @@ void vkw_encode_reply_vkCmdDrawIndexedIndirect(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkCmdDispatch(struct vkw_host_decoder *d, struct vkw_args_vkCmdDispatch *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->groupCountX = (uint32_t)vkw_read_u32(&d->r);
     a->groupCountY = (uint32_t)vkw_read_u32(&d->r);
     a->groupCountZ = (uint32_t)vkw_read_u32(&d->r);
@@ -16048,8 +16437,8 @@ void vkw_encode_reply_vkCmdDispatch(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkCmdDispatchIndirect(struct vkw_host_decoder *d, struct vkw_args_vkCmdDispatchIndirect *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16068,9 +16457,9 @@ void vkw_encode_reply_vkCmdDispatchIndirect(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCmdCopyBuffer(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
-    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16081,6 +16470,8 @@ bool vkw_decode_args_vkCmdCopyBuffer(struct vkw_host_decoder *d, struct vkw_args
             vkw_decode_VkBufferCopy(d, &e[i]);
         a->pRegions = e;
     }
+    else if ((true) && (a->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16098,10 +16489,10 @@ void vkw_encode_reply_vkCmdCopyBuffer(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdCopyImage(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     a->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -16113,6 +16504,8 @@ bool vkw_decode_args_vkCmdCopyImage(struct vkw_host_decoder *d, struct vkw_args_
             vkw_decode_VkImageCopy(d, &e[i]);
         a->pRegions = e;
     }
+    else if ((true) && (a->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16130,10 +16523,10 @@ void vkw_encode_reply_vkCmdCopyImage(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkCmdBlitImage(struct vkw_host_decoder *d, struct vkw_args_vkCmdBlitImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     a->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -16145,6 +16538,8 @@ bool vkw_decode_args_vkCmdBlitImage(struct vkw_host_decoder *d, struct vkw_args_
             vkw_decode_VkImageBlit(d, &e[i]);
         a->pRegions = e;
     }
+    else if ((true) && (a->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->filter = (VkFilter)vkw_decode_enum(d, vkw_valid_VkFilter);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16163,9 +16558,9 @@ void vkw_encode_reply_vkCmdBlitImage(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkCmdCopyBufferToImage(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyBufferToImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
-    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     a->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -16177,6 +16572,8 @@ bool vkw_decode_args_vkCmdCopyBufferToImage(struct vkw_host_decoder *d, struct v
             vkw_decode_VkBufferImageCopy(d, &e[i]);
         a->pRegions = e;
     }
+    else if ((true) && (a->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16194,10 +16591,10 @@ void vkw_encode_reply_vkCmdCopyBufferToImage(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdCopyImageToBuffer(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyImageToBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16208,6 +16605,8 @@ bool vkw_decode_args_vkCmdCopyImageToBuffer(struct vkw_host_decoder *d, struct v
             vkw_decode_VkBufferImageCopy(d, &e[i]);
         a->pRegions = e;
     }
+    else if ((true) && (a->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16225,8 +16624,8 @@ void vkw_encode_reply_vkCmdCopyImageToBuffer(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdUpdateBuffer(struct vkw_host_decoder *d, struct vkw_args_vkCmdUpdateBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->dstOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->dataSize = (VkDeviceSize)vkw_read_u64(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -16238,6 +16637,8 @@ bool vkw_decode_args_vkCmdUpdateBuffer(struct vkw_host_decoder *d, struct vkw_ar
             vkw_read_bytes(&d->r, e, n);
         a->pData = e;
     }
+    else if ((true) && (a->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16255,8 +16656,8 @@ void vkw_encode_reply_vkCmdUpdateBuffer(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdFillBuffer(struct vkw_host_decoder *d, struct vkw_args_vkCmdFillBuffer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->dstOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->size = (VkDeviceSize)vkw_read_u64(&d->r);
     a->data = (uint32_t)vkw_read_u32(&d->r);
@@ -16277,8 +16678,8 @@ void vkw_encode_reply_vkCmdFillBuffer(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdClearColorImage(struct vkw_host_decoder *d, struct vkw_args_vkCmdClearColorImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->imageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     if (vkw_read_presence(&d->r)) {
         VkClearColorValue *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -16296,6 +16697,8 @@ bool vkw_decode_args_vkCmdClearColorImage(struct vkw_host_decoder *d, struct vkw
             vkw_decode_VkImageSubresourceRange(d, &e[i]);
         a->pRanges = e;
     }
+    else if ((true) && (a->rangeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16313,8 +16716,8 @@ void vkw_encode_reply_vkCmdClearColorImage(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkCmdClearDepthStencilImage(struct vkw_host_decoder *d, struct vkw_args_vkCmdClearDepthStencilImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->imageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     if (vkw_read_presence(&d->r)) {
         VkClearDepthStencilValue *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -16322,6 +16725,8 @@ bool vkw_decode_args_vkCmdClearDepthStencilImage(struct vkw_host_decoder *d, str
             vkw_decode_VkClearDepthStencilValue(d, &(*e));
         a->pDepthStencil = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->rangeCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16332,6 +16737,8 @@ bool vkw_decode_args_vkCmdClearDepthStencilImage(struct vkw_host_decoder *d, str
             vkw_decode_VkImageSubresourceRange(d, &e[i]);
         a->pRanges = e;
     }
+    else if ((true) && (a->rangeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16349,7 +16756,7 @@ void vkw_encode_reply_vkCmdClearDepthStencilImage(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkCmdClearAttachments(struct vkw_host_decoder *d, struct vkw_args_vkCmdClearAttachments *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16360,6 +16767,8 @@ bool vkw_decode_args_vkCmdClearAttachments(struct vkw_host_decoder *d, struct vk
             vkw_decode_VkClearAttachment(d, &e[i]);
         a->pAttachments = e;
     }
+    else if ((true) && (a->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->rectCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16370,6 +16779,8 @@ bool vkw_decode_args_vkCmdClearAttachments(struct vkw_host_decoder *d, struct vk
             vkw_decode_VkClearRect(d, &e[i]);
         a->pRects = e;
     }
+    else if ((true) && (a->rectCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16387,10 +16798,10 @@ void vkw_encode_reply_vkCmdClearAttachments(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCmdResolveImage(struct vkw_host_decoder *d, struct vkw_args_vkCmdResolveImage *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->srcImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->srcImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
-    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage));
+    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
     a->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     a->regionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -16402,6 +16813,8 @@ bool vkw_decode_args_vkCmdResolveImage(struct vkw_host_decoder *d, struct vkw_ar
             vkw_decode_VkImageResolve(d, &e[i]);
         a->pRegions = e;
     }
+    else if ((true) && (a->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16419,8 +16832,8 @@ void vkw_encode_reply_vkCmdResolveImage(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdSetEvent(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetEvent *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
     a->stageMask = (VkPipelineStageFlags)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16439,8 +16852,8 @@ void vkw_encode_reply_vkCmdSetEvent(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkCmdResetEvent(struct vkw_host_decoder *d, struct vkw_args_vkCmdResetEvent *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
     a->stageMask = (VkPipelineStageFlags)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16459,7 +16872,7 @@ void vkw_encode_reply_vkCmdResetEvent(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdWaitEvents(struct vkw_host_decoder *d, struct vkw_args_vkCmdWaitEvents *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->eventCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -16467,9 +16880,11 @@ bool vkw_decode_args_vkCmdWaitEvents(struct vkw_host_decoder *d, struct vkw_args
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkEvent *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, false, NULL));
         a->pEvents = e;
     }
+    else if ((true) && (a->eventCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->srcStageMask = (VkPipelineStageFlags)vkw_read_u32(&d->r);
     a->dstStageMask = (VkPipelineStageFlags)vkw_read_u32(&d->r);
     a->memoryBarrierCount = (uint32_t)vkw_read_u32(&d->r);
@@ -16482,6 +16897,8 @@ bool vkw_decode_args_vkCmdWaitEvents(struct vkw_host_decoder *d, struct vkw_args
             vkw_decode_VkMemoryBarrier(d, &e[i]);
         a->pMemoryBarriers = e;
     }
+    else if ((true) && (a->memoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->bufferMemoryBarrierCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16492,6 +16909,8 @@ bool vkw_decode_args_vkCmdWaitEvents(struct vkw_host_decoder *d, struct vkw_args
             vkw_decode_VkBufferMemoryBarrier(d, &e[i]);
         a->pBufferMemoryBarriers = e;
     }
+    else if ((true) && (a->bufferMemoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->imageMemoryBarrierCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16502,6 +16921,8 @@ bool vkw_decode_args_vkCmdWaitEvents(struct vkw_host_decoder *d, struct vkw_args
             vkw_decode_VkImageMemoryBarrier(d, &e[i]);
         a->pImageMemoryBarriers = e;
     }
+    else if ((true) && (a->imageMemoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16519,7 +16940,7 @@ void vkw_encode_reply_vkCmdWaitEvents(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdPipelineBarrier(struct vkw_host_decoder *d, struct vkw_args_vkCmdPipelineBarrier *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->srcStageMask = (VkPipelineStageFlags)vkw_read_u32(&d->r);
     a->dstStageMask = (VkPipelineStageFlags)vkw_read_u32(&d->r);
     a->dependencyFlags = (VkDependencyFlags)vkw_read_u32(&d->r);
@@ -16533,6 +16954,8 @@ bool vkw_decode_args_vkCmdPipelineBarrier(struct vkw_host_decoder *d, struct vkw
             vkw_decode_VkMemoryBarrier(d, &e[i]);
         a->pMemoryBarriers = e;
     }
+    else if ((true) && (a->memoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->bufferMemoryBarrierCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16543,6 +16966,8 @@ bool vkw_decode_args_vkCmdPipelineBarrier(struct vkw_host_decoder *d, struct vkw
             vkw_decode_VkBufferMemoryBarrier(d, &e[i]);
         a->pBufferMemoryBarriers = e;
     }
+    else if ((true) && (a->bufferMemoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->imageMemoryBarrierCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16553,6 +16978,8 @@ bool vkw_decode_args_vkCmdPipelineBarrier(struct vkw_host_decoder *d, struct vkw
             vkw_decode_VkImageMemoryBarrier(d, &e[i]);
         a->pImageMemoryBarriers = e;
     }
+    else if ((true) && (a->imageMemoryBarrierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16570,8 +16997,8 @@ void vkw_encode_reply_vkCmdPipelineBarrier(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkCmdBeginQuery(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginQuery *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->query = (uint32_t)vkw_read_u32(&d->r);
     a->flags = (VkQueryControlFlags)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -16591,8 +17018,8 @@ void vkw_encode_reply_vkCmdBeginQuery(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdEndQuery(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndQuery *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->query = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16611,8 +17038,8 @@ void vkw_encode_reply_vkCmdEndQuery(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkCmdResetQueryPool(struct vkw_host_decoder *d, struct vkw_args_vkCmdResetQueryPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->firstQuery = (uint32_t)vkw_read_u32(&d->r);
     a->queryCount = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -16632,9 +17059,9 @@ void vkw_encode_reply_vkCmdResetQueryPool(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkCmdWriteTimestamp(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteTimestamp *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->pipelineStage = (VkPipelineStageFlagBits)vkw_decode_enum(d, vkw_valid_VkPipelineStageFlagBits);
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->query = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16653,11 +17080,11 @@ void vkw_encode_reply_vkCmdWriteTimestamp(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkCmdCopyQueryPoolResults(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyQueryPoolResults *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->firstQuery = (uint32_t)vkw_read_u32(&d->r);
     a->queryCount = (uint32_t)vkw_read_u32(&d->r);
-    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->dstOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->stride = (VkDeviceSize)vkw_read_u64(&d->r);
     a->flags = (VkQueryResultFlags)vkw_read_u32(&d->r);
@@ -16678,8 +17105,8 @@ void vkw_encode_reply_vkCmdCopyQueryPoolResults(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkCmdPushConstants(struct vkw_host_decoder *d, struct vkw_args_vkCmdPushConstants *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
     a->stageFlags = (VkShaderStageFlags)vkw_read_u32(&d->r);
     a->offset = (uint32_t)vkw_read_u32(&d->r);
     a->size = (uint32_t)vkw_read_u32(&d->r);
@@ -16692,6 +17119,8 @@ bool vkw_decode_args_vkCmdPushConstants(struct vkw_host_decoder *d, struct vkw_a
             vkw_read_bytes(&d->r, e, n);
         a->pValues = e;
     }
+    else if ((true) && (a->size) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16709,13 +17138,15 @@ void vkw_encode_reply_vkCmdPushConstants(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkCmdBeginRenderPass(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginRenderPass *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkRenderPassBeginInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkRenderPassBeginInfo(d, &(*e));
         a->pRenderPassBegin = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->contents = (VkSubpassContents)vkw_decode_enum(d, vkw_valid_VkSubpassContents);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16734,7 +17165,7 @@ void vkw_encode_reply_vkCmdBeginRenderPass(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkCmdNextSubpass(struct vkw_host_decoder *d, struct vkw_args_vkCmdNextSubpass *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->contents = (VkSubpassContents)vkw_decode_enum(d, vkw_valid_VkSubpassContents);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16753,7 +17184,7 @@ void vkw_encode_reply_vkCmdNextSubpass(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdEndRenderPass(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndRenderPass *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16771,7 +17202,7 @@ void vkw_encode_reply_vkCmdEndRenderPass(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkCmdExecuteCommands(struct vkw_host_decoder *d, struct vkw_args_vkCmdExecuteCommands *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->commandBufferCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -16779,9 +17210,11 @@ bool vkw_decode_args_vkCmdExecuteCommands(struct vkw_host_decoder *d, struct vkw
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkCommandBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, false, NULL));
         a->pCommandBuffers = e;
     }
+    else if ((true) && (a->commandBufferCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16802,6 +17235,8 @@ bool vkw_decode_args_vkEnumerateInstanceVersion(struct vkw_host_decoder *d, stru
     if (vkw_read_presence(&d->r)) {
         a->pApiVersion = vkw_reader_alloc(&d->r, 1, sizeof(*a->pApiVersion));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
     return vkw_reader_ok(&d->r);
@@ -16819,7 +17254,7 @@ void vkw_encode_reply_vkEnumerateInstanceVersion(struct vkw_host_decoder *d, str
 bool vkw_decode_args_vkBindBufferMemory2(struct vkw_host_decoder *d, struct vkw_args_vkBindBufferMemory2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->bindInfoCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16830,6 +17265,8 @@ bool vkw_decode_args_vkBindBufferMemory2(struct vkw_host_decoder *d, struct vkw_
             vkw_decode_VkBindBufferMemoryInfo(d, &e[i]);
         a->pBindInfos = e;
     }
+    else if ((true) && (a->bindInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16847,7 +17284,7 @@ void vkw_encode_reply_vkBindBufferMemory2(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkBindImageMemory2(struct vkw_host_decoder *d, struct vkw_args_vkBindImageMemory2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->bindInfoCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -16858,6 +17295,8 @@ bool vkw_decode_args_vkBindImageMemory2(struct vkw_host_decoder *d, struct vkw_a
             vkw_decode_VkBindImageMemoryInfo(d, &e[i]);
         a->pBindInfos = e;
     }
+    else if ((true) && (a->bindInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16875,13 +17314,15 @@ void vkw_encode_reply_vkBindImageMemory2(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceGroupPeerMemoryFeatures *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->heapIndex = (uint32_t)vkw_read_u32(&d->r);
     a->localDeviceIndex = (uint32_t)vkw_read_u32(&d->r);
     a->remoteDeviceIndex = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         a->pPeerMemoryFeatures = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPeerMemoryFeatures));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -16900,7 +17341,7 @@ void vkw_encode_reply_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_decoder
 bool vkw_decode_args_vkCmdSetDeviceMask(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDeviceMask *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->deviceMask = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -16919,7 +17360,7 @@ void vkw_encode_reply_vkCmdSetDeviceMask(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkCmdDispatchBase(struct vkw_host_decoder *d, struct vkw_args_vkCmdDispatchBase *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->baseGroupX = (uint32_t)vkw_read_u32(&d->r);
     a->baseGroupY = (uint32_t)vkw_read_u32(&d->r);
     a->baseGroupZ = (uint32_t)vkw_read_u32(&d->r);
@@ -16943,12 +17384,14 @@ void vkw_encode_reply_vkCmdDispatchBase(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkEnumeratePhysicalDeviceGroups(struct vkw_host_decoder *d, struct vkw_args_vkEnumeratePhysicalDeviceGroups *a)
 {
     memset(a, 0, sizeof(*a));
-    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance));
+    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pPhysicalDeviceGroupCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPhysicalDeviceGroupCount));
         if (a->pPhysicalDeviceGroupCount)
             (*a->pPhysicalDeviceGroupCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(a->pPhysicalDeviceGroupCount) || n != (uint64_t)(*a->pPhysicalDeviceGroupCount))
@@ -16985,18 +17428,22 @@ void vkw_encode_reply_vkEnumeratePhysicalDeviceGroups(struct vkw_host_decoder *d
 bool vkw_decode_args_vkGetImageMemoryRequirements2(struct vkw_host_decoder *d, struct vkw_args_vkGetImageMemoryRequirements2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkImageMemoryRequirementsInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkImageMemoryRequirementsInfo2(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
         if (a->pMemoryRequirements)
             vkw_decode_partial_VkMemoryRequirements2(d, a->pMemoryRequirements);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17015,18 +17462,22 @@ void vkw_encode_reply_vkGetImageMemoryRequirements2(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkGetBufferMemoryRequirements2(struct vkw_host_decoder *d, struct vkw_args_vkGetBufferMemoryRequirements2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkBufferMemoryRequirementsInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkBufferMemoryRequirementsInfo2(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
         if (a->pMemoryRequirements)
             vkw_decode_partial_VkMemoryRequirements2(d, a->pMemoryRequirements);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17045,18 +17496,22 @@ void vkw_encode_reply_vkGetBufferMemoryRequirements2(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkGetImageSparseMemoryRequirements2(struct vkw_host_decoder *d, struct vkw_args_vkGetImageSparseMemoryRequirements2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkImageSparseMemoryRequirementsInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkImageSparseMemoryRequirementsInfo2(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pSparseMemoryRequirementCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSparseMemoryRequirementCount));
         if (a->pSparseMemoryRequirementCount)
             (*a->pSparseMemoryRequirementCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(a->pSparseMemoryRequirementCount) || n != (uint64_t)(*a->pSparseMemoryRequirementCount))
@@ -17092,12 +17547,14 @@ void vkw_encode_reply_vkGetImageSparseMemoryRequirements2(struct vkw_host_decode
 bool vkw_decode_args_vkGetPhysicalDeviceFeatures2(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceFeatures2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pFeatures = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFeatures));
         if (a->pFeatures)
             vkw_decode_partial_VkPhysicalDeviceFeatures2(d, a->pFeatures);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17116,12 +17573,14 @@ void vkw_encode_reply_vkGetPhysicalDeviceFeatures2(struct vkw_host_decoder *d, s
 bool vkw_decode_args_vkGetPhysicalDeviceProperties2(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceProperties2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pProperties));
         if (a->pProperties)
             vkw_decode_partial_VkPhysicalDeviceProperties2(d, a->pProperties);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17140,13 +17599,15 @@ void vkw_encode_reply_vkGetPhysicalDeviceProperties2(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkGetPhysicalDeviceFormatProperties2(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceFormatProperties2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     a->format = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
     if (vkw_read_presence(&d->r)) {
         a->pFormatProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFormatProperties));
         if (a->pFormatProperties)
             vkw_decode_partial_VkFormatProperties2(d, a->pFormatProperties);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17165,18 +17626,22 @@ void vkw_encode_reply_vkGetPhysicalDeviceFormatProperties2(struct vkw_host_decod
 bool vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties2(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceImageFormatProperties2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkPhysicalDeviceImageFormatInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPhysicalDeviceImageFormatInfo2(d, &(*e));
         a->pImageFormatInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pImageFormatProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pImageFormatProperties));
         if (a->pImageFormatProperties)
             vkw_decode_partial_VkImageFormatProperties2(d, a->pImageFormatProperties);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17196,12 +17661,14 @@ void vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties2(struct vkw_host_
 bool vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties2(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pQueueFamilyPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pQueueFamilyPropertyCount));
         if (a->pQueueFamilyPropertyCount)
             (*a->pQueueFamilyPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(a->pQueueFamilyPropertyCount) || n != (uint64_t)(*a->pQueueFamilyPropertyCount))
@@ -17237,12 +17704,14 @@ void vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties2(struct vkw_host_
 bool vkw_decode_args_vkGetPhysicalDeviceMemoryProperties2(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceMemoryProperties2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pMemoryProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryProperties));
         if (a->pMemoryProperties)
             vkw_decode_partial_VkPhysicalDeviceMemoryProperties2(d, a->pMemoryProperties);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17261,18 +17730,22 @@ void vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties2(struct vkw_host_decod
 bool vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties2(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkPhysicalDeviceSparseImageFormatInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPhysicalDeviceSparseImageFormatInfo2(d, &(*e));
         a->pFormatInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
         if (a->pPropertyCount)
             (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
@@ -17308,8 +17781,8 @@ void vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties2(struct vkw
 bool vkw_decode_args_vkTrimCommandPool(struct vkw_host_decoder *d, struct vkw_args_vkTrimCommandPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool, true, NULL));
     a->flags = (VkCommandPoolTrimFlags)vkw_read_u32(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -17328,13 +17801,15 @@ void vkw_encode_reply_vkTrimCommandPool(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkGetDeviceQueue2(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceQueue2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkDeviceQueueInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDeviceQueueInfo2(d, &(*e));
         a->pQueueInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pQueue_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pQueue = vkw_reader_alloc(&d->r, 1, sizeof(*a->pQueue));
@@ -17342,6 +17817,8 @@ bool vkw_decode_args_vkGetDeviceQueue2(struct vkw_host_decoder *d, struct vkw_ar
             a->pQueue_ids[0] = vkw_read_u64(&d->r);
         a->pQueue_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17359,13 +17836,15 @@ void vkw_encode_reply_vkGetDeviceQueue2(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCreateSamplerYcbcrConversion(struct vkw_host_decoder *d, struct vkw_args_vkCreateSamplerYcbcrConversion *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkSamplerYcbcrConversionCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSamplerYcbcrConversionCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pYcbcrConversion_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pYcbcrConversion = vkw_reader_alloc(&d->r, 1, sizeof(*a->pYcbcrConversion));
@@ -17373,6 +17852,8 @@ bool vkw_decode_args_vkCreateSamplerYcbcrConversion(struct vkw_host_decoder *d, 
             a->pYcbcrConversion_ids[0] = vkw_read_u64(&d->r);
         a->pYcbcrConversion_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17390,8 +17871,8 @@ void vkw_encode_reply_vkCreateSamplerYcbcrConversion(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkDestroySamplerYcbcrConversion(struct vkw_host_decoder *d, struct vkw_args_vkDestroySamplerYcbcrConversion *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->ycbcrConversion = VKW_U64_HANDLE(VkSamplerYcbcrConversion, vkw_host_decode_handle(d, VKW_HANDLE_VkSamplerYcbcrConversion));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->ycbcrConversion = VKW_U64_HANDLE(VkSamplerYcbcrConversion, vkw_host_decode_handle(d, VKW_HANDLE_VkSamplerYcbcrConversion, false, &a->ycbcrConversion_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17409,13 +17890,15 @@ void vkw_encode_reply_vkDestroySamplerYcbcrConversion(struct vkw_host_decoder *d
 bool vkw_decode_args_vkCreateDescriptorUpdateTemplate(struct vkw_host_decoder *d, struct vkw_args_vkCreateDescriptorUpdateTemplate *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkDescriptorUpdateTemplateCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDescriptorUpdateTemplateCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pDescriptorUpdateTemplate_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pDescriptorUpdateTemplate = vkw_reader_alloc(&d->r, 1, sizeof(*a->pDescriptorUpdateTemplate));
@@ -17423,6 +17906,8 @@ bool vkw_decode_args_vkCreateDescriptorUpdateTemplate(struct vkw_host_decoder *d
             a->pDescriptorUpdateTemplate_ids[0] = vkw_read_u64(&d->r);
         a->pDescriptorUpdateTemplate_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17440,8 +17925,8 @@ void vkw_encode_reply_vkCreateDescriptorUpdateTemplate(struct vkw_host_decoder *
 bool vkw_decode_args_vkDestroyDescriptorUpdateTemplate(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorUpdateTemplate *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->descriptorUpdateTemplate = VKW_U64_HANDLE(VkDescriptorUpdateTemplate, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorUpdateTemplate));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->descriptorUpdateTemplate = VKW_U64_HANDLE(VkDescriptorUpdateTemplate, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorUpdateTemplate, false, &a->descriptorUpdateTemplate_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17459,18 +17944,22 @@ void vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(struct vkw_host_decoder 
 bool vkw_decode_args_vkGetPhysicalDeviceExternalBufferProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceExternalBufferProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkPhysicalDeviceExternalBufferInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPhysicalDeviceExternalBufferInfo(d, &(*e));
         a->pExternalBufferInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pExternalBufferProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pExternalBufferProperties));
         if (a->pExternalBufferProperties)
             vkw_decode_partial_VkExternalBufferProperties(d, a->pExternalBufferProperties);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17489,18 +17978,22 @@ void vkw_encode_reply_vkGetPhysicalDeviceExternalBufferProperties(struct vkw_hos
 bool vkw_decode_args_vkGetPhysicalDeviceExternalFenceProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceExternalFenceProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkPhysicalDeviceExternalFenceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPhysicalDeviceExternalFenceInfo(d, &(*e));
         a->pExternalFenceInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pExternalFenceProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pExternalFenceProperties));
         if (a->pExternalFenceProperties)
             vkw_decode_partial_VkExternalFenceProperties(d, a->pExternalFenceProperties);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17519,18 +18012,22 @@ void vkw_encode_reply_vkGetPhysicalDeviceExternalFenceProperties(struct vkw_host
 bool vkw_decode_args_vkGetPhysicalDeviceExternalSemaphoreProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceExternalSemaphoreProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkPhysicalDeviceExternalSemaphoreInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPhysicalDeviceExternalSemaphoreInfo(d, &(*e));
         a->pExternalSemaphoreInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pExternalSemaphoreProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pExternalSemaphoreProperties));
         if (a->pExternalSemaphoreProperties)
             vkw_decode_partial_VkExternalSemaphoreProperties(d, a->pExternalSemaphoreProperties);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->physicalDevice == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17549,18 +18046,22 @@ void vkw_encode_reply_vkGetPhysicalDeviceExternalSemaphoreProperties(struct vkw_
 bool vkw_decode_args_vkGetDescriptorSetLayoutSupport(struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorSetLayoutSupport *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDescriptorSetLayoutCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDescriptorSetLayoutCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pSupport = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSupport));
         if (a->pSupport)
             vkw_decode_partial_VkDescriptorSetLayoutSupport(d, a->pSupport);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17579,10 +18080,10 @@ void vkw_encode_reply_vkGetDescriptorSetLayoutSupport(struct vkw_host_decoder *d
 bool vkw_decode_args_vkCmdDrawIndirectCount(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawIndirectCount *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
-    a->countBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->countBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->countBufferOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->maxDrawCount = (uint32_t)vkw_read_u32(&d->r);
     a->stride = (uint32_t)vkw_read_u32(&d->r);
@@ -17603,10 +18104,10 @@ void vkw_encode_reply_vkCmdDrawIndirectCount(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdDrawIndexedIndirectCount(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawIndexedIndirectCount *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
-    a->countBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->countBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->countBufferOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->maxDrawCount = (uint32_t)vkw_read_u32(&d->r);
     a->stride = (uint32_t)vkw_read_u32(&d->r);
@@ -17627,13 +18128,15 @@ void vkw_encode_reply_vkCmdDrawIndexedIndirectCount(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkCreateRenderPass2(struct vkw_host_decoder *d, struct vkw_args_vkCreateRenderPass2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkRenderPassCreateInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkRenderPassCreateInfo2(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pRenderPass_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pRenderPass = vkw_reader_alloc(&d->r, 1, sizeof(*a->pRenderPass));
@@ -17641,6 +18144,8 @@ bool vkw_decode_args_vkCreateRenderPass2(struct vkw_host_decoder *d, struct vkw_
             a->pRenderPass_ids[0] = vkw_read_u64(&d->r);
         a->pRenderPass_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17658,19 +18163,23 @@ void vkw_encode_reply_vkCreateRenderPass2(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkCmdBeginRenderPass2(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginRenderPass2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkRenderPassBeginInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkRenderPassBeginInfo(d, &(*e));
         a->pRenderPassBegin = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         VkSubpassBeginInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSubpassBeginInfo(d, &(*e));
         a->pSubpassBeginInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17688,19 +18197,23 @@ void vkw_encode_reply_vkCmdBeginRenderPass2(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCmdNextSubpass2(struct vkw_host_decoder *d, struct vkw_args_vkCmdNextSubpass2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkSubpassBeginInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSubpassBeginInfo(d, &(*e));
         a->pSubpassBeginInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         VkSubpassEndInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSubpassEndInfo(d, &(*e));
         a->pSubpassEndInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17718,13 +18231,15 @@ void vkw_encode_reply_vkCmdNextSubpass2(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdEndRenderPass2(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndRenderPass2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkSubpassEndInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSubpassEndInfo(d, &(*e));
         a->pSubpassEndInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17742,8 +18257,8 @@ void vkw_encode_reply_vkCmdEndRenderPass2(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkResetQueryPool(struct vkw_host_decoder *d, struct vkw_args_vkResetQueryPool *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->firstQuery = (uint32_t)vkw_read_u32(&d->r);
     a->queryCount = (uint32_t)vkw_read_u32(&d->r);
     if (a->device == VK_NULL_HANDLE)
@@ -17763,11 +18278,13 @@ void vkw_encode_reply_vkResetQueryPool(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkGetSemaphoreCounterValue(struct vkw_host_decoder *d, struct vkw_args_vkGetSemaphoreCounterValue *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pValue = vkw_reader_alloc(&d->r, 1, sizeof(*a->pValue));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17787,13 +18304,15 @@ void vkw_encode_reply_vkGetSemaphoreCounterValue(struct vkw_host_decoder *d, str
 bool vkw_decode_args_vkWaitSemaphores(struct vkw_host_decoder *d, struct vkw_args_vkWaitSemaphores *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkSemaphoreWaitInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSemaphoreWaitInfo(d, &(*e));
         a->pWaitInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->timeout = (uint64_t)vkw_read_u64(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -17812,13 +18331,15 @@ void vkw_encode_reply_vkWaitSemaphores(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkSignalSemaphore(struct vkw_host_decoder *d, struct vkw_args_vkSignalSemaphore *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkSemaphoreSignalInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkSemaphoreSignalInfo(d, &(*e));
         a->pSignalInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17836,13 +18357,15 @@ void vkw_encode_reply_vkSignalSemaphore(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkGetBufferDeviceAddress(struct vkw_host_decoder *d, struct vkw_args_vkGetBufferDeviceAddress *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkBufferDeviceAddressInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkBufferDeviceAddressInfo(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17854,19 +18377,21 @@ void vkw_encode_reply_vkGetBufferDeviceAddress(struct vkw_host_decoder *d, struc
 {
     (void)d;
     (void)a;
-    vkw_write_u64(w, a->result);
+    vkw_write_u64(w, (uint64_t)a->result);
 }
 
 bool vkw_decode_args_vkGetBufferOpaqueCaptureAddress(struct vkw_host_decoder *d, struct vkw_args_vkGetBufferOpaqueCaptureAddress *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkBufferDeviceAddressInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkBufferDeviceAddressInfo(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17878,19 +18403,21 @@ void vkw_encode_reply_vkGetBufferOpaqueCaptureAddress(struct vkw_host_decoder *d
 {
     (void)d;
     (void)a;
-    vkw_write_u64(w, a->result);
+    vkw_write_u64(w, (uint64_t)a->result);
 }
 
 bool vkw_decode_args_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceMemoryOpaqueCaptureAddress *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDeviceMemoryOpaqueCaptureAddressInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDeviceMemoryOpaqueCaptureAddressInfo(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17902,18 +18429,20 @@ void vkw_encode_reply_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_deco
 {
     (void)d;
     (void)a;
-    vkw_write_u64(w, a->result);
+    vkw_write_u64(w, (uint64_t)a->result);
 }
 
 bool vkw_decode_args_vkGetPhysicalDeviceToolProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceToolProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pToolCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pToolCount));
         if (a->pToolCount)
             (*a->pToolCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(a->pToolCount) || n != (uint64_t)(*a->pToolCount))
@@ -17950,13 +18479,15 @@ void vkw_encode_reply_vkGetPhysicalDeviceToolProperties(struct vkw_host_decoder 
 bool vkw_decode_args_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkCreatePrivateDataSlot *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkPrivateDataSlotCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkPrivateDataSlotCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pPrivateDataSlot_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pPrivateDataSlot = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPrivateDataSlot));
@@ -17964,6 +18495,8 @@ bool vkw_decode_args_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct 
             a->pPrivateDataSlot_ids[0] = vkw_read_u64(&d->r);
         a->pPrivateDataSlot_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -17981,8 +18514,8 @@ void vkw_encode_reply_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPrivateDataSlot *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, false, &a->privateDataSlot_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18000,10 +18533,10 @@ void vkw_encode_reply_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkSetPrivateData(struct vkw_host_decoder *d, struct vkw_args_vkSetPrivateData *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
     a->objectHandle = (uint64_t)vkw_read_u64(&d->r);
-    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot));
+    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, true, NULL));
     a->data = (uint64_t)vkw_read_u64(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18022,13 +18555,15 @@ void vkw_encode_reply_vkSetPrivateData(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkGetPrivateData(struct vkw_host_decoder *d, struct vkw_args_vkGetPrivateData *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
     a->objectHandle = (uint64_t)vkw_read_u64(&d->r);
-    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot));
+    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pData = vkw_reader_alloc(&d->r, 1, sizeof(*a->pData));
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18047,14 +18582,16 @@ void vkw_encode_reply_vkGetPrivateData(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdSetEvent2(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetEvent2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDependencyInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDependencyInfo(d, &(*e));
         a->pDependencyInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18072,8 +18609,8 @@ void vkw_encode_reply_vkCmdSetEvent2(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkCmdResetEvent2(struct vkw_host_decoder *d, struct vkw_args_vkCmdResetEvent2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
     a->stageMask = (VkPipelineStageFlags2)vkw_read_u64(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18092,7 +18629,7 @@ void vkw_encode_reply_vkCmdResetEvent2(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdWaitEvents2(struct vkw_host_decoder *d, struct vkw_args_vkCmdWaitEvents2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->eventCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -18100,9 +18637,11 @@ bool vkw_decode_args_vkCmdWaitEvents2(struct vkw_host_decoder *d, struct vkw_arg
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkEvent *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent));
+            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, false, NULL));
         a->pEvents = e;
     }
+    else if ((true) && (a->eventCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(true) || n != (uint64_t)(a->eventCount))
@@ -18112,6 +18651,8 @@ bool vkw_decode_args_vkCmdWaitEvents2(struct vkw_host_decoder *d, struct vkw_arg
             vkw_decode_VkDependencyInfo(d, &e[i]);
         a->pDependencyInfos = e;
     }
+    else if ((true) && (a->eventCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18129,13 +18670,15 @@ void vkw_encode_reply_vkCmdWaitEvents2(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdPipelineBarrier2(struct vkw_host_decoder *d, struct vkw_args_vkCmdPipelineBarrier2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDependencyInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDependencyInfo(d, &(*e));
         a->pDependencyInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18153,9 +18696,9 @@ void vkw_encode_reply_vkCmdPipelineBarrier2(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCmdWriteTimestamp2(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteTimestamp2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->stage = (VkPipelineStageFlags2)vkw_read_u64(&d->r);
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->query = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18174,7 +18717,7 @@ void vkw_encode_reply_vkCmdWriteTimestamp2(struct vkw_host_decoder *d, struct vk
 bool vkw_decode_args_vkQueueSubmit2(struct vkw_host_decoder *d, struct vkw_args_vkQueueSubmit2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
     a->submitCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -18185,7 +18728,9 @@ bool vkw_decode_args_vkQueueSubmit2(struct vkw_host_decoder *d, struct vkw_args_
             vkw_decode_VkSubmitInfo2(d, &e[i]);
         a->pSubmits = e;
     }
-    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence));
+    else if ((true) && (a->submitCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, NULL));
     if (a->queue == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18203,13 +18748,15 @@ void vkw_encode_reply_vkQueueSubmit2(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkCmdCopyBuffer2(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyBuffer2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkCopyBufferInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkCopyBufferInfo2(d, &(*e));
         a->pCopyBufferInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18227,13 +18774,15 @@ void vkw_encode_reply_vkCmdCopyBuffer2(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdCopyImage2(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyImage2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkCopyImageInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkCopyImageInfo2(d, &(*e));
         a->pCopyImageInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18251,13 +18800,15 @@ void vkw_encode_reply_vkCmdCopyImage2(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdCopyBufferToImage2(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyBufferToImage2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkCopyBufferToImageInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkCopyBufferToImageInfo2(d, &(*e));
         a->pCopyBufferToImageInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18275,13 +18826,15 @@ void vkw_encode_reply_vkCmdCopyBufferToImage2(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCmdCopyImageToBuffer2(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyImageToBuffer2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkCopyImageToBufferInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkCopyImageToBufferInfo2(d, &(*e));
         a->pCopyImageToBufferInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18299,13 +18852,15 @@ void vkw_encode_reply_vkCmdCopyImageToBuffer2(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCmdBlitImage2(struct vkw_host_decoder *d, struct vkw_args_vkCmdBlitImage2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkBlitImageInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkBlitImageInfo2(d, &(*e));
         a->pBlitImageInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18323,13 +18878,15 @@ void vkw_encode_reply_vkCmdBlitImage2(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkCmdResolveImage2(struct vkw_host_decoder *d, struct vkw_args_vkCmdResolveImage2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkResolveImageInfo2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkResolveImageInfo2(d, &(*e));
         a->pResolveImageInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18347,13 +18904,15 @@ void vkw_encode_reply_vkCmdResolveImage2(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkCmdBeginRendering(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginRendering *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkRenderingInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkRenderingInfo(d, &(*e));
         a->pRenderingInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18371,7 +18930,7 @@ void vkw_encode_reply_vkCmdBeginRendering(struct vkw_host_decoder *d, struct vkw
 bool vkw_decode_args_vkCmdEndRendering(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndRendering *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18389,7 +18948,7 @@ void vkw_encode_reply_vkCmdEndRendering(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdSetCullMode(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCullMode *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->cullMode = (VkCullModeFlags)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18408,7 +18967,7 @@ void vkw_encode_reply_vkCmdSetCullMode(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkCmdSetFrontFace(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetFrontFace *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->frontFace = (VkFrontFace)vkw_decode_enum(d, vkw_valid_VkFrontFace);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18427,7 +18986,7 @@ void vkw_encode_reply_vkCmdSetFrontFace(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdSetPrimitiveTopology(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetPrimitiveTopology *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->primitiveTopology = (VkPrimitiveTopology)vkw_decode_enum(d, vkw_valid_VkPrimitiveTopology);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18446,7 +19005,7 @@ void vkw_encode_reply_vkCmdSetPrimitiveTopology(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkCmdSetViewportWithCount(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportWithCount *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->viewportCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -18457,6 +19016,8 @@ bool vkw_decode_args_vkCmdSetViewportWithCount(struct vkw_host_decoder *d, struc
             vkw_decode_VkViewport(d, &e[i]);
         a->pViewports = e;
     }
+    else if ((true) && (a->viewportCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18474,7 +19035,7 @@ void vkw_encode_reply_vkCmdSetViewportWithCount(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkCmdSetScissorWithCount(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetScissorWithCount *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->scissorCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -18485,6 +19046,8 @@ bool vkw_decode_args_vkCmdSetScissorWithCount(struct vkw_host_decoder *d, struct
             vkw_decode_VkRect2D(d, &e[i]);
         a->pScissors = e;
     }
+    else if ((true) && (a->scissorCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18502,7 +19065,7 @@ void vkw_encode_reply_vkCmdSetScissorWithCount(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkCmdBindVertexBuffers2(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindVertexBuffers2 *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstBinding = (uint32_t)vkw_read_u32(&d->r);
     a->bindingCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -18511,9 +19074,11 @@ bool vkw_decode_args_vkCmdBindVertexBuffers2(struct vkw_host_decoder *d, struct 
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
         a->pBuffers = e;
     }
+    else if ((true) && (a->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->bindingCount))
@@ -18523,6 +19088,8 @@ bool vkw_decode_args_vkCmdBindVertexBuffers2(struct vkw_host_decoder *d, struct 
             e[i] = (VkDeviceSize)vkw_read_u64(&d->r);
         a->pOffsets = e;
     }
+    else if ((true) && (a->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->bindingCount))
@@ -18558,7 +19125,7 @@ void vkw_encode_reply_vkCmdBindVertexBuffers2(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCmdSetDepthTestEnable(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthTestEnable *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthTestEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18577,7 +19144,7 @@ void vkw_encode_reply_vkCmdSetDepthTestEnable(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCmdSetDepthWriteEnable(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthWriteEnable *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthWriteEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18596,7 +19163,7 @@ void vkw_encode_reply_vkCmdSetDepthWriteEnable(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkCmdSetDepthCompareOp(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthCompareOp *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthCompareOp = (VkCompareOp)vkw_decode_enum(d, vkw_valid_VkCompareOp);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18615,7 +19182,7 @@ void vkw_encode_reply_vkCmdSetDepthCompareOp(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdSetDepthBoundsTestEnable(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthBoundsTestEnable *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthBoundsTestEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18634,7 +19201,7 @@ void vkw_encode_reply_vkCmdSetDepthBoundsTestEnable(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkCmdSetStencilTestEnable(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetStencilTestEnable *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->stencilTestEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18653,7 +19220,7 @@ void vkw_encode_reply_vkCmdSetStencilTestEnable(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkCmdSetStencilOp(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetStencilOp *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->faceMask = (VkStencilFaceFlags)vkw_read_u32(&d->r);
     a->failOp = (VkStencilOp)vkw_decode_enum(d, vkw_valid_VkStencilOp);
     a->passOp = (VkStencilOp)vkw_decode_enum(d, vkw_valid_VkStencilOp);
@@ -18676,7 +19243,7 @@ void vkw_encode_reply_vkCmdSetStencilOp(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdSetRasterizerDiscardEnable(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRasterizerDiscardEnable *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->rasterizerDiscardEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18695,7 +19262,7 @@ void vkw_encode_reply_vkCmdSetRasterizerDiscardEnable(struct vkw_host_decoder *d
 bool vkw_decode_args_vkCmdSetDepthBiasEnable(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthBiasEnable *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthBiasEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18714,7 +19281,7 @@ void vkw_encode_reply_vkCmdSetDepthBiasEnable(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCmdSetPrimitiveRestartEnable(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetPrimitiveRestartEnable *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->primitiveRestartEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18733,18 +19300,22 @@ void vkw_encode_reply_vkCmdSetPrimitiveRestartEnable(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkGetDeviceBufferMemoryRequirements(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceBufferMemoryRequirements *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDeviceBufferMemoryRequirements *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDeviceBufferMemoryRequirements(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
         if (a->pMemoryRequirements)
             vkw_decode_partial_VkMemoryRequirements2(d, a->pMemoryRequirements);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18763,18 +19334,22 @@ void vkw_encode_reply_vkGetDeviceBufferMemoryRequirements(struct vkw_host_decode
 bool vkw_decode_args_vkGetDeviceImageMemoryRequirements(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceImageMemoryRequirements *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDeviceImageMemoryRequirements *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDeviceImageMemoryRequirements(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
         if (a->pMemoryRequirements)
             vkw_decode_partial_VkMemoryRequirements2(d, a->pMemoryRequirements);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18793,18 +19368,22 @@ void vkw_encode_reply_vkGetDeviceImageMemoryRequirements(struct vkw_host_decoder
 bool vkw_decode_args_vkGetDeviceImageSparseMemoryRequirements(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceImageSparseMemoryRequirements *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkDeviceImageMemoryRequirements *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkDeviceImageMemoryRequirements(d, &(*e));
         a->pInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pSparseMemoryRequirementCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSparseMemoryRequirementCount));
         if (a->pSparseMemoryRequirementCount)
             (*a->pSparseMemoryRequirementCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(a->pSparseMemoryRequirementCount) || n != (uint64_t)(*a->pSparseMemoryRequirementCount))
@@ -18840,7 +19419,7 @@ void vkw_encode_reply_vkGetDeviceImageSparseMemoryRequirements(struct vkw_host_d
 bool vkw_decode_args_vkCmdSetColorWriteEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetColorWriteEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -18851,6 +19430,8 @@ bool vkw_decode_args_vkCmdSetColorWriteEnableEXT(struct vkw_host_decoder *d, str
             e[i] = (VkBool32)vkw_read_u32(&d->r);
         a->pColorWriteEnables = e;
     }
+    else if ((true) && (a->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18868,13 +19449,15 @@ void vkw_encode_reply_vkCmdSetColorWriteEnableEXT(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkCmdBeginConditionalRenderingEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginConditionalRenderingEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkConditionalRenderingBeginInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkConditionalRenderingBeginInfoEXT(d, &(*e));
         a->pConditionalRenderingBegin = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18892,7 +19475,7 @@ void vkw_encode_reply_vkCmdBeginConditionalRenderingEXT(struct vkw_host_decoder 
 bool vkw_decode_args_vkCmdEndConditionalRenderingEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndConditionalRenderingEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18910,7 +19493,7 @@ void vkw_encode_reply_vkCmdEndConditionalRenderingEXT(struct vkw_host_decoder *d
 bool vkw_decode_args_vkCmdSetPatchControlPointsEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetPatchControlPointsEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->patchControlPoints = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18929,7 +19512,7 @@ void vkw_encode_reply_vkCmdSetPatchControlPointsEXT(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkCmdSetLogicOpEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetLogicOpEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->logicOp = (VkLogicOp)vkw_decode_enum(d, vkw_valid_VkLogicOp);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18948,7 +19531,7 @@ void vkw_encode_reply_vkCmdSetLogicOpEXT(struct vkw_host_decoder *d, struct vkw_
 bool vkw_decode_args_vkCmdSetTessellationDomainOriginEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetTessellationDomainOriginEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->domainOrigin = (VkTessellationDomainOrigin)vkw_decode_enum(d, vkw_valid_VkTessellationDomainOrigin);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18967,7 +19550,7 @@ void vkw_encode_reply_vkCmdSetTessellationDomainOriginEXT(struct vkw_host_decode
 bool vkw_decode_args_vkCmdSetDepthClampEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClampEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthClampEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -18986,7 +19569,7 @@ void vkw_encode_reply_vkCmdSetDepthClampEnableEXT(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkCmdSetPolygonModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetPolygonModeEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->polygonMode = (VkPolygonMode)vkw_decode_enum(d, vkw_valid_VkPolygonMode);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19005,7 +19588,7 @@ void vkw_encode_reply_vkCmdSetPolygonModeEXT(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdSetRasterizationSamplesEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRasterizationSamplesEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->rasterizationSamples = (VkSampleCountFlagBits)vkw_decode_enum(d, vkw_valid_VkSampleCountFlagBits);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19024,7 +19607,7 @@ void vkw_encode_reply_vkCmdSetRasterizationSamplesEXT(struct vkw_host_decoder *d
 bool vkw_decode_args_vkCmdSetSampleMaskEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetSampleMaskEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->samples = (VkSampleCountFlagBits)vkw_decode_enum(d, vkw_valid_VkSampleCountFlagBits);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -19035,6 +19618,8 @@ bool vkw_decode_args_vkCmdSetSampleMaskEXT(struct vkw_host_decoder *d, struct vk
             e[i] = (VkSampleMask)vkw_read_u32(&d->r);
         a->pSampleMask = e;
     }
+    else if ((true) && (((a->samples + 31) / 32)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19052,7 +19637,7 @@ void vkw_encode_reply_vkCmdSetSampleMaskEXT(struct vkw_host_decoder *d, struct v
 bool vkw_decode_args_vkCmdSetAlphaToCoverageEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetAlphaToCoverageEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->alphaToCoverageEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19071,7 +19656,7 @@ void vkw_encode_reply_vkCmdSetAlphaToCoverageEnableEXT(struct vkw_host_decoder *
 bool vkw_decode_args_vkCmdSetAlphaToOneEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetAlphaToOneEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->alphaToOneEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19090,7 +19675,7 @@ void vkw_encode_reply_vkCmdSetAlphaToOneEnableEXT(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkCmdSetLogicOpEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetLogicOpEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->logicOpEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19109,7 +19694,7 @@ void vkw_encode_reply_vkCmdSetLogicOpEnableEXT(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkCmdSetColorBlendEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetColorBlendEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstAttachment = (uint32_t)vkw_read_u32(&d->r);
     a->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19121,6 +19706,8 @@ bool vkw_decode_args_vkCmdSetColorBlendEnableEXT(struct vkw_host_decoder *d, str
             e[i] = (VkBool32)vkw_read_u32(&d->r);
         a->pColorBlendEnables = e;
     }
+    else if ((true) && (a->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19138,7 +19725,7 @@ void vkw_encode_reply_vkCmdSetColorBlendEnableEXT(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkCmdSetColorBlendEquationEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetColorBlendEquationEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstAttachment = (uint32_t)vkw_read_u32(&d->r);
     a->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19150,6 +19737,8 @@ bool vkw_decode_args_vkCmdSetColorBlendEquationEXT(struct vkw_host_decoder *d, s
             vkw_decode_VkColorBlendEquationEXT(d, &e[i]);
         a->pColorBlendEquations = e;
     }
+    else if ((true) && (a->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19167,7 +19756,7 @@ void vkw_encode_reply_vkCmdSetColorBlendEquationEXT(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkCmdSetColorWriteMaskEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetColorWriteMaskEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstAttachment = (uint32_t)vkw_read_u32(&d->r);
     a->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19179,6 +19768,8 @@ bool vkw_decode_args_vkCmdSetColorWriteMaskEXT(struct vkw_host_decoder *d, struc
             e[i] = (VkColorComponentFlags)vkw_read_u32(&d->r);
         a->pColorWriteMasks = e;
     }
+    else if ((true) && (a->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19196,7 +19787,7 @@ void vkw_encode_reply_vkCmdSetColorWriteMaskEXT(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkCmdSetRasterizationStreamEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRasterizationStreamEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->rasterizationStream = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19215,7 +19806,7 @@ void vkw_encode_reply_vkCmdSetRasterizationStreamEXT(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetConservativeRasterizationModeEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->conservativeRasterizationMode = (VkConservativeRasterizationModeEXT)vkw_decode_enum(d, vkw_valid_VkConservativeRasterizationModeEXT);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19234,7 +19825,7 @@ void vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_d
 bool vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->extraPrimitiveOverestimationSize = (float)vkw_read_f32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19253,7 +19844,7 @@ void vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_hos
 bool vkw_decode_args_vkCmdSetDepthClipEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClipEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->depthClipEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19272,7 +19863,7 @@ void vkw_encode_reply_vkCmdSetDepthClipEnableEXT(struct vkw_host_decoder *d, str
 bool vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetSampleLocationsEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->sampleLocationsEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19291,7 +19882,7 @@ void vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_decoder *
 bool vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetColorBlendAdvancedEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstAttachment = (uint32_t)vkw_read_u32(&d->r);
     a->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19303,6 +19894,8 @@ bool vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_decoder *d, s
             vkw_decode_VkColorBlendAdvancedEXT(d, &e[i]);
         a->pColorBlendAdvanced = e;
     }
+    else if ((true) && (a->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19320,7 +19913,7 @@ void vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkCmdSetProvokingVertexModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetProvokingVertexModeEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->provokingVertexMode = (VkProvokingVertexModeEXT)vkw_decode_enum(d, vkw_valid_VkProvokingVertexModeEXT);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19339,7 +19932,7 @@ void vkw_encode_reply_vkCmdSetProvokingVertexModeEXT(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkCmdSetLineRasterizationModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetLineRasterizationModeEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->lineRasterizationMode = (VkLineRasterizationModeEXT)vkw_decode_enum(d, vkw_valid_VkLineRasterizationModeEXT);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19358,7 +19951,7 @@ void vkw_encode_reply_vkCmdSetLineRasterizationModeEXT(struct vkw_host_decoder *
 bool vkw_decode_args_vkCmdSetLineStippleEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetLineStippleEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->stippledLineEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19377,7 +19970,7 @@ void vkw_encode_reply_vkCmdSetLineStippleEnableEXT(struct vkw_host_decoder *d, s
 bool vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->negativeOneToOne = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19396,7 +19989,7 @@ void vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_decod
 bool vkw_decode_args_vkCmdSetViewportWScalingEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportWScalingEnableNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->viewportWScalingEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19415,7 +20008,7 @@ void vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(struct vkw_host_decoder *
 bool vkw_decode_args_vkCmdSetViewportSwizzleNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportSwizzleNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstViewport = (uint32_t)vkw_read_u32(&d->r);
     a->viewportCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19427,6 +20020,8 @@ bool vkw_decode_args_vkCmdSetViewportSwizzleNV(struct vkw_host_decoder *d, struc
             vkw_decode_VkViewportSwizzleNV(d, &e[i]);
         a->pViewportSwizzles = e;
     }
+    else if ((true) && (a->viewportCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19444,7 +20039,7 @@ void vkw_encode_reply_vkCmdSetViewportSwizzleNV(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkCmdSetCoverageToColorEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageToColorEnableNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->coverageToColorEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19463,7 +20058,7 @@ void vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(struct vkw_host_decoder *d
 bool vkw_decode_args_vkCmdSetCoverageToColorLocationNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageToColorLocationNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->coverageToColorLocation = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19482,7 +20077,7 @@ void vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(struct vkw_host_decoder 
 bool vkw_decode_args_vkCmdSetCoverageModulationModeNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationModeNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->coverageModulationMode = (VkCoverageModulationModeNV)vkw_decode_enum(d, vkw_valid_VkCoverageModulationModeNV);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19501,7 +20096,7 @@ void vkw_encode_reply_vkCmdSetCoverageModulationModeNV(struct vkw_host_decoder *
 bool vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationTableEnableNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->coverageModulationTableEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19520,7 +20115,7 @@ void vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_de
 bool vkw_decode_args_vkCmdSetCoverageModulationTableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationTableNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->coverageModulationTableCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -19531,6 +20126,8 @@ bool vkw_decode_args_vkCmdSetCoverageModulationTableNV(struct vkw_host_decoder *
             e[i] = (float)vkw_read_f32(&d->r);
         a->pCoverageModulationTable = e;
     }
+    else if ((true) && (a->coverageModulationTableCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19548,7 +20145,7 @@ void vkw_encode_reply_vkCmdSetCoverageModulationTableNV(struct vkw_host_decoder 
 bool vkw_decode_args_vkCmdSetShadingRateImageEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetShadingRateImageEnableNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->shadingRateImageEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19567,7 +20164,7 @@ void vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(struct vkw_host_decoder *
 bool vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->representativeFragmentTestEnable = (VkBool32)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19586,7 +20183,7 @@ void vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host
 bool vkw_decode_args_vkCmdSetCoverageReductionModeNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageReductionModeNV *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->coverageReductionMode = (VkCoverageReductionModeNV)vkw_decode_enum(d, vkw_valid_VkCoverageReductionModeNV);
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -19605,7 +20202,7 @@ void vkw_encode_reply_vkCmdSetCoverageReductionModeNV(struct vkw_host_decoder *d
 bool vkw_decode_args_vkCmdSetLineStippleEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetLineStippleEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->lineStippleFactor = (uint32_t)vkw_read_u32(&d->r);
     a->lineStipplePattern = (uint16_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -19625,7 +20222,7 @@ void vkw_encode_reply_vkCmdSetLineStippleEXT(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkCmdDrawMultiEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMultiEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->drawCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -19656,7 +20253,7 @@ void vkw_encode_reply_vkCmdDrawMultiEXT(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkCmdDrawMultiIndexedEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMultiIndexedEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->drawCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -19693,7 +20290,7 @@ void vkw_encode_reply_vkCmdDrawMultiIndexedEXT(struct vkw_host_decoder *d, struc
 bool vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindTransformFeedbackBuffersEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstBinding = (uint32_t)vkw_read_u32(&d->r);
     a->bindingCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19702,9 +20299,11 @@ bool vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_decode
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
         a->pBuffers = e;
     }
+    else if ((true) && (a->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->bindingCount))
@@ -19714,6 +20313,8 @@ bool vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_decode
             e[i] = (VkDeviceSize)vkw_read_u64(&d->r);
         a->pOffsets = e;
     }
+    else if ((true) && (a->bindingCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->bindingCount))
@@ -19740,7 +20341,7 @@ void vkw_encode_reply_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_decod
 bool vkw_decode_args_vkCmdBeginTransformFeedbackEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginTransformFeedbackEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstCounterBuffer = (uint32_t)vkw_read_u32(&d->r);
     a->counterBufferCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19749,7 +20350,7 @@ bool vkw_decode_args_vkCmdBeginTransformFeedbackEXT(struct vkw_host_decoder *d, 
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
         a->pCounterBuffers = e;
     }
     if (vkw_read_presence(&d->r)) {
@@ -19778,7 +20379,7 @@ void vkw_encode_reply_vkCmdBeginTransformFeedbackEXT(struct vkw_host_decoder *d,
 bool vkw_decode_args_vkCmdEndTransformFeedbackEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndTransformFeedbackEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->firstCounterBuffer = (uint32_t)vkw_read_u32(&d->r);
     a->counterBufferCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
@@ -19787,7 +20388,7 @@ bool vkw_decode_args_vkCmdEndTransformFeedbackEXT(struct vkw_host_decoder *d, st
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
         a->pCounterBuffers = e;
     }
     if (vkw_read_presence(&d->r)) {
@@ -19816,8 +20417,8 @@ void vkw_encode_reply_vkCmdEndTransformFeedbackEXT(struct vkw_host_decoder *d, s
 bool vkw_decode_args_vkCmdBeginQueryIndexedEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginQueryIndexedEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->query = (uint32_t)vkw_read_u32(&d->r);
     a->flags = (VkQueryControlFlags)vkw_read_u32(&d->r);
     a->index = (uint32_t)vkw_read_u32(&d->r);
@@ -19838,8 +20439,8 @@ void vkw_encode_reply_vkCmdBeginQueryIndexedEXT(struct vkw_host_decoder *d, stru
 bool vkw_decode_args_vkCmdEndQueryIndexedEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndQueryIndexedEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
     a->query = (uint32_t)vkw_read_u32(&d->r);
     a->index = (uint32_t)vkw_read_u32(&d->r);
     if (a->commandBuffer == VK_NULL_HANDLE)
@@ -19859,10 +20460,10 @@ void vkw_encode_reply_vkCmdEndQueryIndexedEXT(struct vkw_host_decoder *d, struct
 bool vkw_decode_args_vkCmdDrawIndirectByteCountEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawIndirectByteCountEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->instanceCount = (uint32_t)vkw_read_u32(&d->r);
     a->firstInstance = (uint32_t)vkw_read_u32(&d->r);
-    a->counterBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer));
+    a->counterBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
     a->counterBufferOffset = (VkDeviceSize)vkw_read_u64(&d->r);
     a->counterOffset = (uint32_t)vkw_read_u32(&d->r);
     a->vertexStride = (uint32_t)vkw_read_u32(&d->r);
@@ -19883,7 +20484,7 @@ void vkw_encode_reply_vkCmdDrawIndirectByteCountEXT(struct vkw_host_decoder *d, 
 bool vkw_decode_args_vkCmdSetVertexInputEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetVertexInputEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
     a->vertexBindingDescriptionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -19894,6 +20495,8 @@ bool vkw_decode_args_vkCmdSetVertexInputEXT(struct vkw_host_decoder *d, struct v
             vkw_decode_VkVertexInputBindingDescription2EXT(d, &e[i]);
         a->pVertexBindingDescriptions = e;
     }
+    else if ((true) && (a->vertexBindingDescriptionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->vertexAttributeDescriptionCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
@@ -19904,6 +20507,8 @@ bool vkw_decode_args_vkCmdSetVertexInputEXT(struct vkw_host_decoder *d, struct v
             vkw_decode_VkVertexInputAttributeDescription2EXT(d, &e[i]);
         a->pVertexAttributeDescriptions = e;
     }
+    else if ((true) && (a->vertexAttributeDescriptionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->commandBuffer == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -19912,6 +20517,67 @@ bool vkw_decode_args_vkCmdSetVertexInputEXT(struct vkw_host_decoder *d, struct v
 }
 
 void vkw_encode_reply_vkCmdSetVertexInputEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetVertexInputEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetInstanceProcAddr(struct vkw_host_decoder *d, struct vkw_args_vkGetInstanceProcAddr *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance, false, NULL));
+    a->pName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+    if (!a->pName)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetInstanceProcAddr(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetInstanceProcAddr *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_u32(w, (uint32_t)a->result);
+}
+
+bool vkw_decode_args_vkGetDeviceProcAddr(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceProcAddr *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+    if (!a->pName)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetDeviceProcAddr(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDeviceProcAddr *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_u32(w, (uint32_t)a->result);
+}
+
+bool vkw_decode_args_vkUpdateDescriptorSetWithTemplate(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->descriptorSet = VKW_U64_HANDLE(VkDescriptorSet, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSet, true, NULL));
+    a->descriptorUpdateTemplate = VKW_U64_HANDLE(VkDescriptorUpdateTemplate, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorUpdateTemplate, true, NULL));
+    vkw_decode_template_data(d, a); /* hand-written: gen/annotations.conf */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkUpdateDescriptorSetWithTemplate(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkUpdateDescriptorSetWithTemplate *a)
 {
     (void)d;
     (void)a;

@@ -564,12 +564,14 @@ void vkw_encode_reply_vkCreateInstance(struct vkw_host_decoder *d, struct vkw_wr
 
 struct vkw_args_vkDestroyInstance {
     VkInstance instance;
+    uint64_t instance_id;
 };
 bool vkw_decode_args_vkDestroyInstance(struct vkw_host_decoder *d, struct vkw_args_vkDestroyInstance *a);
 void vkw_encode_reply_vkDestroyInstance(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyInstance *a);
 
 struct vkw_args_vkEnumeratePhysicalDevices {
     VkInstance instance;
+    uint64_t instance_id;
     uint32_t* pPhysicalDeviceCount;
     VkPhysicalDevice* pPhysicalDevices;
     uint64_t *pPhysicalDevices_ids;
@@ -632,6 +634,7 @@ void vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties(struct vkw_host_decode
 
 struct vkw_args_vkCreateDevice {
     VkPhysicalDevice physicalDevice;
+    uint64_t physicalDevice_id;
     const VkDeviceCreateInfo* pCreateInfo;
     VkDevice* pDevice;
     uint64_t *pDevice_ids;
@@ -643,6 +646,7 @@ void vkw_encode_reply_vkCreateDevice(struct vkw_host_decoder *d, struct vkw_writ
 
 struct vkw_args_vkDestroyDevice {
     VkDevice device;
+    uint64_t device_id;
 };
 bool vkw_decode_args_vkDestroyDevice(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDevice *a);
 void vkw_encode_reply_vkDestroyDevice(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyDevice *a);
@@ -689,6 +693,7 @@ void vkw_encode_reply_vkEnumerateDeviceLayerProperties(struct vkw_host_decoder *
 
 struct vkw_args_vkGetDeviceQueue {
     VkDevice device;
+    uint64_t device_id;
     uint32_t queueFamilyIndex;
     uint32_t queueIndex;
     VkQueue* pQueue;
@@ -724,6 +729,7 @@ void vkw_encode_reply_vkDeviceWaitIdle(struct vkw_host_decoder *d, struct vkw_wr
 
 struct vkw_args_vkAllocateMemory {
     VkDevice device;
+    uint64_t device_id;
     const VkMemoryAllocateInfo* pAllocateInfo;
     VkDeviceMemory* pMemory;
     uint64_t *pMemory_ids;
@@ -736,6 +742,7 @@ void vkw_encode_reply_vkAllocateMemory(struct vkw_host_decoder *d, struct vkw_wr
 struct vkw_args_vkFreeMemory {
     VkDevice device;
     VkDeviceMemory memory;
+    uint64_t memory_id;
 };
 bool vkw_decode_args_vkFreeMemory(struct vkw_host_decoder *d, struct vkw_args_vkFreeMemory *a);
 void vkw_encode_reply_vkFreeMemory(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkFreeMemory *a);
@@ -856,6 +863,7 @@ void vkw_encode_reply_vkQueueBindSparse(struct vkw_host_decoder *d, struct vkw_w
 
 struct vkw_args_vkCreateFence {
     VkDevice device;
+    uint64_t device_id;
     const VkFenceCreateInfo* pCreateInfo;
     VkFence* pFence;
     uint64_t *pFence_ids;
@@ -868,6 +876,7 @@ void vkw_encode_reply_vkCreateFence(struct vkw_host_decoder *d, struct vkw_write
 struct vkw_args_vkDestroyFence {
     VkDevice device;
     VkFence fence;
+    uint64_t fence_id;
 };
 bool vkw_decode_args_vkDestroyFence(struct vkw_host_decoder *d, struct vkw_args_vkDestroyFence *a);
 void vkw_encode_reply_vkDestroyFence(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyFence *a);
@@ -902,6 +911,7 @@ void vkw_encode_reply_vkWaitForFences(struct vkw_host_decoder *d, struct vkw_wri
 
 struct vkw_args_vkCreateSemaphore {
     VkDevice device;
+    uint64_t device_id;
     const VkSemaphoreCreateInfo* pCreateInfo;
     VkSemaphore* pSemaphore;
     uint64_t *pSemaphore_ids;
@@ -914,12 +924,14 @@ void vkw_encode_reply_vkCreateSemaphore(struct vkw_host_decoder *d, struct vkw_w
 struct vkw_args_vkDestroySemaphore {
     VkDevice device;
     VkSemaphore semaphore;
+    uint64_t semaphore_id;
 };
 bool vkw_decode_args_vkDestroySemaphore(struct vkw_host_decoder *d, struct vkw_args_vkDestroySemaphore *a);
 void vkw_encode_reply_vkDestroySemaphore(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroySemaphore *a);
 
 struct vkw_args_vkCreateEvent {
     VkDevice device;
+    uint64_t device_id;
     const VkEventCreateInfo* pCreateInfo;
     VkEvent* pEvent;
     uint64_t *pEvent_ids;
@@ -932,6 +944,7 @@ void vkw_encode_reply_vkCreateEvent(struct vkw_host_decoder *d, struct vkw_write
 struct vkw_args_vkDestroyEvent {
     VkDevice device;
     VkEvent event;
+    uint64_t event_id;
 };
 bool vkw_decode_args_vkDestroyEvent(struct vkw_host_decoder *d, struct vkw_args_vkDestroyEvent *a);
 void vkw_encode_reply_vkDestroyEvent(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyEvent *a);
@@ -962,6 +975,7 @@ void vkw_encode_reply_vkResetEvent(struct vkw_host_decoder *d, struct vkw_writer
 
 struct vkw_args_vkCreateQueryPool {
     VkDevice device;
+    uint64_t device_id;
     const VkQueryPoolCreateInfo* pCreateInfo;
     VkQueryPool* pQueryPool;
     uint64_t *pQueryPool_ids;
@@ -974,6 +988,7 @@ void vkw_encode_reply_vkCreateQueryPool(struct vkw_host_decoder *d, struct vkw_w
 struct vkw_args_vkDestroyQueryPool {
     VkDevice device;
     VkQueryPool queryPool;
+    uint64_t queryPool_id;
 };
 bool vkw_decode_args_vkDestroyQueryPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyQueryPool *a);
 void vkw_encode_reply_vkDestroyQueryPool(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyQueryPool *a);
@@ -995,6 +1010,7 @@ void vkw_encode_reply_vkGetQueryPoolResults(struct vkw_host_decoder *d, struct v
 
 struct vkw_args_vkCreateBuffer {
     VkDevice device;
+    uint64_t device_id;
     const VkBufferCreateInfo* pCreateInfo;
     VkBuffer* pBuffer;
     uint64_t *pBuffer_ids;
@@ -1007,12 +1023,14 @@ void vkw_encode_reply_vkCreateBuffer(struct vkw_host_decoder *d, struct vkw_writ
 struct vkw_args_vkDestroyBuffer {
     VkDevice device;
     VkBuffer buffer;
+    uint64_t buffer_id;
 };
 bool vkw_decode_args_vkDestroyBuffer(struct vkw_host_decoder *d, struct vkw_args_vkDestroyBuffer *a);
 void vkw_encode_reply_vkDestroyBuffer(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyBuffer *a);
 
 struct vkw_args_vkCreateBufferView {
     VkDevice device;
+    uint64_t device_id;
     const VkBufferViewCreateInfo* pCreateInfo;
     VkBufferView* pView;
     uint64_t *pView_ids;
@@ -1025,12 +1043,14 @@ void vkw_encode_reply_vkCreateBufferView(struct vkw_host_decoder *d, struct vkw_
 struct vkw_args_vkDestroyBufferView {
     VkDevice device;
     VkBufferView bufferView;
+    uint64_t bufferView_id;
 };
 bool vkw_decode_args_vkDestroyBufferView(struct vkw_host_decoder *d, struct vkw_args_vkDestroyBufferView *a);
 void vkw_encode_reply_vkDestroyBufferView(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyBufferView *a);
 
 struct vkw_args_vkCreateImage {
     VkDevice device;
+    uint64_t device_id;
     const VkImageCreateInfo* pCreateInfo;
     VkImage* pImage;
     uint64_t *pImage_ids;
@@ -1043,6 +1063,7 @@ void vkw_encode_reply_vkCreateImage(struct vkw_host_decoder *d, struct vkw_write
 struct vkw_args_vkDestroyImage {
     VkDevice device;
     VkImage image;
+    uint64_t image_id;
 };
 bool vkw_decode_args_vkDestroyImage(struct vkw_host_decoder *d, struct vkw_args_vkDestroyImage *a);
 void vkw_encode_reply_vkDestroyImage(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyImage *a);
@@ -1058,6 +1079,7 @@ void vkw_encode_reply_vkGetImageSubresourceLayout(struct vkw_host_decoder *d, st
 
 struct vkw_args_vkCreateImageView {
     VkDevice device;
+    uint64_t device_id;
     const VkImageViewCreateInfo* pCreateInfo;
     VkImageView* pView;
     uint64_t *pView_ids;
@@ -1070,12 +1092,14 @@ void vkw_encode_reply_vkCreateImageView(struct vkw_host_decoder *d, struct vkw_w
 struct vkw_args_vkDestroyImageView {
     VkDevice device;
     VkImageView imageView;
+    uint64_t imageView_id;
 };
 bool vkw_decode_args_vkDestroyImageView(struct vkw_host_decoder *d, struct vkw_args_vkDestroyImageView *a);
 void vkw_encode_reply_vkDestroyImageView(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyImageView *a);
 
 struct vkw_args_vkCreateShaderModule {
     VkDevice device;
+    uint64_t device_id;
     const VkShaderModuleCreateInfo* pCreateInfo;
     VkShaderModule* pShaderModule;
     uint64_t *pShaderModule_ids;
@@ -1088,12 +1112,14 @@ void vkw_encode_reply_vkCreateShaderModule(struct vkw_host_decoder *d, struct vk
 struct vkw_args_vkDestroyShaderModule {
     VkDevice device;
     VkShaderModule shaderModule;
+    uint64_t shaderModule_id;
 };
 bool vkw_decode_args_vkDestroyShaderModule(struct vkw_host_decoder *d, struct vkw_args_vkDestroyShaderModule *a);
 void vkw_encode_reply_vkDestroyShaderModule(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyShaderModule *a);
 
 struct vkw_args_vkCreatePipelineCache {
     VkDevice device;
+    uint64_t device_id;
     const VkPipelineCacheCreateInfo* pCreateInfo;
     VkPipelineCache* pPipelineCache;
     uint64_t *pPipelineCache_ids;
@@ -1106,6 +1132,7 @@ void vkw_encode_reply_vkCreatePipelineCache(struct vkw_host_decoder *d, struct v
 struct vkw_args_vkDestroyPipelineCache {
     VkDevice device;
     VkPipelineCache pipelineCache;
+    uint64_t pipelineCache_id;
 };
 bool vkw_decode_args_vkDestroyPipelineCache(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipelineCache *a);
 void vkw_encode_reply_vkDestroyPipelineCache(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPipelineCache *a);
@@ -1133,6 +1160,7 @@ void vkw_encode_reply_vkMergePipelineCaches(struct vkw_host_decoder *d, struct v
 
 struct vkw_args_vkCreateGraphicsPipelines {
     VkDevice device;
+    uint64_t device_id;
     VkPipelineCache pipelineCache;
     uint32_t createInfoCount;
     const VkGraphicsPipelineCreateInfo* pCreateInfos;
@@ -1146,6 +1174,7 @@ void vkw_encode_reply_vkCreateGraphicsPipelines(struct vkw_host_decoder *d, stru
 
 struct vkw_args_vkCreateComputePipelines {
     VkDevice device;
+    uint64_t device_id;
     VkPipelineCache pipelineCache;
     uint32_t createInfoCount;
     const VkComputePipelineCreateInfo* pCreateInfos;
@@ -1160,12 +1189,14 @@ void vkw_encode_reply_vkCreateComputePipelines(struct vkw_host_decoder *d, struc
 struct vkw_args_vkDestroyPipeline {
     VkDevice device;
     VkPipeline pipeline;
+    uint64_t pipeline_id;
 };
 bool vkw_decode_args_vkDestroyPipeline(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipeline *a);
 void vkw_encode_reply_vkDestroyPipeline(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPipeline *a);
 
 struct vkw_args_vkCreatePipelineLayout {
     VkDevice device;
+    uint64_t device_id;
     const VkPipelineLayoutCreateInfo* pCreateInfo;
     VkPipelineLayout* pPipelineLayout;
     uint64_t *pPipelineLayout_ids;
@@ -1178,12 +1209,14 @@ void vkw_encode_reply_vkCreatePipelineLayout(struct vkw_host_decoder *d, struct 
 struct vkw_args_vkDestroyPipelineLayout {
     VkDevice device;
     VkPipelineLayout pipelineLayout;
+    uint64_t pipelineLayout_id;
 };
 bool vkw_decode_args_vkDestroyPipelineLayout(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipelineLayout *a);
 void vkw_encode_reply_vkDestroyPipelineLayout(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPipelineLayout *a);
 
 struct vkw_args_vkCreateSampler {
     VkDevice device;
+    uint64_t device_id;
     const VkSamplerCreateInfo* pCreateInfo;
     VkSampler* pSampler;
     uint64_t *pSampler_ids;
@@ -1196,12 +1229,14 @@ void vkw_encode_reply_vkCreateSampler(struct vkw_host_decoder *d, struct vkw_wri
 struct vkw_args_vkDestroySampler {
     VkDevice device;
     VkSampler sampler;
+    uint64_t sampler_id;
 };
 bool vkw_decode_args_vkDestroySampler(struct vkw_host_decoder *d, struct vkw_args_vkDestroySampler *a);
 void vkw_encode_reply_vkDestroySampler(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroySampler *a);
 
 struct vkw_args_vkCreateDescriptorSetLayout {
     VkDevice device;
+    uint64_t device_id;
     const VkDescriptorSetLayoutCreateInfo* pCreateInfo;
     VkDescriptorSetLayout* pSetLayout;
     uint64_t *pSetLayout_ids;
@@ -1214,12 +1249,14 @@ void vkw_encode_reply_vkCreateDescriptorSetLayout(struct vkw_host_decoder *d, st
 struct vkw_args_vkDestroyDescriptorSetLayout {
     VkDevice device;
     VkDescriptorSetLayout descriptorSetLayout;
+    uint64_t descriptorSetLayout_id;
 };
 bool vkw_decode_args_vkDestroyDescriptorSetLayout(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorSetLayout *a);
 void vkw_encode_reply_vkDestroyDescriptorSetLayout(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyDescriptorSetLayout *a);
 
 struct vkw_args_vkCreateDescriptorPool {
     VkDevice device;
+    uint64_t device_id;
     const VkDescriptorPoolCreateInfo* pCreateInfo;
     VkDescriptorPool* pDescriptorPool;
     uint64_t *pDescriptorPool_ids;
@@ -1232,6 +1269,7 @@ void vkw_encode_reply_vkCreateDescriptorPool(struct vkw_host_decoder *d, struct 
 struct vkw_args_vkDestroyDescriptorPool {
     VkDevice device;
     VkDescriptorPool descriptorPool;
+    uint64_t descriptorPool_id;
 };
 bool vkw_decode_args_vkDestroyDescriptorPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorPool *a);
 void vkw_encode_reply_vkDestroyDescriptorPool(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyDescriptorPool *a);
@@ -1239,6 +1277,7 @@ void vkw_encode_reply_vkDestroyDescriptorPool(struct vkw_host_decoder *d, struct
 struct vkw_args_vkResetDescriptorPool {
     VkDevice device;
     VkDescriptorPool descriptorPool;
+    uint64_t descriptorPool_id;
     VkDescriptorPoolResetFlags flags;
     VkResult result;
 };
@@ -1261,6 +1300,7 @@ struct vkw_args_vkFreeDescriptorSets {
     VkDescriptorPool descriptorPool;
     uint32_t descriptorSetCount;
     const VkDescriptorSet* pDescriptorSets;
+    uint64_t *pDescriptorSets_ids;
     VkResult result;
 };
 bool vkw_decode_args_vkFreeDescriptorSets(struct vkw_host_decoder *d, struct vkw_args_vkFreeDescriptorSets *a);
@@ -1278,6 +1318,7 @@ void vkw_encode_reply_vkUpdateDescriptorSets(struct vkw_host_decoder *d, struct 
 
 struct vkw_args_vkCreateFramebuffer {
     VkDevice device;
+    uint64_t device_id;
     const VkFramebufferCreateInfo* pCreateInfo;
     VkFramebuffer* pFramebuffer;
     uint64_t *pFramebuffer_ids;
@@ -1290,12 +1331,14 @@ void vkw_encode_reply_vkCreateFramebuffer(struct vkw_host_decoder *d, struct vkw
 struct vkw_args_vkDestroyFramebuffer {
     VkDevice device;
     VkFramebuffer framebuffer;
+    uint64_t framebuffer_id;
 };
 bool vkw_decode_args_vkDestroyFramebuffer(struct vkw_host_decoder *d, struct vkw_args_vkDestroyFramebuffer *a);
 void vkw_encode_reply_vkDestroyFramebuffer(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyFramebuffer *a);
 
 struct vkw_args_vkCreateRenderPass {
     VkDevice device;
+    uint64_t device_id;
     const VkRenderPassCreateInfo* pCreateInfo;
     VkRenderPass* pRenderPass;
     uint64_t *pRenderPass_ids;
@@ -1308,6 +1351,7 @@ void vkw_encode_reply_vkCreateRenderPass(struct vkw_host_decoder *d, struct vkw_
 struct vkw_args_vkDestroyRenderPass {
     VkDevice device;
     VkRenderPass renderPass;
+    uint64_t renderPass_id;
 };
 bool vkw_decode_args_vkDestroyRenderPass(struct vkw_host_decoder *d, struct vkw_args_vkDestroyRenderPass *a);
 void vkw_encode_reply_vkDestroyRenderPass(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyRenderPass *a);
@@ -1322,6 +1366,7 @@ void vkw_encode_reply_vkGetRenderAreaGranularity(struct vkw_host_decoder *d, str
 
 struct vkw_args_vkCreateCommandPool {
     VkDevice device;
+    uint64_t device_id;
     const VkCommandPoolCreateInfo* pCreateInfo;
     VkCommandPool* pCommandPool;
     uint64_t *pCommandPool_ids;
@@ -1334,6 +1379,7 @@ void vkw_encode_reply_vkCreateCommandPool(struct vkw_host_decoder *d, struct vkw
 struct vkw_args_vkDestroyCommandPool {
     VkDevice device;
     VkCommandPool commandPool;
+    uint64_t commandPool_id;
 };
 bool vkw_decode_args_vkDestroyCommandPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyCommandPool *a);
 void vkw_encode_reply_vkDestroyCommandPool(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyCommandPool *a);
@@ -1363,6 +1409,7 @@ struct vkw_args_vkFreeCommandBuffers {
     VkCommandPool commandPool;
     uint32_t commandBufferCount;
     const VkCommandBuffer* pCommandBuffers;
+    uint64_t *pCommandBuffers_ids;
 };
 bool vkw_decode_args_vkFreeCommandBuffers(struct vkw_host_decoder *d, struct vkw_args_vkFreeCommandBuffers *a);
 void vkw_encode_reply_vkFreeCommandBuffers(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkFreeCommandBuffers *a);
@@ -1974,6 +2021,7 @@ void vkw_encode_reply_vkTrimCommandPool(struct vkw_host_decoder *d, struct vkw_w
 
 struct vkw_args_vkGetDeviceQueue2 {
     VkDevice device;
+    uint64_t device_id;
     const VkDeviceQueueInfo2* pQueueInfo;
     VkQueue* pQueue;
     uint64_t *pQueue_ids;
@@ -1984,6 +2032,7 @@ void vkw_encode_reply_vkGetDeviceQueue2(struct vkw_host_decoder *d, struct vkw_w
 
 struct vkw_args_vkCreateSamplerYcbcrConversion {
     VkDevice device;
+    uint64_t device_id;
     const VkSamplerYcbcrConversionCreateInfo* pCreateInfo;
     VkSamplerYcbcrConversion* pYcbcrConversion;
     uint64_t *pYcbcrConversion_ids;
@@ -1996,12 +2045,14 @@ void vkw_encode_reply_vkCreateSamplerYcbcrConversion(struct vkw_host_decoder *d,
 struct vkw_args_vkDestroySamplerYcbcrConversion {
     VkDevice device;
     VkSamplerYcbcrConversion ycbcrConversion;
+    uint64_t ycbcrConversion_id;
 };
 bool vkw_decode_args_vkDestroySamplerYcbcrConversion(struct vkw_host_decoder *d, struct vkw_args_vkDestroySamplerYcbcrConversion *a);
 void vkw_encode_reply_vkDestroySamplerYcbcrConversion(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroySamplerYcbcrConversion *a);
 
 struct vkw_args_vkCreateDescriptorUpdateTemplate {
     VkDevice device;
+    uint64_t device_id;
     const VkDescriptorUpdateTemplateCreateInfo* pCreateInfo;
     VkDescriptorUpdateTemplate* pDescriptorUpdateTemplate;
     uint64_t *pDescriptorUpdateTemplate_ids;
@@ -2014,6 +2065,7 @@ void vkw_encode_reply_vkCreateDescriptorUpdateTemplate(struct vkw_host_decoder *
 struct vkw_args_vkDestroyDescriptorUpdateTemplate {
     VkDevice device;
     VkDescriptorUpdateTemplate descriptorUpdateTemplate;
+    uint64_t descriptorUpdateTemplate_id;
 };
 bool vkw_decode_args_vkDestroyDescriptorUpdateTemplate(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorUpdateTemplate *a);
 void vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyDescriptorUpdateTemplate *a);
@@ -2076,6 +2128,7 @@ void vkw_encode_reply_vkCmdDrawIndexedIndirectCount(struct vkw_host_decoder *d, 
 
 struct vkw_args_vkCreateRenderPass2 {
     VkDevice device;
+    uint64_t device_id;
     const VkRenderPassCreateInfo2* pCreateInfo;
     VkRenderPass* pRenderPass;
     uint64_t *pRenderPass_ids;
@@ -2179,6 +2232,7 @@ void vkw_encode_reply_vkGetPhysicalDeviceToolProperties(struct vkw_host_decoder 
 
 struct vkw_args_vkCreatePrivateDataSlot {
     VkDevice device;
+    uint64_t device_id;
     const VkPrivateDataSlotCreateInfo* pCreateInfo;
     VkPrivateDataSlot* pPrivateDataSlot;
     uint64_t *pPrivateDataSlot_ids;
@@ -2191,6 +2245,7 @@ void vkw_encode_reply_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct
 struct vkw_args_vkDestroyPrivateDataSlot {
     VkDevice device;
     VkPrivateDataSlot privateDataSlot;
+    uint64_t privateDataSlot_id;
 };
 bool vkw_decode_args_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPrivateDataSlot *a);
 void vkw_encode_reply_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPrivateDataSlot *a);
@@ -2830,6 +2885,31 @@ struct vkw_args_vkCmdSetVertexInputEXT {
 };
 bool vkw_decode_args_vkCmdSetVertexInputEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetVertexInputEXT *a);
 void vkw_encode_reply_vkCmdSetVertexInputEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetVertexInputEXT *a);
+
+struct vkw_args_vkGetInstanceProcAddr {
+    VkInstance instance;
+    const char* pName;
+    VkBool32 result;
+};
+bool vkw_decode_args_vkGetInstanceProcAddr(struct vkw_host_decoder *d, struct vkw_args_vkGetInstanceProcAddr *a);
+void vkw_encode_reply_vkGetInstanceProcAddr(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetInstanceProcAddr *a);
+
+struct vkw_args_vkGetDeviceProcAddr {
+    VkDevice device;
+    const char* pName;
+    VkBool32 result;
+};
+bool vkw_decode_args_vkGetDeviceProcAddr(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceProcAddr *a);
+void vkw_encode_reply_vkGetDeviceProcAddr(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDeviceProcAddr *a);
+
+struct vkw_args_vkUpdateDescriptorSetWithTemplate {
+    VkDevice device;
+    VkDescriptorSet descriptorSet;
+    VkDescriptorUpdateTemplate descriptorUpdateTemplate;
+    const void* pData;
+};
+bool vkw_decode_args_vkUpdateDescriptorSetWithTemplate(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
+void vkw_encode_reply_vkUpdateDescriptorSetWithTemplate(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
 
 #ifdef __cplusplus
 }

@@ -268,6 +268,9 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkCmdEndQueryIndexedEXT = (PFN_vkCmdEndQueryIndexedEXT)gipa(instance, "vkCmdEndQueryIndexedEXT");
     t->vkCmdDrawIndirectByteCountEXT = (PFN_vkCmdDrawIndirectByteCountEXT)gipa(instance, "vkCmdDrawIndirectByteCountEXT");
     t->vkCmdSetVertexInputEXT = (PFN_vkCmdSetVertexInputEXT)gipa(instance, "vkCmdSetVertexInputEXT");
+    t->vkGetInstanceProcAddr = (PFN_vkGetInstanceProcAddr)gipa(instance, "vkGetInstanceProcAddr");
+    t->vkGetDeviceProcAddr = (PFN_vkGetDeviceProcAddr)gipa(instance, "vkGetDeviceProcAddr");
+    t->vkUpdateDescriptorSetWithTemplate = (PFN_vkUpdateDescriptorSetWithTemplate)gipa(instance, "vkUpdateDescriptorSetWithTemplate");
 }
 
 static void vkw_dispatch_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -287,8 +290,10 @@ a.result = ctx->vk.vkCreateInstance(a.pCreateInfo, NULL, a.pInstance);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pInstance_capacity)
             n = a.pInstance_capacity;
+        const uint64_t parent = 0;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkInstance, a.pInstance_ids[i], VKW_HANDLE_U64(a.pInstance[i]), VKW_HANDLE_NONE, 0);
+            if (a.pInstance[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkInstance, a.pInstance_ids[i], VKW_HANDLE_U64(a.pInstance[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateInstance(d, reply, &a);
@@ -305,7 +310,7 @@ static void vkw_dispatch_vkDestroyInstance(struct vkw_host_context *ctx, struct 
         return;
     }
 ctx->vk.vkDestroyInstance(a.instance, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkInstance, VKW_HANDLE_U64(a.instance));
+    vkw_host_forget(ctx, VKW_HANDLE_VkInstance, a.instance_id);
     if (reply)
         vkw_encode_reply_vkDestroyInstance(d, reply, &a);
 }
@@ -327,8 +332,10 @@ a.result = ctx->vk.vkEnumeratePhysicalDevices(a.instance, a.pPhysicalDeviceCount
         uint64_t n = (a.pPhysicalDeviceCount) ? (uint64_t)(*a.pPhysicalDeviceCount) : 0;
         if (n > a.pPhysicalDevices_capacity)
             n = a.pPhysicalDevices_capacity;
+        const uint64_t parent = a.instance_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkPhysicalDevice, a.pPhysicalDevices_ids[i], VKW_HANDLE_U64(a.pPhysicalDevices[i]), VKW_HANDLE_VkInstance, VKW_HANDLE_U64(a.instance));
+            if (a.pPhysicalDevices[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPhysicalDevice, a.pPhysicalDevices_ids[i], VKW_HANDLE_U64(a.pPhysicalDevices[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkEnumeratePhysicalDevices(d, reply, &a);
@@ -441,8 +448,10 @@ a.result = ctx->vk.vkCreateDevice(a.physicalDevice, a.pCreateInfo, NULL, a.pDevi
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDevice_capacity)
             n = a.pDevice_capacity;
+        const uint64_t parent = a.physicalDevice_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkDevice, a.pDevice_ids[i], VKW_HANDLE_U64(a.pDevice[i]), VKW_HANDLE_VkPhysicalDevice, VKW_HANDLE_U64(a.physicalDevice));
+            if (a.pDevice[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDevice, a.pDevice_ids[i], VKW_HANDLE_U64(a.pDevice[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateDevice(d, reply, &a);
@@ -459,7 +468,7 @@ static void vkw_dispatch_vkDestroyDevice(struct vkw_host_context *ctx, struct vk
         return;
     }
 ctx->vk.vkDestroyDevice(a.device, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+    vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a.device_id);
     if (reply)
         vkw_encode_reply_vkDestroyDevice(d, reply, &a);
 }
@@ -541,8 +550,10 @@ ctx->vk.vkGetDeviceQueue(a.device, a.queueFamilyIndex, a.queueIndex, a.pQueue);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueue_capacity)
             n = a.pQueue_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pQueue[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkGetDeviceQueue(d, reply, &a);
@@ -610,8 +621,10 @@ a.result = ctx->vk.vkAllocateMemory(a.device, a.pAllocateInfo, NULL, a.pMemory);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pMemory_capacity)
             n = a.pMemory_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids[i], VKW_HANDLE_U64(a.pMemory[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pMemory[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids[i], VKW_HANDLE_U64(a.pMemory[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkAllocateMemory(d, reply, &a);
@@ -628,7 +641,7 @@ static void vkw_dispatch_vkFreeMemory(struct vkw_host_context *ctx, struct vkw_h
         return;
     }
 ctx->vk.vkFreeMemory(a.device, a.memory, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDeviceMemory, VKW_HANDLE_U64(a.memory));
+    vkw_host_forget(ctx, VKW_HANDLE_VkDeviceMemory, a.memory_id);
     if (reply)
         vkw_encode_reply_vkFreeMemory(d, reply, &a);
 }
@@ -822,8 +835,10 @@ a.result = ctx->vk.vkCreateFence(a.device, a.pCreateInfo, NULL, a.pFence);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pFence_capacity)
             n = a.pFence_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids[i], VKW_HANDLE_U64(a.pFence[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pFence[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids[i], VKW_HANDLE_U64(a.pFence[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateFence(d, reply, &a);
@@ -840,7 +855,7 @@ static void vkw_dispatch_vkDestroyFence(struct vkw_host_context *ctx, struct vkw
         return;
     }
 ctx->vk.vkDestroyFence(a.device, a.fence, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkFence, VKW_HANDLE_U64(a.fence));
+    vkw_host_forget(ctx, VKW_HANDLE_VkFence, a.fence_id);
     if (reply)
         vkw_encode_reply_vkDestroyFence(d, reply, &a);
 }
@@ -907,8 +922,10 @@ a.result = ctx->vk.vkCreateSemaphore(a.device, a.pCreateInfo, NULL, a.pSemaphore
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSemaphore_capacity)
             n = a.pSemaphore_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids[i], VKW_HANDLE_U64(a.pSemaphore[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pSemaphore[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids[i], VKW_HANDLE_U64(a.pSemaphore[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateSemaphore(d, reply, &a);
@@ -925,7 +942,7 @@ static void vkw_dispatch_vkDestroySemaphore(struct vkw_host_context *ctx, struct
         return;
     }
 ctx->vk.vkDestroySemaphore(a.device, a.semaphore, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkSemaphore, VKW_HANDLE_U64(a.semaphore));
+    vkw_host_forget(ctx, VKW_HANDLE_VkSemaphore, a.semaphore_id);
     if (reply)
         vkw_encode_reply_vkDestroySemaphore(d, reply, &a);
 }
@@ -947,8 +964,10 @@ a.result = ctx->vk.vkCreateEvent(a.device, a.pCreateInfo, NULL, a.pEvent);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pEvent_capacity)
             n = a.pEvent_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids[i], VKW_HANDLE_U64(a.pEvent[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pEvent[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids[i], VKW_HANDLE_U64(a.pEvent[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateEvent(d, reply, &a);
@@ -965,7 +984,7 @@ static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw
         return;
     }
 ctx->vk.vkDestroyEvent(a.device, a.event, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkEvent, VKW_HANDLE_U64(a.event));
+    vkw_host_forget(ctx, VKW_HANDLE_VkEvent, a.event_id);
     if (reply)
         vkw_encode_reply_vkDestroyEvent(d, reply, &a);
 }
@@ -1032,8 +1051,10 @@ a.result = ctx->vk.vkCreateQueryPool(a.device, a.pCreateInfo, NULL, a.pQueryPool
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueryPool_capacity)
             n = a.pQueryPool_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids[i], VKW_HANDLE_U64(a.pQueryPool[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pQueryPool[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids[i], VKW_HANDLE_U64(a.pQueryPool[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateQueryPool(d, reply, &a);
@@ -1050,7 +1071,7 @@ static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct
         return;
     }
 ctx->vk.vkDestroyQueryPool(a.device, a.queryPool, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkQueryPool, VKW_HANDLE_U64(a.queryPool));
+    vkw_host_forget(ctx, VKW_HANDLE_VkQueryPool, a.queryPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyQueryPool(d, reply, &a);
 }
@@ -1087,8 +1108,10 @@ a.result = ctx->vk.vkCreateBuffer(a.device, a.pCreateInfo, NULL, a.pBuffer);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pBuffer_capacity)
             n = a.pBuffer_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids[i], VKW_HANDLE_U64(a.pBuffer[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pBuffer[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids[i], VKW_HANDLE_U64(a.pBuffer[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateBuffer(d, reply, &a);
@@ -1105,7 +1128,7 @@ static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vk
         return;
     }
 ctx->vk.vkDestroyBuffer(a.device, a.buffer, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkBuffer, VKW_HANDLE_U64(a.buffer));
+    vkw_host_forget(ctx, VKW_HANDLE_VkBuffer, a.buffer_id);
     if (reply)
         vkw_encode_reply_vkDestroyBuffer(d, reply, &a);
 }
@@ -1127,8 +1150,10 @@ a.result = ctx->vk.vkCreateBufferView(a.device, a.pCreateInfo, NULL, a.pView);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pView_capacity)
             n = a.pView_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pView[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateBufferView(d, reply, &a);
@@ -1145,7 +1170,7 @@ static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struc
         return;
     }
 ctx->vk.vkDestroyBufferView(a.device, a.bufferView, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkBufferView, VKW_HANDLE_U64(a.bufferView));
+    vkw_host_forget(ctx, VKW_HANDLE_VkBufferView, a.bufferView_id);
     if (reply)
         vkw_encode_reply_vkDestroyBufferView(d, reply, &a);
 }
@@ -1167,8 +1192,10 @@ a.result = ctx->vk.vkCreateImage(a.device, a.pCreateInfo, NULL, a.pImage);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pImage_capacity)
             n = a.pImage_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids[i], VKW_HANDLE_U64(a.pImage[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pImage[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids[i], VKW_HANDLE_U64(a.pImage[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateImage(d, reply, &a);
@@ -1185,7 +1212,7 @@ static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw
         return;
     }
 ctx->vk.vkDestroyImage(a.device, a.image, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkImage, VKW_HANDLE_U64(a.image));
+    vkw_host_forget(ctx, VKW_HANDLE_VkImage, a.image_id);
     if (reply)
         vkw_encode_reply_vkDestroyImage(d, reply, &a);
 }
@@ -1222,8 +1249,10 @@ a.result = ctx->vk.vkCreateImageView(a.device, a.pCreateInfo, NULL, a.pView);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pView_capacity)
             n = a.pView_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pView[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateImageView(d, reply, &a);
@@ -1240,7 +1269,7 @@ static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct
         return;
     }
 ctx->vk.vkDestroyImageView(a.device, a.imageView, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkImageView, VKW_HANDLE_U64(a.imageView));
+    vkw_host_forget(ctx, VKW_HANDLE_VkImageView, a.imageView_id);
     if (reply)
         vkw_encode_reply_vkDestroyImageView(d, reply, &a);
 }
@@ -1262,8 +1291,10 @@ a.result = ctx->vk.vkCreateShaderModule(a.device, a.pCreateInfo, NULL, a.pShader
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pShaderModule_capacity)
             n = a.pShaderModule_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids[i], VKW_HANDLE_U64(a.pShaderModule[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pShaderModule[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids[i], VKW_HANDLE_U64(a.pShaderModule[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateShaderModule(d, reply, &a);
@@ -1280,7 +1311,7 @@ static void vkw_dispatch_vkDestroyShaderModule(struct vkw_host_context *ctx, str
         return;
     }
 ctx->vk.vkDestroyShaderModule(a.device, a.shaderModule, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkShaderModule, VKW_HANDLE_U64(a.shaderModule));
+    vkw_host_forget(ctx, VKW_HANDLE_VkShaderModule, a.shaderModule_id);
     if (reply)
         vkw_encode_reply_vkDestroyShaderModule(d, reply, &a);
 }
@@ -1302,8 +1333,10 @@ a.result = ctx->vk.vkCreatePipelineCache(a.device, a.pCreateInfo, NULL, a.pPipel
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPipelineCache_capacity)
             n = a.pPipelineCache_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids[i], VKW_HANDLE_U64(a.pPipelineCache[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pPipelineCache[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids[i], VKW_HANDLE_U64(a.pPipelineCache[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreatePipelineCache(d, reply, &a);
@@ -1320,7 +1353,7 @@ static void vkw_dispatch_vkDestroyPipelineCache(struct vkw_host_context *ctx, st
         return;
     }
 ctx->vk.vkDestroyPipelineCache(a.device, a.pipelineCache, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineCache, VKW_HANDLE_U64(a.pipelineCache));
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineCache, a.pipelineCache_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipelineCache(d, reply, &a);
 }
@@ -1372,8 +1405,10 @@ a.result = ctx->vk.vkCreateGraphicsPipelines(a.device, a.pipelineCache, a.create
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pPipelines_capacity)
             n = a.pPipelines_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pPipelines[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateGraphicsPipelines(d, reply, &a);
@@ -1396,8 +1431,10 @@ a.result = ctx->vk.vkCreateComputePipelines(a.device, a.pipelineCache, a.createI
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pPipelines_capacity)
             n = a.pPipelines_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pPipelines[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateComputePipelines(d, reply, &a);
@@ -1414,7 +1451,7 @@ static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct 
         return;
     }
 ctx->vk.vkDestroyPipeline(a.device, a.pipeline, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPipeline, VKW_HANDLE_U64(a.pipeline));
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipeline, a.pipeline_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipeline(d, reply, &a);
 }
@@ -1436,8 +1473,10 @@ a.result = ctx->vk.vkCreatePipelineLayout(a.device, a.pCreateInfo, NULL, a.pPipe
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPipelineLayout_capacity)
             n = a.pPipelineLayout_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids[i], VKW_HANDLE_U64(a.pPipelineLayout[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pPipelineLayout[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids[i], VKW_HANDLE_U64(a.pPipelineLayout[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreatePipelineLayout(d, reply, &a);
@@ -1454,7 +1493,7 @@ static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, s
         return;
     }
 ctx->vk.vkDestroyPipelineLayout(a.device, a.pipelineLayout, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineLayout, VKW_HANDLE_U64(a.pipelineLayout));
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineLayout, a.pipelineLayout_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipelineLayout(d, reply, &a);
 }
@@ -1476,8 +1515,10 @@ a.result = ctx->vk.vkCreateSampler(a.device, a.pCreateInfo, NULL, a.pSampler);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSampler_capacity)
             n = a.pSampler_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids[i], VKW_HANDLE_U64(a.pSampler[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pSampler[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids[i], VKW_HANDLE_U64(a.pSampler[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateSampler(d, reply, &a);
@@ -1494,7 +1535,7 @@ static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct v
         return;
     }
 ctx->vk.vkDestroySampler(a.device, a.sampler, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkSampler, VKW_HANDLE_U64(a.sampler));
+    vkw_host_forget(ctx, VKW_HANDLE_VkSampler, a.sampler_id);
     if (reply)
         vkw_encode_reply_vkDestroySampler(d, reply, &a);
 }
@@ -1516,8 +1557,10 @@ a.result = ctx->vk.vkCreateDescriptorSetLayout(a.device, a.pCreateInfo, NULL, a.
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSetLayout_capacity)
             n = a.pSetLayout_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids[i], VKW_HANDLE_U64(a.pSetLayout[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pSetLayout[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids[i], VKW_HANDLE_U64(a.pSetLayout[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateDescriptorSetLayout(d, reply, &a);
@@ -1534,7 +1577,7 @@ static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *c
         return;
     }
 ctx->vk.vkDestroyDescriptorSetLayout(a.device, a.descriptorSetLayout, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSetLayout, VKW_HANDLE_U64(a.descriptorSetLayout));
+    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSetLayout, a.descriptorSetLayout_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, &a);
 }
@@ -1556,8 +1599,10 @@ a.result = ctx->vk.vkCreateDescriptorPool(a.device, a.pCreateInfo, NULL, a.pDesc
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDescriptorPool_capacity)
             n = a.pDescriptorPool_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids[i], VKW_HANDLE_U64(a.pDescriptorPool[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pDescriptorPool[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids[i], VKW_HANDLE_U64(a.pDescriptorPool[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateDescriptorPool(d, reply, &a);
@@ -1574,7 +1619,7 @@ static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, s
         return;
     }
 ctx->vk.vkDestroyDescriptorPool(a.device, a.descriptorPool, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorPool, VKW_HANDLE_U64(a.descriptorPool));
+    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorPool(d, reply, &a);
 }
@@ -1590,7 +1635,7 @@ static void vkw_dispatch_vkResetDescriptorPool(struct vkw_host_context *ctx, str
         return;
     }
 a.result = ctx->vk.vkResetDescriptorPool(a.device, a.descriptorPool, a.flags);
-    vkw_host_forget_children(ctx, VKW_HANDLE_VkDescriptorPool, VKW_HANDLE_U64(a.descriptorPool));
+    vkw_host_forget_children(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
     if (reply)
         vkw_encode_reply_vkResetDescriptorPool(d, reply, &a);
 }
@@ -1612,8 +1657,10 @@ a.result = ctx->vk.vkAllocateDescriptorSets(a.device, a.pAllocateInfo, a.pDescri
         uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->descriptorSetCount)) : 0;
         if (n > a.pDescriptorSets_capacity)
             n = a.pDescriptorSets_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkDescriptorPool, VKW_HANDLE_U64(a.pAllocateInfo->descriptorPool));
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i], VKW_HANDLE_U64(a.pDescriptorSets[i]), VKW_HANDLE_VkDescriptorPool, VKW_HANDLE_U64(a.pAllocateInfo->descriptorPool));
+            if (a.pDescriptorSets[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i], VKW_HANDLE_U64(a.pDescriptorSets[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkAllocateDescriptorSets(d, reply, &a);
@@ -1630,8 +1677,8 @@ static void vkw_dispatch_vkFreeDescriptorSets(struct vkw_host_context *ctx, stru
         return;
     }
 a.result = ctx->vk.vkFreeDescriptorSets(a.device, a.descriptorPool, a.descriptorSetCount, a.pDescriptorSets);
-    for (uint64_t i = 0; a.pDescriptorSets && i < (uint64_t)(a.descriptorSetCount); i++)
-        vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSet, VKW_HANDLE_U64(a.pDescriptorSets[i]));
+    for (uint64_t i = 0; a.pDescriptorSets_ids && i < (uint64_t)(a.descriptorSetCount); i++)
+        vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i]);
     if (reply)
         vkw_encode_reply_vkFreeDescriptorSets(d, reply, &a);
 }
@@ -1668,8 +1715,10 @@ a.result = ctx->vk.vkCreateFramebuffer(a.device, a.pCreateInfo, NULL, a.pFramebu
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pFramebuffer_capacity)
             n = a.pFramebuffer_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids[i], VKW_HANDLE_U64(a.pFramebuffer[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pFramebuffer[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids[i], VKW_HANDLE_U64(a.pFramebuffer[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateFramebuffer(d, reply, &a);
@@ -1686,7 +1735,7 @@ static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, stru
         return;
     }
 ctx->vk.vkDestroyFramebuffer(a.device, a.framebuffer, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkFramebuffer, VKW_HANDLE_U64(a.framebuffer));
+    vkw_host_forget(ctx, VKW_HANDLE_VkFramebuffer, a.framebuffer_id);
     if (reply)
         vkw_encode_reply_vkDestroyFramebuffer(d, reply, &a);
 }
@@ -1708,8 +1757,10 @@ a.result = ctx->vk.vkCreateRenderPass(a.device, a.pCreateInfo, NULL, a.pRenderPa
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pRenderPass_capacity)
             n = a.pRenderPass_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateRenderPass(d, reply, &a);
@@ -1726,7 +1777,7 @@ static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struc
         return;
     }
 ctx->vk.vkDestroyRenderPass(a.device, a.renderPass, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkRenderPass, VKW_HANDLE_U64(a.renderPass));
+    vkw_host_forget(ctx, VKW_HANDLE_VkRenderPass, a.renderPass_id);
     if (reply)
         vkw_encode_reply_vkDestroyRenderPass(d, reply, &a);
 }
@@ -1763,8 +1814,10 @@ a.result = ctx->vk.vkCreateCommandPool(a.device, a.pCreateInfo, NULL, a.pCommand
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pCommandPool_capacity)
             n = a.pCommandPool_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids[i], VKW_HANDLE_U64(a.pCommandPool[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pCommandPool[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids[i], VKW_HANDLE_U64(a.pCommandPool[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateCommandPool(d, reply, &a);
@@ -1781,7 +1834,7 @@ static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, stru
         return;
     }
 ctx->vk.vkDestroyCommandPool(a.device, a.commandPool, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkCommandPool, VKW_HANDLE_U64(a.commandPool));
+    vkw_host_forget(ctx, VKW_HANDLE_VkCommandPool, a.commandPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyCommandPool(d, reply, &a);
 }
@@ -1818,8 +1871,10 @@ a.result = ctx->vk.vkAllocateCommandBuffers(a.device, a.pAllocateInfo, a.pComman
         uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->commandBufferCount)) : 0;
         if (n > a.pCommandBuffers_capacity)
             n = a.pCommandBuffers_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkCommandPool, VKW_HANDLE_U64(a.pAllocateInfo->commandPool));
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i], VKW_HANDLE_U64(a.pCommandBuffers[i]), VKW_HANDLE_VkCommandPool, VKW_HANDLE_U64(a.pAllocateInfo->commandPool));
+            if (a.pCommandBuffers[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i], VKW_HANDLE_U64(a.pCommandBuffers[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkAllocateCommandBuffers(d, reply, &a);
@@ -1836,8 +1891,8 @@ static void vkw_dispatch_vkFreeCommandBuffers(struct vkw_host_context *ctx, stru
         return;
     }
 ctx->vk.vkFreeCommandBuffers(a.device, a.commandPool, a.commandBufferCount, a.pCommandBuffers);
-    for (uint64_t i = 0; a.pCommandBuffers && i < (uint64_t)(a.commandBufferCount); i++)
-        vkw_host_forget(ctx, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.pCommandBuffers[i]));
+    for (uint64_t i = 0; a.pCommandBuffers_ids && i < (uint64_t)(a.commandBufferCount); i++)
+        vkw_host_forget(ctx, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i]);
     if (reply)
         vkw_encode_reply_vkFreeCommandBuffers(d, reply, &a);
 }
@@ -2834,8 +2889,10 @@ ctx->vk.vkGetDeviceQueue2(a.device, a.pQueueInfo, a.pQueue);
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueue_capacity)
             n = a.pQueue_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pQueue[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkGetDeviceQueue2(d, reply, &a);
@@ -2858,8 +2915,10 @@ a.result = ctx->vk.vkCreateSamplerYcbcrConversion(a.device, a.pCreateInfo, NULL,
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pYcbcrConversion_capacity)
             n = a.pYcbcrConversion_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids[i], VKW_HANDLE_U64(a.pYcbcrConversion[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pYcbcrConversion[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids[i], VKW_HANDLE_U64(a.pYcbcrConversion[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateSamplerYcbcrConversion(d, reply, &a);
@@ -2876,7 +2935,7 @@ static void vkw_dispatch_vkDestroySamplerYcbcrConversion(struct vkw_host_context
         return;
     }
 ctx->vk.vkDestroySamplerYcbcrConversion(a.device, a.ycbcrConversion, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkSamplerYcbcrConversion, VKW_HANDLE_U64(a.ycbcrConversion));
+    vkw_host_forget(ctx, VKW_HANDLE_VkSamplerYcbcrConversion, a.ycbcrConversion_id);
     if (reply)
         vkw_encode_reply_vkDestroySamplerYcbcrConversion(d, reply, &a);
 }
@@ -2898,8 +2957,10 @@ a.result = ctx->vk.vkCreateDescriptorUpdateTemplate(a.device, a.pCreateInfo, NUL
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDescriptorUpdateTemplate_capacity)
             n = a.pDescriptorUpdateTemplate_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids[i], VKW_HANDLE_U64(a.pDescriptorUpdateTemplate[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pDescriptorUpdateTemplate[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids[i], VKW_HANDLE_U64(a.pDescriptorUpdateTemplate[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateDescriptorUpdateTemplate(d, reply, &a);
@@ -2916,7 +2977,7 @@ static void vkw_dispatch_vkDestroyDescriptorUpdateTemplate(struct vkw_host_conte
         return;
     }
 ctx->vk.vkDestroyDescriptorUpdateTemplate(a.device, a.descriptorUpdateTemplate, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorUpdateTemplate, VKW_HANDLE_U64(a.descriptorUpdateTemplate));
+    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorUpdateTemplate, a.descriptorUpdateTemplate_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(d, reply, &a);
 }
@@ -3028,8 +3089,10 @@ a.result = ctx->vk.vkCreateRenderPass2(a.device, a.pCreateInfo, NULL, a.pRenderP
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pRenderPass_capacity)
             n = a.pRenderPass_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateRenderPass2(d, reply, &a);
@@ -3217,8 +3280,10 @@ a.result = ctx->vk.vkCreatePrivateDataSlot(a.device, a.pCreateInfo, NULL, a.pPri
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPrivateDataSlot_capacity)
             n = a.pPrivateDataSlot_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids[i], VKW_HANDLE_U64(a.pPrivateDataSlot[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pPrivateDataSlot[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids[i], VKW_HANDLE_U64(a.pPrivateDataSlot[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreatePrivateDataSlot(d, reply, &a);
@@ -3235,7 +3300,7 @@ static void vkw_dispatch_vkDestroyPrivateDataSlot(struct vkw_host_context *ctx, 
         return;
     }
 ctx->vk.vkDestroyPrivateDataSlot(a.device, a.privateDataSlot, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPrivateDataSlot, VKW_HANDLE_U64(a.privateDataSlot));
+    vkw_host_forget(ctx, VKW_HANDLE_VkPrivateDataSlot, a.privateDataSlot_id);
     if (reply)
         vkw_encode_reply_vkDestroyPrivateDataSlot(d, reply, &a);
 }
@@ -4440,6 +4505,47 @@ ctx->vk.vkCmdSetVertexInputEXT(a.commandBuffer, a.vertexBindingDescriptionCount,
         vkw_encode_reply_vkCmdSetVertexInputEXT(d, reply, &a);
 }
 
+static void vkw_dispatch_vkGetInstanceProcAddr(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetInstanceProcAddr a;
+    if (!vkw_decode_args_vkGetInstanceProcAddr(d, &a))
+        return;
+    if (!ctx->vk.vkGetInstanceProcAddr) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetInstanceProcAddr);
+        return;
+    }
+a.result = ctx->vk.vkGetInstanceProcAddr(a.instance, a.pName) != NULL;
+    if (reply)
+        vkw_encode_reply_vkGetInstanceProcAddr(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetDeviceProcAddr(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetDeviceProcAddr a;
+    if (!vkw_decode_args_vkGetDeviceProcAddr(d, &a))
+        return;
+    if (!ctx->vk.vkGetDeviceProcAddr) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceProcAddr);
+        return;
+    }
+a.result = ctx->vk.vkGetDeviceProcAddr(a.device, a.pName) != NULL;
+    if (reply)
+        vkw_encode_reply_vkGetDeviceProcAddr(d, reply, &a);
+}
+
+static void vkw_dispatch_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkUpdateDescriptorSetWithTemplate a;
+    if (!vkw_decode_args_vkUpdateDescriptorSetWithTemplate(d, &a))
+        return;
+    vkw_host_vkUpdateDescriptorSetWithTemplate(ctx, d, &a); /* hand-written: runtime/host */
+    if (reply)
+        vkw_encode_reply_vkUpdateDescriptorSetWithTemplate(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -4699,4 +4805,7 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCmdEndQueryIndexedEXT] = vkw_dispatch_vkCmdEndQueryIndexedEXT,
     [VKW_CMD_vkCmdDrawIndirectByteCountEXT] = vkw_dispatch_vkCmdDrawIndirectByteCountEXT,
     [VKW_CMD_vkCmdSetVertexInputEXT] = vkw_dispatch_vkCmdSetVertexInputEXT,
+    [VKW_CMD_vkGetInstanceProcAddr] = vkw_dispatch_vkGetInstanceProcAddr,
+    [VKW_CMD_vkGetDeviceProcAddr] = vkw_dispatch_vkGetDeviceProcAddr,
+    [VKW_CMD_vkUpdateDescriptorSetWithTemplate] = vkw_dispatch_vkUpdateDescriptorSetWithTemplate,
 };

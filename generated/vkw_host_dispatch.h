@@ -10,6 +10,7 @@
  *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children
  *                                    vkw_host_vkMapMemory (for vkMapMemory)
  *                                    vkw_host_vkUnmapMemory (for vkUnmapMemory)
+ *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
  */
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
@@ -285,6 +286,9 @@ struct vkw_driver_table {
     PFN_vkCmdEndQueryIndexedEXT vkCmdEndQueryIndexedEXT;
     PFN_vkCmdDrawIndirectByteCountEXT vkCmdDrawIndirectByteCountEXT;
     PFN_vkCmdSetVertexInputEXT vkCmdSetVertexInputEXT;
+    PFN_vkGetInstanceProcAddr vkGetInstanceProcAddr;
+    PFN_vkGetDeviceProcAddr vkGetDeviceProcAddr;
+    PFN_vkUpdateDescriptorSetWithTemplate vkUpdateDescriptorSetWithTemplate;
 };
 
 /* Fill `t` from a loader: global commands with instance NULL, then the

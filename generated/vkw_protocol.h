@@ -272,13 +272,16 @@ enum vkw_opcode {
     VKW_CMD_vkCmdEndQueryIndexedEXT = 256,
     VKW_CMD_vkCmdDrawIndirectByteCountEXT = 257,
     VKW_CMD_vkCmdSetVertexInputEXT = 258,
+    VKW_CMD_vkGetInstanceProcAddr = 259,
+    VKW_CMD_vkGetDeviceProcAddr = 260,
+    VKW_CMD_vkUpdateDescriptorSetWithTemplate = 261,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 259
+#define VKW_OPCODE_LIMIT 262
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 258
+#define VKW_FORWARDED_COMMAND_COUNT 261
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

@@ -179,6 +179,7 @@ void rt_ok(struct rt *t, bool ok, const char *fmt, ...)
     printf("%s %d - ", ok ? "ok" : "not ok", ++t->tap_number);
     vprintf(fmt, ap);
     printf("\n");
+    fflush(stdout); /* what passed stays visible if the next case crashes */
     va_end(ap);
     t->cases++;
     if (!ok)

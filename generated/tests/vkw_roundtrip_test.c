@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "roundtrip_special.h"
 #include "roundtrip_support.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
@@ -30613,6 +30614,8 @@ static void roundtrip_vkEnumeratePhysicalDevices(struct rt *t)
             a.result = results[rt_below(t, 5)];
             if (a.pPhysicalDeviceCount)
                 *a.pPhysicalDeviceCount = (uint32_t)rt_below(t, (uint32_t)*a.pPhysicalDeviceCount + 1);
+            for (uint64_t i = 0; a.pPhysicalDevices && i < a.pPhysicalDevices_capacity; i++)
+                a.pPhysicalDevices[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkPhysicalDevice, 0x5000 + i);
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkEnumeratePhysicalDevices(&d, &reply, &a);
@@ -30625,6 +30628,14 @@ static void roundtrip_vkEnumeratePhysicalDevices(struct rt *t)
                 rt_mismatch(t, "vkEnumeratePhysicalDevices result");
             else if (pPhysicalDeviceCount && *pPhysicalDeviceCount != *a.pPhysicalDeviceCount)
                 rt_mismatch(t, "vkEnumeratePhysicalDevices.pPhysicalDeviceCount (reply)");
+            if (!t->mismatch && a.pPhysicalDevices) {
+                uint64_t n = (a.pPhysicalDeviceCount) ? (uint64_t)(*a.pPhysicalDeviceCount) : 0;
+                if (n > a.pPhysicalDevices_capacity)
+                    n = a.pPhysicalDevices_capacity;
+                for (uint64_t i = 0; i < n; i++)
+                    if ((pPhysicalDevices[i] == VK_NULL_HANDLE) != (a.pPhysicalDevices[i] == VK_NULL_HANDLE))
+                        rt_mismatch(t, "vkEnumeratePhysicalDevices.pPhysicalDevices: which were made (reply)");
+            }
             vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
@@ -35145,6 +35156,8 @@ static void roundtrip_vkCreateGraphicsPipelines(struct rt *t)
         if (!t->mismatch) {
             static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
             a.result = results[rt_below(t, 5)];
+            for (uint64_t i = 0; a.pPipelines && i < a.pPipelines_capacity; i++)
+                a.pPipelines[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkPipeline, 0x5000 + i);
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkCreateGraphicsPipelines(&d, &reply, &a);
@@ -35155,6 +35168,14 @@ static void roundtrip_vkCreateGraphicsPipelines(struct rt *t)
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
             else if (result != a.result)
                 rt_mismatch(t, "vkCreateGraphicsPipelines result");
+            if (!t->mismatch && a.pPipelines) {
+                uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
+                if (n > a.pPipelines_capacity)
+                    n = a.pPipelines_capacity;
+                for (uint64_t i = 0; i < n; i++)
+                    if ((pPipelines[i] == VK_NULL_HANDLE) != (a.pPipelines[i] == VK_NULL_HANDLE))
+                        rt_mismatch(t, "vkCreateGraphicsPipelines.pPipelines: which were made (reply)");
+            }
             vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
@@ -35244,6 +35265,8 @@ static void roundtrip_vkCreateComputePipelines(struct rt *t)
         if (!t->mismatch) {
             static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
             a.result = results[rt_below(t, 5)];
+            for (uint64_t i = 0; a.pPipelines && i < a.pPipelines_capacity; i++)
+                a.pPipelines[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkPipeline, 0x5000 + i);
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkCreateComputePipelines(&d, &reply, &a);
@@ -35254,6 +35277,14 @@ static void roundtrip_vkCreateComputePipelines(struct rt *t)
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
             else if (result != a.result)
                 rt_mismatch(t, "vkCreateComputePipelines result");
+            if (!t->mismatch && a.pPipelines) {
+                uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
+                if (n > a.pPipelines_capacity)
+                    n = a.pPipelines_capacity;
+                for (uint64_t i = 0; i < n; i++)
+                    if ((pPipelines[i] == VK_NULL_HANDLE) != (a.pPipelines[i] == VK_NULL_HANDLE))
+                        rt_mismatch(t, "vkCreateComputePipelines.pPipelines: which were made (reply)");
+            }
             vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
@@ -35950,6 +35981,8 @@ static void roundtrip_vkAllocateDescriptorSets(struct rt *t)
         if (!t->mismatch) {
             static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
             a.result = results[rt_below(t, 5)];
+            for (uint64_t i = 0; a.pDescriptorSets && i < a.pDescriptorSets_capacity; i++)
+                a.pDescriptorSets[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkDescriptorSet, 0x5000 + i);
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkAllocateDescriptorSets(&d, &reply, &a);
@@ -35960,6 +35993,14 @@ static void roundtrip_vkAllocateDescriptorSets(struct rt *t)
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
             else if (result != a.result)
                 rt_mismatch(t, "vkAllocateDescriptorSets result");
+            if (!t->mismatch && a.pDescriptorSets) {
+                uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->descriptorSetCount)) : 0;
+                if (n > a.pDescriptorSets_capacity)
+                    n = a.pDescriptorSets_capacity;
+                for (uint64_t i = 0; i < n; i++)
+                    if ((pDescriptorSets[i] == VK_NULL_HANDLE) != (a.pDescriptorSets[i] == VK_NULL_HANDLE))
+                        rt_mismatch(t, "vkAllocateDescriptorSets.pDescriptorSets: which were made (reply)");
+            }
             vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
@@ -36726,6 +36767,8 @@ static void roundtrip_vkAllocateCommandBuffers(struct rt *t)
         if (!t->mismatch) {
             static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
             a.result = results[rt_below(t, 5)];
+            for (uint64_t i = 0; a.pCommandBuffers && i < a.pCommandBuffers_capacity; i++)
+                a.pCommandBuffers[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkCommandBuffer, 0x5000 + i);
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkAllocateCommandBuffers(&d, &reply, &a);
@@ -36736,6 +36779,14 @@ static void roundtrip_vkAllocateCommandBuffers(struct rt *t)
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
             else if (result != a.result)
                 rt_mismatch(t, "vkAllocateCommandBuffers result");
+            if (!t->mismatch && a.pCommandBuffers) {
+                uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->commandBufferCount)) : 0;
+                if (n > a.pCommandBuffers_capacity)
+                    n = a.pCommandBuffers_capacity;
+                for (uint64_t i = 0; i < n; i++)
+                    if ((pCommandBuffers[i] == VK_NULL_HANDLE) != (a.pCommandBuffers[i] == VK_NULL_HANDLE))
+                        rt_mismatch(t, "vkAllocateCommandBuffers.pCommandBuffers: which were made (reply)");
+            }
             vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
@@ -46808,6 +46859,178 @@ static void roundtrip_vkCmdSetVertexInputEXT(struct rt *t)
     rt_ok(t, abused, "command vkCmdSetVertexInputEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
 }
 
+static bool decode_only_vkGetInstanceProcAddr(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkGetInstanceProcAddr a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkGetInstanceProcAddr(&d, &a);
+    if (ok) {
+        /* a reply built from what a corrupted stream decoded to must be sound too */
+        struct vkw_writer reply;
+        vkw_writer_init(&reply);
+        vkw_encode_reply_vkGetInstanceProcAddr(&d, &reply, &a);
+        vkw_writer_fini(&reply);
+    }
+    return ok;
+}
+
+static void roundtrip_vkGetInstanceProcAddr(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkInstance instance = 0;
+        const char* pName = NULL;
+    instance = VKW_U64_HANDLE(VkInstance, rt_coin(t) ? 0 : rt_handle(t, VKW_HANDLE_VkInstance, true));
+    pName = rt_string(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkGetInstanceProcAddr(&w, (uint32_t)it, instance, pName);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkGetInstanceProcAddr a;
+        DECODE_COMMAND(vkGetInstanceProcAddr, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(instance) != VKW_HANDLE_U64(a.instance)) rt_mismatch(t, "vkGetInstanceProcAddr.instance");
+    if (!pName != !a.pName || (pName && strcmp(pName, a.pName) != 0)) rt_mismatch(t, "vkGetInstanceProcAddr.pName");
+        }
+
+        /* ---- the driver answers; the reply travels back ---- */
+        if (!t->mismatch) {
+            a.result = rt_coin(t) ? VK_TRUE : VK_FALSE;
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_vkGetInstanceProcAddr(&d, &reply, &a);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            VkBool32 result = vkw_decode_reply_vkGetInstanceProcAddr(&r, instance, pName);
+            if (reply.failed || !finish_reader(&r))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
+            else if (result != a.result)
+                rt_mismatch(t, "vkGetInstanceProcAddr result");
+            vkw_writer_fini(&reply);
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkGetInstanceProcAddr);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkGetInstanceProcAddr round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkGetInstanceProcAddr: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkGetDeviceProcAddr(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkGetDeviceProcAddr a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkGetDeviceProcAddr(&d, &a);
+    if (ok) {
+        /* a reply built from what a corrupted stream decoded to must be sound too */
+        struct vkw_writer reply;
+        vkw_writer_init(&reply);
+        vkw_encode_reply_vkGetDeviceProcAddr(&d, &reply, &a);
+        vkw_writer_fini(&reply);
+    }
+    return ok;
+}
+
+static void roundtrip_vkGetDeviceProcAddr(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkDevice device = 0;
+        const char* pName = NULL;
+    device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
+    pName = rt_string(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkGetDeviceProcAddr(&w, (uint32_t)it, device, pName);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkGetDeviceProcAddr a;
+        DECODE_COMMAND(vkGetDeviceProcAddr, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkGetDeviceProcAddr.device");
+    if (!pName != !a.pName || (pName && strcmp(pName, a.pName) != 0)) rt_mismatch(t, "vkGetDeviceProcAddr.pName");
+        }
+
+        /* ---- the driver answers; the reply travels back ---- */
+        if (!t->mismatch) {
+            a.result = rt_coin(t) ? VK_TRUE : VK_FALSE;
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_vkGetDeviceProcAddr(&d, &reply, &a);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            VkBool32 result = vkw_decode_reply_vkGetDeviceProcAddr(&r, device, pName);
+            if (reply.failed || !finish_reader(&r))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
+            else if (result != a.result)
+                rt_mismatch(t, "vkGetDeviceProcAddr result");
+            vkw_writer_fini(&reply);
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkGetDeviceProcAddr);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkGetDeviceProcAddr round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkGetDeviceProcAddr: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkUpdateDescriptorSetWithTemplate(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkUpdateDescriptorSetWithTemplate a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkUpdateDescriptorSetWithTemplate(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkUpdateDescriptorSetWithTemplate(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkDevice device = 0;
+        VkDescriptorSet descriptorSet = 0;
+        VkDescriptorUpdateTemplate descriptorUpdateTemplate = 0;
+        const void* pData = NULL;
+    device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
+    descriptorSet = VKW_U64_HANDLE(VkDescriptorSet, rt_handle(t, VKW_HANDLE_VkDescriptorSet, false));
+    descriptorUpdateTemplate = VKW_U64_HANDLE(VkDescriptorUpdateTemplate, rt_handle(t, VKW_HANDLE_VkDescriptorUpdateTemplate, false));
+        pData = rt_fill_vkUpdateDescriptorSetWithTemplate_pData(t, device, descriptorSet, descriptorUpdateTemplate);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkUpdateDescriptorSetWithTemplate(&w, (uint32_t)it, device, descriptorSet, descriptorUpdateTemplate, pData);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkUpdateDescriptorSetWithTemplate a;
+        DECODE_COMMAND(vkUpdateDescriptorSetWithTemplate, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkUpdateDescriptorSetWithTemplate.device");
+    if (VKW_HANDLE_U64(descriptorSet) != VKW_HANDLE_U64(a.descriptorSet)) rt_mismatch(t, "vkUpdateDescriptorSetWithTemplate.descriptorSet");
+    if (VKW_HANDLE_U64(descriptorUpdateTemplate) != VKW_HANDLE_U64(a.descriptorUpdateTemplate)) rt_mismatch(t, "vkUpdateDescriptorSetWithTemplate.descriptorUpdateTemplate");
+            rt_cmp_vkUpdateDescriptorSetWithTemplate_pData(t, pData, &a);
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkUpdateDescriptorSetWithTemplate);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkUpdateDescriptorSetWithTemplate round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkUpdateDescriptorSetWithTemplate: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
 int main(int argc, char **argv)
 {
     struct rt t;
@@ -47407,6 +47630,9 @@ int main(int argc, char **argv)
     roundtrip_vkCmdEndQueryIndexedEXT(&t);
     roundtrip_vkCmdDrawIndirectByteCountEXT(&t);
     roundtrip_vkCmdSetVertexInputEXT(&t);
+    roundtrip_vkGetInstanceProcAddr(&t);
+    roundtrip_vkGetDeviceProcAddr(&t);
+    roundtrip_vkUpdateDescriptorSetWithTemplate(&t);
     const int status = rt_done(&t);
     rt_fini(&t);
     return status;

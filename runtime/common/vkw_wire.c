@@ -32,6 +32,7 @@ const char *vkw_error_name(enum vkw_error error)
     case VKW_ERROR_NO_MEMORY: return "no_memory";
     case VKW_ERROR_ID_IN_USE: return "id_in_use";
     case VKW_ERROR_UNSUPPORTED: return "unsupported";
+    case VKW_ERROR_BAD_FLAGS: return "bad_flags";
     case VKW_ERROR_COUNT_: break;
     }
     /* A status word from the wire may hold anything. */

@@ -43,6 +43,7 @@ enum vkw_error {
     VKW_ERROR_NO_MEMORY = 11,     /* the decoder's arena limit or malloc failed */
     VKW_ERROR_ID_IN_USE = 12,     /* a guest-chosen id already names an object */
     VKW_ERROR_UNSUPPORTED = 13,   /* valid encoding that this host cannot carry out */
+    VKW_ERROR_BAD_FLAGS = 14,     /* header flag bits this end does not know; value: flags */
     VKW_ERROR_COUNT_
 };
 
@@ -177,7 +178,8 @@ struct vkw_reply_header {
  * order) with size 0 and returns its offset for vkw_end_message, which
  * patches the size to the bytes written after the header.  end_message fails
  * the writer when the offset is not a header's or the payload exceeds
- * UINT32_MAX; enforcing VKW_MAX_MESSAGE_BYTES is the transport's job. */
+ * UINT32_MAX; VKW_MAX_MESSAGE_BYTES is enforced where messages are read
+ * (vkw_host_context_execute for commands). */
 size_t vkw_begin_command(struct vkw_writer *w, uint32_t opcode, uint32_t flags,
                          uint32_t serial);
 size_t vkw_begin_reply(struct vkw_writer *w, uint32_t opcode, uint32_t serial,

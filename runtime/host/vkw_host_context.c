@@ -53,8 +53,12 @@ enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void
             break;
         }
         if (h.size % 4 != 0 || h.size > vkw_reader_remaining(&stream) ||
-            (h.flags & ~VKW_COMMAND_FLAGS_KNOWN) != 0) {
+            h.size > VKW_MAX_MESSAGE_BYTES - VKW_HEADER_BYTES) {
             fail_context(ctx, VKW_ERROR_BAD_SIZE, h.size, h.opcode, h.serial);
+            break;
+        }
+        if ((h.flags & ~VKW_COMMAND_FLAGS_KNOWN) != 0) {
+            fail_context(ctx, VKW_ERROR_BAD_FLAGS, h.flags, h.opcode, h.serial);
             break;
         }
         vkw_dispatch_fn fn = h.opcode < VKW_OPCODE_LIMIT ? vkw_dispatch_table[h.opcode] : NULL;
@@ -127,13 +131,11 @@ bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decode
 }
 
 void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint32_t type,
-                   uint64_t id, uint64_t host, uint32_t parent_type, uint64_t parent_host)
+                   uint64_t id, uint64_t host, uint64_t parent_id)
 {
     const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
     if (o && o->type == type && o->host == host && vkw_handle_types[type].reissued)
         return; /* the guest already knows this object by this id */
-    const uint64_t parent_id =
-        parent_type ? vkw_object_table_id_of(&ctx->objects, parent_type, parent_host) : 0;
     enum vkw_error e = vkw_object_table_insert(&ctx->objects, id, type, host, parent_id);
     if (e != VKW_OK)
         vkw_reader_fail(&d->r, e, id);
@@ -203,20 +205,24 @@ static void forget_descendants(struct vkw_host_context *ctx, uint64_t id, uint32
     free(l.ids);
 }
 
-void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t host)
+uint64_t vkw_host_parent_id(struct vkw_host_context *ctx, uint32_t type, uint64_t host)
 {
-    const uint64_t id = vkw_object_table_id_of(&ctx->objects, type, host);
-    if (id == 0)
-        return;
+    return host ? vkw_object_table_id_of(&ctx->objects, type, host) : 0;
+}
+
+void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
+{
+    const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
+    if (!o || o->type != type)
+        return; /* 0 (a legal NULL destroy) or already gone with its parent */
     if (type == VKW_HANDLE_VkDeviceMemory)
-        drop_mapping(ctx, host); /* freeing memory unmaps it */
+        drop_mapping(ctx, o->host); /* freeing memory unmaps it */
     vkw_object_table_remove(&ctx->objects, id, type);
     forget_descendants(ctx, id, type);
 }
 
-void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t host)
+void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
 {
-    const uint64_t id = vkw_object_table_id_of(&ctx->objects, type, host);
     if (id != 0)
         forget_descendants(ctx, id, type);
 }
@@ -263,6 +269,41 @@ void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decode
     }
     ctx->vk.vkUnmapMemory(a->device, a->memory);
     drop_mapping(ctx, memory);
+}
+
+void vkw_decode_template_data(struct vkw_host_decoder *d,
+                              struct vkw_args_vkUpdateDescriptorSetWithTemplate *a)
+{
+    if (!vkw_read_presence(&d->r))
+        return;
+    /* each write is at least a chain end and its fixed fields */
+    const uint64_t n = vkw_read_count(&d->r, 4 * sizeof(uint32_t));
+    VkWriteDescriptorSet *writes = vkw_reader_alloc(&d->r, n, sizeof(*writes));
+    struct vkw_template_writes *tw = vkw_reader_alloc(&d->r, 1, sizeof(*tw));
+    for (uint64_t i = 0; writes && vkw_reader_ok(&d->r) && i < n; i++) {
+        vkw_decode_VkWriteDescriptorSet(d, &writes[i]);
+        if (writes[i].dstSet != a->descriptorSet)
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, VKW_HANDLE_U64(writes[i].dstSet));
+    }
+    if (tw) {
+        tw->count = n;
+        tw->writes = writes;
+    }
+    a->pData = tw;
+}
+
+void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx,
+                                                struct vkw_host_decoder *d,
+                                                struct vkw_args_vkUpdateDescriptorSetWithTemplate *a)
+{
+    const struct vkw_template_writes *tw = a->pData;
+    if (!tw || tw->count == 0)
+        return;
+    if (!ctx->vk.vkUpdateDescriptorSets || tw->count > UINT32_MAX) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateDescriptorSetWithTemplate);
+        return;
+    }
+    ctx->vk.vkUpdateDescriptorSets(a->device, (uint32_t)tw->count, tw->writes, 0, NULL);
 }
 
 void *vkw_host_mapping_of(const struct vkw_host_context *ctx, uint64_t memory)

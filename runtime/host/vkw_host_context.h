@@ -26,6 +26,14 @@
 
 struct vkw_args_vkMapMemory;
 struct vkw_args_vkUnmapMemory;
+struct vkw_args_vkUpdateDescriptorSetWithTemplate;
+
+/* vkUpdateDescriptorSetWithTemplate's pData as it arrives: the descriptor
+ * writes the guest's template made of the application's bytes. */
+struct vkw_template_writes {
+    uint64_t count;
+    const VkWriteDescriptorSet *writes;
+};
 
 struct vkw_host_limits {
     size_t max_objects;      /* live ids per context */
@@ -73,19 +81,31 @@ enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void
  * and within the object limit.  Fails the decoder otherwise. */
 bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                             uint32_t type, const uint64_t *ids, uint64_t count);
-/* Record a new object under its guest id. */
+/* Record a new object under its guest id, as a child of `parent_id` (0: none). */
 void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint32_t type,
-                   uint64_t id, uint64_t host, uint32_t parent_type, uint64_t parent_host);
-/* Drop a destroyed object and everything made from it. */
-void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t host);
-/* Drop everything made from an object that lives on (vkResetDescriptorPool). */
-void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t host);
+                   uint64_t id, uint64_t host, uint64_t parent_id);
+/* The id of a parent named by its host handle (inside a create info). */
+uint64_t vkw_host_parent_id(struct vkw_host_context *ctx, uint32_t type, uint64_t host);
+/* Drop a destroyed object's id and every id made from it. */
+void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
+/* Drop every id made from an object that lives on (vkResetDescriptorPool). */
+void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
 
 /* Hand-written commands (gen/annotations.conf). */
 void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                           struct vkw_args_vkMapMemory *a);
 void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                             struct vkw_args_vkUnmapMemory *a);
+/* The encode-with hook for vkUpdateDescriptorSetWithTemplate.pData: decodes
+ * the writes (all aimed at the command's descriptorSet) into a
+ * struct vkw_template_writes that a->pData then points at. */
+void vkw_decode_template_data(struct vkw_host_decoder *d,
+                              struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
+/* Applies those writes with vkUpdateDescriptorSets: same effect, and the
+ * host needs no copy of the guest's template. */
+void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx,
+                                                struct vkw_host_decoder *d,
+                                                struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
 /* The host's pointer to a mapped memory object, or NULL. */
 void *vkw_host_mapping_of(const struct vkw_host_context *ctx, uint64_t memory);
 

@@ -18,13 +18,19 @@ struct vkw_host_decoder {
     struct vkw_object_table *objects;
 };
 
-/* Read an id and return the host handle it names; 0 stays VK_NULL_HANDLE.
- * An unknown id or one of another type fails with VKW_ERROR_BAD_HANDLE. */
-static inline uint64_t vkw_host_decode_handle(struct vkw_host_decoder *d, uint32_t type)
+/* Read an id and return the host handle it names; 0 is VK_NULL_HANDLE,
+ * refused where vk.xml requires a handle.  An unknown id or one of another
+ * type fails with VKW_ERROR_BAD_HANDLE.  `id_out` (may be NULL) receives the
+ * id: destruction goes by id, since handle values need not be unique. */
+static inline uint64_t vkw_host_decode_handle(struct vkw_host_decoder *d, uint32_t type,
+                                              bool required, uint64_t *id_out)
 {
     uint64_t id = vkw_read_u64(&d->r);
     uint64_t host = 0;
-    if (id != 0 && !vkw_object_table_lookup(d->objects, id, type, &host))
+    if (id_out)
+        *id_out = id;
+    if (id != 0 ? !vkw_object_table_lookup(d->objects, id, type, &host)
+                : required && vkw_reader_ok(&d->r))
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
     return host;
 }

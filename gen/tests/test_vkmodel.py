@@ -1,0 +1,385 @@
+"""gen/vkmodel.py: the registry -> typed model, on tiny_vk.xml and the real vk.xml."""
+
+from __future__ import annotations
+
+import unittest
+
+from vkw_test_support import (TINY_XML, TempDirTestCase, line_of, real_registry, real_xml,
+                              skip_without_real_xml, tiny_registry)
+
+import vkmodel
+
+
+class MemberParsing(unittest.TestCase):
+    def setUp(self):
+        self.reg = tiny_registry()
+        self.info = self.reg.structs['VkWidgetCreateInfo']
+
+    def test_members_in_declaration_order(self):
+        self.assertEqual([m.name for m in self.info.members],
+                         ['sType', 'pNext', 'usage', 'kind', 'queueCount', 'pQueues',
+                          'codeSize', 'pCode', 'pName', 'layerCount', 'ppLayerNames',
+                          'initialDataSize', 'pInitialData', 'color', 'value'])
+
+    def test_pointer_and_const(self):
+        p_next = self.info.member('pNext')
+        self.assertEqual((p_next.type, p_next.pointers, p_next.const), ('void', 1, True))
+        names = self.info.member('ppLayerNames')
+        self.assertEqual((names.type, names.pointers, names.const), ('char', 2, True))
+        usage = self.info.member('usage')
+        self.assertEqual((usage.pointers, usage.const), (0, False))
+        out_next = self.reg.structs['VkWidgetInfo'].member('pNext')
+        self.assertEqual((out_next.pointers, out_next.const), (1, False))
+
+    def test_len_lists(self):
+        self.assertEqual(self.info.member('pQueues').len, ['queueCount'])
+        self.assertEqual(self.info.member('pName').len, ['null-terminated'])
+        self.assertEqual(self.info.member('ppLayerNames').len, ['layerCount', 'null-terminated'])
+        self.assertEqual(self.info.member('queueCount').len, [])
+
+    def test_altlen(self):
+        code = self.info.member('pCode')
+        self.assertEqual(code.altlen, 'codeSize / 4')
+        self.assertEqual(code.len, [r'latexmath:[\textrm{codeSize} \over 4]'])
+        self.assertIsNone(self.info.member('pQueues').altlen)
+
+    def test_optional_lists(self):
+        count = self.reg.commands['vkEnumerateWidgetProperties'].param('pPropertyCount')
+        self.assertEqual(count.optional, [False, True])
+        self.assertFalse(count.is_optional)
+        self.assertTrue(self.info.member('usage').is_optional)
+        self.assertEqual(self.info.member('kind').optional, [])
+        self.assertFalse(self.info.member('kind').is_optional)
+
+    def test_fixed_dims_resolved_through_constants(self):
+        color = self.info.member('color')
+        self.assertEqual(color.array_dims, ['VK_TINY_COLOR_SIZE'])
+        self.assertEqual(color.array_sizes, [4])  # value="4U"
+        self.assertTrue(color.is_fixed_array)
+        props = self.reg.structs['VkWidgetProperties']
+        self.assertEqual(props.member('widgetName').array_sizes, [32])
+        self.assertEqual(props.member('widgetUUID').array_sizes, [16])
+        self.assertEqual(props.member('transform').array_dims, ['3', '4'])
+        self.assertEqual(props.member('transform').array_sizes, [3, 4])
+        self.assertFalse(props.member('version').is_fixed_array)
+        color_param = self.reg.commands['vkSetWidgetTagColorEXT'].param('color')
+        self.assertEqual((color_param.const, color_param.array_sizes), (True, [4]))
+
+    def test_constants(self):
+        self.assertEqual(self.reg.constants['VK_UUID_SIZE'], '16')
+        self.assertEqual(self.reg.constants['VK_MAX_WIDGET_NAME_SIZE_KHR'], '32')
+        self.assertEqual(self.reg.constants['VK_WIDGET_WHOLE'], '(~0U)')
+
+    def test_noautovalidity_externsync_values(self):
+        tag = self.reg.structs['VkWidgetTagCreateInfoEXT']
+        self.assertTrue(tag.member('tagKind').noautovalidity)
+        self.assertFalse(tag.member('tag').noautovalidity)
+        free = self.reg.commands['vkFreeGadgets']
+        self.assertTrue(free.param('pGadgets').noautovalidity)
+        self.assertEqual(free.param('widget').externsync, 'true')
+        alloc = self.reg.commands['vkAllocateGadgets']
+        self.assertEqual(alloc.param('pAllocateInfo').externsync, 'pAllocateInfo->widget')
+        self.assertEqual(alloc.param('pGadgets').len, ['pAllocateInfo->gadgetCount'])
+        self.assertEqual(self.info.member('sType').values, 'VK_STRUCTURE_TYPE_WIDGET_CREATE_INFO')
+
+    def test_lines_name_the_source(self):
+        self.assertEqual(self.info.member('pCode').line, line_of(TINY_XML, '<name>pCode</name>'))
+        self.assertEqual(self.info.line, line_of(TINY_XML, 'name="VkWidgetCreateInfo"'))
+        self.assertEqual(self.reg.commands['vkGetWidgetHostPointer'].line,
+                         line_of(TINY_XML, '<name>vkGetWidgetHostPointer</name>') - 1)
+        self.assertEqual(self.reg.where(12), f'{TINY_XML}:12')
+
+
+class StructsAndTypes(unittest.TestCase):
+    def setUp(self):
+        self.reg = tiny_registry()
+
+    def test_struct_flags(self):
+        info = self.reg.structs['VkWidgetCreateInfo']
+        self.assertEqual(info.stype, 'VK_STRUCTURE_TYPE_WIDGET_CREATE_INFO')
+        self.assertTrue(info.has_pnext)
+        self.assertFalse(info.returnedonly)
+        props = self.reg.structs['VkWidgetProperties']
+        self.assertTrue(props.returnedonly)
+        self.assertIsNone(props.stype)
+        self.assertFalse(props.has_pnext)
+        self.assertTrue(self.reg.structs['VkWidgetValue'].is_union)
+        self.assertFalse(info.is_union)
+
+    def test_structextends_and_extended_by(self):
+        tag = self.reg.structs['VkWidgetTagCreateInfoEXT']
+        self.assertEqual(tag.structextends, ['VkWidgetCreateInfo'])
+        self.assertEqual(self.reg.structs['VkWidgetCreateInfo'].extended_by,
+                         ['VkWidgetTagCreateInfoEXT'])
+        self.assertEqual(self.reg.structs['VkWidgetInfo'].extended_by, ['VkWidgetInfoTagEXT'])
+        self.assertEqual(self.reg.structs['VkWidgetProperties'].extended_by, [])
+
+    def test_handles(self):
+        h = self.reg.handles
+        self.assertTrue(h['VkInstance'].dispatchable)
+        self.assertEqual(h['VkInstance'].parents, [])
+        self.assertTrue(h['VkDevice'].dispatchable)
+        self.assertEqual(h['VkDevice'].parents, ['VkInstance'])
+        self.assertFalse(h['VkWidget'].dispatchable)
+        self.assertEqual(h['VkWidget'].parents, ['VkDevice'])
+        self.assertEqual(h['VkGadget'].parents, ['VkWidget'])
+        self.assertEqual(h['VkGadget'].objtypeenum, 'VK_OBJECT_TYPE_GADGET')
+
+    def test_type_alias(self):
+        self.assertEqual(self.reg.type_alias, {'VkWidgetCreateInfoKHR': 'VkWidgetCreateInfo'})
+        self.assertEqual(self.reg.resolve_type('VkWidgetCreateInfoKHR'), 'VkWidgetCreateInfo')
+        self.assertEqual(self.reg.resolve_type('VkWidgetInfo'), 'VkWidgetInfo')
+        self.assertEqual(self.reg.structs['VkWidgetCreateInfo'].aliases, ['VkWidgetCreateInfoKHR'])
+        self.assertNotIn('VkWidgetCreateInfoKHR', self.reg.structs)
+
+    def test_command_alias(self):
+        self.assertEqual(self.reg.resolve_command('vkCreateWidgetKHR'), 'vkCreateWidget')
+        self.assertEqual(self.reg.resolve_command('vkCreateWidget'), 'vkCreateWidget')
+        self.assertEqual(self.reg.commands['vkCreateWidget'].aliases, ['vkCreateWidgetKHR'])
+        self.assertEqual(self.reg.commands['vkTrimWidget'].aliases, ['vkTrimWidgetKHR'])
+        self.assertNotIn('vkCreateWidgetKHR', self.reg.commands)
+
+    def test_commands(self):
+        create = self.reg.commands['vkCreateWidget']
+        self.assertEqual(create.return_type, 'VkResult')
+        self.assertEqual([p.name for p in create.params],
+                         ['device', 'pCreateInfo', 'pAllocator', 'pWidget'])
+        self.assertEqual(create.successcodes, ['VK_SUCCESS'])
+        self.assertEqual(create.errorcodes, ['VK_ERROR_OUT_OF_HOST_MEMORY'])
+        self.assertEqual(self.reg.commands['vkDestroyWidget'].return_type, 'void')
+        self.assertIsNone(create.param('nothing'))
+
+    def test_bitmasks(self):
+        usage = self.reg.bitmasks['VkWidgetUsageFlags']
+        self.assertEqual((usage.base, usage.bits), ('VkFlags', 'VkWidgetUsageFlagBits'))
+        self.assertIsNone(self.reg.bitmasks['VkWidgetTrimFlags'].bits)
+
+    def test_header_version_and_basetypes(self):
+        self.assertEqual(self.reg.header_version, 42)
+        self.assertEqual(self.reg.basetypes['VkBool32'], 'uint32_t')
+        self.assertIn('PFN_vkAllocationFunction', self.reg.funcpointers)
+
+    def test_category(self):
+        cases = {
+            'VkWidgetCreateInfo': 'struct', 'VkWidgetCreateInfoKHR': 'struct',
+            'VkWidgetValue': 'union', 'VkWidget': 'handle', 'VkDevice': 'handle',
+            'VkWidgetKind': 'enum', 'VkWidgetUsageFlagBits': 'enum',
+            'VkWidgetUsageFlags': 'bitmask', 'uint32_t': 'scalar', 'VkFlags': 'scalar',
+            'PFN_vkAllocationFunction': 'funcpointer', 'void': 'void', 'vk_platform': 'other',
+        }
+        for name, cat in cases.items():
+            with self.subTest(name=name):
+                self.assertEqual(self.reg.category(name), cat)
+
+
+class EnumValues(unittest.TestCase):
+    def setUp(self):
+        self.reg = tiny_registry()
+
+    def test_base_values(self):
+        result = self.reg.enums['VkResult']
+        self.assertEqual(result.values['VK_ERROR_OUT_OF_HOST_MEMORY'].value, -1)
+        self.assertEqual(result.values['VK_INCOMPLETE'].value, 5)
+        self.assertEqual(self.reg.enums['VkObjectType'].values['VK_OBJECT_TYPE_WIDGET'].value,
+                         0x30)  # value="0x30"
+        self.assertFalse(result.is_bitmask)
+
+    def test_bitpos(self):
+        bits = self.reg.enums['VkWidgetUsageFlagBits']
+        self.assertTrue(bits.is_bitmask)
+        self.assertEqual(bits.bitwidth, 32)
+        self.assertEqual(bits.values['VK_WIDGET_USAGE_WRITE_BIT'].value, 2)
+
+    def _ext_value(self, ext, name):
+        for req in self.reg.extensions[ext].requires:
+            for enum, value in req.enum_values:
+                if value.name == name:
+                    return enum, value
+        self.fail(f'{ext} adds no {name}')
+
+    def test_offset_uses_the_extension_number(self):
+        enum, v = self._ext_value('VK_EXT_widget_tag', 'VK_STRUCTURE_TYPE_WIDGET_INFO_TAG_EXT')
+        self.assertEqual((enum, v.value, v.origin), ('VkStructureType', 1000002001,
+                                                      'VK_EXT_widget_tag'))
+
+    def test_offset_with_dir_minus(self):
+        _, v = self._ext_value('VK_EXT_widget_tag', 'VK_ERROR_WIDGET_LOST_EXT')
+        self.assertEqual(v.value, -1000002000)
+
+    def test_offset_with_extnumber(self):
+        _, v = self._ext_value('VK_EXT_widget_color', 'VK_STRUCTURE_TYPE_WIDGET_COLOR_EXT')
+        self.assertEqual(v.value, 1000003002)
+        feature = self.reg.features[1]
+        [(enum, v)] = feature.requires[0].enum_values
+        self.assertEqual((enum, v.name, v.value, v.origin),
+                         ('VkStructureType', 'VK_STRUCTURE_TYPE_WIDGET_TRIM_INFO', 1000001007,
+                          'VK_VERSION_1_1'))
+
+    def test_bitpos_from_extension(self):
+        enum, v = self._ext_value('VK_EXT_widget_tag', 'VK_WIDGET_USAGE_TAG_BIT_EXT')
+        self.assertEqual((enum, v.value), ('VkWidgetUsageFlagBits', 16))
+
+    def test_alias_value(self):
+        _, v = self._ext_value('VK_KHR_widget_create', 'VK_STRUCTURE_TYPE_WIDGET_CREATE_INFO_KHR')
+        self.assertEqual(v.alias_of, 'VK_STRUCTURE_TYPE_WIDGET_CREATE_INFO')
+
+
+class FeaturesAndExtensions(unittest.TestCase):
+    def setUp(self):
+        self.reg = tiny_registry()
+
+    def test_features(self):
+        self.assertEqual([(f.name, f.number) for f in self.reg.features],
+                         [('VK_VERSION_1_0', '1.0'), ('VK_VERSION_1_1', '1.1')])
+
+    def test_extensions(self):
+        tag = self.reg.extensions['VK_EXT_widget_tag']
+        self.assertEqual((tag.number, tag.kind, tag.supported, tag.depends),
+                         (3, 'device', ['vulkan'], ['VK_KHR_widget_create']))
+        self.assertIsNone(tag.promotedto)
+        self.assertEqual(self.reg.extensions['VK_KHR_widget_create'].promotedto, 'VK_VERSION_1_1')
+        self.assertEqual(self.reg.extensions['VK_NV_widget_broken'].supported, ['disabled'])
+        self.assertEqual([(r.needs_extension, r.needs_feature) for r in tag.requires],
+                         [(None, None), ('VK_EXT_widget_color', None), (None, 'VK_VERSION_1_1')])
+        self.assertEqual(tag.requires[0].commands, ['vkSetWidgetTagEXT'])
+        self.assertEqual(tag.requires[0].types, ['VkWidgetTagCreateInfoEXT', 'VkWidgetInfoTagEXT'])
+
+
+class ParseErrors(TempDirTestCase):
+    def test_missing_file(self):
+        path = self.tmp + '/nothing.xml'
+        with self.assertRaisesRegex(vkmodel.ModelError, 'nothing.xml: cannot read the registry'):
+            vkmodel.parse(path)
+
+    def test_unknown_array_size_names_the_line(self):
+        with open(TINY_XML, encoding='utf-8') as f:
+            text = f.read()
+        text = text.replace('[<enum>VK_UUID_SIZE</enum>]', '[<enum>VK_NO_SUCH_SIZE</enum>]')
+        path = self.write('bad.xml', text)
+        line = line_of(path, 'VK_NO_SUCH_SIZE')
+        with self.assertRaisesRegex(vkmodel.ModelError,
+                                    f'bad.xml:{line}: array size .VK_NO_SUCH_SIZE.'):
+            vkmodel.parse(path)
+
+
+class Select(unittest.TestCase):
+    CORE_1_0 = ['vkCreateWidget', 'vkDestroyWidget', 'vkEnumerateWidgetProperties',
+                'vkGetWidgetInfo', 'vkAllocateGadgets', 'vkFreeGadgets', 'vkResetWidget',
+                'vkGetWidgetHostPointer']
+
+    def setUp(self):
+        self.reg = tiny_registry()
+
+    def test_version_gating(self):
+        sel = vkmodel.select(self.reg, '1.0', [])
+        self.assertEqual(sel.features, ['VK_VERSION_1_0'])
+        self.assertEqual(sel.commands, self.CORE_1_0)
+        self.assertNotIn('VkWidgetTrimFlags', sel.types)
+        self.assertNotIn('VK_STRUCTURE_TYPE_WIDGET_TRIM_INFO', sel.enum_values['VkStructureType'])
+        self.assertEqual(sel.alias_commands, {})
+
+    def test_newer_version_adds_its_feature(self):
+        sel = vkmodel.select(self.reg, '1.1', [])
+        self.assertEqual(sel.commands, self.CORE_1_0 + ['vkTrimWidget'])
+        self.assertEqual(sel.command_origin['vkTrimWidget'], 'VK_VERSION_1_1')
+        self.assertIn('VkWidgetTrimFlags', sel.types)
+        self.assertEqual(sel.enum_values['VkStructureType']['VK_STRUCTURE_TYPE_WIDGET_TRIM_INFO'],
+                         1000001007)
+
+    def test_extension_pulls_in_commands_types_and_values(self):
+        sel = vkmodel.select(self.reg, '1.0', ['VK_EXT_widget_tag'])
+        self.assertEqual(sel.commands, self.CORE_1_0 + ['vkSetWidgetTagEXT'])
+        self.assertEqual(sel.command_origin['vkSetWidgetTagEXT'], 'VK_EXT_widget_tag')
+        self.assertEqual(sel.command_origin['vkCreateWidget'], 'VK_VERSION_1_0')
+        self.assertTrue({'VkWidgetTagCreateInfoEXT', 'VkWidgetInfoTagEXT'} <= sel.types)
+        self.assertEqual(sel.enum_values['VkResult']['VK_ERROR_WIDGET_LOST_EXT'], -1000002000)
+        self.assertEqual(sel.enum_values['VkWidgetUsageFlagBits'],
+                         {'VK_WIDGET_USAGE_READ_BIT': 1, 'VK_WIDGET_USAGE_WRITE_BIT': 2,
+                          'VK_WIDGET_USAGE_TAG_BIT_EXT': 16})
+
+    def test_unselected_extension_adds_nothing(self):
+        sel = vkmodel.select(self.reg, '1.1', [])
+        self.assertNotIn('VkWidgetTagCreateInfoEXT', sel.types)
+        self.assertNotIn('VK_ERROR_WIDGET_LOST_EXT', sel.enum_values['VkResult'])
+        self.assertEqual(sel.enum_values['VkResult'],
+                         {'VK_SUCCESS': 0, 'VK_INCOMPLETE': 5, 'VK_ERROR_OUT_OF_HOST_MEMORY': -1})
+
+    def test_aliases_map_to_targets(self):
+        sel = vkmodel.select(self.reg, '1.1', ['VK_KHR_widget_create'])
+        self.assertEqual(sel.alias_commands, {'vkCreateWidgetKHR': 'vkCreateWidget',
+                                              'vkTrimWidgetKHR': 'vkTrimWidget'})
+        self.assertNotIn('vkCreateWidgetKHR', sel.commands)
+        self.assertEqual(sel.commands.count('vkTrimWidget'), 1)
+        self.assertEqual(sel.command_origin['vkTrimWidget'], 'VK_VERSION_1_1')
+        self.assertIn('VkWidgetCreateInfo', sel.types)
+        self.assertNotIn('VkWidgetCreateInfoKHR', sel.types)
+        self.assertNotIn('VK_STRUCTURE_TYPE_WIDGET_CREATE_INFO_KHR',
+                         sel.enum_values['VkStructureType'])
+
+    def test_alias_brings_in_a_target_the_version_lacks(self):
+        sel = vkmodel.select(self.reg, '1.0', ['VK_KHR_widget_create'])
+        self.assertIn('vkTrimWidget', sel.commands)
+        self.assertEqual(sel.command_origin['vkTrimWidget'], 'VK_KHR_widget_create')
+        self.assertEqual(sel.alias_commands['vkTrimWidgetKHR'], 'vkTrimWidget')
+
+    def test_require_conditional_on_another_extension(self):
+        without = vkmodel.select(self.reg, '1.0', ['VK_EXT_widget_tag'])
+        self.assertNotIn('vkSetWidgetTagColorEXT', without.commands)
+        both = vkmodel.select(self.reg, '1.0', ['VK_EXT_widget_tag', 'VK_EXT_widget_color'])
+        self.assertIn('vkSetWidgetTagColorEXT', both.commands)
+        self.assertEqual(both.command_origin['vkSetWidgetTagColorEXT'], 'VK_EXT_widget_tag')
+        self.assertEqual(both.enum_values['VkStructureType']['VK_STRUCTURE_TYPE_WIDGET_COLOR_EXT'],
+                         1000003002)
+
+    def test_require_conditional_on_a_feature(self):
+        self.assertNotIn('vkTrimWidgetTagEXT',
+                         vkmodel.select(self.reg, '1.0', ['VK_EXT_widget_tag']).commands)
+        self.assertIn('vkTrimWidgetTagEXT',
+                      vkmodel.select(self.reg, '1.1', ['VK_EXT_widget_tag']).commands)
+
+
+@skip_without_real_xml
+class RealRegistry(unittest.TestCase):
+    """Sanity of the model on the real vk.xml."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = real_registry()
+
+    def test_core_1_3_command_count(self):
+        sel = vkmodel.select(self.reg, '1.3', [])
+        self.assertEqual(len(sel.commands), 215)
+        self.assertTrue(all(sel.command_origin[c].startswith('VK_VERSION_1_')
+                            for c in sel.commands))
+        self.assertEqual(sel.commands[0], 'vkCreateInstance')
+
+    def test_fixed_string_dims(self):
+        name = self.reg.structs['VkPhysicalDeviceProperties'].member('deviceName')
+        self.assertEqual((name.type, name.array_dims, name.array_sizes),
+                         ('char', ['VK_MAX_PHYSICAL_DEVICE_NAME_SIZE'], [256]))
+
+    def test_len_through_a_struct(self):
+        sets = self.reg.commands['vkAllocateDescriptorSets'].param('pDescriptorSets')
+        self.assertEqual(sets.len, ['pAllocateInfo->descriptorSetCount'])
+
+    def test_altlen(self):
+        code = self.reg.structs['VkShaderModuleCreateInfo'].member('pCode')
+        self.assertEqual(code.altlen, 'codeSize / 4')
+
+    def test_command_alias(self):
+        self.assertEqual(self.reg.command_alias['vkCreateRenderPass2KHR'], 'vkCreateRenderPass2')
+        self.assertIn('vkCreateRenderPass2KHR', self.reg.commands['vkCreateRenderPass2'].aliases)
+
+    def test_64_bit_flags(self):
+        bits = self.reg.enums['VkAccessFlagBits2']
+        self.assertEqual((bits.is_bitmask, bits.bitwidth), (True, 64))
+        self.assertEqual(bits.values['VK_ACCESS_2_SHADER_SAMPLED_READ_BIT'].value, 1 << 32)
+        self.assertEqual(self.reg.bitmasks['VkAccessFlags2'].base, 'VkFlags64')
+
+    def test_header_version_is_set(self):
+        self.assertGreater(self.reg.header_version, 100)
+        self.assertTrue(real_xml())
+
+
+if __name__ == '__main__':
+    unittest.main()

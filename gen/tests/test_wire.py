@@ -1,0 +1,369 @@
+"""gen/wire.py: wire facts (directions, shapes, counts) on tiny_vk.xml and vk.xml."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import unittest
+
+from vkw_test_support import (REAL_ANNOTATIONS, REAL_OPCODES, TINY_XML, TempDirTestCase,
+                              real_registry, skip_without_real_xml, tiny_protocol,
+                              tiny_registry)
+
+import annotations as annotations_mod
+import opcodes as opcodes_mod
+import vkmodel
+import wire
+
+TINY_ANNOTATIONS = '\n'.join([
+    'api 1.1 : all of tiny core',
+    'extension VK_KHR_widget_create : an alias',
+    'extension VK_EXT_widget_tag : chains',
+    'guest-only vkTrimWidget : answered by the guest',
+    'omit vkGetWidgetHostPointer.pOpaque : a host address',
+    'async vkSetWidgetTagEXT : nobody waits',
+    'hand-written vkSetWidgetTagEXT host=vkw_host_tag : the host keeps it',
+    'encode-if VkWidgetCreateInfo.pQueues usage & VK_WIDGET_USAGE_WRITE_BIT : writers only',
+    'frees-children vkResetWidget : gadgets go too',
+]) + '\n'
+
+
+def _build(text):
+    with tempfile.TemporaryDirectory(prefix='vkw-wire-test-') as tmp:
+        return tiny_protocol(text, tmp)
+
+
+_PROTO = None
+
+
+def tiny():
+    """The tiny protocol, built once (read-only for the tests)."""
+    global _PROTO
+    if _PROTO is None:
+        _PROTO = _build(TINY_ANNOTATIONS)
+    return _PROTO
+
+
+def command(name):
+    for c in tiny().commands:
+        if c.name == name:
+            return c
+    raise AssertionError(f'{name} is not forwarded')
+
+
+def param(cmd, name):
+    for p in command(cmd).params:
+        if p.name == name:
+            return p
+    raise AssertionError(f'{cmd} has no {name}')
+
+
+def member(struct, name):
+    for f in tiny().structs[struct].fields:
+        if f.name == name:
+            return f
+    raise AssertionError(f'{struct} has no wire field {name}')
+
+
+class Commands(unittest.TestCase):
+    def test_forwarded_commands_sorted_by_opcode(self):
+        proto = tiny()
+        self.assertEqual([c.name for c in proto.commands],
+                         ['vkCreateWidget', 'vkDestroyWidget', 'vkEnumerateWidgetProperties',
+                          'vkGetWidgetInfo', 'vkAllocateGadgets', 'vkFreeGadgets',
+                          'vkResetWidget', 'vkGetWidgetHostPointer', 'vkSetWidgetTagEXT',
+                          'vkTrimWidgetTagEXT'])  # its require block needs 1.1
+        self.assertEqual([c.opcode for c in proto.commands], list(range(1, 11)))
+        self.assertEqual(proto.guest_only, {'vkTrimWidget': 'answered by the guest'})
+        self.assertEqual(proto.version, '1.1')
+        self.assertEqual(proto.header_version, 42)
+        self.assertEqual(proto.extensions, ['VK_KHR_widget_create', 'VK_EXT_widget_tag'])
+
+    def test_origin_and_aliases(self):
+        self.assertEqual(command('vkCreateWidget').aliases, ['vkCreateWidgetKHR'])
+        self.assertEqual(command('vkCreateWidget').origin, 'VK_VERSION_1_0')
+        self.assertEqual(command('vkSetWidgetTagEXT').origin, 'VK_EXT_widget_tag')
+
+    def test_directions(self):
+        cases = {
+            ('vkCreateWidget', 'device'): 'in',
+            ('vkCreateWidget', 'pCreateInfo'): 'in',
+            ('vkCreateWidget', 'pWidget'): 'created',
+            ('vkEnumerateWidgetProperties', 'pPropertyCount'): 'inout',
+            ('vkEnumerateWidgetProperties', 'pProperties'): 'out',
+            ('vkGetWidgetInfo', 'pInfo'): 'out',
+            ('vkAllocateGadgets', 'pGadgets'): 'created',
+            ('vkFreeGadgets', 'pGadgets'): 'in',
+        }
+        for (cmd, name), direction in cases.items():
+            with self.subTest(cmd=cmd, param=name):
+                self.assertEqual(param(cmd, name).direction, direction)
+
+    def test_shapes_and_kinds(self):
+        cases = {
+            ('vkCreateWidget', 'device'): ('value', 'handle'),
+            ('vkCreateWidget', 'pCreateInfo'): ('pointer', 'struct'),
+            ('vkCreateWidget', 'pAllocator'): ('skip', ''),
+            ('vkCreateWidget', 'pWidget'): ('pointer', 'handle'),
+            ('vkEnumerateWidgetProperties', 'pPropertyCount'): ('pointer', 'scalar'),
+            ('vkEnumerateWidgetProperties', 'pProperties'): ('array', 'struct'),
+            ('vkFreeGadgets', 'pGadgets'): ('array', 'handle'),
+            ('vkGetWidgetHostPointer', 'pOpaque'): ('skip', ''),  # omitted
+            ('vkSetWidgetTagEXT', 'tag'): ('value', 'scalar'),
+        }
+        for (cmd, name), (shape, kind) in cases.items():
+            with self.subTest(cmd=cmd, param=name):
+                f = param(cmd, name)
+                self.assertEqual((f.shape, f.kind), (shape, kind))
+        self.assertEqual([p.name for p in command('vkCreateWidget').wire_params],
+                         ['device', 'pCreateInfo', 'pWidget'])
+
+    def test_wire_kinds(self):
+        self.assertEqual(param('vkSetWidgetTagEXT', 'tag').wire, 'u64')
+        self.assertEqual(param('vkFreeGadgets', 'gadgetCount').wire, 'u32')
+        self.assertTrue(param('vkCreateWidget', 'device').dispatchable)
+        self.assertFalse(param('vkDestroyWidget', 'widget').dispatchable)
+        self.assertEqual(param('vkDestroyWidget', 'widget').handle_type, 'VkWidget')
+        self.assertTrue(param('vkDestroyWidget', 'widget').optional)
+
+    def test_count_templates(self):
+        pq = param('vkEnumerateWidgetProperties', 'pProperties')
+        self.assertEqual(pq.count_tmpl, '*@pPropertyCount')
+        self.assertEqual(pq.count(''), '*pPropertyCount')
+        self.assertEqual(pq.count('a.'), '*a.pPropertyCount')
+        self.assertEqual(pq.count_guards, ['@pPropertyCount'])
+        self.assertEqual(pq.count_guard('a.'), 'a.pPropertyCount')
+        gadgets = param('vkFreeGadgets', 'pGadgets')
+        self.assertEqual(gadgets.count('a.'), 'a.gadgetCount')
+        self.assertEqual(gadgets.count_guard('a.'), 'true')
+
+    def test_count_through_a_struct_pointer(self):
+        gadgets = param('vkAllocateGadgets', 'pGadgets')
+        self.assertEqual(gadgets.count_tmpl, '(@pAllocateInfo->gadgetCount)')
+        self.assertEqual(gadgets.count('a.'), '(a.pAllocateInfo->gadgetCount)')
+        self.assertEqual(gadgets.count_guards, ['@pAllocateInfo'])
+        self.assertEqual(gadgets.count_guard('a.'), 'a.pAllocateInfo')
+
+    def test_is_count(self):
+        self.assertTrue(param('vkEnumerateWidgetProperties', 'pPropertyCount').is_count)
+        self.assertTrue(param('vkFreeGadgets', 'gadgetCount').is_count)
+        self.assertFalse(param('vkFreeGadgets', 'widget').is_count)
+        # 'pAllocateInfo->gadgetCount' makes the struct member a count too.
+        self.assertTrue(member('VkGadgetAllocateInfo', 'gadgetCount').is_count)
+        self.assertFalse(member('VkGadgetAllocateInfo', 'widget').is_count)
+
+    def test_needs_reply(self):
+        self.assertTrue(command('vkCreateWidget').needs_reply)       # VkResult
+        self.assertTrue(command('vkGetWidgetInfo').needs_reply)      # void, an output
+        self.assertFalse(command('vkDestroyWidget').needs_reply)     # void, no output
+        self.assertFalse(command('vkResetWidget').needs_reply)
+        self.assertFalse(command('vkSetWidgetTagEXT').needs_reply)   # VkResult, but async
+        self.assertEqual(command('vkCreateWidget').return_wire, 'i32')
+        self.assertIsNone(command('vkDestroyWidget').return_wire)
+
+    def test_created_and_parent(self):
+        create = command('vkCreateWidget')
+        self.assertEqual([f.name for f in create.created], ['pWidget'])
+        self.assertEqual((create.parent_expr, create.parent_type), ('@device', 'VkDevice'))
+        alloc = command('vkAllocateGadgets')
+        self.assertEqual([f.name for f in alloc.created], ['pGadgets'])
+        self.assertEqual((alloc.parent_expr, alloc.parent_type),
+                         ('@pAllocateInfo->widget', 'VkWidget'))
+        self.assertIsNone(command('vkGetWidgetInfo').parent_expr)
+        self.assertEqual(tiny().reissued_handles, set())
+
+    def test_destroyed(self):
+        self.assertEqual(command('vkDestroyWidget').destroyed.name, 'widget')
+        self.assertEqual(command('vkFreeGadgets').destroyed.name, 'pGadgets')
+        self.assertIsNone(command('vkCreateWidget').destroyed)
+        self.assertIsNone(command('vkResetWidget').destroyed)
+
+    def test_frees_children_hand_written_dispatch(self):
+        self.assertEqual(command('vkResetWidget').frees_children_of.name, 'widget')
+        self.assertIsNone(command('vkDestroyWidget').frees_children_of)
+        self.assertEqual(command('vkSetWidgetTagEXT').hand_written_host, 'vkw_host_tag')
+        self.assertIsNone(command('vkSetWidgetTagEXT').hand_written_guest)
+        self.assertEqual(command('vkCreateWidget').dispatch_param.name, 'device')
+
+    def test_handles_and_enums(self):
+        proto = tiny()
+        self.assertEqual(proto.handles, ['VkDevice', 'VkGadget', 'VkInstance', 'VkWidget'])
+        self.assertEqual(proto.enums, {'VkWidgetKind': {'VK_WIDGET_KIND_ROUND': 0,
+                                                        'VK_WIDGET_KIND_SQUARE': 1}})
+        self.assertEqual(proto.checked_enums, {'VkWidgetKind'})
+
+
+class Structs(unittest.TestCase):
+    def test_struct_fields_skip_stype_and_pnext(self):
+        self.assertEqual([f.name for f in tiny().structs['VkWidgetCreateInfo'].fields],
+                         ['usage', 'kind', 'queueCount', 'pQueues', 'codeSize', 'pCode',
+                          'pName', 'layerCount', 'ppLayerNames', 'initialDataSize',
+                          'pInitialData', 'color', 'value'])
+
+    def test_member_shapes(self):
+        cases = {
+            ('VkWidgetCreateInfo', 'usage'): ('value', 'bitmask', 0),
+            ('VkWidgetCreateInfo', 'kind'): ('value', 'enum', 0),
+            ('VkWidgetCreateInfo', 'pQueues'): ('array', 'scalar', 0),
+            ('VkWidgetCreateInfo', 'pCode'): ('array', 'scalar', 0),
+            ('VkWidgetCreateInfo', 'pName'): ('string', 'string', 0),
+            ('VkWidgetCreateInfo', 'ppLayerNames'): ('string_array', 'string', 0),
+            ('VkWidgetCreateInfo', 'pInitialData'): ('blob', 'bytes', 0),
+            ('VkWidgetCreateInfo', 'color'): ('fixed', 'scalar', 4),
+            ('VkWidgetCreateInfo', 'value'): ('value', 'union', 0),
+            ('VkWidgetProperties', 'widgetName'): ('fixed_string', 'bytes', 32),
+            ('VkWidgetProperties', 'widgetUUID'): ('fixed', 'bytes', 16),
+            ('VkWidgetProperties', 'transform'): ('fixed', 'scalar', 12),
+            ('VkGadgetAllocateInfo', 'widget'): ('value', 'handle', 0),
+        }
+        for (struct, name), (shape, kind, fixed) in cases.items():
+            with self.subTest(struct=struct, member=name):
+                f = member(struct, name)
+                self.assertEqual((f.shape, f.kind, f.fixed), (shape, kind, fixed))
+
+    def test_member_counts(self):
+        self.assertEqual(member('VkWidgetCreateInfo', 'pQueues').count('v->'), 'v->queueCount')
+        self.assertEqual(member('VkWidgetCreateInfo', 'pCode').count_tmpl, '(@codeSize / 4)')
+        self.assertEqual(member('VkWidgetCreateInfo', 'pCode').count('v->'),
+                         '(v->codeSize / 4)')
+        self.assertEqual(member('VkWidgetCreateInfo', 'ppLayerNames').count('v->'),
+                         'v->layerCount')
+        self.assertEqual(member('VkWidgetCreateInfo', 'pInitialData').count('v->'),
+                         'v->initialDataSize')
+        for name in ('queueCount', 'codeSize', 'layerCount', 'initialDataSize'):
+            with self.subTest(member=name):
+                self.assertTrue(member('VkWidgetCreateInfo', name).is_count)
+        self.assertFalse(member('VkWidgetCreateInfo', 'usage').is_count)
+
+    def test_encode_if(self):
+        f = member('VkWidgetCreateInfo', 'pQueues')
+        self.assertEqual(f.encode_if, '@usage & VK_WIDGET_USAGE_WRITE_BIT')
+        self.assertEqual(f.cond('v->'), 'v->usage & VK_WIDGET_USAGE_WRITE_BIT')
+        self.assertIsNone(member('VkWidgetCreateInfo', 'pCode').encode_if)
+
+    def test_directions_of_use(self):
+        structs = tiny().structs
+        self.assertEqual(list(structs),  # registry order, only the ones on the wire
+                         ['VkWidgetValue', 'VkWidgetCreateInfo', 'VkWidgetProperties',
+                          'VkWidgetInfo', 'VkGadgetAllocateInfo', 'VkWidgetTagCreateInfoEXT',
+                          'VkWidgetInfoTagEXT'])
+        used = {name: (s.used_in, s.used_out) for name, s in structs.items()}
+        self.assertEqual(used, {
+            'VkWidgetValue': (True, True), 'VkWidgetCreateInfo': (True, False),
+            'VkWidgetProperties': (False, True), 'VkWidgetInfo': (False, True),
+            'VkGadgetAllocateInfo': (True, False), 'VkWidgetTagCreateInfoEXT': (True, False),
+            'VkWidgetInfoTagEXT': (False, True)})
+
+    def test_chained_extenders(self):
+        structs = tiny().structs
+        self.assertEqual(structs['VkWidgetCreateInfo'].extenders, ['VkWidgetTagCreateInfoEXT'])
+        self.assertEqual(structs['VkWidgetInfo'].extenders, ['VkWidgetInfoTagEXT'])
+        self.assertEqual(structs['VkGadgetAllocateInfo'].extenders, [])
+        tag = structs['VkWidgetTagCreateInfoEXT']
+        self.assertTrue(tag.is_extension)
+        self.assertEqual(tag.bases, ['VkWidgetCreateInfo'])
+        self.assertEqual(tag.stype, 'VK_STRUCTURE_TYPE_WIDGET_TAG_CREATE_INFO_EXT')
+        self.assertFalse(structs['VkWidgetCreateInfo'].is_extension)
+
+    def test_union_layout(self):
+        value = tiny().structs['VkWidgetValue']
+        self.assertTrue(value.is_union)
+        self.assertEqual((value.union_words, value.union_member), (4, 'float32'))
+
+    def test_unreached_struct_is_reported(self):
+        skipped = [(s.name, s.reason) for s in tiny().skipped]
+        self.assertEqual(skipped, [('VkAllocationCallbacks', 'no forwarded command reaches it')])
+
+
+class WithoutTheExtension(TempDirTestCase):
+    def test_extenders_need_selection(self):
+        proto = tiny_protocol('api 1.0 : core only\n'
+                              'omit vkGetWidgetHostPointer.pOpaque : host address\n', self.tmp)
+        self.assertEqual(proto.structs['VkWidgetCreateInfo'].extenders, [])
+        self.assertNotIn('VkWidgetTagCreateInfoEXT', proto.structs)
+        self.assertNotIn('vkTrimWidget', [c.name for c in proto.commands])
+
+
+class Unsupported(TempDirTestCase):
+    def test_void_pointer_without_len_names_the_command_line(self):
+        reg = tiny_registry()
+        line = reg.commands['vkGetWidgetHostPointer'].line
+        with self.assertRaises(wire.WireError) as cm:
+            tiny_protocol('api 1.0 : core only\n', self.tmp)
+        message = str(cm.exception)
+        self.assertTrue(message.startswith(f'{TINY_XML}:{line}: vkGetWidgetHostPointer '
+                                           'cannot be encoded (pOpaque is a void pointer '
+                                           'without a length)'), message)
+        self.assertIn('add an annotation', message)
+
+    def test_guest_only_avoids_it(self):
+        proto = tiny_protocol('api 1.0 : core only\n'
+                              'guest-only vkGetWidgetHostPointer : a host address\n', self.tmp)
+        self.assertIn('vkGetWidgetHostPointer', proto.guest_only)
+
+
+@skip_without_real_xml
+class RealRegistry(unittest.TestCase):
+    """wire.build on vk.xml with the real gen/annotations.conf and opcode table."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = real_registry()
+        cls.ann = annotations_mod.parse(REAL_ANNOTATIONS)
+        annotations_mod.check(cls.ann, cls.reg)
+        cls.sel = vkmodel.select(cls.reg, cls.ann.version, cls.ann.extensions)
+        cls.table = opcodes_mod.Table.load(REAL_OPCODES)  # read only: never saved here
+        cls.committed = dict(cls.table.numbers)
+        forwarded = [c for c in cls.sel.commands
+                     if c not in cls.ann.guest_only and c not in cls.ann.host_only]
+        cls.added = cls.table.assign(forwarded)
+        cls.proto = wire.build(cls.reg, cls.sel, cls.ann, cls.table.numbers)
+
+    def test_every_core_command_has_an_opcode_or_is_guest_only(self):
+        forwarded = {c.name: c.opcode for c in self.proto.commands}
+        core = [c for c in self.sel.commands if self.sel.command_origin[c].startswith('VK_VERSION_')]
+        self.assertEqual(len(core), 215)
+        # An opcode in the committed gen/opcodes.txt, not one handed out just now.
+        missing = [c for c in core if c not in self.ann.guest_only
+                   and not (c in forwarded and c in self.committed)]
+        self.assertEqual(missing, [])
+        self.assertTrue(all(forwarded[c] == self.table.numbers[c] for c in forwarded))
+
+    def test_write_descriptor_set_encode_if(self):
+        facts = self.proto.structs['VkWriteDescriptorSet']
+        image_info = [f for f in facts.fields if f.name == 'pImageInfo'][0]
+        self.assertEqual(image_info.encode_if, 'vkw_descriptor_type_uses_image(@descriptorType)')
+        self.assertEqual(image_info.cond('v->'),
+                         'vkw_descriptor_type_uses_image(v->descriptorType)')
+
+    def test_allocate_descriptor_sets(self):
+        cmd = [c for c in self.proto.commands if c.name == 'vkAllocateDescriptorSets'][0]
+        sets = cmd.params[2]
+        self.assertEqual((sets.name, sets.direction, sets.shape), ('pDescriptorSets', 'created',
+                                                                   'array'))
+        self.assertEqual(sets.count('a.'), '(a.pAllocateInfo->descriptorSetCount)')
+        self.assertEqual(cmd.parent_expr, '@pAllocateInfo->descriptorPool')
+        info = self.proto.structs['VkDescriptorSetAllocateInfo']
+        self.assertTrue([f for f in info.fields if f.name == 'descriptorSetCount'][0].is_count)
+
+    def test_shader_module_code(self):
+        code = [f for f in self.proto.structs['VkShaderModuleCreateInfo'].fields
+                if f.name == 'pCode'][0]
+        self.assertEqual(code.count('v->'), '(v->codeSize / 4)')
+
+    def test_alias_shares_the_opcode(self):
+        cmd = [c for c in self.proto.commands if c.name == 'vkCreateRenderPass2'][0]
+        self.assertIn('vkCreateRenderPass2KHR', cmd.aliases)
+        self.assertNotIn('vkCreateRenderPass2KHR', self.table.numbers)
+
+    def test_64_bit_flags_travel_as_u64(self):
+        access = [f for f in self.proto.structs['VkMemoryBarrier2'].fields
+                  if f.name == 'srcAccessMask'][0]
+        self.assertEqual((access.kind, access.wire), ('bitmask', 'u64'))
+
+    def test_reissued_handles(self):
+        self.assertEqual(self.proto.reissued_handles, {'VkPhysicalDevice', 'VkQueue'})
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,31 @@
+/* vkw_guest_templates — descriptor update templates on the guest side.
+ *
+ * Owns: the entries of every live VkDescriptorUpdateTemplate (the ICD
+ * records them when it creates one), and the wire form of
+ * vkUpdateDescriptorSetWithTemplate's pData: the application's raw bytes are
+ * only meaningful through the template, so they travel as the descriptor
+ * writes they stand for (doc/PROTOCOL.md, "Template data").  The host then
+ * needs no template state, and every write is checked like any other.
+ * Thread-safe: one mutex guards the registry.
+ */
+#ifndef VKW_GUEST_TEMPLATES_H
+#define VKW_GUEST_TEMPLATES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+#include "vkw_wire.h"
+
+/* Remember (copy) the entries of `ci` for `tmpl`; false if out of memory. */
+bool vkw_guest_template_remember(VkDescriptorUpdateTemplate tmpl,
+                                 const VkDescriptorUpdateTemplateCreateInfo *ci);
+void vkw_guest_template_forget(VkDescriptorUpdateTemplate tmpl);
+
+/* The encode-with hook gen/annotations.conf names for
+ * vkUpdateDescriptorSetWithTemplate.pData: presence, u64 count, then one
+ * VkWriteDescriptorSet per template entry.  An unknown template fails `w`. */
+void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescriptorSet set,
+                              VkDescriptorUpdateTemplate tmpl, const void *data);
+
+#endif /* VKW_GUEST_TEMPLATES_H */

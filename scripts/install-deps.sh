@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what vkwire needs to build and test on Debian/Ubuntu: compiler and
+# Autotools, the Vulkan headers, loader and registry, lavapipe (the CPU driver
+# the tests use as host), the validation layers, and the generator's Python.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt=(apt-get)
+if [ "$(id -u)" -ne 0 ]; then
+    apt=(sudo env DEBIAN_FRONTEND=noninteractive apt-get)
+fi
+"${apt[@]}" update
+"${apt[@]}" install -y --no-install-recommends \
+    build-essential autoconf automake libtool pkg-config \
+    libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers \
+    glslang-tools glslc \
+    python3 python3-lxml python3-jinja2 \
+    git ca-certificates
