@@ -132,8 +132,13 @@ def coverage_report(proto, added_opcodes: List[str], written: List[str]) -> str:
                  f'({n_in} as input, {n_out} as output)')
     unreachable = [s for s in proto.skipped if s.reason == 'no forwarded command reaches it']
     other = [s for s in proto.skipped if s not in unreachable]
+    lines.append(f'  special encodings (gen/annotations.conf): {len(proto.special)}')
+    for directive, what, reason in proto.special:
+        lines.append(f'    {directive} {what}: {reason}')
     lines.append(f'  structs selected but not on the wire: {len(unreachable)} '
                  '(no forwarded command reaches them)')
+    if unreachable:
+        lines.append('    ' + ', '.join(s.name for s in unreachable))
     if other:
         lines.append(f'  structs skipped: {len(other)}')
         for s in other:

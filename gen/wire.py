@@ -112,6 +112,11 @@ class StructFacts:
     used_out: bool = False        # needs reply-side encode/decode
     is_extension: bool = False    # appears in some chain
     bases: List[str] = field(default_factory=list)  # structs whose chain may hold it
+    # An input struct that holds (or reaches) a pointer the driver writes
+    # through (VkPipelineCreationFeedbackCreateInfo): the command carries room
+    # for it, and the reply walks the struct again to bring the values back.
+    inner_outputs: bool = False
+    inner_extenders: List[str] = field(default_factory=list)  # chain elements that have them
 
     @property
     def has_handles_out(self) -> bool:
@@ -157,10 +162,13 @@ class CommandFacts:
     def out_params(self) -> List[Field]:
         return [p for p in self.params if p.direction in ('out', 'inout')]
 
+    inner_params: List[Field] = field(default_factory=list)  # inputs with inner outputs
+
     @property
     def reply_params(self) -> List[Field]:
         """What the reply carries after the result, in parameter order:
-        outputs, and for arrays of new objects which ones the driver made."""
+        outputs, and for arrays of new objects which ones the driver made.
+        Outputs inside input structs follow (inner_params)."""
         return [p for p in self.params if p.direction in ('out', 'inout') or
                 (p.direction == 'created' and p.shape == 'array')]
 
@@ -191,6 +199,7 @@ class Protocol:
     enums: Dict[str, Dict[str, int]] = field(default_factory=dict)  # enum -> values used
     checked_enums: Set[str] = field(default_factory=set)  # enums the host checks on input
     extensions: List[str] = field(default_factory=list)
+    special: List[tuple] = field(default_factory=list)  # (directive, 'Owner.member', reason)
 
     def struct_list(self) -> List[StructFacts]:
         return list(self.structs.values())
@@ -407,7 +416,13 @@ class Builder:
             if f.kind in ('struct', 'union'):
                 self.mark(f.ctype, direction, seen)
             if direction == 'in' and f.is_pointer and not f.const:
-                raise _Unsupported(f'{sf.name}.{f.name} is an output inside an input struct')
+                if f.kind != 'struct' or f.shape not in ('pointer', 'array'):
+                    raise _Unsupported(f'{sf.name}.{f.name} is an output of kind {f.kind} '
+                                       'inside an input struct')
+                f.direction = 'out'
+                sf.inner_outputs = True
+                self.mark(f.ctype, 'out', seen)
+                continue
             if direction == 'out' and f.is_pointer:
                 raise _Unsupported(f'{sf.name}.{f.name} is a pointer inside an output struct')
         if sf.has_pnext:
@@ -424,6 +439,23 @@ class Builder:
                     xf.bases.append(sf.name)
                 if ext not in sf.extenders:
                     sf.extenders.append(ext)
+
+    def _propagate_inner_outputs(self) -> None:
+        """A struct reaches inner outputs through a member or its chain."""
+        changed = True
+        while changed:
+            changed = False
+            for sf in self.struct_facts.values():
+                if sf.inner_outputs or not sf.used_in:
+                    continue
+                reach = [f.ctype for f in sf.fields
+                         if f.kind == 'struct' and f.direction == 'in']
+                reach += [x for x in sf.extenders if self.struct_facts[x].used_in]
+                if any(self.struct_facts[t].inner_outputs for t in reach):
+                    sf.inner_outputs = changed = True
+        for sf in self.struct_facts.values():
+            sf.inner_extenders = [x for x in sf.extenders if self.struct_facts[x].used_in and
+                                  self.struct_facts[x].inner_outputs]
 
     def extenders_of(self, name: str) -> List[str]:
         out = []
@@ -491,7 +523,7 @@ class Builder:
                     cf.parent_param = p
                     p.keep_id = True
         cf.needs_reply = (cf.return_wire is not None or bool(cf.reply_params)) \
-            and name not in ann.asynchronous
+            and name not in ann.asynchronous  # build() adds commands with inner outputs
         if name in ann.hand_written:
             cf.hand_written_host = ann.hand_written[name].options.get('host')
             cf.hand_written_guest = ann.hand_written[name].options.get('guest')
@@ -525,6 +557,16 @@ class Builder:
                 raise WireError(f'{where}: {name} cannot be encoded ({e}); add an annotation '
                                 '(guest-only, omit or encode-if) with a reason') from None
         proto.commands.sort(key=lambda c: c.opcode)
+        self._propagate_inner_outputs()
+        for cf in proto.commands:
+            cf.inner_params = [f for f in cf.params if f.direction == 'in' and
+                               f.kind == 'struct' and self.struct_facts[f.ctype].inner_outputs]
+            if cf.inner_params and cf.name not in self.ann.asynchronous:
+                cf.needs_reply = True
+        for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
+                                 ('encode-with', self.ann.encode_with)):
+            for (owner, member), entry in table.items():
+                proto.special.append((directive, f'{owner}.{member}', entry.reason))
         # Structs in registry order, only the ones some direction needs.
         for name in self.reg.structs:
             sf = self.struct_facts.get(name)

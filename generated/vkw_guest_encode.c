@@ -815,6 +815,21 @@ static void vkw_encode_pnext_VkPipelineShaderStageCreateInfo(struct vkw_writer *
     vkw_write_u32(w, 0);
 }
 
+static void vkw_encode_pnext_VkComputePipelineCreateInfo(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
 static void vkw_encode_pnext_VkPipelineVertexInputStateCreateInfo(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
@@ -906,6 +921,10 @@ static void vkw_encode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_writer *w, 
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineLibraryCreateInfoKHR(w, (const VkPipelineLibraryCreateInfoKHR *)s);
@@ -2899,7 +2918,7 @@ static void vkw_encode_fields_VkPipelineShaderStageCreateInfo(struct vkw_writer 
 
 void vkw_encode_VkComputePipelineCreateInfo(struct vkw_writer *w, const VkComputePipelineCreateInfo *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkComputePipelineCreateInfo */
+    vkw_encode_pnext_VkComputePipelineCreateInfo(w, v->pNext);
     vkw_encode_fields_VkComputePipelineCreateInfo(w, v);
 }
 
@@ -6623,6 +6642,12 @@ void vkw_encode_VkPipelineCreationFeedback(struct vkw_writer *w, const VkPipelin
     vkw_write_u64(w, v->duration);
 }
 
+void vkw_decode_reply_VkPipelineCreationFeedback(struct vkw_reader *r, VkPipelineCreationFeedback *v)
+{
+    v->flags = (VkPipelineCreationFeedbackFlags)vkw_read_u32(r);
+    v->duration = (uint64_t)vkw_read_u64(r);
+}
+
 void vkw_encode_VkPipelineCreationFeedbackCreateInfo(struct vkw_writer *w, const VkPipelineCreationFeedbackCreateInfo *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineCreationFeedbackCreateInfo */
@@ -6632,13 +6657,11 @@ void vkw_encode_VkPipelineCreationFeedbackCreateInfo(struct vkw_writer *w, const
 static void vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(struct vkw_writer *w, const VkPipelineCreationFeedbackCreateInfo *v)
 {
     if (vkw_write_presence(w, v->pPipelineCreationFeedback))
-        vkw_encode_VkPipelineCreationFeedback(w, &(*v->pPipelineCreationFeedback));
+        { /* filled by the host */ }
     vkw_write_u32(w, v->pipelineStageCreationFeedbackCount);
     if (vkw_write_presence(w, v->pPipelineStageCreationFeedbacks)) {
         const uint64_t n = v->pipelineStageCreationFeedbackCount;
         vkw_write_u64(w, n);
-        for (uint64_t i = 0; i < n; i++)
-            vkw_encode_VkPipelineCreationFeedback(w, &v->pPipelineStageCreationFeedbacks[i]);
     }
 }
 
@@ -9050,6 +9073,60 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayout
     v->attachmentFeedbackLoopLayout = (VkBool32)vkw_read_u32(r);
 }
 
+/* ---- outputs inside input structs ---- */
+void vkw_decode_reply_inner_VkComputePipelineCreateInfo(struct vkw_reader *r, const VkComputePipelineCreateInfo *v)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        const VkBaseOutStructure *e = vkw_chain_find((void *)v->pNext, (VkStructureType)stype);
+        switch (e ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(r, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+void vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_reader *r, const VkGraphicsPipelineCreateInfo *v)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        const VkBaseOutStructure *e = vkw_chain_find((void *)v->pNext, (VkStructureType)stype);
+        switch (e ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(r, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+void vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(struct vkw_reader *r, const VkPipelineCreationFeedbackCreateInfo *v)
+{
+    if (vkw_read_presence(r)) {
+        if (v->pPipelineCreationFeedback)
+            vkw_decode_reply_VkPipelineCreationFeedback(r, &(*v->pPipelineCreationFeedback));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!v->pPipelineStageCreationFeedbacks || n != (uint64_t)(v->pipelineStageCreationFeedbackCount))
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkPipelineCreationFeedback(r, &((VkPipelineCreationFeedback *)v->pPipelineStageCreationFeedbacks)[i]);
+    }
+}
+
 /* ---- commands ---- */
 void vkw_encode_vkCreateInstance(struct vkw_writer *w, uint32_t serial, const VkInstanceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkInstance* pInstance)
 {
@@ -10397,6 +10474,13 @@ VkResult vkw_decode_reply_vkCreateGraphicsPipelines(struct vkw_reader *r, VkDevi
             if (!vkw_read_presence(r))
                 pPipelines[i] = VK_NULL_HANDLE;
     }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCreateInfos || n != (uint64_t)(createInfoCount))
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(r, &pCreateInfos[i]);
+    }
     return result;
 }
 
@@ -10438,6 +10522,13 @@ VkResult vkw_decode_reply_vkCreateComputePipelines(struct vkw_reader *r, VkDevic
         for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
             if (!vkw_read_presence(r))
                 pPipelines[i] = VK_NULL_HANDLE;
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCreateInfos || n != (uint64_t)(createInfoCount))
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_inner_VkComputePipelineCreateInfo(r, &pCreateInfos[i]);
     }
     return result;
 }

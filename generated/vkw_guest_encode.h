@@ -87,6 +87,7 @@ void vkw_encode_VkSpecializationMapEntry(struct vkw_writer *w, const VkSpecializ
 void vkw_encode_VkSpecializationInfo(struct vkw_writer *w, const VkSpecializationInfo *v);
 void vkw_encode_VkPipelineShaderStageCreateInfo(struct vkw_writer *w, const VkPipelineShaderStageCreateInfo *v);
 void vkw_encode_VkComputePipelineCreateInfo(struct vkw_writer *w, const VkComputePipelineCreateInfo *v);
+void vkw_decode_reply_inner_VkComputePipelineCreateInfo(struct vkw_reader *r, const VkComputePipelineCreateInfo *v);
 void vkw_encode_VkVertexInputBindingDescription(struct vkw_writer *w, const VkVertexInputBindingDescription *v);
 void vkw_encode_VkVertexInputAttributeDescription(struct vkw_writer *w, const VkVertexInputAttributeDescription *v);
 void vkw_encode_VkPipelineVertexInputStateCreateInfo(struct vkw_writer *w, const VkPipelineVertexInputStateCreateInfo *v);
@@ -101,6 +102,7 @@ void vkw_encode_VkPipelineDynamicStateCreateInfo(struct vkw_writer *w, const VkP
 void vkw_encode_VkStencilOpState(struct vkw_writer *w, const VkStencilOpState *v);
 void vkw_encode_VkPipelineDepthStencilStateCreateInfo(struct vkw_writer *w, const VkPipelineDepthStencilStateCreateInfo *v);
 void vkw_encode_VkGraphicsPipelineCreateInfo(struct vkw_writer *w, const VkGraphicsPipelineCreateInfo *v);
+void vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_reader *r, const VkGraphicsPipelineCreateInfo *v);
 void vkw_encode_VkPipelineCacheCreateInfo(struct vkw_writer *w, const VkPipelineCacheCreateInfo *v);
 void vkw_encode_VkPushConstantRange(struct vkw_writer *w, const VkPushConstantRange *v);
 void vkw_encode_VkPipelineLayoutCreateInfo(struct vkw_writer *w, const VkPipelineLayoutCreateInfo *v);
@@ -365,7 +367,9 @@ void vkw_encode_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_wri
 void vkw_encode_partial_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_decode_reply_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_reader *r, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_encode_VkPipelineCreationFeedback(struct vkw_writer *w, const VkPipelineCreationFeedback *v);
+void vkw_decode_reply_VkPipelineCreationFeedback(struct vkw_reader *r, VkPipelineCreationFeedback *v);
 void vkw_encode_VkPipelineCreationFeedbackCreateInfo(struct vkw_writer *w, const VkPipelineCreationFeedbackCreateInfo *v);
+void vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(struct vkw_reader *r, const VkPipelineCreationFeedbackCreateInfo *v);
 void vkw_encode_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderClockFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderClockFeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderClockFeaturesKHR *v);

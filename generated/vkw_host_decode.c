@@ -2442,6 +2442,32 @@ static void vkw_decode_pnext_VkPipelineShaderStageCreateInfo(struct vkw_host_dec
     }
 }
 
+static void vkw_decode_pnext_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
+            VkPipelineCreationFeedbackCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
 static void vkw_decode_pnext_VkPipelineVertexInputStateCreateInfo(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
@@ -2611,6 +2637,16 @@ static void vkw_decode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_host_decode
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
+            VkPipelineCreationFeedbackCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR: {
             VkPipelineLibraryCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5849,10 +5885,7 @@ static void vkw_decode_fields_VkPipelineShaderStageCreateInfo(struct vkw_host_de
 void vkw_decode_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, VkComputePipelineCreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkComputePipelineCreateInfo */
+    vkw_decode_pnext_VkComputePipelineCreateInfo(d, (const void **)&v->pNext);
     vkw_decode_fields_VkComputePipelineCreateInfo(d, v);
 }
 
@@ -10457,6 +10490,13 @@ void vkw_decode_VkPipelineCreationFeedback(struct vkw_host_decoder *d, VkPipelin
     v->duration = (uint64_t)vkw_read_u64(&d->r);
 }
 
+void vkw_encode_reply_VkPipelineCreationFeedback(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreationFeedback *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u64(w, v->duration);
+    (void)d;
+}
+
 void vkw_decode_VkPipelineCreationFeedbackCreateInfo(struct vkw_host_decoder *d, VkPipelineCreationFeedbackCreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO;
@@ -10471,20 +10511,16 @@ static void vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(struct vkw_ho
 {
     if (vkw_read_presence(&d->r)) {
         VkPipelineCreationFeedback *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkPipelineCreationFeedback(d, &(*e));
         v->pPipelineCreationFeedback = e;
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->pipelineStageCreationFeedbackCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
-        const uint64_t n = vkw_read_count(&d->r, 4);
+        const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(true) || n != (uint64_t)(v->pipelineStageCreationFeedbackCount))
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
-        VkPipelineCreationFeedback *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
-        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            vkw_decode_VkPipelineCreationFeedback(d, &e[i]);
+VkPipelineCreationFeedback *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         v->pPipelineStageCreationFeedbacks = e;
     }
     else if ((true) && (v->pipelineStageCreationFeedbackCount) != 0)
@@ -13385,6 +13421,52 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayout
     (void)d;
 }
 
+/* ---- outputs inside input structs ---- */
+void vkw_encode_reply_inner_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComputePipelineCreateInfo *v)
+{
+    (void)d;
+    for (const VkBaseInStructure *e = v->pNext; e; e = e->pNext) {
+        switch ((int)e->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(d, w, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        default:
+            break;
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+void vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkGraphicsPipelineCreateInfo *v)
+{
+    (void)d;
+    for (const VkBaseInStructure *e = v->pNext; e; e = e->pNext) {
+        switch ((int)e->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(d, w, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        default:
+            break;
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+void vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreationFeedbackCreateInfo *v)
+{
+    (void)d;
+    if (vkw_write_presence(w, v->pPipelineCreationFeedback))
+        vkw_encode_reply_VkPipelineCreationFeedback(d, w, &(*v->pPipelineCreationFeedback));
+    if (vkw_write_presence(w, v->pPipelineStageCreationFeedbacks)) {
+        const uint64_t n = (true) ? (uint64_t)(v->pipelineStageCreationFeedbackCount) : 0;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkPipelineCreationFeedback(d, w, &v->pPipelineStageCreationFeedbacks[i]);
+    }
+}
+
 /* ---- commands ---- */
 bool vkw_decode_args_vkCreateInstance(struct vkw_host_decoder *d, struct vkw_args_vkCreateInstance *a)
 {
@@ -15222,6 +15304,12 @@ void vkw_encode_reply_vkCreateGraphicsPipelines(struct vkw_host_decoder *d, stru
         for (uint64_t i = 0; i < n; i++)
             vkw_write_u32(w, a->pPipelines[i] != VK_NULL_HANDLE);
     }
+    if (vkw_write_presence(w, a->pCreateInfos)) {
+        const uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(d, w, &a->pCreateInfos[i]);
+    }
 }
 
 bool vkw_decode_args_vkCreateComputePipelines(struct vkw_host_decoder *d, struct vkw_args_vkCreateComputePipelines *a)
@@ -15272,6 +15360,12 @@ void vkw_encode_reply_vkCreateComputePipelines(struct vkw_host_decoder *d, struc
         vkw_write_u64(w, n);
         for (uint64_t i = 0; i < n; i++)
             vkw_write_u32(w, a->pPipelines[i] != VK_NULL_HANDLE);
+    }
+    if (vkw_write_presence(w, a->pCreateInfos)) {
+        const uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_inner_VkComputePipelineCreateInfo(d, w, &a->pCreateInfos[i]);
     }
 }
 

@@ -90,6 +90,7 @@ void vkw_decode_VkSpecializationMapEntry(struct vkw_host_decoder *d, VkSpecializ
 void vkw_decode_VkSpecializationInfo(struct vkw_host_decoder *d, VkSpecializationInfo *v);
 void vkw_decode_VkPipelineShaderStageCreateInfo(struct vkw_host_decoder *d, VkPipelineShaderStageCreateInfo *v);
 void vkw_decode_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, VkComputePipelineCreateInfo *v);
+void vkw_encode_reply_inner_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComputePipelineCreateInfo *v);
 void vkw_decode_VkVertexInputBindingDescription(struct vkw_host_decoder *d, VkVertexInputBindingDescription *v);
 void vkw_decode_VkVertexInputAttributeDescription(struct vkw_host_decoder *d, VkVertexInputAttributeDescription *v);
 void vkw_decode_VkPipelineVertexInputStateCreateInfo(struct vkw_host_decoder *d, VkPipelineVertexInputStateCreateInfo *v);
@@ -104,6 +105,7 @@ void vkw_decode_VkPipelineDynamicStateCreateInfo(struct vkw_host_decoder *d, VkP
 void vkw_decode_VkStencilOpState(struct vkw_host_decoder *d, VkStencilOpState *v);
 void vkw_decode_VkPipelineDepthStencilStateCreateInfo(struct vkw_host_decoder *d, VkPipelineDepthStencilStateCreateInfo *v);
 void vkw_decode_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder *d, VkGraphicsPipelineCreateInfo *v);
+void vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkGraphicsPipelineCreateInfo *v);
 void vkw_decode_VkPipelineCacheCreateInfo(struct vkw_host_decoder *d, VkPipelineCacheCreateInfo *v);
 void vkw_decode_VkPushConstantRange(struct vkw_host_decoder *d, VkPushConstantRange *v);
 void vkw_decode_VkPipelineLayoutCreateInfo(struct vkw_host_decoder *d, VkPipelineLayoutCreateInfo *v);
@@ -368,7 +370,9 @@ void vkw_decode_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_hos
 void vkw_decode_partial_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_decode_VkPipelineCreationFeedback(struct vkw_host_decoder *d, VkPipelineCreationFeedback *v);
+void vkw_encode_reply_VkPipelineCreationFeedback(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreationFeedback *v);
 void vkw_decode_VkPipelineCreationFeedbackCreateInfo(struct vkw_host_decoder *d, VkPipelineCreationFeedbackCreateInfo *v);
+void vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreationFeedbackCreateInfo *v);
 void vkw_decode_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderClockFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderClockFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderClockFeaturesKHR *v);

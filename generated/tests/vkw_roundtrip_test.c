@@ -2707,6 +2707,13 @@ static void *new_chain_element(struct rt *t, VkStructureType stype, bool fill)
         e->sType = stype;
         return e;
     }
+    case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
+        VkPipelineCreationFeedbackCreateInfo *e = rt_alloc(t, 1, sizeof(*e));
+        if (fill)
+            fill_fields_VkPipelineCreationFeedbackCreateInfo(t, e);
+        e->sType = stype;
+        return e;
+    }
     case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR: {
         VkPhysicalDeviceShaderClockFeaturesKHR *e = rt_alloc(t, 1, sizeof(*e));
         if (fill)
@@ -3456,6 +3463,9 @@ static void fill_chain_element(struct rt *t, VkBaseOutStructure *e)
     case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXTURE_COMPRESSION_ASTC_HDR_FEATURES:
         fill_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(t, (VkPhysicalDeviceTextureCompressionASTCHDRFeatures *)e);
         break;
+    case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+        fill_fields_VkPipelineCreationFeedbackCreateInfo(t, (VkPipelineCreationFeedbackCreateInfo *)e);
+        break;
     case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR:
         fill_fields_VkPhysicalDeviceShaderClockFeaturesKHR(t, (VkPhysicalDeviceShaderClockFeaturesKHR *)e);
         break;
@@ -3947,6 +3957,9 @@ static void cmp_chain(struct rt *t, const void *a, const void *b, const char *wh
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXTURE_COMPRESSION_ASTC_HDR_FEATURES:
             cmp_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(t, (const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *)x, (const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *)y);
             break;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            cmp_fields_VkPipelineCreationFeedbackCreateInfo(t, (const VkPipelineCreationFeedbackCreateInfo *)x, (const VkPipelineCreationFeedbackCreateInfo *)y);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR:
             cmp_fields_VkPhysicalDeviceShaderClockFeaturesKHR(t, (const VkPhysicalDeviceShaderClockFeaturesKHR *)x, (const VkPhysicalDeviceShaderClockFeaturesKHR *)y);
             break;
@@ -4322,6 +4335,7 @@ static const VkStructureType chain_in_VkPipelineShaderStageCreateInfo[] = {
     VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
 };
 static const VkStructureType chain_in_VkComputePipelineCreateInfo[] = {
+    VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO,
     VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
 };
 static const VkStructureType chain_in_VkPipelineVertexInputStateCreateInfo[] = {
@@ -4360,6 +4374,7 @@ static const VkStructureType chain_in_VkPipelineDepthStencilStateCreateInfo[] = 
     VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
 };
 static const VkStructureType chain_in_VkGraphicsPipelineCreateInfo[] = {
+    VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO,
     VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR,
     VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO,
     VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT,
@@ -15102,20 +15117,14 @@ static void cmp_VkPipelineCreationFeedback(struct rt *t, const VkPipelineCreatio
 static void fill_fields_VkPipelineCreationFeedbackCreateInfo(struct rt *t, VkPipelineCreationFeedbackCreateInfo *v)
 {
     v->pipelineStageCreationFeedbackCount = (uint32_t)rt_count(t);
-    if (false) {
-        v->pPipelineCreationFeedback = NULL;
-    } else {
-        VkPipelineCreationFeedback *e = rt_alloc(t, 1, sizeof(*e));
-        fill_fields_VkPipelineCreationFeedback(t, &(*e));
+    {
+        const uint64_t n = 1;
+        VkPipelineCreationFeedback *e = rt_alloc(t, n ? n : 1, sizeof(*e));
         v->pPipelineCreationFeedback = e;
     }
-    if (false) {
-        v->pPipelineStageCreationFeedbacks = NULL;
-    } else {
+    {
         const uint64_t n = v->pipelineStageCreationFeedbackCount;
-        VkPipelineCreationFeedback *e = rt_alloc(t, n, sizeof(*e));
-        for (uint64_t i = 0; i < n; i++)
-            fill_fields_VkPipelineCreationFeedback(t, &e[i]);
+        VkPipelineCreationFeedback *e = rt_alloc(t, n ? n : 1, sizeof(*e));
         v->pPipelineStageCreationFeedbacks = e;
     }
     (void)t;
@@ -15131,15 +15140,9 @@ static void fill_VkPipelineCreationFeedbackCreateInfo(struct rt *t, VkPipelineCr
 
 static void cmp_fields_VkPipelineCreationFeedbackCreateInfo(struct rt *t, const VkPipelineCreationFeedbackCreateInfo *a, const VkPipelineCreationFeedbackCreateInfo *b)
 {
-    if (!a->pPipelineCreationFeedback != !b->pPipelineCreationFeedback) rt_mismatch(t, "VkPipelineCreationFeedbackCreateInfo.pPipelineCreationFeedback");
-    else if (a->pPipelineCreationFeedback) cmp_VkPipelineCreationFeedback(t, &(*a->pPipelineCreationFeedback), &(*b->pPipelineCreationFeedback));
+    if (!a->pPipelineCreationFeedback != !b->pPipelineCreationFeedback) rt_mismatch(t, "VkPipelineCreationFeedbackCreateInfo.pPipelineCreationFeedback"); /* room only: the reply fills it */
     if (a->pipelineStageCreationFeedbackCount != b->pipelineStageCreationFeedbackCount) rt_mismatch(t, "VkPipelineCreationFeedbackCreateInfo.pipelineStageCreationFeedbackCount");
-    if (!a->pPipelineStageCreationFeedbacks != !b->pPipelineStageCreationFeedbacks) rt_mismatch(t, "VkPipelineCreationFeedbackCreateInfo.pPipelineStageCreationFeedbacks");
-    else if (a->pPipelineStageCreationFeedbacks) {
-        const uint64_t n = a->pipelineStageCreationFeedbackCount;
-        for (uint64_t i = 0; i < n; i++)
-            cmp_VkPipelineCreationFeedback(t, &a->pPipelineStageCreationFeedbacks[i], &b->pPipelineStageCreationFeedbacks[i]);
-    }
+    if (!a->pPipelineStageCreationFeedbacks != !b->pPipelineStageCreationFeedbacks) rt_mismatch(t, "VkPipelineCreationFeedbackCreateInfo.pPipelineStageCreationFeedbacks"); /* room only: the reply fills it */
     (void)t;
     (void)a;
     (void)b;
@@ -18832,6 +18835,93 @@ static void cmp_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct r
     cmp_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(t, a, b);
 }
 
+/* ---- outputs inside input structs ---- */
+static void fill_inner_VkComputePipelineCreateInfo(struct rt *t, VkComputePipelineCreateInfo *v);
+static void cmp_inner_VkComputePipelineCreateInfo(struct rt *t, const VkComputePipelineCreateInfo *a, const VkComputePipelineCreateInfo *b);
+static void fill_inner_VkGraphicsPipelineCreateInfo(struct rt *t, VkGraphicsPipelineCreateInfo *v);
+static void cmp_inner_VkGraphicsPipelineCreateInfo(struct rt *t, const VkGraphicsPipelineCreateInfo *a, const VkGraphicsPipelineCreateInfo *b);
+static void fill_inner_VkPipelineCreationFeedbackCreateInfo(struct rt *t, VkPipelineCreationFeedbackCreateInfo *v);
+static void cmp_inner_VkPipelineCreationFeedbackCreateInfo(struct rt *t, const VkPipelineCreationFeedbackCreateInfo *a, const VkPipelineCreationFeedbackCreateInfo *b);
+static void fill_inner_VkComputePipelineCreateInfo(struct rt *t, VkComputePipelineCreateInfo *v)
+{
+    for (VkBaseOutStructure *e = (VkBaseOutStructure *)v->pNext; e; e = e->pNext) {
+        switch ((int)e->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            fill_inner_VkPipelineCreationFeedbackCreateInfo(t, (VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        default:
+            break;
+        }
+    }
+    (void)t;
+}
+
+static void cmp_inner_VkComputePipelineCreateInfo(struct rt *t, const VkComputePipelineCreateInfo *a, const VkComputePipelineCreateInfo *b)
+{
+    const VkBaseInStructure *x = a->pNext, *y = b->pNext;
+    for (; x && y; x = x->pNext, y = y->pNext) {
+        switch ((int)x->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            cmp_inner_VkPipelineCreationFeedbackCreateInfo(t, (const VkPipelineCreationFeedbackCreateInfo *)x, (const VkPipelineCreationFeedbackCreateInfo *)y);
+            break;
+        default:
+            break;
+        }
+    }
+    (void)t;
+}
+
+static void fill_inner_VkGraphicsPipelineCreateInfo(struct rt *t, VkGraphicsPipelineCreateInfo *v)
+{
+    for (VkBaseOutStructure *e = (VkBaseOutStructure *)v->pNext; e; e = e->pNext) {
+        switch ((int)e->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            fill_inner_VkPipelineCreationFeedbackCreateInfo(t, (VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        default:
+            break;
+        }
+    }
+    (void)t;
+}
+
+static void cmp_inner_VkGraphicsPipelineCreateInfo(struct rt *t, const VkGraphicsPipelineCreateInfo *a, const VkGraphicsPipelineCreateInfo *b)
+{
+    const VkBaseInStructure *x = a->pNext, *y = b->pNext;
+    for (; x && y; x = x->pNext, y = y->pNext) {
+        switch ((int)x->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            cmp_inner_VkPipelineCreationFeedbackCreateInfo(t, (const VkPipelineCreationFeedbackCreateInfo *)x, (const VkPipelineCreationFeedbackCreateInfo *)y);
+            break;
+        default:
+            break;
+        }
+    }
+    (void)t;
+}
+
+static void fill_inner_VkPipelineCreationFeedbackCreateInfo(struct rt *t, VkPipelineCreationFeedbackCreateInfo *v)
+{
+    for (uint64_t i = 0; v->pPipelineCreationFeedback && i < 1; i++) {
+        fill_fields_VkPipelineCreationFeedback(t, (VkPipelineCreationFeedback *)&v->pPipelineCreationFeedback[i]);
+    }
+    for (uint64_t i = 0; v->pPipelineStageCreationFeedbacks && i < (uint64_t)(v->pipelineStageCreationFeedbackCount); i++) {
+        fill_fields_VkPipelineCreationFeedback(t, (VkPipelineCreationFeedback *)&v->pPipelineStageCreationFeedbacks[i]);
+    }
+    (void)t;
+}
+
+static void cmp_inner_VkPipelineCreationFeedbackCreateInfo(struct rt *t, const VkPipelineCreationFeedbackCreateInfo *a, const VkPipelineCreationFeedbackCreateInfo *b)
+{
+    for (uint64_t i = 0; a->pPipelineCreationFeedback && i < 1; i++) {
+        cmp_VkPipelineCreationFeedback(t, &a->pPipelineCreationFeedback[i], &b->pPipelineCreationFeedback[i]);
+    }
+    for (uint64_t i = 0; a->pPipelineStageCreationFeedbacks && i < (uint64_t)(a->pipelineStageCreationFeedbackCount); i++) {
+        cmp_VkPipelineCreationFeedback(t, &a->pPipelineStageCreationFeedbacks[i], &b->pPipelineStageCreationFeedbacks[i]);
+    }
+    (void)t;
+}
+
 /* ---- struct round trips ---- */
 
 static bool finish_reader(struct vkw_reader *r)
@@ -20609,6 +20699,19 @@ static void roundtrip_VkComputePipelineCreateInfo(struct rt *t)
                 rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
             else
                 cmp_VkComputePipelineCreateInfo(t, sent, got);
+            /* the driver writes through the struct's output pointers */
+            fill_inner_VkComputePipelineCreateInfo(t, got);
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_inner_VkComputePipelineCreateInfo(&d, &reply, got);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            vkw_decode_reply_inner_VkComputePipelineCreateInfo(&r, sent);
+            if (!t->mismatch && (reply.failed || !finish_reader(&r)))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "inner outputs: bytes left over");
+            else if (!t->mismatch)
+                cmp_inner_VkComputePipelineCreateInfo(t, sent, got);
+            vkw_writer_fini(&reply);
         }
         vkw_writer_fini(&w);
         ok = t->mismatch == NULL;
@@ -20987,6 +21090,19 @@ static void roundtrip_VkGraphicsPipelineCreateInfo(struct rt *t)
                 rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
             else
                 cmp_VkGraphicsPipelineCreateInfo(t, sent, got);
+            /* the driver writes through the struct's output pointers */
+            fill_inner_VkGraphicsPipelineCreateInfo(t, got);
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(&d, &reply, got);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(&r, sent);
+            if (!t->mismatch && (reply.failed || !finish_reader(&r)))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "inner outputs: bytes left over");
+            else if (!t->mismatch)
+                cmp_inner_VkGraphicsPipelineCreateInfo(t, sent, got);
+            vkw_writer_fini(&reply);
         }
         vkw_writer_fini(&w);
         ok = t->mismatch == NULL;
@@ -26778,6 +26894,25 @@ static void roundtrip_VkPipelineCreationFeedback(struct rt *t)
             else
                 cmp_VkPipelineCreationFeedback(t, sent, got);
         }
+        {
+            /* output: guest asks (chain sTypes) -> host fills -> reply -> guest */
+            VkPipelineCreationFeedback *app = rt_alloc(t, 1, sizeof(*app));
+            struct vkw_host_decoder d = {.objects = &t->objects};
+            vkw_reader_init(&d.r, w.data, 0, &t->decode);
+            VkPipelineCreationFeedback *host = rt_alloc(t, 1, sizeof(*host));
+            fill_fields_VkPipelineCreationFeedback(t, host);
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_VkPipelineCreationFeedback(&d, &reply, host);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            vkw_decode_reply_VkPipelineCreationFeedback(&r, app);
+            if (!finish_reader(&d.r) || !finish_reader(&r) || reply.failed)
+                rt_mismatch(t, "output: decode failed");
+            else
+                cmp_VkPipelineCreationFeedback(t, app, host);
+            vkw_writer_fini(&reply);
+        }
         vkw_writer_fini(&w);
         ok = t->mismatch == NULL;
     }
@@ -26804,6 +26939,19 @@ static void roundtrip_VkPipelineCreationFeedbackCreateInfo(struct rt *t)
                 rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
             else
                 cmp_VkPipelineCreationFeedbackCreateInfo(t, sent, got);
+            /* the driver writes through the struct's output pointers */
+            fill_inner_VkPipelineCreationFeedbackCreateInfo(t, got);
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(&d, &reply, got);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(&r, sent);
+            if (!t->mismatch && (reply.failed || !finish_reader(&r)))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "inner outputs: bytes left over");
+            else if (!t->mismatch)
+                cmp_inner_VkPipelineCreationFeedbackCreateInfo(t, sent, got);
+            vkw_writer_fini(&reply);
         }
         vkw_writer_fini(&w);
         ok = t->mismatch == NULL;
@@ -35158,6 +35306,9 @@ static void roundtrip_vkCreateGraphicsPipelines(struct rt *t)
             a.result = results[rt_below(t, 5)];
             for (uint64_t i = 0; a.pPipelines && i < a.pPipelines_capacity; i++)
                 a.pPipelines[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkPipeline, 0x5000 + i);
+    for (uint64_t i = 0; a.pCreateInfos && i < (uint64_t)(a.createInfoCount); i++) {
+        fill_inner_VkGraphicsPipelineCreateInfo(t, (VkGraphicsPipelineCreateInfo *)&a.pCreateInfos[i]);
+    }
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkCreateGraphicsPipelines(&d, &reply, &a);
@@ -35168,6 +35319,9 @@ static void roundtrip_vkCreateGraphicsPipelines(struct rt *t)
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
             else if (result != a.result)
                 rt_mismatch(t, "vkCreateGraphicsPipelines result");
+    for (uint64_t i = 0; pCreateInfos && i < (uint64_t)(createInfoCount); i++) {
+        cmp_inner_VkGraphicsPipelineCreateInfo(t, &pCreateInfos[i], &a.pCreateInfos[i]);
+    }
             if (!t->mismatch && a.pPipelines) {
                 uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
                 if (n > a.pPipelines_capacity)
@@ -35267,6 +35421,9 @@ static void roundtrip_vkCreateComputePipelines(struct rt *t)
             a.result = results[rt_below(t, 5)];
             for (uint64_t i = 0; a.pPipelines && i < a.pPipelines_capacity; i++)
                 a.pPipelines[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkPipeline, 0x5000 + i);
+    for (uint64_t i = 0; a.pCreateInfos && i < (uint64_t)(a.createInfoCount); i++) {
+        fill_inner_VkComputePipelineCreateInfo(t, (VkComputePipelineCreateInfo *)&a.pCreateInfos[i]);
+    }
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkCreateComputePipelines(&d, &reply, &a);
@@ -35277,6 +35434,9 @@ static void roundtrip_vkCreateComputePipelines(struct rt *t)
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
             else if (result != a.result)
                 rt_mismatch(t, "vkCreateComputePipelines result");
+    for (uint64_t i = 0; pCreateInfos && i < (uint64_t)(createInfoCount); i++) {
+        cmp_inner_VkComputePipelineCreateInfo(t, &pCreateInfos[i], &a.pCreateInfos[i]);
+    }
             if (!t->mismatch && a.pPipelines) {
                 uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
                 if (n > a.pPipelines_capacity)
