@@ -111,6 +111,8 @@ def parse(path: str) -> Annotations:
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with}[directive]
+            if key in target:
+                raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
         else:
             table = {'guest-only': ann.guest_only, 'host-only': ann.host_only,
@@ -123,7 +125,10 @@ def parse(path: str) -> Annotations:
 
 
 def check(ann: Annotations, reg) -> None:
-    """Reject annotations that name what vk.xml does not have."""
+    """Reject annotations that name what vk.xml does not have, or that
+    contradict each other."""
+    for name in set(ann.guest_only) & set(ann.host_only):
+        raise AnnotationError(f'{ann.where(ann.host_only[name])}: {name} is also guest-only')
     for e in ann.entries:
         where = ann.where(e)
         if e.directive == 'extension':
@@ -133,6 +138,10 @@ def check(ann: Annotations, reg) -> None:
             if 'vulkan' not in x.supported:
                 raise AnnotationError(f'{where}: {e.args[0]} is not supported for Vulkan '
                                       f'(supported="{",".join(x.supported)}")')
+            core = tuple(int(v) for v in x.requires_core.split('.'))
+            if core > tuple(int(v) for v in ann.version.split('.')):
+                raise AnnotationError(f'{where}: {e.args[0]} needs Vulkan {x.requires_core}, '
+                                      f'above the api {ann.version} forwarded')
             for dep in x.depends:
                 if dep.startswith('VK_VERSION_'):
                     continue
@@ -152,6 +161,9 @@ def check(ann: Annotations, reg) -> None:
                 found = reg.commands[owner].param(member)
             elif owner in reg.structs:
                 found = reg.structs[owner].member(member)
+            elif owner in reg.type_alias or owner in reg.command_alias:
+                target = reg.type_alias.get(owner) or reg.command_alias.get(owner)
+                raise AnnotationError(f'{where}: {owner} is an alias of {target}; name that')
             else:
                 raise AnnotationError(f'{where}: vk.xml has no command or struct {owner!r}')
             if found is None:

@@ -23,6 +23,8 @@ OUTPUTS = [
     ('vkw_host_decode.c.j2', 'vkw_host_decode.c'),
     ('vkw_host_dispatch.h.j2', 'vkw_host_dispatch.h'),
     ('vkw_host_dispatch.c.j2', 'vkw_host_dispatch.c'),
+    ('vkw_guest_entry.h.j2', 'vkw_guest_entry.h'),
+    ('vkw_guest_entry.c.j2', 'vkw_guest_entry.c'),
     ('vkw_roundtrip_test.c.j2', 'tests/vkw_roundtrip_test.c'),
 ]
 

@@ -54,11 +54,11 @@ class Table:
         nxt = max(self.numbers.values(), default=FIRST_OPCODE - 1) + 1
         for name in commands:
             if name not in self.numbers:
+                if nxt >= PRIVATE_BASE:
+                    raise OpcodeError('opcode space for Vulkan commands is exhausted')
                 self.numbers[name] = nxt
                 nxt += 1
                 added.append(name)
-        if nxt >= PRIVATE_BASE:
-            raise OpcodeError('opcode space for Vulkan commands is exhausted')
         return added
 
     def save(self, path: str) -> None:

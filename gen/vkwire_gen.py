@@ -25,8 +25,10 @@ import vkmodel  # noqa: E402
 import wire  # noqa: E402
 
 
-def load(xml: str, annotations_path: str, opcodes_path: str, update_opcodes: bool = True):
-    """Parse, select, number and derive: the whole front end."""
+def load(xml: str, annotations_path: str, opcodes_path: str):
+    """Parse, select, number and derive: the whole front end.  Returns the
+    protocol, the commands numbered anew, and the opcode table (not yet
+    saved: a run that fails later must not reserve numbers)."""
     reg = vkmodel.parse(xml)
     ann = annotations_mod.parse(annotations_path)
     annotations_mod.check(ann, reg)
@@ -34,10 +36,8 @@ def load(xml: str, annotations_path: str, opcodes_path: str, update_opcodes: boo
     forwarded = [c for c in sel.commands if c not in ann.guest_only and c not in ann.host_only]
     table = opcodes_mod.Table.load(opcodes_path)
     added = table.assign(forwarded)
-    if added and update_opcodes:
-        table.save(opcodes_path)
     proto = wire.build(reg, sel, ann, table.numbers)
-    return proto, added
+    return proto, added, table
 
 
 def main(argv=None) -> int:
@@ -50,8 +50,10 @@ def main(argv=None) -> int:
     ap.add_argument('--quiet', action='store_true', help='no coverage report')
     args = ap.parse_args(argv)
     try:
-        proto, added = load(args.xml, args.annotations, args.opcodes)
+        proto, added, table = load(args.xml, args.annotations, args.opcodes)
         written = emit.render_all(proto, args.templates, args.out)
+        if added:
+            table.save(args.opcodes)
     except (vkmodel.ModelError, annotations_mod.AnnotationError, wire.WireError,
             opcodes_mod.OpcodeError, emit.EmitError) as e:
         print(f'vkwire_gen: {e}', file=sys.stderr)

@@ -17,7 +17,8 @@ Shapes of a field (a struct member or a command parameter):
   custom        encoded and decoded by the functions an encode-with annotation names
 Directions: in (command), out (reply; the command carries presence, count
 and the sTypes of out chains), inout (both), created (guest-chosen ids of
-new objects travel in the command; nothing in the reply).
+new objects travel in the command; for arrays of them the reply says which
+ones the driver made).
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ class CommandFacts:
     created: List[Field] = field(default_factory=list)
     destroyed: Optional[Field] = None
     frees_children_of: Optional[Field] = None
-    dispatch_param: Optional[Field] = None
+    dispatch_param: Optional[Field] = None  # the handle the host dispatches through (required)
+    route_param: Optional[Field] = None     # the guest's: a first dispatchable handle, even optional
     parent_expr: Optional[str] = None  # C expr (with '@') of the new objects' parent handle
     parent_type: Optional[str] = None
     parent_param: Optional[Field] = None  # the parameter that is the parent, if one is
@@ -163,6 +165,20 @@ class CommandFacts:
         return [p for p in self.params if p.direction in ('out', 'inout')]
 
     inner_params: List[Field] = field(default_factory=list)  # inputs with inner outputs
+
+    @property
+    def scope(self) -> str:
+        """Where the ICD's entry point lives: global, instance, physical_device, device."""
+        if self.route_param is None:
+            return 'global'
+        return {'VkInstance': 'instance', 'VkPhysicalDevice': 'physical_device'}.get(
+            self.route_param.ctype, 'device')
+
+    @property
+    def cacheable(self) -> bool:
+        """A physical device's answers never change: the guest keeps them."""
+        return (self.needs_reply and self.scope == 'physical_device' and
+                self.name.startswith('vkGetPhysicalDevice') and not self.created)
 
     @property
     def reply_params(self) -> List[Field]:
@@ -200,6 +216,10 @@ class Protocol:
     checked_enums: Set[str] = field(default_factory=set)  # enums the host checks on input
     extensions: List[str] = field(default_factory=list)
     special: List[tuple] = field(default_factory=list)  # (directive, 'Owner.member', reason)
+    # How a context's teardown destroys one object of each type: handle type
+    # -> (command, parent type or None when the object is the dispatch handle).
+    # Types missing here go with their parent (pool allocations, queues).
+    destroyers: Dict[str, tuple] = field(default_factory=dict)
 
     def struct_list(self) -> List[StructFacts]:
         return list(self.structs.values())
@@ -505,8 +525,10 @@ class Builder:
                 self.mark(f.ctype, 'out' if f.direction == 'out' else 'in', seen)
         first = cf.params[0] if cf.params else None
         if first is not None and first.kind == 'handle' and first.dispatchable and \
-                first.shape == 'value' and not first.optional:
-            cf.dispatch_param = first
+                first.shape == 'value':
+            cf.route_param = first
+            if not first.optional:
+                cf.dispatch_param = first
         cf.created = [f for f in cf.params if f.direction == 'created']
         handle_params = [f for f in cf.params if f.kind == 'handle' and f.direction == 'in']
         if (name.startswith('vkDestroy') or name.startswith('vkFree')) and handle_params:
@@ -558,6 +580,20 @@ class Builder:
                                 '(guest-only, omit or encode-if) with a reason') from None
         proto.commands.sort(key=lambda c: c.opcode)
         self._propagate_inner_outputs()
+        for cf in proto.commands:
+            f = cf.destroyed
+            if f is None or f.shape != 'value':
+                continue  # arrays (vkFree*Buffers/Sets) go with their pool
+            wire_params = [p for p in cf.params if p.shape != 'skip']
+            if wire_params == [f]:
+                proto.destroyers[f.ctype] = (cf.name, None)
+            elif len(wire_params) == 2 and wire_params[1] is f and wire_params[0].kind == 'handle':
+                parents = self.reg.handles[f.ctype].parents
+                if wire_params[0].ctype not in parents:
+                    raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} destroys a '
+                                    f'{f.ctype} through a {wire_params[0].ctype}, which is not '
+                                    'its parent in vk.xml; teardown cannot call it')
+                proto.destroyers[f.ctype] = (cf.name, wire_params[0].ctype)
         for cf in proto.commands:
             cf.inner_params = [f for f in cf.params if f.direction == 'in' and
                                f.kind == 'struct' and self.struct_facts[f.ctype].inner_outputs]

@@ -273,6 +273,112 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkUpdateDescriptorSetWithTemplate = (PFN_vkUpdateDescriptorSetWithTemplate)gipa(instance, "vkUpdateDescriptorSetWithTemplate");
 }
 
+bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
+                             uint64_t parent_host)
+{
+    switch (type) {
+    case VKW_HANDLE_VkBuffer:
+        if (vk->vkDestroyBuffer)
+            vk->vkDestroyBuffer(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkBuffer, host), NULL);
+        return true;
+    case VKW_HANDLE_VkBufferView:
+        if (vk->vkDestroyBufferView)
+            vk->vkDestroyBufferView(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkBufferView, host), NULL);
+        return true;
+    case VKW_HANDLE_VkCommandPool:
+        if (vk->vkDestroyCommandPool)
+            vk->vkDestroyCommandPool(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkCommandPool, host), NULL);
+        return true;
+    case VKW_HANDLE_VkDescriptorPool:
+        if (vk->vkDestroyDescriptorPool)
+            vk->vkDestroyDescriptorPool(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkDescriptorPool, host), NULL);
+        return true;
+    case VKW_HANDLE_VkDescriptorSetLayout:
+        if (vk->vkDestroyDescriptorSetLayout)
+            vk->vkDestroyDescriptorSetLayout(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkDescriptorSetLayout, host), NULL);
+        return true;
+    case VKW_HANDLE_VkDescriptorUpdateTemplate:
+        if (vk->vkDestroyDescriptorUpdateTemplate)
+            vk->vkDestroyDescriptorUpdateTemplate(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkDescriptorUpdateTemplate, host), NULL);
+        return true;
+    case VKW_HANDLE_VkDevice:
+        if (vk->vkDestroyDevice)
+            vk->vkDestroyDevice(VKW_U64_HANDLE(VkDevice, host), NULL);
+        return true;
+    case VKW_HANDLE_VkDeviceMemory:
+        if (vk->vkFreeMemory)
+            vk->vkFreeMemory(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkDeviceMemory, host), NULL);
+        return true;
+    case VKW_HANDLE_VkEvent:
+        if (vk->vkDestroyEvent)
+            vk->vkDestroyEvent(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkEvent, host), NULL);
+        return true;
+    case VKW_HANDLE_VkFence:
+        if (vk->vkDestroyFence)
+            vk->vkDestroyFence(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkFence, host), NULL);
+        return true;
+    case VKW_HANDLE_VkFramebuffer:
+        if (vk->vkDestroyFramebuffer)
+            vk->vkDestroyFramebuffer(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkFramebuffer, host), NULL);
+        return true;
+    case VKW_HANDLE_VkImage:
+        if (vk->vkDestroyImage)
+            vk->vkDestroyImage(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkImage, host), NULL);
+        return true;
+    case VKW_HANDLE_VkImageView:
+        if (vk->vkDestroyImageView)
+            vk->vkDestroyImageView(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkImageView, host), NULL);
+        return true;
+    case VKW_HANDLE_VkInstance:
+        if (vk->vkDestroyInstance)
+            vk->vkDestroyInstance(VKW_U64_HANDLE(VkInstance, host), NULL);
+        return true;
+    case VKW_HANDLE_VkPipeline:
+        if (vk->vkDestroyPipeline)
+            vk->vkDestroyPipeline(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipeline, host), NULL);
+        return true;
+    case VKW_HANDLE_VkPipelineCache:
+        if (vk->vkDestroyPipelineCache)
+            vk->vkDestroyPipelineCache(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipelineCache, host), NULL);
+        return true;
+    case VKW_HANDLE_VkPipelineLayout:
+        if (vk->vkDestroyPipelineLayout)
+            vk->vkDestroyPipelineLayout(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipelineLayout, host), NULL);
+        return true;
+    case VKW_HANDLE_VkPrivateDataSlot:
+        if (vk->vkDestroyPrivateDataSlot)
+            vk->vkDestroyPrivateDataSlot(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPrivateDataSlot, host), NULL);
+        return true;
+    case VKW_HANDLE_VkQueryPool:
+        if (vk->vkDestroyQueryPool)
+            vk->vkDestroyQueryPool(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkQueryPool, host), NULL);
+        return true;
+    case VKW_HANDLE_VkRenderPass:
+        if (vk->vkDestroyRenderPass)
+            vk->vkDestroyRenderPass(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkRenderPass, host), NULL);
+        return true;
+    case VKW_HANDLE_VkSampler:
+        if (vk->vkDestroySampler)
+            vk->vkDestroySampler(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkSampler, host), NULL);
+        return true;
+    case VKW_HANDLE_VkSamplerYcbcrConversion:
+        if (vk->vkDestroySamplerYcbcrConversion)
+            vk->vkDestroySamplerYcbcrConversion(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkSamplerYcbcrConversion, host), NULL);
+        return true;
+    case VKW_HANDLE_VkSemaphore:
+        if (vk->vkDestroySemaphore)
+            vk->vkDestroySemaphore(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkSemaphore, host), NULL);
+        return true;
+    case VKW_HANDLE_VkShaderModule:
+        if (vk->vkDestroyShaderModule)
+            vk->vkDestroyShaderModule(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkShaderModule, host), NULL);
+        return true;
+    default:
+        (void)parent_host;
+        return false; /* destroyed with its parent */
+    }
+}
+
 static void vkw_dispatch_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
@@ -281,18 +387,14 @@ static void vkw_dispatch_vkCreateInstance(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkInstance, a.pInstance_ids, a.pInstance_capacity))
         return;
-    if (!ctx->vk.vkCreateInstance) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateInstance);
-        return;
-    }
-a.result = ctx->vk.vkCreateInstance(a.pCreateInfo, NULL, a.pInstance);
+    vkw_host_vkCreateInstance(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result >= 0 && a.pInstance) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pInstance_capacity)
             n = a.pInstance_capacity;
         const uint64_t parent = 0;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pInstance[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pInstance[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkInstance, a.pInstance_ids[i], VKW_HANDLE_U64(a.pInstance[i]), parent);
     }
     if (reply)
@@ -309,7 +411,7 @@ static void vkw_dispatch_vkDestroyInstance(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyInstance);
         return;
     }
-ctx->vk.vkDestroyInstance(a.instance, NULL);
+    ctx->vk.vkDestroyInstance(a.instance, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkInstance, a.instance_id);
     if (reply)
         vkw_encode_reply_vkDestroyInstance(d, reply, &a);
@@ -327,14 +429,14 @@ static void vkw_dispatch_vkEnumeratePhysicalDevices(struct vkw_host_context *ctx
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumeratePhysicalDevices);
         return;
     }
-a.result = ctx->vk.vkEnumeratePhysicalDevices(a.instance, a.pPhysicalDeviceCount, a.pPhysicalDevices);
-    if (a.result >= 0 && a.pPhysicalDevices) {
+    a.result = ctx->vk.vkEnumeratePhysicalDevices(a.instance, a.pPhysicalDeviceCount, a.pPhysicalDevices);
+    if (a.pPhysicalDevices) {
         uint64_t n = (a.pPhysicalDeviceCount) ? (uint64_t)(*a.pPhysicalDeviceCount) : 0;
         if (n > a.pPhysicalDevices_capacity)
             n = a.pPhysicalDevices_capacity;
         const uint64_t parent = a.instance_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPhysicalDevices[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pPhysicalDevices[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPhysicalDevice, a.pPhysicalDevices_ids[i], VKW_HANDLE_U64(a.pPhysicalDevices[i]), parent);
     }
     if (reply)
@@ -351,7 +453,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceFeatures(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFeatures);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceFeatures(a.physicalDevice, a.pFeatures);
+    ctx->vk.vkGetPhysicalDeviceFeatures(a.physicalDevice, a.pFeatures);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFeatures(d, reply, &a);
 }
@@ -366,7 +468,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceFormatProperties(struct vkw_host_con
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFormatProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceFormatProperties(a.physicalDevice, a.format, a.pFormatProperties);
+    ctx->vk.vkGetPhysicalDeviceFormatProperties(a.physicalDevice, a.format, a.pFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFormatProperties(d, reply, &a);
 }
@@ -381,7 +483,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceImageFormatProperties(struct vkw_hos
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceImageFormatProperties);
         return;
     }
-a.result = ctx->vk.vkGetPhysicalDeviceImageFormatProperties(a.physicalDevice, a.format, a.type, a.tiling, a.usage, a.flags, a.pImageFormatProperties);
+    a.result = ctx->vk.vkGetPhysicalDeviceImageFormatProperties(a.physicalDevice, a.format, a.type, a.tiling, a.usage, a.flags, a.pImageFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties(d, reply, &a);
 }
@@ -396,7 +498,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceProperties(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceProperties(a.physicalDevice, a.pProperties);
+    ctx->vk.vkGetPhysicalDeviceProperties(a.physicalDevice, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceProperties(d, reply, &a);
 }
@@ -411,7 +513,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceQueueFamilyProperties(struct vkw_hos
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
+    ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties(d, reply, &a);
 }
@@ -426,7 +528,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceMemoryProperties(struct vkw_host_con
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMemoryProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceMemoryProperties(a.physicalDevice, a.pMemoryProperties);
+    ctx->vk.vkGetPhysicalDeviceMemoryProperties(a.physicalDevice, a.pMemoryProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties(d, reply, &a);
 }
@@ -443,14 +545,14 @@ static void vkw_dispatch_vkCreateDevice(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDevice);
         return;
     }
-a.result = ctx->vk.vkCreateDevice(a.physicalDevice, a.pCreateInfo, NULL, a.pDevice);
+    a.result = ctx->vk.vkCreateDevice(a.physicalDevice, a.pCreateInfo, NULL, a.pDevice);
     if (a.result >= 0 && a.pDevice) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDevice_capacity)
             n = a.pDevice_capacity;
         const uint64_t parent = a.physicalDevice_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDevice[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pDevice[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDevice, a.pDevice_ids[i], VKW_HANDLE_U64(a.pDevice[i]), parent);
     }
     if (reply)
@@ -467,7 +569,7 @@ static void vkw_dispatch_vkDestroyDevice(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDevice);
         return;
     }
-ctx->vk.vkDestroyDevice(a.device, NULL);
+    ctx->vk.vkDestroyDevice(a.device, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a.device_id);
     if (reply)
         vkw_encode_reply_vkDestroyDevice(d, reply, &a);
@@ -483,7 +585,7 @@ static void vkw_dispatch_vkEnumerateInstanceExtensionProperties(struct vkw_host_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceExtensionProperties);
         return;
     }
-a.result = ctx->vk.vkEnumerateInstanceExtensionProperties(a.pLayerName, a.pPropertyCount, a.pProperties);
+    a.result = ctx->vk.vkEnumerateInstanceExtensionProperties(a.pLayerName, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkEnumerateInstanceExtensionProperties(d, reply, &a);
 }
@@ -498,7 +600,7 @@ static void vkw_dispatch_vkEnumerateDeviceExtensionProperties(struct vkw_host_co
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateDeviceExtensionProperties);
         return;
     }
-a.result = ctx->vk.vkEnumerateDeviceExtensionProperties(a.physicalDevice, a.pLayerName, a.pPropertyCount, a.pProperties);
+    a.result = ctx->vk.vkEnumerateDeviceExtensionProperties(a.physicalDevice, a.pLayerName, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkEnumerateDeviceExtensionProperties(d, reply, &a);
 }
@@ -513,7 +615,7 @@ static void vkw_dispatch_vkEnumerateInstanceLayerProperties(struct vkw_host_cont
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceLayerProperties);
         return;
     }
-a.result = ctx->vk.vkEnumerateInstanceLayerProperties(a.pPropertyCount, a.pProperties);
+    a.result = ctx->vk.vkEnumerateInstanceLayerProperties(a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkEnumerateInstanceLayerProperties(d, reply, &a);
 }
@@ -528,7 +630,7 @@ static void vkw_dispatch_vkEnumerateDeviceLayerProperties(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateDeviceLayerProperties);
         return;
     }
-a.result = ctx->vk.vkEnumerateDeviceLayerProperties(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    a.result = ctx->vk.vkEnumerateDeviceLayerProperties(a.physicalDevice, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkEnumerateDeviceLayerProperties(d, reply, &a);
 }
@@ -545,14 +647,14 @@ static void vkw_dispatch_vkGetDeviceQueue(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue);
         return;
     }
-ctx->vk.vkGetDeviceQueue(a.device, a.queueFamilyIndex, a.queueIndex, a.pQueue);
+    ctx->vk.vkGetDeviceQueue(a.device, a.queueFamilyIndex, a.queueIndex, a.pQueue);
     if (a.pQueue) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueue_capacity)
             n = a.pQueue_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pQueue[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pQueue[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), parent);
     }
     if (reply)
@@ -569,7 +671,7 @@ static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit);
         return;
     }
-a.result = ctx->vk.vkQueueSubmit(a.queue, a.submitCount, a.pSubmits, a.fence);
+    a.result = ctx->vk.vkQueueSubmit(a.queue, a.submitCount, a.pSubmits, a.fence);
     if (reply)
         vkw_encode_reply_vkQueueSubmit(d, reply, &a);
 }
@@ -584,7 +686,7 @@ static void vkw_dispatch_vkQueueWaitIdle(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueWaitIdle);
         return;
     }
-a.result = ctx->vk.vkQueueWaitIdle(a.queue);
+    a.result = ctx->vk.vkQueueWaitIdle(a.queue);
     if (reply)
         vkw_encode_reply_vkQueueWaitIdle(d, reply, &a);
 }
@@ -599,7 +701,7 @@ static void vkw_dispatch_vkDeviceWaitIdle(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeviceWaitIdle);
         return;
     }
-a.result = ctx->vk.vkDeviceWaitIdle(a.device);
+    a.result = ctx->vk.vkDeviceWaitIdle(a.device);
     if (reply)
         vkw_encode_reply_vkDeviceWaitIdle(d, reply, &a);
 }
@@ -616,14 +718,14 @@ static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateMemory);
         return;
     }
-a.result = ctx->vk.vkAllocateMemory(a.device, a.pAllocateInfo, NULL, a.pMemory);
+    a.result = ctx->vk.vkAllocateMemory(a.device, a.pAllocateInfo, NULL, a.pMemory);
     if (a.result >= 0 && a.pMemory) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pMemory_capacity)
             n = a.pMemory_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pMemory[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pMemory[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids[i], VKW_HANDLE_U64(a.pMemory[i]), parent);
     }
     if (reply)
@@ -640,7 +742,7 @@ static void vkw_dispatch_vkFreeMemory(struct vkw_host_context *ctx, struct vkw_h
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeMemory);
         return;
     }
-ctx->vk.vkFreeMemory(a.device, a.memory, NULL);
+    ctx->vk.vkFreeMemory(a.device, a.memory, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDeviceMemory, a.memory_id);
     if (reply)
         vkw_encode_reply_vkFreeMemory(d, reply, &a);
@@ -678,7 +780,7 @@ static void vkw_dispatch_vkFlushMappedMemoryRanges(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFlushMappedMemoryRanges);
         return;
     }
-a.result = ctx->vk.vkFlushMappedMemoryRanges(a.device, a.memoryRangeCount, a.pMemoryRanges);
+    a.result = ctx->vk.vkFlushMappedMemoryRanges(a.device, a.memoryRangeCount, a.pMemoryRanges);
     if (reply)
         vkw_encode_reply_vkFlushMappedMemoryRanges(d, reply, &a);
 }
@@ -693,7 +795,7 @@ static void vkw_dispatch_vkInvalidateMappedMemoryRanges(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkInvalidateMappedMemoryRanges);
         return;
     }
-a.result = ctx->vk.vkInvalidateMappedMemoryRanges(a.device, a.memoryRangeCount, a.pMemoryRanges);
+    a.result = ctx->vk.vkInvalidateMappedMemoryRanges(a.device, a.memoryRangeCount, a.pMemoryRanges);
     if (reply)
         vkw_encode_reply_vkInvalidateMappedMemoryRanges(d, reply, &a);
 }
@@ -708,7 +810,7 @@ static void vkw_dispatch_vkGetDeviceMemoryCommitment(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryCommitment);
         return;
     }
-ctx->vk.vkGetDeviceMemoryCommitment(a.device, a.memory, a.pCommittedMemoryInBytes);
+    ctx->vk.vkGetDeviceMemoryCommitment(a.device, a.memory, a.pCommittedMemoryInBytes);
     if (reply)
         vkw_encode_reply_vkGetDeviceMemoryCommitment(d, reply, &a);
 }
@@ -723,7 +825,7 @@ static void vkw_dispatch_vkBindBufferMemory(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory);
         return;
     }
-a.result = ctx->vk.vkBindBufferMemory(a.device, a.buffer, a.memory, a.memoryOffset);
+    a.result = ctx->vk.vkBindBufferMemory(a.device, a.buffer, a.memory, a.memoryOffset);
     if (reply)
         vkw_encode_reply_vkBindBufferMemory(d, reply, &a);
 }
@@ -738,7 +840,7 @@ static void vkw_dispatch_vkBindImageMemory(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory);
         return;
     }
-a.result = ctx->vk.vkBindImageMemory(a.device, a.image, a.memory, a.memoryOffset);
+    a.result = ctx->vk.vkBindImageMemory(a.device, a.image, a.memory, a.memoryOffset);
     if (reply)
         vkw_encode_reply_vkBindImageMemory(d, reply, &a);
 }
@@ -753,7 +855,7 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements);
         return;
     }
-ctx->vk.vkGetBufferMemoryRequirements(a.device, a.buffer, a.pMemoryRequirements);
+    ctx->vk.vkGetBufferMemoryRequirements(a.device, a.buffer, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetBufferMemoryRequirements(d, reply, &a);
 }
@@ -768,7 +870,7 @@ static void vkw_dispatch_vkGetImageMemoryRequirements(struct vkw_host_context *c
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements);
         return;
     }
-ctx->vk.vkGetImageMemoryRequirements(a.device, a.image, a.pMemoryRequirements);
+    ctx->vk.vkGetImageMemoryRequirements(a.device, a.image, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageMemoryRequirements(d, reply, &a);
 }
@@ -783,7 +885,7 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements(struct vkw_host_cont
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements);
         return;
     }
-ctx->vk.vkGetImageSparseMemoryRequirements(a.device, a.image, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    ctx->vk.vkGetImageSparseMemoryRequirements(a.device, a.image, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageSparseMemoryRequirements(d, reply, &a);
 }
@@ -798,7 +900,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceSparseImageFormatProperties(struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties(a.physicalDevice, a.format, a.type, a.samples, a.usage, a.tiling, a.pPropertyCount, a.pProperties);
+    ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties(a.physicalDevice, a.format, a.type, a.samples, a.usage, a.tiling, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties(d, reply, &a);
 }
@@ -813,7 +915,7 @@ static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueBindSparse);
         return;
     }
-a.result = ctx->vk.vkQueueBindSparse(a.queue, a.bindInfoCount, a.pBindInfo, a.fence);
+    a.result = ctx->vk.vkQueueBindSparse(a.queue, a.bindInfoCount, a.pBindInfo, a.fence);
     if (reply)
         vkw_encode_reply_vkQueueBindSparse(d, reply, &a);
 }
@@ -830,14 +932,14 @@ static void vkw_dispatch_vkCreateFence(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFence);
         return;
     }
-a.result = ctx->vk.vkCreateFence(a.device, a.pCreateInfo, NULL, a.pFence);
+    a.result = ctx->vk.vkCreateFence(a.device, a.pCreateInfo, NULL, a.pFence);
     if (a.result >= 0 && a.pFence) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pFence_capacity)
             n = a.pFence_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pFence[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pFence[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids[i], VKW_HANDLE_U64(a.pFence[i]), parent);
     }
     if (reply)
@@ -854,7 +956,7 @@ static void vkw_dispatch_vkDestroyFence(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFence);
         return;
     }
-ctx->vk.vkDestroyFence(a.device, a.fence, NULL);
+    ctx->vk.vkDestroyFence(a.device, a.fence, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkFence, a.fence_id);
     if (reply)
         vkw_encode_reply_vkDestroyFence(d, reply, &a);
@@ -870,7 +972,7 @@ static void vkw_dispatch_vkResetFences(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetFences);
         return;
     }
-a.result = ctx->vk.vkResetFences(a.device, a.fenceCount, a.pFences);
+    a.result = ctx->vk.vkResetFences(a.device, a.fenceCount, a.pFences);
     if (reply)
         vkw_encode_reply_vkResetFences(d, reply, &a);
 }
@@ -885,7 +987,7 @@ static void vkw_dispatch_vkGetFenceStatus(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceStatus);
         return;
     }
-a.result = ctx->vk.vkGetFenceStatus(a.device, a.fence);
+    a.result = ctx->vk.vkGetFenceStatus(a.device, a.fence);
     if (reply)
         vkw_encode_reply_vkGetFenceStatus(d, reply, &a);
 }
@@ -900,7 +1002,7 @@ static void vkw_dispatch_vkWaitForFences(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitForFences);
         return;
     }
-a.result = ctx->vk.vkWaitForFences(a.device, a.fenceCount, a.pFences, a.waitAll, a.timeout);
+    a.result = ctx->vk.vkWaitForFences(a.device, a.fenceCount, a.pFences, a.waitAll, a.timeout);
     if (reply)
         vkw_encode_reply_vkWaitForFences(d, reply, &a);
 }
@@ -917,14 +1019,14 @@ static void vkw_dispatch_vkCreateSemaphore(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSemaphore);
         return;
     }
-a.result = ctx->vk.vkCreateSemaphore(a.device, a.pCreateInfo, NULL, a.pSemaphore);
+    a.result = ctx->vk.vkCreateSemaphore(a.device, a.pCreateInfo, NULL, a.pSemaphore);
     if (a.result >= 0 && a.pSemaphore) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSemaphore_capacity)
             n = a.pSemaphore_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pSemaphore[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pSemaphore[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids[i], VKW_HANDLE_U64(a.pSemaphore[i]), parent);
     }
     if (reply)
@@ -941,7 +1043,7 @@ static void vkw_dispatch_vkDestroySemaphore(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySemaphore);
         return;
     }
-ctx->vk.vkDestroySemaphore(a.device, a.semaphore, NULL);
+    ctx->vk.vkDestroySemaphore(a.device, a.semaphore, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSemaphore, a.semaphore_id);
     if (reply)
         vkw_encode_reply_vkDestroySemaphore(d, reply, &a);
@@ -959,14 +1061,14 @@ static void vkw_dispatch_vkCreateEvent(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateEvent);
         return;
     }
-a.result = ctx->vk.vkCreateEvent(a.device, a.pCreateInfo, NULL, a.pEvent);
+    a.result = ctx->vk.vkCreateEvent(a.device, a.pCreateInfo, NULL, a.pEvent);
     if (a.result >= 0 && a.pEvent) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pEvent_capacity)
             n = a.pEvent_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pEvent[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pEvent[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids[i], VKW_HANDLE_U64(a.pEvent[i]), parent);
     }
     if (reply)
@@ -983,7 +1085,7 @@ static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyEvent);
         return;
     }
-ctx->vk.vkDestroyEvent(a.device, a.event, NULL);
+    ctx->vk.vkDestroyEvent(a.device, a.event, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkEvent, a.event_id);
     if (reply)
         vkw_encode_reply_vkDestroyEvent(d, reply, &a);
@@ -999,7 +1101,7 @@ static void vkw_dispatch_vkGetEventStatus(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEventStatus);
         return;
     }
-a.result = ctx->vk.vkGetEventStatus(a.device, a.event);
+    a.result = ctx->vk.vkGetEventStatus(a.device, a.event);
     if (reply)
         vkw_encode_reply_vkGetEventStatus(d, reply, &a);
 }
@@ -1014,7 +1116,7 @@ static void vkw_dispatch_vkSetEvent(struct vkw_host_context *ctx, struct vkw_hos
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetEvent);
         return;
     }
-a.result = ctx->vk.vkSetEvent(a.device, a.event);
+    a.result = ctx->vk.vkSetEvent(a.device, a.event);
     if (reply)
         vkw_encode_reply_vkSetEvent(d, reply, &a);
 }
@@ -1029,7 +1131,7 @@ static void vkw_dispatch_vkResetEvent(struct vkw_host_context *ctx, struct vkw_h
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetEvent);
         return;
     }
-a.result = ctx->vk.vkResetEvent(a.device, a.event);
+    a.result = ctx->vk.vkResetEvent(a.device, a.event);
     if (reply)
         vkw_encode_reply_vkResetEvent(d, reply, &a);
 }
@@ -1046,14 +1148,14 @@ static void vkw_dispatch_vkCreateQueryPool(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateQueryPool);
         return;
     }
-a.result = ctx->vk.vkCreateQueryPool(a.device, a.pCreateInfo, NULL, a.pQueryPool);
+    a.result = ctx->vk.vkCreateQueryPool(a.device, a.pCreateInfo, NULL, a.pQueryPool);
     if (a.result >= 0 && a.pQueryPool) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueryPool_capacity)
             n = a.pQueryPool_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pQueryPool[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pQueryPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids[i], VKW_HANDLE_U64(a.pQueryPool[i]), parent);
     }
     if (reply)
@@ -1070,7 +1172,7 @@ static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyQueryPool);
         return;
     }
-ctx->vk.vkDestroyQueryPool(a.device, a.queryPool, NULL);
+    ctx->vk.vkDestroyQueryPool(a.device, a.queryPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkQueryPool, a.queryPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyQueryPool(d, reply, &a);
@@ -1086,7 +1188,7 @@ static void vkw_dispatch_vkGetQueryPoolResults(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueryPoolResults);
         return;
     }
-a.result = ctx->vk.vkGetQueryPoolResults(a.device, a.queryPool, a.firstQuery, a.queryCount, a.dataSize, a.pData, a.stride, a.flags);
+    a.result = ctx->vk.vkGetQueryPoolResults(a.device, a.queryPool, a.firstQuery, a.queryCount, a.dataSize, a.pData, a.stride, a.flags);
     if (reply)
         vkw_encode_reply_vkGetQueryPoolResults(d, reply, &a);
 }
@@ -1103,14 +1205,14 @@ static void vkw_dispatch_vkCreateBuffer(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBuffer);
         return;
     }
-a.result = ctx->vk.vkCreateBuffer(a.device, a.pCreateInfo, NULL, a.pBuffer);
+    a.result = ctx->vk.vkCreateBuffer(a.device, a.pCreateInfo, NULL, a.pBuffer);
     if (a.result >= 0 && a.pBuffer) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pBuffer_capacity)
             n = a.pBuffer_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pBuffer[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pBuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids[i], VKW_HANDLE_U64(a.pBuffer[i]), parent);
     }
     if (reply)
@@ -1127,7 +1229,7 @@ static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBuffer);
         return;
     }
-ctx->vk.vkDestroyBuffer(a.device, a.buffer, NULL);
+    ctx->vk.vkDestroyBuffer(a.device, a.buffer, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkBuffer, a.buffer_id);
     if (reply)
         vkw_encode_reply_vkDestroyBuffer(d, reply, &a);
@@ -1145,14 +1247,14 @@ static void vkw_dispatch_vkCreateBufferView(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBufferView);
         return;
     }
-a.result = ctx->vk.vkCreateBufferView(a.device, a.pCreateInfo, NULL, a.pView);
+    a.result = ctx->vk.vkCreateBufferView(a.device, a.pCreateInfo, NULL, a.pView);
     if (a.result >= 0 && a.pView) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pView_capacity)
             n = a.pView_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pView[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
     }
     if (reply)
@@ -1169,7 +1271,7 @@ static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBufferView);
         return;
     }
-ctx->vk.vkDestroyBufferView(a.device, a.bufferView, NULL);
+    ctx->vk.vkDestroyBufferView(a.device, a.bufferView, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkBufferView, a.bufferView_id);
     if (reply)
         vkw_encode_reply_vkDestroyBufferView(d, reply, &a);
@@ -1187,14 +1289,14 @@ static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImage);
         return;
     }
-a.result = ctx->vk.vkCreateImage(a.device, a.pCreateInfo, NULL, a.pImage);
+    a.result = ctx->vk.vkCreateImage(a.device, a.pCreateInfo, NULL, a.pImage);
     if (a.result >= 0 && a.pImage) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pImage_capacity)
             n = a.pImage_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pImage[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pImage[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids[i], VKW_HANDLE_U64(a.pImage[i]), parent);
     }
     if (reply)
@@ -1211,7 +1313,7 @@ static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImage);
         return;
     }
-ctx->vk.vkDestroyImage(a.device, a.image, NULL);
+    ctx->vk.vkDestroyImage(a.device, a.image, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkImage, a.image_id);
     if (reply)
         vkw_encode_reply_vkDestroyImage(d, reply, &a);
@@ -1227,7 +1329,7 @@ static void vkw_dispatch_vkGetImageSubresourceLayout(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout);
         return;
     }
-ctx->vk.vkGetImageSubresourceLayout(a.device, a.image, a.pSubresource, a.pLayout);
+    ctx->vk.vkGetImageSubresourceLayout(a.device, a.image, a.pSubresource, a.pLayout);
     if (reply)
         vkw_encode_reply_vkGetImageSubresourceLayout(d, reply, &a);
 }
@@ -1244,14 +1346,14 @@ static void vkw_dispatch_vkCreateImageView(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImageView);
         return;
     }
-a.result = ctx->vk.vkCreateImageView(a.device, a.pCreateInfo, NULL, a.pView);
+    a.result = ctx->vk.vkCreateImageView(a.device, a.pCreateInfo, NULL, a.pView);
     if (a.result >= 0 && a.pView) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pView_capacity)
             n = a.pView_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pView[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
     }
     if (reply)
@@ -1268,7 +1370,7 @@ static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImageView);
         return;
     }
-ctx->vk.vkDestroyImageView(a.device, a.imageView, NULL);
+    ctx->vk.vkDestroyImageView(a.device, a.imageView, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkImageView, a.imageView_id);
     if (reply)
         vkw_encode_reply_vkDestroyImageView(d, reply, &a);
@@ -1286,14 +1388,14 @@ static void vkw_dispatch_vkCreateShaderModule(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateShaderModule);
         return;
     }
-a.result = ctx->vk.vkCreateShaderModule(a.device, a.pCreateInfo, NULL, a.pShaderModule);
+    a.result = ctx->vk.vkCreateShaderModule(a.device, a.pCreateInfo, NULL, a.pShaderModule);
     if (a.result >= 0 && a.pShaderModule) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pShaderModule_capacity)
             n = a.pShaderModule_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pShaderModule[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pShaderModule[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids[i], VKW_HANDLE_U64(a.pShaderModule[i]), parent);
     }
     if (reply)
@@ -1310,7 +1412,7 @@ static void vkw_dispatch_vkDestroyShaderModule(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyShaderModule);
         return;
     }
-ctx->vk.vkDestroyShaderModule(a.device, a.shaderModule, NULL);
+    ctx->vk.vkDestroyShaderModule(a.device, a.shaderModule, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkShaderModule, a.shaderModule_id);
     if (reply)
         vkw_encode_reply_vkDestroyShaderModule(d, reply, &a);
@@ -1328,14 +1430,14 @@ static void vkw_dispatch_vkCreatePipelineCache(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineCache);
         return;
     }
-a.result = ctx->vk.vkCreatePipelineCache(a.device, a.pCreateInfo, NULL, a.pPipelineCache);
+    a.result = ctx->vk.vkCreatePipelineCache(a.device, a.pCreateInfo, NULL, a.pPipelineCache);
     if (a.result >= 0 && a.pPipelineCache) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPipelineCache_capacity)
             n = a.pPipelineCache_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelineCache[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pPipelineCache[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids[i], VKW_HANDLE_U64(a.pPipelineCache[i]), parent);
     }
     if (reply)
@@ -1352,7 +1454,7 @@ static void vkw_dispatch_vkDestroyPipelineCache(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineCache);
         return;
     }
-ctx->vk.vkDestroyPipelineCache(a.device, a.pipelineCache, NULL);
+    ctx->vk.vkDestroyPipelineCache(a.device, a.pipelineCache, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPipelineCache, a.pipelineCache_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipelineCache(d, reply, &a);
@@ -1368,7 +1470,7 @@ static void vkw_dispatch_vkGetPipelineCacheData(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineCacheData);
         return;
     }
-a.result = ctx->vk.vkGetPipelineCacheData(a.device, a.pipelineCache, a.pDataSize, a.pData);
+    a.result = ctx->vk.vkGetPipelineCacheData(a.device, a.pipelineCache, a.pDataSize, a.pData);
     if (reply)
         vkw_encode_reply_vkGetPipelineCacheData(d, reply, &a);
 }
@@ -1383,7 +1485,7 @@ static void vkw_dispatch_vkMergePipelineCaches(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkMergePipelineCaches);
         return;
     }
-a.result = ctx->vk.vkMergePipelineCaches(a.device, a.dstCache, a.srcCacheCount, a.pSrcCaches);
+    a.result = ctx->vk.vkMergePipelineCaches(a.device, a.dstCache, a.srcCacheCount, a.pSrcCaches);
     if (reply)
         vkw_encode_reply_vkMergePipelineCaches(d, reply, &a);
 }
@@ -1400,14 +1502,14 @@ static void vkw_dispatch_vkCreateGraphicsPipelines(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateGraphicsPipelines);
         return;
     }
-a.result = ctx->vk.vkCreateGraphicsPipelines(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
-    if (a.result >= 0 && a.pPipelines) {
+    a.result = ctx->vk.vkCreateGraphicsPipelines(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
+    if (a.pPipelines) {
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pPipelines_capacity)
             n = a.pPipelines_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelines[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
     }
     if (reply)
@@ -1426,14 +1528,14 @@ static void vkw_dispatch_vkCreateComputePipelines(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateComputePipelines);
         return;
     }
-a.result = ctx->vk.vkCreateComputePipelines(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
-    if (a.result >= 0 && a.pPipelines) {
+    a.result = ctx->vk.vkCreateComputePipelines(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
+    if (a.pPipelines) {
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pPipelines_capacity)
             n = a.pPipelines_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelines[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
     }
     if (reply)
@@ -1450,7 +1552,7 @@ static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipeline);
         return;
     }
-ctx->vk.vkDestroyPipeline(a.device, a.pipeline, NULL);
+    ctx->vk.vkDestroyPipeline(a.device, a.pipeline, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPipeline, a.pipeline_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipeline(d, reply, &a);
@@ -1468,14 +1570,14 @@ static void vkw_dispatch_vkCreatePipelineLayout(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineLayout);
         return;
     }
-a.result = ctx->vk.vkCreatePipelineLayout(a.device, a.pCreateInfo, NULL, a.pPipelineLayout);
+    a.result = ctx->vk.vkCreatePipelineLayout(a.device, a.pCreateInfo, NULL, a.pPipelineLayout);
     if (a.result >= 0 && a.pPipelineLayout) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPipelineLayout_capacity)
             n = a.pPipelineLayout_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelineLayout[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pPipelineLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids[i], VKW_HANDLE_U64(a.pPipelineLayout[i]), parent);
     }
     if (reply)
@@ -1492,7 +1594,7 @@ static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineLayout);
         return;
     }
-ctx->vk.vkDestroyPipelineLayout(a.device, a.pipelineLayout, NULL);
+    ctx->vk.vkDestroyPipelineLayout(a.device, a.pipelineLayout, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPipelineLayout, a.pipelineLayout_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipelineLayout(d, reply, &a);
@@ -1510,14 +1612,14 @@ static void vkw_dispatch_vkCreateSampler(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSampler);
         return;
     }
-a.result = ctx->vk.vkCreateSampler(a.device, a.pCreateInfo, NULL, a.pSampler);
+    a.result = ctx->vk.vkCreateSampler(a.device, a.pCreateInfo, NULL, a.pSampler);
     if (a.result >= 0 && a.pSampler) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSampler_capacity)
             n = a.pSampler_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pSampler[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pSampler[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids[i], VKW_HANDLE_U64(a.pSampler[i]), parent);
     }
     if (reply)
@@ -1534,7 +1636,7 @@ static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySampler);
         return;
     }
-ctx->vk.vkDestroySampler(a.device, a.sampler, NULL);
+    ctx->vk.vkDestroySampler(a.device, a.sampler, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSampler, a.sampler_id);
     if (reply)
         vkw_encode_reply_vkDestroySampler(d, reply, &a);
@@ -1552,14 +1654,14 @@ static void vkw_dispatch_vkCreateDescriptorSetLayout(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorSetLayout);
         return;
     }
-a.result = ctx->vk.vkCreateDescriptorSetLayout(a.device, a.pCreateInfo, NULL, a.pSetLayout);
+    a.result = ctx->vk.vkCreateDescriptorSetLayout(a.device, a.pCreateInfo, NULL, a.pSetLayout);
     if (a.result >= 0 && a.pSetLayout) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSetLayout_capacity)
             n = a.pSetLayout_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pSetLayout[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pSetLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids[i], VKW_HANDLE_U64(a.pSetLayout[i]), parent);
     }
     if (reply)
@@ -1576,7 +1678,7 @@ static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *c
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorSetLayout);
         return;
     }
-ctx->vk.vkDestroyDescriptorSetLayout(a.device, a.descriptorSetLayout, NULL);
+    ctx->vk.vkDestroyDescriptorSetLayout(a.device, a.descriptorSetLayout, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSetLayout, a.descriptorSetLayout_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, &a);
@@ -1594,14 +1696,14 @@ static void vkw_dispatch_vkCreateDescriptorPool(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorPool);
         return;
     }
-a.result = ctx->vk.vkCreateDescriptorPool(a.device, a.pCreateInfo, NULL, a.pDescriptorPool);
+    a.result = ctx->vk.vkCreateDescriptorPool(a.device, a.pCreateInfo, NULL, a.pDescriptorPool);
     if (a.result >= 0 && a.pDescriptorPool) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDescriptorPool_capacity)
             n = a.pDescriptorPool_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDescriptorPool[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pDescriptorPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids[i], VKW_HANDLE_U64(a.pDescriptorPool[i]), parent);
     }
     if (reply)
@@ -1618,7 +1720,7 @@ static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorPool);
         return;
     }
-ctx->vk.vkDestroyDescriptorPool(a.device, a.descriptorPool, NULL);
+    ctx->vk.vkDestroyDescriptorPool(a.device, a.descriptorPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorPool(d, reply, &a);
@@ -1634,7 +1736,7 @@ static void vkw_dispatch_vkResetDescriptorPool(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetDescriptorPool);
         return;
     }
-a.result = ctx->vk.vkResetDescriptorPool(a.device, a.descriptorPool, a.flags);
+    a.result = ctx->vk.vkResetDescriptorPool(a.device, a.descriptorPool, a.flags);
     vkw_host_forget_children(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
     if (reply)
         vkw_encode_reply_vkResetDescriptorPool(d, reply, &a);
@@ -1652,14 +1754,14 @@ static void vkw_dispatch_vkAllocateDescriptorSets(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateDescriptorSets);
         return;
     }
-a.result = ctx->vk.vkAllocateDescriptorSets(a.device, a.pAllocateInfo, a.pDescriptorSets);
-    if (a.result >= 0 && a.pDescriptorSets) {
+    a.result = ctx->vk.vkAllocateDescriptorSets(a.device, a.pAllocateInfo, a.pDescriptorSets);
+    if (a.pDescriptorSets) {
         uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->descriptorSetCount)) : 0;
         if (n > a.pDescriptorSets_capacity)
             n = a.pDescriptorSets_capacity;
         const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkDescriptorPool, VKW_HANDLE_U64(a.pAllocateInfo->descriptorPool));
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDescriptorSets[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pDescriptorSets[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i], VKW_HANDLE_U64(a.pDescriptorSets[i]), parent);
     }
     if (reply)
@@ -1676,7 +1778,7 @@ static void vkw_dispatch_vkFreeDescriptorSets(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeDescriptorSets);
         return;
     }
-a.result = ctx->vk.vkFreeDescriptorSets(a.device, a.descriptorPool, a.descriptorSetCount, a.pDescriptorSets);
+    a.result = ctx->vk.vkFreeDescriptorSets(a.device, a.descriptorPool, a.descriptorSetCount, a.pDescriptorSets);
     for (uint64_t i = 0; a.pDescriptorSets_ids && i < (uint64_t)(a.descriptorSetCount); i++)
         vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i]);
     if (reply)
@@ -1693,7 +1795,7 @@ static void vkw_dispatch_vkUpdateDescriptorSets(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateDescriptorSets);
         return;
     }
-ctx->vk.vkUpdateDescriptorSets(a.device, a.descriptorWriteCount, a.pDescriptorWrites, a.descriptorCopyCount, a.pDescriptorCopies);
+    ctx->vk.vkUpdateDescriptorSets(a.device, a.descriptorWriteCount, a.pDescriptorWrites, a.descriptorCopyCount, a.pDescriptorCopies);
     if (reply)
         vkw_encode_reply_vkUpdateDescriptorSets(d, reply, &a);
 }
@@ -1710,14 +1812,14 @@ static void vkw_dispatch_vkCreateFramebuffer(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFramebuffer);
         return;
     }
-a.result = ctx->vk.vkCreateFramebuffer(a.device, a.pCreateInfo, NULL, a.pFramebuffer);
+    a.result = ctx->vk.vkCreateFramebuffer(a.device, a.pCreateInfo, NULL, a.pFramebuffer);
     if (a.result >= 0 && a.pFramebuffer) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pFramebuffer_capacity)
             n = a.pFramebuffer_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pFramebuffer[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pFramebuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids[i], VKW_HANDLE_U64(a.pFramebuffer[i]), parent);
     }
     if (reply)
@@ -1734,7 +1836,7 @@ static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFramebuffer);
         return;
     }
-ctx->vk.vkDestroyFramebuffer(a.device, a.framebuffer, NULL);
+    ctx->vk.vkDestroyFramebuffer(a.device, a.framebuffer, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkFramebuffer, a.framebuffer_id);
     if (reply)
         vkw_encode_reply_vkDestroyFramebuffer(d, reply, &a);
@@ -1752,14 +1854,14 @@ static void vkw_dispatch_vkCreateRenderPass(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass);
         return;
     }
-a.result = ctx->vk.vkCreateRenderPass(a.device, a.pCreateInfo, NULL, a.pRenderPass);
+    a.result = ctx->vk.vkCreateRenderPass(a.device, a.pCreateInfo, NULL, a.pRenderPass);
     if (a.result >= 0 && a.pRenderPass) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pRenderPass_capacity)
             n = a.pRenderPass_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
     }
     if (reply)
@@ -1776,7 +1878,7 @@ static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyRenderPass);
         return;
     }
-ctx->vk.vkDestroyRenderPass(a.device, a.renderPass, NULL);
+    ctx->vk.vkDestroyRenderPass(a.device, a.renderPass, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkRenderPass, a.renderPass_id);
     if (reply)
         vkw_encode_reply_vkDestroyRenderPass(d, reply, &a);
@@ -1792,7 +1894,7 @@ static void vkw_dispatch_vkGetRenderAreaGranularity(struct vkw_host_context *ctx
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderAreaGranularity);
         return;
     }
-ctx->vk.vkGetRenderAreaGranularity(a.device, a.renderPass, a.pGranularity);
+    ctx->vk.vkGetRenderAreaGranularity(a.device, a.renderPass, a.pGranularity);
     if (reply)
         vkw_encode_reply_vkGetRenderAreaGranularity(d, reply, &a);
 }
@@ -1809,14 +1911,14 @@ static void vkw_dispatch_vkCreateCommandPool(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateCommandPool);
         return;
     }
-a.result = ctx->vk.vkCreateCommandPool(a.device, a.pCreateInfo, NULL, a.pCommandPool);
+    a.result = ctx->vk.vkCreateCommandPool(a.device, a.pCreateInfo, NULL, a.pCommandPool);
     if (a.result >= 0 && a.pCommandPool) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pCommandPool_capacity)
             n = a.pCommandPool_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pCommandPool[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pCommandPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids[i], VKW_HANDLE_U64(a.pCommandPool[i]), parent);
     }
     if (reply)
@@ -1833,7 +1935,7 @@ static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyCommandPool);
         return;
     }
-ctx->vk.vkDestroyCommandPool(a.device, a.commandPool, NULL);
+    ctx->vk.vkDestroyCommandPool(a.device, a.commandPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkCommandPool, a.commandPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyCommandPool(d, reply, &a);
@@ -1849,7 +1951,7 @@ static void vkw_dispatch_vkResetCommandPool(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandPool);
         return;
     }
-a.result = ctx->vk.vkResetCommandPool(a.device, a.commandPool, a.flags);
+    a.result = ctx->vk.vkResetCommandPool(a.device, a.commandPool, a.flags);
     if (reply)
         vkw_encode_reply_vkResetCommandPool(d, reply, &a);
 }
@@ -1866,14 +1968,14 @@ static void vkw_dispatch_vkAllocateCommandBuffers(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateCommandBuffers);
         return;
     }
-a.result = ctx->vk.vkAllocateCommandBuffers(a.device, a.pAllocateInfo, a.pCommandBuffers);
-    if (a.result >= 0 && a.pCommandBuffers) {
+    a.result = ctx->vk.vkAllocateCommandBuffers(a.device, a.pAllocateInfo, a.pCommandBuffers);
+    if (a.pCommandBuffers) {
         uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->commandBufferCount)) : 0;
         if (n > a.pCommandBuffers_capacity)
             n = a.pCommandBuffers_capacity;
         const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkCommandPool, VKW_HANDLE_U64(a.pAllocateInfo->commandPool));
         for (uint64_t i = 0; i < n; i++)
-            if (a.pCommandBuffers[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pCommandBuffers[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i], VKW_HANDLE_U64(a.pCommandBuffers[i]), parent);
     }
     if (reply)
@@ -1890,7 +1992,7 @@ static void vkw_dispatch_vkFreeCommandBuffers(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeCommandBuffers);
         return;
     }
-ctx->vk.vkFreeCommandBuffers(a.device, a.commandPool, a.commandBufferCount, a.pCommandBuffers);
+    ctx->vk.vkFreeCommandBuffers(a.device, a.commandPool, a.commandBufferCount, a.pCommandBuffers);
     for (uint64_t i = 0; a.pCommandBuffers_ids && i < (uint64_t)(a.commandBufferCount); i++)
         vkw_host_forget(ctx, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i]);
     if (reply)
@@ -1907,7 +2009,7 @@ static void vkw_dispatch_vkBeginCommandBuffer(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBeginCommandBuffer);
         return;
     }
-a.result = ctx->vk.vkBeginCommandBuffer(a.commandBuffer, a.pBeginInfo);
+    a.result = ctx->vk.vkBeginCommandBuffer(a.commandBuffer, a.pBeginInfo);
     if (reply)
         vkw_encode_reply_vkBeginCommandBuffer(d, reply, &a);
 }
@@ -1922,7 +2024,7 @@ static void vkw_dispatch_vkEndCommandBuffer(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEndCommandBuffer);
         return;
     }
-a.result = ctx->vk.vkEndCommandBuffer(a.commandBuffer);
+    a.result = ctx->vk.vkEndCommandBuffer(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkEndCommandBuffer(d, reply, &a);
 }
@@ -1937,7 +2039,7 @@ static void vkw_dispatch_vkResetCommandBuffer(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandBuffer);
         return;
     }
-a.result = ctx->vk.vkResetCommandBuffer(a.commandBuffer, a.flags);
+    a.result = ctx->vk.vkResetCommandBuffer(a.commandBuffer, a.flags);
     if (reply)
         vkw_encode_reply_vkResetCommandBuffer(d, reply, &a);
 }
@@ -1952,7 +2054,7 @@ static void vkw_dispatch_vkCmdBindPipeline(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipeline);
         return;
     }
-ctx->vk.vkCmdBindPipeline(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
+    ctx->vk.vkCmdBindPipeline(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
     if (reply)
         vkw_encode_reply_vkCmdBindPipeline(d, reply, &a);
 }
@@ -1967,7 +2069,7 @@ static void vkw_dispatch_vkCmdSetViewport(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewport);
         return;
     }
-ctx->vk.vkCmdSetViewport(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewports);
+    ctx->vk.vkCmdSetViewport(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewports);
     if (reply)
         vkw_encode_reply_vkCmdSetViewport(d, reply, &a);
 }
@@ -1982,7 +2084,7 @@ static void vkw_dispatch_vkCmdSetScissor(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissor);
         return;
     }
-ctx->vk.vkCmdSetScissor(a.commandBuffer, a.firstScissor, a.scissorCount, a.pScissors);
+    ctx->vk.vkCmdSetScissor(a.commandBuffer, a.firstScissor, a.scissorCount, a.pScissors);
     if (reply)
         vkw_encode_reply_vkCmdSetScissor(d, reply, &a);
 }
@@ -1997,7 +2099,7 @@ static void vkw_dispatch_vkCmdSetLineWidth(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineWidth);
         return;
     }
-ctx->vk.vkCmdSetLineWidth(a.commandBuffer, a.lineWidth);
+    ctx->vk.vkCmdSetLineWidth(a.commandBuffer, a.lineWidth);
     if (reply)
         vkw_encode_reply_vkCmdSetLineWidth(d, reply, &a);
 }
@@ -2012,7 +2114,7 @@ static void vkw_dispatch_vkCmdSetDepthBias(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias);
         return;
     }
-ctx->vk.vkCmdSetDepthBias(a.commandBuffer, a.depthBiasConstantFactor, a.depthBiasClamp, a.depthBiasSlopeFactor);
+    ctx->vk.vkCmdSetDepthBias(a.commandBuffer, a.depthBiasConstantFactor, a.depthBiasClamp, a.depthBiasSlopeFactor);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBias(d, reply, &a);
 }
@@ -2027,7 +2129,7 @@ static void vkw_dispatch_vkCmdSetBlendConstants(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetBlendConstants);
         return;
     }
-ctx->vk.vkCmdSetBlendConstants(a.commandBuffer, a.blendConstants);
+    ctx->vk.vkCmdSetBlendConstants(a.commandBuffer, a.blendConstants);
     if (reply)
         vkw_encode_reply_vkCmdSetBlendConstants(d, reply, &a);
 }
@@ -2042,7 +2144,7 @@ static void vkw_dispatch_vkCmdSetDepthBounds(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBounds);
         return;
     }
-ctx->vk.vkCmdSetDepthBounds(a.commandBuffer, a.minDepthBounds, a.maxDepthBounds);
+    ctx->vk.vkCmdSetDepthBounds(a.commandBuffer, a.minDepthBounds, a.maxDepthBounds);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBounds(d, reply, &a);
 }
@@ -2057,7 +2159,7 @@ static void vkw_dispatch_vkCmdSetStencilCompareMask(struct vkw_host_context *ctx
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilCompareMask);
         return;
     }
-ctx->vk.vkCmdSetStencilCompareMask(a.commandBuffer, a.faceMask, a.compareMask);
+    ctx->vk.vkCmdSetStencilCompareMask(a.commandBuffer, a.faceMask, a.compareMask);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilCompareMask(d, reply, &a);
 }
@@ -2072,7 +2174,7 @@ static void vkw_dispatch_vkCmdSetStencilWriteMask(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilWriteMask);
         return;
     }
-ctx->vk.vkCmdSetStencilWriteMask(a.commandBuffer, a.faceMask, a.writeMask);
+    ctx->vk.vkCmdSetStencilWriteMask(a.commandBuffer, a.faceMask, a.writeMask);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilWriteMask(d, reply, &a);
 }
@@ -2087,7 +2189,7 @@ static void vkw_dispatch_vkCmdSetStencilReference(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilReference);
         return;
     }
-ctx->vk.vkCmdSetStencilReference(a.commandBuffer, a.faceMask, a.reference);
+    ctx->vk.vkCmdSetStencilReference(a.commandBuffer, a.faceMask, a.reference);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilReference(d, reply, &a);
 }
@@ -2102,7 +2204,7 @@ static void vkw_dispatch_vkCmdBindDescriptorSets(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets);
         return;
     }
-ctx->vk.vkCmdBindDescriptorSets(a.commandBuffer, a.pipelineBindPoint, a.layout, a.firstSet, a.descriptorSetCount, a.pDescriptorSets, a.dynamicOffsetCount, a.pDynamicOffsets);
+    ctx->vk.vkCmdBindDescriptorSets(a.commandBuffer, a.pipelineBindPoint, a.layout, a.firstSet, a.descriptorSetCount, a.pDescriptorSets, a.dynamicOffsetCount, a.pDynamicOffsets);
     if (reply)
         vkw_encode_reply_vkCmdBindDescriptorSets(d, reply, &a);
 }
@@ -2117,7 +2219,7 @@ static void vkw_dispatch_vkCmdBindIndexBuffer(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer);
         return;
     }
-ctx->vk.vkCmdBindIndexBuffer(a.commandBuffer, a.buffer, a.offset, a.indexType);
+    ctx->vk.vkCmdBindIndexBuffer(a.commandBuffer, a.buffer, a.offset, a.indexType);
     if (reply)
         vkw_encode_reply_vkCmdBindIndexBuffer(d, reply, &a);
 }
@@ -2132,7 +2234,7 @@ static void vkw_dispatch_vkCmdBindVertexBuffers(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers);
         return;
     }
-ctx->vk.vkCmdBindVertexBuffers(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets);
+    ctx->vk.vkCmdBindVertexBuffers(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets);
     if (reply)
         vkw_encode_reply_vkCmdBindVertexBuffers(d, reply, &a);
 }
@@ -2147,7 +2249,7 @@ static void vkw_dispatch_vkCmdDraw(struct vkw_host_context *ctx, struct vkw_host
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDraw);
         return;
     }
-ctx->vk.vkCmdDraw(a.commandBuffer, a.vertexCount, a.instanceCount, a.firstVertex, a.firstInstance);
+    ctx->vk.vkCmdDraw(a.commandBuffer, a.vertexCount, a.instanceCount, a.firstVertex, a.firstInstance);
     if (reply)
         vkw_encode_reply_vkCmdDraw(d, reply, &a);
 }
@@ -2162,7 +2264,7 @@ static void vkw_dispatch_vkCmdDrawIndexed(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexed);
         return;
     }
-ctx->vk.vkCmdDrawIndexed(a.commandBuffer, a.indexCount, a.instanceCount, a.firstIndex, a.vertexOffset, a.firstInstance);
+    ctx->vk.vkCmdDrawIndexed(a.commandBuffer, a.indexCount, a.instanceCount, a.firstIndex, a.vertexOffset, a.firstInstance);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndexed(d, reply, &a);
 }
@@ -2177,7 +2279,7 @@ static void vkw_dispatch_vkCmdDrawIndirect(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirect);
         return;
     }
-ctx->vk.vkCmdDrawIndirect(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    ctx->vk.vkCmdDrawIndirect(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndirect(d, reply, &a);
 }
@@ -2192,7 +2294,7 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirect(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirect);
         return;
     }
-ctx->vk.vkCmdDrawIndexedIndirect(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    ctx->vk.vkCmdDrawIndexedIndirect(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndexedIndirect(d, reply, &a);
 }
@@ -2207,7 +2309,7 @@ static void vkw_dispatch_vkCmdDispatch(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatch);
         return;
     }
-ctx->vk.vkCmdDispatch(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
+    ctx->vk.vkCmdDispatch(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
     if (reply)
         vkw_encode_reply_vkCmdDispatch(d, reply, &a);
 }
@@ -2222,7 +2324,7 @@ static void vkw_dispatch_vkCmdDispatchIndirect(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchIndirect);
         return;
     }
-ctx->vk.vkCmdDispatchIndirect(a.commandBuffer, a.buffer, a.offset);
+    ctx->vk.vkCmdDispatchIndirect(a.commandBuffer, a.buffer, a.offset);
     if (reply)
         vkw_encode_reply_vkCmdDispatchIndirect(d, reply, &a);
 }
@@ -2237,7 +2339,7 @@ static void vkw_dispatch_vkCmdCopyBuffer(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer);
         return;
     }
-ctx->vk.vkCmdCopyBuffer(a.commandBuffer, a.srcBuffer, a.dstBuffer, a.regionCount, a.pRegions);
+    ctx->vk.vkCmdCopyBuffer(a.commandBuffer, a.srcBuffer, a.dstBuffer, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyBuffer(d, reply, &a);
 }
@@ -2252,7 +2354,7 @@ static void vkw_dispatch_vkCmdCopyImage(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage);
         return;
     }
-ctx->vk.vkCmdCopyImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    ctx->vk.vkCmdCopyImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyImage(d, reply, &a);
 }
@@ -2267,7 +2369,7 @@ static void vkw_dispatch_vkCmdBlitImage(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage);
         return;
     }
-ctx->vk.vkCmdBlitImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions, a.filter);
+    ctx->vk.vkCmdBlitImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions, a.filter);
     if (reply)
         vkw_encode_reply_vkCmdBlitImage(d, reply, &a);
 }
@@ -2282,7 +2384,7 @@ static void vkw_dispatch_vkCmdCopyBufferToImage(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage);
         return;
     }
-ctx->vk.vkCmdCopyBufferToImage(a.commandBuffer, a.srcBuffer, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    ctx->vk.vkCmdCopyBufferToImage(a.commandBuffer, a.srcBuffer, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyBufferToImage(d, reply, &a);
 }
@@ -2297,7 +2399,7 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer);
         return;
     }
-ctx->vk.vkCmdCopyImageToBuffer(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstBuffer, a.regionCount, a.pRegions);
+    ctx->vk.vkCmdCopyImageToBuffer(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstBuffer, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyImageToBuffer(d, reply, &a);
 }
@@ -2312,7 +2414,7 @@ static void vkw_dispatch_vkCmdUpdateBuffer(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdateBuffer);
         return;
     }
-ctx->vk.vkCmdUpdateBuffer(a.commandBuffer, a.dstBuffer, a.dstOffset, a.dataSize, a.pData);
+    ctx->vk.vkCmdUpdateBuffer(a.commandBuffer, a.dstBuffer, a.dstOffset, a.dataSize, a.pData);
     if (reply)
         vkw_encode_reply_vkCmdUpdateBuffer(d, reply, &a);
 }
@@ -2327,7 +2429,7 @@ static void vkw_dispatch_vkCmdFillBuffer(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdFillBuffer);
         return;
     }
-ctx->vk.vkCmdFillBuffer(a.commandBuffer, a.dstBuffer, a.dstOffset, a.size, a.data);
+    ctx->vk.vkCmdFillBuffer(a.commandBuffer, a.dstBuffer, a.dstOffset, a.size, a.data);
     if (reply)
         vkw_encode_reply_vkCmdFillBuffer(d, reply, &a);
 }
@@ -2342,7 +2444,7 @@ static void vkw_dispatch_vkCmdClearColorImage(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearColorImage);
         return;
     }
-ctx->vk.vkCmdClearColorImage(a.commandBuffer, a.image, a.imageLayout, a.pColor, a.rangeCount, a.pRanges);
+    ctx->vk.vkCmdClearColorImage(a.commandBuffer, a.image, a.imageLayout, a.pColor, a.rangeCount, a.pRanges);
     if (reply)
         vkw_encode_reply_vkCmdClearColorImage(d, reply, &a);
 }
@@ -2357,7 +2459,7 @@ static void vkw_dispatch_vkCmdClearDepthStencilImage(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearDepthStencilImage);
         return;
     }
-ctx->vk.vkCmdClearDepthStencilImage(a.commandBuffer, a.image, a.imageLayout, a.pDepthStencil, a.rangeCount, a.pRanges);
+    ctx->vk.vkCmdClearDepthStencilImage(a.commandBuffer, a.image, a.imageLayout, a.pDepthStencil, a.rangeCount, a.pRanges);
     if (reply)
         vkw_encode_reply_vkCmdClearDepthStencilImage(d, reply, &a);
 }
@@ -2372,7 +2474,7 @@ static void vkw_dispatch_vkCmdClearAttachments(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearAttachments);
         return;
     }
-ctx->vk.vkCmdClearAttachments(a.commandBuffer, a.attachmentCount, a.pAttachments, a.rectCount, a.pRects);
+    ctx->vk.vkCmdClearAttachments(a.commandBuffer, a.attachmentCount, a.pAttachments, a.rectCount, a.pRects);
     if (reply)
         vkw_encode_reply_vkCmdClearAttachments(d, reply, &a);
 }
@@ -2387,7 +2489,7 @@ static void vkw_dispatch_vkCmdResolveImage(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage);
         return;
     }
-ctx->vk.vkCmdResolveImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    ctx->vk.vkCmdResolveImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdResolveImage(d, reply, &a);
 }
@@ -2402,7 +2504,7 @@ static void vkw_dispatch_vkCmdSetEvent(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent);
         return;
     }
-ctx->vk.vkCmdSetEvent(a.commandBuffer, a.event, a.stageMask);
+    ctx->vk.vkCmdSetEvent(a.commandBuffer, a.event, a.stageMask);
     if (reply)
         vkw_encode_reply_vkCmdSetEvent(d, reply, &a);
 }
@@ -2417,7 +2519,7 @@ static void vkw_dispatch_vkCmdResetEvent(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent);
         return;
     }
-ctx->vk.vkCmdResetEvent(a.commandBuffer, a.event, a.stageMask);
+    ctx->vk.vkCmdResetEvent(a.commandBuffer, a.event, a.stageMask);
     if (reply)
         vkw_encode_reply_vkCmdResetEvent(d, reply, &a);
 }
@@ -2432,7 +2534,7 @@ static void vkw_dispatch_vkCmdWaitEvents(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents);
         return;
     }
-ctx->vk.vkCmdWaitEvents(a.commandBuffer, a.eventCount, a.pEvents, a.srcStageMask, a.dstStageMask, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
+    ctx->vk.vkCmdWaitEvents(a.commandBuffer, a.eventCount, a.pEvents, a.srcStageMask, a.dstStageMask, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
     if (reply)
         vkw_encode_reply_vkCmdWaitEvents(d, reply, &a);
 }
@@ -2447,7 +2549,7 @@ static void vkw_dispatch_vkCmdPipelineBarrier(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier);
         return;
     }
-ctx->vk.vkCmdPipelineBarrier(a.commandBuffer, a.srcStageMask, a.dstStageMask, a.dependencyFlags, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
+    ctx->vk.vkCmdPipelineBarrier(a.commandBuffer, a.srcStageMask, a.dstStageMask, a.dependencyFlags, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
     if (reply)
         vkw_encode_reply_vkCmdPipelineBarrier(d, reply, &a);
 }
@@ -2462,7 +2564,7 @@ static void vkw_dispatch_vkCmdBeginQuery(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQuery);
         return;
     }
-ctx->vk.vkCmdBeginQuery(a.commandBuffer, a.queryPool, a.query, a.flags);
+    ctx->vk.vkCmdBeginQuery(a.commandBuffer, a.queryPool, a.query, a.flags);
     if (reply)
         vkw_encode_reply_vkCmdBeginQuery(d, reply, &a);
 }
@@ -2477,7 +2579,7 @@ static void vkw_dispatch_vkCmdEndQuery(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQuery);
         return;
     }
-ctx->vk.vkCmdEndQuery(a.commandBuffer, a.queryPool, a.query);
+    ctx->vk.vkCmdEndQuery(a.commandBuffer, a.queryPool, a.query);
     if (reply)
         vkw_encode_reply_vkCmdEndQuery(d, reply, &a);
 }
@@ -2492,7 +2594,7 @@ static void vkw_dispatch_vkCmdResetQueryPool(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetQueryPool);
         return;
     }
-ctx->vk.vkCmdResetQueryPool(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount);
+    ctx->vk.vkCmdResetQueryPool(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount);
     if (reply)
         vkw_encode_reply_vkCmdResetQueryPool(d, reply, &a);
 }
@@ -2507,7 +2609,7 @@ static void vkw_dispatch_vkCmdWriteTimestamp(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp);
         return;
     }
-ctx->vk.vkCmdWriteTimestamp(a.commandBuffer, a.pipelineStage, a.queryPool, a.query);
+    ctx->vk.vkCmdWriteTimestamp(a.commandBuffer, a.pipelineStage, a.queryPool, a.query);
     if (reply)
         vkw_encode_reply_vkCmdWriteTimestamp(d, reply, &a);
 }
@@ -2522,7 +2624,7 @@ static void vkw_dispatch_vkCmdCopyQueryPoolResults(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyQueryPoolResults);
         return;
     }
-ctx->vk.vkCmdCopyQueryPoolResults(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount, a.dstBuffer, a.dstOffset, a.stride, a.flags);
+    ctx->vk.vkCmdCopyQueryPoolResults(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount, a.dstBuffer, a.dstOffset, a.stride, a.flags);
     if (reply)
         vkw_encode_reply_vkCmdCopyQueryPoolResults(d, reply, &a);
 }
@@ -2537,7 +2639,7 @@ static void vkw_dispatch_vkCmdPushConstants(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants);
         return;
     }
-ctx->vk.vkCmdPushConstants(a.commandBuffer, a.layout, a.stageFlags, a.offset, a.size, a.pValues);
+    ctx->vk.vkCmdPushConstants(a.commandBuffer, a.layout, a.stageFlags, a.offset, a.size, a.pValues);
     if (reply)
         vkw_encode_reply_vkCmdPushConstants(d, reply, &a);
 }
@@ -2552,7 +2654,7 @@ static void vkw_dispatch_vkCmdBeginRenderPass(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass);
         return;
     }
-ctx->vk.vkCmdBeginRenderPass(a.commandBuffer, a.pRenderPassBegin, a.contents);
+    ctx->vk.vkCmdBeginRenderPass(a.commandBuffer, a.pRenderPassBegin, a.contents);
     if (reply)
         vkw_encode_reply_vkCmdBeginRenderPass(d, reply, &a);
 }
@@ -2567,7 +2669,7 @@ static void vkw_dispatch_vkCmdNextSubpass(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass);
         return;
     }
-ctx->vk.vkCmdNextSubpass(a.commandBuffer, a.contents);
+    ctx->vk.vkCmdNextSubpass(a.commandBuffer, a.contents);
     if (reply)
         vkw_encode_reply_vkCmdNextSubpass(d, reply, &a);
 }
@@ -2582,7 +2684,7 @@ static void vkw_dispatch_vkCmdEndRenderPass(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass);
         return;
     }
-ctx->vk.vkCmdEndRenderPass(a.commandBuffer);
+    ctx->vk.vkCmdEndRenderPass(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndRenderPass(d, reply, &a);
 }
@@ -2597,7 +2699,7 @@ static void vkw_dispatch_vkCmdExecuteCommands(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteCommands);
         return;
     }
-ctx->vk.vkCmdExecuteCommands(a.commandBuffer, a.commandBufferCount, a.pCommandBuffers);
+    ctx->vk.vkCmdExecuteCommands(a.commandBuffer, a.commandBufferCount, a.pCommandBuffers);
     if (reply)
         vkw_encode_reply_vkCmdExecuteCommands(d, reply, &a);
 }
@@ -2612,7 +2714,7 @@ static void vkw_dispatch_vkEnumerateInstanceVersion(struct vkw_host_context *ctx
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceVersion);
         return;
     }
-a.result = ctx->vk.vkEnumerateInstanceVersion(a.pApiVersion);
+    a.result = ctx->vk.vkEnumerateInstanceVersion(a.pApiVersion);
     if (reply)
         vkw_encode_reply_vkEnumerateInstanceVersion(d, reply, &a);
 }
@@ -2627,7 +2729,7 @@ static void vkw_dispatch_vkBindBufferMemory2(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory2);
         return;
     }
-a.result = ctx->vk.vkBindBufferMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    a.result = ctx->vk.vkBindBufferMemory2(a.device, a.bindInfoCount, a.pBindInfos);
     if (reply)
         vkw_encode_reply_vkBindBufferMemory2(d, reply, &a);
 }
@@ -2642,7 +2744,7 @@ static void vkw_dispatch_vkBindImageMemory2(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory2);
         return;
     }
-a.result = ctx->vk.vkBindImageMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    a.result = ctx->vk.vkBindImageMemory2(a.device, a.bindInfoCount, a.pBindInfos);
     if (reply)
         vkw_encode_reply_vkBindImageMemory2(d, reply, &a);
 }
@@ -2657,7 +2759,7 @@ static void vkw_dispatch_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_cont
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures);
         return;
     }
-ctx->vk.vkGetDeviceGroupPeerMemoryFeatures(a.device, a.heapIndex, a.localDeviceIndex, a.remoteDeviceIndex, a.pPeerMemoryFeatures);
+    ctx->vk.vkGetDeviceGroupPeerMemoryFeatures(a.device, a.heapIndex, a.localDeviceIndex, a.remoteDeviceIndex, a.pPeerMemoryFeatures);
     if (reply)
         vkw_encode_reply_vkGetDeviceGroupPeerMemoryFeatures(d, reply, &a);
 }
@@ -2672,7 +2774,7 @@ static void vkw_dispatch_vkCmdSetDeviceMask(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDeviceMask);
         return;
     }
-ctx->vk.vkCmdSetDeviceMask(a.commandBuffer, a.deviceMask);
+    ctx->vk.vkCmdSetDeviceMask(a.commandBuffer, a.deviceMask);
     if (reply)
         vkw_encode_reply_vkCmdSetDeviceMask(d, reply, &a);
 }
@@ -2687,7 +2789,7 @@ static void vkw_dispatch_vkCmdDispatchBase(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchBase);
         return;
     }
-ctx->vk.vkCmdDispatchBase(a.commandBuffer, a.baseGroupX, a.baseGroupY, a.baseGroupZ, a.groupCountX, a.groupCountY, a.groupCountZ);
+    ctx->vk.vkCmdDispatchBase(a.commandBuffer, a.baseGroupX, a.baseGroupY, a.baseGroupZ, a.groupCountX, a.groupCountY, a.groupCountZ);
     if (reply)
         vkw_encode_reply_vkCmdDispatchBase(d, reply, &a);
 }
@@ -2702,7 +2804,7 @@ static void vkw_dispatch_vkEnumeratePhysicalDeviceGroups(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumeratePhysicalDeviceGroups);
         return;
     }
-a.result = ctx->vk.vkEnumeratePhysicalDeviceGroups(a.instance, a.pPhysicalDeviceGroupCount, a.pPhysicalDeviceGroupProperties);
+    a.result = ctx->vk.vkEnumeratePhysicalDeviceGroups(a.instance, a.pPhysicalDeviceGroupCount, a.pPhysicalDeviceGroupProperties);
     if (reply)
         vkw_encode_reply_vkEnumeratePhysicalDeviceGroups(d, reply, &a);
 }
@@ -2717,7 +2819,7 @@ static void vkw_dispatch_vkGetImageMemoryRequirements2(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements2);
         return;
     }
-ctx->vk.vkGetImageMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
+    ctx->vk.vkGetImageMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageMemoryRequirements2(d, reply, &a);
 }
@@ -2732,7 +2834,7 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements2(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements2);
         return;
     }
-ctx->vk.vkGetBufferMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
+    ctx->vk.vkGetBufferMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetBufferMemoryRequirements2(d, reply, &a);
 }
@@ -2747,7 +2849,7 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements2(struct vkw_host_con
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements2);
         return;
     }
-ctx->vk.vkGetImageSparseMemoryRequirements2(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    ctx->vk.vkGetImageSparseMemoryRequirements2(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageSparseMemoryRequirements2(d, reply, &a);
 }
@@ -2762,7 +2864,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceFeatures2(struct vkw_host_context *c
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFeatures2);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceFeatures2(a.physicalDevice, a.pFeatures);
+    ctx->vk.vkGetPhysicalDeviceFeatures2(a.physicalDevice, a.pFeatures);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFeatures2(d, reply, &a);
 }
@@ -2777,7 +2879,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceProperties2(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceProperties2);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceProperties2(a.physicalDevice, a.pProperties);
+    ctx->vk.vkGetPhysicalDeviceProperties2(a.physicalDevice, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceProperties2(d, reply, &a);
 }
@@ -2792,7 +2894,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceFormatProperties2(struct vkw_host_co
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFormatProperties2);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceFormatProperties2(a.physicalDevice, a.format, a.pFormatProperties);
+    ctx->vk.vkGetPhysicalDeviceFormatProperties2(a.physicalDevice, a.format, a.pFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFormatProperties2(d, reply, &a);
 }
@@ -2807,7 +2909,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceImageFormatProperties2(struct vkw_ho
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceImageFormatProperties2);
         return;
     }
-a.result = ctx->vk.vkGetPhysicalDeviceImageFormatProperties2(a.physicalDevice, a.pImageFormatInfo, a.pImageFormatProperties);
+    a.result = ctx->vk.vkGetPhysicalDeviceImageFormatProperties2(a.physicalDevice, a.pImageFormatInfo, a.pImageFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties2(d, reply, &a);
 }
@@ -2822,7 +2924,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceQueueFamilyProperties2(struct vkw_ho
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties2);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties2(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
+    ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties2(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties2(d, reply, &a);
 }
@@ -2837,7 +2939,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceMemoryProperties2(struct vkw_host_co
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMemoryProperties2);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceMemoryProperties2(a.physicalDevice, a.pMemoryProperties);
+    ctx->vk.vkGetPhysicalDeviceMemoryProperties2(a.physicalDevice, a.pMemoryProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties2(d, reply, &a);
 }
@@ -2852,7 +2954,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceSparseImageFormatProperties2(struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties2);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties2(a.physicalDevice, a.pFormatInfo, a.pPropertyCount, a.pProperties);
+    ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties2(a.physicalDevice, a.pFormatInfo, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties2(d, reply, &a);
 }
@@ -2867,7 +2969,7 @@ static void vkw_dispatch_vkTrimCommandPool(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimCommandPool);
         return;
     }
-ctx->vk.vkTrimCommandPool(a.device, a.commandPool, a.flags);
+    ctx->vk.vkTrimCommandPool(a.device, a.commandPool, a.flags);
     if (reply)
         vkw_encode_reply_vkTrimCommandPool(d, reply, &a);
 }
@@ -2884,14 +2986,14 @@ static void vkw_dispatch_vkGetDeviceQueue2(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue2);
         return;
     }
-ctx->vk.vkGetDeviceQueue2(a.device, a.pQueueInfo, a.pQueue);
+    ctx->vk.vkGetDeviceQueue2(a.device, a.pQueueInfo, a.pQueue);
     if (a.pQueue) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueue_capacity)
             n = a.pQueue_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pQueue[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pQueue[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), parent);
     }
     if (reply)
@@ -2910,14 +3012,14 @@ static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSamplerYcbcrConversion);
         return;
     }
-a.result = ctx->vk.vkCreateSamplerYcbcrConversion(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
+    a.result = ctx->vk.vkCreateSamplerYcbcrConversion(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
     if (a.result >= 0 && a.pYcbcrConversion) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pYcbcrConversion_capacity)
             n = a.pYcbcrConversion_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pYcbcrConversion[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pYcbcrConversion[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids[i], VKW_HANDLE_U64(a.pYcbcrConversion[i]), parent);
     }
     if (reply)
@@ -2934,7 +3036,7 @@ static void vkw_dispatch_vkDestroySamplerYcbcrConversion(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySamplerYcbcrConversion);
         return;
     }
-ctx->vk.vkDestroySamplerYcbcrConversion(a.device, a.ycbcrConversion, NULL);
+    ctx->vk.vkDestroySamplerYcbcrConversion(a.device, a.ycbcrConversion, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSamplerYcbcrConversion, a.ycbcrConversion_id);
     if (reply)
         vkw_encode_reply_vkDestroySamplerYcbcrConversion(d, reply, &a);
@@ -2952,14 +3054,14 @@ static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorUpdateTemplate);
         return;
     }
-a.result = ctx->vk.vkCreateDescriptorUpdateTemplate(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
+    a.result = ctx->vk.vkCreateDescriptorUpdateTemplate(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
     if (a.result >= 0 && a.pDescriptorUpdateTemplate) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDescriptorUpdateTemplate_capacity)
             n = a.pDescriptorUpdateTemplate_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDescriptorUpdateTemplate[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pDescriptorUpdateTemplate[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids[i], VKW_HANDLE_U64(a.pDescriptorUpdateTemplate[i]), parent);
     }
     if (reply)
@@ -2976,7 +3078,7 @@ static void vkw_dispatch_vkDestroyDescriptorUpdateTemplate(struct vkw_host_conte
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorUpdateTemplate);
         return;
     }
-ctx->vk.vkDestroyDescriptorUpdateTemplate(a.device, a.descriptorUpdateTemplate, NULL);
+    ctx->vk.vkDestroyDescriptorUpdateTemplate(a.device, a.descriptorUpdateTemplate, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorUpdateTemplate, a.descriptorUpdateTemplate_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(d, reply, &a);
@@ -2992,7 +3094,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceExternalBufferProperties(struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalBufferProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceExternalBufferProperties(a.physicalDevice, a.pExternalBufferInfo, a.pExternalBufferProperties);
+    ctx->vk.vkGetPhysicalDeviceExternalBufferProperties(a.physicalDevice, a.pExternalBufferInfo, a.pExternalBufferProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceExternalBufferProperties(d, reply, &a);
 }
@@ -3007,7 +3109,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceExternalFenceProperties(struct vkw_h
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalFenceProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceExternalFenceProperties(a.physicalDevice, a.pExternalFenceInfo, a.pExternalFenceProperties);
+    ctx->vk.vkGetPhysicalDeviceExternalFenceProperties(a.physicalDevice, a.pExternalFenceInfo, a.pExternalFenceProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceExternalFenceProperties(d, reply, &a);
 }
@@ -3022,7 +3124,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceExternalSemaphoreProperties(struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalSemaphoreProperties);
         return;
     }
-ctx->vk.vkGetPhysicalDeviceExternalSemaphoreProperties(a.physicalDevice, a.pExternalSemaphoreInfo, a.pExternalSemaphoreProperties);
+    ctx->vk.vkGetPhysicalDeviceExternalSemaphoreProperties(a.physicalDevice, a.pExternalSemaphoreInfo, a.pExternalSemaphoreProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceExternalSemaphoreProperties(d, reply, &a);
 }
@@ -3037,7 +3139,7 @@ static void vkw_dispatch_vkGetDescriptorSetLayoutSupport(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSupport);
         return;
     }
-ctx->vk.vkGetDescriptorSetLayoutSupport(a.device, a.pCreateInfo, a.pSupport);
+    ctx->vk.vkGetDescriptorSetLayoutSupport(a.device, a.pCreateInfo, a.pSupport);
     if (reply)
         vkw_encode_reply_vkGetDescriptorSetLayoutSupport(d, reply, &a);
 }
@@ -3052,7 +3154,7 @@ static void vkw_dispatch_vkCmdDrawIndirectCount(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectCount);
         return;
     }
-ctx->vk.vkCmdDrawIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    ctx->vk.vkCmdDrawIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndirectCount(d, reply, &a);
 }
@@ -3067,7 +3169,7 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirectCount(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirectCount);
         return;
     }
-ctx->vk.vkCmdDrawIndexedIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    ctx->vk.vkCmdDrawIndexedIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndexedIndirectCount(d, reply, &a);
 }
@@ -3084,14 +3186,14 @@ static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass2);
         return;
     }
-a.result = ctx->vk.vkCreateRenderPass2(a.device, a.pCreateInfo, NULL, a.pRenderPass);
+    a.result = ctx->vk.vkCreateRenderPass2(a.device, a.pCreateInfo, NULL, a.pRenderPass);
     if (a.result >= 0 && a.pRenderPass) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pRenderPass_capacity)
             n = a.pRenderPass_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
     }
     if (reply)
@@ -3108,7 +3210,7 @@ static void vkw_dispatch_vkCmdBeginRenderPass2(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass2);
         return;
     }
-ctx->vk.vkCmdBeginRenderPass2(a.commandBuffer, a.pRenderPassBegin, a.pSubpassBeginInfo);
+    ctx->vk.vkCmdBeginRenderPass2(a.commandBuffer, a.pRenderPassBegin, a.pSubpassBeginInfo);
     if (reply)
         vkw_encode_reply_vkCmdBeginRenderPass2(d, reply, &a);
 }
@@ -3123,7 +3225,7 @@ static void vkw_dispatch_vkCmdNextSubpass2(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass2);
         return;
     }
-ctx->vk.vkCmdNextSubpass2(a.commandBuffer, a.pSubpassBeginInfo, a.pSubpassEndInfo);
+    ctx->vk.vkCmdNextSubpass2(a.commandBuffer, a.pSubpassBeginInfo, a.pSubpassEndInfo);
     if (reply)
         vkw_encode_reply_vkCmdNextSubpass2(d, reply, &a);
 }
@@ -3138,7 +3240,7 @@ static void vkw_dispatch_vkCmdEndRenderPass2(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass2);
         return;
     }
-ctx->vk.vkCmdEndRenderPass2(a.commandBuffer, a.pSubpassEndInfo);
+    ctx->vk.vkCmdEndRenderPass2(a.commandBuffer, a.pSubpassEndInfo);
     if (reply)
         vkw_encode_reply_vkCmdEndRenderPass2(d, reply, &a);
 }
@@ -3153,7 +3255,7 @@ static void vkw_dispatch_vkResetQueryPool(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetQueryPool);
         return;
     }
-ctx->vk.vkResetQueryPool(a.device, a.queryPool, a.firstQuery, a.queryCount);
+    ctx->vk.vkResetQueryPool(a.device, a.queryPool, a.firstQuery, a.queryCount);
     if (reply)
         vkw_encode_reply_vkResetQueryPool(d, reply, &a);
 }
@@ -3168,7 +3270,7 @@ static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreCounterValue);
         return;
     }
-a.result = ctx->vk.vkGetSemaphoreCounterValue(a.device, a.semaphore, a.pValue);
+    a.result = ctx->vk.vkGetSemaphoreCounterValue(a.device, a.semaphore, a.pValue);
     if (reply)
         vkw_encode_reply_vkGetSemaphoreCounterValue(d, reply, &a);
 }
@@ -3183,7 +3285,7 @@ static void vkw_dispatch_vkWaitSemaphores(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitSemaphores);
         return;
     }
-a.result = ctx->vk.vkWaitSemaphores(a.device, a.pWaitInfo, a.timeout);
+    a.result = ctx->vk.vkWaitSemaphores(a.device, a.pWaitInfo, a.timeout);
     if (reply)
         vkw_encode_reply_vkWaitSemaphores(d, reply, &a);
 }
@@ -3198,7 +3300,7 @@ static void vkw_dispatch_vkSignalSemaphore(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSignalSemaphore);
         return;
     }
-a.result = ctx->vk.vkSignalSemaphore(a.device, a.pSignalInfo);
+    a.result = ctx->vk.vkSignalSemaphore(a.device, a.pSignalInfo);
     if (reply)
         vkw_encode_reply_vkSignalSemaphore(d, reply, &a);
 }
@@ -3213,7 +3315,7 @@ static void vkw_dispatch_vkGetBufferDeviceAddress(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferDeviceAddress);
         return;
     }
-a.result = ctx->vk.vkGetBufferDeviceAddress(a.device, a.pInfo);
+    a.result = ctx->vk.vkGetBufferDeviceAddress(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetBufferDeviceAddress(d, reply, &a);
 }
@@ -3228,7 +3330,7 @@ static void vkw_dispatch_vkGetBufferOpaqueCaptureAddress(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureAddress);
         return;
     }
-a.result = ctx->vk.vkGetBufferOpaqueCaptureAddress(a.device, a.pInfo);
+    a.result = ctx->vk.vkGetBufferOpaqueCaptureAddress(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetBufferOpaqueCaptureAddress(d, reply, &a);
 }
@@ -3243,7 +3345,7 @@ static void vkw_dispatch_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_c
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress);
         return;
     }
-a.result = ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress(a.device, a.pInfo);
+    a.result = ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetDeviceMemoryOpaqueCaptureAddress(d, reply, &a);
 }
@@ -3258,7 +3360,7 @@ static void vkw_dispatch_vkGetPhysicalDeviceToolProperties(struct vkw_host_conte
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceToolProperties);
         return;
     }
-a.result = ctx->vk.vkGetPhysicalDeviceToolProperties(a.physicalDevice, a.pToolCount, a.pToolProperties);
+    a.result = ctx->vk.vkGetPhysicalDeviceToolProperties(a.physicalDevice, a.pToolCount, a.pToolProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceToolProperties(d, reply, &a);
 }
@@ -3275,14 +3377,14 @@ static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePrivateDataSlot);
         return;
     }
-a.result = ctx->vk.vkCreatePrivateDataSlot(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
+    a.result = ctx->vk.vkCreatePrivateDataSlot(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
     if (a.result >= 0 && a.pPrivateDataSlot) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPrivateDataSlot_capacity)
             n = a.pPrivateDataSlot_capacity;
         const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPrivateDataSlot[i] != VK_NULL_HANDLE) /* a pipeline that was not made */
+            if (a.pPrivateDataSlot[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids[i], VKW_HANDLE_U64(a.pPrivateDataSlot[i]), parent);
     }
     if (reply)
@@ -3299,7 +3401,7 @@ static void vkw_dispatch_vkDestroyPrivateDataSlot(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPrivateDataSlot);
         return;
     }
-ctx->vk.vkDestroyPrivateDataSlot(a.device, a.privateDataSlot, NULL);
+    ctx->vk.vkDestroyPrivateDataSlot(a.device, a.privateDataSlot, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPrivateDataSlot, a.privateDataSlot_id);
     if (reply)
         vkw_encode_reply_vkDestroyPrivateDataSlot(d, reply, &a);
@@ -3315,7 +3417,7 @@ static void vkw_dispatch_vkSetPrivateData(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetPrivateData);
         return;
     }
-a.result = ctx->vk.vkSetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.data);
+    a.result = ctx->vk.vkSetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.data);
     if (reply)
         vkw_encode_reply_vkSetPrivateData(d, reply, &a);
 }
@@ -3330,7 +3432,7 @@ static void vkw_dispatch_vkGetPrivateData(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPrivateData);
         return;
     }
-ctx->vk.vkGetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.pData);
+    ctx->vk.vkGetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.pData);
     if (reply)
         vkw_encode_reply_vkGetPrivateData(d, reply, &a);
 }
@@ -3345,7 +3447,7 @@ static void vkw_dispatch_vkCmdSetEvent2(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent2);
         return;
     }
-ctx->vk.vkCmdSetEvent2(a.commandBuffer, a.event, a.pDependencyInfo);
+    ctx->vk.vkCmdSetEvent2(a.commandBuffer, a.event, a.pDependencyInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetEvent2(d, reply, &a);
 }
@@ -3360,7 +3462,7 @@ static void vkw_dispatch_vkCmdResetEvent2(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent2);
         return;
     }
-ctx->vk.vkCmdResetEvent2(a.commandBuffer, a.event, a.stageMask);
+    ctx->vk.vkCmdResetEvent2(a.commandBuffer, a.event, a.stageMask);
     if (reply)
         vkw_encode_reply_vkCmdResetEvent2(d, reply, &a);
 }
@@ -3375,7 +3477,7 @@ static void vkw_dispatch_vkCmdWaitEvents2(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents2);
         return;
     }
-ctx->vk.vkCmdWaitEvents2(a.commandBuffer, a.eventCount, a.pEvents, a.pDependencyInfos);
+    ctx->vk.vkCmdWaitEvents2(a.commandBuffer, a.eventCount, a.pEvents, a.pDependencyInfos);
     if (reply)
         vkw_encode_reply_vkCmdWaitEvents2(d, reply, &a);
 }
@@ -3390,7 +3492,7 @@ static void vkw_dispatch_vkCmdPipelineBarrier2(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier2);
         return;
     }
-ctx->vk.vkCmdPipelineBarrier2(a.commandBuffer, a.pDependencyInfo);
+    ctx->vk.vkCmdPipelineBarrier2(a.commandBuffer, a.pDependencyInfo);
     if (reply)
         vkw_encode_reply_vkCmdPipelineBarrier2(d, reply, &a);
 }
@@ -3405,7 +3507,7 @@ static void vkw_dispatch_vkCmdWriteTimestamp2(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp2);
         return;
     }
-ctx->vk.vkCmdWriteTimestamp2(a.commandBuffer, a.stage, a.queryPool, a.query);
+    ctx->vk.vkCmdWriteTimestamp2(a.commandBuffer, a.stage, a.queryPool, a.query);
     if (reply)
         vkw_encode_reply_vkCmdWriteTimestamp2(d, reply, &a);
 }
@@ -3420,7 +3522,7 @@ static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit2);
         return;
     }
-a.result = ctx->vk.vkQueueSubmit2(a.queue, a.submitCount, a.pSubmits, a.fence);
+    a.result = ctx->vk.vkQueueSubmit2(a.queue, a.submitCount, a.pSubmits, a.fence);
     if (reply)
         vkw_encode_reply_vkQueueSubmit2(d, reply, &a);
 }
@@ -3435,7 +3537,7 @@ static void vkw_dispatch_vkCmdCopyBuffer2(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer2);
         return;
     }
-ctx->vk.vkCmdCopyBuffer2(a.commandBuffer, a.pCopyBufferInfo);
+    ctx->vk.vkCmdCopyBuffer2(a.commandBuffer, a.pCopyBufferInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyBuffer2(d, reply, &a);
 }
@@ -3450,7 +3552,7 @@ static void vkw_dispatch_vkCmdCopyImage2(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage2);
         return;
     }
-ctx->vk.vkCmdCopyImage2(a.commandBuffer, a.pCopyImageInfo);
+    ctx->vk.vkCmdCopyImage2(a.commandBuffer, a.pCopyImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyImage2(d, reply, &a);
 }
@@ -3465,7 +3567,7 @@ static void vkw_dispatch_vkCmdCopyBufferToImage2(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage2);
         return;
     }
-ctx->vk.vkCmdCopyBufferToImage2(a.commandBuffer, a.pCopyBufferToImageInfo);
+    ctx->vk.vkCmdCopyBufferToImage2(a.commandBuffer, a.pCopyBufferToImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyBufferToImage2(d, reply, &a);
 }
@@ -3480,7 +3582,7 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer2(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer2);
         return;
     }
-ctx->vk.vkCmdCopyImageToBuffer2(a.commandBuffer, a.pCopyImageToBufferInfo);
+    ctx->vk.vkCmdCopyImageToBuffer2(a.commandBuffer, a.pCopyImageToBufferInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyImageToBuffer2(d, reply, &a);
 }
@@ -3495,7 +3597,7 @@ static void vkw_dispatch_vkCmdBlitImage2(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage2);
         return;
     }
-ctx->vk.vkCmdBlitImage2(a.commandBuffer, a.pBlitImageInfo);
+    ctx->vk.vkCmdBlitImage2(a.commandBuffer, a.pBlitImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdBlitImage2(d, reply, &a);
 }
@@ -3510,7 +3612,7 @@ static void vkw_dispatch_vkCmdResolveImage2(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage2);
         return;
     }
-ctx->vk.vkCmdResolveImage2(a.commandBuffer, a.pResolveImageInfo);
+    ctx->vk.vkCmdResolveImage2(a.commandBuffer, a.pResolveImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdResolveImage2(d, reply, &a);
 }
@@ -3525,7 +3627,7 @@ static void vkw_dispatch_vkCmdBeginRendering(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRendering);
         return;
     }
-ctx->vk.vkCmdBeginRendering(a.commandBuffer, a.pRenderingInfo);
+    ctx->vk.vkCmdBeginRendering(a.commandBuffer, a.pRenderingInfo);
     if (reply)
         vkw_encode_reply_vkCmdBeginRendering(d, reply, &a);
 }
@@ -3540,7 +3642,7 @@ static void vkw_dispatch_vkCmdEndRendering(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRendering);
         return;
     }
-ctx->vk.vkCmdEndRendering(a.commandBuffer);
+    ctx->vk.vkCmdEndRendering(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndRendering(d, reply, &a);
 }
@@ -3555,7 +3657,7 @@ static void vkw_dispatch_vkCmdSetCullMode(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCullMode);
         return;
     }
-ctx->vk.vkCmdSetCullMode(a.commandBuffer, a.cullMode);
+    ctx->vk.vkCmdSetCullMode(a.commandBuffer, a.cullMode);
     if (reply)
         vkw_encode_reply_vkCmdSetCullMode(d, reply, &a);
 }
@@ -3570,7 +3672,7 @@ static void vkw_dispatch_vkCmdSetFrontFace(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFrontFace);
         return;
     }
-ctx->vk.vkCmdSetFrontFace(a.commandBuffer, a.frontFace);
+    ctx->vk.vkCmdSetFrontFace(a.commandBuffer, a.frontFace);
     if (reply)
         vkw_encode_reply_vkCmdSetFrontFace(d, reply, &a);
 }
@@ -3585,7 +3687,7 @@ static void vkw_dispatch_vkCmdSetPrimitiveTopology(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveTopology);
         return;
     }
-ctx->vk.vkCmdSetPrimitiveTopology(a.commandBuffer, a.primitiveTopology);
+    ctx->vk.vkCmdSetPrimitiveTopology(a.commandBuffer, a.primitiveTopology);
     if (reply)
         vkw_encode_reply_vkCmdSetPrimitiveTopology(d, reply, &a);
 }
@@ -3600,7 +3702,7 @@ static void vkw_dispatch_vkCmdSetViewportWithCount(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWithCount);
         return;
     }
-ctx->vk.vkCmdSetViewportWithCount(a.commandBuffer, a.viewportCount, a.pViewports);
+    ctx->vk.vkCmdSetViewportWithCount(a.commandBuffer, a.viewportCount, a.pViewports);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportWithCount(d, reply, &a);
 }
@@ -3615,7 +3717,7 @@ static void vkw_dispatch_vkCmdSetScissorWithCount(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissorWithCount);
         return;
     }
-ctx->vk.vkCmdSetScissorWithCount(a.commandBuffer, a.scissorCount, a.pScissors);
+    ctx->vk.vkCmdSetScissorWithCount(a.commandBuffer, a.scissorCount, a.pScissors);
     if (reply)
         vkw_encode_reply_vkCmdSetScissorWithCount(d, reply, &a);
 }
@@ -3630,7 +3732,7 @@ static void vkw_dispatch_vkCmdBindVertexBuffers2(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers2);
         return;
     }
-ctx->vk.vkCmdBindVertexBuffers2(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes, a.pStrides);
+    ctx->vk.vkCmdBindVertexBuffers2(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes, a.pStrides);
     if (reply)
         vkw_encode_reply_vkCmdBindVertexBuffers2(d, reply, &a);
 }
@@ -3645,7 +3747,7 @@ static void vkw_dispatch_vkCmdSetDepthTestEnable(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthTestEnable);
         return;
     }
-ctx->vk.vkCmdSetDepthTestEnable(a.commandBuffer, a.depthTestEnable);
+    ctx->vk.vkCmdSetDepthTestEnable(a.commandBuffer, a.depthTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthTestEnable(d, reply, &a);
 }
@@ -3660,7 +3762,7 @@ static void vkw_dispatch_vkCmdSetDepthWriteEnable(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthWriteEnable);
         return;
     }
-ctx->vk.vkCmdSetDepthWriteEnable(a.commandBuffer, a.depthWriteEnable);
+    ctx->vk.vkCmdSetDepthWriteEnable(a.commandBuffer, a.depthWriteEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthWriteEnable(d, reply, &a);
 }
@@ -3675,7 +3777,7 @@ static void vkw_dispatch_vkCmdSetDepthCompareOp(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthCompareOp);
         return;
     }
-ctx->vk.vkCmdSetDepthCompareOp(a.commandBuffer, a.depthCompareOp);
+    ctx->vk.vkCmdSetDepthCompareOp(a.commandBuffer, a.depthCompareOp);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthCompareOp(d, reply, &a);
 }
@@ -3690,7 +3792,7 @@ static void vkw_dispatch_vkCmdSetDepthBoundsTestEnable(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBoundsTestEnable);
         return;
     }
-ctx->vk.vkCmdSetDepthBoundsTestEnable(a.commandBuffer, a.depthBoundsTestEnable);
+    ctx->vk.vkCmdSetDepthBoundsTestEnable(a.commandBuffer, a.depthBoundsTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBoundsTestEnable(d, reply, &a);
 }
@@ -3705,7 +3807,7 @@ static void vkw_dispatch_vkCmdSetStencilTestEnable(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilTestEnable);
         return;
     }
-ctx->vk.vkCmdSetStencilTestEnable(a.commandBuffer, a.stencilTestEnable);
+    ctx->vk.vkCmdSetStencilTestEnable(a.commandBuffer, a.stencilTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilTestEnable(d, reply, &a);
 }
@@ -3720,7 +3822,7 @@ static void vkw_dispatch_vkCmdSetStencilOp(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilOp);
         return;
     }
-ctx->vk.vkCmdSetStencilOp(a.commandBuffer, a.faceMask, a.failOp, a.passOp, a.depthFailOp, a.compareOp);
+    ctx->vk.vkCmdSetStencilOp(a.commandBuffer, a.faceMask, a.failOp, a.passOp, a.depthFailOp, a.compareOp);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilOp(d, reply, &a);
 }
@@ -3735,7 +3837,7 @@ static void vkw_dispatch_vkCmdSetRasterizerDiscardEnable(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizerDiscardEnable);
         return;
     }
-ctx->vk.vkCmdSetRasterizerDiscardEnable(a.commandBuffer, a.rasterizerDiscardEnable);
+    ctx->vk.vkCmdSetRasterizerDiscardEnable(a.commandBuffer, a.rasterizerDiscardEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetRasterizerDiscardEnable(d, reply, &a);
 }
@@ -3750,7 +3852,7 @@ static void vkw_dispatch_vkCmdSetDepthBiasEnable(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBiasEnable);
         return;
     }
-ctx->vk.vkCmdSetDepthBiasEnable(a.commandBuffer, a.depthBiasEnable);
+    ctx->vk.vkCmdSetDepthBiasEnable(a.commandBuffer, a.depthBiasEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBiasEnable(d, reply, &a);
 }
@@ -3765,7 +3867,7 @@ static void vkw_dispatch_vkCmdSetPrimitiveRestartEnable(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveRestartEnable);
         return;
     }
-ctx->vk.vkCmdSetPrimitiveRestartEnable(a.commandBuffer, a.primitiveRestartEnable);
+    ctx->vk.vkCmdSetPrimitiveRestartEnable(a.commandBuffer, a.primitiveRestartEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetPrimitiveRestartEnable(d, reply, &a);
 }
@@ -3780,7 +3882,7 @@ static void vkw_dispatch_vkGetDeviceBufferMemoryRequirements(struct vkw_host_con
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceBufferMemoryRequirements);
         return;
     }
-ctx->vk.vkGetDeviceBufferMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
+    ctx->vk.vkGetDeviceBufferMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceBufferMemoryRequirements(d, reply, &a);
 }
@@ -3795,7 +3897,7 @@ static void vkw_dispatch_vkGetDeviceImageMemoryRequirements(struct vkw_host_cont
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageMemoryRequirements);
         return;
     }
-ctx->vk.vkGetDeviceImageMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
+    ctx->vk.vkGetDeviceImageMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageMemoryRequirements(d, reply, &a);
 }
@@ -3810,7 +3912,7 @@ static void vkw_dispatch_vkGetDeviceImageSparseMemoryRequirements(struct vkw_hos
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements);
         return;
     }
-ctx->vk.vkGetDeviceImageSparseMemoryRequirements(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    ctx->vk.vkGetDeviceImageSparseMemoryRequirements(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageSparseMemoryRequirements(d, reply, &a);
 }
@@ -3825,7 +3927,7 @@ static void vkw_dispatch_vkCmdSetColorWriteEnableEXT(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetColorWriteEnableEXT(a.commandBuffer, a.attachmentCount, a.pColorWriteEnables);
+    ctx->vk.vkCmdSetColorWriteEnableEXT(a.commandBuffer, a.attachmentCount, a.pColorWriteEnables);
     if (reply)
         vkw_encode_reply_vkCmdSetColorWriteEnableEXT(d, reply, &a);
 }
@@ -3840,7 +3942,7 @@ static void vkw_dispatch_vkCmdBeginConditionalRenderingEXT(struct vkw_host_conte
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginConditionalRenderingEXT);
         return;
     }
-ctx->vk.vkCmdBeginConditionalRenderingEXT(a.commandBuffer, a.pConditionalRenderingBegin);
+    ctx->vk.vkCmdBeginConditionalRenderingEXT(a.commandBuffer, a.pConditionalRenderingBegin);
     if (reply)
         vkw_encode_reply_vkCmdBeginConditionalRenderingEXT(d, reply, &a);
 }
@@ -3855,7 +3957,7 @@ static void vkw_dispatch_vkCmdEndConditionalRenderingEXT(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndConditionalRenderingEXT);
         return;
     }
-ctx->vk.vkCmdEndConditionalRenderingEXT(a.commandBuffer);
+    ctx->vk.vkCmdEndConditionalRenderingEXT(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndConditionalRenderingEXT(d, reply, &a);
 }
@@ -3870,7 +3972,7 @@ static void vkw_dispatch_vkCmdSetPatchControlPointsEXT(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPatchControlPointsEXT);
         return;
     }
-ctx->vk.vkCmdSetPatchControlPointsEXT(a.commandBuffer, a.patchControlPoints);
+    ctx->vk.vkCmdSetPatchControlPointsEXT(a.commandBuffer, a.patchControlPoints);
     if (reply)
         vkw_encode_reply_vkCmdSetPatchControlPointsEXT(d, reply, &a);
 }
@@ -3885,7 +3987,7 @@ static void vkw_dispatch_vkCmdSetLogicOpEXT(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEXT);
         return;
     }
-ctx->vk.vkCmdSetLogicOpEXT(a.commandBuffer, a.logicOp);
+    ctx->vk.vkCmdSetLogicOpEXT(a.commandBuffer, a.logicOp);
     if (reply)
         vkw_encode_reply_vkCmdSetLogicOpEXT(d, reply, &a);
 }
@@ -3900,7 +4002,7 @@ static void vkw_dispatch_vkCmdSetTessellationDomainOriginEXT(struct vkw_host_con
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetTessellationDomainOriginEXT);
         return;
     }
-ctx->vk.vkCmdSetTessellationDomainOriginEXT(a.commandBuffer, a.domainOrigin);
+    ctx->vk.vkCmdSetTessellationDomainOriginEXT(a.commandBuffer, a.domainOrigin);
     if (reply)
         vkw_encode_reply_vkCmdSetTessellationDomainOriginEXT(d, reply, &a);
 }
@@ -3915,7 +4017,7 @@ static void vkw_dispatch_vkCmdSetDepthClampEnableEXT(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetDepthClampEnableEXT(a.commandBuffer, a.depthClampEnable);
+    ctx->vk.vkCmdSetDepthClampEnableEXT(a.commandBuffer, a.depthClampEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClampEnableEXT(d, reply, &a);
 }
@@ -3930,7 +4032,7 @@ static void vkw_dispatch_vkCmdSetPolygonModeEXT(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPolygonModeEXT);
         return;
     }
-ctx->vk.vkCmdSetPolygonModeEXT(a.commandBuffer, a.polygonMode);
+    ctx->vk.vkCmdSetPolygonModeEXT(a.commandBuffer, a.polygonMode);
     if (reply)
         vkw_encode_reply_vkCmdSetPolygonModeEXT(d, reply, &a);
 }
@@ -3945,7 +4047,7 @@ static void vkw_dispatch_vkCmdSetRasterizationSamplesEXT(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationSamplesEXT);
         return;
     }
-ctx->vk.vkCmdSetRasterizationSamplesEXT(a.commandBuffer, a.rasterizationSamples);
+    ctx->vk.vkCmdSetRasterizationSamplesEXT(a.commandBuffer, a.rasterizationSamples);
     if (reply)
         vkw_encode_reply_vkCmdSetRasterizationSamplesEXT(d, reply, &a);
 }
@@ -3960,7 +4062,7 @@ static void vkw_dispatch_vkCmdSetSampleMaskEXT(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleMaskEXT);
         return;
     }
-ctx->vk.vkCmdSetSampleMaskEXT(a.commandBuffer, a.samples, a.pSampleMask);
+    ctx->vk.vkCmdSetSampleMaskEXT(a.commandBuffer, a.samples, a.pSampleMask);
     if (reply)
         vkw_encode_reply_vkCmdSetSampleMaskEXT(d, reply, &a);
 }
@@ -3975,7 +4077,7 @@ static void vkw_dispatch_vkCmdSetAlphaToCoverageEnableEXT(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetAlphaToCoverageEnableEXT(a.commandBuffer, a.alphaToCoverageEnable);
+    ctx->vk.vkCmdSetAlphaToCoverageEnableEXT(a.commandBuffer, a.alphaToCoverageEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetAlphaToCoverageEnableEXT(d, reply, &a);
 }
@@ -3990,7 +4092,7 @@ static void vkw_dispatch_vkCmdSetAlphaToOneEnableEXT(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToOneEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetAlphaToOneEnableEXT(a.commandBuffer, a.alphaToOneEnable);
+    ctx->vk.vkCmdSetAlphaToOneEnableEXT(a.commandBuffer, a.alphaToOneEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetAlphaToOneEnableEXT(d, reply, &a);
 }
@@ -4005,7 +4107,7 @@ static void vkw_dispatch_vkCmdSetLogicOpEnableEXT(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetLogicOpEnableEXT(a.commandBuffer, a.logicOpEnable);
+    ctx->vk.vkCmdSetLogicOpEnableEXT(a.commandBuffer, a.logicOpEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetLogicOpEnableEXT(d, reply, &a);
 }
@@ -4020,7 +4122,7 @@ static void vkw_dispatch_vkCmdSetColorBlendEnableEXT(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetColorBlendEnableEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEnables);
+    ctx->vk.vkCmdSetColorBlendEnableEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEnables);
     if (reply)
         vkw_encode_reply_vkCmdSetColorBlendEnableEXT(d, reply, &a);
 }
@@ -4035,7 +4137,7 @@ static void vkw_dispatch_vkCmdSetColorBlendEquationEXT(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEquationEXT);
         return;
     }
-ctx->vk.vkCmdSetColorBlendEquationEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEquations);
+    ctx->vk.vkCmdSetColorBlendEquationEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEquations);
     if (reply)
         vkw_encode_reply_vkCmdSetColorBlendEquationEXT(d, reply, &a);
 }
@@ -4050,7 +4152,7 @@ static void vkw_dispatch_vkCmdSetColorWriteMaskEXT(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteMaskEXT);
         return;
     }
-ctx->vk.vkCmdSetColorWriteMaskEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorWriteMasks);
+    ctx->vk.vkCmdSetColorWriteMaskEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorWriteMasks);
     if (reply)
         vkw_encode_reply_vkCmdSetColorWriteMaskEXT(d, reply, &a);
 }
@@ -4065,7 +4167,7 @@ static void vkw_dispatch_vkCmdSetRasterizationStreamEXT(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationStreamEXT);
         return;
     }
-ctx->vk.vkCmdSetRasterizationStreamEXT(a.commandBuffer, a.rasterizationStream);
+    ctx->vk.vkCmdSetRasterizationStreamEXT(a.commandBuffer, a.rasterizationStream);
     if (reply)
         vkw_encode_reply_vkCmdSetRasterizationStreamEXT(d, reply, &a);
 }
@@ -4080,7 +4182,7 @@ static void vkw_dispatch_vkCmdSetConservativeRasterizationModeEXT(struct vkw_hos
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT);
         return;
     }
-ctx->vk.vkCmdSetConservativeRasterizationModeEXT(a.commandBuffer, a.conservativeRasterizationMode);
+    ctx->vk.vkCmdSetConservativeRasterizationModeEXT(a.commandBuffer, a.conservativeRasterizationMode);
     if (reply)
         vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(d, reply, &a);
 }
@@ -4095,7 +4197,7 @@ static void vkw_dispatch_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT);
         return;
     }
-ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT(a.commandBuffer, a.extraPrimitiveOverestimationSize);
+    ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT(a.commandBuffer, a.extraPrimitiveOverestimationSize);
     if (reply)
         vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, reply, &a);
 }
@@ -4110,7 +4212,7 @@ static void vkw_dispatch_vkCmdSetDepthClipEnableEXT(struct vkw_host_context *ctx
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetDepthClipEnableEXT(a.commandBuffer, a.depthClipEnable);
+    ctx->vk.vkCmdSetDepthClipEnableEXT(a.commandBuffer, a.depthClipEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClipEnableEXT(d, reply, &a);
 }
@@ -4125,7 +4227,7 @@ static void vkw_dispatch_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetSampleLocationsEnableEXT(a.commandBuffer, a.sampleLocationsEnable);
+    ctx->vk.vkCmdSetSampleLocationsEnableEXT(a.commandBuffer, a.sampleLocationsEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(d, reply, &a);
 }
@@ -4140,7 +4242,7 @@ static void vkw_dispatch_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendAdvancedEXT);
         return;
     }
-ctx->vk.vkCmdSetColorBlendAdvancedEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendAdvanced);
+    ctx->vk.vkCmdSetColorBlendAdvancedEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendAdvanced);
     if (reply)
         vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(d, reply, &a);
 }
@@ -4155,7 +4257,7 @@ static void vkw_dispatch_vkCmdSetProvokingVertexModeEXT(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetProvokingVertexModeEXT);
         return;
     }
-ctx->vk.vkCmdSetProvokingVertexModeEXT(a.commandBuffer, a.provokingVertexMode);
+    ctx->vk.vkCmdSetProvokingVertexModeEXT(a.commandBuffer, a.provokingVertexMode);
     if (reply)
         vkw_encode_reply_vkCmdSetProvokingVertexModeEXT(d, reply, &a);
 }
@@ -4170,7 +4272,7 @@ static void vkw_dispatch_vkCmdSetLineRasterizationModeEXT(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineRasterizationModeEXT);
         return;
     }
-ctx->vk.vkCmdSetLineRasterizationModeEXT(a.commandBuffer, a.lineRasterizationMode);
+    ctx->vk.vkCmdSetLineRasterizationModeEXT(a.commandBuffer, a.lineRasterizationMode);
     if (reply)
         vkw_encode_reply_vkCmdSetLineRasterizationModeEXT(d, reply, &a);
 }
@@ -4185,7 +4287,7 @@ static void vkw_dispatch_vkCmdSetLineStippleEnableEXT(struct vkw_host_context *c
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEnableEXT);
         return;
     }
-ctx->vk.vkCmdSetLineStippleEnableEXT(a.commandBuffer, a.stippledLineEnable);
+    ctx->vk.vkCmdSetLineStippleEnableEXT(a.commandBuffer, a.stippledLineEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetLineStippleEnableEXT(d, reply, &a);
 }
@@ -4200,7 +4302,7 @@ static void vkw_dispatch_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_co
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT);
         return;
     }
-ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT(a.commandBuffer, a.negativeOneToOne);
+    ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT(a.commandBuffer, a.negativeOneToOne);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(d, reply, &a);
 }
@@ -4215,7 +4317,7 @@ static void vkw_dispatch_vkCmdSetViewportWScalingEnableNV(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingEnableNV);
         return;
     }
-ctx->vk.vkCmdSetViewportWScalingEnableNV(a.commandBuffer, a.viewportWScalingEnable);
+    ctx->vk.vkCmdSetViewportWScalingEnableNV(a.commandBuffer, a.viewportWScalingEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(d, reply, &a);
 }
@@ -4230,7 +4332,7 @@ static void vkw_dispatch_vkCmdSetViewportSwizzleNV(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportSwizzleNV);
         return;
     }
-ctx->vk.vkCmdSetViewportSwizzleNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportSwizzles);
+    ctx->vk.vkCmdSetViewportSwizzleNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportSwizzles);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportSwizzleNV(d, reply, &a);
 }
@@ -4245,7 +4347,7 @@ static void vkw_dispatch_vkCmdSetCoverageToColorEnableNV(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorEnableNV);
         return;
     }
-ctx->vk.vkCmdSetCoverageToColorEnableNV(a.commandBuffer, a.coverageToColorEnable);
+    ctx->vk.vkCmdSetCoverageToColorEnableNV(a.commandBuffer, a.coverageToColorEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(d, reply, &a);
 }
@@ -4260,7 +4362,7 @@ static void vkw_dispatch_vkCmdSetCoverageToColorLocationNV(struct vkw_host_conte
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorLocationNV);
         return;
     }
-ctx->vk.vkCmdSetCoverageToColorLocationNV(a.commandBuffer, a.coverageToColorLocation);
+    ctx->vk.vkCmdSetCoverageToColorLocationNV(a.commandBuffer, a.coverageToColorLocation);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(d, reply, &a);
 }
@@ -4275,7 +4377,7 @@ static void vkw_dispatch_vkCmdSetCoverageModulationModeNV(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationModeNV);
         return;
     }
-ctx->vk.vkCmdSetCoverageModulationModeNV(a.commandBuffer, a.coverageModulationMode);
+    ctx->vk.vkCmdSetCoverageModulationModeNV(a.commandBuffer, a.coverageModulationMode);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageModulationModeNV(d, reply, &a);
 }
@@ -4290,7 +4392,7 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV);
         return;
     }
-ctx->vk.vkCmdSetCoverageModulationTableEnableNV(a.commandBuffer, a.coverageModulationTableEnable);
+    ctx->vk.vkCmdSetCoverageModulationTableEnableNV(a.commandBuffer, a.coverageModulationTableEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(d, reply, &a);
 }
@@ -4305,7 +4407,7 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableNV(struct vkw_host_conte
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableNV);
         return;
     }
-ctx->vk.vkCmdSetCoverageModulationTableNV(a.commandBuffer, a.coverageModulationTableCount, a.pCoverageModulationTable);
+    ctx->vk.vkCmdSetCoverageModulationTableNV(a.commandBuffer, a.coverageModulationTableCount, a.pCoverageModulationTable);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageModulationTableNV(d, reply, &a);
 }
@@ -4320,7 +4422,7 @@ static void vkw_dispatch_vkCmdSetShadingRateImageEnableNV(struct vkw_host_contex
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetShadingRateImageEnableNV);
         return;
     }
-ctx->vk.vkCmdSetShadingRateImageEnableNV(a.commandBuffer, a.shadingRateImageEnable);
+    ctx->vk.vkCmdSetShadingRateImageEnableNV(a.commandBuffer, a.shadingRateImageEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(d, reply, &a);
 }
@@ -4335,7 +4437,7 @@ static void vkw_dispatch_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_h
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV);
         return;
     }
-ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV(a.commandBuffer, a.representativeFragmentTestEnable);
+    ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV(a.commandBuffer, a.representativeFragmentTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(d, reply, &a);
 }
@@ -4350,7 +4452,7 @@ static void vkw_dispatch_vkCmdSetCoverageReductionModeNV(struct vkw_host_context
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageReductionModeNV);
         return;
     }
-ctx->vk.vkCmdSetCoverageReductionModeNV(a.commandBuffer, a.coverageReductionMode);
+    ctx->vk.vkCmdSetCoverageReductionModeNV(a.commandBuffer, a.coverageReductionMode);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageReductionModeNV(d, reply, &a);
 }
@@ -4365,7 +4467,7 @@ static void vkw_dispatch_vkCmdSetLineStippleEXT(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEXT);
         return;
     }
-ctx->vk.vkCmdSetLineStippleEXT(a.commandBuffer, a.lineStippleFactor, a.lineStipplePattern);
+    ctx->vk.vkCmdSetLineStippleEXT(a.commandBuffer, a.lineStippleFactor, a.lineStipplePattern);
     if (reply)
         vkw_encode_reply_vkCmdSetLineStippleEXT(d, reply, &a);
 }
@@ -4380,7 +4482,7 @@ static void vkw_dispatch_vkCmdDrawMultiEXT(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiEXT);
         return;
     }
-ctx->vk.vkCmdDrawMultiEXT(a.commandBuffer, a.drawCount, a.pVertexInfo, a.instanceCount, a.firstInstance, a.stride);
+    ctx->vk.vkCmdDrawMultiEXT(a.commandBuffer, a.drawCount, a.pVertexInfo, a.instanceCount, a.firstInstance, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawMultiEXT(d, reply, &a);
 }
@@ -4395,7 +4497,7 @@ static void vkw_dispatch_vkCmdDrawMultiIndexedEXT(struct vkw_host_context *ctx, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiIndexedEXT);
         return;
     }
-ctx->vk.vkCmdDrawMultiIndexedEXT(a.commandBuffer, a.drawCount, a.pIndexInfo, a.instanceCount, a.firstInstance, a.stride, a.pVertexOffset);
+    ctx->vk.vkCmdDrawMultiIndexedEXT(a.commandBuffer, a.drawCount, a.pIndexInfo, a.instanceCount, a.firstInstance, a.stride, a.pVertexOffset);
     if (reply)
         vkw_encode_reply_vkCmdDrawMultiIndexedEXT(d, reply, &a);
 }
@@ -4410,7 +4512,7 @@ static void vkw_dispatch_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_co
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT);
         return;
     }
-ctx->vk.vkCmdBindTransformFeedbackBuffersEXT(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes);
+    ctx->vk.vkCmdBindTransformFeedbackBuffersEXT(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes);
     if (reply)
         vkw_encode_reply_vkCmdBindTransformFeedbackBuffersEXT(d, reply, &a);
 }
@@ -4425,7 +4527,7 @@ static void vkw_dispatch_vkCmdBeginTransformFeedbackEXT(struct vkw_host_context 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginTransformFeedbackEXT);
         return;
     }
-ctx->vk.vkCmdBeginTransformFeedbackEXT(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
+    ctx->vk.vkCmdBeginTransformFeedbackEXT(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
     if (reply)
         vkw_encode_reply_vkCmdBeginTransformFeedbackEXT(d, reply, &a);
 }
@@ -4440,7 +4542,7 @@ static void vkw_dispatch_vkCmdEndTransformFeedbackEXT(struct vkw_host_context *c
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndTransformFeedbackEXT);
         return;
     }
-ctx->vk.vkCmdEndTransformFeedbackEXT(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
+    ctx->vk.vkCmdEndTransformFeedbackEXT(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
     if (reply)
         vkw_encode_reply_vkCmdEndTransformFeedbackEXT(d, reply, &a);
 }
@@ -4455,7 +4557,7 @@ static void vkw_dispatch_vkCmdBeginQueryIndexedEXT(struct vkw_host_context *ctx,
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQueryIndexedEXT);
         return;
     }
-ctx->vk.vkCmdBeginQueryIndexedEXT(a.commandBuffer, a.queryPool, a.query, a.flags, a.index);
+    ctx->vk.vkCmdBeginQueryIndexedEXT(a.commandBuffer, a.queryPool, a.query, a.flags, a.index);
     if (reply)
         vkw_encode_reply_vkCmdBeginQueryIndexedEXT(d, reply, &a);
 }
@@ -4470,7 +4572,7 @@ static void vkw_dispatch_vkCmdEndQueryIndexedEXT(struct vkw_host_context *ctx, s
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQueryIndexedEXT);
         return;
     }
-ctx->vk.vkCmdEndQueryIndexedEXT(a.commandBuffer, a.queryPool, a.query, a.index);
+    ctx->vk.vkCmdEndQueryIndexedEXT(a.commandBuffer, a.queryPool, a.query, a.index);
     if (reply)
         vkw_encode_reply_vkCmdEndQueryIndexedEXT(d, reply, &a);
 }
@@ -4485,7 +4587,7 @@ static void vkw_dispatch_vkCmdDrawIndirectByteCountEXT(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectByteCountEXT);
         return;
     }
-ctx->vk.vkCmdDrawIndirectByteCountEXT(a.commandBuffer, a.instanceCount, a.firstInstance, a.counterBuffer, a.counterBufferOffset, a.counterOffset, a.vertexStride);
+    ctx->vk.vkCmdDrawIndirectByteCountEXT(a.commandBuffer, a.instanceCount, a.firstInstance, a.counterBuffer, a.counterBufferOffset, a.counterOffset, a.vertexStride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndirectByteCountEXT(d, reply, &a);
 }
@@ -4500,7 +4602,7 @@ static void vkw_dispatch_vkCmdSetVertexInputEXT(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetVertexInputEXT);
         return;
     }
-ctx->vk.vkCmdSetVertexInputEXT(a.commandBuffer, a.vertexBindingDescriptionCount, a.pVertexBindingDescriptions, a.vertexAttributeDescriptionCount, a.pVertexAttributeDescriptions);
+    ctx->vk.vkCmdSetVertexInputEXT(a.commandBuffer, a.vertexBindingDescriptionCount, a.pVertexBindingDescriptions, a.vertexAttributeDescriptionCount, a.pVertexAttributeDescriptions);
     if (reply)
         vkw_encode_reply_vkCmdSetVertexInputEXT(d, reply, &a);
 }
@@ -4515,7 +4617,7 @@ static void vkw_dispatch_vkGetInstanceProcAddr(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetInstanceProcAddr);
         return;
     }
-a.result = ctx->vk.vkGetInstanceProcAddr(a.instance, a.pName) != NULL;
+    a.result = ctx->vk.vkGetInstanceProcAddr(a.instance, a.pName) != NULL;
     if (reply)
         vkw_encode_reply_vkGetInstanceProcAddr(d, reply, &a);
 }
@@ -4530,7 +4632,7 @@ static void vkw_dispatch_vkGetDeviceProcAddr(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceProcAddr);
         return;
     }
-a.result = ctx->vk.vkGetDeviceProcAddr(a.device, a.pName) != NULL;
+    a.result = ctx->vk.vkGetDeviceProcAddr(a.device, a.pName) != NULL;
     if (reply)
         vkw_encode_reply_vkGetDeviceProcAddr(d, reply, &a);
 }

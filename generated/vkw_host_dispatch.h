@@ -8,6 +8,7 @@
  *   runtime/host/vkw_host_context.h  struct vkw_host_context (its `vk` member is
  *                                    the driver table below), vkw_host_check_new_ids,
  *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children
+ *                                    vkw_host_vkCreateInstance (for vkCreateInstance)
  *                                    vkw_host_vkMapMemory (for vkMapMemory)
  *                                    vkw_host_vkUnmapMemory (for vkUnmapMemory)
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
@@ -15,6 +16,7 @@
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
 
+#include <stdbool.h>
 #include <vulkan/vulkan.h>
 
 #include "vkw_host_decoder.h"
@@ -296,6 +298,13 @@ struct vkw_driver_table {
  * the loader's trampolines, which work for every device of the instance). */
 void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr gipa,
                            VkInstance instance);
+
+/* Destroy one host object of `type` with the driver, given the host handle
+ * of its parent (the device or instance the destroy command takes).  False
+ * for types that are destroyed with their parent (pool allocations, queues,
+ * physical devices).  Used by context teardown. */
+bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
+                             uint64_t parent_host);
 
 typedef void (*vkw_dispatch_fn)(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                 struct vkw_writer *reply);

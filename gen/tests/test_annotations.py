@@ -119,17 +119,11 @@ class Parsing(AnnotationTestCase):
                                'guest-only vkTrimWidget : two'],
                               'vkTrimWidget listed twice for guest-only', 3)
 
-    # BUG (gen/annotations.py, parse(), the omit/encode-if branch): a second
-    # entry for the same OWNER.MEMBER silently replaces the first instead of
-    # failing with "listed twice" as every other directive does.
-    @unittest.expectedFailure
     def test_duplicate_omit(self):
         self.assertParseError(['omit vkGetWidgetHostPointer.pOpaque : one',
                                'omit vkGetWidgetHostPointer.pOpaque : two'],
                               'vkGetWidgetHostPointer.pOpaque listed twice for omit', 2)
 
-    # BUG: same as test_duplicate_omit, for encode-if.
-    @unittest.expectedFailure
     def test_duplicate_encode_if(self):
         self.assertParseError(['encode-if VkWidgetCreateInfo.pQueues usage != 0 : one',
                                'encode-if VkWidgetCreateInfo.pQueues queueCount > 1 : two'],

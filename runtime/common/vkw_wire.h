@@ -38,7 +38,7 @@ enum vkw_error {
     VKW_ERROR_BAD_STYPE = 6,      /* sType not allowed here; value: the sType */
     VKW_ERROR_BAD_ENUM = 7,       /* enum value not in the selected API; value: it */
     VKW_ERROR_BAD_HANDLE = 8,     /* id unknown, of another type, or 0 where required */
-    VKW_ERROR_BAD_POINTER = 9,    /* presence word other than 0 or 1 */
+    VKW_ERROR_BAD_POINTER = 9,    /* presence word other than 0 or 1; value 0: a required pointer absent */
     VKW_ERROR_BAD_STRING = 10,    /* string holds a NUL or is too long */
     VKW_ERROR_NO_MEMORY = 11,     /* the decoder's arena limit or malloc failed */
     VKW_ERROR_ID_IN_USE = 12,     /* a guest-chosen id already names an object */

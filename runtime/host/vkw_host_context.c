@@ -229,6 +229,20 @@ void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint6
 
 /* ---- hand-written commands ---- */
 
+void vkw_host_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                               struct vkw_args_vkCreateInstance *a)
+{
+    if (!ctx->vk.vkCreateInstance) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateInstance);
+        return;
+    }
+    a->result = ctx->vk.vkCreateInstance(a->pCreateInfo, NULL, a->pInstance);
+    /* Instance and device commands resolve through the instance (device
+     * ones to the loader's trampolines, which serve every device of it). */
+    if (a->result == VK_SUCCESS && ctx->get_instance_proc_addr)
+        vkw_driver_table_load(&ctx->vk, ctx->get_instance_proc_addr, *a->pInstance);
+}
+
 void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                           struct vkw_args_vkMapMemory *a)
 {
@@ -282,8 +296,10 @@ void vkw_decode_template_data(struct vkw_host_decoder *d,
     struct vkw_template_writes *tw = vkw_reader_alloc(&d->r, 1, sizeof(*tw));
     for (uint64_t i = 0; writes && vkw_reader_ok(&d->r) && i < n; i++) {
         vkw_decode_VkWriteDescriptorSet(d, &writes[i]);
-        if (writes[i].dstSet != a->descriptorSet)
-            vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, VKW_HANDLE_U64(writes[i].dstSet));
+        if (writes[i].dstSet != a->descriptorSet) /* the guest learns its own id, never ours */
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE,
+                            vkw_host_id_of(d, VKW_HANDLE_VkDescriptorSet,
+                                           VKW_HANDLE_U64(writes[i].dstSet)));
     }
     if (tw) {
         tw->count = n;

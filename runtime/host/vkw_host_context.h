@@ -24,6 +24,7 @@
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
+struct vkw_args_vkCreateInstance;
 struct vkw_args_vkMapMemory;
 struct vkw_args_vkUnmapMemory;
 struct vkw_args_vkUpdateDescriptorSetWithTemplate;
@@ -51,6 +52,9 @@ struct vkw_host_mapping {
 
 struct vkw_host_context {
     struct vkw_driver_table vk;
+    /* The loader's entry point; vkCreateInstance reloads `vk` through it.
+     * NULL for contexts whose `vk` a test fills by hand. */
+    PFN_vkGetInstanceProcAddr get_instance_proc_addr;
     struct vkw_object_table objects;
     struct vkw_arena arena;
     struct vkw_host_mapping *mappings;
@@ -67,6 +71,16 @@ void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_l
 /* Frees what the context holds; destroying the driver objects is the
  * caller's (a later issue's teardown walks ctx->objects). */
 void vkw_host_context_fini(struct vkw_host_context *ctx);
+
+/* Destroy every driver object the guest made, children first: each device
+ * is waited idle, then objects go in decreasing depth of their parent chain
+ * (device children, devices, instances); pool allocations, queues and
+ * physical devices go with their parents.  Mapping records are dropped
+ * (freeing memory unmaps it).  Afterwards the object table is empty and the
+ * context could serve a new guest (its sticky error stays).  Returns how
+ * many objects were destroyed by a destroy or free command.  Allocates
+ * nothing, so it cannot fail. */
+size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx);
 
 /* Run the commands in `data` (4-byte aligned), appending replies for those
  * that ask.  Returns VKW_OK, or the error that ended the context, after
@@ -92,6 +106,8 @@ void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
 void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
 
 /* Hand-written commands (gen/annotations.conf). */
+void vkw_host_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                               struct vkw_args_vkCreateInstance *a);
 void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                           struct vkw_args_vkMapMemory *a);
 void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,

@@ -3,6 +3,7 @@
 
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
+#include "vkw_guest_templates.h"
 #include "vkw_handles.h"
 #include "vkw_vulkan_util.h"
 
@@ -183,8 +184,9 @@ void vkw_encode_partial_VkWidgetInfoTagEXT(struct vkw_writer *w, const VkWidgetI
 
 void vkw_decode_reply_VkWidgetInfoTagEXT(struct vkw_reader *r, VkWidgetInfoTagEXT *v)
 {
-    if (vkw_read_u32(r) != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, 0);
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkWidgetInfoTagEXT */
     vkw_decode_reply_fields_VkWidgetInfoTagEXT(r, v);
 }
 
@@ -193,6 +195,7 @@ static void vkw_decode_reply_fields_VkWidgetInfoTagEXT(struct vkw_reader *r, VkW
     v->tag = (uint64_t)vkw_read_u64(r);
 }
 
+/* ---- outputs inside input structs ---- */
 /* ---- commands ---- */
 void vkw_encode_vkCreateWidget(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkWidgetCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkWidget* pWidget)
 {
@@ -300,8 +303,16 @@ VkResult vkw_decode_reply_vkAllocateGadgets(struct vkw_reader *r, VkDevice devic
 {
     (void)device;
     (void)pAllocateInfo;
-    (void)pGadgets;
+    const uint64_t pGadgets_capacity = pGadgets ? (uint64_t)((pAllocateInfo->gadgetCount)) : 0;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pGadgets || n > pGadgets_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pGadgets[i] = VK_NULL_HANDLE;
+    }
     return result;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vkw_handles.h"
+#include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 #include "vkw_vulkan_util.h"
 
@@ -144,7 +145,11 @@ static void vkw_decode_fields_VkWidgetCreateInfo(struct vkw_host_decoder *d, VkW
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pCode = e;
     }
+    else if ((true) && ((v->codeSize / 4)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->pName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+    if (!v->pName)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->layerCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
@@ -155,6 +160,8 @@ static void vkw_decode_fields_VkWidgetCreateInfo(struct vkw_host_decoder *d, VkW
             e[i] = vkw_read_string(&d->r, SIZE_MAX);
         v->ppLayerNames = e;
     }
+    else if ((true) && (v->layerCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->initialDataSize = (size_t)vkw_read_u64(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 1);
@@ -165,6 +172,8 @@ static void vkw_decode_fields_VkWidgetCreateInfo(struct vkw_host_decoder *d, VkW
             vkw_read_bytes(&d->r, e, n);
         v->pInitialData = e;
     }
+    else if ((true) && (v->initialDataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     for (uint32_t i = 0; i < 4; i++)
         ((float *)v->color)[i] = (float)vkw_read_f32(&d->r);
     vkw_decode_VkWidgetValue(d, &v->value);
@@ -213,7 +222,7 @@ void vkw_decode_VkGadgetAllocateInfo(struct vkw_host_decoder *d, VkGadgetAllocat
 
 static void vkw_decode_fields_VkGadgetAllocateInfo(struct vkw_host_decoder *d, VkGadgetAllocateInfo *v)
 {
-    v->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    v->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, NULL));
     v->gadgetCount = (uint32_t)vkw_read_u32(&d->r);
 }
 
@@ -254,17 +263,20 @@ static void vkw_encode_reply_fields_VkWidgetInfoTagEXT(struct vkw_host_decoder *
     (void)d;
 }
 
+/* ---- outputs inside input structs ---- */
 /* ---- commands ---- */
 bool vkw_decode_args_vkCreateWidget(struct vkw_host_decoder *d, struct vkw_args_vkCreateWidget *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
     if (vkw_read_presence(&d->r)) {
         VkWidgetCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkWidgetCreateInfo(d, &(*e));
         a->pCreateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         a->pWidget_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
         a->pWidget = vkw_reader_alloc(&d->r, 1, sizeof(*a->pWidget));
@@ -272,6 +284,8 @@ bool vkw_decode_args_vkCreateWidget(struct vkw_host_decoder *d, struct vkw_args_
             a->pWidget_ids[0] = vkw_read_u64(&d->r);
         a->pWidget_capacity = 1;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -289,8 +303,8 @@ void vkw_encode_reply_vkCreateWidget(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkDestroyWidget(struct vkw_host_decoder *d, struct vkw_args_vkDestroyWidget *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, false, &a->widget_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -308,13 +322,15 @@ void vkw_encode_reply_vkDestroyWidget(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkGetWidgetInfo(struct vkw_host_decoder *d, struct vkw_args_vkGetWidgetInfo *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pInfo = vkw_reader_alloc(&d->r, 1, sizeof(*a->pInfo));
         if (a->pInfo)
             vkw_decode_partial_VkWidgetInfo(d, a->pInfo);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -333,12 +349,14 @@ void vkw_encode_reply_vkGetWidgetInfo(struct vkw_host_decoder *d, struct vkw_wri
 bool vkw_decode_args_vkEnumerateWidgetProperties(struct vkw_host_decoder *d, struct vkw_args_vkEnumerateWidgetProperties *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
         if (a->pPropertyCount)
             (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 0);
         if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
@@ -373,13 +391,15 @@ void vkw_encode_reply_vkEnumerateWidgetProperties(struct vkw_host_decoder *d, st
 bool vkw_decode_args_vkAllocateGadgets(struct vkw_host_decoder *d, struct vkw_args_vkAllocateGadgets *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     if (vkw_read_presence(&d->r)) {
         VkGadgetAllocateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
             vkw_decode_VkGadgetAllocateInfo(d, &(*e));
         a->pAllocateInfo = e;
     }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(a->pAllocateInfo) || n != (uint64_t)((a->pAllocateInfo->gadgetCount)))
@@ -390,6 +410,8 @@ a->pGadgets = vkw_reader_alloc(&d->r, n, sizeof(*a->pGadgets));
         for (uint64_t i = 0; a->pGadgets_ids && vkw_reader_ok(&d->r) && i < n; i++)
             a->pGadgets_ids[i] = vkw_read_u64(&d->r);
     }
+    else if ((a->pAllocateInfo) && ((a->pAllocateInfo->gadgetCount)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -402,21 +424,30 @@ void vkw_encode_reply_vkAllocateGadgets(struct vkw_host_decoder *d, struct vkw_w
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pGadgets)) { /* which new objects the driver made */
+        uint64_t n = (a->pAllocateInfo) ? (uint64_t)((a->pAllocateInfo->gadgetCount)) : 0;
+        if (n > a->pGadgets_capacity)
+            n = a->pGadgets_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pGadgets[i] != VK_NULL_HANDLE);
+    }
 }
 
 bool vkw_decode_args_vkFreeGadgets(struct vkw_host_decoder *d, struct vkw_args_vkFreeGadgets *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, NULL));
     a->gadgetCount = (uint32_t)vkw_read_u32(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 8);
         if (!(true) || n != (uint64_t)(a->gadgetCount))
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkGadget *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
-        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkGadget, vkw_host_decode_handle(d, VKW_HANDLE_VkGadget));
+        a->pGadgets_ids = vkw_reader_alloc(&d->r, n, sizeof(uint64_t));
+        for (uint64_t i = 0; e && a->pGadgets_ids && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = VKW_U64_HANDLE(VkGadget, vkw_host_decode_handle(d, VKW_HANDLE_VkGadget, false, &a->pGadgets_ids[i]));
         a->pGadgets = e;
     }
     if (a->device == VK_NULL_HANDLE)
@@ -436,8 +467,8 @@ void vkw_encode_reply_vkFreeGadgets(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkResetWidget(struct vkw_host_decoder *d, struct vkw_args_vkResetWidget *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, &a->widget_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -455,8 +486,8 @@ void vkw_encode_reply_vkResetWidget(struct vkw_host_decoder *d, struct vkw_write
 bool vkw_decode_args_vkGetWidgetHostPointer(struct vkw_host_decoder *d, struct vkw_args_vkGetWidgetHostPointer *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -474,8 +505,8 @@ void vkw_encode_reply_vkGetWidgetHostPointer(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkSetWidgetTagEXT(struct vkw_host_decoder *d, struct vkw_args_vkSetWidgetTagEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, NULL));
     a->tag = (uint64_t)vkw_read_u64(&d->r);
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
@@ -495,8 +526,8 @@ void vkw_encode_reply_vkSetWidgetTagEXT(struct vkw_host_decoder *d, struct vkw_w
 bool vkw_decode_args_vkSetWidgetTagColorEXT(struct vkw_host_decoder *d, struct vkw_args_vkSetWidgetTagColorEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, NULL));
     for (uint32_t i = 0; i < 4; i++)
         ((float *)a->color)[i] = (float)vkw_read_f32(&d->r);
     if (a->device == VK_NULL_HANDLE)
@@ -516,8 +547,8 @@ void vkw_encode_reply_vkSetWidgetTagColorEXT(struct vkw_host_decoder *d, struct 
 bool vkw_decode_args_vkTrimWidgetTagEXT(struct vkw_host_decoder *d, struct vkw_args_vkTrimWidgetTagEXT *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, true, NULL));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)

@@ -43,6 +43,7 @@ void vkw_encode_reply_VkWidgetInfoTagEXT(struct vkw_host_decoder *d, struct vkw_
  * many elements the guest has room for in an output array. */
 struct vkw_args_vkCreateWidget {
     VkDevice device;
+    uint64_t device_id;
     const VkWidgetCreateInfo* pCreateInfo;
     VkWidget* pWidget;
     uint64_t *pWidget_ids;
@@ -55,6 +56,7 @@ void vkw_encode_reply_vkCreateWidget(struct vkw_host_decoder *d, struct vkw_writ
 struct vkw_args_vkDestroyWidget {
     VkDevice device;
     VkWidget widget;
+    uint64_t widget_id;
 };
 bool vkw_decode_args_vkDestroyWidget(struct vkw_host_decoder *d, struct vkw_args_vkDestroyWidget *a);
 void vkw_encode_reply_vkDestroyWidget(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyWidget *a);
@@ -93,6 +95,7 @@ struct vkw_args_vkFreeGadgets {
     VkWidget widget;
     uint32_t gadgetCount;
     const VkGadget* pGadgets;
+    uint64_t *pGadgets_ids;
 };
 bool vkw_decode_args_vkFreeGadgets(struct vkw_host_decoder *d, struct vkw_args_vkFreeGadgets *a);
 void vkw_encode_reply_vkFreeGadgets(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkFreeGadgets *a);
@@ -100,6 +103,7 @@ void vkw_encode_reply_vkFreeGadgets(struct vkw_host_decoder *d, struct vkw_write
 struct vkw_args_vkResetWidget {
     VkDevice device;
     VkWidget widget;
+    uint64_t widget_id;
 };
 bool vkw_decode_args_vkResetWidget(struct vkw_host_decoder *d, struct vkw_args_vkResetWidget *a);
 void vkw_encode_reply_vkResetWidget(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkResetWidget *a);

@@ -23,6 +23,20 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkTrimWidgetTagEXT = (PFN_vkTrimWidgetTagEXT)gipa(instance, "vkTrimWidgetTagEXT");
 }
 
+bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
+                             uint64_t parent_host)
+{
+    switch (type) {
+    case VKW_HANDLE_VkWidget:
+        if (vk->vkDestroyWidget)
+            vk->vkDestroyWidget(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkWidget, host), NULL);
+        return true;
+    default:
+        (void)parent_host;
+        return false; /* destroyed with its parent */
+    }
+}
+
 static void vkw_dispatch_vkCreateWidget(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
@@ -35,13 +49,15 @@ static void vkw_dispatch_vkCreateWidget(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateWidget);
         return;
     }
-a.result = ctx->vk.vkCreateWidget(a.device, a.pCreateInfo, NULL, a.pWidget);
+    a.result = ctx->vk.vkCreateWidget(a.device, a.pCreateInfo, NULL, a.pWidget);
     if (a.result >= 0 && a.pWidget) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pWidget_capacity)
             n = a.pWidget_capacity;
+        const uint64_t parent = a.device_id;
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkWidget, a.pWidget_ids[i], VKW_HANDLE_U64(a.pWidget[i]), VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device));
+            if (a.pWidget[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkWidget, a.pWidget_ids[i], VKW_HANDLE_U64(a.pWidget[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkCreateWidget(d, reply, &a);
@@ -57,8 +73,8 @@ static void vkw_dispatch_vkDestroyWidget(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyWidget);
         return;
     }
-ctx->vk.vkDestroyWidget(a.device, a.widget, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkWidget, VKW_HANDLE_U64(a.widget));
+    ctx->vk.vkDestroyWidget(a.device, a.widget, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkWidget, a.widget_id);
     if (reply)
         vkw_encode_reply_vkDestroyWidget(d, reply, &a);
 }
@@ -73,7 +89,7 @@ static void vkw_dispatch_vkGetWidgetInfo(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetWidgetInfo);
         return;
     }
-ctx->vk.vkGetWidgetInfo(a.device, a.widget, a.pInfo);
+    ctx->vk.vkGetWidgetInfo(a.device, a.widget, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetWidgetInfo(d, reply, &a);
 }
@@ -88,7 +104,7 @@ static void vkw_dispatch_vkEnumerateWidgetProperties(struct vkw_host_context *ct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateWidgetProperties);
         return;
     }
-a.result = ctx->vk.vkEnumerateWidgetProperties(a.device, a.pPropertyCount, a.pProperties);
+    a.result = ctx->vk.vkEnumerateWidgetProperties(a.device, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkEnumerateWidgetProperties(d, reply, &a);
 }
@@ -105,13 +121,15 @@ static void vkw_dispatch_vkAllocateGadgets(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateGadgets);
         return;
     }
-a.result = ctx->vk.vkAllocateGadgets(a.device, a.pAllocateInfo, a.pGadgets);
-    if (a.result >= 0 && a.pGadgets) {
+    a.result = ctx->vk.vkAllocateGadgets(a.device, a.pAllocateInfo, a.pGadgets);
+    if (a.pGadgets) {
         uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->gadgetCount)) : 0;
         if (n > a.pGadgets_capacity)
             n = a.pGadgets_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkWidget, VKW_HANDLE_U64(a.pAllocateInfo->widget));
         for (uint64_t i = 0; i < n; i++)
-            vkw_host_bind(ctx, d, VKW_HANDLE_VkGadget, a.pGadgets_ids[i], VKW_HANDLE_U64(a.pGadgets[i]), VKW_HANDLE_VkWidget, VKW_HANDLE_U64(a.pAllocateInfo->widget));
+            if (a.pGadgets[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkGadget, a.pGadgets_ids[i], VKW_HANDLE_U64(a.pGadgets[i]), parent);
     }
     if (reply)
         vkw_encode_reply_vkAllocateGadgets(d, reply, &a);
@@ -127,9 +145,9 @@ static void vkw_dispatch_vkFreeGadgets(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeGadgets);
         return;
     }
-ctx->vk.vkFreeGadgets(a.device, a.widget, a.gadgetCount, a.pGadgets);
-    for (uint64_t i = 0; a.pGadgets && i < (uint64_t)(a.gadgetCount); i++)
-        vkw_host_forget(ctx, VKW_HANDLE_VkGadget, VKW_HANDLE_U64(a.pGadgets[i]));
+    ctx->vk.vkFreeGadgets(a.device, a.widget, a.gadgetCount, a.pGadgets);
+    for (uint64_t i = 0; a.pGadgets_ids && i < (uint64_t)(a.gadgetCount); i++)
+        vkw_host_forget(ctx, VKW_HANDLE_VkGadget, a.pGadgets_ids[i]);
     if (reply)
         vkw_encode_reply_vkFreeGadgets(d, reply, &a);
 }
@@ -144,8 +162,8 @@ static void vkw_dispatch_vkResetWidget(struct vkw_host_context *ctx, struct vkw_
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetWidget);
         return;
     }
-ctx->vk.vkResetWidget(a.device, a.widget);
-    vkw_host_forget_children(ctx, VKW_HANDLE_VkWidget, VKW_HANDLE_U64(a.widget));
+    ctx->vk.vkResetWidget(a.device, a.widget);
+    vkw_host_forget_children(ctx, VKW_HANDLE_VkWidget, a.widget_id);
     if (reply)
         vkw_encode_reply_vkResetWidget(d, reply, &a);
 }
@@ -160,7 +178,7 @@ static void vkw_dispatch_vkGetWidgetHostPointer(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetWidgetHostPointer);
         return;
     }
-ctx->vk.vkGetWidgetHostPointer(a.device, a.widget, NULL);
+    ctx->vk.vkGetWidgetHostPointer(a.device, a.widget, NULL);
     if (reply)
         vkw_encode_reply_vkGetWidgetHostPointer(d, reply, &a);
 }
@@ -186,7 +204,7 @@ static void vkw_dispatch_vkSetWidgetTagColorEXT(struct vkw_host_context *ctx, st
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetWidgetTagColorEXT);
         return;
     }
-ctx->vk.vkSetWidgetTagColorEXT(a.device, a.widget, a.color);
+    ctx->vk.vkSetWidgetTagColorEXT(a.device, a.widget, a.color);
     if (reply)
         vkw_encode_reply_vkSetWidgetTagColorEXT(d, reply, &a);
 }
@@ -201,7 +219,7 @@ static void vkw_dispatch_vkTrimWidgetTagEXT(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimWidgetTagEXT);
         return;
     }
-ctx->vk.vkTrimWidgetTagEXT(a.device, a.widget);
+    ctx->vk.vkTrimWidgetTagEXT(a.device, a.widget);
     if (reply)
         vkw_encode_reply_vkTrimWidgetTagEXT(d, reply, &a);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "roundtrip_special.h"
 #include "roundtrip_support.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
@@ -437,6 +438,7 @@ static void cmp_VkWidgetInfoTagEXT(struct rt *t, const VkWidgetInfoTagEXT *a, co
     cmp_fields_VkWidgetInfoTagEXT(t, a, b);
 }
 
+/* ---- outputs inside input structs ---- */
 /* ---- struct round trips ---- */
 
 static bool finish_reader(struct vkw_reader *r)
@@ -1101,6 +1103,8 @@ static void roundtrip_vkAllocateGadgets(struct rt *t)
         if (!t->mismatch) {
             static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
             a.result = results[rt_below(t, 5)];
+            for (uint64_t i = 0; a.pGadgets && i < a.pGadgets_capacity; i++)
+                a.pGadgets[i] = rt_below(t, 3) == 0 ? VK_NULL_HANDLE : VKW_U64_HANDLE(VkGadget, 0x5000 + i);
             struct vkw_writer reply;
             vkw_writer_init(&reply);
             vkw_encode_reply_vkAllocateGadgets(&d, &reply, &a);
@@ -1111,6 +1115,14 @@ static void roundtrip_vkAllocateGadgets(struct rt *t)
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
             else if (result != a.result)
                 rt_mismatch(t, "vkAllocateGadgets result");
+            if (!t->mismatch && a.pGadgets) {
+                uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->gadgetCount)) : 0;
+                if (n > a.pGadgets_capacity)
+                    n = a.pGadgets_capacity;
+                for (uint64_t i = 0; i < n; i++)
+                    if ((pGadgets[i] == VK_NULL_HANDLE) != (a.pGadgets[i] == VK_NULL_HANDLE))
+                        rt_mismatch(t, "vkAllocateGadgets.pGadgets: which were made (reply)");
+            }
             vkw_writer_fini(&reply);
         }
         if (!t->mismatch)

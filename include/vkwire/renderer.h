@@ -1,0 +1,123 @@
+/* vkwire/renderer.h — the vkwire host renderer, for embedding.
+ *
+ * A program that hosts Vulkan guests (a VMM, a sandbox broker, or
+ * vkwire-server itself) creates one renderer, then one context per guest
+ * connection, and hands each context the messages its guest sends; the
+ * context answers with the bytes to send back.  How the bytes travel is the
+ * caller's business.  The wire format is doc/PROTOCOL.md.
+ *
+ *     struct vkw_renderer *r;
+ *     if (vkw_renderer_create(NULL, &r) != 0) ...;
+ *     struct vkw_renderer_context *ctx = vkw_renderer_context_create(r);
+ *     for (each message from the guest) {
+ *         const void *reply; size_t reply_size;
+ *         enum vkw_renderer_status s =
+ *             vkw_renderer_context_process(ctx, msg, size, &reply, &reply_size);
+ *         if (reply_size) send reply to the guest;
+ *         if (s != VKW_RENDERER_OK) { log vkw_renderer_context_error(ctx); break; }
+ *     }
+ *     vkw_renderer_context_destroy(ctx);   // destroys every object the guest made
+ *     vkw_renderer_destroy(r);
+ *
+ * The first message of a context must be the guest's HELLO; the reply is
+ * the WELCOME.  Every later message is a batch of commands; the reply holds
+ * the replies of the commands that asked for one (it may be empty).
+ *
+ * There is no global state: any number of renderers and contexts may live
+ * in one process.  One context must be used by one thread at a time;
+ * different contexts may be used from different threads.  A context whose
+ * guest breaks the protocol ends, and only that context: the renderer and
+ * the others go on.  Isolation from a crash in the driver itself needs a
+ * process per guest, which vkwire-server provides.
+ *
+ * Link with `pkg-config --cflags --libs vkwire-renderer`.
+ */
+#ifndef VKWIRE_RENDERER_H
+#define VKWIRE_RENDERER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vkw_renderer;
+struct vkw_renderer_context;
+
+/* Options for vkw_renderer_create.  Zero (or a NULL pointer) means the
+ * default for every field; new fields are only ever appended, and `size`
+ * tells the library how much of the struct the caller knows. */
+struct vkw_renderer_options {
+    size_t size; /* sizeof(struct vkw_renderer_options) */
+    /* The Vulkan loader entry point to run guests' commands through.
+     * Default: the vkGetInstanceProcAddr of the libvulkan this library is
+     * linked with (which picks drivers as usual, e.g. VK_DRIVER_FILES). */
+    PFN_vkGetInstanceProcAddr get_instance_proc_addr;
+    /* Per-context limits: live objects, and the memory one command may
+     * need while it is decoded.  A guest that goes past them ends with a
+     * no_memory protocol error. */
+    size_t max_objects;
+    size_t max_decode_bytes;
+};
+#define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0}
+
+/* What vkw_renderer_context_process made of a message.  After any status
+ * other than OK the context has ended: every later message gets the same
+ * status and the same answer, and the connection should be closed once the
+ * reply is sent. */
+enum vkw_renderer_status {
+    VKW_RENDERER_OK = 0,
+    /* The guest broke the protocol (malformed message, unknown id, a
+     * command before the handshake...).  The reply is the error reply that
+     * tells the guest; vkw_renderer_context_error says why. */
+    VKW_RENDERER_PROTOCOL_ERROR = 1,
+    /* The handshake failed: guest and host speak incompatible protocol
+     * versions.  The reply is the refusing WELCOME, which carries the
+     * reason; vkw_renderer_context_error gives the same sentence. */
+    VKW_RENDERER_HANDSHAKE_REFUSED = 2,
+};
+
+/* 0, or a negative errno value: -EINVAL (options->size too small or
+ * too big for a library that old, or a NULL `out`), -ENOMEM.  Creating a
+ * renderer does not touch Vulkan; the first guest's vkCreateInstance does. */
+int vkw_renderer_create(const struct vkw_renderer_options *options, struct vkw_renderer **out);
+/* Destroy every context of the renderer first.  NULL is ignored. */
+void vkw_renderer_destroy(struct vkw_renderer *renderer);
+
+/* A context for one guest; NULL when out of memory. */
+struct vkw_renderer_context *vkw_renderer_context_create(struct vkw_renderer *renderer);
+
+/* Handle one message from the guest: `msg` holds `size` bytes (any
+ * alignment).  `*reply` and `*reply_size` receive the bytes to send back
+ * (size 0: nothing to send); they stay valid until the next call on this
+ * context or its destruction. */
+enum vkw_renderer_status vkw_renderer_context_process(struct vkw_renderer_context *ctx,
+                                                      const void *msg, size_t size,
+                                                      const void **reply, size_t *reply_size);
+
+/* Why the context ended, for a person: e.g. "bad_handle 0x64 in
+ * vkDestroyBuffer (serial 7)", or the handshake's refusal.  "" while the
+ * context is healthy.  Valid until the context is destroyed. */
+const char *vkw_renderer_context_error(const struct vkw_renderer_context *ctx);
+
+/* Objects the guest made that are alive now (ids the context knows,
+ * including physical devices, queues and pool allocations). */
+size_t vkw_renderer_context_object_count(const struct vkw_renderer_context *ctx);
+
+/* Destroy every object the guest made, children first, waiting for each
+ * device to go idle; returns how many the driver was asked to destroy or
+ * free (pool allocations, queues and physical devices go with their
+ * parents and are not counted).  The context keeps its state: a healthy
+ * one goes on with no objects. */
+size_t vkw_renderer_context_destroy_objects(struct vkw_renderer_context *ctx);
+
+/* Destroy the guest's objects (as above) and the context.  NULL is ignored. */
+void vkw_renderer_context_destroy(struct vkw_renderer_context *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VKWIRE_RENDERER_H */

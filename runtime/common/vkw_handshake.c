@@ -1,0 +1,86 @@
+/* vkw_handshake — see vkw_handshake.h. */
+#include "vkw_handshake.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "vkw_protocol.h"
+
+void vkw_hello_local(struct vkw_hello *h)
+{
+    h->major = VKW_PROTOCOL_MAJOR;
+    h->minor = VKW_OPCODE_LIMIT - 1;
+    h->vk_xml_version = VKW_VK_XML_VERSION;
+    h->features = VKW_FEATURE_NONE;
+}
+
+static void write_hello_fields(struct vkw_writer *w, const struct vkw_hello *h)
+{
+    vkw_write_u32(w, VKW_PROTOCOL_MAGIC);
+    vkw_write_u32(w, h->major);
+    vkw_write_u32(w, h->minor);
+    vkw_write_u32(w, h->vk_xml_version);
+    vkw_write_u64(w, h->features);
+}
+
+static bool read_hello_fields(struct vkw_reader *r, struct vkw_hello *h)
+{
+    const uint32_t magic = vkw_read_u32(r);
+    h->major = vkw_read_u32(r);
+    h->minor = vkw_read_u32(r);
+    h->vk_xml_version = vkw_read_u32(r);
+    h->features = vkw_read_u64(r);
+    if (vkw_reader_ok(r) && magic != VKW_PROTOCOL_MAGIC)
+        vkw_reader_fail(r, VKW_ERROR_BAD_OPCODE, magic); /* not a vkwire peer */
+    return vkw_reader_ok(r);
+}
+
+void vkw_encode_hello(struct vkw_writer *w, const struct vkw_hello *h)
+{
+    size_t at = vkw_begin_command(w, VKW_MSG_HELLO, VKW_COMMAND_FLAG_REPLY, 0);
+    write_hello_fields(w, h);
+    vkw_end_message(w, at);
+}
+
+bool vkw_decode_hello(struct vkw_reader *r, struct vkw_hello *h)
+{
+    return read_hello_fields(r, h) && vkw_reader_remaining(r) == 0;
+}
+
+void vkw_handshake_answer(const struct vkw_hello *guest, const struct vkw_hello *host,
+                          struct vkw_welcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->host = *host;
+    out->accepted = guest->major == host->major;
+    out->minor = guest->minor < host->minor ? guest->minor : host->minor;
+    out->features = guest->features & host->features;
+    if (!out->accepted)
+        snprintf(out->message, sizeof(out->message),
+                 "protocol mismatch: guest speaks vkwire %u.%u (vk.xml 1.3.%u), host speaks "
+                 "vkwire %u.%u (vk.xml 1.3.%u); the major versions must match",
+                 guest->major, guest->minor, guest->vk_xml_version, host->major, host->minor,
+                 host->vk_xml_version);
+}
+
+void vkw_encode_welcome(struct vkw_writer *w, const struct vkw_welcome *wl)
+{
+    size_t at = vkw_begin_reply(w, VKW_MSG_HELLO, 0, VKW_OK);
+    vkw_write_u32(w, wl->accepted ? 1 : 0);
+    write_hello_fields(w, &wl->host);
+    vkw_write_u32(w, wl->minor);
+    vkw_write_u64(w, wl->features);
+    vkw_write_string(w, wl->message);
+    vkw_end_message(w, at);
+}
+
+bool vkw_decode_welcome(struct vkw_reader *r, struct vkw_welcome *wl)
+{
+    memset(wl, 0, sizeof(*wl));
+    wl->accepted = vkw_read_u32(r) == 1;
+    read_hello_fields(r, &wl->host);
+    wl->minor = vkw_read_u32(r);
+    wl->features = vkw_read_u64(r);
+    vkw_read_string_fixed(r, wl->message, sizeof(wl->message));
+    return vkw_reader_ok(r) && vkw_reader_remaining(r) == 0;
+}

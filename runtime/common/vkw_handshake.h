@@ -1,0 +1,56 @@
+/* vkw_handshake — the first exchange on every connection.
+ *
+ * Owns: the HELLO the guest sends and the WELCOME the host answers with
+ * (doc/PROTOCOL.md, "Handshake"): protocol version and feature bits.  The
+ * major version must match; the minor version is the highest opcode an end
+ * knows, and the guest never sends an opcode above the smaller of the two.
+ * A refusal carries a sentence that names both versions.
+ */
+#ifndef VKW_HANDSHAKE_H
+#define VKW_HANDSHAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vkw_wire.h"
+
+#define VKW_PROTOCOL_MAGIC 0x31574b56u /* "VKW1" little-endian */
+#define VKW_PROTOCOL_MAJOR 1u
+
+#define VKW_MSG_HELLO 0x10001u   /* VKW_PRIVATE_OPCODE_BASE + 1 */
+#define VKW_MSG_WELCOME 0x10002u /* the reply's opcode echoes HELLO; named for clarity */
+
+/* Feature bits (none are required yet; later issues add shared memory). */
+#define VKW_FEATURE_NONE 0ull
+
+struct vkw_hello {
+    uint32_t major;
+    uint32_t minor;           /* highest opcode this end knows */
+    uint32_t vk_xml_version;  /* registry the end was generated from */
+    uint64_t features;        /* what this end can do */
+};
+
+struct vkw_welcome {
+    bool accepted;
+    struct vkw_hello host;    /* the host's own versions */
+    uint32_t minor;           /* agreed: min of both */
+    uint64_t features;        /* agreed: both ends have them */
+    char message[256];        /* why, when refused */
+};
+
+/* This build's own versions. */
+void vkw_hello_local(struct vkw_hello *h);
+/* Guest: the HELLO command message (serial 0). */
+void vkw_encode_hello(struct vkw_writer *w, const struct vkw_hello *h);
+/* Host: parse a HELLO payload (after its header). */
+bool vkw_decode_hello(struct vkw_reader *r, struct vkw_hello *h);
+/* Host: decide, filling `out` (message set when refused). */
+void vkw_handshake_answer(const struct vkw_hello *guest, const struct vkw_hello *host,
+                          struct vkw_welcome *out);
+/* Host: the WELCOME reply message. */
+void vkw_encode_welcome(struct vkw_writer *w, const struct vkw_welcome *wl);
+/* Guest: parse a WELCOME payload (after its reply header). */
+bool vkw_decode_welcome(struct vkw_reader *r, struct vkw_welcome *wl);
+
+#endif /* VKW_HANDSHAKE_H */

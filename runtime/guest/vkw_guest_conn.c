@@ -1,0 +1,277 @@
+/* vkw_guest_conn — connections and calls; see vkw_guest_conn.h and vkw_icd.h. */
+#define _POSIX_C_SOURCE 200809L /* strnlen, close */
+#include "vkw_guest_conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vkw_handshake.h"
+#include "vkw_icd.h"
+#include "vkw_protocol.h"
+
+/* ---- reply cache: command bytes (less the serial) -> reply payload ---- */
+
+#define CACHE_BUCKETS 512
+#define CACHE_MAX_BYTES (32u << 20) /* a bound, far above what queries need */
+
+struct cache_entry {
+    struct cache_entry *next;
+    uint64_t hash;
+    size_t key_size, reply_size;
+    unsigned char *key, *reply;
+};
+
+struct vkw_reply_cache {
+    struct cache_entry *buckets[CACHE_BUCKETS];
+    size_t bytes;
+};
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static struct cache_entry *cache_find(struct vkw_reply_cache *c, const struct vkw_writer *w,
+                                      uint64_t *hash_out)
+{
+    /* hash everything but the serial (bytes 12..15) */
+    uint64_t h = hash_bytes(w->data, 12) ^ (hash_bytes(w->data + 16, w->size - 16) * 31);
+    *hash_out = h;
+    for (struct cache_entry *e = c->buckets[h % CACHE_BUCKETS]; e; e = e->next)
+        if (e->hash == h && e->key_size == w->size - 4 && memcmp(e->key, w->data, 12) == 0 &&
+            memcmp(e->key + 12, w->data + 16, w->size - 16) == 0)
+            return e;
+    return NULL;
+}
+
+static void cache_store(struct vkw_reply_cache *c, const struct vkw_writer *w, uint64_t hash,
+                        const void *reply, size_t reply_size)
+{
+    /* the key: the whole command message but its serial (header bytes 12..15) */
+    const size_t key_size = w->size - 4;
+    if (c->bytes + key_size + reply_size > CACHE_MAX_BYTES)
+        return;
+    struct cache_entry *e = calloc(1, sizeof(*e));
+    unsigned char *k = malloc(key_size), *r = malloc(reply_size ? reply_size : 1);
+    if (!e || !k || !r) {
+        free(e), free(k), free(r);
+        return;
+    }
+    memcpy(k, w->data, 12);
+    memcpy(k + 12, w->data + 16, w->size - 16);
+    memcpy(r, reply, reply_size);
+    *e = (struct cache_entry){c->buckets[hash % CACHE_BUCKETS], hash, key_size, reply_size, k, r};
+    c->buckets[hash % CACHE_BUCKETS] = e;
+    c->bytes += key_size + reply_size;
+}
+
+static void cache_free(struct vkw_reply_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < CACHE_BUCKETS; i++)
+        for (struct cache_entry *e = c->buckets[i], *next; e; e = next) {
+            next = e->next;
+            free(e->key), free(e->reply), free(e);
+        }
+    free(c);
+}
+
+/* ---- connections ---- */
+
+void vkw_guest_server_address(char *out, size_t size)
+{
+    const char *env = getenv("VKWIRE_SERVER");
+    if (env && *env)
+        snprintf(out, size, "%s", env);
+    else
+        vkw_transport_default_address(out, size);
+}
+
+static void mark_lost(struct vkw_guest_conn *conn, const char *why)
+{
+    if (!conn->lost)
+        fprintf(stderr, "vkwire: connection to %s lost: %s\n", conn->address, why);
+    conn->lost = true;
+}
+
+/* Receive one message that holds exactly one reply; its payload becomes
+ * conn->reader.  The header must answer `opcode`/`serial`. */
+static bool receive_reply(struct vkw_guest_conn *conn, uint32_t opcode, uint32_t serial)
+{
+    const void *data;
+    size_t size, nfds = 0;
+    int fds[VKW_TRANSPORT_MAX_FDS];
+    int rc = vkw_conn_recv(conn->transport, &data, &size, VKW_MAX_MESSAGE_BYTES, fds, &nfds);
+    for (size_t i = 0; i < nfds; i++)
+        close(fds[i]); /* no message carries fds yet */
+    if (rc < 0) {
+        mark_lost(conn, rc == -EPIPE ? "the server closed it" : strerror(-rc));
+        return false;
+    }
+    struct vkw_reader stream;
+    struct vkw_reply_header h;
+    vkw_reader_init(&stream, data, size, NULL);
+    if (!vkw_read_reply_header(&stream, &h) || h.size != vkw_reader_remaining(&stream)) {
+        mark_lost(conn, "malformed reply");
+        return false;
+    }
+    if (h.status != VKW_OK) {
+        char why[160];
+        const char *name = vkw_opcode_name(h.opcode);
+        snprintf(why, sizeof(why), "the host refused %s (serial %u): %s %llu",
+                 name ? name : "a command", h.serial, vkw_error_name((enum vkw_error)h.status),
+                 (unsigned long long)vkw_read_u64(&stream));
+        mark_lost(conn, why);
+        return false;
+    }
+    if (h.opcode != opcode || h.serial != serial) {
+        mark_lost(conn, "a reply arrived out of order");
+        return false;
+    }
+    vkw_reader_init(&conn->reader, stream.cur, h.size, NULL);
+    return true;
+}
+
+int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *err,
+                        size_t err_size)
+{
+    struct vkw_guest_conn *conn = calloc(1, sizeof(*conn));
+    if (!conn || !(conn->cache = calloc(1, sizeof(*conn->cache)))) {
+        free(conn);
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    snprintf(conn->address, sizeof(conn->address), "%s", address);
+    pthread_mutex_init(&conn->lock, NULL);
+    vkw_writer_init(&conn->w);
+    atomic_init(&conn->next_id, 1);
+    int rc = vkw_transport_connect(address, &conn->transport, err, err_size);
+    if (rc < 0) {
+        vkw_guest_conn_close(conn);
+        return rc;
+    }
+    struct vkw_hello hello;
+    vkw_hello_local(&hello);
+    vkw_encode_hello(&conn->w, &hello);
+    rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, NULL, 0);
+    struct vkw_welcome welcome;
+    if (rc < 0 || !receive_reply(conn, VKW_MSG_HELLO, 0) ||
+        !vkw_decode_welcome(&conn->reader, &welcome)) {
+        snprintf(err, err_size, "%s did not complete the vkwire handshake", address);
+        vkw_guest_conn_close(conn);
+        return rc < 0 ? rc : -EPROTO;
+    }
+    if (!welcome.accepted) {
+        snprintf(err, err_size, "%s refused the connection: %s", address, welcome.message);
+        vkw_guest_conn_close(conn);
+        return -EPROTO;
+    }
+    conn->agreed_minor = welcome.minor;
+    *out = conn;
+    return 0;
+}
+
+void vkw_guest_conn_close(struct vkw_guest_conn *conn)
+{
+    if (!conn)
+        return;
+    if (conn->transport)
+        vkw_conn_close(conn->transport);
+    vkw_writer_fini(&conn->w);
+    cache_free(conn->cache);
+    pthread_mutex_destroy(&conn->lock);
+    free(conn);
+}
+
+/* ---- calls ---- */
+
+static _Thread_local struct vkw_guest_conn *current_conn;
+
+struct vkw_guest_conn *vkw_guest_current_conn(void) { return current_conn; }
+
+uint64_t vkw_guest_new_id(struct vkw_guest_conn *conn)
+{
+    return atomic_fetch_add(&conn->next_id, 1);
+}
+
+struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *call)
+{
+    pthread_mutex_lock(&conn->lock);
+    call->conn = conn;
+    call->serial = ++conn->next_serial;
+    current_conn = conn;
+    vkw_writer_reset(&conn->w);
+    return &conn->w;
+}
+
+static bool send_command(struct vkw_call *call)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    if (conn->lost)
+        return false;
+    if (conn->w.failed) {
+        mark_lost(conn, "a command could not be encoded (out of memory or invalid use)");
+        return false;
+    }
+    /* Never send an opcode the host does not know (doc/PROTOCOL.md, "Handshake"). */
+    uint32_t opcode;
+    memcpy(&opcode, conn->w.data, 4);
+    if (opcode > conn->agreed_minor) {
+        mark_lost(conn, "the host is older and does not know a command the application used");
+        return false;
+    }
+    int rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, NULL, 0);
+    if (rc < 0) {
+        mark_lost(conn, strerror(-rc));
+        return false;
+    }
+    return true;
+}
+
+void vkw_call_send(struct vkw_call *call)
+{
+    send_command(call);
+    current_conn = NULL;
+    pthread_mutex_unlock(&call->conn->lock);
+}
+
+struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    uint64_t hash = 0;
+    if (cacheable && !conn->lost && !conn->w.failed) {
+        struct cache_entry *e = cache_find(conn->cache, &conn->w, &hash);
+        if (e) {
+            vkw_reader_init(&conn->reader, e->reply, e->reply_size, NULL);
+            return &conn->reader;
+        }
+    }
+    uint32_t opcode;
+    memcpy(&opcode, conn->w.data, 4);
+    if (!send_command(call) || !receive_reply(conn, opcode, call->serial))
+        return NULL;
+    if (cacheable)
+        cache_store(conn->cache, &conn->w, hash, conn->reader.cur,
+                    vkw_reader_remaining(&conn->reader));
+    return &conn->reader;
+}
+
+bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    bool ok = r && !conn->lost;
+    if (r && (!vkw_reader_ok(r) || vkw_reader_remaining(r) != 0)) {
+        mark_lost(conn, "the host sent a reply that does not decode");
+        ok = false;
+    }
+    current_conn = NULL;
+    pthread_mutex_unlock(&conn->lock);
+    return ok;
+}

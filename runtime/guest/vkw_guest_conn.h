@@ -1,0 +1,49 @@
+/* vkw_guest_conn — one guest connection's state (private to runtime/guest).
+ *
+ * Owns: the transport connection, the handshake's outcome, the writer one
+ * call at a time fills under `lock`, serials and ids, the reply cache, and
+ * whether the connection is lost (after which every call fails at once).
+ */
+#ifndef VKW_GUEST_CONN_H
+#define VKW_GUEST_CONN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vkw_transport.h"
+#include "vkw_wire.h"
+
+struct vkw_guest_instance;
+struct vkw_reply_cache;
+
+struct vkw_guest_conn {
+    struct vkw_conn *transport;
+    pthread_mutex_t lock;          /* one call at a time: encode, send, await */
+    struct vkw_writer w;
+    struct vkw_reader reader;      /* over the current reply's payload */
+    uint32_t next_serial;
+    atomic_uint_fast64_t next_id;
+    bool lost;
+    uint32_t agreed_minor;         /* highest opcode both ends know */
+    struct vkw_reply_cache *cache;
+    struct vkw_guest_instance *instance; /* the instance that owns it, if any */
+    char address[256];
+};
+
+/* Connect to `address` and shake hands.  0, or a negative errno with a
+ * sentence in `err` that names the address. */
+int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *err,
+                        size_t err_size);
+void vkw_guest_conn_close(struct vkw_guest_conn *conn);
+
+/* The address the ICD uses: $VKWIRE_SERVER, else the server's default. */
+void vkw_guest_server_address(char *out, size_t size);
+
+/* The connection the calling thread's current call runs on (for replies
+ * that name objects by id). */
+struct vkw_guest_conn *vkw_guest_current_conn(void);
+
+#endif /* VKW_GUEST_CONN_H */

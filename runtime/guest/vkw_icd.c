@@ -1,0 +1,536 @@
+/* vkw_icd — the loader interface and the guest's hand-written entry points.
+ * See vkw_icd.h; the generated rest is generated/vkw_guest_entry.c. */
+#define _POSIX_C_SOURCE 200809L /* strnlen, close */
+#include "vkw_icd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vulkan/vk_icd.h>
+
+#include "vkw_guest_conn.h"
+#include "vkw_guest_encode.h"
+#include "vkw_guest_entry.h"
+#include "vkw_guest_templates.h"
+#include "vkw_handles.h"
+#include "vkw_protocol.h"
+#include "vkw_vulkan_util.h"
+
+/* Loader interface 5: the loader passes the application's API version on
+ * (6 is Windows-only; 7 only asks that the vk_icd* functions be queryable
+ * through vk_icdGetInstanceProcAddr, which they are). */
+#define VKW_LOADER_INTERFACE_VERSION 7u
+#define VKW_DEVICE_NAME_MARK " (vkwire)"
+
+struct vkw_guest_instance {
+    struct vkw_guest_object obj;
+    uint32_t physical_count;
+    struct vkw_guest_object **physicals; /* NULL until first enumerated */
+};
+
+struct vkw_guest_queue {
+    uint32_t family, index, flags;
+    VkQueue queue;
+};
+
+struct vkw_guest_device {
+    struct vkw_guest_object obj;
+    struct vkw_guest_queue *queues;
+    size_t queue_count;
+};
+
+/* ---- objects ---- */
+
+void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type)
+{
+    size_t size = type == VKW_HANDLE_VkInstance ? sizeof(struct vkw_guest_instance)
+                  : type == VKW_HANDLE_VkDevice ? sizeof(struct vkw_guest_device)
+                                                : sizeof(struct vkw_guest_object);
+    struct vkw_guest_object *o = calloc(1, size);
+    if (!o)
+        return NULL;
+    o->base.loader_data = ICD_LOADER_MAGIC; /* the loader replaces it with its table */
+    o->base.id = vkw_guest_new_id(conn);
+    o->conn = conn;
+    o->type = type;
+    return o;
+}
+
+void vkw_guest_free_object(void *object)
+{
+    struct vkw_guest_object *o = object;
+    if (o && o->type == VKW_HANDLE_VkDevice)
+        free(((struct vkw_guest_device *)o)->queues);
+    free(o);
+}
+
+/* A reply names a physical device by id (device groups): find ours. */
+uint64_t vkw_guest_handle_from_id(struct vkw_reader *r, uint32_t type, uint64_t id)
+{
+    struct vkw_guest_conn *conn = vkw_guest_current_conn();
+    struct vkw_guest_instance *inst = conn ? conn->instance : NULL;
+    if (id == 0)
+        return 0;
+    for (uint32_t i = 0; inst && type == VKW_HANDLE_VkPhysicalDevice && i < inst->physical_count;
+         i++)
+        if (inst->physicals[i]->base.id == id)
+            return VKW_HANDLE_U64(inst->physicals[i]);
+    vkw_reader_fail(r, VKW_ERROR_BAD_HANDLE, id);
+    return 0;
+}
+
+/* ---- entry point lookup ---- */
+
+static PFN_vkVoidFunction find_entry(const char *name, int max_scope)
+{
+    if (!name)
+        return NULL;
+    for (unsigned i = 0; i < vkw_guest_entry_count; i++)
+        if ((int)vkw_guest_entries[i].scope <= max_scope &&
+            strcmp(vkw_guest_entries[i].name, name) == 0)
+            return vkw_guest_entries[i].function;
+    return NULL;
+}
+
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetInstanceProcAddr(VkInstance instance,
+                                                                      const char *pName)
+{
+    if (!instance) {
+        /* Without an instance only the global commands answer. */
+        PFN_vkVoidFunction f = find_entry(pName, VKW_SCOPE_GLOBAL);
+        if (f || (pName && strcmp(pName, "vkGetInstanceProcAddr") == 0))
+            return f ? f : (PFN_vkVoidFunction)vkw_icd_vkGetInstanceProcAddr;
+        return NULL;
+    }
+    return find_entry(pName, VKW_SCOPE_DEVICE);
+}
+
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetDeviceProcAddr(VkDevice device,
+                                                                    const char *pName)
+{
+    (void)device;
+    for (unsigned i = 0; pName && i < vkw_guest_entry_count; i++)
+        if (vkw_guest_entries[i].scope == VKW_SCOPE_DEVICE &&
+            strcmp(vkw_guest_entries[i].name, pName) == 0)
+            return vkw_guest_entries[i].function;
+    return NULL;
+}
+
+/* The loader's entry points into the ICD: the only exported symbols. */
+__attribute__((visibility("default"))) VKAPI_ATTR VkResult VKAPI_CALL
+vk_icdNegotiateLoaderICDInterfaceVersion(uint32_t *pSupportedVersion);
+__attribute__((visibility("default"))) VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
+vk_icdGetInstanceProcAddr(VkInstance instance, const char *pName);
+__attribute__((visibility("default"))) VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL
+vk_icdGetPhysicalDeviceProcAddr(VkInstance instance, const char *pName);
+
+VKAPI_ATTR VkResult VKAPI_CALL vk_icdNegotiateLoaderICDInterfaceVersion(uint32_t *pSupportedVersion)
+{
+    if (*pSupportedVersion < 5)
+        return VK_ERROR_INCOMPATIBLE_DRIVER; /* vkwire needs the loader to honour apiVersion */
+    if (*pSupportedVersion > VKW_LOADER_INTERFACE_VERSION)
+        *pSupportedVersion = VKW_LOADER_INTERFACE_VERSION;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vk_icdGetPhysicalDeviceProcAddr(VkInstance instance,
+                                                                       const char *pName)
+{
+    (void)instance;
+    for (unsigned i = 0; pName && i < vkw_guest_entry_count; i++)
+        if (vkw_guest_entries[i].scope == VKW_SCOPE_PHYSICAL_DEVICE &&
+            strcmp(vkw_guest_entries[i].name, pName) == 0)
+            return vkw_guest_entries[i].function;
+    return NULL;
+}
+
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vk_icdGetInstanceProcAddr(VkInstance instance,
+                                                                 const char *pName)
+{
+    if (pName && strcmp(pName, "vk_icdNegotiateLoaderICDInterfaceVersion") == 0)
+        return (PFN_vkVoidFunction)vk_icdNegotiateLoaderICDInterfaceVersion;
+    if (pName && strcmp(pName, "vk_icdGetPhysicalDeviceProcAddr") == 0)
+        return (PFN_vkVoidFunction)vk_icdGetPhysicalDeviceProcAddr;
+    if (pName && strcmp(pName, "vk_icdGetInstanceProcAddr") == 0)
+        return (PFN_vkVoidFunction)vk_icdGetInstanceProcAddr;
+    return vkw_icd_vkGetInstanceProcAddr(instance, pName);
+}
+
+/* ---- extensions: the host's, narrowed to what vkwire forwards ---- */
+
+static bool forwarded_extension(const char *name, bool device)
+{
+    for (unsigned i = 0; i < vkw_forwarded_extension_count; i++)
+        if (vkw_forwarded_extensions[i].device == device &&
+            strcmp(vkw_forwarded_extensions[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Copy `have` (n of them, already filtered) out with Vulkan's two-call rules. */
+static VkResult answer_extensions(const VkExtensionProperties *have, uint32_t n,
+                                  uint32_t *pPropertyCount, VkExtensionProperties *pProperties)
+{
+    if (!pProperties) {
+        *pPropertyCount = n;
+        return VK_SUCCESS;
+    }
+    uint32_t copy = *pPropertyCount < n ? *pPropertyCount : n;
+    memcpy(pProperties, have, copy * sizeof(*have));
+    *pPropertyCount = copy;
+    return copy < n ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+/* Ask the host for an extension list and keep the forwarded ones.  `fetch`
+ * is called twice (count, then data) as Vulkan's two-call idiom wants. */
+static uint32_t filter_extensions(VkExtensionProperties *list, uint32_t n, bool device)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (forwarded_extension(list[i].extensionName, device))
+            list[kept++] = list[i];
+    return kept;
+}
+
+static VkResult host_instance_extensions(struct vkw_guest_conn *conn, VkExtensionProperties **out,
+                                         uint32_t *n)
+{
+    VkResult result = VK_INCOMPLETE;
+    *out = NULL;
+    for (int tries = 0; result == VK_INCOMPLETE && tries < 4; tries++) {
+        uint32_t count = 0;
+        struct vkw_call call;
+        vkw_encode_vkEnumerateInstanceExtensionProperties(vkw_call_begin(conn, &call), call.serial,
+                                                          NULL, &count, NULL);
+        struct vkw_reader *r = vkw_call_wait(&call, false);
+        result = r ? vkw_decode_reply_vkEnumerateInstanceExtensionProperties(r, NULL, &count, NULL)
+                   : VK_ERROR_INITIALIZATION_FAILED;
+        if (!vkw_call_end(&call, r) || result < 0)
+            return VK_ERROR_INITIALIZATION_FAILED;
+        free(*out);
+        *out = calloc(count ? count : 1, sizeof(**out));
+        if (!*out)
+            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        vkw_encode_vkEnumerateInstanceExtensionProperties(vkw_call_begin(conn, &call), call.serial,
+                                                          NULL, &count, *out);
+        r = vkw_call_wait(&call, false);
+        result = r ? vkw_decode_reply_vkEnumerateInstanceExtensionProperties(r, NULL, &count, *out)
+                   : VK_ERROR_INITIALIZATION_FAILED;
+        if (!vkw_call_end(&call, r) || result < 0) {
+            free(*out);
+            *out = NULL;
+            return VK_ERROR_INITIALIZATION_FAILED;
+        }
+        *n = count;
+    }
+    return VK_SUCCESS;
+}
+
+/* Tell once per process why this ICD is not usable. */
+static void report_no_server(const char *why)
+{
+    static atomic_flag told = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&told))
+        fprintf(stderr, "vkwire: %s\n", why);
+}
+
+static struct vkw_guest_conn *connect_to_server(void)
+{
+    char address[256], err[512];
+    struct vkw_guest_conn *conn = NULL;
+    vkw_guest_server_address(address, sizeof(address));
+    if (vkw_guest_conn_open(address, &conn, err, sizeof(err)) < 0) {
+        report_no_server(err);
+        return NULL;
+    }
+    return conn;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
+    const char *pLayerName, uint32_t *pPropertyCount, VkExtensionProperties *pProperties)
+{
+    if (pLayerName)
+        return VK_ERROR_LAYER_NOT_PRESENT;
+    struct vkw_guest_conn *conn = connect_to_server();
+    VkExtensionProperties *list = NULL;
+    uint32_t n = 0;
+    if (!conn || host_instance_extensions(conn, &list, &n) != VK_SUCCESS)
+        n = 0; /* no server: nothing to offer; vkCreateInstance says why */
+    vkw_guest_conn_close(conn);
+    n = filter_extensions(list, n, false);
+    VkResult result = answer_extensions(list, n, pPropertyCount, pProperties);
+    free(list);
+    return result;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceLayerProperties(
+    uint32_t *pPropertyCount, VkLayerProperties *pProperties)
+{
+    (void)pProperties;
+    *pPropertyCount = 0;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceVersion(uint32_t *pApiVersion)
+{
+    *pApiVersion = VK_MAKE_API_VERSION(0, VKW_API_VERSION_MAJOR, VKW_API_VERSION_MINOR,
+                                       VKW_VK_XML_VERSION);
+    return VK_SUCCESS;
+}
+
+/* ---- instance ---- */
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateInfo *pCreateInfo,
+                                                       const VkAllocationCallbacks *pAllocator,
+                                                       VkInstance *pInstance)
+{
+    (void)pAllocator;
+    struct vkw_guest_conn *conn = connect_to_server();
+    if (!conn)
+        return VK_ERROR_INCOMPATIBLE_DRIVER; /* the loader goes on without this ICD */
+    struct vkw_guest_instance *inst = vkw_guest_new_object(conn, VKW_HANDLE_VkInstance);
+    if (!inst) {
+        vkw_guest_conn_close(conn);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    conn->instance = inst;
+    VkInstance handle = (VkInstance)inst;
+    struct vkw_call call;
+    vkw_encode_vkCreateInstance(vkw_call_begin(conn, &call), call.serial, pCreateInfo, NULL,
+                                &handle);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = r ? vkw_decode_reply_vkCreateInstance(r, pCreateInfo, NULL, &handle)
+                        : VK_ERROR_INITIALIZATION_FAILED;
+    if (!vkw_call_end(&call, r) && result >= 0)
+        result = VK_ERROR_INITIALIZATION_FAILED;
+    if (result < 0) {
+        vkw_guest_free_object(inst);
+        vkw_guest_conn_close(conn);
+        return result;
+    }
+    *pInstance = handle;
+    return result;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyInstance(VkInstance instance,
+                                                    const VkAllocationCallbacks *pAllocator)
+{
+    if (!instance)
+        return;
+    struct vkw_guest_instance *inst = (struct vkw_guest_instance *)instance;
+    struct vkw_guest_conn *conn = inst->obj.conn;
+    struct vkw_guest_object **physicals = inst->physicals;
+    uint32_t count = inst->physical_count;
+    vkw_forward_vkDestroyInstance(instance, pAllocator); /* frees the instance object */
+    for (uint32_t i = 0; i < count; i++)
+        vkw_guest_free_object(physicals[i]);
+    free(physicals);
+    vkw_guest_conn_close(conn); /* the host tears down whatever is left */
+}
+
+/* ---- physical devices ---- */
+
+/* Ask once; keep one guest object per host GPU for the instance's life. */
+static VkResult enumerate_once(struct vkw_guest_instance *inst)
+{
+    if (inst->physicals)
+        return VK_SUCCESS;
+    VkInstance instance = (VkInstance)inst;
+    uint32_t count = 0;
+    VkResult result = vkw_forward_vkEnumeratePhysicalDevices(instance, &count, NULL);
+    if (result < 0)
+        return result;
+    VkPhysicalDevice *handles = calloc(count ? count : 1, sizeof(*handles));
+    if (!handles)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    result = vkw_forward_vkEnumeratePhysicalDevices(instance, &count, handles);
+    if (result < 0) {
+        free(handles);
+        return result;
+    }
+    inst->physicals = (struct vkw_guest_object **)handles;
+    inst->physical_count = count;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumeratePhysicalDevices(
+    VkInstance instance, uint32_t *pPhysicalDeviceCount, VkPhysicalDevice *pPhysicalDevices)
+{
+    struct vkw_guest_instance *inst = (struct vkw_guest_instance *)instance;
+    VkResult result = enumerate_once(inst);
+    if (result < 0)
+        return result;
+    if (!pPhysicalDevices) {
+        *pPhysicalDeviceCount = inst->physical_count;
+        return VK_SUCCESS;
+    }
+    uint32_t copy = *pPhysicalDeviceCount < inst->physical_count ? *pPhysicalDeviceCount
+                                                                  : inst->physical_count;
+    for (uint32_t i = 0; i < copy; i++)
+        pPhysicalDevices[i] = (VkPhysicalDevice)inst->physicals[i];
+    *pPhysicalDeviceCount = copy;
+    return copy < inst->physical_count ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+/* The name says the GPU is reached through vkwire. */
+static void mark_forwarded(char *name)
+{
+    const size_t mark = strlen(VKW_DEVICE_NAME_MARK);
+    size_t len = strnlen(name, VK_MAX_PHYSICAL_DEVICE_NAME_SIZE - 1);
+    if (len + mark >= VK_MAX_PHYSICAL_DEVICE_NAME_SIZE)
+        len = VK_MAX_PHYSICAL_DEVICE_NAME_SIZE - 1 - mark;
+    memcpy(name + len, VKW_DEVICE_NAME_MARK, mark + 1);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties(
+    VkPhysicalDevice physicalDevice, VkPhysicalDeviceProperties *pProperties)
+{
+    vkw_forward_vkGetPhysicalDeviceProperties(physicalDevice, pProperties);
+    mark_forwarded(pProperties->deviceName);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties2(
+    VkPhysicalDevice physicalDevice, VkPhysicalDeviceProperties2 *pProperties)
+{
+    vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, pProperties);
+    mark_forwarded(pProperties->properties.deviceName);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
+    VkPhysicalDevice physicalDevice, const char *pLayerName, uint32_t *pPropertyCount,
+    VkExtensionProperties *pProperties)
+{
+    if (pLayerName)
+        return VK_ERROR_LAYER_NOT_PRESENT;
+    uint32_t count = 0;
+    VkResult result = vkw_forward_vkEnumerateDeviceExtensionProperties(physicalDevice, NULL,
+                                                                       &count, NULL);
+    if (result < 0)
+        return result;
+    VkExtensionProperties *list = calloc(count ? count : 1, sizeof(*list));
+    if (!list)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    result = vkw_forward_vkEnumerateDeviceExtensionProperties(physicalDevice, NULL, &count, list);
+    if (result >= 0)
+        result = answer_extensions(list, filter_extensions(list, count, true), pPropertyCount,
+                                   pProperties);
+    free(list);
+    return result;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceLayerProperties(
+    VkPhysicalDevice physicalDevice, uint32_t *pPropertyCount, VkLayerProperties *pProperties)
+{
+    (void)physicalDevice, (void)pProperties;
+    *pPropertyCount = 0;
+    return VK_SUCCESS;
+}
+
+/* ---- devices and queues ---- */
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalDevice,
+                                                     const VkDeviceCreateInfo *pCreateInfo,
+                                                     const VkAllocationCallbacks *pAllocator,
+                                                     VkDevice *pDevice)
+{
+    return vkw_forward_vkCreateDevice(physicalDevice, pCreateInfo, pAllocator, pDevice);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
+                                                  const VkAllocationCallbacks *pAllocator)
+{
+    if (!device)
+        return;
+    struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
+    for (size_t i = 0; i < dev->queue_count; i++)
+        vkw_guest_free_object(dev->queues[i].queue);
+    dev->queue_count = 0;
+    vkw_forward_vkDestroyDevice(device, pAllocator); /* frees the device object */
+}
+
+/* The queue object for (family, index, flags), asked of the host once. */
+static VkQueue device_queue(VkDevice device, uint32_t family, uint32_t index, uint32_t flags,
+                            const VkDeviceQueueInfo2 *info2)
+{
+    struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
+    struct vkw_guest_conn *conn = dev->obj.conn;
+    pthread_mutex_lock(&conn->lock); /* guards the queue list too */
+    for (size_t i = 0; i < dev->queue_count; i++) {
+        struct vkw_guest_queue *q = &dev->queues[i];
+        if (q->family == family && q->index == index && q->flags == flags) {
+            pthread_mutex_unlock(&conn->lock);
+            return q->queue;
+        }
+    }
+    pthread_mutex_unlock(&conn->lock);
+    VkQueue queue = VK_NULL_HANDLE;
+    if (info2)
+        vkw_forward_vkGetDeviceQueue2(device, info2, &queue);
+    else
+        vkw_forward_vkGetDeviceQueue(device, family, index, &queue);
+    if (!queue)
+        return VK_NULL_HANDLE;
+    pthread_mutex_lock(&conn->lock);
+    struct vkw_guest_queue *grown =
+        realloc(dev->queues, (dev->queue_count + 1) * sizeof(*dev->queues));
+    if (grown) {
+        dev->queues = grown;
+        dev->queues[dev->queue_count++] = (struct vkw_guest_queue){family, index, flags, queue};
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return queue;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetDeviceQueue(VkDevice device, uint32_t queueFamilyIndex,
+                                                   uint32_t queueIndex, VkQueue *pQueue)
+{
+    *pQueue = device_queue(device, queueFamilyIndex, queueIndex, 0, NULL);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetDeviceQueue2(VkDevice device,
+                                                    const VkDeviceQueueInfo2 *pQueueInfo,
+                                                    VkQueue *pQueue)
+{
+    *pQueue = device_queue(device, pQueueInfo->queueFamilyIndex, pQueueInfo->queueIndex,
+                           pQueueInfo->flags, pQueueInfo);
+}
+
+/* ---- descriptor update templates ---- */
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDescriptorUpdateTemplate(
+    VkDevice device, const VkDescriptorUpdateTemplateCreateInfo *pCreateInfo,
+    const VkAllocationCallbacks *pAllocator, VkDescriptorUpdateTemplate *pDescriptorUpdateTemplate)
+{
+    VkResult result = vkw_forward_vkCreateDescriptorUpdateTemplate(device, pCreateInfo, pAllocator,
+                                                                   pDescriptorUpdateTemplate);
+    if (result == VK_SUCCESS &&
+        !vkw_guest_template_remember(*pDescriptorUpdateTemplate, pCreateInfo)) {
+        vkw_forward_vkDestroyDescriptorUpdateTemplate(device, *pDescriptorUpdateTemplate, NULL);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    return result;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
+    VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
+    const VkAllocationCallbacks *pAllocator)
+{
+    vkw_guest_template_forget(descriptorUpdateTemplate);
+    vkw_forward_vkDestroyDescriptorUpdateTemplate(device, descriptorUpdateTemplate, pAllocator);
+}
+
+/* ---- memory: the guest's view of mapped memory is the memory issue's ---- */
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory,
+                                                  VkDeviceSize offset, VkDeviceSize size,
+                                                  VkMemoryMapFlags flags, void **ppData)
+{
+    (void)device, (void)memory, (void)offset, (void)size, (void)flags;
+    *ppData = NULL;
+    return VK_ERROR_MEMORY_MAP_FAILED; /* not yet: no guest mirror of host memory */
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory memory)
+{
+    (void)device, (void)memory;
+}

@@ -1,0 +1,111 @@
+/* vkw_icd — the guest driver: its objects, its connection to the host, and
+ * the entry points it writes by hand.
+ *
+ * Owns: the loader-visible dispatchable objects (instance, physical device,
+ * device, queue, command buffer), guest-chosen ids, the connection each
+ * instance opens (handshake, one call at a time under a mutex, the reply
+ * cache for physical-device queries), and the hand-written vkw_icd_*
+ * functions gen/annotations.conf names.  generated/vkw_guest_entry.c is the
+ * rest of the entry points and calls the functions below.
+ */
+#ifndef VKW_ICD_H
+#define VKW_ICD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+#include "vkw_guest_handles.h"
+#include "vkw_wire.h"
+
+struct vkw_guest_conn;
+
+/* ---- objects ---- */
+
+/* Every dispatchable object the ICD makes starts like this. */
+struct vkw_guest_object {
+    struct vkw_dispatchable base; /* loader data, then the wire id */
+    struct vkw_guest_conn *conn;  /* the connection its calls travel on */
+    uint32_t type;                /* enum vkw_handle_type */
+};
+
+/* The connection behind a dispatchable handle. */
+static inline struct vkw_guest_conn *vkw_guest_conn_of(const void *dispatchable)
+{
+    return ((const struct vkw_guest_object *)dispatchable)->conn;
+}
+
+/* A fresh id for a new object on `conn` (never 0, never reused). */
+uint64_t vkw_guest_new_id(struct vkw_guest_conn *conn);
+/* A new dispatchable object with a fresh id, or NULL. */
+void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type);
+void vkw_guest_free_object(void *object);
+
+/* ---- calls ---- */
+
+struct vkw_call {
+    struct vkw_guest_conn *conn;
+    uint32_t serial;
+};
+
+/* Lock the connection and return its writer for one command message. */
+struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *call);
+/* Send a command that has no reply, and unlock. */
+void vkw_call_send(struct vkw_call *call);
+/* Send and wait for the reply; a reader over its payload, or NULL when the
+ * connection is lost.  With `cacheable`, an identical earlier command's
+ * reply is reused without a round trip. */
+struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable);
+/* Unlock; false when the call failed (lost connection, bad reply). */
+bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r);
+
+/* ---- hand-written entry points (gen/annotations.conf) ---- */
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateInfo *pCreateInfo,
+                                                       const VkAllocationCallbacks *pAllocator,
+                                                       VkInstance *pInstance);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyInstance(VkInstance instance,
+                                                    const VkAllocationCallbacks *pAllocator);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceVersion(uint32_t *pApiVersion);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
+    const char *pLayerName, uint32_t *pPropertyCount, VkExtensionProperties *pProperties);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceLayerProperties(
+    uint32_t *pPropertyCount, VkLayerProperties *pProperties);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumeratePhysicalDevices(
+    VkInstance instance, uint32_t *pPhysicalDeviceCount, VkPhysicalDevice *pPhysicalDevices);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties(
+    VkPhysicalDevice physicalDevice, VkPhysicalDeviceProperties *pProperties);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties2(
+    VkPhysicalDevice physicalDevice, VkPhysicalDeviceProperties2 *pProperties);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
+    VkPhysicalDevice physicalDevice, const char *pLayerName, uint32_t *pPropertyCount,
+    VkExtensionProperties *pProperties);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceLayerProperties(
+    VkPhysicalDevice physicalDevice, uint32_t *pPropertyCount, VkLayerProperties *pProperties);
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetInstanceProcAddr(VkInstance instance,
+                                                                      const char *pName);
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetDeviceProcAddr(VkDevice device,
+                                                                    const char *pName);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalDevice,
+                                                     const VkDeviceCreateInfo *pCreateInfo,
+                                                     const VkAllocationCallbacks *pAllocator,
+                                                     VkDevice *pDevice);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
+                                                  const VkAllocationCallbacks *pAllocator);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetDeviceQueue(VkDevice device, uint32_t queueFamilyIndex,
+                                                   uint32_t queueIndex, VkQueue *pQueue);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetDeviceQueue2(VkDevice device,
+                                                    const VkDeviceQueueInfo2 *pQueueInfo,
+                                                    VkQueue *pQueue);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDescriptorUpdateTemplate(
+    VkDevice device, const VkDescriptorUpdateTemplateCreateInfo *pCreateInfo,
+    const VkAllocationCallbacks *pAllocator, VkDescriptorUpdateTemplate *pDescriptorUpdateTemplate);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
+    VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
+    const VkAllocationCallbacks *pAllocator);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory,
+                                                  VkDeviceSize offset, VkDeviceSize size,
+                                                  VkMemoryMapFlags flags, void **ppData);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory memory);
+
+#endif /* VKW_ICD_H */

@@ -1,0 +1,285 @@
+/* vkw_server_worker — one client, in its own process.
+ *
+ * Owns: the worker's life: set up after fork, create the renderer (the
+ * first Vulkan use in this process), feed it each message from the
+ * connection and send its replies, and at the end destroy what the client
+ * made and tell the parent why it ended (one line on the report pipe, and
+ * the exit status).
+ *
+ * Why a process: a driver crash, a hostile client that finds a bug, or a
+ * command that never returns takes down this process only.  The parent
+ * sees the worker's exit status and goes on.
+ */
+#define _GNU_SOURCE /* prctl's PR_SET_PDEATHSIG (Linux); before any include */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
+#include "vkw_server.h"
+#include "vkw_wire.h"
+#include "vkwire/renderer.h"
+
+/* After the last reply, how long the worker waits for the client to close
+ * its end (reading and dropping what it still sends).  Closing a unix socket
+ * that has unread input makes the peer's next read fail with ECONNRESET,
+ * which could hide the final reply's meaning from a guest. */
+#define VKW_LINGER_MS 2000
+#define VKW_LINGER_MAX_BYTES ((size_t)16 << 20)
+
+/* The SIGTERM handler's way into the poll loop. */
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    const int saved = errno;
+    if (write(stop_pipe[1], "x", 1) < 0) {
+        /* the pipe is full: a wake-up is already pending */
+    }
+    errno = saved;
+}
+
+static bool setup_signals(const struct vkw_worker_config *config)
+{
+    if (pipe(stop_pipe) != 0)
+        return false;
+    struct sigaction sa = {.sa_handler = on_stop};
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) != 0)
+        return false;
+    /* A terminal's ^C reaches the whole process group; the parent decides
+     * when workers stop and tells them with SIGTERM. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+#if defined(__linux__)
+    /* A worker whose server is gone (killed with SIGKILL) stops too; the
+     * check after it covers a server that died before the prctl. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != config->parent)
+        raise(SIGTERM);
+#else
+    (void)config;
+#endif
+    return true;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Send our last bytes, then wait (bounded) for the client to close. */
+static void linger(int fd)
+{
+    if (shutdown(fd, SHUT_WR) != 0)
+        return;
+    char sink[4096];
+    size_t dropped = 0;
+    const long long deadline = now_ms() + VKW_LINGER_MS;
+    for (;;) {
+        long long left = deadline - now_ms();
+        if (left <= 0 || dropped > VKW_LINGER_MAX_BYTES)
+            return;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return;
+        ssize_t n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+            continue;
+        if (n <= 0)
+            return; /* the client closed (or the connection broke) */
+        dropped += (size_t)n;
+    }
+}
+
+/* The error reply for a message the transport refused before the renderer
+ * saw it (over the size limit): status bad_size, value the limit. */
+static void send_oversize_reply(struct vkw_conn *conn)
+{
+    struct vkw_writer w;
+    vkw_writer_init(&w);
+    size_t at = vkw_begin_reply(&w, 0, 0, VKW_ERROR_BAD_SIZE);
+    vkw_write_u64(&w, VKW_MAX_MESSAGE_BYTES);
+    vkw_end_message(&w, at);
+    if (!w.failed)
+        vkw_conn_send(conn, w.data, w.size, NULL, 0);
+    vkw_writer_fini(&w);
+}
+
+struct outcome {
+    int code;          /* enum vkw_worker_exit */
+    char reason[400];  /* for the parent's log line */
+    bool linger;       /* the client was told why: let it read that */
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void set_outcome(struct outcome *o, int code, const char *fmt, ...)
+{
+    o->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* Serve messages until the conversation ends; says how in `o`. */
+static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
+                  const struct vkw_worker_config *config, struct outcome *o)
+{
+    for (;;) {
+        struct pollfd p[2] = {{.fd = vkw_conn_fd(conn), .events = POLLIN},
+                              {.fd = stop_pipe[0], .events = POLLIN}};
+        int r = poll(p, 2, -1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            set_outcome(o, VKW_WORKER_CONNECTION_LOST, "poll failed: %s", strerror(errno));
+            return;
+        }
+        if (p[1].revents) {
+            set_outcome(o, VKW_WORKER_SHUTDOWN, "server shutting down");
+            return;
+        }
+
+        const void *msg;
+        size_t size, nfds = 0;
+        int fds[VKW_TRANSPORT_MAX_FDS];
+        int rc = vkw_conn_recv(conn, &msg, &size, VKW_MAX_MESSAGE_BYTES, fds, &nfds);
+        if (rc == -EPIPE) {
+            set_outcome(o, VKW_WORKER_CLEAN, "clean close");
+            return;
+        }
+        if (rc == -EMSGSIZE) {
+            send_oversize_reply(conn);
+            set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
+                        "protocol error: a message over the %u-byte limit",
+                        (unsigned)VKW_MAX_MESSAGE_BYTES);
+            o->linger = true;
+            return;
+        }
+        if (rc == -EPROTO) {
+            set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
+                        "protocol error: more than %d file descriptors with one message",
+                        VKW_TRANSPORT_MAX_FDS);
+            return;
+        }
+        if (rc < 0) {
+            set_outcome(o, VKW_WORKER_CONNECTION_LOST, "connection lost: %s%s", strerror(-rc),
+                        rc == -ECONNRESET ? " (in the middle of a message)" : "");
+            return;
+        }
+        /* No command takes a descriptor yet (shared memory will). */
+        if (nfds)
+            vkw_log(VKW_LOG_VERBOSE, "client %lu: dropped %zu file descriptors nothing uses",
+                    config->client, nfds);
+        close_fds(fds, nfds);
+
+        const void *reply;
+        size_t reply_size;
+        enum vkw_renderer_status s =
+            vkw_renderer_context_process(ctx, msg, size, &reply, &reply_size);
+        if (reply_size) {
+            rc = vkw_conn_send(conn, reply, reply_size, NULL, 0);
+            if (rc < 0) {
+                set_outcome(o, VKW_WORKER_CONNECTION_LOST,
+                            "connection lost while replying: %s", strerror(-rc));
+                return;
+            }
+        }
+        switch (s) {
+        case VKW_RENDERER_OK:
+            break;
+        case VKW_RENDERER_PROTOCOL_ERROR:
+            set_outcome(o, VKW_WORKER_PROTOCOL_ERROR, "protocol error %s",
+                        vkw_renderer_context_error(ctx));
+            o->linger = true;
+            return;
+        case VKW_RENDERER_HANDSHAKE_REFUSED:
+            set_outcome(o, VKW_WORKER_REFUSED, "%s", vkw_renderer_context_error(ctx));
+            o->linger = true;
+            return;
+        }
+    }
+}
+
+/* One line for the parent to log: written in one go, well under PIPE_BUF,
+ * so it arrives whole even if the worker dies right after. */
+static void report(int fd, const char *text)
+{
+    if (fd < 0)
+        return;
+    size_t n = strlen(text);
+    if (write(fd, text, n) < 0) {
+        /* the parent is gone: nobody to tell */
+    }
+}
+
+int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config)
+{
+    struct outcome o = {.code = VKW_WORKER_START_FAILED};
+    struct vkw_renderer *renderer = NULL;
+    struct vkw_renderer_context *ctx = NULL;
+    char line[512];
+
+    if (!setup_signals(config)) {
+        snprintf(line, sizeof(line), "worker could not start: %s", strerror(errno));
+        report(config->report_fd, line);
+        vkw_conn_close(conn);
+        return VKW_WORKER_START_FAILED;
+    }
+    int rc = vkw_renderer_create(NULL, &renderer);
+    if (rc == 0)
+        ctx = vkw_renderer_context_create(renderer);
+    if (!ctx) {
+        snprintf(line, sizeof(line), "worker could not start: %s",
+                 strerror(rc < 0 ? -rc : ENOMEM));
+        report(config->report_fd, line);
+        vkw_renderer_destroy(renderer);
+        vkw_conn_close(conn);
+        return VKW_WORKER_START_FAILED;
+    }
+
+    serve(conn, ctx, config, &o);
+    if (o.linger)
+        linger(vkw_conn_fd(conn));
+    vkw_conn_close(conn);
+
+    /* The client is gone (or cut off): nothing it made may outlive it. */
+    const size_t objects = vkw_renderer_context_object_count(ctx);
+    const size_t destroyed = vkw_renderer_context_destroy_objects(ctx);
+    vkw_renderer_context_destroy(ctx);
+    vkw_renderer_destroy(renderer);
+    vkw_log(VKW_LOG_VERBOSE, "client %lu: %zu ids released, %zu objects destroyed",
+            config->client, objects, destroyed);
+
+    snprintf(line, sizeof(line), "%s; destroyed %zu object%s", o.reason, destroyed,
+             destroyed == 1 ? "" : "s");
+    report(config->report_fd, line);
+    close(stop_pipe[0]);
+    close(stop_pipe[1]);
+    return o.code;
+}
