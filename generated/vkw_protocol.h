@@ -170,11 +170,11 @@ enum vkw_opcode {
     VKW_CMD_vkGetDeviceQueue2 = 154,
     VKW_CMD_vkCreateSamplerYcbcrConversion = 155,
     VKW_CMD_vkDestroySamplerYcbcrConversion = 156,
-    VKW_CMD_vkCreateDescriptorUpdateTemplate = 157,
-    VKW_CMD_vkDestroyDescriptorUpdateTemplate = 158,
-    VKW_CMD_vkGetPhysicalDeviceExternalBufferProperties = 159,
-    VKW_CMD_vkGetPhysicalDeviceExternalFenceProperties = 160,
-    VKW_CMD_vkGetPhysicalDeviceExternalSemaphoreProperties = 161,
+    VKW_CMD_vkCreateDescriptorUpdateTemplate = 157, /* also vkCreateDescriptorUpdateTemplateKHR */
+    VKW_CMD_vkDestroyDescriptorUpdateTemplate = 158, /* also vkDestroyDescriptorUpdateTemplateKHR */
+    VKW_CMD_vkGetPhysicalDeviceExternalBufferProperties = 159, /* also vkGetPhysicalDeviceExternalBufferPropertiesKHR */
+    VKW_CMD_vkGetPhysicalDeviceExternalFenceProperties = 160, /* also vkGetPhysicalDeviceExternalFencePropertiesKHR */
+    VKW_CMD_vkGetPhysicalDeviceExternalSemaphoreProperties = 161, /* also vkGetPhysicalDeviceExternalSemaphorePropertiesKHR */
     VKW_CMD_vkGetDescriptorSetLayoutSupport = 162, /* also vkGetDescriptorSetLayoutSupportKHR */
     VKW_CMD_vkCmdDrawIndirectCount = 163, /* also vkCmdDrawIndirectCountKHR */
     VKW_CMD_vkCmdDrawIndexedIndirectCount = 164, /* also vkCmdDrawIndexedIndirectCountKHR */
@@ -274,7 +274,7 @@ enum vkw_opcode {
     VKW_CMD_vkCmdSetVertexInputEXT = 258,
     VKW_CMD_vkGetInstanceProcAddr = 259,
     VKW_CMD_vkGetDeviceProcAddr = 260,
-    VKW_CMD_vkUpdateDescriptorSetWithTemplate = 261,
+    VKW_CMD_vkUpdateDescriptorSetWithTemplate = 261, /* also vkUpdateDescriptorSetWithTemplateKHR */
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE

@@ -132,7 +132,9 @@ static bool receive_reply(struct vkw_guest_conn *conn, uint32_t opcode, uint32_t
         return false;
     }
     if (h.opcode != opcode || h.serial != serial) {
-        mark_lost(conn, "a reply arrived out of order");
+        char why[128];
+        snprintf(why, sizeof(why), "a reply arrived out of order (opcode %u serial %u, awaited %u/%u)", h.opcode, h.serial, opcode, serial);
+        mark_lost(conn, why);
         return false;
     }
     vkw_reader_init(&conn->reader, stream.cur, h.size, NULL);

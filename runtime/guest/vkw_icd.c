@@ -192,6 +192,22 @@ static uint32_t filter_extensions(VkExtensionProperties *list, uint32_t n, bool 
     return kept;
 }
 
+/* One vkEnumerateInstanceExtensionProperties round trip (no instance yet,
+ * so no generated forwarding function applies). */
+static VkResult ask_instance_extensions(struct vkw_guest_conn *conn, uint32_t *count,
+                                        VkExtensionProperties *props)
+{
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call); /* sets call.serial */
+    vkw_encode_vkEnumerateInstanceExtensionProperties(w, call.serial, NULL, count, props);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = r ? vkw_decode_reply_vkEnumerateInstanceExtensionProperties(r, NULL, count,
+                                                                                 props)
+                        : VK_ERROR_INITIALIZATION_FAILED;
+    return vkw_call_end(&call, r) ? result : VK_ERROR_INITIALIZATION_FAILED;
+}
+
+/* The host's whole list (the two-call idiom, retried if it grows between). */
 static VkResult host_instance_extensions(struct vkw_guest_conn *conn, VkExtensionProperties **out,
                                          uint32_t *n)
 {
@@ -199,31 +215,19 @@ static VkResult host_instance_extensions(struct vkw_guest_conn *conn, VkExtensio
     *out = NULL;
     for (int tries = 0; result == VK_INCOMPLETE && tries < 4; tries++) {
         uint32_t count = 0;
-        struct vkw_call call;
-        vkw_encode_vkEnumerateInstanceExtensionProperties(vkw_call_begin(conn, &call), call.serial,
-                                                          NULL, &count, NULL);
-        struct vkw_reader *r = vkw_call_wait(&call, false);
-        result = r ? vkw_decode_reply_vkEnumerateInstanceExtensionProperties(r, NULL, &count, NULL)
-                   : VK_ERROR_INITIALIZATION_FAILED;
-        if (!vkw_call_end(&call, r) || result < 0)
-            return VK_ERROR_INITIALIZATION_FAILED;
+        result = ask_instance_extensions(conn, &count, NULL);
         free(*out);
-        *out = calloc(count ? count : 1, sizeof(**out));
+        *out = result < 0 ? NULL : calloc(count ? count : 1, sizeof(**out));
         if (!*out)
-            return VK_ERROR_OUT_OF_HOST_MEMORY;
-        vkw_encode_vkEnumerateInstanceExtensionProperties(vkw_call_begin(conn, &call), call.serial,
-                                                          NULL, &count, *out);
-        r = vkw_call_wait(&call, false);
-        result = r ? vkw_decode_reply_vkEnumerateInstanceExtensionProperties(r, NULL, &count, *out)
-                   : VK_ERROR_INITIALIZATION_FAILED;
-        if (!vkw_call_end(&call, r) || result < 0) {
-            free(*out);
-            *out = NULL;
-            return VK_ERROR_INITIALIZATION_FAILED;
-        }
+            return result < 0 ? result : VK_ERROR_OUT_OF_HOST_MEMORY;
+        result = ask_instance_extensions(conn, &count, *out);
         *n = count;
     }
-    return VK_SUCCESS;
+    if (result < 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return result < 0 ? result : VK_SUCCESS;
 }
 
 /* Tell once per process why this ICD is not usable. */
@@ -296,7 +300,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
     conn->instance = inst;
     VkInstance handle = (VkInstance)inst;
     struct vkw_call call;
-    vkw_encode_vkCreateInstance(vkw_call_begin(conn, &call), call.serial, pCreateInfo, NULL,
+    struct vkw_writer *w = vkw_call_begin(conn, &call); /* sets call.serial */
+    vkw_encode_vkCreateInstance(w, call.serial, pCreateInfo, NULL,
                                 &handle);
     struct vkw_reader *r = vkw_call_wait(&call, false);
     VkResult result = r ? vkw_decode_reply_vkCreateInstance(r, pCreateInfo, NULL, &handle)

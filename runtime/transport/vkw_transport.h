@@ -11,7 +11,14 @@
  * bytes; fds ride with the first byte (SCM_RIGHTS).
  *
  * Errors: functions return 0 or a negative errno value, and fill a message
- * buffer (`err`, `err_size`, may be NULL) with a sentence for a person.
+ * buffer (`err`, `err_size`, may be NULL) with a sentence for a person
+ * naming the address and the reason (emptied on success).  An address with
+ * an unknown scheme is -EINVAL; tcp: and vsock: are -EPROTONOSUPPORT until
+ * their backends exist.
+ *
+ * Threads: no global state; one connection or listener must not be used by
+ * two threads at once.  Every descriptor is close-on-exec, and a peer that
+ * is gone never raises SIGPIPE.
  */
 #ifndef VKW_TRANSPORT_H
 #define VKW_TRANSPORT_H
@@ -29,28 +36,47 @@ extern "C" {
 struct vkw_conn;     /* one connected peer */
 struct vkw_listener; /* a listening address */
 
-/* Connect to `address`.  -ECONNREFUSED / -ENOENT when nobody listens. */
+/* Connect to `address`.  -ECONNREFUSED / -ENOENT when nobody listens,
+ * -ENAMETOOLONG for a unix path longer than a socket address holds. */
 int vkw_transport_connect(const char *address, struct vkw_conn **out, char *err, size_t err_size);
 /* Listen on `address`.  For unix: the parent folder is created with mode
- * 0700 if missing, a stale socket file is replaced, the socket is 0600. */
+ * 0700 if missing (and intermediate ones), and refused (-EPERM) when it
+ * belongs to another user or is group/other-writable; a stale socket file
+ * is replaced, but not one a live server listens on (-EADDRINUSE; its
+ * server sees the probe as a peer that left at once) nor a file that is
+ * not a socket (-EEXIST); the socket is 0600. */
 int vkw_transport_listen(const char *address, struct vkw_listener **out, char *err,
                          size_t err_size);
-/* Wait for a peer (blocking, restarts on EINTR unless `interrupted` says stop). */
+/* Wait for a peer (blocking).  A signal whose handler was installed
+ * without SA_RESTART makes it return -EINTR, so a server can look at its
+ * stop flag and call again; peers that gave up in the queue are skipped. */
 int vkw_listener_accept(struct vkw_listener *l, struct vkw_conn **out, char *err, size_t err_size);
 /* A descriptor to poll for incoming peers (readable = accept will not block). */
 int vkw_listener_fd(const struct vkw_listener *l);
-/* Close, and for unix remove the socket file. */
+/* Close, and for unix remove the socket file: only in the process that
+ * listened (a forked worker closing its copy leaves it) and only if the
+ * file is still the socket it bound.  NULL is a no-op. */
 void vkw_listener_close(struct vkw_listener *l);
 
 /* Send one message: all of `data`, plus up to VKW_TRANSPORT_MAX_FDS fds
- * (duplicated by the kernel; the caller keeps its own).  Blocking. */
+ * (duplicated by the kernel; the caller keeps its own).  Blocking, also
+ * on a descriptor someone made non-blocking; restarts on EINTR.  -EINVAL
+ * for more fds (nothing is sent), -EMSGSIZE over 4 GiB - 1, -EPIPE when
+ * the peer is gone.  A failure after part of the message went out makes
+ * every later send fail the same way. */
 int vkw_conn_send(struct vkw_conn *c, const void *data, size_t size, const int *fds, size_t nfds);
 /* Receive one message into a buffer the connection owns (valid until the
  * next receive; 8-byte aligned).  Received fds (the caller owns and must
- * close them) go to `fds`, at most VKW_TRANSPORT_MAX_FDS.  Returns 0,
+ * close them; close-on-exec) go to `fds`, an array of
+ * VKW_TRANSPORT_MAX_FDS, their count to `nfds`; both may be NULL when the
+ * caller takes no fds.  Blocking; restarts on EINTR.  Returns 0,
  * -EPIPE when the peer closed cleanly between messages, -EMSGSIZE for a
- * message over `max_size` (the connection is then unusable), or another
- * negative errno. */
+ * message over `max_size` (checked before allocating; the connection is
+ * then unusable), -ECONNRESET when the peer went away inside a message,
+ * -EPROTO when fds came that do not fit (more than the maximum, or `fds`
+ * is NULL; they are closed), or another negative errno.  After any
+ * failure every later receive fails the same way (sending still works,
+ * e.g. to say why); *nfds is then 0 and nothing needs closing. */
 int vkw_conn_recv(struct vkw_conn *c, const void **data, size_t *size, size_t max_size, int *fds,
                   size_t *nfds);
 /* A descriptor to poll for incoming messages. */
@@ -59,8 +85,10 @@ int vkw_conn_fd(const struct vkw_conn *c);
 bool vkw_conn_peer_pid(const struct vkw_conn *c, int *pid);
 void vkw_conn_close(struct vkw_conn *c);
 
-/* The server's default address: unix:$XDG_RUNTIME_DIR/vkwire/socket, else
- * unix:/tmp/vkwire-$UID/socket.  Writes at most `size` bytes. */
+/* The server's default address: unix:$XDG_RUNTIME_DIR/vkwire/socket when
+ * that variable names an existing folder (absolute, and short enough for a
+ * socket path), else unix:/tmp/vkwire-$UID/socket.  Writes at most `size`
+ * bytes; an empty string when they do not suffice (never a cut path). */
 void vkw_transport_default_address(char *out, size_t size);
 
 #ifdef __cplusplus
