@@ -9,6 +9,7 @@
 #define VKW_SERVER_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -43,6 +44,9 @@ struct vkw_worker_config {
     unsigned long client;    /* the client's number, for the log */
     pid_t parent;            /* the server; the worker stops if it dies */
     int report_fd;           /* write end of the pipe for the parent's log line */
+    /* The signal mask to restore once the worker's handlers are in place
+     * (the parent forks with SIGTERM, SIGINT and SIGCHLD blocked). */
+    const sigset_t *unblocked;
 };
 
 /* Serve one client on `conn` (taken over: closed before returning) and

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,9 @@ static bool setup_signals(const struct vkw_worker_config *config)
     /* A terminal's ^C reaches the whole process group; the parent decides
      * when workers stop and tells them with SIGTERM. */
     signal(SIGINT, SIG_IGN);
-    signal(SIGCHLD, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
+    if (config->unblocked)
+        sigprocmask(SIG_SETMASK, config->unblocked, NULL);
 #if defined(__linux__)
     /* A worker whose server is gone (killed with SIGKILL) stops too; the
      * check after it covers a server that died before the prctl. */
@@ -150,6 +152,7 @@ static void set_outcome(struct outcome *o, int code, const char *fmt, ...)
 static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
                   const struct vkw_worker_config *config, struct outcome *o)
 {
+    bool greeted = false;
     for (;;) {
         struct pollfd p[2] = {{.fd = vkw_conn_fd(conn), .events = POLLIN},
                               {.fd = stop_pipe[0], .events = POLLIN}};
@@ -212,6 +215,9 @@ static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
         }
         switch (s) {
         case VKW_RENDERER_OK:
+            if (!greeted)
+                vkw_log(VKW_LOG_VERBOSE, "client %lu: handshake accepted", config->client);
+            greeted = true;
             break;
         case VKW_RENDERER_PROTOCOL_ERROR:
             set_outcome(o, VKW_WORKER_PROTOCOL_ERROR, "protocol error %s",
@@ -221,6 +227,10 @@ static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
         case VKW_RENDERER_HANDSHAKE_REFUSED:
             set_outcome(o, VKW_WORKER_REFUSED, "%s", vkw_renderer_context_error(ctx));
             o->linger = true;
+            return;
+        case VKW_RENDERER_INVALID_ARGUMENT: /* cannot happen: the arguments are ours */
+            set_outcome(o, VKW_WORKER_START_FAILED,
+                        "internal error: the renderer refused its arguments");
             return;
         }
     }

@@ -63,10 +63,10 @@ struct vkw_renderer_options {
 };
 #define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0}
 
-/* What vkw_renderer_context_process made of a message.  After any status
- * other than OK the context has ended: every later message gets the same
- * status and the same answer, and the connection should be closed once the
- * reply is sent. */
+/* What vkw_renderer_context_process made of a message.  After
+ * PROTOCOL_ERROR or HANDSHAKE_REFUSED the context has ended: every later
+ * message gets the same status and the same answer, and the connection
+ * should be closed once the reply is sent. */
 enum vkw_renderer_status {
     VKW_RENDERER_OK = 0,
     /* The guest broke the protocol (malformed message, unknown id, a
@@ -77,6 +77,10 @@ enum vkw_renderer_status {
      * versions.  The reply is the refusing WELCOME, which carries the
      * reason; vkw_renderer_context_error gives the same sentence. */
     VKW_RENDERER_HANDSHAKE_REFUSED = 2,
+    /* The caller's mistake (a NULL context or reply pointer, or NULL
+     * `msg` with a non-zero size): nothing was done, the context (if any)
+     * is unchanged, and there is nothing to send. */
+    VKW_RENDERER_INVALID_ARGUMENT = 3,
 };
 
 /* 0, or a negative errno value: -EINVAL (options->size too small or

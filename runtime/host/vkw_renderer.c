@@ -161,8 +161,10 @@ static enum vkw_renderer_status answer_ended(struct vkw_renderer_context *ctx)
         vkw_encode_welcome(&ctx->reply, &ctx->welcome);
     } else {
         /* With its error set the loop runs nothing and writes the error
-         * reply. */
-        vkw_host_context_execute(&ctx->host, NULL, 0, &ctx->reply);
+         * reply.  (An empty batch, but not a NULL one: no arithmetic on
+         * NULL.) */
+        static const uint32_t nothing;
+        vkw_host_context_execute(&ctx->host, &nothing, 0, &ctx->reply);
     }
     return ctx->status;
 }
@@ -239,7 +241,7 @@ enum vkw_renderer_status vkw_renderer_context_process(struct vkw_renderer_contex
     if (reply_size)
         *reply_size = 0;
     if (!ctx || !reply || !reply_size || (!msg && size))
-        return VKW_RENDERER_PROTOCOL_ERROR; /* a caller's bug: nothing to answer */
+        return VKW_RENDERER_INVALID_ARGUMENT;
 
     if (ctx->reply.capacity > VKW_REPLY_KEEP_BYTES)
         vkw_writer_fini(&ctx->reply); /* the last big reply is no longer needed */

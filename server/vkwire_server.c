@@ -1,0 +1,494 @@
+/* vkwire-server — serves vkwire guests, one worker process per client.
+ *
+ * Owns: the command line, the listening socket, the table of workers, and
+ * the parent's loop: accept a client, fork a worker for it, reap workers as
+ * they end and log how each one did, and shut down cleanly on SIGINT or
+ * SIGTERM (stop accepting, ask the workers to stop, wait a bounded time,
+ * kill what is left, remove the socket).
+ *
+ * The parent never touches Vulkan: a driver initialised before fork would
+ * be shared, half-copied, by every worker.  Each worker creates its own
+ * renderer after fork (vkw_server_worker.c).
+ *
+ * Signals reach the loop through a self-pipe: the handlers only write a
+ * byte, and the loop polls the pipe beside the listening socket, so no
+ * signal can slip in between a check and a wait.
+ */
+#define _GNU_SOURCE /* getopt_long, pipe2; before any include */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vkw_handshake.h"
+#include "vkw_protocol.h"
+#include "vkw_server.h"
+#include "vkw_transport.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+/* Exit statuses of vkwire-server itself (--help and the man page list them). */
+enum {
+    VKW_SERVER_EXIT_OK = 0,      /* shut down on SIGINT/SIGTERM, or --help/--version */
+    VKW_SERVER_EXIT_FAILURE = 1, /* could not start: listen failed, out of memory */
+    VKW_SERVER_EXIT_USAGE = 2,   /* bad command line */
+};
+
+/* After SIGTERM to the workers, how long they get to destroy their
+ * clients' objects before SIGKILL. */
+#define VKW_SHUTDOWN_GRACE_MS 5000
+/* After accept fails for lack of descriptors or memory, how long to stop
+ * accepting (polling the listener would otherwise spin). */
+#define VKW_ACCEPT_PAUSE_MS 1000
+
+struct worker {
+    pid_t pid;
+    unsigned long client;
+    int report_fd; /* read end of its report pipe */
+};
+
+struct server {
+    struct vkw_listener *listener;
+    struct worker *workers;
+    size_t count, capacity;
+    unsigned long next_client;
+    unsigned long max_clients; /* 0: no limit */
+};
+
+static int wake_pipe[2] = {-1, -1};
+static volatile sig_atomic_t stop_requests; /* SIGINT/SIGTERM seen */
+
+static void on_signal(int sig)
+{
+    const int saved = errno;
+    if (sig == SIGINT || sig == SIGTERM)
+        stop_requests = stop_requests + 1;
+    if (write(wake_pipe[1], "x", 1) < 0) {
+        /* full: the loop is already due to wake */
+    }
+    errno = saved;
+}
+
+static int setup_signals(void)
+{
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -errno;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    /* SA_NOCLDSTOP: a worker stopped by a debugger has not ended. */
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    if (sigaction(SIGCHLD, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+        sigaction(SIGTERM, &sa, NULL) != 0)
+        return -errno;
+    signal(SIGPIPE, SIG_IGN); /* a vanished client is an error return, not death */
+    return 0;
+}
+
+static void drain_wake_pipe(void)
+{
+    char buf[64];
+    while (read(wake_pipe[0], buf, sizeof(buf)) > 0) {
+    }
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ---- how a worker ended ---- */
+
+/* The worker's own line, if it wrote one before it ended. */
+static void read_report(int fd, char *out, size_t size)
+{
+    size_t n = 0;
+    while (n + 1 < size) {
+        ssize_t r = read(fd, out + n, size - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    out[n] = '\0';
+}
+
+static void log_end(const struct worker *w, int status)
+{
+    char report[512];
+    read_report(w->report_fd, report, sizeof(report));
+    const char *why = report[0] ? report : "no reason given";
+
+    if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        vkw_log(VKW_LOG_ERROR, "client %lu worker crashed: signal %d (%s)", w->client, sig,
+                strsignal(sig));
+        return;
+    }
+    if (!WIFEXITED(status))
+        return;
+    switch (WEXITSTATUS(status)) {
+    case VKW_WORKER_CLEAN:
+    case VKW_WORKER_CONNECTION_LOST:
+    case VKW_WORKER_SHUTDOWN:
+        vkw_log(VKW_LOG_INFO, "client %lu disconnected: %s", w->client, why);
+        break;
+    case VKW_WORKER_PROTOCOL_ERROR:
+        vkw_log(VKW_LOG_INFO, "client %lu ended: %s", w->client, why);
+        break;
+    case VKW_WORKER_REFUSED:
+        vkw_log(VKW_LOG_INFO, "client %lu refused: %s", w->client, why);
+        break;
+    case VKW_WORKER_START_FAILED:
+        vkw_log(VKW_LOG_ERROR, "client %lu: %s", w->client, why);
+        break;
+    default:
+        /* e.g. a sanitizer's exit status: the worker did not finish its
+         * own way. */
+        vkw_log(VKW_LOG_ERROR, "client %lu worker failed: exit status %d (%s)", w->client,
+                WEXITSTATUS(status), why);
+        break;
+    }
+}
+
+/* Collect every worker that has ended, without blocking. */
+static void reap(struct server *s)
+{
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid <= 0)
+            return;
+        for (size_t i = 0; i < s->count; i++) {
+            if (s->workers[i].pid != pid)
+                continue;
+            log_end(&s->workers[i], status);
+            close(s->workers[i].report_fd);
+            s->workers[i] = s->workers[--s->count];
+            break;
+        }
+    }
+}
+
+/* ---- clients ---- */
+
+/* In the new worker: drop what belongs to the parent and to other
+ * clients, then serve. */
+static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long client,
+                          pid_t parent, int report_fd, const sigset_t *unblocked)
+{
+    /* The parent's handlers write to its wake pipe, which is not ours:
+     * back to the defaults (SIGINT: ignored, see vkw_server_worker.c)
+     * while the signals are still blocked, then let them in once the
+     * worker has its own. */
+    struct sigaction sa = {.sa_handler = SIG_DFL};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGINT, SIG_IGN);
+    for (size_t i = 0; i < s->count; i++)
+        close(s->workers[i].report_fd);
+    free(s->workers);
+    /* Only the process that bound the socket removes its file, so this
+     * just closes the worker's copy of the descriptor. */
+    vkw_listener_close(s->listener);
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
+
+    const struct vkw_worker_config config = {
+        .client = client, .parent = parent, .report_fd = report_fd, .unblocked = unblocked};
+    const int code = vkw_worker_run(conn, &config);
+    close(report_fd);
+    /* exit, not _exit: stdio and sanitizers' leak checks run as in any
+     * process that ends. */
+    exit(code);
+}
+
+static void accept_client(struct server *s, long long *paused_until)
+{
+    struct vkw_conn *conn;
+    char err[256];
+    int rc = vkw_listener_accept(s->listener, &conn, err, sizeof(err));
+    if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+        return; /* the client gave up before we got to it, or a signal came */
+    if (rc < 0) {
+        vkw_log(VKW_LOG_ERROR, "%s", err);
+        if (rc == -EMFILE || rc == -ENFILE || rc == -ENOMEM || rc == -ENOBUFS)
+            *paused_until = now_ms() + VKW_ACCEPT_PAUSE_MS;
+        return;
+    }
+    const unsigned long client = ++s->next_client;
+    char who[48] = "";
+    int peer;
+    if (vkw_conn_peer_pid(conn, &peer))
+        snprintf(who, sizeof(who), " (pid %d)", peer);
+
+    if (s->max_clients && s->count >= s->max_clients) {
+        vkw_log(VKW_LOG_INFO, "client %lu%s refused: %zu clients already connected (--max-clients %lu)",
+                client, who, s->count, s->max_clients);
+        vkw_conn_close(conn);
+        return;
+    }
+    if (s->count == s->capacity) {
+        size_t cap = s->capacity ? s->capacity * 2 : 16;
+        struct worker *w = realloc(s->workers, cap * sizeof(*w));
+        if (!w) {
+            vkw_log(VKW_LOG_ERROR, "client %lu%s refused: out of memory", client, who);
+            vkw_conn_close(conn);
+            return;
+        }
+        s->workers = w;
+        s->capacity = cap;
+    }
+    int report[2];
+    /* Non-blocking read end: the report is read once the worker has
+     * exited, and must not wait on anyone else holding the write end. */
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        vkw_log(VKW_LOG_ERROR, "client %lu%s refused: cannot make a pipe: %s", client, who,
+                strerror(errno));
+        vkw_conn_close(conn);
+        return;
+    }
+    fcntl(report[0], F_SETFL, O_NONBLOCK); /* cannot fail on a fresh pipe */
+    /* Signals wait until the worker has its own handlers (see
+     * become_worker); the parent takes them again right after fork. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid != 0)
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) {
+        vkw_log(VKW_LOG_ERROR, "client %lu%s refused: cannot start a worker: %s", client, who,
+                strerror(errno));
+        close(report[0]);
+        close(report[1]);
+        vkw_conn_close(conn);
+        return;
+    }
+    if (pid == 0) {
+        close(report[0]);
+        become_worker(s, conn, client, parent, report[1], &old); /* does not return */
+    }
+    close(report[1]);
+    vkw_conn_close(conn); /* the worker has its own copy */
+    s->workers[s->count++] = (struct worker){.pid = pid, .client = client, .report_fd = report[0]};
+    vkw_log(VKW_LOG_INFO, "client %lu%s connected; worker pid %ld", client, who, (long)pid);
+}
+
+/* ---- shutdown ---- */
+
+static void stop_workers(struct server *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        kill(s->workers[i].pid, SIGTERM);
+    const long long deadline = now_ms() + VKW_SHUTDOWN_GRACE_MS;
+    const sig_atomic_t requests = stop_requests;
+    while (s->count > 0) {
+        reap(s);
+        const long long left = deadline - now_ms();
+        if (s->count == 0 || left <= 0 || stop_requests != requests)
+            break; /* done, out of patience, or asked again: no more waiting */
+        struct pollfd p = {.fd = wake_pipe[0], .events = POLLIN};
+        if (poll(&p, 1, (int)left) > 0)
+            drain_wake_pipe();
+    }
+    for (size_t i = 0; i < s->count; i++) {
+        vkw_log(VKW_LOG_ERROR, "client %lu worker did not stop in time: killing pid %ld",
+                s->workers[i].client, (long)s->workers[i].pid);
+        kill(s->workers[i].pid, SIGKILL);
+    }
+    /* SIGKILL cannot be ignored: these waits are short. */
+    while (s->count > 0) {
+        int status;
+        pid_t pid = waitpid(s->workers[0].pid, &status, 0);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid > 0)
+            log_end(&s->workers[0], status);
+        close(s->workers[0].report_fd);
+        s->workers[0] = s->workers[--s->count];
+    }
+}
+
+/* ---- command line ---- */
+
+static void usage(FILE *f)
+{
+    char address[512];
+    vkw_transport_default_address(address, sizeof(address));
+    fprintf(f,
+            "Usage: vkwire-server [OPTION]...\n"
+            "Serve Vulkan to vkwire guests: each client's commands run on this machine's\n"
+            "Vulkan driver, in a worker process of its own.\n"
+            "\n"
+            "  -l, --listen=ADDRESS     where to listen (default: %s);\n"
+            "                           unix:PATH makes PATH's folder 0700 if missing\n"
+            "                           and the socket 0600\n"
+            "  -m, --max-clients=N      refuse clients beyond N at once (default: no limit)\n"
+            "  -q, --quiet              log only errors and crashed workers\n"
+            "  -v, --verbose            log more (handshakes, teardown details)\n"
+            "  -h, --help               show this help and exit\n"
+            "  -V, --version            show the version and exit\n"
+            "\n"
+            "Runs in the foreground and logs one line per event to stderr.  SIGINT or\n"
+            "SIGTERM stops it: workers get SIGTERM and %d seconds to destroy their\n"
+            "clients' objects, then SIGKILL; the socket file is removed.\n"
+            "\n"
+            "The Vulkan driver is the one the loader picks; choose it with the loader's\n"
+            "environment, e.g. VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json.\n"
+            "\n"
+            "Exit status:\n"
+            "  0  stopped by SIGINT or SIGTERM (or --help, --version)\n"
+            "  1  could not start (e.g. cannot listen on ADDRESS)\n"
+            "  2  bad command line\n",
+            address, VKW_SHUTDOWN_GRACE_MS / 1000);
+}
+
+static void version(void)
+{
+    struct vkw_hello h;
+    vkw_hello_local(&h);
+    printf("vkwire-server (vkwire) %s\nprotocol %u.%u, Vulkan registry 1.3.%u\n",
+           PACKAGE_VERSION, h.major, h.minor, h.vk_xml_version);
+}
+
+static bool parse_count(const char *text, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"max-clients", required_argument, NULL, 'm'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    char address[PATH_MAX + 16] = "";
+    struct server s = {0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "l:m:qvhV", options, NULL)) != -1) {
+        switch (opt) {
+        case 'l':
+            if (strlen(optarg) >= sizeof(address)) {
+                fprintf(stderr, "vkwire-server: --listen: the address is too long\n");
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            strcpy(address, optarg);
+            break;
+        case 'm':
+            if (!parse_count(optarg, &s.max_clients)) {
+                fprintf(stderr, "vkwire-server: --max-clients wants a number, not '%s'\n",
+                        optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            break;
+        case 'q':
+            vkw_log_threshold = VKW_LOG_ERROR;
+            break;
+        case 'v':
+            vkw_log_threshold = VKW_LOG_VERBOSE;
+            break;
+        case 'h':
+            usage(stdout);
+            return VKW_SERVER_EXIT_OK;
+        case 'V':
+            version();
+            return VKW_SERVER_EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'vkwire-server --help' for more information.\n");
+            return VKW_SERVER_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vkwire-server: unexpected argument '%s'\n"
+                        "Try 'vkwire-server --help' for more information.\n",
+                argv[optind]);
+        return VKW_SERVER_EXIT_USAGE;
+    }
+    if (!address[0])
+        vkw_transport_default_address(address, sizeof(address));
+
+    int rc = setup_signals();
+    if (rc < 0) {
+        vkw_log(VKW_LOG_ERROR, "cannot set up signal handling: %s", strerror(-rc));
+        return VKW_SERVER_EXIT_FAILURE;
+    }
+    char err[512];
+    rc = vkw_transport_listen(address, &s.listener, err, sizeof(err));
+    if (rc < 0) {
+        vkw_log(VKW_LOG_ERROR, "%s", err);
+        return VKW_SERVER_EXIT_FAILURE;
+    }
+    /* Readable says a client was waiting; if it left before accept, a
+     * non-blocking accept returns at once instead of stalling the loop. */
+    const int lfd = vkw_listener_fd(s.listener);
+    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+    vkw_log(VKW_LOG_INFO, "listening on %s (pid %ld)", address, (long)getpid());
+    const char *drivers = getenv("VK_DRIVER_FILES");
+    if (!drivers)
+        drivers = getenv("VK_ICD_FILENAMES");
+    vkw_log(VKW_LOG_VERBOSE, "Vulkan drivers: %s", drivers ? drivers : "the loader's default");
+
+    int status = VKW_SERVER_EXIT_OK;
+    long long paused_until = 0;
+    while (stop_requests == 0) {
+        const long long now = now_ms();
+        const bool paused = now < paused_until;
+        struct pollfd p[2] = {{.fd = wake_pipe[0], .events = POLLIN},
+                              {.fd = lfd, .events = POLLIN}};
+        int n = poll(p, paused ? 1 : 2, paused ? (int)(paused_until - now) : -1);
+        if (n < 0 && errno != EINTR) {
+            vkw_log(VKW_LOG_ERROR, "poll failed: %s", strerror(errno));
+            status = VKW_SERVER_EXIT_FAILURE;
+            break;
+        }
+        if (n > 0 && p[0].revents) {
+            drain_wake_pipe();
+            reap(&s);
+        }
+        if (stop_requests)
+            break;
+        if (n > 0 && !paused && p[1].revents)
+            accept_client(&s, &paused_until);
+    }
+
+    vkw_log(VKW_LOG_INFO, "shutting down");
+    vkw_listener_close(s.listener); /* no new clients; removes the socket */
+    stop_workers(&s);
+    free(s.workers);
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
+    return status;
+}

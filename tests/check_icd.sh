@@ -1,0 +1,113 @@
+#!/bin/sh
+# End to end through the guest ICD: vkwire-server on lavapipe at a private
+# socket, third-party programs (vulkaninfo, the Khronos validation layer, and
+# tests/vkw_probe) through VK_DRIVER_FILES=vkwire_icd.json, compared with the
+# same programs run natively.  TAP on stdout.
+set -u
+
+: "${top_builddir:?}" "${top_srcdir:?}"
+server=$top_builddir/vkwire-server
+icd=$top_builddir/vkwire_icd.json
+probe=$top_builddir/tests/vkw_probe
+lvp=
+for f in /usr/share/vulkan/icd.d/lvp_icd.*.json; do
+    [ -f "$f" ] && lvp=$f && break
+done
+if [ -z "$lvp" ] || ! command -v vulkaninfo >/dev/null 2>&1; then
+    echo "1..0 # SKIP needs lavapipe (mesa-vulkan-drivers) and vulkaninfo (vulkan-tools)"
+    exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vkwire-icd.XXXXXX") || exit 1
+chmod 700 "$tmp"
+server_pid=
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+    [ -f "${2:-}" ] && sed -n '1,60s/^/# /p' "$2"
+}
+check() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
+
+# Sanitizer builds: our ICD needs the sanitizer runtimes loaded first in the
+# programs that are not ours, and the leak checker is for our processes only.
+guest_env=
+server_env=
+runtimes=$(ldd "$top_builddir/.libs/libvulkan_vkwire.so" 2>/dev/null |
+           awk '/lib(a|ub)san/ { printf "%s%s", sep, $3; sep = ":" }')
+if [ -n "$runtimes" ]; then
+    guest_env="LD_PRELOAD=$runtimes ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"
+    driver=$(sed -n 's/.*"library_path": *"\([^"]*\)".*/\1/p' "$lvp")
+    server_env="LD_PRELOAD=$driver ASAN_OPTIONS=verify_asan_link_order=0"
+fi
+forwarded() { env $guest_env VK_DRIVER_FILES="$icd" VKWIRE_SERVER="unix:$tmp/s/socket" "$@"; }
+native() { env VK_DRIVER_FILES="$lvp" "$@"; }
+
+# 1. No server: the ICD fails fast and names the address it tried.
+start=$(date +%s)
+forwarded timeout 30 vulkaninfo --summary >"$tmp/none.out" 2>"$tmp/none.err"
+rc=$?
+elapsed=$(($(date +%s) - start))
+grep -q "vkwire: cannot connect to unix:$tmp/s/socket" "$tmp/none.err" && [ "$rc" -ne 0 ] &&
+    [ "$rc" -ne 124 ] && [ "$elapsed" -lt 10 ]
+check $? "no server: vulkaninfo fails in ${elapsed}s with one line naming the address" "$tmp/none.err"
+
+# 2. The server, on lavapipe.
+env $server_env VK_DRIVER_FILES="$lvp" "$server" --listen "unix:$tmp/s/socket" >"$tmp/server.log" 2>&1 &
+server_pid=$!
+i=0
+while [ ! -S "$tmp/s/socket" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$tmp/s/socket" ]
+check $? "vkwire-server listens" "$tmp/server.log"
+
+# 3. vulkaninfo: every property, feature, limit and format equal to native,
+#    once the documented differences are taken out (tests/vulkaninfo_normalize.py).
+native vulkaninfo >"$tmp/native.txt" 2>/dev/null
+forwarded timeout 120 vulkaninfo >"$tmp/forwarded.txt" 2>"$tmp/forwarded.err"
+rc=$?
+check $rc "vulkaninfo through vkwire exits 0" "$tmp/forwarded.err"
+grep -q "deviceName *= llvmpipe.* (vkwire)" "$tmp/forwarded.txt"
+check $? "the forwarded GPU says it is forwarded" "$tmp/forwarded.txt"
+if [ -n "${PYTHON:-}" ] && [ -f "${VK_XML:-}" ]; then
+    for run in native forwarded; do
+        "$PYTHON" "$top_srcdir/tests/vulkaninfo_normalize.py" "$VK_XML" \
+            "$top_srcdir/gen/annotations.conf" <"$tmp/$run.txt" >"$tmp/$run.norm"
+    done
+    diff -u "$tmp/native.norm" "$tmp/forwarded.norm" >"$tmp/vulkaninfo.diff" &&
+        [ "$(wc -l <"$tmp/native.norm")" -gt 1000 ]
+    check $? "vulkaninfo: $(wc -l <"$tmp/native.norm") lines equal to native" "$tmp/vulkaninfo.diff"
+else
+    n=$((n + 1)); echo "ok $n # SKIP comparing vulkaninfo needs the generator's Python and vk.xml"
+fi
+
+# 4. The validation layer watches vulkaninfo and a program doing real work.
+forwarded env VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation timeout 120 vulkaninfo \
+    >"$tmp/validated.txt" 2>&1
+! grep -qE "Validation (Error|Warning)|VUID-" "$tmp/validated.txt"
+check $? "vulkaninfo through vkwire: the validation layer reports nothing" "$tmp/validated.txt"
+forwarded timeout 60 "$probe" >"$tmp/probe.txt" 2>&1
+check $? "vkw_probe through vkwire (device, memory, submit, fence): no validation message" "$tmp/probe.txt"
+forwarded timeout 60 "$probe" --mistake >"$tmp/mistake.txt" 2>&1 &&
+    grep -q "VUID-VkBufferCreateInfo-size-00912" "$tmp/mistake.txt"
+check $? "a deliberate mistake through vkwire is reported by the layer" "$tmp/mistake.txt"
+native "$probe" >"$tmp/probe-native.txt" 2>&1
+check $? "vkw_probe natively: no validation message" "$tmp/probe-native.txt"
+
+# 5. The server saw every client come and go cleanly, and shuts down cleanly.
+! grep -qE "crashed|protocol error|runtime error|AddressSanitizer|LeakSanitizer" "$tmp/server.log"
+check $? "server log: no crash, no protocol error" "$tmp/server.log"
+kill -TERM "$server_pid"
+wait "$server_pid"
+rc=$?
+server_pid=
+[ $rc -eq 0 ] && [ ! -e "$tmp/s/socket" ]
+check $? "SIGTERM: the server exits 0 and removes its socket" "$tmp/server.log"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

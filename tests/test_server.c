@@ -1,0 +1,845 @@
+/* vkwire-server end to end on lavapipe: each test starts the real server on
+ * a private socket and talks to it as a raw guest (generated encoders and
+ * the transport, tests/host_test_guest.h).
+ *
+ * Covered: startup (socket 0600 in a 0700 folder), a guest that reaches
+ * lavapipe, a refused handshake, garbage (framed and not), a client killed
+ * mid-message and mid-call, a worker that crashes, 8 clients at once, no
+ * worker processes left behind, --max-clients, a second server on a busy
+ * address, the command line, and shutdown on SIGTERM and SIGINT.  After
+ * every client leaves, its worker's log line must say it destroyed as
+ * many objects as the client made.  The server's log is checked at the end
+ * for sanitizer reports and workers that failed.
+ *
+ * Every wait is bounded; alarm() ends a hung run. */
+#define _GNU_SOURCE /* mkdtemp, setenv, kill, prctl; before any include */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
+#include "host_test_guest.h"
+#include "tap.h"
+#include "vkw_transport.h"
+
+#define WAIT_MS 20000 /* for anything the server should do promptly */
+#define CONCURRENT_CLIENTS 8
+
+static char tmp_dir[256];
+static char server_bin[1024];
+static char driver_lib[4096]; /* preloaded into the server in sanitizer builds */
+
+struct server {
+    pid_t pid;
+    char address[512];
+    char path[400]; /* the socket file */
+    char log[400];
+};
+
+static struct server main_server;
+
+/* ---- processes and files ---- */
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&t, NULL);
+}
+
+/* Run vkwire-server with `args` (NULL-terminated), stdout and stderr into
+ * `log`.  Returns the pid. */
+static pid_t spawn_server(const char *log, const char *const *args)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+#if defined(__linux__)
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+#endif
+    /* The crash test aborts a worker: no core file in the build tree. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    if (driver_lib[0]) {
+        /* Sanitizer builds: keep the driver mapped in the workers, as
+         * tg_keep_driver_loaded explains.  Preloading puts it before the
+         * ASan runtime in the library list, which ASan then must accept. */
+        setenv("LD_PRELOAD", driver_lib, 1);
+        char opts[1024];
+        const char *old = getenv("ASAN_OPTIONS");
+        snprintf(opts, sizeof(opts), "%s%sverify_asan_link_order=0", old ? old : "",
+                 old && *old ? ":" : "");
+        setenv("ASAN_OPTIONS", opts, 1);
+    }
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+    }
+    const char *argv[16] = {server_bin};
+    for (int i = 0; args && args[i] && i < 14; i++)
+        argv[i + 1] = args[i];
+    execv(server_bin, (char *const *)argv);
+    fprintf(stderr, "exec %s: %s\n", server_bin, strerror(errno));
+    _exit(127);
+}
+
+/* waitpid with a deadline: the exit status, or -1 on timeout. */
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+    const long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (now_ms() > deadline)
+            return -1;
+        sleep_ms(10);
+    }
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return strdup("");
+    size_t cap = 4096, n = 0;
+    char *s = malloc(cap);
+    for (;;) {
+        if (n + 1024 > cap)
+            s = realloc(s, cap *= 2);
+        size_t r = fread(s + n, 1, cap - n - 1, f);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    fclose(f);
+    s[n] = '\0';
+    return s;
+}
+
+static int count_in(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static int log_count(const struct server *s, const char *needle)
+{
+    char *text = read_file(s->log);
+    int n = count_in(text, needle);
+    free(text);
+    return n;
+}
+
+/* Wait until the log holds `needle` at least `n` times. */
+static bool wait_log(const struct server *s, const char *needle, int n)
+{
+    const long long deadline = now_ms() + WAIT_MS;
+    while (log_count(s, needle) < n) {
+        if (now_ms() > deadline)
+            return false;
+        sleep_ms(10);
+    }
+    return true;
+}
+
+static void dump_log(const struct server *s)
+{
+    char *text = read_file(s->log);
+    diag("server log %s:", s->log);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        diag("  %s", line);
+    free(text);
+}
+
+static bool start_server(struct server *s, const char *name, const char *const *extra)
+{
+    snprintf(s->path, sizeof(s->path), "%s/%s/socket", tmp_dir, name);
+    snprintf(s->address, sizeof(s->address), "unix:%s", s->path);
+    snprintf(s->log, sizeof(s->log), "%s/%s.log", tmp_dir, name);
+    const char *args[12] = {"--listen", s->address};
+    for (int i = 0; extra && extra[i] && i < 9; i++)
+        args[2 + i] = extra[i];
+    s->pid = spawn_server(s->log, args);
+    char want[600];
+    snprintf(want, sizeof(want), "listening on %s", s->address);
+    if (!wait_log(s, want, 1)) {
+        dump_log(s);
+        return false;
+    }
+    return true;
+}
+
+/* Processes whose parent is `pid` (zombies included). */
+static int children_of(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[512];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            continue;
+        ssize_t r = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (r <= 0)
+            continue;
+        buf[r] = '\0';
+        /* pid (comm) state ppid ...: comm may hold spaces, so go from
+         * the last ')'. */
+        char *paren = strrchr(buf, ')');
+        char state;
+        int ppid;
+        if (paren && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == pid)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* ---- talking to the server ---- */
+
+static struct vkw_conn *connect_to(const struct server *s)
+{
+    struct vkw_conn *c = NULL;
+    char err[256];
+    const long long deadline = now_ms() + WAIT_MS;
+    while (vkw_transport_connect(s->address, &c, err, sizeof(err)) != 0) {
+        if (now_ms() > deadline) {
+            diag("%s", err);
+            return NULL;
+        }
+        sleep_ms(10);
+    }
+    return c;
+}
+
+/* Receive one message within the deadline: 0, or the transport's error,
+ * or -ETIMEDOUT. */
+static int recv_within(struct vkw_conn *c, const void **data, size_t *size, int timeout_ms)
+{
+    struct pollfd p = {.fd = vkw_conn_fd(c), .events = POLLIN};
+    int r;
+    do
+        r = poll(&p, 1, timeout_ms);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return -ETIMEDOUT;
+    size_t nfds = 0;
+    int fds[VKW_TRANSPORT_MAX_FDS];
+    int rc = vkw_conn_recv(c, data, size, VKW_MAX_MESSAGE_BYTES, fds, &nfds);
+    for (size_t i = 0; i < nfds; i++)
+        close(fds[i]);
+    return rc;
+}
+
+/* Send the batch built in g->w and wait for the answer. */
+static int exchange(struct vkw_conn *c, struct tg_guest *g, const void **reply, size_t *size)
+{
+    int rc = vkw_conn_send(c, g->w.data, g->w.size, NULL, 0);
+    vkw_writer_reset(&g->w);
+    return rc < 0 ? rc : recv_within(c, reply, size, WAIT_MS);
+}
+
+static bool handshake(struct vkw_conn *c, struct tg_guest *g)
+{
+    const void *reply;
+    size_t size;
+    struct vkw_welcome wl;
+    tg_hello(g, VKW_PROTOCOL_MAJOR);
+    return exchange(c, g, &reply, &size) == 0 && tg_welcome(reply, size, &wl) && wl.accepted;
+}
+
+/* The server closed the connection: end of stream (-EPIPE), or a reset. */
+static bool closed_by_server(struct vkw_conn *c)
+{
+    const void *data;
+    size_t size;
+    int rc = recv_within(c, &data, &size, WAIT_MS);
+    return rc == -EPIPE || rc == -ECONNRESET;
+}
+
+/* A guest that connects, makes instance + device + `buffers` buffers and
+ * checks every reply.  Returns the connection, or NULL. */
+static struct vkw_conn *busy_guest(const struct server *s, struct tg_guest *g, int buffers)
+{
+    struct vkw_conn *c = connect_to(s);
+    if (!c)
+        return NULL;
+    const void *reply;
+    size_t size;
+    tg_init(g);
+    if (!handshake(c, g)) {
+        vkw_conn_close(c);
+        return NULL;
+    }
+    tg_bring_up(g);
+    for (int i = 0; i < buffers; i++)
+        tg_create_buffer(g, 100 + (uint64_t)i, 1024);
+    /* vkGetDeviceQueue needs no reply: the guest chose the queue's id. */
+    if (exchange(c, g, &reply, &size) != 0 || tg_count_ok(reply, size, true, NULL) != 3 + buffers) {
+        vkw_conn_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* The server gives a fresh client lavapipe, start to finish. */
+static bool fresh_client_works(const struct server *s)
+{
+    struct tg_guest g;
+    struct vkw_conn *c = busy_guest(s, &g, 1);
+    bool good = c != NULL;
+    if (c) {
+        const void *reply;
+        size_t size;
+        char name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE] = "";
+        VkPhysicalDeviceProperties props;
+        tg_get_properties(&g, &props);
+        good = exchange(c, &g, &reply, &size) == 0 &&
+               tg_device_name(reply, size, &g, name, sizeof(name)) && strstr(name, "llvmpipe");
+        vkw_conn_close(c);
+    }
+    tg_fini(&g);
+    return good;
+}
+
+/* ---- tests ---- */
+
+static int clients; /* connections made to main_server so far */
+
+static void test_startup(void)
+{
+    ok(start_server(&main_server, "main", NULL), "the server starts and says where it listens");
+    struct stat st;
+    ok(stat(main_server.path, &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0600,
+       "the socket is mode 0600");
+    char folder[400];
+    snprintf(folder, sizeof(folder), "%s/main", tmp_dir);
+    ok(stat(folder, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700,
+       "its folder was made mode 0700");
+}
+
+static void test_lavapipe_guest(void)
+{
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c = connect_to(&main_server);
+    clients++;
+    ok(c && handshake(c, &g), "a guest connects and completes the handshake");
+    if (!c)
+        return;
+
+    VkInstance instance = TG_INSTANCE(&g);
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    vkw_encode_vkCreateInstance(&g.w, ++g.serial, &ici, NULL, &instance);
+    uint32_t count = 0;
+    vkw_encode_vkEnumeratePhysicalDevices(&g.w, ++g.serial, TG_INSTANCE(&g), &count, NULL);
+    const void *reply;
+    size_t size;
+    struct tg_replies rs;
+    struct vkw_reply_header h;
+    struct vkw_reader p;
+    ok(exchange(c, &g, &reply, &size) == 0, "vkCreateInstance and a count query answered");
+    tg_replies_init(&rs, reply, size);
+    ok(tg_next_reply(&rs, &h, &p) && h.status == VKW_OK &&
+           vkw_decode_reply_vkCreateInstance(&p, &ici, NULL, &instance) == VK_SUCCESS,
+       "vkCreateInstance: VK_SUCCESS");
+    ok(tg_next_reply(&rs, &h, &p) && h.status == VKW_OK &&
+           vkw_decode_reply_vkEnumeratePhysicalDevices(&p, TG_INSTANCE(&g), &count, NULL) ==
+               VK_SUCCESS &&
+           count >= 1,
+       "vkEnumeratePhysicalDevices: %u device(s)", count);
+
+    count = 1;
+    VkPhysicalDevice pd = TG_PHYSICAL(&g);
+    vkw_encode_vkEnumeratePhysicalDevices(&g.w, ++g.serial, TG_INSTANCE(&g), &count, &pd);
+    VkPhysicalDeviceProperties props;
+    tg_get_properties(&g, &props);
+    char name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE] = "";
+    ok(exchange(c, &g, &reply, &size) == 0 && tg_device_name(reply, size, &g, name, sizeof(name)),
+       "vkGetPhysicalDeviceProperties answered");
+    ok(strstr(name, "llvmpipe") != NULL, "deviceName '%s' is lavapipe's", name);
+    vkw_conn_close(c);
+    tg_fini(&g);
+
+    char want[128];
+    snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 1 object\n",
+             clients);
+    ok(wait_log(&main_server, want, 1), "the server logs the clean close and the teardown");
+}
+
+static void test_version_mismatch(void)
+{
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c = connect_to(&main_server);
+    clients++;
+    const void *reply;
+    size_t size;
+    struct vkw_welcome wl;
+    tg_hello(&g, 99);
+    ok(c && exchange(c, &g, &reply, &size) == 0 && tg_welcome(reply, size, &wl) && !wl.accepted,
+       "HELLO with major version 99 is refused");
+    ok(strstr(wl.message, "vkwire 99.") && strstr(wl.message, "vkwire 1."),
+       "the refusal names both versions: %s", wl.message);
+    ok(c && closed_by_server(c), "then the server closes the connection");
+    if (c)
+        vkw_conn_close(c);
+    tg_fini(&g);
+    char want[64];
+    snprintf(want, sizeof(want), "client %d refused: handshake refused: protocol mismatch",
+             clients);
+    ok(wait_log(&main_server, want, 1), "the server logs the refusal");
+}
+
+static void test_garbage(void)
+{
+    const void *reply;
+    size_t size;
+    uint32_t status = 0;
+    uint64_t value = 0;
+    uint32_t junk[16];
+    memset(junk, 0xab, sizeof(junk));
+
+    /* Framed garbage after a good handshake. */
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c = connect_to(&main_server);
+    clients++;
+    ok(c && handshake(c, &g), "handshake before the garbage");
+    ok(c && vkw_conn_send(c, junk, sizeof(junk), NULL, 0) == 0 &&
+           recv_within(c, &reply, &size, WAIT_MS) == 0 &&
+           tg_error_reply(reply, size, &status, &value),
+       "garbage in a frame: the guest gets an error reply (%s)",
+       vkw_error_name((enum vkw_error)status));
+    ok(c && closed_by_server(c), "and the connection closes");
+    if (c)
+        vkw_conn_close(c);
+    char want[128];
+    snprintf(want, sizeof(want), "client %d ended: protocol error ", clients);
+    ok(wait_log(&main_server, want, 1), "the server logs the protocol error");
+
+    /* Garbage instead of a HELLO. */
+    c = connect_to(&main_server);
+    clients++;
+    ok(c && vkw_conn_send(c, junk, sizeof(junk), NULL, 0) == 0 &&
+           recv_within(c, &reply, &size, WAIT_MS) == 0 &&
+           tg_error_reply(reply, size, &status, &value) && status == VKW_ERROR_BAD_OPCODE &&
+           value == 0xabababab,
+       "garbage for a HELLO: an error reply naming the opcode");
+    ok(c && closed_by_server(c), "and the connection closes");
+    if (c)
+        vkw_conn_close(c);
+
+    /* Bytes that are not even a frame: the length reads as 4 GiB. */
+    c = connect_to(&main_server);
+    clients++;
+    unsigned char raw[64];
+    memset(raw, 0xff, sizeof(raw));
+    ok(c && write(vkw_conn_fd(c), raw, sizeof(raw)) == (ssize_t)sizeof(raw) &&
+           recv_within(c, &reply, &size, WAIT_MS) == 0 &&
+           tg_error_reply(reply, size, &status, &value) && status == VKW_ERROR_BAD_SIZE,
+       "an impossible frame length: a bad_size error reply");
+    ok(c && closed_by_server(c), "and the connection closes");
+    if (c)
+        vkw_conn_close(c);
+    snprintf(want, sizeof(want), "client %d ended: protocol error: a message over the", clients);
+    ok(wait_log(&main_server, want, 1), "the server logs the oversized message");
+
+    clients++;
+    ok(fresh_client_works(&main_server), "a new client is served after the garbage");
+    tg_fini(&g);
+}
+
+/* In a child: make objects, then stop half-way through a message (`cut`)
+ * or right after sending a batch (no `cut`), tell the parent, wait to be
+ * killed. */
+static void doomed_guest(int ready_fd, bool cut)
+{
+    alarm(60);
+    struct tg_guest g;
+    struct vkw_conn *c = busy_guest(&main_server, &g, 1);
+    if (!c)
+        _exit(1);
+    if (cut) {
+        /* A frame that announces 1000 bytes and brings 12. */
+        unsigned char partial[16] = {0xe8, 0x03, 0, 0};
+        if (write(vkw_conn_fd(c), partial, sizeof(partial)) != (ssize_t)sizeof(partial))
+            _exit(1);
+    } else {
+        for (int i = 0; i < 8; i++)
+            tg_create_buffer(&g, 500 + (uint64_t)i, 1 << 20);
+        if (vkw_conn_send(c, g.w.data, g.w.size, NULL, 0) != 0)
+            _exit(1);
+    }
+    if (write(ready_fd, "r", 1) != 1)
+        _exit(1);
+    for (;;)
+        pause();
+}
+
+static void test_killed_client(bool cut)
+{
+    const char *how = cut ? "mid-message" : "mid-call";
+    int ready[2];
+    if (pipe(ready) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(ready[0]);
+        doomed_guest(ready[1], cut);
+    }
+    close(ready[1]);
+    clients++;
+    char byte = 0;
+    struct pollfd p = {.fd = ready[0], .events = POLLIN};
+    ok(poll(&p, 1, WAIT_MS) == 1 && read(ready[0], &byte, 1) == 1 && byte == 'r',
+       "%s: a client made objects and is %s", how,
+       cut ? "half-way through a message" : "waiting for a reply");
+    close(ready[0]);
+    kill(pid, SIGKILL);
+    int status = wait_exit(pid, WAIT_MS);
+    ok(status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "%s: client killed", how);
+
+    char want[128];
+    snprintf(want, sizeof(want), "client %d disconnected: ", clients);
+    ok(wait_log(&main_server, want, 1), "%s: the server logs the lost client", how);
+    if (cut) {
+        snprintf(want, sizeof(want),
+                 "client %d disconnected: connection lost: %s (in the middle of a message); "
+                 "destroyed 3 objects\n",
+                 clients, strerror(ECONNRESET));
+        ok(log_count(&main_server, want) == 1,
+           "%s: cut mid-message, and its 3 objects were destroyed", how);
+    }
+    clients++;
+    ok(fresh_client_works(&main_server), "%s: the server goes on serving", how);
+}
+
+static void test_worker_crash(void)
+{
+    struct tg_guest g;
+    struct vkw_conn *c = busy_guest(&main_server, &g, 2);
+    clients++;
+    ok(c != NULL, "a client with objects");
+    char want[128];
+    snprintf(want, sizeof(want), "client %d (pid %ld) connected; worker pid ", clients,
+             (long)getpid());
+    wait_log(&main_server, want, 1);
+    char *text = read_file(main_server.log);
+    const char *at = strstr(text, want);
+    long worker = at ? strtol(at + strlen(want), NULL, 10) : 0;
+    free(text);
+    ok(worker > 0, "its worker's pid is in the log (%ld)", worker);
+    if (worker > 0)
+        kill((pid_t)worker, SIGABRT); /* as if the driver had crashed */
+    snprintf(want, sizeof(want), "client %d worker crashed: signal %d", clients, SIGABRT);
+    ok(wait_log(&main_server, want, 1), "the server logs the crash");
+    ok(c && closed_by_server(c), "the crashed worker's client sees its connection close");
+    if (c)
+        vkw_conn_close(c);
+    tg_fini(&g);
+    clients++;
+    ok(fresh_client_works(&main_server), "the server goes on after a worker crash");
+}
+
+/* In a child: a busy guest that waits for the go signal before leaving. */
+static void concurrent_guest(int ready_fd, int go_fd)
+{
+    alarm(60);
+    struct tg_guest g;
+    struct vkw_conn *c = busy_guest(&main_server, &g, 4);
+    if (!c)
+        _exit(1);
+    char byte;
+    if (write(ready_fd, "r", 1) != 1 || read(go_fd, &byte, 1) != 1)
+        _exit(1);
+    vkw_conn_close(c);
+    tg_fini(&g);
+    _exit(0);
+}
+
+static void test_concurrent(void)
+{
+    const char *done = "disconnected: clean close; destroyed 6 objects\n";
+    const int before = log_count(&main_server, done);
+    int ready[2], go[2];
+    if (pipe(ready) != 0 || pipe(go) != 0)
+        return;
+    pid_t pids[CONCURRENT_CLIENTS];
+    for (int i = 0; i < CONCURRENT_CLIENTS; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            close(ready[0]);
+            close(go[1]);
+            concurrent_guest(ready[1], go[0]);
+        }
+    }
+    close(ready[1]);
+    close(go[0]);
+    clients += CONCURRENT_CLIENTS;
+
+    int n = 0;
+    const long long deadline = now_ms() + 3 * WAIT_MS;
+    while (n < CONCURRENT_CLIENTS && now_ms() < deadline) {
+        struct pollfd p = {.fd = ready[0], .events = POLLIN};
+        char byte;
+        if (poll(&p, 1, 1000) == 1 && read(ready[0], &byte, 1) == 1)
+            n++;
+        else if (p.revents & POLLHUP)
+            break; /* every child has gone (some failed) */
+    }
+    is_int(n, CONCURRENT_CLIENTS, "%d clients hold instance, device and 4 buffers at once",
+           CONCURRENT_CLIENTS);
+    for (int i = 0; i < CONCURRENT_CLIENTS; i++)
+        if (write(go[1], "g", 1) != 1)
+            break;
+    close(go[1]);
+    close(ready[0]);
+    int succeeded = 0;
+    for (int i = 0; i < CONCURRENT_CLIENTS; i++) {
+        int status = wait_exit(pids[i], WAIT_MS);
+        if (status < 0)
+            kill(pids[i], SIGKILL), waitpid(pids[i], NULL, 0);
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            succeeded++;
+    }
+    is_int(succeeded, CONCURRENT_CLIENTS, "all %d clients succeeded", CONCURRENT_CLIENTS);
+    ok(wait_log(&main_server, done, before + CONCURRENT_CLIENTS),
+       "each worker destroyed the 6 objects its client made");
+    clients++;
+    ok(fresh_client_works(&main_server), "the server serves a new client afterwards");
+}
+
+static void test_no_leftovers(void)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "client %d disconnected", clients);
+    wait_log(&main_server, want, 1);
+    const long long deadline = now_ms() + WAIT_MS;
+    int n;
+    while ((n = children_of(main_server.pid)) > 0 && now_ms() < deadline)
+        sleep_ms(10);
+    is_int(n, 0, "every worker has been reaped: no worker or zombie left");
+}
+
+static void test_shutdown_sigterm(void)
+{
+    struct tg_guest g;
+    struct vkw_conn *c = connect_to(&main_server);
+    clients++;
+    tg_init(&g);
+    ok(c && handshake(c, &g), "an idle client is connected");
+    VkInstance instance = TG_INSTANCE(&g);
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    vkw_encode_vkCreateInstance(&g.w, ++g.serial, &ici, NULL, &instance);
+    const void *reply;
+    size_t size;
+    ok(c && exchange(c, &g, &reply, &size) == 0, "with an instance");
+
+    kill(main_server.pid, SIGTERM);
+    int status = wait_exit(main_server.pid, WAIT_MS);
+    ok(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM: the server exits 0");
+    if (status < 0)
+        kill(main_server.pid, SIGKILL), waitpid(main_server.pid, NULL, 0);
+    struct stat st;
+    ok(stat(main_server.path, &st) != 0 && errno == ENOENT, "the socket file is gone");
+    ok(log_count(&main_server, "vkwire-server: shutting down") == 1, "it logged the shutdown");
+    char want[128];
+    snprintf(want, sizeof(want),
+             "client %d disconnected: server shutting down; destroyed 1 object\n", clients);
+    ok(log_count(&main_server, want) == 1, "the idle client's worker tore down and said so");
+    ok(c && closed_by_server(c), "the idle client sees its connection close");
+    if (c)
+        vkw_conn_close(c);
+    tg_fini(&g);
+}
+
+/* A second server: --max-clients, a busy address, SIGINT. */
+static void test_second_server(void)
+{
+    struct server s;
+    const char *const extra[] = {"--max-clients", "1", NULL};
+    ok(start_server(&s, "second", extra), "a server with --max-clients 1 starts");
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c1 = connect_to(&s);
+    ok(c1 && handshake(c1, &g), "its first client is served");
+    struct vkw_conn *c2 = connect_to(&s);
+    ok(c2 && closed_by_server(c2), "a second client at once is turned away");
+    ok(wait_log(&s, "refused: 1 clients already connected (--max-clients 1)", 1),
+       "and the server says why");
+    if (c2)
+        vkw_conn_close(c2);
+
+    /* Another server on the same address must not steal it. */
+    char log[450];
+    snprintf(log, sizeof(log), "%s/third.log", tmp_dir);
+    const char *args[] = {"--listen", s.address, NULL};
+    pid_t other = spawn_server(log, args);
+    int status = wait_exit(other, WAIT_MS);
+    ok(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 1,
+       "a server on an address in use exits 1");
+    char *text = read_file(log);
+    ok(strstr(text, "already listening") != NULL, "saying another server is listening there");
+    free(text);
+
+    kill(s.pid, SIGINT);
+    status = wait_exit(s.pid, WAIT_MS);
+    ok(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGINT: the server exits 0");
+    if (status < 0)
+        kill(s.pid, SIGKILL), waitpid(s.pid, NULL, 0);
+    struct stat st;
+    ok(stat(s.path, &st) != 0 && errno == ENOENT, "the socket file is gone");
+    ok(c1 && closed_by_server(c1), "its client sees the connection close");
+    if (c1)
+        vkw_conn_close(c1);
+    tg_fini(&g);
+    text = read_file(s.log);
+    ok(!strstr(text, "Sanitizer") && !strstr(text, "worker failed") && !strstr(text, "crashed"),
+       "the second server's log shows no failure");
+    free(text);
+}
+
+/* Run the server with `args`; its exit status and output. */
+static int run_cli(const char *const *args, char **output)
+{
+    char log[450];
+    snprintf(log, sizeof(log), "%s/cli.log", tmp_dir);
+    unlink(log);
+    int status = wait_exit(spawn_server(log, args), WAIT_MS);
+    *output = read_file(log);
+    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_command_line(void)
+{
+    char *out;
+    const char *help[] = {"--help", NULL};
+    ok(run_cli(help, &out) == 0 && strstr(out, "--listen") && strstr(out, "Exit status") &&
+           strstr(out, "VK_DRIVER_FILES"),
+       "--help: exit 0, options, exit statuses and the driver variable");
+    free(out);
+    const char *version[] = {"--version", NULL};
+    ok(run_cli(version, &out) == 0 && strstr(out, "vkwire-server"), "--version: exit 0");
+    free(out);
+    const char *bogus[] = {"--bogus", NULL};
+    ok(run_cli(bogus, &out) == 2, "an unknown option: exit 2");
+    free(out);
+    const char *bad_count[] = {"--max-clients", "many", NULL};
+    ok(run_cli(bad_count, &out) == 2 && strstr(out, "many"), "--max-clients many: exit 2");
+    free(out);
+    char address[300];
+    snprintf(address, sizeof(address), "unix:%s/nofolder/x/socket", "/proc/self");
+    const char *bad_listen[] = {"--listen", address, NULL};
+    ok(run_cli(bad_listen, &out) == 1 && strstr(out, "cannot listen"),
+       "an address it cannot listen on: exit 1 with the reason");
+    free(out);
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    alarm(300); /* a hang fails the test instead of blocking make check */
+    const char *icd = tg_use_lavapipe();
+    if (!icd) {
+        printf("1..0 # SKIP no lavapipe ICD manifest (lvp_icd.*.json) on this machine\n");
+        return 0;
+    }
+    const char *builddir = getenv("top_builddir");
+    snprintf(server_bin, sizeof(server_bin), "%s/vkwire-server", builddir ? builddir : ".");
+    if (access(server_bin, X_OK) != 0) {
+        printf("Bail out! %s is not built\n", server_bin);
+        return 1;
+    }
+    const char *base = getenv("TMPDIR");
+    snprintf(tmp_dir, sizeof(tmp_dir), "%s/vkwire-server-test-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(tmp_dir)) {
+        printf("Bail out! mkdtemp %s: %s\n", tmp_dir, strerror(errno));
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (TG_ASAN && !tg_driver_library(icd, driver_lib, sizeof(driver_lib)))
+        diag("cannot read the driver library from %s: leak reports may be unattributed", icd);
+    diag("driver: %s; server: %s; folder: %s", icd, server_bin, tmp_dir);
+
+    test_command_line();
+    test_startup();
+    if (main_server.pid > 0 && tap_.failed == 0) {
+        test_lavapipe_guest();
+        test_version_mismatch();
+        test_garbage();
+        test_killed_client(true);
+        test_killed_client(false);
+        test_worker_crash();
+        test_concurrent();
+        test_no_leftovers();
+        test_second_server();
+        test_shutdown_sigterm();
+
+        char *text = read_file(main_server.log);
+        ok(!strstr(text, "Sanitizer") && !strstr(text, "worker failed") &&
+               count_in(text, "worker crashed") == 1 && !strstr(text, "did not stop in time"),
+           "the log shows no failure but the crash the test caused");
+        free(text);
+    }
+    if (tap_.failed)
+        dump_log(&main_server);
+    else
+        remove_tree(tmp_dir);
+    return done_testing();
+}

@@ -1,0 +1,168 @@
+/* vkw_probe — a small Vulkan program that uses only the public API, for the
+ * tests to run natively and through vkwire with the Khronos validation
+ * layer watching.  It creates an instance with a debug messenger, a device
+ * and its queue, a buffer bound to memory, a command pool and command
+ * buffer, records and submits it with a fence, waits, and destroys it all.
+ *
+ *   vkw_probe [--mistake]
+ *
+ * Prints "vkw_probe: N validation messages" and the device name.  With
+ * --mistake it also creates a buffer of size 0 (VUID-VkBufferCreateInfo-
+ * size-00912), so a test can see that the layer really reports through
+ * vkwire.  Exit status: 0 when the count is as expected (0, or >0 with
+ * --mistake), 1 otherwise, 2 when Vulkan itself failed. */
+#include <stdio.h>
+#include <string.h>
+#include <vulkan/vulkan.h>
+
+static unsigned messages;
+
+static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                 VkDebugUtilsMessageTypeFlagsEXT types,
+                                                 const VkDebugUtilsMessengerCallbackDataEXT *data,
+                                                 void *user)
+{
+    (void)types, (void)user;
+    if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+        messages++;
+        fprintf(stderr, "vkw_probe: validation: %s\n", data->pMessage);
+    }
+    return VK_FALSE;
+}
+
+#define CHECK(call)                                                                  \
+    do {                                                                             \
+        VkResult r_ = (call);                                                        \
+        if (r_ != VK_SUCCESS) {                                                      \
+            fprintf(stderr, "vkw_probe: %s failed: %d\n", #call, (int)r_);           \
+            return 2;                                                                \
+        }                                                                            \
+    } while (0)
+
+int main(int argc, char **argv)
+{
+    const int mistake = argc > 1 && strcmp(argv[1], "--mistake") == 0;
+    VkDebugUtilsMessengerCreateInfoEXT messenger_info = {
+        .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
+        .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                           VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
+        .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                       VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                       VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
+        .pfnUserCallback = on_message};
+    const char *layers[] = {"VK_LAYER_KHRONOS_validation"};
+    const char *extensions[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
+    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+                             .pApplicationName = "vkw_probe",
+                             .apiVersion = VK_API_VERSION_1_3};
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                .pNext = &messenger_info, /* covers create/destroy too */
+                                .pApplicationInfo = &app,
+                                .enabledLayerCount = 1,
+                                .ppEnabledLayerNames = layers,
+                                .enabledExtensionCount = 1,
+                                .ppEnabledExtensionNames = extensions};
+    VkInstance instance;
+    CHECK(vkCreateInstance(&ici, NULL, &instance));
+    PFN_vkCreateDebugUtilsMessengerEXT create_messenger =
+        (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(instance,
+                                                                  "vkCreateDebugUtilsMessengerEXT");
+    PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger =
+        (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(
+            instance, "vkDestroyDebugUtilsMessengerEXT");
+    VkDebugUtilsMessengerEXT messenger;
+    CHECK(create_messenger(instance, &messenger_info, NULL, &messenger));
+
+    uint32_t count = 1;
+    VkPhysicalDevice physical;
+    VkResult er = vkEnumeratePhysicalDevices(instance, &count, &physical);
+    if ((er != VK_SUCCESS && er != VK_INCOMPLETE) || count == 0) {
+        fprintf(stderr, "vkw_probe: no physical device\n");
+        return 2;
+    }
+    VkPhysicalDeviceProperties props;
+    vkGetPhysicalDeviceProperties(physical, &props);
+    printf("vkw_probe: device %s\n", props.deviceName);
+
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueFamilyIndex = 0,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci};
+    VkDevice device;
+    CHECK(vkCreateDevice(physical, &dci, NULL, &device));
+    VkQueue queue, again;
+    vkGetDeviceQueue(device, 0, 0, &queue);
+    vkGetDeviceQueue(device, 0, 0, &again);
+    if (queue != again) {
+        fprintf(stderr, "vkw_probe: the same queue came back as two handles\n");
+        return 1;
+    }
+
+    VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                              .size = 65536,
+                              .usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer buffer;
+    CHECK(vkCreateBuffer(device, &bci, NULL, &buffer));
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, buffer, &req);
+    VkPhysicalDeviceMemoryProperties mem;
+    vkGetPhysicalDeviceMemoryProperties(physical, &mem);
+    uint32_t type = 0;
+    while (type < mem.memoryTypeCount && !(req.memoryTypeBits & (1u << type)))
+        type++;
+    VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                .allocationSize = req.size,
+                                .memoryTypeIndex = type};
+    VkDeviceMemory memory;
+    CHECK(vkAllocateMemory(device, &mai, NULL, &memory));
+    CHECK(vkBindBufferMemory(device, buffer, memory, 0));
+
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                   .queueFamilyIndex = 0};
+    VkCommandPool pool;
+    CHECK(vkCreateCommandPool(device, &pci, NULL, &pool));
+    VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                       .commandPool = pool,
+                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                       .commandBufferCount = 1};
+    VkCommandBuffer cmd;
+    CHECK(vkAllocateCommandBuffers(device, &cai, &cmd));
+    VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                      .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    CHECK(vkBeginCommandBuffer(cmd, &begin));
+    vkCmdFillBuffer(cmd, buffer, 0, VK_WHOLE_SIZE, 0x5a5a5a5a);
+    CHECK(vkEndCommandBuffer(cmd));
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence;
+    CHECK(vkCreateFence(device, &fci, NULL, &fence));
+    VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                           .commandBufferCount = 1,
+                           .pCommandBuffers = &cmd};
+    CHECK(vkQueueSubmit(queue, 1, &submit, fence));
+    CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+
+    if (mistake) {
+        VkBufferCreateInfo bad = bci;
+        bad.size = 0; /* VUID-VkBufferCreateInfo-size-00912 */
+        VkBuffer b;
+        if (vkCreateBuffer(device, &bad, NULL, &b) == VK_SUCCESS)
+            vkDestroyBuffer(device, b, NULL);
+    }
+
+    vkDestroyFence(device, fence, NULL);
+    vkFreeCommandBuffers(device, pool, 1, &cmd);
+    vkDestroyCommandPool(device, pool, NULL);
+    vkDestroyBuffer(device, buffer, NULL);
+    vkFreeMemory(device, memory, NULL);
+    vkDestroyDevice(device, NULL);
+    destroy_messenger(instance, messenger, NULL);
+    vkDestroyInstance(instance, NULL);
+
+    printf("vkw_probe: %u validation messages\n", messages);
+    return (mistake ? messages > 0 : messages == 0) ? 0 : 1;
+}
