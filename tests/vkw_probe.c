@@ -4,18 +4,65 @@
  * and its queue, a buffer bound to memory, a command pool and command
  * buffer, records and submits it with a fence, waits, and destroys it all.
  *
- *   vkw_probe [--mistake]
+ *   vkw_probe [--mistake | --threads N]
  *
  * Prints "vkw_probe: N validation messages" and the device name.  With
  * --mistake it also creates a buffer of size 0 (VUID-VkBufferCreateInfo-
  * size-00912), so a test can see that the layer really reports through
- * vkwire.  Exit status: 0 when the count is as expected (0, or >0 with
- * --mistake), 1 otherwise, 2 when Vulkan itself failed. */
+ * vkwire.  With --threads N, N threads also create, query and destroy
+ * objects on the one device at once (each with its own command pool, as the
+ * spec's external-synchronisation rules ask).  Exit status: 0 when all went
+ * as expected (no message, or >0 with --mistake), 1 otherwise, 2 when Vulkan
+ * itself failed. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <vulkan/vulkan.h>
 
-static unsigned messages;
+static _Atomic unsigned messages;
+
+struct worker {
+    pthread_t thread;
+    VkDevice device;
+    VkBufferCreateInfo info;
+    int failures;
+};
+
+/* One thread's share: objects of its own, made and destroyed many times. */
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    VkCommandPool pool;
+    if (vkCreateCommandPool(w->device, &pci, NULL, &pool) != VK_SUCCESS) {
+        w->failures++;
+        return NULL;
+    }
+    for (int i = 0; i < 200; i++) {
+        VkBuffer buffer;
+        if (vkCreateBuffer(w->device, &w->info, NULL, &buffer) != VK_SUCCESS) {
+            w->failures++;
+            continue;
+        }
+        VkMemoryRequirements req;
+        vkGetBufferMemoryRequirements(w->device, buffer, &req);
+        if (req.size < w->info.size)
+            w->failures++;
+        VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                           .commandPool = pool,
+                                           .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                           .commandBufferCount = 1};
+        VkCommandBuffer cmd;
+        if (vkAllocateCommandBuffers(w->device, &cai, &cmd) == VK_SUCCESS)
+            vkFreeCommandBuffers(w->device, pool, 1, &cmd);
+        else
+            w->failures++;
+        vkDestroyBuffer(w->device, buffer, NULL);
+    }
+    vkDestroyCommandPool(w->device, pool, NULL);
+    return NULL;
+}
 
 static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                  VkDebugUtilsMessageTypeFlagsEXT types,
@@ -42,6 +89,7 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlag
 int main(int argc, char **argv)
 {
     const int mistake = argc > 1 && strcmp(argv[1], "--mistake") == 0;
+    const int threads = argc > 2 && strcmp(argv[1], "--threads") == 0 ? atoi(argv[2]) : 0;
     VkDebugUtilsMessengerCreateInfoEXT messenger_info = {
         .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
         .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
@@ -145,6 +193,22 @@ int main(int argc, char **argv)
                            .pCommandBuffers = &cmd};
     CHECK(vkQueueSubmit(queue, 1, &submit, fence));
     CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+
+    if (threads > 0) {
+        struct worker workers[16];
+        int n = threads < 16 ? threads : 16, failures = 0;
+        for (int t = 0; t < n; t++) {
+            workers[t] = (struct worker){.device = device, .info = bci};
+            pthread_create(&workers[t].thread, NULL, work, &workers[t]);
+        }
+        for (int t = 0; t < n; t++) {
+            pthread_join(workers[t].thread, NULL);
+            failures += workers[t].failures;
+        }
+        printf("vkw_probe: %d threads, %d failures\n", n, failures);
+        if (failures)
+            return 1;
+    }
 
     if (mistake) {
         VkBufferCreateInfo bad = bci;

@@ -1,8 +1,10 @@
 /* vkw_icd — the loader interface and the guest's hand-written entry points.
  * See vkw_icd.h; the generated rest is generated/vkw_guest_entry.c. */
-#define _POSIX_C_SOURCE 200809L /* strnlen, close */
+#define _GNU_SOURCE /* RTLD_DEFAULT, strnlen */
 #include "vkw_icd.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,11 @@ vk_icdGetPhysicalDeviceProcAddr(VkInstance instance, const char *pName);
 
 VKAPI_ATTR VkResult VKAPI_CALL vk_icdNegotiateLoaderICDInterfaceVersion(uint32_t *pSupportedVersion)
 {
+    /* Inside a vkwire renderer (vkwire-server, or a VMM embedding the
+     * library) the loader must not pick vkwire as a host driver: that
+     * would forward the server to itself, worker after worker. */
+    if (dlsym(RTLD_DEFAULT, "vkw_renderer_create"))
+        return VK_ERROR_INCOMPATIBLE_DRIVER;
     if (*pSupportedVersion < 5)
         return VK_ERROR_INCOMPATIBLE_DRIVER; /* vkwire needs the loader to honour apiVersion */
     if (*pSupportedVersion > VKW_LOADER_INTERFACE_VERSION)
@@ -250,20 +257,35 @@ static struct vkw_guest_conn *connect_to_server(void)
     return conn;
 }
 
+/* The loader asks for the instance extensions again and again; the host's
+ * answer is fetched once per process (a failed fetch is retried next time). */
+static struct {
+    pthread_mutex_t lock;
+    bool fetched;
+    uint32_t count;
+    VkExtensionProperties *list; /* filtered; lives as long as the process */
+} instance_extensions = {PTHREAD_MUTEX_INITIALIZER, false, 0, NULL};
+
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
     const char *pLayerName, uint32_t *pPropertyCount, VkExtensionProperties *pProperties)
 {
     if (pLayerName)
         return VK_ERROR_LAYER_NOT_PRESENT;
-    struct vkw_guest_conn *conn = connect_to_server();
-    VkExtensionProperties *list = NULL;
-    uint32_t n = 0;
-    if (!conn || host_instance_extensions(conn, &list, &n) != VK_SUCCESS)
-        n = 0; /* no server: nothing to offer; vkCreateInstance says why */
-    vkw_guest_conn_close(conn);
-    n = filter_extensions(list, n, false);
-    VkResult result = answer_extensions(list, n, pPropertyCount, pProperties);
-    free(list);
+    pthread_mutex_lock(&instance_extensions.lock);
+    if (!instance_extensions.fetched) {
+        struct vkw_guest_conn *conn = connect_to_server();
+        VkExtensionProperties *list = NULL;
+        uint32_t n = 0;
+        if (conn && host_instance_extensions(conn, &list, &n) == VK_SUCCESS) {
+            instance_extensions.count = filter_extensions(list, n, false);
+            instance_extensions.list = list;
+            instance_extensions.fetched = true;
+        } /* else no server: nothing to offer; vkCreateInstance says why */
+        vkw_guest_conn_close(conn);
+    }
+    VkResult result = answer_extensions(instance_extensions.list, instance_extensions.count,
+                                        pPropertyCount, pProperties);
+    pthread_mutex_unlock(&instance_extensions.lock);
     return result;
 }
 
