@@ -68,8 +68,8 @@ struct vkw_host_context {
 
 /* `limits` may be NULL for the defaults.  The caller fills ctx->vk. */
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits);
-/* Frees what the context holds; destroying the driver objects is the
- * caller's (a later issue's teardown walks ctx->objects). */
+/* Frees what the context itself holds.  The driver objects the guest made
+ * are vkw_host_context_destroy_objects' to destroy, first. */
 void vkw_host_context_fini(struct vkw_host_context *ctx);
 
 /* Destroy every driver object the guest made, children first: each device
