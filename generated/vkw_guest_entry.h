@@ -33,13 +33,6 @@ struct vkw_guest_entry {
 extern const struct vkw_guest_entry vkw_guest_entries[];
 extern const unsigned vkw_guest_entry_count;
 
-/* The extensions gen/annotations.conf lets the guest see (when the host has them). */
-struct vkw_forwarded_extension {
-    const char *name;
-    bool device;               /* a device extension, else an instance one */
-};
-extern const struct vkw_forwarded_extension vkw_forwarded_extensions[];
-extern const unsigned vkw_forwarded_extension_count;
 
 void vkw_forward_vkDestroyInstance(VkInstance instance, const VkAllocationCallbacks* pAllocator);
 VkResult vkw_forward_vkEnumeratePhysicalDevices(VkInstance instance, uint32_t* pPhysicalDeviceCount, VkPhysicalDevice* pPhysicalDevices);

@@ -54,6 +54,16 @@ struct vkw_handle_type_info {
 
 extern const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT];
 
+/* The extensions gen/annotations.conf forwards.  Each end offers only these
+ * (and only those its driver or peer has), so every struct an application
+ * may chain is one both ends can encode and decode. */
+struct vkw_forwarded_extension {
+    const char *name;
+    bool device;               /* a device extension, else an instance one */
+};
+extern const struct vkw_forwarded_extension vkw_forwarded_extensions[];
+extern const unsigned vkw_forwarded_extension_count;
+
 static inline bool vkw_handle_type_valid(uint32_t type)
 {
     return type > VKW_HANDLE_NONE && type < VKW_HANDLE_TYPE_COUNT;

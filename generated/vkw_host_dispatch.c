@@ -581,11 +581,7 @@ static void vkw_dispatch_vkEnumerateInstanceExtensionProperties(struct vkw_host_
     struct vkw_args_vkEnumerateInstanceExtensionProperties a;
     if (!vkw_decode_args_vkEnumerateInstanceExtensionProperties(d, &a))
         return;
-    if (!ctx->vk.vkEnumerateInstanceExtensionProperties) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceExtensionProperties);
-        return;
-    }
-    a.result = ctx->vk.vkEnumerateInstanceExtensionProperties(a.pLayerName, a.pPropertyCount, a.pProperties);
+    vkw_host_vkEnumerateInstanceExtensionProperties(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkEnumerateInstanceExtensionProperties(d, reply, &a);
 }
@@ -596,11 +592,7 @@ static void vkw_dispatch_vkEnumerateDeviceExtensionProperties(struct vkw_host_co
     struct vkw_args_vkEnumerateDeviceExtensionProperties a;
     if (!vkw_decode_args_vkEnumerateDeviceExtensionProperties(d, &a))
         return;
-    if (!ctx->vk.vkEnumerateDeviceExtensionProperties) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateDeviceExtensionProperties);
-        return;
-    }
-    a.result = ctx->vk.vkEnumerateDeviceExtensionProperties(a.physicalDevice, a.pLayerName, a.pPropertyCount, a.pProperties);
+    vkw_host_vkEnumerateDeviceExtensionProperties(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkEnumerateDeviceExtensionProperties(d, reply, &a);
 }

@@ -427,6 +427,57 @@ static void test_map_memory(void)
        "freeing mapped memory drops the mapping and the id");
 }
 
+/* The driver offers more than vkwire forwards: the host narrows the list. */
+static VkResult fake_EnumerateDeviceExtensionProperties(VkPhysicalDevice pd, const char *layer,
+                                                        uint32_t *count, VkExtensionProperties *p)
+{
+    static const char *names[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME, "VK_KHR_maintenance4",
+                                  VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, "VK_EXT_robustness2"};
+    (void)pd, (void)layer;
+    if (!p) {
+        *count = 4;
+        return VK_SUCCESS;
+    }
+    uint32_t n = *count < 4 ? *count : 4;
+    for (uint32_t i = 0; i < n; i++) {
+        memset(&p[i], 0, sizeof(p[i]));
+        snprintf(p[i].extensionName, sizeof(p[i].extensionName), "%s", names[i]);
+        p[i].specVersion = 1 + i;
+    }
+    *count = n;
+    return n < 4 ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+static void test_extension_narrowing(void)
+{
+    ctx.vk.vkEnumerateDeviceExtensionProperties = fake_EnumerateDeviceExtensionProperties;
+    uint32_t count = 0;
+    vkw_encode_vkEnumerateDeviceExtensionProperties(&cmds, ++serial, PHYSICAL, NULL, &count, NULL);
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkEnumerateDeviceExtensionProperties(&r, PHYSICAL, NULL, &count,
+                                                                 NULL) == VK_SUCCESS &&
+           count == 2,
+       "the host counts only the 2 forwarded extensions of the driver's 4");
+    VkExtensionProperties props[2];
+    count = 1;
+    vkw_encode_vkEnumerateDeviceExtensionProperties(&cmds, ++serial, PHYSICAL, NULL, &count, props);
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkEnumerateDeviceExtensionProperties(&r, PHYSICAL, NULL, &count,
+                                                                 props) == VK_INCOMPLETE &&
+           count == 1 && strcmp(props[0].extensionName, "VK_KHR_maintenance4") == 0,
+       "room for one: VK_INCOMPLETE with the first forwarded one");
+    count = 2;
+    vkw_encode_vkEnumerateDeviceExtensionProperties(&cmds, ++serial, PHYSICAL, NULL, &count, props);
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkEnumerateDeviceExtensionProperties(&r, PHYSICAL, NULL, &count,
+                                                                 props) == VK_SUCCESS &&
+           count == 2 && strcmp(props[1].extensionName, "VK_EXT_robustness2") == 0 &&
+           props[1].specVersion == 4,
+       "both, in the driver's order, with its spec versions; swapchain and fds are not offered");
+}
+
 /* Vulkan lets non-dispatchable handles repeat; ids stay distinct. */
 static void test_repeated_handle_values(void)
 {
@@ -661,6 +712,7 @@ int main(void)
     test_create_destroy();
     test_children();
     test_map_memory();
+    test_extension_narrowing();
     test_repeated_handle_values();
     test_partial_creation();
     test_errors();

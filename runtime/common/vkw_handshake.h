@@ -18,8 +18,7 @@
 #define VKW_PROTOCOL_MAGIC 0x31574b56u /* "VKW1" little-endian */
 #define VKW_PROTOCOL_MAJOR 1u
 
-#define VKW_MSG_HELLO 0x10001u   /* VKW_PRIVATE_OPCODE_BASE + 1 */
-#define VKW_MSG_WELCOME 0x10002u /* the reply's opcode echoes HELLO; named for clarity */
+#define VKW_MSG_HELLO 0x10001u /* VKW_PRIVATE_OPCODE_BASE + 1; WELCOME is its reply */
 
 /* Feature bits (none are required yet; later issues add shared memory). */
 #define VKW_FEATURE_NONE 0ull

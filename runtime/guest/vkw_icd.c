@@ -10,6 +10,7 @@
 #include <string.h>
 #include <vulkan/vk_icd.h>
 
+#include "vkw_extensions.h"
 #include "vkw_guest_conn.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
@@ -165,40 +166,6 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vk_icdGetInstanceProcAddr(VkInstance in
 
 /* ---- extensions: the host's, narrowed to what vkwire forwards ---- */
 
-static bool forwarded_extension(const char *name, bool device)
-{
-    for (unsigned i = 0; i < vkw_forwarded_extension_count; i++)
-        if (vkw_forwarded_extensions[i].device == device &&
-            strcmp(vkw_forwarded_extensions[i].name, name) == 0)
-            return true;
-    return false;
-}
-
-/* Copy `have` (n of them, already filtered) out with Vulkan's two-call rules. */
-static VkResult answer_extensions(const VkExtensionProperties *have, uint32_t n,
-                                  uint32_t *pPropertyCount, VkExtensionProperties *pProperties)
-{
-    if (!pProperties) {
-        *pPropertyCount = n;
-        return VK_SUCCESS;
-    }
-    uint32_t copy = *pPropertyCount < n ? *pPropertyCount : n;
-    memcpy(pProperties, have, copy * sizeof(*have));
-    *pPropertyCount = copy;
-    return copy < n ? VK_INCOMPLETE : VK_SUCCESS;
-}
-
-/* Ask the host for an extension list and keep the forwarded ones.  `fetch`
- * is called twice (count, then data) as Vulkan's two-call idiom wants. */
-static uint32_t filter_extensions(VkExtensionProperties *list, uint32_t n, bool device)
-{
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (forwarded_extension(list[i].extensionName, device))
-            list[kept++] = list[i];
-    return kept;
-}
-
 /* One vkEnumerateInstanceExtensionProperties round trip (no instance yet,
  * so no generated forwarding function applies). */
 static VkResult ask_instance_extensions(struct vkw_guest_conn *conn, uint32_t *count,
@@ -277,13 +244,13 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
         VkExtensionProperties *list = NULL;
         uint32_t n = 0;
         if (conn && host_instance_extensions(conn, &list, &n) == VK_SUCCESS) {
-            instance_extensions.count = filter_extensions(list, n, false);
+            instance_extensions.count = vkw_keep_forwarded_extensions(list, n, false);
             instance_extensions.list = list;
             instance_extensions.fetched = true;
         } /* else no server: nothing to offer; vkCreateInstance says why */
         vkw_guest_conn_close(conn);
     }
-    VkResult result = answer_extensions(instance_extensions.list, instance_extensions.count,
+    VkResult result = vkw_answer_extensions(instance_extensions.list, instance_extensions.count,
                                         pPropertyCount, pProperties);
     pthread_mutex_unlock(&instance_extensions.lock);
     return result;
@@ -439,7 +406,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     result = vkw_forward_vkEnumerateDeviceExtensionProperties(physicalDevice, NULL, &count, list);
     if (result >= 0)
-        result = answer_extensions(list, filter_extensions(list, count, true), pPropertyCount,
+        result = vkw_answer_extensions(list, vkw_keep_forwarded_extensions(list, count, true), pPropertyCount,
                                    pProperties);
     free(list);
     return result;

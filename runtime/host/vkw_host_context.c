@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vkw_extensions.h"
 #include "vkw_handles.h"
 #include "vkw_host_decode.h"
 #include "vkw_vulkan_util.h"
@@ -241,6 +242,95 @@ void vkw_host_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_dec
      * ones to the loader's trampolines, which serve every device of it). */
     if (a->result == VK_SUCCESS && ctx->get_instance_proc_addr)
         vkw_driver_table_load(&ctx->vk, ctx->get_instance_proc_addr, *a->pInstance);
+}
+
+/* The driver's whole list: asks for the count, then the entries, again if
+ * the list grew in between.  `ask` is one driver call. */
+typedef VkResult (*ask_extensions_fn)(void *user, uint32_t *count, VkExtensionProperties *props);
+
+static VkResult driver_extensions(ask_extensions_fn ask, void *user, VkExtensionProperties **out,
+                                  uint32_t *n)
+{
+    VkResult result = VK_INCOMPLETE;
+    *out = NULL;
+    for (int tries = 0; result == VK_INCOMPLETE && tries < 4; tries++) {
+        uint32_t count = 0;
+        result = ask(user, &count, NULL);
+        free(*out);
+        *out = result < 0 ? NULL : calloc(count ? count : 1, sizeof(**out));
+        if (!*out)
+            return result < 0 ? result : VK_ERROR_OUT_OF_HOST_MEMORY;
+        result = ask(user, &count, *out);
+        *n = count;
+    }
+    return result < 0 ? result : VK_SUCCESS;
+}
+
+/* Narrow, then answer into the room the guest declared. */
+static VkResult answer_narrowed(ask_extensions_fn ask, void *user, bool device,
+                                uint32_t *pPropertyCount, VkExtensionProperties *pProperties)
+{
+    VkExtensionProperties *list = NULL;
+    uint32_t n = 0;
+    VkResult result = driver_extensions(ask, user, &list, &n);
+    if (result >= 0)
+        result = vkw_answer_extensions(list, vkw_keep_forwarded_extensions(list, n, device),
+                                       pPropertyCount, pProperties);
+    free(list);
+    return result;
+}
+
+struct instance_ask {
+    struct vkw_host_context *ctx;
+};
+
+static VkResult ask_instance(void *user, uint32_t *count, VkExtensionProperties *props)
+{
+    struct instance_ask *q = user;
+    return q->ctx->vk.vkEnumerateInstanceExtensionProperties(NULL, count, props);
+}
+
+struct device_ask {
+    struct vkw_host_context *ctx;
+    VkPhysicalDevice physical;
+};
+
+static VkResult ask_device(void *user, uint32_t *count, VkExtensionProperties *props)
+{
+    struct device_ask *q = user;
+    return q->ctx->vk.vkEnumerateDeviceExtensionProperties(q->physical, NULL, count, props);
+}
+
+void vkw_host_vkEnumerateInstanceExtensionProperties(
+    struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+    struct vkw_args_vkEnumerateInstanceExtensionProperties *a)
+{
+    if (!ctx->vk.vkEnumerateInstanceExtensionProperties) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceExtensionProperties);
+        return;
+    }
+    if (a->pLayerName) {
+        a->result = VK_ERROR_LAYER_NOT_PRESENT; /* host layers are not the guest's */
+        return;
+    }
+    struct instance_ask q = {ctx};
+    a->result = answer_narrowed(ask_instance, &q, false, a->pPropertyCount, a->pProperties);
+}
+
+void vkw_host_vkEnumerateDeviceExtensionProperties(
+    struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+    struct vkw_args_vkEnumerateDeviceExtensionProperties *a)
+{
+    if (!ctx->vk.vkEnumerateDeviceExtensionProperties) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateDeviceExtensionProperties);
+        return;
+    }
+    if (a->pLayerName) {
+        a->result = VK_ERROR_LAYER_NOT_PRESENT;
+        return;
+    }
+    struct device_ask q = {ctx, a->physicalDevice};
+    a->result = answer_narrowed(ask_device, &q, true, a->pPropertyCount, a->pProperties);
 }
 
 void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,

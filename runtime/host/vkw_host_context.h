@@ -25,6 +25,8 @@
 #include "vkw_wire.h"
 
 struct vkw_args_vkCreateInstance;
+struct vkw_args_vkEnumerateInstanceExtensionProperties;
+struct vkw_args_vkEnumerateDeviceExtensionProperties;
 struct vkw_args_vkMapMemory;
 struct vkw_args_vkUnmapMemory;
 struct vkw_args_vkUpdateDescriptorSetWithTemplate;
@@ -108,6 +110,13 @@ void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint6
 /* Hand-written commands (gen/annotations.conf). */
 void vkw_host_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                struct vkw_args_vkCreateInstance *a);
+/* The driver's extension lists, narrowed to what this host forwards. */
+void vkw_host_vkEnumerateInstanceExtensionProperties(
+    struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+    struct vkw_args_vkEnumerateInstanceExtensionProperties *a);
+void vkw_host_vkEnumerateDeviceExtensionProperties(
+    struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+    struct vkw_args_vkEnumerateDeviceExtensionProperties *a);
 void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                           struct vkw_args_vkMapMemory *a);
 void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,

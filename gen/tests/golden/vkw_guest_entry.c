@@ -164,11 +164,3 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkTrimWidgetTagEXT", (PFN_vkVoidFunction)vkw_forward_vkTrimWidgetTagEXT, SCOPE_device, "VK_EXT_widget_tag"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);
-
-const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
-    {"VK_KHR_widget_create", true},
-    {"VK_EXT_widget_tag", true},
-    {"VK_EXT_widget_color", true},
-};
-const unsigned vkw_forwarded_extension_count =
-    sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);

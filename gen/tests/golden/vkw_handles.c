@@ -12,6 +12,14 @@ const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_VkWidget] = {"VkWidget", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_WIDGET, false},
 };
 
+const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
+    {"VK_KHR_widget_create", true},
+    {"VK_EXT_widget_tag", true},
+    {"VK_EXT_widget_color", true},
+};
+const unsigned vkw_forwarded_extension_count =
+    sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
+
 const char *vkw_opcode_name(uint32_t opcode)
 {
     switch (opcode) {
