@@ -541,11 +541,7 @@ static void vkw_dispatch_vkCreateDevice(struct vkw_host_context *ctx, struct vkw
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDevice, a.pDevice_ids, a.pDevice_capacity))
         return;
-    if (!ctx->vk.vkCreateDevice) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDevice);
-        return;
-    }
-    a.result = ctx->vk.vkCreateDevice(a.physicalDevice, a.pCreateInfo, NULL, a.pDevice);
+    vkw_host_vkCreateDevice(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result >= 0 && a.pDevice) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDevice_capacity)
@@ -706,11 +702,7 @@ static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids, a.pMemory_capacity))
         return;
-    if (!ctx->vk.vkAllocateMemory) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateMemory);
-        return;
-    }
-    a.result = ctx->vk.vkAllocateMemory(a.device, a.pAllocateInfo, NULL, a.pMemory);
+    vkw_host_vkAllocateMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result >= 0 && a.pMemory) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pMemory_capacity)

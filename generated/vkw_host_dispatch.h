@@ -9,8 +9,10 @@
  *                                    the driver table below), vkw_host_check_new_ids,
  *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children
  *                                    vkw_host_vkCreateInstance (for vkCreateInstance)
+ *                                    vkw_host_vkCreateDevice (for vkCreateDevice)
  *                                    vkw_host_vkEnumerateInstanceExtensionProperties (for vkEnumerateInstanceExtensionProperties)
  *                                    vkw_host_vkEnumerateDeviceExtensionProperties (for vkEnumerateDeviceExtensionProperties)
+ *                                    vkw_host_vkAllocateMemory (for vkAllocateMemory)
  *                                    vkw_host_vkMapMemory (for vkMapMemory)
  *                                    vkw_host_vkUnmapMemory (for vkUnmapMemory)
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)

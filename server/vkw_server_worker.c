@@ -76,12 +76,6 @@ static bool setup_signals(const struct vkw_worker_config *config)
     return true;
 }
 
-static void close_fds(int *fds, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        close(fds[i]);
-}
-
 static long long now_ms(void)
 {
     struct timespec t;
@@ -195,16 +189,12 @@ static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
                         rc == -ECONNRESET ? " (in the middle of a message)" : "");
             return;
         }
-        /* No command takes a descriptor yet (shared memory will). */
-        if (nfds)
-            vkw_log(VKW_LOG_VERBOSE, "client %lu: dropped %zu file descriptors nothing uses",
-                    config->client, nfds);
-        close_fds(fds, nfds);
-
+        /* The renderer takes the fds (ALLOCATE_SHARED maps them) and
+         * closes every one. */
         const void *reply;
         size_t reply_size;
         enum vkw_renderer_status s =
-            vkw_renderer_context_process(ctx, msg, size, &reply, &reply_size);
+            vkw_renderer_context_process_fds(ctx, msg, size, fds, nfds, &reply, &reply_size);
         if (reply_size) {
             rc = vkw_conn_send(conn, reply, reply_size, NULL, 0);
             if (rc < 0) {

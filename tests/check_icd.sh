@@ -9,6 +9,7 @@ set -u
 server=$top_builddir/vkwire-server
 icd=$top_builddir/vkwire_icd.json
 probe=$top_builddir/tests/vkw_probe
+memtest=$top_builddir/tests/vkw_memtest
 lvp=
 for f in /usr/share/vulkan/icd.d/lvp_icd.*.json; do
     [ -f "$f" ] && lvp=$f && break
@@ -106,7 +107,15 @@ forwarded timeout 120 "$probe" --threads 4 >"$tmp/threads.txt" 2>&1 &&
     grep -q "4 threads, 0 failures" "$tmp/threads.txt"
 check $? "4 threads creating and destroying on one device through vkwire: no failure, no message" "$tmp/threads.txt"
 
-# 5. A server whose loader also sees vkwire's own manifest must not forward
+# 5. Mapped memory as applications use it, natively and in both modes.
+native "$memtest" >"$tmp/mem-native.txt" 2>&1
+check $? "vkw_memtest natively (the test's own sanity)" "$tmp/mem-native.txt"
+forwarded timeout 300 "$memtest" >"$tmp/mem-shared.txt" 2>&1
+check $? "vkw_memtest through vkwire, shared memory (the default)" "$tmp/mem-shared.txt"
+forwarded env VKWIRE_MEMORY=copy timeout 300 "$memtest" >"$tmp/mem-copied.txt" 2>&1
+check $? "vkw_memtest through vkwire, copied memory (VKWIRE_MEMORY=copy)" "$tmp/mem-copied.txt"
+
+# 6. A server whose loader also sees vkwire's own manifest must not forward
 #    to itself: the ICD declines inside a renderer process.
 env $server_env VK_DRIVER_FILES="$icd:$lvp" "$server" --listen "unix:$tmp/t/socket" \
     >"$tmp/server2.log" 2>&1 &
@@ -120,7 +129,7 @@ check $? "a server that also sees vkwire's manifest serves its one real GPU" "$t
 kill -TERM "$second"
 wait "$second"
 
-# 6. The server saw every client come and go cleanly, and shuts down cleanly.
+# 7. The server saw every client come and go cleanly, and shuts down cleanly.
 ! grep -qE "crashed|protocol error|runtime error|AddressSanitizer|LeakSanitizer" "$tmp/server.log"
 check $? "server log: no crash, no protocol error" "$tmp/server.log"
 kill -TERM "$server_pid"

@@ -2,16 +2,26 @@
  * command loop (vkw_host_context_execute), the fake driver records what it
  * was given, and the replies are decoded by the generated guest decoders.
  * Covers id binding, destruction and its children, hand-written commands,
- * batching, and every protocol error the loop can report.  No GPU needed. */
+ * batching, and every protocol error the loop can report; the memory
+ * messages' decoding, checks and fd handling, and host-pointer import as
+ * the host drives it.  No GPU needed. */
+#define _GNU_SOURCE /* memfd_create, F_ADD_SEALS; before any include */
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
 #include "vkw_handles.h"
+#include "vkw_handshake.h"
 #include "vkw_host_context.h"
 #include "vkw_vulkan_util.h"
+#include "memory_messages_test.h"
 
 /* ---- the fake driver ---- */
 
@@ -21,11 +31,17 @@
 #define FAKE_QUEUE 0x4000u
 
 static struct {
-    int creates, destroys, maps, unmaps;
+    int creates, destroys, maps, unmaps, allocations;
     uint64_t next_handle;
     uint64_t last_destroyed;
     VkDeviceSize last_buffer_size;
     char app_name[64];
+    /* memory: what the last vkAllocateMemory imported, and how import goes */
+    const void *last_import;
+    VkDeviceSize last_allocation_size;
+    bool device_got_import_extension;
+    uint32_t import_type_bits; /* vkGetMemoryHostPointerPropertiesEXT's answer */
+    bool refuse_import;        /* vkAllocateMemory fails an import */
 } fake;
 
 static VkResult fake_CreateInstance(const VkInstanceCreateInfo *ci, const VkAllocationCallbacks *a,
@@ -74,9 +90,13 @@ static void fake_GetPhysicalDeviceProperties2(VkPhysicalDevice pd, VkPhysicalDev
 static VkResult fake_CreateDevice(VkPhysicalDevice pd, const VkDeviceCreateInfo *ci,
                                   const VkAllocationCallbacks *a, VkDevice *out)
 {
-    (void)ci, (void)a;
+    (void)a;
     if (VKW_HANDLE_U64(pd) != FAKE_PHYSICAL_DEVICE)
         return VK_ERROR_INITIALIZATION_FAILED;
+    fake.device_got_import_extension = false;
+    for (uint32_t i = 0; i < ci->enabledExtensionCount; i++)
+        if (strcmp(ci->ppEnabledExtensionNames[i], VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME) == 0)
+            fake.device_got_import_extension = true;
     *out = VKW_U64_HANDLE(VkDevice, FAKE_DEVICE);
     return VK_SUCCESS;
 }
@@ -134,9 +154,30 @@ static VkResult fake_AllocateCommandBuffers(VkDevice d, const VkCommandBufferAll
 static VkResult fake_AllocateMemory(VkDevice d, const VkMemoryAllocateInfo *ai,
                                     const VkAllocationCallbacks *a, VkDeviceMemory *out)
 {
-    (void)d, (void)ai, (void)a;
+    (void)d, (void)a;
+    const VkImportMemoryHostPointerInfoEXT *import = (const void *)vkw_chain_find(
+        (void *)ai->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT);
+    fake.allocations++;
+    fake.last_import = import ? import->pHostPointer : NULL;
+    fake.last_allocation_size = ai->allocationSize;
+    if (import && fake.refuse_import)
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
     *out = VKW_U64_HANDLE(VkDeviceMemory, fake.next_handle++);
     return VK_SUCCESS;
+}
+
+/* Type 0 host-visible and coherent, type 1 device-local only. */
+static void fake_GetPhysicalDeviceMemoryProperties(VkPhysicalDevice pd,
+                                                   VkPhysicalDeviceMemoryProperties *p)
+{
+    (void)pd;
+    memset(p, 0, sizeof(*p));
+    p->memoryTypeCount = 2;
+    p->memoryTypes[0].propertyFlags =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    p->memoryTypes[1].propertyFlags = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+    p->memoryHeapCount = 1;
+    p->memoryHeaps[0].size = 1u << 30;
 }
 
 static char fake_memory[256];
@@ -203,15 +244,24 @@ static void new_context(size_t max_objects)
     ctx.vk.vkMapMemory = fake_MapMemory;
     ctx.vk.vkUnmapMemory = fake_UnmapMemory;
     ctx.vk.vkFreeMemory = fake_FreeMemory;
+    ctx.vk.vkGetPhysicalDeviceMemoryProperties = fake_GetPhysicalDeviceMemoryProperties;
     memset(&fake, 0, sizeof(fake));
     fake.next_handle = 0xb000;
+    fake.import_type_bits = 0x1;
 }
+
+/* File descriptors the next run() hands over with its batch. */
+static const int *run_fds;
+static size_t run_nfds;
 
 /* Run what was encoded; the replies are then read with next_reply. */
 static enum vkw_error run(void)
 {
     vkw_writer_reset(&replies);
-    enum vkw_error e = vkw_host_context_execute(&ctx, cmds.data, cmds.size, &replies);
+    enum vkw_error e =
+        vkw_host_context_execute_fds(&ctx, cmds.data, cmds.size, run_fds, run_nfds, &replies);
+    run_fds = NULL;
+    run_nfds = 0;
     vkw_writer_reset(&cmds);
     vkw_reader_init(&reply_stream, replies.data, replies.size, NULL);
     return e;
@@ -407,7 +457,11 @@ static void test_map_memory(void)
     ok(run() == VKW_OK, "allocate and map");
     uint64_t host = 0;
     vkw_object_table_lookup(&ctx.objects, 300, VKW_HANDLE_VkDeviceMemory, &host);
-    ok(vkw_host_mapping_of(&ctx, host) == fake_memory + 16, "the host keeps the mapping");
+    const struct vkw_host_memory *rec = vkw_host_memory_find(&ctx.memory, 300);
+    ok(rec && rec->size == 256 && rec->type_index == 0 && rec->host_visible && rec->device_id == 3,
+       "the host records the memory: size, type, host-visible, device");
+    ok(vkw_host_mapping_of(&ctx, host) == fake_memory && fake.maps == 1,
+       "the host maps the whole allocation (offset 0), whatever range the guest asked for");
     vkw_encode_vkMapMemory(&cmds, ++serial, DEVICE, mem, 0, 64, 0, NULL);
     struct vkw_reply_header h;
     struct vkw_reader r;
@@ -418,13 +472,514 @@ static void test_map_memory(void)
        "mapping twice fails without reaching the driver");
     vkw_encode_vkUnmapMemory(&cmds, ++serial, DEVICE, mem);
     vkw_encode_vkUnmapMemory(&cmds, ++serial, DEVICE, mem);
-    ok(run() == VKW_OK && fake.unmaps == 1 && !vkw_host_mapping_of(&ctx, host),
-       "unmap reaches the driver once; a second unmap is ignored");
+    ok(run() == VKW_OK && fake.unmaps == 0 && vkw_host_mapping_of(&ctx, host) == fake_memory,
+       "unmap ends the guest's mapping only: the host keeps its own (and the driver's)");
     vkw_encode_vkMapMemory(&cmds, ++serial, DEVICE, mem, 0, 64, 0, NULL);
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkMapMemory(&r, DEVICE, mem, 0, 64, 0, NULL) == VK_SUCCESS &&
+           fake.maps == 1,
+       "mapping again succeeds on the host's mapping, without the driver");
     vkw_encode_vkFreeMemory(&cmds, ++serial, DEVICE, mem, NULL);
     ok(run() == VKW_OK && !vkw_host_mapping_of(&ctx, host) &&
-           !table_has(300, VKW_HANDLE_VkDeviceMemory),
-       "freeing mapped memory drops the mapping and the id");
+           !table_has(300, VKW_HANDLE_VkDeviceMemory) && !vkw_host_memory_find(&ctx.memory, 300),
+       "freeing mapped memory drops the mapping, the record and the id");
+
+    ai.memoryTypeIndex = 1; /* device-local only */
+    mem = VKW_U64_HANDLE(VkDeviceMemory, 301);
+    vkw_encode_vkAllocateMemory(&cmds, ++serial, DEVICE, &ai, NULL, &mem);
+    vkw_encode_vkMapMemory(&cmds, ++serial, DEVICE, mem, 0, VK_WHOLE_SIZE, 0, NULL);
+    ok(run() == VKW_OK && next_reply(&h, &r) && next_reply(&h, &r) &&
+           vkw_decode_reply_vkMapMemory(&r, DEVICE, mem, 0, VK_WHOLE_SIZE, 0, NULL) ==
+               VK_ERROR_MEMORY_MAP_FAILED &&
+           fake.maps == 1,
+       "memory that is not host-visible is never mapped: the driver does not see it");
+    vkw_encode_vkFreeMemory(&cmds, ++serial, DEVICE, mem, NULL);
+    ok(run() == VKW_OK && ctx.memory.count == 0, "no memory record left");
+}
+
+/* ---- the memory messages (runtime/common/vkw_memory_messages.h) ---- */
+
+static void alloc_memory(uint64_t id, VkDeviceSize size, uint32_t type)
+{
+    VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                               .allocationSize = size,
+                               .memoryTypeIndex = type};
+    VkDeviceMemory mem = VKW_U64_HANDLE(VkDeviceMemory, id);
+    vkw_encode_vkAllocateMemory(&cmds, ++serial, DEVICE, &ai, NULL, &mem);
+}
+
+/* A fresh context with instance, device and memory 300 (256 bytes,
+ * host-visible), 301 (64 bytes, device-local), 302 (1 GiB, host-visible). */
+static void fresh_with_memory(void)
+{
+    new_context(1000);
+    bring_up();
+    alloc_memory(300, 256, 0);
+    alloc_memory(301, 64, 1);
+    alloc_memory(302, (VkDeviceSize)1 << 30, 0);
+    run();
+}
+
+static bool fd_closed(int fd)
+{
+    return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+/* A memfd of `size` bytes named "vkw-dispatch-test", sealed against
+ * shrinking when `seal`. */
+static int make_memfd(off_t size, bool seal)
+{
+    int fd = memfd_create("vkw-dispatch-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, size) != 0 || (seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0))
+        tm_bail_out("memfd");
+    return fd;
+}
+
+/* Mappings of our memfds in this process (/proc/self/maps). */
+static int memfd_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, "vkw-dispatch-test"))
+            n++;
+    fclose(f);
+    return n;
+}
+
+/* The reply of an ALLOCATE_SHARED: result and imported. */
+static bool shared_reply(VkResult *result, uint32_t *imported)
+{
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    if (!next_reply(&h, &r) || h.opcode != VKW_MSG_ALLOCATE_SHARED || h.status != VKW_OK)
+        return false;
+    *result = (VkResult)vkw_read_i32(&r);
+    *imported = vkw_read_u32(&r);
+    return vkw_reader_ok(&r) && vkw_reader_remaining(&r) == 0;
+}
+
+static void test_write_read_memory(void)
+{
+    fresh_with_memory();
+    memset(fake_memory, 0, sizeof(fake_memory));
+    const char pattern[8] = "vkwire!";
+    tm_write_memory(&cmds, ++serial, 0, 300, 16, pattern, 8);
+    tm_read_memory(&cmds, ++serial, 300, 16, 8);
+    tm_write_memory(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, 300, 253, "xyz", 3);
+    tm_read_memory(&cmds, ++serial, 300, 256, 0);
+    tm_write_memory(&cmds, ++serial, 0, 300, 0, NULL, 0);
+    ok(run() == VKW_OK, "writes and reads inside the allocation run");
+    ok(memcmp(fake_memory + 16, pattern, 8) == 0 && memcmp(fake_memory + 253, "xyz", 3) == 0,
+       "WRITE_MEMORY put the bytes at their offsets in the host's mapping");
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    char got[8] = "";
+    ok(next_reply(&h, &r) && h.opcode == VKW_MSG_READ_MEMORY && h.status == VKW_OK &&
+           h.size == 16 && vkw_read_u64(&r) == 8 && vkw_read_bytes(&r, got, 8) &&
+           memcmp(got, pattern, 8) == 0,
+       "READ_MEMORY answers the count and the bytes");
+    ok(next_reply(&h, &r) && h.opcode == VKW_MSG_WRITE_MEMORY && h.size == 0,
+       "a WRITE_MEMORY sent with the REPLY flag gets an empty reply");
+    ok(next_reply(&h, &r) && h.opcode == VKW_MSG_READ_MEMORY && h.size == 8 &&
+           vkw_read_u64(&r) == 0 && !next_reply(&h, &r),
+       "an empty read at the very end is allowed (count 0); no other reply");
+    ok(fake.maps == 1, "one mapping serves them all (made on first need)");
+    const struct vkw_host_memory *rec = vkw_host_memory_find(&ctx.memory, 300);
+    ok(rec && rec->mapped == fake_memory && !rec->guest_mapped,
+       "the host's mapping is its own: the guest has not mapped the memory");
+
+    /* The guest's vkMapMemory shares it. */
+    vkw_encode_vkMapMemory(&cmds, ++serial, DEVICE, VKW_U64_HANDLE(VkDeviceMemory, 300), 0,
+                           VK_WHOLE_SIZE, 0, NULL);
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkMapMemory(&r, DEVICE, VKW_U64_HANDLE(VkDeviceMemory, 300), 0,
+                                        VK_WHOLE_SIZE, 0, NULL) == VK_SUCCESS &&
+           fake.maps == 1,
+       "a guest vkMapMemory after them succeeds on the same mapping");
+}
+
+static void test_memory_message_errors(void)
+{
+    const char bytes[8] = "12345678";
+    fresh_with_memory();
+    tm_write_memory(&cmds, ++serial, 0, 300, 250, bytes, 8);
+    expect_death(VKW_ERROR_BAD_RANGE, 258, "WRITE_MEMORY past the end of the allocation");
+
+    fresh_with_memory();
+    tm_read_memory(&cmds, ++serial, 300, 200, 57);
+    expect_death(VKW_ERROR_BAD_RANGE, 257, "READ_MEMORY past the end of the allocation");
+
+    fresh_with_memory();
+    tm_read_memory(&cmds, ++serial, 300, UINT64_MAX, 2);
+    expect_death(VKW_ERROR_BAD_RANGE, UINT64_MAX, "an offset + size that overflows");
+
+    fresh_with_memory();
+    tm_write_memory(&cmds, ++serial, 0, 300, 257, NULL, 0);
+    expect_death(VKW_ERROR_BAD_RANGE, 257, "an empty write that starts past the end");
+
+    fresh_with_memory();
+    tm_write_memory(&cmds, ++serial, 0, 301, 0, bytes, 8);
+    expect_death(VKW_ERROR_UNSUPPORTED, 301, "WRITE_MEMORY to memory that is not host-visible");
+    ok(fake.maps == 0, "... which the driver was never asked to map");
+
+    fresh_with_memory();
+    tm_read_memory(&cmds, ++serial, 301, 0, 8);
+    expect_death(VKW_ERROR_UNSUPPORTED, 301, "READ_MEMORY of memory that is not host-visible");
+
+    fresh_with_memory();
+    tm_read_memory(&cmds, ++serial, 302, 0, 300u << 20);
+    expect_death(VKW_ERROR_BAD_COUNT, 300u << 20, "a read too big for one reply");
+
+    fresh_with_memory();
+    tm_write_memory(&cmds, ++serial, 0, 3, 0, bytes, 8);
+    expect_death(VKW_ERROR_BAD_HANDLE, 3, "WRITE_MEMORY naming a device");
+
+    fresh_with_memory();
+    tm_read_memory(&cmds, ++serial, 999, 0, 8);
+    expect_death(VKW_ERROR_BAD_HANDLE, 999, "READ_MEMORY naming an unknown id");
+
+    fresh_with_memory();
+    tm_write_memory(&cmds, ++serial, 0, 300, 0, bytes, 8);
+    {
+        const uint64_t lie = 100; /* the blob's count, after id and offset */
+        memcpy(cmds.data + VKW_HEADER_BYTES + 16, &lie, 8);
+    }
+    expect_death(VKW_ERROR_TRUNCATED, 100, "a blob count past the end of the message");
+    ok(fake.maps == 0, "... found before anything was mapped");
+
+    fresh_with_memory();
+    tm_read_memory(&cmds, ++serial, 300, 0, 8);
+    vkw_write_u32(&cmds, 0);
+    {
+        uint32_t size = (uint32_t)(cmds.size - VKW_HEADER_BYTES);
+        memcpy(cmds.data + 8, &size, 4);
+    }
+    expect_death(VKW_ERROR_TRAILING_BYTES, 4, "READ_MEMORY with a word too many");
+
+    fresh_with_memory();
+    tm_write_memory(&cmds, ++serial, 0, 300, 0, bytes, 3);
+    {
+        uint32_t size = (uint32_t)(cmds.size - VKW_HEADER_BYTES) - 4; /* the padded bytes go */
+        memcpy(cmds.data + 8, &size, 4);
+        cmds.size -= 4;
+    }
+    expect_death(VKW_ERROR_TRUNCATED, 3, "a blob without its bytes");
+
+    fresh_with_memory();
+    {
+        size_t at = vkw_begin_command(&cmds, VKW_MSG_HELLO, VKW_COMMAND_FLAG_REPLY, ++serial);
+        vkw_end_message(&cmds, at);
+    }
+    expect_death(VKW_ERROR_BAD_OPCODE, VKW_MSG_HELLO, "a HELLO inside a batch");
+
+    fresh_with_memory();
+    {
+        size_t at = vkw_begin_command(&cmds, 0x10014u, 0, ++serial);
+        vkw_end_message(&cmds, at);
+    }
+    expect_death(VKW_ERROR_BAD_OPCODE, 0x10014u, "a private opcode no one defined");
+}
+
+static void test_allocate_shared_errors(void)
+{
+    VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                               .allocationSize = 4096};
+    const int open_before = tm_open_fds();
+
+    fresh_with_memory();
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 310, 0);
+    expect_death(VKW_ERROR_BAD_FD, 0, "ALLOCATE_SHARED naming an fd the batch does not carry");
+
+    fresh_with_memory();
+    int fd = make_memfd(4096, true);
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 310, 1);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_FD, 1, "an fd index past the batch's fds");
+    ok(fd_closed(fd), "the unused fd was closed all the same");
+
+    fresh_with_memory();
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0)
+        tm_bail_out("pipe");
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 310, 0);
+    run_fds = &pipe_fds[0];
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_FD, 0, "an fd that is not a memfd (a pipe)");
+    ok(fd_closed(pipe_fds[0]), "the pipe was closed");
+    close(pipe_fds[1]);
+
+    fresh_with_memory();
+    fd = make_memfd(100, true);
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 310, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_FD, 0, "a memfd shorter than allocationSize");
+    ok(fd_closed(fd) && fake.allocations == 3, "closed; nothing allocated");
+
+    fresh_with_memory();
+    int two[2] = {make_memfd(4096, true), make_memfd(4096, true)};
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 310, 0);
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 311, 0);
+    run_fds = two;
+    run_nfds = 2;
+    expect_death(VKW_ERROR_BAD_FD, 0, "one fd taken by two messages");
+    ok(fd_closed(two[0]) && fd_closed(two[1]) && table_has(310, VKW_HANDLE_VkDeviceMemory),
+       "both closed once; the first message's memory was made");
+
+    fresh_with_memory();
+    fd = make_memfd(4096, true);
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 300, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_ID_IN_USE, 300, "ALLOCATE_SHARED with an id in use");
+    ok(fd_closed(fd), "its fd closed");
+
+    fresh_with_memory();
+    fd = make_memfd(4096, true);
+    tm_allocate_shared(&cmds, ++serial, 300, &ai, 310, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_HANDLE, 300, "ALLOCATE_SHARED naming memory as its device");
+    ok(fd_closed(fd), "its fd closed");
+
+    fresh_with_memory();
+    tm_allocate_shared(&cmds, ++serial, 3, NULL, 310, 0);
+    expect_death(VKW_ERROR_BAD_POINTER, 0, "ALLOCATE_SHARED without its allocate info");
+
+    fresh_with_memory();
+    fd = make_memfd(4096, true);
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, 310, 0);
+    vkw_write_u32(&cmds, 0);
+    {
+        uint32_t size = (uint32_t)(cmds.size - VKW_HEADER_BYTES);
+        memcpy(cmds.data + 8, &size, 4);
+    }
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_TRAILING_BYTES, 4, "ALLOCATE_SHARED with a word too many");
+    ok(fd_closed(fd), "its fd closed");
+
+    /* More than the host takes with one batch: all closed, context ends. */
+    fresh_with_memory();
+    int many[VKW_HOST_MAX_FDS + 1];
+    for (size_t i = 0; i < VKW_HOST_MAX_FDS + 1; i++)
+        many[i] = make_memfd(0, false);
+    encode_create_buffer(100, DEVICE, 16);
+    run_fds = many;
+    run_nfds = VKW_HOST_MAX_FDS + 1;
+    struct vkw_reply_header h = {0};
+    struct vkw_reader r;
+    bool all_closed = true;
+    const enum vkw_error e = run();
+    const bool replied = next_reply(&h, &r);
+    const uint64_t value = replied ? vkw_read_u64(&r) : 0;
+    ok(e == VKW_ERROR_BAD_FD && replied && h.status == VKW_ERROR_BAD_FD &&
+           value == VKW_HOST_MAX_FDS + 1 && fake.creates == 0,
+       "%u fds with one batch: bad_fd %llu, nothing runs", VKW_HOST_MAX_FDS + 1,
+       (unsigned long long)value);
+    for (size_t i = 0; i < VKW_HOST_MAX_FDS + 1; i++)
+        all_closed = all_closed && fd_closed(many[i]);
+    ok(all_closed, "and every one of them is closed");
+
+    /* A dead context still closes what comes with later batches. */
+    fd = make_memfd(4096, true);
+    encode_create_buffer(100, DEVICE, 16);
+    run_fds = &fd;
+    run_nfds = 1;
+    ok(run() == VKW_ERROR_BAD_FD && fd_closed(fd), "a dead context closes a later batch's fd");
+
+    /* Fds that no message uses are closed. */
+    fresh_with_memory();
+    int unused[3] = {make_memfd(4096, true), make_memfd(64, false), make_memfd(0, false)};
+    encode_create_buffer(100, DEVICE, 16);
+    run_fds = unused;
+    run_nfds = 3;
+    ok(run() == VKW_OK && fd_closed(unused[0]) && fd_closed(unused[1]) && fd_closed(unused[2]),
+       "fds a batch carried but no message used are closed");
+    is_int(tm_open_fds(), open_before, "no descriptor left open by the whole series");
+}
+
+/* ---- host-pointer import, as the host drives it ---- */
+
+static VkResult fake_EnumerateImportExtension(VkPhysicalDevice pd, const char *layer,
+                                              uint32_t *count, VkExtensionProperties *p)
+{
+    (void)pd, (void)layer;
+    if (p && *count >= 1) {
+        memset(p, 0, sizeof(*p));
+        snprintf(p->extensionName, sizeof(p->extensionName), "%s",
+                 VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+        p->specVersion = 1;
+    }
+    if (p && *count < 1)
+        return VK_INCOMPLETE;
+    *count = 1;
+    return VK_SUCCESS;
+}
+
+static void fake_GetPhysicalDeviceProperties(VkPhysicalDevice pd, VkPhysicalDeviceProperties *p)
+{
+    (void)pd;
+    memset(p, 0, sizeof(*p));
+    p->apiVersion = VK_API_VERSION_1_3;
+}
+
+static void fake_GetPhysicalDeviceProperties2Import(VkPhysicalDevice pd,
+                                                    VkPhysicalDeviceProperties2 *p)
+{
+    fake_GetPhysicalDeviceProperties2(pd, p);
+    VkPhysicalDeviceExternalMemoryHostPropertiesEXT *host = (void *)vkw_chain_find(
+        p->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT);
+    if (host)
+        host->minImportedHostPointerAlignment = 4096;
+}
+
+static VkResult fake_GetMemoryHostPointerProperties(VkDevice d,
+                                                    VkExternalMemoryHandleTypeFlagBits type,
+                                                    const void *p,
+                                                    VkMemoryHostPointerPropertiesEXT *props)
+{
+    (void)d;
+    if (type != VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT || ((uintptr_t)p & 4095))
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    props->memoryTypeBits = fake.import_type_bits;
+    return VK_SUCCESS;
+}
+
+static PFN_vkVoidFunction fake_GetDeviceProcAddr(VkDevice d, const char *name)
+{
+    (void)d;
+    if (strcmp(name, "vkGetMemoryHostPointerPropertiesEXT") == 0)
+        return (PFN_vkVoidFunction)fake_GetMemoryHostPointerProperties;
+    return NULL;
+}
+
+/* ALLOCATE_SHARED of `size` bytes of type `type` as memory `id`, with one
+ * memfd of `fd_size` bytes; the reply's result and imported flag. */
+static bool allocate_shared(uint64_t id, VkDeviceSize size, uint32_t type, int fd,
+                            VkResult *result, uint32_t *imported)
+{
+    VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                               .allocationSize = size,
+                               .memoryTypeIndex = type};
+    tm_allocate_shared(&cmds, ++serial, 3, &ai, id, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    return run() == VKW_OK && shared_reply(result, imported) && fd_closed(fd);
+}
+
+static void test_allocate_shared_fake(void)
+{
+    VkResult result = VK_ERROR_UNKNOWN;
+    uint32_t imported = 9;
+
+    /* A driver without the extension: ordinary memory, imported 0. */
+    fresh_with_memory();
+    ok(!fake.device_got_import_extension, "no import extension: none added to the device");
+    int fd = make_memfd(4096, true);
+    ok(allocate_shared(310, 4000, 0, fd, &result, &imported) && result == VK_SUCCESS &&
+           imported == 0,
+       "without import the host allocates ordinary memory: VK_SUCCESS, imported 0, fd closed");
+    const struct vkw_host_memory *rec = vkw_host_memory_find(&ctx.memory, 310);
+    ok(table_has(310, VKW_HANDLE_VkDeviceMemory) && rec && !rec->imported && !fake.last_import &&
+           fake.last_allocation_size == 4000,
+       "bound as VkDeviceMemory of the device; the driver saw no import");
+    tm_write_memory(&cmds, ++serial, 0, 310, 0, "abc", 3);
+    tm_read_memory(&cmds, ++serial, 310, 0, 10); /* (the fake maps 256 bytes) */
+    ok(run() == VKW_OK && memcmp(fake_memory, "abc", 3) == 0,
+       "and it takes WRITE_MEMORY and READ_MEMORY (copied mode)");
+
+    /* A driver with it. */
+    new_context(1000);
+    ctx.vk.vkEnumerateDeviceExtensionProperties = fake_EnumerateImportExtension;
+    ctx.vk.vkGetPhysicalDeviceProperties = fake_GetPhysicalDeviceProperties;
+    ctx.vk.vkGetPhysicalDeviceProperties2 = fake_GetPhysicalDeviceProperties2Import;
+    ctx.vk.vkGetDeviceProcAddr = fake_GetDeviceProcAddr;
+    bring_up();
+    ok(fake.device_got_import_extension, "the host enables VK_EXT_external_memory_host");
+    const struct vkw_host_device *dev = vkw_host_device_find(&ctx.memory, 3);
+    ok(dev && dev->get_host_pointer_properties && dev->import_alignment == 4096 &&
+           dev->memory_known,
+       "and records the device: import function, alignment 4096, memory types");
+
+    const int maps_before = memfd_mappings();
+    fd = make_memfd(8192, true);
+    void *mine = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (mine == MAP_FAILED)
+        tm_bail_out("mmap");
+    ok(allocate_shared(320, 5000, 0, fd, &result, &imported) && result == VK_SUCCESS &&
+           imported == 1,
+       "a sealed memfd of the rounded size is imported: imported 1");
+    rec = vkw_host_memory_find(&ctx.memory, 320);
+    ok(rec && rec->imported && fake.last_import == rec->imported && rec->imported_size == 8192 &&
+           fake.last_allocation_size == 8192 && rec->size == 5000,
+       "the driver got the host's mapping of the pages, size rounded to 8192");
+    memcpy((char *)mine + 4000, "shared", 6);
+    ok(rec && memcmp((char *)rec->imported + 4000, "shared", 6) == 0,
+       "the host's mapping shows what the guest wrote");
+
+    int unsealed = make_memfd(8192, false);
+    ok(allocate_shared(321, 5000, 0, unsealed, &result, &imported) && result == VK_SUCCESS &&
+           imported == 0 && !fake.last_import,
+       "a memfd that may shrink is not imported (imported 0)");
+    int short_fd = make_memfd(5000, true);
+    ok(allocate_shared(322, 5000, 0, short_fd, &result, &imported) && result == VK_SUCCESS &&
+           imported == 0 && !fake.last_import,
+       "a memfd shorter than the rounded size is not imported");
+    fake.import_type_bits = 0x2;
+    ok(allocate_shared(323, 4096, 0, make_memfd(4096, true), &result, &imported) &&
+           result == VK_SUCCESS && imported == 0 && !fake.last_import,
+       "a type the pointer cannot be imported into: ordinary memory");
+    fake.import_type_bits = 0x1;
+    fake.refuse_import = true;
+    const int allocations = fake.allocations;
+    ok(allocate_shared(324, 4096, 0, make_memfd(4096, true), &result, &imported) &&
+           result == VK_SUCCESS && imported == 0 && fake.allocations == allocations + 2,
+       "a driver that refuses the import: the host allocates again, imported 0");
+    fake.refuse_import = false;
+    {
+        /* A buffer the host knows as id 330 (the guest's handle is its id). */
+        vkw_object_table_insert(&ctx.objects, 330, VKW_HANDLE_VkBuffer, 0xe000, 3);
+        VkMemoryDedicatedAllocateInfo dedicated = {
+            .sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO,
+            .buffer = VKW_U64_HANDLE(VkBuffer, 330)};
+        VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                   .pNext = &dedicated,
+                                   .allocationSize = 4096};
+        int dfd = make_memfd(4096, true);
+        tm_allocate_shared(&cmds, ++serial, 3, &ai, 325, 0);
+        run_fds = &dfd;
+        run_nfds = 1;
+        ok(run() == VKW_OK && shared_reply(&result, &imported) && result == VK_SUCCESS &&
+               imported == 0 && !fake.last_import,
+           "a dedicated allocation is never imported");
+    }
+    is_int(memfd_mappings(), maps_before + 2,
+           "the host holds one mapping of the imported pages (beside the test's own)");
+
+    vkw_encode_vkFreeMemory(&cmds, ++serial, DEVICE, VKW_U64_HANDLE(VkDeviceMemory, 320), NULL);
+    ok(run() == VKW_OK && !vkw_host_memory_find(&ctx.memory, 320) &&
+           memfd_mappings() == maps_before + 1,
+       "freeing the imported memory unmaps the host's view of the pages");
+    munmap(mine, 8192);
+
+    /* A device destroyed with imported memory still alive: the records go
+     * with it, after the driver. */
+    fd = make_memfd(4096, true);
+    ok(allocate_shared(326, 4096, 0, fd, &result, &imported) && imported == 1 &&
+           memfd_mappings() == maps_before + 1,
+       "another import");
+    vkw_host_forget(&ctx, VKW_HANDLE_VkDevice, 3);
+    ok(ctx.memory.count == 0 && !vkw_host_device_find(&ctx.memory, 3) &&
+           memfd_mappings() == maps_before,
+       "forgetting the device drops its memory records and unmaps the pages");
+    vkw_host_forget(&ctx, VKW_HANDLE_VkInstance, 1);
+    ok(ctx.memory.instance_count == 0, "forgetting the instance drops its record");
 }
 
 /* The driver offers more than vkwire forwards: the host narrows the list. */
@@ -716,6 +1271,10 @@ int main(void)
     test_repeated_handle_values();
     test_partial_creation();
     test_errors();
+    test_write_read_memory();
+    test_memory_message_errors();
+    test_allocate_shared_errors();
+    test_allocate_shared_fake();
     vkw_host_context_fini(&ctx);
     vkw_writer_fini(&cmds);
     vkw_writer_fini(&replies);

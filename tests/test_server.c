@@ -3,7 +3,8 @@
  * the transport, tests/host_test_guest.h).
  *
  * Covered: startup (socket 0600 in a 0700 folder), a guest that reaches
- * lavapipe, a refused handshake, garbage (framed and not), a client killed
+ * lavapipe, a memfd passed with ALLOCATE_SHARED and imported, a refused
+ * handshake, garbage (framed and not), a client killed
  * mid-message and mid-call, a worker that crashes, 8 clients at once, no
  * worker processes left behind, --max-clients, a second server on a busy
  * address, the command line, and shutdown on SIGTERM and SIGINT.  After
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -34,6 +36,7 @@
 #endif
 
 #include "host_test_guest.h"
+#include "memory_messages_test.h"
 #include "tap.h"
 #include "vkw_transport.h"
 
@@ -400,6 +403,79 @@ static void test_lavapipe_guest(void)
     snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 1 object\n",
              clients);
     ok(wait_log(&main_server, want, 1), "the server logs the clean close and the teardown");
+}
+
+/* ALLOCATE_SHARED over the socket: the memfd travels as SCM_RIGHTS, the
+ * worker hands it to the renderer, which imports the pages. */
+static void test_shared_memory(void)
+{
+    struct tg_guest g;
+    struct vkw_conn *c = busy_guest(&main_server, &g, 0);
+    clients++;
+    ok(c != NULL, "a guest with instance and device");
+    if (!c) {
+        tg_fini(&g);
+        return;
+    }
+    VkPhysicalDeviceMemoryProperties mp;
+    memset(&mp, 0, sizeof(mp));
+    vkw_encode_vkGetPhysicalDeviceMemoryProperties(&g.w, ++g.serial, TG_PHYSICAL(&g), &mp);
+    const void *reply;
+    size_t size;
+    struct tg_replies rs;
+    struct vkw_reply_header h;
+    struct vkw_reader p;
+    uint32_t type = UINT32_MAX;
+    if (exchange(c, &g, &reply, &size) == 0) {
+        tg_replies_init(&rs, reply, size);
+        if (tg_next_reply(&rs, &h, &p) && h.status == VKW_OK)
+            vkw_decode_reply_vkGetPhysicalDeviceMemoryProperties(&p, TG_PHYSICAL(&g), &mp);
+        for (uint32_t i = 0; vkw_reader_ok(&p) && i < mp.memoryTypeCount && type == UINT32_MAX; i++)
+            if (mp.memoryTypes[i].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+                type = i;
+    }
+
+    int fd = memfd_create("vkw-server-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, 8192) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0)
+        tm_bail_out("memfd");
+    unsigned char *mine = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (mine == MAP_FAILED)
+        tm_bail_out("mmap");
+    for (int i = 0; i < 8192; i++)
+        mine[i] = (unsigned char)(i * 13 + 5);
+    VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                               .allocationSize = 8192,
+                               .memoryTypeIndex = type};
+    tm_allocate_shared(&g.w, ++g.serial, TG_DEVICE_ID, &ai, TG_MEMORY_ID, 0);
+    tm_read_memory(&g.w, ++g.serial, TG_MEMORY_ID, 4096, 4096);
+    int rc = vkw_conn_send(c, g.w.data, g.w.size, &fd, 1);
+    vkw_writer_reset(&g.w);
+    close(fd); /* the server got its own copy */
+    int32_t result = -1;
+    uint32_t imported = 9;
+    unsigned char got[4096];
+    bool read_ok = false;
+    if (rc == 0 && recv_within(c, &reply, &size, WAIT_MS) == 0) {
+        tg_replies_init(&rs, reply, size);
+        if (tg_next_reply(&rs, &h, &p) && h.opcode == VKW_MSG_ALLOCATE_SHARED &&
+            h.status == VKW_OK) {
+            result = vkw_read_i32(&p);
+            imported = vkw_read_u32(&p);
+        }
+        read_ok = tg_next_reply(&rs, &h, &p) && h.opcode == VKW_MSG_READ_MEMORY &&
+                  h.status == VKW_OK && vkw_read_u64(&p) == 4096 && vkw_read_bytes(&p, got, 4096);
+    }
+    ok(type != UINT32_MAX && result == VK_SUCCESS && imported == 1,
+       "ALLOCATE_SHARED with a memfd through the server: imported (type %u)", type);
+    ok(read_ok && memcmp(got, mine + 4096, 4096) == 0,
+       "READ_MEMORY through the server returns what the guest wrote in its pages");
+    munmap(mine, 8192);
+    vkw_conn_close(c);
+    tg_fini(&g);
+    char want[128];
+    snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 3 objects\n",
+             clients);
+    ok(wait_log(&main_server, want, 1), "teardown destroys the imported memory with the rest");
 }
 
 static void test_version_mismatch(void)
@@ -821,6 +897,7 @@ int main(void)
     test_startup();
     if (main_server.pid > 0 && tap_.failed == 0) {
         test_lavapipe_guest();
+        test_shared_memory();
         test_version_mismatch();
         test_garbage();
         test_killed_client(true);

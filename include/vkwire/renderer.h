@@ -9,10 +9,10 @@
  *     struct vkw_renderer *r;
  *     if (vkw_renderer_create(NULL, &r) != 0) ...;
  *     struct vkw_renderer_context *ctx = vkw_renderer_context_create(r);
- *     for (each message from the guest) {
+ *     for (each message from the guest, with the fds it carried) {
  *         const void *reply; size_t reply_size;
- *         enum vkw_renderer_status s =
- *             vkw_renderer_context_process(ctx, msg, size, &reply, &reply_size);
+ *         enum vkw_renderer_status s = vkw_renderer_context_process_fds(
+ *             ctx, msg, size, fds, nfds, &reply, &reply_size);   // closes the fds
  *         if (reply_size) send reply to the guest;
  *         if (s != VKW_RENDERER_OK) { log vkw_renderer_context_error(ctx); break; }
  *     }
@@ -100,6 +100,20 @@ struct vkw_renderer_context *vkw_renderer_context_create(struct vkw_renderer *re
 enum vkw_renderer_status vkw_renderer_context_process(struct vkw_renderer_context *ctx,
                                                       const void *msg, size_t size,
                                                       const void **reply, size_t *reply_size);
+
+/* The same, for a message that came with file descriptors (on a unix
+ * socket, SCM_RIGHTS): `fds` holds `nfds` of them, in the order they came;
+ * messages of the batch name them by index (doc/PROTOCOL.md, "Mapped
+ * memory": ALLOCATE_SHARED, whose memfd the host maps and closes).  The
+ * context takes them all: each is closed exactly once before this returns,
+ * whatever the status (INVALID_ARGUMENT included, unless `fds` is NULL with
+ * a non-zero `nfds`, which is itself refused and closes nothing).  At most
+ * 64 with one message (more end the context: bad_fd). */
+enum vkw_renderer_status vkw_renderer_context_process_fds(struct vkw_renderer_context *ctx,
+                                                          const void *msg, size_t size,
+                                                          const int *fds, size_t nfds,
+                                                          const void **reply,
+                                                          size_t *reply_size);
 
 /* Why the context ended, for a person: e.g. "bad_handle 0x64 in
  * vkDestroyBuffer (serial 7)", or the handshake's refusal.  "" while the

@@ -20,8 +20,10 @@
 
 #define VKW_MSG_HELLO 0x10001u /* VKW_PRIVATE_OPCODE_BASE + 1; WELCOME is its reply */
 
-/* Feature bits (none are required yet; later issues add shared memory). */
+/* Feature bits: what an end can do beyond forwarding commands. */
 #define VKW_FEATURE_NONE 0ull
+/* The mapped-memory messages (runtime/common/vkw_memory_messages.h). */
+#define VKW_FEATURE_MAPPED_MEMORY (1ull << 0)
 
 struct vkw_hello {
     uint32_t major;

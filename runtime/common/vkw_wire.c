@@ -33,6 +33,8 @@ const char *vkw_error_name(enum vkw_error error)
     case VKW_ERROR_ID_IN_USE: return "id_in_use";
     case VKW_ERROR_UNSUPPORTED: return "unsupported";
     case VKW_ERROR_BAD_FLAGS: return "bad_flags";
+    case VKW_ERROR_BAD_RANGE: return "bad_range";
+    case VKW_ERROR_BAD_FD: return "bad_fd";
     case VKW_ERROR_COUNT_: break;
     }
     /* A status word from the wire may hold anything. */

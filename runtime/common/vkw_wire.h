@@ -44,6 +44,10 @@ enum vkw_error {
     VKW_ERROR_ID_IN_USE = 12,     /* a guest-chosen id already names an object */
     VKW_ERROR_UNSUPPORTED = 13,   /* valid encoding that this host cannot carry out */
     VKW_ERROR_BAD_FLAGS = 14,     /* header flag bits this end does not know; value: flags */
+    VKW_ERROR_BAD_RANGE = 15,     /* a memory range past its allocation; value: its end */
+    VKW_ERROR_BAD_FD = 16,        /* a file descriptor index the batch lacks (or one used
+                                   * twice), or a descriptor that is not the memfd asked
+                                   * for; value: the index */
     VKW_ERROR_COUNT_
 };
 

@@ -176,6 +176,7 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
         return -EPROTO;
     }
     conn->agreed_minor = welcome.minor;
+    conn->agreed_features = welcome.features;
     *out = conn;
     return 0;
 }
@@ -208,6 +209,8 @@ struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *
     pthread_mutex_lock(&conn->lock);
     call->conn = conn;
     call->serial = ++conn->next_serial;
+    call->fds = NULL;
+    call->nfds = 0;
     current_conn = conn;
     vkw_writer_reset(&conn->w);
     return &conn->w;
@@ -222,14 +225,15 @@ static bool send_command(struct vkw_call *call)
         mark_lost(conn, "a command could not be encoded (out of memory or invalid use)");
         return false;
     }
-    /* Never send an opcode the host does not know (doc/PROTOCOL.md, "Handshake"). */
+    /* Never send an opcode the host does not know (doc/PROTOCOL.md, "Handshake");
+     * vkwire's own messages go by the agreed feature bits instead. */
     uint32_t opcode;
     memcpy(&opcode, conn->w.data, 4);
-    if (opcode > conn->agreed_minor) {
+    if (opcode > conn->agreed_minor && opcode < VKW_PRIVATE_OPCODE_BASE) {
         mark_lost(conn, "the host is older and does not know a command the application used");
         return false;
     }
-    int rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, NULL, 0);
+    int rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, call->fds, call->nfds);
     if (rc < 0) {
         mark_lost(conn, strerror(-rc));
         return false;

@@ -28,6 +28,7 @@ struct vkw_guest_conn {
     atomic_uint_fast64_t next_id;
     bool lost;
     uint32_t agreed_minor;         /* highest opcode both ends know */
+    uint64_t agreed_features;      /* VKW_FEATURE_* both ends have */
     struct vkw_reply_cache *cache;
     struct vkw_guest_instance *instance; /* the instance that owns it, if any */
     char address[256];

@@ -38,6 +38,7 @@ struct vkw_guest_queue {
 
 struct vkw_guest_device {
     struct vkw_guest_object obj;
+    VkPhysicalDevice physical;
     struct vkw_guest_queue *queues;
     size_t queue_count;
 };
@@ -427,7 +428,15 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
                                                      const VkAllocationCallbacks *pAllocator,
                                                      VkDevice *pDevice)
 {
-    return vkw_forward_vkCreateDevice(physicalDevice, pCreateInfo, pAllocator, pDevice);
+    VkResult result = vkw_forward_vkCreateDevice(physicalDevice, pCreateInfo, pAllocator, pDevice);
+    if (result >= 0)
+        ((struct vkw_guest_device *)*pDevice)->physical = physicalDevice;
+    return result;
+}
+
+VkPhysicalDevice vkw_guest_device_physical(VkDevice device)
+{
+    return ((struct vkw_guest_device *)device)->physical;
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
@@ -511,20 +520,4 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
 {
     vkw_guest_template_forget(descriptorUpdateTemplate);
     vkw_forward_vkDestroyDescriptorUpdateTemplate(device, descriptorUpdateTemplate, pAllocator);
-}
-
-/* ---- memory: the guest's view of mapped memory is the memory issue's ---- */
-
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory,
-                                                  VkDeviceSize offset, VkDeviceSize size,
-                                                  VkMemoryMapFlags flags, void **ppData)
-{
-    (void)device, (void)memory, (void)offset, (void)size, (void)flags;
-    *ppData = NULL;
-    return VK_ERROR_MEMORY_MAP_FAILED; /* not yet: no guest mirror of host memory */
-}
-
-VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory memory)
-{
-    (void)device, (void)memory;
 }

@@ -12,6 +12,7 @@
 #define VKW_ICD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
@@ -35,6 +36,9 @@ static inline struct vkw_guest_conn *vkw_guest_conn_of(const void *dispatchable)
     return ((const struct vkw_guest_object *)dispatchable)->conn;
 }
 
+/* The physical device a device was created from. */
+VkPhysicalDevice vkw_guest_device_physical(VkDevice device);
+
 /* A fresh id for a new object on `conn` (never 0, never reused). */
 uint64_t vkw_guest_new_id(struct vkw_guest_conn *conn);
 /* A new dispatchable object with a fresh id, or NULL. */
@@ -46,6 +50,8 @@ void vkw_guest_free_object(void *object);
 struct vkw_call {
     struct vkw_guest_conn *conn;
     uint32_t serial;
+    const int *fds; /* sent beside the message (set after vkw_call_begin) */
+    size_t nfds;
 };
 
 /* Lock the connection and return its writer for one command message. */
@@ -103,9 +109,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDescriptorUpdateTemplate(
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
     VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
     const VkAllocationCallbacks *pAllocator);
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory,
-                                                  VkDeviceSize offset, VkDeviceSize size,
-                                                  VkMemoryMapFlags flags, void **ppData);
-VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory memory);
+/* The memory entry points live with the memory module. */
+#include "vkw_guest_memory.h"
 
 #endif /* VKW_ICD_H */

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vkw_extensions.h"
 #include "vkw_handles.h"
@@ -16,13 +17,14 @@ void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_l
     size_t max_bytes = limits ? limits->max_decode_bytes : VKW_HOST_DEFAULT_MAX_DECODE_BYTES;
     vkw_object_table_init(&ctx->objects, max_objects);
     vkw_arena_init(&ctx->arena, max_bytes);
+    vkw_host_memory_init(&ctx->memory);
 }
 
 void vkw_host_context_fini(struct vkw_host_context *ctx)
 {
     vkw_object_table_fini(&ctx->objects);
     vkw_arena_fini(&ctx->arena);
-    free(ctx->mappings);
+    vkw_host_memory_release_all(&ctx->memory);
     memset(ctx, 0, sizeof(*ctx));
 }
 
@@ -42,8 +44,8 @@ static void write_error_reply(const struct vkw_host_context *ctx, struct vkw_wri
     vkw_end_message(replies, at);
 }
 
-enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void *data,
-                                        size_t size, struct vkw_writer *replies)
+static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, size_t size,
+                              struct vkw_writer *replies)
 {
     struct vkw_reader stream;
     vkw_reader_init(&stream, data, size, NULL);
@@ -62,7 +64,10 @@ enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void
             fail_context(ctx, VKW_ERROR_BAD_FLAGS, h.flags, h.opcode, h.serial);
             break;
         }
-        vkw_dispatch_fn fn = h.opcode < VKW_OPCODE_LIMIT ? vkw_dispatch_table[h.opcode] : NULL;
+        /* Vulkan commands, then vkwire's own messages (HELLO is not one
+         * inside a batch). */
+        vkw_dispatch_fn fn = h.opcode < VKW_OPCODE_LIMIT ? vkw_dispatch_table[h.opcode]
+                                                         : vkw_host_private_handler(h.opcode);
         if (!fn) {
             fail_context(ctx, VKW_ERROR_BAD_OPCODE, h.opcode, h.opcode, h.serial);
             break;
@@ -87,6 +92,39 @@ enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void
     if (ctx->error != VKW_OK)
         write_error_reply(ctx, replies);
     return ctx->error;
+}
+
+enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void *data,
+                                        size_t size, struct vkw_writer *replies)
+{
+    return vkw_host_context_execute_fds(ctx, data, size, NULL, 0, replies);
+}
+
+enum vkw_error vkw_host_context_execute_fds(struct vkw_host_context *ctx, const void *data,
+                                            size_t size, const int *fds, size_t nfds,
+                                            struct vkw_writer *replies)
+{
+    struct vkw_host_memory_state *m = &ctx->memory;
+    if (!fds)
+        nfds = 0;
+    if (nfds > VKW_HOST_MAX_FDS && ctx->error == VKW_OK) {
+        ctx->error = VKW_ERROR_BAD_FD;
+        ctx->error_value = nfds;
+        ctx->error_opcode = 0;
+        ctx->error_serial = 0;
+    }
+    m->fds = nfds <= VKW_HOST_MAX_FDS ? fds : NULL;
+    m->fd_count = nfds <= VKW_HOST_MAX_FDS ? nfds : 0;
+    m->fds_taken = 0;
+    const enum vkw_error e = execute(ctx, data, size, replies);
+    /* What no message took (a message that took one closed it). */
+    for (size_t i = 0; fds && i < nfds; i++)
+        if (i >= VKW_HOST_MAX_FDS || !((m->fds_taken >> i) & 1u))
+            close(fds[i]);
+    m->fds = NULL;
+    m->fd_count = 0;
+    m->fds_taken = 0;
+    return e;
 }
 
 /* ---- ids ---- */
@@ -175,16 +213,6 @@ static void collect_child(const struct vkw_object *o, void *user)
     l->ids[l->count++] = o->id;
 }
 
-static void drop_mapping(struct vkw_host_context *ctx, uint64_t memory)
-{
-    for (size_t i = 0; i < ctx->mapping_count; i++) {
-        if (ctx->mappings[i].memory == memory) {
-            ctx->mappings[i] = ctx->mappings[--ctx->mapping_count];
-            return;
-        }
-    }
-}
-
 /* Remove `id`'s descendants.  Only types that can have children are
  * searched for them, so destroying a buffer costs no table scan. */
 static void forget_descendants(struct vkw_host_context *ctx, uint64_t id, uint32_t type)
@@ -198,8 +226,7 @@ static void forget_descendants(struct vkw_host_context *ctx, uint64_t id, uint32
         if (!o)
             continue;
         const uint32_t child_type = o->type;
-        if (child_type == VKW_HANDLE_VkDeviceMemory)
-            drop_mapping(ctx, o->host);
+        vkw_host_memory_forget(ctx, child_type, l.ids[i]);
         vkw_object_table_remove(&ctx->objects, l.ids[i], child_type);
         forget_descendants(ctx, l.ids[i], child_type);
     }
@@ -216,8 +243,7 @@ void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
     const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
     if (!o || o->type != type)
         return; /* 0 (a legal NULL destroy) or already gone with its parent */
-    if (type == VKW_HANDLE_VkDeviceMemory)
-        drop_mapping(ctx, o->host); /* freeing memory unmaps it */
+    vkw_host_memory_forget(ctx, type, id); /* freeing memory unmapped it */
     vkw_object_table_remove(&ctx->objects, id, type);
     forget_descendants(ctx, id, type);
 }
@@ -238,10 +264,15 @@ void vkw_host_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_dec
         return;
     }
     a->result = ctx->vk.vkCreateInstance(a->pCreateInfo, NULL, a->pInstance);
+    if (a->result != VK_SUCCESS)
+        return;
     /* Instance and device commands resolve through the instance (device
      * ones to the loader's trampolines, which serve every device of it). */
-    if (a->result == VK_SUCCESS && ctx->get_instance_proc_addr)
+    if (ctx->get_instance_proc_addr)
         vkw_driver_table_load(&ctx->vk, ctx->get_instance_proc_addr, *a->pInstance);
+    /* Its API version decides whether its devices may import guest pages;
+     * without the record they do not (the guest copies instead). */
+    vkw_host_memory_note_instance(ctx, a->pInstance_ids[0], a->pCreateInfo);
 }
 
 /* The driver's whole list: asks for the count, then the entries, again if
@@ -333,48 +364,6 @@ void vkw_host_vkEnumerateDeviceExtensionProperties(
     a->result = answer_narrowed(ask_device, &q, true, a->pPropertyCount, a->pProperties);
 }
 
-void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                          struct vkw_args_vkMapMemory *a)
-{
-    const uint64_t memory = VKW_HANDLE_U64(a->memory);
-    if (vkw_host_mapping_of(ctx, memory)) {
-        a->result = VK_ERROR_MEMORY_MAP_FAILED; /* already mapped: the spec forbids it */
-        return;
-    }
-    if (ctx->mapping_count == ctx->mapping_capacity) {
-        size_t cap = ctx->mapping_capacity ? ctx->mapping_capacity * 2 : 16;
-        struct vkw_host_mapping *m = realloc(ctx->mappings, cap * sizeof(*m));
-        if (!m) {
-            vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, cap);
-            return;
-        }
-        ctx->mappings = m;
-        ctx->mapping_capacity = cap;
-    }
-    void *data = NULL;
-    if (!ctx->vk.vkMapMemory) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkMapMemory);
-        return;
-    }
-    a->result = ctx->vk.vkMapMemory(a->device, a->memory, a->offset, a->size, a->flags, &data);
-    if (a->result == VK_SUCCESS)
-        ctx->mappings[ctx->mapping_count++] = (struct vkw_host_mapping){memory, data};
-}
-
-void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                            struct vkw_args_vkUnmapMemory *a)
-{
-    const uint64_t memory = VKW_HANDLE_U64(a->memory);
-    if (!vkw_host_mapping_of(ctx, memory))
-        return; /* not mapped: nothing to undo, and the driver must not see it */
-    if (!ctx->vk.vkUnmapMemory) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUnmapMemory);
-        return;
-    }
-    ctx->vk.vkUnmapMemory(a->device, a->memory);
-    drop_mapping(ctx, memory);
-}
-
 void vkw_decode_template_data(struct vkw_host_decoder *d,
                               struct vkw_args_vkUpdateDescriptorSetWithTemplate *a)
 {
@@ -410,12 +399,4 @@ void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx,
         return;
     }
     ctx->vk.vkUpdateDescriptorSets(a->device, (uint32_t)tw->count, tw->writes, 0, NULL);
-}
-
-void *vkw_host_mapping_of(const struct vkw_host_context *ctx, uint64_t memory)
-{
-    for (size_t i = 0; i < ctx->mapping_count; i++)
-        if (ctx->mappings[i].memory == memory)
-            return ctx->mappings[i].data;
-    return NULL;
 }

@@ -1,10 +1,11 @@
 /* vkw_host_context — one guest's state on the host, and the command loop.
  *
  * Owns: the guest's object table, the decode arena, the driver entry points
- * it calls, the mappings it made, and the sticky error that ends it.
- * vkw_host_context_execute runs a batch of commands and appends their
- * replies; the first malformed command ends the context (doc/PROTOCOL.md,
- * "Errors") and every later batch is refused with the same error.
+ * it calls, its memory records (vkw_host_memory.h), and the sticky error
+ * that ends it.  vkw_host_context_execute runs a batch of commands (vkwire's
+ * private messages included) and appends their replies; the first malformed
+ * command ends the context (doc/PROTOCOL.md, "Errors") and every later batch
+ * is refused with the same error.
  *
  * Also the runtime half of generated/vkw_host_dispatch.c: the functions it
  * calls to check, bind and forget guest ids, and the hand-written commands
@@ -21,14 +22,13 @@
 #include "vkw_arena.h"
 #include "vkw_host_decoder.h"
 #include "vkw_host_dispatch.h"
+#include "vkw_host_memory.h"
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
 struct vkw_args_vkCreateInstance;
 struct vkw_args_vkEnumerateInstanceExtensionProperties;
 struct vkw_args_vkEnumerateDeviceExtensionProperties;
-struct vkw_args_vkMapMemory;
-struct vkw_args_vkUnmapMemory;
 struct vkw_args_vkUpdateDescriptorSetWithTemplate;
 
 /* vkUpdateDescriptorSetWithTemplate's pData as it arrives: the descriptor
@@ -46,12 +46,6 @@ struct vkw_host_limits {
 #define VKW_HOST_DEFAULT_MAX_OBJECTS (1u << 20)
 #define VKW_HOST_DEFAULT_MAX_DECODE_BYTES (256u * 1024u * 1024u)
 
-/* A vkMapMemory the guest made, kept so the host can reach the bytes. */
-struct vkw_host_mapping {
-    uint64_t memory; /* host VkDeviceMemory, as an integer */
-    void *data;
-};
-
 struct vkw_host_context {
     struct vkw_driver_table vk;
     /* The loader's entry point; vkCreateInstance reloads `vk` through it.
@@ -59,8 +53,9 @@ struct vkw_host_context {
     PFN_vkGetInstanceProcAddr get_instance_proc_addr;
     struct vkw_object_table objects;
     struct vkw_arena arena;
-    struct vkw_host_mapping *mappings;
-    size_t mapping_count, mapping_capacity;
+    /* Memory objects, devices and instances as the host's memory support
+     * knows them; the batch's file descriptors. */
+    struct vkw_host_memory_state memory;
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;
@@ -70,15 +65,17 @@ struct vkw_host_context {
 
 /* `limits` may be NULL for the defaults.  The caller fills ctx->vk. */
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits);
-/* Frees what the context itself holds.  The driver objects the guest made
- * are vkw_host_context_destroy_objects' to destroy, first. */
+/* Frees what the context itself holds (imported guest pages included).  The
+ * driver objects the guest made are vkw_host_context_destroy_objects' to
+ * destroy, first. */
 void vkw_host_context_fini(struct vkw_host_context *ctx);
 
 /* Destroy every driver object the guest made, children first: each device
  * is waited idle, then objects go in decreasing depth of their parent chain
  * (device children, devices, instances); pool allocations, queues and
- * physical devices go with their parents.  Mapping records are dropped
- * (freeing memory unmaps it).  Afterwards the object table is empty and the
+ * physical devices go with their parents.  Memory records are dropped
+ * (freeing memory unmaps it) and imported guest pages unmapped, after the
+ * driver freed the memory.  Afterwards the object table is empty and the
  * context could serve a new guest (its sticky error stays).  Returns how
  * many objects were destroyed by a destroy or free command.  Allocates
  * nothing, so it cannot fail. */
@@ -89,6 +86,14 @@ size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx);
  * appending an error reply that names it. */
 enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void *data,
                                         size_t size, struct vkw_writer *replies);
+/* The same, for a batch that came with `nfds` file descriptors (for
+ * ALLOCATE_SHARED, which names them by index).  Takes them: each is closed
+ * exactly once before this returns, whether a message used it or not and
+ * whatever the outcome (a dead context, an error, more than
+ * VKW_HOST_MAX_FDS of them: BAD_FD with value nfds). */
+enum vkw_error vkw_host_context_execute_fds(struct vkw_host_context *ctx, const void *data,
+                                            size_t size, const int *fds, size_t nfds,
+                                            struct vkw_writer *replies);
 
 /* ---- called by generated dispatch ---- */
 
@@ -117,10 +122,7 @@ void vkw_host_vkEnumerateInstanceExtensionProperties(
 void vkw_host_vkEnumerateDeviceExtensionProperties(
     struct vkw_host_context *ctx, struct vkw_host_decoder *d,
     struct vkw_args_vkEnumerateDeviceExtensionProperties *a);
-void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                          struct vkw_args_vkMapMemory *a);
-void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                            struct vkw_args_vkUnmapMemory *a);
+/* (vkCreateDevice, vkAllocateMemory, vkMapMemory, vkUnmapMemory: vkw_host_memory.h) */
 /* The encode-with hook for vkUpdateDescriptorSetWithTemplate.pData: decodes
  * the writes (all aimed at the command's descriptorSet) into a
  * struct vkw_template_writes that a->pData then points at. */
@@ -131,7 +133,8 @@ void vkw_decode_template_data(struct vkw_host_decoder *d,
 void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx,
                                                 struct vkw_host_decoder *d,
                                                 struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
-/* The host's pointer to a mapped memory object, or NULL. */
+/* The host's mapping of a memory object (host handle), pointing at offset
+ * 0 of the allocation, or NULL while the host has not mapped it. */
 void *vkw_host_mapping_of(const struct vkw_host_context *ctx, uint64_t memory);
 
 #endif /* VKW_HOST_CONTEXT_H */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vkw_handshake.h"
 #include "vkw_host_context.h"
@@ -133,7 +134,10 @@ static void describe_error(struct vkw_renderer_context *ctx)
     char value[32], where[48];
     snprintf(value, sizeof(value), error_value_is_hex(h->error) ? "0x%" PRIx64 : "%" PRIu64,
              h->error_value);
-    const char *name = h->error_opcode == VKW_MSG_HELLO ? "HELLO" : vkw_opcode_name(h->error_opcode);
+    const char *name = h->error_opcode == VKW_MSG_HELLO ? "HELLO"
+                       : h->error_opcode >= VKW_PRIVATE_OPCODE_BASE
+                           ? vkw_host_private_name(h->error_opcode)
+                           : vkw_opcode_name(h->error_opcode);
     if (name)
         snprintf(where, sizeof(where), "%s", name);
     else
@@ -220,6 +224,7 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
         return fail(ctx);
     }
     vkw_hello_local(&local);
+    local.features |= VKW_FEATURE_MAPPED_MEMORY; /* this host runs the memory messages */
     vkw_handshake_answer(&guest, &local, &ctx->welcome);
     vkw_encode_welcome(&ctx->reply, &ctx->welcome);
     if (!ctx->welcome.accepted) {
@@ -232,22 +237,48 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
     return VKW_RENDERER_OK;
 }
 
+static void close_fds(const int *fds, size_t nfds)
+{
+    for (size_t i = 0; fds && i < nfds; i++)
+        close(fds[i]);
+}
+
 enum vkw_renderer_status vkw_renderer_context_process(struct vkw_renderer_context *ctx,
                                                       const void *msg, size_t size,
                                                       const void **reply, size_t *reply_size)
+{
+    return vkw_renderer_context_process_fds(ctx, msg, size, NULL, 0, reply, reply_size);
+}
+
+enum vkw_renderer_status vkw_renderer_context_process_fds(struct vkw_renderer_context *ctx,
+                                                          const void *msg, size_t size,
+                                                          const int *fds, size_t nfds,
+                                                          const void **reply,
+                                                          size_t *reply_size)
 {
     if (reply)
         *reply = NULL;
     if (reply_size)
         *reply_size = 0;
-    if (!ctx || !reply || !reply_size || (!msg && size))
+    if (!fds && nfds)
         return VKW_RENDERER_INVALID_ARGUMENT;
+    if (!ctx || !reply || !reply_size || (!msg && size)) {
+        close_fds(fds, nfds);
+        return VKW_RENDERER_INVALID_ARGUMENT;
+    }
+    /* From here on, whoever runs the batch closes the fds (the command
+     * loop), or they are closed unused. */
+    bool fds_closed = false;
 
     if (ctx->reply.capacity > VKW_REPLY_KEEP_BYTES)
         vkw_writer_fini(&ctx->reply); /* the last big reply is no longer needed */
     vkw_writer_reset(&ctx->reply);
 
     enum vkw_renderer_status status;
+    if (ctx->state != VKW_STATE_READY) {
+        close_fds(fds, nfds); /* a HELLO takes none; an ended context runs nothing */
+        fds_closed = true;
+    }
     if (ctx->state == VKW_STATE_ENDED) {
         status = answer_ended(ctx);
         goto out;
@@ -275,10 +306,12 @@ enum vkw_renderer_status vkw_renderer_context_process(struct vkw_renderer_contex
 
     if (ctx->state == VKW_STATE_AWAIT_HELLO) {
         status = handshake(ctx, msg, size);
-    } else if (vkw_host_context_execute(&ctx->host, msg, size, &ctx->reply) != VKW_OK) {
-        status = end_protocol(ctx, false);
     } else {
-        status = VKW_RENDERER_OK;
+        fds_closed = true; /* the loop closes them */
+        status = vkw_host_context_execute_fds(&ctx->host, msg, size, fds, nfds, &ctx->reply) !=
+                         VKW_OK
+                     ? end_protocol(ctx, false)
+                     : VKW_RENDERER_OK;
     }
     if (ctx->aligned_capacity > VKW_REPLY_KEEP_BYTES) {
         free(ctx->aligned);
@@ -287,6 +320,8 @@ enum vkw_renderer_status vkw_renderer_context_process(struct vkw_renderer_contex
     }
 
 out:
+    if (!fds_closed)
+        close_fds(fds, nfds); /* refused before the batch ran */
     if (ctx->reply.failed) {
         /* The answer did not fit in memory: the guest cannot be told what
          * happened, so the context ends with the smallest reply there is. */

@@ -139,8 +139,9 @@ size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx)
         p.key = key;
         vkw_object_table_foreach(&ctx->objects, destroy_at_key, &p);
     }
-    /* Freeing memory unmapped it: only the records remain to drop. */
-    ctx->mapping_count = 0;
+    /* Freeing memory unmapped it; now that the driver let go of the pages
+     * the guest lent (ALLOCATE_SHARED), they can be unmapped too. */
+    vkw_host_memory_release_all(&ctx->memory);
     vkw_object_table_fini(&ctx->objects); /* empty again, its limit kept */
     return p.destroyed;
 }

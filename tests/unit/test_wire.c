@@ -36,6 +36,7 @@ static void test_error_names(void)
         "ok", "truncated", "trailing_bytes", "bad_opcode", "bad_size",
         "bad_count", "bad_stype", "bad_enum", "bad_handle", "bad_pointer",
         "bad_string", "no_memory", "id_in_use", "unsupported", "bad_flags",
+        "bad_range", "bad_fd",
     };
     int bad = 0;
     is_int(ARRAY_LEN(names), VKW_ERROR_COUNT_, "every error code has an expected name");

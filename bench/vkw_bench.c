@@ -1,0 +1,184 @@
+/* vkw_bench — figures for comparing vkwire with native, public API only, so
+ * the same binary runs both ways (bench/run-bench.sh alternates them).
+ *
+ *   vkw_bench memory [MIB]
+ *
+ * Prints one line per figure: "NAME VALUE UNIT".
+ *   upload    the application fills mapped HOST_COHERENT memory with memcpy,
+ *             then the device copies it (submit + fence): bytes over the
+ *             whole time, so the cost of making the bytes visible counts
+ *   readback  the device fills the memory, the application waits on the
+ *             fence and memcpys it out: bytes over the whole time
+ * Each figure is the best of 5 repetitions (this run's noise floor). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <vulkan/vulkan.h>
+
+#define CHECK(call)                                                                  \
+    do {                                                                             \
+        VkResult r_ = (call);                                                        \
+        if (r_ != VK_SUCCESS) {                                                      \
+            fprintf(stderr, "vkw_bench: %s failed: %d\n", #call, (int)r_);           \
+            exit(2);                                                                 \
+        }                                                                            \
+    } while (0)
+
+static VkDevice device;
+static VkQueue queue;
+static VkCommandPool pool;
+static VkPhysicalDeviceMemoryProperties mem_props;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void setup(void)
+{
+    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+                             .pApplicationName = "vkw_bench",
+                             .apiVersion = VK_API_VERSION_1_3};
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                .pApplicationInfo = &app};
+    VkInstance instance;
+    CHECK(vkCreateInstance(&ici, NULL, &instance));
+    uint32_t count = 1;
+    VkPhysicalDevice physical;
+    VkResult r = vkEnumeratePhysicalDevices(instance, &count, &physical);
+    if ((r != VK_SUCCESS && r != VK_INCOMPLETE) || count == 0) {
+        fprintf(stderr, "vkw_bench: no physical device\n");
+        exit(2);
+    }
+    vkGetPhysicalDeviceMemoryProperties(physical, &mem_props);
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci};
+    CHECK(vkCreateDevice(physical, &dci, NULL, &device));
+    vkGetDeviceQueue(device, 0, 0, &queue);
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                   .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT};
+    CHECK(vkCreateCommandPool(device, &pci, NULL, &pool));
+}
+
+static void make_buffer(VkDeviceSize size, VkBuffer *buffer, VkDeviceMemory *memory)
+{
+    VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                              .size = size,
+                              .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                                       VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    CHECK(vkCreateBuffer(device, &bci, NULL, buffer));
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, *buffer, &req);
+    const VkMemoryPropertyFlags want =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    uint32_t type = 0;
+    while (type < mem_props.memoryTypeCount &&
+           !((req.memoryTypeBits & (1u << type)) &&
+             (mem_props.memoryTypes[type].propertyFlags & want) == want))
+        type++;
+    VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                .allocationSize = req.size,
+                                .memoryTypeIndex = type};
+    CHECK(vkAllocateMemory(device, &mai, NULL, memory));
+    CHECK(vkBindBufferMemory(device, *buffer, *memory, 0));
+}
+
+/* One submission of a copy or a fill, waited for. */
+static void submit_and_wait(VkCommandBuffer cmd, VkFence fence)
+{
+    VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                           .commandBufferCount = 1,
+                           .pCommandBuffers = &cmd};
+    CHECK(vkQueueSubmit(queue, 1, &submit, fence));
+    CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+    CHECK(vkResetFences(device, 1, &fence));
+}
+
+static VkCommandBuffer record(VkBuffer a, VkBuffer b, VkDeviceSize size, int fill)
+{
+    VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                       .commandPool = pool,
+                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                       .commandBufferCount = 1};
+    VkCommandBuffer cmd;
+    CHECK(vkAllocateCommandBuffers(device, &cai, &cmd));
+    VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    CHECK(vkBeginCommandBuffer(cmd, &begin));
+    if (fill) {
+        vkCmdFillBuffer(cmd, a, 0, size, 0x01020304u);
+    } else {
+        VkBufferCopy region = {0, 0, size};
+        vkCmdCopyBuffer(cmd, a, b, 1, &region);
+    }
+    VkMemoryBarrier to_host = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                               .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+                               .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
+                         &to_host, 0, NULL, 0, NULL);
+    CHECK(vkEndCommandBuffer(cmd));
+    return cmd;
+}
+
+static int bench_memory(size_t mib)
+{
+    const VkDeviceSize size = (VkDeviceSize)mib << 20;
+    VkBuffer src, dst;
+    VkDeviceMemory src_mem, dst_mem;
+    make_buffer(size, &src, &src_mem);
+    make_buffer(size, &dst, &dst_mem);
+    unsigned char *s, *d, *app = malloc((size_t)size);
+    if (!app)
+        return 2;
+    memset(app, 0x5a, (size_t)size);
+    CHECK(vkMapMemory(device, src_mem, 0, VK_WHOLE_SIZE, 0, (void **)&s));
+    CHECK(vkMapMemory(device, dst_mem, 0, VK_WHOLE_SIZE, 0, (void **)&d));
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence;
+    CHECK(vkCreateFence(device, &fci, NULL, &fence));
+    VkCommandBuffer copy = record(src, dst, size, 0), fill = record(dst, VK_NULL_HANDLE, size, 1);
+
+    double best_up = 1e30, best_down = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        app[rep] = (unsigned char)rep; /* new bytes every time */
+        double t0 = now();
+        memcpy(s, app, (size_t)size);
+        submit_and_wait(copy, fence);
+        double t1 = now();
+        submit_and_wait(fill, fence);
+        memcpy(app, d, (size_t)size);
+        double t2 = now();
+        if (t1 - t0 < best_up)
+            best_up = t1 - t0;
+        if (t2 - t1 < best_down)
+            best_down = t2 - t1;
+        if (app[0] != 0x04 || d[size - 1] != 0x01) { /* the fill's bytes, little-endian */
+            fprintf(stderr, "vkw_bench: readback saw the wrong bytes\n");
+            return 1;
+        }
+    }
+    printf("upload %.3f GB/s\n", (double)size / best_up / 1e9);
+    printf("readback %.3f GB/s\n", (double)size / best_down / 1e9);
+    free(app);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "memory") != 0) {
+        fprintf(stderr, "usage: vkw_bench memory [MIB]\n");
+        return 2;
+    }
+    setup();
+    return bench_memory(argc > 2 ? (size_t)atoi(argv[2]) : 64);
+}

@@ -1,0 +1,59 @@
+/* vkw_guest_memory — the guest's view of host-visible memory.
+ *
+ * Owns: one record per host-visible VkDeviceMemory and how its bytes reach
+ * the application (doc/PROTOCOL.md, "Mapped memory"):
+ *   shared  the guest made the pages (a memfd) and the host imported them:
+ *           vkMapMemory returns them, nothing is ever copied, HOST_COHERENT
+ *           is true coherence;
+ *   copied  a shadow of the allocation, filled by READ_MEMORY when mapped
+ *           and by invalidations, sent by WRITE_MEMORY on flushes.  For
+ *           HOST_COHERENT types a clean copy tells which pages the guest
+ *           wrote: those travel before every queue submission, and after
+ *           every wait the device's writes come back.
+ * VKWIRE_MEMORY=copy forces copied mode.  Thread-safe: one mutex guards
+ * the records; byte moves run as ordinary calls on the connection.
+ */
+#ifndef VKW_GUEST_MEMORY_H
+#define VKW_GUEST_MEMORY_H
+
+#include <vulkan/vulkan.h>
+
+struct vkw_guest_conn;
+
+/* Before a queue submission: send what the guest wrote to coherent shadows. */
+void vkw_guest_memory_before_submit(struct vkw_guest_conn *conn);
+/* After a wait that makes device writes visible: refresh coherent shadows. */
+void vkw_guest_memory_after_wait(struct vkw_guest_conn *conn);
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
+                                                       const VkMemoryAllocateInfo *pAllocateInfo,
+                                                       const VkAllocationCallbacks *pAllocator,
+                                                       VkDeviceMemory *pMemory);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory memory,
+                                               const VkAllocationCallbacks *pAllocator);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory,
+                                                  VkDeviceSize offset, VkDeviceSize size,
+                                                  VkMemoryMapFlags flags, void **ppData);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory memory);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkFlushMappedMemoryRanges(
+    VkDevice device, uint32_t memoryRangeCount, const VkMappedMemoryRange *pMemoryRanges);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkInvalidateMappedMemoryRanges(
+    VkDevice device, uint32_t memoryRangeCount, const VkMappedMemoryRange *pMemoryRanges);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueSubmit(VkQueue queue, uint32_t submitCount,
+                                                    const VkSubmitInfo *pSubmits, VkFence fence);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueSubmit2(VkQueue queue, uint32_t submitCount,
+                                                     const VkSubmitInfo2 *pSubmits, VkFence fence);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueBindSparse(VkQueue queue, uint32_t bindInfoCount,
+                                                        const VkBindSparseInfo *pBindInfo,
+                                                        VkFence fence);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkWaitForFences(VkDevice device, uint32_t fenceCount,
+                                                      const VkFence *pFences, VkBool32 waitAll,
+                                                      uint64_t timeout);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetFenceStatus(VkDevice device, VkFence fence);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueWaitIdle(VkQueue queue);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkDeviceWaitIdle(VkDevice device);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkWaitSemaphores(VkDevice device,
+                                                       const VkSemaphoreWaitInfo *pWaitInfo,
+                                                       uint64_t timeout);
+
+#endif /* VKW_GUEST_MEMORY_H */

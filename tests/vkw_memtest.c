@@ -1,0 +1,285 @@
+/* vkw_memtest — mapped memory seen from an application, public API only,
+ * so the same binary runs natively and through vkwire in each memory mode.
+ * TAP on stdout.  Every case is one a real application relies on:
+ *   - the guest writes coherent memory, the device copies it, the guest
+ *     reads the copy after waiting (no flush, no invalidate);
+ *   - the device fills memory the guest keeps mapped (persistent mapping);
+ *   - explicit flush and invalidate of sub-ranges;
+ *   - a mapping at an offset, of part of the allocation;
+ *   - two allocations mapped at once;
+ *   - memory freed while mapped;
+ *   - a 1 GiB allocation (first and last pages) unless --small.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vulkan/vulkan.h>
+
+static int tap_n, tap_failed;
+
+static void ok(bool pass, const char *what)
+{
+    printf("%sok %d - %s\n", pass ? "" : "not ", ++tap_n, what);
+    fflush(stdout);
+    tap_failed += !pass;
+}
+
+#define CHECK(call)                                                                  \
+    do {                                                                             \
+        VkResult r_ = (call);                                                        \
+        if (r_ != VK_SUCCESS) {                                                      \
+            printf("Bail out! %s failed: %d\n", #call, (int)r_);                     \
+            exit(1);                                                                 \
+        }                                                                            \
+    } while (0)
+
+static VkDevice device;
+static VkQueue queue;
+static VkCommandPool pool;
+static VkPhysicalDeviceMemoryProperties mem_props;
+
+struct buf {
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    VkDeviceSize size;
+};
+
+static uint32_t host_visible_type(uint32_t bits, VkMemoryPropertyFlags want)
+{
+    for (uint32_t i = 0; i < mem_props.memoryTypeCount; i++)
+        if ((bits & (1u << i)) && (mem_props.memoryTypes[i].propertyFlags & want) == want)
+            return i;
+    printf("Bail out! no memory type with flags 0x%x\n", want);
+    exit(1);
+}
+
+static struct buf make_buffer(VkDeviceSize size, VkMemoryPropertyFlags want)
+{
+    struct buf b = {.size = size};
+    VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                              .size = size,
+                              .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                                       VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    CHECK(vkCreateBuffer(device, &bci, NULL, &b.buffer));
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, b.buffer, &req);
+    VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                .allocationSize = req.size,
+                                .memoryTypeIndex = host_visible_type(req.memoryTypeBits, want)};
+    CHECK(vkAllocateMemory(device, &mai, NULL, &b.memory));
+    CHECK(vkBindBufferMemory(device, b.buffer, b.memory, 0));
+    return b;
+}
+
+static void free_buffer(struct buf *b)
+{
+    vkDestroyBuffer(device, b->buffer, NULL);
+    vkFreeMemory(device, b->memory, NULL);
+}
+
+/* Record `fn`, submit with a fence, wait. */
+static void run_commands(void (*fn)(VkCommandBuffer, void *), void *user)
+{
+    VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                       .commandPool = pool,
+                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                       .commandBufferCount = 1};
+    VkCommandBuffer cmd;
+    CHECK(vkAllocateCommandBuffers(device, &cai, &cmd));
+    VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                      .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    CHECK(vkBeginCommandBuffer(cmd, &begin));
+    fn(cmd, user);
+    VkMemoryBarrier to_host = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                               .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+                               .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
+                         &to_host, 0, NULL, 0, NULL);
+    CHECK(vkEndCommandBuffer(cmd));
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence;
+    CHECK(vkCreateFence(device, &fci, NULL, &fence));
+    VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                           .commandBufferCount = 1,
+                           .pCommandBuffers = &cmd};
+    CHECK(vkQueueSubmit(queue, 1, &submit, fence));
+    CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+    vkDestroyFence(device, fence, NULL);
+    vkFreeCommandBuffers(device, pool, 1, &cmd);
+}
+
+struct copy {
+    VkBuffer src, dst;
+    VkBufferCopy region;
+};
+
+static void record_copy(VkCommandBuffer cmd, void *user)
+{
+    struct copy *c = user;
+    vkCmdCopyBuffer(cmd, c->src, c->dst, 1, &c->region);
+}
+
+struct fill {
+    VkBuffer dst;
+    VkDeviceSize offset, size;
+    uint32_t value;
+};
+
+static void record_fill(VkCommandBuffer cmd, void *user)
+{
+    struct fill *f = user;
+    vkCmdFillBuffer(cmd, f->dst, f->offset, f->size, f->value);
+}
+
+static void pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)((i * 2654435761u + seed) >> 13);
+}
+
+static bool has_pattern(const uint8_t *p, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (uint8_t)((i * 2654435761u + seed) >> 13))
+            return false;
+    return true;
+}
+
+static bool all_words(const uint8_t *p, size_t n, uint32_t value)
+{
+    for (size_t i = 0; i + 4 <= n; i += 4) {
+        uint32_t v;
+        memcpy(&v, p + i, 4);
+        if (v != value)
+            return false;
+    }
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    const bool small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+                             .pApplicationName = "vkw_memtest",
+                             .apiVersion = VK_API_VERSION_1_3};
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                .pApplicationInfo = &app};
+    VkInstance instance;
+    CHECK(vkCreateInstance(&ici, NULL, &instance));
+    uint32_t count = 1;
+    VkPhysicalDevice physical;
+    VkResult er = vkEnumeratePhysicalDevices(instance, &count, &physical);
+    if ((er != VK_SUCCESS && er != VK_INCOMPLETE) || count == 0) {
+        printf("Bail out! no physical device\n");
+        return 1;
+    }
+    vkGetPhysicalDeviceMemoryProperties(physical, &mem_props);
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci};
+    CHECK(vkCreateDevice(physical, &dci, NULL, &device));
+    vkGetDeviceQueue(device, 0, 0, &queue);
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    CHECK(vkCreateCommandPool(device, &pci, NULL, &pool));
+    const VkMemoryPropertyFlags coherent =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+
+    /* 1. guest writes, device copies, guest reads the copy: coherence alone */
+    const size_t n = 1 << 20;
+    struct buf src = make_buffer(n, coherent), dst = make_buffer(n, coherent);
+    uint8_t *s, *d;
+    CHECK(vkMapMemory(device, src.memory, 0, VK_WHOLE_SIZE, 0, (void **)&s));
+    CHECK(vkMapMemory(device, dst.memory, 0, VK_WHOLE_SIZE, 0, (void **)&d));
+    ok(true, "two allocations mapped at once");
+    pattern(s, n, 1);
+    struct copy c = {src.buffer, dst.buffer, {0, 0, n}};
+    run_commands(record_copy, &c);
+    ok(has_pattern(d, n, 1), "coherent: guest writes reach the device and its copy comes back");
+
+    /* 2. the mapping stays: the device fills part, the guest sees it */
+    struct fill f = {dst.buffer, 4096, 8192, 0xC0FFEE11u};
+    run_commands(record_fill, &f);
+    ok(all_words(d + 4096, 8192, 0xC0FFEE11u) && has_pattern(d, 4096, 1),
+       "persistent mapping: a device fill of a sub-range is visible, the rest untouched");
+    ok(memcmp(d + 12288, s + 12288, n - 12288) == 0,
+       "the bytes around the fill are still the copy");
+
+    /* 3. explicit flush and invalidate of sub-ranges */
+    pattern(s + 65536, 4096, 7);
+    VkMappedMemoryRange range = {.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE,
+                                 .memory = src.memory,
+                                 .offset = 65536,
+                                 .size = 4096};
+    CHECK(vkFlushMappedMemoryRanges(device, 1, &range));
+    c.region = (VkBufferCopy){65536, 65536, 4096};
+    run_commands(record_copy, &c);
+    range.memory = dst.memory;
+    CHECK(vkInvalidateMappedMemoryRanges(device, 1, &range));
+    ok(has_pattern(d + 65536, 4096, 7), "flush and invalidate of a 4 KiB range at 64 KiB");
+    uint8_t *expect = malloc(n); /* what dst holds, for after the unmaps */
+    if (!expect) {
+        printf("Bail out! out of memory\n");
+        return 1;
+    }
+    memcpy(expect, d, n);
+    vkUnmapMemory(device, src.memory);
+    vkUnmapMemory(device, dst.memory);
+
+    /* 4. a mapping of part of an allocation, at an offset */
+    uint8_t *part;
+    CHECK(vkMapMemory(device, dst.memory, 8192, 16384, 0, (void **)&part));
+    ok(all_words(part, 4096, 0xC0FFEE11u) && memcmp(part + 4096, expect + 12288, 12288) == 0,
+       "a mapping at an offset sees what the device left there");
+    pattern(part, 16384, 3);
+    vkUnmapMemory(device, dst.memory);
+    c = (struct copy){dst.buffer, src.buffer, {8192, 0, 16384}};
+    run_commands(record_copy, &c);
+    CHECK(vkMapMemory(device, src.memory, 0, 16384, 0, (void **)&s));
+    ok(has_pattern(s, 16384, 3), "writes through an offset mapping reach the device");
+    vkUnmapMemory(device, src.memory);
+
+    /* 5. memory freed while mapped */
+    struct buf gone = make_buffer(65536, coherent);
+    void *g;
+    CHECK(vkMapMemory(device, gone.memory, 0, VK_WHOLE_SIZE, 0, &g));
+    memset(g, 0x11, 65536);
+    free_buffer(&gone);
+    ok(true, "memory freed while mapped");
+
+    /* 6. a large allocation */
+    if (!small) {
+        const VkDeviceSize big = (VkDeviceSize)1 << 30;
+        struct buf huge = make_buffer(big, coherent);
+        uint8_t *h;
+        CHECK(vkMapMemory(device, huge.memory, 0, VK_WHOLE_SIZE, 0, (void **)&h));
+        pattern(h, 4096, 9);
+        pattern(h + big - 4096, 4096, 10);
+        c = (struct copy){huge.buffer, dst.buffer, {big - 4096, 0, 4096}};
+        run_commands(record_copy, &c);
+        f = (struct fill){huge.buffer, big / 2, 4096, 0x5EED5EEDu};
+        run_commands(record_fill, &f);
+        CHECK(vkMapMemory(device, dst.memory, 0, 4096, 0, (void **)&d));
+        ok(has_pattern(d, 4096, 10) && has_pattern(h, 4096, 9) &&
+               all_words(h + big / 2, 4096, 0x5EED5EEDu),
+           "1 GiB allocation: last page reaches the device, a fill in the middle comes back");
+        vkUnmapMemory(device, dst.memory);
+        vkUnmapMemory(device, huge.memory);
+        free_buffer(&huge);
+    }
+
+    free(expect);
+    free_buffer(&src);
+    free_buffer(&dst);
+    vkDestroyCommandPool(device, pool, NULL);
+    vkDestroyDevice(device, NULL);
+    vkDestroyInstance(instance, NULL);
+    printf("1..%d\n", tap_n);
+    return tap_failed ? 1 : 0;
+}
