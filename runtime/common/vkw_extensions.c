@@ -1,6 +1,7 @@
 /* vkw_extensions — see vkw_extensions.h. */
 #include "vkw_extensions.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "vkw_handles.h"
@@ -21,6 +22,28 @@ uint32_t vkw_keep_forwarded_extensions(VkExtensionProperties *list, uint32_t n, 
         if (vkw_extension_forwarded(list[i].extensionName, device))
             list[kept++] = list[i];
     return kept;
+}
+
+VkResult vkw_collect_extensions(vkw_ask_extensions_fn ask, void *user,
+                                VkExtensionProperties **out, uint32_t *n)
+{
+    VkResult result = VK_INCOMPLETE;
+    *out = NULL;
+    for (int tries = 0; result == VK_INCOMPLETE && tries < 4; tries++) {
+        uint32_t count = 0;
+        result = ask(user, &count, NULL);
+        free(*out);
+        *out = result < 0 ? NULL : calloc(count ? count : 1, sizeof(**out));
+        if (!*out)
+            return result < 0 ? result : VK_ERROR_OUT_OF_HOST_MEMORY;
+        result = ask(user, &count, *out);
+        *n = count;
+    }
+    if (result < 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return result < 0 ? result : VK_SUCCESS;
 }
 
 VkResult vkw_answer_extensions(const VkExtensionProperties *have, uint32_t n,

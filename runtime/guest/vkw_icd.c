@@ -169,9 +169,9 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vk_icdGetInstanceProcAddr(VkInstance in
 
 /* One vkEnumerateInstanceExtensionProperties round trip (no instance yet,
  * so no generated forwarding function applies). */
-static VkResult ask_instance_extensions(struct vkw_guest_conn *conn, uint32_t *count,
-                                        VkExtensionProperties *props)
+static VkResult ask_instance_extensions(void *user, uint32_t *count, VkExtensionProperties *props)
 {
+    struct vkw_guest_conn *conn = user;
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call); /* sets call.serial */
     vkw_encode_vkEnumerateInstanceExtensionProperties(w, call.serial, NULL, count, props);
@@ -182,28 +182,6 @@ static VkResult ask_instance_extensions(struct vkw_guest_conn *conn, uint32_t *c
     return vkw_call_end(&call, r) ? result : VK_ERROR_INITIALIZATION_FAILED;
 }
 
-/* The host's whole list (the two-call idiom, retried if it grows between). */
-static VkResult host_instance_extensions(struct vkw_guest_conn *conn, VkExtensionProperties **out,
-                                         uint32_t *n)
-{
-    VkResult result = VK_INCOMPLETE;
-    *out = NULL;
-    for (int tries = 0; result == VK_INCOMPLETE && tries < 4; tries++) {
-        uint32_t count = 0;
-        result = ask_instance_extensions(conn, &count, NULL);
-        free(*out);
-        *out = result < 0 ? NULL : calloc(count ? count : 1, sizeof(**out));
-        if (!*out)
-            return result < 0 ? result : VK_ERROR_OUT_OF_HOST_MEMORY;
-        result = ask_instance_extensions(conn, &count, *out);
-        *n = count;
-    }
-    if (result < 0) {
-        free(*out);
-        *out = NULL;
-    }
-    return result < 0 ? result : VK_SUCCESS;
-}
 
 /* Tell once per process why this ICD is not usable. */
 static void report_no_server(const char *why)
@@ -244,7 +222,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
         struct vkw_guest_conn *conn = connect_to_server();
         VkExtensionProperties *list = NULL;
         uint32_t n = 0;
-        if (conn && host_instance_extensions(conn, &list, &n) == VK_SUCCESS) {
+        if (conn && vkw_collect_extensions(ask_instance_extensions, conn, &list, &n) == VK_SUCCESS) {
             instance_extensions.count = vkw_keep_forwarded_extensions(list, n, false);
             instance_extensions.list = list;
             instance_extensions.fetched = true;

@@ -275,35 +275,13 @@ void vkw_host_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_dec
     vkw_host_memory_note_instance(ctx, a->pInstance_ids[0], a->pCreateInfo);
 }
 
-/* The driver's whole list: asks for the count, then the entries, again if
- * the list grew in between.  `ask` is one driver call. */
-typedef VkResult (*ask_extensions_fn)(void *user, uint32_t *count, VkExtensionProperties *props);
-
-static VkResult driver_extensions(ask_extensions_fn ask, void *user, VkExtensionProperties **out,
-                                  uint32_t *n)
-{
-    VkResult result = VK_INCOMPLETE;
-    *out = NULL;
-    for (int tries = 0; result == VK_INCOMPLETE && tries < 4; tries++) {
-        uint32_t count = 0;
-        result = ask(user, &count, NULL);
-        free(*out);
-        *out = result < 0 ? NULL : calloc(count ? count : 1, sizeof(**out));
-        if (!*out)
-            return result < 0 ? result : VK_ERROR_OUT_OF_HOST_MEMORY;
-        result = ask(user, &count, *out);
-        *n = count;
-    }
-    return result < 0 ? result : VK_SUCCESS;
-}
-
 /* Narrow, then answer into the room the guest declared. */
-static VkResult answer_narrowed(ask_extensions_fn ask, void *user, bool device,
+static VkResult answer_narrowed(vkw_ask_extensions_fn ask, void *user, bool device,
                                 uint32_t *pPropertyCount, VkExtensionProperties *pProperties)
 {
     VkExtensionProperties *list = NULL;
     uint32_t n = 0;
-    VkResult result = driver_extensions(ask, user, &list, &n);
+    VkResult result = vkw_collect_extensions(ask, user, &list, &n);
     if (result >= 0)
         result = vkw_answer_extensions(list, vkw_keep_forwarded_extensions(list, n, device),
                                        pPropertyCount, pProperties);
