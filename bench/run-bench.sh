@@ -3,14 +3,15 @@
 # host's default driver (or VK_DRIVER_FILES) at a private socket, runs
 # vkw_bench natively and through vkwire in each memory mode, alternating
 # (native, shared, copied, native, ...) for ROUNDS rounds, and prints one
-# table: each figure's median per configuration, the ratio to native, and
-# the spread ((max - min) / median) that says how much to trust it.
+# table: each figure's median per configuration, its speed as a fraction of
+# native (native time / vkwire time, or vkwire rate / native rate: 1.00 is
+# native speed, 0.50 half of it), and the spread ((max - min) / median)
+# that says how much to trust it.
 #
-#   bench/run-bench.sh [ROUNDS]        (default 5; VKW_BENCH_MIB, default 64)
+#   bench/run-bench.sh [ROUNDS]        (default 5)
 set -u
 build=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 rounds=${1:-5}
-mib=${VKW_BENCH_MIB:-64}
 bench=$build/bench/vkw_bench
 server=$build/vkwire-server
 icd=$build/vkwire_icd.json
@@ -26,10 +27,10 @@ while [ ! -S "$dir/socket" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 
 run() { # CONFIG: append "CONFIG FIGURE VALUE UNIT" lines
     case $1 in
-    native) "$bench" memory "$mib" ;;
-    shared) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket "$bench" memory "$mib" ;;
+    native) "$bench" all ;;
+    shared) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket "$bench" all ;;
     copied) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy \
-                "$bench" memory "$mib" ;;
+                "$bench" all ;;
     esac | sed "s/^/$1 /" >>"$dir/results"
 }
 r=0
@@ -38,16 +39,20 @@ while [ $r -lt "$rounds" ]; do
     r=$((r + 1))
 done
 
-echo "vkwire benchmark: $rounds rounds, $mib MiB, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -n)"
+echo "vkwire benchmark: $rounds rounds, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -n)"
 sort -k2,2 -k1,1 -k3,3g "$dir/results" | awk '
     { key = $2 SUBSEP $1; v[key, ++n[key]] = $3; unit[$2] = $4; figs[$2] = 1; cfgs[$1] = 1 }
     function median(k,   c) { c = n[k]; return c % 2 ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2 }
     function spread(k,   m) { m = median(k); return m ? (v[k, n[k]] - v[k, 1]) / m * 100 : 0 }
+    function speed(f, x, nat) { return unit[f] ~ /^(ns\/call|us|ms)$/ ? nat / x : x / nat }
     END {
-        printf "%-10s %-5s %10s %10s %7s %10s %7s  %s\n", "figure", "unit", "native", "shared", "ratio", "copied", "ratio", "spread (native/shared/copied)"
-        for (f in figs) {
+        printf "%-10s %-8s %12s %12s %6s %12s %6s  %s\n", "figure", "unit", "native", "shared", "speed", "copied", "speed", "spread (native/shared/copied)"
+        split("startup roundtrip query churn submit upload readback", order, " ")
+        for (o = 1; o in order; o++) {
+            f = order[o]
+            if (!(f in figs)) continue
             nat = median(f SUBSEP "native"); sh = median(f SUBSEP "shared"); cp = median(f SUBSEP "copied")
-            printf "%-10s %-5s %10.3f %10.3f %7.2f %10.3f %7.2f  %.0f%% / %.0f%% / %.0f%%\n", f, unit[f], nat, sh, sh / nat, cp, cp / nat,
+            printf "%-10s %-8s %12.3f %12.3f %6.2f %12.3f %6.2f  %.0f%% / %.0f%% / %.0f%%\n", f, unit[f], nat, sh, speed(f, sh, nat), cp, speed(f, cp, nat),
                 spread(f SUBSEP "native"), spread(f SUBSEP "shared"), spread(f SUBSEP "copied")
         }
     }'

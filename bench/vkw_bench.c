@@ -1,9 +1,17 @@
 /* vkw_bench — figures for comparing vkwire with native, public API only, so
  * the same binary runs both ways (bench/run-bench.sh alternates them).
  *
- *   vkw_bench memory [MIB]
+ *   vkw_bench [all | memory [MIB]]
  *
- * Prints one line per figure: "NAME VALUE UNIT".
+ * Prints one line per figure: "NAME VALUE UNIT".  Without an argument: all.
+ *   startup   main() to vkCreateDevice returning (instance, enumeration,
+ *             device: for vkwire that includes connecting), ms
+ *   roundtrip vkGetImageSubresourceLayout on a linear image: a call that
+ *             must reach the host and come back, ns/call
+ *   query     vkGetPhysicalDeviceFormatProperties: answerable from what the
+ *             guest cached, ns/call
+ *   churn     vkCreateBuffer + vkDestroyBuffer pairs per second
+ *   submit    an empty vkQueueSubmit + vkWaitForFences + vkResetFences, us
  *   upload    the application fills mapped HOST_COHERENT memory with memcpy,
  *             then the device copies it (submit + fence): bytes over the
  *             whole time, so the cost of making the bytes visible counts
@@ -40,6 +48,24 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+static VkPhysicalDevice physical_device;
+static double process_start, startup_ms;
+
+/* Best of `reps` timings of `iters` calls of fn: seconds per call. */
+static double per_call(void (*fn)(int), int iters, int reps)
+{
+    double best = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        for (int i = 0; i < iters; i++)
+            fn(i);
+        double t = (now() - t0) / iters;
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
 static void setup(void)
 {
     VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
@@ -57,6 +83,7 @@ static void setup(void)
         exit(2);
     }
     vkGetPhysicalDeviceMemoryProperties(physical, &mem_props);
+    physical_device = physical;
     float priority = 1.0f;
     VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
                                    .queueCount = 1,
@@ -65,6 +92,7 @@ static void setup(void)
                               .queueCreateInfoCount = 1,
                               .pQueueCreateInfos = &qci};
     CHECK(vkCreateDevice(physical, &dci, NULL, &device));
+    startup_ms = (now() - process_start) * 1e3;
     vkGetDeviceQueue(device, 0, 0, &queue);
     VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
                                    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT};
@@ -174,12 +202,83 @@ static int bench_memory(size_t mib)
     return 0;
 }
 
+/* ---- the small figures ---- */
+
+static VkImage linear_image;
+
+static void do_roundtrip(int i)
+{
+    (void)i;
+    VkImageSubresource sub = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0};
+    VkSubresourceLayout layout;
+    vkGetImageSubresourceLayout(device, linear_image, &sub, &layout);
+}
+
+static void do_query(int i)
+{
+    VkFormatProperties props;
+    vkGetPhysicalDeviceFormatProperties(physical_device, (VkFormat)(1 + i % 100), &props);
+}
+
+static void do_churn(int i)
+{
+    (void)i;
+    VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                              .size = 4096,
+                              .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer b;
+    CHECK(vkCreateBuffer(device, &bci, NULL, &b));
+    vkDestroyBuffer(device, b, NULL);
+}
+
+static VkFence submit_fence;
+
+static void do_submit(int i)
+{
+    (void)i;
+    CHECK(vkQueueSubmit(queue, 0, NULL, submit_fence));
+    CHECK(vkWaitForFences(device, 1, &submit_fence, VK_TRUE, UINT64_MAX));
+    CHECK(vkResetFences(device, 1, &submit_fence));
+}
+
+static int bench_small(void)
+{
+    VkImageCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                             .imageType = VK_IMAGE_TYPE_2D,
+                             .format = VK_FORMAT_R8G8B8A8_UNORM,
+                             .extent = {64, 64, 1},
+                             .mipLevels = 1,
+                             .arrayLayers = 1,
+                             .samples = VK_SAMPLE_COUNT_1_BIT,
+                             .tiling = VK_IMAGE_TILING_LINEAR,
+                             .usage = VK_IMAGE_USAGE_TRANSFER_SRC_BIT,
+                             .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+                             .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
+    CHECK(vkCreateImage(device, &ici, NULL, &linear_image));
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    CHECK(vkCreateFence(device, &fci, NULL, &submit_fence));
+    printf("roundtrip %.0f ns/call\n", per_call(do_roundtrip, 2000, 5) * 1e9);
+    printf("query %.0f ns/call\n", per_call(do_query, 20000, 5) * 1e9);
+    printf("churn %.0f pairs/s\n", 1.0 / per_call(do_churn, 2000, 5));
+    printf("submit %.1f us\n", per_call(do_submit, 500, 5) * 1e6);
+    vkDestroyFence(device, submit_fence, NULL);
+    vkDestroyImage(device, linear_image, NULL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "memory") != 0) {
-        fprintf(stderr, "usage: vkw_bench memory [MIB]\n");
+    process_start = now();
+    const char *what = argc > 1 ? argv[1] : "all";
+    if (strcmp(what, "all") != 0 && strcmp(what, "memory") != 0) {
+        fprintf(stderr, "usage: vkw_bench [all | memory [MIB]]\n");
         return 2;
     }
     setup();
-    return bench_memory(argc > 2 ? (size_t)atoi(argv[2]) : 64);
+    if (strcmp(what, "memory") == 0)
+        return bench_memory(argc > 2 ? (size_t)atoi(argv[2]) : 64);
+    printf("startup %.2f ms\n", startup_ms);
+    int status = bench_small();
+    return status ? status : bench_memory(64);
 }
