@@ -15,6 +15,7 @@
  * as expected (no message, or >0 with --mistake), 1 otherwise, 2 when Vulkan
  * itself failed. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,8 +181,12 @@ int main(int argc, char **argv)
                                        .commandBufferCount = 1};
     VkCommandBuffer cmd;
     CHECK(vkAllocateCommandBuffers(device, &cai, &cmd));
-    VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-                                      .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    /* A primary command buffer ignores pInheritanceInfo, so an application
+     * may leave anything there: a driver (and vkwire) must not read it. */
+    VkCommandBufferBeginInfo begin = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+        .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+        .pInheritanceInfo = (const VkCommandBufferInheritanceInfo *)(uintptr_t)0x10};
     CHECK(vkBeginCommandBuffer(cmd, &begin));
     vkCmdFillBuffer(cmd, buffer, 0, VK_WHOLE_SIZE, 0x5a5a5a5a);
     CHECK(vkEndCommandBuffer(cmd));
@@ -220,6 +225,10 @@ int main(int argc, char **argv)
 
     vkDestroyFence(device, fence, NULL);
     vkFreeCommandBuffers(device, pool, 1, &cmd);
+    /* Command buffers still allocated when their pool goes are freed with it. */
+    VkCommandBuffer left[2];
+    cai.commandBufferCount = 2;
+    CHECK(vkAllocateCommandBuffers(device, &cai, left));
     vkDestroyCommandPool(device, pool, NULL);
     vkDestroyBuffer(device, buffer, NULL);
     vkFreeMemory(device, memory, NULL);

@@ -47,9 +47,10 @@ struct vkw_guest_device {
 
 void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type)
 {
-    size_t size = type == VKW_HANDLE_VkInstance ? sizeof(struct vkw_guest_instance)
-                  : type == VKW_HANDLE_VkDevice ? sizeof(struct vkw_guest_device)
-                                                : sizeof(struct vkw_guest_object);
+    size_t size = type == VKW_HANDLE_VkInstance        ? sizeof(struct vkw_guest_instance)
+                  : type == VKW_HANDLE_VkDevice        ? sizeof(struct vkw_guest_device)
+                  : type == VKW_HANDLE_VkCommandBuffer ? vkw_guest_command_buffer_size()
+                                                       : sizeof(struct vkw_guest_object);
     struct vkw_guest_object *o = calloc(1, size);
     if (!o)
         return NULL;
@@ -211,6 +212,15 @@ static struct {
     uint32_t count;
     VkExtensionProperties *list; /* filtered; lives as long as the process */
 } instance_extensions = {PTHREAD_MUTEX_INITIALIZER, false, 0, NULL};
+
+/* The loader unloads drivers (dlclose): what the process-wide cache holds
+ * goes with the library rather than being lost. */
+__attribute__((destructor)) static void free_instance_extensions(void)
+{
+    free(instance_extensions.list);
+    instance_extensions.list = NULL;
+    instance_extensions.fetched = false;
+}
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
     const char *pLayerName, uint32_t *pPropertyCount, VkExtensionProperties *pProperties)

@@ -109,7 +109,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDescriptorUpdateTemplate(
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
     VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
     const VkAllocationCallbacks *pAllocator);
-/* The memory entry points live with the memory module. */
+/* Entry points that live with their own modules. */
+#include "vkw_guest_commands.h"
 #include "vkw_guest_memory.h"
 
 #endif /* VKW_ICD_H */
