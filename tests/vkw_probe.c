@@ -14,17 +14,44 @@
  * spec's external-synchronisation rules ask).  Exit status: 0 when all went
  * as expected (no message, or >0 with --mistake), 1 otherwise, 2 when Vulkan
  * itself failed. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <vulkan/vulkan.h>
 
 static _Atomic unsigned messages;
 
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Waits 1.5 s on a fence nothing will signal, while the workers go on. */
+struct waiter {
+    pthread_t thread;
+    VkDevice device;
+    VkFence fence;
+    VkResult result;
+    double done_at;
+};
+
+static void *wait_forever(void *arg)
+{
+    struct waiter *w = arg;
+    w->result = vkWaitForFences(w->device, 1, &w->fence, VK_TRUE, 1500000000ull);
+    w->done_at = seconds();
+    return NULL;
+}
+
 struct worker {
     pthread_t thread;
+    double done_at;
     VkDevice device;
     VkBufferCreateInfo info;
     int failures;
@@ -40,7 +67,7 @@ static void *work(void *arg)
         w->failures++;
         return NULL;
     }
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 50; i++) {
         VkBuffer buffer;
         if (vkCreateBuffer(w->device, &w->info, NULL, &buffer) != VK_SUCCESS) {
             w->failures++;
@@ -62,6 +89,7 @@ static void *work(void *arg)
         vkDestroyBuffer(w->device, buffer, NULL);
     }
     vkDestroyCommandPool(w->device, pool, NULL);
+    w->done_at = seconds();
     return NULL;
 }
 
@@ -202,16 +230,29 @@ int main(int argc, char **argv)
     if (threads > 0) {
         struct worker workers[16];
         int n = threads < 16 ? threads : 16, failures = 0;
+        VkFenceCreateInfo never_info = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        struct waiter waiter = {.device = device};
+        CHECK(vkCreateFence(device, &never_info, NULL, &waiter.fence));
+        pthread_create(&waiter.thread, NULL, wait_forever, &waiter);
+        struct timespec settle = {0, 50000000}; /* let it block first */
+        nanosleep(&settle, NULL);
         for (int t = 0; t < n; t++) {
             workers[t] = (struct worker){.device = device, .info = bci};
             pthread_create(&workers[t].thread, NULL, work, &workers[t]);
         }
+        double last = 0;
         for (int t = 0; t < n; t++) {
             pthread_join(workers[t].thread, NULL);
             failures += workers[t].failures;
+            if (workers[t].done_at > last)
+                last = workers[t].done_at;
         }
-        printf("vkw_probe: %d threads, %d failures\n", n, failures);
-        if (failures)
+        pthread_join(waiter.thread, NULL);
+        vkDestroyFence(device, waiter.fence, NULL);
+        const int blocked = waiter.result != VK_TIMEOUT || last >= waiter.done_at;
+        printf("vkw_probe: %d threads, %d failures; a 1.5 s wait %s them\n", n, failures,
+               blocked ? "BLOCKED" : "did not block");
+        if (failures || blocked)
             return 1;
     }
 

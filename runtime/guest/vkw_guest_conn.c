@@ -152,6 +152,7 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
     }
     snprintf(conn->address, sizeof(conn->address), "%s", address);
     pthread_mutex_init(&conn->lock, NULL);
+    pthread_cond_init(&conn->turn, NULL);
     vkw_writer_init(&conn->w);
     atomic_init(&conn->next_id, 1);
     int rc = vkw_transport_connect(address, &conn->transport, err, err_size);
@@ -189,11 +190,29 @@ void vkw_guest_conn_close(struct vkw_guest_conn *conn)
         vkw_conn_close(conn->transport);
     vkw_writer_fini(&conn->w);
     cache_free(conn->cache);
+    pthread_cond_destroy(&conn->turn);
     pthread_mutex_destroy(&conn->lock);
     free(conn);
 }
 
 /* ---- calls ---- */
+
+void vkw_guest_conn_lock(struct vkw_guest_conn *conn)
+{
+    pthread_mutex_lock(&conn->lock);
+    const unsigned long ticket = conn->next_ticket++;
+    while (conn->serving != ticket)
+        pthread_cond_wait(&conn->turn, &conn->lock);
+    pthread_mutex_unlock(&conn->lock);
+}
+
+void vkw_guest_conn_unlock(struct vkw_guest_conn *conn)
+{
+    pthread_mutex_lock(&conn->lock);
+    conn->serving++;
+    pthread_cond_broadcast(&conn->turn);
+    pthread_mutex_unlock(&conn->lock);
+}
 
 static _Thread_local struct vkw_guest_conn *current_conn;
 
@@ -206,7 +225,7 @@ uint64_t vkw_guest_new_id(struct vkw_guest_conn *conn)
 
 struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *call)
 {
-    pthread_mutex_lock(&conn->lock);
+    vkw_guest_conn_lock(conn);
     call->conn = conn;
     call->serial = ++conn->next_serial;
     call->fds = NULL;
@@ -245,7 +264,7 @@ void vkw_call_send(struct vkw_call *call)
 {
     send_command(call);
     current_conn = NULL;
-    pthread_mutex_unlock(&call->conn->lock);
+    vkw_guest_conn_unlock(call->conn);
 }
 
 struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable)
@@ -278,6 +297,6 @@ bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r)
         ok = false;
     }
     current_conn = NULL;
-    pthread_mutex_unlock(&conn->lock);
+    vkw_guest_conn_unlock(conn);
     return ok;
 }

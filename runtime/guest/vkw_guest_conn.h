@@ -21,7 +21,11 @@ struct vkw_reply_cache;
 
 struct vkw_guest_conn {
     struct vkw_conn *transport;
-    pthread_mutex_t lock;          /* one call at a time: encode, send, await */
+    /* One call at a time (encode, send, await), in arrival order: a ticket
+     * lock, so a thread that waits in slices cannot starve the others. */
+    pthread_mutex_t lock;
+    pthread_cond_t turn;
+    unsigned long next_ticket, serving;
     struct vkw_writer w;
     struct vkw_reader reader;      /* over the current reply's payload */
     uint32_t next_serial;
@@ -42,6 +46,10 @@ void vkw_guest_conn_close(struct vkw_guest_conn *conn);
 
 /* The address the ICD uses: $VKWIRE_SERVER, else the server's default. */
 void vkw_guest_server_address(char *out, size_t size);
+
+/* Take and give back the connection, first come first served. */
+void vkw_guest_conn_lock(struct vkw_guest_conn *conn);
+void vkw_guest_conn_unlock(struct vkw_guest_conn *conn);
 
 /* The connection the calling thread's current call runs on (for replies
  * that name objects by id). */

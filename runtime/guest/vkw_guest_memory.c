@@ -1,5 +1,5 @@
 /* vkw_guest_memory — see vkw_guest_memory.h. */
-#define _GNU_SOURCE /* memfd_create */
+#define _GNU_SOURCE /* memfd_create, clock_gettime */
 #include "vkw_guest_memory.h"
 
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vkw_guest_conn.h"
@@ -431,6 +432,54 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueBindSparse(VkQueue queue, uint32_t
     return vkw_forward_vkQueueBindSparse(queue, bindInfoCount, pBindInfo, fence);
 }
 
+/* A wait holds the connection only a slice at a time, so the application's
+ * other threads keep going through vkwire while one of them waits. */
+#define WAIT_SLICE_NS 1000000ull
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* Call `wait(slice)` until it stops timing out or `timeout` has passed. */
+static VkResult sliced(VkResult (*wait)(void *args, uint64_t slice), void *args, uint64_t timeout)
+{
+    const uint64_t start = monotonic_ns();
+    for (;;) {
+        const uint64_t spent = monotonic_ns() - start;
+        const uint64_t left = timeout > spent ? timeout - spent : 0;
+        const VkResult r = wait(args, left < WAIT_SLICE_NS ? left : WAIT_SLICE_NS);
+        if (r != VK_TIMEOUT || left <= WAIT_SLICE_NS)
+            return r;
+    }
+}
+
+struct fence_wait {
+    VkDevice device;
+    uint32_t count;
+    const VkFence *fences;
+    VkBool32 all;
+};
+
+static VkResult wait_fences(void *args, uint64_t slice)
+{
+    const struct fence_wait *w = args;
+    return vkw_forward_vkWaitForFences(w->device, w->count, w->fences, w->all, slice);
+}
+
+struct semaphore_wait {
+    VkDevice device;
+    const VkSemaphoreWaitInfo *info;
+};
+
+static VkResult wait_semaphores(void *args, uint64_t slice)
+{
+    const struct semaphore_wait *w = args;
+    return vkw_forward_vkWaitSemaphores(w->device, w->info, slice);
+}
+
 static VkResult after_wait(void *dispatchable, VkResult result)
 {
     if (result == VK_SUCCESS)
@@ -442,8 +491,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkWaitForFences(VkDevice device, uint32_t
                                                       const VkFence *pFences, VkBool32 waitAll,
                                                       uint64_t timeout)
 {
-    return after_wait(device,
-                      vkw_forward_vkWaitForFences(device, fenceCount, pFences, waitAll, timeout));
+    struct fence_wait w = {device, fenceCount, pFences, waitAll};
+    return after_wait(device, sliced(wait_fences, &w, timeout));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetFenceStatus(VkDevice device, VkFence fence)
@@ -465,5 +514,6 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkWaitSemaphores(VkDevice device,
                                                        const VkSemaphoreWaitInfo *pWaitInfo,
                                                        uint64_t timeout)
 {
-    return after_wait(device, vkw_forward_vkWaitSemaphores(device, pWaitInfo, timeout));
+    struct semaphore_wait w = {device, pWaitInfo};
+    return after_wait(device, sliced(wait_semaphores, &w, timeout));
 }

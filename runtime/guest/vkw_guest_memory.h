@@ -12,6 +12,10 @@
  *           every wait the device's writes come back.
  * VKWIRE_MEMORY=copy forces copied mode.  Thread-safe: one mutex guards
  * the records; byte moves run as ordinary calls on the connection.
+ *
+ * It also owns the waits (where coherent shadows sync): they hold the
+ * connection one 1 ms slice at a time, and the connection serves threads
+ * in arrival order, so one thread's wait never stops the others.
  */
 #ifndef VKW_GUEST_MEMORY_H
 #define VKW_GUEST_MEMORY_H

@@ -445,15 +445,15 @@ static VkQueue device_queue(VkDevice device, uint32_t family, uint32_t index, ui
 {
     struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
     struct vkw_guest_conn *conn = dev->obj.conn;
-    pthread_mutex_lock(&conn->lock); /* guards the queue list too */
+    vkw_guest_conn_lock(conn); /* guards the queue list too */
     for (size_t i = 0; i < dev->queue_count; i++) {
         struct vkw_guest_queue *q = &dev->queues[i];
         if (q->family == family && q->index == index && q->flags == flags) {
-            pthread_mutex_unlock(&conn->lock);
+            vkw_guest_conn_unlock(conn);
             return q->queue;
         }
     }
-    pthread_mutex_unlock(&conn->lock);
+    vkw_guest_conn_unlock(conn);
     VkQueue queue = VK_NULL_HANDLE;
     if (info2)
         vkw_forward_vkGetDeviceQueue2(device, info2, &queue);
@@ -461,14 +461,14 @@ static VkQueue device_queue(VkDevice device, uint32_t family, uint32_t index, ui
         vkw_forward_vkGetDeviceQueue(device, family, index, &queue);
     if (!queue)
         return VK_NULL_HANDLE;
-    pthread_mutex_lock(&conn->lock);
+    vkw_guest_conn_lock(conn);
     struct vkw_guest_queue *grown =
         realloc(dev->queues, (dev->queue_count + 1) * sizeof(*dev->queues));
     if (grown) {
         dev->queues = grown;
         dev->queues[dev->queue_count++] = (struct vkw_guest_queue){family, index, flags, queue};
     }
-    pthread_mutex_unlock(&conn->lock);
+    vkw_guest_conn_unlock(conn);
     return queue;
 }
 
