@@ -890,7 +890,7 @@ static int run_render(const struct gpu *g, const char *path, uint32_t width, uin
     /* Tilted towards the camera and turned a little, so that the hole, the
      * inside of the ring and both lights show. */
     mat_rotation(transform.model, 0.9f, 0.35f);
-    mat_camera(transform.mvp, (float)width / (float)height, 3.6f);
+    mat_camera(transform.mvp, (float)width / (float)height, 4.4f);
     mat_mul(transform.mvp, transform.mvp, transform.model);
 
     VkCommandBufferAllocateInfo cbai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
