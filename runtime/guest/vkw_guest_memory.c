@@ -368,44 +368,40 @@ static bool clip(const struct record *r, const VkMappedMemoryRange *range, VkDev
     return true;
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkFlushMappedMemoryRanges(
-    VkDevice device, uint32_t memoryRangeCount, const VkMappedMemoryRange *pMemoryRanges)
+/* Flush (to_host) or invalidate the parts of `ranges` a shadow covers;
+ * shared pages need neither. */
+static VkResult move_ranges(uint32_t count, const VkMappedMemoryRange *ranges, bool to_host)
 {
     VkResult result = VK_SUCCESS;
     pthread_mutex_lock(&memory.lock);
-    for (uint32_t i = 0; i < memoryRangeCount; i++) {
-        struct record *r = find(pMemoryRanges[i].memory);
+    for (uint32_t i = 0; i < count; i++) {
+        struct record *r = find(ranges[i].memory);
         VkDeviceSize from, len;
-        if (!r || !r->mapped || r->shared || !clip(r, &pMemoryRanges[i], &from, &len))
-            continue; /* shared pages need no flush */
-        if (!write_memory(r->conn, r->handle, r->map_offset + from, r->pages + from, len))
-            result = VK_ERROR_DEVICE_LOST;
-        if (r->clean)
-            memcpy(r->clean + from, r->pages + from, (size_t)len);
-    }
-    pthread_mutex_unlock(&memory.lock);
-    (void)device;
-    return result;
-}
-
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkInvalidateMappedMemoryRanges(
-    VkDevice device, uint32_t memoryRangeCount, const VkMappedMemoryRange *pMemoryRanges)
-{
-    VkResult result = VK_SUCCESS;
-    pthread_mutex_lock(&memory.lock);
-    for (uint32_t i = 0; i < memoryRangeCount; i++) {
-        struct record *r = find(pMemoryRanges[i].memory);
-        VkDeviceSize from, len;
-        if (!r || !r->mapped || r->shared || !clip(r, &pMemoryRanges[i], &from, &len))
+        if (!r || !r->mapped || r->shared || !clip(r, &ranges[i], &from, &len))
             continue;
-        if (!read_memory(r->conn, r->handle, r->map_offset + from, r->pages + from, len))
+        const uint64_t at = r->map_offset + from;
+        if (!(to_host ? write_memory(r->conn, r->handle, at, r->pages + from, len)
+                      : read_memory(r->conn, r->handle, at, r->pages + from, len)))
             result = VK_ERROR_DEVICE_LOST;
         else if (r->clean)
             memcpy(r->clean + from, r->pages + from, (size_t)len);
     }
     pthread_mutex_unlock(&memory.lock);
-    (void)device;
     return result;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkFlushMappedMemoryRanges(
+    VkDevice device, uint32_t memoryRangeCount, const VkMappedMemoryRange *pMemoryRanges)
+{
+    (void)device;
+    return move_ranges(memoryRangeCount, pMemoryRanges, true);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkInvalidateMappedMemoryRanges(
+    VkDevice device, uint32_t memoryRangeCount, const VkMappedMemoryRange *pMemoryRanges)
+{
+    (void)device;
+    return move_ranges(memoryRangeCount, pMemoryRanges, false);
 }
 
 /* ---- where coherent shadows sync ---- */

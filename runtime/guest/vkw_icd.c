@@ -86,12 +86,12 @@ uint64_t vkw_guest_handle_from_id(struct vkw_reader *r, uint32_t type, uint64_t 
 
 /* ---- entry point lookup ---- */
 
-static PFN_vkVoidFunction find_entry(const char *name, int max_scope)
+/* The ICD's entry point called `name` whose scope lies in [lowest, highest]. */
+static PFN_vkVoidFunction find_entry(const char *name, enum vkw_entry_scope lowest,
+                                     enum vkw_entry_scope highest)
 {
-    if (!name)
-        return NULL;
-    for (unsigned i = 0; i < vkw_guest_entry_count; i++)
-        if ((int)vkw_guest_entries[i].scope <= max_scope &&
+    for (unsigned i = 0; name && i < vkw_guest_entry_count; i++)
+        if (vkw_guest_entries[i].scope >= lowest && vkw_guest_entries[i].scope <= highest &&
             strcmp(vkw_guest_entries[i].name, name) == 0)
             return vkw_guest_entries[i].function;
     return NULL;
@@ -102,23 +102,19 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetInstanceProcAddr(VkInstanc
 {
     if (!instance) {
         /* Without an instance only the global commands answer. */
-        PFN_vkVoidFunction f = find_entry(pName, VKW_SCOPE_GLOBAL);
+        PFN_vkVoidFunction f = find_entry(pName, VKW_SCOPE_GLOBAL, VKW_SCOPE_GLOBAL);
         if (f || (pName && strcmp(pName, "vkGetInstanceProcAddr") == 0))
             return f ? f : (PFN_vkVoidFunction)vkw_icd_vkGetInstanceProcAddr;
         return NULL;
     }
-    return find_entry(pName, VKW_SCOPE_DEVICE);
+    return find_entry(pName, VKW_SCOPE_GLOBAL, VKW_SCOPE_DEVICE);
 }
 
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetDeviceProcAddr(VkDevice device,
                                                                     const char *pName)
 {
     (void)device;
-    for (unsigned i = 0; pName && i < vkw_guest_entry_count; i++)
-        if (vkw_guest_entries[i].scope == VKW_SCOPE_DEVICE &&
-            strcmp(vkw_guest_entries[i].name, pName) == 0)
-            return vkw_guest_entries[i].function;
-    return NULL;
+    return find_entry(pName, VKW_SCOPE_DEVICE, VKW_SCOPE_DEVICE);
 }
 
 /* The loader's entry points into the ICD: the only exported symbols. */
@@ -147,11 +143,7 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vk_icdGetPhysicalDeviceProcAddr(VkInsta
                                                                        const char *pName)
 {
     (void)instance;
-    for (unsigned i = 0; pName && i < vkw_guest_entry_count; i++)
-        if (vkw_guest_entries[i].scope == VKW_SCOPE_PHYSICAL_DEVICE &&
-            strcmp(vkw_guest_entries[i].name, pName) == 0)
-            return vkw_guest_entries[i].function;
-    return NULL;
+    return find_entry(pName, VKW_SCOPE_PHYSICAL_DEVICE, VKW_SCOPE_PHYSICAL_DEVICE);
 }
 
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vk_icdGetInstanceProcAddr(VkInstance instance,
