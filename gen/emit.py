@@ -114,7 +114,9 @@ def coverage_report(proto, added_opcodes: List[str], written: List[str]) -> str:
              f'  commands forwarded (opcode, guest encoder, host decoder): {len(proto.commands)}'
              f' ({len(core)} of {len(core_all)} core, {len(proto.commands) - len(core)} '
              'from extensions)',
-             f'  alias names sharing an opcode: {sum(len(c.aliases) for c in proto.commands)}']
+             f'  alias names sharing an opcode: {sum(len(c.aliases) for c in proto.commands)}',
+             f'  recorded into command-buffer streams (no lock, no round trip): '
+             f'{sum(1 for c in proto.commands if c.recorded)}']
     hand = [c for c in proto.commands if c.hand_written_host or c.hand_written_guest]
     lines.append(f'  hand-written parts: {len(hand)}')
     for c in hand:

@@ -175,6 +175,16 @@ class CommandFacts:
             self.route_param.ctype, 'device')
 
     @property
+    def recorded(self) -> bool:
+        """A vkCmd* command: the guest appends it to its command buffer's own
+        stream (no lock, no round trip); the stream travels at
+        vkEndCommandBuffer or in bounded chunks (PROTOCOL, "Recorded
+        commands")."""
+        return (self.name.startswith('vkCmd') and self.route_param is not None and
+                self.route_param.ctype == 'VkCommandBuffer' and not self.needs_reply and
+                not self.created and not self.hand_written_guest)
+
+    @property
     def cacheable(self) -> bool:
         """A physical device's answers never change: the guest keeps them."""
         return (self.needs_reply and self.scope == 'physical_device' and

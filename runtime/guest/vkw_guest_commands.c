@@ -1,10 +1,11 @@
-/* vkw_guest_commands — the guest's command buffers and their pools.
- * See vkw_guest_commands.h. */
+/* vkw_guest_commands — the guest's command buffers, their pools and their
+ * recorded streams.  See vkw_guest_commands.h. */
 #include "vkw_guest_commands.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "vkw_guest_conn.h"
 #include "vkw_guest_entry.h"
 #include "vkw_handles.h"
 #include "vkw_icd.h"
@@ -17,6 +18,8 @@ struct vkw_guest_command_buffer {
     VkCommandBufferLevel level;
     uint64_t pool;                          /* the VkCommandPool, as an integer */
     struct vkw_guest_command_buffer *next;  /* the pool's list */
+    struct vkw_writer stream;               /* recorded, not yet sent */
+    VkResult recording;                     /* the first failure since Begin: End returns it */
 };
 
 /* Pools are few: a list of (pool, its command buffers) under one mutex. */
@@ -50,6 +53,52 @@ static struct pool_record *pool_of(uint64_t pool, bool create)
 size_t vkw_guest_command_buffer_size(void)
 {
     return sizeof(struct vkw_guest_command_buffer);
+}
+
+void vkw_guest_command_buffer_release(void *command_buffer)
+{
+    struct vkw_guest_command_buffer *cb = command_buffer;
+    vkw_writer_fini(&cb->stream);
+}
+
+/* Forget what was recorded and not sent (reset, Begin, pool reset). */
+static void drop_stream(struct vkw_guest_command_buffer *cb)
+{
+    vkw_writer_reset(&cb->stream);
+    cb->recording = VK_SUCCESS;
+}
+
+/* Send what was recorded.  After a failure the rest of the recording is
+ * dropped: End reports it, and the host never runs a stream with a hole. */
+static void send_stream(struct vkw_guest_command_buffer *cb)
+{
+    if (cb->recording == VK_SUCCESS && cb->stream.failed)
+        cb->recording = VK_ERROR_OUT_OF_HOST_MEMORY;
+    if (cb->recording == VK_SUCCESS &&
+        !vkw_guest_conn_send_recorded(cb->obj.conn, cb->stream.data, cb->stream.size))
+        cb->recording = VK_ERROR_DEVICE_LOST;
+    vkw_writer_reset(&cb->stream);
+}
+
+struct vkw_writer *vkw_guest_record(VkCommandBuffer command_buffer, uint32_t opcode)
+{
+    struct vkw_guest_command_buffer *cb = (void *)command_buffer;
+    if (cb->recording != VK_SUCCESS)
+        return NULL;
+    if (opcode > cb->obj.conn->agreed_minor) { /* fixed at connect: no lock needed */
+        vkw_guest_conn_fail(cb->obj.conn,
+                            "the host is older and does not know a command the application recorded");
+        cb->recording = VK_ERROR_DEVICE_LOST;
+        return NULL;
+    }
+    return &cb->stream;
+}
+
+void vkw_guest_recorded(VkCommandBuffer command_buffer)
+{
+    struct vkw_guest_command_buffer *cb = (void *)command_buffer;
+    if (cb->stream.size >= VKW_RECORD_CHUNK_BYTES || cb->stream.failed)
+        send_stream(cb);
 }
 
 static void unlink_buffer(struct vkw_guest_command_buffer *cb)
@@ -120,16 +169,66 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyCommandPool(VkDevice device, VkComma
     pthread_mutex_unlock(&commands.lock);
 }
 
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkResetCommandPool(VkDevice device,
+                                                         VkCommandPool commandPool,
+                                                         VkCommandPoolResetFlags flags)
+{
+    pthread_mutex_lock(&commands.lock);
+    struct pool_record *p = pool_of(VKW_HANDLE_U64(commandPool), false);
+    for (struct vkw_guest_command_buffer *cb = p ? p->buffers : NULL; cb; cb = cb->next)
+        drop_stream(cb);
+    pthread_mutex_unlock(&commands.lock);
+    return vkw_forward_vkResetCommandPool(device, commandPool, flags);
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBeginCommandBuffer(VkCommandBuffer commandBuffer,
                                                            const VkCommandBufferBeginInfo *pBeginInfo)
 {
-    const struct vkw_guest_command_buffer *cb = (const void *)commandBuffer;
-    if (cb->level == VK_COMMAND_BUFFER_LEVEL_PRIMARY && pBeginInfo->pInheritanceInfo) {
+    struct vkw_guest_command_buffer *cb = (void *)commandBuffer;
+    drop_stream(cb); /* Begin resets a command buffer implicitly */
+    const VkCommandBufferInheritanceInfo *inherit = pBeginInfo->pInheritanceInfo;
+    if (cb->level == VK_COMMAND_BUFFER_LEVEL_PRIMARY && inherit) {
         /* Vulkan says a primary command buffer ignores pInheritanceInfo, so
          * it may point anywhere: it must not be read, let alone sent. */
         VkCommandBufferBeginInfo primary = *pBeginInfo;
         primary.pInheritanceInfo = NULL;
         return vkw_forward_vkBeginCommandBuffer(commandBuffer, &primary);
     }
+    if (inherit && !(pBeginInfo->flags & VK_COMMAND_BUFFER_USAGE_RENDER_PASS_CONTINUE_BIT) &&
+        (inherit->renderPass || inherit->framebuffer)) {
+        /* Outside a render pass a secondary's render pass and framebuffer
+         * are ignored, so they may be stale handles the host would refuse. */
+        VkCommandBufferInheritanceInfo outside = *inherit;
+        outside.renderPass = VK_NULL_HANDLE;
+        outside.framebuffer = VK_NULL_HANDLE;
+        VkCommandBufferBeginInfo secondary = *pBeginInfo;
+        secondary.pInheritanceInfo = &outside;
+        return vkw_forward_vkBeginCommandBuffer(commandBuffer, &secondary);
+    }
     return vkw_forward_vkBeginCommandBuffer(commandBuffer, pBeginInfo);
+}
+
+/* A stream this large is freed at End rather than kept for the next
+ * recording: many idle command buffers must not hold a chunk each. */
+#define KEEP_STREAM_BYTES ((size_t)64 << 10)
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEndCommandBuffer(VkCommandBuffer commandBuffer)
+{
+    struct vkw_guest_command_buffer *cb = (void *)commandBuffer;
+    send_stream(cb);
+    const VkResult recorded = cb->recording;
+    cb->recording = VK_SUCCESS;
+    if (cb->stream.capacity > KEEP_STREAM_BYTES) {
+        vkw_writer_fini(&cb->stream);
+        vkw_writer_init(&cb->stream);
+    }
+    const VkResult ended = vkw_forward_vkEndCommandBuffer(commandBuffer);
+    return recorded != VK_SUCCESS ? recorded : ended;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkResetCommandBuffer(VkCommandBuffer commandBuffer,
+                                                           VkCommandBufferResetFlags flags)
+{
+    drop_stream((struct vkw_guest_command_buffer *)commandBuffer);
+    return vkw_forward_vkResetCommandBuffer(commandBuffer, flags);
 }

@@ -260,6 +260,27 @@ static bool send_command(struct vkw_call *call)
     return true;
 }
 
+bool vkw_guest_conn_send_recorded(struct vkw_guest_conn *conn, const void *bytes, size_t size)
+{
+    vkw_guest_conn_lock(conn);
+    bool ok = !conn->lost;
+    if (ok && size > 0) {
+        int rc = vkw_conn_send(conn->transport, bytes, size, NULL, 0);
+        if (rc < 0)
+            mark_lost(conn, strerror(-rc));
+        ok = rc >= 0;
+    }
+    vkw_guest_conn_unlock(conn);
+    return ok;
+}
+
+void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why)
+{
+    vkw_guest_conn_lock(conn);
+    mark_lost(conn, why);
+    vkw_guest_conn_unlock(conn);
+}
+
 void vkw_call_send(struct vkw_call *call)
 {
     send_command(call);

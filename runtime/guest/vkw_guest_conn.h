@@ -51,6 +51,13 @@ void vkw_guest_server_address(char *out, size_t size);
 void vkw_guest_conn_lock(struct vkw_guest_conn *conn);
 void vkw_guest_conn_unlock(struct vkw_guest_conn *conn);
 
+/* Send `size` bytes of whole commands that want no reply (a command
+ * buffer's recorded stream) as one message, in the connection's turn.
+ * False when the connection is, or becomes, lost. */
+bool vkw_guest_conn_send_recorded(struct vkw_guest_conn *conn, const void *bytes, size_t size);
+/* Mark the connection lost, in its turn, saying why (printed once). */
+void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why);
+
 /* The connection the calling thread's current call runs on (for replies
  * that name objects by id). */
 struct vkw_guest_conn *vkw_guest_current_conn(void);

@@ -11,6 +11,7 @@
 #include <vulkan/vk_icd.h>
 
 #include "vkw_extensions.h"
+#include "vkw_guest_commands.h"
 #include "vkw_guest_conn.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
@@ -66,6 +67,8 @@ void vkw_guest_free_object(void *object)
     struct vkw_guest_object *o = object;
     if (o && o->type == VKW_HANDLE_VkDevice)
         free(((struct vkw_guest_device *)o)->queues);
+    if (o && o->type == VKW_HANDLE_VkCommandBuffer)
+        vkw_guest_command_buffer_release(o);
     free(o);
 }
 
