@@ -109,8 +109,8 @@ check $? "a deliberate mistake through vkwire is reported by the layer" "$tmp/mi
 native "$probe" >"$tmp/probe-native.txt" 2>&1
 check $? "vkw_probe natively: no validation message" "$tmp/probe-native.txt"
 ours timeout 120 "$probe" --threads 4 >"$tmp/threads.txt" 2>&1 &&
-    grep -q "4 threads, 0 failures; a 1.5 s wait did not block them" "$tmp/threads.txt"
-check $? "4 threads on one device through vkwire while a 5th waits 1.5 s: none blocked, no failure" "$tmp/threads.txt"
+    grep -q "4 threads, 0 failures; a 1.5 s wait did not block them; vkQueueWaitIdle did not block them" "$tmp/threads.txt"
+check $? "4 threads on one device through vkwire while a 5th waits 1.5 s on a fence and a 6th in vkQueueWaitIdle: none blocked, no failure" "$tmp/threads.txt"
 
 # 5. Mapped memory as applications use it, natively and in both modes.
 native "$memtest" >"$tmp/mem-native.txt" 2>&1

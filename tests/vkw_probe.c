@@ -49,9 +49,27 @@ static void *wait_forever(void *arg)
     return NULL;
 }
 
+/* Waits with vkQueueWaitIdle on a queue whose work waits for a timeline
+ * semaphore that the main thread signals only once the workers are done. */
+struct idler {
+    pthread_t thread;
+    VkQueue queue;
+    VkResult result;
+    double done_at;
+};
+
+static void *wait_idle(void *arg)
+{
+    struct idler *w = arg;
+    w->result = vkQueueWaitIdle(w->queue);
+    w->done_at = seconds();
+    return NULL;
+}
+
 struct worker {
     pthread_t thread;
     double done_at;
+    int finished; /* atomic: the main thread polls it */
     VkDevice device;
     VkBufferCreateInfo info;
     int failures;
@@ -90,6 +108,7 @@ static void *work(void *arg)
     }
     vkDestroyCommandPool(w->device, pool, NULL);
     w->done_at = seconds();
+    __atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -166,7 +185,11 @@ int main(int argc, char **argv)
                                    .queueFamilyIndex = 0,
                                    .queueCount = 1,
                                    .pQueuePriorities = &priority};
+    VkPhysicalDeviceVulkan12Features features12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .timelineSemaphore = VK_TRUE};
     VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = &features12,
                               .queueCreateInfoCount = 1,
                               .pQueueCreateInfos = &qci};
     VkDevice device;
@@ -234,12 +257,47 @@ int main(int argc, char **argv)
         struct waiter waiter = {.device = device};
         CHECK(vkCreateFence(device, &never_info, NULL, &waiter.fence));
         pthread_create(&waiter.thread, NULL, wait_forever, &waiter);
-        struct timespec settle = {0, 50000000}; /* let it block first */
+        /* Work the queue cannot finish before the semaphore reaches 1. */
+        VkSemaphoreTypeCreateInfo timeline = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                              .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
+        VkSemaphoreCreateInfo sci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+                                     .pNext = &timeline};
+        VkSemaphore gate;
+        CHECK(vkCreateSemaphore(device, &sci, NULL, &gate));
+        const uint64_t one = 1;
+        VkTimelineSemaphoreSubmitInfo gate_values = {
+            .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+            .waitSemaphoreValueCount = 1,
+            .pWaitSemaphoreValues = &one};
+        const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT;
+        VkSubmitInfo gated = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                              .pNext = &gate_values,
+                              .waitSemaphoreCount = 1,
+                              .pWaitSemaphores = &gate,
+                              .pWaitDstStageMask = &stage};
+        CHECK(vkQueueSubmit(queue, 1, &gated, VK_NULL_HANDLE));
+        struct idler idler = {.queue = queue};
+        pthread_create(&idler.thread, NULL, wait_idle, &idler);
+        struct timespec settle = {0, 50000000}; /* let both block first */
         nanosleep(&settle, NULL);
         for (int t = 0; t < n; t++) {
             workers[t] = (struct worker){.device = device, .info = bci};
             pthread_create(&workers[t].thread, NULL, work, &workers[t]);
         }
+        /* Open the gate when the workers are done, or after 3 s if a wait
+         * holds them up (then the check below fails rather than hangs). */
+        const double give_up = seconds() + 3.0;
+        for (int done = 0; !done && seconds() < give_up;) {
+            done = 1;
+            for (int t = 0; t < n; t++)
+                done &= __atomic_load_n(&workers[t].finished, __ATOMIC_ACQUIRE);
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+        }
+        const double opened_at = seconds();
+        VkSemaphoreSignalInfo open = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                      .semaphore = gate,
+                                      .value = 1};
+        CHECK(vkSignalSemaphore(device, &open));
         double last = 0;
         for (int t = 0; t < n; t++) {
             pthread_join(workers[t].thread, NULL);
@@ -248,11 +306,16 @@ int main(int argc, char **argv)
                 last = workers[t].done_at;
         }
         pthread_join(waiter.thread, NULL);
+        pthread_join(idler.thread, NULL);
         vkDestroyFence(device, waiter.fence, NULL);
+        vkDestroySemaphore(device, gate, NULL);
         const int blocked = waiter.result != VK_TIMEOUT || last >= waiter.done_at;
-        printf("vkw_probe: %d threads, %d failures; a 1.5 s wait %s them\n", n, failures,
-               blocked ? "BLOCKED" : "did not block");
-        if (failures || blocked)
+        const int idle_blocked = idler.result != VK_SUCCESS || last >= opened_at ||
+                                 idler.done_at < opened_at;
+        printf("vkw_probe: %d threads, %d failures; a 1.5 s wait %s them; "
+               "vkQueueWaitIdle %s them\n", n, failures, blocked ? "BLOCKED" : "did not block",
+               idle_blocked ? "BLOCKED" : "did not block");
+        if (failures || blocked || idle_blocked)
             return 1;
     }
 

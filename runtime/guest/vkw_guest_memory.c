@@ -496,14 +496,37 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetFenceStatus(VkDevice device, VkFence
     return after_wait(device, vkw_forward_vkGetFenceStatus(device, fence));
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueWaitIdle(VkQueue queue)
+/* vkQueueWaitIdle as a fence the queue signals once all its earlier work
+ * is done (an empty submission), waited in slices like any fence: a host
+ * vkQueueWaitIdle would hold the connection for the whole wait. */
+static VkResult wait_queue_idle(VkQueue queue)
 {
-    return after_wait(queue, vkw_forward_vkQueueWaitIdle(queue));
+    const VkDevice device = vkw_guest_queue_device(queue);
+    VkFence fence;
+    VkResult r = vkw_guest_queue_idle_fence(queue, &fence);
+    if (r == VK_SUCCESS)
+        r = vkw_forward_vkQueueSubmit(queue, 0, NULL, fence);
+    if (r != VK_SUCCESS)
+        return r;
+    struct fence_wait w = {device, 1, &fence, VK_TRUE};
+    r = sliced(wait_fences, &w, UINT64_MAX);
+    const VkResult reset = vkw_forward_vkResetFences(device, 1, &fence);
+    return r != VK_SUCCESS ? r : reset;
 }
 
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueWaitIdle(VkQueue queue)
+{
+    return after_wait(queue, wait_queue_idle(queue));
+}
+
+/* Every queue the application has: no other queue can hold its work. */
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkDeviceWaitIdle(VkDevice device)
 {
-    return after_wait(device, vkw_forward_vkDeviceWaitIdle(device));
+    VkResult r = VK_SUCCESS;
+    VkQueue queue;
+    for (size_t i = 0; r == VK_SUCCESS && (queue = vkw_guest_device_queue_at(device, i)); i++)
+        r = wait_queue_idle(queue);
+    return after_wait(device, r);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkWaitSemaphores(VkDevice device,

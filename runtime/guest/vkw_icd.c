@@ -37,6 +37,12 @@ struct vkw_guest_queue {
     VkQueue queue;
 };
 
+struct vkw_guest_queue_object {
+    struct vkw_guest_object obj;
+    VkDevice device;
+    VkFence idle_fence; /* made at the first vkQueueWaitIdle */
+};
+
 struct vkw_guest_device {
     struct vkw_guest_object obj;
     VkPhysicalDevice physical;
@@ -51,6 +57,7 @@ void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type)
     size_t size = type == VKW_HANDLE_VkInstance        ? sizeof(struct vkw_guest_instance)
                   : type == VKW_HANDLE_VkDevice        ? sizeof(struct vkw_guest_device)
                   : type == VKW_HANDLE_VkCommandBuffer ? vkw_guest_command_buffer_size()
+                  : type == VKW_HANDLE_VkQueue         ? sizeof(struct vkw_guest_queue_object)
                                                        : sizeof(struct vkw_guest_object);
     struct vkw_guest_object *o = calloc(1, size);
     if (!o)
@@ -428,8 +435,12 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
     if (!device)
         return;
     struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
-    for (size_t i = 0; i < dev->queue_count; i++)
-        vkw_guest_free_object(dev->queues[i].queue);
+    for (size_t i = 0; i < dev->queue_count; i++) {
+        struct vkw_guest_queue_object *q = (void *)dev->queues[i].queue;
+        if (q->idle_fence)
+            vkw_forward_vkDestroyFence(device, q->idle_fence, NULL);
+        vkw_guest_free_object(q);
+    }
     dev->queue_count = 0;
     vkw_forward_vkDestroyDevice(device, pAllocator); /* frees the device object */
 }
@@ -456,6 +467,7 @@ static VkQueue device_queue(VkDevice device, uint32_t family, uint32_t index, ui
         vkw_forward_vkGetDeviceQueue(device, family, index, &queue);
     if (!queue)
         return VK_NULL_HANDLE;
+    ((struct vkw_guest_queue_object *)queue)->device = device;
     vkw_guest_conn_lock(conn);
     struct vkw_guest_queue *grown =
         realloc(dev->queues, (dev->queue_count + 1) * sizeof(*dev->queues));
@@ -465,6 +477,35 @@ static VkQueue device_queue(VkDevice device, uint32_t family, uint32_t index, ui
     }
     vkw_guest_conn_unlock(conn);
     return queue;
+}
+
+VkDevice vkw_guest_queue_device(VkQueue queue)
+{
+    return ((struct vkw_guest_queue_object *)queue)->device;
+}
+
+VkQueue vkw_guest_device_queue_at(VkDevice device, size_t i)
+{
+    struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
+    vkw_guest_conn_lock(dev->obj.conn); /* guards the queue list */
+    VkQueue queue = i < dev->queue_count ? dev->queues[i].queue : VK_NULL_HANDLE;
+    vkw_guest_conn_unlock(dev->obj.conn);
+    return queue;
+}
+
+VkResult vkw_guest_queue_idle_fence(VkQueue queue, VkFence *fence)
+{
+    struct vkw_guest_queue_object *q = (void *)queue;
+    if (!q->idle_fence) { /* Vulkan synchronises queue access: no race here */
+        const VkFenceCreateInfo info = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        VkFence made = VK_NULL_HANDLE;
+        VkResult r = vkw_forward_vkCreateFence(q->device, &info, NULL, &made);
+        if (r != VK_SUCCESS)
+            return r;
+        q->idle_fence = made;
+    }
+    *fence = q->idle_fence;
+    return VK_SUCCESS;
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetDeviceQueue(VkDevice device, uint32_t queueFamilyIndex,

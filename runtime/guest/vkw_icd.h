@@ -38,6 +38,15 @@ static inline struct vkw_guest_conn *vkw_guest_conn_of(const void *dispatchable)
 
 /* The physical device a device was created from. */
 VkPhysicalDevice vkw_guest_device_physical(VkDevice device);
+/* The device a queue belongs to. */
+VkDevice vkw_guest_queue_device(VkQueue queue);
+/* The device's i-th queue the application has asked for, or NULL past the
+ * last. */
+VkQueue vkw_guest_device_queue_at(VkDevice device, size_t i);
+/* A fence of the queue's own (made on first use, destroyed with the
+ * device) that vkQueueWaitIdle has the queue signal.  The caller has the
+ * queue's external synchronisation, as Vulkan requires of queue waits. */
+VkResult vkw_guest_queue_idle_fence(VkQueue queue, VkFence *fence);
 
 /* A fresh id for a new object on `conn` (never 0, never reused). */
 uint64_t vkw_guest_new_id(struct vkw_guest_conn *conn);
