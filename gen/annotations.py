@@ -35,6 +35,7 @@ class Annotations:
     host_only: Dict[str, Entry] = field(default_factory=dict)
     hand_written: Dict[str, Entry] = field(default_factory=dict)   # options guest=, host=
     asynchronous: Dict[str, Entry] = field(default_factory=dict)
+    reports_deferred: Dict[str, Entry] = field(default_factory=dict)
     omit: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
     encode_if: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     encode_with: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # options guest=, host=
@@ -53,6 +54,7 @@ _DIRECTIVES = {
     'host-only': (1, 1, ()),
     'hand-written': (1, 1, ('guest', 'host')),
     'async': (1, 1, ()),
+    'reports-deferred': (1, 1, ()),
     'omit': (1, 1, ()),
     'encode-if': (2, None, ()),
     'encode-with': (1, 1, ('guest', 'host')),
@@ -117,6 +119,7 @@ def parse(path: str) -> Annotations:
         else:
             table = {'guest-only': ann.guest_only, 'host-only': ann.host_only,
                      'hand-written': ann.hand_written, 'async': ann.asynchronous,
+                     'reports-deferred': ann.reports_deferred,
                      'frees-children': ann.frees_children}[directive]
             if args[0] in table:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
@@ -149,7 +152,7 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} requires {dep}, which is '
                                           'neither listed nor part of the core version')
         elif e.directive in ('guest-only', 'host-only', 'hand-written', 'async',
-                             'frees-children'):
+                             'reports-deferred', 'frees-children'):
             if e.args[0] not in reg.commands:
                 if e.args[0] in reg.command_alias:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '

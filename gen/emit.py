@@ -123,6 +123,12 @@ def coverage_report(proto, added_opcodes: List[str], written: List[str]) -> str:
         parts = [p for p in (c.hand_written_host and f'host {c.hand_written_host}',
                              c.hand_written_guest and f'guest {c.hand_written_guest}') if p]
         lines.append(f'    {c.name}: {", ".join(parts)}')
+    asynchronous = [c.name for c in proto.commands if c.asynchronous]
+    lines.append(f'  asynchronous (no reply; a host failure is deferred): {len(asynchronous)}'
+                 + (f' ({", ".join(asynchronous)})' if asynchronous else ''))
+    reporting = [c.name for c in proto.commands if c.reports_deferred]
+    lines.append(f'  report a deferred failure: {len(reporting)}'
+                 + (f' ({", ".join(reporting)})' if reporting else ''))
     lines.append(f'  guest-only (no opcode): {len(proto.guest_only)}')
     for name, reason in proto.guest_only.items():
         lines.append(f'    {name}: {reason}')

@@ -145,6 +145,8 @@ class CommandFacts:
     parent_expr: Optional[str] = None  # C expr (with '@') of the new objects' parent handle
     parent_type: Optional[str] = None
     parent_param: Optional[Field] = None  # the parameter that is the parent, if one is
+    asynchronous: bool = False     # sent without waiting; a host failure is deferred
+    reports_deferred: bool = False  # its VkResult carries a deferred failure
 
     @property
     def result_type(self) -> str:
@@ -556,6 +558,15 @@ class Builder:
                     p.keep_id = True
         cf.needs_reply = (cf.return_wire is not None or bool(cf.reply_params)) \
             and name not in ann.asynchronous  # build() adds commands with inner outputs
+        cf.asynchronous = name in ann.asynchronous
+        cf.reports_deferred = name in ann.reports_deferred
+        if cf.asynchronous and (cf.reply_params or cf.created or
+                                cf.return_type not in ('VkResult', 'void')):
+            raise WireError(f'{ann.where(ann.asynchronous[name])}: {name} has outputs; '
+                            'async needs a command whose only answer is a VkResult')
+        if cf.reports_deferred and (cf.return_type != 'VkResult' or cf.asynchronous):
+            raise WireError(f'{ann.where(ann.reports_deferred[name])}: {name} must return a '
+                            'VkResult and wait for it to report a deferred failure')
         if name in ann.hand_written:
             cf.hand_written_host = ann.hand_written[name].options.get('host')
             cf.hand_written_guest = ann.hand_written[name].options.get('guest')

@@ -9520,7 +9520,7 @@ void vkw_encode_vkGetDeviceQueue(struct vkw_writer *w, uint32_t serial, VkDevice
 
 void vkw_encode_vkQueueSubmit(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueSubmit, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueSubmit, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(queue));
     vkw_write_u32(w, submitCount);
     if (vkw_write_presence(w, pSubmits)) {
@@ -9531,16 +9531,6 @@ void vkw_encode_vkQueueSubmit(struct vkw_writer *w, uint32_t serial, VkQueue que
     }
     vkw_write_u64(w, VKW_HANDLE_U64(fence));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkQueueSubmit(struct vkw_reader *r, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence)
-{
-    (void)queue;
-    (void)submitCount;
-    (void)pSubmits;
-    (void)fence;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkQueueWaitIdle(struct vkw_writer *w, uint32_t serial, VkQueue queue)
@@ -9864,7 +9854,7 @@ void vkw_decode_reply_vkGetPhysicalDeviceSparseImageFormatProperties(struct vkw_
 
 void vkw_encode_vkQueueBindSparse(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t bindInfoCount, const VkBindSparseInfo* pBindInfo, VkFence fence)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueBindSparse, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueBindSparse, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(queue));
     vkw_write_u32(w, bindInfoCount);
     if (vkw_write_presence(w, pBindInfo)) {
@@ -9875,16 +9865,6 @@ void vkw_encode_vkQueueBindSparse(struct vkw_writer *w, uint32_t serial, VkQueue
     }
     vkw_write_u64(w, VKW_HANDLE_U64(fence));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkQueueBindSparse(struct vkw_reader *r, VkQueue queue, uint32_t bindInfoCount, const VkBindSparseInfo* pBindInfo, VkFence fence)
-{
-    (void)queue;
-    (void)bindInfoCount;
-    (void)pBindInfo;
-    (void)fence;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkCreateFence(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkFenceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFence* pFence)
@@ -9920,7 +9900,7 @@ void vkw_encode_vkDestroyFence(struct vkw_writer *w, uint32_t serial, VkDevice d
 
 void vkw_encode_vkResetFences(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t fenceCount, const VkFence* pFences)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetFences, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetFences, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u32(w, fenceCount);
     if (vkw_write_presence(w, pFences)) {
@@ -9930,15 +9910,6 @@ void vkw_encode_vkResetFences(struct vkw_writer *w, uint32_t serial, VkDevice de
             vkw_write_u64(w, VKW_HANDLE_U64(pFences[i]));
     }
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkResetFences(struct vkw_reader *r, VkDevice device, uint32_t fenceCount, const VkFence* pFences)
-{
-    (void)device;
-    (void)fenceCount;
-    (void)pFences;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkGetFenceStatus(struct vkw_writer *w, uint32_t serial, VkDevice device, VkFence fence)
@@ -12551,7 +12522,7 @@ void vkw_encode_vkCmdWriteTimestamp2(struct vkw_writer *w, uint32_t serial, VkCo
 
 void vkw_encode_vkQueueSubmit2(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits, VkFence fence)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueSubmit2, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueSubmit2, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(queue));
     vkw_write_u32(w, submitCount);
     if (vkw_write_presence(w, pSubmits)) {
@@ -12562,16 +12533,6 @@ void vkw_encode_vkQueueSubmit2(struct vkw_writer *w, uint32_t serial, VkQueue qu
     }
     vkw_write_u64(w, VKW_HANDLE_U64(fence));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkQueueSubmit2(struct vkw_reader *r, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits, VkFence fence)
-{
-    (void)queue;
-    (void)submitCount;
-    (void)pSubmits;
-    (void)fence;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkCmdCopyBuffer2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkCopyBufferInfo2* pCopyBufferInfo)

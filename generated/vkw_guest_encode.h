@@ -580,7 +580,6 @@ void vkw_encode_vkEnumerateDeviceLayerProperties(struct vkw_writer *w, uint32_t 
 VkResult vkw_decode_reply_vkEnumerateDeviceLayerProperties(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkLayerProperties* pProperties);
 void vkw_encode_vkGetDeviceQueue(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t queueFamilyIndex, uint32_t queueIndex, VkQueue* pQueue);
 void vkw_encode_vkQueueSubmit(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence);
-VkResult vkw_decode_reply_vkQueueSubmit(struct vkw_reader *r, VkQueue queue, uint32_t submitCount, const VkSubmitInfo* pSubmits, VkFence fence);
 void vkw_encode_vkQueueWaitIdle(struct vkw_writer *w, uint32_t serial, VkQueue queue);
 VkResult vkw_decode_reply_vkQueueWaitIdle(struct vkw_reader *r, VkQueue queue);
 void vkw_encode_vkDeviceWaitIdle(struct vkw_writer *w, uint32_t serial, VkDevice device);
@@ -610,12 +609,10 @@ void vkw_decode_reply_vkGetImageSparseMemoryRequirements(struct vkw_reader *r, V
 void vkw_encode_vkGetPhysicalDeviceSparseImageFormatProperties(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, VkFormat format, VkImageType type, VkSampleCountFlagBits samples, VkImageUsageFlags usage, VkImageTiling tiling, uint32_t* pPropertyCount, VkSparseImageFormatProperties* pProperties);
 void vkw_decode_reply_vkGetPhysicalDeviceSparseImageFormatProperties(struct vkw_reader *r, VkPhysicalDevice physicalDevice, VkFormat format, VkImageType type, VkSampleCountFlagBits samples, VkImageUsageFlags usage, VkImageTiling tiling, uint32_t* pPropertyCount, VkSparseImageFormatProperties* pProperties);
 void vkw_encode_vkQueueBindSparse(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t bindInfoCount, const VkBindSparseInfo* pBindInfo, VkFence fence);
-VkResult vkw_decode_reply_vkQueueBindSparse(struct vkw_reader *r, VkQueue queue, uint32_t bindInfoCount, const VkBindSparseInfo* pBindInfo, VkFence fence);
 void vkw_encode_vkCreateFence(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkFenceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFence* pFence);
 VkResult vkw_decode_reply_vkCreateFence(struct vkw_reader *r, VkDevice device, const VkFenceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFence* pFence);
 void vkw_encode_vkDestroyFence(struct vkw_writer *w, uint32_t serial, VkDevice device, VkFence fence, const VkAllocationCallbacks* pAllocator);
 void vkw_encode_vkResetFences(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t fenceCount, const VkFence* pFences);
-VkResult vkw_decode_reply_vkResetFences(struct vkw_reader *r, VkDevice device, uint32_t fenceCount, const VkFence* pFences);
 void vkw_encode_vkGetFenceStatus(struct vkw_writer *w, uint32_t serial, VkDevice device, VkFence fence);
 VkResult vkw_decode_reply_vkGetFenceStatus(struct vkw_reader *r, VkDevice device, VkFence fence);
 void vkw_encode_vkWaitForFences(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t fenceCount, const VkFence* pFences, VkBool32 waitAll, uint64_t timeout);
@@ -834,7 +831,6 @@ void vkw_encode_vkCmdWaitEvents2(struct vkw_writer *w, uint32_t serial, VkComman
 void vkw_encode_vkCmdPipelineBarrier2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDependencyInfo* pDependencyInfo);
 void vkw_encode_vkCmdWriteTimestamp2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineStageFlags2 stage, VkQueryPool queryPool, uint32_t query);
 void vkw_encode_vkQueueSubmit2(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits, VkFence fence);
-VkResult vkw_decode_reply_vkQueueSubmit2(struct vkw_reader *r, VkQueue queue, uint32_t submitCount, const VkSubmitInfo2* pSubmits, VkFence fence);
 void vkw_encode_vkCmdCopyBuffer2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkCopyBufferInfo2* pCopyBufferInfo);
 void vkw_encode_vkCmdCopyImage2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkCopyImageInfo2* pCopyImageInfo);
 void vkw_encode_vkCmdCopyBufferToImage2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkCopyBufferToImageInfo2* pCopyBufferToImageInfo);

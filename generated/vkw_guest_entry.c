@@ -233,15 +233,8 @@ VkResult vkw_forward_vkQueueSubmit(VkQueue queue, uint32_t submitCount, const Vk
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkQueueSubmit(w, call.serial, queue, submitCount, pSubmits, fence);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkQueueSubmit(r, queue, submitCount, pSubmits, fence);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkQueueWaitIdle(VkQueue queue)
@@ -474,15 +467,8 @@ VkResult vkw_forward_vkQueueBindSparse(VkQueue queue, uint32_t bindInfoCount, co
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkQueueBindSparse(w, call.serial, queue, bindInfoCount, pBindInfo, fence);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkQueueBindSparse(r, queue, bindInfoCount, pBindInfo, fence);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkCreateFence(VkDevice device, const VkFenceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFence* pFence)
@@ -522,15 +508,8 @@ VkResult vkw_forward_vkResetFences(VkDevice device, uint32_t fenceCount, const V
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkResetFences(w, call.serial, device, fenceCount, pFences);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkResetFences(r, device, fenceCount, pFences);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkGetFenceStatus(VkDevice device, VkFence fence)
@@ -2529,15 +2508,8 @@ VkResult vkw_forward_vkQueueSubmit2(VkQueue queue, uint32_t submitCount, const V
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkQueueSubmit2(w, call.serial, queue, submitCount, pSubmits, fence);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkQueueSubmit2(r, queue, submitCount, pSubmits, fence);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkCmdCopyBuffer2(VkCommandBuffer commandBuffer, const VkCopyBufferInfo2* pCopyBufferInfo)

@@ -14002,6 +14002,7 @@ void vkw_encode_reply_vkQueueSubmit(struct vkw_host_decoder *d, struct vkw_write
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkQueueWaitIdle(struct vkw_host_decoder *d, struct vkw_args_vkQueueWaitIdle *a)
@@ -14429,6 +14430,7 @@ void vkw_encode_reply_vkQueueBindSparse(struct vkw_host_decoder *d, struct vkw_w
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkCreateFence(struct vkw_host_decoder *d, struct vkw_args_vkCreateFence *a)
@@ -14513,6 +14515,7 @@ void vkw_encode_reply_vkResetFences(struct vkw_host_decoder *d, struct vkw_write
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkGetFenceStatus(struct vkw_host_decoder *d, struct vkw_args_vkGetFenceStatus *a)
@@ -18837,6 +18840,7 @@ void vkw_encode_reply_vkQueueSubmit2(struct vkw_host_decoder *d, struct vkw_writ
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkCmdCopyBuffer2(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyBuffer2 *a)

@@ -660,6 +660,8 @@ static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_
         return;
     }
     a.result = ctx->vk.vkQueueSubmit(a.queue, a.submitCount, a.pSubmits, a.fence);
+    if (a.result < 0)
+        vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueSubmit(d, reply, &a);
 }
@@ -674,6 +676,9 @@ static void vkw_dispatch_vkQueueWaitIdle(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueWaitIdle);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkQueueWaitIdle(a.queue);
     if (reply)
         vkw_encode_reply_vkQueueWaitIdle(d, reply, &a);
@@ -689,6 +694,9 @@ static void vkw_dispatch_vkDeviceWaitIdle(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeviceWaitIdle);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkDeviceWaitIdle(a.device);
     if (reply)
         vkw_encode_reply_vkDeviceWaitIdle(d, reply, &a);
@@ -900,6 +908,8 @@ static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct 
         return;
     }
     a.result = ctx->vk.vkQueueBindSparse(a.queue, a.bindInfoCount, a.pBindInfo, a.fence);
+    if (a.result < 0)
+        vkw_host_defer(ctx, VKW_CMD_vkQueueBindSparse, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueBindSparse(d, reply, &a);
 }
@@ -957,6 +967,8 @@ static void vkw_dispatch_vkResetFences(struct vkw_host_context *ctx, struct vkw_
         return;
     }
     a.result = ctx->vk.vkResetFences(a.device, a.fenceCount, a.pFences);
+    if (a.result < 0)
+        vkw_host_defer(ctx, VKW_CMD_vkResetFences, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkResetFences(d, reply, &a);
 }
@@ -971,6 +983,9 @@ static void vkw_dispatch_vkGetFenceStatus(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceStatus);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkGetFenceStatus(a.device, a.fence);
     if (reply)
         vkw_encode_reply_vkGetFenceStatus(d, reply, &a);
@@ -986,6 +1001,9 @@ static void vkw_dispatch_vkWaitForFences(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitForFences);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkWaitForFences(a.device, a.fenceCount, a.pFences, a.waitAll, a.timeout);
     if (reply)
         vkw_encode_reply_vkWaitForFences(d, reply, &a);
@@ -1085,6 +1103,9 @@ static void vkw_dispatch_vkGetEventStatus(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEventStatus);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkGetEventStatus(a.device, a.event);
     if (reply)
         vkw_encode_reply_vkGetEventStatus(d, reply, &a);
@@ -1172,6 +1193,9 @@ static void vkw_dispatch_vkGetQueryPoolResults(struct vkw_host_context *ctx, str
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueryPoolResults);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkGetQueryPoolResults(a.device, a.queryPool, a.firstQuery, a.queryCount, a.dataSize, a.pData, a.stride, a.flags);
     if (reply)
         vkw_encode_reply_vkGetQueryPoolResults(d, reply, &a);
@@ -3254,6 +3278,9 @@ static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreCounterValue);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkGetSemaphoreCounterValue(a.device, a.semaphore, a.pValue);
     if (reply)
         vkw_encode_reply_vkGetSemaphoreCounterValue(d, reply, &a);
@@ -3269,6 +3296,9 @@ static void vkw_dispatch_vkWaitSemaphores(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitSemaphores);
         return;
     }
+    if (vkw_host_deferred_pending(ctx))
+        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+    else
     a.result = ctx->vk.vkWaitSemaphores(a.device, a.pWaitInfo, a.timeout);
     if (reply)
         vkw_encode_reply_vkWaitSemaphores(d, reply, &a);
@@ -3507,6 +3537,8 @@ static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw
         return;
     }
     a.result = ctx->vk.vkQueueSubmit2(a.queue, a.submitCount, a.pSubmits, a.fence);
+    if (a.result < 0)
+        vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit2, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueSubmit2(d, reply, &a);
 }

@@ -1047,6 +1047,65 @@ static void test_repeated_handle_values(void)
        "destroying one drops the id the guest named, not its twin");
 }
 
+/* Asynchronous submissions: no reply; a failure comes back from the next
+ * wait, once, and the wait does not reach the driver then. */
+static VkResult fake_submit_result;
+static int fake_waits;
+
+static VkResult fake_QueueSubmit(VkQueue q, uint32_t n, const VkSubmitInfo *s, VkFence f)
+{
+    (void)q, (void)n, (void)s, (void)f;
+    return fake_submit_result;
+}
+
+static VkResult fake_QueueWaitIdle(VkQueue q)
+{
+    (void)q;
+    fake_waits++;
+    return VK_SUCCESS;
+}
+
+/* One vkQueueWaitIdle: its result, or 1 if the reply is missing. */
+static int wait_idle_result(void)
+{
+    vkw_encode_vkQueueWaitIdle(&cmds, ++serial, (VkQueue)&queue_obj);
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    if (run() != VKW_OK || !next_reply(&h, &r) || h.opcode != VKW_CMD_vkQueueWaitIdle)
+        return 1;
+    return vkw_read_i32(&r);
+}
+
+static void test_deferred_failures(void)
+{
+    ctx.vk.vkQueueSubmit = fake_QueueSubmit;
+    ctx.vk.vkQueueWaitIdle = fake_QueueWaitIdle;
+    fake_waits = 0;
+    const VkSubmitInfo none = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+
+    fake_submit_result = VK_SUCCESS;
+    vkw_encode_vkQueueSubmit(&cmds, ++serial, (VkQueue)&queue_obj, 1, &none, VK_NULL_HANDLE);
+    ok(run() == VKW_OK && !next_reply(&h, &r), "vkQueueSubmit gets no reply");
+    is_int(wait_idle_result(), VK_SUCCESS, "after a good submission the wait reports success");
+    is_int(fake_waits, 1, "and reached the driver");
+
+    fake_submit_result = VK_ERROR_OUT_OF_DEVICE_MEMORY;
+    vkw_encode_vkQueueSubmit(&cmds, ++serial, (VkQueue)&queue_obj, 1, &none, VK_NULL_HANDLE);
+    ok(run() == VKW_OK && !next_reply(&h, &r), "a failed submission gets no reply either");
+    fake_submit_result = VK_ERROR_DEVICE_LOST; /* a second failure is not the one told */
+    vkw_encode_vkQueueSubmit(&cmds, ++serial, (VkQueue)&queue_obj, 1, &none, VK_NULL_HANDLE);
+    ok(run() == VKW_OK && !next_reply(&h, &r), "nor a second one");
+    is_int(wait_idle_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY,
+           "the next wait reports the first failed submission's result");
+    is_int(fake_waits, 1, "without reaching the driver");
+    is_int(wait_idle_result(), VK_SUCCESS, "it is reported once");
+    is_int(fake_waits, 2, "and the wait after it reaches the driver again");
+    ctx.vk.vkQueueSubmit = NULL;
+    ctx.vk.vkQueueWaitIdle = NULL;
+}
+
 /* A created array reports which objects the driver made. */
 static VkResult fake_CreateComputePipelines(VkDevice d, VkPipelineCache cache, uint32_t n,
                                             const VkComputePipelineCreateInfo *ci,
@@ -1269,6 +1328,7 @@ int main(void)
     test_map_memory();
     test_extension_narrowing();
     test_repeated_handle_values();
+    test_deferred_failures();
     test_partial_creation();
     test_errors();
     test_write_read_memory();

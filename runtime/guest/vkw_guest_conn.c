@@ -281,11 +281,12 @@ void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why)
     vkw_guest_conn_unlock(conn);
 }
 
-void vkw_call_send(struct vkw_call *call)
+bool vkw_call_send(struct vkw_call *call)
 {
-    send_command(call);
+    const bool sent = send_command(call);
     current_conn = NULL;
     vkw_guest_conn_unlock(call->conn);
+    return sent;
 }
 
 struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable)

@@ -65,8 +65,9 @@ struct vkw_call {
 
 /* Lock the connection and return its writer for one command message. */
 struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *call);
-/* Send a command that has no reply, and unlock. */
-void vkw_call_send(struct vkw_call *call);
+/* Send a command that has no reply, and unlock.  False when the connection
+ * is lost. */
+bool vkw_call_send(struct vkw_call *call);
 /* Send and wait for the reply; a reader over its payload, or NULL when the
  * connection is lost.  With `cacheable`, an identical earlier command's
  * reply is reused without a round trip. */

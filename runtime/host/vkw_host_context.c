@@ -127,6 +127,24 @@ enum vkw_error vkw_host_context_execute_fds(struct vkw_host_context *ctx, const 
     return e;
 }
 
+/* ---- asynchronous failures ---- */
+
+void vkw_host_defer(struct vkw_host_context *ctx, uint32_t opcode, VkResult result)
+{
+    if (ctx->deferred_result < 0)
+        return; /* the first one is what the application hears of */
+    ctx->deferred_result = result;
+    ctx->deferred_opcode = opcode;
+}
+
+VkResult vkw_host_take_deferred(struct vkw_host_context *ctx)
+{
+    const VkResult result = ctx->deferred_result;
+    ctx->deferred_result = VK_SUCCESS;
+    ctx->deferred_opcode = 0;
+    return result;
+}
+
 /* ---- ids ---- */
 
 static int compare_u64(const void *a, const void *b)

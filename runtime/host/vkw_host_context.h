@@ -56,12 +56,26 @@ struct vkw_host_context {
     /* Memory objects, devices and instances as the host's memory support
      * knows them; the batch's file descriptors. */
     struct vkw_host_memory_state memory;
+    /* The first failure of an asynchronous command (a VkResult nobody
+     * waited for) and its opcode, until a command that reports it. */
+    VkResult deferred_result;
+    uint32_t deferred_opcode;
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;
     uint32_t error_opcode;
     uint32_t error_serial;
 };
+
+/* Asynchronous commands (doc/PROTOCOL.md, "Asynchronous commands"): keep
+ * the first failure; the next command that reports one (vkWaitForFences and
+ * the other waits) returns it instead of running, and clears it. */
+void vkw_host_defer(struct vkw_host_context *ctx, uint32_t opcode, VkResult result);
+static inline bool vkw_host_deferred_pending(const struct vkw_host_context *ctx)
+{
+    return ctx->deferred_result < 0;
+}
+VkResult vkw_host_take_deferred(struct vkw_host_context *ctx);
 
 /* `limits` may be NULL for the defaults.  The caller fills ctx->vk. */
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits);

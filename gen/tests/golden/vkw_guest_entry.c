@@ -124,7 +124,8 @@ VkResult vkw_forward_vkSetWidgetTagEXT(VkDevice device, VkWidget widget, uint64_
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkSetWidgetTagEXT(w, call.serial, device, widget, tag);
-    vkw_call_send(&call);
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkSetWidgetTagColorEXT(VkDevice device, VkWidget widget, const float color[4])
