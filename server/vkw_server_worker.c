@@ -147,10 +147,13 @@ static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
                   const struct vkw_worker_config *config, struct outcome *o)
 {
     bool greeted = false;
+    vkw_conn_set_spin(conn, vkw_transport_spin_from_env());
     for (;;) {
+        /* A busy client's next message usually comes within the spin;
+         * only then is the stop pipe not looked at, for that message. */
         struct pollfd p[2] = {{.fd = vkw_conn_fd(conn), .events = POLLIN},
                               {.fd = stop_pipe[0], .events = POLLIN}};
-        int r = poll(p, 2, -1);
+        int r = vkw_conn_spin_readable(conn) ? 1 : poll(p, 2, -1);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {

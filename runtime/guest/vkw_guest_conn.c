@@ -160,6 +160,7 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
         vkw_guest_conn_close(conn);
         return rc;
     }
+    vkw_conn_set_spin(conn->transport, vkw_transport_spin_from_env());
     struct vkw_hello hello;
     vkw_hello_local(&hello);
     vkw_encode_hello(&conn->w, &hello);

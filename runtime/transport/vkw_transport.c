@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -292,6 +294,43 @@ int vkw_conn_recv(struct vkw_conn *c, const void **data, size_t *size, size_t ma
 }
 
 int vkw_conn_fd(const struct vkw_conn *c) { return c ? c->fd : -1; }
+
+void vkw_conn_set_spin(struct vkw_conn *c, uint64_t ns)
+{
+    if (c)
+        c->spin_ns = ns;
+}
+
+uint64_t vkw_transport_spin_from_env(void)
+{
+    const char *v = getenv("VKWIRE_SPIN_US");
+    char *end;
+    unsigned long long us = v && *v ? strtoull(v, &end, 10) : VKW_DEFAULT_SPIN_US;
+    if (v && *v && (*end || us > 1000000)) /* nonsense: keep the default */
+        us = VKW_DEFAULT_SPIN_US;
+    return (uint64_t)us * 1000u;
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+bool vkw_conn_spin_readable(struct vkw_conn *c)
+{
+    if (!c || c->fd < 0)
+        return false;
+    const uint64_t deadline = c->spin_ns ? monotonic_ns() + c->spin_ns : 0;
+    do {
+        unsigned char byte;
+        ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return true; /* bytes, the end, or an error: the receive will tell */
+    } while (monotonic_ns() < deadline);
+    return false;
+}
 
 bool vkw_conn_peer_pid(const struct vkw_conn *c, int *pid)
 {

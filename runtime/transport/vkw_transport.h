@@ -81,6 +81,19 @@ int vkw_conn_recv(struct vkw_conn *c, const void **data, size_t *size, size_t ma
                   size_t *nfds);
 /* A descriptor to poll for incoming messages. */
 int vkw_conn_fd(const struct vkw_conn *c);
+/* Busy-wait up to `ns` nanoseconds for incoming bytes before a receive
+ * sleeps (0, the default: never).  Waking a sleeping process costs tens of
+ * microseconds on some machines; a peer that answers within the spin is
+ * heard without that wakeup, and an idle connection still sleeps. */
+void vkw_conn_set_spin(struct vkw_conn *c, uint64_t ns);
+/* The spin both ends use unless told otherwise: $VKWIRE_SPIN_US
+ * microseconds (0 turns spinning off), else VKW_DEFAULT_SPIN_US. */
+#define VKW_DEFAULT_SPIN_US 50u
+uint64_t vkw_transport_spin_from_env(void);
+/* Whether bytes are ready now, or arrive within the spin time: for a
+ * caller that polls the descriptor itself, to skip the poll.  True also
+ * when the peer has gone (the receive then says so). */
+bool vkw_conn_spin_readable(struct vkw_conn *c);
 /* Credentials of the peer where the backend knows them (unix: SO_PEERCRED). */
 bool vkw_conn_peer_pid(const struct vkw_conn *c, int *pid);
 void vkw_conn_close(struct vkw_conn *c);

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vkw_transport.h"
 
@@ -60,6 +61,7 @@ struct vkw_conn {
     unsigned char *buf;
     size_t cap;
     unsigned small_run; /* messages in a row that fit VKW_RECV_KEEP */
+    uint64_t spin_ns;   /* vkw_conn_set_spin */
 };
 
 struct vkw_listener {

@@ -179,6 +179,8 @@ int vkw_stream_recv(struct vkw_conn *c, const void **data, size_t *size, size_t 
     size_t ngot = 0;
     unsigned char header[VKW_FRAME_HEADER];
 
+    if (c->spin_ns)
+        vkw_conn_spin_readable(c); /* then the receive below need not sleep */
     int rc = vkw_recv_full(c->fd, header, sizeof header, 0, got, &ngot);
     if (rc < 0)
         goto fail;
