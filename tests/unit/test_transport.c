@@ -792,6 +792,41 @@ static void cleanup(void)
         rm_rf(g_tmp);
 }
 
+/* Spinning: a receive busy-waits before it sleeps; readiness is only
+ * peeked at, so the message is still there to receive whole. */
+static void test_spin(struct vkw_listener *l)
+{
+    struct vkw_conn *c, *s;
+    if (!make_pair(l, &c, &s)) {
+        ok(0, "connect and accept for spinning");
+        return;
+    }
+    vkw_conn_set_spin(s, 2000000); /* 2 ms */
+    double t = now_s();
+    ok(!vkw_conn_spin_readable(s), "nothing sent: not readable after the spin");
+    ok(now_s() - t >= 0.0019, "the spin lasted its 2 ms (%.2f ms)", (now_s() - t) * 1e3);
+    vkw_conn_set_spin(s, 0);
+    ok(!vkw_conn_spin_readable(s), "without a spin it only looks once");
+    ok(vkw_conn_send(c, "abcd", 4, NULL, 0) == 0, "send 4 bytes");
+    vkw_conn_set_spin(s, 2000000);
+    ok(vkw_conn_spin_readable(s), "readable once they are there");
+    const void *data;
+    size_t size;
+    ok(vkw_conn_recv(s, &data, &size, 64, NULL, NULL) == 0 && size == 4 &&
+           memcmp(data, "abcd", 4) == 0,
+       "and a spinning receive still gets the whole message");
+    vkw_conn_close(c);
+    ok(vkw_conn_spin_readable(s), "a closed peer counts as readable (the receive tells)");
+    ok(vkw_conn_recv(s, &data, &size, 64, NULL, NULL) == -EPIPE, "which says -EPIPE");
+    vkw_conn_close(s);
+    setenv("VKWIRE_SPIN_US", "7", 1);
+    is_int((int)vkw_transport_spin_from_env(), 7000, "VKWIRE_SPIN_US=7: 7000 ns");
+    setenv("VKWIRE_SPIN_US", "7x", 1);
+    is_int((int)vkw_transport_spin_from_env(), (int)VKW_DEFAULT_SPIN_US * 1000,
+           "nonsense keeps the default");
+    unsetenv("VKWIRE_SPIN_US");
+}
+
 int main(void)
 {
     double t0 = now_s();
@@ -820,6 +855,7 @@ int main(void)
     test_limits_and_ends(l);
     test_accept_eintr(l);
     test_listen_cases(l);
+    test_spin(l);
     test_addresses();
     test_default_address();
 
