@@ -8,11 +8,12 @@
  *   vkwire-demo compute [N]                       N floats (default 16M)
  *   vkwire-demo render [OUT.ppm] [WIDTH HEIGHT]   default vkwire-demo.ppm, 256x256
  *
- * Output: "device: NAME" first, then one line per demo.  Only the timings
- * depend on the run; the rendered pixels (and so their FNV-1a checksum) are
- * the same on every run of the same driver.  Exit status: 0 when every demo
- * run verified (compute) or wrote its image (render), 1 when one failed,
- * 2 on a usage error.
+ * Output: "device: NAME" first, then a few lines per demo.  Only the
+ * timings depend on the run; the rendered pixels (and so their FNV-1a
+ * checksum) are the same on every run of the same driver.  Both demos check
+ * their result on the CPU: SAXPY every element, the render every pixel
+ * against a CPU rendering of the same torus.  Exit status: 0 when every
+ * demo run verified, 1 when one failed, 2 on a usage error.
  *
  * The SPIR-V comes from demo/{saxpy.comp,mesh.vert,mesh.frag}, compiled by
  * glslc at build time and embedded as uint32_t arrays (demo/vkwire_demo_spirv.h). */
@@ -587,6 +588,115 @@ static uint64_t fnv1a(const unsigned char *p, size_t n, uint64_t h)
     return h;
 }
 
+/* ---- render check: the same torus drawn on the CPU ----------------------- */
+
+/* mesh.frag's lighting, to 8-bit UNORM as the colour attachment stores it. */
+static void shade(const float n_in[3], unsigned char out[4])
+{
+    static const float albedo[3] = {0.90f, 0.55f, 0.20f}, key[3] = {0.48f, 0.64f, 0.60f},
+                       fill[3] = {-0.60f, 0.00f, 0.80f};
+    const float len = sqrtf(n_in[0] * n_in[0] + n_in[1] * n_in[1] + n_in[2] * n_in[2]);
+    float n[3] = {n_in[0] / len, n_in[1] / len, n_in[2] / len};
+    const float k = n[0] * key[0] + n[1] * key[1] + n[2] * key[2];
+    const float f = n[0] * fill[0] + n[1] * fill[1] + n[2] * fill[2];
+    const float light = 0.15f + 0.75f * (k > 0 ? k : 0) + 0.25f * (f > 0 ? f : 0);
+    for (int c = 0; c < 3; c++) {
+        const float v = albedo[c] * light;
+        out[c] = (unsigned char)lrintf((v < 1.0f ? v : 1.0f) * 255.0f);
+    }
+    out[3] = 255;
+}
+
+/* Render what run_render draws on the CPU: the same vertices, matrices and
+ * lighting, sampled at pixel centres with a depth test (the torus is
+ * closed, so the depth test alone hides its back faces), normals
+ * interpolated with perspective as the GPU does.  Returns how many pixels
+ * of `rgba` differ from it by more than `tolerance` in a channel, or
+ * SIZE_MAX when out of memory.  Only pixels whose centre lies on a
+ * triangle's edge may legitimately differ (rasterisation rules), so a
+ * correct image differs in a handful of pixels; a wrong one in thousands. */
+static size_t reference_mismatches(const struct vertex *v, uint32_t vertex_count,
+                                   const uint32_t *index, uint32_t index_count,
+                                   const float *mvp, const float *model, const float clear[4],
+                                   const unsigned char *rgba, uint32_t width, uint32_t height,
+                                   int tolerance)
+{
+    const size_t pixels = (size_t)width * height;
+    float *depth = malloc(pixels * sizeof(float));
+    unsigned char *ref = malloc(pixels * 4);
+    float(*screen)[4] = malloc(vertex_count * sizeof(*screen)); /* x, y, z, 1/w */
+    float(*normal)[3] = malloc(vertex_count * sizeof(*normal));
+    size_t differ = SIZE_MAX;
+    if (!depth || !ref || !screen || !normal)
+        goto out;
+    unsigned char background[4];
+    for (int c = 0; c < 4; c++)
+        background[c] = (unsigned char)lrintf(clear[c] * 255.0f);
+    for (size_t p = 0; p < pixels; p++) {
+        depth[p] = 1.0f;
+        memcpy(ref + p * 4, background, 4);
+    }
+    for (uint32_t i = 0; i < vertex_count; i++) {
+        float clip[4];
+        for (int row = 0; row < 4; row++)
+            clip[row] = mvp[0 * 4 + row] * v[i].position[0] + mvp[1 * 4 + row] * v[i].position[1] +
+                        mvp[2 * 4 + row] * v[i].position[2] + mvp[3 * 4 + row];
+        screen[i][0] = (clip[0] / clip[3] + 1.0f) * 0.5f * (float)width;
+        screen[i][1] = (clip[1] / clip[3] + 1.0f) * 0.5f * (float)height;
+        screen[i][2] = clip[2] / clip[3];
+        screen[i][3] = 1.0f / clip[3];
+        for (int row = 0; row < 3; row++)
+            normal[i][row] = model[0 * 4 + row] * v[i].normal[0] +
+                             model[1 * 4 + row] * v[i].normal[1] +
+                             model[2 * 4 + row] * v[i].normal[2];
+    }
+    for (uint32_t t = 0; t + 2 < index_count; t += 3) {
+        const float *a = screen[index[t]], *b = screen[index[t + 1]], *c = screen[index[t + 2]];
+        const float area = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+        if (area == 0.0f)
+            continue;
+        float lo_x = fminf(a[0], fminf(b[0], c[0])), hi_x = fmaxf(a[0], fmaxf(b[0], c[0]));
+        float lo_y = fminf(a[1], fminf(b[1], c[1])), hi_y = fmaxf(a[1], fmaxf(b[1], c[1]));
+        int x0 = lo_x < 0 ? 0 : (int)lo_x, y0 = lo_y < 0 ? 0 : (int)lo_y;
+        int x1 = hi_x >= (float)width ? (int)width - 1 : (int)hi_x;
+        int y1 = hi_y >= (float)height ? (int)height - 1 : (int)hi_y;
+        for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++) {
+                const float px = (float)x + 0.5f, py = (float)y + 0.5f;
+                /* barycentric weights of a, b, c (all >= 0 inside, either winding) */
+                float wa = ((b[0] - px) * (c[1] - py) - (b[1] - py) * (c[0] - px)) / area;
+                float wb = ((c[0] - px) * (a[1] - py) - (c[1] - py) * (a[0] - px)) / area;
+                float wc = 1.0f - wa - wb;
+                if (wa < 0 || wb < 0 || wc < 0)
+                    continue;
+                const float z = wa * a[2] + wb * b[2] + wc * c[2];
+                const size_t p = (size_t)y * width + (size_t)x;
+                if (!(z < depth[p]))
+                    continue;
+                depth[p] = z;
+                const float pa = wa * a[3], pb = wb * b[3], pc = wc * c[3], sum = pa + pb + pc;
+                float n[3];
+                for (int k = 0; k < 3; k++)
+                    n[k] = (pa * normal[index[t]][k] + pb * normal[index[t + 1]][k] +
+                            pc * normal[index[t + 2]][k]) / sum;
+                shade(n, ref + p * 4);
+            }
+    }
+    differ = 0;
+    for (size_t p = 0; p < pixels; p++)
+        for (int c = 0; c < 4; c++)
+            if (abs((int)ref[p * 4 + c] - (int)rgba[p * 4 + c]) > tolerance) {
+                differ++;
+                break;
+            }
+out:
+    free(normal);
+    free(screen);
+    free(ref);
+    free(depth);
+    return differ;
+}
+
 static bool depth_attachment_format(const struct gpu *g, VkFormat *format)
 {
     const VkFormat candidates[] = {VK_FORMAT_D32_SFLOAT, VK_FORMAT_X8_D24_UNORM_PACK32};
@@ -948,6 +1058,20 @@ static int run_render(const struct gpu *g, const char *path, uint32_t width, uin
     print_device_ms(on_device);
     printf(", %.1f ms end to end (submit, wait)\n", end_to_end);
     printf("render: wrote %s, fnv1a64 %016" PRIx64 "\n", path, checksum);
+    /* Pixels that differ only by rounding are not counted; a pixel on a
+     * triangle edge may be covered by either side. */
+    const size_t pixels = (size_t)width * height, allowed = pixels / 200;
+    const size_t differ = reference_mismatches(vertices.map, vertex_count, indices.map, index_count,
+                                               transform.mvp, transform.model,
+                                               clears[0].color.float32, readback.map, width,
+                                               height, 2);
+    if (differ == SIZE_MAX)
+        FAIL("render: no memory for the CPU reference image");
+    printf("render: %s: %zu of %zu pixels differ from a CPU rendering of the same torus "
+           "(at most %zu may, on edges)\n",
+           differ <= allowed ? "verified" : "WRONG", differ, pixels, allowed);
+    if (differ > allowed)
+        goto out;
     status = 0;
 out:
     fflush(stdout);

@@ -66,8 +66,9 @@ check $? "natively: saxpy over $elements floats verified" "$tmp/compute-native.t
 native timeout 120 "$demo" render "$tmp/native.ppm" >"$tmp/render-native.txt" 2>&1 &&
     [ -n "$(checksum "$tmp/render-native.txt")" ] &&
     [ "$(head -c 15 "$tmp/native.ppm")" = "$(printf 'P6\n256 256\n255\n')" ] &&
-    [ "$(wc -c <"$tmp/native.ppm")" -eq $((15 + 256 * 256 * 3)) ]
-check $? "natively: render writes a 256x256 binary PPM and its checksum" "$tmp/render-native.txt"
+    [ "$(wc -c <"$tmp/native.ppm")" -eq $((15 + 256 * 256 * 3)) ] &&
+    grep -q "^render: verified: " "$tmp/render-native.txt"
+check $? "natively: render writes a 256x256 binary PPM, its checksum, and matches the CPU rendering" "$tmp/render-native.txt"
 # Not one colour: the torus is there, shaded (more than a handful of colours).
 colours=$(tail -c +16 "$tmp/native.ppm" | od -An -v -tu1 -w3 | sort -u | wc -l)
 [ "$colours" -gt 50 ]
@@ -90,8 +91,8 @@ ours env VKWIRE_MEMORY=copy timeout 300 "$demo" compute $elements >"$tmp/compute
     grep -q "^saxpy: $elements elements, .* verified$" "$tmp/compute-copy.txt"
 check $? "through vkwire, copied memory: saxpy verified" "$tmp/compute-copy.txt"
 ours timeout 300 "$demo" render "$tmp/vkwire.ppm" >"$tmp/render.txt" 2>&1 &&
-    [ -n "$(checksum "$tmp/render.txt")" ]
-check $? "through vkwire: render writes its image" "$tmp/render.txt"
+    [ -n "$(checksum "$tmp/render.txt")" ] && grep -q "^render: verified: " "$tmp/render.txt"
+check $? "through vkwire: render writes its image, which matches the CPU rendering" "$tmp/render.txt"
 [ -n "$(checksum "$tmp/render.txt")" ] &&
     [ "$(checksum "$tmp/render.txt")" = "$(checksum "$tmp/render-native.txt")" ] &&
     cmp "$tmp/native.ppm" "$tmp/vkwire.ppm" >"$tmp/cmp.txt" 2>&1
@@ -100,7 +101,8 @@ check $? "through vkwire: the image is the native one, byte for byte ($(checksum
 (cd "$tmp" && ours timeout 300 "$demo" >"$tmp/both.txt" 2>&1) &&
     [ "$(grep -c '^device: ' "$tmp/both.txt")" -eq 1 ] &&
     grep -q "^saxpy: 16777216 elements, .* verified$" "$tmp/both.txt" &&
-    grep -q "^render: wrote vkwire-demo.ppm, fnv1a64 $(checksum "$tmp/render-native.txt")$" "$tmp/both.txt"
+    grep -q "^render: wrote vkwire-demo.ppm, fnv1a64 $(checksum "$tmp/render-native.txt")$" "$tmp/both.txt" &&
+    grep -q "^render: verified: " "$tmp/both.txt"
 check $? "through vkwire, no argument: both demos with the defaults (16M floats)" "$tmp/both.txt"
 
 # 4. The validation layer, natively and through vkwire.
