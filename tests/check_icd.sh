@@ -108,6 +108,15 @@ ours timeout 60 "$probe" --mistake >"$tmp/mistake.txt" 2>&1 &&
 check $? "a deliberate mistake through vkwire is reported by the layer" "$tmp/mistake.txt"
 native "$probe" >"$tmp/probe-native.txt" 2>&1
 check $? "vkw_probe natively: no validation message" "$tmp/probe-native.txt"
+# Without the layer, whose handle wrapping would hide stale handles.
+native "$probe" --bare >"$tmp/bare-native.txt" 2>&1 &&
+    grep -q "ignored members with garbage: accepted" "$tmp/bare-native.txt"
+check $? "natively, no layer: members Vulkan ignores may hold garbage and stale handles" \
+    "$tmp/bare-native.txt"
+ours timeout 60 "$probe" --bare >"$tmp/bare.txt" 2>&1 &&
+    grep -q "ignored members with garbage: accepted" "$tmp/bare.txt"
+check $? "through vkwire, no layer: those members are neither read nor sent (descriptors, pipelines, inheritance)" \
+    "$tmp/bare.txt"
 ours timeout 120 "$probe" --threads 4 >"$tmp/threads.txt" 2>&1 &&
     grep -q "4 threads, 0 failures; a 1.5 s wait did not block them; vkQueueWaitIdle did not block them" "$tmp/threads.txt"
 check $? "4 threads on one device through vkwire while a 5th waits 1.5 s on a fence and a 6th in vkQueueWaitIdle: none blocked, no failure" "$tmp/threads.txt"

@@ -145,6 +145,13 @@ void rt_cmp_vkUpdateDescriptorSetWithTemplate_pData(
             if (vkw_descriptor_type_uses_image(e->descriptorType)) {
                 VkDescriptorImageInfo want;
                 memcpy(&want, slot, sizeof(want)); /* compared by field: the struct has padding */
+                /* what the descriptor type ignores travels cleared */
+                if (e->descriptorType == VK_DESCRIPTOR_TYPE_SAMPLER) {
+                    want.imageView = VK_NULL_HANDLE;
+                    want.imageLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+                } else if (e->descriptorType != VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER) {
+                    want.sampler = VK_NULL_HANDLE;
+                }
                 same = w->pImageInfo && w->pImageInfo[k].sampler == want.sampler &&
                        w->pImageInfo[k].imageView == want.imageView &&
                        w->pImageInfo[k].imageLayout == want.imageLayout;

@@ -4,14 +4,19 @@
  * and its queue, a buffer bound to memory, a command pool and command
  * buffer, records and submits it with a fence, waits, and destroys it all.
  *
- *   vkw_probe [--mistake | --threads N]
+ *   vkw_probe [--mistake | --bare | --threads N]
  *
  * Prints "vkw_probe: N validation messages" and the device name.  With
  * --mistake it also creates a buffer of size 0 (VUID-VkBufferCreateInfo-
  * size-00912), so a test can see that the layer really reports through
  * vkwire.  With --threads N, N threads also create, query and destroy
  * objects on the one device at once (each with its own command pool, as the
- * spec's external-synchronisation rules ask).  Exit status: 0 when all went
+ * spec's external-synchronisation rules ask).  Every run also fills members
+ * Vulkan says are ignored with garbage and stale handles (descriptor image
+ * infos, graphics and compute pipelines, a secondary command buffer's
+ * inheritance): a driver must not read them, and vkwire must not send them
+ * (the host would refuse a stale id); run it with --bare, without the
+ * layer, whose handle wrapping would hide stale handles.  Exit status: 0 when all went
  * as expected (no message, or >0 with --mistake), 1 otherwise, 2 when Vulkan
  * itself failed. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
@@ -22,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 #include <vulkan/vulkan.h>
+
+#include "demo/vkwire_demo_spirv.h" /* mesh.vert, for a pipeline */
 
 static _Atomic unsigned messages;
 
@@ -112,6 +119,220 @@ static void *work(void *arg)
     return NULL;
 }
 
+#define CHECK(call)                                                                  \
+    do {                                                                             \
+        VkResult r_ = (call);                                                        \
+        if (r_ != VK_SUCCESS) {                                                      \
+            fprintf(stderr, "vkw_probe: %s failed: %d\n", #call, (int)r_);           \
+            return 2;                                                                \
+        }                                                                            \
+    } while (0)
+
+/* Not a pointer anything may read, nor a handle anything may use. */
+#define GARBAGE_POINTER ((const void *)(uintptr_t)0x18)
+
+/* Members Vulkan ignores, filled with garbage: pointers to nowhere and
+ * handles of objects already destroyed.  Natively the driver ignores them;
+ * through vkwire they must not even be encoded. */
+static int ignored_members(VkDevice device, VkPhysicalDevice physical)
+{
+    /* stale handles: objects made and destroyed */
+    VkSamplerCreateInfo sci = {.sType = VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO};
+    VkSampler sampler, stale_sampler;
+    CHECK(vkCreateSampler(device, &sci, NULL, &stale_sampler));
+    vkDestroySampler(device, stale_sampler, NULL);
+    CHECK(vkCreateSampler(device, &sci, NULL, &sampler));
+    VkAttachmentDescription color = {.format = VK_FORMAT_R8G8B8A8_UNORM,
+                                     .samples = VK_SAMPLE_COUNT_1_BIT,
+                                     .loadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+                                     .storeOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
+                                     .stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+                                     .stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
+                                     .finalLayout = VK_IMAGE_LAYOUT_GENERAL};
+    VkAttachmentReference ref = {0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
+    VkSubpassDescription subpass = {.colorAttachmentCount = 1, .pColorAttachments = &ref};
+    VkRenderPassCreateInfo rpci = {.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
+                                   .attachmentCount = 1,
+                                   .pAttachments = &color,
+                                   .subpassCount = 1,
+                                   .pSubpasses = &subpass};
+    VkRenderPass stale_pass;
+    CHECK(vkCreateRenderPass(device, &rpci, NULL, &stale_pass));
+    vkDestroyRenderPass(device, stale_pass, NULL);
+
+    /* an image to sample */
+    VkImageCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                             .imageType = VK_IMAGE_TYPE_2D,
+                             .format = VK_FORMAT_R8G8B8A8_UNORM,
+                             .extent = {4, 4, 1},
+                             .mipLevels = 1,
+                             .arrayLayers = 1,
+                             .samples = VK_SAMPLE_COUNT_1_BIT,
+                             .tiling = VK_IMAGE_TILING_OPTIMAL,
+                             .usage = VK_IMAGE_USAGE_SAMPLED_BIT};
+    VkImage image;
+    CHECK(vkCreateImage(device, &ici, NULL, &image));
+    VkMemoryRequirements req;
+    vkGetImageMemoryRequirements(device, image, &req);
+    VkPhysicalDeviceMemoryProperties mem;
+    vkGetPhysicalDeviceMemoryProperties(physical, &mem);
+    uint32_t type = 0;
+    while (type < mem.memoryTypeCount && !(req.memoryTypeBits & (1u << type)))
+        type++;
+    VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                .allocationSize = req.size,
+                                .memoryTypeIndex = type};
+    VkDeviceMemory memory;
+    CHECK(vkAllocateMemory(device, &mai, NULL, &memory));
+    CHECK(vkBindImageMemory(device, image, memory, 0));
+    VkImageViewCreateInfo vci = {.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+                                 .image = image,
+                                 .viewType = VK_IMAGE_VIEW_TYPE_2D,
+                                 .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                 .subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1}};
+    VkImageView view, stale_view;
+    CHECK(vkCreateImageView(device, &vci, NULL, &stale_view));
+    vkDestroyImageView(device, stale_view, NULL);
+    CHECK(vkCreateImageView(device, &vci, NULL, &view));
+
+    /* descriptors: a sampled image's sampler, a sampler's view and layout */
+    VkDescriptorSetLayoutBinding bindings[2] = {
+        {0, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, 1, VK_SHADER_STAGE_VERTEX_BIT, NULL},
+        {1, VK_DESCRIPTOR_TYPE_SAMPLER, 1, VK_SHADER_STAGE_VERTEX_BIT, NULL}};
+    VkDescriptorSetLayoutCreateInfo dslci = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+        .bindingCount = 2,
+        .pBindings = bindings};
+    VkDescriptorSetLayout set_layout;
+    CHECK(vkCreateDescriptorSetLayout(device, &dslci, NULL, &set_layout));
+    VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, 1},
+                                     {VK_DESCRIPTOR_TYPE_SAMPLER, 1}};
+    VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                       .maxSets = 1,
+                                       .poolSizeCount = 2,
+                                       .pPoolSizes = sizes};
+    VkDescriptorPool dpool;
+    CHECK(vkCreateDescriptorPool(device, &dpci, NULL, &dpool));
+    VkDescriptorSetAllocateInfo dsai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                        .descriptorPool = dpool,
+                                        .descriptorSetCount = 1,
+                                        .pSetLayouts = &set_layout};
+    VkDescriptorSet set;
+    CHECK(vkAllocateDescriptorSets(device, &dsai, &set));
+    VkDescriptorImageInfo sampled = {stale_sampler, view, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+    VkDescriptorImageInfo just_sampler = {sampler, stale_view, (VkImageLayout)0x7ffffff0};
+    VkWriteDescriptorSet writes[2] = {
+        {.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+         .dstSet = set,
+         .dstBinding = 0,
+         .descriptorCount = 1,
+         .descriptorType = VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE,
+         .pImageInfo = &sampled,
+         .pBufferInfo = GARBAGE_POINTER,
+         .pTexelBufferView = GARBAGE_POINTER},
+        {.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+         .dstSet = set,
+         .dstBinding = 1,
+         .descriptorCount = 1,
+         .descriptorType = VK_DESCRIPTOR_TYPE_SAMPLER,
+         .pImageInfo = &just_sampler}};
+    vkUpdateDescriptorSets(device, 2, writes, 0, NULL);
+
+    /* a graphics pipeline that rasterizes nothing: no viewport, multisample,
+     * depth or blend state is read, nor tessellation state, nor a base */
+    VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                     .codeSize = sizeof mesh_vert_spv,
+                                     .pCode = mesh_vert_spv};
+    VkShaderModule vert;
+    CHECK(vkCreateShaderModule(device, &smci, NULL, &vert));
+    VkPushConstantRange push = {VK_SHADER_STAGE_VERTEX_BIT, 0, 128};
+    VkPipelineLayoutCreateInfo plci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                       .setLayoutCount = 1,
+                                       .pSetLayouts = &set_layout,
+                                       .pushConstantRangeCount = 1,
+                                       .pPushConstantRanges = &push};
+    VkPipelineLayout layout;
+    CHECK(vkCreatePipelineLayout(device, &plci, NULL, &layout));
+    VkPipelineShaderStageCreateInfo stage = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+        .stage = VK_SHADER_STAGE_VERTEX_BIT,
+        .module = vert,
+        .pName = "main"};
+    VkVertexInputBindingDescription vb = {0, 24, VK_VERTEX_INPUT_RATE_VERTEX};
+    VkVertexInputAttributeDescription va[2] = {{0, 0, VK_FORMAT_R32G32B32_SFLOAT, 0},
+                                               {1, 0, VK_FORMAT_R32G32B32_SFLOAT, 12}};
+    VkPipelineVertexInputStateCreateInfo vertex_input = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO,
+        .vertexBindingDescriptionCount = 1,
+        .pVertexBindingDescriptions = &vb,
+        .vertexAttributeDescriptionCount = 2,
+        .pVertexAttributeDescriptions = va};
+    VkPipelineInputAssemblyStateCreateInfo assembly = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO,
+        .topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST};
+    VkPipelineRasterizationStateCreateInfo raster = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO,
+        .rasterizerDiscardEnable = VK_TRUE,
+        .polygonMode = VK_POLYGON_MODE_FILL,
+        .lineWidth = 1.0f};
+    VkPipelineRenderingCreateInfo rendering = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO};
+    VkGraphicsPipelineCreateInfo gpci = {.sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO,
+                                         .pNext = &rendering,
+                                         .stageCount = 1,
+                                         .pStages = &stage,
+                                         .pVertexInputState = &vertex_input,
+                                         .pInputAssemblyState = &assembly,
+                                         .pRasterizationState = &raster,
+                                         .layout = layout,
+                                         .basePipelineIndex = -1};
+    VkPipeline stale_pipeline, pipeline;
+    CHECK(vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &gpci, NULL, &stale_pipeline));
+    vkDestroyPipeline(device, stale_pipeline, NULL);
+    gpci.pTessellationState = GARBAGE_POINTER;
+    gpci.pViewportState = GARBAGE_POINTER;
+    gpci.pMultisampleState = GARBAGE_POINTER;
+    gpci.pDepthStencilState = GARBAGE_POINTER;
+    gpci.pColorBlendState = GARBAGE_POINTER;
+    gpci.basePipelineHandle = stale_pipeline;
+    CHECK(vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &gpci, NULL, &pipeline));
+
+    /* a secondary command buffer outside a render pass: its inheritance
+     * info's render pass and framebuffer are ignored */
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    VkCommandPool pool;
+    CHECK(vkCreateCommandPool(device, &pci, NULL, &pool));
+    VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                       .commandPool = pool,
+                                       .level = VK_COMMAND_BUFFER_LEVEL_SECONDARY,
+                                       .commandBufferCount = 1};
+    VkCommandBuffer secondary;
+    CHECK(vkAllocateCommandBuffers(device, &cai, &secondary));
+    VkCommandBufferInheritanceInfo inherit = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO,
+        .renderPass = stale_pass,
+        .framebuffer = (VkFramebuffer)(uintptr_t)0xdead0000u};
+    VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                      .pInheritanceInfo = &inherit};
+    CHECK(vkBeginCommandBuffer(secondary, &begin));
+    vkCmdBindDescriptorSets(secondary, VK_PIPELINE_BIND_POINT_GRAPHICS, layout, 0, 1, &set, 0,
+                            NULL);
+    CHECK(vkEndCommandBuffer(secondary));
+
+    vkDestroyCommandPool(device, pool, NULL);
+    vkDestroyPipeline(device, pipeline, NULL);
+    vkDestroyPipelineLayout(device, layout, NULL);
+    vkDestroyShaderModule(device, vert, NULL);
+    vkDestroyDescriptorPool(device, dpool, NULL);
+    vkDestroyDescriptorSetLayout(device, set_layout, NULL);
+    vkDestroyImageView(device, view, NULL);
+    vkDestroyImage(device, image, NULL);
+    vkFreeMemory(device, memory, NULL);
+    vkDestroySampler(device, sampler, NULL);
+    printf("vkw_probe: ignored members with garbage: accepted\n");
+    return 0;
+}
+
 static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                  VkDebugUtilsMessageTypeFlagsEXT types,
                                                  const VkDebugUtilsMessengerCallbackDataEXT *data,
@@ -125,18 +346,12 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlag
     return VK_FALSE;
 }
 
-#define CHECK(call)                                                                  \
-    do {                                                                             \
-        VkResult r_ = (call);                                                        \
-        if (r_ != VK_SUCCESS) {                                                      \
-            fprintf(stderr, "vkw_probe: %s failed: %d\n", #call, (int)r_);           \
-            return 2;                                                                \
-        }                                                                            \
-    } while (0)
-
 int main(int argc, char **argv)
 {
     const int mistake = argc > 1 && strcmp(argv[1], "--mistake") == 0;
+    /* --bare: no layer, so nothing between the program and the driver (the
+     * validation layer's handle wrapping would hide stale handles). */
+    const int bare = argc > 1 && strcmp(argv[1], "--bare") == 0;
     const int threads = argc > 2 && strcmp(argv[1], "--threads") == 0 ? atoi(argv[2]) : 0;
     VkDebugUtilsMessengerCreateInfoEXT messenger_info = {
         .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
@@ -158,6 +373,10 @@ int main(int argc, char **argv)
                                 .ppEnabledLayerNames = layers,
                                 .enabledExtensionCount = 1,
                                 .ppEnabledExtensionNames = extensions};
+    if (bare) {
+        ici.pNext = NULL;
+        ici.enabledLayerCount = ici.enabledExtensionCount = 0;
+    }
     VkInstance instance;
     CHECK(vkCreateInstance(&ici, NULL, &instance));
     PFN_vkCreateDebugUtilsMessengerEXT create_messenger =
@@ -166,8 +385,9 @@ int main(int argc, char **argv)
     PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger =
         (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(
             instance, "vkDestroyDebugUtilsMessengerEXT");
-    VkDebugUtilsMessengerEXT messenger;
-    CHECK(create_messenger(instance, &messenger_info, NULL, &messenger));
+    VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+    if (!bare)
+        CHECK(create_messenger(instance, &messenger_info, NULL, &messenger));
 
     uint32_t count = 1;
     VkPhysicalDevice physical;
@@ -185,8 +405,12 @@ int main(int argc, char **argv)
                                    .queueFamilyIndex = 0,
                                    .queueCount = 1,
                                    .pQueuePriorities = &priority};
+    VkPhysicalDeviceVulkan13Features features13 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
+        .dynamicRendering = VK_TRUE};
     VkPhysicalDeviceVulkan12Features features12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = &features13,
         .timelineSemaphore = VK_TRUE};
     VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                               .pNext = &features12,
@@ -319,6 +543,10 @@ int main(int argc, char **argv)
             return 1;
     }
 
+    const int ignored = ignored_members(device, physical);
+    if (ignored)
+        return ignored;
+
     if (mistake) {
         VkBufferCreateInfo bad = bci;
         bad.size = 0; /* VUID-VkBufferCreateInfo-size-00912 */
@@ -337,7 +565,8 @@ int main(int argc, char **argv)
     vkDestroyBuffer(device, buffer, NULL);
     vkFreeMemory(device, memory, NULL);
     vkDestroyDevice(device, NULL);
-    destroy_messenger(instance, messenger, NULL);
+    if (!bare)
+        destroy_messenger(instance, messenger, NULL);
     vkDestroyInstance(instance, NULL);
 
     printf("vkw_probe: %u validation messages\n", messages);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vkw_guest_encode.h"
+#include "vkw_guest_sanitize.h"
 #include "vkw_vulkan_util.h"
 
 struct template_record {
@@ -96,8 +97,11 @@ static bool entry_as_write(const VkDescriptorUpdateTemplateEntry *e, VkDescripto
     }
     for (uint32_t i = 0; i < e->descriptorCount; i++)
         memcpy((char *)*scratch + i * elem, at(data, e, i), elem);
-    if (vkw_descriptor_type_uses_image(e->descriptorType))
+    if (vkw_descriptor_type_uses_image(e->descriptorType)) {
+        for (uint32_t i = 0; i < e->descriptorCount; i++)
+            vkw_guest_clean_image_info(e->descriptorType, (VkDescriptorImageInfo *)*scratch + i);
         write->pImageInfo = *scratch;
+    }
     else if (vkw_descriptor_type_uses_buffer(e->descriptorType))
         write->pBufferInfo = *scratch;
     else

@@ -1,0 +1,194 @@
+/* vkw_guest_sanitize — see vkw_guest_sanitize.h. */
+#include "vkw_guest_sanitize.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vkw_guest_entry.h"
+#include "vkw_vulkan_util.h"
+
+static bool image_info_dirty(VkDescriptorType type, const VkDescriptorImageInfo *info)
+{
+    if (type == VK_DESCRIPTOR_TYPE_SAMPLER)
+        return info->imageView != VK_NULL_HANDLE || info->imageLayout != VK_IMAGE_LAYOUT_UNDEFINED;
+    if (type == VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE || type == VK_DESCRIPTOR_TYPE_STORAGE_IMAGE ||
+        type == VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT)
+        return info->sampler != VK_NULL_HANDLE;
+    return false;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
+    VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
+    uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies)
+{
+    /* Copies only when some image info carries what its type ignores: the
+     * common update goes straight through. */
+    size_t infos = 0;
+    bool dirty = false;
+    for (uint32_t i = 0; i < descriptorWriteCount; i++) {
+        const VkWriteDescriptorSet *w = &pDescriptorWrites[i];
+        if (!vkw_descriptor_type_uses_image(w->descriptorType) || !w->pImageInfo)
+            continue;
+        infos += w->descriptorCount;
+        for (uint32_t j = 0; j < w->descriptorCount && !dirty; j++)
+            dirty = image_info_dirty(w->descriptorType, &w->pImageInfo[j]);
+    }
+    if (!dirty) {
+        vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, pDescriptorWrites,
+                                           descriptorCopyCount, pDescriptorCopies);
+        return;
+    }
+    VkWriteDescriptorSet *writes = malloc(descriptorWriteCount * sizeof(*writes));
+    VkDescriptorImageInfo *clean = malloc(infos * sizeof(*clean));
+    if (!writes || !clean) { /* no way to report it: send as given, as a driver would use it */
+        free(writes), free(clean);
+        vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, pDescriptorWrites,
+                                           descriptorCopyCount, pDescriptorCopies);
+        return;
+    }
+    memcpy(writes, pDescriptorWrites, descriptorWriteCount * sizeof(*writes));
+    size_t used = 0;
+    for (uint32_t i = 0; i < descriptorWriteCount; i++) {
+        VkWriteDescriptorSet *w = &writes[i];
+        if (!vkw_descriptor_type_uses_image(w->descriptorType) || !w->pImageInfo)
+            continue;
+        memcpy(clean + used, w->pImageInfo, w->descriptorCount * sizeof(*clean));
+        for (uint32_t j = 0; j < w->descriptorCount; j++)
+            vkw_guest_clean_image_info(w->descriptorType, &clean[used + j]);
+        w->pImageInfo = clean + used;
+        used += w->descriptorCount;
+    }
+    vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, writes, descriptorCopyCount,
+                                       pDescriptorCopies);
+    free(clean);
+    free(writes);
+}
+
+/* ---- pipelines ---- */
+
+static bool has_dynamic(const VkPipelineDynamicStateCreateInfo *d, VkDynamicState state)
+{
+    for (uint32_t i = 0; d && i < d->dynamicStateCount; i++)
+        if (d->pDynamicStates[i] == state)
+            return true;
+    return false;
+}
+
+/* What one graphics pipeline's copy may point to instead of the
+ * application's structs. */
+struct graphics_copy {
+    VkGraphicsPipelineCreateInfo info;
+    VkPipelineViewportStateCreateInfo viewport;
+};
+
+static void clean_graphics(struct graphics_copy *c)
+{
+    VkGraphicsPipelineCreateInfo *ci = &c->info;
+    if (!(ci->flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
+        ci->basePipelineHandle = VK_NULL_HANDLE;
+    /* Pipeline libraries assemble state from parts: what a part lacks is
+     * not ignored but elsewhere, so only the rules above apply to them. */
+    if (vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT) ||
+        vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR) ||
+        (ci->flags & VK_PIPELINE_CREATE_LIBRARY_BIT_KHR))
+        return;
+    bool tessellation = false;
+    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++)
+        tessellation |= (ci->pStages[i].stage & (VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT |
+                                                  VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT)) != 0;
+    if (!tessellation)
+        ci->pTessellationState = NULL;
+    const VkPipelineDynamicStateCreateInfo *dyn = ci->pDynamicState;
+    if (ci->pRasterizationState && ci->pRasterizationState->rasterizerDiscardEnable &&
+        !has_dynamic(dyn, VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE)) {
+        /* no rasterization: no viewport, multisample, depth or blend state */
+        ci->pViewportState = NULL;
+        ci->pMultisampleState = NULL;
+        ci->pDepthStencilState = NULL;
+        ci->pColorBlendState = NULL;
+        return;
+    }
+    if (ci->renderPass == VK_NULL_HANDLE) { /* dynamic rendering: the formats say what is used */
+        const VkPipelineRenderingCreateInfo *r = (const void *)vkw_chain_find(
+            (void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO);
+        if (!r || r->colorAttachmentCount == 0)
+            ci->pColorBlendState = NULL;
+        if (!r || (r->depthAttachmentFormat == VK_FORMAT_UNDEFINED &&
+                   r->stencilAttachmentFormat == VK_FORMAT_UNDEFINED))
+            ci->pDepthStencilState = NULL;
+    }
+    if (ci->pViewportState) {
+        const bool viewports = has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT) ||
+                               has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT);
+        const bool scissors = has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR) ||
+                              has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT);
+        if (viewports || scissors) {
+            c->viewport = *ci->pViewportState;
+            if (viewports)
+                c->viewport.pViewports = NULL;
+            if (has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT))
+                c->viewport.viewportCount = 0;
+            if (scissors)
+                c->viewport.pScissors = NULL;
+            if (has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT))
+                c->viewport.scissorCount = 0;
+            ci->pViewportState = &c->viewport;
+        }
+    }
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
+    VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount,
+    const VkGraphicsPipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,
+    VkPipeline *pPipelines)
+{
+    struct graphics_copy *copies = calloc(createInfoCount ? createInfoCount : 1, sizeof(*copies));
+    VkGraphicsPipelineCreateInfo *infos = malloc((createInfoCount ? createInfoCount : 1) *
+                                                 sizeof(*infos));
+    if (!copies || !infos) {
+        free(copies), free(infos);
+        for (uint32_t i = 0; i < createInfoCount; i++)
+            pPipelines[i] = VK_NULL_HANDLE;
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    for (uint32_t i = 0; i < createInfoCount; i++) {
+        copies[i].info = pCreateInfos[i];
+        clean_graphics(&copies[i]);
+        infos[i] = copies[i].info;
+    }
+    VkResult r = vkw_forward_vkCreateGraphicsPipelines(device, pipelineCache, createInfoCount,
+                                                       infos, pAllocator, pPipelines);
+    free(infos);
+    free(copies);
+    return r;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
+    VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount,
+    const VkComputePipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,
+    VkPipeline *pPipelines)
+{
+    bool dirty = false;
+    for (uint32_t i = 0; i < createInfoCount && !dirty; i++)
+        dirty = !(pCreateInfos[i].flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT) &&
+                pCreateInfos[i].basePipelineHandle != VK_NULL_HANDLE;
+    if (!dirty)
+        return vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,
+                                                    pCreateInfos, pAllocator, pPipelines);
+    VkComputePipelineCreateInfo *infos = malloc(createInfoCount * sizeof(*infos));
+    if (!infos) {
+        for (uint32_t i = 0; i < createInfoCount; i++)
+            pPipelines[i] = VK_NULL_HANDLE;
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    for (uint32_t i = 0; i < createInfoCount; i++) {
+        infos[i] = pCreateInfos[i];
+        if (!(infos[i].flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
+            infos[i].basePipelineHandle = VK_NULL_HANDLE;
+    }
+    VkResult r = vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,
+                                                      infos, pAllocator, pPipelines);
+    free(infos);
+    return r;
+}

@@ -1,0 +1,46 @@
+/* vkw_guest_sanitize — what Vulkan tells a driver to ignore never reaches
+ * the wire.
+ *
+ * Owns: the rules by which a member is ignored (a sampler in a descriptor
+ * that takes none, tessellation state without tessellation shaders, state
+ * that dynamic state or disabled rasterization replaces, a base pipeline
+ * without the derivative flag) and the guest entry points that apply them.
+ * An application may leave such members uninitialised or stale: encoding
+ * them would read garbage memory on the guest, or send ids the host
+ * rightly refuses.  Each entry point copies the structs it must change
+ * (the application's stay untouched) and forwards the copies.
+ */
+#ifndef VKW_GUEST_SANITIZE_H
+#define VKW_GUEST_SANITIZE_H
+
+#include <vulkan/vulkan.h>
+
+/* Clear the members of `info` that a descriptor of `type` ignores.  (Inline:
+ * the template encoder, which has no entry points, uses it too.) */
+static inline void vkw_guest_clean_image_info(VkDescriptorType type, VkDescriptorImageInfo *info)
+{
+    if (type == VK_DESCRIPTOR_TYPE_SAMPLER) {
+        info->imageView = VK_NULL_HANDLE;
+        info->imageLayout = VK_IMAGE_LAYOUT_UNDEFINED; /* an enum the host would check */
+    } else if (type == VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE ||
+               type == VK_DESCRIPTOR_TYPE_STORAGE_IMAGE ||
+               type == VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT) {
+        info->sampler = VK_NULL_HANDLE;
+    }
+    /* A combined image sampler ignores its sampler only where the layout
+     * has immutable samplers, which the guest does not track: it is sent. */
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
+    VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
+    uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
+    VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount,
+    const VkGraphicsPipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,
+    VkPipeline *pPipelines);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
+    VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount,
+    const VkComputePipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,
+    VkPipeline *pPipelines);
+
+#endif /* VKW_GUEST_SANITIZE_H */
