@@ -333,6 +333,83 @@ static int ignored_members(VkDevice device, VkPhysicalDevice physical)
     return 0;
 }
 
+/* Recordings longer than vkwire's 1 MiB stream chunk, and resets that must
+ * drop what was recorded.  `buffer` (64 KiB, bound to host-visible
+ * `memory`) ends up holding what the last recording wrote. */
+static int long_recordings(VkDevice device, VkQueue queue, VkBuffer buffer,
+                           VkDeviceMemory memory)
+{
+    enum { WORDS = 16384, FILLS = 50000 }; /* 50000 fills: about 1.8 MB of stream */
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                   .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT};
+    VkCommandPool pool;
+    CHECK(vkCreateCommandPool(device, &pci, NULL, &pool));
+    VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                       .commandPool = pool,
+                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                       .commandBufferCount = 1};
+    VkCommandBuffer cmd;
+    CHECK(vkAllocateCommandBuffers(device, &cai, &cmd));
+    VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    VkMemoryBarrier to_host = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                               .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+                               .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence;
+    CHECK(vkCreateFence(device, &fci, NULL, &fence));
+    VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                           .commandBufferCount = 1,
+                           .pCommandBuffers = &cmd};
+    uint32_t *words;
+    CHECK(vkMapMemory(device, memory, 0, VK_WHOLE_SIZE, 0, (void **)&words));
+    const VkMappedMemoryRange whole = {.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE,
+                                       .memory = memory,
+                                       .size = VK_WHOLE_SIZE};
+    int wrong = 0;
+
+    /* 1. A long recording: fill i writes word i % WORDS with i. */
+    CHECK(vkBeginCommandBuffer(cmd, &begin));
+    for (uint32_t i = 0; i < FILLS; i++)
+        vkCmdFillBuffer(cmd, buffer, (VkDeviceSize)(i % WORDS) * 4, 4, i);
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
+                         &to_host, 0, NULL, 0, NULL);
+    CHECK(vkEndCommandBuffer(cmd));
+    CHECK(vkQueueSubmit(queue, 1, &submit, fence));
+    CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+    CHECK(vkResetFences(device, 1, &fence));
+    CHECK(vkInvalidateMappedMemoryRanges(device, 1, &whole)); /* in case it is not coherent */
+    for (uint32_t k = 0; k < WORDS; k++)
+        wrong += words[k] != k + WORDS * ((FILLS - 1 - k) / WORDS);
+
+    /* 2. Another long recording, reset half way (after vkwire has sent a
+     *    chunk of it), then a short one by an implicit reset at Begin: only
+     *    the short one may show. */
+    CHECK(vkBeginCommandBuffer(cmd, &begin));
+    for (uint32_t i = 0; i < FILLS; i++)
+        vkCmdFillBuffer(cmd, buffer, (VkDeviceSize)(i % WORDS) * 4, 4, 0xdead0000u);
+    CHECK(vkResetCommandBuffer(cmd, 0));
+    CHECK(vkBeginCommandBuffer(cmd, &begin));
+    for (uint32_t i = 0; i < FILLS; i++)
+        vkCmdFillBuffer(cmd, buffer, (VkDeviceSize)(i % WORDS) * 4, 4, 0xbeef0000u);
+    CHECK(vkEndCommandBuffer(cmd));
+    CHECK(vkBeginCommandBuffer(cmd, &begin)); /* implicit reset of an executable one */
+    vkCmdFillBuffer(cmd, buffer, 0, VK_WHOLE_SIZE, 0x5eed5eedu);
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
+                         &to_host, 0, NULL, 0, NULL);
+    CHECK(vkEndCommandBuffer(cmd));
+    CHECK(vkQueueSubmit(queue, 1, &submit, fence));
+    CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+    CHECK(vkInvalidateMappedMemoryRanges(device, 1, &whole));
+    for (uint32_t k = 0; k < WORDS; k++)
+        wrong += words[k] != 0x5eed5eedu;
+
+    vkUnmapMemory(device, memory);
+    vkDestroyFence(device, fence, NULL);
+    vkDestroyCommandPool(device, pool, NULL);
+    printf("vkw_probe: long recordings and resets: %d wrong words\n", wrong);
+    return wrong ? 1 : 0;
+}
+
 static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                  VkDebugUtilsMessageTypeFlagsEXT types,
                                                  const VkDebugUtilsMessengerCallbackDataEXT *data,
@@ -546,6 +623,13 @@ int main(int argc, char **argv)
     const int ignored = ignored_members(device, physical);
     if (ignored)
         return ignored;
+    if (mem.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
+        const int recorded = long_recordings(device, queue, buffer, memory);
+        if (recorded)
+            return recorded;
+    } else {
+        printf("vkw_probe: long recordings: skipped (the buffer's memory is not host-visible)\n");
+    }
 
     if (mistake) {
         VkBufferCreateInfo bad = bci;
