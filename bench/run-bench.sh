@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench: vkwire against native in one run.  Starts vkwire-server on the
 # host's default driver (or VK_DRIVER_FILES) at a private socket, runs
-# vkw_bench natively and through vkwire in each memory mode, alternating
+# vkw_bench and the two vkwire-demo jobs (SAXPY, rendered frames)
+# natively and through vkwire in each memory mode, alternating
 # (native, shared, copied, native, ...) for ROUNDS rounds, and prints one
 # table: each figure's median per configuration, its speed as a fraction of
 # native (native time / vkwire time, or vkwire rate / native rate: 1.00 is
@@ -13,9 +14,10 @@ set -u
 build=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 rounds=${1:-5}
 bench=$build/bench/vkw_bench
+demo=$build/vkwire-demo
 server=$build/vkwire-server
 icd=$build/vkwire_icd.json
-for f in "$bench" "$server" "$icd"; do
+for f in "$bench" "$demo" "$server" "$icd"; do
     [ -e "$f" ] || { echo "run-bench: $f is missing: build first (make)" >&2; exit 1; }
 done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vkwire-bench.XXXXXX") || exit 1
@@ -25,12 +27,21 @@ trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
 i=0
 while [ ! -S "$dir/socket" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 
+# The real jobs come from vkwire-demo (the same binary both ways): SAXPY
+# over 16M floats, verified ("saxpy MS ms"), and 200 offscreen frames of the
+# torus, each read back ("render FPS frames/s").
+figures() {
+    "$bench" all
+    (cd "$dir" && "$demo" compute) |
+        sed -n 's/^saxpy: .*, \([0-9.]*\) ms end to end.*verified$/saxpy \1 ms/p'
+    (cd "$dir" && "$demo" frames 200) |
+        sed -n 's/^render: [0-9]* frames, \([0-9.]*\) frames\/s.*/render \1 frames\/s/p'
+}
 run() { # CONFIG: append "CONFIG FIGURE VALUE UNIT" lines
     case $1 in
-    native) "$bench" all ;;
-    shared) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket "$bench" all ;;
-    copied) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy \
-                "$bench" all ;;
+    native) figures ;;
+    shared) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket figures ;;
+    copied) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy figures ;;
     esac | sed "s/^/$1 /" >>"$dir/results"
 }
 r=0
@@ -46,13 +57,13 @@ sort -k2,2 -k1,1 -k3,3g "$dir/results" | awk '
     function spread(k,   m) { m = median(k); return m ? (v[k, n[k]] - v[k, 1]) / m * 100 : 0 }
     function speed(f, x, nat) { return unit[f] ~ /^(ns\/call|us|ms)$/ ? nat / x : x / nat }
     END {
-        printf "%-10s %-8s %12s %12s %6s %12s %6s  %s\n", "figure", "unit", "native", "shared", "speed", "copied", "speed", "spread (native/shared/copied)"
-        split("startup roundtrip query churn submit upload readback", order, " ")
+        printf "%-10s %-12s %12s %12s %6s %12s %6s  %s\n", "figure", "unit", "native", "shared", "speed", "copied", "speed", "spread (native/shared/copied)"
+        split("startup roundtrip query churn submit dispatch saxpy render upload readback", order, " ")
         for (o = 1; o in order; o++) {
             f = order[o]
             if (!(f in figs)) continue
             nat = median(f SUBSEP "native"); sh = median(f SUBSEP "shared"); cp = median(f SUBSEP "copied")
-            printf "%-10s %-8s %12.3f %12.3f %6.2f %12.3f %6.2f  %.0f%% / %.0f%% / %.0f%%\n", f, unit[f], nat, sh, speed(f, sh, nat), cp, speed(f, cp, nat),
+            printf "%-10s %-12s %12.3f %12.3f %6.2f %12.3f %6.2f  %.0f%% / %.0f%% / %.0f%%\n", f, unit[f], nat, sh, speed(f, sh, nat), cp, speed(f, cp, nat),
                 spread(f SUBSEP "native"), spread(f SUBSEP "shared"), spread(f SUBSEP "copied")
         }
     }'

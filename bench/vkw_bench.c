@@ -1,7 +1,7 @@
 /* vkw_bench — figures for comparing vkwire with native, public API only, so
  * the same binary runs both ways (bench/run-bench.sh alternates them).
  *
- *   vkw_bench [all | memory [MIB]]
+ *   vkw_bench [all | memory [MIB] | dispatch]
  *
  * Prints one line per figure: "NAME VALUE UNIT".  Without an argument: all.
  *   startup   main() to vkCreateDevice returning (instance, enumeration,
@@ -17,6 +17,10 @@
  *             whole time, so the cost of making the bytes visible counts
  *   readback  the device fills the memory, the application waits on the
  *             fence and memcpys it out: bytes over the whole time
+ *   dispatch  100000 vkCmdDispatch(1, 1, 1) of a one-invocation counting
+ *             shader recorded into one command buffer, submitted and waited
+ *             for: dispatches per second end to end (recording included);
+ *             the counter proves that every dispatch ran once
  * Each figure is the best of 5 repetitions (this run's noise floor); every
  * repetition writes all the bytes anew. */
 #define _POSIX_C_SOURCE 200809L
@@ -26,6 +30,8 @@
 #include <string.h>
 #include <time.h>
 #include <vulkan/vulkan.h>
+
+#include "bench/vkw_bench_spirv.h" /* count.comp */
 
 #define CHECK(call)                                                                  \
     do {                                                                             \
@@ -267,18 +273,130 @@ static int bench_small(void)
     return 0;
 }
 
+/* ---- command throughput ---- */
+
+#define DISPATCHES 100000u
+
+static int bench_dispatch(void)
+{
+    VkBuffer counter;
+    VkDeviceMemory counter_memory;
+    make_buffer(4096, &counter, &counter_memory);
+    uint32_t *count;
+    CHECK(vkMapMemory(device, counter_memory, 0, VK_WHOLE_SIZE, 0, (void **)&count));
+    VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                     .codeSize = sizeof count_comp_spv,
+                                     .pCode = count_comp_spv};
+    VkShaderModule module;
+    CHECK(vkCreateShaderModule(device, &smci, NULL, &module));
+    VkDescriptorSetLayoutBinding binding = {0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                                            VK_SHADER_STAGE_COMPUTE_BIT, NULL};
+    VkDescriptorSetLayoutCreateInfo dslci = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+        .bindingCount = 1,
+        .pBindings = &binding};
+    VkDescriptorSetLayout set_layout;
+    CHECK(vkCreateDescriptorSetLayout(device, &dslci, NULL, &set_layout));
+    VkPipelineLayoutCreateInfo plci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                       .setLayoutCount = 1,
+                                       .pSetLayouts = &set_layout};
+    VkPipelineLayout layout;
+    CHECK(vkCreatePipelineLayout(device, &plci, NULL, &layout));
+    VkComputePipelineCreateInfo cpci = {
+        .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+        .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                  .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                  .module = module,
+                  .pName = "main"},
+        .layout = layout,
+        .basePipelineIndex = -1};
+    VkPipeline pipeline;
+    CHECK(vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &cpci, NULL, &pipeline));
+    VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1};
+    VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                       .maxSets = 1,
+                                       .poolSizeCount = 1,
+                                       .pPoolSizes = &size};
+    VkDescriptorPool dpool;
+    CHECK(vkCreateDescriptorPool(device, &dpci, NULL, &dpool));
+    VkDescriptorSetAllocateInfo dsai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                        .descriptorPool = dpool,
+                                        .descriptorSetCount = 1,
+                                        .pSetLayouts = &set_layout};
+    VkDescriptorSet set;
+    CHECK(vkAllocateDescriptorSets(device, &dsai, &set));
+    VkDescriptorBufferInfo bi = {counter, 0, 4};
+    VkWriteDescriptorSet write = {.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                  .dstSet = set,
+                                  .descriptorCount = 1,
+                                  .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                  .pBufferInfo = &bi};
+    vkUpdateDescriptorSets(device, 1, &write, 0, NULL);
+    VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                       .commandPool = pool,
+                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                       .commandBufferCount = 1};
+    VkCommandBuffer cmd;
+    CHECK(vkAllocateCommandBuffers(device, &cai, &cmd));
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence;
+    CHECK(vkCreateFence(device, &fci, NULL, &fence));
+    VkMemoryBarrier to_host = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                               .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
+                               .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
+
+    double best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        *count = 0;
+        double t0 = now();
+        VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                          .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+        CHECK(vkBeginCommandBuffer(cmd, &begin));
+        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+        vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
+        for (uint32_t i = 0; i < DISPATCHES; i++)
+            vkCmdDispatch(cmd, 1, 1, 1);
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT,
+                             0, 1, &to_host, 0, NULL, 0, NULL);
+        CHECK(vkEndCommandBuffer(cmd));
+        submit_and_wait(cmd, fence);
+        double t = now() - t0;
+        if (*count != DISPATCHES) {
+            fprintf(stderr, "vkw_bench: %u dispatches ran, not %u\n", *count, DISPATCHES);
+            return 1;
+        }
+        if (t < best)
+            best = t;
+    }
+    printf("dispatch %.0f dispatches/s\n", DISPATCHES / best);
+    vkDestroyFence(device, fence, NULL);
+    vkFreeCommandBuffers(device, pool, 1, &cmd);
+    vkDestroyDescriptorPool(device, dpool, NULL);
+    vkDestroyPipeline(device, pipeline, NULL);
+    vkDestroyPipelineLayout(device, layout, NULL);
+    vkDestroyDescriptorSetLayout(device, set_layout, NULL);
+    vkDestroyShaderModule(device, module, NULL);
+    vkUnmapMemory(device, counter_memory);
+    vkDestroyBuffer(device, counter, NULL);
+    vkFreeMemory(device, counter_memory, NULL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     process_start = now();
     const char *what = argc > 1 ? argv[1] : "all";
-    if (strcmp(what, "all") != 0 && strcmp(what, "memory") != 0) {
-        fprintf(stderr, "usage: vkw_bench [all | memory [MIB]]\n");
+    if (strcmp(what, "all") != 0 && strcmp(what, "memory") != 0 && strcmp(what, "dispatch") != 0) {
+        fprintf(stderr, "usage: vkw_bench [all | memory [MIB] | dispatch]\n");
         return 2;
     }
     setup();
     if (strcmp(what, "memory") == 0)
         return bench_memory(argc > 2 ? (size_t)atoi(argv[2]) : 64);
+    if (strcmp(what, "dispatch") == 0)
+        return bench_dispatch();
     printf("startup %.2f ms\n", startup_ms);
     int status = bench_small();
+    status = status ? status : bench_dispatch();
     return status ? status : bench_memory(64);
 }

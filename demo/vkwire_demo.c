@@ -7,6 +7,7 @@
  *   vkwire-demo                                   both, with the defaults
  *   vkwire-demo compute [N]                       N floats (default 16M)
  *   vkwire-demo render [OUT.ppm] [WIDTH HEIGHT]   default vkwire-demo.ppm, 256x256
+ *   vkwire-demo frames [N]                        the render N times (default 100): frames/s
  *
  * Output: "device: NAME" first, then a few lines per demo.  Only the
  * timings depend on the run; the rendered pixels (and so their FNV-1a
@@ -935,7 +936,11 @@ static bool write_ppm(const char *path, const unsigned char *rgba, uint32_t widt
     return ok;
 }
 
-static int run_render(const struct gpu *g, const char *path, uint32_t width, uint32_t height)
+/* Render `frames` times (each one submitted, waited for and read back: the
+ * readback's checksum must be the same every time), then write `path` and
+ * check the image against the CPU rendering. */
+static int run_render(const struct gpu *g, const char *path, uint32_t width, uint32_t height,
+                      uint32_t frames)
 {
     int status = 1;
     struct buffer vertices = {0}, indices = {0}, readback = {0};
@@ -1049,6 +1054,19 @@ static int run_render(const struct gpu *g, const char *path, uint32_t width, uin
     double end_to_end = now_ms() - start;
     double on_device;
     CHECK(device_ms(g, queries, &on_device));
+    if (frames > 1) {
+        const size_t bytes = (size_t)width * height * 4;
+        const uint64_t first = fnv1a(readback.map, bytes, UINT64_C(0xcbf29ce484222325));
+        double frames_start = now_ms();
+        for (uint32_t f = 1; f < frames; f++) {
+            CHECK(submit_and_wait(g, cmd));
+            if (fnv1a(readback.map, bytes, UINT64_C(0xcbf29ce484222325)) != first)
+                FAIL("render: frame %" PRIu32 " differs from the first", f);
+        }
+        const double per_frame = (now_ms() - frames_start) / (frames - 1);
+        printf("render: %" PRIu32 " frames, %.1f frames/s (submit, wait, read back), all alike\n",
+               frames, 1000.0 / per_frame);
+    }
 
     uint64_t checksum;
     if (!write_ppm(path, readback.map, width, height, &checksum))
@@ -1101,7 +1119,8 @@ static int usage(FILE *f, int status)
     fputs("usage: vkwire-demo                                   compute and render, defaults\n"
           "       vkwire-demo compute [N]                       SAXPY over N floats (default 16777216)\n"
           "       vkwire-demo render [OUT.ppm] [WIDTH HEIGHT]   a shaded torus (default " DEFAULT_PPM
-          ", 256x256)\n",
+          ", 256x256)\n"
+          "       vkwire-demo frames [N]                        render it N times (default 100), frames/s\n",
           f);
     return status;
 }
@@ -1123,7 +1142,7 @@ static bool parse_count(const char *s, uint32_t max, uint32_t *out)
 int main(int argc, char **argv)
 {
     bool compute = true, render = true;
-    uint32_t n = DEFAULT_ELEMENTS, width = DEFAULT_SIZE, height = DEFAULT_SIZE;
+    uint32_t n = DEFAULT_ELEMENTS, width = DEFAULT_SIZE, height = DEFAULT_SIZE, frames = 1;
     const char *path = DEFAULT_PPM;
 
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
@@ -1146,6 +1165,13 @@ int main(int argc, char **argv)
                     MAX_SIZE);
             return usage(stderr, 2);
         }
+    } else if (argc >= 2 && !strcmp(argv[1], "frames")) {
+        compute = false;
+        frames = 100;
+        if (argc > 3 || (argc == 3 && !parse_count(argv[2], 1000000, &frames))) {
+            fprintf(stderr, "vkwire-demo: frames takes one count, 1 to 1000000\n");
+            return usage(stderr, 2);
+        }
     } else if (argc != 1) {
         return usage(stderr, 2);
     }
@@ -1156,7 +1182,7 @@ int main(int argc, char **argv)
     int status = 0;
     if (compute && run_compute(&g, n) != 0)
         status = 1;
-    if (render && run_render(&g, path, width, height) != 0)
+    if (render && run_render(&g, path, width, height, frames) != 0)
         status = 1;
     gpu_destroy(&g);
     return status;

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* strerror_r (either flavour); before any include */
 
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -328,6 +329,8 @@ bool vkw_conn_spin_readable(struct vkw_conn *c)
         ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             return true; /* bytes, the end, or an error: the receive will tell */
+        if (deadline)
+            sched_yield(); /* the peer may need this very CPU to answer */
     } while (monotonic_ns() < deadline);
     return false;
 }
