@@ -3335,7 +3335,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkResetEvent", (PFN_vkVoidFunction)vkw_forward_vkResetEvent, SCOPE_device, NULL},
     {"vkCreateQueryPool", (PFN_vkVoidFunction)vkw_forward_vkCreateQueryPool, SCOPE_device, NULL},
     {"vkDestroyQueryPool", (PFN_vkVoidFunction)vkw_forward_vkDestroyQueryPool, SCOPE_device, NULL},
-    {"vkGetQueryPoolResults", (PFN_vkVoidFunction)vkw_forward_vkGetQueryPoolResults, SCOPE_device, NULL},
+    {"vkGetQueryPoolResults", (PFN_vkVoidFunction)vkw_icd_vkGetQueryPoolResults, SCOPE_device, NULL},
     {"vkCreateBuffer", (PFN_vkVoidFunction)vkw_forward_vkCreateBuffer, SCOPE_device, NULL},
     {"vkDestroyBuffer", (PFN_vkVoidFunction)vkw_forward_vkDestroyBuffer, SCOPE_device, NULL},
     {"vkCreateBufferView", (PFN_vkVoidFunction)vkw_forward_vkCreateBufferView, SCOPE_device, NULL},

@@ -122,6 +122,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
 /* Entry points that live with their own modules. */
 #include "vkw_guest_commands.h"
 #include "vkw_guest_memory.h"
+#include "vkw_guest_queries.h"
 #include "vkw_guest_sanitize.h"
 
 #endif /* VKW_ICD_H */
