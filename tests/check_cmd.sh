@@ -96,13 +96,14 @@ run_config() {
             ok "$where: $s"
             continue
         fi
-        case $rc in
-        124) why="timed out after 120 s" ;;
-        *)
-            why=$(echo "$line" | sed -n "s/^not ok $s: //p")
-            [ -n "$why" ] || why="exit status $rc, no result line (crashed?)"
-            ;;
-        esac
+        why=$(echo "$line" | sed -n "s/^not ok $s: //p")
+        if [ $rc -eq 124 ]; then
+            why="timed out after 120 s"
+        elif [ -z "$why" ] && [ -n "$line" ]; then
+            why="printed \"$line\" but exited with status $rc (a sanitizer report?)"
+        elif [ -z "$why" ]; then
+            why="exit status $rc and no result line (it crashed, or lost the connection)"
+        fi
         : >"$out.server"
         [ -f "$tmp/server.log" ] && [ "$config" != native ] &&
             tail -n +"$((log_before + 1))" "$tmp/server.log" >"$out.server"
