@@ -116,8 +116,9 @@ mistake() {
     config=$1 where=$2
     $config timeout 60 "$cmdtest" mistake >"$tmp/$config-mistake.out" 2>&1
     rc=$?
-    [ $rc -eq 1 ] && grep -q "^not ok mistake: 1 validation message, .*VUID-VkBufferCreateInfo-size-00912" \
-        "$tmp/$config-mistake.out"
+    [ $rc -eq 1 ] &&
+        grep -q "^not ok mistake: 1 validation message, .*VUID-VkBufferCreateInfo-size-00912" \
+            "$tmp/$config-mistake.out"
     check $? "$where: a deliberate mistake is reported by the validation layer" \
         "$tmp/$config-mistake.out"
 }
@@ -150,7 +151,8 @@ for s in $scenarios; do
     elif [ "$have_shared" = "$want" ] && [ "$have_copied" = "$want" ]; then
         ok "$s: the same bytes through vkwire as natively ($want, shared and copied memory)"
     else
-        not_ok "$s: the same bytes through vkwire as natively: native $want, shared ${have_shared:-none}, copied ${have_copied:-none}"
+        differ="native $want, shared ${have_shared:-none}, copied ${have_copied:-none}"
+        not_ok "$s: the same bytes through vkwire as natively: $differ"
     fi
 done
 

@@ -26,7 +26,7 @@
  *
  * The shaders are GLSL in tests/shaders/, compiled by glslc at build time
  * and embedded (tests/vkw_cmdtest_spirv.h). */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep, pthread barriers */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, pthread barriers */
 
 #include <inttypes.h>
 #include <math.h>
@@ -911,8 +911,9 @@ static void scenario_compute_indirect(struct ctx *c)
             for (uint32_t i = g * GROUP; i < (g + 1) * GROUP; i++)
                 group_sum += s[i];
             total += group_sum;
-            EXPECT(runs[r].totals[2 + g] == group_sum, "indirect dispatch %d: group %u sums %u, not %u",
-                   r + 1, g, runs[r].totals[2 + g], group_sum);
+            EXPECT(runs[r].totals[2 + g] == group_sum,
+                   "indirect dispatch %d: group %u sums %u, not %u", r + 1, g,
+                   runs[r].totals[2 + g], group_sum);
         }
         EXPECT(runs[r].totals[0] == total && runs[r].totals[1] == runs[r].groups * GROUP,
                "indirect dispatch %d: total %u over %u invocations, not %u over %u", r + 1,
@@ -2368,7 +2369,8 @@ static void scenario_pool_lifecycle(struct ctx *c)
     VK(vkAllocateCommandBuffers(c->device, &info, &cbs[1]));
     VkCommandBuffer secondary = command_buffer_new(c, pool, VK_COMMAND_BUFFER_LEVEL_SECONDARY);
     VK(vkResetCommandPool(c->device, pool, 0));
-    VkCommandBufferInheritanceInfo inh = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO};
+    VkCommandBufferInheritanceInfo inh = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO};
     VkCommandBufferBeginInfo secondary_begin_info = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
         .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
@@ -2554,8 +2556,10 @@ static void scenario_simultaneous_use(struct ctx *c)
            totals[0], totals[1], 6 * INVOCATIONS, 6 * INVOCATIONS * VALUE);
     digest(c, totals, 8);
 
-    VkCommandBufferInheritanceInfo inh = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO};
-    VkCommandBuffer secondary = secondary_begin(c, &inh, VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT);
+    VkCommandBufferInheritanceInfo inh = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO};
+    VkCommandBuffer secondary =
+        secondary_begin(c, &inh, VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT);
     vkCmdBindPipeline(secondary, VK_PIPELINE_BIND_POINT_COMPUTE, count);
     vkCmdBindDescriptorSets(secondary, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0,
                             NULL);
@@ -3361,8 +3365,9 @@ static void scenario_queries(struct ctx *c)
     VK(vkGetQueryPoolResults(c->device, occlusion, 0, USED_OCCLUSION, sizeof results, results,
                              sizeof results[0], VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
     for (int q = 0; q < 2; q++)
-        EXPECT(results[q] == occlusion_want[q], "after a host reset query %d counted %llu, not %llu",
-               q, (unsigned long long)results[q], (unsigned long long)occlusion_want[q]);
+        EXPECT(results[q] == occlusion_want[q],
+               "after a host reset query %d counted %llu, not %llu", q,
+               (unsigned long long)results[q], (unsigned long long)occlusion_want[q]);
     EXPECT(results[2] > 0, "after a host reset query 2 counted nothing");
     digest(c, results, sizeof results);
 }
@@ -3512,17 +3517,21 @@ static const struct scenario {
     {"compute_pipelines", scenario_compute_pipelines,
      "pipelines from two specialisations and two modules, descriptor sets, push constants", false},
     {"compute_indirect", scenario_compute_indirect,
-     "vkCmdDispatchIndirect (arguments from vkCmdUpdateBuffer and from a shader), vkCmdDispatchBase", false},
+     "vkCmdDispatchIndirect (arguments by vkCmdUpdateBuffer and by a shader), vkCmdDispatchBase",
+     false},
     {"push_constants", scenario_push_constants,
      "the whole block and parts of it between dispatches, kept across a pipeline change", false},
     {"descriptor_updates", scenario_descriptor_updates,
-     "writes, copies, update templates, vkCmdUpdateBuffer/vkCmdFillBuffer, a set updated again", false},
+     "writes, copies, update templates, vkCmdUpdateBuffer/vkCmdFillBuffer, a set updated again",
+     false},
     {"render_pass", scenario_render_pass,
-     "two subpasses (input attachment), depth, vkCmdClearAttachments, push constants per stage", false},
+     "two subpasses (input attachment), depth, vkCmdClearAttachments, push constants per stage",
+     false},
     {"dynamic_rendering", scenario_dynamic_rendering,
      "vkCmdBeginRendering suspended and resumed, synchronization2 layout transitions", false},
     {"secondary_render_pass", scenario_secondary_render_pass,
-     "secondaries with RENDER_PASS_CONTINUE in both subpasses and one outside: same as inline", false},
+     "secondaries with RENDER_PASS_CONTINUE in both subpasses and one outside: same as inline",
+     false},
     {"secondary_dynamic_rendering", scenario_secondary_dynamic_rendering,
      "secondaries with VkCommandBufferInheritanceRenderingInfo: same as inline", false},
     {"msaa_resolve", scenario_msaa_resolve,
@@ -3536,13 +3545,16 @@ static const struct scenario {
     {"simultaneous_use", scenario_simultaneous_use,
      "one command buffer pending twice, listed twice, a secondary executed twice", false},
     {"fences", scenario_fences,
-     "signalled at creation, reset and reuse, status, any/all, vkQueueWaitIdle, vkDeviceWaitIdle", false},
+     "signalled at creation, reset and reuse, status, any/all, vkQueueWaitIdle, vkDeviceWaitIdle",
+     false},
     {"binary_semaphores", scenario_binary_semaphores,
      "a chain through vkQueueSubmit and vkQueueSubmit2, several waits and signals, batches", false},
     {"timeline_semaphores", scenario_timeline_semaphores,
-     "waits on device and host (another thread) signals, vkWaitSemaphores any/all, counters", false},
+     "waits on device and host (another thread) signals, vkWaitSemaphores any/all, counters",
+     false},
     {"events", scenario_events,
-     "set/wait on the device (both forms), host set/reset/status, a device wait on the host", false},
+     "set/wait on the device (both forms), host set/reset/status, a device wait on the host",
+     false},
     {"queries", scenario_queries,
      "occlusion, statistics, timestamps; every result flag, strides, copies, host reset", false},
     {"threads", scenario_threads,
