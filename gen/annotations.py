@@ -39,6 +39,7 @@ class Annotations:
     omit: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
     encode_if: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     encode_with: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # options guest=, host=
+    keep_unwritten: Dict[Tuple[str, str], Entry] = field(default_factory=dict)
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     entries: List[Entry] = field(default_factory=list)
 
@@ -58,6 +59,7 @@ _DIRECTIVES = {
     'omit': (1, 1, ()),
     'encode-if': (2, None, ()),
     'encode-with': (1, 1, ('guest', 'host')),
+    'keep-unwritten': (1, 1, ()),
     'frees-children': (1, 1, ()),
 }
 
@@ -105,14 +107,15 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if', 'encode-with'):
+        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) != {'guest', 'host'}:
                 raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN')
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
-                      'encode-with': ann.encode_with}[directive]
+                      'encode-with': ann.encode_with,
+                      'keep-unwritten': ann.keep_unwritten}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
@@ -158,7 +161,7 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
-        elif e.directive in ('omit', 'encode-if', 'encode-with'):
+        elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

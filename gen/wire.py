@@ -55,6 +55,8 @@ class Field:
     fixed: int = 0               # element count of a fixed array
     encode_if: Optional[str] = None  # C condition over '@' (the owner) from the annotations
     encode_with: Optional[Dict[str, str]] = None  # {'guest': fn, 'host': fn}: hand-written
+    keep_unwritten: bool = False  # an output blob the driver may write only in part:
+                                  # its bytes travel in, so the rest comes back unchanged
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
@@ -365,6 +367,7 @@ class Builder:
                 raise _Unsupported(f'{m.name} is a void pointer without a length')
             f.shape = 'blob'
             f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
+            f.keep_unwritten = key in self.ann.keep_unwritten
         elif length is not None:
             f.shape = 'array'
             f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
@@ -621,7 +624,8 @@ class Builder:
             if cf.inner_params and cf.name not in self.ann.asynchronous:
                 cf.needs_reply = True
         for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
-                                 ('encode-with', self.ann.encode_with)):
+                                 ('encode-with', self.ann.encode_with),
+                                 ('keep-unwritten', self.ann.keep_unwritten)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
         # Structs in registry order, only the ones some direction needs.

@@ -10107,6 +10107,7 @@ void vkw_encode_vkGetQueryPoolResults(struct vkw_writer *w, uint32_t serial, VkD
     if (vkw_write_presence(w, pData)) {
         const uint64_t n = dataSize;
         vkw_write_u64(w, n);
+        vkw_write_bytes(w, pData, n); /* what the driver does not write comes back as it was */
     }
     vkw_write_u64(w, stride);
     vkw_write_u32(w, flags);

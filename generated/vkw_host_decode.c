@@ -14797,11 +14797,13 @@ bool vkw_decode_args_vkGetQueryPoolResults(struct vkw_host_decoder *d, struct vk
     a->queryCount = (uint32_t)vkw_read_u32(&d->r);
     a->dataSize = (size_t)vkw_read_u64(&d->r);
     if (vkw_read_presence(&d->r)) {
-        const uint64_t n = vkw_read_count(&d->r, 0);
+        const uint64_t n = vkw_read_count(&d->r, 1);
         if (!(true) || n != (uint64_t)(a->dataSize))
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
 a->pData = vkw_reader_alloc(&d->r, n, 1);
         a->pData_capacity = n;
+        if (a->pData)
+            vkw_read_bytes(&d->r, a->pData, n); /* the driver starts from the guest's bytes */
     }
     else if ((true) && (a->dataSize) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */

@@ -34051,7 +34051,7 @@ static void roundtrip_vkGetQueryPoolResults(struct rt *t)
             const uint64_t n = dataSize;
             pData = rt_alloc(t, n ? n : 1, 1);
             for (uint64_t i = 0; i < n; i++) {
-                (void)i;
+                ((unsigned char *)pData)[i] = (unsigned char)rt_u64(t); /* travels in too */
             }
         }
         struct vkw_writer w;
@@ -34074,6 +34074,8 @@ static void roundtrip_vkGetQueryPoolResults(struct rt *t)
                 rt_mismatch(t, "vkGetQueryPoolResults.pData presence");
             else if (pData && a.pData_capacity != (uint64_t)(dataSize))
                 rt_mismatch(t, "vkGetQueryPoolResults.pData capacity");
+            else if (pData && memcmp(pData, a.pData, a.pData_capacity) != 0)
+                rt_mismatch(t, "vkGetQueryPoolResults.pData bytes sent in");
         }
 
         /* ---- the driver answers; the reply travels back ---- */
