@@ -38,6 +38,15 @@ struct vkw_template_writes {
     const VkWriteDescriptorSet *writes;
 };
 
+/* Reply bytes that travel from where they lie (a mapping, a mirror)
+ * instead of being copied into the reply writer: they belong before writer
+ * offset `at`. */
+struct vkw_host_piece {
+    size_t at;
+    const void *data;
+    size_t size;
+};
+
 struct vkw_host_limits {
     size_t max_objects;      /* live ids per context */
     size_t max_decode_bytes; /* arena bytes one command may need */
@@ -56,6 +65,15 @@ struct vkw_host_context {
     /* Memory objects, devices and instances as the host's memory support
      * knows them; the batch's file descriptors. */
     struct vkw_host_memory_state memory;
+    /* Reply pieces: `gather` is set by a caller that sends them
+     * (vkw_renderer_context_process_pieces); the command loop allows them
+     * only for a batch's last command (`gather_now`), so that nothing a
+     * later command does (freeing the memory) can pull bytes from under a
+     * piece before the reply is sent.  Valid until the next batch. */
+    bool gather, gather_now;
+    struct vkw_host_piece *pieces;
+    size_t piece_count, piece_capacity;
+    uint64_t piece_bytes; /* their sizes added up */
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;
@@ -94,6 +112,13 @@ enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void
 enum vkw_error vkw_host_context_execute_fds(struct vkw_host_context *ctx, const void *data,
                                             size_t size, const int *fds, size_t nfds,
                                             struct vkw_writer *replies);
+
+/* Append `n` bytes to the reply being written into `reply` (the start of
+ * a byte run or part of one; the caller pads it).  Copied into the writer,
+ * or, where gathering is allowed and the run is big, recorded as a piece:
+ * the bytes must then stay put until the batch's reply has been sent. */
+void vkw_host_reply_bulk(struct vkw_host_context *ctx, struct vkw_writer *reply,
+                         const void *bytes, size_t n);
 
 /* ---- called by generated dispatch ---- */
 

@@ -358,6 +358,8 @@ size_t vkw_conn_recv_left(const struct vkw_conn *c)
 
 int vkw_conn_fd(const struct vkw_conn *c) { return c ? c->fd : -1; }
 
+bool vkw_conn_passes_fds(const struct vkw_conn *c) { return c && c->ops->passes_fds; }
+
 bool vkw_conn_peer_pid(const struct vkw_conn *c, int *pid)
 {
     return c && pid && c->ops->peer_pid && c->ops->peer_pid(c, pid);

@@ -110,6 +110,9 @@ int vkw_conn_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *
 int vkw_conn_recv_part(struct vkw_conn *c, void *dst, size_t n);
 /* Bytes of the message begun with vkw_conn_recv_begin not read yet. */
 size_t vkw_conn_recv_left(const struct vkw_conn *c);
+/* Whether file descriptors travel on this connection (unix: yes; tcp and
+ * vsock will not), and so whether the ends can share memory at all. */
+bool vkw_conn_passes_fds(const struct vkw_conn *c);
 /* A descriptor to poll for incoming messages. */
 int vkw_conn_fd(const struct vkw_conn *c);
 /* Credentials of the peer where the backend knows them (unix: SO_PEERCRED). */

@@ -26,6 +26,7 @@ struct vkw_transport_ops {
      * yet" (then every function pointer below is NULL and connect/listen
      * answer -EPROTONOSUPPORT). */
     const char *unavailable;
+    bool passes_fds; /* SCM_RIGHTS or the like: the ends can share memory */
 
     /* `address` is the whole address (for messages), `rest` what follows
      * the scheme's ':'.  Same contract as vkw_transport_connect/listen. */

@@ -409,6 +409,7 @@ static void vkw_unix_listener_close(struct vkw_listener *base)
 const struct vkw_transport_ops vkw_transport_unix_ops = {
     .scheme = "unix",
     .syntax = "unix:PATH",
+    .passes_fds = true,
     .connect = vkw_unix_connect,
     .listen = vkw_unix_listen,
     .accept = vkw_unix_accept,
