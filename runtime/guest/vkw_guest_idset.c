@@ -59,7 +59,10 @@ void vkw_guest_idset_remove(struct vkw_guest_idset *s, uint64_t id)
         return;
     size_t hole = find(s, id);
     s->slots[hole] = 0;
-    s->count--;
+    if (--s->count == 0) { /* an empty set holds no memory */
+        vkw_guest_idset_clear(s);
+        return;
+    }
     /* Pull later members of the probe run back over the hole. */
     for (size_t i = (hole + 1) & (s->capacity - 1); s->slots[i] != 0;
          i = (i + 1) & (s->capacity - 1)) {

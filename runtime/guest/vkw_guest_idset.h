@@ -1,7 +1,8 @@
 /* vkw_guest_idset — a set of 64-bit object ids.
  *
  * Owns: membership only (open addressing, linear probing, deletion by
- * backward shift, load at most 1/2).  Id 0 is never a member.  Not
+ * backward shift, load at most 1/2; an empty set holds no memory).  Id 0
+ * is never a member.  Not
  * thread-safe: its user holds a lock.  Today it holds the buffers whose
  * usage lets the device only read them (vkw_guest_memory).
  */

@@ -244,6 +244,13 @@ static void note_bound(VkDeviceMemory memory_, bool writable)
     pthread_mutex_unlock(&memory.lock);
 }
 
+/* The loader unloads drivers (dlclose): buffers an application never
+ * destroyed must not leave the set's memory behind. */
+__attribute__((destructor)) static void forget_read_only_buffers(void)
+{
+    vkw_guest_idset_clear(&memory.read_only_buffers);
+}
+
 static bool buffer_read_only(VkBuffer buffer)
 {
     pthread_mutex_lock(&memory.lock);
