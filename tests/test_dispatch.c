@@ -1556,6 +1556,41 @@ static void test_sync_shared(void)
     expect_death(VKW_ERROR_BAD_RANGE, PAGE + 1, "PUSH_CHANGED that does not start on a page");
     munmap(shadow, 6 * PAGE);
 
+    /* UNWRITTEN: the guest says the device never writes the range. */
+    fresh_with_tracked_memory();
+    fd = make_memfd(6 * PAGE, true);
+    shadow = mmap(NULL, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (shadow == MAP_FAILED)
+        tm_bail_out("mmap");
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE,
+                    VKW_TRACK_COHERENT | VKW_TRACK_SHARED | VKW_TRACK_UNWRITTEN, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    ok(run() == VKW_OK && track_reply() == VK_SUCCESS,
+       "TRACK_MEMORY of a range the device does not write (UNWRITTEN)");
+    const struct vkw_host_memory *unwritten = vkw_host_memory_find(&ctx.memory, TRACKED);
+    ok(unwritten && unwritten->track && unwritten->track->coherent && !unwritten->track->mirror &&
+           memcmp(shadow, fake_memory, TRACKED_SIZE) == 0,
+       "no mirror is kept; the shadow is filled");
+    shadow[2 * PAGE] ^= 0xff;
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), (int)PAGE,
+           "PUSH_CHANGED compares the shadow with the mapping: the page the guest wrote");
+    ok(memcmp(fake_memory + 2 * PAGE, shadow + 2 * PAGE, PAGE) == 0, "reaches the mapping");
+    fake_memory[4 * PAGE] ^= 0xff; /* the device breaks the guest's word */
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), (int)PAGE,
+           "a page changed in the mapping anyway is pushed over from the shadow");
+    ok(memcmp(fake_memory + 4 * PAGE, shadow + 4 * PAGE, PAGE) == 0,
+       "(the mapping is the mirror: the guest's word is taken)");
+    tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE, VKW_SYNC_PULL_CHANGED);
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "PULL_CHANGED of an UNWRITTEN range");
+    munmap(shadow, 6 * PAGE);
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_COHERENT | VKW_TRACK_UNWRITTEN, 0);
+    expect_death(VKW_ERROR_BAD_FLAGS, 5, "UNWRITTEN without SHARED");
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_SHARED | VKW_TRACK_UNWRITTEN, 0);
+    expect_death(VKW_ERROR_BAD_FLAGS, 6, "UNWRITTEN without COHERENT");
+
     /* A non-coherent shared range: flush and invalidate only. */
     fresh_with_tracked_memory();
     fd = make_memfd(6 * PAGE, true);

@@ -57,12 +57,18 @@
 /* TRACK_MEMORY (reply wanted): u64 memory id, u64 offset, u64 size, u32
  * flags (VKW_TRACK_*), u32 fd index (SHARED; else 0).  The range replaces
  * any the memory had.  The host copies its bytes into the mirror
- * (COHERENT) and into the guest's memfd (SHARED).  Reply payload: i32
- * VkResult (VK_ERROR_OUT_OF_HOST_MEMORY: nothing is tracked). */
+ * (COHERENT, not UNWRITTEN) and into the guest's memfd (SHARED).  Reply
+ * payload: i32 VkResult (VK_ERROR_OUT_OF_HOST_MEMORY: nothing is
+ * tracked). */
 #define VKW_MSG_TRACK_MEMORY 0x10014u
 #define VKW_TRACK_COHERENT 0x1u /* keep a mirror: compare, move only what changed */
 #define VKW_TRACK_SHARED 0x2u   /* the shadow is the fd the message carries */
-#define VKW_TRACK_FLAGS_KNOWN (VKW_TRACK_COHERENT | VKW_TRACK_SHARED)
+/* With COHERENT and SHARED: the guest says the device never writes the
+ * range, so the mapping itself is what the guest last gave it: no mirror,
+ * PUSH_CHANGED compares the shadow with the mapping, PULL_CHANGED is
+ * refused. */
+#define VKW_TRACK_UNWRITTEN 0x4u
+#define VKW_TRACK_FLAGS_KNOWN (VKW_TRACK_COHERENT | VKW_TRACK_SHARED | VKW_TRACK_UNWRITTEN)
 
 /* UNTRACK_MEMORY (no reply): u64 memory id.  Ends its tracked range, if
  * any (freeing the memory ends it too). */
@@ -84,11 +90,11 @@
 #define VKW_MSG_SYNC_SHARED 0x10017u
 enum vkw_sync_op {
     /* COHERENT ranges, starting on a page: pages where shadow and mirror
-     * differ go to the mapping and the mirror. */
+     * (UNWRITTEN: the mapping) differ go to the mapping and the mirror. */
     VKW_SYNC_PUSH_CHANGED = 1,
-    /* COHERENT ranges, starting on a page: pages where mapping and mirror
-     * differ go to the mirror, and to the shadow unless the guest changed
-     * that page (shadow != mirror) since. */
+    /* COHERENT ranges but UNWRITTEN ones, starting on a page: pages where
+     * mapping and mirror differ go to the mirror, and to the shadow unless
+     * the guest changed that page (shadow != mirror) since. */
     VKW_SYNC_PULL_CHANGED = 2,
     /* Any part: shadow to mapping (and the mirror, when COHERENT). */
     VKW_SYNC_FLUSH = 3,

@@ -90,8 +90,8 @@ void vkw_guest_memory_after_wait(struct vkw_guest_conn *conn)
     pthread_mutex_lock(&memory.lock);
     for (size_t b = 0; memory.coherent_shadows && b < BUCKETS; b++)
         for (struct record *r = memory.buckets[b]; r; r = r->next)
-            if (r->conn == conn && copied_coherent_mapped(r) && r->device_writes)
-                vkw_guest_shadow_pull(&r->shadow);
+            if (r->conn == conn && copied_coherent_mapped(r))
+                vkw_guest_shadow_pull(&r->shadow); /* nothing where the device cannot write */
     pthread_mutex_unlock(&memory.lock);
 }
 
@@ -239,8 +239,11 @@ static void note_bound(VkDeviceMemory memory_, bool writable)
         return;
     pthread_mutex_lock(&memory.lock);
     struct record *r = find(memory_);
-    if (r)
+    if (r && !r->device_writes) {
         r->device_writes = true;
+        if (r->mapped && !r->imported) /* its shadow must now be pulled too */
+            vkw_guest_shadow_device_writes(&r->shadow);
+    }
     pthread_mutex_unlock(&memory.lock);
 }
 
@@ -353,7 +356,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemo
     }
     if (!r->imported &&
         vkw_guest_shadow_open(&r->shadow, r->conn, r->handle, offset, size, r->coherent,
-                              r->share_shadow) != VK_SUCCESS) {
+                              r->share_shadow, r->device_writes) != VK_SUCCESS) {
         pthread_mutex_unlock(&memory.lock);
         return VK_ERROR_MEMORY_MAP_FAILED;
     }

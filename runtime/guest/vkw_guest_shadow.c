@@ -3,6 +3,7 @@
 #include "vkw_guest_shadow.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -264,9 +265,17 @@ static bool pull_whole(struct vkw_guest_shadow *s)
 
 /* ---- the shadow's life ---- */
 
+/* The TRACK_MEMORY flags of a shared shadow. */
+static uint32_t shared_flags(const struct vkw_guest_shadow *s)
+{
+    if (!s->coherent)
+        return VKW_TRACK_SHARED;
+    return VKW_TRACK_SHARED | VKW_TRACK_COHERENT | (s->device_writes ? 0 : VKW_TRACK_UNWRITTEN);
+}
+
 VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
                                uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
-                               bool coherent, bool share)
+                               bool coherent, bool share, bool device_writes)
 {
     memset(s, 0, sizeof(*s));
     s->conn = conn;
@@ -274,23 +283,25 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
     s->offset = offset;
     s->size = size;
     s->coherent = coherent;
+    s->device_writes = device_writes;
+    s->memfd = -1;
     const bool tracking = (conn->agreed_features & VKW_FEATURE_TRACKED_MEMORY) != 0;
-    const uint32_t coherent_flag = coherent ? VKW_TRACK_COHERENT : 0;
 
     if (share && tracking && vkw_conn_passes_fds(conn->transport) && size <= SIZE_MAX - PAGE) {
         const size_t bytes = (size_t)((size + PAGE - 1) / PAGE * PAGE);
         void *pages = NULL;
         const int fd = vkw_guest_memfd(bytes, &pages);
         if (fd >= 0) {
-            const VkResult r = track(s, VKW_TRACK_SHARED | coherent_flag, fd);
-            close(fd); /* the host maps its own */
+            const VkResult r = track(s, shared_flags(s), fd);
             if (r == VK_SUCCESS) {
                 s->kind = VKW_SHADOW_SHARED;
                 s->tracked = true;
                 s->bytes = pages;
+                s->memfd = fd; /* the host maps its own; ours may be sent again */
                 s->memfd_bytes = bytes;
                 return VK_SUCCESS; /* the host filled it */
             }
+            close(fd);
             munmap(pages, bytes);
             if (conn->lost)
                 return VK_ERROR_MEMORY_MAP_FAILED;
@@ -305,10 +316,11 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
         vkw_guest_shadow_drop(s);
         return VK_ERROR_MEMORY_MAP_FAILED;
     }
-    if (coherent && tracking) {
+    if (coherent && tracking && device_writes) {
         /* The mirror first: the read below refreshes it with exactly the
-         * bytes it returns, so the host's mirror is the clean copy. */
-        const VkResult r = track(s, coherent_flag, -1);
+         * bytes it returns, so the host's mirror is the clean copy.  (Memory
+         * the device cannot write needs no mirror: it is never pulled.) */
+        const VkResult r = track(s, VKW_TRACK_COHERENT, -1);
         if (r == VK_SUCCESS)
             s->tracked = true;
         else if (!conn->lost)
@@ -325,13 +337,55 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
 
 void vkw_guest_shadow_drop(struct vkw_guest_shadow *s)
 {
-    if (s->kind == VKW_SHADOW_SHARED && s->bytes)
+    if (s->memfd_bytes && s->bytes)
         munmap(s->bytes, s->memfd_bytes);
     else
         free(s->bytes);
+    if (s->memfd >= 0)
+        close(s->memfd);
     free(s->clean);
     s->bytes = s->clean = NULL;
+    s->memfd = -1;
     s->tracked = false;
+}
+
+bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s)
+{
+    if (s->device_writes)
+        return true;
+    /* What the application wrote reaches the mapping first, so the mirror
+     * the host now makes of the mapping is what the guest has. */
+    const bool pushed = vkw_guest_shadow_push(s);
+    s->device_writes = true;
+    if (!pushed || !s->coherent || s->kind == VKW_SHADOW_UNTRACKED)
+        return pushed;
+    if (!(s->conn->agreed_features & VKW_FEATURE_TRACKED_MEMORY))
+        return true; /* socket way, no tracking: full pulls */
+    const VkResult r = s->kind == VKW_SHADOW_SHARED ? track(s, shared_flags(s), s->memfd)
+                                                    : track(s, VKW_TRACK_COHERENT, -1);
+    if (r == VK_SUCCESS) {
+        s->tracked = true;
+        return true;
+    }
+    if (s->conn->lost)
+        return false;
+    /* The host is short of memory and tracks nothing now: go on the
+     * untracked socket way (full pulls).  A shared shadow keeps its pages
+     * (the application has them) and needs a clean copy: after the push
+     * the host's bytes are the shadow's. */
+    s->tracked = false;
+    if (s->kind == VKW_SHADOW_SHARED) {
+        s->clean = malloc((size_t)s->size);
+        if (!s->clean) {
+            fprintf(stderr, "vkwire: out of memory: a coherent mapping is no longer kept in "
+                            "step with the device\n");
+            s->coherent = false;
+            return false;
+        }
+        memcpy(s->clean, s->bytes, (size_t)s->size);
+    }
+    s->kind = VKW_SHADOW_UNTRACKED;
+    return true;
 }
 
 void vkw_guest_shadow_close(struct vkw_guest_shadow *s)
@@ -359,7 +413,7 @@ bool vkw_guest_shadow_push(struct vkw_guest_shadow *s)
 
 bool vkw_guest_shadow_pull(struct vkw_guest_shadow *s)
 {
-    if (!s->coherent)
+    if (!s->coherent || !s->device_writes)
         return true;
     switch (s->kind) {
     case VKW_SHADOW_SHARED: return sync_shared(s, VKW_SYNC_PULL_CHANGED, 0, s->size, true);

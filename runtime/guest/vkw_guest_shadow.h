@@ -47,19 +47,29 @@ struct vkw_guest_shadow {
     uint64_t memory;            /* the VkDeviceMemory's id */
     VkDeviceSize offset, size;  /* the mapped range of the allocation */
     bool coherent;
+    bool device_writes;         /* the device may write the memory: pulls are needed */
     bool tracked;               /* the host has a tracked range for it */
     enum vkw_shadow_kind kind;
     unsigned char *bytes;       /* what the application sees */
     unsigned char *clean;       /* socket and untracked, coherent: the bytes at the last sync */
+    int memfd;                  /* shared: the shadow's memfd (kept to track it again), else -1 */
     size_t memfd_bytes;         /* shared: the length of the memfd mapping */
 };
 
 /* Make the shadow of [offset, offset + size) of `memory` and fill it with
- * the host's bytes.  `share`: a shared shadow may be used.  VK_SUCCESS, or
- * VK_ERROR_MEMORY_MAP_FAILED (out of memory, the connection lost). */
+ * the host's bytes.  `share`: a shared shadow may be used.
+ * `device_writes`: the device may write the memory; while it cannot, a
+ * coherent shadow is never pulled and the host keeps no mirror for it.
+ * VK_SUCCESS, or VK_ERROR_MEMORY_MAP_FAILED (out of memory, the connection
+ * lost). */
 VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
                                uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
-                               bool coherent, bool share);
+                               bool coherent, bool share, bool device_writes);
+/* From now on the device may write the memory (something it writes
+ * through was bound to it): a coherent shadow pushes what changed, then
+ * has the host mirror it, so that pulls can tell what the device changes.
+ * False when the connection is lost. */
+bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s);
 /* vkUnmapMemory: a coherent shadow pushes what changed, the host stops
  * tracking, the shadow goes. */
 void vkw_guest_shadow_close(struct vkw_guest_shadow *s);
@@ -69,7 +79,8 @@ void vkw_guest_shadow_drop(struct vkw_guest_shadow *s);
 
 /* Coherent shadows.  Push: send the pages the application changed since
  * the last sync (before a submission).  Pull: bring back the pages the
- * device changed (after a wait).  False when the connection is lost. */
+ * device changed (after a wait; nothing while the device cannot write the
+ * memory).  False when the connection is lost. */
 bool vkw_guest_shadow_push(struct vkw_guest_shadow *s);
 bool vkw_guest_shadow_pull(struct vkw_guest_shadow *s);
 

@@ -96,6 +96,11 @@ void vkw_host_track_memory(struct vkw_host_context *ctx, struct vkw_host_decoder
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_FLAGS, flags);
         return;
     }
+    const uint32_t coherent_shared = VKW_TRACK_COHERENT | VKW_TRACK_SHARED;
+    if ((flags & VKW_TRACK_UNWRITTEN) && (flags & coherent_shared) != coherent_shared) {
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_FLAGS, flags); /* nothing it could mean */
+        return;
+    }
     if (!(flags & VKW_TRACK_SHARED) && index != 0) {
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_FD, index); /* no fd to name */
         return;
@@ -134,13 +139,15 @@ void vkw_host_track_memory(struct vkw_host_context *ctx, struct vkw_host_decoder
     if (t) {
         t->offset = offset;
         t->size = size;
-        if (size <= SIZE_MAX && (flags & VKW_TRACK_COHERENT))
+        t->coherent = (flags & VKW_TRACK_COHERENT) != 0;
+        const bool mirrored = t->coherent && !(flags & VKW_TRACK_UNWRITTEN);
+        if (size <= SIZE_MAX && mirrored)
             t->mirror = malloc((size_t)size);
         if (fd >= 0) {
             t->shadow = vkw_host_memory_map_fd(fd, (size_t)rounded, (size_t)PAGE);
             t->shadow_size = (size_t)rounded;
         }
-        if ((!(flags & VKW_TRACK_COHERENT) || t->mirror) && (fd < 0 || t->shadow)) {
+        if ((!mirrored || t->mirror) && (fd < 0 || t->shadow)) {
             if (t->mirror)
                 memcpy(t->mirror, src, (size_t)size);
             if (t->shadow)
@@ -174,15 +181,22 @@ void vkw_host_untrack_memory(struct vkw_host_context *ctx, struct vkw_host_decod
 
 /* ---- READ_CHANGED, SYNC_SHARED ---- */
 
+/* What a message needs of a tracked range. */
+enum need {
+    NEED_MIRROR_ONLY, /* READ_CHANGED: a mirror and no shadow */
+    NEED_SHARED,      /* FLUSH, INVALIDATE: a shadow */
+    NEED_COHERENT,    /* PUSH_CHANGED: a shadow and COHERENT */
+    NEED_MIRROR,      /* PULL_CHANGED: a shadow and a mirror */
+};
+
 /* The tracked range of memory `id` for a message over [offset, offset +
- * size): it must be there (with a mirror when `coherent`, a shadow when
- * `shared`, no shadow otherwise), hold the whole part, and, when `paged`,
- * the part must start on one of its pages.  NULL (and the context fails)
- * otherwise. */
+ * size): it must be there, be of the kind `need` says, hold the whole
+ * part, and, when `paged`, the part must start on one of its pages.  NULL
+ * (and the context fails) otherwise. */
 static struct vkw_host_track *tracked_part(struct vkw_host_context *ctx,
                                            struct vkw_host_decoder *d, uint64_t id,
-                                           uint64_t offset, uint64_t size, bool coherent,
-                                           bool shared, bool paged)
+                                           uint64_t offset, uint64_t size, enum need need,
+                                           bool paged)
 {
     struct vkw_host_memory *rec = vkw_host_memory_find(&ctx->memory, id);
     if (!rec) { /* an id the table knows always has a record */
@@ -190,8 +204,16 @@ static struct vkw_host_track *tracked_part(struct vkw_host_context *ctx,
         return NULL;
     }
     struct vkw_host_track *t = rec->track;
-    if (!rec->host_visible || !t || !rec->mapped || (coherent && !t->mirror) ||
-        (shared != (t->shadow != NULL))) {
+    bool fits = rec->host_visible && t && rec->mapped;
+    if (fits) {
+        switch (need) {
+        case NEED_MIRROR_ONLY: fits = t->mirror && !t->shadow; break;
+        case NEED_SHARED: fits = t->shadow != NULL; break;
+        case NEED_COHERENT: fits = t->shadow && t->coherent; break;
+        case NEED_MIRROR: fits = t->shadow && t->mirror; break;
+        }
+    }
+    if (!fits) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, id);
         return NULL;
     }
@@ -232,7 +254,7 @@ void vkw_host_read_changed(struct vkw_host_context *ctx, struct vkw_host_decoder
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, size);
         return;
     }
-    struct vkw_host_track *t = tracked_part(ctx, d, id, offset, size, true, false, true);
+    struct vkw_host_track *t = tracked_part(ctx, d, id, offset, size, NEED_MIRROR_ONLY, true);
     if (!t)
         return;
     if (!reply)
@@ -263,21 +285,26 @@ void vkw_host_read_changed(struct vkw_host_context *ctx, struct vkw_host_decoder
 }
 
 /* PUSH_CHANGED over `size` bytes: pages where the shadow and the mirror
- * differ.  Returns the bytes that reached the mapping. */
+ * differ go to the mirror, then from it to the mapping.  Without a mirror
+ * (UNWRITTEN) the mapping is compared and takes them straight: a page the
+ * guest changes meanwhile differs again at the next push.  Returns the
+ * bytes that reached the mapping. */
 static uint64_t push_changed(uint8_t *map, uint8_t *mirror, const uint8_t *shadow, uint64_t size)
 {
+    const uint8_t *base = mirror ? mirror : map;
     uint64_t moved = 0;
     for (uint64_t p = 0; p < size;) {
-        if (!page_differs(shadow, mirror, p, size)) {
+        if (!page_differs(shadow, base, p, size)) {
             p += PAGE;
             continue;
         }
         const uint64_t start = p;
         p = min_u64(p + PAGE, size);
-        while (p < size && p - start < RUN_PAGES * PAGE && page_differs(shadow, mirror, p, size))
+        while (p < size && p - start < RUN_PAGES * PAGE && page_differs(shadow, base, p, size))
             p = min_u64(p + PAGE, size);
-        memcpy(mirror + start, shadow + start, (size_t)(p - start));
-        memcpy(map + start, mirror + start, (size_t)(p - start));
+        if (mirror)
+            memcpy(mirror + start, shadow + start, (size_t)(p - start));
+        memcpy(map + start, mirror ? mirror + start : shadow + start, (size_t)(p - start));
         moved += p - start;
     }
     return moved;
@@ -337,7 +364,10 @@ void vkw_host_sync_shared(struct vkw_host_context *ctx, struct vkw_host_decoder 
         return;
     }
     const bool changed = op == VKW_SYNC_PUSH_CHANGED || op == VKW_SYNC_PULL_CHANGED;
-    struct vkw_host_track *t = tracked_part(ctx, d, id, offset, size, changed, true, changed);
+    const enum need need = op == VKW_SYNC_PUSH_CHANGED   ? NEED_COHERENT
+                           : op == VKW_SYNC_PULL_CHANGED ? NEED_MIRROR
+                                                         : NEED_SHARED;
+    struct vkw_host_track *t = tracked_part(ctx, d, id, offset, size, need, changed);
     if (!t)
         return;
     uint8_t *map = mapping_at(ctx, id, offset);

@@ -9,7 +9,10 @@
  *     (what the device changed) and with a shared shadow (what the
  *     application changed);
  *   the guest's shadow (SHARED): its memfd, mapped here, so that bulk bytes
- *     move by memcpy in this process and never cross the socket;
+ *     move by memcpy in this process and never cross the socket; when the
+ *     guest says the device never writes the range (UNWRITTEN), the
+ *     mapping holds exactly what the guest gave it and serves as the
+ *     mirror, so there is none;
  * and the handlers of TRACK_MEMORY, UNTRACK_MEMORY, READ_CHANGED and
  * SYNC_SHARED.
  *
@@ -24,6 +27,7 @@
 #ifndef VKW_HOST_TRACK_H
 #define VKW_HOST_TRACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +38,8 @@ struct vkw_writer;
 
 struct vkw_host_track {
     uint64_t offset, size; /* the range, inside its allocation */
-    uint8_t *mirror;       /* COHERENT: `size` bytes, else NULL */
+    bool coherent;         /* COHERENT: changes are found by comparing pages */
+    uint8_t *mirror;       /* COHERENT but not UNWRITTEN: `size` bytes, else NULL */
     uint8_t *shadow;       /* SHARED: the guest's memfd mapped, else NULL */
     size_t shadow_size;    /* the length of that mapping (whole pages) */
 };
