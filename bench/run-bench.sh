@@ -40,7 +40,10 @@ run() { # CONFIG: append "CONFIG FIGURE VALUE UNIT" lines
 }
 r=0
 while [ $r -lt "$rounds" ]; do
-    for config in native shared copied socket; do run $config; done
+    for config in native shared copied socket; do
+        run $config
+        sleep 0.5 # the last client's worker tears down before the next run starts
+    done
     r=$((r + 1))
 done
 
