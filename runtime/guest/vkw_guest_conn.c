@@ -412,8 +412,3 @@ bool vkw_call_read(struct vkw_call *call, void *dst, size_t n)
     conn->reply_left -= n;
     return true;
 }
-
-size_t vkw_call_left(const struct vkw_call *call)
-{
-    return call->conn->reply_left;
-}

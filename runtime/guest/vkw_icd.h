@@ -87,8 +87,6 @@ struct vkw_reader *vkw_call_wait_parts(struct vkw_call *call, size_t head);
  * false (and the connection lost) when fewer are left or the transport
  * fails. */
 bool vkw_call_read(struct vkw_call *call, void *dst, size_t n);
-/* Payload bytes of the reply not read yet. */
-size_t vkw_call_left(const struct vkw_call *call);
 
 /* ---- hand-written entry points (gen/annotations.conf) ---- */
 
