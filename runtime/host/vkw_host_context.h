@@ -1,9 +1,10 @@
 /* vkw_host_context — one guest's state on the host, and the command loop.
  *
  * Owns: the guest's object table, the decode arena, the driver entry points
- * it calls, its memory records (vkw_host_memory.h), and the sticky error
- * that ends it.  vkw_host_context_execute runs a batch of commands (vkwire's
- * private messages included) and appends their replies; the first malformed
+ * it calls, its memory records (vkw_host_memory.h), the pieces of the
+ * current reply that stay where they lie, and the sticky error that ends
+ * it.  vkw_host_context_execute runs a batch of commands (vkwire's private
+ * messages included) and appends their replies; the first malformed
  * command ends the context (doc/PROTOCOL.md, "Errors") and every later batch
  * is refused with the same error.
  *
