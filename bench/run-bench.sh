@@ -3,11 +3,14 @@
 # host's default driver (or VK_DRIVER_FILES) at a private socket, runs
 # vkw_bench and the two vkwire-demo jobs (SAXPY, rendered frames)
 # natively and through vkwire in each memory mode, alternating
-# (native, shared, copied, native, ...) for ROUNDS rounds, and prints one
-# table: each figure's median per configuration, its speed as a fraction of
-# native (native time / vkwire time, or vkwire rate / native rate: 1.00 is
-# native speed, 0.50 half of it), and the spread ((max - min) / median)
-# that says how much to trust it.
+# (native, shared, copied, socket, native, ...) for ROUNDS rounds, and
+# prints one table: each figure's median per configuration, its speed as a
+# fraction of native (native time / vkwire time, or vkwire rate / native
+# rate: 1.00 is native speed, 0.50 half of it), and the spread ((max - min)
+# / median) that says how much to trust it.  "copied" is VKWIRE_MEMORY=copy
+# (shared shadows: the host copies, no bulk bytes on the socket); "socket"
+# is VKWIRE_MEMORY=copy-socket (every byte over the socket, as on a
+# transport without shared memory).
 #
 #   bench/run-bench.sh [ROUNDS]        (default 5)
 set -u
@@ -42,11 +45,16 @@ run() { # CONFIG: append "CONFIG FIGURE VALUE UNIT" lines
     native) figures ;;
     shared) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket figures ;;
     copied) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy figures ;;
+    socket) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy-socket \
+                figures ;;
     esac | sed "s/^/$1 /" >>"$dir/results"
 }
 r=0
 while [ $r -lt "$rounds" ]; do
-    for config in native shared copied; do run $config; done
+    for config in native shared copied socket; do
+        run $config
+        sleep 0.5 # the last client's worker tears down before the next run starts
+    done
     r=$((r + 1))
 done
 
@@ -57,13 +65,13 @@ sort -k2,2 -k1,1 -k3,3g "$dir/results" | awk '
     function spread(k,   m) { m = median(k); return m ? (v[k, n[k]] - v[k, 1]) / m * 100 : 0 }
     function speed(f, x, nat) { return unit[f] ~ /^(ns\/call|us|ms)$/ ? nat / x : x / nat }
     END {
-        printf "%-10s %-12s %12s %12s %6s %12s %6s  %s\n", "figure", "unit", "native", "shared", "speed", "copied", "speed", "spread (native/shared/copied)"
+        printf "%-10s %-12s %12s %12s %6s %12s %6s %12s %6s  %s\n", "figure", "unit", "native", "shared", "speed", "copied", "speed", "socket", "speed", "spread (native/shared/copied/socket)"
         split("startup roundtrip query churn submit dispatch saxpy render upload readback", order, " ")
         for (o = 1; o in order; o++) {
             f = order[o]
             if (!(f in figs)) continue
-            nat = median(f SUBSEP "native"); sh = median(f SUBSEP "shared"); cp = median(f SUBSEP "copied")
-            printf "%-10s %-12s %12.3f %12.3f %6.2f %12.3f %6.2f  %.0f%% / %.0f%% / %.0f%%\n", f, unit[f], nat, sh, speed(f, sh, nat), cp, speed(f, cp, nat),
-                spread(f SUBSEP "native"), spread(f SUBSEP "shared"), spread(f SUBSEP "copied")
+            nat = median(f SUBSEP "native"); sh = median(f SUBSEP "shared"); cp = median(f SUBSEP "copied"); so = median(f SUBSEP "socket")
+            printf "%-10s %-12s %12.3f %12.3f %6.2f %12.3f %6.2f %12.3f %6.2f  %.0f%% / %.0f%% / %.0f%% / %.0f%%\n", f, unit[f], nat, sh, speed(f, sh, nat), cp, speed(f, cp, nat), so, speed(f, so, nat),
+                spread(f SUBSEP "native"), spread(f SUBSEP "shared"), spread(f SUBSEP "copied"), spread(f SUBSEP "socket")
         }
     }'

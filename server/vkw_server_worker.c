@@ -124,6 +124,29 @@ static void send_oversize_reply(struct vkw_conn *conn)
     vkw_writer_fini(&w);
 }
 
+/* The transport's list of a reply's pieces, kept from one reply to the
+ * next. */
+struct piece_list {
+    struct vkw_piece *list;
+    size_t capacity;
+};
+
+/* Send one reply made of `count` pieces. */
+static int send_pieces(struct vkw_conn *conn, struct piece_list *l,
+                       const struct vkw_renderer_piece *pieces, size_t count)
+{
+    if (count > l->capacity) {
+        struct vkw_piece *p = realloc(l->list, count * sizeof(*p));
+        if (!p)
+            return -ENOMEM;
+        l->list = p;
+        l->capacity = count;
+    }
+    for (size_t i = 0; i < count; i++)
+        l->list[i] = (struct vkw_piece){pieces[i].data, pieces[i].size};
+    return vkw_conn_sendv(conn, l->list, count, NULL, 0);
+}
+
 struct outcome {
     int code;          /* enum vkw_worker_exit */
     char reason[400];  /* for the parent's log line */
@@ -143,8 +166,9 @@ static void set_outcome(struct outcome *o, int code, const char *fmt, ...)
 }
 
 /* Serve messages until the conversation ends; says how in `o`. */
-static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
-                  const struct vkw_worker_config *config, struct outcome *o)
+static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
+                       const struct vkw_worker_config *config, struct outcome *o,
+                       struct piece_list *sent)
 {
     bool greeted = false;
     vkw_conn_set_spin(conn, vkw_transport_spin_from_env());
@@ -193,13 +217,14 @@ static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
             return;
         }
         /* The renderer takes the fds (ALLOCATE_SHARED maps them) and
-         * closes every one. */
-        const void *reply;
-        size_t reply_size;
+         * closes every one.  The reply comes as pieces: bytes read back
+         * from mapped memory go to the socket from where they lie. */
+        const struct vkw_renderer_piece *pieces;
+        size_t count;
         enum vkw_renderer_status s =
-            vkw_renderer_context_process_fds(ctx, msg, size, fds, nfds, &reply, &reply_size);
-        if (reply_size) {
-            rc = vkw_conn_send(conn, reply, reply_size, NULL, 0);
+            vkw_renderer_context_process_pieces(ctx, msg, size, fds, nfds, &pieces, &count);
+        if (count) {
+            rc = send_pieces(conn, sent, pieces, count);
             if (rc < 0) {
                 set_outcome(o, VKW_WORKER_CONNECTION_LOST,
                             "connection lost while replying: %s", strerror(-rc));
@@ -227,6 +252,14 @@ static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
             return;
         }
     }
+}
+
+static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
+                  const struct vkw_worker_config *config, struct outcome *o)
+{
+    struct piece_list sent = {NULL, 0};
+    serve_loop(conn, ctx, config, o, &sent);
+    free(sent.list);
 }
 
 /* One line for the parent to log: written in one go, well under PIPE_BUF,

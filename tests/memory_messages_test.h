@@ -58,6 +58,76 @@ static inline void tm_allocate_shared(struct vkw_writer *w, uint32_t serial, uin
     vkw_end_message(w, at);
 }
 
+/* TRACK_MEMORY: id, offset, size, flags, fd index; reply wanted. */
+static inline void tm_track_memory(struct vkw_writer *w, uint32_t serial, uint64_t id,
+                                   uint64_t offset, uint64_t size, uint32_t flags,
+                                   uint32_t fd_index)
+{
+    size_t at = vkw_begin_command(w, VKW_MSG_TRACK_MEMORY, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, id);
+    vkw_write_u64(w, offset);
+    vkw_write_u64(w, size);
+    vkw_write_u32(w, flags);
+    vkw_write_u32(w, fd_index);
+    vkw_end_message(w, at);
+}
+
+/* UNTRACK_MEMORY: id; no reply. */
+static inline void tm_untrack_memory(struct vkw_writer *w, uint32_t serial, uint64_t id)
+{
+    size_t at = vkw_begin_command(w, VKW_MSG_UNTRACK_MEMORY, 0, serial);
+    vkw_write_u64(w, id);
+    vkw_end_message(w, at);
+}
+
+/* READ_CHANGED: id, offset, size.  `flags` 0 or VKW_COMMAND_FLAG_REPLY. */
+static inline void tm_read_changed(struct vkw_writer *w, uint32_t serial, uint32_t flags,
+                                   uint64_t id, uint64_t offset, uint64_t size)
+{
+    size_t at = vkw_begin_command(w, VKW_MSG_READ_CHANGED, flags, serial);
+    vkw_write_u64(w, id);
+    vkw_write_u64(w, offset);
+    vkw_write_u64(w, size);
+    vkw_end_message(w, at);
+}
+
+/* SYNC_SHARED: id, offset, size, op.  `flags` 0 or VKW_COMMAND_FLAG_REPLY. */
+static inline void tm_sync_shared(struct vkw_writer *w, uint32_t serial, uint32_t flags,
+                                  uint64_t id, uint64_t offset, uint64_t size, uint32_t op)
+{
+    size_t at = vkw_begin_command(w, VKW_MSG_SYNC_SHARED, flags, serial);
+    vkw_write_u64(w, id);
+    vkw_write_u64(w, offset);
+    vkw_write_u64(w, size);
+    vkw_write_u32(w, op);
+    vkw_end_message(w, at);
+}
+
+/* One run of a READ_CHANGED reply. */
+struct tm_run {
+    uint64_t offset, count;
+    const uint8_t *bytes; /* inside the reply */
+};
+
+/* Decode a READ_CHANGED reply payload into at most `max` runs; the number
+ * of runs, or -1 when the payload does not decode exactly. */
+static inline int tm_changed_runs(struct vkw_reader *p, struct tm_run *runs, int max)
+{
+    const uint64_t n = vkw_read_u64(p);
+    if (!vkw_reader_ok(p) || n > (uint64_t)max)
+        return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        runs[i].offset = vkw_read_u64(p);
+        runs[i].count = vkw_read_u64(p);
+        const size_t padded = (size_t)((runs[i].count + 3) & ~(uint64_t)3);
+        if (!vkw_reader_ok(p) || vkw_reader_remaining(p) < padded)
+            return -1;
+        runs[i].bytes = p->cur;
+        p->cur += padded;
+    }
+    return vkw_reader_remaining(p) == 0 ? (int)n : -1;
+}
+
 /* A setup step failed: the test cannot go on. */
 static inline void tm_bail_out(const char *what)
 {

@@ -20,6 +20,7 @@
 #include "vkw_handles.h"
 #include "vkw_handshake.h"
 #include "vkw_host_context.h"
+#include "vkw_host_track.h"
 #include "vkw_vulkan_util.h"
 #include "memory_messages_test.h"
 
@@ -180,7 +181,8 @@ static void fake_GetPhysicalDeviceMemoryProperties(VkPhysicalDevice pd,
     p->memoryHeaps[0].size = 1u << 30;
 }
 
-static char fake_memory[256];
+/* Every memory maps here: room for memory 303 of the tracked-range tests. */
+static char fake_memory[32768];
 
 static VkResult fake_MapMemory(VkDevice d, VkDeviceMemory m, VkDeviceSize offset, VkDeviceSize size,
                                VkMemoryMapFlags flags, void **data)
@@ -678,10 +680,10 @@ static void test_memory_message_errors(void)
 
     fresh_with_memory();
     {
-        size_t at = vkw_begin_command(&cmds, 0x10014u, 0, ++serial);
+        size_t at = vkw_begin_command(&cmds, 0x10020u, 0, ++serial);
         vkw_end_message(&cmds, at);
     }
-    expect_death(VKW_ERROR_BAD_OPCODE, 0x10014u, "a private opcode no one defined");
+    expect_death(VKW_ERROR_BAD_OPCODE, 0x10020u, "a private opcode no one defined");
 }
 
 static void test_allocate_shared_errors(void)
@@ -1316,6 +1318,415 @@ static void test_errors(void)
     expect_death(VKW_ERROR_NO_MEMORY, 1, "the per-client object limit");
 }
 
+/* ---- tracked ranges (TRACK_MEMORY, UNTRACK_MEMORY, READ_CHANGED, SYNC_SHARED) ---- */
+
+#define PAGE 4096u
+#define TRACKED 303u
+#define TRACKED_SIZE (5u * PAGE + 100u) /* five pages and a short one */
+
+/* fresh_with_memory, plus memory 303 (TRACKED_SIZE bytes, host-visible),
+ * and the fake mapping filled with a pattern. */
+static void fresh_with_tracked_memory(void)
+{
+    fresh_with_memory();
+    alloc_memory(TRACKED, TRACKED_SIZE, 0);
+    run();
+    for (size_t i = 0; i < sizeof(fake_memory); i++)
+        fake_memory[i] = (char)(i * 13u + 5u);
+}
+
+/* The next reply: a TRACK_MEMORY's VkResult. */
+static VkResult track_reply(void)
+{
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    if (!next_reply(&h, &r) || h.opcode != VKW_MSG_TRACK_MEMORY || h.status != VKW_OK)
+        return VK_ERROR_UNKNOWN;
+    VkResult result = (VkResult)vkw_read_i32(&r);
+    return vkw_reader_ok(&r) && vkw_reader_remaining(&r) == 0 ? result : VK_ERROR_UNKNOWN;
+}
+
+/* READ_CHANGED of [offset, offset + size) alone in a batch: its runs. */
+static int read_changed(uint64_t offset, uint64_t size, struct tm_run *runs, int max)
+{
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, offset, size);
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    if (run() != VKW_OK || !next_reply(&h, &r) || h.opcode != VKW_MSG_READ_CHANGED)
+        return -1;
+    return tm_changed_runs(&r, runs, max);
+}
+
+/* A run that names [offset, offset + count) and carries the mapping's bytes. */
+static bool run_is(const struct tm_run *r, uint64_t offset, uint64_t count)
+{
+    return r->offset == offset && r->count == count &&
+           memcmp(r->bytes, fake_memory + offset, count) == 0;
+}
+
+static void test_read_changed(void)
+{
+    struct tm_run runs[8];
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_COHERENT, 0);
+    ok(run() == VKW_OK && track_reply() == VK_SUCCESS, "TRACK_MEMORY of a coherent range: VK_SUCCESS");
+    const struct vkw_host_memory *rec = vkw_host_memory_find(&ctx.memory, TRACKED);
+    ok(rec && rec->track && rec->track->mirror && !rec->track->shadow &&
+           memcmp(rec->track->mirror, fake_memory, TRACKED_SIZE) == 0,
+       "the host keeps a mirror of the range, equal to the mapping");
+    is_int(read_changed(0, TRACKED_SIZE, runs, 8), 0, "nothing changed: READ_CHANGED has no run");
+
+    fake_memory[PAGE + 7] ^= 1;     /* the device writes pages 1 and 2 ... */
+    fake_memory[2 * PAGE + 99] ^= 1;
+    fake_memory[5 * PAGE + 50] ^= 1; /* ... and the short last page */
+    ok(read_changed(0, TRACKED_SIZE, runs, 8) == 2 && run_is(&runs[0], PAGE, 2 * PAGE) &&
+           run_is(&runs[1], 5 * PAGE, 100),
+       "changed pages come back as runs of whole pages, the short last page as its 100 bytes");
+    is_int(read_changed(0, TRACKED_SIZE, runs, 8), 0, "once sent they are the guest's: no run");
+
+    fake_memory[0] ^= 1;
+    fake_memory[2 * PAGE] ^= 1;
+    ok(read_changed(PAGE, 2 * PAGE, runs, 8) == 1 && run_is(&runs[0], 2 * PAGE, PAGE),
+       "a READ_CHANGED of part of the range looks at that part only");
+    ok(read_changed(0, TRACKED_SIZE, runs, 8) == 1 && run_is(&runs[0], 0, PAGE),
+       "the change outside it is still there for the next one");
+
+    static char bytes[700];
+    memset(bytes, 0x42, sizeof(bytes));
+    tm_write_memory(&cmds, ++serial, 0, TRACKED, 3 * PAGE - 200, bytes, sizeof(bytes));
+    ok(run() == VKW_OK && memcmp(fake_memory + 3 * PAGE - 200, bytes, sizeof(bytes)) == 0,
+       "WRITE_MEMORY into the range reaches the mapping");
+    is_int(read_changed(0, TRACKED_SIZE, runs, 8), 0, "and the mirror: the guest wrote it, nothing comes back");
+
+    fake_memory[4 * PAGE + 1] ^= 1;
+    tm_read_memory(&cmds, ++serial, TRACKED, 4 * PAGE, 16);
+    ok(run() == VKW_OK, "READ_MEMORY of bytes the device changed");
+    is_int(read_changed(0, TRACKED_SIZE, runs, 8), 0,
+           "the mirror took what READ_MEMORY sent: nothing comes back");
+
+    fake_memory[PAGE] ^= 1;
+    tm_read_changed(&cmds, ++serial, 0, TRACKED, 0, TRACKED_SIZE);
+    ok(run() == VKW_OK && replies.size == 0, "READ_CHANGED without the REPLY flag says nothing");
+    ok(read_changed(0, TRACKED_SIZE, runs, 8) == 1 && run_is(&runs[0], PAGE, PAGE),
+       "and compared nothing: the change comes with the next");
+
+    /* Reply pieces: only a batch's last command, and only big runs. */
+    memset(fake_memory, 0x11, TRACKED_SIZE);
+    ctx.gather = true;
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, TRACKED_SIZE);
+    ok(run() == VKW_OK && ctx.piece_count == 1 && ctx.pieces[0].data == rec->track->mirror &&
+           ctx.pieces[0].size == 5 * PAGE + 100 && ctx.pieces[0].at == replies.size,
+       "gathering: the run's bytes are one piece pointing into the mirror, after the writer");
+    {
+        struct vkw_reply_header h;
+        struct vkw_reader r;
+        next_reply(&h, &r);
+        ok(h.size == 8 + 16 + (5 * PAGE + 100) && replies.size == VKW_HEADER_BYTES + 8 + 16,
+           "the reply's size counts the piece; the writer holds the rest");
+    }
+    memset(fake_memory, 0x22, TRACKED_SIZE);
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, TRACKED_SIZE);
+    tm_read_memory(&cmds, ++serial, TRACKED, 0, 8);
+    ok(run() == VKW_OK && ctx.piece_count == 0, "not the batch's last command: bytes copied");
+    ctx.gather = false;
+
+    tm_untrack_memory(&cmds, ++serial, TRACKED);
+    tm_untrack_memory(&cmds, ++serial, TRACKED);
+    ok(run() == VKW_OK && !rec->track, "UNTRACK_MEMORY ends it (twice is harmless)");
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE);
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "READ_CHANGED of memory no longer tracked");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 1000, 2 * PAGE, VKW_TRACK_COHERENT, 0);
+    run();
+    fake_memory[1000 + PAGE] ^= 1;
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 1000 + PAGE, PAGE);
+    {
+        struct vkw_reply_header h;
+        struct vkw_reader r;
+        ok(run() == VKW_OK && next_reply(&h, &r) && tm_changed_runs(&r, runs, 8) == 1 &&
+               run_is(&runs[0], 1000 + PAGE, PAGE),
+           "a range at offset 1000: its pages count from its start");
+    }
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_COHERENT, 0);
+    vkw_encode_vkFreeMemory(&cmds, ++serial, DEVICE, VKW_U64_HANDLE(VkDeviceMemory, TRACKED), NULL);
+    ok(run() == VKW_OK && !vkw_host_memory_find(&ctx.memory, TRACKED),
+       "freeing tracked memory drops its range with its record");
+}
+
+static void test_track_errors(void)
+{
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, 0x4, 0);
+    expect_death(VKW_ERROR_BAD_FLAGS, 4, "TRACK_MEMORY with an unknown flag");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_COHERENT, 3);
+    expect_death(VKW_ERROR_BAD_FD, 3, "TRACK_MEMORY naming an fd without SHARED");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 64, 0, VKW_TRACK_COHERENT, 0);
+    expect_death(VKW_ERROR_BAD_RANGE, 64, "TRACK_MEMORY of 0 bytes");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, PAGE, TRACKED_SIZE, VKW_TRACK_COHERENT, 0);
+    expect_death(VKW_ERROR_BAD_RANGE, PAGE + TRACKED_SIZE, "TRACK_MEMORY past the allocation");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, 301, 0, 16, VKW_TRACK_COHERENT, 0);
+    expect_death(VKW_ERROR_UNSUPPORTED, 301, "TRACK_MEMORY of memory that is not host-visible");
+    ok(fake.maps == 0, "... which the driver was never asked to map");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, 3, 0, 16, VKW_TRACK_COHERENT, 0);
+    expect_death(VKW_ERROR_BAD_HANDLE, 3, "TRACK_MEMORY naming a device");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_COHERENT, 0);
+    vkw_write_u32(&cmds, 0);
+    {
+        uint32_t size = (uint32_t)(cmds.size - VKW_HEADER_BYTES);
+        memcpy(cmds.data + 8, &size, 4);
+    }
+    expect_death(VKW_ERROR_TRAILING_BYTES, 4, "TRACK_MEMORY with a word too many");
+
+    fresh_with_tracked_memory();
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE);
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "READ_CHANGED of memory never tracked");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, 0, 0);
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE);
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "READ_CHANGED of a range without a mirror");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_COHERENT, 0);
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 100, PAGE);
+    expect_death(VKW_ERROR_BAD_RANGE, 100 + PAGE, "READ_CHANGED that does not start on a page");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, PAGE, 2 * PAGE, VKW_TRACK_COHERENT, 0);
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE);
+    expect_death(VKW_ERROR_BAD_RANGE, PAGE, "READ_CHANGED before the tracked range");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, 2 * PAGE, VKW_TRACK_COHERENT, 0);
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, PAGE, PAGE + 1);
+    expect_death(VKW_ERROR_BAD_RANGE, 2 * PAGE + 1, "READ_CHANGED past the tracked range");
+
+    fresh_with_tracked_memory();
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, 302, 0, (128u << 20) + 1);
+    expect_death(VKW_ERROR_BAD_COUNT, (128u << 20) + 1, "READ_CHANGED of more than 128 MiB");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_COHERENT, 0);
+    tm_read_changed(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, UINT64_MAX - 2, 8);
+    expect_death(VKW_ERROR_BAD_RANGE, UINT64_MAX, "READ_CHANGED whose end overflows");
+
+    fresh_with_tracked_memory();
+    tm_untrack_memory(&cmds, ++serial, 999);
+    expect_death(VKW_ERROR_BAD_HANDLE, 999, "UNTRACK_MEMORY of an unknown id");
+
+    fresh_with_tracked_memory();
+    tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE, 9);
+    expect_death(VKW_ERROR_BAD_ENUM, 9, "SYNC_SHARED with an unknown op");
+
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_COHERENT, 0);
+    tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE, VKW_SYNC_PULL_CHANGED);
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "SYNC_SHARED of a range without a shared shadow");
+}
+
+/* Run the batch; the bytes its one SYNC_SHARED reply says it moved (-1:
+ * no such reply). */
+static int64_t sync_moved(void)
+{
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    if (run() != VKW_OK || !next_reply(&h, &r) || h.opcode != VKW_MSG_SYNC_SHARED ||
+        h.status != VKW_OK)
+        return -1;
+    const uint64_t moved = vkw_read_u64(&r);
+    return vkw_reader_ok(&r) && vkw_reader_remaining(&r) == 0 ? (int64_t)moved : -1;
+}
+
+static void test_sync_shared(void)
+{
+    const int open_before = tm_open_fds();
+    const int maps_before = memfd_mappings();
+    fresh_with_tracked_memory();
+    int fd = make_memfd(6 * PAGE, true);
+    uint8_t *shadow = mmap(NULL, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (shadow == MAP_FAILED)
+        tm_bail_out("mmap");
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE,
+                    VKW_TRACK_COHERENT | VKW_TRACK_SHARED, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    ok(run() == VKW_OK && track_reply() == VK_SUCCESS && fd_closed(fd),
+       "TRACK_MEMORY with a shared shadow: VK_SUCCESS, the fd closed");
+    ok(memcmp(shadow, fake_memory, TRACKED_SIZE) == 0 && memfd_mappings() == maps_before + 2,
+       "the host filled the shadow from the mapping and maps it");
+
+    /* Sync and report the bytes moved. */
+#define SYNC(op, offset, size)                                                                 \
+    (tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, (offset), (size), (op)),  \
+     sync_moved())
+
+    shadow[PAGE + 3] ^= 0xff; /* the guest writes page 1 */
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), (int)PAGE,
+           "PUSH_CHANGED moves the one page the guest changed");
+    ok(memcmp(fake_memory + PAGE, shadow + PAGE, PAGE) == 0, "into the mapping");
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), 0, "again: nothing left to move");
+    is_int((int)SYNC(VKW_SYNC_PULL_CHANGED, 0, TRACKED_SIZE), 0,
+           "PULL_CHANGED with the mapping untouched moves nothing");
+
+    fake_memory[3 * PAGE + 9] ^= 0xff;  /* the device writes page 3 ... */
+    fake_memory[PAGE + 100] ^= 0xff;    /* ... and page 1 ... */
+    shadow[PAGE + 200] ^= 0xff;         /* ... which the guest writes too */
+    fake_memory[5 * PAGE + 99] ^= 0xff; /* ... and the last byte */
+    uint8_t guest_page[PAGE];
+    memcpy(guest_page, shadow + PAGE, PAGE);
+    is_int((int)SYNC(VKW_SYNC_PULL_CHANGED, 0, TRACKED_SIZE), (int)(PAGE + 100),
+           "PULL_CHANGED moves the device's pages the guest left alone");
+    ok(memcmp(shadow + 3 * PAGE, fake_memory + 3 * PAGE, PAGE) == 0 &&
+           shadow[5 * PAGE + 99] == (uint8_t)fake_memory[5 * PAGE + 99],
+       "the shadow has the device's bytes there");
+    ok(memcmp(shadow + PAGE, guest_page, PAGE) == 0,
+       "a page both changed keeps the guest's bytes (documented rule)");
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), (int)PAGE,
+           "the next PUSH_CHANGED sends the guest's page");
+    ok(memcmp(fake_memory + PAGE, guest_page, PAGE) == 0, "whole: the guest's page won");
+
+    memset(shadow + 10, 0x77, 50);
+    is_int((int)SYNC(VKW_SYNC_FLUSH, 10, 50), 50, "FLUSH of 50 bytes at 10 (no page needed)");
+    ok(memcmp(fake_memory + 10, shadow + 10, 50) == 0, "reach the mapping");
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), 0, "and the mirror: no push after");
+    memset(fake_memory + 4 * PAGE + 1, 0x66, 30);
+    is_int((int)SYNC(VKW_SYNC_INVALIDATE, 4 * PAGE + 1, 30), 30, "INVALIDATE of 30 bytes");
+    ok(memcmp(shadow + 4 * PAGE + 1, fake_memory + 4 * PAGE + 1, 30) == 0, "reach the shadow");
+    is_int((int)SYNC(VKW_SYNC_PULL_CHANGED, 0, TRACKED_SIZE), 0, "and the mirror: no pull after");
+
+    tm_sync_shared(&cmds, ++serial, 0, TRACKED, 0, PAGE, VKW_SYNC_FLUSH);
+    ok(run() == VKW_OK && replies.size == 0, "SYNC_SHARED without the REPLY flag: no reply");
+
+    tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 1, PAGE, VKW_SYNC_PUSH_CHANGED);
+    expect_death(VKW_ERROR_BAD_RANGE, PAGE + 1, "PUSH_CHANGED that does not start on a page");
+    munmap(shadow, 6 * PAGE);
+
+    /* UNWRITTEN: the guest says the device never writes the range. */
+    fresh_with_tracked_memory();
+    fd = make_memfd(6 * PAGE, true);
+    shadow = mmap(NULL, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (shadow == MAP_FAILED)
+        tm_bail_out("mmap");
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE,
+                    VKW_TRACK_COHERENT | VKW_TRACK_SHARED | VKW_TRACK_UNWRITTEN, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    ok(run() == VKW_OK && track_reply() == VK_SUCCESS,
+       "TRACK_MEMORY of a range the device does not write (UNWRITTEN)");
+    const struct vkw_host_memory *unwritten = vkw_host_memory_find(&ctx.memory, TRACKED);
+    ok(unwritten && unwritten->track && unwritten->track->coherent && !unwritten->track->mirror &&
+           memcmp(shadow, fake_memory, TRACKED_SIZE) == 0,
+       "no mirror is kept; the shadow is filled");
+    shadow[2 * PAGE] ^= 0xff;
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), (int)PAGE,
+           "PUSH_CHANGED compares the shadow with the mapping: the page the guest wrote");
+    ok(memcmp(fake_memory + 2 * PAGE, shadow + 2 * PAGE, PAGE) == 0, "reaches the mapping");
+    fake_memory[4 * PAGE] ^= 0xff; /* the device breaks the guest's word */
+    is_int((int)SYNC(VKW_SYNC_PUSH_CHANGED, 0, TRACKED_SIZE), (int)PAGE,
+           "a page changed in the mapping anyway is pushed over from the shadow");
+    ok(memcmp(fake_memory + 4 * PAGE, shadow + 4 * PAGE, PAGE) == 0,
+       "(the mapping is the mirror: the guest's word is taken)");
+    tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE, VKW_SYNC_PULL_CHANGED);
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "PULL_CHANGED of an UNWRITTEN range");
+    munmap(shadow, 6 * PAGE);
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_COHERENT | VKW_TRACK_UNWRITTEN, 0);
+    expect_death(VKW_ERROR_BAD_FLAGS, 5, "UNWRITTEN without SHARED");
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_SHARED | VKW_TRACK_UNWRITTEN, 0);
+    expect_death(VKW_ERROR_BAD_FLAGS, 6, "UNWRITTEN without COHERENT");
+
+    /* A non-coherent shared range: flush and invalidate only. */
+    fresh_with_tracked_memory();
+    fd = make_memfd(6 * PAGE, true);
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_SHARED, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    ok(run() == VKW_OK && track_reply() == VK_SUCCESS, "a shared range without COHERENT");
+    const struct vkw_host_memory *rec = vkw_host_memory_find(&ctx.memory, TRACKED);
+    ok(rec && rec->track && rec->track->shadow && !rec->track->mirror, "has no mirror");
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_COHERENT, 0);
+    ok(run() == VKW_OK && track_reply() == VK_SUCCESS && rec->track && !rec->track->shadow &&
+           memfd_mappings() == maps_before,
+       "a new TRACK_MEMORY replaces the range: the shadow is unmapped");
+    tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE, VKW_SYNC_FLUSH);
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "SYNC_SHARED once the range is not shared");
+
+    fresh_with_tracked_memory();
+    fd = make_memfd(6 * PAGE, true);
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_SHARED, 0);
+    tm_sync_shared(&cmds, ++serial, VKW_COMMAND_FLAG_REPLY, TRACKED, 0, PAGE, VKW_SYNC_PUSH_CHANGED);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_UNSUPPORTED, TRACKED, "PUSH_CHANGED of a shared range without COHERENT");
+
+    /* Fds that will not do: refused, and closed all the same. */
+    fd = make_memfd(6 * PAGE, false);
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_SHARED, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_FD, 0, "a shadow memfd not sealed against shrinking");
+    ok(fd_closed(fd), "... closed");
+    fd = make_memfd(5 * PAGE, true);
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_SHARED, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_FD, 0, "a shadow memfd shorter than the range's whole pages");
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0)
+        tm_bail_out("pipe");
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_SHARED, 0);
+    run_fds = &pipe_fds[0];
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_FD, 0, "a shadow that is a pipe");
+    close(pipe_fds[1]);
+    fd = make_memfd(6 * PAGE, true);
+    fresh_with_tracked_memory();
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, PAGE, VKW_TRACK_SHARED, 1);
+    run_fds = &fd;
+    run_nfds = 1;
+    expect_death(VKW_ERROR_BAD_FD, 1, "fd index 1 of a batch that carried 1");
+    ok(fd_closed(fd) && fd_closed(pipe_fds[0]), "every fd given was closed");
+
+    fresh_with_tracked_memory();
+    fd = make_memfd(6 * PAGE, true);
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE,
+                    VKW_TRACK_COHERENT | VKW_TRACK_SHARED, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    run();
+    vkw_encode_vkFreeMemory(&cmds, ++serial, DEVICE, VKW_U64_HANDLE(VkDeviceMemory, TRACKED), NULL);
+    ok(run() == VKW_OK && memfd_mappings() == maps_before,
+       "freeing the memory unmaps its shared shadow");
+    fresh_with_tracked_memory();
+    fd = make_memfd(6 * PAGE, true);
+    tm_track_memory(&cmds, ++serial, TRACKED, 0, TRACKED_SIZE, VKW_TRACK_SHARED, 0);
+    run_fds = &fd;
+    run_nfds = 1;
+    run();
+    vkw_host_context_destroy_objects(&ctx);
+    ok(memfd_mappings() == maps_before, "so does teardown");
+    is_int(tm_open_fds(), open_before, "no descriptor left open");
+#undef SYNC
+}
+
 int main(void)
 {
     vkw_writer_init(&cmds);
@@ -1335,6 +1746,9 @@ int main(void)
     test_memory_message_errors();
     test_allocate_shared_errors();
     test_allocate_shared_fake();
+    test_read_changed();
+    test_track_errors();
+    test_sync_shared();
     vkw_host_context_fini(&ctx);
     vkw_writer_fini(&cmds);
     vkw_writer_fini(&replies);

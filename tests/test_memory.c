@@ -9,7 +9,12 @@
  * the test's own mapping, and a vkCmdFillBuffer the device runs lands in
  * it too: one set of pages.  Every fd given to the renderer is closed, and
  * teardown leaves no mapping of the memfd behind.  Errors end the context
- * with the documented code: ranges past the allocation, a bad fd index. */
+ * with the documented code: ranges past the allocation, a bad fd index.
+ * Tracked ranges with the real device: READ_CHANGED returns exactly the
+ * page a fill wrote, then nothing; a reply sent as pieces is the same
+ * bytes as in one buffer; with shared shadows PUSH/PULL_CHANGED move only
+ * what changed, leave memory the device did not touch alone, and follow
+ * the documented rule when the guest and the device write one page. */
 #define _GNU_SOURCE /* memfd_create, F_ADD_SEALS, setenv, RTLD_NODELETE; before any include */
 
 #include <errno.h>
@@ -234,9 +239,9 @@ static void test_copied(void)
     close_side(&s);
 }
 
-/* vkCmdFillBuffer over buffer BUFFER_ID bound to memory `id`, submitted
- * and waited for. */
-static void device_fill(struct side *s, uint64_t id, VkDeviceSize offset, uint32_t value)
+/* Buffer BUFFER_ID (4096 bytes) bound to memory `id` at 0, and the command
+ * buffers device_fill_with records into. */
+static void fill_setup(struct side *s, uint64_t id)
 {
     struct tg_guest *g = &s->g;
     VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
@@ -248,17 +253,33 @@ static void device_fill(struct side *s, uint64_t id, VkDeviceSize offset, uint32
     vkw_encode_vkBindBufferMemory(&g->w, ++g->serial, TG_DEVICE(g), buffer,
                                   VKW_U64_HANDLE(VkDeviceMemory, id), 0);
     tg_command_buffers(g);
-    VkCommandBuffer cb = (VkCommandBuffer)&g->cbs[0];
+}
+
+/* vkCmdFillBuffer of 256 bytes at `offset` of buffer BUFFER_ID, recorded
+ * into command buffer `cb` (0 or 1, once each), submitted and waited for. */
+static void device_fill_with(struct side *s, int cb_index, VkDeviceSize offset, uint32_t value)
+{
+    struct tg_guest *g = &s->g;
+    VkCommandBuffer cb = (VkCommandBuffer)&g->cbs[cb_index];
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     vkw_encode_vkBeginCommandBuffer(&g->w, ++g->serial, cb, &bi);
-    vkw_encode_vkCmdFillBuffer(&g->w, ++g->serial, cb, buffer, offset, 256, value);
+    vkw_encode_vkCmdFillBuffer(&g->w, ++g->serial, cb, VKW_U64_HANDLE(VkBuffer, BUFFER_ID), offset,
+                               256, value);
     vkw_encode_vkEndCommandBuffer(&g->w, ++g->serial, cb);
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
                        .commandBufferCount = 1,
                        .pCommandBuffers = &cb};
     vkw_encode_vkQueueSubmit(&g->w, ++g->serial, (VkQueue)&g->queue, 1, &si, VK_NULL_HANDLE);
     vkw_encode_vkQueueWaitIdle(&g->w, ++g->serial, (VkQueue)&g->queue);
+}
+
+/* vkCmdFillBuffer over buffer BUFFER_ID bound to memory `id`, submitted
+ * and waited for. */
+static void device_fill(struct side *s, uint64_t id, VkDeviceSize offset, uint32_t value)
+{
+    fill_setup(s, id);
+    device_fill_with(s, 0, offset, value);
 }
 
 static void test_shared(void)
@@ -387,6 +408,163 @@ static void test_shared(void)
     is_int(tm_open_fds(), fds_before, "no descriptor left open");
 }
 
+/* ---- tracked ranges on lavapipe ---- */
+
+#define PAGE 4096u
+#define OTHER_ID 320u
+
+/* The next reply, which must be `opcode` with status 0; its payload in *p. */
+static bool next_ok(struct tg_replies *rs, uint32_t opcode, struct vkw_reader *p)
+{
+    struct vkw_reply_header h;
+    return tg_next_reply(rs, &h, p) && h.opcode == opcode && h.status == VKW_OK;
+}
+
+/* SYNC_SHARED alone in a batch: the bytes it moved, or -1. */
+static int64_t sync_shared(struct side *s, uint64_t id, uint32_t op)
+{
+    tm_sync_shared(&s->g.w, ++s->g.serial, VKW_COMMAND_FLAG_REPLY, id, 0, SIZE, op);
+    struct tg_replies rs;
+    struct vkw_reader p;
+    if (run(s) != VKW_RENDERER_OK)
+        return -1;
+    tg_replies_init(&rs, s->reply, s->reply_size);
+    if (!next_ok(&rs, VKW_MSG_SYNC_SHARED, &p))
+        return -1;
+    const uint64_t moved = vkw_read_u64(&p);
+    return vkw_reader_ok(&p) ? (int64_t)moved : -1;
+}
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != value)
+            return false;
+    return true;
+}
+
+static void test_tracked(void)
+{
+    struct side s;
+    ok(open_side(&s), "a context for tracked ranges");
+    allocate(&s, COPIED_ID, SIZE);
+    static uint8_t zeros[SIZE];
+    tm_write_memory(&s.g.w, ++s.g.serial, 0, COPIED_ID, 0, zeros, SIZE);
+    tm_track_memory(&s.g.w, ++s.g.serial, COPIED_ID, 0, SIZE, VKW_TRACK_COHERENT, 0);
+    struct tg_replies rs;
+    struct vkw_reader p;
+    bool good = run(&s) == VKW_RENDERER_OK;
+    tg_replies_init(&rs, s.reply, s.reply_size);
+    ok(good && next_ok(&rs, VKW_CMD_vkAllocateMemory, &p) &&
+           next_ok(&rs, VKW_MSG_TRACK_MEMORY, &p) && vkw_read_i32(&p) == VK_SUCCESS,
+       "copied memory, zeroed, tracked (socket way)");
+
+    device_fill(&s, COPIED_ID, 512, 0x5a5a5a5au);
+    ok(run(&s) == VKW_RENDERER_OK && tg_count_ok(s.reply, s.reply_size, true, NULL) == 7,
+       "the device fills 256 bytes at 512");
+    tm_read_changed(&s.g.w, ++s.g.serial, VKW_COMMAND_FLAG_REPLY, COPIED_ID, 0, SIZE);
+    struct tm_run runs[4];
+    good = run(&s) == VKW_RENDERER_OK;
+    tg_replies_init(&rs, s.reply, s.reply_size);
+    ok(good && next_ok(&rs, VKW_MSG_READ_CHANGED, &p) && tm_changed_runs(&p, runs, 4) == 1 &&
+           runs[0].offset == 0 && runs[0].count == PAGE && all_bytes(runs[0].bytes, 512, 0) &&
+           all_bytes(runs[0].bytes + 512, 256, 0x5a) && all_bytes(runs[0].bytes + 768, PAGE - 768, 0),
+       "READ_CHANGED returns the one page the device wrote, with exactly its fill");
+    tm_read_changed(&s.g.w, ++s.g.serial, VKW_COMMAND_FLAG_REPLY, COPIED_ID, 0, SIZE);
+    good = run(&s) == VKW_RENDERER_OK;
+    tg_replies_init(&rs, s.reply, s.reply_size);
+    ok(good && next_ok(&rs, VKW_MSG_READ_CHANGED, &p) && tm_changed_runs(&p, runs, 4) == 0,
+       "asked again: nothing");
+
+    /* The reply as pieces is the same bytes as the reply in one buffer. */
+    static uint8_t pattern[SIZE];
+    fill_pattern(pattern, SIZE, 5);
+    tm_write_memory(&s.g.w, ++s.g.serial, 0, COPIED_ID, 0, pattern, SIZE);
+    run(&s);
+    const uint32_t serial = ++s.g.serial;
+    tm_read_memory(&s.g.w, serial, COPIED_ID, 0, SIZE);
+    const struct vkw_writer read = s.g.w;
+    uint8_t *whole = NULL;
+    size_t whole_size = 0;
+    if (vkw_renderer_context_process(s.ctx, read.data, read.size, &s.reply, &s.reply_size) ==
+            VKW_RENDERER_OK &&
+        (whole = malloc(s.reply_size)) != NULL) {
+        memcpy(whole, s.reply, s.reply_size);
+        whole_size = s.reply_size;
+    }
+    const struct vkw_renderer_piece *pieces;
+    size_t count = 0, total = 0;
+    bool same = whole != NULL;
+    if (vkw_renderer_context_process_pieces(s.ctx, read.data, read.size, NULL, 0, &pieces,
+                                            &count) == VKW_RENDERER_OK) {
+        for (size_t i = 0; same && i < count; i++) {
+            same = total + pieces[i].size <= whole_size &&
+                   memcmp(whole + total, pieces[i].data, pieces[i].size) == 0;
+            total += pieces[i].size;
+        }
+    }
+    vkw_writer_reset(&s.g.w);
+    ok(same && total == whole_size && count >= 2,
+       "a 64 KiB READ_MEMORY as %zu pieces: the same bytes as in one buffer", count);
+    free(whole);
+    close_side(&s);
+
+    /* A shared shadow: the host compares and copies; the documented rule. */
+    const int maps_before = memfd_mappings();
+    ok(open_side(&s), "a context for a shared shadow");
+    allocate(&s, COPIED_ID, SIZE);
+    allocate(&s, OTHER_ID, SIZE);
+    run(&s);
+    int fds[2] = {make_memfd(SIZE, true), make_memfd(SIZE, true)};
+    uint8_t *shadow = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+    uint8_t *other = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+    if (shadow == MAP_FAILED || other == MAP_FAILED)
+        tm_bail_out("mmap");
+    tm_write_memory(&s.g.w, ++s.g.serial, 0, COPIED_ID, 0, zeros, SIZE);
+    tm_write_memory(&s.g.w, ++s.g.serial, 0, OTHER_ID, 0, pattern, SIZE);
+    tm_track_memory(&s.g.w, ++s.g.serial, COPIED_ID, 0, SIZE,
+                    VKW_TRACK_COHERENT | VKW_TRACK_SHARED, 0);
+    tm_track_memory(&s.g.w, ++s.g.serial, OTHER_ID, 0, SIZE,
+                    VKW_TRACK_COHERENT | VKW_TRACK_SHARED, 1);
+    good = run_fds(&s, fds, 2) == VKW_RENDERER_OK;
+    tg_replies_init(&rs, s.reply, s.reply_size);
+    ok(good && next_ok(&rs, VKW_MSG_TRACK_MEMORY, &p) && vkw_read_i32(&p) == VK_SUCCESS &&
+           next_ok(&rs, VKW_MSG_TRACK_MEMORY, &p) && vkw_read_i32(&p) == VK_SUCCESS &&
+           all_bytes(shadow, SIZE, 0) && memcmp(other, pattern, SIZE) == 0,
+       "two memories tracked with shared shadows, filled by the host");
+
+    shadow[5 * PAGE] = 1; /* the guest writes pages 0 and 5 */
+    shadow[0] = 2;
+    ok(sync_shared(&s, COPIED_ID, VKW_SYNC_PUSH_CHANGED) == 2 * PAGE,
+       "PUSH_CHANGED sends the two pages the guest wrote");
+    fill_setup(&s, COPIED_ID);
+    device_fill_with(&s, 0, 1024, 0x77777777u);
+    ok(run(&s) == VKW_RENDERER_OK && tg_count_ok(s.reply, s.reply_size, true, NULL) == 7,
+       "the device fills 256 bytes at 1024, after the push: page 0");
+    ok(sync_shared(&s, COPIED_ID, VKW_SYNC_PULL_CHANGED) == PAGE && shadow[0] == 2 &&
+           all_bytes(shadow + 1024, 256, 0x77) && shadow[5 * PAGE] == 1,
+       "PULL_CHANGED brings the page back with the guest's earlier byte and the fill");
+    ok(sync_shared(&s, OTHER_ID, VKW_SYNC_PULL_CHANGED) == 0 && memcmp(other, pattern, SIZE) == 0,
+       "memory the device did not touch: nothing moved, the shadow undisturbed");
+
+    shadow[2048] = 3;                              /* the guest writes page 0 again ... */
+    device_fill_with(&s, 1, 3072, 0x99999999u);    /* ... and the device too */
+    ok(run(&s) == VKW_RENDERER_OK && tg_count_ok(s.reply, s.reply_size, true, NULL) == 3,
+       "the guest and the device both write page 0 (other bytes)");
+    ok(sync_shared(&s, COPIED_ID, VKW_SYNC_PULL_CHANGED) == 0 && shadow[2048] == 3 &&
+           all_bytes(shadow + 3072, 256, 0),
+       "PULL_CHANGED keeps the guest's page: the device's bytes in it are not taken");
+    ok(sync_shared(&s, COPIED_ID, VKW_SYNC_PUSH_CHANGED) == PAGE,
+       "the next PUSH_CHANGED sends that page");
+    static uint8_t got[PAGE];
+    ok(read_memory(&s, COPIED_ID, 0, got, PAGE) && memcmp(got, shadow, PAGE) == 0,
+       "the device's memory now holds the guest's page whole: the guest's page won");
+    munmap(shadow, SIZE);
+    munmap(other, SIZE);
+    close_side(&s);
+    is_int(memfd_mappings(), maps_before, "no shadow mapping left after the context");
+}
+
 int main(void)
 {
     alarm(120); /* a hang fails the test instead of blocking make check */
@@ -401,6 +579,7 @@ int main(void)
         tm_bail_out("vkw_renderer_create");
     test_copied();
     test_shared();
+    test_tracked();
     vkw_renderer_destroy(renderer);
     return done_testing();
 }

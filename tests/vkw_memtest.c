@@ -8,6 +8,19 @@
  *   - a mapping at an offset, of part of the allocation;
  *   - two allocations mapped at once;
  *   - memory freed while mapped;
+ *   - a staging buffer (transfer source only, which the device cannot
+ *     write): the application's bytes reach the device and stay;
+ *   - memory first bound only to such a buffer, then also to one the
+ *     device writes (aliasing): the device's writes come back;
+ *   - while the device works, the application writes other pages of a
+ *     coherent mapping: after the wait they are intact, next to what the
+ *     device wrote; a mapping the device did not touch keeps every byte;
+ *   - the application and the device write different bytes of one page
+ *     while the device works: the application's bytes are there after the
+ *     wait.  Natively (and with shared memory) the device's bytes are there
+ *     too; with --copied the test expects copied mode's documented rule
+ *     instead (doc/PROTOCOL.md, "Mapped memory"): that page keeps the
+ *     application's bytes whole, on both sides;
  *   - a 1 GiB allocation (first and last pages) unless --small.
  */
 #include <stdbool.h>
@@ -44,6 +57,7 @@ struct buf {
     VkBuffer buffer;
     VkDeviceMemory memory;
     VkDeviceSize size;
+    uint32_t type; /* memory type index */
 };
 
 static uint32_t host_visible_type(uint32_t bits, VkMemoryPropertyFlags want)
@@ -55,23 +69,37 @@ static uint32_t host_visible_type(uint32_t bits, VkMemoryPropertyFlags want)
     exit(1);
 }
 
-static struct buf make_buffer(VkDeviceSize size, VkMemoryPropertyFlags want)
+static VkBuffer new_buffer(VkDeviceSize size, VkBufferUsageFlags usage)
 {
-    struct buf b = {.size = size};
     VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
                               .size = size,
-                              .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                                       VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                              .usage = usage,
                               .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
-    CHECK(vkCreateBuffer(device, &bci, NULL, &b.buffer));
+    VkBuffer buffer;
+    CHECK(vkCreateBuffer(device, &bci, NULL, &buffer));
+    return buffer;
+}
+
+static struct buf make_buffer_for(VkDeviceSize size, VkMemoryPropertyFlags want,
+                                  VkBufferUsageFlags usage)
+{
+    struct buf b = {.size = size};
+    b.buffer = new_buffer(size, usage);
     VkMemoryRequirements req;
     vkGetBufferMemoryRequirements(device, b.buffer, &req);
     VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
                                 .allocationSize = req.size,
                                 .memoryTypeIndex = host_visible_type(req.memoryTypeBits, want)};
+    b.type = mai.memoryTypeIndex;
     CHECK(vkAllocateMemory(device, &mai, NULL, &b.memory));
     CHECK(vkBindBufferMemory(device, b.buffer, b.memory, 0));
     return b;
+}
+
+static struct buf make_buffer(VkDeviceSize size, VkMemoryPropertyFlags want)
+{
+    return make_buffer_for(size, want,
+                           VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT);
 }
 
 static void free_buffer(struct buf *b)
@@ -80,8 +108,10 @@ static void free_buffer(struct buf *b)
     vkFreeMemory(device, b->memory, NULL);
 }
 
-/* Record `fn`, submit with a fence, wait. */
-static void run_commands(void (*fn)(VkCommandBuffer, void *), void *user)
+/* Record `fn`, submit with a fence, call `meanwhile` (if any) while the
+ * device may still be working, wait. */
+static void run_commands_while(void (*fn)(VkCommandBuffer, void *), void *user,
+                               void (*meanwhile)(void *), void *meanwhile_user)
 {
     VkCommandBufferAllocateInfo cai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
                                        .commandPool = pool,
@@ -106,9 +136,16 @@ static void run_commands(void (*fn)(VkCommandBuffer, void *), void *user)
                            .commandBufferCount = 1,
                            .pCommandBuffers = &cmd};
     CHECK(vkQueueSubmit(queue, 1, &submit, fence));
+    if (meanwhile)
+        meanwhile(meanwhile_user);
     CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
     vkDestroyFence(device, fence, NULL);
     vkFreeCommandBuffers(device, pool, 1, &cmd);
+}
+
+static void run_commands(void (*fn)(VkCommandBuffer, void *), void *user)
+{
+    run_commands_while(fn, user, NULL, NULL);
 }
 
 struct copy {
@@ -159,9 +196,163 @@ static bool all_words(const uint8_t *p, size_t n, uint32_t value)
     return true;
 }
 
+/* Application writes made while the device works: `n` bytes of `seed`'s
+ * pattern at `at`, and the same at `at2` (n2 bytes). */
+struct writes {
+    uint8_t *at, *at2;
+    size_t n, n2;
+    uint32_t seed;
+};
+
+static void write_meanwhile(void *user)
+{
+    struct writes *w = user;
+    pattern(w->at, w->n, w->seed);
+    if (w->at2)
+        pattern(w->at2, w->n2, w->seed + 1);
+}
+
+/* Copy `n` bytes of `from` at `offset` into `into` and map it: what the
+ * device holds there, seen through a fresh mapping. */
+static bool device_holds(VkBuffer from, VkDeviceSize offset, struct buf *into, const uint8_t *want,
+                         size_t n)
+{
+    struct copy c = {from, into->buffer, {offset, 0, n}};
+    run_commands(record_copy, &c);
+    uint8_t *p;
+    CHECK(vkMapMemory(device, into->memory, 0, n, 0, (void **)&p));
+    const bool same = memcmp(p, want, n) == 0;
+    vkUnmapMemory(device, into->memory);
+    return same;
+}
+
+static void test_concurrent_writes(bool copied, const VkMemoryPropertyFlags coherent)
+{
+    const size_t page = 4096, n = 16 * page;
+    struct buf a = make_buffer(n, coherent), b = make_buffer(n, coherent),
+               probe = make_buffer(n, coherent);
+    uint8_t *pa, *pb;
+    CHECK(vkMapMemory(device, a.memory, 0, VK_WHOLE_SIZE, 0, (void **)&pa));
+    CHECK(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, (void **)&pb));
+    pattern(pa, n, 21);
+    pattern(pb, n, 22);
+
+    /* The device fills pages 1 and 2 of A; meanwhile the application
+     * writes page 0 and page 3 of A and all of B. */
+    uint8_t *expect = malloc(n);
+    if (!expect) {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
+    struct fill f = {a.buffer, page, 2 * page, 0xD00DFEEDu};
+    struct writes w = {pa, pa + 3 * page, page, page, 23};
+    run_commands_while(record_fill, &f, write_meanwhile, &w);
+    bool intact = has_pattern(pa, page, 23) && has_pattern(pa + 3 * page, page, 24);
+    pattern(expect, n, 21);
+    ok(intact && all_words(pa + page, 2 * page, 0xD00DFEEDu) &&
+           memcmp(pa + 4 * page, expect + 4 * page, n - 4 * page) == 0,
+       "the application writes other pages while the device fills two: both are there");
+    pattern(expect, n, 22);
+    struct writes wb = {pb + 5 * page, NULL, page, 0, 25};
+    run_commands_while(record_fill, &f, write_meanwhile, &wb);
+    pattern(expect + 5 * page, page, 25);
+    ok(memcmp(pb, expect, n) == 0,
+       "a coherent mapping the device did not touch keeps every byte, also those written "
+       "while it worked");
+    ok(device_holds(b.buffer, 0, &probe, expect, n), "and the device sees exactly those");
+
+    /* One page, both writers: the application's 64 bytes at its start,
+     * the device's 256 at 1024. */
+    pattern(expect, page, 21);
+    memcpy(expect, pa + 8 * page, page); /* the page before either writes */
+    struct fill g = {a.buffer, 8 * page + 1024, 256, 0xABCDABCDu};
+    struct writes wa = {pa + 8 * page, NULL, 64, 0, 26};
+    run_commands_while(record_fill, &g, write_meanwhile, &wa);
+    pattern(expect, 64, 26);
+    ok(has_pattern(pa + 8 * page, 64, 26),
+       "the application and the device write one page: the application's bytes are there");
+    if (copied) {
+        /* Submission does not wait for the host, so the application's write
+         * may still travel with the submission (then both writers' bytes
+         * are there) or only after it (then the rule keeps its page whole). */
+        uint8_t *both = malloc(page);
+        if (!both) {
+            printf("Bail out! out of memory\n");
+            exit(1);
+        }
+        memcpy(both, expect, page);
+        for (size_t i = 1024; i < 1024 + 256; i += 4)
+            memcpy(both + i, &(uint32_t){0xABCDABCDu}, 4);
+        const bool whole = memcmp(pa + 8 * page, expect, page) == 0;
+        ok(whole || memcmp(pa + 8 * page, both, page) == 0,
+           "copied mode: the page keeps the application's bytes whole (documented rule), "
+           "or has both writers' bytes when the write travelled with the submission");
+        VkSubmitInfo none = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        CHECK(vkQueueSubmit(queue, 1, &none, VK_NULL_HANDLE)); /* the page travels */
+        CHECK(vkQueueWaitIdle(queue));
+        ok(device_holds(a.buffer, 8 * page, &probe, whole ? expect : both, page),
+           "... and so does the device's memory after the next submission");
+        free(both);
+    } else {
+        ok(all_words(pa + 8 * page + 1024, 256, 0xABCDABCDu),
+           "natively (and with shared memory): the device's bytes too");
+        memcpy(expect, pa + 8 * page, page);
+        ok(device_holds(a.buffer, 8 * page, &probe, expect, page),
+           "and the device's memory holds the same page");
+    }
+    free(expect);
+    vkUnmapMemory(device, a.memory);
+    vkUnmapMemory(device, b.memory);
+    free_buffer(&a);
+    free_buffer(&b);
+    free_buffer(&probe);
+}
+
+/* Memory the device can only read, then also write. */
+static void test_read_only(const VkMemoryPropertyFlags coherent)
+{
+    const size_t n = 65536;
+    struct buf staging = make_buffer_for(n, coherent, VK_BUFFER_USAGE_TRANSFER_SRC_BIT),
+               dst = make_buffer(n, coherent);
+    uint8_t *p, *q;
+    CHECK(vkMapMemory(device, staging.memory, 0, VK_WHOLE_SIZE, 0, (void **)&p));
+    CHECK(vkMapMemory(device, dst.memory, 0, VK_WHOLE_SIZE, 0, (void **)&q));
+    pattern(p, n, 31);
+    struct copy c = {staging.buffer, dst.buffer, {0, 0, n}};
+    run_commands(record_copy, &c);
+    ok(has_pattern(q, n, 31) && has_pattern(p, n, 31),
+       "a staging buffer (transfer source only): its bytes reach the device and stay");
+
+    /* Alias the staging memory with a buffer the device writes. */
+    VkBuffer writer = new_buffer(n, VK_BUFFER_USAGE_TRANSFER_DST_BIT);
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, writer, &req);
+    const char *what = "the same memory bound to a transfer-destination buffer too: the "
+                       "device's writes through it come back";
+    if (!(req.memoryTypeBits & (1u << staging.type)) || req.size > staging.size) {
+        printf("ok %d - %s # SKIP the memory does not take that buffer here\n", ++tap_n, what);
+    } else {
+        CHECK(vkBindBufferMemory(device, writer, staging.memory, 0));
+        struct fill f = {writer, 4096, 8192, 0xFACEB00Cu};
+        run_commands(record_fill, &f);
+        ok(all_words(p + 4096, 8192, 0xFACEB00Cu) && has_pattern(p, 4096, 31), what);
+    }
+    vkDestroyBuffer(device, writer, NULL);
+    vkUnmapMemory(device, staging.memory);
+    vkUnmapMemory(device, dst.memory);
+    free_buffer(&staging);
+    free_buffer(&dst);
+}
+
 int main(int argc, char **argv)
 {
-    const bool small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    bool small = false, copied = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--small") == 0)
+            small = true;
+        else if (strcmp(argv[i], "--copied") == 0)
+            copied = true;
+    }
     VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
                              .pApplicationName = "vkw_memtest",
                              .apiVersion = VK_API_VERSION_1_3};
@@ -253,7 +444,11 @@ int main(int argc, char **argv)
     free_buffer(&gone);
     ok(true, "memory freed while mapped");
 
-    /* 6. a large allocation */
+    /* 6. memory the device can only read; writes while the device works */
+    test_read_only(coherent);
+    test_concurrent_writes(copied, coherent);
+
+    /* 7. a large allocation */
     if (!small) {
         const VkDeviceSize big = (VkDeviceSize)1 << 30;
         struct buf huge = make_buffer(big, coherent);

@@ -39,7 +39,7 @@ static double seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Waits 1.5 s on a fence nothing will signal, while the workers go on. */
+/* Waits 4 s on a fence nothing will signal, while the workers go on. */
 struct waiter {
     pthread_t thread;
     VkDevice device;
@@ -51,7 +51,7 @@ struct waiter {
 static void *wait_forever(void *arg)
 {
     struct waiter *w = arg;
-    w->result = vkWaitForFences(w->device, 1, &w->fence, VK_TRUE, 1500000000ull);
+    w->result = vkWaitForFences(w->device, 1, &w->fence, VK_TRUE, 4000000000ull);
     w->done_at = seconds();
     return NULL;
 }
@@ -585,9 +585,9 @@ int main(int argc, char **argv)
             workers[t] = (struct worker){.device = device, .info = bci};
             pthread_create(&workers[t].thread, NULL, work, &workers[t]);
         }
-        /* Open the gate when the workers are done, or after 3 s if a wait
+        /* Open the gate when the workers are done, or after 6 s if a wait
          * holds them up (then the check below fails rather than hangs). */
-        const double give_up = seconds() + 3.0;
+        const double give_up = seconds() + 6.0;
         for (int done = 0; !done && seconds() < give_up;) {
             done = 1;
             for (int t = 0; t < n; t++)
@@ -613,7 +613,7 @@ int main(int argc, char **argv)
         const int blocked = waiter.result != VK_TIMEOUT || last >= waiter.done_at;
         const int idle_blocked = idler.result != VK_SUCCESS || last >= opened_at ||
                                  idler.done_at < opened_at;
-        printf("vkw_probe: %d threads, %d failures; a 1.5 s wait %s them; "
+        printf("vkw_probe: %d threads, %d failures; a 4 s wait %s them; "
                "vkQueueWaitIdle %s them\n", n, failures, blocked ? "BLOCKED" : "did not block",
                idle_blocked ? "BLOCKED" : "did not block");
         if (failures || blocked || idle_blocked)

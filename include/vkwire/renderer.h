@@ -115,6 +115,23 @@ enum vkw_renderer_status vkw_renderer_context_process_fds(struct vkw_renderer_co
                                                           const void **reply,
                                                           size_t *reply_size);
 
+/* One run of bytes of a reply. */
+struct vkw_renderer_piece {
+    const void *data;
+    size_t size;
+};
+
+/* The same as vkw_renderer_context_process_fds, for a caller that can send
+ * a reply made of several pieces back to back (on a socket, sendmsg with
+ * an iovec): bulk bytes (mapped memory read back by the guest) then stay
+ * where they lie instead of being copied into the reply buffer.  The reply
+ * is the concatenation of `*count` pieces (0: nothing to send); they, and
+ * the bytes they point at, stay valid until the next call on this context
+ * or its destruction, and must be sent before either. */
+enum vkw_renderer_status vkw_renderer_context_process_pieces(
+    struct vkw_renderer_context *ctx, const void *msg, size_t size, const int *fds, size_t nfds,
+    const struct vkw_renderer_piece **pieces, size_t *count);
+
 /* Why the context ended, for a person: e.g. "bad_handle 0x64 in
  * vkDestroyBuffer (serial 7)", or the handshake's refusal.  "" while the
  * context is healthy.  Valid until the context is destroyed. */

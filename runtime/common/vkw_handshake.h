@@ -24,6 +24,9 @@
 #define VKW_FEATURE_NONE 0ull
 /* The mapped-memory messages (runtime/common/vkw_memory_messages.h). */
 #define VKW_FEATURE_MAPPED_MEMORY (1ull << 0)
+/* Tracked ranges of copied memory: TRACK_MEMORY, UNTRACK_MEMORY,
+ * READ_CHANGED and SYNC_SHARED (the same header). */
+#define VKW_FEATURE_TRACKED_MEMORY (1ull << 1)
 
 struct vkw_hello {
     uint32_t major;

@@ -137,6 +137,17 @@ void *vkw_writer_reserve(struct vkw_writer *w, size_t bytes)
     return p;
 }
 
+void vkw_writer_patch_u64(struct vkw_writer *w, size_t at, uint64_t value)
+{
+    if (w->failed)
+        return;
+    if (at > w->size || w->size - at < 8) {
+        w->failed = true; /* a caller bug: refuse rather than scribble */
+        return;
+    }
+    store_le64(w->data + at, value);
+}
+
 void vkw_write_u32(struct vkw_writer *w, uint32_t value)
 {
     uint8_t *p = vkw_writer_reserve(w, 4);
@@ -455,6 +466,11 @@ size_t vkw_begin_reply(struct vkw_writer *w, uint32_t opcode, uint32_t serial,
 
 void vkw_end_message(struct vkw_writer *w, size_t header_offset)
 {
+    vkw_end_message_beside(w, header_offset, 0);
+}
+
+void vkw_end_message_beside(struct vkw_writer *w, size_t header_offset, uint64_t beside)
+{
     if (w->failed)
         return;
     /* A bad offset is a caller bug; refuse rather than scribble. */
@@ -462,11 +478,12 @@ void vkw_end_message(struct vkw_writer *w, size_t header_offset)
         w->failed = true;
         return;
     }
-    size_t payload = w->size - header_offset - VKW_HEADER_BYTES;
-    if (payload > UINT32_MAX) {
+    uint64_t payload = (uint64_t)(w->size - header_offset - VKW_HEADER_BYTES);
+    if (payload > UINT32_MAX || beside > UINT32_MAX - payload) {
         w->failed = true;
         return;
     }
+    payload += beside;
     store_le32(w->data + header_offset + VKW_HEADER_SIZE_OFFSET, (uint32_t)payload);
 }
 

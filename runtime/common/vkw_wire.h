@@ -72,6 +72,9 @@ void vkw_writer_reset(struct vkw_writer *w);
  * failed.  The pointer is valid until the next write. */
 void *vkw_writer_reserve(struct vkw_writer *w, size_t bytes);
 
+/* Overwrite the u64 written at offset `at` (a count known only later). */
+void vkw_writer_patch_u64(struct vkw_writer *w, size_t at, uint64_t value);
+
 void vkw_write_u32(struct vkw_writer *w, uint32_t value);
 void vkw_write_u64(struct vkw_writer *w, uint64_t value);
 void vkw_write_i32(struct vkw_writer *w, int32_t value);
@@ -189,6 +192,10 @@ size_t vkw_begin_command(struct vkw_writer *w, uint32_t opcode, uint32_t flags,
 size_t vkw_begin_reply(struct vkw_writer *w, uint32_t opcode, uint32_t serial,
                        enum vkw_error status);
 void vkw_end_message(struct vkw_writer *w, size_t header_offset);
+/* The same for a message of which `beside` payload bytes travel next to the
+ * writer (bulk bytes sent from where they lie, vkw_transport.h's pieces):
+ * the size counts them too. */
+void vkw_end_message_beside(struct vkw_writer *w, size_t header_offset, uint64_t beside);
 
 /* Parse a header from the front of `r` (16 bytes). False on truncation.
  * The contents are not validated. */

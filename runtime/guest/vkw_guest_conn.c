@@ -101,6 +101,34 @@ static void mark_lost(struct vkw_guest_conn *conn, const char *why)
     conn->lost = true;
 }
 
+/* Whether reply header `h` (whose message held `size` payload bytes)
+ * answers `opcode`/`serial` with status 0; otherwise the connection is
+ * lost, with the host's error and its value (`error_value`) in the line. */
+static bool reply_header_ok(struct vkw_guest_conn *conn, const struct vkw_reply_header *h,
+                            size_t size, uint64_t error_value, uint32_t opcode, uint32_t serial)
+{
+    if (h->size != size) {
+        mark_lost(conn, "malformed reply");
+        return false;
+    }
+    if (h->status != VKW_OK) {
+        char why[160];
+        const char *name = vkw_opcode_name(h->opcode);
+        snprintf(why, sizeof(why), "the host refused %s (serial %u): %s %llu",
+                 name ? name : "a command", h->serial, vkw_error_name((enum vkw_error)h->status),
+                 (unsigned long long)error_value);
+        mark_lost(conn, why);
+        return false;
+    }
+    if (h->opcode != opcode || h->serial != serial) {
+        char why[128];
+        snprintf(why, sizeof(why), "a reply arrived out of order (opcode %u serial %u, awaited %u/%u)", h->opcode, h->serial, opcode, serial);
+        mark_lost(conn, why);
+        return false;
+    }
+    return true;
+}
+
 /* Receive one message that holds exactly one reply; its payload becomes
  * conn->reader.  The header must answer `opcode`/`serial`. */
 static bool receive_reply(struct vkw_guest_conn *conn, uint32_t opcode, uint32_t serial)
@@ -118,25 +146,14 @@ static bool receive_reply(struct vkw_guest_conn *conn, uint32_t opcode, uint32_t
     struct vkw_reader stream;
     struct vkw_reply_header h;
     vkw_reader_init(&stream, data, size, NULL);
-    if (!vkw_read_reply_header(&stream, &h) || h.size != vkw_reader_remaining(&stream)) {
+    if (!vkw_read_reply_header(&stream, &h)) {
         mark_lost(conn, "malformed reply");
         return false;
     }
-    if (h.status != VKW_OK) {
-        char why[160];
-        const char *name = vkw_opcode_name(h.opcode);
-        snprintf(why, sizeof(why), "the host refused %s (serial %u): %s %llu",
-                 name ? name : "a command", h.serial, vkw_error_name((enum vkw_error)h.status),
-                 (unsigned long long)vkw_read_u64(&stream));
-        mark_lost(conn, why);
+    const size_t payload = vkw_reader_remaining(&stream);
+    const uint64_t value = h.status != VKW_OK ? vkw_read_u64(&stream) : 0;
+    if (!reply_header_ok(conn, &h, payload, value, opcode, serial))
         return false;
-    }
-    if (h.opcode != opcode || h.serial != serial) {
-        char why[128];
-        snprintf(why, sizeof(why), "a reply arrived out of order (opcode %u serial %u, awaited %u/%u)", h.opcode, h.serial, opcode, serial);
-        mark_lost(conn, why);
-        return false;
-    }
     vkw_reader_init(&conn->reader, stream.cur, h.size, NULL);
     return true;
 }
@@ -315,11 +332,106 @@ bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r)
 {
     struct vkw_guest_conn *conn = call->conn;
     bool ok = r && !conn->lost;
-    if (r && (!vkw_reader_ok(r) || vkw_reader_remaining(r) != 0)) {
+    if (r && (!vkw_reader_ok(r) || vkw_reader_remaining(r) != 0 || conn->reply_left != 0)) {
         mark_lost(conn, "the host sent a reply that does not decode");
         ok = false;
     }
     current_conn = NULL;
     vkw_guest_conn_unlock(conn);
     return ok;
+}
+
+/* ---- bulk bytes ---- */
+
+static uint64_t padded(uint64_t n)
+{
+    return (n + 3) & ~(uint64_t)3;
+}
+
+void vkw_call_send_bulk(struct vkw_call *call, size_t at, const void *bulk, size_t n)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    struct vkw_writer *w = &conn->w;
+    static const uint8_t zeros[4];
+    if (n > VKW_MAX_MESSAGE_BYTES)
+        w->failed = true; /* callers send bounded runs: this is a bug */
+    vkw_end_message_beside(w, at, padded(n));
+    if (conn->lost || w->failed) {
+        send_command(call); /* says why, once */
+    } else {
+        const struct vkw_piece pieces[3] = {
+            {w->data, w->size}, {bulk, n}, {zeros, (size_t)(padded(n) - n)}};
+        int rc = vkw_conn_sendv(conn->transport, pieces, 3, NULL, 0);
+        if (rc < 0)
+            mark_lost(conn, strerror(-rc));
+    }
+    current_conn = NULL;
+    vkw_guest_conn_unlock(conn);
+}
+
+struct vkw_reader *vkw_call_wait_parts(struct vkw_call *call, size_t head)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    conn->reply_left = 0;
+    uint32_t opcode;
+    memcpy(&opcode, conn->w.data, 4);
+    if (head > VKW_CALL_HEAD_MAX || head % 4 != 0) {
+        mark_lost(conn, "a reply cannot be read that way (a bug)");
+        return NULL;
+    }
+    if (!send_command(call))
+        return NULL;
+    size_t size, nfds = 0;
+    int fds[VKW_TRANSPORT_MAX_FDS];
+    int rc = vkw_conn_recv_begin(conn->transport, &size, VKW_MAX_MESSAGE_BYTES, fds, &nfds);
+    for (size_t i = 0; i < nfds; i++)
+        close(fds[i]);
+    uint64_t first[3]; /* the reply header, and an error reply's value */
+    if (rc == 0 && size < VKW_HEADER_BYTES)
+        rc = -EPROTO;
+    if (rc == 0)
+        rc = vkw_conn_recv_part(conn->transport, first, VKW_HEADER_BYTES);
+    if (rc < 0) {
+        mark_lost(conn, rc == -EPIPE ? "the server closed it" : rc == -EPROTO ? "malformed reply" : strerror(-rc));
+        return NULL;
+    }
+    struct vkw_reader r;
+    struct vkw_reply_header h;
+    vkw_reader_init(&r, first, VKW_HEADER_BYTES, NULL);
+    vkw_read_reply_header(&r, &h);
+    const size_t payload = size - VKW_HEADER_BYTES;
+    uint64_t value = 0;
+    if (h.status != VKW_OK && payload == 8 &&
+        vkw_conn_recv_part(conn->transport, &first[2], 8) == 0) {
+        vkw_reader_init(&r, &first[2], 8, NULL);
+        value = vkw_read_u64(&r);
+    }
+    if (!reply_header_ok(conn, &h, payload, value, opcode, call->serial))
+        return NULL;
+    if (payload < head || vkw_conn_recv_part(conn->transport, conn->head, head) != 0) {
+        mark_lost(conn, "the host sent a reply that does not decode");
+        return NULL;
+    }
+    conn->reply_left = payload - head;
+    vkw_reader_init(&conn->reader, conn->head, head, NULL);
+    return &conn->reader;
+}
+
+bool vkw_call_read(struct vkw_call *call, void *dst, size_t n)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    if (conn->lost)
+        return false;
+    if (n > conn->reply_left) {
+        mark_lost(conn, "the host sent a reply that does not decode");
+        return false;
+    }
+    int rc = vkw_conn_recv_part(conn->transport, dst, n);
+    if (rc < 0) {
+        mark_lost(conn, rc == -ECONNRESET ? "the server closed it in the middle of a reply"
+                                          : strerror(-rc));
+        return false;
+    }
+    conn->reply_left -= n;
+    return true;
 }

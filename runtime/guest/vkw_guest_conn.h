@@ -19,6 +19,8 @@
 struct vkw_guest_instance;
 struct vkw_reply_cache;
 
+#define VKW_CALL_HEAD_WORDS 8 /* VKW_CALL_HEAD_MAX bytes (vkw_icd.h) */
+
 struct vkw_guest_conn {
     struct vkw_conn *transport;
     /* One call at a time (encode, send, await), in arrival order: a ticket
@@ -28,6 +30,10 @@ struct vkw_guest_conn {
     unsigned long next_ticket, serving;
     struct vkw_writer w;
     struct vkw_reader reader;      /* over the current reply's payload */
+    /* A reply read in parts (vkw_call_wait_parts): its first bytes, and how
+     * many of the rest are still in the transport. */
+    uint64_t head[VKW_CALL_HEAD_WORDS];
+    size_t reply_left;
     uint32_t next_serial;
     atomic_uint_fast64_t next_id;
     bool lost;

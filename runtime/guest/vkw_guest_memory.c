@@ -1,5 +1,5 @@
 /* vkw_guest_memory — see vkw_guest_memory.h. */
-#define _GNU_SOURCE /* memfd_create, clock_gettime */
+#define _GNU_SOURCE /* clock_gettime */
 #include "vkw_guest_memory.h"
 
 #include <fcntl.h>
@@ -14,16 +14,25 @@
 #include "vkw_guest_conn.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
+#include "vkw_guest_idset.h"
+#include "vkw_guest_shadow.h"
 #include "vkw_handshake.h"
 #include "vkw_icd.h"
 #include "vkw_memory_messages.h"
 #include "vkw_vulkan_util.h"
 
-/* The unit of dirty tracking and of shared allocations. */
+/* The unit of shared allocations. */
 #define PAGE ((VkDeviceSize)4096)
-/* Bytes per WRITE/READ message: far below the message limit. */
-#define CHUNK ((VkDeviceSize)64 << 20)
 #define BUCKETS 1024
+
+/* Buffer usage through which the device can only read: memory bound to
+ * nothing else is never written by the device, so a wait need not look
+ * at its coherent shadow.  Every other bit (transfer dst, storage,
+ * device address, ...) may write. */
+#define READ_ONLY_USAGE                                                                   \
+    (VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |        \
+     VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_INDEX_BUFFER_BIT |              \
+     VK_BUFFER_USAGE_VERTEX_BUFFER_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT)
 
 struct record {
     struct record *next;
@@ -31,19 +40,22 @@ struct record {
     struct vkw_guest_conn *conn;
     VkDeviceSize size;
     bool coherent;
-    bool shared;
-    unsigned char *pages;      /* shared: the whole allocation; copied: the mapped range */
-    unsigned char *clean;      /* copied and coherent: the host's bytes at the last sync */
-    size_t shared_bytes;       /* shared: the length of the memfd mapping */
+    bool imported;      /* shared mode: the host imported `pages` */
+    bool share_shadow;  /* copied: its shadow may be a memfd the host maps */
+    bool device_writes; /* an image, or a buffer the device may write, was bound to it */
+    unsigned char *pages;  /* imported: the whole allocation */
+    size_t pages_bytes;    /* imported: the length of the memfd mapping */
     bool mapped;
     VkDeviceSize map_offset, map_size;
+    struct vkw_guest_shadow shadow; /* copied and mapped */
 };
 
 static struct {
     pthread_mutex_t lock;
     struct record *buckets[BUCKETS];
     unsigned coherent_shadows; /* mapped copied coherent records: a fast "nothing to do" */
-} memory = {PTHREAD_MUTEX_INITIALIZER, {0}, 0};
+    struct vkw_guest_idset read_only_buffers; /* created with READ_ONLY_USAGE only */
+} memory = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, {0}};
 
 static struct record **slot(uint64_t handle)
 {
@@ -60,95 +72,7 @@ static struct record *find(VkDeviceMemory handle)
 
 static bool copied_coherent_mapped(const struct record *r)
 {
-    return r->mapped && !r->shared && r->coherent;
-}
-
-/* ---- moving bytes ---- */
-
-static bool write_memory(struct vkw_guest_conn *conn, uint64_t id, VkDeviceSize offset,
-                         const unsigned char *bytes, VkDeviceSize n)
-{
-    for (VkDeviceSize done = 0; done < n; done += CHUNK) {
-        const VkDeviceSize part = n - done < CHUNK ? n - done : CHUNK;
-        struct vkw_call call;
-        struct vkw_writer *w = vkw_call_begin(conn, &call);
-        size_t at = vkw_begin_command(w, VKW_MSG_WRITE_MEMORY, 0, call.serial);
-        vkw_write_u64(w, id);
-        vkw_write_u64(w, offset + done);
-        vkw_write_u64(w, part);
-        vkw_write_bytes(w, bytes + done, (size_t)part);
-        vkw_end_message(w, at);
-        vkw_call_send(&call);
-    }
-    return !conn->lost;
-}
-
-static bool read_memory(struct vkw_guest_conn *conn, uint64_t id, VkDeviceSize offset,
-                        unsigned char *dst, VkDeviceSize n)
-{
-    for (VkDeviceSize done = 0; done < n; done += CHUNK) {
-        const VkDeviceSize part = n - done < CHUNK ? n - done : CHUNK;
-        struct vkw_call call;
-        struct vkw_writer *w = vkw_call_begin(conn, &call);
-        size_t at = vkw_begin_command(w, VKW_MSG_READ_MEMORY, VKW_COMMAND_FLAG_REPLY, call.serial);
-        vkw_write_u64(w, id);
-        vkw_write_u64(w, offset + done);
-        vkw_write_u64(w, part);
-        vkw_end_message(w, at);
-        struct vkw_reader *r = vkw_call_wait(&call, false);
-        if (r) {
-            if (vkw_read_count(r, 1) != part)
-                vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, part);
-            else
-                vkw_read_bytes(r, dst + done, (size_t)part);
-        }
-        if (!vkw_call_end(&call, r))
-            return false;
-    }
-    return true;
-}
-
-/* Send the pages of a coherent shadow that differ from the clean copy. */
-static void push_dirty(struct record *r)
-{
-    for (VkDeviceSize at = 0; at < r->map_size;) {
-        VkDeviceSize len = r->map_size - at < PAGE ? r->map_size - at : PAGE;
-        if (memcmp(r->pages + at, r->clean + at, (size_t)len) == 0) {
-            at += len;
-            continue;
-        }
-        VkDeviceSize end = at + len; /* extend over the following dirty pages */
-        while (end < r->map_size) {
-            VkDeviceSize next = r->map_size - end < PAGE ? r->map_size - end : PAGE;
-            if (memcmp(r->pages + end, r->clean + end, (size_t)next) == 0)
-                break;
-            end += next;
-        }
-        write_memory(r->conn, r->handle, r->map_offset + at, r->pages + at, end - at);
-        memcpy(r->clean + at, r->pages + at, (size_t)(end - at));
-        at = end;
-    }
-}
-
-/* Bring back what the device wrote; pages the guest changed since the last
- * sync keep the guest's bytes (they travel at the next submission). */
-static void pull(struct record *r)
-{
-    const size_t pages = (size_t)((r->map_size + PAGE - 1) / PAGE);
-    unsigned char *dirty = calloc(pages ? pages : 1, 1);
-    if (!dirty)
-        return;
-    for (size_t p = 0; p < pages; p++) {
-        VkDeviceSize at = p * PAGE, len = r->map_size - at < PAGE ? r->map_size - at : PAGE;
-        dirty[p] = memcmp(r->pages + at, r->clean + at, (size_t)len) != 0;
-    }
-    if (read_memory(r->conn, r->handle, r->map_offset, r->clean, r->map_size))
-        for (size_t p = 0; p < pages; p++) {
-            VkDeviceSize at = p * PAGE, len = r->map_size - at < PAGE ? r->map_size - at : PAGE;
-            if (!dirty[p])
-                memcpy(r->pages + at, r->clean + at, (size_t)len);
-        }
-    free(dirty);
+    return r->mapped && !r->imported && r->coherent;
 }
 
 void vkw_guest_memory_before_submit(struct vkw_guest_conn *conn)
@@ -157,7 +81,7 @@ void vkw_guest_memory_before_submit(struct vkw_guest_conn *conn)
     for (size_t b = 0; memory.coherent_shadows && b < BUCKETS; b++)
         for (struct record *r = memory.buckets[b]; r; r = r->next)
             if (r->conn == conn && copied_coherent_mapped(r))
-                push_dirty(r);
+                vkw_guest_shadow_push(&r->shadow);
     pthread_mutex_unlock(&memory.lock);
 }
 
@@ -167,40 +91,39 @@ void vkw_guest_memory_after_wait(struct vkw_guest_conn *conn)
     for (size_t b = 0; memory.coherent_shadows && b < BUCKETS; b++)
         for (struct record *r = memory.buckets[b]; r; r = r->next)
             if (r->conn == conn && copied_coherent_mapped(r))
-                pull(r);
+                vkw_guest_shadow_pull(&r->shadow); /* nothing where the device cannot write */
     pthread_mutex_unlock(&memory.lock);
 }
 
 /* ---- allocation ---- */
 
-static bool copy_mode_forced(void)
+/* VKWIRE_MEMORY: unset (or anything else) shares pages where the host can
+ * import them; "copy" always copies, through a shared shadow where the
+ * transport allows; "copy-socket" copies every byte over the socket. */
+enum memory_mode { MODE_SHARED, MODE_COPY, MODE_COPY_SOCKET };
+
+static enum memory_mode memory_mode(void)
 {
     const char *mode = getenv("VKWIRE_MEMORY");
-    return mode && strcmp(mode, "copy") == 0;
+    if (mode && strcmp(mode, "copy") == 0)
+        return MODE_COPY;
+    if (mode && strcmp(mode, "copy-socket") == 0)
+        return MODE_COPY_SOCKET;
+    return MODE_SHARED;
 }
 
 /* Shared mode: the guest's memfd, imported by the host.  Returns the
- * result; *imported says whether the pages are shared (the memory exists on
- * the host either way when the result is not negative). */
+ * result; rec->imported says whether the pages are shared (the memory
+ * exists on the host either way when the result is not negative). */
 static VkResult allocate_shared(VkDevice device, const VkMemoryAllocateInfo *info, uint64_t id,
-                                struct record *rec, bool *imported)
+                                struct record *rec)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     const size_t bytes = (size_t)((info->allocationSize + PAGE - 1) / PAGE * PAGE);
-    *imported = false;
-    int fd = memfd_create("vkwire-memory", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    /* Sealed against shrinking: the host maps these pages, and a file cut
-     * short under it would fault the host (it refuses unsealed memfds). */
-    if (fd < 0 || ftruncate(fd, (off_t)bytes) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0) {
-        if (fd >= 0)
-            close(fd);
+    void *pages = NULL;
+    int fd = vkw_guest_memfd(bytes, &pages);
+    if (fd < 0)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
-    void *pages = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (pages == MAP_FAILED) {
-        close(fd);
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     size_t at = vkw_begin_command(w, VKW_MSG_ALLOCATE_SHARED, VKW_COMMAND_FLAG_REPLY, call.serial);
@@ -220,8 +143,8 @@ static VkResult allocate_shared(VkDevice device, const VkMemoryAllocateInfo *inf
     close(fd); /* the host has its own */
     if (result >= 0 && shared) {
         rec->pages = pages;
-        rec->shared_bytes = bytes;
-        rec->shared = *imported = true;
+        rec->pages_bytes = bytes;
+        rec->imported = true;
     } else {
         munmap(pages, bytes);
     }
@@ -249,11 +172,12 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
     rec->conn = conn;
     rec->size = pAllocateInfo->allocationSize;
     rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+    const enum memory_mode mode = memory_mode();
+    rec->share_shadow = mode != MODE_COPY_SOCKET;
     VkResult result;
-    bool imported = false;
-    if (!copy_mode_forced()) {
+    if (mode == MODE_SHARED && vkw_conn_passes_fds(conn->transport)) {
         const uint64_t id = vkw_guest_new_id(conn);
-        result = allocate_shared(device, pAllocateInfo, id, rec, &imported);
+        result = allocate_shared(device, pAllocateInfo, id, rec);
         if (result >= 0)
             *pMemory = VKW_U64_HANDLE(VkDeviceMemory, id);
     } else {
@@ -270,16 +194,19 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
     return result;
 }
 
-static void drop_mapping(struct record *r)
+/* End the application's mapping; `alive`: the memory still exists (a
+ * coherent shadow sends what was written, the host stops tracking). */
+static void drop_mapping(struct record *r, bool alive)
 {
     if (!r->mapped)
         return;
     if (copied_coherent_mapped(r))
         memory.coherent_shadows--;
-    if (!r->shared) {
-        free(r->pages);
-        free(r->clean);
-        r->pages = r->clean = NULL;
+    if (!r->imported) {
+        if (alive)
+            vkw_guest_shadow_close(&r->shadow);
+        else
+            vkw_guest_shadow_drop(&r->shadow);
     }
     r->mapped = false;
 }
@@ -293,12 +220,122 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory 
     struct record *r = *p;
     if (r) {
         *p = r->next;
-        drop_mapping(r);
-        if (r->shared)
-            munmap(r->pages, r->shared_bytes);
+        drop_mapping(r, false); /* freeing ended the host's tracking too */
+        if (r->imported)
+            munmap(r->pages, r->pages_bytes);
         free(r);
     }
     pthread_mutex_unlock(&memory.lock);
+}
+
+/* ---- what the device can write ---- */
+
+/* `memory` had something bound to it; `writable`: the device may write
+ * through it.  Once set, the mark stays (the resource may go, its writes
+ * may still be on the way). */
+static void note_bound(VkDeviceMemory memory_, bool writable)
+{
+    if (!writable || memory_ == VK_NULL_HANDLE)
+        return;
+    pthread_mutex_lock(&memory.lock);
+    struct record *r = find(memory_);
+    if (r && !r->device_writes) {
+        r->device_writes = true;
+        if (r->mapped && !r->imported) /* its shadow must now be pulled too */
+            vkw_guest_shadow_device_writes(&r->shadow);
+    }
+    pthread_mutex_unlock(&memory.lock);
+}
+
+/* The loader unloads drivers (dlclose): buffers an application never
+ * destroyed must not leave the set's memory behind. */
+__attribute__((destructor)) static void forget_read_only_buffers(void)
+{
+    vkw_guest_idset_clear(&memory.read_only_buffers);
+}
+
+static bool buffer_read_only(VkBuffer buffer)
+{
+    pthread_mutex_lock(&memory.lock);
+    const bool read_only = vkw_guest_idset_has(&memory.read_only_buffers, VKW_HANDLE_U64(buffer));
+    pthread_mutex_unlock(&memory.lock);
+    return read_only;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateBuffer(VkDevice device,
+                                                     const VkBufferCreateInfo *pCreateInfo,
+                                                     const VkAllocationCallbacks *pAllocator,
+                                                     VkBuffer *pBuffer)
+{
+    const VkResult result = vkw_forward_vkCreateBuffer(device, pCreateInfo, pAllocator, pBuffer);
+    /* A chain might say more about the usage (or the memory) than we know:
+     * such buffers count as writable, like any we fail to note. */
+    if (result == VK_SUCCESS && !pCreateInfo->pNext && !(pCreateInfo->usage & ~READ_ONLY_USAGE)) {
+        pthread_mutex_lock(&memory.lock);
+        vkw_guest_idset_add(&memory.read_only_buffers, VKW_HANDLE_U64(*pBuffer));
+        pthread_mutex_unlock(&memory.lock);
+    }
+    return result;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyBuffer(VkDevice device, VkBuffer buffer,
+                                                  const VkAllocationCallbacks *pAllocator)
+{
+    pthread_mutex_lock(&memory.lock);
+    vkw_guest_idset_remove(&memory.read_only_buffers, VKW_HANDLE_U64(buffer));
+    pthread_mutex_unlock(&memory.lock);
+    vkw_forward_vkDestroyBuffer(device, buffer, pAllocator);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory(VkDevice device, VkBuffer buffer,
+                                                         VkDeviceMemory memory_,
+                                                         VkDeviceSize memoryOffset)
+{
+    note_bound(memory_, !buffer_read_only(buffer));
+    return vkw_forward_vkBindBufferMemory(device, buffer, memory_, memoryOffset);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory2(
+    VkDevice device, uint32_t bindInfoCount, const VkBindBufferMemoryInfo *pBindInfos)
+{
+    for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
+        note_bound(pBindInfos[i].memory, !buffer_read_only(pBindInfos[i].buffer));
+    return vkw_forward_vkBindBufferMemory2(device, bindInfoCount, pBindInfos);
+}
+
+/* Images count as writable whatever their usage: a layout transition may
+ * rewrite their memory. */
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindImageMemory(VkDevice device, VkImage image,
+                                                        VkDeviceMemory memory_,
+                                                        VkDeviceSize memoryOffset)
+{
+    note_bound(memory_, true);
+    return vkw_forward_vkBindImageMemory(device, image, memory_, memoryOffset);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindImageMemory2(VkDevice device, uint32_t bindInfoCount,
+                                                         const VkBindImageMemoryInfo *pBindInfos)
+{
+    for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
+        note_bound(pBindInfos[i].memory, true);
+    return vkw_forward_vkBindImageMemory2(device, bindInfoCount, pBindInfos);
+}
+
+/* Sparse bindings: every memory named may be written. */
+static void note_sparse(uint32_t count, const VkBindSparseInfo *infos)
+{
+    for (uint32_t i = 0; infos && i < count; i++) {
+        const VkBindSparseInfo *b = &infos[i];
+        for (uint32_t j = 0; b->pBufferBinds && j < b->bufferBindCount; j++)
+            for (uint32_t k = 0; k < b->pBufferBinds[j].bindCount; k++)
+                note_bound(b->pBufferBinds[j].pBinds[k].memory, true);
+        for (uint32_t j = 0; b->pImageOpaqueBinds && j < b->imageOpaqueBindCount; j++)
+            for (uint32_t k = 0; k < b->pImageOpaqueBinds[j].bindCount; k++)
+                note_bound(b->pImageOpaqueBinds[j].pBinds[k].memory, true);
+        for (uint32_t j = 0; b->pImageBinds && j < b->imageBindCount; j++)
+            for (uint32_t k = 0; k < b->pImageBinds[j].bindCount; k++)
+                note_bound(b->pImageBinds[j].pBinds[k].memory, true);
+    }
 }
 
 /* ---- mapping ---- */
@@ -317,25 +354,18 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemo
         pthread_mutex_unlock(&memory.lock);
         return VK_ERROR_MEMORY_MAP_FAILED; /* not host-visible, mapped twice, or out of range */
     }
-    if (!r->shared) {
-        r->pages = malloc((size_t)size);
-        r->clean = r->coherent ? malloc((size_t)size) : NULL;
-        if (!r->pages || (r->coherent && !r->clean) ||
-            !read_memory(r->conn, r->handle, offset, r->pages, size)) {
-            free(r->pages), free(r->clean);
-            r->pages = r->clean = NULL;
-            pthread_mutex_unlock(&memory.lock);
-            return VK_ERROR_MEMORY_MAP_FAILED;
-        }
-        if (r->clean)
-            memcpy(r->clean, r->pages, (size_t)size);
+    if (!r->imported &&
+        vkw_guest_shadow_open(&r->shadow, r->conn, r->handle, offset, size, r->coherent,
+                              r->share_shadow, r->device_writes) != VK_SUCCESS) {
+        pthread_mutex_unlock(&memory.lock);
+        return VK_ERROR_MEMORY_MAP_FAILED;
     }
     r->mapped = true;
     r->map_offset = offset;
     r->map_size = size;
     if (copied_coherent_mapped(r))
         memory.coherent_shadows++;
-    *ppData = r->shared ? r->pages + offset : r->pages;
+    *ppData = r->imported ? r->pages + offset : r->shadow.bytes;
     pthread_mutex_unlock(&memory.lock);
     return VK_SUCCESS;
 }
@@ -345,10 +375,8 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory
     (void)device;
     pthread_mutex_lock(&memory.lock);
     struct record *r = find(memory_);
-    if (r && copied_coherent_mapped(r))
-        push_dirty(r); /* coherent: what was written must not be lost */
     if (r)
-        drop_mapping(r);
+        drop_mapping(r, true);
     pthread_mutex_unlock(&memory.lock);
 }
 
@@ -369,7 +397,7 @@ static bool clip(const struct record *r, const VkMappedMemoryRange *range, VkDev
 }
 
 /* Flush (to_host) or invalidate the parts of `ranges` a shadow covers;
- * shared pages need neither. */
+ * imported pages need neither. */
 static VkResult move_ranges(uint32_t count, const VkMappedMemoryRange *ranges, bool to_host)
 {
     VkResult result = VK_SUCCESS;
@@ -377,14 +405,11 @@ static VkResult move_ranges(uint32_t count, const VkMappedMemoryRange *ranges, b
     for (uint32_t i = 0; i < count; i++) {
         struct record *r = find(ranges[i].memory);
         VkDeviceSize from, len;
-        if (!r || !r->mapped || r->shared || !clip(r, &ranges[i], &from, &len))
+        if (!r || !r->mapped || r->imported || !clip(r, &ranges[i], &from, &len))
             continue;
-        const uint64_t at = r->map_offset + from;
-        if (!(to_host ? write_memory(r->conn, r->handle, at, r->pages + from, len)
-                      : read_memory(r->conn, r->handle, at, r->pages + from, len)))
+        if (!(to_host ? vkw_guest_shadow_flush(&r->shadow, from, len)
+                      : vkw_guest_shadow_invalidate(&r->shadow, from, len)))
             result = VK_ERROR_DEVICE_LOST;
-        else if (r->clean)
-            memcpy(r->clean + from, r->pages + from, (size_t)len);
     }
     pthread_mutex_unlock(&memory.lock);
     return result;
@@ -424,6 +449,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueBindSparse(VkQueue queue, uint32_t
                                                         const VkBindSparseInfo *pBindInfo,
                                                         VkFence fence)
 {
+    note_sparse(bindInfoCount, pBindInfo);
     vkw_guest_memory_before_submit(vkw_guest_conn_of(queue));
     return vkw_forward_vkQueueBindSparse(queue, bindInfoCount, pBindInfo, fence);
 }

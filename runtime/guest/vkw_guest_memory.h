@@ -5,13 +5,19 @@
  *   shared  the guest made the pages (a memfd) and the host imported them:
  *           vkMapMemory returns them, nothing is ever copied, HOST_COHERENT
  *           is true coherence;
- *   copied  a shadow of the allocation, filled by READ_MEMORY when mapped
- *           and by invalidations, sent by WRITE_MEMORY on flushes.  For
- *           HOST_COHERENT types a clean copy tells which pages the guest
- *           wrote: those travel before every queue submission, and after
- *           every wait the device's writes come back.
- * VKWIRE_MEMORY=copy forces copied mode.  Thread-safe: one mutex guards
- * the records; byte moves run as ordinary calls on the connection.
+ *   copied  a shadow of the mapped range (vkw_guest_shadow.h says how it
+ *           travels).  For HOST_COHERENT types what the application
+ *           changed travels before every queue submission, and after every
+ *           wait what the device changed comes back.
+ * VKWIRE_MEMORY=copy forces copied mode, VKWIRE_MEMORY=copy-socket copied
+ * mode with every byte over the socket.
+ *
+ * It also knows which memory the device can write at all: memory bound to
+ * an image, or to a buffer with any usage but transfer source, uniform,
+ * index, vertex and indirect (or with a create-info chain it does not
+ * read), or named by a sparse binding.  A wait leaves the coherent shadows
+ * of all other memory alone.  Thread-safe: one mutex guards the records;
+ * byte moves run as ordinary calls on the connection.
  *
  * It also owns the waits (where coherent shadows sync): they hold the
  * connection one 1 ms slice at a time, and the connection serves threads
@@ -35,6 +41,22 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
                                                        VkDeviceMemory *pMemory);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory memory,
                                                const VkAllocationCallbacks *pAllocator);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateBuffer(VkDevice device,
+                                                     const VkBufferCreateInfo *pCreateInfo,
+                                                     const VkAllocationCallbacks *pAllocator,
+                                                     VkBuffer *pBuffer);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyBuffer(VkDevice device, VkBuffer buffer,
+                                                  const VkAllocationCallbacks *pAllocator);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory(VkDevice device, VkBuffer buffer,
+                                                         VkDeviceMemory memory,
+                                                         VkDeviceSize memoryOffset);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory2(
+    VkDevice device, uint32_t bindInfoCount, const VkBindBufferMemoryInfo *pBindInfos);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindImageMemory(VkDevice device, VkImage image,
+                                                        VkDeviceMemory memory,
+                                                        VkDeviceSize memoryOffset);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindImageMemory2(VkDevice device, uint32_t bindInfoCount,
+                                                         const VkBindImageMemoryInfo *pBindInfos);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory,
                                                   VkDeviceSize offset, VkDeviceSize size,
                                                   VkMemoryMapFlags flags, void **ppData);

@@ -72,8 +72,31 @@ bool vkw_call_send(struct vkw_call *call);
  * connection is lost.  With `cacheable`, an identical earlier command's
  * reply is reused without a round trip. */
 struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable);
-/* Unlock; false when the call failed (lost connection, bad reply). */
+/* Unlock; false when the call failed (lost connection, bad reply, or
+ * bytes of a reply read in parts left unread). */
 bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r);
+
+/* Bulk bytes, which never pass through the writer or the reply buffer:
+ *
+ * vkw_call_send_bulk sends a command (no reply) whose payload ends with a
+ * byte run of `n` bytes at `bulk`: the writer holds the message begun at
+ * `at` (vkw_begin_command) up to the run; the header's size is set to count
+ * the run and its padding, and the bytes go to the transport from where
+ * they lie.  Unlocks, like vkw_call_send.
+ *
+ * vkw_call_wait_parts sends the command and reads its reply's header and
+ * the first `head` payload bytes (a multiple of 4, at most
+ * VKW_CALL_HEAD_MAX) into the reader it returns; the rest of the payload
+ * stays in the transport for vkw_call_read to put where it belongs, in
+ * order.  NULL when the connection is lost (also for a reply shorter than
+ * `head`).  vkw_call_end then requires that every byte was read. */
+#define VKW_CALL_HEAD_MAX 64u
+void vkw_call_send_bulk(struct vkw_call *call, size_t at, const void *bulk, size_t n);
+struct vkw_reader *vkw_call_wait_parts(struct vkw_call *call, size_t head);
+/* The next `n` bytes of the reply's payload into `dst` (NULL: dropped);
+ * false (and the connection lost) when fewer are left or the transport
+ * fails. */
+bool vkw_call_read(struct vkw_call *call, void *dst, size_t n);
 
 /* ---- hand-written entry points (gen/annotations.conf) ---- */
 

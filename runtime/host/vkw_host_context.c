@@ -22,6 +22,7 @@ void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_l
 
 void vkw_host_context_fini(struct vkw_host_context *ctx)
 {
+    free(ctx->pieces);
     vkw_object_table_fini(&ctx->objects);
     vkw_arena_fini(&ctx->arena);
     vkw_host_memory_release_all(&ctx->memory);
@@ -44,11 +45,43 @@ static void write_error_reply(const struct vkw_host_context *ctx, struct vkw_wri
     vkw_end_message(replies, at);
 }
 
+/* Below this, bytes are copied into the writer: a piece costs more than
+ * the copy. */
+#define VKW_PIECE_MIN_BYTES ((size_t)16 << 10)
+
+void vkw_host_reply_bulk(struct vkw_host_context *ctx, struct vkw_writer *reply,
+                         const void *bytes, size_t n)
+{
+    if (n == 0 || reply->failed)
+        return;
+    if (ctx->gather_now && n >= VKW_PIECE_MIN_BYTES) {
+        if (ctx->piece_count == ctx->piece_capacity) {
+            const size_t cap = ctx->piece_capacity ? ctx->piece_capacity * 2 : 16;
+            struct vkw_host_piece *p = realloc(ctx->pieces, cap * sizeof(*p));
+            if (p) {
+                ctx->pieces = p;
+                ctx->piece_capacity = cap;
+            }
+        }
+        if (ctx->piece_count < ctx->piece_capacity) {
+            ctx->pieces[ctx->piece_count++] = (struct vkw_host_piece){reply->size, bytes, n};
+            ctx->piece_bytes += n;
+            return;
+        }
+        /* No room to note it: copy after all. */
+    }
+    uint8_t *out = vkw_writer_reserve(reply, n);
+    if (out)
+        memcpy(out, bytes, n);
+}
+
 static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, size_t size,
                               struct vkw_writer *replies)
 {
     struct vkw_reader stream;
     vkw_reader_init(&stream, data, size, NULL);
+    ctx->piece_count = 0;
+    ctx->piece_bytes = 0;
     while (ctx->error == VKW_OK && vkw_reader_remaining(&stream) > 0) {
         struct vkw_command_header h;
         if (!vkw_read_command_header(&stream, &h)) {
@@ -78,16 +111,22 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
 
         const bool want_reply = (h.flags & VKW_COMMAND_FLAG_REPLY) != 0;
         const size_t reply_start = replies->size;
+        const size_t pieces_before = ctx->piece_count;
+        const uint64_t piece_bytes_before = ctx->piece_bytes;
+        ctx->gather_now = ctx->gather && vkw_reader_remaining(&stream) == 0;
         size_t at = want_reply ? vkw_begin_reply(replies, h.opcode, h.serial, VKW_OK) : 0;
         fn(ctx, &d, want_reply ? replies : NULL);
+        ctx->gather_now = false;
         vkw_arena_reset(&ctx->arena);
         if (!vkw_reader_ok(&d.r)) {
             replies->size = reply_start; /* the half-written reply is replaced */
+            ctx->piece_count = pieces_before;
+            ctx->piece_bytes = piece_bytes_before;
             fail_context(ctx, d.r.error, d.r.error_value, h.opcode, h.serial);
             break;
         }
         if (want_reply)
-            vkw_end_message(replies, at);
+            vkw_end_message_beside(replies, at, ctx->piece_bytes - piece_bytes_before);
     }
     if (ctx->error != VKW_OK)
         write_error_reply(ctx, replies);

@@ -1,9 +1,10 @@
 /* vkw_host_context — one guest's state on the host, and the command loop.
  *
  * Owns: the guest's object table, the decode arena, the driver entry points
- * it calls, its memory records (vkw_host_memory.h), and the sticky error
- * that ends it.  vkw_host_context_execute runs a batch of commands (vkwire's
- * private messages included) and appends their replies; the first malformed
+ * it calls, its memory records (vkw_host_memory.h), the pieces of the
+ * current reply that stay where they lie, and the sticky error that ends
+ * it.  vkw_host_context_execute runs a batch of commands (vkwire's private
+ * messages included) and appends their replies; the first malformed
  * command ends the context (doc/PROTOCOL.md, "Errors") and every later batch
  * is refused with the same error.
  *
@@ -38,6 +39,15 @@ struct vkw_template_writes {
     const VkWriteDescriptorSet *writes;
 };
 
+/* Reply bytes that travel from where they lie (a mapping, a mirror)
+ * instead of being copied into the reply writer: they belong before writer
+ * offset `at`. */
+struct vkw_host_piece {
+    size_t at;
+    const void *data;
+    size_t size;
+};
+
 struct vkw_host_limits {
     size_t max_objects;      /* live ids per context */
     size_t max_decode_bytes; /* arena bytes one command may need */
@@ -60,6 +70,15 @@ struct vkw_host_context {
      * waited for) and its opcode, until a command that reports it. */
     VkResult deferred_result;
     uint32_t deferred_opcode;
+    /* Reply pieces: `gather` is set by a caller that sends them
+     * (vkw_renderer_context_process_pieces); the command loop allows them
+     * only for a batch's last command (`gather_now`), so that nothing a
+     * later command does (freeing the memory) can pull bytes from under a
+     * piece before the reply is sent.  Valid until the next batch. */
+    bool gather, gather_now;
+    struct vkw_host_piece *pieces;
+    size_t piece_count, piece_capacity;
+    uint64_t piece_bytes; /* their sizes added up */
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;
@@ -108,6 +127,13 @@ enum vkw_error vkw_host_context_execute(struct vkw_host_context *ctx, const void
 enum vkw_error vkw_host_context_execute_fds(struct vkw_host_context *ctx, const void *data,
                                             size_t size, const int *fds, size_t nfds,
                                             struct vkw_writer *replies);
+
+/* Append `n` bytes to the reply being written into `reply` (the start of
+ * a byte run or part of one; the caller pads it).  Copied into the writer,
+ * or, where gathering is allowed and the run is big, recorded as a piece:
+ * the bytes must then stay put until the batch's reply has been sent. */
+void vkw_host_reply_bulk(struct vkw_host_context *ctx, struct vkw_writer *reply,
+                         const void *bytes, size_t n);
 
 /* ---- called by generated dispatch ---- */
 

@@ -13,6 +13,7 @@
 #include "vkw_handles.h"
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
+#include "vkw_host_track.h"
 #include "vkw_memory_messages.h"
 #include "vkw_vulkan_util.h"
 
@@ -70,8 +71,12 @@ static void memory_add(struct vkw_host_memory_state *m, const struct vkw_host_me
     m->count++;
 }
 
-static void unmap_imported(struct vkw_host_memory *rec)
+/* What a record holds beyond the driver's object: imported pages, its
+ * tracked range. */
+static void release_record(struct vkw_host_memory *rec)
 {
+    vkw_host_track_free(rec->track);
+    rec->track = NULL;
     if (rec->imported)
         munmap(rec->imported, rec->imported_size);
     rec->imported = NULL;
@@ -84,7 +89,7 @@ static void memory_remove(struct vkw_host_memory_state *m, uint64_t id)
     struct vkw_host_memory *rec = vkw_host_memory_find(m, id);
     if (!rec)
         return;
-    unmap_imported(rec);
+    release_record(rec);
     size_t hole = (size_t)(rec - m->slots);
     m->slots[hole].id = 0;
     m->count--;
@@ -143,7 +148,7 @@ void vkw_host_memory_release_all(struct vkw_host_memory_state *m)
 {
     for (size_t i = 0; i < m->capacity; i++)
         if (m->slots[i].id != 0)
-            unmap_imported(&m->slots[i]);
+            release_record(&m->slots[i]);
     free(m->slots);
     free(m->devices);
     free(m->instances);
@@ -420,19 +425,16 @@ static const uint8_t *read_blob_in_place(struct vkw_reader *r, uint64_t *count)
     return bytes;
 }
 
-static bool finish_decode(struct vkw_host_decoder *d)
+bool vkw_host_memory_decoded(struct vkw_host_decoder *d)
 {
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
     return vkw_reader_ok(&d->r);
 }
 
-/* The host's address of bytes [offset, offset + count) of memory `id`,
- * mapping it if need be; NULL (and the context fails) when the memory is
- * not host-visible, the range is not inside the allocation, or the driver
- * cannot map it. */
-static uint8_t *reach(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint64_t id,
-                      uint64_t offset, uint64_t count)
+struct vkw_host_memory *vkw_host_memory_reach(struct vkw_host_context *ctx,
+                                              struct vkw_host_decoder *d, uint64_t id,
+                                              uint64_t offset, uint64_t count, uint8_t **at)
 {
     struct vkw_host_memory *rec = vkw_host_memory_find(&ctx->memory, id);
     if (!rec) { /* an id the table knows always has a record */
@@ -452,7 +454,8 @@ static uint8_t *reach(struct vkw_host_context *ctx, struct vkw_host_decoder *d, 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, id);
         return NULL;
     }
-    return (uint8_t *)rec->mapped + offset;
+    *at = (uint8_t *)rec->mapped + offset;
+    return rec;
 }
 
 static void handle_write_memory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -463,11 +466,14 @@ static void handle_write_memory(struct vkw_host_context *ctx, struct vkw_host_de
     vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, &id);
     const uint64_t offset = vkw_read_u64(&d->r);
     const uint8_t *bytes = read_blob_in_place(&d->r, &count);
-    if (!finish_decode(d))
+    if (!vkw_host_memory_decoded(d))
         return;
-    uint8_t *dst = reach(ctx, d, id, offset, count);
-    if (dst && count)
-        memcpy(dst, bytes, count);
+    uint8_t *dst = NULL;
+    struct vkw_host_memory *rec = vkw_host_memory_reach(ctx, d, id, offset, count, &dst);
+    if (!rec || !count)
+        return;
+    memcpy(dst, bytes, count);
+    vkw_host_track_written(rec, offset, bytes, count); /* the guest's clean copy has them too */
 }
 
 /* The most bytes one READ_MEMORY reply can carry: a message holds its
@@ -481,10 +487,11 @@ static void handle_read_memory(struct vkw_host_context *ctx, struct vkw_host_dec
     vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, &id);
     const uint64_t offset = vkw_read_u64(&d->r);
     const uint64_t size = vkw_read_u64(&d->r);
-    if (!finish_decode(d))
+    if (!vkw_host_memory_decoded(d))
         return;
-    const uint8_t *src = reach(ctx, d, id, offset, size);
-    if (!src)
+    uint8_t *src = NULL;
+    struct vkw_host_memory *rec = vkw_host_memory_reach(ctx, d, id, offset, size, &src);
+    if (!rec)
         return;
     if (size > VKW_MAX_READ_BYTES) {
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, size);
@@ -493,16 +500,13 @@ static void handle_read_memory(struct vkw_host_context *ctx, struct vkw_host_dec
     if (!reply)
         return; /* no REPLY flag: nothing to say */
     vkw_write_u64(reply, size);
-    uint8_t *out = vkw_writer_reserve(reply, (size_t)padded(size));
-    if (!out)
-        return; /* the writer failed: the renderer ends the context */
-    memcpy(out, src, (size_t)size);
-    memset(out + size, 0, (size_t)(padded(size) - size));
+    vkw_host_track_reply_read(ctx, rec, offset, size, reply);
+    static const uint8_t zeros[4];
+    vkw_host_reply_bulk(ctx, reply, zeros, (size_t)(padded(size) - size));
 }
 
-/* Take fd number `index` of the batch: the caller closes it.  -1 (and the
- * context fails) when the batch has no such fd or a message took it. */
-static int take_fd(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint32_t index)
+int vkw_host_memory_take_fd(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                            uint32_t index)
 {
     struct vkw_host_memory_state *m = &ctx->memory;
     if (index >= m->fd_count || (m->fds_taken >> index) & 1u) {
@@ -513,9 +517,7 @@ static int take_fd(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uin
     return m->fds[index];
 }
 
-/* Map `size` bytes of `fd` shared, at an address aligned to `alignment`
- * (a power of two); NULL when it cannot. */
-static void *map_aligned(int fd, size_t size, size_t alignment)
+void *vkw_host_memory_map_fd(int fd, size_t size, size_t alignment)
 {
     const long page = sysconf(_SC_PAGESIZE);
     if (page > 0 && alignment <= (size_t)page) {
@@ -576,7 +578,7 @@ static bool prepare_import(const struct vkw_host_device *dev, const VkMemoryAllo
     const int seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0 || !(seals & F_SEAL_SHRINK))
         return false;
-    void *p = map_aligned(fd, (size_t)size, (size_t)align);
+    void *p = vkw_host_memory_map_fd(fd, (size_t)size, (size_t)align);
     if (!p)
         return false;
     VkMemoryHostPointerPropertiesEXT props = {
@@ -611,10 +613,10 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     }
     uint64_t memory_id = vkw_read_u64(&d->r);
     const uint32_t index = vkw_read_u32(&d->r);
-    if (!finish_decode(d) ||
+    if (!vkw_host_memory_decoded(d) ||
         !vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeviceMemory, &memory_id, 1))
         return;
-    const int fd = take_fd(ctx, d, index);
+    const int fd = vkw_host_memory_take_fd(ctx, d, index);
     if (fd < 0)
         return;
     struct stat st;
@@ -686,6 +688,10 @@ vkw_host_message_fn vkw_host_private_handler(uint32_t opcode)
     case VKW_MSG_WRITE_MEMORY: return handle_write_memory;
     case VKW_MSG_READ_MEMORY: return handle_read_memory;
     case VKW_MSG_ALLOCATE_SHARED: return handle_allocate_shared;
+    case VKW_MSG_TRACK_MEMORY: return vkw_host_track_memory;
+    case VKW_MSG_UNTRACK_MEMORY: return vkw_host_untrack_memory;
+    case VKW_MSG_READ_CHANGED: return vkw_host_read_changed;
+    case VKW_MSG_SYNC_SHARED: return vkw_host_sync_shared;
     default: return NULL;
     }
 }
@@ -696,6 +702,10 @@ const char *vkw_host_private_name(uint32_t opcode)
     case VKW_MSG_WRITE_MEMORY: return "WRITE_MEMORY";
     case VKW_MSG_READ_MEMORY: return "READ_MEMORY";
     case VKW_MSG_ALLOCATE_SHARED: return "ALLOCATE_SHARED";
+    case VKW_MSG_TRACK_MEMORY: return "TRACK_MEMORY";
+    case VKW_MSG_UNTRACK_MEMORY: return "UNTRACK_MEMORY";
+    case VKW_MSG_READ_CHANGED: return "READ_CHANGED";
+    case VKW_MSG_SYNC_SHARED: return "SYNC_SHARED";
     default: return NULL;
     }
 }

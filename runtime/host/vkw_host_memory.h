@@ -9,7 +9,8 @@
  * alignment) and of each instance (its API version); the hand-written
  * commands that keep those records (vkCreateDevice, vkAllocateMemory,
  * vkMapMemory, vkUnmapMemory) and the handlers of WRITE_MEMORY, READ_MEMORY
- * and ALLOCATE_SHARED.
+ * and ALLOCATE_SHARED.  Tracked ranges (the other memory messages) are
+ * vkw_host_track.h's; a record only points at its range.
  *
  * One mapping per memory object: the host maps the whole allocation the
  * first time it needs to (a guest vkMapMemory, a WRITE_MEMORY or a
@@ -20,7 +21,7 @@
  * Records are keyed by guest id.  They go when the id goes
  * (vkw_host_forget) and at teardown, always after the driver destroyed the
  * object: pages imported from the guest are unmapped only once the driver
- * no longer uses them.
+ * no longer uses them.  A tracked range goes with its record.
  */
 #ifndef VKW_HOST_MEMORY_H
 #define VKW_HOST_MEMORY_H
@@ -37,6 +38,7 @@ struct vkw_args_vkCreateDevice;
 struct vkw_args_vkAllocateMemory;
 struct vkw_args_vkMapMemory;
 struct vkw_args_vkUnmapMemory;
+struct vkw_host_track;
 
 /* One VkDeviceMemory. */
 struct vkw_host_memory {
@@ -51,6 +53,7 @@ struct vkw_host_memory {
     void *mapped;           /* the host's mapping of offset 0, or NULL */
     void *imported;         /* the guest's pages (ALLOCATE_SHARED), or NULL */
     size_t imported_size;
+    struct vkw_host_track *track; /* the range the guest keeps a copy of (vkw_host_track.h) */
 };
 
 /* One VkDevice. */
@@ -125,6 +128,26 @@ void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder 
 /* Ends the guest's mapping; the host's stays until the memory is freed. */
 void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                             struct vkw_args_vkUnmapMemory *a);
+
+/* For the message handlers of vkw_host_track.c. */
+/* The record of memory `id` and the host's address of its bytes [offset,
+ * offset + count), mapping it if need be; NULL (and the context fails)
+ * when the memory is not host-visible (UNSUPPORTED), the range is not
+ * inside the allocation (BAD_RANGE) or the driver cannot map it
+ * (UNSUPPORTED). */
+struct vkw_host_memory *vkw_host_memory_reach(struct vkw_host_context *ctx,
+                                              struct vkw_host_decoder *d, uint64_t id,
+                                              uint64_t offset, uint64_t count, uint8_t **at);
+/* Take fd number `index` of the batch (the caller closes it); -1 (and the
+ * context fails with BAD_FD) when the batch has no such fd or a message
+ * took it. */
+int vkw_host_memory_take_fd(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                            uint32_t index);
+/* The payload was used up exactly (TRAILING_BYTES otherwise). */
+bool vkw_host_memory_decoded(struct vkw_host_decoder *d);
+/* Map `size` bytes of `fd` shared and writable at an address aligned to
+ * `alignment` (a power of two); NULL when it cannot. */
+void *vkw_host_memory_map_fd(int fd, size_t size, size_t alignment);
 
 /* The command loop's entry for opcodes from VKW_PRIVATE_OPCODE_BASE up:
  * the handler of a memory message, or NULL (BAD_OPCODE). */

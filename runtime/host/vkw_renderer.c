@@ -51,6 +51,10 @@ struct vkw_renderer_context {
      * words in place. */
     void *aligned;
     size_t aligned_capacity;
+    /* The reply as pieces (vkw_renderer_context_process_pieces). */
+    struct vkw_renderer_piece *pieces;
+    size_t piece_capacity;
+    struct vkw_renderer_piece single; /* when `pieces` could not grow */
     char error[320];
 };
 
@@ -224,7 +228,8 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
         return fail(ctx);
     }
     vkw_hello_local(&local);
-    local.features |= VKW_FEATURE_MAPPED_MEMORY; /* this host runs the memory messages */
+    /* this host runs the memory messages */
+    local.features |= VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY;
     vkw_handshake_answer(&guest, &local, &ctx->welcome);
     vkw_encode_welcome(&ctx->reply, &ctx->welcome);
     if (!ctx->welcome.accepted) {
@@ -250,6 +255,27 @@ enum vkw_renderer_status vkw_renderer_context_process(struct vkw_renderer_contex
     return vkw_renderer_context_process_fds(ctx, msg, size, NULL, 0, reply, reply_size);
 }
 
+/* The answer did not fit in memory (`bytes`: what was asked for): the
+ * guest cannot be told what happened, so the context ends with the
+ * smallest reply there is (in ctx->reply, unless even that failed). */
+static enum vkw_renderer_status end_unanswerable(struct vkw_renderer_context *ctx, size_t bytes)
+{
+    if (ctx->host.error == VKW_OK)
+        end_with_error(ctx, VKW_ERROR_NO_MEMORY, bytes, 0, 0);
+    ctx->state = VKW_STATE_ENDED;
+    ctx->status = VKW_RENDERER_PROTOCOL_ERROR;
+    describe_error(ctx);
+    vkw_writer_fini(&ctx->reply);
+    answer_ended(ctx); /* runs no command: no pieces */
+    return ctx->status;
+}
+
+/* Both process calls: `gather` lets the reply keep bulk bytes out of the
+ * writer (ctx->host.pieces, which only a pieces caller reads). */
+static enum vkw_renderer_status process(struct vkw_renderer_context *ctx, const void *msg,
+                                        size_t size, const int *fds, size_t nfds, bool gather,
+                                        const void **reply, size_t *reply_size);
+
 enum vkw_renderer_status vkw_renderer_context_process_fds(struct vkw_renderer_context *ctx,
                                                           const void *msg, size_t size,
                                                           const int *fds, size_t nfds,
@@ -266,6 +292,71 @@ enum vkw_renderer_status vkw_renderer_context_process_fds(struct vkw_renderer_co
         close_fds(fds, nfds);
         return VKW_RENDERER_INVALID_ARGUMENT;
     }
+    return process(ctx, msg, size, fds, nfds, false, reply, reply_size);
+}
+
+enum vkw_renderer_status vkw_renderer_context_process_pieces(
+    struct vkw_renderer_context *ctx, const void *msg, size_t size, const int *fds, size_t nfds,
+    const struct vkw_renderer_piece **pieces, size_t *count)
+{
+    if (pieces)
+        *pieces = NULL;
+    if (count)
+        *count = 0;
+    if (!fds && nfds)
+        return VKW_RENDERER_INVALID_ARGUMENT;
+    if (!ctx || !pieces || !count || (!msg && size)) {
+        close_fds(fds, nfds);
+        return VKW_RENDERER_INVALID_ARGUMENT;
+    }
+    const void *reply;
+    size_t reply_size;
+    enum vkw_renderer_status status =
+        process(ctx, msg, size, fds, nfds, true, &reply, &reply_size);
+    /* Writer runs between the host's pieces: at most twice as many as
+     * those, and one more. */
+    const struct vkw_host_context *h = &ctx->host;
+    const size_t most = 2 * h->piece_count + 1;
+    if (most > ctx->piece_capacity) {
+        struct vkw_renderer_piece *p = realloc(ctx->pieces, most * sizeof(*p));
+        if (!p) {
+            /* Nowhere to list them: as when the reply does not fit. */
+            status = end_unanswerable(ctx, most * sizeof(*p));
+            if (!ctx->reply.failed && ctx->reply.size) {
+                ctx->single = (struct vkw_renderer_piece){ctx->reply.data, ctx->reply.size};
+                *pieces = &ctx->single;
+                *count = 1;
+            }
+            return status;
+        }
+        ctx->pieces = p;
+        ctx->piece_capacity = most;
+    }
+    size_t n = 0, from = 0;
+    for (size_t i = 0; i < h->piece_count; i++) {
+        const struct vkw_host_piece *hp = &h->pieces[i];
+        if (hp->at > from)
+            ctx->pieces[n++] = (struct vkw_renderer_piece){ctx->reply.data + from, hp->at - from};
+        ctx->pieces[n++] = (struct vkw_renderer_piece){hp->data, hp->size};
+        from = hp->at;
+    }
+    if (reply_size > from)
+        ctx->pieces[n++] = (struct vkw_renderer_piece){(const uint8_t *)reply + from,
+                                                       reply_size - from};
+    *pieces = ctx->pieces;
+    *count = n;
+    return status;
+}
+
+static enum vkw_renderer_status process(struct vkw_renderer_context *ctx, const void *msg,
+                                        size_t size, const int *fds, size_t nfds, bool gather,
+                                        const void **reply, size_t *reply_size)
+{
+    *reply = NULL;
+    *reply_size = 0;
+    ctx->host.gather = gather;
+    ctx->host.piece_count = 0;
+    ctx->host.piece_bytes = 0;
     /* From here on, whoever runs the batch closes the fds (the command
      * loop), or they are closed unused. */
     bool fds_closed = false;
@@ -323,16 +414,7 @@ out:
     if (!fds_closed)
         close_fds(fds, nfds); /* refused before the batch ran */
     if (ctx->reply.failed) {
-        /* The answer did not fit in memory: the guest cannot be told what
-         * happened, so the context ends with the smallest reply there is. */
-        if (ctx->host.error == VKW_OK)
-            end_with_error(ctx, VKW_ERROR_NO_MEMORY, ctx->reply.size, 0, 0);
-        ctx->state = VKW_STATE_ENDED;
-        ctx->status = VKW_RENDERER_PROTOCOL_ERROR;
-        describe_error(ctx);
-        vkw_writer_fini(&ctx->reply);
-        answer_ended(ctx);
-        status = ctx->status;
+        status = end_unanswerable(ctx, ctx->reply.size);
         if (ctx->reply.failed)
             return status; /* not even that: nothing to send */
     }
@@ -364,5 +446,6 @@ void vkw_renderer_context_destroy(struct vkw_renderer_context *ctx)
     vkw_host_context_fini(&ctx->host);
     vkw_writer_fini(&ctx->reply);
     free(ctx->aligned);
+    free(ctx->pieces);
     free(ctx);
 }

@@ -263,13 +263,36 @@ void vkw_listener_close(struct vkw_listener *l)
 
 int vkw_conn_send(struct vkw_conn *c, const void *data, size_t size, const int *fds, size_t nfds)
 {
-    if (!c || (size && !data) || (nfds && !fds) || nfds > VKW_TRANSPORT_MAX_FDS)
+    if (size && !data)
         return -EINVAL;
-    if (size > UINT32_MAX)
-        return -EMSGSIZE;
+    const struct vkw_piece piece = {data, size};
+    return vkw_conn_sendv(c, &piece, 1, fds, nfds);
+}
+
+int vkw_conn_sendv(struct vkw_conn *c, const struct vkw_piece *pieces, size_t count,
+                   const int *fds, size_t nfds)
+{
+    if (!c || (count && !pieces) || (nfds && !fds) || nfds > VKW_TRANSPORT_MAX_FDS)
+        return -EINVAL;
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (pieces[i].size && !pieces[i].data)
+            return -EINVAL;
+        if (pieces[i].size > UINT32_MAX - total)
+            return -EMSGSIZE;
+        total += pieces[i].size;
+    }
     if (c->send_error)
         return c->send_error;
-    return c->ops->send(c, data, size, fds, nfds);
+    return c->ops->send(c, pieces, count, total, fds, nfds);
+}
+
+/* A receive failed: every later one fails the same way. */
+static int recv_failed(struct vkw_conn *c, int rc)
+{
+    c->recv_error = rc;
+    c->rx_left = 0;
+    return rc;
 }
 
 int vkw_conn_recv(struct vkw_conn *c, const void **data, size_t *size, size_t max_size, int *fds,
@@ -285,13 +308,55 @@ int vkw_conn_recv(struct vkw_conn *c, const void **data, size_t *size, size_t ma
         return -EINVAL;
     if (c->recv_error)
         return c->recv_error;
+    if (c->rx_left)
+        return recv_failed(c, -EPROTO); /* the message begun in parts is not over */
     int rc = c->ops->recv(c, data, size, max_size, fds, nfds);
     if (rc < 0) {
-        c->recv_error = rc;
+        recv_failed(c, rc);
         *data = NULL;
         *size = 0;
     }
     return rc;
+}
+
+int vkw_conn_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *fds,
+                        size_t *nfds)
+{
+    if (nfds)
+        *nfds = 0;
+    if (size)
+        *size = 0;
+    if (!c || !size || (fds && !nfds))
+        return -EINVAL;
+    if (c->recv_error)
+        return c->recv_error;
+    if (c->rx_left)
+        return recv_failed(c, -EPROTO);
+    int rc = c->ops->recv_begin(c, size, max_size, fds, nfds);
+    if (rc < 0) {
+        recv_failed(c, rc);
+        *size = 0;
+    }
+    return rc;
+}
+
+int vkw_conn_recv_part(struct vkw_conn *c, void *dst, size_t n)
+{
+    if (!c)
+        return -EINVAL;
+    if (c->recv_error)
+        return c->recv_error;
+    if (n > c->rx_left)
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    int rc = c->ops->recv_part(c, dst, n);
+    return rc < 0 ? recv_failed(c, rc) : 0;
+}
+
+size_t vkw_conn_recv_left(const struct vkw_conn *c)
+{
+    return c ? c->rx_left : 0;
 }
 
 int vkw_conn_fd(const struct vkw_conn *c) { return c ? c->fd : -1; }
@@ -334,6 +399,7 @@ bool vkw_conn_spin_readable(struct vkw_conn *c)
     } while (monotonic_ns() < deadline);
     return false;
 }
+bool vkw_conn_passes_fds(const struct vkw_conn *c) { return c && c->ops->passes_fds; }
 
 bool vkw_conn_peer_pid(const struct vkw_conn *c, int *pid)
 {

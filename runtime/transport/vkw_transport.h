@@ -2,7 +2,9 @@
  *
  * Owns: addresses (`unix:PATH` now; `tcp:HOST:PORT`, `vsock:CID:PORT` and a
  * shared-memory ring later, behind the same calls), connecting, listening,
- * and moving whole framed messages with file descriptors beside them.
+ * and moving whole framed messages with file descriptors beside them; a
+ * message may be sent from several pieces and received in parts, so that
+ * bulk bytes (mapped memory) are never copied together just to travel.
  * Nothing above this interface knows which backend it talks through.
  *
  * A message is one batch of commands (guest to host) or of replies (host to
@@ -65,6 +67,19 @@ void vkw_listener_close(struct vkw_listener *l);
  * the peer is gone.  A failure after part of the message went out makes
  * every later send fail the same way. */
 int vkw_conn_send(struct vkw_conn *c, const void *data, size_t size, const int *fds, size_t nfds);
+
+/* A run of bytes that is part of a message. */
+struct vkw_piece {
+    const void *data;
+    size_t size;
+};
+/* Send one message made of `count` pieces back to back, as one
+ * vkw_conn_send of their concatenation would, without gathering them into
+ * one buffer first: bulk bytes (a mapping, a shadow) go to the kernel from
+ * where they lie.  Pieces of size 0 are skipped; the same errors as
+ * vkw_conn_send, and -EINVAL for a NULL `pieces` with a non-zero count. */
+int vkw_conn_sendv(struct vkw_conn *c, const struct vkw_piece *pieces, size_t count,
+                   const int *fds, size_t nfds);
 /* Receive one message into a buffer the connection owns (valid until the
  * next receive; 8-byte aligned).  Received fds (the caller owns and must
  * close them; close-on-exec) go to `fds`, an array of
@@ -79,6 +94,25 @@ int vkw_conn_send(struct vkw_conn *c, const void *data, size_t size, const int *
  * e.g. to say why); *nfds is then 0 and nothing needs closing. */
 int vkw_conn_recv(struct vkw_conn *c, const void **data, size_t *size, size_t max_size, int *fds,
                   size_t *nfds);
+/* Receiving one message in parts, so that bulk bytes land where they
+ * belong instead of in the connection's buffer:
+ *   vkw_conn_recv_begin waits for the next message and reads its byte
+ *   count (checked against `max_size`: -EMSGSIZE) and its fds (as
+ *   vkw_conn_recv), but none of its bytes;
+ *   vkw_conn_recv_part reads the next `n` of them into `dst` (NULL: read
+ *   and drop them); asking for more than the message has left is -EINVAL
+ *   and reads nothing.
+ * The message ends when its last byte has been read; a vkw_conn_recv or
+ * vkw_conn_recv_begin before that is -EPROTO (the stream would be out of
+ * step).  Failures are sticky as for vkw_conn_recv. */
+int vkw_conn_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *fds,
+                        size_t *nfds);
+int vkw_conn_recv_part(struct vkw_conn *c, void *dst, size_t n);
+/* Bytes of the message begun with vkw_conn_recv_begin not read yet. */
+size_t vkw_conn_recv_left(const struct vkw_conn *c);
+/* Whether file descriptors travel on this connection (unix: yes; tcp and
+ * vsock will not), and so whether the ends can share memory at all. */
+bool vkw_conn_passes_fds(const struct vkw_conn *c);
 /* A descriptor to poll for incoming messages. */
 int vkw_conn_fd(const struct vkw_conn *c);
 /* Busy-wait up to `ns` nanoseconds for incoming bytes before a receive

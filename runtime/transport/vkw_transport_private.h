@@ -27,6 +27,7 @@ struct vkw_transport_ops {
      * yet" (then every function pointer below is NULL and connect/listen
      * answer -EPROTONOSUPPORT). */
     const char *unavailable;
+    bool passes_fds; /* SCM_RIGHTS or the like: the ends can share memory */
 
     /* `address` is the whole address (for messages), `rest` what follows
      * the scheme's ':'.  Same contract as vkw_transport_connect/listen. */
@@ -35,10 +36,18 @@ struct vkw_transport_ops {
     int (*listen)(const char *address, const char *rest, struct vkw_listener **out, char *err,
                   size_t err_size);
     int (*accept)(struct vkw_listener *l, struct vkw_conn **out, char *err, size_t err_size);
-    /* Arguments are already checked (fd count, sizes, sticky errors). */
-    int (*send)(struct vkw_conn *c, const void *data, size_t size, const int *fds, size_t nfds);
+    /* Arguments are already checked (fd count, sizes, sticky errors, no
+     * message half received); `total` is the sum of the pieces' sizes. */
+    int (*send)(struct vkw_conn *c, const struct vkw_piece *pieces, size_t count, size_t total,
+                const int *fds, size_t nfds);
     int (*recv)(struct vkw_conn *c, const void **data, size_t *size, size_t max_size, int *fds,
                 size_t *nfds);
+    /* A message in parts (vkw_conn_recv_begin/_part): begin reads the
+     * count and the fds and sets c->rx_left; part reads `n` <= rx_left
+     * bytes into dst (NULL: dropped) and lowers it. */
+    int (*recv_begin)(struct vkw_conn *c, size_t *size, size_t max_size, int *fds,
+                      size_t *nfds);
+    int (*recv_part)(struct vkw_conn *c, void *dst, size_t n);
     bool (*peer_pid)(const struct vkw_conn *c, int *pid);
     /* Release backend resources; the generic part (fd excluded) is freed by
      * the caller afterwards. */
@@ -62,6 +71,7 @@ struct vkw_conn {
     size_t cap;
     unsigned small_run; /* messages in a row that fit VKW_RECV_KEEP */
     uint64_t spin_ns;   /* vkw_conn_set_spin */
+    size_t rx_left;     /* bytes of a message received in parts still to read */
 };
 
 struct vkw_listener {
@@ -93,9 +103,14 @@ const char *vkw_transport_strerror(int e, char *buf, size_t size);
  * family carries them) ride with the first chunk.  Handle EINTR, partial
  * transfers and a descriptor someone made non-blocking.  Backends use
  * these as their send/recv. */
-int vkw_stream_send(struct vkw_conn *c, const void *data, size_t size, const int *fds,
-                    size_t nfds);
+int vkw_stream_send(struct vkw_conn *c, const struct vkw_piece *pieces, size_t count,
+                    size_t total, const int *fds, size_t nfds);
 int vkw_stream_recv(struct vkw_conn *c, const void **data, size_t *size, size_t max_size,
                     int *fds, size_t *nfds);
+/* In parts: fds ride with the count's first byte; any that come later are
+ * closed and the part fails (-EPROTO). */
+int vkw_stream_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *fds,
+                          size_t *nfds);
+int vkw_stream_recv_part(struct vkw_conn *c, void *dst, size_t n);
 
 #endif /* VKW_TRANSPORT_PRIVATE_H */

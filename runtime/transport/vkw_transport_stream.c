@@ -46,27 +46,38 @@ static int vkw_wait(int fd, short events)
     }
 }
 
-int vkw_stream_send(struct vkw_conn *c, const void *data, size_t size, const int *fds,
-                    size_t nfds)
+/* At most this many iovecs per sendmsg (far below IOV_MAX). */
+#define VKW_SEND_IOVS 64
+
+int vkw_stream_send(struct vkw_conn *c, const struct vkw_piece *pieces, size_t count,
+                    size_t total, const int *fds, size_t nfds)
 {
     unsigned char header[VKW_FRAME_HEADER] = {
-        (unsigned char)size, (unsigned char)(size >> 8), (unsigned char)(size >> 16),
-        (unsigned char)(size >> 24)};
+        (unsigned char)total, (unsigned char)(total >> 8), (unsigned char)(total >> 16),
+        (unsigned char)(total >> 24)};
     union vkw_cmsg_space ctl;
-    const size_t total = VKW_FRAME_HEADER + size;
-    size_t sent = 0;
+    /* Where the next byte comes from: the header until it is out, then
+     * piece `at`, `off` bytes into it. */
+    size_t header_sent = 0, at = 0, off = 0;
+    bool first = true;
 
-    while (sent < total) {
-        struct iovec iov[2];
-        int niov = 0;
-        if (sent < VKW_FRAME_HEADER)
-            iov[niov++] = (struct iovec){header + sent, VKW_FRAME_HEADER - sent};
-        if (size) {
-            size_t off = sent < VKW_FRAME_HEADER ? 0 : sent - VKW_FRAME_HEADER;
-            iov[niov++] = (struct iovec){(unsigned char *)data + off, size - off};
+    for (;;) {
+        while (at < count && off == pieces[at].size) /* skip finished and empty pieces */
+            at++, off = 0;
+        if (header_sent == VKW_FRAME_HEADER && at == count)
+            return 0;
+        struct iovec iov[VKW_SEND_IOVS];
+        size_t niov = 0;
+        if (header_sent < VKW_FRAME_HEADER)
+            iov[niov++] = (struct iovec){header + header_sent, VKW_FRAME_HEADER - header_sent};
+        for (size_t i = at; i < count && niov < VKW_SEND_IOVS; i++) {
+            const size_t skip = i == at ? off : 0;
+            if (pieces[i].size > skip)
+                iov[niov++] = (struct iovec){(unsigned char *)pieces[i].data + skip,
+                                             pieces[i].size - skip};
         }
-        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
-        if (nfds && sent == 0) { /* the fds go with the first byte */
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = niov};
+        if (nfds && first) { /* the fds go with the first byte */
             memset(&ctl, 0, sizeof ctl);
             msg.msg_control = ctl.buf;
             msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
@@ -78,7 +89,22 @@ int vkw_stream_send(struct vkw_conn *c, const void *data, size_t size, const int
         }
         ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
         if (n >= 0) {
-            sent += (size_t)n;
+            size_t done = (size_t)n;
+            first = false;
+            const size_t h = VKW_FRAME_HEADER - header_sent < done ? VKW_FRAME_HEADER - header_sent
+                                                                   : done;
+            header_sent += h;
+            done -= h;
+            while (done > 0) { /* advance through the pieces */
+                const size_t room = pieces[at].size - off;
+                if (done < room) {
+                    off += done;
+                    done = 0;
+                } else {
+                    done -= room;
+                    at++, off = 0;
+                }
+            }
             continue;
         }
         int e = errno;
@@ -88,11 +114,10 @@ int vkw_stream_send(struct vkw_conn *c, const void *data, size_t size, const int
             e = -vkw_wait(c->fd, POLLOUT);
         if (e == 0)
             continue;
-        if (sent)
+        if (!first)
             c->send_error = -e; /* half a frame is on the wire */
         return -e;
     }
-    return 0;
 }
 
 /* Close the fds gathered so far. */
@@ -210,5 +235,62 @@ int vkw_stream_recv(struct vkw_conn *c, const void **data, size_t *size, size_t 
 
 fail:
     vkw_close_fds(got, &ngot);
+    return rc;
+}
+
+int vkw_stream_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *fds,
+                          size_t *nfds)
+{
+    int got[VKW_TRANSPORT_MAX_FDS];
+    size_t ngot = 0;
+    unsigned char header[VKW_FRAME_HEADER];
+
+    int rc = vkw_recv_full(c->fd, header, sizeof header, 0, got, &ngot);
+    if (rc < 0)
+        goto fail;
+    size_t len = (size_t)header[0] | (size_t)header[1] << 8 | (size_t)header[2] << 16 |
+                 (size_t)header[3] << 24;
+    if (len > max_size) {
+        rc = -EMSGSIZE;
+        goto fail;
+    }
+    if (ngot && !fds) {
+        rc = -EPROTO;
+        goto fail;
+    }
+    if (ngot)
+        memcpy(fds, got, ngot * sizeof(int));
+    if (nfds)
+        *nfds = ngot;
+    c->rx_left = len;
+    *size = len;
+    return 0;
+
+fail:
+    vkw_close_fds(got, &ngot);
+    return rc;
+}
+
+int vkw_stream_recv_part(struct vkw_conn *c, void *dst, size_t n)
+{
+    int got[VKW_TRANSPORT_MAX_FDS];
+    size_t ngot = 0;
+    unsigned char sink[4096];
+    /* `started` is never 0 here: the count was read, so an end of stream
+     * is inside the message. */
+    int rc = 0;
+    if (dst) {
+        rc = vkw_recv_full(c->fd, dst, n, VKW_FRAME_HEADER, got, &ngot);
+    } else {
+        for (size_t done = 0; rc == 0 && done < n; done += sizeof sink) {
+            const size_t part = n - done < sizeof sink ? n - done : sizeof sink;
+            rc = vkw_recv_full(c->fd, sink, part, VKW_FRAME_HEADER, got, &ngot);
+        }
+    }
+    if (rc == 0 && ngot)
+        rc = -EPROTO; /* fds belong with a message's first byte */
+    vkw_close_fds(got, &ngot);
+    if (rc == 0)
+        c->rx_left -= n;
     return rc;
 }

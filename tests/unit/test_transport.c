@@ -474,6 +474,151 @@ static void test_fds(struct vkw_listener *l)
         close(p[i][0]), close(p[i][1]);
 }
 
+/* A message sent in pieces, for the thread below: 150 pieces (more than
+ * one sendmsg takes) of sizes 0 to 160 KiB, then one 8 MiB piece. */
+struct piece_sender {
+    struct vkw_conn *c;
+    unsigned char *bytes; /* the whole message, which the pieces cut up */
+    size_t size;
+    int rc;
+    pthread_t thread;
+};
+
+static void *piece_sender_main(void *arg)
+{
+    struct piece_sender *ps = arg;
+    struct vkw_piece pieces[151];
+    size_t at = 0, n = 0;
+    for (; n < 150; n++) {
+        const size_t len = (n * 7919u) % 3 == 0 ? 0 : (n * 104729u) % (160u << 10);
+        pieces[n] = (struct vkw_piece){ps->bytes + at, len};
+        at += len;
+    }
+    pieces[n++] = (struct vkw_piece){ps->bytes + at, ps->size - at};
+    ps->rc = vkw_conn_sendv(ps->c, pieces, n, NULL, 0);
+    return NULL;
+}
+
+static void test_pieces_and_parts(struct vkw_listener *l)
+{
+    struct vkw_conn *c, *s;
+    if (!make_pair(l, &c, &s))
+        BAIL_OUT("pair");
+    const void *data;
+    size_t size, nfds;
+    int rfds[VKW_TRANSPORT_MAX_FDS];
+
+    /* Gathered sends arrive as one message equal to the concatenation. */
+    struct piece_sender ps = {.c = c, .size = 16 * MiB};
+    ps.bytes = make_payload(ps.size, 21);
+    if (pthread_create(&ps.thread, NULL, piece_sender_main, &ps) != 0)
+        BAIL_OUT("pthread_create");
+    int rc = vkw_conn_recv(s, &data, &size, 32 * MiB, rfds, &nfds);
+    pthread_join(ps.thread, NULL);
+    is_int(ps.rc, 0, "vkw_conn_sendv: 151 pieces, some empty, 16 MiB in all");
+    ok(rc == 0 && size == ps.size && nfds == 0 && check_payload(data, size, 21),
+       "they arrive as one message, byte for byte their concatenation");
+    free(ps.bytes);
+
+    int p[2];
+    if (pipe(p) != 0)
+        BAIL_OUT("pipe");
+    const struct vkw_piece hello[3] = {{"he", 2}, {NULL, 0}, {"llo", 3}};
+    is_int(vkw_conn_sendv(c, hello, 3, &p[0], 1), 0, "pieces with an fd");
+    is_int(vkw_conn_recv(s, &data, &size, MiB, rfds, &nfds), 0, "... received whole");
+    ok(size == 5 && !memcmp(data, "hello", 5) && nfds == 1 && pipe_works(p[1], rfds[0], 'h'),
+       "its bytes, and the fd with them");
+    if (nfds == 1)
+        close(rfds[0]);
+    const struct vkw_piece bad = {NULL, 4};
+    is_int(vkw_conn_sendv(c, &bad, 1, NULL, 0), -EINVAL, "a piece with bytes but no pointer: -EINVAL");
+    is_int(vkw_conn_sendv(c, NULL, 1, NULL, 0), -EINVAL, "no pieces but a count: -EINVAL");
+    const struct vkw_piece huge[2] = {{"a", (size_t)UINT32_MAX}, {"b", 1}};
+    is_int(vkw_conn_sendv(c, huge, 2, NULL, 0), -EMSGSIZE,
+           "pieces adding up to more than 4 GiB - 1: -EMSGSIZE, nothing sent");
+
+    /* Receiving in parts: the bytes land in the caller's memory. */
+    is_int(vkw_conn_send(c, "fd", 2, &p[0], 1), 0, "a message with an fd");
+    is_int(vkw_conn_recv_begin(s, &size, MiB, rfds, &nfds), 0, "vkw_conn_recv_begin");
+    ok(size == 2 && nfds == 1 && vkw_conn_recv_left(s) == 2 && pipe_works(p[1], rfds[0], 'f'),
+       "it tells the size and hands out the fd; nothing read yet");
+    if (nfds == 1)
+        close(rfds[0]);
+    char two[2] = "";
+    ok(vkw_conn_recv_part(s, two, 2) == 0 && !memcmp(two, "fd", 2) && vkw_conn_recv_left(s) == 0,
+       "one part reads it all");
+
+    static const size_t sizes[] = {3 * MiB + 3, 4};
+    struct sender snd = {.c = c, .sizes = sizes, .n = 2, .seed0 = 33};
+    sender_start(&snd);
+    unsigned char *msg = make_payload(3 * MiB + 3, 33);
+    unsigned char *into = calloc(1, 3 * MiB + 3);
+    if (!into)
+        BAIL_OUT("out of memory");
+    is_int(vkw_conn_recv_begin(s, &size, 4 * MiB, rfds, &nfds), 0, "begin a 3 MiB message");
+    ok(size == 3 * MiB + 3 && nfds == 0, "its size");
+    is_int(vkw_conn_recv_part(s, into, 16), 0, "the first 16 bytes");
+    is_int(vkw_conn_recv_part(s, NULL, MiB), 0, "1 MiB read and dropped");
+    is_int(vkw_conn_recv_part(s, into + 16 + MiB, 3 * MiB + 3), -EINVAL,
+           "more than is left: -EINVAL, nothing read");
+    is_int(vkw_conn_recv_part(s, into + 16 + MiB, 2 * MiB - 13), 0, "the rest");
+    is_int(vkw_conn_recv_part(s, NULL, 0), 0, "a part of 0 bytes");
+    ok(vkw_conn_recv_left(s) == 0 && memcmp(into, msg, 16) == 0 &&
+           memcmp(into + 16 + MiB, msg + 16 + MiB, 2 * MiB - 13) == 0 && into[17] == 0,
+       "each part landed where it was asked to, the dropped one nowhere");
+    is_int(vkw_conn_recv(s, &data, &size, MiB, rfds, &nfds), 0, "the next message");
+    ok(size == 4 && check_payload(data, 4, 34), "is whole: the parts took exactly theirs");
+    pthread_join(snd.thread, NULL);
+
+    is_int(vkw_conn_send(c, msg, 64, NULL, 0), 0, "a 64-byte message");
+    is_int(vkw_conn_recv_begin(s, &size, 63, rfds, &nfds), -EMSGSIZE,
+           "begun with a limit of 63: -EMSGSIZE");
+    is_int(vkw_conn_recv_part(s, into, 1), -EMSGSIZE, "and the connection stays failed");
+    vkw_conn_close(c);
+    vkw_conn_close(s);
+
+    if (!make_pair(l, &c, &s))
+        BAIL_OUT("pair");
+    is_int(vkw_conn_send(c, msg, 8, NULL, 0), 0, "an 8-byte message");
+    is_int(vkw_conn_recv_begin(s, &size, MiB, rfds, &nfds), 0, "begun");
+    is_int(vkw_conn_recv_part(s, into, 4), 0, "half read");
+    is_int(vkw_conn_recv(s, &data, &size, MiB, rfds, &nfds), -EPROTO,
+           "a whole receive before the parts are done: -EPROTO");
+    vkw_conn_close(c);
+    vkw_conn_close(s);
+
+    /* An fd that comes with a later part breaks the framing rules. */
+    int raw = raw_connect();
+    if (vkw_listener_accept(l, &s, err, sizeof err) != 0)
+        BAIL_OUT("accept: %s", err);
+    write_all(raw, "\x04\x00\x00\x00", 4);
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct iovec iov = {"late", 4};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+                       .msg_controllen = sizeof ctl.b};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &p[0], sizeof(int));
+    is_int(vkw_conn_recv_begin(s, &size, MiB, rfds, &nfds), 0, "a count sent without fds");
+    ok(sendmsg(raw, &m, 0) == 4, "then the bytes, with an fd");
+    const int open_before = count_open_fds();
+    is_int(vkw_conn_recv_part(s, into, 4), -EPROTO, "the part is -EPROTO");
+    is_int(count_open_fds(), open_before, "and the fd that came with it is closed");
+    close(raw);
+    vkw_conn_close(s);
+
+    free(into);
+    free(msg);
+    close(p[0]);
+    close(p[1]);
+}
+
 static void test_limits_and_ends(struct vkw_listener *l)
 {
     struct vkw_conn *c, *s;
@@ -852,6 +997,7 @@ int main(void)
     test_messages(l);
     test_recv_eintr(l);
     test_fds(l);
+    test_pieces_and_parts(l);
     test_limits_and_ends(l);
     test_accept_eintr(l);
     test_listen_cases(l);

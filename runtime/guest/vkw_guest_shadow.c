@@ -1,0 +1,443 @@
+/* vkw_guest_shadow — see vkw_guest_shadow.h. */
+#define _GNU_SOURCE /* memfd_create */
+#include "vkw_guest_shadow.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vkw_guest_conn.h"
+#include "vkw_handshake.h"
+#include "vkw_icd.h"
+#include "vkw_memory_messages.h"
+
+#define PAGE ((VkDeviceSize)VKW_MEMORY_PAGE)
+/* Bytes per READ_MEMORY and READ_CHANGED: far below the message limit, and
+ * whole pages, so every chunk starts on a page of the tracked range. */
+#define READ_CHUNK ((VkDeviceSize)64 << 20)
+/* Bytes per WRITE_MEMORY: the host copies one message into its mapping
+ * while the guest refreshes its clean copy from the next, so smaller
+ * messages let both ends work at once. */
+#define WRITE_CHUNK ((VkDeviceSize)8 << 20)
+
+static VkDeviceSize min_size(VkDeviceSize a, VkDeviceSize b)
+{
+    return a < b ? a : b;
+}
+
+static VkDeviceSize padded(VkDeviceSize n)
+{
+    return (n + 3) & ~(VkDeviceSize)3;
+}
+
+int vkw_guest_memfd(size_t bytes, void **pages)
+{
+    int fd = memfd_create("vkwire-memory", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, (off_t)bytes) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        close(fd);
+        return -1;
+    }
+    *pages = p;
+    return fd;
+}
+
+/* ---- messages ---- */
+
+static bool write_memory(struct vkw_guest_conn *conn, uint64_t id, VkDeviceSize offset,
+                         const unsigned char *bytes, VkDeviceSize n)
+{
+    for (VkDeviceSize done = 0; done < n; done += WRITE_CHUNK) {
+        const VkDeviceSize part = min_size(n - done, WRITE_CHUNK);
+        struct vkw_call call;
+        struct vkw_writer *w = vkw_call_begin(conn, &call);
+        size_t at = vkw_begin_command(w, VKW_MSG_WRITE_MEMORY, 0, call.serial);
+        vkw_write_u64(w, id);
+        vkw_write_u64(w, offset + done);
+        vkw_write_u64(w, part);
+        vkw_call_send_bulk(&call, at, bytes + done, (size_t)part);
+    }
+    return !conn->lost;
+}
+
+/* The reply's bytes go straight into `dst`. */
+static bool read_memory(struct vkw_guest_conn *conn, uint64_t id, VkDeviceSize offset,
+                        unsigned char *dst, VkDeviceSize n)
+{
+    for (VkDeviceSize done = 0; done < n; done += READ_CHUNK) {
+        const VkDeviceSize part = min_size(n - done, READ_CHUNK);
+        struct vkw_call call;
+        struct vkw_writer *w = vkw_call_begin(conn, &call);
+        size_t at = vkw_begin_command(w, VKW_MSG_READ_MEMORY, VKW_COMMAND_FLAG_REPLY, call.serial);
+        vkw_write_u64(w, id);
+        vkw_write_u64(w, offset + done);
+        vkw_write_u64(w, part);
+        vkw_end_message(w, at);
+        struct vkw_reader *r = vkw_call_wait_parts(&call, 8);
+        bool good = false;
+        if (r) {
+            const uint64_t count = vkw_read_u64(r);
+            good = count == part && vkw_call_read(&call, dst + done, (size_t)part) &&
+                   vkw_call_read(&call, NULL, (size_t)(padded(part) - part));
+            if (!good)
+                vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, count);
+        }
+        if (!vkw_call_end(&call, r) || !good)
+            return false;
+    }
+    return true;
+}
+
+/* TRACK_MEMORY for the shadow's range; `fd` >= 0 travels with it. */
+static VkResult track(struct vkw_guest_shadow *s, uint32_t flags, int fd)
+{
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(s->conn, &call);
+    size_t at = vkw_begin_command(w, VKW_MSG_TRACK_MEMORY, VKW_COMMAND_FLAG_REPLY, call.serial);
+    vkw_write_u64(w, s->memory);
+    vkw_write_u64(w, s->offset);
+    vkw_write_u64(w, s->size);
+    vkw_write_u32(w, flags);
+    vkw_write_u32(w, 0); /* the fd's index among the message's fds */
+    vkw_end_message(w, at);
+    if (fd >= 0) {
+        call.fds = &fd;
+        call.nfds = 1;
+    }
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = r ? (VkResult)vkw_read_i32(r) : VK_ERROR_DEVICE_LOST;
+    if (!vkw_call_end(&call, r))
+        result = VK_ERROR_DEVICE_LOST;
+    return result;
+}
+
+/* SYNC_SHARED over [from, from + len) of the shadow; `wait`: for its reply. */
+static bool sync_shared(struct vkw_guest_shadow *s, enum vkw_sync_op op, VkDeviceSize from,
+                        VkDeviceSize len, bool wait)
+{
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(s->conn, &call);
+    size_t at = vkw_begin_command(w, VKW_MSG_SYNC_SHARED, wait ? VKW_COMMAND_FLAG_REPLY : 0,
+                                  call.serial);
+    vkw_write_u64(w, s->memory);
+    vkw_write_u64(w, s->offset + from);
+    vkw_write_u64(w, len);
+    vkw_write_u32(w, (uint32_t)op);
+    vkw_end_message(w, at);
+    if (!wait) {
+        vkw_call_send(&call);
+        return !s->conn->lost;
+    }
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        (void)vkw_read_u64(r); /* the bytes the host moved: for tests, not needed here */
+    return vkw_call_end(&call, r);
+}
+
+/* ---- the socket ways: what changed, page by page ---- */
+
+static VkDeviceSize page_length(const struct vkw_guest_shadow *s, VkDeviceSize at)
+{
+    return min_size(PAGE, s->size - at);
+}
+
+/* Whether the application changed the page at `at` since the last sync. */
+static bool page_dirty(const struct vkw_guest_shadow *s, VkDeviceSize at)
+{
+    return memcmp(s->bytes + at, s->clean + at, (size_t)page_length(s, at)) != 0;
+}
+
+/* Send the pages that differ from the clean copy, from the shadow itself;
+ * each message's clean copy is refreshed while the host takes it in. */
+static bool push_dirty(struct vkw_guest_shadow *s)
+{
+    for (VkDeviceSize at = 0; at < s->size;) {
+        if (!page_dirty(s, at)) {
+            at += page_length(s, at);
+            continue;
+        }
+        VkDeviceSize end = at + page_length(s, at);
+        while (end < s->size && end - at < WRITE_CHUNK && page_dirty(s, end))
+            end += page_length(s, end);
+        if (!write_memory(s->conn, s->memory, s->offset + at, s->bytes + at, end - at))
+            return false;
+        memcpy(s->clean + at, s->bytes + at, (size_t)(end - at));
+        at = end;
+    }
+    return true;
+}
+
+/* Take `len` bytes of a READ_CHANGED run for shadow offset `at` (on a
+ * page) from the reply: pages the application left alone take them in the
+ * shadow and the clean copy; pages it changed keep its bytes, and the
+ * clean copy takes the device's, so the next push sends the application's
+ * page whole. */
+static bool take_run(struct vkw_call *call, struct vkw_guest_shadow *s, VkDeviceSize at,
+                     VkDeviceSize len)
+{
+    const VkDeviceSize end = at + len;
+    while (at < end) {
+        const bool dirty = page_dirty(s, at);
+        VkDeviceSize stop = at + min_size(PAGE, end - at);
+        while (stop < end && page_dirty(s, stop) == dirty)
+            stop += min_size(PAGE, end - stop);
+        if (!vkw_call_read(call, (dirty ? s->clean : s->bytes) + at, (size_t)(stop - at)))
+            return false;
+        if (!dirty)
+            memcpy(s->clean + at, s->bytes + at, (size_t)(stop - at));
+        at = stop;
+    }
+    return true;
+}
+
+/* Decode a READ_CHANGED run header (u64 offset, u64 count). */
+static void run_header(const uint64_t words[2], uint64_t *offset, uint64_t *count)
+{
+    struct vkw_reader r;
+    vkw_reader_init(&r, words, 16, NULL);
+    *offset = vkw_read_u64(&r);
+    *count = vkw_read_u64(&r);
+}
+
+/* READ_CHANGED over the shadow, a chunk at a time. */
+static bool pull_changed(struct vkw_guest_shadow *s)
+{
+    for (VkDeviceSize done = 0; done < s->size; done += READ_CHUNK) {
+        const VkDeviceSize part = min_size(s->size - done, READ_CHUNK);
+        struct vkw_call call;
+        struct vkw_writer *w = vkw_call_begin(s->conn, &call);
+        size_t at = vkw_begin_command(w, VKW_MSG_READ_CHANGED, VKW_COMMAND_FLAG_REPLY, call.serial);
+        vkw_write_u64(w, s->memory);
+        vkw_write_u64(w, s->offset + done);
+        vkw_write_u64(w, part);
+        vkw_end_message(w, at);
+        struct vkw_reader *r = vkw_call_wait_parts(&call, 8);
+        const uint64_t runs = r ? vkw_read_u64(r) : 0;
+        bool good = r != NULL;
+        VkDeviceSize next = done; /* where the next run may start, in the shadow */
+        for (uint64_t i = 0; good && i < runs; i++) {
+            uint64_t words[2], offset, count;
+            if (!(good = vkw_call_read(&call, words, sizeof(words))))
+                break;
+            run_header(words, &offset, &count);
+            /* Runs in order, on pages, inside this chunk: anything else
+             * would put bytes where they do not belong. */
+            const VkDeviceSize run = offset - s->offset;
+            good = good && offset >= s->offset && run >= next && run % PAGE == 0 && count > 0 &&
+                   run < done + part && count <= done + part - run &&
+                   take_run(&call, s, run, count) &&
+                   vkw_call_read(&call, NULL, (size_t)(padded(count) - count));
+            next = run + count;
+        }
+        if (r && !good)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, runs);
+        if (!vkw_call_end(&call, r) || !good)
+            return false;
+    }
+    return true;
+}
+
+/* A host that cannot track: read everything, keep the application's
+ * pages. */
+static bool pull_whole(struct vkw_guest_shadow *s)
+{
+    const size_t pages = (size_t)((s->size + PAGE - 1) / PAGE);
+    unsigned char *dirty = calloc(pages ? pages : 1, 1);
+    if (!dirty)
+        return false;
+    for (size_t p = 0; p < pages; p++)
+        dirty[p] = page_dirty(s, p * PAGE);
+    const bool got = read_memory(s->conn, s->memory, s->offset, s->clean, s->size);
+    for (size_t p = 0; got && p < pages; p++)
+        if (!dirty[p])
+            memcpy(s->bytes + p * PAGE, s->clean + p * PAGE, (size_t)page_length(s, p * PAGE));
+    free(dirty);
+    return got;
+}
+
+/* ---- the shadow's life ---- */
+
+/* The TRACK_MEMORY flags of a shared shadow. */
+static uint32_t shared_flags(const struct vkw_guest_shadow *s)
+{
+    if (!s->coherent)
+        return VKW_TRACK_SHARED;
+    return VKW_TRACK_SHARED | VKW_TRACK_COHERENT | (s->device_writes ? 0 : VKW_TRACK_UNWRITTEN);
+}
+
+VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
+                               uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
+                               bool coherent, bool share, bool device_writes)
+{
+    memset(s, 0, sizeof(*s));
+    s->conn = conn;
+    s->memory = memory;
+    s->offset = offset;
+    s->size = size;
+    s->coherent = coherent;
+    s->device_writes = device_writes;
+    s->memfd = -1;
+    const bool tracking = (conn->agreed_features & VKW_FEATURE_TRACKED_MEMORY) != 0;
+
+    if (share && tracking && vkw_conn_passes_fds(conn->transport) && size <= SIZE_MAX - PAGE) {
+        const size_t bytes = (size_t)((size + PAGE - 1) / PAGE * PAGE);
+        void *pages = NULL;
+        const int fd = vkw_guest_memfd(bytes, &pages);
+        if (fd >= 0) {
+            const VkResult r = track(s, shared_flags(s), fd);
+            if (r == VK_SUCCESS) {
+                s->kind = VKW_SHADOW_SHARED;
+                s->tracked = true;
+                s->bytes = pages;
+                s->memfd = fd; /* the host maps its own; ours may be sent again */
+                s->memfd_bytes = bytes;
+                return VK_SUCCESS; /* the host filled it */
+            }
+            close(fd);
+            munmap(pages, bytes);
+            if (conn->lost)
+                return VK_ERROR_MEMORY_MAP_FAILED;
+        }
+        /* No memfd, or the host could not map it: the socket way. */
+    }
+
+    s->kind = coherent && !tracking ? VKW_SHADOW_UNTRACKED : VKW_SHADOW_SOCKET;
+    s->bytes = malloc((size_t)size);
+    s->clean = coherent ? malloc((size_t)size) : NULL;
+    if (!s->bytes || (coherent && !s->clean)) {
+        vkw_guest_shadow_drop(s);
+        return VK_ERROR_MEMORY_MAP_FAILED;
+    }
+    if (coherent && tracking && device_writes) {
+        /* The mirror first: the read below refreshes it with exactly the
+         * bytes it returns, so the host's mirror is the clean copy.  (Memory
+         * the device cannot write needs no mirror: it is never pulled.) */
+        const VkResult r = track(s, VKW_TRACK_COHERENT, -1);
+        if (r == VK_SUCCESS)
+            s->tracked = true;
+        else if (!conn->lost)
+            s->kind = VKW_SHADOW_UNTRACKED; /* the host is short of memory: full pulls */
+    }
+    if (!read_memory(conn, memory, offset, s->bytes, size)) {
+        vkw_guest_shadow_drop(s);
+        return VK_ERROR_MEMORY_MAP_FAILED;
+    }
+    if (s->clean)
+        memcpy(s->clean, s->bytes, (size_t)size);
+    return VK_SUCCESS;
+}
+
+void vkw_guest_shadow_drop(struct vkw_guest_shadow *s)
+{
+    if (s->memfd_bytes && s->bytes)
+        munmap(s->bytes, s->memfd_bytes);
+    else
+        free(s->bytes);
+    if (s->memfd >= 0)
+        close(s->memfd);
+    free(s->clean);
+    s->bytes = s->clean = NULL;
+    s->memfd = -1;
+    s->tracked = false;
+}
+
+bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s)
+{
+    if (s->device_writes)
+        return true;
+    /* What the application wrote reaches the mapping first, so the mirror
+     * the host now makes of the mapping is what the guest has. */
+    const bool pushed = vkw_guest_shadow_push(s);
+    s->device_writes = true;
+    if (!pushed || !s->coherent || s->kind == VKW_SHADOW_UNTRACKED)
+        return pushed;
+    if (!(s->conn->agreed_features & VKW_FEATURE_TRACKED_MEMORY))
+        return true; /* socket way, no tracking: full pulls */
+    const VkResult r = s->kind == VKW_SHADOW_SHARED ? track(s, shared_flags(s), s->memfd)
+                                                    : track(s, VKW_TRACK_COHERENT, -1);
+    if (r == VK_SUCCESS) {
+        s->tracked = true;
+        return true;
+    }
+    if (s->conn->lost)
+        return false;
+    /* The host is short of memory and tracks nothing now: go on the
+     * untracked socket way (full pulls).  A shared shadow keeps its pages
+     * (the application has them) and needs a clean copy: after the push
+     * the host's bytes are the shadow's. */
+    s->tracked = false;
+    if (s->kind == VKW_SHADOW_SHARED) {
+        s->clean = malloc((size_t)s->size);
+        if (!s->clean) {
+            fprintf(stderr, "vkwire: out of memory: a coherent mapping is no longer kept in "
+                            "step with the device\n");
+            s->coherent = false;
+            return false;
+        }
+        memcpy(s->clean, s->bytes, (size_t)s->size);
+    }
+    s->kind = VKW_SHADOW_UNTRACKED;
+    return true;
+}
+
+void vkw_guest_shadow_close(struct vkw_guest_shadow *s)
+{
+    vkw_guest_shadow_push(s); /* coherent: what was written must not be lost */
+    if (s->tracked && !s->conn->lost) {
+        struct vkw_call call;
+        struct vkw_writer *w = vkw_call_begin(s->conn, &call);
+        size_t at = vkw_begin_command(w, VKW_MSG_UNTRACK_MEMORY, 0, call.serial);
+        vkw_write_u64(w, s->memory);
+        vkw_end_message(w, at);
+        vkw_call_send(&call);
+    }
+    vkw_guest_shadow_drop(s);
+}
+
+bool vkw_guest_shadow_push(struct vkw_guest_shadow *s)
+{
+    if (!s->coherent)
+        return true;
+    if (s->kind == VKW_SHADOW_SHARED) /* no reply: it runs before what follows */
+        return sync_shared(s, VKW_SYNC_PUSH_CHANGED, 0, s->size, false);
+    return push_dirty(s);
+}
+
+bool vkw_guest_shadow_pull(struct vkw_guest_shadow *s)
+{
+    if (!s->coherent || !s->device_writes)
+        return true;
+    switch (s->kind) {
+    case VKW_SHADOW_SHARED: return sync_shared(s, VKW_SYNC_PULL_CHANGED, 0, s->size, true);
+    case VKW_SHADOW_SOCKET: return pull_changed(s);
+    case VKW_SHADOW_UNTRACKED: return pull_whole(s);
+    }
+    return false;
+}
+
+bool vkw_guest_shadow_flush(struct vkw_guest_shadow *s, VkDeviceSize from, VkDeviceSize len)
+{
+    if (s->coherent)
+        return vkw_guest_shadow_push(s);
+    if (s->kind == VKW_SHADOW_SHARED)
+        return sync_shared(s, VKW_SYNC_FLUSH, from, len, false);
+    return write_memory(s->conn, s->memory, s->offset + from, s->bytes + from, len);
+}
+
+bool vkw_guest_shadow_invalidate(struct vkw_guest_shadow *s, VkDeviceSize from,
+                                 VkDeviceSize len)
+{
+    if (s->coherent)
+        return vkw_guest_shadow_pull(s);
+    if (s->kind == VKW_SHADOW_SHARED)
+        return sync_shared(s, VKW_SYNC_INVALIDATE, from, len, true);
+    return read_memory(s->conn, s->memory, s->offset + from, s->bytes + from, len);
+}

@@ -1,0 +1,99 @@
+/* vkw_guest_shadow — copied mode: the guest's shadow of one mapping, kept
+ * in step with the host's memory (doc/PROTOCOL.md, "Mapped memory").
+ *
+ * Owns: the bytes an application sees when the host does not import the
+ * guest's pages, and how they travel.  Three ways, best first:
+ *   shared    the shadow is a memfd the host maps too (TRACK_MEMORY with
+ *             SHARED): the host compares and copies between it, its mirror
+ *             and its mapping (SYNC_SHARED); only small messages cross the
+ *             socket.  Needs a transport that passes fds and a host with
+ *             VKW_FEATURE_TRACKED_MEMORY; VKWIRE_MEMORY=copy-socket turns it
+ *             off.
+ *   socket    the shadow is private and every byte crosses the socket,
+ *             from or into the shadow itself (no staging copy).  For
+ *             coherent memory a clean copy (the bytes at the last sync)
+ *             tells which pages the application changed: those go as
+ *             WRITE_MEMORY; the host mirrors what the guest has, so after a
+ *             wait READ_CHANGED brings back only the pages the device
+ *             changed.
+ *   untracked as socket, for a host without the feature: a pull reads the
+ *             whole mapping.
+ *
+ * The rule for coherent memory, in every way: a page that both the
+ * application and the device changed since the last sync keeps the
+ * application's bytes (they reach the device at the next push).
+ *
+ * Not thread-safe: the caller (vkw_guest_memory) holds its lock; byte moves
+ * are ordinary calls on the connection.
+ */
+#ifndef VKW_GUEST_SHADOW_H
+#define VKW_GUEST_SHADOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+struct vkw_guest_conn;
+
+enum vkw_shadow_kind {
+    VKW_SHADOW_SHARED,
+    VKW_SHADOW_SOCKET,
+    VKW_SHADOW_UNTRACKED,
+};
+
+struct vkw_guest_shadow {
+    struct vkw_guest_conn *conn;
+    uint64_t memory;            /* the VkDeviceMemory's id */
+    VkDeviceSize offset, size;  /* the mapped range of the allocation */
+    bool coherent;
+    bool device_writes;         /* the device may write the memory: pulls are needed */
+    bool tracked;               /* the host has a tracked range for it */
+    enum vkw_shadow_kind kind;
+    unsigned char *bytes;       /* what the application sees */
+    unsigned char *clean;       /* socket and untracked, coherent: the bytes at the last sync */
+    int memfd;                  /* shared: the shadow's memfd (kept to track it again), else -1 */
+    size_t memfd_bytes;         /* shared: the length of the memfd mapping */
+};
+
+/* Make the shadow of [offset, offset + size) of `memory` and fill it with
+ * the host's bytes.  `share`: a shared shadow may be used.
+ * `device_writes`: the device may write the memory; while it cannot, a
+ * coherent shadow is never pulled and the host keeps no mirror for it.
+ * VK_SUCCESS, or VK_ERROR_MEMORY_MAP_FAILED (out of memory, the connection
+ * lost). */
+VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
+                               uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
+                               bool coherent, bool share, bool device_writes);
+/* From now on the device may write the memory (something it writes
+ * through was bound to it): a coherent shadow pushes what changed, then
+ * has the host mirror it, so that pulls can tell what the device changes.
+ * False when the connection is lost. */
+bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s);
+/* vkUnmapMemory: a coherent shadow pushes what changed, the host stops
+ * tracking, the shadow goes. */
+void vkw_guest_shadow_close(struct vkw_guest_shadow *s);
+/* The memory was freed: the shadow goes without a word (the host ended
+ * the tracking when it freed the memory). */
+void vkw_guest_shadow_drop(struct vkw_guest_shadow *s);
+
+/* Coherent shadows.  Push: send the pages the application changed since
+ * the last sync (before a submission).  Pull: bring back the pages the
+ * device changed (after a wait; nothing while the device cannot write the
+ * memory).  False when the connection is lost. */
+bool vkw_guest_shadow_push(struct vkw_guest_shadow *s);
+bool vkw_guest_shadow_pull(struct vkw_guest_shadow *s);
+
+/* vkFlushMappedMemoryRanges / vkInvalidateMappedMemoryRanges of `len`
+ * bytes at `from` (an offset into the shadow).  For a coherent shadow they
+ * are a push or a pull of the whole shadow (same rule, nothing lost). */
+bool vkw_guest_shadow_flush(struct vkw_guest_shadow *s, VkDeviceSize from, VkDeviceSize len);
+bool vkw_guest_shadow_invalidate(struct vkw_guest_shadow *s, VkDeviceSize from,
+                                 VkDeviceSize len);
+
+/* A memfd of `bytes` bytes (whole pages), sealed against shrinking (a
+ * host mapping must never lose its pages), mapped read-write at *pages.
+ * The fd, or -1 (nothing left open or mapped). */
+int vkw_guest_memfd(size_t bytes, void **pages);
+
+#endif /* VKW_GUEST_SHADOW_H */
