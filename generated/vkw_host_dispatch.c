@@ -407,11 +407,7 @@ static void vkw_dispatch_vkDestroyInstance(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkDestroyInstance a;
     if (!vkw_decode_args_vkDestroyInstance(d, &a))
         return;
-    if (!ctx->vk.vkDestroyInstance) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyInstance);
-        return;
-    }
-    ctx->vk.vkDestroyInstance(a.instance, NULL);
+    vkw_host_vkDestroyInstance(ctx, d, &a); /* hand-written: runtime/host */
     vkw_host_forget(ctx, VKW_HANDLE_VkInstance, a.instance_id);
     if (reply)
         vkw_encode_reply_vkDestroyInstance(d, reply, &a);
@@ -561,11 +557,7 @@ static void vkw_dispatch_vkDestroyDevice(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyDevice a;
     if (!vkw_decode_args_vkDestroyDevice(d, &a))
         return;
-    if (!ctx->vk.vkDestroyDevice) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDevice);
-        return;
-    }
-    ctx->vk.vkDestroyDevice(a.device, NULL);
+    vkw_host_vkDestroyDevice(ctx, d, &a); /* hand-written: runtime/host */
     vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a.device_id);
     if (reply)
         vkw_encode_reply_vkDestroyDevice(d, reply, &a);
@@ -655,11 +647,7 @@ static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkQueueSubmit a;
     if (!vkw_decode_args_vkQueueSubmit(d, &a))
         return;
-    if (!ctx->vk.vkQueueSubmit) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit);
-        return;
-    }
-    a.result = ctx->vk.vkQueueSubmit(a.queue, a.submitCount, a.pSubmits, a.fence);
+    vkw_host_vkQueueSubmit(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkQueueSubmit(d, reply, &a);
 }
@@ -895,11 +883,7 @@ static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkQueueBindSparse a;
     if (!vkw_decode_args_vkQueueBindSparse(d, &a))
         return;
-    if (!ctx->vk.vkQueueBindSparse) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueBindSparse);
-        return;
-    }
-    a.result = ctx->vk.vkQueueBindSparse(a.queue, a.bindInfoCount, a.pBindInfo, a.fence);
+    vkw_host_vkQueueBindSparse(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkQueueBindSparse(d, reply, &a);
 }
@@ -3397,11 +3381,7 @@ static void vkw_dispatch_vkSetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkSetPrivateData a;
     if (!vkw_decode_args_vkSetPrivateData(d, &a))
         return;
-    if (!ctx->vk.vkSetPrivateData) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetPrivateData);
-        return;
-    }
-    a.result = ctx->vk.vkSetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.data);
+    vkw_host_vkSetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkSetPrivateData(d, reply, &a);
 }
@@ -3412,11 +3392,7 @@ static void vkw_dispatch_vkGetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetPrivateData a;
     if (!vkw_decode_args_vkGetPrivateData(d, &a))
         return;
-    if (!ctx->vk.vkGetPrivateData) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPrivateData);
-        return;
-    }
-    ctx->vk.vkGetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.pData);
+    vkw_host_vkGetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkGetPrivateData(d, reply, &a);
 }
@@ -3502,11 +3478,7 @@ static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkQueueSubmit2 a;
     if (!vkw_decode_args_vkQueueSubmit2(d, &a))
         return;
-    if (!ctx->vk.vkQueueSubmit2) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit2);
-        return;
-    }
-    a.result = ctx->vk.vkQueueSubmit2(a.queue, a.submitCount, a.pSubmits, a.fence);
+    vkw_host_vkQueueSubmit2(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkQueueSubmit2(d, reply, &a);
 }

@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,18 @@ enum {
     VKW_SERVER_EXIT_USAGE = 2,   /* bad command line */
 };
 
+/* Options without a short form. */
+enum {
+    OPT_MAX_OBJECTS = 256,
+    OPT_MAX_MEMORY,
+    OPT_MAX_IN_FLIGHT,
+    OPT_MAX_MESSAGE,
+};
+
+/* The smallest --max-message-size: a HELLO (40 bytes) must fit, and one
+ * reply with room for an error reply after it. */
+#define VKW_MIN_MESSAGE_LIMIT 64u
+
 /* After SIGTERM to the workers, how long they get to destroy their
  * clients' objects before SIGKILL. */
 #define VKW_SHUTDOWN_GRACE_MS 5000
@@ -65,6 +78,8 @@ struct server {
     size_t count, capacity;
     unsigned long next_client;
     unsigned long max_clients; /* 0: no limit */
+    /* Each client's limits, for its worker's renderer (0: the default). */
+    struct vkw_renderer_options options;
 };
 
 static int wake_pipe[2] = {-1, -1};
@@ -211,8 +226,11 @@ static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long
     close(wake_pipe[0]);
     close(wake_pipe[1]);
 
-    const struct vkw_worker_config config = {
-        .client = client, .parent = parent, .report_fd = report_fd, .unblocked = unblocked};
+    const struct vkw_worker_config config = {.client = client,
+                                             .parent = parent,
+                                             .report_fd = report_fd,
+                                             .unblocked = unblocked,
+                                             .renderer_options = &s->options};
     const int code = vkw_worker_run(conn, &config);
     close(report_fd);
     /* exit, not _exit: stdio and sanitizers' leak checks run as in any
@@ -346,6 +364,16 @@ static void usage(FILE *f)
             "                           unix:PATH makes PATH's folder 0700 if missing\n"
             "                           and the socket 0600\n"
             "  -m, --max-clients=N      refuse clients beyond N at once (default: no limit)\n"
+            "\n"
+            "Limits for each client (a client that would pass one is ended with a\n"
+            "'limit' protocol error that names it; SIZE takes K, M, G, T for powers of 1024):\n"
+            "      --max-objects=N      live Vulkan objects (default 1048576)\n"
+            "      --max-memory=SIZE    device memory its allocations hold at once (default 16G)\n"
+            "      --max-in-flight=N    queue batches submitted and not yet finished (default 4096)\n"
+            "      --max-message-size=SIZE\n"
+            "                           one message it sends, and the replies to one\n"
+            "                           (default and most: 256M)\n"
+            "\n"
             "  -q, --quiet              log only errors and crashed workers\n"
             "  -v, --verbose            log more (handshakes, teardown details)\n"
             "  -h, --help               show this help and exit\n"
@@ -373,6 +401,29 @@ static void version(void)
            PACKAGE_VERSION, h.major, h.minor, h.vk_xml_version);
 }
 
+/* A size: digits, then optionally K, M, G or T (powers of 1024). */
+static bool parse_size(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || text[0] == '-')
+        return false;
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0': break;
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: return false;
+    }
+    if (*end || (shift && v > (UINT64_MAX >> shift)))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
 static bool parse_count(const char *text, unsigned long *out)
 {
     char *end;
@@ -389,6 +440,10 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         {"listen", required_argument, NULL, 'l'},
         {"max-clients", required_argument, NULL, 'm'},
+        {"max-objects", required_argument, NULL, OPT_MAX_OBJECTS},
+        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"max-in-flight", required_argument, NULL, OPT_MAX_IN_FLIGHT},
+        {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -397,7 +452,10 @@ int main(int argc, char **argv)
     };
     char address[PATH_MAX + 16] = "";
     struct server s = {0};
+    s.options = (struct vkw_renderer_options)VKW_RENDERER_OPTIONS_INIT;
     int opt;
+    uint64_t size;
+    unsigned long count;
     while ((opt = getopt_long(argc, argv, "l:m:qvhV", options, NULL)) != -1) {
         switch (opt) {
         case 'l':
@@ -413,6 +471,34 @@ int main(int argc, char **argv)
                         optarg);
                 return VKW_SERVER_EXIT_USAGE;
             }
+            break;
+        case OPT_MAX_OBJECTS:
+        case OPT_MAX_IN_FLIGHT:
+            if (!parse_count(optarg, &count) || count == 0) {
+                fprintf(stderr, "vkwire-server: --%s wants a number above 0, not '%s'\n",
+                        opt == OPT_MAX_OBJECTS ? "max-objects" : "max-in-flight", optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            *(opt == OPT_MAX_OBJECTS ? &s.options.max_objects : &s.options.max_in_flight) = count;
+            break;
+        case OPT_MAX_MEMORY:
+            if (!parse_size(optarg, &size) || size == 0) {
+                fprintf(stderr, "vkwire-server: --max-memory wants a size above 0, not '%s'\n",
+                        optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            s.options.max_memory_bytes = size;
+            break;
+        case OPT_MAX_MESSAGE:
+            if (!parse_size(optarg, &size) || size < VKW_MIN_MESSAGE_LIMIT ||
+                size > VKW_MAX_MESSAGE_BYTES) {
+                fprintf(stderr,
+                        "vkwire-server: --max-message-size wants a size from %u to 256M, not "
+                        "'%s'\n",
+                        (unsigned)VKW_MIN_MESSAGE_LIMIT, optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            s.options.max_message_bytes = (size_t)size;
             break;
         case 'q':
             vkw_log_threshold = VKW_LOG_ERROR;
@@ -460,6 +546,11 @@ int main(int argc, char **argv)
     if (!drivers)
         drivers = getenv("VK_ICD_FILENAMES");
     vkw_log(VKW_LOG_VERBOSE, "Vulkan drivers: %s", drivers ? drivers : "the loader's default");
+    vkw_log(VKW_LOG_VERBOSE,
+            "limits per client: %zu objects, %llu memory bytes, %zu batches in flight, "
+            "%zu-byte messages (0: the default)",
+            s.options.max_objects, (unsigned long long)s.options.max_memory_bytes,
+            s.options.max_in_flight, s.options.max_message_bytes);
 
     int status = VKW_SERVER_EXIT_OK;
     long long paused_until = 0;

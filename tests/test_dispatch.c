@@ -227,7 +227,7 @@ uint64_t vkw_guest_handle_from_id(struct vkw_reader *r, uint32_t type, uint64_t 
 
 static void new_context(size_t max_objects)
 {
-    struct vkw_host_limits limits = {max_objects, 1u << 20};
+    struct vkw_host_limits limits = {.max_objects = max_objects, .max_decode_bytes = 1u << 20};
     vkw_host_context_fini(&ctx);
     vkw_host_context_init(&ctx, &limits);
     ctx.vk.vkCreateInstance = fake_CreateInstance;
@@ -1254,7 +1254,7 @@ static void test_errors(void)
     new_context(3);
     bring_up();
     encode_create_buffer(100, DEVICE, 64);
-    expect_death(VKW_ERROR_NO_MEMORY, 1, "the per-client object limit");
+    expect_death(VKW_ERROR_LIMIT, VKW_LIMIT_OBJECTS, "the per-client object limit");
 }
 
 int main(void)

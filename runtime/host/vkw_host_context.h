@@ -22,7 +22,11 @@
 #include "vkw_arena.h"
 #include "vkw_host_decoder.h"
 #include "vkw_host_dispatch.h"
+#include "vkw_host_inflight.h"
+#include "vkw_host_limits.h"
 #include "vkw_host_memory.h"
+#include "vkw_host_private_data.h"
+#include "vkw_teardown.h"
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
@@ -38,14 +42,6 @@ struct vkw_template_writes {
     const VkWriteDescriptorSet *writes;
 };
 
-struct vkw_host_limits {
-    size_t max_objects;      /* live ids per context */
-    size_t max_decode_bytes; /* arena bytes one command may need */
-};
-
-#define VKW_HOST_DEFAULT_MAX_OBJECTS (1u << 20)
-#define VKW_HOST_DEFAULT_MAX_DECODE_BYTES (256u * 1024u * 1024u)
-
 struct vkw_host_context {
     struct vkw_driver_table vk;
     /* The loader's entry point; vkCreateInstance reloads `vk` through it.
@@ -56,6 +52,9 @@ struct vkw_host_context {
     /* Memory objects, devices and instances as the host's memory support
      * knows them; the batch's file descriptors. */
     struct vkw_host_memory_state memory;
+    /* What this guest may hold (resolved: no zeros), and its queue work. */
+    struct vkw_host_limits limits;
+    struct vkw_host_inflight inflight;
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;
@@ -63,7 +62,8 @@ struct vkw_host_context {
     uint32_t error_serial;
 };
 
-/* `limits` may be NULL for the defaults.  The caller fills ctx->vk. */
+/* `limits` may be NULL, and its zero fields mean, the defaults.  The caller
+ * fills ctx->vk. */
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits);
 /* Frees what the context itself holds (imported guest pages included).  The
  * driver objects the guest made are vkw_host_context_destroy_objects' to
