@@ -557,6 +557,8 @@ static void vkw_dispatch_vkDestroyDevice(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyDevice a;
     if (!vkw_decode_args_vkDestroyDevice(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDevice, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkDestroyDevice(ctx, d, &a); /* hand-written: runtime/host */
     vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a.device_id);
     if (reply)
@@ -623,6 +625,8 @@ static void vkw_dispatch_vkGetDeviceQueue(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceQueue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceQueue) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue);
         return;
@@ -647,6 +651,8 @@ static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkQueueSubmit a;
     if (!vkw_decode_args_vkQueueSubmit(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
     vkw_host_vkQueueSubmit(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkQueueSubmit(d, reply, &a);
@@ -657,6 +663,8 @@ static void vkw_dispatch_vkQueueWaitIdle(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkQueueWaitIdle a;
     if (!vkw_decode_args_vkQueueWaitIdle(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueWaitIdle, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
     if (!ctx->vk.vkQueueWaitIdle) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueWaitIdle);
@@ -672,6 +680,8 @@ static void vkw_dispatch_vkDeviceWaitIdle(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkDeviceWaitIdle a;
     if (!vkw_decode_args_vkDeviceWaitIdle(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDeviceWaitIdle, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkDeviceWaitIdle) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeviceWaitIdle);
@@ -689,6 +699,8 @@ static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct v
     if (!vkw_decode_args_vkAllocateMemory(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids, a.pMemory_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     vkw_host_vkAllocateMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result >= 0 && a.pMemory) {
@@ -710,6 +722,8 @@ static void vkw_dispatch_vkFreeMemory(struct vkw_host_context *ctx, struct vkw_h
     struct vkw_args_vkFreeMemory a;
     if (!vkw_decode_args_vkFreeMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkFreeMemory) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeMemory);
         return;
@@ -726,6 +740,8 @@ static void vkw_dispatch_vkMapMemory(struct vkw_host_context *ctx, struct vkw_ho
     struct vkw_args_vkMapMemory a;
     if (!vkw_decode_args_vkMapMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkMapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkMapMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkMapMemory(d, reply, &a);
@@ -737,6 +753,8 @@ static void vkw_dispatch_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkUnmapMemory a;
     if (!vkw_decode_args_vkUnmapMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUnmapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkUnmapMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkUnmapMemory(d, reply, &a);
@@ -747,6 +765,8 @@ static void vkw_dispatch_vkFlushMappedMemoryRanges(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkFlushMappedMemoryRanges a;
     if (!vkw_decode_args_vkFlushMappedMemoryRanges(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFlushMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkFlushMappedMemoryRanges) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFlushMappedMemoryRanges);
@@ -763,6 +783,8 @@ static void vkw_dispatch_vkInvalidateMappedMemoryRanges(struct vkw_host_context 
     struct vkw_args_vkInvalidateMappedMemoryRanges a;
     if (!vkw_decode_args_vkInvalidateMappedMemoryRanges(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkInvalidateMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkInvalidateMappedMemoryRanges) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkInvalidateMappedMemoryRanges);
         return;
@@ -777,6 +799,8 @@ static void vkw_dispatch_vkGetDeviceMemoryCommitment(struct vkw_host_context *ct
 {
     struct vkw_args_vkGetDeviceMemoryCommitment a;
     if (!vkw_decode_args_vkGetDeviceMemoryCommitment(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceMemoryCommitment, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceMemoryCommitment) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryCommitment);
@@ -793,6 +817,8 @@ static void vkw_dispatch_vkBindBufferMemory(struct vkw_host_context *ctx, struct
     struct vkw_args_vkBindBufferMemory a;
     if (!vkw_decode_args_vkBindBufferMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindBufferMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkBindBufferMemory) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory);
         return;
@@ -807,6 +833,8 @@ static void vkw_dispatch_vkBindImageMemory(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkBindImageMemory a;
     if (!vkw_decode_args_vkBindImageMemory(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindImageMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkBindImageMemory) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory);
@@ -823,6 +851,8 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements(struct vkw_host_context *
     struct vkw_args_vkGetBufferMemoryRequirements a;
     if (!vkw_decode_args_vkGetBufferMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetBufferMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements);
         return;
@@ -838,6 +868,8 @@ static void vkw_dispatch_vkGetImageMemoryRequirements(struct vkw_host_context *c
     struct vkw_args_vkGetImageMemoryRequirements a;
     if (!vkw_decode_args_vkGetImageMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetImageMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements);
         return;
@@ -852,6 +884,8 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements(struct vkw_host_cont
 {
     struct vkw_args_vkGetImageSparseMemoryRequirements a;
     if (!vkw_decode_args_vkGetImageSparseMemoryRequirements(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetImageSparseMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements);
@@ -883,6 +917,8 @@ static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkQueueBindSparse a;
     if (!vkw_decode_args_vkQueueBindSparse(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueBindSparse, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
     vkw_host_vkQueueBindSparse(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkQueueBindSparse(d, reply, &a);
@@ -895,6 +931,8 @@ static void vkw_dispatch_vkCreateFence(struct vkw_host_context *ctx, struct vkw_
     if (!vkw_decode_args_vkCreateFence(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids, a.pFence_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateFence) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFence);
@@ -920,6 +958,8 @@ static void vkw_dispatch_vkDestroyFence(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyFence a;
     if (!vkw_decode_args_vkDestroyFence(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyFence) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFence);
         return;
@@ -936,6 +976,8 @@ static void vkw_dispatch_vkResetFences(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkResetFences a;
     if (!vkw_decode_args_vkResetFences(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkResetFences) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetFences);
         return;
@@ -951,6 +993,8 @@ static void vkw_dispatch_vkGetFenceStatus(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetFenceStatus a;
     if (!vkw_decode_args_vkGetFenceStatus(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetFenceStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetFenceStatus) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceStatus);
         return;
@@ -965,6 +1009,8 @@ static void vkw_dispatch_vkWaitForFences(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkWaitForFences a;
     if (!vkw_decode_args_vkWaitForFences(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWaitForFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkWaitForFences) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitForFences);
@@ -982,6 +1028,8 @@ static void vkw_dispatch_vkCreateSemaphore(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkCreateSemaphore(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids, a.pSemaphore_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateSemaphore) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSemaphore);
@@ -1007,6 +1055,8 @@ static void vkw_dispatch_vkDestroySemaphore(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroySemaphore a;
     if (!vkw_decode_args_vkDestroySemaphore(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroySemaphore) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySemaphore);
         return;
@@ -1024,6 +1074,8 @@ static void vkw_dispatch_vkCreateEvent(struct vkw_host_context *ctx, struct vkw_
     if (!vkw_decode_args_vkCreateEvent(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids, a.pEvent_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateEvent);
@@ -1049,6 +1101,8 @@ static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyEvent a;
     if (!vkw_decode_args_vkDestroyEvent(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyEvent);
         return;
@@ -1065,6 +1119,8 @@ static void vkw_dispatch_vkGetEventStatus(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetEventStatus a;
     if (!vkw_decode_args_vkGetEventStatus(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetEventStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetEventStatus) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEventStatus);
         return;
@@ -1080,6 +1136,8 @@ static void vkw_dispatch_vkSetEvent(struct vkw_host_context *ctx, struct vkw_hos
     struct vkw_args_vkSetEvent a;
     if (!vkw_decode_args_vkSetEvent(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkSetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetEvent);
         return;
@@ -1094,6 +1152,8 @@ static void vkw_dispatch_vkResetEvent(struct vkw_host_context *ctx, struct vkw_h
 {
     struct vkw_args_vkResetEvent a;
     if (!vkw_decode_args_vkResetEvent(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkResetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetEvent);
@@ -1111,6 +1171,8 @@ static void vkw_dispatch_vkCreateQueryPool(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkCreateQueryPool(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids, a.pQueryPool_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateQueryPool);
@@ -1136,6 +1198,8 @@ static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroyQueryPool a;
     if (!vkw_decode_args_vkDestroyQueryPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyQueryPool);
         return;
@@ -1151,6 +1215,8 @@ static void vkw_dispatch_vkGetQueryPoolResults(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkGetQueryPoolResults a;
     if (!vkw_decode_args_vkGetQueryPoolResults(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetQueryPoolResults, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetQueryPoolResults) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueryPoolResults);
@@ -1168,6 +1234,8 @@ static void vkw_dispatch_vkCreateBuffer(struct vkw_host_context *ctx, struct vkw
     if (!vkw_decode_args_vkCreateBuffer(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids, a.pBuffer_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBuffer);
@@ -1193,6 +1261,8 @@ static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyBuffer a;
     if (!vkw_decode_args_vkDestroyBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBuffer);
         return;
@@ -1210,6 +1280,8 @@ static void vkw_dispatch_vkCreateBufferView(struct vkw_host_context *ctx, struct
     if (!vkw_decode_args_vkCreateBufferView(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids, a.pView_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateBufferView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBufferView);
@@ -1235,6 +1307,8 @@ static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struc
     struct vkw_args_vkDestroyBufferView a;
     if (!vkw_decode_args_vkDestroyBufferView(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyBufferView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBufferView);
         return;
@@ -1252,6 +1326,8 @@ static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_
     if (!vkw_decode_args_vkCreateImage(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids, a.pImage_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImage);
@@ -1277,6 +1353,8 @@ static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyImage a;
     if (!vkw_decode_args_vkDestroyImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImage);
         return;
@@ -1292,6 +1370,8 @@ static void vkw_dispatch_vkGetImageSubresourceLayout(struct vkw_host_context *ct
 {
     struct vkw_args_vkGetImageSubresourceLayout a;
     if (!vkw_decode_args_vkGetImageSubresourceLayout(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetImageSubresourceLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout);
@@ -1309,6 +1389,8 @@ static void vkw_dispatch_vkCreateImageView(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkCreateImageView(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids, a.pView_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateImageView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImageView);
@@ -1334,6 +1416,8 @@ static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroyImageView a;
     if (!vkw_decode_args_vkDestroyImageView(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyImageView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImageView);
         return;
@@ -1351,6 +1435,8 @@ static void vkw_dispatch_vkCreateShaderModule(struct vkw_host_context *ctx, stru
     if (!vkw_decode_args_vkCreateShaderModule(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids, a.pShaderModule_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateShaderModule) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateShaderModule);
@@ -1376,6 +1462,8 @@ static void vkw_dispatch_vkDestroyShaderModule(struct vkw_host_context *ctx, str
     struct vkw_args_vkDestroyShaderModule a;
     if (!vkw_decode_args_vkDestroyShaderModule(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyShaderModule) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyShaderModule);
         return;
@@ -1393,6 +1481,8 @@ static void vkw_dispatch_vkCreatePipelineCache(struct vkw_host_context *ctx, str
     if (!vkw_decode_args_vkCreatePipelineCache(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids, a.pPipelineCache_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreatePipelineCache) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineCache);
@@ -1418,6 +1508,8 @@ static void vkw_dispatch_vkDestroyPipelineCache(struct vkw_host_context *ctx, st
     struct vkw_args_vkDestroyPipelineCache a;
     if (!vkw_decode_args_vkDestroyPipelineCache(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPipelineCache) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineCache);
         return;
@@ -1434,6 +1526,8 @@ static void vkw_dispatch_vkGetPipelineCacheData(struct vkw_host_context *ctx, st
     struct vkw_args_vkGetPipelineCacheData a;
     if (!vkw_decode_args_vkGetPipelineCacheData(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineCacheData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetPipelineCacheData) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineCacheData);
         return;
@@ -1448,6 +1542,8 @@ static void vkw_dispatch_vkMergePipelineCaches(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkMergePipelineCaches a;
     if (!vkw_decode_args_vkMergePipelineCaches(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkMergePipelineCaches, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkMergePipelineCaches) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkMergePipelineCaches);
@@ -1465,6 +1561,8 @@ static void vkw_dispatch_vkCreateGraphicsPipelines(struct vkw_host_context *ctx,
     if (!vkw_decode_args_vkCreateGraphicsPipelines(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateGraphicsPipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateGraphicsPipelines) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateGraphicsPipelines);
@@ -1492,6 +1590,8 @@ static void vkw_dispatch_vkCreateComputePipelines(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateComputePipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkCreateComputePipelines) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateComputePipelines);
         return;
@@ -1516,6 +1616,8 @@ static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkDestroyPipeline a;
     if (!vkw_decode_args_vkDestroyPipeline(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipeline, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPipeline) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipeline);
         return;
@@ -1533,6 +1635,8 @@ static void vkw_dispatch_vkCreatePipelineLayout(struct vkw_host_context *ctx, st
     if (!vkw_decode_args_vkCreatePipelineLayout(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids, a.pPipelineLayout_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreatePipelineLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineLayout);
@@ -1558,6 +1662,8 @@ static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, s
     struct vkw_args_vkDestroyPipelineLayout a;
     if (!vkw_decode_args_vkDestroyPipelineLayout(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPipelineLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineLayout);
         return;
@@ -1575,6 +1681,8 @@ static void vkw_dispatch_vkCreateSampler(struct vkw_host_context *ctx, struct vk
     if (!vkw_decode_args_vkCreateSampler(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids, a.pSampler_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateSampler) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSampler);
@@ -1600,6 +1708,8 @@ static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkDestroySampler a;
     if (!vkw_decode_args_vkDestroySampler(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroySampler) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySampler);
         return;
@@ -1617,6 +1727,8 @@ static void vkw_dispatch_vkCreateDescriptorSetLayout(struct vkw_host_context *ct
     if (!vkw_decode_args_vkCreateDescriptorSetLayout(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids, a.pSetLayout_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateDescriptorSetLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorSetLayout);
@@ -1642,6 +1754,8 @@ static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *c
     struct vkw_args_vkDestroyDescriptorSetLayout a;
     if (!vkw_decode_args_vkDestroyDescriptorSetLayout(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyDescriptorSetLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorSetLayout);
         return;
@@ -1659,6 +1773,8 @@ static void vkw_dispatch_vkCreateDescriptorPool(struct vkw_host_context *ctx, st
     if (!vkw_decode_args_vkCreateDescriptorPool(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids, a.pDescriptorPool_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateDescriptorPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorPool);
@@ -1684,6 +1800,8 @@ static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, s
     struct vkw_args_vkDestroyDescriptorPool a;
     if (!vkw_decode_args_vkDestroyDescriptorPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyDescriptorPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorPool);
         return;
@@ -1699,6 +1817,8 @@ static void vkw_dispatch_vkResetDescriptorPool(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkResetDescriptorPool a;
     if (!vkw_decode_args_vkResetDescriptorPool(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkResetDescriptorPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetDescriptorPool);
@@ -1717,6 +1837,8 @@ static void vkw_dispatch_vkAllocateDescriptorSets(struct vkw_host_context *ctx, 
     if (!vkw_decode_args_vkAllocateDescriptorSets(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids, a.pDescriptorSets_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkAllocateDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateDescriptorSets);
@@ -1742,6 +1864,8 @@ static void vkw_dispatch_vkFreeDescriptorSets(struct vkw_host_context *ctx, stru
     struct vkw_args_vkFreeDescriptorSets a;
     if (!vkw_decode_args_vkFreeDescriptorSets(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkFreeDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeDescriptorSets);
         return;
@@ -1759,6 +1883,8 @@ static void vkw_dispatch_vkUpdateDescriptorSets(struct vkw_host_context *ctx, st
     struct vkw_args_vkUpdateDescriptorSets a;
     if (!vkw_decode_args_vkUpdateDescriptorSets(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkUpdateDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateDescriptorSets);
         return;
@@ -1775,6 +1901,8 @@ static void vkw_dispatch_vkCreateFramebuffer(struct vkw_host_context *ctx, struc
     if (!vkw_decode_args_vkCreateFramebuffer(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids, a.pFramebuffer_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateFramebuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFramebuffer);
@@ -1800,6 +1928,8 @@ static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkDestroyFramebuffer a;
     if (!vkw_decode_args_vkDestroyFramebuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyFramebuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFramebuffer);
         return;
@@ -1817,6 +1947,8 @@ static void vkw_dispatch_vkCreateRenderPass(struct vkw_host_context *ctx, struct
     if (!vkw_decode_args_vkCreateRenderPass(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass);
@@ -1842,6 +1974,8 @@ static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struc
     struct vkw_args_vkDestroyRenderPass a;
     if (!vkw_decode_args_vkDestroyRenderPass(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyRenderPass);
         return;
@@ -1857,6 +1991,8 @@ static void vkw_dispatch_vkGetRenderAreaGranularity(struct vkw_host_context *ctx
 {
     struct vkw_args_vkGetRenderAreaGranularity a;
     if (!vkw_decode_args_vkGetRenderAreaGranularity(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRenderAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetRenderAreaGranularity) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderAreaGranularity);
@@ -1874,6 +2010,8 @@ static void vkw_dispatch_vkCreateCommandPool(struct vkw_host_context *ctx, struc
     if (!vkw_decode_args_vkCreateCommandPool(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids, a.pCommandPool_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateCommandPool);
@@ -1899,6 +2037,8 @@ static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, stru
     struct vkw_args_vkDestroyCommandPool a;
     if (!vkw_decode_args_vkDestroyCommandPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyCommandPool);
         return;
@@ -1914,6 +2054,8 @@ static void vkw_dispatch_vkResetCommandPool(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkResetCommandPool a;
     if (!vkw_decode_args_vkResetCommandPool(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkResetCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandPool);
@@ -1931,6 +2073,8 @@ static void vkw_dispatch_vkAllocateCommandBuffers(struct vkw_host_context *ctx, 
     if (!vkw_decode_args_vkAllocateCommandBuffers(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids, a.pCommandBuffers_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkAllocateCommandBuffers) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateCommandBuffers);
@@ -1956,6 +2100,8 @@ static void vkw_dispatch_vkFreeCommandBuffers(struct vkw_host_context *ctx, stru
     struct vkw_args_vkFreeCommandBuffers a;
     if (!vkw_decode_args_vkFreeCommandBuffers(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkFreeCommandBuffers) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeCommandBuffers);
         return;
@@ -1973,6 +2119,8 @@ static void vkw_dispatch_vkBeginCommandBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkBeginCommandBuffer a;
     if (!vkw_decode_args_vkBeginCommandBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBeginCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkBeginCommandBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBeginCommandBuffer);
         return;
@@ -1987,6 +2135,8 @@ static void vkw_dispatch_vkEndCommandBuffer(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkEndCommandBuffer a;
     if (!vkw_decode_args_vkEndCommandBuffer(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkEndCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkEndCommandBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEndCommandBuffer);
@@ -2003,6 +2153,8 @@ static void vkw_dispatch_vkResetCommandBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkResetCommandBuffer a;
     if (!vkw_decode_args_vkResetCommandBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkResetCommandBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandBuffer);
         return;
@@ -2017,6 +2169,8 @@ static void vkw_dispatch_vkCmdBindPipeline(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdBindPipeline a;
     if (!vkw_decode_args_vkCmdBindPipeline(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindPipeline, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBindPipeline) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipeline);
@@ -2033,6 +2187,8 @@ static void vkw_dispatch_vkCmdSetViewport(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdSetViewport a;
     if (!vkw_decode_args_vkCmdSetViewport(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewport, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetViewport) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewport);
         return;
@@ -2047,6 +2203,8 @@ static void vkw_dispatch_vkCmdSetScissor(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdSetScissor a;
     if (!vkw_decode_args_vkCmdSetScissor(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetScissor, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetScissor) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissor);
@@ -2063,6 +2221,8 @@ static void vkw_dispatch_vkCmdSetLineWidth(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetLineWidth a;
     if (!vkw_decode_args_vkCmdSetLineWidth(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineWidth, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetLineWidth) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineWidth);
         return;
@@ -2077,6 +2237,8 @@ static void vkw_dispatch_vkCmdSetDepthBias(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdSetDepthBias a;
     if (!vkw_decode_args_vkCmdSetDepthBias(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBias, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthBias) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias);
@@ -2093,6 +2255,8 @@ static void vkw_dispatch_vkCmdSetBlendConstants(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetBlendConstants a;
     if (!vkw_decode_args_vkCmdSetBlendConstants(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetBlendConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetBlendConstants) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetBlendConstants);
         return;
@@ -2107,6 +2271,8 @@ static void vkw_dispatch_vkCmdSetDepthBounds(struct vkw_host_context *ctx, struc
 {
     struct vkw_args_vkCmdSetDepthBounds a;
     if (!vkw_decode_args_vkCmdSetDepthBounds(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBounds, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthBounds) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBounds);
@@ -2123,6 +2289,8 @@ static void vkw_dispatch_vkCmdSetStencilCompareMask(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetStencilCompareMask a;
     if (!vkw_decode_args_vkCmdSetStencilCompareMask(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilCompareMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetStencilCompareMask) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilCompareMask);
         return;
@@ -2137,6 +2305,8 @@ static void vkw_dispatch_vkCmdSetStencilWriteMask(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdSetStencilWriteMask a;
     if (!vkw_decode_args_vkCmdSetStencilWriteMask(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilWriteMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetStencilWriteMask) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilWriteMask);
@@ -2153,6 +2323,8 @@ static void vkw_dispatch_vkCmdSetStencilReference(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetStencilReference a;
     if (!vkw_decode_args_vkCmdSetStencilReference(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilReference, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetStencilReference) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilReference);
         return;
@@ -2167,6 +2339,8 @@ static void vkw_dispatch_vkCmdBindDescriptorSets(struct vkw_host_context *ctx, s
 {
     struct vkw_args_vkCmdBindDescriptorSets a;
     if (!vkw_decode_args_vkCmdBindDescriptorSets(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindDescriptorSets, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBindDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets);
@@ -2183,6 +2357,8 @@ static void vkw_dispatch_vkCmdBindIndexBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdBindIndexBuffer a;
     if (!vkw_decode_args_vkCmdBindIndexBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindIndexBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBindIndexBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer);
         return;
@@ -2197,6 +2373,8 @@ static void vkw_dispatch_vkCmdBindVertexBuffers(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdBindVertexBuffers a;
     if (!vkw_decode_args_vkCmdBindVertexBuffers(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindVertexBuffers, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBindVertexBuffers) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers);
@@ -2213,6 +2391,8 @@ static void vkw_dispatch_vkCmdDraw(struct vkw_host_context *ctx, struct vkw_host
     struct vkw_args_vkCmdDraw a;
     if (!vkw_decode_args_vkCmdDraw(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDraw, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDraw) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDraw);
         return;
@@ -2227,6 +2407,8 @@ static void vkw_dispatch_vkCmdDrawIndexed(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdDrawIndexed a;
     if (!vkw_decode_args_vkCmdDrawIndexed(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexed, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawIndexed) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexed);
@@ -2243,6 +2425,8 @@ static void vkw_dispatch_vkCmdDrawIndirect(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdDrawIndirect a;
     if (!vkw_decode_args_vkCmdDrawIndirect(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawIndirect) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirect);
         return;
@@ -2257,6 +2441,8 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirect(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdDrawIndexedIndirect a;
     if (!vkw_decode_args_vkCmdDrawIndexedIndirect(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawIndexedIndirect) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirect);
@@ -2273,6 +2459,8 @@ static void vkw_dispatch_vkCmdDispatch(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkCmdDispatch a;
     if (!vkw_decode_args_vkCmdDispatch(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatch, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDispatch) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatch);
         return;
@@ -2287,6 +2475,8 @@ static void vkw_dispatch_vkCmdDispatchIndirect(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkCmdDispatchIndirect a;
     if (!vkw_decode_args_vkCmdDispatchIndirect(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatchIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDispatchIndirect) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchIndirect);
@@ -2303,6 +2493,8 @@ static void vkw_dispatch_vkCmdCopyBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdCopyBuffer a;
     if (!vkw_decode_args_vkCmdCopyBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer);
         return;
@@ -2317,6 +2509,8 @@ static void vkw_dispatch_vkCmdCopyImage(struct vkw_host_context *ctx, struct vkw
 {
     struct vkw_args_vkCmdCopyImage a;
     if (!vkw_decode_args_vkCmdCopyImage(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage);
@@ -2333,6 +2527,8 @@ static void vkw_dispatch_vkCmdBlitImage(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkCmdBlitImage a;
     if (!vkw_decode_args_vkCmdBlitImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBlitImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBlitImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage);
         return;
@@ -2347,6 +2543,8 @@ static void vkw_dispatch_vkCmdCopyBufferToImage(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdCopyBufferToImage a;
     if (!vkw_decode_args_vkCmdCopyBufferToImage(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBufferToImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyBufferToImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage);
@@ -2363,6 +2561,8 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdCopyImageToBuffer a;
     if (!vkw_decode_args_vkCmdCopyImageToBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyImageToBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer);
         return;
@@ -2377,6 +2577,8 @@ static void vkw_dispatch_vkCmdUpdateBuffer(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdUpdateBuffer a;
     if (!vkw_decode_args_vkCmdUpdateBuffer(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdUpdateBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdUpdateBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdateBuffer);
@@ -2393,6 +2595,8 @@ static void vkw_dispatch_vkCmdFillBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdFillBuffer a;
     if (!vkw_decode_args_vkCmdFillBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdFillBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdFillBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdFillBuffer);
         return;
@@ -2407,6 +2611,8 @@ static void vkw_dispatch_vkCmdClearColorImage(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdClearColorImage a;
     if (!vkw_decode_args_vkCmdClearColorImage(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearColorImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdClearColorImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearColorImage);
@@ -2423,6 +2629,8 @@ static void vkw_dispatch_vkCmdClearDepthStencilImage(struct vkw_host_context *ct
     struct vkw_args_vkCmdClearDepthStencilImage a;
     if (!vkw_decode_args_vkCmdClearDepthStencilImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearDepthStencilImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdClearDepthStencilImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearDepthStencilImage);
         return;
@@ -2437,6 +2645,8 @@ static void vkw_dispatch_vkCmdClearAttachments(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkCmdClearAttachments a;
     if (!vkw_decode_args_vkCmdClearAttachments(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearAttachments, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdClearAttachments) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearAttachments);
@@ -2453,6 +2663,8 @@ static void vkw_dispatch_vkCmdResolveImage(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdResolveImage a;
     if (!vkw_decode_args_vkCmdResolveImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResolveImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResolveImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage);
         return;
@@ -2467,6 +2679,8 @@ static void vkw_dispatch_vkCmdSetEvent(struct vkw_host_context *ctx, struct vkw_
 {
     struct vkw_args_vkCmdSetEvent a;
     if (!vkw_decode_args_vkCmdSetEvent(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent);
@@ -2483,6 +2697,8 @@ static void vkw_dispatch_vkCmdResetEvent(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdResetEvent a;
     if (!vkw_decode_args_vkCmdResetEvent(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent);
         return;
@@ -2497,6 +2713,8 @@ static void vkw_dispatch_vkCmdWaitEvents(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdWaitEvents a;
     if (!vkw_decode_args_vkCmdWaitEvents(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWaitEvents, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdWaitEvents) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents);
@@ -2513,6 +2731,8 @@ static void vkw_dispatch_vkCmdPipelineBarrier(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdPipelineBarrier a;
     if (!vkw_decode_args_vkCmdPipelineBarrier(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPipelineBarrier, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdPipelineBarrier) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier);
         return;
@@ -2527,6 +2747,8 @@ static void vkw_dispatch_vkCmdBeginQuery(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdBeginQuery a;
     if (!vkw_decode_args_vkCmdBeginQuery(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginQuery) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQuery);
@@ -2543,6 +2765,8 @@ static void vkw_dispatch_vkCmdEndQuery(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkCmdEndQuery a;
     if (!vkw_decode_args_vkCmdEndQuery(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndQuery) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQuery);
         return;
@@ -2557,6 +2781,8 @@ static void vkw_dispatch_vkCmdResetQueryPool(struct vkw_host_context *ctx, struc
 {
     struct vkw_args_vkCmdResetQueryPool a;
     if (!vkw_decode_args_vkCmdResetQueryPool(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetQueryPool, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdResetQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetQueryPool);
@@ -2573,6 +2799,8 @@ static void vkw_dispatch_vkCmdWriteTimestamp(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdWriteTimestamp a;
     if (!vkw_decode_args_vkCmdWriteTimestamp(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteTimestamp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdWriteTimestamp) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp);
         return;
@@ -2587,6 +2815,8 @@ static void vkw_dispatch_vkCmdCopyQueryPoolResults(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdCopyQueryPoolResults a;
     if (!vkw_decode_args_vkCmdCopyQueryPoolResults(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyQueryPoolResults, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyQueryPoolResults) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyQueryPoolResults);
@@ -2603,6 +2833,8 @@ static void vkw_dispatch_vkCmdPushConstants(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdPushConstants a;
     if (!vkw_decode_args_vkCmdPushConstants(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdPushConstants) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants);
         return;
@@ -2617,6 +2849,8 @@ static void vkw_dispatch_vkCmdBeginRenderPass(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdBeginRenderPass a;
     if (!vkw_decode_args_vkCmdBeginRenderPass(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass);
@@ -2633,6 +2867,8 @@ static void vkw_dispatch_vkCmdNextSubpass(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdNextSubpass a;
     if (!vkw_decode_args_vkCmdNextSubpass(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdNextSubpass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdNextSubpass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass);
         return;
@@ -2648,6 +2884,8 @@ static void vkw_dispatch_vkCmdEndRenderPass(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdEndRenderPass a;
     if (!vkw_decode_args_vkCmdEndRenderPass(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass);
         return;
@@ -2662,6 +2900,8 @@ static void vkw_dispatch_vkCmdExecuteCommands(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdExecuteCommands a;
     if (!vkw_decode_args_vkCmdExecuteCommands(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdExecuteCommands, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdExecuteCommands) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteCommands);
@@ -2693,6 +2933,8 @@ static void vkw_dispatch_vkBindBufferMemory2(struct vkw_host_context *ctx, struc
     struct vkw_args_vkBindBufferMemory2 a;
     if (!vkw_decode_args_vkBindBufferMemory2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindBufferMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkBindBufferMemory2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory2);
         return;
@@ -2707,6 +2949,8 @@ static void vkw_dispatch_vkBindImageMemory2(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkBindImageMemory2 a;
     if (!vkw_decode_args_vkBindImageMemory2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindImageMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkBindImageMemory2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory2);
@@ -2723,6 +2967,8 @@ static void vkw_dispatch_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_cont
     struct vkw_args_vkGetDeviceGroupPeerMemoryFeatures a;
     if (!vkw_decode_args_vkGetDeviceGroupPeerMemoryFeatures(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceGroupPeerMemoryFeatures) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures);
         return;
@@ -2738,6 +2984,8 @@ static void vkw_dispatch_vkCmdSetDeviceMask(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdSetDeviceMask a;
     if (!vkw_decode_args_vkCmdSetDeviceMask(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDeviceMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDeviceMask) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDeviceMask);
         return;
@@ -2752,6 +3000,8 @@ static void vkw_dispatch_vkCmdDispatchBase(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdDispatchBase a;
     if (!vkw_decode_args_vkCmdDispatchBase(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatchBase, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDispatchBase) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchBase);
@@ -2783,6 +3033,8 @@ static void vkw_dispatch_vkGetImageMemoryRequirements2(struct vkw_host_context *
     struct vkw_args_vkGetImageMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetImageMemoryRequirements2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetImageMemoryRequirements2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements2);
         return;
@@ -2798,6 +3050,8 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements2(struct vkw_host_context 
     struct vkw_args_vkGetBufferMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetBufferMemoryRequirements2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetBufferMemoryRequirements2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements2);
         return;
@@ -2812,6 +3066,8 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements2(struct vkw_host_con
 {
     struct vkw_args_vkGetImageSparseMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetImageSparseMemoryRequirements2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetImageSparseMemoryRequirements2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements2);
@@ -2933,6 +3189,8 @@ static void vkw_dispatch_vkTrimCommandPool(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkTrimCommandPool a;
     if (!vkw_decode_args_vkTrimCommandPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkTrimCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkTrimCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimCommandPool);
         return;
@@ -2949,6 +3207,8 @@ static void vkw_dispatch_vkGetDeviceQueue2(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkGetDeviceQueue2(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceQueue2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceQueue2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue2);
@@ -2976,6 +3236,8 @@ static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids, a.pYcbcrConversion_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkCreateSamplerYcbcrConversion) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSamplerYcbcrConversion);
         return;
@@ -3000,6 +3262,8 @@ static void vkw_dispatch_vkDestroySamplerYcbcrConversion(struct vkw_host_context
     struct vkw_args_vkDestroySamplerYcbcrConversion a;
     if (!vkw_decode_args_vkDestroySamplerYcbcrConversion(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroySamplerYcbcrConversion) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySamplerYcbcrConversion);
         return;
@@ -3017,6 +3281,8 @@ static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_contex
     if (!vkw_decode_args_vkCreateDescriptorUpdateTemplate(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids, a.pDescriptorUpdateTemplate_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateDescriptorUpdateTemplate) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorUpdateTemplate);
@@ -3041,6 +3307,8 @@ static void vkw_dispatch_vkDestroyDescriptorUpdateTemplate(struct vkw_host_conte
 {
     struct vkw_args_vkDestroyDescriptorUpdateTemplate a;
     if (!vkw_decode_args_vkDestroyDescriptorUpdateTemplate(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkDestroyDescriptorUpdateTemplate) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorUpdateTemplate);
@@ -3103,6 +3371,8 @@ static void vkw_dispatch_vkGetDescriptorSetLayoutSupport(struct vkw_host_context
     struct vkw_args_vkGetDescriptorSetLayoutSupport a;
     if (!vkw_decode_args_vkGetDescriptorSetLayoutSupport(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSupport, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDescriptorSetLayoutSupport) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSupport);
         return;
@@ -3118,6 +3388,8 @@ static void vkw_dispatch_vkCmdDrawIndirectCount(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdDrawIndirectCount a;
     if (!vkw_decode_args_vkCmdDrawIndirectCount(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawIndirectCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectCount);
         return;
@@ -3132,6 +3404,8 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirectCount(struct vkw_host_context *
 {
     struct vkw_args_vkCmdDrawIndexedIndirectCount a;
     if (!vkw_decode_args_vkCmdDrawIndexedIndirectCount(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawIndexedIndirectCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirectCount);
@@ -3149,6 +3423,8 @@ static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struc
     if (!vkw_decode_args_vkCreateRenderPass2(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRenderPass2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateRenderPass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass2);
@@ -3174,6 +3450,8 @@ static void vkw_dispatch_vkCmdBeginRenderPass2(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdBeginRenderPass2 a;
     if (!vkw_decode_args_vkCmdBeginRenderPass2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBeginRenderPass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass2);
         return;
@@ -3188,6 +3466,8 @@ static void vkw_dispatch_vkCmdNextSubpass2(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdNextSubpass2 a;
     if (!vkw_decode_args_vkCmdNextSubpass2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdNextSubpass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdNextSubpass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass2);
@@ -3204,6 +3484,8 @@ static void vkw_dispatch_vkCmdEndRenderPass2(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdEndRenderPass2 a;
     if (!vkw_decode_args_vkCmdEndRenderPass2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndRenderPass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass2);
         return;
@@ -3218,6 +3500,8 @@ static void vkw_dispatch_vkResetQueryPool(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkResetQueryPool a;
     if (!vkw_decode_args_vkResetQueryPool(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkResetQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetQueryPool);
@@ -3234,6 +3518,8 @@ static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx
     struct vkw_args_vkGetSemaphoreCounterValue a;
     if (!vkw_decode_args_vkGetSemaphoreCounterValue(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetSemaphoreCounterValue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetSemaphoreCounterValue) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreCounterValue);
         return;
@@ -3248,6 +3534,8 @@ static void vkw_dispatch_vkWaitSemaphores(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkWaitSemaphores a;
     if (!vkw_decode_args_vkWaitSemaphores(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWaitSemaphores, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkWaitSemaphores) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitSemaphores);
@@ -3264,6 +3552,8 @@ static void vkw_dispatch_vkSignalSemaphore(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkSignalSemaphore a;
     if (!vkw_decode_args_vkSignalSemaphore(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSignalSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkSignalSemaphore) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSignalSemaphore);
         return;
@@ -3278,6 +3568,8 @@ static void vkw_dispatch_vkGetBufferDeviceAddress(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkGetBufferDeviceAddress a;
     if (!vkw_decode_args_vkGetBufferDeviceAddress(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferDeviceAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetBufferDeviceAddress) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferDeviceAddress);
@@ -3294,6 +3586,8 @@ static void vkw_dispatch_vkGetBufferOpaqueCaptureAddress(struct vkw_host_context
     struct vkw_args_vkGetBufferOpaqueCaptureAddress a;
     if (!vkw_decode_args_vkGetBufferOpaqueCaptureAddress(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetBufferOpaqueCaptureAddress) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureAddress);
         return;
@@ -3308,6 +3602,8 @@ static void vkw_dispatch_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_c
 {
     struct vkw_args_vkGetDeviceMemoryOpaqueCaptureAddress a;
     if (!vkw_decode_args_vkGetDeviceMemoryOpaqueCaptureAddress(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress);
@@ -3341,6 +3637,8 @@ static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids, a.pPrivateDataSlot_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkCreatePrivateDataSlot) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePrivateDataSlot);
         return;
@@ -3365,6 +3663,8 @@ static void vkw_dispatch_vkDestroyPrivateDataSlot(struct vkw_host_context *ctx, 
     struct vkw_args_vkDestroyPrivateDataSlot a;
     if (!vkw_decode_args_vkDestroyPrivateDataSlot(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPrivateDataSlot) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPrivateDataSlot);
         return;
@@ -3381,6 +3681,8 @@ static void vkw_dispatch_vkSetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkSetPrivateData a;
     if (!vkw_decode_args_vkSetPrivateData(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkSetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkSetPrivateData(d, reply, &a);
@@ -3392,6 +3694,8 @@ static void vkw_dispatch_vkGetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetPrivateData a;
     if (!vkw_decode_args_vkGetPrivateData(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkGetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkGetPrivateData(d, reply, &a);
@@ -3402,6 +3706,8 @@ static void vkw_dispatch_vkCmdSetEvent2(struct vkw_host_context *ctx, struct vkw
 {
     struct vkw_args_vkCmdSetEvent2 a;
     if (!vkw_decode_args_vkCmdSetEvent2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetEvent2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent2);
@@ -3418,6 +3724,8 @@ static void vkw_dispatch_vkCmdResetEvent2(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdResetEvent2 a;
     if (!vkw_decode_args_vkCmdResetEvent2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResetEvent2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent2);
         return;
@@ -3432,6 +3740,8 @@ static void vkw_dispatch_vkCmdWaitEvents2(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdWaitEvents2 a;
     if (!vkw_decode_args_vkCmdWaitEvents2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWaitEvents2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdWaitEvents2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents2);
@@ -3448,6 +3758,8 @@ static void vkw_dispatch_vkCmdPipelineBarrier2(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdPipelineBarrier2 a;
     if (!vkw_decode_args_vkCmdPipelineBarrier2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPipelineBarrier2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdPipelineBarrier2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier2);
         return;
@@ -3462,6 +3774,8 @@ static void vkw_dispatch_vkCmdWriteTimestamp2(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdWriteTimestamp2 a;
     if (!vkw_decode_args_vkCmdWriteTimestamp2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteTimestamp2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdWriteTimestamp2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp2);
@@ -3478,6 +3792,8 @@ static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkQueueSubmit2 a;
     if (!vkw_decode_args_vkQueueSubmit2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit2, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
     vkw_host_vkQueueSubmit2(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkQueueSubmit2(d, reply, &a);
@@ -3488,6 +3804,8 @@ static void vkw_dispatch_vkCmdCopyBuffer2(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdCopyBuffer2 a;
     if (!vkw_decode_args_vkCmdCopyBuffer2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyBuffer2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer2);
@@ -3504,6 +3822,8 @@ static void vkw_dispatch_vkCmdCopyImage2(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdCopyImage2 a;
     if (!vkw_decode_args_vkCmdCopyImage2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage2);
         return;
@@ -3518,6 +3838,8 @@ static void vkw_dispatch_vkCmdCopyBufferToImage2(struct vkw_host_context *ctx, s
 {
     struct vkw_args_vkCmdCopyBufferToImage2 a;
     if (!vkw_decode_args_vkCmdCopyBufferToImage2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBufferToImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyBufferToImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage2);
@@ -3534,6 +3856,8 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdCopyImageToBuffer2 a;
     if (!vkw_decode_args_vkCmdCopyImageToBuffer2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyImageToBuffer2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer2);
         return;
@@ -3548,6 +3872,8 @@ static void vkw_dispatch_vkCmdBlitImage2(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdBlitImage2 a;
     if (!vkw_decode_args_vkCmdBlitImage2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBlitImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBlitImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage2);
@@ -3564,6 +3890,8 @@ static void vkw_dispatch_vkCmdResolveImage2(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdResolveImage2 a;
     if (!vkw_decode_args_vkCmdResolveImage2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResolveImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResolveImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage2);
         return;
@@ -3578,6 +3906,8 @@ static void vkw_dispatch_vkCmdBeginRendering(struct vkw_host_context *ctx, struc
 {
     struct vkw_args_vkCmdBeginRendering a;
     if (!vkw_decode_args_vkCmdBeginRendering(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginRendering) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRendering);
@@ -3594,6 +3924,8 @@ static void vkw_dispatch_vkCmdEndRendering(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdEndRendering a;
     if (!vkw_decode_args_vkCmdEndRendering(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndRendering) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRendering);
         return;
@@ -3608,6 +3940,8 @@ static void vkw_dispatch_vkCmdSetCullMode(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdSetCullMode a;
     if (!vkw_decode_args_vkCmdSetCullMode(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCullMode, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCullMode) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCullMode);
@@ -3624,6 +3958,8 @@ static void vkw_dispatch_vkCmdSetFrontFace(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetFrontFace a;
     if (!vkw_decode_args_vkCmdSetFrontFace(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFrontFace, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetFrontFace) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFrontFace);
         return;
@@ -3638,6 +3974,8 @@ static void vkw_dispatch_vkCmdSetPrimitiveTopology(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdSetPrimitiveTopology a;
     if (!vkw_decode_args_vkCmdSetPrimitiveTopology(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveTopology, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetPrimitiveTopology) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveTopology);
@@ -3654,6 +3992,8 @@ static void vkw_dispatch_vkCmdSetViewportWithCount(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetViewportWithCount a;
     if (!vkw_decode_args_vkCmdSetViewportWithCount(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetViewportWithCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWithCount);
         return;
@@ -3668,6 +4008,8 @@ static void vkw_dispatch_vkCmdSetScissorWithCount(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdSetScissorWithCount a;
     if (!vkw_decode_args_vkCmdSetScissorWithCount(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetScissorWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetScissorWithCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissorWithCount);
@@ -3684,6 +4026,8 @@ static void vkw_dispatch_vkCmdBindVertexBuffers2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdBindVertexBuffers2 a;
     if (!vkw_decode_args_vkCmdBindVertexBuffers2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindVertexBuffers2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBindVertexBuffers2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers2);
         return;
@@ -3698,6 +4042,8 @@ static void vkw_dispatch_vkCmdSetDepthTestEnable(struct vkw_host_context *ctx, s
 {
     struct vkw_args_vkCmdSetDepthTestEnable a;
     if (!vkw_decode_args_vkCmdSetDepthTestEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthTestEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthTestEnable);
@@ -3714,6 +4060,8 @@ static void vkw_dispatch_vkCmdSetDepthWriteEnable(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetDepthWriteEnable a;
     if (!vkw_decode_args_vkCmdSetDepthWriteEnable(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthWriteEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthWriteEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthWriteEnable);
         return;
@@ -3728,6 +4076,8 @@ static void vkw_dispatch_vkCmdSetDepthCompareOp(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdSetDepthCompareOp a;
     if (!vkw_decode_args_vkCmdSetDepthCompareOp(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthCompareOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthCompareOp) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthCompareOp);
@@ -3744,6 +4094,8 @@ static void vkw_dispatch_vkCmdSetDepthBoundsTestEnable(struct vkw_host_context *
     struct vkw_args_vkCmdSetDepthBoundsTestEnable a;
     if (!vkw_decode_args_vkCmdSetDepthBoundsTestEnable(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBoundsTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthBoundsTestEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBoundsTestEnable);
         return;
@@ -3758,6 +4110,8 @@ static void vkw_dispatch_vkCmdSetStencilTestEnable(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdSetStencilTestEnable a;
     if (!vkw_decode_args_vkCmdSetStencilTestEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetStencilTestEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilTestEnable);
@@ -3774,6 +4128,8 @@ static void vkw_dispatch_vkCmdSetStencilOp(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetStencilOp a;
     if (!vkw_decode_args_vkCmdSetStencilOp(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetStencilOp) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilOp);
         return;
@@ -3788,6 +4144,8 @@ static void vkw_dispatch_vkCmdSetRasterizerDiscardEnable(struct vkw_host_context
 {
     struct vkw_args_vkCmdSetRasterizerDiscardEnable a;
     if (!vkw_decode_args_vkCmdSetRasterizerDiscardEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizerDiscardEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRasterizerDiscardEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizerDiscardEnable);
@@ -3804,6 +4162,8 @@ static void vkw_dispatch_vkCmdSetDepthBiasEnable(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdSetDepthBiasEnable a;
     if (!vkw_decode_args_vkCmdSetDepthBiasEnable(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBiasEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthBiasEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBiasEnable);
         return;
@@ -3818,6 +4178,8 @@ static void vkw_dispatch_vkCmdSetPrimitiveRestartEnable(struct vkw_host_context 
 {
     struct vkw_args_vkCmdSetPrimitiveRestartEnable a;
     if (!vkw_decode_args_vkCmdSetPrimitiveRestartEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveRestartEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetPrimitiveRestartEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveRestartEnable);
@@ -3834,6 +4196,8 @@ static void vkw_dispatch_vkGetDeviceBufferMemoryRequirements(struct vkw_host_con
     struct vkw_args_vkGetDeviceBufferMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceBufferMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceBufferMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceBufferMemoryRequirements);
         return;
@@ -3848,6 +4212,8 @@ static void vkw_dispatch_vkGetDeviceImageMemoryRequirements(struct vkw_host_cont
 {
     struct vkw_args_vkGetDeviceImageMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceImageMemoryRequirements(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceImageMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageMemoryRequirements);
@@ -3864,6 +4230,8 @@ static void vkw_dispatch_vkGetDeviceImageSparseMemoryRequirements(struct vkw_hos
     struct vkw_args_vkGetDeviceImageSparseMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceImageSparseMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceImageSparseMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements);
         return;
@@ -3878,6 +4246,8 @@ static void vkw_dispatch_vkCmdSetColorWriteEnableEXT(struct vkw_host_context *ct
 {
     struct vkw_args_vkCmdSetColorWriteEnableEXT a;
     if (!vkw_decode_args_vkCmdSetColorWriteEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorWriteEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetColorWriteEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteEnableEXT);
@@ -3894,6 +4264,8 @@ static void vkw_dispatch_vkCmdBeginConditionalRenderingEXT(struct vkw_host_conte
     struct vkw_args_vkCmdBeginConditionalRenderingEXT a;
     if (!vkw_decode_args_vkCmdBeginConditionalRenderingEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBeginConditionalRenderingEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginConditionalRenderingEXT);
         return;
@@ -3908,6 +4280,8 @@ static void vkw_dispatch_vkCmdEndConditionalRenderingEXT(struct vkw_host_context
 {
     struct vkw_args_vkCmdEndConditionalRenderingEXT a;
     if (!vkw_decode_args_vkCmdEndConditionalRenderingEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdEndConditionalRenderingEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndConditionalRenderingEXT);
@@ -3924,6 +4298,8 @@ static void vkw_dispatch_vkCmdSetPatchControlPointsEXT(struct vkw_host_context *
     struct vkw_args_vkCmdSetPatchControlPointsEXT a;
     if (!vkw_decode_args_vkCmdSetPatchControlPointsEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPatchControlPointsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetPatchControlPointsEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPatchControlPointsEXT);
         return;
@@ -3938,6 +4314,8 @@ static void vkw_dispatch_vkCmdSetLogicOpEXT(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkCmdSetLogicOpEXT a;
     if (!vkw_decode_args_vkCmdSetLogicOpEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLogicOpEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLogicOpEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEXT);
@@ -3954,6 +4332,8 @@ static void vkw_dispatch_vkCmdSetTessellationDomainOriginEXT(struct vkw_host_con
     struct vkw_args_vkCmdSetTessellationDomainOriginEXT a;
     if (!vkw_decode_args_vkCmdSetTessellationDomainOriginEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetTessellationDomainOriginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetTessellationDomainOriginEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetTessellationDomainOriginEXT);
         return;
@@ -3968,6 +4348,8 @@ static void vkw_dispatch_vkCmdSetDepthClampEnableEXT(struct vkw_host_context *ct
 {
     struct vkw_args_vkCmdSetDepthClampEnableEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClampEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClampEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthClampEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampEnableEXT);
@@ -3984,6 +4366,8 @@ static void vkw_dispatch_vkCmdSetPolygonModeEXT(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetPolygonModeEXT a;
     if (!vkw_decode_args_vkCmdSetPolygonModeEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPolygonModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetPolygonModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPolygonModeEXT);
         return;
@@ -3998,6 +4382,8 @@ static void vkw_dispatch_vkCmdSetRasterizationSamplesEXT(struct vkw_host_context
 {
     struct vkw_args_vkCmdSetRasterizationSamplesEXT a;
     if (!vkw_decode_args_vkCmdSetRasterizationSamplesEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizationSamplesEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRasterizationSamplesEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationSamplesEXT);
@@ -4014,6 +4400,8 @@ static void vkw_dispatch_vkCmdSetSampleMaskEXT(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdSetSampleMaskEXT a;
     if (!vkw_decode_args_vkCmdSetSampleMaskEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetSampleMaskEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleMaskEXT);
         return;
@@ -4028,6 +4416,8 @@ static void vkw_dispatch_vkCmdSetAlphaToCoverageEnableEXT(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetAlphaToCoverageEnableEXT a;
     if (!vkw_decode_args_vkCmdSetAlphaToCoverageEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetAlphaToCoverageEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT);
@@ -4044,6 +4434,8 @@ static void vkw_dispatch_vkCmdSetAlphaToOneEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetAlphaToOneEnableEXT a;
     if (!vkw_decode_args_vkCmdSetAlphaToOneEnableEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetAlphaToOneEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetAlphaToOneEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToOneEnableEXT);
         return;
@@ -4058,6 +4450,8 @@ static void vkw_dispatch_vkCmdSetLogicOpEnableEXT(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdSetLogicOpEnableEXT a;
     if (!vkw_decode_args_vkCmdSetLogicOpEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLogicOpEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLogicOpEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEnableEXT);
@@ -4074,6 +4468,8 @@ static void vkw_dispatch_vkCmdSetColorBlendEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetColorBlendEnableEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendEnableEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetColorBlendEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEnableEXT);
         return;
@@ -4088,6 +4484,8 @@ static void vkw_dispatch_vkCmdSetColorBlendEquationEXT(struct vkw_host_context *
 {
     struct vkw_args_vkCmdSetColorBlendEquationEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendEquationEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendEquationEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetColorBlendEquationEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEquationEXT);
@@ -4104,6 +4502,8 @@ static void vkw_dispatch_vkCmdSetColorWriteMaskEXT(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetColorWriteMaskEXT a;
     if (!vkw_decode_args_vkCmdSetColorWriteMaskEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorWriteMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetColorWriteMaskEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteMaskEXT);
         return;
@@ -4118,6 +4518,8 @@ static void vkw_dispatch_vkCmdSetRasterizationStreamEXT(struct vkw_host_context 
 {
     struct vkw_args_vkCmdSetRasterizationStreamEXT a;
     if (!vkw_decode_args_vkCmdSetRasterizationStreamEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizationStreamEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRasterizationStreamEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationStreamEXT);
@@ -4134,6 +4536,8 @@ static void vkw_dispatch_vkCmdSetConservativeRasterizationModeEXT(struct vkw_hos
     struct vkw_args_vkCmdSetConservativeRasterizationModeEXT a;
     if (!vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetConservativeRasterizationModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT);
         return;
@@ -4148,6 +4552,8 @@ static void vkw_dispatch_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_
 {
     struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT a;
     if (!vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT);
@@ -4164,6 +4570,8 @@ static void vkw_dispatch_vkCmdSetDepthClipEnableEXT(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetDepthClipEnableEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClipEnableEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClipEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthClipEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipEnableEXT);
         return;
@@ -4178,6 +4586,8 @@ static void vkw_dispatch_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetSampleLocationsEnableEXT a;
     if (!vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetSampleLocationsEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEnableEXT);
@@ -4194,6 +4604,8 @@ static void vkw_dispatch_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_context *
     struct vkw_args_vkCmdSetColorBlendAdvancedEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetColorBlendAdvancedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendAdvancedEXT);
         return;
@@ -4208,6 +4620,8 @@ static void vkw_dispatch_vkCmdSetProvokingVertexModeEXT(struct vkw_host_context 
 {
     struct vkw_args_vkCmdSetProvokingVertexModeEXT a;
     if (!vkw_decode_args_vkCmdSetProvokingVertexModeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetProvokingVertexModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetProvokingVertexModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetProvokingVertexModeEXT);
@@ -4224,6 +4638,8 @@ static void vkw_dispatch_vkCmdSetLineRasterizationModeEXT(struct vkw_host_contex
     struct vkw_args_vkCmdSetLineRasterizationModeEXT a;
     if (!vkw_decode_args_vkCmdSetLineRasterizationModeEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetLineRasterizationModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineRasterizationModeEXT);
         return;
@@ -4238,6 +4654,8 @@ static void vkw_dispatch_vkCmdSetLineStippleEnableEXT(struct vkw_host_context *c
 {
     struct vkw_args_vkCmdSetLineStippleEnableEXT a;
     if (!vkw_decode_args_vkCmdSetLineStippleEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineStippleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLineStippleEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEnableEXT);
@@ -4254,6 +4672,8 @@ static void vkw_dispatch_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_co
     struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT);
         return;
@@ -4268,6 +4688,8 @@ static void vkw_dispatch_vkCmdSetViewportWScalingEnableNV(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetViewportWScalingEnableNV a;
     if (!vkw_decode_args_vkCmdSetViewportWScalingEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWScalingEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetViewportWScalingEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingEnableNV);
@@ -4284,6 +4706,8 @@ static void vkw_dispatch_vkCmdSetViewportSwizzleNV(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetViewportSwizzleNV a;
     if (!vkw_decode_args_vkCmdSetViewportSwizzleNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportSwizzleNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetViewportSwizzleNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportSwizzleNV);
         return;
@@ -4298,6 +4722,8 @@ static void vkw_dispatch_vkCmdSetCoverageToColorEnableNV(struct vkw_host_context
 {
     struct vkw_args_vkCmdSetCoverageToColorEnableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageToColorEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCoverageToColorEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorEnableNV);
@@ -4314,6 +4740,8 @@ static void vkw_dispatch_vkCmdSetCoverageToColorLocationNV(struct vkw_host_conte
     struct vkw_args_vkCmdSetCoverageToColorLocationNV a;
     if (!vkw_decode_args_vkCmdSetCoverageToColorLocationNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorLocationNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetCoverageToColorLocationNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorLocationNV);
         return;
@@ -4328,6 +4756,8 @@ static void vkw_dispatch_vkCmdSetCoverageModulationModeNV(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetCoverageModulationModeNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationModeNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCoverageModulationModeNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationModeNV);
@@ -4344,6 +4774,8 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host
     struct vkw_args_vkCmdSetCoverageModulationTableEnableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetCoverageModulationTableEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV);
         return;
@@ -4358,6 +4790,8 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableNV(struct vkw_host_conte
 {
     struct vkw_args_vkCmdSetCoverageModulationTableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationTableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCoverageModulationTableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableNV);
@@ -4374,6 +4808,8 @@ static void vkw_dispatch_vkCmdSetShadingRateImageEnableNV(struct vkw_host_contex
     struct vkw_args_vkCmdSetShadingRateImageEnableNV a;
     if (!vkw_decode_args_vkCmdSetShadingRateImageEnableNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetShadingRateImageEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetShadingRateImageEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetShadingRateImageEnableNV);
         return;
@@ -4388,6 +4824,8 @@ static void vkw_dispatch_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_h
 {
     struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV a;
     if (!vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV);
@@ -4404,6 +4842,8 @@ static void vkw_dispatch_vkCmdSetCoverageReductionModeNV(struct vkw_host_context
     struct vkw_args_vkCmdSetCoverageReductionModeNV a;
     if (!vkw_decode_args_vkCmdSetCoverageReductionModeNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageReductionModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetCoverageReductionModeNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageReductionModeNV);
         return;
@@ -4418,6 +4858,8 @@ static void vkw_dispatch_vkCmdSetLineStippleEXT(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdSetLineStippleEXT a;
     if (!vkw_decode_args_vkCmdSetLineStippleEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineStippleEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLineStippleEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEXT);
@@ -4434,6 +4876,8 @@ static void vkw_dispatch_vkCmdDrawMultiEXT(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdDrawMultiEXT a;
     if (!vkw_decode_args_vkCmdDrawMultiEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMultiEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawMultiEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiEXT);
         return;
@@ -4448,6 +4892,8 @@ static void vkw_dispatch_vkCmdDrawMultiIndexedEXT(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdDrawMultiIndexedEXT a;
     if (!vkw_decode_args_vkCmdDrawMultiIndexedEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMultiIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawMultiIndexedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiIndexedEXT);
@@ -4464,6 +4910,8 @@ static void vkw_dispatch_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_co
     struct vkw_args_vkCmdBindTransformFeedbackBuffersEXT a;
     if (!vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBindTransformFeedbackBuffersEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT);
         return;
@@ -4478,6 +4926,8 @@ static void vkw_dispatch_vkCmdBeginTransformFeedbackEXT(struct vkw_host_context 
 {
     struct vkw_args_vkCmdBeginTransformFeedbackEXT a;
     if (!vkw_decode_args_vkCmdBeginTransformFeedbackEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginTransformFeedbackEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginTransformFeedbackEXT);
@@ -4494,6 +4944,8 @@ static void vkw_dispatch_vkCmdEndTransformFeedbackEXT(struct vkw_host_context *c
     struct vkw_args_vkCmdEndTransformFeedbackEXT a;
     if (!vkw_decode_args_vkCmdEndTransformFeedbackEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndTransformFeedbackEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndTransformFeedbackEXT);
         return;
@@ -4508,6 +4960,8 @@ static void vkw_dispatch_vkCmdBeginQueryIndexedEXT(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdBeginQueryIndexedEXT a;
     if (!vkw_decode_args_vkCmdBeginQueryIndexedEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginQueryIndexedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQueryIndexedEXT);
@@ -4524,6 +4978,8 @@ static void vkw_dispatch_vkCmdEndQueryIndexedEXT(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdEndQueryIndexedEXT a;
     if (!vkw_decode_args_vkCmdEndQueryIndexedEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndQueryIndexedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQueryIndexedEXT);
         return;
@@ -4539,6 +4995,8 @@ static void vkw_dispatch_vkCmdDrawIndirectByteCountEXT(struct vkw_host_context *
     struct vkw_args_vkCmdDrawIndirectByteCountEXT a;
     if (!vkw_decode_args_vkCmdDrawIndirectByteCountEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirectByteCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawIndirectByteCountEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectByteCountEXT);
         return;
@@ -4553,6 +5011,8 @@ static void vkw_dispatch_vkCmdSetVertexInputEXT(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdSetVertexInputEXT a;
     if (!vkw_decode_args_vkCmdSetVertexInputEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetVertexInputEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetVertexInputEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetVertexInputEXT);
@@ -4584,6 +5044,8 @@ static void vkw_dispatch_vkGetDeviceProcAddr(struct vkw_host_context *ctx, struc
     struct vkw_args_vkGetDeviceProcAddr a;
     if (!vkw_decode_args_vkGetDeviceProcAddr(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceProcAddr, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceProcAddr) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceProcAddr);
         return;
@@ -4598,6 +5060,8 @@ static void vkw_dispatch_vkUpdateDescriptorSetWithTemplate(struct vkw_host_conte
 {
     struct vkw_args_vkUpdateDescriptorSetWithTemplate a;
     if (!vkw_decode_args_vkUpdateDescriptorSetWithTemplate(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateDescriptorSetWithTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     vkw_host_vkUpdateDescriptorSetWithTemplate(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)

@@ -29,6 +29,7 @@ void vkw_host_context_fini(struct vkw_host_context *ctx)
      * lists go here. */
     free(ctx->inflight.pending);
     free(ctx->inflight.spare);
+    vkw_host_device_commands_release(&ctx->device_commands);
     memset(ctx, 0, sizeof(*ctx));
 }
 

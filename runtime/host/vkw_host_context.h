@@ -21,6 +21,7 @@
 
 #include "vkw_arena.h"
 #include "vkw_host_decoder.h"
+#include "vkw_host_device_commands.h"
 #include "vkw_host_dispatch.h"
 #include "vkw_host_inflight.h"
 #include "vkw_host_limits.h"
@@ -55,6 +56,8 @@ struct vkw_host_context {
     /* What this guest may hold (resolved: no zeros), and its queue work. */
     struct vkw_host_limits limits;
     struct vkw_host_inflight inflight;
+    /* What each of its devices can take (vkGetDeviceProcAddr's answers). */
+    struct vkw_host_device_commands device_commands;
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;

@@ -133,8 +133,10 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
     if (!where.under_root || where.key != p->key)
         return;
     /* The host's own fences on the device's queues go before it. */
-    if (o->type == VKW_HANDLE_VkDevice)
+    if (o->type == VKW_HANDLE_VkDevice) {
         vkw_host_inflight_release_device(p->ctx, (VkDevice)(uintptr_t)o->host);
+        vkw_host_device_commands_forget(p->ctx, (VkDevice)(uintptr_t)o->host);
+    }
     /* False for command buffers, descriptor sets, queues and physical
      * devices: their parent's destruction frees them. */
     if (vkw_destroy_host_object(&p->ctx->vk, o->type, o->host, where.parent_host))
@@ -188,6 +190,7 @@ size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx)
     const size_t destroyed = destroy_tree(ctx, 0);
     /* Each device took its fences with it; this frees the lists. */
     vkw_host_inflight_release_all(ctx);
+    vkw_host_device_commands_release(&ctx->device_commands);
     /* Freeing memory unmapped it; now that the driver let go of the pages
      * the guest lent (ALLOCATE_SHARED), they can be unmapped too. */
     vkw_host_memory_release_all(&ctx->memory);
@@ -210,6 +213,7 @@ void vkw_host_vkDestroyDevice(struct vkw_host_context *ctx, struct vkw_host_deco
             ctx->vk.vkDeviceWaitIdle(a->device);
         destroy_tree(ctx, a->device_id);
         vkw_host_inflight_release_device(ctx, a->device);
+        vkw_host_device_commands_forget(ctx, a->device);
     }
     ctx->vk.vkDestroyDevice(a->device, NULL);
     /* (the generated dispatch then drops the ids: vkw_host_forget) */
