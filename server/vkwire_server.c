@@ -2,9 +2,19 @@
  *
  * Owns: the command line, the listening socket, the table of workers, and
  * the parent's loop: accept a client, fork a worker for it, reap workers as
- * they end and log how each one did, and shut down cleanly on SIGINT or
- * SIGTERM (stop accepting, ask the workers to stop, wait a bounded time,
- * kill what is left, remove the socket).
+ * they end and log how each one did, end a worker still busy long after
+ * its client left, and shut down cleanly on SIGINT or SIGTERM (stop
+ * accepting, ask the workers to stop, wait a bounded time, kill what is
+ * left, remove the socket).
+ *
+ * Why the parent watches each client's socket: a worker can be stuck in the
+ * driver for good (a guest's wait with no timeout on a fence nothing will
+ * signal, work queued behind a semaphore nothing signals) and then never
+ * sees its client leave.  The parent keeps a copy of each client's socket,
+ * notes when the client hangs up, and kills the worker if it has not ended
+ * --cleanup-timeout seconds later: the process's end frees what the driver
+ * still holds for that client, and the server does not collect stuck
+ * processes.
  *
  * The parent never touches Vulkan: a driver initialised before fork would
  * be shared, half-copied, by every worker.  Each worker creates its own
@@ -53,6 +63,7 @@ enum {
     OPT_MAX_MEMORY,
     OPT_MAX_IN_FLIGHT,
     OPT_MAX_MESSAGE,
+    OPT_CLEANUP_TIMEOUT,
 };
 
 /* The smallest --max-message-size: a HELLO (40 bytes) must fit, and one
@@ -65,11 +76,17 @@ enum {
 /* After accept fails for lack of descriptors or memory, how long to stop
  * accepting (polling the listener would otherwise spin). */
 #define VKW_ACCEPT_PAUSE_MS 1000
+/* The default --cleanup-timeout: destroying even a big client's objects
+ * takes far less; a worker still busy after this is stuck. */
+#define VKW_CLEANUP_TIMEOUT_S 30
 
 struct worker {
     pid_t pid;
     unsigned long client;
-    int report_fd; /* read end of its report pipe */
+    int report_fd;     /* read end of its report pipe */
+    int watch_fd;      /* the parent's copy of the client's socket; -1 once it hung up */
+    long long left_at; /* when the client hung up (monotonic ms); 0 while connected */
+    bool killed;       /* still busy --cleanup-timeout after that: killed */
 };
 
 struct server {
@@ -78,6 +95,7 @@ struct server {
     size_t count, capacity;
     unsigned long next_client;
     unsigned long max_clients; /* 0: no limit */
+    int cleanup_timeout_ms;    /* a worker's time to end once its client left */
     /* Each client's limits, for its worker's renderer (0: the default). */
     struct vkw_renderer_options options;
 };
@@ -148,6 +166,10 @@ static void log_end(const struct worker *w, int status)
     read_report(w->report_fd, report, sizeof(report));
     const char *why = report[0] ? report : "no reason given";
 
+    if (w->killed) {
+        vkw_log(VKW_LOG_ERROR, "client %lu worker killed: still busy after its client left", w->client);
+        return;
+    }
     if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
         vkw_log(VKW_LOG_ERROR, "client %lu worker crashed: signal %d (%s)", w->client, sig,
@@ -195,6 +217,8 @@ static void reap(struct server *s)
                 continue;
             log_end(&s->workers[i], status);
             close(s->workers[i].report_fd);
+            if (s->workers[i].watch_fd >= 0)
+                close(s->workers[i].watch_fd);
             s->workers[i] = s->workers[--s->count];
             break;
         }
@@ -217,8 +241,12 @@ static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long
     sigaction(SIGCHLD, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGINT, SIG_IGN);
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
         close(s->workers[i].report_fd);
+        /* Other clients' sockets: held here, they would never see EOF. */
+        if (s->workers[i].watch_fd >= 0)
+            close(s->workers[i].watch_fd);
+    }
     free(s->workers);
     /* Only the process that bound the socket removes its file, so this
      * just closes the worker's copy of the descriptor. */
@@ -309,9 +337,60 @@ static void accept_client(struct server *s, long long *paused_until)
         become_worker(s, conn, client, parent, report[1], &old); /* does not return */
     }
     close(report[1]);
-    vkw_conn_close(conn); /* the worker has its own copy */
-    s->workers[s->count++] = (struct worker){.pid = pid, .client = client, .report_fd = report[0]};
+    /* The worker has its own copy; this one only tells when the client
+     * hangs up (-1 if it cannot be made: that worker is not watched). */
+    const int watch = fcntl(vkw_conn_fd(conn), F_DUPFD_CLOEXEC, 0);
+    vkw_conn_close(conn);
+    s->workers[s->count++] = (struct worker){
+        .pid = pid, .client = client, .report_fd = report[0], .watch_fd = watch};
     vkw_log(VKW_LOG_INFO, "client %lu%s connected; worker pid %ld", client, who, (long)pid);
+}
+
+/* ---- clients that left while their worker is busy ---- */
+
+static void client_left(struct server *s, pid_t pid)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        struct worker *w = &s->workers[i];
+        if (w->pid != pid || w->watch_fd < 0)
+            continue;
+        close(w->watch_fd); /* the socket's state stays hung up: no more polling */
+        w->watch_fd = -1;
+        w->left_at = now_ms();
+        return;
+    }
+}
+
+/* The earliest time something is due: a worker's cleanup deadline, or
+ * `other` (0: nothing); 0 when nothing is. */
+static long long next_deadline(const struct server *s, long long other)
+{
+    long long due = other;
+    for (size_t i = 0; i < s->count; i++) {
+        const struct worker *w = &s->workers[i];
+        if (w->left_at && !w->killed) {
+            const long long d = w->left_at + s->cleanup_timeout_ms;
+            if (!due || d < due)
+                due = d;
+        }
+    }
+    return due;
+}
+
+static void kill_stuck(struct server *s)
+{
+    const long long now = now_ms();
+    for (size_t i = 0; i < s->count; i++) {
+        struct worker *w = &s->workers[i];
+        if (!w->left_at || w->killed || now < w->left_at + s->cleanup_timeout_ms)
+            continue;
+        vkw_log(VKW_LOG_ERROR,
+                "client %lu worker still busy %d s after its client left (--cleanup-timeout): "
+                "killing pid %ld",
+                w->client, s->cleanup_timeout_ms / 1000, (long)w->pid);
+        kill(w->pid, SIGKILL);
+        w->killed = true;
+    }
 }
 
 /* ---- shutdown ---- */
@@ -345,6 +424,8 @@ static void stop_workers(struct server *s)
         if (pid > 0)
             log_end(&s->workers[0], status);
         close(s->workers[0].report_fd);
+        if (s->workers[0].watch_fd >= 0)
+            close(s->workers[0].watch_fd);
         s->workers[0] = s->workers[--s->count];
     }
 }
@@ -374,6 +455,9 @@ static void usage(FILE *f)
             "                           one message it sends, and the replies to one\n"
             "                           (default and most: 256M)\n"
             "\n"
+            "      --cleanup-timeout=SECONDS\n"
+            "                           a worker still busy this long after its client\n"
+            "                           left is killed (default %d)\n"
             "  -q, --quiet              log only errors and crashed workers\n"
             "  -v, --verbose            log more (handshakes, teardown details)\n"
             "  -h, --help               show this help and exit\n"
@@ -390,7 +474,7 @@ static void usage(FILE *f)
             "  0  stopped by SIGINT or SIGTERM (or --help, --version)\n"
             "  1  could not start (e.g. cannot listen on ADDRESS)\n"
             "  2  bad command line\n",
-            address, VKW_SHUTDOWN_GRACE_MS / 1000);
+            address, VKW_CLEANUP_TIMEOUT_S, VKW_SHUTDOWN_GRACE_MS / 1000);
 }
 
 static void version(void)
@@ -444,6 +528,7 @@ int main(int argc, char **argv)
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
         {"max-in-flight", required_argument, NULL, OPT_MAX_IN_FLIGHT},
         {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE},
+        {"cleanup-timeout", required_argument, NULL, OPT_CLEANUP_TIMEOUT},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -451,7 +536,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char address[PATH_MAX + 16] = "";
-    struct server s = {0};
+    struct server s = {.cleanup_timeout_ms = VKW_CLEANUP_TIMEOUT_S * 1000};
     s.options = (struct vkw_renderer_options)VKW_RENDERER_OPTIONS_INIT;
     int opt;
     uint64_t size;
@@ -499,6 +584,16 @@ int main(int argc, char **argv)
                 return VKW_SERVER_EXIT_USAGE;
             }
             s.options.max_message_bytes = (size_t)size;
+            break;
+        case OPT_CLEANUP_TIMEOUT:
+            if (!parse_count(optarg, &count) || count == 0 || count > 86400) {
+                fprintf(stderr,
+                        "vkwire-server: --cleanup-timeout wants seconds from 1 to 86400, not "
+                        "'%s'\n",
+                        optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            s.cleanup_timeout_ms = (int)count * 1000;
             break;
         case 'q':
             vkw_log_threshold = VKW_LOG_ERROR;
@@ -554,17 +649,46 @@ int main(int argc, char **argv)
 
     int status = VKW_SERVER_EXIT_OK;
     long long paused_until = 0;
+    struct pollfd *p = NULL;
+    pid_t *watched = NULL; /* the worker behind each watched socket in p */
+    size_t room = 0;
     while (stop_requests == 0) {
+        if (room < s.count + 2) {
+            room = s.count + 16;
+            free(p);
+            free(watched);
+            p = malloc(room * sizeof(*p));
+            watched = malloc(room * sizeof(*watched));
+            if (!p || !watched) {
+                vkw_log(VKW_LOG_ERROR, "out of memory");
+                status = VKW_SERVER_EXIT_FAILURE;
+                break;
+            }
+        }
         const long long now = now_ms();
         const bool paused = now < paused_until;
-        struct pollfd p[2] = {{.fd = wake_pipe[0], .events = POLLIN},
-                              {.fd = lfd, .events = POLLIN}};
-        int n = poll(p, paused ? 1 : 2, paused ? (int)(paused_until - now) : -1);
+        p[0] = (struct pollfd){.fd = wake_pipe[0], .events = POLLIN};
+        p[1] = (struct pollfd){.fd = paused ? -1 : lfd, .events = POLLIN};
+        nfds_t np = 2;
+        for (size_t i = 0; i < s.count; i++) {
+            if (s.workers[i].watch_fd < 0)
+                continue;
+            watched[np] = s.workers[i].pid;
+            /* POLLRDHUP only: the worker reads the client's bytes, not us. */
+            p[np++] = (struct pollfd){.fd = s.workers[i].watch_fd, .events = POLLRDHUP};
+        }
+        const long long due = next_deadline(&s, paused ? paused_until : 0);
+        const int timeout = due ? (int)(due > now ? due - now : 0) : -1;
+        int n = poll(p, np, timeout);
         if (n < 0 && errno != EINTR) {
             vkw_log(VKW_LOG_ERROR, "poll failed: %s", strerror(errno));
             status = VKW_SERVER_EXIT_FAILURE;
             break;
         }
+        for (nfds_t k = 2; n > 0 && k < np; k++)
+            if (p[k].revents)
+                client_left(&s, watched[k]);
+        kill_stuck(&s);
         if (n > 0 && p[0].revents) {
             drain_wake_pipe();
             reap(&s);
@@ -574,6 +698,8 @@ int main(int argc, char **argv)
         if (n > 0 && !paused && p[1].revents)
             accept_client(&s, &paused_until);
     }
+    free(p);
+    free(watched);
 
     vkw_log(VKW_LOG_INFO, "shutting down");
     vkw_listener_close(s.listener); /* no new clients; removes the socket */

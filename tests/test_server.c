@@ -866,6 +866,50 @@ static void test_limits_server(void)
     tg_fini(&g);
 }
 
+/* A worker stuck in the driver (a wait with no timeout for a fence that
+ * nothing will signal) never sees its client leave: the server kills it
+ * --cleanup-timeout after the client hung up, and goes on. */
+static void test_stuck_worker(void)
+{
+    struct server s;
+    const char *const extra[] = {"--cleanup-timeout", "1", NULL};
+    ok(start_server(&s, "stuck", extra), "a server with --cleanup-timeout 1");
+    struct tg_guest g;
+    struct vkw_conn *c = busy_guest(&s, &g, 0);
+    ok(c != NULL, "a client with a device");
+    VkFence fence = VKW_U64_HANDLE(VkFence, 400);
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    vkw_encode_vkCreateFence(&g.w, ++g.serial, TG_DEVICE(&g), &fci, NULL, &fence);
+    vkw_encode_vkWaitForFences(&g.w, ++g.serial, TG_DEVICE(&g), 1, &fence, VK_TRUE, UINT64_MAX);
+    ok(c && vkw_conn_send(c, g.w.data, g.w.size, NULL, 0) == 0,
+       "it makes its worker wait forever for a fence never submitted, and leaves");
+    const long long left = now_ms();
+    if (c)
+        vkw_conn_close(c);
+    tg_fini(&g);
+    ok(wait_log(&s, "client 1 worker still busy 1 s after its client left (--cleanup-timeout): "
+                    "killing pid ",
+                1),
+       "the server kills the stuck worker");
+    const long long took = now_ms() - left;
+    ok(took >= 900 && took < 10000, "about a second after the client left (%lld ms)", took);
+    ok(wait_log(&s, "client 1 worker killed: still busy after its client left", 1),
+       "and logs why it ended");
+    const long long deadline = now_ms() + WAIT_MS;
+    int n;
+    while ((n = children_of(s.pid)) > 0 && now_ms() < deadline)
+        sleep_ms(10);
+    is_int(n, 0, "no worker left behind");
+    ok(fresh_client_works(&s), "a new client is served");
+    char want[64];
+    snprintf(want, sizeof(want), "client 2 disconnected: clean close");
+    ok(wait_log(&s, want, 1) && log_count(&s, "killing pid") == 1,
+       "a client that leaves normally is not killed");
+    kill(s.pid, SIGTERM);
+    const int st = wait_exit(s.pid, WAIT_MS);
+    ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the server stops");
+}
+
 /* Run the server with `args`; its exit status and output. */
 static int run_cli(const char *const *args, char **output)
 {
@@ -907,6 +951,9 @@ static void test_command_line(void)
     const char *tiny[] = {"--max-message-size", "10", NULL};
     ok(run_cli(tiny, &out) == 2 && strstr(out, "--max-message-size"),
        "--max-message-size 10: exit 2");
+    free(out);
+    const char *never[] = {"--cleanup-timeout", "0", NULL};
+    ok(run_cli(never, &out) == 2 && strstr(out, "--cleanup-timeout"), "--cleanup-timeout 0: exit 2");
     free(out);
     const char *huge[] = {"--max-message-size", "1G", NULL};
     ok(run_cli(huge, &out) == 2, "--max-message-size 1G (over the protocol's): exit 2");
@@ -979,6 +1026,7 @@ int main(void)
         test_no_leftovers();
         test_second_server();
         test_limits_server();
+        test_stuck_worker();
         test_shutdown_sigterm();
 
         char *text = read_file(main_server.log);
