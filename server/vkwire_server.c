@@ -98,6 +98,11 @@ struct server {
     int cleanup_timeout_ms;    /* a worker's time to end once its client left */
     /* Each client's limits, for its worker's renderer (0: the default). */
     struct vkw_renderer_options options;
+    /* The main loop's poll set, and the worker behind each watched socket
+     * in it (here, not on main's stack, so that a worker frees them). */
+    struct pollfd *poll_set;
+    pid_t *watched;
+    size_t poll_room;
 };
 
 static int wake_pipe[2] = {-1, -1};
@@ -248,6 +253,8 @@ static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long
             close(s->workers[i].watch_fd);
     }
     free(s->workers);
+    free(s->poll_set);
+    free(s->watched);
     /* Only the process that bound the socket removes its file, so this
      * just closes the worker's copy of the descriptor. */
     vkw_listener_close(s->listener);
@@ -649,22 +656,21 @@ int main(int argc, char **argv)
 
     int status = VKW_SERVER_EXIT_OK;
     long long paused_until = 0;
-    struct pollfd *p = NULL;
-    pid_t *watched = NULL; /* the worker behind each watched socket in p */
-    size_t room = 0;
     while (stop_requests == 0) {
-        if (room < s.count + 2) {
-            room = s.count + 16;
-            free(p);
-            free(watched);
-            p = malloc(room * sizeof(*p));
-            watched = malloc(room * sizeof(*watched));
-            if (!p || !watched) {
+        if (s.poll_room < s.count + 2) {
+            s.poll_room = s.count + 16;
+            free(s.poll_set);
+            free(s.watched);
+            s.poll_set = malloc(s.poll_room * sizeof(*s.poll_set));
+            s.watched = malloc(s.poll_room * sizeof(*s.watched));
+            if (!s.poll_set || !s.watched) {
                 vkw_log(VKW_LOG_ERROR, "out of memory");
                 status = VKW_SERVER_EXIT_FAILURE;
                 break;
             }
         }
+        struct pollfd *p = s.poll_set;
+        pid_t *watched = s.watched;
         const long long now = now_ms();
         const bool paused = now < paused_until;
         p[0] = (struct pollfd){.fd = wake_pipe[0], .events = POLLIN};
@@ -698,8 +704,10 @@ int main(int argc, char **argv)
         if (n > 0 && !paused && p[1].revents)
             accept_client(&s, &paused_until);
     }
-    free(p);
-    free(watched);
+    free(s.poll_set);
+    free(s.watched);
+    s.poll_set = NULL;
+    s.watched = NULL;
 
     vkw_log(VKW_LOG_INFO, "shutting down");
     vkw_listener_close(s.listener); /* no new clients; removes the socket */
