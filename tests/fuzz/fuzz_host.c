@@ -3,8 +3,10 @@
 
 #include "fuzz_host.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +27,48 @@ static struct {
     size_t answer_size, answer_capacity;
 } fz;
 
+/* On lavapipe: the loader gets lavapipe alone (VK_DRIVER_FILES, unless set
+ * already), and lavapipe stays mapped for the life of the process.  The
+ * loader unloads a driver with its last instance; what the driver keeps
+ * for good would then show up in a leak report with no module name, which
+ * tests/lsan.supp cannot match, while vkwire's own leaks still must. */
+static void use_lavapipe(void)
+{
+    char manifest[4096] = "";
+    const char *given = getenv("VK_DRIVER_FILES");
+    if (given && *given) {
+        snprintf(manifest, sizeof(manifest), "%s", given);
+    } else {
+        glob_t gl;
+        if (glob("/usr/share/vulkan/icd.d/lvp_icd.*.json", 0, NULL, &gl) == 0 && gl.gl_pathc)
+            snprintf(manifest, sizeof(manifest), "%s", gl.gl_pathv[0]);
+        globfree(&gl);
+        if (manifest[0])
+            setenv("VK_DRIVER_FILES", manifest, 1);
+    }
+    FILE *f = manifest[0] && !strchr(manifest, ':') ? fopen(manifest, "r") : NULL;
+    char text[8192] = "";
+    if (f) {
+        text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+        fclose(f);
+    }
+    const char *key = strstr(text, "\"library_path\"");
+    const char *open_quote = key ? strchr(key + 14, '"') : NULL;
+    const char *close_quote = open_quote ? strchr(open_quote + 1, '"') : NULL;
+    if (close_quote) {
+        char lib[4096];
+        snprintf(lib, sizeof(lib), "%.*s", (int)(close_quote - open_quote - 1), open_quote + 1);
+        if (!dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE))
+            fprintf(stderr, "fuzz: cannot keep %s loaded: %s\n", lib, dlerror());
+    }
+}
+
 void vkw_fuzz_init(bool abort_on_problem)
 {
     const char *driver = getenv("VKW_FUZZ_DRIVER");
     fz.fake = !driver || strcmp(driver, "lavapipe") != 0;
+    if (!fz.fake)
+        use_lavapipe();
     struct vkw_renderer_options o = VKW_RENDERER_OPTIONS_INIT;
     o.get_instance_proc_addr = fz.fake ? vkw_fake_get_instance_proc_addr : NULL;
     /* Small limits: a mutated count must not make one input take seconds. */

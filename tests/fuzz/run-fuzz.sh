@@ -64,7 +64,7 @@ if [ $stale = yes ]; then
         'f={}; o='"$objdir"'/$(basename "$f" .c).o; '"$cc"' '"$(echo $cflags)"' -c "$f" -o "$o" || exit 255' \
         || exit 1
     # shellcheck disable=SC2086
-    "$cc" -fsanitize=fuzzer,address,undefined -o "$bin" "$objdir"/*.o ${VULKAN_LIBS:--lvulkan} || exit 1
+    "$cc" -fsanitize=fuzzer,address,undefined -o "$bin" "$objdir"/*.o ${VULKAN_LIBS:--lvulkan} -ldl || exit 1
 fi
 
 corpus=$work/corpus
@@ -76,6 +76,13 @@ export VKW_FUZZ_DRIVER=$driver
 # vkwire's own is still a finding.
 export LSAN_OPTIONS="${LSAN_OPTIONS-suppressions=$src/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS-halt_on_error=1:print_stacktrace=1}"
+# The Vulkan loader (1.3.239) formats a NULL string with %s when an
+# application asks for an API version with major 0 (e.g. 0.851.0): glibc
+# prints "(null)", ASan's printf check dies in strlen.  Not the host's, and
+# not a crash in a real build: on lavapipe, let printf be printf.
+if [ "$driver" = lavapipe ]; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}check_printf=0"
+fi
 if [ -n "${FUZZ_MERGE:-}" ]; then
     mkdir -p "$FUZZ_MERGE"
     exec "$bin" -merge=1 "$FUZZ_MERGE" "$corpus"
