@@ -83,6 +83,17 @@ class Field:
                     self.shape in ('skip', 'custom', 'fixed', 'fixed_string'))
 
     @property
+    def elements_required(self) -> bool:
+        """An input array of handles whose elements vk.xml requires to be
+        valid (its `optional` has no second 'true'): VK_NULL_HANDLE there
+        is refused, as the validation layers refuse it, since a driver
+        dereferences each element (a NULL command buffer in a submit)."""
+        optional = self.model.optional if self.model else []
+        return (self.kind == 'handle' and self.shape == 'array' and self.direction == 'in'
+                and not (self.model and self.model.noautovalidity) and not self.encode_if
+                and not (len(optional) > 1 and optional[1]))
+
+    @property
     def is_pointer(self) -> bool:
         return self.shape in ('pointer', 'array', 'string', 'string_array', 'blob')
 

@@ -5608,7 +5608,7 @@ static void vkw_decode_fields_VkBindSparseInfo(struct vkw_host_decoder *d, VkBin
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
         v->pWaitSemaphores = e;
     }
     else if ((true) && (v->waitSemaphoreCount) != 0)
@@ -5656,7 +5656,7 @@ static void vkw_decode_fields_VkBindSparseInfo(struct vkw_host_decoder *d, VkBin
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
         v->pSignalSemaphores = e;
     }
     else if ((true) && (v->signalSemaphoreCount) != 0)
@@ -5817,7 +5817,7 @@ static void vkw_decode_fields_VkDescriptorSetAllocateInfo(struct vkw_host_decode
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkDescriptorSetLayout *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, true, NULL));
         v->pSetLayouts = e;
     }
     else if ((true) && (v->descriptorSetCount) != 0)
@@ -6957,7 +6957,7 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
         v->pWaitSemaphores = e;
     }
     else if ((true) && (v->waitSemaphoreCount) != 0)
@@ -6980,7 +6980,7 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkCommandBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
         v->pCommandBuffers = e;
     }
     else if ((true) && (v->commandBufferCount) != 0)
@@ -6992,7 +6992,7 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
         v->pSignalSemaphores = e;
     }
     else if ((true) && (v->signalSemaphoreCount) != 0)
@@ -7965,7 +7965,7 @@ static void vkw_decode_fields_VkDeviceGroupDeviceCreateInfo(struct vkw_host_deco
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkPhysicalDevice *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
         v->pPhysicalDevices = e;
     }
     else if ((true) && (v->physicalDeviceCount) != 0)
@@ -9578,7 +9578,7 @@ static void vkw_decode_fields_VkSemaphoreWaitInfo(struct vkw_host_decoder *d, Vk
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkSemaphore *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
         v->pSemaphores = e;
     }
     else if ((true) && (v->semaphoreCount) != 0)
@@ -10441,7 +10441,7 @@ static void vkw_decode_fields_VkRenderPassAttachmentBeginInfo(struct vkw_host_de
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkImageView *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, true, NULL));
         v->pAttachments = e;
     }
     else if ((true) && (v->attachmentCount) != 0)
@@ -11625,7 +11625,7 @@ static void vkw_decode_fields_VkPipelineLibraryCreateInfoKHR(struct vkw_host_dec
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkPipeline *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
         v->pLibraries = e;
     }
     else if ((true) && (v->libraryCount) != 0)
@@ -14498,7 +14498,7 @@ bool vkw_decode_args_vkResetFences(struct vkw_host_decoder *d, struct vkw_args_v
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkFence *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, true, NULL));
         a->pFences = e;
     }
     else if ((true) && (a->fenceCount) != 0)
@@ -14548,7 +14548,7 @@ bool vkw_decode_args_vkWaitForFences(struct vkw_host_decoder *d, struct vkw_args
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkFence *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, true, NULL));
         a->pFences = e;
     }
     else if ((true) && (a->fenceCount) != 0)
@@ -15241,7 +15241,7 @@ bool vkw_decode_args_vkMergePipelineCaches(struct vkw_host_decoder *d, struct vk
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkPipelineCache *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, true, NULL));
         a->pSrcCaches = e;
     }
     else if ((true) && (a->srcCacheCount) != 0)
@@ -16979,7 +16979,7 @@ bool vkw_decode_args_vkCmdWaitEvents(struct vkw_host_decoder *d, struct vkw_args
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkEvent *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
         a->pEvents = e;
     }
     else if ((true) && (a->eventCount) != 0)
@@ -17309,7 +17309,7 @@ bool vkw_decode_args_vkCmdExecuteCommands(struct vkw_host_decoder *d, struct vkw
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkCommandBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
         a->pCommandBuffers = e;
     }
     else if ((true) && (a->commandBufferCount) != 0)
@@ -18736,7 +18736,7 @@ bool vkw_decode_args_vkCmdWaitEvents2(struct vkw_host_decoder *d, struct vkw_arg
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkEvent *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, true, NULL));
         a->pEvents = e;
     }
     else if ((true) && (a->eventCount) != 0)
@@ -20399,7 +20399,7 @@ bool vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_decode
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
         VkBuffer *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
         for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+            e[i] = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
         a->pBuffers = e;
     }
     else if ((true) && (a->bindingCount) != 0)

@@ -407,11 +407,7 @@ static void vkw_dispatch_vkDestroyInstance(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkDestroyInstance a;
     if (!vkw_decode_args_vkDestroyInstance(d, &a))
         return;
-    if (!ctx->vk.vkDestroyInstance) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyInstance);
-        return;
-    }
-    ctx->vk.vkDestroyInstance(a.instance, NULL);
+    vkw_host_vkDestroyInstance(ctx, d, &a); /* hand-written: runtime/host */
     vkw_host_forget(ctx, VKW_HANDLE_VkInstance, a.instance_id);
     if (reply)
         vkw_encode_reply_vkDestroyInstance(d, reply, &a);
@@ -561,11 +557,9 @@ static void vkw_dispatch_vkDestroyDevice(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyDevice a;
     if (!vkw_decode_args_vkDestroyDevice(d, &a))
         return;
-    if (!ctx->vk.vkDestroyDevice) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDevice);
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDevice, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    }
-    ctx->vk.vkDestroyDevice(a.device, NULL);
+    vkw_host_vkDestroyDevice(ctx, d, &a); /* hand-written: runtime/host */
     vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a.device_id);
     if (reply)
         vkw_encode_reply_vkDestroyDevice(d, reply, &a);
@@ -631,6 +625,8 @@ static void vkw_dispatch_vkGetDeviceQueue(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceQueue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceQueue) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue);
         return;
@@ -655,12 +651,10 @@ static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkQueueSubmit a;
     if (!vkw_decode_args_vkQueueSubmit(d, &a))
         return;
-    if (!ctx->vk.vkQueueSubmit) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit);
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
-    }
-    a.result = ctx->vk.vkQueueSubmit(a.queue, a.submitCount, a.pSubmits, a.fence);
-    if (a.result < 0)
+    vkw_host_vkQueueSubmit(ctx, d, &a); /* hand-written: runtime/host */
+    if (a.result < 0 && vkw_reader_ok(&d->r))
         vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueSubmit(d, reply, &a);
@@ -671,6 +665,8 @@ static void vkw_dispatch_vkQueueWaitIdle(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkQueueWaitIdle a;
     if (!vkw_decode_args_vkQueueWaitIdle(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueWaitIdle, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
     if (!ctx->vk.vkQueueWaitIdle) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueWaitIdle);
@@ -689,6 +685,8 @@ static void vkw_dispatch_vkDeviceWaitIdle(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkDeviceWaitIdle a;
     if (!vkw_decode_args_vkDeviceWaitIdle(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDeviceWaitIdle, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkDeviceWaitIdle) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeviceWaitIdle);
@@ -710,6 +708,8 @@ static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids, a.pMemory_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkAllocateMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result >= 0 && a.pMemory) {
         uint64_t n = (true) ? 1 : 0;
@@ -730,6 +730,8 @@ static void vkw_dispatch_vkFreeMemory(struct vkw_host_context *ctx, struct vkw_h
     struct vkw_args_vkFreeMemory a;
     if (!vkw_decode_args_vkFreeMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkFreeMemory) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeMemory);
         return;
@@ -746,6 +748,8 @@ static void vkw_dispatch_vkMapMemory(struct vkw_host_context *ctx, struct vkw_ho
     struct vkw_args_vkMapMemory a;
     if (!vkw_decode_args_vkMapMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkMapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkMapMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkMapMemory(d, reply, &a);
@@ -757,6 +761,8 @@ static void vkw_dispatch_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkUnmapMemory a;
     if (!vkw_decode_args_vkUnmapMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUnmapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkUnmapMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkUnmapMemory(d, reply, &a);
@@ -767,6 +773,8 @@ static void vkw_dispatch_vkFlushMappedMemoryRanges(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkFlushMappedMemoryRanges a;
     if (!vkw_decode_args_vkFlushMappedMemoryRanges(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFlushMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkFlushMappedMemoryRanges) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFlushMappedMemoryRanges);
@@ -783,6 +791,8 @@ static void vkw_dispatch_vkInvalidateMappedMemoryRanges(struct vkw_host_context 
     struct vkw_args_vkInvalidateMappedMemoryRanges a;
     if (!vkw_decode_args_vkInvalidateMappedMemoryRanges(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkInvalidateMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkInvalidateMappedMemoryRanges) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkInvalidateMappedMemoryRanges);
         return;
@@ -797,6 +807,8 @@ static void vkw_dispatch_vkGetDeviceMemoryCommitment(struct vkw_host_context *ct
 {
     struct vkw_args_vkGetDeviceMemoryCommitment a;
     if (!vkw_decode_args_vkGetDeviceMemoryCommitment(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceMemoryCommitment, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceMemoryCommitment) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryCommitment);
@@ -813,6 +825,8 @@ static void vkw_dispatch_vkBindBufferMemory(struct vkw_host_context *ctx, struct
     struct vkw_args_vkBindBufferMemory a;
     if (!vkw_decode_args_vkBindBufferMemory(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindBufferMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkBindBufferMemory) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory);
         return;
@@ -827,6 +841,8 @@ static void vkw_dispatch_vkBindImageMemory(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkBindImageMemory a;
     if (!vkw_decode_args_vkBindImageMemory(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindImageMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkBindImageMemory) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory);
@@ -843,6 +859,8 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements(struct vkw_host_context *
     struct vkw_args_vkGetBufferMemoryRequirements a;
     if (!vkw_decode_args_vkGetBufferMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetBufferMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements);
         return;
@@ -858,6 +876,8 @@ static void vkw_dispatch_vkGetImageMemoryRequirements(struct vkw_host_context *c
     struct vkw_args_vkGetImageMemoryRequirements a;
     if (!vkw_decode_args_vkGetImageMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetImageMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements);
         return;
@@ -872,6 +892,8 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements(struct vkw_host_cont
 {
     struct vkw_args_vkGetImageSparseMemoryRequirements a;
     if (!vkw_decode_args_vkGetImageSparseMemoryRequirements(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetImageSparseMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements);
@@ -903,12 +925,10 @@ static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkQueueBindSparse a;
     if (!vkw_decode_args_vkQueueBindSparse(d, &a))
         return;
-    if (!ctx->vk.vkQueueBindSparse) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueBindSparse);
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueBindSparse, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
-    }
-    a.result = ctx->vk.vkQueueBindSparse(a.queue, a.bindInfoCount, a.pBindInfo, a.fence);
-    if (a.result < 0)
+    vkw_host_vkQueueBindSparse(ctx, d, &a); /* hand-written: runtime/host */
+    if (a.result < 0 && vkw_reader_ok(&d->r))
         vkw_host_defer(ctx, VKW_CMD_vkQueueBindSparse, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueBindSparse(d, reply, &a);
@@ -921,6 +941,8 @@ static void vkw_dispatch_vkCreateFence(struct vkw_host_context *ctx, struct vkw_
     if (!vkw_decode_args_vkCreateFence(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids, a.pFence_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateFence) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFence);
@@ -946,6 +968,8 @@ static void vkw_dispatch_vkDestroyFence(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyFence a;
     if (!vkw_decode_args_vkDestroyFence(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyFence) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFence);
         return;
@@ -962,12 +986,14 @@ static void vkw_dispatch_vkResetFences(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkResetFences a;
     if (!vkw_decode_args_vkResetFences(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkResetFences) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetFences);
         return;
     }
     a.result = ctx->vk.vkResetFences(a.device, a.fenceCount, a.pFences);
-    if (a.result < 0)
+    if (a.result < 0 && vkw_reader_ok(&d->r))
         vkw_host_defer(ctx, VKW_CMD_vkResetFences, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkResetFences(d, reply, &a);
@@ -978,6 +1004,8 @@ static void vkw_dispatch_vkGetFenceStatus(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkGetFenceStatus a;
     if (!vkw_decode_args_vkGetFenceStatus(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetFenceStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetFenceStatus) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceStatus);
@@ -996,6 +1024,8 @@ static void vkw_dispatch_vkWaitForFences(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkWaitForFences a;
     if (!vkw_decode_args_vkWaitForFences(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWaitForFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkWaitForFences) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitForFences);
@@ -1016,6 +1046,8 @@ static void vkw_dispatch_vkCreateSemaphore(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkCreateSemaphore(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids, a.pSemaphore_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateSemaphore) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSemaphore);
@@ -1041,6 +1073,8 @@ static void vkw_dispatch_vkDestroySemaphore(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroySemaphore a;
     if (!vkw_decode_args_vkDestroySemaphore(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroySemaphore) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySemaphore);
         return;
@@ -1058,6 +1092,8 @@ static void vkw_dispatch_vkCreateEvent(struct vkw_host_context *ctx, struct vkw_
     if (!vkw_decode_args_vkCreateEvent(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids, a.pEvent_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateEvent);
@@ -1083,6 +1119,8 @@ static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyEvent a;
     if (!vkw_decode_args_vkDestroyEvent(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyEvent);
         return;
@@ -1098,6 +1136,8 @@ static void vkw_dispatch_vkGetEventStatus(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkGetEventStatus a;
     if (!vkw_decode_args_vkGetEventStatus(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetEventStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetEventStatus) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEventStatus);
@@ -1117,6 +1157,8 @@ static void vkw_dispatch_vkSetEvent(struct vkw_host_context *ctx, struct vkw_hos
     struct vkw_args_vkSetEvent a;
     if (!vkw_decode_args_vkSetEvent(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkSetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetEvent);
         return;
@@ -1131,6 +1173,8 @@ static void vkw_dispatch_vkResetEvent(struct vkw_host_context *ctx, struct vkw_h
 {
     struct vkw_args_vkResetEvent a;
     if (!vkw_decode_args_vkResetEvent(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkResetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetEvent);
@@ -1148,6 +1192,8 @@ static void vkw_dispatch_vkCreateQueryPool(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkCreateQueryPool(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids, a.pQueryPool_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateQueryPool);
@@ -1173,6 +1219,8 @@ static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroyQueryPool a;
     if (!vkw_decode_args_vkDestroyQueryPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyQueryPool);
         return;
@@ -1188,6 +1236,8 @@ static void vkw_dispatch_vkGetQueryPoolResults(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkGetQueryPoolResults a;
     if (!vkw_decode_args_vkGetQueryPoolResults(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetQueryPoolResults, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetQueryPoolResults) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueryPoolResults);
@@ -1208,6 +1258,8 @@ static void vkw_dispatch_vkCreateBuffer(struct vkw_host_context *ctx, struct vkw
     if (!vkw_decode_args_vkCreateBuffer(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids, a.pBuffer_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBuffer);
@@ -1233,6 +1285,8 @@ static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyBuffer a;
     if (!vkw_decode_args_vkDestroyBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBuffer);
         return;
@@ -1250,6 +1304,8 @@ static void vkw_dispatch_vkCreateBufferView(struct vkw_host_context *ctx, struct
     if (!vkw_decode_args_vkCreateBufferView(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids, a.pView_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateBufferView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBufferView);
@@ -1275,6 +1331,8 @@ static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struc
     struct vkw_args_vkDestroyBufferView a;
     if (!vkw_decode_args_vkDestroyBufferView(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyBufferView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBufferView);
         return;
@@ -1292,6 +1350,8 @@ static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_
     if (!vkw_decode_args_vkCreateImage(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids, a.pImage_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImage);
@@ -1317,6 +1377,8 @@ static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyImage a;
     if (!vkw_decode_args_vkDestroyImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImage);
         return;
@@ -1332,6 +1394,8 @@ static void vkw_dispatch_vkGetImageSubresourceLayout(struct vkw_host_context *ct
 {
     struct vkw_args_vkGetImageSubresourceLayout a;
     if (!vkw_decode_args_vkGetImageSubresourceLayout(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetImageSubresourceLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout);
@@ -1349,6 +1413,8 @@ static void vkw_dispatch_vkCreateImageView(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkCreateImageView(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids, a.pView_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateImageView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImageView);
@@ -1374,6 +1440,8 @@ static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroyImageView a;
     if (!vkw_decode_args_vkDestroyImageView(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyImageView) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImageView);
         return;
@@ -1391,6 +1459,8 @@ static void vkw_dispatch_vkCreateShaderModule(struct vkw_host_context *ctx, stru
     if (!vkw_decode_args_vkCreateShaderModule(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids, a.pShaderModule_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateShaderModule) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateShaderModule);
@@ -1416,6 +1486,8 @@ static void vkw_dispatch_vkDestroyShaderModule(struct vkw_host_context *ctx, str
     struct vkw_args_vkDestroyShaderModule a;
     if (!vkw_decode_args_vkDestroyShaderModule(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyShaderModule) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyShaderModule);
         return;
@@ -1433,6 +1505,8 @@ static void vkw_dispatch_vkCreatePipelineCache(struct vkw_host_context *ctx, str
     if (!vkw_decode_args_vkCreatePipelineCache(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids, a.pPipelineCache_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreatePipelineCache) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineCache);
@@ -1458,6 +1532,8 @@ static void vkw_dispatch_vkDestroyPipelineCache(struct vkw_host_context *ctx, st
     struct vkw_args_vkDestroyPipelineCache a;
     if (!vkw_decode_args_vkDestroyPipelineCache(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPipelineCache) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineCache);
         return;
@@ -1474,6 +1550,8 @@ static void vkw_dispatch_vkGetPipelineCacheData(struct vkw_host_context *ctx, st
     struct vkw_args_vkGetPipelineCacheData a;
     if (!vkw_decode_args_vkGetPipelineCacheData(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineCacheData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetPipelineCacheData) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineCacheData);
         return;
@@ -1488,6 +1566,8 @@ static void vkw_dispatch_vkMergePipelineCaches(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkMergePipelineCaches a;
     if (!vkw_decode_args_vkMergePipelineCaches(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkMergePipelineCaches, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkMergePipelineCaches) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkMergePipelineCaches);
@@ -1505,6 +1585,8 @@ static void vkw_dispatch_vkCreateGraphicsPipelines(struct vkw_host_context *ctx,
     if (!vkw_decode_args_vkCreateGraphicsPipelines(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateGraphicsPipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateGraphicsPipelines) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateGraphicsPipelines);
@@ -1532,6 +1614,8 @@ static void vkw_dispatch_vkCreateComputePipelines(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateComputePipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkCreateComputePipelines) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateComputePipelines);
         return;
@@ -1556,6 +1640,8 @@ static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkDestroyPipeline a;
     if (!vkw_decode_args_vkDestroyPipeline(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipeline, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPipeline) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipeline);
         return;
@@ -1573,6 +1659,8 @@ static void vkw_dispatch_vkCreatePipelineLayout(struct vkw_host_context *ctx, st
     if (!vkw_decode_args_vkCreatePipelineLayout(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids, a.pPipelineLayout_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreatePipelineLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineLayout);
@@ -1598,6 +1686,8 @@ static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, s
     struct vkw_args_vkDestroyPipelineLayout a;
     if (!vkw_decode_args_vkDestroyPipelineLayout(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPipelineLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineLayout);
         return;
@@ -1615,6 +1705,8 @@ static void vkw_dispatch_vkCreateSampler(struct vkw_host_context *ctx, struct vk
     if (!vkw_decode_args_vkCreateSampler(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids, a.pSampler_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateSampler) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSampler);
@@ -1640,6 +1732,8 @@ static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkDestroySampler a;
     if (!vkw_decode_args_vkDestroySampler(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroySampler) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySampler);
         return;
@@ -1657,6 +1751,8 @@ static void vkw_dispatch_vkCreateDescriptorSetLayout(struct vkw_host_context *ct
     if (!vkw_decode_args_vkCreateDescriptorSetLayout(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids, a.pSetLayout_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateDescriptorSetLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorSetLayout);
@@ -1682,6 +1778,8 @@ static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *c
     struct vkw_args_vkDestroyDescriptorSetLayout a;
     if (!vkw_decode_args_vkDestroyDescriptorSetLayout(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyDescriptorSetLayout) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorSetLayout);
         return;
@@ -1699,6 +1797,8 @@ static void vkw_dispatch_vkCreateDescriptorPool(struct vkw_host_context *ctx, st
     if (!vkw_decode_args_vkCreateDescriptorPool(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids, a.pDescriptorPool_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateDescriptorPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorPool);
@@ -1724,6 +1824,8 @@ static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, s
     struct vkw_args_vkDestroyDescriptorPool a;
     if (!vkw_decode_args_vkDestroyDescriptorPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyDescriptorPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorPool);
         return;
@@ -1739,6 +1841,8 @@ static void vkw_dispatch_vkResetDescriptorPool(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkResetDescriptorPool a;
     if (!vkw_decode_args_vkResetDescriptorPool(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkResetDescriptorPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetDescriptorPool);
@@ -1757,6 +1861,8 @@ static void vkw_dispatch_vkAllocateDescriptorSets(struct vkw_host_context *ctx, 
     if (!vkw_decode_args_vkAllocateDescriptorSets(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids, a.pDescriptorSets_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkAllocateDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateDescriptorSets);
@@ -1782,6 +1888,8 @@ static void vkw_dispatch_vkFreeDescriptorSets(struct vkw_host_context *ctx, stru
     struct vkw_args_vkFreeDescriptorSets a;
     if (!vkw_decode_args_vkFreeDescriptorSets(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkFreeDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeDescriptorSets);
         return;
@@ -1799,6 +1907,8 @@ static void vkw_dispatch_vkUpdateDescriptorSets(struct vkw_host_context *ctx, st
     struct vkw_args_vkUpdateDescriptorSets a;
     if (!vkw_decode_args_vkUpdateDescriptorSets(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkUpdateDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateDescriptorSets);
         return;
@@ -1815,6 +1925,8 @@ static void vkw_dispatch_vkCreateFramebuffer(struct vkw_host_context *ctx, struc
     if (!vkw_decode_args_vkCreateFramebuffer(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids, a.pFramebuffer_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateFramebuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFramebuffer);
@@ -1840,6 +1952,8 @@ static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkDestroyFramebuffer a;
     if (!vkw_decode_args_vkDestroyFramebuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyFramebuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFramebuffer);
         return;
@@ -1857,6 +1971,8 @@ static void vkw_dispatch_vkCreateRenderPass(struct vkw_host_context *ctx, struct
     if (!vkw_decode_args_vkCreateRenderPass(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass);
@@ -1882,6 +1998,8 @@ static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struc
     struct vkw_args_vkDestroyRenderPass a;
     if (!vkw_decode_args_vkDestroyRenderPass(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyRenderPass);
         return;
@@ -1897,6 +2015,8 @@ static void vkw_dispatch_vkGetRenderAreaGranularity(struct vkw_host_context *ctx
 {
     struct vkw_args_vkGetRenderAreaGranularity a;
     if (!vkw_decode_args_vkGetRenderAreaGranularity(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRenderAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetRenderAreaGranularity) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderAreaGranularity);
@@ -1914,6 +2034,8 @@ static void vkw_dispatch_vkCreateCommandPool(struct vkw_host_context *ctx, struc
     if (!vkw_decode_args_vkCreateCommandPool(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids, a.pCommandPool_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateCommandPool);
@@ -1939,6 +2061,8 @@ static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, stru
     struct vkw_args_vkDestroyCommandPool a;
     if (!vkw_decode_args_vkDestroyCommandPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyCommandPool);
         return;
@@ -1954,6 +2078,8 @@ static void vkw_dispatch_vkResetCommandPool(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkResetCommandPool a;
     if (!vkw_decode_args_vkResetCommandPool(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkResetCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandPool);
@@ -1971,6 +2097,8 @@ static void vkw_dispatch_vkAllocateCommandBuffers(struct vkw_host_context *ctx, 
     if (!vkw_decode_args_vkAllocateCommandBuffers(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids, a.pCommandBuffers_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkAllocateCommandBuffers) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateCommandBuffers);
@@ -1996,6 +2124,8 @@ static void vkw_dispatch_vkFreeCommandBuffers(struct vkw_host_context *ctx, stru
     struct vkw_args_vkFreeCommandBuffers a;
     if (!vkw_decode_args_vkFreeCommandBuffers(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkFreeCommandBuffers) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeCommandBuffers);
         return;
@@ -2013,6 +2143,8 @@ static void vkw_dispatch_vkBeginCommandBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkBeginCommandBuffer a;
     if (!vkw_decode_args_vkBeginCommandBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBeginCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkBeginCommandBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBeginCommandBuffer);
         return;
@@ -2027,6 +2159,8 @@ static void vkw_dispatch_vkEndCommandBuffer(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkEndCommandBuffer a;
     if (!vkw_decode_args_vkEndCommandBuffer(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkEndCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkEndCommandBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEndCommandBuffer);
@@ -2043,6 +2177,8 @@ static void vkw_dispatch_vkResetCommandBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkResetCommandBuffer a;
     if (!vkw_decode_args_vkResetCommandBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkResetCommandBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandBuffer);
         return;
@@ -2057,6 +2193,8 @@ static void vkw_dispatch_vkCmdBindPipeline(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdBindPipeline a;
     if (!vkw_decode_args_vkCmdBindPipeline(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindPipeline, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBindPipeline) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipeline);
@@ -2073,6 +2211,8 @@ static void vkw_dispatch_vkCmdSetViewport(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdSetViewport a;
     if (!vkw_decode_args_vkCmdSetViewport(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewport, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetViewport) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewport);
         return;
@@ -2087,6 +2227,8 @@ static void vkw_dispatch_vkCmdSetScissor(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdSetScissor a;
     if (!vkw_decode_args_vkCmdSetScissor(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetScissor, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetScissor) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissor);
@@ -2103,6 +2245,8 @@ static void vkw_dispatch_vkCmdSetLineWidth(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetLineWidth a;
     if (!vkw_decode_args_vkCmdSetLineWidth(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineWidth, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetLineWidth) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineWidth);
         return;
@@ -2117,6 +2261,8 @@ static void vkw_dispatch_vkCmdSetDepthBias(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdSetDepthBias a;
     if (!vkw_decode_args_vkCmdSetDepthBias(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBias, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthBias) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias);
@@ -2133,6 +2279,8 @@ static void vkw_dispatch_vkCmdSetBlendConstants(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetBlendConstants a;
     if (!vkw_decode_args_vkCmdSetBlendConstants(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetBlendConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetBlendConstants) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetBlendConstants);
         return;
@@ -2147,6 +2295,8 @@ static void vkw_dispatch_vkCmdSetDepthBounds(struct vkw_host_context *ctx, struc
 {
     struct vkw_args_vkCmdSetDepthBounds a;
     if (!vkw_decode_args_vkCmdSetDepthBounds(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBounds, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthBounds) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBounds);
@@ -2163,6 +2313,8 @@ static void vkw_dispatch_vkCmdSetStencilCompareMask(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetStencilCompareMask a;
     if (!vkw_decode_args_vkCmdSetStencilCompareMask(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilCompareMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetStencilCompareMask) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilCompareMask);
         return;
@@ -2177,6 +2329,8 @@ static void vkw_dispatch_vkCmdSetStencilWriteMask(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdSetStencilWriteMask a;
     if (!vkw_decode_args_vkCmdSetStencilWriteMask(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilWriteMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetStencilWriteMask) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilWriteMask);
@@ -2193,6 +2347,8 @@ static void vkw_dispatch_vkCmdSetStencilReference(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetStencilReference a;
     if (!vkw_decode_args_vkCmdSetStencilReference(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilReference, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetStencilReference) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilReference);
         return;
@@ -2207,6 +2363,8 @@ static void vkw_dispatch_vkCmdBindDescriptorSets(struct vkw_host_context *ctx, s
 {
     struct vkw_args_vkCmdBindDescriptorSets a;
     if (!vkw_decode_args_vkCmdBindDescriptorSets(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindDescriptorSets, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBindDescriptorSets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets);
@@ -2223,6 +2381,8 @@ static void vkw_dispatch_vkCmdBindIndexBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdBindIndexBuffer a;
     if (!vkw_decode_args_vkCmdBindIndexBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindIndexBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBindIndexBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer);
         return;
@@ -2237,6 +2397,8 @@ static void vkw_dispatch_vkCmdBindVertexBuffers(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdBindVertexBuffers a;
     if (!vkw_decode_args_vkCmdBindVertexBuffers(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindVertexBuffers, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBindVertexBuffers) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers);
@@ -2253,6 +2415,8 @@ static void vkw_dispatch_vkCmdDraw(struct vkw_host_context *ctx, struct vkw_host
     struct vkw_args_vkCmdDraw a;
     if (!vkw_decode_args_vkCmdDraw(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDraw, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDraw) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDraw);
         return;
@@ -2267,6 +2431,8 @@ static void vkw_dispatch_vkCmdDrawIndexed(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdDrawIndexed a;
     if (!vkw_decode_args_vkCmdDrawIndexed(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexed, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawIndexed) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexed);
@@ -2283,6 +2449,8 @@ static void vkw_dispatch_vkCmdDrawIndirect(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdDrawIndirect a;
     if (!vkw_decode_args_vkCmdDrawIndirect(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawIndirect) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirect);
         return;
@@ -2297,6 +2465,8 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirect(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdDrawIndexedIndirect a;
     if (!vkw_decode_args_vkCmdDrawIndexedIndirect(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawIndexedIndirect) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirect);
@@ -2313,6 +2483,8 @@ static void vkw_dispatch_vkCmdDispatch(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkCmdDispatch a;
     if (!vkw_decode_args_vkCmdDispatch(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatch, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDispatch) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatch);
         return;
@@ -2327,6 +2499,8 @@ static void vkw_dispatch_vkCmdDispatchIndirect(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkCmdDispatchIndirect a;
     if (!vkw_decode_args_vkCmdDispatchIndirect(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatchIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDispatchIndirect) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchIndirect);
@@ -2343,6 +2517,8 @@ static void vkw_dispatch_vkCmdCopyBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdCopyBuffer a;
     if (!vkw_decode_args_vkCmdCopyBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer);
         return;
@@ -2357,6 +2533,8 @@ static void vkw_dispatch_vkCmdCopyImage(struct vkw_host_context *ctx, struct vkw
 {
     struct vkw_args_vkCmdCopyImage a;
     if (!vkw_decode_args_vkCmdCopyImage(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage);
@@ -2373,6 +2551,8 @@ static void vkw_dispatch_vkCmdBlitImage(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkCmdBlitImage a;
     if (!vkw_decode_args_vkCmdBlitImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBlitImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBlitImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage);
         return;
@@ -2387,6 +2567,8 @@ static void vkw_dispatch_vkCmdCopyBufferToImage(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdCopyBufferToImage a;
     if (!vkw_decode_args_vkCmdCopyBufferToImage(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBufferToImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyBufferToImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage);
@@ -2403,6 +2585,8 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdCopyImageToBuffer a;
     if (!vkw_decode_args_vkCmdCopyImageToBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyImageToBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer);
         return;
@@ -2417,6 +2601,8 @@ static void vkw_dispatch_vkCmdUpdateBuffer(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdUpdateBuffer a;
     if (!vkw_decode_args_vkCmdUpdateBuffer(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdUpdateBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdUpdateBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdateBuffer);
@@ -2433,6 +2619,8 @@ static void vkw_dispatch_vkCmdFillBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdFillBuffer a;
     if (!vkw_decode_args_vkCmdFillBuffer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdFillBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdFillBuffer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdFillBuffer);
         return;
@@ -2447,6 +2635,8 @@ static void vkw_dispatch_vkCmdClearColorImage(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdClearColorImage a;
     if (!vkw_decode_args_vkCmdClearColorImage(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearColorImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdClearColorImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearColorImage);
@@ -2463,6 +2653,8 @@ static void vkw_dispatch_vkCmdClearDepthStencilImage(struct vkw_host_context *ct
     struct vkw_args_vkCmdClearDepthStencilImage a;
     if (!vkw_decode_args_vkCmdClearDepthStencilImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearDepthStencilImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdClearDepthStencilImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearDepthStencilImage);
         return;
@@ -2477,6 +2669,8 @@ static void vkw_dispatch_vkCmdClearAttachments(struct vkw_host_context *ctx, str
 {
     struct vkw_args_vkCmdClearAttachments a;
     if (!vkw_decode_args_vkCmdClearAttachments(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearAttachments, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdClearAttachments) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearAttachments);
@@ -2493,6 +2687,8 @@ static void vkw_dispatch_vkCmdResolveImage(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdResolveImage a;
     if (!vkw_decode_args_vkCmdResolveImage(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResolveImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResolveImage) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage);
         return;
@@ -2507,6 +2703,8 @@ static void vkw_dispatch_vkCmdSetEvent(struct vkw_host_context *ctx, struct vkw_
 {
     struct vkw_args_vkCmdSetEvent a;
     if (!vkw_decode_args_vkCmdSetEvent(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent);
@@ -2523,6 +2721,8 @@ static void vkw_dispatch_vkCmdResetEvent(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdResetEvent a;
     if (!vkw_decode_args_vkCmdResetEvent(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResetEvent) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent);
         return;
@@ -2537,6 +2737,8 @@ static void vkw_dispatch_vkCmdWaitEvents(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdWaitEvents a;
     if (!vkw_decode_args_vkCmdWaitEvents(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWaitEvents, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdWaitEvents) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents);
@@ -2553,6 +2755,8 @@ static void vkw_dispatch_vkCmdPipelineBarrier(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdPipelineBarrier a;
     if (!vkw_decode_args_vkCmdPipelineBarrier(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPipelineBarrier, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdPipelineBarrier) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier);
         return;
@@ -2567,6 +2771,8 @@ static void vkw_dispatch_vkCmdBeginQuery(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdBeginQuery a;
     if (!vkw_decode_args_vkCmdBeginQuery(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginQuery) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQuery);
@@ -2583,6 +2789,8 @@ static void vkw_dispatch_vkCmdEndQuery(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkCmdEndQuery a;
     if (!vkw_decode_args_vkCmdEndQuery(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndQuery) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQuery);
         return;
@@ -2597,6 +2805,8 @@ static void vkw_dispatch_vkCmdResetQueryPool(struct vkw_host_context *ctx, struc
 {
     struct vkw_args_vkCmdResetQueryPool a;
     if (!vkw_decode_args_vkCmdResetQueryPool(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetQueryPool, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdResetQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetQueryPool);
@@ -2613,6 +2823,8 @@ static void vkw_dispatch_vkCmdWriteTimestamp(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdWriteTimestamp a;
     if (!vkw_decode_args_vkCmdWriteTimestamp(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteTimestamp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdWriteTimestamp) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp);
         return;
@@ -2627,6 +2839,8 @@ static void vkw_dispatch_vkCmdCopyQueryPoolResults(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdCopyQueryPoolResults a;
     if (!vkw_decode_args_vkCmdCopyQueryPoolResults(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyQueryPoolResults, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyQueryPoolResults) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyQueryPoolResults);
@@ -2643,6 +2857,8 @@ static void vkw_dispatch_vkCmdPushConstants(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdPushConstants a;
     if (!vkw_decode_args_vkCmdPushConstants(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdPushConstants) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants);
         return;
@@ -2657,6 +2873,8 @@ static void vkw_dispatch_vkCmdBeginRenderPass(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdBeginRenderPass a;
     if (!vkw_decode_args_vkCmdBeginRenderPass(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass);
@@ -2673,6 +2891,8 @@ static void vkw_dispatch_vkCmdNextSubpass(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdNextSubpass a;
     if (!vkw_decode_args_vkCmdNextSubpass(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdNextSubpass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdNextSubpass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass);
         return;
@@ -2688,6 +2908,8 @@ static void vkw_dispatch_vkCmdEndRenderPass(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdEndRenderPass a;
     if (!vkw_decode_args_vkCmdEndRenderPass(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndRenderPass) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass);
         return;
@@ -2702,6 +2924,8 @@ static void vkw_dispatch_vkCmdExecuteCommands(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdExecuteCommands a;
     if (!vkw_decode_args_vkCmdExecuteCommands(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdExecuteCommands, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdExecuteCommands) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteCommands);
@@ -2733,6 +2957,8 @@ static void vkw_dispatch_vkBindBufferMemory2(struct vkw_host_context *ctx, struc
     struct vkw_args_vkBindBufferMemory2 a;
     if (!vkw_decode_args_vkBindBufferMemory2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindBufferMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkBindBufferMemory2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory2);
         return;
@@ -2747,6 +2973,8 @@ static void vkw_dispatch_vkBindImageMemory2(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkBindImageMemory2 a;
     if (!vkw_decode_args_vkBindImageMemory2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindImageMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkBindImageMemory2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory2);
@@ -2763,6 +2991,8 @@ static void vkw_dispatch_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_cont
     struct vkw_args_vkGetDeviceGroupPeerMemoryFeatures a;
     if (!vkw_decode_args_vkGetDeviceGroupPeerMemoryFeatures(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceGroupPeerMemoryFeatures) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures);
         return;
@@ -2778,6 +3008,8 @@ static void vkw_dispatch_vkCmdSetDeviceMask(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdSetDeviceMask a;
     if (!vkw_decode_args_vkCmdSetDeviceMask(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDeviceMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDeviceMask) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDeviceMask);
         return;
@@ -2792,6 +3024,8 @@ static void vkw_dispatch_vkCmdDispatchBase(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdDispatchBase a;
     if (!vkw_decode_args_vkCmdDispatchBase(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatchBase, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDispatchBase) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchBase);
@@ -2823,6 +3057,8 @@ static void vkw_dispatch_vkGetImageMemoryRequirements2(struct vkw_host_context *
     struct vkw_args_vkGetImageMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetImageMemoryRequirements2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetImageMemoryRequirements2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements2);
         return;
@@ -2838,6 +3074,8 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements2(struct vkw_host_context 
     struct vkw_args_vkGetBufferMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetBufferMemoryRequirements2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetBufferMemoryRequirements2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements2);
         return;
@@ -2852,6 +3090,8 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements2(struct vkw_host_con
 {
     struct vkw_args_vkGetImageSparseMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetImageSparseMemoryRequirements2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetImageSparseMemoryRequirements2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements2);
@@ -2973,6 +3213,8 @@ static void vkw_dispatch_vkTrimCommandPool(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkTrimCommandPool a;
     if (!vkw_decode_args_vkTrimCommandPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkTrimCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkTrimCommandPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimCommandPool);
         return;
@@ -2989,6 +3231,8 @@ static void vkw_dispatch_vkGetDeviceQueue2(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkGetDeviceQueue2(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceQueue2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceQueue2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue2);
@@ -3016,6 +3260,8 @@ static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids, a.pYcbcrConversion_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkCreateSamplerYcbcrConversion) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSamplerYcbcrConversion);
         return;
@@ -3040,6 +3286,8 @@ static void vkw_dispatch_vkDestroySamplerYcbcrConversion(struct vkw_host_context
     struct vkw_args_vkDestroySamplerYcbcrConversion a;
     if (!vkw_decode_args_vkDestroySamplerYcbcrConversion(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroySamplerYcbcrConversion) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySamplerYcbcrConversion);
         return;
@@ -3057,6 +3305,8 @@ static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_contex
     if (!vkw_decode_args_vkCreateDescriptorUpdateTemplate(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids, a.pDescriptorUpdateTemplate_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateDescriptorUpdateTemplate) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorUpdateTemplate);
@@ -3081,6 +3331,8 @@ static void vkw_dispatch_vkDestroyDescriptorUpdateTemplate(struct vkw_host_conte
 {
     struct vkw_args_vkDestroyDescriptorUpdateTemplate a;
     if (!vkw_decode_args_vkDestroyDescriptorUpdateTemplate(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkDestroyDescriptorUpdateTemplate) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorUpdateTemplate);
@@ -3143,6 +3395,8 @@ static void vkw_dispatch_vkGetDescriptorSetLayoutSupport(struct vkw_host_context
     struct vkw_args_vkGetDescriptorSetLayoutSupport a;
     if (!vkw_decode_args_vkGetDescriptorSetLayoutSupport(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSupport, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDescriptorSetLayoutSupport) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSupport);
         return;
@@ -3158,6 +3412,8 @@ static void vkw_dispatch_vkCmdDrawIndirectCount(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdDrawIndirectCount a;
     if (!vkw_decode_args_vkCmdDrawIndirectCount(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawIndirectCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectCount);
         return;
@@ -3172,6 +3428,8 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirectCount(struct vkw_host_context *
 {
     struct vkw_args_vkCmdDrawIndexedIndirectCount a;
     if (!vkw_decode_args_vkCmdDrawIndexedIndirectCount(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawIndexedIndirectCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirectCount);
@@ -3189,6 +3447,8 @@ static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struc
     if (!vkw_decode_args_vkCreateRenderPass2(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRenderPass2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkCreateRenderPass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass2);
@@ -3214,6 +3474,8 @@ static void vkw_dispatch_vkCmdBeginRenderPass2(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdBeginRenderPass2 a;
     if (!vkw_decode_args_vkCmdBeginRenderPass2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBeginRenderPass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass2);
         return;
@@ -3228,6 +3490,8 @@ static void vkw_dispatch_vkCmdNextSubpass2(struct vkw_host_context *ctx, struct 
 {
     struct vkw_args_vkCmdNextSubpass2 a;
     if (!vkw_decode_args_vkCmdNextSubpass2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdNextSubpass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdNextSubpass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass2);
@@ -3244,6 +3508,8 @@ static void vkw_dispatch_vkCmdEndRenderPass2(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdEndRenderPass2 a;
     if (!vkw_decode_args_vkCmdEndRenderPass2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndRenderPass2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass2);
         return;
@@ -3259,6 +3525,8 @@ static void vkw_dispatch_vkResetQueryPool(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkResetQueryPool a;
     if (!vkw_decode_args_vkResetQueryPool(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkResetQueryPool) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetQueryPool);
         return;
@@ -3273,6 +3541,8 @@ static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx
 {
     struct vkw_args_vkGetSemaphoreCounterValue a;
     if (!vkw_decode_args_vkGetSemaphoreCounterValue(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetSemaphoreCounterValue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetSemaphoreCounterValue) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreCounterValue);
@@ -3292,6 +3562,8 @@ static void vkw_dispatch_vkWaitSemaphores(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkWaitSemaphores a;
     if (!vkw_decode_args_vkWaitSemaphores(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWaitSemaphores, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkWaitSemaphores) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitSemaphores);
         return;
@@ -3310,6 +3582,8 @@ static void vkw_dispatch_vkSignalSemaphore(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkSignalSemaphore a;
     if (!vkw_decode_args_vkSignalSemaphore(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSignalSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkSignalSemaphore) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSignalSemaphore);
         return;
@@ -3324,6 +3598,8 @@ static void vkw_dispatch_vkGetBufferDeviceAddress(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkGetBufferDeviceAddress a;
     if (!vkw_decode_args_vkGetBufferDeviceAddress(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferDeviceAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetBufferDeviceAddress) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferDeviceAddress);
@@ -3340,6 +3616,8 @@ static void vkw_dispatch_vkGetBufferOpaqueCaptureAddress(struct vkw_host_context
     struct vkw_args_vkGetBufferOpaqueCaptureAddress a;
     if (!vkw_decode_args_vkGetBufferOpaqueCaptureAddress(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetBufferOpaqueCaptureAddress) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureAddress);
         return;
@@ -3354,6 +3632,8 @@ static void vkw_dispatch_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_c
 {
     struct vkw_args_vkGetDeviceMemoryOpaqueCaptureAddress a;
     if (!vkw_decode_args_vkGetDeviceMemoryOpaqueCaptureAddress(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress);
@@ -3387,6 +3667,8 @@ static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids, a.pPrivateDataSlot_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkCreatePrivateDataSlot) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePrivateDataSlot);
         return;
@@ -3411,6 +3693,8 @@ static void vkw_dispatch_vkDestroyPrivateDataSlot(struct vkw_host_context *ctx, 
     struct vkw_args_vkDestroyPrivateDataSlot a;
     if (!vkw_decode_args_vkDestroyPrivateDataSlot(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyPrivateDataSlot) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPrivateDataSlot);
         return;
@@ -3427,11 +3711,9 @@ static void vkw_dispatch_vkSetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkSetPrivateData a;
     if (!vkw_decode_args_vkSetPrivateData(d, &a))
         return;
-    if (!ctx->vk.vkSetPrivateData) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetPrivateData);
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    }
-    a.result = ctx->vk.vkSetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.data);
+    vkw_host_vkSetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkSetPrivateData(d, reply, &a);
 }
@@ -3442,11 +3724,9 @@ static void vkw_dispatch_vkGetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetPrivateData a;
     if (!vkw_decode_args_vkGetPrivateData(d, &a))
         return;
-    if (!ctx->vk.vkGetPrivateData) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPrivateData);
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    }
-    ctx->vk.vkGetPrivateData(a.device, a.objectType, a.objectHandle, a.privateDataSlot, a.pData);
+    vkw_host_vkGetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkGetPrivateData(d, reply, &a);
 }
@@ -3456,6 +3736,8 @@ static void vkw_dispatch_vkCmdSetEvent2(struct vkw_host_context *ctx, struct vkw
 {
     struct vkw_args_vkCmdSetEvent2 a;
     if (!vkw_decode_args_vkCmdSetEvent2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetEvent2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent2);
@@ -3472,6 +3754,8 @@ static void vkw_dispatch_vkCmdResetEvent2(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdResetEvent2 a;
     if (!vkw_decode_args_vkCmdResetEvent2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResetEvent2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent2);
         return;
@@ -3486,6 +3770,8 @@ static void vkw_dispatch_vkCmdWaitEvents2(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdWaitEvents2 a;
     if (!vkw_decode_args_vkCmdWaitEvents2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWaitEvents2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdWaitEvents2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents2);
@@ -3502,6 +3788,8 @@ static void vkw_dispatch_vkCmdPipelineBarrier2(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdPipelineBarrier2 a;
     if (!vkw_decode_args_vkCmdPipelineBarrier2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPipelineBarrier2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdPipelineBarrier2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier2);
         return;
@@ -3516,6 +3804,8 @@ static void vkw_dispatch_vkCmdWriteTimestamp2(struct vkw_host_context *ctx, stru
 {
     struct vkw_args_vkCmdWriteTimestamp2 a;
     if (!vkw_decode_args_vkCmdWriteTimestamp2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteTimestamp2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdWriteTimestamp2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp2);
@@ -3532,12 +3822,10 @@ static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkQueueSubmit2 a;
     if (!vkw_decode_args_vkQueueSubmit2(d, &a))
         return;
-    if (!ctx->vk.vkQueueSubmit2) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit2);
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit2, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
-    }
-    a.result = ctx->vk.vkQueueSubmit2(a.queue, a.submitCount, a.pSubmits, a.fence);
-    if (a.result < 0)
+    vkw_host_vkQueueSubmit2(ctx, d, &a); /* hand-written: runtime/host */
+    if (a.result < 0 && vkw_reader_ok(&d->r))
         vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit2, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueSubmit2(d, reply, &a);
@@ -3548,6 +3836,8 @@ static void vkw_dispatch_vkCmdCopyBuffer2(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdCopyBuffer2 a;
     if (!vkw_decode_args_vkCmdCopyBuffer2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyBuffer2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer2);
@@ -3564,6 +3854,8 @@ static void vkw_dispatch_vkCmdCopyImage2(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdCopyImage2 a;
     if (!vkw_decode_args_vkCmdCopyImage2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage2);
         return;
@@ -3578,6 +3870,8 @@ static void vkw_dispatch_vkCmdCopyBufferToImage2(struct vkw_host_context *ctx, s
 {
     struct vkw_args_vkCmdCopyBufferToImage2 a;
     if (!vkw_decode_args_vkCmdCopyBufferToImage2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBufferToImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdCopyBufferToImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage2);
@@ -3594,6 +3888,8 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdCopyImageToBuffer2 a;
     if (!vkw_decode_args_vkCmdCopyImageToBuffer2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdCopyImageToBuffer2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer2);
         return;
@@ -3608,6 +3904,8 @@ static void vkw_dispatch_vkCmdBlitImage2(struct vkw_host_context *ctx, struct vk
 {
     struct vkw_args_vkCmdBlitImage2 a;
     if (!vkw_decode_args_vkCmdBlitImage2(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBlitImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBlitImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage2);
@@ -3624,6 +3922,8 @@ static void vkw_dispatch_vkCmdResolveImage2(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdResolveImage2 a;
     if (!vkw_decode_args_vkCmdResolveImage2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResolveImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdResolveImage2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage2);
         return;
@@ -3638,6 +3938,8 @@ static void vkw_dispatch_vkCmdBeginRendering(struct vkw_host_context *ctx, struc
 {
     struct vkw_args_vkCmdBeginRendering a;
     if (!vkw_decode_args_vkCmdBeginRendering(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginRendering) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRendering);
@@ -3654,6 +3956,8 @@ static void vkw_dispatch_vkCmdEndRendering(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdEndRendering a;
     if (!vkw_decode_args_vkCmdEndRendering(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndRendering) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRendering);
         return;
@@ -3668,6 +3972,8 @@ static void vkw_dispatch_vkCmdSetCullMode(struct vkw_host_context *ctx, struct v
 {
     struct vkw_args_vkCmdSetCullMode a;
     if (!vkw_decode_args_vkCmdSetCullMode(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCullMode, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCullMode) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCullMode);
@@ -3684,6 +3990,8 @@ static void vkw_dispatch_vkCmdSetFrontFace(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetFrontFace a;
     if (!vkw_decode_args_vkCmdSetFrontFace(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFrontFace, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetFrontFace) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFrontFace);
         return;
@@ -3698,6 +4006,8 @@ static void vkw_dispatch_vkCmdSetPrimitiveTopology(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdSetPrimitiveTopology a;
     if (!vkw_decode_args_vkCmdSetPrimitiveTopology(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveTopology, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetPrimitiveTopology) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveTopology);
@@ -3714,6 +4024,8 @@ static void vkw_dispatch_vkCmdSetViewportWithCount(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetViewportWithCount a;
     if (!vkw_decode_args_vkCmdSetViewportWithCount(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetViewportWithCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWithCount);
         return;
@@ -3728,6 +4040,8 @@ static void vkw_dispatch_vkCmdSetScissorWithCount(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdSetScissorWithCount a;
     if (!vkw_decode_args_vkCmdSetScissorWithCount(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetScissorWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetScissorWithCount) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissorWithCount);
@@ -3744,6 +4058,8 @@ static void vkw_dispatch_vkCmdBindVertexBuffers2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdBindVertexBuffers2 a;
     if (!vkw_decode_args_vkCmdBindVertexBuffers2(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindVertexBuffers2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBindVertexBuffers2) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers2);
         return;
@@ -3758,6 +4074,8 @@ static void vkw_dispatch_vkCmdSetDepthTestEnable(struct vkw_host_context *ctx, s
 {
     struct vkw_args_vkCmdSetDepthTestEnable a;
     if (!vkw_decode_args_vkCmdSetDepthTestEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthTestEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthTestEnable);
@@ -3774,6 +4092,8 @@ static void vkw_dispatch_vkCmdSetDepthWriteEnable(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetDepthWriteEnable a;
     if (!vkw_decode_args_vkCmdSetDepthWriteEnable(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthWriteEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthWriteEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthWriteEnable);
         return;
@@ -3788,6 +4108,8 @@ static void vkw_dispatch_vkCmdSetDepthCompareOp(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdSetDepthCompareOp a;
     if (!vkw_decode_args_vkCmdSetDepthCompareOp(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthCompareOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthCompareOp) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthCompareOp);
@@ -3804,6 +4126,8 @@ static void vkw_dispatch_vkCmdSetDepthBoundsTestEnable(struct vkw_host_context *
     struct vkw_args_vkCmdSetDepthBoundsTestEnable a;
     if (!vkw_decode_args_vkCmdSetDepthBoundsTestEnable(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBoundsTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthBoundsTestEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBoundsTestEnable);
         return;
@@ -3818,6 +4142,8 @@ static void vkw_dispatch_vkCmdSetStencilTestEnable(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdSetStencilTestEnable a;
     if (!vkw_decode_args_vkCmdSetStencilTestEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetStencilTestEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilTestEnable);
@@ -3834,6 +4160,8 @@ static void vkw_dispatch_vkCmdSetStencilOp(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetStencilOp a;
     if (!vkw_decode_args_vkCmdSetStencilOp(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetStencilOp) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilOp);
         return;
@@ -3848,6 +4176,8 @@ static void vkw_dispatch_vkCmdSetRasterizerDiscardEnable(struct vkw_host_context
 {
     struct vkw_args_vkCmdSetRasterizerDiscardEnable a;
     if (!vkw_decode_args_vkCmdSetRasterizerDiscardEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizerDiscardEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRasterizerDiscardEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizerDiscardEnable);
@@ -3864,6 +4194,8 @@ static void vkw_dispatch_vkCmdSetDepthBiasEnable(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdSetDepthBiasEnable a;
     if (!vkw_decode_args_vkCmdSetDepthBiasEnable(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBiasEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthBiasEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBiasEnable);
         return;
@@ -3878,6 +4210,8 @@ static void vkw_dispatch_vkCmdSetPrimitiveRestartEnable(struct vkw_host_context 
 {
     struct vkw_args_vkCmdSetPrimitiveRestartEnable a;
     if (!vkw_decode_args_vkCmdSetPrimitiveRestartEnable(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveRestartEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetPrimitiveRestartEnable) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveRestartEnable);
@@ -3894,6 +4228,8 @@ static void vkw_dispatch_vkGetDeviceBufferMemoryRequirements(struct vkw_host_con
     struct vkw_args_vkGetDeviceBufferMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceBufferMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceBufferMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceBufferMemoryRequirements);
         return;
@@ -3908,6 +4244,8 @@ static void vkw_dispatch_vkGetDeviceImageMemoryRequirements(struct vkw_host_cont
 {
     struct vkw_args_vkGetDeviceImageMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceImageMemoryRequirements(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkGetDeviceImageMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageMemoryRequirements);
@@ -3924,6 +4262,8 @@ static void vkw_dispatch_vkGetDeviceImageSparseMemoryRequirements(struct vkw_hos
     struct vkw_args_vkGetDeviceImageSparseMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceImageSparseMemoryRequirements(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceImageSparseMemoryRequirements) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements);
         return;
@@ -3938,6 +4278,8 @@ static void vkw_dispatch_vkCmdSetColorWriteEnableEXT(struct vkw_host_context *ct
 {
     struct vkw_args_vkCmdSetColorWriteEnableEXT a;
     if (!vkw_decode_args_vkCmdSetColorWriteEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorWriteEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetColorWriteEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteEnableEXT);
@@ -3954,6 +4296,8 @@ static void vkw_dispatch_vkCmdBeginConditionalRenderingEXT(struct vkw_host_conte
     struct vkw_args_vkCmdBeginConditionalRenderingEXT a;
     if (!vkw_decode_args_vkCmdBeginConditionalRenderingEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBeginConditionalRenderingEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginConditionalRenderingEXT);
         return;
@@ -3968,6 +4312,8 @@ static void vkw_dispatch_vkCmdEndConditionalRenderingEXT(struct vkw_host_context
 {
     struct vkw_args_vkCmdEndConditionalRenderingEXT a;
     if (!vkw_decode_args_vkCmdEndConditionalRenderingEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdEndConditionalRenderingEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndConditionalRenderingEXT);
@@ -3984,6 +4330,8 @@ static void vkw_dispatch_vkCmdSetPatchControlPointsEXT(struct vkw_host_context *
     struct vkw_args_vkCmdSetPatchControlPointsEXT a;
     if (!vkw_decode_args_vkCmdSetPatchControlPointsEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPatchControlPointsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetPatchControlPointsEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPatchControlPointsEXT);
         return;
@@ -3998,6 +4346,8 @@ static void vkw_dispatch_vkCmdSetLogicOpEXT(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkCmdSetLogicOpEXT a;
     if (!vkw_decode_args_vkCmdSetLogicOpEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLogicOpEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLogicOpEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEXT);
@@ -4014,6 +4364,8 @@ static void vkw_dispatch_vkCmdSetTessellationDomainOriginEXT(struct vkw_host_con
     struct vkw_args_vkCmdSetTessellationDomainOriginEXT a;
     if (!vkw_decode_args_vkCmdSetTessellationDomainOriginEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetTessellationDomainOriginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetTessellationDomainOriginEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetTessellationDomainOriginEXT);
         return;
@@ -4028,6 +4380,8 @@ static void vkw_dispatch_vkCmdSetDepthClampEnableEXT(struct vkw_host_context *ct
 {
     struct vkw_args_vkCmdSetDepthClampEnableEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClampEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClampEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetDepthClampEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampEnableEXT);
@@ -4044,6 +4398,8 @@ static void vkw_dispatch_vkCmdSetPolygonModeEXT(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetPolygonModeEXT a;
     if (!vkw_decode_args_vkCmdSetPolygonModeEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPolygonModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetPolygonModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPolygonModeEXT);
         return;
@@ -4058,6 +4414,8 @@ static void vkw_dispatch_vkCmdSetRasterizationSamplesEXT(struct vkw_host_context
 {
     struct vkw_args_vkCmdSetRasterizationSamplesEXT a;
     if (!vkw_decode_args_vkCmdSetRasterizationSamplesEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizationSamplesEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRasterizationSamplesEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationSamplesEXT);
@@ -4074,6 +4432,8 @@ static void vkw_dispatch_vkCmdSetSampleMaskEXT(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdSetSampleMaskEXT a;
     if (!vkw_decode_args_vkCmdSetSampleMaskEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetSampleMaskEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleMaskEXT);
         return;
@@ -4088,6 +4448,8 @@ static void vkw_dispatch_vkCmdSetAlphaToCoverageEnableEXT(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetAlphaToCoverageEnableEXT a;
     if (!vkw_decode_args_vkCmdSetAlphaToCoverageEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetAlphaToCoverageEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT);
@@ -4104,6 +4466,8 @@ static void vkw_dispatch_vkCmdSetAlphaToOneEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetAlphaToOneEnableEXT a;
     if (!vkw_decode_args_vkCmdSetAlphaToOneEnableEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetAlphaToOneEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetAlphaToOneEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToOneEnableEXT);
         return;
@@ -4118,6 +4482,8 @@ static void vkw_dispatch_vkCmdSetLogicOpEnableEXT(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdSetLogicOpEnableEXT a;
     if (!vkw_decode_args_vkCmdSetLogicOpEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLogicOpEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLogicOpEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEnableEXT);
@@ -4134,6 +4500,8 @@ static void vkw_dispatch_vkCmdSetColorBlendEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetColorBlendEnableEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendEnableEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetColorBlendEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEnableEXT);
         return;
@@ -4148,6 +4516,8 @@ static void vkw_dispatch_vkCmdSetColorBlendEquationEXT(struct vkw_host_context *
 {
     struct vkw_args_vkCmdSetColorBlendEquationEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendEquationEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendEquationEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetColorBlendEquationEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEquationEXT);
@@ -4164,6 +4534,8 @@ static void vkw_dispatch_vkCmdSetColorWriteMaskEXT(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetColorWriteMaskEXT a;
     if (!vkw_decode_args_vkCmdSetColorWriteMaskEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorWriteMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetColorWriteMaskEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteMaskEXT);
         return;
@@ -4178,6 +4550,8 @@ static void vkw_dispatch_vkCmdSetRasterizationStreamEXT(struct vkw_host_context 
 {
     struct vkw_args_vkCmdSetRasterizationStreamEXT a;
     if (!vkw_decode_args_vkCmdSetRasterizationStreamEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizationStreamEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRasterizationStreamEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationStreamEXT);
@@ -4194,6 +4568,8 @@ static void vkw_dispatch_vkCmdSetConservativeRasterizationModeEXT(struct vkw_hos
     struct vkw_args_vkCmdSetConservativeRasterizationModeEXT a;
     if (!vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetConservativeRasterizationModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT);
         return;
@@ -4208,6 +4584,8 @@ static void vkw_dispatch_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_
 {
     struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT a;
     if (!vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT);
@@ -4224,6 +4602,8 @@ static void vkw_dispatch_vkCmdSetDepthClipEnableEXT(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetDepthClipEnableEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClipEnableEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClipEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthClipEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipEnableEXT);
         return;
@@ -4238,6 +4618,8 @@ static void vkw_dispatch_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetSampleLocationsEnableEXT a;
     if (!vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetSampleLocationsEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEnableEXT);
@@ -4254,6 +4636,8 @@ static void vkw_dispatch_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_context *
     struct vkw_args_vkCmdSetColorBlendAdvancedEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetColorBlendAdvancedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendAdvancedEXT);
         return;
@@ -4268,6 +4652,8 @@ static void vkw_dispatch_vkCmdSetProvokingVertexModeEXT(struct vkw_host_context 
 {
     struct vkw_args_vkCmdSetProvokingVertexModeEXT a;
     if (!vkw_decode_args_vkCmdSetProvokingVertexModeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetProvokingVertexModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetProvokingVertexModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetProvokingVertexModeEXT);
@@ -4284,6 +4670,8 @@ static void vkw_dispatch_vkCmdSetLineRasterizationModeEXT(struct vkw_host_contex
     struct vkw_args_vkCmdSetLineRasterizationModeEXT a;
     if (!vkw_decode_args_vkCmdSetLineRasterizationModeEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetLineRasterizationModeEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineRasterizationModeEXT);
         return;
@@ -4298,6 +4686,8 @@ static void vkw_dispatch_vkCmdSetLineStippleEnableEXT(struct vkw_host_context *c
 {
     struct vkw_args_vkCmdSetLineStippleEnableEXT a;
     if (!vkw_decode_args_vkCmdSetLineStippleEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineStippleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLineStippleEnableEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEnableEXT);
@@ -4314,6 +4704,8 @@ static void vkw_dispatch_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_co
     struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT);
         return;
@@ -4328,6 +4720,8 @@ static void vkw_dispatch_vkCmdSetViewportWScalingEnableNV(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetViewportWScalingEnableNV a;
     if (!vkw_decode_args_vkCmdSetViewportWScalingEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWScalingEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetViewportWScalingEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingEnableNV);
@@ -4344,6 +4738,8 @@ static void vkw_dispatch_vkCmdSetViewportSwizzleNV(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetViewportSwizzleNV a;
     if (!vkw_decode_args_vkCmdSetViewportSwizzleNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportSwizzleNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetViewportSwizzleNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportSwizzleNV);
         return;
@@ -4358,6 +4754,8 @@ static void vkw_dispatch_vkCmdSetCoverageToColorEnableNV(struct vkw_host_context
 {
     struct vkw_args_vkCmdSetCoverageToColorEnableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageToColorEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCoverageToColorEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorEnableNV);
@@ -4374,6 +4772,8 @@ static void vkw_dispatch_vkCmdSetCoverageToColorLocationNV(struct vkw_host_conte
     struct vkw_args_vkCmdSetCoverageToColorLocationNV a;
     if (!vkw_decode_args_vkCmdSetCoverageToColorLocationNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorLocationNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetCoverageToColorLocationNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorLocationNV);
         return;
@@ -4388,6 +4788,8 @@ static void vkw_dispatch_vkCmdSetCoverageModulationModeNV(struct vkw_host_contex
 {
     struct vkw_args_vkCmdSetCoverageModulationModeNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationModeNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCoverageModulationModeNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationModeNV);
@@ -4404,6 +4806,8 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host
     struct vkw_args_vkCmdSetCoverageModulationTableEnableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetCoverageModulationTableEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV);
         return;
@@ -4418,6 +4822,8 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableNV(struct vkw_host_conte
 {
     struct vkw_args_vkCmdSetCoverageModulationTableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationTableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetCoverageModulationTableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableNV);
@@ -4434,6 +4840,8 @@ static void vkw_dispatch_vkCmdSetShadingRateImageEnableNV(struct vkw_host_contex
     struct vkw_args_vkCmdSetShadingRateImageEnableNV a;
     if (!vkw_decode_args_vkCmdSetShadingRateImageEnableNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetShadingRateImageEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetShadingRateImageEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetShadingRateImageEnableNV);
         return;
@@ -4448,6 +4856,8 @@ static void vkw_dispatch_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_h
 {
     struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV a;
     if (!vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV);
@@ -4464,6 +4874,8 @@ static void vkw_dispatch_vkCmdSetCoverageReductionModeNV(struct vkw_host_context
     struct vkw_args_vkCmdSetCoverageReductionModeNV a;
     if (!vkw_decode_args_vkCmdSetCoverageReductionModeNV(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageReductionModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdSetCoverageReductionModeNV) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageReductionModeNV);
         return;
@@ -4478,6 +4890,8 @@ static void vkw_dispatch_vkCmdSetLineStippleEXT(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdSetLineStippleEXT a;
     if (!vkw_decode_args_vkCmdSetLineStippleEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineStippleEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetLineStippleEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEXT);
@@ -4494,6 +4908,8 @@ static void vkw_dispatch_vkCmdDrawMultiEXT(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdDrawMultiEXT a;
     if (!vkw_decode_args_vkCmdDrawMultiEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMultiEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawMultiEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiEXT);
         return;
@@ -4508,6 +4924,8 @@ static void vkw_dispatch_vkCmdDrawMultiIndexedEXT(struct vkw_host_context *ctx, 
 {
     struct vkw_args_vkCmdDrawMultiIndexedEXT a;
     if (!vkw_decode_args_vkCmdDrawMultiIndexedEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMultiIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdDrawMultiIndexedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiIndexedEXT);
@@ -4524,6 +4942,8 @@ static void vkw_dispatch_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_co
     struct vkw_args_vkCmdBindTransformFeedbackBuffersEXT a;
     if (!vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdBindTransformFeedbackBuffersEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT);
         return;
@@ -4538,6 +4958,8 @@ static void vkw_dispatch_vkCmdBeginTransformFeedbackEXT(struct vkw_host_context 
 {
     struct vkw_args_vkCmdBeginTransformFeedbackEXT a;
     if (!vkw_decode_args_vkCmdBeginTransformFeedbackEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginTransformFeedbackEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginTransformFeedbackEXT);
@@ -4554,6 +4976,8 @@ static void vkw_dispatch_vkCmdEndTransformFeedbackEXT(struct vkw_host_context *c
     struct vkw_args_vkCmdEndTransformFeedbackEXT a;
     if (!vkw_decode_args_vkCmdEndTransformFeedbackEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndTransformFeedbackEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndTransformFeedbackEXT);
         return;
@@ -4568,6 +4992,8 @@ static void vkw_dispatch_vkCmdBeginQueryIndexedEXT(struct vkw_host_context *ctx,
 {
     struct vkw_args_vkCmdBeginQueryIndexedEXT a;
     if (!vkw_decode_args_vkCmdBeginQueryIndexedEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdBeginQueryIndexedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQueryIndexedEXT);
@@ -4584,6 +5010,8 @@ static void vkw_dispatch_vkCmdEndQueryIndexedEXT(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdEndQueryIndexedEXT a;
     if (!vkw_decode_args_vkCmdEndQueryIndexedEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdEndQueryIndexedEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQueryIndexedEXT);
         return;
@@ -4599,6 +5027,8 @@ static void vkw_dispatch_vkCmdDrawIndirectByteCountEXT(struct vkw_host_context *
     struct vkw_args_vkCmdDrawIndirectByteCountEXT a;
     if (!vkw_decode_args_vkCmdDrawIndirectByteCountEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirectByteCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
     if (!ctx->vk.vkCmdDrawIndirectByteCountEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectByteCountEXT);
         return;
@@ -4613,6 +5043,8 @@ static void vkw_dispatch_vkCmdSetVertexInputEXT(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkCmdSetVertexInputEXT a;
     if (!vkw_decode_args_vkCmdSetVertexInputEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetVertexInputEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
     if (!ctx->vk.vkCmdSetVertexInputEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetVertexInputEXT);
@@ -4644,6 +5076,8 @@ static void vkw_dispatch_vkGetDeviceProcAddr(struct vkw_host_context *ctx, struc
     struct vkw_args_vkGetDeviceProcAddr a;
     if (!vkw_decode_args_vkGetDeviceProcAddr(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceProcAddr, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetDeviceProcAddr) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceProcAddr);
         return;
@@ -4658,6 +5092,8 @@ static void vkw_dispatch_vkUpdateDescriptorSetWithTemplate(struct vkw_host_conte
 {
     struct vkw_args_vkUpdateDescriptorSetWithTemplate a;
     if (!vkw_decode_args_vkUpdateDescriptorSetWithTemplate(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateDescriptorSetWithTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     vkw_host_vkUpdateDescriptorSetWithTemplate(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)

@@ -7,14 +7,22 @@
  * Runtime this code expects (the generated <-> runtime contract):
  *   runtime/host/vkw_host_context.h  struct vkw_host_context (its `vk` member is
  *                                    the driver table below), vkw_host_check_new_ids,
- *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children
+ *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children,
+ *                                    vkw_host_device_command (before every device-level call)
  *                                    vkw_host_vkCreateInstance (for vkCreateInstance)
+ *                                    vkw_host_vkDestroyInstance (for vkDestroyInstance)
  *                                    vkw_host_vkCreateDevice (for vkCreateDevice)
+ *                                    vkw_host_vkDestroyDevice (for vkDestroyDevice)
  *                                    vkw_host_vkEnumerateInstanceExtensionProperties (for vkEnumerateInstanceExtensionProperties)
  *                                    vkw_host_vkEnumerateDeviceExtensionProperties (for vkEnumerateDeviceExtensionProperties)
+ *                                    vkw_host_vkQueueSubmit (for vkQueueSubmit)
  *                                    vkw_host_vkAllocateMemory (for vkAllocateMemory)
  *                                    vkw_host_vkMapMemory (for vkMapMemory)
  *                                    vkw_host_vkUnmapMemory (for vkUnmapMemory)
+ *                                    vkw_host_vkQueueBindSparse (for vkQueueBindSparse)
+ *                                    vkw_host_vkSetPrivateData (for vkSetPrivateData)
+ *                                    vkw_host_vkGetPrivateData (for vkGetPrivateData)
+ *                                    vkw_host_vkQueueSubmit2 (for vkQueueSubmit2)
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
  */
 #ifndef VKW_HOST_DISPATCH_H

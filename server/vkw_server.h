@@ -3,7 +3,7 @@
  * Owns: the log (one line per event, with a timestamp, written whole so
  * that the parent's and the workers' lines never interleave), the worker's
  * exit codes (how a worker tells the parent why it ended) and the worker's
- * entry point.
+ * entry point, and the recording of what clients send (VKWIRE_RECORD_DIR).
  */
 #ifndef VKW_SERVER_H
 #define VKW_SERVER_H
@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "vkw_transport.h"
+#include "vkwire/renderer.h"
 
 enum vkw_log_level {
     VKW_LOG_ERROR = 0,   /* shown even with --quiet */
@@ -47,11 +48,20 @@ struct vkw_worker_config {
     /* The signal mask to restore once the worker's handlers are in place
      * (the parent forks with SIGTERM, SIGINT and SIGCHLD blocked). */
     const sigset_t *unblocked;
+    /* The renderer's options: the per-client limits of the command line. */
+    const struct vkw_renderer_options *renderer_options;
 };
 
 /* Serve one client on `conn` (taken over: closed before returning) and
  * return the exit status for the worker process.  Runs in the forked
  * worker only: it creates the renderer, which initialises Vulkan. */
 int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config);
+
+/* Recording (vkw_server_record.c): the file for this client's messages,
+ * or -1 when VKWIRE_RECORD_DIR is not set (or the file cannot be made). */
+int vkw_record_open(unsigned long client);
+/* Append one received message; closes `*fd` (and sets it to -1) when
+ * writing fails. */
+void vkw_record_message(int *fd, const void *msg, size_t size, size_t nfds);
 
 #endif /* VKW_SERVER_H */

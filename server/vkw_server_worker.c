@@ -110,14 +110,26 @@ static void linger(int fd)
     }
 }
 
+/* The largest message this worker takes: the client's limit, which is at
+ * most the protocol's. */
+static size_t message_limit(const struct vkw_worker_config *config)
+{
+    const struct vkw_renderer_options *o = config->renderer_options;
+    return o && o->max_message_bytes && o->max_message_bytes < VKW_MAX_MESSAGE_BYTES
+               ? o->max_message_bytes
+               : VKW_MAX_MESSAGE_BYTES;
+}
+
 /* The error reply for a message the transport refused before the renderer
- * saw it (over the size limit): status bad_size, value the limit. */
-static void send_oversize_reply(struct vkw_conn *conn)
+ * saw it (over the size limit): bad_size with the protocol's limit, or,
+ * under a lower --max-message-size, limit (message_bytes). */
+static void send_oversize_reply(struct vkw_conn *conn, size_t limit)
 {
     struct vkw_writer w;
     vkw_writer_init(&w);
-    size_t at = vkw_begin_reply(&w, 0, 0, VKW_ERROR_BAD_SIZE);
-    vkw_write_u64(&w, VKW_MAX_MESSAGE_BYTES);
+    const bool protocol = limit >= VKW_MAX_MESSAGE_BYTES;
+    size_t at = vkw_begin_reply(&w, 0, 0, protocol ? VKW_ERROR_BAD_SIZE : VKW_ERROR_LIMIT);
+    vkw_write_u64(&w, protocol ? VKW_MAX_MESSAGE_BYTES : VKW_LIMIT_MESSAGE_BYTES);
     vkw_end_message(&w, at);
     if (!w.failed)
         vkw_conn_send(conn, w.data, w.size, NULL, 0);
@@ -168,7 +180,7 @@ static void set_outcome(struct outcome *o, int code, const char *fmt, ...)
 /* Serve messages until the conversation ends; says how in `o`. */
 static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
                        const struct vkw_worker_config *config, struct outcome *o,
-                       struct piece_list *sent)
+                       struct piece_list *sent, int *record)
 {
     bool greeted = false;
     vkw_conn_set_spin(conn, vkw_transport_spin_from_env());
@@ -192,16 +204,23 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
         const void *msg;
         size_t size, nfds = 0;
         int fds[VKW_TRANSPORT_MAX_FDS];
-        int rc = vkw_conn_recv(conn, &msg, &size, VKW_MAX_MESSAGE_BYTES, fds, &nfds);
+        const size_t limit = message_limit(config);
+        int rc = vkw_conn_recv(conn, &msg, &size, limit, fds, &nfds);
         if (rc == -EPIPE) {
             set_outcome(o, VKW_WORKER_CLEAN, "clean close");
             return;
         }
         if (rc == -EMSGSIZE) {
-            send_oversize_reply(conn);
-            set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
-                        "protocol error: a message over the %u-byte limit",
-                        (unsigned)VKW_MAX_MESSAGE_BYTES);
+            send_oversize_reply(conn, limit);
+            if (limit < VKW_MAX_MESSAGE_BYTES)
+                set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
+                            "protocol error limit message_bytes (%zu): a longer message "
+                            "(--max-message-size)",
+                            limit);
+            else
+                set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
+                            "protocol error: a message over the %u-byte limit",
+                            (unsigned)VKW_MAX_MESSAGE_BYTES);
             o->linger = true;
             return;
         }
@@ -216,6 +235,7 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
                         rc == -ECONNRESET ? " (in the middle of a message)" : "");
             return;
         }
+        vkw_record_message(record, msg, size, nfds);
         /* The renderer takes the fds (ALLOCATE_SHARED maps them) and
          * closes every one.  The reply comes as pieces: bytes read back
          * from mapped memory go to the socket from where they lie. */
@@ -255,10 +275,10 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
 }
 
 static void serve(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
-                  const struct vkw_worker_config *config, struct outcome *o)
+                  const struct vkw_worker_config *config, struct outcome *o, int *record)
 {
     struct piece_list sent = {NULL, 0};
-    serve_loop(conn, ctx, config, o, &sent);
+    serve_loop(conn, ctx, config, o, &sent, record);
     free(sent.list);
 }
 
@@ -287,7 +307,7 @@ int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config
         vkw_conn_close(conn);
         return VKW_WORKER_START_FAILED;
     }
-    int rc = vkw_renderer_create(NULL, &renderer);
+    int rc = vkw_renderer_create(config->renderer_options, &renderer);
     if (rc == 0)
         ctx = vkw_renderer_context_create(renderer);
     if (!ctx) {
@@ -299,7 +319,10 @@ int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config
         return VKW_WORKER_START_FAILED;
     }
 
-    serve(conn, ctx, config, &o);
+    int record = vkw_record_open(config->client);
+    serve(conn, ctx, config, &o, &record);
+    if (record >= 0)
+        close(record);
     if (o.linger)
         linger(vkw_conn_fd(conn));
     vkw_conn_close(conn);

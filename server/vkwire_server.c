@@ -2,9 +2,19 @@
  *
  * Owns: the command line, the listening socket, the table of workers, and
  * the parent's loop: accept a client, fork a worker for it, reap workers as
- * they end and log how each one did, and shut down cleanly on SIGINT or
- * SIGTERM (stop accepting, ask the workers to stop, wait a bounded time,
- * kill what is left, remove the socket).
+ * they end and log how each one did, end a worker still busy long after
+ * its client left, and shut down cleanly on SIGINT or SIGTERM (stop
+ * accepting, ask the workers to stop, wait a bounded time, kill what is
+ * left, remove the socket).
+ *
+ * Why the parent watches each client's socket: a worker can be stuck in the
+ * driver for good (a guest's wait with no timeout on a fence nothing will
+ * signal, work queued behind a semaphore nothing signals) and then never
+ * sees its client leave.  The parent keeps a copy of each client's socket,
+ * notes when the client hangs up, and kills the worker if it has not ended
+ * --cleanup-timeout seconds later: the process's end frees what the driver
+ * still holds for that client, and the server does not collect stuck
+ * processes.
  *
  * The parent never touches Vulkan: a driver initialised before fork would
  * be shared, half-copied, by every worker.  Each worker creates its own
@@ -22,6 +32,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,17 +57,36 @@ enum {
     VKW_SERVER_EXIT_USAGE = 2,   /* bad command line */
 };
 
+/* Options without a short form. */
+enum {
+    OPT_MAX_OBJECTS = 256,
+    OPT_MAX_MEMORY,
+    OPT_MAX_IN_FLIGHT,
+    OPT_MAX_MESSAGE,
+    OPT_CLEANUP_TIMEOUT,
+};
+
+/* The smallest --max-message-size: a HELLO (40 bytes) must fit, and one
+ * reply with room for an error reply after it. */
+#define VKW_MIN_MESSAGE_LIMIT 64u
+
 /* After SIGTERM to the workers, how long they get to destroy their
  * clients' objects before SIGKILL. */
 #define VKW_SHUTDOWN_GRACE_MS 5000
 /* After accept fails for lack of descriptors or memory, how long to stop
  * accepting (polling the listener would otherwise spin). */
 #define VKW_ACCEPT_PAUSE_MS 1000
+/* The default --cleanup-timeout: destroying even a big client's objects
+ * takes far less; a worker still busy after this is stuck. */
+#define VKW_CLEANUP_TIMEOUT_S 30
 
 struct worker {
     pid_t pid;
     unsigned long client;
-    int report_fd; /* read end of its report pipe */
+    int report_fd;     /* read end of its report pipe */
+    int watch_fd;      /* the parent's copy of the client's socket; -1 once it hung up */
+    long long left_at; /* when the client hung up (monotonic ms); 0 while connected */
+    bool killed;       /* still busy --cleanup-timeout after that: killed */
 };
 
 struct server {
@@ -65,6 +95,14 @@ struct server {
     size_t count, capacity;
     unsigned long next_client;
     unsigned long max_clients; /* 0: no limit */
+    int cleanup_timeout_ms;    /* a worker's time to end once its client left */
+    /* Each client's limits, for its worker's renderer (0: the default). */
+    struct vkw_renderer_options options;
+    /* The main loop's poll set, and the worker behind each watched socket
+     * in it (here, not on main's stack, so that a worker frees them). */
+    struct pollfd *poll_set;
+    pid_t *watched;
+    size_t poll_room;
 };
 
 static int wake_pipe[2] = {-1, -1};
@@ -133,6 +171,10 @@ static void log_end(const struct worker *w, int status)
     read_report(w->report_fd, report, sizeof(report));
     const char *why = report[0] ? report : "no reason given";
 
+    if (w->killed) {
+        vkw_log(VKW_LOG_ERROR, "client %lu worker killed: still busy after its client left", w->client);
+        return;
+    }
     if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
         vkw_log(VKW_LOG_ERROR, "client %lu worker crashed: signal %d (%s)", w->client, sig,
@@ -180,6 +222,8 @@ static void reap(struct server *s)
                 continue;
             log_end(&s->workers[i], status);
             close(s->workers[i].report_fd);
+            if (s->workers[i].watch_fd >= 0)
+                close(s->workers[i].watch_fd);
             s->workers[i] = s->workers[--s->count];
             break;
         }
@@ -202,17 +246,26 @@ static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long
     sigaction(SIGCHLD, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGINT, SIG_IGN);
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
         close(s->workers[i].report_fd);
+        /* Other clients' sockets: held here, they would never see EOF. */
+        if (s->workers[i].watch_fd >= 0)
+            close(s->workers[i].watch_fd);
+    }
     free(s->workers);
+    free(s->poll_set);
+    free(s->watched);
     /* Only the process that bound the socket removes its file, so this
      * just closes the worker's copy of the descriptor. */
     vkw_listener_close(s->listener);
     close(wake_pipe[0]);
     close(wake_pipe[1]);
 
-    const struct vkw_worker_config config = {
-        .client = client, .parent = parent, .report_fd = report_fd, .unblocked = unblocked};
+    const struct vkw_worker_config config = {.client = client,
+                                             .parent = parent,
+                                             .report_fd = report_fd,
+                                             .unblocked = unblocked,
+                                             .renderer_options = &s->options};
     const int code = vkw_worker_run(conn, &config);
     close(report_fd);
     /* exit, not _exit: stdio and sanitizers' leak checks run as in any
@@ -291,9 +344,60 @@ static void accept_client(struct server *s, long long *paused_until)
         become_worker(s, conn, client, parent, report[1], &old); /* does not return */
     }
     close(report[1]);
-    vkw_conn_close(conn); /* the worker has its own copy */
-    s->workers[s->count++] = (struct worker){.pid = pid, .client = client, .report_fd = report[0]};
+    /* The worker has its own copy; this one only tells when the client
+     * hangs up (-1 if it cannot be made: that worker is not watched). */
+    const int watch = fcntl(vkw_conn_fd(conn), F_DUPFD_CLOEXEC, 0);
+    vkw_conn_close(conn);
+    s->workers[s->count++] = (struct worker){
+        .pid = pid, .client = client, .report_fd = report[0], .watch_fd = watch};
     vkw_log(VKW_LOG_INFO, "client %lu%s connected; worker pid %ld", client, who, (long)pid);
+}
+
+/* ---- clients that left while their worker is busy ---- */
+
+static void client_left(struct server *s, pid_t pid)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        struct worker *w = &s->workers[i];
+        if (w->pid != pid || w->watch_fd < 0)
+            continue;
+        close(w->watch_fd); /* the socket's state stays hung up: no more polling */
+        w->watch_fd = -1;
+        w->left_at = now_ms();
+        return;
+    }
+}
+
+/* The earliest time something is due: a worker's cleanup deadline, or
+ * `other` (0: nothing); 0 when nothing is. */
+static long long next_deadline(const struct server *s, long long other)
+{
+    long long due = other;
+    for (size_t i = 0; i < s->count; i++) {
+        const struct worker *w = &s->workers[i];
+        if (w->left_at && !w->killed) {
+            const long long d = w->left_at + s->cleanup_timeout_ms;
+            if (!due || d < due)
+                due = d;
+        }
+    }
+    return due;
+}
+
+static void kill_stuck(struct server *s)
+{
+    const long long now = now_ms();
+    for (size_t i = 0; i < s->count; i++) {
+        struct worker *w = &s->workers[i];
+        if (!w->left_at || w->killed || now < w->left_at + s->cleanup_timeout_ms)
+            continue;
+        vkw_log(VKW_LOG_ERROR,
+                "client %lu worker still busy %d s after its client left (--cleanup-timeout): "
+                "killing pid %ld",
+                w->client, s->cleanup_timeout_ms / 1000, (long)w->pid);
+        kill(w->pid, SIGKILL);
+        w->killed = true;
+    }
 }
 
 /* ---- shutdown ---- */
@@ -327,6 +431,8 @@ static void stop_workers(struct server *s)
         if (pid > 0)
             log_end(&s->workers[0], status);
         close(s->workers[0].report_fd);
+        if (s->workers[0].watch_fd >= 0)
+            close(s->workers[0].watch_fd);
         s->workers[0] = s->workers[--s->count];
     }
 }
@@ -346,6 +452,19 @@ static void usage(FILE *f)
             "                           unix:PATH makes PATH's folder 0700 if missing\n"
             "                           and the socket 0600\n"
             "  -m, --max-clients=N      refuse clients beyond N at once (default: no limit)\n"
+            "\n"
+            "Limits for each client (a client that would pass one is ended with a\n"
+            "'limit' protocol error that names it; SIZE takes K, M, G, T for powers of 1024):\n"
+            "      --max-objects=N      live Vulkan objects (default 1048576)\n"
+            "      --max-memory=SIZE    device memory its allocations hold at once (default 16G)\n"
+            "      --max-in-flight=N    queue batches submitted and not yet finished (default 4096)\n"
+            "      --max-message-size=SIZE\n"
+            "                           one message it sends, and the replies to one\n"
+            "                           (default and most: 256M)\n"
+            "\n"
+            "      --cleanup-timeout=SECONDS\n"
+            "                           a worker still busy this long after its client\n"
+            "                           left is killed (default %d)\n"
             "  -q, --quiet              log only errors and crashed workers\n"
             "  -v, --verbose            log more (handshakes, teardown details)\n"
             "  -h, --help               show this help and exit\n"
@@ -362,7 +481,7 @@ static void usage(FILE *f)
             "  0  stopped by SIGINT or SIGTERM (or --help, --version)\n"
             "  1  could not start (e.g. cannot listen on ADDRESS)\n"
             "  2  bad command line\n",
-            address, VKW_SHUTDOWN_GRACE_MS / 1000);
+            address, VKW_CLEANUP_TIMEOUT_S, VKW_SHUTDOWN_GRACE_MS / 1000);
 }
 
 static void version(void)
@@ -371,6 +490,29 @@ static void version(void)
     vkw_hello_local(&h);
     printf("vkwire-server (vkwire) %s\nprotocol %u.%u, Vulkan registry 1.3.%u\n",
            PACKAGE_VERSION, h.major, h.minor, h.vk_xml_version);
+}
+
+/* A size: digits, then optionally K, M, G or T (powers of 1024). */
+static bool parse_size(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || text[0] == '-')
+        return false;
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0': break;
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: return false;
+    }
+    if (*end || (shift && v > (UINT64_MAX >> shift)))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
 }
 
 static bool parse_count(const char *text, unsigned long *out)
@@ -389,6 +531,11 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         {"listen", required_argument, NULL, 'l'},
         {"max-clients", required_argument, NULL, 'm'},
+        {"max-objects", required_argument, NULL, OPT_MAX_OBJECTS},
+        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"max-in-flight", required_argument, NULL, OPT_MAX_IN_FLIGHT},
+        {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE},
+        {"cleanup-timeout", required_argument, NULL, OPT_CLEANUP_TIMEOUT},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -396,8 +543,11 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char address[PATH_MAX + 16] = "";
-    struct server s = {0};
+    struct server s = {.cleanup_timeout_ms = VKW_CLEANUP_TIMEOUT_S * 1000};
+    s.options = (struct vkw_renderer_options)VKW_RENDERER_OPTIONS_INIT;
     int opt;
+    uint64_t size;
+    unsigned long count;
     while ((opt = getopt_long(argc, argv, "l:m:qvhV", options, NULL)) != -1) {
         switch (opt) {
         case 'l':
@@ -413,6 +563,44 @@ int main(int argc, char **argv)
                         optarg);
                 return VKW_SERVER_EXIT_USAGE;
             }
+            break;
+        case OPT_MAX_OBJECTS:
+        case OPT_MAX_IN_FLIGHT:
+            if (!parse_count(optarg, &count) || count == 0) {
+                fprintf(stderr, "vkwire-server: --%s wants a number above 0, not '%s'\n",
+                        opt == OPT_MAX_OBJECTS ? "max-objects" : "max-in-flight", optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            *(opt == OPT_MAX_OBJECTS ? &s.options.max_objects : &s.options.max_in_flight) = count;
+            break;
+        case OPT_MAX_MEMORY:
+            if (!parse_size(optarg, &size) || size == 0) {
+                fprintf(stderr, "vkwire-server: --max-memory wants a size above 0, not '%s'\n",
+                        optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            s.options.max_memory_bytes = size;
+            break;
+        case OPT_MAX_MESSAGE:
+            if (!parse_size(optarg, &size) || size < VKW_MIN_MESSAGE_LIMIT ||
+                size > VKW_MAX_MESSAGE_BYTES) {
+                fprintf(stderr,
+                        "vkwire-server: --max-message-size wants a size from %u to 256M, not "
+                        "'%s'\n",
+                        (unsigned)VKW_MIN_MESSAGE_LIMIT, optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            s.options.max_message_bytes = (size_t)size;
+            break;
+        case OPT_CLEANUP_TIMEOUT:
+            if (!parse_count(optarg, &count) || count == 0 || count > 86400) {
+                fprintf(stderr,
+                        "vkwire-server: --cleanup-timeout wants seconds from 1 to 86400, not "
+                        "'%s'\n",
+                        optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            s.cleanup_timeout_ms = (int)count * 1000;
             break;
         case 'q':
             vkw_log_threshold = VKW_LOG_ERROR;
@@ -460,20 +648,53 @@ int main(int argc, char **argv)
     if (!drivers)
         drivers = getenv("VK_ICD_FILENAMES");
     vkw_log(VKW_LOG_VERBOSE, "Vulkan drivers: %s", drivers ? drivers : "the loader's default");
+    vkw_log(VKW_LOG_VERBOSE,
+            "limits per client: %zu objects, %llu memory bytes, %zu batches in flight, "
+            "%zu-byte messages (0: the default)",
+            s.options.max_objects, (unsigned long long)s.options.max_memory_bytes,
+            s.options.max_in_flight, s.options.max_message_bytes);
 
     int status = VKW_SERVER_EXIT_OK;
     long long paused_until = 0;
     while (stop_requests == 0) {
+        if (s.poll_room < s.count + 2) {
+            s.poll_room = s.count + 16;
+            free(s.poll_set);
+            free(s.watched);
+            s.poll_set = malloc(s.poll_room * sizeof(*s.poll_set));
+            s.watched = malloc(s.poll_room * sizeof(*s.watched));
+            if (!s.poll_set || !s.watched) {
+                vkw_log(VKW_LOG_ERROR, "out of memory");
+                status = VKW_SERVER_EXIT_FAILURE;
+                break;
+            }
+        }
+        struct pollfd *p = s.poll_set;
+        pid_t *watched = s.watched;
         const long long now = now_ms();
         const bool paused = now < paused_until;
-        struct pollfd p[2] = {{.fd = wake_pipe[0], .events = POLLIN},
-                              {.fd = lfd, .events = POLLIN}};
-        int n = poll(p, paused ? 1 : 2, paused ? (int)(paused_until - now) : -1);
+        p[0] = (struct pollfd){.fd = wake_pipe[0], .events = POLLIN};
+        p[1] = (struct pollfd){.fd = paused ? -1 : lfd, .events = POLLIN};
+        nfds_t np = 2;
+        for (size_t i = 0; i < s.count; i++) {
+            if (s.workers[i].watch_fd < 0)
+                continue;
+            watched[np] = s.workers[i].pid;
+            /* POLLRDHUP only: the worker reads the client's bytes, not us. */
+            p[np++] = (struct pollfd){.fd = s.workers[i].watch_fd, .events = POLLRDHUP};
+        }
+        const long long due = next_deadline(&s, paused ? paused_until : 0);
+        const int timeout = due ? (int)(due > now ? due - now : 0) : -1;
+        int n = poll(p, np, timeout);
         if (n < 0 && errno != EINTR) {
             vkw_log(VKW_LOG_ERROR, "poll failed: %s", strerror(errno));
             status = VKW_SERVER_EXIT_FAILURE;
             break;
         }
+        for (nfds_t k = 2; n > 0 && k < np; k++)
+            if (p[k].revents)
+                client_left(&s, watched[k]);
+        kill_stuck(&s);
         if (n > 0 && p[0].revents) {
             drain_wake_pipe();
             reap(&s);
@@ -483,6 +704,10 @@ int main(int argc, char **argv)
         if (n > 0 && !paused && p[1].revents)
             accept_client(&s, &paused_until);
     }
+    free(s.poll_set);
+    free(s.watched);
+    s.poll_set = NULL;
+    s.watched = NULL;
 
     vkw_log(VKW_LOG_INFO, "shutting down");
     vkw_listener_close(s.listener); /* no new clients; removes the socket */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command: bootstrap, build and `make check` (out of tree),
-# again with ASan/UBSan, then `make distcheck`.  Ends with "N passed, N failed":
-# the TAP results of both check runs, plus one failure for each stage that
-# broke without a failing test (autogen, configure, build, distcheck).
+# again with ASan/UBSan, then `make distcheck`, then a bounded run of the
+# host fuzzer (`make fuzz`, $FUZZ_SECONDS, default 180; tests/fuzz/README.md).
+# Ends with "N passed, N failed": the TAP results of both check runs, plus
+# one failure for each stage that broke without a failing test (autogen,
+# configure, build, distcheck, fuzz).
 # Exits non-zero if anything failed.
 # Build trees go to $VKW_BUILD_DIR (default: _build in the source tree).
 set -uo pipefail
@@ -88,6 +90,10 @@ else
                 [ -d "$d" ] && show_failed_logs "$d"
             done
             broken+=("make distcheck")
+        fi
+        log "default: make fuzz (FUZZ_SECONDS=${FUZZ_SECONDS:-180})"
+        if ! (cd "$build/default" && make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-180}"); then
+            broken+=("make fuzz (the input is in $build/default/tests/fuzz/work/)")
         fi
     fi
 fi

@@ -811,6 +811,105 @@ static void test_second_server(void)
     free(text);
 }
 
+/* A server with low limits: a client past --max-objects is told which
+ * limit it passed, a message over --max-message-size likewise, and the log
+ * names the limit with its value; a client within the limits is served. */
+static void test_limits_server(void)
+{
+    struct server s;
+    const char *const extra[] = {"--max-objects", "6", "--max-message-size", "4K", NULL};
+    ok(start_server(&s, "limits", extra), "a server with --max-objects 6 --max-message-size 4K");
+
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c = connect_to(&s);
+    ok(c && handshake(c, &g), "a client connects");
+    tg_bring_up(&g); /* 4 ids */
+    tg_create_buffer(&g, 100, 64);
+    tg_create_buffer(&g, 101, 64);
+    tg_create_buffer(&g, 102, 64); /* the seventh */
+    const void *reply;
+    size_t size;
+    uint32_t status = 0;
+    uint64_t value = 0;
+    ok(c && exchange(c, &g, &reply, &size) == 0 && tg_error_reply(reply, size, &status, &value) &&
+           status == VKW_ERROR_LIMIT && value == VKW_LIMIT_OBJECTS,
+       "the seventh object: a limit error naming objects");
+    ok(c && closed_by_server(c), "and the connection closes");
+    if (c)
+        vkw_conn_close(c);
+    ok(wait_log(&s, "client 1 ended: protocol error limit objects (6) in vkCreateBuffer", 1),
+       "the log names the limit and its value");
+    ok(wait_log(&s, "client 1 ended: protocol error limit objects (6) in vkCreateBuffer (serial 7); "
+                    "destroyed 4 objects",
+                1),
+       "and the client's 6 objects were torn down");
+
+    c = connect_to(&s);
+    ok(c && handshake(c, &g), "another client connects");
+    static uint32_t big[2048]; /* 8 KiB */
+    ok(c && vkw_conn_send(c, big, sizeof(big), NULL, 0) == 0 &&
+           recv_within(c, &reply, &size, WAIT_MS) == 0 &&
+           tg_error_reply(reply, size, &status, &value) && status == VKW_ERROR_LIMIT &&
+           value == VKW_LIMIT_MESSAGE_BYTES,
+       "an 8 KiB message: a limit error naming message_bytes");
+    ok(c && closed_by_server(c), "and the connection closes");
+    if (c)
+        vkw_conn_close(c);
+    ok(wait_log(&s, "client 2 ended: protocol error limit message_bytes (4096)", 1),
+       "the log names that limit and its value");
+
+    ok(fresh_client_works(&s), "a client within the limits is served");
+    kill(s.pid, SIGTERM);
+    int st = wait_exit(s.pid, WAIT_MS);
+    ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the server stops");
+    tg_fini(&g);
+}
+
+/* A worker stuck in the driver (a wait with no timeout for a fence that
+ * nothing will signal) never sees its client leave: the server kills it
+ * --cleanup-timeout after the client hung up, and goes on. */
+static void test_stuck_worker(void)
+{
+    struct server s;
+    const char *const extra[] = {"--cleanup-timeout", "1", NULL};
+    ok(start_server(&s, "stuck", extra), "a server with --cleanup-timeout 1");
+    struct tg_guest g;
+    struct vkw_conn *c = busy_guest(&s, &g, 0);
+    ok(c != NULL, "a client with a device");
+    VkFence fence = VKW_U64_HANDLE(VkFence, 400);
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    vkw_encode_vkCreateFence(&g.w, ++g.serial, TG_DEVICE(&g), &fci, NULL, &fence);
+    vkw_encode_vkWaitForFences(&g.w, ++g.serial, TG_DEVICE(&g), 1, &fence, VK_TRUE, UINT64_MAX);
+    ok(c && vkw_conn_send(c, g.w.data, g.w.size, NULL, 0) == 0,
+       "it makes its worker wait forever for a fence never submitted, and leaves");
+    const long long left = now_ms();
+    if (c)
+        vkw_conn_close(c);
+    tg_fini(&g);
+    ok(wait_log(&s, "client 1 worker still busy 1 s after its client left (--cleanup-timeout): "
+                    "killing pid ",
+                1),
+       "the server kills the stuck worker");
+    const long long took = now_ms() - left;
+    ok(took >= 900 && took < 10000, "about a second after the client left (%lld ms)", took);
+    ok(wait_log(&s, "client 1 worker killed: still busy after its client left", 1),
+       "and logs why it ended");
+    const long long deadline = now_ms() + WAIT_MS;
+    int n;
+    while ((n = children_of(s.pid)) > 0 && now_ms() < deadline)
+        sleep_ms(10);
+    is_int(n, 0, "no worker left behind");
+    ok(fresh_client_works(&s), "a new client is served");
+    char want[64];
+    snprintf(want, sizeof(want), "client 2 disconnected: clean close");
+    ok(wait_log(&s, want, 1) && log_count(&s, "killing pid") == 1,
+       "a client that leaves normally is not killed");
+    kill(s.pid, SIGTERM);
+    const int st = wait_exit(s.pid, WAIT_MS);
+    ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the server stops");
+}
+
 /* Run the server with `args`; its exit status and output. */
 static int run_cli(const char *const *args, char **output)
 {
@@ -838,6 +937,26 @@ static void test_command_line(void)
     free(out);
     const char *bad_count[] = {"--max-clients", "many", NULL};
     ok(run_cli(bad_count, &out) == 2 && strstr(out, "many"), "--max-clients many: exit 2");
+    free(out);
+    ok(run_cli(help, &out) == 0 && strstr(out, "--max-objects") && strstr(out, "--max-memory") &&
+           strstr(out, "--max-in-flight") && strstr(out, "--max-message-size"),
+       "--help lists the per-client limits");
+    free(out);
+    const char *bad_size[] = {"--max-memory", "12X", NULL};
+    ok(run_cli(bad_size, &out) == 2 && strstr(out, "12X"), "--max-memory 12X: exit 2");
+    free(out);
+    const char *zero[] = {"--max-objects", "0", NULL};
+    ok(run_cli(zero, &out) == 2, "--max-objects 0: exit 2");
+    free(out);
+    const char *tiny[] = {"--max-message-size", "10", NULL};
+    ok(run_cli(tiny, &out) == 2 && strstr(out, "--max-message-size"),
+       "--max-message-size 10: exit 2");
+    free(out);
+    const char *never[] = {"--cleanup-timeout", "0", NULL};
+    ok(run_cli(never, &out) == 2 && strstr(out, "--cleanup-timeout"), "--cleanup-timeout 0: exit 2");
+    free(out);
+    const char *huge[] = {"--max-message-size", "1G", NULL};
+    ok(run_cli(huge, &out) == 2, "--max-message-size 1G (over the protocol's): exit 2");
     free(out);
     char address[300];
     snprintf(address, sizeof(address), "unix:%s/nofolder/x/socket", "/proc/self");
@@ -906,6 +1025,8 @@ int main(void)
         test_concurrent();
         test_no_leftovers();
         test_second_server();
+        test_limits_server();
+        test_stuck_worker();
         test_shutdown_sigterm();
 
         char *text = read_file(main_server.log);

@@ -55,13 +55,22 @@ struct vkw_renderer_options {
      * Default: the vkGetInstanceProcAddr of the libvulkan this library is
      * linked with (which picks drivers as usual, e.g. VK_DRIVER_FILES). */
     PFN_vkGetInstanceProcAddr get_instance_proc_addr;
-    /* Per-context limits: live objects, and the memory one command may
-     * need while it is decoded.  A guest that goes past them ends with a
-     * no_memory protocol error. */
-    size_t max_objects;
-    size_t max_decode_bytes;
+    /* Per-context limits (doc/PROTOCOL.md, "Limits"); 0 means the
+     * default.  A guest whose command would pass one of the first four ends
+     * with a `limit` protocol error that names it (and
+     * vkw_renderer_context_error gives the limit's value). */
+    size_t max_objects;        /* live ids; default 1,048,576 */
+    size_t max_decode_bytes;   /* memory one command may need while it is
+                                * decoded; past it: no_memory; default 256 MiB */
+    uint64_t max_memory_bytes; /* device memory the guest's allocations may
+                                * hold at once; default 16 GiB */
+    size_t max_in_flight;      /* queue batches submitted and not yet
+                                * finished; default 4096 */
+    size_t max_message_bytes;  /* the largest message taken from the guest,
+                                * and the most one batch's replies may take;
+                                * default and most: 268,435,456 (256 MiB) */
 };
-#define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0}
+#define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0, 0, 0, 0}
 
 /* What vkw_renderer_context_process made of a message.  After
  * PROTOCOL_ERROR or HANDSHAKE_REFUSED the context has ended: every later
@@ -140,6 +149,25 @@ const char *vkw_renderer_context_error(const struct vkw_renderer_context *ctx);
 /* Objects the guest made that are alive now (ids the context knows,
  * including physical devices, queues and pool allocations). */
 size_t vkw_renderer_context_object_count(const struct vkw_renderer_context *ctx);
+
+/* What a context holds on the host now: the counts its limits watch, and
+ * the host resources that must all be back to zero once its objects are
+ * destroyed.  New fields are only ever appended; `size` says how much of
+ * the struct the caller knows. */
+struct vkw_renderer_context_stats {
+    size_t size;               /* sizeof(struct vkw_renderer_context_stats) */
+    size_t objects;            /* live ids (vkw_renderer_context_object_count) */
+    uint64_t memory_bytes;     /* allocationSize of its live device memory */
+    size_t memory_objects;     /* its live device memory objects */
+    size_t host_mappings;      /* of those, the ones the host has mapped */
+    size_t imported_mappings;  /* guest pages (ALLOCATE_SHARED) the host has mapped */
+    size_t in_flight;          /* queue batches not yet seen finished */
+    size_t host_fences;        /* fences the host made to watch them */
+};
+/* 0, or -EINVAL (NULL arguments, or out->size not set to a size this
+ * library knows). */
+int vkw_renderer_context_get_stats(const struct vkw_renderer_context *ctx,
+                                   struct vkw_renderer_context_stats *out);
 
 /* Destroy every object the guest made, children first, waiting for each
  * device to go idle; returns how many the driver was asked to destroy or

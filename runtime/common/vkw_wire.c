@@ -35,10 +35,22 @@ const char *vkw_error_name(enum vkw_error error)
     case VKW_ERROR_BAD_FLAGS: return "bad_flags";
     case VKW_ERROR_BAD_RANGE: return "bad_range";
     case VKW_ERROR_BAD_FD: return "bad_fd";
+    case VKW_ERROR_LIMIT: return "limit";
     case VKW_ERROR_COUNT_: break;
     }
     /* A status word from the wire may hold anything. */
     return "unknown";
+}
+
+const char *vkw_limit_name(uint64_t limit)
+{
+    switch (limit) {
+    case VKW_LIMIT_OBJECTS: return "objects";
+    case VKW_LIMIT_MEMORY_BYTES: return "memory_bytes";
+    case VKW_LIMIT_IN_FLIGHT: return "in_flight";
+    case VKW_LIMIT_MESSAGE_BYTES: return "message_bytes";
+    default: return "unknown"; /* an error value from the wire may hold anything */
+    }
 }
 
 /* ---- byte order ------------------------------------------------------ */

@@ -48,10 +48,25 @@ enum vkw_error {
     VKW_ERROR_BAD_FD = 16,        /* a file descriptor index the batch lacks (or one used
                                    * twice), or a descriptor that is not the memfd asked
                                    * for; value: the index */
+    VKW_ERROR_LIMIT = 17,         /* a per-client host limit would be passed; value: which
+                                   * (enum vkw_limit) */
     VKW_ERROR_COUNT_
 };
 
 const char *vkw_error_name(enum vkw_error error);
+
+/* The limits a host sets per client, as VKW_ERROR_LIMIT names them.
+ * Stable: append only (doc/PROTOCOL.md, "Limits"). */
+enum vkw_limit {
+    VKW_LIMIT_OBJECTS = 1,       /* live ids */
+    VKW_LIMIT_MEMORY_BYTES = 2,  /* device memory the client's allocations hold */
+    VKW_LIMIT_IN_FLIGHT = 3,     /* queue batches submitted and not yet finished */
+    VKW_LIMIT_MESSAGE_BYTES = 4, /* one message received, or one batch's replies */
+    VKW_LIMIT_COUNT_
+};
+
+/* "objects", "memory_bytes", ...; "unknown" for other values. */
+const char *vkw_limit_name(uint64_t limit);
 
 /* ---- writer ---------------------------------------------------------- */
 

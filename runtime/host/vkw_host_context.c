@@ -13,11 +13,11 @@
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits)
 {
     memset(ctx, 0, sizeof(*ctx));
-    size_t max_objects = limits ? limits->max_objects : VKW_HOST_DEFAULT_MAX_OBJECTS;
-    size_t max_bytes = limits ? limits->max_decode_bytes : VKW_HOST_DEFAULT_MAX_DECODE_BYTES;
-    vkw_object_table_init(&ctx->objects, max_objects);
-    vkw_arena_init(&ctx->arena, max_bytes);
+    ctx->limits = vkw_host_limits_resolve(limits);
+    vkw_object_table_init(&ctx->objects, ctx->limits.max_objects);
+    vkw_arena_init(&ctx->arena, ctx->limits.max_decode_bytes);
     vkw_host_memory_init(&ctx->memory);
+    vkw_host_inflight_init(&ctx->inflight);
 }
 
 void vkw_host_context_fini(struct vkw_host_context *ctx)
@@ -26,6 +26,11 @@ void vkw_host_context_fini(struct vkw_host_context *ctx)
     vkw_object_table_fini(&ctx->objects);
     vkw_arena_fini(&ctx->arena);
     vkw_host_memory_release_all(&ctx->memory);
+    /* The fences are driver objects (destroy_objects' business): only the
+     * lists go here. */
+    free(ctx->inflight.pending);
+    free(ctx->inflight.spare);
+    vkw_host_device_commands_release(&ctx->device_commands);
     memset(ctx, 0, sizeof(*ctx));
 }
 
@@ -127,6 +132,13 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
         }
         if (want_reply)
             vkw_end_message_beside(replies, at, ctx->piece_bytes - piece_bytes_before);
+        /* The batch's answer must fit the message limit, with room for
+         * an error reply after it. */
+        if (replies->size > ctx->limits.max_message_bytes - (VKW_HEADER_BYTES + 8)) {
+            replies->size = reply_start;
+            fail_context(ctx, VKW_ERROR_LIMIT, VKW_LIMIT_MESSAGE_BYTES, h.opcode, h.serial);
+            break;
+        }
     }
     if (ctx->error != VKW_OK)
         write_error_reply(ctx, replies);
@@ -197,10 +209,8 @@ bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decode
 {
     if (!ids || count == 0)
         return true;
-    if (count > ctx->objects.max_objects - ctx->objects.count) {
-        vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, count);
+    if (!vkw_host_within_object_limit(ctx, d, count))
         return false;
-    }
     const bool reissued = vkw_handle_types[type].reissued;
     for (uint64_t i = 0; i < count; i++) {
         const struct vkw_object *o = vkw_object_table_find(&ctx->objects, ids[i]);

@@ -22,8 +22,13 @@
 
 #include "vkw_arena.h"
 #include "vkw_host_decoder.h"
+#include "vkw_host_device_commands.h"
 #include "vkw_host_dispatch.h"
+#include "vkw_host_inflight.h"
+#include "vkw_host_limits.h"
 #include "vkw_host_memory.h"
+#include "vkw_host_private_data.h"
+#include "vkw_teardown.h"
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
@@ -48,14 +53,6 @@ struct vkw_host_piece {
     size_t size;
 };
 
-struct vkw_host_limits {
-    size_t max_objects;      /* live ids per context */
-    size_t max_decode_bytes; /* arena bytes one command may need */
-};
-
-#define VKW_HOST_DEFAULT_MAX_OBJECTS (1u << 20)
-#define VKW_HOST_DEFAULT_MAX_DECODE_BYTES (256u * 1024u * 1024u)
-
 struct vkw_host_context {
     struct vkw_driver_table vk;
     /* The loader's entry point; vkCreateInstance reloads `vk` through it.
@@ -79,6 +76,11 @@ struct vkw_host_context {
     struct vkw_host_piece *pieces;
     size_t piece_count, piece_capacity;
     uint64_t piece_bytes; /* their sizes added up */
+    /* What this guest may hold (resolved: no zeros), and its queue work. */
+    struct vkw_host_limits limits;
+    struct vkw_host_inflight inflight;
+    /* What each of its devices can take (vkGetDeviceProcAddr's answers). */
+    struct vkw_host_device_commands device_commands;
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;
@@ -96,7 +98,8 @@ static inline bool vkw_host_deferred_pending(const struct vkw_host_context *ctx)
 }
 VkResult vkw_host_take_deferred(struct vkw_host_context *ctx);
 
-/* `limits` may be NULL for the defaults.  The caller fills ctx->vk. */
+/* `limits` may be NULL, and its zero fields mean, the defaults.  The caller
+ * fills ctx->vk. */
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits);
 /* Frees what the context itself holds (imported guest pages included).  The
  * driver objects the guest made are vkw_host_context_destroy_objects' to

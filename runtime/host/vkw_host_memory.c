@@ -69,6 +69,7 @@ static void memory_add(struct vkw_host_memory_state *m, const struct vkw_host_me
 {
     place(m->slots, m->capacity, rec); /* memory_reserve made room */
     m->count++;
+    m->bytes += rec->size;
 }
 
 /* What a record holds beyond the driver's object: imported pages, its
@@ -90,6 +91,7 @@ static void memory_remove(struct vkw_host_memory_state *m, uint64_t id)
     if (!rec)
         return;
     release_record(rec);
+    m->bytes -= rec->size;
     size_t hole = (size_t)(rec - m->slots);
     m->slots[hole].id = 0;
     m->count--;
@@ -340,6 +342,8 @@ void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_dec
         vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, ctx->memory.count + 1);
         return;
     }
+    if (!vkw_host_within_memory_limit(ctx, d, a->pAllocateInfo->allocationSize))
+        return;
     a->result = ctx->vk.vkAllocateMemory(a->device, a->pAllocateInfo, NULL, a->pMemory);
     if (a->result == VK_SUCCESS) {
         const struct vkw_host_memory rec = new_record(ctx, a->pMemory_ids[0], a->device_id,
@@ -634,6 +638,10 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     if (!memory_reserve(&ctx->memory)) {
         close(fd);
         vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, ctx->memory.count + 1);
+        return;
+    }
+    if (!vkw_host_within_memory_limit(ctx, d, ai->allocationSize)) {
+        close(fd);
         return;
     }
     void *pages = NULL;

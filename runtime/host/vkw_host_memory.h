@@ -77,6 +77,7 @@ struct vkw_host_instance {
 struct vkw_host_memory_state {
     struct vkw_host_memory *slots; /* open addressing on id */
     size_t capacity, count;        /* capacity: 0 or a power of two */
+    uint64_t bytes;                /* `size` of every record: the memory limit's count */
     struct vkw_host_device *devices;
     size_t device_count, device_capacity;
     struct vkw_host_instance *instances;

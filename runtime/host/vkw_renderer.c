@@ -80,9 +80,12 @@ int vkw_renderer_create(const struct vkw_renderer_options *options, struct vkw_r
         return -ENOMEM;
     r->get_instance_proc_addr =
         o.get_instance_proc_addr ? o.get_instance_proc_addr : vkGetInstanceProcAddr;
-    r->limits.max_objects = o.max_objects ? o.max_objects : VKW_HOST_DEFAULT_MAX_OBJECTS;
-    r->limits.max_decode_bytes =
-        o.max_decode_bytes ? o.max_decode_bytes : VKW_HOST_DEFAULT_MAX_DECODE_BYTES;
+    const struct vkw_host_limits asked = {.max_objects = o.max_objects,
+                                          .max_decode_bytes = o.max_decode_bytes,
+                                          .max_memory_bytes = o.max_memory_bytes,
+                                          .max_in_flight = o.max_in_flight,
+                                          .max_message_bytes = o.max_message_bytes};
+    r->limits = vkw_host_limits_resolve(&asked);
     *out = r;
     return 0;
 }
@@ -146,6 +149,9 @@ static void describe_error(struct vkw_renderer_context *ctx)
         snprintf(where, sizeof(where), "%s", name);
     else
         snprintf(where, sizeof(where), "opcode 0x%" PRIx32, h->error_opcode);
+    if (h->error == VKW_ERROR_LIMIT) /* which limit, and its value */
+        snprintf(value, sizeof(value), "%s (%" PRIu64 ")", vkw_limit_name(h->error_value),
+                 vkw_host_limit_value(&h->limits, h->error_value));
     snprintf(ctx->error, sizeof(ctx->error), "%s %s in %s (serial %" PRIu32 ")",
              vkw_error_name(h->error), value, where, h->error_serial);
 }
@@ -379,6 +385,11 @@ static enum vkw_renderer_status process(struct vkw_renderer_context *ctx, const 
         status = fail(ctx);
         goto out;
     }
+    if (size > ctx->host.limits.max_message_bytes) {
+        end_with_error(ctx, VKW_ERROR_LIMIT, VKW_LIMIT_MESSAGE_BYTES, 0, 0);
+        status = fail(ctx);
+        goto out;
+    }
     if (((uintptr_t)msg & 3u) != 0) {
         if (ctx->aligned_capacity < size) {
             void *p = malloc(size); /* malloc's memory is aligned for any type */
@@ -431,6 +442,29 @@ const char *vkw_renderer_context_error(const struct vkw_renderer_context *ctx)
 size_t vkw_renderer_context_object_count(const struct vkw_renderer_context *ctx)
 {
     return ctx ? ctx->host.objects.count : 0;
+}
+
+int vkw_renderer_context_get_stats(const struct vkw_renderer_context *ctx,
+                                   struct vkw_renderer_context_stats *out)
+{
+    if (!ctx || !out || out->size < offsetof(struct vkw_renderer_context_stats, objects) ||
+        out->size > sizeof(*out))
+        return -EINVAL;
+    const struct vkw_host_context *h = &ctx->host;
+    struct vkw_renderer_context_stats s = {.size = out->size,
+                                           .objects = h->objects.count,
+                                           .memory_bytes = h->memory.bytes,
+                                           .memory_objects = h->memory.count,
+                                           .in_flight = (size_t)h->inflight.batches,
+                                           .host_fences = h->inflight.pending_count +
+                                                          h->inflight.spare_count};
+    for (size_t i = 0; i < h->memory.capacity; i++) {
+        const struct vkw_host_memory *m = &h->memory.slots[i];
+        s.host_mappings += m->id != 0 && m->mapped;
+        s.imported_mappings += m->id != 0 && m->imported;
+    }
+    memcpy(out, &s, out->size); /* only what the caller's struct has */
+    return 0;
 }
 
 size_t vkw_renderer_context_destroy_objects(struct vkw_renderer_context *ctx)

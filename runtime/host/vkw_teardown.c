@@ -1,9 +1,14 @@
-/* vkw_teardown — destroying everything a guest made when its context ends.
+/* vkw_teardown — destroying everything a guest made when its context ends,
+ * and what it left under a device or instance it destroys.
  *
- * Owns: vkw_host_context_destroy_objects (declared in vkw_host_context.h).
+ * Owns: vkw_host_context_destroy_objects (declared in vkw_host_context.h),
+ * and the hand-written vkDestroyDevice and vkDestroyInstance (vkw_teardown.h).
  *
  * A guest that disconnects, crashes or is cut off for a protocol error
- * leaves objects behind; the host must not.  The object table records each
+ * leaves objects behind; the host must not.  Nor may a guest that destroys
+ * a device with buffers still alive make the driver destroy the device
+ * first: the same walk, limited to the objects under that device, goes
+ * before it.  The object table records each
  * object's parent id, so the order is found without knowing Vulkan's rules
  * per type: an object is destroyed before the object it was made from
  * (decreasing depth in the parent chain), which puts every device child
@@ -18,6 +23,8 @@
 
 #include "vkw_handles.h"
 #include "vkw_host_context.h"
+#include "vkw_host_decode.h"
+#include "vkw_teardown.h"
 
 /* Parent chains are at most instance -> physical device -> device -> pool
  * -> allocation; a longer walk means a table the host did not build. */
@@ -67,13 +74,15 @@ static uint32_t rank_of(uint32_t type)
 struct placement {
     uint32_t key;         /* 1 .. VKW_KEYS-1; destroyed in decreasing order */
     uint64_t parent_host; /* the device (else instance) its destroy takes */
+    bool under_root;      /* `root` is in its parent chain (always, for root 0) */
 };
 
 /* Walk `o`'s parent chain: its depth gives the order, and the nearest
  * device (else instance) above it is what its destroy command takes. */
-static struct placement place(const struct vkw_object_table *t, const struct vkw_object *o)
+static struct placement place(const struct vkw_object_table *t, const struct vkw_object *o,
+                              uint64_t root)
 {
-    struct placement p = {0};
+    struct placement p = {.under_root = root == 0};
     uint64_t instance_host = 0;
     bool found_device = false;
     uint32_t depth = 0;
@@ -82,6 +91,7 @@ static struct placement place(const struct vkw_object_table *t, const struct vkw
         if (!up)
             break; /* a parent id the guest never made: a root, then */
         depth++;
+        p.under_root |= parent == root;
         if (!found_device && up->type == VKW_HANDLE_VkDevice) {
             p.parent_host = up->host;
             found_device = true;
@@ -98,6 +108,7 @@ static struct placement place(const struct vkw_object_table *t, const struct vkw
 
 struct pass {
     struct vkw_host_context *ctx;
+    uint64_t root;      /* destroy only what was made from it; 0: everything */
     uint32_t key;       /* this pass destroys objects with this key */
     bool present[VKW_KEYS];
     size_t destroyed;
@@ -106,7 +117,10 @@ struct pass {
 static void survey(const struct vkw_object *o, void *user)
 {
     struct pass *p = user;
-    p->present[place(&p->ctx->objects, o).key] = true;
+    const struct placement where = place(&p->ctx->objects, o, p->root);
+    if (!where.under_root)
+        return;
+    p->present[where.key] = true;
     /* Work still queued may use any object: let each device finish. */
     if (o->type == VKW_HANDLE_VkDevice && p->ctx->vk.vkDeviceWaitIdle)
         p->ctx->vk.vkDeviceWaitIdle((VkDevice)(uintptr_t)o->host);
@@ -115,12 +129,54 @@ static void survey(const struct vkw_object *o, void *user)
 static void destroy_at_key(const struct vkw_object *o, void *user)
 {
     struct pass *p = user;
-    const struct placement where = place(&p->ctx->objects, o);
+    const struct placement where = place(&p->ctx->objects, o, p->root);
+    if (!where.under_root || where.key != p->key)
+        return;
+    /* The host's own fences on the device's queues go before it. */
+    if (o->type == VKW_HANDLE_VkDevice) {
+        vkw_host_inflight_release_device(p->ctx, (VkDevice)(uintptr_t)o->host);
+        vkw_host_device_commands_forget(p->ctx, (VkDevice)(uintptr_t)o->host);
+    }
     /* False for command buffers, descriptor sets, queues and physical
      * devices: their parent's destruction frees them. */
-    if (where.key == p->key &&
-        vkw_destroy_host_object(&p->ctx->vk, o->type, o->host, where.parent_host))
+    if (vkw_destroy_host_object(&p->ctx->vk, o->type, o->host, where.parent_host))
         p->destroyed++;
+}
+
+/* Work waiting for an event the guest will now never set would keep its
+ * device busy for good, and the wait for it idle would never return: set
+ * every event first.  (A wait on a semaphore that nothing signals cannot
+ * be ended this way; vkwire-server's workers are watched for that.) */
+static void set_event(const struct vkw_object *o, void *user)
+{
+    struct pass *p = user;
+    if (o->type != VKW_HANDLE_VkEvent || !p->ctx->vk.vkSetEvent)
+        return;
+    const struct placement where = place(&p->ctx->objects, o, p->root);
+    if (where.under_root && where.parent_host)
+        p->ctx->vk.vkSetEvent((VkDevice)(uintptr_t)where.parent_host, (VkEvent)(uintptr_t)o->host);
+}
+
+/* Destroy, at the driver, every object made (directly or not) from `root`
+ * (every object, for 0), deepest first; the table is left as it is. */
+static void set_events(struct vkw_host_context *ctx, uint64_t root)
+{
+    struct pass p = {.ctx = ctx, .root = root};
+    vkw_object_table_foreach(&ctx->objects, set_event, &p);
+}
+
+static size_t destroy_tree(struct vkw_host_context *ctx, uint64_t root)
+{
+    struct pass p = {.ctx = ctx, .root = root};
+    set_events(ctx, root);
+    vkw_object_table_foreach(&ctx->objects, survey, &p);
+    for (uint32_t key = VKW_KEYS - 1; key > 0; key--) {
+        if (!p.present[key])
+            continue;
+        p.key = key;
+        vkw_object_table_foreach(&ctx->objects, destroy_at_key, &p);
+    }
+    return p.destroyed;
 }
 
 /* One pass over the table per order key in use, recomputing each object's
@@ -131,17 +187,46 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
  * all go at the end. */
 size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx)
 {
-    struct pass p = {.ctx = ctx};
-    vkw_object_table_foreach(&ctx->objects, survey, &p);
-    for (uint32_t key = VKW_KEYS - 1; key > 0; key--) {
-        if (!p.present[key])
-            continue;
-        p.key = key;
-        vkw_object_table_foreach(&ctx->objects, destroy_at_key, &p);
-    }
+    const size_t destroyed = destroy_tree(ctx, 0);
+    /* Each device took its fences with it; this frees the lists. */
+    vkw_host_inflight_release_all(ctx);
+    vkw_host_device_commands_release(&ctx->device_commands);
     /* Freeing memory unmapped it; now that the driver let go of the pages
      * the guest lent (ALLOCATE_SHARED), they can be unmapped too. */
     vkw_host_memory_release_all(&ctx->memory);
     vkw_object_table_fini(&ctx->objects); /* empty again, its limit kept */
-    return p.destroyed;
+    return destroyed;
+}
+
+void vkw_host_vkDestroyDevice(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                              struct vkw_args_vkDestroyDevice *a)
+{
+    if (!ctx->vk.vkDestroyDevice) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDevice);
+        return;
+    }
+    if (a->device) {
+        /* Vulkan wants the device's work finished first; a guest that did
+         * not wait gets the wait, not a driver destroying busy objects. */
+        set_events(ctx, a->device_id);
+        if (ctx->vk.vkDeviceWaitIdle)
+            ctx->vk.vkDeviceWaitIdle(a->device);
+        destroy_tree(ctx, a->device_id);
+        vkw_host_inflight_release_device(ctx, a->device);
+        vkw_host_device_commands_forget(ctx, a->device);
+    }
+    ctx->vk.vkDestroyDevice(a->device, NULL);
+    /* (the generated dispatch then drops the ids: vkw_host_forget) */
+}
+
+void vkw_host_vkDestroyInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                struct vkw_args_vkDestroyInstance *a)
+{
+    if (!ctx->vk.vkDestroyInstance) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyInstance);
+        return;
+    }
+    if (a->instance)
+        destroy_tree(ctx, a->instance_id); /* its devices, idle first, and theirs */
+    ctx->vk.vkDestroyInstance(a->instance, NULL);
 }

@@ -36,7 +36,7 @@ static void test_error_names(void)
         "ok", "truncated", "trailing_bytes", "bad_opcode", "bad_size",
         "bad_count", "bad_stype", "bad_enum", "bad_handle", "bad_pointer",
         "bad_string", "no_memory", "id_in_use", "unsupported", "bad_flags",
-        "bad_range", "bad_fd",
+        "bad_range", "bad_fd", "limit",
     };
     int bad = 0;
     is_int(ARRAY_LEN(names), VKW_ERROR_COUNT_, "every error code has an expected name");
@@ -51,6 +51,15 @@ static void test_error_names(void)
     is_str(vkw_error_name(VKW_ERROR_BAD_HANDLE), "bad_handle", "bad_handle by enum");
     is_str(vkw_error_name(VKW_ERROR_COUNT_), "unknown", "VKW_ERROR_COUNT_ is unknown");
     is_str(vkw_error_name((enum vkw_error)12345), "unknown", "a code off the wire is unknown");
+
+    /* The values of a limit error, numbered on the wire (PROTOCOL.md). */
+    static const char *const limits[] = {"unknown", "objects", "memory_bytes", "in_flight",
+                                         "message_bytes"};
+    is_int(ARRAY_LEN(limits), VKW_LIMIT_COUNT_, "every limit has an expected name");
+    bad = 0;
+    for (size_t i = 0; i < ARRAY_LEN(limits); i++)
+        bad += strcmp(vkw_limit_name(i), limits[i]) != 0;
+    ok(bad == 0 && !strcmp(vkw_limit_name(UINT64_MAX), "unknown"), "limit names are stable");
 }
 
 static void test_scalar_bytes(void)

@@ -45,6 +45,8 @@ static void vkw_dispatch_vkCreateWidget(struct vkw_host_context *ctx, struct vkw
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkWidget, a.pWidget_ids, a.pWidget_capacity))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkCreateWidget) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateWidget);
         return;
@@ -69,6 +71,8 @@ static void vkw_dispatch_vkDestroyWidget(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyWidget a;
     if (!vkw_decode_args_vkDestroyWidget(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkDestroyWidget) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyWidget);
         return;
@@ -85,6 +89,8 @@ static void vkw_dispatch_vkGetWidgetInfo(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkGetWidgetInfo a;
     if (!vkw_decode_args_vkGetWidgetInfo(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetWidgetInfo, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetWidgetInfo) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetWidgetInfo);
         return;
@@ -99,6 +105,8 @@ static void vkw_dispatch_vkEnumerateWidgetProperties(struct vkw_host_context *ct
 {
     struct vkw_args_vkEnumerateWidgetProperties a;
     if (!vkw_decode_args_vkEnumerateWidgetProperties(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkEnumerateWidgetProperties, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkEnumerateWidgetProperties) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateWidgetProperties);
@@ -116,6 +124,8 @@ static void vkw_dispatch_vkAllocateGadgets(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkAllocateGadgets(d, &a))
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkGadget, a.pGadgets_ids, a.pGadgets_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateGadgets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkAllocateGadgets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateGadgets);
@@ -141,6 +151,8 @@ static void vkw_dispatch_vkFreeGadgets(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkFreeGadgets a;
     if (!vkw_decode_args_vkFreeGadgets(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeGadgets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkFreeGadgets) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeGadgets);
         return;
@@ -158,6 +170,8 @@ static void vkw_dispatch_vkResetWidget(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkResetWidget a;
     if (!vkw_decode_args_vkResetWidget(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkResetWidget) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetWidget);
         return;
@@ -174,6 +188,8 @@ static void vkw_dispatch_vkGetWidgetHostPointer(struct vkw_host_context *ctx, st
     struct vkw_args_vkGetWidgetHostPointer a;
     if (!vkw_decode_args_vkGetWidgetHostPointer(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetWidgetHostPointer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     if (!ctx->vk.vkGetWidgetHostPointer) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetWidgetHostPointer);
         return;
@@ -189,7 +205,11 @@ static void vkw_dispatch_vkSetWidgetTagEXT(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkSetWidgetTagEXT a;
     if (!vkw_decode_args_vkSetWidgetTagEXT(d, &a))
         return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
     vkw_host_vkSetWidgetTagEXT(ctx, d, &a); /* hand-written: runtime/host */
+    if (a.result < 0 && vkw_reader_ok(&d->r))
+        vkw_host_defer(ctx, VKW_CMD_vkSetWidgetTagEXT, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkSetWidgetTagEXT(d, reply, &a);
 }
@@ -199,6 +219,8 @@ static void vkw_dispatch_vkSetWidgetTagColorEXT(struct vkw_host_context *ctx, st
 {
     struct vkw_args_vkSetWidgetTagColorEXT a;
     if (!vkw_decode_args_vkSetWidgetTagColorEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetWidgetTagColorEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkSetWidgetTagColorEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetWidgetTagColorEXT);
@@ -214,6 +236,8 @@ static void vkw_dispatch_vkTrimWidgetTagEXT(struct vkw_host_context *ctx, struct
 {
     struct vkw_args_vkTrimWidgetTagEXT a;
     if (!vkw_decode_args_vkTrimWidgetTagEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkTrimWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     if (!ctx->vk.vkTrimWidgetTagEXT) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimWidgetTagEXT);

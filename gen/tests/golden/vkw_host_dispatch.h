@@ -7,7 +7,8 @@
  * Runtime this code expects (the generated <-> runtime contract):
  *   runtime/host/vkw_host_context.h  struct vkw_host_context (its `vk` member is
  *                                    the driver table below), vkw_host_check_new_ids,
- *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children
+ *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children,
+ *                                    vkw_host_device_command (before every device-level call)
  *                                    vkw_host_vkSetWidgetTagEXT (for vkSetWidgetTagEXT)
  */
 #ifndef VKW_HOST_DISPATCH_H

@@ -1,0 +1,246 @@
+/* vkw_host_inflight — see vkw_host_inflight.h. */
+#include "vkw_host_inflight.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vkw_handles.h"
+#include "vkw_host_context.h"
+#include "vkw_host_decode.h"
+#include "vkw_vulkan_util.h"
+
+/* Queues whose oldest pending fence has not signalled, remembered while
+ * polling: their later fences cannot have signalled either, so they are
+ * not asked.  Past this many queues the rest wait for the next poll. */
+#define VKW_POLL_QUEUES 16u
+
+void vkw_host_inflight_init(struct vkw_host_inflight *f)
+{
+    memset(f, 0, sizeof(*f));
+}
+
+static bool can_track(const struct vkw_host_context *ctx)
+{
+    const struct vkw_driver_table *vk = &ctx->vk;
+    return vk->vkQueueSubmit && vk->vkCreateFence && vk->vkDestroyFence && vk->vkGetFenceStatus &&
+           vk->vkResetFences;
+}
+
+static bool grow(struct vkw_inflight_fence **list, size_t count, size_t *capacity)
+{
+    if (count < *capacity)
+        return true;
+    const size_t cap = *capacity ? *capacity * 2 : 16;
+    struct vkw_inflight_fence *p = realloc(*list, cap * sizeof(*p));
+    if (!p)
+        return false;
+    *list = p;
+    *capacity = cap;
+    return true;
+}
+
+/* Keep a fence that is not pending (signalled, or never submitted) for the
+ * next submission to its device; destroy it if it cannot be kept. */
+static void to_spare(struct vkw_host_context *ctx, VkFence fence, VkDevice device)
+{
+    struct vkw_host_inflight *f = &ctx->inflight;
+    if (ctx->vk.vkResetFences(device, 1, &fence) == VK_SUCCESS &&
+        grow(&f->spare, f->spare_count, &f->spare_capacity)) {
+        f->spare[f->spare_count++] = (struct vkw_inflight_fence){.fence = fence, .device = device};
+        return;
+    }
+    ctx->vk.vkDestroyFence(device, fence, NULL);
+}
+
+static VkFence take_fence(struct vkw_host_context *ctx, VkDevice device)
+{
+    struct vkw_host_inflight *f = &ctx->inflight;
+    for (size_t i = f->spare_count; i-- > 0;) {
+        if (f->spare[i].device == device) {
+            const VkFence fence = f->spare[i].fence;
+            f->spare[i] = f->spare[--f->spare_count];
+            return fence;
+        }
+    }
+    const VkFenceCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence = VK_NULL_HANDLE;
+    if (ctx->vk.vkCreateFence(device, &ci, NULL, &fence) != VK_SUCCESS)
+        return VK_NULL_HANDLE;
+    return fence;
+}
+
+uint64_t vkw_host_inflight_poll(struct vkw_host_context *ctx)
+{
+    struct vkw_host_inflight *f = &ctx->inflight;
+    VkQueue blocked[VKW_POLL_QUEUES];
+    size_t nblocked = 0, keep = 0;
+    bool full = false;
+    for (size_t i = 0; i < f->pending_count; i++) {
+        const struct vkw_inflight_fence e = f->pending[i];
+        bool waiting = full;
+        for (size_t k = 0; k < nblocked && !waiting; k++)
+            waiting = blocked[k] == e.queue;
+        if (!waiting && ctx->vk.vkGetFenceStatus(e.device, e.fence) == VK_SUCCESS) {
+            f->batches -= e.batches;
+            to_spare(ctx, e.fence, e.device);
+            continue;
+        }
+        if (!waiting) {
+            if (nblocked < VKW_POLL_QUEUES)
+                blocked[nblocked++] = e.queue;
+            else
+                full = true;
+        }
+        f->pending[keep++] = e;
+    }
+    f->pending_count = keep;
+    return f->batches;
+}
+
+/* What a submission needs before it reaches the driver: room under the
+ * limit, and a fence and a list entry for it (so that tracking it after
+ * the driver took it cannot fail).  `*fence` stays VK_NULL_HANDLE when
+ * the submission is not tracked. */
+static bool before_submit(struct vkw_host_context *ctx, struct vkw_host_decoder *d, VkQueue queue,
+                          uint64_t batches, VkFence *fence, VkDevice *device)
+{
+    *fence = VK_NULL_HANDLE;
+    *device = VK_NULL_HANDLE;
+    if (!can_track(ctx))
+        return true;
+    const struct vkw_object *q = vkw_object_table_find(
+        &ctx->objects,
+        vkw_object_table_id_of(&ctx->objects, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(queue)));
+    uint64_t device_host = 0;
+    if (!q || !vkw_object_table_lookup(&ctx->objects, q->parent_id, VKW_HANDLE_VkDevice,
+                                       &device_host))
+        return true; /* a queue always has its device: not reached */
+    struct vkw_host_inflight *f = &ctx->inflight;
+    const uint64_t in_flight = vkw_host_inflight_poll(ctx), max = ctx->limits.max_in_flight;
+    if (batches > max || in_flight > max - batches) {
+        vkw_reader_fail(&d->r, VKW_ERROR_LIMIT, VKW_LIMIT_IN_FLIGHT);
+        return false;
+    }
+    if (!grow(&f->pending, f->pending_count, &f->pending_capacity)) {
+        vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, f->pending_count + 1);
+        return false;
+    }
+    *device = VKW_U64_HANDLE(VkDevice, device_host);
+    *fence = take_fence(ctx, *device);
+    if (*fence == VK_NULL_HANDLE) {
+        vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, 1); /* the driver has no fence for us */
+        return false;
+    }
+    return true;
+}
+
+/* The guest's submission went to the driver with `result`: watch it. */
+static void after_submit(struct vkw_host_context *ctx, VkQueue queue, VkResult result,
+                         uint64_t batches, VkFence fence, VkDevice device)
+{
+    if (fence == VK_NULL_HANDLE)
+        return;
+    /* A failed submission did not happen; a fence that could not be
+     * submitted is unchanged (Vulkan's rule for a failing vkQueueSubmit). */
+    if (result < 0 || ctx->vk.vkQueueSubmit(queue, 0, NULL, fence) != VK_SUCCESS) {
+        to_spare(ctx, fence, device);
+        return;
+    }
+    struct vkw_host_inflight *f = &ctx->inflight;
+    f->pending[f->pending_count++] = (struct vkw_inflight_fence){
+        .fence = fence, .device = device, .queue = queue, .batches = batches};
+    f->batches += batches;
+}
+
+/* A call with no batches (a fence alone) still counts as one. */
+static uint64_t batches_of(uint32_t count)
+{
+    return count ? count : 1;
+}
+
+void vkw_host_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                            struct vkw_args_vkQueueSubmit *a)
+{
+    if (!ctx->vk.vkQueueSubmit) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit);
+        return;
+    }
+    const uint64_t batches = batches_of(a->submitCount);
+    VkFence fence;
+    VkDevice device;
+    if (!before_submit(ctx, d, a->queue, batches, &fence, &device))
+        return;
+    a->result = ctx->vk.vkQueueSubmit(a->queue, a->submitCount, a->pSubmits, a->fence);
+    after_submit(ctx, a->queue, a->result, batches, fence, device);
+}
+
+void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                             struct vkw_args_vkQueueSubmit2 *a)
+{
+    if (!ctx->vk.vkQueueSubmit2) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit2);
+        return;
+    }
+    const uint64_t batches = batches_of(a->submitCount);
+    VkFence fence;
+    VkDevice device;
+    if (!before_submit(ctx, d, a->queue, batches, &fence, &device))
+        return;
+    a->result = ctx->vk.vkQueueSubmit2(a->queue, a->submitCount, a->pSubmits, a->fence);
+    after_submit(ctx, a->queue, a->result, batches, fence, device);
+}
+
+void vkw_host_vkQueueBindSparse(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                struct vkw_args_vkQueueBindSparse *a)
+{
+    if (!ctx->vk.vkQueueBindSparse) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueBindSparse);
+        return;
+    }
+    const uint64_t batches = batches_of(a->bindInfoCount);
+    VkFence fence;
+    VkDevice device;
+    if (!before_submit(ctx, d, a->queue, batches, &fence, &device))
+        return;
+    a->result = ctx->vk.vkQueueBindSparse(a->queue, a->bindInfoCount, a->pBindInfo, a->fence);
+    after_submit(ctx, a->queue, a->result, batches, fence, device);
+}
+
+/* Destroy the fences of `device` (all devices when it is NULL) in `list`. */
+static size_t destroy_fences(struct vkw_host_context *ctx, struct vkw_inflight_fence *list,
+                             size_t count, VkDevice device, uint64_t *batches)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (device && list[i].device != device) {
+            list[keep++] = list[i];
+            continue;
+        }
+        ctx->vk.vkDestroyFence(list[i].device, list[i].fence, NULL);
+        if (batches)
+            *batches -= list[i].batches;
+    }
+    return keep;
+}
+
+void vkw_host_inflight_release_device(struct vkw_host_context *ctx, VkDevice device)
+{
+    struct vkw_host_inflight *f = &ctx->inflight;
+    if (!device || !ctx->vk.vkDestroyFence)
+        return;
+    f->pending_count = destroy_fences(ctx, f->pending, f->pending_count, device, &f->batches);
+    f->spare_count = destroy_fences(ctx, f->spare, f->spare_count, device, NULL);
+}
+
+void vkw_host_inflight_release_all(struct vkw_host_context *ctx)
+{
+    struct vkw_host_inflight *f = &ctx->inflight;
+    if (ctx->vk.vkDestroyFence) {
+        destroy_fences(ctx, f->pending, f->pending_count, VK_NULL_HANDLE, NULL);
+        destroy_fences(ctx, f->spare, f->spare_count, VK_NULL_HANDLE, NULL);
+    }
+    free(f->pending);
+    free(f->spare);
+    vkw_host_inflight_init(f);
+}

@@ -1,0 +1,62 @@
+/* fake_driver.h — a Vulkan driver that only keeps books, for host tests and
+ * the fuzzer (tests/fuzz/).
+ *
+ * Owns: a registry of every object it hands out (type, parent, alive), the
+ * entry points that create, use and destroy them (about 140 commands, found
+ * through vkw_fake_get_instance_proc_addr as a loader would), and the
+ * contract checks that make it an oracle for the host:
+ *
+ *   - every handle the host passes must name a live object of the right type
+ *     (a destroyed or invented handle reaching the driver is a host bug:
+ *     the host let a guest id through that it should have refused);
+ *   - a device or instance may only be destroyed once its children are
+ *     (the host destroys what a guest left, children first);
+ *   - after a context is destroyed nothing may be alive
+ *     (vkw_fake_live_objects() == 0).
+ *
+ * The first violation is recorded (vkw_fake_problem) and, when
+ * vkw_fake_abort_on_problem is set (the fuzzer), aborts on the spot so the
+ * stack shows the host code that broke the contract.
+ *
+ * Work completes at once: a submission's fence signals when submitted,
+ * unless vkw_fake_hold_work(true), which leaves fences of submissions
+ * unsignalled until vkw_fake_complete_work() or a wait-idle.  Memory is
+ * real (calloc'ed at map time; imported host pointers are used as given).
+ * Commands it does not implement are NULL: the host answers UNSUPPORTED.
+ *
+ * Not thread-safe (one test thread at a time).
+ */
+#ifndef VKW_FAKE_DRIVER_H
+#define VKW_FAKE_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <vulkan/vulkan.h>
+
+/* The loader's entry point, for struct vkw_renderer_options or
+ * vkw_driver_table_load. */
+PFN_vkVoidFunction VKAPI_CALL vkw_fake_get_instance_proc_addr(VkInstance instance,
+                                                             const char *name);
+
+/* Objects alive now (all types), and of one type. */
+size_t vkw_fake_live_objects(void);
+size_t vkw_fake_live_of_type(VkObjectType type);
+/* Objects made since the last reset (a measure of how far a stream got). */
+size_t vkw_fake_objects_made(void);
+/* Bytes of device memory alive now (allocationSize summed). */
+VkDeviceSize vkw_fake_live_memory_bytes(void);
+/* Queue submissions whose fence has not signalled (vkw_fake_hold_work). */
+size_t vkw_fake_pending_work(void);
+
+/* The first contract violation since the last reset, or "". */
+const char *vkw_fake_problem(void);
+void vkw_fake_abort_on_problem(bool abort_on_problem);
+
+/* Leave submissions unfinished until vkw_fake_complete_work. */
+void vkw_fake_hold_work(bool hold);
+void vkw_fake_complete_work(void);
+
+/* Forget every object (their memory freed) and the recorded problem. */
+void vkw_fake_reset(void);
+
+#endif /* VKW_FAKE_DRIVER_H */
