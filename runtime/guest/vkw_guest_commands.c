@@ -218,10 +218,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEndCommandBuffer(VkCommandBuffer comman
     send_stream(cb);
     const VkResult recorded = cb->recording;
     cb->recording = VK_SUCCESS;
-    if (cb->stream.capacity > KEEP_STREAM_BYTES) {
-        vkw_writer_fini(&cb->stream);
-        vkw_writer_init(&cb->stream);
-    }
+    if (cb->stream.capacity > KEEP_STREAM_BYTES)
+        vkw_writer_fini(&cb->stream); /* leaves an empty writer */
     const VkResult ended = vkw_forward_vkEndCommandBuffer(commandBuffer);
     return recorded != VK_SUCCESS ? recorded : ended;
 }

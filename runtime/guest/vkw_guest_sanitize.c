@@ -8,14 +8,13 @@
 #include "vkw_guest_entry.h"
 #include "vkw_vulkan_util.h"
 
+/* Whether cleaning would change `info` (one rule: the cleaning's). */
 static bool image_info_dirty(VkDescriptorType type, const VkDescriptorImageInfo *info)
 {
-    if (type == VK_DESCRIPTOR_TYPE_SAMPLER)
-        return info->imageView != VK_NULL_HANDLE || info->imageLayout != VK_IMAGE_LAYOUT_UNDEFINED;
-    if (type == VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE || type == VK_DESCRIPTOR_TYPE_STORAGE_IMAGE ||
-        type == VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT)
-        return info->sampler != VK_NULL_HANDLE;
-    return false;
+    VkDescriptorImageInfo clean = *info;
+    vkw_guest_clean_image_info(type, &clean);
+    return clean.sampler != info->sampler || clean.imageView != info->imageView ||
+           clean.imageLayout != info->imageLayout;
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
@@ -75,16 +74,11 @@ static bool has_dynamic(const VkPipelineDynamicStateCreateInfo *d, VkDynamicStat
     return false;
 }
 
-/* What one graphics pipeline's copy may point to instead of the
- * application's structs. */
-struct graphics_copy {
-    VkGraphicsPipelineCreateInfo info;
-    VkPipelineViewportStateCreateInfo viewport;
-};
-
-static void clean_graphics(struct graphics_copy *c)
+/* Clean a copy of a create info; `viewport` is where a cleaned viewport
+ * state goes when the application's must change. */
+static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
+                           VkPipelineViewportStateCreateInfo *viewport)
 {
-    VkGraphicsPipelineCreateInfo *ci = &c->info;
     if (!(ci->flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
         ci->basePipelineHandle = VK_NULL_HANDLE;
     /* Pipeline libraries assemble state from parts: what a part lacks is
@@ -124,16 +118,16 @@ static void clean_graphics(struct graphics_copy *c)
         const bool scissors = has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR) ||
                               has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT);
         if (viewports || scissors) {
-            c->viewport = *ci->pViewportState;
+            *viewport = *ci->pViewportState;
             if (viewports)
-                c->viewport.pViewports = NULL;
+                viewport->pViewports = NULL;
             if (has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT))
-                c->viewport.viewportCount = 0;
+                viewport->viewportCount = 0;
             if (scissors)
-                c->viewport.pScissors = NULL;
+                viewport->pScissors = NULL;
             if (has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT))
-                c->viewport.scissorCount = 0;
-            ci->pViewportState = &c->viewport;
+                viewport->scissorCount = 0;
+            ci->pViewportState = viewport;
         }
     }
 }
@@ -143,24 +137,23 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
     const VkGraphicsPipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,
     VkPipeline *pPipelines)
 {
-    struct graphics_copy *copies = calloc(createInfoCount ? createInfoCount : 1, sizeof(*copies));
-    VkGraphicsPipelineCreateInfo *infos = malloc((createInfoCount ? createInfoCount : 1) *
-                                                 sizeof(*infos));
-    if (!copies || !infos) {
-        free(copies), free(infos);
+    const size_t n = createInfoCount ? createInfoCount : 1;
+    VkGraphicsPipelineCreateInfo *infos = malloc(n * sizeof(*infos));
+    VkPipelineViewportStateCreateInfo *viewports = malloc(n * sizeof(*viewports));
+    if (!infos || !viewports) {
+        free(infos), free(viewports);
         for (uint32_t i = 0; i < createInfoCount; i++)
             pPipelines[i] = VK_NULL_HANDLE;
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     for (uint32_t i = 0; i < createInfoCount; i++) {
-        copies[i].info = pCreateInfos[i];
-        clean_graphics(&copies[i]);
-        infos[i] = copies[i].info;
+        infos[i] = pCreateInfos[i];
+        clean_graphics(&infos[i], &viewports[i]);
     }
     VkResult r = vkw_forward_vkCreateGraphicsPipelines(device, pipelineCache, createInfoCount,
                                                        infos, pAllocator, pPipelines);
+    free(viewports);
     free(infos);
-    free(copies);
     return r;
 }
 
