@@ -46,6 +46,12 @@ int vkw_guest_memfd(size_t bytes, void **pages)
         close(fd);
         return -1;
     }
+    /* Commit the pages now, as a GPU driver commits its system-memory
+     * heaps: the application's first writes then take no page faults (a
+     * shared-memory fault costs more than a private one, and the host
+     * would take a second one of its own).  An old kernel without
+     * MADV_POPULATE_WRITE just faults lazily. */
+    (void)madvise(p, bytes, MADV_POPULATE_WRITE);
     *pages = p;
     return fd;
 }

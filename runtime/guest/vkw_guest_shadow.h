@@ -92,7 +92,8 @@ bool vkw_guest_shadow_invalidate(struct vkw_guest_shadow *s, VkDeviceSize from,
                                  VkDeviceSize len);
 
 /* A memfd of `bytes` bytes (whole pages), sealed against shrinking (a
- * host mapping must never lose its pages), mapped read-write at *pages.
+ * host mapping must never lose its pages), mapped read-write at *pages,
+ * its pages allocated and mapped at once (no faults on first use).
  * The fd, or -1 (nothing left open or mapped). */
 int vkw_guest_memfd(size_t bytes, void **pages);
 

@@ -525,7 +525,7 @@ void *vkw_host_memory_map_fd(int fd, size_t size, size_t alignment)
 {
     const long page = sysconf(_SC_PAGESIZE);
     if (page > 0 && alignment <= (size_t)page) {
-        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
         return p == MAP_FAILED ? NULL : p;
     }
     /* Reserve room for an aligned start, map there, give back the rest. */
@@ -536,7 +536,8 @@ void *vkw_host_memory_map_fd(int fd, size_t size, size_t alignment)
     if (room == MAP_FAILED)
         return NULL;
     uint8_t *at = (uint8_t *)(((uintptr_t)room + alignment - 1) & ~(uintptr_t)(alignment - 1));
-    if (mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+    if (mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) ==
+        MAP_FAILED) {
         munmap(room, size + alignment);
         return NULL;
     }

@@ -147,7 +147,8 @@ int vkw_host_memory_take_fd(struct vkw_host_context *ctx, struct vkw_host_decode
 /* The payload was used up exactly (TRAILING_BYTES otherwise). */
 bool vkw_host_memory_decoded(struct vkw_host_decoder *d);
 /* Map `size` bytes of `fd` shared and writable at an address aligned to
- * `alignment` (a power of two); NULL when it cannot. */
+ * `alignment` (a power of two), every page mapped now (the device then
+ * takes no page faults on the guest's pages); NULL when it cannot. */
 void *vkw_host_memory_map_fd(int fd, size_t size, size_t alignment);
 
 /* The command loop's entry for opcodes from VKW_PRIVATE_OPCODE_BASE up:
