@@ -21,8 +21,12 @@
 #include "vkw_wire.h"
 
 /* A stream this long is sent before recording goes on: what a command
- * buffer holds on the guest stays bounded, however long the recording. */
-#define VKW_RECORD_CHUNK_BYTES ((size_t)1 << 20)
+ * buffer holds on the guest stays bounded, however long the recording,
+ * and the host records the driver's command buffer while the application
+ * still records its own.  What the host has left to do after
+ * vkEndCommandBuffer is at most one chunk, so chunks are small: 64 KiB is
+ * ~1,800 dispatches, a few µs of the host's time per message. */
+#define VKW_RECORD_CHUNK_BYTES ((size_t)64 << 10)
 
 /* How much vkw_guest_new_object allocates for a VkCommandBuffer. */
 size_t vkw_guest_command_buffer_size(void);

@@ -52,14 +52,27 @@ bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decod
 {
     if (host == 0 || !ctx->vk.vkGetDeviceProcAddr || opcode >= VKW_OPCODE_LIMIT)
         return true;
-    const VkDevice device = device_of(ctx, type, host);
-    if (device == VK_NULL_HANDLE)
-        return true; /* every live device-level id has one: not reached */
-    struct vkw_device_commands *e = entry_of(&ctx->device_commands, device);
-    if (!e) {
-        vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, ctx->device_commands.count + 1);
-        return false;
+    struct vkw_host_device_commands *c = &ctx->device_commands;
+    struct vkw_device_commands *e;
+    if (c->last_valid && c->last_host == host && c->last_type == type &&
+        c->last_removals == ctx->objects.removals) {
+        e = &c->devices[c->last_index];
+    } else {
+        const VkDevice device = device_of(ctx, type, host);
+        if (device == VK_NULL_HANDLE)
+            return true; /* every live device-level id has one: not reached */
+        e = entry_of(c, device);
+        if (!e) {
+            vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, c->count + 1);
+            return false;
+        }
+        c->last_valid = true;
+        c->last_type = type;
+        c->last_host = host;
+        c->last_removals = ctx->objects.removals;
+        c->last_index = (size_t)(e - c->devices);
     }
+    const VkDevice device = e->device;
     const uint64_t bit = (uint64_t)1 << (opcode % 64);
     const size_t word = opcode / 64;
     if (!(e->asked[word] & bit)) {
@@ -80,6 +93,7 @@ void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice devi
     for (size_t i = 0; i < c->count; i++) {
         if (c->devices[i].device == device) {
             c->devices[i] = c->devices[--c->count];
+            c->last_valid = false; /* entries moved */
             return;
         }
     }

@@ -38,6 +38,15 @@ struct vkw_device_commands {
 struct vkw_host_device_commands {
     struct vkw_device_commands *devices;
     size_t count, capacity;
+    /* The last handle asked about and its device's entry: a recorded
+     * stream names one command buffer thousands of times in a row, and
+     * finding its device walks the object table (buffer, pool, device).
+     * Valid while no object was removed since (`removals`: a handle value
+     * can come back for another device only after a removal). */
+    bool last_valid;
+    uint32_t last_type;
+    uint64_t last_host, last_removals;
+    size_t last_index;
 };
 
 /* For generated dispatch: whether the device behind `host` (a VkDevice,

@@ -254,6 +254,7 @@ bool vkw_object_table_remove(struct vkw_object_table *t, uint64_t id, uint32_t t
         return false;
     reverse_remove(t, i);
     t->count--;
+    t->removals++;
 
     /* A tombstone is needed only when a probe chain runs on past it.  When
      * the next slot is empty none does, so this slot and any tombstones just

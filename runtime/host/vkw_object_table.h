@@ -39,6 +39,8 @@ struct vkw_object_table {
     size_t max_objects;       /* per-client limit */
     uint32_t *reverse;        /* slot index + 1 by hash of (type, host); 0 free */
     size_t reverse_capacity;
+    uint64_t removals;        /* bumped by every remove: caches keyed on host
+                               * handles compare it to know they still hold */
 };
 
 /* `max_objects`: SIZE_MAX for no limit but memory.  Allocates nothing
