@@ -128,8 +128,12 @@ check $? "vkw_memtest natively (the test's own sanity)" "$tmp/mem-native.txt"
 ours timeout 300 "$memtest" >"$tmp/mem-shared.txt" 2>&1
 check $? "vkw_memtest through vkwire, shared memory (the default)" "$tmp/mem-shared.txt"
 ours env VKWIRE_MEMORY=copy timeout 300 "$memtest" --copied >"$tmp/mem-copied.txt" 2>&1
-check $? "vkw_memtest through vkwire, copied memory through shared shadows (VKWIRE_MEMORY=copy)" \
+check $? "vkw_memtest through vkwire, copied memory through shared shadows (VKWIRE_MEMORY=copy; watched where the kernel can tell written pages)" \
     "$tmp/mem-copied.txt"
+ours env VKWIRE_MEMORY=copy VKWIRE_WRITE_WATCH=0 timeout 300 "$memtest" --copied --small \
+    >"$tmp/mem-compared.txt" 2>&1
+check $? "vkw_memtest through vkwire, copied memory through shared shadows, pages compared (VKWIRE_WRITE_WATCH=0)" \
+    "$tmp/mem-compared.txt"
 ours env VKWIRE_MEMORY=copy-socket timeout 300 "$memtest" --copied >"$tmp/mem-socket.txt" 2>&1
 check $? "vkw_memtest through vkwire, copied memory over the socket (VKWIRE_MEMORY=copy-socket)" \
     "$tmp/mem-socket.txt"

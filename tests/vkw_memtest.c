@@ -21,6 +21,8 @@
  *     too; with --copied the test expects copied mode's documented rule
  *     instead (doc/PROTOCOL.md, "Mapped memory"): that page keeps the
  *     application's bytes whole, on both sides;
+ *   - a large mapping written sparsely by both, never whole: each page
+ *     has its last writer's bytes;
  *   - a 1 GiB allocation (first and last pages) unless --small.
  */
 #include <stdbool.h>
@@ -308,6 +310,50 @@ static void test_concurrent_writes(bool copied, const VkMemoryPropertyFlags cohe
     free_buffer(&probe);
 }
 
+/* A large mapping written sparsely, by the application and by the device,
+ * never whole: in copied mode a watched shadow (doc/PROTOCOL.md §17.10)
+ * stays watched here, so what a wait brings back is decided page by page
+ * from what the kernel says the application wrote. */
+static void test_sparse_writes(const VkMemoryPropertyFlags coherent)
+{
+    const size_t page = 4096, n = 64 * page;
+    struct buf a = make_buffer(n, coherent), probe = make_buffer(n, coherent);
+    uint8_t *pa, *expect = malloc(n);
+    if (!expect) {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
+    CHECK(vkMapMemory(device, a.memory, 0, VK_WHOLE_SIZE, 0, (void **)&pa));
+    struct fill all = {a.buffer, 0, n, 0x11223344u};
+    run_commands(record_fill, &all);
+    ok(all_words(pa, n, 0x11223344u),
+       "sparse: a device fill of a mapping the application never wrote comes back whole");
+
+    /* Before the submission: page 5 and 100 bytes of page 40.  While the
+     * device fills pages 10 and 11: page 20 and the last 96 bytes. */
+    pattern(pa + 5 * page, page, 41);
+    pattern(pa + 40 * page, 100, 42);
+    struct fill two = {a.buffer, 10 * page, 2 * page, 0x55667788u};
+    struct writes w = {pa + 20 * page, pa + n - 96, page, 96, 43};
+    run_commands_while(record_fill, &two, write_meanwhile, &w);
+    for (size_t i = 0; i < n; i += 4)
+        memcpy(expect + i, &(uint32_t){i >= 10 * page && i < 12 * page ? 0x55667788u : 0x11223344u},
+               4);
+    pattern(expect + 5 * page, page, 41);
+    pattern(expect + 40 * page, 100, 42);
+    pattern(expect + 20 * page, page, 43);
+    pattern(expect + n - 96, 96, 44);
+    ok(memcmp(pa, expect, n) == 0,
+       "sparse: the application's pages and the device's fill are both there, every other "
+       "byte unchanged");
+    ok(device_holds(a.buffer, 0, &probe, expect, n),
+       "sparse: and the device holds the same bytes after the next submission");
+    free(expect);
+    vkUnmapMemory(device, a.memory);
+    free_buffer(&a);
+    free_buffer(&probe);
+}
+
 /* Memory the device can only read, then also write. */
 static void test_read_only(const VkMemoryPropertyFlags coherent)
 {
@@ -447,6 +493,7 @@ int main(int argc, char **argv)
     /* 6. memory the device can only read; writes while the device works */
     test_read_only(coherent);
     test_concurrent_writes(copied, coherent);
+    test_sparse_writes(coherent);
 
     /* 7. a large allocation */
     if (!small) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vkw_guest_conn.h"
+#include "vkw_guest_write_watch.h"
 #include "vkw_handshake.h"
 #include "vkw_icd.h"
 #include "vkw_memory_messages.h"
@@ -269,12 +270,137 @@ static bool pull_whole(struct vkw_guest_shadow *s)
     return got;
 }
 
+/* ---- the watched way: the kernel says what the application wrote ---- */
+
+static uint32_t shared_flags(const struct vkw_guest_shadow *s);
+
+/* A shadow written over more than this fraction between two pushes goes
+ * back to comparing (see vkw_guest_shadow.h). */
+#define WATCH_GIVE_UP_DIVISOR 4
+
+struct written {
+    struct vkw_guest_shadow *s;
+    VkDeviceSize bytes; /* written bytes seen so far */
+    bool sent;          /* every FLUSH so far went out */
+    size_t count, capacity;
+    VkDeviceSize (*runs)[2]; /* pull: offset, length of each written run */
+    bool failed;
+};
+
+static VkDeviceSize clip(const struct vkw_guest_shadow *s, size_t offset, size_t length)
+{
+    return offset >= s->size ? 0 : min_size((VkDeviceSize)length, s->size - offset);
+}
+
+/* Push: each written run goes to the mapping as it is listed. */
+static void flush_written(size_t offset, size_t length, void *user)
+{
+    struct written *w = user;
+    const VkDeviceSize n = clip(w->s, offset, length);
+    if (n == 0)
+        return;
+    w->bytes += n;
+    w->sent = w->sent && sync_shared(w->s, VKW_SYNC_FLUSH, offset, n, false);
+}
+
+/* Pull: remember the written runs, which keep the application's bytes. */
+static void note_written(size_t offset, size_t length, void *user)
+{
+    struct written *w = user;
+    const VkDeviceSize n = clip(w->s, offset, length);
+    if (n == 0 || w->failed)
+        return;
+    if (w->count == w->capacity) {
+        const size_t cap = w->capacity ? w->capacity * 2 : 16;
+        void *p = realloc(w->runs, cap * sizeof(*w->runs));
+        if (!p) {
+            w->failed = true;
+            return;
+        }
+        w->runs = p;
+        w->capacity = cap;
+    }
+    w->runs[w->count][0] = offset;
+    w->runs[w->count][1] = n;
+    w->count++;
+}
+
+static void stop_watching(struct vkw_guest_shadow *s)
+{
+    if (s->watched)
+        vkw_write_watch_stop(s->bytes, s->memfd_bytes);
+    s->watched = false;
+}
+
+/* Compare from now on: the host makes a mirror of its mapping (which has
+ * just taken every written page) and refreshes the shadow from it. */
+static bool watch_give_up(struct vkw_guest_shadow *s)
+{
+    stop_watching(s);
+    const VkResult r = track(s, shared_flags(s), s->memfd);
+    if (r == VK_SUCCESS)
+        return true;
+    s->tracked = false;
+    if (!s->conn->lost)
+        fprintf(stderr, "vkwire: the host could not track a mapping again (%d): it is no "
+                        "longer kept in step with the device\n", (int)r);
+    s->coherent = false;
+    return false;
+}
+
+static bool watched_push(struct vkw_guest_shadow *s)
+{
+    struct written w = {.s = s, .sent = true};
+    if (!vkw_write_watch_scan(s->bytes, s->memfd_bytes, true, flush_written, &w)) {
+        /* The kernel could not say: everything may be written. */
+        return sync_shared(s, VKW_SYNC_FLUSH, 0, s->size, false) && watch_give_up(s);
+    }
+    if (!w.sent)
+        return false;
+    if (w.bytes > s->size / WATCH_GIVE_UP_DIVISOR)
+        return watch_give_up(s);
+    return true;
+}
+
+/* Every page the application did not write since the last push takes the
+ * mapping's bytes; the written ones keep the application's (the rule for
+ * coherent memory) and reach the device at the next push. */
+static bool watched_pull(struct vkw_guest_shadow *s)
+{
+    struct written w = {.s = s};
+    if (!vkw_write_watch_scan(s->bytes, s->memfd_bytes, false, note_written, &w) || w.failed) {
+        free(w.runs);
+        fprintf(stderr, "vkwire: cannot tell which pages of a mapping were written; "
+                        "taking the device's bytes for all of it\n");
+        return sync_shared(s, VKW_SYNC_INVALIDATE, 0, s->size, true);
+    }
+    /* The gaps between written runs.  The last one is awaited: SYNC_SHARED
+     * runs in order, so its reply says all are done. */
+    VkDeviceSize from = 0, last_from = 0, last_to = 0;
+    bool good = true;
+    for (size_t i = 0; good && i <= w.count; i++) {
+        const VkDeviceSize to = i < w.count ? w.runs[i][0] : s->size;
+        if (to > from) {
+            if (last_to > last_from)
+                good = sync_shared(s, VKW_SYNC_INVALIDATE, last_from, last_to - last_from, false);
+            last_from = from;
+            last_to = to;
+        }
+        if (i < w.count)
+            from = w.runs[i][0] + w.runs[i][1];
+    }
+    if (good && last_to > last_from)
+        good = sync_shared(s, VKW_SYNC_INVALIDATE, last_from, last_to - last_from, true);
+    free(w.runs);
+    return good;
+}
+
 /* ---- the shadow's life ---- */
 
 /* The TRACK_MEMORY flags of a shared shadow. */
 static uint32_t shared_flags(const struct vkw_guest_shadow *s)
 {
-    if (!s->coherent)
+    if (!s->coherent || s->watched) /* watched: the kernel tells, no mirror needed */
         return VKW_TRACK_SHARED;
     return VKW_TRACK_SHARED | VKW_TRACK_COHERENT | (s->device_writes ? 0 : VKW_TRACK_UNWRITTEN);
 }
@@ -298,15 +424,22 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
         void *pages = NULL;
         const int fd = vkw_guest_memfd(bytes, &pages);
         if (fd >= 0) {
+            s->bytes = pages;
+            s->memfd_bytes = bytes;
+            /* Watched from before the host fills it: the host's writes go
+             * through its own mapping and count as nobody's. */
+            s->watched = coherent && vkw_write_watch_available() &&
+                         vkw_write_watch_start(pages, bytes);
             const VkResult r = track(s, shared_flags(s), fd);
             if (r == VK_SUCCESS) {
                 s->kind = VKW_SHADOW_SHARED;
                 s->tracked = true;
-                s->bytes = pages;
                 s->memfd = fd; /* the host maps its own; ours may be sent again */
-                s->memfd_bytes = bytes;
                 return VK_SUCCESS; /* the host filled it */
             }
+            stop_watching(s);
+            s->bytes = NULL;
+            s->memfd_bytes = 0;
             close(fd);
             munmap(pages, bytes);
             if (conn->lost)
@@ -343,6 +476,7 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
 
 void vkw_guest_shadow_drop(struct vkw_guest_shadow *s)
 {
+    stop_watching(s);
     if (s->memfd_bytes && s->bytes)
         munmap(s->bytes, s->memfd_bytes);
     else
@@ -363,7 +497,9 @@ bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s)
      * the host now makes of the mapping is what the guest has. */
     const bool pushed = vkw_guest_shadow_push(s);
     s->device_writes = true;
-    if (!pushed || !s->coherent || s->kind == VKW_SHADOW_UNTRACKED)
+    /* A watched shadow needs no mirror: pulls take every page the
+     * application did not write. */
+    if (!pushed || !s->coherent || s->kind == VKW_SHADOW_UNTRACKED || s->watched)
         return pushed;
     if (!(s->conn->agreed_features & VKW_FEATURE_TRACKED_MEMORY))
         return true; /* socket way, no tracking: full pulls */
@@ -412,6 +548,8 @@ bool vkw_guest_shadow_push(struct vkw_guest_shadow *s)
 {
     if (!s->coherent)
         return true;
+    if (s->kind == VKW_SHADOW_SHARED && s->watched)
+        return watched_push(s);
     if (s->kind == VKW_SHADOW_SHARED) /* no reply: it runs before what follows */
         return sync_shared(s, VKW_SYNC_PUSH_CHANGED, 0, s->size, false);
     return push_dirty(s);
@@ -422,7 +560,9 @@ bool vkw_guest_shadow_pull(struct vkw_guest_shadow *s)
     if (!s->coherent || !s->device_writes)
         return true;
     switch (s->kind) {
-    case VKW_SHADOW_SHARED: return sync_shared(s, VKW_SYNC_PULL_CHANGED, 0, s->size, true);
+    case VKW_SHADOW_SHARED:
+        return s->watched ? watched_pull(s)
+                          : sync_shared(s, VKW_SYNC_PULL_CHANGED, 0, s->size, true);
     case VKW_SHADOW_SOCKET: return pull_changed(s);
     case VKW_SHADOW_UNTRACKED: return pull_whole(s);
     }

@@ -8,7 +8,15 @@
  *             and its mapping (SYNC_SHARED); only small messages cross the
  *             socket.  Needs a transport that passes fds and a host with
  *             VKW_FEATURE_TRACKED_MEMORY; VKWIRE_MEMORY=copy-socket turns it
- *             off.
+ *             off.  Where the kernel can tell which pages the application
+ *             wrote (vkw_guest_write_watch), a coherent shared shadow is
+ *             *watched*: the host keeps no mirror, a push copies exactly
+ *             the written pages (FLUSH) and a pull every other page
+ *             (INVALIDATE), with no comparing.  A shadow the application
+ *             rewrites mostly (over a quarter of it between two pushes)
+ *             goes back to comparing: a page's first write after a scan
+ *             costs a kernel fault, which for a whole buffer costs more than
+ *             comparing it.
  *   socket    the shadow is private and every byte crosses the socket,
  *             from or into the shadow itself (no staging copy).  For
  *             coherent memory a clean copy (the bytes at the last sync)
@@ -54,6 +62,9 @@ struct vkw_guest_shadow {
     unsigned char *clean;       /* socket and untracked, coherent: the bytes at the last sync */
     int memfd;                  /* shared: the shadow's memfd (kept to track it again), else -1 */
     size_t memfd_bytes;         /* shared: the length of the memfd mapping */
+    bool watched;               /* shared, coherent: the kernel says which pages the
+                                 * application wrote (vkw_guest_write_watch); the host
+                                 * keeps no mirror and compares nothing */
 };
 
 /* Make the shadow of [offset, offset + size) of `memory` and fill it with
