@@ -257,8 +257,17 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
         }
         if (rc == -EPROTO) {
             set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
-                        "protocol error: more than %d file descriptors with one message",
+                        vkw_conn_ring_active(conn)
+                            ? "protocol error: a ring message's file descriptors (more than "
+                              "%d, or not the ones its frame announced)"
+                            : "protocol error: more than %d file descriptors with one message",
                         VKW_TRANSPORT_MAX_FDS);
+            return;
+        }
+        if (rc == -EBADMSG) { /* nothing in the ring can be trusted: no reply */
+            set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
+                        "protocol error: the shared-memory ring is corrupt (a counter out of "
+                        "range)");
             return;
         }
         if (rc < 0) {

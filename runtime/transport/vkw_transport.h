@@ -142,8 +142,21 @@ int vkw_conn_wait(struct vkw_conn *c, int extra_fd);
  * offers its VKW_RING_FDS descriptors (memfd, the host's eventfd, the
  * guest's eventfd) in a message; the host attaches them; both then start
  * using it.  Sending or receiving through it is vkw_conn_send/recv as
- * before; fds sent with a message travel on the socket beside it. */
+ * before; fds sent with a message travel on the socket beside it.  A
+ * receive that finds a counter the peer cannot have written (more bytes
+ * than the ring holds) fails with -EBADMSG; the connection is then done. */
 #define VKW_RING_FDS 3
+/* The shared memory (doc/PROTOCOL.md gives the rules): u32 counters, each
+ * on a line of its own, then the guest-to-host data area, then the
+ * host-to-guest one, each of the ring's size.  The file is exactly
+ * VKW_RING_OFF_DATA + 2 * size bytes. */
+#define VKW_RING_OFF_G2H_TAIL 0u      /* bytes the guest has written, mod 2^32 */
+#define VKW_RING_OFF_G2H_HEAD 128u    /* bytes the host has read */
+#define VKW_RING_OFF_H2G_TAIL 256u    /* bytes the host has written */
+#define VKW_RING_OFF_H2G_HEAD 384u    /* bytes the guest has read */
+#define VKW_RING_OFF_GUEST_SLEEP 512u /* 0 awake, 1 sleeps for data, 2 for room */
+#define VKW_RING_OFF_HOST_SLEEP 640u
+#define VKW_RING_OFF_DATA 4096u
 #define VKW_RING_MIN_BYTES 4096u
 #define VKW_RING_MAX_BYTES (64u << 20)
 #define VKW_RING_DEFAULT_BYTES (2u << 20) /* each direction */

@@ -40,17 +40,17 @@
 
 #include "vkw_transport_private.h"
 
-/* Layout of the shared memory: one cache line (128 bytes covers adjacent
- * line prefetch) per word, then the two data areas. */
-#define LINE 128u
-#define OFF_G2H_TAIL (0 * LINE)  /* guest writes */
-#define OFF_G2H_HEAD (1 * LINE)  /* host writes */
-#define OFF_H2G_TAIL (2 * LINE)  /* host writes */
-#define OFF_H2G_HEAD (3 * LINE)  /* guest writes */
-#define OFF_G_SLEEP (4 * LINE)   /* guest writes: what it sleeps for */
-#define OFF_H_SLEEP (5 * LINE)   /* host writes */
-#define OFF_DATA 4096u
-#define FRAME_BYTES 8u           /* u32 byte count, u32 fd count */
+/* The layout (vkw_transport.h, VKW_RING_OFF_*): one 128-byte line per
+ * word (adjacent-line prefetch pairs 64-byte lines), then the two data
+ * areas. */
+#define OFF_G2H_TAIL VKW_RING_OFF_G2H_TAIL
+#define OFF_G2H_HEAD VKW_RING_OFF_G2H_HEAD
+#define OFF_H2G_TAIL VKW_RING_OFF_H2G_TAIL
+#define OFF_H2G_HEAD VKW_RING_OFF_H2G_HEAD
+#define OFF_G_SLEEP VKW_RING_OFF_GUEST_SLEEP
+#define OFF_H_SLEEP VKW_RING_OFF_HOST_SLEEP
+#define OFF_DATA VKW_RING_OFF_DATA
+#define FRAME_BYTES 8u /* u32 byte count, u32 fd count */
 
 /* What a side sleeps for (its sleeping word): the peer kicks it only then. */
 enum { AWAKE = 0, WANT_DATA = 1, WANT_SPACE = 2 };
@@ -104,24 +104,24 @@ static uint64_t now_ns(void)
 
 /* ---- counters --------------------------------------------------------------- */
 
-/* Re-read the peer's tail; -EPROTO when it cannot be (more bytes than the
- * ring holds, or behind our head: u32 arithmetic makes that huge). */
+/* Re-read the peer's tail; -EBADMSG when it cannot be (more bytes than
+ * the ring holds, or behind our head: u32 arithmetic makes that huge). */
 static int refresh_rx(struct vkw_ring *r)
 {
     const uint32_t tail = atomic_load_explicit(r->rx_tail, memory_order_acquire);
     if ((uint32_t)(tail - r->rx_pos) > r->size)
-        return -EPROTO;
+        return -EBADMSG;
     r->rx_seen = tail;
     return 0;
 }
 
-/* Re-read the peer's head; -EPROTO when it is ahead of our tail or more
+/* Re-read the peer's head; -EBADMSG when it is ahead of our tail or more
  * than a ring behind it. */
 static int refresh_tx(struct vkw_ring *r)
 {
     const uint32_t head = atomic_load_explicit(r->tx_head, memory_order_acquire);
     if ((uint32_t)(r->tx_pos - head) > r->size)
-        return -EPROTO;
+        return -EBADMSG;
     r->tx_seen = head;
     return 0;
 }
@@ -155,7 +155,7 @@ static void publish_rx(struct vkw_ring *r)
 
 /* ---- waiting ---------------------------------------------------------------- */
 
-/* Whether what `want` waits for is there: -EPROTO for a corrupt counter. */
+/* Whether what `want` waits for is there: -EBADMSG for a corrupt counter. */
 static int ready(struct vkw_ring *r, uint32_t want)
 {
     int rc = want == WANT_DATA ? refresh_rx(r) : refresh_tx(r);
@@ -168,7 +168,7 @@ static int ready(struct vkw_ring *r, uint32_t want)
 /* Wait until ready(want), or `extra_fd` is readable (returns 2).  Spins
  * for the connection's spin time, then sleeps in poll() on our eventfd,
  * the socket (the peer's end) and extra_fd.  1 when ready, -EPIPE when the
- * peer has gone (and nothing came before it did), -EPROTO when the peer
+ * peer has gone (and nothing came before it did), -EBADMSG when the peer
  * broke the ring, another -errno if poll fails. */
 static int ring_wait(struct vkw_conn *c, uint32_t want, int extra_fd)
 {
