@@ -384,7 +384,8 @@ int vkw_ring_recv(struct vkw_conn *c, const void **data, size_t *size, size_t ma
 int vkw_ring_wait(struct vkw_conn *c, int extra_fd)
 {
     int rc = ring_wait(c, WANT_DATA, extra_fd);
-    return rc == -EPIPE ? 1 : rc; /* the receive tells the end */
+    /* The receive tells the end, or the corrupt counter. */
+    return rc == -EPIPE || rc == -EBADMSG ? 1 : rc;
 }
 
 bool vkw_ring_readable_now(struct vkw_conn *c)
