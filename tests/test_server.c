@@ -748,6 +748,7 @@ static void test_ring(void)
     ok(wait_log(&main_server, want, 1), "ring: a clean close, every object destroyed (instance, device, 60 buffers)");
 
     /* An offer the worker cannot take (no seal): refused, the socket goes on. */
+    tg_fini(&g);
     tg_init(&g);
     c = connect_to(&main_server);
     clients++;
@@ -765,6 +766,7 @@ static void test_ring(void)
     vkw_conn_close(c);
 
     /* A working ring the guest then corrupts. */
+    tg_fini(&g);
     tg_init(&g);
     c = connect_to(&main_server);
     clients++;

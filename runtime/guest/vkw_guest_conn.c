@@ -396,11 +396,16 @@ bool vkw_guest_conn_send_recorded(struct vkw_guest_conn *conn, const void *bytes
     return ok;
 }
 
+void vkw_guest_conn_flush_locked(struct vkw_guest_conn *conn)
+{
+    if (!conn->lost && conn->pending.size)
+        send_pending(conn, NULL, 0, NULL, 0);
+}
+
 void vkw_guest_conn_flush(struct vkw_guest_conn *conn)
 {
     vkw_guest_conn_lock(conn);
-    if (!conn->lost && conn->pending.size)
-        send_pending(conn, NULL, 0, NULL, 0);
+    vkw_guest_conn_flush_locked(conn);
     vkw_guest_conn_unlock(conn);
 }
 

@@ -70,8 +70,12 @@ bool vkw_guest_conn_send_recorded(struct vkw_guest_conn *conn, const void *bytes
 /* Make every command handed to the connection so far visible to the host
  * (send the pending batch), in the connection's turn.  Anything that waits
  * for the host's progress without sending a command that wants a reply
- * calls it first. */
+ * calls it first.  It takes the connection's turn: a caller that already
+ * holds it (between vkw_guest_conn_lock or vkw_call_begin and the end of
+ * that call) uses vkw_guest_conn_flush_locked instead.  A failed send
+ * marks the connection lost. */
 void vkw_guest_conn_flush(struct vkw_guest_conn *conn);
+void vkw_guest_conn_flush_locked(struct vkw_guest_conn *conn);
 /* Mark the connection lost, in its turn, saying why (printed once). */
 void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why);
 
