@@ -55,9 +55,11 @@
 /* What a side sleeps for (its sleeping word): the peer kicks it only then. */
 enum { AWAKE = 0, WANT_DATA = 1, WANT_SPACE = 2 };
 
-/* Spinning: this many looks with only a pause between them, then the rest
- * of the spin time yielding between looks (the peer may need this CPU). */
-#define PURE_SPINS 256
+/* Spinning: this many looks with only a pause between them (a few
+ * microseconds: a quick answer is seen without a syscall), then the rest of
+ * the spin time yielding between looks, since on a machine with few cores
+ * the peer may need this very CPU to answer. */
+#define PURE_SPINS 64
 
 struct vkw_ring {
     bool host;
