@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +58,13 @@ enum { AWAKE = 0, WANT_DATA = 1, WANT_SPACE = 2 };
 /* Spinning looks at the clock only every this many looks (a look is a
  * load of one shared line and a pause). */
 #define LOOKS_PER_CLOCK 32u
+/* How long a wait spins with pauses alone before it starts yielding (the
+ * rest of the spin time, VKWIRE_SPIN_US, yields between looks).  Measured
+ * on 2 busy cores with lavapipe: yielding from the start made a 0.4 us
+ * round trip 8-16 us whenever a side reached a yield; pausing for the
+ * whole 50 us took the CPU from lavapipe's own threads (render 0.75-0.95
+ * of 10 us's frames/s). */
+#define PURE_SPIN_NS 10000u
 
 struct vkw_ring {
     bool host;
@@ -176,16 +184,20 @@ static int ring_wait(struct vkw_conn *c, uint32_t want, int extra_fd)
     if (rc)
         return rc;
     const uint64_t deadline = c->spin_ns ? now_ns() + c->spin_ns : 0;
-    /* Only a pause between looks, never sched_yield: on this VM a yield
-     * goes through the scheduler and turned a 0.4 us round trip into
-     * 8-16 us whenever a side reached it.  The spin is bounded by the
-     * spin time; then the wait sleeps. */
+    /* The first PURE_SPIN_NS with only a pause between looks, then a
+     * yield at every clock look until the spin time is up; then sleep. */
+    const uint64_t pure_until = deadline ? now_ns() + PURE_SPIN_NS : 0;
     for (unsigned i = 1; deadline; i++) {
         cpu_relax();
         if ((rc = ready(r, want)) != 0)
             return rc;
-        if (i % LOOKS_PER_CLOCK == 0 && now_ns() >= deadline)
-            break;
+        if (i % LOOKS_PER_CLOCK == 0) {
+            const uint64_t t = now_ns();
+            if (t >= deadline)
+                break;
+            if (t >= pure_until)
+                sched_yield();
+        }
     }
     for (;;) {
         if (r->peer_gone)
