@@ -10,12 +10,16 @@
 # / median) that says how much to trust it.  "copied" is VKWIRE_MEMORY=copy
 # (shared shadows: the host copies, no bulk bytes on the socket); "socket"
 # is VKWIRE_MEMORY=copy-socket (every byte over the socket, as on a
-# transport without shared memory).
+# transport without shared memory).  All three move their messages through
+# the shared-memory ring; "noring" is "shared" with VKWIRE_RING=0 (every
+# message over the socket), to compare.  VKW_BENCH_CONFIGS picks and
+# orders the configurations (native first), e.g. "native shared noring".
 #
 #   bench/run-bench.sh [ROUNDS]        (default 5)
 set -u
 build=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 rounds=${1:-5}
+configs=${VKW_BENCH_CONFIGS:-native shared noring copied socket}
 bench=$build/bench/vkw_bench
 demo=$build/vkwire-demo
 server=$build/vkwire-server
@@ -47,11 +51,12 @@ run() { # CONFIG: append "CONFIG FIGURE VALUE UNIT" lines
     copied) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy figures ;;
     socket) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy-socket \
                 figures ;;
+    noring) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_RING=0 figures ;;
     esac | sed "s/^/$1 /" >>"$dir/results"
 }
 r=0
 while [ $r -lt "$rounds" ]; do
-    for config in native shared copied socket; do
+    for config in $configs; do
         run $config
         sleep 0.5 # the last client's worker tears down before the next run starts
     done
@@ -59,19 +64,27 @@ while [ $r -lt "$rounds" ]; do
 done
 
 echo "vkwire benchmark: $rounds rounds, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -n)"
-sort -k2,2 -k1,1 -k3,3g "$dir/results" | awk '
-    { key = $2 SUBSEP $1; v[key, ++n[key]] = $3; unit[$2] = $4; figs[$2] = 1; cfgs[$1] = 1 }
+sort -k2,2 -k1,1 -k3,3g "$dir/results" | awk -v configs="$configs" '
+    { key = $2 SUBSEP $1; v[key, ++n[key]] = $3; unit[$2] = $4; figs[$2] = 1 }
     function median(k,   c) { c = n[k]; return c % 2 ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2 }
     function spread(k,   m) { m = median(k); return m ? (v[k, n[k]] - v[k, 1]) / m * 100 : 0 }
-    function speed(f, x, nat) { return unit[f] ~ /^(ns\/call|us|ms)$/ ? nat / x : x / nat }
+    function speed(f, x, nat) { return x && nat ? (unit[f] ~ /^(ns\/call|us|ms)$/ ? nat / x : x / nat) : 0 }
     END {
-        printf "%-10s %-12s %12s %12s %6s %12s %6s %12s %6s  %s\n", "figure", "unit", "native", "shared", "speed", "copied", "speed", "socket", "speed", "spread (native/shared/copied/socket)"
+        nc = split(configs, cfg, " ")
+        line = sprintf("%-10s %-12s %12s", "figure", "unit", cfg[1]); spr = cfg[1]
+        for (c = 2; c <= nc; c++) { line = line sprintf(" %12s %6s", cfg[c], "speed"); spr = spr "/" cfg[c] }
+        print line "  spread (" spr ")"
         split("startup roundtrip query churn submit dispatch saxpy render upload readback firstuse", order, " ")
         for (o = 1; o in order; o++) {
             f = order[o]
             if (!(f in figs)) continue
-            nat = median(f SUBSEP "native"); sh = median(f SUBSEP "shared"); cp = median(f SUBSEP "copied"); so = median(f SUBSEP "socket")
-            printf "%-10s %-12s %12.3f %12.3f %6.2f %12.3f %6.2f %12.3f %6.2f  %.0f%% / %.0f%% / %.0f%% / %.0f%%\n", f, unit[f], nat, sh, speed(f, sh, nat), cp, speed(f, cp, nat), so, speed(f, so, nat),
-                spread(f SUBSEP "native"), spread(f SUBSEP "shared"), spread(f SUBSEP "copied"), spread(f SUBSEP "socket")
+            nat = median(f SUBSEP cfg[1])
+            line = sprintf("%-10s %-12s %12.3f", f, unit[f], nat); spr = sprintf("%.0f%%", spread(f SUBSEP cfg[1]))
+            for (c = 2; c <= nc; c++) {
+                x = median(f SUBSEP cfg[c])
+                line = line sprintf(" %12.3f %6.2f", x, speed(f, x, nat))
+                spr = spr sprintf(" / %.0f%%", spread(f SUBSEP cfg[c]))
+            }
+            print line "  " spr
         }
     }'

@@ -27,6 +27,7 @@
 #endif
 
 #include "vkw_server.h"
+#include "vkw_handshake.h"
 #include "vkw_wire.h"
 #include "vkwire/renderer.h"
 
@@ -159,6 +160,36 @@ static int send_pieces(struct vkw_conn *conn, struct piece_list *l,
     return vkw_conn_sendv(conn, l->list, count, NULL, 0);
 }
 
+/* RING_ATTACH (doc/PROTOCOL.md, "Shared-memory ring"): take the ring or
+ * say no, on the socket; from an accepting answer on, every message
+ * travels through the ring.  Refusing is not an error: the client stays
+ * on the socket.  Takes the fds. */
+static int answer_ring(struct vkw_conn *conn, const struct vkw_worker_config *config,
+                       const int *fds, size_t nfds, uint32_t serial, uint32_t bytes)
+{
+    char why[200];
+    bool accepted = vkw_transport_ring_bytes_from_env() != 0;
+    if (!accepted)
+        for (size_t i = 0; i < nfds; i++)
+            close(fds[i]);
+    else if (vkw_conn_ring_attach(conn, fds, nfds, bytes, why, sizeof why) < 0) {
+        vkw_log(VKW_LOG_INFO, "client %lu: %s; staying on the socket", config->client, why);
+        accepted = false;
+    }
+    struct vkw_writer w;
+    vkw_writer_init(&w);
+    vkw_encode_ring_answer(&w, serial, accepted);
+    /* The answer goes on the socket, where the client waits for it. */
+    int rc = w.failed ? -ENOMEM : vkw_conn_send(conn, w.data, w.size, NULL, 0);
+    vkw_writer_fini(&w);
+    if (accepted)
+        vkw_conn_ring_start(conn);
+    if (rc == 0 && accepted)
+        vkw_log(VKW_LOG_VERBOSE, "client %lu: shared-memory ring of %u bytes", config->client,
+                bytes);
+    return rc;
+}
+
 struct outcome {
     int code;          /* enum vkw_worker_exit */
     char reason[400];  /* for the parent's log line */
@@ -186,17 +217,17 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
     vkw_conn_set_spin(conn, vkw_transport_spin_from_env());
     for (;;) {
         /* A busy client's next message usually comes within the spin;
-         * only then is the stop pipe not looked at, for that message. */
-        struct pollfd p[2] = {{.fd = vkw_conn_fd(conn), .events = POLLIN},
-                              {.fd = stop_pipe[0], .events = POLLIN}};
-        int r = vkw_conn_spin_readable(conn) ? 1 : poll(p, 2, -1);
-        if (r < 0 && errno == EINTR)
+         * only then is the stop pipe not looked at, for that message.  On
+         * the ring this sleeps on the ring's eventfd, so an idle client
+         * costs no CPU either way. */
+        int r = vkw_conn_wait(conn, stop_pipe[0]);
+        if (r == -EINTR)
             continue;
         if (r < 0) {
-            set_outcome(o, VKW_WORKER_CONNECTION_LOST, "poll failed: %s", strerror(errno));
+            set_outcome(o, VKW_WORKER_CONNECTION_LOST, "poll failed: %s", strerror(-r));
             return;
         }
-        if (p[1].revents) {
+        if (r == 2) {
             set_outcome(o, VKW_WORKER_SHUTDOWN, "server shutting down");
             return;
         }
@@ -226,8 +257,17 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
         }
         if (rc == -EPROTO) {
             set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
-                        "protocol error: more than %d file descriptors with one message",
+                        vkw_conn_ring_active(conn)
+                            ? "protocol error: a ring message's file descriptors (more than "
+                              "%d, or not the ones its frame announced)"
+                            : "protocol error: more than %d file descriptors with one message",
                         VKW_TRANSPORT_MAX_FDS);
+            return;
+        }
+        if (rc == -EBADMSG) { /* nothing in the ring can be trusted: no reply */
+            set_outcome(o, VKW_WORKER_PROTOCOL_ERROR,
+                        "protocol error: the shared-memory ring is corrupt (a counter out of "
+                        "range)");
             return;
         }
         if (rc < 0) {
@@ -236,6 +276,16 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
             return;
         }
         vkw_record_message(record, msg, size, nfds);
+        uint32_t ring_serial, ring_bytes;
+        if (greeted && !vkw_conn_ring_active(conn) &&
+            vkw_decode_ring_attach(msg, size, &ring_serial, &ring_bytes)) {
+            if (answer_ring(conn, config, fds, nfds, ring_serial, ring_bytes) < 0) {
+                set_outcome(o, VKW_WORKER_CONNECTION_LOST,
+                            "connection lost while answering the ring offer");
+                return;
+            }
+            continue;
+        }
         /* The renderer takes the fds (ALLOCATE_SHARED maps them) and
          * closes every one.  The reply comes as pieces: bytes read back
          * from mapped memory go to the socket from where they lie. */
@@ -307,7 +357,14 @@ int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config
         vkw_conn_close(conn);
         return VKW_WORKER_START_FAILED;
     }
-    int rc = vkw_renderer_create(config->renderer_options, &renderer);
+    /* The worker serves the shared-memory ring itself (answer_ring), on
+     * connections that can pass its descriptors. */
+    struct vkw_renderer_options options = VKW_RENDERER_OPTIONS_INIT;
+    if (config->renderer_options)
+        options = *config->renderer_options;
+    if (vkw_conn_passes_fds(conn) && vkw_transport_ring_bytes_from_env() != 0)
+        options.transport_features |= VKW_FEATURE_RING;
+    int rc = vkw_renderer_create(&options, &renderer);
     if (rc == 0)
         ctx = vkw_renderer_context_create(renderer);
     if (!ctx) {

@@ -137,6 +137,9 @@ check $? "vkw_memtest through vkwire, copied memory through shared shadows, page
 ours env VKWIRE_MEMORY=copy-socket timeout 300 "$memtest" --copied >"$tmp/mem-socket.txt" 2>&1
 check $? "vkw_memtest through vkwire, copied memory over the socket (VKWIRE_MEMORY=copy-socket)" \
     "$tmp/mem-socket.txt"
+ours env VKWIRE_RING=0 timeout 300 "$memtest" >"$tmp/mem-noring.txt" 2>&1
+check $? "vkw_memtest through vkwire, shared memory, every message on the socket (VKWIRE_RING=0)" \
+    "$tmp/mem-noring.txt"
 
 # 6. A server whose loader also sees vkwire's own manifest must not forward
 #    to itself: the ICD declines inside a renderer process.

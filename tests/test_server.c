@@ -19,11 +19,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -626,6 +628,171 @@ static void test_killed_client(bool cut)
     ok(fresh_client_works(&main_server), "%s: the server goes on serving", how);
 }
 
+/* ---- the shared-memory ring ---- */
+
+/* The worker of client `n`, from the server's log line; -1 if none. */
+static pid_t worker_of(int n)
+{
+    char *text = read_file(main_server.log), want[64];
+    snprintf(want, sizeof(want), "client %d (pid", n);
+    const char *line = strstr(text, want), *at = line ? strstr(line, "worker pid ") : NULL;
+    pid_t pid = at ? (pid_t)atol(at + strlen("worker pid ")) : -1;
+    free(text);
+    return pid;
+}
+
+/* utime + stime of a process, in clock ticks; -1 if unreadable. */
+static long long cpu_ticks(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t r = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (r <= 0)
+        return -1;
+    buf[r] = '\0';
+    const char *p = strrchr(buf, ')'); /* after comm, which may hold spaces */
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (long long)(ut + st);
+}
+
+/* A guest that asks for the ring in its HELLO; true when agreed. */
+static bool ring_handshake(struct vkw_conn *c, struct tg_guest *g)
+{
+    const void *reply;
+    size_t size;
+    struct vkw_welcome wl;
+    struct vkw_hello hello;
+    vkw_hello_local(&hello);
+    hello.features |= VKW_FEATURE_RING;
+    vkw_encode_hello(&g->w, &hello);
+    return exchange(c, g, &reply, &size) == 0 && tg_welcome(reply, size, &wl) && wl.accepted &&
+           (wl.features & VKW_FEATURE_RING);
+}
+
+/* Offer `fds` as a ring of `bytes`; the answer's accepted word, or -1. */
+static int ring_offer(struct vkw_conn *c, struct tg_guest *g, const int *fds, uint32_t bytes)
+{
+    const void *reply;
+    size_t size;
+    vkw_encode_ring_attach(&g->w, 0, bytes);
+    int rc = vkw_conn_send(c, g->w.data, g->w.size, fds, VKW_RING_FDS);
+    vkw_writer_reset(&g->w);
+    if (rc < 0 || recv_within(c, &reply, &size, WAIT_MS) != 0 || size != VKW_HEADER_BYTES + 8)
+        return -1;
+    struct vkw_reader r;
+    struct vkw_reply_header h;
+    vkw_reader_init(&r, reply, size, NULL);
+    if (!vkw_read_reply_header(&r, &h) || h.opcode != VKW_MSG_RING_ATTACH || h.status != VKW_OK)
+        return -1;
+    return (int)vkw_read_u32(&r);
+}
+
+/* A guest on a 4 KiB ring: messages larger than the ring, then a second
+ * of idling during which the worker must sleep; a guest that offers a
+ * broken ring stays on the socket; one that corrupts a working ring ends
+ * alone. */
+static void test_ring(void)
+{
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c = connect_to(&main_server);
+    clients++;
+    int fds[VKW_RING_FDS];
+    char err[256];
+    ok(c && ring_handshake(c, &g), "ring: a guest that asks for the ring is agreed it");
+    ok(c && vkw_conn_ring_create(c, 4096, fds, err, sizeof(err)) == 0 &&
+           ring_offer(c, &g, fds, 4096) == 1 && vkw_conn_ring_start(c) == 0,
+       "ring: a 4 KiB ring is offered and taken");
+    if (!c || !vkw_conn_ring_active(c)) {
+        vkw_conn_close(c);
+        tg_fini(&g);
+        return;
+    }
+    tg_bring_up(&g);
+    for (int i = 0; i < 60; i++)
+        tg_create_buffer(&g, 100 + (uint64_t)i, 1024);
+    const size_t sent = g.w.size;
+    const void *reply;
+    size_t size;
+    int rc = vkw_conn_send(c, g.w.data, g.w.size, NULL, 0);
+    vkw_writer_reset(&g.w);
+    ok(sent > 4096 && rc == 0 && vkw_conn_recv(c, &reply, &size, VKW_MAX_MESSAGE_BYTES, NULL, NULL) == 0 &&
+           tg_count_ok(reply, size, true, NULL) == 63,
+       "ring: a %zu-byte batch (63 commands) through it, every reply right", sent);
+
+    const pid_t worker = worker_of(clients);
+    sleep_ms(200);
+    const long long before = cpu_ticks(worker);
+    sleep_ms(1000);
+    const long long used = cpu_ticks(worker) - before;
+    ok(worker > 0 && before >= 0 && used >= 0 && used <= 2,
+       "ring: the worker of an idle client sleeps (%lld clock ticks in a second)", used);
+    VkPhysicalDeviceProperties props;
+    tg_get_properties(&g, &props);
+    char name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE] = "";
+    rc = vkw_conn_send(c, g.w.data, g.w.size, NULL, 0);
+    vkw_writer_reset(&g.w);
+    ok(rc == 0 && vkw_conn_recv(c, &reply, &size, VKW_MAX_MESSAGE_BYTES, NULL, NULL) == 0 &&
+           tg_device_name(reply, size, &g, name, sizeof(name)) && strstr(name, "llvmpipe"),
+       "ring: and wakes for the next command");
+    vkw_conn_close(c);
+    char want[128];
+    snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 62 objects\n",
+             clients);
+    ok(wait_log(&main_server, want, 1), "ring: a clean close, every object destroyed (instance, device, 60 buffers)");
+
+    /* An offer the worker cannot take (no seal): refused, the socket goes on. */
+    tg_fini(&g);
+    tg_init(&g);
+    c = connect_to(&main_server);
+    clients++;
+    const size_t len = VKW_RING_OFF_DATA + 2 * 4096;
+    int memfd = memfd_create("hostile-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int kick_host = eventfd(0, EFD_CLOEXEC), kick_guest = eventfd(0, EFD_CLOEXEC);
+    bool made = memfd >= 0 && ftruncate(memfd, (off_t)len) == 0 && kick_host >= 0 && kick_guest >= 0;
+    const int offered[VKW_RING_FDS] = {memfd, kick_host, kick_guest};
+    ok(c && made && ring_handshake(c, &g) && ring_offer(c, &g, offered, 4096) == 0 &&
+           !vkw_conn_ring_active(c),
+       "ring: an unsealed memfd is refused");
+    tg_bring_up(&g);
+    ok(c && exchange(c, &g, &reply, &size) == 0 && tg_count_ok(reply, size, true, NULL) == 3,
+       "ring: and the client goes on over the socket");
+    vkw_conn_close(c);
+
+    /* A working ring the guest then corrupts. */
+    tg_fini(&g);
+    tg_init(&g);
+    c = connect_to(&main_server);
+    clients++;
+    made = made && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0;
+    unsigned char *map = made ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0)
+                              : MAP_FAILED;
+    ok(c && map != MAP_FAILED && ring_handshake(c, &g) && ring_offer(c, &g, offered, 4096) == 1,
+       "ring: a hand-made ring is taken");
+    if (map != MAP_FAILED) {
+        _Atomic uint32_t *tail = (_Atomic uint32_t *)(void *)(map + VKW_RING_OFF_G2H_TAIL);
+        atomic_store(tail, 4096u + 100u); /* more than the ring holds */
+        uint64_t one = 1;
+        if (write(kick_host, &one, sizeof(one)) != sizeof(one))
+            diag("kick: %s", strerror(errno));
+        snprintf(want, sizeof(want),
+                 "client %d ended: protocol error: the shared-memory ring is corrupt", clients);
+        ok(wait_log(&main_server, want, 1), "ring: a corrupt tail ends that client");
+        munmap(map, len);
+    }
+    vkw_conn_close(c);
+    close(memfd), close(kick_host), close(kick_guest);
+    tg_fini(&g);
+    clients++;
+    ok(fresh_client_works(&main_server), "ring: the server goes on serving");
+}
+
 static void test_worker_crash(void)
 {
     struct tg_guest g;
@@ -1021,6 +1188,7 @@ int main(void)
         test_garbage();
         test_killed_client(true);
         test_killed_client(false);
+        test_ring();
         test_worker_crash();
         test_concurrent();
         test_no_leftovers();

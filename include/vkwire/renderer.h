@@ -69,8 +69,13 @@ struct vkw_renderer_options {
     size_t max_message_bytes;  /* the largest message taken from the guest,
                                 * and the most one batch's replies may take;
                                 * default and most: 268,435,456 (256 MiB) */
+    /* Feature bits the embedder's transport serves itself, added to the
+     * host's in WELCOME (doc/PROTOCOL.md, "Handshake").  Only bit 4, the
+     * shared-memory ring (the embedder then answers RING_ATTACH before
+     * the context sees it), is taken; others are ignored. */
+    uint64_t transport_features;
 };
-#define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0, 0, 0, 0}
+#define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0, 0, 0, 0, 0}
 
 /* What vkw_renderer_context_process made of a message.  After
  * PROTOCOL_ERROR or HANDSHAKE_REFUSED the context has ended: every later

@@ -84,3 +84,33 @@ bool vkw_decode_welcome(struct vkw_reader *r, struct vkw_welcome *wl)
     vkw_read_string_fixed(r, wl->message, sizeof(wl->message));
     return vkw_reader_ok(r) && vkw_reader_remaining(r) == 0;
 }
+
+void vkw_encode_ring_attach(struct vkw_writer *w, uint32_t serial, uint32_t bytes)
+{
+    size_t at = vkw_begin_command(w, VKW_MSG_RING_ATTACH, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u32(w, bytes);
+    vkw_write_u32(w, 0);
+    vkw_end_message(w, at);
+}
+
+bool vkw_decode_ring_attach(const void *msg, size_t size, uint32_t *serial, uint32_t *bytes)
+{
+    struct vkw_reader r;
+    struct vkw_command_header h;
+    vkw_reader_init(&r, msg, size, NULL);
+    if (size != VKW_HEADER_BYTES + 8 || !vkw_read_command_header(&r, &h) ||
+        h.opcode != VKW_MSG_RING_ATTACH || h.flags != VKW_COMMAND_FLAG_REPLY || h.size != 8)
+        return false;
+    *serial = h.serial;
+    *bytes = vkw_read_u32(&r);
+    const uint32_t reserved = vkw_read_u32(&r);
+    return vkw_reader_ok(&r) && reserved == 0;
+}
+
+void vkw_encode_ring_answer(struct vkw_writer *w, uint32_t serial, bool accepted)
+{
+    size_t at = vkw_begin_reply(w, VKW_MSG_RING_ATTACH, serial, VKW_OK);
+    vkw_write_u32(w, accepted ? 1u : 0u);
+    vkw_write_u32(w, 0);
+    vkw_end_message(w, at);
+}

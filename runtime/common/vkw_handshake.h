@@ -27,6 +27,20 @@
 /* Tracked ranges of copied memory: TRACK_MEMORY, UNTRACK_MEMORY,
  * READ_CHANGED and SYNC_SHARED (the same header). */
 #define VKW_FEATURE_TRACKED_MEMORY (1ull << 1)
+/* The shared-memory ring: right after a WELCOME that agreed on it, the
+ * guest may offer a ring with RING_ATTACH (alone in its message, with the
+ * ring's VKW_RING_FDS descriptors); the host answers on the socket and,
+ * when it accepted, both ends move every later message to the ring. */
+#define VKW_FEATURE_RING (1ull << 4)
+#define VKW_MSG_RING_ATTACH 0x10030u
+
+/* RING_ATTACH: payload u32 ring bytes (each direction), u32 0.  Its reply:
+ * u32 accepted (1 or 0), u32 0. */
+void vkw_encode_ring_attach(struct vkw_writer *w, uint32_t serial, uint32_t bytes);
+/* Host: whether `msg` is exactly one RING_ATTACH command (then its serial
+ * and ring size are set). */
+bool vkw_decode_ring_attach(const void *msg, size_t size, uint32_t *serial, uint32_t *bytes);
+void vkw_encode_ring_answer(struct vkw_writer *w, uint32_t serial, bool accepted);
 
 struct vkw_hello {
     uint32_t major;

@@ -14,6 +14,10 @@
 
 /* ---- reply cache: command bytes (less the serial) -> reply payload ---- */
 
+/* The pending batch is sent before it passes this: a bound on what the
+ * guest holds back, well under any host's message limit. */
+#define VKW_PENDING_MAX_BYTES ((size_t)256 << 10)
+
 #define CACHE_BUCKETS 512
 #define CACHE_MAX_BYTES (32u << 20) /* a bound, far above what queries need */
 
@@ -82,6 +86,9 @@ static void cache_free(struct vkw_reply_cache *c)
         }
     free(c);
 }
+
+static bool send_pending(struct vkw_guest_conn *conn, const struct vkw_piece *extra, size_t n,
+                         const int *fds, size_t nfds);
 
 /* ---- connections ---- */
 
@@ -158,6 +165,33 @@ static bool receive_reply(struct vkw_guest_conn *conn, uint32_t opcode, uint32_t
     return true;
 }
 
+/* Offer a shared-memory ring (doc/PROTOCOL.md, "Shared-memory ring").
+ * False only when the connection broke; a ring that cannot be made or is
+ * refused leaves the connection on the socket. */
+static bool offer_ring(struct vkw_guest_conn *conn)
+{
+    int fds[VKW_RING_FDS];
+    const uint32_t bytes = (uint32_t)vkw_transport_ring_bytes_from_env();
+    if (vkw_conn_ring_create(conn->transport, bytes, fds, NULL, 0) < 0)
+        return true; /* no ring here (no memfd, out of memory): the socket works */
+    vkw_writer_reset(&conn->w);
+    vkw_encode_ring_attach(&conn->w, 0, bytes);
+    if (conn->w.failed ||
+        vkw_conn_send(conn->transport, conn->w.data, conn->w.size, fds, VKW_RING_FDS) < 0 ||
+        !receive_reply(conn, VKW_MSG_RING_ATTACH, 0))
+        return false;
+    const uint32_t accepted = vkw_read_u32(&conn->reader);
+    const uint32_t reserved = vkw_read_u32(&conn->reader);
+    if (!vkw_reader_ok(&conn->reader) || vkw_reader_remaining(&conn->reader) != 0 ||
+        reserved != 0 || accepted > 1)
+        return false;
+    if (accepted)
+        vkw_conn_ring_start(conn->transport);
+    else
+        vkw_conn_ring_abandon(conn->transport);
+    return true;
+}
+
 int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *err,
                         size_t err_size)
 {
@@ -171,6 +205,7 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
     pthread_mutex_init(&conn->lock, NULL);
     pthread_cond_init(&conn->turn, NULL);
     vkw_writer_init(&conn->w);
+    vkw_writer_init(&conn->pending);
     atomic_init(&conn->next_id, 1);
     int rc = vkw_transport_connect(address, &conn->transport, err, err_size);
     if (rc < 0) {
@@ -180,6 +215,8 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
     vkw_conn_set_spin(conn->transport, vkw_transport_spin_from_env());
     struct vkw_hello hello;
     vkw_hello_local(&hello);
+    if (vkw_conn_passes_fds(conn->transport) && vkw_transport_ring_bytes_from_env() != 0)
+        hello.features |= VKW_FEATURE_RING;
     vkw_encode_hello(&conn->w, &hello);
     rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, NULL, 0);
     struct vkw_welcome welcome;
@@ -196,6 +233,11 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
     }
     conn->agreed_minor = welcome.minor;
     conn->agreed_features = welcome.features;
+    if ((conn->agreed_features & VKW_FEATURE_RING) && !offer_ring(conn)) {
+        snprintf(err, err_size, "%s broke off while the shared-memory ring was offered", address);
+        vkw_guest_conn_close(conn);
+        return -EPROTO;
+    }
     *out = conn;
     return 0;
 }
@@ -204,9 +246,13 @@ void vkw_guest_conn_close(struct vkw_guest_conn *conn)
 {
     if (!conn)
         return;
-    if (conn->transport)
+    if (conn->transport) {
+        if (!conn->lost && conn->pending.size)
+            send_pending(conn, NULL, 0, NULL, 0); /* e.g. vkDestroyInstance */
         vkw_conn_close(conn->transport);
+    }
     vkw_writer_fini(&conn->w);
+    vkw_writer_fini(&conn->pending);
     cache_free(conn->cache);
     pthread_cond_destroy(&conn->turn);
     pthread_mutex_destroy(&conn->lock);
@@ -253,9 +299,30 @@ struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *
     return &conn->w;
 }
 
-static bool send_command(struct vkw_call *call)
+/* Send the pending batch followed by `extra` (pieces; its fds go with the
+ * message) as one message, and empty the batch.  False when that fails
+ * (the connection is then lost). */
+static bool send_pending(struct vkw_guest_conn *conn, const struct vkw_piece *extra, size_t n,
+                         const int *fds, size_t nfds)
 {
-    struct vkw_guest_conn *conn = call->conn;
+    struct vkw_piece pieces[5];
+    size_t count = 0;
+    if (conn->pending.size)
+        pieces[count++] = (struct vkw_piece){conn->pending.data, conn->pending.size};
+    for (size_t i = 0; i < n && count < 5; i++)
+        pieces[count++] = extra[i];
+    int rc = vkw_conn_sendv(conn->transport, pieces, count, fds, nfds);
+    vkw_writer_reset(&conn->pending);
+    if (rc < 0) {
+        mark_lost(conn, strerror(-rc));
+        return false;
+    }
+    return true;
+}
+
+/* Whether the command in conn->w may be sent at all. */
+static bool command_ok(struct vkw_guest_conn *conn)
+{
     if (conn->lost)
         return false;
     if (conn->w.failed) {
@@ -270,9 +337,41 @@ static bool send_command(struct vkw_call *call)
         mark_lost(conn, "the host is older and does not know a command the application used");
         return false;
     }
-    int rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, call->fds, call->nfds);
-    if (rc < 0) {
-        mark_lost(conn, strerror(-rc));
+    return true;
+}
+
+/* Send the command in conn->w now, after whatever is pending. */
+static bool send_command(struct vkw_call *call)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    if (!command_ok(conn))
+        return false;
+    const struct vkw_piece piece = {conn->w.data, conn->w.size};
+    return send_pending(conn, &piece, 1, call->fds, call->nfds);
+}
+
+/* Whether the command in conn->w starts work on a queue: the batch goes
+ * with it, so that the work starts now rather than at the next reply. */
+static bool starts_work(const struct vkw_guest_conn *conn)
+{
+    uint32_t opcode;
+    memcpy(&opcode, conn->w.data, 4);
+    return opcode == VKW_CMD_vkQueueSubmit || opcode == VKW_CMD_vkQueueSubmit2 ||
+           opcode == VKW_CMD_vkQueueBindSparse;
+}
+
+/* A command that wants no reply: into the pending batch, unless it carries
+ * fds, starts queue work, or the batch has grown past its bound. */
+static bool queue_command(struct vkw_call *call)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    if (!command_ok(conn))
+        return false;
+    if (call->nfds || starts_work(conn) || conn->pending.size + conn->w.size > VKW_PENDING_MAX_BYTES)
+        return send_command(call);
+    vkw_write_bytes(&conn->pending, conn->w.data, conn->w.size);
+    if (conn->pending.failed) {
+        mark_lost(conn, "out of memory");
         return false;
     }
     return true;
@@ -283,13 +382,31 @@ bool vkw_guest_conn_send_recorded(struct vkw_guest_conn *conn, const void *bytes
     vkw_guest_conn_lock(conn);
     bool ok = !conn->lost;
     if (ok && size > 0) {
-        int rc = vkw_conn_send(conn->transport, bytes, size, NULL, 0);
-        if (rc < 0)
-            mark_lost(conn, strerror(-rc));
-        ok = rc >= 0;
+        if (conn->pending.size + size <= VKW_PENDING_MAX_BYTES) {
+            vkw_write_bytes(&conn->pending, bytes, size); /* small: goes with the next */
+            ok = !conn->pending.failed;
+            if (!ok)
+                mark_lost(conn, "out of memory");
+        } else {
+            const struct vkw_piece piece = {bytes, size};
+            ok = send_pending(conn, &piece, 1, NULL, 0);
+        }
     }
     vkw_guest_conn_unlock(conn);
     return ok;
+}
+
+void vkw_guest_conn_flush_locked(struct vkw_guest_conn *conn)
+{
+    if (!conn->lost && conn->pending.size)
+        send_pending(conn, NULL, 0, NULL, 0);
+}
+
+void vkw_guest_conn_flush(struct vkw_guest_conn *conn)
+{
+    vkw_guest_conn_lock(conn);
+    vkw_guest_conn_flush_locked(conn);
+    vkw_guest_conn_unlock(conn);
 }
 
 void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why)
@@ -301,7 +418,7 @@ void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why)
 
 bool vkw_call_send(struct vkw_call *call)
 {
-    const bool sent = send_command(call);
+    const bool sent = queue_command(call);
     current_conn = NULL;
     vkw_guest_conn_unlock(call->conn);
     return sent;
@@ -361,9 +478,7 @@ void vkw_call_send_bulk(struct vkw_call *call, size_t at, const void *bulk, size
     } else {
         const struct vkw_piece pieces[3] = {
             {w->data, w->size}, {bulk, n}, {zeros, (size_t)(padded(n) - n)}};
-        int rc = vkw_conn_sendv(conn->transport, pieces, 3, NULL, 0);
-        if (rc < 0)
-            mark_lost(conn, strerror(-rc));
+        send_pending(conn, pieces, 3, NULL, 0);
     }
     current_conn = NULL;
     vkw_guest_conn_unlock(conn);

@@ -1,8 +1,10 @@
 /* vkw_guest_conn — one guest connection's state (private to runtime/guest).
  *
- * Owns: the transport connection, the handshake's outcome, the writer one
- * call at a time fills under `lock`, serials and ids, the reply cache, and
- * whether the connection is lost (after which every call fails at once).
+ * Owns: the transport connection, the handshake's outcome (and the offer
+ * of a shared-memory ring after it), the writer one call at a time fills
+ * under `lock`, the pending batch of commands that want no reply, serials
+ * and ids, the reply cache, and whether the connection is lost (after
+ * which every call fails at once).
  */
 #ifndef VKW_GUEST_CONN_H
 #define VKW_GUEST_CONN_H
@@ -29,6 +31,10 @@ struct vkw_guest_conn {
     pthread_cond_t turn;
     unsigned long next_ticket, serving;
     struct vkw_writer w;
+    /* Whole commands that want no reply, not sent yet: they travel in one
+     * message with the next command that is sent (doc/PROTOCOL.md,
+     * "Pending batch").  Never holds a command with fds. */
+    struct vkw_writer pending;
     struct vkw_reader reader;      /* over the current reply's payload */
     /* A reply read in parts (vkw_call_wait_parts): its first bytes, and how
      * many of the rest are still in the transport. */
@@ -61,6 +67,15 @@ void vkw_guest_conn_unlock(struct vkw_guest_conn *conn);
  * buffer's recorded stream) as one message, in the connection's turn.
  * False when the connection is, or becomes, lost. */
 bool vkw_guest_conn_send_recorded(struct vkw_guest_conn *conn, const void *bytes, size_t size);
+/* Make every command handed to the connection so far visible to the host
+ * (send the pending batch), in the connection's turn.  Anything that waits
+ * for the host's progress without sending a command that wants a reply
+ * calls it first.  It takes the connection's turn: a caller that already
+ * holds it (between vkw_guest_conn_lock or vkw_call_begin and the end of
+ * that call) uses vkw_guest_conn_flush_locked instead.  A failed send
+ * marks the connection lost. */
+void vkw_guest_conn_flush(struct vkw_guest_conn *conn);
+void vkw_guest_conn_flush_locked(struct vkw_guest_conn *conn);
 /* Mark the connection lost, in its turn, saying why (printed once). */
 void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why);
 

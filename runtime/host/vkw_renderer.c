@@ -30,6 +30,7 @@
 struct vkw_renderer {
     PFN_vkGetInstanceProcAddr get_instance_proc_addr;
     struct vkw_host_limits limits;
+    uint64_t transport_features; /* the embedder's, offered in WELCOME */
 };
 
 enum vkw_context_state {
@@ -86,6 +87,7 @@ int vkw_renderer_create(const struct vkw_renderer_options *options, struct vkw_r
                                           .max_in_flight = o.max_in_flight,
                                           .max_message_bytes = o.max_message_bytes};
     r->limits = vkw_host_limits_resolve(&asked);
+    r->transport_features = o.transport_features & VKW_FEATURE_RING;
     *out = r;
     return 0;
 }
@@ -236,6 +238,7 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
     vkw_hello_local(&local);
     /* this host runs the memory messages */
     local.features |= VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY;
+    local.features |= ctx->renderer->transport_features; /* the embedder serves those */
     vkw_handshake_answer(&guest, &local, &ctx->welcome);
     vkw_encode_welcome(&ctx->reply, &ctx->welcome);
     if (!ctx->welcome.accepted) {

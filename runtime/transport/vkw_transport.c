@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* strerror_r (either flavour); before any include */
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -284,6 +285,8 @@ int vkw_conn_sendv(struct vkw_conn *c, const struct vkw_piece *pieces, size_t co
     }
     if (c->send_error)
         return c->send_error;
+    if (c->ring)
+        return vkw_ring_send(c, pieces, count, total, fds, nfds);
     return c->ops->send(c, pieces, count, total, fds, nfds);
 }
 
@@ -310,7 +313,8 @@ int vkw_conn_recv(struct vkw_conn *c, const void **data, size_t *size, size_t ma
         return c->recv_error;
     if (c->rx_left)
         return recv_failed(c, -EPROTO); /* the message begun in parts is not over */
-    int rc = c->ops->recv(c, data, size, max_size, fds, nfds);
+    int rc = c->ring ? vkw_ring_recv(c, data, size, max_size, fds, nfds)
+                     : c->ops->recv(c, data, size, max_size, fds, nfds);
     if (rc < 0) {
         recv_failed(c, rc);
         *data = NULL;
@@ -332,7 +336,8 @@ int vkw_conn_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *
         return c->recv_error;
     if (c->rx_left)
         return recv_failed(c, -EPROTO);
-    int rc = c->ops->recv_begin(c, size, max_size, fds, nfds);
+    int rc = c->ring ? vkw_ring_recv_begin(c, size, max_size, fds, nfds)
+                     : c->ops->recv_begin(c, size, max_size, fds, nfds);
     if (rc < 0) {
         recv_failed(c, rc);
         *size = 0;
@@ -350,7 +355,7 @@ int vkw_conn_recv_part(struct vkw_conn *c, void *dst, size_t n)
         return -EINVAL;
     if (n == 0)
         return 0;
-    int rc = c->ops->recv_part(c, dst, n);
+    int rc = c->ring ? vkw_ring_recv_part(c, dst, n) : c->ops->recv_part(c, dst, n);
     return rc < 0 ? recv_failed(c, rc) : 0;
 }
 
@@ -388,6 +393,8 @@ bool vkw_conn_spin_readable(struct vkw_conn *c)
 {
     if (!c || c->fd < 0)
         return false;
+    if (c->ring)
+        return vkw_ring_readable_now(c);
     const uint64_t deadline = c->spin_ns ? monotonic_ns() + c->spin_ns : 0;
     do {
         unsigned char byte;
@@ -399,6 +406,30 @@ bool vkw_conn_spin_readable(struct vkw_conn *c)
     } while (monotonic_ns() < deadline);
     return false;
 }
+int vkw_conn_wait(struct vkw_conn *c, int extra_fd)
+{
+    if (!c)
+        return -EINVAL;
+    if (c->recv_error)
+        return 1; /* the receive says why */
+    if (c->ring)
+        return vkw_ring_wait(c, extra_fd);
+    if (vkw_conn_spin_readable(c))
+        return 1;
+    struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN}, {.fd = extra_fd, .events = POLLIN}};
+    for (;;) {
+        int r = poll(p, extra_fd >= 0 ? 2 : 1, -1);
+        if (r < 0 && errno == EINTR)
+            return -EINTR;
+        if (r < 0)
+            return -errno;
+        if (p[0].revents)
+            return 1;
+        if (extra_fd >= 0 && p[1].revents)
+            return 2;
+    }
+}
+
 bool vkw_conn_passes_fds(const struct vkw_conn *c) { return c && c->ops->passes_fds; }
 
 bool vkw_conn_peer_pid(const struct vkw_conn *c, int *pid)
@@ -411,6 +442,8 @@ void vkw_conn_close(struct vkw_conn *c)
     if (!c)
         return;
     c->ops->conn_close(c);
+    vkw_ring_free(c->ring);
+    vkw_ring_free(c->pending_ring);
     free(c->buf);
     free(c);
 }

@@ -128,6 +128,61 @@ uint64_t vkw_transport_spin_from_env(void);
  * caller that polls the descriptor itself, to skip the poll.  True also
  * when the peer has gone (the receive then says so). */
 bool vkw_conn_spin_readable(struct vkw_conn *c);
+/* Wait until a receive would not sleep (a message, or the peer's end, is
+ * there: 1) or `extra_fd` (-1: none) is readable (2); spins first as a
+ * receive does.  -EINTR when a signal came, another -errno if the wait
+ * itself failed.  For a loop that must also watch something else (a
+ * server's stop pipe); on the ring it sleeps on the ring's eventfd. */
+int vkw_conn_wait(struct vkw_conn *c, int extra_fd);
+
+/* ---- the shared-memory ring (doc/PROTOCOL.md, "Shared-memory ring") ----
+ * A unix connection can move its messages through shared memory instead
+ * of the socket: same messages, same limits and errors, but a peer that is
+ * awake sees them without a syscall.  The guest creates the ring and
+ * offers its VKW_RING_FDS descriptors (memfd, the host's eventfd, the
+ * guest's eventfd) in a message; the host attaches them; both then start
+ * using it.  Sending or receiving through it is vkw_conn_send/recv as
+ * before; fds sent with a message travel on the socket beside it.  A
+ * receive that finds a counter the peer cannot have written (more bytes
+ * than the ring holds) fails with -EBADMSG; the connection is then done. */
+#define VKW_RING_FDS 3
+/* The shared memory (doc/PROTOCOL.md gives the rules): u32 counters, each
+ * on a line of its own, then the guest-to-host data area, then the
+ * host-to-guest one, each of the ring's size.  The file is exactly
+ * VKW_RING_OFF_DATA + 2 * size bytes. */
+#define VKW_RING_OFF_G2H_TAIL 0u      /* bytes the guest has written, mod 2^32 */
+#define VKW_RING_OFF_G2H_HEAD 128u    /* bytes the host has read */
+#define VKW_RING_OFF_H2G_TAIL 256u    /* bytes the host has written */
+#define VKW_RING_OFF_H2G_HEAD 384u    /* bytes the guest has read */
+#define VKW_RING_OFF_GUEST_SLEEP 512u /* 0 awake, 1 sleeps for data, 2 for room */
+#define VKW_RING_OFF_HOST_SLEEP 640u
+#define VKW_RING_OFF_DATA 4096u
+#define VKW_RING_MIN_BYTES 4096u
+#define VKW_RING_MAX_BYTES (64u << 20)
+#define VKW_RING_DEFAULT_BYTES (2u << 20) /* each direction */
+/* Whether `bytes` is a ring size both ends take (a power of two within
+ * the bounds). */
+bool vkw_ring_size_ok(uint32_t bytes);
+/* Guest: create a ring of `bytes` per direction; fds[] receives the
+ * descriptors to offer (still owned by the connection).  Messages keep
+ * going over the socket until vkw_conn_ring_start. */
+int vkw_conn_ring_create(struct vkw_conn *c, uint32_t bytes, int fds[VKW_RING_FDS], char *err,
+                         size_t err_size);
+/* Both: the answer went (host) or came (guest) on the socket: use the
+ * ring from now on. */
+int vkw_conn_ring_start(struct vkw_conn *c);
+/* Guest: the host refused: forget the ring, stay on the socket. */
+void vkw_conn_ring_abandon(struct vkw_conn *c);
+/* Host: check and map what the guest offered (0; vkw_conn_ring_start once
+ * the answer is sent), or refuse (-EINVAL, -ENOMEM...) with the reason in
+ * `err`.  Every fd in `fds` is taken (kept or closed). */
+int vkw_conn_ring_attach(struct vkw_conn *c, const int *fds, size_t nfds, uint32_t bytes,
+                         char *err, size_t err_size);
+bool vkw_conn_ring_active(const struct vkw_conn *c);
+/* The ring size an end offers or takes: 0 when $VKWIRE_RING is "0" (the
+ * socket only, e.g. to compare), else VKW_RING_DEFAULT_BYTES. */
+int vkw_transport_ring_bytes_from_env(void);
+
 /* Credentials of the peer where the backend knows them (unix: SO_PEERCRED). */
 bool vkw_conn_peer_pid(const struct vkw_conn *c, int *pid);
 void vkw_conn_close(struct vkw_conn *c);

@@ -72,6 +72,11 @@ struct vkw_conn {
     unsigned small_run; /* messages in a row that fit VKW_RECV_KEEP */
     uint64_t spin_ns;   /* vkw_conn_set_spin */
     size_t rx_left;     /* bytes of a message received in parts still to read */
+    /* The shared-memory ring (vkw_transport_ring.c): once set, messages
+     * travel through it instead of the socket, which is kept for fds and
+     * for seeing the peer's end.  pending_ring: created, not yet in use. */
+    struct vkw_ring *ring;
+    struct vkw_ring *pending_ring;
 };
 
 struct vkw_listener {
@@ -112,5 +117,21 @@ int vkw_stream_recv(struct vkw_conn *c, const void **data, size_t *size, size_t 
 int vkw_stream_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *fds,
                           size_t *nfds);
 int vkw_stream_recv_part(struct vkw_conn *c, void *dst, size_t n);
+
+/* The ring's side of send/receive (same contracts as the ops above), and
+ * its waits; vkw_transport.c calls them instead of the backend's once
+ * c->ring is set. */
+struct vkw_ring;
+int vkw_ring_send(struct vkw_conn *c, const struct vkw_piece *pieces, size_t count, size_t total,
+                  const int *fds, size_t nfds);
+int vkw_ring_recv(struct vkw_conn *c, const void **data, size_t *size, size_t max_size,
+                  int *fds, size_t *nfds);
+int vkw_ring_recv_begin(struct vkw_conn *c, size_t *size, size_t max_size, int *fds,
+                        size_t *nfds);
+int vkw_ring_recv_part(struct vkw_conn *c, void *dst, size_t n);
+/* vkw_conn_wait in ring mode; whether a receive would find bytes now. */
+int vkw_ring_wait(struct vkw_conn *c, int extra_fd);
+bool vkw_ring_readable_now(struct vkw_conn *c);
+void vkw_ring_free(struct vkw_ring *r);
 
 #endif /* VKW_TRANSPORT_PRIVATE_H */

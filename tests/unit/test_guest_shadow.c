@@ -162,6 +162,21 @@ static bool answer(const void *data, size_t size, struct vkw_writer *w)
     return true;
 }
 
+/* A batch (doc/PROTOCOL.md, "Batches and order"): the guest sends
+ * commands without a reply together with the next one that has one. */
+static bool answer_batch(const unsigned char *data, size_t size, struct vkw_writer *w)
+{
+    while (size >= VKW_HEADER_BYTES) {
+        uint32_t len;
+        memcpy(&len, data + 8, 4);
+        if (len > size - VKW_HEADER_BYTES || !answer(data, VKW_HEADER_BYTES + len, w))
+            return false;
+        data += VKW_HEADER_BYTES + len;
+        size -= VKW_HEADER_BYTES + len;
+    }
+    return size == 0;
+}
+
 static void *host_main(void *arg)
 {
     (void)arg;
@@ -187,7 +202,7 @@ static void *host_main(void *arg)
         vkw_conn_send(c, w.data, w.size, NULL, 0);
         while (vkw_conn_recv(c, &data, &size, VKW_MAX_MESSAGE_BYTES, NULL, NULL) == 0) {
             vkw_writer_reset(&w);
-            if (!answer(data, size, &w))
+            if (!answer_batch(data, size, &w))
                 break;
             if (w.size && vkw_conn_send(c, w.data, w.size, NULL, 0) != 0)
                 break;
