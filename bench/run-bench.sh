@@ -66,7 +66,7 @@ sort -k2,2 -k1,1 -k3,3g "$dir/results" | awk '
     function speed(f, x, nat) { return unit[f] ~ /^(ns\/call|us|ms)$/ ? nat / x : x / nat }
     END {
         printf "%-10s %-12s %12s %12s %6s %12s %6s %12s %6s  %s\n", "figure", "unit", "native", "shared", "speed", "copied", "speed", "socket", "speed", "spread (native/shared/copied/socket)"
-        split("startup roundtrip query churn submit dispatch saxpy render upload readback", order, " ")
+        split("startup roundtrip query memreq churn submit dispatch saxpy render upload readback", order, " ")
         for (o = 1; o in order; o++) {
             f = order[o]
             if (!(f in figs)) continue

@@ -11,6 +11,8 @@
  *             must reach the host and come back, ns/call
  *   query     vkGetPhysicalDeviceFormatProperties: answerable from what the
  *             guest cached, ns/call
+ *   memreq    vkGetBufferMemoryRequirements of one buffer: answerable
+ *             from what the guest cached (after the first), ns/call
  *   churn     vkCreateBuffer + vkDestroyBuffer pairs per second, 20000 pairs
  *             and one round trip (the host has done them all), best of 5
  *   submit    an empty vkQueueSubmit + vkWaitForFences + vkResetFences, us
@@ -257,6 +259,15 @@ static void do_query(int i)
     vkGetPhysicalDeviceFormatProperties(physical_device, (VkFormat)(1 + i % 100), &props);
 }
 
+static VkBuffer requirements_buffer;
+
+static void do_requirements(int i)
+{
+    (void)i;
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, requirements_buffer, &req);
+}
+
 /* Creation and destruction may be asynchronous: the guest's loop alone
  * would time only how fast it hands commands over.  A reply-bearing
  * command after the pairs (the host runs commands in order) makes the
@@ -304,6 +315,13 @@ static int bench_small(void)
     CHECK(vkCreateFence(device, &fci, NULL, &submit_fence));
     printf("roundtrip %.0f ns/call\n", per_call(do_roundtrip, 2000, 5) * 1e9);
     printf("query %.0f ns/call\n", per_call(do_query, 20000, 5) * 1e9);
+    VkBufferCreateInfo rbci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                               .size = 65536,
+                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                               .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    CHECK(vkCreateBuffer(device, &rbci, NULL, &requirements_buffer));
+    printf("memreq %.0f ns/call\n", per_call(do_requirements, 20000, 5) * 1e9);
+    vkDestroyBuffer(device, requirements_buffer, NULL);
     printf("churn %.0f pairs/s\n", 1.0 / per_call(do_churn, CHURN_PAIRS, 5));
     printf("submit %.1f us\n", per_call(do_submit, 500, 5) * 1e6);
     vkDestroyFence(device, submit_fence, NULL);
