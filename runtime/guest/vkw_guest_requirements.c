@@ -245,6 +245,10 @@ void vkw_guest_requirements_forget_device(VkDevice device)
             i++;
     }
     answers_rebuild((uintptr_t)device, req.answer_capacity);
+    /* With the last device gone nothing stays allocated: the loader
+     * unloads the ICD after the last instance, static pointers and all. */
+    if (req.answer_count == 0)
+        answers_rebuild(0, 0);
     if (req.buffer_count == 0) {
         free(req.buffers);
         req.buffers = NULL;
