@@ -16,7 +16,10 @@
  * infos, graphics and compute pipelines, a secondary command buffer's
  * inheritance): a driver must not read them, and vkwire must not send them
  * (the host would refuse a stale id); run it with --bare, without the
- * layer, whose handle wrapping would hide stale handles.  Exit status: 0 when all went
+ * layer, whose handle wrapping would hide stale handles.  Every run also
+ * compares buffer memory requirements asked three ways; --bare also makes
+ * a creation the driver fails and says where the failure was reported.
+ * Exit status: 0 when all went
  * as expected (no message, or >0 with --mistake), 1 otherwise, 2 when Vulkan
  * itself failed. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
@@ -488,6 +491,34 @@ static int requirements(VkDevice device)
     return disagree;
 }
 
+/* A creation the driver fails (lavapipe refuses buffers over 4 GiB with
+ * VK_ERROR_OUT_OF_DEVICE_MEMORY): natively vkCreateBuffer says so; through
+ * vkwire, where creation is asynchronous, vkCreateBuffer succeeds and the
+ * next wait returns the failure, once (doc/PROTOCOL.md section 16.4).
+ * Either way the application learns it, can destroy the handle it got,
+ * and the device goes on.  Without the layer only (--bare): the layer
+ * would flag the size. */
+static int failed_creation(VkDevice device, VkQueue queue)
+{
+    VkBufferCreateInfo huge = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                               .size = (VkDeviceSize)1 << 34,
+                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                               .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer b = VK_NULL_HANDLE;
+    const VkResult created = vkCreateBuffer(device, &huge, NULL, &b);
+    const VkResult waited = vkQueueWaitIdle(queue);
+    const VkResult again = vkQueueWaitIdle(queue);
+    if (created == VK_SUCCESS)
+        vkDestroyBuffer(device, b, NULL);
+    const char *where = created < 0 && waited == VK_SUCCESS ? "by vkCreateBuffer"
+                        : created == VK_SUCCESS && waited < 0 ? "by the next wait"
+                                                              : NULL;
+    const VkResult failure = created < 0 ? created : waited;
+    printf("vkw_probe: a failing creation: %s (%d), then the device goes on (%d)\n",
+           where ? where : "NOT REPORTED", (int)failure, (int)again);
+    return !where || again != VK_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
     const int mistake = argc > 1 && strcmp(argv[1], "--mistake") == 0;
@@ -689,6 +720,8 @@ int main(int argc, char **argv)
     if (ignored)
         return ignored;
     if (requirements(device))
+        return 1;
+    if (bare && failed_creation(device, queue))
         return 1;
     if (mem.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
         const int recorded = long_recordings(device, queue, buffer, memory);
