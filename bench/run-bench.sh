@@ -74,7 +74,7 @@ sort -k2,2 -k1,1 -k3,3g "$dir/results" | awk -v configs="$configs" '
         line = sprintf("%-10s %-12s %12s", "figure", "unit", cfg[1]); spr = cfg[1]
         for (c = 2; c <= nc; c++) { line = line sprintf(" %12s %6s", cfg[c], "speed"); spr = spr "/" cfg[c] }
         print line "  spread (" spr ")"
-        split("startup roundtrip query churn submit dispatch saxpy render upload readback firstuse", order, " ")
+        split("startup roundtrip query memreq churn submit dispatch saxpy render upload readback firstuse", order, " ")
         for (o = 1; o in order; o++) {
             f = order[o]
             if (!(f in figs)) continue

@@ -1,16 +1,20 @@
 /* vkw_bench — figures for comparing vkwire with native, public API only, so
  * the same binary runs both ways (bench/run-bench.sh alternates them).
  *
- *   vkw_bench [all | memory [MIB] | dispatch]
+ *   vkw_bench [all | small | memory [MIB] | dispatch]
  *
- * Prints one line per figure: "NAME VALUE UNIT".  Without an argument: all.
+ * Prints one line per figure: "NAME VALUE UNIT".  Without an argument: all;
+ * "small" stops after the submit figure.
  *   startup   main() to vkCreateDevice returning (instance, enumeration,
  *             device: for vkwire that includes connecting), ms
  *   roundtrip vkGetImageSubresourceLayout on a linear image: a call that
  *             must reach the host and come back, ns/call
  *   query     vkGetPhysicalDeviceFormatProperties: answerable from what the
  *             guest cached, ns/call
- *   churn     vkCreateBuffer + vkDestroyBuffer pairs per second
+ *   memreq    vkGetBufferMemoryRequirements of one buffer: answerable
+ *             from what the guest cached (after the first), ns/call
+ *   churn     vkCreateBuffer + vkDestroyBuffer pairs per second, 20000 pairs
+ *             and one round trip (the host has done them all), best of 5
  *   submit    an empty vkQueueSubmit + vkWaitForFences + vkResetFences, us
  *   upload    an application streams data to the device the usual way:
  *             it writes a persistently mapped HOST_COHERENT staging buffer
@@ -275,9 +279,23 @@ static void do_query(int i)
     vkGetPhysicalDeviceFormatProperties(physical_device, (VkFormat)(1 + i % 100), &props);
 }
 
-static void do_churn(int i)
+static VkBuffer requirements_buffer;
+
+static void do_requirements(int i)
 {
     (void)i;
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, requirements_buffer, &req);
+}
+
+/* Creation and destruction may be asynchronous: the guest's loop alone
+ * would time only how fast it hands commands over.  A reply-bearing
+ * command after the pairs (the host runs commands in order) makes the
+ * figure include the host's (and its driver's) work for every pair. */
+#define CHURN_PAIRS 20000
+
+static void do_churn(int i)
+{
     VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
                               .size = 4096,
                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
@@ -285,6 +303,8 @@ static void do_churn(int i)
     VkBuffer b;
     CHECK(vkCreateBuffer(device, &bci, NULL, &b));
     vkDestroyBuffer(device, b, NULL);
+    if (i == CHURN_PAIRS - 1)
+        do_roundtrip(i);
 }
 
 static VkFence submit_fence;
@@ -315,7 +335,14 @@ static int bench_small(void)
     CHECK(vkCreateFence(device, &fci, NULL, &submit_fence));
     printf("roundtrip %.0f ns/call\n", per_call(do_roundtrip, 2000, 5) * 1e9);
     printf("query %.0f ns/call\n", per_call(do_query, 20000, 5) * 1e9);
-    printf("churn %.0f pairs/s\n", 1.0 / per_call(do_churn, 2000, 5));
+    VkBufferCreateInfo rbci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                               .size = 65536,
+                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                               .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    CHECK(vkCreateBuffer(device, &rbci, NULL, &requirements_buffer));
+    printf("memreq %.0f ns/call\n", per_call(do_requirements, 20000, 5) * 1e9);
+    vkDestroyBuffer(device, requirements_buffer, NULL);
+    printf("churn %.0f pairs/s\n", 1.0 / per_call(do_churn, CHURN_PAIRS, 5));
     printf("submit %.1f us\n", per_call(do_submit, 500, 5) * 1e6);
     vkDestroyFence(device, submit_fence, NULL);
     vkDestroyImage(device, linear_image, NULL);
@@ -435,8 +462,9 @@ int main(int argc, char **argv)
 {
     process_start = now();
     const char *what = argc > 1 ? argv[1] : "all";
-    if (strcmp(what, "all") != 0 && strcmp(what, "memory") != 0 && strcmp(what, "dispatch") != 0) {
-        fprintf(stderr, "usage: vkw_bench [all | memory [MIB] | dispatch]\n");
+    if (strcmp(what, "all") != 0 && strcmp(what, "memory") != 0 && strcmp(what, "dispatch") != 0 &&
+        strcmp(what, "small") != 0) {
+        fprintf(stderr, "usage: vkw_bench [all | small | memory [MIB] | dispatch]\n");
         return 2;
     }
     setup();
@@ -446,6 +474,8 @@ int main(int argc, char **argv)
         return bench_dispatch();
     printf("startup %.2f ms\n", startup_ms);
     int status = bench_small();
+    if (strcmp(what, "small") == 0)
+        return status;
     status = status ? status : bench_dispatch();
     return status ? status : bench_memory(64);
 }

@@ -61,6 +61,8 @@ class Field:
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
     keep_id: bool = False        # the host keeps the guest id too (destroy, parent)
+    destroys: bool = False       # what a vkDestroy*/vkFree* destroys: an id whose
+                                 # asynchronous creation failed is accepted (as NULL)
     const: bool = False          # the C declaration's pointee is const
     model: Optional[Member] = None
 
@@ -560,6 +562,7 @@ class Builder:
         if (name.startswith('vkDestroy') or name.startswith('vkFree')) and handle_params:
             cf.destroyed = handle_params[-1]
             cf.destroyed.keep_id = True
+            cf.destroyed.destroys = True
         if name in ann.frees_children:
             cf.frees_children_of = handle_params[-1]
             cf.frees_children_of.keep_id = True
@@ -574,10 +577,15 @@ class Builder:
             and name not in ann.asynchronous  # build() adds commands with inner outputs
         cf.asynchronous = name in ann.asynchronous
         cf.reports_deferred = name in ann.reports_deferred
-        if cf.asynchronous and (cf.reply_params or cf.created or
-                                cf.return_type not in ('VkResult', 'void')):
+        # A single new non-dispatchable object is no output: its id travels in
+        # the command, so the guest can hand it out before the host has made
+        # it (PROTOCOL, "Asynchronous commands").  Arrays of new objects need
+        # the reply's made-flags; dispatchable ones a guest object to undo.
+        if cf.asynchronous and (cf.reply_params or cf.return_type not in ('VkResult', 'void') or
+                                any(f.shape != 'pointer' or f.dispatchable for f in cf.created)):
             raise WireError(f'{ann.where(ann.asynchronous[name])}: {name} has outputs; '
-                            'async needs a command whose only answer is a VkResult')
+                            'async needs a command whose only answer is a VkResult '
+                            'and at most single new non-dispatchable objects')
         if cf.reports_deferred and (cf.return_type != 'VkResult' or cf.asynchronous):
             raise WireError(f'{ann.where(ann.reports_deferred[name])}: {name} must return a '
                             'VkResult and wait for it to report a deferred failure')
@@ -634,6 +642,9 @@ class Builder:
                                f.kind == 'struct' and self.struct_facts[f.ctype].inner_outputs]
             if cf.inner_params and cf.name not in self.ann.asynchronous:
                 cf.needs_reply = True
+            elif cf.inner_params:
+                raise WireError(f'{self.ann.where(self.ann.asynchronous[cf.name])}: {cf.name} '
+                                'has outputs inside its input structs; it cannot be async')
         for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
                                  ('encode-with', self.ann.encode_with),
                                  ('keep-unwritten', self.ann.keep_unwritten)):

@@ -9694,7 +9694,7 @@ void vkw_decode_reply_vkGetDeviceMemoryCommitment(struct vkw_reader *r, VkDevice
 
 void vkw_encode_vkBindBufferMemory(struct vkw_writer *w, uint32_t serial, VkDevice device, VkBuffer buffer, VkDeviceMemory memory, VkDeviceSize memoryOffset)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindBufferMemory, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindBufferMemory, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(buffer));
     vkw_write_u64(w, VKW_HANDLE_U64(memory));
@@ -9702,34 +9702,14 @@ void vkw_encode_vkBindBufferMemory(struct vkw_writer *w, uint32_t serial, VkDevi
     vkw_end_message(w, header);
 }
 
-VkResult vkw_decode_reply_vkBindBufferMemory(struct vkw_reader *r, VkDevice device, VkBuffer buffer, VkDeviceMemory memory, VkDeviceSize memoryOffset)
-{
-    (void)device;
-    (void)buffer;
-    (void)memory;
-    (void)memoryOffset;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
-}
-
 void vkw_encode_vkBindImageMemory(struct vkw_writer *w, uint32_t serial, VkDevice device, VkImage image, VkDeviceMemory memory, VkDeviceSize memoryOffset)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindImageMemory, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindImageMemory, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(image));
     vkw_write_u64(w, VKW_HANDLE_U64(memory));
     vkw_write_u64(w, memoryOffset);
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkBindImageMemory(struct vkw_reader *r, VkDevice device, VkImage image, VkDeviceMemory memory, VkDeviceSize memoryOffset)
-{
-    (void)device;
-    (void)image;
-    (void)memory;
-    (void)memoryOffset;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkGetBufferMemoryRequirements(struct vkw_writer *w, uint32_t serial, VkDevice device, VkBuffer buffer, VkMemoryRequirements* pMemoryRequirements)
@@ -9869,7 +9849,7 @@ void vkw_encode_vkQueueBindSparse(struct vkw_writer *w, uint32_t serial, VkQueue
 
 void vkw_encode_vkCreateFence(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkFenceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFence* pFence)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateFence, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateFence, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkFenceCreateInfo(w, &(*pCreateInfo));
@@ -9877,16 +9857,6 @@ void vkw_encode_vkCreateFence(struct vkw_writer *w, uint32_t serial, VkDevice de
     if (vkw_write_presence(w, pFence))
         vkw_write_u64(w, VKW_HANDLE_U64((*pFence)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateFence(struct vkw_reader *r, VkDevice device, const VkFenceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFence* pFence)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pFence;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyFence(struct vkw_writer *w, uint32_t serial, VkDevice device, VkFence fence, const VkAllocationCallbacks* pAllocator)
@@ -9957,7 +9927,7 @@ VkResult vkw_decode_reply_vkWaitForFences(struct vkw_reader *r, VkDevice device,
 
 void vkw_encode_vkCreateSemaphore(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSemaphoreCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkSemaphore* pSemaphore)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateSemaphore, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateSemaphore, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkSemaphoreCreateInfo(w, &(*pCreateInfo));
@@ -9965,16 +9935,6 @@ void vkw_encode_vkCreateSemaphore(struct vkw_writer *w, uint32_t serial, VkDevic
     if (vkw_write_presence(w, pSemaphore))
         vkw_write_u64(w, VKW_HANDLE_U64((*pSemaphore)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateSemaphore(struct vkw_reader *r, VkDevice device, const VkSemaphoreCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkSemaphore* pSemaphore)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pSemaphore;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroySemaphore(struct vkw_writer *w, uint32_t serial, VkDevice device, VkSemaphore semaphore, const VkAllocationCallbacks* pAllocator)
@@ -9988,7 +9948,7 @@ void vkw_encode_vkDestroySemaphore(struct vkw_writer *w, uint32_t serial, VkDevi
 
 void vkw_encode_vkCreateEvent(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkEventCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkEvent* pEvent)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateEvent, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateEvent, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkEventCreateInfo(w, &(*pCreateInfo));
@@ -9996,16 +9956,6 @@ void vkw_encode_vkCreateEvent(struct vkw_writer *w, uint32_t serial, VkDevice de
     if (vkw_write_presence(w, pEvent))
         vkw_write_u64(w, VKW_HANDLE_U64((*pEvent)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateEvent(struct vkw_reader *r, VkDevice device, const VkEventCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkEvent* pEvent)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pEvent;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyEvent(struct vkw_writer *w, uint32_t serial, VkDevice device, VkEvent event, const VkAllocationCallbacks* pAllocator)
@@ -10035,39 +9985,23 @@ VkResult vkw_decode_reply_vkGetEventStatus(struct vkw_reader *r, VkDevice device
 
 void vkw_encode_vkSetEvent(struct vkw_writer *w, uint32_t serial, VkDevice device, VkEvent event)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkSetEvent, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkSetEvent, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(event));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkSetEvent(struct vkw_reader *r, VkDevice device, VkEvent event)
-{
-    (void)device;
-    (void)event;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkResetEvent(struct vkw_writer *w, uint32_t serial, VkDevice device, VkEvent event)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetEvent, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetEvent, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(event));
     vkw_end_message(w, header);
 }
 
-VkResult vkw_decode_reply_vkResetEvent(struct vkw_reader *r, VkDevice device, VkEvent event)
-{
-    (void)device;
-    (void)event;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
-}
-
 void vkw_encode_vkCreateQueryPool(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkQueryPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkQueryPool* pQueryPool)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateQueryPool, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateQueryPool, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkQueryPoolCreateInfo(w, &(*pCreateInfo));
@@ -10075,16 +10009,6 @@ void vkw_encode_vkCreateQueryPool(struct vkw_writer *w, uint32_t serial, VkDevic
     if (vkw_write_presence(w, pQueryPool))
         vkw_write_u64(w, VKW_HANDLE_U64((*pQueryPool)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateQueryPool(struct vkw_reader *r, VkDevice device, const VkQueryPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkQueryPool* pQueryPool)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pQueryPool;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyQueryPool(struct vkw_writer *w, uint32_t serial, VkDevice device, VkQueryPool queryPool, const VkAllocationCallbacks* pAllocator)
@@ -10137,7 +10061,7 @@ VkResult vkw_decode_reply_vkGetQueryPoolResults(struct vkw_reader *r, VkDevice d
 
 void vkw_encode_vkCreateBuffer(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkBufferCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkBuffer* pBuffer)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateBuffer, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateBuffer, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkBufferCreateInfo(w, &(*pCreateInfo));
@@ -10145,16 +10069,6 @@ void vkw_encode_vkCreateBuffer(struct vkw_writer *w, uint32_t serial, VkDevice d
     if (vkw_write_presence(w, pBuffer))
         vkw_write_u64(w, VKW_HANDLE_U64((*pBuffer)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateBuffer(struct vkw_reader *r, VkDevice device, const VkBufferCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkBuffer* pBuffer)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pBuffer;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyBuffer(struct vkw_writer *w, uint32_t serial, VkDevice device, VkBuffer buffer, const VkAllocationCallbacks* pAllocator)
@@ -10168,7 +10082,7 @@ void vkw_encode_vkDestroyBuffer(struct vkw_writer *w, uint32_t serial, VkDevice 
 
 void vkw_encode_vkCreateBufferView(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkBufferViewCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkBufferView* pView)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateBufferView, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateBufferView, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkBufferViewCreateInfo(w, &(*pCreateInfo));
@@ -10176,16 +10090,6 @@ void vkw_encode_vkCreateBufferView(struct vkw_writer *w, uint32_t serial, VkDevi
     if (vkw_write_presence(w, pView))
         vkw_write_u64(w, VKW_HANDLE_U64((*pView)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateBufferView(struct vkw_reader *r, VkDevice device, const VkBufferViewCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkBufferView* pView)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pView;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyBufferView(struct vkw_writer *w, uint32_t serial, VkDevice device, VkBufferView bufferView, const VkAllocationCallbacks* pAllocator)
@@ -10199,7 +10103,7 @@ void vkw_encode_vkDestroyBufferView(struct vkw_writer *w, uint32_t serial, VkDev
 
 void vkw_encode_vkCreateImage(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkImage* pImage)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateImage, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateImage, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkImageCreateInfo(w, &(*pCreateInfo));
@@ -10207,16 +10111,6 @@ void vkw_encode_vkCreateImage(struct vkw_writer *w, uint32_t serial, VkDevice de
     if (vkw_write_presence(w, pImage))
         vkw_write_u64(w, VKW_HANDLE_U64((*pImage)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateImage(struct vkw_reader *r, VkDevice device, const VkImageCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkImage* pImage)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pImage;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyImage(struct vkw_writer *w, uint32_t serial, VkDevice device, VkImage image, const VkAllocationCallbacks* pAllocator)
@@ -10255,7 +10149,7 @@ void vkw_decode_reply_vkGetImageSubresourceLayout(struct vkw_reader *r, VkDevice
 
 void vkw_encode_vkCreateImageView(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageViewCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkImageView* pView)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateImageView, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateImageView, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkImageViewCreateInfo(w, &(*pCreateInfo));
@@ -10263,16 +10157,6 @@ void vkw_encode_vkCreateImageView(struct vkw_writer *w, uint32_t serial, VkDevic
     if (vkw_write_presence(w, pView))
         vkw_write_u64(w, VKW_HANDLE_U64((*pView)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateImageView(struct vkw_reader *r, VkDevice device, const VkImageViewCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkImageView* pView)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pView;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyImageView(struct vkw_writer *w, uint32_t serial, VkDevice device, VkImageView imageView, const VkAllocationCallbacks* pAllocator)
@@ -10286,7 +10170,7 @@ void vkw_encode_vkDestroyImageView(struct vkw_writer *w, uint32_t serial, VkDevi
 
 void vkw_encode_vkCreateShaderModule(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkShaderModuleCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkShaderModule* pShaderModule)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateShaderModule, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateShaderModule, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkShaderModuleCreateInfo(w, &(*pCreateInfo));
@@ -10294,16 +10178,6 @@ void vkw_encode_vkCreateShaderModule(struct vkw_writer *w, uint32_t serial, VkDe
     if (vkw_write_presence(w, pShaderModule))
         vkw_write_u64(w, VKW_HANDLE_U64((*pShaderModule)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateShaderModule(struct vkw_reader *r, VkDevice device, const VkShaderModuleCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkShaderModule* pShaderModule)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pShaderModule;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyShaderModule(struct vkw_writer *w, uint32_t serial, VkDevice device, VkShaderModule shaderModule, const VkAllocationCallbacks* pAllocator)
@@ -10516,7 +10390,7 @@ void vkw_encode_vkDestroyPipeline(struct vkw_writer *w, uint32_t serial, VkDevic
 
 void vkw_encode_vkCreatePipelineLayout(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineLayoutCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineLayout* pPipelineLayout)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreatePipelineLayout, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreatePipelineLayout, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkPipelineLayoutCreateInfo(w, &(*pCreateInfo));
@@ -10524,16 +10398,6 @@ void vkw_encode_vkCreatePipelineLayout(struct vkw_writer *w, uint32_t serial, Vk
     if (vkw_write_presence(w, pPipelineLayout))
         vkw_write_u64(w, VKW_HANDLE_U64((*pPipelineLayout)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreatePipelineLayout(struct vkw_reader *r, VkDevice device, const VkPipelineLayoutCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineLayout* pPipelineLayout)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pPipelineLayout;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyPipelineLayout(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipelineLayout pipelineLayout, const VkAllocationCallbacks* pAllocator)
@@ -10547,7 +10411,7 @@ void vkw_encode_vkDestroyPipelineLayout(struct vkw_writer *w, uint32_t serial, V
 
 void vkw_encode_vkCreateSampler(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSamplerCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkSampler* pSampler)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateSampler, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateSampler, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkSamplerCreateInfo(w, &(*pCreateInfo));
@@ -10555,16 +10419,6 @@ void vkw_encode_vkCreateSampler(struct vkw_writer *w, uint32_t serial, VkDevice 
     if (vkw_write_presence(w, pSampler))
         vkw_write_u64(w, VKW_HANDLE_U64((*pSampler)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateSampler(struct vkw_reader *r, VkDevice device, const VkSamplerCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkSampler* pSampler)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pSampler;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroySampler(struct vkw_writer *w, uint32_t serial, VkDevice device, VkSampler sampler, const VkAllocationCallbacks* pAllocator)
@@ -10578,7 +10432,7 @@ void vkw_encode_vkDestroySampler(struct vkw_writer *w, uint32_t serial, VkDevice
 
 void vkw_encode_vkCreateDescriptorSetLayout(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDescriptorSetLayoutCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDescriptorSetLayout* pSetLayout)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateDescriptorSetLayout, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateDescriptorSetLayout, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkDescriptorSetLayoutCreateInfo(w, &(*pCreateInfo));
@@ -10586,16 +10440,6 @@ void vkw_encode_vkCreateDescriptorSetLayout(struct vkw_writer *w, uint32_t seria
     if (vkw_write_presence(w, pSetLayout))
         vkw_write_u64(w, VKW_HANDLE_U64((*pSetLayout)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateDescriptorSetLayout(struct vkw_reader *r, VkDevice device, const VkDescriptorSetLayoutCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDescriptorSetLayout* pSetLayout)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pSetLayout;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyDescriptorSetLayout(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorSetLayout descriptorSetLayout, const VkAllocationCallbacks* pAllocator)
@@ -10609,7 +10453,7 @@ void vkw_encode_vkDestroyDescriptorSetLayout(struct vkw_writer *w, uint32_t seri
 
 void vkw_encode_vkCreateDescriptorPool(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDescriptorPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDescriptorPool* pDescriptorPool)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateDescriptorPool, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateDescriptorPool, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkDescriptorPoolCreateInfo(w, &(*pCreateInfo));
@@ -10617,16 +10461,6 @@ void vkw_encode_vkCreateDescriptorPool(struct vkw_writer *w, uint32_t serial, Vk
     if (vkw_write_presence(w, pDescriptorPool))
         vkw_write_u64(w, VKW_HANDLE_U64((*pDescriptorPool)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateDescriptorPool(struct vkw_reader *r, VkDevice device, const VkDescriptorPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDescriptorPool* pDescriptorPool)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pDescriptorPool;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyDescriptorPool(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorPool descriptorPool, const VkAllocationCallbacks* pAllocator)
@@ -10640,20 +10474,11 @@ void vkw_encode_vkDestroyDescriptorPool(struct vkw_writer *w, uint32_t serial, V
 
 void vkw_encode_vkResetDescriptorPool(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorPool descriptorPool, VkDescriptorPoolResetFlags flags)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetDescriptorPool, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetDescriptorPool, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(descriptorPool));
     vkw_write_u32(w, flags);
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkResetDescriptorPool(struct vkw_reader *r, VkDevice device, VkDescriptorPool descriptorPool, VkDescriptorPoolResetFlags flags)
-{
-    (void)device;
-    (void)descriptorPool;
-    (void)flags;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkAllocateDescriptorSets(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDescriptorSetAllocateInfo* pAllocateInfo, VkDescriptorSet* pDescriptorSets)
@@ -10690,7 +10515,7 @@ VkResult vkw_decode_reply_vkAllocateDescriptorSets(struct vkw_reader *r, VkDevic
 
 void vkw_encode_vkFreeDescriptorSets(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorPool descriptorPool, uint32_t descriptorSetCount, const VkDescriptorSet* pDescriptorSets)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkFreeDescriptorSets, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkFreeDescriptorSets, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(descriptorPool));
     vkw_write_u32(w, descriptorSetCount);
@@ -10701,16 +10526,6 @@ void vkw_encode_vkFreeDescriptorSets(struct vkw_writer *w, uint32_t serial, VkDe
             vkw_write_u64(w, VKW_HANDLE_U64(pDescriptorSets[i]));
     }
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkFreeDescriptorSets(struct vkw_reader *r, VkDevice device, VkDescriptorPool descriptorPool, uint32_t descriptorSetCount, const VkDescriptorSet* pDescriptorSets)
-{
-    (void)device;
-    (void)descriptorPool;
-    (void)descriptorSetCount;
-    (void)pDescriptorSets;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkUpdateDescriptorSets(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet* pDescriptorWrites, uint32_t descriptorCopyCount, const VkCopyDescriptorSet* pDescriptorCopies)
@@ -10736,7 +10551,7 @@ void vkw_encode_vkUpdateDescriptorSets(struct vkw_writer *w, uint32_t serial, Vk
 
 void vkw_encode_vkCreateFramebuffer(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkFramebufferCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFramebuffer* pFramebuffer)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateFramebuffer, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateFramebuffer, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkFramebufferCreateInfo(w, &(*pCreateInfo));
@@ -10744,16 +10559,6 @@ void vkw_encode_vkCreateFramebuffer(struct vkw_writer *w, uint32_t serial, VkDev
     if (vkw_write_presence(w, pFramebuffer))
         vkw_write_u64(w, VKW_HANDLE_U64((*pFramebuffer)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateFramebuffer(struct vkw_reader *r, VkDevice device, const VkFramebufferCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkFramebuffer* pFramebuffer)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pFramebuffer;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyFramebuffer(struct vkw_writer *w, uint32_t serial, VkDevice device, VkFramebuffer framebuffer, const VkAllocationCallbacks* pAllocator)
@@ -10767,7 +10572,7 @@ void vkw_encode_vkDestroyFramebuffer(struct vkw_writer *w, uint32_t serial, VkDe
 
 void vkw_encode_vkCreateRenderPass(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkRenderPassCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkRenderPass* pRenderPass)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateRenderPass, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateRenderPass, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkRenderPassCreateInfo(w, &(*pCreateInfo));
@@ -10775,16 +10580,6 @@ void vkw_encode_vkCreateRenderPass(struct vkw_writer *w, uint32_t serial, VkDevi
     if (vkw_write_presence(w, pRenderPass))
         vkw_write_u64(w, VKW_HANDLE_U64((*pRenderPass)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateRenderPass(struct vkw_reader *r, VkDevice device, const VkRenderPassCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkRenderPass* pRenderPass)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pRenderPass;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyRenderPass(struct vkw_writer *w, uint32_t serial, VkDevice device, VkRenderPass renderPass, const VkAllocationCallbacks* pAllocator)
@@ -10820,7 +10615,7 @@ void vkw_decode_reply_vkGetRenderAreaGranularity(struct vkw_reader *r, VkDevice 
 
 void vkw_encode_vkCreateCommandPool(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkCommandPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkCommandPool* pCommandPool)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateCommandPool, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateCommandPool, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkCommandPoolCreateInfo(w, &(*pCreateInfo));
@@ -10828,16 +10623,6 @@ void vkw_encode_vkCreateCommandPool(struct vkw_writer *w, uint32_t serial, VkDev
     if (vkw_write_presence(w, pCommandPool))
         vkw_write_u64(w, VKW_HANDLE_U64((*pCommandPool)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateCommandPool(struct vkw_reader *r, VkDevice device, const VkCommandPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkCommandPool* pCommandPool)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pCommandPool;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyCommandPool(struct vkw_writer *w, uint32_t serial, VkDevice device, VkCommandPool commandPool, const VkAllocationCallbacks* pAllocator)
@@ -10851,20 +10636,11 @@ void vkw_encode_vkDestroyCommandPool(struct vkw_writer *w, uint32_t serial, VkDe
 
 void vkw_encode_vkResetCommandPool(struct vkw_writer *w, uint32_t serial, VkDevice device, VkCommandPool commandPool, VkCommandPoolResetFlags flags)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetCommandPool, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkResetCommandPool, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(commandPool));
     vkw_write_u32(w, flags);
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkResetCommandPool(struct vkw_reader *r, VkDevice device, VkCommandPool commandPool, VkCommandPoolResetFlags flags)
-{
-    (void)device;
-    (void)commandPool;
-    (void)flags;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkAllocateCommandBuffers(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkCommandBufferAllocateInfo* pAllocateInfo, VkCommandBuffer* pCommandBuffers)
@@ -11586,7 +11362,7 @@ VkResult vkw_decode_reply_vkEnumerateInstanceVersion(struct vkw_reader *r, uint3
 
 void vkw_encode_vkBindBufferMemory2(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t bindInfoCount, const VkBindBufferMemoryInfo* pBindInfos)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindBufferMemory2, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindBufferMemory2, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u32(w, bindInfoCount);
     if (vkw_write_presence(w, pBindInfos)) {
@@ -11598,18 +11374,9 @@ void vkw_encode_vkBindBufferMemory2(struct vkw_writer *w, uint32_t serial, VkDev
     vkw_end_message(w, header);
 }
 
-VkResult vkw_decode_reply_vkBindBufferMemory2(struct vkw_reader *r, VkDevice device, uint32_t bindInfoCount, const VkBindBufferMemoryInfo* pBindInfos)
-{
-    (void)device;
-    (void)bindInfoCount;
-    (void)pBindInfos;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
-}
-
 void vkw_encode_vkBindImageMemory2(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t bindInfoCount, const VkBindImageMemoryInfo* pBindInfos)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindImageMemory2, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindImageMemory2, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u32(w, bindInfoCount);
     if (vkw_write_presence(w, pBindInfos)) {
@@ -11619,15 +11386,6 @@ void vkw_encode_vkBindImageMemory2(struct vkw_writer *w, uint32_t serial, VkDevi
             vkw_encode_VkBindImageMemoryInfo(w, &pBindInfos[i]);
     }
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkBindImageMemory2(struct vkw_reader *r, VkDevice device, uint32_t bindInfoCount, const VkBindImageMemoryInfo* pBindInfos)
-{
-    (void)device;
-    (void)bindInfoCount;
-    (void)pBindInfos;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t heapIndex, uint32_t localDeviceIndex, uint32_t remoteDeviceIndex, VkPeerMemoryFeatureFlags* pPeerMemoryFeatures)
@@ -11996,7 +11754,7 @@ void vkw_encode_vkGetDeviceQueue2(struct vkw_writer *w, uint32_t serial, VkDevic
 
 void vkw_encode_vkCreateSamplerYcbcrConversion(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSamplerYcbcrConversionCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkSamplerYcbcrConversion* pYcbcrConversion)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateSamplerYcbcrConversion, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkSamplerYcbcrConversionCreateInfo(w, &(*pCreateInfo));
@@ -12004,16 +11762,6 @@ void vkw_encode_vkCreateSamplerYcbcrConversion(struct vkw_writer *w, uint32_t se
     if (vkw_write_presence(w, pYcbcrConversion))
         vkw_write_u64(w, VKW_HANDLE_U64((*pYcbcrConversion)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateSamplerYcbcrConversion(struct vkw_reader *r, VkDevice device, const VkSamplerYcbcrConversionCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkSamplerYcbcrConversion* pYcbcrConversion)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pYcbcrConversion;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroySamplerYcbcrConversion(struct vkw_writer *w, uint32_t serial, VkDevice device, VkSamplerYcbcrConversion ycbcrConversion, const VkAllocationCallbacks* pAllocator)
@@ -12027,7 +11775,7 @@ void vkw_encode_vkDestroySamplerYcbcrConversion(struct vkw_writer *w, uint32_t s
 
 void vkw_encode_vkCreateDescriptorUpdateTemplate(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDescriptorUpdateTemplateCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDescriptorUpdateTemplate* pDescriptorUpdateTemplate)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateDescriptorUpdateTemplate, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkDescriptorUpdateTemplateCreateInfo(w, &(*pCreateInfo));
@@ -12035,16 +11783,6 @@ void vkw_encode_vkCreateDescriptorUpdateTemplate(struct vkw_writer *w, uint32_t 
     if (vkw_write_presence(w, pDescriptorUpdateTemplate))
         vkw_write_u64(w, VKW_HANDLE_U64((*pDescriptorUpdateTemplate)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateDescriptorUpdateTemplate(struct vkw_reader *r, VkDevice device, const VkDescriptorUpdateTemplateCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDescriptorUpdateTemplate* pDescriptorUpdateTemplate)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pDescriptorUpdateTemplate;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyDescriptorUpdateTemplate(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const VkAllocationCallbacks* pAllocator)
@@ -12176,7 +11914,7 @@ void vkw_encode_vkCmdDrawIndexedIndirectCount(struct vkw_writer *w, uint32_t ser
 
 void vkw_encode_vkCreateRenderPass2(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkRenderPassCreateInfo2* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkRenderPass* pRenderPass)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateRenderPass2, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateRenderPass2, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkRenderPassCreateInfo2(w, &(*pCreateInfo));
@@ -12184,16 +11922,6 @@ void vkw_encode_vkCreateRenderPass2(struct vkw_writer *w, uint32_t serial, VkDev
     if (vkw_write_presence(w, pRenderPass))
         vkw_write_u64(w, VKW_HANDLE_U64((*pRenderPass)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreateRenderPass2(struct vkw_reader *r, VkDevice device, const VkRenderPassCreateInfo2* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkRenderPass* pRenderPass)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pRenderPass;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkCmdBeginRenderPass2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkRenderPassBeginInfo* pRenderPassBegin, const VkSubpassBeginInfo* pSubpassBeginInfo)
@@ -12386,7 +12114,7 @@ VkResult vkw_decode_reply_vkGetPhysicalDeviceToolProperties(struct vkw_reader *r
 
 void vkw_encode_vkCreatePrivateDataSlot(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPrivateDataSlotCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPrivateDataSlot* pPrivateDataSlot)
 {
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreatePrivateDataSlot, VKW_COMMAND_FLAG_REPLY, serial);
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreatePrivateDataSlot, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkPrivateDataSlotCreateInfo(w, &(*pCreateInfo));
@@ -12394,16 +12122,6 @@ void vkw_encode_vkCreatePrivateDataSlot(struct vkw_writer *w, uint32_t serial, V
     if (vkw_write_presence(w, pPrivateDataSlot))
         vkw_write_u64(w, VKW_HANDLE_U64((*pPrivateDataSlot)));
     vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkCreatePrivateDataSlot(struct vkw_reader *r, VkDevice device, const VkPrivateDataSlotCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPrivateDataSlot* pPrivateDataSlot)
-{
-    (void)device;
-    (void)pCreateInfo;
-    (void)pAllocator;
-    (void)pPrivateDataSlot;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
 }
 
 void vkw_encode_vkDestroyPrivateDataSlot(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPrivateDataSlot privateDataSlot, const VkAllocationCallbacks* pAllocator)

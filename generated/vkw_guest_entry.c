@@ -381,15 +381,8 @@ VkResult vkw_forward_vkBindBufferMemory(VkDevice device, VkBuffer buffer, VkDevi
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkBindBufferMemory(w, call.serial, device, buffer, memory, memoryOffset);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkBindBufferMemory(r, device, buffer, memory, memoryOffset);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkBindImageMemory(VkDevice device, VkImage image, VkDeviceMemory memory, VkDeviceSize memoryOffset)
@@ -398,15 +391,8 @@ VkResult vkw_forward_vkBindImageMemory(VkDevice device, VkImage image, VkDeviceM
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkBindImageMemory(w, call.serial, device, image, memory, memoryOffset);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkBindImageMemory(r, device, image, memory, memoryOffset);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkGetBufferMemoryRequirements(VkDevice device, VkBuffer buffer, VkMemoryRequirements* pMemoryRequirements)
@@ -482,15 +468,8 @@ VkResult vkw_forward_vkCreateFence(VkDevice device, const VkFenceCreateInfo* pCr
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateFence(w, call.serial, device, pCreateInfo, pAllocator, pFence);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateFence(r, device, pCreateInfo, pAllocator, pFence);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyFence(VkDevice device, VkFence fence, const VkAllocationCallbacks* pAllocator)
@@ -557,15 +536,8 @@ VkResult vkw_forward_vkCreateSemaphore(VkDevice device, const VkSemaphoreCreateI
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateSemaphore(w, call.serial, device, pCreateInfo, pAllocator, pSemaphore);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateSemaphore(r, device, pCreateInfo, pAllocator, pSemaphore);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroySemaphore(VkDevice device, VkSemaphore semaphore, const VkAllocationCallbacks* pAllocator)
@@ -588,15 +560,8 @@ VkResult vkw_forward_vkCreateEvent(VkDevice device, const VkEventCreateInfo* pCr
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateEvent(w, call.serial, device, pCreateInfo, pAllocator, pEvent);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateEvent(r, device, pCreateInfo, pAllocator, pEvent);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyEvent(VkDevice device, VkEvent event, const VkAllocationCallbacks* pAllocator)
@@ -631,15 +596,8 @@ VkResult vkw_forward_vkSetEvent(VkDevice device, VkEvent event)
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkSetEvent(w, call.serial, device, event);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkSetEvent(r, device, event);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkResetEvent(VkDevice device, VkEvent event)
@@ -648,15 +606,8 @@ VkResult vkw_forward_vkResetEvent(VkDevice device, VkEvent event)
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkResetEvent(w, call.serial, device, event);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkResetEvent(r, device, event);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkCreateQueryPool(VkDevice device, const VkQueryPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkQueryPool* pQueryPool)
@@ -670,15 +621,8 @@ VkResult vkw_forward_vkCreateQueryPool(VkDevice device, const VkQueryPoolCreateI
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateQueryPool(w, call.serial, device, pCreateInfo, pAllocator, pQueryPool);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateQueryPool(r, device, pCreateInfo, pAllocator, pQueryPool);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyQueryPool(VkDevice device, VkQueryPool queryPool, const VkAllocationCallbacks* pAllocator)
@@ -718,15 +662,8 @@ VkResult vkw_forward_vkCreateBuffer(VkDevice device, const VkBufferCreateInfo* p
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateBuffer(w, call.serial, device, pCreateInfo, pAllocator, pBuffer);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateBuffer(r, device, pCreateInfo, pAllocator, pBuffer);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyBuffer(VkDevice device, VkBuffer buffer, const VkAllocationCallbacks* pAllocator)
@@ -749,15 +686,8 @@ VkResult vkw_forward_vkCreateBufferView(VkDevice device, const VkBufferViewCreat
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateBufferView(w, call.serial, device, pCreateInfo, pAllocator, pView);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateBufferView(r, device, pCreateInfo, pAllocator, pView);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyBufferView(VkDevice device, VkBufferView bufferView, const VkAllocationCallbacks* pAllocator)
@@ -780,15 +710,8 @@ VkResult vkw_forward_vkCreateImage(VkDevice device, const VkImageCreateInfo* pCr
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateImage(w, call.serial, device, pCreateInfo, pAllocator, pImage);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateImage(r, device, pCreateInfo, pAllocator, pImage);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyImage(VkDevice device, VkImage image, const VkAllocationCallbacks* pAllocator)
@@ -824,15 +747,8 @@ VkResult vkw_forward_vkCreateImageView(VkDevice device, const VkImageViewCreateI
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateImageView(w, call.serial, device, pCreateInfo, pAllocator, pView);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateImageView(r, device, pCreateInfo, pAllocator, pView);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyImageView(VkDevice device, VkImageView imageView, const VkAllocationCallbacks* pAllocator)
@@ -855,15 +771,8 @@ VkResult vkw_forward_vkCreateShaderModule(VkDevice device, const VkShaderModuleC
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateShaderModule(w, call.serial, device, pCreateInfo, pAllocator, pShaderModule);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateShaderModule(r, device, pCreateInfo, pAllocator, pShaderModule);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyShaderModule(VkDevice device, VkShaderModule shaderModule, const VkAllocationCallbacks* pAllocator)
@@ -1004,15 +913,8 @@ VkResult vkw_forward_vkCreatePipelineLayout(VkDevice device, const VkPipelineLay
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreatePipelineLayout(w, call.serial, device, pCreateInfo, pAllocator, pPipelineLayout);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreatePipelineLayout(r, device, pCreateInfo, pAllocator, pPipelineLayout);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyPipelineLayout(VkDevice device, VkPipelineLayout pipelineLayout, const VkAllocationCallbacks* pAllocator)
@@ -1035,15 +937,8 @@ VkResult vkw_forward_vkCreateSampler(VkDevice device, const VkSamplerCreateInfo*
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateSampler(w, call.serial, device, pCreateInfo, pAllocator, pSampler);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateSampler(r, device, pCreateInfo, pAllocator, pSampler);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroySampler(VkDevice device, VkSampler sampler, const VkAllocationCallbacks* pAllocator)
@@ -1066,15 +961,8 @@ VkResult vkw_forward_vkCreateDescriptorSetLayout(VkDevice device, const VkDescri
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDescriptorSetLayout(w, call.serial, device, pCreateInfo, pAllocator, pSetLayout);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateDescriptorSetLayout(r, device, pCreateInfo, pAllocator, pSetLayout);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyDescriptorSetLayout(VkDevice device, VkDescriptorSetLayout descriptorSetLayout, const VkAllocationCallbacks* pAllocator)
@@ -1097,15 +985,8 @@ VkResult vkw_forward_vkCreateDescriptorPool(VkDevice device, const VkDescriptorP
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDescriptorPool(w, call.serial, device, pCreateInfo, pAllocator, pDescriptorPool);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateDescriptorPool(r, device, pCreateInfo, pAllocator, pDescriptorPool);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyDescriptorPool(VkDevice device, VkDescriptorPool descriptorPool, const VkAllocationCallbacks* pAllocator)
@@ -1123,15 +1004,8 @@ VkResult vkw_forward_vkResetDescriptorPool(VkDevice device, VkDescriptorPool des
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkResetDescriptorPool(w, call.serial, device, descriptorPool, flags);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkResetDescriptorPool(r, device, descriptorPool, flags);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkAllocateDescriptorSets(VkDevice device, const VkDescriptorSetAllocateInfo* pAllocateInfo, VkDescriptorSet* pDescriptorSets)
@@ -1162,15 +1036,8 @@ VkResult vkw_forward_vkFreeDescriptorSets(VkDevice device, VkDescriptorPool desc
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkFreeDescriptorSets(w, call.serial, device, descriptorPool, descriptorSetCount, pDescriptorSets);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkFreeDescriptorSets(r, device, descriptorPool, descriptorSetCount, pDescriptorSets);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkUpdateDescriptorSets(VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet* pDescriptorWrites, uint32_t descriptorCopyCount, const VkCopyDescriptorSet* pDescriptorCopies)
@@ -1193,15 +1060,8 @@ VkResult vkw_forward_vkCreateFramebuffer(VkDevice device, const VkFramebufferCre
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateFramebuffer(w, call.serial, device, pCreateInfo, pAllocator, pFramebuffer);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateFramebuffer(r, device, pCreateInfo, pAllocator, pFramebuffer);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyFramebuffer(VkDevice device, VkFramebuffer framebuffer, const VkAllocationCallbacks* pAllocator)
@@ -1224,15 +1084,8 @@ VkResult vkw_forward_vkCreateRenderPass(VkDevice device, const VkRenderPassCreat
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRenderPass(w, call.serial, device, pCreateInfo, pAllocator, pRenderPass);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateRenderPass(r, device, pCreateInfo, pAllocator, pRenderPass);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyRenderPass(VkDevice device, VkRenderPass renderPass, const VkAllocationCallbacks* pAllocator)
@@ -1268,15 +1121,8 @@ VkResult vkw_forward_vkCreateCommandPool(VkDevice device, const VkCommandPoolCre
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateCommandPool(w, call.serial, device, pCreateInfo, pAllocator, pCommandPool);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateCommandPool(r, device, pCreateInfo, pAllocator, pCommandPool);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyCommandPool(VkDevice device, VkCommandPool commandPool, const VkAllocationCallbacks* pAllocator)
@@ -1294,15 +1140,8 @@ VkResult vkw_forward_vkResetCommandPool(VkDevice device, VkCommandPool commandPo
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkResetCommandPool(w, call.serial, device, commandPool, flags);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkResetCommandPool(r, device, commandPool, flags);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkAllocateCommandBuffers(VkDevice device, const VkCommandBufferAllocateInfo* pAllocateInfo, VkCommandBuffer* pCommandBuffers)
@@ -1843,15 +1682,8 @@ VkResult vkw_forward_vkBindBufferMemory2(VkDevice device, uint32_t bindInfoCount
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkBindBufferMemory2(w, call.serial, device, bindInfoCount, pBindInfos);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkBindBufferMemory2(r, device, bindInfoCount, pBindInfos);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 VkResult vkw_forward_vkBindImageMemory2(VkDevice device, uint32_t bindInfoCount, const VkBindImageMemoryInfo* pBindInfos)
@@ -1860,15 +1692,8 @@ VkResult vkw_forward_vkBindImageMemory2(VkDevice device, uint32_t bindInfoCount,
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkBindImageMemory2(w, call.serial, device, bindInfoCount, pBindInfos);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkBindImageMemory2(r, device, bindInfoCount, pBindInfos);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkGetDeviceGroupPeerMemoryFeatures(VkDevice device, uint32_t heapIndex, uint32_t localDeviceIndex, uint32_t remoteDeviceIndex, VkPeerMemoryFeatureFlags* pPeerMemoryFeatures)
@@ -2094,15 +1919,8 @@ VkResult vkw_forward_vkCreateSamplerYcbcrConversion(VkDevice device, const VkSam
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateSamplerYcbcrConversion(w, call.serial, device, pCreateInfo, pAllocator, pYcbcrConversion);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateSamplerYcbcrConversion(r, device, pCreateInfo, pAllocator, pYcbcrConversion);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroySamplerYcbcrConversion(VkDevice device, VkSamplerYcbcrConversion ycbcrConversion, const VkAllocationCallbacks* pAllocator)
@@ -2125,15 +1943,8 @@ VkResult vkw_forward_vkCreateDescriptorUpdateTemplate(VkDevice device, const VkD
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDescriptorUpdateTemplate(w, call.serial, device, pCreateInfo, pAllocator, pDescriptorUpdateTemplate);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateDescriptorUpdateTemplate(r, device, pCreateInfo, pAllocator, pDescriptorUpdateTemplate);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyDescriptorUpdateTemplate(VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const VkAllocationCallbacks* pAllocator)
@@ -2228,15 +2039,8 @@ VkResult vkw_forward_vkCreateRenderPass2(VkDevice device, const VkRenderPassCrea
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRenderPass2(w, call.serial, device, pCreateInfo, pAllocator, pRenderPass);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreateRenderPass2(r, device, pCreateInfo, pAllocator, pRenderPass);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkCmdBeginRenderPass2(VkCommandBuffer commandBuffer, const VkRenderPassBeginInfo* pRenderPassBegin, const VkSubpassBeginInfo* pSubpassBeginInfo)
@@ -2402,15 +2206,8 @@ VkResult vkw_forward_vkCreatePrivateDataSlot(VkDevice device, const VkPrivateDat
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreatePrivateDataSlot(w, call.serial, device, pCreateInfo, pAllocator, pPrivateDataSlot);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkCreatePrivateDataSlot(r, device, pCreateInfo, pAllocator, pPrivateDataSlot);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
+    /* asynchronous: a failure on the host comes back at the next wait */
+    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 void vkw_forward_vkDestroyPrivateDataSlot(VkDevice device, VkPrivateDataSlot privateDataSlot, const VkAllocationCallbacks* pAllocator)
@@ -3316,7 +3113,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetDeviceMemoryCommitment", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceMemoryCommitment, SCOPE_device, NULL},
     {"vkBindBufferMemory", (PFN_vkVoidFunction)vkw_icd_vkBindBufferMemory, SCOPE_device, NULL},
     {"vkBindImageMemory", (PFN_vkVoidFunction)vkw_icd_vkBindImageMemory, SCOPE_device, NULL},
-    {"vkGetBufferMemoryRequirements", (PFN_vkVoidFunction)vkw_forward_vkGetBufferMemoryRequirements, SCOPE_device, NULL},
+    {"vkGetBufferMemoryRequirements", (PFN_vkVoidFunction)vkw_icd_vkGetBufferMemoryRequirements, SCOPE_device, NULL},
     {"vkGetImageMemoryRequirements", (PFN_vkVoidFunction)vkw_forward_vkGetImageMemoryRequirements, SCOPE_device, NULL},
     {"vkGetImageSparseMemoryRequirements", (PFN_vkVoidFunction)vkw_forward_vkGetImageSparseMemoryRequirements, SCOPE_device, NULL},
     {"vkGetPhysicalDeviceSparseImageFormatProperties", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceSparseImageFormatProperties, SCOPE_physical_device, NULL},
@@ -3438,8 +3235,8 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkEnumeratePhysicalDeviceGroupsKHR", (PFN_vkVoidFunction)vkw_forward_vkEnumeratePhysicalDeviceGroups, SCOPE_instance, NULL},
     {"vkGetImageMemoryRequirements2", (PFN_vkVoidFunction)vkw_forward_vkGetImageMemoryRequirements2, SCOPE_device, NULL},
     {"vkGetImageMemoryRequirements2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetImageMemoryRequirements2, SCOPE_device, NULL},
-    {"vkGetBufferMemoryRequirements2", (PFN_vkVoidFunction)vkw_forward_vkGetBufferMemoryRequirements2, SCOPE_device, NULL},
-    {"vkGetBufferMemoryRequirements2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetBufferMemoryRequirements2, SCOPE_device, NULL},
+    {"vkGetBufferMemoryRequirements2", (PFN_vkVoidFunction)vkw_icd_vkGetBufferMemoryRequirements2, SCOPE_device, NULL},
+    {"vkGetBufferMemoryRequirements2KHR", (PFN_vkVoidFunction)vkw_icd_vkGetBufferMemoryRequirements2, SCOPE_device, NULL},
     {"vkGetImageSparseMemoryRequirements2", (PFN_vkVoidFunction)vkw_forward_vkGetImageSparseMemoryRequirements2, SCOPE_device, NULL},
     {"vkGetImageSparseMemoryRequirements2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetImageSparseMemoryRequirements2, SCOPE_device, NULL},
     {"vkGetPhysicalDeviceFeatures2", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceFeatures2, SCOPE_physical_device, NULL},
@@ -3566,8 +3363,8 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdSetDepthBiasEnableEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDepthBiasEnable, SCOPE_device, NULL},
     {"vkCmdSetPrimitiveRestartEnable", (PFN_vkVoidFunction)vkw_forward_vkCmdSetPrimitiveRestartEnable, SCOPE_device, NULL},
     {"vkCmdSetPrimitiveRestartEnableEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetPrimitiveRestartEnable, SCOPE_device, NULL},
-    {"vkGetDeviceBufferMemoryRequirements", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceBufferMemoryRequirements, SCOPE_device, NULL},
-    {"vkGetDeviceBufferMemoryRequirementsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceBufferMemoryRequirements, SCOPE_device, NULL},
+    {"vkGetDeviceBufferMemoryRequirements", (PFN_vkVoidFunction)vkw_icd_vkGetDeviceBufferMemoryRequirements, SCOPE_device, NULL},
+    {"vkGetDeviceBufferMemoryRequirementsKHR", (PFN_vkVoidFunction)vkw_icd_vkGetDeviceBufferMemoryRequirements, SCOPE_device, NULL},
     {"vkGetDeviceImageMemoryRequirements", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceImageMemoryRequirements, SCOPE_device, NULL},
     {"vkGetDeviceImageMemoryRequirementsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceImageMemoryRequirements, SCOPE_device, NULL},
     {"vkGetDeviceImageSparseMemoryRequirements", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceImageSparseMemoryRequirements, SCOPE_device, NULL},

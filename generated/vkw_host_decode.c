@@ -13503,7 +13503,7 @@ void vkw_encode_reply_vkCreateInstance(struct vkw_host_decoder *d, struct vkw_wr
 bool vkw_decode_args_vkDestroyInstance(struct vkw_host_decoder *d, struct vkw_args_vkDestroyInstance *a)
 {
     memset(a, 0, sizeof(*a));
-    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_handle(d, VKW_HANDLE_VkInstance, false, &a->instance_id));
+    a->instance = VKW_U64_HANDLE(VkInstance, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkInstance, false, &a->instance_id));
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
     return vkw_reader_ok(&d->r);
@@ -13767,7 +13767,7 @@ void vkw_encode_reply_vkCreateDevice(struct vkw_host_decoder *d, struct vkw_writ
 bool vkw_decode_args_vkDestroyDevice(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDevice *a)
 {
     memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, false, &a->device_id));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkDevice, false, &a->device_id));
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
     return vkw_reader_ok(&d->r);
@@ -14080,7 +14080,7 @@ bool vkw_decode_args_vkFreeMemory(struct vkw_host_decoder *d, struct vkw_args_vk
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, false, &a->memory_id));
+    a->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkDeviceMemory, false, &a->memory_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14240,6 +14240,7 @@ void vkw_encode_reply_vkBindBufferMemory(struct vkw_host_decoder *d, struct vkw_
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkBindImageMemory(struct vkw_host_decoder *d, struct vkw_args_vkBindImageMemory *a)
@@ -14261,6 +14262,7 @@ void vkw_encode_reply_vkBindImageMemory(struct vkw_host_decoder *d, struct vkw_w
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkGetBufferMemoryRequirements(struct vkw_host_decoder *d, struct vkw_args_vkGetBufferMemoryRequirements *a)
@@ -14466,13 +14468,14 @@ void vkw_encode_reply_vkCreateFence(struct vkw_host_decoder *d, struct vkw_write
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyFence(struct vkw_host_decoder *d, struct vkw_args_vkDestroyFence *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, false, &a->fence_id));
+    a->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkFence, false, &a->fence_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14602,13 +14605,14 @@ void vkw_encode_reply_vkCreateSemaphore(struct vkw_host_decoder *d, struct vkw_w
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroySemaphore(struct vkw_host_decoder *d, struct vkw_args_vkDestroySemaphore *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, false, &a->semaphore_id));
+    a->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkSemaphore, false, &a->semaphore_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14656,13 +14660,14 @@ void vkw_encode_reply_vkCreateEvent(struct vkw_host_decoder *d, struct vkw_write
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyEvent(struct vkw_host_decoder *d, struct vkw_args_vkDestroyEvent *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_handle(d, VKW_HANDLE_VkEvent, false, &a->event_id));
+    a->event = VKW_U64_HANDLE(VkEvent, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkEvent, false, &a->event_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14713,6 +14718,7 @@ void vkw_encode_reply_vkSetEvent(struct vkw_host_decoder *d, struct vkw_writer *
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkResetEvent(struct vkw_host_decoder *d, struct vkw_args_vkResetEvent *a)
@@ -14732,6 +14738,7 @@ void vkw_encode_reply_vkResetEvent(struct vkw_host_decoder *d, struct vkw_writer
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkCreateQueryPool(struct vkw_host_decoder *d, struct vkw_args_vkCreateQueryPool *a)
@@ -14767,13 +14774,14 @@ void vkw_encode_reply_vkCreateQueryPool(struct vkw_host_decoder *d, struct vkw_w
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyQueryPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyQueryPool *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, false, &a->queryPool_id));
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkQueryPool, false, &a->queryPool_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14863,13 +14871,14 @@ void vkw_encode_reply_vkCreateBuffer(struct vkw_host_decoder *d, struct vkw_writ
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyBuffer(struct vkw_host_decoder *d, struct vkw_args_vkDestroyBuffer *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, &a->buffer_id));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkBuffer, false, &a->buffer_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14917,13 +14926,14 @@ void vkw_encode_reply_vkCreateBufferView(struct vkw_host_decoder *d, struct vkw_
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyBufferView(struct vkw_host_decoder *d, struct vkw_args_vkDestroyBufferView *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->bufferView = VKW_U64_HANDLE(VkBufferView, vkw_host_decode_handle(d, VKW_HANDLE_VkBufferView, false, &a->bufferView_id));
+    a->bufferView = VKW_U64_HANDLE(VkBufferView, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkBufferView, false, &a->bufferView_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -14971,13 +14981,14 @@ void vkw_encode_reply_vkCreateImage(struct vkw_host_decoder *d, struct vkw_write
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyImage(struct vkw_host_decoder *d, struct vkw_args_vkDestroyImage *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, false, &a->image_id));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkImage, false, &a->image_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15058,13 +15069,14 @@ void vkw_encode_reply_vkCreateImageView(struct vkw_host_decoder *d, struct vkw_w
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyImageView(struct vkw_host_decoder *d, struct vkw_args_vkDestroyImageView *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, &a->imageView_id));
+    a->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkImageView, false, &a->imageView_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15112,13 +15124,14 @@ void vkw_encode_reply_vkCreateShaderModule(struct vkw_host_decoder *d, struct vk
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyShaderModule(struct vkw_host_decoder *d, struct vkw_args_vkDestroyShaderModule *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->shaderModule = VKW_U64_HANDLE(VkShaderModule, vkw_host_decode_handle(d, VKW_HANDLE_VkShaderModule, false, &a->shaderModule_id));
+    a->shaderModule = VKW_U64_HANDLE(VkShaderModule, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkShaderModule, false, &a->shaderModule_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15172,7 +15185,7 @@ bool vkw_decode_args_vkDestroyPipelineCache(struct vkw_host_decoder *d, struct v
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, &a->pipelineCache_id));
+    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkPipelineCache, false, &a->pipelineCache_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15378,7 +15391,7 @@ bool vkw_decode_args_vkDestroyPipeline(struct vkw_host_decoder *d, struct vkw_ar
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, &a->pipeline_id));
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkPipeline, false, &a->pipeline_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15426,13 +15439,14 @@ void vkw_encode_reply_vkCreatePipelineLayout(struct vkw_host_decoder *d, struct 
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyPipelineLayout(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipelineLayout *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->pipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, false, &a->pipelineLayout_id));
+    a->pipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkPipelineLayout, false, &a->pipelineLayout_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15480,13 +15494,14 @@ void vkw_encode_reply_vkCreateSampler(struct vkw_host_decoder *d, struct vkw_wri
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroySampler(struct vkw_host_decoder *d, struct vkw_args_vkDestroySampler *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler, false, &a->sampler_id));
+    a->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkSampler, false, &a->sampler_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15534,13 +15549,14 @@ void vkw_encode_reply_vkCreateDescriptorSetLayout(struct vkw_host_decoder *d, st
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyDescriptorSetLayout(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorSetLayout *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->descriptorSetLayout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, false, &a->descriptorSetLayout_id));
+    a->descriptorSetLayout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkDescriptorSetLayout, false, &a->descriptorSetLayout_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15588,13 +15604,14 @@ void vkw_encode_reply_vkCreateDescriptorPool(struct vkw_host_decoder *d, struct 
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyDescriptorPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorPool *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorPool, false, &a->descriptorPool_id));
+    a->descriptorPool = VKW_U64_HANDLE(VkDescriptorPool, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkDescriptorPool, false, &a->descriptorPool_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15627,6 +15644,7 @@ void vkw_encode_reply_vkResetDescriptorPool(struct vkw_host_decoder *d, struct v
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkAllocateDescriptorSets(struct vkw_host_decoder *d, struct vkw_args_vkAllocateDescriptorSets *a)
@@ -15703,6 +15721,7 @@ void vkw_encode_reply_vkFreeDescriptorSets(struct vkw_host_decoder *d, struct vk
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkUpdateDescriptorSets(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSets *a)
@@ -15780,13 +15799,14 @@ void vkw_encode_reply_vkCreateFramebuffer(struct vkw_host_decoder *d, struct vkw
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyFramebuffer(struct vkw_host_decoder *d, struct vkw_args_vkDestroyFramebuffer *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkFramebuffer, false, &a->framebuffer_id));
+    a->framebuffer = VKW_U64_HANDLE(VkFramebuffer, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkFramebuffer, false, &a->framebuffer_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15834,13 +15854,14 @@ void vkw_encode_reply_vkCreateRenderPass(struct vkw_host_decoder *d, struct vkw_
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyRenderPass(struct vkw_host_decoder *d, struct vkw_args_vkDestroyRenderPass *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_handle(d, VKW_HANDLE_VkRenderPass, false, &a->renderPass_id));
+    a->renderPass = VKW_U64_HANDLE(VkRenderPass, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkRenderPass, false, &a->renderPass_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15913,13 +15934,14 @@ void vkw_encode_reply_vkCreateCommandPool(struct vkw_host_decoder *d, struct vkw
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyCommandPool(struct vkw_host_decoder *d, struct vkw_args_vkDestroyCommandPool *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandPool, false, &a->commandPool_id));
+    a->commandPool = VKW_U64_HANDLE(VkCommandPool, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkCommandPool, false, &a->commandPool_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -15952,6 +15974,7 @@ void vkw_encode_reply_vkResetCommandPool(struct vkw_host_decoder *d, struct vkw_
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkAllocateCommandBuffers(struct vkw_host_decoder *d, struct vkw_args_vkAllocateCommandBuffers *a)
@@ -17378,6 +17401,7 @@ void vkw_encode_reply_vkBindBufferMemory2(struct vkw_host_decoder *d, struct vkw
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkBindImageMemory2(struct vkw_host_decoder *d, struct vkw_args_vkBindImageMemory2 *a)
@@ -17408,6 +17432,7 @@ void vkw_encode_reply_vkBindImageMemory2(struct vkw_host_decoder *d, struct vkw_
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceGroupPeerMemoryFeatures *a)
@@ -17965,13 +17990,14 @@ void vkw_encode_reply_vkCreateSamplerYcbcrConversion(struct vkw_host_decoder *d,
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroySamplerYcbcrConversion(struct vkw_host_decoder *d, struct vkw_args_vkDestroySamplerYcbcrConversion *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->ycbcrConversion = VKW_U64_HANDLE(VkSamplerYcbcrConversion, vkw_host_decode_handle(d, VKW_HANDLE_VkSamplerYcbcrConversion, false, &a->ycbcrConversion_id));
+    a->ycbcrConversion = VKW_U64_HANDLE(VkSamplerYcbcrConversion, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkSamplerYcbcrConversion, false, &a->ycbcrConversion_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18019,13 +18045,14 @@ void vkw_encode_reply_vkCreateDescriptorUpdateTemplate(struct vkw_host_decoder *
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyDescriptorUpdateTemplate(struct vkw_host_decoder *d, struct vkw_args_vkDestroyDescriptorUpdateTemplate *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->descriptorUpdateTemplate = VKW_U64_HANDLE(VkDescriptorUpdateTemplate, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorUpdateTemplate, false, &a->descriptorUpdateTemplate_id));
+    a->descriptorUpdateTemplate = VKW_U64_HANDLE(VkDescriptorUpdateTemplate, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkDescriptorUpdateTemplate, false, &a->descriptorUpdateTemplate_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -18257,6 +18284,7 @@ void vkw_encode_reply_vkCreateRenderPass2(struct vkw_host_decoder *d, struct vkw
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkCmdBeginRenderPass2(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginRenderPass2 *a)
@@ -18608,13 +18636,14 @@ void vkw_encode_reply_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    (void)w; /* no reply: the guest does not wait */
 }
 
 bool vkw_decode_args_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPrivateDataSlot *a)
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, false, &a->privateDataSlot_id));
+    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkPrivateDataSlot, false, &a->privateDataSlot_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)

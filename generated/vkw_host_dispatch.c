@@ -654,7 +654,7 @@ static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
     vkw_host_vkQueueSubmit(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && vkw_reader_ok(&d->r))
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueSubmit(d, reply, &a);
@@ -832,6 +832,8 @@ static void vkw_dispatch_vkBindBufferMemory(struct vkw_host_context *ctx, struct
         return;
     }
     a.result = ctx->vk.vkBindBufferMemory(a.device, a.buffer, a.memory, a.memoryOffset);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkBindBufferMemory(d, reply, &a);
 }
@@ -849,6 +851,8 @@ static void vkw_dispatch_vkBindImageMemory(struct vkw_host_context *ctx, struct 
         return;
     }
     a.result = ctx->vk.vkBindImageMemory(a.device, a.image, a.memory, a.memoryOffset);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkBindImageMemory(d, reply, &a);
 }
@@ -928,7 +932,7 @@ static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct 
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueBindSparse, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
     vkw_host_vkQueueBindSparse(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && vkw_reader_ok(&d->r))
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkQueueBindSparse, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueBindSparse(d, reply, &a);
@@ -949,6 +953,8 @@ static void vkw_dispatch_vkCreateFence(struct vkw_host_context *ctx, struct vkw_
         return;
     }
     a.result = ctx->vk.vkCreateFence(a.device, a.pCreateInfo, NULL, a.pFence);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateFence, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pFence) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pFence_capacity)
@@ -958,6 +964,9 @@ static void vkw_dispatch_vkCreateFence(struct vkw_host_context *ctx, struct vkw_
             if (a.pFence[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids[i], VKW_HANDLE_U64(a.pFence[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pFence && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateFence(d, reply, &a);
 }
@@ -993,7 +1002,7 @@ static void vkw_dispatch_vkResetFences(struct vkw_host_context *ctx, struct vkw_
         return;
     }
     a.result = ctx->vk.vkResetFences(a.device, a.fenceCount, a.pFences);
-    if (a.result < 0 && vkw_reader_ok(&d->r))
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkResetFences, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkResetFences(d, reply, &a);
@@ -1054,6 +1063,8 @@ static void vkw_dispatch_vkCreateSemaphore(struct vkw_host_context *ctx, struct 
         return;
     }
     a.result = ctx->vk.vkCreateSemaphore(a.device, a.pCreateInfo, NULL, a.pSemaphore);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateSemaphore, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pSemaphore) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSemaphore_capacity)
@@ -1063,6 +1074,9 @@ static void vkw_dispatch_vkCreateSemaphore(struct vkw_host_context *ctx, struct 
             if (a.pSemaphore[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids[i], VKW_HANDLE_U64(a.pSemaphore[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pSemaphore && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateSemaphore(d, reply, &a);
 }
@@ -1100,6 +1114,8 @@ static void vkw_dispatch_vkCreateEvent(struct vkw_host_context *ctx, struct vkw_
         return;
     }
     a.result = ctx->vk.vkCreateEvent(a.device, a.pCreateInfo, NULL, a.pEvent);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateEvent, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pEvent) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pEvent_capacity)
@@ -1109,6 +1125,9 @@ static void vkw_dispatch_vkCreateEvent(struct vkw_host_context *ctx, struct vkw_
             if (a.pEvent[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids[i], VKW_HANDLE_U64(a.pEvent[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pEvent && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateEvent(d, reply, &a);
 }
@@ -1164,6 +1183,8 @@ static void vkw_dispatch_vkSetEvent(struct vkw_host_context *ctx, struct vkw_hos
         return;
     }
     a.result = ctx->vk.vkSetEvent(a.device, a.event);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkSetEvent, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkSetEvent(d, reply, &a);
 }
@@ -1181,6 +1202,8 @@ static void vkw_dispatch_vkResetEvent(struct vkw_host_context *ctx, struct vkw_h
         return;
     }
     a.result = ctx->vk.vkResetEvent(a.device, a.event);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkResetEvent, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkResetEvent(d, reply, &a);
 }
@@ -1200,6 +1223,8 @@ static void vkw_dispatch_vkCreateQueryPool(struct vkw_host_context *ctx, struct 
         return;
     }
     a.result = ctx->vk.vkCreateQueryPool(a.device, a.pCreateInfo, NULL, a.pQueryPool);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateQueryPool, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pQueryPool) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueryPool_capacity)
@@ -1209,6 +1234,9 @@ static void vkw_dispatch_vkCreateQueryPool(struct vkw_host_context *ctx, struct 
             if (a.pQueryPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids[i], VKW_HANDLE_U64(a.pQueryPool[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pQueryPool && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateQueryPool(d, reply, &a);
 }
@@ -1266,6 +1294,8 @@ static void vkw_dispatch_vkCreateBuffer(struct vkw_host_context *ctx, struct vkw
         return;
     }
     a.result = ctx->vk.vkCreateBuffer(a.device, a.pCreateInfo, NULL, a.pBuffer);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateBuffer, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pBuffer) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pBuffer_capacity)
@@ -1275,6 +1305,9 @@ static void vkw_dispatch_vkCreateBuffer(struct vkw_host_context *ctx, struct vkw
             if (a.pBuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids[i], VKW_HANDLE_U64(a.pBuffer[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pBuffer && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateBuffer(d, reply, &a);
 }
@@ -1312,6 +1345,8 @@ static void vkw_dispatch_vkCreateBufferView(struct vkw_host_context *ctx, struct
         return;
     }
     a.result = ctx->vk.vkCreateBufferView(a.device, a.pCreateInfo, NULL, a.pView);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateBufferView, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pView) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pView_capacity)
@@ -1321,6 +1356,9 @@ static void vkw_dispatch_vkCreateBufferView(struct vkw_host_context *ctx, struct
             if (a.pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pView && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateBufferView(d, reply, &a);
 }
@@ -1358,6 +1396,8 @@ static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_
         return;
     }
     a.result = ctx->vk.vkCreateImage(a.device, a.pCreateInfo, NULL, a.pImage);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateImage, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pImage) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pImage_capacity)
@@ -1367,6 +1407,9 @@ static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_
             if (a.pImage[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids[i], VKW_HANDLE_U64(a.pImage[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pImage && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateImage(d, reply, &a);
 }
@@ -1421,6 +1464,8 @@ static void vkw_dispatch_vkCreateImageView(struct vkw_host_context *ctx, struct 
         return;
     }
     a.result = ctx->vk.vkCreateImageView(a.device, a.pCreateInfo, NULL, a.pView);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateImageView, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pView) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pView_capacity)
@@ -1430,6 +1475,9 @@ static void vkw_dispatch_vkCreateImageView(struct vkw_host_context *ctx, struct 
             if (a.pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pView && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateImageView(d, reply, &a);
 }
@@ -1467,6 +1515,8 @@ static void vkw_dispatch_vkCreateShaderModule(struct vkw_host_context *ctx, stru
         return;
     }
     a.result = ctx->vk.vkCreateShaderModule(a.device, a.pCreateInfo, NULL, a.pShaderModule);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateShaderModule, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pShaderModule) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pShaderModule_capacity)
@@ -1476,6 +1526,9 @@ static void vkw_dispatch_vkCreateShaderModule(struct vkw_host_context *ctx, stru
             if (a.pShaderModule[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids[i], VKW_HANDLE_U64(a.pShaderModule[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pShaderModule && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateShaderModule(d, reply, &a);
 }
@@ -1667,6 +1720,8 @@ static void vkw_dispatch_vkCreatePipelineLayout(struct vkw_host_context *ctx, st
         return;
     }
     a.result = ctx->vk.vkCreatePipelineLayout(a.device, a.pCreateInfo, NULL, a.pPipelineLayout);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreatePipelineLayout, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pPipelineLayout) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPipelineLayout_capacity)
@@ -1676,6 +1731,9 @@ static void vkw_dispatch_vkCreatePipelineLayout(struct vkw_host_context *ctx, st
             if (a.pPipelineLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids[i], VKW_HANDLE_U64(a.pPipelineLayout[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pPipelineLayout && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreatePipelineLayout(d, reply, &a);
 }
@@ -1713,6 +1771,8 @@ static void vkw_dispatch_vkCreateSampler(struct vkw_host_context *ctx, struct vk
         return;
     }
     a.result = ctx->vk.vkCreateSampler(a.device, a.pCreateInfo, NULL, a.pSampler);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateSampler, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pSampler) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSampler_capacity)
@@ -1722,6 +1782,9 @@ static void vkw_dispatch_vkCreateSampler(struct vkw_host_context *ctx, struct vk
             if (a.pSampler[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids[i], VKW_HANDLE_U64(a.pSampler[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pSampler && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateSampler(d, reply, &a);
 }
@@ -1759,6 +1822,8 @@ static void vkw_dispatch_vkCreateDescriptorSetLayout(struct vkw_host_context *ct
         return;
     }
     a.result = ctx->vk.vkCreateDescriptorSetLayout(a.device, a.pCreateInfo, NULL, a.pSetLayout);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorSetLayout, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pSetLayout) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSetLayout_capacity)
@@ -1768,6 +1833,9 @@ static void vkw_dispatch_vkCreateDescriptorSetLayout(struct vkw_host_context *ct
             if (a.pSetLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids[i], VKW_HANDLE_U64(a.pSetLayout[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pSetLayout && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateDescriptorSetLayout(d, reply, &a);
 }
@@ -1805,6 +1873,8 @@ static void vkw_dispatch_vkCreateDescriptorPool(struct vkw_host_context *ctx, st
         return;
     }
     a.result = ctx->vk.vkCreateDescriptorPool(a.device, a.pCreateInfo, NULL, a.pDescriptorPool);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorPool, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pDescriptorPool) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDescriptorPool_capacity)
@@ -1814,6 +1884,9 @@ static void vkw_dispatch_vkCreateDescriptorPool(struct vkw_host_context *ctx, st
             if (a.pDescriptorPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids[i], VKW_HANDLE_U64(a.pDescriptorPool[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pDescriptorPool && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateDescriptorPool(d, reply, &a);
 }
@@ -1849,6 +1922,8 @@ static void vkw_dispatch_vkResetDescriptorPool(struct vkw_host_context *ctx, str
         return;
     }
     a.result = ctx->vk.vkResetDescriptorPool(a.device, a.descriptorPool, a.flags);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkResetDescriptorPool, a.result); /* nobody waits: report it later */
     vkw_host_forget_children(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
     if (reply)
         vkw_encode_reply_vkResetDescriptorPool(d, reply, &a);
@@ -1895,6 +1970,8 @@ static void vkw_dispatch_vkFreeDescriptorSets(struct vkw_host_context *ctx, stru
         return;
     }
     a.result = ctx->vk.vkFreeDescriptorSets(a.device, a.descriptorPool, a.descriptorSetCount, a.pDescriptorSets);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkFreeDescriptorSets, a.result); /* nobody waits: report it later */
     for (uint64_t i = 0; a.pDescriptorSets_ids && i < (uint64_t)(a.descriptorSetCount); i++)
         vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i]);
     if (reply)
@@ -1933,6 +2010,8 @@ static void vkw_dispatch_vkCreateFramebuffer(struct vkw_host_context *ctx, struc
         return;
     }
     a.result = ctx->vk.vkCreateFramebuffer(a.device, a.pCreateInfo, NULL, a.pFramebuffer);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateFramebuffer, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pFramebuffer) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pFramebuffer_capacity)
@@ -1942,6 +2021,9 @@ static void vkw_dispatch_vkCreateFramebuffer(struct vkw_host_context *ctx, struc
             if (a.pFramebuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids[i], VKW_HANDLE_U64(a.pFramebuffer[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pFramebuffer && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateFramebuffer(d, reply, &a);
 }
@@ -1979,6 +2061,8 @@ static void vkw_dispatch_vkCreateRenderPass(struct vkw_host_context *ctx, struct
         return;
     }
     a.result = ctx->vk.vkCreateRenderPass(a.device, a.pCreateInfo, NULL, a.pRenderPass);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pRenderPass) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pRenderPass_capacity)
@@ -1988,6 +2072,9 @@ static void vkw_dispatch_vkCreateRenderPass(struct vkw_host_context *ctx, struct
             if (a.pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pRenderPass && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateRenderPass(d, reply, &a);
 }
@@ -2042,6 +2129,8 @@ static void vkw_dispatch_vkCreateCommandPool(struct vkw_host_context *ctx, struc
         return;
     }
     a.result = ctx->vk.vkCreateCommandPool(a.device, a.pCreateInfo, NULL, a.pCommandPool);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateCommandPool, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pCommandPool) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pCommandPool_capacity)
@@ -2051,6 +2140,9 @@ static void vkw_dispatch_vkCreateCommandPool(struct vkw_host_context *ctx, struc
             if (a.pCommandPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids[i], VKW_HANDLE_U64(a.pCommandPool[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pCommandPool && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateCommandPool(d, reply, &a);
 }
@@ -2086,6 +2178,8 @@ static void vkw_dispatch_vkResetCommandPool(struct vkw_host_context *ctx, struct
         return;
     }
     a.result = ctx->vk.vkResetCommandPool(a.device, a.commandPool, a.flags);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkResetCommandPool, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkResetCommandPool(d, reply, &a);
 }
@@ -2964,6 +3058,8 @@ static void vkw_dispatch_vkBindBufferMemory2(struct vkw_host_context *ctx, struc
         return;
     }
     a.result = ctx->vk.vkBindBufferMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory2, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkBindBufferMemory2(d, reply, &a);
 }
@@ -2981,6 +3077,8 @@ static void vkw_dispatch_vkBindImageMemory2(struct vkw_host_context *ctx, struct
         return;
     }
     a.result = ctx->vk.vkBindImageMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory2, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkBindImageMemory2(d, reply, &a);
 }
@@ -3267,6 +3365,8 @@ static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context 
         return;
     }
     a.result = ctx->vk.vkCreateSamplerYcbcrConversion(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateSamplerYcbcrConversion, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pYcbcrConversion) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pYcbcrConversion_capacity)
@@ -3276,6 +3376,9 @@ static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context 
             if (a.pYcbcrConversion[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids[i], VKW_HANDLE_U64(a.pYcbcrConversion[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pYcbcrConversion && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateSamplerYcbcrConversion(d, reply, &a);
 }
@@ -3313,6 +3416,8 @@ static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_contex
         return;
     }
     a.result = ctx->vk.vkCreateDescriptorUpdateTemplate(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorUpdateTemplate, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pDescriptorUpdateTemplate) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDescriptorUpdateTemplate_capacity)
@@ -3322,6 +3427,9 @@ static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_contex
             if (a.pDescriptorUpdateTemplate[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids[i], VKW_HANDLE_U64(a.pDescriptorUpdateTemplate[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pDescriptorUpdateTemplate && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateDescriptorUpdateTemplate(d, reply, &a);
 }
@@ -3455,6 +3563,8 @@ static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struc
         return;
     }
     a.result = ctx->vk.vkCreateRenderPass2(a.device, a.pCreateInfo, NULL, a.pRenderPass);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass2, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pRenderPass) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pRenderPass_capacity)
@@ -3464,6 +3574,9 @@ static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struc
             if (a.pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pRenderPass && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreateRenderPass2(d, reply, &a);
 }
@@ -3674,6 +3787,8 @@ static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, s
         return;
     }
     a.result = ctx->vk.vkCreatePrivateDataSlot(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreatePrivateDataSlot, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pPrivateDataSlot) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPrivateDataSlot_capacity)
@@ -3683,6 +3798,9 @@ static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, s
             if (a.pPrivateDataSlot[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
                 vkw_host_bind(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids[i], VKW_HANDLE_U64(a.pPrivateDataSlot[i]), parent);
     }
+    /* the guest already uses the id: it names a failed object from now on */
+    if (a.result < 0 && !reply && a.pPrivateDataSlot && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids[0], a.device_id);
     if (reply)
         vkw_encode_reply_vkCreatePrivateDataSlot(d, reply, &a);
 }
@@ -3825,7 +3943,7 @@ static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit2, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
         return;
     vkw_host_vkQueueSubmit2(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && vkw_reader_ok(&d->r))
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit2, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkQueueSubmit2(d, reply, &a);

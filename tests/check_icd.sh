@@ -117,6 +117,15 @@ ours timeout 60 "$probe" --bare >"$tmp/bare.txt" 2>&1 &&
     grep -q "ignored members with garbage: accepted" "$tmp/bare.txt"
 check $? "through vkwire, no layer: those members are neither read nor sent (descriptors, pipelines, inheritance)" \
     "$tmp/bare.txt"
+grep "memory requirements" "$tmp/bare-native.txt" >"$tmp/req-native.txt" &&
+    grep "memory requirements" "$tmp/bare.txt" >"$tmp/req.txt" &&
+    ! grep -q DISAGREE "$tmp/req.txt" && cmp -s "$tmp/req-native.txt" "$tmp/req.txt"
+check $? "buffer memory requirements through vkwire (cached after the first buffer made alike) equal the native ones, in all three queries" \
+    "$tmp/req.txt"
+grep -q "a failing creation: by vkCreateBuffer (-2), then the device goes on (0)" "$tmp/bare-native.txt" &&
+    grep -q "a failing creation: by the next wait (-2), then the device goes on (0)" "$tmp/bare.txt"
+check $? "a creation the driver fails (a 16 GiB buffer): natively vkCreateBuffer says so, through vkwire (asynchronous) the next wait does, once; the handle can be destroyed and the device goes on" \
+    "$tmp/bare.txt"
 ours timeout 120 "$probe" --threads 4 >"$tmp/threads.txt" 2>&1 &&
     grep -q "4 threads, 0 failures; a 4 s wait did not block them; vkQueueWaitIdle did not block them" "$tmp/threads.txt"
 check $? "4 threads on one device through vkwire while a 5th waits 4 s on a fence and a 6th in vkQueueWaitIdle: none blocked, no failure" "$tmp/threads.txt"

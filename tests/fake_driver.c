@@ -32,6 +32,8 @@ static struct {
     size_t made;
     char problem[320];
     bool abort_on_problem, hold;
+    VkObjectType fail_type; /* vkw_fake_fail_creation */
+    VkResult fail_result;
 } fk;
 
 /* ---- the registry ---- */
@@ -195,6 +197,13 @@ void vkw_fake_reset(void)
     fk.count = fk.capacity = fk.made = 0;
     fk.problem[0] = '\0';
     fk.hold = false;
+    fk.fail_result = VK_SUCCESS;
+}
+
+void vkw_fake_fail_creation(VkObjectType type, VkResult result)
+{
+    fk.fail_type = type;
+    fk.fail_result = result;
 }
 
 /* ---- instance and physical device ---- */
@@ -715,6 +724,8 @@ static uint64_t child_of(VkDevice device, VkObjectType type, const char *where)
     {                                                                                           \
         (void)a;                                                                                \
         check_##Name(ci);                                                                       \
+        if (fk.fail_result < 0 && fk.fail_type == VK_OBJECT_TYPE_##TYPE)                        \
+            return fk.fail_result;                                                              \
         const uint64_t h = child_of(device, VK_OBJECT_TYPE_##TYPE, "vkCreate" #Name);           \
         if (!h)                                                                                 \
             return VK_ERROR_DEVICE_LOST;                                                        \

@@ -56,7 +56,13 @@ void vkw_fake_abort_on_problem(bool abort_on_problem);
 void vkw_fake_hold_work(bool hold);
 void vkw_fake_complete_work(void);
 
-/* Forget every object (their memory freed) and the recorded problem. */
+/* From now on every creation of a `type` object (those made one at a time
+ * through vkCreate*) returns `result` and makes nothing; VK_SUCCESS ends
+ * that.  For the asynchronous-creation tests. */
+void vkw_fake_fail_creation(VkObjectType type, VkResult result);
+
+/* Forget every object (their memory freed), the recorded problem and any
+ * failing creation. */
 void vkw_fake_reset(void);
 
 #endif /* VKW_FAKE_DRIVER_H */

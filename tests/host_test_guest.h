@@ -182,14 +182,27 @@ static inline void tg_bring_up(struct tg_guest *g)
     vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
 }
 
+/* Set the REPLY flag of the command encoded at offset `at`: an asynchronous
+ * command (vkCreateBuffer, vkCreateCommandPool, ...) then answers with its
+ * VkResult like any other, so these tests count and check its reply. */
+static inline void tg_ask_reply(struct tg_guest *g, size_t at)
+{
+    if (!g->w.failed && g->w.size >= at + 8) {
+        const uint32_t flags = VKW_COMMAND_FLAG_REPLY;
+        memcpy(g->w.data + at + 4, &flags, 4);
+    }
+}
+
 static inline void tg_create_buffer(struct tg_guest *g, uint64_t id, VkDeviceSize size)
 {
+    const size_t at = g->w.size;
     VkBufferCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
                              .size = size,
                              .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
     VkBuffer buffer = VKW_U64_HANDLE(VkBuffer, id);
     vkw_encode_vkCreateBuffer(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &buffer);
+    tg_ask_reply(g, at);
 }
 
 static inline void tg_destroy_buffer(struct tg_guest *g, uint64_t id)
@@ -204,7 +217,9 @@ static inline void tg_command_buffers(struct tg_guest *g)
     VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
                                    .queueFamilyIndex = 0};
     VkCommandPool pool = VKW_U64_HANDLE(VkCommandPool, TG_POOL_ID);
+    const size_t at = g->w.size;
     vkw_encode_vkCreateCommandPool(&g->w, ++g->serial, TG_DEVICE(g), &pci, NULL, &pool);
+    tg_ask_reply(g, at);
     VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
                                       .commandPool = pool,
                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,

@@ -317,7 +317,12 @@ static void encode_create_buffer(uint64_t id, VkDevice device, VkDeviceSize size
                              .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
     VkBuffer buffer = VKW_U64_HANDLE(VkBuffer, id);
+    const size_t at = cmds.size;
     vkw_encode_vkCreateBuffer(&cmds, ++serial, device, &ci, NULL, &buffer);
+    /* vkCreateBuffer is asynchronous: the REPLY flag makes it answer its
+     * VkResult, which these tests check */
+    const uint32_t flags = VKW_COMMAND_FLAG_REPLY;
+    memcpy(cmds.data + at + 4, &flags, 4);
 }
 
 /* The context must have died with `error` naming `value`, answer the

@@ -495,7 +495,7 @@ static void private_data_raw_handle(struct tg_guest *g, struct expect *e)
     /* An address where a driver would write. */
     vkw_encode_vkSetPrivateData(&g->w, ++g->serial, TG_DEVICE(g), VK_OBJECT_TYPE_BUFFER,
                                 0x7fff0000dead0000ull, slot, 42);
-    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0x7fff0000dead0000ull, 3};
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0x7fff0000dead0000ull, 2}; /* the slot's creation has no reply */
 }
 
 static void private_data_wrong_type(struct tg_guest *g, struct expect *e)
@@ -506,7 +506,7 @@ static void private_data_wrong_type(struct tg_guest *g, struct expect *e)
     /* the instance is not made from a device */
     vkw_encode_vkSetPrivateData(&g->w, ++g->serial, TG_DEVICE(g), VK_OBJECT_TYPE_INSTANCE,
                                 TG_INSTANCE_ID, slot, 42);
-    *e = (struct expect){VKW_ERROR_BAD_HANDLE, TG_INSTANCE_ID, 1};
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, TG_INSTANCE_ID, 0}; /* nor here */
 }
 
 /* A Vulkan 1.3 command on the device of a 1.1 application: the loader's

@@ -249,9 +249,13 @@ static void fill_setup(struct side *s, uint64_t id)
                               .usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                               .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
     VkBuffer buffer = VKW_U64_HANDLE(VkBuffer, BUFFER_ID);
+    size_t at = g->w.size;
     vkw_encode_vkCreateBuffer(&g->w, ++g->serial, TG_DEVICE(g), &bci, NULL, &buffer);
+    tg_ask_reply(g, at); /* asynchronous commands: their results are checked here */
+    at = g->w.size;
     vkw_encode_vkBindBufferMemory(&g->w, ++g->serial, TG_DEVICE(g), buffer,
                                   VKW_U64_HANDLE(VkDeviceMemory, id), 0);
+    tg_ask_reply(g, at);
     tg_command_buffers(g);
 }
 

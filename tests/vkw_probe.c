@@ -16,7 +16,10 @@
  * infos, graphics and compute pipelines, a secondary command buffer's
  * inheritance): a driver must not read them, and vkwire must not send them
  * (the host would refuse a stale id); run it with --bare, without the
- * layer, whose handle wrapping would hide stale handles.  Exit status: 0 when all went
+ * layer, whose handle wrapping would hide stale handles.  Every run also
+ * compares buffer memory requirements asked three ways; --bare also makes
+ * a creation the driver fails and says where the failure was reported.
+ * Exit status: 0 when all went
  * as expected (no message, or >0 with --mistake), 1 otherwise, 2 when Vulkan
  * itself failed. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
@@ -423,6 +426,99 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlag
     return VK_FALSE;
 }
 
+/* Memory requirements, which vkwire answers from its cache after the first
+ * buffer made alike: for each create info, two buffers asked through
+ * vkGetBufferMemoryRequirements, ...2 with the dedicated-allocation struct
+ * chained, and vkGetDeviceBufferMemoryRequirements must all agree, and the
+ * line printed (the answers) must be the native one (check_icd.sh). */
+static int requirements(VkDevice device)
+{
+    static const VkDeviceSize sizes[] = {1, 100, 4096, 65536, 1000000};
+    static const VkBufferUsageFlags usages[] = {
+        VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+        VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT};
+    char line[2048] = "";
+    size_t used = 0;
+    int disagree = 0;
+    for (size_t u = 0; u < sizeof(usages) / sizeof(usages[0]); u++) {
+        for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+            VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                                      .size = sizes[z],
+                                      .usage = usages[u],
+                                      .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+            VkBuffer b[2];
+            VkMemoryRequirements r1[2];
+            VkMemoryDedicatedRequirements ded[2];
+            VkMemoryRequirements2 r2[2];
+            for (int i = 0; i < 2; i++) {
+                CHECK(vkCreateBuffer(device, &bci, NULL, &b[i]));
+                vkGetBufferMemoryRequirements(device, b[i], &r1[i]);
+                ded[i] = (VkMemoryDedicatedRequirements){
+                    .sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_REQUIREMENTS};
+                r2[i] = (VkMemoryRequirements2){.sType = VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2,
+                                                .pNext = &ded[i]};
+                VkBufferMemoryRequirementsInfo2 info = {
+                    .sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_REQUIREMENTS_INFO_2, .buffer = b[i]};
+                vkGetBufferMemoryRequirements2(device, &info, &r2[i]);
+            }
+            VkMemoryDedicatedRequirements dd = {
+                .sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_REQUIREMENTS};
+            VkMemoryRequirements2 rd = {.sType = VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2,
+                                        .pNext = &dd};
+            VkDeviceBufferMemoryRequirements dinfo = {
+                .sType = VK_STRUCTURE_TYPE_DEVICE_BUFFER_MEMORY_REQUIREMENTS, .pCreateInfo = &bci};
+            vkGetDeviceBufferMemoryRequirements(device, &dinfo, &rd);
+            const VkMemoryRequirements *all[5] = {&r1[0], &r1[1], &r2[0].memoryRequirements,
+                                                  &r2[1].memoryRequirements, &rd.memoryRequirements};
+            for (int i = 1; i < 5; i++)
+                disagree |= memcmp(all[0], all[i], sizeof(*all[0])) != 0;
+            disagree |= ded[0].prefersDedicatedAllocation != ded[1].prefersDedicatedAllocation ||
+                        ded[0].prefersDedicatedAllocation != dd.prefersDedicatedAllocation ||
+                        ded[0].requiresDedicatedAllocation != dd.requiresDedicatedAllocation ||
+                        ded[1].requiresDedicatedAllocation != dd.requiresDedicatedAllocation;
+            int n = snprintf(line + used, sizeof(line) - used, " %llu/%llu/%x/%u%u",
+                             (unsigned long long)r1[0].size, (unsigned long long)r1[0].alignment,
+                             r1[0].memoryTypeBits, dd.prefersDedicatedAllocation,
+                             dd.requiresDedicatedAllocation);
+            if (n > 0 && (size_t)n < sizeof(line) - used)
+                used += (size_t)n;
+            vkDestroyBuffer(device, b[0], NULL);
+            vkDestroyBuffer(device, b[1], NULL);
+        }
+    }
+    printf("vkw_probe: memory requirements%s:%s\n", disagree ? " DISAGREE" : "", line);
+    return disagree;
+}
+
+/* A creation the driver fails (lavapipe refuses buffers over 4 GiB with
+ * VK_ERROR_OUT_OF_DEVICE_MEMORY): natively vkCreateBuffer says so; through
+ * vkwire, where creation is asynchronous, vkCreateBuffer succeeds and the
+ * next wait returns the failure, once (doc/PROTOCOL.md section 16.4).
+ * Either way the application learns it, can destroy the handle it got,
+ * and the device goes on.  Without the layer only (--bare): the layer
+ * would flag the size. */
+static int failed_creation(VkDevice device, VkQueue queue)
+{
+    VkBufferCreateInfo huge = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                               .size = (VkDeviceSize)1 << 34,
+                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                               .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer b = VK_NULL_HANDLE;
+    const VkResult created = vkCreateBuffer(device, &huge, NULL, &b);
+    const VkResult waited = vkQueueWaitIdle(queue);
+    const VkResult again = vkQueueWaitIdle(queue);
+    if (created == VK_SUCCESS)
+        vkDestroyBuffer(device, b, NULL);
+    const char *where = created < 0 && waited == VK_SUCCESS ? "by vkCreateBuffer"
+                        : created == VK_SUCCESS && waited < 0 ? "by the next wait"
+                                                              : NULL;
+    const VkResult failure = created < 0 ? created : waited;
+    printf("vkw_probe: a failing creation: %s (%d), then the device goes on (%d)\n",
+           where ? where : "NOT REPORTED", (int)failure, (int)again);
+    return !where || again != VK_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
     const int mistake = argc > 1 && strcmp(argv[1], "--mistake") == 0;
@@ -623,6 +719,10 @@ int main(int argc, char **argv)
     const int ignored = ignored_members(device, physical);
     if (ignored)
         return ignored;
+    if (requirements(device))
+        return 1;
+    if (bare && failed_creation(device, queue))
+        return 1;
     if (mem.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
         const int recorded = long_recordings(device, queue, buffer, memory);
         if (recorded)

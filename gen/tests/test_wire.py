@@ -296,6 +296,26 @@ class Unsupported(TempDirTestCase):
                                            'without a length)'), message)
         self.assertIn('add an annotation', message)
 
+    def test_async_creation_of_one_object(self):
+        """A single new non-dispatchable object travels as its id in the
+        command: the command may be async, and then has no reply."""
+        proto = tiny_protocol(TINY_ANNOTATIONS + 'async vkCreateWidget : ids are the guest\'s\n',
+                              self.tmp)
+        create = next(c for c in proto.commands if c.name == 'vkCreateWidget')
+        self.assertTrue(create.asynchronous)
+        self.assertFalse(create.needs_reply)
+        self.assertEqual([f.name for f in create.created], ['pWidget'])
+        destroy = next(c for c in proto.commands if c.name == 'vkDestroyWidget')
+        self.assertTrue(destroy.destroyed.destroys)
+
+    def test_async_refuses_created_arrays_and_outputs(self):
+        for name in ('vkAllocateGadgets', 'vkEnumerateWidgetProperties'):
+            with self.subTest(name=name):
+                text = TINY_ANNOTATIONS + f'async {name} : wrong\n'
+                with self.assertRaises(wire.WireError) as cm:
+                    tiny_protocol(text, self.tmp)
+                self.assertIn(f'{name} has outputs; async needs', str(cm.exception))
+
     def test_guest_only_avoids_it(self):
         proto = tiny_protocol('api 1.0 : core only\n'
                               'guest-only vkGetWidgetHostPointer : a host address\n', self.tmp)

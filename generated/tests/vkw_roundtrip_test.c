@@ -32541,13 +32541,6 @@ static bool decode_only_vkBindBufferMemory(struct rt *t, const void *payload, si
     struct vkw_args_vkBindBufferMemory a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkBindBufferMemory(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkBindBufferMemory(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -32579,23 +32572,6 @@ static void roundtrip_vkBindBufferMemory(struct rt *t)
     if (VKW_HANDLE_U64(memory) != VKW_HANDLE_U64(a.memory)) rt_mismatch(t, "vkBindBufferMemory.memory");
     if (memoryOffset != a.memoryOffset) rt_mismatch(t, "vkBindBufferMemory.memoryOffset");
         }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkBindBufferMemory(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkBindBufferMemory(&r, device, buffer, memory, memoryOffset);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkBindBufferMemory result");
-            vkw_writer_fini(&reply);
-        }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkBindBufferMemory);
         vkw_writer_fini(&w);
@@ -32611,13 +32587,6 @@ static bool decode_only_vkBindImageMemory(struct rt *t, const void *payload, siz
     struct vkw_args_vkBindImageMemory a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkBindImageMemory(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkBindImageMemory(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -32648,23 +32617,6 @@ static void roundtrip_vkBindImageMemory(struct rt *t)
     if (VKW_HANDLE_U64(image) != VKW_HANDLE_U64(a.image)) rt_mismatch(t, "vkBindImageMemory.image");
     if (VKW_HANDLE_U64(memory) != VKW_HANDLE_U64(a.memory)) rt_mismatch(t, "vkBindImageMemory.memory");
     if (memoryOffset != a.memoryOffset) rt_mismatch(t, "vkBindImageMemory.memoryOffset");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkBindImageMemory(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkBindImageMemory(&r, device, image, memory, memoryOffset);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkBindImageMemory result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkBindImageMemory);
@@ -33106,13 +33058,6 @@ static bool decode_only_vkCreateFence(struct rt *t, const void *payload, size_t 
     struct vkw_args_vkCreateFence a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateFence(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateFence(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -33160,23 +33105,6 @@ static void roundtrip_vkCreateFence(struct rt *t)
             for (uint64_t i = 0; pFence && !t->mismatch && i < a.pFence_capacity; i++)
                 if (a.pFence_ids[i] != rt_id_of(VKW_HANDLE_U64(pFence[i]), false))
                     rt_mismatch(t, "vkCreateFence.pFence ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateFence(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateFence(&r, device, pCreateInfo, pAllocator, pFence);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateFence result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateFence);
@@ -33440,13 +33368,6 @@ static bool decode_only_vkCreateSemaphore(struct rt *t, const void *payload, siz
     struct vkw_args_vkCreateSemaphore a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateSemaphore(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateSemaphore(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -33494,23 +33415,6 @@ static void roundtrip_vkCreateSemaphore(struct rt *t)
             for (uint64_t i = 0; pSemaphore && !t->mismatch && i < a.pSemaphore_capacity; i++)
                 if (a.pSemaphore_ids[i] != rt_id_of(VKW_HANDLE_U64(pSemaphore[i]), false))
                     rt_mismatch(t, "vkCreateSemaphore.pSemaphore ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateSemaphore(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateSemaphore(&r, device, pCreateInfo, pAllocator, pSemaphore);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateSemaphore result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateSemaphore);
@@ -33568,13 +33472,6 @@ static bool decode_only_vkCreateEvent(struct rt *t, const void *payload, size_t 
     struct vkw_args_vkCreateEvent a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateEvent(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateEvent(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -33622,23 +33519,6 @@ static void roundtrip_vkCreateEvent(struct rt *t)
             for (uint64_t i = 0; pEvent && !t->mismatch && i < a.pEvent_capacity; i++)
                 if (a.pEvent_ids[i] != rt_id_of(VKW_HANDLE_U64(pEvent[i]), false))
                     rt_mismatch(t, "vkCreateEvent.pEvent ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateEvent(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateEvent(&r, device, pCreateInfo, pAllocator, pEvent);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateEvent result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateEvent);
@@ -33760,13 +33640,6 @@ static bool decode_only_vkSetEvent(struct rt *t, const void *payload, size_t siz
     struct vkw_args_vkSetEvent a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkSetEvent(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkSetEvent(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -33792,23 +33665,6 @@ static void roundtrip_vkSetEvent(struct rt *t)
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkSetEvent.device");
     if (VKW_HANDLE_U64(event) != VKW_HANDLE_U64(a.event)) rt_mismatch(t, "vkSetEvent.event");
         }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkSetEvent(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkSetEvent(&r, device, event);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkSetEvent result");
-            vkw_writer_fini(&reply);
-        }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkSetEvent);
         vkw_writer_fini(&w);
@@ -33824,13 +33680,6 @@ static bool decode_only_vkResetEvent(struct rt *t, const void *payload, size_t s
     struct vkw_args_vkResetEvent a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkResetEvent(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkResetEvent(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -33856,23 +33705,6 @@ static void roundtrip_vkResetEvent(struct rt *t)
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkResetEvent.device");
     if (VKW_HANDLE_U64(event) != VKW_HANDLE_U64(a.event)) rt_mismatch(t, "vkResetEvent.event");
         }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkResetEvent(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkResetEvent(&r, device, event);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkResetEvent result");
-            vkw_writer_fini(&reply);
-        }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkResetEvent);
         vkw_writer_fini(&w);
@@ -33888,13 +33720,6 @@ static bool decode_only_vkCreateQueryPool(struct rt *t, const void *payload, siz
     struct vkw_args_vkCreateQueryPool a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateQueryPool(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateQueryPool(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -33942,23 +33767,6 @@ static void roundtrip_vkCreateQueryPool(struct rt *t)
             for (uint64_t i = 0; pQueryPool && !t->mismatch && i < a.pQueryPool_capacity; i++)
                 if (a.pQueryPool_ids[i] != rt_id_of(VKW_HANDLE_U64(pQueryPool[i]), false))
                     rt_mismatch(t, "vkCreateQueryPool.pQueryPool ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateQueryPool(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateQueryPool(&r, device, pCreateInfo, pAllocator, pQueryPool);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateQueryPool result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateQueryPool);
@@ -34122,13 +33930,6 @@ static bool decode_only_vkCreateBuffer(struct rt *t, const void *payload, size_t
     struct vkw_args_vkCreateBuffer a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateBuffer(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateBuffer(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -34176,23 +33977,6 @@ static void roundtrip_vkCreateBuffer(struct rt *t)
             for (uint64_t i = 0; pBuffer && !t->mismatch && i < a.pBuffer_capacity; i++)
                 if (a.pBuffer_ids[i] != rt_id_of(VKW_HANDLE_U64(pBuffer[i]), false))
                     rt_mismatch(t, "vkCreateBuffer.pBuffer ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateBuffer(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateBuffer(&r, device, pCreateInfo, pAllocator, pBuffer);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateBuffer result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateBuffer);
@@ -34250,13 +34034,6 @@ static bool decode_only_vkCreateBufferView(struct rt *t, const void *payload, si
     struct vkw_args_vkCreateBufferView a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateBufferView(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateBufferView(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -34304,23 +34081,6 @@ static void roundtrip_vkCreateBufferView(struct rt *t)
             for (uint64_t i = 0; pView && !t->mismatch && i < a.pView_capacity; i++)
                 if (a.pView_ids[i] != rt_id_of(VKW_HANDLE_U64(pView[i]), false))
                     rt_mismatch(t, "vkCreateBufferView.pView ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateBufferView(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateBufferView(&r, device, pCreateInfo, pAllocator, pView);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateBufferView result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateBufferView);
@@ -34378,13 +34138,6 @@ static bool decode_only_vkCreateImage(struct rt *t, const void *payload, size_t 
     struct vkw_args_vkCreateImage a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateImage(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateImage(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -34432,23 +34185,6 @@ static void roundtrip_vkCreateImage(struct rt *t)
             for (uint64_t i = 0; pImage && !t->mismatch && i < a.pImage_capacity; i++)
                 if (a.pImage_ids[i] != rt_id_of(VKW_HANDLE_U64(pImage[i]), false))
                     rt_mismatch(t, "vkCreateImage.pImage ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateImage(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateImage(&r, device, pCreateInfo, pAllocator, pImage);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateImage result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateImage);
@@ -34597,13 +34333,6 @@ static bool decode_only_vkCreateImageView(struct rt *t, const void *payload, siz
     struct vkw_args_vkCreateImageView a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateImageView(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateImageView(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -34651,23 +34380,6 @@ static void roundtrip_vkCreateImageView(struct rt *t)
             for (uint64_t i = 0; pView && !t->mismatch && i < a.pView_capacity; i++)
                 if (a.pView_ids[i] != rt_id_of(VKW_HANDLE_U64(pView[i]), false))
                     rt_mismatch(t, "vkCreateImageView.pView ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateImageView(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateImageView(&r, device, pCreateInfo, pAllocator, pView);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateImageView result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateImageView);
@@ -34725,13 +34437,6 @@ static bool decode_only_vkCreateShaderModule(struct rt *t, const void *payload, 
     struct vkw_args_vkCreateShaderModule a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateShaderModule(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateShaderModule(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -34779,23 +34484,6 @@ static void roundtrip_vkCreateShaderModule(struct rt *t)
             for (uint64_t i = 0; pShaderModule && !t->mismatch && i < a.pShaderModule_capacity; i++)
                 if (a.pShaderModule_ids[i] != rt_id_of(VKW_HANDLE_U64(pShaderModule[i]), false))
                     rt_mismatch(t, "vkCreateShaderModule.pShaderModule ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateShaderModule(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateShaderModule(&r, device, pCreateInfo, pAllocator, pShaderModule);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateShaderModule result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateShaderModule);
@@ -35433,13 +35121,6 @@ static bool decode_only_vkCreatePipelineLayout(struct rt *t, const void *payload
     struct vkw_args_vkCreatePipelineLayout a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreatePipelineLayout(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreatePipelineLayout(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -35487,23 +35168,6 @@ static void roundtrip_vkCreatePipelineLayout(struct rt *t)
             for (uint64_t i = 0; pPipelineLayout && !t->mismatch && i < a.pPipelineLayout_capacity; i++)
                 if (a.pPipelineLayout_ids[i] != rt_id_of(VKW_HANDLE_U64(pPipelineLayout[i]), false))
                     rt_mismatch(t, "vkCreatePipelineLayout.pPipelineLayout ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreatePipelineLayout(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreatePipelineLayout(&r, device, pCreateInfo, pAllocator, pPipelineLayout);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreatePipelineLayout result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreatePipelineLayout);
@@ -35561,13 +35225,6 @@ static bool decode_only_vkCreateSampler(struct rt *t, const void *payload, size_
     struct vkw_args_vkCreateSampler a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateSampler(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateSampler(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -35615,23 +35272,6 @@ static void roundtrip_vkCreateSampler(struct rt *t)
             for (uint64_t i = 0; pSampler && !t->mismatch && i < a.pSampler_capacity; i++)
                 if (a.pSampler_ids[i] != rt_id_of(VKW_HANDLE_U64(pSampler[i]), false))
                     rt_mismatch(t, "vkCreateSampler.pSampler ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateSampler(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateSampler(&r, device, pCreateInfo, pAllocator, pSampler);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateSampler result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateSampler);
@@ -35689,13 +35329,6 @@ static bool decode_only_vkCreateDescriptorSetLayout(struct rt *t, const void *pa
     struct vkw_args_vkCreateDescriptorSetLayout a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateDescriptorSetLayout(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateDescriptorSetLayout(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -35743,23 +35376,6 @@ static void roundtrip_vkCreateDescriptorSetLayout(struct rt *t)
             for (uint64_t i = 0; pSetLayout && !t->mismatch && i < a.pSetLayout_capacity; i++)
                 if (a.pSetLayout_ids[i] != rt_id_of(VKW_HANDLE_U64(pSetLayout[i]), false))
                     rt_mismatch(t, "vkCreateDescriptorSetLayout.pSetLayout ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateDescriptorSetLayout(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateDescriptorSetLayout(&r, device, pCreateInfo, pAllocator, pSetLayout);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateDescriptorSetLayout result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateDescriptorSetLayout);
@@ -35817,13 +35433,6 @@ static bool decode_only_vkCreateDescriptorPool(struct rt *t, const void *payload
     struct vkw_args_vkCreateDescriptorPool a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateDescriptorPool(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateDescriptorPool(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -35871,23 +35480,6 @@ static void roundtrip_vkCreateDescriptorPool(struct rt *t)
             for (uint64_t i = 0; pDescriptorPool && !t->mismatch && i < a.pDescriptorPool_capacity; i++)
                 if (a.pDescriptorPool_ids[i] != rt_id_of(VKW_HANDLE_U64(pDescriptorPool[i]), false))
                     rt_mismatch(t, "vkCreateDescriptorPool.pDescriptorPool ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateDescriptorPool(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateDescriptorPool(&r, device, pCreateInfo, pAllocator, pDescriptorPool);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateDescriptorPool result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateDescriptorPool);
@@ -35945,13 +35537,6 @@ static bool decode_only_vkResetDescriptorPool(struct rt *t, const void *payload,
     struct vkw_args_vkResetDescriptorPool a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkResetDescriptorPool(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkResetDescriptorPool(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -35979,23 +35564,6 @@ static void roundtrip_vkResetDescriptorPool(struct rt *t)
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkResetDescriptorPool.device");
     if (VKW_HANDLE_U64(descriptorPool) != VKW_HANDLE_U64(a.descriptorPool)) rt_mismatch(t, "vkResetDescriptorPool.descriptorPool");
     if (flags != a.flags) rt_mismatch(t, "vkResetDescriptorPool.flags");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkResetDescriptorPool(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkResetDescriptorPool(&r, device, descriptorPool, flags);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkResetDescriptorPool result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkResetDescriptorPool);
@@ -36108,13 +35676,6 @@ static bool decode_only_vkFreeDescriptorSets(struct rt *t, const void *payload, 
     struct vkw_args_vkFreeDescriptorSets a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkFreeDescriptorSets(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkFreeDescriptorSets(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -36158,23 +35719,6 @@ static void roundtrip_vkFreeDescriptorSets(struct rt *t)
         for (uint64_t i = 0; i < n; i++)
             if (VKW_HANDLE_U64(pDescriptorSets[i]) != VKW_HANDLE_U64(a.pDescriptorSets[i])) rt_mismatch(t, "vkFreeDescriptorSets.pDescriptorSets");
     }
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkFreeDescriptorSets(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkFreeDescriptorSets(&r, device, descriptorPool, descriptorSetCount, pDescriptorSets);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkFreeDescriptorSets result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkFreeDescriptorSets);
@@ -36266,13 +35810,6 @@ static bool decode_only_vkCreateFramebuffer(struct rt *t, const void *payload, s
     struct vkw_args_vkCreateFramebuffer a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateFramebuffer(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateFramebuffer(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -36320,23 +35857,6 @@ static void roundtrip_vkCreateFramebuffer(struct rt *t)
             for (uint64_t i = 0; pFramebuffer && !t->mismatch && i < a.pFramebuffer_capacity; i++)
                 if (a.pFramebuffer_ids[i] != rt_id_of(VKW_HANDLE_U64(pFramebuffer[i]), false))
                     rt_mismatch(t, "vkCreateFramebuffer.pFramebuffer ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateFramebuffer(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateFramebuffer(&r, device, pCreateInfo, pAllocator, pFramebuffer);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateFramebuffer result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateFramebuffer);
@@ -36394,13 +35914,6 @@ static bool decode_only_vkCreateRenderPass(struct rt *t, const void *payload, si
     struct vkw_args_vkCreateRenderPass a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateRenderPass(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateRenderPass(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -36448,23 +35961,6 @@ static void roundtrip_vkCreateRenderPass(struct rt *t)
             for (uint64_t i = 0; pRenderPass && !t->mismatch && i < a.pRenderPass_capacity; i++)
                 if (a.pRenderPass_ids[i] != rt_id_of(VKW_HANDLE_U64(pRenderPass[i]), false))
                     rt_mismatch(t, "vkCreateRenderPass.pRenderPass ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateRenderPass(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateRenderPass(&r, device, pCreateInfo, pAllocator, pRenderPass);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateRenderPass result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateRenderPass);
@@ -36603,13 +36099,6 @@ static bool decode_only_vkCreateCommandPool(struct rt *t, const void *payload, s
     struct vkw_args_vkCreateCommandPool a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateCommandPool(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateCommandPool(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -36657,23 +36146,6 @@ static void roundtrip_vkCreateCommandPool(struct rt *t)
             for (uint64_t i = 0; pCommandPool && !t->mismatch && i < a.pCommandPool_capacity; i++)
                 if (a.pCommandPool_ids[i] != rt_id_of(VKW_HANDLE_U64(pCommandPool[i]), false))
                     rt_mismatch(t, "vkCreateCommandPool.pCommandPool ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateCommandPool(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateCommandPool(&r, device, pCreateInfo, pAllocator, pCommandPool);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateCommandPool result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateCommandPool);
@@ -36731,13 +36203,6 @@ static bool decode_only_vkResetCommandPool(struct rt *t, const void *payload, si
     struct vkw_args_vkResetCommandPool a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkResetCommandPool(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkResetCommandPool(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -36765,23 +36230,6 @@ static void roundtrip_vkResetCommandPool(struct rt *t)
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkResetCommandPool.device");
     if (VKW_HANDLE_U64(commandPool) != VKW_HANDLE_U64(a.commandPool)) rt_mismatch(t, "vkResetCommandPool.commandPool");
     if (flags != a.flags) rt_mismatch(t, "vkResetCommandPool.flags");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkResetCommandPool(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkResetCommandPool(&r, device, commandPool, flags);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkResetCommandPool result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkResetCommandPool);
@@ -39702,13 +39150,6 @@ static bool decode_only_vkBindBufferMemory2(struct rt *t, const void *payload, s
     struct vkw_args_vkBindBufferMemory2 a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkBindBufferMemory2(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkBindBufferMemory2(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -39750,23 +39191,6 @@ static void roundtrip_vkBindBufferMemory2(struct rt *t)
             cmp_VkBindBufferMemoryInfo(t, &pBindInfos[i], &a.pBindInfos[i]);
     }
         }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkBindBufferMemory2(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkBindBufferMemory2(&r, device, bindInfoCount, pBindInfos);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkBindBufferMemory2 result");
-            vkw_writer_fini(&reply);
-        }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkBindBufferMemory2);
         vkw_writer_fini(&w);
@@ -39782,13 +39206,6 @@ static bool decode_only_vkBindImageMemory2(struct rt *t, const void *payload, si
     struct vkw_args_vkBindImageMemory2 a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkBindImageMemory2(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkBindImageMemory2(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -39829,23 +39246,6 @@ static void roundtrip_vkBindImageMemory2(struct rt *t)
         for (uint64_t i = 0; i < n; i++)
             cmp_VkBindImageMemoryInfo(t, &pBindInfos[i], &a.pBindInfos[i]);
     }
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkBindImageMemory2(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkBindImageMemory2(&r, device, bindInfoCount, pBindInfos);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkBindImageMemory2 result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkBindImageMemory2);
@@ -41161,13 +40561,6 @@ static bool decode_only_vkCreateSamplerYcbcrConversion(struct rt *t, const void 
     struct vkw_args_vkCreateSamplerYcbcrConversion a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateSamplerYcbcrConversion(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateSamplerYcbcrConversion(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -41215,23 +40608,6 @@ static void roundtrip_vkCreateSamplerYcbcrConversion(struct rt *t)
             for (uint64_t i = 0; pYcbcrConversion && !t->mismatch && i < a.pYcbcrConversion_capacity; i++)
                 if (a.pYcbcrConversion_ids[i] != rt_id_of(VKW_HANDLE_U64(pYcbcrConversion[i]), false))
                     rt_mismatch(t, "vkCreateSamplerYcbcrConversion.pYcbcrConversion ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateSamplerYcbcrConversion(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateSamplerYcbcrConversion(&r, device, pCreateInfo, pAllocator, pYcbcrConversion);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateSamplerYcbcrConversion result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateSamplerYcbcrConversion);
@@ -41289,13 +40665,6 @@ static bool decode_only_vkCreateDescriptorUpdateTemplate(struct rt *t, const voi
     struct vkw_args_vkCreateDescriptorUpdateTemplate a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateDescriptorUpdateTemplate(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateDescriptorUpdateTemplate(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -41343,23 +40712,6 @@ static void roundtrip_vkCreateDescriptorUpdateTemplate(struct rt *t)
             for (uint64_t i = 0; pDescriptorUpdateTemplate && !t->mismatch && i < a.pDescriptorUpdateTemplate_capacity; i++)
                 if (a.pDescriptorUpdateTemplate_ids[i] != rt_id_of(VKW_HANDLE_U64(pDescriptorUpdateTemplate[i]), false))
                     rt_mismatch(t, "vkCreateDescriptorUpdateTemplate.pDescriptorUpdateTemplate ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateDescriptorUpdateTemplate(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateDescriptorUpdateTemplate(&r, device, pCreateInfo, pAllocator, pDescriptorUpdateTemplate);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateDescriptorUpdateTemplate result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateDescriptorUpdateTemplate);
@@ -41891,13 +41243,6 @@ static bool decode_only_vkCreateRenderPass2(struct rt *t, const void *payload, s
     struct vkw_args_vkCreateRenderPass2 a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateRenderPass2(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreateRenderPass2(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -41945,23 +41290,6 @@ static void roundtrip_vkCreateRenderPass2(struct rt *t)
             for (uint64_t i = 0; pRenderPass && !t->mismatch && i < a.pRenderPass_capacity; i++)
                 if (a.pRenderPass_ids[i] != rt_id_of(VKW_HANDLE_U64(pRenderPass[i]), false))
                     rt_mismatch(t, "vkCreateRenderPass2.pRenderPass ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreateRenderPass2(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreateRenderPass2(&r, device, pCreateInfo, pAllocator, pRenderPass);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreateRenderPass2 result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreateRenderPass2);
@@ -42725,13 +42053,6 @@ static bool decode_only_vkCreatePrivateDataSlot(struct rt *t, const void *payloa
     struct vkw_args_vkCreatePrivateDataSlot a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreatePrivateDataSlot(&d, &a);
-    if (ok) {
-        /* a reply built from what a corrupted stream decoded to must be sound too */
-        struct vkw_writer reply;
-        vkw_writer_init(&reply);
-        vkw_encode_reply_vkCreatePrivateDataSlot(&d, &reply, &a);
-        vkw_writer_fini(&reply);
-    }
     return ok;
 }
 
@@ -42779,23 +42100,6 @@ static void roundtrip_vkCreatePrivateDataSlot(struct rt *t)
             for (uint64_t i = 0; pPrivateDataSlot && !t->mismatch && i < a.pPrivateDataSlot_capacity; i++)
                 if (a.pPrivateDataSlot_ids[i] != rt_id_of(VKW_HANDLE_U64(pPrivateDataSlot[i]), false))
                     rt_mismatch(t, "vkCreatePrivateDataSlot.pPrivateDataSlot ids");
-        }
-
-        /* ---- the driver answers; the reply travels back ---- */
-        if (!t->mismatch) {
-            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
-            a.result = results[rt_below(t, 5)];
-            struct vkw_writer reply;
-            vkw_writer_init(&reply);
-            vkw_encode_reply_vkCreatePrivateDataSlot(&d, &reply, &a);
-            struct vkw_reader r;
-            vkw_reader_init(&r, reply.data, reply.size, NULL);
-            VkResult result = vkw_decode_reply_vkCreatePrivateDataSlot(&r, device, pCreateInfo, pAllocator, pPrivateDataSlot);
-            if (reply.failed || !finish_reader(&r))
-                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
-            else if (result != a.result)
-                rt_mismatch(t, "vkCreatePrivateDataSlot result");
-            vkw_writer_fini(&reply);
         }
         if (!t->mismatch)
             abused = abused && abuse(t, &w, decode_only_vkCreatePrivateDataSlot);

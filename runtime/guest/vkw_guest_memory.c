@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vkw_guest_conn.h"
+#include "vkw_guest_requirements.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
 #include "vkw_guest_idset.h"
@@ -268,6 +269,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateBuffer(VkDevice device,
                                                      VkBuffer *pBuffer)
 {
     const VkResult result = vkw_forward_vkCreateBuffer(device, pCreateInfo, pAllocator, pBuffer);
+    if (result == VK_SUCCESS)
+        vkw_guest_requirements_buffer_made(device, *pBuffer, pCreateInfo);
     /* A chain might say more about the usage (or the memory) than we know:
      * such buffers count as writable, like any we fail to note. */
     if (result == VK_SUCCESS && !pCreateInfo->pNext && !(pCreateInfo->usage & ~READ_ONLY_USAGE)) {
@@ -284,6 +287,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyBuffer(VkDevice device, VkBuffer buf
     pthread_mutex_lock(&memory.lock);
     vkw_guest_idset_remove(&memory.read_only_buffers, VKW_HANDLE_U64(buffer));
     pthread_mutex_unlock(&memory.lock);
+    vkw_guest_requirements_buffer_gone(buffer);
     vkw_forward_vkDestroyBuffer(device, buffer, pAllocator);
 }
 

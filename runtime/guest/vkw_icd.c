@@ -442,6 +442,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
         vkw_guest_free_object(q);
     }
     dev->queue_count = 0;
+    vkw_guest_requirements_forget_device(device); /* its address may name the next one */
     vkw_forward_vkDestroyDevice(device, pAllocator); /* frees the device object */
 }
 

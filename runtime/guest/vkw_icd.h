@@ -146,6 +146,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
 #include "vkw_guest_commands.h"
 #include "vkw_guest_memory.h"
 #include "vkw_guest_queries.h"
+#include "vkw_guest_requirements.h"
 #include "vkw_guest_sanitize.h"
 
 #endif /* VKW_ICD_H */

@@ -247,6 +247,14 @@ void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uin
         vkw_reader_fail(&d->r, e, id);
 }
 
+void vkw_host_bind_failed(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                          uint32_t type, uint64_t id, uint64_t parent_id)
+{
+    enum vkw_error e = vkw_object_table_insert_failed(&ctx->objects, id, type, parent_id);
+    if (e != VKW_OK)
+        vkw_reader_fail(&d->r, e, id);
+}
+
 static bool type_has_children(uint32_t type)
 {
     for (uint32_t t = 1; t < VKW_HANDLE_TYPE_COUNT; t++)

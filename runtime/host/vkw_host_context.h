@@ -148,6 +148,12 @@ bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decode
 /* Record a new object under its guest id, as a child of `parent_id` (0: none). */
 void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint32_t type,
                    uint64_t id, uint64_t host, uint64_t parent_id);
+/* An asynchronous creation failed (its VkResult is deferred): the guest
+ * already names the object by `id`, so the id is bound to a failed object
+ * (VKW_OBJECT_FAILED).  Naming it later is BAD_HANDLE, except to destroy
+ * it, which frees the id; teardown skips it. */
+void vkw_host_bind_failed(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                          uint32_t type, uint64_t id, uint64_t parent_id);
 /* The id of a parent named by its host handle (inside a create info). */
 uint64_t vkw_host_parent_id(struct vkw_host_context *ctx, uint32_t type, uint64_t host);
 /* Drop a destroyed object's id and every id made from it. */

@@ -35,6 +35,30 @@ static inline uint64_t vkw_host_decode_handle(struct vkw_host_decoder *d, uint32
     return host;
 }
 
+/* The same for what a destroy or free command destroys: an id whose
+ * asynchronous creation failed is accepted too, as VK_NULL_HANDLE (which
+ * every destroy command takes as "nothing to do"), so that the guest can
+ * drop it like any other. */
+static inline uint64_t vkw_host_decode_destroyed_handle(struct vkw_host_decoder *d,
+                                                        uint32_t type, bool required,
+                                                        uint64_t *id_out)
+{
+    uint64_t id = vkw_read_u64(&d->r);
+    if (id_out)
+        *id_out = id;
+    if (id == 0) {
+        if (required && vkw_reader_ok(&d->r))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0);
+        return 0;
+    }
+    const struct vkw_object *o = vkw_object_table_find(d->objects, id);
+    if (!o || o->type != type) {
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
+        return 0;
+    }
+    return o->host; /* 0 for a failed object */
+}
+
 /* Read an enum value and check it against the selected API's values. */
 static inline int32_t vkw_decode_enum(struct vkw_host_decoder *d, bool (*valid)(int32_t))
 {

@@ -82,6 +82,10 @@ static size_t find_slot(const struct vkw_object *slots, size_t capacity, uint64_
 static void reverse_add(uint32_t *reverse, const struct vkw_object *slots,
                         size_t capacity, size_t index)
 {
+    /* Failed objects (host 0) are never answered by handle: keeping them
+     * out spares the one (type, 0) chain that would grow with each. */
+    if (slots[index].flags & VKW_OBJECT_FAILED)
+        return;
     size_t mask = capacity - 1;
     size_t j = reverse_home(slots, mask, slots[index].type, slots[index].host);
     while (reverse[j] != 0)
@@ -94,6 +98,8 @@ static void reverse_remove(struct vkw_object_table *t, size_t index)
 {
     size_t mask = t->reverse_capacity - 1;
     const struct vkw_object *o = &t->slots[index];
+    if (o->flags & VKW_OBJECT_FAILED)
+        return; /* never added */
     size_t hole = reverse_home(t->slots, mask, o->type, o->host);
     for (size_t n = 0; t->reverse[hole] != index + 1; n++) {
         if (t->reverse[hole] == 0 || n == t->reverse_capacity)
@@ -174,9 +180,8 @@ void vkw_object_table_fini(struct vkw_object_table *t)
     vkw_object_table_init(t, max_objects);
 }
 
-enum vkw_error vkw_object_table_insert(struct vkw_object_table *t, uint64_t id,
-                                       uint32_t type, uint64_t host,
-                                       uint64_t parent_id)
+static enum vkw_error insert(struct vkw_object_table *t, uint64_t id, uint32_t type,
+                             uint64_t host, uint64_t parent_id, uint32_t flags)
 {
     if (id == 0)
         return VKW_ERROR_BAD_HANDLE;
@@ -207,11 +212,24 @@ enum vkw_error vkw_object_table_insert(struct vkw_object_table *t, uint64_t id,
     if (t->slots[i].type == VKW_SLOT_TOMBSTONE)
         t->tombstones--;
     t->slots[i] = (struct vkw_object){
-        .id = id, .host = host, .parent_id = parent_id, .type = type, .flags = 0,
+        .id = id, .host = host, .parent_id = parent_id, .type = type, .flags = flags,
     };
     t->count++;
     reverse_add(t->reverse, t->slots, t->reverse_capacity, i);
     return VKW_OK;
+}
+
+enum vkw_error vkw_object_table_insert(struct vkw_object_table *t, uint64_t id,
+                                       uint32_t type, uint64_t host,
+                                       uint64_t parent_id)
+{
+    return insert(t, id, type, host, parent_id, 0);
+}
+
+enum vkw_error vkw_object_table_insert_failed(struct vkw_object_table *t, uint64_t id,
+                                              uint32_t type, uint64_t parent_id)
+{
+    return insert(t, id, type, 0, parent_id, VKW_OBJECT_FAILED);
 }
 
 const struct vkw_object *vkw_object_table_find(const struct vkw_object_table *t,
@@ -225,7 +243,7 @@ bool vkw_object_table_lookup(const struct vkw_object_table *t, uint64_t id,
                              uint32_t type, uint64_t *host)
 {
     const struct vkw_object *o = vkw_object_table_find(t, id);
-    if (!o || o->type != type)
+    if (!o || o->type != type || (o->flags & VKW_OBJECT_FAILED))
         return false;
     *host = o->host;
     return true;

@@ -28,8 +28,14 @@ struct vkw_object {
     uint64_t host;      /* the host handle, as an integer */
     uint64_t parent_id; /* id of the object it was made from, or 0 */
     uint32_t type;      /* enum vkw_handle_type */
-    uint32_t flags;     /* for the host context's own use */
+    uint32_t flags;     /* VKW_OBJECT_FAILED, or 0 */
 };
+
+/* The id names an object whose asynchronous creation failed (PROTOCOL,
+ * "Asynchronous commands"): it holds its id and counts against the limit,
+ * but names no host object (host 0), so lookups refuse it and only its
+ * destruction (vkw_object_table_find) may name it. */
+#define VKW_OBJECT_FAILED 0x1u
 
 struct vkw_object_table {
     struct vkw_object *slots; /* open addressing on id */
@@ -53,12 +59,15 @@ void vkw_object_table_fini(struct vkw_object_table *t);
 enum vkw_error vkw_object_table_insert(struct vkw_object_table *t, uint64_t id,
                                        uint32_t type, uint64_t host,
                                        uint64_t parent_id);
+/* The same for a failed object (VKW_OBJECT_FAILED, host 0). */
+enum vkw_error vkw_object_table_insert_failed(struct vkw_object_table *t, uint64_t id,
+                                              uint32_t type, uint64_t parent_id);
 /* The object with this id, or NULL.  Valid until the next insert or
  * remove (an insert may move every object). */
 const struct vkw_object *vkw_object_table_find(const struct vkw_object_table *t,
                                                uint64_t id);
-/* The host handle of `id` when it exists and has `type`; `*host` is left
- * alone otherwise. */
+/* The host handle of `id` when it exists, has `type` and is not failed;
+ * `*host` is left alone otherwise. */
 bool vkw_object_table_lookup(const struct vkw_object_table *t, uint64_t id,
                              uint32_t type, uint64_t *host);
 /* The id under which (type, host) was inserted, or 0.  When several live

@@ -137,6 +137,9 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
         vkw_host_inflight_release_device(p->ctx, (VkDevice)(uintptr_t)o->host);
         vkw_host_device_commands_forget(p->ctx, (VkDevice)(uintptr_t)o->host);
     }
+    /* A failed asynchronous creation left an id and no driver object. */
+    if (o->flags & VKW_OBJECT_FAILED)
+        return;
     /* False for command buffers, descriptor sets, queues and physical
      * devices: their parent's destruction frees them. */
     if (vkw_destroy_host_object(&p->ctx->vk, o->type, o->host, where.parent_host))
@@ -150,7 +153,7 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
 static void set_event(const struct vkw_object *o, void *user)
 {
     struct pass *p = user;
-    if (o->type != VKW_HANDLE_VkEvent || !p->ctx->vk.vkSetEvent)
+    if (o->type != VKW_HANDLE_VkEvent || !p->ctx->vk.vkSetEvent || (o->flags & VKW_OBJECT_FAILED))
         return;
     const struct placement where = place(&p->ctx->objects, o, p->root);
     if (where.under_root && where.parent_host)

@@ -39,11 +39,13 @@ static struct visit visit_all(const struct vkw_object_table *t)
  * the load bound holds, and every live slot has exactly one reverse entry. */
 static bool invariants_hold(const struct vkw_object_table *t)
 {
-    size_t live = 0;
+    size_t live = 0, failed = 0;
     if (t->capacity & (t->capacity - 1))
         return diag("capacity %zu is not a power of two", t->capacity), false;
-    for (size_t i = 0; i < t->capacity; i++)
+    for (size_t i = 0; i < t->capacity; i++) {
         live += t->slots[i].id != 0;
+        failed += t->slots[i].id != 0 && (t->slots[i].flags & VKW_OBJECT_FAILED);
+    }
     if (live != t->count)
         return diag("%zu live slots, count %zu", live, t->count), false;
     if ((t->count + t->tombstones) * 10 > t->capacity * 7)
@@ -65,7 +67,7 @@ static bool invariants_hold(const struct vkw_object_table *t)
             good = false;
     }
     free(seen);
-    if (!good || entries != t->count)
+    if (!good || entries != t->count - failed) /* failed objects have no entry */
         return diag("reverse map has %zu entries for %zu objects", entries, t->count), false;
     return true;
 }
@@ -201,6 +203,39 @@ static void test_reverse_order_many(void)
         good &= vkw_object_table_id_of(&t, 4, g * 64) == (g % 2 ? g + 1 : GROUPS + g + 1);
     ok(good, "... and the first still alive after removals and growth");
     ok(invariants_hold(&t), "invariants hold");
+    vkw_object_table_fini(&t);
+}
+
+/* An id whose asynchronous creation failed: it holds its id and a place
+ * under the limit, find sees it, lookup and id_of do not, remove frees it. */
+static void test_failed(void)
+{
+    struct vkw_object_table t;
+    vkw_object_table_init(&t, 3);
+    uint64_t host = 0xdead;
+    ok(vkw_object_table_insert(&t, 1, 2, 0x100, 0) == VKW_OK &&
+           vkw_object_table_insert_failed(&t, 7, 2, 1) == VKW_OK,
+       "failed: inserted beside a live object");
+    const struct vkw_object *o = vkw_object_table_find(&t, 7);
+    ok(o && o->type == 2 && o->host == 0 && o->parent_id == 1 && (o->flags & VKW_OBJECT_FAILED),
+       "failed: find sees it, host 0, parent kept, flagged");
+    ok(!vkw_object_table_lookup(&t, 7, 2, &host) && host == 0xdead,
+       "failed: lookup refuses it");
+    ok(vkw_object_table_id_of(&t, 2, 0) == 0, "failed: id_of does not answer host 0 with it");
+    ok(vkw_object_table_insert(&t, 7, 2, 0x200, 0) == VKW_ERROR_ID_IN_USE &&
+           vkw_object_table_insert_failed(&t, 7, 2, 0) == VKW_ERROR_ID_IN_USE,
+       "failed: its id is in use");
+    ok(vkw_object_table_insert_failed(&t, 8, 2, 0) == VKW_OK &&
+           vkw_object_table_insert_failed(&t, 9, 2, 0) == VKW_ERROR_NO_MEMORY,
+       "failed: counts against the limit");
+    ok(invariants_hold(&t), "failed: invariants hold");
+    ok(vkw_object_table_remove(&t, 7, 2) && !vkw_object_table_find(&t, 7) &&
+           vkw_object_table_remove(&t, 8, 2) && t.count == 1,
+       "failed: remove frees the ids");
+    ok(vkw_object_table_insert(&t, 7, 2, 0x300, 0) == VKW_OK &&
+           vkw_object_table_lookup(&t, 7, 2, &host) && host == 0x300,
+       "failed: the id can name a real object again");
+    ok(invariants_hold(&t), "failed: invariants hold after removal");
     vkw_object_table_fini(&t);
 }
 
@@ -342,6 +377,7 @@ int main(void)
     test_limit();
     test_reverse();
     test_reverse_order_many();
+    test_failed();
     test_growth();
     test_churn();
     return done_testing();

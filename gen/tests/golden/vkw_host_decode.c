@@ -304,7 +304,7 @@ bool vkw_decode_args_vkDestroyWidget(struct vkw_host_decoder *d, struct vkw_args
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_handle(d, VKW_HANDLE_VkWidget, false, &a->widget_id));
+    a->widget = VKW_U64_HANDLE(VkWidget, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkWidget, false, &a->widget_id));
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)

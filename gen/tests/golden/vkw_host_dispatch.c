@@ -208,7 +208,7 @@ static void vkw_dispatch_vkSetWidgetTagEXT(struct vkw_host_context *ctx, struct 
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     vkw_host_vkSetWidgetTagEXT(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && vkw_reader_ok(&d->r))
+    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkSetWidgetTagEXT, a.result); /* nobody waits: report it later */
     if (reply)
         vkw_encode_reply_vkSetWidgetTagEXT(d, reply, &a);
