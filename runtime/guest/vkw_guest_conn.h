@@ -18,6 +18,7 @@
 
 struct vkw_guest_instance;
 struct vkw_reply_cache;
+struct vkw_guest_sync;
 
 #define VKW_CALL_HEAD_WORDS 8 /* VKW_CALL_HEAD_MAX bytes (vkw_icd.h) */
 
@@ -41,6 +42,9 @@ struct vkw_guest_conn {
     uint64_t agreed_features;      /* VKW_FEATURE_* both ends have */
     struct vkw_reply_cache *cache;
     struct vkw_guest_instance *instance; /* the instance that owns it, if any */
+    /* Fence and semaphore status from the sync page (vkw_guest_sync.h),
+     * made on first use. */
+    _Atomic(struct vkw_guest_sync *) sync;
     char address[256];
 };
 
@@ -61,6 +65,11 @@ void vkw_guest_conn_unlock(struct vkw_guest_conn *conn);
  * buffer's recorded stream) as one message, in the connection's turn.
  * False when the connection is, or becomes, lost. */
 bool vkw_guest_conn_send_recorded(struct vkw_guest_conn *conn, const void *bytes, size_t size);
+/* Make every command handed to the connection visible to the host (the
+ * guest calls it before sleeping on host progress).  Sends are immediate
+ * here, so there is nothing to do; a transport that batches sends flushes
+ * its batch. */
+void vkw_guest_conn_flush(struct vkw_guest_conn *conn);
 /* Mark the connection lost, in its turn, saying why (printed once). */
 void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why);
 

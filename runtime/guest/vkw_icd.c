@@ -435,6 +435,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
     if (!device)
         return;
     struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
+    vkw_guest_sync_forget_device(device); /* its queues' sync slots are free again */
     for (size_t i = 0; i < dev->queue_count; i++) {
         struct vkw_guest_queue_object *q = (void *)dev->queues[i].queue;
         if (q->idle_fence)
