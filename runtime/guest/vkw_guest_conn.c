@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vkw_guest_sync.h"
 #include "vkw_handshake.h"
 #include "vkw_icd.h"
 #include "vkw_protocol.h"
@@ -209,7 +208,8 @@ void vkw_guest_conn_close(struct vkw_guest_conn *conn)
         vkw_conn_close(conn->transport);
     vkw_writer_fini(&conn->w);
     cache_free(conn->cache);
-    vkw_guest_sync_free(atomic_load(&conn->sync));
+    if (conn->sync_free)
+        conn->sync_free(atomic_load(&conn->sync));
     pthread_cond_destroy(&conn->turn);
     pthread_mutex_destroy(&conn->lock);
     free(conn);

@@ -45,6 +45,7 @@ struct vkw_guest_conn {
     /* Fence and semaphore status from the sync page (vkw_guest_sync.h),
      * made on first use. */
     _Atomic(struct vkw_guest_sync *) sync;
+    void (*sync_free)(struct vkw_guest_sync *); /* set with it: conn needs no link to it */
     char address[256];
 };
 

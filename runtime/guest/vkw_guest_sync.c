@@ -232,6 +232,7 @@ static struct vkw_guest_sync *sync_of(struct vkw_guest_conn *conn)
     s = atomic_load_explicit(&conn->sync, memory_order_relaxed);
     if (!s && (s = calloc(1, sizeof(*s)))) {
         pthread_mutex_init(&s->lock, NULL);
+        conn->sync_free = vkw_guest_sync_free;
         atomic_store_explicit(&conn->sync, s, memory_order_release);
     }
     pthread_mutex_unlock(&create_lock);
