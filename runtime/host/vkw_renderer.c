@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "vkw_handshake.h"
-#include "vkw_sync_page.h"
 #include "vkw_host_context.h"
 #include "vkw_protocol.h"
 #include "vkw_wire.h"
@@ -237,7 +236,6 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
     vkw_hello_local(&local);
     /* this host runs the memory messages */
     local.features |= VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY;
-    local.features |= VKW_FEATURE_SYNC_STATUS; /* and publishes sync status (vkw_host_syncfb.h) */
     vkw_handshake_answer(&guest, &local, &ctx->welcome);
     vkw_encode_welcome(&ctx->reply, &ctx->welcome);
     if (!ctx->welcome.accepted) {
