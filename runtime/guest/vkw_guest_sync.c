@@ -363,9 +363,9 @@ void vkw_guest_sync_submit(VkQueue queue, int kind, uint32_t count, const void *
     pthread_mutex_unlock(&s->lock);
 }
 
-void vkw_guest_sync_forget_device(VkDevice device)
+void vkw_guest_sync_forget_device(struct vkw_guest_conn *conn, VkDevice device)
 {
-    struct vkw_guest_sync *s = sync_of(vkw_guest_conn_of(device));
+    struct vkw_guest_sync *s = sync_of(conn);
     if (!s)
         return;
     pthread_mutex_lock(&s->lock);

@@ -34,8 +34,9 @@ void vkw_guest_sync_free(struct vkw_guest_sync *sync);
  * VkBindSparseInfo. */
 void vkw_guest_sync_submit(VkQueue queue, int kind, uint32_t count, const void *infos,
                            VkFence fence);
-/* A device goes: its queues' slots may serve other queues. */
-void vkw_guest_sync_forget_device(VkDevice device);
+/* `device` (a handle value, no longer dereferenced) is gone, its
+ * vkDestroyDevice sent: its queues' slots may serve other queues. */
+void vkw_guest_sync_forget_device(struct vkw_guest_conn *conn, VkDevice device);
 
 /* The waits, for vkw_guest_memory.c's entry points (which pull coherent
  * memory after them). */
