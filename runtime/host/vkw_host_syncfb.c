@@ -6,13 +6,11 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vkw_handles.h"
@@ -24,12 +22,6 @@
 /* A completion thread's longest single wait in the driver: only a stop
  * while the queue's work never ends waits this long. */
 #define VKW_SYNCFB_WAIT_NS 250000000ull
-/* After finishing work a thread looks for more this long (yielding the
- * CPU between looks) before it sleeps: a guest that submits and waits in a
- * loop then never pays for waking it.  VKWIRE_SPIN_US, as the transports'
- * spin; 0 turns it off. */
-#define VKW_SYNCFB_SPIN_US 50ull
-
 struct syncfb_queue {
     struct vkw_host_context *ctx;
     VkQueue queue;
@@ -44,7 +36,6 @@ struct vkw_host_syncfb {
     pthread_cond_t work; /* a queue got work, or a thread must stop */
     unsigned char *page; /* the guest's memfd, MAP_SHARED: written only */
     uint32_t wake, flags; /* what the host last wrote (never read back) */
-    uint64_t spin_ns;
     uint64_t submitted[VKW_SYNC_QUEUE_SLOTS]; /* worker only */
     uint64_t completed[VKW_SYNC_QUEUE_SLOTS]; /* under the lock */
     struct syncfb_queue *queues[VKW_SYNC_QUEUE_SLOTS];
@@ -148,51 +139,24 @@ void vkw_host_syncfb_kick(struct vkw_host_context *ctx, VkQueue queue)
 
 /* ---- completion threads ---- */
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static uint64_t spin_from_env(void)
-{
-    const char *v = getenv("VKWIRE_SPIN_US");
-    char *end;
-    unsigned long long us = v && *v ? strtoull(v, &end, 10) : VKW_SYNCFB_SPIN_US;
-    if (v && *v && (*end || us > 1000000))
-        us = VKW_SYNCFB_SPIN_US;
-    return (uint64_t)us * 1000u;
-}
-
-/* Sleep while the queue has nothing in flight (after a short spin);
- * otherwise wait in the driver for its oldest fence and retire it.  The
- * driver's wait is the only blocking call made without the lock. */
+/* Sleep while the queue has nothing in flight; otherwise wait in the
+ * driver for its oldest fence and retire it.  The driver's wait is the
+ * only blocking call made without the lock.  (Spinning here, looking for
+ * work or at the fence before sleeping, bought nothing measurable on a
+ * 2-core lavapipe machine: doc/PERFORMANCE.md.) */
 static void *completion_thread(void *arg)
 {
     struct syncfb_queue *q = arg;
     struct vkw_host_context *ctx = q->ctx;
     struct vkw_host_syncfb *fb = ctx->syncfb;
-    uint64_t idle_since = 0;
     pthread_mutex_lock(&fb->lock);
     while (!q->stop) {
         VkFence fence;
         VkDevice device;
         if (!vkw_host_inflight_take_oldest(ctx, q->queue, &fence, &device)) {
-            const uint64_t now = fb->spin_ns ? monotonic_ns() : 0;
-            if (!idle_since)
-                idle_since = now ? now : 1;
-            if (now - idle_since < fb->spin_ns) {
-                pthread_mutex_unlock(&fb->lock);
-                sched_yield();
-                pthread_mutex_lock(&fb->lock);
-            } else {
-                pthread_cond_wait(&fb->work, &fb->lock);
-                idle_since = 0;
-            }
+            pthread_cond_wait(&fb->work, &fb->lock);
             continue;
         }
-        idle_since = 0;
         pthread_mutex_unlock(&fb->lock);
         const VkResult r = ctx->vk.vkWaitForFences(device, 1, &fence, VK_TRUE, VKW_SYNCFB_WAIT_NS);
         pthread_mutex_lock(&fb->lock);
@@ -284,7 +248,6 @@ void vkw_host_sync_page(struct vkw_host_context *ctx, struct vkw_host_decoder *d
             result = VK_ERROR_OUT_OF_HOST_MEMORY;
         } else {
             fb->page = page;
-            fb->spin_ns = spin_from_env();
             pthread_mutex_init(&fb->lock, NULL);
             pthread_cond_init(&fb->work, NULL);
             ctx->syncfb = fb;
