@@ -866,6 +866,38 @@ static void test_sync_page(void)
     tg_fini(&a.g);
     munmap((void *)page, VKW_SYNC_PAGE_BYTES);
 
+    /* Teardown while a completion thread is in the driver's wait: the
+     * work waits for an event nobody sets until teardown sets it. */
+    ok(open_side(&a), "a guest whose work waits for an event");
+    fd = sync_memfd(true, &page);
+    sync_page_message(&a.g, 0);
+    sync_queue_message(&a.g, TG_QUEUE_ID, 0);
+    VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+    VkEvent event = VKW_U64_HANDLE(VkEvent, 0x700);
+    vkw_encode_vkCreateEvent(&a.g.w, ++a.g.serial, TG_DEVICE(&a.g), &eci, NULL, &event);
+    VkCommandBuffer cb = (VkCommandBuffer)&a.g.cbs[0];
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkw_encode_vkBeginCommandBuffer(&a.g.w, ++a.g.serial, cb, &bi);
+    vkw_encode_vkCmdWaitEvents(&a.g.w, 0, cb, 1, &event, VK_PIPELINE_STAGE_HOST_BIT,
+                               VK_PIPELINE_STAGE_TRANSFER_BIT, 0, NULL, 0, NULL, 0, NULL);
+    vkw_encode_vkEndCommandBuffer(&a.g.w, ++a.g.serial, cb);
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                       .commandBufferCount = 1,
+                       .pCommandBuffers = &cb};
+    vkw_encode_vkQueueSubmit(&a.g.w, ++a.g.serial, (VkQueue)&a.g.queue, 1, &si, VK_NULL_HANDLE);
+    ok(run_fds(&a, &fd, 1) == VKW_RENDERER_OK && tg_count_ok(a.reply, a.reply_size, true, NULL) == 4,
+       "page, queue slot, event, a command buffer waiting for it, submitted");
+    usleep(50 * 1000);
+    is_int((int)completed_of(page, 0), 0, "held back by the event, nothing is published");
+    ok(vkw_renderer_context_destroy_objects(a.ctx) > 0,
+       "teardown sets the event, waits, and joins the thread that was in the driver's wait");
+    ok(completed_of(page, 0) <= 1 &&
+           (((volatile uint32_t *)page)[VKW_SYNC_FLAGS_OFFSET / 4] & VKW_SYNC_FLAG_STOPPED),
+       "the page says it publishes no more");
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    munmap((void *)page, VKW_SYNC_PAGE_BYTES);
+
     ok(open_side(&a), "a guest for the slot bound");
     fd = sync_memfd(true, &page);
     sync_page_message(&a.g, 0);
