@@ -19,6 +19,7 @@
 #include "vkw_guest_handles.h"
 #include "vkw_handles.h"
 #include "vkw_handshake.h"
+#include "vkw_sync_page.h"
 #include "vkw_host_context.h"
 #include "vkw_host_track.h"
 #include "vkw_vulkan_util.h"
@@ -1087,6 +1088,16 @@ static int wait_idle_result(void)
     return vkw_read_i32(&r);
 }
 
+/* Only for SYNC_PAGE's check that the driver can watch work; never called
+ * here (no queue gets a slot). */
+static VkResult fake_fence_any(void) { return VK_SUCCESS; }
+
+/* The flags word of the sync page the guest sees. */
+static uint32_t page_flags(const volatile uint32_t *page)
+{
+    return page[VKW_SYNC_FLAGS_OFFSET / 4];
+}
+
 static void test_deferred_failures(void)
 {
     ctx.vk.vkQueueSubmit = fake_QueueSubmit;
@@ -1095,6 +1106,35 @@ static void test_deferred_failures(void)
     const VkSubmitInfo none = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO};
     struct vkw_reply_header h;
     struct vkw_reader r;
+
+    /* A sync page, so that the guest learns of a kept failure without
+     * asking (doc/PROTOCOL.md, "Sync status"). */
+    int fd = memfd_create("sync", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, VKW_SYNC_PAGE_BYTES) != 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0)
+        tm_bail_out("memfd");
+    const volatile uint32_t *page =
+        mmap(NULL, VKW_SYNC_PAGE_BYTES, PROT_READ, MAP_SHARED, fd, 0);
+    if (page == MAP_FAILED)
+        tm_bail_out("mmap");
+    ctx.vk.vkWaitForFences = (PFN_vkWaitForFences)(void (*)(void))fake_fence_any;
+    ctx.vk.vkCreateFence = (PFN_vkCreateFence)(void (*)(void))fake_fence_any;
+    ctx.vk.vkGetFenceStatus = (PFN_vkGetFenceStatus)(void (*)(void))fake_fence_any;
+    ctx.vk.vkResetFences = (PFN_vkResetFences)(void (*)(void))fake_fence_any;
+    ctx.vk.vkDestroyFence = (PFN_vkDestroyFence)(void (*)(void))fake_fence_any;
+    size_t at = vkw_begin_command(&cmds, VKW_MSG_SYNC_PAGE, VKW_COMMAND_FLAG_REPLY, ++serial);
+    vkw_write_u32(&cmds, 0);
+    vkw_end_message(&cmds, at);
+    run_fds = &fd;
+    run_nfds = 1;
+    ok(run() == VKW_OK && next_reply(&h, &r) && vkw_read_i32(&r) == VK_SUCCESS,
+       "SYNC_PAGE accepted");
+    ctx.vk.vkWaitForFences = NULL;
+    ctx.vk.vkCreateFence = NULL; /* the submissions below are not tracked */
+    ctx.vk.vkGetFenceStatus = NULL;
+    ctx.vk.vkResetFences = NULL;
+    ctx.vk.vkDestroyFence = NULL;
+    is_int(page_flags(page), 0, "the page says: nothing kept");
 
     fake_submit_result = VK_SUCCESS;
     vkw_encode_vkQueueSubmit(&cmds, ++serial, (VkQueue)&queue_obj, 1, &none, VK_NULL_HANDLE);
@@ -1105,16 +1145,23 @@ static void test_deferred_failures(void)
     fake_submit_result = VK_ERROR_OUT_OF_DEVICE_MEMORY;
     vkw_encode_vkQueueSubmit(&cmds, ++serial, (VkQueue)&queue_obj, 1, &none, VK_NULL_HANDLE);
     ok(run() == VKW_OK && !next_reply(&h, &r), "a failed submission gets no reply either");
+    is_int(page_flags(page), VKW_SYNC_FLAG_DEFERRED,
+           "the page says a failure is kept: the guest's next wait must ask");
     fake_submit_result = VK_ERROR_DEVICE_LOST; /* a second failure is not the one told */
     vkw_encode_vkQueueSubmit(&cmds, ++serial, (VkQueue)&queue_obj, 1, &none, VK_NULL_HANDLE);
     ok(run() == VKW_OK && !next_reply(&h, &r), "nor a second one");
     is_int(wait_idle_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY,
            "the next wait reports the first failed submission's result");
     is_int(fake_waits, 1, "without reaching the driver");
+    is_int(page_flags(page), 0, "once reported, the page says nothing is kept");
     is_int(wait_idle_result(), VK_SUCCESS, "it is reported once");
     is_int(fake_waits, 2, "and the wait after it reaches the driver again");
     ctx.vk.vkQueueSubmit = NULL;
     ctx.vk.vkQueueWaitIdle = NULL;
+    vkw_host_syncfb_free(&ctx);
+    ok((page_flags(page) & VKW_SYNC_FLAG_STOPPED) != 0, "a page let go of says: ask the host");
+    munmap((void *)page, VKW_SYNC_PAGE_BYTES);
+    close(fd);
 }
 
 /* A created array reports which objects the driver made. */

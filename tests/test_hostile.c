@@ -32,6 +32,7 @@
 #include "host_test_guest.h"
 #include "memory_messages_test.h"
 #include "tap.h"
+#include "vkw_sync_page.h"
 #include "vkwire/renderer.h"
 
 #define B_BUFFER_ONLY_B 0x500u /* an id only guest B has */
@@ -753,6 +754,165 @@ static void test_bad_fd(void)
     ok(b_still_fine(), "B goes on");
 }
 
+/* ---- the sync status page ---- */
+
+static void sync_page_message(struct tg_guest *g, uint32_t fd_index)
+{
+    size_t at = vkw_begin_command(&g->w, VKW_MSG_SYNC_PAGE, VKW_COMMAND_FLAG_REPLY, ++g->serial);
+    vkw_write_u32(&g->w, fd_index);
+    vkw_end_message(&g->w, at);
+}
+
+static void sync_queue_message(struct tg_guest *g, uint64_t queue, uint32_t slot)
+{
+    size_t at = vkw_begin_command(&g->w, VKW_MSG_SYNC_QUEUE, 0, ++g->serial);
+    vkw_write_u64(&g->w, queue);
+    vkw_write_u32(&g->w, slot);
+    vkw_end_message(&g->w, at);
+}
+
+/* A sealed memfd of one page, mapped into `*page`. */
+static int sync_memfd(bool sealed, volatile uint64_t **page)
+{
+    int fd = memfd_create("sync", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, VKW_SYNC_PAGE_BYTES) != 0 ||
+        (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0))
+        tm_bail_out("memfd");
+    void *p = mmap(NULL, VKW_SYNC_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        tm_bail_out("mmap");
+    *page = p;
+    return fd;
+}
+
+static uint64_t completed_of(volatile uint64_t *page, uint32_t slot)
+{
+    return page[VKW_SYNC_COMPLETED_OFFSET / 8 + slot];
+}
+
+/* Wait (at most 5 s) for the host to publish `want` finished submissions
+ * on `slot`. */
+static bool published(volatile uint64_t *page, uint32_t slot, uint64_t want)
+{
+    for (int i = 0; i < 5000 && completed_of(page, slot) != want; i++)
+        usleep(1000);
+    return completed_of(page, slot) == want;
+}
+
+static void test_sync_page(void)
+{
+    const int fds_before = open_fds();
+    struct side a;
+    uint32_t status = 0;
+    uint64_t value = 0;
+    volatile uint64_t *page = NULL;
+
+    ok(open_side(&a), "a guest for the sync page");
+    int fd = sync_memfd(false, &page);
+    sync_page_message(&a.g, 0);
+    ok(run_fds(&a, &fd, 1) == VKW_RENDERER_PROTOCOL_ERROR &&
+           tg_error_reply(a.reply, a.reply_size, &status, &value) && status == VKW_ERROR_BAD_FD &&
+           value == 0,
+       "SYNC_PAGE with a memfd that may shrink: bad_fd (the host would map it)");
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    munmap((void *)page, VKW_SYNC_PAGE_BYTES);
+
+    ok(open_side(&a), "a guest that names a queue without a page");
+    sync_queue_message(&a.g, TG_QUEUE_ID, 0);
+    ok(run(&a) == VKW_RENDERER_PROTOCOL_ERROR &&
+           tg_error_reply(a.reply, a.reply_size, &status, &value) &&
+           status == VKW_ERROR_UNSUPPORTED && value == VKW_MSG_SYNC_QUEUE,
+       "SYNC_QUEUE before SYNC_PAGE: unsupported");
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+
+    ok(open_side(&a), "a guest with a sync page");
+    fd = sync_memfd(true, &page);
+    sync_page_message(&a.g, 0);
+    struct tg_replies rs;
+    struct vkw_reply_header h;
+    struct vkw_reader p;
+    bool accepted = run_fds(&a, &fd, 1) == VKW_RENDERER_OK;
+    tg_replies_init(&rs, a.reply, a.reply_size);
+    accepted = accepted && tg_next_reply(&rs, &h, &p) && h.opcode == VKW_MSG_SYNC_PAGE &&
+               vkw_read_i32(&p) == VK_SUCCESS;
+    ok(accepted, "SYNC_PAGE with a sealed memfd: VK_SUCCESS");
+    sync_queue_message(&a.g, TG_QUEUE_ID, 7);
+    for (int i = 0; i < 3; i++)
+        vkw_encode_vkQueueSubmit(&a.g.w, ++a.g.serial, (VkQueue)&a.g.queue, 0, NULL,
+                                 VK_NULL_HANDLE);
+    ok(run(&a) == VKW_RENDERER_OK && a.reply_size == 0, "SYNC_QUEUE slot 7, then 3 submissions");
+    ok(published(page, 7, 3), "the host publishes 3 finished submissions on slot 7 (%llu)",
+       (unsigned long long)completed_of(page, 7));
+    /* The guest scribbles on the page: the host reads nothing back. */
+    page[VKW_SYNC_COMPLETED_OFFSET / 8 + 7] = 1000;
+    ((volatile uint32_t *)page)[VKW_SYNC_WAKE_OFFSET / 4] = ~0u;
+    vkw_encode_vkQueueSubmit(&a.g.w, ++a.g.serial, (VkQueue)&a.g.queue, 0, NULL, VK_NULL_HANDLE);
+    ok(run(&a) == VKW_RENDERER_OK && published(page, 7, 4),
+       "after the guest wrote 1000 there, the 4th submission publishes 4: its own count");
+    sync_queue_message(&a.g, TG_QUEUE_ID, 7);
+    ok(run(&a) == VKW_RENDERER_OK, "the same queue and slot again: accepted, nothing changes");
+    sync_queue_message(&a.g, TG_QUEUE_ID, 8);
+    ok(run(&a) == VKW_RENDERER_PROTOCOL_ERROR &&
+           tg_error_reply(a.reply, a.reply_size, &status, &value) &&
+           status == VKW_ERROR_ID_IN_USE && value == 8,
+       "the queue in a second slot: id_in_use, value the slot");
+    ok((((volatile uint32_t *)page)[VKW_SYNC_FLAGS_OFFSET / 4] & VKW_SYNC_FLAG_STOPPED) != 0,
+       "the ended context says on the page that it publishes no more");
+    /* Ended with its completion thread alive: destroying the context joins
+     * it (LSan and valgrind see the rest). */
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    munmap((void *)page, VKW_SYNC_PAGE_BYTES);
+
+    /* Teardown while a completion thread is in the driver's wait: the
+     * work waits for an event nobody sets until teardown sets it. */
+    ok(open_side(&a), "a guest whose work waits for an event");
+    fd = sync_memfd(true, &page);
+    sync_page_message(&a.g, 0);
+    sync_queue_message(&a.g, TG_QUEUE_ID, 0);
+    VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+    VkEvent event = VKW_U64_HANDLE(VkEvent, 0x700);
+    vkw_encode_vkCreateEvent(&a.g.w, ++a.g.serial, TG_DEVICE(&a.g), &eci, NULL, &event);
+    VkCommandBuffer cb = (VkCommandBuffer)&a.g.cbs[0];
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkw_encode_vkBeginCommandBuffer(&a.g.w, ++a.g.serial, cb, &bi);
+    vkw_encode_vkCmdWaitEvents(&a.g.w, 0, cb, 1, &event, VK_PIPELINE_STAGE_HOST_BIT,
+                               VK_PIPELINE_STAGE_TRANSFER_BIT, 0, NULL, 0, NULL, 0, NULL);
+    vkw_encode_vkEndCommandBuffer(&a.g.w, ++a.g.serial, cb);
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                       .commandBufferCount = 1,
+                       .pCommandBuffers = &cb};
+    vkw_encode_vkQueueSubmit(&a.g.w, ++a.g.serial, (VkQueue)&a.g.queue, 1, &si, VK_NULL_HANDLE);
+    ok(run_fds(&a, &fd, 1) == VKW_RENDERER_OK && tg_count_ok(a.reply, a.reply_size, true, NULL) == 4,
+       "page, queue slot, event, a command buffer waiting for it, submitted");
+    usleep(50 * 1000);
+    is_int((int)completed_of(page, 0), 0, "held back by the event, nothing is published");
+    ok(vkw_renderer_context_destroy_objects(a.ctx) > 0,
+       "teardown sets the event, waits, and joins the thread that was in the driver's wait");
+    ok(completed_of(page, 0) <= 1 &&
+           (((volatile uint32_t *)page)[VKW_SYNC_FLAGS_OFFSET / 4] & VKW_SYNC_FLAG_STOPPED),
+       "the page says it publishes no more");
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    munmap((void *)page, VKW_SYNC_PAGE_BYTES);
+
+    ok(open_side(&a), "a guest for the slot bound");
+    fd = sync_memfd(true, &page);
+    sync_page_message(&a.g, 0);
+    sync_queue_message(&a.g, TG_QUEUE_ID, VKW_SYNC_QUEUE_SLOTS);
+    ok(run_fds(&a, &fd, 1) == VKW_RENDERER_PROTOCOL_ERROR &&
+           tg_error_reply(a.reply, a.reply_size, &status, &value) &&
+           status == VKW_ERROR_BAD_COUNT && value == VKW_SYNC_QUEUE_SLOTS,
+       "SYNC_QUEUE slot 64: bad_count");
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    munmap((void *)page, VKW_SYNC_PAGE_BYTES);
+    is_int(open_fds(), fds_before, "every memfd was closed by the host");
+    ok(b_still_fine(), "B goes on");
+}
+
 int main(void)
 {
     alarm(240);
@@ -774,6 +934,7 @@ int main(void)
     test_ids_are_per_client();
     test_destroy_device_with_children();
     test_bad_fd();
+    test_sync_page();
 
     vkw_renderer_context_destroy(b.ctx);
     tg_fini(&b.g);

@@ -2977,6 +2977,165 @@ static void scenario_timeline_semaphores(struct ctx *c)
     digest(c, &value, sizeof value);
 }
 
+/* Fence churn on other threads: each makes a fence, submits its own
+ * command buffer with it, waits, checks and destroys the fence, while the
+ * other threads do the same on the shared queue. */
+#define SYNC_THREADS 3u
+#define SYNC_ROUNDS 40u
+struct fence_churner {
+    struct ctx *c;
+    VkCommandBuffer cb;
+    const struct buffer *b;
+    uint32_t value;
+};
+
+static void churn_fences(struct fence_churner *w)
+{
+    struct ctx *c = w->c;
+    for (uint32_t round = 0; round < SYNC_ROUNDS; round++) {
+        VkFenceCreateInfo info = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        VkFence f;
+        VK(vkCreateFence(c->device, &info, NULL, &f));
+        VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                           .commandBufferCount = 1,
+                           .pCommandBuffers = &w->cb};
+        pthread_mutex_lock(&c->queue_lock);
+        VkResult r = vkQueueSubmit(c->queue, 1, &si, f);
+        pthread_mutex_unlock(&c->queue_lock);
+        if (r == VK_SUCCESS)
+            r = vkWaitForFences(c->device, 1, &f, VK_TRUE, WAIT_NS);
+        if (r == VK_SUCCESS)
+            r = vkGetFenceStatus(c->device, f);
+        vkDestroyFence(c->device, f, NULL);
+        VK(r);
+        const uint32_t *words = w->b->map;
+        EXPECT(words[0] == w->value && words[w->b->size / 4 - 1] == w->value,
+               "thread 0x%x: after its fence the buffer holds 0x%x", w->value, words[0]);
+    }
+}
+
+static void *churner_main(void *arg)
+{
+    jmp_buf here;
+    on_failure = &here;
+    if (setjmp(here) == 0)
+        churn_fences(arg);
+    return NULL;
+}
+
+/* Sync status as the guest may answer it from what the host publishes: a
+ * fence held back by a timeline value the host signals later reads
+ * unsignalled (status, zero and short timeouts) until then, and signalled
+ * with the work's results visible after; a reset reads unsignalled at
+ * once; waitAny and waitAll over many fences of which only some can
+ * signal; timeline values from the host and from queue signals; fences
+ * made, waited and destroyed on several threads at once. */
+static void scenario_sync_status(struct ctx *c)
+{
+    struct buffer b = buffer_new(c, 4096, 0);
+    VkSemaphore gate = semaphore_new(c, true, 0);
+    VkFence f = fence_new(c, false);
+    const VkPipelineStageFlags transfer = VK_PIPELINE_STAGE_TRANSFER_BIT;
+    for (uint32_t round = 1; round <= 3; round++) {
+        VkCommandBuffer cb = fill_command(c, &b, 0x5100 + round);
+        const uint64_t wait = round * 10, signal = round * 10 + 5;
+        VkTimelineSemaphoreSubmitInfo values = {
+            .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+            .waitSemaphoreValueCount = 1, .pWaitSemaphoreValues = &wait,
+            .signalSemaphoreValueCount = 1, .pSignalSemaphoreValues = &signal};
+        VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .pNext = &values,
+                           .waitSemaphoreCount = 1, .pWaitSemaphores = &gate,
+                           .pWaitDstStageMask = &transfer, .commandBufferCount = 1,
+                           .pCommandBuffers = &cb, .signalSemaphoreCount = 1,
+                           .pSignalSemaphores = &gate};
+        submit(c, 1, &si, f);
+        /* Held back: nothing may say it is done. */
+        VK_EXPECT(VK_NOT_READY, vkGetFenceStatus(c->device, f));
+        VK_EXPECT(VK_TIMEOUT, vkWaitForFences(c->device, 1, &f, VK_TRUE, 0));
+        VK_EXPECT(VK_TIMEOUT, vkWaitForFences(c->device, 1, &f, VK_TRUE, 2 * 1000 * 1000));
+        uint64_t value = 0;
+        VK(vkGetSemaphoreCounterValue(c->device, gate, &value));
+        EXPECT(value == (round > 1 ? wait - 5 : 0), "round %u: the gate reads %llu before its signal",
+               round, (unsigned long long)value);
+        VkSemaphoreWaitInfo swi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
+                                   .semaphoreCount = 1, .pSemaphores = &gate,
+                                   .pValues = &signal};
+        VK_EXPECT(VK_TIMEOUT, vkWaitSemaphores(c->device, &swi, 1000 * 1000));
+        VkSemaphoreSignalInfo open = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                      .semaphore = gate, .value = wait};
+        VK(vkSignalSemaphore(c->device, &open));
+        VK(vkWaitSemaphores(c->device, &swi, WAIT_NS)); /* the queue's signal */
+        VK_EXPECT(VK_SUCCESS, vkGetFenceStatus(c->device, f)); /* same submission */
+        VK(vkGetSemaphoreCounterValue(c->device, gate, &value));
+        EXPECT(value == signal, "round %u: the gate reads %llu, not %llu", round,
+               (unsigned long long)value, (unsigned long long)signal);
+        wait_fence(c, f);
+        expect_all(c, "work held back by a host signal", &b, 0x5100 + round);
+        VK(vkResetFences(c->device, 1, &f));
+        /* A reset fence is unsignalled at once, whatever was published. */
+        VK_EXPECT(VK_NOT_READY, vkGetFenceStatus(c->device, f));
+        VK_EXPECT(VK_TIMEOUT, vkWaitForFences(c->device, 1, &f, VK_TRUE, 0));
+    }
+
+    /* Many fences: the even ones signal now, the odd ones once the gate
+     * opens.  Any is satisfied, all is not, until the gate opens. */
+    enum { MANY = 24 };
+    VkFence many[MANY];
+    const uint64_t held = 100, passed = 101;
+    VkTimelineSemaphoreSubmitInfo held_values = {
+        .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+        .waitSemaphoreValueCount = 1, .pWaitSemaphoreValues = &held};
+    VkSubmitInfo gated = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .pNext = &held_values,
+                          .waitSemaphoreCount = 1, .pWaitSemaphores = &gate,
+                          .pWaitDstStageMask = &transfer};
+    for (int i = 0; i < MANY; i++)
+        many[i] = fence_new(c, false);
+    /* (the free ones first: a queue need not pass a submission held back) */
+    for (int i = 0; i < MANY; i += 2)
+        submit(c, 0, NULL, many[i]);
+    for (int i = 1; i < MANY; i += 2)
+        submit(c, 1, &gated, many[i]);
+    for (int i = 0; i < MANY; i += 2)
+        wait_fence(c, many[i]);
+    VK_EXPECT(VK_SUCCESS, vkWaitForFences(c->device, MANY, many, VK_FALSE, WAIT_NS));
+    VK_EXPECT(VK_TIMEOUT, vkWaitForFences(c->device, MANY, many, VK_TRUE, 1000 * 1000));
+    VK_EXPECT(VK_TIMEOUT, vkWaitForFences(c->device, 1, &many[MANY - 1], VK_FALSE, 0));
+    VK_EXPECT(VK_NOT_READY, vkGetFenceStatus(c->device, many[1]));
+    VkSemaphoreSignalInfo open = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                  .semaphore = gate, .value = held};
+    VK(vkSignalSemaphore(c->device, &open));
+    VK_EXPECT(VK_SUCCESS, vkWaitForFences(c->device, MANY, many, VK_TRUE, WAIT_NS));
+    for (int i = 0; i < MANY; i++)
+        VK_EXPECT(VK_SUCCESS, vkGetFenceStatus(c->device, many[i]));
+    uint64_t value = 0;
+    VK(vkGetSemaphoreCounterValue(c->device, gate, &value));
+    EXPECT(value == held, "the gate reads %llu, not %llu", (unsigned long long)value,
+           (unsigned long long)held);
+    VkSemaphoreWaitInfo never = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
+                                 .semaphoreCount = 1, .pSemaphores = &gate, .pValues = &passed};
+    VK_EXPECT(VK_TIMEOUT, vkWaitSemaphores(c->device, &never, 0));
+
+    /* Fences made, waited for and destroyed on other threads at once. */
+    struct buffer tb[SYNC_THREADS];
+    struct fence_churner workers[SYNC_THREADS];
+    pthread_t threads[SYNC_THREADS];
+    for (uint32_t t = 0; t < SYNC_THREADS; t++) {
+        tb[t] = buffer_new(c, 1024, 0);
+        workers[t] = (struct fence_churner){c, fill_command(c, &tb[t], 0x6100 + t), &tb[t],
+                                            0x6100 + t};
+    }
+    uint32_t started = 0;
+    for (; started < SYNC_THREADS; started++)
+        if (pthread_create(&threads[started], NULL, churner_main, &workers[started]) != 0)
+            break;
+    for (uint32_t t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    EXPECT(started == SYNC_THREADS, "cannot start a thread");
+    EXPECT(!c->failed, "%s", c->why);
+    for (uint32_t t = 0; t < SYNC_THREADS; t++)
+        expect_all(c, "fences on other threads", &tb[t], 0x6100 + t);
+}
+
 /* Events: host set, reset and status; vkCmdSetEvent/vkCmdWaitEvents and the
  * synchronization2 forms ordering copies; a device wait on an event the host
  * set (before the submission, as the spec requires); the device setting and
@@ -3551,6 +3710,9 @@ static const struct scenario {
      "a chain through vkQueueSubmit and vkQueueSubmit2, several waits and signals, batches", false},
     {"timeline_semaphores", scenario_timeline_semaphores,
      "waits on device and host (another thread) signals, vkWaitSemaphores any/all, counters",
+     false},
+    {"sync_status", scenario_sync_status,
+     "held-back fences and timelines, resets, many fences any/all, timeouts, fences on threads",
      false},
     {"events", scenario_events,
      "set/wait on the device (both forms), host set/reset/status, a device wait on the host",

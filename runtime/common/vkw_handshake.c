@@ -1,5 +1,6 @@
 /* vkw_handshake — see vkw_handshake.h. */
 #include "vkw_handshake.h"
+#include "vkw_sync_page.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +12,7 @@ void vkw_hello_local(struct vkw_hello *h)
     h->major = VKW_PROTOCOL_MAJOR;
     h->minor = VKW_OPCODE_LIMIT - 1;
     h->vk_xml_version = VKW_VK_XML_VERSION;
-    h->features = VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY;
+    h->features = VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY | VKW_FEATURE_SYNC_STATUS;
 }
 
 static void write_hello_fields(struct vkw_writer *w, const struct vkw_hello *h)

@@ -254,6 +254,8 @@ void vkw_guest_conn_close(struct vkw_guest_conn *conn)
     vkw_writer_fini(&conn->w);
     vkw_writer_fini(&conn->pending);
     cache_free(conn->cache);
+    if (conn->sync_free)
+        conn->sync_free(atomic_load(&conn->sync));
     pthread_cond_destroy(&conn->turn);
     pthread_mutex_destroy(&conn->lock);
     free(conn);

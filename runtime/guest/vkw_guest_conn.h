@@ -20,6 +20,7 @@
 
 struct vkw_guest_instance;
 struct vkw_reply_cache;
+struct vkw_guest_sync;
 
 #define VKW_CALL_HEAD_WORDS 8 /* VKW_CALL_HEAD_MAX bytes (vkw_icd.h) */
 
@@ -47,6 +48,10 @@ struct vkw_guest_conn {
     uint64_t agreed_features;      /* VKW_FEATURE_* both ends have */
     struct vkw_reply_cache *cache;
     struct vkw_guest_instance *instance; /* the instance that owns it, if any */
+    /* Fence and semaphore status from the sync page (vkw_guest_sync.h),
+     * made on first use. */
+    _Atomic(struct vkw_guest_sync *) sync;
+    void (*sync_free)(struct vkw_guest_sync *); /* set with it: conn needs no link to it */
     char address[256];
 };
 

@@ -439,6 +439,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueSubmit(VkQueue queue, uint32_t sub
                                                     const VkSubmitInfo *pSubmits, VkFence fence)
 {
     vkw_guest_memory_before_submit(vkw_guest_conn_of(queue));
+    vkw_guest_sync_submit(queue, 1, submitCount, pSubmits, fence);
     return vkw_forward_vkQueueSubmit(queue, submitCount, pSubmits, fence);
 }
 
@@ -446,6 +447,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueSubmit2(VkQueue queue, uint32_t su
                                                      const VkSubmitInfo2 *pSubmits, VkFence fence)
 {
     vkw_guest_memory_before_submit(vkw_guest_conn_of(queue));
+    vkw_guest_sync_submit(queue, 2, submitCount, pSubmits, fence);
     return vkw_forward_vkQueueSubmit2(queue, submitCount, pSubmits, fence);
 }
 
@@ -455,56 +457,12 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkQueueBindSparse(VkQueue queue, uint32_t
 {
     note_sparse(bindInfoCount, pBindInfo);
     vkw_guest_memory_before_submit(vkw_guest_conn_of(queue));
+    vkw_guest_sync_submit(queue, 3, bindInfoCount, pBindInfo, fence);
     return vkw_forward_vkQueueBindSparse(queue, bindInfoCount, pBindInfo, fence);
 }
 
-/* A wait holds the connection only a slice at a time, so the application's
- * other threads keep going through vkwire while one of them waits. */
-#define WAIT_SLICE_NS 1000000ull
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-/* Call `wait(slice)` until it stops timing out or `timeout` has passed. */
-static VkResult sliced(VkResult (*wait)(void *args, uint64_t slice), void *args, uint64_t timeout)
-{
-    const uint64_t start = monotonic_ns();
-    for (;;) {
-        const uint64_t spent = monotonic_ns() - start;
-        const uint64_t left = timeout > spent ? timeout - spent : 0;
-        const VkResult r = wait(args, left < WAIT_SLICE_NS ? left : WAIT_SLICE_NS);
-        if (r != VK_TIMEOUT || left <= WAIT_SLICE_NS)
-            return r;
-    }
-}
-
-struct fence_wait {
-    VkDevice device;
-    uint32_t count;
-    const VkFence *fences;
-    VkBool32 all;
-};
-
-static VkResult wait_fences(void *args, uint64_t slice)
-{
-    const struct fence_wait *w = args;
-    return vkw_forward_vkWaitForFences(w->device, w->count, w->fences, w->all, slice);
-}
-
-struct semaphore_wait {
-    VkDevice device;
-    const VkSemaphoreWaitInfo *info;
-};
-
-static VkResult wait_semaphores(void *args, uint64_t slice)
-{
-    const struct semaphore_wait *w = args;
-    return vkw_forward_vkWaitSemaphores(w->device, w->info, slice);
-}
+/* Waits: from the sync page where it can tell, else from the host in
+ * slices (vkw_guest_sync.c). */
 
 static VkResult after_wait(void *dispatchable, VkResult result)
 {
@@ -517,13 +475,13 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkWaitForFences(VkDevice device, uint32_t
                                                       const VkFence *pFences, VkBool32 waitAll,
                                                       uint64_t timeout)
 {
-    struct fence_wait w = {device, fenceCount, pFences, waitAll};
-    return after_wait(device, sliced(wait_fences, &w, timeout));
+    return after_wait(device,
+                      vkw_guest_sync_wait_fences(device, fenceCount, pFences, waitAll, timeout));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetFenceStatus(VkDevice device, VkFence fence)
 {
-    return after_wait(device, vkw_forward_vkGetFenceStatus(device, fence));
+    return after_wait(device, vkw_guest_sync_fence_status(device, fence));
 }
 
 /* vkQueueWaitIdle as a fence the queue signals once all its earlier work
@@ -534,13 +492,14 @@ static VkResult wait_queue_idle(VkQueue queue)
     const VkDevice device = vkw_guest_queue_device(queue);
     VkFence fence;
     VkResult r = vkw_guest_queue_idle_fence(queue, &fence);
-    if (r == VK_SUCCESS)
+    if (r == VK_SUCCESS) {
+        vkw_guest_sync_submit(queue, 1, 0, NULL, fence);
         r = vkw_forward_vkQueueSubmit(queue, 0, NULL, fence);
+    }
     if (r != VK_SUCCESS)
         return r;
-    struct fence_wait w = {device, 1, &fence, VK_TRUE};
-    r = sliced(wait_fences, &w, UINT64_MAX);
-    const VkResult reset = vkw_forward_vkResetFences(device, 1, &fence);
+    r = vkw_guest_sync_wait_fences(device, 1, &fence, VK_TRUE, UINT64_MAX);
+    const VkResult reset = vkw_icd_vkResetFences(device, 1, &fence);
     return r != VK_SUCCESS ? r : reset;
 }
 
@@ -563,6 +522,5 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkWaitSemaphores(VkDevice device,
                                                        const VkSemaphoreWaitInfo *pWaitInfo,
                                                        uint64_t timeout)
 {
-    struct semaphore_wait w = {device, pWaitInfo};
-    return after_wait(device, sliced(wait_semaphores, &w, timeout));
+    return after_wait(device, vkw_guest_sync_wait_semaphores(device, pWaitInfo, timeout));
 }

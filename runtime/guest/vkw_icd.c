@@ -435,6 +435,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
     if (!device)
         return;
     struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
+    struct vkw_guest_conn *conn = dev->obj.conn;
     for (size_t i = 0; i < dev->queue_count; i++) {
         struct vkw_guest_queue_object *q = (void *)dev->queues[i].queue;
         if (q->idle_fence)
@@ -444,6 +445,8 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
     dev->queue_count = 0;
     vkw_guest_requirements_forget_device(device); /* its address may name the next one */
     vkw_forward_vkDestroyDevice(device, pAllocator); /* frees the device object */
+    /* Only now, once the host has it: its queues' sync slots are free. */
+    vkw_guest_sync_forget_device(conn, device);
 }
 
 /* The queue object for (family, index, flags), asked of the host once. */

@@ -148,5 +148,6 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
 #include "vkw_guest_queries.h"
 #include "vkw_guest_requirements.h"
 #include "vkw_guest_sanitize.h"
+#include "vkw_guest_sync.h"
 
 #endif /* VKW_ICD_H */

@@ -22,6 +22,7 @@ void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_l
 
 void vkw_host_context_fini(struct vkw_host_context *ctx)
 {
+    vkw_host_syncfb_free(ctx); /* its threads first: they use the lists below */
     free(ctx->pieces);
     vkw_object_table_fini(&ctx->objects);
     vkw_arena_fini(&ctx->arena);
@@ -140,8 +141,10 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
             break;
         }
     }
-    if (ctx->error != VKW_OK)
+    if (ctx->error != VKW_OK) {
         write_error_reply(ctx, replies);
+        vkw_host_syncfb_stopped(ctx); /* a guest asleep on the page must ask and learn */
+    }
     return ctx->error;
 }
 
@@ -186,6 +189,7 @@ void vkw_host_defer(struct vkw_host_context *ctx, uint32_t opcode, VkResult resu
         return; /* the first one is what the application hears of */
     ctx->deferred_result = result;
     ctx->deferred_opcode = opcode;
+    vkw_host_syncfb_note_deferred(ctx, true); /* the guest must not answer waits itself */
 }
 
 VkResult vkw_host_take_deferred(struct vkw_host_context *ctx)
@@ -193,6 +197,7 @@ VkResult vkw_host_take_deferred(struct vkw_host_context *ctx)
     const VkResult result = ctx->deferred_result;
     ctx->deferred_result = VK_SUCCESS;
     ctx->deferred_opcode = 0;
+    vkw_host_syncfb_note_deferred(ctx, false);
     return result;
 }
 

@@ -28,6 +28,7 @@
 #include "vkw_host_limits.h"
 #include "vkw_host_memory.h"
 #include "vkw_host_private_data.h"
+#include "vkw_host_syncfb.h"
 #include "vkw_teardown.h"
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
@@ -79,6 +80,9 @@ struct vkw_host_context {
     /* What this guest may hold (resolved: no zeros), and its queue work. */
     struct vkw_host_limits limits;
     struct vkw_host_inflight inflight;
+    /* The sync status page and its completion threads, once the guest
+     * sent one (vkw_host_syncfb.h); NULL before. */
+    struct vkw_host_syncfb *syncfb;
     /* What each of its devices can take (vkGetDeviceProcAddr's answers). */
     struct vkw_host_device_commands device_commands;
     /* Sticky: once set the context is dead. */

@@ -8,6 +8,7 @@
 #include "vkw_handles.h"
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
+#include "vkw_host_syncfb.h"
 #include "vkw_vulkan_util.h"
 
 /* Queues whose oldest pending fence has not signalled, remembered while
@@ -70,20 +71,37 @@ static VkFence take_fence(struct vkw_host_context *ctx, VkDevice device)
     return fence;
 }
 
-uint64_t vkw_host_inflight_poll(struct vkw_host_context *ctx)
+/* A pending entry has finished: count it out and publish it. */
+static void finished(struct vkw_host_context *ctx, const struct vkw_inflight_fence *e)
+{
+    ctx->inflight.batches -= e->batches;
+    if (e->seq)
+        vkw_host_syncfb_publish(ctx, e->slot, e->seq);
+}
+
+static uint64_t poll_locked(struct vkw_host_context *ctx)
 {
     struct vkw_host_inflight *f = &ctx->inflight;
     VkQueue blocked[VKW_POLL_QUEUES];
     size_t nblocked = 0, keep = 0;
     bool full = false;
     for (size_t i = 0; i < f->pending_count; i++) {
-        const struct vkw_inflight_fence e = f->pending[i];
+        struct vkw_inflight_fence e = f->pending[i];
+        if (e.done) { /* counted; its thread retires it */
+            f->pending[keep++] = e;
+            continue;
+        }
         bool waiting = full;
         for (size_t k = 0; k < nblocked && !waiting; k++)
             waiting = blocked[k] == e.queue;
         if (!waiting && ctx->vk.vkGetFenceStatus(e.device, e.fence) == VK_SUCCESS) {
-            f->batches -= e.batches;
-            to_spare(ctx, e.fence, e.device);
+            finished(ctx, &e);
+            if (!e.waited) {
+                to_spare(ctx, e.fence, e.device);
+                continue;
+            }
+            e.done = true; /* a thread waits on it: it resets and keeps it */
+            f->pending[keep++] = e;
             continue;
         }
         if (!waiting) {
@@ -96,6 +114,49 @@ uint64_t vkw_host_inflight_poll(struct vkw_host_context *ctx)
     }
     f->pending_count = keep;
     return f->batches;
+}
+
+uint64_t vkw_host_inflight_poll(struct vkw_host_context *ctx)
+{
+    vkw_host_syncfb_lock(ctx);
+    const uint64_t batches = poll_locked(ctx);
+    vkw_host_syncfb_unlock(ctx);
+    return batches;
+}
+
+bool vkw_host_inflight_take_oldest(struct vkw_host_context *ctx, VkQueue queue, VkFence *fence,
+                                   VkDevice *device)
+{
+    struct vkw_host_inflight *f = &ctx->inflight;
+    for (size_t i = 0; i < f->pending_count; i++) {
+        struct vkw_inflight_fence *e = &f->pending[i];
+        if (e->queue != queue || e->done)
+            continue;
+        e->waited = true;
+        *fence = e->fence;
+        *device = e->device;
+        return true;
+    }
+    return false;
+}
+
+void vkw_host_inflight_wait_ended(struct vkw_host_context *ctx, VkFence fence, bool signalled)
+{
+    struct vkw_host_inflight *f = &ctx->inflight;
+    for (size_t i = 0; i < f->pending_count; i++) {
+        struct vkw_inflight_fence e = f->pending[i];
+        if (e.fence != fence)
+            continue;
+        f->pending[i].waited = false;
+        if (!signalled && !e.done)
+            return;
+        if (!e.done)
+            finished(ctx, &e);
+        memmove(&f->pending[i], &f->pending[i + 1], (f->pending_count - i - 1) * sizeof(e));
+        f->pending_count--;
+        to_spare(ctx, e.fence, e.device);
+        return;
+    }
 }
 
 /* What a submission needs before it reaches the driver: room under the
@@ -117,17 +178,22 @@ static bool before_submit(struct vkw_host_context *ctx, struct vkw_host_decoder 
                                        &device_host))
         return true; /* a queue always has its device: not reached */
     struct vkw_host_inflight *f = &ctx->inflight;
-    const uint64_t in_flight = vkw_host_inflight_poll(ctx), max = ctx->limits.max_in_flight;
+    vkw_host_syncfb_lock(ctx);
+    const uint64_t in_flight = poll_locked(ctx), max = ctx->limits.max_in_flight;
+    bool ok = true;
     if (batches > max || in_flight > max - batches) {
         vkw_reader_fail(&d->r, VKW_ERROR_LIMIT, VKW_LIMIT_IN_FLIGHT);
-        return false;
-    }
-    if (!grow(&f->pending, f->pending_count, &f->pending_capacity)) {
+        ok = false;
+    } else if (!grow(&f->pending, f->pending_count, &f->pending_capacity)) {
         vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, f->pending_count + 1);
-        return false;
+        ok = false;
+    } else {
+        *device = VKW_U64_HANDLE(VkDevice, device_host);
+        *fence = take_fence(ctx, *device);
     }
-    *device = VKW_U64_HANDLE(VkDevice, device_host);
-    *fence = take_fence(ctx, *device);
+    vkw_host_syncfb_unlock(ctx);
+    if (!ok)
+        return false;
     if (*fence == VK_NULL_HANDLE) {
         vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, 1); /* the driver has no fence for us */
         return false;
@@ -141,16 +207,25 @@ static void after_submit(struct vkw_host_context *ctx, VkQueue queue, VkResult r
 {
     if (fence == VK_NULL_HANDLE)
         return;
+    /* Every submission the guest made counts on its queue's slot, failed
+     * ones too: the guest numbers them the same way. */
+    uint32_t slot = 0;
+    const uint64_t seq = vkw_host_syncfb_count_submit(ctx, queue, &slot);
     /* A failed submission did not happen; a fence that could not be
      * submitted is unchanged (Vulkan's rule for a failing vkQueueSubmit). */
-    if (result < 0 || ctx->vk.vkQueueSubmit(queue, 0, NULL, fence) != VK_SUCCESS) {
+    const bool watched = result >= 0 && ctx->vk.vkQueueSubmit(queue, 0, NULL, fence) == VK_SUCCESS;
+    vkw_host_syncfb_lock(ctx);
+    if (!watched) {
         to_spare(ctx, fence, device);
-        return;
+    } else {
+        struct vkw_host_inflight *f = &ctx->inflight;
+        f->pending[f->pending_count++] = (struct vkw_inflight_fence){
+            .fence = fence, .device = device, .queue = queue, .batches = batches,
+            .slot = slot, .seq = seq};
+        f->batches += batches;
+        vkw_host_syncfb_kick(ctx, queue);
     }
-    struct vkw_host_inflight *f = &ctx->inflight;
-    f->pending[f->pending_count++] = (struct vkw_inflight_fence){
-        .fence = fence, .device = device, .queue = queue, .batches = batches};
-    f->batches += batches;
+    vkw_host_syncfb_unlock(ctx);
 }
 
 /* A call with no batches (a fence alone) still counts as one. */
@@ -229,13 +304,17 @@ void vkw_host_inflight_release_device(struct vkw_host_context *ctx, VkDevice dev
     struct vkw_host_inflight *f = &ctx->inflight;
     if (!device || !ctx->vk.vkDestroyFence)
         return;
+    vkw_host_syncfb_stop_device(ctx, device); /* no thread waits on them now */
+    vkw_host_syncfb_lock(ctx); /* other devices' threads may still run */
     f->pending_count = destroy_fences(ctx, f->pending, f->pending_count, device, &f->batches);
     f->spare_count = destroy_fences(ctx, f->spare, f->spare_count, device, NULL);
+    vkw_host_syncfb_unlock(ctx);
 }
 
 void vkw_host_inflight_release_all(struct vkw_host_context *ctx)
 {
     struct vkw_host_inflight *f = &ctx->inflight;
+    vkw_host_syncfb_stop_device(ctx, VK_NULL_HANDLE);
     if (ctx->vk.vkDestroyFence) {
         destroy_fences(ctx, f->pending, f->pending_count, VK_NULL_HANDLE, NULL);
         destroy_fences(ctx, f->spare, f->spare_count, VK_NULL_HANDLE, NULL);

@@ -21,6 +21,7 @@
 #ifndef VKW_HOST_INFLIGHT_H
 #define VKW_HOST_INFLIGHT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <vulkan/vulkan.h>
@@ -36,6 +37,13 @@ struct vkw_inflight_fence {
     VkDevice device;
     VkQueue queue;     /* for pending fences */
     uint64_t batches;  /* the guest's batches it watches (pending fences) */
+    /* Sync status (vkw_host_syncfb.h): the submission's slot and number on
+     * it (seq 0: none); whether a completion thread is in the driver's
+     * wait on the fence (the worker then leaves the entry in the list);
+     * done: the worker saw it signal while waited (counted, published). */
+    uint32_t slot;
+    uint64_t seq;
+    bool waited, done;
 };
 
 struct vkw_host_inflight {
@@ -55,6 +63,16 @@ void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decod
                              struct vkw_args_vkQueueSubmit2 *a);
 void vkw_host_vkQueueBindSparse(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                 struct vkw_args_vkQueueBindSparse *a);
+
+/* With a sync page (vkw_host_syncfb.h) the lists are shared with the
+ * completion threads: every function here takes the page's lock, and the
+ * two below are the threads' side.  The oldest pending fence of `queue`
+ * that the worker has not retired, marked waited; false when none. */
+bool vkw_host_inflight_take_oldest(struct vkw_host_context *ctx, VkQueue queue, VkFence *fence,
+                                   VkDevice *device);
+/* The thread's wait on `fence` ended; retire it when it signalled (or the
+ * worker saw it signal meanwhile).  Under the lock. */
+void vkw_host_inflight_wait_ended(struct vkw_host_context *ctx, VkFence fence, bool signalled);
 
 /* Retire what has finished (never waits); the batches still in flight. */
 uint64_t vkw_host_inflight_poll(struct vkw_host_context *ctx);

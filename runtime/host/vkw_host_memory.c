@@ -15,6 +15,7 @@
 #include "vkw_host_decode.h"
 #include "vkw_host_track.h"
 #include "vkw_memory_messages.h"
+#include "vkw_sync_page.h"
 #include "vkw_vulkan_util.h"
 
 /* ---- memory records: open addressing on id, backward-shift deletion ---- */
@@ -701,6 +702,8 @@ vkw_host_message_fn vkw_host_private_handler(uint32_t opcode)
     case VKW_MSG_UNTRACK_MEMORY: return vkw_host_untrack_memory;
     case VKW_MSG_READ_CHANGED: return vkw_host_read_changed;
     case VKW_MSG_SYNC_SHARED: return vkw_host_sync_shared;
+    case VKW_MSG_SYNC_PAGE: return vkw_host_sync_page;
+    case VKW_MSG_SYNC_QUEUE: return vkw_host_sync_queue;
     default: return NULL;
     }
 }
@@ -715,6 +718,8 @@ const char *vkw_host_private_name(uint32_t opcode)
     case VKW_MSG_UNTRACK_MEMORY: return "UNTRACK_MEMORY";
     case VKW_MSG_READ_CHANGED: return "READ_CHANGED";
     case VKW_MSG_SYNC_SHARED: return "SYNC_SHARED";
+    case VKW_MSG_SYNC_PAGE: return "SYNC_PAGE";
+    case VKW_MSG_SYNC_QUEUE: return "SYNC_QUEUE";
     default: return NULL;
     }
 }

@@ -190,6 +190,7 @@ static size_t destroy_tree(struct vkw_host_context *ctx, uint64_t root)
  * all go at the end. */
 size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx)
 {
+    vkw_host_syncfb_stopped(ctx); /* nothing more will be published */
     const size_t destroyed = destroy_tree(ctx, 0);
     /* Each device took its fences with it; this frees the lists. */
     vkw_host_inflight_release_all(ctx);
