@@ -348,16 +348,18 @@ static bool watch_give_up(struct vkw_guest_shadow *s)
     return false;
 }
 
-static bool watched_push(struct vkw_guest_shadow *s)
+/* `last`: the shadow goes after this push (unmap): no point in comparing
+ * from now on. */
+static bool watched_push(struct vkw_guest_shadow *s, bool last)
 {
     struct written w = {.s = s, .sent = true};
     if (!vkw_write_watch_scan(s->bytes, s->memfd_bytes, true, flush_written, &w)) {
         /* The kernel could not say: everything may be written. */
-        return sync_shared(s, VKW_SYNC_FLUSH, 0, s->size, false) && watch_give_up(s);
+        return sync_shared(s, VKW_SYNC_FLUSH, 0, s->size, false) && (last || watch_give_up(s));
     }
     if (!w.sent)
         return false;
-    if (w.bytes > s->size / WATCH_GIVE_UP_DIVISOR)
+    if (!last && w.bytes > s->size / WATCH_GIVE_UP_DIVISOR)
         return watch_give_up(s);
     return true;
 }
@@ -532,7 +534,11 @@ bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s)
 
 void vkw_guest_shadow_close(struct vkw_guest_shadow *s)
 {
-    vkw_guest_shadow_push(s); /* coherent: what was written must not be lost */
+    /* Coherent: what was written must not be lost. */
+    if (s->coherent && s->kind == VKW_SHADOW_SHARED && s->watched)
+        watched_push(s, true);
+    else
+        vkw_guest_shadow_push(s);
     if (s->tracked && !s->conn->lost) {
         struct vkw_call call;
         struct vkw_writer *w = vkw_call_begin(s->conn, &call);
@@ -549,7 +555,7 @@ bool vkw_guest_shadow_push(struct vkw_guest_shadow *s)
     if (!s->coherent)
         return true;
     if (s->kind == VKW_SHADOW_SHARED && s->watched)
-        return watched_push(s);
+        return watched_push(s, false);
     if (s->kind == VKW_SHADOW_SHARED) /* no reply: it runs before what follows */
         return sync_shared(s, VKW_SYNC_PUSH_CHANGED, 0, s->size, false);
     return push_dirty(s);
