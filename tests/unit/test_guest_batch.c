@@ -99,11 +99,15 @@ static void *host_main(void *arg)
             uint32_t serial, bytes;
             if (!vkw_conn_ring_active(c) && vkw_decode_ring_attach(data, size, &serial, &bytes)) {
                 const bool took = vkw_conn_ring_attach(c, fds, nfds, bytes, NULL, 0) == 0;
+                /* Known before the answer leaves: the guest checks it as
+                 * soon as it has connected. */
+                pthread_mutex_lock(&host.lock);
+                host.ring = took;
+                pthread_mutex_unlock(&host.lock);
                 vkw_encode_ring_answer(&w, serial, took);
                 vkw_conn_send(c, w.data, w.size, NULL, 0);
                 if (took)
                     vkw_conn_ring_start(c);
-                host.ring = took;
                 continue;
             }
             for (size_t i = 0; i < nfds; i++)
@@ -168,7 +172,10 @@ static void scenario(bool ring)
     const char *via = ring ? "ring" : "socket";
     struct vkw_guest_conn *conn =
         connect_to_host(VKW_FEATURE_MAPPED_MEMORY | (ring ? VKW_FEATURE_RING : 0));
-    ok(host.ring == ring, "%s: the fake host %s the ring", via, ring ? "took" : "was not offered");
+    pthread_mutex_lock(&host.lock);
+    const bool host_ring = host.ring;
+    pthread_mutex_unlock(&host.lock);
+    ok(host_ring == ring, "%s: the fake host %s the ring", via, ring ? "took" : "was not offered");
 
     /* Three destroys, then a command that wants a reply. */
     bool sent = command(conn, VKW_CMD_vkDestroyBuffer, false, 24, -1) &&
