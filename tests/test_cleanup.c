@@ -41,6 +41,7 @@
 
 #include "fake_driver.h"
 #include "guest_session.h"
+#include "proc_util.h"
 #include "tap.h"
 #include "vkw_transport.h"
 #include "vkwire/renderer.h"
@@ -185,26 +186,6 @@ static long long now_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap);
-    while (f && s) {
-        if (n + 4096 > cap)
-            s = realloc(s, cap *= 2);
-        size_t r = fread(s + n, 1, cap - n - 1, f);
-        if (r == 0)
-            break;
-        n += r;
-    }
-    if (f)
-        fclose(f);
-    if (s)
-        s[n] = '\0';
-    return s;
 }
 
 static bool wait_log(const char *needle)

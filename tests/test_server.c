@@ -39,6 +39,7 @@
 
 #include "host_test_guest.h"
 #include "memory_messages_test.h"
+#include "proc_util.h"
 #include "tap.h"
 #include "vkw_transport.h"
 
@@ -200,39 +201,6 @@ static bool start_server(struct server *s, const char *name, const char *const *
         return false;
     }
     return true;
-}
-
-/* Processes whose parent is `pid` (zombies included). */
-static int children_of(pid_t pid)
-{
-    DIR *d = opendir("/proc");
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char path[300], buf[512];
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
-            continue;
-        ssize_t r = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (r <= 0)
-            continue;
-        buf[r] = '\0';
-        /* pid (comm) state ppid ...: comm may hold spaces, so go from
-         * the last ')'. */
-        char *paren = strrchr(buf, ')');
-        char state;
-        int ppid;
-        if (paren && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == pid)
-            n++;
-    }
-    closedir(d);
-    return n;
 }
 
 /* ---- talking to the server ---- */

@@ -39,6 +39,7 @@
 #endif
 
 #include "guest_session.h"
+#include "proc_util.h"
 #include "tap.h"
 #include "vkw_transport.h"
 #include "vkwire/renderer.h"
@@ -87,54 +88,6 @@ static int count_fds(pid_t pid)
     if (d)
         closedir(d);
     return n;
-}
-
-static int children_of(pid_t pid)
-{
-    DIR *d = opendir("/proc");
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
-            continue;
-        ssize_t r = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (r <= 0)
-            continue;
-        buf[r] = '\0';
-        char *paren = strrchr(buf, ')');
-        char state;
-        int ppid;
-        if (paren && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == pid)
-            n++;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap);
-    while (f && s) {
-        if (n + 4096 > cap)
-            s = realloc(s, cap *= 2);
-        size_t r = fread(s + n, 1, cap - n - 1, f);
-        if (r == 0)
-            break;
-        n += r;
-    }
-    if (f)
-        fclose(f);
-    if (s)
-        s[n] = '\0';
-    return s;
 }
 
 static int count_in(const char *text, const char *needle)

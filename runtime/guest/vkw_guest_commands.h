@@ -23,9 +23,10 @@
 /* A stream this long is sent before recording goes on: what a command
  * buffer holds on the guest stays bounded, however long the recording,
  * and the host records the driver's command buffer while the application
- * still records its own.  What the host has left to do after
- * vkEndCommandBuffer is at most one chunk, so chunks are small: 64 KiB is
- * ~1,800 dispatches, a few µs of the host's time per message. */
+ * still records its own.  A chunk joins the connection's pending batch
+ * (doc/PROTOCOL.md, "The pending batch") and leaves with it, at the latest
+ * when the batch would pass 256 KiB, so what the host has left to do after
+ * vkEndCommandBuffer is bounded by that; 64 KiB is ~1,800 dispatches. */
 #define VKW_RECORD_CHUNK_BYTES ((size_t)64 << 10)
 
 /* How much vkw_guest_new_object allocates for a VkCommandBuffer. */

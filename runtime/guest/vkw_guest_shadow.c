@@ -278,13 +278,13 @@ static uint32_t shared_flags(const struct vkw_guest_shadow *s);
  * back to comparing (see vkw_guest_shadow.h). */
 #define WATCH_GIVE_UP_DIVISOR 4
 
+/* What a scan found, as its runs arrive (in increasing order). */
 struct written {
     struct vkw_guest_shadow *s;
-    VkDeviceSize bytes; /* written bytes seen so far */
-    bool sent;          /* every FLUSH so far went out */
-    size_t count, capacity;
-    VkDeviceSize (*runs)[2]; /* pull: offset, length of each written run */
-    bool failed;
+    bool sent;              /* every SYNC_SHARED so far went out */
+    VkDeviceSize bytes;     /* push: written bytes seen so far */
+    VkDeviceSize next;      /* pull: where the last written run ended */
+    VkDeviceSize gap, gap_end; /* pull: the last gap found, not sent yet */
 };
 
 static VkDeviceSize clip(const struct vkw_guest_shadow *s, size_t offset, size_t length)
@@ -303,26 +303,30 @@ static void flush_written(size_t offset, size_t length, void *user)
     w->sent = w->sent && sync_shared(w->s, VKW_SYNC_FLUSH, offset, n, false);
 }
 
-/* Pull: remember the written runs, which keep the application's bytes. */
-static void note_written(size_t offset, size_t length, void *user)
+/* Pull: the gap before the written run at `to` (if any) becomes the one
+ * held back; the one held before goes now, without a reply.  The last gap
+ * is held back so that it can be awaited. */
+static void gap_before(struct written *w, VkDeviceSize to)
+{
+    if (to <= w->next)
+        return;
+    if (w->gap_end > w->gap)
+        w->sent = w->sent && sync_shared(w->s, VKW_SYNC_INVALIDATE, w->gap, w->gap_end - w->gap,
+                                          false);
+    w->gap = w->next;
+    w->gap_end = to;
+}
+
+/* Pull: a written run keeps the application's bytes; what lies before it
+ * takes the mapping's. */
+static void skip_written(size_t offset, size_t length, void *user)
 {
     struct written *w = user;
     const VkDeviceSize n = clip(w->s, offset, length);
-    if (n == 0 || w->failed)
+    if (n == 0)
         return;
-    if (w->count == w->capacity) {
-        const size_t cap = w->capacity ? w->capacity * 2 : 16;
-        void *p = realloc(w->runs, cap * sizeof(*w->runs));
-        if (!p) {
-            w->failed = true;
-            return;
-        }
-        w->runs = p;
-        w->capacity = cap;
-    }
-    w->runs[w->count][0] = offset;
-    w->runs[w->count][1] = n;
-    w->count++;
+    gap_before(w, offset);
+    w->next = offset + n;
 }
 
 static void stop_watching(struct vkw_guest_shadow *s)
@@ -369,32 +373,17 @@ static bool watched_push(struct vkw_guest_shadow *s, bool last)
  * coherent memory) and reach the device at the next push. */
 static bool watched_pull(struct vkw_guest_shadow *s)
 {
-    struct written w = {.s = s};
-    if (!vkw_write_watch_scan(s->bytes, s->memfd_bytes, false, note_written, &w) || w.failed) {
-        free(w.runs);
+    struct written w = {.s = s, .sent = true};
+    if (!vkw_write_watch_scan(s->bytes, s->memfd_bytes, false, skip_written, &w)) {
         fprintf(stderr, "vkwire: cannot tell which pages of a mapping were written; "
                         "taking the device's bytes for all of it\n");
         return sync_shared(s, VKW_SYNC_INVALIDATE, 0, s->size, true);
     }
-    /* The gaps between written runs.  The last one is awaited: SYNC_SHARED
-     * runs in order, so its reply says all are done. */
-    VkDeviceSize from = 0, last_from = 0, last_to = 0;
-    bool good = true;
-    for (size_t i = 0; good && i <= w.count; i++) {
-        const VkDeviceSize to = i < w.count ? w.runs[i][0] : s->size;
-        if (to > from) {
-            if (last_to > last_from)
-                good = sync_shared(s, VKW_SYNC_INVALIDATE, last_from, last_to - last_from, false);
-            last_from = from;
-            last_to = to;
-        }
-        if (i < w.count)
-            from = w.runs[i][0] + w.runs[i][1];
-    }
-    if (good && last_to > last_from)
-        good = sync_shared(s, VKW_SYNC_INVALIDATE, last_from, last_to - last_from, true);
-    free(w.runs);
-    return good;
+    gap_before(&w, s->size);
+    /* SYNC_SHARED runs in order: the last gap's reply says all are done. */
+    if (w.sent && w.gap_end > w.gap)
+        return sync_shared(s, VKW_SYNC_INVALIDATE, w.gap, w.gap_end - w.gap, true);
+    return w.sent;
 }
 
 /* ---- the shadow's life ---- */
@@ -535,7 +524,7 @@ bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s)
 void vkw_guest_shadow_close(struct vkw_guest_shadow *s)
 {
     /* Coherent: what was written must not be lost. */
-    if (s->coherent && s->kind == VKW_SHADOW_SHARED && s->watched)
+    if (s->watched) /* only coherent shared shadows are */
         watched_push(s, true);
     else
         vkw_guest_shadow_push(s);
@@ -554,7 +543,7 @@ bool vkw_guest_shadow_push(struct vkw_guest_shadow *s)
 {
     if (!s->coherent)
         return true;
-    if (s->kind == VKW_SHADOW_SHARED && s->watched)
+    if (s->watched)
         return watched_push(s, false);
     if (s->kind == VKW_SHADOW_SHARED) /* no reply: it runs before what follows */
         return sync_shared(s, VKW_SYNC_PUSH_CHANGED, 0, s->size, false);

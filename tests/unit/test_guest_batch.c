@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fake_host_welcome.h"
 #include "tap.h"
 #include "vkw_guest_conn.h"
 #include "vkw_handshake.h"
@@ -81,19 +82,7 @@ static void *host_main(void *arg)
     const void *data;
     size_t size, nfds;
     int fds[VKW_TRANSPORT_MAX_FDS];
-    if (vkw_conn_recv(c, &data, &size, VKW_MAX_MESSAGE_BYTES, NULL, NULL) == 0) {
-        struct vkw_reader r;
-        struct vkw_command_header h;
-        struct vkw_hello guest, local;
-        struct vkw_welcome wl;
-        vkw_reader_init(&r, data, size, NULL);
-        vkw_read_command_header(&r, &h);
-        vkw_decode_hello(&r, &guest);
-        vkw_hello_local(&local);
-        local.features = host.features;
-        vkw_handshake_answer(&guest, &local, &wl);
-        vkw_encode_welcome(&w, &wl);
-        vkw_conn_send(c, w.data, w.size, NULL, 0);
+    if (fake_host_welcome(c, host.features, &w)) {
         while (vkw_conn_recv(c, &data, &size, VKW_MAX_MESSAGE_BYTES, fds, &nfds) == 0) {
             vkw_writer_reset(&w);
             uint32_t serial, bytes;

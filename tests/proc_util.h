@@ -1,0 +1,77 @@
+/* proc_util.h — what the server tests read back from the system: a whole
+ * file (a server's log) and a process's children (its workers), for
+ * tests/test_server.c, test_soak.c and test_cleanup.c. */
+#ifndef VKW_TEST_PROC_UTIL_H
+#define VKW_TEST_PROC_UTIL_H
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* The whole file as a string (malloc'ed; empty when it cannot be read),
+ * or NULL when out of memory. */
+static inline char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t cap = 1 << 16, n = 0;
+    char *s = malloc(cap);
+    while (f && s) {
+        if (n + 4096 > cap) {
+            char *bigger = realloc(s, cap *= 2);
+            if (!bigger) {
+                free(s);
+                s = NULL;
+                break;
+            }
+            s = bigger;
+        }
+        size_t r = fread(s + n, 1, cap - n - 1, f);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    if (f)
+        fclose(f);
+    if (s)
+        s[n] = '\0';
+    return s;
+}
+
+/* Processes whose parent is `pid` (zombies included), or -1 without /proc. */
+static inline int children_of(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[512];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            continue;
+        ssize_t r = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (r <= 0)
+            continue;
+        buf[r] = '\0';
+        /* pid (comm) state ppid ...: comm may hold spaces, so go from
+         * the last ')'. */
+        char *paren = strrchr(buf, ')');
+        char state;
+        int ppid;
+        if (paren && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == pid)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+#endif /* VKW_TEST_PROC_UTIL_H */
