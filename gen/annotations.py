@@ -29,7 +29,7 @@ class Entry:
 @dataclass
 class Annotations:
     path: str
-    version: str = '1.3'
+    version: str = '1.4'
     extensions: List[str] = field(default_factory=list)
     guest_only: Dict[str, Entry] = field(default_factory=dict)     # command -> entry
     host_only: Dict[str, Entry] = field(default_factory=dict)
@@ -41,6 +41,8 @@ class Annotations:
     encode_with: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # options guest=, host=
     keep_unwritten: Dict[Tuple[str, str], Entry] = field(default_factory=dict)
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
+    encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
+    inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -51,7 +53,7 @@ _DIRECTIVES = {
     # directive: (min args, max args or None, allowed options)
     'api': (1, 1, ()),
     'extension': (1, 1, ()),
-    'guest-only': (1, 1, ()),
+    'guest-only': (1, 1, ('guest',)),
     'host-only': (1, 1, ()),
     'hand-written': (1, 1, ('guest', 'host')),
     'async': (1, 1, ()),
@@ -61,6 +63,8 @@ _DIRECTIVES = {
     'encode-with': (1, 1, ('guest', 'host')),
     'keep-unwritten': (1, 1, ()),
     'frees-children': (1, 1, ()),
+    'encode-as': (1, 1, ()),
+    'inner-length': (2, None, ()),
 }
 
 
@@ -93,21 +97,21 @@ def parse(path: str) -> Annotations:
                 options[m.group(1)] = m.group(2)
             else:
                 args.append(w)
-        if directive == 'encode-if' and len(args) >= 2:
+        if directive in ('encode-if', 'inner-length') and len(args) >= 2:
             args = [args[0], ' '.join(args[1:])]
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise AnnotationError(f'{where}: {directive} takes {lo} argument(s), got {args}')
         e = Entry(directive, args, options, reason.strip(), number)
         ann.entries.append(e)
         if directive == 'api':
-            if not re.fullmatch(r'1\.[0-3]', args[0]):
-                raise AnnotationError(f'{where}: api must be 1.0 .. 1.3')
+            if not re.fullmatch(r'1\.[0-4]', args[0]):
+                raise AnnotationError(f'{where}: api must be 1.0 .. 1.4')
             ann.version = args[0]
         elif directive == 'extension':
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten'):
+        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) != {'guest', 'host'}:
@@ -115,10 +119,18 @@ def parse(path: str) -> Annotations:
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
-                      'keep-unwritten': ann.keep_unwritten}[directive]
+                      'keep-unwritten': ann.keep_unwritten,
+                      'inner-length': ann.inner_length}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
+        elif directive == 'encode-as':
+            if '.' not in args[0]:
+                raise AnnotationError(f'{where}: encode-as names UNION.MEMBER')
+            union = args[0].split('.', 1)[0]
+            if union in ann.encode_as:
+                raise AnnotationError(f'{where}: {union} listed twice for encode-as')
+            ann.encode_as[union] = e
         else:
             table = {'guest-only': ann.guest_only, 'host-only': ann.host_only,
                      'hand-written': ann.hand_written, 'async': ann.asynchronous,
@@ -144,16 +156,14 @@ def check(ann: Annotations, reg) -> None:
             if 'vulkan' not in x.supported:
                 raise AnnotationError(f'{where}: {e.args[0]} is not supported for Vulkan '
                                       f'(supported="{",".join(x.supported)}")')
-            core = tuple(int(v) for v in x.requires_core.split('.'))
+            core = tuple(int(v) for v in x.needs_core().split('.'))
             if core > tuple(int(v) for v in ann.version.split('.')):
-                raise AnnotationError(f'{where}: {e.args[0]} needs Vulkan {x.requires_core}, '
+                raise AnnotationError(f'{where}: {e.args[0]} needs Vulkan {x.needs_core()}, '
                                       f'above the api {ann.version} forwarded')
-            for dep in x.depends:
-                if dep.startswith('VK_VERSION_'):
-                    continue
-                if dep not in ann.extensions and not _promoted_into(reg, dep, ann.version):
-                    raise AnnotationError(f'{where}: {e.args[0]} requires {dep}, which is '
-                                          'neither listed nor part of the core version')
+            if x.depends is not None and not x.depends.evaluate(
+                    lambda n: _available(reg, ann, n)):
+                raise AnnotationError(f'{where}: {e.args[0]} depends on {x.depends}, which the '
+                                      'listed extensions and the core version do not give')
         elif e.directive in ('guest-only', 'host-only', 'hand-written', 'async',
                              'reports-deferred', 'frees-children'):
             if e.args[0] not in reg.commands:
@@ -161,7 +171,8 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
-        elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten'):
+        elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
+                             'inner-length'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)
@@ -174,6 +185,16 @@ def check(ann: Annotations, reg) -> None:
                 raise AnnotationError(f'{where}: vk.xml has no command or struct {owner!r}')
             if found is None:
                 raise AnnotationError(f'{where}: {owner} has no member {member!r}')
+
+
+def _available(reg, ann: Annotations, name: str) -> bool:
+    """A version or extension name of a depends expression that the
+    forwarded API has: a core version up to the api, a listed extension,
+    or one promoted into that core."""
+    m = re.fullmatch(r'VK_VERSION_(\d+)_(\d+)', name)
+    if m:
+        return (int(m.group(1)), int(m.group(2))) <= tuple(int(v) for v in ann.version.split('.'))
+    return name in ann.extensions or _promoted_into(reg, name, ann.version)
 
 
 def _promoted_into(reg, ext_name: str, version: str) -> bool:

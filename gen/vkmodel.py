@@ -36,6 +36,7 @@ class Member:
     line: int                     # source line in vk.xml
     pointers: int = 0             # 1 for 'const VkFoo*', 2 for 'const char* const*'
     const: bool = False           # outermost pointee is const: 'const VkFoo*'
+    inner_const: bool = False     # 'const char* const*': the pointers pointed at are const
     array_dims: List[str] = field(default_factory=list)  # ['VK_UUID_SIZE'] or ['4']
     array_sizes: List[int] = field(default_factory=list)  # [16] resolved
     len: List[str] = field(default_factory=list)  # ['enabledLayerCount', 'null-terminated']
@@ -47,6 +48,9 @@ class Member:
     selector: Optional[str] = None  # union selector member name (on the union member)
     selection: List[str] = field(default_factory=list)  # union member: selector values
     bitfield: Optional[int] = None  # ':24' -> 24
+    stride: Optional[str] = None  # vkCmdDrawMultiEXT.pVertexInfo: 'stride' (bytes between elements)
+    objecttype: Optional[str] = None  # vkSetPrivateData.objectHandle: 'objectType'
+    validstructs: List[str] = field(default_factory=list)  # structs a VkBaseOutStructure* may be
 
     @property
     def is_optional(self) -> bool:
@@ -137,6 +141,8 @@ class Command:
     successcodes: List[str] = field(default_factory=list)
     errorcodes: List[str] = field(default_factory=list)
     aliases: List[str] = field(default_factory=list)  # ['vkCreateRenderPass2KHR']
+    queues: List[str] = field(default_factory=list)  # ['graphics', 'compute']
+    cmdbufferlevel: List[str] = field(default_factory=list)  # ['primary', 'secondary']
 
     def param(self, name: str) -> Optional[Member]:
         for p in self.params:
@@ -145,14 +151,86 @@ class Command:
         return None
 
 
+class Depends:
+    """A `depends` expression of vk.xml: names of versions and extensions
+    joined by '+' (and) and ',' (or), both of one precedence, left to right,
+    with parentheses: 'VK_KHR_get_physical_device_properties2,VK_VERSION_1_1'."""
+
+    def __init__(self, op: str, name: Optional[str] = None, args: Optional[list] = None):
+        self.op, self.name, self.args = op, name, args or []  # op: 'name', '+', ','
+
+    def evaluate(self, have) -> bool:
+        """Whether it holds; `have(name)` says whether a version or extension is there."""
+        if self.op == 'name':
+            return bool(have(self.name))
+        results = [a.evaluate(have) for a in self.args]
+        return all(results) if self.op == '+' else any(results)
+
+    def names(self) -> Set[str]:
+        if self.op == 'name':
+            return {self.name}
+        return set().union(*(a.names() for a in self.args))
+
+    def __str__(self) -> str:
+        if self.op == 'name':
+            return self.name
+        return '(' + self.op.join(str(a) for a in self.args) + ')'
+
+
+# A name is a version, an extension, or a feature ('VkPhysicalDeviceVulkan12Features::drawIndirectCount').
+_DEPENDS_TOKEN = re.compile(r'\s*(?:([A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)?)|([+,()]))')
+
+
+def parse_depends(text: str, where: str) -> Depends:
+    """Parse a depends expression; errors name `where` (file:line)."""
+    tokens, pos = [], 0
+    while pos < len(text.rstrip()):
+        m = _DEPENDS_TOKEN.match(text, pos)
+        if not m:
+            raise ModelError(f'{where}: cannot read depends="{text}" at {text[pos:]!r}')
+        tokens.append(m.group(1) or m.group(2))
+        pos = m.end()
+    at = [0]
+
+    def peek():
+        return tokens[at[0]] if at[0] < len(tokens) else None
+
+    def term() -> Depends:
+        tok = peek()
+        at[0] += 1
+        if tok == '(':
+            inner = expr()
+            if peek() != ')':
+                raise ModelError(f'{where}: depends="{text}": missing ")"')
+            at[0] += 1
+            return inner
+        if tok is None or tok in '+,)':
+            raise ModelError(f'{where}: depends="{text}": a name is missing')
+        return Depends('name', name=tok)
+
+    def expr() -> Depends:
+        left = term()
+        while peek() in ('+', ','):
+            op = peek()
+            at[0] += 1
+            right = term()
+            left = Depends(op, args=[left, right])
+        return left
+
+    result = expr()
+    if at[0] != len(tokens):
+        raise ModelError(f'{where}: depends="{text}": unexpected {peek()!r}')
+    return result
+
+
 @dataclass
 class Requirement:
-    """One <require> block of a feature or extension."""
+    """One <require> block of a feature or extension (those for Vulkan only)."""
     commands: List[str] = field(default_factory=list)
     types: List[str] = field(default_factory=list)
     enum_values: List[tuple] = field(default_factory=list)  # (enum type, EnumValue)
-    needs_feature: Optional[str] = None   # require feature="VK_VERSION_1_1"
-    needs_extension: Optional[str] = None  # require extension="VK_KHR_..."
+    depends: Optional[Depends] = None  # <require depends="VK_KHR_push_descriptor">
+    features: List[tuple] = field(default_factory=list)  # (struct, member): features it needs
 
 
 @dataclass
@@ -170,18 +248,32 @@ class Extension:
     number: int
     kind: str                     # 'device' or 'instance'
     supported: List[str] = field(default_factory=list)  # ['vulkan'], ['disabled']
-    depends: List[str] = field(default_factory=list)   # extension names it requires
-    requires_core: str = '1.0'
+    depends: Optional[Depends] = None  # what it needs: versions and extensions
     platform: Optional[str] = None
     provisional: bool = False
-    promotedto: Optional[str] = None
+    promotedto: Optional[str] = None  # 'VK_VERSION_1_3' or an extension
     requires: List[Requirement] = field(default_factory=list)
+
+    def needs_core(self) -> str:
+        """The lowest core version its depends expression can hold with:
+        '1.1' for 'VK_VERSION_1_1+VK_KHR_x', '1.0' where a version is only
+        one alternative ('VK_KHR_get_physical_device_properties2,VK_VERSION_1_1')."""
+        def lowest(d: Optional[Depends]):
+            if d is None:
+                return (1, 0)
+            if d.op == 'name':
+                m = re.fullmatch(r'VK_VERSION_(\d+)_(\d+)', d.name)
+                return (int(m.group(1)), int(m.group(2))) if m else (1, 0)
+            parts = [lowest(a) for a in d.args]
+            return max(parts) if d.op == '+' else min(parts)
+        return '%d.%d' % lowest(self.depends)
 
 
 @dataclass
 class Registry:
     path: str
-    header_version: int           # 239
+    header_version: int           # 309: VK_HEADER_VERSION
+    header_major_minor: str = '1.0'  # '1.4': from VK_HEADER_VERSION_COMPLETE
     constants: Dict[str, str] = field(default_factory=dict)   # 'VK_UUID_SIZE' -> '16'
     basetypes: Dict[str, str] = field(default_factory=dict)   # 'VkDeviceSize' -> 'uint64_t'
     structs: Dict[str, Struct] = field(default_factory=dict)
@@ -197,6 +289,11 @@ class Registry:
 
     def where(self, line: int) -> str:
         return f'{self.path}:{line}'
+
+    @property
+    def version(self) -> str:
+        """The registry's own version: '1.4.309'."""
+        return f'{self.header_major_minor}.{self.header_version}'
 
     def resolve_type(self, name: str) -> str:
         while name in self.type_alias:
@@ -238,6 +335,105 @@ def _split(value: Optional[str]) -> List[str]:
     return [v for v in value.split(',')] if value else []
 
 
+def _for_vulkan(node) -> bool:
+    """An element without api=, or one whose api list names Vulkan (the
+    registry also describes Vulkan SC: its variants are dropped here)."""
+    api = node.get('api')
+    return api is None or 'vulkan' in _split(api)
+
+
+# The schema this model reads: each element (by its path of tags) and the
+# attributes it may carry.  Anything else is a construct this model cannot
+# read, and parse() names it rather than dropping it.  Attributes listed
+# that the model does not keep carry nothing the wire needs (documentation,
+# authorship, validation hints); subtrees in _SCHEMA_IGNORED describe things
+# vkwire does not use (formats, SPIR-V capabilities, synchronisation scopes,
+# video codecs), whatever they contain.
+_DOC = {'comment', 'deprecated'}
+_SCHEMA = {
+    'registry': set(),
+    'registry/comment': set(),
+    'registry/types': {'comment'},
+    'registry/types/comment': set(),
+    'registry/types/type': {'alias', 'allowduplicate', 'api', 'bitvalues', 'category', 'name',
+                            'objtypeenum', 'parent', 'requires', 'returnedonly',
+                            'structextends'} | _DOC,
+    'registry/types/type/comment': set(),
+    'registry/types/type/name': set(),
+    'registry/types/type/type': set(),
+    'registry/types/type/member': {'altlen', 'api', 'externsync', 'featurelink', 'len',
+                                   'limittype', 'noautovalidity', 'objecttype', 'optional',
+                                   'selection', 'selector', 'values'} | _DOC,
+    'registry/types/type/member/comment': set(),
+    'registry/types/type/member/enum': set(),
+    'registry/types/type/member/name': set(),
+    'registry/types/type/member/type': set(),
+    'registry/enums': {'bitwidth', 'name', 'type'} | _DOC,
+    'registry/enums/comment': set(),
+    'registry/enums/enum': {'alias', 'api', 'bitpos', 'name', 'type', 'value'} | _DOC,
+    'registry/enums/unused': {'start', 'end'} | _DOC,
+    'registry/commands': {'comment'},
+    'registry/commands/command': {'alias', 'api', 'cmdbufferlevel', 'errorcodes', 'name',
+                                  'queues', 'renderpass', 'successcodes', 'tasks',
+                                  'videocoding', 'allownoqueues', 'conditionalrendering'} | _DOC,
+    'registry/commands/command/proto': set(),
+    'registry/commands/command/proto/name': set(),
+    'registry/commands/command/proto/type': set(),
+    'registry/commands/command/param': {'altlen', 'api', 'externsync', 'len', 'noautovalidity',
+                                        'objecttype', 'optional', 'stride',
+                                        'validstructs'} | _DOC,
+    'registry/commands/command/param/name': set(),
+    'registry/commands/command/param/type': set(),
+    'registry/commands/command/implicitexternsyncparams': set(),
+    'registry/commands/command/implicitexternsyncparams/param': set(),
+    'registry/feature': {'api', 'depends', 'name', 'number'} | _DOC,
+    'registry/feature/require': {'depends'} | _DOC,
+    'registry/feature/remove': {'reasonlink'} | _DOC,
+    'registry/extensions': {'comment'},
+    'registry/extensions/extension': {'author', 'contact', 'depends', 'deprecatedby', 'name',
+                                      'nofeatures', 'number', 'obsoletedby', 'platform',
+                                      'promotedto', 'provisional', 'ratified', 'sortorder',
+                                      'specialuse', 'supported', 'type'} | _DOC,
+    'registry/extensions/extension/require': {'api', 'depends'} | _DOC,
+    'registry/extensions/extension/remove': {'api', 'depends', 'reasonlink'} | _DOC,
+}
+for _block in ('registry/feature/require', 'registry/feature/remove',
+               'registry/extensions/extension/require', 'registry/extensions/extension/remove'):
+    _SCHEMA[_block + '/comment'] = set()
+    _SCHEMA[_block + '/command'] = {'name'} | _DOC
+    _SCHEMA[_block + '/type'] = {'name'} | _DOC
+    _SCHEMA[_block + '/feature'] = {'name', 'struct'} | _DOC
+    _SCHEMA[_block + '/enum'] = {'alias', 'api', 'bitpos', 'dir', 'extends', 'extnumber', 'name',
+                                 'offset', 'protect', 'type', 'value'} | _DOC
+_SCHEMA_IGNORED = {'registry/platforms', 'registry/tags', 'registry/formats',
+                   'registry/spirvextensions', 'registry/spirvcapabilities', 'registry/sync',
+                   'registry/videocodecs'}
+
+
+def _check_schema(path: str, root) -> None:
+    """Refuse a registry that uses an element or attribute this model
+    does not know, naming vk.xml:LINE and the construct."""
+    def walk(node, where):
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue  # XML comments
+            sub = f'{where}/{child.tag}'
+            if sub in _SCHEMA_IGNORED:
+                continue
+            allowed = _SCHEMA.get(sub)
+            if allowed is None:
+                raise ModelError(f'{path}:{child.sourceline}: <{child.tag}> inside <{node.tag}> '
+                                 'is a registry construct gen/vkmodel.py cannot read')
+            for attr in child.attrib:
+                if attr not in allowed:
+                    raise ModelError(f'{path}:{child.sourceline}: <{child.tag} {attr}="..."> is '
+                                     'a registry construct gen/vkmodel.py cannot read')
+            walk(child, sub)
+    if root.tag != 'registry':
+        raise ModelError(f'{path}:{root.sourceline}: the root is <{root.tag}>, not <registry>')
+    walk(root, 'registry')
+
+
 def _parse_decl(reg: Registry, node, what: str) -> Member:
     """A <member> or <param>: text, <type>, text, <name>, text (dims, bitfield)."""
     type_node = node.find('type')
@@ -263,6 +459,7 @@ def _parse_decl(reg: Registry, node, what: str) -> Member:
     m = Member(name=_text(name_node), type=_text(type_node), line=node.sourceline)
     m.pointers = between_s.count('*')
     m.const = 'const' in before_s
+    m.inner_const = 'const' in between_s
     m.array_dims = re.findall(r'\[([^\]]+)\]', after_s)
     bitfield = re.search(r':\s*(\d+)', after_s)
     m.bitfield = int(bitfield.group(1)) if bitfield else None
@@ -274,6 +471,9 @@ def _parse_decl(reg: Registry, node, what: str) -> Member:
     m.values = node.get('values')
     m.selector = node.get('selector')
     m.selection = _split(node.get('selection'))
+    m.stride = node.get('stride')
+    m.objecttype = node.get('objecttype')
+    m.validstructs = _split(node.get('validstructs'))
     return m
 
 
@@ -303,12 +503,17 @@ def _enum_value(reg: Registry, node, extnumber: Optional[int]) -> Optional[int]:
 
 
 def _parse_require(reg: Registry, req, origin: str, extnumber: Optional[int]) -> Requirement:
-    r = Requirement(needs_feature=req.get('feature'), needs_extension=req.get('extension'))
+    depends = req.get('depends')
+    r = Requirement(depends=parse_depends(depends, reg.where(req.sourceline)) if depends else None)
     for child in req:
+        if not isinstance(child.tag, str) or not _for_vulkan(child):
+            continue
         if child.tag == 'command':
             r.commands.append(child.get('name'))
         elif child.tag == 'type':
             r.types.append(child.get('name'))
+        elif child.tag == 'feature':
+            r.features.append((child.get('struct'), child.get('name')))
         elif child.tag == 'enum' and child.get('extends'):
             value = _enum_value(reg, child, extnumber)
             r.enum_values.append((child.get('extends'),
@@ -317,17 +522,33 @@ def _parse_require(reg: Registry, req, origin: str, extnumber: Optional[int]) ->
     return r
 
 
+def _header_defines(reg: Registry, node) -> None:
+    """VK_HEADER_VERSION (the patch) and VK_HEADER_VERSION_COMPLETE (major.minor)."""
+    text = ''.join(node.itertext()).strip()
+    if node.get('name') == 'VK_HEADER_VERSION' or \
+            re.search(r'#define\s+VK_HEADER_VERSION\s+\d+', text):
+        m = re.search(r'(\d+)\s*$', text)
+        reg.header_version = int(m.group(1)) if m else 0
+    m = re.search(r'VK_HEADER_VERSION_COMPLETE\s+VK_MAKE_API_VERSION\(\s*\d+\s*,\s*(\d+)\s*,'
+                  r'\s*(\d+)\s*,', text)
+    if m:
+        reg.header_major_minor = f'{m.group(1)}.{m.group(2)}'
+
+
 def parse(path: str) -> Registry:
     try:
         tree = etree.parse(path)
     except (OSError, etree.XMLSyntaxError) as e:
         raise ModelError(f'{path}: cannot read the registry: {e}') from e
     root = tree.getroot()
+    _check_schema(path, root)
     reg = Registry(path=path, header_version=0)
 
     for enums in root.findall('enums'):
         if enums.get('name') == 'API Constants':
             for e in enums.findall('enum'):
+                if not _for_vulkan(e):
+                    continue
                 if e.get('value') is not None:
                     reg.constants[e.get('name')] = e.get('value')
                 elif e.get('alias'):
@@ -336,7 +557,7 @@ def parse(path: str) -> Registry:
     for t in root.find('types').findall('type'):
         cat = t.get('category')
         name = t.get('name') or (t.find('name').text if t.find('name') is not None else None)
-        if t.get('api') not in (None, 'vulkan') and 'vulkan' not in _split(t.get('api')):
+        if not _for_vulkan(t):
             continue
         if t.get('alias'):
             reg.type_alias[name] = t.get('alias')
@@ -347,9 +568,8 @@ def parse(path: str) -> Registry:
                        returnedonly=t.get('returnedonly') == 'true',
                        structextends=_split(t.get('structextends')))
             for m in t.findall('member'):
-                if m.get('api') not in (None,) and 'vulkan' not in _split(m.get('api')):
-                    continue
-                s.members.append(_parse_decl(reg, m, f'member of {name}'))
+                if _for_vulkan(m):
+                    s.members.append(_parse_decl(reg, m, f'member of {name}'))
             reg.structs[name] = s
         elif cat == 'handle':
             kind = _text(t.find('type'))
@@ -369,9 +589,8 @@ def parse(path: str) -> Registry:
                 reg.basetypes[name] = _text(tn)
         elif cat == 'funcpointer':
             reg.funcpointers.add(name)
-        elif cat == 'define' and name == 'VK_HEADER_VERSION':
-            m = re.search(r'(\d+)\s*$', ''.join(t.itertext()).strip())
-            reg.header_version = int(m.group(1)) if m else 0
+        elif cat == 'define':
+            _header_defines(reg, t)
 
     for alias, target in reg.type_alias.items():
         for table in (reg.structs, reg.handles, reg.enums, reg.bitmasks):
@@ -385,12 +604,14 @@ def parse(path: str) -> Registry:
         e.is_bitmask = enums.get('type') == 'bitmask'
         e.bitwidth = int(enums.get('bitwidth') or 32)
         for v in enums.findall('enum'):
+            if not _for_vulkan(v):
+                continue
             value = _enum_value(reg, v, None)
             e.values[v.get('name')] = EnumValue(v.get('name'), value if value is not None else 0,
                                                 'VK_VERSION_1_0', v.get('alias'))
 
     for c in root.find('commands').findall('command'):
-        if c.get('api') not in (None,) and 'vulkan' not in _split(c.get('api')):
+        if not _for_vulkan(c):
             continue
         if c.get('alias'):
             reg.command_alias[c.get('name')] = c.get('alias')
@@ -399,19 +620,24 @@ def parse(path: str) -> Registry:
         cmd = Command(name=_text(proto.find('name')), line=c.sourceline,
                       return_type=_text(proto.find('type')),
                       successcodes=_split(c.get('successcodes')),
-                      errorcodes=_split(c.get('errorcodes')))
+                      errorcodes=_split(c.get('errorcodes')),
+                      queues=_split(c.get('queues')),
+                      cmdbufferlevel=_split(c.get('cmdbufferlevel')))
         for p in c.findall('param'):
-            if p.get('api') not in (None,) and 'vulkan' not in _split(p.get('api')):
-                continue
-            cmd.params.append(_parse_decl(reg, p, f'param of {cmd.name}'))
+            if _for_vulkan(p):
+                cmd.params.append(_parse_decl(reg, p, f'param of {cmd.name}'))
         reg.commands[cmd.name] = cmd
     for alias, target in reg.command_alias.items():
         if target in reg.commands:
             reg.commands[target].aliases.append(alias)
 
     for f in root.findall('feature'):
-        if 'vulkan' not in _split(f.get('api')):
+        if not _for_vulkan(f):
             continue
+        if f.find('remove') is not None:
+            raise ModelError(f'{reg.where(f.find("remove").sourceline)}: Vulkan feature '
+                             f'{f.get("name")} removes part of the API: gen/vkmodel.py cannot '
+                             'read <remove> for Vulkan')
         feat = Feature(name=f.get('name'), number=f.get('number'), line=f.sourceline)
         for req in f.findall('require'):
             feat.requires.append(_parse_require(reg, req, feat.name, None))
@@ -419,17 +645,23 @@ def parse(path: str) -> Registry:
 
     for x in root.find('extensions').findall('extension'):
         number = int(x.get('number'))
+        depends = x.get('depends')
         ext = Extension(name=x.get('name'), line=x.sourceline, number=number,
                         kind=x.get('type') or 'device',
                         supported=_split(x.get('supported')),
-                        depends=[d for d in re.split(r'[,+()]', x.get('requires') or '') if d],
-                        requires_core=x.get('requiresCore') or '1.0',
+                        depends=parse_depends(depends, reg.where(x.sourceline)) if depends else None,
                         platform=x.get('platform'),
                         provisional=x.get('provisional') == 'true',
                         promotedto=x.get('promotedto'))
         for req in x.findall('require'):
-            ext.requires.append(_parse_require(reg, req, ext.name, number))
+            if _for_vulkan(req):
+                ext.requires.append(_parse_require(reg, req, ext.name, number))
+        # <remove> in an extension takes away required features (a
+        # portability subset): nothing on the wire changes.
         reg.extensions[ext.name] = ext
+
+    if not reg.header_version:
+        raise ModelError(f'{path}: no VK_HEADER_VERSION: not a Vulkan registry')
 
     # Resolve array sizes and the reverse structextends relation.
     for s in reg.structs.values():
@@ -450,12 +682,17 @@ def parse(path: str) -> Registry:
 @dataclass
 class Selection:
     """What one API version plus a list of extensions brings in."""
-    version: str                               # '1.3'
+    version: str                               # '1.4'
     features: List[str] = field(default_factory=list)
     extensions: List[str] = field(default_factory=list)
     commands: List[str] = field(default_factory=list)  # canonical names, registry order
     command_origin: Dict[str, str] = field(default_factory=dict)  # name -> feature/ext
     alias_commands: Dict[str, str] = field(default_factory=dict)  # selected alias -> target
+    # Every command name selected (aliases too) -> the conditions under which
+    # a device or instance has it, one per <require> that names it:
+    # 'VK_VERSION_1_4', 'VK_KHR_push_descriptor', or with the block's depends
+    # 'VK_KHR_descriptor_update_template+(VK_KHR_push_descriptor)'.
+    command_conditions: Dict[str, List[str]] = field(default_factory=dict)
     types: Set[str] = field(default_factory=set)
     enum_values: Dict[str, Dict[str, int]] = field(default_factory=dict)  # VkFormat -> {name: value}
 
@@ -473,15 +710,22 @@ def select(reg: Registry, version: str, extensions: List[str]) -> Selection:
     enabled = set(sel.features) | set(extensions)
     seen_cmd: Set[str] = set()
 
+    # A feature named in a depends expression ('Struct::member') is the
+    # device's to have: what a block brings for it is forwarded too.
+    def have(name: str) -> bool:
+        return name in enabled or '::' in name
+
     def take(origin: str, req: Requirement):
-        if req.needs_feature and req.needs_feature not in enabled:
+        if req.depends is not None and not req.depends.evaluate(have):
             return
-        if req.needs_extension and req.needs_extension not in enabled:
-            return
+        condition = origin if req.depends is None else f'{origin}+{req.depends}'
         for name in req.commands:
             target = reg.resolve_command(name)
             if name != target:
                 sel.alias_commands[name] = target
+            conditions = sel.command_conditions.setdefault(name, [])
+            if condition not in conditions:
+                conditions.append(condition)
             if target not in seen_cmd:
                 seen_cmd.add(target)
                 sel.commands.append(target)
@@ -503,5 +747,4 @@ def select(reg: Registry, version: str, extensions: List[str]) -> Selection:
     for e in reg.enums.values():
         base = {n: v.value for n, v in e.values.items() if v.alias_of is None}
         sel.enum_values[e.name] = {**base, **sel.enum_values.get(e.name, {})}
-    # An alias command whose target was not otherwise selected still names it.
     return sel

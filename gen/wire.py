@@ -52,6 +52,10 @@ class Field:
     optional: bool = False       # the pointer or handle may be NULL
     count_tmpl: Optional[str] = None  # C count with '@' for the owner prefix
     count_guards: List[str] = field(default_factory=list)  # pointers count_tmpl dereferences
+    # pointer_array (T* const* name): each of the count pointers points at
+    # inner_count_tmpl elements; C with '@' for the owner prefix and `i` for
+    # the outer index ('@pInfos[i].geometryCount', or '1').
+    inner_count_tmpl: Optional[str] = None
     fixed: int = 0               # element count of a fixed array
     encode_if: Optional[str] = None  # C condition over '@' (the owner) from the annotations
     encode_with: Optional[Dict[str, str]] = None  # {'guest': fn, 'host': fn}: hand-written
@@ -64,10 +68,25 @@ class Field:
     destroys: bool = False       # what a vkDestroy*/vkFree* destroys: an id whose
                                  # asynchronous creation failed is accepted (as NULL)
     const: bool = False          # the C declaration's pointee is const
+    # vk.xml stride="stride": the application's elements lie `stride` bytes
+    # apart (vkCmdDrawMultiEXT).  The guest reads them one by one; the host
+    # holds them packed, so it hands the driver its own element size.
+    selector: Optional[str] = None  # a union member: the C expr (with '@') choosing its member
+    selection: List[str] = field(default_factory=list)  # a selected union's member: the values
+    stride: Optional[str] = None  # the sibling holding the stride
+    stride_of: Optional[str] = None  # on that sibling: the array it spaces
+    # An array an output struct holds for the driver to fill (PhysicalDevice
+    # Vulkan14Properties.pCopySrcLayouts), and on its count member the array
+    # whose capacity it gives.
+    driver_filled: bool = False
+    capacity_of: Optional[str] = None
     model: Optional[Member] = None
 
     def count(self, prefix: str) -> str:
         return self.count_tmpl.replace('@', prefix)
+
+    def inner_count(self, prefix: str) -> str:
+        return self.inner_count_tmpl.replace('@', prefix)
 
     def count_guard(self, prefix: str) -> str:
         """C that is true when count() may be evaluated."""
@@ -97,7 +116,8 @@ class Field:
 
     @property
     def is_pointer(self) -> bool:
-        return self.shape in ('pointer', 'array', 'string', 'string_array', 'blob')
+        return self.shape in ('pointer', 'array', 'string', 'string_array', 'blob',
+                              'pointer_array')
 
     @property
     def elem_bytes(self) -> int:
@@ -124,6 +144,10 @@ class StructFacts:
     is_union: bool = False
     union_words: int = 0          # raw unions: size in 32-bit words
     union_member: Optional[str] = None  # the member whose words stand for the union
+    # A union whose members vk.xml ties to values of a selector in the owner
+    # (VkDescriptorDataEXT by VkDescriptorGetInfoEXT.type): only the selected
+    # member travels, as a field of its own shape.
+    selected: bool = False
     used_in: bool = False         # needs command-side encode/decode
     used_out: bool = False        # needs reply-side encode/decode
     is_extension: bool = False    # appears in some chain
@@ -133,6 +157,16 @@ class StructFacts:
     # for it, and the reply walks the struct again to bring the values back.
     inner_outputs: bool = False
     inner_extenders: List[str] = field(default_factory=list)  # chain elements that have them
+    # An output struct whose members the command must describe beyond its
+    # chain's sTypes: arrays the driver fills (the application's capacity
+    # and the array's presence travel in: VkPhysicalDeviceVulkan14Properties
+    # .pCopySrcLayouts), and members that are such structs themselves.
+    partial_fields: List[Field] = field(default_factory=list)
+
+    @property
+    def needs_partial(self) -> bool:
+        """The command carries a partial form of it (chain sTypes, capacities)."""
+        return self.has_pnext or bool(self.partial_fields)
 
     @property
     def has_handles_out(self) -> bool:
@@ -217,6 +251,19 @@ class CommandFacts:
 
 
 @dataclass
+class EntryPoint:
+    """One name the ICD's vkGet*ProcAddr answers: a command or an alias."""
+    name: str                     # 'vkCmdPushDescriptorSetKHR'
+    function: str                 # 'vkw_forward_vkCmdPushDescriptorSet' or a hand-written one
+    scope: str                    # global, instance, physical_device, device
+    # When a device or instance has it: a depends expression over versions
+    # and extensions ('VK_VERSION_1_4', '(VK_KHR_push_descriptor),(...)').
+    condition: str
+    command: Optional[Command] = None  # the model: its signature
+    hand_written: bool = False    # `function` is the ICD's own (runtime/guest)
+
+
+@dataclass
 class Skip:
     name: str
     what: str                     # 'command', 'struct'
@@ -232,6 +279,7 @@ class Protocol:
     header_version: int
     commands: List[CommandFacts] = field(default_factory=list)    # by opcode
     guest_only: Dict[str, str] = field(default_factory=dict)      # command -> reason
+    entry_points: List[EntryPoint] = field(default_factory=list)  # by command, then aliases
     host_only: Dict[str, str] = field(default_factory=dict)
     structs: Dict[str, StructFacts] = field(default_factory=dict)  # selected, registry order
     skipped: List[Skip] = field(default_factory=list)
@@ -247,6 +295,11 @@ class Protocol:
     # -> (command, parent type or None when the object is the dispatch handle).
     # Types missing here go with their parent (pool allocations, queues).
     destroyers: Dict[str, tuple] = field(default_factory=dict)
+
+    @property
+    def registry_version_packed(self) -> int:
+        major, minor, patch = (int(x) for x in self.registry.version.split('.'))
+        return (major << 22) | (minor << 12) | patch
 
     def struct_list(self) -> List[StructFacts]:
         return list(self.structs.values())
@@ -371,7 +424,23 @@ class Builder:
                 return f
             if cat == 'void' and not in_struct and not m.const:
                 raise _Unsupported(f'{m.name} is a pointer to a pointer')
-            raise _Unsupported(f'{m.name} is a pointer to pointers')
+            inner = None
+            if key in self.ann.inner_length:
+                inner = _IDENT.sub(lambda x: ('@' + x.group(0)) if x.group(0) in siblings
+                                   else x.group(0), self.ann.inner_length[key].args[1])
+                for ref in re.findall(r'@(\w+)', inner):
+                    if siblings[ref].pointers and '@' + ref not in f.count_guards:
+                        f.count_guards.append('@' + ref)
+            elif len(m.len) == 2 and m.len[1].isdigit():
+                inner = m.len[1]
+            if inner is None or not m.const or not m.inner_const or not m.len or \
+                    cat not in ('struct', 'scalar'):
+                raise _Unsupported(f'{m.name} is a pointer to pointers whose inner length '
+                                   'vk.xml does not give (an inner-length annotation can)')
+            f.shape = 'pointer_array'
+            f.count_tmpl = _count_tmpl(reg, m.len[0], siblings, m.line, f.count_guards)
+            f.inner_count_tmpl = inner
+            return f
         length = _len_expr(m)
         if t == 'char' and m.len and m.len[0] == 'null-terminated':
             f.shape, f.kind = 'string', 'string'
@@ -384,6 +453,14 @@ class Builder:
         elif length is not None:
             f.shape = 'array'
             f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
+            if m.stride:
+                if in_struct or m.stride not in siblings or cat not in ('struct', 'scalar') \
+                        or not m.const:
+                    raise _Unsupported(f'{m.name} has stride="{m.stride}", which only input '
+                                       'arrays of command parameters may have')
+                f.stride = m.stride
+        elif m.stride:
+            raise _Unsupported(f'{m.name} has stride="{m.stride}" but no length')
         else:
             f.shape = 'pointer'
         return f
@@ -401,22 +478,38 @@ class Builder:
                          has_pnext=s.has_pnext)
         self.struct_facts[name] = sf  # before recursion: self-reference safety
         try:
+            members = s.members
+            if s.is_union and name in self.ann.encode_as:
+                keep = self.ann.encode_as[name].args[0].split('.', 1)[1]
+                members = [m for m in s.members if m.name == keep]
+            sf.selected = s.is_union and name not in self.ann.encode_as and \
+                any(m.selection for m in members)
+            if sf.selected and not all(m.selection for m in members):
+                raise _Unsupported('some members of a selected union have no selection')
             siblings = {m.name: m for m in s.members}
             referenced = set()
-            for m in s.members:
+            for m in members:
                 for expr in filter(None, [_len_expr(m)] + (m.len[:1] if m.len else [])):
                     referenced.update(_IDENT.findall(expr))
-            for m in s.members:
+            for m in members:
                 if m.name in ('sType', 'pNext') and (m.name == 'pNext' or m.values):
                     continue
                 f = self.field_for(name, m, siblings, True)
                 f.is_count = m.name in referenced
+                f.selection = list(m.selection)
                 if f.shape == 'skip':
                     continue
                 if f.kind in ('struct', 'union'):
-                    self.struct(f.ctype)
+                    inner = self.struct(f.ctype)
+                    if inner.selected and not m.selector:
+                        raise _Unsupported(f'{m.name} is a selected union without a selector')
+                if m.selector:
+                    if m.selector not in siblings or f.kind != 'union':
+                        raise _Unsupported(f'{m.name} has selector="{m.selector}", which is not '
+                                           'a sibling naming a union member')
+                    f.selector = '@' + m.selector
                 sf.fields.append(f)
-            if s.is_union:
+            if s.is_union and not sf.selected:
                 self._union_layout(sf)
         except _Unsupported as e:
             del self.struct_facts[name]
@@ -425,12 +518,14 @@ class Builder:
         return sf
 
     def _union_layout(self, sf: StructFacts) -> None:
-        """A union without a selector travels as its storage in 32-bit words."""
-        if any(m.selector for m in sf.model.members):
-            raise _Unsupported('unions with a selector are not supported yet')
+        """A union without a selector travels as its storage in 32-bit words
+        (or as the one member an encode-as annotation names)."""
         best = None
         for f in sf.fields:
-            if f.kind in ('scalar',) and f.wire in ('u32', 'i32', 'f32') and f.shape == 'fixed':
+            if f.kind == 'scalar' and f.wire in ('u64', 'i64', 'f64') and f.shape == 'value' and \
+                    sf.name in self.ann.encode_as:
+                words = 2
+            elif f.kind == 'scalar' and f.wire in ('u32', 'i32', 'f32') and f.shape == 'fixed':
                 words = f.fixed
             elif f.kind == 'union' or f.kind == 'struct':
                 inner = self.struct(f.ctype)
@@ -461,18 +556,39 @@ class Builder:
         else:
             sf.used_out = True
         for f in sf.fields:
-            if f.kind in ('struct', 'union'):
+            if f.kind in ('struct', 'union') and not (f.is_pointer and not f.const):
                 self.mark(f.ctype, direction, seen)
             if direction == 'in' and f.is_pointer and not f.const:
-                if f.kind != 'struct' or f.shape not in ('pointer', 'array'):
+                if not ((f.kind == 'struct' and f.shape in ('pointer', 'array')) or
+                        (f.kind in ('scalar', 'enum', 'bitmask') and f.shape == 'pointer')):
                     raise _Unsupported(f'{sf.name}.{f.name} is an output of kind {f.kind} '
                                        'inside an input struct')
                 f.direction = 'out'
                 sf.inner_outputs = True
-                self.mark(f.ctype, 'out', seen)
+                if f.kind == 'struct':
+                    self.mark(f.ctype, 'out', seen)
                 continue
             if direction == 'out' and f.is_pointer:
-                raise _Unsupported(f'{sf.name}.{f.name} is a pointer inside an output struct')
+                count = f.count_tmpl[1:] if f.count_tmpl and re.fullmatch(r'@\w+', f.count_tmpl) \
+                    else None
+                if f.shape not in ('array', 'blob') or count is None or \
+                        f.kind not in ('scalar', 'enum', 'bitmask', 'struct', 'bytes'):
+                    raise _Unsupported(f'{sf.name}.{f.name} is a pointer inside an output struct '
+                                       'that is not an array counted by a sibling')
+                f.direction = 'out'
+                f.driver_filled = True
+                next(x for x in sf.fields if x.name == count).capacity_of = f.name
+                if f not in sf.partial_fields:
+                    sf.partial_fields.append(f)
+                if f.kind == 'struct':
+                    self.mark(f.ctype, 'out', seen)
+                continue
+            if direction == 'out' and f.kind == 'struct' and f.shape == 'value' and \
+                    self.struct_facts[f.ctype].needs_partial and f not in sf.partial_fields:
+                sf.partial_fields.append(f)
+            elif direction == 'out' and f.kind == 'struct' and f.shape == 'fixed' and \
+                    self.struct_facts[f.ctype].needs_partial:
+                raise _Unsupported(f'{sf.name}.{f.name} is a fixed array of structs with chains')
         if sf.has_pnext:
             for ext in self.extenders_of(sf.name):
                 try:
@@ -538,6 +654,10 @@ class Builder:
                 elif f.is_pointer and not f.const:
                     f.direction = 'inout' if f.is_count else 'out'
             cf.params.append(f)
+        for f in cf.params:
+            if f.stride:
+                holder = next(p for p in cf.params if p.name == f.stride)
+                holder.stride_of = f.name
         # A length like 'pAllocateInfo->commandBufferCount' makes that member a count.
         for f in cf.params:
             for ref in re.findall(r'@(\w+)->(\w+)', f.count_tmpl or ''):
@@ -606,6 +726,42 @@ class Builder:
                         return f'@{p.name}->{m.name}', self.reg.resolve_type(m.type)
         return None, None
 
+    def _scope_of(self, cmd: Command) -> str:
+        first = cmd.params[0] if cmd.params else None
+        t = self.reg.resolve_type(first.type) if first is not None else None
+        if t not in self.reg.handles or not self.reg.handles[t].dispatchable or first.pointers:
+            return 'global'
+        return {'VkInstance': 'instance', 'VkPhysicalDevice': 'physical_device'}.get(t, 'device')
+
+    def _entry_points(self) -> None:
+        """The ICD's table: every forwarded or guest-only command and its
+        aliases, with the condition under which each name exists."""
+        proto = self.proto
+        by_name = {c.name: c for c in proto.commands}
+        for name in self.sel.commands:
+            cf = by_name.get(name)
+            if cf is not None:
+                if cf.scope == 'global' and not cf.hand_written_guest:
+                    continue  # answered before any instance exists: vkw_icd.c
+                fn, scope = cf.hand_written_guest or f'vkw_forward_{name}', cf.scope
+            elif name in self.ann.guest_only:
+                entry = self.ann.guest_only[name]
+                fn = entry.options.get('guest')
+                if fn is None:
+                    raise WireError(f'{self.ann.where(entry)}: guest-only {name} needs guest=FN, '
+                                    'the ICD function that answers it')
+                scope = self._scope_of(self.reg.commands[name])
+            else:
+                continue  # host-only
+            aliases = sorted(a for a in self.reg.commands[name].aliases
+                             if a in self.sel.alias_commands)
+            for n in [name] + aliases:
+                conditions = self.sel.command_conditions.get(n, [])
+                text = ','.join(f'({c})' if ('+' in c or ',' in c) and len(conditions) > 1
+                                else c for c in conditions)
+                proto.entry_points.append(EntryPoint(n, fn, scope, text, self.reg.commands[name],
+                                                     not fn.startswith('vkw_forward_')))
+
     def build(self) -> Protocol:
         proto = self.proto
         for name in self.sel.commands:
@@ -622,6 +778,7 @@ class Builder:
                 raise WireError(f'{where}: {name} cannot be encoded ({e}); add an annotation '
                                 '(guest-only, omit or encode-if) with a reason') from None
         proto.commands.sort(key=lambda c: c.opcode)
+        self._entry_points()
         self._propagate_inner_outputs()
         for cf in proto.commands:
             f = cf.destroyed

@@ -488,8 +488,9 @@ static void version(void)
 {
     struct vkw_hello h;
     vkw_hello_local(&h);
-    printf("vkwire-server (vkwire) %s\nprotocol %u.%u, Vulkan registry 1.3.%u\n",
-           PACKAGE_VERSION, h.major, h.minor, h.vk_xml_version);
+    printf("vkwire-server (vkwire) %s\nprotocol %u.%u, Vulkan registry %u.%u.%u\n",
+           PACKAGE_VERSION, h.major, h.minor, VKW_XML_MAJOR(h.vk_xml_version),
+           VKW_XML_MINOR(h.vk_xml_version), VKW_XML_PATCH(h.vk_xml_version));
 }
 
 /* A size: digits, then optionally K, M, G or T (powers of 1024). */

@@ -17,7 +17,7 @@ server=$top_builddir/vkwire-server
 icd=$top_builddir/vkwire_icd.json
 cmdtest=$top_builddir/tests/vkw_cmdtest
 lvp=
-for f in /usr/share/vulkan/icd.d/lvp_icd.*.json; do
+for f in /usr/share/vulkan/icd.d/lvp_icd*.json; do
     [ -f "$f" ] && lvp=$f && break
 done
 if [ -z "$lvp" ]; then

@@ -10,7 +10,7 @@ server=$top_builddir/vkwire-server
 icd=$top_builddir/vkwire_icd.json
 demo=$top_builddir/vkwire-demo
 lvp=
-for f in /usr/share/vulkan/icd.d/lvp_icd.*.json; do
+for f in /usr/share/vulkan/icd.d/lvp_icd*.json; do
     [ -f "$f" ] && lvp=$f && break
 done
 if [ -z "$lvp" ]; then

@@ -11,7 +11,7 @@ icd=$top_builddir/vkwire_icd.json
 probe=$top_builddir/tests/vkw_probe
 memtest=$top_builddir/tests/vkw_memtest
 lvp=
-for f in /usr/share/vulkan/icd.d/lvp_icd.*.json; do
+for f in /usr/share/vulkan/icd.d/lvp_icd*.json; do
     [ -f "$f" ] && lvp=$f && break
 done
 if [ -z "$lvp" ] || ! command -v vulkaninfo >/dev/null 2>&1; then

@@ -75,9 +75,9 @@ static inline const char *tg_use_lavapipe(void)
 {
     static char path[4096];
     static const char *const patterns[] = {
-        "/usr/share/vulkan/icd.d/lvp_icd.*.json",
-        "/usr/local/share/vulkan/icd.d/lvp_icd.*.json",
-        "/etc/vulkan/icd.d/lvp_icd.*.json",
+        "/usr/share/vulkan/icd.d/lvp_icd*.json",
+        "/usr/local/share/vulkan/icd.d/lvp_icd*.json",
+        "/etc/vulkan/icd.d/lvp_icd*.json",
     };
     const char *given = getenv("VKW_TEST_LAVAPIPE_ICD");
     if (given && *given) {

@@ -460,7 +460,9 @@ static void test_version_mismatch(void)
     tg_hello(&g, 99);
     ok(c && exchange(c, &g, &reply, &size) == 0 && tg_welcome(reply, size, &wl) && !wl.accepted,
        "HELLO with major version 99 is refused");
-    ok(strstr(wl.message, "vkwire 99.") && strstr(wl.message, "vkwire 1."),
+    char ours_named[32];
+    snprintf(ours_named, sizeof(ours_named), "vkwire %u.", VKW_PROTOCOL_MAJOR);
+    ok(strstr(wl.message, "vkwire 99.") && strstr(wl.message, ours_named),
        "the refusal names both versions: %s", wl.message);
     ok(c && closed_by_server(c), "then the server closes the connection");
     if (c)
@@ -1127,7 +1129,7 @@ int main(void)
     alarm(300); /* a hang fails the test instead of blocking make check */
     const char *icd = tg_use_lavapipe();
     if (!icd) {
-        printf("1..0 # SKIP no lavapipe ICD manifest (lvp_icd.*.json) on this machine\n");
+        printf("1..0 # SKIP no lavapipe ICD manifest (lvp_icd*.json) on this machine\n");
         return 0;
     }
     const char *builddir = getenv("top_builddir");

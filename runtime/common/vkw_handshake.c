@@ -58,10 +58,12 @@ void vkw_handshake_answer(const struct vkw_hello *guest, const struct vkw_hello 
     out->features = guest->features & host->features;
     if (!out->accepted)
         snprintf(out->message, sizeof(out->message),
-                 "protocol mismatch: guest speaks vkwire %u.%u (vk.xml 1.3.%u), host speaks "
-                 "vkwire %u.%u (vk.xml 1.3.%u); the major versions must match",
-                 guest->major, guest->minor, guest->vk_xml_version, host->major, host->minor,
-                 host->vk_xml_version);
+                 "protocol mismatch: guest speaks vkwire %u.%u (vk.xml %u.%u.%u), host speaks "
+                 "vkwire %u.%u (vk.xml %u.%u.%u); the major versions must match",
+                 guest->major, guest->minor, VKW_XML_MAJOR(guest->vk_xml_version),
+                 VKW_XML_MINOR(guest->vk_xml_version), VKW_XML_PATCH(guest->vk_xml_version),
+                 host->major, host->minor, VKW_XML_MAJOR(host->vk_xml_version),
+                 VKW_XML_MINOR(host->vk_xml_version), VKW_XML_PATCH(host->vk_xml_version));
 }
 
 void vkw_encode_welcome(struct vkw_writer *w, const struct vkw_welcome *wl)

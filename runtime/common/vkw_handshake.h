@@ -16,7 +16,13 @@
 #include "vkw_wire.h"
 
 #define VKW_PROTOCOL_MAGIC 0x31574b56u /* "VKW1" little-endian */
-#define VKW_PROTOCOL_MAJOR 1u
+/* 2: the registry moved to Vulkan 1.4 (new structs in chains, new handle
+ * types), and vk_xml_version became the whole packed registry version. */
+#define VKW_PROTOCOL_MAJOR 2u
+/* The parts of a packed registry version (struct vkw_hello.vk_xml_version). */
+#define VKW_XML_MAJOR(v) (((v) >> 22) & 0x7fu)
+#define VKW_XML_MINOR(v) (((v) >> 12) & 0x3ffu)
+#define VKW_XML_PATCH(v) ((v) & 0xfffu)
 
 #define VKW_MSG_HELLO 0x10001u /* VKW_PRIVATE_OPCODE_BASE + 1; WELCOME is its reply */
 
@@ -45,7 +51,7 @@ void vkw_encode_ring_answer(struct vkw_writer *w, uint32_t serial, bool accepted
 struct vkw_hello {
     uint32_t major;
     uint32_t minor;           /* highest opcode this end knows */
-    uint32_t vk_xml_version;  /* registry the end was generated from */
+    uint32_t vk_xml_version;  /* registry the end was generated from, packed (VKW_XML_*) */
     uint64_t features;        /* what this end can do */
 };
 

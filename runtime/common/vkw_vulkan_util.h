@@ -19,6 +19,25 @@ _Static_assert(sizeof(void *) == 8, "vkwire needs a 64-bit platform");
 /* And back: `type` is the Vulkan handle type. */
 #define VKW_U64_HANDLE(type, v) ((type)(uintptr_t)(v))
 
+/* The shader stages a pipeline bind point runs (push descriptors through a
+ * template name a bind point; vkCmdPushDescriptorSet2 takes stages). */
+static inline VkShaderStageFlags vkw_stages_of_bind_point(VkPipelineBindPoint bp)
+{
+    switch (bp) {
+    case VK_PIPELINE_BIND_POINT_GRAPHICS:
+        return VK_SHADER_STAGE_ALL_GRAPHICS | VK_SHADER_STAGE_TASK_BIT_EXT |
+               VK_SHADER_STAGE_MESH_BIT_EXT;
+    case VK_PIPELINE_BIND_POINT_COMPUTE:
+        return VK_SHADER_STAGE_COMPUTE_BIT;
+    case VK_PIPELINE_BIND_POINT_RAY_TRACING_KHR:
+        return VK_SHADER_STAGE_RAYGEN_BIT_KHR | VK_SHADER_STAGE_ANY_HIT_BIT_KHR |
+               VK_SHADER_STAGE_CLOSEST_HIT_BIT_KHR | VK_SHADER_STAGE_MISS_BIT_KHR |
+               VK_SHADER_STAGE_INTERSECTION_BIT_KHR | VK_SHADER_STAGE_CALLABLE_BIT_KHR;
+    default:
+        return VK_SHADER_STAGE_ALL;
+    }
+}
+
 static inline bool vkw_descriptor_type_uses_image(VkDescriptorType t)
 {
     return t == VK_DESCRIPTOR_TYPE_SAMPLER || t == VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER ||

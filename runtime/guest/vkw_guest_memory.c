@@ -299,12 +299,26 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory(VkDevice device, VkBuf
     return vkw_forward_vkBindBufferMemory(device, buffer, memory_, memoryOffset);
 }
 
+/* VkBindMemoryStatus (maintenance6): binding is asynchronous, so each
+ * bind's status is the call's own answer (a host failure is exhaustion,
+ * reported at the next wait, PROTOCOL "Asynchronous commands"). */
+static void report_bind_status(const void *chain, VkResult result)
+{
+    const VkBindMemoryStatus *status =
+        (const VkBindMemoryStatus *)vkw_chain_find((void *)chain, VK_STRUCTURE_TYPE_BIND_MEMORY_STATUS);
+    if (status && status->pResult)
+        *status->pResult = result;
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory2(
     VkDevice device, uint32_t bindInfoCount, const VkBindBufferMemoryInfo *pBindInfos)
 {
     for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
         note_bound(pBindInfos[i].memory, !buffer_read_only(pBindInfos[i].buffer));
-    return vkw_forward_vkBindBufferMemory2(device, bindInfoCount, pBindInfos);
+    VkResult result = vkw_forward_vkBindBufferMemory2(device, bindInfoCount, pBindInfos);
+    for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
+        report_bind_status(pBindInfos[i].pNext, result);
+    return result;
 }
 
 /* Images count as writable whatever their usage: a layout transition may
@@ -322,7 +336,10 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindImageMemory2(VkDevice device, uint3
 {
     for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
         note_bound(pBindInfos[i].memory, true);
-    return vkw_forward_vkBindImageMemory2(device, bindInfoCount, pBindInfos);
+    VkResult result = vkw_forward_vkBindImageMemory2(device, bindInfoCount, pBindInfos);
+    for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
+        report_bind_status(pBindInfos[i].pNext, result);
+    return result;
 }
 
 /* Sparse bindings: every memory named may be written. */
@@ -382,6 +399,23 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory
     if (r)
         drop_mapping(r, true);
     pthread_mutex_unlock(&memory.lock);
+}
+
+/* vkMapMemory2 and vkUnmapMemory2 (Vulkan 1.4, VK_KHR_map_memory2): the
+ * same mapping, described by a struct. */
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory2(VkDevice device,
+                                                   const VkMemoryMapInfo *pMemoryMapInfo,
+                                                   void **ppData)
+{
+    return vkw_icd_vkMapMemory(device, pMemoryMapInfo->memory, pMemoryMapInfo->offset,
+                               pMemoryMapInfo->size, pMemoryMapInfo->flags, ppData);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkUnmapMemory2(VkDevice device,
+                                                     const VkMemoryUnmapInfo *pMemoryUnmapInfo)
+{
+    vkw_icd_vkUnmapMemory(device, pMemoryUnmapInfo->memory);
+    return VK_SUCCESS;
 }
 
 /* The part of a range that the mapping covers, as offsets into the shadow. */

@@ -12,6 +12,7 @@
 struct template_record {
     uint64_t handle;
     uint32_t entry_count;
+    VkPipelineBindPoint bind_point; /* a push-descriptor template's */
     VkDescriptorUpdateTemplateEntry *entries;
     struct template_record *next;
 };
@@ -33,6 +34,7 @@ bool vkw_guest_template_remember(VkDescriptorUpdateTemplate tmpl,
         memcpy(rec->entries, ci->pDescriptorUpdateEntries, bytes);
     rec->handle = VKW_HANDLE_U64(tmpl);
     rec->entry_count = ci->descriptorUpdateEntryCount;
+    rec->bind_point = ci->pipelineBindPoint;
     pthread_mutex_lock(&templates_lock);
     rec->next = templates;
     templates = rec;
@@ -55,58 +57,109 @@ void vkw_guest_template_forget(VkDescriptorUpdateTemplate tmpl)
     pthread_mutex_unlock(&templates_lock);
 }
 
+/* Bytes one descriptor of `type` takes in the application's data, and
+ * whether the write carries it in a chained struct rather than an array. */
+static size_t element_size(VkDescriptorType type)
+{
+    if (vkw_descriptor_type_uses_image(type))
+        return sizeof(VkDescriptorImageInfo);
+    if (vkw_descriptor_type_uses_buffer(type))
+        return sizeof(VkDescriptorBufferInfo);
+    if (vkw_descriptor_type_uses_texel_buffer(type))
+        return sizeof(VkBufferView);
+    if (type == VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_KHR)
+        return sizeof(VkAccelerationStructureKHR);
+    return 0; /* inline uniform blocks: bytes at the entry's offset */
+}
+
 static const void *at(const void *data, const VkDescriptorUpdateTemplateEntry *e, uint32_t i)
 {
     return (const char *)data + e->offset + (size_t)i * e->stride;
 }
 
-/* One template entry as the write it stands for.  Arrays are gathered from
- * the application's strided bytes into `scratch` (grown as needed). */
-static bool entry_as_write(const VkDescriptorUpdateTemplateEntry *e, VkDescriptorSet set,
-                           const void *data, void **scratch, size_t *scratch_size,
-                           VkWriteDescriptorSet *write, VkWriteDescriptorSetInlineUniformBlock *inl)
+/* Chained structs a write may need, laid out after the writes. */
+union write_extension {
+    VkWriteDescriptorSetInlineUniformBlock inline_block;
+    VkWriteDescriptorSetAccelerationStructureKHR acceleration_structures;
+};
+
+/* The writes `rec` makes of `data`, in one block: writes, then one chained
+ * struct per write, then the gathered descriptor arrays. */
+static bool expand(const struct template_record *rec, VkDescriptorSet set, const void *data,
+                   struct vkw_guest_template_writes *out)
 {
-    *write = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+    size_t arrays = 0;
+    for (uint32_t i = 0; i < rec->entry_count; i++)
+        arrays += element_size(rec->entries[i].descriptorType) * rec->entries[i].descriptorCount;
+    const size_t head = rec->entry_count * (sizeof(VkWriteDescriptorSet) + sizeof(union write_extension));
+    char *block = malloc(head + arrays + 1);
+    if (!block)
+        return false;
+    VkWriteDescriptorSet *writes = (VkWriteDescriptorSet *)block;
+    union write_extension *ext = (union write_extension *)(writes + rec->entry_count);
+    char *next_array = block + head;
+    for (uint32_t i = 0; i < rec->entry_count; i++) {
+        const VkDescriptorUpdateTemplateEntry *e = &rec->entries[i];
+        VkWriteDescriptorSet *w = &writes[i];
+        *w = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
                                     .dstSet = set,
                                     .dstBinding = e->dstBinding,
                                     .dstArrayElement = e->dstArrayElement,
                                     .descriptorCount = e->descriptorCount,
                                     .descriptorType = e->descriptorType};
-    if (e->descriptorType == VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK) {
-        /* descriptorCount counts bytes; they sit at offset, unstrided */
-        *inl = (VkWriteDescriptorSetInlineUniformBlock){
-            .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_INLINE_UNIFORM_BLOCK,
-            .dataSize = e->descriptorCount,
-            .pData = (const char *)data + e->offset};
-        write->pNext = inl;
-        return true;
+        if (e->descriptorType == VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK) {
+            /* descriptorCount counts bytes; they sit at offset, unstrided */
+            ext[i].inline_block = (VkWriteDescriptorSetInlineUniformBlock){
+                .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_INLINE_UNIFORM_BLOCK,
+                .dataSize = e->descriptorCount,
+                .pData = (const char *)data + e->offset};
+            w->pNext = &ext[i].inline_block;
+            continue;
+        }
+        const size_t elem = element_size(e->descriptorType);
+        char *array = next_array;
+        next_array += elem * e->descriptorCount;
+        for (uint32_t k = 0; k < e->descriptorCount; k++)
+            memcpy(array + k * elem, at(data, e, k), elem);
+        if (vkw_descriptor_type_uses_image(e->descriptorType)) {
+            for (uint32_t k = 0; k < e->descriptorCount; k++)
+                vkw_guest_clean_image_info(e->descriptorType, (VkDescriptorImageInfo *)array + k);
+            w->pImageInfo = (const VkDescriptorImageInfo *)array;
+        } else if (vkw_descriptor_type_uses_buffer(e->descriptorType)) {
+            w->pBufferInfo = (const VkDescriptorBufferInfo *)array;
+        } else if (vkw_descriptor_type_uses_texel_buffer(e->descriptorType)) {
+            w->pTexelBufferView = (const VkBufferView *)array;
+        } else if (e->descriptorType == VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_KHR) {
+            ext[i].acceleration_structures = (VkWriteDescriptorSetAccelerationStructureKHR){
+                .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_ACCELERATION_STRUCTURE_KHR,
+                .accelerationStructureCount = e->descriptorCount,
+                .pAccelerationStructures = (const VkAccelerationStructureKHR *)array};
+            w->pNext = &ext[i].acceleration_structures;
+        }
     }
-    size_t elem = vkw_descriptor_type_uses_image(e->descriptorType)    ? sizeof(VkDescriptorImageInfo)
-                  : vkw_descriptor_type_uses_buffer(e->descriptorType) ? sizeof(VkDescriptorBufferInfo)
-                  : vkw_descriptor_type_uses_texel_buffer(e->descriptorType) ? sizeof(VkBufferView)
-                                                                             : 0;
-    if (elem == 0)
-        return true; /* a type vkwire does not forward: the write carries no array */
-    size_t need = elem * e->descriptorCount;
-    if (need > *scratch_size) {
-        void *grown = realloc(*scratch, need);
-        if (!grown)
-            return false;
-        *scratch = grown;
-        *scratch_size = need;
-    }
-    for (uint32_t i = 0; i < e->descriptorCount; i++)
-        memcpy((char *)*scratch + i * elem, at(data, e, i), elem);
-    if (vkw_descriptor_type_uses_image(e->descriptorType)) {
-        for (uint32_t i = 0; i < e->descriptorCount; i++)
-            vkw_guest_clean_image_info(e->descriptorType, (VkDescriptorImageInfo *)*scratch + i);
-        write->pImageInfo = *scratch;
-    }
-    else if (vkw_descriptor_type_uses_buffer(e->descriptorType))
-        write->pBufferInfo = *scratch;
-    else
-        write->pTexelBufferView = *scratch;
+    out->writes = writes;
+    out->count = rec->entry_count;
+    out->bind_point = rec->bind_point;
     return true;
+}
+
+bool vkw_guest_template_writes(VkDescriptorUpdateTemplate tmpl, VkDescriptorSet set,
+                               const void *data, struct vkw_guest_template_writes *out)
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&templates_lock);
+    const struct template_record *rec = templates;
+    while (rec && rec->handle != VKW_HANDLE_U64(tmpl))
+        rec = rec->next;
+    const bool ok = rec && expand(rec, set, data, out);
+    pthread_mutex_unlock(&templates_lock);
+    return ok;
+}
+
+void vkw_guest_template_writes_free(struct vkw_guest_template_writes *w)
+{
+    free(w->writes);
+    memset(w, 0, sizeof(*w));
 }
 
 void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescriptorSet set,
@@ -115,27 +168,13 @@ void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescripto
     (void)device;
     if (!vkw_write_presence(w, data))
         return;
-    pthread_mutex_lock(&templates_lock);
-    const struct template_record *rec = templates;
-    while (rec && rec->handle != VKW_HANDLE_U64(tmpl))
-        rec = rec->next;
-    if (!rec) {
-        pthread_mutex_unlock(&templates_lock);
-        w->failed = true; /* the application used a template it never created */
+    struct vkw_guest_template_writes writes;
+    if (!vkw_guest_template_writes(tmpl, set, data, &writes)) {
+        w->failed = true; /* an unknown template, or out of memory */
         return;
     }
-    vkw_write_u64(w, rec->entry_count);
-    void *scratch = NULL;
-    size_t scratch_size = 0;
-    for (uint32_t i = 0; i < rec->entry_count; i++) {
-        VkWriteDescriptorSet write;
-        VkWriteDescriptorSetInlineUniformBlock inl;
-        if (!entry_as_write(&rec->entries[i], set, data, &scratch, &scratch_size, &write, &inl)) {
-            w->failed = true;
-            break;
-        }
-        vkw_encode_VkWriteDescriptorSet(w, &write);
-    }
-    pthread_mutex_unlock(&templates_lock);
-    free(scratch);
+    vkw_write_u64(w, writes.count);
+    for (uint32_t i = 0; i < writes.count; i++)
+        vkw_encode_VkWriteDescriptorSet(w, &writes.writes[i]);
+    vkw_guest_template_writes_free(&writes);
 }

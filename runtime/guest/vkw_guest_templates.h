@@ -22,6 +22,20 @@ bool vkw_guest_template_remember(VkDescriptorUpdateTemplate tmpl,
                                  const VkDescriptorUpdateTemplateCreateInfo *ci);
 void vkw_guest_template_forget(VkDescriptorUpdateTemplate tmpl);
 
+/* The descriptor writes a template makes of the application's `data` for
+ * `set` (VK_NULL_HANDLE for push descriptors): one per template entry,
+ * gathered from the strided bytes, ignored image-info members cleaned.
+ * False for an unknown template or no memory.  Free with
+ * vkw_guest_template_writes_free. */
+struct vkw_guest_template_writes {
+    VkWriteDescriptorSet *writes; /* one block holding everything the writes point at */
+    uint32_t count;
+    VkPipelineBindPoint bind_point; /* the template's, for push descriptors */
+};
+bool vkw_guest_template_writes(VkDescriptorUpdateTemplate tmpl, VkDescriptorSet set,
+                               const void *data, struct vkw_guest_template_writes *out);
+void vkw_guest_template_writes_free(struct vkw_guest_template_writes *w);
+
 /* The encode-with hook gen/annotations.conf names for
  * vkUpdateDescriptorSetWithTemplate.pData: presence, u64 count, then one
  * VkWriteDescriptorSet per template entry.  An unknown template fails `w`. */

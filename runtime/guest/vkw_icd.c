@@ -258,7 +258,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceLayerProperties(
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceVersion(uint32_t *pApiVersion)
 {
     *pApiVersion = VK_MAKE_API_VERSION(0, VKW_API_VERSION_MAJOR, VKW_API_VERSION_MINOR,
-                                       VKW_VK_XML_VERSION);
+                                       VKW_VK_XML_PATCH);
     return VK_SUCCESS;
 }
 
@@ -532,7 +532,14 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDescriptorUpdateTemplate(
     VkDevice device, const VkDescriptorUpdateTemplateCreateInfo *pCreateInfo,
     const VkAllocationCallbacks *pAllocator, VkDescriptorUpdateTemplate *pDescriptorUpdateTemplate)
 {
-    VkResult result = vkw_forward_vkCreateDescriptorUpdateTemplate(device, pCreateInfo, pAllocator,
+    /* The handle a template's type does not use is ignored by Vulkan and
+     * may be stale or garbage: never sent. */
+    VkDescriptorUpdateTemplateCreateInfo info = *pCreateInfo;
+    if (info.templateType == VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_PUSH_DESCRIPTORS)
+        info.descriptorSetLayout = VK_NULL_HANDLE;
+    else
+        info.pipelineLayout = VK_NULL_HANDLE;
+    VkResult result = vkw_forward_vkCreateDescriptorUpdateTemplate(device, &info, pAllocator,
                                                                    pDescriptorUpdateTemplate);
     if (result == VK_SUCCESS &&
         !vkw_guest_template_remember(*pDescriptorUpdateTemplate, pCreateInfo)) {
@@ -548,4 +555,40 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
 {
     vkw_guest_template_forget(descriptorUpdateTemplate);
     vkw_forward_vkDestroyDescriptorUpdateTemplate(device, descriptorUpdateTemplate, pAllocator);
+}
+
+/* Push descriptors through a template: the writes its entries stand for
+ * are recorded as vkCmdPushDescriptorSet(2), so the host keeps no template
+ * state.  An unknown template or no memory records nothing: the
+ * application broke a rule Vulkan leaves undefined. */
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSetWithTemplate(
+    VkCommandBuffer commandBuffer, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
+    VkPipelineLayout layout, uint32_t set, const void *pData)
+{
+    struct vkw_guest_template_writes w;
+    if (!vkw_guest_template_writes(descriptorUpdateTemplate, VK_NULL_HANDLE, pData, &w))
+        return;
+    vkw_forward_vkCmdPushDescriptorSet(commandBuffer, w.bind_point, layout, set, w.count,
+                                       w.writes);
+    vkw_guest_template_writes_free(&w);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSetWithTemplate2(
+    VkCommandBuffer commandBuffer, const VkPushDescriptorSetWithTemplateInfo *pInfo)
+{
+    struct vkw_guest_template_writes w;
+    if (!vkw_guest_template_writes(pInfo->descriptorUpdateTemplate, VK_NULL_HANDLE, pInfo->pData,
+                                   &w))
+        return;
+    /* The template's bind point is replaced by the stages of the info: the
+     * chain (a pipeline layout create info, with maintenance6) goes along. */
+    const VkPushDescriptorSetInfo info = {.sType = VK_STRUCTURE_TYPE_PUSH_DESCRIPTOR_SET_INFO,
+                                          .pNext = pInfo->pNext,
+                                          .stageFlags = vkw_stages_of_bind_point(w.bind_point),
+                                          .layout = pInfo->layout,
+                                          .set = pInfo->set,
+                                          .descriptorWriteCount = w.count,
+                                          .pDescriptorWrites = w.writes};
+    vkw_forward_vkCmdPushDescriptorSet2(commandBuffer, &info);
+    vkw_guest_template_writes_free(&w);
 }

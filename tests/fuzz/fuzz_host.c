@@ -40,7 +40,7 @@ static void use_lavapipe(void)
         snprintf(manifest, sizeof(manifest), "%s", given);
     } else {
         glob_t gl;
-        if (glob("/usr/share/vulkan/icd.d/lvp_icd.*.json", 0, NULL, &gl) == 0 && gl.gl_pathc)
+        if (glob("/usr/share/vulkan/icd.d/lvp_icd*.json", 0, NULL, &gl) == 0 && gl.gl_pathc)
             snprintf(manifest, sizeof(manifest), "%s", gl.gl_pathv[0]);
         globfree(&gl);
         if (manifest[0])
