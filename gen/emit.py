@@ -26,6 +26,7 @@ OUTPUTS = [
     ('vkw_guest_entry.h.j2', 'vkw_guest_entry.h'),
     ('vkw_guest_entry.c.j2', 'vkw_guest_entry.c'),
     ('vkw_roundtrip_test.c.j2', 'tests/vkw_roundtrip_test.c'),
+    ('vkw_devinfo.c.j2', 'tests/vkw_devinfo.c'),
 ]
 
 

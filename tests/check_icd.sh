@@ -10,6 +10,7 @@ server=$top_builddir/vkwire-server
 icd=$top_builddir/vkwire_icd.json
 probe=$top_builddir/tests/vkw_probe
 memtest=$top_builddir/tests/vkw_memtest
+devinfo=$top_builddir/tests/vkw_devinfo
 lvp=
 for f in /usr/share/vulkan/icd.d/lvp_icd*.json; do
     [ -f "$f" ] && lvp=$f && break
@@ -95,6 +96,17 @@ if [ -n "${PYTHON:-}" ] && [ -f "${VK_XML:-}" ]; then
 else
     n=$((n + 1)); echo "ok $n # SKIP comparing vulkaninfo needs the generator's Python and vk.xml"
 fi
+
+# 3b. Every feature and property struct vkwire forwards (tests/vkw_devinfo,
+#     generated from the registry), Vulkan 1.4's and those vulkaninfo does
+#     not know among them, byte for byte equal to native.
+native "$devinfo" >"$tmp/devinfo-native.txt" 2>&1
+forwarded timeout 120 "$devinfo" >"$tmp/devinfo.txt" 2>&1
+diff -u "$tmp/devinfo-native.txt" "$tmp/devinfo.txt" >"$tmp/devinfo.diff" &&
+    [ "$(wc -l <"$tmp/devinfo.txt")" -gt 100 ] &&
+    grep -q "^VkPhysicalDeviceVulkan14Features: " "$tmp/devinfo.txt"
+check $? "every forwarded feature and property struct ($(wc -l <"$tmp/devinfo.txt") lines, Vulkan 1.4's included) equal to native" \
+    "$tmp/devinfo.diff" "$tmp/devinfo.txt"
 
 # 4. The validation layer watches vulkaninfo and a program doing real work.
 forwarded env VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation timeout 120 vulkaninfo \

@@ -10,7 +10,9 @@ vkwire, and only those, are removed (README "What differs from native"):
      host-pointer import, calibrated timestamps, push descriptors): their
      list entries, the list counts, and the property/feature sections of
      structs that only those extensions bring;
-  3. the device group's present capabilities (they need VK_KHR_surface).
+  3. the device group's present capabilities (they need VK_KHR_surface);
+  4. memory heaps' budget usage (VK_EXT_memory_budget), which is the
+     calling process's own.
 Everything else (properties, limits, features, formats, queues, memory)
 must be identical.
 """
@@ -52,6 +54,12 @@ def normalize(lines, forwarded, struct_shown):
             if not struct_shown(header.group(1)):
                 i = end + 1  # the section and its blank line
                 continue
+        # VK_EXT_memory_budget's usage is the calling process's: natively the
+        # program's, through vkwire the server worker's (and it moves run to
+        # run anyway); the budget and the heap size are compared.
+        if re.match(r'^\t\tusage\s+= ', line):
+            i += 1
+            continue
         if line.startswith('\tPresent Capabilities'):
             while i < len(lines) and lines[i].strip():
                 i += 1
@@ -61,6 +69,8 @@ def normalize(lines, forwarded, struct_shown):
             i += 1
             continue
         line = re.sub(r'(Extensions: count = )\d+', r'\1N', line)
+        # vulkaninfo pads names to the longest one listed, which differs
+        line = re.sub(r'^(\t+VK_\w+)\s+: extension revision', r'\1 : extension revision', line)
         if re.match(r'^=+$', line) or re.match(r'^-+$', line):
             line = line[0] * 3  # underline lengths follow the counts
         out.append(line)

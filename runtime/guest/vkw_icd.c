@@ -10,6 +10,7 @@
 #include <string.h>
 #include <vulkan/vk_icd.h>
 
+#include "vkw_depends.h"
 #include "vkw_extensions.h"
 #include "vkw_guest_commands.h"
 #include "vkw_guest_conn.h"
@@ -26,10 +27,18 @@
 #define VKW_LOADER_INTERFACE_VERSION 7u
 #define VKW_DEVICE_NAME_MARK " (vkwire)"
 
+/* Names an application enabled, kept for vkGetDeviceProcAddr's answers. */
+struct vkw_enabled_names {
+    uint32_t count;
+    char **names;
+};
+
 struct vkw_guest_instance {
     struct vkw_guest_object obj;
     uint32_t physical_count;
     struct vkw_guest_object **physicals; /* NULL until first enumerated */
+    uint32_t api_version;                /* the application's (1.0 if it gave none) */
+    struct vkw_enabled_names extensions;
 };
 
 struct vkw_guest_queue {
@@ -48,7 +57,43 @@ struct vkw_guest_device {
     VkPhysicalDevice physical;
     struct vkw_guest_queue *queues;
     size_t queue_count;
+    /* The version whose commands the device has: the smaller of the
+     * application's and the device's (as vkwire reports it). */
+    uint32_t api_version;
+    struct vkw_enabled_names extensions;
+    const struct vkw_guest_instance *instance;
 };
+
+static bool keep_names(struct vkw_enabled_names *kept, uint32_t count, const char *const *names)
+{
+    kept->count = 0;
+    kept->names = count ? calloc(count, sizeof(*kept->names)) : NULL;
+    if (count && !kept->names)
+        return false;
+    for (uint32_t i = 0; i < count; i++) {
+        if (!(kept->names[i] = strdup(names[i] ? names[i] : "")))
+            return false; /* what was kept is freed with the object */
+        kept->count = i + 1;
+    }
+    return true;
+}
+
+static void forget_names(struct vkw_enabled_names *kept)
+{
+    for (uint32_t i = 0; i < kept->count; i++)
+        free(kept->names[i]);
+    free(kept->names);
+    kept->names = NULL;
+    kept->count = 0;
+}
+
+static bool names_have(const struct vkw_enabled_names *kept, const char *name, size_t length)
+{
+    for (uint32_t i = 0; i < kept->count; i++)
+        if (strlen(kept->names[i]) == length && memcmp(kept->names[i], name, length) == 0)
+            return true;
+    return false;
+}
 
 /* ---- objects ---- */
 
@@ -72,8 +117,12 @@ void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type)
 void vkw_guest_free_object(void *object)
 {
     struct vkw_guest_object *o = object;
-    if (o && o->type == VKW_HANDLE_VkDevice)
+    if (o && o->type == VKW_HANDLE_VkDevice) {
         free(((struct vkw_guest_device *)o)->queues);
+        forget_names(&((struct vkw_guest_device *)o)->extensions);
+    }
+    if (o && o->type == VKW_HANDLE_VkInstance)
+        forget_names(&((struct vkw_guest_instance *)o)->extensions);
     if (o && o->type == VKW_HANDLE_VkCommandBuffer)
         vkw_guest_command_buffer_release(o);
     free(o);
@@ -120,11 +169,29 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetInstanceProcAddr(VkInstanc
     return find_entry(pName, VKW_SCOPE_GLOBAL, VKW_SCOPE_DEVICE);
 }
 
+static bool device_has_extension(void *user, const char *name, size_t length)
+{
+    const struct vkw_guest_device *dev = user;
+    return names_have(&dev->extensions, name, length) ||
+           (dev->instance && names_have(&dev->instance->extensions, name, length));
+}
+
+/* As the spec says: NULL for a command of a version above the device's
+ * (the smaller of the application's and the device's) or of an extension
+ * the device (or its instance) was not made with. */
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vkw_icd_vkGetDeviceProcAddr(VkDevice device,
                                                                     const char *pName)
 {
-    (void)device;
-    return find_entry(pName, VKW_SCOPE_DEVICE, VKW_SCOPE_DEVICE);
+    const struct vkw_guest_device *dev = (const struct vkw_guest_device *)device;
+    for (unsigned i = 0; pName && i < vkw_guest_entry_count; i++) {
+        const struct vkw_guest_entry *e = &vkw_guest_entries[i];
+        if (e->scope == VKW_SCOPE_DEVICE && strcmp(e->name, pName) == 0)
+            return !dev || vkw_depends_hold(e->condition, dev->api_version, device_has_extension,
+                                            (void *)dev)
+                       ? e->function
+                       : NULL;
+    }
+    return NULL;
 }
 
 /* The loader's entry points into the ICD: the only exported symbols. */
@@ -278,6 +345,15 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     conn->instance = inst;
+    inst->api_version = pCreateInfo->pApplicationInfo && pCreateInfo->pApplicationInfo->apiVersion
+                            ? pCreateInfo->pApplicationInfo->apiVersion
+                            : VK_API_VERSION_1_0;
+    if (!keep_names(&inst->extensions, pCreateInfo->enabledExtensionCount,
+                    pCreateInfo->ppEnabledExtensionNames)) {
+        vkw_guest_free_object(inst);
+        vkw_guest_conn_close(conn);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
     VkInstance handle = (VkInstance)inst;
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call); /* sets call.serial */
@@ -367,18 +443,33 @@ static void mark_forwarded(char *name)
     memcpy(name + len, VKW_DEVICE_NAME_MARK, mark + 1);
 }
 
+/* The version vkwire forwards: the annotations' core version, the
+ * registry's patch. */
+#define VKW_FORWARDED_API_VERSION                                                             \
+    VK_MAKE_API_VERSION(0, VKW_API_VERSION_MAJOR, VKW_API_VERSION_MINOR, VKW_VK_XML_PATCH)
+
+/* What a forwarded device says of itself: its name is marked, and its
+ * version is the smaller of the host's and what vkwire forwards (a 1.4.312
+ * driver is a 1.4.309 device through a 1.4.309 vkwire). */
+static void as_forwarded(VkPhysicalDeviceProperties *p)
+{
+    mark_forwarded(p->deviceName);
+    if (p->apiVersion > VKW_FORWARDED_API_VERSION)
+        p->apiVersion = VKW_FORWARDED_API_VERSION;
+}
+
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties(
     VkPhysicalDevice physicalDevice, VkPhysicalDeviceProperties *pProperties)
 {
     vkw_forward_vkGetPhysicalDeviceProperties(physicalDevice, pProperties);
-    mark_forwarded(pProperties->deviceName);
+    as_forwarded(pProperties);
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties2(
     VkPhysicalDevice physicalDevice, VkPhysicalDeviceProperties2 *pProperties)
 {
     vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, pProperties);
-    mark_forwarded(pProperties->properties.deviceName);
+    as_forwarded(&pProperties->properties);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
@@ -419,8 +510,21 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
                                                      VkDevice *pDevice)
 {
     VkResult result = vkw_forward_vkCreateDevice(physicalDevice, pCreateInfo, pAllocator, pDevice);
-    if (result >= 0)
-        ((struct vkw_guest_device *)*pDevice)->physical = physicalDevice;
+    if (result < 0)
+        return result;
+    struct vkw_guest_device *dev = (struct vkw_guest_device *)*pDevice;
+    dev->physical = physicalDevice;
+    dev->instance = ((struct vkw_guest_object *)physicalDevice)->conn->instance;
+    VkPhysicalDeviceProperties props;
+    vkw_icd_vkGetPhysicalDeviceProperties(physicalDevice, &props); /* cached: no round trip */
+    const uint32_t asked = dev->instance ? dev->instance->api_version : VK_API_VERSION_1_0;
+    dev->api_version = asked < props.apiVersion ? asked : props.apiVersion;
+    if (!keep_names(&dev->extensions, pCreateInfo->enabledExtensionCount,
+                    pCreateInfo->ppEnabledExtensionNames)) {
+        vkw_icd_vkDestroyDevice(*pDevice, pAllocator);
+        *pDevice = VK_NULL_HANDLE;
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
     return result;
 }
 

@@ -11,6 +11,8 @@
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
-#define CMDTEST_FAMILIES
+#include "cmdtest/entry_points.h"
+
+#define CMDTEST_FAMILIES CMDTEST_ENTRY_POINTS
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
