@@ -43,6 +43,7 @@ class Annotations:
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    local: Dict[str, Entry] = field(default_factory=dict)  # struct -> entry: stays in the guest
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -65,6 +66,7 @@ _DIRECTIVES = {
     'frees-children': (1, 1, ()),
     'encode-as': (1, 1, ()),
     'inner-length': (2, None, ()),
+    'local': (1, 1, ()),
 }
 
 
@@ -135,7 +137,7 @@ def parse(path: str) -> Annotations:
             table = {'guest-only': ann.guest_only, 'host-only': ann.host_only,
                      'hand-written': ann.hand_written, 'async': ann.asynchronous,
                      'reports-deferred': ann.reports_deferred,
-                     'frees-children': ann.frees_children}[directive]
+                     'frees-children': ann.frees_children, 'local': ann.local}[directive]
             if args[0] in table:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             table[args[0]] = e
@@ -171,6 +173,9 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
+        elif e.directive == 'local':
+            if e.args[0] not in reg.structs:
+                raise AnnotationError(f'{where}: vk.xml has no struct {e.args[0]!r}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
                              'inner-length'):
             owner, member = e.args[0].split('.', 1)

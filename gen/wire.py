@@ -71,6 +71,11 @@ class Field:
     # vk.xml stride="stride": the application's elements lie `stride` bytes
     # apart (vkCmdDrawMultiEXT).  The guest reads them one by one; the host
     # holds them packed, so it hands the driver its own element size.
+    # vk.xml objecttype="objectType": a bare uint64_t that is a handle of the
+    # type a sibling names (VkObjectType or VkDebugReportObjectTypeEXT).  The
+    # guest sends the object's id, the host its own handle for it.
+    object_type: Optional[str] = None  # C expr (with '@') of the sibling
+    object_type_enum: Optional[str] = None  # 'VkObjectType'
     selector: Optional[str] = None  # a union member: the C expr (with '@') choosing its member
     selection: List[str] = field(default_factory=list)  # a selected union's member: the values
     stride: Optional[str] = None  # the sibling holding the stride
@@ -288,6 +293,7 @@ class Protocol:
     # (vkEnumeratePhysicalDevices, vkGetDeviceQueue): one object may get several ids.
     reissued_handles: Set[str] = field(default_factory=set)
     enums: Dict[str, Dict[str, int]] = field(default_factory=dict)  # enum -> values used
+    enums_all: Dict[str, Dict[str, int]] = field(default_factory=dict)  # every selected enum
     checked_enums: Set[str] = field(default_factory=set)  # enums the host checks on input
     extensions: List[str] = field(default_factory=list)
     special: List[tuple] = field(default_factory=list)  # (directive, 'Owner.member', reason)
@@ -300,6 +306,20 @@ class Protocol:
     def registry_version_packed(self) -> int:
         major, minor, patch = (int(x) for x in self.registry.version.split('.'))
         return (major << 22) | (minor << 12) | patch
+
+    @property
+    def debug_report_object_types(self) -> Dict[str, str]:
+        """Handle type -> its VkDebugReportObjectTypeEXT value name, matched
+        by name with the handle's VkObjectType (VK_OBJECT_TYPE_BUFFER ~
+        VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_EXT)."""
+        values = self.enums_all.get('VkDebugReportObjectTypeEXT', {})
+        out = {}
+        for h in self.handles:
+            objtype = self.registry.handles[h].objtypeenum or ''
+            name = objtype.replace('VK_OBJECT_TYPE_', 'VK_DEBUG_REPORT_OBJECT_TYPE_', 1) + '_EXT'
+            if name in values:
+                out[h] = name
+        return out
 
     def struct_list(self) -> List[StructFacts]:
         return list(self.structs.values())
@@ -386,6 +406,14 @@ class Builder:
             f.encode_if = _IDENT.sub(
                 lambda x: ('@' + x.group(0)) if x.group(0) in siblings else x.group(0),
                 self.ann.encode_if[key].args[1])
+        if m.objecttype:
+            sibling = siblings.get(m.objecttype)
+            kind = reg.resolve_type(sibling.type) if sibling else None
+            if kind not in ('VkObjectType', 'VkDebugReportObjectTypeEXT') or t != 'uint64_t' \
+                    or m.pointers or m.array_dims:
+                raise _Unsupported(f'{m.name} has objecttype="{m.objecttype}", which is not a '
+                                   'sibling VkObjectType naming a uint64_t handle')
+            f.object_type, f.object_type_enum = '@' + m.objecttype, kind
         if cat == 'scalar':
             f.kind = 'bytes' if t in BYTE_TYPES else 'scalar'
             f.wire = SCALAR_KINDS[t]
@@ -568,6 +596,8 @@ class Builder:
                 if f.kind == 'struct':
                     self.mark(f.ctype, 'out', seen)
                 continue
+            if direction == 'out' and f.object_type:
+                raise _Unsupported(f'{sf.name}.{f.name} is an objecttype handle in an output')
             if direction == 'out' and f.is_pointer:
                 count = f.count_tmpl[1:] if f.count_tmpl and re.fullmatch(r'@\w+', f.count_tmpl) \
                     else None
@@ -594,9 +624,12 @@ class Builder:
                 try:
                     self.mark(ext, direction, seen)
                 except _Unsupported as e:
-                    self.proto.skipped.append(Skip(ext, 'struct',
-                                                   f'dropped from {sf.name} chains: {e}'))
-                    continue
+                    # A struct of the forwarded API an application may chain:
+                    # dropping it would lose what it says without a word.
+                    where = self.reg.where(self.reg.structs[ext].line)
+                    raise WireError(f'{where}: {ext} (in {sf.name} chains) cannot be encoded '
+                                    f'({e}); annotate it (local, omit, encode-with) with a '
+                                    'reason') from None
                 xf = self.struct_facts[ext]
                 xf.is_extension = True
                 if sf.name not in xf.bases:
@@ -624,7 +657,8 @@ class Builder:
     def extenders_of(self, name: str) -> List[str]:
         out = []
         for ext in self.reg.structs[name].extended_by:
-            if ext in self.sel.types and ext not in self.bad_structs:
+            if ext in self.sel.types and ext not in self.bad_structs and \
+                    ext not in self.ann.local:
                 out.append(ext)
         return out
 
@@ -802,6 +836,8 @@ class Builder:
             elif cf.inner_params:
                 raise WireError(f'{self.ann.where(self.ann.asynchronous[cf.name])}: {cf.name} '
                                 'has outputs inside its input structs; it cannot be async')
+        for name, entry in self.ann.local.items():
+            proto.special.append(('local', name, entry.reason))
         for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
                                  ('encode-with', self.ann.encode_with),
                                  ('keep-unwritten', self.ann.keep_unwritten)):
@@ -827,6 +863,7 @@ class Builder:
         for cf in proto.commands:
             used_enums.update(f.ctype for f in cf.params if f.kind == 'enum')
         proto.enums = {e: self.sel.enum_values.get(e, {}) for e in sorted(used_enums)}
+        proto.enums_all = self.sel.enum_values
         inputs = [f for sf in proto.structs.values() if sf.used_in for f in sf.fields]
         inputs += [f for cf in proto.commands for f in cf.params if f.direction == 'in']
         proto.checked_enums = {f.ctype for f in inputs

@@ -58,6 +58,9 @@ static void vkw_encode_fields_VkSemaphoreCreateInfo(struct vkw_writer *w, const 
 static void vkw_encode_fields_VkQueryPoolCreateInfo(struct vkw_writer *w, const VkQueryPoolCreateInfo *v);
 static void vkw_encode_fields_VkFramebufferCreateInfo(struct vkw_writer *w, const VkFramebufferCreateInfo *v);
 static void vkw_encode_fields_VkSubmitInfo(struct vkw_writer *w, const VkSubmitInfo *v);
+static void vkw_encode_fields_VkDebugMarkerObjectNameInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectNameInfoEXT *v);
+static void vkw_encode_fields_VkDebugMarkerObjectTagInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectTagInfoEXT *v);
+static void vkw_encode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, const VkDebugMarkerMarkerInfoEXT *v);
 static void vkw_encode_fields_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v);
 static void vkw_encode_fields_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v);
 static void vkw_encode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
@@ -180,6 +183,9 @@ static void vkw_encode_fields_VkDeviceQueueGlobalPriorityCreateInfo(struct vkw_w
 static void vkw_encode_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_writer *w, const VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_reader *r, VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_decode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct vkw_reader *r, VkQueueFamilyGlobalPriorityProperties *v);
+static void vkw_encode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectNameInfoEXT *v);
+static void vkw_encode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectTagInfoEXT *v);
+static void vkw_encode_fields_VkDebugUtilsLabelEXT(struct vkw_writer *w, const VkDebugUtilsLabelEXT *v);
 static void vkw_encode_fields_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_reader *r, VkPhysicalDeviceDescriptorIndexingFeatures *v);
@@ -1138,6 +1144,10 @@ static void vkw_encode_pnext_VkPipelineShaderStageCreateInfo(struct vkw_writer *
         case VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkShaderModuleCreateInfo(w, (const VkShaderModuleCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDebugUtilsObjectNameInfoEXT(w, (const VkDebugUtilsObjectNameInfoEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -5163,6 +5173,53 @@ static void vkw_encode_fields_VkSubmitInfo(struct vkw_writer *w, const VkSubmitI
     }
 }
 
+void vkw_encode_VkDebugMarkerObjectNameInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectNameInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDebugMarkerObjectNameInfoEXT */
+    vkw_encode_fields_VkDebugMarkerObjectNameInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDebugMarkerObjectNameInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectNameInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->objectType);
+    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_debug_report_object((int32_t)v->objectType), v->object)); /* vk.xml: objecttype */
+    if (vkw_write_presence(w, v->pObjectName))
+        vkw_write_string(w, v->pObjectName);
+}
+
+void vkw_encode_VkDebugMarkerObjectTagInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectTagInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDebugMarkerObjectTagInfoEXT */
+    vkw_encode_fields_VkDebugMarkerObjectTagInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDebugMarkerObjectTagInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectTagInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->objectType);
+    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_debug_report_object((int32_t)v->objectType), v->object)); /* vk.xml: objecttype */
+    vkw_write_u64(w, v->tagName);
+    vkw_write_u64(w, v->tagSize);
+    if (vkw_write_presence(w, v->pTag)) {
+        const uint64_t n = v->tagSize;
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, v->pTag, n);
+    }
+}
+
+void vkw_encode_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, const VkDebugMarkerMarkerInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDebugMarkerMarkerInfoEXT */
+    vkw_encode_fields_VkDebugMarkerMarkerInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, const VkDebugMarkerMarkerInfoEXT *v)
+{
+    if (vkw_write_presence(w, v->pMarkerName))
+        vkw_write_string(w, v->pMarkerName);
+    for (uint32_t i = 0; i < 4; i++)
+        vkw_write_f32(w, ((const float *)v->color)[i]);
+}
+
 void vkw_encode_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkDevicePrivateDataCreateInfo */
@@ -7253,6 +7310,53 @@ static void vkw_decode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
     v->priorityCount = (uint32_t)vkw_read_u32(r);
     for (uint32_t i = 0; i < 16; i++)
         ((VkQueueGlobalPriority *)v->priorities)[i] = (VkQueueGlobalPriority)vkw_read_i32(r);
+}
+
+void vkw_encode_VkDebugUtilsObjectNameInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectNameInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDebugUtilsObjectNameInfoEXT */
+    vkw_encode_fields_VkDebugUtilsObjectNameInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectNameInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->objectType);
+    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_object((int32_t)v->objectType), v->objectHandle)); /* vk.xml: objecttype */
+    if (vkw_write_presence(w, v->pObjectName))
+        vkw_write_string(w, v->pObjectName);
+}
+
+void vkw_encode_VkDebugUtilsObjectTagInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectTagInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDebugUtilsObjectTagInfoEXT */
+    vkw_encode_fields_VkDebugUtilsObjectTagInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectTagInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->objectType);
+    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_object((int32_t)v->objectType), v->objectHandle)); /* vk.xml: objecttype */
+    vkw_write_u64(w, v->tagName);
+    vkw_write_u64(w, v->tagSize);
+    if (vkw_write_presence(w, v->pTag)) {
+        const uint64_t n = v->tagSize;
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, v->pTag, n);
+    }
+}
+
+void vkw_encode_VkDebugUtilsLabelEXT(struct vkw_writer *w, const VkDebugUtilsLabelEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDebugUtilsLabelEXT */
+    vkw_encode_fields_VkDebugUtilsLabelEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDebugUtilsLabelEXT(struct vkw_writer *w, const VkDebugUtilsLabelEXT *v)
+{
+    if (vkw_write_presence(w, v->pLabelName))
+        vkw_write_string(w, v->pLabelName);
+    for (uint32_t i = 0; i < 4; i++)
+        vkw_write_f32(w, ((const float *)v->color)[i]);
 }
 
 void vkw_encode_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v)
@@ -16246,7 +16350,7 @@ void vkw_encode_vkSetPrivateData(struct vkw_writer *w, uint32_t serial, VkDevice
     const size_t header = vkw_begin_command(w, VKW_CMD_vkSetPrivateData, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_i32(w, (int32_t)objectType);
-    vkw_write_u64(w, objectHandle);
+    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_object((int32_t)objectType), objectHandle)); /* vk.xml: objecttype */
     vkw_write_u64(w, VKW_HANDLE_U64(privateDataSlot));
     vkw_write_u64(w, data);
     vkw_end_message(w, header);
@@ -16268,7 +16372,7 @@ void vkw_encode_vkGetPrivateData(struct vkw_writer *w, uint32_t serial, VkDevice
     const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPrivateData, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_i32(w, (int32_t)objectType);
-    vkw_write_u64(w, objectHandle);
+    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_object((int32_t)objectType), objectHandle)); /* vk.xml: objecttype */
     vkw_write_u64(w, VKW_HANDLE_U64(privateDataSlot));
     if (vkw_write_presence(w, pData))
         { /* filled by the host */ }
@@ -18105,5 +18209,148 @@ VkResult vkw_decode_reply_vkDeferredOperationJoinKHR(struct vkw_reader *r, VkDev
     (void)operation;
     const VkResult result = (VkResult)vkw_read_i32(r);
     return result;
+}
+
+void vkw_encode_vkSetDebugUtilsObjectNameEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugUtilsObjectNameInfoEXT* pNameInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkSetDebugUtilsObjectNameEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pNameInfo))
+        vkw_encode_VkDebugUtilsObjectNameInfoEXT(w, &(*pNameInfo));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkSetDebugUtilsObjectNameEXT(struct vkw_reader *r, VkDevice device, const VkDebugUtilsObjectNameInfoEXT* pNameInfo)
+{
+    (void)device;
+    (void)pNameInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkSetDebugUtilsObjectTagEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugUtilsObjectTagInfoEXT* pTagInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkSetDebugUtilsObjectTagEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pTagInfo))
+        vkw_encode_VkDebugUtilsObjectTagInfoEXT(w, &(*pTagInfo));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkSetDebugUtilsObjectTagEXT(struct vkw_reader *r, VkDevice device, const VkDebugUtilsObjectTagInfoEXT* pTagInfo)
+{
+    (void)device;
+    (void)pTagInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkQueueBeginDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(queue));
+    if (vkw_write_presence(w, pLabelInfo))
+        vkw_encode_VkDebugUtilsLabelEXT(w, &(*pLabelInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkQueueEndDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkQueue queue)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueEndDebugUtilsLabelEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(queue));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkQueueInsertDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(queue));
+    if (vkw_write_presence(w, pLabelInfo))
+        vkw_encode_VkDebugUtilsLabelEXT(w, &(*pLabelInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdBeginDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pLabelInfo))
+        vkw_encode_VkDebugUtilsLabelEXT(w, &(*pLabelInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdEndDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdEndDebugUtilsLabelEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdInsertDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pLabelInfo))
+        vkw_encode_VkDebugUtilsLabelEXT(w, &(*pLabelInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkDebugMarkerSetObjectTagEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugMarkerObjectTagInfoEXT* pTagInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDebugMarkerSetObjectTagEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pTagInfo))
+        vkw_encode_VkDebugMarkerObjectTagInfoEXT(w, &(*pTagInfo));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkDebugMarkerSetObjectTagEXT(struct vkw_reader *r, VkDevice device, const VkDebugMarkerObjectTagInfoEXT* pTagInfo)
+{
+    (void)device;
+    (void)pTagInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkDebugMarkerSetObjectNameEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugMarkerObjectNameInfoEXT* pNameInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDebugMarkerSetObjectNameEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pNameInfo))
+        vkw_encode_VkDebugMarkerObjectNameInfoEXT(w, &(*pNameInfo));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkDebugMarkerSetObjectNameEXT(struct vkw_reader *r, VkDevice device, const VkDebugMarkerObjectNameInfoEXT* pNameInfo)
+{
+    (void)device;
+    (void)pNameInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkCmdDebugMarkerBeginEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDebugMarkerBeginEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pMarkerInfo))
+        vkw_encode_VkDebugMarkerMarkerInfoEXT(w, &(*pMarkerInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDebugMarkerEndEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDebugMarkerEndEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDebugMarkerInsertEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDebugMarkerInsertEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pMarkerInfo))
+        vkw_encode_VkDebugMarkerMarkerInfoEXT(w, &(*pMarkerInfo));
+    vkw_end_message(w, header);
 }
 

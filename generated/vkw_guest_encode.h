@@ -135,6 +135,9 @@ void vkw_encode_VkFramebufferCreateInfo(struct vkw_writer *w, const VkFramebuffe
 void vkw_encode_VkMultiDrawInfoEXT(struct vkw_writer *w, const VkMultiDrawInfoEXT *v);
 void vkw_encode_VkMultiDrawIndexedInfoEXT(struct vkw_writer *w, const VkMultiDrawIndexedInfoEXT *v);
 void vkw_encode_VkSubmitInfo(struct vkw_writer *w, const VkSubmitInfo *v);
+void vkw_encode_VkDebugMarkerObjectNameInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectNameInfoEXT *v);
+void vkw_encode_VkDebugMarkerObjectTagInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectTagInfoEXT *v);
+void vkw_encode_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, const VkDebugMarkerMarkerInfoEXT *v);
 void vkw_encode_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v);
 void vkw_encode_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v);
 void vkw_encode_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
@@ -316,6 +319,9 @@ void vkw_encode_partial_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_w
 void vkw_decode_reply_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_reader *r, VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 void vkw_encode_partial_VkQueueFamilyGlobalPriorityProperties(struct vkw_writer *w, const VkQueueFamilyGlobalPriorityProperties *v);
 void vkw_decode_reply_VkQueueFamilyGlobalPriorityProperties(struct vkw_reader *r, VkQueueFamilyGlobalPriorityProperties *v);
+void vkw_encode_VkDebugUtilsObjectNameInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectNameInfoEXT *v);
+void vkw_encode_VkDebugUtilsObjectTagInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectTagInfoEXT *v);
+void vkw_encode_VkDebugUtilsLabelEXT(struct vkw_writer *w, const VkDebugUtilsLabelEXT *v);
 void vkw_encode_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v);
 void vkw_encode_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
 void vkw_encode_partial_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
@@ -1157,6 +1163,23 @@ void vkw_encode_vkGetDeferredOperationResultKHR(struct vkw_writer *w, uint32_t s
 VkResult vkw_decode_reply_vkGetDeferredOperationResultKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR operation);
 void vkw_encode_vkDeferredOperationJoinKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeferredOperationKHR operation);
 VkResult vkw_decode_reply_vkDeferredOperationJoinKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR operation);
+void vkw_encode_vkSetDebugUtilsObjectNameEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugUtilsObjectNameInfoEXT* pNameInfo);
+VkResult vkw_decode_reply_vkSetDebugUtilsObjectNameEXT(struct vkw_reader *r, VkDevice device, const VkDebugUtilsObjectNameInfoEXT* pNameInfo);
+void vkw_encode_vkSetDebugUtilsObjectTagEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugUtilsObjectTagInfoEXT* pTagInfo);
+VkResult vkw_decode_reply_vkSetDebugUtilsObjectTagEXT(struct vkw_reader *r, VkDevice device, const VkDebugUtilsObjectTagInfoEXT* pTagInfo);
+void vkw_encode_vkQueueBeginDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo);
+void vkw_encode_vkQueueEndDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkQueue queue);
+void vkw_encode_vkQueueInsertDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo);
+void vkw_encode_vkCmdBeginDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo);
+void vkw_encode_vkCmdEndDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer);
+void vkw_encode_vkCmdInsertDebugUtilsLabelEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo);
+void vkw_encode_vkDebugMarkerSetObjectTagEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugMarkerObjectTagInfoEXT* pTagInfo);
+VkResult vkw_decode_reply_vkDebugMarkerSetObjectTagEXT(struct vkw_reader *r, VkDevice device, const VkDebugMarkerObjectTagInfoEXT* pTagInfo);
+void vkw_encode_vkDebugMarkerSetObjectNameEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDebugMarkerObjectNameInfoEXT* pNameInfo);
+VkResult vkw_decode_reply_vkDebugMarkerSetObjectNameEXT(struct vkw_reader *r, VkDevice device, const VkDebugMarkerObjectNameInfoEXT* pNameInfo);
+void vkw_encode_vkCmdDebugMarkerBeginEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo);
+void vkw_encode_vkCmdDebugMarkerEndEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer);
+void vkw_encode_vkCmdDebugMarkerInsertEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo);
 
 #ifdef __cplusplus
 }

@@ -3667,6 +3667,161 @@ VkResult vkw_forward_vkDeferredOperationJoinKHR(VkDevice device, VkDeferredOpera
     return result;
 }
 
+VkResult vkw_forward_vkSetDebugUtilsObjectNameEXT(VkDevice device, const VkDebugUtilsObjectNameInfoEXT* pNameInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkSetDebugUtilsObjectNameEXT(w, call.serial, device, pNameInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkSetDebugUtilsObjectNameEXT(r, device, pNameInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkSetDebugUtilsObjectTagEXT(VkDevice device, const VkDebugUtilsObjectTagInfoEXT* pTagInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkSetDebugUtilsObjectTagEXT(w, call.serial, device, pTagInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkSetDebugUtilsObjectTagEXT(r, device, pTagInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkQueueBeginDebugUtilsLabelEXT(VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(queue);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkQueueBeginDebugUtilsLabelEXT(w, call.serial, queue, pLabelInfo);
+    vkw_call_send(&call);
+}
+
+void vkw_forward_vkQueueEndDebugUtilsLabelEXT(VkQueue queue)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(queue);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkQueueEndDebugUtilsLabelEXT(w, call.serial, queue);
+    vkw_call_send(&call);
+}
+
+void vkw_forward_vkQueueInsertDebugUtilsLabelEXT(VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(queue);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkQueueInsertDebugUtilsLabelEXT(w, call.serial, queue, pLabelInfo);
+    vkw_call_send(&call);
+}
+
+void vkw_forward_vkCmdBeginDebugUtilsLabelEXT(VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBeginDebugUtilsLabelEXT(w, 0, commandBuffer, pLabelInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdEndDebugUtilsLabelEXT(VkCommandBuffer commandBuffer)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdEndDebugUtilsLabelEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdEndDebugUtilsLabelEXT(w, 0, commandBuffer);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdInsertDebugUtilsLabelEXT(VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdInsertDebugUtilsLabelEXT(w, 0, commandBuffer, pLabelInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkDebugMarkerSetObjectTagEXT(VkDevice device, const VkDebugMarkerObjectTagInfoEXT* pTagInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDebugMarkerSetObjectTagEXT(w, call.serial, device, pTagInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkDebugMarkerSetObjectTagEXT(r, device, pTagInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkDebugMarkerSetObjectNameEXT(VkDevice device, const VkDebugMarkerObjectNameInfoEXT* pNameInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDebugMarkerSetObjectNameEXT(w, call.serial, device, pNameInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkDebugMarkerSetObjectNameEXT(r, device, pNameInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdDebugMarkerBeginEXT(VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDebugMarkerBeginEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDebugMarkerBeginEXT(w, 0, commandBuffer, pMarkerInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdDebugMarkerEndEXT(VkCommandBuffer commandBuffer)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDebugMarkerEndEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDebugMarkerEndEXT(w, 0, commandBuffer);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdDebugMarkerInsertEXT(VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDebugMarkerInsertEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDebugMarkerInsertEXT(w, 0, commandBuffer, pMarkerInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -4077,5 +4232,24 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetDeferredOperationMaxConcurrencyKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationMaxConcurrencyKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkGetDeferredOperationResultKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationResultKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkDeferredOperationJoinKHR", (PFN_vkVoidFunction)vkw_forward_vkDeferredOperationJoinKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
+    {"vkSetDebugUtilsObjectNameEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectNameEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkSetDebugUtilsObjectTagEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectTagEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkQueueBeginDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueBeginDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkQueueEndDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueEndDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkQueueInsertDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueInsertDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkCmdBeginDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBeginDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkCmdEndDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdEndDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkCmdInsertDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdInsertDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkCreateDebugUtilsMessengerEXT", (PFN_vkVoidFunction)vkw_icd_vkCreateDebugUtilsMessengerEXT, SCOPE_instance, "VK_EXT_debug_utils"},
+    {"vkDestroyDebugUtilsMessengerEXT", (PFN_vkVoidFunction)vkw_icd_vkDestroyDebugUtilsMessengerEXT, SCOPE_instance, "VK_EXT_debug_utils"},
+    {"vkSubmitDebugUtilsMessageEXT", (PFN_vkVoidFunction)vkw_icd_vkSubmitDebugUtilsMessageEXT, SCOPE_instance, "VK_EXT_debug_utils"},
+    {"vkCreateDebugReportCallbackEXT", (PFN_vkVoidFunction)vkw_icd_vkCreateDebugReportCallbackEXT, SCOPE_instance, "VK_EXT_debug_report"},
+    {"vkDestroyDebugReportCallbackEXT", (PFN_vkVoidFunction)vkw_icd_vkDestroyDebugReportCallbackEXT, SCOPE_instance, "VK_EXT_debug_report"},
+    {"vkDebugReportMessageEXT", (PFN_vkVoidFunction)vkw_icd_vkDebugReportMessageEXT, SCOPE_instance, "VK_EXT_debug_report"},
+    {"vkDebugMarkerSetObjectTagEXT", (PFN_vkVoidFunction)vkw_forward_vkDebugMarkerSetObjectTagEXT, SCOPE_device, "VK_EXT_debug_marker"},
+    {"vkDebugMarkerSetObjectNameEXT", (PFN_vkVoidFunction)vkw_forward_vkDebugMarkerSetObjectNameEXT, SCOPE_device, "VK_EXT_debug_marker"},
+    {"vkCmdDebugMarkerBeginEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDebugMarkerBeginEXT, SCOPE_device, "VK_EXT_debug_marker"},
+    {"vkCmdDebugMarkerEndEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDebugMarkerEndEXT, SCOPE_device, "VK_EXT_debug_marker"},
+    {"vkCmdDebugMarkerInsertEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDebugMarkerInsertEXT, SCOPE_device, "VK_EXT_debug_marker"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

@@ -103,6 +103,12 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSetWithTemplate(VkCommandB
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSetWithTemplate2(VkCommandBuffer commandBuffer, const VkPushDescriptorSetWithTemplateInfo* pPushDescriptorSetWithTemplateInfo);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCopyMemoryToImage(VkDevice device, const VkCopyMemoryToImageInfo* pCopyMemoryToImageInfo);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCopyImageToMemory(VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDebugUtilsMessengerEXT(VkInstance instance, const VkDebugUtilsMessengerCreateInfoEXT* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDebugUtilsMessengerEXT* pMessenger);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDebugUtilsMessengerEXT(VkInstance instance, VkDebugUtilsMessengerEXT messenger, const VkAllocationCallbacks* pAllocator);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkSubmitDebugUtilsMessageEXT(VkInstance instance, VkDebugUtilsMessageSeverityFlagBitsEXT messageSeverity, VkDebugUtilsMessageTypeFlagsEXT messageTypes, const VkDebugUtilsMessengerCallbackDataEXT* pCallbackData);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDebugReportCallbackEXT(VkInstance instance, const VkDebugReportCallbackCreateInfoEXT* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDebugReportCallbackEXT* pCallback);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDebugReportCallbackEXT(VkInstance instance, VkDebugReportCallbackEXT callback, const VkAllocationCallbacks* pAllocator);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDebugReportMessageEXT(VkInstance instance, VkDebugReportFlagsEXT flags, VkDebugReportObjectTypeEXT objectType, uint64_t object, size_t location, int32_t messageCode, const char* pLayerPrefix, const char* pMessage);
 
 void vkw_forward_vkDestroyInstance(VkInstance instance, const VkAllocationCallbacks* pAllocator);
 VkResult vkw_forward_vkEnumeratePhysicalDevices(VkInstance instance, uint32_t* pPhysicalDeviceCount, VkPhysicalDevice* pPhysicalDevices);
@@ -402,5 +408,18 @@ void vkw_forward_vkDestroyDeferredOperationKHR(VkDevice device, VkDeferredOperat
 uint32_t vkw_forward_vkGetDeferredOperationMaxConcurrencyKHR(VkDevice device, VkDeferredOperationKHR operation);
 VkResult vkw_forward_vkGetDeferredOperationResultKHR(VkDevice device, VkDeferredOperationKHR operation);
 VkResult vkw_forward_vkDeferredOperationJoinKHR(VkDevice device, VkDeferredOperationKHR operation);
+VkResult vkw_forward_vkSetDebugUtilsObjectNameEXT(VkDevice device, const VkDebugUtilsObjectNameInfoEXT* pNameInfo);
+VkResult vkw_forward_vkSetDebugUtilsObjectTagEXT(VkDevice device, const VkDebugUtilsObjectTagInfoEXT* pTagInfo);
+void vkw_forward_vkQueueBeginDebugUtilsLabelEXT(VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo);
+void vkw_forward_vkQueueEndDebugUtilsLabelEXT(VkQueue queue);
+void vkw_forward_vkQueueInsertDebugUtilsLabelEXT(VkQueue queue, const VkDebugUtilsLabelEXT* pLabelInfo);
+void vkw_forward_vkCmdBeginDebugUtilsLabelEXT(VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo);
+void vkw_forward_vkCmdEndDebugUtilsLabelEXT(VkCommandBuffer commandBuffer);
+void vkw_forward_vkCmdInsertDebugUtilsLabelEXT(VkCommandBuffer commandBuffer, const VkDebugUtilsLabelEXT* pLabelInfo);
+VkResult vkw_forward_vkDebugMarkerSetObjectTagEXT(VkDevice device, const VkDebugMarkerObjectTagInfoEXT* pTagInfo);
+VkResult vkw_forward_vkDebugMarkerSetObjectNameEXT(VkDevice device, const VkDebugMarkerObjectNameInfoEXT* pNameInfo);
+void vkw_forward_vkCmdDebugMarkerBeginEXT(VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo);
+void vkw_forward_vkCmdDebugMarkerEndEXT(VkCommandBuffer commandBuffer);
+void vkw_forward_vkCmdDebugMarkerInsertEXT(VkCommandBuffer commandBuffer, const VkDebugMarkerMarkerInfoEXT* pMarkerInfo);
 
 #endif /* VKW_GUEST_ENTRY_H */

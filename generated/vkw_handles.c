@@ -11,6 +11,8 @@ const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_VkBufferView] = {"VkBufferView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER_VIEW, false},
     [VKW_HANDLE_VkCommandBuffer] = {"VkCommandBuffer", true, VKW_HANDLE_VkCommandPool, VK_OBJECT_TYPE_COMMAND_BUFFER, false},
     [VKW_HANDLE_VkCommandPool] = {"VkCommandPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_COMMAND_POOL, false},
+    [VKW_HANDLE_VkDebugReportCallbackEXT] = {"VkDebugReportCallbackEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT, false},
+    [VKW_HANDLE_VkDebugUtilsMessengerEXT] = {"VkDebugUtilsMessengerEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT, false},
     [VKW_HANDLE_VkDeferredOperationKHR] = {"VkDeferredOperationKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR, false},
     [VKW_HANDLE_VkDescriptorPool] = {"VkDescriptorPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_POOL, false},
     [VKW_HANDLE_VkDescriptorSet] = {"VkDescriptorSet", false, VKW_HANDLE_VkDescriptorPool, VK_OBJECT_TYPE_DESCRIPTOR_SET, false},
@@ -40,6 +42,150 @@ const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_VkShaderEXT] = {"VkShaderEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_EXT, false},
     [VKW_HANDLE_VkShaderModule] = {"VkShaderModule", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_MODULE, false},
 };
+
+uint32_t vkw_handle_type_of_object(int32_t object_type)
+{
+    switch (object_type) {
+    case VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR:
+        return VKW_HANDLE_VkAccelerationStructureKHR;
+    case VK_OBJECT_TYPE_BUFFER:
+        return VKW_HANDLE_VkBuffer;
+    case VK_OBJECT_TYPE_BUFFER_VIEW:
+        return VKW_HANDLE_VkBufferView;
+    case VK_OBJECT_TYPE_COMMAND_BUFFER:
+        return VKW_HANDLE_VkCommandBuffer;
+    case VK_OBJECT_TYPE_COMMAND_POOL:
+        return VKW_HANDLE_VkCommandPool;
+    case VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT:
+        return VKW_HANDLE_VkDebugReportCallbackEXT;
+    case VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT:
+        return VKW_HANDLE_VkDebugUtilsMessengerEXT;
+    case VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR:
+        return VKW_HANDLE_VkDeferredOperationKHR;
+    case VK_OBJECT_TYPE_DESCRIPTOR_POOL:
+        return VKW_HANDLE_VkDescriptorPool;
+    case VK_OBJECT_TYPE_DESCRIPTOR_SET:
+        return VKW_HANDLE_VkDescriptorSet;
+    case VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT:
+        return VKW_HANDLE_VkDescriptorSetLayout;
+    case VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE:
+        return VKW_HANDLE_VkDescriptorUpdateTemplate;
+    case VK_OBJECT_TYPE_DEVICE:
+        return VKW_HANDLE_VkDevice;
+    case VK_OBJECT_TYPE_DEVICE_MEMORY:
+        return VKW_HANDLE_VkDeviceMemory;
+    case VK_OBJECT_TYPE_EVENT:
+        return VKW_HANDLE_VkEvent;
+    case VK_OBJECT_TYPE_FENCE:
+        return VKW_HANDLE_VkFence;
+    case VK_OBJECT_TYPE_FRAMEBUFFER:
+        return VKW_HANDLE_VkFramebuffer;
+    case VK_OBJECT_TYPE_IMAGE:
+        return VKW_HANDLE_VkImage;
+    case VK_OBJECT_TYPE_IMAGE_VIEW:
+        return VKW_HANDLE_VkImageView;
+    case VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT:
+        return VKW_HANDLE_VkIndirectCommandsLayoutEXT;
+    case VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT:
+        return VKW_HANDLE_VkIndirectExecutionSetEXT;
+    case VK_OBJECT_TYPE_INSTANCE:
+        return VKW_HANDLE_VkInstance;
+    case VK_OBJECT_TYPE_PHYSICAL_DEVICE:
+        return VKW_HANDLE_VkPhysicalDevice;
+    case VK_OBJECT_TYPE_PIPELINE:
+        return VKW_HANDLE_VkPipeline;
+    case VK_OBJECT_TYPE_PIPELINE_CACHE:
+        return VKW_HANDLE_VkPipelineCache;
+    case VK_OBJECT_TYPE_PIPELINE_LAYOUT:
+        return VKW_HANDLE_VkPipelineLayout;
+    case VK_OBJECT_TYPE_PRIVATE_DATA_SLOT:
+        return VKW_HANDLE_VkPrivateDataSlot;
+    case VK_OBJECT_TYPE_QUERY_POOL:
+        return VKW_HANDLE_VkQueryPool;
+    case VK_OBJECT_TYPE_QUEUE:
+        return VKW_HANDLE_VkQueue;
+    case VK_OBJECT_TYPE_RENDER_PASS:
+        return VKW_HANDLE_VkRenderPass;
+    case VK_OBJECT_TYPE_SAMPLER:
+        return VKW_HANDLE_VkSampler;
+    case VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION:
+        return VKW_HANDLE_VkSamplerYcbcrConversion;
+    case VK_OBJECT_TYPE_SEMAPHORE:
+        return VKW_HANDLE_VkSemaphore;
+    case VK_OBJECT_TYPE_SHADER_EXT:
+        return VKW_HANDLE_VkShaderEXT;
+    case VK_OBJECT_TYPE_SHADER_MODULE:
+        return VKW_HANDLE_VkShaderModule;
+    default:
+        return VKW_HANDLE_NONE;
+    }
+}
+
+uint32_t vkw_handle_type_of_debug_report_object(int32_t object_type)
+{
+    switch (object_type) {
+    case VK_DEBUG_REPORT_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR_EXT:
+        return VKW_HANDLE_VkAccelerationStructureKHR;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_EXT:
+        return VKW_HANDLE_VkBuffer;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_VIEW_EXT:
+        return VKW_HANDLE_VkBufferView;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_COMMAND_BUFFER_EXT:
+        return VKW_HANDLE_VkCommandBuffer;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_COMMAND_POOL_EXT:
+        return VKW_HANDLE_VkCommandPool;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT_EXT:
+        return VKW_HANDLE_VkDebugReportCallbackEXT;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_POOL_EXT:
+        return VKW_HANDLE_VkDescriptorPool;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_SET_EXT:
+        return VKW_HANDLE_VkDescriptorSet;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT_EXT:
+        return VKW_HANDLE_VkDescriptorSetLayout;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE_EXT:
+        return VKW_HANDLE_VkDescriptorUpdateTemplate;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_DEVICE_EXT:
+        return VKW_HANDLE_VkDevice;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_DEVICE_MEMORY_EXT:
+        return VKW_HANDLE_VkDeviceMemory;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_EVENT_EXT:
+        return VKW_HANDLE_VkEvent;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_FENCE_EXT:
+        return VKW_HANDLE_VkFence;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_FRAMEBUFFER_EXT:
+        return VKW_HANDLE_VkFramebuffer;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_IMAGE_EXT:
+        return VKW_HANDLE_VkImage;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_IMAGE_VIEW_EXT:
+        return VKW_HANDLE_VkImageView;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_INSTANCE_EXT:
+        return VKW_HANDLE_VkInstance;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_PHYSICAL_DEVICE_EXT:
+        return VKW_HANDLE_VkPhysicalDevice;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_EXT:
+        return VKW_HANDLE_VkPipeline;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_CACHE_EXT:
+        return VKW_HANDLE_VkPipelineCache;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_LAYOUT_EXT:
+        return VKW_HANDLE_VkPipelineLayout;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_QUERY_POOL_EXT:
+        return VKW_HANDLE_VkQueryPool;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_QUEUE_EXT:
+        return VKW_HANDLE_VkQueue;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_RENDER_PASS_EXT:
+        return VKW_HANDLE_VkRenderPass;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_SAMPLER_EXT:
+        return VKW_HANDLE_VkSampler;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION_EXT:
+        return VKW_HANDLE_VkSamplerYcbcrConversion;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_SEMAPHORE_EXT:
+        return VKW_HANDLE_VkSemaphore;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_SHADER_MODULE_EXT:
+        return VKW_HANDLE_VkShaderModule;
+    default:
+        return VKW_HANDLE_NONE;
+    }
+}
 
 const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_get_physical_device_properties2", false},
@@ -188,6 +334,9 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_shader_relaxed_extended_instruction", true},
     {"VK_KHR_shader_subgroup_rotate", true},
     {"VK_KHR_vertex_attribute_divisor", true},
+    {"VK_EXT_debug_utils", false},
+    {"VK_EXT_debug_report", false},
+    {"VK_EXT_debug_marker", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -799,6 +948,32 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkGetDeferredOperationResultKHR";
     case VKW_CMD_vkDeferredOperationJoinKHR:
         return "vkDeferredOperationJoinKHR";
+    case VKW_CMD_vkSetDebugUtilsObjectNameEXT:
+        return "vkSetDebugUtilsObjectNameEXT";
+    case VKW_CMD_vkSetDebugUtilsObjectTagEXT:
+        return "vkSetDebugUtilsObjectTagEXT";
+    case VKW_CMD_vkQueueBeginDebugUtilsLabelEXT:
+        return "vkQueueBeginDebugUtilsLabelEXT";
+    case VKW_CMD_vkQueueEndDebugUtilsLabelEXT:
+        return "vkQueueEndDebugUtilsLabelEXT";
+    case VKW_CMD_vkQueueInsertDebugUtilsLabelEXT:
+        return "vkQueueInsertDebugUtilsLabelEXT";
+    case VKW_CMD_vkCmdBeginDebugUtilsLabelEXT:
+        return "vkCmdBeginDebugUtilsLabelEXT";
+    case VKW_CMD_vkCmdEndDebugUtilsLabelEXT:
+        return "vkCmdEndDebugUtilsLabelEXT";
+    case VKW_CMD_vkCmdInsertDebugUtilsLabelEXT:
+        return "vkCmdInsertDebugUtilsLabelEXT";
+    case VKW_CMD_vkDebugMarkerSetObjectTagEXT:
+        return "vkDebugMarkerSetObjectTagEXT";
+    case VKW_CMD_vkDebugMarkerSetObjectNameEXT:
+        return "vkDebugMarkerSetObjectNameEXT";
+    case VKW_CMD_vkCmdDebugMarkerBeginEXT:
+        return "vkCmdDebugMarkerBeginEXT";
+    case VKW_CMD_vkCmdDebugMarkerEndEXT:
+        return "vkCmdDebugMarkerEndEXT";
+    case VKW_CMD_vkCmdDebugMarkerInsertEXT:
+        return "vkCmdDebugMarkerInsertEXT";
     default:
         return NULL;
     }

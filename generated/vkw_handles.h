@@ -18,35 +18,37 @@ enum vkw_handle_type {
     VKW_HANDLE_VkBufferView = 3,
     VKW_HANDLE_VkCommandBuffer = 4,
     VKW_HANDLE_VkCommandPool = 5,
-    VKW_HANDLE_VkDeferredOperationKHR = 6,
-    VKW_HANDLE_VkDescriptorPool = 7,
-    VKW_HANDLE_VkDescriptorSet = 8,
-    VKW_HANDLE_VkDescriptorSetLayout = 9,
-    VKW_HANDLE_VkDescriptorUpdateTemplate = 10,
-    VKW_HANDLE_VkDevice = 11,
-    VKW_HANDLE_VkDeviceMemory = 12,
-    VKW_HANDLE_VkEvent = 13,
-    VKW_HANDLE_VkFence = 14,
-    VKW_HANDLE_VkFramebuffer = 15,
-    VKW_HANDLE_VkImage = 16,
-    VKW_HANDLE_VkImageView = 17,
-    VKW_HANDLE_VkIndirectCommandsLayoutEXT = 18,
-    VKW_HANDLE_VkIndirectExecutionSetEXT = 19,
-    VKW_HANDLE_VkInstance = 20,
-    VKW_HANDLE_VkPhysicalDevice = 21,
-    VKW_HANDLE_VkPipeline = 22,
-    VKW_HANDLE_VkPipelineCache = 23,
-    VKW_HANDLE_VkPipelineLayout = 24,
-    VKW_HANDLE_VkPrivateDataSlot = 25,
-    VKW_HANDLE_VkQueryPool = 26,
-    VKW_HANDLE_VkQueue = 27,
-    VKW_HANDLE_VkRenderPass = 28,
-    VKW_HANDLE_VkSampler = 29,
-    VKW_HANDLE_VkSamplerYcbcrConversion = 30,
-    VKW_HANDLE_VkSemaphore = 31,
-    VKW_HANDLE_VkShaderEXT = 32,
-    VKW_HANDLE_VkShaderModule = 33,
-    VKW_HANDLE_TYPE_COUNT = 34
+    VKW_HANDLE_VkDebugReportCallbackEXT = 6,
+    VKW_HANDLE_VkDebugUtilsMessengerEXT = 7,
+    VKW_HANDLE_VkDeferredOperationKHR = 8,
+    VKW_HANDLE_VkDescriptorPool = 9,
+    VKW_HANDLE_VkDescriptorSet = 10,
+    VKW_HANDLE_VkDescriptorSetLayout = 11,
+    VKW_HANDLE_VkDescriptorUpdateTemplate = 12,
+    VKW_HANDLE_VkDevice = 13,
+    VKW_HANDLE_VkDeviceMemory = 14,
+    VKW_HANDLE_VkEvent = 15,
+    VKW_HANDLE_VkFence = 16,
+    VKW_HANDLE_VkFramebuffer = 17,
+    VKW_HANDLE_VkImage = 18,
+    VKW_HANDLE_VkImageView = 19,
+    VKW_HANDLE_VkIndirectCommandsLayoutEXT = 20,
+    VKW_HANDLE_VkIndirectExecutionSetEXT = 21,
+    VKW_HANDLE_VkInstance = 22,
+    VKW_HANDLE_VkPhysicalDevice = 23,
+    VKW_HANDLE_VkPipeline = 24,
+    VKW_HANDLE_VkPipelineCache = 25,
+    VKW_HANDLE_VkPipelineLayout = 26,
+    VKW_HANDLE_VkPrivateDataSlot = 27,
+    VKW_HANDLE_VkQueryPool = 28,
+    VKW_HANDLE_VkQueue = 29,
+    VKW_HANDLE_VkRenderPass = 30,
+    VKW_HANDLE_VkSampler = 31,
+    VKW_HANDLE_VkSamplerYcbcrConversion = 32,
+    VKW_HANDLE_VkSemaphore = 33,
+    VKW_HANDLE_VkShaderEXT = 34,
+    VKW_HANDLE_VkShaderModule = 35,
+    VKW_HANDLE_TYPE_COUNT = 36
 };
 
 struct vkw_handle_type_info {
@@ -68,6 +70,12 @@ struct vkw_forwarded_extension {
 };
 extern const struct vkw_forwarded_extension vkw_forwarded_extensions[];
 extern const unsigned vkw_forwarded_extension_count;
+
+/* The handle type (enum vkw_handle_type) a VkObjectType names, or
+ * VKW_HANDLE_NONE for one vkwire does not forward (and UNKNOWN). */
+uint32_t vkw_handle_type_of_object(int32_t object_type);
+/* The same for VkDebugReportObjectTypeEXT (VK_EXT_debug_marker). */
+uint32_t vkw_handle_type_of_debug_report_object(int32_t object_type);
 
 static inline bool vkw_handle_type_valid(uint32_t type)
 {

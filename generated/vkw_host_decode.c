@@ -167,6 +167,50 @@ static bool vkw_valid_VkCopyAccelerationStructureModeKHR(int32_t v)
     }
 }
 
+static bool vkw_valid_VkDebugReportObjectTypeEXT(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_DEBUG_REPORT_OBJECT_TYPE_UNKNOWN_EXT */
+    case 1: /* VK_DEBUG_REPORT_OBJECT_TYPE_INSTANCE_EXT */
+    case 2: /* VK_DEBUG_REPORT_OBJECT_TYPE_PHYSICAL_DEVICE_EXT */
+    case 3: /* VK_DEBUG_REPORT_OBJECT_TYPE_DEVICE_EXT */
+    case 4: /* VK_DEBUG_REPORT_OBJECT_TYPE_QUEUE_EXT */
+    case 5: /* VK_DEBUG_REPORT_OBJECT_TYPE_SEMAPHORE_EXT */
+    case 6: /* VK_DEBUG_REPORT_OBJECT_TYPE_COMMAND_BUFFER_EXT */
+    case 7: /* VK_DEBUG_REPORT_OBJECT_TYPE_FENCE_EXT */
+    case 8: /* VK_DEBUG_REPORT_OBJECT_TYPE_DEVICE_MEMORY_EXT */
+    case 9: /* VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_EXT */
+    case 10: /* VK_DEBUG_REPORT_OBJECT_TYPE_IMAGE_EXT */
+    case 11: /* VK_DEBUG_REPORT_OBJECT_TYPE_EVENT_EXT */
+    case 12: /* VK_DEBUG_REPORT_OBJECT_TYPE_QUERY_POOL_EXT */
+    case 13: /* VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_VIEW_EXT */
+    case 14: /* VK_DEBUG_REPORT_OBJECT_TYPE_IMAGE_VIEW_EXT */
+    case 15: /* VK_DEBUG_REPORT_OBJECT_TYPE_SHADER_MODULE_EXT */
+    case 16: /* VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_CACHE_EXT */
+    case 17: /* VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_LAYOUT_EXT */
+    case 18: /* VK_DEBUG_REPORT_OBJECT_TYPE_RENDER_PASS_EXT */
+    case 19: /* VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_EXT */
+    case 20: /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT_EXT */
+    case 21: /* VK_DEBUG_REPORT_OBJECT_TYPE_SAMPLER_EXT */
+    case 22: /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_POOL_EXT */
+    case 23: /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_SET_EXT */
+    case 24: /* VK_DEBUG_REPORT_OBJECT_TYPE_FRAMEBUFFER_EXT */
+    case 25: /* VK_DEBUG_REPORT_OBJECT_TYPE_COMMAND_POOL_EXT */
+    case 26: /* VK_DEBUG_REPORT_OBJECT_TYPE_SURFACE_KHR_EXT */
+    case 27: /* VK_DEBUG_REPORT_OBJECT_TYPE_SWAPCHAIN_KHR_EXT */
+    case 28: /* VK_DEBUG_REPORT_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT_EXT */
+    case 29: /* VK_DEBUG_REPORT_OBJECT_TYPE_DISPLAY_KHR_EXT */
+    case 30: /* VK_DEBUG_REPORT_OBJECT_TYPE_DISPLAY_MODE_KHR_EXT */
+    case 33: /* VK_DEBUG_REPORT_OBJECT_TYPE_VALIDATION_CACHE_EXT_EXT */
+    case 1000085000: /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE_EXT */
+    case 1000150000: /* VK_DEBUG_REPORT_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR_EXT */
+    case 1000156000: /* VK_DEBUG_REPORT_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkDescriptorType(int32_t v)
 {
     switch (v) {
@@ -792,7 +836,9 @@ static bool vkw_valid_VkObjectType(int32_t v)
     case 23: /* VK_OBJECT_TYPE_DESCRIPTOR_SET */
     case 24: /* VK_OBJECT_TYPE_FRAMEBUFFER */
     case 25: /* VK_OBJECT_TYPE_COMMAND_POOL */
+    case 1000011000: /* VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT */
     case 1000085000: /* VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE */
+    case 1000128000: /* VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT */
     case 1000150000: /* VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR */
     case 1000156000: /* VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION */
     case 1000268000: /* VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR */
@@ -1207,6 +1253,9 @@ static void vkw_decode_fields_VkSemaphoreCreateInfo(struct vkw_host_decoder *d, 
 static void vkw_decode_fields_VkQueryPoolCreateInfo(struct vkw_host_decoder *d, VkQueryPoolCreateInfo *v);
 static void vkw_decode_fields_VkFramebufferCreateInfo(struct vkw_host_decoder *d, VkFramebufferCreateInfo *v);
 static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitInfo *v);
+static void vkw_decode_fields_VkDebugMarkerObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectNameInfoEXT *v);
+static void vkw_decode_fields_VkDebugMarkerObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectTagInfoEXT *v);
+static void vkw_decode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerMarkerInfoEXT *v);
 static void vkw_decode_fields_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
 static void vkw_decode_fields_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 static void vkw_decode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
@@ -1329,6 +1378,9 @@ static void vkw_decode_fields_VkDeviceQueueGlobalPriorityCreateInfo(struct vkw_h
 static void vkw_decode_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_encode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyGlobalPriorityProperties *v);
+static void vkw_decode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v);
+static void vkw_decode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v);
+static void vkw_decode_fields_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v);
 static void vkw_decode_fields_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
@@ -3120,6 +3172,16 @@ static void vkw_decode_pnext_VkPipelineShaderStageCreateInfo(struct vkw_host_dec
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkShaderModuleCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT: {
+            VkDebugUtilsObjectNameInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDebugUtilsObjectNameInfoEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -9867,6 +9929,73 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
+void vkw_decode_VkDebugMarkerObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectNameInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_MARKER_OBJECT_NAME_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDebugMarkerObjectNameInfoEXT */
+    vkw_decode_fields_VkDebugMarkerObjectNameInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDebugMarkerObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectNameInfoEXT *v)
+{
+    v->objectType = (VkDebugReportObjectTypeEXT)vkw_decode_enum(d, vkw_valid_VkDebugReportObjectTypeEXT);
+    v->object = vkw_host_decode_object(d, vkw_handle_type_of_debug_report_object((int32_t)v->objectType), true); /* vk.xml: objecttype */
+    v->pObjectName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+    if (!v->pObjectName)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkDebugMarkerObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectTagInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_MARKER_OBJECT_TAG_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDebugMarkerObjectTagInfoEXT */
+    vkw_decode_fields_VkDebugMarkerObjectTagInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDebugMarkerObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectTagInfoEXT *v)
+{
+    v->objectType = (VkDebugReportObjectTypeEXT)vkw_decode_enum(d, vkw_valid_VkDebugReportObjectTypeEXT);
+    v->object = vkw_host_decode_object(d, vkw_handle_type_of_debug_report_object((int32_t)v->objectType), true); /* vk.xml: objecttype */
+    v->tagName = (uint64_t)vkw_read_u64(&d->r);
+    v->tagSize = (size_t)vkw_read_u64(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 1);
+        if (!(true) || n != (uint64_t)(v->tagSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        void *e = vkw_reader_alloc(&d->r, n, 1);
+        if (e)
+            vkw_read_bytes(&d->r, e, n);
+        v->pTag = e;
+    }
+    else if ((true) && (v->tagSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerMarkerInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_MARKER_MARKER_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDebugMarkerMarkerInfoEXT */
+    vkw_decode_fields_VkDebugMarkerMarkerInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerMarkerInfoEXT *v)
+{
+    v->pMarkerName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+    if (!v->pMarkerName)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    for (uint32_t i = 0; i < 4; i++)
+        ((float *)v->color)[i] = (float)vkw_read_f32(&d->r);
+}
+
 void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO;
@@ -12404,6 +12533,71 @@ static void vkw_encode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
     for (uint32_t i = 0; i < 16; i++)
         vkw_write_i32(w, (int32_t)((const VkQueueGlobalPriority *)v->priorities)[i]);
     (void)d;
+}
+
+void vkw_decode_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDebugUtilsObjectNameInfoEXT */
+    vkw_decode_fields_VkDebugUtilsObjectNameInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v)
+{
+    v->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
+    v->objectHandle = vkw_host_decode_object(d, vkw_handle_type_of_object((int32_t)v->objectType), true); /* vk.xml: objecttype */
+    v->pObjectName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+}
+
+void vkw_decode_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_TAG_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDebugUtilsObjectTagInfoEXT */
+    vkw_decode_fields_VkDebugUtilsObjectTagInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v)
+{
+    v->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
+    v->objectHandle = vkw_host_decode_object(d, vkw_handle_type_of_object((int32_t)v->objectType), true); /* vk.xml: objecttype */
+    v->tagName = (uint64_t)vkw_read_u64(&d->r);
+    v->tagSize = (size_t)vkw_read_u64(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 1);
+        if (!(true) || n != (uint64_t)(v->tagSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        void *e = vkw_reader_alloc(&d->r, n, 1);
+        if (e)
+            vkw_read_bytes(&d->r, e, n);
+        v->pTag = e;
+    }
+    else if ((true) && (v->tagSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_LABEL_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDebugUtilsLabelEXT */
+    vkw_decode_fields_VkDebugUtilsLabelEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v)
+{
+    v->pLabelName = vkw_read_presence(&d->r) ? vkw_read_string(&d->r, SIZE_MAX) : NULL;
+    if (!v->pLabelName)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    for (uint32_t i = 0; i < 4; i++)
+        ((float *)v->color)[i] = (float)vkw_read_f32(&d->r);
 }
 
 void vkw_decode_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v)
@@ -24899,7 +25093,7 @@ bool vkw_decode_args_vkSetPrivateData(struct vkw_host_decoder *d, struct vkw_arg
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
-    a->objectHandle = (uint64_t)vkw_read_u64(&d->r);
+    a->objectHandle = vkw_host_decode_object(d, vkw_handle_type_of_object((int32_t)a->objectType), true); /* vk.xml: objecttype */
     a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, true, NULL));
     a->data = (uint64_t)vkw_read_u64(&d->r);
     if (a->device == VK_NULL_HANDLE)
@@ -24921,7 +25115,7 @@ bool vkw_decode_args_vkGetPrivateData(struct vkw_host_decoder *d, struct vkw_arg
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
-    a->objectHandle = (uint64_t)vkw_read_u64(&d->r);
+    a->objectHandle = vkw_host_decode_object(d, vkw_handle_type_of_object((int32_t)a->objectType), true); /* vk.xml: objecttype */
     a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, true, NULL));
     if (vkw_read_presence(&d->r)) {
         a->pData = vkw_reader_alloc(&d->r, 1, sizeof(*a->pData));
@@ -28338,5 +28532,319 @@ void vkw_encode_reply_vkDeferredOperationJoinKHR(struct vkw_host_decoder *d, str
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkSetDebugUtilsObjectNameEXT(struct vkw_host_decoder *d, struct vkw_args_vkSetDebugUtilsObjectNameEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugUtilsObjectNameInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugUtilsObjectNameInfoEXT(d, &(*e));
+        a->pNameInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkSetDebugUtilsObjectNameEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkSetDebugUtilsObjectTagEXT(struct vkw_host_decoder *d, struct vkw_args_vkSetDebugUtilsObjectTagEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugUtilsObjectTagInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugUtilsObjectTagInfoEXT(d, &(*e));
+        a->pTagInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkSetDebugUtilsObjectTagEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkQueueBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkQueueBeginDebugUtilsLabelEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugUtilsLabelEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugUtilsLabelEXT(d, &(*e));
+        a->pLabelInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->queue == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkQueueBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkQueueBeginDebugUtilsLabelEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkQueueEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkQueueEndDebugUtilsLabelEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
+    if (a->queue == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkQueueEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkQueueEndDebugUtilsLabelEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkQueueInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkQueueInsertDebugUtilsLabelEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugUtilsLabelEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugUtilsLabelEXT(d, &(*e));
+        a->pLabelInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->queue == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkQueueInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkQueueInsertDebugUtilsLabelEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginDebugUtilsLabelEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugUtilsLabelEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugUtilsLabelEXT(d, &(*e));
+        a->pLabelInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBeginDebugUtilsLabelEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndDebugUtilsLabelEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEndDebugUtilsLabelEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdInsertDebugUtilsLabelEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugUtilsLabelEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugUtilsLabelEXT(d, &(*e));
+        a->pLabelInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdInsertDebugUtilsLabelEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkDebugMarkerSetObjectTagEXT(struct vkw_host_decoder *d, struct vkw_args_vkDebugMarkerSetObjectTagEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugMarkerObjectTagInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugMarkerObjectTagInfoEXT(d, &(*e));
+        a->pTagInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDebugMarkerSetObjectTagEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkDebugMarkerSetObjectNameEXT(struct vkw_host_decoder *d, struct vkw_args_vkDebugMarkerSetObjectNameEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugMarkerObjectNameInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugMarkerObjectNameInfoEXT(d, &(*e));
+        a->pNameInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDebugMarkerSetObjectNameEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkCmdDebugMarkerBeginEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDebugMarkerBeginEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugMarkerMarkerInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugMarkerMarkerInfoEXT(d, &(*e));
+        a->pMarkerInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDebugMarkerBeginEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerBeginEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDebugMarkerEndEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDebugMarkerEndEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDebugMarkerEndEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerEndEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDebugMarkerInsertEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDebugMarkerMarkerInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDebugMarkerMarkerInfoEXT(d, &(*e));
+        a->pMarkerInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerInsertEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
 }
 

@@ -138,6 +138,9 @@ void vkw_decode_VkFramebufferCreateInfo(struct vkw_host_decoder *d, VkFramebuffe
 void vkw_decode_VkMultiDrawInfoEXT(struct vkw_host_decoder *d, VkMultiDrawInfoEXT *v);
 void vkw_decode_VkMultiDrawIndexedInfoEXT(struct vkw_host_decoder *d, VkMultiDrawIndexedInfoEXT *v);
 void vkw_decode_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitInfo *v);
+void vkw_decode_VkDebugMarkerObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectNameInfoEXT *v);
+void vkw_decode_VkDebugMarkerObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectTagInfoEXT *v);
+void vkw_decode_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerMarkerInfoEXT *v);
 void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
 void vkw_decode_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 void vkw_decode_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
@@ -319,6 +322,9 @@ void vkw_decode_partial_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_h
 void vkw_encode_reply_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 void vkw_decode_partial_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_decoder *d, VkQueueFamilyGlobalPriorityProperties *v);
 void vkw_encode_reply_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyGlobalPriorityProperties *v);
+void vkw_decode_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v);
+void vkw_decode_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v);
+void vkw_decode_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v);
 void vkw_decode_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
@@ -3516,6 +3522,98 @@ struct vkw_args_vkDeferredOperationJoinKHR {
 };
 bool vkw_decode_args_vkDeferredOperationJoinKHR(struct vkw_host_decoder *d, struct vkw_args_vkDeferredOperationJoinKHR *a);
 void vkw_encode_reply_vkDeferredOperationJoinKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDeferredOperationJoinKHR *a);
+
+struct vkw_args_vkSetDebugUtilsObjectNameEXT {
+    VkDevice device;
+    const VkDebugUtilsObjectNameInfoEXT* pNameInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkSetDebugUtilsObjectNameEXT(struct vkw_host_decoder *d, struct vkw_args_vkSetDebugUtilsObjectNameEXT *a);
+void vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkSetDebugUtilsObjectNameEXT *a);
+
+struct vkw_args_vkSetDebugUtilsObjectTagEXT {
+    VkDevice device;
+    const VkDebugUtilsObjectTagInfoEXT* pTagInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkSetDebugUtilsObjectTagEXT(struct vkw_host_decoder *d, struct vkw_args_vkSetDebugUtilsObjectTagEXT *a);
+void vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkSetDebugUtilsObjectTagEXT *a);
+
+struct vkw_args_vkQueueBeginDebugUtilsLabelEXT {
+    VkQueue queue;
+    const VkDebugUtilsLabelEXT* pLabelInfo;
+};
+bool vkw_decode_args_vkQueueBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkQueueBeginDebugUtilsLabelEXT *a);
+void vkw_encode_reply_vkQueueBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkQueueBeginDebugUtilsLabelEXT *a);
+
+struct vkw_args_vkQueueEndDebugUtilsLabelEXT {
+    VkQueue queue;
+};
+bool vkw_decode_args_vkQueueEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkQueueEndDebugUtilsLabelEXT *a);
+void vkw_encode_reply_vkQueueEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkQueueEndDebugUtilsLabelEXT *a);
+
+struct vkw_args_vkQueueInsertDebugUtilsLabelEXT {
+    VkQueue queue;
+    const VkDebugUtilsLabelEXT* pLabelInfo;
+};
+bool vkw_decode_args_vkQueueInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkQueueInsertDebugUtilsLabelEXT *a);
+void vkw_encode_reply_vkQueueInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkQueueInsertDebugUtilsLabelEXT *a);
+
+struct vkw_args_vkCmdBeginDebugUtilsLabelEXT {
+    VkCommandBuffer commandBuffer;
+    const VkDebugUtilsLabelEXT* pLabelInfo;
+};
+bool vkw_decode_args_vkCmdBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginDebugUtilsLabelEXT *a);
+void vkw_encode_reply_vkCmdBeginDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBeginDebugUtilsLabelEXT *a);
+
+struct vkw_args_vkCmdEndDebugUtilsLabelEXT {
+    VkCommandBuffer commandBuffer;
+};
+bool vkw_decode_args_vkCmdEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndDebugUtilsLabelEXT *a);
+void vkw_encode_reply_vkCmdEndDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEndDebugUtilsLabelEXT *a);
+
+struct vkw_args_vkCmdInsertDebugUtilsLabelEXT {
+    VkCommandBuffer commandBuffer;
+    const VkDebugUtilsLabelEXT* pLabelInfo;
+};
+bool vkw_decode_args_vkCmdInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdInsertDebugUtilsLabelEXT *a);
+void vkw_encode_reply_vkCmdInsertDebugUtilsLabelEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdInsertDebugUtilsLabelEXT *a);
+
+struct vkw_args_vkDebugMarkerSetObjectTagEXT {
+    VkDevice device;
+    const VkDebugMarkerObjectTagInfoEXT* pTagInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkDebugMarkerSetObjectTagEXT(struct vkw_host_decoder *d, struct vkw_args_vkDebugMarkerSetObjectTagEXT *a);
+void vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDebugMarkerSetObjectTagEXT *a);
+
+struct vkw_args_vkDebugMarkerSetObjectNameEXT {
+    VkDevice device;
+    const VkDebugMarkerObjectNameInfoEXT* pNameInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkDebugMarkerSetObjectNameEXT(struct vkw_host_decoder *d, struct vkw_args_vkDebugMarkerSetObjectNameEXT *a);
+void vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDebugMarkerSetObjectNameEXT *a);
+
+struct vkw_args_vkCmdDebugMarkerBeginEXT {
+    VkCommandBuffer commandBuffer;
+    const VkDebugMarkerMarkerInfoEXT* pMarkerInfo;
+};
+bool vkw_decode_args_vkCmdDebugMarkerBeginEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDebugMarkerBeginEXT *a);
+void vkw_encode_reply_vkCmdDebugMarkerBeginEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerBeginEXT *a);
+
+struct vkw_args_vkCmdDebugMarkerEndEXT {
+    VkCommandBuffer commandBuffer;
+};
+bool vkw_decode_args_vkCmdDebugMarkerEndEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDebugMarkerEndEXT *a);
+void vkw_encode_reply_vkCmdDebugMarkerEndEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerEndEXT *a);
+
+struct vkw_args_vkCmdDebugMarkerInsertEXT {
+    VkCommandBuffer commandBuffer;
+    const VkDebugMarkerMarkerInfoEXT* pMarkerInfo;
+};
+bool vkw_decode_args_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDebugMarkerInsertEXT *a);
+void vkw_encode_reply_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerInsertEXT *a);
 
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */

@@ -312,6 +312,19 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetDeferredOperationMaxConcurrencyKHR = (PFN_vkGetDeferredOperationMaxConcurrencyKHR)gipa(instance, "vkGetDeferredOperationMaxConcurrencyKHR");
     t->vkGetDeferredOperationResultKHR = (PFN_vkGetDeferredOperationResultKHR)gipa(instance, "vkGetDeferredOperationResultKHR");
     t->vkDeferredOperationJoinKHR = (PFN_vkDeferredOperationJoinKHR)gipa(instance, "vkDeferredOperationJoinKHR");
+    t->vkSetDebugUtilsObjectNameEXT = (PFN_vkSetDebugUtilsObjectNameEXT)gipa(instance, "vkSetDebugUtilsObjectNameEXT");
+    t->vkSetDebugUtilsObjectTagEXT = (PFN_vkSetDebugUtilsObjectTagEXT)gipa(instance, "vkSetDebugUtilsObjectTagEXT");
+    t->vkQueueBeginDebugUtilsLabelEXT = (PFN_vkQueueBeginDebugUtilsLabelEXT)gipa(instance, "vkQueueBeginDebugUtilsLabelEXT");
+    t->vkQueueEndDebugUtilsLabelEXT = (PFN_vkQueueEndDebugUtilsLabelEXT)gipa(instance, "vkQueueEndDebugUtilsLabelEXT");
+    t->vkQueueInsertDebugUtilsLabelEXT = (PFN_vkQueueInsertDebugUtilsLabelEXT)gipa(instance, "vkQueueInsertDebugUtilsLabelEXT");
+    t->vkCmdBeginDebugUtilsLabelEXT = (PFN_vkCmdBeginDebugUtilsLabelEXT)gipa(instance, "vkCmdBeginDebugUtilsLabelEXT");
+    t->vkCmdEndDebugUtilsLabelEXT = (PFN_vkCmdEndDebugUtilsLabelEXT)gipa(instance, "vkCmdEndDebugUtilsLabelEXT");
+    t->vkCmdInsertDebugUtilsLabelEXT = (PFN_vkCmdInsertDebugUtilsLabelEXT)gipa(instance, "vkCmdInsertDebugUtilsLabelEXT");
+    t->vkDebugMarkerSetObjectTagEXT = (PFN_vkDebugMarkerSetObjectTagEXT)gipa(instance, "vkDebugMarkerSetObjectTagEXT");
+    t->vkDebugMarkerSetObjectNameEXT = (PFN_vkDebugMarkerSetObjectNameEXT)gipa(instance, "vkDebugMarkerSetObjectNameEXT");
+    t->vkCmdDebugMarkerBeginEXT = (PFN_vkCmdDebugMarkerBeginEXT)gipa(instance, "vkCmdDebugMarkerBeginEXT");
+    t->vkCmdDebugMarkerEndEXT = (PFN_vkCmdDebugMarkerEndEXT)gipa(instance, "vkCmdDebugMarkerEndEXT");
+    t->vkCmdDebugMarkerInsertEXT = (PFN_vkCmdDebugMarkerInsertEXT)gipa(instance, "vkCmdDebugMarkerInsertEXT");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -6028,6 +6041,227 @@ static void vkw_dispatch_vkDeferredOperationJoinKHR(struct vkw_host_context *ctx
         vkw_encode_reply_vkDeferredOperationJoinKHR(d, reply, &a);
 }
 
+static void vkw_dispatch_vkSetDebugUtilsObjectNameEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkSetDebugUtilsObjectNameEXT a;
+    if (!vkw_decode_args_vkSetDebugUtilsObjectNameEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetDebugUtilsObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkSetDebugUtilsObjectNameEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDebugUtilsObjectNameEXT);
+        return;
+    }
+    a.result = ctx->vk.vkSetDebugUtilsObjectNameEXT(a.device, a.pNameInfo);
+    if (reply)
+        vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkSetDebugUtilsObjectTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkSetDebugUtilsObjectTagEXT a;
+    if (!vkw_decode_args_vkSetDebugUtilsObjectTagEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetDebugUtilsObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkSetDebugUtilsObjectTagEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDebugUtilsObjectTagEXT);
+        return;
+    }
+    a.result = ctx->vk.vkSetDebugUtilsObjectTagEXT(a.device, a.pTagInfo);
+    if (reply)
+        vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkQueueBeginDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkQueueBeginDebugUtilsLabelEXT a;
+    if (!vkw_decode_args_vkQueueBeginDebugUtilsLabelEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
+    if (!ctx->vk.vkQueueBeginDebugUtilsLabelEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT);
+        return;
+    }
+    ctx->vk.vkQueueBeginDebugUtilsLabelEXT(a.queue, a.pLabelInfo);
+    if (reply)
+        vkw_encode_reply_vkQueueBeginDebugUtilsLabelEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkQueueEndDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkQueueEndDebugUtilsLabelEXT a;
+    if (!vkw_decode_args_vkQueueEndDebugUtilsLabelEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueEndDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
+    if (!ctx->vk.vkQueueEndDebugUtilsLabelEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueEndDebugUtilsLabelEXT);
+        return;
+    }
+    ctx->vk.vkQueueEndDebugUtilsLabelEXT(a.queue);
+    if (reply)
+        vkw_encode_reply_vkQueueEndDebugUtilsLabelEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkQueueInsertDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkQueueInsertDebugUtilsLabelEXT a;
+    if (!vkw_decode_args_vkQueueInsertDebugUtilsLabelEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
+    if (!ctx->vk.vkQueueInsertDebugUtilsLabelEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT);
+        return;
+    }
+    ctx->vk.vkQueueInsertDebugUtilsLabelEXT(a.queue, a.pLabelInfo);
+    if (reply)
+        vkw_encode_reply_vkQueueInsertDebugUtilsLabelEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBeginDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBeginDebugUtilsLabelEXT a;
+    if (!vkw_decode_args_vkCmdBeginDebugUtilsLabelEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdBeginDebugUtilsLabelEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT);
+        return;
+    }
+    ctx->vk.vkCmdBeginDebugUtilsLabelEXT(a.commandBuffer, a.pLabelInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdBeginDebugUtilsLabelEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdEndDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdEndDebugUtilsLabelEXT a;
+    if (!vkw_decode_args_vkCmdEndDebugUtilsLabelEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdEndDebugUtilsLabelEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndDebugUtilsLabelEXT);
+        return;
+    }
+    ctx->vk.vkCmdEndDebugUtilsLabelEXT(a.commandBuffer);
+    if (reply)
+        vkw_encode_reply_vkCmdEndDebugUtilsLabelEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdInsertDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdInsertDebugUtilsLabelEXT a;
+    if (!vkw_decode_args_vkCmdInsertDebugUtilsLabelEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdInsertDebugUtilsLabelEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT);
+        return;
+    }
+    ctx->vk.vkCmdInsertDebugUtilsLabelEXT(a.commandBuffer, a.pLabelInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdInsertDebugUtilsLabelEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDebugMarkerSetObjectTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDebugMarkerSetObjectTagEXT a;
+    if (!vkw_decode_args_vkDebugMarkerSetObjectTagEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDebugMarkerSetObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkDebugMarkerSetObjectTagEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDebugMarkerSetObjectTagEXT);
+        return;
+    }
+    a.result = ctx->vk.vkDebugMarkerSetObjectTagEXT(a.device, a.pTagInfo);
+    if (reply)
+        vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDebugMarkerSetObjectNameEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDebugMarkerSetObjectNameEXT a;
+    if (!vkw_decode_args_vkDebugMarkerSetObjectNameEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDebugMarkerSetObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkDebugMarkerSetObjectNameEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDebugMarkerSetObjectNameEXT);
+        return;
+    }
+    a.result = ctx->vk.vkDebugMarkerSetObjectNameEXT(a.device, a.pNameInfo);
+    if (reply)
+        vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDebugMarkerBeginEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDebugMarkerBeginEXT a;
+    if (!vkw_decode_args_vkCmdDebugMarkerBeginEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDebugMarkerBeginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDebugMarkerBeginEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerBeginEXT);
+        return;
+    }
+    ctx->vk.vkCmdDebugMarkerBeginEXT(a.commandBuffer, a.pMarkerInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdDebugMarkerBeginEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDebugMarkerEndEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDebugMarkerEndEXT a;
+    if (!vkw_decode_args_vkCmdDebugMarkerEndEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDebugMarkerEndEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDebugMarkerEndEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerEndEXT);
+        return;
+    }
+    ctx->vk.vkCmdDebugMarkerEndEXT(a.commandBuffer);
+    if (reply)
+        vkw_encode_reply_vkCmdDebugMarkerEndEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDebugMarkerInsertEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDebugMarkerInsertEXT a;
+    if (!vkw_decode_args_vkCmdDebugMarkerInsertEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDebugMarkerInsertEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDebugMarkerInsertEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerInsertEXT);
+        return;
+    }
+    ctx->vk.vkCmdDebugMarkerInsertEXT(a.commandBuffer, a.pMarkerInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdDebugMarkerInsertEXT(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -6331,4 +6565,17 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR] = vkw_dispatch_vkGetDeferredOperationMaxConcurrencyKHR,
     [VKW_CMD_vkGetDeferredOperationResultKHR] = vkw_dispatch_vkGetDeferredOperationResultKHR,
     [VKW_CMD_vkDeferredOperationJoinKHR] = vkw_dispatch_vkDeferredOperationJoinKHR,
+    [VKW_CMD_vkSetDebugUtilsObjectNameEXT] = vkw_dispatch_vkSetDebugUtilsObjectNameEXT,
+    [VKW_CMD_vkSetDebugUtilsObjectTagEXT] = vkw_dispatch_vkSetDebugUtilsObjectTagEXT,
+    [VKW_CMD_vkQueueBeginDebugUtilsLabelEXT] = vkw_dispatch_vkQueueBeginDebugUtilsLabelEXT,
+    [VKW_CMD_vkQueueEndDebugUtilsLabelEXT] = vkw_dispatch_vkQueueEndDebugUtilsLabelEXT,
+    [VKW_CMD_vkQueueInsertDebugUtilsLabelEXT] = vkw_dispatch_vkQueueInsertDebugUtilsLabelEXT,
+    [VKW_CMD_vkCmdBeginDebugUtilsLabelEXT] = vkw_dispatch_vkCmdBeginDebugUtilsLabelEXT,
+    [VKW_CMD_vkCmdEndDebugUtilsLabelEXT] = vkw_dispatch_vkCmdEndDebugUtilsLabelEXT,
+    [VKW_CMD_vkCmdInsertDebugUtilsLabelEXT] = vkw_dispatch_vkCmdInsertDebugUtilsLabelEXT,
+    [VKW_CMD_vkDebugMarkerSetObjectTagEXT] = vkw_dispatch_vkDebugMarkerSetObjectTagEXT,
+    [VKW_CMD_vkDebugMarkerSetObjectNameEXT] = vkw_dispatch_vkDebugMarkerSetObjectNameEXT,
+    [VKW_CMD_vkCmdDebugMarkerBeginEXT] = vkw_dispatch_vkCmdDebugMarkerBeginEXT,
+    [VKW_CMD_vkCmdDebugMarkerEndEXT] = vkw_dispatch_vkCmdDebugMarkerEndEXT,
+    [VKW_CMD_vkCmdDebugMarkerInsertEXT] = vkw_dispatch_vkCmdDebugMarkerInsertEXT,
 };

@@ -504,10 +504,12 @@ static void private_data_wrong_type(struct tg_guest *g, struct expect *e)
     VkPrivateDataSlotCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PRIVATE_DATA_SLOT_CREATE_INFO};
     VkPrivateDataSlot slot = VKW_U64_HANDLE(VkPrivateDataSlot, 180);
     vkw_encode_vkCreatePrivateDataSlot(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &slot);
-    /* the instance is not made from a device */
+    /* the instance is not made from a device (a dispatchable object: the
+     * encoder reads its id from the object, as the ICD's objects hold it) */
+    struct vkw_dispatchable instance = {.id = TG_INSTANCE_ID};
     vkw_encode_vkSetPrivateData(&g->w, ++g->serial, TG_DEVICE(g), VK_OBJECT_TYPE_INSTANCE,
-                                TG_INSTANCE_ID, slot, 42);
-    *e = (struct expect){VKW_ERROR_BAD_HANDLE, TG_INSTANCE_ID, 0}; /* nor here */
+                                (uint64_t)(uintptr_t)&instance, slot, 42);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, VK_OBJECT_TYPE_INSTANCE, 0}; /* nor here */
 }
 
 /* A Vulkan 1.3 command on the device of a 1.1 application: the loader's

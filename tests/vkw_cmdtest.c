@@ -3869,7 +3869,8 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
         .pNext = needs->features,
         .synchronization2 = VK_TRUE,
-        .dynamicRendering = VK_TRUE};
+        .dynamicRendering = VK_TRUE,
+        .privateData = VK_TRUE /* required by 1.3 */};
     VkPhysicalDeviceVulkan12Features on12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
         .pNext = &on13,

@@ -124,6 +124,43 @@ static const int32_t values_VkCopyAccelerationStructureModeKHR[] = {
     2, /* VK_COPY_ACCELERATION_STRUCTURE_MODE_SERIALIZE_KHR */
     3, /* VK_COPY_ACCELERATION_STRUCTURE_MODE_DESERIALIZE_KHR */
 };
+static const int32_t values_VkDebugReportObjectTypeEXT[] = {
+    0, /* VK_DEBUG_REPORT_OBJECT_TYPE_UNKNOWN_EXT */
+    1, /* VK_DEBUG_REPORT_OBJECT_TYPE_INSTANCE_EXT */
+    2, /* VK_DEBUG_REPORT_OBJECT_TYPE_PHYSICAL_DEVICE_EXT */
+    3, /* VK_DEBUG_REPORT_OBJECT_TYPE_DEVICE_EXT */
+    4, /* VK_DEBUG_REPORT_OBJECT_TYPE_QUEUE_EXT */
+    5, /* VK_DEBUG_REPORT_OBJECT_TYPE_SEMAPHORE_EXT */
+    6, /* VK_DEBUG_REPORT_OBJECT_TYPE_COMMAND_BUFFER_EXT */
+    7, /* VK_DEBUG_REPORT_OBJECT_TYPE_FENCE_EXT */
+    8, /* VK_DEBUG_REPORT_OBJECT_TYPE_DEVICE_MEMORY_EXT */
+    9, /* VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_EXT */
+    10, /* VK_DEBUG_REPORT_OBJECT_TYPE_IMAGE_EXT */
+    11, /* VK_DEBUG_REPORT_OBJECT_TYPE_EVENT_EXT */
+    12, /* VK_DEBUG_REPORT_OBJECT_TYPE_QUERY_POOL_EXT */
+    13, /* VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_VIEW_EXT */
+    14, /* VK_DEBUG_REPORT_OBJECT_TYPE_IMAGE_VIEW_EXT */
+    15, /* VK_DEBUG_REPORT_OBJECT_TYPE_SHADER_MODULE_EXT */
+    16, /* VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_CACHE_EXT */
+    17, /* VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_LAYOUT_EXT */
+    18, /* VK_DEBUG_REPORT_OBJECT_TYPE_RENDER_PASS_EXT */
+    19, /* VK_DEBUG_REPORT_OBJECT_TYPE_PIPELINE_EXT */
+    20, /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT_EXT */
+    21, /* VK_DEBUG_REPORT_OBJECT_TYPE_SAMPLER_EXT */
+    22, /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_POOL_EXT */
+    23, /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_SET_EXT */
+    24, /* VK_DEBUG_REPORT_OBJECT_TYPE_FRAMEBUFFER_EXT */
+    25, /* VK_DEBUG_REPORT_OBJECT_TYPE_COMMAND_POOL_EXT */
+    26, /* VK_DEBUG_REPORT_OBJECT_TYPE_SURFACE_KHR_EXT */
+    27, /* VK_DEBUG_REPORT_OBJECT_TYPE_SWAPCHAIN_KHR_EXT */
+    28, /* VK_DEBUG_REPORT_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT_EXT */
+    29, /* VK_DEBUG_REPORT_OBJECT_TYPE_DISPLAY_KHR_EXT */
+    30, /* VK_DEBUG_REPORT_OBJECT_TYPE_DISPLAY_MODE_KHR_EXT */
+    33, /* VK_DEBUG_REPORT_OBJECT_TYPE_VALIDATION_CACHE_EXT_EXT */
+    1000085000, /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE_EXT */
+    1000150000, /* VK_DEBUG_REPORT_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR_EXT */
+    1000156000, /* VK_DEBUG_REPORT_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION_EXT */
+};
 static const int32_t values_VkDescriptorType[] = {
     0, /* VK_DESCRIPTOR_TYPE_SAMPLER */
     1, /* VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER */
@@ -629,7 +666,9 @@ static const int32_t values_VkObjectType[] = {
     23, /* VK_OBJECT_TYPE_DESCRIPTOR_SET */
     24, /* VK_OBJECT_TYPE_FRAMEBUFFER */
     25, /* VK_OBJECT_TYPE_COMMAND_POOL */
+    1000011000, /* VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT */
     1000085000, /* VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE */
+    1000128000, /* VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT */
     1000150000, /* VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR */
     1000156000, /* VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION */
     1000268000, /* VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR */
@@ -1252,6 +1291,18 @@ static void fill_VkSubmitInfo(struct rt *t, VkSubmitInfo *v);
 static void fill_fields_VkSubmitInfo(struct rt *t, VkSubmitInfo *v);
 static void cmp_VkSubmitInfo(struct rt *t, const VkSubmitInfo *a, const VkSubmitInfo *b);
 static void cmp_fields_VkSubmitInfo(struct rt *t, const VkSubmitInfo *a, const VkSubmitInfo *b);
+static void fill_VkDebugMarkerObjectNameInfoEXT(struct rt *t, VkDebugMarkerObjectNameInfoEXT *v);
+static void fill_fields_VkDebugMarkerObjectNameInfoEXT(struct rt *t, VkDebugMarkerObjectNameInfoEXT *v);
+static void cmp_VkDebugMarkerObjectNameInfoEXT(struct rt *t, const VkDebugMarkerObjectNameInfoEXT *a, const VkDebugMarkerObjectNameInfoEXT *b);
+static void cmp_fields_VkDebugMarkerObjectNameInfoEXT(struct rt *t, const VkDebugMarkerObjectNameInfoEXT *a, const VkDebugMarkerObjectNameInfoEXT *b);
+static void fill_VkDebugMarkerObjectTagInfoEXT(struct rt *t, VkDebugMarkerObjectTagInfoEXT *v);
+static void fill_fields_VkDebugMarkerObjectTagInfoEXT(struct rt *t, VkDebugMarkerObjectTagInfoEXT *v);
+static void cmp_VkDebugMarkerObjectTagInfoEXT(struct rt *t, const VkDebugMarkerObjectTagInfoEXT *a, const VkDebugMarkerObjectTagInfoEXT *b);
+static void cmp_fields_VkDebugMarkerObjectTagInfoEXT(struct rt *t, const VkDebugMarkerObjectTagInfoEXT *a, const VkDebugMarkerObjectTagInfoEXT *b);
+static void fill_VkDebugMarkerMarkerInfoEXT(struct rt *t, VkDebugMarkerMarkerInfoEXT *v);
+static void fill_fields_VkDebugMarkerMarkerInfoEXT(struct rt *t, VkDebugMarkerMarkerInfoEXT *v);
+static void cmp_VkDebugMarkerMarkerInfoEXT(struct rt *t, const VkDebugMarkerMarkerInfoEXT *a, const VkDebugMarkerMarkerInfoEXT *b);
+static void cmp_fields_VkDebugMarkerMarkerInfoEXT(struct rt *t, const VkDebugMarkerMarkerInfoEXT *a, const VkDebugMarkerMarkerInfoEXT *b);
 static void fill_VkDevicePrivateDataCreateInfo(struct rt *t, VkDevicePrivateDataCreateInfo *v);
 static void fill_fields_VkDevicePrivateDataCreateInfo(struct rt *t, VkDevicePrivateDataCreateInfo *v);
 static void cmp_VkDevicePrivateDataCreateInfo(struct rt *t, const VkDevicePrivateDataCreateInfo *a, const VkDevicePrivateDataCreateInfo *b);
@@ -1642,6 +1693,18 @@ static void cmp_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct rt *t,
 static void fill_fields_VkQueueFamilyGlobalPriorityProperties(struct rt *t, VkQueueFamilyGlobalPriorityProperties *v);
 static void cmp_VkQueueFamilyGlobalPriorityProperties(struct rt *t, const VkQueueFamilyGlobalPriorityProperties *a, const VkQueueFamilyGlobalPriorityProperties *b);
 static void cmp_fields_VkQueueFamilyGlobalPriorityProperties(struct rt *t, const VkQueueFamilyGlobalPriorityProperties *a, const VkQueueFamilyGlobalPriorityProperties *b);
+static void fill_VkDebugUtilsObjectNameInfoEXT(struct rt *t, VkDebugUtilsObjectNameInfoEXT *v);
+static void fill_fields_VkDebugUtilsObjectNameInfoEXT(struct rt *t, VkDebugUtilsObjectNameInfoEXT *v);
+static void cmp_VkDebugUtilsObjectNameInfoEXT(struct rt *t, const VkDebugUtilsObjectNameInfoEXT *a, const VkDebugUtilsObjectNameInfoEXT *b);
+static void cmp_fields_VkDebugUtilsObjectNameInfoEXT(struct rt *t, const VkDebugUtilsObjectNameInfoEXT *a, const VkDebugUtilsObjectNameInfoEXT *b);
+static void fill_VkDebugUtilsObjectTagInfoEXT(struct rt *t, VkDebugUtilsObjectTagInfoEXT *v);
+static void fill_fields_VkDebugUtilsObjectTagInfoEXT(struct rt *t, VkDebugUtilsObjectTagInfoEXT *v);
+static void cmp_VkDebugUtilsObjectTagInfoEXT(struct rt *t, const VkDebugUtilsObjectTagInfoEXT *a, const VkDebugUtilsObjectTagInfoEXT *b);
+static void cmp_fields_VkDebugUtilsObjectTagInfoEXT(struct rt *t, const VkDebugUtilsObjectTagInfoEXT *a, const VkDebugUtilsObjectTagInfoEXT *b);
+static void fill_VkDebugUtilsLabelEXT(struct rt *t, VkDebugUtilsLabelEXT *v);
+static void fill_fields_VkDebugUtilsLabelEXT(struct rt *t, VkDebugUtilsLabelEXT *v);
+static void cmp_VkDebugUtilsLabelEXT(struct rt *t, const VkDebugUtilsLabelEXT *a, const VkDebugUtilsLabelEXT *b);
+static void cmp_fields_VkDebugUtilsLabelEXT(struct rt *t, const VkDebugUtilsLabelEXT *a, const VkDebugUtilsLabelEXT *b);
 static void fill_VkCalibratedTimestampInfoKHR(struct rt *t, VkCalibratedTimestampInfoKHR *v);
 static void fill_fields_VkCalibratedTimestampInfoKHR(struct rt *t, VkCalibratedTimestampInfoKHR *v);
 static void cmp_VkCalibratedTimestampInfoKHR(struct rt *t, const VkCalibratedTimestampInfoKHR *a, const VkCalibratedTimestampInfoKHR *b);
@@ -3118,6 +3181,13 @@ static void *new_chain_element(struct rt *t, VkStructureType stype, bool fill)
         e->sType = stype;
         return e;
     }
+    case VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT: {
+        VkDebugUtilsObjectNameInfoEXT *e = rt_alloc(t, 1, sizeof(*e));
+        if (fill)
+            fill_fields_VkDebugUtilsObjectNameInfoEXT(t, e);
+        e->sType = stype;
+        return e;
+    }
     case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_FEATURES: {
         VkPhysicalDeviceDescriptorIndexingFeatures *e = rt_alloc(t, 1, sizeof(*e));
         if (fill)
@@ -4440,6 +4510,9 @@ static void fill_chain_element(struct rt *t, VkBaseOutStructure *e)
     case VK_STRUCTURE_TYPE_QUEUE_FAMILY_GLOBAL_PRIORITY_PROPERTIES:
         fill_fields_VkQueueFamilyGlobalPriorityProperties(t, (VkQueueFamilyGlobalPriorityProperties *)e);
         break;
+    case VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT:
+        fill_fields_VkDebugUtilsObjectNameInfoEXT(t, (VkDebugUtilsObjectNameInfoEXT *)e);
+        break;
     case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_FEATURES:
         fill_fields_VkPhysicalDeviceDescriptorIndexingFeatures(t, (VkPhysicalDeviceDescriptorIndexingFeatures *)e);
         break;
@@ -5143,6 +5216,9 @@ static void cmp_chain(struct rt *t, const void *a, const void *b, const char *wh
             break;
         case VK_STRUCTURE_TYPE_QUEUE_FAMILY_GLOBAL_PRIORITY_PROPERTIES:
             cmp_fields_VkQueueFamilyGlobalPriorityProperties(t, (const VkQueueFamilyGlobalPriorityProperties *)x, (const VkQueueFamilyGlobalPriorityProperties *)y);
+            break;
+        case VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT:
+            cmp_fields_VkDebugUtilsObjectNameInfoEXT(t, (const VkDebugUtilsObjectNameInfoEXT *)x, (const VkDebugUtilsObjectNameInfoEXT *)y);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_FEATURES:
             cmp_fields_VkPhysicalDeviceDescriptorIndexingFeatures(t, (const VkPhysicalDeviceDescriptorIndexingFeatures *)x, (const VkPhysicalDeviceDescriptorIndexingFeatures *)y);
@@ -5890,6 +5966,7 @@ static const VkStructureType chain_in_VkDescriptorSetAllocateInfo[] = {
 };
 static const VkStructureType chain_in_VkPipelineShaderStageCreateInfo[] = {
     VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+    VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT,
     VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO,
     VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO,
     VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
@@ -6012,6 +6089,15 @@ static const VkStructureType chain_in_VkSubmitInfo[] = {
     VK_STRUCTURE_TYPE_DEVICE_GROUP_SUBMIT_INFO,
     VK_STRUCTURE_TYPE_PROTECTED_SUBMIT_INFO,
     VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+    VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
+};
+static const VkStructureType chain_in_VkDebugMarkerObjectNameInfoEXT[] = {
+    VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
+};
+static const VkStructureType chain_in_VkDebugMarkerObjectTagInfoEXT[] = {
+    VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
+};
+static const VkStructureType chain_in_VkDebugMarkerMarkerInfoEXT[] = {
     VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
 };
 static const VkStructureType chain_in_VkDevicePrivateDataCreateInfo[] = {
@@ -6643,6 +6729,15 @@ static const VkStructureType chain_out_VkPhysicalDeviceGlobalPriorityQueryFeatur
 };
 static const VkStructureType chain_out_VkQueueFamilyGlobalPriorityProperties[] = {
     VK_STRUCTURE_TYPE_MAX_ENUM
+};
+static const VkStructureType chain_in_VkDebugUtilsObjectNameInfoEXT[] = {
+    VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
+};
+static const VkStructureType chain_in_VkDebugUtilsObjectTagInfoEXT[] = {
+    VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
+};
+static const VkStructureType chain_in_VkDebugUtilsLabelEXT[] = {
+    VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
 };
 static const VkStructureType chain_in_VkCalibratedTimestampInfoKHR[] = {
     VK_STRUCTURE_TYPE_MAX_ENUM /* keeps the array non-empty */
@@ -12329,6 +12424,127 @@ static void cmp_VkSubmitInfo(struct rt *t, const VkSubmitInfo *a, const VkSubmit
     cmp_fields_VkSubmitInfo(t, a, b);
 }
 
+static void fill_fields_VkDebugMarkerObjectNameInfoEXT(struct rt *t, VkDebugMarkerObjectNameInfoEXT *v)
+{
+    v->objectType = (VkDebugReportObjectTypeEXT)rt_pick(t, values_VkDebugReportObjectTypeEXT, sizeof(values_VkDebugReportObjectTypeEXT) / sizeof(int32_t));
+    if (vkw_handle_type_of_debug_report_object((int32_t)v->objectType) == VKW_HANDLE_NONE) /* a type vkwire does not forward */
+        v->objectType = (VkDebugReportObjectTypeEXT)VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_EXT;
+    v->object = rt_handle(t, vkw_handle_type_of_debug_report_object((int32_t)v->objectType), vkw_handle_types[vkw_handle_type_of_debug_report_object((int32_t)v->objectType)].dispatchable);
+    v->pObjectName = rt_string(t);
+    (void)t;
+    (void)v;
+}
+
+static void fill_VkDebugMarkerObjectNameInfoEXT(struct rt *t, VkDebugMarkerObjectNameInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_MARKER_OBJECT_NAME_INFO_EXT;
+    v->pNext = (void *)make_chain(t, chain_in_VkDebugMarkerObjectNameInfoEXT, sizeof(chain_in_VkDebugMarkerObjectNameInfoEXT) / sizeof(VkStructureType) - 1, true);
+    fill_fields_VkDebugMarkerObjectNameInfoEXT(t, v);
+}
+
+static void cmp_fields_VkDebugMarkerObjectNameInfoEXT(struct rt *t, const VkDebugMarkerObjectNameInfoEXT *a, const VkDebugMarkerObjectNameInfoEXT *b)
+{
+    if (a->objectType != b->objectType) rt_mismatch(t, "VkDebugMarkerObjectNameInfoEXT.objectType");
+    if (a->object != b->object) rt_mismatch(t, "VkDebugMarkerObjectNameInfoEXT.object");
+    if (!a->pObjectName != !b->pObjectName || (a->pObjectName && strcmp(a->pObjectName, b->pObjectName) != 0)) rt_mismatch(t, "VkDebugMarkerObjectNameInfoEXT.pObjectName");
+    (void)t;
+    (void)a;
+    (void)b;
+}
+
+static void cmp_VkDebugMarkerObjectNameInfoEXT(struct rt *t, const VkDebugMarkerObjectNameInfoEXT *a, const VkDebugMarkerObjectNameInfoEXT *b)
+{
+    if (b->sType != VK_STRUCTURE_TYPE_DEBUG_MARKER_OBJECT_NAME_INFO_EXT)
+        rt_mismatch(t, "VkDebugMarkerObjectNameInfoEXT.sType");
+    cmp_chain(t, a->pNext, b->pNext, "VkDebugMarkerObjectNameInfoEXT.pNext");
+    cmp_fields_VkDebugMarkerObjectNameInfoEXT(t, a, b);
+}
+
+static void fill_fields_VkDebugMarkerObjectTagInfoEXT(struct rt *t, VkDebugMarkerObjectTagInfoEXT *v)
+{
+    v->objectType = (VkDebugReportObjectTypeEXT)rt_pick(t, values_VkDebugReportObjectTypeEXT, sizeof(values_VkDebugReportObjectTypeEXT) / sizeof(int32_t));
+    if (vkw_handle_type_of_debug_report_object((int32_t)v->objectType) == VKW_HANDLE_NONE) /* a type vkwire does not forward */
+        v->objectType = (VkDebugReportObjectTypeEXT)VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_EXT;
+    v->object = rt_handle(t, vkw_handle_type_of_debug_report_object((int32_t)v->objectType), vkw_handle_types[vkw_handle_type_of_debug_report_object((int32_t)v->objectType)].dispatchable);
+    v->tagName = (uint64_t)rt_u64(t);
+    v->tagSize = (size_t)rt_count(t);
+    if (false) {
+        v->pTag = NULL;
+    } else {
+        const uint64_t n = v->tagSize;
+        void *e = rt_alloc(t, n, 1);
+        rt_bytes(t, e, n);
+        v->pTag = e;
+    }
+    (void)t;
+    (void)v;
+}
+
+static void fill_VkDebugMarkerObjectTagInfoEXT(struct rt *t, VkDebugMarkerObjectTagInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_MARKER_OBJECT_TAG_INFO_EXT;
+    v->pNext = (void *)make_chain(t, chain_in_VkDebugMarkerObjectTagInfoEXT, sizeof(chain_in_VkDebugMarkerObjectTagInfoEXT) / sizeof(VkStructureType) - 1, true);
+    fill_fields_VkDebugMarkerObjectTagInfoEXT(t, v);
+}
+
+static void cmp_fields_VkDebugMarkerObjectTagInfoEXT(struct rt *t, const VkDebugMarkerObjectTagInfoEXT *a, const VkDebugMarkerObjectTagInfoEXT *b)
+{
+    if (a->objectType != b->objectType) rt_mismatch(t, "VkDebugMarkerObjectTagInfoEXT.objectType");
+    if (a->object != b->object) rt_mismatch(t, "VkDebugMarkerObjectTagInfoEXT.object");
+    if (a->tagName != b->tagName) rt_mismatch(t, "VkDebugMarkerObjectTagInfoEXT.tagName");
+    if (a->tagSize != b->tagSize) rt_mismatch(t, "VkDebugMarkerObjectTagInfoEXT.tagSize");
+    if (!a->pTag != !b->pTag) rt_mismatch(t, "VkDebugMarkerObjectTagInfoEXT.pTag");
+    else if (a->pTag) {
+        const uint64_t n = a->tagSize;
+        if (memcmp(a->pTag, b->pTag, n) != 0) rt_mismatch(t, "VkDebugMarkerObjectTagInfoEXT.pTag");
+    }
+    (void)t;
+    (void)a;
+    (void)b;
+}
+
+static void cmp_VkDebugMarkerObjectTagInfoEXT(struct rt *t, const VkDebugMarkerObjectTagInfoEXT *a, const VkDebugMarkerObjectTagInfoEXT *b)
+{
+    if (b->sType != VK_STRUCTURE_TYPE_DEBUG_MARKER_OBJECT_TAG_INFO_EXT)
+        rt_mismatch(t, "VkDebugMarkerObjectTagInfoEXT.sType");
+    cmp_chain(t, a->pNext, b->pNext, "VkDebugMarkerObjectTagInfoEXT.pNext");
+    cmp_fields_VkDebugMarkerObjectTagInfoEXT(t, a, b);
+}
+
+static void fill_fields_VkDebugMarkerMarkerInfoEXT(struct rt *t, VkDebugMarkerMarkerInfoEXT *v)
+{
+    for (uint32_t i = 0; i < 4; i++) {
+        ((float *)v->color)[i] = rt_f32(t);
+    }
+    v->pMarkerName = rt_string(t);
+    (void)t;
+    (void)v;
+}
+
+static void fill_VkDebugMarkerMarkerInfoEXT(struct rt *t, VkDebugMarkerMarkerInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_MARKER_MARKER_INFO_EXT;
+    v->pNext = (void *)make_chain(t, chain_in_VkDebugMarkerMarkerInfoEXT, sizeof(chain_in_VkDebugMarkerMarkerInfoEXT) / sizeof(VkStructureType) - 1, true);
+    fill_fields_VkDebugMarkerMarkerInfoEXT(t, v);
+}
+
+static void cmp_fields_VkDebugMarkerMarkerInfoEXT(struct rt *t, const VkDebugMarkerMarkerInfoEXT *a, const VkDebugMarkerMarkerInfoEXT *b)
+{
+    if (!a->pMarkerName != !b->pMarkerName || (a->pMarkerName && strcmp(a->pMarkerName, b->pMarkerName) != 0)) rt_mismatch(t, "VkDebugMarkerMarkerInfoEXT.pMarkerName");
+    if (memcmp(a->color, b->color, sizeof(a->color)) != 0) rt_mismatch(t, "VkDebugMarkerMarkerInfoEXT.color");
+    (void)t;
+    (void)a;
+    (void)b;
+}
+
+static void cmp_VkDebugMarkerMarkerInfoEXT(struct rt *t, const VkDebugMarkerMarkerInfoEXT *a, const VkDebugMarkerMarkerInfoEXT *b)
+{
+    if (b->sType != VK_STRUCTURE_TYPE_DEBUG_MARKER_MARKER_INFO_EXT)
+        rt_mismatch(t, "VkDebugMarkerMarkerInfoEXT.sType");
+    cmp_chain(t, a->pNext, b->pNext, "VkDebugMarkerMarkerInfoEXT.pNext");
+    cmp_fields_VkDebugMarkerMarkerInfoEXT(t, a, b);
+}
+
 static void fill_fields_VkDevicePrivateDataCreateInfo(struct rt *t, VkDevicePrivateDataCreateInfo *v)
 {
     v->privateDataSlotRequestCount = (uint32_t)rt_u64(t);
@@ -15812,6 +16028,127 @@ static void cmp_VkQueueFamilyGlobalPriorityProperties(struct rt *t, const VkQueu
         rt_mismatch(t, "VkQueueFamilyGlobalPriorityProperties.sType");
     cmp_chain(t, a->pNext, b->pNext, "VkQueueFamilyGlobalPriorityProperties.pNext");
     cmp_fields_VkQueueFamilyGlobalPriorityProperties(t, a, b);
+}
+
+static void fill_fields_VkDebugUtilsObjectNameInfoEXT(struct rt *t, VkDebugUtilsObjectNameInfoEXT *v)
+{
+    v->objectType = (VkObjectType)rt_pick(t, values_VkObjectType, sizeof(values_VkObjectType) / sizeof(int32_t));
+    if (vkw_handle_type_of_object((int32_t)v->objectType) == VKW_HANDLE_NONE) /* a type vkwire does not forward */
+        v->objectType = (VkObjectType)VK_OBJECT_TYPE_BUFFER;
+    v->objectHandle = rt_handle(t, vkw_handle_type_of_object((int32_t)v->objectType), vkw_handle_types[vkw_handle_type_of_object((int32_t)v->objectType)].dispatchable);
+    v->pObjectName = rt_below(t, 4) == 0 ? NULL : rt_string(t);
+    (void)t;
+    (void)v;
+}
+
+static void fill_VkDebugUtilsObjectNameInfoEXT(struct rt *t, VkDebugUtilsObjectNameInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT;
+    v->pNext = (void *)make_chain(t, chain_in_VkDebugUtilsObjectNameInfoEXT, sizeof(chain_in_VkDebugUtilsObjectNameInfoEXT) / sizeof(VkStructureType) - 1, true);
+    fill_fields_VkDebugUtilsObjectNameInfoEXT(t, v);
+}
+
+static void cmp_fields_VkDebugUtilsObjectNameInfoEXT(struct rt *t, const VkDebugUtilsObjectNameInfoEXT *a, const VkDebugUtilsObjectNameInfoEXT *b)
+{
+    if (a->objectType != b->objectType) rt_mismatch(t, "VkDebugUtilsObjectNameInfoEXT.objectType");
+    if (a->objectHandle != b->objectHandle) rt_mismatch(t, "VkDebugUtilsObjectNameInfoEXT.objectHandle");
+    if (!a->pObjectName != !b->pObjectName || (a->pObjectName && strcmp(a->pObjectName, b->pObjectName) != 0)) rt_mismatch(t, "VkDebugUtilsObjectNameInfoEXT.pObjectName");
+    (void)t;
+    (void)a;
+    (void)b;
+}
+
+static void cmp_VkDebugUtilsObjectNameInfoEXT(struct rt *t, const VkDebugUtilsObjectNameInfoEXT *a, const VkDebugUtilsObjectNameInfoEXT *b)
+{
+    if (b->sType != VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT)
+        rt_mismatch(t, "VkDebugUtilsObjectNameInfoEXT.sType");
+    cmp_chain(t, a->pNext, b->pNext, "VkDebugUtilsObjectNameInfoEXT.pNext");
+    cmp_fields_VkDebugUtilsObjectNameInfoEXT(t, a, b);
+}
+
+static void fill_fields_VkDebugUtilsObjectTagInfoEXT(struct rt *t, VkDebugUtilsObjectTagInfoEXT *v)
+{
+    v->objectType = (VkObjectType)rt_pick(t, values_VkObjectType, sizeof(values_VkObjectType) / sizeof(int32_t));
+    if (vkw_handle_type_of_object((int32_t)v->objectType) == VKW_HANDLE_NONE) /* a type vkwire does not forward */
+        v->objectType = (VkObjectType)VK_OBJECT_TYPE_BUFFER;
+    v->objectHandle = rt_handle(t, vkw_handle_type_of_object((int32_t)v->objectType), vkw_handle_types[vkw_handle_type_of_object((int32_t)v->objectType)].dispatchable);
+    v->tagName = (uint64_t)rt_u64(t);
+    v->tagSize = (size_t)rt_count(t);
+    if (false) {
+        v->pTag = NULL;
+    } else {
+        const uint64_t n = v->tagSize;
+        void *e = rt_alloc(t, n, 1);
+        rt_bytes(t, e, n);
+        v->pTag = e;
+    }
+    (void)t;
+    (void)v;
+}
+
+static void fill_VkDebugUtilsObjectTagInfoEXT(struct rt *t, VkDebugUtilsObjectTagInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_TAG_INFO_EXT;
+    v->pNext = (void *)make_chain(t, chain_in_VkDebugUtilsObjectTagInfoEXT, sizeof(chain_in_VkDebugUtilsObjectTagInfoEXT) / sizeof(VkStructureType) - 1, true);
+    fill_fields_VkDebugUtilsObjectTagInfoEXT(t, v);
+}
+
+static void cmp_fields_VkDebugUtilsObjectTagInfoEXT(struct rt *t, const VkDebugUtilsObjectTagInfoEXT *a, const VkDebugUtilsObjectTagInfoEXT *b)
+{
+    if (a->objectType != b->objectType) rt_mismatch(t, "VkDebugUtilsObjectTagInfoEXT.objectType");
+    if (a->objectHandle != b->objectHandle) rt_mismatch(t, "VkDebugUtilsObjectTagInfoEXT.objectHandle");
+    if (a->tagName != b->tagName) rt_mismatch(t, "VkDebugUtilsObjectTagInfoEXT.tagName");
+    if (a->tagSize != b->tagSize) rt_mismatch(t, "VkDebugUtilsObjectTagInfoEXT.tagSize");
+    if (!a->pTag != !b->pTag) rt_mismatch(t, "VkDebugUtilsObjectTagInfoEXT.pTag");
+    else if (a->pTag) {
+        const uint64_t n = a->tagSize;
+        if (memcmp(a->pTag, b->pTag, n) != 0) rt_mismatch(t, "VkDebugUtilsObjectTagInfoEXT.pTag");
+    }
+    (void)t;
+    (void)a;
+    (void)b;
+}
+
+static void cmp_VkDebugUtilsObjectTagInfoEXT(struct rt *t, const VkDebugUtilsObjectTagInfoEXT *a, const VkDebugUtilsObjectTagInfoEXT *b)
+{
+    if (b->sType != VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_TAG_INFO_EXT)
+        rt_mismatch(t, "VkDebugUtilsObjectTagInfoEXT.sType");
+    cmp_chain(t, a->pNext, b->pNext, "VkDebugUtilsObjectTagInfoEXT.pNext");
+    cmp_fields_VkDebugUtilsObjectTagInfoEXT(t, a, b);
+}
+
+static void fill_fields_VkDebugUtilsLabelEXT(struct rt *t, VkDebugUtilsLabelEXT *v)
+{
+    for (uint32_t i = 0; i < 4; i++) {
+        ((float *)v->color)[i] = rt_f32(t);
+    }
+    v->pLabelName = rt_string(t);
+    (void)t;
+    (void)v;
+}
+
+static void fill_VkDebugUtilsLabelEXT(struct rt *t, VkDebugUtilsLabelEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_LABEL_EXT;
+    v->pNext = (void *)make_chain(t, chain_in_VkDebugUtilsLabelEXT, sizeof(chain_in_VkDebugUtilsLabelEXT) / sizeof(VkStructureType) - 1, true);
+    fill_fields_VkDebugUtilsLabelEXT(t, v);
+}
+
+static void cmp_fields_VkDebugUtilsLabelEXT(struct rt *t, const VkDebugUtilsLabelEXT *a, const VkDebugUtilsLabelEXT *b)
+{
+    if (!a->pLabelName != !b->pLabelName || (a->pLabelName && strcmp(a->pLabelName, b->pLabelName) != 0)) rt_mismatch(t, "VkDebugUtilsLabelEXT.pLabelName");
+    if (memcmp(a->color, b->color, sizeof(a->color)) != 0) rt_mismatch(t, "VkDebugUtilsLabelEXT.color");
+    (void)t;
+    (void)a;
+    (void)b;
+}
+
+static void cmp_VkDebugUtilsLabelEXT(struct rt *t, const VkDebugUtilsLabelEXT *a, const VkDebugUtilsLabelEXT *b)
+{
+    if (b->sType != VK_STRUCTURE_TYPE_DEBUG_UTILS_LABEL_EXT)
+        rt_mismatch(t, "VkDebugUtilsLabelEXT.sType");
+    cmp_chain(t, a->pNext, b->pNext, "VkDebugUtilsLabelEXT.pNext");
+    cmp_fields_VkDebugUtilsLabelEXT(t, a, b);
 }
 
 static void fill_fields_VkCalibratedTimestampInfoKHR(struct rt *t, VkCalibratedTimestampInfoKHR *v)
@@ -28436,6 +28773,87 @@ static void roundtrip_VkSubmitInfo(struct rt *t)
     rt_ok(t, ok, "struct VkSubmitInfo round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
 }
 
+static void roundtrip_VkDebugMarkerObjectNameInfoEXT(struct rt *t)
+{
+    bool ok = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        {
+            /* input: guest encode -> host decode */
+            VkDebugMarkerObjectNameInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
+            fill_VkDebugMarkerObjectNameInfoEXT(t, sent);
+            vkw_encode_VkDebugMarkerObjectNameInfoEXT(&w, sent);
+            struct vkw_host_decoder d = {.objects = &t->objects};
+            vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            VkDebugMarkerObjectNameInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
+            vkw_decode_VkDebugMarkerObjectNameInfoEXT(&d, got);
+            if (w.failed || !finish_reader(&d.r))
+                rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
+            else
+                cmp_VkDebugMarkerObjectNameInfoEXT(t, sent, got);
+        }
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "struct VkDebugMarkerObjectNameInfoEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+}
+
+static void roundtrip_VkDebugMarkerObjectTagInfoEXT(struct rt *t)
+{
+    bool ok = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        {
+            /* input: guest encode -> host decode */
+            VkDebugMarkerObjectTagInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
+            fill_VkDebugMarkerObjectTagInfoEXT(t, sent);
+            vkw_encode_VkDebugMarkerObjectTagInfoEXT(&w, sent);
+            struct vkw_host_decoder d = {.objects = &t->objects};
+            vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            VkDebugMarkerObjectTagInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
+            vkw_decode_VkDebugMarkerObjectTagInfoEXT(&d, got);
+            if (w.failed || !finish_reader(&d.r))
+                rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
+            else
+                cmp_VkDebugMarkerObjectTagInfoEXT(t, sent, got);
+        }
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "struct VkDebugMarkerObjectTagInfoEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+}
+
+static void roundtrip_VkDebugMarkerMarkerInfoEXT(struct rt *t)
+{
+    bool ok = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        {
+            /* input: guest encode -> host decode */
+            VkDebugMarkerMarkerInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
+            fill_VkDebugMarkerMarkerInfoEXT(t, sent);
+            vkw_encode_VkDebugMarkerMarkerInfoEXT(&w, sent);
+            struct vkw_host_decoder d = {.objects = &t->objects};
+            vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            VkDebugMarkerMarkerInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
+            vkw_decode_VkDebugMarkerMarkerInfoEXT(&d, got);
+            if (w.failed || !finish_reader(&d.r))
+                rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
+            else
+                cmp_VkDebugMarkerMarkerInfoEXT(t, sent, got);
+        }
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "struct VkDebugMarkerMarkerInfoEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+}
+
 static void roundtrip_VkDevicePrivateDataCreateInfo(struct rt *t)
 {
     bool ok = true;
@@ -32261,6 +32679,87 @@ static void roundtrip_VkQueueFamilyGlobalPriorityProperties(struct rt *t)
         ok = t->mismatch == NULL;
     }
     rt_ok(t, ok, "struct VkQueueFamilyGlobalPriorityProperties round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+}
+
+static void roundtrip_VkDebugUtilsObjectNameInfoEXT(struct rt *t)
+{
+    bool ok = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        {
+            /* input: guest encode -> host decode */
+            VkDebugUtilsObjectNameInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
+            fill_VkDebugUtilsObjectNameInfoEXT(t, sent);
+            vkw_encode_VkDebugUtilsObjectNameInfoEXT(&w, sent);
+            struct vkw_host_decoder d = {.objects = &t->objects};
+            vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            VkDebugUtilsObjectNameInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
+            vkw_decode_VkDebugUtilsObjectNameInfoEXT(&d, got);
+            if (w.failed || !finish_reader(&d.r))
+                rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
+            else
+                cmp_VkDebugUtilsObjectNameInfoEXT(t, sent, got);
+        }
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "struct VkDebugUtilsObjectNameInfoEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+}
+
+static void roundtrip_VkDebugUtilsObjectTagInfoEXT(struct rt *t)
+{
+    bool ok = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        {
+            /* input: guest encode -> host decode */
+            VkDebugUtilsObjectTagInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
+            fill_VkDebugUtilsObjectTagInfoEXT(t, sent);
+            vkw_encode_VkDebugUtilsObjectTagInfoEXT(&w, sent);
+            struct vkw_host_decoder d = {.objects = &t->objects};
+            vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            VkDebugUtilsObjectTagInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
+            vkw_decode_VkDebugUtilsObjectTagInfoEXT(&d, got);
+            if (w.failed || !finish_reader(&d.r))
+                rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
+            else
+                cmp_VkDebugUtilsObjectTagInfoEXT(t, sent, got);
+        }
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "struct VkDebugUtilsObjectTagInfoEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+}
+
+static void roundtrip_VkDebugUtilsLabelEXT(struct rt *t)
+{
+    bool ok = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        {
+            /* input: guest encode -> host decode */
+            VkDebugUtilsLabelEXT *sent = rt_alloc(t, 1, sizeof(*sent));
+            fill_VkDebugUtilsLabelEXT(t, sent);
+            vkw_encode_VkDebugUtilsLabelEXT(&w, sent);
+            struct vkw_host_decoder d = {.objects = &t->objects};
+            vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            VkDebugUtilsLabelEXT *got = rt_alloc(t, 1, sizeof(*got));
+            vkw_decode_VkDebugUtilsLabelEXT(&d, got);
+            if (w.failed || !finish_reader(&d.r))
+                rt_mismatch(t, d.r.error ? vkw_error_name(d.r.error) : "input: bytes left over");
+            else
+                cmp_VkDebugUtilsLabelEXT(t, sent, got);
+        }
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "struct VkDebugUtilsLabelEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
 }
 
 static void roundtrip_VkCalibratedTimestampInfoKHR(struct rt *t)
@@ -52937,7 +53436,9 @@ static void roundtrip_vkSetPrivateData(struct rt *t)
         uint64_t data = 0;
     device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
     objectType = (VkObjectType)rt_pick(t, values_VkObjectType, sizeof(values_VkObjectType) / sizeof(int32_t));
-    objectHandle = (uint64_t)rt_u64(t);
+    if (vkw_handle_type_of_object((int32_t)objectType) == VKW_HANDLE_NONE) /* a type vkwire does not forward */
+        objectType = (VkObjectType)VK_OBJECT_TYPE_BUFFER;
+    objectHandle = rt_handle(t, vkw_handle_type_of_object((int32_t)objectType), vkw_handle_types[vkw_handle_type_of_object((int32_t)objectType)].dispatchable);
     privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, rt_handle(t, VKW_HANDLE_VkPrivateDataSlot, false));
     data = (uint64_t)rt_u64(t);
         struct vkw_writer w;
@@ -53010,7 +53511,9 @@ static void roundtrip_vkGetPrivateData(struct rt *t)
         uint64_t *pData = NULL;
     device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
     objectType = (VkObjectType)rt_pick(t, values_VkObjectType, sizeof(values_VkObjectType) / sizeof(int32_t));
-    objectHandle = (uint64_t)rt_u64(t);
+    if (vkw_handle_type_of_object((int32_t)objectType) == VKW_HANDLE_NONE) /* a type vkwire does not forward */
+        objectType = (VkObjectType)VK_OBJECT_TYPE_BUFFER;
+    objectHandle = rt_handle(t, vkw_handle_type_of_object((int32_t)objectType), vkw_handle_types[vkw_handle_type_of_object((int32_t)objectType)].dispatchable);
     privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, rt_handle(t, VKW_HANDLE_VkPrivateDataSlot, false));
         if (true) {
             const uint64_t n = 1;
@@ -60347,6 +60850,683 @@ static void roundtrip_vkDeferredOperationJoinKHR(struct rt *t)
     rt_ok(t, abused, "command vkDeferredOperationJoinKHR: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
 }
 
+static bool decode_only_vkSetDebugUtilsObjectNameEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkSetDebugUtilsObjectNameEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkSetDebugUtilsObjectNameEXT(&d, &a);
+    if (ok) {
+        /* a reply built from what a corrupted stream decoded to must be sound too */
+        struct vkw_writer reply;
+        vkw_writer_init(&reply);
+        vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(&d, &reply, &a);
+        vkw_writer_fini(&reply);
+    }
+    return ok;
+}
+
+static void roundtrip_vkSetDebugUtilsObjectNameEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkDevice device = 0;
+        const VkDebugUtilsObjectNameInfoEXT* pNameInfo = NULL;
+    device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
+    if (false) {
+        pNameInfo = NULL;
+    } else {
+        VkDebugUtilsObjectNameInfoEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugUtilsObjectNameInfoEXT(t, &(*e));
+        pNameInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkSetDebugUtilsObjectNameEXT(&w, (uint32_t)it, device, pNameInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkSetDebugUtilsObjectNameEXT a;
+        DECODE_COMMAND(vkSetDebugUtilsObjectNameEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkSetDebugUtilsObjectNameEXT.device");
+    if (!pNameInfo != !a.pNameInfo) rt_mismatch(t, "vkSetDebugUtilsObjectNameEXT.pNameInfo");
+    else if (pNameInfo) cmp_VkDebugUtilsObjectNameInfoEXT(t, &(*pNameInfo), &(*a.pNameInfo));
+        }
+
+        /* ---- the driver answers; the reply travels back ---- */
+        if (!t->mismatch) {
+            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
+            a.result = results[rt_below(t, 5)];
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(&d, &reply, &a);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            VkResult result = vkw_decode_reply_vkSetDebugUtilsObjectNameEXT(&r, device, pNameInfo);
+            if (reply.failed || !finish_reader(&r))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
+            else if (result != a.result)
+                rt_mismatch(t, "vkSetDebugUtilsObjectNameEXT result");
+            vkw_writer_fini(&reply);
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkSetDebugUtilsObjectNameEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkSetDebugUtilsObjectNameEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkSetDebugUtilsObjectNameEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkSetDebugUtilsObjectTagEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkSetDebugUtilsObjectTagEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkSetDebugUtilsObjectTagEXT(&d, &a);
+    if (ok) {
+        /* a reply built from what a corrupted stream decoded to must be sound too */
+        struct vkw_writer reply;
+        vkw_writer_init(&reply);
+        vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(&d, &reply, &a);
+        vkw_writer_fini(&reply);
+    }
+    return ok;
+}
+
+static void roundtrip_vkSetDebugUtilsObjectTagEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkDevice device = 0;
+        const VkDebugUtilsObjectTagInfoEXT* pTagInfo = NULL;
+    device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
+    if (false) {
+        pTagInfo = NULL;
+    } else {
+        VkDebugUtilsObjectTagInfoEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugUtilsObjectTagInfoEXT(t, &(*e));
+        pTagInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkSetDebugUtilsObjectTagEXT(&w, (uint32_t)it, device, pTagInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkSetDebugUtilsObjectTagEXT a;
+        DECODE_COMMAND(vkSetDebugUtilsObjectTagEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkSetDebugUtilsObjectTagEXT.device");
+    if (!pTagInfo != !a.pTagInfo) rt_mismatch(t, "vkSetDebugUtilsObjectTagEXT.pTagInfo");
+    else if (pTagInfo) cmp_VkDebugUtilsObjectTagInfoEXT(t, &(*pTagInfo), &(*a.pTagInfo));
+        }
+
+        /* ---- the driver answers; the reply travels back ---- */
+        if (!t->mismatch) {
+            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
+            a.result = results[rt_below(t, 5)];
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(&d, &reply, &a);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            VkResult result = vkw_decode_reply_vkSetDebugUtilsObjectTagEXT(&r, device, pTagInfo);
+            if (reply.failed || !finish_reader(&r))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
+            else if (result != a.result)
+                rt_mismatch(t, "vkSetDebugUtilsObjectTagEXT result");
+            vkw_writer_fini(&reply);
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkSetDebugUtilsObjectTagEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkSetDebugUtilsObjectTagEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkSetDebugUtilsObjectTagEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkQueueBeginDebugUtilsLabelEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkQueueBeginDebugUtilsLabelEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkQueueBeginDebugUtilsLabelEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkQueueBeginDebugUtilsLabelEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkQueue queue = 0;
+        const VkDebugUtilsLabelEXT* pLabelInfo = NULL;
+    queue = VKW_U64_HANDLE(VkQueue, rt_handle(t, VKW_HANDLE_VkQueue, true));
+    if (false) {
+        pLabelInfo = NULL;
+    } else {
+        VkDebugUtilsLabelEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugUtilsLabelEXT(t, &(*e));
+        pLabelInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkQueueBeginDebugUtilsLabelEXT(&w, (uint32_t)it, queue, pLabelInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkQueueBeginDebugUtilsLabelEXT a;
+        DECODE_COMMAND(vkQueueBeginDebugUtilsLabelEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(queue) != VKW_HANDLE_U64(a.queue)) rt_mismatch(t, "vkQueueBeginDebugUtilsLabelEXT.queue");
+    if (!pLabelInfo != !a.pLabelInfo) rt_mismatch(t, "vkQueueBeginDebugUtilsLabelEXT.pLabelInfo");
+    else if (pLabelInfo) cmp_VkDebugUtilsLabelEXT(t, &(*pLabelInfo), &(*a.pLabelInfo));
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkQueueBeginDebugUtilsLabelEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkQueueBeginDebugUtilsLabelEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkQueueBeginDebugUtilsLabelEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkQueueEndDebugUtilsLabelEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkQueueEndDebugUtilsLabelEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkQueueEndDebugUtilsLabelEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkQueueEndDebugUtilsLabelEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkQueue queue = 0;
+    queue = VKW_U64_HANDLE(VkQueue, rt_handle(t, VKW_HANDLE_VkQueue, true));
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkQueueEndDebugUtilsLabelEXT(&w, (uint32_t)it, queue);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkQueueEndDebugUtilsLabelEXT a;
+        DECODE_COMMAND(vkQueueEndDebugUtilsLabelEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(queue) != VKW_HANDLE_U64(a.queue)) rt_mismatch(t, "vkQueueEndDebugUtilsLabelEXT.queue");
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkQueueEndDebugUtilsLabelEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkQueueEndDebugUtilsLabelEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkQueueEndDebugUtilsLabelEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkQueueInsertDebugUtilsLabelEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkQueueInsertDebugUtilsLabelEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkQueueInsertDebugUtilsLabelEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkQueueInsertDebugUtilsLabelEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkQueue queue = 0;
+        const VkDebugUtilsLabelEXT* pLabelInfo = NULL;
+    queue = VKW_U64_HANDLE(VkQueue, rt_handle(t, VKW_HANDLE_VkQueue, true));
+    if (false) {
+        pLabelInfo = NULL;
+    } else {
+        VkDebugUtilsLabelEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugUtilsLabelEXT(t, &(*e));
+        pLabelInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkQueueInsertDebugUtilsLabelEXT(&w, (uint32_t)it, queue, pLabelInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkQueueInsertDebugUtilsLabelEXT a;
+        DECODE_COMMAND(vkQueueInsertDebugUtilsLabelEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(queue) != VKW_HANDLE_U64(a.queue)) rt_mismatch(t, "vkQueueInsertDebugUtilsLabelEXT.queue");
+    if (!pLabelInfo != !a.pLabelInfo) rt_mismatch(t, "vkQueueInsertDebugUtilsLabelEXT.pLabelInfo");
+    else if (pLabelInfo) cmp_VkDebugUtilsLabelEXT(t, &(*pLabelInfo), &(*a.pLabelInfo));
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkQueueInsertDebugUtilsLabelEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkQueueInsertDebugUtilsLabelEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkQueueInsertDebugUtilsLabelEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkCmdBeginDebugUtilsLabelEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkCmdBeginDebugUtilsLabelEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkCmdBeginDebugUtilsLabelEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkCmdBeginDebugUtilsLabelEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkCommandBuffer commandBuffer = 0;
+        const VkDebugUtilsLabelEXT* pLabelInfo = NULL;
+    commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, rt_handle(t, VKW_HANDLE_VkCommandBuffer, true));
+    if (false) {
+        pLabelInfo = NULL;
+    } else {
+        VkDebugUtilsLabelEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugUtilsLabelEXT(t, &(*e));
+        pLabelInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkCmdBeginDebugUtilsLabelEXT(&w, (uint32_t)it, commandBuffer, pLabelInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkCmdBeginDebugUtilsLabelEXT a;
+        DECODE_COMMAND(vkCmdBeginDebugUtilsLabelEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(commandBuffer) != VKW_HANDLE_U64(a.commandBuffer)) rt_mismatch(t, "vkCmdBeginDebugUtilsLabelEXT.commandBuffer");
+    if (!pLabelInfo != !a.pLabelInfo) rt_mismatch(t, "vkCmdBeginDebugUtilsLabelEXT.pLabelInfo");
+    else if (pLabelInfo) cmp_VkDebugUtilsLabelEXT(t, &(*pLabelInfo), &(*a.pLabelInfo));
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkCmdBeginDebugUtilsLabelEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkCmdBeginDebugUtilsLabelEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkCmdBeginDebugUtilsLabelEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkCmdEndDebugUtilsLabelEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkCmdEndDebugUtilsLabelEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkCmdEndDebugUtilsLabelEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkCmdEndDebugUtilsLabelEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkCommandBuffer commandBuffer = 0;
+    commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, rt_handle(t, VKW_HANDLE_VkCommandBuffer, true));
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkCmdEndDebugUtilsLabelEXT(&w, (uint32_t)it, commandBuffer);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkCmdEndDebugUtilsLabelEXT a;
+        DECODE_COMMAND(vkCmdEndDebugUtilsLabelEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(commandBuffer) != VKW_HANDLE_U64(a.commandBuffer)) rt_mismatch(t, "vkCmdEndDebugUtilsLabelEXT.commandBuffer");
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkCmdEndDebugUtilsLabelEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkCmdEndDebugUtilsLabelEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkCmdEndDebugUtilsLabelEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkCmdInsertDebugUtilsLabelEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkCmdInsertDebugUtilsLabelEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkCmdInsertDebugUtilsLabelEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkCmdInsertDebugUtilsLabelEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkCommandBuffer commandBuffer = 0;
+        const VkDebugUtilsLabelEXT* pLabelInfo = NULL;
+    commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, rt_handle(t, VKW_HANDLE_VkCommandBuffer, true));
+    if (false) {
+        pLabelInfo = NULL;
+    } else {
+        VkDebugUtilsLabelEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugUtilsLabelEXT(t, &(*e));
+        pLabelInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkCmdInsertDebugUtilsLabelEXT(&w, (uint32_t)it, commandBuffer, pLabelInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkCmdInsertDebugUtilsLabelEXT a;
+        DECODE_COMMAND(vkCmdInsertDebugUtilsLabelEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(commandBuffer) != VKW_HANDLE_U64(a.commandBuffer)) rt_mismatch(t, "vkCmdInsertDebugUtilsLabelEXT.commandBuffer");
+    if (!pLabelInfo != !a.pLabelInfo) rt_mismatch(t, "vkCmdInsertDebugUtilsLabelEXT.pLabelInfo");
+    else if (pLabelInfo) cmp_VkDebugUtilsLabelEXT(t, &(*pLabelInfo), &(*a.pLabelInfo));
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkCmdInsertDebugUtilsLabelEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkCmdInsertDebugUtilsLabelEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkCmdInsertDebugUtilsLabelEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkDebugMarkerSetObjectTagEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkDebugMarkerSetObjectTagEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkDebugMarkerSetObjectTagEXT(&d, &a);
+    if (ok) {
+        /* a reply built from what a corrupted stream decoded to must be sound too */
+        struct vkw_writer reply;
+        vkw_writer_init(&reply);
+        vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(&d, &reply, &a);
+        vkw_writer_fini(&reply);
+    }
+    return ok;
+}
+
+static void roundtrip_vkDebugMarkerSetObjectTagEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkDevice device = 0;
+        const VkDebugMarkerObjectTagInfoEXT* pTagInfo = NULL;
+    device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
+    if (false) {
+        pTagInfo = NULL;
+    } else {
+        VkDebugMarkerObjectTagInfoEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugMarkerObjectTagInfoEXT(t, &(*e));
+        pTagInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkDebugMarkerSetObjectTagEXT(&w, (uint32_t)it, device, pTagInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkDebugMarkerSetObjectTagEXT a;
+        DECODE_COMMAND(vkDebugMarkerSetObjectTagEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkDebugMarkerSetObjectTagEXT.device");
+    if (!pTagInfo != !a.pTagInfo) rt_mismatch(t, "vkDebugMarkerSetObjectTagEXT.pTagInfo");
+    else if (pTagInfo) cmp_VkDebugMarkerObjectTagInfoEXT(t, &(*pTagInfo), &(*a.pTagInfo));
+        }
+
+        /* ---- the driver answers; the reply travels back ---- */
+        if (!t->mismatch) {
+            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
+            a.result = results[rt_below(t, 5)];
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(&d, &reply, &a);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            VkResult result = vkw_decode_reply_vkDebugMarkerSetObjectTagEXT(&r, device, pTagInfo);
+            if (reply.failed || !finish_reader(&r))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
+            else if (result != a.result)
+                rt_mismatch(t, "vkDebugMarkerSetObjectTagEXT result");
+            vkw_writer_fini(&reply);
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkDebugMarkerSetObjectTagEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkDebugMarkerSetObjectTagEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkDebugMarkerSetObjectTagEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkDebugMarkerSetObjectNameEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkDebugMarkerSetObjectNameEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkDebugMarkerSetObjectNameEXT(&d, &a);
+    if (ok) {
+        /* a reply built from what a corrupted stream decoded to must be sound too */
+        struct vkw_writer reply;
+        vkw_writer_init(&reply);
+        vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(&d, &reply, &a);
+        vkw_writer_fini(&reply);
+    }
+    return ok;
+}
+
+static void roundtrip_vkDebugMarkerSetObjectNameEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkDevice device = 0;
+        const VkDebugMarkerObjectNameInfoEXT* pNameInfo = NULL;
+    device = VKW_U64_HANDLE(VkDevice, rt_handle(t, VKW_HANDLE_VkDevice, true));
+    if (false) {
+        pNameInfo = NULL;
+    } else {
+        VkDebugMarkerObjectNameInfoEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugMarkerObjectNameInfoEXT(t, &(*e));
+        pNameInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkDebugMarkerSetObjectNameEXT(&w, (uint32_t)it, device, pNameInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkDebugMarkerSetObjectNameEXT a;
+        DECODE_COMMAND(vkDebugMarkerSetObjectNameEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkDebugMarkerSetObjectNameEXT.device");
+    if (!pNameInfo != !a.pNameInfo) rt_mismatch(t, "vkDebugMarkerSetObjectNameEXT.pNameInfo");
+    else if (pNameInfo) cmp_VkDebugMarkerObjectNameInfoEXT(t, &(*pNameInfo), &(*a.pNameInfo));
+        }
+
+        /* ---- the driver answers; the reply travels back ---- */
+        if (!t->mismatch) {
+            static const VkResult results[] = {VK_SUCCESS, VK_INCOMPLETE, VK_NOT_READY, VK_ERROR_OUT_OF_HOST_MEMORY, VK_ERROR_DEVICE_LOST};
+            a.result = results[rt_below(t, 5)];
+            struct vkw_writer reply;
+            vkw_writer_init(&reply);
+            vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(&d, &reply, &a);
+            struct vkw_reader r;
+            vkw_reader_init(&r, reply.data, reply.size, NULL);
+            VkResult result = vkw_decode_reply_vkDebugMarkerSetObjectNameEXT(&r, device, pNameInfo);
+            if (reply.failed || !finish_reader(&r))
+                rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
+            else if (result != a.result)
+                rt_mismatch(t, "vkDebugMarkerSetObjectNameEXT result");
+            vkw_writer_fini(&reply);
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkDebugMarkerSetObjectNameEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkDebugMarkerSetObjectNameEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkDebugMarkerSetObjectNameEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkCmdDebugMarkerBeginEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkCmdDebugMarkerBeginEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkCmdDebugMarkerBeginEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkCmdDebugMarkerBeginEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkCommandBuffer commandBuffer = 0;
+        const VkDebugMarkerMarkerInfoEXT* pMarkerInfo = NULL;
+    commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, rt_handle(t, VKW_HANDLE_VkCommandBuffer, true));
+    if (false) {
+        pMarkerInfo = NULL;
+    } else {
+        VkDebugMarkerMarkerInfoEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugMarkerMarkerInfoEXT(t, &(*e));
+        pMarkerInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkCmdDebugMarkerBeginEXT(&w, (uint32_t)it, commandBuffer, pMarkerInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkCmdDebugMarkerBeginEXT a;
+        DECODE_COMMAND(vkCmdDebugMarkerBeginEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(commandBuffer) != VKW_HANDLE_U64(a.commandBuffer)) rt_mismatch(t, "vkCmdDebugMarkerBeginEXT.commandBuffer");
+    if (!pMarkerInfo != !a.pMarkerInfo) rt_mismatch(t, "vkCmdDebugMarkerBeginEXT.pMarkerInfo");
+    else if (pMarkerInfo) cmp_VkDebugMarkerMarkerInfoEXT(t, &(*pMarkerInfo), &(*a.pMarkerInfo));
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkCmdDebugMarkerBeginEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkCmdDebugMarkerBeginEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkCmdDebugMarkerBeginEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkCmdDebugMarkerEndEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkCmdDebugMarkerEndEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkCmdDebugMarkerEndEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkCmdDebugMarkerEndEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkCommandBuffer commandBuffer = 0;
+    commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, rt_handle(t, VKW_HANDLE_VkCommandBuffer, true));
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkCmdDebugMarkerEndEXT(&w, (uint32_t)it, commandBuffer);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkCmdDebugMarkerEndEXT a;
+        DECODE_COMMAND(vkCmdDebugMarkerEndEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(commandBuffer) != VKW_HANDLE_U64(a.commandBuffer)) rt_mismatch(t, "vkCmdDebugMarkerEndEXT.commandBuffer");
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkCmdDebugMarkerEndEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkCmdDebugMarkerEndEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkCmdDebugMarkerEndEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
+static bool decode_only_vkCmdDebugMarkerInsertEXT(struct rt *t, const void *payload, size_t size)
+{
+    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_args_vkCmdDebugMarkerInsertEXT a;
+    vkw_reader_init(&d.r, payload, size, &t->decode);
+    const bool ok = vkw_decode_args_vkCmdDebugMarkerInsertEXT(&d, &a);
+    return ok;
+}
+
+static void roundtrip_vkCmdDebugMarkerInsertEXT(struct rt *t)
+{
+    bool ok = true, abused = true;
+    for (int it = 0; it < ITERATIONS && ok; it++) {
+        rt_reset_case(t);
+        /* ---- the application's arguments ---- */
+        VkCommandBuffer commandBuffer = 0;
+        const VkDebugMarkerMarkerInfoEXT* pMarkerInfo = NULL;
+    commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, rt_handle(t, VKW_HANDLE_VkCommandBuffer, true));
+    if (false) {
+        pMarkerInfo = NULL;
+    } else {
+        VkDebugMarkerMarkerInfoEXT *e = rt_alloc(t, 1, sizeof(*e));
+        fill_VkDebugMarkerMarkerInfoEXT(t, &(*e));
+        pMarkerInfo = e;
+    }
+        struct vkw_writer w;
+        vkw_writer_init(&w);
+        vkw_encode_vkCmdDebugMarkerInsertEXT(&w, (uint32_t)it, commandBuffer, pMarkerInfo);
+
+        /* ---- the host decodes ---- */
+        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_args_vkCmdDebugMarkerInsertEXT a;
+        DECODE_COMMAND(vkCmdDebugMarkerInsertEXT, w.data, w.size, a, d);
+        if (!t->mismatch) {
+    if (VKW_HANDLE_U64(commandBuffer) != VKW_HANDLE_U64(a.commandBuffer)) rt_mismatch(t, "vkCmdDebugMarkerInsertEXT.commandBuffer");
+    if (!pMarkerInfo != !a.pMarkerInfo) rt_mismatch(t, "vkCmdDebugMarkerInsertEXT.pMarkerInfo");
+    else if (pMarkerInfo) cmp_VkDebugMarkerMarkerInfoEXT(t, &(*pMarkerInfo), &(*a.pMarkerInfo));
+        }
+        if (!t->mismatch)
+            abused = abused && abuse(t, &w, decode_only_vkCmdDebugMarkerInsertEXT);
+        vkw_writer_fini(&w);
+        ok = t->mismatch == NULL;
+    }
+    rt_ok(t, ok, "command vkCmdDebugMarkerInsertEXT round trip%s%s", ok ? "" : ": ", ok ? "" : t->mismatch);
+    rt_ok(t, abused, "command vkCmdDebugMarkerInsertEXT: every truncation refused, %d bit flips survived", FLIPS * ITERATIONS);
+}
+
 int main(int argc, char **argv)
 {
     struct rt t;
@@ -60458,6 +61638,9 @@ int main(int argc, char **argv)
     roundtrip_VkMultiDrawInfoEXT(&t);
     roundtrip_VkMultiDrawIndexedInfoEXT(&t);
     roundtrip_VkSubmitInfo(&t);
+    roundtrip_VkDebugMarkerObjectNameInfoEXT(&t);
+    roundtrip_VkDebugMarkerObjectTagInfoEXT(&t);
+    roundtrip_VkDebugMarkerMarkerInfoEXT(&t);
     roundtrip_VkDevicePrivateDataCreateInfo(&t);
     roundtrip_VkPrivateDataSlotCreateInfo(&t);
     roundtrip_VkPhysicalDevicePrivateDataFeatures(&t);
@@ -60565,6 +61748,9 @@ int main(int argc, char **argv)
     roundtrip_VkDeviceQueueGlobalPriorityCreateInfo(&t);
     roundtrip_VkPhysicalDeviceGlobalPriorityQueryFeatures(&t);
     roundtrip_VkQueueFamilyGlobalPriorityProperties(&t);
+    roundtrip_VkDebugUtilsObjectNameInfoEXT(&t);
+    roundtrip_VkDebugUtilsObjectTagInfoEXT(&t);
+    roundtrip_VkDebugUtilsLabelEXT(&t);
     roundtrip_VkCalibratedTimestampInfoKHR(&t);
     roundtrip_VkPhysicalDeviceDescriptorIndexingFeatures(&t);
     roundtrip_VkPhysicalDeviceDescriptorIndexingProperties(&t);
@@ -61106,6 +62292,19 @@ int main(int argc, char **argv)
     roundtrip_vkGetDeferredOperationMaxConcurrencyKHR(&t);
     roundtrip_vkGetDeferredOperationResultKHR(&t);
     roundtrip_vkDeferredOperationJoinKHR(&t);
+    roundtrip_vkSetDebugUtilsObjectNameEXT(&t);
+    roundtrip_vkSetDebugUtilsObjectTagEXT(&t);
+    roundtrip_vkQueueBeginDebugUtilsLabelEXT(&t);
+    roundtrip_vkQueueEndDebugUtilsLabelEXT(&t);
+    roundtrip_vkQueueInsertDebugUtilsLabelEXT(&t);
+    roundtrip_vkCmdBeginDebugUtilsLabelEXT(&t);
+    roundtrip_vkCmdEndDebugUtilsLabelEXT(&t);
+    roundtrip_vkCmdInsertDebugUtilsLabelEXT(&t);
+    roundtrip_vkDebugMarkerSetObjectTagEXT(&t);
+    roundtrip_vkDebugMarkerSetObjectNameEXT(&t);
+    roundtrip_vkCmdDebugMarkerBeginEXT(&t);
+    roundtrip_vkCmdDebugMarkerEndEXT(&t);
+    roundtrip_vkCmdDebugMarkerInsertEXT(&t);
     const int status = rt_done(&t);
     rt_fini(&t);
     return status;

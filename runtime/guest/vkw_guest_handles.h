@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "vkw_handles.h"
 #include "vkw_wire.h"
 
 struct vkw_dispatchable {
@@ -22,6 +23,16 @@ struct vkw_dispatchable {
 static inline uint64_t vkw_guest_id_of(const void *dispatchable)
 {
     return dispatchable ? ((const struct vkw_dispatchable *)dispatchable)->id : 0;
+}
+
+/* The wire id of a handle of handle type `type` (enum vkw_handle_type) that
+ * a bare uint64_t holds (vk.xml objecttype=: private data, debug names):
+ * a dispatchable object's id, else the value itself, which is the id. */
+static inline uint64_t vkw_guest_object_id(uint32_t type, uint64_t handle)
+{
+    if (vkw_handle_type_valid(type) && vkw_handle_types[type].dispatchable)
+        return vkw_guest_id_of((const void *)(uintptr_t)handle);
+    return handle;
 }
 
 /* A handle named by id in a reply (e.g. the physical devices of a device

@@ -14,6 +14,7 @@
 #include "vkw_extensions.h"
 #include "vkw_guest_commands.h"
 #include "vkw_guest_conn.h"
+#include "vkw_guest_debug.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
 #include "vkw_guest_templates.h"
@@ -261,13 +262,16 @@ static void report_no_server(const char *why)
         fprintf(stderr, "vkwire: %s\n", why);
 }
 
-static struct vkw_guest_conn *connect_to_server(void)
+/* `info` (may be NULL): a vkCreateInstance whose chain names messengers,
+ * which hear why there is no server too. */
+static struct vkw_guest_conn *connect_to_server(const VkInstanceCreateInfo *info)
 {
     char address[256], err[512];
     struct vkw_guest_conn *conn = NULL;
     vkw_guest_server_address(address, sizeof(address));
     if (vkw_guest_conn_open(address, &conn, err, sizeof(err)) < 0) {
         report_no_server(err);
+        vkw_guest_debug_instance_message(info, err);
         return NULL;
     }
     return conn;
@@ -298,7 +302,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
         return VK_ERROR_LAYER_NOT_PRESENT;
     pthread_mutex_lock(&instance_extensions.lock);
     if (!instance_extensions.fetched) {
-        struct vkw_guest_conn *conn = connect_to_server();
+        struct vkw_guest_conn *conn = connect_to_server(NULL);
         VkExtensionProperties *list = NULL;
         uint32_t n = 0;
         if (conn && vkw_collect_extensions(ask_instance_extensions, conn, &list, &n) == VK_SUCCESS) {
@@ -336,7 +340,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
                                                        VkInstance *pInstance)
 {
     (void)pAllocator;
-    struct vkw_guest_conn *conn = connect_to_server();
+    struct vkw_guest_conn *conn = connect_to_server(pCreateInfo);
     if (!conn)
         return VK_ERROR_INCOMPATIBLE_DRIVER; /* the loader goes on without this ICD */
     struct vkw_guest_instance *inst = vkw_guest_new_object(conn, VKW_HANDLE_VkInstance);
@@ -382,6 +386,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyInstance(VkInstance instance,
     struct vkw_guest_conn *conn = inst->obj.conn;
     struct vkw_guest_object **physicals = inst->physicals;
     uint32_t count = inst->physical_count;
+    vkw_guest_debug_forget_instance(instance);
     vkw_forward_vkDestroyInstance(instance, pAllocator); /* frees the instance object */
     for (uint32_t i = 0; i < count; i++)
         vkw_guest_free_object(physicals[i]);

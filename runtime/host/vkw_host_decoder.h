@@ -35,6 +35,22 @@ static inline uint64_t vkw_host_decode_handle(struct vkw_host_decoder *d, uint32
     return host;
 }
 
+/* A bare uint64_t that vk.xml says is a handle of the type a sibling names
+ * (objecttype=): an id of `type` (enum vkw_handle_type; 0, a type vkwire
+ * does not forward, fails), translated like any other handle. */
+static inline uint64_t vkw_host_decode_object(struct vkw_host_decoder *d, uint32_t type,
+                                              bool required)
+{
+    uint64_t id = vkw_read_u64(&d->r);
+    uint64_t host = 0;
+    if (!vkw_reader_ok(&d->r))
+        return 0;
+    if (id == 0 ? required
+                : (type == 0 || !vkw_object_table_lookup(d->objects, id, type, &host)))
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
+    return host;
+}
+
 /* The same for what a destroy or free command destroys: an id whose
  * asynchronous creation failed is accepted too, as VK_NULL_HANDLE (which
  * every destroy command takes as "nothing to do"), so that the guest can

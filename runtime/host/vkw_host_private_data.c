@@ -7,26 +7,19 @@
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 
-/* The host handle of guest id `id` as an object of `type`, which must be a
- * device or made from one (Vulkan's rule for private data); 0 and a failed
- * decoder otherwise. */
-static uint64_t object_of(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                          VkObjectType type, uint64_t id)
+/* Vulkan's rule for private data: the object is a device or made from one.
+ * The decoder already translated the id (objecttype=); a driver that
+ * trusts the rule would take an instance for a device child. */
+static bool made_from_device(struct vkw_host_decoder *d, VkObjectType type)
 {
-    uint32_t t = VKW_HANDLE_NONE;
-    for (uint32_t i = 1; i < VKW_HANDLE_TYPE_COUNT && t == VKW_HANDLE_NONE; i++)
-        if (vkw_handle_types[i].object_type == type)
-            t = i;
     bool under_device = false;
-    for (uint32_t up = t, depth = 0; up != VKW_HANDLE_NONE && depth < VKW_HANDLE_TYPE_COUNT;
+    for (uint32_t up = vkw_handle_type_of_object(type), depth = 0;
+         up != VKW_HANDLE_NONE && depth < VKW_HANDLE_TYPE_COUNT;
          up = vkw_handle_types[up].parent, depth++)
         under_device |= up == VKW_HANDLE_VkDevice;
-    uint64_t host = 0;
-    if (!under_device || !vkw_object_table_lookup(&ctx->objects, id, t, &host)) {
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
-        return 0;
-    }
-    return host;
+    if (!under_device)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, (uint64_t)(uint32_t)type);
+    return under_device;
 }
 
 void vkw_host_vkSetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -36,11 +29,9 @@ void vkw_host_vkSetPrivateData(struct vkw_host_context *ctx, struct vkw_host_dec
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetPrivateData);
         return;
     }
-    const uint64_t object = object_of(ctx, d, a->objectType, a->objectHandle);
-    if (!vkw_reader_ok(&d->r))
-        return;
-    a->result =
-        ctx->vk.vkSetPrivateData(a->device, a->objectType, object, a->privateDataSlot, a->data);
+    if (made_from_device(d, a->objectType))
+        a->result = ctx->vk.vkSetPrivateData(a->device, a->objectType, a->objectHandle,
+                                             a->privateDataSlot, a->data);
 }
 
 void vkw_host_vkGetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -50,8 +41,7 @@ void vkw_host_vkGetPrivateData(struct vkw_host_context *ctx, struct vkw_host_dec
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPrivateData);
         return;
     }
-    const uint64_t object = object_of(ctx, d, a->objectType, a->objectHandle);
-    if (!vkw_reader_ok(&d->r))
-        return;
-    ctx->vk.vkGetPrivateData(a->device, a->objectType, object, a->privateDataSlot, a->pData);
+    if (made_from_device(d, a->objectType))
+        ctx->vk.vkGetPrivateData(a->device, a->objectType, a->objectHandle, a->privateDataSlot,
+                                 a->pData);
 }

@@ -11,8 +11,9 @@
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
+#include "cmdtest/debug_utils.h"
 #include "cmdtest/entry_points.h"
 
-#define CMDTEST_FAMILIES CMDTEST_ENTRY_POINTS
+#define CMDTEST_FAMILIES CMDTEST_ENTRY_POINTS CMDTEST_DEBUG_UTILS
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
