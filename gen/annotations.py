@@ -44,6 +44,7 @@ class Annotations:
     encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     local: Dict[str, Entry] = field(default_factory=dict)  # struct -> entry: stays in the guest
+    pointer_value: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # a void* that is a tag
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -67,6 +68,7 @@ _DIRECTIVES = {
     'encode-as': (1, 1, ()),
     'inner-length': (2, None, ()),
     'local': (1, 1, ()),
+    'pointer-value': (1, 1, ()),
 }
 
 
@@ -113,7 +115,8 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length'):
+        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
+                           'pointer-value'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) != {'guest', 'host'}:
@@ -122,7 +125,8 @@ def parse(path: str) -> Annotations:
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
                       'keep-unwritten': ann.keep_unwritten,
-                      'inner-length': ann.inner_length}[directive]
+                      'inner-length': ann.inner_length,
+                      'pointer-value': ann.pointer_value}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
@@ -177,7 +181,7 @@ def check(ann: Annotations, reg) -> None:
             if e.args[0] not in reg.structs:
                 raise AnnotationError(f'{where}: vk.xml has no struct {e.args[0]!r}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length'):
+                             'inner-length', 'pointer-value'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

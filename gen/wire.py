@@ -75,6 +75,9 @@ class Field:
     # type a sibling names (VkObjectType or VkDebugReportObjectTypeEXT).  The
     # guest sends the object's id, the host its own handle for it.
     object_type: Optional[str] = None  # C expr (with '@') of the sibling
+    # A void* the driver never reads through, only keeps and hands back (a
+    # checkpoint marker): it travels as a 64-bit value (pointer-value).
+    pointer_value: bool = False
     object_type_enum: Optional[str] = None  # 'VkObjectType'
     selector: Optional[str] = None  # a union member: the C expr (with '@') choosing its member
     selection: List[str] = field(default_factory=list)  # a selected union's member: the values
@@ -402,6 +405,12 @@ class Builder:
             f.shape, f.kind = 'custom', 'custom'
             f.encode_with = dict(self.ann.encode_with[key].options)
             return f
+        if key in self.ann.pointer_value:
+            if cat != 'void' or m.pointers != 1:
+                raise WireError(f'{self.ann.where(self.ann.pointer_value[key])}: pointer-value '
+                                'names a void* member or parameter')
+            f.kind, f.wire, f.shape, f.pointer_value = 'scalar', 'u64', 'value', True
+            return f
         if key in self.ann.encode_if:
             f.encode_if = _IDENT.sub(
                 lambda x: ('@' + x.group(0)) if x.group(0) in siblings else x.group(0),
@@ -586,6 +595,8 @@ class Builder:
         for f in sf.fields:
             if f.kind in ('struct', 'union') and not (f.is_pointer and not f.const):
                 self.mark(f.ctype, direction, seen)
+            if f.pointer_value:
+                continue  # a value, whichever way it goes
             if direction == 'in' and f.is_pointer and not f.const:
                 if not ((f.kind == 'struct' and f.shape in ('pointer', 'array')) or
                         (f.kind in ('scalar', 'enum', 'bitmask') and f.shape == 'pointer')):

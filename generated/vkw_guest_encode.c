@@ -61,6 +61,9 @@ static void vkw_encode_fields_VkSubmitInfo(struct vkw_writer *w, const VkSubmitI
 static void vkw_encode_fields_VkDebugMarkerObjectNameInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectNameInfoEXT *v);
 static void vkw_encode_fields_VkDebugMarkerObjectTagInfoEXT(struct vkw_writer *w, const VkDebugMarkerObjectTagInfoEXT *v);
 static void vkw_encode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, const VkDebugMarkerMarkerInfoEXT *v);
+static void vkw_encode_fields_VkDedicatedAllocationImageCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationImageCreateInfoNV *v);
+static void vkw_encode_fields_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationBufferCreateInfoNV *v);
+static void vkw_encode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationMemoryAllocateInfoNV *v);
 static void vkw_encode_fields_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v);
 static void vkw_encode_fields_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v);
 static void vkw_encode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
@@ -110,6 +113,11 @@ static void vkw_encode_fields_VkDeviceGroupSubmitInfo(struct vkw_writer *w, cons
 static void vkw_encode_fields_VkDeviceGroupBindSparseInfo(struct vkw_writer *w, const VkDeviceGroupBindSparseInfo *v);
 static void vkw_encode_fields_VkDeviceGroupDeviceCreateInfo(struct vkw_writer *w, const VkDeviceGroupDeviceCreateInfo *v);
 static void vkw_encode_fields_VkDescriptorUpdateTemplateCreateInfo(struct vkw_writer *w, const VkDescriptorUpdateTemplateCreateInfo *v);
+static void vkw_encode_fields_VkPipelineViewportWScalingStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportWScalingStateCreateInfoNV *v);
+static void vkw_encode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportSwizzleStateCreateInfoNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDiscardRectanglePropertiesEXT *v);
+static void vkw_encode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineDiscardRectangleStateCreateInfoEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_reader *r, VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v);
 static void vkw_encode_fields_VkRenderPassInputAttachmentAspectCreateInfo(struct vkw_writer *w, const VkRenderPassInputAttachmentAspectCreateInfo *v);
 static void vkw_encode_fields_VkPhysicalDevice16BitStorageFeatures(struct vkw_writer *w, const VkPhysicalDevice16BitStorageFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDevice16BitStorageFeatures(struct vkw_reader *r, VkPhysicalDevice16BitStorageFeatures *v);
@@ -142,15 +150,26 @@ static void vkw_encode_fields_VkPhysicalDeviceProtectedMemoryFeatures(struct vkw
 static void vkw_decode_reply_fields_VkPhysicalDeviceProtectedMemoryFeatures(struct vkw_reader *r, VkPhysicalDeviceProtectedMemoryFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceProtectedMemoryProperties(struct vkw_reader *r, VkPhysicalDeviceProtectedMemoryProperties *v);
 static void vkw_encode_fields_VkDeviceQueueInfo2(struct vkw_writer *w, const VkDeviceQueueInfo2 *v);
+static void vkw_encode_fields_VkPipelineCoverageToColorStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageToColorStateCreateInfoNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw_reader *r, VkPhysicalDeviceSamplerFilterMinmaxProperties *v);
+static void vkw_encode_fields_VkSampleLocationsInfoEXT(struct vkw_writer *w, const VkSampleLocationsInfoEXT *v);
+static void vkw_encode_fields_VkRenderPassSampleLocationsBeginInfoEXT(struct vkw_writer *w, const VkRenderPassSampleLocationsBeginInfoEXT *v);
+static void vkw_encode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineSampleLocationsStateCreateInfoEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceSampleLocationsPropertiesEXT *v);
+static void vkw_decode_reply_fields_VkMultisamplePropertiesEXT(struct vkw_reader *r, VkMultisamplePropertiesEXT *v);
 static void vkw_encode_fields_VkSamplerReductionModeCreateInfo(struct vkw_writer *w, const VkSamplerReductionModeCreateInfo *v);
+static void vkw_encode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMultiDrawFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMultiDrawFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v);
+static void vkw_encode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineColorBlendAdvancedStateCreateInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_writer *w, const VkPhysicalDeviceInlineUniformBlockFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_reader *r, VkPhysicalDeviceInlineUniformBlockFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceInlineUniformBlockProperties(struct vkw_reader *r, VkPhysicalDeviceInlineUniformBlockProperties *v);
 static void vkw_encode_fields_VkWriteDescriptorSetInlineUniformBlock(struct vkw_writer *w, const VkWriteDescriptorSetInlineUniformBlock *v);
 static void vkw_encode_fields_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_writer *w, const VkDescriptorPoolInlineUniformBlockCreateInfo *v);
+static void vkw_encode_fields_VkPipelineCoverageModulationStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageModulationStateCreateInfoNV *v);
 static void vkw_encode_fields_VkImageFormatListCreateInfo(struct vkw_writer *w, const VkImageFormatListCreateInfo *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMaintenance3Properties(struct vkw_reader *r, VkPhysicalDeviceMaintenance3Properties *v);
 static void vkw_encode_fields_VkPhysicalDeviceMaintenance4Features(struct vkw_writer *w, const VkPhysicalDeviceMaintenance4Features *v);
@@ -186,7 +205,9 @@ static void vkw_decode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
 static void vkw_encode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectNameInfoEXT *v);
 static void vkw_encode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectTagInfoEXT *v);
 static void vkw_encode_fields_VkDebugUtilsLabelEXT(struct vkw_writer *w, const VkDebugUtilsLabelEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 static void vkw_encode_fields_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v);
+static void vkw_encode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineRasterizationConservativeStateCreateInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_reader *r, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingProperties(struct vkw_reader *r, VkPhysicalDeviceDescriptorIndexingProperties *v);
@@ -210,6 +231,7 @@ static void vkw_encode_fields_VkSemaphoreSignalInfo(struct vkw_writer *w, const 
 static void vkw_encode_fields_VkPipelineVertexInputDivisorStateCreateInfo(struct vkw_writer *w, const VkPipelineVertexInputDivisorStateCreateInfo *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorProperties(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeDivisorProperties *v);
+static void vkw_decode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_reader *r, VkPhysicalDevicePCIBusInfoPropertiesEXT *v);
 static void vkw_encode_fields_VkCommandBufferInheritanceConditionalRenderingInfoEXT(struct vkw_writer *w, const VkCommandBufferInheritanceConditionalRenderingInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDevice8BitStorageFeatures(struct vkw_writer *w, const VkPhysicalDevice8BitStorageFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDevice8BitStorageFeatures(struct vkw_reader *r, VkPhysicalDevice8BitStorageFeatures *v);
@@ -225,26 +247,67 @@ static void vkw_encode_fields_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(stru
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceVertexAttributeDivisorFeatures(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeDivisorFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorFeatures(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeDivisorFeatures *v);
+static void vkw_decode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(struct vkw_reader *r, VkQueueFamilyCheckpointPropertiesNV *v);
+static void vkw_decode_reply_fields_VkCheckpointDataNV(struct vkw_reader *r, VkCheckpointDataNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw_reader *r, VkPhysicalDeviceDepthStencilResolveProperties *v);
 static void vkw_encode_fields_VkSubpassDescriptionDepthStencilResolve(struct vkw_writer *w, const VkSubpassDescriptionDepthStencilResolve *v);
 static void vkw_encode_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceTransformFeedbackFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceTransformFeedbackFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceTransformFeedbackPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceTransformFeedbackPropertiesEXT *v);
 static void vkw_encode_fields_VkPipelineRasterizationStateStreamCreateInfoEXT(struct vkw_writer *w, const VkPipelineRasterizationStateStreamCreateInfoEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v);
+static void vkw_encode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(struct vkw_writer *w, const VkPipelineRepresentativeFragmentTestStateCreateInfoNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExclusiveScissorFeaturesNV *v);
+static void vkw_encode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportExclusiveScissorStateCreateInfoNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCornerSampledImageFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceMemoryDecompressionPropertiesNV *v);
+static void vkw_encode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportShadingRateImageStateCreateInfoNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImageFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImagePropertiesNV *v);
+static void vkw_encode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
+static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoNV *v);
+static void vkw_encode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v);
+static void vkw_encode_fields_VkGeometryTrianglesNV(struct vkw_writer *w, const VkGeometryTrianglesNV *v);
+static void vkw_encode_fields_VkGeometryAABBNV(struct vkw_writer *w, const VkGeometryAABBNV *v);
+static void vkw_encode_fields_VkGeometryNV(struct vkw_writer *w, const VkGeometryNV *v);
+static void vkw_encode_fields_VkAccelerationStructureInfoNV(struct vkw_writer *w, const VkAccelerationStructureInfoNV *v);
+static void vkw_encode_fields_VkAccelerationStructureCreateInfoNV(struct vkw_writer *w, const VkAccelerationStructureCreateInfoNV *v);
+static void vkw_encode_fields_VkBindAccelerationStructureMemoryInfoNV(struct vkw_writer *w, const VkBindAccelerationStructureMemoryInfoNV *v);
 static void vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureKHR *v);
+static void vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureNV(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureNV *v);
+static void vkw_encode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_writer *w, const VkAccelerationStructureMemoryRequirementsInfoNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingPropertiesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
+static void vkw_decode_reply_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_reader *r, VkDrmFormatModifierPropertiesListEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(struct vkw_writer *w, const VkPhysicalDeviceImageDrmFormatModifierInfoEXT *v);
+static void vkw_encode_fields_VkImageDrmFormatModifierListCreateInfoEXT(struct vkw_writer *w, const VkImageDrmFormatModifierListCreateInfoEXT *v);
+static void vkw_encode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(struct vkw_writer *w, const VkImageDrmFormatModifierExplicitCreateInfoEXT *v);
+static void vkw_decode_reply_fields_VkImageDrmFormatModifierPropertiesEXT(struct vkw_reader *r, VkImageDrmFormatModifierPropertiesEXT *v);
 static void vkw_encode_fields_VkImageStencilUsageCreateInfo(struct vkw_writer *w, const VkImageStencilUsageCreateInfo *v);
 static void vkw_encode_fields_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_writer *w, const VkPhysicalDeviceScalarBlockLayoutFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_reader *r, VkPhysicalDeviceScalarBlockLayoutFeatures *v);
@@ -261,8 +324,11 @@ static void vkw_encode_fields_VkPhysicalDevicePageableDeviceLocalMemoryFeaturesE
 static void vkw_decode_reply_fields_VkPhysicalDevicePageableDeviceLocalMemoryFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePageableDeviceLocalMemoryFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_reader *r, VkPhysicalDeviceBufferDeviceAddressFeatures *v);
+static void vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v);
 static void vkw_encode_fields_VkBufferDeviceAddressInfo(struct vkw_writer *w, const VkBufferDeviceAddressInfo *v);
 static void vkw_encode_fields_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_writer *w, const VkBufferOpaqueCaptureAddressCreateInfo *v);
+static void vkw_encode_fields_VkBufferDeviceAddressCreateInfoEXT(struct vkw_writer *w, const VkBufferDeviceAddressCreateInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_writer *w, const VkPhysicalDeviceImagelessFramebufferFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_reader *r, VkPhysicalDeviceImagelessFramebufferFeatures *v);
 static void vkw_encode_fields_VkFramebufferAttachmentsCreateInfo(struct vkw_writer *w, const VkFramebufferAttachmentsCreateInfo *v);
@@ -272,11 +338,22 @@ static void vkw_encode_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(
 static void vkw_decode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_reader *r, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 static void vkw_encode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
+static void vkw_encode_fields_VkImageViewHandleInfoNVX(struct vkw_writer *w, const VkImageViewHandleInfoNVX *v);
+static void vkw_decode_reply_fields_VkImageViewAddressPropertiesNVX(struct vkw_reader *r, VkImageViewAddressPropertiesNVX *v);
 static void vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(struct vkw_writer *w, const VkPipelineCreationFeedbackCreateInfo *v);
+static void vkw_encode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v);
+static void vkw_encode_fields_VkPipelineCoverageReductionStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageReductionStateCreateInfoNV *v);
+static void vkw_decode_reply_fields_VkFramebufferMixedSamplesCombinationNV(struct vkw_reader *r, VkFramebufferMixedSamplesCombinationNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderClockFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderClockFeaturesKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_writer *w, const VkPhysicalDeviceIndexTypeUint8Features *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_reader *r, VkPhysicalDeviceIndexTypeUint8Features *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_writer *w, const VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_reader *r, VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v);
 static void vkw_encode_fields_VkAttachmentReferenceStencilLayout(struct vkw_writer *w, const VkAttachmentReferenceStencilLayout *v);
@@ -339,13 +416,20 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicState2Feature
 static void vkw_encode_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicState3PropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicState3PropertiesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v);
+static void vkw_encode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(struct vkw_writer *w, const VkDeviceDiagnosticsConfigCreateInfoNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_writer *w, const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_reader *r, VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v);
+static void vkw_encode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceRobustness2FeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceRobustness2FeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRobustness2PropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceRobustness2PropertiesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_writer *w, const VkPhysicalDeviceImageRobustnessFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_reader *r, VkPhysicalDeviceImageRobustnessFeatures *v);
+static void vkw_encode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v);
 static void vkw_encode_fields_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevice4444FormatsFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_reader *r, VkPhysicalDevice4444FormatsFeaturesEXT *v);
 static void vkw_encode_fields_VkBufferCopy2(struct vkw_writer *w, const VkBufferCopy2 *v);
@@ -359,8 +443,20 @@ static void vkw_encode_fields_VkBlitImageInfo2(struct vkw_writer *w, const VkBli
 static void vkw_encode_fields_VkCopyBufferToImageInfo2(struct vkw_writer *w, const VkCopyBufferToImageInfo2 *v);
 static void vkw_encode_fields_VkCopyImageToBufferInfo2(struct vkw_writer *w, const VkCopyImageToBufferInfo2 *v);
 static void vkw_encode_fields_VkResolveImageInfo2(struct vkw_writer *w, const VkResolveImageInfo2 *v);
+static void vkw_encode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v);
+static void vkw_encode_fields_VkFragmentShadingRateAttachmentInfoKHR(struct vkw_writer *w, const VkFragmentShadingRateAttachmentInfoKHR *v);
+static void vkw_encode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(struct vkw_writer *w, const VkPipelineFragmentShadingRateStateCreateInfoKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderTerminateInvocationFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderTerminateInvocationFeatures *v);
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v);
+static void vkw_encode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(struct vkw_writer *w, const VkPipelineFragmentShadingRateEnumStateCreateInfoNV *v);
 static void vkw_decode_reply_fields_VkAccelerationStructureBuildSizesInfoKHR(struct vkw_reader *r, VkAccelerationStructureBuildSizesInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceImage2DViewOf3DFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceImage2DViewOf3DFeaturesEXT *v);
@@ -392,6 +488,9 @@ static void vkw_encode_fields_VkWriteIndirectExecutionSetShaderEXT(struct vkw_wr
 static void vkw_encode_fields_VkIndirectCommandsLayoutCreateInfoEXT(struct vkw_writer *w, const VkIndirectCommandsLayoutCreateInfoEXT *v);
 static void vkw_encode_fields_VkIndirectCommandsLayoutTokenEXT(struct vkw_writer *w, const VkIndirectCommandsLayoutTokenEXT *v);
 static void vkw_encode_fields_VkPipelineViewportDepthClipControlCreateInfoEXT(struct vkw_writer *w, const VkPipelineViewportDepthClipControlCreateInfoEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthClampControlFeaturesEXT *v);
+static void vkw_encode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(struct vkw_writer *w, const VkPipelineViewportDepthClampControlCreateInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderRelaxedExtendedInstructionFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderRelaxedExtendedInstructionFeaturesKHR *v);
@@ -409,6 +508,8 @@ static void vkw_encode_fields_VkDependencyInfo(struct vkw_writer *w, const VkDep
 static void vkw_encode_fields_VkSemaphoreSubmitInfo(struct vkw_writer *w, const VkSemaphoreSubmitInfo *v);
 static void vkw_encode_fields_VkCommandBufferSubmitInfo(struct vkw_writer *w, const VkCommandBufferSubmitInfo *v);
 static void vkw_encode_fields_VkSubmitInfo2(struct vkw_writer *w, const VkSubmitInfo2 *v);
+static void vkw_decode_reply_fields_VkQueueFamilyCheckpointProperties2NV(struct vkw_reader *r, VkQueueFamilyCheckpointProperties2NV *v);
+static void vkw_decode_reply_fields_VkCheckpointData2NV(struct vkw_reader *r, VkCheckpointData2NV *v);
 static void vkw_encode_fields_VkPhysicalDeviceSynchronization2Features(struct vkw_writer *w, const VkPhysicalDeviceSynchronization2Features *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceSynchronization2Features(struct vkw_reader *r, VkPhysicalDeviceSynchronization2Features *v);
 static void vkw_encode_fields_VkPhysicalDeviceHostImageCopyFeatures(struct vkw_writer *w, const VkPhysicalDeviceHostImageCopyFeatures *v);
@@ -430,6 +531,9 @@ static void vkw_decode_reply_fields_VkSubpassResolvePerformanceQueryEXT(struct v
 static void vkw_encode_fields_VkMultisampledRenderToSingleSampledInfoEXT(struct vkw_writer *w, const VkMultisampledRenderToSingleSampledInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_writer *w, const VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_reader *r, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
+static void vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
+static void vkw_encode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_writer *w, const VkCommandBufferInheritanceViewportScissorInfoNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceProvokingVertexFeaturesEXT *v);
@@ -439,15 +543,28 @@ static void vkw_encode_fields_VkPipelineRasterizationProvokingVertexStateCreateI
 static void vkw_encode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(struct vkw_reader *r, VkPhysicalDeviceShaderIntegerDotProductProperties *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDrmPropertiesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v);
 static void vkw_decode_reply_fields_VkFormatProperties3(struct vkw_reader *r, VkFormatProperties3 *v);
+static void vkw_decode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_reader *r, VkDrmFormatModifierPropertiesList2EXT *v);
 static void vkw_encode_fields_VkPipelineRenderingCreateInfo(struct vkw_writer *w, const VkPipelineRenderingCreateInfo *v);
 static void vkw_encode_fields_VkRenderingInfo(struct vkw_writer *w, const VkRenderingInfo *v);
 static void vkw_encode_fields_VkRenderingAttachmentInfo(struct vkw_writer *w, const VkRenderingAttachmentInfo *v);
+static void vkw_encode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(struct vkw_writer *w, const VkRenderingFragmentShadingRateAttachmentInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingFeatures *v);
 static void vkw_encode_fields_VkCommandBufferInheritanceRenderingInfo(struct vkw_writer *w, const VkCommandBufferInheritanceRenderingInfo *v);
+static void vkw_encode_fields_VkAttachmentSampleCountInfoAMD(struct vkw_writer *w, const VkAttachmentSampleCountInfoAMD *v);
+static void vkw_encode_fields_VkMultiviewPerViewAttributesInfoNVX(struct vkw_writer *w, const VkMultiviewPerViewAttributesInfoNVX *v);
+static void vkw_encode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v);
+static void vkw_encode_fields_VkImageViewMinLodCreateInfoEXT(struct vkw_writer *w, const VkImageViewMinLodCreateInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
@@ -465,8 +582,24 @@ static void vkw_encode_fields_VkPipelineRobustnessCreateInfo(struct vkw_writer *
 static void vkw_decode_reply_fields_VkPhysicalDevicePipelineRobustnessProperties(struct vkw_reader *r, VkPhysicalDevicePipelineRobustnessProperties *v);
 static void vkw_encode_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceOpticalFlowFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceOpticalFlowPropertiesNV *v);
+static void vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_writer *w, const VkOpticalFlowImageFormatInfoNV *v);
+static void vkw_decode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_reader *r, VkOpticalFlowImageFormatPropertiesNV *v);
+static void vkw_encode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_writer *w, const VkOpticalFlowSessionCreateInfoNV *v);
+static void vkw_encode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, const VkOpticalFlowExecuteInfoNV *v);
+static void vkw_encode_fields_VkDepthBiasInfoEXT(struct vkw_writer *w, const VkDepthBiasInfoEXT *v);
+static void vkw_encode_fields_VkDepthBiasRepresentationInfoEXT(struct vkw_writer *w, const VkDepthBiasRepresentationInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
 static void vkw_encode_fields_VkDeviceImageSubresourceInfo(struct vkw_writer *w, const VkDeviceImageSubresourceInfo *v);
@@ -478,6 +611,8 @@ static void vkw_encode_fields_VkBindMemoryStatus(struct vkw_writer *w, const VkB
 static void vkw_encode_fields_VkBindDescriptorSetsInfo(struct vkw_writer *w, const VkBindDescriptorSetsInfo *v);
 static void vkw_encode_fields_VkPushConstantsInfo(struct vkw_writer *w, const VkPushConstantsInfo *v);
 static void vkw_encode_fields_VkPushDescriptorSetInfo(struct vkw_writer *w, const VkPushDescriptorSetInfo *v);
+static void vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderSubgroupRotateFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupRotateFeatures *v);
@@ -490,12 +625,24 @@ static void vkw_encode_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(
 static void vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingLocalReadFeatures *v);
 static void vkw_encode_fields_VkRenderingAttachmentLocationInfo(struct vkw_writer *w, const VkRenderingAttachmentLocationInfo *v);
 static void vkw_encode_fields_VkRenderingInputAttachmentIndexInfo(struct vkw_writer *w, const VkRenderingInputAttachmentIndexInfo *v);
+static void vkw_encode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceLayeredApiPropertiesListKHR(struct vkw_writer *w, const VkPhysicalDeviceLayeredApiPropertiesListKHR *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceLayeredApiVulkanPropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceLayeredApiVulkanPropertiesKHR *v);
+static void vkw_encode_partial_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceVulkan14Properties(struct vkw_writer *w, const VkPhysicalDeviceVulkan14Properties *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceHostImageCopyProperties(struct vkw_writer *w, const VkPhysicalDeviceHostImageCopyProperties *v);
+static void vkw_encode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v);
 
 static void vkw_encode_pnext_VkDeviceQueueCreateInfo(struct vkw_writer *w, const void *pnext)
 {
@@ -555,6 +702,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceProtectedMemoryFeatures(w, (const VkPhysicalDeviceProtectedMemoryFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(w, (const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -640,9 +791,41 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(w, (const VkPhysicalDeviceTransformFeedbackFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(w, (const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(w, (const VkPhysicalDeviceExclusiveScissorFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(w, (const VkPhysicalDeviceCornerSampledImageFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(w, (const VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(w, (const VkPhysicalDeviceShaderImageFootprintFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(w, (const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(w, (const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(w, (const VkPhysicalDeviceMemoryDecompressionFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(w, (const VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -684,6 +867,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(w, (const VkPhysicalDeviceBufferDeviceAddressFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(w, (const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceImagelessFramebufferFeatures(w, (const VkPhysicalDeviceImagelessFramebufferFeatures *)s);
@@ -696,6 +883,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(w, (const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(w, (const VkPhysicalDeviceCoverageReductionModeFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderClockFeaturesKHR(w, (const VkPhysicalDeviceShaderClockFeaturesKHR *)s);
@@ -703,6 +894,14 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceIndexTypeUint8Features(w, (const VkPhysicalDeviceIndexTypeUint8Features *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(w, (const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(w, (const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SEPARATE_DEPTH_STENCIL_LAYOUTS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -768,9 +967,21 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(w, (const VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(w, (const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_DEVICE_DIAGNOSTICS_CONFIG_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(w, (const VkDeviceDiagnosticsConfigCreateInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(w, (const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(w, (const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ROBUSTNESS_2_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -780,13 +991,29 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceImageRobustnessFeatures(w, (const VkPhysicalDeviceImageRobustnessFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(w, (const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevice4444FormatsFeaturesEXT(w, (const VkPhysicalDevice4444FormatsFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(w, (const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(w, (const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(w, (const VkPhysicalDeviceShaderTerminateInvocationFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(w, (const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_2D_VIEW_OF_3D_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -815,6 +1042,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT(w, (const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(w, (const VkPhysicalDeviceDepthClampControlFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_INPUT_DYNAMIC_STATE_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -848,6 +1079,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(w, (const VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(w, (const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(w, (const VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *)s);
@@ -860,13 +1095,25 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(w, (const VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(w, (const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingFeatures(w, (const VkPhysicalDeviceDynamicRenderingFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(w, (const VkPhysicalDeviceImageViewMinLodFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(w, (const VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(w, (const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -888,9 +1135,25 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(w, (const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(w, (const VkPhysicalDeviceAddressBindingReportFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(w, (const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(w, (const VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(w, (const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_POSITION_FETCH_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -899,6 +1162,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(w, (const VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(w, (const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MAXIMAL_RECONVERGENCE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -920,9 +1187,29 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(w, (const VkPhysicalDeviceDynamicRenderingLocalReadFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(w, (const VkPhysicalDeviceShaderQuadControlFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(w, (const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(w, (const VkPhysicalDeviceRawAccessChainsFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(w, (const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(w, (const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(w, (const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -935,6 +1222,10 @@ static void vkw_encode_pnext_VkMemoryAllocateInfo(struct vkw_writer *w, const vo
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_MEMORY_ALLOCATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(w, (const VkDedicatedAllocationMemoryAllocateInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkExportMemoryAllocateInfo(w, (const VkExportMemoryAllocateInfo *)s);
@@ -974,6 +1265,10 @@ static void vkw_encode_pnext_VkWriteDescriptorSet(struct vkw_writer *w, const vo
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureKHR(w, (const VkWriteDescriptorSetAccelerationStructureKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_ACCELERATION_STRUCTURE_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureNV(w, (const VkWriteDescriptorSetAccelerationStructureNV *)s);
+            break;
         default:
             break; /* not forwarded: dropped */
         }
@@ -989,6 +1284,10 @@ static void vkw_encode_pnext_VkBufferCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkBufferUsageFlags2CreateInfo(w, (const VkBufferUsageFlags2CreateInfo *)s);
             break;
+        case VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_BUFFER_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDedicatedAllocationBufferCreateInfoNV(w, (const VkDedicatedAllocationBufferCreateInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkExternalMemoryBufferCreateInfo(w, (const VkExternalMemoryBufferCreateInfo *)s);
@@ -996,6 +1295,10 @@ static void vkw_encode_pnext_VkBufferCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_BUFFER_OPAQUE_CAPTURE_ADDRESS_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkBufferOpaqueCaptureAddressCreateInfo(w, (const VkBufferOpaqueCaptureAddressCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkBufferDeviceAddressCreateInfoEXT(w, (const VkBufferDeviceAddressCreateInfoEXT *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -1019,10 +1322,29 @@ static void vkw_encode_pnext_VkBufferViewCreateInfo(struct vkw_writer *w, const 
     vkw_write_u32(w, 0);
 }
 
+static void vkw_encode_pnext_VkImageMemoryBarrier(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_SAMPLE_LOCATIONS_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkSampleLocationsInfoEXT(w, (const VkSampleLocationsInfoEXT *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
 static void vkw_encode_pnext_VkImageCreateInfo(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_IMAGE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDedicatedAllocationImageCreateInfoNV(w, (const VkDedicatedAllocationImageCreateInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkExternalMemoryImageCreateInfo(w, (const VkExternalMemoryImageCreateInfo *)s);
@@ -1031,9 +1353,21 @@ static void vkw_encode_pnext_VkImageCreateInfo(struct vkw_writer *w, const void 
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkImageFormatListCreateInfo(w, (const VkImageFormatListCreateInfo *)s);
             break;
+        case VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_LIST_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkImageDrmFormatModifierListCreateInfoEXT(w, (const VkImageDrmFormatModifierListCreateInfoEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_EXPLICIT_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(w, (const VkImageDrmFormatModifierExplicitCreateInfoEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_IMAGE_STENCIL_USAGE_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkImageStencilUsageCreateInfo(w, (const VkImageStencilUsageCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(w, (const VkOpticalFlowImageFormatInfoNV *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -1057,6 +1391,10 @@ static void vkw_encode_pnext_VkImageViewCreateInfo(struct vkw_writer *w, const v
         case VK_STRUCTURE_TYPE_SAMPLER_YCBCR_CONVERSION_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkSamplerYcbcrConversionInfo(w, (const VkSamplerYcbcrConversionInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_IMAGE_VIEW_MIN_LOD_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkImageViewMinLodCreateInfoEXT(w, (const VkImageViewMinLodCreateInfoEXT *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -1221,9 +1559,33 @@ static void vkw_encode_pnext_VkPipelineViewportStateCreateInfo(struct vkw_writer
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_W_SCALING_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineViewportWScalingStateCreateInfoNV(w, (const VkPipelineViewportWScalingStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_SWIZZLE_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(w, (const VkPipelineViewportSwizzleStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_EXCLUSIVE_SCISSOR_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(w, (const VkPipelineViewportExclusiveScissorStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_SHADING_RATE_IMAGE_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(w, (const VkPipelineViewportShadingRateImageStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_COARSE_SAMPLE_ORDER_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(w, (const VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_DEPTH_CLIP_CONTROL_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineViewportDepthClipControlCreateInfoEXT(w, (const VkPipelineViewportDepthClipControlCreateInfoEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_DEPTH_CLAMP_CONTROL_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(w, (const VkPipelineViewportDepthClampControlCreateInfoEXT *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -1236,6 +1598,10 @@ static void vkw_encode_pnext_VkPipelineRasterizationStateCreateInfo(struct vkw_w
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_CONSERVATIVE_STATE_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(w, (const VkPipelineRasterizationConservativeStateCreateInfoEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_STREAM_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineRasterizationStateStreamCreateInfoEXT(w, (const VkPipelineRasterizationStateStreamCreateInfoEXT *)s);
@@ -1252,6 +1618,37 @@ static void vkw_encode_pnext_VkPipelineRasterizationStateCreateInfo(struct vkw_w
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineRasterizationProvokingVertexStateCreateInfoEXT(w, (const VkPipelineRasterizationProvokingVertexStateCreateInfoEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_DEPTH_BIAS_REPRESENTATION_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDepthBiasRepresentationInfoEXT(w, (const VkDepthBiasRepresentationInfoEXT *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkPipelineMultisampleStateCreateInfo(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_TO_COLOR_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCoverageToColorStateCreateInfoNV(w, (const VkPipelineCoverageToColorStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_SAMPLE_LOCATIONS_STATE_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(w, (const VkPipelineSampleLocationsStateCreateInfoEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_MODULATION_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCoverageModulationStateCreateInfoNV(w, (const VkPipelineCoverageModulationStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_REDUCTION_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCoverageReductionStateCreateInfoNV(w, (const VkPipelineCoverageReductionStateCreateInfoNV *)s);
+            break;
         default:
             break; /* not forwarded: dropped */
         }
@@ -1263,6 +1660,10 @@ static void vkw_encode_pnext_VkPipelineColorBlendStateCreateInfo(struct vkw_writ
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_ADVANCED_STATE_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(w, (const VkPipelineColorBlendAdvancedStateCreateInfoEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_COLOR_WRITE_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineColorWriteCreateInfoEXT(w, (const VkPipelineColorWriteCreateInfoEXT *)s);
@@ -1282,6 +1683,14 @@ static void vkw_encode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_writer *w, 
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(w, (const VkPipelineCreateFlags2CreateInfo *)s);
             break;
+        case VK_STRUCTURE_TYPE_PIPELINE_DISCARD_RECTANGLE_STATE_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(w, (const VkPipelineDiscardRectangleStateCreateInfoEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_REPRESENTATIVE_FRAGMENT_TEST_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(w, (const VkPipelineRepresentativeFragmentTestStateCreateInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
@@ -1290,9 +1699,25 @@ static void vkw_encode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_writer *w, 
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineLibraryCreateInfoKHR(w, (const VkPipelineLibraryCreateInfoKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_STATE_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(w, (const VkPipelineFragmentShadingRateStateCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_ENUM_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(w, (const VkPipelineFragmentShadingRateEnumStateCreateInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineRenderingCreateInfo(w, (const VkPipelineRenderingCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_ATTACHMENT_SAMPLE_COUNT_INFO_AMD:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkAttachmentSampleCountInfoAMD(w, (const VkAttachmentSampleCountInfoAMD *)s);
+            break;
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkMultiviewPerViewAttributesInfoNVX(w, (const VkMultiviewPerViewAttributesInfoNVX *)s);
             break;
         case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1352,9 +1777,21 @@ static void vkw_encode_pnext_VkCommandBufferInheritanceInfo(struct vkw_writer *w
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkCommandBufferInheritanceConditionalRenderingInfoEXT(w, (const VkCommandBufferInheritanceConditionalRenderingInfoEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_VIEWPORT_SCISSOR_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(w, (const VkCommandBufferInheritanceViewportScissorInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_RENDERING_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkCommandBufferInheritanceRenderingInfo(w, (const VkCommandBufferInheritanceRenderingInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_ATTACHMENT_SAMPLE_COUNT_INFO_AMD:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkAttachmentSampleCountInfoAMD(w, (const VkAttachmentSampleCountInfoAMD *)s);
+            break;
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkMultiviewPerViewAttributesInfoNVX(w, (const VkMultiviewPerViewAttributesInfoNVX *)s);
             break;
         case VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_LOCATION_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1393,6 +1830,10 @@ static void vkw_encode_pnext_VkRenderPassBeginInfo(struct vkw_writer *w, const v
         case VK_STRUCTURE_TYPE_DEVICE_GROUP_RENDER_PASS_BEGIN_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkDeviceGroupRenderPassBeginInfo(w, (const VkDeviceGroupRenderPassBeginInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_RENDER_PASS_SAMPLE_LOCATIONS_BEGIN_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkRenderPassSampleLocationsBeginInfoEXT(w, (const VkRenderPassSampleLocationsBeginInfoEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_RENDER_PASS_ATTACHMENT_BEGIN_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1528,6 +1969,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceProtectedMemoryFeatures(w, (const VkPhysicalDeviceProtectedMemoryFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(w, (const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(w, (const VkPhysicalDeviceMultiDrawFeaturesEXT *)s);
@@ -1612,9 +2057,41 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(w, (const VkPhysicalDeviceTransformFeedbackFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(w, (const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(w, (const VkPhysicalDeviceExclusiveScissorFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(w, (const VkPhysicalDeviceCornerSampledImageFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(w, (const VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(w, (const VkPhysicalDeviceShaderImageFootprintFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(w, (const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(w, (const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(w, (const VkPhysicalDeviceMemoryDecompressionFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(w, (const VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1656,6 +2133,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(w, (const VkPhysicalDeviceBufferDeviceAddressFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(w, (const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceImagelessFramebufferFeatures(w, (const VkPhysicalDeviceImagelessFramebufferFeatures *)s);
@@ -1668,6 +2149,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(w, (const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(w, (const VkPhysicalDeviceCoverageReductionModeFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderClockFeaturesKHR(w, (const VkPhysicalDeviceShaderClockFeaturesKHR *)s);
@@ -1675,6 +2160,14 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceIndexTypeUint8Features(w, (const VkPhysicalDeviceIndexTypeUint8Features *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(w, (const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(w, (const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SEPARATE_DEPTH_STENCIL_LAYOUTS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1740,9 +2233,17 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(w, (const VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(w, (const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(w, (const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(w, (const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ROBUSTNESS_2_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1752,13 +2253,29 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceImageRobustnessFeatures(w, (const VkPhysicalDeviceImageRobustnessFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(w, (const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevice4444FormatsFeaturesEXT(w, (const VkPhysicalDevice4444FormatsFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(w, (const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(w, (const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(w, (const VkPhysicalDeviceShaderTerminateInvocationFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(w, (const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_2D_VIEW_OF_3D_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1787,6 +2304,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT(w, (const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(w, (const VkPhysicalDeviceDepthClampControlFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_INPUT_DYNAMIC_STATE_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1820,6 +2341,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(w, (const VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(w, (const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(w, (const VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *)s);
@@ -1832,13 +2357,25 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(w, (const VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(w, (const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingFeatures(w, (const VkPhysicalDeviceDynamicRenderingFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(w, (const VkPhysicalDeviceImageViewMinLodFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(w, (const VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(w, (const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1860,9 +2397,25 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(w, (const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(w, (const VkPhysicalDeviceAddressBindingReportFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(w, (const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(w, (const VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(w, (const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_POSITION_FETCH_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1871,6 +2424,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(w, (const VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(w, (const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MAXIMAL_RECONVERGENCE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1892,9 +2449,29 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(w, (const VkPhysicalDeviceDynamicRenderingLocalReadFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(w, (const VkPhysicalDeviceShaderQuadControlFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(w, (const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(w, (const VkPhysicalDeviceRawAccessChainsFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(w, (const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(w, (const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(w, (const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -1926,6 +2503,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT:
@@ -1991,7 +2571,31 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TRANSFORM_FEEDBACK_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
@@ -2024,6 +2628,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2033,10 +2640,19 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SEPARATE_DEPTH_STENCIL_LAYOUTS_FEATURES:
@@ -2087,7 +2703,13 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_DYNAMIC_STATE_3_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ROBUSTNESS_2_FEATURES_EXT:
@@ -2096,10 +2718,22 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_ROBUSTNESS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_2D_VIEW_OF_3D_FEATURES_EXT:
@@ -2121,6 +2755,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_INPUT_DYNAMIC_STATE_FEATURES_EXT:
@@ -2147,6 +2784,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROTECTED_ACCESS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2156,10 +2796,19 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT:
@@ -2177,13 +2826,28 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ATTACHMENT_FEEDBACK_LOOP_LAYOUT_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_POSITION_FETCH_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MAXIMAL_RECONVERGENCE_FEATURES_KHR:
@@ -2201,7 +2865,22 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_LOCAL_READ_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         default:
@@ -2239,6 +2918,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceProtectedMemoryFeatures(r, (VkPhysicalDeviceProtectedMemoryFeatures *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(r, (VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(r, (VkPhysicalDeviceMultiDrawFeaturesEXT *)s);
@@ -2303,8 +2985,32 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TRANSFORM_FEEDBACK_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(r, (VkPhysicalDeviceTransformFeedbackFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(r, (VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(r, (VkPhysicalDeviceExclusiveScissorFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(r, (VkPhysicalDeviceCornerSampledImageFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(r, (VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(r, (VkPhysicalDeviceShaderImageFootprintFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(r, (VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(r, (VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(r, (VkPhysicalDeviceMemoryDecompressionFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(r, (VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(r, (VkPhysicalDeviceMeshShaderFeaturesEXT *)s);
@@ -2336,6 +3042,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(r, (VkPhysicalDeviceBufferDeviceAddressFeatures *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(r, (VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceImagelessFramebufferFeatures(r, (VkPhysicalDeviceImagelessFramebufferFeatures *)s);
             continue;
@@ -2345,11 +3054,20 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(r, (VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(r, (VkPhysicalDeviceCoverageReductionModeFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderClockFeaturesKHR(r, (VkPhysicalDeviceShaderClockFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceIndexTypeUint8Features(r, (VkPhysicalDeviceIndexTypeUint8Features *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(r, (VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(r, (VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SEPARATE_DEPTH_STENCIL_LAYOUTS_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(r, (VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *)s);
@@ -2399,8 +3117,14 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_DYNAMIC_STATE_3_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(r, (VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(r, (VkPhysicalDeviceDiagnosticsConfigFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(r, (VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(r, (VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ROBUSTNESS_2_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceRobustness2FeaturesEXT(r, (VkPhysicalDeviceRobustness2FeaturesEXT *)s);
@@ -2408,11 +3132,23 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_ROBUSTNESS_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceImageRobustnessFeatures(r, (VkPhysicalDeviceImageRobustnessFeatures *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(r, (VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDevice4444FormatsFeaturesEXT(r, (VkPhysicalDevice4444FormatsFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(r, (VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(r, (VkPhysicalDeviceFragmentShadingRateFeaturesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(r, (VkPhysicalDeviceShaderTerminateInvocationFeatures *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(r, (VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_2D_VIEW_OF_3D_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(r, (VkPhysicalDeviceImage2DViewOf3DFeaturesEXT *)s);
@@ -2434,6 +3170,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT(r, (VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(r, (VkPhysicalDeviceDepthClampControlFeaturesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_INPUT_DYNAMIC_STATE_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(r, (VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *)s);
@@ -2459,6 +3198,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROTECTED_ACCESS_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(r, (VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(r, (VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(r, (VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *)s);
             continue;
@@ -2468,11 +3210,20 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(r, (VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(r, (VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingFeatures(r, (VkPhysicalDeviceDynamicRenderingFeatures *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(r, (VkPhysicalDeviceImageViewMinLodFeaturesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(r, (VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(r, (VkPhysicalDeviceLinearColorAttachmentFeaturesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(r, (VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *)s);
@@ -2489,14 +3240,29 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ATTACHMENT_FEEDBACK_LOOP_LAYOUT_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(r, (VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(r, (VkPhysicalDeviceAddressBindingReportFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(r, (VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(r, (VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(r, (VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(r, (VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_POSITION_FETCH_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(r, (VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(r, (VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(r, (VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MAXIMAL_RECONVERGENCE_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(r, (VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *)s);
@@ -2513,8 +3279,23 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_LOCAL_READ_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(r, (VkPhysicalDeviceDynamicRenderingLocalReadFeatures *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(r, (VkPhysicalDeviceShaderQuadControlFeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(r, (VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(r, (VkPhysicalDeviceRawAccessChainsFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(r, (VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(r, (VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(r, (VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
@@ -2542,6 +3323,12 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DISCARD_RECTANGLE_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_ATTRIBUTES_PROPERTIES_NVX:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2552,6 +3339,12 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_FILTER_MINMAX_PROPERTIES:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLE_LOCATIONS_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INLINE_UNIFORM_BLOCK_PROPERTIES:
@@ -2579,6 +3372,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2591,6 +3387,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_DIVISOR_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2600,10 +3399,25 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_PROPERTIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXEL_BUFFER_ALIGNMENT_PROPERTIES:
@@ -2637,6 +3451,12 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ROBUSTNESS_2_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LEGACY_VERTEX_ATTRIBUTES_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2653,6 +3473,12 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2660,6 +3486,12 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_PROPERTIES:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_PROPERTIES_EXT:
@@ -2695,6 +3527,12 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceMultiviewProperties(r, (VkPhysicalDeviceMultiviewProperties *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DISCARD_RECTANGLE_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(r, (VkPhysicalDeviceDiscardRectanglePropertiesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_ATTRIBUTES_PROPERTIES_NVX:
+            vkw_decode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(r, (VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceSubgroupProperties(r, (VkPhysicalDeviceSubgroupProperties *)s);
             continue;
@@ -2706,6 +3544,12 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_FILTER_MINMAX_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceSamplerFilterMinmaxProperties(r, (VkPhysicalDeviceSamplerFilterMinmaxProperties *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLE_LOCATIONS_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(r, (VkPhysicalDeviceSampleLocationsPropertiesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(r, (VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INLINE_UNIFORM_BLOCK_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceInlineUniformBlockProperties(r, (VkPhysicalDeviceInlineUniformBlockProperties *)s);
@@ -2731,6 +3575,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceFloatControlsProperties(r, (VkPhysicalDeviceFloatControlsProperties *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(r, (VkPhysicalDeviceConservativeRasterizationPropertiesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingProperties(r, (VkPhysicalDeviceDescriptorIndexingProperties *)s);
             continue;
@@ -2743,6 +3590,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_DIVISOR_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorProperties(r, (VkPhysicalDeviceVertexAttributeDivisorProperties *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(r, (VkPhysicalDevicePCIBusInfoPropertiesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceDepthStencilResolveProperties(r, (VkPhysicalDeviceDepthStencilResolveProperties *)s);
             continue;
@@ -2752,11 +3602,26 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_PROPERTIES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(r, (VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(r, (VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(r, (VkPhysicalDeviceMemoryDecompressionPropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(r, (VkPhysicalDeviceShadingRateImagePropertiesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(r, (VkPhysicalDeviceMeshShaderPropertiesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(r, (VkPhysicalDeviceAccelerationStructurePropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(r, (VkPhysicalDeviceRayTracingPropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(r, (VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXEL_BUFFER_ALIGNMENT_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceTexelBufferAlignmentProperties(r, (VkPhysicalDeviceTexelBufferAlignmentProperties *)s);
@@ -2788,6 +3653,12 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ROBUSTNESS_2_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceRobustness2PropertiesEXT(r, (VkPhysicalDeviceRobustness2PropertiesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(r, (VkPhysicalDeviceFragmentShadingRatePropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(r, (VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LEGACY_VERTEX_ATTRIBUTES_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceLegacyVertexAttributesPropertiesEXT(r, (VkPhysicalDeviceLegacyVertexAttributesPropertiesEXT *)s);
             continue;
@@ -2803,6 +3674,12 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(r, (VkPhysicalDeviceShaderIntegerDotProductProperties *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(r, (VkPhysicalDeviceDrmPropertiesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(r, (VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(r, (VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *)s);
             continue;
@@ -2811,6 +3688,12 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDevicePipelineRobustnessProperties(r, (VkPhysicalDevicePipelineRobustnessProperties *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(r, (VkPhysicalDeviceOpticalFlowPropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(r, (VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderObjectPropertiesEXT(r, (VkPhysicalDeviceShaderObjectPropertiesEXT *)s);
@@ -2826,11 +3709,19 @@ static void vkw_encode_pnext_partial_VkFormatProperties2(struct vkw_writer *w, c
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_partial_fields_VkDrmFormatModifierPropertiesListEXT(w, (const VkDrmFormatModifierPropertiesListEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_SUBPASS_RESOLVE_PERFORMANCE_QUERY_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_3:
             vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(w, (const VkDrmFormatModifierPropertiesList2EXT *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -2847,11 +3738,17 @@ static void vkw_decode_reply_pnext_VkFormatProperties2(struct vkw_reader *r, voi
             return;
         VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
         switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT:
+            vkw_decode_reply_fields_VkDrmFormatModifierPropertiesListEXT(r, (VkDrmFormatModifierPropertiesListEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_SUBPASS_RESOLVE_PERFORMANCE_QUERY_EXT:
             vkw_decode_reply_fields_VkSubpassResolvePerformanceQueryEXT(r, (VkSubpassResolvePerformanceQueryEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_3:
             vkw_decode_reply_fields_VkFormatProperties3(r, (VkFormatProperties3 *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT:
+            vkw_decode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(r, (VkDrmFormatModifierPropertiesList2EXT *)s);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
@@ -2916,9 +3813,17 @@ static void vkw_encode_pnext_VkPhysicalDeviceImageFormatInfo2(struct vkw_writer 
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkImageFormatListCreateInfo(w, (const VkImageFormatListCreateInfo *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(w, (const VkPhysicalDeviceImageDrmFormatModifierInfoEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_IMAGE_STENCIL_USAGE_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkImageStencilUsageCreateInfo(w, (const VkImageStencilUsageCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(w, (const VkOpticalFlowImageFormatInfoNV *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -2932,6 +3837,12 @@ static void vkw_encode_pnext_partial_VkQueueFamilyProperties2(struct vkw_writer 
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
         case VK_STRUCTURE_TYPE_QUEUE_FAMILY_GLOBAL_PRIORITY_PROPERTIES:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         default:
@@ -2951,6 +3862,12 @@ static void vkw_decode_reply_pnext_VkQueueFamilyProperties2(struct vkw_reader *r
         switch (s ? (int)stype : 0) {
         case VK_STRUCTURE_TYPE_QUEUE_FAMILY_GLOBAL_PRIORITY_PROPERTIES:
             vkw_decode_reply_fields_VkQueueFamilyGlobalPriorityProperties(r, (VkQueueFamilyGlobalPriorityProperties *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(r, (VkQueueFamilyCheckpointPropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV:
+            vkw_decode_reply_fields_VkQueueFamilyCheckpointProperties2NV(r, (VkQueueFamilyCheckpointProperties2NV *)s);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
@@ -3213,6 +4130,10 @@ static void vkw_encode_pnext_VkSubpassDescription2(struct vkw_writer *w, const v
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkSubpassDescriptionDepthStencilResolve(w, (const VkSubpassDescriptionDepthStencilResolve *)s);
             break;
+        case VK_STRUCTURE_TYPE_FRAGMENT_SHADING_RATE_ATTACHMENT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkFragmentShadingRateAttachmentInfoKHR(w, (const VkFragmentShadingRateAttachmentInfoKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_MULTISAMPLED_RENDER_TO_SINGLE_SAMPLED_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkMultisampledRenderToSingleSampledInfoEXT(w, (const VkMultisampledRenderToSingleSampledInfoEXT *)s);
@@ -3231,6 +4152,25 @@ static void vkw_encode_pnext_VkSubpassDependency2(struct vkw_writer *w, const vo
         case VK_STRUCTURE_TYPE_MEMORY_BARRIER_2:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkMemoryBarrier2(w, (const VkMemoryBarrier2 *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkRayTracingPipelineCreateInfoNV(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(w, (const VkPipelineCreateFlags2CreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -3311,6 +4251,10 @@ static void vkw_encode_pnext_VkImageMemoryBarrier2(struct vkw_writer *w, const v
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_SAMPLE_LOCATIONS_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkSampleLocationsInfoEXT(w, (const VkSampleLocationsInfoEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_MEMORY_BARRIER_ACCESS_FLAGS_3_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkMemoryBarrierAccessFlags3KHR(w, (const VkMemoryBarrierAccessFlags3KHR *)s);
@@ -3349,6 +4293,14 @@ static void vkw_encode_pnext_VkRenderingInfo(struct vkw_writer *w, const void *p
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkMultisampledRenderToSingleSampledInfoEXT(w, (const VkMultisampledRenderToSingleSampledInfoEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_RENDERING_FRAGMENT_SHADING_RATE_ATTACHMENT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(w, (const VkRenderingFragmentShadingRateAttachmentInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkMultiviewPerViewAttributesInfoNVX(w, (const VkMultiviewPerViewAttributesInfoNVX *)s);
+            break;
         default:
             break; /* not forwarded: dropped */
         }
@@ -3386,6 +4338,21 @@ static void vkw_decode_reply_pnext_VkSubresourceLayout2(struct vkw_reader *r, vo
             return;
         }
     }
+}
+
+static void vkw_encode_pnext_VkDepthBiasInfoEXT(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_DEPTH_BIAS_REPRESENTATION_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDepthBiasRepresentationInfoEXT(w, (const VkDepthBiasRepresentationInfoEXT *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
 }
 
 static void vkw_encode_pnext_VkShaderCreateInfoEXT(struct vkw_writer *w, const void *pnext)
@@ -3903,7 +4870,7 @@ static void vkw_encode_fields_VkBufferMemoryBarrier(struct vkw_writer *w, const 
 
 void vkw_encode_VkImageMemoryBarrier(struct vkw_writer *w, const VkImageMemoryBarrier *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageMemoryBarrier */
+    vkw_encode_pnext_VkImageMemoryBarrier(w, v->pNext);
     vkw_encode_fields_VkImageMemoryBarrier(w, v);
 }
 
@@ -3945,6 +4912,15 @@ static void vkw_encode_fields_VkImageCreateInfo(struct vkw_writer *w, const VkIm
             vkw_write_u32(w, v->pQueueFamilyIndices[i]);
     }
     vkw_write_i32(w, (int32_t)v->initialLayout);
+}
+
+void vkw_encode_VkSubresourceLayout(struct vkw_writer *w, const VkSubresourceLayout *v)
+{
+    vkw_write_u64(w, v->offset);
+    vkw_write_u64(w, v->size);
+    vkw_write_u64(w, v->rowPitch);
+    vkw_write_u64(w, v->arrayPitch);
+    vkw_write_u64(w, v->depthPitch);
 }
 
 void vkw_decode_reply_VkSubresourceLayout(struct vkw_reader *r, VkSubresourceLayout *v)
@@ -4390,7 +5366,7 @@ static void vkw_encode_fields_VkPipelineRasterizationStateCreateInfo(struct vkw_
 
 void vkw_encode_VkPipelineMultisampleStateCreateInfo(struct vkw_writer *w, const VkPipelineMultisampleStateCreateInfo *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineMultisampleStateCreateInfo */
+    vkw_encode_pnext_VkPipelineMultisampleStateCreateInfo(w, v->pNext);
     vkw_encode_fields_VkPipelineMultisampleStateCreateInfo(w, v);
 }
 
@@ -5218,6 +6194,40 @@ static void vkw_encode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, c
         vkw_write_string(w, v->pMarkerName);
     for (uint32_t i = 0; i < 4; i++)
         vkw_write_f32(w, ((const float *)v->color)[i]);
+}
+
+void vkw_encode_VkDedicatedAllocationImageCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationImageCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDedicatedAllocationImageCreateInfoNV */
+    vkw_encode_fields_VkDedicatedAllocationImageCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkDedicatedAllocationImageCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationImageCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->dedicatedAllocation);
+}
+
+void vkw_encode_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationBufferCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDedicatedAllocationBufferCreateInfoNV */
+    vkw_encode_fields_VkDedicatedAllocationBufferCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationBufferCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->dedicatedAllocation);
+}
+
+void vkw_encode_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationMemoryAllocateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDedicatedAllocationMemoryAllocateInfoNV */
+    vkw_encode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationMemoryAllocateInfoNV *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->image));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->buffer));
 }
 
 void vkw_encode_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v)
@@ -6073,6 +7083,115 @@ static void vkw_encode_fields_VkDescriptorUpdateTemplateCreateInfo(struct vkw_wr
     vkw_write_u32(w, v->set);
 }
 
+void vkw_encode_VkViewportWScalingNV(struct vkw_writer *w, const VkViewportWScalingNV *v)
+{
+    vkw_write_f32(w, v->xcoeff);
+    vkw_write_f32(w, v->ycoeff);
+}
+
+void vkw_encode_VkPipelineViewportWScalingStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportWScalingStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineViewportWScalingStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineViewportWScalingStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineViewportWScalingStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportWScalingStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->viewportWScalingEnable);
+    vkw_write_u32(w, v->viewportCount);
+    if (vkw_write_presence(w, v->pViewportWScalings)) {
+        const uint64_t n = v->viewportCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkViewportWScalingNV(w, &v->pViewportWScalings[i]);
+    }
+}
+
+void vkw_encode_VkViewportSwizzleNV(struct vkw_writer *w, const VkViewportSwizzleNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->x);
+    vkw_write_i32(w, (int32_t)v->y);
+    vkw_write_i32(w, (int32_t)v->z);
+    vkw_write_i32(w, (int32_t)v->w);
+}
+
+void vkw_encode_VkPipelineViewportSwizzleStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportSwizzleStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineViewportSwizzleStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportSwizzleStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->viewportCount);
+    if (vkw_write_presence(w, v->pViewportSwizzles)) {
+        const uint64_t n = v->viewportCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkViewportSwizzleNV(w, &v->pViewportSwizzles[i]);
+    }
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceDiscardRectanglePropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDiscardRectanglePropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDiscardRectanglePropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDiscardRectanglePropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDiscardRectanglePropertiesEXT *v)
+{
+    v->maxDiscardRectangles = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineDiscardRectangleStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineDiscardRectangleStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineDiscardRectangleStateCreateInfoEXT */
+    vkw_encode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineDiscardRectangleStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->discardRectangleMode);
+    vkw_write_u32(w, v->discardRectangleCount);
+    if (vkw_write_presence(w, v->pDiscardRectangles)) {
+        const uint64_t n = v->discardRectangleCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRect2D(w, &v->pDiscardRectangles[i]);
+    }
+}
+
+void vkw_encode_partial_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_writer *w, const VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_reader *r, VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX */
+    vkw_decode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_reader *r, VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v)
+{
+    v->perViewPositionAllComponents = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkInputAttachmentAspectReference(struct vkw_writer *w, const VkInputAttachmentAspectReference *v)
 {
     vkw_write_u32(w, v->subpass);
@@ -6561,6 +7680,19 @@ static void vkw_encode_fields_VkDeviceQueueInfo2(struct vkw_writer *w, const VkD
     vkw_write_u32(w, v->queueIndex);
 }
 
+void vkw_encode_VkPipelineCoverageToColorStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageToColorStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineCoverageToColorStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineCoverageToColorStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineCoverageToColorStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageToColorStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->coverageToColorEnable);
+    vkw_write_u32(w, v->coverageToColorLocation);
+}
+
 void vkw_encode_partial_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw_writer *w, const VkPhysicalDeviceSamplerFilterMinmaxProperties *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceSamplerFilterMinmaxProperties */
@@ -6582,6 +7714,124 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceSamplerFilterMinmaxPropertie
     v->filterMinmaxImageComponentMapping = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkSampleLocationEXT(struct vkw_writer *w, const VkSampleLocationEXT *v)
+{
+    vkw_write_f32(w, v->x);
+    vkw_write_f32(w, v->y);
+}
+
+void vkw_encode_VkSampleLocationsInfoEXT(struct vkw_writer *w, const VkSampleLocationsInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkSampleLocationsInfoEXT */
+    vkw_encode_fields_VkSampleLocationsInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkSampleLocationsInfoEXT(struct vkw_writer *w, const VkSampleLocationsInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->sampleLocationsPerPixel);
+    vkw_encode_VkExtent2D(w, &v->sampleLocationGridSize);
+    vkw_write_u32(w, v->sampleLocationsCount);
+    if (vkw_write_presence(w, v->pSampleLocations)) {
+        const uint64_t n = v->sampleLocationsCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkSampleLocationEXT(w, &v->pSampleLocations[i]);
+    }
+}
+
+void vkw_encode_VkAttachmentSampleLocationsEXT(struct vkw_writer *w, const VkAttachmentSampleLocationsEXT *v)
+{
+    vkw_write_u32(w, v->attachmentIndex);
+    vkw_encode_VkSampleLocationsInfoEXT(w, &v->sampleLocationsInfo);
+}
+
+void vkw_encode_VkSubpassSampleLocationsEXT(struct vkw_writer *w, const VkSubpassSampleLocationsEXT *v)
+{
+    vkw_write_u32(w, v->subpassIndex);
+    vkw_encode_VkSampleLocationsInfoEXT(w, &v->sampleLocationsInfo);
+}
+
+void vkw_encode_VkRenderPassSampleLocationsBeginInfoEXT(struct vkw_writer *w, const VkRenderPassSampleLocationsBeginInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkRenderPassSampleLocationsBeginInfoEXT */
+    vkw_encode_fields_VkRenderPassSampleLocationsBeginInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkRenderPassSampleLocationsBeginInfoEXT(struct vkw_writer *w, const VkRenderPassSampleLocationsBeginInfoEXT *v)
+{
+    vkw_write_u32(w, v->attachmentInitialSampleLocationsCount);
+    if (vkw_write_presence(w, v->pAttachmentInitialSampleLocations)) {
+        const uint64_t n = v->attachmentInitialSampleLocationsCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkAttachmentSampleLocationsEXT(w, &v->pAttachmentInitialSampleLocations[i]);
+    }
+    vkw_write_u32(w, v->postSubpassSampleLocationsCount);
+    if (vkw_write_presence(w, v->pPostSubpassSampleLocations)) {
+        const uint64_t n = v->postSubpassSampleLocationsCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkSubpassSampleLocationsEXT(w, &v->pPostSubpassSampleLocations[i]);
+    }
+}
+
+void vkw_encode_VkPipelineSampleLocationsStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineSampleLocationsStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineSampleLocationsStateCreateInfoEXT */
+    vkw_encode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineSampleLocationsStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, v->sampleLocationsEnable);
+    vkw_encode_VkSampleLocationsInfoEXT(w, &v->sampleLocationsInfo);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceSampleLocationsPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceSampleLocationsPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceSampleLocationsPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceSampleLocationsPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceSampleLocationsPropertiesEXT *v)
+{
+    v->sampleLocationSampleCounts = (VkSampleCountFlags)vkw_read_u32(r);
+    vkw_decode_reply_VkExtent2D(r, &v->maxSampleLocationGridSize);
+    for (uint32_t i = 0; i < 2; i++)
+        ((float *)v->sampleLocationCoordinateRange)[i] = (float)vkw_read_f32(r);
+    v->sampleLocationSubPixelBits = (uint32_t)vkw_read_u32(r);
+    v->variableSampleLocations = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkMultisamplePropertiesEXT(struct vkw_writer *w, const VkMultisamplePropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkMultisamplePropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkMultisamplePropertiesEXT(struct vkw_reader *r, VkMultisamplePropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkMultisamplePropertiesEXT */
+    vkw_decode_reply_fields_VkMultisamplePropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkMultisamplePropertiesEXT(struct vkw_reader *r, VkMultisamplePropertiesEXT *v)
+{
+    vkw_decode_reply_VkExtent2D(r, &v->maxSampleLocationGridSize);
+}
+
 void vkw_encode_VkSamplerReductionModeCreateInfo(struct vkw_writer *w, const VkSamplerReductionModeCreateInfo *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkSamplerReductionModeCreateInfo */
@@ -6591,6 +7841,37 @@ void vkw_encode_VkSamplerReductionModeCreateInfo(struct vkw_writer *w, const VkS
 static void vkw_encode_fields_VkSamplerReductionModeCreateInfo(struct vkw_writer *w, const VkSamplerReductionModeCreateInfo *v)
 {
     vkw_write_i32(w, (int32_t)v->reductionMode);
+}
+
+void vkw_encode_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->advancedBlendCoherentOperations);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    v->advancedBlendCoherentOperations = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMultiDrawFeaturesEXT *v)
@@ -6622,6 +7903,44 @@ void vkw_decode_reply_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_reader *r,
 static void vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMultiDrawFeaturesEXT *v)
 {
     v->multiDraw = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v)
+{
+    v->advancedBlendMaxColorAttachments = (uint32_t)vkw_read_u32(r);
+    v->advancedBlendIndependentBlend = (VkBool32)vkw_read_u32(r);
+    v->advancedBlendNonPremultipliedSrcColor = (VkBool32)vkw_read_u32(r);
+    v->advancedBlendNonPremultipliedDstColor = (VkBool32)vkw_read_u32(r);
+    v->advancedBlendCorrelatedOverlap = (VkBool32)vkw_read_u32(r);
+    v->advancedBlendAllOperations = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineColorBlendAdvancedStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineColorBlendAdvancedStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineColorBlendAdvancedStateCreateInfoEXT */
+    vkw_encode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineColorBlendAdvancedStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, v->srcPremultiplied);
+    vkw_write_u32(w, v->dstPremultiplied);
+    vkw_write_i32(w, (int32_t)v->blendOverlap);
 }
 
 void vkw_encode_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_writer *w, const VkPhysicalDeviceInlineUniformBlockFeatures *v)
@@ -6706,6 +8025,26 @@ void vkw_encode_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_writer *
 static void vkw_encode_fields_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_writer *w, const VkDescriptorPoolInlineUniformBlockCreateInfo *v)
 {
     vkw_write_u32(w, v->maxInlineUniformBlockBindings);
+}
+
+void vkw_encode_VkPipelineCoverageModulationStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageModulationStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineCoverageModulationStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineCoverageModulationStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineCoverageModulationStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageModulationStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->coverageModulationMode);
+    vkw_write_u32(w, v->coverageModulationTableEnable);
+    vkw_write_u32(w, v->coverageModulationTableCount);
+    if (vkw_write_presence(w, v->pCoverageModulationTable)) {
+        const uint64_t n = v->coverageModulationTableCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_f32(w, v->pCoverageModulationTable[i]);
+    }
 }
 
 void vkw_encode_VkImageFormatListCreateInfo(struct vkw_writer *w, const VkImageFormatListCreateInfo *v)
@@ -7359,6 +8698,34 @@ static void vkw_encode_fields_VkDebugUtilsLabelEXT(struct vkw_writer *w, const V
         vkw_write_f32(w, ((const float *)v->color)[i]);
 }
 
+void vkw_encode_partial_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceConservativeRasterizationPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceConservativeRasterizationPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
+{
+    v->primitiveOverestimationSize = (float)vkw_read_f32(r);
+    v->maxExtraPrimitiveOverestimationSize = (float)vkw_read_f32(r);
+    v->extraPrimitiveOverestimationSizeGranularity = (float)vkw_read_f32(r);
+    v->primitiveUnderestimation = (VkBool32)vkw_read_u32(r);
+    v->conservativePointAndLineRasterization = (VkBool32)vkw_read_u32(r);
+    v->degenerateTrianglesRasterized = (VkBool32)vkw_read_u32(r);
+    v->degenerateLinesRasterized = (VkBool32)vkw_read_u32(r);
+    v->fullyCoveredFragmentShaderInputVariable = (VkBool32)vkw_read_u32(r);
+    v->conservativeRasterizationPostDepthCoverage = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkCalibratedTimestampInfoKHR */
@@ -7368,6 +8735,19 @@ void vkw_encode_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalib
 static void vkw_encode_fields_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v)
 {
     vkw_write_i32(w, (int32_t)v->timeDomain);
+}
+
+void vkw_encode_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineRasterizationConservativeStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineRasterizationConservativeStateCreateInfoEXT */
+    vkw_encode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineRasterizationConservativeStateCreateInfoEXT *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->conservativeRasterizationMode);
+    vkw_write_f32(w, v->extraPrimitiveOverestimationSize);
 }
 
 void vkw_encode_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v)
@@ -7876,6 +9256,29 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorProper
     v->supportsNonZeroFirstInstance = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_partial_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_writer *w, const VkPhysicalDevicePCIBusInfoPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePCIBusInfoPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_reader *r, VkPhysicalDevicePCIBusInfoPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePCIBusInfoPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_reader *r, VkPhysicalDevicePCIBusInfoPropertiesEXT *v)
+{
+    v->pciDomain = (uint32_t)vkw_read_u32(r);
+    v->pciBus = (uint32_t)vkw_read_u32(r);
+    v->pciDevice = (uint32_t)vkw_read_u32(r);
+    v->pciFunction = (uint32_t)vkw_read_u32(r);
+}
+
 void vkw_encode_VkCommandBufferInheritanceConditionalRenderingInfoEXT(struct vkw_writer *w, const VkCommandBufferInheritanceConditionalRenderingInfoEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkCommandBufferInheritanceConditionalRenderingInfoEXT */
@@ -8162,6 +9565,47 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorFeatur
     v->vertexAttributeInstanceRateZeroDivisor = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_partial_VkQueueFamilyCheckpointPropertiesNV(struct vkw_writer *w, const VkQueueFamilyCheckpointPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkQueueFamilyCheckpointPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkQueueFamilyCheckpointPropertiesNV(struct vkw_reader *r, VkQueueFamilyCheckpointPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueueFamilyCheckpointPropertiesNV */
+    vkw_decode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(struct vkw_reader *r, VkQueueFamilyCheckpointPropertiesNV *v)
+{
+    v->checkpointExecutionStageMask = (VkPipelineStageFlags)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkCheckpointDataNV(struct vkw_writer *w, const VkCheckpointDataNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkCheckpointDataNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkCheckpointDataNV(struct vkw_reader *r, VkCheckpointDataNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkCheckpointDataNV */
+    vkw_decode_reply_fields_VkCheckpointDataNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkCheckpointDataNV(struct vkw_reader *r, VkCheckpointDataNV *v)
+{
+    v->stage = (VkPipelineStageFlagBits)vkw_read_i32(r);
+    v->pCheckpointMarker = (void *)(uintptr_t)vkw_read_u64(r);
+}
+
 void vkw_encode_partial_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw_writer *w, const VkPhysicalDeviceDepthStencilResolveProperties *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDepthStencilResolveProperties */
@@ -8273,6 +9717,127 @@ static void vkw_encode_fields_VkPipelineRasterizationStateStreamCreateInfoEXT(st
     vkw_write_u32(w, v->rasterizationStream);
 }
 
+void vkw_encode_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    vkw_write_u32(w, v->representativeFragmentTest);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    v->representativeFragmentTest = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(struct vkw_writer *w, const VkPipelineRepresentativeFragmentTestStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineRepresentativeFragmentTestStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(struct vkw_writer *w, const VkPipelineRepresentativeFragmentTestStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->representativeFragmentTestEnable);
+}
+
+void vkw_encode_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExclusiveScissorFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->exclusiveScissor);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExclusiveScissorFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExclusiveScissorFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    v->exclusiveScissor = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineViewportExclusiveScissorStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportExclusiveScissorStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineViewportExclusiveScissorStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportExclusiveScissorStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->exclusiveScissorCount);
+    if (vkw_write_presence(w, v->pExclusiveScissors)) {
+        const uint64_t n = v->exclusiveScissorCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRect2D(w, &v->pExclusiveScissors[i]);
+    }
+}
+
+void vkw_encode_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCornerSampledImageFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    vkw_write_u32(w, v->cornerSampledImage);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCornerSampledImageFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCornerSampledImageFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    v->cornerSampledImage = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR */
@@ -8324,6 +9889,293 @@ void vkw_decode_reply_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(stru
 static void vkw_decode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR *v)
 {
     v->meshAndTaskShaderDerivatives = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderImageFootprintFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    vkw_write_u32(w, v->imageFootprint);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderImageFootprintFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderImageFootprintFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    v->imageFootprint = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    vkw_write_u32(w, v->dedicatedAllocationImageAliasing);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    v->dedicatedAllocationImageAliasing = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCopyMemoryIndirectFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    vkw_write_u32(w, v->indirectCopy);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCopyMemoryIndirectFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCopyMemoryIndirectFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    v->indirectCopy = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCopyMemoryIndirectPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCopyMemoryIndirectPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v)
+{
+    v->supportedQueues = (VkQueueFlags)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMemoryDecompressionFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    vkw_write_u32(w, v->memoryDecompression);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMemoryDecompressionFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMemoryDecompressionFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    v->memoryDecompression = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMemoryDecompressionPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceMemoryDecompressionPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMemoryDecompressionPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceMemoryDecompressionPropertiesNV *v)
+{
+    v->decompressionMethods = (VkMemoryDecompressionMethodFlagsNV)vkw_read_u64(r);
+    v->maxDecompressionIndirectCount = (uint64_t)vkw_read_u64(r);
+}
+
+void vkw_encode_VkShadingRatePaletteNV(struct vkw_writer *w, const VkShadingRatePaletteNV *v)
+{
+    vkw_write_u32(w, v->shadingRatePaletteEntryCount);
+    if (vkw_write_presence(w, v->pShadingRatePaletteEntries)) {
+        const uint64_t n = v->shadingRatePaletteEntryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_i32(w, (int32_t)v->pShadingRatePaletteEntries[i]);
+    }
+}
+
+void vkw_encode_VkPipelineViewportShadingRateImageStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportShadingRateImageStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineViewportShadingRateImageStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportShadingRateImageStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->shadingRateImageEnable);
+    vkw_write_u32(w, v->viewportCount);
+    if (vkw_write_presence(w, v->pShadingRatePalettes)) {
+        const uint64_t n = v->viewportCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkShadingRatePaletteNV(w, &v->pShadingRatePalettes[i]);
+    }
+}
+
+void vkw_encode_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShadingRateImageFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shadingRateImage);
+    vkw_write_u32(w, v->shadingRateCoarseSampleOrder);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShadingRateImageFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShadingRateImageFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    v->shadingRateImage = (VkBool32)vkw_read_u32(r);
+    v->shadingRateCoarseSampleOrder = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceShadingRateImagePropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShadingRateImagePropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImagePropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShadingRateImagePropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImagePropertiesNV *v)
+{
+    vkw_decode_reply_VkExtent2D(r, &v->shadingRateTexelSize);
+    v->shadingRatePaletteSize = (uint32_t)vkw_read_u32(r);
+    v->shadingRateMaxCoarseSamples = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkCoarseSampleLocationNV(struct vkw_writer *w, const VkCoarseSampleLocationNV *v)
+{
+    vkw_write_u32(w, v->pixelX);
+    vkw_write_u32(w, v->pixelY);
+    vkw_write_u32(w, v->sample);
+}
+
+void vkw_encode_VkCoarseSampleOrderCustomNV(struct vkw_writer *w, const VkCoarseSampleOrderCustomNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->shadingRate);
+    vkw_write_u32(w, v->sampleCount);
+    vkw_write_u32(w, v->sampleLocationCount);
+    if (vkw_write_presence(w, v->pSampleLocations)) {
+        const uint64_t n = v->sampleLocationCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkCoarseSampleLocationNV(w, &v->pSampleLocations[i]);
+    }
+}
+
+void vkw_encode_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineViewportCoarseSampleOrderStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->sampleOrderType);
+    vkw_write_u32(w, v->customSampleOrderCount);
+    if (vkw_write_presence(w, v->pCustomSampleOrders)) {
+        const uint64_t n = v->customSampleOrderCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkCoarseSampleOrderCustomNV(w, &v->pCustomSampleOrders[i]);
+    }
 }
 
 void vkw_encode_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v)
@@ -8416,6 +10268,156 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(stru
     v->prefersCompactPrimitiveOutput = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkRayTracingShaderGroupCreateInfoNV(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkRayTracingShaderGroupCreateInfoNV */
+    vkw_encode_fields_VkRayTracingShaderGroupCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->type);
+    vkw_write_u32(w, v->generalShader);
+    vkw_write_u32(w, v->closestHitShader);
+    vkw_write_u32(w, v->anyHitShader);
+    vkw_write_u32(w, v->intersectionShader);
+}
+
+void vkw_encode_VkRayTracingPipelineCreateInfoNV(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v)
+{
+    vkw_encode_pnext_VkRayTracingPipelineCreateInfoNV(w, v->pNext);
+    vkw_encode_fields_VkRayTracingPipelineCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->stageCount);
+    if (vkw_write_presence(w, v->pStages)) {
+        const uint64_t n = v->stageCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkPipelineShaderStageCreateInfo(w, &v->pStages[i]);
+    }
+    vkw_write_u32(w, v->groupCount);
+    if (vkw_write_presence(w, v->pGroups)) {
+        const uint64_t n = v->groupCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRayTracingShaderGroupCreateInfoNV(w, &v->pGroups[i]);
+    }
+    vkw_write_u32(w, v->maxRecursionDepth);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->layout));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->basePipelineHandle));
+    vkw_write_i32(w, v->basePipelineIndex);
+}
+
+void vkw_encode_VkGeometryTrianglesNV(struct vkw_writer *w, const VkGeometryTrianglesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkGeometryTrianglesNV */
+    vkw_encode_fields_VkGeometryTrianglesNV(w, v);
+}
+
+static void vkw_encode_fields_VkGeometryTrianglesNV(struct vkw_writer *w, const VkGeometryTrianglesNV *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->vertexData));
+    vkw_write_u64(w, v->vertexOffset);
+    vkw_write_u32(w, v->vertexCount);
+    vkw_write_u64(w, v->vertexStride);
+    vkw_write_i32(w, (int32_t)v->vertexFormat);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->indexData));
+    vkw_write_u64(w, v->indexOffset);
+    vkw_write_u32(w, v->indexCount);
+    vkw_write_i32(w, (int32_t)v->indexType);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->transformData));
+    vkw_write_u64(w, v->transformOffset);
+}
+
+void vkw_encode_VkGeometryAABBNV(struct vkw_writer *w, const VkGeometryAABBNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkGeometryAABBNV */
+    vkw_encode_fields_VkGeometryAABBNV(w, v);
+}
+
+static void vkw_encode_fields_VkGeometryAABBNV(struct vkw_writer *w, const VkGeometryAABBNV *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->aabbData));
+    vkw_write_u32(w, v->numAABBs);
+    vkw_write_u32(w, v->stride);
+    vkw_write_u64(w, v->offset);
+}
+
+void vkw_encode_VkGeometryDataNV(struct vkw_writer *w, const VkGeometryDataNV *v)
+{
+    vkw_encode_VkGeometryTrianglesNV(w, &v->triangles);
+    vkw_encode_VkGeometryAABBNV(w, &v->aabbs);
+}
+
+void vkw_encode_VkGeometryNV(struct vkw_writer *w, const VkGeometryNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkGeometryNV */
+    vkw_encode_fields_VkGeometryNV(w, v);
+}
+
+static void vkw_encode_fields_VkGeometryNV(struct vkw_writer *w, const VkGeometryNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->geometryType);
+    vkw_encode_VkGeometryDataNV(w, &v->geometry);
+    vkw_write_u32(w, v->flags);
+}
+
+void vkw_encode_VkAccelerationStructureInfoNV(struct vkw_writer *w, const VkAccelerationStructureInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkAccelerationStructureInfoNV */
+    vkw_encode_fields_VkAccelerationStructureInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkAccelerationStructureInfoNV(struct vkw_writer *w, const VkAccelerationStructureInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->type);
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->instanceCount);
+    vkw_write_u32(w, v->geometryCount);
+    if (vkw_write_presence(w, v->pGeometries)) {
+        const uint64_t n = v->geometryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkGeometryNV(w, &v->pGeometries[i]);
+    }
+}
+
+void vkw_encode_VkAccelerationStructureCreateInfoNV(struct vkw_writer *w, const VkAccelerationStructureCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkAccelerationStructureCreateInfoNV */
+    vkw_encode_fields_VkAccelerationStructureCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkAccelerationStructureCreateInfoNV(struct vkw_writer *w, const VkAccelerationStructureCreateInfoNV *v)
+{
+    vkw_write_u64(w, v->compactedSize);
+    vkw_encode_VkAccelerationStructureInfoNV(w, &v->info);
+}
+
+void vkw_encode_VkBindAccelerationStructureMemoryInfoNV(struct vkw_writer *w, const VkBindAccelerationStructureMemoryInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkBindAccelerationStructureMemoryInfoNV */
+    vkw_encode_fields_VkBindAccelerationStructureMemoryInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkBindAccelerationStructureMemoryInfoNV(struct vkw_writer *w, const VkBindAccelerationStructureMemoryInfoNV *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->accelerationStructure));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->memory));
+    vkw_write_u64(w, v->memoryOffset);
+    vkw_write_u32(w, v->deviceIndexCount);
+    if (vkw_write_presence(w, v->pDeviceIndices)) {
+        const uint64_t n = v->deviceIndexCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, v->pDeviceIndices[i]);
+    }
+}
+
 void vkw_encode_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureKHR *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkWriteDescriptorSetAccelerationStructureKHR */
@@ -8431,6 +10433,35 @@ static void vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureKHR(struc
         for (uint64_t i = 0; i < n; i++)
             vkw_write_u64(w, VKW_HANDLE_U64(v->pAccelerationStructures[i]));
     }
+}
+
+void vkw_encode_VkWriteDescriptorSetAccelerationStructureNV(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkWriteDescriptorSetAccelerationStructureNV */
+    vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureNV(w, v);
+}
+
+static void vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureNV(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureNV *v)
+{
+    vkw_write_u32(w, v->accelerationStructureCount);
+    if (vkw_write_presence(w, v->pAccelerationStructures)) {
+        const uint64_t n = v->accelerationStructureCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, VKW_HANDLE_U64(v->pAccelerationStructures[i]));
+    }
+}
+
+void vkw_encode_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_writer *w, const VkAccelerationStructureMemoryRequirementsInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkAccelerationStructureMemoryRequirementsInfoNV */
+    vkw_encode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_writer *w, const VkAccelerationStructureMemoryRequirementsInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->type);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->accelerationStructure));
 }
 
 void vkw_encode_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v)
@@ -8530,6 +10561,33 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropert
     v->minAccelerationStructureScratchOffsetAlignment = (uint32_t)vkw_read_u32(r);
 }
 
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingPropertiesNV *v)
+{
+    v->shaderGroupHandleSize = (uint32_t)vkw_read_u32(r);
+    v->maxRecursionDepth = (uint32_t)vkw_read_u32(r);
+    v->maxShaderGroupStride = (uint32_t)vkw_read_u32(r);
+    v->shaderGroupBaseAlignment = (uint32_t)vkw_read_u32(r);
+    v->maxGeometryCount = (uint64_t)vkw_read_u64(r);
+    v->maxInstanceCount = (uint64_t)vkw_read_u64(r);
+    v->maxTriangleCount = (uint64_t)vkw_read_u64(r);
+    v->maxDescriptorSetAccelerationStructures = (uint32_t)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR */
@@ -8561,6 +10619,123 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingMaintenance1Featur
 {
     v->rayTracingMaintenance1 = (VkBool32)vkw_read_u32(r);
     v->rayTracingPipelineTraceRaysIndirect2 = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkDrmFormatModifierPropertiesListEXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDrmFormatModifierPropertiesListEXT */
+    vkw_encode_partial_fields_VkDrmFormatModifierPropertiesListEXT(w, v);
+}
+
+static void vkw_encode_partial_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v)
+{
+    if (vkw_write_presence(w, v->pDrmFormatModifierProperties)) {
+        const uint64_t n = v->drmFormatModifierCount;
+        vkw_write_u64(w, n);
+    }
+}
+
+
+void vkw_decode_reply_VkDrmFormatModifierPropertiesListEXT(struct vkw_reader *r, VkDrmFormatModifierPropertiesListEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDrmFormatModifierPropertiesListEXT */
+    vkw_decode_reply_fields_VkDrmFormatModifierPropertiesListEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_reader *r, VkDrmFormatModifierPropertiesListEXT *v)
+{
+    const uint64_t pDrmFormatModifierProperties_capacity = v->pDrmFormatModifierProperties ? (uint64_t)(v->drmFormatModifierCount) : 0;
+    v->drmFormatModifierCount = (uint32_t)vkw_read_u32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!v->pDrmFormatModifierProperties || n > pDrmFormatModifierProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkDrmFormatModifierPropertiesEXT(r, &v->pDrmFormatModifierProperties[i]);
+    }
+}
+
+void vkw_decode_reply_VkDrmFormatModifierPropertiesEXT(struct vkw_reader *r, VkDrmFormatModifierPropertiesEXT *v)
+{
+    v->drmFormatModifier = (uint64_t)vkw_read_u64(r);
+    v->drmFormatModifierPlaneCount = (uint32_t)vkw_read_u32(r);
+    v->drmFormatModifierTilingFeatures = (VkFormatFeatureFlags)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(struct vkw_writer *w, const VkPhysicalDeviceImageDrmFormatModifierInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceImageDrmFormatModifierInfoEXT */
+    vkw_encode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(struct vkw_writer *w, const VkPhysicalDeviceImageDrmFormatModifierInfoEXT *v)
+{
+    vkw_write_u64(w, v->drmFormatModifier);
+    vkw_write_i32(w, (int32_t)v->sharingMode);
+    vkw_write_u32(w, v->queueFamilyIndexCount);
+    if (vkw_write_presence(w, v->pQueueFamilyIndices)) {
+        const uint64_t n = v->queueFamilyIndexCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, v->pQueueFamilyIndices[i]);
+    }
+}
+
+void vkw_encode_VkImageDrmFormatModifierListCreateInfoEXT(struct vkw_writer *w, const VkImageDrmFormatModifierListCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageDrmFormatModifierListCreateInfoEXT */
+    vkw_encode_fields_VkImageDrmFormatModifierListCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkImageDrmFormatModifierListCreateInfoEXT(struct vkw_writer *w, const VkImageDrmFormatModifierListCreateInfoEXT *v)
+{
+    vkw_write_u32(w, v->drmFormatModifierCount);
+    if (vkw_write_presence(w, v->pDrmFormatModifiers)) {
+        const uint64_t n = v->drmFormatModifierCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, v->pDrmFormatModifiers[i]);
+    }
+}
+
+void vkw_encode_VkImageDrmFormatModifierExplicitCreateInfoEXT(struct vkw_writer *w, const VkImageDrmFormatModifierExplicitCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageDrmFormatModifierExplicitCreateInfoEXT */
+    vkw_encode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(struct vkw_writer *w, const VkImageDrmFormatModifierExplicitCreateInfoEXT *v)
+{
+    vkw_write_u64(w, v->drmFormatModifier);
+    vkw_write_u32(w, v->drmFormatModifierPlaneCount);
+    if (vkw_write_presence(w, v->pPlaneLayouts)) {
+        const uint64_t n = v->drmFormatModifierPlaneCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkSubresourceLayout(w, &v->pPlaneLayouts[i]);
+    }
+}
+
+void vkw_encode_partial_VkImageDrmFormatModifierPropertiesEXT(struct vkw_writer *w, const VkImageDrmFormatModifierPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageDrmFormatModifierPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkImageDrmFormatModifierPropertiesEXT(struct vkw_reader *r, VkImageDrmFormatModifierPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageDrmFormatModifierPropertiesEXT */
+    vkw_decode_reply_fields_VkImageDrmFormatModifierPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkImageDrmFormatModifierPropertiesEXT(struct vkw_reader *r, VkImageDrmFormatModifierPropertiesEXT *v)
+{
+    v->drmFormatModifier = (uint64_t)vkw_read_u64(r);
 }
 
 void vkw_encode_VkImageStencilUsageCreateInfo(struct vkw_writer *w, const VkImageStencilUsageCreateInfo *v)
@@ -8810,6 +10985,41 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(
     v->bufferDeviceAddressMultiDevice = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceBufferDeviceAddressFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->bufferDeviceAddress);
+    vkw_write_u32(w, v->bufferDeviceAddressCaptureReplay);
+    vkw_write_u32(w, v->bufferDeviceAddressMultiDevice);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceBufferDeviceAddressFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceBufferDeviceAddressFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    v->bufferDeviceAddress = (VkBool32)vkw_read_u32(r);
+    v->bufferDeviceAddressCaptureReplay = (VkBool32)vkw_read_u32(r);
+    v->bufferDeviceAddressMultiDevice = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkBufferDeviceAddressInfo(struct vkw_writer *w, const VkBufferDeviceAddressInfo *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkBufferDeviceAddressInfo */
@@ -8830,6 +11040,17 @@ void vkw_encode_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_writer *w, con
 static void vkw_encode_fields_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_writer *w, const VkBufferOpaqueCaptureAddressCreateInfo *v)
 {
     vkw_write_u64(w, v->opaqueCaptureAddress);
+}
+
+void vkw_encode_VkBufferDeviceAddressCreateInfoEXT(struct vkw_writer *w, const VkBufferDeviceAddressCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkBufferDeviceAddressCreateInfoEXT */
+    vkw_encode_fields_VkBufferDeviceAddressCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkBufferDeviceAddressCreateInfoEXT(struct vkw_writer *w, const VkBufferDeviceAddressCreateInfoEXT *v)
+{
+    vkw_write_u64(w, v->deviceAddress);
 }
 
 void vkw_encode_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_writer *w, const VkPhysicalDeviceImagelessFramebufferFeatures *v)
@@ -8981,6 +11202,40 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(
     v->ycbcrImageArrays = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkImageViewHandleInfoNVX(struct vkw_writer *w, const VkImageViewHandleInfoNVX *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageViewHandleInfoNVX */
+    vkw_encode_fields_VkImageViewHandleInfoNVX(w, v);
+}
+
+static void vkw_encode_fields_VkImageViewHandleInfoNVX(struct vkw_writer *w, const VkImageViewHandleInfoNVX *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->imageView));
+    vkw_write_i32(w, (int32_t)v->descriptorType);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->sampler));
+}
+
+void vkw_encode_partial_VkImageViewAddressPropertiesNVX(struct vkw_writer *w, const VkImageViewAddressPropertiesNVX *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageViewAddressPropertiesNVX */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkImageViewAddressPropertiesNVX(struct vkw_reader *r, VkImageViewAddressPropertiesNVX *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageViewAddressPropertiesNVX */
+    vkw_decode_reply_fields_VkImageViewAddressPropertiesNVX(r, v);
+}
+
+static void vkw_decode_reply_fields_VkImageViewAddressPropertiesNVX(struct vkw_reader *r, VkImageViewAddressPropertiesNVX *v)
+{
+    v->deviceAddress = (VkDeviceAddress)vkw_read_u64(r);
+    v->size = (VkDeviceSize)vkw_read_u64(r);
+}
+
 void vkw_decode_reply_VkPipelineCreationFeedback(struct vkw_reader *r, VkPipelineCreationFeedback *v)
 {
     v->flags = (VkPipelineCreationFeedbackFlags)vkw_read_u32(r);
@@ -9002,6 +11257,72 @@ static void vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(struct vkw_wr
         const uint64_t n = v->pipelineStageCreationFeedbackCount;
         vkw_write_u64(w, n);
     }
+}
+
+void vkw_encode_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCoverageReductionModeFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    vkw_write_u32(w, v->coverageReductionMode);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCoverageReductionModeFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCoverageReductionModeFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    v->coverageReductionMode = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineCoverageReductionStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageReductionStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineCoverageReductionStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineCoverageReductionStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineCoverageReductionStateCreateInfoNV(struct vkw_writer *w, const VkPipelineCoverageReductionStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->coverageReductionMode);
+}
+
+void vkw_encode_partial_VkFramebufferMixedSamplesCombinationNV(struct vkw_writer *w, const VkFramebufferMixedSamplesCombinationNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkFramebufferMixedSamplesCombinationNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkFramebufferMixedSamplesCombinationNV(struct vkw_reader *r, VkFramebufferMixedSamplesCombinationNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkFramebufferMixedSamplesCombinationNV */
+    vkw_decode_reply_fields_VkFramebufferMixedSamplesCombinationNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkFramebufferMixedSamplesCombinationNV(struct vkw_reader *r, VkFramebufferMixedSamplesCombinationNV *v)
+{
+    v->coverageReductionMode = (VkCoverageReductionModeNV)vkw_read_i32(r);
+    v->rasterizationSamples = (VkSampleCountFlagBits)vkw_read_i32(r);
+    v->depthStencilSamples = (VkSampleCountFlags)vkw_read_u32(r);
+    v->colorSamples = (VkSampleCountFlags)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderClockFeaturesKHR *v)
@@ -9066,6 +11387,93 @@ void vkw_decode_reply_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_reader *
 static void vkw_decode_reply_fields_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_reader *r, VkPhysicalDeviceIndexTypeUint8Features *v)
 {
     v->indexTypeUint8 = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderSMBuiltinsPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderSMBuiltinsPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v)
+{
+    v->shaderSMCount = (uint32_t)vkw_read_u32(r);
+    v->shaderWarpsPerSM = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderSMBuiltinsFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shaderSMBuiltins);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderSMBuiltinsFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderSMBuiltinsFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    v->shaderSMBuiltins = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->fragmentShaderSampleInterlock);
+    vkw_write_u32(w, v->fragmentShaderPixelInterlock);
+    vkw_write_u32(w, v->fragmentShaderShadingRateInterlock);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    v->fragmentShaderSampleInterlock = (VkBool32)vkw_read_u32(r);
+    v->fragmentShaderPixelInterlock = (VkBool32)vkw_read_u32(r);
+    v->fragmentShaderShadingRateInterlock = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_writer *w, const VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v)
@@ -10534,6 +12942,57 @@ void vkw_encode_VkColorBlendEquationEXT(struct vkw_writer *w, const VkColorBlend
     vkw_write_i32(w, (int32_t)v->alphaBlendOp);
 }
 
+void vkw_encode_VkColorBlendAdvancedEXT(struct vkw_writer *w, const VkColorBlendAdvancedEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->advancedBlendOp);
+    vkw_write_u32(w, v->srcPremultiplied);
+    vkw_write_u32(w, v->dstPremultiplied);
+    vkw_write_i32(w, (int32_t)v->blendOverlap);
+    vkw_write_u32(w, v->clampResults);
+}
+
+void vkw_encode_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDiagnosticsConfigFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    vkw_write_u32(w, v->diagnosticsConfig);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDiagnosticsConfigFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDiagnosticsConfigFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    v->diagnosticsConfig = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkDeviceDiagnosticsConfigCreateInfoNV(struct vkw_writer *w, const VkDeviceDiagnosticsConfigCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDeviceDiagnosticsConfigCreateInfoNV */
+    vkw_encode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(struct vkw_writer *w, const VkDeviceDiagnosticsConfigCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+}
+
 void vkw_encode_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_writer *w, const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures */
@@ -10563,6 +13022,37 @@ void vkw_decode_reply_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(stru
 static void vkw_decode_reply_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_reader *r, VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v)
 {
     v->shaderZeroInitializeWorkgroupMemory = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->shaderSubgroupUniformControlFlow);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    v->shaderSubgroupUniformControlFlow = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceRobustness2FeaturesEXT *v)
@@ -10650,6 +13140,43 @@ void vkw_decode_reply_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_reader 
 static void vkw_decode_reply_fields_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_reader *r, VkPhysicalDeviceImageRobustnessFeatures *v)
 {
     v->robustImageAccess = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayout);
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayoutScalarBlockLayout);
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayout8BitAccess);
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayout16BitAccess);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    v->workgroupMemoryExplicitLayout = (VkBool32)vkw_read_u32(r);
+    v->workgroupMemoryExplicitLayoutScalarBlockLayout = (VkBool32)vkw_read_u32(r);
+    v->workgroupMemoryExplicitLayout8BitAccess = (VkBool32)vkw_read_u32(r);
+    v->workgroupMemoryExplicitLayout16BitAccess = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevice4444FormatsFeaturesEXT *v)
@@ -10883,6 +13410,157 @@ static void vkw_encode_fields_VkResolveImageInfo2(struct vkw_writer *w, const Vk
     }
 }
 
+void vkw_encode_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    vkw_write_u32(w, v->shaderImageInt64Atomics);
+    vkw_write_u32(w, v->sparseImageInt64Atomics);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    v->shaderImageInt64Atomics = (VkBool32)vkw_read_u32(r);
+    v->sparseImageInt64Atomics = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkFragmentShadingRateAttachmentInfoKHR(struct vkw_writer *w, const VkFragmentShadingRateAttachmentInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkFragmentShadingRateAttachmentInfoKHR */
+    vkw_encode_fields_VkFragmentShadingRateAttachmentInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkFragmentShadingRateAttachmentInfoKHR(struct vkw_writer *w, const VkFragmentShadingRateAttachmentInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pFragmentShadingRateAttachment))
+        vkw_encode_VkAttachmentReference2(w, &(*v->pFragmentShadingRateAttachment));
+    vkw_encode_VkExtent2D(w, &v->shadingRateAttachmentTexelSize);
+}
+
+void vkw_encode_VkPipelineFragmentShadingRateStateCreateInfoKHR(struct vkw_writer *w, const VkPipelineFragmentShadingRateStateCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineFragmentShadingRateStateCreateInfoKHR */
+    vkw_encode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(struct vkw_writer *w, const VkPipelineFragmentShadingRateStateCreateInfoKHR *v)
+{
+    vkw_encode_VkExtent2D(w, &v->fragmentSize);
+    for (uint32_t i = 0; i < 2; i++)
+        vkw_write_i32(w, (int32_t)((const VkFragmentShadingRateCombinerOpKHR *)v->combinerOps)[i]);
+}
+
+void vkw_encode_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShadingRateFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->pipelineFragmentShadingRate);
+    vkw_write_u32(w, v->primitiveFragmentShadingRate);
+    vkw_write_u32(w, v->attachmentFragmentShadingRate);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShadingRateFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShadingRateFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    v->pipelineFragmentShadingRate = (VkBool32)vkw_read_u32(r);
+    v->primitiveFragmentShadingRate = (VkBool32)vkw_read_u32(r);
+    v->attachmentFragmentShadingRate = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShadingRatePropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShadingRatePropertiesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v)
+{
+    vkw_decode_reply_VkExtent2D(r, &v->minFragmentShadingRateAttachmentTexelSize);
+    vkw_decode_reply_VkExtent2D(r, &v->maxFragmentShadingRateAttachmentTexelSize);
+    v->maxFragmentShadingRateAttachmentTexelSizeAspectRatio = (uint32_t)vkw_read_u32(r);
+    v->primitiveFragmentShadingRateWithMultipleViewports = (VkBool32)vkw_read_u32(r);
+    v->layeredShadingRateAttachments = (VkBool32)vkw_read_u32(r);
+    v->fragmentShadingRateNonTrivialCombinerOps = (VkBool32)vkw_read_u32(r);
+    vkw_decode_reply_VkExtent2D(r, &v->maxFragmentSize);
+    v->maxFragmentSizeAspectRatio = (uint32_t)vkw_read_u32(r);
+    v->maxFragmentShadingRateCoverageSamples = (uint32_t)vkw_read_u32(r);
+    v->maxFragmentShadingRateRasterizationSamples = (VkSampleCountFlagBits)vkw_read_i32(r);
+    v->fragmentShadingRateWithShaderDepthStencilWrites = (VkBool32)vkw_read_u32(r);
+    v->fragmentShadingRateWithSampleMask = (VkBool32)vkw_read_u32(r);
+    v->fragmentShadingRateWithShaderSampleMask = (VkBool32)vkw_read_u32(r);
+    v->fragmentShadingRateWithConservativeRasterization = (VkBool32)vkw_read_u32(r);
+    v->fragmentShadingRateWithFragmentShaderInterlock = (VkBool32)vkw_read_u32(r);
+    v->fragmentShadingRateWithCustomSampleLocations = (VkBool32)vkw_read_u32(r);
+    v->fragmentShadingRateStrictMultiplyCombiner = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShadingRateKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShadingRateKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateKHR *v)
+{
+    v->sampleCounts = (VkSampleCountFlags)vkw_read_u32(r);
+    vkw_decode_reply_VkExtent2D(r, &v->fragmentSize);
+}
+
 void vkw_encode_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderTerminateInvocationFeatures *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderTerminateInvocationFeatures */
@@ -10912,6 +13590,75 @@ void vkw_decode_reply_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct v
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderTerminateInvocationFeatures *v)
 {
     v->shaderTerminateInvocation = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->fragmentShadingRateEnums);
+    vkw_write_u32(w, v->supersampleFragmentShadingRates);
+    vkw_write_u32(w, v->noInvocationFragmentShadingRates);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    v->fragmentShadingRateEnums = (VkBool32)vkw_read_u32(r);
+    v->supersampleFragmentShadingRates = (VkBool32)vkw_read_u32(r);
+    v->noInvocationFragmentShadingRates = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v)
+{
+    v->maxFragmentShadingRateInvocationCount = (VkSampleCountFlagBits)vkw_read_i32(r);
+}
+
+void vkw_encode_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(struct vkw_writer *w, const VkPipelineFragmentShadingRateEnumStateCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineFragmentShadingRateEnumStateCreateInfoNV */
+    vkw_encode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(struct vkw_writer *w, const VkPipelineFragmentShadingRateEnumStateCreateInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->shadingRateType);
+    vkw_write_i32(w, (int32_t)v->shadingRate);
+    for (uint32_t i = 0; i < 2; i++)
+        vkw_write_i32(w, (int32_t)((const VkFragmentShadingRateCombinerOpKHR *)v->combinerOps)[i]);
 }
 
 void vkw_encode_partial_VkAccelerationStructureBuildSizesInfoKHR(struct vkw_writer *w, const VkAccelerationStructureBuildSizesInfoKHR *v)
@@ -11507,6 +14254,50 @@ static void vkw_encode_fields_VkPipelineViewportDepthClipControlCreateInfoEXT(st
     vkw_write_u32(w, v->negativeOneToOne);
 }
 
+void vkw_encode_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDepthClampControlFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->depthClampControl);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDepthClampControlFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthClampControlFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    v->depthClampControl = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineViewportDepthClampControlCreateInfoEXT(struct vkw_writer *w, const VkPipelineViewportDepthClampControlCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineViewportDepthClampControlCreateInfoEXT */
+    vkw_encode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(struct vkw_writer *w, const VkPipelineViewportDepthClampControlCreateInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->depthClampMode);
+    if (vkw_write_presence(w, v->pDepthClampRange))
+        vkw_encode_VkDepthClampRangeEXT(w, &(*v->pDepthClampRange));
+}
+
 void vkw_encode_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT */
@@ -11798,6 +14589,47 @@ static void vkw_encode_fields_VkSubmitInfo2(struct vkw_writer *w, const VkSubmit
         for (uint64_t i = 0; i < n; i++)
             vkw_encode_VkSemaphoreSubmitInfo(w, &v->pSignalSemaphoreInfos[i]);
     }
+}
+
+void vkw_encode_partial_VkQueueFamilyCheckpointProperties2NV(struct vkw_writer *w, const VkQueueFamilyCheckpointProperties2NV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkQueueFamilyCheckpointProperties2NV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkQueueFamilyCheckpointProperties2NV(struct vkw_reader *r, VkQueueFamilyCheckpointProperties2NV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueueFamilyCheckpointProperties2NV */
+    vkw_decode_reply_fields_VkQueueFamilyCheckpointProperties2NV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkQueueFamilyCheckpointProperties2NV(struct vkw_reader *r, VkQueueFamilyCheckpointProperties2NV *v)
+{
+    v->checkpointExecutionStageMask = (VkPipelineStageFlags2)vkw_read_u64(r);
+}
+
+void vkw_encode_partial_VkCheckpointData2NV(struct vkw_writer *w, const VkCheckpointData2NV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkCheckpointData2NV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkCheckpointData2NV(struct vkw_reader *r, VkCheckpointData2NV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkCheckpointData2NV */
+    vkw_decode_reply_fields_VkCheckpointData2NV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkCheckpointData2NV(struct vkw_reader *r, VkCheckpointData2NV *v)
+{
+    v->stage = (VkPipelineStageFlags2)vkw_read_u64(r);
+    v->pCheckpointMarker = (void *)(uintptr_t)vkw_read_u64(r);
 }
 
 void vkw_encode_VkPhysicalDeviceSynchronization2Features(struct vkw_writer *w, const VkPhysicalDeviceSynchronization2Features *v)
@@ -12189,6 +15021,51 @@ static void vkw_decode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatu
     v->pipelineProtectedAccess = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceInheritedViewportScissorFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->inheritedViewportScissor2D);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceInheritedViewportScissorFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceInheritedViewportScissorFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    v->inheritedViewportScissor2D = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_writer *w, const VkCommandBufferInheritanceViewportScissorInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkCommandBufferInheritanceViewportScissorInfoNV */
+    vkw_encode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_writer *w, const VkCommandBufferInheritanceViewportScissorInfoNV *v)
+{
+    vkw_write_u32(w, v->viewportScissor2D);
+    vkw_write_u32(w, v->viewportDepthCount);
+    if (vkw_write_presence(w, v->pViewportDepths))
+        vkw_encode_VkViewport(w, &(*v->pViewportDepths));
+}
+
 void vkw_encode_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT */
@@ -12365,6 +15242,82 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductPrope
     v->integerDotProductAccumulatingSaturating64BitMixedSignednessAccelerated = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_partial_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceDrmPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDrmPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDrmPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDrmPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDrmPropertiesEXT *v)
+{
+    v->hasPrimary = (VkBool32)vkw_read_u32(r);
+    v->hasRender = (VkBool32)vkw_read_u32(r);
+    v->primaryMajor = (int64_t)vkw_read_i64(r);
+    v->primaryMinor = (int64_t)vkw_read_i64(r);
+    v->renderMajor = (int64_t)vkw_read_i64(r);
+    v->renderMinor = (int64_t)vkw_read_i64(r);
+}
+
+void vkw_encode_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->fragmentShaderBarycentric);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    v->fragmentShaderBarycentric = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v)
+{
+    v->triStripVertexOrderIndependentOfProvokingVertex = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_partial_VkFormatProperties3(struct vkw_writer *w, const VkFormatProperties3 *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkFormatProperties3 */
@@ -12385,6 +15338,49 @@ static void vkw_decode_reply_fields_VkFormatProperties3(struct vkw_reader *r, Vk
     v->linearTilingFeatures = (VkFormatFeatureFlags2)vkw_read_u64(r);
     v->optimalTilingFeatures = (VkFormatFeatureFlags2)vkw_read_u64(r);
     v->bufferFeatures = (VkFormatFeatureFlags2)vkw_read_u64(r);
+}
+
+void vkw_encode_partial_VkDrmFormatModifierPropertiesList2EXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDrmFormatModifierPropertiesList2EXT */
+    vkw_encode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(w, v);
+}
+
+static void vkw_encode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    if (vkw_write_presence(w, v->pDrmFormatModifierProperties)) {
+        const uint64_t n = v->drmFormatModifierCount;
+        vkw_write_u64(w, n);
+    }
+}
+
+
+void vkw_decode_reply_VkDrmFormatModifierPropertiesList2EXT(struct vkw_reader *r, VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDrmFormatModifierPropertiesList2EXT */
+    vkw_decode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_reader *r, VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    const uint64_t pDrmFormatModifierProperties_capacity = v->pDrmFormatModifierProperties ? (uint64_t)(v->drmFormatModifierCount) : 0;
+    v->drmFormatModifierCount = (uint32_t)vkw_read_u32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!v->pDrmFormatModifierProperties || n > pDrmFormatModifierProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkDrmFormatModifierProperties2EXT(r, &v->pDrmFormatModifierProperties[i]);
+    }
+}
+
+void vkw_decode_reply_VkDrmFormatModifierProperties2EXT(struct vkw_reader *r, VkDrmFormatModifierProperties2EXT *v)
+{
+    v->drmFormatModifier = (uint64_t)vkw_read_u64(r);
+    v->drmFormatModifierPlaneCount = (uint32_t)vkw_read_u32(r);
+    v->drmFormatModifierTilingFeatures = (VkFormatFeatureFlags2)vkw_read_u64(r);
 }
 
 void vkw_encode_VkPipelineRenderingCreateInfo(struct vkw_writer *w, const VkPipelineRenderingCreateInfo *v)
@@ -12450,6 +15446,19 @@ static void vkw_encode_fields_VkRenderingAttachmentInfo(struct vkw_writer *w, co
     vkw_encode_VkClearValue(w, &v->clearValue);
 }
 
+void vkw_encode_VkRenderingFragmentShadingRateAttachmentInfoKHR(struct vkw_writer *w, const VkRenderingFragmentShadingRateAttachmentInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkRenderingFragmentShadingRateAttachmentInfoKHR */
+    vkw_encode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(struct vkw_writer *w, const VkRenderingFragmentShadingRateAttachmentInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->imageView));
+    vkw_write_i32(w, (int32_t)v->imageLayout);
+    vkw_encode_VkExtent2D(w, &v->shadingRateAttachmentTexelSize);
+}
+
 void vkw_encode_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingFeatures *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDynamicRenderingFeatures */
@@ -12503,6 +15512,78 @@ static void vkw_encode_fields_VkCommandBufferInheritanceRenderingInfo(struct vkw
     vkw_write_i32(w, (int32_t)v->rasterizationSamples);
 }
 
+void vkw_encode_VkAttachmentSampleCountInfoAMD(struct vkw_writer *w, const VkAttachmentSampleCountInfoAMD *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkAttachmentSampleCountInfoAMD */
+    vkw_encode_fields_VkAttachmentSampleCountInfoAMD(w, v);
+}
+
+static void vkw_encode_fields_VkAttachmentSampleCountInfoAMD(struct vkw_writer *w, const VkAttachmentSampleCountInfoAMD *v)
+{
+    vkw_write_u32(w, v->colorAttachmentCount);
+    if (vkw_write_presence(w, v->pColorAttachmentSamples)) {
+        const uint64_t n = v->colorAttachmentCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_i32(w, (int32_t)v->pColorAttachmentSamples[i]);
+    }
+    vkw_write_i32(w, (int32_t)v->depthStencilAttachmentSamples);
+}
+
+void vkw_encode_VkMultiviewPerViewAttributesInfoNVX(struct vkw_writer *w, const VkMultiviewPerViewAttributesInfoNVX *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkMultiviewPerViewAttributesInfoNVX */
+    vkw_encode_fields_VkMultiviewPerViewAttributesInfoNVX(w, v);
+}
+
+static void vkw_encode_fields_VkMultiviewPerViewAttributesInfoNVX(struct vkw_writer *w, const VkMultiviewPerViewAttributesInfoNVX *v)
+{
+    vkw_write_u32(w, v->perViewAttributes);
+    vkw_write_u32(w, v->perViewAttributesPositionXOnly);
+}
+
+void vkw_encode_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceImageViewMinLodFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->minLod);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceImageViewMinLodFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceImageViewMinLodFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    v->minLod = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkImageViewMinLodCreateInfoEXT(struct vkw_writer *w, const VkImageViewMinLodCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageViewMinLodCreateInfoEXT */
+    vkw_encode_fields_VkImageViewMinLodCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkImageViewMinLodCreateInfoEXT(struct vkw_writer *w, const VkImageViewMinLodCreateInfoEXT *v)
+{
+    vkw_write_f32(w, v->minLod);
+}
+
 void vkw_encode_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT */
@@ -12536,6 +15617,37 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceRasterizationOrderAttachment
     v->rasterizationOrderColorAttachmentAccess = (VkBool32)vkw_read_u32(r);
     v->rasterizationOrderDepthAttachmentAccess = (VkBool32)vkw_read_u32(r);
     v->rasterizationOrderStencilAttachmentAccess = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceLinearColorAttachmentFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    vkw_write_u32(w, v->linearColorAttachment);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceLinearColorAttachmentFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceLinearColorAttachmentFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    v->linearColorAttachment = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v)
@@ -12815,6 +15927,200 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayout
     v->attachmentFeedbackLoopLayout = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceAddressBindingReportFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->reportAddressBinding);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceAddressBindingReportFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceAddressBindingReportFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    v->reportAddressBinding = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceOpticalFlowFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    vkw_write_u32(w, v->opticalFlow);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceOpticalFlowFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceOpticalFlowFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    v->opticalFlow = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceOpticalFlowPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceOpticalFlowPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceOpticalFlowPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceOpticalFlowPropertiesNV *v)
+{
+    v->supportedOutputGridSizes = (VkOpticalFlowGridSizeFlagsNV)vkw_read_u32(r);
+    v->supportedHintGridSizes = (VkOpticalFlowGridSizeFlagsNV)vkw_read_u32(r);
+    v->hintSupported = (VkBool32)vkw_read_u32(r);
+    v->costSupported = (VkBool32)vkw_read_u32(r);
+    v->bidirectionalFlowSupported = (VkBool32)vkw_read_u32(r);
+    v->globalFlowSupported = (VkBool32)vkw_read_u32(r);
+    v->minWidth = (uint32_t)vkw_read_u32(r);
+    v->minHeight = (uint32_t)vkw_read_u32(r);
+    v->maxWidth = (uint32_t)vkw_read_u32(r);
+    v->maxHeight = (uint32_t)vkw_read_u32(r);
+    v->maxNumRegionsOfInterest = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkOpticalFlowImageFormatInfoNV(struct vkw_writer *w, const VkOpticalFlowImageFormatInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkOpticalFlowImageFormatInfoNV */
+    vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_writer *w, const VkOpticalFlowImageFormatInfoNV *v)
+{
+    vkw_write_u32(w, v->usage);
+}
+
+void vkw_encode_partial_VkOpticalFlowImageFormatPropertiesNV(struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkOpticalFlowImageFormatPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkOpticalFlowImageFormatPropertiesNV(struct vkw_reader *r, VkOpticalFlowImageFormatPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkOpticalFlowImageFormatPropertiesNV */
+    vkw_decode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_reader *r, VkOpticalFlowImageFormatPropertiesNV *v)
+{
+    v->format = (VkFormat)vkw_read_i32(r);
+}
+
+void vkw_encode_VkOpticalFlowSessionCreateInfoNV(struct vkw_writer *w, const VkOpticalFlowSessionCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkOpticalFlowSessionCreateInfoNV */
+    vkw_encode_fields_VkOpticalFlowSessionCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_writer *w, const VkOpticalFlowSessionCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->width);
+    vkw_write_u32(w, v->height);
+    vkw_write_i32(w, (int32_t)v->imageFormat);
+    vkw_write_i32(w, (int32_t)v->flowVectorFormat);
+    vkw_write_i32(w, (int32_t)v->costFormat);
+    vkw_write_u32(w, v->outputGridSize);
+    vkw_write_u32(w, v->hintGridSize);
+    vkw_write_i32(w, (int32_t)v->performanceLevel);
+    vkw_write_u32(w, v->flags);
+}
+
+void vkw_encode_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, const VkOpticalFlowExecuteInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkOpticalFlowExecuteInfoNV */
+    vkw_encode_fields_VkOpticalFlowExecuteInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, const VkOpticalFlowExecuteInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->regionCount);
+    if (vkw_write_presence(w, v->pRegions)) {
+        const uint64_t n = v->regionCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRect2D(w, &v->pRegions[i]);
+    }
+}
+
+void vkw_encode_VkDepthBiasInfoEXT(struct vkw_writer *w, const VkDepthBiasInfoEXT *v)
+{
+    vkw_encode_pnext_VkDepthBiasInfoEXT(w, v->pNext);
+    vkw_encode_fields_VkDepthBiasInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDepthBiasInfoEXT(struct vkw_writer *w, const VkDepthBiasInfoEXT *v)
+{
+    vkw_write_f32(w, v->depthBiasConstantFactor);
+    vkw_write_f32(w, v->depthBiasClamp);
+    vkw_write_f32(w, v->depthBiasSlopeFactor);
+}
+
+void vkw_encode_VkDepthBiasRepresentationInfoEXT(struct vkw_writer *w, const VkDepthBiasRepresentationInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDepthBiasRepresentationInfoEXT */
+    vkw_encode_fields_VkDepthBiasRepresentationInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDepthBiasRepresentationInfoEXT(struct vkw_writer *w, const VkDepthBiasRepresentationInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->depthBiasRepresentation);
+    vkw_write_u32(w, v->depthBiasExact);
+}
+
+void vkw_encode_VkDecompressMemoryRegionNV(struct vkw_writer *w, const VkDecompressMemoryRegionNV *v)
+{
+    vkw_write_u64(w, v->srcAddress);
+    vkw_write_u64(w, v->dstAddress);
+    vkw_write_u64(w, v->compressedSize);
+    vkw_write_u64(w, v->decompressedSize);
+    vkw_write_u64(w, v->decompressionMethod);
+}
+
 void vkw_encode_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT */
@@ -12844,6 +16150,96 @@ void vkw_decode_reply_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesE
 static void vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v)
 {
     v->dynamicRenderingUnusedAttachments = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDepthBiasControlFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->depthBiasControl);
+    vkw_write_u32(w, v->leastRepresentableValueForceUnormRepresentation);
+    vkw_write_u32(w, v->floatRepresentation);
+    vkw_write_u32(w, v->depthBiasExact);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDepthBiasControlFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthBiasControlFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    v->depthBiasControl = (VkBool32)vkw_read_u32(r);
+    v->leastRepresentableValueForceUnormRepresentation = (VkBool32)vkw_read_u32(r);
+    v->floatRepresentation = (VkBool32)vkw_read_u32(r);
+    v->depthBiasExact = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    vkw_write_u32(w, v->extendedSparseAddressSpace);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    v->extendedSparseAddressSpace = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v)
+{
+    v->extendedSparseAddressSpaceSize = (VkDeviceSize)vkw_read_u64(r);
+    v->extendedSparseImageUsageFlags = (VkImageUsageFlags)vkw_read_u32(r);
+    v->extendedSparseBufferUsageFlags = (VkBufferUsageFlags)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v)
@@ -13059,6 +16455,37 @@ static void vkw_encode_fields_VkPushDescriptorSetInfo(struct vkw_writer *w, cons
     }
 }
 
+void vkw_encode_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    vkw_write_u32(w, v->descriptorPoolOverallocation);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    v->descriptorPoolOverallocation = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR */
@@ -13254,6 +16681,99 @@ static void vkw_encode_fields_VkRenderingInputAttachmentIndexInfo(struct vkw_wri
         vkw_write_u32(w, (*v->pStencilInputAttachmentIndex));
 }
 
+void vkw_encode_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderQuadControlFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->shaderQuadControl);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderQuadControlFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderQuadControlFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    v->shaderQuadControl = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shaderFloat16VectorAtomics);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    v->shaderFloat16VectorAtomics = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRawAccessChainsFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shaderRawAccessChains);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRawAccessChainsFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRawAccessChainsFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    v->shaderRawAccessChains = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT */
@@ -13285,6 +16805,74 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFe
     v->shaderReplicatedComposites = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkDepthClampRangeEXT(struct vkw_writer *w, const VkDepthClampRangeEXT *v)
+{
+    vkw_write_f32(w, v->minDepthClamp);
+    vkw_write_f32(w, v->maxDepthClamp);
+}
+
+void vkw_encode_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->vertexAttributeRobustness);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    v->vertexAttributeRobustness = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDepthClampZeroOneFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->depthClampZeroOne);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDepthClampZeroOneFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthClampZeroOneFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    v->depthClampZeroOne = (VkBool32)vkw_read_u32(r);
+}
+
 /* ---- outputs inside input structs ---- */
 void vkw_decode_reply_inner_VkComputePipelineCreateInfo(struct vkw_reader *r, const VkComputePipelineCreateInfo *v)
 {
@@ -13305,6 +16893,24 @@ void vkw_decode_reply_inner_VkComputePipelineCreateInfo(struct vkw_reader *r, co
 }
 
 void vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_reader *r, const VkGraphicsPipelineCreateInfo *v)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        const VkBaseOutStructure *e = vkw_chain_find((void *)v->pNext, (VkStructureType)stype);
+        switch (e ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(r, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+void vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoNV(struct vkw_reader *r, const VkRayTracingPipelineCreateInfoNV *v)
 {
     for (;;) {
         const uint32_t stype = vkw_read_u32(r);
@@ -16949,11 +20555,50 @@ void vkw_encode_vkCmdSetRasterizationStreamEXT(struct vkw_writer *w, uint32_t se
     vkw_end_message(w, header);
 }
 
+void vkw_encode_vkCmdSetConservativeRasterizationModeEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkConservativeRasterizationModeEXT conservativeRasterizationMode)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)conservativeRasterizationMode);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, float extraPrimitiveOverestimationSize)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_f32(w, extraPrimitiveOverestimationSize);
+    vkw_end_message(w, header);
+}
+
 void vkw_encode_vkCmdSetDepthClipEnableEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 depthClipEnable)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDepthClipEnableEXT, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
     vkw_write_u32(w, depthClipEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetSampleLocationsEnableEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 sampleLocationsEnable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, sampleLocationsEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetColorBlendAdvancedEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstAttachment, uint32_t attachmentCount, const VkColorBlendAdvancedEXT* pColorBlendAdvanced)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, firstAttachment);
+    vkw_write_u32(w, attachmentCount);
+    if (vkw_write_presence(w, pColorBlendAdvanced)) {
+        const uint64_t n = attachmentCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkColorBlendAdvancedEXT(w, &pColorBlendAdvanced[i]);
+    }
     vkw_end_message(w, header);
 }
 
@@ -16986,6 +20631,99 @@ void vkw_encode_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_writer *w, uint3
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT, 0, serial);
     vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
     vkw_write_u32(w, negativeOneToOne);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetViewportWScalingEnableNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 viewportWScalingEnable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetViewportWScalingEnableNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, viewportWScalingEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetViewportSwizzleNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkViewportSwizzleNV* pViewportSwizzles)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetViewportSwizzleNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, firstViewport);
+    vkw_write_u32(w, viewportCount);
+    if (vkw_write_presence(w, pViewportSwizzles)) {
+        const uint64_t n = viewportCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkViewportSwizzleNV(w, &pViewportSwizzles[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetCoverageToColorEnableNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 coverageToColorEnable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCoverageToColorEnableNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, coverageToColorEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetCoverageToColorLocationNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t coverageToColorLocation)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCoverageToColorLocationNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, coverageToColorLocation);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetCoverageModulationModeNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkCoverageModulationModeNV coverageModulationMode)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCoverageModulationModeNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)coverageModulationMode);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetCoverageModulationTableEnableNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 coverageModulationTableEnable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, coverageModulationTableEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetCoverageModulationTableNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t coverageModulationTableCount, const float* pCoverageModulationTable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCoverageModulationTableNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, coverageModulationTableCount);
+    if (vkw_write_presence(w, pCoverageModulationTable)) {
+        const uint64_t n = coverageModulationTableCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_f32(w, pCoverageModulationTable[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetShadingRateImageEnableNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 shadingRateImageEnable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetShadingRateImageEnableNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, shadingRateImageEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 representativeFragmentTestEnable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, representativeFragmentTestEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetCoverageReductionModeNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkCoverageReductionModeNV coverageReductionMode)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCoverageReductionModeNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)coverageReductionMode);
     vkw_end_message(w, header);
 }
 
@@ -18351,6 +22089,870 @@ void vkw_encode_vkCmdDebugMarkerInsertEXT(struct vkw_writer *w, uint32_t serial,
     vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
     if (vkw_write_presence(w, pMarkerInfo))
         vkw_encode_VkDebugMarkerMarkerInfoEXT(w, &(*pMarkerInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetDepthClampRangeEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDepthClampModeEXT depthClampMode, const VkDepthClampRangeEXT* pDepthClampRange)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDepthClampRangeEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)depthClampMode);
+    if (vkw_write_presence(w, pDepthClampRange))
+        vkw_encode_VkDepthClampRangeEXT(w, &(*pDepthClampRange));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdWriteBufferMarkerAMD(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineStageFlagBits pipelineStage, VkBuffer dstBuffer, VkDeviceSize dstOffset, uint32_t marker)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdWriteBufferMarkerAMD, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)pipelineStage);
+    vkw_write_u64(w, VKW_HANDLE_U64(dstBuffer));
+    vkw_write_u64(w, dstOffset);
+    vkw_write_u32(w, marker);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdWriteBufferMarker2AMD(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineStageFlags2 stage, VkBuffer dstBuffer, VkDeviceSize dstOffset, uint32_t marker)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdWriteBufferMarker2AMD, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, stage);
+    vkw_write_u64(w, VKW_HANDLE_U64(dstBuffer));
+    vkw_write_u64(w, dstOffset);
+    vkw_write_u32(w, marker);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetDepthBias2EXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkDepthBiasInfoEXT* pDepthBiasInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDepthBias2EXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pDepthBiasInfo))
+        vkw_encode_VkDepthBiasInfoEXT(w, &(*pDepthBiasInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetDiscardRectangleEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstDiscardRectangle, uint32_t discardRectangleCount, const VkRect2D* pDiscardRectangles)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDiscardRectangleEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, firstDiscardRectangle);
+    vkw_write_u32(w, discardRectangleCount);
+    if (vkw_write_presence(w, pDiscardRectangles)) {
+        const uint64_t n = discardRectangleCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRect2D(w, &pDiscardRectangles[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetDiscardRectangleEnableEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 discardRectangleEnable)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, discardRectangleEnable);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetDiscardRectangleModeEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDiscardRectangleModeEXT discardRectangleMode)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDiscardRectangleModeEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)discardRectangleMode);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkImage image, VkImageDrmFormatModifierPropertiesEXT* pProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(image));
+    if (vkw_write_presence(w, pProperties))
+        vkw_encode_partial_VkImageDrmFormatModifierPropertiesEXT(w, pProperties);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_reader *r, VkDevice device, VkImage image, VkImageDrmFormatModifierPropertiesEXT* pProperties)
+{
+    (void)device;
+    (void)image;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pProperties)
+            vkw_decode_reply_VkImageDrmFormatModifierPropertiesEXT(r, &(*pProperties));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdSetSampleLocationsEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkSampleLocationsInfoEXT* pSampleLocationsInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetSampleLocationsEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pSampleLocationsInfo))
+        vkw_encode_VkSampleLocationsInfoEXT(w, &(*pSampleLocationsInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, VkSampleCountFlagBits samples, VkMultisamplePropertiesEXT* pMultisampleProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceMultisamplePropertiesEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    vkw_write_i32(w, (int32_t)samples);
+    if (vkw_write_presence(w, pMultisampleProperties))
+        vkw_encode_partial_VkMultisamplePropertiesEXT(w, pMultisampleProperties);
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_reader *r, VkPhysicalDevice physicalDevice, VkSampleCountFlagBits samples, VkMultisamplePropertiesEXT* pMultisampleProperties)
+{
+    (void)physicalDevice;
+    (void)samples;
+    if (vkw_read_presence(r)) {
+        if (pMultisampleProperties)
+            vkw_decode_reply_VkMultisamplePropertiesEXT(r, &(*pMultisampleProperties));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pFragmentShadingRateCount, VkPhysicalDeviceFragmentShadingRateKHR* pFragmentShadingRates)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceFragmentShadingRatesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pFragmentShadingRateCount))
+        vkw_write_u32(w, (*pFragmentShadingRateCount));
+    if (vkw_write_presence(w, pFragmentShadingRates)) {
+        const uint64_t n = *pFragmentShadingRateCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkPhysicalDeviceFragmentShadingRateKHR(w, &pFragmentShadingRates[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pFragmentShadingRateCount, VkPhysicalDeviceFragmentShadingRateKHR* pFragmentShadingRates)
+{
+    (void)physicalDevice;
+    const uint64_t pFragmentShadingRates_capacity = pFragmentShadingRates ? (uint64_t)(*pFragmentShadingRateCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFragmentShadingRateCount)
+            (*pFragmentShadingRateCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pFragmentShadingRates || n > pFragmentShadingRates_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkPhysicalDeviceFragmentShadingRateKHR(r, &pFragmentShadingRates[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdSetFragmentShadingRateKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkExtent2D* pFragmentSize, const VkFragmentShadingRateCombinerOpKHR combinerOps[2])
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetFragmentShadingRateKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pFragmentSize))
+        vkw_encode_VkExtent2D(w, &(*pFragmentSize));
+    for (uint32_t i = 0; i < 2; i++)
+        vkw_write_i32(w, (int32_t)((const VkFragmentShadingRateCombinerOpKHR *)combinerOps)[i]);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetImageViewHandleNVX(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageViewHandleInfoNVX* pInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetImageViewHandleNVX, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkImageViewHandleInfoNVX(w, &(*pInfo));
+    vkw_end_message(w, header);
+}
+
+uint32_t vkw_decode_reply_vkGetImageViewHandleNVX(struct vkw_reader *r, VkDevice device, const VkImageViewHandleInfoNVX* pInfo)
+{
+    (void)device;
+    (void)pInfo;
+    const uint32_t result = (uint32_t)vkw_read_u32(r);
+    return result;
+}
+
+void vkw_encode_vkGetImageViewHandle64NVX(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageViewHandleInfoNVX* pInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetImageViewHandle64NVX, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkImageViewHandleInfoNVX(w, &(*pInfo));
+    vkw_end_message(w, header);
+}
+
+uint64_t vkw_decode_reply_vkGetImageViewHandle64NVX(struct vkw_reader *r, VkDevice device, const VkImageViewHandleInfoNVX* pInfo)
+{
+    (void)device;
+    (void)pInfo;
+    const uint64_t result = (uint64_t)vkw_read_u64(r);
+    return result;
+}
+
+void vkw_encode_vkGetImageViewAddressNVX(struct vkw_writer *w, uint32_t serial, VkDevice device, VkImageView imageView, VkImageViewAddressPropertiesNVX* pProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetImageViewAddressNVX, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(imageView));
+    if (vkw_write_presence(w, pProperties))
+        vkw_encode_partial_VkImageViewAddressPropertiesNVX(w, pProperties);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetImageViewAddressNVX(struct vkw_reader *r, VkDevice device, VkImageView imageView, VkImageViewAddressPropertiesNVX* pProperties)
+{
+    (void)device;
+    (void)imageView;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pProperties)
+            vkw_decode_reply_VkImageViewAddressPropertiesNVX(r, &(*pProperties));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdSetViewportWScalingNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkViewportWScalingNV* pViewportWScalings)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetViewportWScalingNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, firstViewport);
+    vkw_write_u32(w, viewportCount);
+    if (vkw_write_presence(w, pViewportWScalings)) {
+        const uint64_t n = viewportCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkViewportWScalingNV(w, &pViewportWScalings[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdCopyMemoryIndirectNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDeviceAddress copyBufferAddress, uint32_t copyCount, uint32_t stride)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdCopyMemoryIndirectNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, copyBufferAddress);
+    vkw_write_u32(w, copyCount);
+    vkw_write_u32(w, stride);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdCopyMemoryToImageIndirectNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDeviceAddress copyBufferAddress, uint32_t copyCount, uint32_t stride, VkImage dstImage, VkImageLayout dstImageLayout, const VkImageSubresourceLayers* pImageSubresources)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, copyBufferAddress);
+    vkw_write_u32(w, copyCount);
+    vkw_write_u32(w, stride);
+    vkw_write_u64(w, VKW_HANDLE_U64(dstImage));
+    vkw_write_i32(w, (int32_t)dstImageLayout);
+    if (vkw_write_presence(w, pImageSubresources)) {
+        const uint64_t n = copyCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkImageSubresourceLayers(w, &pImageSubresources[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pCombinationCount, VkFramebufferMixedSamplesCombinationNV* pCombinations)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pCombinationCount))
+        vkw_write_u32(w, (*pCombinationCount));
+    if (vkw_write_presence(w, pCombinations)) {
+        const uint64_t n = *pCombinationCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkFramebufferMixedSamplesCombinationNV(w, &pCombinations[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pCombinationCount, VkFramebufferMixedSamplesCombinationNV* pCombinations)
+{
+    (void)physicalDevice;
+    const uint64_t pCombinations_capacity = pCombinations ? (uint64_t)(*pCombinationCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pCombinationCount)
+            (*pCombinationCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCombinations || n > pCombinations_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkFramebufferMixedSamplesCombinationNV(r, &pCombinations[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdSetCheckpointNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const void* pCheckpointMarker)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCheckpointNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, (uint64_t)(uintptr_t)pCheckpointMarker); /* a tag the driver keeps, never reads */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetQueueCheckpointDataNV(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t* pCheckpointDataCount, VkCheckpointDataNV* pCheckpointData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetQueueCheckpointDataNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(queue));
+    if (vkw_write_presence(w, pCheckpointDataCount))
+        vkw_write_u32(w, (*pCheckpointDataCount));
+    if (vkw_write_presence(w, pCheckpointData)) {
+        const uint64_t n = *pCheckpointDataCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkCheckpointDataNV(w, &pCheckpointData[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetQueueCheckpointDataNV(struct vkw_reader *r, VkQueue queue, uint32_t* pCheckpointDataCount, VkCheckpointDataNV* pCheckpointData)
+{
+    (void)queue;
+    const uint64_t pCheckpointData_capacity = pCheckpointData ? (uint64_t)(*pCheckpointDataCount) : 0;
+    if (vkw_read_presence(r)) {
+        if (pCheckpointDataCount)
+            (*pCheckpointDataCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCheckpointData || n > pCheckpointData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkCheckpointDataNV(r, &pCheckpointData[i]);
+    }
+}
+
+void vkw_encode_vkGetQueueCheckpointData2NV(struct vkw_writer *w, uint32_t serial, VkQueue queue, uint32_t* pCheckpointDataCount, VkCheckpointData2NV* pCheckpointData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetQueueCheckpointData2NV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(queue));
+    if (vkw_write_presence(w, pCheckpointDataCount))
+        vkw_write_u32(w, (*pCheckpointDataCount));
+    if (vkw_write_presence(w, pCheckpointData)) {
+        const uint64_t n = *pCheckpointDataCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkCheckpointData2NV(w, &pCheckpointData[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetQueueCheckpointData2NV(struct vkw_reader *r, VkQueue queue, uint32_t* pCheckpointDataCount, VkCheckpointData2NV* pCheckpointData)
+{
+    (void)queue;
+    const uint64_t pCheckpointData_capacity = pCheckpointData ? (uint64_t)(*pCheckpointDataCount) : 0;
+    if (vkw_read_presence(r)) {
+        if (pCheckpointDataCount)
+            (*pCheckpointDataCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCheckpointData || n > pCheckpointData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkCheckpointData2NV(r, &pCheckpointData[i]);
+    }
+}
+
+void vkw_encode_vkCmdSetFragmentShadingRateEnumNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkFragmentShadingRateNV shadingRate, const VkFragmentShadingRateCombinerOpKHR combinerOps[2])
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)shadingRate);
+    for (uint32_t i = 0; i < 2; i++)
+        vkw_write_i32(w, (int32_t)((const VkFragmentShadingRateCombinerOpKHR *)combinerOps)[i]);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDecompressMemoryNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t decompressRegionCount, const VkDecompressMemoryRegionNV* pDecompressMemoryRegions)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDecompressMemoryNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, decompressRegionCount);
+    if (vkw_write_presence(w, pDecompressMemoryRegions)) {
+        const uint64_t n = decompressRegionCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkDecompressMemoryRegionNV(w, &pDecompressMemoryRegions[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDecompressMemoryIndirectCountNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDeviceAddress indirectCommandsAddress, VkDeviceAddress indirectCommandsCountAddress, uint32_t stride)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, indirectCommandsAddress);
+    vkw_write_u64(w, indirectCommandsCountAddress);
+    vkw_write_u32(w, stride);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, const VkOpticalFlowImageFormatInfoNV* pOpticalFlowImageFormatInfo, uint32_t* pFormatCount, VkOpticalFlowImageFormatPropertiesNV* pImageFormatProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceOpticalFlowImageFormatsNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pOpticalFlowImageFormatInfo))
+        vkw_encode_VkOpticalFlowImageFormatInfoNV(w, &(*pOpticalFlowImageFormatInfo));
+    if (vkw_write_presence(w, pFormatCount))
+        vkw_write_u32(w, (*pFormatCount));
+    if (vkw_write_presence(w, pImageFormatProperties)) {
+        const uint64_t n = *pFormatCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkOpticalFlowImageFormatPropertiesNV(w, &pImageFormatProperties[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, const VkOpticalFlowImageFormatInfoNV* pOpticalFlowImageFormatInfo, uint32_t* pFormatCount, VkOpticalFlowImageFormatPropertiesNV* pImageFormatProperties)
+{
+    (void)physicalDevice;
+    (void)pOpticalFlowImageFormatInfo;
+    const uint64_t pImageFormatProperties_capacity = pImageFormatProperties ? (uint64_t)(*pFormatCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFormatCount)
+            (*pFormatCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pImageFormatProperties || n > pImageFormatProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkOpticalFlowImageFormatPropertiesNV(r, &pImageFormatProperties[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkCreateOpticalFlowSessionNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkOpticalFlowSessionCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkOpticalFlowSessionNV* pSession)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateOpticalFlowSessionNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkOpticalFlowSessionCreateInfoNV(w, &(*pCreateInfo));
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pSession))
+        vkw_write_u64(w, VKW_HANDLE_U64((*pSession)));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateOpticalFlowSessionNV(struct vkw_reader *r, VkDevice device, const VkOpticalFlowSessionCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkOpticalFlowSessionNV* pSession)
+{
+    (void)device;
+    (void)pCreateInfo;
+    (void)pAllocator;
+    (void)pSession;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkDestroyOpticalFlowSessionNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkOpticalFlowSessionNV session, const VkAllocationCallbacks* pAllocator)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDestroyOpticalFlowSessionNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(session));
+    (void)pAllocator; /* not on the wire */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkBindOpticalFlowSessionImageNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkOpticalFlowSessionNV session, VkOpticalFlowSessionBindingPointNV bindingPoint, VkImageView view, VkImageLayout layout)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindOpticalFlowSessionImageNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(session));
+    vkw_write_i32(w, (int32_t)bindingPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(view));
+    vkw_write_i32(w, (int32_t)layout);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkBindOpticalFlowSessionImageNV(struct vkw_reader *r, VkDevice device, VkOpticalFlowSessionNV session, VkOpticalFlowSessionBindingPointNV bindingPoint, VkImageView view, VkImageLayout layout)
+{
+    (void)device;
+    (void)session;
+    (void)bindingPoint;
+    (void)view;
+    (void)layout;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkCmdOpticalFlowExecuteNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkOpticalFlowSessionNV session, const VkOpticalFlowExecuteInfoNV* pExecuteInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdOpticalFlowExecuteNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, VKW_HANDLE_U64(session));
+    if (vkw_write_presence(w, pExecuteInfo))
+        vkw_encode_VkOpticalFlowExecuteInfoNV(w, &(*pExecuteInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCreateAccelerationStructureNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkAccelerationStructureCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkAccelerationStructureNV* pAccelerationStructure)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateAccelerationStructureNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkAccelerationStructureCreateInfoNV(w, &(*pCreateInfo));
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pAccelerationStructure))
+        vkw_write_u64(w, VKW_HANDLE_U64((*pAccelerationStructure)));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateAccelerationStructureNV(struct vkw_reader *r, VkDevice device, const VkAccelerationStructureCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkAccelerationStructureNV* pAccelerationStructure)
+{
+    (void)device;
+    (void)pCreateInfo;
+    (void)pAllocator;
+    (void)pAccelerationStructure;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkDestroyAccelerationStructureNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkAccelerationStructureNV accelerationStructure, const VkAllocationCallbacks* pAllocator)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDestroyAccelerationStructureNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(accelerationStructure));
+    (void)pAllocator; /* not on the wire */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkAccelerationStructureMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2KHR* pMemoryRequirements)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkAccelerationStructureMemoryRequirementsInfoNV(w, &(*pInfo));
+    if (vkw_write_presence(w, pMemoryRequirements))
+        vkw_encode_partial_VkMemoryRequirements2(w, pMemoryRequirements);
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_reader *r, VkDevice device, const VkAccelerationStructureMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2KHR* pMemoryRequirements)
+{
+    (void)device;
+    (void)pInfo;
+    if (vkw_read_presence(r)) {
+        if (pMemoryRequirements)
+            vkw_decode_reply_VkMemoryRequirements2(r, &(*pMemoryRequirements));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkBindAccelerationStructureMemoryNV(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t bindInfoCount, const VkBindAccelerationStructureMemoryInfoNV* pBindInfos)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindAccelerationStructureMemoryNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u32(w, bindInfoCount);
+    if (vkw_write_presence(w, pBindInfos)) {
+        const uint64_t n = bindInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkBindAccelerationStructureMemoryInfoNV(w, &pBindInfos[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkBindAccelerationStructureMemoryNV(struct vkw_reader *r, VkDevice device, uint32_t bindInfoCount, const VkBindAccelerationStructureMemoryInfoNV* pBindInfos)
+{
+    (void)device;
+    (void)bindInfoCount;
+    (void)pBindInfos;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkCmdBuildAccelerationStructureNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkAccelerationStructureInfoNV* pInfo, VkBuffer instanceData, VkDeviceSize instanceOffset, VkBool32 update, VkAccelerationStructureNV dst, VkAccelerationStructureNV src, VkBuffer scratch, VkDeviceSize scratchOffset)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBuildAccelerationStructureNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkAccelerationStructureInfoNV(w, &(*pInfo));
+    vkw_write_u64(w, VKW_HANDLE_U64(instanceData));
+    vkw_write_u64(w, instanceOffset);
+    vkw_write_u32(w, update);
+    vkw_write_u64(w, VKW_HANDLE_U64(dst));
+    vkw_write_u64(w, VKW_HANDLE_U64(src));
+    vkw_write_u64(w, VKW_HANDLE_U64(scratch));
+    vkw_write_u64(w, scratchOffset);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdCopyAccelerationStructureNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkAccelerationStructureNV dst, VkAccelerationStructureNV src, VkCopyAccelerationStructureModeKHR mode)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdCopyAccelerationStructureNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, VKW_HANDLE_U64(dst));
+    vkw_write_u64(w, VKW_HANDLE_U64(src));
+    vkw_write_i32(w, (int32_t)mode);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdTraceRaysNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBuffer raygenShaderBindingTableBuffer, VkDeviceSize raygenShaderBindingOffset, VkBuffer missShaderBindingTableBuffer, VkDeviceSize missShaderBindingOffset, VkDeviceSize missShaderBindingStride, VkBuffer hitShaderBindingTableBuffer, VkDeviceSize hitShaderBindingOffset, VkDeviceSize hitShaderBindingStride, VkBuffer callableShaderBindingTableBuffer, VkDeviceSize callableShaderBindingOffset, VkDeviceSize callableShaderBindingStride, uint32_t width, uint32_t height, uint32_t depth)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdTraceRaysNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, VKW_HANDLE_U64(raygenShaderBindingTableBuffer));
+    vkw_write_u64(w, raygenShaderBindingOffset);
+    vkw_write_u64(w, VKW_HANDLE_U64(missShaderBindingTableBuffer));
+    vkw_write_u64(w, missShaderBindingOffset);
+    vkw_write_u64(w, missShaderBindingStride);
+    vkw_write_u64(w, VKW_HANDLE_U64(hitShaderBindingTableBuffer));
+    vkw_write_u64(w, hitShaderBindingOffset);
+    vkw_write_u64(w, hitShaderBindingStride);
+    vkw_write_u64(w, VKW_HANDLE_U64(callableShaderBindingTableBuffer));
+    vkw_write_u64(w, callableShaderBindingOffset);
+    vkw_write_u64(w, callableShaderBindingStride);
+    vkw_write_u32(w, width);
+    vkw_write_u32(w, height);
+    vkw_write_u32(w, depth);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCreateRayTracingPipelinesNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoNV* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateRayTracingPipelinesNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipelineCache));
+    vkw_write_u32(w, createInfoCount);
+    if (vkw_write_presence(w, pCreateInfos)) {
+        const uint64_t n = createInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRayTracingPipelineCreateInfoNV(w, &pCreateInfos[i]);
+    }
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pPipelines)) {
+        const uint64_t n = createInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, VKW_HANDLE_U64(pPipelines[i]));
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateRayTracingPipelinesNV(struct vkw_reader *r, VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoNV* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    (void)device;
+    (void)pipelineCache;
+    (void)createInfoCount;
+    (void)pCreateInfos;
+    (void)pAllocator;
+    const uint64_t pPipelines_capacity = pPipelines ? (uint64_t)(createInfoCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pPipelines || n > pPipelines_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pPipelines[i] = VK_NULL_HANDLE;
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCreateInfos || n != (uint64_t)(createInfoCount))
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoNV(r, &pCreateInfos[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, firstGroup);
+    vkw_write_u32(w, groupCount);
+    vkw_write_u64(w, dataSize);
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = dataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    (void)device;
+    (void)pipeline;
+    (void)firstGroup;
+    (void)groupCount;
+    (void)dataSize;
+    const uint64_t pData_capacity = pData ? (uint64_t)(dataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetAccelerationStructureHandleNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkAccelerationStructureNV accelerationStructure, size_t dataSize, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetAccelerationStructureHandleNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(accelerationStructure));
+    vkw_write_u64(w, dataSize);
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = dataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetAccelerationStructureHandleNV(struct vkw_reader *r, VkDevice device, VkAccelerationStructureNV accelerationStructure, size_t dataSize, void* pData)
+{
+    (void)device;
+    (void)accelerationStructure;
+    (void)dataSize;
+    const uint64_t pData_capacity = pData ? (uint64_t)(dataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t accelerationStructureCount, const VkAccelerationStructureNV* pAccelerationStructures, VkQueryType queryType, VkQueryPool queryPool, uint32_t firstQuery)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, accelerationStructureCount);
+    if (vkw_write_presence(w, pAccelerationStructures)) {
+        const uint64_t n = accelerationStructureCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, VKW_HANDLE_U64(pAccelerationStructures[i]));
+    }
+    vkw_write_i32(w, (int32_t)queryType);
+    vkw_write_u64(w, VKW_HANDLE_U64(queryPool));
+    vkw_write_u32(w, firstQuery);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCompileDeferredNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t shader)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCompileDeferredNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, shader);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCompileDeferredNV(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t shader)
+{
+    (void)device;
+    (void)pipeline;
+    (void)shader;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkCmdSetExclusiveScissorEnableNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstExclusiveScissor, uint32_t exclusiveScissorCount, const VkBool32* pExclusiveScissorEnables)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetExclusiveScissorEnableNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, firstExclusiveScissor);
+    vkw_write_u32(w, exclusiveScissorCount);
+    if (vkw_write_presence(w, pExclusiveScissorEnables)) {
+        const uint64_t n = exclusiveScissorCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, pExclusiveScissorEnables[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetExclusiveScissorNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstExclusiveScissor, uint32_t exclusiveScissorCount, const VkRect2D* pExclusiveScissors)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetExclusiveScissorNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, firstExclusiveScissor);
+    vkw_write_u32(w, exclusiveScissorCount);
+    if (vkw_write_presence(w, pExclusiveScissors)) {
+        const uint64_t n = exclusiveScissorCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRect2D(w, &pExclusiveScissors[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdBindShadingRateImageNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkImageView imageView, VkImageLayout imageLayout)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBindShadingRateImageNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, VKW_HANDLE_U64(imageView));
+    vkw_write_i32(w, (int32_t)imageLayout);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetViewportShadingRatePaletteNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkShadingRatePaletteNV* pShadingRatePalettes)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, firstViewport);
+    vkw_write_u32(w, viewportCount);
+    if (vkw_write_presence(w, pShadingRatePalettes)) {
+        const uint64_t n = viewportCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkShadingRatePaletteNV(w, &pShadingRatePalettes[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetCoarseSampleOrderNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkCoarseSampleOrderTypeNV sampleOrderType, uint32_t customSampleOrderCount, const VkCoarseSampleOrderCustomNV* pCustomSampleOrders)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetCoarseSampleOrderNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)sampleOrderType);
+    vkw_write_u32(w, customSampleOrderCount);
+    if (vkw_write_presence(w, pCustomSampleOrders)) {
+        const uint64_t n = customSampleOrderCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkCoarseSampleOrderCustomNV(w, &pCustomSampleOrders[i]);
+    }
     vkw_end_message(w, header);
 }
 

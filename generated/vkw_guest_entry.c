@@ -2748,6 +2748,26 @@ void vkw_forward_vkCmdSetRasterizationStreamEXT(VkCommandBuffer commandBuffer, u
     vkw_guest_recorded(commandBuffer);
 }
 
+void vkw_forward_vkCmdSetConservativeRasterizationModeEXT(VkCommandBuffer commandBuffer, VkConservativeRasterizationModeEXT conservativeRasterizationMode)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetConservativeRasterizationModeEXT(w, 0, commandBuffer, conservativeRasterizationMode);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetExtraPrimitiveOverestimationSizeEXT(VkCommandBuffer commandBuffer, float extraPrimitiveOverestimationSize)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetExtraPrimitiveOverestimationSizeEXT(w, 0, commandBuffer, extraPrimitiveOverestimationSize);
+    vkw_guest_recorded(commandBuffer);
+}
+
 void vkw_forward_vkCmdSetDepthClipEnableEXT(VkCommandBuffer commandBuffer, VkBool32 depthClipEnable)
 {
     /* appended to the command buffer's own stream: no lock, no round trip */
@@ -2755,6 +2775,26 @@ void vkw_forward_vkCmdSetDepthClipEnableEXT(VkCommandBuffer commandBuffer, VkBoo
     if (!w)
         return;
     vkw_encode_vkCmdSetDepthClipEnableEXT(w, 0, commandBuffer, depthClipEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetSampleLocationsEnableEXT(VkCommandBuffer commandBuffer, VkBool32 sampleLocationsEnable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetSampleLocationsEnableEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetSampleLocationsEnableEXT(w, 0, commandBuffer, sampleLocationsEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetColorBlendAdvancedEXT(VkCommandBuffer commandBuffer, uint32_t firstAttachment, uint32_t attachmentCount, const VkColorBlendAdvancedEXT* pColorBlendAdvanced)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetColorBlendAdvancedEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetColorBlendAdvancedEXT(w, 0, commandBuffer, firstAttachment, attachmentCount, pColorBlendAdvanced);
     vkw_guest_recorded(commandBuffer);
 }
 
@@ -2795,6 +2835,106 @@ void vkw_forward_vkCmdSetDepthClipNegativeOneToOneEXT(VkCommandBuffer commandBuf
     if (!w)
         return;
     vkw_encode_vkCmdSetDepthClipNegativeOneToOneEXT(w, 0, commandBuffer, negativeOneToOne);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetViewportWScalingEnableNV(VkCommandBuffer commandBuffer, VkBool32 viewportWScalingEnable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetViewportWScalingEnableNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetViewportWScalingEnableNV(w, 0, commandBuffer, viewportWScalingEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetViewportSwizzleNV(VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkViewportSwizzleNV* pViewportSwizzles)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetViewportSwizzleNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetViewportSwizzleNV(w, 0, commandBuffer, firstViewport, viewportCount, pViewportSwizzles);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetCoverageToColorEnableNV(VkCommandBuffer commandBuffer, VkBool32 coverageToColorEnable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCoverageToColorEnableNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCoverageToColorEnableNV(w, 0, commandBuffer, coverageToColorEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetCoverageToColorLocationNV(VkCommandBuffer commandBuffer, uint32_t coverageToColorLocation)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCoverageToColorLocationNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCoverageToColorLocationNV(w, 0, commandBuffer, coverageToColorLocation);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetCoverageModulationModeNV(VkCommandBuffer commandBuffer, VkCoverageModulationModeNV coverageModulationMode)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCoverageModulationModeNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCoverageModulationModeNV(w, 0, commandBuffer, coverageModulationMode);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetCoverageModulationTableEnableNV(VkCommandBuffer commandBuffer, VkBool32 coverageModulationTableEnable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCoverageModulationTableEnableNV(w, 0, commandBuffer, coverageModulationTableEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetCoverageModulationTableNV(VkCommandBuffer commandBuffer, uint32_t coverageModulationTableCount, const float* pCoverageModulationTable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCoverageModulationTableNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCoverageModulationTableNV(w, 0, commandBuffer, coverageModulationTableCount, pCoverageModulationTable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetShadingRateImageEnableNV(VkCommandBuffer commandBuffer, VkBool32 shadingRateImageEnable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetShadingRateImageEnableNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetShadingRateImageEnableNV(w, 0, commandBuffer, shadingRateImageEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetRepresentativeFragmentTestEnableNV(VkCommandBuffer commandBuffer, VkBool32 representativeFragmentTestEnable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetRepresentativeFragmentTestEnableNV(w, 0, commandBuffer, representativeFragmentTestEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetCoverageReductionModeNV(VkCommandBuffer commandBuffer, VkCoverageReductionModeNV coverageReductionMode)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCoverageReductionModeNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCoverageReductionModeNV(w, 0, commandBuffer, coverageReductionMode);
     vkw_guest_recorded(commandBuffer);
 }
 
@@ -3822,6 +3962,602 @@ void vkw_forward_vkCmdDebugMarkerInsertEXT(VkCommandBuffer commandBuffer, const 
     vkw_guest_recorded(commandBuffer);
 }
 
+void vkw_forward_vkCmdSetDepthClampRangeEXT(VkCommandBuffer commandBuffer, VkDepthClampModeEXT depthClampMode, const VkDepthClampRangeEXT* pDepthClampRange)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetDepthClampRangeEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetDepthClampRangeEXT(w, 0, commandBuffer, depthClampMode, pDepthClampRange);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdWriteBufferMarkerAMD(VkCommandBuffer commandBuffer, VkPipelineStageFlagBits pipelineStage, VkBuffer dstBuffer, VkDeviceSize dstOffset, uint32_t marker)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdWriteBufferMarkerAMD);
+    if (!w)
+        return;
+    vkw_encode_vkCmdWriteBufferMarkerAMD(w, 0, commandBuffer, pipelineStage, dstBuffer, dstOffset, marker);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdWriteBufferMarker2AMD(VkCommandBuffer commandBuffer, VkPipelineStageFlags2 stage, VkBuffer dstBuffer, VkDeviceSize dstOffset, uint32_t marker)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdWriteBufferMarker2AMD);
+    if (!w)
+        return;
+    vkw_encode_vkCmdWriteBufferMarker2AMD(w, 0, commandBuffer, stage, dstBuffer, dstOffset, marker);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetDepthBias2EXT(VkCommandBuffer commandBuffer, const VkDepthBiasInfoEXT* pDepthBiasInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetDepthBias2EXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetDepthBias2EXT(w, 0, commandBuffer, pDepthBiasInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetDiscardRectangleEXT(VkCommandBuffer commandBuffer, uint32_t firstDiscardRectangle, uint32_t discardRectangleCount, const VkRect2D* pDiscardRectangles)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetDiscardRectangleEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetDiscardRectangleEXT(w, 0, commandBuffer, firstDiscardRectangle, discardRectangleCount, pDiscardRectangles);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetDiscardRectangleEnableEXT(VkCommandBuffer commandBuffer, VkBool32 discardRectangleEnable)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetDiscardRectangleEnableEXT(w, 0, commandBuffer, discardRectangleEnable);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetDiscardRectangleModeEXT(VkCommandBuffer commandBuffer, VkDiscardRectangleModeEXT discardRectangleMode)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetDiscardRectangleModeEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetDiscardRectangleModeEXT(w, 0, commandBuffer, discardRectangleMode);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkGetImageDrmFormatModifierPropertiesEXT(VkDevice device, VkImage image, VkImageDrmFormatModifierPropertiesEXT* pProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetImageDrmFormatModifierPropertiesEXT(w, call.serial, device, image, pProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetImageDrmFormatModifierPropertiesEXT(r, device, image, pProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdSetSampleLocationsEXT(VkCommandBuffer commandBuffer, const VkSampleLocationsInfoEXT* pSampleLocationsInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetSampleLocationsEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetSampleLocationsEXT(w, 0, commandBuffer, pSampleLocationsInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkGetPhysicalDeviceMultisamplePropertiesEXT(VkPhysicalDevice physicalDevice, VkSampleCountFlagBits samples, VkMultisamplePropertiesEXT* pMultisampleProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceMultisamplePropertiesEXT(w, call.serial, physicalDevice, samples, pMultisampleProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    if (r)
+        vkw_decode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(r, physicalDevice, samples, pMultisampleProperties);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceFragmentShadingRatesKHR(VkPhysicalDevice physicalDevice, uint32_t* pFragmentShadingRateCount, VkPhysicalDeviceFragmentShadingRateKHR* pFragmentShadingRates)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceFragmentShadingRatesKHR(w, call.serial, physicalDevice, pFragmentShadingRateCount, pFragmentShadingRates);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(r, physicalDevice, pFragmentShadingRateCount, pFragmentShadingRates);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdSetFragmentShadingRateKHR(VkCommandBuffer commandBuffer, const VkExtent2D* pFragmentSize, const VkFragmentShadingRateCombinerOpKHR combinerOps[2])
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetFragmentShadingRateKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetFragmentShadingRateKHR(w, 0, commandBuffer, pFragmentSize, combinerOps);
+    vkw_guest_recorded(commandBuffer);
+}
+
+uint32_t vkw_forward_vkGetImageViewHandleNVX(VkDevice device, const VkImageViewHandleInfoNVX* pInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetImageViewHandleNVX(w, call.serial, device, pInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    uint32_t result = 0;
+    if (r)
+        result = vkw_decode_reply_vkGetImageViewHandleNVX(r, device, pInfo);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+    return result;
+}
+
+uint64_t vkw_forward_vkGetImageViewHandle64NVX(VkDevice device, const VkImageViewHandleInfoNVX* pInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetImageViewHandle64NVX(w, call.serial, device, pInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    uint64_t result = 0;
+    if (r)
+        result = vkw_decode_reply_vkGetImageViewHandle64NVX(r, device, pInfo);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetImageViewAddressNVX(VkDevice device, VkImageView imageView, VkImageViewAddressPropertiesNVX* pProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetImageViewAddressNVX(w, call.serial, device, imageView, pProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetImageViewAddressNVX(r, device, imageView, pProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdSetViewportWScalingNV(VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkViewportWScalingNV* pViewportWScalings)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetViewportWScalingNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetViewportWScalingNV(w, 0, commandBuffer, firstViewport, viewportCount, pViewportWScalings);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdCopyMemoryIndirectNV(VkCommandBuffer commandBuffer, VkDeviceAddress copyBufferAddress, uint32_t copyCount, uint32_t stride)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdCopyMemoryIndirectNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdCopyMemoryIndirectNV(w, 0, commandBuffer, copyBufferAddress, copyCount, stride);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdCopyMemoryToImageIndirectNV(VkCommandBuffer commandBuffer, VkDeviceAddress copyBufferAddress, uint32_t copyCount, uint32_t stride, VkImage dstImage, VkImageLayout dstImageLayout, const VkImageSubresourceLayers* pImageSubresources)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdCopyMemoryToImageIndirectNV(w, 0, commandBuffer, copyBufferAddress, copyCount, stride, dstImage, dstImageLayout, pImageSubresources);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(VkPhysicalDevice physicalDevice, uint32_t* pCombinationCount, VkFramebufferMixedSamplesCombinationNV* pCombinations)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(w, call.serial, physicalDevice, pCombinationCount, pCombinations);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(r, physicalDevice, pCombinationCount, pCombinations);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdSetCheckpointNV(VkCommandBuffer commandBuffer, const void* pCheckpointMarker)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCheckpointNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCheckpointNV(w, 0, commandBuffer, pCheckpointMarker);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkGetQueueCheckpointDataNV(VkQueue queue, uint32_t* pCheckpointDataCount, VkCheckpointDataNV* pCheckpointData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(queue);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetQueueCheckpointDataNV(w, call.serial, queue, pCheckpointDataCount, pCheckpointData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetQueueCheckpointDataNV(r, queue, pCheckpointDataCount, pCheckpointData);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkGetQueueCheckpointData2NV(VkQueue queue, uint32_t* pCheckpointDataCount, VkCheckpointData2NV* pCheckpointData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(queue);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetQueueCheckpointData2NV(w, call.serial, queue, pCheckpointDataCount, pCheckpointData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetQueueCheckpointData2NV(r, queue, pCheckpointDataCount, pCheckpointData);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkCmdSetFragmentShadingRateEnumNV(VkCommandBuffer commandBuffer, VkFragmentShadingRateNV shadingRate, const VkFragmentShadingRateCombinerOpKHR combinerOps[2])
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetFragmentShadingRateEnumNV(w, 0, commandBuffer, shadingRate, combinerOps);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdDecompressMemoryNV(VkCommandBuffer commandBuffer, uint32_t decompressRegionCount, const VkDecompressMemoryRegionNV* pDecompressMemoryRegions)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDecompressMemoryNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDecompressMemoryNV(w, 0, commandBuffer, decompressRegionCount, pDecompressMemoryRegions);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdDecompressMemoryIndirectCountNV(VkCommandBuffer commandBuffer, VkDeviceAddress indirectCommandsAddress, VkDeviceAddress indirectCommandsCountAddress, uint32_t stride)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDecompressMemoryIndirectCountNV(w, 0, commandBuffer, indirectCommandsAddress, indirectCommandsCountAddress, stride);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(VkPhysicalDevice physicalDevice, const VkOpticalFlowImageFormatInfoNV* pOpticalFlowImageFormatInfo, uint32_t* pFormatCount, VkOpticalFlowImageFormatPropertiesNV* pImageFormatProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(w, call.serial, physicalDevice, pOpticalFlowImageFormatInfo, pFormatCount, pImageFormatProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(r, physicalDevice, pOpticalFlowImageFormatInfo, pFormatCount, pImageFormatProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkCreateOpticalFlowSessionNV(VkDevice device, const VkOpticalFlowSessionCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkOpticalFlowSessionNV* pSession)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pSession_count = pSession ? (uint64_t)(1) : 0;
+    for (uint64_t i = 0; i < pSession_count; i++) {
+        pSession[i] = VKW_U64_HANDLE(VkOpticalFlowSessionNV, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreateOpticalFlowSessionNV(w, call.serial, device, pCreateInfo, pAllocator, pSession);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateOpticalFlowSessionNV(r, device, pCreateInfo, pAllocator, pSession);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkDestroyOpticalFlowSessionNV(VkDevice device, VkOpticalFlowSessionNV session, const VkAllocationCallbacks* pAllocator)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDestroyOpticalFlowSessionNV(w, call.serial, device, session, pAllocator);
+    vkw_call_send(&call);
+}
+
+VkResult vkw_forward_vkBindOpticalFlowSessionImageNV(VkDevice device, VkOpticalFlowSessionNV session, VkOpticalFlowSessionBindingPointNV bindingPoint, VkImageView view, VkImageLayout layout)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkBindOpticalFlowSessionImageNV(w, call.serial, device, session, bindingPoint, view, layout);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkBindOpticalFlowSessionImageNV(r, device, session, bindingPoint, view, layout);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdOpticalFlowExecuteNV(VkCommandBuffer commandBuffer, VkOpticalFlowSessionNV session, const VkOpticalFlowExecuteInfoNV* pExecuteInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdOpticalFlowExecuteNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdOpticalFlowExecuteNV(w, 0, commandBuffer, session, pExecuteInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkCreateAccelerationStructureNV(VkDevice device, const VkAccelerationStructureCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkAccelerationStructureNV* pAccelerationStructure)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pAccelerationStructure_count = pAccelerationStructure ? (uint64_t)(1) : 0;
+    for (uint64_t i = 0; i < pAccelerationStructure_count; i++) {
+        pAccelerationStructure[i] = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreateAccelerationStructureNV(w, call.serial, device, pCreateInfo, pAllocator, pAccelerationStructure);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateAccelerationStructureNV(r, device, pCreateInfo, pAllocator, pAccelerationStructure);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkDestroyAccelerationStructureNV(VkDevice device, VkAccelerationStructureNV accelerationStructure, const VkAllocationCallbacks* pAllocator)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDestroyAccelerationStructureNV(w, call.serial, device, accelerationStructure, pAllocator);
+    vkw_call_send(&call);
+}
+
+void vkw_forward_vkGetAccelerationStructureMemoryRequirementsNV(VkDevice device, const VkAccelerationStructureMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2KHR* pMemoryRequirements)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetAccelerationStructureMemoryRequirementsNV(w, call.serial, device, pInfo, pMemoryRequirements);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetAccelerationStructureMemoryRequirementsNV(r, device, pInfo, pMemoryRequirements);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+VkResult vkw_forward_vkBindAccelerationStructureMemoryNV(VkDevice device, uint32_t bindInfoCount, const VkBindAccelerationStructureMemoryInfoNV* pBindInfos)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkBindAccelerationStructureMemoryNV(w, call.serial, device, bindInfoCount, pBindInfos);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkBindAccelerationStructureMemoryNV(r, device, bindInfoCount, pBindInfos);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdBuildAccelerationStructureNV(VkCommandBuffer commandBuffer, const VkAccelerationStructureInfoNV* pInfo, VkBuffer instanceData, VkDeviceSize instanceOffset, VkBool32 update, VkAccelerationStructureNV dst, VkAccelerationStructureNV src, VkBuffer scratch, VkDeviceSize scratchOffset)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBuildAccelerationStructureNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBuildAccelerationStructureNV(w, 0, commandBuffer, pInfo, instanceData, instanceOffset, update, dst, src, scratch, scratchOffset);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdCopyAccelerationStructureNV(VkCommandBuffer commandBuffer, VkAccelerationStructureNV dst, VkAccelerationStructureNV src, VkCopyAccelerationStructureModeKHR mode)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdCopyAccelerationStructureNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdCopyAccelerationStructureNV(w, 0, commandBuffer, dst, src, mode);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdTraceRaysNV(VkCommandBuffer commandBuffer, VkBuffer raygenShaderBindingTableBuffer, VkDeviceSize raygenShaderBindingOffset, VkBuffer missShaderBindingTableBuffer, VkDeviceSize missShaderBindingOffset, VkDeviceSize missShaderBindingStride, VkBuffer hitShaderBindingTableBuffer, VkDeviceSize hitShaderBindingOffset, VkDeviceSize hitShaderBindingStride, VkBuffer callableShaderBindingTableBuffer, VkDeviceSize callableShaderBindingOffset, VkDeviceSize callableShaderBindingStride, uint32_t width, uint32_t height, uint32_t depth)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdTraceRaysNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdTraceRaysNV(w, 0, commandBuffer, raygenShaderBindingTableBuffer, raygenShaderBindingOffset, missShaderBindingTableBuffer, missShaderBindingOffset, missShaderBindingStride, hitShaderBindingTableBuffer, hitShaderBindingOffset, hitShaderBindingStride, callableShaderBindingTableBuffer, callableShaderBindingOffset, callableShaderBindingStride, width, height, depth);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkCreateRayTracingPipelinesNV(VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoNV* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pPipelines_count = pPipelines ? (uint64_t)(createInfoCount) : 0;
+    for (uint64_t i = 0; i < pPipelines_count; i++) {
+        pPipelines[i] = VKW_U64_HANDLE(VkPipeline, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreateRayTracingPipelinesNV(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateRayTracingPipelinesNV(r, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetRayTracingShaderGroupHandlesKHR(VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetRayTracingShaderGroupHandlesKHR(w, call.serial, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetRayTracingShaderGroupHandlesKHR(r, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetAccelerationStructureHandleNV(VkDevice device, VkAccelerationStructureNV accelerationStructure, size_t dataSize, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetAccelerationStructureHandleNV(w, call.serial, device, accelerationStructure, dataSize, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetAccelerationStructureHandleNV(r, device, accelerationStructure, dataSize, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdWriteAccelerationStructuresPropertiesNV(VkCommandBuffer commandBuffer, uint32_t accelerationStructureCount, const VkAccelerationStructureNV* pAccelerationStructures, VkQueryType queryType, VkQueryPool queryPool, uint32_t firstQuery)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdWriteAccelerationStructuresPropertiesNV(w, 0, commandBuffer, accelerationStructureCount, pAccelerationStructures, queryType, queryPool, firstQuery);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkCompileDeferredNV(VkDevice device, VkPipeline pipeline, uint32_t shader)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCompileDeferredNV(w, call.serial, device, pipeline, shader);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCompileDeferredNV(r, device, pipeline, shader);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdSetExclusiveScissorEnableNV(VkCommandBuffer commandBuffer, uint32_t firstExclusiveScissor, uint32_t exclusiveScissorCount, const VkBool32* pExclusiveScissorEnables)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetExclusiveScissorEnableNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetExclusiveScissorEnableNV(w, 0, commandBuffer, firstExclusiveScissor, exclusiveScissorCount, pExclusiveScissorEnables);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetExclusiveScissorNV(VkCommandBuffer commandBuffer, uint32_t firstExclusiveScissor, uint32_t exclusiveScissorCount, const VkRect2D* pExclusiveScissors)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetExclusiveScissorNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetExclusiveScissorNV(w, 0, commandBuffer, firstExclusiveScissor, exclusiveScissorCount, pExclusiveScissors);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdBindShadingRateImageNV(VkCommandBuffer commandBuffer, VkImageView imageView, VkImageLayout imageLayout)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBindShadingRateImageNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBindShadingRateImageNV(w, 0, commandBuffer, imageView, imageLayout);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetViewportShadingRatePaletteNV(VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkShadingRatePaletteNV* pShadingRatePalettes)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetViewportShadingRatePaletteNV(w, 0, commandBuffer, firstViewport, viewportCount, pShadingRatePalettes);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetCoarseSampleOrderNV(VkCommandBuffer commandBuffer, VkCoarseSampleOrderTypeNV sampleOrderType, uint32_t customSampleOrderCount, const VkCoarseSampleOrderCustomNV* pCustomSampleOrders)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetCoarseSampleOrderNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetCoarseSampleOrderNV(w, 0, commandBuffer, sampleOrderType, customSampleOrderCount, pCustomSampleOrders);
+    vkw_guest_recorded(commandBuffer);
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -4040,12 +4776,14 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkSignalSemaphore", (PFN_vkVoidFunction)vkw_icd_vkSignalSemaphore, SCOPE_device, "VK_VERSION_1_2"},
     {"vkSignalSemaphoreKHR", (PFN_vkVoidFunction)vkw_icd_vkSignalSemaphore, SCOPE_device, "VK_KHR_timeline_semaphore"},
     {"vkGetBufferDeviceAddress", (PFN_vkVoidFunction)vkw_forward_vkGetBufferDeviceAddress, SCOPE_device, "VK_VERSION_1_2"},
+    {"vkGetBufferDeviceAddressEXT", (PFN_vkVoidFunction)vkw_forward_vkGetBufferDeviceAddress, SCOPE_device, "VK_EXT_buffer_device_address"},
     {"vkGetBufferDeviceAddressKHR", (PFN_vkVoidFunction)vkw_forward_vkGetBufferDeviceAddress, SCOPE_device, "VK_KHR_buffer_device_address"},
     {"vkGetBufferOpaqueCaptureAddress", (PFN_vkVoidFunction)vkw_forward_vkGetBufferOpaqueCaptureAddress, SCOPE_device, "VK_VERSION_1_2"},
     {"vkGetBufferOpaqueCaptureAddressKHR", (PFN_vkVoidFunction)vkw_forward_vkGetBufferOpaqueCaptureAddress, SCOPE_device, "VK_KHR_buffer_device_address"},
     {"vkGetDeviceMemoryOpaqueCaptureAddress", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceMemoryOpaqueCaptureAddress, SCOPE_device, "VK_VERSION_1_2"},
     {"vkGetDeviceMemoryOpaqueCaptureAddressKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceMemoryOpaqueCaptureAddress, SCOPE_device, "VK_KHR_buffer_device_address"},
     {"vkGetPhysicalDeviceToolProperties", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceToolProperties, SCOPE_physical_device, "VK_VERSION_1_3"},
+    {"vkGetPhysicalDeviceToolPropertiesEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceToolProperties, SCOPE_physical_device, "VK_EXT_tooling_info"},
     {"vkCreatePrivateDataSlot", (PFN_vkVoidFunction)vkw_forward_vkCreatePrivateDataSlot, SCOPE_device, "VK_VERSION_1_3"},
     {"vkCreatePrivateDataSlotEXT", (PFN_vkVoidFunction)vkw_forward_vkCreatePrivateDataSlot, SCOPE_device, "VK_EXT_private_data"},
     {"vkDestroyPrivateDataSlot", (PFN_vkVoidFunction)vkw_forward_vkDestroyPrivateDataSlot, SCOPE_device, "VK_VERSION_1_3"},
@@ -4175,11 +4913,25 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdSetColorWriteMaskEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetColorWriteMaskEXT, SCOPE_device, "VK_EXT_extended_dynamic_state3,VK_EXT_shader_object"},
     {"vkCmdSetTessellationDomainOriginEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetTessellationDomainOriginEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+(VK_KHR_maintenance2,VK_VERSION_1_1)),VK_EXT_shader_object"},
     {"vkCmdSetRasterizationStreamEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetRasterizationStreamEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_transform_feedback),(VK_EXT_shader_object+VK_EXT_transform_feedback)"},
+    {"vkCmdSetConservativeRasterizationModeEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetConservativeRasterizationModeEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_conservative_rasterization),(VK_EXT_shader_object+VK_EXT_conservative_rasterization)"},
+    {"vkCmdSetExtraPrimitiveOverestimationSizeEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetExtraPrimitiveOverestimationSizeEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_conservative_rasterization),(VK_EXT_shader_object+VK_EXT_conservative_rasterization)"},
     {"vkCmdSetDepthClipEnableEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDepthClipEnableEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_depth_clip_enable),(VK_EXT_shader_object+VK_EXT_depth_clip_enable)"},
+    {"vkCmdSetSampleLocationsEnableEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetSampleLocationsEnableEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_sample_locations),(VK_EXT_shader_object+VK_EXT_sample_locations)"},
+    {"vkCmdSetColorBlendAdvancedEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetColorBlendAdvancedEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_blend_operation_advanced),(VK_EXT_shader_object+VK_EXT_blend_operation_advanced)"},
     {"vkCmdSetProvokingVertexModeEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetProvokingVertexModeEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_provoking_vertex),(VK_EXT_shader_object+VK_EXT_provoking_vertex)"},
     {"vkCmdSetLineRasterizationModeEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetLineRasterizationModeEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_line_rasterization),(VK_EXT_shader_object+VK_EXT_line_rasterization)"},
     {"vkCmdSetLineStippleEnableEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetLineStippleEnableEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_line_rasterization),(VK_EXT_shader_object+VK_EXT_line_rasterization)"},
     {"vkCmdSetDepthClipNegativeOneToOneEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDepthClipNegativeOneToOneEXT, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_EXT_depth_clip_control),(VK_EXT_shader_object+VK_EXT_depth_clip_control)"},
+    {"vkCmdSetViewportWScalingEnableNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetViewportWScalingEnableNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_clip_space_w_scaling),(VK_EXT_shader_object+VK_NV_clip_space_w_scaling)"},
+    {"vkCmdSetViewportSwizzleNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetViewportSwizzleNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_viewport_swizzle),(VK_EXT_shader_object+VK_NV_viewport_swizzle)"},
+    {"vkCmdSetCoverageToColorEnableNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoverageToColorEnableNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_fragment_coverage_to_color),(VK_EXT_shader_object+VK_NV_fragment_coverage_to_color)"},
+    {"vkCmdSetCoverageToColorLocationNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoverageToColorLocationNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_fragment_coverage_to_color),(VK_EXT_shader_object+VK_NV_fragment_coverage_to_color)"},
+    {"vkCmdSetCoverageModulationModeNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoverageModulationModeNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_framebuffer_mixed_samples),(VK_EXT_shader_object+VK_NV_framebuffer_mixed_samples)"},
+    {"vkCmdSetCoverageModulationTableEnableNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoverageModulationTableEnableNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_framebuffer_mixed_samples),(VK_EXT_shader_object+VK_NV_framebuffer_mixed_samples)"},
+    {"vkCmdSetCoverageModulationTableNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoverageModulationTableNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_framebuffer_mixed_samples),(VK_EXT_shader_object+VK_NV_framebuffer_mixed_samples)"},
+    {"vkCmdSetShadingRateImageEnableNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetShadingRateImageEnableNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_shading_rate_image),(VK_EXT_shader_object+VK_NV_shading_rate_image)"},
+    {"vkCmdSetRepresentativeFragmentTestEnableNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetRepresentativeFragmentTestEnableNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_representative_fragment_test),(VK_EXT_shader_object+VK_NV_representative_fragment_test)"},
+    {"vkCmdSetCoverageReductionModeNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoverageReductionModeNV, SCOPE_device, "(VK_EXT_extended_dynamic_state3+VK_NV_coverage_reduction_mode),(VK_EXT_shader_object+VK_NV_coverage_reduction_mode)"},
     {"vkCmdDrawMultiEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDrawMultiEXT, SCOPE_device, "VK_EXT_multi_draw"},
     {"vkCmdDrawMultiIndexedEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDrawMultiIndexedEXT, SCOPE_device, "VK_EXT_multi_draw"},
     {"vkCmdBindTransformFeedbackBuffersEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBindTransformFeedbackBuffersEXT, SCOPE_device, "VK_EXT_transform_feedback"},
@@ -4211,6 +4963,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkDestroyShaderEXT", (PFN_vkVoidFunction)vkw_forward_vkDestroyShaderEXT, SCOPE_device, "VK_EXT_shader_object"},
     {"vkGetShaderBinaryDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetShaderBinaryDataEXT, SCOPE_device, "VK_EXT_shader_object"},
     {"vkCmdBindShadersEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBindShadersEXT, SCOPE_device, "VK_EXT_shader_object"},
+    {"vkCmdSetDepthClampRangeEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDepthClampRangeEXT, SCOPE_device, "(VK_EXT_shader_object+VK_EXT_depth_clamp_control),VK_EXT_depth_clamp_control"},
     {"vkCreateAccelerationStructureKHR", (PFN_vkVoidFunction)vkw_forward_vkCreateAccelerationStructureKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
     {"vkDestroyAccelerationStructureKHR", (PFN_vkVoidFunction)vkw_forward_vkDestroyAccelerationStructureKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
     {"vkCmdBuildAccelerationStructuresKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdBuildAccelerationStructuresKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
@@ -4251,5 +5004,52 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdDebugMarkerBeginEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDebugMarkerBeginEXT, SCOPE_device, "VK_EXT_debug_marker"},
     {"vkCmdDebugMarkerEndEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDebugMarkerEndEXT, SCOPE_device, "VK_EXT_debug_marker"},
     {"vkCmdDebugMarkerInsertEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDebugMarkerInsertEXT, SCOPE_device, "VK_EXT_debug_marker"},
+    {"vkCmdWriteBufferMarkerAMD", (PFN_vkVoidFunction)vkw_forward_vkCmdWriteBufferMarkerAMD, SCOPE_device, "VK_AMD_buffer_marker"},
+    {"vkCmdWriteBufferMarker2AMD", (PFN_vkVoidFunction)vkw_forward_vkCmdWriteBufferMarker2AMD, SCOPE_device, "VK_AMD_buffer_marker+(VK_VERSION_1_3,VK_KHR_synchronization2)"},
+    {"vkCmdSetDepthBias2EXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDepthBias2EXT, SCOPE_device, "VK_EXT_depth_bias_control"},
+    {"vkCmdSetDiscardRectangleEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDiscardRectangleEXT, SCOPE_device, "VK_EXT_discard_rectangles"},
+    {"vkCmdSetDiscardRectangleEnableEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDiscardRectangleEnableEXT, SCOPE_device, "VK_EXT_discard_rectangles"},
+    {"vkCmdSetDiscardRectangleModeEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDiscardRectangleModeEXT, SCOPE_device, "VK_EXT_discard_rectangles"},
+    {"vkGetImageDrmFormatModifierPropertiesEXT", (PFN_vkVoidFunction)vkw_forward_vkGetImageDrmFormatModifierPropertiesEXT, SCOPE_device, "VK_EXT_image_drm_format_modifier"},
+    {"vkCmdSetSampleLocationsEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetSampleLocationsEXT, SCOPE_device, "VK_EXT_sample_locations"},
+    {"vkGetPhysicalDeviceMultisamplePropertiesEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceMultisamplePropertiesEXT, SCOPE_physical_device, "VK_EXT_sample_locations"},
+    {"vkGetPhysicalDeviceFragmentShadingRatesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceFragmentShadingRatesKHR, SCOPE_physical_device, "VK_KHR_fragment_shading_rate"},
+    {"vkCmdSetFragmentShadingRateKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdSetFragmentShadingRateKHR, SCOPE_device, "VK_KHR_fragment_shading_rate"},
+    {"vkGetImageViewHandleNVX", (PFN_vkVoidFunction)vkw_forward_vkGetImageViewHandleNVX, SCOPE_device, "VK_NVX_image_view_handle"},
+    {"vkGetImageViewHandle64NVX", (PFN_vkVoidFunction)vkw_forward_vkGetImageViewHandle64NVX, SCOPE_device, "VK_NVX_image_view_handle"},
+    {"vkGetImageViewAddressNVX", (PFN_vkVoidFunction)vkw_forward_vkGetImageViewAddressNVX, SCOPE_device, "VK_NVX_image_view_handle"},
+    {"vkCmdSetViewportWScalingNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetViewportWScalingNV, SCOPE_device, "VK_NV_clip_space_w_scaling"},
+    {"vkCmdCopyMemoryIndirectNV", (PFN_vkVoidFunction)vkw_forward_vkCmdCopyMemoryIndirectNV, SCOPE_device, "VK_NV_copy_memory_indirect"},
+    {"vkCmdCopyMemoryToImageIndirectNV", (PFN_vkVoidFunction)vkw_forward_vkCmdCopyMemoryToImageIndirectNV, SCOPE_device, "VK_NV_copy_memory_indirect"},
+    {"vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV, SCOPE_physical_device, "VK_NV_coverage_reduction_mode"},
+    {"vkCmdSetCheckpointNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCheckpointNV, SCOPE_device, "VK_NV_device_diagnostic_checkpoints"},
+    {"vkGetQueueCheckpointDataNV", (PFN_vkVoidFunction)vkw_forward_vkGetQueueCheckpointDataNV, SCOPE_device, "VK_NV_device_diagnostic_checkpoints"},
+    {"vkGetQueueCheckpointData2NV", (PFN_vkVoidFunction)vkw_forward_vkGetQueueCheckpointData2NV, SCOPE_device, "VK_NV_device_diagnostic_checkpoints+(VK_VERSION_1_3,VK_KHR_synchronization2)"},
+    {"vkCmdSetFragmentShadingRateEnumNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetFragmentShadingRateEnumNV, SCOPE_device, "VK_NV_fragment_shading_rate_enums"},
+    {"vkCmdDecompressMemoryNV", (PFN_vkVoidFunction)vkw_forward_vkCmdDecompressMemoryNV, SCOPE_device, "VK_NV_memory_decompression"},
+    {"vkCmdDecompressMemoryIndirectCountNV", (PFN_vkVoidFunction)vkw_forward_vkCmdDecompressMemoryIndirectCountNV, SCOPE_device, "VK_NV_memory_decompression"},
+    {"vkGetPhysicalDeviceOpticalFlowImageFormatsNV", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceOpticalFlowImageFormatsNV, SCOPE_physical_device, "VK_NV_optical_flow"},
+    {"vkCreateOpticalFlowSessionNV", (PFN_vkVoidFunction)vkw_forward_vkCreateOpticalFlowSessionNV, SCOPE_device, "VK_NV_optical_flow"},
+    {"vkDestroyOpticalFlowSessionNV", (PFN_vkVoidFunction)vkw_forward_vkDestroyOpticalFlowSessionNV, SCOPE_device, "VK_NV_optical_flow"},
+    {"vkBindOpticalFlowSessionImageNV", (PFN_vkVoidFunction)vkw_forward_vkBindOpticalFlowSessionImageNV, SCOPE_device, "VK_NV_optical_flow"},
+    {"vkCmdOpticalFlowExecuteNV", (PFN_vkVoidFunction)vkw_forward_vkCmdOpticalFlowExecuteNV, SCOPE_device, "VK_NV_optical_flow"},
+    {"vkCreateAccelerationStructureNV", (PFN_vkVoidFunction)vkw_forward_vkCreateAccelerationStructureNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkDestroyAccelerationStructureNV", (PFN_vkVoidFunction)vkw_forward_vkDestroyAccelerationStructureNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkGetAccelerationStructureMemoryRequirementsNV", (PFN_vkVoidFunction)vkw_forward_vkGetAccelerationStructureMemoryRequirementsNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkBindAccelerationStructureMemoryNV", (PFN_vkVoidFunction)vkw_forward_vkBindAccelerationStructureMemoryNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkCmdBuildAccelerationStructureNV", (PFN_vkVoidFunction)vkw_forward_vkCmdBuildAccelerationStructureNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkCmdCopyAccelerationStructureNV", (PFN_vkVoidFunction)vkw_forward_vkCmdCopyAccelerationStructureNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkCmdTraceRaysNV", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkCreateRayTracingPipelinesNV", (PFN_vkVoidFunction)vkw_forward_vkCreateRayTracingPipelinesNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkGetRayTracingShaderGroupHandlesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupHandlesKHR, SCOPE_device, ""},
+    {"vkGetRayTracingShaderGroupHandlesNV", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupHandlesKHR, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkGetAccelerationStructureHandleNV", (PFN_vkVoidFunction)vkw_forward_vkGetAccelerationStructureHandleNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkCmdWriteAccelerationStructuresPropertiesNV", (PFN_vkVoidFunction)vkw_forward_vkCmdWriteAccelerationStructuresPropertiesNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkCompileDeferredNV", (PFN_vkVoidFunction)vkw_forward_vkCompileDeferredNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkCmdSetExclusiveScissorEnableNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetExclusiveScissorEnableNV, SCOPE_device, "VK_NV_scissor_exclusive"},
+    {"vkCmdSetExclusiveScissorNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetExclusiveScissorNV, SCOPE_device, "VK_NV_scissor_exclusive"},
+    {"vkCmdBindShadingRateImageNV", (PFN_vkVoidFunction)vkw_forward_vkCmdBindShadingRateImageNV, SCOPE_device, "VK_NV_shading_rate_image"},
+    {"vkCmdSetViewportShadingRatePaletteNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetViewportShadingRatePaletteNV, SCOPE_device, "VK_NV_shading_rate_image"},
+    {"vkCmdSetCoarseSampleOrderNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoarseSampleOrderNV, SCOPE_device, "VK_NV_shading_rate_image"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

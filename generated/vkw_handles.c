@@ -7,6 +7,7 @@
 const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false},
     [VKW_HANDLE_VkAccelerationStructureKHR] = {"VkAccelerationStructureKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, false},
+    [VKW_HANDLE_VkAccelerationStructureNV] = {"VkAccelerationStructureNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV, false},
     [VKW_HANDLE_VkBuffer] = {"VkBuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER, false},
     [VKW_HANDLE_VkBufferView] = {"VkBufferView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER_VIEW, false},
     [VKW_HANDLE_VkCommandBuffer] = {"VkCommandBuffer", true, VKW_HANDLE_VkCommandPool, VK_OBJECT_TYPE_COMMAND_BUFFER, false},
@@ -28,6 +29,7 @@ const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_VkIndirectCommandsLayoutEXT] = {"VkIndirectCommandsLayoutEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, false},
     [VKW_HANDLE_VkIndirectExecutionSetEXT] = {"VkIndirectExecutionSetEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, false},
     [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false},
+    [VKW_HANDLE_VkOpticalFlowSessionNV] = {"VkOpticalFlowSessionNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV, false},
     [VKW_HANDLE_VkPhysicalDevice] = {"VkPhysicalDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_PHYSICAL_DEVICE, true},
     [VKW_HANDLE_VkPipeline] = {"VkPipeline", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE, false},
     [VKW_HANDLE_VkPipelineCache] = {"VkPipelineCache", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_CACHE, false},
@@ -48,6 +50,8 @@ uint32_t vkw_handle_type_of_object(int32_t object_type)
     switch (object_type) {
     case VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR:
         return VKW_HANDLE_VkAccelerationStructureKHR;
+    case VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV:
+        return VKW_HANDLE_VkAccelerationStructureNV;
     case VK_OBJECT_TYPE_BUFFER:
         return VKW_HANDLE_VkBuffer;
     case VK_OBJECT_TYPE_BUFFER_VIEW:
@@ -90,6 +94,8 @@ uint32_t vkw_handle_type_of_object(int32_t object_type)
         return VKW_HANDLE_VkIndirectExecutionSetEXT;
     case VK_OBJECT_TYPE_INSTANCE:
         return VKW_HANDLE_VkInstance;
+    case VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV:
+        return VKW_HANDLE_VkOpticalFlowSessionNV;
     case VK_OBJECT_TYPE_PHYSICAL_DEVICE:
         return VKW_HANDLE_VkPhysicalDevice;
     case VK_OBJECT_TYPE_PIPELINE:
@@ -126,6 +132,8 @@ uint32_t vkw_handle_type_of_debug_report_object(int32_t object_type)
     switch (object_type) {
     case VK_DEBUG_REPORT_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR_EXT:
         return VKW_HANDLE_VkAccelerationStructureKHR;
+    case VK_DEBUG_REPORT_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV_EXT:
+        return VKW_HANDLE_VkAccelerationStructureNV;
     case VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_EXT:
         return VKW_HANDLE_VkBuffer;
     case VK_DEBUG_REPORT_OBJECT_TYPE_BUFFER_VIEW_EXT:
@@ -337,6 +345,68 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_EXT_debug_utils", false},
     {"VK_EXT_debug_report", false},
     {"VK_EXT_debug_marker", true},
+    {"VK_AMD_buffer_marker", true},
+    {"VK_EXT_blend_operation_advanced", true},
+    {"VK_EXT_buffer_device_address", true},
+    {"VK_EXT_conservative_rasterization", true},
+    {"VK_EXT_depth_bias_control", true},
+    {"VK_EXT_depth_clamp_control", true},
+    {"VK_EXT_depth_clamp_zero_one", true},
+    {"VK_EXT_device_address_binding_report", true},
+    {"VK_EXT_discard_rectangles", true},
+    {"VK_EXT_fragment_shader_interlock", true},
+    {"VK_EXT_global_priority", true},
+    {"VK_EXT_global_priority_query", true},
+    {"VK_EXT_image_drm_format_modifier", true},
+    {"VK_EXT_image_view_min_lod", true},
+    {"VK_EXT_pci_bus_info", true},
+    {"VK_EXT_physical_device_drm", true},
+    {"VK_EXT_sample_locations", true},
+    {"VK_EXT_shader_image_atomic_int64", true},
+    {"VK_EXT_tooling_info", true},
+    {"VK_EXT_vertex_attribute_robustness", true},
+    {"VK_GOOGLE_user_type", true},
+    {"VK_KHR_depth_clamp_zero_one", true},
+    {"VK_KHR_fragment_shader_barycentric", true},
+    {"VK_KHR_fragment_shading_rate", true},
+    {"VK_KHR_shader_quad_control", true},
+    {"VK_KHR_shader_subgroup_uniform_control_flow", true},
+    {"VK_KHR_workgroup_memory_explicit_layout", true},
+    {"VK_NVX_image_view_handle", true},
+    {"VK_NVX_multiview_per_view_attributes", true},
+    {"VK_NV_clip_space_w_scaling", true},
+    {"VK_NV_compute_shader_derivatives", true},
+    {"VK_NV_copy_memory_indirect", true},
+    {"VK_NV_corner_sampled_image", true},
+    {"VK_NV_coverage_reduction_mode", true},
+    {"VK_NV_dedicated_allocation", true},
+    {"VK_NV_dedicated_allocation_image_aliasing", true},
+    {"VK_NV_descriptor_pool_overallocation", true},
+    {"VK_NV_device_diagnostic_checkpoints", true},
+    {"VK_NV_device_diagnostics_config", true},
+    {"VK_NV_extended_sparse_address_space", true},
+    {"VK_NV_fill_rectangle", true},
+    {"VK_NV_fragment_coverage_to_color", true},
+    {"VK_NV_fragment_shader_barycentric", true},
+    {"VK_NV_fragment_shading_rate_enums", true},
+    {"VK_NV_framebuffer_mixed_samples", true},
+    {"VK_NV_geometry_shader_passthrough", true},
+    {"VK_NV_inherited_viewport_scissor", true},
+    {"VK_NV_linear_color_attachment", true},
+    {"VK_NV_memory_decompression", true},
+    {"VK_NV_optical_flow", true},
+    {"VK_NV_raw_access_chains", true},
+    {"VK_NV_ray_tracing", true},
+    {"VK_NV_representative_fragment_test", true},
+    {"VK_NV_sample_mask_override_coverage", true},
+    {"VK_NV_scissor_exclusive", true},
+    {"VK_NV_shader_atomic_float16_vector", true},
+    {"VK_NV_shader_image_footprint", true},
+    {"VK_NV_shader_sm_builtins", true},
+    {"VK_NV_shader_subgroup_partitioned", true},
+    {"VK_NV_shading_rate_image", true},
+    {"VK_NV_viewport_array2", true},
+    {"VK_NV_viewport_swizzle", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -802,8 +872,16 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkCmdSetColorWriteMaskEXT";
     case VKW_CMD_vkCmdSetRasterizationStreamEXT:
         return "vkCmdSetRasterizationStreamEXT";
+    case VKW_CMD_vkCmdSetConservativeRasterizationModeEXT:
+        return "vkCmdSetConservativeRasterizationModeEXT";
+    case VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT:
+        return "vkCmdSetExtraPrimitiveOverestimationSizeEXT";
     case VKW_CMD_vkCmdSetDepthClipEnableEXT:
         return "vkCmdSetDepthClipEnableEXT";
+    case VKW_CMD_vkCmdSetSampleLocationsEnableEXT:
+        return "vkCmdSetSampleLocationsEnableEXT";
+    case VKW_CMD_vkCmdSetColorBlendAdvancedEXT:
+        return "vkCmdSetColorBlendAdvancedEXT";
     case VKW_CMD_vkCmdSetProvokingVertexModeEXT:
         return "vkCmdSetProvokingVertexModeEXT";
     case VKW_CMD_vkCmdSetLineRasterizationModeEXT:
@@ -812,6 +890,26 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkCmdSetLineStippleEnableEXT";
     case VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT:
         return "vkCmdSetDepthClipNegativeOneToOneEXT";
+    case VKW_CMD_vkCmdSetViewportWScalingEnableNV:
+        return "vkCmdSetViewportWScalingEnableNV";
+    case VKW_CMD_vkCmdSetViewportSwizzleNV:
+        return "vkCmdSetViewportSwizzleNV";
+    case VKW_CMD_vkCmdSetCoverageToColorEnableNV:
+        return "vkCmdSetCoverageToColorEnableNV";
+    case VKW_CMD_vkCmdSetCoverageToColorLocationNV:
+        return "vkCmdSetCoverageToColorLocationNV";
+    case VKW_CMD_vkCmdSetCoverageModulationModeNV:
+        return "vkCmdSetCoverageModulationModeNV";
+    case VKW_CMD_vkCmdSetCoverageModulationTableEnableNV:
+        return "vkCmdSetCoverageModulationTableEnableNV";
+    case VKW_CMD_vkCmdSetCoverageModulationTableNV:
+        return "vkCmdSetCoverageModulationTableNV";
+    case VKW_CMD_vkCmdSetShadingRateImageEnableNV:
+        return "vkCmdSetShadingRateImageEnableNV";
+    case VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV:
+        return "vkCmdSetRepresentativeFragmentTestEnableNV";
+    case VKW_CMD_vkCmdSetCoverageReductionModeNV:
+        return "vkCmdSetCoverageReductionModeNV";
     case VKW_CMD_vkCmdDrawMultiEXT:
         return "vkCmdDrawMultiEXT";
     case VKW_CMD_vkCmdDrawMultiIndexedEXT:
@@ -974,6 +1072,100 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkCmdDebugMarkerEndEXT";
     case VKW_CMD_vkCmdDebugMarkerInsertEXT:
         return "vkCmdDebugMarkerInsertEXT";
+    case VKW_CMD_vkCmdSetDepthClampRangeEXT:
+        return "vkCmdSetDepthClampRangeEXT";
+    case VKW_CMD_vkCmdWriteBufferMarkerAMD:
+        return "vkCmdWriteBufferMarkerAMD";
+    case VKW_CMD_vkCmdWriteBufferMarker2AMD:
+        return "vkCmdWriteBufferMarker2AMD";
+    case VKW_CMD_vkCmdSetDepthBias2EXT:
+        return "vkCmdSetDepthBias2EXT";
+    case VKW_CMD_vkCmdSetDiscardRectangleEXT:
+        return "vkCmdSetDiscardRectangleEXT";
+    case VKW_CMD_vkCmdSetDiscardRectangleEnableEXT:
+        return "vkCmdSetDiscardRectangleEnableEXT";
+    case VKW_CMD_vkCmdSetDiscardRectangleModeEXT:
+        return "vkCmdSetDiscardRectangleModeEXT";
+    case VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT:
+        return "vkGetImageDrmFormatModifierPropertiesEXT";
+    case VKW_CMD_vkCmdSetSampleLocationsEXT:
+        return "vkCmdSetSampleLocationsEXT";
+    case VKW_CMD_vkGetPhysicalDeviceMultisamplePropertiesEXT:
+        return "vkGetPhysicalDeviceMultisamplePropertiesEXT";
+    case VKW_CMD_vkGetPhysicalDeviceFragmentShadingRatesKHR:
+        return "vkGetPhysicalDeviceFragmentShadingRatesKHR";
+    case VKW_CMD_vkCmdSetFragmentShadingRateKHR:
+        return "vkCmdSetFragmentShadingRateKHR";
+    case VKW_CMD_vkGetImageViewHandleNVX:
+        return "vkGetImageViewHandleNVX";
+    case VKW_CMD_vkGetImageViewHandle64NVX:
+        return "vkGetImageViewHandle64NVX";
+    case VKW_CMD_vkGetImageViewAddressNVX:
+        return "vkGetImageViewAddressNVX";
+    case VKW_CMD_vkCmdSetViewportWScalingNV:
+        return "vkCmdSetViewportWScalingNV";
+    case VKW_CMD_vkCmdCopyMemoryIndirectNV:
+        return "vkCmdCopyMemoryIndirectNV";
+    case VKW_CMD_vkCmdCopyMemoryToImageIndirectNV:
+        return "vkCmdCopyMemoryToImageIndirectNV";
+    case VKW_CMD_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV:
+        return "vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV";
+    case VKW_CMD_vkCmdSetCheckpointNV:
+        return "vkCmdSetCheckpointNV";
+    case VKW_CMD_vkGetQueueCheckpointDataNV:
+        return "vkGetQueueCheckpointDataNV";
+    case VKW_CMD_vkGetQueueCheckpointData2NV:
+        return "vkGetQueueCheckpointData2NV";
+    case VKW_CMD_vkCmdSetFragmentShadingRateEnumNV:
+        return "vkCmdSetFragmentShadingRateEnumNV";
+    case VKW_CMD_vkCmdDecompressMemoryNV:
+        return "vkCmdDecompressMemoryNV";
+    case VKW_CMD_vkCmdDecompressMemoryIndirectCountNV:
+        return "vkCmdDecompressMemoryIndirectCountNV";
+    case VKW_CMD_vkGetPhysicalDeviceOpticalFlowImageFormatsNV:
+        return "vkGetPhysicalDeviceOpticalFlowImageFormatsNV";
+    case VKW_CMD_vkCreateOpticalFlowSessionNV:
+        return "vkCreateOpticalFlowSessionNV";
+    case VKW_CMD_vkDestroyOpticalFlowSessionNV:
+        return "vkDestroyOpticalFlowSessionNV";
+    case VKW_CMD_vkBindOpticalFlowSessionImageNV:
+        return "vkBindOpticalFlowSessionImageNV";
+    case VKW_CMD_vkCmdOpticalFlowExecuteNV:
+        return "vkCmdOpticalFlowExecuteNV";
+    case VKW_CMD_vkCreateAccelerationStructureNV:
+        return "vkCreateAccelerationStructureNV";
+    case VKW_CMD_vkDestroyAccelerationStructureNV:
+        return "vkDestroyAccelerationStructureNV";
+    case VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV:
+        return "vkGetAccelerationStructureMemoryRequirementsNV";
+    case VKW_CMD_vkBindAccelerationStructureMemoryNV:
+        return "vkBindAccelerationStructureMemoryNV";
+    case VKW_CMD_vkCmdBuildAccelerationStructureNV:
+        return "vkCmdBuildAccelerationStructureNV";
+    case VKW_CMD_vkCmdCopyAccelerationStructureNV:
+        return "vkCmdCopyAccelerationStructureNV";
+    case VKW_CMD_vkCmdTraceRaysNV:
+        return "vkCmdTraceRaysNV";
+    case VKW_CMD_vkCreateRayTracingPipelinesNV:
+        return "vkCreateRayTracingPipelinesNV";
+    case VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR:
+        return "vkGetRayTracingShaderGroupHandlesKHR";
+    case VKW_CMD_vkGetAccelerationStructureHandleNV:
+        return "vkGetAccelerationStructureHandleNV";
+    case VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV:
+        return "vkCmdWriteAccelerationStructuresPropertiesNV";
+    case VKW_CMD_vkCompileDeferredNV:
+        return "vkCompileDeferredNV";
+    case VKW_CMD_vkCmdSetExclusiveScissorEnableNV:
+        return "vkCmdSetExclusiveScissorEnableNV";
+    case VKW_CMD_vkCmdSetExclusiveScissorNV:
+        return "vkCmdSetExclusiveScissorNV";
+    case VKW_CMD_vkCmdBindShadingRateImageNV:
+        return "vkCmdBindShadingRateImageNV";
+    case VKW_CMD_vkCmdSetViewportShadingRatePaletteNV:
+        return "vkCmdSetViewportShadingRatePaletteNV";
+    case VKW_CMD_vkCmdSetCoarseSampleOrderNV:
+        return "vkCmdSetCoarseSampleOrderNV";
     default:
         return NULL;
     }

@@ -20,6 +20,18 @@ static bool vkw_valid_VkAccelerationStructureBuildTypeKHR(int32_t v)
     }
 }
 
+static bool vkw_valid_VkAccelerationStructureMemoryRequirementsTypeNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_ACCELERATION_STRUCTURE_MEMORY_REQUIREMENTS_TYPE_OBJECT_NV */
+    case 1: /* VK_ACCELERATION_STRUCTURE_MEMORY_REQUIREMENTS_TYPE_BUILD_SCRATCH_NV */
+    case 2: /* VK_ACCELERATION_STRUCTURE_MEMORY_REQUIREMENTS_TYPE_UPDATE_SCRATCH_NV */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkAccelerationStructureTypeKHR(int32_t v)
 {
     switch (v) {
@@ -93,6 +105,64 @@ static bool vkw_valid_VkBlendOp(int32_t v)
     case 2: /* VK_BLEND_OP_REVERSE_SUBTRACT */
     case 3: /* VK_BLEND_OP_MIN */
     case 4: /* VK_BLEND_OP_MAX */
+    case 1000148000: /* VK_BLEND_OP_ZERO_EXT */
+    case 1000148001: /* VK_BLEND_OP_SRC_EXT */
+    case 1000148002: /* VK_BLEND_OP_DST_EXT */
+    case 1000148003: /* VK_BLEND_OP_SRC_OVER_EXT */
+    case 1000148004: /* VK_BLEND_OP_DST_OVER_EXT */
+    case 1000148005: /* VK_BLEND_OP_SRC_IN_EXT */
+    case 1000148006: /* VK_BLEND_OP_DST_IN_EXT */
+    case 1000148007: /* VK_BLEND_OP_SRC_OUT_EXT */
+    case 1000148008: /* VK_BLEND_OP_DST_OUT_EXT */
+    case 1000148009: /* VK_BLEND_OP_SRC_ATOP_EXT */
+    case 1000148010: /* VK_BLEND_OP_DST_ATOP_EXT */
+    case 1000148011: /* VK_BLEND_OP_XOR_EXT */
+    case 1000148012: /* VK_BLEND_OP_MULTIPLY_EXT */
+    case 1000148013: /* VK_BLEND_OP_SCREEN_EXT */
+    case 1000148014: /* VK_BLEND_OP_OVERLAY_EXT */
+    case 1000148015: /* VK_BLEND_OP_DARKEN_EXT */
+    case 1000148016: /* VK_BLEND_OP_LIGHTEN_EXT */
+    case 1000148017: /* VK_BLEND_OP_COLORDODGE_EXT */
+    case 1000148018: /* VK_BLEND_OP_COLORBURN_EXT */
+    case 1000148019: /* VK_BLEND_OP_HARDLIGHT_EXT */
+    case 1000148020: /* VK_BLEND_OP_SOFTLIGHT_EXT */
+    case 1000148021: /* VK_BLEND_OP_DIFFERENCE_EXT */
+    case 1000148022: /* VK_BLEND_OP_EXCLUSION_EXT */
+    case 1000148023: /* VK_BLEND_OP_INVERT_EXT */
+    case 1000148024: /* VK_BLEND_OP_INVERT_RGB_EXT */
+    case 1000148025: /* VK_BLEND_OP_LINEARDODGE_EXT */
+    case 1000148026: /* VK_BLEND_OP_LINEARBURN_EXT */
+    case 1000148027: /* VK_BLEND_OP_VIVIDLIGHT_EXT */
+    case 1000148028: /* VK_BLEND_OP_LINEARLIGHT_EXT */
+    case 1000148029: /* VK_BLEND_OP_PINLIGHT_EXT */
+    case 1000148030: /* VK_BLEND_OP_HARDMIX_EXT */
+    case 1000148031: /* VK_BLEND_OP_HSL_HUE_EXT */
+    case 1000148032: /* VK_BLEND_OP_HSL_SATURATION_EXT */
+    case 1000148033: /* VK_BLEND_OP_HSL_COLOR_EXT */
+    case 1000148034: /* VK_BLEND_OP_HSL_LUMINOSITY_EXT */
+    case 1000148035: /* VK_BLEND_OP_PLUS_EXT */
+    case 1000148036: /* VK_BLEND_OP_PLUS_CLAMPED_EXT */
+    case 1000148037: /* VK_BLEND_OP_PLUS_CLAMPED_ALPHA_EXT */
+    case 1000148038: /* VK_BLEND_OP_PLUS_DARKER_EXT */
+    case 1000148039: /* VK_BLEND_OP_MINUS_EXT */
+    case 1000148040: /* VK_BLEND_OP_MINUS_CLAMPED_EXT */
+    case 1000148041: /* VK_BLEND_OP_CONTRAST_EXT */
+    case 1000148042: /* VK_BLEND_OP_INVERT_OVG_EXT */
+    case 1000148043: /* VK_BLEND_OP_RED_EXT */
+    case 1000148044: /* VK_BLEND_OP_GREEN_EXT */
+    case 1000148045: /* VK_BLEND_OP_BLUE_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkBlendOverlapEXT(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_BLEND_OVERLAP_UNCORRELATED_EXT */
+    case 1: /* VK_BLEND_OVERLAP_DISJOINT_EXT */
+    case 2: /* VK_BLEND_OVERLAP_CONJOINT_EXT */
         return true;
     default:
         return false;
@@ -104,6 +174,19 @@ static bool vkw_valid_VkChromaLocation(int32_t v)
     switch (v) {
     case 0: /* VK_CHROMA_LOCATION_COSITED_EVEN */
     case 1: /* VK_CHROMA_LOCATION_MIDPOINT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkCoarseSampleOrderTypeNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_COARSE_SAMPLE_ORDER_TYPE_DEFAULT_NV */
+    case 1: /* VK_COARSE_SAMPLE_ORDER_TYPE_CUSTOM_NV */
+    case 2: /* VK_COARSE_SAMPLE_ORDER_TYPE_PIXEL_MAJOR_NV */
+    case 3: /* VK_COARSE_SAMPLE_ORDER_TYPE_SAMPLE_MAJOR_NV */
         return true;
     default:
         return false;
@@ -154,6 +237,18 @@ static bool vkw_valid_VkComponentSwizzle(int32_t v)
     }
 }
 
+static bool vkw_valid_VkConservativeRasterizationModeEXT(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_CONSERVATIVE_RASTERIZATION_MODE_DISABLED_EXT */
+    case 1: /* VK_CONSERVATIVE_RASTERIZATION_MODE_OVERESTIMATE_EXT */
+    case 2: /* VK_CONSERVATIVE_RASTERIZATION_MODE_UNDERESTIMATE_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkCopyAccelerationStructureModeKHR(int32_t v)
 {
     switch (v) {
@@ -161,6 +256,30 @@ static bool vkw_valid_VkCopyAccelerationStructureModeKHR(int32_t v)
     case 1: /* VK_COPY_ACCELERATION_STRUCTURE_MODE_COMPACT_KHR */
     case 2: /* VK_COPY_ACCELERATION_STRUCTURE_MODE_SERIALIZE_KHR */
     case 3: /* VK_COPY_ACCELERATION_STRUCTURE_MODE_DESERIALIZE_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkCoverageModulationModeNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_COVERAGE_MODULATION_MODE_NONE_NV */
+    case 1: /* VK_COVERAGE_MODULATION_MODE_RGB_NV */
+    case 2: /* VK_COVERAGE_MODULATION_MODE_ALPHA_NV */
+    case 3: /* VK_COVERAGE_MODULATION_MODE_RGBA_NV */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkCoverageReductionModeNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_COVERAGE_REDUCTION_MODE_MERGE_NV */
+    case 1: /* VK_COVERAGE_REDUCTION_MODE_TRUNCATE_NV */
         return true;
     default:
         return false;
@@ -205,6 +324,30 @@ static bool vkw_valid_VkDebugReportObjectTypeEXT(int32_t v)
     case 1000085000: /* VK_DEBUG_REPORT_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE_EXT */
     case 1000150000: /* VK_DEBUG_REPORT_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR_EXT */
     case 1000156000: /* VK_DEBUG_REPORT_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION_EXT */
+    case 1000165000: /* VK_DEBUG_REPORT_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkDepthBiasRepresentationEXT(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_DEPTH_BIAS_REPRESENTATION_LEAST_REPRESENTABLE_VALUE_FORMAT_EXT */
+    case 1: /* VK_DEPTH_BIAS_REPRESENTATION_LEAST_REPRESENTABLE_VALUE_FORCE_UNORM_EXT */
+    case 2: /* VK_DEPTH_BIAS_REPRESENTATION_FLOAT_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkDepthClampModeEXT(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_DEPTH_CLAMP_MODE_VIEWPORT_RANGE_EXT */
+    case 1: /* VK_DEPTH_CLAMP_MODE_USER_DEFINED_RANGE_EXT */
         return true;
     default:
         return false;
@@ -227,6 +370,7 @@ static bool vkw_valid_VkDescriptorType(int32_t v)
     case 10: /* VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT */
     case 1000138000: /* VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK */
     case 1000150000: /* VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_KHR */
+    case 1000165000: /* VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_NV */
     case 1000351000: /* VK_DESCRIPTOR_TYPE_MUTABLE_EXT */
         return true;
     default:
@@ -245,6 +389,17 @@ static bool vkw_valid_VkDescriptorUpdateTemplateType(int32_t v)
     }
 }
 
+static bool vkw_valid_VkDiscardRectangleModeEXT(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_DISCARD_RECTANGLE_MODE_INCLUSIVE_EXT */
+    case 1: /* VK_DISCARD_RECTANGLE_MODE_EXCLUSIVE_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkDynamicState(int32_t v)
 {
     switch (v) {
@@ -257,6 +412,16 @@ static bool vkw_valid_VkDynamicState(int32_t v)
     case 6: /* VK_DYNAMIC_STATE_STENCIL_COMPARE_MASK */
     case 7: /* VK_DYNAMIC_STATE_STENCIL_WRITE_MASK */
     case 8: /* VK_DYNAMIC_STATE_STENCIL_REFERENCE */
+    case 1000087000: /* VK_DYNAMIC_STATE_VIEWPORT_W_SCALING_NV */
+    case 1000099000: /* VK_DYNAMIC_STATE_DISCARD_RECTANGLE_EXT */
+    case 1000099001: /* VK_DYNAMIC_STATE_DISCARD_RECTANGLE_ENABLE_EXT */
+    case 1000099002: /* VK_DYNAMIC_STATE_DISCARD_RECTANGLE_MODE_EXT */
+    case 1000143000: /* VK_DYNAMIC_STATE_SAMPLE_LOCATIONS_EXT */
+    case 1000164004: /* VK_DYNAMIC_STATE_VIEWPORT_SHADING_RATE_PALETTE_NV */
+    case 1000164006: /* VK_DYNAMIC_STATE_VIEWPORT_COARSE_SAMPLE_ORDER_NV */
+    case 1000205000: /* VK_DYNAMIC_STATE_EXCLUSIVE_SCISSOR_ENABLE_NV */
+    case 1000205001: /* VK_DYNAMIC_STATE_EXCLUSIVE_SCISSOR_NV */
+    case 1000226000: /* VK_DYNAMIC_STATE_FRAGMENT_SHADING_RATE_KHR */
     case 1000259000: /* VK_DYNAMIC_STATE_LINE_STIPPLE */
     case 1000267000: /* VK_DYNAMIC_STATE_CULL_MODE */
     case 1000267001: /* VK_DYNAMIC_STATE_FRONT_FACE */
@@ -289,12 +454,27 @@ static bool vkw_valid_VkDynamicState(int32_t v)
     case 1000455011: /* VK_DYNAMIC_STATE_COLOR_BLEND_EQUATION_EXT */
     case 1000455012: /* VK_DYNAMIC_STATE_COLOR_WRITE_MASK_EXT */
     case 1000455013: /* VK_DYNAMIC_STATE_RASTERIZATION_STREAM_EXT */
+    case 1000455014: /* VK_DYNAMIC_STATE_CONSERVATIVE_RASTERIZATION_MODE_EXT */
+    case 1000455015: /* VK_DYNAMIC_STATE_EXTRA_PRIMITIVE_OVERESTIMATION_SIZE_EXT */
     case 1000455016: /* VK_DYNAMIC_STATE_DEPTH_CLIP_ENABLE_EXT */
+    case 1000455017: /* VK_DYNAMIC_STATE_SAMPLE_LOCATIONS_ENABLE_EXT */
+    case 1000455018: /* VK_DYNAMIC_STATE_COLOR_BLEND_ADVANCED_EXT */
     case 1000455019: /* VK_DYNAMIC_STATE_PROVOKING_VERTEX_MODE_EXT */
     case 1000455020: /* VK_DYNAMIC_STATE_LINE_RASTERIZATION_MODE_EXT */
     case 1000455021: /* VK_DYNAMIC_STATE_LINE_STIPPLE_ENABLE_EXT */
     case 1000455022: /* VK_DYNAMIC_STATE_DEPTH_CLIP_NEGATIVE_ONE_TO_ONE_EXT */
+    case 1000455023: /* VK_DYNAMIC_STATE_VIEWPORT_W_SCALING_ENABLE_NV */
+    case 1000455024: /* VK_DYNAMIC_STATE_VIEWPORT_SWIZZLE_NV */
+    case 1000455025: /* VK_DYNAMIC_STATE_COVERAGE_TO_COLOR_ENABLE_NV */
+    case 1000455026: /* VK_DYNAMIC_STATE_COVERAGE_TO_COLOR_LOCATION_NV */
+    case 1000455027: /* VK_DYNAMIC_STATE_COVERAGE_MODULATION_MODE_NV */
+    case 1000455028: /* VK_DYNAMIC_STATE_COVERAGE_MODULATION_TABLE_ENABLE_NV */
+    case 1000455029: /* VK_DYNAMIC_STATE_COVERAGE_MODULATION_TABLE_NV */
+    case 1000455030: /* VK_DYNAMIC_STATE_SHADING_RATE_IMAGE_ENABLE_NV */
+    case 1000455031: /* VK_DYNAMIC_STATE_REPRESENTATIVE_FRAGMENT_TEST_ENABLE_NV */
+    case 1000455032: /* VK_DYNAMIC_STATE_COVERAGE_REDUCTION_MODE_NV */
     case 1000524000: /* VK_DYNAMIC_STATE_ATTACHMENT_FEEDBACK_LOOP_ENABLE_EXT */
+    case 1000582000: /* VK_DYNAMIC_STATE_DEPTH_CLAMP_RANGE_EXT */
         return true;
     default:
         return false;
@@ -597,8 +777,44 @@ static bool vkw_valid_VkFormat(int32_t v)
     case 1000330003: /* VK_FORMAT_G16_B16R16_2PLANE_444_UNORM */
     case 1000340000: /* VK_FORMAT_A4R4G4B4_UNORM_PACK16 */
     case 1000340001: /* VK_FORMAT_A4B4G4R4_UNORM_PACK16 */
+    case 1000464000: /* VK_FORMAT_R16G16_SFIXED5_NV */
     case 1000470000: /* VK_FORMAT_A1B5G5R5_UNORM_PACK16 */
     case 1000470001: /* VK_FORMAT_A8_UNORM */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkFragmentShadingRateCombinerOpKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_FRAGMENT_SHADING_RATE_COMBINER_OP_KEEP_KHR */
+    case 1: /* VK_FRAGMENT_SHADING_RATE_COMBINER_OP_REPLACE_KHR */
+    case 2: /* VK_FRAGMENT_SHADING_RATE_COMBINER_OP_MIN_KHR */
+    case 3: /* VK_FRAGMENT_SHADING_RATE_COMBINER_OP_MAX_KHR */
+    case 4: /* VK_FRAGMENT_SHADING_RATE_COMBINER_OP_MUL_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkFragmentShadingRateNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_FRAGMENT_SHADING_RATE_1_INVOCATION_PER_PIXEL_NV */
+    case 1: /* VK_FRAGMENT_SHADING_RATE_1_INVOCATION_PER_1X2_PIXELS_NV */
+    case 4: /* VK_FRAGMENT_SHADING_RATE_1_INVOCATION_PER_2X1_PIXELS_NV */
+    case 5: /* VK_FRAGMENT_SHADING_RATE_1_INVOCATION_PER_2X2_PIXELS_NV */
+    case 6: /* VK_FRAGMENT_SHADING_RATE_1_INVOCATION_PER_2X4_PIXELS_NV */
+    case 9: /* VK_FRAGMENT_SHADING_RATE_1_INVOCATION_PER_4X2_PIXELS_NV */
+    case 10: /* VK_FRAGMENT_SHADING_RATE_1_INVOCATION_PER_4X4_PIXELS_NV */
+    case 11: /* VK_FRAGMENT_SHADING_RATE_2_INVOCATIONS_PER_PIXEL_NV */
+    case 12: /* VK_FRAGMENT_SHADING_RATE_4_INVOCATIONS_PER_PIXEL_NV */
+    case 13: /* VK_FRAGMENT_SHADING_RATE_8_INVOCATIONS_PER_PIXEL_NV */
+    case 14: /* VK_FRAGMENT_SHADING_RATE_16_INVOCATIONS_PER_PIXEL_NV */
+    case 15: /* VK_FRAGMENT_SHADING_RATE_NO_INVOCATIONS_NV */
         return true;
     default:
         return false;
@@ -639,6 +855,10 @@ static bool vkw_valid_VkImageAspectFlagBits(int32_t v)
     case 16: /* VK_IMAGE_ASPECT_PLANE_0_BIT */
     case 32: /* VK_IMAGE_ASPECT_PLANE_1_BIT */
     case 64: /* VK_IMAGE_ASPECT_PLANE_2_BIT */
+    case 128: /* VK_IMAGE_ASPECT_MEMORY_PLANE_0_BIT_EXT */
+    case 256: /* VK_IMAGE_ASPECT_MEMORY_PLANE_1_BIT_EXT */
+    case 512: /* VK_IMAGE_ASPECT_MEMORY_PLANE_2_BIT_EXT */
+    case 1024: /* VK_IMAGE_ASPECT_MEMORY_PLANE_3_BIT_EXT */
         return true;
     default:
         return false;
@@ -659,6 +879,7 @@ static bool vkw_valid_VkImageLayout(int32_t v)
     case 8: /* VK_IMAGE_LAYOUT_PREINITIALIZED */
     case 1000117000: /* VK_IMAGE_LAYOUT_DEPTH_READ_ONLY_STENCIL_ATTACHMENT_OPTIMAL */
     case 1000117001: /* VK_IMAGE_LAYOUT_DEPTH_ATTACHMENT_STENCIL_READ_ONLY_OPTIMAL */
+    case 1000164003: /* VK_IMAGE_LAYOUT_FRAGMENT_SHADING_RATE_ATTACHMENT_OPTIMAL_KHR */
     case 1000232000: /* VK_IMAGE_LAYOUT_RENDERING_LOCAL_READ */
     case 1000241000: /* VK_IMAGE_LAYOUT_DEPTH_ATTACHMENT_OPTIMAL */
     case 1000241001: /* VK_IMAGE_LAYOUT_DEPTH_READ_ONLY_OPTIMAL */
@@ -678,6 +899,7 @@ static bool vkw_valid_VkImageTiling(int32_t v)
     switch (v) {
     case 0: /* VK_IMAGE_TILING_OPTIMAL */
     case 1: /* VK_IMAGE_TILING_LINEAR */
+    case 1000158000: /* VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT */
         return true;
     default:
         return false;
@@ -841,11 +1063,44 @@ static bool vkw_valid_VkObjectType(int32_t v)
     case 1000128000: /* VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT */
     case 1000150000: /* VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR */
     case 1000156000: /* VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION */
+    case 1000165000: /* VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV */
     case 1000268000: /* VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR */
     case 1000295000: /* VK_OBJECT_TYPE_PRIVATE_DATA_SLOT */
+    case 1000464000: /* VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV */
     case 1000482000: /* VK_OBJECT_TYPE_SHADER_EXT */
     case 1000572000: /* VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT */
     case 1000572001: /* VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkOpticalFlowPerformanceLevelNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_OPTICAL_FLOW_PERFORMANCE_LEVEL_UNKNOWN_NV */
+    case 1: /* VK_OPTICAL_FLOW_PERFORMANCE_LEVEL_SLOW_NV */
+    case 2: /* VK_OPTICAL_FLOW_PERFORMANCE_LEVEL_MEDIUM_NV */
+    case 3: /* VK_OPTICAL_FLOW_PERFORMANCE_LEVEL_FAST_NV */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkOpticalFlowSessionBindingPointNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_UNKNOWN_NV */
+    case 1: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_INPUT_NV */
+    case 2: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_REFERENCE_NV */
+    case 3: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_HINT_NV */
+    case 4: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_FLOW_VECTOR_NV */
+    case 5: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_BACKWARD_FLOW_VECTOR_NV */
+    case 6: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_COST_NV */
+    case 7: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_BACKWARD_COST_NV */
+    case 8: /* VK_OPTICAL_FLOW_SESSION_BINDING_POINT_GLOBAL_FLOW_NV */
         return true;
     default:
         return false;
@@ -913,6 +1168,7 @@ static bool vkw_valid_VkPipelineStageFlagBits(int32_t v)
     case 262144: /* VK_PIPELINE_STAGE_CONDITIONAL_RENDERING_BIT_EXT */
     case 524288: /* VK_PIPELINE_STAGE_TASK_SHADER_BIT_EXT */
     case 1048576: /* VK_PIPELINE_STAGE_MESH_SHADER_BIT_EXT */
+    case 4194304: /* VK_PIPELINE_STAGE_FRAGMENT_SHADING_RATE_ATTACHMENT_BIT_KHR */
     case 16777216: /* VK_PIPELINE_STAGE_TRANSFORM_FEEDBACK_BIT_EXT */
     case 33554432: /* VK_PIPELINE_STAGE_ACCELERATION_STRUCTURE_BUILD_BIT_KHR */
         return true;
@@ -927,6 +1183,7 @@ static bool vkw_valid_VkPolygonMode(int32_t v)
     case 0: /* VK_POLYGON_MODE_FILL */
     case 1: /* VK_POLYGON_MODE_LINE */
     case 2: /* VK_POLYGON_MODE_POINT */
+    case 1000153000: /* VK_POLYGON_MODE_FILL_RECTANGLE_NV */
         return true;
     default:
         return false;
@@ -973,6 +1230,7 @@ static bool vkw_valid_VkQueryType(int32_t v)
     case 1000028004: /* VK_QUERY_TYPE_TRANSFORM_FEEDBACK_STREAM_EXT */
     case 1000150000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR */
     case 1000150001: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_SIZE_KHR */
+    case 1000165000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_NV */
     case 1000328000: /* VK_QUERY_TYPE_MESH_PRIMITIVES_GENERATED_EXT */
     case 1000382000: /* VK_QUERY_TYPE_PRIMITIVES_GENERATED_EXT */
     case 1000386000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_BOTTOM_LEVEL_POINTERS_KHR */
@@ -990,6 +1248,18 @@ static bool vkw_valid_VkQueueGlobalPriority(int32_t v)
     case 256: /* VK_QUEUE_GLOBAL_PRIORITY_MEDIUM */
     case 512: /* VK_QUEUE_GLOBAL_PRIORITY_HIGH */
     case 1024: /* VK_QUEUE_GLOBAL_PRIORITY_REALTIME */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkRayTracingShaderGroupTypeKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_RAY_TRACING_SHADER_GROUP_TYPE_GENERAL_KHR */
+    case 1: /* VK_RAY_TRACING_SHADER_GROUP_TYPE_TRIANGLES_HIT_GROUP_KHR */
+    case 2: /* VK_RAY_TRACING_SHADER_GROUP_TYPE_PROCEDURAL_HIT_GROUP_KHR */
         return true;
     default:
         return false;
@@ -1129,6 +1399,27 @@ static bool vkw_valid_VkShaderStageFlagBits(int32_t v)
     }
 }
 
+static bool vkw_valid_VkShadingRatePaletteEntryNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_SHADING_RATE_PALETTE_ENTRY_NO_INVOCATIONS_NV */
+    case 1: /* VK_SHADING_RATE_PALETTE_ENTRY_16_INVOCATIONS_PER_PIXEL_NV */
+    case 2: /* VK_SHADING_RATE_PALETTE_ENTRY_8_INVOCATIONS_PER_PIXEL_NV */
+    case 3: /* VK_SHADING_RATE_PALETTE_ENTRY_4_INVOCATIONS_PER_PIXEL_NV */
+    case 4: /* VK_SHADING_RATE_PALETTE_ENTRY_2_INVOCATIONS_PER_PIXEL_NV */
+    case 5: /* VK_SHADING_RATE_PALETTE_ENTRY_1_INVOCATION_PER_PIXEL_NV */
+    case 6: /* VK_SHADING_RATE_PALETTE_ENTRY_1_INVOCATION_PER_2X1_PIXELS_NV */
+    case 7: /* VK_SHADING_RATE_PALETTE_ENTRY_1_INVOCATION_PER_1X2_PIXELS_NV */
+    case 8: /* VK_SHADING_RATE_PALETTE_ENTRY_1_INVOCATION_PER_2X2_PIXELS_NV */
+    case 9: /* VK_SHADING_RATE_PALETTE_ENTRY_1_INVOCATION_PER_4X2_PIXELS_NV */
+    case 10: /* VK_SHADING_RATE_PALETTE_ENTRY_1_INVOCATION_PER_2X4_PIXELS_NV */
+    case 11: /* VK_SHADING_RATE_PALETTE_ENTRY_1_INVOCATION_PER_4X4_PIXELS_NV */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkSharingMode(int32_t v)
 {
     switch (v) {
@@ -1204,6 +1495,23 @@ static bool vkw_valid_VkVertexInputRate(int32_t v)
     }
 }
 
+static bool vkw_valid_VkViewportCoordinateSwizzleNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_VIEWPORT_COORDINATE_SWIZZLE_POSITIVE_X_NV */
+    case 1: /* VK_VIEWPORT_COORDINATE_SWIZZLE_NEGATIVE_X_NV */
+    case 2: /* VK_VIEWPORT_COORDINATE_SWIZZLE_POSITIVE_Y_NV */
+    case 3: /* VK_VIEWPORT_COORDINATE_SWIZZLE_NEGATIVE_Y_NV */
+    case 4: /* VK_VIEWPORT_COORDINATE_SWIZZLE_POSITIVE_Z_NV */
+    case 5: /* VK_VIEWPORT_COORDINATE_SWIZZLE_NEGATIVE_Z_NV */
+    case 6: /* VK_VIEWPORT_COORDINATE_SWIZZLE_POSITIVE_W_NV */
+    case 7: /* VK_VIEWPORT_COORDINATE_SWIZZLE_NEGATIVE_W_NV */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void vkw_decode_fields_VkApplicationInfo(struct vkw_host_decoder *d, VkApplicationInfo *v);
 static void vkw_decode_fields_VkDeviceQueueCreateInfo(struct vkw_host_decoder *d, VkDeviceQueueCreateInfo *v);
 static void vkw_decode_fields_VkDeviceCreateInfo(struct vkw_host_decoder *d, VkDeviceCreateInfo *v);
@@ -1256,6 +1564,9 @@ static void vkw_decode_fields_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitI
 static void vkw_decode_fields_VkDebugMarkerObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectNameInfoEXT *v);
 static void vkw_decode_fields_VkDebugMarkerObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectTagInfoEXT *v);
 static void vkw_decode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerMarkerInfoEXT *v);
+static void vkw_decode_fields_VkDedicatedAllocationImageCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationImageCreateInfoNV *v);
+static void vkw_decode_fields_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationBufferCreateInfoNV *v);
+static void vkw_decode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationMemoryAllocateInfoNV *v);
 static void vkw_decode_fields_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
 static void vkw_decode_fields_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 static void vkw_decode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
@@ -1305,6 +1616,11 @@ static void vkw_decode_fields_VkDeviceGroupSubmitInfo(struct vkw_host_decoder *d
 static void vkw_decode_fields_VkDeviceGroupBindSparseInfo(struct vkw_host_decoder *d, VkDeviceGroupBindSparseInfo *v);
 static void vkw_decode_fields_VkDeviceGroupDeviceCreateInfo(struct vkw_host_decoder *d, VkDeviceGroupDeviceCreateInfo *v);
 static void vkw_decode_fields_VkDescriptorUpdateTemplateCreateInfo(struct vkw_host_decoder *d, VkDescriptorUpdateTemplateCreateInfo *v);
+static void vkw_decode_fields_VkPipelineViewportWScalingStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportWScalingStateCreateInfoNV *v);
+static void vkw_decode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportSwizzleStateCreateInfoNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiscardRectanglePropertiesEXT *v);
+static void vkw_decode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineDiscardRectangleStateCreateInfoEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v);
 static void vkw_decode_fields_VkRenderPassInputAttachmentAspectCreateInfo(struct vkw_host_decoder *d, VkRenderPassInputAttachmentAspectCreateInfo *v);
 static void vkw_decode_fields_VkPhysicalDevice16BitStorageFeatures(struct vkw_host_decoder *d, VkPhysicalDevice16BitStorageFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDevice16BitStorageFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevice16BitStorageFeatures *v);
@@ -1337,15 +1653,26 @@ static void vkw_decode_fields_VkPhysicalDeviceProtectedMemoryFeatures(struct vkw
 static void vkw_encode_reply_fields_VkPhysicalDeviceProtectedMemoryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProtectedMemoryFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceProtectedMemoryProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProtectedMemoryProperties *v);
 static void vkw_decode_fields_VkDeviceQueueInfo2(struct vkw_host_decoder *d, VkDeviceQueueInfo2 *v);
+static void vkw_decode_fields_VkPipelineCoverageToColorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageToColorStateCreateInfoNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSamplerFilterMinmaxProperties *v);
+static void vkw_decode_fields_VkSampleLocationsInfoEXT(struct vkw_host_decoder *d, VkSampleLocationsInfoEXT *v);
+static void vkw_decode_fields_VkRenderPassSampleLocationsBeginInfoEXT(struct vkw_host_decoder *d, VkRenderPassSampleLocationsBeginInfoEXT *v);
+static void vkw_decode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineSampleLocationsStateCreateInfoEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSampleLocationsPropertiesEXT *v);
+static void vkw_encode_reply_fields_VkMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMultisamplePropertiesEXT *v);
 static void vkw_decode_fields_VkSamplerReductionModeCreateInfo(struct vkw_host_decoder *d, VkSamplerReductionModeCreateInfo *v);
+static void vkw_decode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMultiDrawFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiDrawFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v);
+static void vkw_decode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineColorBlendAdvancedStateCreateInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceInlineUniformBlockFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInlineUniformBlockFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceInlineUniformBlockProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInlineUniformBlockProperties *v);
 static void vkw_decode_fields_VkWriteDescriptorSetInlineUniformBlock(struct vkw_host_decoder *d, VkWriteDescriptorSetInlineUniformBlock *v);
 static void vkw_decode_fields_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_host_decoder *d, VkDescriptorPoolInlineUniformBlockCreateInfo *v);
+static void vkw_decode_fields_VkPipelineCoverageModulationStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageModulationStateCreateInfoNV *v);
 static void vkw_decode_fields_VkImageFormatListCreateInfo(struct vkw_host_decoder *d, VkImageFormatListCreateInfo *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMaintenance3Properties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMaintenance3Properties *v);
 static void vkw_decode_fields_VkPhysicalDeviceMaintenance4Features(struct vkw_host_decoder *d, VkPhysicalDeviceMaintenance4Features *v);
@@ -1381,7 +1708,9 @@ static void vkw_encode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
 static void vkw_decode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v);
 static void vkw_decode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v);
 static void vkw_decode_fields_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 static void vkw_decode_fields_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
+static void vkw_decode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationConservativeStateCreateInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorIndexingProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingProperties *v);
@@ -1405,6 +1734,7 @@ static void vkw_decode_fields_VkSemaphoreSignalInfo(struct vkw_host_decoder *d, 
 static void vkw_decode_fields_VkPipelineVertexInputDivisorStateCreateInfo(struct vkw_host_decoder *d, VkPipelineVertexInputDivisorStateCreateInfo *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeDivisorProperties *v);
+static void vkw_encode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePCIBusInfoPropertiesEXT *v);
 static void vkw_decode_fields_VkCommandBufferInheritanceConditionalRenderingInfoEXT(struct vkw_host_decoder *d, VkCommandBufferInheritanceConditionalRenderingInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDevice8BitStorageFeatures(struct vkw_host_decoder *d, VkPhysicalDevice8BitStorageFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDevice8BitStorageFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevice8BitStorageFeatures *v);
@@ -1420,26 +1750,67 @@ static void vkw_decode_fields_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(stru
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceVertexAttributeDivisorFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeDivisorFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeDivisorFeatures *v);
+static void vkw_encode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointPropertiesNV *v);
+static void vkw_encode_reply_fields_VkCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointDataNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthStencilResolveProperties *v);
 static void vkw_decode_fields_VkSubpassDescriptionDepthStencilResolve(struct vkw_host_decoder *d, VkSubpassDescriptionDepthStencilResolve *v);
 static void vkw_decode_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceTransformFeedbackFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceTransformFeedbackFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceTransformFeedbackPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceTransformFeedbackPropertiesEXT *v);
 static void vkw_decode_fields_VkPipelineRasterizationStateStreamCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationStateStreamCreateInfoEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v);
+static void vkw_decode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineRepresentativeFragmentTestStateCreateInfoNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExclusiveScissorFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v);
+static void vkw_decode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportExclusiveScissorStateCreateInfoNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCornerSampledImageFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionPropertiesNV *v);
+static void vkw_decode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportShadingRateImageStateCreateInfoNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImageFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImagePropertiesNV *v);
+static void vkw_decode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesEXT *v);
+static void vkw_decode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoNV *v);
+static void vkw_decode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoNV *v);
+static void vkw_decode_fields_VkGeometryTrianglesNV(struct vkw_host_decoder *d, VkGeometryTrianglesNV *v);
+static void vkw_decode_fields_VkGeometryAABBNV(struct vkw_host_decoder *d, VkGeometryAABBNV *v);
+static void vkw_decode_fields_VkGeometryNV(struct vkw_host_decoder *d, VkGeometryNV *v);
+static void vkw_decode_fields_VkAccelerationStructureInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureInfoNV *v);
+static void vkw_decode_fields_VkAccelerationStructureCreateInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureCreateInfoNV *v);
+static void vkw_decode_fields_VkBindAccelerationStructureMemoryInfoNV(struct vkw_host_decoder *d, VkBindAccelerationStructureMemoryInfoNV *v);
 static void vkw_decode_fields_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_host_decoder *d, VkWriteDescriptorSetAccelerationStructureKHR *v);
+static void vkw_decode_fields_VkWriteDescriptorSetAccelerationStructureNV(struct vkw_host_decoder *d, VkWriteDescriptorSetAccelerationStructureNV *v);
+static void vkw_decode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureMemoryRequirementsInfoNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
+static void vkw_encode_reply_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageDrmFormatModifierInfoEXT *v);
+static void vkw_decode_fields_VkImageDrmFormatModifierListCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierListCreateInfoEXT *v);
+static void vkw_decode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierExplicitCreateInfoEXT *v);
+static void vkw_encode_reply_fields_VkImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageDrmFormatModifierPropertiesEXT *v);
 static void vkw_decode_fields_VkImageStencilUsageCreateInfo(struct vkw_host_decoder *d, VkImageStencilUsageCreateInfo *v);
 static void vkw_decode_fields_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceScalarBlockLayoutFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceScalarBlockLayoutFeatures *v);
@@ -1456,8 +1827,11 @@ static void vkw_decode_fields_VkPhysicalDevicePageableDeviceLocalMemoryFeaturesE
 static void vkw_encode_reply_fields_VkPhysicalDevicePageableDeviceLocalMemoryFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePageableDeviceLocalMemoryFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeatures *v);
+static void vkw_decode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v);
 static void vkw_decode_fields_VkBufferDeviceAddressInfo(struct vkw_host_decoder *d, VkBufferDeviceAddressInfo *v);
 static void vkw_decode_fields_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_host_decoder *d, VkBufferOpaqueCaptureAddressCreateInfo *v);
+static void vkw_decode_fields_VkBufferDeviceAddressCreateInfoEXT(struct vkw_host_decoder *d, VkBufferDeviceAddressCreateInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceImagelessFramebufferFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImagelessFramebufferFeatures *v);
 static void vkw_decode_fields_VkFramebufferAttachmentsCreateInfo(struct vkw_host_decoder *d, VkFramebufferAttachmentsCreateInfo *v);
@@ -1467,11 +1841,22 @@ static void vkw_decode_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(
 static void vkw_encode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 static void vkw_decode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
+static void vkw_decode_fields_VkImageViewHandleInfoNVX(struct vkw_host_decoder *d, VkImageViewHandleInfoNVX *v);
+static void vkw_encode_reply_fields_VkImageViewAddressPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageViewAddressPropertiesNVX *v);
 static void vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(struct vkw_host_decoder *d, VkPipelineCreationFeedbackCreateInfo *v);
+static void vkw_decode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v);
+static void vkw_decode_fields_VkPipelineCoverageReductionStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageReductionStateCreateInfoNV *v);
+static void vkw_encode_reply_fields_VkFramebufferMixedSamplesCombinationNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkFramebufferMixedSamplesCombinationNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderClockFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderClockFeaturesKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_host_decoder *d, VkPhysicalDeviceIndexTypeUint8Features *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceIndexTypeUint8Features *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v);
 static void vkw_decode_fields_VkAttachmentReferenceStencilLayout(struct vkw_host_decoder *d, VkAttachmentReferenceStencilLayout *v);
@@ -1534,13 +1919,20 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedDynamicState2Feature
 static void vkw_decode_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedDynamicState3PropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicState3PropertiesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v);
+static void vkw_decode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(struct vkw_host_decoder *d, VkDeviceDiagnosticsConfigCreateInfoNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v);
+static void vkw_decode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceRobustness2FeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRobustness2FeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRobustness2PropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRobustness2PropertiesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceImageRobustnessFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImageRobustnessFeatures *v);
+static void vkw_decode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v);
 static void vkw_decode_fields_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevice4444FormatsFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevice4444FormatsFeaturesEXT *v);
 static void vkw_decode_fields_VkBufferCopy2(struct vkw_host_decoder *d, VkBufferCopy2 *v);
@@ -1554,8 +1946,20 @@ static void vkw_decode_fields_VkBlitImageInfo2(struct vkw_host_decoder *d, VkBli
 static void vkw_decode_fields_VkCopyBufferToImageInfo2(struct vkw_host_decoder *d, VkCopyBufferToImageInfo2 *v);
 static void vkw_decode_fields_VkCopyImageToBufferInfo2(struct vkw_host_decoder *d, VkCopyImageToBufferInfo2 *v);
 static void vkw_decode_fields_VkResolveImageInfo2(struct vkw_host_decoder *d, VkResolveImageInfo2 *v);
+static void vkw_decode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v);
+static void vkw_decode_fields_VkFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkFragmentShadingRateAttachmentInfoKHR *v);
+static void vkw_decode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateStateCreateInfoKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderTerminateInvocationFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderTerminateInvocationFeatures *v);
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v);
+static void vkw_decode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateEnumStateCreateInfoNV *v);
 static void vkw_encode_reply_fields_VkAccelerationStructureBuildSizesInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkAccelerationStructureBuildSizesInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImage2DViewOf3DFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImage2DViewOf3DFeaturesEXT *v);
@@ -1587,6 +1991,9 @@ static void vkw_decode_fields_VkWriteIndirectExecutionSetShaderEXT(struct vkw_ho
 static void vkw_decode_fields_VkIndirectCommandsLayoutCreateInfoEXT(struct vkw_host_decoder *d, VkIndirectCommandsLayoutCreateInfoEXT *v);
 static void vkw_decode_fields_VkIndirectCommandsLayoutTokenEXT(struct vkw_host_decoder *d, VkIndirectCommandsLayoutTokenEXT *v);
 static void vkw_decode_fields_VkPipelineViewportDepthClipControlCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineViewportDepthClipControlCreateInfoEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampControlFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v);
+static void vkw_decode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineViewportDepthClampControlCreateInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderRelaxedExtendedInstructionFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderRelaxedExtendedInstructionFeaturesKHR *v);
@@ -1604,6 +2011,8 @@ static void vkw_decode_fields_VkDependencyInfo(struct vkw_host_decoder *d, VkDep
 static void vkw_decode_fields_VkSemaphoreSubmitInfo(struct vkw_host_decoder *d, VkSemaphoreSubmitInfo *v);
 static void vkw_decode_fields_VkCommandBufferSubmitInfo(struct vkw_host_decoder *d, VkCommandBufferSubmitInfo *v);
 static void vkw_decode_fields_VkSubmitInfo2(struct vkw_host_decoder *d, VkSubmitInfo2 *v);
+static void vkw_encode_reply_fields_VkQueueFamilyCheckpointProperties2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointProperties2NV *v);
+static void vkw_encode_reply_fields_VkCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointData2NV *v);
 static void vkw_decode_fields_VkPhysicalDeviceSynchronization2Features(struct vkw_host_decoder *d, VkPhysicalDeviceSynchronization2Features *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceSynchronization2Features(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSynchronization2Features *v);
 static void vkw_decode_fields_VkPhysicalDeviceHostImageCopyFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceHostImageCopyFeatures *v);
@@ -1625,6 +2034,9 @@ static void vkw_encode_reply_fields_VkSubpassResolvePerformanceQueryEXT(struct v
 static void vkw_decode_fields_VkMultisampledRenderToSingleSampledInfoEXT(struct vkw_host_decoder *d, VkMultisampledRenderToSingleSampledInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineProtectedAccessFeatures *v);
+static void vkw_decode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
+static void vkw_decode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_host_decoder *d, VkCommandBufferInheritanceViewportScissorInfoNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceProvokingVertexFeaturesEXT *v);
@@ -1634,15 +2046,28 @@ static void vkw_decode_fields_VkPipelineRasterizationProvokingVertexStateCreateI
 static void vkw_decode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductProperties *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDrmPropertiesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v);
 static void vkw_encode_reply_fields_VkFormatProperties3(struct vkw_host_decoder *d, struct vkw_writer *w, const VkFormatProperties3 *v);
+static void vkw_encode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v);
 static void vkw_decode_fields_VkPipelineRenderingCreateInfo(struct vkw_host_decoder *d, VkPipelineRenderingCreateInfo *v);
 static void vkw_decode_fields_VkRenderingInfo(struct vkw_host_decoder *d, VkRenderingInfo *v);
 static void vkw_decode_fields_VkRenderingAttachmentInfo(struct vkw_host_decoder *d, VkRenderingAttachmentInfo *v);
+static void vkw_decode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkRenderingFragmentShadingRateAttachmentInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingFeatures *v);
 static void vkw_decode_fields_VkCommandBufferInheritanceRenderingInfo(struct vkw_host_decoder *d, VkCommandBufferInheritanceRenderingInfo *v);
+static void vkw_decode_fields_VkAttachmentSampleCountInfoAMD(struct vkw_host_decoder *d, VkAttachmentSampleCountInfoAMD *v);
+static void vkw_decode_fields_VkMultiviewPerViewAttributesInfoNVX(struct vkw_host_decoder *d, VkMultiviewPerViewAttributesInfoNVX *v);
+static void vkw_decode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v);
+static void vkw_decode_fields_VkImageViewMinLodCreateInfoEXT(struct vkw_host_decoder *d, VkImageViewMinLodCreateInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
@@ -1660,8 +2085,24 @@ static void vkw_decode_fields_VkPipelineRobustnessCreateInfo(struct vkw_host_dec
 static void vkw_encode_reply_fields_VkPhysicalDevicePipelineRobustnessProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineRobustnessProperties *v);
 static void vkw_decode_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowPropertiesNV *v);
+static void vkw_decode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_host_decoder *d, VkOpticalFlowImageFormatInfoNV *v);
+static void vkw_encode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v);
+static void vkw_decode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v);
+static void vkw_decode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v);
+static void vkw_decode_fields_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v);
+static void vkw_decode_fields_VkDepthBiasRepresentationInfoEXT(struct vkw_host_decoder *d, VkDepthBiasRepresentationInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
 static void vkw_decode_fields_VkDeviceImageSubresourceInfo(struct vkw_host_decoder *d, VkDeviceImageSubresourceInfo *v);
@@ -1673,6 +2114,8 @@ static void vkw_decode_fields_VkBindMemoryStatus(struct vkw_host_decoder *d, VkB
 static void vkw_decode_fields_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v);
 static void vkw_decode_fields_VkPushConstantsInfo(struct vkw_host_decoder *d, VkPushConstantsInfo *v);
 static void vkw_decode_fields_VkPushDescriptorSetInfo(struct vkw_host_decoder *d, VkPushDescriptorSetInfo *v);
+static void vkw_decode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderSubgroupRotateFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSubgroupRotateFeatures *v);
@@ -1685,12 +2128,24 @@ static void vkw_decode_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(
 static void vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingLocalReadFeatures *v);
 static void vkw_decode_fields_VkRenderingAttachmentLocationInfo(struct vkw_host_decoder *d, VkRenderingAttachmentLocationInfo *v);
 static void vkw_decode_fields_VkRenderingInputAttachmentIndexInfo(struct vkw_host_decoder *d, VkRenderingInputAttachmentIndexInfo *v);
+static void vkw_decode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceLayeredApiPropertiesListKHR(struct vkw_host_decoder *d, VkPhysicalDeviceLayeredApiPropertiesListKHR *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceLayeredApiVulkanPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceLayeredApiVulkanPropertiesKHR *v);
+static void vkw_decode_partial_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesListEXT *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceVulkan14Properties(struct vkw_host_decoder *d, VkPhysicalDeviceVulkan14Properties *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceHostImageCopyProperties(struct vkw_host_decoder *d, VkPhysicalDeviceHostImageCopyProperties *v);
+static void vkw_decode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesList2EXT *v);
 
 /* Chains: each element is allocated in the arena and linked in order; an
  * sType the base struct does not allow ends the context. Every pass reads a
@@ -1826,6 +2281,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceProtectedMemoryFeatures(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT: {
+            VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2040,12 +2505,92 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV: {
+            VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV: {
+            VkPhysicalDeviceExclusiveScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV: {
+            VkPhysicalDeviceCornerSampledImageFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR: {
             VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV: {
+            VkPhysicalDeviceShaderImageFootprintFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV: {
+            VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV: {
+            VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV: {
+            VkPhysicalDeviceMemoryDecompressionFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV: {
+            VkPhysicalDeviceShadingRateImageFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2150,6 +2695,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT: {
+            VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES: {
             VkPhysicalDeviceImagelessFramebufferFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2180,6 +2735,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV: {
+            VkPhysicalDeviceCoverageReductionModeFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR: {
             VkPhysicalDeviceShaderClockFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2196,6 +2761,26 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceIndexTypeUint8Features(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV: {
+            VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT: {
+            VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2360,12 +2945,42 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV: {
+            VkPhysicalDeviceDiagnosticsConfigFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_DEVICE_DIAGNOSTICS_CONFIG_CREATE_INFO_NV: {
+            VkDeviceDiagnosticsConfigCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES: {
             VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR: {
+            VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2390,6 +3005,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR: {
+            VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT: {
             VkPhysicalDevice4444FormatsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2400,12 +3025,42 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT: {
+            VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR: {
+            VkPhysicalDeviceFragmentShadingRateFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES: {
             VkPhysicalDeviceShaderTerminateInvocationFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV: {
+            VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2476,6 +3131,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT: {
+            VkPhysicalDeviceDepthClampControlFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2560,6 +3225,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV: {
+            VkPhysicalDeviceInheritedViewportScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT: {
             VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2590,6 +3265,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR: {
+            VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES: {
             VkPhysicalDeviceDynamicRenderingFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2600,12 +3285,32 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT: {
+            VkPhysicalDeviceImageViewMinLodFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT: {
             VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV: {
+            VkPhysicalDeviceLinearColorAttachmentFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2660,12 +3365,52 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT: {
+            VkPhysicalDeviceAddressBindingReportFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV: {
+            VkPhysicalDeviceOpticalFlowFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT: {
             VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT: {
+            VkPhysicalDeviceDepthBiasControlFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV: {
+            VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2686,6 +3431,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV: {
+            VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2740,12 +3495,62 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR: {
+            VkPhysicalDeviceShaderQuadControlFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV: {
+            VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV: {
+            VkPhysicalDeviceRawAccessChainsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT: {
             VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT: {
+            VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR: {
+            VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2766,6 +3571,16 @@ static void vkw_decode_pnext_VkMemoryAllocateInfo(struct vkw_host_decoder *d, co
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_MEMORY_ALLOCATE_INFO_NV: {
+            VkDedicatedAllocationMemoryAllocateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO: {
             VkExportMemoryAllocateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2852,6 +3667,16 @@ static void vkw_decode_pnext_VkWriteDescriptorSet(struct vkw_host_decoder *d, co
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_ACCELERATION_STRUCTURE_NV: {
+            VkWriteDescriptorSetAccelerationStructureNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkWriteDescriptorSetAccelerationStructureNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -2878,6 +3703,16 @@ static void vkw_decode_pnext_VkBufferCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_BUFFER_CREATE_INFO_NV: {
+            VkDedicatedAllocationBufferCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDedicatedAllocationBufferCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO: {
             VkExternalMemoryBufferCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2894,6 +3729,16 @@ static void vkw_decode_pnext_VkBufferCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkBufferOpaqueCaptureAddressCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_CREATE_INFO_EXT: {
+            VkBufferDeviceAddressCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkBufferDeviceAddressCreateInfoEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -2931,6 +3776,32 @@ static void vkw_decode_pnext_VkBufferViewCreateInfo(struct vkw_host_decoder *d, 
     }
 }
 
+static void vkw_decode_pnext_VkImageMemoryBarrier(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_SAMPLE_LOCATIONS_INFO_EXT: {
+            VkSampleLocationsInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkSampleLocationsInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
 static void vkw_decode_pnext_VkImageCreateInfo(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
@@ -2940,6 +3811,16 @@ static void vkw_decode_pnext_VkImageCreateInfo(struct vkw_host_decoder *d, const
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_IMAGE_CREATE_INFO_NV: {
+            VkDedicatedAllocationImageCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDedicatedAllocationImageCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO: {
             VkExternalMemoryImageCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2960,12 +3841,42 @@ static void vkw_decode_pnext_VkImageCreateInfo(struct vkw_host_decoder *d, const
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_LIST_CREATE_INFO_EXT: {
+            VkImageDrmFormatModifierListCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkImageDrmFormatModifierListCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_EXPLICIT_CREATE_INFO_EXT: {
+            VkImageDrmFormatModifierExplicitCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_IMAGE_STENCIL_USAGE_CREATE_INFO: {
             VkImageStencilUsageCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkImageStencilUsageCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV: {
+            VkOpticalFlowImageFormatInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpticalFlowImageFormatInfoNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3012,6 +3923,16 @@ static void vkw_decode_pnext_VkImageViewCreateInfo(struct vkw_host_decoder *d, c
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkSamplerYcbcrConversionInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_IMAGE_VIEW_MIN_LOD_CREATE_INFO_EXT: {
+            VkImageViewMinLodCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkImageViewMinLodCreateInfoEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3320,12 +4241,72 @@ static void vkw_decode_pnext_VkPipelineViewportStateCreateInfo(struct vkw_host_d
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_W_SCALING_STATE_CREATE_INFO_NV: {
+            VkPipelineViewportWScalingStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineViewportWScalingStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_SWIZZLE_STATE_CREATE_INFO_NV: {
+            VkPipelineViewportSwizzleStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_EXCLUSIVE_SCISSOR_STATE_CREATE_INFO_NV: {
+            VkPipelineViewportExclusiveScissorStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_SHADING_RATE_IMAGE_STATE_CREATE_INFO_NV: {
+            VkPipelineViewportShadingRateImageStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_COARSE_SAMPLE_ORDER_STATE_CREATE_INFO_NV: {
+            VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_DEPTH_CLIP_CONTROL_CREATE_INFO_EXT: {
             VkPipelineViewportDepthClipControlCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPipelineViewportDepthClipControlCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_DEPTH_CLAMP_CONTROL_CREATE_INFO_EXT: {
+            VkPipelineViewportDepthClampControlCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3346,6 +4327,16 @@ static void vkw_decode_pnext_VkPipelineRasterizationStateCreateInfo(struct vkw_h
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_CONSERVATIVE_STATE_CREATE_INFO_EXT: {
+            VkPipelineRasterizationConservativeStateCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_STREAM_CREATE_INFO_EXT: {
             VkPipelineRasterizationStateStreamCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -3386,6 +4377,72 @@ static void vkw_decode_pnext_VkPipelineRasterizationStateCreateInfo(struct vkw_h
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_DEPTH_BIAS_REPRESENTATION_INFO_EXT: {
+            VkDepthBiasRepresentationInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDepthBiasRepresentationInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkPipelineMultisampleStateCreateInfo(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_TO_COLOR_STATE_CREATE_INFO_NV: {
+            VkPipelineCoverageToColorStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCoverageToColorStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_SAMPLE_LOCATIONS_STATE_CREATE_INFO_EXT: {
+            VkPipelineSampleLocationsStateCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_MODULATION_STATE_CREATE_INFO_NV: {
+            VkPipelineCoverageModulationStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCoverageModulationStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_REDUCTION_STATE_CREATE_INFO_NV: {
+            VkPipelineCoverageReductionStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCoverageReductionStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -3402,6 +4459,16 @@ static void vkw_decode_pnext_VkPipelineColorBlendStateCreateInfo(struct vkw_host
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_ADVANCED_STATE_CREATE_INFO_EXT: {
+            VkPipelineColorBlendAdvancedStateCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_COLOR_WRITE_CREATE_INFO_EXT: {
             VkPipelineColorWriteCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -3438,6 +4505,26 @@ static void vkw_decode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_host_decode
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PIPELINE_DISCARD_RECTANGLE_STATE_CREATE_INFO_EXT: {
+            VkPipelineDiscardRectangleStateCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_REPRESENTATIVE_FRAGMENT_TEST_STATE_CREATE_INFO_NV: {
+            VkPipelineRepresentativeFragmentTestStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
             VkPipelineCreationFeedbackCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -3458,12 +4545,52 @@ static void vkw_decode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_host_decode
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_STATE_CREATE_INFO_KHR: {
+            VkPipelineFragmentShadingRateStateCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_ENUM_STATE_CREATE_INFO_NV: {
+            VkPipelineFragmentShadingRateEnumStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO: {
             VkPipelineRenderingCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPipelineRenderingCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_ATTACHMENT_SAMPLE_COUNT_INFO_AMD: {
+            VkAttachmentSampleCountInfoAMD *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkAttachmentSampleCountInfoAMD(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX: {
+            VkMultiviewPerViewAttributesInfoNVX *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkMultiviewPerViewAttributesInfoNVX(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3590,12 +4717,42 @@ static void vkw_decode_pnext_VkCommandBufferInheritanceInfo(struct vkw_host_deco
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_VIEWPORT_SCISSOR_INFO_NV: {
+            VkCommandBufferInheritanceViewportScissorInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_RENDERING_INFO: {
             VkCommandBufferInheritanceRenderingInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkCommandBufferInheritanceRenderingInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_ATTACHMENT_SAMPLE_COUNT_INFO_AMD: {
+            VkAttachmentSampleCountInfoAMD *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkAttachmentSampleCountInfoAMD(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX: {
+            VkMultiviewPerViewAttributesInfoNVX *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkMultiviewPerViewAttributesInfoNVX(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3668,6 +4825,16 @@ static void vkw_decode_pnext_VkRenderPassBeginInfo(struct vkw_host_decoder *d, c
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkDeviceGroupRenderPassBeginInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_RENDER_PASS_SAMPLE_LOCATIONS_BEGIN_INFO_EXT: {
+            VkRenderPassSampleLocationsBeginInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkRenderPassSampleLocationsBeginInfoEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3938,6 +5105,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT: {
+            VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT: {
             VkPhysicalDeviceMultiDrawFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4148,12 +5325,92 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV: {
+            VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV: {
+            VkPhysicalDeviceExclusiveScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV: {
+            VkPhysicalDeviceCornerSampledImageFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR: {
             VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV: {
+            VkPhysicalDeviceShaderImageFootprintFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV: {
+            VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV: {
+            VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV: {
+            VkPhysicalDeviceMemoryDecompressionFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV: {
+            VkPhysicalDeviceShadingRateImageFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4258,6 +5515,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT: {
+            VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES: {
             VkPhysicalDeviceImagelessFramebufferFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4288,6 +5555,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV: {
+            VkPhysicalDeviceCoverageReductionModeFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR: {
             VkPhysicalDeviceShaderClockFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4304,6 +5581,26 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceIndexTypeUint8Features(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV: {
+            VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT: {
+            VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4468,12 +5765,32 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV: {
+            VkPhysicalDeviceDiagnosticsConfigFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES: {
             VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR: {
+            VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4498,6 +5815,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR: {
+            VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT: {
             VkPhysicalDevice4444FormatsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4508,12 +5835,42 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT: {
+            VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR: {
+            VkPhysicalDeviceFragmentShadingRateFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES: {
             VkPhysicalDeviceShaderTerminateInvocationFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV: {
+            VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4584,6 +5941,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT: {
+            VkPhysicalDeviceDepthClampControlFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4668,6 +6035,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV: {
+            VkPhysicalDeviceInheritedViewportScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT: {
             VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4698,6 +6075,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR: {
+            VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES: {
             VkPhysicalDeviceDynamicRenderingFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4708,12 +6095,32 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT: {
+            VkPhysicalDeviceImageViewMinLodFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT: {
             VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV: {
+            VkPhysicalDeviceLinearColorAttachmentFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4768,12 +6175,52 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT: {
+            VkPhysicalDeviceAddressBindingReportFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV: {
+            VkPhysicalDeviceOpticalFlowFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT: {
             VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT: {
+            VkPhysicalDeviceDepthBiasControlFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV: {
+            VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4794,6 +6241,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV: {
+            VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4848,12 +6305,62 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR: {
+            VkPhysicalDeviceShaderQuadControlFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV: {
+            VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV: {
+            VkPhysicalDeviceRawAccessChainsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT: {
             VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT: {
+            VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR: {
+            VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4930,6 +6437,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES: {
             VkPhysicalDeviceProtectedMemoryFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT: {
+            VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5126,8 +6642,80 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV: {
+            VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV: {
+            VkPhysicalDeviceExclusiveScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV: {
+            VkPhysicalDeviceCornerSampledImageFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR: {
             VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV: {
+            VkPhysicalDeviceShaderImageFootprintFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV: {
+            VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV: {
+            VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV: {
+            VkPhysicalDeviceMemoryDecompressionFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV: {
+            VkPhysicalDeviceShadingRateImageFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5225,6 +6813,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT: {
+            VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES: {
             VkPhysicalDeviceImagelessFramebufferFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5252,6 +6849,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV: {
+            VkPhysicalDeviceCoverageReductionModeFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR: {
             VkPhysicalDeviceShaderClockFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5263,6 +6869,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES: {
             VkPhysicalDeviceIndexTypeUint8Features *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV: {
+            VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT: {
+            VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5414,8 +7038,26 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV: {
+            VkPhysicalDeviceDiagnosticsConfigFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES: {
             VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR: {
+            VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5441,6 +7083,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR: {
+            VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT: {
             VkPhysicalDevice4444FormatsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5450,8 +7101,35 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT: {
+            VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR: {
+            VkPhysicalDeviceFragmentShadingRateFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES: {
             VkPhysicalDeviceShaderTerminateInvocationFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV: {
+            VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5515,6 +7193,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT: {
             VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT: {
+            VkPhysicalDeviceDepthClampControlFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5594,6 +7281,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV: {
+            VkPhysicalDeviceInheritedViewportScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT: {
             VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5621,6 +7317,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR: {
+            VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES: {
             VkPhysicalDeviceDynamicRenderingFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5630,8 +7335,26 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT: {
+            VkPhysicalDeviceImageViewMinLodFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT: {
             VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV: {
+            VkPhysicalDeviceLinearColorAttachmentFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5684,8 +7407,44 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT: {
+            VkPhysicalDeviceAddressBindingReportFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV: {
+            VkPhysicalDeviceOpticalFlowFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT: {
             VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT: {
+            VkPhysicalDeviceDepthBiasControlFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV: {
+            VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5704,6 +7463,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT: {
             VkPhysicalDeviceShaderObjectFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV: {
+            VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5756,8 +7524,53 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR: {
+            VkPhysicalDeviceShaderQuadControlFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV: {
+            VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV: {
+            VkPhysicalDeviceRawAccessChainsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT: {
             VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT: {
+            VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR: {
+            VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -5804,6 +7617,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceProtectedMemoryFeatures(d, w, (const VkPhysicalDeviceProtectedMemoryFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(d, w, (const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -5889,9 +7706,41 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceTransformFeedbackFeaturesEXT(d, w, (const VkPhysicalDeviceTransformFeedbackFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(d, w, (const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(d, w, (const VkPhysicalDeviceExclusiveScissorFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(d, w, (const VkPhysicalDeviceCornerSampledImageFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(d, w, (const VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(d, w, (const VkPhysicalDeviceShaderImageFootprintFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(d, w, (const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(d, w, (const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(d, w, (const VkPhysicalDeviceMemoryDecompressionFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(d, w, (const VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -5933,6 +7782,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(d, w, (const VkPhysicalDeviceBufferDeviceAddressFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(d, w, (const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceImagelessFramebufferFeatures(d, w, (const VkPhysicalDeviceImagelessFramebufferFeatures *)s);
@@ -5945,6 +7798,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(d, w, (const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(d, w, (const VkPhysicalDeviceCoverageReductionModeFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderClockFeaturesKHR(d, w, (const VkPhysicalDeviceShaderClockFeaturesKHR *)s);
@@ -5952,6 +7809,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceIndexTypeUint8Features(d, w, (const VkPhysicalDeviceIndexTypeUint8Features *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(d, w, (const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(d, w, (const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SEPARATE_DEPTH_STENCIL_LAYOUTS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6017,9 +7882,17 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(d, w, (const VkPhysicalDeviceExtendedDynamicState3FeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(d, w, (const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(d, w, (const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(d, w, (const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ROBUSTNESS_2_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6029,13 +7902,29 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceImageRobustnessFeatures(d, w, (const VkPhysicalDeviceImageRobustnessFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(d, w, (const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDevice4444FormatsFeaturesEXT(d, w, (const VkPhysicalDevice4444FormatsFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(d, w, (const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(d, w, (const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderTerminateInvocationFeatures(d, w, (const VkPhysicalDeviceShaderTerminateInvocationFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(d, w, (const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_2D_VIEW_OF_3D_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6064,6 +7953,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT(d, w, (const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(d, w, (const VkPhysicalDeviceDepthClampControlFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_INPUT_DYNAMIC_STATE_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6097,6 +7990,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(d, w, (const VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(d, w, (const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(d, w, (const VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *)s);
@@ -6109,13 +8006,25 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(d, w, (const VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(d, w, (const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingFeatures(d, w, (const VkPhysicalDeviceDynamicRenderingFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(d, w, (const VkPhysicalDeviceImageViewMinLodFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(d, w, (const VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(d, w, (const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6137,9 +8046,25 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(d, w, (const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(d, w, (const VkPhysicalDeviceAddressBindingReportFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(d, w, (const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, w, (const VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(d, w, (const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_POSITION_FETCH_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6148,6 +8073,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(d, w, (const VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(d, w, (const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MAXIMAL_RECONVERGENCE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6169,9 +8098,29 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(d, w, (const VkPhysicalDeviceDynamicRenderingLocalReadFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(d, w, (const VkPhysicalDeviceShaderQuadControlFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(d, w, (const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(d, w, (const VkPhysicalDeviceRawAccessChainsFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(d, w, (const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(d, w, (const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(d, w, (const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
             break;
         default:
             break; /* a driver's own addition: the guest did not ask for it */
@@ -6234,6 +8183,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DISCARD_RECTANGLE_PROPERTIES_EXT: {
+            VkPhysicalDeviceDiscardRectanglePropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_ATTRIBUTES_PROPERTIES_NVX: {
+            VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES: {
             VkPhysicalDeviceSubgroupProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6263,6 +8230,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_FILTER_MINMAX_PROPERTIES: {
             VkPhysicalDeviceSamplerFilterMinmaxProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLE_LOCATIONS_PROPERTIES_EXT: {
+            VkPhysicalDeviceSampleLocationsPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_PROPERTIES_EXT: {
+            VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -6343,6 +8328,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT: {
+            VkPhysicalDeviceConservativeRasterizationPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES: {
             VkPhysicalDeviceDescriptorIndexingProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6379,6 +8373,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT: {
+            VkPhysicalDevicePCIBusInfoPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES: {
             VkPhysicalDeviceDepthStencilResolveProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6406,6 +8409,33 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_PROPERTIES_NV: {
+            VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_PROPERTIES_NV: {
+            VkPhysicalDeviceMemoryDecompressionPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV: {
+            VkPhysicalDeviceShadingRateImagePropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT: {
             VkPhysicalDeviceMeshShaderPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6417,6 +8447,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR: {
             VkPhysicalDeviceAccelerationStructurePropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV: {
+            VkPhysicalDeviceRayTracingPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV: {
+            VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -6515,6 +8563,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_PROPERTIES_KHR: {
+            VkPhysicalDeviceFragmentShadingRatePropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_PROPERTIES_NV: {
+            VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LEGACY_VERTEX_ATTRIBUTES_PROPERTIES_EXT: {
             VkPhysicalDeviceLegacyVertexAttributesPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6561,6 +8627,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT: {
+            VkPhysicalDeviceDrmPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR: {
+            VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT: {
             VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6581,6 +8665,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_PROPERTIES: {
             VkPhysicalDevicePipelineRobustnessProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV: {
+            VkPhysicalDeviceOpticalFlowPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV: {
+            VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -6629,6 +8731,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceMultiviewProperties(d, w, (const VkPhysicalDeviceMultiviewProperties *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DISCARD_RECTANGLE_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(d, w, (const VkPhysicalDeviceDiscardRectanglePropertiesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_ATTRIBUTES_PROPERTIES_NVX:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(d, w, (const VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceSubgroupProperties(d, w, (const VkPhysicalDeviceSubgroupProperties *)s);
@@ -6644,6 +8754,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_FILTER_MINMAX_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceSamplerFilterMinmaxProperties(d, w, (const VkPhysicalDeviceSamplerFilterMinmaxProperties *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLE_LOCATIONS_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(d, w, (const VkPhysicalDeviceSampleLocationsPropertiesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(d, w, (const VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INLINE_UNIFORM_BLOCK_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6677,6 +8795,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceFloatControlsProperties(d, w, (const VkPhysicalDeviceFloatControlsProperties *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(d, w, (const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDescriptorIndexingProperties(d, w, (const VkPhysicalDeviceDescriptorIndexingProperties *)s);
@@ -6693,6 +8815,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorProperties(d, w, (const VkPhysicalDeviceVertexAttributeDivisorProperties *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(d, w, (const VkPhysicalDevicePCIBusInfoPropertiesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDepthStencilResolveProperties(d, w, (const VkPhysicalDeviceDepthStencilResolveProperties *)s);
@@ -6705,6 +8831,18 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(d, w, (const VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(d, w, (const VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(d, w, (const VkPhysicalDeviceMemoryDecompressionPropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(d, w, (const VkPhysicalDeviceShadingRateImagePropertiesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(d, w, (const VkPhysicalDeviceMeshShaderPropertiesEXT *)s);
@@ -6712,6 +8850,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(d, w, (const VkPhysicalDeviceAccelerationStructurePropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(d, w, (const VkPhysicalDeviceRayTracingPropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(d, w, (const VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXEL_BUFFER_ALIGNMENT_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6753,6 +8899,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceRobustness2PropertiesEXT(d, w, (const VkPhysicalDeviceRobustness2PropertiesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(d, w, (const VkPhysicalDeviceFragmentShadingRatePropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(d, w, (const VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LEGACY_VERTEX_ATTRIBUTES_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceLegacyVertexAttributesPropertiesEXT(d, w, (const VkPhysicalDeviceLegacyVertexAttributesPropertiesEXT *)s);
@@ -6773,6 +8927,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(d, w, (const VkPhysicalDeviceShaderIntegerDotProductProperties *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(d, w, (const VkPhysicalDeviceDrmPropertiesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(d, w, (const VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(d, w, (const VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *)s);
@@ -6784,6 +8946,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDevicePipelineRobustnessProperties(d, w, (const VkPhysicalDevicePipelineRobustnessProperties *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(d, w, (const VkPhysicalDeviceOpticalFlowPropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(d, w, (const VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -6805,6 +8975,16 @@ static void vkw_decode_pnext_partial_VkFormatProperties2(struct vkw_host_decoder
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT: {
+            VkDrmFormatModifierPropertiesListEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_partial_fields_VkDrmFormatModifierPropertiesListEXT(d, e);
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_SUBPASS_RESOLVE_PERFORMANCE_QUERY_EXT: {
             VkSubpassResolvePerformanceQueryEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6823,6 +9003,16 @@ static void vkw_decode_pnext_partial_VkFormatProperties2(struct vkw_host_decoder
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT: {
+            VkDrmFormatModifierPropertiesList2EXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(d, e);
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -6835,6 +9025,10 @@ static void vkw_encode_reply_pnext_VkFormatProperties2(struct vkw_host_decoder *
     (void)d;
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkDrmFormatModifierPropertiesListEXT(d, w, (const VkDrmFormatModifierPropertiesListEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_SUBPASS_RESOLVE_PERFORMANCE_QUERY_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkSubpassResolvePerformanceQueryEXT(d, w, (const VkSubpassResolvePerformanceQueryEXT *)s);
@@ -6842,6 +9036,10 @@ static void vkw_encode_reply_pnext_VkFormatProperties2(struct vkw_host_decoder *
         case VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_3:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkFormatProperties3(d, w, (const VkFormatProperties3 *)s);
+            break;
+        case VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(d, w, (const VkDrmFormatModifierPropertiesList2EXT *)s);
             break;
         default:
             break; /* a driver's own addition: the guest did not ask for it */
@@ -6946,12 +9144,32 @@ static void vkw_decode_pnext_VkPhysicalDeviceImageFormatInfo2(struct vkw_host_de
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT: {
+            VkPhysicalDeviceImageDrmFormatModifierInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_IMAGE_STENCIL_USAGE_CREATE_INFO: {
             VkImageStencilUsageCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkImageStencilUsageCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV: {
+            VkOpticalFlowImageFormatInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpticalFlowImageFormatInfoNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -6981,6 +9199,24 @@ static void vkw_decode_pnext_partial_VkQueueFamilyProperties2(struct vkw_host_de
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_NV: {
+            VkQueueFamilyCheckpointPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV: {
+            VkQueueFamilyCheckpointProperties2NV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -6996,6 +9232,14 @@ static void vkw_encode_reply_pnext_VkQueueFamilyProperties2(struct vkw_host_deco
         case VK_STRUCTURE_TYPE_QUEUE_FAMILY_GLOBAL_PRIORITY_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkQueueFamilyGlobalPriorityProperties(d, w, (const VkQueueFamilyGlobalPriorityProperties *)s);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(d, w, (const VkQueueFamilyCheckpointPropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkQueueFamilyCheckpointProperties2NV(d, w, (const VkQueueFamilyCheckpointProperties2NV *)s);
             break;
         default:
             break; /* a driver's own addition: the guest did not ask for it */
@@ -7400,6 +9644,16 @@ static void vkw_decode_pnext_VkSubpassDescription2(struct vkw_host_decoder *d, c
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_FRAGMENT_SHADING_RATE_ATTACHMENT_INFO_KHR: {
+            VkFragmentShadingRateAttachmentInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkFragmentShadingRateAttachmentInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_MULTISAMPLED_RENDER_TO_SINGLE_SAMPLED_INFO_EXT: {
             VkMultisampledRenderToSingleSampledInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -7432,6 +9686,42 @@ static void vkw_decode_pnext_VkSubpassDependency2(struct vkw_host_decoder *d, co
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkMemoryBarrier2(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO: {
+            VkPipelineCreateFlags2CreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreateFlags2CreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
+            VkPipelineCreationFeedbackCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -7576,6 +9866,16 @@ static void vkw_decode_pnext_VkImageMemoryBarrier2(struct vkw_host_decoder *d, c
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_SAMPLE_LOCATIONS_INFO_EXT: {
+            VkSampleLocationsInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkSampleLocationsInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_MEMORY_BARRIER_ACCESS_FLAGS_3_KHR: {
             VkMemoryBarrierAccessFlags3KHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -7648,6 +9948,26 @@ static void vkw_decode_pnext_VkRenderingInfo(struct vkw_host_decoder *d, const v
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_RENDERING_FRAGMENT_SHADING_RATE_ATTACHMENT_INFO_KHR: {
+            VkRenderingFragmentShadingRateAttachmentInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX: {
+            VkMultiviewPerViewAttributesInfoNVX *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkMultiviewPerViewAttributesInfoNVX(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -7694,6 +10014,32 @@ static void vkw_encode_reply_pnext_VkSubresourceLayout2(struct vkw_host_decoder 
         }
     }
     vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_pnext_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_DEPTH_BIAS_REPRESENTATION_INFO_EXT: {
+            VkDepthBiasRepresentationInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDepthBiasRepresentationInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
 }
 
 static void vkw_decode_pnext_VkShaderCreateInfoEXT(struct vkw_host_decoder *d, const void **pnext)
@@ -8352,10 +10698,7 @@ static void vkw_decode_fields_VkBufferMemoryBarrier(struct vkw_host_decoder *d, 
 void vkw_decode_VkImageMemoryBarrier(struct vkw_host_decoder *d, VkImageMemoryBarrier *v)
 {
     v->sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageMemoryBarrier */
+    vkw_decode_pnext_VkImageMemoryBarrier(d, (const void **)&v->pNext);
     vkw_decode_fields_VkImageMemoryBarrier(d, v);
 }
 
@@ -8401,6 +10744,15 @@ static void vkw_decode_fields_VkImageCreateInfo(struct vkw_host_decoder *d, VkIm
         v->pQueueFamilyIndices = e;
     }
     v->initialLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
+}
+
+void vkw_decode_VkSubresourceLayout(struct vkw_host_decoder *d, VkSubresourceLayout *v)
+{
+    v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->size = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->rowPitch = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->arrayPitch = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->depthPitch = (VkDeviceSize)vkw_read_u64(&d->r);
 }
 
 void vkw_encode_reply_VkSubresourceLayout(struct vkw_host_decoder *d, struct vkw_writer *w, const VkSubresourceLayout *v)
@@ -8966,10 +11318,7 @@ static void vkw_decode_fields_VkPipelineRasterizationStateCreateInfo(struct vkw_
 void vkw_decode_VkPipelineMultisampleStateCreateInfo(struct vkw_host_decoder *d, VkPipelineMultisampleStateCreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineMultisampleStateCreateInfo */
+    vkw_decode_pnext_VkPipelineMultisampleStateCreateInfo(d, (const void **)&v->pNext);
     vkw_decode_fields_VkPipelineMultisampleStateCreateInfo(d, v);
 }
 
@@ -9994,6 +12343,52 @@ static void vkw_decode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     for (uint32_t i = 0; i < 4; i++)
         ((float *)v->color)[i] = (float)vkw_read_f32(&d->r);
+}
+
+void vkw_decode_VkDedicatedAllocationImageCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationImageCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_IMAGE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDedicatedAllocationImageCreateInfoNV */
+    vkw_decode_fields_VkDedicatedAllocationImageCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkDedicatedAllocationImageCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationImageCreateInfoNV *v)
+{
+    v->dedicatedAllocation = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationBufferCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_BUFFER_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDedicatedAllocationBufferCreateInfoNV */
+    vkw_decode_fields_VkDedicatedAllocationBufferCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationBufferCreateInfoNV *v)
+{
+    v->dedicatedAllocation = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationMemoryAllocateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEDICATED_ALLOCATION_MEMORY_ALLOCATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDedicatedAllocationMemoryAllocateInfoNV */
+    vkw_decode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationMemoryAllocateInfoNV *v)
+{
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, false, NULL));
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
 }
 
 void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v)
@@ -11043,6 +13438,142 @@ static void vkw_decode_fields_VkDescriptorUpdateTemplateCreateInfo(struct vkw_ho
     v->set = (uint32_t)vkw_read_u32(&d->r);
 }
 
+void vkw_decode_VkViewportWScalingNV(struct vkw_host_decoder *d, VkViewportWScalingNV *v)
+{
+    v->xcoeff = (float)vkw_read_f32(&d->r);
+    v->ycoeff = (float)vkw_read_f32(&d->r);
+}
+
+void vkw_decode_VkPipelineViewportWScalingStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportWScalingStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_W_SCALING_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineViewportWScalingStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineViewportWScalingStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineViewportWScalingStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportWScalingStateCreateInfoNV *v)
+{
+    v->viewportWScalingEnable = (VkBool32)vkw_read_u32(&d->r);
+    v->viewportCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->viewportCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkViewportWScalingNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkViewportWScalingNV(d, &e[i]);
+        v->pViewportWScalings = e;
+    }
+}
+
+void vkw_decode_VkViewportSwizzleNV(struct vkw_host_decoder *d, VkViewportSwizzleNV *v)
+{
+    v->x = (VkViewportCoordinateSwizzleNV)vkw_decode_enum(d, vkw_valid_VkViewportCoordinateSwizzleNV);
+    v->y = (VkViewportCoordinateSwizzleNV)vkw_decode_enum(d, vkw_valid_VkViewportCoordinateSwizzleNV);
+    v->z = (VkViewportCoordinateSwizzleNV)vkw_decode_enum(d, vkw_valid_VkViewportCoordinateSwizzleNV);
+    v->w = (VkViewportCoordinateSwizzleNV)vkw_decode_enum(d, vkw_valid_VkViewportCoordinateSwizzleNV);
+}
+
+void vkw_decode_VkPipelineViewportSwizzleStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportSwizzleStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_SWIZZLE_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineViewportSwizzleStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineViewportSwizzleStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportSwizzleStateCreateInfoNV *v)
+{
+    v->flags = (VkPipelineViewportSwizzleStateCreateFlagsNV)vkw_read_u32(&d->r);
+    v->viewportCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->viewportCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkViewportSwizzleNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkViewportSwizzleNV(d, &e[i]);
+        v->pViewportSwizzles = e;
+    }
+    else if ((true) && (v->viewportCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDiscardRectanglePropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DISCARD_RECTANGLE_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiscardRectanglePropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiscardRectanglePropertiesEXT *v)
+{
+    vkw_write_u32(w, v->maxDiscardRectangles);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineDiscardRectangleStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineDiscardRectangleStateCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_DISCARD_RECTANGLE_STATE_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineDiscardRectangleStateCreateInfoEXT */
+    vkw_decode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineDiscardRectangleStateCreateInfoEXT *v)
+{
+    v->flags = (VkPipelineDiscardRectangleStateCreateFlagsEXT)vkw_read_u32(&d->r);
+    v->discardRectangleMode = (VkDiscardRectangleModeEXT)vkw_decode_enum(d, vkw_valid_VkDiscardRectangleModeEXT);
+    v->discardRectangleCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->discardRectangleCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRect2D *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRect2D(d, &e[i]);
+        v->pDiscardRectangles = e;
+    }
+}
+
+void vkw_decode_partial_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_host_decoder *d, VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_ATTRIBUTES_PROPERTIES_NVX;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v)
+{
+    vkw_write_u32(w, v->perViewPositionAllComponents);
+    (void)d;
+}
+
 void vkw_decode_VkInputAttachmentAspectReference(struct vkw_host_decoder *d, VkInputAttachmentAspectReference *v)
 {
     v->subpass = (uint32_t)vkw_read_u32(&d->r);
@@ -11650,6 +14181,23 @@ static void vkw_decode_fields_VkDeviceQueueInfo2(struct vkw_host_decoder *d, VkD
     v->queueIndex = (uint32_t)vkw_read_u32(&d->r);
 }
 
+void vkw_decode_VkPipelineCoverageToColorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageToColorStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_TO_COLOR_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineCoverageToColorStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineCoverageToColorStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineCoverageToColorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageToColorStateCreateInfoNV *v)
+{
+    v->flags = (VkPipelineCoverageToColorStateCreateFlagsNV)vkw_read_u32(&d->r);
+    v->coverageToColorEnable = (VkBool32)vkw_read_u32(&d->r);
+    v->coverageToColorLocation = (uint32_t)vkw_read_u32(&d->r);
+}
+
 void vkw_decode_partial_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw_host_decoder *d, VkPhysicalDeviceSamplerFilterMinmaxProperties *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_FILTER_MINMAX_PROPERTIES;
@@ -11673,6 +14221,155 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceSamplerFilterMinmaxPropertie
     (void)d;
 }
 
+void vkw_decode_VkSampleLocationEXT(struct vkw_host_decoder *d, VkSampleLocationEXT *v)
+{
+    v->x = (float)vkw_read_f32(&d->r);
+    v->y = (float)vkw_read_f32(&d->r);
+}
+
+void vkw_decode_VkSampleLocationsInfoEXT(struct vkw_host_decoder *d, VkSampleLocationsInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_SAMPLE_LOCATIONS_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkSampleLocationsInfoEXT */
+    vkw_decode_fields_VkSampleLocationsInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkSampleLocationsInfoEXT(struct vkw_host_decoder *d, VkSampleLocationsInfoEXT *v)
+{
+    v->sampleLocationsPerPixel = (VkSampleCountFlagBits)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
+    vkw_decode_VkExtent2D(d, &v->sampleLocationGridSize);
+    v->sampleLocationsCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->sampleLocationsCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkSampleLocationEXT *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkSampleLocationEXT(d, &e[i]);
+        v->pSampleLocations = e;
+    }
+    else if ((true) && (v->sampleLocationsCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkAttachmentSampleLocationsEXT(struct vkw_host_decoder *d, VkAttachmentSampleLocationsEXT *v)
+{
+    v->attachmentIndex = (uint32_t)vkw_read_u32(&d->r);
+    vkw_decode_VkSampleLocationsInfoEXT(d, &v->sampleLocationsInfo);
+}
+
+void vkw_decode_VkSubpassSampleLocationsEXT(struct vkw_host_decoder *d, VkSubpassSampleLocationsEXT *v)
+{
+    v->subpassIndex = (uint32_t)vkw_read_u32(&d->r);
+    vkw_decode_VkSampleLocationsInfoEXT(d, &v->sampleLocationsInfo);
+}
+
+void vkw_decode_VkRenderPassSampleLocationsBeginInfoEXT(struct vkw_host_decoder *d, VkRenderPassSampleLocationsBeginInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RENDER_PASS_SAMPLE_LOCATIONS_BEGIN_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkRenderPassSampleLocationsBeginInfoEXT */
+    vkw_decode_fields_VkRenderPassSampleLocationsBeginInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkRenderPassSampleLocationsBeginInfoEXT(struct vkw_host_decoder *d, VkRenderPassSampleLocationsBeginInfoEXT *v)
+{
+    v->attachmentInitialSampleLocationsCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->attachmentInitialSampleLocationsCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkAttachmentSampleLocationsEXT *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkAttachmentSampleLocationsEXT(d, &e[i]);
+        v->pAttachmentInitialSampleLocations = e;
+    }
+    else if ((true) && (v->attachmentInitialSampleLocationsCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->postSubpassSampleLocationsCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->postSubpassSampleLocationsCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkSubpassSampleLocationsEXT *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkSubpassSampleLocationsEXT(d, &e[i]);
+        v->pPostSubpassSampleLocations = e;
+    }
+    else if ((true) && (v->postSubpassSampleLocationsCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPipelineSampleLocationsStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineSampleLocationsStateCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_SAMPLE_LOCATIONS_STATE_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineSampleLocationsStateCreateInfoEXT */
+    vkw_decode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineSampleLocationsStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineSampleLocationsStateCreateInfoEXT *v)
+{
+    v->sampleLocationsEnable = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkSampleLocationsInfoEXT(d, &v->sampleLocationsInfo);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceSampleLocationsPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLE_LOCATIONS_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSampleLocationsPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSampleLocationsPropertiesEXT *v)
+{
+    vkw_write_u32(w, v->sampleLocationSampleCounts);
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxSampleLocationGridSize);
+    for (uint32_t i = 0; i < 2; i++)
+        vkw_write_f32(w, ((const float *)v->sampleLocationCoordinateRange)[i]);
+    vkw_write_u32(w, v->sampleLocationSubPixelBits);
+    vkw_write_u32(w, v->variableSampleLocations);
+    (void)d;
+}
+
+void vkw_decode_partial_VkMultisamplePropertiesEXT(struct vkw_host_decoder *d, VkMultisamplePropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_MULTISAMPLE_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMultisamplePropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkMultisamplePropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMultisamplePropertiesEXT *v)
+{
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxSampleLocationGridSize);
+    (void)d;
+}
+
 void vkw_decode_VkSamplerReductionModeCreateInfo(struct vkw_host_decoder *d, VkSamplerReductionModeCreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_SAMPLER_REDUCTION_MODE_CREATE_INFO;
@@ -11686,6 +14383,43 @@ void vkw_decode_VkSamplerReductionModeCreateInfo(struct vkw_host_decoder *d, VkS
 static void vkw_decode_fields_VkSamplerReductionModeCreateInfo(struct vkw_host_decoder *d, VkSamplerReductionModeCreateInfo *v)
 {
     v->reductionMode = (VkSamplerReductionMode)vkw_decode_enum(d, vkw_valid_VkSamplerReductionMode);
+}
+
+void vkw_decode_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    v->advancedBlendCoherentOperations = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->advancedBlendCoherentOperations);
+    (void)d;
 }
 
 void vkw_decode_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMultiDrawFeaturesEXT *v)
@@ -11723,6 +14457,50 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceMultiDrawFeaturesEXT(struct 
 {
     vkw_write_u32(w, v->multiDraw);
     (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v)
+{
+    vkw_write_u32(w, v->advancedBlendMaxColorAttachments);
+    vkw_write_u32(w, v->advancedBlendIndependentBlend);
+    vkw_write_u32(w, v->advancedBlendNonPremultipliedSrcColor);
+    vkw_write_u32(w, v->advancedBlendNonPremultipliedDstColor);
+    vkw_write_u32(w, v->advancedBlendCorrelatedOverlap);
+    vkw_write_u32(w, v->advancedBlendAllOperations);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineColorBlendAdvancedStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineColorBlendAdvancedStateCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_ADVANCED_STATE_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineColorBlendAdvancedStateCreateInfoEXT */
+    vkw_decode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineColorBlendAdvancedStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineColorBlendAdvancedStateCreateInfoEXT *v)
+{
+    v->srcPremultiplied = (VkBool32)vkw_read_u32(&d->r);
+    v->dstPremultiplied = (VkBool32)vkw_read_u32(&d->r);
+    v->blendOverlap = (VkBlendOverlapEXT)vkw_decode_enum(d, vkw_valid_VkBlendOverlapEXT);
 }
 
 void vkw_decode_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceInlineUniformBlockFeatures *v)
@@ -11829,6 +14607,33 @@ void vkw_decode_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_host_dec
 static void vkw_decode_fields_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_host_decoder *d, VkDescriptorPoolInlineUniformBlockCreateInfo *v)
 {
     v->maxInlineUniformBlockBindings = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPipelineCoverageModulationStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageModulationStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_MODULATION_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineCoverageModulationStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineCoverageModulationStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineCoverageModulationStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageModulationStateCreateInfoNV *v)
+{
+    v->flags = (VkPipelineCoverageModulationStateCreateFlagsNV)vkw_read_u32(&d->r);
+    v->coverageModulationMode = (VkCoverageModulationModeNV)vkw_decode_enum(d, vkw_valid_VkCoverageModulationModeNV);
+    v->coverageModulationTableEnable = (VkBool32)vkw_read_u32(&d->r);
+    v->coverageModulationTableCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->coverageModulationTableCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        float *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (float)vkw_read_f32(&d->r);
+        v->pCoverageModulationTable = e;
+    }
 }
 
 void vkw_decode_VkImageFormatListCreateInfo(struct vkw_host_decoder *d, VkImageFormatListCreateInfo *v)
@@ -12600,6 +15405,36 @@ static void vkw_decode_fields_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, V
         ((float *)v->color)[i] = (float)vkw_read_f32(&d->r);
 }
 
+void vkw_decode_partial_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
+{
+    vkw_write_f32(w, v->primitiveOverestimationSize);
+    vkw_write_f32(w, v->maxExtraPrimitiveOverestimationSize);
+    vkw_write_f32(w, v->extraPrimitiveOverestimationSizeGranularity);
+    vkw_write_u32(w, v->primitiveUnderestimation);
+    vkw_write_u32(w, v->conservativePointAndLineRasterization);
+    vkw_write_u32(w, v->degenerateTrianglesRasterized);
+    vkw_write_u32(w, v->degenerateLinesRasterized);
+    vkw_write_u32(w, v->fullyCoveredFragmentShaderInputVariable);
+    vkw_write_u32(w, v->conservativeRasterizationPostDepthCoverage);
+    (void)d;
+}
+
 void vkw_decode_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_CALIBRATED_TIMESTAMP_INFO_KHR;
@@ -12613,6 +15448,23 @@ void vkw_decode_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalib
 static void vkw_decode_fields_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v)
 {
     v->timeDomain = (VkTimeDomainKHR)vkw_decode_enum(d, vkw_valid_VkTimeDomainKHR);
+}
+
+void vkw_decode_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationConservativeStateCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_CONSERVATIVE_STATE_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineRasterizationConservativeStateCreateInfoEXT */
+    vkw_decode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationConservativeStateCreateInfoEXT *v)
+{
+    v->flags = (VkPipelineRasterizationConservativeStateCreateFlagsEXT)vkw_read_u32(&d->r);
+    v->conservativeRasterizationMode = (VkConservativeRasterizationModeEXT)vkw_decode_enum(d, vkw_valid_VkConservativeRasterizationModeEXT);
+    v->extraPrimitiveOverestimationSize = (float)vkw_read_f32(&d->r);
 }
 
 void vkw_decode_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v)
@@ -13260,6 +16112,31 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorProper
     (void)d;
 }
 
+void vkw_decode_partial_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePCIBusInfoPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePCIBusInfoPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePCIBusInfoPropertiesEXT *v)
+{
+    vkw_write_u32(w, v->pciDomain);
+    vkw_write_u32(w, v->pciBus);
+    vkw_write_u32(w, v->pciDevice);
+    vkw_write_u32(w, v->pciFunction);
+    (void)d;
+}
+
 void vkw_decode_VkCommandBufferInheritanceConditionalRenderingInfoEXT(struct vkw_host_decoder *d, VkCommandBufferInheritanceConditionalRenderingInfoEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_CONDITIONAL_RENDERING_INFO_EXT;
@@ -13592,6 +16469,51 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeDivisorFeatur
     (void)d;
 }
 
+void vkw_decode_partial_VkQueueFamilyCheckpointPropertiesNV(struct vkw_host_decoder *d, VkQueueFamilyCheckpointPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkQueueFamilyCheckpointPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkQueueFamilyCheckpointPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointPropertiesNV *v)
+{
+    vkw_write_u32(w, v->checkpointExecutionStageMask);
+    (void)d;
+}
+
+void vkw_decode_partial_VkCheckpointDataNV(struct vkw_host_decoder *d, VkCheckpointDataNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_CHECKPOINT_DATA_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointDataNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkCheckpointDataNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointDataNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->stage);
+    vkw_write_u64(w, (uint64_t)(uintptr_t)v->pCheckpointMarker);
+    (void)d;
+}
+
 void vkw_decode_partial_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw_host_decoder *d, VkPhysicalDeviceDepthStencilResolveProperties *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES;
@@ -13725,6 +16647,156 @@ static void vkw_decode_fields_VkPipelineRasterizationStateStreamCreateInfoEXT(st
     v->rasterizationStream = (uint32_t)vkw_read_u32(&d->r);
 }
 
+void vkw_decode_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    v->representativeFragmentTest = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v)
+{
+    vkw_write_u32(w, v->representativeFragmentTest);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineRepresentativeFragmentTestStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_REPRESENTATIVE_FRAGMENT_TEST_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineRepresentativeFragmentTestStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineRepresentativeFragmentTestStateCreateInfoNV *v)
+{
+    v->representativeFragmentTestEnable = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExclusiveScissorFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    v->exclusiveScissor = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->exclusiveScissor);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineViewportExclusiveScissorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportExclusiveScissorStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_EXCLUSIVE_SCISSOR_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineViewportExclusiveScissorStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineViewportExclusiveScissorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportExclusiveScissorStateCreateInfoNV *v)
+{
+    v->exclusiveScissorCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->exclusiveScissorCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRect2D *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRect2D(d, &e[i]);
+        v->pExclusiveScissors = e;
+    }
+}
+
+void vkw_decode_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCornerSampledImageFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    v->cornerSampledImage = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v)
+{
+    vkw_write_u32(w, v->cornerSampledImage);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR;
@@ -13784,6 +16856,355 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesProp
 {
     vkw_write_u32(w, v->meshAndTaskShaderDerivatives);
     (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderImageFootprintFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    v->imageFootprint = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v)
+{
+    vkw_write_u32(w, v->imageFootprint);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    v->dedicatedAllocationImageAliasing = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v)
+{
+    vkw_write_u32(w, v->dedicatedAllocationImageAliasing);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCopyMemoryIndirectFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    v->indirectCopy = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v)
+{
+    vkw_write_u32(w, v->indirectCopy);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v)
+{
+    vkw_write_u32(w, v->supportedQueues);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMemoryDecompressionFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    v->memoryDecompression = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v)
+{
+    vkw_write_u32(w, v->memoryDecompression);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionPropertiesNV *v)
+{
+    vkw_write_u64(w, v->decompressionMethods);
+    vkw_write_u64(w, v->maxDecompressionIndirectCount);
+    (void)d;
+}
+
+void vkw_decode_VkShadingRatePaletteNV(struct vkw_host_decoder *d, VkShadingRatePaletteNV *v)
+{
+    v->shadingRatePaletteEntryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->shadingRatePaletteEntryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkShadingRatePaletteEntryNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (VkShadingRatePaletteEntryNV)vkw_decode_enum(d, vkw_valid_VkShadingRatePaletteEntryNV);
+        v->pShadingRatePaletteEntries = e;
+    }
+    else if ((true) && (v->shadingRatePaletteEntryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPipelineViewportShadingRateImageStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportShadingRateImageStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_SHADING_RATE_IMAGE_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineViewportShadingRateImageStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineViewportShadingRateImageStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportShadingRateImageStateCreateInfoNV *v)
+{
+    v->shadingRateImageEnable = (VkBool32)vkw_read_u32(&d->r);
+    v->viewportCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->viewportCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkShadingRatePaletteNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkShadingRatePaletteNV(d, &e[i]);
+        v->pShadingRatePalettes = e;
+    }
+}
+
+void vkw_decode_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShadingRateImageFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    v->shadingRateImage = (VkBool32)vkw_read_u32(&d->r);
+    v->shadingRateCoarseSampleOrder = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shadingRateImage);
+    vkw_write_u32(w, v->shadingRateCoarseSampleOrder);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImagePropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImagePropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImagePropertiesNV *v)
+{
+    vkw_encode_reply_VkExtent2D(d, w, &v->shadingRateTexelSize);
+    vkw_write_u32(w, v->shadingRatePaletteSize);
+    vkw_write_u32(w, v->shadingRateMaxCoarseSamples);
+    (void)d;
+}
+
+void vkw_decode_VkCoarseSampleLocationNV(struct vkw_host_decoder *d, VkCoarseSampleLocationNV *v)
+{
+    v->pixelX = (uint32_t)vkw_read_u32(&d->r);
+    v->pixelY = (uint32_t)vkw_read_u32(&d->r);
+    v->sample = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkCoarseSampleOrderCustomNV(struct vkw_host_decoder *d, VkCoarseSampleOrderCustomNV *v)
+{
+    v->shadingRate = (VkShadingRatePaletteEntryNV)vkw_decode_enum(d, vkw_valid_VkShadingRatePaletteEntryNV);
+    v->sampleCount = (uint32_t)vkw_read_u32(&d->r);
+    v->sampleLocationCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->sampleLocationCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkCoarseSampleLocationNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkCoarseSampleLocationNV(d, &e[i]);
+        v->pSampleLocations = e;
+    }
+    else if ((true) && (v->sampleLocationCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_COARSE_SAMPLE_ORDER_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineViewportCoarseSampleOrderStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v)
+{
+    v->sampleOrderType = (VkCoarseSampleOrderTypeNV)vkw_decode_enum(d, vkw_valid_VkCoarseSampleOrderTypeNV);
+    v->customSampleOrderCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->customSampleOrderCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkCoarseSampleOrderCustomNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkCoarseSampleOrderCustomNV(d, &e[i]);
+        v->pCustomSampleOrders = e;
+    }
+    else if ((true) && (v->customSampleOrderCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v)
@@ -13884,6 +17305,205 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(stru
     (void)d;
 }
 
+void vkw_decode_VkRayTracingShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RAY_TRACING_SHADER_GROUP_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkRayTracingShaderGroupCreateInfoNV */
+    vkw_decode_fields_VkRayTracingShaderGroupCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoNV *v)
+{
+    v->type = (VkRayTracingShaderGroupTypeKHR)vkw_decode_enum(d, vkw_valid_VkRayTracingShaderGroupTypeKHR);
+    v->generalShader = (uint32_t)vkw_read_u32(&d->r);
+    v->closestHitShader = (uint32_t)vkw_read_u32(&d->r);
+    v->anyHitShader = (uint32_t)vkw_read_u32(&d->r);
+    v->intersectionShader = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_NV;
+    vkw_decode_pnext_VkRayTracingPipelineCreateInfoNV(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkRayTracingPipelineCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoNV *v)
+{
+    v->flags = (VkPipelineCreateFlags)vkw_read_u32(&d->r);
+    v->stageCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stageCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkPipelineShaderStageCreateInfo *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkPipelineShaderStageCreateInfo(d, &e[i]);
+        v->pStages = e;
+    }
+    else if ((true) && (v->stageCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->groupCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->groupCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRayTracingShaderGroupCreateInfoNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRayTracingShaderGroupCreateInfoNV(d, &e[i]);
+        v->pGroups = e;
+    }
+    else if ((true) && (v->groupCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->maxRecursionDepth = (uint32_t)vkw_read_u32(&d->r);
+    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
+    v->basePipelineHandle = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
+    v->basePipelineIndex = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_decode_VkGeometryTrianglesNV(struct vkw_host_decoder *d, VkGeometryTrianglesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_GEOMETRY_TRIANGLES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkGeometryTrianglesNV */
+    vkw_decode_fields_VkGeometryTrianglesNV(d, v);
+}
+
+static void vkw_decode_fields_VkGeometryTrianglesNV(struct vkw_host_decoder *d, VkGeometryTrianglesNV *v)
+{
+    v->vertexData = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    v->vertexOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->vertexCount = (uint32_t)vkw_read_u32(&d->r);
+    v->vertexStride = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->vertexFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
+    v->indexData = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    v->indexOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->indexCount = (uint32_t)vkw_read_u32(&d->r);
+    v->indexType = (VkIndexType)vkw_decode_enum(d, vkw_valid_VkIndexType);
+    v->transformData = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    v->transformOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+}
+
+void vkw_decode_VkGeometryAABBNV(struct vkw_host_decoder *d, VkGeometryAABBNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_GEOMETRY_AABB_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkGeometryAABBNV */
+    vkw_decode_fields_VkGeometryAABBNV(d, v);
+}
+
+static void vkw_decode_fields_VkGeometryAABBNV(struct vkw_host_decoder *d, VkGeometryAABBNV *v)
+{
+    v->aabbData = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    v->numAABBs = (uint32_t)vkw_read_u32(&d->r);
+    v->stride = (uint32_t)vkw_read_u32(&d->r);
+    v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
+}
+
+void vkw_decode_VkGeometryDataNV(struct vkw_host_decoder *d, VkGeometryDataNV *v)
+{
+    vkw_decode_VkGeometryTrianglesNV(d, &v->triangles);
+    vkw_decode_VkGeometryAABBNV(d, &v->aabbs);
+}
+
+void vkw_decode_VkGeometryNV(struct vkw_host_decoder *d, VkGeometryNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_GEOMETRY_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkGeometryNV */
+    vkw_decode_fields_VkGeometryNV(d, v);
+}
+
+static void vkw_decode_fields_VkGeometryNV(struct vkw_host_decoder *d, VkGeometryNV *v)
+{
+    v->geometryType = (VkGeometryTypeKHR)vkw_decode_enum(d, vkw_valid_VkGeometryTypeKHR);
+    vkw_decode_VkGeometryDataNV(d, &v->geometry);
+    v->flags = (VkGeometryFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkAccelerationStructureInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkAccelerationStructureInfoNV */
+    vkw_decode_fields_VkAccelerationStructureInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkAccelerationStructureInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureInfoNV *v)
+{
+    v->type = (VkAccelerationStructureTypeKHR)vkw_decode_enum(d, vkw_valid_VkAccelerationStructureTypeKHR);
+    v->flags = (VkBuildAccelerationStructureFlagsKHR)vkw_read_u32(&d->r);
+    v->instanceCount = (uint32_t)vkw_read_u32(&d->r);
+    v->geometryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->geometryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkGeometryNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkGeometryNV(d, &e[i]);
+        v->pGeometries = e;
+    }
+    else if ((true) && (v->geometryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkAccelerationStructureCreateInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkAccelerationStructureCreateInfoNV */
+    vkw_decode_fields_VkAccelerationStructureCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkAccelerationStructureCreateInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureCreateInfoNV *v)
+{
+    v->compactedSize = (VkDeviceSize)vkw_read_u64(&d->r);
+    vkw_decode_VkAccelerationStructureInfoNV(d, &v->info);
+}
+
+void vkw_decode_VkBindAccelerationStructureMemoryInfoNV(struct vkw_host_decoder *d, VkBindAccelerationStructureMemoryInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_BIND_ACCELERATION_STRUCTURE_MEMORY_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkBindAccelerationStructureMemoryInfoNV */
+    vkw_decode_fields_VkBindAccelerationStructureMemoryInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkBindAccelerationStructureMemoryInfoNV(struct vkw_host_decoder *d, VkBindAccelerationStructureMemoryInfoNV *v)
+{
+    v->accelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, true, NULL));
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
+    v->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->deviceIndexCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->deviceIndexCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        v->pDeviceIndices = e;
+    }
+    else if ((true) && (v->deviceIndexCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
 void vkw_decode_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_host_decoder *d, VkWriteDescriptorSetAccelerationStructureKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_ACCELERATION_STRUCTURE_KHR;
@@ -13908,6 +17528,48 @@ static void vkw_decode_fields_VkWriteDescriptorSetAccelerationStructureKHR(struc
     }
     else if ((true) && (v->accelerationStructureCount) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkWriteDescriptorSetAccelerationStructureNV(struct vkw_host_decoder *d, VkWriteDescriptorSetAccelerationStructureNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET_ACCELERATION_STRUCTURE_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkWriteDescriptorSetAccelerationStructureNV */
+    vkw_decode_fields_VkWriteDescriptorSetAccelerationStructureNV(d, v);
+}
+
+static void vkw_decode_fields_VkWriteDescriptorSetAccelerationStructureNV(struct vkw_host_decoder *d, VkWriteDescriptorSetAccelerationStructureNV *v)
+{
+    v->accelerationStructureCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(v->accelerationStructureCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkAccelerationStructureNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, false, NULL));
+        v->pAccelerationStructures = e;
+    }
+    else if ((true) && (v->accelerationStructureCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureMemoryRequirementsInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_MEMORY_REQUIREMENTS_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkAccelerationStructureMemoryRequirementsInfoNV */
+    vkw_decode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureMemoryRequirementsInfoNV *v)
+{
+    v->type = (VkAccelerationStructureMemoryRequirementsTypeNV)vkw_decode_enum(d, vkw_valid_VkAccelerationStructureMemoryRequirementsTypeNV);
+    v->accelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, true, NULL));
 }
 
 void vkw_decode_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v)
@@ -14021,6 +17683,35 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructurePropert
     (void)d;
 }
 
+void vkw_decode_partial_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v)
+{
+    vkw_write_u32(w, v->shaderGroupHandleSize);
+    vkw_write_u32(w, v->maxRecursionDepth);
+    vkw_write_u32(w, v->maxShaderGroupStride);
+    vkw_write_u32(w, v->shaderGroupBaseAlignment);
+    vkw_write_u64(w, v->maxGeometryCount);
+    vkw_write_u64(w, v->maxInstanceCount);
+    vkw_write_u64(w, v->maxTriangleCount);
+    vkw_write_u32(w, v->maxDescriptorSetAccelerationStructures);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_MAINTENANCE_1_FEATURES_KHR;
@@ -14057,6 +17748,158 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingMaintenance1Featur
 {
     vkw_write_u32(w, v->rayTracingMaintenance1);
     vkw_write_u32(w, v->rayTracingPipelineTraceRaysIndirect2);
+    (void)d;
+}
+
+void vkw_decode_partial_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesListEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+    vkw_decode_partial_fields_VkDrmFormatModifierPropertiesListEXT(d, v);
+}
+
+static void vkw_decode_partial_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesListEXT *v)
+{
+    v->pDrmFormatModifierProperties = NULL;
+    v->drmFormatModifierCount = 0;
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (n > UINT32_MAX)
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkDrmFormatModifierPropertiesEXT *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        v->pDrmFormatModifierProperties = e;
+        v->drmFormatModifierCount = e ? (uint32_t)n : 0;
+    }
+}
+
+
+void vkw_encode_reply_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkDrmFormatModifierPropertiesListEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v)
+{
+    vkw_write_u32(w, v->drmFormatModifierCount);
+    if (vkw_write_presence(w, v->pDrmFormatModifierProperties)) {
+        const uint64_t n = v->drmFormatModifierCount; /* what the driver wrote, within the capacity asked */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkDrmFormatModifierPropertiesEXT(d, w, &v->pDrmFormatModifierProperties[i]);
+    }
+    (void)d;
+}
+
+void vkw_encode_reply_VkDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesEXT *v)
+{
+    vkw_write_u64(w, v->drmFormatModifier);
+    vkw_write_u32(w, v->drmFormatModifierPlaneCount);
+    vkw_write_u32(w, v->drmFormatModifierTilingFeatures);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageDrmFormatModifierInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceImageDrmFormatModifierInfoEXT */
+    vkw_decode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageDrmFormatModifierInfoEXT *v)
+{
+    v->drmFormatModifier = (uint64_t)vkw_read_u64(&d->r);
+    v->sharingMode = (VkSharingMode)vkw_decode_enum(d, vkw_valid_VkSharingMode);
+    v->queueFamilyIndexCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->queueFamilyIndexCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        v->pQueueFamilyIndices = e;
+    }
+}
+
+void vkw_decode_VkImageDrmFormatModifierListCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierListCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_LIST_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageDrmFormatModifierListCreateInfoEXT */
+    vkw_decode_fields_VkImageDrmFormatModifierListCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkImageDrmFormatModifierListCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierListCreateInfoEXT *v)
+{
+    v->drmFormatModifierCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(v->drmFormatModifierCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint64_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint64_t)vkw_read_u64(&d->r);
+        v->pDrmFormatModifiers = e;
+    }
+    else if ((true) && (v->drmFormatModifierCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkImageDrmFormatModifierExplicitCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierExplicitCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_EXPLICIT_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageDrmFormatModifierExplicitCreateInfoEXT */
+    vkw_decode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkImageDrmFormatModifierExplicitCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierExplicitCreateInfoEXT *v)
+{
+    v->drmFormatModifier = (uint64_t)vkw_read_u64(&d->r);
+    v->drmFormatModifierPlaneCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->drmFormatModifierPlaneCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkSubresourceLayout *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkSubresourceLayout(d, &e[i]);
+        v->pPlaneLayouts = e;
+    }
+    else if ((true) && (v->drmFormatModifierPlaneCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_partial_VkImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageDrmFormatModifierPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkImageDrmFormatModifierPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageDrmFormatModifierPropertiesEXT *v)
+{
+    vkw_write_u64(w, v->drmFormatModifier);
     (void)d;
 }
 
@@ -14357,6 +18200,47 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeatures(
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceBufferDeviceAddressFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    v->bufferDeviceAddress = (VkBool32)vkw_read_u32(&d->r);
+    v->bufferDeviceAddressCaptureReplay = (VkBool32)vkw_read_u32(&d->r);
+    v->bufferDeviceAddressMultiDevice = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->bufferDeviceAddress);
+    vkw_write_u32(w, v->bufferDeviceAddressCaptureReplay);
+    vkw_write_u32(w, v->bufferDeviceAddressMultiDevice);
+    (void)d;
+}
+
 void vkw_decode_VkBufferDeviceAddressInfo(struct vkw_host_decoder *d, VkBufferDeviceAddressInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO;
@@ -14385,6 +18269,21 @@ void vkw_decode_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_host_decoder *
 static void vkw_decode_fields_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_host_decoder *d, VkBufferOpaqueCaptureAddressCreateInfo *v)
 {
     v->opaqueCaptureAddress = (uint64_t)vkw_read_u64(&d->r);
+}
+
+void vkw_decode_VkBufferDeviceAddressCreateInfoEXT(struct vkw_host_decoder *d, VkBufferDeviceAddressCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkBufferDeviceAddressCreateInfoEXT */
+    vkw_decode_fields_VkBufferDeviceAddressCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkBufferDeviceAddressCreateInfoEXT(struct vkw_host_decoder *d, VkBufferDeviceAddressCreateInfoEXT *v)
+{
+    v->deviceAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
 }
 
 void vkw_decode_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceImagelessFramebufferFeatures *v)
@@ -14581,6 +18480,46 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(
     (void)d;
 }
 
+void vkw_decode_VkImageViewHandleInfoNVX(struct vkw_host_decoder *d, VkImageViewHandleInfoNVX *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_HANDLE_INFO_NVX;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageViewHandleInfoNVX */
+    vkw_decode_fields_VkImageViewHandleInfoNVX(d, v);
+}
+
+static void vkw_decode_fields_VkImageViewHandleInfoNVX(struct vkw_host_decoder *d, VkImageViewHandleInfoNVX *v)
+{
+    v->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, true, NULL));
+    v->descriptorType = (VkDescriptorType)vkw_decode_enum(d, vkw_valid_VkDescriptorType);
+    v->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler, false, NULL));
+}
+
+void vkw_decode_partial_VkImageViewAddressPropertiesNVX(struct vkw_host_decoder *d, VkImageViewAddressPropertiesNVX *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_ADDRESS_PROPERTIES_NVX;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkImageViewAddressPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageViewAddressPropertiesNVX *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkImageViewAddressPropertiesNVX(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkImageViewAddressPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageViewAddressPropertiesNVX *v)
+{
+    vkw_write_u64(w, v->deviceAddress);
+    vkw_write_u64(w, v->size);
+    (void)d;
+}
+
 void vkw_encode_reply_VkPipelineCreationFeedback(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreationFeedback *v)
 {
     vkw_write_u32(w, v->flags);
@@ -14616,6 +18555,84 @@ VkPipelineCreationFeedback *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
     }
     else if ((true) && (v->pipelineStageCreationFeedbackCount) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCoverageReductionModeFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    v->coverageReductionMode = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v)
+{
+    vkw_write_u32(w, v->coverageReductionMode);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineCoverageReductionStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageReductionStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_COVERAGE_REDUCTION_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineCoverageReductionStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineCoverageReductionStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineCoverageReductionStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageReductionStateCreateInfoNV *v)
+{
+    v->flags = (VkPipelineCoverageReductionStateCreateFlagsNV)vkw_read_u32(&d->r);
+    v->coverageReductionMode = (VkCoverageReductionModeNV)vkw_decode_enum(d, vkw_valid_VkCoverageReductionModeNV);
+}
+
+void vkw_decode_partial_VkFramebufferMixedSamplesCombinationNV(struct vkw_host_decoder *d, VkFramebufferMixedSamplesCombinationNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_FRAMEBUFFER_MIXED_SAMPLES_COMBINATION_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkFramebufferMixedSamplesCombinationNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkFramebufferMixedSamplesCombinationNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkFramebufferMixedSamplesCombinationNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkFramebufferMixedSamplesCombinationNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkFramebufferMixedSamplesCombinationNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->coverageReductionMode);
+    vkw_write_i32(w, (int32_t)v->rasterizationSamples);
+    vkw_write_u32(w, v->depthStencilSamples);
+    vkw_write_u32(w, v->colorSamples);
+    (void)d;
 }
 
 void vkw_decode_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderClockFeaturesKHR *v)
@@ -14691,6 +18708,107 @@ void vkw_encode_reply_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_host_dec
 static void vkw_encode_reply_fields_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceIndexTypeUint8Features *v)
 {
     vkw_write_u32(w, v->indexTypeUint8);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v)
+{
+    vkw_write_u32(w, v->shaderSMCount);
+    vkw_write_u32(w, v->shaderWarpsPerSM);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderSMBuiltinsFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    v->shaderSMBuiltins = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shaderSMBuiltins);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    v->fragmentShaderSampleInterlock = (VkBool32)vkw_read_u32(&d->r);
+    v->fragmentShaderPixelInterlock = (VkBool32)vkw_read_u32(&d->r);
+    v->fragmentShaderShadingRateInterlock = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->fragmentShaderSampleInterlock);
+    vkw_write_u32(w, v->fragmentShaderPixelInterlock);
+    vkw_write_u32(w, v->fragmentShaderShadingRateInterlock);
     (void)d;
 }
 
@@ -16388,6 +20506,67 @@ void vkw_decode_VkColorBlendEquationEXT(struct vkw_host_decoder *d, VkColorBlend
     v->alphaBlendOp = (VkBlendOp)vkw_decode_enum(d, vkw_valid_VkBlendOp);
 }
 
+void vkw_decode_VkColorBlendAdvancedEXT(struct vkw_host_decoder *d, VkColorBlendAdvancedEXT *v)
+{
+    v->advancedBlendOp = (VkBlendOp)vkw_decode_enum(d, vkw_valid_VkBlendOp);
+    v->srcPremultiplied = (VkBool32)vkw_read_u32(&d->r);
+    v->dstPremultiplied = (VkBool32)vkw_read_u32(&d->r);
+    v->blendOverlap = (VkBlendOverlapEXT)vkw_decode_enum(d, vkw_valid_VkBlendOverlapEXT);
+    v->clampResults = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDiagnosticsConfigFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    v->diagnosticsConfig = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v)
+{
+    vkw_write_u32(w, v->diagnosticsConfig);
+    (void)d;
+}
+
+void vkw_decode_VkDeviceDiagnosticsConfigCreateInfoNV(struct vkw_host_decoder *d, VkDeviceDiagnosticsConfigCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEVICE_DIAGNOSTICS_CONFIG_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDeviceDiagnosticsConfigCreateInfoNV */
+    vkw_decode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkDeviceDiagnosticsConfigCreateInfoNV(struct vkw_host_decoder *d, VkDeviceDiagnosticsConfigCreateInfoNV *v)
+{
+    v->flags = (VkDeviceDiagnosticsConfigFlagsNV)vkw_read_u32(&d->r);
+}
+
 void vkw_decode_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES;
@@ -16422,6 +20601,43 @@ void vkw_encode_reply_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(stru
 static void vkw_encode_reply_fields_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v)
 {
     vkw_write_u32(w, v->shaderZeroInitializeWorkgroupMemory);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    v->shaderSubgroupUniformControlFlow = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->shaderSubgroupUniformControlFlow);
     (void)d;
 }
 
@@ -16523,6 +20739,49 @@ void vkw_encode_reply_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_host_de
 static void vkw_encode_reply_fields_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImageRobustnessFeatures *v)
 {
     vkw_write_u32(w, v->robustImageAccess);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    v->workgroupMemoryExplicitLayout = (VkBool32)vkw_read_u32(&d->r);
+    v->workgroupMemoryExplicitLayoutScalarBlockLayout = (VkBool32)vkw_read_u32(&d->r);
+    v->workgroupMemoryExplicitLayout8BitAccess = (VkBool32)vkw_read_u32(&d->r);
+    v->workgroupMemoryExplicitLayout16BitAccess = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayout);
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayoutScalarBlockLayout);
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayout8BitAccess);
+    vkw_write_u32(w, v->workgroupMemoryExplicitLayout16BitAccess);
     (void)d;
 }
 
@@ -16837,6 +21096,185 @@ static void vkw_decode_fields_VkResolveImageInfo2(struct vkw_host_decoder *d, Vk
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
+void vkw_decode_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    v->shaderImageInt64Atomics = (VkBool32)vkw_read_u32(&d->r);
+    v->sparseImageInt64Atomics = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v)
+{
+    vkw_write_u32(w, v->shaderImageInt64Atomics);
+    vkw_write_u32(w, v->sparseImageInt64Atomics);
+    (void)d;
+}
+
+void vkw_decode_VkFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkFragmentShadingRateAttachmentInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_FRAGMENT_SHADING_RATE_ATTACHMENT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkFragmentShadingRateAttachmentInfoKHR */
+    vkw_decode_fields_VkFragmentShadingRateAttachmentInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkFragmentShadingRateAttachmentInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        VkAttachmentReference2 *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkAttachmentReference2(d, &(*e));
+        v->pFragmentShadingRateAttachment = e;
+    }
+    vkw_decode_VkExtent2D(d, &v->shadingRateAttachmentTexelSize);
+}
+
+void vkw_decode_VkPipelineFragmentShadingRateStateCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateStateCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_STATE_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineFragmentShadingRateStateCreateInfoKHR */
+    vkw_decode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateStateCreateInfoKHR *v)
+{
+    vkw_decode_VkExtent2D(d, &v->fragmentSize);
+    for (uint32_t i = 0; i < 2; i++)
+        ((VkFragmentShadingRateCombinerOpKHR *)v->combinerOps)[i] = (VkFragmentShadingRateCombinerOpKHR)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
+}
+
+void vkw_decode_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShadingRateFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    v->pipelineFragmentShadingRate = (VkBool32)vkw_read_u32(&d->r);
+    v->primitiveFragmentShadingRate = (VkBool32)vkw_read_u32(&d->r);
+    v->attachmentFragmentShadingRate = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->pipelineFragmentShadingRate);
+    vkw_write_u32(w, v->primitiveFragmentShadingRate);
+    vkw_write_u32(w, v->attachmentFragmentShadingRate);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v)
+{
+    vkw_encode_reply_VkExtent2D(d, w, &v->minFragmentShadingRateAttachmentTexelSize);
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxFragmentShadingRateAttachmentTexelSize);
+    vkw_write_u32(w, v->maxFragmentShadingRateAttachmentTexelSizeAspectRatio);
+    vkw_write_u32(w, v->primitiveFragmentShadingRateWithMultipleViewports);
+    vkw_write_u32(w, v->layeredShadingRateAttachments);
+    vkw_write_u32(w, v->fragmentShadingRateNonTrivialCombinerOps);
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxFragmentSize);
+    vkw_write_u32(w, v->maxFragmentSizeAspectRatio);
+    vkw_write_u32(w, v->maxFragmentShadingRateCoverageSamples);
+    vkw_write_i32(w, (int32_t)v->maxFragmentShadingRateRasterizationSamples);
+    vkw_write_u32(w, v->fragmentShadingRateWithShaderDepthStencilWrites);
+    vkw_write_u32(w, v->fragmentShadingRateWithSampleMask);
+    vkw_write_u32(w, v->fragmentShadingRateWithShaderSampleMask);
+    vkw_write_u32(w, v->fragmentShadingRateWithConservativeRasterization);
+    vkw_write_u32(w, v->fragmentShadingRateWithFragmentShaderInterlock);
+    vkw_write_u32(w, v->fragmentShadingRateWithCustomSampleLocations);
+    vkw_write_u32(w, v->fragmentShadingRateStrictMultiplyCombiner);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateKHR *v)
+{
+    vkw_write_u32(w, v->sampleCounts);
+    vkw_encode_reply_VkExtent2D(d, w, &v->fragmentSize);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderTerminateInvocationFeatures *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES;
@@ -16872,6 +21310,87 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceShaderTerminateInvocationFea
 {
     vkw_write_u32(w, v->shaderTerminateInvocation);
     (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    v->fragmentShadingRateEnums = (VkBool32)vkw_read_u32(&d->r);
+    v->supersampleFragmentShadingRates = (VkBool32)vkw_read_u32(&d->r);
+    v->noInvocationFragmentShadingRates = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->fragmentShadingRateEnums);
+    vkw_write_u32(w, v->supersampleFragmentShadingRates);
+    vkw_write_u32(w, v->noInvocationFragmentShadingRates);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->maxFragmentShadingRateInvocationCount);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateEnumStateCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_ENUM_STATE_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineFragmentShadingRateEnumStateCreateInfoNV */
+    vkw_decode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateEnumStateCreateInfoNV *v)
+{
+    v->shadingRateType = (VkFragmentShadingRateTypeNV)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
+    v->shadingRate = (VkFragmentShadingRateNV)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
+    for (uint32_t i = 0; i < 2; i++)
+        ((VkFragmentShadingRateCombinerOpKHR *)v->combinerOps)[i] = (VkFragmentShadingRateCombinerOpKHR)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
 }
 
 void vkw_decode_partial_VkAccelerationStructureBuildSizesInfoKHR(struct vkw_host_decoder *d, VkAccelerationStructureBuildSizesInfoKHR *v)
@@ -17636,6 +22155,64 @@ static void vkw_decode_fields_VkPipelineViewportDepthClipControlCreateInfoEXT(st
     v->negativeOneToOne = (VkBool32)vkw_read_u32(&d->r);
 }
 
+void vkw_decode_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthClampControlFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    v->depthClampControl = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->depthClampControl);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineViewportDepthClampControlCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineViewportDepthClampControlCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_DEPTH_CLAMP_CONTROL_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineViewportDepthClampControlCreateInfoEXT */
+    vkw_decode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineViewportDepthClampControlCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineViewportDepthClampControlCreateInfoEXT *v)
+{
+    v->depthClampMode = (VkDepthClampModeEXT)vkw_decode_enum(d, vkw_valid_VkDepthClampModeEXT);
+    if (vkw_read_presence(&d->r)) {
+        VkDepthClampRangeEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDepthClampRangeEXT(d, &(*e));
+        v->pDepthClampRange = e;
+    }
+}
+
 void vkw_decode_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_INPUT_DYNAMIC_STATE_FEATURES_EXT;
@@ -18015,6 +22592,51 @@ static void vkw_decode_fields_VkSubmitInfo2(struct vkw_host_decoder *d, VkSubmit
     }
     else if ((true) && (v->signalSemaphoreInfoCount) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_partial_VkQueueFamilyCheckpointProperties2NV(struct vkw_host_decoder *d, VkQueueFamilyCheckpointProperties2NV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkQueueFamilyCheckpointProperties2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointProperties2NV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkQueueFamilyCheckpointProperties2NV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkQueueFamilyCheckpointProperties2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointProperties2NV *v)
+{
+    vkw_write_u64(w, v->checkpointExecutionStageMask);
+    (void)d;
+}
+
+void vkw_decode_partial_VkCheckpointData2NV(struct vkw_host_decoder *d, VkCheckpointData2NV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_CHECKPOINT_DATA_2_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointData2NV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkCheckpointData2NV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointData2NV *v)
+{
+    vkw_write_u64(w, v->stage);
+    vkw_write_u64(w, (uint64_t)(uintptr_t)v->pCheckpointMarker);
+    (void)d;
 }
 
 void vkw_decode_VkPhysicalDeviceSynchronization2Features(struct vkw_host_decoder *d, VkPhysicalDeviceSynchronization2Features *v)
@@ -18496,6 +23118,65 @@ static void vkw_encode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatu
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceInheritedViewportScissorFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    v->inheritedViewportScissor2D = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->inheritedViewportScissor2D);
+    (void)d;
+}
+
+void vkw_decode_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_host_decoder *d, VkCommandBufferInheritanceViewportScissorInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_VIEWPORT_SCISSOR_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkCommandBufferInheritanceViewportScissorInfoNV */
+    vkw_decode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_host_decoder *d, VkCommandBufferInheritanceViewportScissorInfoNV *v)
+{
+    v->viewportScissor2D = (VkBool32)vkw_read_u32(&d->r);
+    v->viewportDepthCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkViewport *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkViewport(d, &(*e));
+        v->pViewportDepths = e;
+    }
+}
+
 void vkw_decode_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT;
@@ -18698,6 +23379,92 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductPrope
     (void)d;
 }
 
+void vkw_decode_partial_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDrmPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDrmPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDrmPropertiesEXT *v)
+{
+    vkw_write_u32(w, v->hasPrimary);
+    vkw_write_u32(w, v->hasRender);
+    vkw_write_i64(w, v->primaryMajor);
+    vkw_write_i64(w, v->primaryMinor);
+    vkw_write_i64(w, v->renderMajor);
+    vkw_write_i64(w, v->renderMinor);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    v->fragmentShaderBarycentric = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->fragmentShaderBarycentric);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->triStripVertexOrderIndependentOfProvokingVertex);
+    (void)d;
+}
+
 void vkw_decode_partial_VkFormatProperties3(struct vkw_host_decoder *d, VkFormatProperties3 *v)
 {
     v->sType = VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_3;
@@ -18719,6 +23486,57 @@ static void vkw_encode_reply_fields_VkFormatProperties3(struct vkw_host_decoder 
     vkw_write_u64(w, v->linearTilingFeatures);
     vkw_write_u64(w, v->optimalTilingFeatures);
     vkw_write_u64(w, v->bufferFeatures);
+    (void)d;
+}
+
+void vkw_decode_partial_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+    vkw_decode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(d, v);
+}
+
+static void vkw_decode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    v->pDrmFormatModifierProperties = NULL;
+    v->drmFormatModifierCount = 0;
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (n > UINT32_MAX)
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkDrmFormatModifierProperties2EXT *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        v->pDrmFormatModifierProperties = e;
+        v->drmFormatModifierCount = e ? (uint32_t)n : 0;
+    }
+}
+
+
+void vkw_encode_reply_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v)
+{
+    vkw_write_u32(w, v->drmFormatModifierCount);
+    if (vkw_write_presence(w, v->pDrmFormatModifierProperties)) {
+        const uint64_t n = v->drmFormatModifierCount; /* what the driver wrote, within the capacity asked */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkDrmFormatModifierProperties2EXT(d, w, &v->pDrmFormatModifierProperties[i]);
+    }
+    (void)d;
+}
+
+void vkw_encode_reply_VkDrmFormatModifierProperties2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierProperties2EXT *v)
+{
+    vkw_write_u64(w, v->drmFormatModifier);
+    vkw_write_u32(w, v->drmFormatModifierPlaneCount);
+    vkw_write_u64(w, v->drmFormatModifierTilingFeatures);
     (void)d;
 }
 
@@ -18810,6 +23628,23 @@ static void vkw_decode_fields_VkRenderingAttachmentInfo(struct vkw_host_decoder 
     vkw_decode_VkClearValue(d, &v->clearValue);
 }
 
+void vkw_decode_VkRenderingFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkRenderingFragmentShadingRateAttachmentInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RENDERING_FRAGMENT_SHADING_RATE_ATTACHMENT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkRenderingFragmentShadingRateAttachmentInfoKHR */
+    vkw_decode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkRenderingFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkRenderingFragmentShadingRateAttachmentInfoKHR *v)
+{
+    v->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
+    v->imageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
+    vkw_decode_VkExtent2D(d, &v->shadingRateAttachmentTexelSize);
+}
+
 void vkw_decode_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingFeatures *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES;
@@ -18878,6 +23713,99 @@ static void vkw_decode_fields_VkCommandBufferInheritanceRenderingInfo(struct vkw
     v->rasterizationSamples = (VkSampleCountFlagBits)vkw_decode_enum(d, vkw_valid_VkSampleCountFlagBits);
 }
 
+void vkw_decode_VkAttachmentSampleCountInfoAMD(struct vkw_host_decoder *d, VkAttachmentSampleCountInfoAMD *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_ATTACHMENT_SAMPLE_COUNT_INFO_AMD;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkAttachmentSampleCountInfoAMD */
+    vkw_decode_fields_VkAttachmentSampleCountInfoAMD(d, v);
+}
+
+static void vkw_decode_fields_VkAttachmentSampleCountInfoAMD(struct vkw_host_decoder *d, VkAttachmentSampleCountInfoAMD *v)
+{
+    v->colorAttachmentCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->colorAttachmentCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkSampleCountFlagBits *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (VkSampleCountFlagBits)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
+        v->pColorAttachmentSamples = e;
+    }
+    v->depthStencilAttachmentSamples = (VkSampleCountFlagBits)vkw_read_i32(&d->r); /* noautovalidity: may be ignored garbage */
+}
+
+void vkw_decode_VkMultiviewPerViewAttributesInfoNVX(struct vkw_host_decoder *d, VkMultiviewPerViewAttributesInfoNVX *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkMultiviewPerViewAttributesInfoNVX */
+    vkw_decode_fields_VkMultiviewPerViewAttributesInfoNVX(d, v);
+}
+
+static void vkw_decode_fields_VkMultiviewPerViewAttributesInfoNVX(struct vkw_host_decoder *d, VkMultiviewPerViewAttributesInfoNVX *v)
+{
+    v->perViewAttributes = (VkBool32)vkw_read_u32(&d->r);
+    v->perViewAttributesPositionXOnly = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceImageViewMinLodFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    v->minLod = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->minLod);
+    (void)d;
+}
+
+void vkw_decode_VkImageViewMinLodCreateInfoEXT(struct vkw_host_decoder *d, VkImageViewMinLodCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_MIN_LOD_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageViewMinLodCreateInfoEXT */
+    vkw_decode_fields_VkImageViewMinLodCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkImageViewMinLodCreateInfoEXT(struct vkw_host_decoder *d, VkImageViewMinLodCreateInfoEXT *v)
+{
+    v->minLod = (float)vkw_read_f32(&d->r);
+}
+
 void vkw_decode_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT;
@@ -18916,6 +23844,43 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceRasterizationOrderAttachment
     vkw_write_u32(w, v->rasterizationOrderColorAttachmentAccess);
     vkw_write_u32(w, v->rasterizationOrderDepthAttachmentAccess);
     vkw_write_u32(w, v->rasterizationOrderStencilAttachmentAccess);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceLinearColorAttachmentFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    v->linearColorAttachment = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v)
+{
+    vkw_write_u32(w, v->linearColorAttachment);
     (void)d;
 }
 
@@ -19245,6 +24210,238 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayout
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceAddressBindingReportFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    v->reportAddressBinding = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->reportAddressBinding);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceOpticalFlowFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    v->opticalFlow = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v)
+{
+    vkw_write_u32(w, v->opticalFlow);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowPropertiesNV *v)
+{
+    vkw_write_u32(w, v->supportedOutputGridSizes);
+    vkw_write_u32(w, v->supportedHintGridSizes);
+    vkw_write_u32(w, v->hintSupported);
+    vkw_write_u32(w, v->costSupported);
+    vkw_write_u32(w, v->bidirectionalFlowSupported);
+    vkw_write_u32(w, v->globalFlowSupported);
+    vkw_write_u32(w, v->minWidth);
+    vkw_write_u32(w, v->minHeight);
+    vkw_write_u32(w, v->maxWidth);
+    vkw_write_u32(w, v->maxHeight);
+    vkw_write_u32(w, v->maxNumRegionsOfInterest);
+    (void)d;
+}
+
+void vkw_decode_VkOpticalFlowImageFormatInfoNV(struct vkw_host_decoder *d, VkOpticalFlowImageFormatInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkOpticalFlowImageFormatInfoNV */
+    vkw_decode_fields_VkOpticalFlowImageFormatInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_host_decoder *d, VkOpticalFlowImageFormatInfoNV *v)
+{
+    v->usage = (VkOpticalFlowUsageFlagsNV)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, VkOpticalFlowImageFormatPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->format);
+    (void)d;
+}
+
+void vkw_decode_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_OPTICAL_FLOW_SESSION_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkOpticalFlowSessionCreateInfoNV */
+    vkw_decode_fields_VkOpticalFlowSessionCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v)
+{
+    v->width = (uint32_t)vkw_read_u32(&d->r);
+    v->height = (uint32_t)vkw_read_u32(&d->r);
+    v->imageFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
+    v->flowVectorFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
+    v->costFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
+    v->outputGridSize = (VkOpticalFlowGridSizeFlagsNV)vkw_read_u32(&d->r);
+    v->hintGridSize = (VkOpticalFlowGridSizeFlagsNV)vkw_read_u32(&d->r);
+    v->performanceLevel = (VkOpticalFlowPerformanceLevelNV)vkw_decode_enum(d, vkw_valid_VkOpticalFlowPerformanceLevelNV);
+    v->flags = (VkOpticalFlowSessionCreateFlagsNV)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_OPTICAL_FLOW_EXECUTE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkOpticalFlowExecuteInfoNV */
+    vkw_decode_fields_VkOpticalFlowExecuteInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v)
+{
+    v->flags = (VkOpticalFlowExecuteFlagsNV)vkw_read_u32(&d->r);
+    v->regionCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->regionCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRect2D *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRect2D(d, &e[i]);
+        v->pRegions = e;
+    }
+    else if ((true) && (v->regionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEPTH_BIAS_INFO_EXT;
+    vkw_decode_pnext_VkDepthBiasInfoEXT(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkDepthBiasInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v)
+{
+    v->depthBiasConstantFactor = (float)vkw_read_f32(&d->r);
+    v->depthBiasClamp = (float)vkw_read_f32(&d->r);
+    v->depthBiasSlopeFactor = (float)vkw_read_f32(&d->r);
+}
+
+void vkw_decode_VkDepthBiasRepresentationInfoEXT(struct vkw_host_decoder *d, VkDepthBiasRepresentationInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEPTH_BIAS_REPRESENTATION_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDepthBiasRepresentationInfoEXT */
+    vkw_decode_fields_VkDepthBiasRepresentationInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDepthBiasRepresentationInfoEXT(struct vkw_host_decoder *d, VkDepthBiasRepresentationInfoEXT *v)
+{
+    v->depthBiasRepresentation = (VkDepthBiasRepresentationEXT)vkw_decode_enum(d, vkw_valid_VkDepthBiasRepresentationEXT);
+    v->depthBiasExact = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkDecompressMemoryRegionNV(struct vkw_host_decoder *d, VkDecompressMemoryRegionNV *v)
+{
+    v->srcAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    v->dstAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    v->compressedSize = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->decompressedSize = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->decompressionMethod = (VkMemoryDecompressionMethodFlagsNV)vkw_read_u64(&d->r);
+}
+
 void vkw_decode_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT;
@@ -19279,6 +24476,110 @@ void vkw_encode_reply_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesE
 static void vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v)
 {
     vkw_write_u32(w, v->dynamicRenderingUnusedAttachments);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthBiasControlFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    v->depthBiasControl = (VkBool32)vkw_read_u32(&d->r);
+    v->leastRepresentableValueForceUnormRepresentation = (VkBool32)vkw_read_u32(&d->r);
+    v->floatRepresentation = (VkBool32)vkw_read_u32(&d->r);
+    v->depthBiasExact = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->depthBiasControl);
+    vkw_write_u32(w, v->leastRepresentableValueForceUnormRepresentation);
+    vkw_write_u32(w, v->floatRepresentation);
+    vkw_write_u32(w, v->depthBiasExact);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    v->extendedSparseAddressSpace = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
+{
+    vkw_write_u32(w, v->extendedSparseAddressSpace);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v)
+{
+    vkw_write_u64(w, v->extendedSparseAddressSpaceSize);
+    vkw_write_u32(w, v->extendedSparseImageUsageFlags);
+    vkw_write_u32(w, v->extendedSparseBufferUsageFlags);
     (void)d;
 }
 
@@ -19567,6 +24868,43 @@ static void vkw_decode_fields_VkPushDescriptorSetInfo(struct vkw_host_decoder *d
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
+void vkw_decode_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    v->descriptorPoolOverallocation = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
+{
+    vkw_write_u32(w, v->descriptorPoolOverallocation);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MAXIMAL_RECONVERGENCE_FEATURES_KHR;
@@ -19814,6 +25152,117 @@ static void vkw_decode_fields_VkRenderingInputAttachmentIndexInfo(struct vkw_hos
     }
 }
 
+void vkw_decode_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderQuadControlFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    v->shaderQuadControl = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->shaderQuadControl);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    v->shaderFloat16VectorAtomics = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shaderFloat16VectorAtomics);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRawAccessChainsFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    v->shaderRawAccessChains = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->shaderRawAccessChains);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT;
@@ -19851,6 +25300,86 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFe
     (void)d;
 }
 
+void vkw_decode_VkDepthClampRangeEXT(struct vkw_host_decoder *d, VkDepthClampRangeEXT *v)
+{
+    v->minDepthClamp = (float)vkw_read_f32(&d->r);
+    v->maxDepthClamp = (float)vkw_read_f32(&d->r);
+}
+
+void vkw_decode_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    v->vertexAttributeRobustness = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->vertexAttributeRobustness);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDepthClampZeroOneFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    v->depthClampZeroOne = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->depthClampZeroOne);
+    (void)d;
+}
+
 /* ---- outputs inside input structs ---- */
 void vkw_encode_reply_inner_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComputePipelineCreateInfo *v)
 {
@@ -19869,6 +25398,22 @@ void vkw_encode_reply_inner_VkComputePipelineCreateInfo(struct vkw_host_decoder 
 }
 
 void vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkGraphicsPipelineCreateInfo *v)
+{
+    (void)d;
+    for (const VkBaseInStructure *e = v->pNext; e; e = e->pNext) {
+        switch ((int)e->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(d, w, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        default:
+            break;
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+void vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v)
 {
     (void)d;
     for (const VkBaseInStructure *e = v->pNext; e; e = e->pNext) {
@@ -26362,6 +31907,44 @@ void vkw_encode_reply_vkCmdSetRasterizationStreamEXT(struct vkw_host_decoder *d,
     (void)w; /* no reply: the guest does not wait */
 }
 
+bool vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetConservativeRasterizationModeEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->conservativeRasterizationMode = (VkConservativeRasterizationModeEXT)vkw_decode_enum(d, vkw_valid_VkConservativeRasterizationModeEXT);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetConservativeRasterizationModeEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->extraPrimitiveOverestimationSize = (float)vkw_read_f32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
 bool vkw_decode_args_vkCmdSetDepthClipEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClipEnableEXT *a)
 {
     memset(a, 0, sizeof(*a));
@@ -26375,6 +31958,56 @@ bool vkw_decode_args_vkCmdSetDepthClipEnableEXT(struct vkw_host_decoder *d, stru
 }
 
 void vkw_encode_reply_vkCmdSetDepthClipEnableEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthClipEnableEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetSampleLocationsEnableEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->sampleLocationsEnable = (VkBool32)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetSampleLocationsEnableEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetColorBlendAdvancedEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->firstAttachment = (uint32_t)vkw_read_u32(&d->r);
+    a->attachmentCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->attachmentCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkColorBlendAdvancedEXT *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkColorBlendAdvancedEXT(d, &e[i]);
+        a->pColorBlendAdvanced = e;
+    }
+    else if ((true) && (a->attachmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetColorBlendAdvancedEXT *a)
 {
     (void)d;
     (void)a;
@@ -26451,6 +32084,219 @@ bool vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_decode
 }
 
 void vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetViewportWScalingEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportWScalingEnableNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->viewportWScalingEnable = (VkBool32)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportWScalingEnableNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetViewportSwizzleNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportSwizzleNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->firstViewport = (uint32_t)vkw_read_u32(&d->r);
+    a->viewportCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->viewportCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkViewportSwizzleNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkViewportSwizzleNV(d, &e[i]);
+        a->pViewportSwizzles = e;
+    }
+    else if ((true) && (a->viewportCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetViewportSwizzleNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportSwizzleNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetCoverageToColorEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageToColorEnableNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->coverageToColorEnable = (VkBool32)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageToColorEnableNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetCoverageToColorLocationNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageToColorLocationNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->coverageToColorLocation = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageToColorLocationNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetCoverageModulationModeNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationModeNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->coverageModulationMode = (VkCoverageModulationModeNV)vkw_decode_enum(d, vkw_valid_VkCoverageModulationModeNV);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCoverageModulationModeNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageModulationModeNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationTableEnableNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->coverageModulationTableEnable = (VkBool32)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageModulationTableEnableNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetCoverageModulationTableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationTableNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->coverageModulationTableCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->coverageModulationTableCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        float *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (float)vkw_read_f32(&d->r);
+        a->pCoverageModulationTable = e;
+    }
+    else if ((true) && (a->coverageModulationTableCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCoverageModulationTableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageModulationTableNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetShadingRateImageEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetShadingRateImageEnableNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->shadingRateImageEnable = (VkBool32)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetShadingRateImageEnableNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->representativeFragmentTestEnable = (VkBool32)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetCoverageReductionModeNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageReductionModeNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->coverageReductionMode = (VkCoverageReductionModeNV)vkw_decode_enum(d, vkw_valid_VkCoverageReductionModeNV);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCoverageReductionModeNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageReductionModeNV *a)
 {
     (void)d;
     (void)a;
@@ -28842,6 +34688,1397 @@ bool vkw_decode_args_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struc
 }
 
 void vkw_encode_reply_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerInsertEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetDepthClampRangeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClampRangeEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->depthClampMode = (VkDepthClampModeEXT)vkw_decode_enum(d, vkw_valid_VkDepthClampModeEXT);
+    if (vkw_read_presence(&d->r)) {
+        VkDepthClampRangeEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDepthClampRangeEXT(d, &(*e));
+        a->pDepthClampRange = e;
+    }
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetDepthClampRangeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthClampRangeEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdWriteBufferMarkerAMD(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteBufferMarkerAMD *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->pipelineStage = (VkPipelineStageFlagBits)vkw_decode_enum(d, vkw_valid_VkPipelineStageFlagBits);
+    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->dstOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->marker = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdWriteBufferMarkerAMD(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdWriteBufferMarkerAMD *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdWriteBufferMarker2AMD(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteBufferMarker2AMD *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->stage = (VkPipelineStageFlags2)vkw_read_u64(&d->r);
+    a->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->dstOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->marker = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdWriteBufferMarker2AMD(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdWriteBufferMarker2AMD *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetDepthBias2EXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthBias2EXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDepthBiasInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDepthBiasInfoEXT(d, &(*e));
+        a->pDepthBiasInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetDepthBias2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthBias2EXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetDiscardRectangleEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDiscardRectangleEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->firstDiscardRectangle = (uint32_t)vkw_read_u32(&d->r);
+    a->discardRectangleCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->discardRectangleCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRect2D *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRect2D(d, &e[i]);
+        a->pDiscardRectangles = e;
+    }
+    else if ((true) && (a->discardRectangleCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetDiscardRectangleEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDiscardRectangleEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetDiscardRectangleEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDiscardRectangleEnableEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->discardRectangleEnable = (VkBool32)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetDiscardRectangleEnableEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDiscardRectangleEnableEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetDiscardRectangleModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDiscardRectangleModeEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->discardRectangleMode = (VkDiscardRectangleModeEXT)vkw_decode_enum(d, vkw_valid_VkDiscardRectangleModeEXT);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetDiscardRectangleModeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDiscardRectangleModeEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pProperties));
+        if (a->pProperties)
+            vkw_decode_partial_VkImageDrmFormatModifierPropertiesEXT(d, a->pProperties);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pProperties))
+        vkw_encode_reply_VkImageDrmFormatModifierPropertiesEXT(d, w, &(*a->pProperties));
+}
+
+bool vkw_decode_args_vkCmdSetSampleLocationsEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetSampleLocationsEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkSampleLocationsInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkSampleLocationsInfoEXT(d, &(*e));
+        a->pSampleLocationsInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetSampleLocationsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetSampleLocationsEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    a->samples = (VkSampleCountFlagBits)vkw_decode_enum(d, vkw_valid_VkSampleCountFlagBits);
+    if (vkw_read_presence(&d->r)) {
+        a->pMultisampleProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMultisampleProperties));
+        if (a->pMultisampleProperties)
+            vkw_decode_partial_VkMultisamplePropertiesEXT(d, a->pMultisampleProperties);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pMultisampleProperties))
+        vkw_encode_reply_VkMultisamplePropertiesEXT(d, w, &(*a->pMultisampleProperties));
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pFragmentShadingRateCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFragmentShadingRateCount));
+        if (a->pFragmentShadingRateCount)
+            (*a->pFragmentShadingRateCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pFragmentShadingRateCount) || n != (uint64_t)(*a->pFragmentShadingRateCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pFragmentShadingRates = vkw_reader_alloc(&d->r, n, sizeof(*a->pFragmentShadingRates));
+        a->pFragmentShadingRates_capacity = n;
+        for (uint64_t i = 0; a->pFragmentShadingRates && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateKHR(d, &a->pFragmentShadingRates[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFragmentShadingRateCount))
+        vkw_write_u32(w, (*a->pFragmentShadingRateCount));
+    if (vkw_write_presence(w, a->pFragmentShadingRates)) {
+        uint64_t n = (a->pFragmentShadingRateCount) ? (uint64_t)(*a->pFragmentShadingRateCount) : 0;
+        if (n > a->pFragmentShadingRates_capacity)
+            n = a->pFragmentShadingRates_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateKHR(d, w, &a->pFragmentShadingRates[i]);
+    }
+}
+
+bool vkw_decode_args_vkCmdSetFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetFragmentShadingRateKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkExtent2D *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkExtent2D(d, &(*e));
+        a->pFragmentSize = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    for (uint32_t i = 0; i < 2; i++)
+        ((VkFragmentShadingRateCombinerOpKHR *)a->combinerOps)[i] = (VkFragmentShadingRateCombinerOpKHR)vkw_decode_enum(d, vkw_valid_VkFragmentShadingRateCombinerOpKHR);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetFragmentShadingRateKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetImageViewHandleNVX(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewHandleNVX *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkImageViewHandleInfoNVX *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkImageViewHandleInfoNVX(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetImageViewHandleNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewHandleNVX *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_u32(w, (uint32_t)a->result);
+}
+
+bool vkw_decode_args_vkGetImageViewHandle64NVX(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewHandle64NVX *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkImageViewHandleInfoNVX *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkImageViewHandleInfoNVX(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetImageViewHandle64NVX(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewHandle64NVX *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_u64(w, (uint64_t)a->result);
+}
+
+bool vkw_decode_args_vkGetImageViewAddressNVX(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewAddressNVX *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pProperties));
+        if (a->pProperties)
+            vkw_decode_partial_VkImageViewAddressPropertiesNVX(d, a->pProperties);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetImageViewAddressNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewAddressNVX *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pProperties))
+        vkw_encode_reply_VkImageViewAddressPropertiesNVX(d, w, &(*a->pProperties));
+}
+
+bool vkw_decode_args_vkCmdSetViewportWScalingNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportWScalingNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->firstViewport = (uint32_t)vkw_read_u32(&d->r);
+    a->viewportCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->viewportCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkViewportWScalingNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkViewportWScalingNV(d, &e[i]);
+        a->pViewportWScalings = e;
+    }
+    else if ((true) && (a->viewportCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetViewportWScalingNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportWScalingNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdCopyMemoryIndirectNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyMemoryIndirectNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->copyBufferAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    a->copyCount = (uint32_t)vkw_read_u32(&d->r);
+    a->stride = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdCopyMemoryIndirectNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdCopyMemoryIndirectNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdCopyMemoryToImageIndirectNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyMemoryToImageIndirectNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->copyBufferAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    a->copyCount = (uint32_t)vkw_read_u32(&d->r);
+    a->stride = (uint32_t)vkw_read_u32(&d->r);
+    a->dstImage = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
+    a->dstImageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->copyCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkImageSubresourceLayers *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkImageSubresourceLayers(d, &e[i]);
+        a->pImageSubresources = e;
+    }
+    else if ((true) && (a->copyCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdCopyMemoryToImageIndirectNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdCopyMemoryToImageIndirectNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pCombinationCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pCombinationCount));
+        if (a->pCombinationCount)
+            (*a->pCombinationCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pCombinationCount) || n != (uint64_t)(*a->pCombinationCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pCombinations = vkw_reader_alloc(&d->r, n, sizeof(*a->pCombinations));
+        a->pCombinations_capacity = n;
+        for (uint64_t i = 0; a->pCombinations && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkFramebufferMixedSamplesCombinationNV(d, &a->pCombinations[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pCombinationCount))
+        vkw_write_u32(w, (*a->pCombinationCount));
+    if (vkw_write_presence(w, a->pCombinations)) {
+        uint64_t n = (a->pCombinationCount) ? (uint64_t)(*a->pCombinationCount) : 0;
+        if (n > a->pCombinations_capacity)
+            n = a->pCombinations_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkFramebufferMixedSamplesCombinationNV(d, w, &a->pCombinations[i]);
+    }
+}
+
+bool vkw_decode_args_vkCmdSetCheckpointNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCheckpointNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->pCheckpointMarker = (void *)(uintptr_t)vkw_read_u64(&d->r); /* a tag: the driver never reads through it */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCheckpointNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCheckpointNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetQueueCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_args_vkGetQueueCheckpointDataNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pCheckpointDataCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pCheckpointDataCount));
+        if (a->pCheckpointDataCount)
+            (*a->pCheckpointDataCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pCheckpointDataCount) || n != (uint64_t)(*a->pCheckpointDataCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pCheckpointData = vkw_reader_alloc(&d->r, n, sizeof(*a->pCheckpointData));
+        a->pCheckpointData_capacity = n;
+        for (uint64_t i = 0; a->pCheckpointData && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkCheckpointDataNV(d, &a->pCheckpointData[i]);
+    }
+    if (a->queue == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetQueueCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetQueueCheckpointDataNV *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pCheckpointDataCount))
+        vkw_write_u32(w, (*a->pCheckpointDataCount));
+    if (vkw_write_presence(w, a->pCheckpointData)) {
+        uint64_t n = (a->pCheckpointDataCount) ? (uint64_t)(*a->pCheckpointDataCount) : 0;
+        if (n > a->pCheckpointData_capacity)
+            n = a->pCheckpointData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkCheckpointDataNV(d, w, &a->pCheckpointData[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetQueueCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_args_vkGetQueueCheckpointData2NV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->queue = VKW_U64_HANDLE(VkQueue, vkw_host_decode_handle(d, VKW_HANDLE_VkQueue, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pCheckpointDataCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pCheckpointDataCount));
+        if (a->pCheckpointDataCount)
+            (*a->pCheckpointDataCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pCheckpointDataCount) || n != (uint64_t)(*a->pCheckpointDataCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pCheckpointData = vkw_reader_alloc(&d->r, n, sizeof(*a->pCheckpointData));
+        a->pCheckpointData_capacity = n;
+        for (uint64_t i = 0; a->pCheckpointData && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkCheckpointData2NV(d, &a->pCheckpointData[i]);
+    }
+    if (a->queue == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetQueueCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetQueueCheckpointData2NV *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pCheckpointDataCount))
+        vkw_write_u32(w, (*a->pCheckpointDataCount));
+    if (vkw_write_presence(w, a->pCheckpointData)) {
+        uint64_t n = (a->pCheckpointDataCount) ? (uint64_t)(*a->pCheckpointDataCount) : 0;
+        if (n > a->pCheckpointData_capacity)
+            n = a->pCheckpointData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkCheckpointData2NV(d, w, &a->pCheckpointData[i]);
+    }
+}
+
+bool vkw_decode_args_vkCmdSetFragmentShadingRateEnumNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetFragmentShadingRateEnumNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->shadingRate = (VkFragmentShadingRateNV)vkw_decode_enum(d, vkw_valid_VkFragmentShadingRateNV);
+    for (uint32_t i = 0; i < 2; i++)
+        ((VkFragmentShadingRateCombinerOpKHR *)a->combinerOps)[i] = (VkFragmentShadingRateCombinerOpKHR)vkw_decode_enum(d, vkw_valid_VkFragmentShadingRateCombinerOpKHR);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetFragmentShadingRateEnumNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetFragmentShadingRateEnumNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDecompressMemoryNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecompressMemoryNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->decompressRegionCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->decompressRegionCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkDecompressMemoryRegionNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkDecompressMemoryRegionNV(d, &e[i]);
+        a->pDecompressMemoryRegions = e;
+    }
+    else if ((true) && (a->decompressRegionCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDecompressMemoryNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecompressMemoryNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDecompressMemoryIndirectCountNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecompressMemoryIndirectCountNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->indirectCommandsAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    a->indirectCommandsCountAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    a->stride = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDecompressMemoryIndirectCountNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecompressMemoryIndirectCountNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkOpticalFlowImageFormatInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkOpticalFlowImageFormatInfoNV(d, &(*e));
+        a->pOpticalFlowImageFormatInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pFormatCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFormatCount));
+        if (a->pFormatCount)
+            (*a->pFormatCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pFormatCount) || n != (uint64_t)(*a->pFormatCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pImageFormatProperties = vkw_reader_alloc(&d->r, n, sizeof(*a->pImageFormatProperties));
+        a->pImageFormatProperties_capacity = n;
+        for (uint64_t i = 0; a->pImageFormatProperties && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkOpticalFlowImageFormatPropertiesNV(d, &a->pImageFormatProperties[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFormatCount))
+        vkw_write_u32(w, (*a->pFormatCount));
+    if (vkw_write_presence(w, a->pImageFormatProperties)) {
+        uint64_t n = (a->pFormatCount) ? (uint64_t)(*a->pFormatCount) : 0;
+        if (n > a->pImageFormatProperties_capacity)
+            n = a->pImageFormatProperties_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkOpticalFlowImageFormatPropertiesNV(d, w, &a->pImageFormatProperties[i]);
+    }
+}
+
+bool vkw_decode_args_vkCreateOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateOpticalFlowSessionNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    if (vkw_read_presence(&d->r)) {
+        VkOpticalFlowSessionCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkOpticalFlowSessionCreateInfoNV(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pSession_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
+        a->pSession = vkw_reader_alloc(&d->r, 1, sizeof(*a->pSession));
+        if (a->pSession_ids)
+            a->pSession_ids[0] = vkw_read_u64(&d->r);
+        a->pSession_capacity = 1;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreateOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateOpticalFlowSessionNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkDestroyOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_args_vkDestroyOpticalFlowSessionNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->session = VKW_U64_HANDLE(VkOpticalFlowSessionNV, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkOpticalFlowSessionNV, true, &a->session_id));
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDestroyOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyOpticalFlowSessionNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkBindOpticalFlowSessionImageNV(struct vkw_host_decoder *d, struct vkw_args_vkBindOpticalFlowSessionImageNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->session = VKW_U64_HANDLE(VkOpticalFlowSessionNV, vkw_host_decode_handle(d, VKW_HANDLE_VkOpticalFlowSessionNV, true, NULL));
+    a->bindingPoint = (VkOpticalFlowSessionBindingPointNV)vkw_decode_enum(d, vkw_valid_VkOpticalFlowSessionBindingPointNV);
+    a->view = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
+    a->layout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkBindOpticalFlowSessionImageNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkBindOpticalFlowSessionImageNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkCmdOpticalFlowExecuteNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdOpticalFlowExecuteNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->session = VKW_U64_HANDLE(VkOpticalFlowSessionNV, vkw_host_decode_handle(d, VKW_HANDLE_VkOpticalFlowSessionNV, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkOpticalFlowExecuteInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkOpticalFlowExecuteInfoNV(d, &(*e));
+        a->pExecuteInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdOpticalFlowExecuteNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdOpticalFlowExecuteNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCreateAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateAccelerationStructureNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    if (vkw_read_presence(&d->r)) {
+        VkAccelerationStructureCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkAccelerationStructureCreateInfoNV(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pAccelerationStructure_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
+        a->pAccelerationStructure = vkw_reader_alloc(&d->r, 1, sizeof(*a->pAccelerationStructure));
+        if (a->pAccelerationStructure_ids)
+            a->pAccelerationStructure_ids[0] = vkw_read_u64(&d->r);
+        a->pAccelerationStructure_capacity = 1;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreateAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateAccelerationStructureNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkDestroyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkDestroyAccelerationStructureNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->accelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkAccelerationStructureNV, false, &a->accelerationStructure_id));
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDestroyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyAccelerationStructureNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkAccelerationStructureMemoryRequirementsInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkAccelerationStructureMemoryRequirementsInfoNV(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
+        if (a->pMemoryRequirements)
+            vkw_decode_partial_VkMemoryRequirements2(d, a->pMemoryRequirements);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pMemoryRequirements))
+        vkw_encode_reply_VkMemoryRequirements2(d, w, &(*a->pMemoryRequirements));
+}
+
+bool vkw_decode_args_vkBindAccelerationStructureMemoryNV(struct vkw_host_decoder *d, struct vkw_args_vkBindAccelerationStructureMemoryNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->bindInfoCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->bindInfoCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkBindAccelerationStructureMemoryInfoNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkBindAccelerationStructureMemoryInfoNV(d, &e[i]);
+        a->pBindInfos = e;
+    }
+    else if ((true) && (a->bindInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkBindAccelerationStructureMemoryNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkBindAccelerationStructureMemoryNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkCmdBuildAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdBuildAccelerationStructureNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkAccelerationStructureInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkAccelerationStructureInfoNV(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->instanceData = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    a->instanceOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->update = (VkBool32)vkw_read_u32(&d->r);
+    a->dst = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, true, NULL));
+    a->src = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, false, NULL));
+    a->scratch = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->scratchOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBuildAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBuildAccelerationStructureNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdCopyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyAccelerationStructureNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->dst = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, true, NULL));
+    a->src = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, true, NULL));
+    a->mode = (VkCopyAccelerationStructureModeKHR)vkw_decode_enum(d, vkw_valid_VkCopyAccelerationStructureModeKHR);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdCopyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdCopyAccelerationStructureNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdTraceRaysNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->raygenShaderBindingTableBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->raygenShaderBindingOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->missShaderBindingTableBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    a->missShaderBindingOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->missShaderBindingStride = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->hitShaderBindingTableBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    a->hitShaderBindingOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->hitShaderBindingStride = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->callableShaderBindingTableBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    a->callableShaderBindingOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->callableShaderBindingStride = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->width = (uint32_t)vkw_read_u32(&d->r);
+    a->height = (uint32_t)vkw_read_u32(&d->r);
+    a->depth = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdTraceRaysNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCreateRayTracingPipelinesNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateRayTracingPipelinesNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, NULL));
+    a->createInfoCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->createInfoCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRayTracingPipelineCreateInfoNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRayTracingPipelineCreateInfoNV(d, &e[i]);
+        a->pCreateInfos = e;
+    }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(a->createInfoCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pPipelines = vkw_reader_alloc(&d->r, n, sizeof(*a->pPipelines));
+        a->pPipelines_capacity = n;
+        a->pPipelines_ids = vkw_reader_alloc(&d->r, n, sizeof(uint64_t));
+        for (uint64_t i = 0; a->pPipelines_ids && vkw_reader_ok(&d->r) && i < n; i++)
+            a->pPipelines_ids[i] = vkw_read_u64(&d->r);
+    }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreateRayTracingPipelinesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateRayTracingPipelinesNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPipelines)) { /* which new objects the driver made */
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pPipelines[i] != VK_NULL_HANDLE);
+    }
+    if (vkw_write_presence(w, a->pCreateInfos)) {
+        const uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoNV(d, w, &a->pCreateInfos[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+    a->firstGroup = (uint32_t)vkw_read_u32(&d->r);
+    a->groupCount = (uint32_t)vkw_read_u32(&d->r);
+    a->dataSize = (size_t)vkw_read_u64(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(a->dataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (a->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(a->dataSize) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkGetAccelerationStructureHandleNV(struct vkw_host_decoder *d, struct vkw_args_vkGetAccelerationStructureHandleNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->accelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, true, NULL));
+    a->dataSize = (size_t)vkw_read_u64(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(a->dataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (a->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetAccelerationStructureHandleNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetAccelerationStructureHandleNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(a->dataSize) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->accelerationStructureCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(a->accelerationStructureCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkAccelerationStructureNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, true, NULL));
+        a->pAccelerationStructures = e;
+    }
+    else if ((true) && (a->accelerationStructureCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->queryType = (VkQueryType)vkw_decode_enum(d, vkw_valid_VkQueryType);
+    a->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, true, NULL));
+    a->firstQuery = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCompileDeferredNV(struct vkw_host_decoder *d, struct vkw_args_vkCompileDeferredNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+    a->shader = (uint32_t)vkw_read_u32(&d->r);
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCompileDeferredNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCompileDeferredNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkCmdSetExclusiveScissorEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetExclusiveScissorEnableNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->firstExclusiveScissor = (uint32_t)vkw_read_u32(&d->r);
+    a->exclusiveScissorCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->exclusiveScissorCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkBool32 *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (VkBool32)vkw_read_u32(&d->r);
+        a->pExclusiveScissorEnables = e;
+    }
+    else if ((true) && (a->exclusiveScissorCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetExclusiveScissorEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetExclusiveScissorEnableNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetExclusiveScissorNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetExclusiveScissorNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->firstExclusiveScissor = (uint32_t)vkw_read_u32(&d->r);
+    a->exclusiveScissorCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->exclusiveScissorCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRect2D *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRect2D(d, &e[i]);
+        a->pExclusiveScissors = e;
+    }
+    else if ((true) && (a->exclusiveScissorCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetExclusiveScissorNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetExclusiveScissorNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdBindShadingRateImageNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindShadingRateImageNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
+    a->imageLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBindShadingRateImageNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindShadingRateImageNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetViewportShadingRatePaletteNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportShadingRatePaletteNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->firstViewport = (uint32_t)vkw_read_u32(&d->r);
+    a->viewportCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->viewportCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkShadingRatePaletteNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkShadingRatePaletteNV(d, &e[i]);
+        a->pShadingRatePalettes = e;
+    }
+    else if ((true) && (a->viewportCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetViewportShadingRatePaletteNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportShadingRatePaletteNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoarseSampleOrderNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->sampleOrderType = (VkCoarseSampleOrderTypeNV)vkw_decode_enum(d, vkw_valid_VkCoarseSampleOrderTypeNV);
+    a->customSampleOrderCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->customSampleOrderCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkCoarseSampleOrderCustomNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkCoarseSampleOrderCustomNV(d, &e[i]);
+        a->pCustomSampleOrders = e;
+    }
+    else if ((true) && (a->customSampleOrderCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoarseSampleOrderNV *a)
 {
     (void)d;
     (void)a;

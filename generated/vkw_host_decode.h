@@ -68,6 +68,7 @@ void vkw_decode_VkMemoryBarrier(struct vkw_host_decoder *d, VkMemoryBarrier *v);
 void vkw_decode_VkBufferMemoryBarrier(struct vkw_host_decoder *d, VkBufferMemoryBarrier *v);
 void vkw_decode_VkImageMemoryBarrier(struct vkw_host_decoder *d, VkImageMemoryBarrier *v);
 void vkw_decode_VkImageCreateInfo(struct vkw_host_decoder *d, VkImageCreateInfo *v);
+void vkw_decode_VkSubresourceLayout(struct vkw_host_decoder *d, VkSubresourceLayout *v);
 void vkw_encode_reply_VkSubresourceLayout(struct vkw_host_decoder *d, struct vkw_writer *w, const VkSubresourceLayout *v);
 void vkw_decode_VkImageViewCreateInfo(struct vkw_host_decoder *d, VkImageViewCreateInfo *v);
 void vkw_decode_VkBufferCopy(struct vkw_host_decoder *d, VkBufferCopy *v);
@@ -141,6 +142,9 @@ void vkw_decode_VkSubmitInfo(struct vkw_host_decoder *d, VkSubmitInfo *v);
 void vkw_decode_VkDebugMarkerObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectNameInfoEXT *v);
 void vkw_decode_VkDebugMarkerObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerObjectTagInfoEXT *v);
 void vkw_decode_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder *d, VkDebugMarkerMarkerInfoEXT *v);
+void vkw_decode_VkDedicatedAllocationImageCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationImageCreateInfoNV *v);
+void vkw_decode_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationBufferCreateInfoNV *v);
+void vkw_decode_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationMemoryAllocateInfoNV *v);
 void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
 void vkw_decode_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 void vkw_decode_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
@@ -213,6 +217,15 @@ void vkw_decode_VkDeviceGroupBindSparseInfo(struct vkw_host_decoder *d, VkDevice
 void vkw_decode_VkDeviceGroupDeviceCreateInfo(struct vkw_host_decoder *d, VkDeviceGroupDeviceCreateInfo *v);
 void vkw_decode_VkDescriptorUpdateTemplateEntry(struct vkw_host_decoder *d, VkDescriptorUpdateTemplateEntry *v);
 void vkw_decode_VkDescriptorUpdateTemplateCreateInfo(struct vkw_host_decoder *d, VkDescriptorUpdateTemplateCreateInfo *v);
+void vkw_decode_VkViewportWScalingNV(struct vkw_host_decoder *d, VkViewportWScalingNV *v);
+void vkw_decode_VkPipelineViewportWScalingStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportWScalingStateCreateInfoNV *v);
+void vkw_decode_VkViewportSwizzleNV(struct vkw_host_decoder *d, VkViewportSwizzleNV *v);
+void vkw_decode_VkPipelineViewportSwizzleStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportSwizzleStateCreateInfoNV *v);
+void vkw_decode_partial_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDiscardRectanglePropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceDiscardRectanglePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiscardRectanglePropertiesEXT *v);
+void vkw_decode_VkPipelineDiscardRectangleStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineDiscardRectangleStateCreateInfoEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_host_decoder *d, VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v);
+void vkw_encode_reply_VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *v);
 void vkw_decode_VkInputAttachmentAspectReference(struct vkw_host_decoder *d, VkInputAttachmentAspectReference *v);
 void vkw_decode_VkRenderPassInputAttachmentAspectCreateInfo(struct vkw_host_decoder *d, VkRenderPassInputAttachmentAspectCreateInfo *v);
 void vkw_decode_VkPhysicalDevice16BitStorageFeatures(struct vkw_host_decoder *d, VkPhysicalDevice16BitStorageFeatures *v);
@@ -257,12 +270,29 @@ void vkw_encode_reply_VkPhysicalDeviceProtectedMemoryFeatures(struct vkw_host_de
 void vkw_decode_partial_VkPhysicalDeviceProtectedMemoryProperties(struct vkw_host_decoder *d, VkPhysicalDeviceProtectedMemoryProperties *v);
 void vkw_encode_reply_VkPhysicalDeviceProtectedMemoryProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProtectedMemoryProperties *v);
 void vkw_decode_VkDeviceQueueInfo2(struct vkw_host_decoder *d, VkDeviceQueueInfo2 *v);
+void vkw_decode_VkPipelineCoverageToColorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageToColorStateCreateInfoNV *v);
 void vkw_decode_partial_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw_host_decoder *d, VkPhysicalDeviceSamplerFilterMinmaxProperties *v);
 void vkw_encode_reply_VkPhysicalDeviceSamplerFilterMinmaxProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSamplerFilterMinmaxProperties *v);
+void vkw_decode_VkSampleLocationEXT(struct vkw_host_decoder *d, VkSampleLocationEXT *v);
+void vkw_decode_VkSampleLocationsInfoEXT(struct vkw_host_decoder *d, VkSampleLocationsInfoEXT *v);
+void vkw_decode_VkAttachmentSampleLocationsEXT(struct vkw_host_decoder *d, VkAttachmentSampleLocationsEXT *v);
+void vkw_decode_VkSubpassSampleLocationsEXT(struct vkw_host_decoder *d, VkSubpassSampleLocationsEXT *v);
+void vkw_decode_VkRenderPassSampleLocationsBeginInfoEXT(struct vkw_host_decoder *d, VkRenderPassSampleLocationsBeginInfoEXT *v);
+void vkw_decode_VkPipelineSampleLocationsStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineSampleLocationsStateCreateInfoEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceSampleLocationsPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceSampleLocationsPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSampleLocationsPropertiesEXT *v);
+void vkw_decode_partial_VkMultisamplePropertiesEXT(struct vkw_host_decoder *d, VkMultisamplePropertiesEXT *v);
+void vkw_encode_reply_VkMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMultisamplePropertiesEXT *v);
 void vkw_decode_VkSamplerReductionModeCreateInfo(struct vkw_host_decoder *d, VkSamplerReductionModeCreateInfo *v);
+void vkw_decode_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *v);
 void vkw_decode_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMultiDrawFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMultiDrawFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceMultiDrawFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiDrawFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *v);
+void vkw_decode_VkPipelineColorBlendAdvancedStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineColorBlendAdvancedStateCreateInfoEXT *v);
 void vkw_decode_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceInlineUniformBlockFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceInlineUniformBlockFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceInlineUniformBlockFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInlineUniformBlockFeatures *v);
@@ -270,6 +300,7 @@ void vkw_decode_partial_VkPhysicalDeviceInlineUniformBlockProperties(struct vkw_
 void vkw_encode_reply_VkPhysicalDeviceInlineUniformBlockProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInlineUniformBlockProperties *v);
 void vkw_decode_VkWriteDescriptorSetInlineUniformBlock(struct vkw_host_decoder *d, VkWriteDescriptorSetInlineUniformBlock *v);
 void vkw_decode_VkDescriptorPoolInlineUniformBlockCreateInfo(struct vkw_host_decoder *d, VkDescriptorPoolInlineUniformBlockCreateInfo *v);
+void vkw_decode_VkPipelineCoverageModulationStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageModulationStateCreateInfoNV *v);
 void vkw_decode_VkImageFormatListCreateInfo(struct vkw_host_decoder *d, VkImageFormatListCreateInfo *v);
 void vkw_decode_partial_VkPhysicalDeviceMaintenance3Properties(struct vkw_host_decoder *d, VkPhysicalDeviceMaintenance3Properties *v);
 void vkw_encode_reply_VkPhysicalDeviceMaintenance3Properties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMaintenance3Properties *v);
@@ -325,7 +356,10 @@ void vkw_encode_reply_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_deco
 void vkw_decode_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v);
 void vkw_decode_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v);
 void vkw_decode_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 void vkw_decode_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
+void vkw_decode_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationConservativeStateCreateInfoEXT *v);
 void vkw_decode_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
@@ -357,6 +391,8 @@ void vkw_decode_partial_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(stru
 void vkw_encode_reply_VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeDivisorPropertiesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceVertexAttributeDivisorProperties(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeDivisorProperties *v);
 void vkw_encode_reply_VkPhysicalDeviceVertexAttributeDivisorProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeDivisorProperties *v);
+void vkw_decode_partial_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePCIBusInfoPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDevicePCIBusInfoPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePCIBusInfoPropertiesEXT *v);
 void vkw_decode_VkCommandBufferInheritanceConditionalRenderingInfoEXT(struct vkw_host_decoder *d, VkCommandBufferInheritanceConditionalRenderingInfoEXT *v);
 void vkw_decode_VkPhysicalDevice8BitStorageFeatures(struct vkw_host_decoder *d, VkPhysicalDevice8BitStorageFeatures *v);
 void vkw_decode_partial_VkPhysicalDevice8BitStorageFeatures(struct vkw_host_decoder *d, VkPhysicalDevice8BitStorageFeatures *v);
@@ -379,6 +415,10 @@ void vkw_encode_reply_VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT(struct vkw_h
 void vkw_decode_VkPhysicalDeviceVertexAttributeDivisorFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeDivisorFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceVertexAttributeDivisorFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeDivisorFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceVertexAttributeDivisorFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeDivisorFeatures *v);
+void vkw_decode_partial_VkQueueFamilyCheckpointPropertiesNV(struct vkw_host_decoder *d, VkQueueFamilyCheckpointPropertiesNV *v);
+void vkw_encode_reply_VkQueueFamilyCheckpointPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointPropertiesNV *v);
+void vkw_decode_partial_VkCheckpointDataNV(struct vkw_host_decoder *d, VkCheckpointDataNV *v);
+void vkw_encode_reply_VkCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointDataNV *v);
 void vkw_decode_partial_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw_host_decoder *d, VkPhysicalDeviceDepthStencilResolveProperties *v);
 void vkw_encode_reply_VkPhysicalDeviceDepthStencilResolveProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthStencilResolveProperties *v);
 void vkw_decode_VkSubpassDescriptionDepthStencilResolve(struct vkw_host_decoder *d, VkSubpassDescriptionDepthStencilResolve *v);
@@ -388,17 +428,66 @@ void vkw_encode_reply_VkPhysicalDeviceTransformFeedbackFeaturesEXT(struct vkw_ho
 void vkw_decode_partial_VkPhysicalDeviceTransformFeedbackPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceTransformFeedbackPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceTransformFeedbackPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceTransformFeedbackPropertiesEXT *v);
 void vkw_decode_VkPipelineRasterizationStateStreamCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationStateStreamCreateInfoEXT *v);
+void vkw_decode_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *v);
+void vkw_decode_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineRepresentativeFragmentTestStateCreateInfoNV *v);
+void vkw_decode_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExclusiveScissorFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExclusiveScissorFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceExclusiveScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExclusiveScissorFeaturesNV *v);
+void vkw_decode_VkPipelineViewportExclusiveScissorStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportExclusiveScissorStateCreateInfoNV *v);
+void vkw_decode_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCornerSampledImageFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCornerSampledImageFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCornerSampledImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCornerSampledImageFeaturesNV *v);
 void vkw_decode_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceComputeShaderDerivativesPropertiesKHR *v);
+void vkw_decode_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageFootprintFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderImageFootprintFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageFootprintFeaturesNV *v);
+void vkw_decode_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *v);
+void vkw_decode_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCopyMemoryIndirectFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCopyMemoryIndirectPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *v);
+void vkw_decode_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceMemoryDecompressionFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMemoryDecompressionPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceMemoryDecompressionPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMemoryDecompressionPropertiesNV *v);
+void vkw_decode_VkShadingRatePaletteNV(struct vkw_host_decoder *d, VkShadingRatePaletteNV *v);
+void vkw_decode_VkPipelineViewportShadingRateImageStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportShadingRateImageStateCreateInfoNV *v);
+void vkw_decode_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImageFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImageFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShadingRateImagePropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImagePropertiesNV *v);
+void vkw_decode_VkCoarseSampleLocationNV(struct vkw_host_decoder *d, VkCoarseSampleLocationNV *v);
+void vkw_decode_VkCoarseSampleOrderCustomNV(struct vkw_host_decoder *d, VkCoarseSampleOrderCustomNV *v);
+void vkw_decode_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v);
 void vkw_decode_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesEXT *v);
+void vkw_decode_VkRayTracingShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoNV *v);
+void vkw_decode_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoNV *v);
+void vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v);
+void vkw_decode_VkGeometryTrianglesNV(struct vkw_host_decoder *d, VkGeometryTrianglesNV *v);
+void vkw_decode_VkGeometryAABBNV(struct vkw_host_decoder *d, VkGeometryAABBNV *v);
+void vkw_decode_VkGeometryDataNV(struct vkw_host_decoder *d, VkGeometryDataNV *v);
+void vkw_decode_VkGeometryNV(struct vkw_host_decoder *d, VkGeometryNV *v);
+void vkw_decode_VkAccelerationStructureInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureInfoNV *v);
+void vkw_decode_VkAccelerationStructureCreateInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureCreateInfoNV *v);
+void vkw_decode_VkBindAccelerationStructureMemoryInfoNV(struct vkw_host_decoder *d, VkBindAccelerationStructureMemoryInfoNV *v);
 void vkw_decode_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_host_decoder *d, VkWriteDescriptorSetAccelerationStructureKHR *v);
+void vkw_decode_VkWriteDescriptorSetAccelerationStructureNV(struct vkw_host_decoder *d, VkWriteDescriptorSetAccelerationStructureNV *v);
+void vkw_decode_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureMemoryRequirementsInfoNV *v);
 void vkw_decode_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
@@ -407,9 +496,19 @@ void vkw_decode_partial_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_deco
 void vkw_encode_reply_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v);
 void vkw_decode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
+void vkw_decode_partial_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesListEXT *v);
+void vkw_encode_reply_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v);
+void vkw_encode_reply_VkDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesEXT *v);
+void vkw_decode_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageDrmFormatModifierInfoEXT *v);
+void vkw_decode_VkImageDrmFormatModifierListCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierListCreateInfoEXT *v);
+void vkw_decode_VkImageDrmFormatModifierExplicitCreateInfoEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierExplicitCreateInfoEXT *v);
+void vkw_decode_partial_VkImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, VkImageDrmFormatModifierPropertiesEXT *v);
+void vkw_encode_reply_VkImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageDrmFormatModifierPropertiesEXT *v);
 void vkw_decode_VkImageStencilUsageCreateInfo(struct vkw_host_decoder *d, VkImageStencilUsageCreateInfo *v);
 void vkw_decode_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceScalarBlockLayoutFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceScalarBlockLayoutFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceScalarBlockLayoutFeatures *v);
@@ -433,8 +532,12 @@ void vkw_encode_reply_VkPhysicalDevicePageableDeviceLocalMemoryFeaturesEXT(struc
 void vkw_decode_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceBufferDeviceAddressFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeatures *v);
+void vkw_decode_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceBufferDeviceAddressFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *v);
 void vkw_decode_VkBufferDeviceAddressInfo(struct vkw_host_decoder *d, VkBufferDeviceAddressInfo *v);
 void vkw_decode_VkBufferOpaqueCaptureAddressCreateInfo(struct vkw_host_decoder *d, VkBufferOpaqueCaptureAddressCreateInfo *v);
+void vkw_decode_VkBufferDeviceAddressCreateInfoEXT(struct vkw_host_decoder *d, VkBufferDeviceAddressCreateInfoEXT *v);
 void vkw_decode_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceImagelessFramebufferFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceImagelessFramebufferFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceImagelessFramebufferFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImagelessFramebufferFeatures *v);
@@ -447,15 +550,32 @@ void vkw_encode_reply_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct v
 void vkw_decode_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
+void vkw_decode_VkImageViewHandleInfoNVX(struct vkw_host_decoder *d, VkImageViewHandleInfoNVX *v);
+void vkw_decode_partial_VkImageViewAddressPropertiesNVX(struct vkw_host_decoder *d, VkImageViewAddressPropertiesNVX *v);
+void vkw_encode_reply_VkImageViewAddressPropertiesNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const VkImageViewAddressPropertiesNVX *v);
 void vkw_encode_reply_VkPipelineCreationFeedback(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreationFeedback *v);
 void vkw_decode_VkPipelineCreationFeedbackCreateInfo(struct vkw_host_decoder *d, VkPipelineCreationFeedbackCreateInfo *v);
 void vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreationFeedbackCreateInfo *v);
+void vkw_decode_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCoverageReductionModeFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCoverageReductionModeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCoverageReductionModeFeaturesNV *v);
+void vkw_decode_VkPipelineCoverageReductionStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineCoverageReductionStateCreateInfoNV *v);
+void vkw_decode_partial_VkFramebufferMixedSamplesCombinationNV(struct vkw_host_decoder *d, VkFramebufferMixedSamplesCombinationNV *v);
+void vkw_encode_reply_VkFramebufferMixedSamplesCombinationNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkFramebufferMixedSamplesCombinationNV *v);
 void vkw_decode_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderClockFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderClockFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderClockFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderClockFeaturesKHR *v);
 void vkw_decode_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_host_decoder *d, VkPhysicalDeviceIndexTypeUint8Features *v);
 void vkw_decode_partial_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_host_decoder *d, VkPhysicalDeviceIndexTypeUint8Features *v);
 void vkw_encode_reply_VkPhysicalDeviceIndexTypeUint8Features(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceIndexTypeUint8Features *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *v);
+void vkw_decode_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderSMBuiltinsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *v);
+void vkw_decode_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *v);
 void vkw_decode_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures *v);
@@ -549,9 +669,17 @@ void vkw_encode_reply_VkPhysicalDeviceExtendedDynamicState3FeaturesEXT(struct vk
 void vkw_decode_partial_VkPhysicalDeviceExtendedDynamicState3PropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedDynamicState3PropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceExtendedDynamicState3PropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicState3PropertiesEXT *v);
 void vkw_decode_VkColorBlendEquationEXT(struct vkw_host_decoder *d, VkColorBlendEquationEXT *v);
+void vkw_decode_VkColorBlendAdvancedEXT(struct vkw_host_decoder *d, VkColorBlendAdvancedEXT *v);
+void vkw_decode_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceDiagnosticsConfigFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDiagnosticsConfigFeaturesNV *v);
+void vkw_decode_VkDeviceDiagnosticsConfigCreateInfoNV(struct vkw_host_decoder *d, VkDeviceDiagnosticsConfigCreateInfoNV *v);
 void vkw_decode_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *v);
+void vkw_decode_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *v);
 void vkw_decode_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceRobustness2FeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceRobustness2FeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceRobustness2FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRobustness2FeaturesEXT *v);
@@ -560,6 +688,9 @@ void vkw_encode_reply_VkPhysicalDeviceRobustness2PropertiesEXT(struct vkw_host_d
 void vkw_decode_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceImageRobustnessFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceImageRobustnessFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceImageRobustnessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImageRobustnessFeatures *v);
+void vkw_decode_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *v);
 void vkw_decode_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevice4444FormatsFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevice4444FormatsFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDevice4444FormatsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevice4444FormatsFeaturesEXT *v);
@@ -574,9 +705,27 @@ void vkw_decode_VkBlitImageInfo2(struct vkw_host_decoder *d, VkBlitImageInfo2 *v
 void vkw_decode_VkCopyBufferToImageInfo2(struct vkw_host_decoder *d, VkCopyBufferToImageInfo2 *v);
 void vkw_decode_VkCopyImageToBufferInfo2(struct vkw_host_decoder *d, VkCopyImageToBufferInfo2 *v);
 void vkw_decode_VkResolveImageInfo2(struct vkw_host_decoder *d, VkResolveImageInfo2 *v);
+void vkw_decode_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *v);
+void vkw_decode_VkFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkFragmentShadingRateAttachmentInfoKHR *v);
+void vkw_decode_VkPipelineFragmentShadingRateStateCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateStateCreateInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRatePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRatePropertiesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateKHR *v);
 void vkw_decode_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderTerminateInvocationFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderTerminateInvocationFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderTerminateInvocationFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderTerminateInvocationFeatures *v);
+void vkw_decode_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *v);
+void vkw_decode_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineFragmentShadingRateEnumStateCreateInfoNV *v);
 void vkw_decode_partial_VkAccelerationStructureBuildSizesInfoKHR(struct vkw_host_decoder *d, VkAccelerationStructureBuildSizesInfoKHR *v);
 void vkw_encode_reply_VkAccelerationStructureBuildSizesInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkAccelerationStructureBuildSizesInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceImage2DViewOf3DFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImage2DViewOf3DFeaturesEXT *v);
@@ -625,6 +774,10 @@ void vkw_decode_VkIndirectCommandsPushConstantTokenEXT(struct vkw_host_decoder *
 void vkw_decode_VkIndirectCommandsExecutionSetTokenEXT(struct vkw_host_decoder *d, VkIndirectCommandsExecutionSetTokenEXT *v);
 void vkw_decode_VkIndirectCommandsTokenDataEXT(struct vkw_host_decoder *d, VkIndirectCommandsTokenDataEXT *v, int32_t selector);
 void vkw_decode_VkPipelineViewportDepthClipControlCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineViewportDepthClipControlCreateInfoEXT *v);
+void vkw_decode_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampControlFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampControlFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceDepthClampControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampControlFeaturesEXT *v);
+void vkw_decode_VkPipelineViewportDepthClampControlCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineViewportDepthClampControlCreateInfoEXT *v);
 void vkw_decode_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT *v);
@@ -645,6 +798,10 @@ void vkw_decode_VkDependencyInfo(struct vkw_host_decoder *d, VkDependencyInfo *v
 void vkw_decode_VkSemaphoreSubmitInfo(struct vkw_host_decoder *d, VkSemaphoreSubmitInfo *v);
 void vkw_decode_VkCommandBufferSubmitInfo(struct vkw_host_decoder *d, VkCommandBufferSubmitInfo *v);
 void vkw_decode_VkSubmitInfo2(struct vkw_host_decoder *d, VkSubmitInfo2 *v);
+void vkw_decode_partial_VkQueueFamilyCheckpointProperties2NV(struct vkw_host_decoder *d, VkQueueFamilyCheckpointProperties2NV *v);
+void vkw_encode_reply_VkQueueFamilyCheckpointProperties2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyCheckpointProperties2NV *v);
+void vkw_decode_partial_VkCheckpointData2NV(struct vkw_host_decoder *d, VkCheckpointData2NV *v);
+void vkw_encode_reply_VkCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCheckpointData2NV *v);
 void vkw_decode_VkPhysicalDeviceSynchronization2Features(struct vkw_host_decoder *d, VkPhysicalDeviceSynchronization2Features *v);
 void vkw_decode_partial_VkPhysicalDeviceSynchronization2Features(struct vkw_host_decoder *d, VkPhysicalDeviceSynchronization2Features *v);
 void vkw_encode_reply_VkPhysicalDeviceSynchronization2Features(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceSynchronization2Features *v);
@@ -675,6 +832,10 @@ void vkw_decode_VkMultisampledRenderToSingleSampledInfoEXT(struct vkw_host_decod
 void vkw_decode_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 void vkw_decode_partial_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 void vkw_encode_reply_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineProtectedAccessFeatures *v);
+void vkw_decode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
+void vkw_decode_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_host_decoder *d, VkCommandBufferInheritanceViewportScissorInfoNV *v);
 void vkw_decode_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *v);
@@ -689,18 +850,38 @@ void vkw_decode_partial_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct v
 void vkw_encode_reply_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderIntegerDotProductProperties(struct vkw_host_decoder *d, VkPhysicalDeviceShaderIntegerDotProductProperties *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderIntegerDotProductProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductProperties *v);
+void vkw_decode_partial_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDrmPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceDrmPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDrmPropertiesEXT *v);
+void vkw_decode_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *v);
 void vkw_decode_partial_VkFormatProperties3(struct vkw_host_decoder *d, VkFormatProperties3 *v);
 void vkw_encode_reply_VkFormatProperties3(struct vkw_host_decoder *d, struct vkw_writer *w, const VkFormatProperties3 *v);
+void vkw_decode_partial_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesList2EXT *v);
+void vkw_encode_reply_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v);
+void vkw_encode_reply_VkDrmFormatModifierProperties2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDrmFormatModifierProperties2EXT *v);
 void vkw_decode_VkPipelineRenderingCreateInfo(struct vkw_host_decoder *d, VkPipelineRenderingCreateInfo *v);
 void vkw_decode_VkRenderingInfo(struct vkw_host_decoder *d, VkRenderingInfo *v);
 void vkw_decode_VkRenderingAttachmentInfo(struct vkw_host_decoder *d, VkRenderingAttachmentInfo *v);
+void vkw_decode_VkRenderingFragmentShadingRateAttachmentInfoKHR(struct vkw_host_decoder *d, VkRenderingFragmentShadingRateAttachmentInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceDynamicRenderingFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingFeatures *v);
 void vkw_decode_VkCommandBufferInheritanceRenderingInfo(struct vkw_host_decoder *d, VkCommandBufferInheritanceRenderingInfo *v);
+void vkw_decode_VkAttachmentSampleCountInfoAMD(struct vkw_host_decoder *d, VkAttachmentSampleCountInfoAMD *v);
+void vkw_decode_VkMultiviewPerViewAttributesInfoNVX(struct vkw_host_decoder *d, VkMultiviewPerViewAttributesInfoNVX *v);
+void vkw_decode_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceImageViewMinLodFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceImageViewMinLodFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceImageViewMinLodFeaturesEXT *v);
+void vkw_decode_VkImageViewMinLodCreateInfoEXT(struct vkw_host_decoder *d, VkImageViewMinLodCreateInfoEXT *v);
 void vkw_decode_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *v);
+void vkw_decode_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
 void vkw_decode_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
@@ -727,9 +908,33 @@ void vkw_encode_reply_VkPhysicalDevicePipelineRobustnessProperties(struct vkw_ho
 void vkw_decode_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
+void vkw_decode_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceAddressBindingReportFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceAddressBindingReportFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAddressBindingReportFeaturesEXT *v);
+void vkw_decode_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceOpticalFlowFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceOpticalFlowPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceOpticalFlowPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceOpticalFlowPropertiesNV *v);
+void vkw_decode_VkOpticalFlowImageFormatInfoNV(struct vkw_host_decoder *d, VkOpticalFlowImageFormatInfoNV *v);
+void vkw_decode_partial_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, VkOpticalFlowImageFormatPropertiesNV *v);
+void vkw_encode_reply_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v);
+void vkw_decode_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v);
+void vkw_decode_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v);
+void vkw_decode_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v);
+void vkw_decode_VkDepthBiasRepresentationInfoEXT(struct vkw_host_decoder *d, VkDepthBiasRepresentationInfoEXT *v);
+void vkw_decode_VkDecompressMemoryRegionNV(struct vkw_host_decoder *d, VkDecompressMemoryRegionNV *v);
 void vkw_decode_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
+void vkw_decode_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+void vkw_decode_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v);
 void vkw_decode_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
@@ -744,6 +949,9 @@ void vkw_decode_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatu
 void vkw_decode_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v);
 void vkw_decode_VkPushConstantsInfo(struct vkw_host_decoder *d, VkPushConstantsInfo *v);
 void vkw_decode_VkPushDescriptorSetInfo(struct vkw_host_decoder *d, VkPushDescriptorSetInfo *v);
+void vkw_decode_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 void vkw_decode_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
@@ -761,9 +969,25 @@ void vkw_decode_partial_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(struct
 void vkw_encode_reply_VkPhysicalDeviceDynamicRenderingLocalReadFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingLocalReadFeatures *v);
 void vkw_decode_VkRenderingAttachmentLocationInfo(struct vkw_host_decoder *d, VkRenderingAttachmentLocationInfo *v);
 void vkw_decode_VkRenderingInputAttachmentIndexInfo(struct vkw_host_decoder *d, VkRenderingInputAttachmentIndexInfo *v);
+void vkw_decode_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderQuadControlFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderQuadControlFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderQuadControlFeaturesKHR *v);
+void vkw_decode_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *v);
+void vkw_decode_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
 void vkw_decode_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
+void vkw_decode_VkDepthClampRangeEXT(struct vkw_host_decoder *d, VkDepthClampRangeEXT *v);
+void vkw_decode_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
+void vkw_decode_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 
 /* ---- commands ----
  * Args hold host handles.  Created objects: `X` receives the driver's
@@ -2862,12 +3086,42 @@ struct vkw_args_vkCmdSetRasterizationStreamEXT {
 bool vkw_decode_args_vkCmdSetRasterizationStreamEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRasterizationStreamEXT *a);
 void vkw_encode_reply_vkCmdSetRasterizationStreamEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetRasterizationStreamEXT *a);
 
+struct vkw_args_vkCmdSetConservativeRasterizationModeEXT {
+    VkCommandBuffer commandBuffer;
+    VkConservativeRasterizationModeEXT conservativeRasterizationMode;
+};
+bool vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetConservativeRasterizationModeEXT *a);
+void vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetConservativeRasterizationModeEXT *a);
+
+struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT {
+    VkCommandBuffer commandBuffer;
+    float extraPrimitiveOverestimationSize;
+};
+bool vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT *a);
+void vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT *a);
+
 struct vkw_args_vkCmdSetDepthClipEnableEXT {
     VkCommandBuffer commandBuffer;
     VkBool32 depthClipEnable;
 };
 bool vkw_decode_args_vkCmdSetDepthClipEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClipEnableEXT *a);
 void vkw_encode_reply_vkCmdSetDepthClipEnableEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthClipEnableEXT *a);
+
+struct vkw_args_vkCmdSetSampleLocationsEnableEXT {
+    VkCommandBuffer commandBuffer;
+    VkBool32 sampleLocationsEnable;
+};
+bool vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetSampleLocationsEnableEXT *a);
+void vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetSampleLocationsEnableEXT *a);
+
+struct vkw_args_vkCmdSetColorBlendAdvancedEXT {
+    VkCommandBuffer commandBuffer;
+    uint32_t firstAttachment;
+    uint32_t attachmentCount;
+    const VkColorBlendAdvancedEXT* pColorBlendAdvanced;
+};
+bool vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetColorBlendAdvancedEXT *a);
+void vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetColorBlendAdvancedEXT *a);
 
 struct vkw_args_vkCmdSetProvokingVertexModeEXT {
     VkCommandBuffer commandBuffer;
@@ -2896,6 +3150,79 @@ struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT {
 };
 bool vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT *a);
 void vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT *a);
+
+struct vkw_args_vkCmdSetViewportWScalingEnableNV {
+    VkCommandBuffer commandBuffer;
+    VkBool32 viewportWScalingEnable;
+};
+bool vkw_decode_args_vkCmdSetViewportWScalingEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportWScalingEnableNV *a);
+void vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportWScalingEnableNV *a);
+
+struct vkw_args_vkCmdSetViewportSwizzleNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t firstViewport;
+    uint32_t viewportCount;
+    const VkViewportSwizzleNV* pViewportSwizzles;
+};
+bool vkw_decode_args_vkCmdSetViewportSwizzleNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportSwizzleNV *a);
+void vkw_encode_reply_vkCmdSetViewportSwizzleNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportSwizzleNV *a);
+
+struct vkw_args_vkCmdSetCoverageToColorEnableNV {
+    VkCommandBuffer commandBuffer;
+    VkBool32 coverageToColorEnable;
+};
+bool vkw_decode_args_vkCmdSetCoverageToColorEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageToColorEnableNV *a);
+void vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageToColorEnableNV *a);
+
+struct vkw_args_vkCmdSetCoverageToColorLocationNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t coverageToColorLocation;
+};
+bool vkw_decode_args_vkCmdSetCoverageToColorLocationNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageToColorLocationNV *a);
+void vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageToColorLocationNV *a);
+
+struct vkw_args_vkCmdSetCoverageModulationModeNV {
+    VkCommandBuffer commandBuffer;
+    VkCoverageModulationModeNV coverageModulationMode;
+};
+bool vkw_decode_args_vkCmdSetCoverageModulationModeNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationModeNV *a);
+void vkw_encode_reply_vkCmdSetCoverageModulationModeNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageModulationModeNV *a);
+
+struct vkw_args_vkCmdSetCoverageModulationTableEnableNV {
+    VkCommandBuffer commandBuffer;
+    VkBool32 coverageModulationTableEnable;
+};
+bool vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationTableEnableNV *a);
+void vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageModulationTableEnableNV *a);
+
+struct vkw_args_vkCmdSetCoverageModulationTableNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t coverageModulationTableCount;
+    const float* pCoverageModulationTable;
+};
+bool vkw_decode_args_vkCmdSetCoverageModulationTableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageModulationTableNV *a);
+void vkw_encode_reply_vkCmdSetCoverageModulationTableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageModulationTableNV *a);
+
+struct vkw_args_vkCmdSetShadingRateImageEnableNV {
+    VkCommandBuffer commandBuffer;
+    VkBool32 shadingRateImageEnable;
+};
+bool vkw_decode_args_vkCmdSetShadingRateImageEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetShadingRateImageEnableNV *a);
+void vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetShadingRateImageEnableNV *a);
+
+struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV {
+    VkCommandBuffer commandBuffer;
+    VkBool32 representativeFragmentTestEnable;
+};
+bool vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV *a);
+void vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV *a);
+
+struct vkw_args_vkCmdSetCoverageReductionModeNV {
+    VkCommandBuffer commandBuffer;
+    VkCoverageReductionModeNV coverageReductionMode;
+};
+bool vkw_decode_args_vkCmdSetCoverageReductionModeNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoverageReductionModeNV *a);
+void vkw_encode_reply_vkCmdSetCoverageReductionModeNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoverageReductionModeNV *a);
 
 struct vkw_args_vkCmdDrawMultiEXT {
     VkCommandBuffer commandBuffer;
@@ -3614,6 +3941,453 @@ struct vkw_args_vkCmdDebugMarkerInsertEXT {
 };
 bool vkw_decode_args_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdDebugMarkerInsertEXT *a);
 void vkw_encode_reply_vkCmdDebugMarkerInsertEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDebugMarkerInsertEXT *a);
+
+struct vkw_args_vkCmdSetDepthClampRangeEXT {
+    VkCommandBuffer commandBuffer;
+    VkDepthClampModeEXT depthClampMode;
+    const VkDepthClampRangeEXT* pDepthClampRange;
+};
+bool vkw_decode_args_vkCmdSetDepthClampRangeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthClampRangeEXT *a);
+void vkw_encode_reply_vkCmdSetDepthClampRangeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthClampRangeEXT *a);
+
+struct vkw_args_vkCmdWriteBufferMarkerAMD {
+    VkCommandBuffer commandBuffer;
+    VkPipelineStageFlagBits pipelineStage;
+    VkBuffer dstBuffer;
+    VkDeviceSize dstOffset;
+    uint32_t marker;
+};
+bool vkw_decode_args_vkCmdWriteBufferMarkerAMD(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteBufferMarkerAMD *a);
+void vkw_encode_reply_vkCmdWriteBufferMarkerAMD(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdWriteBufferMarkerAMD *a);
+
+struct vkw_args_vkCmdWriteBufferMarker2AMD {
+    VkCommandBuffer commandBuffer;
+    VkPipelineStageFlags2 stage;
+    VkBuffer dstBuffer;
+    VkDeviceSize dstOffset;
+    uint32_t marker;
+};
+bool vkw_decode_args_vkCmdWriteBufferMarker2AMD(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteBufferMarker2AMD *a);
+void vkw_encode_reply_vkCmdWriteBufferMarker2AMD(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdWriteBufferMarker2AMD *a);
+
+struct vkw_args_vkCmdSetDepthBias2EXT {
+    VkCommandBuffer commandBuffer;
+    const VkDepthBiasInfoEXT* pDepthBiasInfo;
+};
+bool vkw_decode_args_vkCmdSetDepthBias2EXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDepthBias2EXT *a);
+void vkw_encode_reply_vkCmdSetDepthBias2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDepthBias2EXT *a);
+
+struct vkw_args_vkCmdSetDiscardRectangleEXT {
+    VkCommandBuffer commandBuffer;
+    uint32_t firstDiscardRectangle;
+    uint32_t discardRectangleCount;
+    const VkRect2D* pDiscardRectangles;
+};
+bool vkw_decode_args_vkCmdSetDiscardRectangleEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDiscardRectangleEXT *a);
+void vkw_encode_reply_vkCmdSetDiscardRectangleEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDiscardRectangleEXT *a);
+
+struct vkw_args_vkCmdSetDiscardRectangleEnableEXT {
+    VkCommandBuffer commandBuffer;
+    VkBool32 discardRectangleEnable;
+};
+bool vkw_decode_args_vkCmdSetDiscardRectangleEnableEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDiscardRectangleEnableEXT *a);
+void vkw_encode_reply_vkCmdSetDiscardRectangleEnableEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDiscardRectangleEnableEXT *a);
+
+struct vkw_args_vkCmdSetDiscardRectangleModeEXT {
+    VkCommandBuffer commandBuffer;
+    VkDiscardRectangleModeEXT discardRectangleMode;
+};
+bool vkw_decode_args_vkCmdSetDiscardRectangleModeEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDiscardRectangleModeEXT *a);
+void vkw_encode_reply_vkCmdSetDiscardRectangleModeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDiscardRectangleModeEXT *a);
+
+struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT {
+    VkDevice device;
+    VkImage image;
+    VkImageDrmFormatModifierPropertiesEXT* pProperties;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT *a);
+void vkw_encode_reply_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT *a);
+
+struct vkw_args_vkCmdSetSampleLocationsEXT {
+    VkCommandBuffer commandBuffer;
+    const VkSampleLocationsInfoEXT* pSampleLocationsInfo;
+};
+bool vkw_decode_args_vkCmdSetSampleLocationsEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetSampleLocationsEXT *a);
+void vkw_encode_reply_vkCmdSetSampleLocationsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetSampleLocationsEXT *a);
+
+struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT {
+    VkPhysicalDevice physicalDevice;
+    VkSampleCountFlagBits samples;
+    VkMultisamplePropertiesEXT* pMultisampleProperties;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT *a);
+void vkw_encode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT *a);
+
+struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR {
+    VkPhysicalDevice physicalDevice;
+    uint32_t* pFragmentShadingRateCount;
+    VkPhysicalDeviceFragmentShadingRateKHR* pFragmentShadingRates;
+    uint64_t pFragmentShadingRates_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR *a);
+
+struct vkw_args_vkCmdSetFragmentShadingRateKHR {
+    VkCommandBuffer commandBuffer;
+    const VkExtent2D* pFragmentSize;
+    VkFragmentShadingRateCombinerOpKHR combinerOps[2];
+};
+bool vkw_decode_args_vkCmdSetFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetFragmentShadingRateKHR *a);
+void vkw_encode_reply_vkCmdSetFragmentShadingRateKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetFragmentShadingRateKHR *a);
+
+struct vkw_args_vkGetImageViewHandleNVX {
+    VkDevice device;
+    const VkImageViewHandleInfoNVX* pInfo;
+    uint32_t result;
+};
+bool vkw_decode_args_vkGetImageViewHandleNVX(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewHandleNVX *a);
+void vkw_encode_reply_vkGetImageViewHandleNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewHandleNVX *a);
+
+struct vkw_args_vkGetImageViewHandle64NVX {
+    VkDevice device;
+    const VkImageViewHandleInfoNVX* pInfo;
+    uint64_t result;
+};
+bool vkw_decode_args_vkGetImageViewHandle64NVX(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewHandle64NVX *a);
+void vkw_encode_reply_vkGetImageViewHandle64NVX(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewHandle64NVX *a);
+
+struct vkw_args_vkGetImageViewAddressNVX {
+    VkDevice device;
+    VkImageView imageView;
+    VkImageViewAddressPropertiesNVX* pProperties;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetImageViewAddressNVX(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewAddressNVX *a);
+void vkw_encode_reply_vkGetImageViewAddressNVX(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewAddressNVX *a);
+
+struct vkw_args_vkCmdSetViewportWScalingNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t firstViewport;
+    uint32_t viewportCount;
+    const VkViewportWScalingNV* pViewportWScalings;
+};
+bool vkw_decode_args_vkCmdSetViewportWScalingNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportWScalingNV *a);
+void vkw_encode_reply_vkCmdSetViewportWScalingNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportWScalingNV *a);
+
+struct vkw_args_vkCmdCopyMemoryIndirectNV {
+    VkCommandBuffer commandBuffer;
+    VkDeviceAddress copyBufferAddress;
+    uint32_t copyCount;
+    uint32_t stride;
+};
+bool vkw_decode_args_vkCmdCopyMemoryIndirectNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyMemoryIndirectNV *a);
+void vkw_encode_reply_vkCmdCopyMemoryIndirectNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdCopyMemoryIndirectNV *a);
+
+struct vkw_args_vkCmdCopyMemoryToImageIndirectNV {
+    VkCommandBuffer commandBuffer;
+    VkDeviceAddress copyBufferAddress;
+    uint32_t copyCount;
+    uint32_t stride;
+    VkImage dstImage;
+    VkImageLayout dstImageLayout;
+    const VkImageSubresourceLayers* pImageSubresources;
+};
+bool vkw_decode_args_vkCmdCopyMemoryToImageIndirectNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyMemoryToImageIndirectNV *a);
+void vkw_encode_reply_vkCmdCopyMemoryToImageIndirectNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdCopyMemoryToImageIndirectNV *a);
+
+struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV {
+    VkPhysicalDevice physicalDevice;
+    uint32_t* pCombinationCount;
+    VkFramebufferMixedSamplesCombinationNV* pCombinations;
+    uint64_t pCombinations_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV *a);
+void vkw_encode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV *a);
+
+struct vkw_args_vkCmdSetCheckpointNV {
+    VkCommandBuffer commandBuffer;
+    const void* pCheckpointMarker;
+};
+bool vkw_decode_args_vkCmdSetCheckpointNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCheckpointNV *a);
+void vkw_encode_reply_vkCmdSetCheckpointNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCheckpointNV *a);
+
+struct vkw_args_vkGetQueueCheckpointDataNV {
+    VkQueue queue;
+    uint32_t* pCheckpointDataCount;
+    VkCheckpointDataNV* pCheckpointData;
+    uint64_t pCheckpointData_capacity;
+};
+bool vkw_decode_args_vkGetQueueCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_args_vkGetQueueCheckpointDataNV *a);
+void vkw_encode_reply_vkGetQueueCheckpointDataNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetQueueCheckpointDataNV *a);
+
+struct vkw_args_vkGetQueueCheckpointData2NV {
+    VkQueue queue;
+    uint32_t* pCheckpointDataCount;
+    VkCheckpointData2NV* pCheckpointData;
+    uint64_t pCheckpointData_capacity;
+};
+bool vkw_decode_args_vkGetQueueCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_args_vkGetQueueCheckpointData2NV *a);
+void vkw_encode_reply_vkGetQueueCheckpointData2NV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetQueueCheckpointData2NV *a);
+
+struct vkw_args_vkCmdSetFragmentShadingRateEnumNV {
+    VkCommandBuffer commandBuffer;
+    VkFragmentShadingRateNV shadingRate;
+    VkFragmentShadingRateCombinerOpKHR combinerOps[2];
+};
+bool vkw_decode_args_vkCmdSetFragmentShadingRateEnumNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetFragmentShadingRateEnumNV *a);
+void vkw_encode_reply_vkCmdSetFragmentShadingRateEnumNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetFragmentShadingRateEnumNV *a);
+
+struct vkw_args_vkCmdDecompressMemoryNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t decompressRegionCount;
+    const VkDecompressMemoryRegionNV* pDecompressMemoryRegions;
+};
+bool vkw_decode_args_vkCmdDecompressMemoryNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecompressMemoryNV *a);
+void vkw_encode_reply_vkCmdDecompressMemoryNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecompressMemoryNV *a);
+
+struct vkw_args_vkCmdDecompressMemoryIndirectCountNV {
+    VkCommandBuffer commandBuffer;
+    VkDeviceAddress indirectCommandsAddress;
+    VkDeviceAddress indirectCommandsCountAddress;
+    uint32_t stride;
+};
+bool vkw_decode_args_vkCmdDecompressMemoryIndirectCountNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecompressMemoryIndirectCountNV *a);
+void vkw_encode_reply_vkCmdDecompressMemoryIndirectCountNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecompressMemoryIndirectCountNV *a);
+
+struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV {
+    VkPhysicalDevice physicalDevice;
+    const VkOpticalFlowImageFormatInfoNV* pOpticalFlowImageFormatInfo;
+    uint32_t* pFormatCount;
+    VkOpticalFlowImageFormatPropertiesNV* pImageFormatProperties;
+    uint64_t pImageFormatProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV *a);
+void vkw_encode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV *a);
+
+struct vkw_args_vkCreateOpticalFlowSessionNV {
+    VkDevice device;
+    uint64_t device_id;
+    const VkOpticalFlowSessionCreateInfoNV* pCreateInfo;
+    VkOpticalFlowSessionNV* pSession;
+    uint64_t *pSession_ids;
+    uint64_t pSession_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateOpticalFlowSessionNV *a);
+void vkw_encode_reply_vkCreateOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateOpticalFlowSessionNV *a);
+
+struct vkw_args_vkDestroyOpticalFlowSessionNV {
+    VkDevice device;
+    VkOpticalFlowSessionNV session;
+    uint64_t session_id;
+};
+bool vkw_decode_args_vkDestroyOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_args_vkDestroyOpticalFlowSessionNV *a);
+void vkw_encode_reply_vkDestroyOpticalFlowSessionNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyOpticalFlowSessionNV *a);
+
+struct vkw_args_vkBindOpticalFlowSessionImageNV {
+    VkDevice device;
+    VkOpticalFlowSessionNV session;
+    VkOpticalFlowSessionBindingPointNV bindingPoint;
+    VkImageView view;
+    VkImageLayout layout;
+    VkResult result;
+};
+bool vkw_decode_args_vkBindOpticalFlowSessionImageNV(struct vkw_host_decoder *d, struct vkw_args_vkBindOpticalFlowSessionImageNV *a);
+void vkw_encode_reply_vkBindOpticalFlowSessionImageNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkBindOpticalFlowSessionImageNV *a);
+
+struct vkw_args_vkCmdOpticalFlowExecuteNV {
+    VkCommandBuffer commandBuffer;
+    VkOpticalFlowSessionNV session;
+    const VkOpticalFlowExecuteInfoNV* pExecuteInfo;
+};
+bool vkw_decode_args_vkCmdOpticalFlowExecuteNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdOpticalFlowExecuteNV *a);
+void vkw_encode_reply_vkCmdOpticalFlowExecuteNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdOpticalFlowExecuteNV *a);
+
+struct vkw_args_vkCreateAccelerationStructureNV {
+    VkDevice device;
+    uint64_t device_id;
+    const VkAccelerationStructureCreateInfoNV* pCreateInfo;
+    VkAccelerationStructureNV* pAccelerationStructure;
+    uint64_t *pAccelerationStructure_ids;
+    uint64_t pAccelerationStructure_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateAccelerationStructureNV *a);
+void vkw_encode_reply_vkCreateAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateAccelerationStructureNV *a);
+
+struct vkw_args_vkDestroyAccelerationStructureNV {
+    VkDevice device;
+    VkAccelerationStructureNV accelerationStructure;
+    uint64_t accelerationStructure_id;
+};
+bool vkw_decode_args_vkDestroyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkDestroyAccelerationStructureNV *a);
+void vkw_encode_reply_vkDestroyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyAccelerationStructureNV *a);
+
+struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV {
+    VkDevice device;
+    const VkAccelerationStructureMemoryRequirementsInfoNV* pInfo;
+    VkMemoryRequirements2KHR* pMemoryRequirements;
+};
+bool vkw_decode_args_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV *a);
+void vkw_encode_reply_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV *a);
+
+struct vkw_args_vkBindAccelerationStructureMemoryNV {
+    VkDevice device;
+    uint32_t bindInfoCount;
+    const VkBindAccelerationStructureMemoryInfoNV* pBindInfos;
+    VkResult result;
+};
+bool vkw_decode_args_vkBindAccelerationStructureMemoryNV(struct vkw_host_decoder *d, struct vkw_args_vkBindAccelerationStructureMemoryNV *a);
+void vkw_encode_reply_vkBindAccelerationStructureMemoryNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkBindAccelerationStructureMemoryNV *a);
+
+struct vkw_args_vkCmdBuildAccelerationStructureNV {
+    VkCommandBuffer commandBuffer;
+    const VkAccelerationStructureInfoNV* pInfo;
+    VkBuffer instanceData;
+    VkDeviceSize instanceOffset;
+    VkBool32 update;
+    VkAccelerationStructureNV dst;
+    VkAccelerationStructureNV src;
+    VkBuffer scratch;
+    VkDeviceSize scratchOffset;
+};
+bool vkw_decode_args_vkCmdBuildAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdBuildAccelerationStructureNV *a);
+void vkw_encode_reply_vkCmdBuildAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBuildAccelerationStructureNV *a);
+
+struct vkw_args_vkCmdCopyAccelerationStructureNV {
+    VkCommandBuffer commandBuffer;
+    VkAccelerationStructureNV dst;
+    VkAccelerationStructureNV src;
+    VkCopyAccelerationStructureModeKHR mode;
+};
+bool vkw_decode_args_vkCmdCopyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdCopyAccelerationStructureNV *a);
+void vkw_encode_reply_vkCmdCopyAccelerationStructureNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdCopyAccelerationStructureNV *a);
+
+struct vkw_args_vkCmdTraceRaysNV {
+    VkCommandBuffer commandBuffer;
+    VkBuffer raygenShaderBindingTableBuffer;
+    VkDeviceSize raygenShaderBindingOffset;
+    VkBuffer missShaderBindingTableBuffer;
+    VkDeviceSize missShaderBindingOffset;
+    VkDeviceSize missShaderBindingStride;
+    VkBuffer hitShaderBindingTableBuffer;
+    VkDeviceSize hitShaderBindingOffset;
+    VkDeviceSize hitShaderBindingStride;
+    VkBuffer callableShaderBindingTableBuffer;
+    VkDeviceSize callableShaderBindingOffset;
+    VkDeviceSize callableShaderBindingStride;
+    uint32_t width;
+    uint32_t height;
+    uint32_t depth;
+};
+bool vkw_decode_args_vkCmdTraceRaysNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysNV *a);
+void vkw_encode_reply_vkCmdTraceRaysNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysNV *a);
+
+struct vkw_args_vkCreateRayTracingPipelinesNV {
+    VkDevice device;
+    uint64_t device_id;
+    VkPipelineCache pipelineCache;
+    uint32_t createInfoCount;
+    const VkRayTracingPipelineCreateInfoNV* pCreateInfos;
+    VkPipeline* pPipelines;
+    uint64_t *pPipelines_ids;
+    uint64_t pPipelines_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateRayTracingPipelinesNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateRayTracingPipelinesNV *a);
+void vkw_encode_reply_vkCreateRayTracingPipelinesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateRayTracingPipelinesNV *a);
+
+struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR {
+    VkDevice device;
+    VkPipeline pipeline;
+    uint32_t firstGroup;
+    uint32_t groupCount;
+    size_t dataSize;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR *a);
+void vkw_encode_reply_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR *a);
+
+struct vkw_args_vkGetAccelerationStructureHandleNV {
+    VkDevice device;
+    VkAccelerationStructureNV accelerationStructure;
+    size_t dataSize;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetAccelerationStructureHandleNV(struct vkw_host_decoder *d, struct vkw_args_vkGetAccelerationStructureHandleNV *a);
+void vkw_encode_reply_vkGetAccelerationStructureHandleNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetAccelerationStructureHandleNV *a);
+
+struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t accelerationStructureCount;
+    const VkAccelerationStructureNV* pAccelerationStructures;
+    VkQueryType queryType;
+    VkQueryPool queryPool;
+    uint32_t firstQuery;
+};
+bool vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV *a);
+void vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV *a);
+
+struct vkw_args_vkCompileDeferredNV {
+    VkDevice device;
+    VkPipeline pipeline;
+    uint32_t shader;
+    VkResult result;
+};
+bool vkw_decode_args_vkCompileDeferredNV(struct vkw_host_decoder *d, struct vkw_args_vkCompileDeferredNV *a);
+void vkw_encode_reply_vkCompileDeferredNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCompileDeferredNV *a);
+
+struct vkw_args_vkCmdSetExclusiveScissorEnableNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t firstExclusiveScissor;
+    uint32_t exclusiveScissorCount;
+    const VkBool32* pExclusiveScissorEnables;
+};
+bool vkw_decode_args_vkCmdSetExclusiveScissorEnableNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetExclusiveScissorEnableNV *a);
+void vkw_encode_reply_vkCmdSetExclusiveScissorEnableNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetExclusiveScissorEnableNV *a);
+
+struct vkw_args_vkCmdSetExclusiveScissorNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t firstExclusiveScissor;
+    uint32_t exclusiveScissorCount;
+    const VkRect2D* pExclusiveScissors;
+};
+bool vkw_decode_args_vkCmdSetExclusiveScissorNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetExclusiveScissorNV *a);
+void vkw_encode_reply_vkCmdSetExclusiveScissorNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetExclusiveScissorNV *a);
+
+struct vkw_args_vkCmdBindShadingRateImageNV {
+    VkCommandBuffer commandBuffer;
+    VkImageView imageView;
+    VkImageLayout imageLayout;
+};
+bool vkw_decode_args_vkCmdBindShadingRateImageNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindShadingRateImageNV *a);
+void vkw_encode_reply_vkCmdBindShadingRateImageNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindShadingRateImageNV *a);
+
+struct vkw_args_vkCmdSetViewportShadingRatePaletteNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t firstViewport;
+    uint32_t viewportCount;
+    const VkShadingRatePaletteNV* pShadingRatePalettes;
+};
+bool vkw_decode_args_vkCmdSetViewportShadingRatePaletteNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetViewportShadingRatePaletteNV *a);
+void vkw_encode_reply_vkCmdSetViewportShadingRatePaletteNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetViewportShadingRatePaletteNV *a);
+
+struct vkw_args_vkCmdSetCoarseSampleOrderNV {
+    VkCommandBuffer commandBuffer;
+    VkCoarseSampleOrderTypeNV sampleOrderType;
+    uint32_t customSampleOrderCount;
+    const VkCoarseSampleOrderCustomNV* pCustomSampleOrders;
+};
+bool vkw_decode_args_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoarseSampleOrderNV *a);
+void vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoarseSampleOrderNV *a);
 
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */

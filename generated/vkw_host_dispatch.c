@@ -239,11 +239,25 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkCmdSetColorBlendEquationEXT = (PFN_vkCmdSetColorBlendEquationEXT)gipa(instance, "vkCmdSetColorBlendEquationEXT");
     t->vkCmdSetColorWriteMaskEXT = (PFN_vkCmdSetColorWriteMaskEXT)gipa(instance, "vkCmdSetColorWriteMaskEXT");
     t->vkCmdSetRasterizationStreamEXT = (PFN_vkCmdSetRasterizationStreamEXT)gipa(instance, "vkCmdSetRasterizationStreamEXT");
+    t->vkCmdSetConservativeRasterizationModeEXT = (PFN_vkCmdSetConservativeRasterizationModeEXT)gipa(instance, "vkCmdSetConservativeRasterizationModeEXT");
+    t->vkCmdSetExtraPrimitiveOverestimationSizeEXT = (PFN_vkCmdSetExtraPrimitiveOverestimationSizeEXT)gipa(instance, "vkCmdSetExtraPrimitiveOverestimationSizeEXT");
     t->vkCmdSetDepthClipEnableEXT = (PFN_vkCmdSetDepthClipEnableEXT)gipa(instance, "vkCmdSetDepthClipEnableEXT");
+    t->vkCmdSetSampleLocationsEnableEXT = (PFN_vkCmdSetSampleLocationsEnableEXT)gipa(instance, "vkCmdSetSampleLocationsEnableEXT");
+    t->vkCmdSetColorBlendAdvancedEXT = (PFN_vkCmdSetColorBlendAdvancedEXT)gipa(instance, "vkCmdSetColorBlendAdvancedEXT");
     t->vkCmdSetProvokingVertexModeEXT = (PFN_vkCmdSetProvokingVertexModeEXT)gipa(instance, "vkCmdSetProvokingVertexModeEXT");
     t->vkCmdSetLineRasterizationModeEXT = (PFN_vkCmdSetLineRasterizationModeEXT)gipa(instance, "vkCmdSetLineRasterizationModeEXT");
     t->vkCmdSetLineStippleEnableEXT = (PFN_vkCmdSetLineStippleEnableEXT)gipa(instance, "vkCmdSetLineStippleEnableEXT");
     t->vkCmdSetDepthClipNegativeOneToOneEXT = (PFN_vkCmdSetDepthClipNegativeOneToOneEXT)gipa(instance, "vkCmdSetDepthClipNegativeOneToOneEXT");
+    t->vkCmdSetViewportWScalingEnableNV = (PFN_vkCmdSetViewportWScalingEnableNV)gipa(instance, "vkCmdSetViewportWScalingEnableNV");
+    t->vkCmdSetViewportSwizzleNV = (PFN_vkCmdSetViewportSwizzleNV)gipa(instance, "vkCmdSetViewportSwizzleNV");
+    t->vkCmdSetCoverageToColorEnableNV = (PFN_vkCmdSetCoverageToColorEnableNV)gipa(instance, "vkCmdSetCoverageToColorEnableNV");
+    t->vkCmdSetCoverageToColorLocationNV = (PFN_vkCmdSetCoverageToColorLocationNV)gipa(instance, "vkCmdSetCoverageToColorLocationNV");
+    t->vkCmdSetCoverageModulationModeNV = (PFN_vkCmdSetCoverageModulationModeNV)gipa(instance, "vkCmdSetCoverageModulationModeNV");
+    t->vkCmdSetCoverageModulationTableEnableNV = (PFN_vkCmdSetCoverageModulationTableEnableNV)gipa(instance, "vkCmdSetCoverageModulationTableEnableNV");
+    t->vkCmdSetCoverageModulationTableNV = (PFN_vkCmdSetCoverageModulationTableNV)gipa(instance, "vkCmdSetCoverageModulationTableNV");
+    t->vkCmdSetShadingRateImageEnableNV = (PFN_vkCmdSetShadingRateImageEnableNV)gipa(instance, "vkCmdSetShadingRateImageEnableNV");
+    t->vkCmdSetRepresentativeFragmentTestEnableNV = (PFN_vkCmdSetRepresentativeFragmentTestEnableNV)gipa(instance, "vkCmdSetRepresentativeFragmentTestEnableNV");
+    t->vkCmdSetCoverageReductionModeNV = (PFN_vkCmdSetCoverageReductionModeNV)gipa(instance, "vkCmdSetCoverageReductionModeNV");
     t->vkCmdDrawMultiEXT = (PFN_vkCmdDrawMultiEXT)gipa(instance, "vkCmdDrawMultiEXT");
     t->vkCmdDrawMultiIndexedEXT = (PFN_vkCmdDrawMultiIndexedEXT)gipa(instance, "vkCmdDrawMultiIndexedEXT");
     t->vkCmdBindTransformFeedbackBuffersEXT = (PFN_vkCmdBindTransformFeedbackBuffersEXT)gipa(instance, "vkCmdBindTransformFeedbackBuffersEXT");
@@ -325,6 +339,53 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkCmdDebugMarkerBeginEXT = (PFN_vkCmdDebugMarkerBeginEXT)gipa(instance, "vkCmdDebugMarkerBeginEXT");
     t->vkCmdDebugMarkerEndEXT = (PFN_vkCmdDebugMarkerEndEXT)gipa(instance, "vkCmdDebugMarkerEndEXT");
     t->vkCmdDebugMarkerInsertEXT = (PFN_vkCmdDebugMarkerInsertEXT)gipa(instance, "vkCmdDebugMarkerInsertEXT");
+    t->vkCmdSetDepthClampRangeEXT = (PFN_vkCmdSetDepthClampRangeEXT)gipa(instance, "vkCmdSetDepthClampRangeEXT");
+    t->vkCmdWriteBufferMarkerAMD = (PFN_vkCmdWriteBufferMarkerAMD)gipa(instance, "vkCmdWriteBufferMarkerAMD");
+    t->vkCmdWriteBufferMarker2AMD = (PFN_vkCmdWriteBufferMarker2AMD)gipa(instance, "vkCmdWriteBufferMarker2AMD");
+    t->vkCmdSetDepthBias2EXT = (PFN_vkCmdSetDepthBias2EXT)gipa(instance, "vkCmdSetDepthBias2EXT");
+    t->vkCmdSetDiscardRectangleEXT = (PFN_vkCmdSetDiscardRectangleEXT)gipa(instance, "vkCmdSetDiscardRectangleEXT");
+    t->vkCmdSetDiscardRectangleEnableEXT = (PFN_vkCmdSetDiscardRectangleEnableEXT)gipa(instance, "vkCmdSetDiscardRectangleEnableEXT");
+    t->vkCmdSetDiscardRectangleModeEXT = (PFN_vkCmdSetDiscardRectangleModeEXT)gipa(instance, "vkCmdSetDiscardRectangleModeEXT");
+    t->vkGetImageDrmFormatModifierPropertiesEXT = (PFN_vkGetImageDrmFormatModifierPropertiesEXT)gipa(instance, "vkGetImageDrmFormatModifierPropertiesEXT");
+    t->vkCmdSetSampleLocationsEXT = (PFN_vkCmdSetSampleLocationsEXT)gipa(instance, "vkCmdSetSampleLocationsEXT");
+    t->vkGetPhysicalDeviceMultisamplePropertiesEXT = (PFN_vkGetPhysicalDeviceMultisamplePropertiesEXT)gipa(instance, "vkGetPhysicalDeviceMultisamplePropertiesEXT");
+    t->vkGetPhysicalDeviceFragmentShadingRatesKHR = (PFN_vkGetPhysicalDeviceFragmentShadingRatesKHR)gipa(instance, "vkGetPhysicalDeviceFragmentShadingRatesKHR");
+    t->vkCmdSetFragmentShadingRateKHR = (PFN_vkCmdSetFragmentShadingRateKHR)gipa(instance, "vkCmdSetFragmentShadingRateKHR");
+    t->vkGetImageViewHandleNVX = (PFN_vkGetImageViewHandleNVX)gipa(instance, "vkGetImageViewHandleNVX");
+    t->vkGetImageViewHandle64NVX = (PFN_vkGetImageViewHandle64NVX)gipa(instance, "vkGetImageViewHandle64NVX");
+    t->vkGetImageViewAddressNVX = (PFN_vkGetImageViewAddressNVX)gipa(instance, "vkGetImageViewAddressNVX");
+    t->vkCmdSetViewportWScalingNV = (PFN_vkCmdSetViewportWScalingNV)gipa(instance, "vkCmdSetViewportWScalingNV");
+    t->vkCmdCopyMemoryIndirectNV = (PFN_vkCmdCopyMemoryIndirectNV)gipa(instance, "vkCmdCopyMemoryIndirectNV");
+    t->vkCmdCopyMemoryToImageIndirectNV = (PFN_vkCmdCopyMemoryToImageIndirectNV)gipa(instance, "vkCmdCopyMemoryToImageIndirectNV");
+    t->vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV = (PFN_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV)gipa(instance, "vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV");
+    t->vkCmdSetCheckpointNV = (PFN_vkCmdSetCheckpointNV)gipa(instance, "vkCmdSetCheckpointNV");
+    t->vkGetQueueCheckpointDataNV = (PFN_vkGetQueueCheckpointDataNV)gipa(instance, "vkGetQueueCheckpointDataNV");
+    t->vkGetQueueCheckpointData2NV = (PFN_vkGetQueueCheckpointData2NV)gipa(instance, "vkGetQueueCheckpointData2NV");
+    t->vkCmdSetFragmentShadingRateEnumNV = (PFN_vkCmdSetFragmentShadingRateEnumNV)gipa(instance, "vkCmdSetFragmentShadingRateEnumNV");
+    t->vkCmdDecompressMemoryNV = (PFN_vkCmdDecompressMemoryNV)gipa(instance, "vkCmdDecompressMemoryNV");
+    t->vkCmdDecompressMemoryIndirectCountNV = (PFN_vkCmdDecompressMemoryIndirectCountNV)gipa(instance, "vkCmdDecompressMemoryIndirectCountNV");
+    t->vkGetPhysicalDeviceOpticalFlowImageFormatsNV = (PFN_vkGetPhysicalDeviceOpticalFlowImageFormatsNV)gipa(instance, "vkGetPhysicalDeviceOpticalFlowImageFormatsNV");
+    t->vkCreateOpticalFlowSessionNV = (PFN_vkCreateOpticalFlowSessionNV)gipa(instance, "vkCreateOpticalFlowSessionNV");
+    t->vkDestroyOpticalFlowSessionNV = (PFN_vkDestroyOpticalFlowSessionNV)gipa(instance, "vkDestroyOpticalFlowSessionNV");
+    t->vkBindOpticalFlowSessionImageNV = (PFN_vkBindOpticalFlowSessionImageNV)gipa(instance, "vkBindOpticalFlowSessionImageNV");
+    t->vkCmdOpticalFlowExecuteNV = (PFN_vkCmdOpticalFlowExecuteNV)gipa(instance, "vkCmdOpticalFlowExecuteNV");
+    t->vkCreateAccelerationStructureNV = (PFN_vkCreateAccelerationStructureNV)gipa(instance, "vkCreateAccelerationStructureNV");
+    t->vkDestroyAccelerationStructureNV = (PFN_vkDestroyAccelerationStructureNV)gipa(instance, "vkDestroyAccelerationStructureNV");
+    t->vkGetAccelerationStructureMemoryRequirementsNV = (PFN_vkGetAccelerationStructureMemoryRequirementsNV)gipa(instance, "vkGetAccelerationStructureMemoryRequirementsNV");
+    t->vkBindAccelerationStructureMemoryNV = (PFN_vkBindAccelerationStructureMemoryNV)gipa(instance, "vkBindAccelerationStructureMemoryNV");
+    t->vkCmdBuildAccelerationStructureNV = (PFN_vkCmdBuildAccelerationStructureNV)gipa(instance, "vkCmdBuildAccelerationStructureNV");
+    t->vkCmdCopyAccelerationStructureNV = (PFN_vkCmdCopyAccelerationStructureNV)gipa(instance, "vkCmdCopyAccelerationStructureNV");
+    t->vkCmdTraceRaysNV = (PFN_vkCmdTraceRaysNV)gipa(instance, "vkCmdTraceRaysNV");
+    t->vkCreateRayTracingPipelinesNV = (PFN_vkCreateRayTracingPipelinesNV)gipa(instance, "vkCreateRayTracingPipelinesNV");
+    t->vkGetRayTracingShaderGroupHandlesKHR = (PFN_vkGetRayTracingShaderGroupHandlesKHR)gipa(instance, "vkGetRayTracingShaderGroupHandlesKHR");
+    t->vkGetAccelerationStructureHandleNV = (PFN_vkGetAccelerationStructureHandleNV)gipa(instance, "vkGetAccelerationStructureHandleNV");
+    t->vkCmdWriteAccelerationStructuresPropertiesNV = (PFN_vkCmdWriteAccelerationStructuresPropertiesNV)gipa(instance, "vkCmdWriteAccelerationStructuresPropertiesNV");
+    t->vkCompileDeferredNV = (PFN_vkCompileDeferredNV)gipa(instance, "vkCompileDeferredNV");
+    t->vkCmdSetExclusiveScissorEnableNV = (PFN_vkCmdSetExclusiveScissorEnableNV)gipa(instance, "vkCmdSetExclusiveScissorEnableNV");
+    t->vkCmdSetExclusiveScissorNV = (PFN_vkCmdSetExclusiveScissorNV)gipa(instance, "vkCmdSetExclusiveScissorNV");
+    t->vkCmdBindShadingRateImageNV = (PFN_vkCmdBindShadingRateImageNV)gipa(instance, "vkCmdBindShadingRateImageNV");
+    t->vkCmdSetViewportShadingRatePaletteNV = (PFN_vkCmdSetViewportShadingRatePaletteNV)gipa(instance, "vkCmdSetViewportShadingRatePaletteNV");
+    t->vkCmdSetCoarseSampleOrderNV = (PFN_vkCmdSetCoarseSampleOrderNV)gipa(instance, "vkCmdSetCoarseSampleOrderNV");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -334,6 +395,10 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
     case VKW_HANDLE_VkAccelerationStructureKHR:
         if (vk->vkDestroyAccelerationStructureKHR)
             vk->vkDestroyAccelerationStructureKHR(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkAccelerationStructureKHR, host), NULL);
+        return true;
+    case VKW_HANDLE_VkAccelerationStructureNV:
+        if (vk->vkDestroyAccelerationStructureNV)
+            vk->vkDestroyAccelerationStructureNV(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkAccelerationStructureNV, host), NULL);
         return true;
     case VKW_HANDLE_VkBuffer:
         if (vk->vkDestroyBuffer)
@@ -402,6 +467,10 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
     case VKW_HANDLE_VkInstance:
         if (vk->vkDestroyInstance)
             vk->vkDestroyInstance(VKW_U64_HANDLE(VkInstance, host), NULL);
+        return true;
+    case VKW_HANDLE_VkOpticalFlowSessionNV:
+        if (vk->vkDestroyOpticalFlowSessionNV)
+            vk->vkDestroyOpticalFlowSessionNV(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkOpticalFlowSessionNV, host), NULL);
         return true;
     case VKW_HANDLE_VkPipeline:
         if (vk->vkDestroyPipeline)
@@ -4754,6 +4823,40 @@ static void vkw_dispatch_vkCmdSetRasterizationStreamEXT(struct vkw_host_context 
         vkw_encode_reply_vkCmdSetRasterizationStreamEXT(d, reply, &a);
 }
 
+static void vkw_dispatch_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetConservativeRasterizationModeEXT a;
+    if (!vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetConservativeRasterizationModeEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetConservativeRasterizationModeEXT(a.commandBuffer, a.conservativeRasterizationMode);
+    if (reply)
+        vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT a;
+    if (!vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT(a.commandBuffer, a.extraPrimitiveOverestimationSize);
+    if (reply)
+        vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, reply, &a);
+}
+
 static void vkw_dispatch_vkCmdSetDepthClipEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
@@ -4769,6 +4872,40 @@ static void vkw_dispatch_vkCmdSetDepthClipEnableEXT(struct vkw_host_context *ctx
     ctx->vk.vkCmdSetDepthClipEnableEXT(a.commandBuffer, a.depthClipEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClipEnableEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetSampleLocationsEnableEXT a;
+    if (!vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetSampleLocationsEnableEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEnableEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetSampleLocationsEnableEXT(a.commandBuffer, a.sampleLocationsEnable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetColorBlendAdvancedEXT a;
+    if (!vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetColorBlendAdvancedEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendAdvancedEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetColorBlendAdvancedEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendAdvanced);
+    if (reply)
+        vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(d, reply, &a);
 }
 
 static void vkw_dispatch_vkCmdSetProvokingVertexModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -4837,6 +4974,176 @@ static void vkw_dispatch_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_co
     ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT(a.commandBuffer, a.negativeOneToOne);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetViewportWScalingEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetViewportWScalingEnableNV a;
+    if (!vkw_decode_args_vkCmdSetViewportWScalingEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWScalingEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetViewportWScalingEnableNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingEnableNV);
+        return;
+    }
+    ctx->vk.vkCmdSetViewportWScalingEnableNV(a.commandBuffer, a.viewportWScalingEnable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetViewportSwizzleNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetViewportSwizzleNV a;
+    if (!vkw_decode_args_vkCmdSetViewportSwizzleNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportSwizzleNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetViewportSwizzleNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportSwizzleNV);
+        return;
+    }
+    ctx->vk.vkCmdSetViewportSwizzleNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportSwizzles);
+    if (reply)
+        vkw_encode_reply_vkCmdSetViewportSwizzleNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCoverageToColorEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCoverageToColorEnableNV a;
+    if (!vkw_decode_args_vkCmdSetCoverageToColorEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCoverageToColorEnableNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorEnableNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCoverageToColorEnableNV(a.commandBuffer, a.coverageToColorEnable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCoverageToColorLocationNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCoverageToColorLocationNV a;
+    if (!vkw_decode_args_vkCmdSetCoverageToColorLocationNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorLocationNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCoverageToColorLocationNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorLocationNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCoverageToColorLocationNV(a.commandBuffer, a.coverageToColorLocation);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCoverageModulationModeNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCoverageModulationModeNV a;
+    if (!vkw_decode_args_vkCmdSetCoverageModulationModeNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCoverageModulationModeNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationModeNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCoverageModulationModeNV(a.commandBuffer, a.coverageModulationMode);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCoverageModulationModeNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCoverageModulationTableEnableNV a;
+    if (!vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCoverageModulationTableEnableNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCoverageModulationTableEnableNV(a.commandBuffer, a.coverageModulationTableEnable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCoverageModulationTableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCoverageModulationTableNV a;
+    if (!vkw_decode_args_vkCmdSetCoverageModulationTableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCoverageModulationTableNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCoverageModulationTableNV(a.commandBuffer, a.coverageModulationTableCount, a.pCoverageModulationTable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCoverageModulationTableNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetShadingRateImageEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetShadingRateImageEnableNV a;
+    if (!vkw_decode_args_vkCmdSetShadingRateImageEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetShadingRateImageEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetShadingRateImageEnableNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetShadingRateImageEnableNV);
+        return;
+    }
+    ctx->vk.vkCmdSetShadingRateImageEnableNV(a.commandBuffer, a.shadingRateImageEnable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV a;
+    if (!vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV);
+        return;
+    }
+    ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV(a.commandBuffer, a.representativeFragmentTestEnable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCoverageReductionModeNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCoverageReductionModeNV a;
+    if (!vkw_decode_args_vkCmdSetCoverageReductionModeNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageReductionModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCoverageReductionModeNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageReductionModeNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCoverageReductionModeNV(a.commandBuffer, a.coverageReductionMode);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCoverageReductionModeNV(d, reply, &a);
 }
 
 static void vkw_dispatch_vkCmdDrawMultiEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -6262,6 +6569,832 @@ static void vkw_dispatch_vkCmdDebugMarkerInsertEXT(struct vkw_host_context *ctx,
         vkw_encode_reply_vkCmdDebugMarkerInsertEXT(d, reply, &a);
 }
 
+static void vkw_dispatch_vkCmdSetDepthClampRangeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetDepthClampRangeEXT a;
+    if (!vkw_decode_args_vkCmdSetDepthClampRangeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClampRangeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetDepthClampRangeEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampRangeEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetDepthClampRangeEXT(a.commandBuffer, a.depthClampMode, a.pDepthClampRange);
+    if (reply)
+        vkw_encode_reply_vkCmdSetDepthClampRangeEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdWriteBufferMarkerAMD(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdWriteBufferMarkerAMD a;
+    if (!vkw_decode_args_vkCmdWriteBufferMarkerAMD(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteBufferMarkerAMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdWriteBufferMarkerAMD) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteBufferMarkerAMD);
+        return;
+    }
+    ctx->vk.vkCmdWriteBufferMarkerAMD(a.commandBuffer, a.pipelineStage, a.dstBuffer, a.dstOffset, a.marker);
+    if (reply)
+        vkw_encode_reply_vkCmdWriteBufferMarkerAMD(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdWriteBufferMarker2AMD(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdWriteBufferMarker2AMD a;
+    if (!vkw_decode_args_vkCmdWriteBufferMarker2AMD(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteBufferMarker2AMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdWriteBufferMarker2AMD) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteBufferMarker2AMD);
+        return;
+    }
+    ctx->vk.vkCmdWriteBufferMarker2AMD(a.commandBuffer, a.stage, a.dstBuffer, a.dstOffset, a.marker);
+    if (reply)
+        vkw_encode_reply_vkCmdWriteBufferMarker2AMD(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetDepthBias2EXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetDepthBias2EXT a;
+    if (!vkw_decode_args_vkCmdSetDepthBias2EXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBias2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetDepthBias2EXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias2EXT);
+        return;
+    }
+    ctx->vk.vkCmdSetDepthBias2EXT(a.commandBuffer, a.pDepthBiasInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdSetDepthBias2EXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetDiscardRectangleEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetDiscardRectangleEXT a;
+    if (!vkw_decode_args_vkCmdSetDiscardRectangleEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetDiscardRectangleEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetDiscardRectangleEXT(a.commandBuffer, a.firstDiscardRectangle, a.discardRectangleCount, a.pDiscardRectangles);
+    if (reply)
+        vkw_encode_reply_vkCmdSetDiscardRectangleEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetDiscardRectangleEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetDiscardRectangleEnableEXT a;
+    if (!vkw_decode_args_vkCmdSetDiscardRectangleEnableEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetDiscardRectangleEnableEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetDiscardRectangleEnableEXT(a.commandBuffer, a.discardRectangleEnable);
+    if (reply)
+        vkw_encode_reply_vkCmdSetDiscardRectangleEnableEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetDiscardRectangleModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetDiscardRectangleModeEXT a;
+    if (!vkw_decode_args_vkCmdSetDiscardRectangleModeEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetDiscardRectangleModeEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleModeEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetDiscardRectangleModeEXT(a.commandBuffer, a.discardRectangleMode);
+    if (reply)
+        vkw_encode_reply_vkCmdSetDiscardRectangleModeEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT a;
+    if (!vkw_decode_args_vkGetImageDrmFormatModifierPropertiesEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetImageDrmFormatModifierPropertiesEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT);
+        return;
+    }
+    a.result = ctx->vk.vkGetImageDrmFormatModifierPropertiesEXT(a.device, a.image, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetImageDrmFormatModifierPropertiesEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetSampleLocationsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetSampleLocationsEXT a;
+    if (!vkw_decode_args_vkCmdSetSampleLocationsEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetSampleLocationsEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEXT);
+        return;
+    }
+    ctx->vk.vkCmdSetSampleLocationsEXT(a.commandBuffer, a.pSampleLocationsInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdSetSampleLocationsEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceMultisamplePropertiesEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMultisamplePropertiesEXT);
+        return;
+    }
+    ctx->vk.vkGetPhysicalDeviceMultisamplePropertiesEXT(a.physicalDevice, a.samples, a.pMultisampleProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceFragmentShadingRatesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFragmentShadingRatesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceFragmentShadingRatesKHR(a.physicalDevice, a.pFragmentShadingRateCount, a.pFragmentShadingRates);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetFragmentShadingRateKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetFragmentShadingRateKHR a;
+    if (!vkw_decode_args_vkCmdSetFragmentShadingRateKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetFragmentShadingRateKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFragmentShadingRateKHR);
+        return;
+    }
+    ctx->vk.vkCmdSetFragmentShadingRateKHR(a.commandBuffer, a.pFragmentSize, a.combinerOps);
+    if (reply)
+        vkw_encode_reply_vkCmdSetFragmentShadingRateKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetImageViewHandleNVX(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetImageViewHandleNVX a;
+    if (!vkw_decode_args_vkGetImageViewHandleNVX(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageViewHandleNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetImageViewHandleNVX) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewHandleNVX);
+        return;
+    }
+    a.result = ctx->vk.vkGetImageViewHandleNVX(a.device, a.pInfo);
+    if (reply)
+        vkw_encode_reply_vkGetImageViewHandleNVX(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetImageViewHandle64NVX(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetImageViewHandle64NVX a;
+    if (!vkw_decode_args_vkGetImageViewHandle64NVX(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageViewHandle64NVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetImageViewHandle64NVX) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewHandle64NVX);
+        return;
+    }
+    a.result = ctx->vk.vkGetImageViewHandle64NVX(a.device, a.pInfo);
+    if (reply)
+        vkw_encode_reply_vkGetImageViewHandle64NVX(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetImageViewAddressNVX(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetImageViewAddressNVX a;
+    if (!vkw_decode_args_vkGetImageViewAddressNVX(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageViewAddressNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetImageViewAddressNVX) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewAddressNVX);
+        return;
+    }
+    a.result = ctx->vk.vkGetImageViewAddressNVX(a.device, a.imageView, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetImageViewAddressNVX(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetViewportWScalingNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetViewportWScalingNV a;
+    if (!vkw_decode_args_vkCmdSetViewportWScalingNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWScalingNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetViewportWScalingNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingNV);
+        return;
+    }
+    ctx->vk.vkCmdSetViewportWScalingNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportWScalings);
+    if (reply)
+        vkw_encode_reply_vkCmdSetViewportWScalingNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdCopyMemoryIndirectNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdCopyMemoryIndirectNV a;
+    if (!vkw_decode_args_vkCmdCopyMemoryIndirectNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyMemoryIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdCopyMemoryIndirectNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryIndirectNV);
+        return;
+    }
+    ctx->vk.vkCmdCopyMemoryIndirectNV(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride);
+    if (reply)
+        vkw_encode_reply_vkCmdCopyMemoryIndirectNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdCopyMemoryToImageIndirectNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdCopyMemoryToImageIndirectNV a;
+    if (!vkw_decode_args_vkCmdCopyMemoryToImageIndirectNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdCopyMemoryToImageIndirectNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV);
+        return;
+    }
+    ctx->vk.vkCmdCopyMemoryToImageIndirectNV(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride, a.dstImage, a.dstImageLayout, a.pImageSubresources);
+    if (reply)
+        vkw_encode_reply_vkCmdCopyMemoryToImageIndirectNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(a.physicalDevice, a.pCombinationCount, a.pCombinations);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCheckpointNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCheckpointNV a;
+    if (!vkw_decode_args_vkCmdSetCheckpointNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCheckpointNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCheckpointNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCheckpointNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCheckpointNV(a.commandBuffer, a.pCheckpointMarker);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCheckpointNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetQueueCheckpointDataNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetQueueCheckpointDataNV a;
+    if (!vkw_decode_args_vkGetQueueCheckpointDataNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetQueueCheckpointDataNV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
+    if (!ctx->vk.vkGetQueueCheckpointDataNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueueCheckpointDataNV);
+        return;
+    }
+    ctx->vk.vkGetQueueCheckpointDataNV(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
+    if (reply)
+        vkw_encode_reply_vkGetQueueCheckpointDataNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetQueueCheckpointData2NV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetQueueCheckpointData2NV a;
+    if (!vkw_decode_args_vkGetQueueCheckpointData2NV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetQueueCheckpointData2NV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+        return;
+    if (!ctx->vk.vkGetQueueCheckpointData2NV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueueCheckpointData2NV);
+        return;
+    }
+    ctx->vk.vkGetQueueCheckpointData2NV(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
+    if (reply)
+        vkw_encode_reply_vkGetQueueCheckpointData2NV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetFragmentShadingRateEnumNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetFragmentShadingRateEnumNV a;
+    if (!vkw_decode_args_vkCmdSetFragmentShadingRateEnumNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetFragmentShadingRateEnumNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV);
+        return;
+    }
+    ctx->vk.vkCmdSetFragmentShadingRateEnumNV(a.commandBuffer, a.shadingRate, a.combinerOps);
+    if (reply)
+        vkw_encode_reply_vkCmdSetFragmentShadingRateEnumNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDecompressMemoryNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDecompressMemoryNV a;
+    if (!vkw_decode_args_vkCmdDecompressMemoryNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDecompressMemoryNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDecompressMemoryNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecompressMemoryNV);
+        return;
+    }
+    ctx->vk.vkCmdDecompressMemoryNV(a.commandBuffer, a.decompressRegionCount, a.pDecompressMemoryRegions);
+    if (reply)
+        vkw_encode_reply_vkCmdDecompressMemoryNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDecompressMemoryIndirectCountNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDecompressMemoryIndirectCountNV a;
+    if (!vkw_decode_args_vkCmdDecompressMemoryIndirectCountNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDecompressMemoryIndirectCountNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV);
+        return;
+    }
+    ctx->vk.vkCmdDecompressMemoryIndirectCountNV(a.commandBuffer, a.indirectCommandsAddress, a.indirectCommandsCountAddress, a.stride);
+    if (reply)
+        vkw_encode_reply_vkCmdDecompressMemoryIndirectCountNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceOpticalFlowImageFormatsNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceOpticalFlowImageFormatsNV);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceOpticalFlowImageFormatsNV(a.physicalDevice, a.pOpticalFlowImageFormatInfo, a.pFormatCount, a.pImageFormatProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateOpticalFlowSessionNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateOpticalFlowSessionNV a;
+    if (!vkw_decode_args_vkCreateOpticalFlowSessionNV(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkOpticalFlowSessionNV, a.pSession_ids, a.pSession_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkCreateOpticalFlowSessionNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateOpticalFlowSessionNV);
+        return;
+    }
+    a.result = ctx->vk.vkCreateOpticalFlowSessionNV(a.device, a.pCreateInfo, NULL, a.pSession);
+    if (a.result >= 0 && a.pSession) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pSession_capacity)
+            n = a.pSession_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pSession[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkOpticalFlowSessionNV, a.pSession_ids[i], VKW_HANDLE_U64(a.pSession[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateOpticalFlowSessionNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyOpticalFlowSessionNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyOpticalFlowSessionNV a;
+    if (!vkw_decode_args_vkDestroyOpticalFlowSessionNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkDestroyOpticalFlowSessionNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyOpticalFlowSessionNV);
+        return;
+    }
+    ctx->vk.vkDestroyOpticalFlowSessionNV(a.device, a.session, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a.session_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyOpticalFlowSessionNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkBindOpticalFlowSessionImageNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkBindOpticalFlowSessionImageNV a;
+    if (!vkw_decode_args_vkBindOpticalFlowSessionImageNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindOpticalFlowSessionImageNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkBindOpticalFlowSessionImageNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindOpticalFlowSessionImageNV);
+        return;
+    }
+    a.result = ctx->vk.vkBindOpticalFlowSessionImageNV(a.device, a.session, a.bindingPoint, a.view, a.layout);
+    if (reply)
+        vkw_encode_reply_vkBindOpticalFlowSessionImageNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdOpticalFlowExecuteNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdOpticalFlowExecuteNV a;
+    if (!vkw_decode_args_vkCmdOpticalFlowExecuteNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdOpticalFlowExecuteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdOpticalFlowExecuteNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdOpticalFlowExecuteNV);
+        return;
+    }
+    ctx->vk.vkCmdOpticalFlowExecuteNV(a.commandBuffer, a.session, a.pExecuteInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdOpticalFlowExecuteNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateAccelerationStructureNV a;
+    if (!vkw_decode_args_vkCreateAccelerationStructureNV(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkAccelerationStructureNV, a.pAccelerationStructure_ids, a.pAccelerationStructure_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkCreateAccelerationStructureNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateAccelerationStructureNV);
+        return;
+    }
+    a.result = ctx->vk.vkCreateAccelerationStructureNV(a.device, a.pCreateInfo, NULL, a.pAccelerationStructure);
+    if (a.result >= 0 && a.pAccelerationStructure) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pAccelerationStructure_capacity)
+            n = a.pAccelerationStructure_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pAccelerationStructure[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkAccelerationStructureNV, a.pAccelerationStructure_ids[i], VKW_HANDLE_U64(a.pAccelerationStructure[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateAccelerationStructureNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyAccelerationStructureNV a;
+    if (!vkw_decode_args_vkDestroyAccelerationStructureNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkDestroyAccelerationStructureNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyAccelerationStructureNV);
+        return;
+    }
+    ctx->vk.vkDestroyAccelerationStructureNV(a.device, a.accelerationStructure, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkAccelerationStructureNV, a.accelerationStructure_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyAccelerationStructureNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV a;
+    if (!vkw_decode_args_vkGetAccelerationStructureMemoryRequirementsNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetAccelerationStructureMemoryRequirementsNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV);
+        return;
+    }
+    ctx->vk.vkGetAccelerationStructureMemoryRequirementsNV(a.device, a.pInfo, a.pMemoryRequirements);
+    if (reply)
+        vkw_encode_reply_vkGetAccelerationStructureMemoryRequirementsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkBindAccelerationStructureMemoryNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkBindAccelerationStructureMemoryNV a;
+    if (!vkw_decode_args_vkBindAccelerationStructureMemoryNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindAccelerationStructureMemoryNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkBindAccelerationStructureMemoryNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindAccelerationStructureMemoryNV);
+        return;
+    }
+    a.result = ctx->vk.vkBindAccelerationStructureMemoryNV(a.device, a.bindInfoCount, a.pBindInfos);
+    if (reply)
+        vkw_encode_reply_vkBindAccelerationStructureMemoryNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBuildAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBuildAccelerationStructureNV a;
+    if (!vkw_decode_args_vkCmdBuildAccelerationStructureNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdBuildAccelerationStructureNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructureNV);
+        return;
+    }
+    ctx->vk.vkCmdBuildAccelerationStructureNV(a.commandBuffer, a.pInfo, a.instanceData, a.instanceOffset, a.update, a.dst, a.src, a.scratch, a.scratchOffset);
+    if (reply)
+        vkw_encode_reply_vkCmdBuildAccelerationStructureNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdCopyAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdCopyAccelerationStructureNV a;
+    if (!vkw_decode_args_vkCmdCopyAccelerationStructureNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdCopyAccelerationStructureNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyAccelerationStructureNV);
+        return;
+    }
+    ctx->vk.vkCmdCopyAccelerationStructureNV(a.commandBuffer, a.dst, a.src, a.mode);
+    if (reply)
+        vkw_encode_reply_vkCmdCopyAccelerationStructureNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdTraceRaysNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdTraceRaysNV a;
+    if (!vkw_decode_args_vkCmdTraceRaysNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdTraceRaysNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdTraceRaysNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysNV);
+        return;
+    }
+    ctx->vk.vkCmdTraceRaysNV(a.commandBuffer, a.raygenShaderBindingTableBuffer, a.raygenShaderBindingOffset, a.missShaderBindingTableBuffer, a.missShaderBindingOffset, a.missShaderBindingStride, a.hitShaderBindingTableBuffer, a.hitShaderBindingOffset, a.hitShaderBindingStride, a.callableShaderBindingTableBuffer, a.callableShaderBindingOffset, a.callableShaderBindingStride, a.width, a.height, a.depth);
+    if (reply)
+        vkw_encode_reply_vkCmdTraceRaysNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateRayTracingPipelinesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateRayTracingPipelinesNV a;
+    if (!vkw_decode_args_vkCreateRayTracingPipelinesNV(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkCreateRayTracingPipelinesNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRayTracingPipelinesNV);
+        return;
+    }
+    a.result = ctx->vk.vkCreateRayTracingPipelinesNV(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
+    if (a.pPipelines) {
+        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
+        if (n > a.pPipelines_capacity)
+            n = a.pPipelines_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateRayTracingPipelinesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR a;
+    if (!vkw_decode_args_vkGetRayTracingShaderGroupHandlesKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetRayTracingShaderGroupHandlesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetRayTracingShaderGroupHandlesKHR(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetRayTracingShaderGroupHandlesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetAccelerationStructureHandleNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetAccelerationStructureHandleNV a;
+    if (!vkw_decode_args_vkGetAccelerationStructureHandleNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetAccelerationStructureHandleNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetAccelerationStructureHandleNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureHandleNV);
+        return;
+    }
+    a.result = ctx->vk.vkGetAccelerationStructureHandleNV(a.device, a.accelerationStructure, a.dataSize, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetAccelerationStructureHandleNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV a;
+    if (!vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdWriteAccelerationStructuresPropertiesNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV);
+        return;
+    }
+    ctx->vk.vkCmdWriteAccelerationStructuresPropertiesNV(a.commandBuffer, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.queryPool, a.firstQuery);
+    if (reply)
+        vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCompileDeferredNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCompileDeferredNV a;
+    if (!vkw_decode_args_vkCompileDeferredNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCompileDeferredNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkCompileDeferredNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCompileDeferredNV);
+        return;
+    }
+    a.result = ctx->vk.vkCompileDeferredNV(a.device, a.pipeline, a.shader);
+    if (reply)
+        vkw_encode_reply_vkCompileDeferredNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetExclusiveScissorEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetExclusiveScissorEnableNV a;
+    if (!vkw_decode_args_vkCmdSetExclusiveScissorEnableNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetExclusiveScissorEnableNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExclusiveScissorEnableNV);
+        return;
+    }
+    ctx->vk.vkCmdSetExclusiveScissorEnableNV(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissorEnables);
+    if (reply)
+        vkw_encode_reply_vkCmdSetExclusiveScissorEnableNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetExclusiveScissorNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetExclusiveScissorNV a;
+    if (!vkw_decode_args_vkCmdSetExclusiveScissorNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetExclusiveScissorNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExclusiveScissorNV);
+        return;
+    }
+    ctx->vk.vkCmdSetExclusiveScissorNV(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissors);
+    if (reply)
+        vkw_encode_reply_vkCmdSetExclusiveScissorNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBindShadingRateImageNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBindShadingRateImageNV a;
+    if (!vkw_decode_args_vkCmdBindShadingRateImageNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindShadingRateImageNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdBindShadingRateImageNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindShadingRateImageNV);
+        return;
+    }
+    ctx->vk.vkCmdBindShadingRateImageNV(a.commandBuffer, a.imageView, a.imageLayout);
+    if (reply)
+        vkw_encode_reply_vkCmdBindShadingRateImageNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetViewportShadingRatePaletteNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetViewportShadingRatePaletteNV a;
+    if (!vkw_decode_args_vkCmdSetViewportShadingRatePaletteNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetViewportShadingRatePaletteNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV);
+        return;
+    }
+    ctx->vk.vkCmdSetViewportShadingRatePaletteNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pShadingRatePalettes);
+    if (reply)
+        vkw_encode_reply_vkCmdSetViewportShadingRatePaletteNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetCoarseSampleOrderNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetCoarseSampleOrderNV a;
+    if (!vkw_decode_args_vkCmdSetCoarseSampleOrderNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoarseSampleOrderNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetCoarseSampleOrderNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoarseSampleOrderNV);
+        return;
+    }
+    ctx->vk.vkCmdSetCoarseSampleOrderNV(a.commandBuffer, a.sampleOrderType, a.customSampleOrderCount, a.pCustomSampleOrders);
+    if (reply)
+        vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -6492,11 +7625,25 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCmdSetColorBlendEquationEXT] = vkw_dispatch_vkCmdSetColorBlendEquationEXT,
     [VKW_CMD_vkCmdSetColorWriteMaskEXT] = vkw_dispatch_vkCmdSetColorWriteMaskEXT,
     [VKW_CMD_vkCmdSetRasterizationStreamEXT] = vkw_dispatch_vkCmdSetRasterizationStreamEXT,
+    [VKW_CMD_vkCmdSetConservativeRasterizationModeEXT] = vkw_dispatch_vkCmdSetConservativeRasterizationModeEXT,
+    [VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT] = vkw_dispatch_vkCmdSetExtraPrimitiveOverestimationSizeEXT,
     [VKW_CMD_vkCmdSetDepthClipEnableEXT] = vkw_dispatch_vkCmdSetDepthClipEnableEXT,
+    [VKW_CMD_vkCmdSetSampleLocationsEnableEXT] = vkw_dispatch_vkCmdSetSampleLocationsEnableEXT,
+    [VKW_CMD_vkCmdSetColorBlendAdvancedEXT] = vkw_dispatch_vkCmdSetColorBlendAdvancedEXT,
     [VKW_CMD_vkCmdSetProvokingVertexModeEXT] = vkw_dispatch_vkCmdSetProvokingVertexModeEXT,
     [VKW_CMD_vkCmdSetLineRasterizationModeEXT] = vkw_dispatch_vkCmdSetLineRasterizationModeEXT,
     [VKW_CMD_vkCmdSetLineStippleEnableEXT] = vkw_dispatch_vkCmdSetLineStippleEnableEXT,
     [VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT] = vkw_dispatch_vkCmdSetDepthClipNegativeOneToOneEXT,
+    [VKW_CMD_vkCmdSetViewportWScalingEnableNV] = vkw_dispatch_vkCmdSetViewportWScalingEnableNV,
+    [VKW_CMD_vkCmdSetViewportSwizzleNV] = vkw_dispatch_vkCmdSetViewportSwizzleNV,
+    [VKW_CMD_vkCmdSetCoverageToColorEnableNV] = vkw_dispatch_vkCmdSetCoverageToColorEnableNV,
+    [VKW_CMD_vkCmdSetCoverageToColorLocationNV] = vkw_dispatch_vkCmdSetCoverageToColorLocationNV,
+    [VKW_CMD_vkCmdSetCoverageModulationModeNV] = vkw_dispatch_vkCmdSetCoverageModulationModeNV,
+    [VKW_CMD_vkCmdSetCoverageModulationTableEnableNV] = vkw_dispatch_vkCmdSetCoverageModulationTableEnableNV,
+    [VKW_CMD_vkCmdSetCoverageModulationTableNV] = vkw_dispatch_vkCmdSetCoverageModulationTableNV,
+    [VKW_CMD_vkCmdSetShadingRateImageEnableNV] = vkw_dispatch_vkCmdSetShadingRateImageEnableNV,
+    [VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV] = vkw_dispatch_vkCmdSetRepresentativeFragmentTestEnableNV,
+    [VKW_CMD_vkCmdSetCoverageReductionModeNV] = vkw_dispatch_vkCmdSetCoverageReductionModeNV,
     [VKW_CMD_vkCmdDrawMultiEXT] = vkw_dispatch_vkCmdDrawMultiEXT,
     [VKW_CMD_vkCmdDrawMultiIndexedEXT] = vkw_dispatch_vkCmdDrawMultiIndexedEXT,
     [VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT] = vkw_dispatch_vkCmdBindTransformFeedbackBuffersEXT,
@@ -6578,4 +7725,51 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCmdDebugMarkerBeginEXT] = vkw_dispatch_vkCmdDebugMarkerBeginEXT,
     [VKW_CMD_vkCmdDebugMarkerEndEXT] = vkw_dispatch_vkCmdDebugMarkerEndEXT,
     [VKW_CMD_vkCmdDebugMarkerInsertEXT] = vkw_dispatch_vkCmdDebugMarkerInsertEXT,
+    [VKW_CMD_vkCmdSetDepthClampRangeEXT] = vkw_dispatch_vkCmdSetDepthClampRangeEXT,
+    [VKW_CMD_vkCmdWriteBufferMarkerAMD] = vkw_dispatch_vkCmdWriteBufferMarkerAMD,
+    [VKW_CMD_vkCmdWriteBufferMarker2AMD] = vkw_dispatch_vkCmdWriteBufferMarker2AMD,
+    [VKW_CMD_vkCmdSetDepthBias2EXT] = vkw_dispatch_vkCmdSetDepthBias2EXT,
+    [VKW_CMD_vkCmdSetDiscardRectangleEXT] = vkw_dispatch_vkCmdSetDiscardRectangleEXT,
+    [VKW_CMD_vkCmdSetDiscardRectangleEnableEXT] = vkw_dispatch_vkCmdSetDiscardRectangleEnableEXT,
+    [VKW_CMD_vkCmdSetDiscardRectangleModeEXT] = vkw_dispatch_vkCmdSetDiscardRectangleModeEXT,
+    [VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT] = vkw_dispatch_vkGetImageDrmFormatModifierPropertiesEXT,
+    [VKW_CMD_vkCmdSetSampleLocationsEXT] = vkw_dispatch_vkCmdSetSampleLocationsEXT,
+    [VKW_CMD_vkGetPhysicalDeviceMultisamplePropertiesEXT] = vkw_dispatch_vkGetPhysicalDeviceMultisamplePropertiesEXT,
+    [VKW_CMD_vkGetPhysicalDeviceFragmentShadingRatesKHR] = vkw_dispatch_vkGetPhysicalDeviceFragmentShadingRatesKHR,
+    [VKW_CMD_vkCmdSetFragmentShadingRateKHR] = vkw_dispatch_vkCmdSetFragmentShadingRateKHR,
+    [VKW_CMD_vkGetImageViewHandleNVX] = vkw_dispatch_vkGetImageViewHandleNVX,
+    [VKW_CMD_vkGetImageViewHandle64NVX] = vkw_dispatch_vkGetImageViewHandle64NVX,
+    [VKW_CMD_vkGetImageViewAddressNVX] = vkw_dispatch_vkGetImageViewAddressNVX,
+    [VKW_CMD_vkCmdSetViewportWScalingNV] = vkw_dispatch_vkCmdSetViewportWScalingNV,
+    [VKW_CMD_vkCmdCopyMemoryIndirectNV] = vkw_dispatch_vkCmdCopyMemoryIndirectNV,
+    [VKW_CMD_vkCmdCopyMemoryToImageIndirectNV] = vkw_dispatch_vkCmdCopyMemoryToImageIndirectNV,
+    [VKW_CMD_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV] = vkw_dispatch_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV,
+    [VKW_CMD_vkCmdSetCheckpointNV] = vkw_dispatch_vkCmdSetCheckpointNV,
+    [VKW_CMD_vkGetQueueCheckpointDataNV] = vkw_dispatch_vkGetQueueCheckpointDataNV,
+    [VKW_CMD_vkGetQueueCheckpointData2NV] = vkw_dispatch_vkGetQueueCheckpointData2NV,
+    [VKW_CMD_vkCmdSetFragmentShadingRateEnumNV] = vkw_dispatch_vkCmdSetFragmentShadingRateEnumNV,
+    [VKW_CMD_vkCmdDecompressMemoryNV] = vkw_dispatch_vkCmdDecompressMemoryNV,
+    [VKW_CMD_vkCmdDecompressMemoryIndirectCountNV] = vkw_dispatch_vkCmdDecompressMemoryIndirectCountNV,
+    [VKW_CMD_vkGetPhysicalDeviceOpticalFlowImageFormatsNV] = vkw_dispatch_vkGetPhysicalDeviceOpticalFlowImageFormatsNV,
+    [VKW_CMD_vkCreateOpticalFlowSessionNV] = vkw_dispatch_vkCreateOpticalFlowSessionNV,
+    [VKW_CMD_vkDestroyOpticalFlowSessionNV] = vkw_dispatch_vkDestroyOpticalFlowSessionNV,
+    [VKW_CMD_vkBindOpticalFlowSessionImageNV] = vkw_dispatch_vkBindOpticalFlowSessionImageNV,
+    [VKW_CMD_vkCmdOpticalFlowExecuteNV] = vkw_dispatch_vkCmdOpticalFlowExecuteNV,
+    [VKW_CMD_vkCreateAccelerationStructureNV] = vkw_dispatch_vkCreateAccelerationStructureNV,
+    [VKW_CMD_vkDestroyAccelerationStructureNV] = vkw_dispatch_vkDestroyAccelerationStructureNV,
+    [VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV] = vkw_dispatch_vkGetAccelerationStructureMemoryRequirementsNV,
+    [VKW_CMD_vkBindAccelerationStructureMemoryNV] = vkw_dispatch_vkBindAccelerationStructureMemoryNV,
+    [VKW_CMD_vkCmdBuildAccelerationStructureNV] = vkw_dispatch_vkCmdBuildAccelerationStructureNV,
+    [VKW_CMD_vkCmdCopyAccelerationStructureNV] = vkw_dispatch_vkCmdCopyAccelerationStructureNV,
+    [VKW_CMD_vkCmdTraceRaysNV] = vkw_dispatch_vkCmdTraceRaysNV,
+    [VKW_CMD_vkCreateRayTracingPipelinesNV] = vkw_dispatch_vkCreateRayTracingPipelinesNV,
+    [VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR] = vkw_dispatch_vkGetRayTracingShaderGroupHandlesKHR,
+    [VKW_CMD_vkGetAccelerationStructureHandleNV] = vkw_dispatch_vkGetAccelerationStructureHandleNV,
+    [VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV] = vkw_dispatch_vkCmdWriteAccelerationStructuresPropertiesNV,
+    [VKW_CMD_vkCompileDeferredNV] = vkw_dispatch_vkCompileDeferredNV,
+    [VKW_CMD_vkCmdSetExclusiveScissorEnableNV] = vkw_dispatch_vkCmdSetExclusiveScissorEnableNV,
+    [VKW_CMD_vkCmdSetExclusiveScissorNV] = vkw_dispatch_vkCmdSetExclusiveScissorNV,
+    [VKW_CMD_vkCmdBindShadingRateImageNV] = vkw_dispatch_vkCmdBindShadingRateImageNV,
+    [VKW_CMD_vkCmdSetViewportShadingRatePaletteNV] = vkw_dispatch_vkCmdSetViewportShadingRatePaletteNV,
+    [VKW_CMD_vkCmdSetCoarseSampleOrderNV] = vkw_dispatch_vkCmdSetCoarseSampleOrderNV,
 };

@@ -189,10 +189,10 @@ enum vkw_opcode {
     VKW_CMD_vkGetSemaphoreCounterValue = 170, /* also vkGetSemaphoreCounterValueKHR */
     VKW_CMD_vkWaitSemaphores = 171, /* also vkWaitSemaphoresKHR */
     VKW_CMD_vkSignalSemaphore = 172, /* also vkSignalSemaphoreKHR */
-    VKW_CMD_vkGetBufferDeviceAddress = 173, /* also vkGetBufferDeviceAddressKHR */
+    VKW_CMD_vkGetBufferDeviceAddress = 173, /* also vkGetBufferDeviceAddressEXT, vkGetBufferDeviceAddressKHR */
     VKW_CMD_vkGetBufferOpaqueCaptureAddress = 174, /* also vkGetBufferOpaqueCaptureAddressKHR */
     VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress = 175, /* also vkGetDeviceMemoryOpaqueCaptureAddressKHR */
-    VKW_CMD_vkGetPhysicalDeviceToolProperties = 176,
+    VKW_CMD_vkGetPhysicalDeviceToolProperties = 176, /* also vkGetPhysicalDeviceToolPropertiesEXT */
     VKW_CMD_vkCreatePrivateDataSlot = 177, /* also vkCreatePrivateDataSlotEXT */
     VKW_CMD_vkDestroyPrivateDataSlot = 178, /* also vkDestroyPrivateDataSlotEXT */
     VKW_CMD_vkSetPrivateData = 179, /* also vkSetPrivateDataEXT */
@@ -246,11 +246,25 @@ enum vkw_opcode {
     VKW_CMD_vkCmdSetColorBlendEquationEXT = 227,
     VKW_CMD_vkCmdSetColorWriteMaskEXT = 228,
     VKW_CMD_vkCmdSetRasterizationStreamEXT = 229,
+    VKW_CMD_vkCmdSetConservativeRasterizationModeEXT = 230,
+    VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT = 231,
     VKW_CMD_vkCmdSetDepthClipEnableEXT = 232,
+    VKW_CMD_vkCmdSetSampleLocationsEnableEXT = 233,
+    VKW_CMD_vkCmdSetColorBlendAdvancedEXT = 234,
     VKW_CMD_vkCmdSetProvokingVertexModeEXT = 235,
     VKW_CMD_vkCmdSetLineRasterizationModeEXT = 236,
     VKW_CMD_vkCmdSetLineStippleEnableEXT = 237,
     VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT = 238,
+    VKW_CMD_vkCmdSetViewportWScalingEnableNV = 239,
+    VKW_CMD_vkCmdSetViewportSwizzleNV = 240,
+    VKW_CMD_vkCmdSetCoverageToColorEnableNV = 241,
+    VKW_CMD_vkCmdSetCoverageToColorLocationNV = 242,
+    VKW_CMD_vkCmdSetCoverageModulationModeNV = 243,
+    VKW_CMD_vkCmdSetCoverageModulationTableEnableNV = 244,
+    VKW_CMD_vkCmdSetCoverageModulationTableNV = 245,
+    VKW_CMD_vkCmdSetShadingRateImageEnableNV = 246,
+    VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV = 247,
+    VKW_CMD_vkCmdSetCoverageReductionModeNV = 248,
     VKW_CMD_vkCmdDrawMultiEXT = 250,
     VKW_CMD_vkCmdDrawMultiIndexedEXT = 251,
     VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT = 252,
@@ -332,13 +346,60 @@ enum vkw_opcode {
     VKW_CMD_vkCmdDebugMarkerBeginEXT = 328,
     VKW_CMD_vkCmdDebugMarkerEndEXT = 329,
     VKW_CMD_vkCmdDebugMarkerInsertEXT = 330,
+    VKW_CMD_vkCmdSetDepthClampRangeEXT = 331,
+    VKW_CMD_vkCmdWriteBufferMarkerAMD = 332,
+    VKW_CMD_vkCmdWriteBufferMarker2AMD = 333,
+    VKW_CMD_vkCmdSetDepthBias2EXT = 334,
+    VKW_CMD_vkCmdSetDiscardRectangleEXT = 335,
+    VKW_CMD_vkCmdSetDiscardRectangleEnableEXT = 336,
+    VKW_CMD_vkCmdSetDiscardRectangleModeEXT = 337,
+    VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT = 338,
+    VKW_CMD_vkCmdSetSampleLocationsEXT = 339,
+    VKW_CMD_vkGetPhysicalDeviceMultisamplePropertiesEXT = 340,
+    VKW_CMD_vkGetPhysicalDeviceFragmentShadingRatesKHR = 341,
+    VKW_CMD_vkCmdSetFragmentShadingRateKHR = 342,
+    VKW_CMD_vkGetImageViewHandleNVX = 343,
+    VKW_CMD_vkGetImageViewHandle64NVX = 344,
+    VKW_CMD_vkGetImageViewAddressNVX = 345,
+    VKW_CMD_vkCmdSetViewportWScalingNV = 346,
+    VKW_CMD_vkCmdCopyMemoryIndirectNV = 347,
+    VKW_CMD_vkCmdCopyMemoryToImageIndirectNV = 348,
+    VKW_CMD_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV = 349,
+    VKW_CMD_vkCmdSetCheckpointNV = 350,
+    VKW_CMD_vkGetQueueCheckpointDataNV = 351,
+    VKW_CMD_vkGetQueueCheckpointData2NV = 352,
+    VKW_CMD_vkCmdSetFragmentShadingRateEnumNV = 353,
+    VKW_CMD_vkCmdDecompressMemoryNV = 354,
+    VKW_CMD_vkCmdDecompressMemoryIndirectCountNV = 355,
+    VKW_CMD_vkGetPhysicalDeviceOpticalFlowImageFormatsNV = 356,
+    VKW_CMD_vkCreateOpticalFlowSessionNV = 357,
+    VKW_CMD_vkDestroyOpticalFlowSessionNV = 358,
+    VKW_CMD_vkBindOpticalFlowSessionImageNV = 359,
+    VKW_CMD_vkCmdOpticalFlowExecuteNV = 360,
+    VKW_CMD_vkCreateAccelerationStructureNV = 361,
+    VKW_CMD_vkDestroyAccelerationStructureNV = 362,
+    VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV = 363,
+    VKW_CMD_vkBindAccelerationStructureMemoryNV = 364,
+    VKW_CMD_vkCmdBuildAccelerationStructureNV = 365,
+    VKW_CMD_vkCmdCopyAccelerationStructureNV = 366,
+    VKW_CMD_vkCmdTraceRaysNV = 367,
+    VKW_CMD_vkCreateRayTracingPipelinesNV = 368,
+    VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR = 369, /* also vkGetRayTracingShaderGroupHandlesNV */
+    VKW_CMD_vkGetAccelerationStructureHandleNV = 370,
+    VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV = 371,
+    VKW_CMD_vkCompileDeferredNV = 372,
+    VKW_CMD_vkCmdSetExclusiveScissorEnableNV = 373,
+    VKW_CMD_vkCmdSetExclusiveScissorNV = 374,
+    VKW_CMD_vkCmdBindShadingRateImageNV = 375,
+    VKW_CMD_vkCmdSetViewportShadingRatePaletteNV = 376,
+    VKW_CMD_vkCmdSetCoarseSampleOrderNV = 377,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 331
+#define VKW_OPCODE_LIMIT 378
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 315
+#define VKW_FORWARDED_COMMAND_COUNT 376
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

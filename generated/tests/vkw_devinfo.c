@@ -97,6 +97,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceMultiDrawFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT;
@@ -265,11 +273,75 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceExclusiveScissorFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceExclusiveScissorFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceCornerSampledImageFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceCornerSampledImageFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_KHR;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceComputeShaderDerivativesFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShaderImageFootprintFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShaderImageFootprintFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceCopyMemoryIndirectFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceCopyMemoryIndirectFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceMemoryDecompressionFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceMemoryDecompressionFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShadingRateImageFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShadingRateImageFeaturesNV", s, sizeof(*s));
         free(s);
     }
     {
@@ -353,6 +425,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceBufferDeviceAddressFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceBufferDeviceAddressFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceImagelessFramebufferFeatures *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES;
@@ -377,6 +457,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceCoverageReductionModeFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceCoverageReductionModeFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceShaderClockFeaturesKHR *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR;
@@ -390,6 +478,22 @@ static void features(VkPhysicalDevice pd)
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceIndexTypeUint8Features", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShaderSMBuiltinsFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShaderSMBuiltinsFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT", s, sizeof(*s));
         free(s);
     }
     {
@@ -521,11 +625,27 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceDiagnosticsConfigFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDiagnosticsConfigFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR", s, sizeof(*s));
         free(s);
     }
     {
@@ -545,6 +665,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDevice4444FormatsFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT;
@@ -553,11 +681,35 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceFragmentShadingRateFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceFragmentShadingRateFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceShaderTerminateInvocationFeatures *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceShaderTerminateInvocationFeatures", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV", s, sizeof(*s));
         free(s);
     }
     {
@@ -614,6 +766,14 @@ static void features(VkPhysicalDevice pd)
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDepthClampControlFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_CONTROL_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDepthClampControlFeaturesEXT", s, sizeof(*s));
         free(s);
     }
     {
@@ -681,6 +841,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceInheritedViewportScissorFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceInheritedViewportScissorFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT;
@@ -705,6 +873,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceDynamicRenderingFeatures *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES;
@@ -713,11 +889,27 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceImageViewMinLodFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceImageViewMinLodFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceLinearColorAttachmentFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceLinearColorAttachmentFeaturesNV", s, sizeof(*s));
         free(s);
     }
     {
@@ -761,11 +953,43 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceAddressBindingReportFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceAddressBindingReportFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceOpticalFlowFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceOpticalFlowFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDepthBiasControlFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDepthBiasControlFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV", s, sizeof(*s));
         free(s);
     }
     {
@@ -782,6 +1006,14 @@ static void features(VkPhysicalDevice pd)
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceShaderObjectFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV", s, sizeof(*s));
         free(s);
     }
     {
@@ -825,11 +1057,51 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceShaderQuadControlFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShaderQuadControlFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceRawAccessChainsFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceRawAccessChainsFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDepthClampZeroOneFeaturesKHR", s, sizeof(*s));
         free(s);
     }
 }
@@ -882,6 +1154,24 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceDiscardRectanglePropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DISCARD_RECTANGLE_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceDiscardRectanglePropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceDiscardRectanglePropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_ATTRIBUTES_PROPERTIES_NVX;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX printed = *s;
+        dump("VkPhysicalDeviceMultiviewPerViewAttributesPropertiesNVX", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceSubgroupProperties *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
@@ -915,6 +1205,24 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceSamplerFilterMinmaxProperties printed = *s;
         dump("VkPhysicalDeviceSamplerFilterMinmaxProperties", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceSampleLocationsPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLE_LOCATIONS_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceSampleLocationsPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceSampleLocationsPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceBlendOperationAdvancedPropertiesEXT", &printed, sizeof(printed));
         free(s);
     }
     {
@@ -999,6 +1307,15 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceConservativeRasterizationPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceConservativeRasterizationPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceConservativeRasterizationPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceDescriptorIndexingProperties *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES;
@@ -1035,6 +1352,15 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDevicePCIBusInfoPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDevicePCIBusInfoPropertiesEXT printed = *s;
+        dump("VkPhysicalDevicePCIBusInfoPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceDepthStencilResolveProperties *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES;
@@ -1062,6 +1388,33 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceCopyMemoryIndirectPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceCopyMemoryIndirectPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceCopyMemoryIndirectPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceMemoryDecompressionPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceMemoryDecompressionPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceMemoryDecompressionPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShadingRateImagePropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceShadingRateImagePropertiesNV printed = *s;
+        dump("VkPhysicalDeviceShadingRateImagePropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceMeshShaderPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT;
@@ -1077,6 +1430,24 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceAccelerationStructurePropertiesKHR printed = *s;
         dump("VkPhysicalDeviceAccelerationStructurePropertiesKHR", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceRayTracingPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceRayTracingPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceRayTracingPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceShaderSMBuiltinsPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceShaderSMBuiltinsPropertiesNV", &printed, sizeof(printed));
         free(s);
     }
     {
@@ -1183,6 +1554,24 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceFragmentShadingRatePropertiesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_PROPERTIES_KHR;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceFragmentShadingRatePropertiesKHR printed = *s;
+        dump("VkPhysicalDeviceFragmentShadingRatePropertiesKHR", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceFragmentShadingRateEnumsPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceLegacyVertexAttributesPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_LEGACY_VERTEX_ATTRIBUTES_PROPERTIES_EXT;
@@ -1241,6 +1630,24 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceDrmPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceDrmPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceDrmPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR printed = *s;
+        dump("VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT;
@@ -1265,6 +1672,24 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDevicePipelineRobustnessProperties printed = *s;
         dump("VkPhysicalDevicePipelineRobustnessProperties", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceOpticalFlowPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceOpticalFlowPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceOpticalFlowPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV printed = *s;
+        dump("VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV", &printed, sizeof(printed));
         free(s);
     }
     {
