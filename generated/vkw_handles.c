@@ -411,6 +411,297 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
 
+const char *const *vkw_opcode_aliases(uint32_t opcode)
+{
+    static const char *const aliases_vkBindBufferMemory2[] = {"vkBindBufferMemory2KHR", NULL};
+    static const char *const aliases_vkBindImageMemory2[] = {"vkBindImageMemory2KHR", NULL};
+    static const char *const aliases_vkGetDeviceGroupPeerMemoryFeatures[] = {"vkGetDeviceGroupPeerMemoryFeaturesKHR", NULL};
+    static const char *const aliases_vkCmdSetDeviceMask[] = {"vkCmdSetDeviceMaskKHR", NULL};
+    static const char *const aliases_vkCmdDispatchBase[] = {"vkCmdDispatchBaseKHR", NULL};
+    static const char *const aliases_vkEnumeratePhysicalDeviceGroups[] = {"vkEnumeratePhysicalDeviceGroupsKHR", NULL};
+    static const char *const aliases_vkGetImageMemoryRequirements2[] = {"vkGetImageMemoryRequirements2KHR", NULL};
+    static const char *const aliases_vkGetBufferMemoryRequirements2[] = {"vkGetBufferMemoryRequirements2KHR", NULL};
+    static const char *const aliases_vkGetImageSparseMemoryRequirements2[] = {"vkGetImageSparseMemoryRequirements2KHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceFeatures2[] = {"vkGetPhysicalDeviceFeatures2KHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceProperties2[] = {"vkGetPhysicalDeviceProperties2KHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceFormatProperties2[] = {"vkGetPhysicalDeviceFormatProperties2KHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceImageFormatProperties2[] = {"vkGetPhysicalDeviceImageFormatProperties2KHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceQueueFamilyProperties2[] = {"vkGetPhysicalDeviceQueueFamilyProperties2KHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceMemoryProperties2[] = {"vkGetPhysicalDeviceMemoryProperties2KHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceSparseImageFormatProperties2[] = {"vkGetPhysicalDeviceSparseImageFormatProperties2KHR", NULL};
+    static const char *const aliases_vkTrimCommandPool[] = {"vkTrimCommandPoolKHR", NULL};
+    static const char *const aliases_vkCreateSamplerYcbcrConversion[] = {"vkCreateSamplerYcbcrConversionKHR", NULL};
+    static const char *const aliases_vkDestroySamplerYcbcrConversion[] = {"vkDestroySamplerYcbcrConversionKHR", NULL};
+    static const char *const aliases_vkCreateDescriptorUpdateTemplate[] = {"vkCreateDescriptorUpdateTemplateKHR", NULL};
+    static const char *const aliases_vkDestroyDescriptorUpdateTemplate[] = {"vkDestroyDescriptorUpdateTemplateKHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceExternalBufferProperties[] = {"vkGetPhysicalDeviceExternalBufferPropertiesKHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceExternalFenceProperties[] = {"vkGetPhysicalDeviceExternalFencePropertiesKHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceExternalSemaphoreProperties[] = {"vkGetPhysicalDeviceExternalSemaphorePropertiesKHR", NULL};
+    static const char *const aliases_vkGetDescriptorSetLayoutSupport[] = {"vkGetDescriptorSetLayoutSupportKHR", NULL};
+    static const char *const aliases_vkCmdDrawIndirectCount[] = {"vkCmdDrawIndirectCountAMD", "vkCmdDrawIndirectCountKHR", NULL};
+    static const char *const aliases_vkCmdDrawIndexedIndirectCount[] = {"vkCmdDrawIndexedIndirectCountAMD", "vkCmdDrawIndexedIndirectCountKHR", NULL};
+    static const char *const aliases_vkCreateRenderPass2[] = {"vkCreateRenderPass2KHR", NULL};
+    static const char *const aliases_vkCmdBeginRenderPass2[] = {"vkCmdBeginRenderPass2KHR", NULL};
+    static const char *const aliases_vkCmdNextSubpass2[] = {"vkCmdNextSubpass2KHR", NULL};
+    static const char *const aliases_vkCmdEndRenderPass2[] = {"vkCmdEndRenderPass2KHR", NULL};
+    static const char *const aliases_vkResetQueryPool[] = {"vkResetQueryPoolEXT", NULL};
+    static const char *const aliases_vkGetSemaphoreCounterValue[] = {"vkGetSemaphoreCounterValueKHR", NULL};
+    static const char *const aliases_vkWaitSemaphores[] = {"vkWaitSemaphoresKHR", NULL};
+    static const char *const aliases_vkSignalSemaphore[] = {"vkSignalSemaphoreKHR", NULL};
+    static const char *const aliases_vkGetBufferDeviceAddress[] = {"vkGetBufferDeviceAddressEXT", "vkGetBufferDeviceAddressKHR", NULL};
+    static const char *const aliases_vkGetBufferOpaqueCaptureAddress[] = {"vkGetBufferOpaqueCaptureAddressKHR", NULL};
+    static const char *const aliases_vkGetDeviceMemoryOpaqueCaptureAddress[] = {"vkGetDeviceMemoryOpaqueCaptureAddressKHR", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceToolProperties[] = {"vkGetPhysicalDeviceToolPropertiesEXT", NULL};
+    static const char *const aliases_vkCreatePrivateDataSlot[] = {"vkCreatePrivateDataSlotEXT", NULL};
+    static const char *const aliases_vkDestroyPrivateDataSlot[] = {"vkDestroyPrivateDataSlotEXT", NULL};
+    static const char *const aliases_vkSetPrivateData[] = {"vkSetPrivateDataEXT", NULL};
+    static const char *const aliases_vkGetPrivateData[] = {"vkGetPrivateDataEXT", NULL};
+    static const char *const aliases_vkCmdSetEvent2[] = {"vkCmdSetEvent2KHR", NULL};
+    static const char *const aliases_vkCmdResetEvent2[] = {"vkCmdResetEvent2KHR", NULL};
+    static const char *const aliases_vkCmdWaitEvents2[] = {"vkCmdWaitEvents2KHR", NULL};
+    static const char *const aliases_vkCmdPipelineBarrier2[] = {"vkCmdPipelineBarrier2KHR", NULL};
+    static const char *const aliases_vkCmdWriteTimestamp2[] = {"vkCmdWriteTimestamp2KHR", NULL};
+    static const char *const aliases_vkQueueSubmit2[] = {"vkQueueSubmit2KHR", NULL};
+    static const char *const aliases_vkCmdCopyBuffer2[] = {"vkCmdCopyBuffer2KHR", NULL};
+    static const char *const aliases_vkCmdCopyImage2[] = {"vkCmdCopyImage2KHR", NULL};
+    static const char *const aliases_vkCmdCopyBufferToImage2[] = {"vkCmdCopyBufferToImage2KHR", NULL};
+    static const char *const aliases_vkCmdCopyImageToBuffer2[] = {"vkCmdCopyImageToBuffer2KHR", NULL};
+    static const char *const aliases_vkCmdBlitImage2[] = {"vkCmdBlitImage2KHR", NULL};
+    static const char *const aliases_vkCmdResolveImage2[] = {"vkCmdResolveImage2KHR", NULL};
+    static const char *const aliases_vkCmdBeginRendering[] = {"vkCmdBeginRenderingKHR", NULL};
+    static const char *const aliases_vkCmdEndRendering[] = {"vkCmdEndRenderingKHR", NULL};
+    static const char *const aliases_vkCmdSetCullMode[] = {"vkCmdSetCullModeEXT", NULL};
+    static const char *const aliases_vkCmdSetFrontFace[] = {"vkCmdSetFrontFaceEXT", NULL};
+    static const char *const aliases_vkCmdSetPrimitiveTopology[] = {"vkCmdSetPrimitiveTopologyEXT", NULL};
+    static const char *const aliases_vkCmdSetViewportWithCount[] = {"vkCmdSetViewportWithCountEXT", NULL};
+    static const char *const aliases_vkCmdSetScissorWithCount[] = {"vkCmdSetScissorWithCountEXT", NULL};
+    static const char *const aliases_vkCmdBindVertexBuffers2[] = {"vkCmdBindVertexBuffers2EXT", NULL};
+    static const char *const aliases_vkCmdSetDepthTestEnable[] = {"vkCmdSetDepthTestEnableEXT", NULL};
+    static const char *const aliases_vkCmdSetDepthWriteEnable[] = {"vkCmdSetDepthWriteEnableEXT", NULL};
+    static const char *const aliases_vkCmdSetDepthCompareOp[] = {"vkCmdSetDepthCompareOpEXT", NULL};
+    static const char *const aliases_vkCmdSetDepthBoundsTestEnable[] = {"vkCmdSetDepthBoundsTestEnableEXT", NULL};
+    static const char *const aliases_vkCmdSetStencilTestEnable[] = {"vkCmdSetStencilTestEnableEXT", NULL};
+    static const char *const aliases_vkCmdSetStencilOp[] = {"vkCmdSetStencilOpEXT", NULL};
+    static const char *const aliases_vkCmdSetRasterizerDiscardEnable[] = {"vkCmdSetRasterizerDiscardEnableEXT", NULL};
+    static const char *const aliases_vkCmdSetDepthBiasEnable[] = {"vkCmdSetDepthBiasEnableEXT", NULL};
+    static const char *const aliases_vkCmdSetPrimitiveRestartEnable[] = {"vkCmdSetPrimitiveRestartEnableEXT", NULL};
+    static const char *const aliases_vkGetDeviceBufferMemoryRequirements[] = {"vkGetDeviceBufferMemoryRequirementsKHR", NULL};
+    static const char *const aliases_vkGetDeviceImageMemoryRequirements[] = {"vkGetDeviceImageMemoryRequirementsKHR", NULL};
+    static const char *const aliases_vkGetDeviceImageSparseMemoryRequirements[] = {"vkGetDeviceImageSparseMemoryRequirementsKHR", NULL};
+    static const char *const aliases_vkUpdateDescriptorSetWithTemplate[] = {"vkUpdateDescriptorSetWithTemplateKHR", NULL};
+    static const char *const aliases_vkCmdSetLineStipple[] = {"vkCmdSetLineStippleEXT", "vkCmdSetLineStippleKHR", NULL};
+    static const char *const aliases_vkCmdBindIndexBuffer2[] = {"vkCmdBindIndexBuffer2KHR", NULL};
+    static const char *const aliases_vkGetRenderingAreaGranularity[] = {"vkGetRenderingAreaGranularityKHR", NULL};
+    static const char *const aliases_vkGetDeviceImageSubresourceLayout[] = {"vkGetDeviceImageSubresourceLayoutKHR", NULL};
+    static const char *const aliases_vkGetImageSubresourceLayout2[] = {"vkGetImageSubresourceLayout2EXT", "vkGetImageSubresourceLayout2KHR", NULL};
+    static const char *const aliases_vkCmdPushDescriptorSet[] = {"vkCmdPushDescriptorSetKHR", NULL};
+    static const char *const aliases_vkCmdSetRenderingAttachmentLocations[] = {"vkCmdSetRenderingAttachmentLocationsKHR", NULL};
+    static const char *const aliases_vkCmdSetRenderingInputAttachmentIndices[] = {"vkCmdSetRenderingInputAttachmentIndicesKHR", NULL};
+    static const char *const aliases_vkCmdBindDescriptorSets2[] = {"vkCmdBindDescriptorSets2KHR", NULL};
+    static const char *const aliases_vkCmdPushConstants2[] = {"vkCmdPushConstants2KHR", NULL};
+    static const char *const aliases_vkCmdPushDescriptorSet2[] = {"vkCmdPushDescriptorSet2KHR", NULL};
+    static const char *const aliases_vkCopyMemoryToImage[] = {"vkCopyMemoryToImageEXT", NULL};
+    static const char *const aliases_vkCopyImageToMemory[] = {"vkCopyImageToMemoryEXT", NULL};
+    static const char *const aliases_vkCopyImageToImage[] = {"vkCopyImageToImageEXT", NULL};
+    static const char *const aliases_vkTransitionImageLayout[] = {"vkTransitionImageLayoutEXT", NULL};
+    static const char *const aliases_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR[] = {"vkGetPhysicalDeviceCalibrateableTimeDomainsEXT", NULL};
+    static const char *const aliases_vkGetCalibratedTimestampsKHR[] = {"vkGetCalibratedTimestampsEXT", NULL};
+    static const char *const aliases_vkGetRayTracingShaderGroupHandlesKHR[] = {"vkGetRayTracingShaderGroupHandlesNV", NULL};
+    static const char *const none[] = {NULL};
+    switch (opcode) {
+    case VKW_CMD_vkBindBufferMemory2:
+        return aliases_vkBindBufferMemory2;
+    case VKW_CMD_vkBindImageMemory2:
+        return aliases_vkBindImageMemory2;
+    case VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures:
+        return aliases_vkGetDeviceGroupPeerMemoryFeatures;
+    case VKW_CMD_vkCmdSetDeviceMask:
+        return aliases_vkCmdSetDeviceMask;
+    case VKW_CMD_vkCmdDispatchBase:
+        return aliases_vkCmdDispatchBase;
+    case VKW_CMD_vkEnumeratePhysicalDeviceGroups:
+        return aliases_vkEnumeratePhysicalDeviceGroups;
+    case VKW_CMD_vkGetImageMemoryRequirements2:
+        return aliases_vkGetImageMemoryRequirements2;
+    case VKW_CMD_vkGetBufferMemoryRequirements2:
+        return aliases_vkGetBufferMemoryRequirements2;
+    case VKW_CMD_vkGetImageSparseMemoryRequirements2:
+        return aliases_vkGetImageSparseMemoryRequirements2;
+    case VKW_CMD_vkGetPhysicalDeviceFeatures2:
+        return aliases_vkGetPhysicalDeviceFeatures2;
+    case VKW_CMD_vkGetPhysicalDeviceProperties2:
+        return aliases_vkGetPhysicalDeviceProperties2;
+    case VKW_CMD_vkGetPhysicalDeviceFormatProperties2:
+        return aliases_vkGetPhysicalDeviceFormatProperties2;
+    case VKW_CMD_vkGetPhysicalDeviceImageFormatProperties2:
+        return aliases_vkGetPhysicalDeviceImageFormatProperties2;
+    case VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties2:
+        return aliases_vkGetPhysicalDeviceQueueFamilyProperties2;
+    case VKW_CMD_vkGetPhysicalDeviceMemoryProperties2:
+        return aliases_vkGetPhysicalDeviceMemoryProperties2;
+    case VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties2:
+        return aliases_vkGetPhysicalDeviceSparseImageFormatProperties2;
+    case VKW_CMD_vkTrimCommandPool:
+        return aliases_vkTrimCommandPool;
+    case VKW_CMD_vkCreateSamplerYcbcrConversion:
+        return aliases_vkCreateSamplerYcbcrConversion;
+    case VKW_CMD_vkDestroySamplerYcbcrConversion:
+        return aliases_vkDestroySamplerYcbcrConversion;
+    case VKW_CMD_vkCreateDescriptorUpdateTemplate:
+        return aliases_vkCreateDescriptorUpdateTemplate;
+    case VKW_CMD_vkDestroyDescriptorUpdateTemplate:
+        return aliases_vkDestroyDescriptorUpdateTemplate;
+    case VKW_CMD_vkGetPhysicalDeviceExternalBufferProperties:
+        return aliases_vkGetPhysicalDeviceExternalBufferProperties;
+    case VKW_CMD_vkGetPhysicalDeviceExternalFenceProperties:
+        return aliases_vkGetPhysicalDeviceExternalFenceProperties;
+    case VKW_CMD_vkGetPhysicalDeviceExternalSemaphoreProperties:
+        return aliases_vkGetPhysicalDeviceExternalSemaphoreProperties;
+    case VKW_CMD_vkGetDescriptorSetLayoutSupport:
+        return aliases_vkGetDescriptorSetLayoutSupport;
+    case VKW_CMD_vkCmdDrawIndirectCount:
+        return aliases_vkCmdDrawIndirectCount;
+    case VKW_CMD_vkCmdDrawIndexedIndirectCount:
+        return aliases_vkCmdDrawIndexedIndirectCount;
+    case VKW_CMD_vkCreateRenderPass2:
+        return aliases_vkCreateRenderPass2;
+    case VKW_CMD_vkCmdBeginRenderPass2:
+        return aliases_vkCmdBeginRenderPass2;
+    case VKW_CMD_vkCmdNextSubpass2:
+        return aliases_vkCmdNextSubpass2;
+    case VKW_CMD_vkCmdEndRenderPass2:
+        return aliases_vkCmdEndRenderPass2;
+    case VKW_CMD_vkResetQueryPool:
+        return aliases_vkResetQueryPool;
+    case VKW_CMD_vkGetSemaphoreCounterValue:
+        return aliases_vkGetSemaphoreCounterValue;
+    case VKW_CMD_vkWaitSemaphores:
+        return aliases_vkWaitSemaphores;
+    case VKW_CMD_vkSignalSemaphore:
+        return aliases_vkSignalSemaphore;
+    case VKW_CMD_vkGetBufferDeviceAddress:
+        return aliases_vkGetBufferDeviceAddress;
+    case VKW_CMD_vkGetBufferOpaqueCaptureAddress:
+        return aliases_vkGetBufferOpaqueCaptureAddress;
+    case VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress:
+        return aliases_vkGetDeviceMemoryOpaqueCaptureAddress;
+    case VKW_CMD_vkGetPhysicalDeviceToolProperties:
+        return aliases_vkGetPhysicalDeviceToolProperties;
+    case VKW_CMD_vkCreatePrivateDataSlot:
+        return aliases_vkCreatePrivateDataSlot;
+    case VKW_CMD_vkDestroyPrivateDataSlot:
+        return aliases_vkDestroyPrivateDataSlot;
+    case VKW_CMD_vkSetPrivateData:
+        return aliases_vkSetPrivateData;
+    case VKW_CMD_vkGetPrivateData:
+        return aliases_vkGetPrivateData;
+    case VKW_CMD_vkCmdSetEvent2:
+        return aliases_vkCmdSetEvent2;
+    case VKW_CMD_vkCmdResetEvent2:
+        return aliases_vkCmdResetEvent2;
+    case VKW_CMD_vkCmdWaitEvents2:
+        return aliases_vkCmdWaitEvents2;
+    case VKW_CMD_vkCmdPipelineBarrier2:
+        return aliases_vkCmdPipelineBarrier2;
+    case VKW_CMD_vkCmdWriteTimestamp2:
+        return aliases_vkCmdWriteTimestamp2;
+    case VKW_CMD_vkQueueSubmit2:
+        return aliases_vkQueueSubmit2;
+    case VKW_CMD_vkCmdCopyBuffer2:
+        return aliases_vkCmdCopyBuffer2;
+    case VKW_CMD_vkCmdCopyImage2:
+        return aliases_vkCmdCopyImage2;
+    case VKW_CMD_vkCmdCopyBufferToImage2:
+        return aliases_vkCmdCopyBufferToImage2;
+    case VKW_CMD_vkCmdCopyImageToBuffer2:
+        return aliases_vkCmdCopyImageToBuffer2;
+    case VKW_CMD_vkCmdBlitImage2:
+        return aliases_vkCmdBlitImage2;
+    case VKW_CMD_vkCmdResolveImage2:
+        return aliases_vkCmdResolveImage2;
+    case VKW_CMD_vkCmdBeginRendering:
+        return aliases_vkCmdBeginRendering;
+    case VKW_CMD_vkCmdEndRendering:
+        return aliases_vkCmdEndRendering;
+    case VKW_CMD_vkCmdSetCullMode:
+        return aliases_vkCmdSetCullMode;
+    case VKW_CMD_vkCmdSetFrontFace:
+        return aliases_vkCmdSetFrontFace;
+    case VKW_CMD_vkCmdSetPrimitiveTopology:
+        return aliases_vkCmdSetPrimitiveTopology;
+    case VKW_CMD_vkCmdSetViewportWithCount:
+        return aliases_vkCmdSetViewportWithCount;
+    case VKW_CMD_vkCmdSetScissorWithCount:
+        return aliases_vkCmdSetScissorWithCount;
+    case VKW_CMD_vkCmdBindVertexBuffers2:
+        return aliases_vkCmdBindVertexBuffers2;
+    case VKW_CMD_vkCmdSetDepthTestEnable:
+        return aliases_vkCmdSetDepthTestEnable;
+    case VKW_CMD_vkCmdSetDepthWriteEnable:
+        return aliases_vkCmdSetDepthWriteEnable;
+    case VKW_CMD_vkCmdSetDepthCompareOp:
+        return aliases_vkCmdSetDepthCompareOp;
+    case VKW_CMD_vkCmdSetDepthBoundsTestEnable:
+        return aliases_vkCmdSetDepthBoundsTestEnable;
+    case VKW_CMD_vkCmdSetStencilTestEnable:
+        return aliases_vkCmdSetStencilTestEnable;
+    case VKW_CMD_vkCmdSetStencilOp:
+        return aliases_vkCmdSetStencilOp;
+    case VKW_CMD_vkCmdSetRasterizerDiscardEnable:
+        return aliases_vkCmdSetRasterizerDiscardEnable;
+    case VKW_CMD_vkCmdSetDepthBiasEnable:
+        return aliases_vkCmdSetDepthBiasEnable;
+    case VKW_CMD_vkCmdSetPrimitiveRestartEnable:
+        return aliases_vkCmdSetPrimitiveRestartEnable;
+    case VKW_CMD_vkGetDeviceBufferMemoryRequirements:
+        return aliases_vkGetDeviceBufferMemoryRequirements;
+    case VKW_CMD_vkGetDeviceImageMemoryRequirements:
+        return aliases_vkGetDeviceImageMemoryRequirements;
+    case VKW_CMD_vkGetDeviceImageSparseMemoryRequirements:
+        return aliases_vkGetDeviceImageSparseMemoryRequirements;
+    case VKW_CMD_vkUpdateDescriptorSetWithTemplate:
+        return aliases_vkUpdateDescriptorSetWithTemplate;
+    case VKW_CMD_vkCmdSetLineStipple:
+        return aliases_vkCmdSetLineStipple;
+    case VKW_CMD_vkCmdBindIndexBuffer2:
+        return aliases_vkCmdBindIndexBuffer2;
+    case VKW_CMD_vkGetRenderingAreaGranularity:
+        return aliases_vkGetRenderingAreaGranularity;
+    case VKW_CMD_vkGetDeviceImageSubresourceLayout:
+        return aliases_vkGetDeviceImageSubresourceLayout;
+    case VKW_CMD_vkGetImageSubresourceLayout2:
+        return aliases_vkGetImageSubresourceLayout2;
+    case VKW_CMD_vkCmdPushDescriptorSet:
+        return aliases_vkCmdPushDescriptorSet;
+    case VKW_CMD_vkCmdSetRenderingAttachmentLocations:
+        return aliases_vkCmdSetRenderingAttachmentLocations;
+    case VKW_CMD_vkCmdSetRenderingInputAttachmentIndices:
+        return aliases_vkCmdSetRenderingInputAttachmentIndices;
+    case VKW_CMD_vkCmdBindDescriptorSets2:
+        return aliases_vkCmdBindDescriptorSets2;
+    case VKW_CMD_vkCmdPushConstants2:
+        return aliases_vkCmdPushConstants2;
+    case VKW_CMD_vkCmdPushDescriptorSet2:
+        return aliases_vkCmdPushDescriptorSet2;
+    case VKW_CMD_vkCopyMemoryToImage:
+        return aliases_vkCopyMemoryToImage;
+    case VKW_CMD_vkCopyImageToMemory:
+        return aliases_vkCopyImageToMemory;
+    case VKW_CMD_vkCopyImageToImage:
+        return aliases_vkCopyImageToImage;
+    case VKW_CMD_vkTransitionImageLayout:
+        return aliases_vkTransitionImageLayout;
+    case VKW_CMD_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR:
+        return aliases_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR;
+    case VKW_CMD_vkGetCalibratedTimestampsKHR:
+        return aliases_vkGetCalibratedTimestampsKHR;
+    case VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR:
+        return aliases_vkGetRayTracingShaderGroupHandlesKHR;
+    default:
+        return none;
+    }
+}
+
 const char *vkw_opcode_name(uint32_t opcode)
 {
     switch (opcode) {

@@ -564,11 +564,12 @@ static void vkw_dispatch_vkEnumeratePhysicalDevices(struct vkw_host_context *ctx
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPhysicalDevice, a.pPhysicalDevices_ids, a.pPhysicalDevices_capacity))
         return;
-    if (!ctx->vk.vkEnumeratePhysicalDevices) {
+    PFN_vkEnumeratePhysicalDevices fn = ctx->vk.vkEnumeratePhysicalDevices;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumeratePhysicalDevices);
         return;
     }
-    a.result = ctx->vk.vkEnumeratePhysicalDevices(a.instance, a.pPhysicalDeviceCount, a.pPhysicalDevices);
+    a.result = fn(a.instance, a.pPhysicalDeviceCount, a.pPhysicalDevices);
     if (a.pPhysicalDevices) {
         uint64_t n = (a.pPhysicalDeviceCount) ? (uint64_t)(*a.pPhysicalDeviceCount) : 0;
         if (n > a.pPhysicalDevices_capacity)
@@ -588,11 +589,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceFeatures(struct vkw_host_context *ct
     struct vkw_args_vkGetPhysicalDeviceFeatures a;
     if (!vkw_decode_args_vkGetPhysicalDeviceFeatures(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceFeatures) {
+    PFN_vkGetPhysicalDeviceFeatures fn = ctx->vk.vkGetPhysicalDeviceFeatures;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFeatures);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceFeatures(a.physicalDevice, a.pFeatures);
+    fn(a.physicalDevice, a.pFeatures);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFeatures(d, reply, &a);
 }
@@ -603,11 +605,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceFormatProperties(struct vkw_host_con
     struct vkw_args_vkGetPhysicalDeviceFormatProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceFormatProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceFormatProperties) {
+    PFN_vkGetPhysicalDeviceFormatProperties fn = ctx->vk.vkGetPhysicalDeviceFormatProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFormatProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceFormatProperties(a.physicalDevice, a.format, a.pFormatProperties);
+    fn(a.physicalDevice, a.format, a.pFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFormatProperties(d, reply, &a);
 }
@@ -618,11 +621,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceImageFormatProperties(struct vkw_hos
     struct vkw_args_vkGetPhysicalDeviceImageFormatProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceImageFormatProperties) {
+    PFN_vkGetPhysicalDeviceImageFormatProperties fn = ctx->vk.vkGetPhysicalDeviceImageFormatProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceImageFormatProperties);
         return;
     }
-    a.result = ctx->vk.vkGetPhysicalDeviceImageFormatProperties(a.physicalDevice, a.format, a.type, a.tiling, a.usage, a.flags, a.pImageFormatProperties);
+    a.result = fn(a.physicalDevice, a.format, a.type, a.tiling, a.usage, a.flags, a.pImageFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties(d, reply, &a);
 }
@@ -633,11 +637,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceProperties(struct vkw_host_context *
     struct vkw_args_vkGetPhysicalDeviceProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceProperties) {
+    PFN_vkGetPhysicalDeviceProperties fn = ctx->vk.vkGetPhysicalDeviceProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceProperties(a.physicalDevice, a.pProperties);
+    fn(a.physicalDevice, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceProperties(d, reply, &a);
 }
@@ -648,11 +653,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceQueueFamilyProperties(struct vkw_hos
     struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties) {
+    PFN_vkGetPhysicalDeviceQueueFamilyProperties fn = ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
+    fn(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties(d, reply, &a);
 }
@@ -663,11 +669,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceMemoryProperties(struct vkw_host_con
     struct vkw_args_vkGetPhysicalDeviceMemoryProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceMemoryProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceMemoryProperties) {
+    PFN_vkGetPhysicalDeviceMemoryProperties fn = ctx->vk.vkGetPhysicalDeviceMemoryProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMemoryProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceMemoryProperties(a.physicalDevice, a.pMemoryProperties);
+    fn(a.physicalDevice, a.pMemoryProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties(d, reply, &a);
 }
@@ -700,8 +707,11 @@ static void vkw_dispatch_vkDestroyDevice(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyDevice a;
     if (!vkw_decode_args_vkDestroyDevice(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDevice, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyDevice fn = (PFN_vkDestroyDevice)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDevice, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDevice);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkDestroyDevice(ctx, d, &a); /* hand-written: runtime/host */
     vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a.device_id);
     if (reply)
@@ -736,11 +746,12 @@ static void vkw_dispatch_vkEnumerateInstanceLayerProperties(struct vkw_host_cont
     struct vkw_args_vkEnumerateInstanceLayerProperties a;
     if (!vkw_decode_args_vkEnumerateInstanceLayerProperties(d, &a))
         return;
-    if (!ctx->vk.vkEnumerateInstanceLayerProperties) {
+    PFN_vkEnumerateInstanceLayerProperties fn = ctx->vk.vkEnumerateInstanceLayerProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceLayerProperties);
         return;
     }
-    a.result = ctx->vk.vkEnumerateInstanceLayerProperties(a.pPropertyCount, a.pProperties);
+    a.result = fn(a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkEnumerateInstanceLayerProperties(d, reply, &a);
 }
@@ -751,11 +762,12 @@ static void vkw_dispatch_vkEnumerateDeviceLayerProperties(struct vkw_host_contex
     struct vkw_args_vkEnumerateDeviceLayerProperties a;
     if (!vkw_decode_args_vkEnumerateDeviceLayerProperties(d, &a))
         return;
-    if (!ctx->vk.vkEnumerateDeviceLayerProperties) {
+    PFN_vkEnumerateDeviceLayerProperties fn = ctx->vk.vkEnumerateDeviceLayerProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateDeviceLayerProperties);
         return;
     }
-    a.result = ctx->vk.vkEnumerateDeviceLayerProperties(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkEnumerateDeviceLayerProperties(d, reply, &a);
 }
@@ -768,13 +780,15 @@ static void vkw_dispatch_vkGetDeviceQueue(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceQueue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceQueue fn = (PFN_vkGetDeviceQueue)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceQueue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceQueue);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceQueue) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue);
         return;
     }
-    ctx->vk.vkGetDeviceQueue(a.device, a.queueFamilyIndex, a.queueIndex, a.pQueue);
+    fn(a.device, a.queueFamilyIndex, a.queueIndex, a.pQueue);
     if (a.pQueue) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueue_capacity)
@@ -794,8 +808,11 @@ static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkQueueSubmit a;
     if (!vkw_decode_args_vkQueueSubmit(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkQueueSubmit fn = (PFN_vkQueueSubmit)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueSubmit, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueSubmit);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkQueueSubmit(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit, a.result); /* nobody waits: report it later */
@@ -809,16 +826,18 @@ static void vkw_dispatch_vkQueueWaitIdle(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkQueueWaitIdle a;
     if (!vkw_decode_args_vkQueueWaitIdle(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueWaitIdle, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkQueueWaitIdle fn = (PFN_vkQueueWaitIdle)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueWaitIdle, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueWaitIdle);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkQueueWaitIdle) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueWaitIdle);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkQueueWaitIdle(a.queue);
+    a.result = fn(a.queue);
     if (reply)
         vkw_encode_reply_vkQueueWaitIdle(d, reply, &a);
 }
@@ -829,16 +848,18 @@ static void vkw_dispatch_vkDeviceWaitIdle(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkDeviceWaitIdle a;
     if (!vkw_decode_args_vkDeviceWaitIdle(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDeviceWaitIdle, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDeviceWaitIdle fn = (PFN_vkDeviceWaitIdle)vkw_host_device_entry(ctx, d, VKW_CMD_vkDeviceWaitIdle, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDeviceWaitIdle);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDeviceWaitIdle) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeviceWaitIdle);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkDeviceWaitIdle(a.device);
+    a.result = fn(a.device);
     if (reply)
         vkw_encode_reply_vkDeviceWaitIdle(d, reply, &a);
 }
@@ -851,8 +872,11 @@ static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids, a.pMemory_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkAllocateMemory fn = (PFN_vkAllocateMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkAllocateMemory);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkAllocateMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result >= 0 && a.pMemory) {
         uint64_t n = (true) ? 1 : 0;
@@ -873,13 +897,15 @@ static void vkw_dispatch_vkFreeMemory(struct vkw_host_context *ctx, struct vkw_h
     struct vkw_args_vkFreeMemory a;
     if (!vkw_decode_args_vkFreeMemory(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkFreeMemory fn = (PFN_vkFreeMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFreeMemory);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkFreeMemory) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeMemory);
         return;
     }
-    ctx->vk.vkFreeMemory(a.device, a.memory, NULL);
+    fn(a.device, a.memory, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDeviceMemory, a.memory_id);
     if (reply)
         vkw_encode_reply_vkFreeMemory(d, reply, &a);
@@ -891,8 +917,11 @@ static void vkw_dispatch_vkMapMemory(struct vkw_host_context *ctx, struct vkw_ho
     struct vkw_args_vkMapMemory a;
     if (!vkw_decode_args_vkMapMemory(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkMapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkMapMemory fn = (PFN_vkMapMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkMapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkMapMemory);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkMapMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkMapMemory(d, reply, &a);
@@ -904,8 +933,11 @@ static void vkw_dispatch_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkUnmapMemory a;
     if (!vkw_decode_args_vkUnmapMemory(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUnmapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkUnmapMemory fn = (PFN_vkUnmapMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkUnmapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUnmapMemory);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkUnmapMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkUnmapMemory(d, reply, &a);
@@ -917,13 +949,15 @@ static void vkw_dispatch_vkFlushMappedMemoryRanges(struct vkw_host_context *ctx,
     struct vkw_args_vkFlushMappedMemoryRanges a;
     if (!vkw_decode_args_vkFlushMappedMemoryRanges(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFlushMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkFlushMappedMemoryRanges fn = (PFN_vkFlushMappedMemoryRanges)vkw_host_device_entry(ctx, d, VKW_CMD_vkFlushMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFlushMappedMemoryRanges);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkFlushMappedMemoryRanges) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFlushMappedMemoryRanges);
         return;
     }
-    a.result = ctx->vk.vkFlushMappedMemoryRanges(a.device, a.memoryRangeCount, a.pMemoryRanges);
+    a.result = fn(a.device, a.memoryRangeCount, a.pMemoryRanges);
     if (reply)
         vkw_encode_reply_vkFlushMappedMemoryRanges(d, reply, &a);
 }
@@ -934,13 +968,15 @@ static void vkw_dispatch_vkInvalidateMappedMemoryRanges(struct vkw_host_context 
     struct vkw_args_vkInvalidateMappedMemoryRanges a;
     if (!vkw_decode_args_vkInvalidateMappedMemoryRanges(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkInvalidateMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkInvalidateMappedMemoryRanges fn = (PFN_vkInvalidateMappedMemoryRanges)vkw_host_device_entry(ctx, d, VKW_CMD_vkInvalidateMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkInvalidateMappedMemoryRanges);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkInvalidateMappedMemoryRanges) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkInvalidateMappedMemoryRanges);
         return;
     }
-    a.result = ctx->vk.vkInvalidateMappedMemoryRanges(a.device, a.memoryRangeCount, a.pMemoryRanges);
+    a.result = fn(a.device, a.memoryRangeCount, a.pMemoryRanges);
     if (reply)
         vkw_encode_reply_vkInvalidateMappedMemoryRanges(d, reply, &a);
 }
@@ -951,13 +987,15 @@ static void vkw_dispatch_vkGetDeviceMemoryCommitment(struct vkw_host_context *ct
     struct vkw_args_vkGetDeviceMemoryCommitment a;
     if (!vkw_decode_args_vkGetDeviceMemoryCommitment(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceMemoryCommitment, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceMemoryCommitment fn = (PFN_vkGetDeviceMemoryCommitment)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceMemoryCommitment, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceMemoryCommitment);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceMemoryCommitment) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryCommitment);
         return;
     }
-    ctx->vk.vkGetDeviceMemoryCommitment(a.device, a.memory, a.pCommittedMemoryInBytes);
+    fn(a.device, a.memory, a.pCommittedMemoryInBytes);
     if (reply)
         vkw_encode_reply_vkGetDeviceMemoryCommitment(d, reply, &a);
 }
@@ -968,13 +1006,15 @@ static void vkw_dispatch_vkBindBufferMemory(struct vkw_host_context *ctx, struct
     struct vkw_args_vkBindBufferMemory a;
     if (!vkw_decode_args_vkBindBufferMemory(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindBufferMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBindBufferMemory fn = (PFN_vkBindBufferMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindBufferMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindBufferMemory);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBindBufferMemory) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory);
         return;
     }
-    a.result = ctx->vk.vkBindBufferMemory(a.device, a.buffer, a.memory, a.memoryOffset);
+    a.result = fn(a.device, a.buffer, a.memory, a.memoryOffset);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory, a.result); /* nobody waits: report it later */
     if (reply)
@@ -987,13 +1027,15 @@ static void vkw_dispatch_vkBindImageMemory(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkBindImageMemory a;
     if (!vkw_decode_args_vkBindImageMemory(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindImageMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBindImageMemory fn = (PFN_vkBindImageMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindImageMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindImageMemory);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBindImageMemory) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory);
         return;
     }
-    a.result = ctx->vk.vkBindImageMemory(a.device, a.image, a.memory, a.memoryOffset);
+    a.result = fn(a.device, a.image, a.memory, a.memoryOffset);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory, a.result); /* nobody waits: report it later */
     if (reply)
@@ -1006,13 +1048,15 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements(struct vkw_host_context *
     struct vkw_args_vkGetBufferMemoryRequirements a;
     if (!vkw_decode_args_vkGetBufferMemoryRequirements(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetBufferMemoryRequirements fn = (PFN_vkGetBufferMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferMemoryRequirements);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetBufferMemoryRequirements) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetBufferMemoryRequirements(a.device, a.buffer, a.pMemoryRequirements);
+    fn(a.device, a.buffer, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetBufferMemoryRequirements(d, reply, &a);
 }
@@ -1023,13 +1067,15 @@ static void vkw_dispatch_vkGetImageMemoryRequirements(struct vkw_host_context *c
     struct vkw_args_vkGetImageMemoryRequirements a;
     if (!vkw_decode_args_vkGetImageMemoryRequirements(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageMemoryRequirements fn = (PFN_vkGetImageMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageMemoryRequirements);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageMemoryRequirements) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetImageMemoryRequirements(a.device, a.image, a.pMemoryRequirements);
+    fn(a.device, a.image, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageMemoryRequirements(d, reply, &a);
 }
@@ -1040,13 +1086,15 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements(struct vkw_host_cont
     struct vkw_args_vkGetImageSparseMemoryRequirements a;
     if (!vkw_decode_args_vkGetImageSparseMemoryRequirements(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageSparseMemoryRequirements fn = (PFN_vkGetImageSparseMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSparseMemoryRequirements);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageSparseMemoryRequirements) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetImageSparseMemoryRequirements(a.device, a.image, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a.device, a.image, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageSparseMemoryRequirements(d, reply, &a);
 }
@@ -1057,11 +1105,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceSparseImageFormatProperties(struct v
     struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties) {
+    PFN_vkGetPhysicalDeviceSparseImageFormatProperties fn = ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties(a.physicalDevice, a.format, a.type, a.samples, a.usage, a.tiling, a.pPropertyCount, a.pProperties);
+    fn(a.physicalDevice, a.format, a.type, a.samples, a.usage, a.tiling, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties(d, reply, &a);
 }
@@ -1072,8 +1121,11 @@ static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkQueueBindSparse a;
     if (!vkw_decode_args_vkQueueBindSparse(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueBindSparse, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkQueueBindSparse fn = (PFN_vkQueueBindSparse)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueBindSparse, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueBindSparse);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkQueueBindSparse(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkQueueBindSparse, a.result); /* nobody waits: report it later */
@@ -1089,13 +1141,15 @@ static void vkw_dispatch_vkCreateFence(struct vkw_host_context *ctx, struct vkw_
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids, a.pFence_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateFence fn = (PFN_vkCreateFence)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateFence);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateFence) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFence);
         return;
     }
-    a.result = ctx->vk.vkCreateFence(a.device, a.pCreateInfo, NULL, a.pFence);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pFence);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateFence, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pFence) {
@@ -1120,13 +1174,15 @@ static void vkw_dispatch_vkDestroyFence(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyFence a;
     if (!vkw_decode_args_vkDestroyFence(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyFence fn = (PFN_vkDestroyFence)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyFence);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyFence) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFence);
         return;
     }
-    ctx->vk.vkDestroyFence(a.device, a.fence, NULL);
+    fn(a.device, a.fence, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkFence, a.fence_id);
     if (reply)
         vkw_encode_reply_vkDestroyFence(d, reply, &a);
@@ -1138,13 +1194,15 @@ static void vkw_dispatch_vkResetFences(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkResetFences a;
     if (!vkw_decode_args_vkResetFences(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkResetFences fn = (PFN_vkResetFences)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetFences);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkResetFences) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetFences);
         return;
     }
-    a.result = ctx->vk.vkResetFences(a.device, a.fenceCount, a.pFences);
+    a.result = fn(a.device, a.fenceCount, a.pFences);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkResetFences, a.result); /* nobody waits: report it later */
     if (reply)
@@ -1157,16 +1215,18 @@ static void vkw_dispatch_vkGetFenceStatus(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetFenceStatus a;
     if (!vkw_decode_args_vkGetFenceStatus(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetFenceStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetFenceStatus fn = (PFN_vkGetFenceStatus)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetFenceStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetFenceStatus);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetFenceStatus) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceStatus);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkGetFenceStatus(a.device, a.fence);
+    a.result = fn(a.device, a.fence);
     if (reply)
         vkw_encode_reply_vkGetFenceStatus(d, reply, &a);
 }
@@ -1177,16 +1237,18 @@ static void vkw_dispatch_vkWaitForFences(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkWaitForFences a;
     if (!vkw_decode_args_vkWaitForFences(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWaitForFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkWaitForFences fn = (PFN_vkWaitForFences)vkw_host_device_entry(ctx, d, VKW_CMD_vkWaitForFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkWaitForFences);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkWaitForFences) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitForFences);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkWaitForFences(a.device, a.fenceCount, a.pFences, a.waitAll, a.timeout);
+    a.result = fn(a.device, a.fenceCount, a.pFences, a.waitAll, a.timeout);
     if (reply)
         vkw_encode_reply_vkWaitForFences(d, reply, &a);
 }
@@ -1199,13 +1261,15 @@ static void vkw_dispatch_vkCreateSemaphore(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids, a.pSemaphore_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateSemaphore fn = (PFN_vkCreateSemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateSemaphore);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateSemaphore) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSemaphore);
         return;
     }
-    a.result = ctx->vk.vkCreateSemaphore(a.device, a.pCreateInfo, NULL, a.pSemaphore);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSemaphore);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateSemaphore, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pSemaphore) {
@@ -1230,13 +1294,15 @@ static void vkw_dispatch_vkDestroySemaphore(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroySemaphore a;
     if (!vkw_decode_args_vkDestroySemaphore(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroySemaphore fn = (PFN_vkDestroySemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroySemaphore);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroySemaphore) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySemaphore);
         return;
     }
-    ctx->vk.vkDestroySemaphore(a.device, a.semaphore, NULL);
+    fn(a.device, a.semaphore, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSemaphore, a.semaphore_id);
     if (reply)
         vkw_encode_reply_vkDestroySemaphore(d, reply, &a);
@@ -1250,13 +1316,15 @@ static void vkw_dispatch_vkCreateEvent(struct vkw_host_context *ctx, struct vkw_
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids, a.pEvent_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateEvent fn = (PFN_vkCreateEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateEvent);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateEvent) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateEvent);
         return;
     }
-    a.result = ctx->vk.vkCreateEvent(a.device, a.pCreateInfo, NULL, a.pEvent);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pEvent);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateEvent, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pEvent) {
@@ -1281,13 +1349,15 @@ static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyEvent a;
     if (!vkw_decode_args_vkDestroyEvent(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyEvent fn = (PFN_vkDestroyEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyEvent);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyEvent) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyEvent);
         return;
     }
-    ctx->vk.vkDestroyEvent(a.device, a.event, NULL);
+    fn(a.device, a.event, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkEvent, a.event_id);
     if (reply)
         vkw_encode_reply_vkDestroyEvent(d, reply, &a);
@@ -1299,16 +1369,18 @@ static void vkw_dispatch_vkGetEventStatus(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetEventStatus a;
     if (!vkw_decode_args_vkGetEventStatus(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetEventStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetEventStatus fn = (PFN_vkGetEventStatus)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetEventStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetEventStatus);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetEventStatus) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEventStatus);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkGetEventStatus(a.device, a.event);
+    a.result = fn(a.device, a.event);
     if (reply)
         vkw_encode_reply_vkGetEventStatus(d, reply, &a);
 }
@@ -1319,13 +1391,15 @@ static void vkw_dispatch_vkSetEvent(struct vkw_host_context *ctx, struct vkw_hos
     struct vkw_args_vkSetEvent a;
     if (!vkw_decode_args_vkSetEvent(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkSetEvent fn = (PFN_vkSetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetEvent);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkSetEvent) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetEvent);
         return;
     }
-    a.result = ctx->vk.vkSetEvent(a.device, a.event);
+    a.result = fn(a.device, a.event);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkSetEvent, a.result); /* nobody waits: report it later */
     if (reply)
@@ -1338,13 +1412,15 @@ static void vkw_dispatch_vkResetEvent(struct vkw_host_context *ctx, struct vkw_h
     struct vkw_args_vkResetEvent a;
     if (!vkw_decode_args_vkResetEvent(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkResetEvent fn = (PFN_vkResetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetEvent);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkResetEvent) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetEvent);
         return;
     }
-    a.result = ctx->vk.vkResetEvent(a.device, a.event);
+    a.result = fn(a.device, a.event);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkResetEvent, a.result); /* nobody waits: report it later */
     if (reply)
@@ -1359,13 +1435,15 @@ static void vkw_dispatch_vkCreateQueryPool(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids, a.pQueryPool_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateQueryPool fn = (PFN_vkCreateQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateQueryPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateQueryPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateQueryPool);
         return;
     }
-    a.result = ctx->vk.vkCreateQueryPool(a.device, a.pCreateInfo, NULL, a.pQueryPool);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pQueryPool);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateQueryPool, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pQueryPool) {
@@ -1390,13 +1468,15 @@ static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroyQueryPool a;
     if (!vkw_decode_args_vkDestroyQueryPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyQueryPool fn = (PFN_vkDestroyQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyQueryPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyQueryPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyQueryPool);
         return;
     }
-    ctx->vk.vkDestroyQueryPool(a.device, a.queryPool, NULL);
+    fn(a.device, a.queryPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkQueryPool, a.queryPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyQueryPool(d, reply, &a);
@@ -1408,16 +1488,18 @@ static void vkw_dispatch_vkGetQueryPoolResults(struct vkw_host_context *ctx, str
     struct vkw_args_vkGetQueryPoolResults a;
     if (!vkw_decode_args_vkGetQueryPoolResults(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetQueryPoolResults, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetQueryPoolResults fn = (PFN_vkGetQueryPoolResults)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueryPoolResults, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetQueryPoolResults);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetQueryPoolResults) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueryPoolResults);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkGetQueryPoolResults(a.device, a.queryPool, a.firstQuery, a.queryCount, a.dataSize, a.pData, a.stride, a.flags);
+    a.result = fn(a.device, a.queryPool, a.firstQuery, a.queryCount, a.dataSize, a.pData, a.stride, a.flags);
     if (reply)
         vkw_encode_reply_vkGetQueryPoolResults(d, reply, &a);
 }
@@ -1430,13 +1512,15 @@ static void vkw_dispatch_vkCreateBuffer(struct vkw_host_context *ctx, struct vkw
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids, a.pBuffer_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateBuffer fn = (PFN_vkCreateBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBuffer);
         return;
     }
-    a.result = ctx->vk.vkCreateBuffer(a.device, a.pCreateInfo, NULL, a.pBuffer);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pBuffer);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateBuffer, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pBuffer) {
@@ -1461,13 +1545,15 @@ static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkDestroyBuffer a;
     if (!vkw_decode_args_vkDestroyBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyBuffer fn = (PFN_vkDestroyBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBuffer);
         return;
     }
-    ctx->vk.vkDestroyBuffer(a.device, a.buffer, NULL);
+    fn(a.device, a.buffer, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkBuffer, a.buffer_id);
     if (reply)
         vkw_encode_reply_vkDestroyBuffer(d, reply, &a);
@@ -1481,13 +1567,15 @@ static void vkw_dispatch_vkCreateBufferView(struct vkw_host_context *ctx, struct
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids, a.pView_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateBufferView fn = (PFN_vkCreateBufferView)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateBufferView);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateBufferView) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBufferView);
         return;
     }
-    a.result = ctx->vk.vkCreateBufferView(a.device, a.pCreateInfo, NULL, a.pView);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pView);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateBufferView, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pView) {
@@ -1512,13 +1600,15 @@ static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struc
     struct vkw_args_vkDestroyBufferView a;
     if (!vkw_decode_args_vkDestroyBufferView(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyBufferView fn = (PFN_vkDestroyBufferView)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyBufferView);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyBufferView) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBufferView);
         return;
     }
-    ctx->vk.vkDestroyBufferView(a.device, a.bufferView, NULL);
+    fn(a.device, a.bufferView, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkBufferView, a.bufferView_id);
     if (reply)
         vkw_encode_reply_vkDestroyBufferView(d, reply, &a);
@@ -1532,13 +1622,15 @@ static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids, a.pImage_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateImage fn = (PFN_vkCreateImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImage);
         return;
     }
-    a.result = ctx->vk.vkCreateImage(a.device, a.pCreateInfo, NULL, a.pImage);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pImage);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateImage, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pImage) {
@@ -1563,13 +1655,15 @@ static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkDestroyImage a;
     if (!vkw_decode_args_vkDestroyImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyImage fn = (PFN_vkDestroyImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImage);
         return;
     }
-    ctx->vk.vkDestroyImage(a.device, a.image, NULL);
+    fn(a.device, a.image, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkImage, a.image_id);
     if (reply)
         vkw_encode_reply_vkDestroyImage(d, reply, &a);
@@ -1581,13 +1675,15 @@ static void vkw_dispatch_vkGetImageSubresourceLayout(struct vkw_host_context *ct
     struct vkw_args_vkGetImageSubresourceLayout a;
     if (!vkw_decode_args_vkGetImageSubresourceLayout(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageSubresourceLayout fn = (PFN_vkGetImageSubresourceLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSubresourceLayout);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageSubresourceLayout) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout);
         return;
     }
-    ctx->vk.vkGetImageSubresourceLayout(a.device, a.image, a.pSubresource, a.pLayout);
+    fn(a.device, a.image, a.pSubresource, a.pLayout);
     if (reply)
         vkw_encode_reply_vkGetImageSubresourceLayout(d, reply, &a);
 }
@@ -1600,13 +1696,15 @@ static void vkw_dispatch_vkCreateImageView(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids, a.pView_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateImageView fn = (PFN_vkCreateImageView)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateImageView);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateImageView) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImageView);
         return;
     }
-    a.result = ctx->vk.vkCreateImageView(a.device, a.pCreateInfo, NULL, a.pView);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pView);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateImageView, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pView) {
@@ -1631,13 +1729,15 @@ static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroyImageView a;
     if (!vkw_decode_args_vkDestroyImageView(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyImageView fn = (PFN_vkDestroyImageView)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyImageView);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyImageView) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImageView);
         return;
     }
-    ctx->vk.vkDestroyImageView(a.device, a.imageView, NULL);
+    fn(a.device, a.imageView, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkImageView, a.imageView_id);
     if (reply)
         vkw_encode_reply_vkDestroyImageView(d, reply, &a);
@@ -1651,13 +1751,15 @@ static void vkw_dispatch_vkCreateShaderModule(struct vkw_host_context *ctx, stru
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids, a.pShaderModule_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateShaderModule fn = (PFN_vkCreateShaderModule)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateShaderModule);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateShaderModule) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateShaderModule);
         return;
     }
-    a.result = ctx->vk.vkCreateShaderModule(a.device, a.pCreateInfo, NULL, a.pShaderModule);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pShaderModule);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateShaderModule, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pShaderModule) {
@@ -1682,13 +1784,15 @@ static void vkw_dispatch_vkDestroyShaderModule(struct vkw_host_context *ctx, str
     struct vkw_args_vkDestroyShaderModule a;
     if (!vkw_decode_args_vkDestroyShaderModule(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyShaderModule fn = (PFN_vkDestroyShaderModule)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyShaderModule);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyShaderModule) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyShaderModule);
         return;
     }
-    ctx->vk.vkDestroyShaderModule(a.device, a.shaderModule, NULL);
+    fn(a.device, a.shaderModule, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkShaderModule, a.shaderModule_id);
     if (reply)
         vkw_encode_reply_vkDestroyShaderModule(d, reply, &a);
@@ -1702,13 +1806,15 @@ static void vkw_dispatch_vkCreatePipelineCache(struct vkw_host_context *ctx, str
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids, a.pPipelineCache_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreatePipelineCache fn = (PFN_vkCreatePipelineCache)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineCache);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreatePipelineCache) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineCache);
         return;
     }
-    a.result = ctx->vk.vkCreatePipelineCache(a.device, a.pCreateInfo, NULL, a.pPipelineCache);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pPipelineCache);
     if (a.result >= 0 && a.pPipelineCache) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pPipelineCache_capacity)
@@ -1728,13 +1834,15 @@ static void vkw_dispatch_vkDestroyPipelineCache(struct vkw_host_context *ctx, st
     struct vkw_args_vkDestroyPipelineCache a;
     if (!vkw_decode_args_vkDestroyPipelineCache(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyPipelineCache fn = (PFN_vkDestroyPipelineCache)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineCache);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyPipelineCache) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineCache);
         return;
     }
-    ctx->vk.vkDestroyPipelineCache(a.device, a.pipelineCache, NULL);
+    fn(a.device, a.pipelineCache, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPipelineCache, a.pipelineCache_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipelineCache(d, reply, &a);
@@ -1746,13 +1854,15 @@ static void vkw_dispatch_vkGetPipelineCacheData(struct vkw_host_context *ctx, st
     struct vkw_args_vkGetPipelineCacheData a;
     if (!vkw_decode_args_vkGetPipelineCacheData(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineCacheData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineCacheData fn = (PFN_vkGetPipelineCacheData)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineCacheData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineCacheData);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetPipelineCacheData) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineCacheData);
         return;
     }
-    a.result = ctx->vk.vkGetPipelineCacheData(a.device, a.pipelineCache, a.pDataSize, a.pData);
+    a.result = fn(a.device, a.pipelineCache, a.pDataSize, a.pData);
     if (reply)
         vkw_encode_reply_vkGetPipelineCacheData(d, reply, &a);
 }
@@ -1763,13 +1873,15 @@ static void vkw_dispatch_vkMergePipelineCaches(struct vkw_host_context *ctx, str
     struct vkw_args_vkMergePipelineCaches a;
     if (!vkw_decode_args_vkMergePipelineCaches(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkMergePipelineCaches, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkMergePipelineCaches fn = (PFN_vkMergePipelineCaches)vkw_host_device_entry(ctx, d, VKW_CMD_vkMergePipelineCaches, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkMergePipelineCaches);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkMergePipelineCaches) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkMergePipelineCaches);
         return;
     }
-    a.result = ctx->vk.vkMergePipelineCaches(a.device, a.dstCache, a.srcCacheCount, a.pSrcCaches);
+    a.result = fn(a.device, a.dstCache, a.srcCacheCount, a.pSrcCaches);
     if (reply)
         vkw_encode_reply_vkMergePipelineCaches(d, reply, &a);
 }
@@ -1782,13 +1894,15 @@ static void vkw_dispatch_vkCreateGraphicsPipelines(struct vkw_host_context *ctx,
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateGraphicsPipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateGraphicsPipelines fn = (PFN_vkCreateGraphicsPipelines)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateGraphicsPipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateGraphicsPipelines);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateGraphicsPipelines) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateGraphicsPipelines);
         return;
     }
-    a.result = ctx->vk.vkCreateGraphicsPipelines(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
+    a.result = fn(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
     if (a.pPipelines) {
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pPipelines_capacity)
@@ -1810,13 +1924,15 @@ static void vkw_dispatch_vkCreateComputePipelines(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateComputePipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateComputePipelines fn = (PFN_vkCreateComputePipelines)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateComputePipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateComputePipelines);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateComputePipelines) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateComputePipelines);
         return;
     }
-    a.result = ctx->vk.vkCreateComputePipelines(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
+    a.result = fn(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
     if (a.pPipelines) {
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pPipelines_capacity)
@@ -1836,13 +1952,15 @@ static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkDestroyPipeline a;
     if (!vkw_decode_args_vkDestroyPipeline(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipeline, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyPipeline fn = (PFN_vkDestroyPipeline)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipeline, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipeline);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyPipeline) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipeline);
         return;
     }
-    ctx->vk.vkDestroyPipeline(a.device, a.pipeline, NULL);
+    fn(a.device, a.pipeline, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPipeline, a.pipeline_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipeline(d, reply, &a);
@@ -1856,13 +1974,15 @@ static void vkw_dispatch_vkCreatePipelineLayout(struct vkw_host_context *ctx, st
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids, a.pPipelineLayout_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreatePipelineLayout fn = (PFN_vkCreatePipelineLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineLayout);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreatePipelineLayout) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineLayout);
         return;
     }
-    a.result = ctx->vk.vkCreatePipelineLayout(a.device, a.pCreateInfo, NULL, a.pPipelineLayout);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pPipelineLayout);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreatePipelineLayout, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pPipelineLayout) {
@@ -1887,13 +2007,15 @@ static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, s
     struct vkw_args_vkDestroyPipelineLayout a;
     if (!vkw_decode_args_vkDestroyPipelineLayout(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyPipelineLayout fn = (PFN_vkDestroyPipelineLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineLayout);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyPipelineLayout) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineLayout);
         return;
     }
-    ctx->vk.vkDestroyPipelineLayout(a.device, a.pipelineLayout, NULL);
+    fn(a.device, a.pipelineLayout, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPipelineLayout, a.pipelineLayout_id);
     if (reply)
         vkw_encode_reply_vkDestroyPipelineLayout(d, reply, &a);
@@ -1907,13 +2029,15 @@ static void vkw_dispatch_vkCreateSampler(struct vkw_host_context *ctx, struct vk
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids, a.pSampler_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateSampler fn = (PFN_vkCreateSampler)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateSampler);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateSampler) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSampler);
         return;
     }
-    a.result = ctx->vk.vkCreateSampler(a.device, a.pCreateInfo, NULL, a.pSampler);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSampler);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateSampler, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pSampler) {
@@ -1938,13 +2062,15 @@ static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkDestroySampler a;
     if (!vkw_decode_args_vkDestroySampler(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroySampler fn = (PFN_vkDestroySampler)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroySampler);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroySampler) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySampler);
         return;
     }
-    ctx->vk.vkDestroySampler(a.device, a.sampler, NULL);
+    fn(a.device, a.sampler, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSampler, a.sampler_id);
     if (reply)
         vkw_encode_reply_vkDestroySampler(d, reply, &a);
@@ -1958,13 +2084,15 @@ static void vkw_dispatch_vkCreateDescriptorSetLayout(struct vkw_host_context *ct
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids, a.pSetLayout_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateDescriptorSetLayout fn = (PFN_vkCreateDescriptorSetLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorSetLayout);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateDescriptorSetLayout) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorSetLayout);
         return;
     }
-    a.result = ctx->vk.vkCreateDescriptorSetLayout(a.device, a.pCreateInfo, NULL, a.pSetLayout);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSetLayout);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorSetLayout, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pSetLayout) {
@@ -1989,13 +2117,15 @@ static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *c
     struct vkw_args_vkDestroyDescriptorSetLayout a;
     if (!vkw_decode_args_vkDestroyDescriptorSetLayout(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyDescriptorSetLayout fn = (PFN_vkDestroyDescriptorSetLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorSetLayout);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyDescriptorSetLayout) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorSetLayout);
         return;
     }
-    ctx->vk.vkDestroyDescriptorSetLayout(a.device, a.descriptorSetLayout, NULL);
+    fn(a.device, a.descriptorSetLayout, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSetLayout, a.descriptorSetLayout_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, &a);
@@ -2009,13 +2139,15 @@ static void vkw_dispatch_vkCreateDescriptorPool(struct vkw_host_context *ctx, st
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids, a.pDescriptorPool_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateDescriptorPool fn = (PFN_vkCreateDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateDescriptorPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorPool);
         return;
     }
-    a.result = ctx->vk.vkCreateDescriptorPool(a.device, a.pCreateInfo, NULL, a.pDescriptorPool);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pDescriptorPool);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorPool, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pDescriptorPool) {
@@ -2040,13 +2172,15 @@ static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, s
     struct vkw_args_vkDestroyDescriptorPool a;
     if (!vkw_decode_args_vkDestroyDescriptorPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyDescriptorPool fn = (PFN_vkDestroyDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyDescriptorPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorPool);
         return;
     }
-    ctx->vk.vkDestroyDescriptorPool(a.device, a.descriptorPool, NULL);
+    fn(a.device, a.descriptorPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorPool(d, reply, &a);
@@ -2058,13 +2192,15 @@ static void vkw_dispatch_vkResetDescriptorPool(struct vkw_host_context *ctx, str
     struct vkw_args_vkResetDescriptorPool a;
     if (!vkw_decode_args_vkResetDescriptorPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkResetDescriptorPool fn = (PFN_vkResetDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetDescriptorPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkResetDescriptorPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetDescriptorPool);
         return;
     }
-    a.result = ctx->vk.vkResetDescriptorPool(a.device, a.descriptorPool, a.flags);
+    a.result = fn(a.device, a.descriptorPool, a.flags);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkResetDescriptorPool, a.result); /* nobody waits: report it later */
     vkw_host_forget_children(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
@@ -2080,13 +2216,15 @@ static void vkw_dispatch_vkAllocateDescriptorSets(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids, a.pDescriptorSets_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkAllocateDescriptorSets fn = (PFN_vkAllocateDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkAllocateDescriptorSets);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkAllocateDescriptorSets) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateDescriptorSets);
         return;
     }
-    a.result = ctx->vk.vkAllocateDescriptorSets(a.device, a.pAllocateInfo, a.pDescriptorSets);
+    a.result = fn(a.device, a.pAllocateInfo, a.pDescriptorSets);
     if (a.pDescriptorSets) {
         uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->descriptorSetCount)) : 0;
         if (n > a.pDescriptorSets_capacity)
@@ -2106,13 +2244,15 @@ static void vkw_dispatch_vkFreeDescriptorSets(struct vkw_host_context *ctx, stru
     struct vkw_args_vkFreeDescriptorSets a;
     if (!vkw_decode_args_vkFreeDescriptorSets(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkFreeDescriptorSets fn = (PFN_vkFreeDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFreeDescriptorSets);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkFreeDescriptorSets) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeDescriptorSets);
         return;
     }
-    a.result = ctx->vk.vkFreeDescriptorSets(a.device, a.descriptorPool, a.descriptorSetCount, a.pDescriptorSets);
+    a.result = fn(a.device, a.descriptorPool, a.descriptorSetCount, a.pDescriptorSets);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkFreeDescriptorSets, a.result); /* nobody waits: report it later */
     for (uint64_t i = 0; a.pDescriptorSets_ids && i < (uint64_t)(a.descriptorSetCount); i++)
@@ -2127,13 +2267,15 @@ static void vkw_dispatch_vkUpdateDescriptorSets(struct vkw_host_context *ctx, st
     struct vkw_args_vkUpdateDescriptorSets a;
     if (!vkw_decode_args_vkUpdateDescriptorSets(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkUpdateDescriptorSets fn = (PFN_vkUpdateDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateDescriptorSets);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkUpdateDescriptorSets) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateDescriptorSets);
         return;
     }
-    ctx->vk.vkUpdateDescriptorSets(a.device, a.descriptorWriteCount, a.pDescriptorWrites, a.descriptorCopyCount, a.pDescriptorCopies);
+    fn(a.device, a.descriptorWriteCount, a.pDescriptorWrites, a.descriptorCopyCount, a.pDescriptorCopies);
     if (reply)
         vkw_encode_reply_vkUpdateDescriptorSets(d, reply, &a);
 }
@@ -2146,13 +2288,15 @@ static void vkw_dispatch_vkCreateFramebuffer(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids, a.pFramebuffer_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateFramebuffer fn = (PFN_vkCreateFramebuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateFramebuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateFramebuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFramebuffer);
         return;
     }
-    a.result = ctx->vk.vkCreateFramebuffer(a.device, a.pCreateInfo, NULL, a.pFramebuffer);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pFramebuffer);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateFramebuffer, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pFramebuffer) {
@@ -2177,13 +2321,15 @@ static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkDestroyFramebuffer a;
     if (!vkw_decode_args_vkDestroyFramebuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyFramebuffer fn = (PFN_vkDestroyFramebuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyFramebuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyFramebuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFramebuffer);
         return;
     }
-    ctx->vk.vkDestroyFramebuffer(a.device, a.framebuffer, NULL);
+    fn(a.device, a.framebuffer, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkFramebuffer, a.framebuffer_id);
     if (reply)
         vkw_encode_reply_vkDestroyFramebuffer(d, reply, &a);
@@ -2197,13 +2343,15 @@ static void vkw_dispatch_vkCreateRenderPass(struct vkw_host_context *ctx, struct
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateRenderPass fn = (PFN_vkCreateRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRenderPass);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateRenderPass) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass);
         return;
     }
-    a.result = ctx->vk.vkCreateRenderPass(a.device, a.pCreateInfo, NULL, a.pRenderPass);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pRenderPass);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pRenderPass) {
@@ -2228,13 +2376,15 @@ static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struc
     struct vkw_args_vkDestroyRenderPass a;
     if (!vkw_decode_args_vkDestroyRenderPass(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyRenderPass fn = (PFN_vkDestroyRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyRenderPass);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyRenderPass) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyRenderPass);
         return;
     }
-    ctx->vk.vkDestroyRenderPass(a.device, a.renderPass, NULL);
+    fn(a.device, a.renderPass, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkRenderPass, a.renderPass_id);
     if (reply)
         vkw_encode_reply_vkDestroyRenderPass(d, reply, &a);
@@ -2246,13 +2396,15 @@ static void vkw_dispatch_vkGetRenderAreaGranularity(struct vkw_host_context *ctx
     struct vkw_args_vkGetRenderAreaGranularity a;
     if (!vkw_decode_args_vkGetRenderAreaGranularity(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRenderAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetRenderAreaGranularity fn = (PFN_vkGetRenderAreaGranularity)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRenderAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRenderAreaGranularity);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetRenderAreaGranularity) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderAreaGranularity);
         return;
     }
-    ctx->vk.vkGetRenderAreaGranularity(a.device, a.renderPass, a.pGranularity);
+    fn(a.device, a.renderPass, a.pGranularity);
     if (reply)
         vkw_encode_reply_vkGetRenderAreaGranularity(d, reply, &a);
 }
@@ -2265,13 +2417,15 @@ static void vkw_dispatch_vkCreateCommandPool(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids, a.pCommandPool_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateCommandPool fn = (PFN_vkCreateCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateCommandPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateCommandPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateCommandPool);
         return;
     }
-    a.result = ctx->vk.vkCreateCommandPool(a.device, a.pCreateInfo, NULL, a.pCommandPool);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pCommandPool);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateCommandPool, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pCommandPool) {
@@ -2296,13 +2450,15 @@ static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, stru
     struct vkw_args_vkDestroyCommandPool a;
     if (!vkw_decode_args_vkDestroyCommandPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyCommandPool fn = (PFN_vkDestroyCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyCommandPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyCommandPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyCommandPool);
         return;
     }
-    ctx->vk.vkDestroyCommandPool(a.device, a.commandPool, NULL);
+    fn(a.device, a.commandPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkCommandPool, a.commandPool_id);
     if (reply)
         vkw_encode_reply_vkDestroyCommandPool(d, reply, &a);
@@ -2314,13 +2470,15 @@ static void vkw_dispatch_vkResetCommandPool(struct vkw_host_context *ctx, struct
     struct vkw_args_vkResetCommandPool a;
     if (!vkw_decode_args_vkResetCommandPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkResetCommandPool fn = (PFN_vkResetCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetCommandPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkResetCommandPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandPool);
         return;
     }
-    a.result = ctx->vk.vkResetCommandPool(a.device, a.commandPool, a.flags);
+    a.result = fn(a.device, a.commandPool, a.flags);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkResetCommandPool, a.result); /* nobody waits: report it later */
     if (reply)
@@ -2335,13 +2493,15 @@ static void vkw_dispatch_vkAllocateCommandBuffers(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids, a.pCommandBuffers_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkAllocateCommandBuffers fn = (PFN_vkAllocateCommandBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkAllocateCommandBuffers);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkAllocateCommandBuffers) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateCommandBuffers);
         return;
     }
-    a.result = ctx->vk.vkAllocateCommandBuffers(a.device, a.pAllocateInfo, a.pCommandBuffers);
+    a.result = fn(a.device, a.pAllocateInfo, a.pCommandBuffers);
     if (a.pCommandBuffers) {
         uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->commandBufferCount)) : 0;
         if (n > a.pCommandBuffers_capacity)
@@ -2361,13 +2521,15 @@ static void vkw_dispatch_vkFreeCommandBuffers(struct vkw_host_context *ctx, stru
     struct vkw_args_vkFreeCommandBuffers a;
     if (!vkw_decode_args_vkFreeCommandBuffers(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkFreeCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkFreeCommandBuffers fn = (PFN_vkFreeCommandBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFreeCommandBuffers);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkFreeCommandBuffers) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeCommandBuffers);
         return;
     }
-    ctx->vk.vkFreeCommandBuffers(a.device, a.commandPool, a.commandBufferCount, a.pCommandBuffers);
+    fn(a.device, a.commandPool, a.commandBufferCount, a.pCommandBuffers);
     for (uint64_t i = 0; a.pCommandBuffers_ids && i < (uint64_t)(a.commandBufferCount); i++)
         vkw_host_forget(ctx, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i]);
     if (reply)
@@ -2380,13 +2542,15 @@ static void vkw_dispatch_vkBeginCommandBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkBeginCommandBuffer a;
     if (!vkw_decode_args_vkBeginCommandBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBeginCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBeginCommandBuffer fn = (PFN_vkBeginCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkBeginCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkBeginCommandBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBeginCommandBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBeginCommandBuffer);
         return;
     }
-    a.result = ctx->vk.vkBeginCommandBuffer(a.commandBuffer, a.pBeginInfo);
+    a.result = fn(a.commandBuffer, a.pBeginInfo);
     if (reply)
         vkw_encode_reply_vkBeginCommandBuffer(d, reply, &a);
 }
@@ -2397,13 +2561,15 @@ static void vkw_dispatch_vkEndCommandBuffer(struct vkw_host_context *ctx, struct
     struct vkw_args_vkEndCommandBuffer a;
     if (!vkw_decode_args_vkEndCommandBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkEndCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkEndCommandBuffer fn = (PFN_vkEndCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkEndCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkEndCommandBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkEndCommandBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEndCommandBuffer);
         return;
     }
-    a.result = ctx->vk.vkEndCommandBuffer(a.commandBuffer);
+    a.result = fn(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkEndCommandBuffer(d, reply, &a);
 }
@@ -2414,13 +2580,15 @@ static void vkw_dispatch_vkResetCommandBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkResetCommandBuffer a;
     if (!vkw_decode_args_vkResetCommandBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkResetCommandBuffer fn = (PFN_vkResetCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkResetCommandBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkResetCommandBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandBuffer);
         return;
     }
-    a.result = ctx->vk.vkResetCommandBuffer(a.commandBuffer, a.flags);
+    a.result = fn(a.commandBuffer, a.flags);
     if (reply)
         vkw_encode_reply_vkResetCommandBuffer(d, reply, &a);
 }
@@ -2431,13 +2599,15 @@ static void vkw_dispatch_vkCmdBindPipeline(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdBindPipeline a;
     if (!vkw_decode_args_vkCmdBindPipeline(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindPipeline, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindPipeline fn = (PFN_vkCmdBindPipeline)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindPipeline, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindPipeline);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindPipeline) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipeline);
         return;
     }
-    ctx->vk.vkCmdBindPipeline(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
+    fn(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
     if (reply)
         vkw_encode_reply_vkCmdBindPipeline(d, reply, &a);
 }
@@ -2448,13 +2618,15 @@ static void vkw_dispatch_vkCmdSetViewport(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdSetViewport a;
     if (!vkw_decode_args_vkCmdSetViewport(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewport, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetViewport fn = (PFN_vkCmdSetViewport)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewport, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewport);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetViewport) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewport);
         return;
     }
-    ctx->vk.vkCmdSetViewport(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewports);
+    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewports);
     if (reply)
         vkw_encode_reply_vkCmdSetViewport(d, reply, &a);
 }
@@ -2465,13 +2637,15 @@ static void vkw_dispatch_vkCmdSetScissor(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdSetScissor a;
     if (!vkw_decode_args_vkCmdSetScissor(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetScissor, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetScissor fn = (PFN_vkCmdSetScissor)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetScissor, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetScissor);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetScissor) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissor);
         return;
     }
-    ctx->vk.vkCmdSetScissor(a.commandBuffer, a.firstScissor, a.scissorCount, a.pScissors);
+    fn(a.commandBuffer, a.firstScissor, a.scissorCount, a.pScissors);
     if (reply)
         vkw_encode_reply_vkCmdSetScissor(d, reply, &a);
 }
@@ -2482,13 +2656,15 @@ static void vkw_dispatch_vkCmdSetLineWidth(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetLineWidth a;
     if (!vkw_decode_args_vkCmdSetLineWidth(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineWidth, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetLineWidth fn = (PFN_vkCmdSetLineWidth)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineWidth, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineWidth);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetLineWidth) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineWidth);
         return;
     }
-    ctx->vk.vkCmdSetLineWidth(a.commandBuffer, a.lineWidth);
+    fn(a.commandBuffer, a.lineWidth);
     if (reply)
         vkw_encode_reply_vkCmdSetLineWidth(d, reply, &a);
 }
@@ -2499,13 +2675,15 @@ static void vkw_dispatch_vkCmdSetDepthBias(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetDepthBias a;
     if (!vkw_decode_args_vkCmdSetDepthBias(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBias, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthBias fn = (PFN_vkCmdSetDepthBias)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBias, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBias);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthBias) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias);
         return;
     }
-    ctx->vk.vkCmdSetDepthBias(a.commandBuffer, a.depthBiasConstantFactor, a.depthBiasClamp, a.depthBiasSlopeFactor);
+    fn(a.commandBuffer, a.depthBiasConstantFactor, a.depthBiasClamp, a.depthBiasSlopeFactor);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBias(d, reply, &a);
 }
@@ -2516,13 +2694,15 @@ static void vkw_dispatch_vkCmdSetBlendConstants(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetBlendConstants a;
     if (!vkw_decode_args_vkCmdSetBlendConstants(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetBlendConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetBlendConstants fn = (PFN_vkCmdSetBlendConstants)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetBlendConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetBlendConstants);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetBlendConstants) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetBlendConstants);
         return;
     }
-    ctx->vk.vkCmdSetBlendConstants(a.commandBuffer, a.blendConstants);
+    fn(a.commandBuffer, a.blendConstants);
     if (reply)
         vkw_encode_reply_vkCmdSetBlendConstants(d, reply, &a);
 }
@@ -2533,13 +2713,15 @@ static void vkw_dispatch_vkCmdSetDepthBounds(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdSetDepthBounds a;
     if (!vkw_decode_args_vkCmdSetDepthBounds(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBounds, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthBounds fn = (PFN_vkCmdSetDepthBounds)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBounds, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBounds);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthBounds) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBounds);
         return;
     }
-    ctx->vk.vkCmdSetDepthBounds(a.commandBuffer, a.minDepthBounds, a.maxDepthBounds);
+    fn(a.commandBuffer, a.minDepthBounds, a.maxDepthBounds);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBounds(d, reply, &a);
 }
@@ -2550,13 +2732,15 @@ static void vkw_dispatch_vkCmdSetStencilCompareMask(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetStencilCompareMask a;
     if (!vkw_decode_args_vkCmdSetStencilCompareMask(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilCompareMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetStencilCompareMask fn = (PFN_vkCmdSetStencilCompareMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilCompareMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilCompareMask);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetStencilCompareMask) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilCompareMask);
         return;
     }
-    ctx->vk.vkCmdSetStencilCompareMask(a.commandBuffer, a.faceMask, a.compareMask);
+    fn(a.commandBuffer, a.faceMask, a.compareMask);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilCompareMask(d, reply, &a);
 }
@@ -2567,13 +2751,15 @@ static void vkw_dispatch_vkCmdSetStencilWriteMask(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetStencilWriteMask a;
     if (!vkw_decode_args_vkCmdSetStencilWriteMask(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilWriteMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetStencilWriteMask fn = (PFN_vkCmdSetStencilWriteMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilWriteMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilWriteMask);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetStencilWriteMask) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilWriteMask);
         return;
     }
-    ctx->vk.vkCmdSetStencilWriteMask(a.commandBuffer, a.faceMask, a.writeMask);
+    fn(a.commandBuffer, a.faceMask, a.writeMask);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilWriteMask(d, reply, &a);
 }
@@ -2584,13 +2770,15 @@ static void vkw_dispatch_vkCmdSetStencilReference(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetStencilReference a;
     if (!vkw_decode_args_vkCmdSetStencilReference(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilReference, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetStencilReference fn = (PFN_vkCmdSetStencilReference)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilReference, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilReference);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetStencilReference) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilReference);
         return;
     }
-    ctx->vk.vkCmdSetStencilReference(a.commandBuffer, a.faceMask, a.reference);
+    fn(a.commandBuffer, a.faceMask, a.reference);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilReference(d, reply, &a);
 }
@@ -2601,13 +2789,15 @@ static void vkw_dispatch_vkCmdBindDescriptorSets(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdBindDescriptorSets a;
     if (!vkw_decode_args_vkCmdBindDescriptorSets(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindDescriptorSets, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindDescriptorSets fn = (PFN_vkCmdBindDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorSets, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorSets);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindDescriptorSets) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets);
         return;
     }
-    ctx->vk.vkCmdBindDescriptorSets(a.commandBuffer, a.pipelineBindPoint, a.layout, a.firstSet, a.descriptorSetCount, a.pDescriptorSets, a.dynamicOffsetCount, a.pDynamicOffsets);
+    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.firstSet, a.descriptorSetCount, a.pDescriptorSets, a.dynamicOffsetCount, a.pDynamicOffsets);
     if (reply)
         vkw_encode_reply_vkCmdBindDescriptorSets(d, reply, &a);
 }
@@ -2618,13 +2808,15 @@ static void vkw_dispatch_vkCmdBindIndexBuffer(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdBindIndexBuffer a;
     if (!vkw_decode_args_vkCmdBindIndexBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindIndexBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindIndexBuffer fn = (PFN_vkCmdBindIndexBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindIndexBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindIndexBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindIndexBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer);
         return;
     }
-    ctx->vk.vkCmdBindIndexBuffer(a.commandBuffer, a.buffer, a.offset, a.indexType);
+    fn(a.commandBuffer, a.buffer, a.offset, a.indexType);
     if (reply)
         vkw_encode_reply_vkCmdBindIndexBuffer(d, reply, &a);
 }
@@ -2635,13 +2827,15 @@ static void vkw_dispatch_vkCmdBindVertexBuffers(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdBindVertexBuffers a;
     if (!vkw_decode_args_vkCmdBindVertexBuffers(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindVertexBuffers, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindVertexBuffers fn = (PFN_vkCmdBindVertexBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindVertexBuffers, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindVertexBuffers);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindVertexBuffers) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers);
         return;
     }
-    ctx->vk.vkCmdBindVertexBuffers(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets);
+    fn(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets);
     if (reply)
         vkw_encode_reply_vkCmdBindVertexBuffers(d, reply, &a);
 }
@@ -2652,13 +2846,15 @@ static void vkw_dispatch_vkCmdDraw(struct vkw_host_context *ctx, struct vkw_host
     struct vkw_args_vkCmdDraw a;
     if (!vkw_decode_args_vkCmdDraw(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDraw, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDraw fn = (PFN_vkCmdDraw)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDraw, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDraw);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDraw) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDraw);
         return;
     }
-    ctx->vk.vkCmdDraw(a.commandBuffer, a.vertexCount, a.instanceCount, a.firstVertex, a.firstInstance);
+    fn(a.commandBuffer, a.vertexCount, a.instanceCount, a.firstVertex, a.firstInstance);
     if (reply)
         vkw_encode_reply_vkCmdDraw(d, reply, &a);
 }
@@ -2669,13 +2865,15 @@ static void vkw_dispatch_vkCmdDrawIndexed(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdDrawIndexed a;
     if (!vkw_decode_args_vkCmdDrawIndexed(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexed, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawIndexed fn = (PFN_vkCmdDrawIndexed)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexed, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexed);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawIndexed) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexed);
         return;
     }
-    ctx->vk.vkCmdDrawIndexed(a.commandBuffer, a.indexCount, a.instanceCount, a.firstIndex, a.vertexOffset, a.firstInstance);
+    fn(a.commandBuffer, a.indexCount, a.instanceCount, a.firstIndex, a.vertexOffset, a.firstInstance);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndexed(d, reply, &a);
 }
@@ -2686,13 +2884,15 @@ static void vkw_dispatch_vkCmdDrawIndirect(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdDrawIndirect a;
     if (!vkw_decode_args_vkCmdDrawIndirect(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawIndirect fn = (PFN_vkCmdDrawIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirect);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawIndirect) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirect);
         return;
     }
-    ctx->vk.vkCmdDrawIndirect(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndirect(d, reply, &a);
 }
@@ -2703,13 +2903,15 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirect(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdDrawIndexedIndirect a;
     if (!vkw_decode_args_vkCmdDrawIndexedIndirect(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawIndexedIndirect fn = (PFN_vkCmdDrawIndexedIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexedIndirect);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawIndexedIndirect) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirect);
         return;
     }
-    ctx->vk.vkCmdDrawIndexedIndirect(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndexedIndirect(d, reply, &a);
 }
@@ -2720,13 +2922,15 @@ static void vkw_dispatch_vkCmdDispatch(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkCmdDispatch a;
     if (!vkw_decode_args_vkCmdDispatch(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatch, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDispatch fn = (PFN_vkCmdDispatch)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatch, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatch);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDispatch) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatch);
         return;
     }
-    ctx->vk.vkCmdDispatch(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
+    fn(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
     if (reply)
         vkw_encode_reply_vkCmdDispatch(d, reply, &a);
 }
@@ -2737,13 +2941,15 @@ static void vkw_dispatch_vkCmdDispatchIndirect(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdDispatchIndirect a;
     if (!vkw_decode_args_vkCmdDispatchIndirect(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatchIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDispatchIndirect fn = (PFN_vkCmdDispatchIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatchIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatchIndirect);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDispatchIndirect) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchIndirect);
         return;
     }
-    ctx->vk.vkCmdDispatchIndirect(a.commandBuffer, a.buffer, a.offset);
+    fn(a.commandBuffer, a.buffer, a.offset);
     if (reply)
         vkw_encode_reply_vkCmdDispatchIndirect(d, reply, &a);
 }
@@ -2754,13 +2960,15 @@ static void vkw_dispatch_vkCmdCopyBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdCopyBuffer a;
     if (!vkw_decode_args_vkCmdCopyBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyBuffer fn = (PFN_vkCmdCopyBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer);
         return;
     }
-    ctx->vk.vkCmdCopyBuffer(a.commandBuffer, a.srcBuffer, a.dstBuffer, a.regionCount, a.pRegions);
+    fn(a.commandBuffer, a.srcBuffer, a.dstBuffer, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyBuffer(d, reply, &a);
 }
@@ -2771,13 +2979,15 @@ static void vkw_dispatch_vkCmdCopyImage(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkCmdCopyImage a;
     if (!vkw_decode_args_vkCmdCopyImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyImage fn = (PFN_vkCmdCopyImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage);
         return;
     }
-    ctx->vk.vkCmdCopyImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyImage(d, reply, &a);
 }
@@ -2788,13 +2998,15 @@ static void vkw_dispatch_vkCmdBlitImage(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkCmdBlitImage a;
     if (!vkw_decode_args_vkCmdBlitImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBlitImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBlitImage fn = (PFN_vkCmdBlitImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBlitImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBlitImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBlitImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage);
         return;
     }
-    ctx->vk.vkCmdBlitImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions, a.filter);
+    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions, a.filter);
     if (reply)
         vkw_encode_reply_vkCmdBlitImage(d, reply, &a);
 }
@@ -2805,13 +3017,15 @@ static void vkw_dispatch_vkCmdCopyBufferToImage(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdCopyBufferToImage a;
     if (!vkw_decode_args_vkCmdCopyBufferToImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBufferToImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyBufferToImage fn = (PFN_vkCmdCopyBufferToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBufferToImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBufferToImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyBufferToImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage);
         return;
     }
-    ctx->vk.vkCmdCopyBufferToImage(a.commandBuffer, a.srcBuffer, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    fn(a.commandBuffer, a.srcBuffer, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyBufferToImage(d, reply, &a);
 }
@@ -2822,13 +3036,15 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdCopyImageToBuffer a;
     if (!vkw_decode_args_vkCmdCopyImageToBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyImageToBuffer fn = (PFN_vkCmdCopyImageToBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImageToBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyImageToBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer);
         return;
     }
-    ctx->vk.vkCmdCopyImageToBuffer(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstBuffer, a.regionCount, a.pRegions);
+    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstBuffer, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdCopyImageToBuffer(d, reply, &a);
 }
@@ -2839,13 +3055,15 @@ static void vkw_dispatch_vkCmdUpdateBuffer(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdUpdateBuffer a;
     if (!vkw_decode_args_vkCmdUpdateBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdUpdateBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdUpdateBuffer fn = (PFN_vkCmdUpdateBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdUpdateBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdUpdateBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdUpdateBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdateBuffer);
         return;
     }
-    ctx->vk.vkCmdUpdateBuffer(a.commandBuffer, a.dstBuffer, a.dstOffset, a.dataSize, a.pData);
+    fn(a.commandBuffer, a.dstBuffer, a.dstOffset, a.dataSize, a.pData);
     if (reply)
         vkw_encode_reply_vkCmdUpdateBuffer(d, reply, &a);
 }
@@ -2856,13 +3074,15 @@ static void vkw_dispatch_vkCmdFillBuffer(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdFillBuffer a;
     if (!vkw_decode_args_vkCmdFillBuffer(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdFillBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdFillBuffer fn = (PFN_vkCmdFillBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdFillBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdFillBuffer);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdFillBuffer) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdFillBuffer);
         return;
     }
-    ctx->vk.vkCmdFillBuffer(a.commandBuffer, a.dstBuffer, a.dstOffset, a.size, a.data);
+    fn(a.commandBuffer, a.dstBuffer, a.dstOffset, a.size, a.data);
     if (reply)
         vkw_encode_reply_vkCmdFillBuffer(d, reply, &a);
 }
@@ -2873,13 +3093,15 @@ static void vkw_dispatch_vkCmdClearColorImage(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdClearColorImage a;
     if (!vkw_decode_args_vkCmdClearColorImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearColorImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdClearColorImage fn = (PFN_vkCmdClearColorImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearColorImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearColorImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdClearColorImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearColorImage);
         return;
     }
-    ctx->vk.vkCmdClearColorImage(a.commandBuffer, a.image, a.imageLayout, a.pColor, a.rangeCount, a.pRanges);
+    fn(a.commandBuffer, a.image, a.imageLayout, a.pColor, a.rangeCount, a.pRanges);
     if (reply)
         vkw_encode_reply_vkCmdClearColorImage(d, reply, &a);
 }
@@ -2890,13 +3112,15 @@ static void vkw_dispatch_vkCmdClearDepthStencilImage(struct vkw_host_context *ct
     struct vkw_args_vkCmdClearDepthStencilImage a;
     if (!vkw_decode_args_vkCmdClearDepthStencilImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearDepthStencilImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdClearDepthStencilImage fn = (PFN_vkCmdClearDepthStencilImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearDepthStencilImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearDepthStencilImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdClearDepthStencilImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearDepthStencilImage);
         return;
     }
-    ctx->vk.vkCmdClearDepthStencilImage(a.commandBuffer, a.image, a.imageLayout, a.pDepthStencil, a.rangeCount, a.pRanges);
+    fn(a.commandBuffer, a.image, a.imageLayout, a.pDepthStencil, a.rangeCount, a.pRanges);
     if (reply)
         vkw_encode_reply_vkCmdClearDepthStencilImage(d, reply, &a);
 }
@@ -2907,13 +3131,15 @@ static void vkw_dispatch_vkCmdClearAttachments(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdClearAttachments a;
     if (!vkw_decode_args_vkCmdClearAttachments(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdClearAttachments, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdClearAttachments fn = (PFN_vkCmdClearAttachments)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearAttachments, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearAttachments);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdClearAttachments) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearAttachments);
         return;
     }
-    ctx->vk.vkCmdClearAttachments(a.commandBuffer, a.attachmentCount, a.pAttachments, a.rectCount, a.pRects);
+    fn(a.commandBuffer, a.attachmentCount, a.pAttachments, a.rectCount, a.pRects);
     if (reply)
         vkw_encode_reply_vkCmdClearAttachments(d, reply, &a);
 }
@@ -2924,13 +3150,15 @@ static void vkw_dispatch_vkCmdResolveImage(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdResolveImage a;
     if (!vkw_decode_args_vkCmdResolveImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResolveImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdResolveImage fn = (PFN_vkCmdResolveImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResolveImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResolveImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdResolveImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage);
         return;
     }
-    ctx->vk.vkCmdResolveImage(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
     if (reply)
         vkw_encode_reply_vkCmdResolveImage(d, reply, &a);
 }
@@ -2941,13 +3169,15 @@ static void vkw_dispatch_vkCmdSetEvent(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkCmdSetEvent a;
     if (!vkw_decode_args_vkCmdSetEvent(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetEvent fn = (PFN_vkCmdSetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetEvent);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetEvent) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent);
         return;
     }
-    ctx->vk.vkCmdSetEvent(a.commandBuffer, a.event, a.stageMask);
+    fn(a.commandBuffer, a.event, a.stageMask);
     if (reply)
         vkw_encode_reply_vkCmdSetEvent(d, reply, &a);
 }
@@ -2958,13 +3188,15 @@ static void vkw_dispatch_vkCmdResetEvent(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdResetEvent a;
     if (!vkw_decode_args_vkCmdResetEvent(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdResetEvent fn = (PFN_vkCmdResetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetEvent);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdResetEvent) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent);
         return;
     }
-    ctx->vk.vkCmdResetEvent(a.commandBuffer, a.event, a.stageMask);
+    fn(a.commandBuffer, a.event, a.stageMask);
     if (reply)
         vkw_encode_reply_vkCmdResetEvent(d, reply, &a);
 }
@@ -2975,13 +3207,15 @@ static void vkw_dispatch_vkCmdWaitEvents(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdWaitEvents a;
     if (!vkw_decode_args_vkCmdWaitEvents(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWaitEvents, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWaitEvents fn = (PFN_vkCmdWaitEvents)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWaitEvents, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWaitEvents);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWaitEvents) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents);
         return;
     }
-    ctx->vk.vkCmdWaitEvents(a.commandBuffer, a.eventCount, a.pEvents, a.srcStageMask, a.dstStageMask, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
+    fn(a.commandBuffer, a.eventCount, a.pEvents, a.srcStageMask, a.dstStageMask, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
     if (reply)
         vkw_encode_reply_vkCmdWaitEvents(d, reply, &a);
 }
@@ -2992,13 +3226,15 @@ static void vkw_dispatch_vkCmdPipelineBarrier(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdPipelineBarrier a;
     if (!vkw_decode_args_vkCmdPipelineBarrier(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPipelineBarrier, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPipelineBarrier fn = (PFN_vkCmdPipelineBarrier)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPipelineBarrier, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPipelineBarrier);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdPipelineBarrier) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier);
         return;
     }
-    ctx->vk.vkCmdPipelineBarrier(a.commandBuffer, a.srcStageMask, a.dstStageMask, a.dependencyFlags, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
+    fn(a.commandBuffer, a.srcStageMask, a.dstStageMask, a.dependencyFlags, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
     if (reply)
         vkw_encode_reply_vkCmdPipelineBarrier(d, reply, &a);
 }
@@ -3009,13 +3245,15 @@ static void vkw_dispatch_vkCmdBeginQuery(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdBeginQuery a;
     if (!vkw_decode_args_vkCmdBeginQuery(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginQuery fn = (PFN_vkCmdBeginQuery)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginQuery);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginQuery) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQuery);
         return;
     }
-    ctx->vk.vkCmdBeginQuery(a.commandBuffer, a.queryPool, a.query, a.flags);
+    fn(a.commandBuffer, a.queryPool, a.query, a.flags);
     if (reply)
         vkw_encode_reply_vkCmdBeginQuery(d, reply, &a);
 }
@@ -3026,13 +3264,15 @@ static void vkw_dispatch_vkCmdEndQuery(struct vkw_host_context *ctx, struct vkw_
     struct vkw_args_vkCmdEndQuery a;
     if (!vkw_decode_args_vkCmdEndQuery(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndQuery fn = (PFN_vkCmdEndQuery)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndQuery);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndQuery) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQuery);
         return;
     }
-    ctx->vk.vkCmdEndQuery(a.commandBuffer, a.queryPool, a.query);
+    fn(a.commandBuffer, a.queryPool, a.query);
     if (reply)
         vkw_encode_reply_vkCmdEndQuery(d, reply, &a);
 }
@@ -3043,13 +3283,15 @@ static void vkw_dispatch_vkCmdResetQueryPool(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdResetQueryPool a;
     if (!vkw_decode_args_vkCmdResetQueryPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetQueryPool, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdResetQueryPool fn = (PFN_vkCmdResetQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetQueryPool, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetQueryPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdResetQueryPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetQueryPool);
         return;
     }
-    ctx->vk.vkCmdResetQueryPool(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount);
+    fn(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount);
     if (reply)
         vkw_encode_reply_vkCmdResetQueryPool(d, reply, &a);
 }
@@ -3060,13 +3302,15 @@ static void vkw_dispatch_vkCmdWriteTimestamp(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdWriteTimestamp a;
     if (!vkw_decode_args_vkCmdWriteTimestamp(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteTimestamp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWriteTimestamp fn = (PFN_vkCmdWriteTimestamp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteTimestamp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteTimestamp);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWriteTimestamp) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp);
         return;
     }
-    ctx->vk.vkCmdWriteTimestamp(a.commandBuffer, a.pipelineStage, a.queryPool, a.query);
+    fn(a.commandBuffer, a.pipelineStage, a.queryPool, a.query);
     if (reply)
         vkw_encode_reply_vkCmdWriteTimestamp(d, reply, &a);
 }
@@ -3077,13 +3321,15 @@ static void vkw_dispatch_vkCmdCopyQueryPoolResults(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdCopyQueryPoolResults a;
     if (!vkw_decode_args_vkCmdCopyQueryPoolResults(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyQueryPoolResults, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyQueryPoolResults fn = (PFN_vkCmdCopyQueryPoolResults)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyQueryPoolResults, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyQueryPoolResults);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyQueryPoolResults) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyQueryPoolResults);
         return;
     }
-    ctx->vk.vkCmdCopyQueryPoolResults(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount, a.dstBuffer, a.dstOffset, a.stride, a.flags);
+    fn(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount, a.dstBuffer, a.dstOffset, a.stride, a.flags);
     if (reply)
         vkw_encode_reply_vkCmdCopyQueryPoolResults(d, reply, &a);
 }
@@ -3094,13 +3340,15 @@ static void vkw_dispatch_vkCmdPushConstants(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdPushConstants a;
     if (!vkw_decode_args_vkCmdPushConstants(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPushConstants fn = (PFN_vkCmdPushConstants)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushConstants);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdPushConstants) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants);
         return;
     }
-    ctx->vk.vkCmdPushConstants(a.commandBuffer, a.layout, a.stageFlags, a.offset, a.size, a.pValues);
+    fn(a.commandBuffer, a.layout, a.stageFlags, a.offset, a.size, a.pValues);
     if (reply)
         vkw_encode_reply_vkCmdPushConstants(d, reply, &a);
 }
@@ -3111,13 +3359,15 @@ static void vkw_dispatch_vkCmdBeginRenderPass(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdBeginRenderPass a;
     if (!vkw_decode_args_vkCmdBeginRenderPass(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginRenderPass fn = (PFN_vkCmdBeginRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRenderPass);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginRenderPass) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass);
         return;
     }
-    ctx->vk.vkCmdBeginRenderPass(a.commandBuffer, a.pRenderPassBegin, a.contents);
+    fn(a.commandBuffer, a.pRenderPassBegin, a.contents);
     if (reply)
         vkw_encode_reply_vkCmdBeginRenderPass(d, reply, &a);
 }
@@ -3128,13 +3378,15 @@ static void vkw_dispatch_vkCmdNextSubpass(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdNextSubpass a;
     if (!vkw_decode_args_vkCmdNextSubpass(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdNextSubpass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdNextSubpass fn = (PFN_vkCmdNextSubpass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdNextSubpass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdNextSubpass);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdNextSubpass) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass);
         return;
     }
-    ctx->vk.vkCmdNextSubpass(a.commandBuffer, a.contents);
+    fn(a.commandBuffer, a.contents);
     if (reply)
         vkw_encode_reply_vkCmdNextSubpass(d, reply, &a);
 }
@@ -3145,13 +3397,15 @@ static void vkw_dispatch_vkCmdEndRenderPass(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdEndRenderPass a;
     if (!vkw_decode_args_vkCmdEndRenderPass(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndRenderPass fn = (PFN_vkCmdEndRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRenderPass);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndRenderPass) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass);
         return;
     }
-    ctx->vk.vkCmdEndRenderPass(a.commandBuffer);
+    fn(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndRenderPass(d, reply, &a);
 }
@@ -3162,13 +3416,15 @@ static void vkw_dispatch_vkCmdExecuteCommands(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdExecuteCommands a;
     if (!vkw_decode_args_vkCmdExecuteCommands(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdExecuteCommands, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdExecuteCommands fn = (PFN_vkCmdExecuteCommands)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteCommands, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteCommands);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdExecuteCommands) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteCommands);
         return;
     }
-    ctx->vk.vkCmdExecuteCommands(a.commandBuffer, a.commandBufferCount, a.pCommandBuffers);
+    fn(a.commandBuffer, a.commandBufferCount, a.pCommandBuffers);
     if (reply)
         vkw_encode_reply_vkCmdExecuteCommands(d, reply, &a);
 }
@@ -3179,11 +3435,12 @@ static void vkw_dispatch_vkEnumerateInstanceVersion(struct vkw_host_context *ctx
     struct vkw_args_vkEnumerateInstanceVersion a;
     if (!vkw_decode_args_vkEnumerateInstanceVersion(d, &a))
         return;
-    if (!ctx->vk.vkEnumerateInstanceVersion) {
+    PFN_vkEnumerateInstanceVersion fn = ctx->vk.vkEnumerateInstanceVersion;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceVersion);
         return;
     }
-    a.result = ctx->vk.vkEnumerateInstanceVersion(a.pApiVersion);
+    a.result = fn(a.pApiVersion);
     if (reply)
         vkw_encode_reply_vkEnumerateInstanceVersion(d, reply, &a);
 }
@@ -3194,13 +3451,15 @@ static void vkw_dispatch_vkBindBufferMemory2(struct vkw_host_context *ctx, struc
     struct vkw_args_vkBindBufferMemory2 a;
     if (!vkw_decode_args_vkBindBufferMemory2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindBufferMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBindBufferMemory2 fn = (PFN_vkBindBufferMemory2)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindBufferMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindBufferMemory2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBindBufferMemory2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory2);
         return;
     }
-    a.result = ctx->vk.vkBindBufferMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory2, a.result); /* nobody waits: report it later */
     if (reply)
@@ -3213,13 +3472,15 @@ static void vkw_dispatch_vkBindImageMemory2(struct vkw_host_context *ctx, struct
     struct vkw_args_vkBindImageMemory2 a;
     if (!vkw_decode_args_vkBindImageMemory2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindImageMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBindImageMemory2 fn = (PFN_vkBindImageMemory2)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindImageMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindImageMemory2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBindImageMemory2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory2);
         return;
     }
-    a.result = ctx->vk.vkBindImageMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory2, a.result); /* nobody waits: report it later */
     if (reply)
@@ -3232,13 +3493,15 @@ static void vkw_dispatch_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_cont
     struct vkw_args_vkGetDeviceGroupPeerMemoryFeatures a;
     if (!vkw_decode_args_vkGetDeviceGroupPeerMemoryFeatures(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceGroupPeerMemoryFeatures fn = (PFN_vkGetDeviceGroupPeerMemoryFeatures)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceGroupPeerMemoryFeatures);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceGroupPeerMemoryFeatures) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures);
         return;
     }
-    ctx->vk.vkGetDeviceGroupPeerMemoryFeatures(a.device, a.heapIndex, a.localDeviceIndex, a.remoteDeviceIndex, a.pPeerMemoryFeatures);
+    fn(a.device, a.heapIndex, a.localDeviceIndex, a.remoteDeviceIndex, a.pPeerMemoryFeatures);
     if (reply)
         vkw_encode_reply_vkGetDeviceGroupPeerMemoryFeatures(d, reply, &a);
 }
@@ -3249,13 +3512,15 @@ static void vkw_dispatch_vkCmdSetDeviceMask(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdSetDeviceMask a;
     if (!vkw_decode_args_vkCmdSetDeviceMask(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDeviceMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDeviceMask fn = (PFN_vkCmdSetDeviceMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDeviceMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDeviceMask);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDeviceMask) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDeviceMask);
         return;
     }
-    ctx->vk.vkCmdSetDeviceMask(a.commandBuffer, a.deviceMask);
+    fn(a.commandBuffer, a.deviceMask);
     if (reply)
         vkw_encode_reply_vkCmdSetDeviceMask(d, reply, &a);
 }
@@ -3266,13 +3531,15 @@ static void vkw_dispatch_vkCmdDispatchBase(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdDispatchBase a;
     if (!vkw_decode_args_vkCmdDispatchBase(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatchBase, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDispatchBase fn = (PFN_vkCmdDispatchBase)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatchBase, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatchBase);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDispatchBase) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchBase);
         return;
     }
-    ctx->vk.vkCmdDispatchBase(a.commandBuffer, a.baseGroupX, a.baseGroupY, a.baseGroupZ, a.groupCountX, a.groupCountY, a.groupCountZ);
+    fn(a.commandBuffer, a.baseGroupX, a.baseGroupY, a.baseGroupZ, a.groupCountX, a.groupCountY, a.groupCountZ);
     if (reply)
         vkw_encode_reply_vkCmdDispatchBase(d, reply, &a);
 }
@@ -3283,11 +3550,12 @@ static void vkw_dispatch_vkEnumeratePhysicalDeviceGroups(struct vkw_host_context
     struct vkw_args_vkEnumeratePhysicalDeviceGroups a;
     if (!vkw_decode_args_vkEnumeratePhysicalDeviceGroups(d, &a))
         return;
-    if (!ctx->vk.vkEnumeratePhysicalDeviceGroups) {
+    PFN_vkEnumeratePhysicalDeviceGroups fn = ctx->vk.vkEnumeratePhysicalDeviceGroups;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumeratePhysicalDeviceGroups);
         return;
     }
-    a.result = ctx->vk.vkEnumeratePhysicalDeviceGroups(a.instance, a.pPhysicalDeviceGroupCount, a.pPhysicalDeviceGroupProperties);
+    a.result = fn(a.instance, a.pPhysicalDeviceGroupCount, a.pPhysicalDeviceGroupProperties);
     if (reply)
         vkw_encode_reply_vkEnumeratePhysicalDeviceGroups(d, reply, &a);
 }
@@ -3298,13 +3566,15 @@ static void vkw_dispatch_vkGetImageMemoryRequirements2(struct vkw_host_context *
     struct vkw_args_vkGetImageMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetImageMemoryRequirements2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageMemoryRequirements2 fn = (PFN_vkGetImageMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageMemoryRequirements2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageMemoryRequirements2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements2);
         return;
     }
-    ctx->vk.vkGetImageMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageMemoryRequirements2(d, reply, &a);
 }
@@ -3315,13 +3585,15 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements2(struct vkw_host_context 
     struct vkw_args_vkGetBufferMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetBufferMemoryRequirements2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetBufferMemoryRequirements2 fn = (PFN_vkGetBufferMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferMemoryRequirements2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetBufferMemoryRequirements2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements2);
         return;
     }
-    ctx->vk.vkGetBufferMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetBufferMemoryRequirements2(d, reply, &a);
 }
@@ -3332,13 +3604,15 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements2(struct vkw_host_con
     struct vkw_args_vkGetImageSparseMemoryRequirements2 a;
     if (!vkw_decode_args_vkGetImageSparseMemoryRequirements2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageSparseMemoryRequirements2 fn = (PFN_vkGetImageSparseMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSparseMemoryRequirements2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageSparseMemoryRequirements2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements2);
         return;
     }
-    ctx->vk.vkGetImageSparseMemoryRequirements2(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageSparseMemoryRequirements2(d, reply, &a);
 }
@@ -3349,11 +3623,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceFeatures2(struct vkw_host_context *c
     struct vkw_args_vkGetPhysicalDeviceFeatures2 a;
     if (!vkw_decode_args_vkGetPhysicalDeviceFeatures2(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceFeatures2) {
+    PFN_vkGetPhysicalDeviceFeatures2 fn = ctx->vk.vkGetPhysicalDeviceFeatures2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFeatures2);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceFeatures2(a.physicalDevice, a.pFeatures);
+    fn(a.physicalDevice, a.pFeatures);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFeatures2(d, reply, &a);
 }
@@ -3364,11 +3639,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceProperties2(struct vkw_host_context 
     struct vkw_args_vkGetPhysicalDeviceProperties2 a;
     if (!vkw_decode_args_vkGetPhysicalDeviceProperties2(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceProperties2) {
+    PFN_vkGetPhysicalDeviceProperties2 fn = ctx->vk.vkGetPhysicalDeviceProperties2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceProperties2);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceProperties2(a.physicalDevice, a.pProperties);
+    fn(a.physicalDevice, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceProperties2(d, reply, &a);
 }
@@ -3379,11 +3655,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceFormatProperties2(struct vkw_host_co
     struct vkw_args_vkGetPhysicalDeviceFormatProperties2 a;
     if (!vkw_decode_args_vkGetPhysicalDeviceFormatProperties2(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceFormatProperties2) {
+    PFN_vkGetPhysicalDeviceFormatProperties2 fn = ctx->vk.vkGetPhysicalDeviceFormatProperties2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFormatProperties2);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceFormatProperties2(a.physicalDevice, a.format, a.pFormatProperties);
+    fn(a.physicalDevice, a.format, a.pFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFormatProperties2(d, reply, &a);
 }
@@ -3394,11 +3671,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceImageFormatProperties2(struct vkw_ho
     struct vkw_args_vkGetPhysicalDeviceImageFormatProperties2 a;
     if (!vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties2(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceImageFormatProperties2) {
+    PFN_vkGetPhysicalDeviceImageFormatProperties2 fn = ctx->vk.vkGetPhysicalDeviceImageFormatProperties2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceImageFormatProperties2);
         return;
     }
-    a.result = ctx->vk.vkGetPhysicalDeviceImageFormatProperties2(a.physicalDevice, a.pImageFormatInfo, a.pImageFormatProperties);
+    a.result = fn(a.physicalDevice, a.pImageFormatInfo, a.pImageFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties2(d, reply, &a);
 }
@@ -3409,11 +3687,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceQueueFamilyProperties2(struct vkw_ho
     struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties2 a;
     if (!vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties2(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties2) {
+    PFN_vkGetPhysicalDeviceQueueFamilyProperties2 fn = ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties2);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties2(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
+    fn(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties2(d, reply, &a);
 }
@@ -3424,11 +3703,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceMemoryProperties2(struct vkw_host_co
     struct vkw_args_vkGetPhysicalDeviceMemoryProperties2 a;
     if (!vkw_decode_args_vkGetPhysicalDeviceMemoryProperties2(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceMemoryProperties2) {
+    PFN_vkGetPhysicalDeviceMemoryProperties2 fn = ctx->vk.vkGetPhysicalDeviceMemoryProperties2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMemoryProperties2);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceMemoryProperties2(a.physicalDevice, a.pMemoryProperties);
+    fn(a.physicalDevice, a.pMemoryProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties2(d, reply, &a);
 }
@@ -3439,11 +3719,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceSparseImageFormatProperties2(struct 
     struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties2 a;
     if (!vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties2(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties2) {
+    PFN_vkGetPhysicalDeviceSparseImageFormatProperties2 fn = ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties2);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties2(a.physicalDevice, a.pFormatInfo, a.pPropertyCount, a.pProperties);
+    fn(a.physicalDevice, a.pFormatInfo, a.pPropertyCount, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties2(d, reply, &a);
 }
@@ -3454,13 +3735,15 @@ static void vkw_dispatch_vkTrimCommandPool(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkTrimCommandPool a;
     if (!vkw_decode_args_vkTrimCommandPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkTrimCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkTrimCommandPool fn = (PFN_vkTrimCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkTrimCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkTrimCommandPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkTrimCommandPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimCommandPool);
         return;
     }
-    ctx->vk.vkTrimCommandPool(a.device, a.commandPool, a.flags);
+    fn(a.device, a.commandPool, a.flags);
     if (reply)
         vkw_encode_reply_vkTrimCommandPool(d, reply, &a);
 }
@@ -3473,13 +3756,15 @@ static void vkw_dispatch_vkGetDeviceQueue2(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceQueue2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceQueue2 fn = (PFN_vkGetDeviceQueue2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceQueue2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceQueue2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceQueue2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue2);
         return;
     }
-    ctx->vk.vkGetDeviceQueue2(a.device, a.pQueueInfo, a.pQueue);
+    fn(a.device, a.pQueueInfo, a.pQueue);
     if (a.pQueue) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pQueue_capacity)
@@ -3501,13 +3786,15 @@ static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context 
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids, a.pYcbcrConversion_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateSamplerYcbcrConversion fn = (PFN_vkCreateSamplerYcbcrConversion)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateSamplerYcbcrConversion);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateSamplerYcbcrConversion) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSamplerYcbcrConversion);
         return;
     }
-    a.result = ctx->vk.vkCreateSamplerYcbcrConversion(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateSamplerYcbcrConversion, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pYcbcrConversion) {
@@ -3532,13 +3819,15 @@ static void vkw_dispatch_vkDestroySamplerYcbcrConversion(struct vkw_host_context
     struct vkw_args_vkDestroySamplerYcbcrConversion a;
     if (!vkw_decode_args_vkDestroySamplerYcbcrConversion(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroySamplerYcbcrConversion fn = (PFN_vkDestroySamplerYcbcrConversion)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroySamplerYcbcrConversion);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroySamplerYcbcrConversion) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySamplerYcbcrConversion);
         return;
     }
-    ctx->vk.vkDestroySamplerYcbcrConversion(a.device, a.ycbcrConversion, NULL);
+    fn(a.device, a.ycbcrConversion, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSamplerYcbcrConversion, a.ycbcrConversion_id);
     if (reply)
         vkw_encode_reply_vkDestroySamplerYcbcrConversion(d, reply, &a);
@@ -3552,13 +3841,15 @@ static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_contex
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids, a.pDescriptorUpdateTemplate_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateDescriptorUpdateTemplate fn = (PFN_vkCreateDescriptorUpdateTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorUpdateTemplate);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateDescriptorUpdateTemplate) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorUpdateTemplate);
         return;
     }
-    a.result = ctx->vk.vkCreateDescriptorUpdateTemplate(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorUpdateTemplate, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pDescriptorUpdateTemplate) {
@@ -3583,13 +3874,15 @@ static void vkw_dispatch_vkDestroyDescriptorUpdateTemplate(struct vkw_host_conte
     struct vkw_args_vkDestroyDescriptorUpdateTemplate a;
     if (!vkw_decode_args_vkDestroyDescriptorUpdateTemplate(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyDescriptorUpdateTemplate fn = (PFN_vkDestroyDescriptorUpdateTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorUpdateTemplate);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyDescriptorUpdateTemplate) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorUpdateTemplate);
         return;
     }
-    ctx->vk.vkDestroyDescriptorUpdateTemplate(a.device, a.descriptorUpdateTemplate, NULL);
+    fn(a.device, a.descriptorUpdateTemplate, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorUpdateTemplate, a.descriptorUpdateTemplate_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(d, reply, &a);
@@ -3601,11 +3894,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceExternalBufferProperties(struct vkw_
     struct vkw_args_vkGetPhysicalDeviceExternalBufferProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceExternalBufferProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceExternalBufferProperties) {
+    PFN_vkGetPhysicalDeviceExternalBufferProperties fn = ctx->vk.vkGetPhysicalDeviceExternalBufferProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalBufferProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceExternalBufferProperties(a.physicalDevice, a.pExternalBufferInfo, a.pExternalBufferProperties);
+    fn(a.physicalDevice, a.pExternalBufferInfo, a.pExternalBufferProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceExternalBufferProperties(d, reply, &a);
 }
@@ -3616,11 +3910,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceExternalFenceProperties(struct vkw_h
     struct vkw_args_vkGetPhysicalDeviceExternalFenceProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceExternalFenceProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceExternalFenceProperties) {
+    PFN_vkGetPhysicalDeviceExternalFenceProperties fn = ctx->vk.vkGetPhysicalDeviceExternalFenceProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalFenceProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceExternalFenceProperties(a.physicalDevice, a.pExternalFenceInfo, a.pExternalFenceProperties);
+    fn(a.physicalDevice, a.pExternalFenceInfo, a.pExternalFenceProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceExternalFenceProperties(d, reply, &a);
 }
@@ -3631,11 +3926,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceExternalSemaphoreProperties(struct v
     struct vkw_args_vkGetPhysicalDeviceExternalSemaphoreProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceExternalSemaphoreProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceExternalSemaphoreProperties) {
+    PFN_vkGetPhysicalDeviceExternalSemaphoreProperties fn = ctx->vk.vkGetPhysicalDeviceExternalSemaphoreProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalSemaphoreProperties);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceExternalSemaphoreProperties(a.physicalDevice, a.pExternalSemaphoreInfo, a.pExternalSemaphoreProperties);
+    fn(a.physicalDevice, a.pExternalSemaphoreInfo, a.pExternalSemaphoreProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceExternalSemaphoreProperties(d, reply, &a);
 }
@@ -3646,13 +3942,15 @@ static void vkw_dispatch_vkGetDescriptorSetLayoutSupport(struct vkw_host_context
     struct vkw_args_vkGetDescriptorSetLayoutSupport a;
     if (!vkw_decode_args_vkGetDescriptorSetLayoutSupport(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSupport, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDescriptorSetLayoutSupport fn = (PFN_vkGetDescriptorSetLayoutSupport)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSupport, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutSupport);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDescriptorSetLayoutSupport) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSupport);
         return;
     }
-    ctx->vk.vkGetDescriptorSetLayoutSupport(a.device, a.pCreateInfo, a.pSupport);
+    fn(a.device, a.pCreateInfo, a.pSupport);
     if (reply)
         vkw_encode_reply_vkGetDescriptorSetLayoutSupport(d, reply, &a);
 }
@@ -3663,13 +3961,15 @@ static void vkw_dispatch_vkCmdDrawIndirectCount(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdDrawIndirectCount a;
     if (!vkw_decode_args_vkCmdDrawIndirectCount(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawIndirectCount fn = (PFN_vkCmdDrawIndirectCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirectCount);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawIndirectCount) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectCount);
         return;
     }
-    ctx->vk.vkCmdDrawIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndirectCount(d, reply, &a);
 }
@@ -3680,13 +3980,15 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirectCount(struct vkw_host_context *
     struct vkw_args_vkCmdDrawIndexedIndirectCount a;
     if (!vkw_decode_args_vkCmdDrawIndexedIndirectCount(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawIndexedIndirectCount fn = (PFN_vkCmdDrawIndexedIndirectCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexedIndirectCount);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawIndexedIndirectCount) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirectCount);
         return;
     }
-    ctx->vk.vkCmdDrawIndexedIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndexedIndirectCount(d, reply, &a);
 }
@@ -3699,13 +4001,15 @@ static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRenderPass2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateRenderPass2 fn = (PFN_vkCreateRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRenderPass2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRenderPass2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateRenderPass2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass2);
         return;
     }
-    a.result = ctx->vk.vkCreateRenderPass2(a.device, a.pCreateInfo, NULL, a.pRenderPass);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pRenderPass);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass2, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pRenderPass) {
@@ -3730,13 +4034,15 @@ static void vkw_dispatch_vkCmdBeginRenderPass2(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdBeginRenderPass2 a;
     if (!vkw_decode_args_vkCmdBeginRenderPass2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginRenderPass2 fn = (PFN_vkCmdBeginRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRenderPass2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginRenderPass2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass2);
         return;
     }
-    ctx->vk.vkCmdBeginRenderPass2(a.commandBuffer, a.pRenderPassBegin, a.pSubpassBeginInfo);
+    fn(a.commandBuffer, a.pRenderPassBegin, a.pSubpassBeginInfo);
     if (reply)
         vkw_encode_reply_vkCmdBeginRenderPass2(d, reply, &a);
 }
@@ -3747,13 +4053,15 @@ static void vkw_dispatch_vkCmdNextSubpass2(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdNextSubpass2 a;
     if (!vkw_decode_args_vkCmdNextSubpass2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdNextSubpass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdNextSubpass2 fn = (PFN_vkCmdNextSubpass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdNextSubpass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdNextSubpass2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdNextSubpass2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass2);
         return;
     }
-    ctx->vk.vkCmdNextSubpass2(a.commandBuffer, a.pSubpassBeginInfo, a.pSubpassEndInfo);
+    fn(a.commandBuffer, a.pSubpassBeginInfo, a.pSubpassEndInfo);
     if (reply)
         vkw_encode_reply_vkCmdNextSubpass2(d, reply, &a);
 }
@@ -3764,13 +4072,15 @@ static void vkw_dispatch_vkCmdEndRenderPass2(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdEndRenderPass2 a;
     if (!vkw_decode_args_vkCmdEndRenderPass2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndRenderPass2 fn = (PFN_vkCmdEndRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRenderPass2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndRenderPass2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass2);
         return;
     }
-    ctx->vk.vkCmdEndRenderPass2(a.commandBuffer, a.pSubpassEndInfo);
+    fn(a.commandBuffer, a.pSubpassEndInfo);
     if (reply)
         vkw_encode_reply_vkCmdEndRenderPass2(d, reply, &a);
 }
@@ -3781,13 +4091,15 @@ static void vkw_dispatch_vkResetQueryPool(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkResetQueryPool a;
     if (!vkw_decode_args_vkResetQueryPool(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkResetQueryPool fn = (PFN_vkResetQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetQueryPool);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkResetQueryPool) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetQueryPool);
         return;
     }
-    ctx->vk.vkResetQueryPool(a.device, a.queryPool, a.firstQuery, a.queryCount);
+    fn(a.device, a.queryPool, a.firstQuery, a.queryCount);
     if (reply)
         vkw_encode_reply_vkResetQueryPool(d, reply, &a);
 }
@@ -3798,16 +4110,18 @@ static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx
     struct vkw_args_vkGetSemaphoreCounterValue a;
     if (!vkw_decode_args_vkGetSemaphoreCounterValue(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetSemaphoreCounterValue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetSemaphoreCounterValue fn = (PFN_vkGetSemaphoreCounterValue)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSemaphoreCounterValue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetSemaphoreCounterValue);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetSemaphoreCounterValue) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreCounterValue);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkGetSemaphoreCounterValue(a.device, a.semaphore, a.pValue);
+    a.result = fn(a.device, a.semaphore, a.pValue);
     if (reply)
         vkw_encode_reply_vkGetSemaphoreCounterValue(d, reply, &a);
 }
@@ -3818,16 +4132,18 @@ static void vkw_dispatch_vkWaitSemaphores(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkWaitSemaphores a;
     if (!vkw_decode_args_vkWaitSemaphores(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWaitSemaphores, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkWaitSemaphores fn = (PFN_vkWaitSemaphores)vkw_host_device_entry(ctx, d, VKW_CMD_vkWaitSemaphores, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkWaitSemaphores);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkWaitSemaphores) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitSemaphores);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkWaitSemaphores(a.device, a.pWaitInfo, a.timeout);
+    a.result = fn(a.device, a.pWaitInfo, a.timeout);
     if (reply)
         vkw_encode_reply_vkWaitSemaphores(d, reply, &a);
 }
@@ -3838,13 +4154,15 @@ static void vkw_dispatch_vkSignalSemaphore(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkSignalSemaphore a;
     if (!vkw_decode_args_vkSignalSemaphore(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSignalSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkSignalSemaphore fn = (PFN_vkSignalSemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkSignalSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSignalSemaphore);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkSignalSemaphore) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSignalSemaphore);
         return;
     }
-    a.result = ctx->vk.vkSignalSemaphore(a.device, a.pSignalInfo);
+    a.result = fn(a.device, a.pSignalInfo);
     if (reply)
         vkw_encode_reply_vkSignalSemaphore(d, reply, &a);
 }
@@ -3855,13 +4173,15 @@ static void vkw_dispatch_vkGetBufferDeviceAddress(struct vkw_host_context *ctx, 
     struct vkw_args_vkGetBufferDeviceAddress a;
     if (!vkw_decode_args_vkGetBufferDeviceAddress(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferDeviceAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetBufferDeviceAddress fn = (PFN_vkGetBufferDeviceAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferDeviceAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferDeviceAddress);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetBufferDeviceAddress) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferDeviceAddress);
         return;
     }
-    a.result = ctx->vk.vkGetBufferDeviceAddress(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetBufferDeviceAddress(d, reply, &a);
 }
@@ -3872,13 +4192,15 @@ static void vkw_dispatch_vkGetBufferOpaqueCaptureAddress(struct vkw_host_context
     struct vkw_args_vkGetBufferOpaqueCaptureAddress a;
     if (!vkw_decode_args_vkGetBufferOpaqueCaptureAddress(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetBufferOpaqueCaptureAddress fn = (PFN_vkGetBufferOpaqueCaptureAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferOpaqueCaptureAddress);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetBufferOpaqueCaptureAddress) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureAddress);
         return;
     }
-    a.result = ctx->vk.vkGetBufferOpaqueCaptureAddress(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetBufferOpaqueCaptureAddress(d, reply, &a);
 }
@@ -3889,13 +4211,15 @@ static void vkw_dispatch_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_c
     struct vkw_args_vkGetDeviceMemoryOpaqueCaptureAddress a;
     if (!vkw_decode_args_vkGetDeviceMemoryOpaqueCaptureAddress(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceMemoryOpaqueCaptureAddress fn = (PFN_vkGetDeviceMemoryOpaqueCaptureAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress);
         return;
     }
-    a.result = ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetDeviceMemoryOpaqueCaptureAddress(d, reply, &a);
 }
@@ -3906,11 +4230,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceToolProperties(struct vkw_host_conte
     struct vkw_args_vkGetPhysicalDeviceToolProperties a;
     if (!vkw_decode_args_vkGetPhysicalDeviceToolProperties(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceToolProperties) {
+    PFN_vkGetPhysicalDeviceToolProperties fn = ctx->vk.vkGetPhysicalDeviceToolProperties;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceToolProperties);
         return;
     }
-    a.result = ctx->vk.vkGetPhysicalDeviceToolProperties(a.physicalDevice, a.pToolCount, a.pToolProperties);
+    a.result = fn(a.physicalDevice, a.pToolCount, a.pToolProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceToolProperties(d, reply, &a);
 }
@@ -3923,13 +4248,15 @@ static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids, a.pPrivateDataSlot_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreatePrivateDataSlot fn = (PFN_vkCreatePrivateDataSlot)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePrivateDataSlot);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreatePrivateDataSlot) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePrivateDataSlot);
         return;
     }
-    a.result = ctx->vk.vkCreatePrivateDataSlot(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreatePrivateDataSlot, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pPrivateDataSlot) {
@@ -3954,13 +4281,15 @@ static void vkw_dispatch_vkDestroyPrivateDataSlot(struct vkw_host_context *ctx, 
     struct vkw_args_vkDestroyPrivateDataSlot a;
     if (!vkw_decode_args_vkDestroyPrivateDataSlot(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyPrivateDataSlot fn = (PFN_vkDestroyPrivateDataSlot)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPrivateDataSlot);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyPrivateDataSlot) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPrivateDataSlot);
         return;
     }
-    ctx->vk.vkDestroyPrivateDataSlot(a.device, a.privateDataSlot, NULL);
+    fn(a.device, a.privateDataSlot, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPrivateDataSlot, a.privateDataSlot_id);
     if (reply)
         vkw_encode_reply_vkDestroyPrivateDataSlot(d, reply, &a);
@@ -3972,8 +4301,11 @@ static void vkw_dispatch_vkSetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkSetPrivateData a;
     if (!vkw_decode_args_vkSetPrivateData(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkSetPrivateData fn = (PFN_vkSetPrivateData)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetPrivateData);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkSetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkSetPrivateData(d, reply, &a);
@@ -3985,8 +4317,11 @@ static void vkw_dispatch_vkGetPrivateData(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkGetPrivateData a;
     if (!vkw_decode_args_vkGetPrivateData(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPrivateData fn = (PFN_vkGetPrivateData)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPrivateData);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkGetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkGetPrivateData(d, reply, &a);
@@ -3998,13 +4333,15 @@ static void vkw_dispatch_vkCmdSetEvent2(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkCmdSetEvent2 a;
     if (!vkw_decode_args_vkCmdSetEvent2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetEvent2 fn = (PFN_vkCmdSetEvent2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetEvent2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetEvent2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent2);
         return;
     }
-    ctx->vk.vkCmdSetEvent2(a.commandBuffer, a.event, a.pDependencyInfo);
+    fn(a.commandBuffer, a.event, a.pDependencyInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetEvent2(d, reply, &a);
 }
@@ -4015,13 +4352,15 @@ static void vkw_dispatch_vkCmdResetEvent2(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdResetEvent2 a;
     if (!vkw_decode_args_vkCmdResetEvent2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdResetEvent2 fn = (PFN_vkCmdResetEvent2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetEvent2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdResetEvent2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent2);
         return;
     }
-    ctx->vk.vkCmdResetEvent2(a.commandBuffer, a.event, a.stageMask);
+    fn(a.commandBuffer, a.event, a.stageMask);
     if (reply)
         vkw_encode_reply_vkCmdResetEvent2(d, reply, &a);
 }
@@ -4032,13 +4371,15 @@ static void vkw_dispatch_vkCmdWaitEvents2(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdWaitEvents2 a;
     if (!vkw_decode_args_vkCmdWaitEvents2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWaitEvents2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWaitEvents2 fn = (PFN_vkCmdWaitEvents2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWaitEvents2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWaitEvents2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWaitEvents2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents2);
         return;
     }
-    ctx->vk.vkCmdWaitEvents2(a.commandBuffer, a.eventCount, a.pEvents, a.pDependencyInfos);
+    fn(a.commandBuffer, a.eventCount, a.pEvents, a.pDependencyInfos);
     if (reply)
         vkw_encode_reply_vkCmdWaitEvents2(d, reply, &a);
 }
@@ -4049,13 +4390,15 @@ static void vkw_dispatch_vkCmdPipelineBarrier2(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdPipelineBarrier2 a;
     if (!vkw_decode_args_vkCmdPipelineBarrier2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPipelineBarrier2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPipelineBarrier2 fn = (PFN_vkCmdPipelineBarrier2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPipelineBarrier2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPipelineBarrier2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdPipelineBarrier2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier2);
         return;
     }
-    ctx->vk.vkCmdPipelineBarrier2(a.commandBuffer, a.pDependencyInfo);
+    fn(a.commandBuffer, a.pDependencyInfo);
     if (reply)
         vkw_encode_reply_vkCmdPipelineBarrier2(d, reply, &a);
 }
@@ -4066,13 +4409,15 @@ static void vkw_dispatch_vkCmdWriteTimestamp2(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdWriteTimestamp2 a;
     if (!vkw_decode_args_vkCmdWriteTimestamp2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteTimestamp2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWriteTimestamp2 fn = (PFN_vkCmdWriteTimestamp2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteTimestamp2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteTimestamp2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWriteTimestamp2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp2);
         return;
     }
-    ctx->vk.vkCmdWriteTimestamp2(a.commandBuffer, a.stage, a.queryPool, a.query);
+    fn(a.commandBuffer, a.stage, a.queryPool, a.query);
     if (reply)
         vkw_encode_reply_vkCmdWriteTimestamp2(d, reply, &a);
 }
@@ -4083,8 +4428,11 @@ static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw
     struct vkw_args_vkQueueSubmit2 a;
     if (!vkw_decode_args_vkQueueSubmit2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueSubmit2, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkQueueSubmit2 fn = (PFN_vkQueueSubmit2)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueSubmit2, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueSubmit2);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkQueueSubmit2(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit2, a.result); /* nobody waits: report it later */
@@ -4098,13 +4446,15 @@ static void vkw_dispatch_vkCmdCopyBuffer2(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdCopyBuffer2 a;
     if (!vkw_decode_args_vkCmdCopyBuffer2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyBuffer2 fn = (PFN_vkCmdCopyBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBuffer2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyBuffer2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer2);
         return;
     }
-    ctx->vk.vkCmdCopyBuffer2(a.commandBuffer, a.pCopyBufferInfo);
+    fn(a.commandBuffer, a.pCopyBufferInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyBuffer2(d, reply, &a);
 }
@@ -4115,13 +4465,15 @@ static void vkw_dispatch_vkCmdCopyImage2(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdCopyImage2 a;
     if (!vkw_decode_args_vkCmdCopyImage2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyImage2 fn = (PFN_vkCmdCopyImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImage2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyImage2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage2);
         return;
     }
-    ctx->vk.vkCmdCopyImage2(a.commandBuffer, a.pCopyImageInfo);
+    fn(a.commandBuffer, a.pCopyImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyImage2(d, reply, &a);
 }
@@ -4132,13 +4484,15 @@ static void vkw_dispatch_vkCmdCopyBufferToImage2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdCopyBufferToImage2 a;
     if (!vkw_decode_args_vkCmdCopyBufferToImage2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBufferToImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyBufferToImage2 fn = (PFN_vkCmdCopyBufferToImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBufferToImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBufferToImage2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyBufferToImage2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage2);
         return;
     }
-    ctx->vk.vkCmdCopyBufferToImage2(a.commandBuffer, a.pCopyBufferToImageInfo);
+    fn(a.commandBuffer, a.pCopyBufferToImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyBufferToImage2(d, reply, &a);
 }
@@ -4149,13 +4503,15 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdCopyImageToBuffer2 a;
     if (!vkw_decode_args_vkCmdCopyImageToBuffer2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyImageToBuffer2 fn = (PFN_vkCmdCopyImageToBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImageToBuffer2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyImageToBuffer2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer2);
         return;
     }
-    ctx->vk.vkCmdCopyImageToBuffer2(a.commandBuffer, a.pCopyImageToBufferInfo);
+    fn(a.commandBuffer, a.pCopyImageToBufferInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyImageToBuffer2(d, reply, &a);
 }
@@ -4166,13 +4522,15 @@ static void vkw_dispatch_vkCmdBlitImage2(struct vkw_host_context *ctx, struct vk
     struct vkw_args_vkCmdBlitImage2 a;
     if (!vkw_decode_args_vkCmdBlitImage2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBlitImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBlitImage2 fn = (PFN_vkCmdBlitImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBlitImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBlitImage2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBlitImage2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage2);
         return;
     }
-    ctx->vk.vkCmdBlitImage2(a.commandBuffer, a.pBlitImageInfo);
+    fn(a.commandBuffer, a.pBlitImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdBlitImage2(d, reply, &a);
 }
@@ -4183,13 +4541,15 @@ static void vkw_dispatch_vkCmdResolveImage2(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdResolveImage2 a;
     if (!vkw_decode_args_vkCmdResolveImage2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResolveImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdResolveImage2 fn = (PFN_vkCmdResolveImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResolveImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResolveImage2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdResolveImage2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage2);
         return;
     }
-    ctx->vk.vkCmdResolveImage2(a.commandBuffer, a.pResolveImageInfo);
+    fn(a.commandBuffer, a.pResolveImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdResolveImage2(d, reply, &a);
 }
@@ -4200,13 +4560,15 @@ static void vkw_dispatch_vkCmdBeginRendering(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdBeginRendering a;
     if (!vkw_decode_args_vkCmdBeginRendering(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginRendering fn = (PFN_vkCmdBeginRendering)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRendering);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginRendering) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRendering);
         return;
     }
-    ctx->vk.vkCmdBeginRendering(a.commandBuffer, a.pRenderingInfo);
+    fn(a.commandBuffer, a.pRenderingInfo);
     if (reply)
         vkw_encode_reply_vkCmdBeginRendering(d, reply, &a);
 }
@@ -4217,13 +4579,15 @@ static void vkw_dispatch_vkCmdEndRendering(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdEndRendering a;
     if (!vkw_decode_args_vkCmdEndRendering(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndRendering fn = (PFN_vkCmdEndRendering)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRendering);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndRendering) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRendering);
         return;
     }
-    ctx->vk.vkCmdEndRendering(a.commandBuffer);
+    fn(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndRendering(d, reply, &a);
 }
@@ -4234,13 +4598,15 @@ static void vkw_dispatch_vkCmdSetCullMode(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdSetCullMode a;
     if (!vkw_decode_args_vkCmdSetCullMode(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCullMode, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCullMode fn = (PFN_vkCmdSetCullMode)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCullMode, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCullMode);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCullMode) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCullMode);
         return;
     }
-    ctx->vk.vkCmdSetCullMode(a.commandBuffer, a.cullMode);
+    fn(a.commandBuffer, a.cullMode);
     if (reply)
         vkw_encode_reply_vkCmdSetCullMode(d, reply, &a);
 }
@@ -4251,13 +4617,15 @@ static void vkw_dispatch_vkCmdSetFrontFace(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetFrontFace a;
     if (!vkw_decode_args_vkCmdSetFrontFace(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFrontFace, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetFrontFace fn = (PFN_vkCmdSetFrontFace)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFrontFace, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFrontFace);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetFrontFace) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFrontFace);
         return;
     }
-    ctx->vk.vkCmdSetFrontFace(a.commandBuffer, a.frontFace);
+    fn(a.commandBuffer, a.frontFace);
     if (reply)
         vkw_encode_reply_vkCmdSetFrontFace(d, reply, &a);
 }
@@ -4268,13 +4636,15 @@ static void vkw_dispatch_vkCmdSetPrimitiveTopology(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetPrimitiveTopology a;
     if (!vkw_decode_args_vkCmdSetPrimitiveTopology(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveTopology, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetPrimitiveTopology fn = (PFN_vkCmdSetPrimitiveTopology)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPrimitiveTopology, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPrimitiveTopology);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetPrimitiveTopology) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveTopology);
         return;
     }
-    ctx->vk.vkCmdSetPrimitiveTopology(a.commandBuffer, a.primitiveTopology);
+    fn(a.commandBuffer, a.primitiveTopology);
     if (reply)
         vkw_encode_reply_vkCmdSetPrimitiveTopology(d, reply, &a);
 }
@@ -4285,13 +4655,15 @@ static void vkw_dispatch_vkCmdSetViewportWithCount(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetViewportWithCount a;
     if (!vkw_decode_args_vkCmdSetViewportWithCount(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetViewportWithCount fn = (PFN_vkCmdSetViewportWithCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWithCount);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetViewportWithCount) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWithCount);
         return;
     }
-    ctx->vk.vkCmdSetViewportWithCount(a.commandBuffer, a.viewportCount, a.pViewports);
+    fn(a.commandBuffer, a.viewportCount, a.pViewports);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportWithCount(d, reply, &a);
 }
@@ -4302,13 +4674,15 @@ static void vkw_dispatch_vkCmdSetScissorWithCount(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetScissorWithCount a;
     if (!vkw_decode_args_vkCmdSetScissorWithCount(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetScissorWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetScissorWithCount fn = (PFN_vkCmdSetScissorWithCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetScissorWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetScissorWithCount);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetScissorWithCount) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissorWithCount);
         return;
     }
-    ctx->vk.vkCmdSetScissorWithCount(a.commandBuffer, a.scissorCount, a.pScissors);
+    fn(a.commandBuffer, a.scissorCount, a.pScissors);
     if (reply)
         vkw_encode_reply_vkCmdSetScissorWithCount(d, reply, &a);
 }
@@ -4319,13 +4693,15 @@ static void vkw_dispatch_vkCmdBindVertexBuffers2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdBindVertexBuffers2 a;
     if (!vkw_decode_args_vkCmdBindVertexBuffers2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindVertexBuffers2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindVertexBuffers2 fn = (PFN_vkCmdBindVertexBuffers2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindVertexBuffers2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindVertexBuffers2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindVertexBuffers2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers2);
         return;
     }
-    ctx->vk.vkCmdBindVertexBuffers2(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes, a.pStrides);
+    fn(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes, a.pStrides);
     if (reply)
         vkw_encode_reply_vkCmdBindVertexBuffers2(d, reply, &a);
 }
@@ -4336,13 +4712,15 @@ static void vkw_dispatch_vkCmdSetDepthTestEnable(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdSetDepthTestEnable a;
     if (!vkw_decode_args_vkCmdSetDepthTestEnable(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthTestEnable fn = (PFN_vkCmdSetDepthTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthTestEnable);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthTestEnable) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthTestEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthTestEnable(a.commandBuffer, a.depthTestEnable);
+    fn(a.commandBuffer, a.depthTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthTestEnable(d, reply, &a);
 }
@@ -4353,13 +4731,15 @@ static void vkw_dispatch_vkCmdSetDepthWriteEnable(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetDepthWriteEnable a;
     if (!vkw_decode_args_vkCmdSetDepthWriteEnable(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthWriteEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthWriteEnable fn = (PFN_vkCmdSetDepthWriteEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthWriteEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthWriteEnable);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthWriteEnable) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthWriteEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthWriteEnable(a.commandBuffer, a.depthWriteEnable);
+    fn(a.commandBuffer, a.depthWriteEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthWriteEnable(d, reply, &a);
 }
@@ -4370,13 +4750,15 @@ static void vkw_dispatch_vkCmdSetDepthCompareOp(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetDepthCompareOp a;
     if (!vkw_decode_args_vkCmdSetDepthCompareOp(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthCompareOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthCompareOp fn = (PFN_vkCmdSetDepthCompareOp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthCompareOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthCompareOp);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthCompareOp) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthCompareOp);
         return;
     }
-    ctx->vk.vkCmdSetDepthCompareOp(a.commandBuffer, a.depthCompareOp);
+    fn(a.commandBuffer, a.depthCompareOp);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthCompareOp(d, reply, &a);
 }
@@ -4387,13 +4769,15 @@ static void vkw_dispatch_vkCmdSetDepthBoundsTestEnable(struct vkw_host_context *
     struct vkw_args_vkCmdSetDepthBoundsTestEnable a;
     if (!vkw_decode_args_vkCmdSetDepthBoundsTestEnable(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBoundsTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthBoundsTestEnable fn = (PFN_vkCmdSetDepthBoundsTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBoundsTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBoundsTestEnable);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthBoundsTestEnable) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBoundsTestEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthBoundsTestEnable(a.commandBuffer, a.depthBoundsTestEnable);
+    fn(a.commandBuffer, a.depthBoundsTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBoundsTestEnable(d, reply, &a);
 }
@@ -4404,13 +4788,15 @@ static void vkw_dispatch_vkCmdSetStencilTestEnable(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetStencilTestEnable a;
     if (!vkw_decode_args_vkCmdSetStencilTestEnable(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetStencilTestEnable fn = (PFN_vkCmdSetStencilTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilTestEnable);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetStencilTestEnable) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilTestEnable);
         return;
     }
-    ctx->vk.vkCmdSetStencilTestEnable(a.commandBuffer, a.stencilTestEnable);
+    fn(a.commandBuffer, a.stencilTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilTestEnable(d, reply, &a);
 }
@@ -4421,13 +4807,15 @@ static void vkw_dispatch_vkCmdSetStencilOp(struct vkw_host_context *ctx, struct 
     struct vkw_args_vkCmdSetStencilOp a;
     if (!vkw_decode_args_vkCmdSetStencilOp(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetStencilOp fn = (PFN_vkCmdSetStencilOp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilOp);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetStencilOp) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilOp);
         return;
     }
-    ctx->vk.vkCmdSetStencilOp(a.commandBuffer, a.faceMask, a.failOp, a.passOp, a.depthFailOp, a.compareOp);
+    fn(a.commandBuffer, a.faceMask, a.failOp, a.passOp, a.depthFailOp, a.compareOp);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilOp(d, reply, &a);
 }
@@ -4438,13 +4826,15 @@ static void vkw_dispatch_vkCmdSetRasterizerDiscardEnable(struct vkw_host_context
     struct vkw_args_vkCmdSetRasterizerDiscardEnable a;
     if (!vkw_decode_args_vkCmdSetRasterizerDiscardEnable(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizerDiscardEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetRasterizerDiscardEnable fn = (PFN_vkCmdSetRasterizerDiscardEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizerDiscardEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizerDiscardEnable);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetRasterizerDiscardEnable) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizerDiscardEnable);
         return;
     }
-    ctx->vk.vkCmdSetRasterizerDiscardEnable(a.commandBuffer, a.rasterizerDiscardEnable);
+    fn(a.commandBuffer, a.rasterizerDiscardEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetRasterizerDiscardEnable(d, reply, &a);
 }
@@ -4455,13 +4845,15 @@ static void vkw_dispatch_vkCmdSetDepthBiasEnable(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdSetDepthBiasEnable a;
     if (!vkw_decode_args_vkCmdSetDepthBiasEnable(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBiasEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthBiasEnable fn = (PFN_vkCmdSetDepthBiasEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBiasEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBiasEnable);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthBiasEnable) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBiasEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthBiasEnable(a.commandBuffer, a.depthBiasEnable);
+    fn(a.commandBuffer, a.depthBiasEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBiasEnable(d, reply, &a);
 }
@@ -4472,13 +4864,15 @@ static void vkw_dispatch_vkCmdSetPrimitiveRestartEnable(struct vkw_host_context 
     struct vkw_args_vkCmdSetPrimitiveRestartEnable a;
     if (!vkw_decode_args_vkCmdSetPrimitiveRestartEnable(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveRestartEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetPrimitiveRestartEnable fn = (PFN_vkCmdSetPrimitiveRestartEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPrimitiveRestartEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPrimitiveRestartEnable);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetPrimitiveRestartEnable) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveRestartEnable);
         return;
     }
-    ctx->vk.vkCmdSetPrimitiveRestartEnable(a.commandBuffer, a.primitiveRestartEnable);
+    fn(a.commandBuffer, a.primitiveRestartEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetPrimitiveRestartEnable(d, reply, &a);
 }
@@ -4489,13 +4883,15 @@ static void vkw_dispatch_vkGetDeviceBufferMemoryRequirements(struct vkw_host_con
     struct vkw_args_vkGetDeviceBufferMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceBufferMemoryRequirements(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceBufferMemoryRequirements fn = (PFN_vkGetDeviceBufferMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceBufferMemoryRequirements);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceBufferMemoryRequirements) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceBufferMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetDeviceBufferMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceBufferMemoryRequirements(d, reply, &a);
 }
@@ -4506,13 +4902,15 @@ static void vkw_dispatch_vkGetDeviceImageMemoryRequirements(struct vkw_host_cont
     struct vkw_args_vkGetDeviceImageMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceImageMemoryRequirements(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceImageMemoryRequirements fn = (PFN_vkGetDeviceImageMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageMemoryRequirements);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceImageMemoryRequirements) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetDeviceImageMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageMemoryRequirements(d, reply, &a);
 }
@@ -4523,13 +4921,15 @@ static void vkw_dispatch_vkGetDeviceImageSparseMemoryRequirements(struct vkw_hos
     struct vkw_args_vkGetDeviceImageSparseMemoryRequirements a;
     if (!vkw_decode_args_vkGetDeviceImageSparseMemoryRequirements(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceImageSparseMemoryRequirements fn = (PFN_vkGetDeviceImageSparseMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageSparseMemoryRequirements);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceImageSparseMemoryRequirements) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetDeviceImageSparseMemoryRequirements(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageSparseMemoryRequirements(d, reply, &a);
 }
@@ -4540,13 +4940,15 @@ static void vkw_dispatch_vkCmdSetColorWriteEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetColorWriteEnableEXT a;
     if (!vkw_decode_args_vkCmdSetColorWriteEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorWriteEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetColorWriteEnableEXT fn = (PFN_vkCmdSetColorWriteEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorWriteEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorWriteEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetColorWriteEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetColorWriteEnableEXT(a.commandBuffer, a.attachmentCount, a.pColorWriteEnables);
+    fn(a.commandBuffer, a.attachmentCount, a.pColorWriteEnables);
     if (reply)
         vkw_encode_reply_vkCmdSetColorWriteEnableEXT(d, reply, &a);
 }
@@ -4557,13 +4959,15 @@ static void vkw_dispatch_vkCmdBeginConditionalRenderingEXT(struct vkw_host_conte
     struct vkw_args_vkCmdBeginConditionalRenderingEXT a;
     if (!vkw_decode_args_vkCmdBeginConditionalRenderingEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginConditionalRenderingEXT fn = (PFN_vkCmdBeginConditionalRenderingEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginConditionalRenderingEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginConditionalRenderingEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginConditionalRenderingEXT);
         return;
     }
-    ctx->vk.vkCmdBeginConditionalRenderingEXT(a.commandBuffer, a.pConditionalRenderingBegin);
+    fn(a.commandBuffer, a.pConditionalRenderingBegin);
     if (reply)
         vkw_encode_reply_vkCmdBeginConditionalRenderingEXT(d, reply, &a);
 }
@@ -4574,13 +4978,15 @@ static void vkw_dispatch_vkCmdEndConditionalRenderingEXT(struct vkw_host_context
     struct vkw_args_vkCmdEndConditionalRenderingEXT a;
     if (!vkw_decode_args_vkCmdEndConditionalRenderingEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndConditionalRenderingEXT fn = (PFN_vkCmdEndConditionalRenderingEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndConditionalRenderingEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndConditionalRenderingEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndConditionalRenderingEXT);
         return;
     }
-    ctx->vk.vkCmdEndConditionalRenderingEXT(a.commandBuffer);
+    fn(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndConditionalRenderingEXT(d, reply, &a);
 }
@@ -4591,13 +4997,15 @@ static void vkw_dispatch_vkCmdSetPatchControlPointsEXT(struct vkw_host_context *
     struct vkw_args_vkCmdSetPatchControlPointsEXT a;
     if (!vkw_decode_args_vkCmdSetPatchControlPointsEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPatchControlPointsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetPatchControlPointsEXT fn = (PFN_vkCmdSetPatchControlPointsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPatchControlPointsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPatchControlPointsEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetPatchControlPointsEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPatchControlPointsEXT);
         return;
     }
-    ctx->vk.vkCmdSetPatchControlPointsEXT(a.commandBuffer, a.patchControlPoints);
+    fn(a.commandBuffer, a.patchControlPoints);
     if (reply)
         vkw_encode_reply_vkCmdSetPatchControlPointsEXT(d, reply, &a);
 }
@@ -4608,13 +5016,15 @@ static void vkw_dispatch_vkCmdSetLogicOpEXT(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCmdSetLogicOpEXT a;
     if (!vkw_decode_args_vkCmdSetLogicOpEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLogicOpEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetLogicOpEXT fn = (PFN_vkCmdSetLogicOpEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLogicOpEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLogicOpEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetLogicOpEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEXT);
         return;
     }
-    ctx->vk.vkCmdSetLogicOpEXT(a.commandBuffer, a.logicOp);
+    fn(a.commandBuffer, a.logicOp);
     if (reply)
         vkw_encode_reply_vkCmdSetLogicOpEXT(d, reply, &a);
 }
@@ -4625,13 +5035,15 @@ static void vkw_dispatch_vkCmdSetTessellationDomainOriginEXT(struct vkw_host_con
     struct vkw_args_vkCmdSetTessellationDomainOriginEXT a;
     if (!vkw_decode_args_vkCmdSetTessellationDomainOriginEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetTessellationDomainOriginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetTessellationDomainOriginEXT fn = (PFN_vkCmdSetTessellationDomainOriginEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetTessellationDomainOriginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetTessellationDomainOriginEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetTessellationDomainOriginEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetTessellationDomainOriginEXT);
         return;
     }
-    ctx->vk.vkCmdSetTessellationDomainOriginEXT(a.commandBuffer, a.domainOrigin);
+    fn(a.commandBuffer, a.domainOrigin);
     if (reply)
         vkw_encode_reply_vkCmdSetTessellationDomainOriginEXT(d, reply, &a);
 }
@@ -4642,13 +5054,15 @@ static void vkw_dispatch_vkCmdSetDepthClampEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetDepthClampEnableEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClampEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClampEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthClampEnableEXT fn = (PFN_vkCmdSetDepthClampEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClampEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClampEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthClampEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetDepthClampEnableEXT(a.commandBuffer, a.depthClampEnable);
+    fn(a.commandBuffer, a.depthClampEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClampEnableEXT(d, reply, &a);
 }
@@ -4659,13 +5073,15 @@ static void vkw_dispatch_vkCmdSetPolygonModeEXT(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetPolygonModeEXT a;
     if (!vkw_decode_args_vkCmdSetPolygonModeEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPolygonModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetPolygonModeEXT fn = (PFN_vkCmdSetPolygonModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPolygonModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPolygonModeEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetPolygonModeEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPolygonModeEXT);
         return;
     }
-    ctx->vk.vkCmdSetPolygonModeEXT(a.commandBuffer, a.polygonMode);
+    fn(a.commandBuffer, a.polygonMode);
     if (reply)
         vkw_encode_reply_vkCmdSetPolygonModeEXT(d, reply, &a);
 }
@@ -4676,13 +5092,15 @@ static void vkw_dispatch_vkCmdSetRasterizationSamplesEXT(struct vkw_host_context
     struct vkw_args_vkCmdSetRasterizationSamplesEXT a;
     if (!vkw_decode_args_vkCmdSetRasterizationSamplesEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizationSamplesEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetRasterizationSamplesEXT fn = (PFN_vkCmdSetRasterizationSamplesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizationSamplesEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizationSamplesEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetRasterizationSamplesEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationSamplesEXT);
         return;
     }
-    ctx->vk.vkCmdSetRasterizationSamplesEXT(a.commandBuffer, a.rasterizationSamples);
+    fn(a.commandBuffer, a.rasterizationSamples);
     if (reply)
         vkw_encode_reply_vkCmdSetRasterizationSamplesEXT(d, reply, &a);
 }
@@ -4693,13 +5111,15 @@ static void vkw_dispatch_vkCmdSetSampleMaskEXT(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdSetSampleMaskEXT a;
     if (!vkw_decode_args_vkCmdSetSampleMaskEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetSampleMaskEXT fn = (PFN_vkCmdSetSampleMaskEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleMaskEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetSampleMaskEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleMaskEXT);
         return;
     }
-    ctx->vk.vkCmdSetSampleMaskEXT(a.commandBuffer, a.samples, a.pSampleMask);
+    fn(a.commandBuffer, a.samples, a.pSampleMask);
     if (reply)
         vkw_encode_reply_vkCmdSetSampleMaskEXT(d, reply, &a);
 }
@@ -4710,13 +5130,15 @@ static void vkw_dispatch_vkCmdSetAlphaToCoverageEnableEXT(struct vkw_host_contex
     struct vkw_args_vkCmdSetAlphaToCoverageEnableEXT a;
     if (!vkw_decode_args_vkCmdSetAlphaToCoverageEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetAlphaToCoverageEnableEXT fn = (PFN_vkCmdSetAlphaToCoverageEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAlphaToCoverageEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetAlphaToCoverageEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetAlphaToCoverageEnableEXT(a.commandBuffer, a.alphaToCoverageEnable);
+    fn(a.commandBuffer, a.alphaToCoverageEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetAlphaToCoverageEnableEXT(d, reply, &a);
 }
@@ -4727,13 +5149,15 @@ static void vkw_dispatch_vkCmdSetAlphaToOneEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetAlphaToOneEnableEXT a;
     if (!vkw_decode_args_vkCmdSetAlphaToOneEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetAlphaToOneEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetAlphaToOneEnableEXT fn = (PFN_vkCmdSetAlphaToOneEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAlphaToOneEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAlphaToOneEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetAlphaToOneEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToOneEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetAlphaToOneEnableEXT(a.commandBuffer, a.alphaToOneEnable);
+    fn(a.commandBuffer, a.alphaToOneEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetAlphaToOneEnableEXT(d, reply, &a);
 }
@@ -4744,13 +5168,15 @@ static void vkw_dispatch_vkCmdSetLogicOpEnableEXT(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdSetLogicOpEnableEXT a;
     if (!vkw_decode_args_vkCmdSetLogicOpEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLogicOpEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetLogicOpEnableEXT fn = (PFN_vkCmdSetLogicOpEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLogicOpEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLogicOpEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetLogicOpEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetLogicOpEnableEXT(a.commandBuffer, a.logicOpEnable);
+    fn(a.commandBuffer, a.logicOpEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetLogicOpEnableEXT(d, reply, &a);
 }
@@ -4761,13 +5187,15 @@ static void vkw_dispatch_vkCmdSetColorBlendEnableEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetColorBlendEnableEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetColorBlendEnableEXT fn = (PFN_vkCmdSetColorBlendEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetColorBlendEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetColorBlendEnableEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEnables);
+    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEnables);
     if (reply)
         vkw_encode_reply_vkCmdSetColorBlendEnableEXT(d, reply, &a);
 }
@@ -4778,13 +5206,15 @@ static void vkw_dispatch_vkCmdSetColorBlendEquationEXT(struct vkw_host_context *
     struct vkw_args_vkCmdSetColorBlendEquationEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendEquationEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendEquationEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetColorBlendEquationEXT fn = (PFN_vkCmdSetColorBlendEquationEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendEquationEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendEquationEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetColorBlendEquationEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEquationEXT);
         return;
     }
-    ctx->vk.vkCmdSetColorBlendEquationEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEquations);
+    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEquations);
     if (reply)
         vkw_encode_reply_vkCmdSetColorBlendEquationEXT(d, reply, &a);
 }
@@ -4795,13 +5225,15 @@ static void vkw_dispatch_vkCmdSetColorWriteMaskEXT(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetColorWriteMaskEXT a;
     if (!vkw_decode_args_vkCmdSetColorWriteMaskEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorWriteMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetColorWriteMaskEXT fn = (PFN_vkCmdSetColorWriteMaskEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorWriteMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorWriteMaskEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetColorWriteMaskEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteMaskEXT);
         return;
     }
-    ctx->vk.vkCmdSetColorWriteMaskEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorWriteMasks);
+    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorWriteMasks);
     if (reply)
         vkw_encode_reply_vkCmdSetColorWriteMaskEXT(d, reply, &a);
 }
@@ -4812,13 +5244,15 @@ static void vkw_dispatch_vkCmdSetRasterizationStreamEXT(struct vkw_host_context 
     struct vkw_args_vkCmdSetRasterizationStreamEXT a;
     if (!vkw_decode_args_vkCmdSetRasterizationStreamEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizationStreamEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetRasterizationStreamEXT fn = (PFN_vkCmdSetRasterizationStreamEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizationStreamEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizationStreamEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetRasterizationStreamEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationStreamEXT);
         return;
     }
-    ctx->vk.vkCmdSetRasterizationStreamEXT(a.commandBuffer, a.rasterizationStream);
+    fn(a.commandBuffer, a.rasterizationStream);
     if (reply)
         vkw_encode_reply_vkCmdSetRasterizationStreamEXT(d, reply, &a);
 }
@@ -4829,13 +5263,15 @@ static void vkw_dispatch_vkCmdSetConservativeRasterizationModeEXT(struct vkw_hos
     struct vkw_args_vkCmdSetConservativeRasterizationModeEXT a;
     if (!vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetConservativeRasterizationModeEXT fn = (PFN_vkCmdSetConservativeRasterizationModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetConservativeRasterizationModeEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetConservativeRasterizationModeEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT);
         return;
     }
-    ctx->vk.vkCmdSetConservativeRasterizationModeEXT(a.commandBuffer, a.conservativeRasterizationMode);
+    fn(a.commandBuffer, a.conservativeRasterizationMode);
     if (reply)
         vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(d, reply, &a);
 }
@@ -4846,13 +5282,15 @@ static void vkw_dispatch_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_
     struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT a;
     if (!vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetExtraPrimitiveOverestimationSizeEXT fn = (PFN_vkCmdSetExtraPrimitiveOverestimationSizeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT);
         return;
     }
-    ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT(a.commandBuffer, a.extraPrimitiveOverestimationSize);
+    fn(a.commandBuffer, a.extraPrimitiveOverestimationSize);
     if (reply)
         vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, reply, &a);
 }
@@ -4863,13 +5301,15 @@ static void vkw_dispatch_vkCmdSetDepthClipEnableEXT(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetDepthClipEnableEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClipEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClipEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthClipEnableEXT fn = (PFN_vkCmdSetDepthClipEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClipEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClipEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthClipEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetDepthClipEnableEXT(a.commandBuffer, a.depthClipEnable);
+    fn(a.commandBuffer, a.depthClipEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClipEnableEXT(d, reply, &a);
 }
@@ -4880,13 +5320,15 @@ static void vkw_dispatch_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_contex
     struct vkw_args_vkCmdSetSampleLocationsEnableEXT a;
     if (!vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetSampleLocationsEnableEXT fn = (PFN_vkCmdSetSampleLocationsEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleLocationsEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetSampleLocationsEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetSampleLocationsEnableEXT(a.commandBuffer, a.sampleLocationsEnable);
+    fn(a.commandBuffer, a.sampleLocationsEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(d, reply, &a);
 }
@@ -4897,13 +5339,15 @@ static void vkw_dispatch_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_context *
     struct vkw_args_vkCmdSetColorBlendAdvancedEXT a;
     if (!vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetColorBlendAdvancedEXT fn = (PFN_vkCmdSetColorBlendAdvancedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendAdvancedEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetColorBlendAdvancedEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendAdvancedEXT);
         return;
     }
-    ctx->vk.vkCmdSetColorBlendAdvancedEXT(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendAdvanced);
+    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendAdvanced);
     if (reply)
         vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(d, reply, &a);
 }
@@ -4914,13 +5358,15 @@ static void vkw_dispatch_vkCmdSetProvokingVertexModeEXT(struct vkw_host_context 
     struct vkw_args_vkCmdSetProvokingVertexModeEXT a;
     if (!vkw_decode_args_vkCmdSetProvokingVertexModeEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetProvokingVertexModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetProvokingVertexModeEXT fn = (PFN_vkCmdSetProvokingVertexModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetProvokingVertexModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetProvokingVertexModeEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetProvokingVertexModeEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetProvokingVertexModeEXT);
         return;
     }
-    ctx->vk.vkCmdSetProvokingVertexModeEXT(a.commandBuffer, a.provokingVertexMode);
+    fn(a.commandBuffer, a.provokingVertexMode);
     if (reply)
         vkw_encode_reply_vkCmdSetProvokingVertexModeEXT(d, reply, &a);
 }
@@ -4931,13 +5377,15 @@ static void vkw_dispatch_vkCmdSetLineRasterizationModeEXT(struct vkw_host_contex
     struct vkw_args_vkCmdSetLineRasterizationModeEXT a;
     if (!vkw_decode_args_vkCmdSetLineRasterizationModeEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetLineRasterizationModeEXT fn = (PFN_vkCmdSetLineRasterizationModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineRasterizationModeEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetLineRasterizationModeEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineRasterizationModeEXT);
         return;
     }
-    ctx->vk.vkCmdSetLineRasterizationModeEXT(a.commandBuffer, a.lineRasterizationMode);
+    fn(a.commandBuffer, a.lineRasterizationMode);
     if (reply)
         vkw_encode_reply_vkCmdSetLineRasterizationModeEXT(d, reply, &a);
 }
@@ -4948,13 +5396,15 @@ static void vkw_dispatch_vkCmdSetLineStippleEnableEXT(struct vkw_host_context *c
     struct vkw_args_vkCmdSetLineStippleEnableEXT a;
     if (!vkw_decode_args_vkCmdSetLineStippleEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineStippleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetLineStippleEnableEXT fn = (PFN_vkCmdSetLineStippleEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineStippleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineStippleEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetLineStippleEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetLineStippleEnableEXT(a.commandBuffer, a.stippledLineEnable);
+    fn(a.commandBuffer, a.stippledLineEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetLineStippleEnableEXT(d, reply, &a);
 }
@@ -4965,13 +5415,15 @@ static void vkw_dispatch_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_co
     struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthClipNegativeOneToOneEXT fn = (PFN_vkCmdSetDepthClipNegativeOneToOneEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT);
         return;
     }
-    ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT(a.commandBuffer, a.negativeOneToOne);
+    fn(a.commandBuffer, a.negativeOneToOne);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(d, reply, &a);
 }
@@ -4982,13 +5434,15 @@ static void vkw_dispatch_vkCmdSetViewportWScalingEnableNV(struct vkw_host_contex
     struct vkw_args_vkCmdSetViewportWScalingEnableNV a;
     if (!vkw_decode_args_vkCmdSetViewportWScalingEnableNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWScalingEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetViewportWScalingEnableNV fn = (PFN_vkCmdSetViewportWScalingEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWScalingEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWScalingEnableNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetViewportWScalingEnableNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingEnableNV);
         return;
     }
-    ctx->vk.vkCmdSetViewportWScalingEnableNV(a.commandBuffer, a.viewportWScalingEnable);
+    fn(a.commandBuffer, a.viewportWScalingEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(d, reply, &a);
 }
@@ -4999,13 +5453,15 @@ static void vkw_dispatch_vkCmdSetViewportSwizzleNV(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdSetViewportSwizzleNV a;
     if (!vkw_decode_args_vkCmdSetViewportSwizzleNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportSwizzleNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetViewportSwizzleNV fn = (PFN_vkCmdSetViewportSwizzleNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportSwizzleNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportSwizzleNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetViewportSwizzleNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportSwizzleNV);
         return;
     }
-    ctx->vk.vkCmdSetViewportSwizzleNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportSwizzles);
+    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportSwizzles);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportSwizzleNV(d, reply, &a);
 }
@@ -5016,13 +5472,15 @@ static void vkw_dispatch_vkCmdSetCoverageToColorEnableNV(struct vkw_host_context
     struct vkw_args_vkCmdSetCoverageToColorEnableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageToColorEnableNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCoverageToColorEnableNV fn = (PFN_vkCmdSetCoverageToColorEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageToColorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageToColorEnableNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCoverageToColorEnableNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorEnableNV);
         return;
     }
-    ctx->vk.vkCmdSetCoverageToColorEnableNV(a.commandBuffer, a.coverageToColorEnable);
+    fn(a.commandBuffer, a.coverageToColorEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(d, reply, &a);
 }
@@ -5033,13 +5491,15 @@ static void vkw_dispatch_vkCmdSetCoverageToColorLocationNV(struct vkw_host_conte
     struct vkw_args_vkCmdSetCoverageToColorLocationNV a;
     if (!vkw_decode_args_vkCmdSetCoverageToColorLocationNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageToColorLocationNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCoverageToColorLocationNV fn = (PFN_vkCmdSetCoverageToColorLocationNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageToColorLocationNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageToColorLocationNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCoverageToColorLocationNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorLocationNV);
         return;
     }
-    ctx->vk.vkCmdSetCoverageToColorLocationNV(a.commandBuffer, a.coverageToColorLocation);
+    fn(a.commandBuffer, a.coverageToColorLocation);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(d, reply, &a);
 }
@@ -5050,13 +5510,15 @@ static void vkw_dispatch_vkCmdSetCoverageModulationModeNV(struct vkw_host_contex
     struct vkw_args_vkCmdSetCoverageModulationModeNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationModeNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCoverageModulationModeNV fn = (PFN_vkCmdSetCoverageModulationModeNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationModeNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCoverageModulationModeNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationModeNV);
         return;
     }
-    ctx->vk.vkCmdSetCoverageModulationModeNV(a.commandBuffer, a.coverageModulationMode);
+    fn(a.commandBuffer, a.coverageModulationMode);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageModulationModeNV(d, reply, &a);
 }
@@ -5067,13 +5529,15 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host
     struct vkw_args_vkCmdSetCoverageModulationTableEnableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCoverageModulationTableEnableNV fn = (PFN_vkCmdSetCoverageModulationTableEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationTableEnableNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCoverageModulationTableEnableNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV);
         return;
     }
-    ctx->vk.vkCmdSetCoverageModulationTableEnableNV(a.commandBuffer, a.coverageModulationTableEnable);
+    fn(a.commandBuffer, a.coverageModulationTableEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(d, reply, &a);
 }
@@ -5084,13 +5548,15 @@ static void vkw_dispatch_vkCmdSetCoverageModulationTableNV(struct vkw_host_conte
     struct vkw_args_vkCmdSetCoverageModulationTableNV a;
     if (!vkw_decode_args_vkCmdSetCoverageModulationTableNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCoverageModulationTableNV fn = (PFN_vkCmdSetCoverageModulationTableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationTableNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCoverageModulationTableNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableNV);
         return;
     }
-    ctx->vk.vkCmdSetCoverageModulationTableNV(a.commandBuffer, a.coverageModulationTableCount, a.pCoverageModulationTable);
+    fn(a.commandBuffer, a.coverageModulationTableCount, a.pCoverageModulationTable);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageModulationTableNV(d, reply, &a);
 }
@@ -5101,13 +5567,15 @@ static void vkw_dispatch_vkCmdSetShadingRateImageEnableNV(struct vkw_host_contex
     struct vkw_args_vkCmdSetShadingRateImageEnableNV a;
     if (!vkw_decode_args_vkCmdSetShadingRateImageEnableNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetShadingRateImageEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetShadingRateImageEnableNV fn = (PFN_vkCmdSetShadingRateImageEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetShadingRateImageEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetShadingRateImageEnableNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetShadingRateImageEnableNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetShadingRateImageEnableNV);
         return;
     }
-    ctx->vk.vkCmdSetShadingRateImageEnableNV(a.commandBuffer, a.shadingRateImageEnable);
+    fn(a.commandBuffer, a.shadingRateImageEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(d, reply, &a);
 }
@@ -5118,13 +5586,15 @@ static void vkw_dispatch_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_h
     struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV a;
     if (!vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetRepresentativeFragmentTestEnableNV fn = (PFN_vkCmdSetRepresentativeFragmentTestEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV);
         return;
     }
-    ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV(a.commandBuffer, a.representativeFragmentTestEnable);
+    fn(a.commandBuffer, a.representativeFragmentTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(d, reply, &a);
 }
@@ -5135,13 +5605,15 @@ static void vkw_dispatch_vkCmdSetCoverageReductionModeNV(struct vkw_host_context
     struct vkw_args_vkCmdSetCoverageReductionModeNV a;
     if (!vkw_decode_args_vkCmdSetCoverageReductionModeNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoverageReductionModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCoverageReductionModeNV fn = (PFN_vkCmdSetCoverageReductionModeNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageReductionModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageReductionModeNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCoverageReductionModeNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageReductionModeNV);
         return;
     }
-    ctx->vk.vkCmdSetCoverageReductionModeNV(a.commandBuffer, a.coverageReductionMode);
+    fn(a.commandBuffer, a.coverageReductionMode);
     if (reply)
         vkw_encode_reply_vkCmdSetCoverageReductionModeNV(d, reply, &a);
 }
@@ -5153,13 +5625,15 @@ static void vkw_dispatch_vkCmdDrawMultiEXT(struct vkw_host_context *ctx, struct 
     if (!vkw_decode_args_vkCmdDrawMultiEXT(d, &a))
         return;
     a.stride = sizeof(*a.pVertexInfo); /* the host holds pVertexInfo packed */
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMultiEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMultiEXT fn = (PFN_vkCmdDrawMultiEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMultiEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMultiEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawMultiEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiEXT);
         return;
     }
-    ctx->vk.vkCmdDrawMultiEXT(a.commandBuffer, a.drawCount, a.pVertexInfo, a.instanceCount, a.firstInstance, a.stride);
+    fn(a.commandBuffer, a.drawCount, a.pVertexInfo, a.instanceCount, a.firstInstance, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawMultiEXT(d, reply, &a);
 }
@@ -5171,13 +5645,15 @@ static void vkw_dispatch_vkCmdDrawMultiIndexedEXT(struct vkw_host_context *ctx, 
     if (!vkw_decode_args_vkCmdDrawMultiIndexedEXT(d, &a))
         return;
     a.stride = sizeof(*a.pIndexInfo); /* the host holds pIndexInfo packed */
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMultiIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMultiIndexedEXT fn = (PFN_vkCmdDrawMultiIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMultiIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMultiIndexedEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawMultiIndexedEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiIndexedEXT);
         return;
     }
-    ctx->vk.vkCmdDrawMultiIndexedEXT(a.commandBuffer, a.drawCount, a.pIndexInfo, a.instanceCount, a.firstInstance, a.stride, a.pVertexOffset);
+    fn(a.commandBuffer, a.drawCount, a.pIndexInfo, a.instanceCount, a.firstInstance, a.stride, a.pVertexOffset);
     if (reply)
         vkw_encode_reply_vkCmdDrawMultiIndexedEXT(d, reply, &a);
 }
@@ -5188,13 +5664,15 @@ static void vkw_dispatch_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_co
     struct vkw_args_vkCmdBindTransformFeedbackBuffersEXT a;
     if (!vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindTransformFeedbackBuffersEXT fn = (PFN_vkCmdBindTransformFeedbackBuffersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindTransformFeedbackBuffersEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindTransformFeedbackBuffersEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT);
         return;
     }
-    ctx->vk.vkCmdBindTransformFeedbackBuffersEXT(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes);
+    fn(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes);
     if (reply)
         vkw_encode_reply_vkCmdBindTransformFeedbackBuffersEXT(d, reply, &a);
 }
@@ -5205,13 +5683,15 @@ static void vkw_dispatch_vkCmdBeginTransformFeedbackEXT(struct vkw_host_context 
     struct vkw_args_vkCmdBeginTransformFeedbackEXT a;
     if (!vkw_decode_args_vkCmdBeginTransformFeedbackEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginTransformFeedbackEXT fn = (PFN_vkCmdBeginTransformFeedbackEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginTransformFeedbackEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginTransformFeedbackEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginTransformFeedbackEXT);
         return;
     }
-    ctx->vk.vkCmdBeginTransformFeedbackEXT(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
+    fn(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
     if (reply)
         vkw_encode_reply_vkCmdBeginTransformFeedbackEXT(d, reply, &a);
 }
@@ -5222,13 +5702,15 @@ static void vkw_dispatch_vkCmdEndTransformFeedbackEXT(struct vkw_host_context *c
     struct vkw_args_vkCmdEndTransformFeedbackEXT a;
     if (!vkw_decode_args_vkCmdEndTransformFeedbackEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndTransformFeedbackEXT fn = (PFN_vkCmdEndTransformFeedbackEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndTransformFeedbackEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndTransformFeedbackEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndTransformFeedbackEXT);
         return;
     }
-    ctx->vk.vkCmdEndTransformFeedbackEXT(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
+    fn(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
     if (reply)
         vkw_encode_reply_vkCmdEndTransformFeedbackEXT(d, reply, &a);
 }
@@ -5239,13 +5721,15 @@ static void vkw_dispatch_vkCmdBeginQueryIndexedEXT(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdBeginQueryIndexedEXT a;
     if (!vkw_decode_args_vkCmdBeginQueryIndexedEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginQueryIndexedEXT fn = (PFN_vkCmdBeginQueryIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginQueryIndexedEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginQueryIndexedEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQueryIndexedEXT);
         return;
     }
-    ctx->vk.vkCmdBeginQueryIndexedEXT(a.commandBuffer, a.queryPool, a.query, a.flags, a.index);
+    fn(a.commandBuffer, a.queryPool, a.query, a.flags, a.index);
     if (reply)
         vkw_encode_reply_vkCmdBeginQueryIndexedEXT(d, reply, &a);
 }
@@ -5256,13 +5740,15 @@ static void vkw_dispatch_vkCmdEndQueryIndexedEXT(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdEndQueryIndexedEXT a;
     if (!vkw_decode_args_vkCmdEndQueryIndexedEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndQueryIndexedEXT fn = (PFN_vkCmdEndQueryIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndQueryIndexedEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndQueryIndexedEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQueryIndexedEXT);
         return;
     }
-    ctx->vk.vkCmdEndQueryIndexedEXT(a.commandBuffer, a.queryPool, a.query, a.index);
+    fn(a.commandBuffer, a.queryPool, a.query, a.index);
     if (reply)
         vkw_encode_reply_vkCmdEndQueryIndexedEXT(d, reply, &a);
 }
@@ -5273,13 +5759,15 @@ static void vkw_dispatch_vkCmdDrawIndirectByteCountEXT(struct vkw_host_context *
     struct vkw_args_vkCmdDrawIndirectByteCountEXT a;
     if (!vkw_decode_args_vkCmdDrawIndirectByteCountEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirectByteCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawIndirectByteCountEXT fn = (PFN_vkCmdDrawIndirectByteCountEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirectByteCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirectByteCountEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawIndirectByteCountEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectByteCountEXT);
         return;
     }
-    ctx->vk.vkCmdDrawIndirectByteCountEXT(a.commandBuffer, a.instanceCount, a.firstInstance, a.counterBuffer, a.counterBufferOffset, a.counterOffset, a.vertexStride);
+    fn(a.commandBuffer, a.instanceCount, a.firstInstance, a.counterBuffer, a.counterBufferOffset, a.counterOffset, a.vertexStride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndirectByteCountEXT(d, reply, &a);
 }
@@ -5290,13 +5778,15 @@ static void vkw_dispatch_vkCmdSetVertexInputEXT(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdSetVertexInputEXT a;
     if (!vkw_decode_args_vkCmdSetVertexInputEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetVertexInputEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetVertexInputEXT fn = (PFN_vkCmdSetVertexInputEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetVertexInputEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetVertexInputEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetVertexInputEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetVertexInputEXT);
         return;
     }
-    ctx->vk.vkCmdSetVertexInputEXT(a.commandBuffer, a.vertexBindingDescriptionCount, a.pVertexBindingDescriptions, a.vertexAttributeDescriptionCount, a.pVertexAttributeDescriptions);
+    fn(a.commandBuffer, a.vertexBindingDescriptionCount, a.pVertexBindingDescriptions, a.vertexAttributeDescriptionCount, a.pVertexAttributeDescriptions);
     if (reply)
         vkw_encode_reply_vkCmdSetVertexInputEXT(d, reply, &a);
 }
@@ -5307,11 +5797,12 @@ static void vkw_dispatch_vkGetInstanceProcAddr(struct vkw_host_context *ctx, str
     struct vkw_args_vkGetInstanceProcAddr a;
     if (!vkw_decode_args_vkGetInstanceProcAddr(d, &a))
         return;
-    if (!ctx->vk.vkGetInstanceProcAddr) {
+    PFN_vkGetInstanceProcAddr fn = ctx->vk.vkGetInstanceProcAddr;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetInstanceProcAddr);
         return;
     }
-    a.result = ctx->vk.vkGetInstanceProcAddr(a.instance, a.pName) != NULL;
+    a.result = fn(a.instance, a.pName) != NULL;
     if (reply)
         vkw_encode_reply_vkGetInstanceProcAddr(d, reply, &a);
 }
@@ -5322,13 +5813,15 @@ static void vkw_dispatch_vkGetDeviceProcAddr(struct vkw_host_context *ctx, struc
     struct vkw_args_vkGetDeviceProcAddr a;
     if (!vkw_decode_args_vkGetDeviceProcAddr(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceProcAddr, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceProcAddr fn = (PFN_vkGetDeviceProcAddr)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceProcAddr, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceProcAddr);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceProcAddr) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceProcAddr);
         return;
     }
-    a.result = ctx->vk.vkGetDeviceProcAddr(a.device, a.pName) != NULL;
+    a.result = fn(a.device, a.pName) != NULL;
     if (reply)
         vkw_encode_reply_vkGetDeviceProcAddr(d, reply, &a);
 }
@@ -5339,8 +5832,11 @@ static void vkw_dispatch_vkUpdateDescriptorSetWithTemplate(struct vkw_host_conte
     struct vkw_args_vkUpdateDescriptorSetWithTemplate a;
     if (!vkw_decode_args_vkUpdateDescriptorSetWithTemplate(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateDescriptorSetWithTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkUpdateDescriptorSetWithTemplate fn = (PFN_vkUpdateDescriptorSetWithTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateDescriptorSetWithTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateDescriptorSetWithTemplate);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkUpdateDescriptorSetWithTemplate(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkUpdateDescriptorSetWithTemplate(d, reply, &a);
@@ -5352,13 +5848,15 @@ static void vkw_dispatch_vkCmdSetLineStipple(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdSetLineStipple a;
     if (!vkw_decode_args_vkCmdSetLineStipple(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineStipple, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetLineStipple fn = (PFN_vkCmdSetLineStipple)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineStipple, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineStipple);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetLineStipple) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStipple);
         return;
     }
-    ctx->vk.vkCmdSetLineStipple(a.commandBuffer, a.lineStippleFactor, a.lineStipplePattern);
+    fn(a.commandBuffer, a.lineStippleFactor, a.lineStipplePattern);
     if (reply)
         vkw_encode_reply_vkCmdSetLineStipple(d, reply, &a);
 }
@@ -5369,13 +5867,15 @@ static void vkw_dispatch_vkCmdBindIndexBuffer2(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdBindIndexBuffer2 a;
     if (!vkw_decode_args_vkCmdBindIndexBuffer2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindIndexBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindIndexBuffer2 fn = (PFN_vkCmdBindIndexBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindIndexBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindIndexBuffer2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindIndexBuffer2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer2);
         return;
     }
-    ctx->vk.vkCmdBindIndexBuffer2(a.commandBuffer, a.buffer, a.offset, a.size, a.indexType);
+    fn(a.commandBuffer, a.buffer, a.offset, a.size, a.indexType);
     if (reply)
         vkw_encode_reply_vkCmdBindIndexBuffer2(d, reply, &a);
 }
@@ -5386,13 +5886,15 @@ static void vkw_dispatch_vkGetRenderingAreaGranularity(struct vkw_host_context *
     struct vkw_args_vkGetRenderingAreaGranularity a;
     if (!vkw_decode_args_vkGetRenderingAreaGranularity(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRenderingAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetRenderingAreaGranularity fn = (PFN_vkGetRenderingAreaGranularity)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRenderingAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRenderingAreaGranularity);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetRenderingAreaGranularity) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderingAreaGranularity);
         return;
     }
-    ctx->vk.vkGetRenderingAreaGranularity(a.device, a.pRenderingAreaInfo, a.pGranularity);
+    fn(a.device, a.pRenderingAreaInfo, a.pGranularity);
     if (reply)
         vkw_encode_reply_vkGetRenderingAreaGranularity(d, reply, &a);
 }
@@ -5403,13 +5905,15 @@ static void vkw_dispatch_vkGetDeviceImageSubresourceLayout(struct vkw_host_conte
     struct vkw_args_vkGetDeviceImageSubresourceLayout a;
     if (!vkw_decode_args_vkGetDeviceImageSubresourceLayout(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceImageSubresourceLayout fn = (PFN_vkGetDeviceImageSubresourceLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageSubresourceLayout);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceImageSubresourceLayout) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSubresourceLayout);
         return;
     }
-    ctx->vk.vkGetDeviceImageSubresourceLayout(a.device, a.pInfo, a.pLayout);
+    fn(a.device, a.pInfo, a.pLayout);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageSubresourceLayout(d, reply, &a);
 }
@@ -5420,13 +5924,15 @@ static void vkw_dispatch_vkGetImageSubresourceLayout2(struct vkw_host_context *c
     struct vkw_args_vkGetImageSubresourceLayout2 a;
     if (!vkw_decode_args_vkGetImageSubresourceLayout2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSubresourceLayout2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageSubresourceLayout2 fn = (PFN_vkGetImageSubresourceLayout2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSubresourceLayout2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSubresourceLayout2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageSubresourceLayout2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout2);
         return;
     }
-    ctx->vk.vkGetImageSubresourceLayout2(a.device, a.image, a.pSubresource, a.pLayout);
+    fn(a.device, a.image, a.pSubresource, a.pLayout);
     if (reply)
         vkw_encode_reply_vkGetImageSubresourceLayout2(d, reply, &a);
 }
@@ -5437,13 +5943,15 @@ static void vkw_dispatch_vkCmdPushDescriptorSet(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdPushDescriptorSet a;
     if (!vkw_decode_args_vkCmdPushDescriptorSet(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushDescriptorSet, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPushDescriptorSet fn = (PFN_vkCmdPushDescriptorSet)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushDescriptorSet, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushDescriptorSet);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdPushDescriptorSet) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushDescriptorSet);
         return;
     }
-    ctx->vk.vkCmdPushDescriptorSet(a.commandBuffer, a.pipelineBindPoint, a.layout, a.set, a.descriptorWriteCount, a.pDescriptorWrites);
+    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.set, a.descriptorWriteCount, a.pDescriptorWrites);
     if (reply)
         vkw_encode_reply_vkCmdPushDescriptorSet(d, reply, &a);
 }
@@ -5454,13 +5962,15 @@ static void vkw_dispatch_vkCmdSetRenderingAttachmentLocations(struct vkw_host_co
     struct vkw_args_vkCmdSetRenderingAttachmentLocations a;
     if (!vkw_decode_args_vkCmdSetRenderingAttachmentLocations(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRenderingAttachmentLocations, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetRenderingAttachmentLocations fn = (PFN_vkCmdSetRenderingAttachmentLocations)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRenderingAttachmentLocations, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRenderingAttachmentLocations);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetRenderingAttachmentLocations) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRenderingAttachmentLocations);
         return;
     }
-    ctx->vk.vkCmdSetRenderingAttachmentLocations(a.commandBuffer, a.pLocationInfo);
+    fn(a.commandBuffer, a.pLocationInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetRenderingAttachmentLocations(d, reply, &a);
 }
@@ -5471,13 +5981,15 @@ static void vkw_dispatch_vkCmdSetRenderingInputAttachmentIndices(struct vkw_host
     struct vkw_args_vkCmdSetRenderingInputAttachmentIndices a;
     if (!vkw_decode_args_vkCmdSetRenderingInputAttachmentIndices(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetRenderingInputAttachmentIndices fn = (PFN_vkCmdSetRenderingInputAttachmentIndices)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRenderingInputAttachmentIndices);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetRenderingInputAttachmentIndices) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices);
         return;
     }
-    ctx->vk.vkCmdSetRenderingInputAttachmentIndices(a.commandBuffer, a.pInputAttachmentIndexInfo);
+    fn(a.commandBuffer, a.pInputAttachmentIndexInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetRenderingInputAttachmentIndices(d, reply, &a);
 }
@@ -5488,13 +6000,15 @@ static void vkw_dispatch_vkCmdBindDescriptorSets2(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdBindDescriptorSets2 a;
     if (!vkw_decode_args_vkCmdBindDescriptorSets2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindDescriptorSets2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindDescriptorSets2 fn = (PFN_vkCmdBindDescriptorSets2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorSets2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorSets2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindDescriptorSets2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets2);
         return;
     }
-    ctx->vk.vkCmdBindDescriptorSets2(a.commandBuffer, a.pBindDescriptorSetsInfo);
+    fn(a.commandBuffer, a.pBindDescriptorSetsInfo);
     if (reply)
         vkw_encode_reply_vkCmdBindDescriptorSets2(d, reply, &a);
 }
@@ -5505,13 +6019,15 @@ static void vkw_dispatch_vkCmdPushConstants2(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdPushConstants2 a;
     if (!vkw_decode_args_vkCmdPushConstants2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushConstants2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPushConstants2 fn = (PFN_vkCmdPushConstants2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushConstants2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushConstants2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdPushConstants2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants2);
         return;
     }
-    ctx->vk.vkCmdPushConstants2(a.commandBuffer, a.pPushConstantsInfo);
+    fn(a.commandBuffer, a.pPushConstantsInfo);
     if (reply)
         vkw_encode_reply_vkCmdPushConstants2(d, reply, &a);
 }
@@ -5522,13 +6038,15 @@ static void vkw_dispatch_vkCmdPushDescriptorSet2(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdPushDescriptorSet2 a;
     if (!vkw_decode_args_vkCmdPushDescriptorSet2(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushDescriptorSet2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPushDescriptorSet2 fn = (PFN_vkCmdPushDescriptorSet2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushDescriptorSet2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushDescriptorSet2);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdPushDescriptorSet2) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushDescriptorSet2);
         return;
     }
-    ctx->vk.vkCmdPushDescriptorSet2(a.commandBuffer, a.pPushDescriptorSetInfo);
+    fn(a.commandBuffer, a.pPushDescriptorSetInfo);
     if (reply)
         vkw_encode_reply_vkCmdPushDescriptorSet2(d, reply, &a);
 }
@@ -5539,8 +6057,11 @@ static void vkw_dispatch_vkCopyMemoryToImage(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCopyMemoryToImage a;
     if (!vkw_decode_args_vkCopyMemoryToImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyMemoryToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCopyMemoryToImage fn = (PFN_vkCopyMemoryToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyMemoryToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyMemoryToImage);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkCopyMemoryToImage(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCopyMemoryToImage(d, reply, &a);
@@ -5552,8 +6073,11 @@ static void vkw_dispatch_vkCopyImageToMemory(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCopyImageToMemory a;
     if (!vkw_decode_args_vkCopyImageToMemory(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyImageToMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCopyImageToMemory fn = (PFN_vkCopyImageToMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyImageToMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyImageToMemory);
+    if (!vkw_reader_ok(&d->r))
         return;
+    (void)fn;
     vkw_host_vkCopyImageToMemory(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCopyImageToMemory(d, reply, &a);
@@ -5565,13 +6089,15 @@ static void vkw_dispatch_vkCopyImageToImage(struct vkw_host_context *ctx, struct
     struct vkw_args_vkCopyImageToImage a;
     if (!vkw_decode_args_vkCopyImageToImage(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyImageToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCopyImageToImage fn = (PFN_vkCopyImageToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyImageToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyImageToImage);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCopyImageToImage) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyImageToImage);
         return;
     }
-    a.result = ctx->vk.vkCopyImageToImage(a.device, a.pCopyImageToImageInfo);
+    a.result = fn(a.device, a.pCopyImageToImageInfo);
     if (reply)
         vkw_encode_reply_vkCopyImageToImage(d, reply, &a);
 }
@@ -5582,13 +6108,15 @@ static void vkw_dispatch_vkTransitionImageLayout(struct vkw_host_context *ctx, s
     struct vkw_args_vkTransitionImageLayout a;
     if (!vkw_decode_args_vkTransitionImageLayout(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkTransitionImageLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkTransitionImageLayout fn = (PFN_vkTransitionImageLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkTransitionImageLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkTransitionImageLayout);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkTransitionImageLayout) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTransitionImageLayout);
         return;
     }
-    a.result = ctx->vk.vkTransitionImageLayout(a.device, a.transitionCount, a.pTransitions);
+    a.result = fn(a.device, a.transitionCount, a.pTransitions);
     if (reply)
         vkw_encode_reply_vkTransitionImageLayout(d, reply, &a);
 }
@@ -5599,13 +6127,15 @@ static void vkw_dispatch_vkCmdSetAttachmentFeedbackLoopEnableEXT(struct vkw_host
     struct vkw_args_vkCmdSetAttachmentFeedbackLoopEnableEXT a;
     if (!vkw_decode_args_vkCmdSetAttachmentFeedbackLoopEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetAttachmentFeedbackLoopEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetAttachmentFeedbackLoopEnableEXT fn = (PFN_vkCmdSetAttachmentFeedbackLoopEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAttachmentFeedbackLoopEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAttachmentFeedbackLoopEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetAttachmentFeedbackLoopEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAttachmentFeedbackLoopEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetAttachmentFeedbackLoopEnableEXT(a.commandBuffer, a.aspectMask);
+    fn(a.commandBuffer, a.aspectMask);
     if (reply)
         vkw_encode_reply_vkCmdSetAttachmentFeedbackLoopEnableEXT(d, reply, &a);
 }
@@ -5616,11 +6146,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(struct v
     struct vkw_args_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR a;
     if (!vkw_decode_args_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceCalibrateableTimeDomainsKHR) {
+    PFN_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR fn = ctx->vk.vkGetPhysicalDeviceCalibrateableTimeDomainsKHR;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR);
         return;
     }
-    a.result = ctx->vk.vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(a.physicalDevice, a.pTimeDomainCount, a.pTimeDomains);
+    a.result = fn(a.physicalDevice, a.pTimeDomainCount, a.pTimeDomains);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(d, reply, &a);
 }
@@ -5631,13 +6162,15 @@ static void vkw_dispatch_vkGetCalibratedTimestampsKHR(struct vkw_host_context *c
     struct vkw_args_vkGetCalibratedTimestampsKHR a;
     if (!vkw_decode_args_vkGetCalibratedTimestampsKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetCalibratedTimestampsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetCalibratedTimestampsKHR fn = (PFN_vkGetCalibratedTimestampsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetCalibratedTimestampsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetCalibratedTimestampsKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetCalibratedTimestampsKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetCalibratedTimestampsKHR);
         return;
     }
-    a.result = ctx->vk.vkGetCalibratedTimestampsKHR(a.device, a.timestampCount, a.pTimestampInfos, a.pTimestamps, a.pMaxDeviation);
+    a.result = fn(a.device, a.timestampCount, a.pTimestampInfos, a.pTimestamps, a.pMaxDeviation);
     if (reply)
         vkw_encode_reply_vkGetCalibratedTimestampsKHR(d, reply, &a);
 }
@@ -5648,13 +6181,15 @@ static void vkw_dispatch_vkGetGeneratedCommandsMemoryRequirementsEXT(struct vkw_
     struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsEXT a;
     if (!vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetGeneratedCommandsMemoryRequirementsEXT fn = (PFN_vkGetGeneratedCommandsMemoryRequirementsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetGeneratedCommandsMemoryRequirementsEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetGeneratedCommandsMemoryRequirementsEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsEXT);
         return;
     }
-    ctx->vk.vkGetGeneratedCommandsMemoryRequirementsEXT(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsEXT(d, reply, &a);
 }
@@ -5665,13 +6200,15 @@ static void vkw_dispatch_vkCmdPreprocessGeneratedCommandsEXT(struct vkw_host_con
     struct vkw_args_vkCmdPreprocessGeneratedCommandsEXT a;
     if (!vkw_decode_args_vkCmdPreprocessGeneratedCommandsEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPreprocessGeneratedCommandsEXT fn = (PFN_vkCmdPreprocessGeneratedCommandsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPreprocessGeneratedCommandsEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdPreprocessGeneratedCommandsEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPreprocessGeneratedCommandsEXT);
         return;
     }
-    ctx->vk.vkCmdPreprocessGeneratedCommandsEXT(a.commandBuffer, a.pGeneratedCommandsInfo, a.stateCommandBuffer);
+    fn(a.commandBuffer, a.pGeneratedCommandsInfo, a.stateCommandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdPreprocessGeneratedCommandsEXT(d, reply, &a);
 }
@@ -5682,13 +6219,15 @@ static void vkw_dispatch_vkCmdExecuteGeneratedCommandsEXT(struct vkw_host_contex
     struct vkw_args_vkCmdExecuteGeneratedCommandsEXT a;
     if (!vkw_decode_args_vkCmdExecuteGeneratedCommandsEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdExecuteGeneratedCommandsEXT fn = (PFN_vkCmdExecuteGeneratedCommandsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteGeneratedCommandsEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdExecuteGeneratedCommandsEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteGeneratedCommandsEXT);
         return;
     }
-    ctx->vk.vkCmdExecuteGeneratedCommandsEXT(a.commandBuffer, a.isPreprocessed, a.pGeneratedCommandsInfo);
+    fn(a.commandBuffer, a.isPreprocessed, a.pGeneratedCommandsInfo);
     if (reply)
         vkw_encode_reply_vkCmdExecuteGeneratedCommandsEXT(d, reply, &a);
 }
@@ -5701,13 +6240,15 @@ static void vkw_dispatch_vkCreateIndirectCommandsLayoutEXT(struct vkw_host_conte
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.pIndirectCommandsLayout_ids, a.pIndirectCommandsLayout_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateIndirectCommandsLayoutEXT fn = (PFN_vkCreateIndirectCommandsLayoutEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectCommandsLayoutEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateIndirectCommandsLayoutEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateIndirectCommandsLayoutEXT);
         return;
     }
-    a.result = ctx->vk.vkCreateIndirectCommandsLayoutEXT(a.device, a.pCreateInfo, NULL, a.pIndirectCommandsLayout);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pIndirectCommandsLayout);
     if (a.result >= 0 && a.pIndirectCommandsLayout) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pIndirectCommandsLayout_capacity)
@@ -5727,13 +6268,15 @@ static void vkw_dispatch_vkDestroyIndirectCommandsLayoutEXT(struct vkw_host_cont
     struct vkw_args_vkDestroyIndirectCommandsLayoutEXT a;
     if (!vkw_decode_args_vkDestroyIndirectCommandsLayoutEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyIndirectCommandsLayoutEXT fn = (PFN_vkDestroyIndirectCommandsLayoutEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectCommandsLayoutEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyIndirectCommandsLayoutEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyIndirectCommandsLayoutEXT);
         return;
     }
-    ctx->vk.vkDestroyIndirectCommandsLayoutEXT(a.device, a.indirectCommandsLayout, NULL);
+    fn(a.device, a.indirectCommandsLayout, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.indirectCommandsLayout_id);
     if (reply)
         vkw_encode_reply_vkDestroyIndirectCommandsLayoutEXT(d, reply, &a);
@@ -5747,13 +6290,15 @@ static void vkw_dispatch_vkCreateIndirectExecutionSetEXT(struct vkw_host_context
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectExecutionSetEXT, a.pIndirectExecutionSet_ids, a.pIndirectExecutionSet_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateIndirectExecutionSetEXT fn = (PFN_vkCreateIndirectExecutionSetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectExecutionSetEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateIndirectExecutionSetEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateIndirectExecutionSetEXT);
         return;
     }
-    a.result = ctx->vk.vkCreateIndirectExecutionSetEXT(a.device, a.pCreateInfo, NULL, a.pIndirectExecutionSet);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pIndirectExecutionSet);
     if (a.result >= 0 && a.pIndirectExecutionSet) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pIndirectExecutionSet_capacity)
@@ -5773,13 +6318,15 @@ static void vkw_dispatch_vkDestroyIndirectExecutionSetEXT(struct vkw_host_contex
     struct vkw_args_vkDestroyIndirectExecutionSetEXT a;
     if (!vkw_decode_args_vkDestroyIndirectExecutionSetEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyIndirectExecutionSetEXT fn = (PFN_vkDestroyIndirectExecutionSetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectExecutionSetEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyIndirectExecutionSetEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyIndirectExecutionSetEXT);
         return;
     }
-    ctx->vk.vkDestroyIndirectExecutionSetEXT(a.device, a.indirectExecutionSet, NULL);
+    fn(a.device, a.indirectExecutionSet, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkIndirectExecutionSetEXT, a.indirectExecutionSet_id);
     if (reply)
         vkw_encode_reply_vkDestroyIndirectExecutionSetEXT(d, reply, &a);
@@ -5791,13 +6338,15 @@ static void vkw_dispatch_vkUpdateIndirectExecutionSetPipelineEXT(struct vkw_host
     struct vkw_args_vkUpdateIndirectExecutionSetPipelineEXT a;
     if (!vkw_decode_args_vkUpdateIndirectExecutionSetPipelineEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetPipelineEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkUpdateIndirectExecutionSetPipelineEXT fn = (PFN_vkUpdateIndirectExecutionSetPipelineEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetPipelineEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateIndirectExecutionSetPipelineEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkUpdateIndirectExecutionSetPipelineEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateIndirectExecutionSetPipelineEXT);
         return;
     }
-    ctx->vk.vkUpdateIndirectExecutionSetPipelineEXT(a.device, a.indirectExecutionSet, a.executionSetWriteCount, a.pExecutionSetWrites);
+    fn(a.device, a.indirectExecutionSet, a.executionSetWriteCount, a.pExecutionSetWrites);
     if (reply)
         vkw_encode_reply_vkUpdateIndirectExecutionSetPipelineEXT(d, reply, &a);
 }
@@ -5808,13 +6357,15 @@ static void vkw_dispatch_vkUpdateIndirectExecutionSetShaderEXT(struct vkw_host_c
     struct vkw_args_vkUpdateIndirectExecutionSetShaderEXT a;
     if (!vkw_decode_args_vkUpdateIndirectExecutionSetShaderEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkUpdateIndirectExecutionSetShaderEXT fn = (PFN_vkUpdateIndirectExecutionSetShaderEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateIndirectExecutionSetShaderEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkUpdateIndirectExecutionSetShaderEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateIndirectExecutionSetShaderEXT);
         return;
     }
-    ctx->vk.vkUpdateIndirectExecutionSetShaderEXT(a.device, a.indirectExecutionSet, a.executionSetWriteCount, a.pExecutionSetWrites);
+    fn(a.device, a.indirectExecutionSet, a.executionSetWriteCount, a.pExecutionSetWrites);
     if (reply)
         vkw_encode_reply_vkUpdateIndirectExecutionSetShaderEXT(d, reply, &a);
 }
@@ -5825,13 +6376,15 @@ static void vkw_dispatch_vkCmdDrawMeshTasksEXT(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdDrawMeshTasksEXT a;
     if (!vkw_decode_args_vkCmdDrawMeshTasksEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMeshTasksEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMeshTasksEXT fn = (PFN_vkCmdDrawMeshTasksEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawMeshTasksEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksEXT);
         return;
     }
-    ctx->vk.vkCmdDrawMeshTasksEXT(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
+    fn(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
     if (reply)
         vkw_encode_reply_vkCmdDrawMeshTasksEXT(d, reply, &a);
 }
@@ -5842,13 +6395,15 @@ static void vkw_dispatch_vkCmdDrawMeshTasksIndirectEXT(struct vkw_host_context *
     struct vkw_args_vkCmdDrawMeshTasksIndirectEXT a;
     if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMeshTasksIndirectEXT fn = (PFN_vkCmdDrawMeshTasksIndirectEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawMeshTasksIndirectEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectEXT);
         return;
     }
-    ctx->vk.vkCmdDrawMeshTasksIndirectEXT(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawMeshTasksIndirectEXT(d, reply, &a);
 }
@@ -5859,13 +6414,15 @@ static void vkw_dispatch_vkCmdDrawMeshTasksIndirectCountEXT(struct vkw_host_cont
     struct vkw_args_vkCmdDrawMeshTasksIndirectCountEXT a;
     if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectCountEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMeshTasksIndirectCountEXT fn = (PFN_vkCmdDrawMeshTasksIndirectCountEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectCountEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDrawMeshTasksIndirectCountEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectCountEXT);
         return;
     }
-    ctx->vk.vkCmdDrawMeshTasksIndirectCountEXT(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountEXT(d, reply, &a);
 }
@@ -5876,13 +6433,15 @@ static void vkw_dispatch_vkSetDeviceMemoryPriorityEXT(struct vkw_host_context *c
     struct vkw_args_vkSetDeviceMemoryPriorityEXT a;
     if (!vkw_decode_args_vkSetDeviceMemoryPriorityEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetDeviceMemoryPriorityEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkSetDeviceMemoryPriorityEXT fn = (PFN_vkSetDeviceMemoryPriorityEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDeviceMemoryPriorityEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetDeviceMemoryPriorityEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkSetDeviceMemoryPriorityEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDeviceMemoryPriorityEXT);
         return;
     }
-    ctx->vk.vkSetDeviceMemoryPriorityEXT(a.device, a.memory, a.priority);
+    fn(a.device, a.memory, a.priority);
     if (reply)
         vkw_encode_reply_vkSetDeviceMemoryPriorityEXT(d, reply, &a);
 }
@@ -5895,13 +6454,15 @@ static void vkw_dispatch_vkCreateShadersEXT(struct vkw_host_context *ctx, struct
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderEXT, a.pShaders_ids, a.pShaders_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateShadersEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateShadersEXT fn = (PFN_vkCreateShadersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateShadersEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateShadersEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateShadersEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateShadersEXT);
         return;
     }
-    a.result = ctx->vk.vkCreateShadersEXT(a.device, a.createInfoCount, a.pCreateInfos, NULL, a.pShaders);
+    a.result = fn(a.device, a.createInfoCount, a.pCreateInfos, NULL, a.pShaders);
     if (a.pShaders) {
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pShaders_capacity)
@@ -5921,13 +6482,15 @@ static void vkw_dispatch_vkDestroyShaderEXT(struct vkw_host_context *ctx, struct
     struct vkw_args_vkDestroyShaderEXT a;
     if (!vkw_decode_args_vkDestroyShaderEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyShaderEXT fn = (PFN_vkDestroyShaderEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyShaderEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyShaderEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyShaderEXT);
         return;
     }
-    ctx->vk.vkDestroyShaderEXT(a.device, a.shader, NULL);
+    fn(a.device, a.shader, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkShaderEXT, a.shader_id);
     if (reply)
         vkw_encode_reply_vkDestroyShaderEXT(d, reply, &a);
@@ -5939,13 +6502,15 @@ static void vkw_dispatch_vkGetShaderBinaryDataEXT(struct vkw_host_context *ctx, 
     struct vkw_args_vkGetShaderBinaryDataEXT a;
     if (!vkw_decode_args_vkGetShaderBinaryDataEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetShaderBinaryDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetShaderBinaryDataEXT fn = (PFN_vkGetShaderBinaryDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderBinaryDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderBinaryDataEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetShaderBinaryDataEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderBinaryDataEXT);
         return;
     }
-    a.result = ctx->vk.vkGetShaderBinaryDataEXT(a.device, a.shader, a.pDataSize, a.pData);
+    a.result = fn(a.device, a.shader, a.pDataSize, a.pData);
     if (reply)
         vkw_encode_reply_vkGetShaderBinaryDataEXT(d, reply, &a);
 }
@@ -5956,13 +6521,15 @@ static void vkw_dispatch_vkCmdBindShadersEXT(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCmdBindShadersEXT a;
     if (!vkw_decode_args_vkCmdBindShadersEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindShadersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindShadersEXT fn = (PFN_vkCmdBindShadersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindShadersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindShadersEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindShadersEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindShadersEXT);
         return;
     }
-    ctx->vk.vkCmdBindShadersEXT(a.commandBuffer, a.stageCount, a.pStages, a.pShaders);
+    fn(a.commandBuffer, a.stageCount, a.pStages, a.pShaders);
     if (reply)
         vkw_encode_reply_vkCmdBindShadersEXT(d, reply, &a);
 }
@@ -5975,13 +6542,15 @@ static void vkw_dispatch_vkCreateAccelerationStructureKHR(struct vkw_host_contex
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkAccelerationStructureKHR, a.pAccelerationStructure_ids, a.pAccelerationStructure_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateAccelerationStructureKHR fn = (PFN_vkCreateAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateAccelerationStructureKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateAccelerationStructureKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateAccelerationStructureKHR);
         return;
     }
-    a.result = ctx->vk.vkCreateAccelerationStructureKHR(a.device, a.pCreateInfo, NULL, a.pAccelerationStructure);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pAccelerationStructure);
     if (a.result >= 0 && a.pAccelerationStructure) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pAccelerationStructure_capacity)
@@ -6001,13 +6570,15 @@ static void vkw_dispatch_vkDestroyAccelerationStructureKHR(struct vkw_host_conte
     struct vkw_args_vkDestroyAccelerationStructureKHR a;
     if (!vkw_decode_args_vkDestroyAccelerationStructureKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyAccelerationStructureKHR fn = (PFN_vkDestroyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyAccelerationStructureKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyAccelerationStructureKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyAccelerationStructureKHR);
         return;
     }
-    ctx->vk.vkDestroyAccelerationStructureKHR(a.device, a.accelerationStructure, NULL);
+    fn(a.device, a.accelerationStructure, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkAccelerationStructureKHR, a.accelerationStructure_id);
     if (reply)
         vkw_encode_reply_vkDestroyAccelerationStructureKHR(d, reply, &a);
@@ -6019,13 +6590,15 @@ static void vkw_dispatch_vkCmdBuildAccelerationStructuresKHR(struct vkw_host_con
     struct vkw_args_vkCmdBuildAccelerationStructuresKHR a;
     if (!vkw_decode_args_vkCmdBuildAccelerationStructuresKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBuildAccelerationStructuresKHR fn = (PFN_vkCmdBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBuildAccelerationStructuresKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresKHR);
         return;
     }
-    ctx->vk.vkCmdBuildAccelerationStructuresKHR(a.commandBuffer, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
+    fn(a.commandBuffer, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
     if (reply)
         vkw_encode_reply_vkCmdBuildAccelerationStructuresKHR(d, reply, &a);
 }
@@ -6036,13 +6609,15 @@ static void vkw_dispatch_vkCmdBuildAccelerationStructuresIndirectKHR(struct vkw_
     struct vkw_args_vkCmdBuildAccelerationStructuresIndirectKHR a;
     if (!vkw_decode_args_vkCmdBuildAccelerationStructuresIndirectKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBuildAccelerationStructuresIndirectKHR fn = (PFN_vkCmdBuildAccelerationStructuresIndirectKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR);
         return;
     }
-    ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR(a.commandBuffer, a.infoCount, a.pInfos, a.pIndirectDeviceAddresses, a.pIndirectStrides, a.ppMaxPrimitiveCounts);
+    fn(a.commandBuffer, a.infoCount, a.pInfos, a.pIndirectDeviceAddresses, a.pIndirectStrides, a.ppMaxPrimitiveCounts);
     if (reply)
         vkw_encode_reply_vkCmdBuildAccelerationStructuresIndirectKHR(d, reply, &a);
 }
@@ -6053,13 +6628,15 @@ static void vkw_dispatch_vkBuildAccelerationStructuresKHR(struct vkw_host_contex
     struct vkw_args_vkBuildAccelerationStructuresKHR a;
     if (!vkw_decode_args_vkBuildAccelerationStructuresKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBuildAccelerationStructuresKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBuildAccelerationStructuresKHR fn = (PFN_vkBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkBuildAccelerationStructuresKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBuildAccelerationStructuresKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBuildAccelerationStructuresKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBuildAccelerationStructuresKHR);
         return;
     }
-    a.result = ctx->vk.vkBuildAccelerationStructuresKHR(a.device, a.deferredOperation, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
+    a.result = fn(a.device, a.deferredOperation, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
     if (reply)
         vkw_encode_reply_vkBuildAccelerationStructuresKHR(d, reply, &a);
 }
@@ -6070,13 +6647,15 @@ static void vkw_dispatch_vkCopyAccelerationStructureKHR(struct vkw_host_context 
     struct vkw_args_vkCopyAccelerationStructureKHR a;
     if (!vkw_decode_args_vkCopyAccelerationStructureKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCopyAccelerationStructureKHR fn = (PFN_vkCopyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCopyAccelerationStructureKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyAccelerationStructureKHR);
         return;
     }
-    a.result = ctx->vk.vkCopyAccelerationStructureKHR(a.device, a.deferredOperation, a.pInfo);
+    a.result = fn(a.device, a.deferredOperation, a.pInfo);
     if (reply)
         vkw_encode_reply_vkCopyAccelerationStructureKHR(d, reply, &a);
 }
@@ -6087,13 +6666,15 @@ static void vkw_dispatch_vkCopyAccelerationStructureToMemoryKHR(struct vkw_host_
     struct vkw_args_vkCopyAccelerationStructureToMemoryKHR a;
     if (!vkw_decode_args_vkCopyAccelerationStructureToMemoryKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCopyAccelerationStructureToMemoryKHR fn = (PFN_vkCopyAccelerationStructureToMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureToMemoryKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCopyAccelerationStructureToMemoryKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR);
         return;
     }
-    a.result = ctx->vk.vkCopyAccelerationStructureToMemoryKHR(a.device, a.deferredOperation, a.pInfo);
+    a.result = fn(a.device, a.deferredOperation, a.pInfo);
     if (reply)
         vkw_encode_reply_vkCopyAccelerationStructureToMemoryKHR(d, reply, &a);
 }
@@ -6104,13 +6685,15 @@ static void vkw_dispatch_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_
     struct vkw_args_vkCopyMemoryToAccelerationStructureKHR a;
     if (!vkw_decode_args_vkCopyMemoryToAccelerationStructureKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCopyMemoryToAccelerationStructureKHR fn = (PFN_vkCopyMemoryToAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyMemoryToAccelerationStructureKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCopyMemoryToAccelerationStructureKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR);
         return;
     }
-    a.result = ctx->vk.vkCopyMemoryToAccelerationStructureKHR(a.device, a.deferredOperation, a.pInfo);
+    a.result = fn(a.device, a.deferredOperation, a.pInfo);
     if (reply)
         vkw_encode_reply_vkCopyMemoryToAccelerationStructureKHR(d, reply, &a);
 }
@@ -6121,13 +6704,15 @@ static void vkw_dispatch_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_h
     struct vkw_args_vkWriteAccelerationStructuresPropertiesKHR a;
     if (!vkw_decode_args_vkWriteAccelerationStructuresPropertiesKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkWriteAccelerationStructuresPropertiesKHR fn = (PFN_vkWriteAccelerationStructuresPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkWriteAccelerationStructuresPropertiesKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkWriteAccelerationStructuresPropertiesKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR);
         return;
     }
-    a.result = ctx->vk.vkWriteAccelerationStructuresPropertiesKHR(a.device, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.dataSize, a.pData, a.stride);
+    a.result = fn(a.device, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.dataSize, a.pData, a.stride);
     if (reply)
         vkw_encode_reply_vkWriteAccelerationStructuresPropertiesKHR(d, reply, &a);
 }
@@ -6138,13 +6723,15 @@ static void vkw_dispatch_vkCmdCopyAccelerationStructureKHR(struct vkw_host_conte
     struct vkw_args_vkCmdCopyAccelerationStructureKHR a;
     if (!vkw_decode_args_vkCmdCopyAccelerationStructureKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyAccelerationStructureKHR fn = (PFN_vkCmdCopyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyAccelerationStructureKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyAccelerationStructureKHR);
         return;
     }
-    ctx->vk.vkCmdCopyAccelerationStructureKHR(a.commandBuffer, a.pInfo);
+    fn(a.commandBuffer, a.pInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyAccelerationStructureKHR(d, reply, &a);
 }
@@ -6155,13 +6742,15 @@ static void vkw_dispatch_vkCmdCopyAccelerationStructureToMemoryKHR(struct vkw_ho
     struct vkw_args_vkCmdCopyAccelerationStructureToMemoryKHR a;
     if (!vkw_decode_args_vkCmdCopyAccelerationStructureToMemoryKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyAccelerationStructureToMemoryKHR fn = (PFN_vkCmdCopyAccelerationStructureToMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureToMemoryKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyAccelerationStructureToMemoryKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyAccelerationStructureToMemoryKHR);
         return;
     }
-    ctx->vk.vkCmdCopyAccelerationStructureToMemoryKHR(a.commandBuffer, a.pInfo);
+    fn(a.commandBuffer, a.pInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyAccelerationStructureToMemoryKHR(d, reply, &a);
 }
@@ -6172,13 +6761,15 @@ static void vkw_dispatch_vkCmdCopyMemoryToAccelerationStructureKHR(struct vkw_ho
     struct vkw_args_vkCmdCopyMemoryToAccelerationStructureKHR a;
     if (!vkw_decode_args_vkCmdCopyMemoryToAccelerationStructureKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyMemoryToAccelerationStructureKHR fn = (PFN_vkCmdCopyMemoryToAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryToAccelerationStructureKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyMemoryToAccelerationStructureKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryToAccelerationStructureKHR);
         return;
     }
-    ctx->vk.vkCmdCopyMemoryToAccelerationStructureKHR(a.commandBuffer, a.pInfo);
+    fn(a.commandBuffer, a.pInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyMemoryToAccelerationStructureKHR(d, reply, &a);
 }
@@ -6189,13 +6780,15 @@ static void vkw_dispatch_vkGetAccelerationStructureDeviceAddressKHR(struct vkw_h
     struct vkw_args_vkGetAccelerationStructureDeviceAddressKHR a;
     if (!vkw_decode_args_vkGetAccelerationStructureDeviceAddressKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetAccelerationStructureDeviceAddressKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetAccelerationStructureDeviceAddressKHR fn = (PFN_vkGetAccelerationStructureDeviceAddressKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureDeviceAddressKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureDeviceAddressKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetAccelerationStructureDeviceAddressKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureDeviceAddressKHR);
         return;
     }
-    a.result = ctx->vk.vkGetAccelerationStructureDeviceAddressKHR(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetAccelerationStructureDeviceAddressKHR(d, reply, &a);
 }
@@ -6206,13 +6799,15 @@ static void vkw_dispatch_vkCmdWriteAccelerationStructuresPropertiesKHR(struct vk
     struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesKHR a;
     if (!vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWriteAccelerationStructuresPropertiesKHR fn = (PFN_vkCmdWriteAccelerationStructuresPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteAccelerationStructuresPropertiesKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWriteAccelerationStructuresPropertiesKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesKHR);
         return;
     }
-    ctx->vk.vkCmdWriteAccelerationStructuresPropertiesKHR(a.commandBuffer, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.queryPool, a.firstQuery);
+    fn(a.commandBuffer, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.queryPool, a.firstQuery);
     if (reply)
         vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesKHR(d, reply, &a);
 }
@@ -6223,13 +6818,15 @@ static void vkw_dispatch_vkGetDeviceAccelerationStructureCompatibilityKHR(struct
     struct vkw_args_vkGetDeviceAccelerationStructureCompatibilityKHR a;
     if (!vkw_decode_args_vkGetDeviceAccelerationStructureCompatibilityKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceAccelerationStructureCompatibilityKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceAccelerationStructureCompatibilityKHR fn = (PFN_vkGetDeviceAccelerationStructureCompatibilityKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceAccelerationStructureCompatibilityKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceAccelerationStructureCompatibilityKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeviceAccelerationStructureCompatibilityKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceAccelerationStructureCompatibilityKHR);
         return;
     }
-    ctx->vk.vkGetDeviceAccelerationStructureCompatibilityKHR(a.device, a.pVersionInfo, a.pCompatibility);
+    fn(a.device, a.pVersionInfo, a.pCompatibility);
     if (reply)
         vkw_encode_reply_vkGetDeviceAccelerationStructureCompatibilityKHR(d, reply, &a);
 }
@@ -6240,13 +6837,15 @@ static void vkw_dispatch_vkGetAccelerationStructureBuildSizesKHR(struct vkw_host
     struct vkw_args_vkGetAccelerationStructureBuildSizesKHR a;
     if (!vkw_decode_args_vkGetAccelerationStructureBuildSizesKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetAccelerationStructureBuildSizesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetAccelerationStructureBuildSizesKHR fn = (PFN_vkGetAccelerationStructureBuildSizesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureBuildSizesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureBuildSizesKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetAccelerationStructureBuildSizesKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureBuildSizesKHR);
         return;
     }
-    ctx->vk.vkGetAccelerationStructureBuildSizesKHR(a.device, a.buildType, a.pBuildInfo, a.pMaxPrimitiveCounts, a.pSizeInfo);
+    fn(a.device, a.buildType, a.pBuildInfo, a.pMaxPrimitiveCounts, a.pSizeInfo);
     if (reply)
         vkw_encode_reply_vkGetAccelerationStructureBuildSizesKHR(d, reply, &a);
 }
@@ -6259,13 +6858,15 @@ static void vkw_dispatch_vkCreateDeferredOperationKHR(struct vkw_host_context *c
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeferredOperationKHR, a.pDeferredOperation_ids, a.pDeferredOperation_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateDeferredOperationKHR fn = (PFN_vkCreateDeferredOperationKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDeferredOperationKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateDeferredOperationKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDeferredOperationKHR);
         return;
     }
-    a.result = ctx->vk.vkCreateDeferredOperationKHR(a.device, NULL, a.pDeferredOperation);
+    a.result = fn(a.device, NULL, a.pDeferredOperation);
     if (a.result >= 0 && a.pDeferredOperation) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pDeferredOperation_capacity)
@@ -6285,13 +6886,15 @@ static void vkw_dispatch_vkDestroyDeferredOperationKHR(struct vkw_host_context *
     struct vkw_args_vkDestroyDeferredOperationKHR a;
     if (!vkw_decode_args_vkDestroyDeferredOperationKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyDeferredOperationKHR fn = (PFN_vkDestroyDeferredOperationKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDeferredOperationKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyDeferredOperationKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDeferredOperationKHR);
         return;
     }
-    ctx->vk.vkDestroyDeferredOperationKHR(a.device, a.operation, NULL);
+    fn(a.device, a.operation, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDeferredOperationKHR, a.operation_id);
     if (reply)
         vkw_encode_reply_vkDestroyDeferredOperationKHR(d, reply, &a);
@@ -6303,13 +6906,15 @@ static void vkw_dispatch_vkGetDeferredOperationMaxConcurrencyKHR(struct vkw_host
     struct vkw_args_vkGetDeferredOperationMaxConcurrencyKHR a;
     if (!vkw_decode_args_vkGetDeferredOperationMaxConcurrencyKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeferredOperationMaxConcurrencyKHR fn = (PFN_vkGetDeferredOperationMaxConcurrencyKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeferredOperationMaxConcurrencyKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeferredOperationMaxConcurrencyKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR);
         return;
     }
-    a.result = ctx->vk.vkGetDeferredOperationMaxConcurrencyKHR(a.device, a.operation);
+    a.result = fn(a.device, a.operation);
     if (reply)
         vkw_encode_reply_vkGetDeferredOperationMaxConcurrencyKHR(d, reply, &a);
 }
@@ -6320,13 +6925,15 @@ static void vkw_dispatch_vkGetDeferredOperationResultKHR(struct vkw_host_context
     struct vkw_args_vkGetDeferredOperationResultKHR a;
     if (!vkw_decode_args_vkGetDeferredOperationResultKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeferredOperationResultKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeferredOperationResultKHR fn = (PFN_vkGetDeferredOperationResultKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeferredOperationResultKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeferredOperationResultKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetDeferredOperationResultKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeferredOperationResultKHR);
         return;
     }
-    a.result = ctx->vk.vkGetDeferredOperationResultKHR(a.device, a.operation);
+    a.result = fn(a.device, a.operation);
     if (reply)
         vkw_encode_reply_vkGetDeferredOperationResultKHR(d, reply, &a);
 }
@@ -6337,13 +6944,15 @@ static void vkw_dispatch_vkDeferredOperationJoinKHR(struct vkw_host_context *ctx
     struct vkw_args_vkDeferredOperationJoinKHR a;
     if (!vkw_decode_args_vkDeferredOperationJoinKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDeferredOperationJoinKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDeferredOperationJoinKHR fn = (PFN_vkDeferredOperationJoinKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDeferredOperationJoinKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDeferredOperationJoinKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDeferredOperationJoinKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeferredOperationJoinKHR);
         return;
     }
-    a.result = ctx->vk.vkDeferredOperationJoinKHR(a.device, a.operation);
+    a.result = fn(a.device, a.operation);
     if (reply)
         vkw_encode_reply_vkDeferredOperationJoinKHR(d, reply, &a);
 }
@@ -6354,13 +6963,15 @@ static void vkw_dispatch_vkSetDebugUtilsObjectNameEXT(struct vkw_host_context *c
     struct vkw_args_vkSetDebugUtilsObjectNameEXT a;
     if (!vkw_decode_args_vkSetDebugUtilsObjectNameEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetDebugUtilsObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkSetDebugUtilsObjectNameEXT fn = (PFN_vkSetDebugUtilsObjectNameEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDebugUtilsObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetDebugUtilsObjectNameEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkSetDebugUtilsObjectNameEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDebugUtilsObjectNameEXT);
         return;
     }
-    a.result = ctx->vk.vkSetDebugUtilsObjectNameEXT(a.device, a.pNameInfo);
+    a.result = fn(a.device, a.pNameInfo);
     if (reply)
         vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(d, reply, &a);
 }
@@ -6371,13 +6982,15 @@ static void vkw_dispatch_vkSetDebugUtilsObjectTagEXT(struct vkw_host_context *ct
     struct vkw_args_vkSetDebugUtilsObjectTagEXT a;
     if (!vkw_decode_args_vkSetDebugUtilsObjectTagEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSetDebugUtilsObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkSetDebugUtilsObjectTagEXT fn = (PFN_vkSetDebugUtilsObjectTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDebugUtilsObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetDebugUtilsObjectTagEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkSetDebugUtilsObjectTagEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDebugUtilsObjectTagEXT);
         return;
     }
-    a.result = ctx->vk.vkSetDebugUtilsObjectTagEXT(a.device, a.pTagInfo);
+    a.result = fn(a.device, a.pTagInfo);
     if (reply)
         vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(d, reply, &a);
 }
@@ -6388,13 +7001,15 @@ static void vkw_dispatch_vkQueueBeginDebugUtilsLabelEXT(struct vkw_host_context 
     struct vkw_args_vkQueueBeginDebugUtilsLabelEXT a;
     if (!vkw_decode_args_vkQueueBeginDebugUtilsLabelEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkQueueBeginDebugUtilsLabelEXT fn = (PFN_vkQueueBeginDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueBeginDebugUtilsLabelEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkQueueBeginDebugUtilsLabelEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT);
         return;
     }
-    ctx->vk.vkQueueBeginDebugUtilsLabelEXT(a.queue, a.pLabelInfo);
+    fn(a.queue, a.pLabelInfo);
     if (reply)
         vkw_encode_reply_vkQueueBeginDebugUtilsLabelEXT(d, reply, &a);
 }
@@ -6405,13 +7020,15 @@ static void vkw_dispatch_vkQueueEndDebugUtilsLabelEXT(struct vkw_host_context *c
     struct vkw_args_vkQueueEndDebugUtilsLabelEXT a;
     if (!vkw_decode_args_vkQueueEndDebugUtilsLabelEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueEndDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkQueueEndDebugUtilsLabelEXT fn = (PFN_vkQueueEndDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueEndDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueEndDebugUtilsLabelEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkQueueEndDebugUtilsLabelEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueEndDebugUtilsLabelEXT);
         return;
     }
-    ctx->vk.vkQueueEndDebugUtilsLabelEXT(a.queue);
+    fn(a.queue);
     if (reply)
         vkw_encode_reply_vkQueueEndDebugUtilsLabelEXT(d, reply, &a);
 }
@@ -6422,13 +7039,15 @@ static void vkw_dispatch_vkQueueInsertDebugUtilsLabelEXT(struct vkw_host_context
     struct vkw_args_vkQueueInsertDebugUtilsLabelEXT a;
     if (!vkw_decode_args_vkQueueInsertDebugUtilsLabelEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkQueueInsertDebugUtilsLabelEXT fn = (PFN_vkQueueInsertDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueInsertDebugUtilsLabelEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkQueueInsertDebugUtilsLabelEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT);
         return;
     }
-    ctx->vk.vkQueueInsertDebugUtilsLabelEXT(a.queue, a.pLabelInfo);
+    fn(a.queue, a.pLabelInfo);
     if (reply)
         vkw_encode_reply_vkQueueInsertDebugUtilsLabelEXT(d, reply, &a);
 }
@@ -6439,13 +7058,15 @@ static void vkw_dispatch_vkCmdBeginDebugUtilsLabelEXT(struct vkw_host_context *c
     struct vkw_args_vkCmdBeginDebugUtilsLabelEXT a;
     if (!vkw_decode_args_vkCmdBeginDebugUtilsLabelEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginDebugUtilsLabelEXT fn = (PFN_vkCmdBeginDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginDebugUtilsLabelEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBeginDebugUtilsLabelEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT);
         return;
     }
-    ctx->vk.vkCmdBeginDebugUtilsLabelEXT(a.commandBuffer, a.pLabelInfo);
+    fn(a.commandBuffer, a.pLabelInfo);
     if (reply)
         vkw_encode_reply_vkCmdBeginDebugUtilsLabelEXT(d, reply, &a);
 }
@@ -6456,13 +7077,15 @@ static void vkw_dispatch_vkCmdEndDebugUtilsLabelEXT(struct vkw_host_context *ctx
     struct vkw_args_vkCmdEndDebugUtilsLabelEXT a;
     if (!vkw_decode_args_vkCmdEndDebugUtilsLabelEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndDebugUtilsLabelEXT fn = (PFN_vkCmdEndDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndDebugUtilsLabelEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdEndDebugUtilsLabelEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndDebugUtilsLabelEXT);
         return;
     }
-    ctx->vk.vkCmdEndDebugUtilsLabelEXT(a.commandBuffer);
+    fn(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndDebugUtilsLabelEXT(d, reply, &a);
 }
@@ -6473,13 +7096,15 @@ static void vkw_dispatch_vkCmdInsertDebugUtilsLabelEXT(struct vkw_host_context *
     struct vkw_args_vkCmdInsertDebugUtilsLabelEXT a;
     if (!vkw_decode_args_vkCmdInsertDebugUtilsLabelEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdInsertDebugUtilsLabelEXT fn = (PFN_vkCmdInsertDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdInsertDebugUtilsLabelEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdInsertDebugUtilsLabelEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT);
         return;
     }
-    ctx->vk.vkCmdInsertDebugUtilsLabelEXT(a.commandBuffer, a.pLabelInfo);
+    fn(a.commandBuffer, a.pLabelInfo);
     if (reply)
         vkw_encode_reply_vkCmdInsertDebugUtilsLabelEXT(d, reply, &a);
 }
@@ -6490,13 +7115,15 @@ static void vkw_dispatch_vkDebugMarkerSetObjectTagEXT(struct vkw_host_context *c
     struct vkw_args_vkDebugMarkerSetObjectTagEXT a;
     if (!vkw_decode_args_vkDebugMarkerSetObjectTagEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDebugMarkerSetObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDebugMarkerSetObjectTagEXT fn = (PFN_vkDebugMarkerSetObjectTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDebugMarkerSetObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDebugMarkerSetObjectTagEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDebugMarkerSetObjectTagEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDebugMarkerSetObjectTagEXT);
         return;
     }
-    a.result = ctx->vk.vkDebugMarkerSetObjectTagEXT(a.device, a.pTagInfo);
+    a.result = fn(a.device, a.pTagInfo);
     if (reply)
         vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(d, reply, &a);
 }
@@ -6507,13 +7134,15 @@ static void vkw_dispatch_vkDebugMarkerSetObjectNameEXT(struct vkw_host_context *
     struct vkw_args_vkDebugMarkerSetObjectNameEXT a;
     if (!vkw_decode_args_vkDebugMarkerSetObjectNameEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDebugMarkerSetObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDebugMarkerSetObjectNameEXT fn = (PFN_vkDebugMarkerSetObjectNameEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDebugMarkerSetObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDebugMarkerSetObjectNameEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDebugMarkerSetObjectNameEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDebugMarkerSetObjectNameEXT);
         return;
     }
-    a.result = ctx->vk.vkDebugMarkerSetObjectNameEXT(a.device, a.pNameInfo);
+    a.result = fn(a.device, a.pNameInfo);
     if (reply)
         vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(d, reply, &a);
 }
@@ -6524,13 +7153,15 @@ static void vkw_dispatch_vkCmdDebugMarkerBeginEXT(struct vkw_host_context *ctx, 
     struct vkw_args_vkCmdDebugMarkerBeginEXT a;
     if (!vkw_decode_args_vkCmdDebugMarkerBeginEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDebugMarkerBeginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDebugMarkerBeginEXT fn = (PFN_vkCmdDebugMarkerBeginEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerBeginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerBeginEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDebugMarkerBeginEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerBeginEXT);
         return;
     }
-    ctx->vk.vkCmdDebugMarkerBeginEXT(a.commandBuffer, a.pMarkerInfo);
+    fn(a.commandBuffer, a.pMarkerInfo);
     if (reply)
         vkw_encode_reply_vkCmdDebugMarkerBeginEXT(d, reply, &a);
 }
@@ -6541,13 +7172,15 @@ static void vkw_dispatch_vkCmdDebugMarkerEndEXT(struct vkw_host_context *ctx, st
     struct vkw_args_vkCmdDebugMarkerEndEXT a;
     if (!vkw_decode_args_vkCmdDebugMarkerEndEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDebugMarkerEndEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDebugMarkerEndEXT fn = (PFN_vkCmdDebugMarkerEndEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerEndEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerEndEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDebugMarkerEndEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerEndEXT);
         return;
     }
-    ctx->vk.vkCmdDebugMarkerEndEXT(a.commandBuffer);
+    fn(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdDebugMarkerEndEXT(d, reply, &a);
 }
@@ -6558,13 +7191,15 @@ static void vkw_dispatch_vkCmdDebugMarkerInsertEXT(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdDebugMarkerInsertEXT a;
     if (!vkw_decode_args_vkCmdDebugMarkerInsertEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDebugMarkerInsertEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDebugMarkerInsertEXT fn = (PFN_vkCmdDebugMarkerInsertEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerInsertEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerInsertEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDebugMarkerInsertEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerInsertEXT);
         return;
     }
-    ctx->vk.vkCmdDebugMarkerInsertEXT(a.commandBuffer, a.pMarkerInfo);
+    fn(a.commandBuffer, a.pMarkerInfo);
     if (reply)
         vkw_encode_reply_vkCmdDebugMarkerInsertEXT(d, reply, &a);
 }
@@ -6575,13 +7210,15 @@ static void vkw_dispatch_vkCmdSetDepthClampRangeEXT(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetDepthClampRangeEXT a;
     if (!vkw_decode_args_vkCmdSetDepthClampRangeEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthClampRangeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthClampRangeEXT fn = (PFN_vkCmdSetDepthClampRangeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClampRangeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClampRangeEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthClampRangeEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampRangeEXT);
         return;
     }
-    ctx->vk.vkCmdSetDepthClampRangeEXT(a.commandBuffer, a.depthClampMode, a.pDepthClampRange);
+    fn(a.commandBuffer, a.depthClampMode, a.pDepthClampRange);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthClampRangeEXT(d, reply, &a);
 }
@@ -6592,13 +7229,15 @@ static void vkw_dispatch_vkCmdWriteBufferMarkerAMD(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdWriteBufferMarkerAMD a;
     if (!vkw_decode_args_vkCmdWriteBufferMarkerAMD(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteBufferMarkerAMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWriteBufferMarkerAMD fn = (PFN_vkCmdWriteBufferMarkerAMD)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteBufferMarkerAMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteBufferMarkerAMD);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWriteBufferMarkerAMD) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteBufferMarkerAMD);
         return;
     }
-    ctx->vk.vkCmdWriteBufferMarkerAMD(a.commandBuffer, a.pipelineStage, a.dstBuffer, a.dstOffset, a.marker);
+    fn(a.commandBuffer, a.pipelineStage, a.dstBuffer, a.dstOffset, a.marker);
     if (reply)
         vkw_encode_reply_vkCmdWriteBufferMarkerAMD(d, reply, &a);
 }
@@ -6609,13 +7248,15 @@ static void vkw_dispatch_vkCmdWriteBufferMarker2AMD(struct vkw_host_context *ctx
     struct vkw_args_vkCmdWriteBufferMarker2AMD a;
     if (!vkw_decode_args_vkCmdWriteBufferMarker2AMD(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteBufferMarker2AMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWriteBufferMarker2AMD fn = (PFN_vkCmdWriteBufferMarker2AMD)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteBufferMarker2AMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteBufferMarker2AMD);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWriteBufferMarker2AMD) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteBufferMarker2AMD);
         return;
     }
-    ctx->vk.vkCmdWriteBufferMarker2AMD(a.commandBuffer, a.stage, a.dstBuffer, a.dstOffset, a.marker);
+    fn(a.commandBuffer, a.stage, a.dstBuffer, a.dstOffset, a.marker);
     if (reply)
         vkw_encode_reply_vkCmdWriteBufferMarker2AMD(d, reply, &a);
 }
@@ -6626,13 +7267,15 @@ static void vkw_dispatch_vkCmdSetDepthBias2EXT(struct vkw_host_context *ctx, str
     struct vkw_args_vkCmdSetDepthBias2EXT a;
     if (!vkw_decode_args_vkCmdSetDepthBias2EXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBias2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDepthBias2EXT fn = (PFN_vkCmdSetDepthBias2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBias2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBias2EXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDepthBias2EXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias2EXT);
         return;
     }
-    ctx->vk.vkCmdSetDepthBias2EXT(a.commandBuffer, a.pDepthBiasInfo);
+    fn(a.commandBuffer, a.pDepthBiasInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBias2EXT(d, reply, &a);
 }
@@ -6643,13 +7286,15 @@ static void vkw_dispatch_vkCmdSetDiscardRectangleEXT(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetDiscardRectangleEXT a;
     if (!vkw_decode_args_vkCmdSetDiscardRectangleEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDiscardRectangleEXT fn = (PFN_vkCmdSetDiscardRectangleEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDiscardRectangleEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleEXT);
         return;
     }
-    ctx->vk.vkCmdSetDiscardRectangleEXT(a.commandBuffer, a.firstDiscardRectangle, a.discardRectangleCount, a.pDiscardRectangles);
+    fn(a.commandBuffer, a.firstDiscardRectangle, a.discardRectangleCount, a.pDiscardRectangles);
     if (reply)
         vkw_encode_reply_vkCmdSetDiscardRectangleEXT(d, reply, &a);
 }
@@ -6660,13 +7305,15 @@ static void vkw_dispatch_vkCmdSetDiscardRectangleEnableEXT(struct vkw_host_conte
     struct vkw_args_vkCmdSetDiscardRectangleEnableEXT a;
     if (!vkw_decode_args_vkCmdSetDiscardRectangleEnableEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDiscardRectangleEnableEXT fn = (PFN_vkCmdSetDiscardRectangleEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleEnableEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDiscardRectangleEnableEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT);
         return;
     }
-    ctx->vk.vkCmdSetDiscardRectangleEnableEXT(a.commandBuffer, a.discardRectangleEnable);
+    fn(a.commandBuffer, a.discardRectangleEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDiscardRectangleEnableEXT(d, reply, &a);
 }
@@ -6677,13 +7324,15 @@ static void vkw_dispatch_vkCmdSetDiscardRectangleModeEXT(struct vkw_host_context
     struct vkw_args_vkCmdSetDiscardRectangleModeEXT a;
     if (!vkw_decode_args_vkCmdSetDiscardRectangleModeEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDiscardRectangleModeEXT fn = (PFN_vkCmdSetDiscardRectangleModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleModeEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetDiscardRectangleModeEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleModeEXT);
         return;
     }
-    ctx->vk.vkCmdSetDiscardRectangleModeEXT(a.commandBuffer, a.discardRectangleMode);
+    fn(a.commandBuffer, a.discardRectangleMode);
     if (reply)
         vkw_encode_reply_vkCmdSetDiscardRectangleModeEXT(d, reply, &a);
 }
@@ -6694,13 +7343,15 @@ static void vkw_dispatch_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_hos
     struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT a;
     if (!vkw_decode_args_vkGetImageDrmFormatModifierPropertiesEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageDrmFormatModifierPropertiesEXT fn = (PFN_vkGetImageDrmFormatModifierPropertiesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageDrmFormatModifierPropertiesEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageDrmFormatModifierPropertiesEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT);
         return;
     }
-    a.result = ctx->vk.vkGetImageDrmFormatModifierPropertiesEXT(a.device, a.image, a.pProperties);
+    a.result = fn(a.device, a.image, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetImageDrmFormatModifierPropertiesEXT(d, reply, &a);
 }
@@ -6711,13 +7362,15 @@ static void vkw_dispatch_vkCmdSetSampleLocationsEXT(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetSampleLocationsEXT a;
     if (!vkw_decode_args_vkCmdSetSampleLocationsEXT(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetSampleLocationsEXT fn = (PFN_vkCmdSetSampleLocationsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleLocationsEXT);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetSampleLocationsEXT) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEXT);
         return;
     }
-    ctx->vk.vkCmdSetSampleLocationsEXT(a.commandBuffer, a.pSampleLocationsInfo);
+    fn(a.commandBuffer, a.pSampleLocationsInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetSampleLocationsEXT(d, reply, &a);
 }
@@ -6728,11 +7381,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_
     struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT a;
     if (!vkw_decode_args_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceMultisamplePropertiesEXT) {
+    PFN_vkGetPhysicalDeviceMultisamplePropertiesEXT fn = ctx->vk.vkGetPhysicalDeviceMultisamplePropertiesEXT;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMultisamplePropertiesEXT);
         return;
     }
-    ctx->vk.vkGetPhysicalDeviceMultisamplePropertiesEXT(a.physicalDevice, a.samples, a.pMultisampleProperties);
+    fn(a.physicalDevice, a.samples, a.pMultisampleProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, reply, &a);
 }
@@ -6743,11 +7397,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_h
     struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR a;
     if (!vkw_decode_args_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceFragmentShadingRatesKHR) {
+    PFN_vkGetPhysicalDeviceFragmentShadingRatesKHR fn = ctx->vk.vkGetPhysicalDeviceFragmentShadingRatesKHR;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFragmentShadingRatesKHR);
         return;
     }
-    a.result = ctx->vk.vkGetPhysicalDeviceFragmentShadingRatesKHR(a.physicalDevice, a.pFragmentShadingRateCount, a.pFragmentShadingRates);
+    a.result = fn(a.physicalDevice, a.pFragmentShadingRateCount, a.pFragmentShadingRates);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, reply, &a);
 }
@@ -6758,13 +7413,15 @@ static void vkw_dispatch_vkCmdSetFragmentShadingRateKHR(struct vkw_host_context 
     struct vkw_args_vkCmdSetFragmentShadingRateKHR a;
     if (!vkw_decode_args_vkCmdSetFragmentShadingRateKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetFragmentShadingRateKHR fn = (PFN_vkCmdSetFragmentShadingRateKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFragmentShadingRateKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetFragmentShadingRateKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFragmentShadingRateKHR);
         return;
     }
-    ctx->vk.vkCmdSetFragmentShadingRateKHR(a.commandBuffer, a.pFragmentSize, a.combinerOps);
+    fn(a.commandBuffer, a.pFragmentSize, a.combinerOps);
     if (reply)
         vkw_encode_reply_vkCmdSetFragmentShadingRateKHR(d, reply, &a);
 }
@@ -6775,13 +7432,15 @@ static void vkw_dispatch_vkGetImageViewHandleNVX(struct vkw_host_context *ctx, s
     struct vkw_args_vkGetImageViewHandleNVX a;
     if (!vkw_decode_args_vkGetImageViewHandleNVX(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageViewHandleNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageViewHandleNVX fn = (PFN_vkGetImageViewHandleNVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewHandleNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewHandleNVX);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageViewHandleNVX) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewHandleNVX);
         return;
     }
-    a.result = ctx->vk.vkGetImageViewHandleNVX(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetImageViewHandleNVX(d, reply, &a);
 }
@@ -6792,13 +7451,15 @@ static void vkw_dispatch_vkGetImageViewHandle64NVX(struct vkw_host_context *ctx,
     struct vkw_args_vkGetImageViewHandle64NVX a;
     if (!vkw_decode_args_vkGetImageViewHandle64NVX(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageViewHandle64NVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageViewHandle64NVX fn = (PFN_vkGetImageViewHandle64NVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewHandle64NVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewHandle64NVX);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageViewHandle64NVX) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewHandle64NVX);
         return;
     }
-    a.result = ctx->vk.vkGetImageViewHandle64NVX(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetImageViewHandle64NVX(d, reply, &a);
 }
@@ -6809,13 +7470,15 @@ static void vkw_dispatch_vkGetImageViewAddressNVX(struct vkw_host_context *ctx, 
     struct vkw_args_vkGetImageViewAddressNVX a;
     if (!vkw_decode_args_vkGetImageViewAddressNVX(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageViewAddressNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageViewAddressNVX fn = (PFN_vkGetImageViewAddressNVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewAddressNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewAddressNVX);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetImageViewAddressNVX) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewAddressNVX);
         return;
     }
-    a.result = ctx->vk.vkGetImageViewAddressNVX(a.device, a.imageView, a.pProperties);
+    a.result = fn(a.device, a.imageView, a.pProperties);
     if (reply)
         vkw_encode_reply_vkGetImageViewAddressNVX(d, reply, &a);
 }
@@ -6826,13 +7489,15 @@ static void vkw_dispatch_vkCmdSetViewportWScalingNV(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetViewportWScalingNV a;
     if (!vkw_decode_args_vkCmdSetViewportWScalingNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWScalingNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetViewportWScalingNV fn = (PFN_vkCmdSetViewportWScalingNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWScalingNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWScalingNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetViewportWScalingNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingNV);
         return;
     }
-    ctx->vk.vkCmdSetViewportWScalingNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportWScalings);
+    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportWScalings);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportWScalingNV(d, reply, &a);
 }
@@ -6843,13 +7508,15 @@ static void vkw_dispatch_vkCmdCopyMemoryIndirectNV(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdCopyMemoryIndirectNV a;
     if (!vkw_decode_args_vkCmdCopyMemoryIndirectNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyMemoryIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyMemoryIndirectNV fn = (PFN_vkCmdCopyMemoryIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryIndirectNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyMemoryIndirectNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryIndirectNV);
         return;
     }
-    ctx->vk.vkCmdCopyMemoryIndirectNV(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride);
+    fn(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdCopyMemoryIndirectNV(d, reply, &a);
 }
@@ -6860,13 +7527,15 @@ static void vkw_dispatch_vkCmdCopyMemoryToImageIndirectNV(struct vkw_host_contex
     struct vkw_args_vkCmdCopyMemoryToImageIndirectNV a;
     if (!vkw_decode_args_vkCmdCopyMemoryToImageIndirectNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyMemoryToImageIndirectNV fn = (PFN_vkCmdCopyMemoryToImageIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryToImageIndirectNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyMemoryToImageIndirectNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV);
         return;
     }
-    ctx->vk.vkCmdCopyMemoryToImageIndirectNV(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride, a.dstImage, a.dstImageLayout, a.pImageSubresources);
+    fn(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride, a.dstImage, a.dstImageLayout, a.pImageSubresources);
     if (reply)
         vkw_encode_reply_vkCmdCopyMemoryToImageIndirectNV(d, reply, &a);
 }
@@ -6877,11 +7546,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesComb
     struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV a;
     if (!vkw_decode_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV) {
+    PFN_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV fn = ctx->vk.vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV);
         return;
     }
-    a.result = ctx->vk.vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(a.physicalDevice, a.pCombinationCount, a.pCombinations);
+    a.result = fn(a.physicalDevice, a.pCombinationCount, a.pCombinations);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, reply, &a);
 }
@@ -6892,13 +7562,15 @@ static void vkw_dispatch_vkCmdSetCheckpointNV(struct vkw_host_context *ctx, stru
     struct vkw_args_vkCmdSetCheckpointNV a;
     if (!vkw_decode_args_vkCmdSetCheckpointNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCheckpointNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCheckpointNV fn = (PFN_vkCmdSetCheckpointNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCheckpointNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCheckpointNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCheckpointNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCheckpointNV);
         return;
     }
-    ctx->vk.vkCmdSetCheckpointNV(a.commandBuffer, a.pCheckpointMarker);
+    fn(a.commandBuffer, a.pCheckpointMarker);
     if (reply)
         vkw_encode_reply_vkCmdSetCheckpointNV(d, reply, &a);
 }
@@ -6909,13 +7581,15 @@ static void vkw_dispatch_vkGetQueueCheckpointDataNV(struct vkw_host_context *ctx
     struct vkw_args_vkGetQueueCheckpointDataNV a;
     if (!vkw_decode_args_vkGetQueueCheckpointDataNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetQueueCheckpointDataNV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetQueueCheckpointDataNV fn = (PFN_vkGetQueueCheckpointDataNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueueCheckpointDataNV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkGetQueueCheckpointDataNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetQueueCheckpointDataNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueueCheckpointDataNV);
         return;
     }
-    ctx->vk.vkGetQueueCheckpointDataNV(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
+    fn(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
     if (reply)
         vkw_encode_reply_vkGetQueueCheckpointDataNV(d, reply, &a);
 }
@@ -6926,13 +7600,15 @@ static void vkw_dispatch_vkGetQueueCheckpointData2NV(struct vkw_host_context *ct
     struct vkw_args_vkGetQueueCheckpointData2NV a;
     if (!vkw_decode_args_vkGetQueueCheckpointData2NV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetQueueCheckpointData2NV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetQueueCheckpointData2NV fn = (PFN_vkGetQueueCheckpointData2NV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueueCheckpointData2NV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkGetQueueCheckpointData2NV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetQueueCheckpointData2NV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueueCheckpointData2NV);
         return;
     }
-    ctx->vk.vkGetQueueCheckpointData2NV(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
+    fn(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
     if (reply)
         vkw_encode_reply_vkGetQueueCheckpointData2NV(d, reply, &a);
 }
@@ -6943,13 +7619,15 @@ static void vkw_dispatch_vkCmdSetFragmentShadingRateEnumNV(struct vkw_host_conte
     struct vkw_args_vkCmdSetFragmentShadingRateEnumNV a;
     if (!vkw_decode_args_vkCmdSetFragmentShadingRateEnumNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetFragmentShadingRateEnumNV fn = (PFN_vkCmdSetFragmentShadingRateEnumNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFragmentShadingRateEnumNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetFragmentShadingRateEnumNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV);
         return;
     }
-    ctx->vk.vkCmdSetFragmentShadingRateEnumNV(a.commandBuffer, a.shadingRate, a.combinerOps);
+    fn(a.commandBuffer, a.shadingRate, a.combinerOps);
     if (reply)
         vkw_encode_reply_vkCmdSetFragmentShadingRateEnumNV(d, reply, &a);
 }
@@ -6960,13 +7638,15 @@ static void vkw_dispatch_vkCmdDecompressMemoryNV(struct vkw_host_context *ctx, s
     struct vkw_args_vkCmdDecompressMemoryNV a;
     if (!vkw_decode_args_vkCmdDecompressMemoryNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDecompressMemoryNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDecompressMemoryNV fn = (PFN_vkCmdDecompressMemoryNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecompressMemoryNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecompressMemoryNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDecompressMemoryNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecompressMemoryNV);
         return;
     }
-    ctx->vk.vkCmdDecompressMemoryNV(a.commandBuffer, a.decompressRegionCount, a.pDecompressMemoryRegions);
+    fn(a.commandBuffer, a.decompressRegionCount, a.pDecompressMemoryRegions);
     if (reply)
         vkw_encode_reply_vkCmdDecompressMemoryNV(d, reply, &a);
 }
@@ -6977,13 +7657,15 @@ static void vkw_dispatch_vkCmdDecompressMemoryIndirectCountNV(struct vkw_host_co
     struct vkw_args_vkCmdDecompressMemoryIndirectCountNV a;
     if (!vkw_decode_args_vkCmdDecompressMemoryIndirectCountNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDecompressMemoryIndirectCountNV fn = (PFN_vkCmdDecompressMemoryIndirectCountNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecompressMemoryIndirectCountNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdDecompressMemoryIndirectCountNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV);
         return;
     }
-    ctx->vk.vkCmdDecompressMemoryIndirectCountNV(a.commandBuffer, a.indirectCommandsAddress, a.indirectCommandsCountAddress, a.stride);
+    fn(a.commandBuffer, a.indirectCommandsAddress, a.indirectCommandsCountAddress, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDecompressMemoryIndirectCountNV(d, reply, &a);
 }
@@ -6994,11 +7676,12 @@ static void vkw_dispatch_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw
     struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV a;
     if (!vkw_decode_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, &a))
         return;
-    if (!ctx->vk.vkGetPhysicalDeviceOpticalFlowImageFormatsNV) {
+    PFN_vkGetPhysicalDeviceOpticalFlowImageFormatsNV fn = ctx->vk.vkGetPhysicalDeviceOpticalFlowImageFormatsNV;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceOpticalFlowImageFormatsNV);
         return;
     }
-    a.result = ctx->vk.vkGetPhysicalDeviceOpticalFlowImageFormatsNV(a.physicalDevice, a.pOpticalFlowImageFormatInfo, a.pFormatCount, a.pImageFormatProperties);
+    a.result = fn(a.physicalDevice, a.pOpticalFlowImageFormatInfo, a.pFormatCount, a.pImageFormatProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, reply, &a);
 }
@@ -7011,13 +7694,15 @@ static void vkw_dispatch_vkCreateOpticalFlowSessionNV(struct vkw_host_context *c
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkOpticalFlowSessionNV, a.pSession_ids, a.pSession_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateOpticalFlowSessionNV fn = (PFN_vkCreateOpticalFlowSessionNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateOpticalFlowSessionNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateOpticalFlowSessionNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateOpticalFlowSessionNV);
         return;
     }
-    a.result = ctx->vk.vkCreateOpticalFlowSessionNV(a.device, a.pCreateInfo, NULL, a.pSession);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSession);
     if (a.result >= 0 && a.pSession) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pSession_capacity)
@@ -7037,13 +7722,15 @@ static void vkw_dispatch_vkDestroyOpticalFlowSessionNV(struct vkw_host_context *
     struct vkw_args_vkDestroyOpticalFlowSessionNV a;
     if (!vkw_decode_args_vkDestroyOpticalFlowSessionNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyOpticalFlowSessionNV fn = (PFN_vkDestroyOpticalFlowSessionNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyOpticalFlowSessionNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyOpticalFlowSessionNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyOpticalFlowSessionNV);
         return;
     }
-    ctx->vk.vkDestroyOpticalFlowSessionNV(a.device, a.session, NULL);
+    fn(a.device, a.session, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a.session_id);
     if (reply)
         vkw_encode_reply_vkDestroyOpticalFlowSessionNV(d, reply, &a);
@@ -7055,13 +7742,15 @@ static void vkw_dispatch_vkBindOpticalFlowSessionImageNV(struct vkw_host_context
     struct vkw_args_vkBindOpticalFlowSessionImageNV a;
     if (!vkw_decode_args_vkBindOpticalFlowSessionImageNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindOpticalFlowSessionImageNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBindOpticalFlowSessionImageNV fn = (PFN_vkBindOpticalFlowSessionImageNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindOpticalFlowSessionImageNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindOpticalFlowSessionImageNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBindOpticalFlowSessionImageNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindOpticalFlowSessionImageNV);
         return;
     }
-    a.result = ctx->vk.vkBindOpticalFlowSessionImageNV(a.device, a.session, a.bindingPoint, a.view, a.layout);
+    a.result = fn(a.device, a.session, a.bindingPoint, a.view, a.layout);
     if (reply)
         vkw_encode_reply_vkBindOpticalFlowSessionImageNV(d, reply, &a);
 }
@@ -7072,13 +7761,15 @@ static void vkw_dispatch_vkCmdOpticalFlowExecuteNV(struct vkw_host_context *ctx,
     struct vkw_args_vkCmdOpticalFlowExecuteNV a;
     if (!vkw_decode_args_vkCmdOpticalFlowExecuteNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdOpticalFlowExecuteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdOpticalFlowExecuteNV fn = (PFN_vkCmdOpticalFlowExecuteNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdOpticalFlowExecuteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdOpticalFlowExecuteNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdOpticalFlowExecuteNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdOpticalFlowExecuteNV);
         return;
     }
-    ctx->vk.vkCmdOpticalFlowExecuteNV(a.commandBuffer, a.session, a.pExecuteInfo);
+    fn(a.commandBuffer, a.session, a.pExecuteInfo);
     if (reply)
         vkw_encode_reply_vkCmdOpticalFlowExecuteNV(d, reply, &a);
 }
@@ -7091,13 +7782,15 @@ static void vkw_dispatch_vkCreateAccelerationStructureNV(struct vkw_host_context
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkAccelerationStructureNV, a.pAccelerationStructure_ids, a.pAccelerationStructure_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateAccelerationStructureNV fn = (PFN_vkCreateAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateAccelerationStructureNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateAccelerationStructureNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateAccelerationStructureNV);
         return;
     }
-    a.result = ctx->vk.vkCreateAccelerationStructureNV(a.device, a.pCreateInfo, NULL, a.pAccelerationStructure);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pAccelerationStructure);
     if (a.result >= 0 && a.pAccelerationStructure) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pAccelerationStructure_capacity)
@@ -7117,13 +7810,15 @@ static void vkw_dispatch_vkDestroyAccelerationStructureNV(struct vkw_host_contex
     struct vkw_args_vkDestroyAccelerationStructureNV a;
     if (!vkw_decode_args_vkDestroyAccelerationStructureNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyAccelerationStructureNV fn = (PFN_vkDestroyAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyAccelerationStructureNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkDestroyAccelerationStructureNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyAccelerationStructureNV);
         return;
     }
-    ctx->vk.vkDestroyAccelerationStructureNV(a.device, a.accelerationStructure, NULL);
+    fn(a.device, a.accelerationStructure, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkAccelerationStructureNV, a.accelerationStructure_id);
     if (reply)
         vkw_encode_reply_vkDestroyAccelerationStructureNV(d, reply, &a);
@@ -7135,13 +7830,15 @@ static void vkw_dispatch_vkGetAccelerationStructureMemoryRequirementsNV(struct v
     struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV a;
     if (!vkw_decode_args_vkGetAccelerationStructureMemoryRequirementsNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetAccelerationStructureMemoryRequirementsNV fn = (PFN_vkGetAccelerationStructureMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureMemoryRequirementsNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetAccelerationStructureMemoryRequirementsNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV);
         return;
     }
-    ctx->vk.vkGetAccelerationStructureMemoryRequirementsNV(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetAccelerationStructureMemoryRequirementsNV(d, reply, &a);
 }
@@ -7152,13 +7849,15 @@ static void vkw_dispatch_vkBindAccelerationStructureMemoryNV(struct vkw_host_con
     struct vkw_args_vkBindAccelerationStructureMemoryNV a;
     if (!vkw_decode_args_vkBindAccelerationStructureMemoryNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindAccelerationStructureMemoryNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBindAccelerationStructureMemoryNV fn = (PFN_vkBindAccelerationStructureMemoryNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindAccelerationStructureMemoryNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindAccelerationStructureMemoryNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkBindAccelerationStructureMemoryNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindAccelerationStructureMemoryNV);
         return;
     }
-    a.result = ctx->vk.vkBindAccelerationStructureMemoryNV(a.device, a.bindInfoCount, a.pBindInfos);
+    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
     if (reply)
         vkw_encode_reply_vkBindAccelerationStructureMemoryNV(d, reply, &a);
 }
@@ -7169,13 +7868,15 @@ static void vkw_dispatch_vkCmdBuildAccelerationStructureNV(struct vkw_host_conte
     struct vkw_args_vkCmdBuildAccelerationStructureNV a;
     if (!vkw_decode_args_vkCmdBuildAccelerationStructureNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBuildAccelerationStructureNV fn = (PFN_vkCmdBuildAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructureNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBuildAccelerationStructureNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructureNV);
         return;
     }
-    ctx->vk.vkCmdBuildAccelerationStructureNV(a.commandBuffer, a.pInfo, a.instanceData, a.instanceOffset, a.update, a.dst, a.src, a.scratch, a.scratchOffset);
+    fn(a.commandBuffer, a.pInfo, a.instanceData, a.instanceOffset, a.update, a.dst, a.src, a.scratch, a.scratchOffset);
     if (reply)
         vkw_encode_reply_vkCmdBuildAccelerationStructureNV(d, reply, &a);
 }
@@ -7186,13 +7887,15 @@ static void vkw_dispatch_vkCmdCopyAccelerationStructureNV(struct vkw_host_contex
     struct vkw_args_vkCmdCopyAccelerationStructureNV a;
     if (!vkw_decode_args_vkCmdCopyAccelerationStructureNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdCopyAccelerationStructureNV fn = (PFN_vkCmdCopyAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdCopyAccelerationStructureNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyAccelerationStructureNV);
         return;
     }
-    ctx->vk.vkCmdCopyAccelerationStructureNV(a.commandBuffer, a.dst, a.src, a.mode);
+    fn(a.commandBuffer, a.dst, a.src, a.mode);
     if (reply)
         vkw_encode_reply_vkCmdCopyAccelerationStructureNV(d, reply, &a);
 }
@@ -7203,13 +7906,15 @@ static void vkw_dispatch_vkCmdTraceRaysNV(struct vkw_host_context *ctx, struct v
     struct vkw_args_vkCmdTraceRaysNV a;
     if (!vkw_decode_args_vkCmdTraceRaysNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdTraceRaysNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdTraceRaysNV fn = (PFN_vkCmdTraceRaysNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdTraceRaysNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysNV);
         return;
     }
-    ctx->vk.vkCmdTraceRaysNV(a.commandBuffer, a.raygenShaderBindingTableBuffer, a.raygenShaderBindingOffset, a.missShaderBindingTableBuffer, a.missShaderBindingOffset, a.missShaderBindingStride, a.hitShaderBindingTableBuffer, a.hitShaderBindingOffset, a.hitShaderBindingStride, a.callableShaderBindingTableBuffer, a.callableShaderBindingOffset, a.callableShaderBindingStride, a.width, a.height, a.depth);
+    fn(a.commandBuffer, a.raygenShaderBindingTableBuffer, a.raygenShaderBindingOffset, a.missShaderBindingTableBuffer, a.missShaderBindingOffset, a.missShaderBindingStride, a.hitShaderBindingTableBuffer, a.hitShaderBindingOffset, a.hitShaderBindingStride, a.callableShaderBindingTableBuffer, a.callableShaderBindingOffset, a.callableShaderBindingStride, a.width, a.height, a.depth);
     if (reply)
         vkw_encode_reply_vkCmdTraceRaysNV(d, reply, &a);
 }
@@ -7222,13 +7927,15 @@ static void vkw_dispatch_vkCreateRayTracingPipelinesNV(struct vkw_host_context *
         return;
     if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateRayTracingPipelinesNV fn = (PFN_vkCreateRayTracingPipelinesNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRayTracingPipelinesNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCreateRayTracingPipelinesNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRayTracingPipelinesNV);
         return;
     }
-    a.result = ctx->vk.vkCreateRayTracingPipelinesNV(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
+    a.result = fn(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
     if (a.pPipelines) {
         uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
         if (n > a.pPipelines_capacity)
@@ -7248,13 +7955,15 @@ static void vkw_dispatch_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_co
     struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR a;
     if (!vkw_decode_args_vkGetRayTracingShaderGroupHandlesKHR(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetRayTracingShaderGroupHandlesKHR fn = (PFN_vkGetRayTracingShaderGroupHandlesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingShaderGroupHandlesKHR);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetRayTracingShaderGroupHandlesKHR) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR);
         return;
     }
-    a.result = ctx->vk.vkGetRayTracingShaderGroupHandlesKHR(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
+    a.result = fn(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
     if (reply)
         vkw_encode_reply_vkGetRayTracingShaderGroupHandlesKHR(d, reply, &a);
 }
@@ -7265,13 +7974,15 @@ static void vkw_dispatch_vkGetAccelerationStructureHandleNV(struct vkw_host_cont
     struct vkw_args_vkGetAccelerationStructureHandleNV a;
     if (!vkw_decode_args_vkGetAccelerationStructureHandleNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetAccelerationStructureHandleNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetAccelerationStructureHandleNV fn = (PFN_vkGetAccelerationStructureHandleNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureHandleNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureHandleNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkGetAccelerationStructureHandleNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureHandleNV);
         return;
     }
-    a.result = ctx->vk.vkGetAccelerationStructureHandleNV(a.device, a.accelerationStructure, a.dataSize, a.pData);
+    a.result = fn(a.device, a.accelerationStructure, a.dataSize, a.pData);
     if (reply)
         vkw_encode_reply_vkGetAccelerationStructureHandleNV(d, reply, &a);
 }
@@ -7282,13 +7993,15 @@ static void vkw_dispatch_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw
     struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV a;
     if (!vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdWriteAccelerationStructuresPropertiesNV fn = (PFN_vkCmdWriteAccelerationStructuresPropertiesNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteAccelerationStructuresPropertiesNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdWriteAccelerationStructuresPropertiesNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV);
         return;
     }
-    ctx->vk.vkCmdWriteAccelerationStructuresPropertiesNV(a.commandBuffer, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.queryPool, a.firstQuery);
+    fn(a.commandBuffer, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.queryPool, a.firstQuery);
     if (reply)
         vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesNV(d, reply, &a);
 }
@@ -7299,13 +8012,15 @@ static void vkw_dispatch_vkCompileDeferredNV(struct vkw_host_context *ctx, struc
     struct vkw_args_vkCompileDeferredNV a;
     if (!vkw_decode_args_vkCompileDeferredNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCompileDeferredNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCompileDeferredNV fn = (PFN_vkCompileDeferredNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCompileDeferredNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCompileDeferredNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCompileDeferredNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCompileDeferredNV);
         return;
     }
-    a.result = ctx->vk.vkCompileDeferredNV(a.device, a.pipeline, a.shader);
+    a.result = fn(a.device, a.pipeline, a.shader);
     if (reply)
         vkw_encode_reply_vkCompileDeferredNV(d, reply, &a);
 }
@@ -7316,13 +8031,15 @@ static void vkw_dispatch_vkCmdSetExclusiveScissorEnableNV(struct vkw_host_contex
     struct vkw_args_vkCmdSetExclusiveScissorEnableNV a;
     if (!vkw_decode_args_vkCmdSetExclusiveScissorEnableNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetExclusiveScissorEnableNV fn = (PFN_vkCmdSetExclusiveScissorEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExclusiveScissorEnableNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetExclusiveScissorEnableNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExclusiveScissorEnableNV);
         return;
     }
-    ctx->vk.vkCmdSetExclusiveScissorEnableNV(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissorEnables);
+    fn(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissorEnables);
     if (reply)
         vkw_encode_reply_vkCmdSetExclusiveScissorEnableNV(d, reply, &a);
 }
@@ -7333,13 +8050,15 @@ static void vkw_dispatch_vkCmdSetExclusiveScissorNV(struct vkw_host_context *ctx
     struct vkw_args_vkCmdSetExclusiveScissorNV a;
     if (!vkw_decode_args_vkCmdSetExclusiveScissorNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetExclusiveScissorNV fn = (PFN_vkCmdSetExclusiveScissorNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExclusiveScissorNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetExclusiveScissorNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExclusiveScissorNV);
         return;
     }
-    ctx->vk.vkCmdSetExclusiveScissorNV(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissors);
+    fn(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissors);
     if (reply)
         vkw_encode_reply_vkCmdSetExclusiveScissorNV(d, reply, &a);
 }
@@ -7350,13 +8069,15 @@ static void vkw_dispatch_vkCmdBindShadingRateImageNV(struct vkw_host_context *ct
     struct vkw_args_vkCmdBindShadingRateImageNV a;
     if (!vkw_decode_args_vkCmdBindShadingRateImageNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindShadingRateImageNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindShadingRateImageNV fn = (PFN_vkCmdBindShadingRateImageNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindShadingRateImageNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindShadingRateImageNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdBindShadingRateImageNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindShadingRateImageNV);
         return;
     }
-    ctx->vk.vkCmdBindShadingRateImageNV(a.commandBuffer, a.imageView, a.imageLayout);
+    fn(a.commandBuffer, a.imageView, a.imageLayout);
     if (reply)
         vkw_encode_reply_vkCmdBindShadingRateImageNV(d, reply, &a);
 }
@@ -7367,13 +8088,15 @@ static void vkw_dispatch_vkCmdSetViewportShadingRatePaletteNV(struct vkw_host_co
     struct vkw_args_vkCmdSetViewportShadingRatePaletteNV a;
     if (!vkw_decode_args_vkCmdSetViewportShadingRatePaletteNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetViewportShadingRatePaletteNV fn = (PFN_vkCmdSetViewportShadingRatePaletteNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportShadingRatePaletteNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetViewportShadingRatePaletteNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV);
         return;
     }
-    ctx->vk.vkCmdSetViewportShadingRatePaletteNV(a.commandBuffer, a.firstViewport, a.viewportCount, a.pShadingRatePalettes);
+    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pShadingRatePalettes);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportShadingRatePaletteNV(d, reply, &a);
 }
@@ -7384,13 +8107,15 @@ static void vkw_dispatch_vkCmdSetCoarseSampleOrderNV(struct vkw_host_context *ct
     struct vkw_args_vkCmdSetCoarseSampleOrderNV a;
     if (!vkw_decode_args_vkCmdSetCoarseSampleOrderNV(d, &a))
         return;
-    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCoarseSampleOrderNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetCoarseSampleOrderNV fn = (PFN_vkCmdSetCoarseSampleOrderNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoarseSampleOrderNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoarseSampleOrderNV);
+    if (!vkw_reader_ok(&d->r))
         return;
-    if (!ctx->vk.vkCmdSetCoarseSampleOrderNV) {
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoarseSampleOrderNV);
         return;
     }
-    ctx->vk.vkCmdSetCoarseSampleOrderNV(a.commandBuffer, a.sampleOrderType, a.customSampleOrderCount, a.pCustomSampleOrders);
+    fn(a.commandBuffer, a.sampleOrderType, a.customSampleOrderCount, a.pCustomSampleOrders);
     if (reply)
         vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(d, reply, &a);
 }

@@ -8,7 +8,7 @@
  *   runtime/host/vkw_host_context.h  struct vkw_host_context (its `vk` member is
  *                                    the driver table below), vkw_host_check_new_ids,
  *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children,
- *                                    vkw_host_device_command (before every device-level call)
+ *                                    vkw_host_device_entry (before every device-level call)
  *                                    vkw_host_vkCreateInstance (for vkCreateInstance)
  *                                    vkw_host_vkDestroyInstance (for vkDestroyInstance)
  *                                    vkw_host_vkCreateDevice (for vkCreateDevice)

@@ -403,5 +403,8 @@ enum vkw_opcode {
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);
+/* The other names vk.xml gives that command (vkCmdPushDescriptorSetKHR for
+ * VKW_CMD_vkCmdPushDescriptorSet), NULL-terminated; empty for none. */
+const char *const *vkw_opcode_aliases(uint32_t opcode);
 
 #endif /* VKW_PROTOCOL_H */

@@ -47,11 +47,22 @@ static struct vkw_device_commands *entry_of(struct vkw_host_device_commands *c, 
     return e;
 }
 
-bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                             uint32_t opcode, uint32_t type, uint64_t host)
+/* The driver's entry for `opcode` on `device`, by its name or an alias. */
+static PFN_vkVoidFunction ask(const struct vkw_host_context *ctx, VkDevice device, uint32_t opcode)
+{
+    const char *name = vkw_opcode_name(opcode);
+    PFN_vkVoidFunction f = name ? ctx->vk.vkGetDeviceProcAddr(device, name) : NULL;
+    for (const char *const *alias = vkw_opcode_aliases(opcode); !f && *alias; alias++)
+        f = ctx->vk.vkGetDeviceProcAddr(device, *alias);
+    return f;
+}
+
+PFN_vkVoidFunction vkw_host_device_entry(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                         uint32_t opcode, uint32_t type, uint64_t host,
+                                         PFN_vkVoidFunction fallback)
 {
     if (host == 0 || !ctx->vk.vkGetDeviceProcAddr || opcode >= VKW_OPCODE_LIMIT)
-        return true;
+        return fallback;
     struct vkw_host_device_commands *c = &ctx->device_commands;
     struct vkw_device_commands *e;
     if (c->last_valid && c->last_host == host && c->last_type == type &&
@@ -60,11 +71,11 @@ bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decod
     } else {
         const VkDevice device = device_of(ctx, type, host);
         if (device == VK_NULL_HANDLE)
-            return true; /* every live device-level id has one: not reached */
+            return fallback; /* every live device-level id has one: not reached */
         e = entry_of(c, device);
         if (!e) {
             vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, c->count + 1);
-            return false;
+            return NULL;
         }
         c->last_valid = true;
         c->last_type = type;
@@ -72,19 +83,15 @@ bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decod
         c->last_removals = ctx->objects.removals;
         c->last_index = (size_t)(e - c->devices);
     }
-    const VkDevice device = e->device;
     const uint64_t bit = (uint64_t)1 << (opcode % 64);
     const size_t word = opcode / 64;
     if (!(e->asked[word] & bit)) {
-        const char *name = vkw_opcode_name(opcode);
         e->asked[word] |= bit;
-        if (name && ctx->vk.vkGetDeviceProcAddr(device, name))
-            e->has[word] |= bit;
+        e->entry[opcode] = ask(ctx, e->device, opcode);
     }
-    if (e->has[word] & bit)
-        return true;
-    vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, opcode);
-    return false;
+    if (!e->entry[opcode])
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, opcode);
+    return e->entry[opcode];
 }
 
 void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice device)

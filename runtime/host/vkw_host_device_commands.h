@@ -1,10 +1,13 @@
 /* vkw_host_device_commands — which commands each of a guest's devices can
- * take.
+ * take, and the driver's entry points for them.
  *
  * Owns: per device the guest made, the answer of the driver's
  * vkGetDeviceProcAddr for each device-level command, asked the first time
- * the guest sends that command for that device, and the check the
- * generated dispatch makes before every device-level call.
+ * the guest sends that command for that device — by the command's name,
+ * then by each of its aliases (a 1.3 device made with
+ * VK_KHR_push_descriptor has vkCmdPushDescriptorSetKHR, not the 1.4 name
+ * vkwire's opcode bears) —, and the entry point the generated dispatch
+ * then calls: the device's own, which also skips the loader's trampoline.
  *
  * Why: the host calls device commands through entry points it loaded from
  * the instance, which the loader serves with trampolines that jump through
@@ -32,7 +35,7 @@ struct vkw_host_decoder;
 struct vkw_device_commands {
     VkDevice device;
     uint64_t asked[VKW_OPCODE_WORDS]; /* bit per opcode: the driver was asked */
-    uint64_t has[VKW_OPCODE_WORDS];   /* and said the device has it */
+    PFN_vkVoidFunction entry[VKW_OPCODE_LIMIT]; /* its answer, NULL: the device lacks it */
 };
 
 struct vkw_host_device_commands {
@@ -49,12 +52,14 @@ struct vkw_host_device_commands {
     size_t last_index;
 };
 
-/* For generated dispatch: whether the device behind `host` (a VkDevice,
- * VkQueue or VkCommandBuffer of handle type `type`) can take `opcode`;
- * fails the decoder (UNSUPPORTED, the opcode) if not.  True for a NULL
- * handle and for a driver without vkGetDeviceProcAddr (nothing to ask). */
-bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                             uint32_t opcode, uint32_t type, uint64_t host);
+/* For generated dispatch: the entry point of `opcode` for the device behind
+ * `host` (a VkDevice, VkQueue or VkCommandBuffer of handle type `type`);
+ * NULL, failing the decoder (UNSUPPORTED, the opcode), if the device lacks
+ * it.  `fallback` (the instance-level entry) for a NULL handle and for a
+ * driver without vkGetDeviceProcAddr (nothing to ask). */
+PFN_vkVoidFunction vkw_host_device_entry(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                         uint32_t opcode, uint32_t type, uint64_t host,
+                                         PFN_vkVoidFunction fallback);
 /* The device is being destroyed: forget what was asked (its handle may
  * come back for another device). */
 void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice device);

@@ -106,3 +106,100 @@ static void scenario_entry_points(struct ctx *c)
     {"entry_points", scenario_entry_points,                                                    \
      "vkGetDeviceProcAddr by the device's version and extensions (1.4 and 1.1 applications)",   \
      false, NULL, true},
+
+/* A Vulkan 1.1 application's device made with VK_KHR_timeline_semaphore:
+ * its commands carry vkwire opcodes named by their 1.2 core names, which
+ * such a device does not have; the host calls them by the names it has.
+ * Host signal, counter, wait, and a submission that waits and signals. */
+static void scenario_promoted_aliases(struct ctx *c)
+{
+    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+                             .apiVersion = VK_API_VERSION_1_1};
+    const VkInstanceCreateInfo ii = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                     .pApplicationInfo = &app};
+    VkInstance instance;
+    VK(vkCreateInstance(&ii, NULL, &instance));
+    uint32_t physicals = 1;
+    VkPhysicalDevice physical;
+    VkResult r = vkEnumeratePhysicalDevices(instance, &physicals, &physical);
+    EXPECT((r == VK_SUCCESS || r == VK_INCOMPLETE) && physicals == 1, "no physical device");
+    VkPhysicalDeviceTimelineSemaphoreFeatures timeline = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES,
+        .timelineSemaphore = VK_TRUE};
+    const char *extensions[] = {VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME};
+    float priority = 1.0f;
+    const VkDeviceQueueCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                        .queueFamilyIndex = c->family,
+                                        .queueCount = 1,
+                                        .pQueuePriorities = &priority};
+    const VkDeviceCreateInfo di = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                                   .pNext = &timeline,
+                                   .queueCreateInfoCount = 1,
+                                   .pQueueCreateInfos = &qi,
+                                   .enabledExtensionCount = 1,
+                                   .ppEnabledExtensionNames = extensions};
+    VkDevice device;
+    VK(vkCreateDevice(physical, &di, NULL, &device));
+#define GET(name) ((PFN_##name##KHR)vkGetDeviceProcAddr(device, #name "KHR"))
+    PFN_vkSignalSemaphoreKHR signal = GET(vkSignalSemaphore);
+    PFN_vkWaitSemaphoresKHR wait = GET(vkWaitSemaphores);
+    PFN_vkGetSemaphoreCounterValueKHR counter = GET(vkGetSemaphoreCounterValue);
+#undef GET
+    EXPECT(signal && wait && counter, "the 1.1 device lacks VK_KHR_timeline_semaphore's commands");
+    EXPECT(!vkGetDeviceProcAddr(device, "vkSignalSemaphore"),
+           "a 1.1 device answered for the 1.2 core name");
+    VkQueue queue;
+    vkGetDeviceQueue(device, c->family, 0, &queue);
+    const VkSemaphoreTypeCreateInfo ti = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                          .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE,
+                                          .initialValue = 3};
+    const VkSemaphoreCreateInfo si = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+                                      .pNext = &ti};
+    VkSemaphore sem;
+    VK(vkCreateSemaphore(device, &si, NULL, &sem));
+    uint64_t values[4];
+    VK(counter(device, sem, &values[0]));
+    const VkSemaphoreSignalInfo sig = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                       .semaphore = sem,
+                                       .value = 5};
+    VK(signal(device, &sig));
+    VK(counter(device, sem, &values[1]));
+    /* The device waits for 5 and signals 9. */
+    const uint64_t wait_value = 5, signal_value = 9;
+    const VkTimelineSemaphoreSubmitInfo tsi = {
+        .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+        .waitSemaphoreValueCount = 1,
+        .pWaitSemaphoreValues = &wait_value,
+        .signalSemaphoreValueCount = 1,
+        .pSignalSemaphoreValues = &signal_value};
+    const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+    const VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                                 .pNext = &tsi,
+                                 .waitSemaphoreCount = 1,
+                                 .pWaitSemaphores = &sem,
+                                 .pWaitDstStageMask = &stage,
+                                 .signalSemaphoreCount = 1,
+                                 .pSignalSemaphores = &sem};
+    VK(vkQueueSubmit(queue, 1, &submit, VK_NULL_HANDLE));
+    const VkSemaphoreWaitInfo wi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
+                                    .semaphoreCount = 1,
+                                    .pSemaphores = &sem,
+                                    .pValues = &signal_value};
+    VK(wait(device, &wi, WAIT_NS));
+    VK(counter(device, sem, &values[2]));
+    VK(vkQueueWaitIdle(queue));
+    VK(counter(device, sem, &values[3]));
+    vkDestroySemaphore(device, sem, NULL);
+    vkDestroyDevice(device, NULL);
+    vkDestroyInstance(instance, NULL);
+    EXPECT(values[0] == 3 && values[1] == 5 && values[2] >= 9 && values[3] == 9,
+           "counter values %llu %llu %llu %llu, not 3 5 9 9", (unsigned long long)values[0],
+           (unsigned long long)values[1], (unsigned long long)values[2],
+           (unsigned long long)values[3]);
+    digest(c, values, sizeof values);
+}
+
+#define CMDTEST_PROMOTED_ALIASES                                                                \
+    {"promoted_aliases", scenario_promoted_aliases,                                             \
+     "a 1.1 application's device with VK_KHR_timeline_semaphore: its KHR commands reach the host", \
+     false, NULL, false},
