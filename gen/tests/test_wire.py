@@ -519,6 +519,21 @@ class OutputStructArrays(VariantTestCase):
                            'that is not an array counted by a sibling')])
         self.assertEqual(proto.structs['VkWidgetInfo'].extenders, ['VkWidgetInfoTagEXT'])
 
+    def test_dropped_for_every_base(self):
+        """Reached twice in one command (VkWidgetInfo's chain, and the chain
+        of VkWidgetInfoTagEXT in it): dropped both times, in no chain."""
+        proto, _ = self.build(('len="layoutCount"><type>VkWidgetKind', '><type>VkWidgetKind'),
+                              ('structextends="VkWidgetInfo" comment="arrays inside',
+                               'structextends="VkWidgetInfo,VkWidgetInfoTagEXT" comment="arrays '
+                               'inside'))
+        self.assertEqual(proto.structs['VkWidgetInfo'].extenders, ['VkWidgetInfoTagEXT'])
+        self.assertEqual(proto.structs['VkWidgetInfoTagEXT'].extenders, [])
+        self.assertNotIn('VkWidgetLayoutsEXT', proto.structs)
+        self.assertEqual(sorted(x.reason.split(':')[0] for x in proto.skipped
+                                if x.name == 'VkWidgetLayoutsEXT'),
+                         ['dropped from VkWidgetInfo chains',
+                          'dropped from VkWidgetInfoTagEXT chains'])
+
 
 class SelectedUnions(VariantTestCase):
     def test_selected_union(self):
