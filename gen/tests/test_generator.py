@@ -1,5 +1,6 @@
-"""The whole generator (gen/vkwire_gen.py): golden output for tiny_vk.xml,
-determinism, the real registry's output compiling, and the CLI's errors.
+"""The whole generator (gen/vkwire_gen.py): golden output for tiny_vk.xml
+(which must compile too), determinism, the real registry's output
+compiling, and the CLI's errors.
 
 Refresh the goldens after an intended change to templates/ or gen/:
 
@@ -215,16 +216,6 @@ class RealOutputCompiles(TempDirTestCase):
                 self.assertEqual(proc.returncode, 0, proc.stderr[:4000])
 
 
-def _c_decl(m) -> str:
-    """A model member's C declaration."""
-    base = ('const ' if m.const else '') + m.type
-    if m.pointers == 2:
-        return f'{base}*{" const" if m.inner_const else ""}* {m.name}'
-    if m.pointers == 1:
-        return f'{base}* {m.name}'
-    return f'{base} {m.name}' + ''.join(f'[{d}]' for d in m.array_dims)
-
-
 def tiny_vulkan_header(tiny, real) -> str:
     """<vulkan/vulkan.h> for code generated from tiny_vk.xml: the real
     header, then what tiny_vk.xml declares that the real registry lacks
@@ -256,11 +247,11 @@ def tiny_vulkan_header(tiny, real) -> str:
         if st.name not in known:
             kind = 'union' if st.is_union else 'struct'
             out += [f'typedef {kind} {st.name} {{'] + \
-                [f'    {_c_decl(m)};' for m in st.members] + [f'}} {st.name};']
+                [f'    {emit._member_decl(m)};' for m in st.members] + [f'}} {st.name};']
     out += [f'typedef {t} {a};' for a, t in tiny.type_alias.items() if a not in known]
     for c in tiny.commands.values():
         if c.name not in real.commands:
-            params = ', '.join(_c_decl(p) for p in c.params)
+            params = ', '.join(emit._member_decl(p) for p in c.params)
             out.append(f'typedef {c.return_type} (VKAPI_PTR *PFN_{c.name})({params});')
             out += [f'typedef PFN_{c.name} PFN_{a};' for a in c.aliases]
     return '\n'.join(out + ['#endif', ''])

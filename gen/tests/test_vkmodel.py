@@ -519,7 +519,8 @@ class StrictSchema(TempDirTestCase):
                            'cannot read')
 
     def test_unknown_attribute_on_a_member(self):
-        path = self.tiny_xml_with(('<member selector="kind">', '<member fancy="yes" selector="kind">'))
+        path = self.tiny_xml_with(('<member selector="kind">',
+                                   '<member fancy="yes" selector="kind">'))
         self.assertRefused(path, 'fancy="yes"',
                            '<member fancy="..."> is a registry construct gen/vkmodel.py '
                            'cannot read')
@@ -539,11 +540,10 @@ class StrictSchema(TempDirTestCase):
                            'cannot read')
 
     def test_remove_in_a_vulkan_feature(self):
-        path = self.tiny_xml_with(('<enum extends="VkStructureType" extnumber="2" offset="7" '
-                                   'name="VK_STRUCTURE_TYPE_WIDGET_TRIM_INFO"/>\n        </require>',
-                                   '<enum extends="VkStructureType" extnumber="2" offset="7" '
-                                   'name="VK_STRUCTURE_TYPE_WIDGET_TRIM_INFO"/>\n        </require>'
-                                   '\n        <remove><command name="vkResetWidget"/></remove>'))
+        trim = ('<enum extends="VkStructureType" extnumber="2" offset="7" '
+                'name="VK_STRUCTURE_TYPE_WIDGET_TRIM_INFO"/>\n        </require>')
+        path = self.tiny_xml_with((trim, trim + '\n        <remove><command name="vkResetWidget"/>'
+                                                '</remove>'))
         self.assertRefused(path, '<remove><command name="vkResetWidget"/>',
                            'Vulkan feature VK_VERSION_1_1 removes part of the API: '
                            'gen/vkmodel.py cannot read <remove> for Vulkan')

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 import unittest
 
@@ -513,7 +512,8 @@ class OutputStructArrays(VariantTestCase):
         proto, _ = self.build(('len="layoutCount"><type>VkWidgetKind', '><type>VkWidgetKind'))
         self.assertNotIn('VkWidgetLayoutsEXT', proto.structs['VkWidgetInfo'].extenders)
         self.assertNotIn('VkWidgetLayoutsEXT', proto.structs)
-        self.assertEqual([(x.name, x.reason) for x in proto.skipped if x.name != 'VkAllocationCallbacks'],
+        self.assertEqual([(x.name, x.reason) for x in proto.skipped
+                          if x.name != 'VkAllocationCallbacks'],
                          [('VkWidgetLayoutsEXT', 'dropped from VkWidgetInfo chains: '
                            'VkWidgetLayoutsEXT.pLayouts is a pointer inside an output struct '
                            'that is not an array counted by a sibling')])
@@ -601,7 +601,8 @@ class EncodeAs(VariantTestCase):
 class PointerArrays(VariantTestCase):
     def test_inner_length_from_the_annotation(self):
         f = param('vkBuildWidgetsEXT', 'ppRanges')
-        self.assertEqual((f.shape, f.kind, f.ctype), ('pointer_array', 'struct', 'VkWidgetRangeEXT'))
+        self.assertEqual((f.shape, f.kind, f.ctype),
+                         ('pointer_array', 'struct', 'VkWidgetRangeEXT'))
         self.assertEqual(f.count_tmpl, '@infoCount')
         self.assertEqual(f.inner_count_tmpl, '@pInfos[i].rangeCount')
         self.assertEqual(f.inner_count('a->'), 'a->pInfos[i].rangeCount')
@@ -702,7 +703,8 @@ class RealRegistry(unittest.TestCase):
                           build['ppBuildRangeInfos'].inner_count_tmpl),
                          ('pointer_array', '@pInfos[i].geometryCount'))
         v14 = self.proto.structs['VkPhysicalDeviceVulkan14Properties']
-        self.assertEqual([f.name for f in v14.partial_fields], ['pCopySrcLayouts', 'pCopyDstLayouts'])
+        self.assertEqual([f.name for f in v14.partial_fields],
+                         ['pCopySrcLayouts', 'pCopyDstLayouts'])
         address = self.proto.structs['VkDeviceOrHostAddressConstKHR']
         self.assertEqual((address.union_words, address.union_member), (2, 'deviceAddress'))
 
