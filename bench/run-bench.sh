@@ -14,6 +14,10 @@
 # the shared-memory ring; "noring" is "shared" with VKWIRE_RING=0 (every
 # message over the socket), to compare.  VKW_BENCH_CONFIGS picks and
 # orders the configurations (native first), e.g. "native shared noring".
+# VKW_BENCH_BASELINE=DIR, another vkwire build tree (an older commit, say),
+# adds "old-CONFIG" for each vkwire configuration: the same jobs through
+# that build's server and ICD, in the same run, so a change is measured
+# against what it replaces on the same machine at the same time.
 #
 #   bench/run-bench.sh [ROUNDS]        (default 5)
 set -u
@@ -28,11 +32,30 @@ for f in "$bench" "$demo" "$server" "$icd"; do
     [ -e "$f" ] || { echo "run-bench: $f is missing: build first (make)" >&2; exit 1; }
 done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vkwire-bench.XXXXXX") || exit 1
+chmod 700 "$dir"
 "$server" --listen "unix:$dir/socket" --quiet 2>"$dir/server.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
+old_pid=
+trap 'kill $pid $old_pid 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
+base=${VKW_BENCH_BASELINE:-}
+if [ -n "$base" ]; then
+    for f in "$base/vkwire-server" "$base/vkwire_icd.json"; do
+        [ -e "$f" ] || { echo "run-bench: $f is missing: build the baseline first" >&2; exit 1; }
+    done
+    "$base/vkwire-server" --listen "unix:$dir/old-socket" --quiet 2>"$dir/old-server.log" &
+    old_pid=$!
+    olds=
+    for config in $configs; do
+        [ "$config" = native ] || olds="$olds old-$config"
+    done
+    configs="$configs$olds"
+fi
 i=0
-while [ ! -S "$dir/socket" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while { [ ! -S "$dir/socket" ] || { [ -n "$base" ] && [ ! -S "$dir/old-socket" ]; }; } &&
+      [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 
 # The real jobs come from vkwire-demo (the same binary both ways): SAXPY
 # over 16M floats, verified ("saxpy MS ms"), and 200 offscreen frames of the
@@ -44,14 +67,20 @@ figures() {
     (cd "$dir" && "$demo" frames 200) |
         sed -n 's/^render: [0-9]* frames, \([0-9.]*\) frames\/s.*/render \1 frames\/s/p'
 }
+# through ICD SOCKET CONFIG: the jobs through that build in a vkwire mode.
+through() {
+    case $3 in
+    shared) VK_DRIVER_FILES=$1 VKWIRE_SERVER=unix:$2 figures ;;
+    copied) VK_DRIVER_FILES=$1 VKWIRE_SERVER=unix:$2 VKWIRE_MEMORY=copy figures ;;
+    socket) VK_DRIVER_FILES=$1 VKWIRE_SERVER=unix:$2 VKWIRE_MEMORY=copy-socket figures ;;
+    noring) VK_DRIVER_FILES=$1 VKWIRE_SERVER=unix:$2 VKWIRE_RING=0 figures ;;
+    esac
+}
 run() { # CONFIG: append "CONFIG FIGURE VALUE UNIT" lines
     case $1 in
     native) figures ;;
-    shared) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket figures ;;
-    copied) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy figures ;;
-    socket) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_MEMORY=copy-socket \
-                figures ;;
-    noring) VK_DRIVER_FILES=$icd VKWIRE_SERVER=unix:$dir/socket VKWIRE_RING=0 figures ;;
+    old-*) through "$base/vkwire_icd.json" "$dir/old-socket" "${1#old-}" ;;
+    *) through "$icd" "$dir/socket" "$1" ;;
     esac | sed "s/^/$1 /" >>"$dir/results"
 }
 r=0

@@ -107,9 +107,11 @@ class Field:
     def required(self) -> bool:
         """vk.xml requires a value: a non-NULL pointer (a non-empty array's
         pointer) or a handle other than VK_NULL_HANDLE.  The same rule the
-        validation layers apply; conditional members are exempt."""
-        return not (self.optional or self.model.noautovalidity or self.encode_if or
-                    self.shape in ('skip', 'custom', 'fixed', 'fixed_string'))
+        validation layers apply; conditional members are exempt.  A strided
+        array is required despite its noautovalidity (the layers cannot walk
+        a stride; the spec still wants its elements): the driver reads them."""
+        return not (self.optional or (self.model.noautovalidity and not self.stride) or
+                    self.encode_if or self.shape in ('skip', 'custom', 'fixed', 'fixed_string'))
 
     @property
     def elements_required(self) -> bool:
@@ -326,6 +328,18 @@ class Protocol:
 
     def struct_list(self) -> List[StructFacts]:
         return list(self.structs.values())
+
+    @property
+    def guest_functions(self) -> List[EntryPoint]:
+        """One entry point per hand-written ICD function, for its prototype
+        (an alias stands in where the command's own name is not selected)."""
+        seen: Set[str] = set()
+        out = []
+        for e in self.entry_points:
+            if e.hand_written and e.function not in seen:
+                seen.add(e.function)
+                out.append(e)
+        return out
 
 
 # ---------------------------------------------------------------- expressions
@@ -802,6 +816,9 @@ class Builder:
                              if a in self.sel.alias_commands)
             for n in [name] + aliases:
                 conditions = self.sel.command_conditions.get(n, [])
+                if not conditions:
+                    continue  # only an alias was required (the name is a newer core's or
+                    # an unlisted extension's): a device has no such entry point
                 text = ','.join(f'({c})' if ('+' in c or ',' in c) and len(conditions) > 1
                                 else c for c in conditions)
                 proto.entry_points.append(EntryPoint(n, fn, scope, text, self.reg.commands[name],
@@ -851,17 +868,21 @@ class Builder:
             proto.special.append(('local', name, entry.reason))
         for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
                                  ('encode-with', self.ann.encode_with),
-                                 ('keep-unwritten', self.ann.keep_unwritten)):
+                                 ('keep-unwritten', self.ann.keep_unwritten),
+                                 ('inner-length', self.ann.inner_length)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
+        for entry in self.ann.encode_as.values():
+            proto.special.append(('encode-as', entry.args[0], entry.reason))
         # Structs in registry order, only the ones some direction needs.
         for name in self.reg.structs:
             sf = self.struct_facts.get(name)
             if sf is not None and (sf.used_in or sf.used_out):
                 sf.extenders.sort(key=list(self.reg.structs).index)
                 proto.structs[name] = sf
+        dropped = {x.name for x in proto.skipped}  # from chains, with their reason
         for name in sorted(self.sel.types):
-            if name in self.reg.structs and name not in proto.structs:
+            if name in self.reg.structs and name not in proto.structs and name not in dropped:
                 reason = self.bad_structs.get(name, 'no forwarded command reaches it')
                 proto.skipped.append(Skip(name, 'struct', reason))
         proto.handles = sorted(h for h in self.sel.types if h in self.reg.handles)

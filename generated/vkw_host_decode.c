@@ -32317,6 +32317,8 @@ bool vkw_decode_args_vkCmdDrawMultiEXT(struct vkw_host_decoder *d, struct vkw_ar
             vkw_decode_VkMultiDrawInfoEXT(d, &e[i]);
         a->pVertexInfo = e;
     }
+    else if ((true) && (a->drawCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->instanceCount = (uint32_t)vkw_read_u32(&d->r);
     a->firstInstance = (uint32_t)vkw_read_u32(&d->r);
     a->stride = (uint32_t)vkw_read_u32(&d->r);
@@ -32348,6 +32350,8 @@ bool vkw_decode_args_vkCmdDrawMultiIndexedEXT(struct vkw_host_decoder *d, struct
             vkw_decode_VkMultiDrawIndexedInfoEXT(d, &e[i]);
         a->pIndexInfo = e;
     }
+    else if ((true) && (a->drawCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     a->instanceCount = (uint32_t)vkw_read_u32(&d->r);
     a->firstInstance = (uint32_t)vkw_read_u32(&d->r);
     a->stride = (uint32_t)vkw_read_u32(&d->r);

@@ -43,17 +43,21 @@ class Parsing(AnnotationTestCase):
             'api 1.1 : newest',
             'extension VK_EXT_widget_tag : tags',
             '   # an indented comment',
-            'guest-only vkTrimWidget : the guest knows',
+            'guest-only vkTrimWidget guest=vkw_icd_vkTrimWidget : the guest knows',
             'host-only vkResetWidget : the host does it',
             'hand-written vkSetWidgetTagEXT host=vkw_host_tag guest=vkw_guest_tag : both sides',
             'async vkDestroyWidget : no one waits',
             'omit vkGetWidgetHostPointer.pOpaque : a host address',
-            'frees-children vkResetWidget : gadgets go too')
+            'frees-children vkResetWidget : gadgets go too',
+            'encode-as VkWidgetAddressEXT.deviceAddress : device addresses',
+            'inner-length vkBuildWidgetsEXT.ppRanges pInfos[i].rangeCount : ranges per info')
         self.assertEqual(ann.version, '1.1')
         self.assertEqual(ann.extensions, ['VK_EXT_widget_tag'])
         self.assertEqual(list(ann.guest_only), ['vkTrimWidget'])
         self.assertEqual(ann.guest_only['vkTrimWidget'].reason, 'the guest knows')
         self.assertEqual(ann.guest_only['vkTrimWidget'].line, len(PREAMBLE) + 4)
+        self.assertEqual(ann.guest_only['vkTrimWidget'].options, {'guest': 'vkw_icd_vkTrimWidget'})
+        self.assertEqual(ann.guest_only['vkTrimWidget'].args, ['vkTrimWidget'])
         self.assertEqual(list(ann.host_only), ['vkResetWidget'])
         self.assertEqual(ann.hand_written['vkSetWidgetTagEXT'].options,
                          {'host': 'vkw_host_tag', 'guest': 'vkw_guest_tag'})
@@ -61,11 +65,19 @@ class Parsing(AnnotationTestCase):
         self.assertEqual(list(ann.asynchronous), ['vkDestroyWidget'])
         self.assertEqual(list(ann.omit), [('vkGetWidgetHostPointer', 'pOpaque')])
         self.assertEqual(list(ann.frees_children), ['vkResetWidget'])
-        self.assertEqual(len(ann.entries), 8)
+        self.assertEqual(list(ann.encode_as), ['VkWidgetAddressEXT'])
+        self.assertEqual(ann.encode_as['VkWidgetAddressEXT'].args,
+                         ['VkWidgetAddressEXT.deviceAddress'])
+        self.assertEqual(list(ann.inner_length), [('vkBuildWidgetsEXT', 'ppRanges')])
+        self.assertEqual(len(ann.entries), 10)
         self.assertEqual(ann.where(ann.entries[0]), f'tiny.conf:{len(PREAMBLE) + 1}')
 
     def test_default_version(self):
-        self.assertEqual(self.parse('extension VK_EXT_widget_tag : tags').version, '1.3')
+        self.assertEqual(self.parse('extension VK_EXT_widget_tag : tags').version, '1.4')
+
+    def test_api_1_4(self):
+        self.assertEqual(self.parse('api 1.4 : newest').version, '1.4')
+        self.assertEqual(self.parse('api 1.0 : oldest').version, '1.0')
 
     def test_encode_if_keeps_its_c_expression(self):
         ann = self.parse('encode-if VkWidgetCreateInfo.pQueues '
@@ -74,6 +86,12 @@ class Parsing(AnnotationTestCase):
         self.assertEqual(entry.args, ['VkWidgetCreateInfo.pQueues',
                                       'usage & VK_WIDGET_USAGE_WRITE_BIT'])
         self.assertEqual(entry.reason, 'only writers have queues')
+
+    def test_inner_length_keeps_its_c_expression(self):
+        ann = self.parse('inner-length vkBuildWidgetsEXT.ppRanges pInfos[i].rangeCount + 0 '
+                         ': ranges per info')
+        entry = ann.inner_length[('vkBuildWidgetsEXT', 'ppRanges')]
+        self.assertEqual(entry.args, ['vkBuildWidgetsEXT.ppRanges', 'pInfos[i].rangeCount + 0'])
 
     def test_reason_may_contain_the_separator(self):
         ann = self.parse('guest-only vkTrimWidget : why : because')
@@ -100,14 +118,35 @@ class Parsing(AnnotationTestCase):
                               "['VkWidgetCreateInfo.pQueues']", 1)
 
     def test_option_not_allowed_for_directive(self):
-        self.assertParseError(['guest-only vkTrimWidget host=fn : no options here'],
+        self.assertParseError(['guest-only vkTrimWidget host=fn : guest= only'],
                               "guest-only takes 1 argument(s), got ['vkTrimWidget', 'host=fn']", 1)
+        self.assertParseError(['async vkTrimWidget guest=fn : no options here'],
+                              "async takes 1 argument(s), got ['vkTrimWidget', 'guest=fn']", 1)
+        self.assertParseError(['inner-length vkBuildWidgetsEXT.ppRanges : no expression'],
+                              "inner-length takes 2 argument(s), got "
+                              "['vkBuildWidgetsEXT.ppRanges']", 1)
 
     def test_bad_api(self):
-        self.assertParseError(['api 2.0 : future'], 'api must be 1.0 .. 1.3', 1)
+        for api in ('2.0', '1.5', '1', '1.4.309'):
+            with self.subTest(api=api):
+                self.assertParseError([f'api {api} : future'], 'api must be 1.0 .. 1.4', 1)
 
     def test_member_needs_owner(self):
         self.assertParseError(['omit pOpaque : which owner?'], 'omit names OWNER.MEMBER', 1)
+        self.assertParseError(['inner-length ppRanges 1 : which owner?'],
+                              'inner-length names OWNER.MEMBER', 1)
+        self.assertParseError(['encode-as deviceAddress : which union?'],
+                              'encode-as names UNION.MEMBER', 1)
+
+    def test_duplicate_encode_as(self):
+        self.assertParseError(['encode-as VkWidgetAddressEXT.deviceAddress : one',
+                               'encode-as VkWidgetAddressEXT.hostAddress : two'],
+                              'VkWidgetAddressEXT listed twice for encode-as', 2)
+
+    def test_duplicate_inner_length(self):
+        self.assertParseError(['inner-length vkBuildWidgetsEXT.ppRanges 1 : one',
+                               'inner-length vkBuildWidgetsEXT.ppRanges 2 : two'],
+                              'vkBuildWidgetsEXT.ppRanges listed twice for inner-length', 2)
 
     def test_duplicate_extension(self):
         self.assertParseError(['extension VK_EXT_widget_tag : one',
@@ -148,7 +187,9 @@ class CheckAgainstRegistry(AnnotationTestCase):
             'extension VK_EXT_widget_tag : needs widget_create',
             'guest-only vkGetWidgetHostPointer : host pointer',
             'omit vkGetWidgetHostPointer.pOpaque : host pointer',
-            'encode-if VkWidgetCreateInfo.pQueues usage != 0 : only with usage')
+            'encode-if VkWidgetCreateInfo.pQueues usage != 0 : only with usage',
+            'encode-as VkWidgetAddressEXT.deviceAddress : device addresses',
+            'inner-length vkBuildWidgetsEXT.ppRanges pInfos[i].rangeCount : per info')
         self.assertEqual(ann.extensions, ['VK_KHR_widget_create', 'VK_EXT_widget_tag'])
 
     def test_unknown_command(self):
@@ -180,11 +221,41 @@ class CheckAgainstRegistry(AnnotationTestCase):
                               'VK_NV_widget_broken is not supported for Vulkan '
                               '(supported="disabled")', 2)
 
-    def test_required_extension_neither_listed_nor_core(self):
+    def test_unknown_union_or_member_for_new_directives(self):
+        self.assertCheckError(['encode-as VkNoSuchUnion.x : why'],
+                              "vk.xml has no command or struct 'VkNoSuchUnion'", 1)
+        self.assertCheckError(['encode-as VkWidgetAddressEXT.pointer : why'],
+                              "VkWidgetAddressEXT has no member 'pointer'", 1)
+        self.assertCheckError(['inner-length vkBuildWidgetsEXT.ppNothing 1 : why'],
+                              "vkBuildWidgetsEXT has no member 'ppNothing'", 1)
+
+    def test_depends_not_given_by_the_list(self):
         self.assertCheckError(['api 1.0 : too old for widget_create',
                                'extension VK_EXT_widget_tag : why'],
-                              'VK_EXT_widget_tag requires VK_KHR_widget_create, which is '
-                              'neither listed nor part of the core version', 2)
+                              'VK_EXT_widget_tag depends on VK_KHR_widget_create, which the '
+                              'listed extensions and the core version do not give', 2)
+
+    def test_depends_with_a_version_alternative(self):
+        """VK_EXT_widget_shape: 'VK_EXT_widget_color,VK_VERSION_1_1'."""
+        self.assertCheckError(['api 1.0 : old', 'extension VK_EXT_widget_shape : why'],
+                              'VK_EXT_widget_shape depends on (VK_EXT_widget_color,VK_VERSION_1_1)'
+                              ', which the listed extensions and the core version do not give', 2)
+        self.parse_and_check('api 1.0 : old', 'extension VK_EXT_widget_shape : why',
+                             'extension VK_EXT_widget_color : gives it')
+        self.parse_and_check('api 1.1 : gives it', 'extension VK_EXT_widget_shape : why')
+
+    def test_depends_needing_a_newer_core(self):
+        """VK_EXT_widget_draw: 'VK_VERSION_1_1+VK_EXT_widget_color'."""
+        self.assertCheckError(['api 1.0 : old', 'extension VK_EXT_widget_color : listed',
+                               'extension VK_EXT_widget_draw : why'],
+                              'VK_EXT_widget_draw needs Vulkan 1.1, above the api 1.0 forwarded',
+                              3)
+        self.assertCheckError(['api 1.1 : new enough', 'extension VK_EXT_widget_draw : why'],
+                              'VK_EXT_widget_draw depends on (VK_VERSION_1_1+VK_EXT_widget_color)'
+                              ', which the listed extensions and the core version do not give', 2)
+        ann = self.parse_and_check('api 1.4 : newest', 'extension VK_EXT_widget_draw : why',
+                                   'extension VK_EXT_widget_color : listed after its user')
+        self.assertEqual(ann.extensions, ['VK_EXT_widget_draw', 'VK_EXT_widget_color'])
 
     def test_required_extension_promoted_to_core(self):
         ann = self.parse_and_check('api 1.1 : widget_create is core here',

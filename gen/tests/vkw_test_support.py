@@ -8,7 +8,9 @@ with 'test'), so unittest discovery only imports it.
 from __future__ import annotations
 
 import functools
+import glob
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -35,16 +37,46 @@ REAL_ANNOTATIONS = os.path.join(GEN_DIR, 'annotations.conf')
 REAL_OPCODES = os.path.join(GEN_DIR, 'opcodes.txt')
 
 
+# Where scripts/install-deps.sh unpacks Vulkan-Headers (vk.xml and the C
+# headers of one version): /opt/vkwire/vulkan-headers-1.4.309/usr.
+HEADERS_GLOB = '/opt/vkwire/vulkan-headers-*/usr'
+
+
+def _version_key(path: str):
+    """(1, 4, 309) for .../vulkan-headers-1.4.309/usr; () if the name has none."""
+    m = re.search(r'vulkan-headers-(\d+(?:\.\d+)*)', path)
+    return tuple(int(x) for x in m.group(1).split('.')) if m else ()
+
+
 def real_xml():
-    """The real registry: $VK_XML (as make check sets it) or the system one."""
-    for path in (os.environ.get('VK_XML'), '/usr/share/vulkan/registry/vk.xml'):
-        if path and os.path.isfile(path):
+    """The real registry: $VK_XML (as make check sets it), else the newest
+    one install-deps.sh unpacked.  Never an older system registry
+    (/usr/share/vulkan/registry is Debian 12's 1.3): the generator needs
+    the registry the project is built against."""
+    path = os.environ.get('VK_XML')
+    if path:
+        return path if os.path.isfile(path) else None
+    for prefix in sorted(glob.glob(HEADERS_GLOB), key=_version_key, reverse=True):
+        path = os.path.join(prefix, 'share', 'vulkan', 'registry', 'vk.xml')
+        if os.path.isfile(path):
             return path
     return None
 
 
+def real_include_dir():
+    """The C headers of the real registry's version (PREFIX/include beside
+    PREFIX/share/vulkan/registry/vk.xml), or None."""
+    xml = real_xml()
+    if xml is None:
+        return None
+    prefix = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(xml))))
+    include = os.path.join(prefix, 'include')
+    return include if os.path.isfile(os.path.join(include, 'vulkan', 'vulkan_core.h')) else None
+
+
 def skip_without_real_xml(obj):
-    return unittest.skipIf(real_xml() is None, 'no vk.xml (set VK_XML or install libvulkan-dev)')(obj)
+    return unittest.skipIf(real_xml() is None,
+                           'no vk.xml (set VK_XML or run scripts/install-deps.sh)')(obj)
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,14 +123,24 @@ class TempDirTestCase(unittest.TestCase):
         shutil.copyfile(src, dst)
         return dst
 
+    def tiny_xml_with(self, *replacements, name: str = 'variant.xml') -> str:
+        """A copy of tiny_vk.xml in tmp with (old, new) text replacements,
+        each of which must apply; returns its path."""
+        with open(TINY_XML, encoding='utf-8') as f:
+            text = f.read()
+        for old, new in replacements:
+            self.assertIn(old, text, 'tiny_vk.xml changed: fix the test')
+            text = text.replace(old, new, 1)
+        return self.write(name, text)
 
-def tiny_protocol(annotation_text: str, tmp: str, opcodes=None):
-    """wire.build over the tiny registry with annotations from text.
-    Opcodes: every forwarded command numbered in selection order from 1."""
+
+def tiny_protocol(annotation_text: str, tmp: str, opcodes=None, reg=None):
+    """wire.build over the tiny registry (or `reg`) with annotations from
+    text.  Opcodes: every forwarded command numbered in selection order from 1."""
     path = os.path.join(tmp, 'tiny.conf')
     with open(path, 'w', encoding='utf-8') as f:
         f.write(annotation_text)
-    reg = tiny_registry()
+    reg = reg or tiny_registry()
     ann = annotations_mod.parse(path)
     annotations_mod.check(ann, reg)
     sel = vkmodel.select(reg, ann.version, ann.extensions)

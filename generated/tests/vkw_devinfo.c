@@ -40,6 +40,7 @@ static void dump_array(const char *name, const char *member, const void *a, size
 
 static void features(VkPhysicalDevice pd)
 {
+    (void)pd;
     {
         VkPhysicalDevicePrivateDataFeatures *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
@@ -1108,6 +1109,7 @@ static void features(VkPhysicalDevice pd)
 
 static void properties(VkPhysicalDevice pd)
 {
+    (void)pd;
     {
         VkPhysicalDeviceMultiDrawPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
