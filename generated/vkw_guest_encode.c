@@ -12587,13 +12587,16 @@ void vkw_encode_VkAccelerationStructureGeometryDataKHR(struct vkw_writer *w, con
     switch (selector) {
     case VK_GEOMETRY_TYPE_TRIANGLES_KHR:
     vkw_encode_VkAccelerationStructureGeometryTrianglesDataKHR(w, &v->triangles);
-break;
+
+        break;
     case VK_GEOMETRY_TYPE_AABBS_KHR:
     vkw_encode_VkAccelerationStructureGeometryAabbsDataKHR(w, &v->aabbs);
-break;
+
+        break;
     case VK_GEOMETRY_TYPE_INSTANCES_KHR:
     vkw_encode_VkAccelerationStructureGeometryInstancesDataKHR(w, &v->instances);
-break;
+
+        break;
     default:
         (void)w;
         (void)v;
@@ -14092,11 +14095,13 @@ void vkw_encode_VkIndirectExecutionSetInfoEXT(struct vkw_writer *w, const VkIndi
     case VK_INDIRECT_EXECUTION_SET_INFO_TYPE_PIPELINES_EXT:
     if (vkw_write_presence(w, v->pPipelineInfo))
         vkw_encode_VkIndirectExecutionSetPipelineInfoEXT(w, &(*v->pPipelineInfo));
-break;
+
+        break;
     case VK_INDIRECT_EXECUTION_SET_INFO_TYPE_SHADER_OBJECTS_EXT:
     if (vkw_write_presence(w, v->pShaderInfo))
         vkw_encode_VkIndirectExecutionSetShaderInfoEXT(w, &(*v->pShaderInfo));
-break;
+
+        break;
     default:
         (void)w;
         (void)v;
@@ -14223,19 +14228,23 @@ void vkw_encode_VkIndirectCommandsTokenDataEXT(struct vkw_writer *w, const VkInd
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_SEQUENCE_INDEX_EXT:
     if (vkw_write_presence(w, v->pPushConstant))
         vkw_encode_VkIndirectCommandsPushConstantTokenEXT(w, &(*v->pPushConstant));
-break;
+
+        break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_VERTEX_BUFFER_EXT:
     if (vkw_write_presence(w, v->pVertexBuffer))
         vkw_encode_VkIndirectCommandsVertexBufferTokenEXT(w, &(*v->pVertexBuffer));
-break;
+
+        break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_INDEX_BUFFER_EXT:
     if (vkw_write_presence(w, v->pIndexBuffer))
         vkw_encode_VkIndirectCommandsIndexBufferTokenEXT(w, &(*v->pIndexBuffer));
-break;
+
+        break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_EXECUTION_SET_EXT:
     if (vkw_write_presence(w, v->pExecutionSet))
         vkw_encode_VkIndirectCommandsExecutionSetTokenEXT(w, &(*v->pExecutionSet));
-break;
+
+        break;
     default:
         (void)w;
         (void)v;

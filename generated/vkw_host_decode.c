@@ -20071,13 +20071,16 @@ void vkw_decode_VkAccelerationStructureGeometryDataKHR(struct vkw_host_decoder *
     switch (selector) {
     case VK_GEOMETRY_TYPE_TRIANGLES_KHR:
     vkw_decode_VkAccelerationStructureGeometryTrianglesDataKHR(d, &v->triangles);
-break;
+
+        break;
     case VK_GEOMETRY_TYPE_AABBS_KHR:
     vkw_decode_VkAccelerationStructureGeometryAabbsDataKHR(d, &v->aabbs);
-break;
+
+        break;
     case VK_GEOMETRY_TYPE_INSTANCES_KHR:
     vkw_decode_VkAccelerationStructureGeometryInstancesDataKHR(d, &v->instances);
-break;
+
+        break;
     default:
         (void)d;
         break; /* no member for this value: nothing travels */
@@ -21937,7 +21940,8 @@ void vkw_decode_VkIndirectExecutionSetInfoEXT(struct vkw_host_decoder *d, VkIndi
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-break;
+
+        break;
     case VK_INDIRECT_EXECUTION_SET_INFO_TYPE_SHADER_OBJECTS_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectExecutionSetShaderInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -21947,7 +21951,8 @@ break;
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-break;
+
+        break;
     default:
         (void)d;
         break; /* no member for this value: nothing travels */
@@ -22103,7 +22108,8 @@ void vkw_decode_VkIndirectCommandsTokenDataEXT(struct vkw_host_decoder *d, VkInd
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-break;
+
+        break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_VERTEX_BUFFER_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectCommandsVertexBufferTokenEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -22113,7 +22119,8 @@ break;
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-break;
+
+        break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_INDEX_BUFFER_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectCommandsIndexBufferTokenEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -22123,7 +22130,8 @@ break;
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-break;
+
+        break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_EXECUTION_SET_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectCommandsExecutionSetTokenEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -22133,7 +22141,8 @@ break;
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-break;
+
+        break;
     default:
         (void)d;
         break; /* no member for this value: nothing travels */
