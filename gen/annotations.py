@@ -31,6 +31,7 @@ class Annotations:
     path: str
     version: str = '1.4'
     extensions: List[str] = field(default_factory=list)
+    not_forwarded: Dict[str, Entry] = field(default_factory=dict)  # extension -> why not
     guest_only: Dict[str, Entry] = field(default_factory=dict)     # command -> entry
     host_only: Dict[str, Entry] = field(default_factory=dict)
     hand_written: Dict[str, Entry] = field(default_factory=dict)   # options guest=, host=
@@ -55,6 +56,7 @@ _DIRECTIVES = {
     # directive: (min args, max args or None, allowed options)
     'api': (1, 1, ()),
     'extension': (1, 1, ()),
+    'not-forwarded': (1, 1, ()),
     'guest-only': (1, 1, ('guest',)),
     'host-only': (1, 1, ()),
     'hand-written': (1, 1, ('guest', 'host')),
@@ -115,6 +117,10 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
+        elif directive == 'not-forwarded':
+            if args[0] in ann.not_forwarded:
+                raise AnnotationError(f'{where}: {args[0]} listed twice')
+            ann.not_forwarded[args[0]] = e
         elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
                            'pointer-value'):
             if '.' not in args[0]:
@@ -170,6 +176,11 @@ def check(ann: Annotations, reg) -> None:
                     lambda n: _available(reg, ann, n)):
                 raise AnnotationError(f'{where}: {e.args[0]} depends on {x.depends}, which the '
                                       'listed extensions and the core version do not give')
+        elif e.directive == 'not-forwarded':
+            if e.args[0] not in reg.extensions:
+                raise AnnotationError(f'{where}: vk.xml has no extension {e.args[0]!r}')
+            if e.args[0] in ann.extensions:
+                raise AnnotationError(f'{where}: {e.args[0]} is also listed as forwarded')
         elif e.directive in ('guest-only', 'host-only', 'hand-written', 'async',
                              'reports-deferred', 'frees-children'):
             if e.args[0] not in reg.commands:

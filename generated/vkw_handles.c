@@ -407,6 +407,7 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_NV_shading_rate_image", true},
     {"VK_NV_viewport_array2", true},
     {"VK_NV_viewport_swizzle", true},
+    {"VK_KHR_portability_enumeration", false},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);

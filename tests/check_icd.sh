@@ -97,6 +97,18 @@ else
     n=$((n + 1)); echo "ok $n # SKIP comparing vulkaninfo needs the generator's Python and vk.xml"
 fi
 
+# 3a. Every extension lavapipe offers is forwarded, or gen/annotations.conf
+#     says why not (not-forwarded): a new driver's extension cannot go
+#     missing without a word.
+if [ -n "${PYTHON:-}" ]; then
+    "$PYTHON" "$top_srcdir/tests/extension_coverage.py" "$top_srcdir/gen/annotations.conf" \
+        <"$tmp/native.txt" >"$tmp/coverage.txt"
+    check $? "every extension lavapipe offers is forwarded or explained in gen/annotations.conf" \
+        "$tmp/coverage.txt"
+else
+    n=$((n + 1)); echo "ok $n # SKIP the extension check needs the generator's Python"
+fi
+
 # 3b. Every feature and property struct vkwire forwards (tests/vkw_devinfo,
 #     generated from the registry), Vulkan 1.4's and those vulkaninfo does
 #     not know among them, byte for byte equal to native.
