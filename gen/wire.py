@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
+import formats as formats_mod
 from vkmodel import SCALAR_KINDS, Command, Member, Registry, Selection, Struct
 
 
@@ -295,6 +296,9 @@ class Protocol:
     # -> (command, parent type or None when the object is the dispatch handle).
     # Types missing here go with their parent (pool allocations, queues).
     destroyers: Dict[str, tuple] = field(default_factory=dict)
+    # The texel blocks of the forwarded formats, by VkFormat value
+    # (gen/formats.py): what host image copies size their regions by.
+    formats: List[formats_mod.FormatFacts] = field(default_factory=list)
 
     @property
     def registry_version_packed(self) -> int:
@@ -831,6 +835,7 @@ class Builder:
         inputs += [f for cf in proto.commands for f in cf.params if f.direction == 'in']
         proto.checked_enums = {f.ctype for f in inputs
                                if f.kind == 'enum' and not f.model.noautovalidity}
+        proto.formats = formats_mod.build(self.reg, self.sel)
         return proto
 
 

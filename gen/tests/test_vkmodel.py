@@ -234,13 +234,13 @@ class FeaturesAndExtensions(unittest.TestCase):
 
     def test_extensions(self):
         tag = self.reg.extensions['VK_EXT_widget_tag']
-        self.assertEqual((tag.number, tag.kind, tag.supported, tag.depends),
-                         (3, 'device', ['vulkan'], ['VK_KHR_widget_create']))
+        self.assertEqual((tag.number, tag.kind, tag.supported, str(tag.depends)),
+                         (3, 'device', ['vulkan'], 'VK_KHR_widget_create'))
         self.assertIsNone(tag.promotedto)
         self.assertEqual(self.reg.extensions['VK_KHR_widget_create'].promotedto, 'VK_VERSION_1_1')
         self.assertEqual(self.reg.extensions['VK_NV_widget_broken'].supported, ['disabled'])
-        self.assertEqual([(r.needs_extension, r.needs_feature) for r in tag.requires],
-                         [(None, None), ('VK_EXT_widget_color', None), (None, 'VK_VERSION_1_1')])
+        self.assertEqual([str(r.depends) if r.depends else None for r in tag.requires],
+                         [None, 'VK_EXT_widget_color', 'VK_VERSION_1_1'])
         self.assertEqual(tag.requires[0].commands, ['vkSetWidgetTagEXT'])
         self.assertEqual(tag.requires[0].types, ['VkWidgetTagCreateInfoEXT', 'VkWidgetInfoTagEXT'])
 
@@ -259,6 +259,58 @@ class ParseErrors(TempDirTestCase):
         line = line_of(path, 'VK_NO_SUCH_SIZE')
         with self.assertRaisesRegex(vkmodel.ModelError,
                                     f'bad.xml:{line}: array size .VK_NO_SUCH_SIZE.'):
+            vkmodel.parse(path)
+
+
+class Formats(TempDirTestCase):
+    """<formats>: texel blocks, components and planes."""
+
+    def setUp(self):
+        super().setUp()
+        self.reg = tiny_registry()
+
+    def test_block_of_a_plain_and_a_compressed_format(self):
+        r8 = self.reg.formats['VK_FORMAT_R8_UNORM']
+        self.assertEqual((r8.block_size, r8.texels_per_block, r8.block_extent), (1, 1, (1, 1, 1)))
+        bc1 = self.reg.formats['VK_FORMAT_BC1_RGB_UNORM_BLOCK']
+        self.assertEqual((bc1.block_size, bc1.block_extent, bc1.compressed), (8, (4, 4, 1), 'BC'))
+        self.assertIsNone(bc1.component_bits('R'))  # bits="compressed"
+
+    def test_components(self):
+        ds = self.reg.formats['VK_FORMAT_D24_UNORM_S8_UINT']
+        self.assertEqual((ds.component_bits('D'), ds.component_bits('S'), ds.component_bits('R')),
+                         (24, 8, None))
+
+    def test_planes(self):
+        f = self.reg.formats['VK_FORMAT_G8_B8R8_2PLANE_420_UNORM']
+        self.assertEqual([(p.index, p.width_divisor, p.height_divisor, p.compatible)
+                          for p in f.planes],
+                         [(0, 1, 1, 'VK_FORMAT_R8_UNORM'), (1, 2, 2, 'VK_FORMAT_R8G8_UNORM')])
+        self.assertEqual([c.plane for c in f.components], [0, 1, 1])
+        self.assertEqual(f.chroma, '420')
+
+    def _broken(self, old: str, new: str) -> str:
+        with open(TINY_XML, encoding='utf-8') as f:
+            text = f.read()
+        self.assertIn(old, text)
+        return self.write('bad.xml', text.replace(old, new))
+
+    def test_plane_of_an_undescribed_format_names_the_line(self):
+        path = self._broken('compatible="VK_FORMAT_R8G8_UNORM"', 'compatible="VK_FORMAT_NONE"')
+        line = line_of(path, 'name="VK_FORMAT_G8_B8R8_2PLANE_420_UNORM" class')
+        with self.assertRaisesRegex(vkmodel.ModelError,
+                                    f'bad.xml:{line}: .* plane 1 is compatible with VK_FORMAT_NONE'):
+            vkmodel.parse(path)
+
+    def test_bad_block_extent(self):
+        path = self._broken('blockExtent="4,4,1"', 'blockExtent="4,4"')
+        with self.assertRaisesRegex(vkmodel.ModelError, 'blockExtent="4,4" is not three'):
+            vkmodel.parse(path)
+
+    def test_unknown_attribute_is_refused(self):
+        path = self._broken('class="D24S8"', 'class="D24S8" swizzle="x"')
+        line = line_of(path, 'swizzle=')
+        with self.assertRaisesRegex(vkmodel.ModelError, f'bad.xml:{line}: <format swizzle'):
             vkmodel.parse(path)
 
 
@@ -375,6 +427,13 @@ class RealRegistry(unittest.TestCase):
         self.assertEqual((bits.is_bitmask, bits.bitwidth), (True, 64))
         self.assertEqual(bits.values['VK_ACCESS_2_SHADER_SAMPLED_READ_BIT'].value, 1 << 32)
         self.assertEqual(self.reg.bitmasks['VkAccessFlags2'].base, 'VkFlags64')
+
+    def test_formats(self):
+        self.assertGreater(len(self.reg.formats), 200)
+        d16 = self.reg.formats['VK_FORMAT_D16_UNORM']
+        self.assertEqual((d16.block_size, d16.component_bits('D')), (2, 16))
+        plane = self.reg.formats['VK_FORMAT_G16_B16_R16_3PLANE_444_UNORM'].planes[2]
+        self.assertEqual((plane.index, plane.compatible), (2, 'VK_FORMAT_R16_UNORM'))
 
     def test_header_version_is_set(self):
         self.assertGreater(self.reg.header_version, 100)
