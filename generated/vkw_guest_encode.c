@@ -17246,8 +17246,7 @@ void vkw_encode_vkCopyMemoryToImage(struct vkw_writer *w, uint32_t serial, VkDev
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyMemoryToImage, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
-    if (vkw_write_presence(w, pCopyMemoryToImageInfo))
-        vkw_encode_VkCopyMemoryToImageInfo(w, &(*pCopyMemoryToImageInfo));
+    vkw_encode_memory_to_image(w, device, pCopyMemoryToImageInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -17263,8 +17262,7 @@ void vkw_encode_vkCopyImageToMemory(struct vkw_writer *w, uint32_t serial, VkDev
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyImageToMemory, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
-    if (vkw_write_presence(w, pCopyImageToMemoryInfo))
-        vkw_encode_VkCopyImageToMemoryInfo(w, &(*pCopyImageToMemoryInfo));
+    vkw_encode_image_to_memory(w, device, pCopyImageToMemoryInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -17273,6 +17271,7 @@ VkResult vkw_decode_reply_vkCopyImageToMemory(struct vkw_reader *r, VkDevice dev
     (void)device;
     (void)pCopyImageToMemoryInfo;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    vkw_decode_reply_image_to_memory(r, device, pCopyImageToMemoryInfo); /* hand-written: gen/annotations.conf */
     return result;
 }
 

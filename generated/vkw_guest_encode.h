@@ -1158,6 +1158,13 @@ VkResult vkw_decode_reply_vkGetDeferredOperationResultKHR(struct vkw_reader *r, 
 void vkw_encode_vkDeferredOperationJoinKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeferredOperationKHR operation);
 VkResult vkw_decode_reply_vkDeferredOperationJoinKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR operation);
 
+/* ---- hand-written wire forms (gen/annotations.conf: encode-with), in
+ * runtime/guest: the command's encoder and reply decoder call them ---- */
+void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescriptorSet descriptorSet, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const void* pData); /* vkUpdateDescriptorSetWithTemplate.pData */
+void vkw_encode_memory_to_image(struct vkw_writer *w, VkDevice device, const VkCopyMemoryToImageInfo* pCopyMemoryToImageInfo); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
+void vkw_encode_image_to_memory(struct vkw_writer *w, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */
+void vkw_decode_reply_image_to_memory(struct vkw_reader *r, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, the reply's part */
+
 #ifdef __cplusplus
 }
 #endif

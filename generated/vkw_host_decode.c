@@ -26938,14 +26938,7 @@ bool vkw_decode_args_vkCopyMemoryToImage(struct vkw_host_decoder *d, struct vkw_
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    if (vkw_read_presence(&d->r)) {
-        VkCopyMemoryToImageInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkCopyMemoryToImageInfo(d, &(*e));
-        a->pCopyMemoryToImageInfo = e;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_memory_to_image(d, a); /* hand-written: gen/annotations.conf */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -26964,14 +26957,7 @@ bool vkw_decode_args_vkCopyImageToMemory(struct vkw_host_decoder *d, struct vkw_
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    if (vkw_read_presence(&d->r)) {
-        VkCopyImageToMemoryInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkCopyImageToMemoryInfo(d, &(*e));
-        a->pCopyImageToMemoryInfo = e;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_image_to_memory(d, a); /* hand-written: gen/annotations.conf */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -26984,6 +26970,7 @@ void vkw_encode_reply_vkCopyImageToMemory(struct vkw_host_decoder *d, struct vkw
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    vkw_encode_reply_image_to_memory(d, w, a); /* hand-written: gen/annotations.conf */
 }
 
 bool vkw_decode_args_vkCopyImageToImage(struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToImage *a)

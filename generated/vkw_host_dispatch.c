@@ -1452,11 +1452,7 @@ static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCreateImage) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImage);
-        return;
-    }
-    a.result = ctx->vk.vkCreateImage(a.device, a.pCreateInfo, NULL, a.pImage);
+    vkw_host_vkCreateImage(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateImage, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pImage) {
