@@ -11,6 +11,8 @@
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
-#define CMDTEST_FAMILIES
+#include "host_image_copy.h"
+
+#define CMDTEST_FAMILIES CMDTEST_HOST_IMAGE_COPY
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
