@@ -20,7 +20,7 @@
 
 /* The region bytes one command carries at most (one part may pass it: a
  * MEMCPY region, or a single row). */
-#define CHUNK_BYTES (32u << 20)
+#define CHUNK_BYTES (8u << 20)
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateImage(VkDevice device,
                                                     const VkImageCreateInfo *pCreateInfo,
@@ -44,87 +44,6 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyImage(VkDevice device, VkImage image
 }
 
 /* ---- splitting a copy ---- */
-
-/* A part of one of the application's regions: itself a region (in the
- * application's row length and image height), whose first block lies
- * `offset` bytes past the region's pointer, and its bytes on the wire. */
-struct part {
-    uint32_t region;
-    struct vkw_copy_region r;
-    uint64_t offset, bytes;
-};
-
-struct plan {
-    struct part *parts;
-    size_t count, capacity;
-};
-
-static bool add_part(struct plan *p, uint32_t region, const struct vkw_copy_region *r,
-                     uint64_t offset, uint64_t bytes)
-{
-    if (p->count == p->capacity) {
-        const size_t capacity = p->capacity ? p->capacity * 2 : 16;
-        struct part *grown = realloc(p->parts, capacity * sizeof(*grown));
-        if (!grown)
-            return false;
-        p->parts = grown;
-        p->capacity = capacity;
-    }
-    p->parts[p->count++] = (struct part){region, *r, offset, bytes};
-    return true;
-}
-
-/* `r` narrowed to `n` slices from slice `z` (of a layered image, layers;
- * else depth blocks) and `m` rows from row `y`. */
-static struct vkw_copy_region narrowed(const struct vkw_copy_region *r,
-                                       const struct vkw_copy_shape *s, uint64_t z, uint64_t n,
-                                       uint64_t y, uint64_t m)
-{
-    struct vkw_copy_region part = *r;
-    if (s->layers > 1) {
-        part.subresource.baseArrayLayer += (uint32_t)z;
-        part.subresource.layerCount = (uint32_t)n;
-    } else {
-        const uint64_t from = z * s->block_depth, left = r->extent.depth - from;
-        part.offset.z += (int32_t)from;
-        part.extent.depth = (uint32_t)(n * s->block_depth < left ? n * s->block_depth : left);
-    }
-    const uint64_t from = y * s->block_height, left = r->extent.height - from;
-    part.offset.y += (int32_t)from;
-    part.extent.height = (uint32_t)(m * s->block_height < left ? m * s->block_height : left);
-    return part;
-}
-
-/* Region `index` into parts of at most CHUNK_BYTES: whole slices while one
- * fits, else rows of one slice. */
-static bool split(struct plan *p, uint32_t index, const struct vkw_copy_region *r,
-                  const struct vkw_guest_copy_region *c)
-{
-    const struct vkw_copy_shape *s = &c->shape;
-    if (c->memcpy_layout || c->bytes <= CHUNK_BYTES)
-        return add_part(p, index, r, 0, c->bytes);
-    const uint64_t row = s->row_blocks * s->block_bytes, slice = row * s->rows;
-    const uint64_t row_pitch = vkw_copy_row_pitch(s), slice_pitch = vkw_copy_slice_pitch(s);
-    if (slice <= CHUNK_BYTES) {
-        const uint64_t per = CHUNK_BYTES / slice;
-        for (uint64_t z = 0; z < s->slices; z += per) {
-            const uint64_t n = s->slices - z < per ? s->slices - z : per;
-            const struct vkw_copy_region part = narrowed(r, s, z, n, 0, s->rows);
-            if (!add_part(p, index, &part, z * slice_pitch, n * slice))
-                return false;
-        }
-        return true;
-    }
-    const uint64_t per = CHUNK_BYTES / row ? CHUNK_BYTES / row : 1;
-    for (uint64_t z = 0; z < s->slices; z++)
-        for (uint64_t y = 0; y < s->rows; y += per) {
-            const uint64_t m = s->rows - y < per ? s->rows - y : per;
-            const struct vkw_copy_region part = narrowed(r, s, z, 1, y, m);
-            if (!add_part(p, index, &part, z * slice_pitch + y * row_pitch, m * row))
-                return false;
-        }
-    return true;
-}
 
 /* Learn the MEMCPY size of each region's subresource the guest has not
  * asked for yet: a round trip each, under no lock of ours. */
@@ -165,7 +84,7 @@ static void learn_memcpy_sizes(VkDevice device, VkImage image, uint32_t count,
     } while (0)
 
 static VkResult plan_copy(VkDevice device, VkImage image, VkHostImageCopyFlags flags,
-                          uint32_t count, const struct vkw_copy_region *regions, struct plan *p)
+                          uint32_t count, const struct vkw_copy_region *regions, struct vkw_guest_copy_plan *p)
 {
     if (flags & VK_HOST_IMAGE_COPY_MEMCPY)
         learn_memcpy_sizes(device, image, count, regions);
@@ -178,14 +97,14 @@ static VkResult plan_copy(VkDevice device, VkImage image, VkHostImageCopyFlags f
             return VK_ERROR_INITIALIZATION_FAILED;
         if (c.bytes > VKW_MAX_MESSAGE_BYTES / 2)
             return VK_ERROR_OUT_OF_HOST_MEMORY; /* a MEMCPY region no message can carry */
-        if (!split(p, i, &regions[i], &c))
+        if (!vkw_guest_copy_split(p, i, &regions[i], &c, CHUNK_BYTES))
             return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     return VK_SUCCESS;
 }
 
 /* The parts [first, return value) that go in one command. */
-static size_t chunk_end(const struct plan *p, size_t first)
+static size_t chunk_end(const struct vkw_guest_copy_plan *p, size_t first)
 {
     uint64_t bytes = p->parts[first].bytes;
     size_t last = first + 1;
@@ -208,7 +127,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCopyMemoryToImage(
     VkDevice device, const VkCopyMemoryToImageInfo *pCopyMemoryToImageInfo)
 {
     const VkCopyMemoryToImageInfo *info = pCopyMemoryToImageInfo;
-    struct plan p = {0};
+    struct vkw_guest_copy_plan p = {0};
     VkResult result;
     PLAN_COPY(result, &p, device, info->dstImage, info->flags, info->regionCount,
               info->pRegions);
@@ -234,7 +153,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCopyImageToMemory(
     VkDevice device, const VkCopyImageToMemoryInfo *pCopyImageToMemoryInfo)
 {
     const VkCopyImageToMemoryInfo *info = pCopyImageToMemoryInfo;
-    struct plan p = {0};
+    struct vkw_guest_copy_plan p = {0};
     VkResult result;
     PLAN_COPY(result, &p, device, info->srcImage, info->flags, info->regionCount,
               info->pRegions);

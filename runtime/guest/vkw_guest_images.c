@@ -138,6 +138,74 @@ bool vkw_guest_copy_region(VkImage image, VkHostImageCopyFlags flags,
     return true;
 }
 
+/* ---- splitting a copy ---- */
+
+static bool add_part(struct vkw_guest_copy_plan *p, uint32_t region, const struct vkw_copy_region *r,
+                     uint64_t offset, uint64_t bytes)
+{
+    if (p->count == p->capacity) {
+        const size_t capacity = p->capacity ? p->capacity * 2 : 16;
+        struct vkw_guest_copy_part *grown = realloc(p->parts, capacity * sizeof(*grown));
+        if (!grown)
+            return false;
+        p->parts = grown;
+        p->capacity = capacity;
+    }
+    p->parts[p->count++] = (struct vkw_guest_copy_part){region, *r, offset, bytes};
+    return true;
+}
+
+/* `r` narrowed to `n` slices from slice `z` (of a layered image, layers;
+ * else depth blocks) and `m` rows from row `y`. */
+static struct vkw_copy_region narrowed(const struct vkw_copy_region *r,
+                                       const struct vkw_copy_shape *s, uint64_t z, uint64_t n,
+                                       uint64_t y, uint64_t m)
+{
+    struct vkw_copy_region part = *r;
+    if (s->layers > 1) {
+        part.subresource.baseArrayLayer += (uint32_t)z;
+        part.subresource.layerCount = (uint32_t)n;
+    } else {
+        const uint64_t from = z * s->block_depth, left = r->extent.depth - from;
+        part.offset.z += (int32_t)from;
+        part.extent.depth = (uint32_t)(n * s->block_depth < left ? n * s->block_depth : left);
+    }
+    const uint64_t from = y * s->block_height, left = r->extent.height - from;
+    part.offset.y += (int32_t)from;
+    part.extent.height = (uint32_t)(m * s->block_height < left ? m * s->block_height : left);
+    return part;
+}
+
+bool vkw_guest_copy_split(struct vkw_guest_copy_plan *p, uint32_t index,
+                          const struct vkw_copy_region *r, const struct vkw_guest_copy_region *c,
+                          uint64_t chunk)
+{
+    const struct vkw_copy_shape *s = &c->shape;
+    if (c->memcpy_layout || c->bytes <= chunk)
+        return add_part(p, index, r, 0, c->bytes);
+    const uint64_t row = s->row_blocks * s->block_bytes, slice = row * s->rows;
+    const uint64_t row_pitch = vkw_copy_row_pitch(s), slice_pitch = vkw_copy_slice_pitch(s);
+    if (slice <= chunk) {
+        const uint64_t per = chunk / slice;
+        for (uint64_t z = 0; z < s->slices; z += per) {
+            const uint64_t n = s->slices - z < per ? s->slices - z : per;
+            const struct vkw_copy_region part = narrowed(r, s, z, n, 0, s->rows);
+            if (!add_part(p, index, &part, z * slice_pitch, n * slice))
+                return false;
+        }
+        return true;
+    }
+    const uint64_t per = chunk / row ? chunk / row : 1;
+    for (uint64_t z = 0; z < s->slices; z++)
+        for (uint64_t y = 0; y < s->rows; y += per) {
+            const uint64_t m = s->rows - y < per ? s->rows - y : per;
+            const struct vkw_copy_region part = narrowed(r, s, z, 1, y, m);
+            if (!add_part(p, index, &part, z * slice_pitch + y * row_pitch, m * row))
+                return false;
+        }
+    return true;
+}
+
 /* ---- between the application's layout and the wire's ---- */
 
 /* Each row of the region, from the application's memory (pitches of its

@@ -47,6 +47,29 @@ struct vkw_guest_copy_region {
 bool vkw_guest_copy_region(VkImage image, VkHostImageCopyFlags flags,
                            const struct vkw_copy_region *r, struct vkw_guest_copy_region *out);
 
+/* A part of one of the application's regions, small enough for one
+ * command: itself a region (in the application's row length and image
+ * height), whose first block lies `offset` bytes past the region's
+ * pointer, and its bytes on the wire. */
+struct vkw_guest_copy_part {
+    uint32_t region;
+    struct vkw_copy_region r;
+    uint64_t offset, bytes;
+};
+
+struct vkw_guest_copy_plan {
+    struct vkw_guest_copy_part *parts;
+    size_t count, capacity;
+};
+
+/* Append region `index` (`r`, sized by `c`) to `plan` in parts of at most
+ * `chunk` bytes: whole slices (layers, or depth blocks of a 3D image)
+ * while one fits, else rows of one slice; a MEMCPY region, or a single
+ * row, whole.  False when out of memory.  Free plan->parts. */
+bool vkw_guest_copy_split(struct vkw_guest_copy_plan *plan, uint32_t index,
+                          const struct vkw_copy_region *r, const struct vkw_guest_copy_region *c,
+                          uint64_t chunk);
+
 /* (The hooks vkw_encode_memory_to_image, vkw_encode_image_to_memory and
  * vkw_decode_reply_image_to_memory are declared by
  * generated/vkw_guest_encode.h.) */

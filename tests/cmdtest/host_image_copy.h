@@ -22,7 +22,10 @@
  *     image written, read out, written into another image and both read
  *     back the ordinary way must agree;
  *   - a D32_SFLOAT image's depth aspect, where the format allows host
- *     copies.
+ *     copies;
+ *   - copies larger than one message of vkwire's carries (8 MiB of
+ *     texels): 3 layers of 4 MiB, and one 8 MiB layer with a row length,
+ *     both ways.
  * Every byte read back goes into the digest.  The 1.3.239 validation layer
  * does not know these entry points: the scenario runs without it. */
 
@@ -437,6 +440,56 @@ static void hic_depth(struct ctx *c, struct hic *h)
     digest(c, out, sizeof out);
 }
 
+/* Copies vkwire cuts into several commands: whole layers at a time, and
+ * rows of one layer (its rows 2056 texels apart in memory). */
+static void hic_large(struct ctx *c, struct hic *h)
+{
+    enum { LW = 1024, LH = 1024, LAYERS = 3, RW = 2048, RH = 1040, ROW = 2056 };
+    struct image layered = hic_image(c, h, VK_FORMAT_R8G8B8A8_UNORM, LW, LH, 1, LAYERS, 0);
+    struct image wide = hic_image(c, h, VK_FORMAT_R8G8B8A8_UNORM, RW, RH, 1, 1, 0);
+    const size_t layered_bytes = (size_t)LW * LH * 4 * LAYERS;
+    const size_t wide_bytes = (size_t)ROW * RH * 4, wide_tight = (size_t)RW * RH * 4;
+    uint8_t *in = malloc(layered_bytes), *in_wide = malloc(wide_bytes);
+    uint8_t *out = malloc(layered_bytes), *out_wide = malloc(wide_tight);
+    EXPECT(in && in_wide && out && out_wide, "out of memory");
+    for (size_t i = 0; i < layered_bytes; i++)
+        in[i] = (uint8_t)(i * 2654435761u >> 13);
+    for (size_t i = 0; i < wide_bytes; i++)
+        in_wide[i] = (uint8_t)(i * 40503u >> 7);
+    memset(out, 0, layered_bytes);
+    memset(out_wide, 0, wide_tight);
+    VkMemoryToImageCopyEXT up = {.sType = VK_STRUCTURE_TYPE_MEMORY_TO_IMAGE_COPY_EXT,
+                                 .pHostPointer = in,
+                                 .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, LAYERS},
+                                 .imageExtent = {LW, LH, 1}};
+    hic_to_image(c, h, &layered, 0, 1, &up);
+    up = (VkMemoryToImageCopyEXT){.sType = VK_STRUCTURE_TYPE_MEMORY_TO_IMAGE_COPY_EXT,
+                                  .pHostPointer = in_wide,
+                                  .memoryRowLength = ROW,
+                                  .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                                  .imageExtent = {RW, RH, 1}};
+    hic_to_image(c, h, &wide, 0, 1, &up);
+    VkImageToMemoryCopyEXT down = {.sType = VK_STRUCTURE_TYPE_IMAGE_TO_MEMORY_COPY_EXT,
+                                   .pHostPointer = out,
+                                   .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, LAYERS},
+                                   .imageExtent = {LW, LH, 1}};
+    hic_to_memory(c, h, &layered, 0, 1, &down);
+    down.pHostPointer = out_wide;
+    down.imageSubresource.layerCount = 1;
+    down.imageExtent = (VkExtent3D){RW, RH, 1};
+    hic_to_memory(c, h, &wide, 0, 1, &down);
+    EXPECT(memcmp(in, out, layered_bytes) == 0, "12 MiB of layers read back differently");
+    for (size_t y = 0; y < RH; y++)
+        EXPECT(memcmp(in_wide + y * ROW * 4, out_wide + y * RW * 4, (size_t)RW * 4) == 0,
+               "row %zu of the 8 MiB layer read back differently", y);
+    digest(c, out, layered_bytes);
+    digest(c, out_wide, wide_tight);
+    free(in);
+    free(in_wide);
+    free(out);
+    free(out_wide);
+}
+
 static void scenario_host_image_copy(struct ctx *c)
 {
     struct hic h = {
@@ -456,6 +509,7 @@ static void scenario_host_image_copy(struct ctx *c)
     hic_rgba(c, &h);
     hic_memcpy(c, &h);
     hic_depth(c, &h);
+    hic_large(c, &h);
 }
 
 #define CMDTEST_HOST_IMAGE_COPY                                                             \
