@@ -39,7 +39,9 @@ class Annotations:
     reports_deferred: Dict[str, Entry] = field(default_factory=dict)
     omit: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
     encode_if: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
-    encode_with: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # options guest=, host=
+    # options guest=, host=, and for what the parameter brings back in the
+    # reply guest_reply=, host_reply=
+    encode_with: Dict[Tuple[str, str], Entry] = field(default_factory=dict)
     keep_unwritten: Dict[Tuple[str, str], Entry] = field(default_factory=dict)
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
@@ -64,7 +66,7 @@ _DIRECTIVES = {
     'reports-deferred': (1, 1, ()),
     'omit': (1, 1, ()),
     'encode-if': (2, None, ()),
-    'encode-with': (1, 1, ('guest', 'host')),
+    'encode-with': (1, 1, ('guest', 'host', 'guest_reply', 'host_reply')),
     'keep-unwritten': (1, 1, ()),
     'frees-children': (1, 1, ()),
     'encode-as': (1, 1, ()),
@@ -125,8 +127,10 @@ def parse(path: str) -> Annotations:
                            'pointer-value'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
-            if directive == 'encode-with' and set(options) != {'guest', 'host'}:
-                raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN')
+            if directive == 'encode-with' and set(options) not in (
+                    {'guest', 'host'}, {'guest', 'host', 'guest_reply', 'host_reply'}):
+                raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN, and '
+                                      'guest_reply=FN with host_reply=FN or neither')
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,

@@ -25,6 +25,8 @@ OUTPUTS = [
     ('vkw_host_dispatch.c.j2', 'vkw_host_dispatch.c'),
     ('vkw_guest_entry.h.j2', 'vkw_guest_entry.h'),
     ('vkw_guest_entry.c.j2', 'vkw_guest_entry.c'),
+    ('vkw_formats.h.j2', 'vkw_formats.h'),
+    ('vkw_formats.c.j2', 'vkw_formats.c'),
     ('vkw_roundtrip_test.c.j2', 'tests/vkw_roundtrip_test.c'),
     ('vkw_devinfo.c.j2', 'tests/vkw_devinfo.c'),
 ]

@@ -151,6 +151,47 @@ class Command:
         return None
 
 
+@dataclass
+class FormatComponent:
+    """One component of a format: <component name="D" bits="24" .../>."""
+    name: str                     # 'R', 'D', 'S'
+    bits: Optional[int]           # 24; None where vk.xml says bits="compressed"
+    numeric_format: str           # 'UNORM', 'SFLOAT'
+    plane: Optional[int] = None   # planeIndex of a multi-planar format's component
+
+
+@dataclass
+class FormatPlane:
+    """One plane of a multi-planar format: what a copy of that plane moves."""
+    index: int                    # 0, 1, 2
+    width_divisor: int            # 2 for the chroma planes of 4:2:0
+    height_divisor: int
+    compatible: str               # 'VK_FORMAT_R8G8_UNORM': the format one texel of it has
+
+
+@dataclass
+class Format:
+    """A <format> of the <formats> section: the texel block of a VkFormat."""
+    name: str                     # 'VK_FORMAT_BC1_RGB_UNORM_BLOCK'
+    line: int
+    format_class: str             # 'BC1_RGB', '32-bit'
+    block_size: int               # bytes of one texel block: 8
+    texels_per_block: int         # 16
+    block_extent: tuple = (1, 1, 1)  # texels a block spans: (4, 4, 1)
+    packed: Optional[int] = None  # bits of a packed format: 16 for ..._PACK16
+    compressed: Optional[str] = None  # 'BC', 'ASTC LDR'
+    chroma: Optional[str] = None  # '420' for a YCbCr format with subsampled chroma
+    components: List[FormatComponent] = field(default_factory=list)
+    planes: List[FormatPlane] = field(default_factory=list)  # empty unless multi-planar
+
+    def component_bits(self, name: str) -> Optional[int]:
+        """The bits of component `name` ('D', 'S'), None if it has none."""
+        for c in self.components:
+            if c.name == name:
+                return c.bits
+        return None
+
+
 class Depends:
     """A `depends` expression of vk.xml: names of versions and extensions
     joined by '+' (and) and ',' (or), both of one precedence, left to right,
@@ -284,6 +325,7 @@ class Registry:
     commands: Dict[str, Command] = field(default_factory=dict)
     features: List[Feature] = field(default_factory=list)
     extensions: Dict[str, Extension] = field(default_factory=dict)
+    formats: Dict[str, Format] = field(default_factory=dict)    # 'VK_FORMAT_R8_UNORM' -> its block
     type_alias: Dict[str, str] = field(default_factory=dict)     # alias -> target
     command_alias: Dict[str, str] = field(default_factory=dict)  # alias -> target
 
@@ -347,8 +389,8 @@ def _for_vulkan(node) -> bool:
 # read, and parse() names it rather than dropping it.  Attributes listed
 # that the model does not keep carry nothing the wire needs (documentation,
 # authorship, validation hints); subtrees in _SCHEMA_IGNORED describe things
-# vkwire does not use (formats, SPIR-V capabilities, synchronisation scopes,
-# video codecs), whatever they contain.
+# vkwire does not use (SPIR-V capabilities, synchronisation scopes, video
+# codecs), whatever they contain.
 _DOC = {'comment', 'deprecated'}
 _SCHEMA = {
     'registry': set(),
@@ -396,6 +438,13 @@ _SCHEMA = {
                                       'specialuse', 'supported', 'type'} | _DOC,
     'registry/extensions/extension/require': {'api', 'depends'} | _DOC,
     'registry/extensions/extension/remove': {'api', 'depends', 'reasonlink'} | _DOC,
+    'registry/formats': set(),
+    'registry/formats/format': {'blockExtent', 'blockSize', 'chroma', 'class', 'compressed',
+                                'name', 'packed', 'texelsPerBlock'} | _DOC,
+    'registry/formats/format/component': {'bits', 'name', 'numericFormat', 'planeIndex'} | _DOC,
+    'registry/formats/format/plane': {'compatible', 'heightDivisor', 'index',
+                                      'widthDivisor'} | _DOC,
+    'registry/formats/format/spirvimageformat': {'name'},
 }
 for _block in ('registry/feature/require', 'registry/feature/remove',
                'registry/extensions/extension/require', 'registry/extensions/extension/remove'):
@@ -405,7 +454,7 @@ for _block in ('registry/feature/require', 'registry/feature/remove',
     _SCHEMA[_block + '/feature'] = {'name', 'struct'} | _DOC
     _SCHEMA[_block + '/enum'] = {'alias', 'api', 'bitpos', 'dir', 'extends', 'extnumber', 'name',
                                  'offset', 'protect', 'type', 'value'} | _DOC
-_SCHEMA_IGNORED = {'registry/platforms', 'registry/tags', 'registry/formats',
+_SCHEMA_IGNORED = {'registry/platforms', 'registry/tags',
                    'registry/spirvextensions', 'registry/spirvcapabilities', 'registry/sync',
                    'registry/videocodecs'}
 
@@ -535,6 +584,61 @@ def _header_defines(reg: Registry, node) -> None:
         reg.header_major_minor = f'{m.group(1)}.{m.group(2)}'
 
 
+def _int_attr(reg: Registry, node, name: str, default: Optional[int] = None) -> int:
+    value = node.get(name)
+    if value is None and default is not None:
+        return default
+    if value is None or not value.isdigit():
+        raise ModelError(f'{reg.where(node.sourceline)}: <{node.tag} {name}="{value}">: '
+                         'a whole number is needed')
+    return int(value)
+
+
+def _parse_formats(reg: Registry, node) -> None:
+    """<formats>: each format's texel block, components and planes.  A plane
+    must name a format the section describes too."""
+    for f in node.findall('format'):
+        extent = f.get('blockExtent')
+        fmt = Format(name=f.get('name'), line=f.sourceline, format_class=f.get('class') or '',
+                     block_size=_int_attr(reg, f, 'blockSize'),
+                     texels_per_block=_int_attr(reg, f, 'texelsPerBlock'),
+                     packed=_int_attr(reg, f, 'packed') if f.get('packed') else None,
+                     compressed=f.get('compressed'), chroma=f.get('chroma'))
+        if extent is not None:
+            dims = extent.split(',')
+            if len(dims) != 3 or not all(d.isdigit() and int(d) > 0 for d in dims):
+                raise ModelError(f'{reg.where(f.sourceline)}: {fmt.name}: blockExtent="{extent}" '
+                                 'is not three positive numbers')
+            fmt.block_extent = tuple(int(d) for d in dims)
+        if fmt.block_size == 0:
+            raise ModelError(f'{reg.where(f.sourceline)}: {fmt.name}: blockSize 0')
+        for c in f.findall('component'):
+            bits = c.get('bits')
+            if bits != 'compressed' and not (bits or '').isdigit():
+                raise ModelError(f'{reg.where(c.sourceline)}: {fmt.name}: component bits="{bits}" '
+                                 'is neither a number nor "compressed"')
+            fmt.components.append(FormatComponent(
+                name=c.get('name'), bits=None if bits == 'compressed' else int(bits),
+                numeric_format=c.get('numericFormat') or '',
+                plane=_int_attr(reg, c, 'planeIndex') if c.get('planeIndex') else None))
+        for pl in f.findall('plane'):
+            fmt.planes.append(FormatPlane(index=_int_attr(reg, pl, 'index'),
+                                          width_divisor=_int_attr(reg, pl, 'widthDivisor'),
+                                          height_divisor=_int_attr(reg, pl, 'heightDivisor'),
+                                          compatible=pl.get('compatible')))
+        if [p.index for p in fmt.planes] != list(range(len(fmt.planes))):
+            raise ModelError(f'{reg.where(f.sourceline)}: {fmt.name}: planes are not numbered '
+                             '0, 1, 2 in order')
+        if fmt.name in reg.formats:
+            raise ModelError(f'{reg.where(f.sourceline)}: {fmt.name} is described twice')
+        reg.formats[fmt.name] = fmt
+    for fmt in reg.formats.values():
+        for pl in fmt.planes:
+            if pl.compatible not in reg.formats:
+                raise ModelError(f'{reg.where(fmt.line)}: {fmt.name} plane {pl.index} is '
+                                 f'compatible with {pl.compatible}, which <formats> lacks')
+
+
 def parse(path: str) -> Registry:
     try:
         tree = etree.parse(path)
@@ -659,6 +763,10 @@ def parse(path: str) -> Registry:
         # <remove> in an extension takes away required features (a
         # portability subset): nothing on the wire changes.
         reg.extensions[ext.name] = ext
+
+    formats = root.find('formats')
+    if formats is not None:
+        _parse_formats(reg, formats)
 
     if not reg.header_version:
         raise ModelError(f'{path}: no VK_HEADER_VERSION: not a Vulkan registry')

@@ -15,6 +15,7 @@ Shapes of a field (a struct member or a command parameter):
   string_array  const char * const *: presence, u64 count, count strings
   blob          void * with a byte length: presence, u64 count, bytes
   custom        encoded and decoded by the functions an encode-with annotation names
+                (the reply's part too, where it names reply functions)
 Directions: in (command), out (reply; the command carries presence, count
 and the sTypes of out chains), inout (both), created (guest-chosen ids of
 new objects travel in the command; for arrays of them the reply says which
@@ -27,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
+import formats as formats_mod
 from vkmodel import SCALAR_KINDS, Command, Member, Registry, Selection, Struct
 
 
@@ -58,7 +60,10 @@ class Field:
     inner_count_tmpl: Optional[str] = None
     fixed: int = 0               # element count of a fixed array
     encode_if: Optional[str] = None  # C condition over '@' (the owner) from the annotations
-    encode_with: Optional[Dict[str, str]] = None  # {'guest': fn, 'host': fn}: hand-written
+    # {'guest': fn, 'host': fn}: hand-written; with 'guest_reply' and
+    # 'host_reply' the reply carries what the parameter brings back, written
+    # and read by those (after the result and the other outputs)
+    encode_with: Optional[Dict[str, str]] = None
     keep_unwritten: bool = False  # an output blob the driver may write only in part:
                                   # its bytes travel in, so the rest comes back unchanged
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
@@ -222,6 +227,11 @@ class CommandFacts:
         return [p for p in self.params if p.shape != 'skip']
 
     @property
+    def custom_replies(self) -> List[Field]:
+        """Hand-written parameters whose reply part is hand-written too."""
+        return [p for p in self.params if p.encode_with and 'host_reply' in p.encode_with]
+
+    @property
     def out_params(self) -> List[Field]:
         return [p for p in self.params if p.direction in ('out', 'inout')]
 
@@ -306,6 +316,9 @@ class Protocol:
     # -> (command, parent type or None when the object is the dispatch handle).
     # Types missing here go with their parent (pool allocations, queues).
     destroyers: Dict[str, tuple] = field(default_factory=dict)
+    # The texel blocks of the forwarded formats, by VkFormat value
+    # (gen/formats.py): what host image copies size their regions by.
+    formats: List[formats_mod.FormatFacts] = field(default_factory=list)
 
     @property
     def registry_version_packed(self) -> int:
@@ -730,6 +743,9 @@ class Builder:
         for f in cf.params:
             if f.kind in ('struct', 'union') and f.shape != 'skip':
                 self.mark(f.ctype, 'out' if f.direction == 'out' else 'in', seen)
+            elif f.shape == 'custom' and f.direction == 'in' and \
+                    reg.category(f.ctype) == 'struct':
+                self.mark(f.ctype, 'in', seen)  # the hooks may use its generated codecs
         first = cf.params[0] if cf.params else None
         if first is not None and first.kind == 'handle' and first.dispatchable and \
                 first.shape == 'value':
@@ -752,7 +768,8 @@ class Builder:
                 if cf.parent_expr == '@' + p.name:
                     cf.parent_param = p
                     p.keep_id = True
-        cf.needs_reply = (cf.return_wire is not None or bool(cf.reply_params)) \
+        cf.needs_reply = (cf.return_wire is not None or bool(cf.reply_params) or
+                          bool(cf.custom_replies)) \
             and name not in ann.asynchronous  # build() adds commands with inner outputs
         cf.asynchronous = name in ann.asynchronous
         cf.reports_deferred = name in ann.reports_deferred
@@ -760,7 +777,8 @@ class Builder:
         # the command, so the guest can hand it out before the host has made
         # it (PROTOCOL, "Asynchronous commands").  Arrays of new objects need
         # the reply's made-flags; dispatchable ones a guest object to undo.
-        if cf.asynchronous and (cf.reply_params or cf.return_type not in ('VkResult', 'void') or
+        if cf.asynchronous and (cf.reply_params or cf.custom_replies or
+                                cf.return_type not in ('VkResult', 'void') or
                                 any(f.shape != 'pointer' or f.dispatchable for f in cf.created)):
             raise WireError(f'{ann.where(ann.asynchronous[name])}: {name} has outputs; '
                             'async needs a command whose only answer is a VkResult '
@@ -900,6 +918,7 @@ class Builder:
         inputs += [f for cf in proto.commands for f in cf.params if f.direction == 'in']
         proto.checked_enums = {f.ctype for f in inputs
                                if f.kind == 'enum' and not f.model.noautovalidity}
+        proto.formats = formats_mod.build(self.reg, self.sel)
         return proto
 
 

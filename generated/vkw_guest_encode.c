@@ -12587,16 +12587,13 @@ void vkw_encode_VkAccelerationStructureGeometryDataKHR(struct vkw_writer *w, con
     switch (selector) {
     case VK_GEOMETRY_TYPE_TRIANGLES_KHR:
     vkw_encode_VkAccelerationStructureGeometryTrianglesDataKHR(w, &v->triangles);
-
-        break;
+    break;
     case VK_GEOMETRY_TYPE_AABBS_KHR:
     vkw_encode_VkAccelerationStructureGeometryAabbsDataKHR(w, &v->aabbs);
-
-        break;
+    break;
     case VK_GEOMETRY_TYPE_INSTANCES_KHR:
     vkw_encode_VkAccelerationStructureGeometryInstancesDataKHR(w, &v->instances);
-
-        break;
+    break;
     default:
         (void)w;
         (void)v;
@@ -14095,13 +14092,11 @@ void vkw_encode_VkIndirectExecutionSetInfoEXT(struct vkw_writer *w, const VkIndi
     case VK_INDIRECT_EXECUTION_SET_INFO_TYPE_PIPELINES_EXT:
     if (vkw_write_presence(w, v->pPipelineInfo))
         vkw_encode_VkIndirectExecutionSetPipelineInfoEXT(w, &(*v->pPipelineInfo));
-
-        break;
+    break;
     case VK_INDIRECT_EXECUTION_SET_INFO_TYPE_SHADER_OBJECTS_EXT:
     if (vkw_write_presence(w, v->pShaderInfo))
         vkw_encode_VkIndirectExecutionSetShaderInfoEXT(w, &(*v->pShaderInfo));
-
-        break;
+    break;
     default:
         (void)w;
         (void)v;
@@ -14228,23 +14223,19 @@ void vkw_encode_VkIndirectCommandsTokenDataEXT(struct vkw_writer *w, const VkInd
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_SEQUENCE_INDEX_EXT:
     if (vkw_write_presence(w, v->pPushConstant))
         vkw_encode_VkIndirectCommandsPushConstantTokenEXT(w, &(*v->pPushConstant));
-
-        break;
+    break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_VERTEX_BUFFER_EXT:
     if (vkw_write_presence(w, v->pVertexBuffer))
         vkw_encode_VkIndirectCommandsVertexBufferTokenEXT(w, &(*v->pVertexBuffer));
-
-        break;
+    break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_INDEX_BUFFER_EXT:
     if (vkw_write_presence(w, v->pIndexBuffer))
         vkw_encode_VkIndirectCommandsIndexBufferTokenEXT(w, &(*v->pIndexBuffer));
-
-        break;
+    break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_EXECUTION_SET_EXT:
     if (vkw_write_presence(w, v->pExecutionSet))
         vkw_encode_VkIndirectCommandsExecutionSetTokenEXT(w, &(*v->pExecutionSet));
-
-        break;
+    break;
     default:
         (void)w;
         (void)v;
@@ -21097,8 +21088,7 @@ void vkw_encode_vkCopyMemoryToImage(struct vkw_writer *w, uint32_t serial, VkDev
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyMemoryToImage, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
-    if (vkw_write_presence(w, pCopyMemoryToImageInfo))
-        vkw_encode_VkCopyMemoryToImageInfo(w, &(*pCopyMemoryToImageInfo));
+    vkw_encode_memory_to_image(w, device, pCopyMemoryToImageInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -21114,8 +21104,7 @@ void vkw_encode_vkCopyImageToMemory(struct vkw_writer *w, uint32_t serial, VkDev
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyImageToMemory, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
-    if (vkw_write_presence(w, pCopyImageToMemoryInfo))
-        vkw_encode_VkCopyImageToMemoryInfo(w, &(*pCopyImageToMemoryInfo));
+    vkw_encode_image_to_memory(w, device, pCopyImageToMemoryInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -21124,6 +21113,7 @@ VkResult vkw_decode_reply_vkCopyImageToMemory(struct vkw_reader *r, VkDevice dev
     (void)device;
     (void)pCopyImageToMemoryInfo;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    vkw_decode_reply_image_to_memory(r, device, pCopyImageToMemoryInfo); /* hand-written: gen/annotations.conf */
     return result;
 }
 

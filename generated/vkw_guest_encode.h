@@ -1485,6 +1485,13 @@ void vkw_encode_vkCmdBindShadingRateImageNV(struct vkw_writer *w, uint32_t seria
 void vkw_encode_vkCmdSetViewportShadingRatePaletteNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkShadingRatePaletteNV* pShadingRatePalettes);
 void vkw_encode_vkCmdSetCoarseSampleOrderNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkCoarseSampleOrderTypeNV sampleOrderType, uint32_t customSampleOrderCount, const VkCoarseSampleOrderCustomNV* pCustomSampleOrders);
 
+/* ---- hand-written wire forms (gen/annotations.conf: encode-with), in
+ * runtime/guest: the command's encoder and reply decoder call them ---- */
+void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescriptorSet descriptorSet, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const void* pData); /* vkUpdateDescriptorSetWithTemplate.pData */
+void vkw_encode_memory_to_image(struct vkw_writer *w, VkDevice device, const VkCopyMemoryToImageInfo* pCopyMemoryToImageInfo); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
+void vkw_encode_image_to_memory(struct vkw_writer *w, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */
+void vkw_decode_reply_image_to_memory(struct vkw_reader *r, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, the reply's part */
+
 #ifdef __cplusplus
 }
 #endif

@@ -20071,16 +20071,13 @@ void vkw_decode_VkAccelerationStructureGeometryDataKHR(struct vkw_host_decoder *
     switch (selector) {
     case VK_GEOMETRY_TYPE_TRIANGLES_KHR:
     vkw_decode_VkAccelerationStructureGeometryTrianglesDataKHR(d, &v->triangles);
-
-        break;
+    break;
     case VK_GEOMETRY_TYPE_AABBS_KHR:
     vkw_decode_VkAccelerationStructureGeometryAabbsDataKHR(d, &v->aabbs);
-
-        break;
+    break;
     case VK_GEOMETRY_TYPE_INSTANCES_KHR:
     vkw_decode_VkAccelerationStructureGeometryInstancesDataKHR(d, &v->instances);
-
-        break;
+    break;
     default:
         (void)d;
         break; /* no member for this value: nothing travels */
@@ -21940,8 +21937,7 @@ void vkw_decode_VkIndirectExecutionSetInfoEXT(struct vkw_host_decoder *d, VkIndi
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-
-        break;
+    break;
     case VK_INDIRECT_EXECUTION_SET_INFO_TYPE_SHADER_OBJECTS_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectExecutionSetShaderInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -21951,8 +21947,7 @@ void vkw_decode_VkIndirectExecutionSetInfoEXT(struct vkw_host_decoder *d, VkIndi
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-
-        break;
+    break;
     default:
         (void)d;
         break; /* no member for this value: nothing travels */
@@ -22108,8 +22103,7 @@ void vkw_decode_VkIndirectCommandsTokenDataEXT(struct vkw_host_decoder *d, VkInd
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-
-        break;
+    break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_VERTEX_BUFFER_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectCommandsVertexBufferTokenEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -22119,8 +22113,7 @@ void vkw_decode_VkIndirectCommandsTokenDataEXT(struct vkw_host_decoder *d, VkInd
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-
-        break;
+    break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_INDEX_BUFFER_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectCommandsIndexBufferTokenEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -22130,8 +22123,7 @@ void vkw_decode_VkIndirectCommandsTokenDataEXT(struct vkw_host_decoder *d, VkInd
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-
-        break;
+    break;
     case VK_INDIRECT_COMMANDS_TOKEN_TYPE_EXECUTION_SET_EXT:
     if (vkw_read_presence(&d->r)) {
         VkIndirectCommandsExecutionSetTokenEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
@@ -22141,8 +22133,7 @@ void vkw_decode_VkIndirectCommandsTokenDataEXT(struct vkw_host_decoder *d, VkInd
     }
     else
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-
-        break;
+    break;
     default:
         (void)d;
         break; /* no member for this value: nothing travels */
@@ -32991,14 +32982,7 @@ bool vkw_decode_args_vkCopyMemoryToImage(struct vkw_host_decoder *d, struct vkw_
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    if (vkw_read_presence(&d->r)) {
-        VkCopyMemoryToImageInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkCopyMemoryToImageInfo(d, &(*e));
-        a->pCopyMemoryToImageInfo = e;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_memory_to_image(d, a); /* hand-written: gen/annotations.conf */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -33017,14 +33001,7 @@ bool vkw_decode_args_vkCopyImageToMemory(struct vkw_host_decoder *d, struct vkw_
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    if (vkw_read_presence(&d->r)) {
-        VkCopyImageToMemoryInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkCopyImageToMemoryInfo(d, &(*e));
-        a->pCopyImageToMemoryInfo = e;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_image_to_memory(d, a); /* hand-written: gen/annotations.conf */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -33037,6 +33014,7 @@ void vkw_encode_reply_vkCopyImageToMemory(struct vkw_host_decoder *d, struct vkw
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    vkw_encode_reply_image_to_memory(d, w, a); /* hand-written: gen/annotations.conf */
 }
 
 bool vkw_decode_args_vkCopyImageToImage(struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToImage *a)

@@ -4403,6 +4403,7 @@ void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_dec
 void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkMapMemory *a);
 void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUnmapMemory *a);
 void vkw_host_vkQueueBindSparse(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkQueueBindSparse *a);
+void vkw_host_vkCreateImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreateImage *a);
 void vkw_host_vkSetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkSetPrivateData *a);
 void vkw_host_vkGetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkGetPrivateData *a);
 void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkQueueSubmit2 *a);
@@ -4410,6 +4411,9 @@ void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx, st
 void vkw_host_vkCopyMemoryToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a);
 void vkw_host_vkCopyImageToMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a);
 void vkw_decode_template_data(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a); /* vkUpdateDescriptorSetWithTemplate.pData */
+void vkw_decode_memory_to_image(struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
+void vkw_decode_image_to_memory(struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */
+void vkw_encode_reply_image_to_memory(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, the reply's part */
 
 #ifdef __cplusplus
 }

@@ -18,4 +18,26 @@ const void *rt_fill_vkUpdateDescriptorSetWithTemplate_pData(struct rt *t, VkDevi
 void rt_cmp_vkUpdateDescriptorSetWithTemplate_pData(
     struct rt *t, const void *data, const struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
 
+/* Host image copies (PROTOCOL 19): a random image recorded with the guest
+ * runtime, regions inside it with random row lengths and image heights,
+ * and the application's bytes. */
+const VkCopyMemoryToImageInfo *rt_fill_vkCopyMemoryToImage_pCopyMemoryToImageInfo(
+    struct rt *t, VkDevice device);
+/* The host must hold each region's texels, tightly packed, as many as the
+ * image says. */
+void rt_cmp_vkCopyMemoryToImage_pCopyMemoryToImageInfo(
+    struct rt *t, const VkCopyMemoryToImageInfo *info, const struct vkw_args_vkCopyMemoryToImage *a);
+const VkCopyImageToMemoryInfo *rt_fill_vkCopyImageToMemory_pCopyImageToMemoryInfo(
+    struct rt *t, VkDevice device);
+void rt_cmp_vkCopyImageToMemory_pCopyImageToMemoryInfo(
+    struct rt *t, const VkCopyImageToMemoryInfo *info, const struct vkw_args_vkCopyImageToMemory *a);
+/* The host's side of the reply: each region's bytes, as the driver would
+ * have written them. */
+void rt_fill_reply_vkCopyImageToMemory_pCopyImageToMemoryInfo(
+    struct rt *t, struct vkw_args_vkCopyImageToMemory *a);
+/* The application's memory holds them at its row length and image height,
+ * and nothing between the rows changed; every shorter reply is refused. */
+void rt_cmp_reply_vkCopyImageToMemory_pCopyImageToMemoryInfo(
+    struct rt *t, const VkCopyImageToMemoryInfo *info, const struct vkw_args_vkCopyImageToMemory *a);
+
 #endif /* VKW_ROUNDTRIP_SPECIAL_H */

@@ -17,6 +17,7 @@
 #include "tap.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
+#include "vkw_guest_images.h"
 #include "vkw_handles.h"
 #include "vkw_handshake.h"
 #include "vkw_sync_page.h"
@@ -1783,6 +1784,229 @@ static void test_sync_shared(void)
 #undef SYNC
 }
 
+/* ---- host image copy (PROTOCOL 19) with a fake driver ---- */
+
+static struct {
+    uint8_t got[512];        /* what vkCopyMemoryToImage read */
+    size_t got_size;         /* how much it read: the region as the driver sees it */
+    uint32_t row_length;     /* the region's memoryRowLength as the driver got it */
+    size_t write_size;       /* vkCopyImageToMemory writes this many bytes of 0x40, 0x41.. */
+    bool room_clean;         /* and found them all zero first: room the host cleared, not
+                              * what an earlier command left in the arena */
+    VkResult copy_result;
+    VkDeviceSize memcpy_size; /* VkSubresourceHostMemcpySize's answer */
+    int layout_queries;
+} hic;
+
+static VkResult fake_CreateImage(VkDevice d, const VkImageCreateInfo *ci,
+                                 const VkAllocationCallbacks *a, VkImage *out)
+{
+    (void)d, (void)ci, (void)a;
+    fake.creates++;
+    *out = VKW_U64_HANDLE(VkImage, fake.next_handle++);
+    return VK_SUCCESS;
+}
+
+static void fake_DestroyImage(VkDevice d, VkImage image, const VkAllocationCallbacks *a)
+{
+    (void)d, (void)a;
+    fake.destroys++;
+    fake.last_destroyed = VKW_HANDLE_U64(image);
+}
+
+static VkResult fake_CopyMemoryToImage(VkDevice d, const VkCopyMemoryToImageInfo *info)
+{
+    (void)d;
+    const VkMemoryToImageCopy *r = &info->pRegions[0];
+    hic.row_length = r->memoryRowLength;
+    memcpy(hic.got, r->pHostPointer, hic.got_size); /* ASan: past the room, it reports */
+    return hic.copy_result;
+}
+
+static VkResult fake_CopyImageToMemory(VkDevice d, const VkCopyImageToMemoryInfo *info)
+{
+    (void)d;
+    uint8_t *room = info->pRegions[0].pHostPointer;
+    hic.room_clean = true;
+    for (size_t i = 0; i < hic.write_size; i++) {
+        hic.room_clean = hic.room_clean && room[i] == 0;
+        room[i] = (uint8_t)(0x40 + i);
+    }
+    return hic.copy_result;
+}
+
+static void fake_GetImageSubresourceLayout2(VkDevice d, VkImage image,
+                                            const VkImageSubresource2 *sub, VkSubresourceLayout2 *l)
+{
+    (void)d, (void)image, (void)sub;
+    hic.layout_queries++;
+    VkSubresourceHostMemcpySize *size = (VkSubresourceHostMemcpySize *)vkw_chain_find(
+        l->pNext, VK_STRUCTURE_TYPE_SUBRESOURCE_HOST_MEMCPY_SIZE);
+    if (size)
+        size->size = hic.memcpy_size;
+}
+
+static void hic_create(uint64_t id, VkFormat format, uint32_t w, uint32_t h, uint32_t layers)
+{
+    VkImageCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                            .imageType = VK_IMAGE_TYPE_2D,
+                            .format = format,
+                            .extent = {w, h, 1},
+                            .mipLevels = 1,
+                            .arrayLayers = layers,
+                            .samples = VK_SAMPLE_COUNT_1_BIT,
+                            .usage = VK_IMAGE_USAGE_HOST_TRANSFER_BIT};
+    VkImage image = VKW_U64_HANDLE(VkImage, id);
+    vkw_encode_vkCreateImage(&cmds, ++serial, DEVICE, &ci, NULL, &image);
+    vkw_guest_image_remember(image, &ci);
+}
+
+/* The reply of the one vkCopyImageToMemory just run, into `info`'s memory. */
+static VkResult hic_reply(const VkCopyImageToMemoryInfo *info, bool *decoded)
+{
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    *decoded = false;
+    if (!next_reply(&h, &r) || h.status != VKW_OK)
+        return VK_ERROR_UNKNOWN;
+    const VkResult result = vkw_decode_reply_vkCopyImageToMemory(&r, DEVICE, info);
+    *decoded = vkw_reader_ok(&r) && vkw_reader_remaining(&r) == 0;
+    return result;
+}
+
+static void test_host_image_copy(void)
+{
+    new_context(1000);
+    ctx.vk.vkCreateImage = fake_CreateImage;
+    ctx.vk.vkDestroyImage = fake_DestroyImage;
+    ctx.vk.vkCopyMemoryToImage = fake_CopyMemoryToImage;
+    ctx.vk.vkCopyImageToMemory = fake_CopyImageToMemory;
+    ctx.vk.vkGetImageSubresourceLayout2 = fake_GetImageSubresourceLayout2;
+    memset(&hic, 0, sizeof(hic));
+    bring_up();
+    hic_create(0x800, VK_FORMAT_R8G8B8A8_UNORM, 8, 4, 2);
+    hic_create(0x801, VK_FORMAT_D24_UNORM_S8_UINT, 4, 4, 1);
+    ok(run() == VKW_OK && vkw_idmap_find(&ctx.images.records, 0x800) &&
+           vkw_idmap_find(&ctx.images.records, 0x801),
+       "host image copy: the host recorded both images");
+
+    /* To the image: 3x2 texels of 2 layers from rows 5 texels apart; the
+     * driver gets them tightly packed, row length 0. */
+    uint8_t app[5 * 4 * 2 * 4];
+    for (size_t i = 0; i < sizeof(app); i++)
+        app[i] = (uint8_t)i;
+    VkMemoryToImageCopy up = {.sType = VK_STRUCTURE_TYPE_MEMORY_TO_IMAGE_COPY,
+                              .pHostPointer = app,
+                              .memoryRowLength = 5,
+                              .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 2},
+                              .imageOffset = {1, 1, 0},
+                              .imageExtent = {3, 2, 1}};
+    VkCopyMemoryToImageInfo to_image = {.sType = VK_STRUCTURE_TYPE_COPY_MEMORY_TO_IMAGE_INFO,
+                                        .dstImage = VKW_U64_HANDLE(VkImage, 0x800),
+                                        .dstImageLayout = VK_IMAGE_LAYOUT_GENERAL,
+                                        .regionCount = 1,
+                                        .pRegions = &up};
+    hic.got_size = 3 * 4 * 2 * 2;
+    vkw_encode_vkCopyMemoryToImage(&cmds, ++serial, DEVICE, &to_image);
+    bool packed = run() == VKW_OK && hic.row_length == 0;
+    for (uint32_t l = 0; l < 2; l++)
+        for (uint32_t y = 0; y < 2; y++)
+            packed = packed && memcmp(&hic.got[(l * 2 + y) * 12], &app[(l * 2 + y) * 20], 12) == 0;
+    ok(packed, "host image copy: the driver read the rows, packed, none of what lay between");
+
+    /* From the image into rows 4 texels apart: the gaps keep their 0x77. */
+    uint8_t out[4 * 4 * 2];
+    memset(out, 0x77, sizeof(out));
+    VkImageToMemoryCopy down = {.sType = VK_STRUCTURE_TYPE_IMAGE_TO_MEMORY_COPY,
+                                .pHostPointer = out,
+                                .memoryRowLength = 4,
+                                .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 1},
+                                .imageExtent = {3, 2, 1}};
+    VkCopyImageToMemoryInfo to_memory = {.sType = VK_STRUCTURE_TYPE_COPY_IMAGE_TO_MEMORY_INFO,
+                                         .srcImage = VKW_U64_HANDLE(VkImage, 0x800),
+                                         .srcImageLayout = VK_IMAGE_LAYOUT_GENERAL,
+                                         .regionCount = 1,
+                                         .pRegions = &down};
+    hic.write_size = 3 * 2 * 4;
+    vkw_encode_vkCopyImageToMemory(&cmds, ++serial, DEVICE, &to_memory);
+    bool decoded;
+    ok(run() == VKW_OK && hic_reply(&to_memory, &decoded) == VK_SUCCESS && decoded,
+       "host image copy: the reply decodes");
+    bool placed = true;
+    for (uint32_t y = 0; y < 2; y++)
+        for (uint32_t x = 0; x < 16; x++)
+            placed = placed && out[y * 16 + x] == (x < 12 ? (uint8_t)(0x40 + y * 12 + x) : 0x77);
+    ok(placed, "host image copy: each row at its place, the bytes between kept");
+
+    /* A failing driver: count 0, the application's memory untouched. */
+    memset(out, 0x77, sizeof(out));
+    hic.copy_result = VK_ERROR_MEMORY_MAP_FAILED;
+    vkw_encode_vkCopyImageToMemory(&cmds, ++serial, DEVICE, &to_memory);
+    ok(run() == VKW_OK && hic_reply(&to_memory, &decoded) == VK_ERROR_MEMORY_MAP_FAILED &&
+           decoded && out[0] == 0x77 && out[sizeof(out) - 1] == 0x77,
+       "host image copy: a driver failure comes back, and no bytes with it");
+    hic.copy_result = VK_SUCCESS;
+
+    /* Stencil of D24S8: 1 byte a texel on the wire, but the driver may move
+     * whole 4-byte texels (as lavapipe does from the image): it gets room
+     * for them, and zeros after the guest's bytes. */
+    uint8_t stencil[16];
+    for (size_t i = 0; i < sizeof(stencil); i++)
+        stencil[i] = (uint8_t)(0x90 + i);
+    VkMemoryToImageCopy s_up = {.sType = VK_STRUCTURE_TYPE_MEMORY_TO_IMAGE_COPY,
+                                .pHostPointer = stencil,
+                                .imageSubresource = {VK_IMAGE_ASPECT_STENCIL_BIT, 0, 0, 1},
+                                .imageExtent = {4, 4, 1}};
+    to_image.dstImage = VKW_U64_HANDLE(VkImage, 0x801);
+    to_image.pRegions = &s_up;
+    hic.got_size = 64;
+    vkw_encode_vkCopyMemoryToImage(&cmds, ++serial, DEVICE, &to_image);
+    static const uint8_t zeros[48];
+    ok(run() == VKW_OK && memcmp(hic.got, stencil, 16) == 0 && memcmp(hic.got + 16, zeros, 48) == 0,
+       "host image copy: a stencil copy's bytes, then zeros up to whole texels");
+    uint8_t s_out[16];
+    VkImageToMemoryCopy s_down = {.sType = VK_STRUCTURE_TYPE_IMAGE_TO_MEMORY_COPY,
+                                  .pHostPointer = s_out,
+                                  .imageSubresource = {VK_IMAGE_ASPECT_STENCIL_BIT, 0, 0, 1},
+                                  .imageExtent = {4, 4, 1}};
+    to_memory.srcImage = VKW_U64_HANDLE(VkImage, 0x801);
+    to_memory.pRegions = &s_down;
+    hic.write_size = 64;
+    vkw_encode_vkCopyImageToMemory(&cmds, ++serial, DEVICE, &to_memory);
+    ok(run() == VKW_OK && hic_reply(&to_memory, &decoded) == VK_SUCCESS && decoded &&
+           hic.room_clean && s_out[0] == 0x40 && s_out[15] == 0x4f,
+       "host image copy: a driver writing whole texels for the stencil stays in its room");
+
+    /* MEMCPY: the size is the driver's, asked by the host too. */
+    hic.memcpy_size = 100;
+    vkw_guest_image_note_memcpy_size(VKW_U64_HANDLE(VkImage, 0x800), VK_IMAGE_ASPECT_COLOR_BIT, 0,
+                                     0, 100);
+    uint8_t opaque[200];
+    memset(opaque, 0, sizeof(opaque));
+    VkImageToMemoryCopy m_down = {.sType = VK_STRUCTURE_TYPE_IMAGE_TO_MEMORY_COPY,
+                                  .pHostPointer = opaque,
+                                  .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 2},
+                                  .imageExtent = {8, 4, 1}};
+    to_memory.flags = VK_HOST_IMAGE_COPY_MEMCPY;
+    to_memory.srcImage = VKW_U64_HANDLE(VkImage, 0x800);
+    to_memory.pRegions = &m_down;
+    hic.write_size = 200;
+    vkw_encode_vkCopyImageToMemory(&cmds, ++serial, DEVICE, &to_memory);
+    ok(run() == VKW_OK && hic_reply(&to_memory, &decoded) == VK_SUCCESS && decoded &&
+           hic.layout_queries == 1 && opaque[0] == 0x40 && opaque[199] == (uint8_t)(0x40 + 199),
+       "host image copy: MEMCPY moves the driver's size per layer, 2 layers");
+
+    /* The records go with the ids. */
+    vkw_encode_vkDestroyImage(&cmds, ++serial, DEVICE, VKW_U64_HANDLE(VkImage, 0x800), NULL);
+    ok(run() == VKW_OK && !vkw_idmap_find(&ctx.images.records, 0x800) &&
+           vkw_idmap_find(&ctx.images.records, 0x801),
+       "host image copy: a destroyed image's record is gone");
+    vkw_host_context_destroy_objects(&ctx);
+    ok(ctx.images.records.count == 0, "host image copy: teardown drops every record");
+    vkw_guest_image_forget(VKW_U64_HANDLE(VkImage, 0x800));
+    vkw_guest_image_forget(VKW_U64_HANDLE(VkImage, 0x801));
+}
+
 int main(void)
 {
     vkw_writer_init(&cmds);
@@ -1805,6 +2029,7 @@ int main(void)
     test_read_changed();
     test_track_errors();
     test_sync_shared();
+    test_host_image_copy();
     vkw_host_context_fini(&ctx);
     vkw_writer_fini(&cmds);
     vkw_writer_fini(&replies);

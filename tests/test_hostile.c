@@ -87,7 +87,39 @@ static void bring_up_13(struct tg_guest *g)
     vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
 }
 
-static bool open_side_as(struct side *s, bool vulkan13)
+/* The same for Vulkan 1.4 with host image copy, and a second device (id
+ * DEVICE_2_ID) beside the first. */
+#define DEVICE_2_ID 0x700u
+static struct vkw_dispatchable device_2 = {0, DEVICE_2_ID};
+
+static void bring_up_14(struct tg_guest *g)
+{
+    VkInstance instance = TG_INSTANCE(g);
+    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+                             .apiVersion = VK_API_VERSION_1_4};
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                .pApplicationInfo = &app};
+    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
+    uint32_t count = 1;
+    VkPhysicalDevice pd = TG_PHYSICAL(g);
+    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkPhysicalDeviceVulkan14Features f14 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_4_FEATURES, .hostImageCopy = VK_TRUE};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = &f14,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci};
+    VkDevice device = TG_DEVICE(g);
+    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
+    VkQueue queue = (VkQueue)&g->queue;
+    vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
+}
+
+static bool open_side_up(struct side *s, void (*bring_up)(struct tg_guest *g))
 {
     memset(s, 0, sizeof(*s));
     s->ctx = vkw_renderer_context_create(renderer);
@@ -95,13 +127,15 @@ static bool open_side_as(struct side *s, bool vulkan13)
     tg_hello(&s->g, VKW_PROTOCOL_MAJOR);
     if (run(s) != VKW_RENDERER_OK)
         return false;
-    if (vulkan13)
-        bring_up_13(&s->g);
-    else
-        tg_bring_up(&s->g);
+    bring_up(&s->g);
     tg_create_buffer(&s->g, 100, 256);
     tg_command_buffers(&s->g); /* pool 200, command buffers 201 and 202 */
     return run(s) == VKW_RENDERER_OK && tg_count_ok(s->reply, s->reply_size, true, NULL) == 6;
+}
+
+static bool open_side_as(struct side *s, bool vulkan13)
+{
+    return open_side_up(s, vulkan13 ? bring_up_13 : tg_bring_up);
 }
 
 static bool open_side(struct side *s) { return open_side_as(s, false); }
@@ -561,10 +595,161 @@ static void blob_count_huge(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_TRUNCATED, UINT64_MAX, 1};
 }
 
+/* ---- host image copy (PROTOCOL 19): 16x16 RGBA8 images ---- */
+
+#define HC_IMAGE_BYTES (16u * 16u * 4u)
+
+static void hc_image(struct tg_guest *g, VkDevice device, uint64_t id, VkImageUsageFlags usage)
+{
+    VkImageCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                            .imageType = VK_IMAGE_TYPE_2D,
+                            .format = VK_FORMAT_R8G8B8A8_UNORM,
+                            .extent = {16, 16, 1},
+                            .mipLevels = 1,
+                            .arrayLayers = 1,
+                            .samples = VK_SAMPLE_COUNT_1_BIT,
+                            .usage = usage};
+    VkImage image = VKW_U64_HANDLE(VkImage, id);
+    vkw_encode_vkCreateImage(&g->w, ++g->serial, device, &ci, NULL, &image);
+}
+
+static VkMemoryToImageCopy hc_region(void)
+{
+    return (VkMemoryToImageCopy){.sType = VK_STRUCTURE_TYPE_MEMORY_TO_IMAGE_COPY,
+                                 .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                                 .imageExtent = {16, 16, 1}};
+}
+
+/* vkCopyMemoryToImage as a hostile guest writes it: the info, then each
+ * region's count and that many bytes, whatever the image says. */
+static void hc_memory_to_image(struct tg_guest *g, uint64_t image, uint32_t count,
+                               const VkMemoryToImageCopy *regions, const uint64_t *bytes)
+{
+    static const uint8_t texels[4 * HC_IMAGE_BYTES];
+    const VkCopyMemoryToImageInfo info = {.sType = VK_STRUCTURE_TYPE_COPY_MEMORY_TO_IMAGE_INFO,
+                                          .dstImage = VKW_U64_HANDLE(VkImage, image),
+                                          .dstImageLayout = VK_IMAGE_LAYOUT_GENERAL,
+                                          .regionCount = count,
+                                          .pRegions = regions};
+    const size_t h = vkw_begin_command(&g->w, VKW_CMD_vkCopyMemoryToImage, VKW_COMMAND_FLAG_REPLY,
+                                       ++g->serial);
+    vkw_write_u64(&g->w, TG_DEVICE_ID);
+    vkw_write_u32(&g->w, 1);
+    vkw_encode_VkCopyMemoryToImageInfo(&g->w, &info);
+    for (uint32_t i = 0; i < count; i++) {
+        vkw_write_u64(&g->w, bytes[i]);
+        vkw_write_bytes(&g->w, texels, (size_t)bytes[i]);
+    }
+    vkw_end_message(&g->w, h);
+}
+
+static void hc_count_wrong(struct tg_guest *g, struct expect *e)
+{
+    hc_image(g, TG_DEVICE(g), 0x710, VK_IMAGE_USAGE_HOST_TRANSFER_BIT);
+    const VkMemoryToImageCopy r = hc_region();
+    const uint64_t bytes = HC_IMAGE_BYTES + 4;
+    hc_memory_to_image(g, 0x710, 1, &r, &bytes);
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, HC_IMAGE_BYTES + 4, 0};
+}
+
+static void hc_other_device(struct tg_guest *g, struct expect *e)
+{
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkPhysicalDeviceVulkan14Features f14 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_4_FEATURES, .hostImageCopy = VK_TRUE};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = &f14,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci};
+    VkDevice second = (VkDevice)&device_2;
+    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &second);
+    hc_image(g, second, 0x710, VK_IMAGE_USAGE_HOST_TRANSFER_BIT); /* the other device's */
+    const VkMemoryToImageCopy r = hc_region();
+    const uint64_t bytes = HC_IMAGE_BYTES;
+    hc_memory_to_image(g, 0x710, 1, &r, &bytes); /* through the first device */
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0x710, 1};
+}
+
+static void hc_destroyed(struct tg_guest *g, struct expect *e)
+{
+    hc_image(g, TG_DEVICE(g), 0x710, VK_IMAGE_USAGE_HOST_TRANSFER_BIT);
+    vkw_encode_vkDestroyImage(&g->w, ++g->serial, TG_DEVICE(g), VKW_U64_HANDLE(VkImage, 0x710),
+                              NULL);
+    const VkMemoryToImageCopy r = hc_region();
+    const uint64_t bytes = HC_IMAGE_BYTES;
+    hc_memory_to_image(g, 0x710, 1, &r, &bytes);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0x710, 0};
+}
+
+/* Rows 2^32-1 texels apart: the region spans about 256 GiB of memory, which
+ * the 1 KiB sent are not. */
+static void hc_huge_row_length(struct tg_guest *g, struct expect *e)
+{
+    hc_image(g, TG_DEVICE(g), 0x710, VK_IMAGE_USAGE_HOST_TRANSFER_BIT);
+    VkMemoryToImageCopy r = hc_region();
+    r.memoryRowLength = UINT32_MAX;
+    const uint64_t bytes = HC_IMAGE_BYTES;
+    hc_memory_to_image(g, 0x710, 1, &r, &bytes);
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, HC_IMAGE_BYTES, 0};
+}
+
+/* The same from the image: the host would need that much room for the
+ * driver, past its decode limit. */
+static void hc_huge_row_length_out(struct tg_guest *g, struct expect *e)
+{
+    hc_image(g, TG_DEVICE(g), 0x710, VK_IMAGE_USAGE_HOST_TRANSFER_BIT);
+    const VkImageToMemoryCopy r = {.sType = VK_STRUCTURE_TYPE_IMAGE_TO_MEMORY_COPY,
+                                   .memoryRowLength = UINT32_MAX,
+                                   .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                                   .imageExtent = {16, 16, 1}};
+    const VkCopyImageToMemoryInfo info = {.sType = VK_STRUCTURE_TYPE_COPY_IMAGE_TO_MEMORY_INFO,
+                                          .srcImage = VKW_U64_HANDLE(VkImage, 0x710),
+                                          .srcImageLayout = VK_IMAGE_LAYOUT_GENERAL,
+                                          .regionCount = 1,
+                                          .pRegions = &r};
+    const size_t h = vkw_begin_command(&g->w, VKW_CMD_vkCopyImageToMemory, VKW_COMMAND_FLAG_REPLY,
+                                       ++g->serial);
+    vkw_write_u64(&g->w, TG_DEVICE_ID);
+    vkw_write_u32(&g->w, 1);
+    vkw_encode_VkCopyImageToMemoryInfo(&g->w, &info);
+    vkw_end_message(&g->w, h);
+    /* 15 rows of (2^32-1) * 4 bytes, and the last row's 64 */
+    *e = (struct expect){VKW_ERROR_NO_MEMORY, 15 * ((uint64_t)UINT32_MAX * 4) + 64, 0};
+}
+
+/* The second region names a level the image lacks. */
+static void hc_outside(struct tg_guest *g, struct expect *e)
+{
+    hc_image(g, TG_DEVICE(g), 0x710, VK_IMAGE_USAGE_HOST_TRANSFER_BIT);
+    VkMemoryToImageCopy r[2] = {hc_region(), hc_region()};
+    r[1].imageSubresource.mipLevel = 1;
+    const uint64_t bytes[2] = {HC_IMAGE_BYTES, HC_IMAGE_BYTES / 4};
+    hc_memory_to_image(g, 0x710, 2, r, bytes);
+    *e = (struct expect){VKW_ERROR_BAD_RANGE, 1, 0};
+}
+
+/* An image not made for host transfers (a driver may keep it where the
+ * host cannot reach). */
+static void hc_not_for_host(struct tg_guest *g, struct expect *e)
+{
+    hc_image(g, TG_DEVICE(g), 0x710, VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+    const VkMemoryToImageCopy r = hc_region();
+    const uint64_t bytes = HC_IMAGE_BYTES;
+    hc_memory_to_image(g, 0x710, 1, &r, &bytes);
+    *e = (struct expect){VKW_ERROR_BAD_RANGE, 0, 0};
+}
+
+/* The guest's application: Vulkan 1.1 (false), 1.3 (true), or 1.4 with
+ * host image copy. */
+enum { VULKAN_14_HOST_COPY = 2 };
+
 static const struct hostile_case {
     const char *name;
     void (*build)(struct tg_guest *g, struct expect *e);
-    bool vulkan13; /* the guest is a Vulkan 1.3 application (else 1.1) */
+    int vulkan13; /* the guest is a Vulkan 1.3 application (else 1.1; or VULKAN_14_HOST_COPY) */
 } cases[] = {
     {"a command cut short (its size says so)", truncated_command, false},
     {"half a header after a good command", truncated_header, false},
@@ -607,6 +792,13 @@ static const struct hostile_case {
     {"a 1.3 command on a 1.1 device's command buffer", command_the_command_buffer_lacks, false},
     {"READ_MEMORY whose range wraps", memory_range, false},
     {"WRITE_MEMORY whose blob count is 2^64-1", blob_count_huge, false},
+    {"host image copy: a byte count the image does not give", hc_count_wrong, VULKAN_14_HOST_COPY},
+    {"host image copy: an image of another device", hc_other_device, VULKAN_14_HOST_COPY},
+    {"host image copy: a destroyed image", hc_destroyed, VULKAN_14_HOST_COPY},
+    {"host image copy: a row length of 2^32-1", hc_huge_row_length, VULKAN_14_HOST_COPY},
+    {"host image copy: to memory with a row length of 2^32-1", hc_huge_row_length_out, VULKAN_14_HOST_COPY},
+    {"host image copy: a level the image lacks", hc_outside, VULKAN_14_HOST_COPY},
+    {"host image copy: an image not made for host transfers", hc_not_for_host, VULKAN_14_HOST_COPY},
 };
 
 /* B is unaffected: its objects stand, and it can still work with its
@@ -628,7 +820,9 @@ static void run_case(const struct hostile_case *c)
 {
     const int fds_before = open_fds();
     struct side a;
-    if (!open_side_as(&a, c->vulkan13)) {
+    if (!open_side_up(&a, c->vulkan13 == VULKAN_14_HOST_COPY ? bring_up_14
+                          : c->vulkan13                       ? bring_up_13
+                                                              : tg_bring_up)) {
         ok(0, "%s: guest A set up", c->name);
         return;
     }

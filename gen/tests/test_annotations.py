@@ -92,6 +92,22 @@ class Parsing(AnnotationTestCase):
                          ': ranges per info')
         entry = ann.inner_length[('vkBuildWidgetsEXT', 'ppRanges')]
         self.assertEqual(entry.args, ['vkBuildWidgetsEXT.ppRanges', 'pInfos[i].rangeCount + 0'])
+    def test_encode_with_and_its_reply_hooks(self):
+        ann = self.parse('encode-with vkCreateWidget.pCreateInfo guest=g host=h : by hand',
+                         'encode-with vkGetWidgetHostPointer.pOpaque guest=g host=h '
+                         'guest_reply=gr host_reply=hr : by hand, both ways')
+        self.assertEqual(ann.encode_with[('vkCreateWidget', 'pCreateInfo')].options,
+                         {'guest': 'g', 'host': 'h'})
+        self.assertEqual(ann.encode_with[('vkGetWidgetHostPointer', 'pOpaque')].options,
+                         {'guest': 'g', 'host': 'h', 'guest_reply': 'gr', 'host_reply': 'hr'})
+
+    def test_encode_with_reply_hooks_come_in_pairs(self):
+        message = ('encode-with needs guest=FN and host=FN, and guest_reply=FN with '
+                   'host_reply=FN or neither')
+        self.assertParseError(['encode-with vkCreateWidget.pCreateInfo guest=g host=h '
+                               'host_reply=hr : half'], message, 1)
+        self.assertParseError(['encode-with vkCreateWidget.pCreateInfo guest=g '
+                               'guest_reply=gr host_reply=hr : no host'], message, 1)
 
     def test_reason_may_contain_the_separator(self):
         ann = self.parse('guest-only vkTrimWidget : why : because')

@@ -274,7 +274,7 @@ class GoldenCompiles(TempDirTestCase):
                                                   '#include "vkw_host_decode.h"\n')
         sources = sorted(os.path.join(folder, n) for folder, _, names in os.walk(GOLDEN_DIR)
                          for n in names if n.endswith('.c'))
-        self.assertEqual(len(sources), 7)
+        self.assertEqual(len(sources), 8)
         flags = _compile_flags(GOLDEN_DIR, [os.path.join(self.tmp, 'include')])
 
         def compile_one(src):

@@ -556,10 +556,63 @@ class StrictSchema(TempDirTestCase):
 
     def test_subtrees_vkwire_does_not_use_are_passed_over(self):
         path = self.tiny_xml_with(('<enums name="API Constants"',
-                                   '<formats><format name="F" anything="goes"><component/>'
-                                   '</format></formats>\n    <sync><syncstage name="s"/></sync>'
+                                   '<spirvcapabilities><spirvcapability name="F" '
+                                   'anything="goes"><enable/></spirvcapability>'
+                                   '</spirvcapabilities>\n    <sync><syncstage name="s"/></sync>'
                                    '\n    <enums name="API Constants"'))
         self.assertEqual(vkmodel.parse(path).version, '1.1.42')
+
+
+class Formats(TempDirTestCase):
+    """<formats>: texel blocks, components and planes."""
+
+    def setUp(self):
+        super().setUp()
+        self.reg = tiny_registry()
+
+    def test_block_of_a_plain_and_a_compressed_format(self):
+        r8 = self.reg.formats['VK_FORMAT_R8_UNORM']
+        self.assertEqual((r8.block_size, r8.texels_per_block, r8.block_extent), (1, 1, (1, 1, 1)))
+        bc1 = self.reg.formats['VK_FORMAT_BC1_RGB_UNORM_BLOCK']
+        self.assertEqual((bc1.block_size, bc1.block_extent, bc1.compressed), (8, (4, 4, 1), 'BC'))
+        self.assertIsNone(bc1.component_bits('R'))  # bits="compressed"
+
+    def test_components(self):
+        ds = self.reg.formats['VK_FORMAT_D24_UNORM_S8_UINT']
+        self.assertEqual((ds.component_bits('D'), ds.component_bits('S'), ds.component_bits('R')),
+                         (24, 8, None))
+
+    def test_planes(self):
+        f = self.reg.formats['VK_FORMAT_G8_B8R8_2PLANE_420_UNORM']
+        self.assertEqual([(p.index, p.width_divisor, p.height_divisor, p.compatible)
+                          for p in f.planes],
+                         [(0, 1, 1, 'VK_FORMAT_R8_UNORM'), (1, 2, 2, 'VK_FORMAT_R8G8_UNORM')])
+        self.assertEqual([c.plane for c in f.components], [0, 1, 1])
+        self.assertEqual(f.chroma, '420')
+
+    def _broken(self, old: str, new: str) -> str:
+        with open(TINY_XML, encoding='utf-8') as f:
+            text = f.read()
+        self.assertIn(old, text)
+        return self.write('bad.xml', text.replace(old, new))
+
+    def test_plane_of_an_undescribed_format_names_the_line(self):
+        path = self._broken('compatible="VK_FORMAT_R8G8_UNORM"', 'compatible="VK_FORMAT_NONE"')
+        line = line_of(path, 'name="VK_FORMAT_G8_B8R8_2PLANE_420_UNORM" class')
+        with self.assertRaisesRegex(vkmodel.ModelError,
+                                    f'bad.xml:{line}: .* plane 1 is compatible with VK_FORMAT_NONE'):
+            vkmodel.parse(path)
+
+    def test_bad_block_extent(self):
+        path = self._broken('blockExtent="4,4,1"', 'blockExtent="4,4"')
+        with self.assertRaisesRegex(vkmodel.ModelError, 'blockExtent="4,4" is not three'):
+            vkmodel.parse(path)
+
+    def test_unknown_attribute_is_refused(self):
+        path = self._broken('class="D24S8"', 'class="D24S8" swizzle="x"')
+        line = line_of(path, 'swizzle=')
+        with self.assertRaisesRegex(vkmodel.ModelError, f'bad.xml:{line}: <format swizzle'):
+            vkmodel.parse(path)
 
 
 class Select(unittest.TestCase):
@@ -781,6 +834,15 @@ class RealRegistry(unittest.TestCase):
         stage = self.reg.structs['VkPipelineShaderStageCreateInfo']
         self.assertEqual([m.name for m in stage.members].count('pName'), 1)
         self.assertFalse(stage.member('pName').is_optional)  # SC's may be NULL
+    def test_formats(self):
+        self.assertGreater(len(self.reg.formats), 200)
+        d16 = self.reg.formats['VK_FORMAT_D16_UNORM']
+        self.assertEqual((d16.block_size, d16.component_bits('D')), (2, 16))
+        plane = self.reg.formats['VK_FORMAT_G16_B16_R16_3PLANE_444_UNORM'].planes[2]
+        self.assertEqual((plane.index, plane.compatible), (2, 'VK_FORMAT_R16_UNORM'))
+
+    def test_header_version_is_set(self):
+        self.assertGreater(self.reg.header_version, 100)
         self.assertTrue(real_xml())
 
 

@@ -337,6 +337,20 @@ bool vkw_read_bytes(struct vkw_reader *r, void *dst, size_t n)
     return true;
 }
 
+const void *vkw_read_bytes_in_place(struct vkw_reader *r, uint64_t n)
+{
+    if (r->error != VKW_OK)
+        return NULL;
+    const size_t left = vkw_reader_remaining(r);
+    if (n > left || ((n + 3) & ~(uint64_t)3) > left) {
+        vkw_reader_fail(r, VKW_ERROR_TRUNCATED, n);
+        return NULL;
+    }
+    const uint8_t *p = r->cur;
+    r->cur += (n + 3) & ~(uint64_t)3;
+    return p;
+}
+
 bool vkw_read_presence(struct vkw_reader *r)
 {
     uint32_t v = vkw_read_u32(r);

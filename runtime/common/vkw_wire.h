@@ -146,6 +146,10 @@ double vkw_read_f64(struct vkw_reader *r);
  * (TRUNCATED otherwise) but whose value is not checked.  False on error;
  * `dst` is then untouched. */
 bool vkw_read_bytes(struct vkw_reader *r, void *dst, size_t n);
+/* A byte run of `n` bytes where it lies in the message: no copy.  The
+ * padding must be there too.  NULL on error (TRUNCATED, value `n`); the
+ * bytes stay valid as long as the message does. */
+const void *vkw_read_bytes_in_place(struct vkw_reader *r, uint64_t n);
 /* Presence word: true for 1, false for 0, anything else fails. */
 bool vkw_read_presence(struct vkw_reader *r);
 /* A string into the arena, NUL-terminated; NULL on error.  Fails with

@@ -15,7 +15,7 @@
 #include "vkw_guest_requirements.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
-#include "vkw_guest_idset.h"
+#include "vkw_idmap.h"
 #include "vkw_guest_shadow.h"
 #include "vkw_handshake.h"
 #include "vkw_icd.h"
@@ -55,7 +55,7 @@ static struct {
     pthread_mutex_t lock;
     struct record *buckets[BUCKETS];
     unsigned coherent_shadows; /* mapped copied coherent records: a fast "nothing to do" */
-    struct vkw_guest_idset read_only_buffers; /* created with READ_ONLY_USAGE only */
+    struct vkw_idmap read_only_buffers; /* created with READ_ONLY_USAGE only */
 } memory = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, {0}};
 
 static struct record **slot(uint64_t handle)
@@ -252,13 +252,13 @@ static void note_bound(VkDeviceMemory memory_, bool writable)
  * destroyed must not leave the set's memory behind. */
 __attribute__((destructor)) static void forget_read_only_buffers(void)
 {
-    vkw_guest_idset_clear(&memory.read_only_buffers);
+    vkw_idmap_clear(&memory.read_only_buffers);
 }
 
 static bool buffer_read_only(VkBuffer buffer)
 {
     pthread_mutex_lock(&memory.lock);
-    const bool read_only = vkw_guest_idset_has(&memory.read_only_buffers, VKW_HANDLE_U64(buffer));
+    const bool read_only = vkw_idmap_find(&memory.read_only_buffers, VKW_HANDLE_U64(buffer)) != NULL;
     pthread_mutex_unlock(&memory.lock);
     return read_only;
 }
@@ -275,7 +275,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateBuffer(VkDevice device,
      * such buffers count as writable, like any we fail to note. */
     if (result == VK_SUCCESS && !pCreateInfo->pNext && !(pCreateInfo->usage & ~READ_ONLY_USAGE)) {
         pthread_mutex_lock(&memory.lock);
-        vkw_guest_idset_add(&memory.read_only_buffers, VKW_HANDLE_U64(*pBuffer));
+        vkw_idmap_put(&memory.read_only_buffers, VKW_HANDLE_U64(*pBuffer));
         pthread_mutex_unlock(&memory.lock);
     }
     return result;
@@ -285,7 +285,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyBuffer(VkDevice device, VkBuffer buf
                                                   const VkAllocationCallbacks *pAllocator)
 {
     pthread_mutex_lock(&memory.lock);
-    vkw_guest_idset_remove(&memory.read_only_buffers, VKW_HANDLE_U64(buffer));
+    vkw_idmap_remove(&memory.read_only_buffers, VKW_HANDLE_U64(buffer));
     pthread_mutex_unlock(&memory.lock);
     vkw_guest_requirements_buffer_gone(buffer);
     vkw_forward_vkDestroyBuffer(device, buffer, pAllocator);

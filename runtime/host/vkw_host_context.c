@@ -17,6 +17,7 @@ void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_l
     vkw_object_table_init(&ctx->objects, ctx->limits.max_objects);
     vkw_arena_init(&ctx->arena, ctx->limits.max_decode_bytes);
     vkw_host_memory_init(&ctx->memory);
+    vkw_host_images_init(&ctx->images);
     vkw_host_inflight_init(&ctx->inflight);
 }
 
@@ -27,6 +28,7 @@ void vkw_host_context_fini(struct vkw_host_context *ctx)
     vkw_object_table_fini(&ctx->objects);
     vkw_arena_fini(&ctx->arena);
     vkw_host_memory_release_all(&ctx->memory);
+    vkw_host_images_release(&ctx->images);
     /* The fences are driver objects (destroy_objects' business): only the
      * lists go here. */
     free(ctx->inflight.pending);
@@ -307,6 +309,7 @@ static void forget_descendants(struct vkw_host_context *ctx, uint64_t id, uint32
             continue;
         const uint32_t child_type = o->type;
         vkw_host_memory_forget(ctx, child_type, l.ids[i]);
+        vkw_host_images_forget(ctx, child_type, l.ids[i]);
         vkw_object_table_remove(&ctx->objects, l.ids[i], child_type);
         forget_descendants(ctx, l.ids[i], child_type);
     }
@@ -324,6 +327,7 @@ void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
     if (!o || o->type != type)
         return; /* 0 (a legal NULL destroy) or already gone with its parent */
     vkw_host_memory_forget(ctx, type, id); /* freeing memory unmapped it */
+    vkw_host_images_forget(ctx, type, id);
     vkw_object_table_remove(&ctx->objects, id, type);
     forget_descendants(ctx, id, type);
 }

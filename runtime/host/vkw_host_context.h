@@ -24,6 +24,7 @@
 #include "vkw_host_decoder.h"
 #include "vkw_host_device_commands.h"
 #include "vkw_host_dispatch.h"
+#include "vkw_host_image_copy.h"
 #include "vkw_host_inflight.h"
 #include "vkw_host_limits.h"
 #include "vkw_host_memory.h"
@@ -64,6 +65,8 @@ struct vkw_host_context {
     /* Memory objects, devices and instances as the host's memory support
      * knows them; the batch's file descriptors. */
     struct vkw_host_memory_state memory;
+    /* What sizes a host image copy of each image (vkw_host_image_copy.h). */
+    struct vkw_host_images images;
     /* The first failure of an asynchronous command (a VkResult nobody
      * waited for) and its opcode, until a command that reports it. */
     VkResult deferred_result;

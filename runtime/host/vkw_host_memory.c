@@ -418,16 +418,7 @@ static uint64_t padded(uint64_t n)
 static const uint8_t *read_blob_in_place(struct vkw_reader *r, uint64_t *count)
 {
     *count = vkw_read_u64(r);
-    if (!vkw_reader_ok(r))
-        return NULL;
-    const size_t left = vkw_reader_remaining(r);
-    if (*count > left || padded(*count) > left) {
-        vkw_reader_fail(r, VKW_ERROR_TRUNCATED, *count);
-        return NULL;
-    }
-    const uint8_t *bytes = r->cur;
-    r->cur += padded(*count);
-    return bytes;
+    return vkw_read_bytes_in_place(r, *count);
 }
 
 bool vkw_host_memory_decoded(struct vkw_host_decoder *d)

@@ -198,6 +198,7 @@ size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx)
     /* Freeing memory unmapped it; now that the driver let go of the pages
      * the guest lent (ALLOCATE_SHARED), they can be unmapped too. */
     vkw_host_memory_release_all(&ctx->memory);
+    vkw_host_images_release(&ctx->images);
     vkw_object_table_fini(&ctx->objects); /* empty again, its limit kept */
     return destroyed;
 }

@@ -215,14 +215,12 @@ void vkw_encode_VkWidgetPayloadEXT(struct vkw_writer *w, const VkWidgetPayloadEX
     switch (selector) {
     case VK_WIDGET_KIND_ROUND:
     vkw_write_f32(w, v->radius);
-
-        break;
+    break;
     case VK_WIDGET_KIND_SQUARE:
     case VK_WIDGET_KIND_OBLONG:
     for (uint32_t i = 0; i < 2; i++)
         vkw_write_u32(w, ((const uint32_t *)v->side)[i]);
-
-        break;
+    break;
     default:
         (void)w;
         (void)v;
@@ -235,14 +233,12 @@ void vkw_decode_reply_VkWidgetPayloadEXT(struct vkw_reader *r, VkWidgetPayloadEX
     switch (selector) {
     case VK_WIDGET_KIND_ROUND:
     v->radius = (float)vkw_read_f32(r);
-
-        break;
+    break;
     case VK_WIDGET_KIND_SQUARE:
     case VK_WIDGET_KIND_OBLONG:
     for (uint32_t i = 0; i < 2; i++)
         ((uint32_t *)v->side)[i] = (uint32_t)vkw_read_u32(r);
-
-        break;
+    break;
     default:
         (void)r;
         (void)v;

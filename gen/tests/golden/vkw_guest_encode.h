@@ -73,6 +73,9 @@ void vkw_encode_vkDrawWidgetsEXT(struct vkw_writer *w, uint32_t serial, VkDevice
 void vkw_encode_vkBuildWidgetsEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t infoCount, const VkWidgetBuildInfoEXT* pInfos, const VkWidgetRangeEXT* const* ppRanges);
 VkResult vkw_decode_reply_vkBuildWidgetsEXT(struct vkw_reader *r, VkDevice device, uint32_t infoCount, const VkWidgetBuildInfoEXT* pInfos, const VkWidgetRangeEXT* const* ppRanges);
 
+/* ---- hand-written wire forms (gen/annotations.conf: encode-with), in
+ * runtime/guest: the command's encoder and reply decoder call them ---- */
+
 #ifdef __cplusplus
 }
 #endif

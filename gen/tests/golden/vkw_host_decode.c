@@ -304,14 +304,12 @@ void vkw_decode_VkWidgetPayloadEXT(struct vkw_host_decoder *d, VkWidgetPayloadEX
     switch (selector) {
     case VK_WIDGET_KIND_ROUND:
     v->radius = (float)vkw_read_f32(&d->r);
-
-        break;
+    break;
     case VK_WIDGET_KIND_SQUARE:
     case VK_WIDGET_KIND_OBLONG:
     for (uint32_t i = 0; i < 2; i++)
         ((uint32_t *)v->side)[i] = (uint32_t)vkw_read_u32(&d->r);
-
-        break;
+    break;
     default:
         (void)d;
         break; /* no member for this value: nothing travels */
@@ -324,14 +322,12 @@ void vkw_encode_reply_VkWidgetPayloadEXT(struct vkw_host_decoder *d, struct vkw_
     switch (selector) {
     case VK_WIDGET_KIND_ROUND:
     vkw_write_f32(w, v->radius);
-
-        break;
+    break;
     case VK_WIDGET_KIND_SQUARE:
     case VK_WIDGET_KIND_OBLONG:
     for (uint32_t i = 0; i < 2; i++)
         vkw_write_u32(w, ((const uint32_t *)v->side)[i]);
-
-        break;
+    break;
     default:
         (void)w;
         (void)v;

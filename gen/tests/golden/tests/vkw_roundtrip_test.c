@@ -544,15 +544,13 @@ static void fill_fields_VkWidgetPayloadEXT(struct rt *t, VkWidgetPayloadEXT *v, 
     switch (selector) {
     case VK_WIDGET_KIND_ROUND:
     v->radius = rt_f32(t);
-
-        break;
+    break;
     case VK_WIDGET_KIND_SQUARE:
     case VK_WIDGET_KIND_OBLONG:
     for (uint32_t i = 0; i < 2; i++) {
         ((uint32_t *)v->side)[i] = (uint32_t)rt_u64(t);
     }
-
-        break;
+    break;
     default:
         break;
     }
@@ -570,13 +568,11 @@ static void cmp_fields_VkWidgetPayloadEXT(struct rt *t, const VkWidgetPayloadEXT
     switch (selector) {
     case VK_WIDGET_KIND_ROUND:
     if (memcmp(&a->radius, &b->radius, sizeof(a->radius)) != 0) rt_mismatch(t, "VkWidgetPayloadEXT.radius");
-
-        break;
+    break;
     case VK_WIDGET_KIND_SQUARE:
     case VK_WIDGET_KIND_OBLONG:
     if (memcmp(a->side, b->side, sizeof(a->side)) != 0) rt_mismatch(t, "VkWidgetPayloadEXT.side");
-
-        break;
+    break;
     default:
         break;
     }
