@@ -43,6 +43,9 @@ class Annotations:
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    inputs: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
+    all_or_nothing: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (command, param)
+    extends: List[Entry] = field(default_factory=list)  # args: STRUCT BASE
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -60,11 +63,14 @@ _DIRECTIVES = {
     'reports-deferred': (1, 1, ()),
     'omit': (1, 1, ()),
     'encode-if': (2, None, ()),
-    'encode-with': (1, 1, ('guest', 'host')),
+    'encode-with': (1, 1, ('guest', 'host', 'guest_reply', 'host_reply')),
     'keep-unwritten': (1, 1, ()),
     'frees-children': (1, 1, ()),
     'encode-as': (1, 1, ()),
     'inner-length': (2, None, ()),
+    'input': (1, 1, ()),
+    'all-or-nothing': (1, 1, ()),
+    'extends': (2, 2, ()),
 }
 
 
@@ -111,19 +117,26 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length'):
+        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
+                           'input', 'all-or-nothing'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
-            if directive == 'encode-with' and set(options) != {'guest', 'host'}:
-                raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN')
+            if directive == 'encode-with' and set(options) not in (
+                    {'guest', 'host'}, {'guest', 'host', 'guest_reply', 'host_reply'}):
+                raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN '
+                                      '(and for a reply part both guest_reply=FN and host_reply=FN)')
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
                       'keep-unwritten': ann.keep_unwritten,
-                      'inner-length': ann.inner_length}[directive]
+                      'inner-length': ann.inner_length,
+                      'input': ann.inputs,
+                      'all-or-nothing': ann.all_or_nothing}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
+        elif directive == 'extends':
+            ann.extends.append(e)
         elif directive == 'encode-as':
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: encode-as names UNION.MEMBER')
@@ -171,8 +184,16 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
+        elif e.directive == 'extends':
+            for name in e.args:
+                if name not in reg.structs:
+                    raise AnnotationError(f'{where}: vk.xml has no struct {name!r}')
+            struct, base = (reg.structs[n] for n in e.args)
+            if not struct.has_pnext or not base.has_pnext or struct.stype is None:
+                raise AnnotationError(f'{where}: extends needs two structs with pNext, and a '
+                                      f'fixed sType for {struct.name}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length'):
+                             'inner-length', 'input', 'all-or-nothing'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

@@ -61,6 +61,8 @@ class Field:
     encode_with: Optional[Dict[str, str]] = None  # {'guest': fn, 'host': fn}: hand-written
     keep_unwritten: bool = False  # an output blob the driver may write only in part:
                                   # its bytes travel in, so the rest comes back unchanged
+    all_or_nothing: bool = False  # an output blob the driver fills whole or not at all:
+                                  # its bytes come back only with VK_SUCCESS
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
@@ -94,6 +96,11 @@ class Field:
 
     def cond(self, prefix: str) -> str:
         return self.encode_if.replace('@', prefix)
+
+    @property
+    def custom_reply(self) -> bool:
+        """A hand-written (encode-with) parameter with a part in the reply."""
+        return bool(self.encode_with and 'guest_reply' in self.encode_with)
 
     @property
     def required(self) -> bool:
@@ -230,10 +237,11 @@ class CommandFacts:
         """A vkCmd* command: the guest appends it to its command buffer's own
         stream (no lock, no round trip); the stream travels at
         vkEndCommandBuffer or in bounded chunks (PROTOCOL, "Recorded
-        commands")."""
+        commands").  A hand-written guest entry records through the
+        generated one."""
         return (self.name.startswith('vkCmd') and self.route_param is not None and
                 self.route_param.ctype == 'VkCommandBuffer' and not self.needs_reply and
-                not self.created and not self.hand_written_guest)
+                not self.created)
 
     @property
     def cacheable(self) -> bool:
@@ -247,7 +255,7 @@ class CommandFacts:
         outputs, and for arrays of new objects which ones the driver made.
         Outputs inside input structs follow (inner_params)."""
         return [p for p in self.params if p.direction in ('out', 'inout') or
-                (p.direction == 'created' and p.shape == 'array')]
+                (p.direction == 'created' and p.shape == 'array') or p.custom_reply]
 
 
 @dataclass
@@ -366,9 +374,9 @@ class Builder:
         reg = self.reg
         t = reg.resolve_type(m.type)
         cat = reg.category(t)
-        f = Field(name=m.name, ctype=t, kind='', shape='value', model=m,
-                  optional=m.is_optional, const=m.const)
         key = (owner, m.name)
+        f = Field(name=m.name, ctype=t, kind='', shape='value', model=m,
+                  optional=m.is_optional, const=m.const or key in self.ann.inputs)
         if key in self.ann.omit:
             f.shape = 'skip'
             return f
@@ -450,6 +458,7 @@ class Builder:
             f.shape = 'blob'
             f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
             f.keep_unwritten = key in self.ann.keep_unwritten
+            f.all_or_nothing = key in self.ann.all_or_nothing
         elif length is not None:
             f.shape = 'array'
             f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
@@ -623,9 +632,21 @@ class Builder:
 
     def extenders_of(self, name: str) -> List[str]:
         out = []
-        for ext in self.reg.structs[name].extended_by:
-            if ext in self.sel.types and ext not in self.bad_structs:
+        for ext in self._extended_by(name, set()):
+            if ext in self.sel.types and ext not in self.bad_structs and ext not in out:
                 out.append(ext)
+        return out
+
+    def _extended_by(self, name: str, seen: Set[str]) -> List[str]:
+        """vk.xml's extenders, and those an extends annotation names with,
+        chains being flat, whatever may extend them in turn."""
+        out = list(self.reg.structs[name].extended_by)
+        seen.add(name)
+        for e in self.ann.extends:
+            struct, base = e.args
+            if base == name and struct not in seen:
+                out.append(struct)
+                out += self._extended_by(struct, seen)
         return out
 
     # -- commands
@@ -671,6 +692,13 @@ class Builder:
         for f in cf.params:
             if f.kind in ('struct', 'union') and f.shape != 'skip':
                 self.mark(f.ctype, 'out' if f.direction == 'out' else 'in', seen)
+            elif f.shape == 'custom' and f.const and self.reg.category(f.ctype) == 'struct':
+                # The hand-written wire form builds on the struct's generated
+                # codecs (and so on its checks) where the generator can make them.
+                try:
+                    self.mark(f.ctype, 'in', seen)
+                except _Unsupported:
+                    pass
         first = cf.params[0] if cf.params else None
         if first is not None and first.kind == 'handle' and first.dispatchable and \
                 first.shape == 'value':
@@ -802,9 +830,19 @@ class Builder:
             elif cf.inner_params:
                 raise WireError(f'{self.ann.where(self.ann.asynchronous[cf.name])}: {cf.name} '
                                 'has outputs inside its input structs; it cannot be async')
+        by_name = {c.name: c for c in proto.commands}
+        for (owner, member), entry in self.ann.all_or_nothing.items():
+            cf = by_name.get(owner)
+            f = next((p for p in cf.params if p.name == member), None) if cf else None
+            if f is None or f.shape != 'blob' or f.direction != 'out' or \
+                    cf.return_type != 'VkResult':
+                raise WireError(f'{self.ann.where(entry)}: all-or-nothing names an output blob '
+                                'of a forwarded command that returns a VkResult')
         for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
                                  ('encode-with', self.ann.encode_with),
-                                 ('keep-unwritten', self.ann.keep_unwritten)):
+                                 ('keep-unwritten', self.ann.keep_unwritten),
+                                 ('input', self.ann.inputs),
+                                 ('all-or-nothing', self.ann.all_or_nothing)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
         # Structs in registry order, only the ones some direction needs.

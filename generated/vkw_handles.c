@@ -24,10 +24,12 @@ const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_VkImage] = {"VkImage", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE, false},
     [VKW_HANDLE_VkImageView] = {"VkImageView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE_VIEW, false},
     [VKW_HANDLE_VkIndirectCommandsLayoutEXT] = {"VkIndirectCommandsLayoutEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, false},
+    [VKW_HANDLE_VkIndirectCommandsLayoutNV] = {"VkIndirectCommandsLayoutNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV, false},
     [VKW_HANDLE_VkIndirectExecutionSetEXT] = {"VkIndirectExecutionSetEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, false},
     [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false},
     [VKW_HANDLE_VkPhysicalDevice] = {"VkPhysicalDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_PHYSICAL_DEVICE, true},
     [VKW_HANDLE_VkPipeline] = {"VkPipeline", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE, false},
+    [VKW_HANDLE_VkPipelineBinaryKHR] = {"VkPipelineBinaryKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, false},
     [VKW_HANDLE_VkPipelineCache] = {"VkPipelineCache", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_CACHE, false},
     [VKW_HANDLE_VkPipelineLayout] = {"VkPipelineLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_LAYOUT, false},
     [VKW_HANDLE_VkPrivateDataSlot] = {"VkPrivateDataSlot", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PRIVATE_DATA_SLOT, false},
@@ -188,6 +190,17 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_shader_relaxed_extended_instruction", true},
     {"VK_KHR_shader_subgroup_rotate", true},
     {"VK_KHR_vertex_attribute_divisor", true},
+    {"VK_NV_mesh_shader", true},
+    {"VK_NV_device_generated_commands", true},
+    {"VK_NV_device_generated_commands_compute", true},
+    {"VK_KHR_cooperative_matrix", true},
+    {"VK_NV_cooperative_matrix", true},
+    {"VK_NV_cooperative_matrix2", true},
+    {"VK_NV_cooperative_vector", true},
+    {"VK_KHR_pipeline_binary", true},
+    {"VK_EXT_shader_module_identifier", true},
+    {"VK_KHR_pipeline_executable_properties", true},
+    {"VK_EXT_pipeline_properties", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -799,6 +812,64 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkGetDeferredOperationResultKHR";
     case VKW_CMD_vkDeferredOperationJoinKHR:
         return "vkDeferredOperationJoinKHR";
+    case VKW_CMD_vkCmdDrawMeshTasksNV:
+        return "vkCmdDrawMeshTasksNV";
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectNV:
+        return "vkCmdDrawMeshTasksIndirectNV";
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV:
+        return "vkCmdDrawMeshTasksIndirectCountNV";
+    case VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV:
+        return "vkGetGeneratedCommandsMemoryRequirementsNV";
+    case VKW_CMD_vkCmdPreprocessGeneratedCommandsNV:
+        return "vkCmdPreprocessGeneratedCommandsNV";
+    case VKW_CMD_vkCmdExecuteGeneratedCommandsNV:
+        return "vkCmdExecuteGeneratedCommandsNV";
+    case VKW_CMD_vkCmdBindPipelineShaderGroupNV:
+        return "vkCmdBindPipelineShaderGroupNV";
+    case VKW_CMD_vkCreateIndirectCommandsLayoutNV:
+        return "vkCreateIndirectCommandsLayoutNV";
+    case VKW_CMD_vkDestroyIndirectCommandsLayoutNV:
+        return "vkDestroyIndirectCommandsLayoutNV";
+    case VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV:
+        return "vkGetPipelineIndirectMemoryRequirementsNV";
+    case VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV:
+        return "vkCmdUpdatePipelineIndirectBufferNV";
+    case VKW_CMD_vkGetPipelineIndirectDeviceAddressNV:
+        return "vkGetPipelineIndirectDeviceAddressNV";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR:
+        return "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV:
+        return "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV:
+        return "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV:
+        return "vkGetPhysicalDeviceCooperativeVectorPropertiesNV";
+    case VKW_CMD_vkConvertCooperativeVectorMatrixNV:
+        return "vkConvertCooperativeVectorMatrixNV";
+    case VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV:
+        return "vkCmdConvertCooperativeVectorMatrixNV";
+    case VKW_CMD_vkGetShaderModuleIdentifierEXT:
+        return "vkGetShaderModuleIdentifierEXT";
+    case VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT:
+        return "vkGetShaderModuleCreateInfoIdentifierEXT";
+    case VKW_CMD_vkGetPipelineExecutablePropertiesKHR:
+        return "vkGetPipelineExecutablePropertiesKHR";
+    case VKW_CMD_vkGetPipelineExecutableStatisticsKHR:
+        return "vkGetPipelineExecutableStatisticsKHR";
+    case VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR:
+        return "vkGetPipelineExecutableInternalRepresentationsKHR";
+    case VKW_CMD_vkGetPipelinePropertiesEXT:
+        return "vkGetPipelinePropertiesEXT";
+    case VKW_CMD_vkCreatePipelineBinariesKHR:
+        return "vkCreatePipelineBinariesKHR";
+    case VKW_CMD_vkDestroyPipelineBinaryKHR:
+        return "vkDestroyPipelineBinaryKHR";
+    case VKW_CMD_vkGetPipelineKeyKHR:
+        return "vkGetPipelineKeyKHR";
+    case VKW_CMD_vkGetPipelineBinaryDataKHR:
+        return "vkGetPipelineBinaryDataKHR";
+    case VKW_CMD_vkReleaseCapturedPipelineDataKHR:
+        return "vkReleaseCapturedPipelineDataKHR";
     default:
         return NULL;
     }

@@ -312,6 +312,35 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetDeferredOperationMaxConcurrencyKHR = (PFN_vkGetDeferredOperationMaxConcurrencyKHR)gipa(instance, "vkGetDeferredOperationMaxConcurrencyKHR");
     t->vkGetDeferredOperationResultKHR = (PFN_vkGetDeferredOperationResultKHR)gipa(instance, "vkGetDeferredOperationResultKHR");
     t->vkDeferredOperationJoinKHR = (PFN_vkDeferredOperationJoinKHR)gipa(instance, "vkDeferredOperationJoinKHR");
+    t->vkCmdDrawMeshTasksNV = (PFN_vkCmdDrawMeshTasksNV)gipa(instance, "vkCmdDrawMeshTasksNV");
+    t->vkCmdDrawMeshTasksIndirectNV = (PFN_vkCmdDrawMeshTasksIndirectNV)gipa(instance, "vkCmdDrawMeshTasksIndirectNV");
+    t->vkCmdDrawMeshTasksIndirectCountNV = (PFN_vkCmdDrawMeshTasksIndirectCountNV)gipa(instance, "vkCmdDrawMeshTasksIndirectCountNV");
+    t->vkGetGeneratedCommandsMemoryRequirementsNV = (PFN_vkGetGeneratedCommandsMemoryRequirementsNV)gipa(instance, "vkGetGeneratedCommandsMemoryRequirementsNV");
+    t->vkCmdPreprocessGeneratedCommandsNV = (PFN_vkCmdPreprocessGeneratedCommandsNV)gipa(instance, "vkCmdPreprocessGeneratedCommandsNV");
+    t->vkCmdExecuteGeneratedCommandsNV = (PFN_vkCmdExecuteGeneratedCommandsNV)gipa(instance, "vkCmdExecuteGeneratedCommandsNV");
+    t->vkCmdBindPipelineShaderGroupNV = (PFN_vkCmdBindPipelineShaderGroupNV)gipa(instance, "vkCmdBindPipelineShaderGroupNV");
+    t->vkCreateIndirectCommandsLayoutNV = (PFN_vkCreateIndirectCommandsLayoutNV)gipa(instance, "vkCreateIndirectCommandsLayoutNV");
+    t->vkDestroyIndirectCommandsLayoutNV = (PFN_vkDestroyIndirectCommandsLayoutNV)gipa(instance, "vkDestroyIndirectCommandsLayoutNV");
+    t->vkGetPipelineIndirectMemoryRequirementsNV = (PFN_vkGetPipelineIndirectMemoryRequirementsNV)gipa(instance, "vkGetPipelineIndirectMemoryRequirementsNV");
+    t->vkCmdUpdatePipelineIndirectBufferNV = (PFN_vkCmdUpdatePipelineIndirectBufferNV)gipa(instance, "vkCmdUpdatePipelineIndirectBufferNV");
+    t->vkGetPipelineIndirectDeviceAddressNV = (PFN_vkGetPipelineIndirectDeviceAddressNV)gipa(instance, "vkGetPipelineIndirectDeviceAddressNV");
+    t->vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)gipa(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+    t->vkGetPhysicalDeviceCooperativeMatrixPropertiesNV = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)gipa(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+    t->vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV = (PFN_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV)gipa(instance, "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV");
+    t->vkGetPhysicalDeviceCooperativeVectorPropertiesNV = (PFN_vkGetPhysicalDeviceCooperativeVectorPropertiesNV)gipa(instance, "vkGetPhysicalDeviceCooperativeVectorPropertiesNV");
+    t->vkConvertCooperativeVectorMatrixNV = (PFN_vkConvertCooperativeVectorMatrixNV)gipa(instance, "vkConvertCooperativeVectorMatrixNV");
+    t->vkCmdConvertCooperativeVectorMatrixNV = (PFN_vkCmdConvertCooperativeVectorMatrixNV)gipa(instance, "vkCmdConvertCooperativeVectorMatrixNV");
+    t->vkGetShaderModuleIdentifierEXT = (PFN_vkGetShaderModuleIdentifierEXT)gipa(instance, "vkGetShaderModuleIdentifierEXT");
+    t->vkGetShaderModuleCreateInfoIdentifierEXT = (PFN_vkGetShaderModuleCreateInfoIdentifierEXT)gipa(instance, "vkGetShaderModuleCreateInfoIdentifierEXT");
+    t->vkGetPipelineExecutablePropertiesKHR = (PFN_vkGetPipelineExecutablePropertiesKHR)gipa(instance, "vkGetPipelineExecutablePropertiesKHR");
+    t->vkGetPipelineExecutableStatisticsKHR = (PFN_vkGetPipelineExecutableStatisticsKHR)gipa(instance, "vkGetPipelineExecutableStatisticsKHR");
+    t->vkGetPipelineExecutableInternalRepresentationsKHR = (PFN_vkGetPipelineExecutableInternalRepresentationsKHR)gipa(instance, "vkGetPipelineExecutableInternalRepresentationsKHR");
+    t->vkGetPipelinePropertiesEXT = (PFN_vkGetPipelinePropertiesEXT)gipa(instance, "vkGetPipelinePropertiesEXT");
+    t->vkCreatePipelineBinariesKHR = (PFN_vkCreatePipelineBinariesKHR)gipa(instance, "vkCreatePipelineBinariesKHR");
+    t->vkDestroyPipelineBinaryKHR = (PFN_vkDestroyPipelineBinaryKHR)gipa(instance, "vkDestroyPipelineBinaryKHR");
+    t->vkGetPipelineKeyKHR = (PFN_vkGetPipelineKeyKHR)gipa(instance, "vkGetPipelineKeyKHR");
+    t->vkGetPipelineBinaryDataKHR = (PFN_vkGetPipelineBinaryDataKHR)gipa(instance, "vkGetPipelineBinaryDataKHR");
+    t->vkReleaseCapturedPipelineDataKHR = (PFN_vkReleaseCapturedPipelineDataKHR)gipa(instance, "vkReleaseCapturedPipelineDataKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -382,6 +411,10 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
         if (vk->vkDestroyIndirectCommandsLayoutEXT)
             vk->vkDestroyIndirectCommandsLayoutEXT(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkIndirectCommandsLayoutEXT, host), NULL);
         return true;
+    case VKW_HANDLE_VkIndirectCommandsLayoutNV:
+        if (vk->vkDestroyIndirectCommandsLayoutNV)
+            vk->vkDestroyIndirectCommandsLayoutNV(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkIndirectCommandsLayoutNV, host), NULL);
+        return true;
     case VKW_HANDLE_VkIndirectExecutionSetEXT:
         if (vk->vkDestroyIndirectExecutionSetEXT)
             vk->vkDestroyIndirectExecutionSetEXT(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkIndirectExecutionSetEXT, host), NULL);
@@ -393,6 +426,10 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
     case VKW_HANDLE_VkPipeline:
         if (vk->vkDestroyPipeline)
             vk->vkDestroyPipeline(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipeline, host), NULL);
+        return true;
+    case VKW_HANDLE_VkPipelineBinaryKHR:
+        if (vk->vkDestroyPipelineBinaryKHR)
+            vk->vkDestroyPipelineBinaryKHR(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipelineBinaryKHR, host), NULL);
         return true;
     case VKW_HANDLE_VkPipelineCache:
         if (vk->vkDestroyPipelineCache)
@@ -6028,6 +6065,496 @@ static void vkw_dispatch_vkDeferredOperationJoinKHR(struct vkw_host_context *ctx
         vkw_encode_reply_vkDeferredOperationJoinKHR(d, reply, &a);
 }
 
+static void vkw_dispatch_vkCmdDrawMeshTasksNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDrawMeshTasksNV a;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMeshTasksNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDrawMeshTasksNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksNV);
+        return;
+    }
+    ctx->vk.vkCmdDrawMeshTasksNV(a.commandBuffer, a.taskCount, a.firstTask);
+    if (reply)
+        vkw_encode_reply_vkCmdDrawMeshTasksNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDrawMeshTasksIndirectNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDrawMeshTasksIndirectNV a;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDrawMeshTasksIndirectNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectNV);
+        return;
+    }
+    ctx->vk.vkCmdDrawMeshTasksIndirectNV(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    if (reply)
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV a;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectCountNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDrawMeshTasksIndirectCountNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV);
+        return;
+    }
+    ctx->vk.vkCmdDrawMeshTasksIndirectCountNV(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    if (reply)
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV a;
+    if (!vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetGeneratedCommandsMemoryRequirementsNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV);
+        return;
+    }
+    ctx->vk.vkGetGeneratedCommandsMemoryRequirementsNV(a.device, a.pInfo, a.pMemoryRequirements);
+    if (reply)
+        vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdPreprocessGeneratedCommandsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdPreprocessGeneratedCommandsNV a;
+    if (!vkw_decode_args_vkCmdPreprocessGeneratedCommandsNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdPreprocessGeneratedCommandsNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV);
+        return;
+    }
+    ctx->vk.vkCmdPreprocessGeneratedCommandsNV(a.commandBuffer, a.pGeneratedCommandsInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdPreprocessGeneratedCommandsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdExecuteGeneratedCommandsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdExecuteGeneratedCommandsNV a;
+    if (!vkw_decode_args_vkCmdExecuteGeneratedCommandsNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdExecuteGeneratedCommandsNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteGeneratedCommandsNV);
+        return;
+    }
+    ctx->vk.vkCmdExecuteGeneratedCommandsNV(a.commandBuffer, a.isPreprocessed, a.pGeneratedCommandsInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdExecuteGeneratedCommandsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBindPipelineShaderGroupNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBindPipelineShaderGroupNV a;
+    if (!vkw_decode_args_vkCmdBindPipelineShaderGroupNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindPipelineShaderGroupNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdBindPipelineShaderGroupNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipelineShaderGroupNV);
+        return;
+    }
+    ctx->vk.vkCmdBindPipelineShaderGroupNV(a.commandBuffer, a.pipelineBindPoint, a.pipeline, a.groupIndex);
+    if (reply)
+        vkw_encode_reply_vkCmdBindPipelineShaderGroupNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateIndirectCommandsLayoutNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateIndirectCommandsLayoutNV a;
+    if (!vkw_decode_args_vkCreateIndirectCommandsLayoutNV(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.pIndirectCommandsLayout_ids, a.pIndirectCommandsLayout_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkCreateIndirectCommandsLayoutNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateIndirectCommandsLayoutNV);
+        return;
+    }
+    a.result = ctx->vk.vkCreateIndirectCommandsLayoutNV(a.device, a.pCreateInfo, NULL, a.pIndirectCommandsLayout);
+    if (a.result >= 0 && a.pIndirectCommandsLayout) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pIndirectCommandsLayout_capacity)
+            n = a.pIndirectCommandsLayout_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pIndirectCommandsLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.pIndirectCommandsLayout_ids[i], VKW_HANDLE_U64(a.pIndirectCommandsLayout[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateIndirectCommandsLayoutNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyIndirectCommandsLayoutNV a;
+    if (!vkw_decode_args_vkDestroyIndirectCommandsLayoutNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkDestroyIndirectCommandsLayoutNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyIndirectCommandsLayoutNV);
+        return;
+    }
+    ctx->vk.vkDestroyIndirectCommandsLayoutNV(a.device, a.indirectCommandsLayout, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.indirectCommandsLayout_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV a;
+    if (!vkw_decode_args_vkGetPipelineIndirectMemoryRequirementsNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelineIndirectMemoryRequirementsNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV);
+        return;
+    }
+    ctx->vk.vkGetPipelineIndirectMemoryRequirementsNV(a.device, a.pCreateInfo, a.pMemoryRequirements);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineIndirectMemoryRequirementsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV a;
+    if (!vkw_decode_args_vkCmdUpdatePipelineIndirectBufferNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdUpdatePipelineIndirectBufferNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV);
+        return;
+    }
+    ctx->vk.vkCmdUpdatePipelineIndirectBufferNV(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
+    if (reply)
+        vkw_encode_reply_vkCmdUpdatePipelineIndirectBufferNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineIndirectDeviceAddressNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineIndirectDeviceAddressNV a;
+    if (!vkw_decode_args_vkGetPipelineIndirectDeviceAddressNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelineIndirectDeviceAddressNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV);
+        return;
+    }
+    a.result = ctx->vk.vkGetPipelineIndirectDeviceAddressNV(a.device, a.pInfo);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineIndirectDeviceAddressNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceCooperativeVectorPropertiesNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceCooperativeVectorPropertiesNV(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkConvertCooperativeVectorMatrixNV a;
+    if (!vkw_decode_args_vkConvertCooperativeVectorMatrixNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    vkw_host_vkConvertCooperativeVectorMatrixNV(ctx, d, &a); /* hand-written: runtime/host */
+    if (reply)
+        vkw_encode_reply_vkConvertCooperativeVectorMatrixNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV a;
+    if (!vkw_decode_args_vkCmdConvertCooperativeVectorMatrixNV(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdConvertCooperativeVectorMatrixNV) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV);
+        return;
+    }
+    ctx->vk.vkCmdConvertCooperativeVectorMatrixNV(a.commandBuffer, a.infoCount, a.pInfos);
+    if (reply)
+        vkw_encode_reply_vkCmdConvertCooperativeVectorMatrixNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetShaderModuleIdentifierEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetShaderModuleIdentifierEXT a;
+    if (!vkw_decode_args_vkGetShaderModuleIdentifierEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetShaderModuleIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetShaderModuleIdentifierEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderModuleIdentifierEXT);
+        return;
+    }
+    ctx->vk.vkGetShaderModuleIdentifierEXT(a.device, a.shaderModule, a.pIdentifier);
+    if (reply)
+        vkw_encode_reply_vkGetShaderModuleIdentifierEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT a;
+    if (!vkw_decode_args_vkGetShaderModuleCreateInfoIdentifierEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetShaderModuleCreateInfoIdentifierEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT);
+        return;
+    }
+    ctx->vk.vkGetShaderModuleCreateInfoIdentifierEXT(a.device, a.pCreateInfo, a.pIdentifier);
+    if (reply)
+        vkw_encode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineExecutablePropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineExecutablePropertiesKHR a;
+    if (!vkw_decode_args_vkGetPipelineExecutablePropertiesKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineExecutablePropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelineExecutablePropertiesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutablePropertiesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPipelineExecutablePropertiesKHR(a.device, a.pPipelineInfo, a.pExecutableCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineExecutablePropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineExecutableStatisticsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineExecutableStatisticsKHR a;
+    if (!vkw_decode_args_vkGetPipelineExecutableStatisticsKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineExecutableStatisticsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelineExecutableStatisticsKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutableStatisticsKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPipelineExecutableStatisticsKHR(a.device, a.pExecutableInfo, a.pStatisticCount, a.pStatistics);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineExecutableStatisticsKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR a;
+    if (!vkw_decode_args_vkGetPipelineExecutableInternalRepresentationsKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelineExecutableInternalRepresentationsKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPipelineExecutableInternalRepresentationsKHR(a.device, a.pExecutableInfo, a.pInternalRepresentationCount, a.pInternalRepresentations);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelinePropertiesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelinePropertiesEXT a;
+    if (!vkw_decode_args_vkGetPipelinePropertiesEXT(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelinePropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelinePropertiesEXT) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelinePropertiesEXT);
+        return;
+    }
+    a.result = ctx->vk.vkGetPipelinePropertiesEXT(a.device, a.pPipelineInfo, a.pPipelineProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPipelinePropertiesEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreatePipelineBinariesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreatePipelineBinariesKHR a;
+    if (!vkw_decode_args_vkCreatePipelineBinariesKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePipelineBinariesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    vkw_host_vkCreatePipelineBinariesKHR(ctx, d, &a); /* hand-written: runtime/host */
+    if (reply)
+        vkw_encode_reply_vkCreatePipelineBinariesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyPipelineBinaryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyPipelineBinaryKHR a;
+    if (!vkw_decode_args_vkDestroyPipelineBinaryKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPipelineBinaryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkDestroyPipelineBinaryKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineBinaryKHR);
+        return;
+    }
+    ctx->vk.vkDestroyPipelineBinaryKHR(a.device, a.pipelineBinary, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineBinaryKHR, a.pipelineBinary_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyPipelineBinaryKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineKeyKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineKeyKHR a;
+    if (!vkw_decode_args_vkGetPipelineKeyKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineKeyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelineKeyKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineKeyKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPipelineKeyKHR(a.device, a.pPipelineCreateInfo, a.pPipelineKey);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineKeyKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineBinaryDataKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineBinaryDataKHR a;
+    if (!vkw_decode_args_vkGetPipelineBinaryDataKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetPipelineBinaryDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetPipelineBinaryDataKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineBinaryDataKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPipelineBinaryDataKHR(a.device, a.pInfo, a.pPipelineBinaryKey, a.pPipelineBinaryDataSize, a.pPipelineBinaryData);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineBinaryDataKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkReleaseCapturedPipelineDataKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkReleaseCapturedPipelineDataKHR a;
+    if (!vkw_decode_args_vkReleaseCapturedPipelineDataKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkReleaseCapturedPipelineDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkReleaseCapturedPipelineDataKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkReleaseCapturedPipelineDataKHR);
+        return;
+    }
+    a.result = ctx->vk.vkReleaseCapturedPipelineDataKHR(a.device, a.pInfo, NULL);
+    if (reply)
+        vkw_encode_reply_vkReleaseCapturedPipelineDataKHR(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -6331,4 +6858,33 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR] = vkw_dispatch_vkGetDeferredOperationMaxConcurrencyKHR,
     [VKW_CMD_vkGetDeferredOperationResultKHR] = vkw_dispatch_vkGetDeferredOperationResultKHR,
     [VKW_CMD_vkDeferredOperationJoinKHR] = vkw_dispatch_vkDeferredOperationJoinKHR,
+    [VKW_CMD_vkCmdDrawMeshTasksNV] = vkw_dispatch_vkCmdDrawMeshTasksNV,
+    [VKW_CMD_vkCmdDrawMeshTasksIndirectNV] = vkw_dispatch_vkCmdDrawMeshTasksIndirectNV,
+    [VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV] = vkw_dispatch_vkCmdDrawMeshTasksIndirectCountNV,
+    [VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV] = vkw_dispatch_vkGetGeneratedCommandsMemoryRequirementsNV,
+    [VKW_CMD_vkCmdPreprocessGeneratedCommandsNV] = vkw_dispatch_vkCmdPreprocessGeneratedCommandsNV,
+    [VKW_CMD_vkCmdExecuteGeneratedCommandsNV] = vkw_dispatch_vkCmdExecuteGeneratedCommandsNV,
+    [VKW_CMD_vkCmdBindPipelineShaderGroupNV] = vkw_dispatch_vkCmdBindPipelineShaderGroupNV,
+    [VKW_CMD_vkCreateIndirectCommandsLayoutNV] = vkw_dispatch_vkCreateIndirectCommandsLayoutNV,
+    [VKW_CMD_vkDestroyIndirectCommandsLayoutNV] = vkw_dispatch_vkDestroyIndirectCommandsLayoutNV,
+    [VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV] = vkw_dispatch_vkGetPipelineIndirectMemoryRequirementsNV,
+    [VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV] = vkw_dispatch_vkCmdUpdatePipelineIndirectBufferNV,
+    [VKW_CMD_vkGetPipelineIndirectDeviceAddressNV] = vkw_dispatch_vkGetPipelineIndirectDeviceAddressNV,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR] = vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV] = vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV] = vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV] = vkw_dispatch_vkGetPhysicalDeviceCooperativeVectorPropertiesNV,
+    [VKW_CMD_vkConvertCooperativeVectorMatrixNV] = vkw_dispatch_vkConvertCooperativeVectorMatrixNV,
+    [VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV] = vkw_dispatch_vkCmdConvertCooperativeVectorMatrixNV,
+    [VKW_CMD_vkGetShaderModuleIdentifierEXT] = vkw_dispatch_vkGetShaderModuleIdentifierEXT,
+    [VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT] = vkw_dispatch_vkGetShaderModuleCreateInfoIdentifierEXT,
+    [VKW_CMD_vkGetPipelineExecutablePropertiesKHR] = vkw_dispatch_vkGetPipelineExecutablePropertiesKHR,
+    [VKW_CMD_vkGetPipelineExecutableStatisticsKHR] = vkw_dispatch_vkGetPipelineExecutableStatisticsKHR,
+    [VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR] = vkw_dispatch_vkGetPipelineExecutableInternalRepresentationsKHR,
+    [VKW_CMD_vkGetPipelinePropertiesEXT] = vkw_dispatch_vkGetPipelinePropertiesEXT,
+    [VKW_CMD_vkCreatePipelineBinariesKHR] = vkw_dispatch_vkCreatePipelineBinariesKHR,
+    [VKW_CMD_vkDestroyPipelineBinaryKHR] = vkw_dispatch_vkDestroyPipelineBinaryKHR,
+    [VKW_CMD_vkGetPipelineKeyKHR] = vkw_dispatch_vkGetPipelineKeyKHR,
+    [VKW_CMD_vkGetPipelineBinaryDataKHR] = vkw_dispatch_vkGetPipelineBinaryDataKHR,
+    [VKW_CMD_vkReleaseCapturedPipelineDataKHR] = vkw_dispatch_vkReleaseCapturedPipelineDataKHR,
 };

@@ -319,13 +319,42 @@ enum vkw_opcode {
     VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR = 315,
     VKW_CMD_vkGetDeferredOperationResultKHR = 316,
     VKW_CMD_vkDeferredOperationJoinKHR = 317,
+    VKW_CMD_vkCmdDrawMeshTasksNV = 318,
+    VKW_CMD_vkCmdDrawMeshTasksIndirectNV = 319,
+    VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV = 320,
+    VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV = 321,
+    VKW_CMD_vkCmdPreprocessGeneratedCommandsNV = 322,
+    VKW_CMD_vkCmdExecuteGeneratedCommandsNV = 323,
+    VKW_CMD_vkCmdBindPipelineShaderGroupNV = 324,
+    VKW_CMD_vkCreateIndirectCommandsLayoutNV = 325,
+    VKW_CMD_vkDestroyIndirectCommandsLayoutNV = 326,
+    VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV = 327,
+    VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV = 328,
+    VKW_CMD_vkGetPipelineIndirectDeviceAddressNV = 329,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR = 330,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV = 331,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV = 332,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV = 333,
+    VKW_CMD_vkConvertCooperativeVectorMatrixNV = 334,
+    VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV = 335,
+    VKW_CMD_vkGetShaderModuleIdentifierEXT = 336,
+    VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT = 337,
+    VKW_CMD_vkGetPipelineExecutablePropertiesKHR = 338,
+    VKW_CMD_vkGetPipelineExecutableStatisticsKHR = 339,
+    VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR = 340,
+    VKW_CMD_vkGetPipelinePropertiesEXT = 341,
+    VKW_CMD_vkCreatePipelineBinariesKHR = 342,
+    VKW_CMD_vkDestroyPipelineBinaryKHR = 343,
+    VKW_CMD_vkGetPipelineKeyKHR = 344,
+    VKW_CMD_vkGetPipelineBinaryDataKHR = 345,
+    VKW_CMD_vkReleaseCapturedPipelineDataKHR = 346,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 318
+#define VKW_OPCODE_LIMIT 347
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 302
+#define VKW_FORWARDED_COMMAND_COUNT 331
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

@@ -6,6 +6,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include "roundtrip_forms.h"
 #include "roundtrip_support.h"
 #include "vkw_host_decode.h"
 
