@@ -11,6 +11,8 @@
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
-#define CMDTEST_FAMILIES
+#include "tests/cmdtest/shaders.h"
+
+#define CMDTEST_FAMILIES CMDTEST_SHADERS_FAMILY
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
