@@ -14,7 +14,9 @@
  * (decreasing depth in the parent chain), which puts every device child
  * before its device and every device before its instance.  Within one depth
  * a fixed rank destroys users before what they use (views before images,
- * pipelines before layouts, memory after what is bound to it).  Vulkan
+ * pipelines before layouts, execution sets before their pipelines and
+ * shader objects, shader objects before their set layouts, memory after
+ * what is bound to it).  Vulkan
  * allows either order there; this one keeps a validation layer on the host
  * from seeing a live object that names a dead one in the common cases.
  */
@@ -46,6 +48,9 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkDescriptorUpdateTemplate:
     case VKW_HANDLE_VkCommandPool:
     case VKW_HANDLE_VkDescriptorPool:
+    case VKW_HANDLE_VkIndirectExecutionSetEXT:   /* names pipelines or shader objects */
+    case VKW_HANDLE_VkIndirectCommandsLayoutEXT: /* names a pipeline layout */
+    case VKW_HANDLE_VkIndirectCommandsLayoutNV:
         return 0;
     case VKW_HANDLE_VkImage:
     case VKW_HANDLE_VkBuffer:
@@ -59,6 +64,8 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkFence:
     case VKW_HANDLE_VkSemaphore:
     case VKW_HANDLE_VkPrivateDataSlot:
+    case VKW_HANDLE_VkShaderEXT: /* names descriptor set layouts */
+    case VKW_HANDLE_VkPipelineBinaryKHR:
         return 1;
     case VKW_HANDLE_VkDescriptorSetLayout:
     case VKW_HANDLE_VkSamplerYcbcrConversion:
