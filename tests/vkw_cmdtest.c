@@ -126,9 +126,9 @@ struct device_needs {
     const char *extensions[16];
     uint32_t extension_count;
     void *features; /* a pNext chain of feature structs to enable, or NULL */
-    /* VkPhysicalDeviceVulkan12Features::bufferDeviceAddress, which device_create
-     * chains itself (its own struct may not be chained twice). */
-    bool buffer_device_address;
+    /* VkPhysicalDeviceVulkan12Features::bufferDeviceAddress and shaderFloat16,
+     * which device_create chains itself (the struct may be chained once). */
+    bool buffer_device_address, shader_float16;
     bool skip;
     char skip_why[200];
 };
@@ -3892,7 +3892,8 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
         .pNext = &on13,
         .timelineSemaphore = VK_TRUE,
         .hostQueryReset = VK_TRUE,
-        .bufferDeviceAddress = needs->buffer_device_address};
+        .bufferDeviceAddress = needs->buffer_device_address,
+        .shaderFloat16 = needs->shader_float16};
     VkPhysicalDeviceFeatures2 on = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                     .pNext = &on12,
                                     .features = {.pipelineStatisticsQuery = VK_TRUE,

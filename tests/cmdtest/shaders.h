@@ -924,6 +924,676 @@ static void scenario_generated_commands(struct ctx *c)
     digest(c, out.map, out.size);
 }
 
+/* ---- cooperative matrices (VK_KHR_cooperative_matrix) -------------------- */
+
+/* An instance-level entry point (physical-device queries of extensions). */
+#define INSTANCE_FN(name) ((PFN_##name)vkGetInstanceProcAddr(c->instance, #name))
+
+/* The device's cooperative matrix configurations, asked for the two-call
+ * way (and with too little room once: VK_INCOMPLETE); malloc'd. */
+static VkCooperativeMatrixPropertiesKHR *matrix_properties(struct ctx *c, uint32_t *count)
+{
+    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR get =
+        INSTANCE_FN(vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR);
+    EXPECT(get, "no vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+    *count = 0;
+    VK(get(c->physical, count, NULL));
+    VkCooperativeMatrixPropertiesKHR *props = calloc(*count + 1, sizeof *props);
+    EXPECT(props, "out of memory");
+    for (uint32_t i = 0; i <= *count; i++)
+        props[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR;
+    if (*count > 1) {
+        uint32_t fewer = *count - 1;
+        VkResult r = get(c->physical, &fewer, props);
+        if (r != VK_INCOMPLETE || fewer != *count - 1) {
+            free(props);
+            fail(c, "cooperative matrix properties with room for one less: %s, %u",
+                 result_name(r), fewer);
+        }
+    }
+    VkResult r = get(c->physical, count, props);
+    if (r != VK_SUCCESS) {
+        free(props);
+        VK(r);
+    }
+    return props;
+}
+
+/* 16x16x16, float16 A and B, float32 C and result, one subgroup of 32. */
+static bool matrix_configuration(const VkCooperativeMatrixPropertiesKHR *p)
+{
+    return p->MSize == 16 && p->NSize == 16 && p->KSize == 16 &&
+           p->AType == VK_COMPONENT_TYPE_FLOAT16_KHR && p->BType == VK_COMPONENT_TYPE_FLOAT16_KHR &&
+           p->CType == VK_COMPONENT_TYPE_FLOAT32_KHR &&
+           p->ResultType == VK_COMPONENT_TYPE_FLOAT32_KHR && !p->saturatingAccumulation &&
+           p->scope == VK_SCOPE_SUBGROUP_KHR;
+}
+
+static void needs_cooperative_matrix(struct ctx *c, struct device_needs *n)
+{
+    static VkPhysicalDeviceCooperativeMatrixFeaturesKHR matrix;
+    static VkPhysicalDevice16BitStorageFeatures storage16;
+    matrix = (VkPhysicalDeviceCooperativeMatrixFeaturesKHR){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
+    storage16 = (VkPhysicalDevice16BitStorageFeatures){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES, .pNext = &matrix};
+    if (!need_extension(c, n, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME))
+        return;
+    VkPhysicalDeviceVulkan12Features v12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &storage16};
+    query_features(c, &v12);
+    VkPhysicalDeviceCooperativeMatrixPropertiesKHR stages = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR};
+    VkPhysicalDeviceVulkan11Properties v11 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_PROPERTIES, .pNext = &stages};
+    VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                      .pNext = &v11};
+    vkGetPhysicalDeviceProperties2(c->physical, &p2);
+    uint32_t count;
+    VkCooperativeMatrixPropertiesKHR *props = matrix_properties(c, &count);
+    bool found = false;
+    for (uint32_t i = 0; i < count && !found; i++)
+        found = matrix_configuration(&props[i]);
+    free(props);
+    if (!matrix.cooperativeMatrix || !v12.shaderFloat16 || !storage16.storageBuffer16BitAccess ||
+        !(stages.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
+        v11.subgroupSize != 32 || !found) {
+        skip_because(n, "no 16x16x16 float16 cooperative matrix for a compute subgroup of 32");
+        return;
+    }
+    matrix = (VkPhysicalDeviceCooperativeMatrixFeaturesKHR){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR,
+        .cooperativeMatrix = VK_TRUE};
+    storage16 = (VkPhysicalDevice16BitStorageFeatures){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+        .pNext = &matrix,
+        .storageBuffer16BitAccess = VK_TRUE};
+    n->features = &storage16;
+    n->shader_float16 = true;
+}
+
+/* A small integer as an IEEE 754 half (exact for |v| < 2048). */
+static uint16_t half_of(int v)
+{
+    if (v == 0)
+        return 0;
+    uint16_t sign = v < 0 ? 0x8000 : 0;
+    unsigned m = (unsigned)abs(v);
+    int e = 0;
+    while ((m >> e) > 1)
+        e++;
+    const unsigned mantissa = (m << (10 - e)) & 0x3ff; /* e <= 10 */
+    return (uint16_t)(sign | (uint16_t)((e + 15) << 10) | (uint16_t)mantissa);
+}
+
+static void scenario_cooperative_matrix(struct ctx *c)
+{
+    enum { N = 16 };
+    uint32_t count;
+    VkCooperativeMatrixPropertiesKHR *props = matrix_properties(c, &count);
+    for (uint32_t i = 0; i < count; i++) { /* the host's list, as the device gives it */
+        const VkCooperativeMatrixPropertiesKHR *p = &props[i];
+        const uint32_t words[9] = {p->MSize, p->NSize, p->KSize, (uint32_t)p->AType,
+                                   (uint32_t)p->BType, (uint32_t)p->CType,
+                                   (uint32_t)p->ResultType, p->saturatingAccumulation,
+                                   (uint32_t)p->scope};
+        digest(c, words, sizeof words);
+    }
+    free(props);
+
+    struct buffer bufs[4] = {buffer_new(c, N * N * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT),
+                             buffer_new(c, N * N * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT),
+                             buffer_new(c, N * N * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT),
+                             buffer_new(c, N * N * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT)};
+    uint16_t *a = bufs[0].map, *b = bufs[1].map;
+    float *cin = bufs[2].map;
+    int A[N][N], B[N][N];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            A[i][j] = (i + 2 * j) % 5 - 2;
+            B[i][j] = (i * j) % 3 - 1;
+            a[i * N + j] = half_of(A[i][j]);
+            b[i * N + j] = half_of(B[i][j]);
+            cin[i * N + j] = (float)(i - j);
+        }
+    VkDescriptorSetLayout set_layout = storage_layout_new(c, 4);
+    VkPipelineLayout layout = pipeline_layout_new(c, 1, &set_layout, 0, NULL);
+    VkPipeline pipeline = compute_pipeline_new(c, SHADER(cmd_coopmat_spvasm_spv), layout, NULL, 0);
+    VkDescriptorPool pool = descriptor_pool_new(c, 1, 0);
+    const VkBuffer handles[4] = {bufs[0].buffer, bufs[1].buffer, bufs[2].buffer, bufs[3].buffer};
+    VkDescriptorSet set = storage_set_new(c, pool, set_layout, 4, handles);
+    VkCommandBuffer cb = primary_new(c);
+    begin(c, cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
+    vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+    vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
+    vkCmdDispatch(cb, 1, 1, 1);
+    to_host(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
+    end(c, cb);
+    submit_and_wait(c, cb);
+    const float *d = bufs[3].map;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            int want = i - j;
+            for (int k = 0; k < N; k++)
+                want += A[i][k] * B[k][j];
+            EXPECT(d[i * N + j] == (float)want, "D[%d][%d] is %g, not %d", i, j,
+                   (double)d[i * N + j], want);
+        }
+    digest(c, bufs[3].map, bufs[3].size);
+}
+
+/* ---- cooperative vectors (VK_NV_cooperative_vector) ---------------------- */
+
+static void needs_cooperative_vector(struct ctx *c, struct device_needs *n)
+{
+    static VkPhysicalDeviceCooperativeVectorFeaturesNV vector;
+    vector = (VkPhysicalDeviceCooperativeVectorFeaturesNV){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV};
+    if (!need_extension(c, n, VK_NV_COOPERATIVE_VECTOR_EXTENSION_NAME))
+        return;
+    query_features(c, &vector);
+    if (!vector.cooperativeVector) {
+        skip_because(n, "the device has no cooperative vectors");
+        return;
+    }
+    vector = (VkPhysicalDeviceCooperativeVectorFeaturesNV){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV,
+        .cooperativeVector = VK_TRUE};
+    n->features = &vector;
+}
+
+/* The properties list, and host conversions (host pointers: the bytes
+ * cross the wire): a size query, a row-major float32 matrix to float16
+ * (checked), too small a destination (nothing written), and to the
+ * inferencing-optimal layout and back. */
+static void scenario_cooperative_vector(struct ctx *c)
+{
+    PFN_vkGetPhysicalDeviceCooperativeVectorPropertiesNV get =
+        INSTANCE_FN(vkGetPhysicalDeviceCooperativeVectorPropertiesNV);
+    EXPECT(get, "no vkGetPhysicalDeviceCooperativeVectorPropertiesNV");
+    uint32_t count = 0;
+    VK(get(c->physical, &count, NULL));
+    VkCooperativeVectorPropertiesNV *props = calloc(count + 1, sizeof *props);
+    EXPECT(props, "out of memory");
+    for (uint32_t i = 0; i < count; i++)
+        props[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_VECTOR_PROPERTIES_NV;
+    VkResult r = get(c->physical, &count, props);
+    for (uint32_t i = 0; r == VK_SUCCESS && i < count; i++) {
+        const uint32_t words[6] = {(uint32_t)props[i].inputType,
+                                   (uint32_t)props[i].inputInterpretation,
+                                   (uint32_t)props[i].matrixInterpretation,
+                                   (uint32_t)props[i].biasInterpretation,
+                                   (uint32_t)props[i].resultType, props[i].transpose};
+        digest(c, words, sizeof words);
+    }
+    free(props);
+    VK(r);
+
+    PFN_vkConvertCooperativeVectorMatrixNV convert = DEVICE_FN(vkConvertCooperativeVectorMatrixNV);
+    /* Strides wider than a row, as Vulkan wants them (VUID-10077/10078). */
+    enum { ROWS = 8, COLUMNS = 16, SRC_STRIDE = 20, DST_STRIDE = 24 }; /* in elements */
+    float src[(ROWS - 1) * SRC_STRIDE + COLUMNS];
+    for (int i = 0; i < (int)ARRAY_SIZE(src); i++)
+        src[i] = (float)(i % 23 - 11);
+    size_t size = 0;
+    VkConvertCooperativeVectorMatrixInfoNV info = {
+        .sType = VK_STRUCTURE_TYPE_CONVERT_COOPERATIVE_VECTOR_MATRIX_INFO_NV,
+        .srcSize = sizeof src,
+        .pDstSize = &size,
+        .srcComponentType = VK_COMPONENT_TYPE_FLOAT32_KHR,
+        .dstComponentType = VK_COMPONENT_TYPE_FLOAT16_KHR,
+        .numRows = ROWS,
+        .numColumns = COLUMNS,
+        .srcLayout = VK_COOPERATIVE_VECTOR_MATRIX_LAYOUT_ROW_MAJOR_NV,
+        .srcStride = SRC_STRIDE * 4,
+        .dstLayout = VK_COOPERATIVE_VECTOR_MATRIX_LAYOUT_ROW_MAJOR_NV,
+        .dstStride = DST_STRIDE * 2};
+    VK(convert(c->device, &info));
+    EXPECT(size >= ((ROWS - 1) * DST_STRIDE + COLUMNS) * 2,
+           "a float16 row-major matrix of %zu bytes", size);
+    digest(c, &size, sizeof size);
+    uint16_t *half = malloc(size + 16);
+    EXPECT(half, "out of memory");
+    memset(half, 0x5a, size + 16);
+    size_t small = size - 1;
+    info.srcData.hostAddress = src;
+    info.dstData.hostAddress = half;
+    info.pDstSize = &small;
+    r = convert(c->device, &info);
+    bool untouched = true;
+    for (size_t i = 0; i < size + 16; i++)
+        untouched &= ((unsigned char *)half)[i] == 0x5a;
+    if (r != VK_INCOMPLETE || !untouched) {
+        free(half);
+        fail(c, "too small a destination: %s, %s", result_name(r),
+             untouched ? "nothing written" : "written");
+    }
+    size_t whole = size;
+    info.pDstSize = &whole;
+    r = convert(c->device, &info);
+    bool same = r == VK_SUCCESS;
+    for (int row = 0; same && row < ROWS; row++)
+        for (int j = 0; same && j < COLUMNS; j++) {
+            same = half[row * DST_STRIDE + j] == half_of((row * SRC_STRIDE + j) % 23 - 11);
+            digest(c, &half[row * DST_STRIDE + j], 2); /* the elements, not the gaps */
+        }
+    free(half);
+    EXPECT(same, "float32 to float16: %s, or values other than the CPU's", result_name(r));
+}
+
+/* ---- pipeline binaries (VK_KHR_pipeline_binary) --------------------------- */
+
+static void needs_pipeline_binary(struct ctx *c, struct device_needs *n)
+{
+    static VkPhysicalDevicePipelineBinaryFeaturesKHR binaries;
+    binaries = (VkPhysicalDevicePipelineBinaryFeaturesKHR){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR};
+    if (!need_extension(c, n, VK_KHR_PIPELINE_BINARY_EXTENSION_NAME))
+        return;
+    if (c->props.apiVersion < VK_API_VERSION_1_4 &&
+        !need_extension(c, n, VK_KHR_MAINTENANCE_5_EXTENSION_NAME))
+        return;
+    query_features(c, &binaries);
+    if (!binaries.pipelineBinaries) {
+        skip_because(n, "the device has no pipeline binaries");
+        return;
+    }
+    binaries.pNext = NULL;
+    n->features = &binaries;
+}
+
+/* cmd_push.comp with a layout of one storage buffer and 128 bytes of push
+ * constants; flags2 in its chain, then `next`. */
+static VkComputePipelineCreateInfo push_pipeline_info(VkShaderModule module,
+                                                      VkPipelineLayout layout,
+                                                      VkPipelineCreateFlags2CreateInfo *flags2,
+                                                      const void *next)
+{
+    flags2->pNext = next;
+    return (VkComputePipelineCreateInfo){
+        .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+        .pNext = flags2,
+        .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                  .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                  .module = module,
+                  .pName = "main"},
+        .layout = layout};
+}
+
+/* Two dispatches of a cmd_push.comp pipeline, slots `first` and first + 1. */
+static void run_push_pipeline(struct ctx *c, VkPipeline pipeline, VkPipelineLayout layout,
+                              VkDescriptorSet set, uint32_t first)
+{
+    VkCommandBuffer cb = primary_new(c);
+    begin(c, cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
+    vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+    vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
+    for (uint32_t slot = first; slot < first + 2; slot++) {
+        uint32_t block[32];
+        block[0] = slot;
+        for (uint32_t j = 1; j < 32; j++)
+            block[j] = slot * 1000 + j;
+        vkCmdPushConstants(cb, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof block, block);
+        vkCmdDispatch(cb, 1, 1, 1);
+    }
+    to_host(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
+    end(c, cb);
+    submit_and_wait(c, cb);
+}
+
+static void expect_push_slots(struct ctx *c, const struct buffer *out, uint32_t slots,
+                              const char *what)
+{
+    const uint32_t *o = out->map;
+    for (uint32_t slot = 0; slot < slots; slot++)
+        for (uint32_t j = 0; j < 32; j++)
+            EXPECT(o[slot * 32 + j] == (j == 0 ? slot : slot * 1000 + j),
+                   "%s: slot %u word %u is %u", what, slot, j, o[slot * 32 + j]);
+    digest(c, out->map, slots * 32 * 4);
+}
+
+enum { MAX_BINARIES = 16 };
+
+static void destroy_binaries(struct ctx *c, uint32_t n, const VkPipelineBinaryKHR *binaries)
+{
+    PFN_vkDestroyPipelineBinaryKHR destroy = DEVICE_FN(vkDestroyPipelineBinaryKHR);
+    for (uint32_t i = 0; i < n; i++)
+        destroy(c->device, binaries[i], NULL);
+}
+
+static void scenario_pipeline_binary(struct ctx *c)
+{
+    PFN_vkCreatePipelineBinariesKHR create = DEVICE_FN(vkCreatePipelineBinariesKHR);
+    PFN_vkGetPipelineBinaryDataKHR get_data = DEVICE_FN(vkGetPipelineBinaryDataKHR);
+    PFN_vkGetPipelineKeyKHR get_key = DEVICE_FN(vkGetPipelineKeyKHR);
+    PFN_vkReleaseCapturedPipelineDataKHR release = DEVICE_FN(vkReleaseCapturedPipelineDataKHR);
+
+    VkPipelineBinaryKeyKHR global = {.sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_KEY_KHR};
+    VK(get_key(c->device, NULL, &global));
+    EXPECT(global.keySize > 0 && global.keySize <= VK_MAX_PIPELINE_BINARY_KEY_SIZE_KHR,
+           "a global key of %u bytes", global.keySize);
+
+    VkDescriptorSetLayout set_layout = storage_layout_new(c, 1);
+    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 128};
+    VkPipelineLayout layout = pipeline_layout_new(c, 1, &set_layout, 1, &range);
+    struct buffer out = buffer_new(c, 4 * 32 * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+    VkDescriptorPool pool = descriptor_pool_new(c, 1, 0);
+    VkDescriptorSet set = storage_set_new(c, pool, set_layout, 1, &out.buffer);
+    VkShaderModule module = SHADER(cmd_push_comp_spv);
+
+    /* A pipeline whose data is kept for binaries, and its key. */
+    VkPipelineCreateFlags2CreateInfo capture = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO,
+        .flags = VK_PIPELINE_CREATE_2_CAPTURE_DATA_BIT_KHR};
+    VkComputePipelineCreateInfo info = push_pipeline_info(module, layout, &capture, NULL);
+    VkPipeline captured;
+    VK(vkCreateComputePipelines(c->device, VK_NULL_HANDLE, 1, &info, NULL, &captured));
+    TRACK(PIPELINE, captured);
+    run_push_pipeline(c, captured, layout, set, 0);
+    VkPipelineCreateInfoKHR head = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CREATE_INFO_KHR,
+                                    .pNext = &info};
+    VkPipelineBinaryKeyKHR key = {.sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_KEY_KHR};
+    VK(get_key(c->device, &head, &key));
+    EXPECT(key.keySize > 0 && key.keySize <= VK_MAX_PIPELINE_BINARY_KEY_SIZE_KHR,
+           "a pipeline key of %u bytes", key.keySize);
+
+    /* Its binaries: how many, too few asked (VK_INCOMPLETE), all. */
+    VkPipelineBinaryCreateInfoKHR from_pipeline = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_CREATE_INFO_KHR, .pipeline = captured};
+    VkPipelineBinaryHandlesInfoKHR handles = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_HANDLES_INFO_KHR};
+    VK(create(c->device, &from_pipeline, NULL, &handles));
+    const uint32_t n = handles.pipelineBinaryCount;
+    EXPECT(n > 0 && n <= MAX_BINARIES, "a pipeline of %u binaries", n);
+    digest_u32(c, n);
+    VkPipelineBinaryKHR binaries[MAX_BINARIES] = {0};
+    if (n > 1) {
+        handles.pipelineBinaryCount = n - 1;
+        handles.pPipelineBinaries = binaries;
+        VkResult r = create(c->device, &from_pipeline, NULL, &handles);
+        const uint32_t made = handles.pipelineBinaryCount;
+        destroy_binaries(c, made <= n ? made : n, binaries);
+        EXPECT(r == VK_INCOMPLETE && made == n - 1,
+               "room for %u of %u binaries: %s, %u made", n - 1, n, result_name(r), made);
+    }
+    handles.pipelineBinaryCount = n;
+    handles.pPipelineBinaries = binaries;
+    VK(create(c->device, &from_pipeline, NULL, &handles));
+    EXPECT(handles.pipelineBinaryCount == n, "%u of %u binaries", handles.pipelineBinaryCount, n);
+    for (uint32_t i = 0; i < n; i++)
+        TRACK(PIPELINE_BINARY_KHR, binaries[i]);
+
+    /* Their data: the size, too small a buffer (an error, nothing written,
+     * the size needed), the whole with its key. */
+    VkPipelineBinaryKeyKHR keys[MAX_BINARIES];
+    VkPipelineBinaryDataKHR data[MAX_BINARIES] = {0};
+    bool ok_all = true;
+    for (uint32_t i = 0; i < n && ok_all; i++) {
+        VkPipelineBinaryDataInfoKHR which = {
+            .sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_DATA_INFO_KHR, .pipelineBinary = binaries[i]};
+        keys[i] = (VkPipelineBinaryKeyKHR){.sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_KEY_KHR};
+        size_t size = 0;
+        ok_all = get_data(c->device, &which, &keys[i], &size, NULL) == VK_SUCCESS && size > 0;
+        data[i].dataSize = size;
+        data[i].pData = ok_all ? malloc(size) : NULL;
+        ok_all = ok_all && data[i].pData;
+        if (!ok_all)
+            break;
+        memset(data[i].pData, 0x5a, size);
+        size_t small = size - 1;
+        VkResult r = get_data(c->device, &which, &keys[i], &small, data[i].pData);
+        bool untouched = true;
+        for (size_t k = 0; k < size; k++)
+            untouched &= ((unsigned char *)data[i].pData)[k] == 0x5a;
+        ok_all = r == VK_ERROR_NOT_ENOUGH_SPACE_KHR && small == size && untouched &&
+                 get_data(c->device, &which, &keys[i], &size, data[i].pData) == VK_SUCCESS &&
+                 size == data[i].dataSize;
+    }
+    if (ok_all)
+        VK(release(c->device,
+                   &(VkReleaseCapturedPipelineDataInfoKHR){
+                       .sType = VK_STRUCTURE_TYPE_RELEASE_CAPTURED_PIPELINE_DATA_INFO_KHR,
+                       .pipeline = captured},
+                   NULL));
+
+    /* The binaries again from what the application kept; a pipeline made
+     * of them, whose stage's module is ignored (here one destroyed). */
+    VkPipelineBinaryKHR again[MAX_BINARIES] = {0};
+    VkResult r = VK_ERROR_UNKNOWN;
+    if (ok_all) {
+        VkPipelineBinaryKeysAndDataKHR kept = {
+            .binaryCount = n, .pPipelineBinaryKeys = keys, .pPipelineBinaryData = data};
+        VkPipelineBinaryCreateInfoKHR from_data = {
+            .sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_CREATE_INFO_KHR, .pKeysAndDataInfo = &kept};
+        VkPipelineBinaryHandlesInfoKHR made = {
+            .sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_HANDLES_INFO_KHR,
+            .pipelineBinaryCount = n,
+            .pPipelineBinaries = again};
+        r = create(c->device, &from_data, NULL, &made);
+        for (uint32_t i = 0; i < n; i++)
+            if (again[i])
+                TRACK(PIPELINE_BINARY_KHR, again[i]);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        free(data[i].pData);
+    EXPECT(ok_all, "binary data: the size, too small a buffer untouched with "
+                   "VK_ERROR_NOT_ENOUGH_SPACE_KHR and the size needed, the whole");
+    VK(r);
+    VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                     .codeSize = sizeof cmd_push_comp_spv,
+                                     .pCode = cmd_push_comp_spv};
+    VkShaderModule gone;
+    VK(vkCreateShaderModule(c->device, &smci, NULL, &gone));
+    vkDestroyShaderModule(c->device, gone, NULL);
+    VkPipelineBinaryInfoKHR use = {.sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR,
+                                   .binaryCount = n,
+                                   .pPipelineBinaries = again};
+    VkPipelineCreateFlags2CreateInfo none = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO};
+    VkComputePipelineCreateInfo from_binaries = push_pipeline_info(gone, layout, &none, &use);
+    VkPipeline rebuilt;
+    VK(vkCreateComputePipelines(c->device, VK_NULL_HANDLE, 1, &from_binaries, NULL, &rebuilt));
+    TRACK(PIPELINE, rebuilt);
+    run_push_pipeline(c, rebuilt, layout, set, 2);
+    expect_push_slots(c, &out, 4, "pipelines from their binaries");
+}
+
+/* ---- shader module identifiers (VK_EXT_shader_module_identifier) ---------- */
+
+static void needs_shader_module_identifier(struct ctx *c, struct device_needs *n)
+{
+    static VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT identifiers;
+    identifiers = (VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT};
+    if (!need_extension(c, n, VK_EXT_SHADER_MODULE_IDENTIFIER_EXTENSION_NAME))
+        return;
+    query_features(c, &identifiers);
+    if (!identifiers.shaderModuleIdentifier) {
+        skip_because(n, "the device has no shader module identifiers");
+        return;
+    }
+    identifiers.pNext = NULL;
+    n->features = &identifiers;
+}
+
+static void scenario_shader_module_identifier(struct ctx *c)
+{
+    PFN_vkGetShaderModuleIdentifierEXT of_module = DEVICE_FN(vkGetShaderModuleIdentifierEXT);
+    PFN_vkGetShaderModuleCreateInfoIdentifierEXT of_info =
+        DEVICE_FN(vkGetShaderModuleCreateInfoIdentifierEXT);
+    VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT props = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_PROPERTIES_EXT};
+    VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                      .pNext = &props};
+    vkGetPhysicalDeviceProperties2(c->physical, &p2);
+    digest(c, props.shaderModuleIdentifierAlgorithmUUID, VK_UUID_SIZE); /* the host's */
+
+    VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                     .codeSize = sizeof cmd_push_comp_spv,
+                                     .pCode = cmd_push_comp_spv};
+    VkShaderModule module = SHADER(cmd_push_comp_spv);
+    VkShaderModuleIdentifierEXT a = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_IDENTIFIER_EXT};
+    VkShaderModuleIdentifierEXT b = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_IDENTIFIER_EXT};
+    of_module(c->device, module, &a);
+    of_info(c->device, &smci, &b);
+    EXPECT(a.identifierSize > 0 && a.identifierSize <= VK_MAX_SHADER_MODULE_IDENTIFIER_SIZE_EXT &&
+               a.identifierSize == b.identifierSize &&
+               memcmp(a.identifier, b.identifier, a.identifierSize) == 0,
+           "the module's identifier (%u bytes) and its create info's (%u) differ",
+           a.identifierSize, b.identifierSize);
+    digest(c, a.identifier, a.identifierSize);
+
+    /* A pipeline from the identifier alone: made from the driver's cache,
+     * or VK_PIPELINE_COMPILE_REQUIRED (both are the driver's right). */
+    VkDescriptorSetLayout set_layout = storage_layout_new(c, 1);
+    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 128};
+    VkPipelineLayout layout = pipeline_layout_new(c, 1, &set_layout, 1, &range);
+    struct buffer out = buffer_new(c, 4 * 32 * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+    VkDescriptorPool pool = descriptor_pool_new(c, 1, 0);
+    VkDescriptorSet set = storage_set_new(c, pool, set_layout, 1, &out.buffer);
+    VkPipeline compiled = compute_pipeline_new(c, module, layout, NULL, 0);
+    run_push_pipeline(c, compiled, layout, set, 0);
+    VkPipelineShaderStageModuleIdentifierCreateInfoEXT by_id = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_MODULE_IDENTIFIER_CREATE_INFO_EXT,
+        .identifierSize = a.identifierSize,
+        .pIdentifier = a.identifier};
+    VkComputePipelineCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+        .flags = VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT,
+        .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                  .pNext = &by_id,
+                  .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                  .pName = "main"},
+        .layout = layout};
+    VkPipeline cached = VK_NULL_HANDLE;
+    VkResult r = vkCreateComputePipelines(c->device, VK_NULL_HANDLE, 1, &info, NULL, &cached);
+    EXPECT(r == VK_SUCCESS || r == VK_PIPELINE_COMPILE_REQUIRED,
+           "a pipeline from an identifier: %s", result_name(r));
+    EXPECT((r == VK_SUCCESS) == (cached != VK_NULL_HANDLE), "%s with pipeline %p",
+           result_name(r), (void *)cached);
+    if (cached) {
+        TRACK(PIPELINE, cached);
+        run_push_pipeline(c, cached, layout, set, 2);
+    } else {
+        run_push_pipeline(c, compiled, layout, set, 2); /* the same bytes either way */
+    }
+    expect_push_slots(c, &out, 4, "pipelines from a module and from its identifier");
+}
+
+/* ---- pipeline executables (VK_KHR_pipeline_executable_properties) -------- */
+
+static void needs_pipeline_executable_properties(struct ctx *c, struct device_needs *n)
+{
+    static VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executables;
+    executables = (VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
+    if (!need_extension(c, n, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME))
+        return;
+    query_features(c, &executables);
+    if (!executables.pipelineExecutableInfo) {
+        skip_because(n, "the device tells nothing of its pipelines' executables");
+        return;
+    }
+    executables.pNext = NULL;
+    n->features = &executables;
+}
+
+/* Names and kinds only: the values (timings among them) are the driver's. */
+static void digest_text(struct ctx *c, const char *name, const char *description)
+{
+    digest(c, name, strnlen(name, VK_MAX_DESCRIPTION_SIZE));
+    digest(c, description, strnlen(description, VK_MAX_DESCRIPTION_SIZE));
+}
+
+static void scenario_pipeline_executable_properties(struct ctx *c)
+{
+    PFN_vkGetPipelineExecutablePropertiesKHR get_executables =
+        DEVICE_FN(vkGetPipelineExecutablePropertiesKHR);
+    PFN_vkGetPipelineExecutableStatisticsKHR get_statistics =
+        DEVICE_FN(vkGetPipelineExecutableStatisticsKHR);
+    PFN_vkGetPipelineExecutableInternalRepresentationsKHR get_representations =
+        DEVICE_FN(vkGetPipelineExecutableInternalRepresentationsKHR);
+    VkDescriptorSetLayout set_layout = storage_layout_new(c, 1);
+    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 128};
+    VkPipelineLayout layout = pipeline_layout_new(c, 1, &set_layout, 1, &range);
+    VkPipeline pipeline = compute_pipeline_new(
+        c, SHADER(cmd_push_comp_spv), layout, NULL,
+        VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR |
+            VK_PIPELINE_CREATE_CAPTURE_INTERNAL_REPRESENTATIONS_BIT_KHR);
+
+    VkPipelineInfoKHR which = {.sType = VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR, .pipeline = pipeline};
+    uint32_t count = 0;
+    VK(get_executables(c->device, &which, &count, NULL));
+    EXPECT(count > 0 && count <= 8, "%u executables", count);
+    VkPipelineExecutablePropertiesKHR executables[8];
+    for (uint32_t i = 0; i < 8; i++)
+        executables[i] = (VkPipelineExecutablePropertiesKHR){
+            .sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_PROPERTIES_KHR};
+    VK(get_executables(c->device, &which, &count, executables));
+    digest_u32(c, count);
+    for (uint32_t e = 0; e < count; e++) {
+        EXPECT(executables[e].stages == VK_SHADER_STAGE_COMPUTE_BIT,
+               "executable %u of a compute pipeline has stages 0x%x", e, executables[e].stages);
+        digest_text(c, executables[e].name, executables[e].description);
+        VkPipelineExecutableInfoKHR exe = {.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR,
+                                           .pipeline = pipeline,
+                                           .executableIndex = e};
+        uint32_t n = 0;
+        VK(get_statistics(c->device, &exe, &n, NULL));
+        VkPipelineExecutableStatisticKHR *stats = calloc(n + 1, sizeof *stats);
+        EXPECT(stats, "out of memory");
+        for (uint32_t i = 0; i < n; i++)
+            stats[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR;
+        VkResult r = get_statistics(c->device, &exe, &n, stats);
+        bool formats = r == VK_SUCCESS;
+        for (uint32_t i = 0; formats && i < n; i++) {
+            formats = stats[i].format <= VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_FLOAT64_KHR &&
+                      (stats[i].format != VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR ||
+                       stats[i].value.b32 <= 1);
+            digest_text(c, stats[i].name, stats[i].description);
+            digest_u32(c, (uint32_t)stats[i].format);
+        }
+        free(stats);
+        EXPECT(formats, "statistics of executable %u: %s, or a value that is not its format", e,
+               result_name(r));
+
+        /* Internal representations: their sizes, then the data; too small
+         * a buffer for one gets part of it (VK_INCOMPLETE). */
+        n = 0;
+        VK(get_representations(c->device, &exe, &n, NULL));
+        VkPipelineExecutableInternalRepresentationKHR *reps = calloc(n + 1, sizeof *reps);
+        EXPECT(reps, "out of memory");
+        for (uint32_t i = 0; i < n; i++)
+            reps[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INTERNAL_REPRESENTATION_KHR;
+        r = get_representations(c->device, &exe, &n, reps);
+        bool fine = r == VK_SUCCESS;
+        for (uint32_t i = 0; fine && i < n; i++) {
+            reps[i].pData = reps[i].dataSize ? malloc(reps[i].dataSize) : NULL;
+            fine = !reps[i].dataSize || reps[i].pData;
+        }
+        const size_t whole = n && fine ? reps[0].dataSize : 0;
+        if (fine)
+            fine = get_representations(c->device, &exe, &n, reps) == VK_SUCCESS;
+        for (uint32_t i = 0; fine && i < n; i++) {
+            digest_text(c, reps[i].name, reps[i].description);
+            digest_u32(c, reps[i].isText);
+            if (reps[i].isText && reps[i].dataSize) /* text ends with its NUL */
+                fine = memchr(reps[i].pData, 0, reps[i].dataSize) != NULL;
+        }
+        if (fine && whole > 1) {
+            uint32_t one = 1;
+            reps[0].dataSize = whole - 1;
+            r = get_representations(c->device, &exe, &one, reps);
+            fine = r == VK_INCOMPLETE && reps[0].dataSize <= whole - 1;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            free(reps[i].pData);
+        free(reps);
+        EXPECT(fine, "internal representations of executable %u: sizes, data, or a short buffer "
+                     "(%s)", e, result_name(r));
+    }
+}
+
 #define CMDTEST_SHADERS_FAMILY                                                                 \
     {"mesh_shader", scenario_mesh_shader,                                                      \
      "task and mesh shaders: vkCmdDrawMeshTasksEXT, ...IndirectEXT, ...IndirectCountEXT; "     \
@@ -936,6 +1606,23 @@ static void scenario_generated_commands(struct ctx *c)
     {"generated_commands", scenario_generated_commands,                                        \
      "device-generated dispatches: an execution set of pipelines, push constants, explicit "   \
      "and implicit preprocessing, a sequence count",                                           \
-     false, needs_generated_commands, true},
+     false, needs_generated_commands, true},                                                   \
+    {"cooperative_matrix", scenario_cooperative_matrix,                                        \
+     "the cooperative matrix configurations; D = A x B + C (16x16x16 float16) by one "         \
+     "subgroup, checked on the CPU",                                                           \
+     false, needs_cooperative_matrix, true},                                                   \
+    {"cooperative_vector", scenario_cooperative_vector,                                        \
+     "cooperative vector properties; host conversions of a matrix (sizes, too small, values)", \
+     false, needs_cooperative_vector, true},                                                   \
+    {"pipeline_binary", scenario_pipeline_binary,                                              \
+     "keys; binaries of a pipeline, their data (too small: untouched), again from the data, "  \
+     "a pipeline made of them",                                                                \
+     false, needs_pipeline_binary, true},                                                      \
+    {"shader_module_identifier", scenario_shader_module_identifier,                            \
+     "identifiers of a module and of its create info, a pipeline from the identifier",        \
+     false, needs_shader_module_identifier, true},                                             \
+    {"pipeline_executable_properties", scenario_pipeline_executable_properties,                \
+     "executables, statistics and internal representations of a pipeline (two-call, short)",  \
+     false, needs_pipeline_executable_properties, true},
 
 #endif /* VKW_CMDTEST_SHADERS_H */
