@@ -26,8 +26,8 @@ static void skip_because(struct device_needs *n, const char *why)
     snprintf(n->skip_why, sizeof n->skip_why, "%s", why);
 }
 
-/* Asks for `name`, or skips when the device lacks it.  False on a skip. */
-static bool need_extension(struct ctx *c, struct device_needs *n, const char *name)
+/* Whether the device offers extension `name`. */
+static bool offers_extension(struct ctx *c, const char *name)
 {
     uint32_t count = 0;
     VK(vkEnumerateDeviceExtensionProperties(c->physical, NULL, &count, NULL));
@@ -39,7 +39,13 @@ static bool need_extension(struct ctx *c, struct device_needs *n, const char *na
         found = strcmp(props[i].extensionName, name) == 0;
     free(props);
     VK(r);
-    if (!found) {
+    return found;
+}
+
+/* Asks for `name`, or skips when the device lacks it.  False on a skip. */
+static bool need_extension(struct ctx *c, struct device_needs *n, const char *name)
+{
+    if (!offers_extension(c, name)) {
         char why[200];
         snprintf(why, sizeof why, "the device does not offer %s", name);
         skip_because(n, why);
@@ -673,6 +679,9 @@ static void scenario_shader_objects(struct ctx *c)
 
 /* ---- device-generated commands (VK_EXT_device_generated_commands) ------- */
 
+/* The device of the generated_commands scenario has shader objects too. */
+static bool dgc_with_shader_objects;
+
 static void needs_generated_commands(struct ctx *c, struct device_needs *n)
 {
     static VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT dgc;
@@ -705,6 +714,23 @@ static void needs_generated_commands(struct ctx *c, struct device_needs *n)
         .deviceGeneratedCommands = VK_TRUE};
     n->features = &dgc;
     n->buffer_device_address = true;
+    /* Execution sets of shader objects too, where the device has them. */
+    static VkPhysicalDeviceShaderObjectFeaturesEXT objects;
+    objects = (VkPhysicalDeviceShaderObjectFeaturesEXT){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT};
+    dgc_with_shader_objects = false;
+    if (offers_extension(c, VK_EXT_SHADER_OBJECT_EXTENSION_NAME) &&
+        (props.supportedIndirectCommandsShaderStagesShaderBinding & VK_SHADER_STAGE_COMPUTE_BIT) &&
+        props.maxIndirectShaderObjectCount >= 2) {
+        query_features(c, &objects);
+        if (objects.shaderObject && need_extension(c, n, VK_EXT_SHADER_OBJECT_EXTENSION_NAME)) {
+            objects = (VkPhysicalDeviceShaderObjectFeaturesEXT){
+                .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT,
+                .shaderObject = VK_TRUE};
+            dgc.pNext = &objects;
+            dgc_with_shader_objects = true;
+        }
+    }
 }
 
 /* One command sequence as the layout below reads it: the execution set's
@@ -715,7 +741,8 @@ struct dgc_sequence {
     VkDispatchIndirectCommand dispatch;
 };
 enum { DGC_SEQUENCES = 4, DGC_SECOND = DGC_SEQUENCES * sizeof(struct dgc_sequence),
-       DGC_COUNT = 2 * DGC_SECOND, DGC_BYTES = DGC_COUNT + 16 };
+       DGC_THIRD = 2 * DGC_SECOND, DGC_COUNT = 3 * DGC_SECOND, DGC_BYTES = DGC_COUNT + 16,
+       DGC_SLOTS = 3 * DGC_SEQUENCES };
 
 /* cmd_dgc.comp with its multiplier, bindable from an execution set. */
 static VkPipeline dgc_pipeline_new(struct ctx *c, VkShaderModule module, VkPipelineLayout layout,
@@ -784,6 +811,31 @@ static VkGeneratedCommandsInfoEXT dgc_info(struct ctx *c, const struct dgc *g,
     return info;
 }
 
+/* cmd_dgc.comp as a shader object bindable from an execution set. */
+static VkShaderEXT dgc_shader_new(struct ctx *c, PFN_vkCreateShadersEXT create,
+                                  VkDescriptorSetLayout set_layout,
+                                  const VkPushConstantRange *range, uint32_t multiplier)
+{
+    const VkSpecializationMapEntry entry = {0, 0, sizeof(uint32_t)};
+    const VkSpecializationInfo spec = {1, &entry, sizeof multiplier, &multiplier};
+    VkShaderCreateInfoEXT info = {.sType = VK_STRUCTURE_TYPE_SHADER_CREATE_INFO_EXT,
+                                  .flags = VK_SHADER_CREATE_INDIRECT_BINDABLE_BIT_EXT,
+                                  .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                                  .codeType = VK_SHADER_CODE_TYPE_SPIRV_EXT,
+                                  .codeSize = sizeof cmd_dgc_comp_spv,
+                                  .pCode = cmd_dgc_comp_spv,
+                                  .pName = "main",
+                                  .setLayoutCount = 1,
+                                  .pSetLayouts = &set_layout,
+                                  .pushConstantRangeCount = 1,
+                                  .pPushConstantRanges = range,
+                                  .pSpecializationInfo = &spec};
+    VkShaderEXT shader;
+    VK(create(c->device, 1, &info, NULL, &shader));
+    TRACK(SHADER_EXT, shader);
+    return shader;
+}
+
 static void dgc_bind(VkCommandBuffer cb, const struct dgc *g)
 {
     vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, g->initial); /* the set's initial state */
@@ -805,8 +857,8 @@ static void scenario_generated_commands(struct ctx *c)
     VkDescriptorSetLayout set_layout = storage_layout_new(c, 1);
     VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 8};
     g.layout = pipeline_layout_new(c, 1, &set_layout, 1, &range);
-    struct buffer out = buffer_new(c, 8 * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
-    memset(out.map, 0xff, 8 * 4);
+    struct buffer out = buffer_new(c, DGC_SLOTS * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+    memset(out.map, 0xff, DGC_SLOTS * 4);
     VkDescriptorPool pool = descriptor_pool_new(c, 1, 0);
     g.descriptors = storage_set_new(c, pool, set_layout, 1, &out.buffer);
     VkShaderModule module = SHADER(cmd_dgc_comp_spv);
@@ -898,12 +950,63 @@ static void scenario_generated_commands(struct ctx *c)
     to_host(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
     end(c, cb);
 
+    /* 3. An execution set of shader objects, where the device has them:
+     * the initial shader bound, the other written into the set. */
+    VkCommandBuffer objects_cb = VK_NULL_HANDLE;
+    if (dgc_with_shader_objects) {
+        PFN_vkCreateShadersEXT create_shaders = DEVICE_FN(vkCreateShadersEXT);
+        PFN_vkCmdBindShadersEXT bind_shaders = DEVICE_FN(vkCmdBindShadersEXT);
+        PFN_vkUpdateIndirectExecutionSetShaderEXT update_shaders =
+            DEVICE_FN(vkUpdateIndirectExecutionSetShaderEXT);
+        VkShaderEXT once = dgc_shader_new(c, create_shaders, set_layout, &range, 1);
+        VkShaderEXT tenfold = dgc_shader_new(c, create_shaders, set_layout, &range, 10);
+        VkIndirectExecutionSetShaderLayoutInfoEXT shader_layout = {
+            .sType = VK_STRUCTURE_TYPE_INDIRECT_EXECUTION_SET_SHADER_LAYOUT_INFO_EXT,
+            .setLayoutCount = 1,
+            .pSetLayouts = &set_layout};
+        VkIndirectExecutionSetShaderInfoEXT shaders = {
+            .sType = VK_STRUCTURE_TYPE_INDIRECT_EXECUTION_SET_SHADER_INFO_EXT,
+            .shaderCount = 1,
+            .pInitialShaders = &once,
+            .pSetLayoutInfos = &shader_layout,
+            .maxShaderCount = 2,
+            .pushConstantRangeCount = 1,
+            .pPushConstantRanges = &range};
+        VkIndirectExecutionSetCreateInfoEXT shader_set_info = {
+            .sType = VK_STRUCTURE_TYPE_INDIRECT_EXECUTION_SET_CREATE_INFO_EXT,
+            .type = VK_INDIRECT_EXECUTION_SET_INFO_TYPE_SHADER_OBJECTS_EXT,
+            .info.pShaderInfo = &shaders};
+        struct dgc h = g;
+        VK(create_set(c->device, &shader_set_info, NULL, &h.set));
+        TRACK(INDIRECT_EXECUTION_SET_EXT, h.set);
+        VkWriteIndirectExecutionSetShaderEXT shader_write = {
+            .sType = VK_STRUCTURE_TYPE_WRITE_INDIRECT_EXECUTION_SET_SHADER_EXT,
+            .index = 1,
+            .shader = tenfold};
+        update_shaders(c->device, h.set, 1, &shader_write);
+        set_token.type = VK_INDIRECT_EXECUTION_SET_INFO_TYPE_SHADER_OBJECTS_EXT;
+        VkIndirectCommandsLayoutEXT shader_layout_dgc;
+        VK(create_layout(c->device, &layout_info, NULL, &shader_layout_dgc));
+        TRACK(INDIRECT_COMMANDS_LAYOUT_EXT, shader_layout_dgc);
+        VkGeneratedCommandsInfoEXT third =
+            dgc_info(c, &h, shader_layout_dgc, &indirect, DGC_THIRD, 0);
+        objects_cb = primary_new(c);
+        begin(c, objects_cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
+        const VkShaderStageFlagBits stage = VK_SHADER_STAGE_COMPUTE_BIT;
+        bind_shaders(objects_cb, 1, &stage, &once); /* the set's initial state */
+        vkCmdBindDescriptorSets(objects_cb, VK_PIPELINE_BIND_POINT_COMPUTE, g.layout, 0, 1,
+                                &g.descriptors, 0, NULL);
+        g.execute(objects_cb, VK_FALSE, &third);
+        to_host(objects_cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
+        end(c, objects_cb);
+    }
+
     /* The sequences, written through the mapping after recording: the
      * device reads them by address, so they must be on the host's side of
      * the wire by each submission. */
     struct dgc_sequence *seq = indirect.map;
-    const uint32_t pipeline_of[2 * DGC_SEQUENCES] = {0, 1, 1, 0, 1, 0, 1, 0};
-    for (uint32_t i = 0; i < 2 * DGC_SEQUENCES; i++)
+    const uint32_t pipeline_of[DGC_SLOTS] = {0, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1};
+    for (uint32_t i = 0; i < DGC_SLOTS; i++)
         seq[i] = (struct dgc_sequence){pipeline_of[i], i, 5 + i, {1, 1, 1}};
     *(uint32_t *)((char *)indirect.map + DGC_COUNT) = 3;
     VkCommandBuffer both[2] = {pre, state};
@@ -914,14 +1017,17 @@ static void scenario_generated_commands(struct ctx *c)
     submit(c, 1, &submit_info, fence);
     wait_fence(c, fence);
     submit_and_wait(c, cb);
+    if (objects_cb)
+        submit_and_wait(c, objects_cb);
 
     const uint32_t *o = out.map;
-    for (uint32_t i = 0; i < 2 * DGC_SEQUENCES; i++) {
+    const uint32_t slots = dgc_with_shader_objects ? DGC_SLOTS : 2 * DGC_SEQUENCES;
+    for (uint32_t i = 0; i < slots; i++) {
         const uint32_t want = i == 2 * DGC_SEQUENCES - 1 ? 0xffffffffu /* beyond the count */
                                                         : (5 + i) * (pipeline_of[i] ? 10 : 1);
         EXPECT(o[i] == want, "sequence %u wrote %u, not %u", i, o[i], want);
     }
-    digest(c, out.map, out.size);
+    digest(c, out.map, slots * 4);
 }
 
 /* ---- cooperative matrices (VK_KHR_cooperative_matrix) -------------------- */
@@ -1040,6 +1146,51 @@ static void scenario_cooperative_matrix(struct ctx *c)
         digest(c, words, sizeof words);
     }
     free(props);
+    /* NVIDIA's own lists, where offered: the same two-call queries. */
+    if (offers_extension(c, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME)) {
+        PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV get_nv =
+            INSTANCE_FN(vkGetPhysicalDeviceCooperativeMatrixPropertiesNV);
+        EXPECT(get_nv, "no vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+        uint32_t n = 0;
+        VK(get_nv(c->physical, &n, NULL));
+        VkCooperativeMatrixPropertiesNV *nv = calloc(n + 1, sizeof *nv);
+        EXPECT(nv, "out of memory");
+        for (uint32_t i = 0; i < n; i++)
+            nv[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+        VkResult r = get_nv(c->physical, &n, nv);
+        for (uint32_t i = 0; r == VK_SUCCESS && i < n; i++) {
+            const uint32_t words[8] = {nv[i].MSize, nv[i].NSize, nv[i].KSize,
+                                       (uint32_t)nv[i].AType, (uint32_t)nv[i].BType,
+                                       (uint32_t)nv[i].CType, (uint32_t)nv[i].DType,
+                                       (uint32_t)nv[i].scope};
+            digest(c, words, sizeof words);
+        }
+        free(nv);
+        VK(r);
+    }
+    if (offers_extension(c, VK_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME)) {
+        PFN_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV get_flexible =
+            INSTANCE_FN(vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV);
+        EXPECT(get_flexible, "no vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV");
+        uint32_t n = 0;
+        VK(get_flexible(c->physical, &n, NULL));
+        VkCooperativeMatrixFlexibleDimensionsPropertiesNV *flex = calloc(n + 1, sizeof *flex);
+        EXPECT(flex, "out of memory");
+        for (uint32_t i = 0; i < n; i++)
+            flex[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_FLEXIBLE_DIMENSIONS_PROPERTIES_NV;
+        VkResult r = get_flexible(c->physical, &n, flex);
+        for (uint32_t i = 0; r == VK_SUCCESS && i < n; i++) {
+            const uint32_t words[10] = {flex[i].MGranularity, flex[i].NGranularity,
+                                        flex[i].KGranularity, (uint32_t)flex[i].AType,
+                                        (uint32_t)flex[i].BType, (uint32_t)flex[i].CType,
+                                        (uint32_t)flex[i].ResultType,
+                                        flex[i].saturatingAccumulation, (uint32_t)flex[i].scope,
+                                        flex[i].workgroupInvocations};
+            digest(c, words, sizeof words);
+        }
+        free(flex);
+        VK(r);
+    }
 
     struct buffer bufs[4] = {buffer_new(c, N * N * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT),
                              buffer_new(c, N * N * 2, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT),
@@ -1604,8 +1755,8 @@ static void scenario_pipeline_executable_properties(struct ctx *c)
      "recreated, refused when damaged",                                                        \
      false, needs_shader_object, true},                                                        \
     {"generated_commands", scenario_generated_commands,                                        \
-     "device-generated dispatches: an execution set of pipelines, push constants, explicit "   \
-     "and implicit preprocessing, a sequence count",                                           \
+     "device-generated dispatches: execution sets of pipelines and of shader objects, push "   \
+     "constants, explicit and implicit preprocessing, a sequence count",                      \
      false, needs_generated_commands, true},                                                   \
     {"cooperative_matrix", scenario_cooperative_matrix,                                        \
      "the cooperative matrix configurations; D = A x B + C (16x16x16 float16) by one "         \
