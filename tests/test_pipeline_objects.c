@@ -220,13 +220,17 @@ static void test_teardown_order(void)
        "teardown: all 12 objects destroyed (%zu: these, the layouts, module, pipeline, device, "
        "instance), nothing left at the driver (%s)", destroyed,
        vkw_fake_problem());
-    ok(vkw_fake_died_before(VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, VK_OBJECT_TYPE_PIPELINE) &&
-           vkw_fake_died_before(VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT,
-                                VK_OBJECT_TYPE_PIPELINE_LAYOUT) &&
-           vkw_fake_died_before(VK_OBJECT_TYPE_SHADER_EXT,
-                                VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT) &&
-           vkw_fake_died_before(VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, VK_OBJECT_TYPE_DEVICE),
-       "teardown: users before what they name (execution set, commands layout, shader objects)");
+    const bool sets = vkw_fake_died_before(VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT,
+                                           VK_OBJECT_TYPE_PIPELINE);
+    const bool layouts = vkw_fake_died_before(VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT,
+                                              VK_OBJECT_TYPE_PIPELINE_LAYOUT);
+    const bool shader_objects = vkw_fake_died_before(VK_OBJECT_TYPE_SHADER_EXT,
+                                              VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT);
+    const bool binaries = vkw_fake_died_before(VK_OBJECT_TYPE_PIPELINE_BINARY_KHR,
+                                               VK_OBJECT_TYPE_DEVICE);
+    ok(sets && layouts && shader_objects && binaries,
+       "teardown: users before what they name (execution set %d, commands layout %d, shader "
+       "objects %d, binaries %d)", sets, layouts, shader_objects, binaries);
     close_side(&a, "teardown");
 }
 

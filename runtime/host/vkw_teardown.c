@@ -34,13 +34,15 @@
 
 /* The order key: deeper objects first, then lower ranks.  Key 0 is never
  * used, so it can mean "no more keys". */
-#define VKW_RANKS 5u
+#define VKW_RANKS 6u
 #define VKW_KEYS ((VKW_MAX_DEPTH + 1) * VKW_RANKS + 1)
 
 /* Destroyed first at equal depth: objects that refer to others. */
 static uint32_t rank_of(uint32_t type)
 {
     switch (type) {
+    case VKW_HANDLE_VkIndirectExecutionSetEXT: /* names pipelines or shader objects */
+        return 0;
     case VKW_HANDLE_VkFramebuffer:
     case VKW_HANDLE_VkPipeline:
     case VKW_HANDLE_VkImageView:
@@ -48,10 +50,9 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkDescriptorUpdateTemplate:
     case VKW_HANDLE_VkCommandPool:
     case VKW_HANDLE_VkDescriptorPool:
-    case VKW_HANDLE_VkIndirectExecutionSetEXT:   /* names pipelines or shader objects */
     case VKW_HANDLE_VkIndirectCommandsLayoutEXT: /* names a pipeline layout */
     case VKW_HANDLE_VkIndirectCommandsLayoutNV:
-        return 0;
+        return 1;
     case VKW_HANDLE_VkImage:
     case VKW_HANDLE_VkBuffer:
     case VKW_HANDLE_VkPipelineLayout:
@@ -66,15 +67,15 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkPrivateDataSlot:
     case VKW_HANDLE_VkShaderEXT: /* names descriptor set layouts */
     case VKW_HANDLE_VkPipelineBinaryKHR:
-        return 1;
+        return 2;
     case VKW_HANDLE_VkDescriptorSetLayout:
     case VKW_HANDLE_VkSamplerYcbcrConversion:
     case VKW_HANDLE_VkDeviceMemory: /* after the buffers and images bound to it */
-        return 2;
-    case VKW_HANDLE_VkDevice:
         return 3;
-    default: /* VkInstance, and what no destroy command takes */
+    case VKW_HANDLE_VkDevice:
         return 4;
+    default: /* VkInstance, and what no destroy command takes */
+        return 5;
     }
 }
 
