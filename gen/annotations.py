@@ -48,6 +48,9 @@ class Annotations:
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     local: Dict[str, Entry] = field(default_factory=dict)  # struct -> entry: stays in the guest
     pointer_value: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # a void* that is a tag
+    inputs: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
+    all_or_nothing: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (command, param)
+    extends: List[Entry] = field(default_factory=list)  # args: STRUCT BASE
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -73,6 +76,9 @@ _DIRECTIVES = {
     'inner-length': (2, None, ()),
     'local': (1, 1, ()),
     'pointer-value': (1, 1, ()),
+    'input': (1, 1, ()),
+    'all-or-nothing': (1, 1, ()),
+    'extends': (2, 2, ()),
 }
 
 
@@ -124,7 +130,7 @@ def parse(path: str) -> Annotations:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.not_forwarded[args[0]] = e
         elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
-                           'pointer-value'):
+                           'pointer-value', 'input', 'all-or-nothing'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) not in (
@@ -136,10 +142,14 @@ def parse(path: str) -> Annotations:
                       'encode-with': ann.encode_with,
                       'keep-unwritten': ann.keep_unwritten,
                       'inner-length': ann.inner_length,
-                      'pointer-value': ann.pointer_value}[directive]
+                      'pointer-value': ann.pointer_value,
+                      'input': ann.inputs,
+                      'all-or-nothing': ann.all_or_nothing}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
+        elif directive == 'extends':
+            ann.extends.append(e)
         elif directive == 'encode-as':
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: encode-as names UNION.MEMBER')
@@ -195,8 +205,16 @@ def check(ann: Annotations, reg) -> None:
         elif e.directive == 'local':
             if e.args[0] not in reg.structs:
                 raise AnnotationError(f'{where}: vk.xml has no struct {e.args[0]!r}')
+        elif e.directive == 'extends':
+            for name in e.args:
+                if name not in reg.structs:
+                    raise AnnotationError(f'{where}: vk.xml has no struct {name!r}')
+            struct, base = (reg.structs[n] for n in e.args)
+            if not struct.has_pnext or not base.has_pnext or struct.stype is None:
+                raise AnnotationError(f'{where}: extends needs two structs with pNext, and a '
+                                      f'fixed sType for {struct.name}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length', 'pointer-value'):
+                             'inner-length', 'pointer-value', 'input', 'all-or-nothing'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

@@ -66,6 +66,8 @@ class Field:
     encode_with: Optional[Dict[str, str]] = None
     keep_unwritten: bool = False  # an output blob the driver may write only in part:
                                   # its bytes travel in, so the rest comes back unchanged
+    all_or_nothing: bool = False  # an output blob the driver fills whole or not at all:
+                                  # its bytes come back only with VK_SUCCESS
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
@@ -107,6 +109,11 @@ class Field:
 
     def cond(self, prefix: str) -> str:
         return self.encode_if.replace('@', prefix)
+
+    @property
+    def custom_reply(self) -> bool:
+        """A hand-written (encode-with) parameter with a part in the reply."""
+        return bool(self.encode_with and 'guest_reply' in self.encode_with)
 
     @property
     def required(self) -> bool:
@@ -227,11 +234,6 @@ class CommandFacts:
         return [p for p in self.params if p.shape != 'skip']
 
     @property
-    def custom_replies(self) -> List[Field]:
-        """Hand-written parameters whose reply part is hand-written too."""
-        return [p for p in self.params if p.encode_with and 'host_reply' in p.encode_with]
-
-    @property
     def out_params(self) -> List[Field]:
         return [p for p in self.params if p.direction in ('out', 'inout')]
 
@@ -250,10 +252,11 @@ class CommandFacts:
         """A vkCmd* command: the guest appends it to its command buffer's own
         stream (no lock, no round trip); the stream travels at
         vkEndCommandBuffer or in bounded chunks (PROTOCOL, "Recorded
-        commands")."""
+        commands").  A hand-written guest entry records through the
+        generated one."""
         return (self.name.startswith('vkCmd') and self.route_param is not None and
                 self.route_param.ctype == 'VkCommandBuffer' and not self.needs_reply and
-                not self.created and not self.hand_written_guest)
+                not self.created)
 
     @property
     def cacheable(self) -> bool:
@@ -267,7 +270,7 @@ class CommandFacts:
         outputs, and for arrays of new objects which ones the driver made.
         Outputs inside input structs follow (inner_params)."""
         return [p for p in self.params if p.direction in ('out', 'inout') or
-                (p.direction == 'created' and p.shape == 'array')]
+                (p.direction == 'created' and p.shape == 'array') or p.custom_reply]
 
 
 @dataclass
@@ -416,9 +419,9 @@ class Builder:
         reg = self.reg
         t = reg.resolve_type(m.type)
         cat = reg.category(t)
-        f = Field(name=m.name, ctype=t, kind='', shape='value', model=m,
-                  optional=m.is_optional, const=m.const)
         key = (owner, m.name)
+        f = Field(name=m.name, ctype=t, kind='', shape='value', model=m,
+                  optional=m.is_optional, const=m.const or key in self.ann.inputs)
         if key in self.ann.omit:
             f.shape = 'skip'
             return f
@@ -514,6 +517,7 @@ class Builder:
             f.shape = 'blob'
             f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
             f.keep_unwritten = key in self.ann.keep_unwritten
+            f.all_or_nothing = key in self.ann.all_or_nothing
         elif length is not None:
             f.shape = 'array'
             f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
@@ -694,10 +698,22 @@ class Builder:
 
     def extenders_of(self, name: str) -> List[str]:
         out = []
-        for ext in self.reg.structs[name].extended_by:
-            if ext in self.sel.types and ext not in self.bad_structs and \
+        for ext in self._extended_by(name, set()):
+            if ext in self.sel.types and ext not in self.bad_structs and ext not in out and \
                     ext not in self.ann.local:
                 out.append(ext)
+        return out
+
+    def _extended_by(self, name: str, seen: Set[str]) -> List[str]:
+        """vk.xml's extenders, and those an extends annotation names with,
+        chains being flat, whatever may extend them in turn."""
+        out = list(self.reg.structs[name].extended_by)
+        seen.add(name)
+        for e in self.ann.extends:
+            struct, base = e.args
+            if base == name and struct not in seen:
+                out.append(struct)
+                out += self._extended_by(struct, seen)
         return out
 
     # -- commands
@@ -743,9 +759,13 @@ class Builder:
         for f in cf.params:
             if f.kind in ('struct', 'union') and f.shape != 'skip':
                 self.mark(f.ctype, 'out' if f.direction == 'out' else 'in', seen)
-            elif f.shape == 'custom' and f.direction == 'in' and \
-                    reg.category(f.ctype) == 'struct':
-                self.mark(f.ctype, 'in', seen)  # the hooks may use its generated codecs
+            elif f.shape == 'custom' and f.const and self.reg.category(f.ctype) == 'struct':
+                # The hand-written wire form builds on the struct's generated
+                # codecs (and so on its checks) where the generator can make them.
+                try:
+                    self.mark(f.ctype, 'in', seen)
+                except _Unsupported:
+                    pass
         first = cf.params[0] if cf.params else None
         if first is not None and first.kind == 'handle' and first.dispatchable and \
                 first.shape == 'value':
@@ -768,8 +788,7 @@ class Builder:
                 if cf.parent_expr == '@' + p.name:
                     cf.parent_param = p
                     p.keep_id = True
-        cf.needs_reply = (cf.return_wire is not None or bool(cf.reply_params) or
-                          bool(cf.custom_replies)) \
+        cf.needs_reply = (cf.return_wire is not None or bool(cf.reply_params)) \
             and name not in ann.asynchronous  # build() adds commands with inner outputs
         cf.asynchronous = name in ann.asynchronous
         cf.reports_deferred = name in ann.reports_deferred
@@ -777,7 +796,7 @@ class Builder:
         # the command, so the guest can hand it out before the host has made
         # it (PROTOCOL, "Asynchronous commands").  Arrays of new objects need
         # the reply's made-flags; dispatchable ones a guest object to undo.
-        if cf.asynchronous and (cf.reply_params or cf.custom_replies or
+        if cf.asynchronous and (cf.reply_params or
                                 cf.return_type not in ('VkResult', 'void') or
                                 any(f.shape != 'pointer' or f.dispatchable for f in cf.created)):
             raise WireError(f'{ann.where(ann.asynchronous[name])}: {name} has outputs; '
@@ -884,10 +903,20 @@ class Builder:
                                 'has outputs inside its input structs; it cannot be async')
         for name, entry in self.ann.local.items():
             proto.special.append(('local', name, entry.reason))
+        by_name = {c.name: c for c in proto.commands}
+        for (owner, member), entry in self.ann.all_or_nothing.items():
+            cf = by_name.get(owner)
+            f = next((p for p in cf.params if p.name == member), None) if cf else None
+            if f is None or f.shape != 'blob' or f.direction != 'out' or \
+                    cf.return_type != 'VkResult':
+                raise WireError(f'{self.ann.where(entry)}: all-or-nothing names an output blob '
+                                'of a forwarded command that returns a VkResult')
         for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
                                  ('encode-with', self.ann.encode_with),
                                  ('keep-unwritten', self.ann.keep_unwritten),
-                                 ('inner-length', self.ann.inner_length)):
+                                 ('inner-length', self.ann.inner_length),
+                                 ('input', self.ann.inputs),
+                                 ('all-or-nothing', self.ann.all_or_nothing)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
         for entry in self.ann.encode_as.values():

@@ -32,6 +32,7 @@ static void vkw_encode_fields_VkDescriptorPoolCreateInfo(struct vkw_writer *w, c
 static void vkw_encode_fields_VkDescriptorSetAllocateInfo(struct vkw_writer *w, const VkDescriptorSetAllocateInfo *v);
 static void vkw_encode_fields_VkPipelineShaderStageCreateInfo(struct vkw_writer *w, const VkPipelineShaderStageCreateInfo *v);
 static void vkw_encode_fields_VkComputePipelineCreateInfo(struct vkw_writer *w, const VkComputePipelineCreateInfo *v);
+static void vkw_encode_fields_VkComputePipelineIndirectBufferInfoNV(struct vkw_writer *w, const VkComputePipelineIndirectBufferInfoNV *v);
 static void vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(struct vkw_writer *w, const VkPipelineCreateFlags2CreateInfo *v);
 static void vkw_encode_fields_VkPipelineVertexInputStateCreateInfo(struct vkw_writer *w, const VkPipelineVertexInputStateCreateInfo *v);
 static void vkw_encode_fields_VkPipelineInputAssemblyStateCreateInfo(struct vkw_writer *w, const VkPipelineInputAssemblyStateCreateInfo *v);
@@ -44,6 +45,13 @@ static void vkw_encode_fields_VkPipelineDynamicStateCreateInfo(struct vkw_writer
 static void vkw_encode_fields_VkPipelineDepthStencilStateCreateInfo(struct vkw_writer *w, const VkPipelineDepthStencilStateCreateInfo *v);
 static void vkw_encode_fields_VkGraphicsPipelineCreateInfo(struct vkw_writer *w, const VkGraphicsPipelineCreateInfo *v);
 static void vkw_encode_fields_VkPipelineCacheCreateInfo(struct vkw_writer *w, const VkPipelineCacheCreateInfo *v);
+static void vkw_encode_fields_VkPipelineBinaryCreateInfoKHR(struct vkw_writer *w, const VkPipelineBinaryCreateInfoKHR *v);
+static void vkw_encode_fields_VkPipelineBinaryKeyKHR(struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v);
+static void vkw_decode_reply_fields_VkPipelineBinaryKeyKHR(struct vkw_reader *r, VkPipelineBinaryKeyKHR *v);
+static void vkw_encode_fields_VkPipelineBinaryInfoKHR(struct vkw_writer *w, const VkPipelineBinaryInfoKHR *v);
+static void vkw_encode_fields_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_writer *w, const VkReleaseCapturedPipelineDataInfoKHR *v);
+static void vkw_encode_fields_VkPipelineBinaryDataInfoKHR(struct vkw_writer *w, const VkPipelineBinaryDataInfoKHR *v);
+static void vkw_encode_fields_VkPipelineCreateInfoKHR(struct vkw_writer *w, const VkPipelineCreateInfoKHR *v);
 static void vkw_encode_fields_VkPipelineLayoutCreateInfo(struct vkw_writer *w, const VkPipelineLayoutCreateInfo *v);
 static void vkw_encode_fields_VkSamplerCreateInfo(struct vkw_writer *w, const VkSamplerCreateInfo *v);
 static void vkw_encode_fields_VkCommandPoolCreateInfo(struct vkw_writer *w, const VkCommandPoolCreateInfo *v);
@@ -64,11 +72,23 @@ static void vkw_encode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, c
 static void vkw_encode_fields_VkDedicatedAllocationImageCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationImageCreateInfoNV *v);
 static void vkw_encode_fields_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationBufferCreateInfoNV *v);
 static void vkw_encode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationMemoryAllocateInfoNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 static void vkw_encode_fields_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v);
 static void vkw_encode_fields_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v);
 static void vkw_encode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_reader *r, VkPhysicalDevicePrivateDataFeatures *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMultiDrawPropertiesEXT *v);
+static void vkw_encode_fields_VkGraphicsShaderGroupCreateInfoNV(struct vkw_writer *w, const VkGraphicsShaderGroupCreateInfoNV *v);
+static void vkw_encode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_writer *w, const VkGraphicsPipelineShaderGroupsCreateInfoNV *v);
+static void vkw_encode_fields_VkIndirectCommandsLayoutTokenNV(struct vkw_writer *w, const VkIndirectCommandsLayoutTokenNV *v);
+static void vkw_encode_fields_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_writer *w, const VkIndirectCommandsLayoutCreateInfoNV *v);
+static void vkw_encode_fields_VkGeneratedCommandsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsInfoNV *v);
+static void vkw_encode_fields_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsMemoryRequirementsInfoNV *v);
+static void vkw_encode_fields_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_writer *w, const VkPipelineIndirectDeviceAddressInfoNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceFeatures2(struct vkw_writer *w, const VkPhysicalDeviceFeatures2 *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceFeatures2(struct vkw_reader *r, VkPhysicalDeviceFeatures2 *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceProperties2(struct vkw_reader *r, VkPhysicalDeviceProperties2 *v);
@@ -281,6 +301,9 @@ static void vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct 
 static void vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImageFeaturesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceShadingRateImagePropertiesNV *v);
 static void vkw_encode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
@@ -336,6 +359,10 @@ static void vkw_encode_fields_VkFramebufferAttachmentImageInfo(struct vkw_writer
 static void vkw_encode_fields_VkRenderPassAttachmentBeginInfo(struct vkw_writer *w, const VkRenderPassAttachmentBeginInfo *v);
 static void vkw_encode_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_reader *r, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesNV *v);
+static void vkw_decode_reply_fields_VkCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixPropertiesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 static void vkw_encode_fields_VkImageViewHandleInfoNVX(struct vkw_writer *w, const VkImageViewHandleInfoNVX *v);
@@ -360,6 +387,13 @@ static void vkw_encode_fields_VkAttachmentReferenceStencilLayout(struct vkw_writ
 static void vkw_encode_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 static void vkw_encode_fields_VkAttachmentDescriptionStencilLayout(struct vkw_writer *w, const VkAttachmentDescriptionStencilLayout *v);
+static void vkw_encode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+static void vkw_encode_fields_VkPipelineInfoKHR(struct vkw_writer *w, const VkPipelineInfoKHR *v);
+static void vkw_decode_reply_fields_VkPipelineExecutablePropertiesKHR(struct vkw_reader *r, VkPipelineExecutablePropertiesKHR *v);
+static void vkw_encode_fields_VkPipelineExecutableInfoKHR(struct vkw_writer *w, const VkPipelineExecutableInfoKHR *v);
+static void vkw_decode_reply_fields_VkPipelineExecutableStatisticKHR(struct vkw_reader *r, VkPipelineExecutableStatisticKHR *v);
+static void vkw_decode_reply_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_reader *r, VkPipelineExecutableInternalRepresentationKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 static void vkw_encode_fields_VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT *v);
@@ -567,13 +601,24 @@ static void vkw_encode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(st
 static void vkw_decode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+static void vkw_encode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_writer *w, const VkDevicePipelineBinaryInternalCacheControlKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryPropertiesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
 static void vkw_encode_fields_VkGraphicsPipelineLibraryCreateInfoEXT(struct vkw_writer *w, const VkGraphicsPipelineLibraryCreateInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceNestedCommandBufferFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceNestedCommandBufferFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceNestedCommandBufferPropertiesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v);
+static void vkw_encode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_writer *w, const VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v);
+static void vkw_decode_reply_fields_VkShaderModuleIdentifierEXT(struct vkw_reader *r, VkShaderModuleIdentifierEXT *v);
 static void vkw_encode_fields_VkImageSubresource2(struct vkw_writer *w, const VkImageSubresource2 *v);
 static void vkw_decode_reply_fields_VkSubresourceLayout2(struct vkw_reader *r, VkSubresourceLayout2 *v);
+static void vkw_encode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDevicePipelineRobustnessFeatures(struct vkw_writer *w, const VkPhysicalDevicePipelineRobustnessFeatures *v);
@@ -607,6 +652,10 @@ static void vkw_encode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(struct vkw
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderObjectFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderObjectPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderObjectPropertiesEXT *v);
 static void vkw_encode_fields_VkShaderCreateInfoEXT(struct vkw_writer *w, const VkShaderCreateInfoEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkCooperativeMatrixPropertiesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v);
 static void vkw_encode_fields_VkBindMemoryStatus(struct vkw_writer *w, const VkBindMemoryStatus *v);
 static void vkw_encode_fields_VkBindDescriptorSetsInfo(struct vkw_writer *w, const VkBindDescriptorSetsInfo *v);
 static void vkw_encode_fields_VkPushConstantsInfo(struct vkw_writer *w, const VkPushConstantsInfo *v);
@@ -633,13 +682,23 @@ static void vkw_encode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct v
 static void vkw_decode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v);
+static void vkw_decode_reply_fields_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+static void vkw_decode_reply_fields_VkCooperativeVectorPropertiesNV(struct vkw_reader *r, VkCooperativeVectorPropertiesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorPropertiesNV *v);
+static void vkw_encode_fields_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_writer *w, const VkConvertCooperativeVectorMatrixInfoNV *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceLayeredApiPropertiesListKHR(struct vkw_writer *w, const VkPhysicalDeviceLayeredApiPropertiesListKHR *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceLayeredApiVulkanPropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceLayeredApiVulkanPropertiesKHR *v);
 static void vkw_encode_partial_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesListEXT *v);
+static void vkw_encode_partial_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceVulkan14Properties(struct vkw_writer *w, const VkPhysicalDeviceVulkan14Properties *v);
 static void vkw_encode_partial_fields_VkPhysicalDeviceHostImageCopyProperties(struct vkw_writer *w, const VkPhysicalDeviceHostImageCopyProperties *v);
 static void vkw_encode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_writer *w, const VkDrmFormatModifierPropertiesList2EXT *v);
@@ -663,6 +722,14 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(w, (const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(w, (const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkDevicePrivateDataCreateInfo(w, (const VkDevicePrivateDataCreateInfo *)s);
@@ -827,6 +894,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(w, (const VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(w, (const VkPhysicalDeviceMeshShaderFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(w, (const VkPhysicalDeviceMeshShaderFeaturesEXT *)s);
@@ -879,6 +950,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(w, (const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(w, (const VkPhysicalDeviceCooperativeMatrixFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(w, (const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
@@ -910,6 +985,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(w, (const VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(w, (const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DEMOTE_TO_HELPER_INVOCATION_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1119,9 +1198,25 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(w, (const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(w, (const VkPhysicalDevicePipelineBinaryFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_DEVICE_PIPELINE_BINARY_INTERNAL_CACHE_CONTROL_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(w, (const VkDevicePipelineBinaryInternalCacheControlKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(w, (const VkPhysicalDeviceNestedCommandBufferFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(w, (const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(w, (const VkPhysicalDevicePipelinePropertiesFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NON_SEAMLESS_CUBE_MAP_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1163,6 +1258,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(w, (const VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(w, (const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(w, (const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
@@ -1203,6 +1302,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(w, (const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(w, (const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(w, (const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
@@ -1210,6 +1313,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(w, (const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(w, (const VkPhysicalDeviceCooperativeVectorFeaturesNV *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -1491,6 +1598,10 @@ static void vkw_encode_pnext_VkPipelineShaderStageCreateInfo(struct vkw_writer *
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineShaderStageRequiredSubgroupSizeCreateInfo(w, (const VkPipelineShaderStageRequiredSubgroupSizeCreateInfo *)s);
             break;
+        case VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_MODULE_IDENTIFIER_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(w, (const VkPipelineShaderStageModuleIdentifierCreateInfoEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineRobustnessCreateInfo(w, (const VkPipelineRobustnessCreateInfo *)s);
@@ -1506,9 +1617,17 @@ static void vkw_encode_pnext_VkComputePipelineCreateInfo(struct vkw_writer *w, c
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_INDIRECT_BUFFER_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkComputePipelineIndirectBufferInfoNV(w, (const VkComputePipelineIndirectBufferInfoNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(w, (const VkPipelineCreateFlags2CreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineBinaryInfoKHR(w, (const VkPipelineBinaryInfoKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1682,6 +1801,101 @@ static void vkw_encode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_writer *w, 
         case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(w, (const VkPipelineCreateFlags2CreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineBinaryInfoKHR(w, (const VkPipelineBinaryInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_SHADER_GROUPS_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(w, (const VkGraphicsPipelineShaderGroupsCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_DISCARD_RECTANGLE_STATE_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(w, (const VkPipelineDiscardRectangleStateCreateInfoEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_REPRESENTATIVE_FRAGMENT_TEST_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(w, (const VkPipelineRepresentativeFragmentTestStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineLibraryCreateInfoKHR(w, (const VkPipelineLibraryCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_STATE_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(w, (const VkPipelineFragmentShadingRateStateCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_ENUM_STATE_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(w, (const VkPipelineFragmentShadingRateEnumStateCreateInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineRenderingCreateInfo(w, (const VkPipelineRenderingCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_ATTACHMENT_SAMPLE_COUNT_INFO_AMD:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkAttachmentSampleCountInfoAMD(w, (const VkAttachmentSampleCountInfoAMD *)s);
+            break;
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkMultiviewPerViewAttributesInfoNVX(w, (const VkMultiviewPerViewAttributesInfoNVX *)s);
+            break;
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkGraphicsPipelineLibraryCreateInfoEXT(w, (const VkGraphicsPipelineLibraryCreateInfoEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineRobustnessCreateInfo(w, (const VkPipelineRobustnessCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_LOCATION_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkRenderingAttachmentLocationInfo(w, (const VkRenderingAttachmentLocationInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_RENDERING_INPUT_ATTACHMENT_INDEX_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkRenderingInputAttachmentIndexInfo(w, (const VkRenderingInputAttachmentIndexInfo *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkPipelineCreateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkComputePipelineCreateInfo(w, (const VkComputePipelineCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_INDIRECT_BUFFER_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkComputePipelineIndirectBufferInfoNV(w, (const VkComputePipelineIndirectBufferInfoNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(w, (const VkPipelineCreateFlags2CreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkGraphicsPipelineCreateInfo(w, (const VkGraphicsPipelineCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineBinaryInfoKHR(w, (const VkPipelineBinaryInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_SHADER_GROUPS_CREATE_INFO_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(w, (const VkGraphicsPipelineShaderGroupsCreateInfoNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PIPELINE_DISCARD_RECTANGLE_STATE_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1941,6 +2155,14 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(w, (const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(w, (const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePrivateDataFeatures(w, (const VkPhysicalDevicePrivateDataFeatures *)s);
@@ -2093,6 +2315,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(w, (const VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(w, (const VkPhysicalDeviceMeshShaderFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(w, (const VkPhysicalDeviceMeshShaderFeaturesEXT *)s);
@@ -2145,6 +2371,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(w, (const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(w, (const VkPhysicalDeviceCooperativeMatrixFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(w, (const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
@@ -2176,6 +2406,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(w, (const VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(w, (const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DEMOTE_TO_HELPER_INVOCATION_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -2381,9 +2615,21 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(w, (const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(w, (const VkPhysicalDevicePipelineBinaryFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(w, (const VkPhysicalDeviceNestedCommandBufferFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(w, (const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(w, (const VkPhysicalDevicePipelinePropertiesFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NON_SEAMLESS_CUBE_MAP_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -2425,6 +2671,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(w, (const VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(w, (const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(w, (const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
@@ -2465,6 +2715,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(w, (const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(w, (const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(w, (const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
@@ -2472,6 +2726,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(w, (const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(w, (const VkPhysicalDeviceCooperativeVectorFeaturesNV *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -2484,6 +2742,12 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2598,6 +2862,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2637,6 +2904,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXTURE_COMPRESSION_ASTC_HDR_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2659,6 +2929,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DEMOTE_TO_HELPER_INVOCATION_FEATURES:
@@ -2814,7 +3087,16 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NON_SEAMLESS_CUBE_MAP_FEATURES_EXT:
@@ -2847,6 +3129,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2877,10 +3162,16 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         default:
@@ -2898,6 +3189,12 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             return;
         VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
         switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(r, (VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(r, (VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDevicePrivateDataFeatures(r, (VkPhysicalDevicePrivateDataFeatures *)s);
             continue;
@@ -3012,6 +3309,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(r, (VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(r, (VkPhysicalDeviceMeshShaderFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(r, (VkPhysicalDeviceMeshShaderFeaturesEXT *)s);
             continue;
@@ -3051,6 +3351,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXTURE_COMPRESSION_ASTC_HDR_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(r, (VkPhysicalDeviceTextureCompressionASTCHDRFeatures *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(r, (VkPhysicalDeviceCooperativeMatrixFeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(r, (VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
             continue;
@@ -3074,6 +3377,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(r, (VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(r, (VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DEMOTE_TO_HELPER_INVOCATION_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(r, (VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *)s);
@@ -3228,8 +3534,17 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(r, (VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(r, (VkPhysicalDevicePipelineBinaryFeaturesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(r, (VkPhysicalDeviceNestedCommandBufferFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(r, (VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(r, (VkPhysicalDevicePipelinePropertiesFeaturesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NON_SEAMLESS_CUBE_MAP_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(r, (VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *)s);
@@ -3261,6 +3576,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(r, (VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(r, (VkPhysicalDeviceCooperativeMatrixFeaturesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(r, (VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
             continue;
@@ -3291,11 +3609,17 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_REPLICATED_COMPOSITES_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(r, (VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(r, (VkPhysicalDeviceCooperativeMatrix2FeaturesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(r, (VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(r, (VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(r, (VkPhysicalDeviceCooperativeVectorFeaturesNV *)s);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
@@ -3308,6 +3632,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3408,6 +3735,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3415,6 +3745,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV:
@@ -3479,10 +3812,16 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_PROPERTIES:
@@ -3495,6 +3834,15 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         default:
@@ -3512,6 +3860,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             return;
         VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
         switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(r, (VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawPropertiesEXT(r, (VkPhysicalDeviceMultiDrawPropertiesEXT *)s);
             continue;
@@ -3611,6 +3962,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADING_RATE_IMAGE_PROPERTIES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(r, (VkPhysicalDeviceShadingRateImagePropertiesNV *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(r, (VkPhysicalDeviceMeshShaderPropertiesNV *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(r, (VkPhysicalDeviceMeshShaderPropertiesEXT *)s);
             continue;
@@ -3619,6 +3973,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(r, (VkPhysicalDeviceRayTracingPropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(r, (VkPhysicalDeviceCooperativeMatrixPropertiesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderSMBuiltinsPropertiesNV(r, (VkPhysicalDeviceShaderSMBuiltinsPropertiesNV *)s);
@@ -3680,11 +4037,17 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_PROPERTIES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(r, (VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(r, (VkPhysicalDevicePipelineBinaryPropertiesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(r, (VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(r, (VkPhysicalDeviceNestedCommandBufferPropertiesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(r, (VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDevicePipelineRobustnessProperties(r, (VkPhysicalDevicePipelineRobustnessProperties *)s);
@@ -3697,6 +4060,15 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderObjectPropertiesEXT(r, (VkPhysicalDeviceShaderObjectPropertiesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(r, (VkPhysicalDeviceCooperativeMatrixPropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(r, (VkPhysicalDeviceCooperativeMatrix2PropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(r, (VkPhysicalDeviceCooperativeVectorPropertiesNV *)s);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
@@ -5242,6 +5614,19 @@ static void vkw_encode_fields_VkComputePipelineCreateInfo(struct vkw_writer *w, 
     vkw_write_i32(w, v->basePipelineIndex);
 }
 
+void vkw_encode_VkComputePipelineIndirectBufferInfoNV(struct vkw_writer *w, const VkComputePipelineIndirectBufferInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkComputePipelineIndirectBufferInfoNV */
+    vkw_encode_fields_VkComputePipelineIndirectBufferInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkComputePipelineIndirectBufferInfoNV(struct vkw_writer *w, const VkComputePipelineIndirectBufferInfoNV *v)
+{
+    vkw_write_u64(w, v->deviceAddress);
+    vkw_write_u64(w, v->size);
+    vkw_write_u64(w, v->pipelineDeviceAddressCaptureReplay);
+}
+
 void vkw_encode_VkPipelineCreateFlags2CreateInfo(struct vkw_writer *w, const VkPipelineCreateFlags2CreateInfo *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineCreateFlags2CreateInfo */
@@ -5532,6 +5917,132 @@ void vkw_encode_VkPushConstantRange(struct vkw_writer *w, const VkPushConstantRa
     vkw_write_u32(w, v->stageFlags);
     vkw_write_u32(w, v->offset);
     vkw_write_u32(w, v->size);
+}
+
+void vkw_encode_VkPipelineBinaryCreateInfoKHR(struct vkw_writer *w, const VkPipelineBinaryCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineBinaryCreateInfoKHR */
+    vkw_encode_fields_VkPipelineBinaryCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineBinaryCreateInfoKHR(struct vkw_writer *w, const VkPipelineBinaryCreateInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pKeysAndDataInfo))
+        vkw_encode_VkPipelineBinaryKeysAndDataKHR(w, &(*v->pKeysAndDataInfo));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipeline));
+    if (vkw_write_presence(w, v->pPipelineCreateInfo))
+        vkw_encode_VkPipelineCreateInfoKHR(w, &(*v->pPipelineCreateInfo));
+}
+
+void vkw_encode_VkPipelineBinaryDataKHR(struct vkw_writer *w, const VkPipelineBinaryDataKHR *v)
+{
+    vkw_write_u64(w, v->dataSize);
+    if (vkw_write_presence(w, v->pData)) {
+        const uint64_t n = v->dataSize;
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, v->pData, n);
+    }
+}
+
+void vkw_encode_VkPipelineBinaryKeysAndDataKHR(struct vkw_writer *w, const VkPipelineBinaryKeysAndDataKHR *v)
+{
+    vkw_write_u32(w, v->binaryCount);
+    if (vkw_write_presence(w, v->pPipelineBinaryKeys)) {
+        const uint64_t n = v->binaryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkPipelineBinaryKeyKHR(w, &v->pPipelineBinaryKeys[i]);
+    }
+    if (vkw_write_presence(w, v->pPipelineBinaryData)) {
+        const uint64_t n = v->binaryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkPipelineBinaryDataKHR(w, &v->pPipelineBinaryData[i]);
+    }
+}
+
+void vkw_encode_VkPipelineBinaryKeyKHR(struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineBinaryKeyKHR */
+    vkw_encode_fields_VkPipelineBinaryKeyKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineBinaryKeyKHR(struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v)
+{
+    vkw_write_u32(w, v->keySize);
+    vkw_write_bytes(w, v->key, 32);
+}
+
+void vkw_encode_partial_VkPipelineBinaryKeyKHR(struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineBinaryKeyKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPipelineBinaryKeyKHR(struct vkw_reader *r, VkPipelineBinaryKeyKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineBinaryKeyKHR */
+    vkw_decode_reply_fields_VkPipelineBinaryKeyKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPipelineBinaryKeyKHR(struct vkw_reader *r, VkPipelineBinaryKeyKHR *v)
+{
+    v->keySize = (uint32_t)vkw_read_u32(r);
+    vkw_read_bytes(r, v->key, 32);
+}
+
+void vkw_encode_VkPipelineBinaryInfoKHR(struct vkw_writer *w, const VkPipelineBinaryInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineBinaryInfoKHR */
+    vkw_encode_fields_VkPipelineBinaryInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineBinaryInfoKHR(struct vkw_writer *w, const VkPipelineBinaryInfoKHR *v)
+{
+    vkw_write_u32(w, v->binaryCount);
+    if (vkw_write_presence(w, v->pPipelineBinaries)) {
+        const uint64_t n = v->binaryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, VKW_HANDLE_U64(v->pPipelineBinaries[i]));
+    }
+}
+
+void vkw_encode_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_writer *w, const VkReleaseCapturedPipelineDataInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkReleaseCapturedPipelineDataInfoKHR */
+    vkw_encode_fields_VkReleaseCapturedPipelineDataInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_writer *w, const VkReleaseCapturedPipelineDataInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipeline));
+}
+
+void vkw_encode_VkPipelineBinaryDataInfoKHR(struct vkw_writer *w, const VkPipelineBinaryDataInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineBinaryDataInfoKHR */
+    vkw_encode_fields_VkPipelineBinaryDataInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineBinaryDataInfoKHR(struct vkw_writer *w, const VkPipelineBinaryDataInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipelineBinary));
+}
+
+void vkw_encode_VkPipelineCreateInfoKHR(struct vkw_writer *w, const VkPipelineCreateInfoKHR *v)
+{
+    vkw_encode_pnext_VkPipelineCreateInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkPipelineCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineCreateInfoKHR(struct vkw_writer *w, const VkPipelineCreateInfoKHR *v)
+{
+    (void)w;
+    (void)v;
 }
 
 void vkw_encode_VkPipelineLayoutCreateInfo(struct vkw_writer *w, const VkPipelineLayoutCreateInfo *v)
@@ -6230,6 +6741,72 @@ static void vkw_encode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct v
     vkw_write_u64(w, VKW_HANDLE_U64(v->buffer));
 }
 
+void vkw_encode_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->deviceGeneratedCommands);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    v->deviceGeneratedCommands = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    vkw_write_u32(w, v->deviceGeneratedCompute);
+    vkw_write_u32(w, v->deviceGeneratedComputePipelines);
+    vkw_write_u32(w, v->deviceGeneratedComputeCaptureReplay);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    v->deviceGeneratedCompute = (VkBool32)vkw_read_u32(r);
+    v->deviceGeneratedComputePipelines = (VkBool32)vkw_read_u32(r);
+    v->deviceGeneratedComputeCaptureReplay = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkDevicePrivateDataCreateInfo */
@@ -6283,6 +6860,34 @@ static void vkw_decode_reply_fields_VkPhysicalDevicePrivateDataFeatures(struct v
     v->privateData = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_partial_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v)
+{
+    v->maxGraphicsShaderGroupCount = (uint32_t)vkw_read_u32(r);
+    v->maxIndirectSequenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxIndirectCommandsTokenCount = (uint32_t)vkw_read_u32(r);
+    v->maxIndirectCommandsStreamCount = (uint32_t)vkw_read_u32(r);
+    v->maxIndirectCommandsTokenOffset = (uint32_t)vkw_read_u32(r);
+    v->maxIndirectCommandsStreamStride = (uint32_t)vkw_read_u32(r);
+    v->minSequencesCountBufferOffsetAlignment = (uint32_t)vkw_read_u32(r);
+    v->minSequencesIndexBufferOffsetAlignment = (uint32_t)vkw_read_u32(r);
+    v->minIndirectCommandsBufferOffsetAlignment = (uint32_t)vkw_read_u32(r);
+}
+
 void vkw_encode_partial_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceMultiDrawPropertiesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMultiDrawPropertiesEXT */
@@ -6301,6 +6906,170 @@ void vkw_decode_reply_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_reader *
 static void vkw_decode_reply_fields_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMultiDrawPropertiesEXT *v)
 {
     v->maxMultiDrawCount = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkGraphicsShaderGroupCreateInfoNV(struct vkw_writer *w, const VkGraphicsShaderGroupCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkGraphicsShaderGroupCreateInfoNV */
+    vkw_encode_fields_VkGraphicsShaderGroupCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkGraphicsShaderGroupCreateInfoNV(struct vkw_writer *w, const VkGraphicsShaderGroupCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->stageCount);
+    if (vkw_write_presence(w, v->pStages)) {
+        const uint64_t n = v->stageCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkPipelineShaderStageCreateInfo(w, &v->pStages[i]);
+    }
+    if (vkw_write_presence(w, v->pVertexInputState))
+        vkw_encode_VkPipelineVertexInputStateCreateInfo(w, &(*v->pVertexInputState));
+    if (vkw_write_presence(w, v->pTessellationState))
+        vkw_encode_VkPipelineTessellationStateCreateInfo(w, &(*v->pTessellationState));
+}
+
+void vkw_encode_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_writer *w, const VkGraphicsPipelineShaderGroupsCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkGraphicsPipelineShaderGroupsCreateInfoNV */
+    vkw_encode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_writer *w, const VkGraphicsPipelineShaderGroupsCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->groupCount);
+    if (vkw_write_presence(w, v->pGroups)) {
+        const uint64_t n = v->groupCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkGraphicsShaderGroupCreateInfoNV(w, &v->pGroups[i]);
+    }
+    vkw_write_u32(w, v->pipelineCount);
+    if (vkw_write_presence(w, v->pPipelines)) {
+        const uint64_t n = v->pipelineCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, VKW_HANDLE_U64(v->pPipelines[i]));
+    }
+}
+
+void vkw_encode_VkIndirectCommandsStreamNV(struct vkw_writer *w, const VkIndirectCommandsStreamNV *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->buffer));
+    vkw_write_u64(w, v->offset);
+}
+
+void vkw_encode_VkIndirectCommandsLayoutTokenNV(struct vkw_writer *w, const VkIndirectCommandsLayoutTokenNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkIndirectCommandsLayoutTokenNV */
+    vkw_encode_fields_VkIndirectCommandsLayoutTokenNV(w, v);
+}
+
+static void vkw_encode_fields_VkIndirectCommandsLayoutTokenNV(struct vkw_writer *w, const VkIndirectCommandsLayoutTokenNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->tokenType);
+    vkw_write_u32(w, v->stream);
+    vkw_write_u32(w, v->offset);
+    vkw_write_u32(w, v->vertexBindingUnit);
+    vkw_write_u32(w, v->vertexDynamicStride);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pushconstantPipelineLayout));
+    vkw_write_u32(w, v->pushconstantShaderStageFlags);
+    vkw_write_u32(w, v->pushconstantOffset);
+    vkw_write_u32(w, v->pushconstantSize);
+    vkw_write_u32(w, v->indirectStateFlags);
+    vkw_write_u32(w, v->indexTypeCount);
+    if (vkw_write_presence(w, v->pIndexTypes)) {
+        const uint64_t n = v->indexTypeCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_i32(w, (int32_t)v->pIndexTypes[i]);
+    }
+    if (vkw_write_presence(w, v->pIndexTypeValues)) {
+        const uint64_t n = v->indexTypeCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, v->pIndexTypeValues[i]);
+    }
+}
+
+void vkw_encode_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_writer *w, const VkIndirectCommandsLayoutCreateInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkIndirectCommandsLayoutCreateInfoNV */
+    vkw_encode_fields_VkIndirectCommandsLayoutCreateInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_writer *w, const VkIndirectCommandsLayoutCreateInfoNV *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->pipelineBindPoint);
+    vkw_write_u32(w, v->tokenCount);
+    if (vkw_write_presence(w, v->pTokens)) {
+        const uint64_t n = v->tokenCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkIndirectCommandsLayoutTokenNV(w, &v->pTokens[i]);
+    }
+    vkw_write_u32(w, v->streamCount);
+    if (vkw_write_presence(w, v->pStreamStrides)) {
+        const uint64_t n = v->streamCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, v->pStreamStrides[i]);
+    }
+}
+
+void vkw_encode_VkGeneratedCommandsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkGeneratedCommandsInfoNV */
+    vkw_encode_fields_VkGeneratedCommandsInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkGeneratedCommandsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->pipelineBindPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipeline));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->indirectCommandsLayout));
+    vkw_write_u32(w, v->streamCount);
+    if (vkw_write_presence(w, v->pStreams)) {
+        const uint64_t n = v->streamCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkIndirectCommandsStreamNV(w, &v->pStreams[i]);
+    }
+    vkw_write_u32(w, v->sequencesCount);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->preprocessBuffer));
+    vkw_write_u64(w, v->preprocessOffset);
+    vkw_write_u64(w, v->preprocessSize);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->sequencesCountBuffer));
+    vkw_write_u64(w, v->sequencesCountOffset);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->sequencesIndexBuffer));
+    vkw_write_u64(w, v->sequencesIndexOffset);
+}
+
+void vkw_encode_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsMemoryRequirementsInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkGeneratedCommandsMemoryRequirementsInfoNV */
+    vkw_encode_fields_VkGeneratedCommandsMemoryRequirementsInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsMemoryRequirementsInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->pipelineBindPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipeline));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->indirectCommandsLayout));
+    vkw_write_u32(w, v->maxSequencesCount);
+}
+
+void vkw_encode_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_writer *w, const VkPipelineIndirectDeviceAddressInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineIndirectDeviceAddressInfoNV */
+    vkw_encode_fields_VkPipelineIndirectDeviceAddressInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_writer *w, const VkPipelineIndirectDeviceAddressInfoNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->pipelineBindPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipeline));
 }
 
 void vkw_encode_VkPhysicalDeviceFeatures2(struct vkw_writer *w, const VkPhysicalDeviceFeatures2 *v)
@@ -10178,6 +10947,73 @@ static void vkw_encode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfo
     }
 }
 
+void vkw_encode_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMeshShaderFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    vkw_write_u32(w, v->taskShader);
+    vkw_write_u32(w, v->meshShader);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMeshShaderFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMeshShaderFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    v->taskShader = (VkBool32)vkw_read_u32(r);
+    v->meshShader = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMeshShaderPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMeshShaderPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesNV *v)
+{
+    v->maxDrawMeshTasksCount = (uint32_t)vkw_read_u32(r);
+    v->maxTaskWorkGroupInvocations = (uint32_t)vkw_read_u32(r);
+    for (uint32_t i = 0; i < 3; i++)
+        ((uint32_t *)v->maxTaskWorkGroupSize)[i] = (uint32_t)vkw_read_u32(r);
+    v->maxTaskTotalMemorySize = (uint32_t)vkw_read_u32(r);
+    v->maxTaskOutputCount = (uint32_t)vkw_read_u32(r);
+    v->maxMeshWorkGroupInvocations = (uint32_t)vkw_read_u32(r);
+    for (uint32_t i = 0; i < 3; i++)
+        ((uint32_t *)v->maxMeshWorkGroupSize)[i] = (uint32_t)vkw_read_u32(r);
+    v->maxMeshTotalMemorySize = (uint32_t)vkw_read_u32(r);
+    v->maxMeshOutputVertices = (uint32_t)vkw_read_u32(r);
+    v->maxMeshOutputPrimitives = (uint32_t)vkw_read_u32(r);
+    v->maxMeshMultiviewViewCount = (uint32_t)vkw_read_u32(r);
+    v->meshOutputPerVertexGranularity = (uint32_t)vkw_read_u32(r);
+    v->meshOutputPerPrimitiveGranularity = (uint32_t)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceMeshShaderFeaturesEXT */
@@ -11171,6 +12007,86 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFea
     v->textureCompressionASTC_HDR = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrixFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrix);
+    vkw_write_u32(w, v->cooperativeMatrixRobustBufferAccess);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrixFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrixFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    v->cooperativeMatrix = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixRobustBufferAccess = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrixPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrixPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesNV *v)
+{
+    v->cooperativeMatrixSupportedStages = (VkShaderStageFlags)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkCooperativeMatrixPropertiesNV(struct vkw_writer *w, const VkCooperativeMatrixPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkCooperativeMatrixPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkCooperativeMatrixPropertiesNV */
+    vkw_decode_reply_fields_VkCooperativeMatrixPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixPropertiesNV *v)
+{
+    v->MSize = (uint32_t)vkw_read_u32(r);
+    v->NSize = (uint32_t)vkw_read_u32(r);
+    v->KSize = (uint32_t)vkw_read_u32(r);
+    v->AType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->BType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->CType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->DType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->scope = (VkScopeKHR)vkw_read_i32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceYcbcrImageArraysFeaturesEXT */
@@ -11561,6 +12477,167 @@ static void vkw_encode_fields_VkAttachmentDescriptionStencilLayout(struct vkw_wr
 {
     vkw_write_i32(w, (int32_t)v->stencilInitialLayout);
     vkw_write_i32(w, (int32_t)v->stencilFinalLayout);
+}
+
+void vkw_encode_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->pipelineExecutableInfo);
+}
+
+void vkw_encode_partial_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    v->pipelineExecutableInfo = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineInfoKHR(struct vkw_writer *w, const VkPipelineInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineInfoKHR */
+    vkw_encode_fields_VkPipelineInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineInfoKHR(struct vkw_writer *w, const VkPipelineInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipeline));
+}
+
+void vkw_encode_partial_VkPipelineExecutablePropertiesKHR(struct vkw_writer *w, const VkPipelineExecutablePropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineExecutablePropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPipelineExecutablePropertiesKHR(struct vkw_reader *r, VkPipelineExecutablePropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineExecutablePropertiesKHR */
+    vkw_decode_reply_fields_VkPipelineExecutablePropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPipelineExecutablePropertiesKHR(struct vkw_reader *r, VkPipelineExecutablePropertiesKHR *v)
+{
+    v->stages = (VkShaderStageFlags)vkw_read_u32(r);
+    vkw_read_string_fixed(r, v->name, 256);
+    vkw_read_string_fixed(r, v->description, 256);
+    v->subgroupSize = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPipelineExecutableInfoKHR(struct vkw_writer *w, const VkPipelineExecutableInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineExecutableInfoKHR */
+    vkw_encode_fields_VkPipelineExecutableInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineExecutableInfoKHR(struct vkw_writer *w, const VkPipelineExecutableInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->pipeline));
+    vkw_write_u32(w, v->executableIndex);
+}
+
+void vkw_decode_reply_VkPipelineExecutableStatisticValueKHR(struct vkw_reader *r, VkPipelineExecutableStatisticValueKHR *v, int32_t selector)
+{
+    switch (selector) {
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+    v->b32 = (VkBool32)vkw_read_u32(r);
+    break;
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+    v->i64 = (int64_t)vkw_read_i64(r);
+    break;
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+    v->u64 = (uint64_t)vkw_read_u64(r);
+    break;
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_FLOAT64_KHR:
+    v->f64 = (double)vkw_read_f64(r);
+    break;
+    default:
+        (void)r;
+        (void)v;
+        break;
+    }
+}
+
+void vkw_encode_partial_VkPipelineExecutableStatisticKHR(struct vkw_writer *w, const VkPipelineExecutableStatisticKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineExecutableStatisticKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPipelineExecutableStatisticKHR(struct vkw_reader *r, VkPipelineExecutableStatisticKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineExecutableStatisticKHR */
+    vkw_decode_reply_fields_VkPipelineExecutableStatisticKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPipelineExecutableStatisticKHR(struct vkw_reader *r, VkPipelineExecutableStatisticKHR *v)
+{
+    vkw_read_string_fixed(r, v->name, 256);
+    vkw_read_string_fixed(r, v->description, 256);
+    v->format = (VkPipelineExecutableStatisticFormatKHR)vkw_read_i32(r);
+    vkw_decode_reply_VkPipelineExecutableStatisticValueKHR(r, &v->value, (int32_t)v->format);
+}
+
+void vkw_encode_partial_VkPipelineExecutableInternalRepresentationKHR(struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineExecutableInternalRepresentationKHR */
+    vkw_encode_partial_fields_VkPipelineExecutableInternalRepresentationKHR(w, v);
+}
+
+static void vkw_encode_partial_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    if (vkw_write_presence(w, v->pData)) {
+        const uint64_t n = v->dataSize;
+        vkw_write_u64(w, n);
+    }
+}
+
+
+void vkw_decode_reply_VkPipelineExecutableInternalRepresentationKHR(struct vkw_reader *r, VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineExecutableInternalRepresentationKHR */
+    vkw_decode_reply_fields_VkPipelineExecutableInternalRepresentationKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_reader *r, VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    const uint64_t pData_capacity = v->pData ? (uint64_t)(v->dataSize) : 0;
+    vkw_read_string_fixed(r, v->name, 256);
+    vkw_read_string_fixed(r, v->description, 256);
+    v->isText = (VkBool32)vkw_read_u32(r);
+    v->dataSize = (size_t)vkw_read_u64(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!v->pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, v->pData, n);
+    }
 }
 
 void vkw_encode_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v)
@@ -15681,6 +16758,72 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeatu
     v->graphicsPipelineLibrary = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineBinaryFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->pipelineBinaries);
+}
+
+void vkw_encode_partial_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineBinaryFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineBinaryFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    v->pipelineBinaries = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_writer *w, const VkDevicePipelineBinaryInternalCacheControlKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDevicePipelineBinaryInternalCacheControlKHR */
+    vkw_encode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(w, v);
+}
+
+static void vkw_encode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_writer *w, const VkDevicePipelineBinaryInternalCacheControlKHR *v)
+{
+    vkw_write_u32(w, v->disableInternalCache);
+}
+
+void vkw_encode_partial_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineBinaryPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineBinaryPropertiesKHR */
+    vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryPropertiesKHR *v)
+{
+    v->pipelineBinaryInternalCache = (VkBool32)vkw_read_u32(r);
+    v->pipelineBinaryInternalCacheControl = (VkBool32)vkw_read_u32(r);
+    v->pipelineBinaryPrefersInternalCache = (VkBool32)vkw_read_u32(r);
+    v->pipelineBinaryPrecompiledInternalCache = (VkBool32)vkw_read_u32(r);
+    v->pipelineBinaryCompressedData = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_partial_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT */
@@ -15768,6 +16911,94 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceNestedCommandBufferPropertie
     v->maxCommandBufferNestingLevel = (uint32_t)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->shaderModuleIdentifier);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    v->shaderModuleIdentifier = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v)
+{
+    vkw_read_bytes(r, v->shaderModuleIdentifierAlgorithmUUID, 16);
+}
+
+void vkw_encode_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_writer *w, const VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPipelineShaderStageModuleIdentifierCreateInfoEXT */
+    vkw_encode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_writer *w, const VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v)
+{
+    vkw_write_u32(w, v->identifierSize);
+    if (vkw_write_presence(w, v->pIdentifier)) {
+        const uint64_t n = v->identifierSize;
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, v->pIdentifier, n);
+    }
+}
+
+void vkw_encode_partial_VkShaderModuleIdentifierEXT(struct vkw_writer *w, const VkShaderModuleIdentifierEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkShaderModuleIdentifierEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkShaderModuleIdentifierEXT(struct vkw_reader *r, VkShaderModuleIdentifierEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkShaderModuleIdentifierEXT */
+    vkw_decode_reply_fields_VkShaderModuleIdentifierEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkShaderModuleIdentifierEXT(struct vkw_reader *r, VkShaderModuleIdentifierEXT *v)
+{
+    v->identifierSize = (uint32_t)vkw_read_u32(r);
+    vkw_read_bytes(r, v->identifier, 32);
+}
+
 void vkw_encode_VkImageSubresource2(struct vkw_writer *w, const VkImageSubresource2 *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkImageSubresource2 */
@@ -15795,6 +17026,37 @@ void vkw_decode_reply_VkSubresourceLayout2(struct vkw_reader *r, VkSubresourceLa
 static void vkw_decode_reply_fields_VkSubresourceLayout2(struct vkw_reader *r, VkSubresourceLayout2 *v)
 {
     vkw_decode_reply_VkSubresourceLayout(r, &v->subresourceLayout);
+}
+
+void vkw_encode_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelinePropertiesFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->pipelinePropertiesIdentifier);
+}
+
+void vkw_encode_partial_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelinePropertiesFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelinePropertiesFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    v->pipelinePropertiesIdentifier = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v)
@@ -16377,6 +17639,87 @@ static void vkw_encode_fields_VkShaderCreateInfoEXT(struct vkw_writer *w, const 
         vkw_encode_VkSpecializationInfo(w, &(*v->pSpecializationInfo));
 }
 
+void vkw_encode_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrixFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrix);
+    vkw_write_u32(w, v->cooperativeMatrixRobustBufferAccess);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrixFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrixFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    v->cooperativeMatrix = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixRobustBufferAccess = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkCooperativeMatrixPropertiesKHR(struct vkw_writer *w, const VkCooperativeMatrixPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkCooperativeMatrixPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkCooperativeMatrixPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkCooperativeMatrixPropertiesKHR */
+    vkw_decode_reply_fields_VkCooperativeMatrixPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkCooperativeMatrixPropertiesKHR *v)
+{
+    v->MSize = (uint32_t)vkw_read_u32(r);
+    v->NSize = (uint32_t)vkw_read_u32(r);
+    v->KSize = (uint32_t)vkw_read_u32(r);
+    v->AType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->BType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->CType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->ResultType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->saturatingAccumulation = (VkBool32)vkw_read_u32(r);
+    v->scope = (VkScopeKHR)vkw_read_i32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrixPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrixPropertiesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v)
+{
+    v->cooperativeMatrixSupportedStages = (VkShaderStageFlags)vkw_read_u32(r);
+}
+
 void vkw_encode_VkBindMemoryStatus(struct vkw_writer *w, const VkBindMemoryStatus *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkBindMemoryStatus */
@@ -16811,6 +18154,100 @@ void vkw_encode_VkDepthClampRangeEXT(struct vkw_writer *w, const VkDepthClampRan
     vkw_write_f32(w, v->maxDepthClamp);
 }
 
+void vkw_encode_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrix2FeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrixWorkgroupScope);
+    vkw_write_u32(w, v->cooperativeMatrixFlexibleDimensions);
+    vkw_write_u32(w, v->cooperativeMatrixReductions);
+    vkw_write_u32(w, v->cooperativeMatrixConversions);
+    vkw_write_u32(w, v->cooperativeMatrixPerElementOperations);
+    vkw_write_u32(w, v->cooperativeMatrixTensorAddressing);
+    vkw_write_u32(w, v->cooperativeMatrixBlockLoads);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrix2FeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrix2FeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    v->cooperativeMatrixWorkgroupScope = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixFlexibleDimensions = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixReductions = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixConversions = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixPerElementOperations = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixTensorAddressing = (VkBool32)vkw_read_u32(r);
+    v->cooperativeMatrixBlockLoads = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeMatrix2PropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrix2PropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v)
+{
+    v->cooperativeMatrixWorkgroupScopeMaxWorkgroupSize = (uint32_t)vkw_read_u32(r);
+    v->cooperativeMatrixFlexibleDimensionsMaxDimension = (uint32_t)vkw_read_u32(r);
+    v->cooperativeMatrixWorkgroupScopeReservedSharedMemory = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_writer *w, const VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkCooperativeMatrixFlexibleDimensionsPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkCooperativeMatrixFlexibleDimensionsPropertiesNV */
+    vkw_decode_reply_fields_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v)
+{
+    v->MGranularity = (uint32_t)vkw_read_u32(r);
+    v->NGranularity = (uint32_t)vkw_read_u32(r);
+    v->KGranularity = (uint32_t)vkw_read_u32(r);
+    v->AType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->BType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->CType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->ResultType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->saturatingAccumulation = (VkBool32)vkw_read_u32(r);
+    v->scope = (VkScopeKHR)vkw_read_i32(r);
+    v->workgroupInvocations = (uint32_t)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT */
@@ -16873,6 +18310,110 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR
     v->depthClampZeroOne = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeVectorFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeVector);
+    vkw_write_u32(w, v->cooperativeVectorTraining);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeVectorFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeVectorFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    v->cooperativeVector = (VkBool32)vkw_read_u32(r);
+    v->cooperativeVectorTraining = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkCooperativeVectorPropertiesNV(struct vkw_writer *w, const VkCooperativeVectorPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkCooperativeVectorPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkCooperativeVectorPropertiesNV(struct vkw_reader *r, VkCooperativeVectorPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkCooperativeVectorPropertiesNV */
+    vkw_decode_reply_fields_VkCooperativeVectorPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkCooperativeVectorPropertiesNV(struct vkw_reader *r, VkCooperativeVectorPropertiesNV *v)
+{
+    v->inputType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->inputInterpretation = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->matrixInterpretation = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->biasInterpretation = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->resultType = (VkComponentTypeKHR)vkw_read_i32(r);
+    v->transpose = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceCooperativeVectorPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeVectorPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorPropertiesNV *v)
+{
+    v->cooperativeVectorSupportedStages = (VkShaderStageFlags)vkw_read_u32(r);
+    v->cooperativeVectorTrainingFloat16Accumulation = (VkBool32)vkw_read_u32(r);
+    v->cooperativeVectorTrainingFloat32Accumulation = (VkBool32)vkw_read_u32(r);
+    v->maxCooperativeVectorComponents = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_writer *w, const VkConvertCooperativeVectorMatrixInfoNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkConvertCooperativeVectorMatrixInfoNV */
+    vkw_encode_fields_VkConvertCooperativeVectorMatrixInfoNV(w, v);
+}
+
+static void vkw_encode_fields_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_writer *w, const VkConvertCooperativeVectorMatrixInfoNV *v)
+{
+    vkw_write_u64(w, v->srcSize);
+    vkw_encode_VkDeviceOrHostAddressConstKHR(w, &v->srcData);
+    if (vkw_write_presence(w, v->pDstSize))
+        { /* filled by the host */ }
+    vkw_encode_VkDeviceOrHostAddressKHR(w, &v->dstData);
+    vkw_write_i32(w, (int32_t)v->srcComponentType);
+    vkw_write_i32(w, (int32_t)v->dstComponentType);
+    vkw_write_u32(w, v->numRows);
+    vkw_write_u32(w, v->numColumns);
+    vkw_write_i32(w, (int32_t)v->srcLayout);
+    vkw_write_u64(w, v->srcStride);
+    vkw_write_i32(w, (int32_t)v->dstLayout);
+    vkw_write_u64(w, v->dstStride);
+}
+
 /* ---- outputs inside input structs ---- */
 void vkw_decode_reply_inner_VkComputePipelineCreateInfo(struct vkw_reader *r, const VkComputePipelineCreateInfo *v)
 {
@@ -16902,6 +18443,40 @@ void vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_reader *r, c
         switch (e ? (int)stype : 0) {
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
             vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(r, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+void vkw_decode_reply_inner_VkPipelineBinaryCreateInfoKHR(struct vkw_reader *r, const VkPipelineBinaryCreateInfoKHR *v)
+{
+    if (vkw_read_presence(r)) {
+        if (v->pPipelineCreateInfo)
+            vkw_decode_reply_inner_VkPipelineCreateInfoKHR(r, v->pPipelineCreateInfo);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_decode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_reader *r, const VkPipelineCreateInfoKHR *v)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        const VkBaseOutStructure *e = vkw_chain_find((void *)v->pNext, (VkStructureType)stype);
+        switch (e ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO:
+            vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(r, (const VkGraphicsPipelineCreateInfo *)e);
+            continue;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(r, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            continue;
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO:
+            vkw_decode_reply_inner_VkComputePipelineCreateInfo(r, (const VkComputePipelineCreateInfo *)e);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
@@ -16942,6 +18517,16 @@ void vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(struct vkw_read
             vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
         for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
             vkw_decode_reply_VkPipelineCreationFeedback(r, &((VkPipelineCreationFeedback *)v->pPipelineStageCreationFeedbacks)[i]);
+    }
+}
+
+void vkw_decode_reply_inner_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_reader *r, const VkConvertCooperativeVectorMatrixInfoNV *v)
+{
+    if (vkw_read_presence(r)) {
+        if (v->pDstSize)
+            (*v->pDstSize) = (size_t)vkw_read_u64(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
     }
 }
 
@@ -21111,7 +22696,6 @@ void vkw_encode_vkCopyImageToMemory(struct vkw_writer *w, uint32_t serial, VkDev
 VkResult vkw_decode_reply_vkCopyImageToMemory(struct vkw_reader *r, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo)
 {
     (void)device;
-    (void)pCopyImageToMemoryInfo;
     const VkResult result = (VkResult)vkw_read_i32(r);
     vkw_decode_reply_image_to_memory(r, device, pCopyImageToMemoryInfo); /* hand-written: gen/annotations.conf */
     return result;
@@ -22953,5 +24537,657 @@ void vkw_encode_vkCmdSetCoarseSampleOrderNV(struct vkw_writer *w, uint32_t seria
             vkw_encode_VkCoarseSampleOrderCustomNV(w, &pCustomSampleOrders[i]);
     }
     vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDrawMeshTasksNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t taskCount, uint32_t firstTask)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDrawMeshTasksNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, taskCount);
+    vkw_write_u32(w, firstTask);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDrawMeshTasksIndirectNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBuffer buffer, VkDeviceSize offset, uint32_t drawCount, uint32_t stride)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDrawMeshTasksIndirectNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, VKW_HANDLE_U64(buffer));
+    vkw_write_u64(w, offset);
+    vkw_write_u32(w, drawCount);
+    vkw_write_u32(w, stride);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBuffer buffer, VkDeviceSize offset, VkBuffer countBuffer, VkDeviceSize countBufferOffset, uint32_t maxDrawCount, uint32_t stride)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, VKW_HANDLE_U64(buffer));
+    vkw_write_u64(w, offset);
+    vkw_write_u64(w, VKW_HANDLE_U64(countBuffer));
+    vkw_write_u64(w, countBufferOffset);
+    vkw_write_u32(w, maxDrawCount);
+    vkw_write_u32(w, stride);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkGeneratedCommandsMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2* pMemoryRequirements)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkGeneratedCommandsMemoryRequirementsInfoNV(w, &(*pInfo));
+    if (vkw_write_presence(w, pMemoryRequirements))
+        vkw_encode_partial_VkMemoryRequirements2(w, pMemoryRequirements);
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_reader *r, VkDevice device, const VkGeneratedCommandsMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2* pMemoryRequirements)
+{
+    (void)device;
+    (void)pInfo;
+    if (vkw_read_presence(r)) {
+        if (pMemoryRequirements)
+            vkw_decode_reply_VkMemoryRequirements2(r, &(*pMemoryRequirements));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkCmdPreprocessGeneratedCommandsNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pGeneratedCommandsInfo))
+        vkw_encode_VkGeneratedCommandsInfoNV(w, &(*pGeneratedCommandsInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdExecuteGeneratedCommandsNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 isPreprocessed, const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdExecuteGeneratedCommandsNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, isPreprocessed);
+    if (vkw_write_presence(w, pGeneratedCommandsInfo))
+        vkw_encode_VkGeneratedCommandsInfoNV(w, &(*pGeneratedCommandsInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdBindPipelineShaderGroupNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipeline pipeline, uint32_t groupIndex)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBindPipelineShaderGroupNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)pipelineBindPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, groupIndex);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCreateIndirectCommandsLayoutNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkIndirectCommandsLayoutCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkIndirectCommandsLayoutNV* pIndirectCommandsLayout)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateIndirectCommandsLayoutNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkIndirectCommandsLayoutCreateInfoNV(w, &(*pCreateInfo));
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pIndirectCommandsLayout))
+        vkw_write_u64(w, VKW_HANDLE_U64((*pIndirectCommandsLayout)));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateIndirectCommandsLayoutNV(struct vkw_reader *r, VkDevice device, const VkIndirectCommandsLayoutCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkIndirectCommandsLayoutNV* pIndirectCommandsLayout)
+{
+    (void)device;
+    (void)pCreateInfo;
+    (void)pAllocator;
+    (void)pIndirectCommandsLayout;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkDestroyIndirectCommandsLayoutNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkIndirectCommandsLayoutNV indirectCommandsLayout, const VkAllocationCallbacks* pAllocator)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDestroyIndirectCommandsLayoutNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(indirectCommandsLayout));
+    (void)pAllocator; /* not on the wire */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkComputePipelineCreateInfo* pCreateInfo, VkMemoryRequirements2* pMemoryRequirements)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkComputePipelineCreateInfo(w, &(*pCreateInfo));
+    if (vkw_write_presence(w, pMemoryRequirements))
+        vkw_encode_partial_VkMemoryRequirements2(w, pMemoryRequirements);
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_reader *r, VkDevice device, const VkComputePipelineCreateInfo* pCreateInfo, VkMemoryRequirements2* pMemoryRequirements)
+{
+    (void)device;
+    (void)pCreateInfo;
+    if (vkw_read_presence(r)) {
+        if (pMemoryRequirements)
+            vkw_decode_reply_VkMemoryRequirements2(r, &(*pMemoryRequirements));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        if (pCreateInfo)
+            vkw_decode_reply_inner_VkComputePipelineCreateInfo(r, pCreateInfo);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipeline pipeline)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)pipelineBindPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPipelineIndirectDeviceAddressNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineIndirectDeviceAddressInfoNV* pInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkPipelineIndirectDeviceAddressInfoNV(w, &(*pInfo));
+    vkw_end_message(w, header);
+}
+
+VkDeviceAddress vkw_decode_reply_vkGetPipelineIndirectDeviceAddressNV(struct vkw_reader *r, VkDevice device, const VkPipelineIndirectDeviceAddressInfoNV* pInfo)
+{
+    (void)device;
+    (void)pInfo;
+    const VkDeviceAddress result = (VkDeviceAddress)vkw_read_u64(r);
+    return result;
+}
+
+void vkw_encode_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesKHR* pProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pPropertyCount))
+        vkw_write_u32(w, (*pPropertyCount));
+    if (vkw_write_presence(w, pProperties)) {
+        const uint64_t n = *pPropertyCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkCooperativeMatrixPropertiesKHR(w, &pProperties[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesKHR* pProperties)
+{
+    (void)physicalDevice;
+    const uint64_t pProperties_capacity = pProperties ? (uint64_t)(*pPropertyCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pPropertyCount)
+            (*pPropertyCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pProperties || n > pProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkCooperativeMatrixPropertiesKHR(r, &pProperties[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesNV* pProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pPropertyCount))
+        vkw_write_u32(w, (*pPropertyCount));
+    if (vkw_write_presence(w, pProperties)) {
+        const uint64_t n = *pPropertyCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkCooperativeMatrixPropertiesNV(w, &pProperties[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesNV* pProperties)
+{
+    (void)physicalDevice;
+    const uint64_t pProperties_capacity = pProperties ? (uint64_t)(*pPropertyCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pPropertyCount)
+            (*pPropertyCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pProperties || n > pProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkCooperativeMatrixPropertiesNV(r, &pProperties[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixFlexibleDimensionsPropertiesNV* pProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pPropertyCount))
+        vkw_write_u32(w, (*pPropertyCount));
+    if (vkw_write_presence(w, pProperties)) {
+        const uint64_t n = *pPropertyCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(w, &pProperties[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixFlexibleDimensionsPropertiesNV* pProperties)
+{
+    (void)physicalDevice;
+    const uint64_t pProperties_capacity = pProperties ? (uint64_t)(*pPropertyCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pPropertyCount)
+            (*pPropertyCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pProperties || n > pProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(r, &pProperties[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeVectorPropertiesNV* pProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pPropertyCount))
+        vkw_write_u32(w, (*pPropertyCount));
+    if (vkw_write_presence(w, pProperties)) {
+        const uint64_t n = *pPropertyCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkCooperativeVectorPropertiesNV(w, &pProperties[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeVectorPropertiesNV* pProperties)
+{
+    (void)physicalDevice;
+    const uint64_t pProperties_capacity = pProperties ? (uint64_t)(*pPropertyCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pPropertyCount)
+            (*pPropertyCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pProperties || n > pProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkCooperativeVectorPropertiesNV(r, &pProperties[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkConvertCooperativeVectorMatrixNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkConvertCooperativeVectorMatrixNV, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_encode_coopvec_convert(w, device, pInfo); /* hand-written: gen/annotations.conf */
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkConvertCooperativeVectorMatrixNV(struct vkw_reader *r, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo)
+{
+    (void)device;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    vkw_decode_reply_coopvec_convert(r, device, pInfo); /* hand-written: gen/annotations.conf */
+    return result;
+}
+
+void vkw_encode_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t infoCount, const VkConvertCooperativeVectorMatrixInfoNV* pInfos)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, infoCount);
+    vkw_encode_coopvec_convert_cmd(w, commandBuffer, infoCount, pInfos); /* hand-written: gen/annotations.conf */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCreatePipelineBinariesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineBinaryHandlesInfoKHR* pBinaries)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreatePipelineBinariesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkPipelineBinaryCreateInfoKHR(w, &(*pCreateInfo));
+    (void)pAllocator; /* not on the wire */
+    vkw_encode_pipeline_binary_handles(w, device, pCreateInfo, pBinaries); /* hand-written: gen/annotations.conf */
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreatePipelineBinariesKHR(struct vkw_reader *r, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineBinaryHandlesInfoKHR* pBinaries)
+{
+    (void)device;
+    (void)pCreateInfo;
+    (void)pAllocator;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    vkw_decode_reply_pipeline_binary_handles(r, device, pCreateInfo, pBinaries); /* hand-written: gen/annotations.conf */
+    if (vkw_read_presence(r)) {
+        if (pCreateInfo)
+            vkw_decode_reply_inner_VkPipelineBinaryCreateInfoKHR(r, pCreateInfo);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkDestroyPipelineBinaryKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipelineBinaryKHR pipelineBinary, const VkAllocationCallbacks* pAllocator)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDestroyPipelineBinaryKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipelineBinary));
+    (void)pAllocator; /* not on the wire */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPipelineKeyKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineCreateInfoKHR* pPipelineCreateInfo, VkPipelineBinaryKeyKHR* pPipelineKey)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineKeyKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pPipelineCreateInfo))
+        vkw_encode_VkPipelineCreateInfoKHR(w, &(*pPipelineCreateInfo));
+    if (vkw_write_presence(w, pPipelineKey))
+        vkw_encode_partial_VkPipelineBinaryKeyKHR(w, pPipelineKey);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPipelineKeyKHR(struct vkw_reader *r, VkDevice device, const VkPipelineCreateInfoKHR* pPipelineCreateInfo, VkPipelineBinaryKeyKHR* pPipelineKey)
+{
+    (void)device;
+    (void)pPipelineCreateInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pPipelineKey)
+            vkw_decode_reply_VkPipelineBinaryKeyKHR(r, &(*pPipelineKey));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        if (pPipelineCreateInfo)
+            vkw_decode_reply_inner_VkPipelineCreateInfoKHR(r, pPipelineCreateInfo);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPipelineBinaryDataKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineBinaryDataInfoKHR* pInfo, VkPipelineBinaryKeyKHR* pPipelineBinaryKey, size_t* pPipelineBinaryDataSize, void* pPipelineBinaryData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineBinaryDataKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkPipelineBinaryDataInfoKHR(w, &(*pInfo));
+    if (vkw_write_presence(w, pPipelineBinaryKey))
+        vkw_encode_partial_VkPipelineBinaryKeyKHR(w, pPipelineBinaryKey);
+    if (vkw_write_presence(w, pPipelineBinaryDataSize))
+        vkw_write_u64(w, (*pPipelineBinaryDataSize));
+    if (vkw_write_presence(w, pPipelineBinaryData)) {
+        const uint64_t n = *pPipelineBinaryDataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPipelineBinaryDataKHR(struct vkw_reader *r, VkDevice device, const VkPipelineBinaryDataInfoKHR* pInfo, VkPipelineBinaryKeyKHR* pPipelineBinaryKey, size_t* pPipelineBinaryDataSize, void* pPipelineBinaryData)
+{
+    (void)device;
+    (void)pInfo;
+    const uint64_t pPipelineBinaryData_capacity = pPipelineBinaryData ? (uint64_t)(*pPipelineBinaryDataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pPipelineBinaryKey)
+            vkw_decode_reply_VkPipelineBinaryKeyKHR(r, &(*pPipelineBinaryKey));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        if (pPipelineBinaryDataSize)
+            (*pPipelineBinaryDataSize) = (size_t)vkw_read_u64(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pPipelineBinaryData || n > pPipelineBinaryData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pPipelineBinaryData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkReleaseCapturedPipelineDataKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkReleaseCapturedPipelineDataInfoKHR* pInfo, const VkAllocationCallbacks* pAllocator)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkReleaseCapturedPipelineDataKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkReleaseCapturedPipelineDataInfoKHR(w, &(*pInfo));
+    (void)pAllocator; /* not on the wire */
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkReleaseCapturedPipelineDataKHR(struct vkw_reader *r, VkDevice device, const VkReleaseCapturedPipelineDataInfoKHR* pInfo, const VkAllocationCallbacks* pAllocator)
+{
+    (void)device;
+    (void)pInfo;
+    (void)pAllocator;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkGetShaderModuleIdentifierEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkShaderModule shaderModule, VkShaderModuleIdentifierEXT* pIdentifier)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetShaderModuleIdentifierEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(shaderModule));
+    if (vkw_write_presence(w, pIdentifier))
+        vkw_encode_partial_VkShaderModuleIdentifierEXT(w, pIdentifier);
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetShaderModuleIdentifierEXT(struct vkw_reader *r, VkDevice device, VkShaderModule shaderModule, VkShaderModuleIdentifierEXT* pIdentifier)
+{
+    (void)device;
+    (void)shaderModule;
+    if (vkw_read_presence(r)) {
+        if (pIdentifier)
+            vkw_decode_reply_VkShaderModuleIdentifierEXT(r, &(*pIdentifier));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkShaderModuleCreateInfo* pCreateInfo, VkShaderModuleIdentifierEXT* pIdentifier)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkShaderModuleCreateInfo(w, &(*pCreateInfo));
+    if (vkw_write_presence(w, pIdentifier))
+        vkw_encode_partial_VkShaderModuleIdentifierEXT(w, pIdentifier);
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_reader *r, VkDevice device, const VkShaderModuleCreateInfo* pCreateInfo, VkShaderModuleIdentifierEXT* pIdentifier)
+{
+    (void)device;
+    (void)pCreateInfo;
+    if (vkw_read_presence(r)) {
+        if (pIdentifier)
+            vkw_decode_reply_VkShaderModuleIdentifierEXT(r, &(*pIdentifier));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkGetPipelineExecutablePropertiesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineInfoKHR* pPipelineInfo, uint32_t* pExecutableCount, VkPipelineExecutablePropertiesKHR* pProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineExecutablePropertiesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pPipelineInfo))
+        vkw_encode_VkPipelineInfoKHR(w, &(*pPipelineInfo));
+    if (vkw_write_presence(w, pExecutableCount))
+        vkw_write_u32(w, (*pExecutableCount));
+    if (vkw_write_presence(w, pProperties)) {
+        const uint64_t n = *pExecutableCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkPipelineExecutablePropertiesKHR(w, &pProperties[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPipelineExecutablePropertiesKHR(struct vkw_reader *r, VkDevice device, const VkPipelineInfoKHR* pPipelineInfo, uint32_t* pExecutableCount, VkPipelineExecutablePropertiesKHR* pProperties)
+{
+    (void)device;
+    (void)pPipelineInfo;
+    const uint64_t pProperties_capacity = pProperties ? (uint64_t)(*pExecutableCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pExecutableCount)
+            (*pExecutableCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pProperties || n > pProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkPipelineExecutablePropertiesKHR(r, &pProperties[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPipelineExecutableStatisticsKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pStatisticCount, VkPipelineExecutableStatisticKHR* pStatistics)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineExecutableStatisticsKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pExecutableInfo))
+        vkw_encode_VkPipelineExecutableInfoKHR(w, &(*pExecutableInfo));
+    if (vkw_write_presence(w, pStatisticCount))
+        vkw_write_u32(w, (*pStatisticCount));
+    if (vkw_write_presence(w, pStatistics)) {
+        const uint64_t n = *pStatisticCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkPipelineExecutableStatisticKHR(w, &pStatistics[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPipelineExecutableStatisticsKHR(struct vkw_reader *r, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pStatisticCount, VkPipelineExecutableStatisticKHR* pStatistics)
+{
+    (void)device;
+    (void)pExecutableInfo;
+    const uint64_t pStatistics_capacity = pStatistics ? (uint64_t)(*pStatisticCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pStatisticCount)
+            (*pStatisticCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pStatistics || n > pStatistics_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkPipelineExecutableStatisticKHR(r, &pStatistics[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pInternalRepresentationCount, VkPipelineExecutableInternalRepresentationKHR* pInternalRepresentations)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pExecutableInfo))
+        vkw_encode_VkPipelineExecutableInfoKHR(w, &(*pExecutableInfo));
+    if (vkw_write_presence(w, pInternalRepresentationCount))
+        vkw_write_u32(w, (*pInternalRepresentationCount));
+    if (vkw_write_presence(w, pInternalRepresentations)) {
+        const uint64_t n = *pInternalRepresentationCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkPipelineExecutableInternalRepresentationKHR(w, &pInternalRepresentations[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_reader *r, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pInternalRepresentationCount, VkPipelineExecutableInternalRepresentationKHR* pInternalRepresentations)
+{
+    (void)device;
+    (void)pExecutableInfo;
+    const uint64_t pInternalRepresentations_capacity = pInternalRepresentations ? (uint64_t)(*pInternalRepresentationCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pInternalRepresentationCount)
+            (*pInternalRepresentationCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pInternalRepresentations || n > pInternalRepresentations_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkPipelineExecutableInternalRepresentationKHR(r, &pInternalRepresentations[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPipelinePropertiesEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelinePropertiesEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pPipelineInfo))
+        vkw_encode_VkPipelineInfoKHR(w, &(*pPipelineInfo));
+    vkw_encode_pipeline_properties(w, device, pPipelineInfo, pPipelineProperties); /* hand-written: gen/annotations.conf */
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPipelinePropertiesEXT(struct vkw_reader *r, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties)
+{
+    (void)device;
+    (void)pPipelineInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    vkw_decode_reply_pipeline_properties(r, device, pPipelineInfo, pPipelineProperties); /* hand-written: gen/annotations.conf */
+    return result;
 }
 

@@ -90,6 +90,7 @@ void vkw_encode_VkSpecializationInfo(struct vkw_writer *w, const VkSpecializatio
 void vkw_encode_VkPipelineShaderStageCreateInfo(struct vkw_writer *w, const VkPipelineShaderStageCreateInfo *v);
 void vkw_encode_VkComputePipelineCreateInfo(struct vkw_writer *w, const VkComputePipelineCreateInfo *v);
 void vkw_decode_reply_inner_VkComputePipelineCreateInfo(struct vkw_reader *r, const VkComputePipelineCreateInfo *v);
+void vkw_encode_VkComputePipelineIndirectBufferInfoNV(struct vkw_writer *w, const VkComputePipelineIndirectBufferInfoNV *v);
 void vkw_encode_VkPipelineCreateFlags2CreateInfo(struct vkw_writer *w, const VkPipelineCreateFlags2CreateInfo *v);
 void vkw_encode_VkVertexInputBindingDescription(struct vkw_writer *w, const VkVertexInputBindingDescription *v);
 void vkw_encode_VkVertexInputAttributeDescription(struct vkw_writer *w, const VkVertexInputAttributeDescription *v);
@@ -108,6 +109,18 @@ void vkw_encode_VkGraphicsPipelineCreateInfo(struct vkw_writer *w, const VkGraph
 void vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_reader *r, const VkGraphicsPipelineCreateInfo *v);
 void vkw_encode_VkPipelineCacheCreateInfo(struct vkw_writer *w, const VkPipelineCacheCreateInfo *v);
 void vkw_encode_VkPushConstantRange(struct vkw_writer *w, const VkPushConstantRange *v);
+void vkw_encode_VkPipelineBinaryCreateInfoKHR(struct vkw_writer *w, const VkPipelineBinaryCreateInfoKHR *v);
+void vkw_decode_reply_inner_VkPipelineBinaryCreateInfoKHR(struct vkw_reader *r, const VkPipelineBinaryCreateInfoKHR *v);
+void vkw_encode_VkPipelineBinaryDataKHR(struct vkw_writer *w, const VkPipelineBinaryDataKHR *v);
+void vkw_encode_VkPipelineBinaryKeysAndDataKHR(struct vkw_writer *w, const VkPipelineBinaryKeysAndDataKHR *v);
+void vkw_encode_VkPipelineBinaryKeyKHR(struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v);
+void vkw_encode_partial_VkPipelineBinaryKeyKHR(struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v);
+void vkw_decode_reply_VkPipelineBinaryKeyKHR(struct vkw_reader *r, VkPipelineBinaryKeyKHR *v);
+void vkw_encode_VkPipelineBinaryInfoKHR(struct vkw_writer *w, const VkPipelineBinaryInfoKHR *v);
+void vkw_encode_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_writer *w, const VkReleaseCapturedPipelineDataInfoKHR *v);
+void vkw_encode_VkPipelineBinaryDataInfoKHR(struct vkw_writer *w, const VkPipelineBinaryDataInfoKHR *v);
+void vkw_encode_VkPipelineCreateInfoKHR(struct vkw_writer *w, const VkPipelineCreateInfoKHR *v);
+void vkw_decode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_reader *r, const VkPipelineCreateInfoKHR *v);
 void vkw_encode_VkPipelineLayoutCreateInfo(struct vkw_writer *w, const VkPipelineLayoutCreateInfo *v);
 void vkw_encode_VkSamplerCreateInfo(struct vkw_writer *w, const VkSamplerCreateInfo *v);
 void vkw_encode_VkCommandPoolCreateInfo(struct vkw_writer *w, const VkCommandPoolCreateInfo *v);
@@ -142,13 +155,29 @@ void vkw_encode_VkDebugMarkerMarkerInfoEXT(struct vkw_writer *w, const VkDebugMa
 void vkw_encode_VkDedicatedAllocationImageCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationImageCreateInfoNV *v);
 void vkw_encode_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationBufferCreateInfoNV *v);
 void vkw_encode_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_writer *w, const VkDedicatedAllocationMemoryAllocateInfoNV *v);
+void vkw_encode_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+void vkw_encode_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 void vkw_encode_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v);
 void vkw_encode_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v);
 void vkw_encode_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_encode_partial_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_decode_reply_VkPhysicalDevicePrivateDataFeatures(struct vkw_reader *r, VkPhysicalDevicePrivateDataFeatures *v);
+void vkw_encode_partial_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
 void vkw_encode_partial_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceMultiDrawPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMultiDrawPropertiesEXT *v);
+void vkw_encode_VkGraphicsShaderGroupCreateInfoNV(struct vkw_writer *w, const VkGraphicsShaderGroupCreateInfoNV *v);
+void vkw_encode_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_writer *w, const VkGraphicsPipelineShaderGroupsCreateInfoNV *v);
+void vkw_encode_VkIndirectCommandsStreamNV(struct vkw_writer *w, const VkIndirectCommandsStreamNV *v);
+void vkw_encode_VkIndirectCommandsLayoutTokenNV(struct vkw_writer *w, const VkIndirectCommandsLayoutTokenNV *v);
+void vkw_encode_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_writer *w, const VkIndirectCommandsLayoutCreateInfoNV *v);
+void vkw_encode_VkGeneratedCommandsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsInfoNV *v);
+void vkw_encode_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_writer *w, const VkGeneratedCommandsMemoryRequirementsInfoNV *v);
+void vkw_encode_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_writer *w, const VkPipelineIndirectDeviceAddressInfoNV *v);
 void vkw_encode_VkPhysicalDeviceFeatures2(struct vkw_writer *w, const VkPhysicalDeviceFeatures2 *v);
 void vkw_encode_partial_VkPhysicalDeviceFeatures2(struct vkw_writer *w, const VkPhysicalDeviceFeatures2 *v);
 void vkw_decode_reply_VkPhysicalDeviceFeatures2(struct vkw_reader *r, VkPhysicalDeviceFeatures2 *v);
@@ -467,6 +496,11 @@ void vkw_decode_reply_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_re
 void vkw_encode_VkCoarseSampleLocationNV(struct vkw_writer *w, const VkCoarseSampleLocationNV *v);
 void vkw_encode_VkCoarseSampleOrderCustomNV(struct vkw_writer *w, const VkCoarseSampleOrderCustomNV *v);
 void vkw_encode_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_writer *w, const VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v);
+void vkw_encode_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesNV *v);
 void vkw_encode_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
@@ -544,6 +578,13 @@ void vkw_encode_VkRenderPassAttachmentBeginInfo(struct vkw_writer *w, const VkRe
 void vkw_encode_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_encode_partial_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_decode_reply_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_reader *r, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
+void vkw_encode_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesNV *v);
+void vkw_encode_partial_VkCooperativeMatrixPropertiesNV(struct vkw_writer *w, const VkCooperativeMatrixPropertiesNV *v);
+void vkw_decode_reply_VkCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixPropertiesNV *v);
 void vkw_encode_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
@@ -581,6 +622,18 @@ void vkw_encode_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct v
 void vkw_encode_partial_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 void vkw_encode_VkAttachmentDescriptionStencilLayout(struct vkw_writer *w, const VkAttachmentDescriptionStencilLayout *v);
+void vkw_encode_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+void vkw_encode_partial_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+void vkw_decode_reply_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+void vkw_encode_VkPipelineInfoKHR(struct vkw_writer *w, const VkPipelineInfoKHR *v);
+void vkw_encode_partial_VkPipelineExecutablePropertiesKHR(struct vkw_writer *w, const VkPipelineExecutablePropertiesKHR *v);
+void vkw_decode_reply_VkPipelineExecutablePropertiesKHR(struct vkw_reader *r, VkPipelineExecutablePropertiesKHR *v);
+void vkw_encode_VkPipelineExecutableInfoKHR(struct vkw_writer *w, const VkPipelineExecutableInfoKHR *v);
+void vkw_decode_reply_VkPipelineExecutableStatisticValueKHR(struct vkw_reader *r, VkPipelineExecutableStatisticValueKHR *v, int32_t selector);
+void vkw_encode_partial_VkPipelineExecutableStatisticKHR(struct vkw_writer *w, const VkPipelineExecutableStatisticKHR *v);
+void vkw_decode_reply_VkPipelineExecutableStatisticKHR(struct vkw_reader *r, VkPipelineExecutableStatisticKHR *v);
+void vkw_encode_partial_VkPipelineExecutableInternalRepresentationKHR(struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v);
+void vkw_decode_reply_VkPipelineExecutableInternalRepresentationKHR(struct vkw_reader *r, VkPipelineExecutableInternalRepresentationKHR *v);
 void vkw_encode_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 void vkw_encode_partial_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 void vkw_decode_reply_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
@@ -882,6 +935,12 @@ void vkw_decode_reply_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw
 void vkw_encode_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
+void vkw_encode_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+void vkw_encode_partial_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+void vkw_decode_reply_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+void vkw_encode_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_writer *w, const VkDevicePipelineBinaryInternalCacheControlKHR *v);
+void vkw_encode_partial_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryPropertiesKHR *v);
+void vkw_decode_reply_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_reader *r, VkPhysicalDevicePipelineBinaryPropertiesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
 void vkw_encode_VkGraphicsPipelineLibraryCreateInfoEXT(struct vkw_writer *w, const VkGraphicsPipelineLibraryCreateInfoEXT *v);
@@ -890,9 +949,20 @@ void vkw_encode_partial_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vk
 void vkw_decode_reply_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceNestedCommandBufferFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceNestedCommandBufferPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceNestedCommandBufferPropertiesEXT *v);
+void vkw_encode_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v);
+void vkw_encode_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_writer *w, const VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v);
+void vkw_encode_partial_VkShaderModuleIdentifierEXT(struct vkw_writer *w, const VkShaderModuleIdentifierEXT *v);
+void vkw_decode_reply_VkShaderModuleIdentifierEXT(struct vkw_reader *r, VkShaderModuleIdentifierEXT *v);
 void vkw_encode_VkImageSubresource2(struct vkw_writer *w, const VkImageSubresource2 *v);
 void vkw_encode_partial_VkSubresourceLayout2(struct vkw_writer *w, const VkSubresourceLayout2 *v);
 void vkw_decode_reply_VkSubresourceLayout2(struct vkw_reader *r, VkSubresourceLayout2 *v);
+void vkw_encode_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
+void vkw_decode_reply_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
 void vkw_encode_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
@@ -942,6 +1012,13 @@ void vkw_decode_reply_VkPhysicalDeviceShaderObjectFeaturesEXT(struct vkw_reader 
 void vkw_encode_partial_VkPhysicalDeviceShaderObjectPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderObjectPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceShaderObjectPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderObjectPropertiesEXT *v);
 void vkw_encode_VkShaderCreateInfoEXT(struct vkw_writer *w, const VkShaderCreateInfoEXT *v);
+void vkw_encode_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+void vkw_encode_partial_VkCooperativeMatrixPropertiesKHR(struct vkw_writer *w, const VkCooperativeMatrixPropertiesKHR *v);
+void vkw_decode_reply_VkCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkCooperativeMatrixPropertiesKHR *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v);
 void vkw_encode_VkBindMemoryStatus(struct vkw_writer *w, const VkBindMemoryStatus *v);
 void vkw_encode_VkBindDescriptorSetsInfo(struct vkw_writer *w, const VkBindDescriptorSetsInfo *v);
 void vkw_encode_VkPushConstantsInfo(struct vkw_writer *w, const VkPushConstantsInfo *v);
@@ -979,12 +1056,28 @@ void vkw_encode_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw
 void vkw_encode_partial_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 void vkw_encode_VkDepthClampRangeEXT(struct vkw_writer *w, const VkDepthClampRangeEXT *v);
+void vkw_encode_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v);
+void vkw_encode_partial_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_writer *w, const VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v);
+void vkw_decode_reply_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_reader *r, VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v);
 void vkw_encode_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 void vkw_encode_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+void vkw_encode_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+void vkw_encode_partial_VkCooperativeVectorPropertiesNV(struct vkw_writer *w, const VkCooperativeVectorPropertiesNV *v);
+void vkw_decode_reply_VkCooperativeVectorPropertiesNV(struct vkw_reader *r, VkCooperativeVectorPropertiesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorPropertiesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceCooperativeVectorPropertiesNV *v);
+void vkw_encode_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_writer *w, const VkConvertCooperativeVectorMatrixInfoNV *v);
+void vkw_decode_reply_inner_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_reader *r, const VkConvertCooperativeVectorMatrixInfoNV *v);
 
 /* ---- commands: encoders write a whole message (header included) ---- */
 void vkw_encode_vkCreateInstance(struct vkw_writer *w, uint32_t serial, const VkInstanceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkInstance* pInstance);
@@ -1484,13 +1577,69 @@ void vkw_encode_vkCmdSetExclusiveScissorNV(struct vkw_writer *w, uint32_t serial
 void vkw_encode_vkCmdBindShadingRateImageNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkImageView imageView, VkImageLayout imageLayout);
 void vkw_encode_vkCmdSetViewportShadingRatePaletteNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t firstViewport, uint32_t viewportCount, const VkShadingRatePaletteNV* pShadingRatePalettes);
 void vkw_encode_vkCmdSetCoarseSampleOrderNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkCoarseSampleOrderTypeNV sampleOrderType, uint32_t customSampleOrderCount, const VkCoarseSampleOrderCustomNV* pCustomSampleOrders);
+void vkw_encode_vkCmdDrawMeshTasksNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t taskCount, uint32_t firstTask);
+void vkw_encode_vkCmdDrawMeshTasksIndirectNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBuffer buffer, VkDeviceSize offset, uint32_t drawCount, uint32_t stride);
+void vkw_encode_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBuffer buffer, VkDeviceSize offset, VkBuffer countBuffer, VkDeviceSize countBufferOffset, uint32_t maxDrawCount, uint32_t stride);
+void vkw_encode_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkGeneratedCommandsMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2* pMemoryRequirements);
+void vkw_decode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_reader *r, VkDevice device, const VkGeneratedCommandsMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2* pMemoryRequirements);
+void vkw_encode_vkCmdPreprocessGeneratedCommandsNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo);
+void vkw_encode_vkCmdExecuteGeneratedCommandsNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkBool32 isPreprocessed, const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo);
+void vkw_encode_vkCmdBindPipelineShaderGroupNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipeline pipeline, uint32_t groupIndex);
+void vkw_encode_vkCreateIndirectCommandsLayoutNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkIndirectCommandsLayoutCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkIndirectCommandsLayoutNV* pIndirectCommandsLayout);
+VkResult vkw_decode_reply_vkCreateIndirectCommandsLayoutNV(struct vkw_reader *r, VkDevice device, const VkIndirectCommandsLayoutCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkIndirectCommandsLayoutNV* pIndirectCommandsLayout);
+void vkw_encode_vkDestroyIndirectCommandsLayoutNV(struct vkw_writer *w, uint32_t serial, VkDevice device, VkIndirectCommandsLayoutNV indirectCommandsLayout, const VkAllocationCallbacks* pAllocator);
+void vkw_encode_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkComputePipelineCreateInfo* pCreateInfo, VkMemoryRequirements2* pMemoryRequirements);
+void vkw_decode_reply_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_reader *r, VkDevice device, const VkComputePipelineCreateInfo* pCreateInfo, VkMemoryRequirements2* pMemoryRequirements);
+void vkw_encode_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipeline pipeline);
+void vkw_encode_vkGetPipelineIndirectDeviceAddressNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineIndirectDeviceAddressInfoNV* pInfo);
+VkDeviceAddress vkw_decode_reply_vkGetPipelineIndirectDeviceAddressNV(struct vkw_reader *r, VkDevice device, const VkPipelineIndirectDeviceAddressInfoNV* pInfo);
+void vkw_encode_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesKHR* pProperties);
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesKHR* pProperties);
+void vkw_encode_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesNV* pProperties);
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesNV* pProperties);
+void vkw_encode_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixFlexibleDimensionsPropertiesNV* pProperties);
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixFlexibleDimensionsPropertiesNV* pProperties);
+void vkw_encode_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeVectorPropertiesNV* pProperties);
+VkResult vkw_decode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeVectorPropertiesNV* pProperties);
+void vkw_encode_vkConvertCooperativeVectorMatrixNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo);
+VkResult vkw_decode_reply_vkConvertCooperativeVectorMatrixNV(struct vkw_reader *r, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo);
+void vkw_encode_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t infoCount, const VkConvertCooperativeVectorMatrixInfoNV* pInfos);
+void vkw_encode_vkCreatePipelineBinariesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineBinaryHandlesInfoKHR* pBinaries);
+VkResult vkw_decode_reply_vkCreatePipelineBinariesKHR(struct vkw_reader *r, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineBinaryHandlesInfoKHR* pBinaries);
+void vkw_encode_vkDestroyPipelineBinaryKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipelineBinaryKHR pipelineBinary, const VkAllocationCallbacks* pAllocator);
+void vkw_encode_vkGetPipelineKeyKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineCreateInfoKHR* pPipelineCreateInfo, VkPipelineBinaryKeyKHR* pPipelineKey);
+VkResult vkw_decode_reply_vkGetPipelineKeyKHR(struct vkw_reader *r, VkDevice device, const VkPipelineCreateInfoKHR* pPipelineCreateInfo, VkPipelineBinaryKeyKHR* pPipelineKey);
+void vkw_encode_vkGetPipelineBinaryDataKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineBinaryDataInfoKHR* pInfo, VkPipelineBinaryKeyKHR* pPipelineBinaryKey, size_t* pPipelineBinaryDataSize, void* pPipelineBinaryData);
+VkResult vkw_decode_reply_vkGetPipelineBinaryDataKHR(struct vkw_reader *r, VkDevice device, const VkPipelineBinaryDataInfoKHR* pInfo, VkPipelineBinaryKeyKHR* pPipelineBinaryKey, size_t* pPipelineBinaryDataSize, void* pPipelineBinaryData);
+void vkw_encode_vkReleaseCapturedPipelineDataKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkReleaseCapturedPipelineDataInfoKHR* pInfo, const VkAllocationCallbacks* pAllocator);
+VkResult vkw_decode_reply_vkReleaseCapturedPipelineDataKHR(struct vkw_reader *r, VkDevice device, const VkReleaseCapturedPipelineDataInfoKHR* pInfo, const VkAllocationCallbacks* pAllocator);
+void vkw_encode_vkGetShaderModuleIdentifierEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkShaderModule shaderModule, VkShaderModuleIdentifierEXT* pIdentifier);
+void vkw_decode_reply_vkGetShaderModuleIdentifierEXT(struct vkw_reader *r, VkDevice device, VkShaderModule shaderModule, VkShaderModuleIdentifierEXT* pIdentifier);
+void vkw_encode_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkShaderModuleCreateInfo* pCreateInfo, VkShaderModuleIdentifierEXT* pIdentifier);
+void vkw_decode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_reader *r, VkDevice device, const VkShaderModuleCreateInfo* pCreateInfo, VkShaderModuleIdentifierEXT* pIdentifier);
+void vkw_encode_vkGetPipelineExecutablePropertiesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineInfoKHR* pPipelineInfo, uint32_t* pExecutableCount, VkPipelineExecutablePropertiesKHR* pProperties);
+VkResult vkw_decode_reply_vkGetPipelineExecutablePropertiesKHR(struct vkw_reader *r, VkDevice device, const VkPipelineInfoKHR* pPipelineInfo, uint32_t* pExecutableCount, VkPipelineExecutablePropertiesKHR* pProperties);
+void vkw_encode_vkGetPipelineExecutableStatisticsKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pStatisticCount, VkPipelineExecutableStatisticKHR* pStatistics);
+VkResult vkw_decode_reply_vkGetPipelineExecutableStatisticsKHR(struct vkw_reader *r, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pStatisticCount, VkPipelineExecutableStatisticKHR* pStatistics);
+void vkw_encode_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pInternalRepresentationCount, VkPipelineExecutableInternalRepresentationKHR* pInternalRepresentations);
+VkResult vkw_decode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_reader *r, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pInternalRepresentationCount, VkPipelineExecutableInternalRepresentationKHR* pInternalRepresentations);
+void vkw_encode_vkGetPipelinePropertiesEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties);
+VkResult vkw_decode_reply_vkGetPipelinePropertiesEXT(struct vkw_reader *r, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties);
 
-/* ---- hand-written wire forms (gen/annotations.conf: encode-with), in
- * runtime/guest: the command's encoder and reply decoder call them ---- */
+/* ---- hand-written wire forms of parameters (gen/annotations.conf:
+ * encode-with), in runtime/guest: the generated encoders and reply decoders
+ * call them ---- */
 void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescriptorSet descriptorSet, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const void* pData); /* vkUpdateDescriptorSetWithTemplate.pData */
 void vkw_encode_memory_to_image(struct vkw_writer *w, VkDevice device, const VkCopyMemoryToImageInfo* pCopyMemoryToImageInfo); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
 void vkw_encode_image_to_memory(struct vkw_writer *w, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */
-void vkw_decode_reply_image_to_memory(struct vkw_reader *r, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, the reply's part */
+void vkw_decode_reply_image_to_memory(struct vkw_reader *r, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, reply */
+void vkw_encode_coopvec_convert(struct vkw_writer *w, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo); /* vkConvertCooperativeVectorMatrixNV.pInfo */
+void vkw_decode_reply_coopvec_convert(struct vkw_reader *r, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo); /* vkConvertCooperativeVectorMatrixNV.pInfo, reply */
+void vkw_encode_coopvec_convert_cmd(struct vkw_writer *w, VkCommandBuffer commandBuffer, uint32_t infoCount, const VkConvertCooperativeVectorMatrixInfoNV* pInfos); /* vkCmdConvertCooperativeVectorMatrixNV.pInfos */
+void vkw_encode_pipeline_binary_handles(struct vkw_writer *w, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, VkPipelineBinaryHandlesInfoKHR* pBinaries); /* vkCreatePipelineBinariesKHR.pBinaries */
+void vkw_decode_reply_pipeline_binary_handles(struct vkw_reader *r, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, VkPipelineBinaryHandlesInfoKHR* pBinaries); /* vkCreatePipelineBinariesKHR.pBinaries, reply */
+void vkw_encode_pipeline_properties(struct vkw_writer *w, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties); /* vkGetPipelinePropertiesEXT.pPipelineProperties */
+void vkw_decode_reply_pipeline_properties(struct vkw_reader *r, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties); /* vkGetPipelinePropertiesEXT.pPipelineProperties, reply */
 
 #ifdef __cplusplus
 }

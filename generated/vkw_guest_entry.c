@@ -4558,6 +4558,414 @@ void vkw_forward_vkCmdSetCoarseSampleOrderNV(VkCommandBuffer commandBuffer, VkCo
     vkw_guest_recorded(commandBuffer);
 }
 
+void vkw_forward_vkCmdDrawMeshTasksNV(VkCommandBuffer commandBuffer, uint32_t taskCount, uint32_t firstTask)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDrawMeshTasksNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDrawMeshTasksNV(w, 0, commandBuffer, taskCount, firstTask);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdDrawMeshTasksIndirectNV(VkCommandBuffer commandBuffer, VkBuffer buffer, VkDeviceSize offset, uint32_t drawCount, uint32_t stride)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDrawMeshTasksIndirectNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDrawMeshTasksIndirectNV(w, 0, commandBuffer, buffer, offset, drawCount, stride);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdDrawMeshTasksIndirectCountNV(VkCommandBuffer commandBuffer, VkBuffer buffer, VkDeviceSize offset, VkBuffer countBuffer, VkDeviceSize countBufferOffset, uint32_t maxDrawCount, uint32_t stride)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDrawMeshTasksIndirectCountNV(w, 0, commandBuffer, buffer, offset, countBuffer, countBufferOffset, maxDrawCount, stride);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkGetGeneratedCommandsMemoryRequirementsNV(VkDevice device, const VkGeneratedCommandsMemoryRequirementsInfoNV* pInfo, VkMemoryRequirements2* pMemoryRequirements)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetGeneratedCommandsMemoryRequirementsNV(w, call.serial, device, pInfo, pMemoryRequirements);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(r, device, pInfo, pMemoryRequirements);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkCmdPreprocessGeneratedCommandsNV(VkCommandBuffer commandBuffer, const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdPreprocessGeneratedCommandsNV(w, 0, commandBuffer, pGeneratedCommandsInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdExecuteGeneratedCommandsNV(VkCommandBuffer commandBuffer, VkBool32 isPreprocessed, const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdExecuteGeneratedCommandsNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdExecuteGeneratedCommandsNV(w, 0, commandBuffer, isPreprocessed, pGeneratedCommandsInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdBindPipelineShaderGroupNV(VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipeline pipeline, uint32_t groupIndex)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBindPipelineShaderGroupNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBindPipelineShaderGroupNV(w, 0, commandBuffer, pipelineBindPoint, pipeline, groupIndex);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkCreateIndirectCommandsLayoutNV(VkDevice device, const VkIndirectCommandsLayoutCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkIndirectCommandsLayoutNV* pIndirectCommandsLayout)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pIndirectCommandsLayout_count = pIndirectCommandsLayout ? (uint64_t)(1) : 0;
+    for (uint64_t i = 0; i < pIndirectCommandsLayout_count; i++) {
+        pIndirectCommandsLayout[i] = VKW_U64_HANDLE(VkIndirectCommandsLayoutNV, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreateIndirectCommandsLayoutNV(w, call.serial, device, pCreateInfo, pAllocator, pIndirectCommandsLayout);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateIndirectCommandsLayoutNV(r, device, pCreateInfo, pAllocator, pIndirectCommandsLayout);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkDestroyIndirectCommandsLayoutNV(VkDevice device, VkIndirectCommandsLayoutNV indirectCommandsLayout, const VkAllocationCallbacks* pAllocator)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDestroyIndirectCommandsLayoutNV(w, call.serial, device, indirectCommandsLayout, pAllocator);
+    vkw_call_send(&call);
+}
+
+void vkw_forward_vkGetPipelineIndirectMemoryRequirementsNV(VkDevice device, const VkComputePipelineCreateInfo* pCreateInfo, VkMemoryRequirements2* pMemoryRequirements)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelineIndirectMemoryRequirementsNV(w, call.serial, device, pCreateInfo, pMemoryRequirements);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetPipelineIndirectMemoryRequirementsNV(r, device, pCreateInfo, pMemoryRequirements);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkCmdUpdatePipelineIndirectBufferNV(VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipeline pipeline)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdUpdatePipelineIndirectBufferNV(w, 0, commandBuffer, pipelineBindPoint, pipeline);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkDeviceAddress vkw_forward_vkGetPipelineIndirectDeviceAddressNV(VkDevice device, const VkPipelineIndirectDeviceAddressInfoNV* pInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelineIndirectDeviceAddressNV(w, call.serial, device, pInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkDeviceAddress result = 0;
+    if (r)
+        result = vkw_decode_reply_vkGetPipelineIndirectDeviceAddressNV(r, device, pInfo);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesKHR* pProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(w, call.serial, physicalDevice, pPropertyCount, pProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(r, physicalDevice, pPropertyCount, pProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixPropertiesNV* pProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(w, call.serial, physicalDevice, pPropertyCount, pProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(r, physicalDevice, pPropertyCount, pProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeMatrixFlexibleDimensionsPropertiesNV* pProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(w, call.serial, physicalDevice, pPropertyCount, pProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(r, physicalDevice, pPropertyCount, pProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(VkPhysicalDevice physicalDevice, uint32_t* pPropertyCount, VkCooperativeVectorPropertiesNV* pProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(w, call.serial, physicalDevice, pPropertyCount, pProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(r, physicalDevice, pPropertyCount, pProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkConvertCooperativeVectorMatrixNV(VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkConvertCooperativeVectorMatrixNV(w, call.serial, device, pInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkConvertCooperativeVectorMatrixNV(r, device, pInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdConvertCooperativeVectorMatrixNV(VkCommandBuffer commandBuffer, uint32_t infoCount, const VkConvertCooperativeVectorMatrixInfoNV* pInfos)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV);
+    if (!w)
+        return;
+    vkw_encode_vkCmdConvertCooperativeVectorMatrixNV(w, 0, commandBuffer, infoCount, pInfos);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkCreatePipelineBinariesKHR(VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineBinaryHandlesInfoKHR* pBinaries)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreatePipelineBinariesKHR(w, call.serial, device, pCreateInfo, pAllocator, pBinaries);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreatePipelineBinariesKHR(r, device, pCreateInfo, pAllocator, pBinaries);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkDestroyPipelineBinaryKHR(VkDevice device, VkPipelineBinaryKHR pipelineBinary, const VkAllocationCallbacks* pAllocator)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDestroyPipelineBinaryKHR(w, call.serial, device, pipelineBinary, pAllocator);
+    vkw_call_send(&call);
+}
+
+VkResult vkw_forward_vkGetPipelineKeyKHR(VkDevice device, const VkPipelineCreateInfoKHR* pPipelineCreateInfo, VkPipelineBinaryKeyKHR* pPipelineKey)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelineKeyKHR(w, call.serial, device, pPipelineCreateInfo, pPipelineKey);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPipelineKeyKHR(r, device, pPipelineCreateInfo, pPipelineKey);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPipelineBinaryDataKHR(VkDevice device, const VkPipelineBinaryDataInfoKHR* pInfo, VkPipelineBinaryKeyKHR* pPipelineBinaryKey, size_t* pPipelineBinaryDataSize, void* pPipelineBinaryData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelineBinaryDataKHR(w, call.serial, device, pInfo, pPipelineBinaryKey, pPipelineBinaryDataSize, pPipelineBinaryData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPipelineBinaryDataKHR(r, device, pInfo, pPipelineBinaryKey, pPipelineBinaryDataSize, pPipelineBinaryData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkReleaseCapturedPipelineDataKHR(VkDevice device, const VkReleaseCapturedPipelineDataInfoKHR* pInfo, const VkAllocationCallbacks* pAllocator)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkReleaseCapturedPipelineDataKHR(w, call.serial, device, pInfo, pAllocator);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkReleaseCapturedPipelineDataKHR(r, device, pInfo, pAllocator);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkGetShaderModuleIdentifierEXT(VkDevice device, VkShaderModule shaderModule, VkShaderModuleIdentifierEXT* pIdentifier)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetShaderModuleIdentifierEXT(w, call.serial, device, shaderModule, pIdentifier);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetShaderModuleIdentifierEXT(r, device, shaderModule, pIdentifier);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkGetShaderModuleCreateInfoIdentifierEXT(VkDevice device, const VkShaderModuleCreateInfo* pCreateInfo, VkShaderModuleIdentifierEXT* pIdentifier)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetShaderModuleCreateInfoIdentifierEXT(w, call.serial, device, pCreateInfo, pIdentifier);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(r, device, pCreateInfo, pIdentifier);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+VkResult vkw_forward_vkGetPipelineExecutablePropertiesKHR(VkDevice device, const VkPipelineInfoKHR* pPipelineInfo, uint32_t* pExecutableCount, VkPipelineExecutablePropertiesKHR* pProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelineExecutablePropertiesKHR(w, call.serial, device, pPipelineInfo, pExecutableCount, pProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPipelineExecutablePropertiesKHR(r, device, pPipelineInfo, pExecutableCount, pProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPipelineExecutableStatisticsKHR(VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pStatisticCount, VkPipelineExecutableStatisticKHR* pStatistics)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelineExecutableStatisticsKHR(w, call.serial, device, pExecutableInfo, pStatisticCount, pStatistics);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPipelineExecutableStatisticsKHR(r, device, pExecutableInfo, pStatisticCount, pStatistics);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPipelineExecutableInternalRepresentationsKHR(VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pInternalRepresentationCount, VkPipelineExecutableInternalRepresentationKHR* pInternalRepresentations)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelineExecutableInternalRepresentationsKHR(w, call.serial, device, pExecutableInfo, pInternalRepresentationCount, pInternalRepresentations);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(r, device, pExecutableInfo, pInternalRepresentationCount, pInternalRepresentations);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPipelinePropertiesEXT(VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPipelinePropertiesEXT(w, call.serial, device, pPipelineInfo, pPipelineProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPipelinePropertiesEXT(r, device, pPipelineInfo, pPipelineProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -4945,7 +5353,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetPhysicalDeviceCalibrateableTimeDomainsEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR, SCOPE_physical_device, "VK_EXT_calibrated_timestamps"},
     {"vkGetCalibratedTimestampsEXT", (PFN_vkVoidFunction)vkw_forward_vkGetCalibratedTimestampsKHR, SCOPE_device, "VK_EXT_calibrated_timestamps"},
     {"vkGetGeneratedCommandsMemoryRequirementsEXT", (PFN_vkVoidFunction)vkw_forward_vkGetGeneratedCommandsMemoryRequirementsEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
-    {"vkCmdPreprocessGeneratedCommandsEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdPreprocessGeneratedCommandsEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
+    {"vkCmdPreprocessGeneratedCommandsEXT", (PFN_vkVoidFunction)vkw_icd_vkCmdPreprocessGeneratedCommandsEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
     {"vkCmdExecuteGeneratedCommandsEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdExecuteGeneratedCommandsEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
     {"vkCreateIndirectCommandsLayoutEXT", (PFN_vkVoidFunction)vkw_forward_vkCreateIndirectCommandsLayoutEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
     {"vkDestroyIndirectCommandsLayoutEXT", (PFN_vkVoidFunction)vkw_forward_vkDestroyIndirectCommandsLayoutEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
@@ -5048,5 +5456,34 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdBindShadingRateImageNV", (PFN_vkVoidFunction)vkw_forward_vkCmdBindShadingRateImageNV, SCOPE_device, "VK_NV_shading_rate_image"},
     {"vkCmdSetViewportShadingRatePaletteNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetViewportShadingRatePaletteNV, SCOPE_device, "VK_NV_shading_rate_image"},
     {"vkCmdSetCoarseSampleOrderNV", (PFN_vkVoidFunction)vkw_forward_vkCmdSetCoarseSampleOrderNV, SCOPE_device, "VK_NV_shading_rate_image"},
+    {"vkCmdDrawMeshTasksNV", (PFN_vkVoidFunction)vkw_forward_vkCmdDrawMeshTasksNV, SCOPE_device, "VK_NV_mesh_shader"},
+    {"vkCmdDrawMeshTasksIndirectNV", (PFN_vkVoidFunction)vkw_forward_vkCmdDrawMeshTasksIndirectNV, SCOPE_device, "VK_NV_mesh_shader"},
+    {"vkCmdDrawMeshTasksIndirectCountNV", (PFN_vkVoidFunction)vkw_forward_vkCmdDrawMeshTasksIndirectCountNV, SCOPE_device, "VK_NV_mesh_shader+(VK_KHR_draw_indirect_count,VK_VERSION_1_2)"},
+    {"vkGetGeneratedCommandsMemoryRequirementsNV", (PFN_vkVoidFunction)vkw_forward_vkGetGeneratedCommandsMemoryRequirementsNV, SCOPE_device, "VK_NV_device_generated_commands"},
+    {"vkCmdPreprocessGeneratedCommandsNV", (PFN_vkVoidFunction)vkw_forward_vkCmdPreprocessGeneratedCommandsNV, SCOPE_device, "VK_NV_device_generated_commands"},
+    {"vkCmdExecuteGeneratedCommandsNV", (PFN_vkVoidFunction)vkw_forward_vkCmdExecuteGeneratedCommandsNV, SCOPE_device, "VK_NV_device_generated_commands"},
+    {"vkCmdBindPipelineShaderGroupNV", (PFN_vkVoidFunction)vkw_forward_vkCmdBindPipelineShaderGroupNV, SCOPE_device, "VK_NV_device_generated_commands"},
+    {"vkCreateIndirectCommandsLayoutNV", (PFN_vkVoidFunction)vkw_forward_vkCreateIndirectCommandsLayoutNV, SCOPE_device, "VK_NV_device_generated_commands"},
+    {"vkDestroyIndirectCommandsLayoutNV", (PFN_vkVoidFunction)vkw_forward_vkDestroyIndirectCommandsLayoutNV, SCOPE_device, "VK_NV_device_generated_commands"},
+    {"vkGetPipelineIndirectMemoryRequirementsNV", (PFN_vkVoidFunction)vkw_icd_vkGetPipelineIndirectMemoryRequirementsNV, SCOPE_device, "VK_NV_device_generated_commands_compute"},
+    {"vkCmdUpdatePipelineIndirectBufferNV", (PFN_vkVoidFunction)vkw_forward_vkCmdUpdatePipelineIndirectBufferNV, SCOPE_device, "VK_NV_device_generated_commands_compute"},
+    {"vkGetPipelineIndirectDeviceAddressNV", (PFN_vkVoidFunction)vkw_forward_vkGetPipelineIndirectDeviceAddressNV, SCOPE_device, "VK_NV_device_generated_commands_compute"},
+    {"vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR, SCOPE_physical_device, "VK_KHR_cooperative_matrix"},
+    {"vkGetPhysicalDeviceCooperativeMatrixPropertiesNV", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV, SCOPE_physical_device, "VK_NV_cooperative_matrix"},
+    {"vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV, SCOPE_physical_device, "VK_NV_cooperative_matrix2"},
+    {"vkGetPhysicalDeviceCooperativeVectorPropertiesNV", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceCooperativeVectorPropertiesNV, SCOPE_physical_device, "VK_NV_cooperative_vector"},
+    {"vkConvertCooperativeVectorMatrixNV", (PFN_vkVoidFunction)vkw_forward_vkConvertCooperativeVectorMatrixNV, SCOPE_device, "VK_NV_cooperative_vector"},
+    {"vkCmdConvertCooperativeVectorMatrixNV", (PFN_vkVoidFunction)vkw_forward_vkCmdConvertCooperativeVectorMatrixNV, SCOPE_device, "VK_NV_cooperative_vector"},
+    {"vkCreatePipelineBinariesKHR", (PFN_vkVoidFunction)vkw_icd_vkCreatePipelineBinariesKHR, SCOPE_device, "VK_KHR_pipeline_binary"},
+    {"vkDestroyPipelineBinaryKHR", (PFN_vkVoidFunction)vkw_forward_vkDestroyPipelineBinaryKHR, SCOPE_device, "VK_KHR_pipeline_binary"},
+    {"vkGetPipelineKeyKHR", (PFN_vkVoidFunction)vkw_icd_vkGetPipelineKeyKHR, SCOPE_device, "VK_KHR_pipeline_binary"},
+    {"vkGetPipelineBinaryDataKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPipelineBinaryDataKHR, SCOPE_device, "VK_KHR_pipeline_binary"},
+    {"vkReleaseCapturedPipelineDataKHR", (PFN_vkVoidFunction)vkw_forward_vkReleaseCapturedPipelineDataKHR, SCOPE_device, "VK_KHR_pipeline_binary"},
+    {"vkGetShaderModuleIdentifierEXT", (PFN_vkVoidFunction)vkw_forward_vkGetShaderModuleIdentifierEXT, SCOPE_device, "VK_EXT_shader_module_identifier"},
+    {"vkGetShaderModuleCreateInfoIdentifierEXT", (PFN_vkVoidFunction)vkw_forward_vkGetShaderModuleCreateInfoIdentifierEXT, SCOPE_device, "VK_EXT_shader_module_identifier"},
+    {"vkGetPipelineExecutablePropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPipelineExecutablePropertiesKHR, SCOPE_device, "VK_KHR_pipeline_executable_properties"},
+    {"vkGetPipelineExecutableStatisticsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPipelineExecutableStatisticsKHR, SCOPE_device, "VK_KHR_pipeline_executable_properties"},
+    {"vkGetPipelineExecutableInternalRepresentationsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPipelineExecutableInternalRepresentationsKHR, SCOPE_device, "VK_KHR_pipeline_executable_properties"},
+    {"vkGetPipelinePropertiesEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPipelinePropertiesEXT, SCOPE_device, "VK_EXT_pipeline_properties"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

@@ -27,11 +27,13 @@ const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_VkImage] = {"VkImage", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE, false},
     [VKW_HANDLE_VkImageView] = {"VkImageView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE_VIEW, false},
     [VKW_HANDLE_VkIndirectCommandsLayoutEXT] = {"VkIndirectCommandsLayoutEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, false},
+    [VKW_HANDLE_VkIndirectCommandsLayoutNV] = {"VkIndirectCommandsLayoutNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV, false},
     [VKW_HANDLE_VkIndirectExecutionSetEXT] = {"VkIndirectExecutionSetEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, false},
     [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false},
     [VKW_HANDLE_VkOpticalFlowSessionNV] = {"VkOpticalFlowSessionNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV, false},
     [VKW_HANDLE_VkPhysicalDevice] = {"VkPhysicalDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_PHYSICAL_DEVICE, true},
     [VKW_HANDLE_VkPipeline] = {"VkPipeline", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE, false},
+    [VKW_HANDLE_VkPipelineBinaryKHR] = {"VkPipelineBinaryKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, false},
     [VKW_HANDLE_VkPipelineCache] = {"VkPipelineCache", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_CACHE, false},
     [VKW_HANDLE_VkPipelineLayout] = {"VkPipelineLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_LAYOUT, false},
     [VKW_HANDLE_VkPrivateDataSlot] = {"VkPrivateDataSlot", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PRIVATE_DATA_SLOT, false},
@@ -90,6 +92,8 @@ uint32_t vkw_handle_type_of_object(int32_t object_type)
         return VKW_HANDLE_VkImageView;
     case VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT:
         return VKW_HANDLE_VkIndirectCommandsLayoutEXT;
+    case VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV:
+        return VKW_HANDLE_VkIndirectCommandsLayoutNV;
     case VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT:
         return VKW_HANDLE_VkIndirectExecutionSetEXT;
     case VK_OBJECT_TYPE_INSTANCE:
@@ -100,6 +104,8 @@ uint32_t vkw_handle_type_of_object(int32_t object_type)
         return VKW_HANDLE_VkPhysicalDevice;
     case VK_OBJECT_TYPE_PIPELINE:
         return VKW_HANDLE_VkPipeline;
+    case VK_OBJECT_TYPE_PIPELINE_BINARY_KHR:
+        return VKW_HANDLE_VkPipelineBinaryKHR;
     case VK_OBJECT_TYPE_PIPELINE_CACHE:
         return VKW_HANDLE_VkPipelineCache;
     case VK_OBJECT_TYPE_PIPELINE_LAYOUT:
@@ -408,6 +414,17 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_NV_viewport_array2", true},
     {"VK_NV_viewport_swizzle", true},
     {"VK_KHR_portability_enumeration", false},
+    {"VK_NV_mesh_shader", true},
+    {"VK_NV_device_generated_commands", true},
+    {"VK_NV_device_generated_commands_compute", true},
+    {"VK_KHR_cooperative_matrix", true},
+    {"VK_NV_cooperative_matrix", true},
+    {"VK_NV_cooperative_matrix2", true},
+    {"VK_NV_cooperative_vector", true},
+    {"VK_KHR_pipeline_binary", true},
+    {"VK_EXT_shader_module_identifier", true},
+    {"VK_KHR_pipeline_executable_properties", true},
+    {"VK_EXT_pipeline_properties", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -1458,6 +1475,64 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkCmdSetViewportShadingRatePaletteNV";
     case VKW_CMD_vkCmdSetCoarseSampleOrderNV:
         return "vkCmdSetCoarseSampleOrderNV";
+    case VKW_CMD_vkCmdDrawMeshTasksNV:
+        return "vkCmdDrawMeshTasksNV";
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectNV:
+        return "vkCmdDrawMeshTasksIndirectNV";
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV:
+        return "vkCmdDrawMeshTasksIndirectCountNV";
+    case VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV:
+        return "vkGetGeneratedCommandsMemoryRequirementsNV";
+    case VKW_CMD_vkCmdPreprocessGeneratedCommandsNV:
+        return "vkCmdPreprocessGeneratedCommandsNV";
+    case VKW_CMD_vkCmdExecuteGeneratedCommandsNV:
+        return "vkCmdExecuteGeneratedCommandsNV";
+    case VKW_CMD_vkCmdBindPipelineShaderGroupNV:
+        return "vkCmdBindPipelineShaderGroupNV";
+    case VKW_CMD_vkCreateIndirectCommandsLayoutNV:
+        return "vkCreateIndirectCommandsLayoutNV";
+    case VKW_CMD_vkDestroyIndirectCommandsLayoutNV:
+        return "vkDestroyIndirectCommandsLayoutNV";
+    case VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV:
+        return "vkGetPipelineIndirectMemoryRequirementsNV";
+    case VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV:
+        return "vkCmdUpdatePipelineIndirectBufferNV";
+    case VKW_CMD_vkGetPipelineIndirectDeviceAddressNV:
+        return "vkGetPipelineIndirectDeviceAddressNV";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR:
+        return "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV:
+        return "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV:
+        return "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV";
+    case VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV:
+        return "vkGetPhysicalDeviceCooperativeVectorPropertiesNV";
+    case VKW_CMD_vkConvertCooperativeVectorMatrixNV:
+        return "vkConvertCooperativeVectorMatrixNV";
+    case VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV:
+        return "vkCmdConvertCooperativeVectorMatrixNV";
+    case VKW_CMD_vkCreatePipelineBinariesKHR:
+        return "vkCreatePipelineBinariesKHR";
+    case VKW_CMD_vkDestroyPipelineBinaryKHR:
+        return "vkDestroyPipelineBinaryKHR";
+    case VKW_CMD_vkGetPipelineKeyKHR:
+        return "vkGetPipelineKeyKHR";
+    case VKW_CMD_vkGetPipelineBinaryDataKHR:
+        return "vkGetPipelineBinaryDataKHR";
+    case VKW_CMD_vkReleaseCapturedPipelineDataKHR:
+        return "vkReleaseCapturedPipelineDataKHR";
+    case VKW_CMD_vkGetShaderModuleIdentifierEXT:
+        return "vkGetShaderModuleIdentifierEXT";
+    case VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT:
+        return "vkGetShaderModuleCreateInfoIdentifierEXT";
+    case VKW_CMD_vkGetPipelineExecutablePropertiesKHR:
+        return "vkGetPipelineExecutablePropertiesKHR";
+    case VKW_CMD_vkGetPipelineExecutableStatisticsKHR:
+        return "vkGetPipelineExecutableStatisticsKHR";
+    case VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR:
+        return "vkGetPipelineExecutableInternalRepresentationsKHR";
+    case VKW_CMD_vkGetPipelinePropertiesEXT:
+        return "vkGetPipelinePropertiesEXT";
     default:
         return NULL;
     }

@@ -237,12 +237,49 @@ static bool vkw_valid_VkComponentSwizzle(int32_t v)
     }
 }
 
+static bool vkw_valid_VkComponentTypeKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_COMPONENT_TYPE_FLOAT16_KHR */
+    case 1: /* VK_COMPONENT_TYPE_FLOAT32_KHR */
+    case 2: /* VK_COMPONENT_TYPE_FLOAT64_KHR */
+    case 3: /* VK_COMPONENT_TYPE_SINT8_KHR */
+    case 4: /* VK_COMPONENT_TYPE_SINT16_KHR */
+    case 5: /* VK_COMPONENT_TYPE_SINT32_KHR */
+    case 6: /* VK_COMPONENT_TYPE_SINT64_KHR */
+    case 7: /* VK_COMPONENT_TYPE_UINT8_KHR */
+    case 8: /* VK_COMPONENT_TYPE_UINT16_KHR */
+    case 9: /* VK_COMPONENT_TYPE_UINT32_KHR */
+    case 10: /* VK_COMPONENT_TYPE_UINT64_KHR */
+    case 1000491000: /* VK_COMPONENT_TYPE_SINT8_PACKED_NV */
+    case 1000491001: /* VK_COMPONENT_TYPE_UINT8_PACKED_NV */
+    case 1000491002: /* VK_COMPONENT_TYPE_FLOAT_E4M3_NV */
+    case 1000491003: /* VK_COMPONENT_TYPE_FLOAT_E5M2_NV */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkConservativeRasterizationModeEXT(int32_t v)
 {
     switch (v) {
     case 0: /* VK_CONSERVATIVE_RASTERIZATION_MODE_DISABLED_EXT */
     case 1: /* VK_CONSERVATIVE_RASTERIZATION_MODE_OVERESTIMATE_EXT */
     case 2: /* VK_CONSERVATIVE_RASTERIZATION_MODE_UNDERESTIMATE_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkCooperativeVectorMatrixLayoutNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_COOPERATIVE_VECTOR_MATRIX_LAYOUT_ROW_MAJOR_NV */
+    case 1: /* VK_COOPERATIVE_VECTOR_MATRIX_LAYOUT_COLUMN_MAJOR_NV */
+    case 2: /* VK_COOPERATIVE_VECTOR_MATRIX_LAYOUT_INFERENCING_OPTIMAL_NV */
+    case 3: /* VK_COOPERATIVE_VECTOR_MATRIX_LAYOUT_TRAINING_OPTIMAL_NV */
         return true;
     default:
         return false;
@@ -971,9 +1008,31 @@ static bool vkw_valid_VkIndirectCommandsTokenTypeEXT(int32_t v)
     case 7: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_INDEXED_COUNT_EXT */
     case 8: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_COUNT_EXT */
     case 9: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DISPATCH_EXT */
+    case 1000202002: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_MESH_TASKS_NV_EXT */
+    case 1000202003: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_MESH_TASKS_COUNT_NV_EXT */
     case 1000328000: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_MESH_TASKS_EXT */
     case 1000328001: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_MESH_TASKS_COUNT_EXT */
     case 1000386004: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_TRACE_RAYS2_EXT */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkIndirectCommandsTokenTypeNV(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_SHADER_GROUP_NV */
+    case 1: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_STATE_FLAGS_NV */
+    case 2: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_INDEX_BUFFER_NV */
+    case 3: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_VERTEX_BUFFER_NV */
+    case 4: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_PUSH_CONSTANT_NV */
+    case 5: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_INDEXED_NV */
+    case 6: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_NV */
+    case 7: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_TASKS_NV */
+    case 1000328000: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DRAW_MESH_TASKS_NV */
+    case 1000428003: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_PIPELINE_NV */
+    case 1000428004: /* VK_INDIRECT_COMMANDS_TOKEN_TYPE_DISPATCH_NV */
         return true;
     default:
         return false;
@@ -1065,9 +1124,11 @@ static bool vkw_valid_VkObjectType(int32_t v)
     case 1000156000: /* VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION */
     case 1000165000: /* VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV */
     case 1000268000: /* VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR */
+    case 1000277000: /* VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV */
     case 1000295000: /* VK_OBJECT_TYPE_PRIVATE_DATA_SLOT */
     case 1000464000: /* VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV */
     case 1000482000: /* VK_OBJECT_TYPE_SHADER_EXT */
+    case 1000483000: /* VK_OBJECT_TYPE_PIPELINE_BINARY_KHR */
     case 1000572000: /* VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT */
     case 1000572001: /* VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT */
         return true;
@@ -1165,6 +1226,7 @@ static bool vkw_valid_VkPipelineStageFlagBits(int32_t v)
     case 16384: /* VK_PIPELINE_STAGE_HOST_BIT */
     case 32768: /* VK_PIPELINE_STAGE_ALL_GRAPHICS_BIT */
     case 65536: /* VK_PIPELINE_STAGE_ALL_COMMANDS_BIT */
+    case 131072: /* VK_PIPELINE_STAGE_COMMAND_PREPROCESS_BIT_NV */
     case 262144: /* VK_PIPELINE_STAGE_CONDITIONAL_RENDERING_BIT_EXT */
     case 524288: /* VK_PIPELINE_STAGE_TASK_SHADER_BIT_EXT */
     case 1048576: /* VK_PIPELINE_STAGE_MESH_SHADER_BIT_EXT */
@@ -1535,6 +1597,7 @@ static void vkw_decode_fields_VkDescriptorPoolCreateInfo(struct vkw_host_decoder
 static void vkw_decode_fields_VkDescriptorSetAllocateInfo(struct vkw_host_decoder *d, VkDescriptorSetAllocateInfo *v);
 static void vkw_decode_fields_VkPipelineShaderStageCreateInfo(struct vkw_host_decoder *d, VkPipelineShaderStageCreateInfo *v);
 static void vkw_decode_fields_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, VkComputePipelineCreateInfo *v);
+static void vkw_decode_fields_VkComputePipelineIndirectBufferInfoNV(struct vkw_host_decoder *d, VkComputePipelineIndirectBufferInfoNV *v);
 static void vkw_decode_fields_VkPipelineCreateFlags2CreateInfo(struct vkw_host_decoder *d, VkPipelineCreateFlags2CreateInfo *v);
 static void vkw_decode_fields_VkPipelineVertexInputStateCreateInfo(struct vkw_host_decoder *d, VkPipelineVertexInputStateCreateInfo *v);
 static void vkw_decode_fields_VkPipelineInputAssemblyStateCreateInfo(struct vkw_host_decoder *d, VkPipelineInputAssemblyStateCreateInfo *v);
@@ -1547,6 +1610,13 @@ static void vkw_decode_fields_VkPipelineDynamicStateCreateInfo(struct vkw_host_d
 static void vkw_decode_fields_VkPipelineDepthStencilStateCreateInfo(struct vkw_host_decoder *d, VkPipelineDepthStencilStateCreateInfo *v);
 static void vkw_decode_fields_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder *d, VkGraphicsPipelineCreateInfo *v);
 static void vkw_decode_fields_VkPipelineCacheCreateInfo(struct vkw_host_decoder *d, VkPipelineCacheCreateInfo *v);
+static void vkw_decode_fields_VkPipelineBinaryCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryCreateInfoKHR *v);
+static void vkw_decode_fields_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeyKHR *v);
+static void vkw_encode_reply_fields_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v);
+static void vkw_decode_fields_VkPipelineBinaryInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryInfoKHR *v);
+static void vkw_decode_fields_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_host_decoder *d, VkReleaseCapturedPipelineDataInfoKHR *v);
+static void vkw_decode_fields_VkPipelineBinaryDataInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryDataInfoKHR *v);
+static void vkw_decode_fields_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineCreateInfoKHR *v);
 static void vkw_decode_fields_VkPipelineLayoutCreateInfo(struct vkw_host_decoder *d, VkPipelineLayoutCreateInfo *v);
 static void vkw_decode_fields_VkSamplerCreateInfo(struct vkw_host_decoder *d, VkSamplerCreateInfo *v);
 static void vkw_decode_fields_VkCommandPoolCreateInfo(struct vkw_host_decoder *d, VkCommandPoolCreateInfo *v);
@@ -1567,11 +1637,23 @@ static void vkw_decode_fields_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder
 static void vkw_decode_fields_VkDedicatedAllocationImageCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationImageCreateInfoNV *v);
 static void vkw_decode_fields_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationBufferCreateInfoNV *v);
 static void vkw_decode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationMemoryAllocateInfoNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 static void vkw_decode_fields_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
 static void vkw_decode_fields_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 static void vkw_decode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiDrawPropertiesEXT *v);
+static void vkw_decode_fields_VkGraphicsShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsShaderGroupCreateInfoNV *v);
+static void vkw_decode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsPipelineShaderGroupsCreateInfoNV *v);
+static void vkw_decode_fields_VkIndirectCommandsLayoutTokenNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutTokenNV *v);
+static void vkw_decode_fields_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutCreateInfoNV *v);
+static void vkw_decode_fields_VkGeneratedCommandsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsInfoNV *v);
+static void vkw_decode_fields_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsMemoryRequirementsInfoNV *v);
+static void vkw_decode_fields_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_host_decoder *d, VkPipelineIndirectDeviceAddressInfoNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *d, VkPhysicalDeviceFeatures2 *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFeatures2 *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceProperties2(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProperties2 *v);
@@ -1784,6 +1866,9 @@ static void vkw_decode_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct 
 static void vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImageFeaturesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShadingRateImagePropertiesNV *v);
 static void vkw_decode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesEXT *v);
@@ -1839,6 +1924,10 @@ static void vkw_decode_fields_VkFramebufferAttachmentImageInfo(struct vkw_host_d
 static void vkw_decode_fields_VkRenderPassAttachmentBeginInfo(struct vkw_host_decoder *d, VkRenderPassAttachmentBeginInfo *v);
 static void vkw_decode_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesNV *v);
+static void vkw_encode_reply_fields_VkCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 static void vkw_decode_fields_VkImageViewHandleInfoNVX(struct vkw_host_decoder *d, VkImageViewHandleInfoNVX *v);
@@ -1863,6 +1952,13 @@ static void vkw_decode_fields_VkAttachmentReferenceStencilLayout(struct vkw_host
 static void vkw_decode_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 static void vkw_decode_fields_VkAttachmentDescriptionStencilLayout(struct vkw_host_decoder *d, VkAttachmentDescriptionStencilLayout *v);
+static void vkw_decode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+static void vkw_decode_fields_VkPipelineInfoKHR(struct vkw_host_decoder *d, VkPipelineInfoKHR *v);
+static void vkw_encode_reply_fields_VkPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutablePropertiesKHR *v);
+static void vkw_decode_fields_VkPipelineExecutableInfoKHR(struct vkw_host_decoder *d, VkPipelineExecutableInfoKHR *v);
+static void vkw_encode_reply_fields_VkPipelineExecutableStatisticKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableStatisticKHR *v);
+static void vkw_encode_reply_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 static void vkw_decode_fields_VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT *v);
@@ -2070,13 +2166,24 @@ static void vkw_decode_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(st
 static void vkw_encode_reply_fields_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceLinearColorAttachmentFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+static void vkw_decode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_host_decoder *d, VkDevicePipelineBinaryInternalCacheControlKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryPropertiesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
 static void vkw_decode_fields_VkGraphicsPipelineLibraryCreateInfoEXT(struct vkw_host_decoder *d, VkGraphicsPipelineLibraryCreateInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceNestedCommandBufferFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceNestedCommandBufferFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceNestedCommandBufferPropertiesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v);
+static void vkw_decode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v);
+static void vkw_encode_reply_fields_VkShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkShaderModuleIdentifierEXT *v);
 static void vkw_decode_fields_VkImageSubresource2(struct vkw_host_decoder *d, VkImageSubresource2 *v);
 static void vkw_encode_reply_fields_VkSubresourceLayout2(struct vkw_host_decoder *d, struct vkw_writer *w, const VkSubresourceLayout2 *v);
+static void vkw_decode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDevicePipelineRobustnessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineRobustnessFeatures *v);
@@ -2110,6 +2217,10 @@ static void vkw_decode_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(struct vkw
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderObjectFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderObjectPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderObjectPropertiesEXT *v);
 static void vkw_decode_fields_VkShaderCreateInfoEXT(struct vkw_host_decoder *d, VkShaderCreateInfoEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v);
 static void vkw_decode_fields_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatus *v);
 static void vkw_decode_fields_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v);
 static void vkw_decode_fields_VkPushConstantsInfo(struct vkw_host_decoder *d, VkPushConstantsInfo *v);
@@ -2136,13 +2247,23 @@ static void vkw_decode_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct v
 static void vkw_encode_reply_fields_VkPhysicalDeviceRawAccessChainsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRawAccessChainsFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v);
+static void vkw_encode_reply_fields_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+static void vkw_encode_reply_fields_VkCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeVectorPropertiesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorPropertiesNV *v);
+static void vkw_decode_fields_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, VkConvertCooperativeVectorMatrixInfoNV *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceLayeredApiPropertiesListKHR(struct vkw_host_decoder *d, VkPhysicalDeviceLayeredApiPropertiesListKHR *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceLayeredApiVulkanPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceLayeredApiVulkanPropertiesKHR *v);
 static void vkw_decode_partial_fields_VkDrmFormatModifierPropertiesListEXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesListEXT *v);
+static void vkw_decode_partial_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, VkPipelineExecutableInternalRepresentationKHR *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceVulkan14Properties(struct vkw_host_decoder *d, VkPhysicalDeviceVulkan14Properties *v);
 static void vkw_decode_partial_fields_VkPhysicalDeviceHostImageCopyProperties(struct vkw_host_decoder *d, VkPhysicalDeviceHostImageCopyProperties *v);
 static void vkw_decode_partial_fields_VkDrmFormatModifierPropertiesList2EXT(struct vkw_host_decoder *d, VkDrmFormatModifierPropertiesList2EXT *v);
@@ -2185,6 +2306,26 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV: {
+            VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV: {
+            VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO: {
             VkDevicePrivateDataCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2595,6 +2736,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV: {
+            VkPhysicalDeviceMeshShaderFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT: {
             VkPhysicalDeviceMeshShaderFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2725,6 +2876,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeMatrixFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT: {
             VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -2801,6 +2962,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR: {
+            VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3325,12 +3496,52 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR: {
+            VkPhysicalDevicePipelineBinaryFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_DEVICE_PIPELINE_BINARY_INTERNAL_CACHE_CONTROL_KHR: {
+            VkDevicePipelineBinaryInternalCacheControlKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT: {
             VkPhysicalDeviceNestedCommandBufferFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT: {
+            VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT: {
+            VkPhysicalDevicePipelinePropertiesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3435,6 +3646,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR: {
+            VkPhysicalDeviceCooperativeMatrixFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV: {
             VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -3535,6 +3756,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeMatrix2FeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT: {
             VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -3551,6 +3782,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeVectorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4117,6 +4358,16 @@ static void vkw_decode_pnext_VkPipelineShaderStageCreateInfo(struct vkw_host_dec
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_MODULE_IDENTIFIER_CREATE_INFO_EXT: {
+            VkPipelineShaderStageModuleIdentifierCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO: {
             VkPipelineRobustnessCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4143,12 +4394,32 @@ static void vkw_decode_pnext_VkComputePipelineCreateInfo(struct vkw_host_decoder
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_INDIRECT_BUFFER_INFO_NV: {
+            VkComputePipelineIndirectBufferInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkComputePipelineIndirectBufferInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO: {
             VkPipelineCreateFlags2CreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPipelineCreateFlags2CreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR: {
+            VkPipelineBinaryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineBinaryInfoKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -4501,6 +4772,232 @@ static void vkw_decode_pnext_VkGraphicsPipelineCreateInfo(struct vkw_host_decode
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPipelineCreateFlags2CreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR: {
+            VkPipelineBinaryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineBinaryInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_SHADER_GROUPS_CREATE_INFO_NV: {
+            VkGraphicsPipelineShaderGroupsCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_DISCARD_RECTANGLE_STATE_CREATE_INFO_EXT: {
+            VkPipelineDiscardRectangleStateCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineDiscardRectangleStateCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_REPRESENTATIVE_FRAGMENT_TEST_STATE_CREATE_INFO_NV: {
+            VkPipelineRepresentativeFragmentTestStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
+            VkPipelineCreationFeedbackCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR: {
+            VkPipelineLibraryCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineLibraryCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_STATE_CREATE_INFO_KHR: {
+            VkPipelineFragmentShadingRateStateCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineFragmentShadingRateStateCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_FRAGMENT_SHADING_RATE_ENUM_STATE_CREATE_INFO_NV: {
+            VkPipelineFragmentShadingRateEnumStateCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineFragmentShadingRateEnumStateCreateInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO: {
+            VkPipelineRenderingCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineRenderingCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_ATTACHMENT_SAMPLE_COUNT_INFO_AMD: {
+            VkAttachmentSampleCountInfoAMD *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkAttachmentSampleCountInfoAMD(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_MULTIVIEW_PER_VIEW_ATTRIBUTES_INFO_NVX: {
+            VkMultiviewPerViewAttributesInfoNVX *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkMultiviewPerViewAttributesInfoNVX(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT: {
+            VkGraphicsPipelineLibraryCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkGraphicsPipelineLibraryCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO: {
+            VkPipelineRobustnessCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineRobustnessCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_LOCATION_INFO: {
+            VkRenderingAttachmentLocationInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkRenderingAttachmentLocationInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_RENDERING_INPUT_ATTACHMENT_INDEX_INFO: {
+            VkRenderingInputAttachmentIndexInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkRenderingInputAttachmentIndexInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO: {
+            VkComputePipelineCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkComputePipelineCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_INDIRECT_BUFFER_INFO_NV: {
+            VkComputePipelineIndirectBufferInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkComputePipelineIndirectBufferInfoNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO: {
+            VkPipelineCreateFlags2CreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreateFlags2CreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO: {
+            VkGraphicsPipelineCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkGraphicsPipelineCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR: {
+            VkPipelineBinaryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineBinaryInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_SHADER_GROUPS_CREATE_INFO_NV: {
+            VkGraphicsPipelineShaderGroupsCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -5035,6 +5532,26 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV: {
+            VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV: {
+            VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES: {
             VkPhysicalDevicePrivateDataFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5415,6 +5932,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV: {
+            VkPhysicalDeviceMeshShaderFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT: {
             VkPhysicalDeviceMeshShaderFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5545,6 +6072,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeMatrixFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT: {
             VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -5621,6 +6158,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR: {
+            VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -6135,12 +6682,42 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR: {
+            VkPhysicalDevicePipelineBinaryFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT: {
             VkPhysicalDeviceNestedCommandBufferFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT: {
+            VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT: {
+            VkPhysicalDevicePipelinePropertiesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -6245,6 +6822,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR: {
+            VkPhysicalDeviceCooperativeMatrixFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV: {
             VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6345,6 +6932,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeMatrix2FeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT: {
             VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6365,6 +6962,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeVectorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -6381,6 +6988,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV: {
+            VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV: {
+            VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES: {
             VkPhysicalDevicePrivateDataFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6723,6 +7348,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV: {
+            VkPhysicalDeviceMeshShaderFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT: {
             VkPhysicalDeviceMeshShaderFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6840,6 +7474,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeMatrixFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT: {
             VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6905,6 +7548,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT: {
             VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR: {
+            VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -7371,8 +8023,35 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR: {
+            VkPhysicalDevicePipelineBinaryFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT: {
             VkPhysicalDeviceNestedCommandBufferFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT: {
+            VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT: {
+            VkPhysicalDevicePipelinePropertiesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -7470,6 +8149,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR: {
+            VkPhysicalDeviceCooperativeMatrixFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV: {
             VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -7560,6 +8248,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeMatrix2FeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT: {
             VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -7571,6 +8268,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR: {
             VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV: {
+            VkPhysicalDeviceCooperativeVectorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -7590,6 +8296,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
     (void)d;
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(d, w, (const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(d, w, (const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDevicePrivateDataFeatures(d, w, (const VkPhysicalDevicePrivateDataFeatures *)s);
@@ -7742,6 +8456,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImageFeaturesNV(d, w, (const VkPhysicalDeviceShadingRateImageFeaturesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(d, w, (const VkPhysicalDeviceMeshShaderFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(d, w, (const VkPhysicalDeviceMeshShaderFeaturesEXT *)s);
@@ -7794,6 +8512,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(d, w, (const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(d, w, (const VkPhysicalDeviceCooperativeMatrixFeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(d, w, (const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *)s);
@@ -7825,6 +8547,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(d, w, (const VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(d, w, (const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DEMOTE_TO_HELPER_INVOCATION_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -8030,9 +8756,21 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(d, w, (const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(d, w, (const VkPhysicalDevicePipelineBinaryFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(d, w, (const VkPhysicalDeviceNestedCommandBufferFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(d, w, (const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(d, w, (const VkPhysicalDevicePipelinePropertiesFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NON_SEAMLESS_CUBE_MAP_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -8074,6 +8812,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderObjectFeaturesEXT(d, w, (const VkPhysicalDeviceShaderObjectFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(d, w, (const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(d, w, (const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *)s);
@@ -8114,6 +8856,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(d, w, (const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(d, w, (const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(d, w, (const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *)s);
@@ -8121,6 +8867,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(d, w, (const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(d, w, (const VkPhysicalDeviceCooperativeVectorFeaturesNV *)s);
             break;
         default:
             break; /* a driver's own addition: the guest did not ask for it */
@@ -8138,6 +8888,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_PROPERTIES_NV: {
+            VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_PROPERTIES_EXT: {
             VkPhysicalDeviceMultiDrawPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8436,6 +9195,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_NV: {
+            VkPhysicalDeviceMeshShaderPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT: {
             VkPhysicalDeviceMeshShaderPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8456,6 +9224,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV: {
             VkPhysicalDeviceRayTracingPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV: {
+            VkPhysicalDeviceCooperativeMatrixPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -8645,6 +9422,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_PROPERTIES_KHR: {
+            VkPhysicalDevicePipelineBinaryPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT: {
             VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8656,6 +9442,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_PROPERTIES_EXT: {
             VkPhysicalDeviceNestedCommandBufferPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_PROPERTIES_EXT: {
+            VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -8699,6 +9494,33 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR: {
+            VkPhysicalDeviceCooperativeMatrixPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV: {
+            VkPhysicalDeviceCooperativeMatrix2PropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_PROPERTIES_NV: {
+            VkPhysicalDeviceCooperativeVectorPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -8711,6 +9533,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
     (void)d;
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(d, w, (const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceMultiDrawPropertiesEXT(d, w, (const VkPhysicalDeviceMultiDrawPropertiesEXT *)s);
@@ -8843,6 +9669,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShadingRateImagePropertiesNV(d, w, (const VkPhysicalDeviceShadingRateImagePropertiesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(d, w, (const VkPhysicalDeviceMeshShaderPropertiesNV *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(d, w, (const VkPhysicalDeviceMeshShaderPropertiesEXT *)s);
@@ -8854,6 +9684,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(d, w, (const VkPhysicalDeviceRayTracingPropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(d, w, (const VkPhysicalDeviceCooperativeMatrixPropertiesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -8935,6 +9769,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR(d, w, (const VkPhysicalDeviceFragmentShaderBarycentricPropertiesKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(d, w, (const VkPhysicalDevicePipelineBinaryPropertiesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(d, w, (const VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *)s);
@@ -8942,6 +9780,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(d, w, (const VkPhysicalDeviceNestedCommandBufferPropertiesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(d, w, (const VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -8958,6 +9800,18 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderObjectPropertiesEXT(d, w, (const VkPhysicalDeviceShaderObjectPropertiesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(d, w, (const VkPhysicalDeviceCooperativeMatrixPropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(d, w, (const VkPhysicalDeviceCooperativeMatrix2PropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(d, w, (const VkPhysicalDeviceCooperativeVectorPropertiesNV *)s);
             break;
         default:
             break; /* a driver's own addition: the guest did not ask for it */
@@ -11165,6 +12019,23 @@ static void vkw_decode_fields_VkComputePipelineCreateInfo(struct vkw_host_decode
     v->basePipelineIndex = (int32_t)vkw_read_i32(&d->r);
 }
 
+void vkw_decode_VkComputePipelineIndirectBufferInfoNV(struct vkw_host_decoder *d, VkComputePipelineIndirectBufferInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_INDIRECT_BUFFER_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkComputePipelineIndirectBufferInfoNV */
+    vkw_decode_fields_VkComputePipelineIndirectBufferInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkComputePipelineIndirectBufferInfoNV(struct vkw_host_decoder *d, VkComputePipelineIndirectBufferInfoNV *v)
+{
+    v->deviceAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    v->size = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->pipelineDeviceAddressCaptureReplay = (VkDeviceAddress)vkw_read_u64(&d->r);
+}
+
 void vkw_decode_VkPipelineCreateFlags2CreateInfo(struct vkw_host_decoder *d, VkPipelineCreateFlags2CreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO;
@@ -11554,6 +12425,184 @@ void vkw_decode_VkPushConstantRange(struct vkw_host_decoder *d, VkPushConstantRa
     v->stageFlags = (VkShaderStageFlags)vkw_read_u32(&d->r);
     v->offset = (uint32_t)vkw_read_u32(&d->r);
     v->size = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPipelineBinaryCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineBinaryCreateInfoKHR */
+    vkw_decode_fields_VkPipelineBinaryCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineBinaryCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryCreateInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineBinaryKeysAndDataKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineBinaryKeysAndDataKHR(d, &(*e));
+        v->pKeysAndDataInfo = e;
+    }
+    v->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineCreateInfoKHR(d, &(*e));
+        v->pPipelineCreateInfo = e;
+    }
+}
+
+void vkw_decode_VkPipelineBinaryDataKHR(struct vkw_host_decoder *d, VkPipelineBinaryDataKHR *v)
+{
+    v->dataSize = (size_t)vkw_read_u64(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 1);
+        if (!(true) || n != (uint64_t)(v->dataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        void *e = vkw_reader_alloc(&d->r, n, 1);
+        if (e)
+            vkw_read_bytes(&d->r, e, n);
+        v->pData = e;
+    }
+    else if ((true) && (v->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPipelineBinaryKeysAndDataKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeysAndDataKHR *v)
+{
+    v->binaryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->binaryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkPipelineBinaryKeyKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkPipelineBinaryKeyKHR(d, &e[i]);
+        v->pPipelineBinaryKeys = e;
+    }
+    else if ((true) && (v->binaryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->binaryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkPipelineBinaryDataKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkPipelineBinaryDataKHR(d, &e[i]);
+        v->pPipelineBinaryData = e;
+    }
+    else if ((true) && (v->binaryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeyKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_KEY_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineBinaryKeyKHR */
+    vkw_decode_fields_VkPipelineBinaryKeyKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeyKHR *v)
+{
+    v->keySize = (uint32_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->key, 32);
+}
+
+void vkw_decode_partial_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeyKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_KEY_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPipelineBinaryKeyKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v)
+{
+    vkw_write_u32(w, v->keySize);
+    vkw_write_bytes(w, v->key, 32);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineBinaryInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineBinaryInfoKHR */
+    vkw_decode_fields_VkPipelineBinaryInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineBinaryInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryInfoKHR *v)
+{
+    v->binaryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(v->binaryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkPipelineBinaryKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = VKW_U64_HANDLE(VkPipelineBinaryKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineBinaryKHR, true, NULL));
+        v->pPipelineBinaries = e;
+    }
+    else if ((true) && (v->binaryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_host_decoder *d, VkReleaseCapturedPipelineDataInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RELEASE_CAPTURED_PIPELINE_DATA_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkReleaseCapturedPipelineDataInfoKHR */
+    vkw_decode_fields_VkReleaseCapturedPipelineDataInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_host_decoder *d, VkReleaseCapturedPipelineDataInfoKHR *v)
+{
+    v->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+}
+
+void vkw_decode_VkPipelineBinaryDataInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryDataInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_BINARY_DATA_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineBinaryDataInfoKHR */
+    vkw_decode_fields_VkPipelineBinaryDataInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineBinaryDataInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryDataInfoKHR *v)
+{
+    v->pipelineBinary = VKW_U64_HANDLE(VkPipelineBinaryKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineBinaryKHR, true, NULL));
+}
+
+void vkw_decode_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_CREATE_INFO_KHR;
+    vkw_decode_pnext_VkPipelineCreateInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkPipelineCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineCreateInfoKHR *v)
+{
+    (void)d;
+    (void)v;
 }
 
 void vkw_decode_VkPipelineLayoutCreateInfo(struct vkw_host_decoder *d, VkPipelineLayoutCreateInfo *v)
@@ -12391,6 +13440,84 @@ static void vkw_decode_fields_VkDedicatedAllocationMemoryAllocateInfoNV(struct v
     v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
 }
 
+void vkw_decode_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    v->deviceGeneratedCommands = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v)
+{
+    vkw_write_u32(w, v->deviceGeneratedCommands);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    v->deviceGeneratedCompute = (VkBool32)vkw_read_u32(&d->r);
+    v->deviceGeneratedComputePipelines = (VkBool32)vkw_read_u32(&d->r);
+    v->deviceGeneratedComputeCaptureReplay = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v)
+{
+    vkw_write_u32(w, v->deviceGeneratedCompute);
+    vkw_write_u32(w, v->deviceGeneratedComputePipelines);
+    vkw_write_u32(w, v->deviceGeneratedComputeCaptureReplay);
+    (void)d;
+}
+
 void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO;
@@ -12458,6 +13585,36 @@ static void vkw_encode_reply_fields_VkPhysicalDevicePrivateDataFeatures(struct v
     (void)d;
 }
 
+void vkw_decode_partial_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v)
+{
+    vkw_write_u32(w, v->maxGraphicsShaderGroupCount);
+    vkw_write_u32(w, v->maxIndirectSequenceCount);
+    vkw_write_u32(w, v->maxIndirectCommandsTokenCount);
+    vkw_write_u32(w, v->maxIndirectCommandsStreamCount);
+    vkw_write_u32(w, v->maxIndirectCommandsTokenOffset);
+    vkw_write_u32(w, v->maxIndirectCommandsStreamStride);
+    vkw_write_u32(w, v->minSequencesCountBufferOffsetAlignment);
+    vkw_write_u32(w, v->minSequencesIndexBufferOffsetAlignment);
+    vkw_write_u32(w, v->minIndirectCommandsBufferOffsetAlignment);
+    (void)d;
+}
+
 void vkw_decode_partial_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMultiDrawPropertiesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTI_DRAW_PROPERTIES_EXT;
@@ -12478,6 +13635,246 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceMultiDrawPropertiesEXT(struc
 {
     vkw_write_u32(w, v->maxMultiDrawCount);
     (void)d;
+}
+
+void vkw_decode_VkGraphicsShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsShaderGroupCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_GRAPHICS_SHADER_GROUP_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkGraphicsShaderGroupCreateInfoNV */
+    vkw_decode_fields_VkGraphicsShaderGroupCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkGraphicsShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsShaderGroupCreateInfoNV *v)
+{
+    v->stageCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stageCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkPipelineShaderStageCreateInfo *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkPipelineShaderStageCreateInfo(d, &e[i]);
+        v->pStages = e;
+    }
+    else if ((true) && (v->stageCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineVertexInputStateCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineVertexInputStateCreateInfo(d, &(*e));
+        v->pVertexInputState = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineTessellationStateCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineTessellationStateCreateInfo(d, &(*e));
+        v->pTessellationState = e;
+    }
+}
+
+void vkw_decode_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsPipelineShaderGroupsCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_SHADER_GROUPS_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkGraphicsPipelineShaderGroupsCreateInfoNV */
+    vkw_decode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsPipelineShaderGroupsCreateInfoNV *v)
+{
+    v->groupCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->groupCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkGraphicsShaderGroupCreateInfoNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkGraphicsShaderGroupCreateInfoNV(d, &e[i]);
+        v->pGroups = e;
+    }
+    else if ((true) && (v->groupCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->pipelineCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(v->pipelineCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkPipeline *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+        v->pPipelines = e;
+    }
+    else if ((true) && (v->pipelineCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkIndirectCommandsStreamNV(struct vkw_host_decoder *d, VkIndirectCommandsStreamNV *v)
+{
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->offset = (VkDeviceSize)vkw_read_u64(&d->r);
+}
+
+void vkw_decode_VkIndirectCommandsLayoutTokenNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutTokenNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_INDIRECT_COMMANDS_LAYOUT_TOKEN_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkIndirectCommandsLayoutTokenNV */
+    vkw_decode_fields_VkIndirectCommandsLayoutTokenNV(d, v);
+}
+
+static void vkw_decode_fields_VkIndirectCommandsLayoutTokenNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutTokenNV *v)
+{
+    v->tokenType = (VkIndirectCommandsTokenTypeNV)vkw_decode_enum(d, vkw_valid_VkIndirectCommandsTokenTypeNV);
+    v->stream = (uint32_t)vkw_read_u32(&d->r);
+    v->offset = (uint32_t)vkw_read_u32(&d->r);
+    v->vertexBindingUnit = (uint32_t)vkw_read_u32(&d->r);
+    v->vertexDynamicStride = (VkBool32)vkw_read_u32(&d->r);
+    v->pushconstantPipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, false, NULL));
+    v->pushconstantShaderStageFlags = (VkShaderStageFlags)vkw_read_u32(&d->r);
+    v->pushconstantOffset = (uint32_t)vkw_read_u32(&d->r);
+    v->pushconstantSize = (uint32_t)vkw_read_u32(&d->r);
+    v->indirectStateFlags = (VkIndirectStateFlagsNV)vkw_read_u32(&d->r);
+    v->indexTypeCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->indexTypeCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkIndexType *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (VkIndexType)vkw_decode_enum(d, vkw_valid_VkIndexType);
+        v->pIndexTypes = e;
+    }
+    else if ((true) && (v->indexTypeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->indexTypeCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        v->pIndexTypeValues = e;
+    }
+    else if ((true) && (v->indexTypeCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutCreateInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_INDIRECT_COMMANDS_LAYOUT_CREATE_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkIndirectCommandsLayoutCreateInfoNV */
+    vkw_decode_fields_VkIndirectCommandsLayoutCreateInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutCreateInfoNV *v)
+{
+    v->flags = (VkIndirectCommandsLayoutUsageFlagsNV)vkw_read_u32(&d->r);
+    v->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    v->tokenCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->tokenCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkIndirectCommandsLayoutTokenNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkIndirectCommandsLayoutTokenNV(d, &e[i]);
+        v->pTokens = e;
+    }
+    else if ((true) && (v->tokenCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->streamCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->streamCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        v->pStreamStrides = e;
+    }
+    else if ((true) && (v->streamCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkGeneratedCommandsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_GENERATED_COMMANDS_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkGeneratedCommandsInfoNV */
+    vkw_decode_fields_VkGeneratedCommandsInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkGeneratedCommandsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsInfoNV *v)
+{
+    v->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    v->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
+    v->indirectCommandsLayout = VKW_U64_HANDLE(VkIndirectCommandsLayoutNV, vkw_host_decode_handle(d, VKW_HANDLE_VkIndirectCommandsLayoutNV, true, NULL));
+    v->streamCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->streamCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkIndirectCommandsStreamNV *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkIndirectCommandsStreamNV(d, &e[i]);
+        v->pStreams = e;
+    }
+    else if ((true) && (v->streamCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->sequencesCount = (uint32_t)vkw_read_u32(&d->r);
+    v->preprocessBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->preprocessOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->preprocessSize = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->sequencesCountBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    v->sequencesCountOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->sequencesIndexBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, false, NULL));
+    v->sequencesIndexOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+}
+
+void vkw_decode_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsMemoryRequirementsInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_GENERATED_COMMANDS_MEMORY_REQUIREMENTS_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkGeneratedCommandsMemoryRequirementsInfoNV */
+    vkw_decode_fields_VkGeneratedCommandsMemoryRequirementsInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsMemoryRequirementsInfoNV *v)
+{
+    v->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    v->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
+    v->indirectCommandsLayout = VKW_U64_HANDLE(VkIndirectCommandsLayoutNV, vkw_host_decode_handle(d, VKW_HANDLE_VkIndirectCommandsLayoutNV, true, NULL));
+    v->maxSequencesCount = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_host_decoder *d, VkPipelineIndirectDeviceAddressInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_INDIRECT_DEVICE_ADDRESS_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineIndirectDeviceAddressInfoNV */
+    vkw_decode_fields_VkPipelineIndirectDeviceAddressInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_host_decoder *d, VkPipelineIndirectDeviceAddressInfoNV *v)
+{
+    v->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    v->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
 }
 
 void vkw_decode_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *d, VkPhysicalDeviceFeatures2 *v)
@@ -17207,6 +18604,81 @@ static void vkw_decode_fields_VkPipelineViewportCoarseSampleOrderStateCreateInfo
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
+void vkw_decode_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceMeshShaderFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    v->taskShader = (VkBool32)vkw_read_u32(&d->r);
+    v->meshShader = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v)
+{
+    vkw_write_u32(w, v->taskShader);
+    vkw_write_u32(w, v->meshShader);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesNV *v)
+{
+    vkw_write_u32(w, v->maxDrawMeshTasksCount);
+    vkw_write_u32(w, v->maxTaskWorkGroupInvocations);
+    for (uint32_t i = 0; i < 3; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->maxTaskWorkGroupSize)[i]);
+    vkw_write_u32(w, v->maxTaskTotalMemorySize);
+    vkw_write_u32(w, v->maxTaskOutputCount);
+    vkw_write_u32(w, v->maxMeshWorkGroupInvocations);
+    for (uint32_t i = 0; i < 3; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->maxMeshWorkGroupSize)[i]);
+    vkw_write_u32(w, v->maxMeshTotalMemorySize);
+    vkw_write_u32(w, v->maxMeshOutputVertices);
+    vkw_write_u32(w, v->maxMeshOutputPrimitives);
+    vkw_write_u32(w, v->maxMeshMultiviewViewCount);
+    vkw_write_u32(w, v->meshOutputPerVertexGranularity);
+    vkw_write_u32(w, v->meshOutputPerPrimitiveGranularity);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT;
@@ -18443,6 +19915,96 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceTextureCompressionASTCHDRFea
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrixFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    v->cooperativeMatrix = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixRobustBufferAccess = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrix);
+    vkw_write_u32(w, v->cooperativeMatrixRobustBufferAccess);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrixSupportedStages);
+    (void)d;
+}
+
+void vkw_decode_partial_VkCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, VkCooperativeMatrixPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkCooperativeMatrixPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesNV *v)
+{
+    vkw_write_u32(w, v->MSize);
+    vkw_write_u32(w, v->NSize);
+    vkw_write_u32(w, v->KSize);
+    vkw_write_i32(w, (int32_t)v->AType);
+    vkw_write_i32(w, (int32_t)v->BType);
+    vkw_write_i32(w, (int32_t)v->CType);
+    vkw_write_i32(w, (int32_t)v->DType);
+    vkw_write_i32(w, (int32_t)v->scope);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT;
@@ -18917,6 +20479,192 @@ static void vkw_decode_fields_VkAttachmentDescriptionStencilLayout(struct vkw_ho
 {
     v->stencilInitialLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
     v->stencilFinalLayout = (VkImageLayout)vkw_decode_enum(d, vkw_valid_VkImageLayout);
+}
+
+void vkw_decode_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    v->pipelineExecutableInfo = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->pipelineExecutableInfo);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineInfoKHR(struct vkw_host_decoder *d, VkPipelineInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineInfoKHR */
+    vkw_decode_fields_VkPipelineInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineInfoKHR(struct vkw_host_decoder *d, VkPipelineInfoKHR *v)
+{
+    v->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+}
+
+void vkw_decode_partial_VkPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, VkPipelineExecutablePropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutablePropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPipelineExecutablePropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutablePropertiesKHR *v)
+{
+    vkw_write_u32(w, v->stages);
+    vkw_write_string_fixed(w, v->name, 256);
+    vkw_write_string_fixed(w, v->description, 256);
+    vkw_write_u32(w, v->subgroupSize);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineExecutableInfoKHR(struct vkw_host_decoder *d, VkPipelineExecutableInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineExecutableInfoKHR */
+    vkw_decode_fields_VkPipelineExecutableInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineExecutableInfoKHR(struct vkw_host_decoder *d, VkPipelineExecutableInfoKHR *v)
+{
+    v->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+    v->executableIndex = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_encode_reply_VkPipelineExecutableStatisticValueKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableStatisticValueKHR *v, int32_t selector)
+{
+    (void)d;
+    switch (selector) {
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+    vkw_write_u32(w, v->b32);
+    break;
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+    vkw_write_i64(w, v->i64);
+    break;
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+    vkw_write_u64(w, v->u64);
+    break;
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_FLOAT64_KHR:
+    vkw_write_f64(w, v->f64);
+    break;
+    default:
+        (void)w;
+        (void)v;
+        break;
+    }
+}
+
+void vkw_decode_partial_VkPipelineExecutableStatisticKHR(struct vkw_host_decoder *d, VkPipelineExecutableStatisticKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPipelineExecutableStatisticKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableStatisticKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPipelineExecutableStatisticKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPipelineExecutableStatisticKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableStatisticKHR *v)
+{
+    vkw_write_string_fixed(w, v->name, 256);
+    vkw_write_string_fixed(w, v->description, 256);
+    vkw_write_i32(w, (int32_t)v->format);
+    vkw_encode_reply_VkPipelineExecutableStatisticValueKHR(d, w, &v->value, (int32_t)v->format);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INTERNAL_REPRESENTATION_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+    vkw_decode_partial_fields_VkPipelineExecutableInternalRepresentationKHR(d, v);
+}
+
+static void vkw_decode_partial_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    v->pData = NULL;
+    v->dataSize = 0;
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (n > UINT32_MAX)
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        void *e = vkw_reader_alloc(&d->r, n, 1);
+        v->pData = e;
+        v->dataSize = e ? (uint32_t)n : 0;
+    }
+}
+
+
+void vkw_encode_reply_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPipelineExecutableInternalRepresentationKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v)
+{
+    vkw_write_string_fixed(w, v->name, 256);
+    vkw_write_string_fixed(w, v->description, 256);
+    vkw_write_u32(w, v->isText);
+    vkw_write_u64(w, v->dataSize);
+    if (vkw_write_presence(w, v->pData)) {
+        const uint64_t n = v->dataSize; /* what the driver wrote, within the capacity asked */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, v->pData, n);
+    }
+    (void)d;
 }
 
 void vkw_decode_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v)
@@ -23921,6 +25669,84 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceGraphicsPipelineLibraryFeatu
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineBinaryFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    v->pipelineBinaries = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->pipelineBinaries);
+    (void)d;
+}
+
+void vkw_decode_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_host_decoder *d, VkDevicePipelineBinaryInternalCacheControlKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEVICE_PIPELINE_BINARY_INTERNAL_CACHE_CONTROL_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDevicePipelineBinaryInternalCacheControlKHR */
+    vkw_decode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(d, v);
+}
+
+static void vkw_decode_fields_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_host_decoder *d, VkDevicePipelineBinaryInternalCacheControlKHR *v)
+{
+    v->disableInternalCache = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->pipelineBinaryInternalCache);
+    vkw_write_u32(w, v->pipelineBinaryInternalCacheControl);
+    vkw_write_u32(w, v->pipelineBinaryPrefersInternalCache);
+    vkw_write_u32(w, v->pipelineBinaryPrecompiledInternalCache);
+    vkw_write_u32(w, v->pipelineBinaryCompressedData);
+    (void)d;
+}
+
 void vkw_decode_partial_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT;
@@ -24022,6 +25848,114 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceNestedCommandBufferPropertie
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    v->shaderModuleIdentifier = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->shaderModuleIdentifier);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v)
+{
+    vkw_write_bytes(w, v->shaderModuleIdentifierAlgorithmUUID, 16);
+    (void)d;
+}
+
+void vkw_decode_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_MODULE_IDENTIFIER_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPipelineShaderStageModuleIdentifierCreateInfoEXT */
+    vkw_decode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v)
+{
+    v->identifierSize = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 1);
+        if (!(true) || n != (uint64_t)(v->identifierSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        void *e = vkw_reader_alloc(&d->r, n, 1);
+        if (e)
+            vkw_read_bytes(&d->r, e, n);
+        v->pIdentifier = e;
+    }
+    else if ((true) && (v->identifierSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_partial_VkShaderModuleIdentifierEXT(struct vkw_host_decoder *d, VkShaderModuleIdentifierEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_SHADER_MODULE_IDENTIFIER_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkShaderModuleIdentifierEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkShaderModuleIdentifierEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkShaderModuleIdentifierEXT *v)
+{
+    vkw_write_u32(w, v->identifierSize);
+    vkw_write_bytes(w, v->identifier, 32);
+    (void)d;
+}
+
 void vkw_decode_VkImageSubresource2(struct vkw_host_decoder *d, VkImageSubresource2 *v)
 {
     v->sType = VK_STRUCTURE_TYPE_IMAGE_SUBRESOURCE_2;
@@ -24053,6 +25987,43 @@ void vkw_encode_reply_VkSubresourceLayout2(struct vkw_host_decoder *d, struct vk
 static void vkw_encode_reply_fields_VkSubresourceLayout2(struct vkw_host_decoder *d, struct vkw_writer *w, const VkSubresourceLayout2 *v)
 {
     vkw_encode_reply_VkSubresourceLayout(d, w, &v->subresourceLayout);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelinePropertiesFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    v->pipelinePropertiesIdentifier = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->pipelinePropertiesIdentifier);
     (void)d;
 }
 
@@ -24764,6 +26735,97 @@ static void vkw_decode_fields_VkShaderCreateInfoEXT(struct vkw_host_decoder *d, 
     }
 }
 
+void vkw_decode_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrixFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    v->cooperativeMatrix = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixRobustBufferAccess = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrix);
+    vkw_write_u32(w, v->cooperativeMatrixRobustBufferAccess);
+    (void)d;
+}
+
+void vkw_decode_partial_VkCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, VkCooperativeMatrixPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkCooperativeMatrixPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->MSize);
+    vkw_write_u32(w, v->NSize);
+    vkw_write_u32(w, v->KSize);
+    vkw_write_i32(w, (int32_t)v->AType);
+    vkw_write_i32(w, (int32_t)v->BType);
+    vkw_write_i32(w, (int32_t)v->CType);
+    vkw_write_i32(w, (int32_t)v->ResultType);
+    vkw_write_u32(w, v->saturatingAccumulation);
+    vkw_write_i32(w, (int32_t)v->scope);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrixSupportedStages);
+    (void)d;
+}
+
 void vkw_decode_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatus *v)
 {
     v->sType = VK_STRUCTURE_TYPE_BIND_MEMORY_STATUS;
@@ -25306,6 +27368,110 @@ void vkw_decode_VkDepthClampRangeEXT(struct vkw_host_decoder *d, VkDepthClampRan
     v->maxDepthClamp = (float)vkw_read_f32(&d->r);
 }
 
+void vkw_decode_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeMatrix2FeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    v->cooperativeMatrixWorkgroupScope = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixFlexibleDimensions = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixReductions = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixConversions = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixPerElementOperations = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixTensorAddressing = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeMatrixBlockLoads = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrixWorkgroupScope);
+    vkw_write_u32(w, v->cooperativeMatrixFlexibleDimensions);
+    vkw_write_u32(w, v->cooperativeMatrixReductions);
+    vkw_write_u32(w, v->cooperativeMatrixConversions);
+    vkw_write_u32(w, v->cooperativeMatrixPerElementOperations);
+    vkw_write_u32(w, v->cooperativeMatrixTensorAddressing);
+    vkw_write_u32(w, v->cooperativeMatrixBlockLoads);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeMatrixWorkgroupScopeMaxWorkgroupSize);
+    vkw_write_u32(w, v->cooperativeMatrixFlexibleDimensionsMaxDimension);
+    vkw_write_u32(w, v->cooperativeMatrixWorkgroupScopeReservedSharedMemory);
+    (void)d;
+}
+
+void vkw_decode_partial_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_FLEXIBLE_DIMENSIONS_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v)
+{
+    vkw_write_u32(w, v->MGranularity);
+    vkw_write_u32(w, v->NGranularity);
+    vkw_write_u32(w, v->KGranularity);
+    vkw_write_i32(w, (int32_t)v->AType);
+    vkw_write_i32(w, (int32_t)v->BType);
+    vkw_write_i32(w, (int32_t)v->CType);
+    vkw_write_i32(w, (int32_t)v->ResultType);
+    vkw_write_u32(w, v->saturatingAccumulation);
+    vkw_write_i32(w, (int32_t)v->scope);
+    vkw_write_u32(w, v->workgroupInvocations);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT;
@@ -25380,6 +27546,128 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceCooperativeVectorFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    v->cooperativeVector = (VkBool32)vkw_read_u32(&d->r);
+    v->cooperativeVectorTraining = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeVector);
+    vkw_write_u32(w, v->cooperativeVectorTraining);
+    (void)d;
+}
+
+void vkw_decode_partial_VkCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, VkCooperativeVectorPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_COOPERATIVE_VECTOR_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeVectorPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkCooperativeVectorPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeVectorPropertiesNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->inputType);
+    vkw_write_i32(w, (int32_t)v->inputInterpretation);
+    vkw_write_i32(w, (int32_t)v->matrixInterpretation);
+    vkw_write_i32(w, (int32_t)v->biasInterpretation);
+    vkw_write_i32(w, (int32_t)v->resultType);
+    vkw_write_u32(w, v->transpose);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorPropertiesNV *v)
+{
+    vkw_write_u32(w, v->cooperativeVectorSupportedStages);
+    vkw_write_u32(w, v->cooperativeVectorTrainingFloat16Accumulation);
+    vkw_write_u32(w, v->cooperativeVectorTrainingFloat32Accumulation);
+    vkw_write_u32(w, v->maxCooperativeVectorComponents);
+    (void)d;
+}
+
+void vkw_decode_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, VkConvertCooperativeVectorMatrixInfoNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_CONVERT_COOPERATIVE_VECTOR_MATRIX_INFO_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkConvertCooperativeVectorMatrixInfoNV */
+    vkw_decode_fields_VkConvertCooperativeVectorMatrixInfoNV(d, v);
+}
+
+static void vkw_decode_fields_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, VkConvertCooperativeVectorMatrixInfoNV *v)
+{
+    v->srcSize = (size_t)vkw_read_u64(&d->r);
+    vkw_decode_VkDeviceOrHostAddressConstKHR(d, &v->srcData);
+    if (vkw_read_presence(&d->r)) {
+        size_t *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        v->pDstSize = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_VkDeviceOrHostAddressKHR(d, &v->dstData);
+    v->srcComponentType = (VkComponentTypeKHR)vkw_decode_enum(d, vkw_valid_VkComponentTypeKHR);
+    v->dstComponentType = (VkComponentTypeKHR)vkw_decode_enum(d, vkw_valid_VkComponentTypeKHR);
+    v->numRows = (uint32_t)vkw_read_u32(&d->r);
+    v->numColumns = (uint32_t)vkw_read_u32(&d->r);
+    v->srcLayout = (VkCooperativeVectorMatrixLayoutNV)vkw_decode_enum(d, vkw_valid_VkCooperativeVectorMatrixLayoutNV);
+    v->srcStride = (size_t)vkw_read_u64(&d->r);
+    v->dstLayout = (VkCooperativeVectorMatrixLayoutNV)vkw_decode_enum(d, vkw_valid_VkCooperativeVectorMatrixLayoutNV);
+    v->dstStride = (size_t)vkw_read_u64(&d->r);
+}
+
 /* ---- outputs inside input structs ---- */
 void vkw_encode_reply_inner_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComputePipelineCreateInfo *v)
 {
@@ -25405,6 +27693,37 @@ void vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)e->sType);
             vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(d, w, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        default:
+            break;
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+void vkw_encode_reply_inner_VkPipelineBinaryCreateInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineBinaryCreateInfoKHR *v)
+{
+    (void)d;
+    if (vkw_write_presence(w, v->pPipelineCreateInfo))
+        vkw_encode_reply_inner_VkPipelineCreateInfoKHR(d, w, v->pPipelineCreateInfo);
+}
+
+void vkw_encode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreateInfoKHR *v)
+{
+    (void)d;
+    for (const VkBaseInStructure *e = v->pNext; e; e = e->pNext) {
+        switch ((int)e->sType) {
+        case VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(d, w, (const VkGraphicsPipelineCreateInfo *)e);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(d, w, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkComputePipelineCreateInfo(d, w, (const VkComputePipelineCreateInfo *)e);
             break;
         default:
             break;
@@ -25440,6 +27759,13 @@ void vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(struct vkw_host
         for (uint64_t i = 0; i < n; i++)
             vkw_encode_reply_VkPipelineCreationFeedback(d, w, &v->pPipelineStageCreationFeedbacks[i]);
     }
+}
+
+void vkw_encode_reply_inner_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkConvertCooperativeVectorMatrixInfoNV *v)
+{
+    (void)d;
+    if (vkw_write_presence(w, v->pDstSize))
+        vkw_write_u64(w, (*v->pDstSize));
 }
 
 /* ---- commands ---- */
@@ -33639,6 +35965,8 @@ void vkw_encode_reply_vkGetShaderBinaryDataEXT(struct vkw_host_decoder *d, struc
         uint64_t n = (a->pDataSize) ? (uint64_t)(*a->pDataSize) : 0;
         if (n > a->pData_capacity)
             n = a->pData_capacity; /* never past what the guest has room for */
+        if (a->result != VK_SUCCESS)
+            n = 0; /* all or nothing: the driver wrote nothing */
         vkw_write_u64(w, n);
         vkw_write_bytes(w, a->pData, n);
     }
@@ -36074,5 +38402,946 @@ void vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, st
     (void)d;
     (void)a;
     (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDrawMeshTasksNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMeshTasksNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->taskCount = (uint32_t)vkw_read_u32(&d->r);
+    a->firstTask = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDrawMeshTasksNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDrawMeshTasksNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDrawMeshTasksIndirectNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMeshTasksIndirectNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->drawCount = (uint32_t)vkw_read_u32(&d->r);
+    a->stride = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDrawMeshTasksIndirectNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDrawMeshTasksIndirectNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->offset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->countBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    a->countBufferOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    a->maxDrawCount = (uint32_t)vkw_read_u32(&d->r);
+    a->stride = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkGeneratedCommandsMemoryRequirementsInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkGeneratedCommandsMemoryRequirementsInfoNV(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
+        if (a->pMemoryRequirements)
+            vkw_decode_partial_VkMemoryRequirements2(d, a->pMemoryRequirements);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pMemoryRequirements))
+        vkw_encode_reply_VkMemoryRequirements2(d, w, &(*a->pMemoryRequirements));
+}
+
+bool vkw_decode_args_vkCmdPreprocessGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdPreprocessGeneratedCommandsNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkGeneratedCommandsInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkGeneratedCommandsInfoNV(d, &(*e));
+        a->pGeneratedCommandsInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdPreprocessGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdPreprocessGeneratedCommandsNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdExecuteGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdExecuteGeneratedCommandsNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->isPreprocessed = (VkBool32)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkGeneratedCommandsInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkGeneratedCommandsInfoNV(d, &(*e));
+        a->pGeneratedCommandsInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdExecuteGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdExecuteGeneratedCommandsNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdBindPipelineShaderGroupNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindPipelineShaderGroupNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+    a->groupIndex = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBindPipelineShaderGroupNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindPipelineShaderGroupNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCreateIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateIndirectCommandsLayoutNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    if (vkw_read_presence(&d->r)) {
+        VkIndirectCommandsLayoutCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkIndirectCommandsLayoutCreateInfoNV(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pIndirectCommandsLayout_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
+        a->pIndirectCommandsLayout = vkw_reader_alloc(&d->r, 1, sizeof(*a->pIndirectCommandsLayout));
+        if (a->pIndirectCommandsLayout_ids)
+            a->pIndirectCommandsLayout_ids[0] = vkw_read_u64(&d->r);
+        a->pIndirectCommandsLayout_capacity = 1;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreateIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateIndirectCommandsLayoutNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_args_vkDestroyIndirectCommandsLayoutNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->indirectCommandsLayout = VKW_U64_HANDLE(VkIndirectCommandsLayoutNV, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkIndirectCommandsLayoutNV, false, &a->indirectCommandsLayout_id));
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyIndirectCommandsLayoutNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkComputePipelineCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkComputePipelineCreateInfo(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pMemoryRequirements = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirements));
+        if (a->pMemoryRequirements)
+            vkw_decode_partial_VkMemoryRequirements2(d, a->pMemoryRequirements);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pMemoryRequirements))
+        vkw_encode_reply_VkMemoryRequirements2(d, w, &(*a->pMemoryRequirements));
+    if (vkw_write_presence(w, a->pCreateInfo))
+        vkw_encode_reply_inner_VkComputePipelineCreateInfo(d, w, a->pCreateInfo);
+}
+
+bool vkw_decode_args_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPipelineIndirectDeviceAddressNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineIndirectDeviceAddressNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineIndirectDeviceAddressInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineIndirectDeviceAddressInfoNV(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelineIndirectDeviceAddressNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineIndirectDeviceAddressNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_u64(w, (uint64_t)a->result);
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
+        if (a->pPropertyCount)
+            (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pProperties = vkw_reader_alloc(&d->r, n, sizeof(*a->pProperties));
+        a->pProperties_capacity = n;
+        for (uint64_t i = 0; a->pProperties && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkCooperativeMatrixPropertiesKHR(d, &a->pProperties[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPropertyCount))
+        vkw_write_u32(w, (*a->pPropertyCount));
+    if (vkw_write_presence(w, a->pProperties)) {
+        uint64_t n = (a->pPropertyCount) ? (uint64_t)(*a->pPropertyCount) : 0;
+        if (n > a->pProperties_capacity)
+            n = a->pProperties_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkCooperativeMatrixPropertiesKHR(d, w, &a->pProperties[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
+        if (a->pPropertyCount)
+            (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pProperties = vkw_reader_alloc(&d->r, n, sizeof(*a->pProperties));
+        a->pProperties_capacity = n;
+        for (uint64_t i = 0; a->pProperties && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkCooperativeMatrixPropertiesNV(d, &a->pProperties[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPropertyCount))
+        vkw_write_u32(w, (*a->pPropertyCount));
+    if (vkw_write_presence(w, a->pProperties)) {
+        uint64_t n = (a->pPropertyCount) ? (uint64_t)(*a->pPropertyCount) : 0;
+        if (n > a->pProperties_capacity)
+            n = a->pProperties_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkCooperativeMatrixPropertiesNV(d, w, &a->pProperties[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
+        if (a->pPropertyCount)
+            (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pProperties = vkw_reader_alloc(&d->r, n, sizeof(*a->pProperties));
+        a->pProperties_capacity = n;
+        for (uint64_t i = 0; a->pProperties && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(d, &a->pProperties[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPropertyCount))
+        vkw_write_u32(w, (*a->pPropertyCount));
+    if (vkw_write_presence(w, a->pProperties)) {
+        uint64_t n = (a->pPropertyCount) ? (uint64_t)(*a->pPropertyCount) : 0;
+        if (n > a->pProperties_capacity)
+            n = a->pProperties_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(d, w, &a->pProperties[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPropertyCount));
+        if (a->pPropertyCount)
+            (*a->pPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pPropertyCount) || n != (uint64_t)(*a->pPropertyCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pProperties = vkw_reader_alloc(&d->r, n, sizeof(*a->pProperties));
+        a->pProperties_capacity = n;
+        for (uint64_t i = 0; a->pProperties && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkCooperativeVectorPropertiesNV(d, &a->pProperties[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPropertyCount))
+        vkw_write_u32(w, (*a->pPropertyCount));
+    if (vkw_write_presence(w, a->pProperties)) {
+        uint64_t n = (a->pPropertyCount) ? (uint64_t)(*a->pPropertyCount) : 0;
+        if (n > a->pProperties_capacity)
+            n = a->pProperties_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkCooperativeVectorPropertiesNV(d, w, &a->pProperties[i]);
+    }
+}
+
+bool vkw_decode_args_vkConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_args_vkConvertCooperativeVectorMatrixNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    vkw_decode_coopvec_convert(d, a); /* hand-written: gen/annotations.conf */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkConvertCooperativeVectorMatrixNV *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    vkw_encode_reply_coopvec_convert(d, w, a); /* hand-written: gen/annotations.conf */
+}
+
+bool vkw_decode_args_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->infoCount = (uint32_t)vkw_read_u32(&d->r);
+    vkw_decode_coopvec_convert_cmd(d, a); /* hand-written: gen/annotations.conf */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCreatePipelineBinariesKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineBinariesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineBinaryCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineBinaryCreateInfoKHR(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_pipeline_binary_handles(d, a); /* hand-written: gen/annotations.conf */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreatePipelineBinariesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreatePipelineBinariesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    vkw_encode_reply_pipeline_binary_handles(d, w, a); /* hand-written: gen/annotations.conf */
+    if (vkw_write_presence(w, a->pCreateInfo))
+        vkw_encode_reply_inner_VkPipelineBinaryCreateInfoKHR(d, w, a->pCreateInfo);
+}
+
+bool vkw_decode_args_vkDestroyPipelineBinaryKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipelineBinaryKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipelineBinary = VKW_U64_HANDLE(VkPipelineBinaryKHR, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkPipelineBinaryKHR, false, &a->pipelineBinary_id));
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDestroyPipelineBinaryKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPipelineBinaryKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPipelineKeyKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineKeyKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineCreateInfoKHR(d, &(*e));
+        a->pPipelineCreateInfo = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        a->pPipelineKey = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPipelineKey));
+        if (a->pPipelineKey)
+            vkw_decode_partial_VkPipelineBinaryKeyKHR(d, a->pPipelineKey);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelineKeyKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineKeyKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPipelineKey))
+        vkw_encode_reply_VkPipelineBinaryKeyKHR(d, w, &(*a->pPipelineKey));
+    if (vkw_write_presence(w, a->pPipelineCreateInfo))
+        vkw_encode_reply_inner_VkPipelineCreateInfoKHR(d, w, a->pPipelineCreateInfo);
+}
+
+bool vkw_decode_args_vkGetPipelineBinaryDataKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineBinaryDataKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineBinaryDataInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineBinaryDataInfoKHR(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pPipelineBinaryKey = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPipelineBinaryKey));
+        if (a->pPipelineBinaryKey)
+            vkw_decode_partial_VkPipelineBinaryKeyKHR(d, a->pPipelineBinaryKey);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pPipelineBinaryDataSize = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPipelineBinaryDataSize));
+        if (a->pPipelineBinaryDataSize)
+            (*a->pPipelineBinaryDataSize) = (size_t)vkw_read_u64(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(a->pPipelineBinaryDataSize) || n != (uint64_t)(*a->pPipelineBinaryDataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pPipelineBinaryData = vkw_reader_alloc(&d->r, n, 1);
+        a->pPipelineBinaryData_capacity = n;
+    }
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelineBinaryDataKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineBinaryDataKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPipelineBinaryKey))
+        vkw_encode_reply_VkPipelineBinaryKeyKHR(d, w, &(*a->pPipelineBinaryKey));
+    if (vkw_write_presence(w, a->pPipelineBinaryDataSize))
+        vkw_write_u64(w, (*a->pPipelineBinaryDataSize));
+    if (vkw_write_presence(w, a->pPipelineBinaryData)) {
+        uint64_t n = (a->pPipelineBinaryDataSize) ? (uint64_t)(*a->pPipelineBinaryDataSize) : 0;
+        if (n > a->pPipelineBinaryData_capacity)
+            n = a->pPipelineBinaryData_capacity; /* never past what the guest has room for */
+        if (a->result != VK_SUCCESS)
+            n = 0; /* all or nothing: the driver wrote nothing */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pPipelineBinaryData, n);
+    }
+}
+
+bool vkw_decode_args_vkReleaseCapturedPipelineDataKHR(struct vkw_host_decoder *d, struct vkw_args_vkReleaseCapturedPipelineDataKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkReleaseCapturedPipelineDataInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkReleaseCapturedPipelineDataInfoKHR(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkReleaseCapturedPipelineDataKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkReleaseCapturedPipelineDataKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkGetShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetShaderModuleIdentifierEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->shaderModule = VKW_U64_HANDLE(VkShaderModule, vkw_host_decode_handle(d, VKW_HANDLE_VkShaderModule, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pIdentifier = vkw_reader_alloc(&d->r, 1, sizeof(*a->pIdentifier));
+        if (a->pIdentifier)
+            vkw_decode_partial_VkShaderModuleIdentifierEXT(d, a->pIdentifier);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetShaderModuleIdentifierEXT *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pIdentifier))
+        vkw_encode_reply_VkShaderModuleIdentifierEXT(d, w, &(*a->pIdentifier));
+}
+
+bool vkw_decode_args_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkShaderModuleCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkShaderModuleCreateInfo(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pIdentifier = vkw_reader_alloc(&d->r, 1, sizeof(*a->pIdentifier));
+        if (a->pIdentifier)
+            vkw_decode_partial_VkShaderModuleIdentifierEXT(d, a->pIdentifier);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pIdentifier))
+        vkw_encode_reply_VkShaderModuleIdentifierEXT(d, w, &(*a->pIdentifier));
+}
+
+bool vkw_decode_args_vkGetPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineExecutablePropertiesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineInfoKHR(d, &(*e));
+        a->pPipelineInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pExecutableCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pExecutableCount));
+        if (a->pExecutableCount)
+            (*a->pExecutableCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pExecutableCount) || n != (uint64_t)(*a->pExecutableCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pProperties = vkw_reader_alloc(&d->r, n, sizeof(*a->pProperties));
+        a->pProperties_capacity = n;
+        for (uint64_t i = 0; a->pProperties && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkPipelineExecutablePropertiesKHR(d, &a->pProperties[i]);
+    }
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineExecutablePropertiesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pExecutableCount))
+        vkw_write_u32(w, (*a->pExecutableCount));
+    if (vkw_write_presence(w, a->pProperties)) {
+        uint64_t n = (a->pExecutableCount) ? (uint64_t)(*a->pExecutableCount) : 0;
+        if (n > a->pProperties_capacity)
+            n = a->pProperties_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkPipelineExecutablePropertiesKHR(d, w, &a->pProperties[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetPipelineExecutableStatisticsKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineExecutableStatisticsKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineExecutableInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineExecutableInfoKHR(d, &(*e));
+        a->pExecutableInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pStatisticCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pStatisticCount));
+        if (a->pStatisticCount)
+            (*a->pStatisticCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pStatisticCount) || n != (uint64_t)(*a->pStatisticCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pStatistics = vkw_reader_alloc(&d->r, n, sizeof(*a->pStatistics));
+        a->pStatistics_capacity = n;
+        for (uint64_t i = 0; a->pStatistics && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkPipelineExecutableStatisticKHR(d, &a->pStatistics[i]);
+    }
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelineExecutableStatisticsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineExecutableStatisticsKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pStatisticCount))
+        vkw_write_u32(w, (*a->pStatisticCount));
+    if (vkw_write_presence(w, a->pStatistics)) {
+        uint64_t n = (a->pStatisticCount) ? (uint64_t)(*a->pStatisticCount) : 0;
+        if (n > a->pStatistics_capacity)
+            n = a->pStatistics_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkPipelineExecutableStatisticKHR(d, w, &a->pStatistics[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineExecutableInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineExecutableInfoKHR(d, &(*e));
+        a->pExecutableInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pInternalRepresentationCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pInternalRepresentationCount));
+        if (a->pInternalRepresentationCount)
+            (*a->pInternalRepresentationCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pInternalRepresentationCount) || n != (uint64_t)(*a->pInternalRepresentationCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pInternalRepresentations = vkw_reader_alloc(&d->r, n, sizeof(*a->pInternalRepresentations));
+        a->pInternalRepresentations_capacity = n;
+        for (uint64_t i = 0; a->pInternalRepresentations && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkPipelineExecutableInternalRepresentationKHR(d, &a->pInternalRepresentations[i]);
+    }
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pInternalRepresentationCount))
+        vkw_write_u32(w, (*a->pInternalRepresentationCount));
+    if (vkw_write_presence(w, a->pInternalRepresentations)) {
+        uint64_t n = (a->pInternalRepresentationCount) ? (uint64_t)(*a->pInternalRepresentationCount) : 0;
+        if (n > a->pInternalRepresentations_capacity)
+            n = a->pInternalRepresentations_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkPipelineExecutableInternalRepresentationKHR(d, w, &a->pInternalRepresentations[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetPipelinePropertiesEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelinePropertiesEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineInfoKHR(d, &(*e));
+        a->pPipelineInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_pipeline_properties(d, a); /* hand-written: gen/annotations.conf */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPipelinePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelinePropertiesEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    vkw_encode_reply_pipeline_properties(d, w, a); /* hand-written: gen/annotations.conf */
 }
 

@@ -93,6 +93,7 @@ void vkw_decode_VkSpecializationInfo(struct vkw_host_decoder *d, VkSpecializatio
 void vkw_decode_VkPipelineShaderStageCreateInfo(struct vkw_host_decoder *d, VkPipelineShaderStageCreateInfo *v);
 void vkw_decode_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, VkComputePipelineCreateInfo *v);
 void vkw_encode_reply_inner_VkComputePipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComputePipelineCreateInfo *v);
+void vkw_decode_VkComputePipelineIndirectBufferInfoNV(struct vkw_host_decoder *d, VkComputePipelineIndirectBufferInfoNV *v);
 void vkw_decode_VkPipelineCreateFlags2CreateInfo(struct vkw_host_decoder *d, VkPipelineCreateFlags2CreateInfo *v);
 void vkw_decode_VkVertexInputBindingDescription(struct vkw_host_decoder *d, VkVertexInputBindingDescription *v);
 void vkw_decode_VkVertexInputAttributeDescription(struct vkw_host_decoder *d, VkVertexInputAttributeDescription *v);
@@ -111,6 +112,18 @@ void vkw_decode_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder *d, VkGraph
 void vkw_encode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_host_decoder *d, struct vkw_writer *w, const VkGraphicsPipelineCreateInfo *v);
 void vkw_decode_VkPipelineCacheCreateInfo(struct vkw_host_decoder *d, VkPipelineCacheCreateInfo *v);
 void vkw_decode_VkPushConstantRange(struct vkw_host_decoder *d, VkPushConstantRange *v);
+void vkw_decode_VkPipelineBinaryCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryCreateInfoKHR *v);
+void vkw_encode_reply_inner_VkPipelineBinaryCreateInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineBinaryCreateInfoKHR *v);
+void vkw_decode_VkPipelineBinaryDataKHR(struct vkw_host_decoder *d, VkPipelineBinaryDataKHR *v);
+void vkw_decode_VkPipelineBinaryKeysAndDataKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeysAndDataKHR *v);
+void vkw_decode_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeyKHR *v);
+void vkw_decode_partial_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, VkPipelineBinaryKeyKHR *v);
+void vkw_encode_reply_VkPipelineBinaryKeyKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineBinaryKeyKHR *v);
+void vkw_decode_VkPipelineBinaryInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryInfoKHR *v);
+void vkw_decode_VkReleaseCapturedPipelineDataInfoKHR(struct vkw_host_decoder *d, VkReleaseCapturedPipelineDataInfoKHR *v);
+void vkw_decode_VkPipelineBinaryDataInfoKHR(struct vkw_host_decoder *d, VkPipelineBinaryDataInfoKHR *v);
+void vkw_decode_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineCreateInfoKHR *v);
+void vkw_encode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineCreateInfoKHR *v);
 void vkw_decode_VkPipelineLayoutCreateInfo(struct vkw_host_decoder *d, VkPipelineLayoutCreateInfo *v);
 void vkw_decode_VkSamplerCreateInfo(struct vkw_host_decoder *d, VkSamplerCreateInfo *v);
 void vkw_decode_VkCommandPoolCreateInfo(struct vkw_host_decoder *d, VkCommandPoolCreateInfo *v);
@@ -145,13 +158,29 @@ void vkw_decode_VkDebugMarkerMarkerInfoEXT(struct vkw_host_decoder *d, VkDebugMa
 void vkw_decode_VkDedicatedAllocationImageCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationImageCreateInfoNV *v);
 void vkw_decode_VkDedicatedAllocationBufferCreateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationBufferCreateInfoNV *v);
 void vkw_decode_VkDedicatedAllocationMemoryAllocateInfoNV(struct vkw_host_decoder *d, VkDedicatedAllocationMemoryAllocateInfoNV *v);
+void vkw_decode_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
+void vkw_decode_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
 void vkw_decode_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 void vkw_decode_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_decode_partial_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_encode_reply_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
+void vkw_decode_partial_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
 void vkw_decode_partial_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMultiDrawPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceMultiDrawPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiDrawPropertiesEXT *v);
+void vkw_decode_VkGraphicsShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsShaderGroupCreateInfoNV *v);
+void vkw_decode_VkGraphicsPipelineShaderGroupsCreateInfoNV(struct vkw_host_decoder *d, VkGraphicsPipelineShaderGroupsCreateInfoNV *v);
+void vkw_decode_VkIndirectCommandsStreamNV(struct vkw_host_decoder *d, VkIndirectCommandsStreamNV *v);
+void vkw_decode_VkIndirectCommandsLayoutTokenNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutTokenNV *v);
+void vkw_decode_VkIndirectCommandsLayoutCreateInfoNV(struct vkw_host_decoder *d, VkIndirectCommandsLayoutCreateInfoNV *v);
+void vkw_decode_VkGeneratedCommandsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsInfoNV *v);
+void vkw_decode_VkGeneratedCommandsMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkGeneratedCommandsMemoryRequirementsInfoNV *v);
+void vkw_decode_VkPipelineIndirectDeviceAddressInfoNV(struct vkw_host_decoder *d, VkPipelineIndirectDeviceAddressInfoNV *v);
 void vkw_decode_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *d, VkPhysicalDeviceFeatures2 *v);
 void vkw_decode_partial_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *d, VkPhysicalDeviceFeatures2 *v);
 void vkw_encode_reply_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFeatures2 *v);
@@ -470,6 +499,11 @@ void vkw_encode_reply_VkPhysicalDeviceShadingRateImagePropertiesNV(struct vkw_ho
 void vkw_decode_VkCoarseSampleLocationNV(struct vkw_host_decoder *d, VkCoarseSampleLocationNV *v);
 void vkw_decode_VkCoarseSampleOrderCustomNV(struct vkw_host_decoder *d, VkCoarseSampleOrderCustomNV *v);
 void vkw_decode_VkPipelineViewportCoarseSampleOrderStateCreateInfoNV(struct vkw_host_decoder *d, VkPipelineViewportCoarseSampleOrderStateCreateInfoNV *v);
+void vkw_decode_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceMeshShaderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceMeshShaderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesNV *v);
 void vkw_decode_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
@@ -547,6 +581,13 @@ void vkw_decode_VkRenderPassAttachmentBeginInfo(struct vkw_host_decoder *d, VkRe
 void vkw_decode_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceTextureCompressionASTCHDRFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceTextureCompressionASTCHDRFeatures *v);
+void vkw_decode_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesNV *v);
+void vkw_decode_partial_VkCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, VkCooperativeMatrixPropertiesNV *v);
+void vkw_encode_reply_VkCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesNV *v);
 void vkw_decode_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceYcbcrImageArraysFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *v);
@@ -584,6 +625,18 @@ void vkw_decode_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct v
 void vkw_decode_partial_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT *v);
 void vkw_decode_VkAttachmentDescriptionStencilLayout(struct vkw_host_decoder *d, VkAttachmentDescriptionStencilLayout *v);
+void vkw_decode_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *v);
+void vkw_decode_VkPipelineInfoKHR(struct vkw_host_decoder *d, VkPipelineInfoKHR *v);
+void vkw_decode_partial_VkPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, VkPipelineExecutablePropertiesKHR *v);
+void vkw_encode_reply_VkPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutablePropertiesKHR *v);
+void vkw_decode_VkPipelineExecutableInfoKHR(struct vkw_host_decoder *d, VkPipelineExecutableInfoKHR *v);
+void vkw_encode_reply_VkPipelineExecutableStatisticValueKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableStatisticValueKHR *v, int32_t selector);
+void vkw_decode_partial_VkPipelineExecutableStatisticKHR(struct vkw_host_decoder *d, VkPipelineExecutableStatisticKHR *v);
+void vkw_encode_reply_VkPipelineExecutableStatisticKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableStatisticKHR *v);
+void vkw_decode_partial_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, VkPipelineExecutableInternalRepresentationKHR *v);
+void vkw_encode_reply_VkPipelineExecutableInternalRepresentationKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPipelineExecutableInternalRepresentationKHR *v);
 void vkw_decode_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures *v);
@@ -885,6 +938,12 @@ void vkw_encode_reply_VkPhysicalDeviceLinearColorAttachmentFeaturesNV(struct vkw
 void vkw_decode_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT *v);
+void vkw_decode_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDevicePipelineBinaryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryFeaturesKHR *v);
+void vkw_decode_VkDevicePipelineBinaryInternalCacheControlKHR(struct vkw_host_decoder *d, VkDevicePipelineBinaryInternalCacheControlKHR *v);
+void vkw_decode_partial_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDevicePipelineBinaryPropertiesKHR *v);
+void vkw_encode_reply_VkPhysicalDevicePipelineBinaryPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineBinaryPropertiesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *v);
 void vkw_decode_VkGraphicsPipelineLibraryCreateInfoEXT(struct vkw_host_decoder *d, VkGraphicsPipelineLibraryCreateInfoEXT *v);
@@ -893,9 +952,20 @@ void vkw_decode_partial_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vk
 void vkw_encode_reply_VkPhysicalDeviceNestedCommandBufferFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceNestedCommandBufferFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceNestedCommandBufferPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceNestedCommandBufferPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceNestedCommandBufferPropertiesEXT *v);
+void vkw_decode_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *v);
+void vkw_decode_VkPipelineShaderStageModuleIdentifierCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineShaderStageModuleIdentifierCreateInfoEXT *v);
+void vkw_decode_partial_VkShaderModuleIdentifierEXT(struct vkw_host_decoder *d, VkShaderModuleIdentifierEXT *v);
+void vkw_encode_reply_VkShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkShaderModuleIdentifierEXT *v);
 void vkw_decode_VkImageSubresource2(struct vkw_host_decoder *d, VkImageSubresource2 *v);
 void vkw_decode_partial_VkSubresourceLayout2(struct vkw_host_decoder *d, VkSubresourceLayout2 *v);
 void vkw_encode_reply_VkSubresourceLayout2(struct vkw_host_decoder *d, struct vkw_writer *w, const VkSubresourceLayout2 *v);
+void vkw_decode_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDevicePipelinePropertiesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelinePropertiesFeaturesEXT *v);
 void vkw_decode_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT *v);
@@ -945,6 +1015,13 @@ void vkw_encode_reply_VkPhysicalDeviceShaderObjectFeaturesEXT(struct vkw_host_de
 void vkw_decode_partial_VkPhysicalDeviceShaderObjectPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderObjectPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderObjectPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderObjectPropertiesEXT *v);
 void vkw_decode_VkShaderCreateInfoEXT(struct vkw_host_decoder *d, VkShaderCreateInfoEXT *v);
+void vkw_decode_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixFeaturesKHR *v);
+void vkw_decode_partial_VkCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, VkCooperativeMatrixPropertiesKHR *v);
+void vkw_encode_reply_VkCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixPropertiesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrixPropertiesKHR *v);
 void vkw_decode_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatus *v);
 void vkw_decode_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v);
 void vkw_decode_VkPushConstantsInfo(struct vkw_host_decoder *d, VkPushConstantsInfo *v);
@@ -982,12 +1059,28 @@ void vkw_decode_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw
 void vkw_decode_partial_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderReplicatedCompositesFeaturesEXT *v);
 void vkw_decode_VkDepthClampRangeEXT(struct vkw_host_decoder *d, VkDepthClampRangeEXT *v);
+void vkw_decode_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrix2FeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2FeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeMatrix2PropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeMatrix2PropertiesNV *v);
+void vkw_decode_partial_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v);
+void vkw_encode_reply_VkCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeMatrixFlexibleDimensionsPropertiesNV *v);
 void vkw_decode_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *v);
 void vkw_decode_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+void vkw_decode_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeVectorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorFeaturesNV *v);
+void vkw_decode_partial_VkCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, VkCooperativeVectorPropertiesNV *v);
+void vkw_encode_reply_VkCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkCooperativeVectorPropertiesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceCooperativeVectorPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorPropertiesNV *v);
+void vkw_decode_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, VkConvertCooperativeVectorMatrixInfoNV *v);
+void vkw_encode_reply_inner_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkConvertCooperativeVectorMatrixInfoNV *v);
 
 /* ---- commands ----
  * Args hold host handles.  Created objects: `X` receives the driver's
@@ -4389,6 +4482,272 @@ struct vkw_args_vkCmdSetCoarseSampleOrderNV {
 bool vkw_decode_args_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoarseSampleOrderNV *a);
 void vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoarseSampleOrderNV *a);
 
+struct vkw_args_vkCmdDrawMeshTasksNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t taskCount;
+    uint32_t firstTask;
+};
+bool vkw_decode_args_vkCmdDrawMeshTasksNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMeshTasksNV *a);
+void vkw_encode_reply_vkCmdDrawMeshTasksNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDrawMeshTasksNV *a);
+
+struct vkw_args_vkCmdDrawMeshTasksIndirectNV {
+    VkCommandBuffer commandBuffer;
+    VkBuffer buffer;
+    VkDeviceSize offset;
+    uint32_t drawCount;
+    uint32_t stride;
+};
+bool vkw_decode_args_vkCmdDrawMeshTasksIndirectNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMeshTasksIndirectNV *a);
+void vkw_encode_reply_vkCmdDrawMeshTasksIndirectNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDrawMeshTasksIndirectNV *a);
+
+struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV {
+    VkCommandBuffer commandBuffer;
+    VkBuffer buffer;
+    VkDeviceSize offset;
+    VkBuffer countBuffer;
+    VkDeviceSize countBufferOffset;
+    uint32_t maxDrawCount;
+    uint32_t stride;
+};
+bool vkw_decode_args_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV *a);
+void vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV *a);
+
+struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV {
+    VkDevice device;
+    const VkGeneratedCommandsMemoryRequirementsInfoNV* pInfo;
+    VkMemoryRequirements2* pMemoryRequirements;
+};
+bool vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV *a);
+void vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV *a);
+
+struct vkw_args_vkCmdPreprocessGeneratedCommandsNV {
+    VkCommandBuffer commandBuffer;
+    const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo;
+};
+bool vkw_decode_args_vkCmdPreprocessGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdPreprocessGeneratedCommandsNV *a);
+void vkw_encode_reply_vkCmdPreprocessGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdPreprocessGeneratedCommandsNV *a);
+
+struct vkw_args_vkCmdExecuteGeneratedCommandsNV {
+    VkCommandBuffer commandBuffer;
+    VkBool32 isPreprocessed;
+    const VkGeneratedCommandsInfoNV* pGeneratedCommandsInfo;
+};
+bool vkw_decode_args_vkCmdExecuteGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdExecuteGeneratedCommandsNV *a);
+void vkw_encode_reply_vkCmdExecuteGeneratedCommandsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdExecuteGeneratedCommandsNV *a);
+
+struct vkw_args_vkCmdBindPipelineShaderGroupNV {
+    VkCommandBuffer commandBuffer;
+    VkPipelineBindPoint pipelineBindPoint;
+    VkPipeline pipeline;
+    uint32_t groupIndex;
+};
+bool vkw_decode_args_vkCmdBindPipelineShaderGroupNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindPipelineShaderGroupNV *a);
+void vkw_encode_reply_vkCmdBindPipelineShaderGroupNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindPipelineShaderGroupNV *a);
+
+struct vkw_args_vkCreateIndirectCommandsLayoutNV {
+    VkDevice device;
+    uint64_t device_id;
+    const VkIndirectCommandsLayoutCreateInfoNV* pCreateInfo;
+    VkIndirectCommandsLayoutNV* pIndirectCommandsLayout;
+    uint64_t *pIndirectCommandsLayout_ids;
+    uint64_t pIndirectCommandsLayout_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_args_vkCreateIndirectCommandsLayoutNV *a);
+void vkw_encode_reply_vkCreateIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateIndirectCommandsLayoutNV *a);
+
+struct vkw_args_vkDestroyIndirectCommandsLayoutNV {
+    VkDevice device;
+    VkIndirectCommandsLayoutNV indirectCommandsLayout;
+    uint64_t indirectCommandsLayout_id;
+};
+bool vkw_decode_args_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_args_vkDestroyIndirectCommandsLayoutNV *a);
+void vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyIndirectCommandsLayoutNV *a);
+
+struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV {
+    VkDevice device;
+    const VkComputePipelineCreateInfo* pCreateInfo;
+    VkMemoryRequirements2* pMemoryRequirements;
+};
+bool vkw_decode_args_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV *a);
+void vkw_encode_reply_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV *a);
+
+struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV {
+    VkCommandBuffer commandBuffer;
+    VkPipelineBindPoint pipelineBindPoint;
+    VkPipeline pipeline;
+};
+bool vkw_decode_args_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV *a);
+void vkw_encode_reply_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV *a);
+
+struct vkw_args_vkGetPipelineIndirectDeviceAddressNV {
+    VkDevice device;
+    const VkPipelineIndirectDeviceAddressInfoNV* pInfo;
+    VkDeviceAddress result;
+};
+bool vkw_decode_args_vkGetPipelineIndirectDeviceAddressNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineIndirectDeviceAddressNV *a);
+void vkw_encode_reply_vkGetPipelineIndirectDeviceAddressNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineIndirectDeviceAddressNV *a);
+
+struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR {
+    VkPhysicalDevice physicalDevice;
+    uint32_t* pPropertyCount;
+    VkCooperativeMatrixPropertiesKHR* pProperties;
+    uint64_t pProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR *a);
+
+struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV {
+    VkPhysicalDevice physicalDevice;
+    uint32_t* pPropertyCount;
+    VkCooperativeMatrixPropertiesNV* pProperties;
+    uint64_t pProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV *a);
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV *a);
+
+struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV {
+    VkPhysicalDevice physicalDevice;
+    uint32_t* pPropertyCount;
+    VkCooperativeMatrixFlexibleDimensionsPropertiesNV* pProperties;
+    uint64_t pProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV *a);
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV *a);
+
+struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV {
+    VkPhysicalDevice physicalDevice;
+    uint32_t* pPropertyCount;
+    VkCooperativeVectorPropertiesNV* pProperties;
+    uint64_t pProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV *a);
+void vkw_encode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV *a);
+
+struct vkw_args_vkConvertCooperativeVectorMatrixNV {
+    VkDevice device;
+    const VkConvertCooperativeVectorMatrixInfoNV* pInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_args_vkConvertCooperativeVectorMatrixNV *a);
+void vkw_encode_reply_vkConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkConvertCooperativeVectorMatrixNV *a);
+
+struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV {
+    VkCommandBuffer commandBuffer;
+    uint32_t infoCount;
+    const VkConvertCooperativeVectorMatrixInfoNV* pInfos;
+};
+bool vkw_decode_args_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV *a);
+void vkw_encode_reply_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV *a);
+
+struct vkw_args_vkCreatePipelineBinariesKHR {
+    VkDevice device;
+    const VkPipelineBinaryCreateInfoKHR* pCreateInfo;
+    VkPipelineBinaryHandlesInfoKHR* pBinaries;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreatePipelineBinariesKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineBinariesKHR *a);
+void vkw_encode_reply_vkCreatePipelineBinariesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreatePipelineBinariesKHR *a);
+
+struct vkw_args_vkDestroyPipelineBinaryKHR {
+    VkDevice device;
+    VkPipelineBinaryKHR pipelineBinary;
+    uint64_t pipelineBinary_id;
+};
+bool vkw_decode_args_vkDestroyPipelineBinaryKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPipelineBinaryKHR *a);
+void vkw_encode_reply_vkDestroyPipelineBinaryKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPipelineBinaryKHR *a);
+
+struct vkw_args_vkGetPipelineKeyKHR {
+    VkDevice device;
+    const VkPipelineCreateInfoKHR* pPipelineCreateInfo;
+    VkPipelineBinaryKeyKHR* pPipelineKey;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPipelineKeyKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineKeyKHR *a);
+void vkw_encode_reply_vkGetPipelineKeyKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineKeyKHR *a);
+
+struct vkw_args_vkGetPipelineBinaryDataKHR {
+    VkDevice device;
+    const VkPipelineBinaryDataInfoKHR* pInfo;
+    VkPipelineBinaryKeyKHR* pPipelineBinaryKey;
+    size_t* pPipelineBinaryDataSize;
+    void* pPipelineBinaryData;
+    uint64_t pPipelineBinaryData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPipelineBinaryDataKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineBinaryDataKHR *a);
+void vkw_encode_reply_vkGetPipelineBinaryDataKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineBinaryDataKHR *a);
+
+struct vkw_args_vkReleaseCapturedPipelineDataKHR {
+    VkDevice device;
+    const VkReleaseCapturedPipelineDataInfoKHR* pInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkReleaseCapturedPipelineDataKHR(struct vkw_host_decoder *d, struct vkw_args_vkReleaseCapturedPipelineDataKHR *a);
+void vkw_encode_reply_vkReleaseCapturedPipelineDataKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkReleaseCapturedPipelineDataKHR *a);
+
+struct vkw_args_vkGetShaderModuleIdentifierEXT {
+    VkDevice device;
+    VkShaderModule shaderModule;
+    VkShaderModuleIdentifierEXT* pIdentifier;
+};
+bool vkw_decode_args_vkGetShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetShaderModuleIdentifierEXT *a);
+void vkw_encode_reply_vkGetShaderModuleIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetShaderModuleIdentifierEXT *a);
+
+struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT {
+    VkDevice device;
+    const VkShaderModuleCreateInfo* pCreateInfo;
+    VkShaderModuleIdentifierEXT* pIdentifier;
+};
+bool vkw_decode_args_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT *a);
+void vkw_encode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT *a);
+
+struct vkw_args_vkGetPipelineExecutablePropertiesKHR {
+    VkDevice device;
+    const VkPipelineInfoKHR* pPipelineInfo;
+    uint32_t* pExecutableCount;
+    VkPipelineExecutablePropertiesKHR* pProperties;
+    uint64_t pProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineExecutablePropertiesKHR *a);
+void vkw_encode_reply_vkGetPipelineExecutablePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineExecutablePropertiesKHR *a);
+
+struct vkw_args_vkGetPipelineExecutableStatisticsKHR {
+    VkDevice device;
+    const VkPipelineExecutableInfoKHR* pExecutableInfo;
+    uint32_t* pStatisticCount;
+    VkPipelineExecutableStatisticKHR* pStatistics;
+    uint64_t pStatistics_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPipelineExecutableStatisticsKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineExecutableStatisticsKHR *a);
+void vkw_encode_reply_vkGetPipelineExecutableStatisticsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineExecutableStatisticsKHR *a);
+
+struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR {
+    VkDevice device;
+    const VkPipelineExecutableInfoKHR* pExecutableInfo;
+    uint32_t* pInternalRepresentationCount;
+    VkPipelineExecutableInternalRepresentationKHR* pInternalRepresentations;
+    uint64_t pInternalRepresentations_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR *a);
+void vkw_encode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR *a);
+
+struct vkw_args_vkGetPipelinePropertiesEXT {
+    VkDevice device;
+    const VkPipelineInfoEXT* pPipelineInfo;
+    VkBaseOutStructure* pPipelineProperties;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPipelinePropertiesEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelinePropertiesEXT *a);
+void vkw_encode_reply_vkGetPipelinePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelinePropertiesEXT *a);
+
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */
 struct vkw_host_context;
@@ -4410,10 +4769,19 @@ void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decod
 void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
 void vkw_host_vkCopyMemoryToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a);
 void vkw_host_vkCopyImageToMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a);
+void vkw_host_vkConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkConvertCooperativeVectorMatrixNV *a);
+void vkw_host_vkCreatePipelineBinariesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineBinariesKHR *a);
 void vkw_decode_template_data(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a); /* vkUpdateDescriptorSetWithTemplate.pData */
 void vkw_decode_memory_to_image(struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
 void vkw_decode_image_to_memory(struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */
-void vkw_encode_reply_image_to_memory(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, the reply's part */
+void vkw_encode_reply_image_to_memory(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, reply */
+void vkw_decode_coopvec_convert(struct vkw_host_decoder *d, struct vkw_args_vkConvertCooperativeVectorMatrixNV *a); /* vkConvertCooperativeVectorMatrixNV.pInfo */
+void vkw_encode_reply_coopvec_convert(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkConvertCooperativeVectorMatrixNV *a); /* vkConvertCooperativeVectorMatrixNV.pInfo, reply */
+void vkw_decode_coopvec_convert_cmd(struct vkw_host_decoder *d, struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV *a); /* vkCmdConvertCooperativeVectorMatrixNV.pInfos */
+void vkw_decode_pipeline_binary_handles(struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineBinariesKHR *a); /* vkCreatePipelineBinariesKHR.pBinaries */
+void vkw_encode_reply_pipeline_binary_handles(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreatePipelineBinariesKHR *a); /* vkCreatePipelineBinariesKHR.pBinaries, reply */
+void vkw_decode_pipeline_properties(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelinePropertiesEXT *a); /* vkGetPipelinePropertiesEXT.pPipelineProperties */
+void vkw_encode_reply_pipeline_properties(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelinePropertiesEXT *a); /* vkGetPipelinePropertiesEXT.pPipelineProperties, reply */
 
 #ifdef __cplusplus
 }

@@ -386,6 +386,35 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkCmdBindShadingRateImageNV = (PFN_vkCmdBindShadingRateImageNV)gipa(instance, "vkCmdBindShadingRateImageNV");
     t->vkCmdSetViewportShadingRatePaletteNV = (PFN_vkCmdSetViewportShadingRatePaletteNV)gipa(instance, "vkCmdSetViewportShadingRatePaletteNV");
     t->vkCmdSetCoarseSampleOrderNV = (PFN_vkCmdSetCoarseSampleOrderNV)gipa(instance, "vkCmdSetCoarseSampleOrderNV");
+    t->vkCmdDrawMeshTasksNV = (PFN_vkCmdDrawMeshTasksNV)gipa(instance, "vkCmdDrawMeshTasksNV");
+    t->vkCmdDrawMeshTasksIndirectNV = (PFN_vkCmdDrawMeshTasksIndirectNV)gipa(instance, "vkCmdDrawMeshTasksIndirectNV");
+    t->vkCmdDrawMeshTasksIndirectCountNV = (PFN_vkCmdDrawMeshTasksIndirectCountNV)gipa(instance, "vkCmdDrawMeshTasksIndirectCountNV");
+    t->vkGetGeneratedCommandsMemoryRequirementsNV = (PFN_vkGetGeneratedCommandsMemoryRequirementsNV)gipa(instance, "vkGetGeneratedCommandsMemoryRequirementsNV");
+    t->vkCmdPreprocessGeneratedCommandsNV = (PFN_vkCmdPreprocessGeneratedCommandsNV)gipa(instance, "vkCmdPreprocessGeneratedCommandsNV");
+    t->vkCmdExecuteGeneratedCommandsNV = (PFN_vkCmdExecuteGeneratedCommandsNV)gipa(instance, "vkCmdExecuteGeneratedCommandsNV");
+    t->vkCmdBindPipelineShaderGroupNV = (PFN_vkCmdBindPipelineShaderGroupNV)gipa(instance, "vkCmdBindPipelineShaderGroupNV");
+    t->vkCreateIndirectCommandsLayoutNV = (PFN_vkCreateIndirectCommandsLayoutNV)gipa(instance, "vkCreateIndirectCommandsLayoutNV");
+    t->vkDestroyIndirectCommandsLayoutNV = (PFN_vkDestroyIndirectCommandsLayoutNV)gipa(instance, "vkDestroyIndirectCommandsLayoutNV");
+    t->vkGetPipelineIndirectMemoryRequirementsNV = (PFN_vkGetPipelineIndirectMemoryRequirementsNV)gipa(instance, "vkGetPipelineIndirectMemoryRequirementsNV");
+    t->vkCmdUpdatePipelineIndirectBufferNV = (PFN_vkCmdUpdatePipelineIndirectBufferNV)gipa(instance, "vkCmdUpdatePipelineIndirectBufferNV");
+    t->vkGetPipelineIndirectDeviceAddressNV = (PFN_vkGetPipelineIndirectDeviceAddressNV)gipa(instance, "vkGetPipelineIndirectDeviceAddressNV");
+    t->vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)gipa(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+    t->vkGetPhysicalDeviceCooperativeMatrixPropertiesNV = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)gipa(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+    t->vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV = (PFN_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV)gipa(instance, "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV");
+    t->vkGetPhysicalDeviceCooperativeVectorPropertiesNV = (PFN_vkGetPhysicalDeviceCooperativeVectorPropertiesNV)gipa(instance, "vkGetPhysicalDeviceCooperativeVectorPropertiesNV");
+    t->vkConvertCooperativeVectorMatrixNV = (PFN_vkConvertCooperativeVectorMatrixNV)gipa(instance, "vkConvertCooperativeVectorMatrixNV");
+    t->vkCmdConvertCooperativeVectorMatrixNV = (PFN_vkCmdConvertCooperativeVectorMatrixNV)gipa(instance, "vkCmdConvertCooperativeVectorMatrixNV");
+    t->vkCreatePipelineBinariesKHR = (PFN_vkCreatePipelineBinariesKHR)gipa(instance, "vkCreatePipelineBinariesKHR");
+    t->vkDestroyPipelineBinaryKHR = (PFN_vkDestroyPipelineBinaryKHR)gipa(instance, "vkDestroyPipelineBinaryKHR");
+    t->vkGetPipelineKeyKHR = (PFN_vkGetPipelineKeyKHR)gipa(instance, "vkGetPipelineKeyKHR");
+    t->vkGetPipelineBinaryDataKHR = (PFN_vkGetPipelineBinaryDataKHR)gipa(instance, "vkGetPipelineBinaryDataKHR");
+    t->vkReleaseCapturedPipelineDataKHR = (PFN_vkReleaseCapturedPipelineDataKHR)gipa(instance, "vkReleaseCapturedPipelineDataKHR");
+    t->vkGetShaderModuleIdentifierEXT = (PFN_vkGetShaderModuleIdentifierEXT)gipa(instance, "vkGetShaderModuleIdentifierEXT");
+    t->vkGetShaderModuleCreateInfoIdentifierEXT = (PFN_vkGetShaderModuleCreateInfoIdentifierEXT)gipa(instance, "vkGetShaderModuleCreateInfoIdentifierEXT");
+    t->vkGetPipelineExecutablePropertiesKHR = (PFN_vkGetPipelineExecutablePropertiesKHR)gipa(instance, "vkGetPipelineExecutablePropertiesKHR");
+    t->vkGetPipelineExecutableStatisticsKHR = (PFN_vkGetPipelineExecutableStatisticsKHR)gipa(instance, "vkGetPipelineExecutableStatisticsKHR");
+    t->vkGetPipelineExecutableInternalRepresentationsKHR = (PFN_vkGetPipelineExecutableInternalRepresentationsKHR)gipa(instance, "vkGetPipelineExecutableInternalRepresentationsKHR");
+    t->vkGetPipelinePropertiesEXT = (PFN_vkGetPipelinePropertiesEXT)gipa(instance, "vkGetPipelinePropertiesEXT");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -460,6 +489,10 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
         if (vk->vkDestroyIndirectCommandsLayoutEXT)
             vk->vkDestroyIndirectCommandsLayoutEXT(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkIndirectCommandsLayoutEXT, host), NULL);
         return true;
+    case VKW_HANDLE_VkIndirectCommandsLayoutNV:
+        if (vk->vkDestroyIndirectCommandsLayoutNV)
+            vk->vkDestroyIndirectCommandsLayoutNV(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkIndirectCommandsLayoutNV, host), NULL);
+        return true;
     case VKW_HANDLE_VkIndirectExecutionSetEXT:
         if (vk->vkDestroyIndirectExecutionSetEXT)
             vk->vkDestroyIndirectExecutionSetEXT(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkIndirectExecutionSetEXT, host), NULL);
@@ -475,6 +508,10 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
     case VKW_HANDLE_VkPipeline:
         if (vk->vkDestroyPipeline)
             vk->vkDestroyPipeline(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipeline, host), NULL);
+        return true;
+    case VKW_HANDLE_VkPipelineBinaryKHR:
+        if (vk->vkDestroyPipelineBinaryKHR)
+            vk->vkDestroyPipelineBinaryKHR(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipelineBinaryKHR, host), NULL);
         return true;
     case VKW_HANDLE_VkPipelineCache:
         if (vk->vkDestroyPipelineCache)
@@ -8117,6 +8154,552 @@ static void vkw_dispatch_vkCmdSetCoarseSampleOrderNV(struct vkw_host_context *ct
         vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(d, reply, &a);
 }
 
+static void vkw_dispatch_vkCmdDrawMeshTasksNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDrawMeshTasksNV a;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMeshTasksNV fn = (PFN_vkCmdDrawMeshTasksNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksNV);
+        return;
+    }
+    fn(a.commandBuffer, a.taskCount, a.firstTask);
+    if (reply)
+        vkw_encode_reply_vkCmdDrawMeshTasksNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDrawMeshTasksIndirectNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDrawMeshTasksIndirectNV a;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMeshTasksIndirectNV fn = (PFN_vkCmdDrawMeshTasksIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectNV);
+        return;
+    }
+    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    if (reply)
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV a;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectCountNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDrawMeshTasksIndirectCountNV fn = (PFN_vkCmdDrawMeshTasksIndirectCountNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectCountNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV);
+        return;
+    }
+    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    if (reply)
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV a;
+    if (!vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetGeneratedCommandsMemoryRequirementsNV fn = (PFN_vkGetGeneratedCommandsMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetGeneratedCommandsMemoryRequirementsNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV);
+        return;
+    }
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    if (reply)
+        vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdPreprocessGeneratedCommandsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdPreprocessGeneratedCommandsNV a;
+    if (!vkw_decode_args_vkCmdPreprocessGeneratedCommandsNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdPreprocessGeneratedCommandsNV fn = (PFN_vkCmdPreprocessGeneratedCommandsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPreprocessGeneratedCommandsNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV);
+        return;
+    }
+    fn(a.commandBuffer, a.pGeneratedCommandsInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdPreprocessGeneratedCommandsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdExecuteGeneratedCommandsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdExecuteGeneratedCommandsNV a;
+    if (!vkw_decode_args_vkCmdExecuteGeneratedCommandsNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdExecuteGeneratedCommandsNV fn = (PFN_vkCmdExecuteGeneratedCommandsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteGeneratedCommandsNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteGeneratedCommandsNV);
+        return;
+    }
+    fn(a.commandBuffer, a.isPreprocessed, a.pGeneratedCommandsInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdExecuteGeneratedCommandsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBindPipelineShaderGroupNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBindPipelineShaderGroupNV a;
+    if (!vkw_decode_args_vkCmdBindPipelineShaderGroupNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindPipelineShaderGroupNV fn = (PFN_vkCmdBindPipelineShaderGroupNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindPipelineShaderGroupNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindPipelineShaderGroupNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipelineShaderGroupNV);
+        return;
+    }
+    fn(a.commandBuffer, a.pipelineBindPoint, a.pipeline, a.groupIndex);
+    if (reply)
+        vkw_encode_reply_vkCmdBindPipelineShaderGroupNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateIndirectCommandsLayoutNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateIndirectCommandsLayoutNV a;
+    if (!vkw_decode_args_vkCreateIndirectCommandsLayoutNV(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.pIndirectCommandsLayout_ids, a.pIndirectCommandsLayout_capacity))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateIndirectCommandsLayoutNV fn = (PFN_vkCreateIndirectCommandsLayoutNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectCommandsLayoutNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateIndirectCommandsLayoutNV);
+        return;
+    }
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pIndirectCommandsLayout);
+    if (a.result >= 0 && a.pIndirectCommandsLayout) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pIndirectCommandsLayout_capacity)
+            n = a.pIndirectCommandsLayout_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pIndirectCommandsLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.pIndirectCommandsLayout_ids[i], VKW_HANDLE_U64(a.pIndirectCommandsLayout[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateIndirectCommandsLayoutNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyIndirectCommandsLayoutNV a;
+    if (!vkw_decode_args_vkDestroyIndirectCommandsLayoutNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyIndirectCommandsLayoutNV fn = (PFN_vkDestroyIndirectCommandsLayoutNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectCommandsLayoutNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyIndirectCommandsLayoutNV);
+        return;
+    }
+    fn(a.device, a.indirectCommandsLayout, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.indirectCommandsLayout_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV a;
+    if (!vkw_decode_args_vkGetPipelineIndirectMemoryRequirementsNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineIndirectMemoryRequirementsNV fn = (PFN_vkGetPipelineIndirectMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineIndirectMemoryRequirementsNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV);
+        return;
+    }
+    fn(a.device, a.pCreateInfo, a.pMemoryRequirements);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineIndirectMemoryRequirementsNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV a;
+    if (!vkw_decode_args_vkCmdUpdatePipelineIndirectBufferNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdUpdatePipelineIndirectBufferNV fn = (PFN_vkCmdUpdatePipelineIndirectBufferNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdUpdatePipelineIndirectBufferNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV);
+        return;
+    }
+    fn(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
+    if (reply)
+        vkw_encode_reply_vkCmdUpdatePipelineIndirectBufferNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineIndirectDeviceAddressNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineIndirectDeviceAddressNV a;
+    if (!vkw_decode_args_vkGetPipelineIndirectDeviceAddressNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineIndirectDeviceAddressNV fn = (PFN_vkGetPipelineIndirectDeviceAddressNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineIndirectDeviceAddressNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineIndirectDeviceAddressNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, &a))
+        return;
+    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR fn = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR);
+        return;
+    }
+    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, &a))
+        return;
+    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV fn = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesNV;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV);
+        return;
+    }
+    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, &a))
+        return;
+    PFN_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV fn = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV);
+        return;
+    }
+    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, &a))
+        return;
+    PFN_vkGetPhysicalDeviceCooperativeVectorPropertiesNV fn = ctx->vk.vkGetPhysicalDeviceCooperativeVectorPropertiesNV;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV);
+        return;
+    }
+    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkConvertCooperativeVectorMatrixNV a;
+    if (!vkw_decode_args_vkConvertCooperativeVectorMatrixNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkConvertCooperativeVectorMatrixNV fn = (PFN_vkConvertCooperativeVectorMatrixNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkConvertCooperativeVectorMatrixNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    (void)fn;
+    vkw_host_vkConvertCooperativeVectorMatrixNV(ctx, d, &a); /* hand-written: runtime/host */
+    if (reply)
+        vkw_encode_reply_vkConvertCooperativeVectorMatrixNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV a;
+    if (!vkw_decode_args_vkCmdConvertCooperativeVectorMatrixNV(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdConvertCooperativeVectorMatrixNV fn = (PFN_vkCmdConvertCooperativeVectorMatrixNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdConvertCooperativeVectorMatrixNV);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV);
+        return;
+    }
+    fn(a.commandBuffer, a.infoCount, a.pInfos);
+    if (reply)
+        vkw_encode_reply_vkCmdConvertCooperativeVectorMatrixNV(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreatePipelineBinariesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreatePipelineBinariesKHR a;
+    if (!vkw_decode_args_vkCreatePipelineBinariesKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreatePipelineBinariesKHR fn = (PFN_vkCreatePipelineBinariesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineBinariesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineBinariesKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    (void)fn;
+    vkw_host_vkCreatePipelineBinariesKHR(ctx, d, &a); /* hand-written: runtime/host */
+    if (reply)
+        vkw_encode_reply_vkCreatePipelineBinariesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyPipelineBinaryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyPipelineBinaryKHR a;
+    if (!vkw_decode_args_vkDestroyPipelineBinaryKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyPipelineBinaryKHR fn = (PFN_vkDestroyPipelineBinaryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineBinaryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineBinaryKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineBinaryKHR);
+        return;
+    }
+    fn(a.device, a.pipelineBinary, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineBinaryKHR, a.pipelineBinary_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyPipelineBinaryKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineKeyKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineKeyKHR a;
+    if (!vkw_decode_args_vkGetPipelineKeyKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineKeyKHR fn = (PFN_vkGetPipelineKeyKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineKeyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineKeyKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineKeyKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pPipelineCreateInfo, a.pPipelineKey);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineKeyKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineBinaryDataKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineBinaryDataKHR a;
+    if (!vkw_decode_args_vkGetPipelineBinaryDataKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineBinaryDataKHR fn = (PFN_vkGetPipelineBinaryDataKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineBinaryDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineBinaryDataKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineBinaryDataKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo, a.pPipelineBinaryKey, a.pPipelineBinaryDataSize, a.pPipelineBinaryData);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineBinaryDataKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkReleaseCapturedPipelineDataKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkReleaseCapturedPipelineDataKHR a;
+    if (!vkw_decode_args_vkReleaseCapturedPipelineDataKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkReleaseCapturedPipelineDataKHR fn = (PFN_vkReleaseCapturedPipelineDataKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkReleaseCapturedPipelineDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkReleaseCapturedPipelineDataKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkReleaseCapturedPipelineDataKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo, NULL);
+    if (reply)
+        vkw_encode_reply_vkReleaseCapturedPipelineDataKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetShaderModuleIdentifierEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetShaderModuleIdentifierEXT a;
+    if (!vkw_decode_args_vkGetShaderModuleIdentifierEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetShaderModuleIdentifierEXT fn = (PFN_vkGetShaderModuleIdentifierEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderModuleIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderModuleIdentifierEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderModuleIdentifierEXT);
+        return;
+    }
+    fn(a.device, a.shaderModule, a.pIdentifier);
+    if (reply)
+        vkw_encode_reply_vkGetShaderModuleIdentifierEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT a;
+    if (!vkw_decode_args_vkGetShaderModuleCreateInfoIdentifierEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetShaderModuleCreateInfoIdentifierEXT fn = (PFN_vkGetShaderModuleCreateInfoIdentifierEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderModuleCreateInfoIdentifierEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT);
+        return;
+    }
+    fn(a.device, a.pCreateInfo, a.pIdentifier);
+    if (reply)
+        vkw_encode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineExecutablePropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineExecutablePropertiesKHR a;
+    if (!vkw_decode_args_vkGetPipelineExecutablePropertiesKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineExecutablePropertiesKHR fn = (PFN_vkGetPipelineExecutablePropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutablePropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutablePropertiesKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutablePropertiesKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pPipelineInfo, a.pExecutableCount, a.pProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineExecutablePropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineExecutableStatisticsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineExecutableStatisticsKHR a;
+    if (!vkw_decode_args_vkGetPipelineExecutableStatisticsKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineExecutableStatisticsKHR fn = (PFN_vkGetPipelineExecutableStatisticsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutableStatisticsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutableStatisticsKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutableStatisticsKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pExecutableInfo, a.pStatisticCount, a.pStatistics);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineExecutableStatisticsKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR a;
+    if (!vkw_decode_args_vkGetPipelineExecutableInternalRepresentationsKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelineExecutableInternalRepresentationsKHR fn = (PFN_vkGetPipelineExecutableInternalRepresentationsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutableInternalRepresentationsKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pExecutableInfo, a.pInternalRepresentationCount, a.pInternalRepresentations);
+    if (reply)
+        vkw_encode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPipelinePropertiesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPipelinePropertiesEXT a;
+    if (!vkw_decode_args_vkGetPipelinePropertiesEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetPipelinePropertiesEXT fn = (PFN_vkGetPipelinePropertiesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelinePropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelinePropertiesEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelinePropertiesEXT);
+        return;
+    }
+    a.result = fn(a.device, a.pPipelineInfo, a.pPipelineProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPipelinePropertiesEXT(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -8494,4 +9077,33 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCmdBindShadingRateImageNV] = vkw_dispatch_vkCmdBindShadingRateImageNV,
     [VKW_CMD_vkCmdSetViewportShadingRatePaletteNV] = vkw_dispatch_vkCmdSetViewportShadingRatePaletteNV,
     [VKW_CMD_vkCmdSetCoarseSampleOrderNV] = vkw_dispatch_vkCmdSetCoarseSampleOrderNV,
+    [VKW_CMD_vkCmdDrawMeshTasksNV] = vkw_dispatch_vkCmdDrawMeshTasksNV,
+    [VKW_CMD_vkCmdDrawMeshTasksIndirectNV] = vkw_dispatch_vkCmdDrawMeshTasksIndirectNV,
+    [VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV] = vkw_dispatch_vkCmdDrawMeshTasksIndirectCountNV,
+    [VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV] = vkw_dispatch_vkGetGeneratedCommandsMemoryRequirementsNV,
+    [VKW_CMD_vkCmdPreprocessGeneratedCommandsNV] = vkw_dispatch_vkCmdPreprocessGeneratedCommandsNV,
+    [VKW_CMD_vkCmdExecuteGeneratedCommandsNV] = vkw_dispatch_vkCmdExecuteGeneratedCommandsNV,
+    [VKW_CMD_vkCmdBindPipelineShaderGroupNV] = vkw_dispatch_vkCmdBindPipelineShaderGroupNV,
+    [VKW_CMD_vkCreateIndirectCommandsLayoutNV] = vkw_dispatch_vkCreateIndirectCommandsLayoutNV,
+    [VKW_CMD_vkDestroyIndirectCommandsLayoutNV] = vkw_dispatch_vkDestroyIndirectCommandsLayoutNV,
+    [VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV] = vkw_dispatch_vkGetPipelineIndirectMemoryRequirementsNV,
+    [VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV] = vkw_dispatch_vkCmdUpdatePipelineIndirectBufferNV,
+    [VKW_CMD_vkGetPipelineIndirectDeviceAddressNV] = vkw_dispatch_vkGetPipelineIndirectDeviceAddressNV,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR] = vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV] = vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV] = vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV,
+    [VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV] = vkw_dispatch_vkGetPhysicalDeviceCooperativeVectorPropertiesNV,
+    [VKW_CMD_vkConvertCooperativeVectorMatrixNV] = vkw_dispatch_vkConvertCooperativeVectorMatrixNV,
+    [VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV] = vkw_dispatch_vkCmdConvertCooperativeVectorMatrixNV,
+    [VKW_CMD_vkCreatePipelineBinariesKHR] = vkw_dispatch_vkCreatePipelineBinariesKHR,
+    [VKW_CMD_vkDestroyPipelineBinaryKHR] = vkw_dispatch_vkDestroyPipelineBinaryKHR,
+    [VKW_CMD_vkGetPipelineKeyKHR] = vkw_dispatch_vkGetPipelineKeyKHR,
+    [VKW_CMD_vkGetPipelineBinaryDataKHR] = vkw_dispatch_vkGetPipelineBinaryDataKHR,
+    [VKW_CMD_vkReleaseCapturedPipelineDataKHR] = vkw_dispatch_vkReleaseCapturedPipelineDataKHR,
+    [VKW_CMD_vkGetShaderModuleIdentifierEXT] = vkw_dispatch_vkGetShaderModuleIdentifierEXT,
+    [VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT] = vkw_dispatch_vkGetShaderModuleCreateInfoIdentifierEXT,
+    [VKW_CMD_vkGetPipelineExecutablePropertiesKHR] = vkw_dispatch_vkGetPipelineExecutablePropertiesKHR,
+    [VKW_CMD_vkGetPipelineExecutableStatisticsKHR] = vkw_dispatch_vkGetPipelineExecutableStatisticsKHR,
+    [VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR] = vkw_dispatch_vkGetPipelineExecutableInternalRepresentationsKHR,
+    [VKW_CMD_vkGetPipelinePropertiesEXT] = vkw_dispatch_vkGetPipelinePropertiesEXT,
 };

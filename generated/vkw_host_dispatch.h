@@ -27,6 +27,8 @@
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
  *                                    vkw_host_vkCopyMemoryToImage (for vkCopyMemoryToImage)
  *                                    vkw_host_vkCopyImageToMemory (for vkCopyImageToMemory)
+ *                                    vkw_host_vkConvertCooperativeVectorMatrixNV (for vkConvertCooperativeVectorMatrixNV)
+ *                                    vkw_host_vkCreatePipelineBinariesKHR (for vkCreatePipelineBinariesKHR)
  */
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
@@ -421,6 +423,35 @@ struct vkw_driver_table {
     PFN_vkCmdBindShadingRateImageNV vkCmdBindShadingRateImageNV;
     PFN_vkCmdSetViewportShadingRatePaletteNV vkCmdSetViewportShadingRatePaletteNV;
     PFN_vkCmdSetCoarseSampleOrderNV vkCmdSetCoarseSampleOrderNV;
+    PFN_vkCmdDrawMeshTasksNV vkCmdDrawMeshTasksNV;
+    PFN_vkCmdDrawMeshTasksIndirectNV vkCmdDrawMeshTasksIndirectNV;
+    PFN_vkCmdDrawMeshTasksIndirectCountNV vkCmdDrawMeshTasksIndirectCountNV;
+    PFN_vkGetGeneratedCommandsMemoryRequirementsNV vkGetGeneratedCommandsMemoryRequirementsNV;
+    PFN_vkCmdPreprocessGeneratedCommandsNV vkCmdPreprocessGeneratedCommandsNV;
+    PFN_vkCmdExecuteGeneratedCommandsNV vkCmdExecuteGeneratedCommandsNV;
+    PFN_vkCmdBindPipelineShaderGroupNV vkCmdBindPipelineShaderGroupNV;
+    PFN_vkCreateIndirectCommandsLayoutNV vkCreateIndirectCommandsLayoutNV;
+    PFN_vkDestroyIndirectCommandsLayoutNV vkDestroyIndirectCommandsLayoutNV;
+    PFN_vkGetPipelineIndirectMemoryRequirementsNV vkGetPipelineIndirectMemoryRequirementsNV;
+    PFN_vkCmdUpdatePipelineIndirectBufferNV vkCmdUpdatePipelineIndirectBufferNV;
+    PFN_vkGetPipelineIndirectDeviceAddressNV vkGetPipelineIndirectDeviceAddressNV;
+    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR;
+    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV vkGetPhysicalDeviceCooperativeMatrixPropertiesNV;
+    PFN_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV;
+    PFN_vkGetPhysicalDeviceCooperativeVectorPropertiesNV vkGetPhysicalDeviceCooperativeVectorPropertiesNV;
+    PFN_vkConvertCooperativeVectorMatrixNV vkConvertCooperativeVectorMatrixNV;
+    PFN_vkCmdConvertCooperativeVectorMatrixNV vkCmdConvertCooperativeVectorMatrixNV;
+    PFN_vkCreatePipelineBinariesKHR vkCreatePipelineBinariesKHR;
+    PFN_vkDestroyPipelineBinaryKHR vkDestroyPipelineBinaryKHR;
+    PFN_vkGetPipelineKeyKHR vkGetPipelineKeyKHR;
+    PFN_vkGetPipelineBinaryDataKHR vkGetPipelineBinaryDataKHR;
+    PFN_vkReleaseCapturedPipelineDataKHR vkReleaseCapturedPipelineDataKHR;
+    PFN_vkGetShaderModuleIdentifierEXT vkGetShaderModuleIdentifierEXT;
+    PFN_vkGetShaderModuleCreateInfoIdentifierEXT vkGetShaderModuleCreateInfoIdentifierEXT;
+    PFN_vkGetPipelineExecutablePropertiesKHR vkGetPipelineExecutablePropertiesKHR;
+    PFN_vkGetPipelineExecutableStatisticsKHR vkGetPipelineExecutableStatisticsKHR;
+    PFN_vkGetPipelineExecutableInternalRepresentationsKHR vkGetPipelineExecutableInternalRepresentationsKHR;
+    PFN_vkGetPipelinePropertiesEXT vkGetPipelinePropertiesEXT;
 };
 
 /* Fill `t` from a loader: global commands with instance NULL, then the

@@ -393,13 +393,42 @@ enum vkw_opcode {
     VKW_CMD_vkCmdBindShadingRateImageNV = 375,
     VKW_CMD_vkCmdSetViewportShadingRatePaletteNV = 376,
     VKW_CMD_vkCmdSetCoarseSampleOrderNV = 377,
+    VKW_CMD_vkCmdDrawMeshTasksNV = 378,
+    VKW_CMD_vkCmdDrawMeshTasksIndirectNV = 379,
+    VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV = 380,
+    VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV = 381,
+    VKW_CMD_vkCmdPreprocessGeneratedCommandsNV = 382,
+    VKW_CMD_vkCmdExecuteGeneratedCommandsNV = 383,
+    VKW_CMD_vkCmdBindPipelineShaderGroupNV = 384,
+    VKW_CMD_vkCreateIndirectCommandsLayoutNV = 385,
+    VKW_CMD_vkDestroyIndirectCommandsLayoutNV = 386,
+    VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV = 387,
+    VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV = 388,
+    VKW_CMD_vkGetPipelineIndirectDeviceAddressNV = 389,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR = 390,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV = 391,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV = 392,
+    VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV = 393,
+    VKW_CMD_vkConvertCooperativeVectorMatrixNV = 394,
+    VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV = 395,
+    VKW_CMD_vkCreatePipelineBinariesKHR = 396,
+    VKW_CMD_vkDestroyPipelineBinaryKHR = 397,
+    VKW_CMD_vkGetPipelineKeyKHR = 398,
+    VKW_CMD_vkGetPipelineBinaryDataKHR = 399,
+    VKW_CMD_vkReleaseCapturedPipelineDataKHR = 400,
+    VKW_CMD_vkGetShaderModuleIdentifierEXT = 401,
+    VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT = 402,
+    VKW_CMD_vkGetPipelineExecutablePropertiesKHR = 403,
+    VKW_CMD_vkGetPipelineExecutableStatisticsKHR = 404,
+    VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR = 405,
+    VKW_CMD_vkGetPipelinePropertiesEXT = 406,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 378
+#define VKW_OPCODE_LIMIT 407
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 376
+#define VKW_FORWARDED_COMMAND_COUNT 405
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

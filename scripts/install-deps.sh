@@ -41,7 +41,7 @@ fi
 "${apt[@]}" install -y --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libvulkan-dev vulkan-tools vulkan-validationlayers \
-    glslang-tools glslc \
+    glslang-tools glslc spirv-tools \
     python3 python3-lxml python3-jinja2 \
     clang valgrind \
     git ca-certificates

@@ -24,6 +24,7 @@ struct fk_object {
     bool mapped;
     bool signaled;       /* fences */
     bool pending;        /* fences: a held submission signals it */
+    uint64_t died;       /* when it was destroyed (a count of deaths), 0 while alive */
 };
 
 static struct {
@@ -34,6 +35,7 @@ static struct {
     bool abort_on_problem, hold;
     VkObjectType fail_type; /* vkw_fake_fail_creation */
     VkResult fail_result;
+    uint64_t deaths;
 } fk;
 
 /* ---- the registry ---- */
@@ -107,6 +109,7 @@ static void fk_kill(struct fk_object *o)
         free(o->bytes);
     o->bytes = NULL;
     o->live = false;
+    o->died = ++fk.deaths;
 }
 
 /* Free what `parent` frees with itself (pools' allocations, a device's
@@ -156,6 +159,19 @@ size_t vkw_fake_live_of_type(VkObjectType type)
 
 size_t vkw_fake_objects_made(void) { return fk.made; }
 
+bool vkw_fake_died_before(VkObjectType first, VkObjectType then)
+{
+    uint64_t last_first = 0, first_then = UINT64_MAX;
+    for (size_t i = 0; i < fk.count; i++) {
+        const struct fk_object *o = &fk.objects[i];
+        if (o->died && o->type == first && o->died > last_first)
+            last_first = o->died;
+        if (o->died && o->type == then && o->died < first_then)
+            first_then = o->died;
+    }
+    return last_first < first_then;
+}
+
 VkDeviceSize vkw_fake_live_memory_bytes(void)
 {
     VkDeviceSize n = 0;
@@ -195,6 +211,7 @@ void vkw_fake_reset(void)
     free(fk.objects);
     fk.objects = NULL;
     fk.count = fk.capacity = fk.made = 0;
+    fk.deaths = 0;
     fk.problem[0] = '\0';
     fk.hold = false;
     fk.fail_result = VK_SUCCESS;
@@ -1177,6 +1194,224 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyPipeline(VkDevice device, VkPipe
                "vkDestroyPipeline");
 }
 
+/* ---- shader objects, generated commands, pipeline binaries, conversions ---- */
+
+/* A shader binary whose first bytes say it is "BAD" is incompatible. */
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateShadersEXT(VkDevice device, uint32_t n,
+                                                              const VkShaderCreateInfoEXT *infos,
+                                                              const VkAllocationCallbacks *a,
+                                                              VkShaderEXT *out)
+{
+    (void)a;
+    if (!USE(DEVICE, device, "vkCreateShadersEXT"))
+        return VK_ERROR_DEVICE_LOST;
+    VkResult result = VK_SUCCESS;
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t k = 0; k < infos[i].setLayoutCount; k++)
+            USE_OPT(DESCRIPTOR_SET_LAYOUT, infos[i].pSetLayouts[k], "vkCreateShadersEXT");
+        if (infos[i].codeType == VK_SHADER_CODE_TYPE_BINARY_EXT && infos[i].codeSize >= 3 &&
+            memcmp(infos[i].pCode, "BAD", 3) == 0) {
+            out[i] = VK_NULL_HANDLE;
+            result = VK_INCOMPATIBLE_SHADER_BINARY_EXT;
+            continue;
+        }
+        out[i] = VKW_U64_HANDLE(VkShaderEXT,
+                                fk_new(VK_OBJECT_TYPE_SHADER_EXT, VKW_HANDLE_U64(device)));
+    }
+    return result;
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyShaderEXT(VkDevice device, VkShaderEXT shader,
+                                                          const VkAllocationCallbacks *a)
+{
+    (void)a;
+    USE(DEVICE, device, "vkDestroyShaderEXT");
+    fk_destroy(VK_OBJECT_TYPE_SHADER_EXT, VKW_HANDLE_U64(shader), VK_OBJECT_TYPE_UNKNOWN,
+               "vkDestroyShaderEXT");
+}
+
+/* Binary data of `size` bytes, each the low byte of the handle plus its
+ * index.  Too small a buffer: nothing written, and (as a careless driver
+ * might) *size left as it was. */
+static VkResult fake_binary(uint64_t h, size_t size, size_t *have, void *data, VkResult small)
+{
+    if (!data) {
+        *have = size;
+        return VK_SUCCESS;
+    }
+    if (*have < size)
+        return small;
+    for (size_t i = 0; i < size; i++)
+        ((unsigned char *)data)[i] = (unsigned char)(h + i);
+    *have = size;
+    return VK_SUCCESS;
+}
+
+#define FK_SHADER_BINARY_BYTES 64u
+#define FK_PIPELINE_BINARY_BYTES 48u
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetShaderBinaryDataEXT(VkDevice device,
+                                                                    VkShaderEXT shader,
+                                                                    size_t *size, void *data)
+{
+    USE(DEVICE, device, "vkGetShaderBinaryDataEXT");
+    if (!USE(SHADER_EXT, shader, "vkGetShaderBinaryDataEXT"))
+        return VK_ERROR_DEVICE_LOST;
+    return fake_binary(VKW_HANDLE_U64(shader), FK_SHADER_BINARY_BYTES, size, data, VK_INCOMPLETE);
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateIndirectCommandsLayoutEXT(
+    VkDevice device, const VkIndirectCommandsLayoutCreateInfoEXT *ci,
+    const VkAllocationCallbacks *a, VkIndirectCommandsLayoutEXT *out)
+{
+    (void)a;
+    USE_OPT(PIPELINE_LAYOUT, ci->pipelineLayout, "vkCreateIndirectCommandsLayoutEXT");
+    const uint64_t h = child_of(device, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT,
+                                "vkCreateIndirectCommandsLayoutEXT");
+    *out = VKW_U64_HANDLE(VkIndirectCommandsLayoutEXT, h);
+    return h ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyIndirectCommandsLayoutEXT(
+    VkDevice device, VkIndirectCommandsLayoutEXT layout, const VkAllocationCallbacks *a)
+{
+    (void)a;
+    USE(DEVICE, device, "vkDestroyIndirectCommandsLayoutEXT");
+    fk_destroy(VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, VKW_HANDLE_U64(layout),
+               VK_OBJECT_TYPE_UNKNOWN, "vkDestroyIndirectCommandsLayoutEXT");
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateIndirectExecutionSetEXT(
+    VkDevice device, const VkIndirectExecutionSetCreateInfoEXT *ci,
+    const VkAllocationCallbacks *a, VkIndirectExecutionSetEXT *out)
+{
+    (void)a;
+    if (ci->type == VK_INDIRECT_EXECUTION_SET_INFO_TYPE_PIPELINES_EXT)
+        USE(PIPELINE, ci->info.pPipelineInfo->initialPipeline, "vkCreateIndirectExecutionSetEXT");
+    else
+        for (uint32_t i = 0; i < ci->info.pShaderInfo->shaderCount; i++)
+            USE(SHADER_EXT, ci->info.pShaderInfo->pInitialShaders[i],
+                "vkCreateIndirectExecutionSetEXT");
+    const uint64_t h = child_of(device, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT,
+                                "vkCreateIndirectExecutionSetEXT");
+    *out = VKW_U64_HANDLE(VkIndirectExecutionSetEXT, h);
+    return h ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyIndirectExecutionSetEXT(
+    VkDevice device, VkIndirectExecutionSetEXT set, const VkAllocationCallbacks *a)
+{
+    (void)a;
+    USE(DEVICE, device, "vkDestroyIndirectExecutionSetEXT");
+    fk_destroy(VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, VKW_HANDLE_U64(set),
+               VK_OBJECT_TYPE_UNKNOWN, "vkDestroyIndirectExecutionSetEXT");
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkUpdateIndirectExecutionSetPipelineEXT(
+    VkDevice device, VkIndirectExecutionSetEXT set, uint32_t n,
+    const VkWriteIndirectExecutionSetPipelineEXT *writes)
+{
+    USE(DEVICE, device, "vkUpdateIndirectExecutionSetPipelineEXT");
+    USE(INDIRECT_EXECUTION_SET_EXT, set, "vkUpdateIndirectExecutionSetPipelineEXT");
+    for (uint32_t i = 0; i < n; i++)
+        USE(PIPELINE, writes[i].pipeline, "vkUpdateIndirectExecutionSetPipelineEXT");
+}
+
+/* Every source (a pipeline, a create info or keys and data) gives two
+ * binaries. */
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreatePipelineBinariesKHR(
+    VkDevice device, const VkPipelineBinaryCreateInfoKHR *ci, const VkAllocationCallbacks *a,
+    VkPipelineBinaryHandlesInfoKHR *binaries)
+{
+    (void)a;
+    if (!USE(DEVICE, device, "vkCreatePipelineBinariesKHR"))
+        return VK_ERROR_DEVICE_LOST;
+    USE_OPT(PIPELINE, ci->pipeline, "vkCreatePipelineBinariesKHR");
+    if (!binaries->pPipelineBinaries) {
+        binaries->pipelineBinaryCount = 2;
+        return VK_SUCCESS;
+    }
+    uint32_t n = binaries->pipelineBinaryCount < 2 ? binaries->pipelineBinaryCount : 2;
+    for (uint32_t i = 0; i < n; i++)
+        binaries->pPipelineBinaries[i] = VKW_U64_HANDLE(
+            VkPipelineBinaryKHR, fk_new(VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, VKW_HANDLE_U64(device)));
+    binaries->pipelineBinaryCount = n;
+    return n < 2 ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyPipelineBinaryKHR(VkDevice device,
+                                                                 VkPipelineBinaryKHR binary,
+                                                                 const VkAllocationCallbacks *a)
+{
+    (void)a;
+    USE(DEVICE, device, "vkDestroyPipelineBinaryKHR");
+    fk_destroy(VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, VKW_HANDLE_U64(binary), VK_OBJECT_TYPE_UNKNOWN,
+               "vkDestroyPipelineBinaryKHR");
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetPipelineBinaryDataKHR(
+    VkDevice device, const VkPipelineBinaryDataInfoKHR *info, VkPipelineBinaryKeyKHR *key,
+    size_t *size, void *data)
+{
+    USE(DEVICE, device, "vkGetPipelineBinaryDataKHR");
+    if (!USE(PIPELINE_BINARY_KHR, info->pipelineBinary, "vkGetPipelineBinaryDataKHR"))
+        return VK_ERROR_DEVICE_LOST;
+    key->keySize = 4;
+    memset(key->key, 0, sizeof(key->key));
+    memcpy(key->key, "KEY", 3);
+    const VkResult r = fake_binary(VKW_HANDLE_U64(info->pipelineBinary), FK_PIPELINE_BINARY_BYTES,
+                                   size, data, VK_ERROR_NOT_ENOUGH_SPACE_KHR);
+    if (r == VK_ERROR_NOT_ENOUGH_SPACE_KHR)
+        *size = FK_PIPELINE_BINARY_BYTES; /* what Vulkan says: the size needed */
+    return r;
+}
+
+static size_t component_bytes(VkComponentTypeKHR type)
+{
+    return type == VK_COMPONENT_TYPE_FLOAT32_KHR ? 4 : type == VK_COMPONENT_TYPE_FLOAT16_KHR ? 2 : 1;
+}
+
+/* A matrix takes rows x columns elements in any layout; converting copies
+ * the source's bytes round (all of them: an overread shows under ASan). */
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkConvertCooperativeVectorMatrixNV(
+    VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV *info)
+{
+    USE(DEVICE, device, "vkConvertCooperativeVectorMatrixNV");
+    const size_t elements = (size_t)info->numRows * info->numColumns;
+    const size_t dst = elements * component_bytes(info->dstComponentType);
+    const size_t src = elements * component_bytes(info->srcComponentType);
+    if (!info->dstData.hostAddress) {
+        *info->pDstSize = dst;
+        return VK_SUCCESS;
+    }
+    if (*info->pDstSize < dst)
+        return VK_INCOMPLETE;
+    const unsigned char *from = info->srcData.hostAddress;
+    unsigned sum = 0;
+    for (size_t i = 0; i < src; i++)
+        sum += from[i];
+    for (size_t i = 0; i < dst; i++)
+        ((unsigned char *)info->dstData.hostAddress)[i] = (unsigned char)(sum + i);
+    *info->pDstSize = dst;
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetPipelinePropertiesEXT(
+    VkDevice device, const VkPipelineInfoEXT *info, VkBaseOutStructure *properties)
+{
+    USE(DEVICE, device, "vkGetPipelinePropertiesEXT");
+    if (!USE(PIPELINE, info->pipeline, "vkGetPipelinePropertiesEXT"))
+        return VK_ERROR_DEVICE_LOST;
+    if (properties->sType != VK_STRUCTURE_TYPE_PIPELINE_PROPERTIES_IDENTIFIER_EXT) {
+        problem("vkGetPipelinePropertiesEXT: a struct of sType %d", (int)properties->sType);
+        return VK_ERROR_UNKNOWN;
+    }
+    VkPipelinePropertiesIdentifierEXT *id = (void *)properties;
+    for (uint32_t i = 0; i < VK_UUID_SIZE; i++)
+        id->pipelineIdentifier[i] = (uint8_t)(VKW_HANDLE_U64(info->pipeline) >> 4) + (uint8_t)i;
+    return VK_SUCCESS;
+}
+
 /* ---- pool allocations ---- */
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkAllocateCommandBuffers(
@@ -1582,7 +1817,7 @@ struct fk_entry {
     PFN_vkVoidFunction fn;
 };
 
-static struct fk_entry fk_entries[160];
+static struct fk_entry fk_entries[200];
 static size_t fk_entry_count;
 
 static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL fake_vkGetDeviceProcAddr(VkDevice device,
@@ -1749,6 +1984,19 @@ static void fill_entries(void)
     ENTRY(vkCmdResetQueryPool);
     ENTRY(vkCmdWriteTimestamp);
     ENTRY(vkCmdExecuteCommands);
+    ENTRY(vkCreateShadersEXT);
+    ENTRY(vkDestroyShaderEXT);
+    ENTRY(vkGetShaderBinaryDataEXT);
+    ENTRY(vkCreateIndirectCommandsLayoutEXT);
+    ENTRY(vkDestroyIndirectCommandsLayoutEXT);
+    ENTRY(vkCreateIndirectExecutionSetEXT);
+    ENTRY(vkDestroyIndirectExecutionSetEXT);
+    ENTRY(vkUpdateIndirectExecutionSetPipelineEXT);
+    ENTRY(vkCreatePipelineBinariesKHR);
+    ENTRY(vkDestroyPipelineBinaryKHR);
+    ENTRY(vkGetPipelineBinaryDataKHR);
+    ENTRY(vkConvertCooperativeVectorMatrixNV);
+    ENTRY(vkGetPipelinePropertiesEXT);
     if (fk_entry_count > sizeof(fk_entries) / sizeof(fk_entries[0]))
         abort(); /* (too late for the writes, but says what went wrong) */
     qsort(fk_entries, fk_entry_count, sizeof(fk_entries[0]), compare_entries);

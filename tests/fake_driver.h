@@ -2,7 +2,7 @@
  * the fuzzer (tests/fuzz/).
  *
  * Owns: a registry of every object it hands out (type, parent, alive), the
- * entry points that create, use and destroy them (about 140 commands, found
+ * entry points that create, use and destroy them (about 160 commands, found
  * through vkw_fake_get_instance_proc_addr as a loader would), and the
  * contract checks that make it an oracle for the host:
  *
@@ -41,6 +41,9 @@ PFN_vkVoidFunction VKAPI_CALL vkw_fake_get_instance_proc_addr(VkInstance instanc
 /* Objects alive now (all types), and of one type. */
 size_t vkw_fake_live_objects(void);
 size_t vkw_fake_live_of_type(VkObjectType type);
+/* Whether every destroyed object of type `first` was destroyed before every
+ * destroyed object of type `then` (the order of a teardown). */
+bool vkw_fake_died_before(VkObjectType first, VkObjectType then);
 /* Objects made since the last reset (a measure of how far a stream got). */
 size_t vkw_fake_objects_made(void);
 /* Bytes of device memory alive now (allocationSize summed). */

@@ -416,7 +416,7 @@ void rt_cmp_vkCopyImageToMemory_pCopyImageToMemoryInfo(
     CMP_COPY_INFO(t, info, a->pCopyImageToMemoryInfo, srcImage);
 }
 
-void rt_fill_reply_vkCopyImageToMemory_pCopyImageToMemoryInfo(
+void rt_answer_vkCopyImageToMemory_pCopyImageToMemoryInfo(
     struct rt *t, struct vkw_args_vkCopyImageToMemory *a)
 {
     struct vkw_host_image_to_memory *m = (struct vkw_host_image_to_memory *)a->pCopyImageToMemoryInfo;

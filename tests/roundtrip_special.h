@@ -6,6 +6,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include "roundtrip_forms.h"
 #include "roundtrip_support.h"
 #include "vkw_host_decode.h"
 
@@ -33,7 +34,7 @@ void rt_cmp_vkCopyImageToMemory_pCopyImageToMemoryInfo(
     struct rt *t, const VkCopyImageToMemoryInfo *info, const struct vkw_args_vkCopyImageToMemory *a);
 /* The host's side of the reply: each region's bytes, as the driver would
  * have written them. */
-void rt_fill_reply_vkCopyImageToMemory_pCopyImageToMemoryInfo(
+void rt_answer_vkCopyImageToMemory_pCopyImageToMemoryInfo(
     struct rt *t, struct vkw_args_vkCopyImageToMemory *a);
 /* The application's memory holds them at its row length and image height,
  * and nothing between the rows changed; every shorter reply is refused. */

@@ -18,6 +18,9 @@
  * with their parent), strings without their end or with a NUL, enums that
  * would make the driver index out of bounds, new ids in use, trailing
  * bytes, flags, private data naming a raw handle, memory ranges and fds;
+ * shader objects, indirect commands layouts and execution sets destroyed
+ * or named by ids of other types (each context ending with such objects
+ * alive);
  * and, not an error, a device destroyed with children alive. */
 #define _GNU_SOURCE /* setenv, memfd_create; before any include */
 
@@ -31,6 +34,7 @@
 
 #include "host_test_guest.h"
 #include "memory_messages_test.h"
+#include "tests/vkw_cmdtest_spirv.h"
 #include "tap.h"
 #include "vkw_sync_page.h"
 #include "vkwire/renderer.h"
@@ -119,6 +123,48 @@ static void bring_up_14(struct tg_guest *g)
     vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
 }
 
+/* tg_bring_up for a Vulkan 1.4 application whose device has shader
+ * objects and device-generated commands. */
+static void bring_up_shaders(struct tg_guest *g)
+{
+    VkInstance instance = TG_INSTANCE(g);
+    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+                             .apiVersion = VK_API_VERSION_1_4};
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                .pApplicationInfo = &app};
+    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
+    uint32_t count = 1;
+    VkPhysicalDevice pd = TG_PHYSICAL(g);
+    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT dgc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT,
+        .deviceGeneratedCommands = VK_TRUE};
+    VkPhysicalDeviceShaderObjectFeaturesEXT objects = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT,
+        .pNext = &dgc,
+        .shaderObject = VK_TRUE};
+    VkPhysicalDeviceVulkan12Features f12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = &objects,
+        .bufferDeviceAddress = VK_TRUE};
+    const char *extensions[2] = {VK_EXT_SHADER_OBJECT_EXTENSION_NAME,
+                                 VK_EXT_DEVICE_GENERATED_COMMANDS_EXTENSION_NAME};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = &f12,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci,
+                              .enabledExtensionCount = 2,
+                              .ppEnabledExtensionNames = extensions};
+    VkDevice device = TG_DEVICE(g);
+    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
+    VkQueue queue = (VkQueue)&g->queue;
+    vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
+}
+
 static bool open_side_up(struct side *s, void (*bring_up)(struct tg_guest *g))
 {
     memset(s, 0, sizeof(*s));
@@ -133,12 +179,7 @@ static bool open_side_up(struct side *s, void (*bring_up)(struct tg_guest *g))
     return run(s) == VKW_RENDERER_OK && tg_count_ok(s->reply, s->reply_size, true, NULL) == 6;
 }
 
-static bool open_side_as(struct side *s, bool vulkan13)
-{
-    return open_side_up(s, vulkan13 ? bring_up_13 : tg_bring_up);
-}
-
-static bool open_side(struct side *s) { return open_side_as(s, false); }
+static bool open_side(struct side *s) { return open_side_up(s, tg_bring_up); }
 
 static int open_fds(void)
 {
@@ -742,63 +783,260 @@ static void hc_not_for_host(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_RANGE, 0, 0};
 }
 
-/* The guest's application: Vulkan 1.1 (false), 1.3 (true), or 1.4 with
- * host image copy. */
-enum { VULKAN_14_HOST_COPY = 2 };
+/* ---- shader objects and device-generated commands: ids of the new types ---- */
+
+enum { SO_SET_LAYOUT = 600, SO_PIPELINE_LAYOUT, SO_MODULE, SO_PIPELINE, SO_SHADER = 610,
+       SO_COMMANDS_LAYOUT = 620, SO_EXECUTION_SET = 630 };
+
+/* A set layout and a pipeline layout for cmd_push.comp (asked to reply). */
+static void so_layouts(struct tg_guest *g)
+{
+    VkDescriptorSetLayoutBinding binding = {0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                                            VK_SHADER_STAGE_COMPUTE_BIT, NULL};
+    VkDescriptorSetLayoutCreateInfo slci = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+        .bindingCount = 1,
+        .pBindings = &binding};
+    VkDescriptorSetLayout set = VKW_U64_HANDLE(VkDescriptorSetLayout, SO_SET_LAYOUT);
+    size_t at = g->w.size;
+    vkw_encode_vkCreateDescriptorSetLayout(&g->w, ++g->serial, TG_DEVICE(g), &slci, NULL, &set);
+    tg_ask_reply(g, at);
+    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 128};
+    VkPipelineLayoutCreateInfo plci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                       .setLayoutCount = 1,
+                                       .pSetLayouts = &set,
+                                       .pushConstantRangeCount = 1,
+                                       .pPushConstantRanges = &range};
+    VkPipelineLayout layout = VKW_U64_HANDLE(VkPipelineLayout, SO_PIPELINE_LAYOUT);
+    at = g->w.size;
+    vkw_encode_vkCreatePipelineLayout(&g->w, ++g->serial, TG_DEVICE(g), &plci, NULL, &layout);
+    tg_ask_reply(g, at);
+}
+
+static void so_shader(struct tg_guest *g)
+{
+    VkDescriptorSetLayout set = VKW_U64_HANDLE(VkDescriptorSetLayout, SO_SET_LAYOUT);
+    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, 128};
+    VkShaderCreateInfoEXT info = {.sType = VK_STRUCTURE_TYPE_SHADER_CREATE_INFO_EXT,
+                                  .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                                  .codeType = VK_SHADER_CODE_TYPE_SPIRV_EXT,
+                                  .codeSize = sizeof cmd_push_comp_spv,
+                                  .pCode = cmd_push_comp_spv,
+                                  .pName = "main",
+                                  .setLayoutCount = 1,
+                                  .pSetLayouts = &set,
+                                  .pushConstantRangeCount = 1,
+                                  .pPushConstantRanges = &range};
+    VkShaderEXT shader = VKW_U64_HANDLE(VkShaderEXT, SO_SHADER);
+    vkw_encode_vkCreateShadersEXT(&g->w, ++g->serial, TG_DEVICE(g), 1, &info, NULL, &shader);
+}
+
+static void so_commands_layout(struct tg_guest *g)
+{
+    VkIndirectCommandsLayoutTokenEXT token = {
+        .sType = VK_STRUCTURE_TYPE_INDIRECT_COMMANDS_LAYOUT_TOKEN_EXT,
+        .type = VK_INDIRECT_COMMANDS_TOKEN_TYPE_DISPATCH_EXT};
+    VkIndirectCommandsLayoutCreateInfoEXT ci = {
+        .sType = VK_STRUCTURE_TYPE_INDIRECT_COMMANDS_LAYOUT_CREATE_INFO_EXT,
+        .shaderStages = VK_SHADER_STAGE_COMPUTE_BIT,
+        .indirectStride = sizeof(VkDispatchIndirectCommand),
+        .pipelineLayout = VKW_U64_HANDLE(VkPipelineLayout, SO_PIPELINE_LAYOUT),
+        .tokenCount = 1,
+        .pTokens = &token};
+    VkIndirectCommandsLayoutEXT layout =
+        VKW_U64_HANDLE(VkIndirectCommandsLayoutEXT, SO_COMMANDS_LAYOUT);
+    vkw_encode_vkCreateIndirectCommandsLayoutEXT(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL,
+                                                 &layout);
+}
+
+/* A pipeline bindable from an execution set, and the set. */
+static void so_execution_set(struct tg_guest *g)
+{
+    VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                     .codeSize = sizeof cmd_push_comp_spv,
+                                     .pCode = cmd_push_comp_spv};
+    VkShaderModule module = VKW_U64_HANDLE(VkShaderModule, SO_MODULE);
+    const size_t at = g->w.size;
+    vkw_encode_vkCreateShaderModule(&g->w, ++g->serial, TG_DEVICE(g), &smci, NULL, &module);
+    tg_ask_reply(g, at);
+    VkPipelineCreateFlags2CreateInfo flags = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO,
+        .flags = VK_PIPELINE_CREATE_2_INDIRECT_BINDABLE_BIT_EXT};
+    VkComputePipelineCreateInfo cpci = {
+        .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+        .pNext = &flags,
+        .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                  .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                  .module = module,
+                  .pName = "main"},
+        .layout = VKW_U64_HANDLE(VkPipelineLayout, SO_PIPELINE_LAYOUT)};
+    VkPipeline pipeline = VKW_U64_HANDLE(VkPipeline, SO_PIPELINE);
+    vkw_encode_vkCreateComputePipelines(&g->w, ++g->serial, TG_DEVICE(g), VK_NULL_HANDLE, 1,
+                                        &cpci, NULL, &pipeline);
+    VkIndirectExecutionSetPipelineInfoEXT pipelines = {
+        .sType = VK_STRUCTURE_TYPE_INDIRECT_EXECUTION_SET_PIPELINE_INFO_EXT,
+        .initialPipeline = pipeline,
+        .maxPipelineCount = 2};
+    VkIndirectExecutionSetCreateInfoEXT ci = {
+        .sType = VK_STRUCTURE_TYPE_INDIRECT_EXECUTION_SET_CREATE_INFO_EXT,
+        .type = VK_INDIRECT_EXECUTION_SET_INFO_TYPE_PIPELINES_EXT,
+        .info.pPipelineInfo = &pipelines};
+    VkIndirectExecutionSetEXT set = VKW_U64_HANDLE(VkIndirectExecutionSetEXT, SO_EXECUTION_SET);
+    vkw_encode_vkCreateIndirectExecutionSetEXT(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &set);
+}
+
+static void so_requirements(struct tg_guest *g, uint64_t layout)
+{
+    VkGeneratedCommandsMemoryRequirementsInfoEXT info = {
+        .sType = VK_STRUCTURE_TYPE_GENERATED_COMMANDS_MEMORY_REQUIREMENTS_INFO_EXT,
+        .indirectCommandsLayout = VKW_U64_HANDLE(VkIndirectCommandsLayoutEXT, layout),
+        .maxSequenceCount = 1};
+    VkMemoryRequirements2 req = {.sType = VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2};
+    vkw_encode_vkGetGeneratedCommandsMemoryRequirementsEXT(&g->w, ++g->serial, TG_DEVICE(g), &info,
+                                                           &req);
+}
+
+static void shader_used_after_destroy(struct tg_guest *g, struct expect *e)
+{
+    so_layouts(g);
+    so_shader(g);
+    vkw_encode_vkDestroyShaderEXT(&g->w, ++g->serial, TG_DEVICE(g),
+                                  VKW_U64_HANDLE(VkShaderEXT, SO_SHADER), NULL);
+    const VkShaderStageFlagBits stage = VK_SHADER_STAGE_COMPUTE_BIT;
+    const VkShaderEXT shader = VKW_U64_HANDLE(VkShaderEXT, SO_SHADER);
+    vkw_encode_vkCmdBindShadersEXT(&g->w, ++g->serial, (VkCommandBuffer)&g->cbs[0], 1, &stage,
+                                   &shader);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, SO_SHADER, 3};
+}
+
+static void buffer_as_shader(struct tg_guest *g, struct expect *e)
+{
+    vkw_encode_vkDestroyShaderEXT(&g->w, ++g->serial, TG_DEVICE(g), VKW_U64_HANDLE(VkShaderEXT, 100),
+                                  NULL);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 100, 0};
+}
+
+/* A shader object outlives nothing it names: its set layout destroyed
+ * first, the shader goes on (Vulkan allows it) and teardown takes both. */
+static void shader_named_after_its_set_layout(struct tg_guest *g, struct expect *e)
+{
+    so_layouts(g);
+    so_shader(g);
+    vkw_encode_vkDestroyDescriptorSetLayout(&g->w, ++g->serial, TG_DEVICE(g),
+                                            VKW_U64_HANDLE(VkDescriptorSetLayout, SO_SET_LAYOUT),
+                                            NULL);
+    vkw_encode_vkDestroyShaderEXT(&g->w, ++g->serial, TG_DEVICE(g),
+                                  VKW_U64_HANDLE(VkShaderEXT, SO_SET_LAYOUT), NULL);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, SO_SET_LAYOUT, 3};
+}
+
+static void commands_layout_used_after_destroy(struct tg_guest *g, struct expect *e)
+{
+    so_layouts(g);
+    so_commands_layout(g);
+    vkw_encode_vkDestroyIndirectCommandsLayoutEXT(
+        &g->w, ++g->serial, TG_DEVICE(g),
+        VKW_U64_HANDLE(VkIndirectCommandsLayoutEXT, SO_COMMANDS_LAYOUT), NULL);
+    so_requirements(g, SO_COMMANDS_LAYOUT);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, SO_COMMANDS_LAYOUT, 3};
+}
+
+static void execution_set_as_commands_layout(struct tg_guest *g, struct expect *e)
+{
+    so_layouts(g);
+    so_execution_set(g);
+    so_requirements(g, SO_EXECUTION_SET);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, SO_EXECUTION_SET, 5};
+}
+
+static void execution_set_written_after_destroy(struct tg_guest *g, struct expect *e)
+{
+    so_layouts(g);
+    so_execution_set(g);
+    const VkIndirectExecutionSetEXT set =
+        VKW_U64_HANDLE(VkIndirectExecutionSetEXT, SO_EXECUTION_SET);
+    vkw_encode_vkDestroyIndirectExecutionSetEXT(&g->w, ++g->serial, TG_DEVICE(g), set, NULL);
+    VkWriteIndirectExecutionSetPipelineEXT write = {
+        .sType = VK_STRUCTURE_TYPE_WRITE_INDIRECT_EXECUTION_SET_PIPELINE_EXT,
+        .index = 1,
+        .pipeline = VKW_U64_HANDLE(VkPipeline, SO_PIPELINE)};
+    vkw_encode_vkUpdateIndirectExecutionSetPipelineEXT(&g->w, ++g->serial, TG_DEVICE(g), set, 1,
+                                                       &write);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, SO_EXECUTION_SET, 5};
+}
+
+static void pipeline_binary_never_made(struct tg_guest *g, struct expect *e)
+{
+    vkw_encode_vkDestroyPipelineBinaryKHR(&g->w, ++g->serial, TG_DEVICE(g),
+                                          VKW_U64_HANDLE(VkPipelineBinaryKHR, 640), NULL);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 640, 0};
+}
 
 static const struct hostile_case {
     const char *name;
     void (*build)(struct tg_guest *g, struct expect *e);
-    int vulkan13; /* the guest is a Vulkan 1.3 application (else 1.1; or VULKAN_14_HOST_COPY) */
+    /* The guest application A brings up (NULL: tg_bring_up, Vulkan 1.1). */
+    void (*bring_up)(struct tg_guest *g);
 } cases[] = {
-    {"a command cut short (its size says so)", truncated_command, false},
-    {"half a header after a good command", truncated_header, false},
-    {"a size that is not whole words", size_not_words, false},
-    {"a size far past the batch (4 GiB)", size_past_batch, false},
-    {"an array count of 2^62", count_oversized, false},
-    {"an array count whose byte size wraps to 8", count_overflows, false},
-    {"an array count that disagrees with its length member", count_disagrees, false},
-    {"an unknown opcode after a good command", opcode_unknown, false},
-    {"opcode 0", opcode_zero, false},
-    {"a HELLO inside a batch", opcode_hello_in_batch, false},
-    {"an sType no one defined", stype_unknown, false},
-    {"an sType the chain does not take", stype_of_another_base, false},
-    {"a presence word of 2", presence_two, false},
-    {"a required pointer left out", required_pointer_absent, false},
-    {"VK_NULL_HANDLE for a required handle", required_handle_zero, false},
-    {"a NULL command buffer in a submit", null_in_required_array, false},
-    {"an id that names nothing", id_unknown, false},
-    {"a pool's id where a buffer belongs", id_wrong_type, false},
-    {"a command buffer's id as the device", id_dispatchable_wrong_type, false},
-    {"an id only another client has", id_of_another_client, false},
-    {"a buffer used after its destroy", used_after_destroy, false},
-    {"a command buffer used after its pool's destroy", used_after_parent_destroyed, false},
-    {"a buffer used after its device's destroy", used_after_device_destroyed, false},
-    {"memory written after its free", memory_used_after_free, false},
-    {"a string longer than the message", string_without_end, false},
-    {"a string with a NUL inside", string_with_nul, false},
-    {"VkImageType 7", enum_image_type, false},
-    {"a format no one defined", enum_format, false},
-    {"VkPipelineBindPoint 99", enum_bind_point, false},
-    {"a negative VkDescriptorType", enum_negative, false},
-    {"a new buffer under the device's id", new_id_in_use, false},
-    {"a new buffer under id 0", new_id_zero, false},
-    {"a word after the last parameter", trailing_bytes, false},
-    {"a flag bit no one defined", flags_unknown, false},
-    {"private data on a raw address", private_data_raw_handle, true},
-    {"private data on the instance", private_data_wrong_type, true},
-    {"a 1.3 command on a 1.1 device", command_the_device_lacks, false},
-    {"a 1.3 command on a 1.1 device's queue", command_the_queue_lacks, false},
-    {"a 1.3 command on a 1.1 device's command buffer", command_the_command_buffer_lacks, false},
-    {"READ_MEMORY whose range wraps", memory_range, false},
-    {"WRITE_MEMORY whose blob count is 2^64-1", blob_count_huge, false},
-    {"host image copy: a byte count the image does not give", hc_count_wrong, VULKAN_14_HOST_COPY},
-    {"host image copy: an image of another device", hc_other_device, VULKAN_14_HOST_COPY},
-    {"host image copy: a destroyed image", hc_destroyed, VULKAN_14_HOST_COPY},
-    {"host image copy: a row length of 2^32-1", hc_huge_row_length, VULKAN_14_HOST_COPY},
-    {"host image copy: to memory with a row length of 2^32-1", hc_huge_row_length_out, VULKAN_14_HOST_COPY},
-    {"host image copy: a level the image lacks", hc_outside, VULKAN_14_HOST_COPY},
-    {"host image copy: an image not made for host transfers", hc_not_for_host, VULKAN_14_HOST_COPY},
+    {"a command cut short (its size says so)", truncated_command, NULL},
+    {"half a header after a good command", truncated_header, NULL},
+    {"a size that is not whole words", size_not_words, NULL},
+    {"a size far past the batch (4 GiB)", size_past_batch, NULL},
+    {"an array count of 2^62", count_oversized, NULL},
+    {"an array count whose byte size wraps to 8", count_overflows, NULL},
+    {"an array count that disagrees with its length member", count_disagrees, NULL},
+    {"an unknown opcode after a good command", opcode_unknown, NULL},
+    {"opcode 0", opcode_zero, NULL},
+    {"a HELLO inside a batch", opcode_hello_in_batch, NULL},
+    {"an sType no one defined", stype_unknown, NULL},
+    {"an sType the chain does not take", stype_of_another_base, NULL},
+    {"a presence word of 2", presence_two, NULL},
+    {"a required pointer left out", required_pointer_absent, NULL},
+    {"VK_NULL_HANDLE for a required handle", required_handle_zero, NULL},
+    {"a NULL command buffer in a submit", null_in_required_array, NULL},
+    {"an id that names nothing", id_unknown, NULL},
+    {"a pool's id where a buffer belongs", id_wrong_type, NULL},
+    {"a command buffer's id as the device", id_dispatchable_wrong_type, NULL},
+    {"an id only another client has", id_of_another_client, NULL},
+    {"a buffer used after its destroy", used_after_destroy, NULL},
+    {"a command buffer used after its pool's destroy", used_after_parent_destroyed, NULL},
+    {"a buffer used after its device's destroy", used_after_device_destroyed, NULL},
+    {"memory written after its free", memory_used_after_free, NULL},
+    {"a string longer than the message", string_without_end, NULL},
+    {"a string with a NUL inside", string_with_nul, NULL},
+    {"VkImageType 7", enum_image_type, NULL},
+    {"a format no one defined", enum_format, NULL},
+    {"VkPipelineBindPoint 99", enum_bind_point, NULL},
+    {"a negative VkDescriptorType", enum_negative, NULL},
+    {"a new buffer under the device's id", new_id_in_use, NULL},
+    {"a new buffer under id 0", new_id_zero, NULL},
+    {"a word after the last parameter", trailing_bytes, NULL},
+    {"a flag bit no one defined", flags_unknown, NULL},
+    {"private data on a raw address", private_data_raw_handle, bring_up_13},
+    {"private data on the instance", private_data_wrong_type, bring_up_13},
+    {"a 1.3 command on a 1.1 device", command_the_device_lacks, NULL},
+    {"a 1.3 command on a 1.1 device's queue", command_the_queue_lacks, NULL},
+    {"a 1.3 command on a 1.1 device's command buffer", command_the_command_buffer_lacks, NULL},
+    {"READ_MEMORY whose range wraps", memory_range, NULL},
+    {"WRITE_MEMORY whose blob count is 2^64-1", blob_count_huge, NULL},
+    {"host image copy: a byte count the image does not give", hc_count_wrong, bring_up_14},
+    {"host image copy: an image of another device", hc_other_device, bring_up_14},
+    {"host image copy: a destroyed image", hc_destroyed, bring_up_14},
+    {"host image copy: a row length of 2^32-1", hc_huge_row_length, bring_up_14},
+    {"host image copy: to memory with a row length of 2^32-1", hc_huge_row_length_out, bring_up_14},
+    {"host image copy: a level the image lacks", hc_outside, bring_up_14},
+    {"host image copy: an image not made for host transfers", hc_not_for_host, bring_up_14},
+    {"a shader object bound after its destroy", shader_used_after_destroy, bring_up_shaders},
+    {"a buffer's id as a shader object", buffer_as_shader, bring_up_shaders},
+    {"a set layout's id as a shader object (the layout destroyed, the shader alive)",
+     shader_named_after_its_set_layout, bring_up_shaders},
+    {"an indirect commands layout used after its destroy", commands_layout_used_after_destroy,
+     bring_up_shaders},
+    {"an execution set's id as an indirect commands layout", execution_set_as_commands_layout,
+     bring_up_shaders},
+    {"an execution set written after its destroy", execution_set_written_after_destroy,
+     bring_up_shaders},
+    {"a pipeline binary no one made", pipeline_binary_never_made, NULL},
 };
 
 /* B is unaffected: its objects stand, and it can still work with its
@@ -820,9 +1058,7 @@ static void run_case(const struct hostile_case *c)
 {
     const int fds_before = open_fds();
     struct side a;
-    if (!open_side_up(&a, c->vulkan13 == VULKAN_14_HOST_COPY ? bring_up_14
-                          : c->vulkan13                       ? bring_up_13
-                                                              : tg_bring_up)) {
+    if (!open_side_up(&a, c->bring_up ? c->bring_up : tg_bring_up)) {
         ok(0, "%s: guest A set up", c->name);
         return;
     }

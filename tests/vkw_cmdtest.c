@@ -126,6 +126,9 @@ struct device_needs {
     const char *extensions[16];
     uint32_t extension_count;
     void *features; /* a pNext chain of feature structs to enable, or NULL */
+    /* VkPhysicalDeviceVulkan12Features::bufferDeviceAddress and shaderFloat16,
+     * which device_create chains itself (the struct may be chained once). */
+    bool buffer_device_address, shader_float16;
     bool skip;
     char skip_why[200];
 };
@@ -251,6 +254,19 @@ static void destroy_tracked(struct ctx *c, const struct tracked *t)
     case VK_OBJECT_TYPE_EVENT: vkDestroyEvent(d, H(VkEvent), NULL); break;
     case VK_OBJECT_TYPE_QUERY_POOL: vkDestroyQueryPool(d, H(VkQueryPool), NULL); break;
     case VK_OBJECT_TYPE_SAMPLER: vkDestroySampler(d, H(VkSampler), NULL); break;
+    /* extension objects: their destroyers come from the device */
+#define EXT(type, fn)                                                              \
+    case VK_OBJECT_TYPE_##type: {                                                  \
+        PFN_##fn destroy = (PFN_##fn)vkGetDeviceProcAddr(d, #fn);                  \
+        if (destroy)                                                               \
+            destroy(d, (void *)(uintptr_t)t->handle, NULL);                        \
+        break;                                                                     \
+    }
+        EXT(SHADER_EXT, vkDestroyShaderEXT)
+        EXT(INDIRECT_COMMANDS_LAYOUT_EXT, vkDestroyIndirectCommandsLayoutEXT)
+        EXT(INDIRECT_EXECUTION_SET_EXT, vkDestroyIndirectExecutionSetEXT)
+        EXT(PIPELINE_BINARY_KHR, vkDestroyPipelineBinaryKHR)
+#undef EXT
     default:
         fprintf(stderr, "vkw_cmdtest: cannot destroy an object of type %d\n", (int)t->type);
         break;
@@ -1360,12 +1376,13 @@ static void push_move(VkCommandBuffer cb, VkPipelineLayout layout, float dx, flo
 enum { SCENE_FIRST = 1, SCENE_SECOND = 2, SCENE_ALL = 3 };
 
 /* The scene's draws, in two parts (for two secondary command buffers);
- * each part binds all it needs. */
+ * each part binds all it needs (but shader objects: no pipeline). */
 static void record_scene(VkCommandBuffer cb, const struct scene *s, int parts)
 {
     static const float white[4] = {1, 1, 1, 1}, dim[4] = {0.6f, 1, 1, 1};
     const VkDeviceSize zero = 0;
-    vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_GRAPHICS, s->pipeline);
+    if (s->pipeline)
+        vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_GRAPHICS, s->pipeline);
     set_viewport(cb);
     vkCmdBindVertexBuffers(cb, 0, 1, &s->vertices, &zero);
     if (parts & SCENE_FIRST) {
@@ -3875,7 +3892,9 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
         .pNext = &on13,
         .timelineSemaphore = VK_TRUE,
-        .hostQueryReset = VK_TRUE};
+        .hostQueryReset = VK_TRUE,
+        .bufferDeviceAddress = needs->buffer_device_address,
+        .shaderFloat16 = needs->shader_float16};
     VkPhysicalDeviceFeatures2 on = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                     .pNext = &on12,
                                     .features = {.pipelineStatisticsQuery = VK_TRUE,

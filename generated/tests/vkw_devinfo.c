@@ -42,6 +42,22 @@ static void features(VkPhysicalDevice pd)
 {
     (void)pd;
     {
+        VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDevicePrivateDataFeatures *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES;
@@ -346,6 +362,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceMeshShaderFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceMeshShaderFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceMeshShaderFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT;
@@ -450,6 +474,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceCooperativeMatrixFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceCooperativeMatrixFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceYcbcrImageArraysFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT;
@@ -511,6 +543,14 @@ static void features(VkPhysicalDevice pd)
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR", s, sizeof(*s));
         free(s);
     }
     {
@@ -922,11 +962,35 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDevicePipelineBinaryFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDevicePipelineBinaryFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceNestedCommandBufferFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceNestedCommandBufferFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDevicePipelinePropertiesFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDevicePipelinePropertiesFeaturesEXT", s, sizeof(*s));
         free(s);
     }
     {
@@ -1010,6 +1074,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceCooperativeMatrixFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceCooperativeMatrixFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV;
@@ -1090,6 +1162,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceCooperativeMatrix2FeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceCooperativeMatrix2FeaturesNV", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_ROBUSTNESS_FEATURES_EXT;
@@ -1105,11 +1185,28 @@ static void features(VkPhysicalDevice pd)
         dump("VkPhysicalDeviceDepthClampZeroOneFeaturesKHR", s, sizeof(*s));
         free(s);
     }
+    {
+        VkPhysicalDeviceCooperativeVectorFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceCooperativeVectorFeaturesNV", s, sizeof(*s));
+        free(s);
+    }
 }
 
 static void properties(VkPhysicalDevice pd)
 {
     (void)pd;
+    {
+        VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
     {
         VkPhysicalDeviceMultiDrawPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
@@ -1417,6 +1514,15 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceMeshShaderPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceMeshShaderPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceMeshShaderPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceMeshShaderPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_PROPERTIES_EXT;
@@ -1441,6 +1547,15 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceRayTracingPropertiesNV printed = *s;
         dump("VkPhysicalDeviceRayTracingPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceCooperativeMatrixPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceCooperativeMatrixPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceCooperativeMatrixPropertiesNV", &printed, sizeof(printed));
         free(s);
     }
     {
@@ -1650,6 +1765,15 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDevicePipelineBinaryPropertiesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_BINARY_PROPERTIES_KHR;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDevicePipelineBinaryPropertiesKHR printed = *s;
+        dump("VkPhysicalDevicePipelineBinaryPropertiesKHR", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceGraphicsPipelineLibraryPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_PROPERTIES_EXT;
@@ -1665,6 +1789,15 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceNestedCommandBufferPropertiesEXT printed = *s;
         dump("VkPhysicalDeviceNestedCommandBufferPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceShaderModuleIdentifierPropertiesEXT", &printed, sizeof(printed));
         free(s);
     }
     {
@@ -1701,6 +1834,33 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceShaderObjectPropertiesEXT printed = *s;
         dump("VkPhysicalDeviceShaderObjectPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceCooperativeMatrixPropertiesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_KHR;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceCooperativeMatrixPropertiesKHR printed = *s;
+        dump("VkPhysicalDeviceCooperativeMatrixPropertiesKHR", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceCooperativeMatrix2PropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceCooperativeMatrix2PropertiesNV printed = *s;
+        dump("VkPhysicalDeviceCooperativeMatrix2PropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceCooperativeVectorPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_VECTOR_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceCooperativeVectorPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceCooperativeVectorPropertiesNV", &printed, sizeof(printed));
         free(s);
     }
 }

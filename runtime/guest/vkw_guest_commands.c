@@ -101,6 +101,23 @@ void vkw_guest_recorded(VkCommandBuffer command_buffer)
         send_stream(cb);
 }
 
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPreprocessGeneratedCommandsEXT(
+    VkCommandBuffer commandBuffer, const VkGeneratedCommandsInfoEXT *pGeneratedCommandsInfo,
+    VkCommandBuffer stateCommandBuffer)
+{
+    /* The driver takes stateCommandBuffer's state as it stands when this is
+     * recorded; the host records each stream as it arrives, so what the
+     * state buffer recorded so far goes first, and this command right after,
+     * before the state buffer records anything else (both are the
+     * application's to synchronise, as Vulkan says). */
+    struct vkw_guest_command_buffer *state = (void *)stateCommandBuffer;
+    if (state && state != (void *)commandBuffer && state->stream.size)
+        send_stream(state);
+    vkw_forward_vkCmdPreprocessGeneratedCommandsEXT(commandBuffer, pGeneratedCommandsInfo,
+                                                    stateCommandBuffer);
+    send_stream((struct vkw_guest_command_buffer *)commandBuffer);
+}
+
 static void unlink_buffer(struct vkw_guest_command_buffer *cb)
 {
     struct pool_record *p = pool_of(cb->pool, false);

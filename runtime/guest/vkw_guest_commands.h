@@ -57,5 +57,10 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBeginCommandBuffer(VkCommandBuffer comm
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEndCommandBuffer(VkCommandBuffer commandBuffer);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkResetCommandBuffer(VkCommandBuffer commandBuffer,
                                                            VkCommandBufferResetFlags flags);
+/* The device-generated commands' preprocessing reads another command
+ * buffer's state: both streams go to the host at once, state first. */
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPreprocessGeneratedCommandsEXT(
+    VkCommandBuffer commandBuffer, const VkGeneratedCommandsInfoEXT *pGeneratedCommandsInfo,
+    VkCommandBuffer stateCommandBuffer);
 
 #endif /* VKW_GUEST_COMMANDS_H */

@@ -74,25 +74,50 @@ static bool has_dynamic(const VkPipelineDynamicStateCreateInfo *d, VkDynamicStat
     return false;
 }
 
-/* Clean a copy of a create info; `viewport` is where a cleaned viewport
- * state goes when the application's must change. */
-static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
-                           VkPipelineViewportStateCreateInfo *viewport)
+/* Pipeline binaries stand in for the shaders: a stage's module is then
+ * ignored (VkPipelineBinaryInfoKHR) and may be a stale handle. */
+static bool from_binaries(const void *pnext)
 {
+    const VkPipelineBinaryInfoKHR *b = (const void *)vkw_chain_find(
+        (void *)pnext, VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR);
+    return b && b->binaryCount > 0;
+}
+
+/* Clean c->info, a copy of a create info; the cleaned viewport state and
+ * stages go into c as well (c->stages is malloc'd, or NULL). */
+static bool clean_graphics(struct vkw_clean_graphics *c)
+{
+    VkGraphicsPipelineCreateInfo *ci = &c->info;
+    c->stages = NULL;
     if (!(ci->flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
         ci->basePipelineHandle = VK_NULL_HANDLE;
+    if (from_binaries(ci->pNext) && ci->stageCount && ci->pStages) {
+        c->stages = malloc(ci->stageCount * sizeof(*c->stages));
+        if (!c->stages)
+            return false;
+        memcpy(c->stages, ci->pStages, ci->stageCount * sizeof(*c->stages));
+        for (uint32_t i = 0; i < ci->stageCount; i++)
+            c->stages[i].module = VK_NULL_HANDLE;
+        ci->pStages = c->stages;
+    }
     /* Pipeline libraries assemble state from parts: what a part lacks is
      * not ignored but elsewhere, so only the rules above apply to them. */
     if (vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT) ||
         vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR) ||
         (ci->flags & VK_PIPELINE_CREATE_LIBRARY_BIT_KHR))
-        return;
-    bool tessellation = false;
-    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++)
+        return true;
+    bool tessellation = false, mesh = false;
+    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++) {
         tessellation |= (ci->pStages[i].stage & (VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT |
                                                   VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT)) != 0;
+        mesh |= (ci->pStages[i].stage & VK_SHADER_STAGE_MESH_BIT_EXT) != 0;
+    }
     if (!tessellation)
         ci->pTessellationState = NULL;
+    if (mesh) { /* mesh shaders make their own primitives: no vertex input or assembly */
+        ci->pVertexInputState = NULL;
+        ci->pInputAssemblyState = NULL;
+    }
     const VkPipelineDynamicStateCreateInfo *dyn = ci->pDynamicState;
     if (ci->pRasterizationState && ci->pRasterizationState->rasterizerDiscardEnable &&
         !has_dynamic(dyn, VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE)) {
@@ -101,7 +126,7 @@ static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
         ci->pMultisampleState = NULL;
         ci->pDepthStencilState = NULL;
         ci->pColorBlendState = NULL;
-        return;
+        return true;
     }
     if (ci->renderPass == VK_NULL_HANDLE) { /* dynamic rendering: the formats say what is used */
         const VkPipelineRenderingCreateInfo *r = (const void *)vkw_chain_find(
@@ -118,18 +143,60 @@ static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
         const bool scissors = has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR) ||
                               has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT);
         if (viewports || scissors) {
-            *viewport = *ci->pViewportState;
+            c->viewport = *ci->pViewportState;
             if (viewports)
-                viewport->pViewports = NULL;
+                c->viewport.pViewports = NULL;
             if (has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT))
-                viewport->viewportCount = 0;
+                c->viewport.viewportCount = 0;
             if (scissors)
-                viewport->pScissors = NULL;
+                c->viewport.pScissors = NULL;
             if (has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT))
-                viewport->scissorCount = 0;
-            ci->pViewportState = viewport;
+                c->viewport.scissorCount = 0;
+            ci->pViewportState = &c->viewport;
         }
     }
+    return true;
+}
+
+static void clean_compute(VkComputePipelineCreateInfo *ci)
+{
+    if (!(ci->flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
+        ci->basePipelineHandle = VK_NULL_HANDLE;
+    if (from_binaries(ci->pNext))
+        ci->stage.module = VK_NULL_HANDLE;
+}
+
+static bool compute_dirty(const VkComputePipelineCreateInfo *ci)
+{
+    VkComputePipelineCreateInfo clean = *ci;
+    clean_compute(&clean);
+    return clean.basePipelineHandle != ci->basePipelineHandle ||
+           clean.stage.module != ci->stage.module;
+}
+
+bool vkw_guest_clean_pipeline_chain(const VkPipelineCreateInfoKHR *in,
+                                    struct vkw_clean_pipeline *c)
+{
+    c->graphics.stages = NULL;
+    c->head = *in;
+    const VkBaseInStructure *first = in->pNext;
+    if (first && first->sType == VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO) {
+        c->graphics.info = *(const VkGraphicsPipelineCreateInfo *)first;
+        if (!clean_graphics(&c->graphics))
+            return false;
+        c->head.pNext = &c->graphics.info;
+    } else if (first && first->sType == VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO) {
+        c->compute = *(const VkComputePipelineCreateInfo *)first;
+        clean_compute(&c->compute);
+        c->head.pNext = &c->compute;
+    }
+    return true;
+}
+
+void vkw_guest_clean_pipeline_fini(struct vkw_clean_pipeline *c)
+{
+    free(c->graphics.stages);
+    c->graphics.stages = NULL;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
@@ -138,22 +205,25 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
     VkPipeline *pPipelines)
 {
     const size_t n = createInfoCount ? createInfoCount : 1;
+    struct vkw_clean_graphics *clean = calloc(n, sizeof(*clean));
     VkGraphicsPipelineCreateInfo *infos = malloc(n * sizeof(*infos));
-    VkPipelineViewportStateCreateInfo *viewports = malloc(n * sizeof(*viewports));
-    if (!infos || !viewports) {
-        free(infos), free(viewports);
+    bool ok = clean && infos;
+    for (uint32_t i = 0; ok && i < createInfoCount; i++) {
+        clean[i].info = pCreateInfos[i];
+        ok = clean_graphics(&clean[i]);
+        infos[i] = clean[i].info;
+    }
+    VkResult r = VK_ERROR_OUT_OF_HOST_MEMORY;
+    if (ok)
+        r = vkw_forward_vkCreateGraphicsPipelines(device, pipelineCache, createInfoCount, infos,
+                                                  pAllocator, pPipelines);
+    else
         for (uint32_t i = 0; i < createInfoCount; i++)
             pPipelines[i] = VK_NULL_HANDLE;
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
-    for (uint32_t i = 0; i < createInfoCount; i++) {
-        infos[i] = pCreateInfos[i];
-        clean_graphics(&infos[i], &viewports[i]);
-    }
-    VkResult r = vkw_forward_vkCreateGraphicsPipelines(device, pipelineCache, createInfoCount,
-                                                       infos, pAllocator, pPipelines);
-    free(viewports);
+    for (uint32_t i = 0; clean && i < createInfoCount; i++)
+        free(clean[i].stages);
     free(infos);
+    free(clean);
     return r;
 }
 
@@ -164,8 +234,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
 {
     bool dirty = false;
     for (uint32_t i = 0; i < createInfoCount && !dirty; i++)
-        dirty = !(pCreateInfos[i].flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT) &&
-                pCreateInfos[i].basePipelineHandle != VK_NULL_HANDLE;
+        dirty = compute_dirty(&pCreateInfos[i]);
     if (!dirty)
         return vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,
                                                     pCreateInfos, pAllocator, pPipelines);
@@ -177,11 +246,33 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
     }
     for (uint32_t i = 0; i < createInfoCount; i++) {
         infos[i] = pCreateInfos[i];
-        if (!(infos[i].flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
-            infos[i].basePipelineHandle = VK_NULL_HANDLE;
+        clean_compute(&infos[i]);
     }
     VkResult r = vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,
                                                       infos, pAllocator, pPipelines);
     free(infos);
+    return r;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPipelineIndirectMemoryRequirementsNV(
+    VkDevice device, const VkComputePipelineCreateInfo *pCreateInfo,
+    VkMemoryRequirements2 *pMemoryRequirements)
+{
+    VkComputePipelineCreateInfo info = *pCreateInfo;
+    clean_compute(&info);
+    vkw_forward_vkGetPipelineIndirectMemoryRequirementsNV(device, &info, pMemoryRequirements);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetPipelineKeyKHR(
+    VkDevice device, const VkPipelineCreateInfoKHR *pPipelineCreateInfo,
+    VkPipelineBinaryKeyKHR *pPipelineKey)
+{
+    if (!pPipelineCreateInfo) /* the global key */
+        return vkw_forward_vkGetPipelineKeyKHR(device, NULL, pPipelineKey);
+    struct vkw_clean_pipeline clean;
+    if (!vkw_guest_clean_pipeline_chain(pPipelineCreateInfo, &clean))
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    VkResult r = vkw_forward_vkGetPipelineKeyKHR(device, &clean.head, pPipelineKey);
+    vkw_guest_clean_pipeline_fini(&clean);
     return r;
 }

@@ -3,8 +3,10 @@
  *
  * Owns: the rules by which a member is ignored (a sampler in a descriptor
  * that takes none, tessellation state without tessellation shaders, state
- * that dynamic state or disabled rasterization replaces, a base pipeline
- * without the derivative flag) and the guest entry points that apply them.
+ * that dynamic state or disabled rasterization replaces, vertex input and
+ * input assembly with mesh shaders, a base pipeline without the derivative
+ * flag, shader modules where pipeline binaries stand in) and the guest
+ * entry points that apply them.
  * An application may leave such members uninitialised or stale: encoding
  * them would read garbage memory on the guest, or send ids the host
  * rightly refuses.  Each entry point copies the structs it must change
@@ -13,6 +15,7 @@
 #ifndef VKW_GUEST_SANITIZE_H
 #define VKW_GUEST_SANITIZE_H
 
+#include <stdbool.h>
 #include <vulkan/vulkan.h>
 
 /* Clear the members of `info` that a descriptor of `type` ignores.  (Inline:
@@ -31,6 +34,27 @@ static inline void vkw_guest_clean_image_info(VkDescriptorType type, VkDescripto
      * has immutable samplers, which the guest does not track: it is sent. */
 }
 
+/* A pipeline create info copied to be cleaned, with the cleaned parts it
+ * points at. */
+struct vkw_clean_graphics {
+    VkGraphicsPipelineCreateInfo info;
+    VkPipelineViewportStateCreateInfo viewport;
+    VkPipelineShaderStageCreateInfo *stages; /* malloc'd, or NULL */
+};
+/* A VkPipelineCreateInfoKHR (vkGetPipelineKeyKHR, vkCreatePipelineBinariesKHR)
+ * heads a graphics or compute pipeline create info: both copied, that one
+ * cleaned, its own chain shared with the application's. */
+struct vkw_clean_pipeline {
+    VkPipelineCreateInfoKHR head;
+    struct vkw_clean_graphics graphics;
+    VkComputePipelineCreateInfo compute;
+};
+/* Fill `c` with the cleaned copy of `in` (c->head).  False when out of
+ * memory.  vkw_guest_clean_pipeline_fini frees what it holds. */
+bool vkw_guest_clean_pipeline_chain(const VkPipelineCreateInfoKHR *in,
+                                    struct vkw_clean_pipeline *c);
+void vkw_guest_clean_pipeline_fini(struct vkw_clean_pipeline *c);
+
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
     VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
     uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies);
@@ -42,5 +66,12 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
     VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount,
     const VkComputePipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,
     VkPipeline *pPipelines);
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPipelineIndirectMemoryRequirementsNV(
+    VkDevice device, const VkComputePipelineCreateInfo *pCreateInfo,
+    VkMemoryRequirements2 *pMemoryRequirements);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetPipelineKeyKHR(
+    VkDevice device, const VkPipelineCreateInfoKHR *pPipelineCreateInfo,
+    VkPipelineBinaryKeyKHR *pPipelineKey);
 
 #endif /* VKW_GUEST_SANITIZE_H */

@@ -14,7 +14,9 @@
  * (decreasing depth in the parent chain), which puts every device child
  * before its device and every device before its instance.  Within one depth
  * a fixed rank destroys users before what they use (views before images,
- * pipelines before layouts, memory after what is bound to it).  Vulkan
+ * pipelines before layouts, execution sets before their pipelines and
+ * shader objects, shader objects before their set layouts, memory after
+ * what is bound to it).  Vulkan
  * allows either order there; this one keeps a validation layer on the host
  * from seeing a live object that names a dead one in the common cases.
  */
@@ -32,13 +34,15 @@
 
 /* The order key: deeper objects first, then lower ranks.  Key 0 is never
  * used, so it can mean "no more keys". */
-#define VKW_RANKS 5u
+#define VKW_RANKS 6u
 #define VKW_KEYS ((VKW_MAX_DEPTH + 1) * VKW_RANKS + 1)
 
 /* Destroyed first at equal depth: objects that refer to others. */
 static uint32_t rank_of(uint32_t type)
 {
     switch (type) {
+    case VKW_HANDLE_VkIndirectExecutionSetEXT: /* names pipelines or shader objects */
+        return 0;
     case VKW_HANDLE_VkFramebuffer:
     case VKW_HANDLE_VkPipeline:
     case VKW_HANDLE_VkImageView:
@@ -46,7 +50,9 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkDescriptorUpdateTemplate:
     case VKW_HANDLE_VkCommandPool:
     case VKW_HANDLE_VkDescriptorPool:
-        return 0;
+    case VKW_HANDLE_VkIndirectCommandsLayoutEXT: /* names a pipeline layout */
+    case VKW_HANDLE_VkIndirectCommandsLayoutNV:
+        return 1;
     case VKW_HANDLE_VkImage:
     case VKW_HANDLE_VkBuffer:
     case VKW_HANDLE_VkPipelineLayout:
@@ -59,15 +65,17 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkFence:
     case VKW_HANDLE_VkSemaphore:
     case VKW_HANDLE_VkPrivateDataSlot:
-        return 1;
+    case VKW_HANDLE_VkShaderEXT: /* names descriptor set layouts */
+    case VKW_HANDLE_VkPipelineBinaryKHR:
+        return 2;
     case VKW_HANDLE_VkDescriptorSetLayout:
     case VKW_HANDLE_VkSamplerYcbcrConversion:
     case VKW_HANDLE_VkDeviceMemory: /* after the buffers and images bound to it */
-        return 2;
-    case VKW_HANDLE_VkDevice:
         return 3;
-    default: /* VkInstance, and what no destroy command takes */
+    case VKW_HANDLE_VkDevice:
         return 4;
+    default: /* VkInstance, and what no destroy command takes */
+        return 5;
     }
 }
 

@@ -14,8 +14,10 @@
 #include "cmdtest/debug_utils.h"
 #include "cmdtest/entry_points.h"
 #include "cmdtest/host_image_copy.h"
+#include "cmdtest/shaders.h"
 
 #define CMDTEST_FAMILIES                                                                        \
-    CMDTEST_ENTRY_POINTS CMDTEST_PROMOTED_ALIASES CMDTEST_DEBUG_UTILS CMDTEST_HOST_IMAGE_COPY
+    CMDTEST_ENTRY_POINTS CMDTEST_PROMOTED_ALIASES CMDTEST_DEBUG_UTILS CMDTEST_HOST_IMAGE_COPY    \
+    CMDTEST_SHADERS_FAMILY
 
 #endif /* VKW_CMDTEST_FAMILIES_H */

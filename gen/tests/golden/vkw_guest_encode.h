@@ -73,8 +73,9 @@ void vkw_encode_vkDrawWidgetsEXT(struct vkw_writer *w, uint32_t serial, VkDevice
 void vkw_encode_vkBuildWidgetsEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, uint32_t infoCount, const VkWidgetBuildInfoEXT* pInfos, const VkWidgetRangeEXT* const* ppRanges);
 VkResult vkw_decode_reply_vkBuildWidgetsEXT(struct vkw_reader *r, VkDevice device, uint32_t infoCount, const VkWidgetBuildInfoEXT* pInfos, const VkWidgetRangeEXT* const* ppRanges);
 
-/* ---- hand-written wire forms (gen/annotations.conf: encode-with), in
- * runtime/guest: the command's encoder and reply decoder call them ---- */
+/* ---- hand-written wire forms of parameters (gen/annotations.conf:
+ * encode-with), in runtime/guest: the generated encoders and reply decoders
+ * call them ---- */
 
 #ifdef __cplusplus
 }
