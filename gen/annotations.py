@@ -43,6 +43,7 @@ class Annotations:
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = what
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -65,6 +66,7 @@ _DIRECTIVES = {
     'frees-children': (1, 1, ()),
     'encode-as': (1, 1, ()),
     'inner-length': (2, None, ()),
+    'length': (2, 2, ()),
 }
 
 
@@ -111,16 +113,21 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length'):
+        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
+                           'length'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) != {'guest', 'host'}:
                 raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN')
+            if directive == 'length' and not re.fullmatch(r'VKW_LENGTH_[A-Z0-9_]+', args[1]):
+                raise AnnotationError(f'{where}: length names an enum vkw_device_length value '
+                                      '(VKW_LENGTH_...)')
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
                       'keep-unwritten': ann.keep_unwritten,
-                      'inner-length': ann.inner_length}[directive]
+                      'inner-length': ann.inner_length,
+                      'length': ann.length}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
@@ -172,7 +179,7 @@ def check(ann: Annotations, reg) -> None:
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length'):
+                             'inner-length', 'length'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

@@ -61,6 +61,11 @@ class Field:
     encode_with: Optional[Dict[str, str]] = None  # {'guest': fn, 'host': fn}: hand-written
     keep_unwritten: bool = False  # an output blob the driver may write only in part:
                                   # its bytes travel in, so the rest comes back unchanged
+    # A blob whose byte count is a property of the command's device (a
+    # `length` annotation): the enum vkw_device_length value.  Its count_tmpl
+    # is VKW_DEVICE_LENGTH(what), which each generated file defines from
+    # what it has at hand (the writer's device, the decoder's, the test's).
+    device_length: Optional[str] = None
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
@@ -162,6 +167,9 @@ class StructFacts:
     # and the array's presence travel in: VkPhysicalDeviceVulkan14Properties
     # .pCopySrcLayouts), and members that are such structs themselves.
     partial_fields: List[Field] = field(default_factory=list)
+    # It holds, or reaches through members and chain elements, a blob whose
+    # length is a property of the device (Field.device_length).
+    device_lengths: bool = False
 
     @property
     def needs_partial(self) -> bool:
@@ -196,6 +204,10 @@ class CommandFacts:
     parent_param: Optional[Field] = None  # the parameter that is the parent, if one is
     asynchronous: bool = False     # sent without waiting; a host failure is deferred
     reports_deferred: bool = False  # its VkResult carries a deferred failure
+    # Its parameters reach a blob whose length is a property of the device
+    # (Field.device_length): the encoder tells the writer its device, the
+    # decoder tells the host decoder its host device, before the rest.
+    device_lengths: bool = False
 
     @property
     def result_type(self) -> str:
@@ -303,6 +315,11 @@ class Protocol:
 
     def struct_list(self) -> List[StructFacts]:
         return list(self.structs.values())
+
+    @property
+    def device_lengths(self) -> bool:
+        """Some blob's length is a property of the device (VKW_DEVICE_LENGTH)."""
+        return any(c.device_lengths for c in self.commands)
 
 
 # ---------------------------------------------------------------- expressions
@@ -445,6 +462,14 @@ class Builder:
         if t == 'char' and m.len and m.len[0] == 'null-terminated':
             f.shape, f.kind = 'string', 'string'
         elif cat == 'void':
+            if key in self.ann.length:
+                if length is not None:
+                    raise WireError(f'{self.ann.where(self.ann.length[key])}: {owner}.{m.name} '
+                                    'has a length in vk.xml; the annotation would override it')
+                f.shape = 'blob'
+                f.device_length = self.ann.length[key].args[1]
+                f.count_tmpl = f'VKW_DEVICE_LENGTH({f.device_length})'
+                return f
             if length is None:
                 raise _Unsupported(f'{m.name} is a void pointer without a length')
             f.shape = 'blob'
@@ -621,6 +646,36 @@ class Builder:
             sf.inner_extenders = [x for x in sf.extenders if self.struct_facts[x].used_in and
                                   self.struct_facts[x].inner_outputs]
 
+    def _propagate_device_lengths(self) -> None:
+        """Which input structs hold or reach a device length, and which
+        commands do: those must know their device before encoding it."""
+        for sf in self.struct_facts.values():
+            if sf.used_out and any(f.device_length for f in sf.fields):
+                raise WireError(f'{self.reg.where(sf.model.line)}: {sf.name} has a device length '
+                                'but is an output; lengths of outputs the driver fills are '
+                                'not supported')
+            sf.device_lengths = sf.used_in and any(f.device_length for f in sf.fields)
+        changed = True
+        while changed:
+            changed = False
+            for sf in self.struct_facts.values():
+                if sf.device_lengths or not sf.used_in:
+                    continue
+                reach = [f.ctype for f in sf.fields if f.kind == 'struct' and f.direction == 'in']
+                reach += [x for x in sf.extenders if self.struct_facts[x].used_in]
+                if any(self.struct_facts[t].device_lengths for t in reach):
+                    sf.device_lengths = changed = True
+        for cf in self.proto.commands:
+            cf.device_lengths = any(
+                f.device_length or (f.kind == 'struct' and f.direction == 'in' and
+                                    self.struct_facts[f.ctype].device_lengths)
+                for f in cf.params)
+            if cf.device_lengths and (cf.route_param is None or
+                                      cf.route_param.ctype != 'VkDevice'):
+                raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} reaches a device '
+                                'length (a `length` annotation) but its first parameter is '
+                                'no VkDevice')
+
     def extenders_of(self, name: str) -> List[str]:
         out = []
         for ext in self.reg.structs[name].extended_by:
@@ -780,6 +835,7 @@ class Builder:
         proto.commands.sort(key=lambda c: c.opcode)
         self._entry_points()
         self._propagate_inner_outputs()
+        self._propagate_device_lengths()
         for cf in proto.commands:
             f = cf.destroyed
             if f is None or f.shape != 'value':
@@ -804,7 +860,8 @@ class Builder:
                                 'has outputs inside its input structs; it cannot be async')
         for directive, table in (('omit', self.ann.omit), ('encode-if', self.ann.encode_if),
                                  ('encode-with', self.ann.encode_with),
-                                 ('keep-unwritten', self.ann.keep_unwritten)):
+                                 ('keep-unwritten', self.ann.keep_unwritten),
+                                 ('length', self.ann.length)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
         # Structs in registry order, only the ones some direction needs.

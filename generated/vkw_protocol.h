@@ -319,13 +319,26 @@ enum vkw_opcode {
     VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR = 315,
     VKW_CMD_vkGetDeferredOperationResultKHR = 316,
     VKW_CMD_vkDeferredOperationJoinKHR = 317,
+    VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT = 318,
+    VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT = 319,
+    VKW_CMD_vkGetDescriptorSetLayoutSizeEXT = 320,
+    VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT = 321,
+    VKW_CMD_vkGetDescriptorEXT = 322,
+    VKW_CMD_vkCmdBindDescriptorBuffersEXT = 323,
+    VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT = 324,
+    VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT = 325,
+    VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT = 326,
+    VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT = 327,
+    VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT = 328,
+    VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT = 329,
+    VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT = 330,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 318
+#define VKW_OPCODE_LIMIT 331
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 302
+#define VKW_FORWARDED_COMMAND_COUNT 315
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);
