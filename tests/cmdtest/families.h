@@ -11,6 +11,8 @@
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
-#define CMDTEST_FAMILIES
+#include "cmdtest/descriptor_buffer.h"
+
+#define CMDTEST_FAMILIES CMDTEST_DESCRIPTOR_BUFFER
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
