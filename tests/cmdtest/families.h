@@ -12,7 +12,8 @@
 #define VKW_CMDTEST_FAMILIES_H
 
 #include "cmdtest/descriptor_buffer.h"
+#include "cmdtest/descriptors.h"
 
-#define CMDTEST_FAMILIES CMDTEST_DESCRIPTOR_BUFFER
+#define CMDTEST_FAMILIES CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
