@@ -47,7 +47,8 @@ static struct buffer address_buffer_new(struct ctx *c, VkDeviceSize size,
     return b;
 }
 
-static VkDescriptorSetLayout flagged_layout_new(struct ctx *c, VkDescriptorSetLayoutCreateFlags flags,
+static VkDescriptorSetLayout flagged_layout_new(struct ctx *c,
+                                                VkDescriptorSetLayoutCreateFlags flags,
                                                 uint32_t count,
                                                 const VkDescriptorSetLayoutBinding *bindings)
 {
@@ -114,29 +115,52 @@ static struct image texture_new(struct ctx *c)
     return im;
 }
 
-static void descriptor_buffer_needs(struct ctx *c, struct device_needs *n)
+/* Whether the device has descriptor buffers (and maintenance6 when
+ * `maintenance6`); if so, `n` asks for them. */
+static void descriptor_buffer_ask(struct ctx *c, struct device_needs *n, bool maintenance6)
 {
     static VkPhysicalDeviceDescriptorBufferFeaturesEXT on;
+    static VkPhysicalDeviceMaintenance6Features on6;
+    VkPhysicalDeviceMaintenance6Features have6 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_6_FEATURES};
     VkPhysicalDeviceDescriptorBufferFeaturesEXT have = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT};
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT,
+        .pNext = maintenance6 ? &have6 : NULL};
     VkPhysicalDeviceVulkan12Features have12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &have};
     VkPhysicalDeviceFeatures2 features = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                           .pNext = &have12};
     vkGetPhysicalDeviceFeatures2(c->physical, &features);
-    if (!have.descriptorBuffer || !have12.bufferDeviceAddress) {
+    if (!have.descriptorBuffer || !have12.bufferDeviceAddress ||
+        (maintenance6 && !have6.maintenance6)) {
         n->skip = true;
         snprintf(n->skip_why, sizeof n->skip_why,
-                 "no descriptorBuffer (%u) or bufferDeviceAddress (%u)", have.descriptorBuffer,
-                 have12.bufferDeviceAddress);
+                 "no descriptorBuffer (%u), bufferDeviceAddress (%u) or maintenance6 (%u)",
+                 have.descriptorBuffer, have12.bufferDeviceAddress, have6.maintenance6);
         return;
     }
+    on6 = (VkPhysicalDeviceMaintenance6Features){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_6_FEATURES,
+        .maintenance6 = VK_TRUE};
     on = (VkPhysicalDeviceDescriptorBufferFeaturesEXT){
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT,
+        .pNext = maintenance6 ? &on6 : NULL,
         .descriptorBuffer = VK_TRUE};
     n->features = &on;
     n->extensions[n->extension_count++] = VK_EXT_DESCRIPTOR_BUFFER_EXTENSION_NAME;
+    if (maintenance6)
+        n->extensions[n->extension_count++] = VK_KHR_MAINTENANCE_6_EXTENSION_NAME;
     n->v12.bufferDeviceAddress = VK_TRUE;
+}
+
+static void descriptor_buffer_needs(struct ctx *c, struct device_needs *n)
+{
+    descriptor_buffer_ask(c, n, false);
+}
+
+static void descriptor_buffer2_needs(struct ctx *c, struct device_needs *n)
+{
+    descriptor_buffer_ask(c, n, true);
 }
 
 static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize alignment)
@@ -152,8 +176,47 @@ struct descbuf {
     PFN_vkCmdBindDescriptorBuffersEXT bind;
     PFN_vkCmdSetDescriptorBufferOffsetsEXT offsets;
     PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT embedded;
+    /* maintenance6's forms, or NULL */
+    PFN_vkCmdSetDescriptorBufferOffsets2EXT offsets2;
+    PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT embedded2;
     VkPhysicalDeviceDescriptorBufferPropertiesEXT props;
 };
+
+/* Sets [first, first + count) from the buffers at `indices`, by the plain
+ * command or by maintenance6's. */
+static void set_offsets(const struct descbuf *db, VkCommandBuffer cb, VkPipelineLayout layout,
+                        uint32_t first, uint32_t count, const uint32_t *indices,
+                        const VkDeviceSize *offsets)
+{
+    if (!db->offsets2) {
+        db->offsets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, first, count, indices, offsets);
+        return;
+    }
+    VkSetDescriptorBufferOffsetsInfoEXT info = {
+        .sType = VK_STRUCTURE_TYPE_SET_DESCRIPTOR_BUFFER_OFFSETS_INFO_EXT,
+        .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+        .layout = layout,
+        .firstSet = first,
+        .setCount = count,
+        .pBufferIndices = indices,
+        .pOffsets = offsets};
+    db->offsets2(cb, &info);
+}
+
+static void bind_embedded(const struct descbuf *db, VkCommandBuffer cb, VkPipelineLayout layout,
+                          uint32_t set)
+{
+    if (!db->embedded2) {
+        db->embedded(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, set);
+        return;
+    }
+    VkBindDescriptorBufferEmbeddedSamplersInfoEXT info = {
+        .sType = VK_STRUCTURE_TYPE_BIND_DESCRIPTOR_BUFFER_EMBEDDED_SAMPLERS_INFO_EXT,
+        .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+        .layout = layout,
+        .set = set};
+    db->embedded2(cb, &info);
+}
 
 /* Write the descriptor of `type` for a buffer range into `dst`. */
 static void put_buffer_descriptor(struct ctx *c, const struct descbuf *db, VkDescriptorType type,
@@ -208,7 +271,7 @@ static void put_set0(struct ctx *c, const struct descbuf *db, VkDescriptorSetLay
 /* Four sets from two descriptor buffers (resources, samplers), an embedded
  * immutable sampler, set offsets switched between dispatches, and
  * descriptors rewritten between submissions. */
-static void scenario_descriptor_buffer(struct ctx *c)
+static void descriptor_buffer_run(struct ctx *c, bool maintenance6)
 {
     enum { N = 100 };
     struct descbuf db = {
@@ -218,6 +281,9 @@ static void scenario_descriptor_buffer(struct ctx *c)
         .bind = DEVICE_PROC(vkCmdBindDescriptorBuffersEXT),
         .offsets = DEVICE_PROC(vkCmdSetDescriptorBufferOffsetsEXT),
         .embedded = DEVICE_PROC(vkCmdBindDescriptorBufferEmbeddedSamplersEXT),
+        .offsets2 = maintenance6 ? DEVICE_PROC(vkCmdSetDescriptorBufferOffsets2EXT) : NULL,
+        .embedded2 =
+            maintenance6 ? DEVICE_PROC(vkCmdBindDescriptorBufferEmbeddedSamplers2EXT) : NULL,
         .props = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT}};
     VkPhysicalDeviceProperties2 props2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                           .pNext = &db.props};
@@ -240,8 +306,8 @@ static void scenario_descriptor_buffer(struct ctx *c)
     VkDescriptorSetLayoutBinding b3 = {0, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, 1, cs, NULL};
     VkDescriptorSetLayout sets[4] = {
         flagged_layout_new(c, flags, 3, b0), flagged_layout_new(c, flags, 1, &b1),
-        flagged_layout_new(c, flags | VK_DESCRIPTOR_SET_LAYOUT_CREATE_EMBEDDED_IMMUTABLE_SAMPLERS_BIT_EXT,
-                           1, &b2),
+        flagged_layout_new(
+            c, flags | VK_DESCRIPTOR_SET_LAYOUT_CREATE_EMBEDDED_IMMUTABLE_SAMPLERS_BIT_EXT, 1, &b2),
         flagged_layout_new(c, flags, 1, &b3)};
     VkPipelineLayout layout = pipeline_layout_new(c, 4, sets, 0, NULL);
     VkPipeline pipeline = compute_pipeline_new(c, SHADER(cmd_descbuf_comp_spv), layout, NULL,
@@ -319,12 +385,12 @@ static void scenario_descriptor_buffer(struct ctx *c)
         begin(c, cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
         vkCmdBindPipeline(cb, bp, pipeline);
         db.bind(cb, 2, binding);
-        db.offsets(cb, bp, layout, 0, 2, indices01, offsets01);
-        db.embedded(cb, bp, layout, 2);
-        db.offsets(cb, bp, layout, 3, 1, &index0, &at_3);
+        set_offsets(&db, cb, layout, 0, 2, indices01, offsets01);
+        bind_embedded(&db, cb, layout, 2);
+        set_offsets(&db, cb, layout, 3, 1, &index0, &at_3);
         vkCmdDispatch(cb, groups_for(N, 64), 1, 1);
         if (round == 0) {
-            db.offsets(cb, bp, layout, 0, 1, &index0, &at_b);
+            set_offsets(&db, cb, layout, 0, 1, &index0, &at_b);
             vkCmdDispatch(cb, groups_for(N, 64), 1, 1);
         }
         to_host(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
@@ -350,8 +416,14 @@ static void scenario_descriptor_buffer(struct ctx *c)
     }
 }
 
+static void scenario_descriptor_buffer(struct ctx *c) { descriptor_buffer_run(c, false); }
+static void scenario_descriptor_buffer2(struct ctx *c) { descriptor_buffer_run(c, true); }
+
 #define CMDTEST_DESCRIPTOR_BUFFER                                                             \
     {"descriptor_buffer", scenario_descriptor_buffer,                                         \
      "VK_EXT_descriptor_buffer: descriptors got and written into mapped buffers, two "        \
      "buffers bound, set offsets switched, an embedded sampler, descriptors rewritten",        \
-     false, descriptor_buffer_needs, false},
+     false, descriptor_buffer_needs, false},                                                  \
+    {"descriptor_buffer_maintenance6", scenario_descriptor_buffer2,                           \
+     "descriptor_buffer by maintenance6's vkCmdSetDescriptorBufferOffsets2EXT and "           \
+     "vkCmdBindDescriptorBufferEmbeddedSamplers2EXT", false, descriptor_buffer2_needs, true},
