@@ -170,6 +170,10 @@ class StructFacts:
     # It holds, or reaches through members and chain elements, a blob whose
     # length is a property of the device (Field.device_length).
     device_lengths: bool = False
+    # Omitted members that point at one value the driver writes
+    # (VkBindMemoryStatus.pResult): the host gives the driver room for it,
+    # which nobody reads, so that no driver writes through NULL.
+    scratch_fields: List[Field] = field(default_factory=list)
 
     @property
     def needs_partial(self) -> bool:
@@ -523,6 +527,9 @@ class Builder:
                 f.is_count = m.name in referenced
                 f.selection = list(m.selection)
                 if f.shape == 'skip':
+                    if m.pointers == 1 and not m.const and \
+                            self.reg.category(f.ctype) in ('scalar', 'enum', 'bitmask'):
+                        sf.scratch_fields.append(f)
                     continue
                 if f.kind in ('struct', 'union'):
                     inner = self.struct(f.ctype)

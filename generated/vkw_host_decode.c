@@ -19885,8 +19885,7 @@ void vkw_decode_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatu
 
 static void vkw_decode_fields_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatus *v)
 {
-    (void)d;
-    (void)v;
+    v->pResult = vkw_reader_alloc(&d->r, 1, sizeof(*v->pResult)); /* omitted: room for the driver, never sent back */
 }
 
 void vkw_decode_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v)

@@ -66,6 +66,15 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
 
 /* ---- pipelines ---- */
 
+/* The flags Vulkan goes by: a VkPipelineCreateFlags2CreateInfo in the
+ * chain replaces `flags`, which is then ignored (maintenance5). */
+static VkPipelineCreateFlags2 pipeline_flags(const void *pnext, VkPipelineCreateFlags flags)
+{
+    const VkPipelineCreateFlags2CreateInfo *f2 = (const void *)vkw_chain_find(
+        (void *)pnext, VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO);
+    return f2 ? f2->flags : flags;
+}
+
 static bool has_dynamic(const VkPipelineDynamicStateCreateInfo *d, VkDynamicState state)
 {
     for (uint32_t i = 0; d && i < d->dynamicStateCount; i++)
@@ -79,13 +88,14 @@ static bool has_dynamic(const VkPipelineDynamicStateCreateInfo *d, VkDynamicStat
 static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
                            VkPipelineViewportStateCreateInfo *viewport)
 {
-    if (!(ci->flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
+    const VkPipelineCreateFlags2 flags = pipeline_flags(ci->pNext, ci->flags);
+    if (!(flags & VK_PIPELINE_CREATE_2_DERIVATIVE_BIT))
         ci->basePipelineHandle = VK_NULL_HANDLE;
     /* Pipeline libraries assemble state from parts: what a part lacks is
      * not ignored but elsewhere, so only the rules above apply to them. */
     if (vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT) ||
         vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR) ||
-        (ci->flags & VK_PIPELINE_CREATE_LIBRARY_BIT_KHR))
+        (flags & VK_PIPELINE_CREATE_2_LIBRARY_BIT_KHR))
         return;
     bool tessellation = false;
     for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++)
@@ -164,7 +174,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
 {
     bool dirty = false;
     for (uint32_t i = 0; i < createInfoCount && !dirty; i++)
-        dirty = !(pCreateInfos[i].flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT) &&
+        dirty = !(pipeline_flags(pCreateInfos[i].pNext, pCreateInfos[i].flags) &
+                  VK_PIPELINE_CREATE_2_DERIVATIVE_BIT) &&
                 pCreateInfos[i].basePipelineHandle != VK_NULL_HANDLE;
     if (!dirty)
         return vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,
@@ -177,7 +188,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
     }
     for (uint32_t i = 0; i < createInfoCount; i++) {
         infos[i] = pCreateInfos[i];
-        if (!(infos[i].flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
+        if (!(pipeline_flags(infos[i].pNext, infos[i].flags) & VK_PIPELINE_CREATE_2_DERIVATIVE_BIT))
             infos[i].basePipelineHandle = VK_NULL_HANDLE;
     }
     VkResult r = vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,

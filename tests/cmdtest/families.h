@@ -13,7 +13,8 @@
 
 #include "cmdtest/descriptor_buffer.h"
 #include "cmdtest/descriptors.h"
+#include "cmdtest/maintenance.h"
 
-#define CMDTEST_FAMILIES CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS
+#define CMDTEST_FAMILIES CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
