@@ -13,8 +13,10 @@
 
 #include "cmdtest/descriptor_buffer.h"
 #include "cmdtest/descriptors.h"
+#include "cmdtest/local_read.h"
 #include "cmdtest/maintenance.h"
 
-#define CMDTEST_FAMILIES CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE
+#define CMDTEST_FAMILIES                                                                       \
+    CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE CMDTEST_LOCAL_READ
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
