@@ -83,6 +83,88 @@ static bool has_dynamic(const VkPipelineDynamicStateCreateInfo *d, VkDynamicStat
     return false;
 }
 
+/* Tessellation state without tessellation shaders is ignored. */
+static void clean_tessellation(VkGraphicsPipelineCreateInfo *ci)
+{
+    bool tessellation = false;
+    const VkShaderStageFlags stages =
+        VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT | VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT;
+    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++)
+        tessellation |= (ci->pStages[i].stage & stages) != 0;
+    if (!tessellation)
+        ci->pTessellationState = NULL;
+}
+
+/* Viewports and scissors that are dynamic state are ignored; `viewport`
+ * is where a cleaned viewport state goes. */
+static void clean_viewport(VkGraphicsPipelineCreateInfo *ci,
+                           VkPipelineViewportStateCreateInfo *viewport)
+{
+    const VkPipelineDynamicStateCreateInfo *dyn = ci->pDynamicState;
+    if (!ci->pViewportState)
+        return;
+    const bool viewports = has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT) ||
+                           has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT);
+    const bool scissors = has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR) ||
+                          has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT);
+    if (!viewports && !scissors)
+        return;
+    *viewport = *ci->pViewportState;
+    if (viewports)
+        viewport->pViewports = NULL;
+    if (has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT))
+        viewport->viewportCount = 0;
+    if (scissors)
+        viewport->pScissors = NULL;
+    if (has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT))
+        viewport->scissorCount = 0;
+    ci->pViewportState = viewport;
+}
+
+#define VERTEX_INPUT VK_GRAPHICS_PIPELINE_LIBRARY_VERTEX_INPUT_INTERFACE_BIT_EXT
+#define PRE_RASTERIZATION VK_GRAPHICS_PIPELINE_LIBRARY_PRE_RASTERIZATION_SHADERS_BIT_EXT
+#define FRAGMENT_SHADER VK_GRAPHICS_PIPELINE_LIBRARY_FRAGMENT_SHADER_BIT_EXT
+#define FRAGMENT_OUTPUT VK_GRAPHICS_PIPELINE_LIBRARY_FRAGMENT_OUTPUT_INTERFACE_BIT_EXT
+#define ALL_SUBSETS (VERTEX_INPUT | PRE_RASTERIZATION | FRAGMENT_SHADER | FRAGMENT_OUTPUT)
+
+/* The state subsets (VK_EXT_graphics_pipeline_library) the create info
+ * itself describes: a library's flags; none for a library without them or
+ * a pipeline linked from libraries alone; all four for a whole pipeline. */
+static VkGraphicsPipelineLibraryFlagsEXT own_subsets(const VkGraphicsPipelineCreateInfo *ci,
+                                                     VkPipelineCreateFlags2 flags, bool linked)
+{
+    const VkGraphicsPipelineLibraryCreateInfoEXT *gpl = (const void *)vkw_chain_find(
+        (void *)ci->pNext, VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT);
+    if (gpl)
+        return gpl->flags;
+    return (flags & VK_PIPELINE_CREATE_2_LIBRARY_BIT_KHR) || linked ? 0 : ALL_SUBSETS;
+}
+
+/* A library or a link reads only the state of the subsets it includes
+ * (Vulkan asks for the rest nowhere): the rest is cleared. */
+static void clean_subsets(VkGraphicsPipelineCreateInfo *ci, VkGraphicsPipelineLibraryFlagsEXT own)
+{
+    if (!(own & VERTEX_INPUT)) {
+        ci->pVertexInputState = NULL;
+        ci->pInputAssemblyState = NULL;
+    }
+    if (!(own & PRE_RASTERIZATION)) {
+        ci->pViewportState = NULL;
+        ci->pRasterizationState = NULL;
+        ci->pTessellationState = NULL;
+    }
+    if (!(own & FRAGMENT_SHADER))
+        ci->pDepthStencilState = NULL;
+    if (!(own & FRAGMENT_OUTPUT))
+        ci->pColorBlendState = NULL;
+    if (!(own & (FRAGMENT_SHADER | FRAGMENT_OUTPUT)))
+        ci->pMultisampleState = NULL;
+    if (!(own & (PRE_RASTERIZATION | FRAGMENT_SHADER))) {
+        ci->stageCount = 0;
+        ci->pStages = NULL;
+    }
+}
+
 /* Clean a copy of a create info; `viewport` is where a cleaned viewport
  * state goes when the application's must change. */
 static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
@@ -91,18 +173,21 @@ static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
     const VkPipelineCreateFlags2 flags = pipeline_flags(ci->pNext, ci->flags);
     if (!(flags & VK_PIPELINE_CREATE_2_DERIVATIVE_BIT))
         ci->basePipelineHandle = VK_NULL_HANDLE;
-    /* Pipeline libraries assemble state from parts: what a part lacks is
-     * not ignored but elsewhere, so only the rules above apply to them. */
-    if (vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT) ||
-        vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR) ||
-        (flags & VK_PIPELINE_CREATE_2_LIBRARY_BIT_KHR))
+    const VkPipelineLibraryCreateInfoKHR *libraries = (const void *)vkw_chain_find(
+        (void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR);
+    const bool linked = libraries && libraries->libraryCount > 0;
+    const VkGraphicsPipelineLibraryFlagsEXT own = own_subsets(ci, flags, linked);
+    if (own != ALL_SUBSETS || linked) {
+        /* Parts of a pipeline: what another part brings is no state to
+         * judge here, so only the subsets' own rules apply. */
+        clean_subsets(ci, own);
+        if (own & PRE_RASTERIZATION) {
+            clean_tessellation(ci);
+            clean_viewport(ci, viewport);
+        }
         return;
-    bool tessellation = false;
-    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++)
-        tessellation |= (ci->pStages[i].stage & (VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT |
-                                                  VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT)) != 0;
-    if (!tessellation)
-        ci->pTessellationState = NULL;
+    }
+    clean_tessellation(ci);
     const VkPipelineDynamicStateCreateInfo *dyn = ci->pDynamicState;
     if (ci->pRasterizationState && ci->pRasterizationState->rasterizerDiscardEnable &&
         !has_dynamic(dyn, VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE)) {
@@ -122,24 +207,7 @@ static void clean_graphics(VkGraphicsPipelineCreateInfo *ci,
                    r->stencilAttachmentFormat == VK_FORMAT_UNDEFINED))
             ci->pDepthStencilState = NULL;
     }
-    if (ci->pViewportState) {
-        const bool viewports = has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT) ||
-                               has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT);
-        const bool scissors = has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR) ||
-                              has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT);
-        if (viewports || scissors) {
-            *viewport = *ci->pViewportState;
-            if (viewports)
-                viewport->pViewports = NULL;
-            if (has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT))
-                viewport->viewportCount = 0;
-            if (scissors)
-                viewport->pScissors = NULL;
-            if (has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT))
-                viewport->scissorCount = 0;
-            ci->pViewportState = viewport;
-        }
-    }
+    clean_viewport(ci, viewport);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(

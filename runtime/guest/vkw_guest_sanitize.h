@@ -3,8 +3,11 @@
  *
  * Owns: the rules by which a member is ignored (a sampler in a descriptor
  * that takes none, tessellation state without tessellation shaders, state
- * that dynamic state or disabled rasterization replaces, a base pipeline
- * without the derivative flag) and the guest entry points that apply them.
+ * that dynamic state or disabled rasterization replaces, the state of the
+ * graphics pipeline library subsets a library or link does not include, a
+ * base pipeline without the derivative flag, all by the flags in force,
+ * VkPipelineCreateFlags2CreateInfo's where chained) and the guest entry
+ * points that apply them.
  * An application may leave such members uninitialised or stale: encoding
  * them would read garbage memory on the guest, or send ids the host
  * rightly refuses.  Each entry point copies the structs it must change

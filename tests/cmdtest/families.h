@@ -15,8 +15,10 @@
 #include "cmdtest/descriptors.h"
 #include "cmdtest/local_read.h"
 #include "cmdtest/maintenance.h"
+#include "cmdtest/pipeline_library.h"
 
 #define CMDTEST_FAMILIES                                                                       \
-    CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE CMDTEST_LOCAL_READ
+    CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE CMDTEST_LOCAL_READ      \
+        CMDTEST_PIPELINE_LIBRARY
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
