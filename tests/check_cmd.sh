@@ -126,6 +126,7 @@ run_config() {
 # The validation layer must be watching: a deliberate mistake is reported.
 mistake() {
     config=$1 where=$2
+    layer=$with_layer # (run_config left the last scenario's choice here)
     $config timeout 60 "$cmdtest" mistake >"$tmp/$config-mistake.out" 2>&1
     rc=$?
     [ $rc -eq 1 ] &&
