@@ -9,6 +9,8 @@
  *   runtime/common/vkw_vulkan_util.h VKW_HANDLE_U64, VKW_U64_HANDLE, vkw_chain_find,
  *                                    vkw_descriptor_type_uses_* (encode-if conditions)
  *   runtime/guest/vkw_guest_handles.h vkw_guest_id_of, vkw_guest_handle_from_id
+ *   runtime/guest/vkw_guest_lengths.h vkw_guest_device_length (blobs whose length is a
+ *                                    property of the device; the writer's opcode and device)
  */
 #ifndef VKW_GUEST_ENCODE_H
 #define VKW_GUEST_ENCODE_H

@@ -10,7 +10,8 @@
  *   runtime/common/vkw_arena.h       vkw_reader_alloc's memory, reset after each command
  *   runtime/common/vkw_vulkan_util.h VKW_HANDLE_U64, VKW_U64_HANDLE
  *   runtime/host/vkw_host_decoder.h  vkw_host_decoder, vkw_host_decode_handle, vkw_host_id_of,
- *                                    vkw_decode_enum
+ *                                    vkw_decode_enum, vkw_host_decoder_length
+ *   runtime/common/vkw_device_length.h the enum vkw_device_length values
  */
 #ifndef VKW_HOST_DECODE_H
 #define VKW_HOST_DECODE_H
