@@ -668,13 +668,14 @@ class Builder:
             for sf in self.struct_facts.values():
                 if sf.device_lengths or not sf.used_in:
                     continue
-                reach = [f.ctype for f in sf.fields if f.kind == 'struct' and f.direction == 'in']
+                reach = [f.ctype for f in sf.fields
+                         if f.kind in ('struct', 'union') and f.direction == 'in']
                 reach += [x for x in sf.extenders if self.struct_facts[x].used_in]
                 if any(self.struct_facts[t].device_lengths for t in reach):
                     sf.device_lengths = changed = True
         for cf in self.proto.commands:
             cf.device_lengths = any(
-                f.device_length or (f.kind == 'struct' and f.direction == 'in' and
+                f.device_length or (f.kind in ('struct', 'union') and f.direction == 'in' and
                                     self.struct_facts[f.ctype].device_lengths)
                 for f in cf.params)
             if cf.device_lengths and (cf.route_param is None or
