@@ -51,6 +51,7 @@ class Annotations:
     inputs: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
     all_or_nothing: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (command, param)
     extends: List[Entry] = field(default_factory=list)  # args: STRUCT BASE
+    length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = what
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -79,6 +80,7 @@ _DIRECTIVES = {
     'input': (1, 1, ()),
     'all-or-nothing': (1, 1, ()),
     'extends': (2, 2, ()),
+    'length': (2, 2, ()),
 }
 
 
@@ -130,13 +132,16 @@ def parse(path: str) -> Annotations:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.not_forwarded[args[0]] = e
         elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
-                           'pointer-value', 'input', 'all-or-nothing'):
+                           'pointer-value', 'input', 'all-or-nothing', 'length'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) not in (
                     {'guest', 'host'}, {'guest', 'host', 'guest_reply', 'host_reply'}):
                 raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN, and '
                                       'guest_reply=FN with host_reply=FN or neither')
+            if directive == 'length' and not re.fullmatch(r'VKW_LENGTH_[A-Z0-9_]+', args[1]):
+                raise AnnotationError(f'{where}: length names an enum vkw_device_length value '
+                                      '(VKW_LENGTH_...)')
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
@@ -144,7 +149,8 @@ def parse(path: str) -> Annotations:
                       'inner-length': ann.inner_length,
                       'pointer-value': ann.pointer_value,
                       'input': ann.inputs,
-                      'all-or-nothing': ann.all_or_nothing}[directive]
+                      'all-or-nothing': ann.all_or_nothing,
+                      'length': ann.length}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
@@ -214,7 +220,8 @@ def check(ann: Annotations, reg) -> None:
                 raise AnnotationError(f'{where}: extends needs two structs with pNext, and a '
                                       f'fixed sType for {struct.name}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length', 'pointer-value', 'input', 'all-or-nothing'):
+                             'inner-length', 'pointer-value', 'input', 'all-or-nothing',
+                             'length'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

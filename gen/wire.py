@@ -68,6 +68,11 @@ class Field:
                                   # its bytes travel in, so the rest comes back unchanged
     all_or_nothing: bool = False  # an output blob the driver fills whole or not at all:
                                   # its bytes come back only with VK_SUCCESS
+    # A blob whose byte count is a property of the command's device (a
+    # `length` annotation): the enum vkw_device_length value.  Its count_tmpl
+    # is VKW_DEVICE_LENGTH(what), which each generated file defines from
+    # what it has at hand (the writer's device, the decoder's, the test's).
+    device_length: Optional[str] = None
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
@@ -184,6 +189,13 @@ class StructFacts:
     # and the array's presence travel in: VkPhysicalDeviceVulkan14Properties
     # .pCopySrcLayouts), and members that are such structs themselves.
     partial_fields: List[Field] = field(default_factory=list)
+    # It holds, or reaches through members and chain elements, a blob whose
+    # length is a property of the device (Field.device_length).
+    device_lengths: bool = False
+    # Omitted members that point at one value the driver writes
+    # (VkBindMemoryStatus.pResult): the host gives the driver room for it,
+    # which nobody reads, so that no driver writes through NULL.
+    scratch_fields: List[Field] = field(default_factory=list)
 
     @property
     def needs_partial(self) -> bool:
@@ -218,6 +230,10 @@ class CommandFacts:
     parent_param: Optional[Field] = None  # the parameter that is the parent, if one is
     asynchronous: bool = False     # sent without waiting; a host failure is deferred
     reports_deferred: bool = False  # its VkResult carries a deferred failure
+    # Its parameters reach a blob whose length is a property of the device
+    # (Field.device_length): the encoder tells the writer its device, the
+    # decoder tells the host decoder its host device, before the rest.
+    device_lengths: bool = False
 
     @property
     def result_type(self) -> str:
@@ -356,6 +372,11 @@ class Protocol:
                 seen.add(e.function)
                 out.append(e)
         return out
+
+    @property
+    def device_lengths(self) -> bool:
+        """Some blob's length is a property of the device (VKW_DEVICE_LENGTH)."""
+        return any(c.device_lengths for c in self.commands)
 
 
 # ---------------------------------------------------------------- expressions
@@ -512,6 +533,14 @@ class Builder:
         if t == 'char' and m.len and m.len[0] == 'null-terminated':
             f.shape, f.kind = 'string', 'string'
         elif cat == 'void':
+            if key in self.ann.length:
+                if length is not None:
+                    raise WireError(f'{self.ann.where(self.ann.length[key])}: {owner}.{m.name} '
+                                    'has a length in vk.xml; the annotation would override it')
+                f.shape = 'blob'
+                f.device_length = self.ann.length[key].args[1]
+                f.count_tmpl = f'VKW_DEVICE_LENGTH({f.device_length})'
+                return f
             if length is None:
                 raise _Unsupported(f'{m.name} is a void pointer without a length')
             f.shape = 'blob'
@@ -566,6 +595,9 @@ class Builder:
                 f.is_count = m.name in referenced
                 f.selection = list(m.selection)
                 if f.shape == 'skip':
+                    if m.pointers == 1 and not m.const and \
+                            self.reg.category(f.ctype) in ('scalar', 'enum', 'bitmask'):
+                        sf.scratch_fields.append(f)
                     continue
                 if f.kind in ('struct', 'union'):
                     inner = self.struct(f.ctype)
@@ -695,6 +727,37 @@ class Builder:
         for sf in self.struct_facts.values():
             sf.inner_extenders = [x for x in sf.extenders if self.struct_facts[x].used_in and
                                   self.struct_facts[x].inner_outputs]
+
+    def _propagate_device_lengths(self) -> None:
+        """Which input structs hold or reach a device length, and which
+        commands do: those must know their device before encoding it."""
+        for sf in self.struct_facts.values():
+            if sf.used_out and any(f.device_length for f in sf.fields):
+                raise WireError(f'{self.reg.where(sf.model.line)}: {sf.name} has a device length '
+                                'but is an output; lengths of outputs the driver fills are '
+                                'not supported')
+            sf.device_lengths = sf.used_in and any(f.device_length for f in sf.fields)
+        changed = True
+        while changed:
+            changed = False
+            for sf in self.struct_facts.values():
+                if sf.device_lengths or not sf.used_in:
+                    continue
+                reach = [f.ctype for f in sf.fields
+                         if f.kind in ('struct', 'union') and f.direction == 'in']
+                reach += [x for x in sf.extenders if self.struct_facts[x].used_in]
+                if any(self.struct_facts[t].device_lengths for t in reach):
+                    sf.device_lengths = changed = True
+        for cf in self.proto.commands:
+            cf.device_lengths = any(
+                f.device_length or (f.kind in ('struct', 'union') and f.direction == 'in' and
+                                    self.struct_facts[f.ctype].device_lengths)
+                for f in cf.params)
+            if cf.device_lengths and (cf.route_param is None or
+                                      cf.route_param.ctype != 'VkDevice'):
+                raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} reaches a device '
+                                'length (a `length` annotation) but its first parameter is '
+                                'no VkDevice')
 
     def extenders_of(self, name: str) -> List[str]:
         out = []
@@ -879,6 +942,7 @@ class Builder:
         proto.commands.sort(key=lambda c: c.opcode)
         self._entry_points()
         self._propagate_inner_outputs()
+        self._propagate_device_lengths()
         for cf in proto.commands:
             f = cf.destroyed
             if f is None or f.shape != 'value':
@@ -916,7 +980,8 @@ class Builder:
                                  ('keep-unwritten', self.ann.keep_unwritten),
                                  ('inner-length', self.ann.inner_length),
                                  ('input', self.ann.inputs),
-                                 ('all-or-nothing', self.ann.all_or_nothing)):
+                                 ('all-or-nothing', self.ann.all_or_nothing),
+                                 ('length', self.ann.length)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
         for entry in self.ann.encode_as.values():

@@ -6,6 +6,12 @@
 #include "vkw_guest_templates.h"
 #include "vkw_handles.h"
 #include "vkw_vulkan_util.h"
+#include "vkw_device_length.h"
+#include "vkw_guest_lengths.h"
+
+/* A length that is a property of the device (gen/annotations.conf
+ * `length`): the device of the command being written. */
+#define VKW_DEVICE_LENGTH(what) vkw_guest_device_length(w->device, w->opcode, (what))
 
 /* Chains (pNext): (sType, fields) pairs ended by 0; a struct the guest does
  * not forward is dropped.  Output chains travel as their sTypes alone. */
@@ -574,6 +580,20 @@ static void vkw_encode_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct 
 static void vkw_decode_reply_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceProvokingVertexFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceProvokingVertexPropertiesEXT *v);
 static void vkw_encode_fields_VkPipelineRasterizationProvokingVertexStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineRasterizationProvokingVertexStateCreateInfoEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferPropertiesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v);
+static void vkw_encode_fields_VkDescriptorAddressInfoEXT(struct vkw_writer *w, const VkDescriptorAddressInfoEXT *v);
+static void vkw_encode_fields_VkDescriptorBufferBindingInfoEXT(struct vkw_writer *w, const VkDescriptorBufferBindingInfoEXT *v);
+static void vkw_encode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_writer *w, const VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v);
+static void vkw_encode_fields_VkDescriptorGetInfoEXT(struct vkw_writer *w, const VkDescriptorGetInfoEXT *v);
+static void vkw_encode_fields_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkBufferCaptureDescriptorDataInfoEXT *v);
+static void vkw_encode_fields_VkImageCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageCaptureDescriptorDataInfoEXT *v);
+static void vkw_encode_fields_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageViewCaptureDescriptorDataInfoEXT *v);
+static void vkw_encode_fields_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkSamplerCaptureDescriptorDataInfoEXT *v);
+static void vkw_encode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkAccelerationStructureCaptureDescriptorDataInfoEXT *v);
+static void vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_writer *w, const VkOpaqueCaptureDescriptorDataCreateInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(struct vkw_reader *r, VkPhysicalDeviceShaderIntegerDotProductProperties *v);
@@ -660,6 +680,8 @@ static void vkw_encode_fields_VkBindMemoryStatus(struct vkw_writer *w, const VkB
 static void vkw_encode_fields_VkBindDescriptorSetsInfo(struct vkw_writer *w, const VkBindDescriptorSetsInfo *v);
 static void vkw_encode_fields_VkPushConstantsInfo(struct vkw_writer *w, const VkPushConstantsInfo *v);
 static void vkw_encode_fields_VkPushDescriptorSetInfo(struct vkw_writer *w, const VkPushDescriptorSetInfo *v);
+static void vkw_encode_fields_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_writer *w, const VkSetDescriptorBufferOffsetsInfoEXT *v);
+static void vkw_encode_fields_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_writer *w, const VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
@@ -1170,6 +1192,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(w, (const VkPhysicalDeviceProvokingVertexFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(w, (const VkPhysicalDeviceDescriptorBufferFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(w, (const VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
@@ -1407,6 +1433,10 @@ static void vkw_encode_pnext_VkBufferCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkBufferDeviceAddressCreateInfoEXT(w, (const VkBufferDeviceAddressCreateInfoEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, (const VkOpaqueCaptureDescriptorDataCreateInfoEXT *)s);
+            break;
         default:
             break; /* not forwarded: dropped */
         }
@@ -1472,6 +1502,10 @@ static void vkw_encode_pnext_VkImageCreateInfo(struct vkw_writer *w, const void 
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkImageStencilUsageCreateInfo(w, (const VkImageStencilUsageCreateInfo *)s);
             break;
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, (const VkOpaqueCaptureDescriptorDataCreateInfoEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(w, (const VkOpticalFlowImageFormatInfoNV *)s);
@@ -1498,6 +1532,10 @@ static void vkw_encode_pnext_VkImageViewCreateInfo(struct vkw_writer *w, const v
         case VK_STRUCTURE_TYPE_SAMPLER_YCBCR_CONVERSION_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkSamplerYcbcrConversionInfo(w, (const VkSamplerYcbcrConversionInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, (const VkOpaqueCaptureDescriptorDataCreateInfoEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_IMAGE_VIEW_MIN_LOD_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1975,6 +2013,10 @@ static void vkw_encode_pnext_VkSamplerCreateInfo(struct vkw_writer *w, const voi
         case VK_STRUCTURE_TYPE_SAMPLER_BORDER_COLOR_COMPONENT_MAPPING_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkSamplerBorderColorComponentMappingCreateInfoEXT(w, (const VkSamplerBorderColorComponentMappingCreateInfoEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, (const VkOpaqueCaptureDescriptorDataCreateInfoEXT *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -2587,6 +2629,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(w, (const VkPhysicalDeviceProvokingVertexFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(w, (const VkPhysicalDeviceDescriptorBufferFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(w, (const VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
@@ -3066,6 +3112,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROVOKING_VERTEX_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3513,6 +3562,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROVOKING_VERTEX_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(r, (VkPhysicalDeviceProvokingVertexFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(r, (VkPhysicalDeviceDescriptorBufferFeaturesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(r, (VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
             continue;
@@ -3803,6 +3855,12 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROVOKING_VERTEX_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_DENSITY_MAP_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -4027,6 +4085,12 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROVOKING_VERTEX_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceProvokingVertexPropertiesEXT(r, (VkPhysicalDeviceProvokingVertexPropertiesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(r, (VkPhysicalDeviceDescriptorBufferPropertiesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_DENSITY_MAP_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(r, (VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(r, (VkPhysicalDeviceShaderIntegerDotProductProperties *)s);
@@ -4551,6 +4615,36 @@ static void vkw_encode_pnext_VkRayTracingPipelineCreateInfoNV(struct vkw_writer 
     vkw_write_u32(w, 0);
 }
 
+static void vkw_encode_pnext_VkAccelerationStructureCreateInfoNV(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, (const VkOpaqueCaptureDescriptorDataCreateInfoEXT *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkAccelerationStructureCreateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, (const VkOpaqueCaptureDescriptorDataCreateInfoEXT *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
 static void vkw_encode_pnext_VkGeneratedCommandsMemoryRequirementsInfoEXT(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
@@ -4645,6 +4739,25 @@ static void vkw_encode_pnext_VkBufferMemoryBarrier2(struct vkw_writer *w, const 
         case VK_STRUCTURE_TYPE_MEMORY_BARRIER_ACCESS_FLAGS_3_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkMemoryBarrierAccessFlags3KHR(w, (const VkMemoryBarrierAccessFlags3KHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkDescriptorBufferBindingInfoEXT(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_BUFFER_USAGE_FLAGS_2_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkBufferUsageFlags2CreateInfo(w, (const VkBufferUsageFlags2CreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_DESCRIPTOR_BUFFER_BINDING_PUSH_DESCRIPTOR_BUFFER_HANDLE_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(w, (const VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -4773,6 +4886,36 @@ static void vkw_encode_pnext_VkPushConstantsInfo(struct vkw_writer *w, const voi
 }
 
 static void vkw_encode_pnext_VkPushDescriptorSetInfo(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineLayoutCreateInfo(w, (const VkPipelineLayoutCreateInfo *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineLayoutCreateInfo(w, (const VkPipelineLayoutCreateInfo *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
@@ -11224,7 +11367,7 @@ static void vkw_encode_fields_VkAccelerationStructureInfoNV(struct vkw_writer *w
 
 void vkw_encode_VkAccelerationStructureCreateInfoNV(struct vkw_writer *w, const VkAccelerationStructureCreateInfoNV *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkAccelerationStructureCreateInfoNV */
+    vkw_encode_pnext_VkAccelerationStructureCreateInfoNV(w, v->pNext);
     vkw_encode_fields_VkAccelerationStructureCreateInfoNV(w, v);
 }
 
@@ -13736,7 +13879,7 @@ void vkw_encode_VkAccelerationStructureBuildRangeInfoKHR(struct vkw_writer *w, c
 
 void vkw_encode_VkAccelerationStructureCreateInfoKHR(struct vkw_writer *w, const VkAccelerationStructureCreateInfoKHR *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkAccelerationStructureCreateInfoKHR */
+    vkw_encode_pnext_VkAccelerationStructureCreateInfoKHR(w, v->pNext);
     vkw_encode_fields_VkAccelerationStructureCreateInfoKHR(w, v);
 }
 
@@ -16239,6 +16382,284 @@ static void vkw_encode_fields_VkPipelineRasterizationProvokingVertexStateCreateI
     vkw_write_i32(w, (int32_t)v->provokingVertexMode);
 }
 
+void vkw_encode_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDescriptorBufferFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->descriptorBuffer);
+    vkw_write_u32(w, v->descriptorBufferCaptureReplay);
+    vkw_write_u32(w, v->descriptorBufferImageLayoutIgnored);
+    vkw_write_u32(w, v->descriptorBufferPushDescriptors);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDescriptorBufferFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorBufferFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    v->descriptorBuffer = (VkBool32)vkw_read_u32(r);
+    v->descriptorBufferCaptureReplay = (VkBool32)vkw_read_u32(r);
+    v->descriptorBufferImageLayoutIgnored = (VkBool32)vkw_read_u32(r);
+    v->descriptorBufferPushDescriptors = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDescriptorBufferPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorBufferPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferPropertiesEXT *v)
+{
+    v->combinedImageSamplerDescriptorSingleArray = (VkBool32)vkw_read_u32(r);
+    v->bufferlessPushDescriptors = (VkBool32)vkw_read_u32(r);
+    v->allowSamplerImageViewPostSubmitCreation = (VkBool32)vkw_read_u32(r);
+    v->descriptorBufferOffsetAlignment = (VkDeviceSize)vkw_read_u64(r);
+    v->maxDescriptorBufferBindings = (uint32_t)vkw_read_u32(r);
+    v->maxResourceDescriptorBufferBindings = (uint32_t)vkw_read_u32(r);
+    v->maxSamplerDescriptorBufferBindings = (uint32_t)vkw_read_u32(r);
+    v->maxEmbeddedImmutableSamplerBindings = (uint32_t)vkw_read_u32(r);
+    v->maxEmbeddedImmutableSamplers = (uint32_t)vkw_read_u32(r);
+    v->bufferCaptureReplayDescriptorDataSize = (size_t)vkw_read_u64(r);
+    v->imageCaptureReplayDescriptorDataSize = (size_t)vkw_read_u64(r);
+    v->imageViewCaptureReplayDescriptorDataSize = (size_t)vkw_read_u64(r);
+    v->samplerCaptureReplayDescriptorDataSize = (size_t)vkw_read_u64(r);
+    v->accelerationStructureCaptureReplayDescriptorDataSize = (size_t)vkw_read_u64(r);
+    v->samplerDescriptorSize = (size_t)vkw_read_u64(r);
+    v->combinedImageSamplerDescriptorSize = (size_t)vkw_read_u64(r);
+    v->sampledImageDescriptorSize = (size_t)vkw_read_u64(r);
+    v->storageImageDescriptorSize = (size_t)vkw_read_u64(r);
+    v->uniformTexelBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->robustUniformTexelBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->storageTexelBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->robustStorageTexelBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->uniformBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->robustUniformBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->storageBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->robustStorageBufferDescriptorSize = (size_t)vkw_read_u64(r);
+    v->inputAttachmentDescriptorSize = (size_t)vkw_read_u64(r);
+    v->accelerationStructureDescriptorSize = (size_t)vkw_read_u64(r);
+    v->maxSamplerDescriptorBufferRange = (VkDeviceSize)vkw_read_u64(r);
+    v->maxResourceDescriptorBufferRange = (VkDeviceSize)vkw_read_u64(r);
+    v->samplerDescriptorBufferAddressSpaceSize = (VkDeviceSize)vkw_read_u64(r);
+    v->resourceDescriptorBufferAddressSpaceSize = (VkDeviceSize)vkw_read_u64(r);
+    v->descriptorBufferAddressSpaceSize = (VkDeviceSize)vkw_read_u64(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v)
+{
+    v->combinedImageSamplerDensityMapDescriptorSize = (size_t)vkw_read_u64(r);
+}
+
+void vkw_encode_VkDescriptorAddressInfoEXT(struct vkw_writer *w, const VkDescriptorAddressInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDescriptorAddressInfoEXT */
+    vkw_encode_fields_VkDescriptorAddressInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDescriptorAddressInfoEXT(struct vkw_writer *w, const VkDescriptorAddressInfoEXT *v)
+{
+    vkw_write_u64(w, v->address);
+    vkw_write_u64(w, v->range);
+    vkw_write_i32(w, (int32_t)v->format);
+}
+
+void vkw_encode_VkDescriptorBufferBindingInfoEXT(struct vkw_writer *w, const VkDescriptorBufferBindingInfoEXT *v)
+{
+    vkw_encode_pnext_VkDescriptorBufferBindingInfoEXT(w, v->pNext);
+    vkw_encode_fields_VkDescriptorBufferBindingInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDescriptorBufferBindingInfoEXT(struct vkw_writer *w, const VkDescriptorBufferBindingInfoEXT *v)
+{
+    vkw_write_u64(w, v->address);
+    vkw_write_u32(w, v->usage);
+}
+
+void vkw_encode_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_writer *w, const VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDescriptorBufferBindingPushDescriptorBufferHandleEXT */
+    vkw_encode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_writer *w, const VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->buffer));
+}
+
+/* Only the member `selector` chooses travels (vk.xml: selection=). */
+void vkw_encode_VkDescriptorDataEXT(struct vkw_writer *w, const VkDescriptorDataEXT *v, int32_t selector)
+{
+    switch (selector) {
+    case VK_DESCRIPTOR_TYPE_SAMPLER:
+    if (vkw_write_presence(w, v->pSampler))
+        vkw_write_u64(w, VKW_HANDLE_U64((*v->pSampler)));
+    break;
+    case VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER:
+    if (vkw_write_presence(w, v->pCombinedImageSampler))
+        vkw_encode_VkDescriptorImageInfo(w, &(*v->pCombinedImageSampler));
+    break;
+    case VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT:
+    if (vkw_write_presence(w, v->pInputAttachmentImage))
+        vkw_encode_VkDescriptorImageInfo(w, &(*v->pInputAttachmentImage));
+    break;
+    case VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE:
+    if (vkw_write_presence(w, v->pSampledImage))
+        vkw_encode_VkDescriptorImageInfo(w, &(*v->pSampledImage));
+    break;
+    case VK_DESCRIPTOR_TYPE_STORAGE_IMAGE:
+    if (vkw_write_presence(w, v->pStorageImage))
+        vkw_encode_VkDescriptorImageInfo(w, &(*v->pStorageImage));
+    break;
+    case VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER:
+    if (vkw_write_presence(w, v->pUniformTexelBuffer))
+        vkw_encode_VkDescriptorAddressInfoEXT(w, &(*v->pUniformTexelBuffer));
+    break;
+    case VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER:
+    if (vkw_write_presence(w, v->pStorageTexelBuffer))
+        vkw_encode_VkDescriptorAddressInfoEXT(w, &(*v->pStorageTexelBuffer));
+    break;
+    case VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER:
+    if (vkw_write_presence(w, v->pUniformBuffer))
+        vkw_encode_VkDescriptorAddressInfoEXT(w, &(*v->pUniformBuffer));
+    break;
+    case VK_DESCRIPTOR_TYPE_STORAGE_BUFFER:
+    if (vkw_write_presence(w, v->pStorageBuffer))
+        vkw_encode_VkDescriptorAddressInfoEXT(w, &(*v->pStorageBuffer));
+    break;
+    case VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_KHR:
+    case VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_NV:
+    vkw_write_u64(w, v->accelerationStructure);
+    break;
+    default:
+        (void)w;
+        (void)v;
+        break; /* no member for this value: nothing travels */
+    }
+}
+
+void vkw_encode_VkDescriptorGetInfoEXT(struct vkw_writer *w, const VkDescriptorGetInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDescriptorGetInfoEXT */
+    vkw_encode_fields_VkDescriptorGetInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkDescriptorGetInfoEXT(struct vkw_writer *w, const VkDescriptorGetInfoEXT *v)
+{
+    vkw_write_i32(w, (int32_t)v->type);
+    vkw_encode_VkDescriptorDataEXT(w, &v->data, (int32_t)v->type);
+}
+
+void vkw_encode_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkBufferCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkBufferCaptureDescriptorDataInfoEXT */
+    vkw_encode_fields_VkBufferCaptureDescriptorDataInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkBufferCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->buffer));
+}
+
+void vkw_encode_VkImageCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageCaptureDescriptorDataInfoEXT */
+    vkw_encode_fields_VkImageCaptureDescriptorDataInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkImageCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->image));
+}
+
+void vkw_encode_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageViewCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImageViewCaptureDescriptorDataInfoEXT */
+    vkw_encode_fields_VkImageViewCaptureDescriptorDataInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageViewCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->imageView));
+}
+
+void vkw_encode_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkSamplerCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkSamplerCaptureDescriptorDataInfoEXT */
+    vkw_encode_fields_VkSamplerCaptureDescriptorDataInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkSamplerCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->sampler));
+}
+
+void vkw_encode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkAccelerationStructureCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkAccelerationStructureCaptureDescriptorDataInfoEXT */
+    vkw_encode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkAccelerationStructureCaptureDescriptorDataInfoEXT *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->accelerationStructure));
+}
+
+void vkw_encode_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_writer *w, const VkOpaqueCaptureDescriptorDataCreateInfoEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkOpaqueCaptureDescriptorDataCreateInfoEXT */
+    vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_writer *w, const VkOpaqueCaptureDescriptorDataCreateInfoEXT *v)
+{
+    if (vkw_write_presence(w, v->opaqueCaptureDescriptorData)) {
+        const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA);
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, v->opaqueCaptureDescriptorData, n);
+    }
+}
+
 void vkw_encode_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceShaderIntegerDotProductFeatures */
@@ -17796,6 +18217,45 @@ static void vkw_encode_fields_VkPushDescriptorSetInfo(struct vkw_writer *w, cons
         for (uint64_t i = 0; i < n; i++)
             vkw_encode_VkWriteDescriptorSet(w, &v->pDescriptorWrites[i]);
     }
+}
+
+void vkw_encode_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_writer *w, const VkSetDescriptorBufferOffsetsInfoEXT *v)
+{
+    vkw_encode_pnext_VkSetDescriptorBufferOffsetsInfoEXT(w, v->pNext);
+    vkw_encode_fields_VkSetDescriptorBufferOffsetsInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_writer *w, const VkSetDescriptorBufferOffsetsInfoEXT *v)
+{
+    vkw_write_u32(w, v->stageFlags);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->layout));
+    vkw_write_u32(w, v->firstSet);
+    vkw_write_u32(w, v->setCount);
+    if (vkw_write_presence(w, v->pBufferIndices)) {
+        const uint64_t n = v->setCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, v->pBufferIndices[i]);
+    }
+    if (vkw_write_presence(w, v->pOffsets)) {
+        const uint64_t n = v->setCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, v->pOffsets[i]);
+    }
+}
+
+void vkw_encode_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_writer *w, const VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v)
+{
+    vkw_encode_pnext_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(w, v->pNext);
+    vkw_encode_fields_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(w, v);
+}
+
+static void vkw_encode_fields_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_writer *w, const VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v)
+{
+    vkw_write_u32(w, v->stageFlags);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->layout));
+    vkw_write_u32(w, v->set);
 }
 
 void vkw_encode_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
@@ -19465,6 +19925,7 @@ VkResult vkw_decode_reply_vkGetQueryPoolResults(struct vkw_reader *r, VkDevice d
 void vkw_encode_vkCreateBuffer(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkBufferCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkBuffer* pBuffer)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateBuffer, 0, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkBufferCreateInfo(w, &(*pCreateInfo));
@@ -19507,6 +19968,7 @@ void vkw_encode_vkDestroyBufferView(struct vkw_writer *w, uint32_t serial, VkDev
 void vkw_encode_vkCreateImage(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkImage* pImage)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateImage, 0, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkImageCreateInfo(w, &(*pCreateInfo));
@@ -19553,6 +20015,7 @@ void vkw_decode_reply_vkGetImageSubresourceLayout(struct vkw_reader *r, VkDevice
 void vkw_encode_vkCreateImageView(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageViewCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkImageView* pView)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateImageView, 0, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkImageViewCreateInfo(w, &(*pCreateInfo));
@@ -19815,6 +20278,7 @@ void vkw_encode_vkDestroyPipelineLayout(struct vkw_writer *w, uint32_t serial, V
 void vkw_encode_vkCreateSampler(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSamplerCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkSampler* pSampler)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateSampler, 0, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkSamplerCreateInfo(w, &(*pCreateInfo));
@@ -21891,6 +22355,7 @@ void vkw_encode_vkCmdSetPrimitiveRestartEnable(struct vkw_writer *w, uint32_t se
 void vkw_encode_vkGetDeviceBufferMemoryRequirements(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDeviceBufferMemoryRequirements* pInfo, VkMemoryRequirements2* pMemoryRequirements)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pInfo))
         vkw_encode_VkDeviceBufferMemoryRequirements(w, &(*pInfo));
@@ -21914,6 +22379,7 @@ void vkw_decode_reply_vkGetDeviceBufferMemoryRequirements(struct vkw_reader *r, 
 void vkw_encode_vkGetDeviceImageMemoryRequirements(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDeviceImageMemoryRequirements* pInfo, VkMemoryRequirements2* pMemoryRequirements)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pInfo))
         vkw_encode_VkDeviceImageMemoryRequirements(w, &(*pInfo));
@@ -21937,6 +22403,7 @@ void vkw_decode_reply_vkGetDeviceImageMemoryRequirements(struct vkw_reader *r, V
 void vkw_encode_vkGetDeviceImageSparseMemoryRequirements(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDeviceImageMemoryRequirements* pInfo, uint32_t* pSparseMemoryRequirementCount, VkSparseImageMemoryRequirements2* pSparseMemoryRequirements)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pInfo))
         vkw_encode_VkDeviceImageMemoryRequirements(w, &(*pInfo));
@@ -22562,6 +23029,7 @@ void vkw_decode_reply_vkGetRenderingAreaGranularity(struct vkw_reader *r, VkDevi
 void vkw_encode_vkGetDeviceImageSubresourceLayout(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDeviceImageSubresourceInfo* pInfo, VkSubresourceLayout2* pLayout)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDeviceImageSubresourceLayout, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pInfo))
         vkw_encode_VkDeviceImageSubresourceInfo(w, &(*pInfo));
@@ -23112,6 +23580,7 @@ void vkw_encode_vkCmdBindShadersEXT(struct vkw_writer *w, uint32_t serial, VkCom
 void vkw_encode_vkCreateAccelerationStructureKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkAccelerationStructureCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkAccelerationStructureKHR* pAccelerationStructure)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateAccelerationStructureKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkAccelerationStructureCreateInfoKHR(w, &(*pCreateInfo));
@@ -24201,6 +24670,7 @@ void vkw_encode_vkCmdOpticalFlowExecuteNV(struct vkw_writer *w, uint32_t serial,
 void vkw_encode_vkCreateAccelerationStructureNV(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkAccelerationStructureCreateInfoNV* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkAccelerationStructureNV* pAccelerationStructure)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateAccelerationStructureNV, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkAccelerationStructureCreateInfoNV(w, &(*pCreateInfo));
@@ -25188,6 +25658,296 @@ VkResult vkw_decode_reply_vkGetPipelinePropertiesEXT(struct vkw_reader *r, VkDev
     (void)pPipelineInfo;
     const VkResult result = (VkResult)vkw_read_i32(r);
     vkw_decode_reply_pipeline_properties(r, device, pPipelineInfo, pPipelineProperties); /* hand-written: gen/annotations.conf */
+    return result;
+}
+
+void vkw_encode_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkSetDescriptorBufferOffsetsInfoEXT* pSetDescriptorBufferOffsetsInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pSetDescriptorBufferOffsetsInfo))
+        vkw_encode_VkSetDescriptorBufferOffsetsInfoEXT(w, &(*pSetDescriptorBufferOffsetsInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkBindDescriptorBufferEmbeddedSamplersInfoEXT* pBindDescriptorBufferEmbeddedSamplersInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pBindDescriptorBufferEmbeddedSamplersInfo))
+        vkw_encode_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(w, &(*pBindDescriptorBufferEmbeddedSamplersInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetDescriptorSetLayoutSizeEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorSetLayout layout, VkDeviceSize* pLayoutSizeInBytes)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDescriptorSetLayoutSizeEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(layout));
+    if (vkw_write_presence(w, pLayoutSizeInBytes))
+        { /* filled by the host */ }
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetDescriptorSetLayoutSizeEXT(struct vkw_reader *r, VkDevice device, VkDescriptorSetLayout layout, VkDeviceSize* pLayoutSizeInBytes)
+{
+    (void)device;
+    (void)layout;
+    if (vkw_read_presence(r)) {
+        if (pLayoutSizeInBytes)
+            (*pLayoutSizeInBytes) = (VkDeviceSize)vkw_read_u64(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorSetLayout layout, uint32_t binding, VkDeviceSize* pOffset)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(layout));
+    vkw_write_u32(w, binding);
+    if (vkw_write_presence(w, pOffset))
+        { /* filled by the host */ }
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_reader *r, VkDevice device, VkDescriptorSetLayout layout, uint32_t binding, VkDeviceSize* pOffset)
+{
+    (void)device;
+    (void)layout;
+    (void)binding;
+    if (vkw_read_presence(r)) {
+        if (pOffset)
+            (*pOffset) = (VkDeviceSize)vkw_read_u64(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+}
+
+void vkw_encode_vkGetDescriptorEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDescriptorGetInfoEXT* pDescriptorInfo, size_t dataSize, void* pDescriptor)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDescriptorEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pDescriptorInfo))
+        vkw_encode_VkDescriptorGetInfoEXT(w, &(*pDescriptorInfo));
+    vkw_write_u64(w, dataSize);
+    if (vkw_write_presence(w, pDescriptor)) {
+        const uint64_t n = dataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_decode_reply_vkGetDescriptorEXT(struct vkw_reader *r, VkDevice device, const VkDescriptorGetInfoEXT* pDescriptorInfo, size_t dataSize, void* pDescriptor)
+{
+    (void)device;
+    (void)pDescriptorInfo;
+    (void)dataSize;
+    const uint64_t pDescriptor_capacity = pDescriptor ? (uint64_t)(dataSize) : 0;
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pDescriptor || n > pDescriptor_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pDescriptor, n);
+    }
+}
+
+void vkw_encode_vkCmdBindDescriptorBuffersEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t bufferCount, const VkDescriptorBufferBindingInfoEXT* pBindingInfos)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBindDescriptorBuffersEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, bufferCount);
+    if (vkw_write_presence(w, pBindingInfos)) {
+        const uint64_t n = bufferCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkDescriptorBufferBindingInfoEXT(w, &pBindingInfos[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout, uint32_t firstSet, uint32_t setCount, const uint32_t* pBufferIndices, const VkDeviceSize* pOffsets)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)pipelineBindPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(layout));
+    vkw_write_u32(w, firstSet);
+    vkw_write_u32(w, setCount);
+    if (vkw_write_presence(w, pBufferIndices)) {
+        const uint64_t n = setCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, pBufferIndices[i]);
+    }
+    if (vkw_write_presence(w, pOffsets)) {
+        const uint64_t n = setCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, pOffsets[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout, uint32_t set)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_i32(w, (int32_t)pipelineBindPoint);
+    vkw_write_u64(w, VKW_HANDLE_U64(layout));
+    vkw_write_u32(w, set);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkBufferCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkBufferCaptureDescriptorDataInfoEXT(w, &(*pInfo));
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA);
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkBufferCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    (void)device;
+    (void)pInfo;
+    const uint64_t pData_capacity = pData ? vkw_guest_device_length(device, VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT, VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkImageCaptureDescriptorDataInfoEXT(w, &(*pInfo));
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA);
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkImageCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    (void)device;
+    (void)pInfo;
+    const uint64_t pData_capacity = pData ? vkw_guest_device_length(device, VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT, VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageViewCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkImageViewCaptureDescriptorDataInfoEXT(w, &(*pInfo));
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA);
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkImageViewCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    (void)device;
+    (void)pInfo;
+    const uint64_t pData_capacity = pData ? vkw_guest_device_length(device, VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT, VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSamplerCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkSamplerCaptureDescriptorDataInfoEXT(w, &(*pInfo));
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA);
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkSamplerCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    (void)device;
+    (void)pInfo;
+    const uint64_t pData_capacity = pData ? vkw_guest_device_length(device, VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT, VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pInfo))
+        vkw_encode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(w, &(*pInfo));
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA);
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    (void)device;
+    (void)pInfo;
+    const uint64_t pData_capacity = pData ? vkw_guest_device_length(device, VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT, VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
     return result;
 }
 

@@ -9,6 +9,8 @@
  *   runtime/common/vkw_vulkan_util.h VKW_HANDLE_U64, VKW_U64_HANDLE, vkw_chain_find,
  *                                    vkw_descriptor_type_uses_* (encode-if conditions)
  *   runtime/guest/vkw_guest_handles.h vkw_guest_id_of, vkw_guest_handle_from_id
+ *   runtime/guest/vkw_guest_lengths.h vkw_guest_device_length (blobs whose length is a
+ *                                    property of the device; the writer's opcode and device)
  */
 #ifndef VKW_GUEST_ENCODE_H
 #define VKW_GUEST_ENCODE_H
@@ -895,6 +897,24 @@ void vkw_decode_reply_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_read
 void vkw_encode_partial_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceProvokingVertexPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceProvokingVertexPropertiesEXT *v);
 void vkw_encode_VkPipelineRasterizationProvokingVertexStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineRasterizationProvokingVertexStateCreateInfoEXT *v);
+void vkw_encode_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferPropertiesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferPropertiesEXT *v);
+void vkw_encode_partial_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v);
+void vkw_encode_VkDescriptorAddressInfoEXT(struct vkw_writer *w, const VkDescriptorAddressInfoEXT *v);
+void vkw_encode_VkDescriptorBufferBindingInfoEXT(struct vkw_writer *w, const VkDescriptorBufferBindingInfoEXT *v);
+void vkw_encode_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_writer *w, const VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v);
+void vkw_encode_VkDescriptorDataEXT(struct vkw_writer *w, const VkDescriptorDataEXT *v, int32_t selector);
+void vkw_encode_VkDescriptorGetInfoEXT(struct vkw_writer *w, const VkDescriptorGetInfoEXT *v);
+void vkw_encode_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkBufferCaptureDescriptorDataInfoEXT *v);
+void vkw_encode_VkImageCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageCaptureDescriptorDataInfoEXT *v);
+void vkw_encode_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkImageViewCaptureDescriptorDataInfoEXT *v);
+void vkw_encode_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkSamplerCaptureDescriptorDataInfoEXT *v);
+void vkw_encode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkAccelerationStructureCaptureDescriptorDataInfoEXT *v);
+void vkw_encode_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_writer *w, const VkOpaqueCaptureDescriptorDataCreateInfoEXT *v);
 void vkw_encode_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 void vkw_encode_partial_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 void vkw_decode_reply_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_reader *r, VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
@@ -1023,6 +1043,8 @@ void vkw_encode_VkBindMemoryStatus(struct vkw_writer *w, const VkBindMemoryStatu
 void vkw_encode_VkBindDescriptorSetsInfo(struct vkw_writer *w, const VkBindDescriptorSetsInfo *v);
 void vkw_encode_VkPushConstantsInfo(struct vkw_writer *w, const VkPushConstantsInfo *v);
 void vkw_encode_VkPushDescriptorSetInfo(struct vkw_writer *w, const VkPushDescriptorSetInfo *v);
+void vkw_encode_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_writer *w, const VkSetDescriptorBufferOffsetsInfoEXT *v);
+void vkw_encode_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_writer *w, const VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v);
 void vkw_encode_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 void vkw_encode_partial_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 void vkw_decode_reply_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
@@ -1625,6 +1647,27 @@ void vkw_encode_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_wri
 VkResult vkw_decode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_reader *r, VkDevice device, const VkPipelineExecutableInfoKHR* pExecutableInfo, uint32_t* pInternalRepresentationCount, VkPipelineExecutableInternalRepresentationKHR* pInternalRepresentations);
 void vkw_encode_vkGetPipelinePropertiesEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties);
 VkResult vkw_decode_reply_vkGetPipelinePropertiesEXT(struct vkw_reader *r, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties);
+void vkw_encode_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkSetDescriptorBufferOffsetsInfoEXT* pSetDescriptorBufferOffsetsInfo);
+void vkw_encode_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkBindDescriptorBufferEmbeddedSamplersInfoEXT* pBindDescriptorBufferEmbeddedSamplersInfo);
+void vkw_encode_vkGetDescriptorSetLayoutSizeEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorSetLayout layout, VkDeviceSize* pLayoutSizeInBytes);
+void vkw_decode_reply_vkGetDescriptorSetLayoutSizeEXT(struct vkw_reader *r, VkDevice device, VkDescriptorSetLayout layout, VkDeviceSize* pLayoutSizeInBytes);
+void vkw_encode_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDescriptorSetLayout layout, uint32_t binding, VkDeviceSize* pOffset);
+void vkw_decode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_reader *r, VkDevice device, VkDescriptorSetLayout layout, uint32_t binding, VkDeviceSize* pOffset);
+void vkw_encode_vkGetDescriptorEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkDescriptorGetInfoEXT* pDescriptorInfo, size_t dataSize, void* pDescriptor);
+void vkw_decode_reply_vkGetDescriptorEXT(struct vkw_reader *r, VkDevice device, const VkDescriptorGetInfoEXT* pDescriptorInfo, size_t dataSize, void* pDescriptor);
+void vkw_encode_vkCmdBindDescriptorBuffersEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t bufferCount, const VkDescriptorBufferBindingInfoEXT* pBindingInfos);
+void vkw_encode_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout, uint32_t firstSet, uint32_t setCount, const uint32_t* pBufferIndices, const VkDeviceSize* pOffsets);
+void vkw_encode_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout, uint32_t set);
+void vkw_encode_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkBufferCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+VkResult vkw_decode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkBufferCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+void vkw_encode_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+VkResult vkw_decode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkImageCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+void vkw_encode_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImageViewCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+VkResult vkw_decode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkImageViewCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+void vkw_encode_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSamplerCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+VkResult vkw_decode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkSamplerCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+void vkw_encode_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+VkResult vkw_decode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo, void* pData);
 
 /* ---- hand-written wire forms of parameters (gen/annotations.conf:
  * encode-with), in runtime/guest: the generated encoders and reply decoders

@@ -4966,6 +4966,180 @@ VkResult vkw_forward_vkGetPipelinePropertiesEXT(VkDevice device, const VkPipelin
     return result;
 }
 
+void vkw_forward_vkCmdSetDescriptorBufferOffsets2EXT(VkCommandBuffer commandBuffer, const VkSetDescriptorBufferOffsetsInfoEXT* pSetDescriptorBufferOffsetsInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetDescriptorBufferOffsets2EXT(w, 0, commandBuffer, pSetDescriptorBufferOffsetsInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(VkCommandBuffer commandBuffer, const VkBindDescriptorBufferEmbeddedSamplersInfoEXT* pBindDescriptorBufferEmbeddedSamplersInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(w, 0, commandBuffer, pBindDescriptorBufferEmbeddedSamplersInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkGetDescriptorSetLayoutSizeEXT(VkDevice device, VkDescriptorSetLayout layout, VkDeviceSize* pLayoutSizeInBytes)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetDescriptorSetLayoutSizeEXT(w, call.serial, device, layout, pLayoutSizeInBytes);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetDescriptorSetLayoutSizeEXT(r, device, layout, pLayoutSizeInBytes);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkGetDescriptorSetLayoutBindingOffsetEXT(VkDevice device, VkDescriptorSetLayout layout, uint32_t binding, VkDeviceSize* pOffset)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetDescriptorSetLayoutBindingOffsetEXT(w, call.serial, device, layout, binding, pOffset);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(r, device, layout, binding, pOffset);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkGetDescriptorEXT(VkDevice device, const VkDescriptorGetInfoEXT* pDescriptorInfo, size_t dataSize, void* pDescriptor)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetDescriptorEXT(w, call.serial, device, pDescriptorInfo, dataSize, pDescriptor);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetDescriptorEXT(r, device, pDescriptorInfo, dataSize, pDescriptor);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+}
+
+void vkw_forward_vkCmdBindDescriptorBuffersEXT(VkCommandBuffer commandBuffer, uint32_t bufferCount, const VkDescriptorBufferBindingInfoEXT* pBindingInfos)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBindDescriptorBuffersEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBindDescriptorBuffersEXT(w, 0, commandBuffer, bufferCount, pBindingInfos);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdSetDescriptorBufferOffsetsEXT(VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout, uint32_t firstSet, uint32_t setCount, const uint32_t* pBufferIndices, const VkDeviceSize* pOffsets)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetDescriptorBufferOffsetsEXT(w, 0, commandBuffer, pipelineBindPoint, layout, firstSet, setCount, pBufferIndices, pOffsets);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout, uint32_t set)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(w, 0, commandBuffer, pipelineBindPoint, layout, set);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkGetBufferOpaqueCaptureDescriptorDataEXT(VkDevice device, const VkBufferCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetBufferOpaqueCaptureDescriptorDataEXT(w, call.serial, device, pInfo, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(r, device, pInfo, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetImageOpaqueCaptureDescriptorDataEXT(VkDevice device, const VkImageCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetImageOpaqueCaptureDescriptorDataEXT(w, call.serial, device, pInfo, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(r, device, pInfo, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetImageViewOpaqueCaptureDescriptorDataEXT(VkDevice device, const VkImageViewCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetImageViewOpaqueCaptureDescriptorDataEXT(w, call.serial, device, pInfo, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(r, device, pInfo, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetSamplerOpaqueCaptureDescriptorDataEXT(VkDevice device, const VkSamplerCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetSamplerOpaqueCaptureDescriptorDataEXT(w, call.serial, device, pInfo, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(r, device, pInfo, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(VkDevice device, const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(w, call.serial, device, pInfo, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(r, device, pInfo, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -5391,6 +5565,8 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetDeferredOperationMaxConcurrencyKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationMaxConcurrencyKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkGetDeferredOperationResultKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationResultKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkDeferredOperationJoinKHR", (PFN_vkVoidFunction)vkw_forward_vkDeferredOperationJoinKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
+    {"vkCmdSetDescriptorBufferOffsets2EXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDescriptorBufferOffsets2EXT, SCOPE_device, "VK_KHR_maintenance6+VK_EXT_descriptor_buffer"},
+    {"vkCmdBindDescriptorBufferEmbeddedSamplers2EXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT, SCOPE_device, "VK_KHR_maintenance6+VK_EXT_descriptor_buffer"},
     {"vkSetDebugUtilsObjectNameEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectNameEXT, SCOPE_device, "VK_EXT_debug_utils"},
     {"vkSetDebugUtilsObjectTagEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectTagEXT, SCOPE_device, "VK_EXT_debug_utils"},
     {"vkQueueBeginDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueBeginDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
@@ -5485,5 +5661,16 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetPipelineExecutableStatisticsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPipelineExecutableStatisticsKHR, SCOPE_device, "VK_KHR_pipeline_executable_properties"},
     {"vkGetPipelineExecutableInternalRepresentationsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPipelineExecutableInternalRepresentationsKHR, SCOPE_device, "VK_KHR_pipeline_executable_properties"},
     {"vkGetPipelinePropertiesEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPipelinePropertiesEXT, SCOPE_device, "VK_EXT_pipeline_properties"},
+    {"vkGetDescriptorSetLayoutSizeEXT", (PFN_vkVoidFunction)vkw_forward_vkGetDescriptorSetLayoutSizeEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkGetDescriptorSetLayoutBindingOffsetEXT", (PFN_vkVoidFunction)vkw_forward_vkGetDescriptorSetLayoutBindingOffsetEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkGetDescriptorEXT", (PFN_vkVoidFunction)vkw_forward_vkGetDescriptorEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkCmdBindDescriptorBuffersEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBindDescriptorBuffersEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkCmdSetDescriptorBufferOffsetsEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDescriptorBufferOffsetsEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkCmdBindDescriptorBufferEmbeddedSamplersEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBindDescriptorBufferEmbeddedSamplersEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkGetBufferOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetBufferOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkGetImageOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetImageOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkGetImageViewOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetImageViewOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkGetSamplerOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetSamplerOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
+    {"vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer+(VK_KHR_acceleration_structure,VK_NV_ray_tracing)"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

@@ -425,6 +425,7 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_EXT_shader_module_identifier", true},
     {"VK_KHR_pipeline_executable_properties", true},
     {"VK_EXT_pipeline_properties", true},
+    {"VK_EXT_descriptor_buffer", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -1533,6 +1534,32 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkGetPipelineExecutableInternalRepresentationsKHR";
     case VKW_CMD_vkGetPipelinePropertiesEXT:
         return "vkGetPipelinePropertiesEXT";
+    case VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT:
+        return "vkCmdSetDescriptorBufferOffsets2EXT";
+    case VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT:
+        return "vkCmdBindDescriptorBufferEmbeddedSamplers2EXT";
+    case VKW_CMD_vkGetDescriptorSetLayoutSizeEXT:
+        return "vkGetDescriptorSetLayoutSizeEXT";
+    case VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT:
+        return "vkGetDescriptorSetLayoutBindingOffsetEXT";
+    case VKW_CMD_vkGetDescriptorEXT:
+        return "vkGetDescriptorEXT";
+    case VKW_CMD_vkCmdBindDescriptorBuffersEXT:
+        return "vkCmdBindDescriptorBuffersEXT";
+    case VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT:
+        return "vkCmdSetDescriptorBufferOffsetsEXT";
+    case VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT:
+        return "vkCmdBindDescriptorBufferEmbeddedSamplersEXT";
+    case VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT:
+        return "vkGetBufferOpaqueCaptureDescriptorDataEXT";
+    case VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT:
+        return "vkGetImageOpaqueCaptureDescriptorDataEXT";
+    case VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT:
+        return "vkGetImageViewOpaqueCaptureDescriptorDataEXT";
+    case VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT:
+        return "vkGetSamplerOpaqueCaptureDescriptorDataEXT";
+    case VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT:
+        return "vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT";
     default:
         return NULL;
     }

@@ -6,6 +6,11 @@
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 #include "vkw_vulkan_util.h"
+#include "vkw_device_length.h"
+
+/* A length that is a property of the device (gen/annotations.conf
+ * `length`): this host's own, never the guest's word. */
+#define VKW_DEVICE_LENGTH(what) vkw_host_decoder_length(d, (what))
 
 /* ---- enums: the values of the selected API (anything else is refused) ---- */
 static bool vkw_valid_VkAccelerationStructureBuildTypeKHR(int32_t v)
@@ -2139,6 +2144,20 @@ static void vkw_decode_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct 
 static void vkw_encode_reply_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProvokingVertexFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProvokingVertexPropertiesEXT *v);
 static void vkw_decode_fields_VkPipelineRasterizationProvokingVertexStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationProvokingVertexStateCreateInfoEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferPropertiesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v);
+static void vkw_decode_fields_VkDescriptorAddressInfoEXT(struct vkw_host_decoder *d, VkDescriptorAddressInfoEXT *v);
+static void vkw_decode_fields_VkDescriptorBufferBindingInfoEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingInfoEXT *v);
+static void vkw_decode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v);
+static void vkw_decode_fields_VkDescriptorGetInfoEXT(struct vkw_host_decoder *d, VkDescriptorGetInfoEXT *v);
+static void vkw_decode_fields_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkBufferCaptureDescriptorDataInfoEXT *v);
+static void vkw_decode_fields_VkImageCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageCaptureDescriptorDataInfoEXT *v);
+static void vkw_decode_fields_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageViewCaptureDescriptorDataInfoEXT *v);
+static void vkw_decode_fields_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkSamplerCaptureDescriptorDataInfoEXT *v);
+static void vkw_decode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkAccelerationStructureCaptureDescriptorDataInfoEXT *v);
+static void vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_host_decoder *d, VkOpaqueCaptureDescriptorDataCreateInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductProperties *v);
@@ -2225,6 +2244,8 @@ static void vkw_decode_fields_VkBindMemoryStatus(struct vkw_host_decoder *d, VkB
 static void vkw_decode_fields_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v);
 static void vkw_decode_fields_VkPushConstantsInfo(struct vkw_host_decoder *d, VkPushConstantsInfo *v);
 static void vkw_decode_fields_VkPushDescriptorSetInfo(struct vkw_host_decoder *d, VkPushDescriptorSetInfo *v);
+static void vkw_decode_fields_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_host_decoder *d, VkSetDescriptorBufferOffsetsInfoEXT *v);
+static void vkw_decode_fields_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_host_decoder *d, VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR *v);
@@ -3426,6 +3447,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT: {
+            VkPhysicalDeviceDescriptorBufferFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES: {
             VkPhysicalDeviceShaderIntegerDotProductFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -3984,6 +4015,16 @@ static void vkw_decode_pnext_VkBufferCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT: {
+            VkOpaqueCaptureDescriptorDataCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -4112,6 +4153,16 @@ static void vkw_decode_pnext_VkImageCreateInfo(struct vkw_host_decoder *d, const
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT: {
+            VkOpaqueCaptureDescriptorDataCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV: {
             VkOpticalFlowImageFormatInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4164,6 +4215,16 @@ static void vkw_decode_pnext_VkImageViewCreateInfo(struct vkw_host_decoder *d, c
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkSamplerYcbcrConversionInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT: {
+            VkOpaqueCaptureDescriptorDataCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -5184,6 +5245,16 @@ static void vkw_decode_pnext_VkSamplerCreateInfo(struct vkw_host_decoder *d, con
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkSamplerBorderColorComponentMappingCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT: {
+            VkOpaqueCaptureDescriptorDataCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -6612,6 +6683,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT: {
+            VkPhysicalDeviceDescriptorBufferFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES: {
             VkPhysicalDeviceShaderIntegerDotProductFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -7960,6 +8041,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT: {
+            VkPhysicalDeviceDescriptorBufferFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES: {
             VkPhysicalDeviceShaderIntegerDotProductFeatures *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8728,6 +8818,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceProvokingVertexFeaturesEXT(d, w, (const VkPhysicalDeviceProvokingVertexFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(d, w, (const VkPhysicalDeviceDescriptorBufferFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceShaderIntegerDotProductFeatures(d, w, (const VkPhysicalDeviceShaderIntegerDotProductFeatures *)s);
@@ -9395,6 +9489,24 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT: {
+            VkPhysicalDeviceDescriptorBufferPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_DENSITY_MAP_PROPERTIES_EXT: {
+            VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES: {
             VkPhysicalDeviceShaderIntegerDotProductProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -9756,6 +9868,14 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROVOKING_VERTEX_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceProvokingVertexPropertiesEXT(d, w, (const VkPhysicalDeviceProvokingVertexPropertiesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(d, w, (const VkPhysicalDeviceDescriptorBufferPropertiesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_DENSITY_MAP_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(d, w, (const VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -10587,6 +10707,58 @@ static void vkw_decode_pnext_VkRayTracingPipelineCreateInfoNV(struct vkw_host_de
     }
 }
 
+static void vkw_decode_pnext_VkAccelerationStructureCreateInfoNV(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT: {
+            VkOpaqueCaptureDescriptorDataCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkAccelerationStructureCreateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT: {
+            VkOpaqueCaptureDescriptorDataCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
 static void vkw_decode_pnext_VkGeneratedCommandsMemoryRequirementsInfoEXT(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
@@ -10762,6 +10934,42 @@ static void vkw_decode_pnext_VkBufferMemoryBarrier2(struct vkw_host_decoder *d, 
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkMemoryBarrierAccessFlags3KHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkDescriptorBufferBindingInfoEXT(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_BUFFER_USAGE_FLAGS_2_CREATE_INFO: {
+            VkBufferUsageFlags2CreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkBufferUsageFlags2CreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_DESCRIPTOR_BUFFER_BINDING_PUSH_DESCRIPTOR_BUFFER_HANDLE_EXT: {
+            VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -10975,6 +11183,58 @@ static void vkw_decode_pnext_VkPushConstantsInfo(struct vkw_host_decoder *d, con
 }
 
 static void vkw_decode_pnext_VkPushDescriptorSetInfo(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO: {
+            VkPipelineLayoutCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineLayoutCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO: {
+            VkPipelineLayoutCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineLayoutCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
     *tail = NULL;
@@ -18934,10 +19194,7 @@ static void vkw_decode_fields_VkAccelerationStructureInfoNV(struct vkw_host_deco
 void vkw_decode_VkAccelerationStructureCreateInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureCreateInfoNV *v)
 {
     v->sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_CREATE_INFO_NV;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkAccelerationStructureCreateInfoNV */
+    vkw_decode_pnext_VkAccelerationStructureCreateInfoNV(d, (const void **)&v->pNext);
     vkw_decode_fields_VkAccelerationStructureCreateInfoNV(d, v);
 }
 
@@ -21913,10 +22170,7 @@ void vkw_decode_VkAccelerationStructureBuildRangeInfoKHR(struct vkw_host_decoder
 void vkw_decode_VkAccelerationStructureCreateInfoKHR(struct vkw_host_decoder *d, VkAccelerationStructureCreateInfoKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_CREATE_INFO_KHR;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkAccelerationStructureCreateInfoKHR */
+    vkw_decode_pnext_VkAccelerationStructureCreateInfoKHR(d, (const void **)&v->pNext);
     vkw_decode_fields_VkAccelerationStructureCreateInfoKHR(d, v);
 }
 
@@ -25039,6 +25293,379 @@ static void vkw_decode_fields_VkPipelineRasterizationProvokingVertexStateCreateI
     v->provokingVertexMode = (VkProvokingVertexModeEXT)vkw_decode_enum(d, vkw_valid_VkProvokingVertexModeEXT);
 }
 
+void vkw_decode_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceDescriptorBufferFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    v->descriptorBuffer = (VkBool32)vkw_read_u32(&d->r);
+    v->descriptorBufferCaptureReplay = (VkBool32)vkw_read_u32(&d->r);
+    v->descriptorBufferImageLayoutIgnored = (VkBool32)vkw_read_u32(&d->r);
+    v->descriptorBufferPushDescriptors = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->descriptorBuffer);
+    vkw_write_u32(w, v->descriptorBufferCaptureReplay);
+    vkw_write_u32(w, v->descriptorBufferImageLayoutIgnored);
+    vkw_write_u32(w, v->descriptorBufferPushDescriptors);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferPropertiesEXT *v)
+{
+    vkw_write_u32(w, v->combinedImageSamplerDescriptorSingleArray);
+    vkw_write_u32(w, v->bufferlessPushDescriptors);
+    vkw_write_u32(w, v->allowSamplerImageViewPostSubmitCreation);
+    vkw_write_u64(w, v->descriptorBufferOffsetAlignment);
+    vkw_write_u32(w, v->maxDescriptorBufferBindings);
+    vkw_write_u32(w, v->maxResourceDescriptorBufferBindings);
+    vkw_write_u32(w, v->maxSamplerDescriptorBufferBindings);
+    vkw_write_u32(w, v->maxEmbeddedImmutableSamplerBindings);
+    vkw_write_u32(w, v->maxEmbeddedImmutableSamplers);
+    vkw_write_u64(w, v->bufferCaptureReplayDescriptorDataSize);
+    vkw_write_u64(w, v->imageCaptureReplayDescriptorDataSize);
+    vkw_write_u64(w, v->imageViewCaptureReplayDescriptorDataSize);
+    vkw_write_u64(w, v->samplerCaptureReplayDescriptorDataSize);
+    vkw_write_u64(w, v->accelerationStructureCaptureReplayDescriptorDataSize);
+    vkw_write_u64(w, v->samplerDescriptorSize);
+    vkw_write_u64(w, v->combinedImageSamplerDescriptorSize);
+    vkw_write_u64(w, v->sampledImageDescriptorSize);
+    vkw_write_u64(w, v->storageImageDescriptorSize);
+    vkw_write_u64(w, v->uniformTexelBufferDescriptorSize);
+    vkw_write_u64(w, v->robustUniformTexelBufferDescriptorSize);
+    vkw_write_u64(w, v->storageTexelBufferDescriptorSize);
+    vkw_write_u64(w, v->robustStorageTexelBufferDescriptorSize);
+    vkw_write_u64(w, v->uniformBufferDescriptorSize);
+    vkw_write_u64(w, v->robustUniformBufferDescriptorSize);
+    vkw_write_u64(w, v->storageBufferDescriptorSize);
+    vkw_write_u64(w, v->robustStorageBufferDescriptorSize);
+    vkw_write_u64(w, v->inputAttachmentDescriptorSize);
+    vkw_write_u64(w, v->accelerationStructureDescriptorSize);
+    vkw_write_u64(w, v->maxSamplerDescriptorBufferRange);
+    vkw_write_u64(w, v->maxResourceDescriptorBufferRange);
+    vkw_write_u64(w, v->samplerDescriptorBufferAddressSpaceSize);
+    vkw_write_u64(w, v->resourceDescriptorBufferAddressSpaceSize);
+    vkw_write_u64(w, v->descriptorBufferAddressSpaceSize);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_DENSITY_MAP_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v)
+{
+    vkw_write_u64(w, v->combinedImageSamplerDensityMapDescriptorSize);
+    (void)d;
+}
+
+void vkw_decode_VkDescriptorAddressInfoEXT(struct vkw_host_decoder *d, VkDescriptorAddressInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DESCRIPTOR_ADDRESS_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDescriptorAddressInfoEXT */
+    vkw_decode_fields_VkDescriptorAddressInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDescriptorAddressInfoEXT(struct vkw_host_decoder *d, VkDescriptorAddressInfoEXT *v)
+{
+    v->address = (VkDeviceAddress)vkw_read_u64(&d->r);
+    v->range = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->format = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
+}
+
+void vkw_decode_VkDescriptorBufferBindingInfoEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DESCRIPTOR_BUFFER_BINDING_INFO_EXT;
+    vkw_decode_pnext_VkDescriptorBufferBindingInfoEXT(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkDescriptorBufferBindingInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDescriptorBufferBindingInfoEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingInfoEXT *v)
+{
+    v->address = (VkDeviceAddress)vkw_read_u64(&d->r);
+    v->usage = (VkBufferUsageFlags)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DESCRIPTOR_BUFFER_BINDING_PUSH_DESCRIPTOR_BUFFER_HANDLE_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDescriptorBufferBindingPushDescriptorBufferHandleEXT */
+    vkw_decode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v)
+{
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+}
+
+/* Only the member the owner's selector chooses travels (vk.xml: selection=). */
+void vkw_decode_VkDescriptorDataEXT(struct vkw_host_decoder *d, VkDescriptorDataEXT *v, int32_t selector)
+{
+    memset(v, 0, sizeof(*v));
+    switch (selector) {
+    case VK_DESCRIPTOR_TYPE_SAMPLER:
+    if (vkw_read_presence(&d->r)) {
+        VkSampler *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            (*e) = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler, false, NULL));
+        v->pSampler = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    break;
+    case VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorImageInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorImageInfo(d, &(*e));
+        v->pCombinedImageSampler = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    break;
+    case VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorImageInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorImageInfo(d, &(*e));
+        v->pInputAttachmentImage = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    break;
+    case VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorImageInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorImageInfo(d, &(*e));
+        v->pSampledImage = e;
+    }
+    break;
+    case VK_DESCRIPTOR_TYPE_STORAGE_IMAGE:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorImageInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorImageInfo(d, &(*e));
+        v->pStorageImage = e;
+    }
+    break;
+    case VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorAddressInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorAddressInfoEXT(d, &(*e));
+        v->pUniformTexelBuffer = e;
+    }
+    break;
+    case VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorAddressInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorAddressInfoEXT(d, &(*e));
+        v->pStorageTexelBuffer = e;
+    }
+    break;
+    case VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorAddressInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorAddressInfoEXT(d, &(*e));
+        v->pUniformBuffer = e;
+    }
+    break;
+    case VK_DESCRIPTOR_TYPE_STORAGE_BUFFER:
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorAddressInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorAddressInfoEXT(d, &(*e));
+        v->pStorageBuffer = e;
+    }
+    break;
+    case VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_KHR:
+    case VK_DESCRIPTOR_TYPE_ACCELERATION_STRUCTURE_NV:
+    v->accelerationStructure = (VkDeviceAddress)vkw_read_u64(&d->r);
+    break;
+    default:
+        (void)d;
+        break; /* no member for this value: nothing travels */
+    }
+}
+
+void vkw_decode_VkDescriptorGetInfoEXT(struct vkw_host_decoder *d, VkDescriptorGetInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DESCRIPTOR_GET_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDescriptorGetInfoEXT */
+    vkw_decode_fields_VkDescriptorGetInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkDescriptorGetInfoEXT(struct vkw_host_decoder *d, VkDescriptorGetInfoEXT *v)
+{
+    v->type = (VkDescriptorType)vkw_decode_enum(d, vkw_valid_VkDescriptorType);
+    vkw_decode_VkDescriptorDataEXT(d, &v->data, (int32_t)v->type);
+}
+
+void vkw_decode_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkBufferCaptureDescriptorDataInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_BUFFER_CAPTURE_DESCRIPTOR_DATA_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkBufferCaptureDescriptorDataInfoEXT */
+    vkw_decode_fields_VkBufferCaptureDescriptorDataInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkBufferCaptureDescriptorDataInfoEXT *v)
+{
+    v->buffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+}
+
+void vkw_decode_VkImageCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageCaptureDescriptorDataInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_CAPTURE_DESCRIPTOR_DATA_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageCaptureDescriptorDataInfoEXT */
+    vkw_decode_fields_VkImageCaptureDescriptorDataInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkImageCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageCaptureDescriptorDataInfoEXT *v)
+{
+    v->image = VKW_U64_HANDLE(VkImage, vkw_host_decode_handle(d, VKW_HANDLE_VkImage, true, NULL));
+}
+
+void vkw_decode_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageViewCaptureDescriptorDataInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CAPTURE_DESCRIPTOR_DATA_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImageViewCaptureDescriptorDataInfoEXT */
+    vkw_decode_fields_VkImageViewCaptureDescriptorDataInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageViewCaptureDescriptorDataInfoEXT *v)
+{
+    v->imageView = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, true, NULL));
+}
+
+void vkw_decode_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkSamplerCaptureDescriptorDataInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_SAMPLER_CAPTURE_DESCRIPTOR_DATA_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkSamplerCaptureDescriptorDataInfoEXT */
+    vkw_decode_fields_VkSamplerCaptureDescriptorDataInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkSamplerCaptureDescriptorDataInfoEXT *v)
+{
+    v->sampler = VKW_U64_HANDLE(VkSampler, vkw_host_decode_handle(d, VKW_HANDLE_VkSampler, true, NULL));
+}
+
+void vkw_decode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkAccelerationStructureCaptureDescriptorDataInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_CAPTURE_DESCRIPTOR_DATA_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkAccelerationStructureCaptureDescriptorDataInfoEXT */
+    vkw_decode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkAccelerationStructureCaptureDescriptorDataInfoEXT *v)
+{
+    v->accelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureKHR, false, NULL));
+}
+
+void vkw_decode_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_host_decoder *d, VkOpaqueCaptureDescriptorDataCreateInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkOpaqueCaptureDescriptorDataCreateInfoEXT */
+    vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_host_decoder *d, VkOpaqueCaptureDescriptorDataCreateInfoEXT *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 1);
+        if (!(true) || n != (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        void *e = vkw_reader_alloc(&d->r, n, 1);
+        if (e)
+            vkw_read_bytes(&d->r, e, n);
+        v->opaqueCaptureDescriptorData = e;
+    }
+    else if ((true) && (VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
 void vkw_decode_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderIntegerDotProductFeatures *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES;
@@ -26838,8 +27465,7 @@ void vkw_decode_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatu
 
 static void vkw_decode_fields_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatus *v)
 {
-    (void)d;
-    (void)v;
+    v->pResult = vkw_reader_alloc(&d->r, 1, sizeof(*v->pResult)); /* omitted: room for the driver, never sent back */
 }
 
 void vkw_decode_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v)
@@ -26928,6 +27554,57 @@ static void vkw_decode_fields_VkPushDescriptorSetInfo(struct vkw_host_decoder *d
     }
     else if ((true) && (v->descriptorWriteCount) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_host_decoder *d, VkSetDescriptorBufferOffsetsInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_SET_DESCRIPTOR_BUFFER_OFFSETS_INFO_EXT;
+    vkw_decode_pnext_VkSetDescriptorBufferOffsetsInfoEXT(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkSetDescriptorBufferOffsetsInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_host_decoder *d, VkSetDescriptorBufferOffsetsInfoEXT *v)
+{
+    v->stageFlags = (VkShaderStageFlags)vkw_read_u32(&d->r);
+    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, false, NULL));
+    v->firstSet = (uint32_t)vkw_read_u32(&d->r);
+    v->setCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->setCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        v->pBufferIndices = e;
+    }
+    else if ((true) && (v->setCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(v->setCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkDeviceSize *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (VkDeviceSize)vkw_read_u64(&d->r);
+        v->pOffsets = e;
+    }
+    else if ((true) && (v->setCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_host_decoder *d, VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_BIND_DESCRIPTOR_BUFFER_EMBEDDED_SAMPLERS_INFO_EXT;
+    vkw_decode_pnext_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(d, v);
+}
+
+static void vkw_decode_fields_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_host_decoder *d, VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v)
+{
+    v->stageFlags = (VkShaderStageFlags)vkw_read_u32(&d->r);
+    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, false, NULL));
+    v->set = (uint32_t)vkw_read_u32(&d->r);
 }
 
 void vkw_decode_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v)
@@ -29143,6 +29820,7 @@ bool vkw_decode_args_vkCreateBuffer(struct vkw_host_decoder *d, struct vkw_args_
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkBufferCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -29253,6 +29931,7 @@ bool vkw_decode_args_vkCreateImage(struct vkw_host_decoder *d, struct vkw_args_v
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkImageCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -29341,6 +30020,7 @@ bool vkw_decode_args_vkCreateImageView(struct vkw_host_decoder *d, struct vkw_ar
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkImageViewCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -29766,6 +30446,7 @@ bool vkw_decode_args_vkCreateSampler(struct vkw_host_decoder *d, struct vkw_args
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkSamplerCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -33731,6 +34412,7 @@ bool vkw_decode_args_vkGetDeviceBufferMemoryRequirements(struct vkw_host_decoder
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkDeviceBufferMemoryRequirements *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -33765,6 +34447,7 @@ bool vkw_decode_args_vkGetDeviceImageMemoryRequirements(struct vkw_host_decoder 
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkDeviceImageMemoryRequirements *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -33799,6 +34482,7 @@ bool vkw_decode_args_vkGetDeviceImageSparseMemoryRequirements(struct vkw_host_de
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkDeviceImageMemoryRequirements *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -35076,6 +35760,7 @@ bool vkw_decode_args_vkGetDeviceImageSubresourceLayout(struct vkw_host_decoder *
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkDeviceImageSubresourceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -36015,6 +36700,7 @@ bool vkw_decode_args_vkCreateAccelerationStructureKHR(struct vkw_host_decoder *d
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkAccelerationStructureCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -37876,6 +38562,7 @@ bool vkw_decode_args_vkCreateAccelerationStructureNV(struct vkw_host_decoder *d,
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkAccelerationStructureCreateInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -39343,5 +40030,460 @@ void vkw_encode_reply_vkGetPipelinePropertiesEXT(struct vkw_host_decoder *d, str
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
     vkw_encode_reply_pipeline_properties(d, w, a); /* hand-written: gen/annotations.conf */
+}
+
+bool vkw_decode_args_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkSetDescriptorBufferOffsetsInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkSetDescriptorBufferOffsetsInfoEXT(d, &(*e));
+        a->pSetDescriptorBufferOffsetsInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkBindDescriptorBufferEmbeddedSamplersInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(d, &(*e));
+        a->pBindDescriptorBufferEmbeddedSamplersInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetDescriptorSetLayoutSizeEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorSetLayoutSizeEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->layout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pLayoutSizeInBytes = vkw_reader_alloc(&d->r, 1, sizeof(*a->pLayoutSizeInBytes));
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetDescriptorSetLayoutSizeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDescriptorSetLayoutSizeEXT *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pLayoutSizeInBytes))
+        vkw_write_u64(w, (*a->pLayoutSizeInBytes));
+}
+
+bool vkw_decode_args_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->layout = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkDescriptorSetLayout, true, NULL));
+    a->binding = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        a->pOffset = vkw_reader_alloc(&d->r, 1, sizeof(*a->pOffset));
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pOffset))
+        vkw_write_u64(w, (*a->pOffset));
+}
+
+bool vkw_decode_args_vkGetDescriptorEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkDescriptorGetInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkDescriptorGetInfoEXT(d, &(*e));
+        a->pDescriptorInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->dataSize = (size_t)vkw_read_u64(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(a->dataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pDescriptor = vkw_reader_alloc(&d->r, n, 1);
+        a->pDescriptor_capacity = n;
+    }
+    else if ((true) && (a->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetDescriptorEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDescriptorEXT *a)
+{
+    (void)d;
+    (void)a;
+    if (vkw_write_presence(w, a->pDescriptor)) {
+        uint64_t n = (true) ? (uint64_t)(a->dataSize) : 0;
+        if (n > a->pDescriptor_capacity)
+            n = a->pDescriptor_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pDescriptor, n);
+    }
+}
+
+bool vkw_decode_args_vkCmdBindDescriptorBuffersEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindDescriptorBuffersEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->bufferCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->bufferCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkDescriptorBufferBindingInfoEXT *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkDescriptorBufferBindingInfoEXT(d, &e[i]);
+        a->pBindingInfos = e;
+    }
+    else if ((true) && (a->bufferCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBindDescriptorBuffersEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindDescriptorBuffersEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    a->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
+    a->firstSet = (uint32_t)vkw_read_u32(&d->r);
+    a->setCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->setCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        a->pBufferIndices = e;
+    }
+    else if ((true) && (a->setCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(a->setCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkDeviceSize *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (VkDeviceSize)vkw_read_u64(&d->r);
+        a->pOffsets = e;
+    }
+    else if ((true) && (a->setCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->pipelineBindPoint = (VkPipelineBindPoint)vkw_decode_enum(d, vkw_valid_VkPipelineBindPoint);
+    a->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
+    a->set = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
+    if (vkw_read_presence(&d->r)) {
+        VkBufferCaptureDescriptorDataInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkBufferCaptureDescriptorDataInfoEXT(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
+    if (vkw_read_presence(&d->r)) {
+        VkImageCaptureDescriptorDataInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkImageCaptureDescriptorDataInfoEXT(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
+    if (vkw_read_presence(&d->r)) {
+        VkImageViewCaptureDescriptorDataInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkImageViewCaptureDescriptorDataInfoEXT(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
+    if (vkw_read_presence(&d->r)) {
+        VkSamplerCaptureDescriptorDataInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkSamplerCaptureDescriptorDataInfoEXT(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
+    if (vkw_read_presence(&d->r)) {
+        VkAccelerationStructureCaptureDescriptorDataInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(d, &(*e));
+        a->pInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
 }
 

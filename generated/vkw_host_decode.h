@@ -10,7 +10,8 @@
  *   runtime/common/vkw_arena.h       vkw_reader_alloc's memory, reset after each command
  *   runtime/common/vkw_vulkan_util.h VKW_HANDLE_U64, VKW_U64_HANDLE
  *   runtime/host/vkw_host_decoder.h  vkw_host_decoder, vkw_host_decode_handle, vkw_host_id_of,
- *                                    vkw_decode_enum
+ *                                    vkw_decode_enum, vkw_host_decoder_length
+ *   runtime/common/vkw_device_length.h the enum vkw_device_length values
  */
 #ifndef VKW_HOST_DECODE_H
 #define VKW_HOST_DECODE_H
@@ -898,6 +899,24 @@ void vkw_encode_reply_VkPhysicalDeviceProvokingVertexFeaturesEXT(struct vkw_host
 void vkw_decode_partial_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceProvokingVertexPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceProvokingVertexPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProvokingVertexPropertiesEXT *v);
 void vkw_decode_VkPipelineRasterizationProvokingVertexStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationProvokingVertexStateCreateInfoEXT *v);
+void vkw_decode_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceDescriptorBufferFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceDescriptorBufferPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferPropertiesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *v);
+void vkw_decode_VkDescriptorAddressInfoEXT(struct vkw_host_decoder *d, VkDescriptorAddressInfoEXT *v);
+void vkw_decode_VkDescriptorBufferBindingInfoEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingInfoEXT *v);
+void vkw_decode_VkDescriptorBufferBindingPushDescriptorBufferHandleEXT(struct vkw_host_decoder *d, VkDescriptorBufferBindingPushDescriptorBufferHandleEXT *v);
+void vkw_decode_VkDescriptorDataEXT(struct vkw_host_decoder *d, VkDescriptorDataEXT *v, int32_t selector);
+void vkw_decode_VkDescriptorGetInfoEXT(struct vkw_host_decoder *d, VkDescriptorGetInfoEXT *v);
+void vkw_decode_VkBufferCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkBufferCaptureDescriptorDataInfoEXT *v);
+void vkw_decode_VkImageCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageCaptureDescriptorDataInfoEXT *v);
+void vkw_decode_VkImageViewCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkImageViewCaptureDescriptorDataInfoEXT *v);
+void vkw_decode_VkSamplerCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkSamplerCaptureDescriptorDataInfoEXT *v);
+void vkw_decode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkAccelerationStructureCaptureDescriptorDataInfoEXT *v);
+void vkw_decode_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_host_decoder *d, VkOpaqueCaptureDescriptorDataCreateInfoEXT *v);
 void vkw_decode_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceShaderIntegerDotProductFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceShaderIntegerDotProductFeatures *v);
@@ -1026,6 +1045,8 @@ void vkw_decode_VkBindMemoryStatus(struct vkw_host_decoder *d, VkBindMemoryStatu
 void vkw_decode_VkBindDescriptorSetsInfo(struct vkw_host_decoder *d, VkBindDescriptorSetsInfo *v);
 void vkw_decode_VkPushConstantsInfo(struct vkw_host_decoder *d, VkPushConstantsInfo *v);
 void vkw_decode_VkPushDescriptorSetInfo(struct vkw_host_decoder *d, VkPushDescriptorSetInfo *v);
+void vkw_decode_VkSetDescriptorBufferOffsetsInfoEXT(struct vkw_host_decoder *d, VkSetDescriptorBufferOffsetsInfoEXT *v);
+void vkw_decode_VkBindDescriptorBufferEmbeddedSamplersInfoEXT(struct vkw_host_decoder *d, VkBindDescriptorBufferEmbeddedSamplersInfoEXT *v);
 void vkw_decode_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 void vkw_decode_partial_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
 void vkw_encode_reply_VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV *v);
@@ -4748,6 +4769,126 @@ struct vkw_args_vkGetPipelinePropertiesEXT {
 bool vkw_decode_args_vkGetPipelinePropertiesEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelinePropertiesEXT *a);
 void vkw_encode_reply_vkGetPipelinePropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelinePropertiesEXT *a);
 
+struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT {
+    VkCommandBuffer commandBuffer;
+    const VkSetDescriptorBufferOffsetsInfoEXT* pSetDescriptorBufferOffsetsInfo;
+};
+bool vkw_decode_args_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT *a);
+void vkw_encode_reply_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT *a);
+
+struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT {
+    VkCommandBuffer commandBuffer;
+    const VkBindDescriptorBufferEmbeddedSamplersInfoEXT* pBindDescriptorBufferEmbeddedSamplersInfo;
+};
+bool vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT *a);
+void vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT *a);
+
+struct vkw_args_vkGetDescriptorSetLayoutSizeEXT {
+    VkDevice device;
+    VkDescriptorSetLayout layout;
+    VkDeviceSize* pLayoutSizeInBytes;
+};
+bool vkw_decode_args_vkGetDescriptorSetLayoutSizeEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorSetLayoutSizeEXT *a);
+void vkw_encode_reply_vkGetDescriptorSetLayoutSizeEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDescriptorSetLayoutSizeEXT *a);
+
+struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT {
+    VkDevice device;
+    VkDescriptorSetLayout layout;
+    uint32_t binding;
+    VkDeviceSize* pOffset;
+};
+bool vkw_decode_args_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT *a);
+void vkw_encode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT *a);
+
+struct vkw_args_vkGetDescriptorEXT {
+    VkDevice device;
+    const VkDescriptorGetInfoEXT* pDescriptorInfo;
+    size_t dataSize;
+    void* pDescriptor;
+    uint64_t pDescriptor_capacity;
+};
+bool vkw_decode_args_vkGetDescriptorEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorEXT *a);
+void vkw_encode_reply_vkGetDescriptorEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDescriptorEXT *a);
+
+struct vkw_args_vkCmdBindDescriptorBuffersEXT {
+    VkCommandBuffer commandBuffer;
+    uint32_t bufferCount;
+    const VkDescriptorBufferBindingInfoEXT* pBindingInfos;
+};
+bool vkw_decode_args_vkCmdBindDescriptorBuffersEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindDescriptorBuffersEXT *a);
+void vkw_encode_reply_vkCmdBindDescriptorBuffersEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindDescriptorBuffersEXT *a);
+
+struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT {
+    VkCommandBuffer commandBuffer;
+    VkPipelineBindPoint pipelineBindPoint;
+    VkPipelineLayout layout;
+    uint32_t firstSet;
+    uint32_t setCount;
+    const uint32_t* pBufferIndices;
+    const VkDeviceSize* pOffsets;
+};
+bool vkw_decode_args_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT *a);
+void vkw_encode_reply_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT *a);
+
+struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT {
+    VkCommandBuffer commandBuffer;
+    VkPipelineBindPoint pipelineBindPoint;
+    VkPipelineLayout layout;
+    uint32_t set;
+};
+bool vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_host_decoder *d, struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT *a);
+void vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT *a);
+
+struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT {
+    VkDevice device;
+    const VkBufferCaptureDescriptorDataInfoEXT* pInfo;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT *a);
+void vkw_encode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT *a);
+
+struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT {
+    VkDevice device;
+    const VkImageCaptureDescriptorDataInfoEXT* pInfo;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT *a);
+void vkw_encode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT *a);
+
+struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT {
+    VkDevice device;
+    const VkImageViewCaptureDescriptorDataInfoEXT* pInfo;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT *a);
+void vkw_encode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT *a);
+
+struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT {
+    VkDevice device;
+    const VkSamplerCaptureDescriptorDataInfoEXT* pInfo;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT *a);
+void vkw_encode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT *a);
+
+struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT {
+    VkDevice device;
+    const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT *a);
+void vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT *a);
+
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */
 struct vkw_host_context;
@@ -4771,6 +4912,7 @@ void vkw_host_vkCopyMemoryToImage(struct vkw_host_context *ctx, struct vkw_host_
 void vkw_host_vkCopyImageToMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a);
 void vkw_host_vkConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkConvertCooperativeVectorMatrixNV *a);
 void vkw_host_vkCreatePipelineBinariesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineBinariesKHR *a);
+void vkw_host_vkGetDescriptorEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorEXT *a);
 void vkw_decode_template_data(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a); /* vkUpdateDescriptorSetWithTemplate.pData */
 void vkw_decode_memory_to_image(struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
 void vkw_decode_image_to_memory(struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */

@@ -415,6 +415,19 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetPipelineExecutableStatisticsKHR = (PFN_vkGetPipelineExecutableStatisticsKHR)gipa(instance, "vkGetPipelineExecutableStatisticsKHR");
     t->vkGetPipelineExecutableInternalRepresentationsKHR = (PFN_vkGetPipelineExecutableInternalRepresentationsKHR)gipa(instance, "vkGetPipelineExecutableInternalRepresentationsKHR");
     t->vkGetPipelinePropertiesEXT = (PFN_vkGetPipelinePropertiesEXT)gipa(instance, "vkGetPipelinePropertiesEXT");
+    t->vkCmdSetDescriptorBufferOffsets2EXT = (PFN_vkCmdSetDescriptorBufferOffsets2EXT)gipa(instance, "vkCmdSetDescriptorBufferOffsets2EXT");
+    t->vkCmdBindDescriptorBufferEmbeddedSamplers2EXT = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT)gipa(instance, "vkCmdBindDescriptorBufferEmbeddedSamplers2EXT");
+    t->vkGetDescriptorSetLayoutSizeEXT = (PFN_vkGetDescriptorSetLayoutSizeEXT)gipa(instance, "vkGetDescriptorSetLayoutSizeEXT");
+    t->vkGetDescriptorSetLayoutBindingOffsetEXT = (PFN_vkGetDescriptorSetLayoutBindingOffsetEXT)gipa(instance, "vkGetDescriptorSetLayoutBindingOffsetEXT");
+    t->vkGetDescriptorEXT = (PFN_vkGetDescriptorEXT)gipa(instance, "vkGetDescriptorEXT");
+    t->vkCmdBindDescriptorBuffersEXT = (PFN_vkCmdBindDescriptorBuffersEXT)gipa(instance, "vkCmdBindDescriptorBuffersEXT");
+    t->vkCmdSetDescriptorBufferOffsetsEXT = (PFN_vkCmdSetDescriptorBufferOffsetsEXT)gipa(instance, "vkCmdSetDescriptorBufferOffsetsEXT");
+    t->vkCmdBindDescriptorBufferEmbeddedSamplersEXT = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT)gipa(instance, "vkCmdBindDescriptorBufferEmbeddedSamplersEXT");
+    t->vkGetBufferOpaqueCaptureDescriptorDataEXT = (PFN_vkGetBufferOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetBufferOpaqueCaptureDescriptorDataEXT");
+    t->vkGetImageOpaqueCaptureDescriptorDataEXT = (PFN_vkGetImageOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetImageOpaqueCaptureDescriptorDataEXT");
+    t->vkGetImageViewOpaqueCaptureDescriptorDataEXT = (PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetImageViewOpaqueCaptureDescriptorDataEXT");
+    t->vkGetSamplerOpaqueCaptureDescriptorDataEXT = (PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetSamplerOpaqueCaptureDescriptorDataEXT");
+    t->vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT = (PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -8700,6 +8713,250 @@ static void vkw_dispatch_vkGetPipelinePropertiesEXT(struct vkw_host_context *ctx
         vkw_encode_reply_vkGetPipelinePropertiesEXT(d, reply, &a);
 }
 
+static void vkw_dispatch_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT a;
+    if (!vkw_decode_args_vkCmdSetDescriptorBufferOffsets2EXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDescriptorBufferOffsets2EXT fn = (PFN_vkCmdSetDescriptorBufferOffsets2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDescriptorBufferOffsets2EXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT);
+        return;
+    }
+    fn(a.commandBuffer, a.pSetDescriptorBufferOffsetsInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdSetDescriptorBufferOffsets2EXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT a;
+    if (!vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT fn = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBufferEmbeddedSamplers2EXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT);
+        return;
+    }
+    fn(a.commandBuffer, a.pBindDescriptorBufferEmbeddedSamplersInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetDescriptorSetLayoutSizeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetDescriptorSetLayoutSizeEXT a;
+    if (!vkw_decode_args_vkGetDescriptorSetLayoutSizeEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDescriptorSetLayoutSizeEXT fn = (PFN_vkGetDescriptorSetLayoutSizeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSizeEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutSizeEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSizeEXT);
+        return;
+    }
+    fn(a.device, a.layout, a.pLayoutSizeInBytes);
+    if (reply)
+        vkw_encode_reply_vkGetDescriptorSetLayoutSizeEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT a;
+    if (!vkw_decode_args_vkGetDescriptorSetLayoutBindingOffsetEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDescriptorSetLayoutBindingOffsetEXT fn = (PFN_vkGetDescriptorSetLayoutBindingOffsetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutBindingOffsetEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT);
+        return;
+    }
+    fn(a.device, a.layout, a.binding, a.pOffset);
+    if (reply)
+        vkw_encode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetDescriptorEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetDescriptorEXT a;
+    if (!vkw_decode_args_vkGetDescriptorEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDescriptorEXT fn = (PFN_vkGetDescriptorEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    (void)fn;
+    vkw_host_vkGetDescriptorEXT(ctx, d, &a); /* hand-written: runtime/host */
+    if (reply)
+        vkw_encode_reply_vkGetDescriptorEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBindDescriptorBuffersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBindDescriptorBuffersEXT a;
+    if (!vkw_decode_args_vkCmdBindDescriptorBuffersEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindDescriptorBuffersEXT fn = (PFN_vkCmdBindDescriptorBuffersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBuffersEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorBuffersEXT);
+        return;
+    }
+    fn(a.commandBuffer, a.bufferCount, a.pBindingInfos);
+    if (reply)
+        vkw_encode_reply_vkCmdBindDescriptorBuffersEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT a;
+    if (!vkw_decode_args_vkCmdSetDescriptorBufferOffsetsEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetDescriptorBufferOffsetsEXT fn = (PFN_vkCmdSetDescriptorBufferOffsetsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDescriptorBufferOffsetsEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT);
+        return;
+    }
+    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.firstSet, a.setCount, a.pBufferIndices, a.pOffsets);
+    if (reply)
+        vkw_encode_reply_vkCmdSetDescriptorBufferOffsetsEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT a;
+    if (!vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT fn = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBufferEmbeddedSamplersEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT);
+        return;
+    }
+    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.set);
+    if (reply)
+        vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT a;
+    if (!vkw_decode_args_vkGetBufferOpaqueCaptureDescriptorDataEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetBufferOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetBufferOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferOpaqueCaptureDescriptorDataEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT a;
+    if (!vkw_decode_args_vkGetImageOpaqueCaptureDescriptorDataEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetImageOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageOpaqueCaptureDescriptorDataEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT a;
+    if (!vkw_decode_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewOpaqueCaptureDescriptorDataEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT a;
+    if (!vkw_decode_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetSamplerOpaqueCaptureDescriptorDataEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT a;
+    if (!vkw_decode_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT);
+        return;
+    }
+    a.result = fn(a.device, a.pInfo, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -9106,4 +9363,17 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetPipelineExecutableStatisticsKHR] = vkw_dispatch_vkGetPipelineExecutableStatisticsKHR,
     [VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR] = vkw_dispatch_vkGetPipelineExecutableInternalRepresentationsKHR,
     [VKW_CMD_vkGetPipelinePropertiesEXT] = vkw_dispatch_vkGetPipelinePropertiesEXT,
+    [VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT] = vkw_dispatch_vkCmdSetDescriptorBufferOffsets2EXT,
+    [VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT] = vkw_dispatch_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT,
+    [VKW_CMD_vkGetDescriptorSetLayoutSizeEXT] = vkw_dispatch_vkGetDescriptorSetLayoutSizeEXT,
+    [VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT] = vkw_dispatch_vkGetDescriptorSetLayoutBindingOffsetEXT,
+    [VKW_CMD_vkGetDescriptorEXT] = vkw_dispatch_vkGetDescriptorEXT,
+    [VKW_CMD_vkCmdBindDescriptorBuffersEXT] = vkw_dispatch_vkCmdBindDescriptorBuffersEXT,
+    [VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT] = vkw_dispatch_vkCmdSetDescriptorBufferOffsetsEXT,
+    [VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT] = vkw_dispatch_vkCmdBindDescriptorBufferEmbeddedSamplersEXT,
+    [VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetBufferOpaqueCaptureDescriptorDataEXT,
+    [VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetImageOpaqueCaptureDescriptorDataEXT,
+    [VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetImageViewOpaqueCaptureDescriptorDataEXT,
+    [VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetSamplerOpaqueCaptureDescriptorDataEXT,
+    [VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT,
 };

@@ -422,13 +422,26 @@ enum vkw_opcode {
     VKW_CMD_vkGetPipelineExecutableStatisticsKHR = 404,
     VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR = 405,
     VKW_CMD_vkGetPipelinePropertiesEXT = 406,
+    VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT = 407,
+    VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT = 408,
+    VKW_CMD_vkGetDescriptorSetLayoutSizeEXT = 409,
+    VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT = 410,
+    VKW_CMD_vkGetDescriptorEXT = 411,
+    VKW_CMD_vkCmdBindDescriptorBuffersEXT = 412,
+    VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT = 413,
+    VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT = 414,
+    VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT = 415,
+    VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT = 416,
+    VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT = 417,
+    VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT = 418,
+    VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT = 419,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 407
+#define VKW_OPCODE_LIMIT 420
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 405
+#define VKW_FORWARDED_COMMAND_COUNT 418
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

@@ -3,8 +3,8 @@
  * guest encoders, reads replies, and points the Vulkan loader at lavapipe.
  *
  * Header-only: each test program is one translation unit that includes it
- * once (it defines vkw_guest_handle_from_id, which the generated guest
- * decoders call).
+ * once (it defines vkw_guest_handle_from_id and vkw_guest_device_length,
+ * which the generated guest code calls).
  *
  * Object ids a guest uses here: instance 1, physical device 2, device 3,
  * queue 4, buffers from 100, command pool 200 and its command buffers
@@ -23,6 +23,7 @@
 #include "tap.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
+#include "vkw_guest_lengths.h"
 #include "vkw_handles.h"
 #include "vkw_handshake.h"
 #include "vkw_vulkan_util.h"
@@ -67,6 +68,17 @@ uint64_t vkw_guest_handle_from_id(struct vkw_reader *r, uint32_t type, uint64_t 
     (void)type;
     vkw_reader_fail(r, VKW_ERROR_BAD_HANDLE, id);
     return 0;
+}
+
+/* The generated encoders ask how long a blob whose length is a property
+ * of the device is (opaque capture data): whatever a test sets here, so
+ * that it can send the wrong length on purpose. */
+static uint64_t tg_device_length;
+
+uint64_t vkw_guest_device_length(const void *device, uint32_t opcode, uint32_t what)
+{
+    (void)device, (void)opcode, (void)what;
+    return tg_device_length;
 }
 
 /* Point the loader at lavapipe alone; its manifest path, or NULL when this

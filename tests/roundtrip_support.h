@@ -14,6 +14,7 @@
 #include <vulkan/vulkan.h>
 
 #include "vkw_arena.h"
+#include "vkw_host_decoder.h"
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
@@ -63,6 +64,12 @@ uint64_t rt_handle(struct rt *t, uint32_t type, bool dispatchable);
 uint64_t rt_new_handle(struct rt *t, bool dispatchable);
 /* The id a guest handle value stands for. */
 uint64_t rt_id_of(uint64_t guest, bool dispatchable);
+
+/* Lengths that are properties of the device (VKW_DEVICE_LENGTH): the
+ * test's guest (vkw_guest_device_length) and host decoders
+ * (rt_decoder_length, their `length`) both answer this. */
+uint64_t rt_device_length(uint32_t what);
+uint64_t rt_decoder_length(void *owner, const struct vkw_host_decoder *d, uint32_t what);
 
 /* Record a difference (the first one names the case's failure). */
 void rt_mismatch(struct rt *t, const char *what);

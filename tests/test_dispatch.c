@@ -18,6 +18,7 @@
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
 #include "vkw_guest_images.h"
+#include "vkw_guest_lengths.h"
 #include "vkw_handles.h"
 #include "vkw_handshake.h"
 #include "vkw_sync_page.h"
@@ -45,6 +46,12 @@ static struct {
     bool device_got_import_extension;
     uint32_t import_type_bits; /* vkGetMemoryHostPointerPropertiesEXT's answer */
     bool refuse_import;        /* vkAllocateMemory fails an import */
+    /* descriptor buffers: whether vkGetPhysicalDeviceProperties2 fills
+     * their properties, the capture data length it gives, and the capture
+     * data the last vkCreateBuffer saw */
+    bool descriptor_buffer;
+    size_t capture_size;
+    uint8_t last_capture[32];
 } fake;
 
 static VkResult fake_CreateInstance(const VkInstanceCreateInfo *ci, const VkAllocationCallbacks *a,
@@ -88,6 +95,10 @@ static void fake_GetPhysicalDeviceProperties2(VkPhysicalDevice pd, VkPhysicalDev
         drv->driverID = VK_DRIVER_ID_MESA_LLVMPIPE;
         snprintf(drv->driverName, sizeof(drv->driverName), "fake driver");
     }
+    VkPhysicalDeviceDescriptorBufferPropertiesEXT *db = (void *)vkw_chain_find(
+        p->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT);
+    if (db && fake.descriptor_buffer)
+        db->bufferCaptureReplayDescriptorDataSize = fake.capture_size;
 }
 
 static VkResult fake_CreateDevice(VkPhysicalDevice pd, const VkDeviceCreateInfo *ci,
@@ -118,6 +129,10 @@ static VkResult fake_CreateBuffer(VkDevice d, const VkBufferCreateInfo *ci,
         return VK_ERROR_DEVICE_LOST;
     fake.creates++;
     fake.last_buffer_size = ci->size;
+    const VkOpaqueCaptureDescriptorDataCreateInfoEXT *capture = (const void *)vkw_chain_find(
+        (void *)ci->pNext, VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT);
+    if (capture && fake.capture_size <= sizeof fake.last_capture) /* the driver reads its size */
+        memcpy(fake.last_capture, capture->opaqueCaptureDescriptorData, fake.capture_size);
     *out = VKW_U64_HANDLE(VkBuffer, fake.next_handle++);
     return VK_SUCCESS;
 }
@@ -227,6 +242,16 @@ uint64_t vkw_guest_handle_from_id(struct vkw_reader *r, uint32_t type, uint64_t 
         return VKW_HANDLE_U64(PHYSICAL);
     vkw_reader_fail(r, VKW_ERROR_BAD_HANDLE, id);
     return 0;
+}
+
+/* The length the guest side of these tests says blobs of device lengths
+ * have (test_device_lengths sets it). */
+static uint64_t guest_device_length;
+
+uint64_t vkw_guest_device_length(const void *device, uint32_t opcode, uint32_t what)
+{
+    (void)device, (void)opcode, (void)what;
+    return guest_device_length;
 }
 
 static void new_context(size_t max_objects)
@@ -1212,6 +1237,61 @@ static void test_partial_creation(void)
        "only made pipelines are bound");
 }
 
+/* vkCreateBuffer with opaque capture data: its count must be the length
+ * the driver gives for the device, which a driver that does not know the
+ * properties gives for none. */
+static void encode_create_buffer_captured(uint64_t id, const void *data, uint64_t length)
+{
+    VkOpaqueCaptureDescriptorDataCreateInfoEXT capture = {
+        .sType = VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT,
+        .opaqueCaptureDescriptorData = data};
+    VkBufferCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                             .pNext = &capture,
+                             .size = 64,
+                             .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                             .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer buffer = VKW_U64_HANDLE(VkBuffer, id);
+    guest_device_length = length;
+    vkw_encode_vkCreateBuffer(&cmds, ++serial, DEVICE, &ci, NULL, &buffer);
+    guest_device_length = 0;
+}
+
+static void test_device_lengths(void)
+{
+    static const uint8_t data[12] = "capture-ab1";
+    new_context(1000);
+    bring_up();
+    encode_create_buffer_captured(100, data, 0);
+    expect_death(VKW_ERROR_BAD_COUNT, 0,
+                 "capture data where the driver gives no length (no descriptor buffers)");
+
+    new_context(1000);
+    fake.descriptor_buffer = true;
+    fake.capture_size = sizeof data;
+    bring_up();
+    encode_create_buffer_captured(100, data, sizeof data);
+    ok(run() == VKW_OK && table_has(100, VKW_HANDLE_VkBuffer) &&
+           memcmp(fake.last_capture, data, sizeof data) == 0,
+       "capture data of the device's length reaches the driver whole");
+    encode_create_buffer_captured(101, data, 8);
+    expect_death(VKW_ERROR_BAD_COUNT, 8, "capture data shorter than the device's length");
+
+    new_context(1000);
+    fake.descriptor_buffer = true;
+    fake.capture_size = sizeof data;
+    bring_up();
+    VkOpaqueCaptureDescriptorDataCreateInfoEXT capture = {
+        .sType = VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT};
+    VkBufferCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                             .pNext = &capture,
+                             .size = 64,
+                             .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                             .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer buffer = VKW_U64_HANDLE(VkBuffer, 100);
+    vkw_encode_vkCreateBuffer(&cmds, ++serial, DEVICE, &ci, NULL, &buffer);
+    expect_death(VKW_ERROR_BAD_POINTER, 0, "capture data left out where the device has some");
+}
+
 static void test_errors(void)
 {
     /* Each case needs a fresh context: the first error ends one. */
@@ -2022,6 +2102,7 @@ int main(void)
     test_deferred_failures();
     test_partial_creation();
     test_errors();
+    test_device_lengths();
     test_write_read_memory();
     test_memory_message_errors();
     test_allocate_shared_errors();

@@ -972,6 +972,40 @@ static void pipeline_binary_never_made(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_HANDLE, 640, 0};
 }
 
+/* Opaque capture data whose length is the guest's word, not the device's
+ * (lavapipe's capture data is 0 bytes long): refused, never read past. */
+static void capture_data_length(struct tg_guest *g, struct expect *e)
+{
+    static const uint8_t data[1000];
+    VkOpaqueCaptureDescriptorDataCreateInfoEXT capture = {
+        .sType = VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT,
+        .opaqueCaptureDescriptorData = data};
+    VkBufferCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                             .pNext = &capture,
+                             .size = 256,
+                             .usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                             .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer buffer = VKW_U64_HANDLE(VkBuffer, 150);
+    tg_device_length = sizeof data;
+    vkw_encode_vkCreateBuffer(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &buffer);
+    tg_device_length = 0;
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, sizeof data, 0};
+}
+
+/* Room for the capture data the driver writes, of the guest's size. */
+static void capture_data_room(struct tg_guest *g, struct expect *e)
+{
+    uint8_t room[1000];
+    VkBufferCaptureDescriptorDataInfoEXT info = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_CAPTURE_DESCRIPTOR_DATA_INFO_EXT,
+        .buffer = VKW_U64_HANDLE(VkBuffer, 100)};
+    tg_device_length = sizeof room;
+    vkw_encode_vkGetBufferOpaqueCaptureDescriptorDataEXT(&g->w, ++g->serial, TG_DEVICE(g), &info,
+                                                         room);
+    tg_device_length = 0;
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, sizeof room, 0};
+}
+
 static const struct hostile_case {
     const char *name;
     void (*build)(struct tg_guest *g, struct expect *e);
@@ -1037,6 +1071,8 @@ static const struct hostile_case {
     {"an execution set written after its destroy", execution_set_written_after_destroy,
      bring_up_shaders},
     {"a pipeline binary no one made", pipeline_binary_never_made, NULL},
+    {"opaque capture data longer than the device's", capture_data_length, NULL},
+    {"room for opaque capture data the device does not write", capture_data_room, NULL},
 };
 
 /* B is unaffected: its objects stand, and it can still work with its
@@ -1155,6 +1191,130 @@ static void test_ids_are_per_client(void)
            tg_error_reply(a.reply, a.reply_size, &status, &value) &&
            status == VKW_ERROR_BAD_HANDLE && value == 100,
        "A cannot destroy 100 again, though B has a 100");
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    ok(b_still_fine(), "B goes on");
+}
+
+/* Not an error: vkBindBufferMemory2 with a VkBindMemoryStatus, whose
+ * pResult never crosses the wire.  The driver writes a result through it
+ * all the same: the host gives it room (a worker crashed on the NULL). */
+static void test_bind_status(void)
+{
+    struct side a;
+    ok(open_side(&a), "a guest for vkBindBufferMemory2 with a status");
+    VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                               .allocationSize = 65536,
+                               .memoryTypeIndex = 0};
+    VkDeviceMemory mem = VKW_U64_HANDLE(VkDeviceMemory, TG_MEMORY_ID);
+    vkw_encode_vkAllocateMemory(&a.g.w, ++a.g.serial, TG_DEVICE(&a.g), &ai, NULL, &mem);
+    VkResult result = VK_ERROR_UNKNOWN;
+    VkBindMemoryStatus status = {.sType = VK_STRUCTURE_TYPE_BIND_MEMORY_STATUS,
+                                 .pResult = &result};
+    VkBindBufferMemoryInfo bind = {.sType = VK_STRUCTURE_TYPE_BIND_BUFFER_MEMORY_INFO,
+                                   .pNext = &status,
+                                   .buffer = VKW_U64_HANDLE(VkBuffer, 100),
+                                   .memory = mem};
+    const size_t at = a.g.w.size;
+    vkw_encode_vkBindBufferMemory2(&a.g.w, ++a.g.serial, TG_DEVICE(&a.g), 1, &bind);
+    tg_ask_reply(&a.g, at);
+    ok(run(&a) == VKW_RENDERER_OK && tg_count_ok(a.reply, a.reply_size, true, NULL) == 2,
+       "vkBindBufferMemory2 with a VkBindMemoryStatus binds (VK_SUCCESS), the host lives");
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    ok(b_still_fine(), "B goes on");
+}
+
+/* tg_bring_up for a Vulkan 1.3 application whose device enables descriptor
+ * buffers. */
+static void bring_up_descriptor_buffer(struct tg_guest *g)
+{
+    VkInstance instance = TG_INSTANCE(g);
+    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+                             .apiVersion = VK_API_VERSION_1_3};
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                .pApplicationInfo = &app};
+    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
+    uint32_t count = 1;
+    VkPhysicalDevice pd = TG_PHYSICAL(g);
+    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkPhysicalDeviceDescriptorBufferFeaturesEXT db = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT,
+        .descriptorBuffer = VK_TRUE};
+    VkPhysicalDeviceVulkan12Features f12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = &db,
+        .bufferDeviceAddress = VK_TRUE};
+    const char *extensions[] = {VK_EXT_DESCRIPTOR_BUFFER_EXTENSION_NAME};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = &f12,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci,
+                              .enabledExtensionCount = 1,
+                              .ppEnabledExtensionNames = extensions};
+    VkDevice device = TG_DEVICE(g);
+    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
+}
+
+/* The bytes of vkGetDescriptorEXT's reply (presence, count, bytes), or
+ * NULL; `n` gets the count. */
+static const uint8_t *descriptor_reply(struct vkw_reader *p, uint64_t *n)
+{
+    if (vkw_read_u32(p) != 1)
+        return NULL;
+    *n = vkw_read_u64(p);
+    if (!vkw_reader_ok(p) || *n > vkw_reader_remaining(p))
+        return NULL;
+    return p->cur;
+}
+
+/* Not an error, but a driver would write a whole descriptor past a short
+ * dataSize, and copy dataSize bytes out of one it made: the host gives it
+ * room for the device's largest and no more than that to copy.  The guest
+ * gets what it asked for, zeroes past the descriptor. */
+static void test_descriptor_room(void)
+{
+    struct side a;
+    memset(&a, 0, sizeof(a));
+    a.ctx = vkw_renderer_context_create(renderer);
+    tg_init(&a.g);
+    tg_hello(&a.g, VKW_PROTOCOL_MAJOR);
+    ok(run(&a) == VKW_RENDERER_OK, "a guest whose device enables descriptor buffers");
+    bring_up_descriptor_buffer(&a.g);
+    ok(run(&a) == VKW_RENDERER_OK && tg_count_ok(a.reply, a.reply_size, true, NULL) == 3,
+       "its instance and device");
+    VkDescriptorAddressInfoEXT address = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_ADDRESS_INFO_EXT,
+                                          .address = 0x10000,
+                                          .range = 256,
+                                          .format = VK_FORMAT_UNDEFINED};
+    VkDescriptorGetInfoEXT get = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_GET_INFO_EXT,
+                                  .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                  .data.pStorageBuffer = &address};
+    static uint8_t small[1], big[65536];
+    vkw_encode_vkGetDescriptorEXT(&a.g.w, ++a.g.serial, TG_DEVICE(&a.g), &get, sizeof small,
+                                  small);
+    vkw_encode_vkGetDescriptorEXT(&a.g.w, ++a.g.serial, TG_DEVICE(&a.g), &get, sizeof big, big);
+    const enum vkw_renderer_status st = run(&a);
+    struct tg_replies rs;
+    struct vkw_reply_header h;
+    struct vkw_reader p;
+    tg_replies_init(&rs, a.reply, a.reply_size);
+    uint64_t n = 0;
+    const bool one = st == VKW_RENDERER_OK && tg_next_reply(&rs, &h, &p) && h.status == VKW_OK &&
+                     descriptor_reply(&p, &n) && n == 1;
+    ok(one, "a 1-byte dataSize: the host lives, and 1 byte comes back");
+    const uint8_t *bytes = NULL;
+    const bool many = one && tg_next_reply(&rs, &h, &p) && h.status == VKW_OK &&
+                      (bytes = descriptor_reply(&p, &n)) != NULL && n == sizeof big;
+    ok(many, "a 64 KiB dataSize: 64 KiB come back");
+    size_t nonzero = 0;
+    for (size_t i = 4096; bytes && i < sizeof big; i++)
+        nonzero += bytes[i] != 0;
+    ok(many && nonzero == 0, "past any descriptor they are zeroes, nothing of the host's");
     vkw_renderer_context_destroy(a.ctx);
     tg_fini(&a.g);
     ok(b_still_fine(), "B goes on");
@@ -1367,6 +1527,8 @@ int main(void)
     test_ids_are_per_client();
     test_destroy_device_with_children();
     test_bad_fd();
+    test_bind_status();
+    test_descriptor_room();
     test_sync_page();
 
     vkw_renderer_context_destroy(b.ctx);

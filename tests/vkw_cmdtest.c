@@ -126,9 +126,9 @@ struct device_needs {
     const char *extensions[16];
     uint32_t extension_count;
     void *features; /* a pNext chain of feature structs to enable, or NULL */
-    /* VkPhysicalDeviceVulkan12Features::bufferDeviceAddress and shaderFloat16,
-     * which device_create chains itself (the struct may be chained once). */
-    bool buffer_device_address, shader_float16;
+    /* Vulkan 1.2 features to switch on beside device_create's own (that
+     * struct is in the chain already, so it cannot be in `features`). */
+    VkPhysicalDeviceVulkan12Features v12;
     bool skip;
     char skip_why[200];
 };
@@ -254,6 +254,7 @@ static void destroy_tracked(struct ctx *c, const struct tracked *t)
     case VK_OBJECT_TYPE_EVENT: vkDestroyEvent(d, H(VkEvent), NULL); break;
     case VK_OBJECT_TYPE_QUERY_POOL: vkDestroyQueryPool(d, H(VkQueryPool), NULL); break;
     case VK_OBJECT_TYPE_SAMPLER: vkDestroySampler(d, H(VkSampler), NULL); break;
+    case VK_OBJECT_TYPE_BUFFER_VIEW: vkDestroyBufferView(d, H(VkBufferView), NULL); break;
     /* extension objects: their destroyers come from the device */
 #define EXT(type, fn)                                                              \
     case VK_OBJECT_TYPE_##type: {                                                  \
@@ -273,6 +274,17 @@ static void destroy_tracked(struct ctx *c, const struct tracked *t)
     }
 #undef H
 }
+
+/* A device command that libvulkan may not export (Vulkan 1.4, extensions):
+ * the scenario fails if the device lacks it. */
+static PFN_vkVoidFunction device_proc(struct ctx *c, const char *name)
+{
+    PFN_vkVoidFunction f = vkGetDeviceProcAddr(c->device, name);
+    if (!f)
+        fail(c, "vkGetDeviceProcAddr(%s) is NULL", name);
+    return f;
+}
+#define DEVICE_PROC(name) ((PFN_##name)device_proc(c, #name))
 
 static uint32_t memory_type(struct ctx *c, uint32_t bits, VkMemoryPropertyFlags need,
                             VkMemoryPropertyFlags prefer)
@@ -3888,13 +3900,11 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
         .synchronization2 = VK_TRUE,
         .dynamicRendering = VK_TRUE,
         .privateData = VK_TRUE /* required by 1.3 */};
-    VkPhysicalDeviceVulkan12Features on12 = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-        .pNext = &on13,
-        .timelineSemaphore = VK_TRUE,
-        .hostQueryReset = VK_TRUE,
-        .bufferDeviceAddress = needs->buffer_device_address,
-        .shaderFloat16 = needs->shader_float16};
+    VkPhysicalDeviceVulkan12Features on12 = needs->v12;
+    on12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
+    on12.pNext = &on13;
+    on12.timelineSemaphore = VK_TRUE;
+    on12.hostQueryReset = VK_TRUE;
     VkPhysicalDeviceFeatures2 on = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                     .pNext = &on12,
                                     .features = {.pipelineStatisticsQuery = VK_TRUE,

@@ -72,6 +72,18 @@ class Parsing(AnnotationTestCase):
         self.assertEqual(len(ann.entries), 10)
         self.assertEqual(ann.where(ann.entries[0]), f'tiny.conf:{len(PREAMBLE) + 1}')
 
+    def test_length_names_a_device_length(self):
+        ann = self.parse('length vkGetWidgetHostPointer.pOpaque VKW_LENGTH_WIDGET_DATA : a size')
+        self.assertEqual(ann.length[('vkGetWidgetHostPointer', 'pOpaque')].args,
+                         ['vkGetWidgetHostPointer.pOpaque', 'VKW_LENGTH_WIDGET_DATA'])
+
+    def test_length_refuses_an_expression(self):
+        self.assertParseError(['length vkGetWidgetHostPointer.pOpaque size * 2 : a size'],
+                              "length takes 2 argument(s), got "
+                              "['vkGetWidgetHostPointer.pOpaque', 'size', '*', '2']", 1)
+        self.assertParseError(['length vkGetWidgetHostPointer.pOpaque widgetSize : a size'],
+                              'length names an enum vkw_device_length value (VKW_LENGTH_...)', 1)
+
     def test_default_version(self):
         self.assertEqual(self.parse('extension VK_EXT_widget_tag : tags').version, '1.4')
 

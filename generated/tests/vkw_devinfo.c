@@ -906,6 +906,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceDescriptorBufferFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceDescriptorBufferFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceShaderIntegerDotProductFeatures *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES;
@@ -1735,6 +1743,24 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceProvokingVertexPropertiesEXT printed = *s;
         dump("VkPhysicalDeviceProvokingVertexPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDescriptorBufferPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceDescriptorBufferPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceDescriptorBufferPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_DENSITY_MAP_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT", &printed, sizeof(printed));
         free(s);
     }
     {

@@ -101,6 +101,8 @@ void vkw_writer_init(struct vkw_writer *w)
     w->size = 0;
     w->capacity = 0;
     w->failed = false;
+    w->opcode = 0;
+    w->device = NULL;
 }
 
 void vkw_writer_fini(struct vkw_writer *w)
@@ -481,6 +483,8 @@ static size_t write_header(struct vkw_writer *w, uint32_t w0, uint32_t w1,
 size_t vkw_begin_command(struct vkw_writer *w, uint32_t opcode, uint32_t flags,
                          uint32_t serial)
 {
+    w->opcode = opcode;
+    w->device = NULL;
     return write_header(w, opcode, flags, serial);
 }
 

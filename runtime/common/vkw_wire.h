@@ -76,6 +76,12 @@ struct vkw_writer {
     size_t capacity; /* bytes allocated */
     bool failed;     /* sticky: allocation failed, a size overflowed, or a
                       * caller passed an impossible argument */
+    /* The command being written, for the lengths that are properties of
+     * the device it goes to (gen/annotations.conf `length`): its opcode
+     * (vkw_begin_command sets it and clears `device`) and that device, as
+     * the generated encoder of such a command sets it (opaque here). */
+    uint32_t opcode;
+    const void *device;
 };
 
 void vkw_writer_init(struct vkw_writer *w);

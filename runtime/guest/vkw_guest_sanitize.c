@@ -66,12 +66,103 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
 
 /* ---- pipelines ---- */
 
+/* The flags Vulkan goes by: a VkPipelineCreateFlags2CreateInfo in the
+ * chain replaces `flags`, which is then ignored (maintenance5). */
+static VkPipelineCreateFlags2 pipeline_flags(const void *pnext, VkPipelineCreateFlags flags)
+{
+    const VkPipelineCreateFlags2CreateInfo *f2 = (const void *)vkw_chain_find(
+        (void *)pnext, VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO);
+    return f2 ? f2->flags : flags;
+}
+
 static bool has_dynamic(const VkPipelineDynamicStateCreateInfo *d, VkDynamicState state)
 {
     for (uint32_t i = 0; d && i < d->dynamicStateCount; i++)
         if (d->pDynamicStates[i] == state)
             return true;
     return false;
+}
+
+/* Tessellation state without tessellation shaders is ignored. */
+static void clean_tessellation(VkGraphicsPipelineCreateInfo *ci)
+{
+    bool tessellation = false;
+    const VkShaderStageFlags stages =
+        VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT | VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT;
+    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++)
+        tessellation |= (ci->pStages[i].stage & stages) != 0;
+    if (!tessellation)
+        ci->pTessellationState = NULL;
+}
+
+/* Viewports and scissors that are dynamic state are ignored; `viewport`
+ * is where a cleaned viewport state goes. */
+static void clean_viewport(VkGraphicsPipelineCreateInfo *ci,
+                           VkPipelineViewportStateCreateInfo *viewport)
+{
+    const VkPipelineDynamicStateCreateInfo *dyn = ci->pDynamicState;
+    if (!ci->pViewportState)
+        return;
+    const bool viewports = has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT) ||
+                           has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT);
+    const bool scissors = has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR) ||
+                          has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT);
+    if (!viewports && !scissors)
+        return;
+    *viewport = *ci->pViewportState;
+    if (viewports)
+        viewport->pViewports = NULL;
+    if (has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT))
+        viewport->viewportCount = 0;
+    if (scissors)
+        viewport->pScissors = NULL;
+    if (has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT))
+        viewport->scissorCount = 0;
+    ci->pViewportState = viewport;
+}
+
+#define VERTEX_INPUT VK_GRAPHICS_PIPELINE_LIBRARY_VERTEX_INPUT_INTERFACE_BIT_EXT
+#define PRE_RASTERIZATION VK_GRAPHICS_PIPELINE_LIBRARY_PRE_RASTERIZATION_SHADERS_BIT_EXT
+#define FRAGMENT_SHADER VK_GRAPHICS_PIPELINE_LIBRARY_FRAGMENT_SHADER_BIT_EXT
+#define FRAGMENT_OUTPUT VK_GRAPHICS_PIPELINE_LIBRARY_FRAGMENT_OUTPUT_INTERFACE_BIT_EXT
+#define ALL_SUBSETS (VERTEX_INPUT | PRE_RASTERIZATION | FRAGMENT_SHADER | FRAGMENT_OUTPUT)
+
+/* The state subsets (VK_EXT_graphics_pipeline_library) the create info
+ * itself describes: a library's flags; none for a library without them or
+ * a pipeline linked from libraries alone; all four for a whole pipeline. */
+static VkGraphicsPipelineLibraryFlagsEXT own_subsets(const VkGraphicsPipelineCreateInfo *ci,
+                                                     VkPipelineCreateFlags2 flags, bool linked)
+{
+    const VkGraphicsPipelineLibraryCreateInfoEXT *gpl = (const void *)vkw_chain_find(
+        (void *)ci->pNext, VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT);
+    if (gpl)
+        return gpl->flags;
+    return (flags & VK_PIPELINE_CREATE_2_LIBRARY_BIT_KHR) || linked ? 0 : ALL_SUBSETS;
+}
+
+/* A library or a link reads only the state of the subsets it includes
+ * (Vulkan asks for the rest nowhere): the rest is cleared. */
+static void clean_subsets(VkGraphicsPipelineCreateInfo *ci, VkGraphicsPipelineLibraryFlagsEXT own)
+{
+    if (!(own & VERTEX_INPUT)) {
+        ci->pVertexInputState = NULL;
+        ci->pInputAssemblyState = NULL;
+    }
+    if (!(own & PRE_RASTERIZATION)) {
+        ci->pViewportState = NULL;
+        ci->pRasterizationState = NULL;
+        ci->pTessellationState = NULL;
+    }
+    if (!(own & FRAGMENT_SHADER))
+        ci->pDepthStencilState = NULL;
+    if (!(own & FRAGMENT_OUTPUT))
+        ci->pColorBlendState = NULL;
+    if (!(own & (FRAGMENT_SHADER | FRAGMENT_OUTPUT)))
+        ci->pMultisampleState = NULL;
+    if (!(own & (PRE_RASTERIZATION | FRAGMENT_SHADER))) {
+        ci->stageCount = 0;
+        ci->pStages = NULL;
+    }
 }
 
 /* Pipeline binaries stand in for the shaders: a stage's module is then
@@ -84,12 +175,14 @@ static bool from_binaries(const void *pnext)
 }
 
 /* Clean c->info, a copy of a create info; the cleaned viewport state and
- * stages go into c as well (c->stages is malloc'd, or NULL). */
+ * stages go into c as well (c->stages is malloc'd, or NULL).  False when
+ * out of memory. */
 static bool clean_graphics(struct vkw_clean_graphics *c)
 {
     VkGraphicsPipelineCreateInfo *ci = &c->info;
     c->stages = NULL;
-    if (!(ci->flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
+    const VkPipelineCreateFlags2 flags = pipeline_flags(ci->pNext, ci->flags);
+    if (!(flags & VK_PIPELINE_CREATE_2_DERIVATIVE_BIT))
         ci->basePipelineHandle = VK_NULL_HANDLE;
     if (from_binaries(ci->pNext) && ci->stageCount && ci->pStages) {
         c->stages = malloc(ci->stageCount * sizeof(*c->stages));
@@ -100,20 +193,24 @@ static bool clean_graphics(struct vkw_clean_graphics *c)
             c->stages[i].module = VK_NULL_HANDLE;
         ci->pStages = c->stages;
     }
-    /* Pipeline libraries assemble state from parts: what a part lacks is
-     * not ignored but elsewhere, so only the rules above apply to them. */
-    if (vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_LIBRARY_CREATE_INFO_EXT) ||
-        vkw_chain_find((void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR) ||
-        (ci->flags & VK_PIPELINE_CREATE_LIBRARY_BIT_KHR))
+    const VkPipelineLibraryCreateInfoKHR *libraries = (const void *)vkw_chain_find(
+        (void *)ci->pNext, VK_STRUCTURE_TYPE_PIPELINE_LIBRARY_CREATE_INFO_KHR);
+    const bool linked = libraries && libraries->libraryCount > 0;
+    const VkGraphicsPipelineLibraryFlagsEXT own = own_subsets(ci, flags, linked);
+    if (own != ALL_SUBSETS || linked) {
+        /* Parts of a pipeline: what another part brings is no state to
+         * judge here, so only the subsets' own rules apply. */
+        clean_subsets(ci, own);
+        if (own & PRE_RASTERIZATION) {
+            clean_tessellation(ci);
+            clean_viewport(ci, &c->viewport);
+        }
         return true;
-    bool tessellation = false, mesh = false;
-    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++) {
-        tessellation |= (ci->pStages[i].stage & (VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT |
-                                                  VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT)) != 0;
-        mesh |= (ci->pStages[i].stage & VK_SHADER_STAGE_MESH_BIT_EXT) != 0;
     }
-    if (!tessellation)
-        ci->pTessellationState = NULL;
+    clean_tessellation(ci);
+    bool mesh = false;
+    for (uint32_t i = 0; ci->pStages && i < ci->stageCount; i++)
+        mesh |= (ci->pStages[i].stage & VK_SHADER_STAGE_MESH_BIT_EXT) != 0;
     if (mesh) { /* mesh shaders make their own primitives: no vertex input or assembly */
         ci->pVertexInputState = NULL;
         ci->pInputAssemblyState = NULL;
@@ -137,30 +234,13 @@ static bool clean_graphics(struct vkw_clean_graphics *c)
                    r->stencilAttachmentFormat == VK_FORMAT_UNDEFINED))
             ci->pDepthStencilState = NULL;
     }
-    if (ci->pViewportState) {
-        const bool viewports = has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT) ||
-                               has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT);
-        const bool scissors = has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR) ||
-                              has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT);
-        if (viewports || scissors) {
-            c->viewport = *ci->pViewportState;
-            if (viewports)
-                c->viewport.pViewports = NULL;
-            if (has_dynamic(dyn, VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT))
-                c->viewport.viewportCount = 0;
-            if (scissors)
-                c->viewport.pScissors = NULL;
-            if (has_dynamic(dyn, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT))
-                c->viewport.scissorCount = 0;
-            ci->pViewportState = &c->viewport;
-        }
-    }
+    clean_viewport(ci, &c->viewport);
     return true;
 }
 
 static void clean_compute(VkComputePipelineCreateInfo *ci)
 {
-    if (!(ci->flags & VK_PIPELINE_CREATE_DERIVATIVE_BIT))
+    if (!(pipeline_flags(ci->pNext, ci->flags) & VK_PIPELINE_CREATE_2_DERIVATIVE_BIT))
         ci->basePipelineHandle = VK_NULL_HANDLE;
     if (from_binaries(ci->pNext))
         ci->stage.module = VK_NULL_HANDLE;

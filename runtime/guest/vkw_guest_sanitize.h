@@ -4,9 +4,11 @@
  * Owns: the rules by which a member is ignored (a sampler in a descriptor
  * that takes none, tessellation state without tessellation shaders, state
  * that dynamic state or disabled rasterization replaces, vertex input and
- * input assembly with mesh shaders, a base pipeline without the derivative
- * flag, shader modules where pipeline binaries stand in) and the guest
- * entry points that apply them.
+ * input assembly with mesh shaders, the state of the graphics pipeline
+ * library subsets a library or link does not include, a base pipeline
+ * without the derivative flag, shader modules where pipeline binaries stand
+ * in; all by the flags in force, VkPipelineCreateFlags2CreateInfo's where
+ * chained) and the guest entry points that apply them.
  * An application may leave such members uninitialised or stale: encoding
  * them would read garbage memory on the guest, or send ids the host
  * rightly refuses.  Each entry point copies the structs it must change

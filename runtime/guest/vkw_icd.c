@@ -11,12 +11,14 @@
 #include <vulkan/vk_icd.h>
 
 #include "vkw_depends.h"
+#include "vkw_device_length.h"
 #include "vkw_extensions.h"
 #include "vkw_guest_commands.h"
 #include "vkw_guest_conn.h"
 #include "vkw_guest_debug.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
+#include "vkw_guest_lengths.h"
 #include "vkw_guest_templates.h"
 #include "vkw_handles.h"
 #include "vkw_protocol.h"
@@ -63,6 +65,10 @@ struct vkw_guest_device {
     uint32_t api_version;
     struct vkw_enabled_names extensions;
     const struct vkw_guest_instance *instance;
+    /* VK_EXT_descriptor_buffer is enabled: its properties, asked once at
+     * vkCreateDevice, give the lengths of opaque capture data. */
+    bool descriptor_buffer;
+    VkPhysicalDeviceDescriptorBufferPropertiesEXT descriptor_buffer_props;
 };
 
 static bool keep_names(struct vkw_enabled_names *kept, uint32_t count, const char *const *names)
@@ -530,7 +536,32 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
         *pDevice = VK_NULL_HANDLE;
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
+    /* Opaque capture data has a length only the device knows; ask now,
+     * while no call of this thread holds the connection (encoders need it
+     * in the middle of one).  A cached query after the first. */
+    const char *const *names = pCreateInfo->ppEnabledExtensionNames;
+    for (uint32_t i = 0; names && i < pCreateInfo->enabledExtensionCount; i++)
+        if (strcmp(names[i], VK_EXT_DESCRIPTOR_BUFFER_EXTENSION_NAME) == 0)
+            dev->descriptor_buffer = true;
+    if (dev->descriptor_buffer) {
+        dev->descriptor_buffer_props = (VkPhysicalDeviceDescriptorBufferPropertiesEXT){
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT};
+        VkPhysicalDeviceProperties2 props = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+            .pNext = &dev->descriptor_buffer_props};
+        vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, &props);
+        dev->descriptor_buffer_props.pNext = NULL;
+    }
     return result;
+}
+
+uint64_t vkw_guest_device_length(const void *device, uint32_t opcode, uint32_t what)
+{
+    const struct vkw_guest_device *dev = device;
+    if (!dev || !dev->descriptor_buffer)
+        return 0;
+    const uint64_t n = vkw_device_length_of(&dev->descriptor_buffer_props, opcode, what);
+    return n == UINT64_MAX ? 0 : n;
 }
 
 VkPhysicalDevice vkw_guest_device_physical(VkDevice device)

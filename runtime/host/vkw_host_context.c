@@ -8,6 +8,7 @@
 #include "vkw_extensions.h"
 #include "vkw_handles.h"
 #include "vkw_host_decode.h"
+#include "vkw_host_descriptors.h"
 #include "vkw_vulkan_util.h"
 
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits)
@@ -113,7 +114,10 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
             fail_context(ctx, VKW_ERROR_BAD_OPCODE, h.opcode, h.opcode, h.serial);
             break;
         }
-        struct vkw_host_decoder d = {.objects = &ctx->objects};
+        struct vkw_host_decoder d = {.objects = &ctx->objects,
+                                     .opcode = h.opcode,
+                                     .length = vkw_host_device_length,
+                                     .owner = ctx};
         vkw_reader_init(&d.r, stream.cur, h.size, &ctx->arena);
         stream.cur += h.size;
 

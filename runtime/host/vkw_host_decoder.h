@@ -16,7 +16,25 @@
 struct vkw_host_decoder {
     struct vkw_reader r;
     struct vkw_object_table *objects;
+    /* The command being decoded, for the lengths that are properties of
+     * its device (gen/annotations.conf `length`): its opcode, the host
+     * VkDevice it goes to (the generated decoder sets it as soon as it has
+     * read that parameter, for the commands that need it), and who knows
+     * that device's properties: `length(owner, d, what)` answers the
+     * host's own value, UINT64_MAX for none.  NULL: no device is known,
+     * and every such count is refused. */
+    uint32_t opcode;
+    uint64_t device;
+    uint64_t (*length)(void *owner, const struct vkw_host_decoder *d, uint32_t what);
+    void *owner;
 };
+
+/* For generated decoders (VKW_DEVICE_LENGTH): the count a blob of device
+ * length `what` (enum vkw_device_length) must have on this host. */
+static inline uint64_t vkw_host_decoder_length(const struct vkw_host_decoder *d, uint32_t what)
+{
+    return d->length ? d->length(d->owner, d, what) : UINT64_MAX;
+}
 
 /* Read an id and return the host handle it names; 0 is VK_NULL_HANDLE,
  * refused where vk.xml requires a handle.  An unknown id or one of another

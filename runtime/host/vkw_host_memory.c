@@ -120,6 +120,15 @@ struct vkw_host_device *vkw_host_device_find(const struct vkw_host_memory_state 
     return NULL;
 }
 
+struct vkw_host_device *vkw_host_device_of_handle(const struct vkw_host_memory_state *m,
+                                                  VkDevice device)
+{
+    for (size_t i = 0; device != VK_NULL_HANDLE && i < m->device_count; i++)
+        if (m->devices[i].device == device)
+            return &m->devices[i];
+    return NULL;
+}
+
 static struct vkw_host_instance *instance_find(const struct vkw_host_memory_state *m, uint64_t id)
 {
     for (size_t i = 0; id != 0 && i < m->instance_count; i++)

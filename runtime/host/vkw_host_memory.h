@@ -105,6 +105,9 @@ void vkw_host_memory_release_all(struct vkw_host_memory_state *m);
 struct vkw_host_memory *vkw_host_memory_find(const struct vkw_host_memory_state *m, uint64_t id);
 /* The record of device `id`, or NULL. */
 struct vkw_host_device *vkw_host_device_find(const struct vkw_host_memory_state *m, uint64_t id);
+/* The record of the device whose host handle is `device`, or NULL. */
+struct vkw_host_device *vkw_host_device_of_handle(const struct vkw_host_memory_state *m,
+                                                  VkDevice device);
 
 /* vkw_host_forget's hook: `id` of `type` is gone (the driver destroyed it,
  * or its parent).  Drops a memory, device or instance record. */

@@ -12,12 +12,18 @@
 #define VKW_CMDTEST_FAMILIES_H
 
 #include "cmdtest/debug_utils.h"
+#include "cmdtest/descriptor_buffer.h"
+#include "cmdtest/descriptors.h"
 #include "cmdtest/entry_points.h"
 #include "cmdtest/host_image_copy.h"
+#include "cmdtest/local_read.h"
+#include "cmdtest/maintenance.h"
+#include "cmdtest/pipeline_library.h"
 #include "cmdtest/shaders.h"
 
 #define CMDTEST_FAMILIES                                                                        \
     CMDTEST_ENTRY_POINTS CMDTEST_PROMOTED_ALIASES CMDTEST_DEBUG_UTILS CMDTEST_HOST_IMAGE_COPY    \
-    CMDTEST_SHADERS_FAMILY
+    CMDTEST_SHADERS_FAMILY CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE      \
+    CMDTEST_LOCAL_READ CMDTEST_PIPELINE_LIBRARY
 
 #endif /* VKW_CMDTEST_FAMILIES_H */

@@ -66,7 +66,7 @@ static void query_features(struct ctx *c, void *features)
 
 /* A buffer the device reaches by address (and the application through a
  * coherent mapping when `mapped`), with memory allocated for addresses. */
-struct address_buffer {
+struct dgc_buffer {
     VkBuffer buffer;
     VkDeviceMemory memory;
     VkDeviceAddress address;
@@ -74,11 +74,11 @@ struct address_buffer {
     void *map;
 };
 
-static struct address_buffer address_buffer_new(struct ctx *c, VkDeviceSize size,
+static struct dgc_buffer dgc_buffer_new(struct ctx *c, VkDeviceSize size,
                                                 VkBufferUsageFlags2 usage, bool mapped,
                                                 uint32_t memory_bits)
 {
-    struct address_buffer b = {.size = size};
+    struct dgc_buffer b = {.size = size};
     VkBufferUsageFlags2CreateInfo usage2 = {
         .sType = VK_STRUCTURE_TYPE_BUFFER_USAGE_FLAGS_2_CREATE_INFO,
         .usage = usage | VK_BUFFER_USAGE_2_SHADER_DEVICE_ADDRESS_BIT};
@@ -713,7 +713,7 @@ static void needs_generated_commands(struct ctx *c, struct device_needs *n)
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT,
         .deviceGeneratedCommands = VK_TRUE};
     n->features = &dgc;
-    n->buffer_device_address = true;
+    n->v12.bufferDeviceAddress = VK_TRUE;
     /* Execution sets of shader objects too, where the device has them. */
     static VkPhysicalDeviceShaderObjectFeaturesEXT objects;
     objects = (VkPhysicalDeviceShaderObjectFeaturesEXT){
@@ -782,7 +782,7 @@ struct dgc {
  * indirect buffer, with a preprocess buffer of its own. */
 static VkGeneratedCommandsInfoEXT dgc_info(struct ctx *c, const struct dgc *g,
                                            VkIndirectCommandsLayoutEXT layout,
-                                           const struct address_buffer *indirect,
+                                           const struct dgc_buffer *indirect,
                                            VkDeviceSize offset, VkDeviceAddress count)
 {
     VkGeneratedCommandsMemoryRequirementsInfoEXT what = {
@@ -802,7 +802,7 @@ static VkGeneratedCommandsInfoEXT dgc_info(struct ctx *c, const struct dgc *g,
         .maxSequenceCount = DGC_SEQUENCES,
         .sequenceCountAddress = count};
     if (req.memoryRequirements.size) {
-        struct address_buffer pre = address_buffer_new(
+        struct dgc_buffer pre = dgc_buffer_new(
             c, req.memoryRequirements.size, VK_BUFFER_USAGE_2_PREPROCESS_BUFFER_BIT_EXT, false,
             req.memoryRequirements.memoryTypeBits);
         info.preprocessAddress = pre.address;
@@ -915,7 +915,7 @@ static void scenario_generated_commands(struct ctx *c)
     VK(create_layout(c->device, &layout_info, NULL, &implicit_layout));
     TRACK(INDIRECT_COMMANDS_LAYOUT_EXT, implicit_layout);
 
-    struct address_buffer indirect = address_buffer_new(
+    struct dgc_buffer indirect = dgc_buffer_new(
         c, DGC_BYTES, VK_BUFFER_USAGE_2_INDIRECT_BUFFER_BIT, true, ~0u);
 
     /* 1. Preprocessed in a command buffer of its own, from the state of the
@@ -1115,7 +1115,7 @@ static void needs_cooperative_matrix(struct ctx *c, struct device_needs *n)
         .pNext = &matrix,
         .storageBuffer16BitAccess = VK_TRUE};
     n->features = &storage16;
-    n->shader_float16 = true;
+    n->v12.shaderFloat16 = VK_TRUE;
 }
 
 /* A small integer as an IEEE 754 half (exact for |v| < 2048). */

@@ -879,7 +879,7 @@ static void roundtrip_VkWidgetValue(struct rt *t)
             VkWidgetValue *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetValue(t, sent);
             vkw_encode_VkWidgetValue(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetValue *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetValue(&d, got);
@@ -891,7 +891,7 @@ static void roundtrip_VkWidgetValue(struct rt *t)
         {
             /* output: guest asks (chain sTypes) -> host fills -> reply -> guest */
             VkWidgetValue *app = rt_alloc(t, 1, sizeof(*app));
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, 0, &t->decode);
             VkWidgetValue *host = rt_alloc(t, 1, sizeof(*host));
             fill_fields_VkWidgetValue(t, host);
@@ -925,7 +925,7 @@ static void roundtrip_VkWidgetCreateInfo(struct rt *t)
             VkWidgetCreateInfo *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetCreateInfo(t, sent);
             vkw_encode_VkWidgetCreateInfo(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetCreateInfo *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetCreateInfo(&d, got);
@@ -950,7 +950,7 @@ static void roundtrip_VkWidgetProperties(struct rt *t)
         {
             /* output: guest asks (chain sTypes) -> host fills -> reply -> guest */
             VkWidgetProperties *app = rt_alloc(t, 1, sizeof(*app));
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, 0, &t->decode);
             VkWidgetProperties *host = rt_alloc(t, 1, sizeof(*host));
             fill_fields_VkWidgetProperties(t, host);
@@ -986,7 +986,7 @@ static void roundtrip_VkWidgetInfo(struct rt *t)
             app->pNext = (void *)make_chain(t, chain_out_VkWidgetInfo, sizeof(chain_out_VkWidgetInfo) / sizeof(VkStructureType) - 1, false);
             vkw_writer_reset(&w);
             vkw_encode_partial_VkWidgetInfo(&w, app);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetInfo *host = rt_alloc(t, 1, sizeof(*host));
             vkw_decode_partial_VkWidgetInfo(&d, host);
@@ -1023,7 +1023,7 @@ static void roundtrip_VkGadgetAllocateInfo(struct rt *t)
             VkGadgetAllocateInfo *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkGadgetAllocateInfo(t, sent);
             vkw_encode_VkGadgetAllocateInfo(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkGadgetAllocateInfo *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkGadgetAllocateInfo(&d, got);
@@ -1050,7 +1050,7 @@ static void roundtrip_VkWidgetTagCreateInfoEXT(struct rt *t)
             VkWidgetTagCreateInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetTagCreateInfoEXT(t, sent);
             vkw_encode_VkWidgetTagCreateInfoEXT(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetTagCreateInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetTagCreateInfoEXT(&d, got);
@@ -1079,7 +1079,7 @@ static void roundtrip_VkWidgetInfoTagEXT(struct rt *t)
             app->pNext = (void *)make_chain(t, chain_out_VkWidgetInfoTagEXT, sizeof(chain_out_VkWidgetInfoTagEXT) / sizeof(VkStructureType) - 1, false);
             vkw_writer_reset(&w);
             vkw_encode_partial_VkWidgetInfoTagEXT(&w, app);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetInfoTagEXT *host = rt_alloc(t, 1, sizeof(*host));
             vkw_decode_partial_VkWidgetInfoTagEXT(&d, host);
@@ -1117,7 +1117,7 @@ static void roundtrip_VkWidgetPayloadEXT(struct rt *t)
             VkWidgetPayloadEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetPayloadEXT(t, sent, selector);
             vkw_encode_VkWidgetPayloadEXT(&w, sent, selector);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetPayloadEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetPayloadEXT(&d, got, selector);
@@ -1129,7 +1129,7 @@ static void roundtrip_VkWidgetPayloadEXT(struct rt *t)
         {
             /* output: guest asks (chain sTypes) -> host fills -> reply -> guest */
             VkWidgetPayloadEXT *app = rt_alloc(t, 1, sizeof(*app));
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, 0, &t->decode);
             VkWidgetPayloadEXT *host = rt_alloc(t, 1, sizeof(*host));
             fill_fields_VkWidgetPayloadEXT(t, host, selector);
@@ -1163,7 +1163,7 @@ static void roundtrip_VkWidgetShapeEXT(struct rt *t)
             VkWidgetShapeEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetShapeEXT(t, sent);
             vkw_encode_VkWidgetShapeEXT(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetShapeEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetShapeEXT(&d, got);
@@ -1175,7 +1175,7 @@ static void roundtrip_VkWidgetShapeEXT(struct rt *t)
         {
             /* output: guest asks (chain sTypes) -> host fills -> reply -> guest */
             VkWidgetShapeEXT *app = rt_alloc(t, 1, sizeof(*app));
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, 0, &t->decode);
             VkWidgetShapeEXT *host = rt_alloc(t, 1, sizeof(*host));
             fill_fields_VkWidgetShapeEXT(t, host);
@@ -1210,7 +1210,7 @@ static void roundtrip_VkWidgetStatsEXT(struct rt *t)
             prepare_VkWidgetStatsEXT(t, app);
             vkw_writer_reset(&w);
             vkw_encode_partial_VkWidgetStatsEXT(&w, app);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetStatsEXT *host = rt_alloc(t, 1, sizeof(*host));
             vkw_decode_partial_VkWidgetStatsEXT(&d, host);
@@ -1248,7 +1248,7 @@ static void roundtrip_VkWidgetLayoutsEXT(struct rt *t)
             prepare_VkWidgetLayoutsEXT(t, app);
             vkw_writer_reset(&w);
             vkw_encode_partial_VkWidgetLayoutsEXT(&w, app);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetLayoutsEXT *host = rt_alloc(t, 1, sizeof(*host));
             vkw_decode_partial_VkWidgetLayoutsEXT(&d, host);
@@ -1285,7 +1285,7 @@ static void roundtrip_VkWidgetDrawInfoEXT(struct rt *t)
             VkWidgetDrawInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetDrawInfoEXT(t, sent);
             vkw_encode_VkWidgetDrawInfoEXT(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetDrawInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetDrawInfoEXT(&d, got);
@@ -1312,7 +1312,7 @@ static void roundtrip_VkWidgetAddressEXT(struct rt *t)
             VkWidgetAddressEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetAddressEXT(t, sent);
             vkw_encode_VkWidgetAddressEXT(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetAddressEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetAddressEXT(&d, got);
@@ -1339,7 +1339,7 @@ static void roundtrip_VkWidgetRangeEXT(struct rt *t)
             VkWidgetRangeEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetRangeEXT(t, sent);
             vkw_encode_VkWidgetRangeEXT(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetRangeEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetRangeEXT(&d, got);
@@ -1366,7 +1366,7 @@ static void roundtrip_VkWidgetPartEXT(struct rt *t)
             VkWidgetPartEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetPartEXT(t, sent);
             vkw_encode_VkWidgetPartEXT(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetPartEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetPartEXT(&d, got);
@@ -1393,7 +1393,7 @@ static void roundtrip_VkWidgetBuildInfoEXT(struct rt *t)
             VkWidgetBuildInfoEXT *sent = rt_alloc(t, 1, sizeof(*sent));
             fill_VkWidgetBuildInfoEXT(t, sent);
             vkw_encode_VkWidgetBuildInfoEXT(&w, sent);
-            struct vkw_host_decoder d = {.objects = &t->objects};
+            struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
             VkWidgetBuildInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetBuildInfoEXT(&d, got);
@@ -1456,7 +1456,7 @@ static bool abuse(struct rt *t, const struct vkw_writer *msg, decode_fn decode)
 
 static bool decode_only_vkCreateWidget(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkCreateWidget a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkCreateWidget(&d, &a);
@@ -1500,7 +1500,7 @@ static void roundtrip_vkCreateWidget(struct rt *t)
         vkw_encode_vkCreateWidget(&w, (uint32_t)it, device, pCreateInfo, pAllocator, pWidget);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkCreateWidget a;
         DECODE_COMMAND(vkCreateWidget, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -1543,7 +1543,7 @@ static void roundtrip_vkCreateWidget(struct rt *t)
 
 static bool decode_only_vkDestroyWidget(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkDestroyWidget a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkDestroyWidget(&d, &a);
@@ -1566,7 +1566,7 @@ static void roundtrip_vkDestroyWidget(struct rt *t)
         vkw_encode_vkDestroyWidget(&w, (uint32_t)it, device, widget, pAllocator);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkDestroyWidget a;
         DECODE_COMMAND(vkDestroyWidget, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -1584,7 +1584,7 @@ static void roundtrip_vkDestroyWidget(struct rt *t)
 
 static bool decode_only_vkGetWidgetInfo(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkGetWidgetInfo a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkGetWidgetInfo(&d, &a);
@@ -1622,7 +1622,7 @@ static void roundtrip_vkGetWidgetInfo(struct rt *t)
         vkw_encode_vkGetWidgetInfo(&w, (uint32_t)it, device, widget, pInfo);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkGetWidgetInfo a;
         DECODE_COMMAND(vkGetWidgetInfo, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -1668,7 +1668,7 @@ static void roundtrip_vkGetWidgetInfo(struct rt *t)
 
 static bool decode_only_vkEnumerateWidgetProperties(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkEnumerateWidgetProperties a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkEnumerateWidgetProperties(&d, &a);
@@ -1706,7 +1706,7 @@ static void roundtrip_vkEnumerateWidgetProperties(struct rt *t)
         vkw_encode_vkEnumerateWidgetProperties(&w, (uint32_t)it, device, pPropertyCount, pProperties);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkEnumerateWidgetProperties a;
         DECODE_COMMAND(vkEnumerateWidgetProperties, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -1765,7 +1765,7 @@ static void roundtrip_vkEnumerateWidgetProperties(struct rt *t)
 
 static bool decode_only_vkAllocateGadgets(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkAllocateGadgets a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkAllocateGadgets(&d, &a);
@@ -1808,7 +1808,7 @@ static void roundtrip_vkAllocateGadgets(struct rt *t)
         vkw_encode_vkAllocateGadgets(&w, (uint32_t)it, device, pAllocateInfo, pGadgets);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkAllocateGadgets a;
         DECODE_COMMAND(vkAllocateGadgets, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -1861,7 +1861,7 @@ static void roundtrip_vkAllocateGadgets(struct rt *t)
 
 static bool decode_only_vkFreeGadgets(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkFreeGadgets a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkFreeGadgets(&d, &a);
@@ -1895,7 +1895,7 @@ static void roundtrip_vkFreeGadgets(struct rt *t)
         vkw_encode_vkFreeGadgets(&w, (uint32_t)it, device, widget, gadgetCount, pGadgets);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkFreeGadgets a;
         DECODE_COMMAND(vkFreeGadgets, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -1920,7 +1920,7 @@ static void roundtrip_vkFreeGadgets(struct rt *t)
 
 static bool decode_only_vkResetWidget(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkResetWidget a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkResetWidget(&d, &a);
@@ -1942,7 +1942,7 @@ static void roundtrip_vkResetWidget(struct rt *t)
         vkw_encode_vkResetWidget(&w, (uint32_t)it, device, widget);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkResetWidget a;
         DECODE_COMMAND(vkResetWidget, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -1960,7 +1960,7 @@ static void roundtrip_vkResetWidget(struct rt *t)
 
 static bool decode_only_vkGetWidgetHostPointer(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkGetWidgetHostPointer a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkGetWidgetHostPointer(&d, &a);
@@ -1983,7 +1983,7 @@ static void roundtrip_vkGetWidgetHostPointer(struct rt *t)
         vkw_encode_vkGetWidgetHostPointer(&w, (uint32_t)it, device, widget, pOpaque);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkGetWidgetHostPointer a;
         DECODE_COMMAND(vkGetWidgetHostPointer, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2001,7 +2001,7 @@ static void roundtrip_vkGetWidgetHostPointer(struct rt *t)
 
 static bool decode_only_vkSetWidgetTagEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkSetWidgetTagEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkSetWidgetTagEXT(&d, &a);
@@ -2025,7 +2025,7 @@ static void roundtrip_vkSetWidgetTagEXT(struct rt *t)
         vkw_encode_vkSetWidgetTagEXT(&w, (uint32_t)it, device, widget, tag);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkSetWidgetTagEXT a;
         DECODE_COMMAND(vkSetWidgetTagEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2044,7 +2044,7 @@ static void roundtrip_vkSetWidgetTagEXT(struct rt *t)
 
 static bool decode_only_vkSetWidgetTagColorEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkSetWidgetTagColorEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkSetWidgetTagColorEXT(&d, &a);
@@ -2070,7 +2070,7 @@ static void roundtrip_vkSetWidgetTagColorEXT(struct rt *t)
         vkw_encode_vkSetWidgetTagColorEXT(&w, (uint32_t)it, device, widget, color);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkSetWidgetTagColorEXT a;
         DECODE_COMMAND(vkSetWidgetTagColorEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2089,7 +2089,7 @@ static void roundtrip_vkSetWidgetTagColorEXT(struct rt *t)
 
 static bool decode_only_vkTrimWidgetTagEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkTrimWidgetTagEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkTrimWidgetTagEXT(&d, &a);
@@ -2111,7 +2111,7 @@ static void roundtrip_vkTrimWidgetTagEXT(struct rt *t)
         vkw_encode_vkTrimWidgetTagEXT(&w, (uint32_t)it, device, widget);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkTrimWidgetTagEXT a;
         DECODE_COMMAND(vkTrimWidgetTagEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2129,7 +2129,7 @@ static void roundtrip_vkTrimWidgetTagEXT(struct rt *t)
 
 static bool decode_only_vkClearWidgetTagEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkClearWidgetTagEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkClearWidgetTagEXT(&d, &a);
@@ -2151,7 +2151,7 @@ static void roundtrip_vkClearWidgetTagEXT(struct rt *t)
         vkw_encode_vkClearWidgetTagEXT(&w, (uint32_t)it, device, widget);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkClearWidgetTagEXT a;
         DECODE_COMMAND(vkClearWidgetTagEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2169,7 +2169,7 @@ static void roundtrip_vkClearWidgetTagEXT(struct rt *t)
 
 static bool decode_only_vkQueryWidgetTagEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkQueryWidgetTagEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkQueryWidgetTagEXT(&d, &a);
@@ -2206,7 +2206,7 @@ static void roundtrip_vkQueryWidgetTagEXT(struct rt *t)
         vkw_encode_vkQueryWidgetTagEXT(&w, (uint32_t)it, device, widget, pTag);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkQueryWidgetTagEXT a;
         DECODE_COMMAND(vkQueryWidgetTagEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2250,7 +2250,7 @@ static void roundtrip_vkQueryWidgetTagEXT(struct rt *t)
 
 static bool decode_only_vkSetWidgetShapeEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkSetWidgetShapeEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkSetWidgetShapeEXT(&d, &a);
@@ -2280,7 +2280,7 @@ static void roundtrip_vkSetWidgetShapeEXT(struct rt *t)
         vkw_encode_vkSetWidgetShapeEXT(&w, (uint32_t)it, device, widget, pShape);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkSetWidgetShapeEXT a;
         DECODE_COMMAND(vkSetWidgetShapeEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2300,7 +2300,7 @@ static void roundtrip_vkSetWidgetShapeEXT(struct rt *t)
 
 static bool decode_only_vkGetWidgetShapeEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkGetWidgetShapeEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkGetWidgetShapeEXT(&d, &a);
@@ -2337,7 +2337,7 @@ static void roundtrip_vkGetWidgetShapeEXT(struct rt *t)
         vkw_encode_vkGetWidgetShapeEXT(&w, (uint32_t)it, device, widget, pShape);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkGetWidgetShapeEXT a;
         DECODE_COMMAND(vkGetWidgetShapeEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2381,7 +2381,7 @@ static void roundtrip_vkGetWidgetShapeEXT(struct rt *t)
 
 static bool decode_only_vkDrawWidgetsEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkDrawWidgetsEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkDrawWidgetsEXT(&d, &a);
@@ -2416,7 +2416,7 @@ static void roundtrip_vkDrawWidgetsEXT(struct rt *t)
         vkw_encode_vkDrawWidgetsEXT(&w, (uint32_t)it, device, drawCount, pDrawInfo, stride);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkDrawWidgetsEXT a;
         DECODE_COMMAND(vkDrawWidgetsEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
@@ -2441,7 +2441,7 @@ static void roundtrip_vkDrawWidgetsEXT(struct rt *t)
 
 static bool decode_only_vkBuildWidgetsEXT(struct rt *t, const void *payload, size_t size)
 {
-    struct vkw_host_decoder d = {.objects = &t->objects};
+    struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
     struct vkw_args_vkBuildWidgetsEXT a;
     vkw_reader_init(&d.r, payload, size, &t->decode);
     const bool ok = vkw_decode_args_vkBuildWidgetsEXT(&d, &a);
@@ -2495,7 +2495,7 @@ static void roundtrip_vkBuildWidgetsEXT(struct rt *t)
         vkw_encode_vkBuildWidgetsEXT(&w, (uint32_t)it, device, infoCount, pInfos, ppRanges);
 
         /* ---- the host decodes ---- */
-        struct vkw_host_decoder d = {.objects = &t->objects};
+        struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkBuildWidgetsEXT a;
         DECODE_COMMAND(vkBuildWidgetsEXT, w.data, w.size, a, d);
         if (!t->mismatch) {
