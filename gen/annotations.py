@@ -43,6 +43,8 @@ class Annotations:
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    fd: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # an int that is an fd
+    fd_import: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -65,6 +67,8 @@ _DIRECTIVES = {
     'frees-children': (1, 1, ()),
     'encode-as': (1, 1, ()),
     'inner-length': (2, None, ()),
+    'fd': (1, 1, ()),
+    'fd-import': (2, None, ()),
 }
 
 
@@ -97,7 +101,7 @@ def parse(path: str) -> Annotations:
                 options[m.group(1)] = m.group(2)
             else:
                 args.append(w)
-        if directive in ('encode-if', 'inner-length') and len(args) >= 2:
+        if directive in ('encode-if', 'inner-length', 'fd-import') and len(args) >= 2:
             args = [args[0], ' '.join(args[1:])]
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise AnnotationError(f'{where}: {directive} takes {lo} argument(s), got {args}')
@@ -111,7 +115,8 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length'):
+        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
+                           'fd', 'fd-import'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) != {'guest', 'host'}:
@@ -120,7 +125,10 @@ def parse(path: str) -> Annotations:
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
                       'keep-unwritten': ann.keep_unwritten,
-                      'inner-length': ann.inner_length}[directive]
+                      'inner-length': ann.inner_length,
+                      'fd': ann.fd, 'fd-import': ann.fd_import}[directive]
+            if key in ann.fd or key in ann.fd_import:
+                raise AnnotationError(f'{where}: {args[0]} is already an fd')
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
@@ -172,7 +180,7 @@ def check(ann: Annotations, reg) -> None:
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length'):
+                             'inner-length', 'fd', 'fd-import'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)
@@ -185,6 +193,12 @@ def check(ann: Annotations, reg) -> None:
                 raise AnnotationError(f'{where}: vk.xml has no command or struct {owner!r}')
             if found is None:
                 raise AnnotationError(f'{where}: {owner} has no member {member!r}')
+            if e.directive in ('fd', 'fd-import') and found.type != 'int':
+                raise AnnotationError(f'{where}: {e.args[0]} is a {found.type}, not an int: '
+                                      'only an int can be a file descriptor')
+            if e.directive == 'fd-import' and found.pointers:
+                raise AnnotationError(f'{where}: {e.args[0]} is an output; only an fd the '
+                                      'application passes in can be imported')
 
 
 def _available(reg, ann: Annotations, name: str) -> bool:

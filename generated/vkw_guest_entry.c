@@ -282,6 +282,8 @@ VkResult vkw_forward_vkAllocateMemory(VkDevice device, const VkMemoryAllocateInf
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkAllocateMemory(w, call.serial, device, pAllocateInfo, pAllocator, pMemory);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkAllocateMemory", VK_ERROR_INVALID_EXTERNAL_HANDLE);
     struct vkw_reader *r = vkw_call_wait(&call, false);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
@@ -289,6 +291,7 @@ VkResult vkw_forward_vkAllocateMemory(VkDevice device, const VkMemoryAllocateInf
     const bool ok = vkw_call_end(&call, r);
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
+    vkw_call_imported(&call, result == VK_SUCCESS); /* the driver owns what it imported */
     (void)ok;
     return result;
 }
@@ -3667,6 +3670,122 @@ VkResult vkw_forward_vkDeferredOperationJoinKHR(VkDevice device, VkDeferredOpera
     return result;
 }
 
+VkResult vkw_forward_vkGetMemoryFdKHR(VkDevice device, const VkMemoryGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetMemoryFdKHR(w, call.serial, device, pGetFdInfo, pFd);
+    if (w->fd_room == 0) /* the fd the host exports could not reach the application */
+        return vkw_call_refuse(&call, "vkGetMemoryFdKHR", VK_ERROR_TOO_MANY_OBJECTS);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetMemoryFdKHR(r, device, pGetFdInfo, pFd);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetMemoryFdPropertiesKHR(VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, int fd, VkMemoryFdPropertiesKHR* pMemoryFdProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetMemoryFdPropertiesKHR(w, call.serial, device, handleType, fd, pMemoryFdProperties);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkGetMemoryFdPropertiesKHR", VK_ERROR_INVALID_EXTERNAL_HANDLE);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetMemoryFdPropertiesKHR(r, device, handleType, fd, pMemoryFdProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkImportSemaphoreFdKHR(VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkImportSemaphoreFdKHR(w, call.serial, device, pImportSemaphoreFdInfo);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkImportSemaphoreFdKHR", VK_ERROR_INVALID_EXTERNAL_HANDLE);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkImportSemaphoreFdKHR(r, device, pImportSemaphoreFdInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    vkw_call_imported(&call, result == VK_SUCCESS); /* the driver owns what it imported */
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetSemaphoreFdKHR(VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetSemaphoreFdKHR(w, call.serial, device, pGetFdInfo, pFd);
+    if (w->fd_room == 0) /* the fd the host exports could not reach the application */
+        return vkw_call_refuse(&call, "vkGetSemaphoreFdKHR", VK_ERROR_TOO_MANY_OBJECTS);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetSemaphoreFdKHR(r, device, pGetFdInfo, pFd);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkImportFenceFdKHR(VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkImportFenceFdKHR(w, call.serial, device, pImportFenceFdInfo);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkImportFenceFdKHR", VK_ERROR_INVALID_EXTERNAL_HANDLE);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkImportFenceFdKHR(r, device, pImportFenceFdInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    vkw_call_imported(&call, result == VK_SUCCESS); /* the driver owns what it imported */
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetFenceFdKHR(VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetFenceFdKHR(w, call.serial, device, pGetFdInfo, pFd);
+    if (w->fd_room == 0) /* the fd the host exports could not reach the application */
+        return vkw_call_refuse(&call, "vkGetFenceFdKHR", VK_ERROR_TOO_MANY_OBJECTS);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetFenceFdKHR(r, device, pGetFdInfo, pFd);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -4077,5 +4196,11 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetDeferredOperationMaxConcurrencyKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationMaxConcurrencyKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkGetDeferredOperationResultKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationResultKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkDeferredOperationJoinKHR", (PFN_vkVoidFunction)vkw_forward_vkDeferredOperationJoinKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
+    {"vkGetMemoryFdKHR", (PFN_vkVoidFunction)vkw_forward_vkGetMemoryFdKHR, SCOPE_device, "VK_KHR_external_memory_fd"},
+    {"vkGetMemoryFdPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetMemoryFdPropertiesKHR, SCOPE_device, "VK_KHR_external_memory_fd"},
+    {"vkImportSemaphoreFdKHR", (PFN_vkVoidFunction)vkw_forward_vkImportSemaphoreFdKHR, SCOPE_device, "VK_KHR_external_semaphore_fd"},
+    {"vkGetSemaphoreFdKHR", (PFN_vkVoidFunction)vkw_forward_vkGetSemaphoreFdKHR, SCOPE_device, "VK_KHR_external_semaphore_fd"},
+    {"vkImportFenceFdKHR", (PFN_vkVoidFunction)vkw_forward_vkImportFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
+    {"vkGetFenceFdKHR", (PFN_vkVoidFunction)vkw_forward_vkGetFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

@@ -402,5 +402,11 @@ void vkw_forward_vkDestroyDeferredOperationKHR(VkDevice device, VkDeferredOperat
 uint32_t vkw_forward_vkGetDeferredOperationMaxConcurrencyKHR(VkDevice device, VkDeferredOperationKHR operation);
 VkResult vkw_forward_vkGetDeferredOperationResultKHR(VkDevice device, VkDeferredOperationKHR operation);
 VkResult vkw_forward_vkDeferredOperationJoinKHR(VkDevice device, VkDeferredOperationKHR operation);
+VkResult vkw_forward_vkGetMemoryFdKHR(VkDevice device, const VkMemoryGetFdInfoKHR* pGetFdInfo, int* pFd);
+VkResult vkw_forward_vkGetMemoryFdPropertiesKHR(VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, int fd, VkMemoryFdPropertiesKHR* pMemoryFdProperties);
+VkResult vkw_forward_vkImportSemaphoreFdKHR(VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo);
+VkResult vkw_forward_vkGetSemaphoreFdKHR(VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd);
+VkResult vkw_forward_vkImportFenceFdKHR(VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo);
+VkResult vkw_forward_vkGetFenceFdKHR(VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd);
 
 #endif /* VKW_GUEST_ENTRY_H */

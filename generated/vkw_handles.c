@@ -188,6 +188,10 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_shader_relaxed_extended_instruction", true},
     {"VK_KHR_shader_subgroup_rotate", true},
     {"VK_KHR_vertex_attribute_divisor", true},
+    {"VK_KHR_external_memory_fd", true},
+    {"VK_EXT_external_memory_dma_buf", true},
+    {"VK_KHR_external_semaphore_fd", true},
+    {"VK_KHR_external_fence_fd", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -799,6 +803,18 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkGetDeferredOperationResultKHR";
     case VKW_CMD_vkDeferredOperationJoinKHR:
         return "vkDeferredOperationJoinKHR";
+    case VKW_CMD_vkGetMemoryFdKHR:
+        return "vkGetMemoryFdKHR";
+    case VKW_CMD_vkGetMemoryFdPropertiesKHR:
+        return "vkGetMemoryFdPropertiesKHR";
+    case VKW_CMD_vkImportSemaphoreFdKHR:
+        return "vkImportSemaphoreFdKHR";
+    case VKW_CMD_vkGetSemaphoreFdKHR:
+        return "vkGetSemaphoreFdKHR";
+    case VKW_CMD_vkImportFenceFdKHR:
+        return "vkImportFenceFdKHR";
+    case VKW_CMD_vkGetFenceFdKHR:
+        return "vkGetFenceFdKHR";
     default:
         return NULL;
     }

@@ -312,6 +312,12 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetDeferredOperationMaxConcurrencyKHR = (PFN_vkGetDeferredOperationMaxConcurrencyKHR)gipa(instance, "vkGetDeferredOperationMaxConcurrencyKHR");
     t->vkGetDeferredOperationResultKHR = (PFN_vkGetDeferredOperationResultKHR)gipa(instance, "vkGetDeferredOperationResultKHR");
     t->vkDeferredOperationJoinKHR = (PFN_vkDeferredOperationJoinKHR)gipa(instance, "vkDeferredOperationJoinKHR");
+    t->vkGetMemoryFdKHR = (PFN_vkGetMemoryFdKHR)gipa(instance, "vkGetMemoryFdKHR");
+    t->vkGetMemoryFdPropertiesKHR = (PFN_vkGetMemoryFdPropertiesKHR)gipa(instance, "vkGetMemoryFdPropertiesKHR");
+    t->vkImportSemaphoreFdKHR = (PFN_vkImportSemaphoreFdKHR)gipa(instance, "vkImportSemaphoreFdKHR");
+    t->vkGetSemaphoreFdKHR = (PFN_vkGetSemaphoreFdKHR)gipa(instance, "vkGetSemaphoreFdKHR");
+    t->vkImportFenceFdKHR = (PFN_vkImportFenceFdKHR)gipa(instance, "vkImportFenceFdKHR");
+    t->vkGetFenceFdKHR = (PFN_vkGetFenceFdKHR)gipa(instance, "vkGetFenceFdKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -772,6 +778,7 @@ static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct v
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkAllocateMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
     vkw_host_vkAllocateMemory(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
     if (a.result >= 0 && a.pMemory) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pMemory_capacity)
@@ -6028,6 +6035,134 @@ static void vkw_dispatch_vkDeferredOperationJoinKHR(struct vkw_host_context *ctx
         vkw_encode_reply_vkDeferredOperationJoinKHR(d, reply, &a);
 }
 
+static void vkw_dispatch_vkGetMemoryFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetMemoryFdKHR a;
+    if (!vkw_decode_args_vkGetMemoryFdKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetMemoryFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (a.pFd)
+        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (!vkw_host_reply_fd_room(reply)) {
+        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+    } else {
+    if (!ctx->vk.vkGetMemoryFdKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetMemoryFdKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetMemoryFdKHR(a.device, a.pGetFdInfo, a.pFd);
+    }
+    if (a.result != VK_SUCCESS && a.pFd)
+        *a.pFd = -1; /* nothing exported */
+    if (reply)
+        vkw_encode_reply_vkGetMemoryFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetMemoryFdPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetMemoryFdPropertiesKHR a;
+    if (!vkw_decode_args_vkGetMemoryFdPropertiesKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetMemoryFdPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetMemoryFdPropertiesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetMemoryFdPropertiesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetMemoryFdPropertiesKHR(a.device, a.handleType, a.fd, a.pMemoryFdProperties);
+    if (reply)
+        vkw_encode_reply_vkGetMemoryFdPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkImportSemaphoreFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkImportSemaphoreFdKHR a;
+    if (!vkw_decode_args_vkImportSemaphoreFdKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkImportSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkImportSemaphoreFdKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkImportSemaphoreFdKHR);
+        return;
+    }
+    a.result = ctx->vk.vkImportSemaphoreFdKHR(a.device, a.pImportSemaphoreFdInfo);
+    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
+    if (reply)
+        vkw_encode_reply_vkImportSemaphoreFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetSemaphoreFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetSemaphoreFdKHR a;
+    if (!vkw_decode_args_vkGetSemaphoreFdKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (a.pFd)
+        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (!vkw_host_reply_fd_room(reply)) {
+        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+    } else {
+    if (!ctx->vk.vkGetSemaphoreFdKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreFdKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetSemaphoreFdKHR(a.device, a.pGetFdInfo, a.pFd);
+    }
+    if (a.result != VK_SUCCESS && a.pFd)
+        *a.pFd = -1; /* nothing exported */
+    if (reply)
+        vkw_encode_reply_vkGetSemaphoreFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkImportFenceFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkImportFenceFdKHR a;
+    if (!vkw_decode_args_vkImportFenceFdKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkImportFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkImportFenceFdKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkImportFenceFdKHR);
+        return;
+    }
+    a.result = ctx->vk.vkImportFenceFdKHR(a.device, a.pImportFenceFdInfo);
+    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
+    if (reply)
+        vkw_encode_reply_vkImportFenceFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetFenceFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetFenceFdKHR a;
+    if (!vkw_decode_args_vkGetFenceFdKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (a.pFd)
+        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (!vkw_host_reply_fd_room(reply)) {
+        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+    } else {
+    if (!ctx->vk.vkGetFenceFdKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceFdKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetFenceFdKHR(a.device, a.pGetFdInfo, a.pFd);
+    }
+    if (a.result != VK_SUCCESS && a.pFd)
+        *a.pFd = -1; /* nothing exported */
+    if (reply)
+        vkw_encode_reply_vkGetFenceFdKHR(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -6331,4 +6466,10 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR] = vkw_dispatch_vkGetDeferredOperationMaxConcurrencyKHR,
     [VKW_CMD_vkGetDeferredOperationResultKHR] = vkw_dispatch_vkGetDeferredOperationResultKHR,
     [VKW_CMD_vkDeferredOperationJoinKHR] = vkw_dispatch_vkDeferredOperationJoinKHR,
+    [VKW_CMD_vkGetMemoryFdKHR] = vkw_dispatch_vkGetMemoryFdKHR,
+    [VKW_CMD_vkGetMemoryFdPropertiesKHR] = vkw_dispatch_vkGetMemoryFdPropertiesKHR,
+    [VKW_CMD_vkImportSemaphoreFdKHR] = vkw_dispatch_vkImportSemaphoreFdKHR,
+    [VKW_CMD_vkGetSemaphoreFdKHR] = vkw_dispatch_vkGetSemaphoreFdKHR,
+    [VKW_CMD_vkImportFenceFdKHR] = vkw_dispatch_vkImportFenceFdKHR,
+    [VKW_CMD_vkGetFenceFdKHR] = vkw_dispatch_vkGetFenceFdKHR,
 };

@@ -346,6 +346,12 @@ struct vkw_driver_table {
     PFN_vkGetDeferredOperationMaxConcurrencyKHR vkGetDeferredOperationMaxConcurrencyKHR;
     PFN_vkGetDeferredOperationResultKHR vkGetDeferredOperationResultKHR;
     PFN_vkDeferredOperationJoinKHR vkDeferredOperationJoinKHR;
+    PFN_vkGetMemoryFdKHR vkGetMemoryFdKHR;
+    PFN_vkGetMemoryFdPropertiesKHR vkGetMemoryFdPropertiesKHR;
+    PFN_vkImportSemaphoreFdKHR vkImportSemaphoreFdKHR;
+    PFN_vkGetSemaphoreFdKHR vkGetSemaphoreFdKHR;
+    PFN_vkImportFenceFdKHR vkImportFenceFdKHR;
+    PFN_vkGetFenceFdKHR vkGetFenceFdKHR;
 };
 
 /* Fill `t` from a loader: global commands with instance NULL, then the

@@ -319,13 +319,19 @@ enum vkw_opcode {
     VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR = 315,
     VKW_CMD_vkGetDeferredOperationResultKHR = 316,
     VKW_CMD_vkDeferredOperationJoinKHR = 317,
+    VKW_CMD_vkGetMemoryFdKHR = 318,
+    VKW_CMD_vkGetMemoryFdPropertiesKHR = 319,
+    VKW_CMD_vkImportSemaphoreFdKHR = 320,
+    VKW_CMD_vkGetSemaphoreFdKHR = 321,
+    VKW_CMD_vkImportFenceFdKHR = 322,
+    VKW_CMD_vkGetFenceFdKHR = 323,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 318
+#define VKW_OPCODE_LIMIT 324
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 302
+#define VKW_FORWARDED_COMMAND_COUNT 308
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

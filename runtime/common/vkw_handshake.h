@@ -39,6 +39,13 @@
  * when it accepted, both ends move every later message to the ring. */
 #define VKW_FEATURE_RING (1ull << 4)
 #define VKW_MSG_RING_ATTACH 0x10030u
+/* (Bit 5, the sync status page, is vkw_sync_page.h's.) */
+/* External fds (doc/PROTOCOL.md, "External objects"): replies may carry
+ * fds the driver exported (vkGetMemoryFdKHR and the like), and commands fds
+ * the application imports.  A host sets it only where its embedder sends
+ * each reply's fds (renderer.h: transport_features); a guest only over a
+ * transport that passes fds. */
+#define VKW_FEATURE_EXTERNAL_FDS (1ull << 6)
 
 /* RING_ATTACH: payload u32 ring bytes (each direction), u32 0.  Its reply:
  * u32 accepted (1 or 0), u32 0. */

@@ -37,6 +37,15 @@ struct vkw_guest_conn {
      * "Pending batch").  Never holds a command with fds. */
     struct vkw_writer pending;
     struct vkw_reader reader;      /* over the current reply's payload */
+    /* The fds that came with the current reply (reader.fds points here):
+     * a decoder takes the ones its reply names; vkw_call_end closes the
+     * rest. */
+    int reply_fds[VKW_TRANSPORT_MAX_FDS];
+    struct vkw_fd_set reply_fd_set;
+    /* File descriptors of the application may travel: the transport passes
+     * them and VKWIRE_MEMORY is not copy-socket (which stands for a
+     * transport that cannot). */
+    bool fds_travel;
     /* A reply read in parts (vkw_call_wait_parts): its first bytes, and how
      * many of the rest are still in the transport. */
     uint64_t head[VKW_CALL_HEAD_WORDS];

@@ -1,7 +1,7 @@
 /* vkw_host_decoder — what a generated host decoder works with.
  *
- * Owns: the pairing of a message reader with the context's object table,
- * and the two handle translations generated host code calls: guest id to
+ * Owns: the pairing of a message reader with the context's object table
+ * (and its file descriptors, vkw_host_fds.h), and the two handle translations generated host code calls: guest id to
  * host handle (checked for existence and type) and back for replies.
  */
 #ifndef VKW_HOST_DECODER_H
@@ -13,9 +13,14 @@
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
+struct vkw_host_fds;
+
 struct vkw_host_decoder {
     struct vkw_reader r;
     struct vkw_object_table *objects;
+    /* Where fds a command is lent go (vkw_host_fds.h); NULL in tests that
+     * keep them themselves. */
+    struct vkw_host_fds *fds;
 };
 
 /* Read an id and return the host handle it names; 0 is VK_NULL_HANDLE,

@@ -513,13 +513,10 @@ static void handle_read_memory(struct vkw_host_context *ctx, struct vkw_host_dec
 int vkw_host_memory_take_fd(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                             uint32_t index)
 {
-    struct vkw_host_memory_state *m = &ctx->memory;
-    if (index >= m->fd_count || (m->fds_taken >> index) & 1u) {
+    const int fd = vkw_fd_set_take(&ctx->fds.in, index);
+    if (fd < 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_FD, index);
-        return -1;
-    }
-    m->fds_taken |= (uint64_t)1 << index;
-    return m->fds[index];
+    return fd;
 }
 
 void *vkw_host_memory_map_fd(int fd, size_t size, size_t alignment)

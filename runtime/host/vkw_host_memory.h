@@ -82,16 +82,7 @@ struct vkw_host_memory_state {
     size_t device_count, device_capacity;
     struct vkw_host_instance *instances;
     size_t instance_count, instance_capacity;
-    /* The file descriptors of the batch being executed (NULL outside
-     * vkw_host_context_execute_fds); `fds_taken` bit i: fds[i] was used
-     * (and closed) by a message. */
-    const int *fds;
-    size_t fd_count;
-    uint64_t fds_taken;
 };
-
-/* At most this many descriptors with one batch (the transport carries 16). */
-#define VKW_HOST_MAX_FDS 64u
 
 /* Zeroes the state (an all-zero state is valid too). */
 void vkw_host_memory_init(struct vkw_host_memory_state *m);
