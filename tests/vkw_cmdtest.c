@@ -251,6 +251,10 @@ static void destroy_tracked(struct ctx *c, const struct tracked *t)
     case VK_OBJECT_TYPE_EVENT: vkDestroyEvent(d, H(VkEvent), NULL); break;
     case VK_OBJECT_TYPE_QUERY_POOL: vkDestroyQueryPool(d, H(VkQueryPool), NULL); break;
     case VK_OBJECT_TYPE_SAMPLER: vkDestroySampler(d, H(VkSampler), NULL); break;
+    case VK_OBJECT_TYPE_DEVICE: /* a second device a scenario made */
+        vkDeviceWaitIdle(H(VkDevice));
+        vkDestroyDevice(H(VkDevice), NULL);
+        break;
     default:
         fprintf(stderr, "vkw_cmdtest: cannot destroy an object of type %d\n", (int)t->type);
         break;

@@ -175,8 +175,17 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
     rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
     const enum memory_mode mode = memory_mode();
     rec->share_shadow = mode != MODE_COPY_SOCKET;
+    /* Memory exported or imported through an fd is the driver's own (the
+     * guest's pages cannot be both imported and exported), and whatever
+     * else holds it may write it, like the device. */
+    void *chain = (void *)pAllocateInfo->pNext;
+    const VkImportMemoryFdInfoKHR *import_fd =
+        (const void *)vkw_chain_find(chain, VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR);
+    const bool external = vkw_chain_find(chain, VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO) ||
+                          (import_fd && import_fd->handleType);
+    rec->device_writes = external;
     VkResult result;
-    if (mode == MODE_SHARED && vkw_conn_passes_fds(conn->transport)) {
+    if (mode == MODE_SHARED && !external && vkw_conn_passes_fds(conn->transport)) {
         const uint64_t id = vkw_guest_new_id(conn);
         result = allocate_shared(device, pAllocateInfo, id, rec);
         if (result >= 0)

@@ -396,9 +396,12 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
     if (!list)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     result = vkw_forward_vkEnumerateDeviceExtensionProperties(physicalDevice, NULL, &count, list);
-    if (result >= 0)
-        result = vkw_answer_extensions(list, vkw_keep_forwarded_extensions(list, count, true), pPropertyCount,
-                                   pProperties);
+    if (result >= 0) {
+        count = vkw_keep_forwarded_extensions(list, count, true);
+        /* and of those, what this connection can carry (fds, host pointers) */
+        count = vkw_guest_external_keep_extensions(vkw_guest_conn_of(physicalDevice), list, count);
+        result = vkw_answer_extensions(list, count, pPropertyCount, pProperties);
+    }
     free(list);
     return result;
 }

@@ -159,6 +159,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
     const VkAllocationCallbacks *pAllocator);
 /* Entry points that live with their own modules. */
 #include "vkw_guest_commands.h"
+#include "vkw_guest_external.h"
 #include "vkw_guest_memory.h"
 #include "vkw_guest_queries.h"
 #include "vkw_guest_requirements.h"

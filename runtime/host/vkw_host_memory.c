@@ -332,6 +332,30 @@ static struct vkw_host_memory new_record(struct vkw_host_context *ctx, uint64_t 
     return rec;
 }
 
+/* An fd the guest imports as memory (VkImportMemoryFdInfoKHR), as the
+ * driver will map it: a regular file (a memfd) must be sealed against
+ * shrinking and hold the allocation (the driver maps it, and a file cut
+ * short under its mapping would fault the host); a directory, pipe or
+ * socket is no memory at all.  Other kinds (a dma-buf, a GPU driver's
+ * object) are the kernel driver's to check. */
+bool vkw_host_memory_import_fd_ok(const VkMemoryAllocateInfo *ai)
+{
+    const VkImportMemoryFdInfoKHR *import =
+        (const void *)vkw_chain_find((void *)ai->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR);
+    if (!import || !import->handleType)
+        return true;
+    struct stat st;
+    if (import->fd < 0 || fstat(import->fd, &st) != 0)
+        return false;
+    if (S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+        return false;
+    if (!S_ISREG(st.st_mode))
+        return true;
+    const int seals = fcntl(import->fd, F_GET_SEALS);
+    return seals >= 0 && (seals & F_SEAL_SHRINK) && st.st_size >= 0 &&
+           (uint64_t)st.st_size >= ai->allocationSize;
+}
+
 void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                struct vkw_args_vkAllocateMemory *a)
 {
@@ -345,6 +369,10 @@ void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_dec
     }
     if (!vkw_host_within_memory_limit(ctx, d, a->pAllocateInfo->allocationSize))
         return;
+    if (!vkw_host_memory_import_fd_ok(a->pAllocateInfo)) {
+        a->result = VK_ERROR_INVALID_EXTERNAL_HANDLE; /* the driver never sees it */
+        return;
+    }
     a->result = ctx->vk.vkAllocateMemory(a->device, a->pAllocateInfo, NULL, a->pMemory);
     if (a->result == VK_SUCCESS) {
         const struct vkw_host_memory rec = new_record(ctx, a->pMemory_ids[0], a->device_id,
@@ -564,8 +592,10 @@ static bool prepare_import(const struct vkw_host_device *dev, const VkMemoryAllo
         (const void *)vkw_chain_find(chain, VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO);
     const VkMemoryOpaqueCaptureAddressAllocateInfo *capture = (const void *)vkw_chain_find(
         chain, VK_STRUCTURE_TYPE_MEMORY_OPAQUE_CAPTURE_ADDRESS_ALLOCATE_INFO);
+    const VkImportMemoryFdInfoKHR *import_fd =
+        (const void *)vkw_chain_find(chain, VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR);
     if ((dedicated && (dedicated->image || dedicated->buffer)) ||
-        (capture && capture->opaqueCaptureAddress) ||
+        (capture && capture->opaqueCaptureAddress) || (import_fd && import_fd->handleType) ||
         vkw_chain_find(chain, VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO))
         return false;
     const long page = sysconf(_SC_PAGESIZE);
@@ -643,6 +673,14 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
         close(fd);
         return;
     }
+    if (!vkw_host_memory_import_fd_ok(ai)) { /* an fd import in its chain, as vkAllocateMemory */
+        close(fd);
+        if (reply) {
+            vkw_write_i32(reply, VK_ERROR_INVALID_EXTERNAL_HANDLE);
+            vkw_write_u32(reply, 0);
+        }
+        return;
+    }
     void *pages = NULL;
     size_t pages_size = 0;
     bool imported = prepare_import(vkw_host_device_find(&ctx->memory, device_id), ai, fd, &st,
@@ -670,6 +708,7 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     }
     if (!imported)
         result = ctx->vk.vkAllocateMemory(device, ai, NULL, &memory);
+    vkw_host_fds_imported(d, result == VK_SUCCESS); /* an fd its chain imported */
     if (result == VK_SUCCESS) {
         struct vkw_host_memory rec = new_record(ctx, memory_id, device_id, device, memory, ai);
         rec.imported = pages;

@@ -110,7 +110,12 @@ bool vkw_host_memory_note_instance(struct vkw_host_context *ctx, uint64_t id,
  * physical device has it (and API 1.1), and records the device. */
 void vkw_host_vkCreateDevice(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                              struct vkw_args_vkCreateDevice *a);
-/* Records the memory. */
+/* Whether an fd import in the chain (VkImportMemoryFdInfoKHR) may reach
+ * the driver: a regular file only sealed against shrinking and as long as
+ * the allocation; no directory, pipe or socket. */
+bool vkw_host_memory_import_fd_ok(const VkMemoryAllocateInfo *ai);
+/* Records the memory; an fd import the check above refuses is
+ * VK_ERROR_INVALID_EXTERNAL_HANDLE. */
 void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                struct vkw_args_vkAllocateMemory *a);
 /* Maps the whole allocation unless the host holds its mapping already;

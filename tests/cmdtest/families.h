@@ -11,6 +11,8 @@
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
-#define CMDTEST_FAMILIES
+#include "external.h"
+
+#define CMDTEST_FAMILIES CMDTEST_EXTERNAL
 
 #endif /* VKW_CMDTEST_FAMILIES_H */

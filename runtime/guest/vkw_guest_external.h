@@ -1,0 +1,52 @@
+/* vkw_guest_external — external objects as the guest can carry them
+ * (doc/PROTOCOL.md, "External objects").
+ *
+ * Owns: which external handle types this connection can carry (fds only
+ * where they travel: feature bit 6, a transport that passes them and not
+ * VKWIRE_MEMORY=copy-socket), and so which of the extensions that bring
+ * them the application is offered; the capability queries, answered as
+ * the host's driver answers them less the handle types that cannot travel;
+ * and the fence and semaphore fd commands, after which the guest stops
+ * answering that object's status itself (vkw_guest_sync.h: the payload may
+ * be signalled where it cannot see).
+ */
+#ifndef VKW_GUEST_EXTERNAL_H
+#define VKW_GUEST_EXTERNAL_H
+
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+struct vkw_guest_conn;
+
+/* Keep the entries of `list` whose extension this connection can carry
+ * (in order, in place); the new count. */
+uint32_t vkw_guest_external_keep_extensions(const struct vkw_guest_conn *conn,
+                                            VkExtensionProperties *list, uint32_t n);
+/* The memory handle types this connection carries. */
+VkExternalMemoryHandleTypeFlags vkw_guest_external_memory_types(const struct vkw_guest_conn *conn);
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceExternalBufferProperties(
+    VkPhysicalDevice physicalDevice, const VkPhysicalDeviceExternalBufferInfo *pExternalBufferInfo,
+    VkExternalBufferProperties *pExternalBufferProperties);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetPhysicalDeviceImageFormatProperties2(
+    VkPhysicalDevice physicalDevice, const VkPhysicalDeviceImageFormatInfo2 *pImageFormatInfo,
+    VkImageFormatProperties2 *pImageFormatProperties);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceExternalSemaphoreProperties(
+    VkPhysicalDevice physicalDevice,
+    const VkPhysicalDeviceExternalSemaphoreInfo *pExternalSemaphoreInfo,
+    VkExternalSemaphoreProperties *pExternalSemaphoreProperties);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceExternalFenceProperties(
+    VkPhysicalDevice physicalDevice, const VkPhysicalDeviceExternalFenceInfo *pExternalFenceInfo,
+    VkExternalFenceProperties *pExternalFenceProperties);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkImportSemaphoreFdKHR(
+    VkDevice device, const VkImportSemaphoreFdInfoKHR *pImportSemaphoreFdInfo);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetSemaphoreFdKHR(VkDevice device,
+                                                          const VkSemaphoreGetFdInfoKHR *pGetFdInfo,
+                                                          int *pFd);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkImportFenceFdKHR(
+    VkDevice device, const VkImportFenceFdInfoKHR *pImportFenceFdInfo);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetFenceFdKHR(VkDevice device,
+                                                      const VkFenceGetFdInfoKHR *pGetFdInfo,
+                                                      int *pFd);
+
+#endif /* VKW_GUEST_EXTERNAL_H */

@@ -1,0 +1,333 @@
+/* vkw_cmdtest family: external objects (doc/PROTOCOL.md, "External
+ * objects").  Memory exported as an fd and imported into a second device
+ * and into a second allocation of the same device, written and read
+ * through each (mappings and the device); fences and semaphores moved
+ * through fds.  Every fd the application got is handed back to Vulkan or
+ * closed, and the process holds as many fds at the end as before. */
+
+#include <fcntl.h>
+#include <unistd.h>
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static bool device_offers(struct ctx *c, const char *name)
+{
+    uint32_t n = 0;
+    if (vkEnumerateDeviceExtensionProperties(c->physical, NULL, &n, NULL) != VK_SUCCESS)
+        return false;
+    VkExtensionProperties *list = calloc(n ? n : 1, sizeof *list);
+    bool found = false;
+    if (list && vkEnumerateDeviceExtensionProperties(c->physical, NULL, &n, list) == VK_SUCCESS)
+        for (uint32_t i = 0; i < n && !found; i++)
+            found = strcmp(list[i].extensionName, name) == 0;
+    free(list);
+    return found;
+}
+
+/* The descriptors this process has open now. */
+static unsigned open_fd_count(void)
+{
+    unsigned n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) >= 0;
+    return n;
+}
+
+/* Forget a tracked object the scenario destroyed itself. */
+static void untrack(struct ctx *c, uint64_t handle)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = c->object_count; i-- > 0;)
+        if (c->objects[i].handle == handle) {
+            memmove(&c->objects[i], &c->objects[i + 1],
+                    (c->object_count - i - 1) * sizeof c->objects[0]);
+            c->object_count--;
+            break;
+        }
+    pthread_mutex_unlock(&c->lock);
+}
+
+#define EXT_MEMORY_TYPE VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT
+#define EXT_BYTES ((VkDeviceSize)64 << 10)
+
+/* What the driver says of OPAQUE_FD buffers for transfers. */
+static VkExternalMemoryFeatureFlags external_buffer_features(struct ctx *c)
+{
+    const VkPhysicalDeviceExternalBufferInfo info = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO,
+        .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .handleType = EXT_MEMORY_TYPE};
+    VkExternalBufferProperties props = {.sType = VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES};
+    vkGetPhysicalDeviceExternalBufferProperties(c->physical, &info, &props);
+    return props.externalMemoryProperties.externalMemoryFeatures;
+}
+
+static void needs_external_memory(struct ctx *c, struct device_needs *n)
+{
+    const VkExternalMemoryFeatureFlags want =
+        VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT | VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT;
+    if (!device_offers(c, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME)) {
+        n->skip = true;
+        snprintf(n->skip_why, sizeof n->skip_why, "no VK_KHR_external_memory_fd");
+        return;
+    }
+    if ((external_buffer_features(c) & want) != want) {
+        n->skip = true;
+        snprintf(n->skip_why, sizeof n->skip_why,
+                 "OPAQUE_FD buffers are not both exportable and importable");
+        return;
+    }
+    n->extensions[n->extension_count++] = VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME;
+}
+
+/* A transfer buffer in host-visible memory of its own that an fd can carry:
+ * exported (fd < 0) or imported from `fd` (which the import then owns),
+ * mapped.  `*type` is the memory type: chosen on export, given on import. */
+struct ext_buffer {
+    VkDevice device;
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    uint8_t *map;
+};
+
+static struct ext_buffer ext_buffer_new(struct ctx *c, VkDevice device, int fd, uint32_t *type)
+{
+    struct ext_buffer b = {.device = device};
+    const VkExternalMemoryBufferCreateInfo external = {
+        .sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
+        .handleTypes = EXT_MEMORY_TYPE};
+    const VkBufferCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+        .pNext = &external,
+        .size = EXT_BYTES,
+        .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VK(vkCreateBuffer(device, &info, NULL, &b.buffer));
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(device, b.buffer, &req);
+    if (fd < 0)
+        *type = memory_type(c, req.memoryTypeBits,
+                            VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                            0);
+    const bool dedicated = (external_buffer_features(c) &
+                            VK_EXTERNAL_MEMORY_FEATURE_DEDICATED_ONLY_BIT) != 0;
+    VkMemoryDedicatedAllocateInfo only = {.sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO,
+                                          .buffer = b.buffer};
+    VkExportMemoryAllocateInfo export_info = {.sType = VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO,
+                                              .pNext = dedicated ? &only : NULL,
+                                              .handleTypes = EXT_MEMORY_TYPE};
+    VkImportMemoryFdInfoKHR import_info = {.sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR,
+                                           .pNext = dedicated ? &only : NULL,
+                                           .handleType = EXT_MEMORY_TYPE,
+                                           .fd = fd};
+    const VkMemoryAllocateInfo mai = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .pNext = fd < 0 ? (const void *)&export_info : (const void *)&import_info,
+        .allocationSize = req.size,
+        .memoryTypeIndex = *type};
+    VkResult r = vkAllocateMemory(device, &mai, NULL, &b.memory);
+    if (r != VK_SUCCESS) {
+        vkDestroyBuffer(device, b.buffer, NULL);
+        VK(r);
+    }
+    VK(vkBindBufferMemory(device, b.buffer, b.memory, 0));
+    void *map;
+    VK(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &map));
+    b.map = map;
+    return b;
+}
+
+static void ext_buffer_free(struct ext_buffer *b)
+{
+    vkUnmapMemory(b->device, b->memory);
+    vkDestroyBuffer(b->device, b->buffer, NULL);
+    vkFreeMemory(b->device, b->memory, NULL);
+}
+
+static void ext_range(struct ctx *c, const struct ext_buffer *b, bool flush)
+{
+    const VkMappedMemoryRange range = {.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE,
+                                       .memory = b->memory,
+                                       .size = VK_WHOLE_SIZE};
+    if (flush)
+        VK(vkFlushMappedMemoryRanges(b->device, 1, &range));
+    else
+        VK(vkInvalidateMappedMemoryRanges(b->device, 1, &range));
+}
+
+static int export_fd(struct ctx *c, const struct ext_buffer *b)
+{
+    PFN_vkGetMemoryFdKHR get_fd =
+        (PFN_vkGetMemoryFdKHR)vkGetDeviceProcAddr(b->device, "vkGetMemoryFdKHR");
+    EXPECT(get_fd, "no vkGetMemoryFdKHR");
+    const VkMemoryGetFdInfoKHR info = {.sType = VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR,
+                                       .memory = b->memory,
+                                       .handleType = EXT_MEMORY_TYPE};
+    int fd = -1;
+    VK(get_fd(b->device, &info, &fd));
+    EXPECT(fd >= 0 && fcntl(fd, F_GETFD) >= 0, "vkGetMemoryFdKHR gave %d, not an open fd", fd);
+    return fd;
+}
+
+static uint32_t ext_pattern(size_t i)
+{
+    return (uint32_t)(i * 2654435761u) ^ 0x1234abcdu;
+}
+
+/* A second device on the same GPU, with a queue and a pool. */
+struct other_device {
+    VkDevice device;
+    VkQueue queue;
+    VkCommandPool pool;
+};
+
+static struct other_device other_device_new(struct ctx *c, const char *extension)
+{
+    struct other_device o = {0};
+    float priority = 1.0f;
+    const VkDeviceQueueCreateInfo queue = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                           .queueFamilyIndex = c->family,
+                                           .queueCount = 1,
+                                           .pQueuePriorities = &priority};
+    const VkDeviceCreateInfo info = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                                     .queueCreateInfoCount = 1,
+                                     .pQueueCreateInfos = &queue,
+                                     .enabledExtensionCount = 1,
+                                     .ppEnabledExtensionNames = &extension};
+    VK(vkCreateDevice(c->physical, &info, NULL, &o.device));
+    TRACK(DEVICE, o.device); /* destroyed by the runner if the scenario fails */
+    vkGetDeviceQueue(o.device, c->family, 0, &o.queue);
+    const VkCommandPoolCreateInfo pool = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                          .queueFamilyIndex = c->family};
+    VK(vkCreateCommandPool(o.device, &pool, NULL, &o.pool));
+    return o;
+}
+
+static void other_device_free(struct ctx *c, struct other_device *o)
+{
+    vkDestroyCommandPool(o->device, o->pool, NULL);
+    vkDestroyDevice(o->device, NULL);
+    untrack(c, (uint64_t)(uintptr_t)o->device);
+}
+
+/* Record `record(cb, user)` on the other device, submit it and wait. */
+static void other_run(struct ctx *c, struct other_device *o,
+                      void (*record)(VkCommandBuffer, void *), void *user)
+{
+    const VkCommandBufferAllocateInfo alloc = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        .commandPool = o->pool,
+        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+        .commandBufferCount = 1};
+    VkCommandBuffer cb;
+    VK(vkAllocateCommandBuffers(o->device, &alloc, &cb));
+    const VkCommandBufferBeginInfo begin_info = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    VK(vkBeginCommandBuffer(cb, &begin_info));
+    record(cb, user);
+    VK(vkEndCommandBuffer(cb));
+    const VkFenceCreateInfo fence_info = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence;
+    VK(vkCreateFence(o->device, &fence_info, NULL, &fence));
+    const VkSubmitInfo submit_info = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                                      .commandBufferCount = 1,
+                                      .pCommandBuffers = &cb};
+    VkResult r = vkQueueSubmit(o->queue, 1, &submit_info, fence);
+    if (r == VK_SUCCESS)
+        r = vkWaitForFences(o->device, 1, &fence, VK_TRUE, WAIT_NS);
+    vkDestroyFence(o->device, fence, NULL);
+    vkFreeCommandBuffers(o->device, o->pool, 1, &cb);
+    VK(r);
+}
+
+static void record_fill_quarter(VkCommandBuffer cb, void *user)
+{
+    const struct ext_buffer *b = user;
+    vkCmdFillBuffer(cb, b->buffer, 0, EXT_BYTES / 4, 0x5a5a5a5au);
+    to_host(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+}
+
+/* ---- external_memory --------------------------------------------------- */
+
+/* One export and two imports, written and read every way, then freed. */
+static void external_memory_round(struct ctx *c)
+{
+    /* A's memory is exported; the application writes it. */
+    uint32_t type = 0;
+    struct ext_buffer a = ext_buffer_new(c, c->device, -1, &type);
+    uint32_t *words = (uint32_t *)a.map;
+    for (size_t i = 0; i < EXT_BYTES / 4; i++)
+        words[i] = ext_pattern(i);
+    ext_range(c, &a, true);
+
+    /* A second device imports it and reads what A wrote. */
+    struct other_device o = other_device_new(c, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+    struct ext_buffer b = ext_buffer_new(c, o.device, export_fd(c, &a), &type);
+    ext_range(c, &b, false);
+    EXPECT(memcmp(a.map, b.map, EXT_BYTES) == 0,
+           "the second device's import does not hold what the first device's mapping wrote");
+    digest(c, b.map, EXT_BYTES);
+
+    /* The second device writes; the first device's mapping sees it. */
+    other_run(c, &o, record_fill_quarter, &b);
+    ext_range(c, &a, false);
+    for (size_t i = 0; i < EXT_BYTES / 4; i++) {
+        const uint32_t want = i < EXT_BYTES / 16 ? 0x5a5a5a5au : ext_pattern(i);
+        EXPECT(words[i] == want, "word %zu through the exporter's mapping: 0x%08x, not 0x%08x",
+               i, words[i], want);
+    }
+    digest(c, a.map, EXT_BYTES);
+
+    /* A second allocation of the same device: it sees A, A sees its writes,
+     * and the device copies from it. */
+    struct ext_buffer a2 = ext_buffer_new(c, c->device, export_fd(c, &a), &type);
+    ext_range(c, &a2, false);
+    EXPECT(memcmp(a.map, a2.map, EXT_BYTES) == 0, "a second import of the same memory differs");
+    for (size_t i = EXT_BYTES / 2; i < 3 * EXT_BYTES / 4; i += 4)
+        *(uint32_t *)(a2.map + i) = (uint32_t)i;
+    ext_range(c, &a2, true);
+    ext_range(c, &a, false);
+    EXPECT(memcmp(a.map, a2.map, EXT_BYTES) == 0,
+           "writes through the second allocation do not reach the first");
+    struct buffer copy = buffer_new(c, EXT_BYTES, VK_BUFFER_USAGE_TRANSFER_DST_BIT);
+    VkCommandBuffer cb = primary_new(c);
+    begin(c, cb, 0);
+    const VkBufferCopy region = {.size = EXT_BYTES};
+    vkCmdCopyBuffer(cb, a2.buffer, copy.buffer, 1, &region);
+    to_host(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+    end(c, cb);
+    submit_and_wait(c, cb);
+    EXPECT(memcmp(copy.map, a.map, EXT_BYTES) == 0,
+           "the device's copy of the imported memory differs from it");
+    digest(c, copy.map, EXT_BYTES);
+
+    vkFreeCommandBuffers(c->device, c->pool, 1, &cb);
+    untrack(c, (uint64_t)(uintptr_t)copy.buffer);
+    untrack(c, (uint64_t)(uintptr_t)copy.memory);
+    vkDestroyBuffer(c->device, copy.buffer, NULL);
+    vkFreeMemory(c->device, copy.memory, NULL); /* and its mapping */
+    ext_buffer_free(&b);
+    other_device_free(c, &o);
+    ext_buffer_free(&a2);
+    ext_buffer_free(&a);
+}
+
+static void scenario_external_memory(struct ctx *c)
+{
+    /* The first round may open descriptors a driver (or vkwire) keeps for
+     * the process; a second round must leave exactly as many open as it
+     * found: every fd the application got went to an import, and the
+     * imports are freed. */
+    external_memory_round(c);
+    const unsigned fds_before = open_fd_count();
+    external_memory_round(c);
+    const unsigned fds_after = open_fd_count();
+    EXPECT(fds_after == fds_before, "%u fds open before a round, %u after it", fds_before,
+           fds_after);
+}
+
+#define CMDTEST_EXTERNAL                                                                    \
+    {"external_memory", scenario_external_memory,                                          \
+     "OPAQUE_FD memory exported, imported by a second device and a second allocation: "    \
+     "mappings and devices see each other's writes, no fd left open",                     \
+     false, needs_external_memory, false},
