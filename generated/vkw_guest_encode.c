@@ -187,6 +187,7 @@ static void vkw_encode_fields_VkDeviceQueueGlobalPriorityCreateInfo(struct vkw_w
 static void vkw_encode_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_writer *w, const VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_reader *r, VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_decode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct vkw_reader *r, VkQueueFamilyGlobalPriorityProperties *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 static void vkw_encode_fields_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_reader *r, VkPhysicalDeviceDescriptorIndexingFeatures *v);
@@ -2580,6 +2581,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2731,6 +2735,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceFloatControlsProperties(r, (VkPhysicalDeviceFloatControlsProperties *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(r, (VkPhysicalDeviceExternalMemoryHostPropertiesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceDescriptorIndexingProperties(r, (VkPhysicalDeviceDescriptorIndexingProperties *)s);
@@ -7360,6 +7367,26 @@ static void vkw_decode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
     v->priorityCount = (uint32_t)vkw_read_u32(r);
     for (uint32_t i = 0; i < 16; i++)
         ((VkQueueGlobalPriority *)v->priorities)[i] = (VkQueueGlobalPriority)vkw_read_i32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExternalMemoryHostPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExternalMemoryHostPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    v->minImportedHostPointerAlignment = (VkDeviceSize)vkw_read_u64(r);
 }
 
 void vkw_encode_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v)

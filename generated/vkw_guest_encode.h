@@ -324,6 +324,8 @@ void vkw_encode_partial_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_w
 void vkw_decode_reply_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_reader *r, VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 void vkw_encode_partial_VkQueueFamilyGlobalPriorityProperties(struct vkw_writer *w, const VkQueueFamilyGlobalPriorityProperties *v);
 void vkw_decode_reply_VkQueueFamilyGlobalPriorityProperties(struct vkw_reader *r, VkQueueFamilyGlobalPriorityProperties *v);
+void vkw_encode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 void vkw_encode_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v);
 void vkw_encode_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
 void vkw_encode_partial_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);

@@ -4202,5 +4202,6 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetSemaphoreFdKHR", (PFN_vkVoidFunction)vkw_icd_vkGetSemaphoreFdKHR, SCOPE_device, "VK_KHR_external_semaphore_fd"},
     {"vkImportFenceFdKHR", (PFN_vkVoidFunction)vkw_icd_vkImportFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
     {"vkGetFenceFdKHR", (PFN_vkVoidFunction)vkw_icd_vkGetFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
+    {"vkGetMemoryHostPointerPropertiesEXT", (PFN_vkVoidFunction)vkw_icd_vkGetMemoryHostPointerPropertiesEXT, SCOPE_device, "VK_EXT_external_memory_host"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

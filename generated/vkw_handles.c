@@ -192,6 +192,7 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_EXT_external_memory_dma_buf", true},
     {"VK_KHR_external_semaphore_fd", true},
     {"VK_KHR_external_fence_fd", true},
+    {"VK_EXT_external_memory_host", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);

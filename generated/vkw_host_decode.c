@@ -280,6 +280,8 @@ static bool vkw_valid_VkExternalMemoryHandleTypeFlagBits(int32_t v)
     case 16: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D11_TEXTURE_KMT_BIT */
     case 32: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D12_HEAP_BIT */
     case 64: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D12_RESOURCE_BIT */
+    case 128: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT */
+    case 256: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_MAPPED_FOREIGN_MEMORY_BIT_EXT */
     case 512: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT */
         return true;
     default:
@@ -1337,6 +1339,7 @@ static void vkw_decode_fields_VkDeviceQueueGlobalPriorityCreateInfo(struct vkw_h
 static void vkw_decode_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 static void vkw_encode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyGlobalPriorityProperties *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 static void vkw_decode_fields_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDescriptorIndexingFeatures *v);
@@ -6299,6 +6302,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT: {
+            VkPhysicalDeviceExternalMemoryHostPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES: {
             VkPhysicalDeviceDescriptorIndexingProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6632,6 +6644,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceFloatControlsProperties(d, w, (const VkPhysicalDeviceFloatControlsProperties *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(d, w, (const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -12543,6 +12559,28 @@ static void vkw_encode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
     vkw_write_u32(w, v->priorityCount);
     for (uint32_t i = 0; i < 16; i++)
         vkw_write_i32(w, (int32_t)((const VkQueueGlobalPriority *)v->priorities)[i]);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    vkw_write_u64(w, v->minImportedHostPointerAlignment);
     (void)d;
 }
 

@@ -327,6 +327,8 @@ void vkw_decode_partial_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_h
 void vkw_encode_reply_VkPhysicalDeviceGlobalPriorityQueryFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceGlobalPriorityQueryFeatures *v);
 void vkw_decode_partial_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_decoder *d, VkQueueFamilyGlobalPriorityProperties *v);
 void vkw_encode_reply_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyGlobalPriorityProperties *v);
+void vkw_decode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 void vkw_decode_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceDescriptorIndexingFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceDescriptorIndexingFeatures *v);

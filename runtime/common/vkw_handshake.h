@@ -46,6 +46,10 @@
  * each reply's fds (renderer.h: transport_features); a guest only over a
  * transport that passes fds. */
 #define VKW_FEATURE_EXTERNAL_FDS (1ull << 6)
+/* Host pointers an application imports (VK_EXT_external_memory_host):
+ * IMPORT_HOST_POINTER and HOST_POINTER_TYPES (vkw_memory_messages.h).  A
+ * guest uses them only over a transport that passes fds. */
+#define VKW_FEATURE_HOST_POINTER (1ull << 7)
 
 /* RING_ATTACH: payload u32 ring bytes (each direction), u32 0.  Its reply:
  * u32 accepted (1 or 0), u32 0. */

@@ -222,8 +222,8 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
     vkw_hello_local(&hello);
     if (vkw_conn_passes_fds(conn->transport) && vkw_transport_ring_bytes_from_env() != 0)
         hello.features |= VKW_FEATURE_RING;
-    if (conn->fds_travel)
-        hello.features |= VKW_FEATURE_EXTERNAL_FDS;
+    if (conn->fds_travel) /* fds, and memfds for the application's host pointers */
+        hello.features |= VKW_FEATURE_EXTERNAL_FDS | VKW_FEATURE_HOST_POINTER;
     vkw_encode_hello(&conn->w, &hello);
     rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, NULL, 0);
     struct vkw_welcome welcome;

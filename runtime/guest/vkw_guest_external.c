@@ -1,14 +1,20 @@
 /* vkw_guest_external — see vkw_guest_external.h. */
+#define _GNU_SOURCE /* getline */
 #include "vkw_guest_external.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vkw_guest_conn.h"
 #include "vkw_guest_entry.h"
 #include "vkw_guest_sync.h"
 #include "vkw_handshake.h"
 #include "vkw_icd.h"
+#include "vkw_memory_messages.h"
 #include "vkw_vulkan_util.h"
 
 /* The handle types whose payload is an fd vkwire moves. */
@@ -24,9 +30,17 @@ static bool fds_travel(const struct vkw_guest_conn *conn)
     return conn->fds_travel && (conn->agreed_features & VKW_FEATURE_EXTERNAL_FDS);
 }
 
+bool vkw_guest_external_host_pointers(const struct vkw_guest_conn *conn)
+{
+    return conn->fds_travel && (conn->agreed_features & VKW_FEATURE_HOST_POINTER);
+}
+
 VkExternalMemoryHandleTypeFlags vkw_guest_external_memory_types(const struct vkw_guest_conn *conn)
 {
-    return fds_travel(conn) ? FD_MEMORY_TYPES : 0;
+    return (fds_travel(conn) ? FD_MEMORY_TYPES : 0) |
+           (vkw_guest_external_host_pointers(conn)
+                ? VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT
+                : 0);
 }
 
 static VkExternalSemaphoreHandleTypeFlags semaphore_types(const struct vkw_guest_conn *conn)
@@ -48,6 +62,8 @@ static bool carried(const struct vkw_guest_conn *conn, const char *name)
     for (size_t i = 0; i < sizeof(fd_extensions) / sizeof(fd_extensions[0]); i++)
         if (strcmp(name, fd_extensions[i]) == 0)
             return fds_travel(conn);
+    if (strcmp(name, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME) == 0)
+        return vkw_guest_external_host_pointers(conn);
     return true;
 }
 
@@ -178,4 +194,100 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetFenceFdKHR(VkDevice device,
      * fd shares its payload: the host knows, the guest no longer does. */
     vkw_guest_sync_foreign(device, VKW_HANDLE_U64(pGetFdInfo->fence), false);
     return vkw_forward_vkGetFenceFdKHR(device, pGetFdInfo, pFd);
+}
+
+/* ---- host pointers ---- */
+
+static VkDeviceSize page_size(void)
+{
+    const long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (VkDeviceSize)page : 4096;
+}
+
+VkDeviceSize vkw_guest_external_host_alignment(VkPhysicalDevice physicalDevice)
+{
+    VkPhysicalDeviceExternalMemoryHostPropertiesEXT host = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT};
+    VkPhysicalDeviceProperties2 props = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                         .pNext = &host};
+    vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, &props); /* cached */
+    const VkDeviceSize page = page_size(), a = host.minImportedHostPointerAlignment;
+    /* A power of two the host can use, or the page: the memfd is whole pages. */
+    return a > page && (a & (a - 1)) == 0 && a <= ((VkDeviceSize)1 << 30) ? a : page;
+}
+
+void vkw_guest_external_properties(VkPhysicalDevice physicalDevice,
+                                   VkPhysicalDeviceProperties2 *pProperties)
+{
+    VkPhysicalDeviceExternalMemoryHostPropertiesEXT *host = (void *)vkw_chain_find(
+        pProperties->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT);
+    if (host)
+        host->minImportedHostPointerAlignment = vkw_guest_external_host_alignment(physicalDevice);
+}
+
+bool vkw_guest_external_pages_movable(const void *p, size_t size)
+{
+    uintptr_t at = (uintptr_t)p;
+    const uintptr_t end = at + size;
+    if (size == 0 || end < at)
+        return false;
+    FILE *maps = fopen("/proc/self/maps", "re");
+    if (!maps)
+        return false;
+    char *line = NULL;
+    size_t cap = 0;
+    /* The lines come in address order: walk them, covering [at, end). */
+    while (at < end && getline(&line, &cap, maps) > 0) {
+        uintptr_t lo, hi;
+        char perms[8] = "";
+        unsigned long long inode = 0;
+        int path_at = 0;
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %*s %*s %llu %n", &lo, &hi, perms,
+                   &inode, &path_at) < 4)
+            break;
+        if (hi <= at)
+            continue;
+        if (lo > at)
+            break; /* a hole */
+        const char *path = line + path_at;
+        const bool anonymous = inode == 0 && (path[0] == '\n' || path[0] == '\0' ||
+                                              strncmp(path, "[heap]", 6) == 0 ||
+                                              strncmp(path, "[anon:", 6) == 0);
+        if (!anonymous || strncmp(perms, "rw", 2) != 0 || perms[3] != 'p')
+            break; /* a file, the stack, shared or read-only pages */
+        at = hi;
+    }
+    free(line);
+    fclose(maps);
+    return at >= end;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetMemoryHostPointerPropertiesEXT(
+    VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, const void *pHostPointer,
+    VkMemoryHostPointerPropertiesEXT *pMemoryHostPointerProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    pMemoryHostPointerProperties->memoryTypeBits = 0;
+    const VkDeviceSize align = vkw_guest_external_host_alignment(vkw_guest_device_physical(device));
+    /* Only the guest's own pages it can move: HOST_MAPPED_FOREIGN_MEMORY
+     * (device memory mapped into the process) cannot travel. */
+    if (!vkw_guest_external_host_pointers(conn) ||
+        handleType != VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT ||
+        (uintptr_t)pHostPointer % align != 0 ||
+        !vkw_guest_external_pages_movable(pHostPointer, (size_t)align))
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    const size_t at = vkw_begin_command(w, VKW_MSG_HOST_POINTER_TYPES, VKW_COMMAND_FLAG_REPLY,
+                                        call.serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_end_message(w, at);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = r ? (VkResult)vkw_read_i32(r) : VK_ERROR_DEVICE_LOST;
+    const uint32_t bits = r ? vkw_read_u32(r) : 0;
+    if (!vkw_call_end(&call, r))
+        result = VK_ERROR_DEVICE_LOST;
+    if (result == VK_SUCCESS)
+        pMemoryHostPointerProperties->memoryTypeBits = bits;
+    return result == VK_ERROR_DEVICE_LOST ? VK_ERROR_OUT_OF_HOST_MEMORY : result;
 }

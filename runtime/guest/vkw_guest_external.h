@@ -6,13 +6,16 @@
  * VKWIRE_MEMORY=copy-socket), and so which of the extensions that bring
  * them the application is offered; the capability queries, answered as
  * the host's driver answers them less the handle types that cannot travel;
- * and the fence and semaphore fd commands, after which the guest stops
+ * the fence and semaphore fd commands, after which the guest stops
  * answering that object's status itself (vkw_guest_sync.h: the payload may
- * be signalled where it cannot see).
+ * be signalled where it cannot see); and which host pointers an
+ * application may import (vkw_guest_memory.c moves their pages).
  */
 #ifndef VKW_GUEST_EXTERNAL_H
 #define VKW_GUEST_EXTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
@@ -24,6 +27,30 @@ uint32_t vkw_guest_external_keep_extensions(const struct vkw_guest_conn *conn,
                                             VkExtensionProperties *list, uint32_t n);
 /* The memory handle types this connection carries. */
 VkExternalMemoryHandleTypeFlags vkw_guest_external_memory_types(const struct vkw_guest_conn *conn);
+
+/* ---- host pointers (VK_EXT_external_memory_host) ----
+ * The application's pages are moved into a memfd mapped at the same
+ * address (the bytes copied once), which the host imports; freeing the
+ * memory moves them back into private pages (copied again).  Only pages a
+ * process owns alone can move that way without changing what they mean:
+ * private anonymous read-write mappings (malloc, the heap, anonymous mmap).
+ * A file or shared mapping, the stack, or pages already imported, are
+ * refused with VK_ERROR_INVALID_EXTERNAL_HANDLE. */
+/* Whether this connection imports host pointers (feature bit 7, fds travel). */
+bool vkw_guest_external_host_pointers(const struct vkw_guest_conn *conn);
+/* The alignment of imported host pointers and sizes: the page size, or the
+ * host driver's minImportedHostPointerAlignment if larger. */
+VkDeviceSize vkw_guest_external_host_alignment(VkPhysicalDevice physicalDevice);
+/* Whether [p, p + size) lies wholly in private anonymous read-write pages. */
+bool vkw_guest_external_pages_movable(const void *p, size_t size);
+/* What the guest answers in properties: the host pointer alignment it
+ * needs (VkPhysicalDeviceExternalMemoryHostPropertiesEXT). */
+void vkw_guest_external_properties(VkPhysicalDevice physicalDevice,
+                                   VkPhysicalDeviceProperties2 *pProperties);
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetMemoryHostPointerPropertiesEXT(
+    VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, const void *pHostPointer,
+    VkMemoryHostPointerPropertiesEXT *pMemoryHostPointerProperties);
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceExternalBufferProperties(
     VkPhysicalDevice physicalDevice, const VkPhysicalDeviceExternalBufferInfo *pExternalBufferInfo,

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,6 +45,7 @@ struct record {
     bool imported;      /* shared mode: the host imported `pages` */
     bool share_shadow;  /* copied: its shadow may be a memfd the host maps */
     bool device_writes; /* an image, or a buffer the device may write, was bound to it */
+    bool host_pointer;  /* imported: `pages` are the application's (VK_EXT_external_memory_host) */
     unsigned char *pages;  /* imported: the whole allocation */
     size_t pages_bytes;    /* imported: the length of the memfd mapping */
     bool mapped;
@@ -152,6 +154,92 @@ static VkResult allocate_shared(VkDevice device, const VkMemoryAllocateInfo *inf
     return result;
 }
 
+/* ---- host pointers (VK_EXT_external_memory_host) ---- */
+
+/* One import at a time: the check of the application's pages, their move
+ * and the answer go together. */
+static pthread_mutex_t host_pointer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Give [p, p + size) back to the application as private pages holding
+ * what they hold now: built aside, then moved over in one step. */
+static bool pages_to_private(void *p, size_t size)
+{
+    void *aside = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (aside == MAP_FAILED)
+        return false;
+    memcpy(aside, p, size);
+    if (mremap(aside, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, p) == MAP_FAILED) {
+        munmap(aside, size);
+        return false;
+    }
+    return true;
+}
+
+/* The application's pages become a memfd's, at the same address, with the
+ * same bytes; the host imports the memfd or nothing (IMPORT_HOST_POINTER).
+ * On any failure the pages are the application's private ones again. */
+static VkResult import_host_pointer(VkDevice device, const VkMemoryAllocateInfo *info,
+                                    const VkImportMemoryHostPointerInfoEXT *import, uint64_t id,
+                                    struct record *rec)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    const VkDeviceSize align = vkw_guest_external_host_alignment(vkw_guest_device_physical(device));
+    void *p = import->pHostPointer;
+    const VkDeviceSize size = info->allocationSize;
+    if (!vkw_guest_external_host_pointers(conn) ||
+        import->handleType != VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT || !p ||
+        (uintptr_t)p % align != 0 || size == 0 || size % align != 0 || size > SIZE_MAX / 2)
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    pthread_mutex_lock(&host_pointer_lock);
+    /* Pages already imported are a memfd's, no longer private: refused too. */
+    if (!vkw_guest_external_pages_movable(p, (size_t)size)) {
+        pthread_mutex_unlock(&host_pointer_lock);
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    void *aside = NULL;
+    const int fd = vkw_guest_memfd((size_t)size, &aside);
+    if (fd < 0) {
+        pthread_mutex_unlock(&host_pointer_lock);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    memcpy(aside, p, (size_t)size);
+    munmap(aside, (size_t)size);
+    if (mmap(p, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        close(fd);
+        pthread_mutex_unlock(&host_pointer_lock);
+        return VK_ERROR_OUT_OF_HOST_MEMORY; /* the application's pages are untouched */
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    size_t at = vkw_begin_command(w, VKW_MSG_IMPORT_HOST_POINTER, VKW_COMMAND_FLAG_REPLY,
+                                  call.serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, info))
+        vkw_encode_VkMemoryAllocateInfo(w, info); /* the pointer's struct is never sent */
+    vkw_write_u64(w, id);
+    vkw_write_u32(w, 0); /* the fd's index among the message's fds */
+    vkw_end_message(w, at);
+    call.fds = &fd;
+    call.nfds = 1;
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = r ? (VkResult)vkw_read_i32(r) : VK_ERROR_DEVICE_LOST;
+    if (!vkw_call_end(&call, r))
+        result = VK_ERROR_DEVICE_LOST;
+    close(fd); /* the host has its own; the mapping keeps the pages */
+    if (result == VK_SUCCESS) {
+        rec->pages = p;
+        rec->pages_bytes = (size_t)size;
+        rec->imported = true;
+        rec->host_pointer = true;
+    } else if (!pages_to_private(p, (size_t)size)) {
+        /* The pages stay the memfd's: the bytes are right, only private
+         * becomes shared (the memfd is the process's alone).  Tell once. */
+        fprintf(stderr, "vkwire: could not give host pointer %p its private pages back\n", p);
+    }
+    pthread_mutex_unlock(&host_pointer_lock);
+    return result == VK_ERROR_DEVICE_LOST ? VK_ERROR_OUT_OF_HOST_MEMORY : result;
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
                                                        const VkMemoryAllocateInfo *pAllocateInfo,
                                                        const VkAllocationCallbacks *pAllocator,
@@ -163,6 +251,29 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
     const uint32_t type = pAllocateInfo->memoryTypeIndex;
     const VkMemoryPropertyFlags flags =
         type < props.memoryTypeCount ? props.memoryTypes[type].propertyFlags : 0;
+    const VkImportMemoryHostPointerInfoEXT *host_pointer = (const void *)vkw_chain_find(
+        (void *)pAllocateInfo->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT);
+    if (host_pointer && host_pointer->handleType) {
+        /* The application's pages, whatever the type: it maps them itself. */
+        struct record *rec = calloc(1, sizeof(*rec));
+        if (!rec)
+            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        rec->conn = conn;
+        rec->size = pAllocateInfo->allocationSize;
+        rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+        const uint64_t id = vkw_guest_new_id(conn);
+        const VkResult result = import_host_pointer(device, pAllocateInfo, host_pointer, id, rec);
+        if (result != VK_SUCCESS) {
+            free(rec);
+            return result;
+        }
+        *pMemory = VKW_U64_HANDLE(VkDeviceMemory, id);
+        rec->handle = id;
+        pthread_mutex_lock(&memory.lock);
+        *slot(rec->handle) = rec;
+        pthread_mutex_unlock(&memory.lock);
+        return VK_SUCCESS;
+    }
     if (!(flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) ||
         !(conn->agreed_features & VKW_FEATURE_MAPPED_MEMORY))
         return vkw_forward_vkAllocateMemory(device, pAllocateInfo, pAllocator, pMemory);
@@ -231,7 +342,10 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory 
     if (r) {
         *p = r->next;
         drop_mapping(r, false); /* freeing ended the host's tracking too */
-        if (r->imported)
+        if (r->host_pointer && !pages_to_private(r->pages, r->pages_bytes))
+            fprintf(stderr, "vkwire: could not give host pointer %p its private pages back\n",
+                    (void *)r->pages);
+        else if (r->imported && !r->host_pointer)
             munmap(r->pages, r->pages_bytes);
         free(r);
     }

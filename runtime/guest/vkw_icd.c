@@ -379,6 +379,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties2(
 {
     vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, pProperties);
     mark_forwarded(pProperties->properties.deviceName);
+    vkw_guest_external_properties(physicalDevice, pProperties); /* what the guest can do */
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(

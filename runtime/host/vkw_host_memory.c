@@ -629,9 +629,11 @@ static bool prepare_import(const struct vkw_host_device *dev, const VkMemoryAllo
 }
 
 /* ALLOCATE_SHARED: u64 device id, VkMemoryAllocateInfo (presence, struct),
- * u64 new memory id, u32 fd index.  Reply: i32 VkResult, u32 imported. */
-static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                                   struct vkw_writer *reply)
+ * u64 new memory id, u32 fd index.  Reply: i32 VkResult, u32 imported.
+ * IMPORT_HOST_POINTER (`must_import`): the same, but memory the host
+ * cannot import is not allocated at all.  Reply: i32 VkResult. */
+static void allocate_with_pages(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                struct vkw_writer *reply, bool host_pointer)
 {
     uint64_t device_id = 0;
     const VkDevice device =
@@ -661,7 +663,8 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     }
     if (!ctx->vk.vkAllocateMemory || !ctx->vk.vkFreeMemory) {
         close(fd);
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_MSG_ALLOCATE_SHARED);
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED,
+                        host_pointer ? VKW_MSG_IMPORT_HOST_POINTER : VKW_MSG_ALLOCATE_SHARED);
         return;
     }
     if (!memory_reserve(&ctx->memory)) {
@@ -673,22 +676,22 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
         close(fd);
         return;
     }
-    if (!vkw_host_memory_import_fd_ok(ai)) { /* an fd import in its chain, as vkAllocateMemory */
-        close(fd);
-        if (reply) {
-            vkw_write_i32(reply, VK_ERROR_INVALID_EXTERNAL_HANDLE);
-            vkw_write_u32(reply, 0);
-        }
-        return;
-    }
     void *pages = NULL;
     size_t pages_size = 0;
-    bool imported = prepare_import(vkw_host_device_find(&ctx->memory, device_id), ai, fd, &st,
-                                   &pages, &pages_size);
+    bool imported = false;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    VkResult result = VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    /* Ordinary memory where the pages cannot be imported, except for an
+     * application's host pointer (its pages or nothing) and a chain whose fd
+     * import the host refuses, as vkAllocateMemory does. */
+    bool plain = !host_pointer;
+    if (vkw_host_memory_import_fd_ok(ai))
+        imported = prepare_import(vkw_host_device_find(&ctx->memory, device_id), ai, fd, &st,
+                                  &pages, &pages_size);
+    else
+        plain = false;
     close(fd); /* the mapping keeps the pages */
 
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    VkResult result = VK_ERROR_UNKNOWN;
     if (imported) {
         VkImportMemoryHostPointerInfoEXT import = {
             .sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT,
@@ -706,7 +709,7 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
             imported = false;
         }
     }
-    if (!imported)
+    if (!imported && plain)
         result = ctx->vk.vkAllocateMemory(device, ai, NULL, &memory);
     vkw_host_fds_imported(d, result == VK_SUCCESS); /* an fd its chain imported */
     if (result == VK_SUCCESS) {
@@ -724,7 +727,64 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     }
     if (reply) {
         vkw_write_i32(reply, (int32_t)result);
-        vkw_write_u32(reply, imported ? 1u : 0u);
+        if (!host_pointer)
+            vkw_write_u32(reply, imported ? 1u : 0u);
+    }
+}
+
+static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                   struct vkw_writer *reply)
+{
+    allocate_with_pages(ctx, d, reply, false);
+}
+
+static void handle_import_host_pointer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                       struct vkw_writer *reply)
+{
+    allocate_with_pages(ctx, d, reply, true);
+}
+
+/* The memory types a guest memfd the host maps may be imported as: the
+ * driver's answer for one alignment unit of a memfd of the host's own,
+ * mapped as the guest's would be. */
+static uint32_t probe_host_pointer_types(const struct vkw_host_device *dev)
+{
+    const size_t size = (size_t)dev->import_alignment > 4096 ? (size_t)dev->import_alignment : 4096;
+    const int fd = memfd_create("vkwire-probe", MFD_CLOEXEC);
+    uint32_t bits = 0;
+    if (fd >= 0 && ftruncate(fd, (off_t)size) == 0) {
+        void *p = vkw_host_memory_map_fd(fd, size, (size_t)dev->import_alignment);
+        VkMemoryHostPointerPropertiesEXT props = {
+            .sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT};
+        if (p && dev->get_host_pointer_properties(
+                     dev->device, VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT, p,
+                     &props) == VK_SUCCESS)
+            bits = props.memoryTypeBits;
+        if (p)
+            munmap(p, size);
+    }
+    if (fd >= 0)
+        close(fd);
+    return bits;
+}
+
+/* HOST_POINTER_TYPES: u64 device id.  Reply: i32 VkResult, u32 types. */
+static void handle_host_pointer_types(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    uint64_t device_id = 0;
+    vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &device_id);
+    if (!vkw_host_memory_decoded(d))
+        return;
+    struct vkw_host_device *dev = vkw_host_device_find(&ctx->memory, device_id);
+    if (dev && dev->get_host_pointer_properties && !dev->host_pointer_types_known) {
+        dev->host_pointer_types = probe_host_pointer_types(dev);
+        dev->host_pointer_types_known = true;
+    }
+    const uint32_t bits = dev && dev->host_pointer_types_known ? dev->host_pointer_types : 0;
+    if (reply) {
+        vkw_write_i32(reply, bits ? VK_SUCCESS : VK_ERROR_INVALID_EXTERNAL_HANDLE);
+        vkw_write_u32(reply, bits);
     }
 }
 
@@ -734,6 +794,8 @@ vkw_host_message_fn vkw_host_private_handler(uint32_t opcode)
     case VKW_MSG_WRITE_MEMORY: return handle_write_memory;
     case VKW_MSG_READ_MEMORY: return handle_read_memory;
     case VKW_MSG_ALLOCATE_SHARED: return handle_allocate_shared;
+    case VKW_MSG_IMPORT_HOST_POINTER: return handle_import_host_pointer;
+    case VKW_MSG_HOST_POINTER_TYPES: return handle_host_pointer_types;
     case VKW_MSG_TRACK_MEMORY: return vkw_host_track_memory;
     case VKW_MSG_UNTRACK_MEMORY: return vkw_host_untrack_memory;
     case VKW_MSG_READ_CHANGED: return vkw_host_read_changed;
@@ -750,6 +812,8 @@ const char *vkw_host_private_name(uint32_t opcode)
     case VKW_MSG_WRITE_MEMORY: return "WRITE_MEMORY";
     case VKW_MSG_READ_MEMORY: return "READ_MEMORY";
     case VKW_MSG_ALLOCATE_SHARED: return "ALLOCATE_SHARED";
+    case VKW_MSG_IMPORT_HOST_POINTER: return "IMPORT_HOST_POINTER";
+    case VKW_MSG_HOST_POINTER_TYPES: return "HOST_POINTER_TYPES";
     case VKW_MSG_TRACK_MEMORY: return "TRACK_MEMORY";
     case VKW_MSG_UNTRACK_MEMORY: return "UNTRACK_MEMORY";
     case VKW_MSG_READ_CHANGED: return "READ_CHANGED";

@@ -66,6 +66,10 @@ struct vkw_host_device {
     /* VK_EXT_external_memory_host is enabled and usable. */
     PFN_vkGetMemoryHostPointerPropertiesEXT get_host_pointer_properties;
     VkDeviceSize import_alignment; /* minImportedHostPointerAlignment */
+    /* The memory types a guest memfd may be imported as (HOST_POINTER_TYPES),
+     * asked of the driver once. */
+    bool host_pointer_types_known;
+    uint32_t host_pointer_types;
 };
 
 /* One VkInstance. */

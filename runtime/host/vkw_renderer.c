@@ -252,7 +252,8 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
     }
     vkw_hello_local(&local);
     /* this host runs the memory messages */
-    local.features |= VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY;
+    local.features |= VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY |
+                      VKW_FEATURE_HOST_POINTER;
     local.features |= ctx->renderer->transport_features; /* the embedder serves those */
     vkw_handshake_answer(&guest, &local, &ctx->welcome);
     vkw_encode_welcome(&ctx->reply, &ctx->welcome);

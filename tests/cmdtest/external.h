@@ -326,7 +326,126 @@ static void scenario_external_memory(struct ctx *c)
            fds_after);
 }
 
+/* ---- external_host_memory ---------------------------------------------- */
+
+static void needs_external_host_memory(struct ctx *c, struct device_needs *n)
+{
+    if (!device_offers(c, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
+        n->skip = true;
+        snprintf(n->skip_why, sizeof n->skip_why, "no VK_EXT_external_memory_host");
+        return;
+    }
+    n->extensions[n->extension_count++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
+}
+
+#define HOST_BYTES ((size_t)256 << 10)
+
+/* The application's own memory as device memory: the device reads what the
+ * application wrote there and writes what the application then reads, with
+ * no mapping at all; the pages keep their bytes after the memory is freed. */
+static void scenario_external_host_memory(struct ctx *c)
+{
+    VkPhysicalDeviceExternalMemoryHostPropertiesEXT host = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT};
+    VkPhysicalDeviceProperties2 props = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                         .pNext = &host};
+    vkGetPhysicalDeviceProperties2(c->physical, &props);
+    const size_t align = (size_t)host.minImportedHostPointerAlignment;
+    EXPECT(align && (align & (align - 1)) == 0 && align <= HOST_BYTES,
+           "minImportedHostPointerAlignment %zu", align);
+    uint32_t *words = aligned_alloc(align, HOST_BYTES);
+    EXPECT(words, "out of memory");
+    for (size_t i = 0; i < HOST_BYTES / 4; i++)
+        words[i] = ext_pattern(i);
+
+    PFN_vkGetMemoryHostPointerPropertiesEXT get_props =
+        (PFN_vkGetMemoryHostPointerPropertiesEXT)vkGetDeviceProcAddr(
+            c->device, "vkGetMemoryHostPointerPropertiesEXT");
+    VkMemoryHostPointerPropertiesEXT pointer = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT};
+    VkResult r = get_props ? get_props(c->device,
+                                       VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
+                                       words, &pointer)
+                           : VK_ERROR_EXTENSION_NOT_PRESENT;
+    if (r != VK_SUCCESS || !pointer.memoryTypeBits) {
+        free(words);
+        fail(c, "vkGetMemoryHostPointerPropertiesEXT on malloc'd memory: %s, types 0x%x",
+             result_name(r), pointer.memoryTypeBits);
+    }
+    const VkExternalMemoryBufferCreateInfo external = {
+        .sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
+        .handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT};
+    const VkBufferCreateInfo bci = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+        .pNext = &external,
+        .size = HOST_BYTES,
+        .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer buffer;
+    VK(vkCreateBuffer(c->device, &bci, NULL, &buffer));
+    TRACK(BUFFER, buffer);
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(c->device, buffer, &req);
+    const VkImportMemoryHostPointerInfoEXT import = {
+        .sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT,
+        .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
+        .pHostPointer = words};
+    const VkMemoryAllocateInfo mai = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .pNext = &import,
+        .allocationSize = HOST_BYTES,
+        .memoryTypeIndex = memory_type(c, req.memoryTypeBits & pointer.memoryTypeBits,
+                                       VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+                                       VK_MEMORY_PROPERTY_HOST_COHERENT_BIT)};
+    VkDeviceMemory memory;
+    r = vkAllocateMemory(c->device, &mai, NULL, &memory);
+    if (r != VK_SUCCESS) {
+        free(words);
+        fail(c, "importing malloc'd memory: %s", result_name(r));
+    }
+    VK(vkBindBufferMemory(c->device, buffer, memory, 0));
+    EXPECT(words[7] == ext_pattern(7), "the import changed the application's bytes");
+
+    /* The device copies what the application wrote, and writes into it. */
+    struct buffer copy = buffer_new(c, HOST_BYTES, VK_BUFFER_USAGE_TRANSFER_DST_BIT);
+    VkCommandBuffer cb = primary_new(c);
+    begin(c, cb, 0);
+    const VkBufferCopy region = {.size = HOST_BYTES};
+    vkCmdCopyBuffer(cb, buffer, copy.buffer, 1, &region);
+    barrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT,
+            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+    vkCmdFillBuffer(cb, buffer, HOST_BYTES / 4, HOST_BYTES / 4, 0x77777777u);
+    to_host(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+    end(c, cb);
+    submit_and_wait(c, cb);
+    bool copied = memcmp(copy.map, words, HOST_BYTES / 4) == 0;
+    digest(c, copy.map, HOST_BYTES);
+    const VkMappedMemoryRange range = {.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE,
+                                       .memory = memory,
+                                       .size = VK_WHOLE_SIZE};
+    VK(vkInvalidateMappedMemoryRanges(c->device, 1, &range)); /* in case the type is not coherent */
+    bool filled = true;
+    for (size_t i = HOST_BYTES / 16; i < HOST_BYTES / 8; i++)
+        filled = filled && words[i] == 0x77777777u;
+    digest(c, words, HOST_BYTES);
+
+    /* Freed: the pages are the application's again, with the device's bytes. */
+    vkDestroyBuffer(c->device, buffer, NULL);
+    untrack(c, (uint64_t)(uintptr_t)buffer);
+    vkFreeMemory(c->device, memory, NULL);
+    const bool kept = words[HOST_BYTES / 16] == 0x77777777u && words[3] == ext_pattern(3);
+    words[5] = 1; /* still writable */
+    free(words);
+    EXPECT(copied, "the device's copy differs from what the application wrote");
+    EXPECT(filled, "the application does not see what the device wrote into its memory");
+    EXPECT(kept, "after vkFreeMemory the application's memory lost its bytes");
+}
+
 #define CMDTEST_EXTERNAL                                                                    \
+    {"external_host_memory", scenario_external_host_memory,                                \
+     "malloc'd memory imported (VK_EXT_external_memory_host): the device copies and fills " \
+     "it, the application sees the device's bytes in its own pages, before and after free", \
+     false, needs_external_host_memory, false},                                            \
     {"external_memory", scenario_external_memory,                                          \
      "OPAQUE_FD memory exported, imported by a second device and a second allocation: "    \
      "mappings and devices see each other's writes, no fd left open",                     \
