@@ -11,7 +11,9 @@
  * and the driver never runs.  A hostile guest: an fd index beyond those
  * sent, one used twice, fds no command names, an export without the REPLY
  * flag.  On lavapipe: memory exported and imported again, and imports the
- * host refuses before the driver (an unsealed or short memfd, a pipe).
+ * host refuses before the driver (an unsealed or short memfd, a pipe);
+ * host pointers: the memory types a guest memfd may take, an import of
+ * one, and an import the host cannot make, which allocates nothing.
  * Every case ends with as many fds open as it began with. */
 #define _GNU_SOURCE /* memfd_create; before any include */
 
@@ -26,6 +28,7 @@
 
 #include "fake_driver.h"
 #include "host_test_guest.h"
+#include "memory_messages_test.h"
 #include "tap.h"
 #include "vkwire/renderer.h"
 
@@ -458,6 +461,84 @@ static void test_lavapipe(const char *icd)
     is_int(open_fds(), before, "no fd left open");
 }
 
+/* IMPORT_HOST_POINTER: ALLOCATE_SHARED's payload under another opcode. */
+static void import_host_pointer(struct tg_guest *g, uint64_t memory_id, VkDeviceSize size,
+                                uint32_t fd_index)
+{
+    const VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                     .allocationSize = size};
+    const size_t at = g->w.size;
+    tm_allocate_shared(&g->w, ++g->serial, TG_DEVICE_ID, &ai, memory_id, fd_index);
+    const uint32_t opcode = VKW_MSG_IMPORT_HOST_POINTER;
+    memcpy(g->w.data + at, &opcode, 4);
+}
+
+static int guest_memfd(size_t size, bool sealed)
+{
+    const int fd = memfd_create("guest-pages", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, (off_t)size) != 0 ||
+        (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) != 0))
+        BAIL_OUT("memfd");
+    return fd;
+}
+
+static void test_host_pointer(const char *icd)
+{
+    if (!icd) {
+        skip(6, "no lavapipe ICD manifest (lvp_icd*.json) on this machine");
+        return;
+    }
+    const int before = open_fds();
+    struct side s;
+    ok(open_side(&s, false, true), "lavapipe: a guest for host pointers");
+    struct tg_guest *g = &s.g;
+    size_t at = vkw_begin_command(&g->w, VKW_MSG_HOST_POINTER_TYPES, VKW_COMMAND_FLAG_REPLY,
+                                  ++g->serial);
+    vkw_write_u64(&g->w, TG_DEVICE_ID);
+    vkw_end_message(&g->w, at);
+    struct tg_replies rs;
+    struct vkw_reply_header h;
+    struct vkw_reader p;
+    VkResult r = VK_ERROR_UNKNOWN;
+    uint32_t bits = 0;
+    if (run(&s) == VKW_RENDERER_OK) {
+        tg_replies_init(&rs, s.reply, s.reply_size);
+        if (tg_next_reply(&rs, &h, &p)) {
+            r = (VkResult)vkw_read_i32(&p);
+            bits = vkw_read_u32(&p);
+        }
+    }
+    ok(r == VK_SUCCESS && (bits & 1u), "HOST_POINTER_TYPES: the types a guest memfd may take (0x%x)",
+       bits);
+
+    int fd = guest_memfd(65536, true);
+    g->w.fds[0] = fd; /* sent beside the message, index 0 */
+    g->w.nfds = 1;
+    import_host_pointer(g, MEMORY_ID, 65536, 0);
+    ok(run(&s) == VKW_RENDERER_OK && one_result(&s, &r, NULL, VKW_MSG_IMPORT_HOST_POINTER) &&
+           r == VK_SUCCESS && vkw_renderer_context_object_count(s.ctx) == 5,
+       "IMPORT_HOST_POINTER of a sealed memfd: imported, bound");
+    struct vkw_renderer_context_stats st = {.size = sizeof(st)};
+    vkw_renderer_context_get_stats(s.ctx, &st);
+    ok(st.imported_mappings == 1, "the host maps the guest's pages");
+    close(fd);
+
+    fd = guest_memfd(65536, false);
+    g->w.fds[0] = fd;
+    g->w.nfds = 1;
+    import_host_pointer(g, IMPORTED_ID, 65536, 0);
+    ok(run(&s) == VKW_RENDERER_OK && one_result(&s, &r, NULL, VKW_MSG_IMPORT_HOST_POINTER) &&
+           r == VK_ERROR_INVALID_EXTERNAL_HANDLE && vkw_renderer_context_object_count(s.ctx) == 5,
+       "IMPORT_HOST_POINTER of a memfd that could shrink: refused, nothing allocated "
+       "(ALLOCATE_SHARED would allocate ordinary memory)");
+    close(fd);
+
+    import_host_pointer(g, IMPORTED_ID, 65536, 0);
+    ok(error_is(&s, run(&s), VKW_ERROR_BAD_FD, 0), "IMPORT_HOST_POINTER without its fd: bad_fd 0");
+    close_side(&s);
+    is_int(open_fds(), before, "no fd left open");
+}
+
 int main(void)
 {
     alarm(120);
@@ -469,5 +550,6 @@ int main(void)
     test_import();
     test_hostile();
     test_lavapipe(icd);
+    test_host_pointer(icd);
     return done_testing();
 }
