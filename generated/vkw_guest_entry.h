@@ -88,6 +88,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceVersion(uint32_t* pApi
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory2(VkDevice device, uint32_t bindInfoCount, const VkBindBufferMemoryInfo* pBindInfos);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindImageMemory2(VkDevice device, uint32_t bindInfoCount, const VkBindImageMemoryInfo* pBindInfos);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetBufferMemoryRequirements2(VkDevice device, const VkBufferMemoryRequirementsInfo2* pInfo, VkMemoryRequirements2* pMemoryRequirements);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice physicalDevice, VkPhysicalDeviceFeatures2* pFeatures);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties2(VkPhysicalDevice physicalDevice, VkPhysicalDeviceProperties2* pProperties);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetPhysicalDeviceImageFormatProperties2(VkPhysicalDevice physicalDevice, const VkPhysicalDeviceImageFormatInfo2* pImageFormatInfo, VkImageFormatProperties2* pImageFormatProperties);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetDeviceQueue2(VkDevice device, const VkDeviceQueueInfo2* pQueueInfo, VkQueue* pQueue);

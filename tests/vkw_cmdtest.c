@@ -26,7 +26,7 @@
  *
  * The shaders are GLSL in tests/shaders/, compiled by glslc at build time
  * and embedded (tests/vkw_cmdtest_spirv.h). */
-#define _POSIX_C_SOURCE 200809L /* nanosleep, pthread barriers */
+#define _GNU_SOURCE /* nanosleep, pthread barriers; MAP_ANONYMOUS (cmdtest/external.h) */
 
 #include <inttypes.h>
 #include <math.h>

@@ -71,10 +71,48 @@ uint32_t vkw_guest_external_keep_extensions(const struct vkw_guest_conn *conn,
                                             VkExtensionProperties *list, uint32_t n)
 {
     uint32_t kept = 0;
-    for (uint32_t i = 0; i < n; i++)
+    bool map2 = false, placed = false;
+    for (uint32_t i = 0; i < n; i++) {
+        map2 |= strcmp(list[i].extensionName, VK_KHR_MAP_MEMORY_2_EXTENSION_NAME) == 0;
+        placed |= strcmp(list[i].extensionName, VK_EXT_MAP_MEMORY_PLACED_EXTENSION_NAME) == 0;
         if (carried(conn, list[i].extensionName))
             list[kept++] = list[i];
+    }
+    /* Placed mappings need vkMapMemory2 (the extension, or Vulkan 1.4,
+     * which promoted it: offered with it). */
+    if (map2 && !placed) {
+        memset(&list[kept], 0, sizeof(list[kept]));
+        snprintf(list[kept].extensionName, sizeof(list[kept].extensionName), "%s",
+                 VK_EXT_MAP_MEMORY_PLACED_EXTENSION_NAME);
+        list[kept++].specVersion = VK_EXT_MAP_MEMORY_PLACED_SPEC_VERSION;
+    }
     return kept;
+}
+
+const char *const *vkw_guest_external_device_extensions(const VkDeviceCreateInfo *info,
+                                                        const char **room, uint32_t *count)
+{
+    const char *const *names = info->ppEnabledExtensionNames;
+    *count = names ? info->enabledExtensionCount : 0;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < *count; i++)
+        if (strcmp(names[i], VK_EXT_MAP_MEMORY_PLACED_EXTENSION_NAME) != 0)
+            room[kept++] = names[i];
+    if (kept == *count)
+        return names;
+    *count = kept;
+    return room;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice physicalDevice,
+                                                               VkPhysicalDeviceFeatures2 *pFeatures)
+{
+    vkw_forward_vkGetPhysicalDeviceFeatures2(physicalDevice, pFeatures);
+    VkPhysicalDeviceMapMemoryPlacedFeaturesEXT *placed = (void *)vkw_chain_find(
+        pFeatures->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAP_MEMORY_PLACED_FEATURES_EXT);
+    if (placed) /* all three: runtime/guest/vkw_guest_memory.c maps */
+        placed->memoryMapPlaced = placed->memoryMapRangePlaced = placed->memoryUnmapReserve =
+            VK_TRUE;
 }
 
 /* What the driver says of a memory handle type, less the types that
@@ -223,6 +261,10 @@ void vkw_guest_external_properties(VkPhysicalDevice physicalDevice,
         pProperties->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT);
     if (host)
         host->minImportedHostPointerAlignment = vkw_guest_external_host_alignment(physicalDevice);
+    VkPhysicalDeviceMapMemoryPlacedPropertiesEXT *placed = (void *)vkw_chain_find(
+        pProperties->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAP_MEMORY_PLACED_PROPERTIES_EXT);
+    if (placed)
+        placed->minPlacedMemoryMapAlignment = page_size();
 }
 
 bool vkw_guest_external_pages_movable(const void *p, size_t size)

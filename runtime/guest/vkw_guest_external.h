@@ -22,9 +22,19 @@
 struct vkw_guest_conn;
 
 /* Keep the entries of `list` whose extension this connection can carry
- * (in order, in place); the new count. */
+ * (in order, in place), and add those the guest carries out itself
+ * whatever the host's driver offers (VK_EXT_map_memory_placed: mappings
+ * are the guest's); `list` has room for VKW_GUEST_EXTENSIONS_ADDED more.
+ * The new count. */
+#define VKW_GUEST_EXTENSIONS_ADDED 1u
 uint32_t vkw_guest_external_keep_extensions(const struct vkw_guest_conn *conn,
                                             VkExtensionProperties *list, uint32_t n);
+/* The extensions the application enabled, less those the guest carries out
+ * itself (the host's driver may not know them): a list in `room` (of
+ * `enabled` entries) or the application's own.  Their feature structs are
+ * never sent (vkwire does not forward them). */
+const char *const *vkw_guest_external_device_extensions(const VkDeviceCreateInfo *info,
+                                                        const char **room, uint32_t *count);
 /* The memory handle types this connection carries. */
 VkExternalMemoryHandleTypeFlags vkw_guest_external_memory_types(const struct vkw_guest_conn *conn);
 
@@ -44,7 +54,9 @@ VkDeviceSize vkw_guest_external_host_alignment(VkPhysicalDevice physicalDevice);
 /* Whether [p, p + size) lies wholly in private anonymous read-write pages. */
 bool vkw_guest_external_pages_movable(const void *p, size_t size);
 /* What the guest answers in properties: the host pointer alignment it
- * needs (VkPhysicalDeviceExternalMemoryHostPropertiesEXT). */
+ * needs (VkPhysicalDeviceExternalMemoryHostPropertiesEXT), and the
+ * alignment of placed mappings (VkPhysicalDeviceMapMemoryPlacedPropertiesEXT:
+ * the page). */
 void vkw_guest_external_properties(VkPhysicalDevice physicalDevice,
                                    VkPhysicalDeviceProperties2 *pProperties);
 
@@ -52,6 +64,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetMemoryHostPointerPropertiesEXT(
     VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, const void *pHostPointer,
     VkMemoryHostPointerPropertiesEXT *pMemoryHostPointerProperties);
 
+/* The feature structs of what the guest carries out itself. */
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice physicalDevice,
+                                                               VkPhysicalDeviceFeatures2 *pFeatures);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceExternalBufferProperties(
     VkPhysicalDevice physicalDevice, const VkPhysicalDeviceExternalBufferInfo *pExternalBufferInfo,
     VkExternalBufferProperties *pExternalBufferProperties);

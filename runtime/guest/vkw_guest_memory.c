@@ -50,6 +50,8 @@ struct record {
     size_t pages_bytes;    /* imported: the length of the memfd mapping */
     bool mapped;
     VkDeviceSize map_offset, map_size;
+    void *placed;        /* mapped at the application's address (VK_EXT_map_memory_placed) */
+    size_t placed_bytes; /* imported: the length of the pages' second mapping there */
     struct vkw_guest_shadow shadow; /* copied and mapped */
 };
 
@@ -316,19 +318,31 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
 }
 
 /* End the application's mapping; `alive`: the memory still exists (a
- * coherent shadow sends what was written, the host stops tracking). */
-static void drop_mapping(struct record *r, bool alive)
+ * coherent shadow sends what was written, the host stops tracking).
+ * `reserve`: a placed mapping's range stays the application's, reserved
+ * (VK_MEMORY_UNMAP_RESERVE_BIT_EXT); otherwise it is unmapped. */
+static void drop_mapping(struct record *r, bool alive, bool reserve)
 {
     if (!r->mapped)
         return;
     if (copied_coherent_mapped(r))
         memory.coherent_shadows--;
+    size_t placed_bytes = r->placed_bytes;
     if (!r->imported) {
+        placed_bytes = r->shadow.placed_bytes;
         if (alive)
-            vkw_guest_shadow_close(&r->shadow);
+            vkw_guest_shadow_close(&r->shadow); /* unmaps a placed shadow */
         else
             vkw_guest_shadow_drop(&r->shadow);
+    } else if (r->placed) {
+        munmap(r->placed, placed_bytes); /* the pages' second mapping */
     }
+    if (r->placed && reserve &&
+        mmap(r->placed, placed_bytes, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+        fprintf(stderr, "vkwire: could not keep %p reserved after vkUnmapMemory2\n", r->placed);
+    r->placed = NULL;
+    r->placed_bytes = 0;
     r->mapped = false;
 }
 
@@ -341,7 +355,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory 
     struct record *r = *p;
     if (r) {
         *p = r->next;
-        drop_mapping(r, false); /* freeing ended the host's tracking too */
+        drop_mapping(r, false, false); /* freeing ended the host's tracking too */
         if (r->host_pointer && !pages_to_private(r->pages, r->pages_bytes))
             fprintf(stderr, "vkwire: could not give host pointer %p its private pages back\n",
                     (void *)r->pages);
@@ -484,34 +498,58 @@ static void note_sparse(uint32_t count, const VkBindSparseInfo *infos)
 
 /* ---- mapping ---- */
 
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory_,
-                                                  VkDeviceSize offset, VkDeviceSize size,
-                                                  VkMemoryMapFlags flags, void **ppData)
+/* Map [offset, offset + size) of the memory for the application: its
+ * pages, or a shadow; at `placed` when it is not NULL (the application
+ * reserved that range: VK_EXT_map_memory_placed, which the guest carries
+ * out whatever the host's driver offers, since mappings are the guest's). */
+static VkResult map_memory(VkDeviceMemory memory_, VkDeviceSize offset, VkDeviceSize size,
+                           void *placed, void **ppData)
 {
-    (void)device, (void)flags;
     *ppData = NULL;
     pthread_mutex_lock(&memory.lock);
     struct record *r = find(memory_);
     if (size == VK_WHOLE_SIZE && r && offset < r->size)
         size = r->size - offset;
-    if (!r || r->mapped || offset >= r->size || size == 0 || size > r->size - offset) {
+    if (!r || r->mapped || offset >= r->size || size == 0 || size > r->size - offset ||
+        (placed && ((uintptr_t)placed % PAGE != 0 || offset % PAGE != 0 ||
+                    size > SIZE_MAX - PAGE))) {
         pthread_mutex_unlock(&memory.lock);
         return VK_ERROR_MEMORY_MAP_FAILED; /* not host-visible, mapped twice, or out of range */
     }
+    const size_t whole = (size_t)((size + PAGE - 1) / PAGE * PAGE);
+    if (r->imported && placed) {
+        /* A second mapping of the same shared pages, over the reservation. */
+        if (offset + whole > r->pages_bytes ||
+            mremap(r->pages + offset, 0, whole, MREMAP_MAYMOVE | MREMAP_FIXED, placed) ==
+                MAP_FAILED) {
+            pthread_mutex_unlock(&memory.lock);
+            return VK_ERROR_MEMORY_MAP_FAILED;
+        }
+        r->placed_bytes = whole;
+    }
     if (!r->imported &&
-        vkw_guest_shadow_open(&r->shadow, r->conn, r->handle, offset, size, r->coherent,
-                              r->share_shadow, r->device_writes) != VK_SUCCESS) {
+        vkw_guest_shadow_open_at(&r->shadow, r->conn, r->handle, offset, size, r->coherent,
+                                 r->share_shadow, r->device_writes, placed) != VK_SUCCESS) {
         pthread_mutex_unlock(&memory.lock);
         return VK_ERROR_MEMORY_MAP_FAILED;
     }
     r->mapped = true;
+    r->placed = placed;
     r->map_offset = offset;
     r->map_size = size;
     if (copied_coherent_mapped(r))
         memory.coherent_shadows++;
-    *ppData = r->imported ? r->pages + offset : r->shadow.bytes;
+    *ppData = placed ? placed : r->imported ? r->pages + offset : r->shadow.bytes;
     pthread_mutex_unlock(&memory.lock);
     return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory_,
+                                                  VkDeviceSize offset, VkDeviceSize size,
+                                                  VkMemoryMapFlags flags, void **ppData)
+{
+    (void)device, (void)flags;
+    return map_memory(memory_, offset, size, NULL, ppData);
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory memory_)
@@ -520,24 +558,38 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory
     pthread_mutex_lock(&memory.lock);
     struct record *r = find(memory_);
     if (r)
-        drop_mapping(r, true);
+        drop_mapping(r, true, false);
     pthread_mutex_unlock(&memory.lock);
 }
 
 /* vkMapMemory2 and vkUnmapMemory2 (Vulkan 1.4, VK_KHR_map_memory2): the
- * same mapping, described by a struct. */
+ * same mapping, described by a struct, and placed mappings. */
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory2(VkDevice device,
                                                    const VkMemoryMapInfo *pMemoryMapInfo,
                                                    void **ppData)
 {
-    return vkw_icd_vkMapMemory(device, pMemoryMapInfo->memory, pMemoryMapInfo->offset,
-                               pMemoryMapInfo->size, pMemoryMapInfo->flags, ppData);
+    (void)device;
+    void *placed = NULL;
+    if (pMemoryMapInfo->flags & VK_MEMORY_MAP_PLACED_BIT_EXT) {
+        const VkMemoryMapPlacedInfoEXT *info = (const void *)vkw_chain_find(
+            (void *)pMemoryMapInfo->pNext, VK_STRUCTURE_TYPE_MEMORY_MAP_PLACED_INFO_EXT);
+        if (!info || !info->pPlacedAddress)
+            return VK_ERROR_MEMORY_MAP_FAILED;
+        placed = info->pPlacedAddress;
+    }
+    return map_memory(pMemoryMapInfo->memory, pMemoryMapInfo->offset, pMemoryMapInfo->size,
+                      placed, ppData);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkUnmapMemory2(VkDevice device,
                                                      const VkMemoryUnmapInfo *pMemoryUnmapInfo)
 {
-    vkw_icd_vkUnmapMemory(device, pMemoryUnmapInfo->memory);
+    (void)device;
+    pthread_mutex_lock(&memory.lock);
+    struct record *r = find(pMemoryUnmapInfo->memory);
+    if (r)
+        drop_mapping(r, true, (pMemoryUnmapInfo->flags & VK_MEMORY_UNMAP_RESERVE_BIT_EXT) != 0);
+    pthread_mutex_unlock(&memory.lock);
     return VK_SUCCESS;
 }
 

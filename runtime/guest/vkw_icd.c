@@ -393,7 +393,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
                                                                        &count, NULL);
     if (result < 0)
         return result;
-    VkExtensionProperties *list = calloc(count ? count : 1, sizeof(*list));
+    VkExtensionProperties *list = calloc(count + VKW_GUEST_EXTENSIONS_ADDED, sizeof(*list));
     if (!list)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     result = vkw_forward_vkEnumerateDeviceExtensionProperties(physicalDevice, NULL, &count, list);
@@ -422,7 +422,15 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
                                                      const VkAllocationCallbacks *pAllocator,
                                                      VkDevice *pDevice)
 {
-    VkResult result = vkw_forward_vkCreateDevice(physicalDevice, pCreateInfo, pAllocator, pDevice);
+    /* Extensions the guest carries out itself need nothing of the host. */
+    VkDeviceCreateInfo info = *pCreateInfo;
+    const char **room = calloc(info.enabledExtensionCount + 1, sizeof(*room));
+    if (!room)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    info.ppEnabledExtensionNames =
+        vkw_guest_external_device_extensions(pCreateInfo, room, &info.enabledExtensionCount);
+    VkResult result = vkw_forward_vkCreateDevice(physicalDevice, &info, pAllocator, pDevice);
+    free(room);
     if (result >= 0)
         ((struct vkw_guest_device *)*pDevice)->physical = physicalDevice;
     return result;

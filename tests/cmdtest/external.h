@@ -6,6 +6,7 @@
  * closed, and the process holds as many fds at the end as before. */
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -441,7 +442,168 @@ static void scenario_external_host_memory(struct ctx *c)
     EXPECT(kept, "after vkFreeMemory the application's memory lost its bytes");
 }
 
+/* ---- placed_mapping ---------------------------------------------------- */
+
+static VkPhysicalDeviceMapMemoryPlacedFeaturesEXT placed_features;
+
+static void needs_placed_mapping(struct ctx *c, struct device_needs *n)
+{
+    placed_features = (VkPhysicalDeviceMapMemoryPlacedFeaturesEXT){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAP_MEMORY_PLACED_FEATURES_EXT};
+    VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+                                   .pNext = &placed_features};
+    if (!device_offers(c, VK_EXT_MAP_MEMORY_PLACED_EXTENSION_NAME)) {
+        n->skip = true;
+        snprintf(n->skip_why, sizeof n->skip_why, "no VK_EXT_map_memory_placed");
+        return;
+    }
+    vkGetPhysicalDeviceFeatures2(c->physical, &f);
+    if (!placed_features.memoryMapPlaced || !placed_features.memoryMapRangePlaced ||
+        !placed_features.memoryUnmapReserve) {
+        n->skip = true;
+        snprintf(n->skip_why, sizeof n->skip_why, "placed mappings without ranges or reserve");
+        return;
+    }
+    placed_features.pNext = NULL;
+    n->extensions[n->extension_count++] = VK_EXT_MAP_MEMORY_PLACED_EXTENSION_NAME;
+    n->features = &placed_features;
+}
+
+/* Whether anything is mapped at [p, p + n) (a reservation counts). */
+static bool range_in_use(void *p, size_t n)
+{
+    void *q = mmap(p, n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (q == MAP_FAILED)
+        return true;
+    munmap(q, n);
+    return q != p; /* an old kernel ignores the flag: then it tells nothing */
+}
+
+#define PLACED_BYTES ((size_t)256 << 10)
+
+/* vkMapMemory2 at the application's address, of the whole memory and of a
+ * range; the device reads and writes through it; VK_MEMORY_UNMAP_RESERVE_BIT_EXT
+ * leaves the range reserved, no flag gives it back. */
+static void scenario_placed_mapping(struct ctx *c)
+{
+    VkPhysicalDeviceMapMemoryPlacedPropertiesEXT placed = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAP_MEMORY_PLACED_PROPERTIES_EXT};
+    VkPhysicalDeviceProperties2 props = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                         .pNext = &placed};
+    vkGetPhysicalDeviceProperties2(c->physical, &props);
+    const size_t align = (size_t)placed.minPlacedMemoryMapAlignment;
+    EXPECT(align && (align & (align - 1)) == 0 && PLACED_BYTES % align == 0,
+           "minPlacedMemoryMapAlignment %zu", align);
+    /* (Vulkan 1.4 core; the loader may be older than that.) */
+    PFN_vkMapMemory2 map2 = (PFN_vkMapMemory2)vkGetDeviceProcAddr(c->device, "vkMapMemory2");
+    PFN_vkUnmapMemory2 unmap2 =
+        (PFN_vkUnmapMemory2)vkGetDeviceProcAddr(c->device, "vkUnmapMemory2");
+    EXPECT(map2 && unmap2, "no vkMapMemory2 on a Vulkan 1.4 device");
+
+    const VkBufferCreateInfo bci = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+        .size = PLACED_BYTES,
+        .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer buffer;
+    VK(vkCreateBuffer(c->device, &bci, NULL, &buffer));
+    TRACK(BUFFER, buffer);
+    VkMemoryRequirements req;
+    vkGetBufferMemoryRequirements(c->device, buffer, &req);
+    const VkMemoryAllocateInfo mai = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .allocationSize = (req.size + align - 1) / align * align,
+        .memoryTypeIndex = memory_type(c, req.memoryTypeBits,
+                                       VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                           VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                                       0)};
+    VkDeviceMemory memory;
+    VK(vkAllocateMemory(c->device, &mai, NULL, &memory));
+    TRACK(DEVICE_MEMORY, memory);
+    VK(vkBindBufferMemory(c->device, buffer, memory, 0));
+
+    /* The application's reservation, with a page on each side it keeps. */
+    const size_t span = (size_t)mai.allocationSize + 2 * align;
+    uint8_t *room = mmap(NULL, span + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                         -1, 0);
+    EXPECT(room != MAP_FAILED, "no address space");
+    uint8_t *at = (uint8_t *)(((uintptr_t)room + align - 1) & ~(uintptr_t)(align - 1)) + align;
+
+    /* The whole memory, placed. */
+    VkMemoryMapPlacedInfoEXT where = {.sType = VK_STRUCTURE_TYPE_MEMORY_MAP_PLACED_INFO_EXT,
+                                      .pPlacedAddress = at};
+    VkMemoryMapInfo map = {.sType = VK_STRUCTURE_TYPE_MEMORY_MAP_INFO,
+                           .pNext = &where,
+                           .flags = VK_MEMORY_MAP_PLACED_BIT_EXT,
+                           .memory = memory,
+                           .size = VK_WHOLE_SIZE};
+    void *data = NULL;
+    VkResult r = map2(c->device, &map, &data);
+    if (r != VK_SUCCESS || data != at) {
+        munmap(room, span + align);
+        fail(c, "vkMapMemory2 placed: %s, at %p (asked %p)", result_name(r), data, (void *)at);
+    }
+    uint32_t *words = data;
+    for (size_t i = 0; i < PLACED_BYTES / 4; i++)
+        words[i] = ext_pattern(i);
+    struct buffer copy = buffer_new(c, PLACED_BYTES, VK_BUFFER_USAGE_TRANSFER_DST_BIT);
+    VkCommandBuffer cb = primary_new(c);
+    begin(c, cb, 0);
+    const VkBufferCopy region = {.size = PLACED_BYTES};
+    vkCmdCopyBuffer(cb, buffer, copy.buffer, 1, &region);
+    barrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT,
+            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+    vkCmdFillBuffer(cb, buffer, 0, PLACED_BYTES / 2, 0x31313131u);
+    to_host(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+    end(c, cb);
+    submit_and_wait(c, cb);
+    const bool copied = memcmp(copy.map, at, PLACED_BYTES / 2) != 0 &&
+                        memcmp((uint8_t *)copy.map + PLACED_BYTES / 2, at + PLACED_BYTES / 2,
+                               PLACED_BYTES / 2) == 0;
+    bool filled = true;
+    for (size_t i = 0; i < PLACED_BYTES / 8; i++)
+        filled = filled && words[i] == 0x31313131u;
+    digest(c, copy.map, PLACED_BYTES);
+    digest(c, at, PLACED_BYTES);
+    const VkMemoryUnmapInfo reserve = {.sType = VK_STRUCTURE_TYPE_MEMORY_UNMAP_INFO,
+                                       .flags = VK_MEMORY_UNMAP_RESERVE_BIT_EXT,
+                                       .memory = memory};
+    r = unmap2(c->device, &reserve);
+    const bool reserved = range_in_use(at, align);
+
+    /* A range, placed at the start of the reservation. */
+    map.offset = align;
+    map.size = 2 * align;
+    void *part = NULL;
+    VkResult r2 = map2(c->device, &map, &part);
+    const bool part_ok = r2 == VK_SUCCESS && part == at &&
+                         ((uint32_t *)part)[0] == 0x31313131u &&
+                         ((uint32_t *)part)[align / 4 + 1] == 0x31313131u;
+    if (r2 == VK_SUCCESS)
+        digest(c, part, 2 * align);
+    const VkMemoryUnmapInfo give_back = {.sType = VK_STRUCTURE_TYPE_MEMORY_UNMAP_INFO,
+                                         .memory = memory};
+    VkResult r3 = r2 == VK_SUCCESS ? unmap2(c->device, &give_back) : VK_SUCCESS;
+    const bool given_back = !range_in_use(at, 2 * align);
+    const bool edges_kept = range_in_use(at - align, align);
+    munmap(room, span + align);
+    EXPECT(copied, "the device read something else than the application wrote at its address");
+    EXPECT(filled, "the application does not see the device's writes at its address");
+    EXPECT(r == VK_SUCCESS && reserved,
+           "vkUnmapMemory2 with VK_MEMORY_UNMAP_RESERVE_BIT_EXT: %s, range %s", result_name(r),
+           reserved ? "reserved" : "no longer reserved");
+    EXPECT(part_ok, "vkMapMemory2 of a range, placed: %s at %p", result_name(r2), part);
+    EXPECT(r3 == VK_SUCCESS && given_back && edges_kept,
+           "vkUnmapMemory2 without flags: %s, the range %s, the application's pages around it %s",
+           result_name(r3), given_back ? "unmapped" : "still mapped",
+           edges_kept ? "kept" : "gone");
+}
+
 #define CMDTEST_EXTERNAL                                                                    \
+    {"placed_mapping", scenario_placed_mapping,                                            \
+     "vkMapMemory2 at the application's address (whole and a range), device reads and "    \
+     "writes there, VK_MEMORY_UNMAP_RESERVE_BIT_EXT keeps the range, no flag gives it back", \
+     false, needs_placed_mapping, true},                                                   \
     {"external_host_memory", scenario_external_host_memory,                                \
      "malloc'd memory imported (VK_EXT_external_memory_host): the device copies and fills " \
      "it, the application sees the device's bytes in its own pages, before and after free", \
