@@ -156,6 +156,30 @@ static VkResult allocate_shared(VkDevice device, const VkMemoryAllocateInfo *inf
     return result;
 }
 
+/* ---- budgets (VK_EXT_memory_budget) ---- */
+
+/* A physical device's answers are kept (the reply cache), but a budget is
+ * the memory in use now: a chain that asks for one goes to the host every
+ * time. */
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceMemoryProperties2(
+    VkPhysicalDevice physicalDevice, VkPhysicalDeviceMemoryProperties2 *pMemoryProperties)
+{
+    if (!vkw_chain_find(pMemoryProperties->pNext,
+                        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT)) {
+        vkw_forward_vkGetPhysicalDeviceMemoryProperties2(physicalDevice, pMemoryProperties);
+        return;
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(vkw_guest_conn_of(physicalDevice), &call);
+    vkw_encode_vkGetPhysicalDeviceMemoryProperties2(w, call.serial, physicalDevice,
+                                                    pMemoryProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetPhysicalDeviceMemoryProperties2(r, physicalDevice,
+                                                              pMemoryProperties);
+    vkw_call_end(&call, r); /* a lost connection answers nothing: Vulkan has no error here */
+}
+
 /* ---- host pointers (VK_EXT_external_memory_host) ---- */
 
 /* One import at a time: the check of the application's pages, their move

@@ -12,7 +12,8 @@
 #define VKW_CMDTEST_FAMILIES_H
 
 #include "external.h"
+#include "memory.h"
 
-#define CMDTEST_FAMILIES CMDTEST_EXTERNAL
+#define CMDTEST_FAMILIES CMDTEST_EXTERNAL CMDTEST_MEMORY
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
