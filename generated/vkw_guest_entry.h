@@ -109,6 +109,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSetWithTemplate(VkCommandB
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSetWithTemplate2(VkCommandBuffer commandBuffer, const VkPushDescriptorSetWithTemplateInfo* pPushDescriptorSetWithTemplateInfo);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCopyMemoryToImage(VkDevice device, const VkCopyMemoryToImageInfo* pCopyMemoryToImageInfo);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCopyImageToMemory(VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(VkPhysicalDevice physicalDevice, uint32_t* pTimeDomainCount, VkTimeDomainKHR* pTimeDomains);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkImportSemaphoreFdKHR(VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetSemaphoreFdKHR(VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkImportFenceFdKHR(VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo);

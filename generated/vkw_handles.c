@@ -193,6 +193,7 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_external_semaphore_fd", true},
     {"VK_KHR_external_fence_fd", true},
     {"VK_EXT_external_memory_host", true},
+    {"VK_KHR_calibrated_timestamps", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -816,6 +817,382 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkImportFenceFdKHR";
     case VKW_CMD_vkGetFenceFdKHR:
         return "vkGetFenceFdKHR";
+    default:
+        return NULL;
+    }
+}
+
+const char *vkw_opcode_alias(uint32_t opcode, unsigned i)
+{
+    switch (opcode) {
+    case VKW_CMD_vkBindBufferMemory2: {
+        static const char *const names[] = {"vkBindBufferMemory2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkBindImageMemory2: {
+        static const char *const names[] = {"vkBindImageMemory2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures: {
+        static const char *const names[] = {"vkGetDeviceGroupPeerMemoryFeaturesKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetDeviceMask: {
+        static const char *const names[] = {"vkCmdSetDeviceMaskKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdDispatchBase: {
+        static const char *const names[] = {"vkCmdDispatchBaseKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkEnumeratePhysicalDeviceGroups: {
+        static const char *const names[] = {"vkEnumeratePhysicalDeviceGroupsKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetImageMemoryRequirements2: {
+        static const char *const names[] = {"vkGetImageMemoryRequirements2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetBufferMemoryRequirements2: {
+        static const char *const names[] = {"vkGetBufferMemoryRequirements2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetImageSparseMemoryRequirements2: {
+        static const char *const names[] = {"vkGetImageSparseMemoryRequirements2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceFeatures2: {
+        static const char *const names[] = {"vkGetPhysicalDeviceFeatures2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceProperties2: {
+        static const char *const names[] = {"vkGetPhysicalDeviceProperties2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceFormatProperties2: {
+        static const char *const names[] = {"vkGetPhysicalDeviceFormatProperties2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceImageFormatProperties2: {
+        static const char *const names[] = {"vkGetPhysicalDeviceImageFormatProperties2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties2: {
+        static const char *const names[] = {"vkGetPhysicalDeviceQueueFamilyProperties2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceMemoryProperties2: {
+        static const char *const names[] = {"vkGetPhysicalDeviceMemoryProperties2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties2: {
+        static const char *const names[] = {"vkGetPhysicalDeviceSparseImageFormatProperties2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkTrimCommandPool: {
+        static const char *const names[] = {"vkTrimCommandPoolKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCreateSamplerYcbcrConversion: {
+        static const char *const names[] = {"vkCreateSamplerYcbcrConversionKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkDestroySamplerYcbcrConversion: {
+        static const char *const names[] = {"vkDestroySamplerYcbcrConversionKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCreateDescriptorUpdateTemplate: {
+        static const char *const names[] = {"vkCreateDescriptorUpdateTemplateKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkDestroyDescriptorUpdateTemplate: {
+        static const char *const names[] = {"vkDestroyDescriptorUpdateTemplateKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceExternalBufferProperties: {
+        static const char *const names[] = {"vkGetPhysicalDeviceExternalBufferPropertiesKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceExternalFenceProperties: {
+        static const char *const names[] = {"vkGetPhysicalDeviceExternalFencePropertiesKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceExternalSemaphoreProperties: {
+        static const char *const names[] = {"vkGetPhysicalDeviceExternalSemaphorePropertiesKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetDescriptorSetLayoutSupport: {
+        static const char *const names[] = {"vkGetDescriptorSetLayoutSupportKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdDrawIndirectCount: {
+        static const char *const names[] = {"vkCmdDrawIndirectCountKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdDrawIndexedIndirectCount: {
+        static const char *const names[] = {"vkCmdDrawIndexedIndirectCountKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCreateRenderPass2: {
+        static const char *const names[] = {"vkCreateRenderPass2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdBeginRenderPass2: {
+        static const char *const names[] = {"vkCmdBeginRenderPass2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdNextSubpass2: {
+        static const char *const names[] = {"vkCmdNextSubpass2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdEndRenderPass2: {
+        static const char *const names[] = {"vkCmdEndRenderPass2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkResetQueryPool: {
+        static const char *const names[] = {"vkResetQueryPoolEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetSemaphoreCounterValue: {
+        static const char *const names[] = {"vkGetSemaphoreCounterValueKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkWaitSemaphores: {
+        static const char *const names[] = {"vkWaitSemaphoresKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkSignalSemaphore: {
+        static const char *const names[] = {"vkSignalSemaphoreKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetBufferDeviceAddress: {
+        static const char *const names[] = {"vkGetBufferDeviceAddressKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetBufferOpaqueCaptureAddress: {
+        static const char *const names[] = {"vkGetBufferOpaqueCaptureAddressKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress: {
+        static const char *const names[] = {"vkGetDeviceMemoryOpaqueCaptureAddressKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCreatePrivateDataSlot: {
+        static const char *const names[] = {"vkCreatePrivateDataSlotEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkDestroyPrivateDataSlot: {
+        static const char *const names[] = {"vkDestroyPrivateDataSlotEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkSetPrivateData: {
+        static const char *const names[] = {"vkSetPrivateDataEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPrivateData: {
+        static const char *const names[] = {"vkGetPrivateDataEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetEvent2: {
+        static const char *const names[] = {"vkCmdSetEvent2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdResetEvent2: {
+        static const char *const names[] = {"vkCmdResetEvent2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdWaitEvents2: {
+        static const char *const names[] = {"vkCmdWaitEvents2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdPipelineBarrier2: {
+        static const char *const names[] = {"vkCmdPipelineBarrier2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdWriteTimestamp2: {
+        static const char *const names[] = {"vkCmdWriteTimestamp2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkQueueSubmit2: {
+        static const char *const names[] = {"vkQueueSubmit2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdCopyBuffer2: {
+        static const char *const names[] = {"vkCmdCopyBuffer2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdCopyImage2: {
+        static const char *const names[] = {"vkCmdCopyImage2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdCopyBufferToImage2: {
+        static const char *const names[] = {"vkCmdCopyBufferToImage2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdCopyImageToBuffer2: {
+        static const char *const names[] = {"vkCmdCopyImageToBuffer2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdBlitImage2: {
+        static const char *const names[] = {"vkCmdBlitImage2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdResolveImage2: {
+        static const char *const names[] = {"vkCmdResolveImage2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdBeginRendering: {
+        static const char *const names[] = {"vkCmdBeginRenderingKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdEndRendering: {
+        static const char *const names[] = {"vkCmdEndRenderingKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetCullMode: {
+        static const char *const names[] = {"vkCmdSetCullModeEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetFrontFace: {
+        static const char *const names[] = {"vkCmdSetFrontFaceEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetPrimitiveTopology: {
+        static const char *const names[] = {"vkCmdSetPrimitiveTopologyEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetViewportWithCount: {
+        static const char *const names[] = {"vkCmdSetViewportWithCountEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetScissorWithCount: {
+        static const char *const names[] = {"vkCmdSetScissorWithCountEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdBindVertexBuffers2: {
+        static const char *const names[] = {"vkCmdBindVertexBuffers2EXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetDepthTestEnable: {
+        static const char *const names[] = {"vkCmdSetDepthTestEnableEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetDepthWriteEnable: {
+        static const char *const names[] = {"vkCmdSetDepthWriteEnableEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetDepthCompareOp: {
+        static const char *const names[] = {"vkCmdSetDepthCompareOpEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetDepthBoundsTestEnable: {
+        static const char *const names[] = {"vkCmdSetDepthBoundsTestEnableEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetStencilTestEnable: {
+        static const char *const names[] = {"vkCmdSetStencilTestEnableEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetStencilOp: {
+        static const char *const names[] = {"vkCmdSetStencilOpEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetRasterizerDiscardEnable: {
+        static const char *const names[] = {"vkCmdSetRasterizerDiscardEnableEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetDepthBiasEnable: {
+        static const char *const names[] = {"vkCmdSetDepthBiasEnableEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetPrimitiveRestartEnable: {
+        static const char *const names[] = {"vkCmdSetPrimitiveRestartEnableEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetDeviceBufferMemoryRequirements: {
+        static const char *const names[] = {"vkGetDeviceBufferMemoryRequirementsKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetDeviceImageMemoryRequirements: {
+        static const char *const names[] = {"vkGetDeviceImageMemoryRequirementsKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetDeviceImageSparseMemoryRequirements: {
+        static const char *const names[] = {"vkGetDeviceImageSparseMemoryRequirementsKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkUpdateDescriptorSetWithTemplate: {
+        static const char *const names[] = {"vkUpdateDescriptorSetWithTemplateKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetLineStipple: {
+        static const char *const names[] = {"vkCmdSetLineStippleEXT", "vkCmdSetLineStippleKHR", NULL};
+        return i < 2 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdBindIndexBuffer2: {
+        static const char *const names[] = {"vkCmdBindIndexBuffer2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetRenderingAreaGranularity: {
+        static const char *const names[] = {"vkGetRenderingAreaGranularityKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetDeviceImageSubresourceLayout: {
+        static const char *const names[] = {"vkGetDeviceImageSubresourceLayoutKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetImageSubresourceLayout2: {
+        static const char *const names[] = {"vkGetImageSubresourceLayout2EXT", "vkGetImageSubresourceLayout2KHR", NULL};
+        return i < 2 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdPushDescriptorSet: {
+        static const char *const names[] = {"vkCmdPushDescriptorSetKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetRenderingAttachmentLocations: {
+        static const char *const names[] = {"vkCmdSetRenderingAttachmentLocationsKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdSetRenderingInputAttachmentIndices: {
+        static const char *const names[] = {"vkCmdSetRenderingInputAttachmentIndicesKHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdBindDescriptorSets2: {
+        static const char *const names[] = {"vkCmdBindDescriptorSets2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdPushConstants2: {
+        static const char *const names[] = {"vkCmdPushConstants2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCmdPushDescriptorSet2: {
+        static const char *const names[] = {"vkCmdPushDescriptorSet2KHR", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCopyMemoryToImage: {
+        static const char *const names[] = {"vkCopyMemoryToImageEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCopyImageToMemory: {
+        static const char *const names[] = {"vkCopyImageToMemoryEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkCopyImageToImage: {
+        static const char *const names[] = {"vkCopyImageToImageEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkTransitionImageLayout: {
+        static const char *const names[] = {"vkTransitionImageLayoutEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR: {
+        static const char *const names[] = {"vkGetPhysicalDeviceCalibrateableTimeDomainsEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
+    case VKW_CMD_vkGetCalibratedTimestampsKHR: {
+        static const char *const names[] = {"vkGetCalibratedTimestampsEXT", NULL};
+        return i < 1 ? names[i] : NULL;
+    }
     default:
         return NULL;
     }

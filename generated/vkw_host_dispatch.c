@@ -3121,11 +3121,15 @@ static void vkw_dispatch_vkBindBufferMemory2(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindBufferMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkBindBufferMemory2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkBindBufferMemory2 fn = (PFN_vkBindBufferMemory2)vkw_host_device_alias(ctx, VKW_CMD_vkBindBufferMemory2);
+    if (!fn)
+        fn = ctx->vk.vkBindBufferMemory2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory2);
         return;
     }
-    a.result = ctx->vk.vkBindBufferMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory2, a.result); /* nobody waits: report it later */
     if (reply)
@@ -3140,11 +3144,15 @@ static void vkw_dispatch_vkBindImageMemory2(struct vkw_host_context *ctx, struct
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindImageMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkBindImageMemory2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkBindImageMemory2 fn = (PFN_vkBindImageMemory2)vkw_host_device_alias(ctx, VKW_CMD_vkBindImageMemory2);
+    if (!fn)
+        fn = ctx->vk.vkBindImageMemory2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory2);
         return;
     }
-    a.result = ctx->vk.vkBindImageMemory2(a.device, a.bindInfoCount, a.pBindInfos);
+    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory2, a.result); /* nobody waits: report it later */
     if (reply)
@@ -3159,11 +3167,15 @@ static void vkw_dispatch_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_cont
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetDeviceGroupPeerMemoryFeatures) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetDeviceGroupPeerMemoryFeatures fn = (PFN_vkGetDeviceGroupPeerMemoryFeatures)vkw_host_device_alias(ctx, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures);
+    if (!fn)
+        fn = ctx->vk.vkGetDeviceGroupPeerMemoryFeatures;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures);
         return;
     }
-    ctx->vk.vkGetDeviceGroupPeerMemoryFeatures(a.device, a.heapIndex, a.localDeviceIndex, a.remoteDeviceIndex, a.pPeerMemoryFeatures);
+    fn(a.device, a.heapIndex, a.localDeviceIndex, a.remoteDeviceIndex, a.pPeerMemoryFeatures);
     if (reply)
         vkw_encode_reply_vkGetDeviceGroupPeerMemoryFeatures(d, reply, &a);
 }
@@ -3176,11 +3188,15 @@ static void vkw_dispatch_vkCmdSetDeviceMask(struct vkw_host_context *ctx, struct
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDeviceMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetDeviceMask) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetDeviceMask fn = (PFN_vkCmdSetDeviceMask)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetDeviceMask);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetDeviceMask;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDeviceMask);
         return;
     }
-    ctx->vk.vkCmdSetDeviceMask(a.commandBuffer, a.deviceMask);
+    fn(a.commandBuffer, a.deviceMask);
     if (reply)
         vkw_encode_reply_vkCmdSetDeviceMask(d, reply, &a);
 }
@@ -3193,11 +3209,15 @@ static void vkw_dispatch_vkCmdDispatchBase(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDispatchBase, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdDispatchBase) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdDispatchBase fn = (PFN_vkCmdDispatchBase)vkw_host_device_alias(ctx, VKW_CMD_vkCmdDispatchBase);
+    if (!fn)
+        fn = ctx->vk.vkCmdDispatchBase;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchBase);
         return;
     }
-    ctx->vk.vkCmdDispatchBase(a.commandBuffer, a.baseGroupX, a.baseGroupY, a.baseGroupZ, a.groupCountX, a.groupCountY, a.groupCountZ);
+    fn(a.commandBuffer, a.baseGroupX, a.baseGroupY, a.baseGroupZ, a.groupCountX, a.groupCountY, a.groupCountZ);
     if (reply)
         vkw_encode_reply_vkCmdDispatchBase(d, reply, &a);
 }
@@ -3225,11 +3245,15 @@ static void vkw_dispatch_vkGetImageMemoryRequirements2(struct vkw_host_context *
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetImageMemoryRequirements2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetImageMemoryRequirements2 fn = (PFN_vkGetImageMemoryRequirements2)vkw_host_device_alias(ctx, VKW_CMD_vkGetImageMemoryRequirements2);
+    if (!fn)
+        fn = ctx->vk.vkGetImageMemoryRequirements2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements2);
         return;
     }
-    ctx->vk.vkGetImageMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageMemoryRequirements2(d, reply, &a);
 }
@@ -3242,11 +3266,15 @@ static void vkw_dispatch_vkGetBufferMemoryRequirements2(struct vkw_host_context 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetBufferMemoryRequirements2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetBufferMemoryRequirements2 fn = (PFN_vkGetBufferMemoryRequirements2)vkw_host_device_alias(ctx, VKW_CMD_vkGetBufferMemoryRequirements2);
+    if (!fn)
+        fn = ctx->vk.vkGetBufferMemoryRequirements2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements2);
         return;
     }
-    ctx->vk.vkGetBufferMemoryRequirements2(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetBufferMemoryRequirements2(d, reply, &a);
 }
@@ -3259,11 +3287,15 @@ static void vkw_dispatch_vkGetImageSparseMemoryRequirements2(struct vkw_host_con
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetImageSparseMemoryRequirements2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetImageSparseMemoryRequirements2 fn = (PFN_vkGetImageSparseMemoryRequirements2)vkw_host_device_alias(ctx, VKW_CMD_vkGetImageSparseMemoryRequirements2);
+    if (!fn)
+        fn = ctx->vk.vkGetImageSparseMemoryRequirements2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements2);
         return;
     }
-    ctx->vk.vkGetImageSparseMemoryRequirements2(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetImageSparseMemoryRequirements2(d, reply, &a);
 }
@@ -3381,11 +3413,15 @@ static void vkw_dispatch_vkTrimCommandPool(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkTrimCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkTrimCommandPool) {
+    /* a device may answer only to another name of the command */
+    PFN_vkTrimCommandPool fn = (PFN_vkTrimCommandPool)vkw_host_device_alias(ctx, VKW_CMD_vkTrimCommandPool);
+    if (!fn)
+        fn = ctx->vk.vkTrimCommandPool;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimCommandPool);
         return;
     }
-    ctx->vk.vkTrimCommandPool(a.device, a.commandPool, a.flags);
+    fn(a.device, a.commandPool, a.flags);
     if (reply)
         vkw_encode_reply_vkTrimCommandPool(d, reply, &a);
 }
@@ -3428,11 +3464,15 @@ static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCreateSamplerYcbcrConversion) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCreateSamplerYcbcrConversion fn = (PFN_vkCreateSamplerYcbcrConversion)vkw_host_device_alias(ctx, VKW_CMD_vkCreateSamplerYcbcrConversion);
+    if (!fn)
+        fn = ctx->vk.vkCreateSamplerYcbcrConversion;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSamplerYcbcrConversion);
         return;
     }
-    a.result = ctx->vk.vkCreateSamplerYcbcrConversion(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateSamplerYcbcrConversion, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pYcbcrConversion) {
@@ -3459,11 +3499,15 @@ static void vkw_dispatch_vkDestroySamplerYcbcrConversion(struct vkw_host_context
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroySamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkDestroySamplerYcbcrConversion) {
+    /* a device may answer only to another name of the command */
+    PFN_vkDestroySamplerYcbcrConversion fn = (PFN_vkDestroySamplerYcbcrConversion)vkw_host_device_alias(ctx, VKW_CMD_vkDestroySamplerYcbcrConversion);
+    if (!fn)
+        fn = ctx->vk.vkDestroySamplerYcbcrConversion;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySamplerYcbcrConversion);
         return;
     }
-    ctx->vk.vkDestroySamplerYcbcrConversion(a.device, a.ycbcrConversion, NULL);
+    fn(a.device, a.ycbcrConversion, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSamplerYcbcrConversion, a.ycbcrConversion_id);
     if (reply)
         vkw_encode_reply_vkDestroySamplerYcbcrConversion(d, reply, &a);
@@ -3479,11 +3523,15 @@ static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_contex
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCreateDescriptorUpdateTemplate) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCreateDescriptorUpdateTemplate fn = (PFN_vkCreateDescriptorUpdateTemplate)vkw_host_device_alias(ctx, VKW_CMD_vkCreateDescriptorUpdateTemplate);
+    if (!fn)
+        fn = ctx->vk.vkCreateDescriptorUpdateTemplate;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorUpdateTemplate);
         return;
     }
-    a.result = ctx->vk.vkCreateDescriptorUpdateTemplate(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorUpdateTemplate, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pDescriptorUpdateTemplate) {
@@ -3510,11 +3558,15 @@ static void vkw_dispatch_vkDestroyDescriptorUpdateTemplate(struct vkw_host_conte
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkDestroyDescriptorUpdateTemplate) {
+    /* a device may answer only to another name of the command */
+    PFN_vkDestroyDescriptorUpdateTemplate fn = (PFN_vkDestroyDescriptorUpdateTemplate)vkw_host_device_alias(ctx, VKW_CMD_vkDestroyDescriptorUpdateTemplate);
+    if (!fn)
+        fn = ctx->vk.vkDestroyDescriptorUpdateTemplate;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorUpdateTemplate);
         return;
     }
-    ctx->vk.vkDestroyDescriptorUpdateTemplate(a.device, a.descriptorUpdateTemplate, NULL);
+    fn(a.device, a.descriptorUpdateTemplate, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorUpdateTemplate, a.descriptorUpdateTemplate_id);
     if (reply)
         vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(d, reply, &a);
@@ -3573,11 +3625,15 @@ static void vkw_dispatch_vkGetDescriptorSetLayoutSupport(struct vkw_host_context
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSupport, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetDescriptorSetLayoutSupport) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetDescriptorSetLayoutSupport fn = (PFN_vkGetDescriptorSetLayoutSupport)vkw_host_device_alias(ctx, VKW_CMD_vkGetDescriptorSetLayoutSupport);
+    if (!fn)
+        fn = ctx->vk.vkGetDescriptorSetLayoutSupport;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSupport);
         return;
     }
-    ctx->vk.vkGetDescriptorSetLayoutSupport(a.device, a.pCreateInfo, a.pSupport);
+    fn(a.device, a.pCreateInfo, a.pSupport);
     if (reply)
         vkw_encode_reply_vkGetDescriptorSetLayoutSupport(d, reply, &a);
 }
@@ -3590,11 +3646,15 @@ static void vkw_dispatch_vkCmdDrawIndirectCount(struct vkw_host_context *ctx, st
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdDrawIndirectCount) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdDrawIndirectCount fn = (PFN_vkCmdDrawIndirectCount)vkw_host_device_alias(ctx, VKW_CMD_vkCmdDrawIndirectCount);
+    if (!fn)
+        fn = ctx->vk.vkCmdDrawIndirectCount;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectCount);
         return;
     }
-    ctx->vk.vkCmdDrawIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndirectCount(d, reply, &a);
 }
@@ -3607,11 +3667,15 @@ static void vkw_dispatch_vkCmdDrawIndexedIndirectCount(struct vkw_host_context *
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdDrawIndexedIndirectCount) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdDrawIndexedIndirectCount fn = (PFN_vkCmdDrawIndexedIndirectCount)vkw_host_device_alias(ctx, VKW_CMD_vkCmdDrawIndexedIndirectCount);
+    if (!fn)
+        fn = ctx->vk.vkCmdDrawIndexedIndirectCount;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirectCount);
         return;
     }
-    ctx->vk.vkCmdDrawIndexedIndirectCount(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
     if (reply)
         vkw_encode_reply_vkCmdDrawIndexedIndirectCount(d, reply, &a);
 }
@@ -3626,11 +3690,15 @@ static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRenderPass2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCreateRenderPass2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCreateRenderPass2 fn = (PFN_vkCreateRenderPass2)vkw_host_device_alias(ctx, VKW_CMD_vkCreateRenderPass2);
+    if (!fn)
+        fn = ctx->vk.vkCreateRenderPass2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass2);
         return;
     }
-    a.result = ctx->vk.vkCreateRenderPass2(a.device, a.pCreateInfo, NULL, a.pRenderPass);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pRenderPass);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass2, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pRenderPass) {
@@ -3657,11 +3725,15 @@ static void vkw_dispatch_vkCmdBeginRenderPass2(struct vkw_host_context *ctx, str
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBeginRenderPass2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdBeginRenderPass2 fn = (PFN_vkCmdBeginRenderPass2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdBeginRenderPass2);
+    if (!fn)
+        fn = ctx->vk.vkCmdBeginRenderPass2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass2);
         return;
     }
-    ctx->vk.vkCmdBeginRenderPass2(a.commandBuffer, a.pRenderPassBegin, a.pSubpassBeginInfo);
+    fn(a.commandBuffer, a.pRenderPassBegin, a.pSubpassBeginInfo);
     if (reply)
         vkw_encode_reply_vkCmdBeginRenderPass2(d, reply, &a);
 }
@@ -3674,11 +3746,15 @@ static void vkw_dispatch_vkCmdNextSubpass2(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdNextSubpass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdNextSubpass2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdNextSubpass2 fn = (PFN_vkCmdNextSubpass2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdNextSubpass2);
+    if (!fn)
+        fn = ctx->vk.vkCmdNextSubpass2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass2);
         return;
     }
-    ctx->vk.vkCmdNextSubpass2(a.commandBuffer, a.pSubpassBeginInfo, a.pSubpassEndInfo);
+    fn(a.commandBuffer, a.pSubpassBeginInfo, a.pSubpassEndInfo);
     if (reply)
         vkw_encode_reply_vkCmdNextSubpass2(d, reply, &a);
 }
@@ -3691,11 +3767,15 @@ static void vkw_dispatch_vkCmdEndRenderPass2(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdEndRenderPass2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdEndRenderPass2 fn = (PFN_vkCmdEndRenderPass2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdEndRenderPass2);
+    if (!fn)
+        fn = ctx->vk.vkCmdEndRenderPass2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass2);
         return;
     }
-    ctx->vk.vkCmdEndRenderPass2(a.commandBuffer, a.pSubpassEndInfo);
+    fn(a.commandBuffer, a.pSubpassEndInfo);
     if (reply)
         vkw_encode_reply_vkCmdEndRenderPass2(d, reply, &a);
 }
@@ -3708,11 +3788,15 @@ static void vkw_dispatch_vkResetQueryPool(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkResetQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkResetQueryPool) {
+    /* a device may answer only to another name of the command */
+    PFN_vkResetQueryPool fn = (PFN_vkResetQueryPool)vkw_host_device_alias(ctx, VKW_CMD_vkResetQueryPool);
+    if (!fn)
+        fn = ctx->vk.vkResetQueryPool;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetQueryPool);
         return;
     }
-    ctx->vk.vkResetQueryPool(a.device, a.queryPool, a.firstQuery, a.queryCount);
+    fn(a.device, a.queryPool, a.firstQuery, a.queryCount);
     if (reply)
         vkw_encode_reply_vkResetQueryPool(d, reply, &a);
 }
@@ -3725,14 +3809,18 @@ static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetSemaphoreCounterValue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetSemaphoreCounterValue) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetSemaphoreCounterValue fn = (PFN_vkGetSemaphoreCounterValue)vkw_host_device_alias(ctx, VKW_CMD_vkGetSemaphoreCounterValue);
+    if (!fn)
+        fn = ctx->vk.vkGetSemaphoreCounterValue;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreCounterValue);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkGetSemaphoreCounterValue(a.device, a.semaphore, a.pValue);
+    a.result = fn(a.device, a.semaphore, a.pValue);
     if (reply)
         vkw_encode_reply_vkGetSemaphoreCounterValue(d, reply, &a);
 }
@@ -3745,14 +3833,18 @@ static void vkw_dispatch_vkWaitSemaphores(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWaitSemaphores, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkWaitSemaphores) {
+    /* a device may answer only to another name of the command */
+    PFN_vkWaitSemaphores fn = (PFN_vkWaitSemaphores)vkw_host_device_alias(ctx, VKW_CMD_vkWaitSemaphores);
+    if (!fn)
+        fn = ctx->vk.vkWaitSemaphores;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitSemaphores);
         return;
     }
     if (vkw_host_deferred_pending(ctx))
         a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = ctx->vk.vkWaitSemaphores(a.device, a.pWaitInfo, a.timeout);
+    a.result = fn(a.device, a.pWaitInfo, a.timeout);
     if (reply)
         vkw_encode_reply_vkWaitSemaphores(d, reply, &a);
 }
@@ -3765,11 +3857,15 @@ static void vkw_dispatch_vkSignalSemaphore(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkSignalSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkSignalSemaphore) {
+    /* a device may answer only to another name of the command */
+    PFN_vkSignalSemaphore fn = (PFN_vkSignalSemaphore)vkw_host_device_alias(ctx, VKW_CMD_vkSignalSemaphore);
+    if (!fn)
+        fn = ctx->vk.vkSignalSemaphore;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSignalSemaphore);
         return;
     }
-    a.result = ctx->vk.vkSignalSemaphore(a.device, a.pSignalInfo);
+    a.result = fn(a.device, a.pSignalInfo);
     if (reply)
         vkw_encode_reply_vkSignalSemaphore(d, reply, &a);
 }
@@ -3782,11 +3878,15 @@ static void vkw_dispatch_vkGetBufferDeviceAddress(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferDeviceAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetBufferDeviceAddress) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetBufferDeviceAddress fn = (PFN_vkGetBufferDeviceAddress)vkw_host_device_alias(ctx, VKW_CMD_vkGetBufferDeviceAddress);
+    if (!fn)
+        fn = ctx->vk.vkGetBufferDeviceAddress;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferDeviceAddress);
         return;
     }
-    a.result = ctx->vk.vkGetBufferDeviceAddress(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetBufferDeviceAddress(d, reply, &a);
 }
@@ -3799,11 +3899,15 @@ static void vkw_dispatch_vkGetBufferOpaqueCaptureAddress(struct vkw_host_context
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetBufferOpaqueCaptureAddress) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetBufferOpaqueCaptureAddress fn = (PFN_vkGetBufferOpaqueCaptureAddress)vkw_host_device_alias(ctx, VKW_CMD_vkGetBufferOpaqueCaptureAddress);
+    if (!fn)
+        fn = ctx->vk.vkGetBufferOpaqueCaptureAddress;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureAddress);
         return;
     }
-    a.result = ctx->vk.vkGetBufferOpaqueCaptureAddress(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetBufferOpaqueCaptureAddress(d, reply, &a);
 }
@@ -3816,11 +3920,15 @@ static void vkw_dispatch_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_c
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetDeviceMemoryOpaqueCaptureAddress fn = (PFN_vkGetDeviceMemoryOpaqueCaptureAddress)vkw_host_device_alias(ctx, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress);
+    if (!fn)
+        fn = ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress);
         return;
     }
-    a.result = ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress(a.device, a.pInfo);
+    a.result = fn(a.device, a.pInfo);
     if (reply)
         vkw_encode_reply_vkGetDeviceMemoryOpaqueCaptureAddress(d, reply, &a);
 }
@@ -3850,11 +3958,15 @@ static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreatePrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCreatePrivateDataSlot) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCreatePrivateDataSlot fn = (PFN_vkCreatePrivateDataSlot)vkw_host_device_alias(ctx, VKW_CMD_vkCreatePrivateDataSlot);
+    if (!fn)
+        fn = ctx->vk.vkCreatePrivateDataSlot;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePrivateDataSlot);
         return;
     }
-    a.result = ctx->vk.vkCreatePrivateDataSlot(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkCreatePrivateDataSlot, a.result); /* nobody waits: report it later */
     if (a.result >= 0 && a.pPrivateDataSlot) {
@@ -3881,11 +3993,15 @@ static void vkw_dispatch_vkDestroyPrivateDataSlot(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyPrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkDestroyPrivateDataSlot) {
+    /* a device may answer only to another name of the command */
+    PFN_vkDestroyPrivateDataSlot fn = (PFN_vkDestroyPrivateDataSlot)vkw_host_device_alias(ctx, VKW_CMD_vkDestroyPrivateDataSlot);
+    if (!fn)
+        fn = ctx->vk.vkDestroyPrivateDataSlot;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPrivateDataSlot);
         return;
     }
-    ctx->vk.vkDestroyPrivateDataSlot(a.device, a.privateDataSlot, NULL);
+    fn(a.device, a.privateDataSlot, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPrivateDataSlot, a.privateDataSlot_id);
     if (reply)
         vkw_encode_reply_vkDestroyPrivateDataSlot(d, reply, &a);
@@ -3925,11 +4041,15 @@ static void vkw_dispatch_vkCmdSetEvent2(struct vkw_host_context *ctx, struct vkw
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetEvent2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetEvent2 fn = (PFN_vkCmdSetEvent2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetEvent2);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetEvent2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent2);
         return;
     }
-    ctx->vk.vkCmdSetEvent2(a.commandBuffer, a.event, a.pDependencyInfo);
+    fn(a.commandBuffer, a.event, a.pDependencyInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetEvent2(d, reply, &a);
 }
@@ -3942,11 +4062,15 @@ static void vkw_dispatch_vkCmdResetEvent2(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdResetEvent2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdResetEvent2 fn = (PFN_vkCmdResetEvent2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdResetEvent2);
+    if (!fn)
+        fn = ctx->vk.vkCmdResetEvent2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent2);
         return;
     }
-    ctx->vk.vkCmdResetEvent2(a.commandBuffer, a.event, a.stageMask);
+    fn(a.commandBuffer, a.event, a.stageMask);
     if (reply)
         vkw_encode_reply_vkCmdResetEvent2(d, reply, &a);
 }
@@ -3959,11 +4083,15 @@ static void vkw_dispatch_vkCmdWaitEvents2(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWaitEvents2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdWaitEvents2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdWaitEvents2 fn = (PFN_vkCmdWaitEvents2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdWaitEvents2);
+    if (!fn)
+        fn = ctx->vk.vkCmdWaitEvents2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents2);
         return;
     }
-    ctx->vk.vkCmdWaitEvents2(a.commandBuffer, a.eventCount, a.pEvents, a.pDependencyInfos);
+    fn(a.commandBuffer, a.eventCount, a.pEvents, a.pDependencyInfos);
     if (reply)
         vkw_encode_reply_vkCmdWaitEvents2(d, reply, &a);
 }
@@ -3976,11 +4104,15 @@ static void vkw_dispatch_vkCmdPipelineBarrier2(struct vkw_host_context *ctx, str
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPipelineBarrier2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdPipelineBarrier2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdPipelineBarrier2 fn = (PFN_vkCmdPipelineBarrier2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdPipelineBarrier2);
+    if (!fn)
+        fn = ctx->vk.vkCmdPipelineBarrier2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier2);
         return;
     }
-    ctx->vk.vkCmdPipelineBarrier2(a.commandBuffer, a.pDependencyInfo);
+    fn(a.commandBuffer, a.pDependencyInfo);
     if (reply)
         vkw_encode_reply_vkCmdPipelineBarrier2(d, reply, &a);
 }
@@ -3993,11 +4125,15 @@ static void vkw_dispatch_vkCmdWriteTimestamp2(struct vkw_host_context *ctx, stru
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdWriteTimestamp2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdWriteTimestamp2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdWriteTimestamp2 fn = (PFN_vkCmdWriteTimestamp2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdWriteTimestamp2);
+    if (!fn)
+        fn = ctx->vk.vkCmdWriteTimestamp2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp2);
         return;
     }
-    ctx->vk.vkCmdWriteTimestamp2(a.commandBuffer, a.stage, a.queryPool, a.query);
+    fn(a.commandBuffer, a.stage, a.queryPool, a.query);
     if (reply)
         vkw_encode_reply_vkCmdWriteTimestamp2(d, reply, &a);
 }
@@ -4025,11 +4161,15 @@ static void vkw_dispatch_vkCmdCopyBuffer2(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdCopyBuffer2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdCopyBuffer2 fn = (PFN_vkCmdCopyBuffer2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdCopyBuffer2);
+    if (!fn)
+        fn = ctx->vk.vkCmdCopyBuffer2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer2);
         return;
     }
-    ctx->vk.vkCmdCopyBuffer2(a.commandBuffer, a.pCopyBufferInfo);
+    fn(a.commandBuffer, a.pCopyBufferInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyBuffer2(d, reply, &a);
 }
@@ -4042,11 +4182,15 @@ static void vkw_dispatch_vkCmdCopyImage2(struct vkw_host_context *ctx, struct vk
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdCopyImage2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdCopyImage2 fn = (PFN_vkCmdCopyImage2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdCopyImage2);
+    if (!fn)
+        fn = ctx->vk.vkCmdCopyImage2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage2);
         return;
     }
-    ctx->vk.vkCmdCopyImage2(a.commandBuffer, a.pCopyImageInfo);
+    fn(a.commandBuffer, a.pCopyImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyImage2(d, reply, &a);
 }
@@ -4059,11 +4203,15 @@ static void vkw_dispatch_vkCmdCopyBufferToImage2(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyBufferToImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdCopyBufferToImage2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdCopyBufferToImage2 fn = (PFN_vkCmdCopyBufferToImage2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdCopyBufferToImage2);
+    if (!fn)
+        fn = ctx->vk.vkCmdCopyBufferToImage2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage2);
         return;
     }
-    ctx->vk.vkCmdCopyBufferToImage2(a.commandBuffer, a.pCopyBufferToImageInfo);
+    fn(a.commandBuffer, a.pCopyBufferToImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyBufferToImage2(d, reply, &a);
 }
@@ -4076,11 +4224,15 @@ static void vkw_dispatch_vkCmdCopyImageToBuffer2(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdCopyImageToBuffer2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdCopyImageToBuffer2 fn = (PFN_vkCmdCopyImageToBuffer2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdCopyImageToBuffer2);
+    if (!fn)
+        fn = ctx->vk.vkCmdCopyImageToBuffer2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer2);
         return;
     }
-    ctx->vk.vkCmdCopyImageToBuffer2(a.commandBuffer, a.pCopyImageToBufferInfo);
+    fn(a.commandBuffer, a.pCopyImageToBufferInfo);
     if (reply)
         vkw_encode_reply_vkCmdCopyImageToBuffer2(d, reply, &a);
 }
@@ -4093,11 +4245,15 @@ static void vkw_dispatch_vkCmdBlitImage2(struct vkw_host_context *ctx, struct vk
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBlitImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBlitImage2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdBlitImage2 fn = (PFN_vkCmdBlitImage2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdBlitImage2);
+    if (!fn)
+        fn = ctx->vk.vkCmdBlitImage2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage2);
         return;
     }
-    ctx->vk.vkCmdBlitImage2(a.commandBuffer, a.pBlitImageInfo);
+    fn(a.commandBuffer, a.pBlitImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdBlitImage2(d, reply, &a);
 }
@@ -4110,11 +4266,15 @@ static void vkw_dispatch_vkCmdResolveImage2(struct vkw_host_context *ctx, struct
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdResolveImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdResolveImage2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdResolveImage2 fn = (PFN_vkCmdResolveImage2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdResolveImage2);
+    if (!fn)
+        fn = ctx->vk.vkCmdResolveImage2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage2);
         return;
     }
-    ctx->vk.vkCmdResolveImage2(a.commandBuffer, a.pResolveImageInfo);
+    fn(a.commandBuffer, a.pResolveImageInfo);
     if (reply)
         vkw_encode_reply_vkCmdResolveImage2(d, reply, &a);
 }
@@ -4127,11 +4287,15 @@ static void vkw_dispatch_vkCmdBeginRendering(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBeginRendering) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdBeginRendering fn = (PFN_vkCmdBeginRendering)vkw_host_device_alias(ctx, VKW_CMD_vkCmdBeginRendering);
+    if (!fn)
+        fn = ctx->vk.vkCmdBeginRendering;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRendering);
         return;
     }
-    ctx->vk.vkCmdBeginRendering(a.commandBuffer, a.pRenderingInfo);
+    fn(a.commandBuffer, a.pRenderingInfo);
     if (reply)
         vkw_encode_reply_vkCmdBeginRendering(d, reply, &a);
 }
@@ -4144,11 +4308,15 @@ static void vkw_dispatch_vkCmdEndRendering(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdEndRendering) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdEndRendering fn = (PFN_vkCmdEndRendering)vkw_host_device_alias(ctx, VKW_CMD_vkCmdEndRendering);
+    if (!fn)
+        fn = ctx->vk.vkCmdEndRendering;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRendering);
         return;
     }
-    ctx->vk.vkCmdEndRendering(a.commandBuffer);
+    fn(a.commandBuffer);
     if (reply)
         vkw_encode_reply_vkCmdEndRendering(d, reply, &a);
 }
@@ -4161,11 +4329,15 @@ static void vkw_dispatch_vkCmdSetCullMode(struct vkw_host_context *ctx, struct v
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetCullMode, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetCullMode) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetCullMode fn = (PFN_vkCmdSetCullMode)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetCullMode);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetCullMode;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCullMode);
         return;
     }
-    ctx->vk.vkCmdSetCullMode(a.commandBuffer, a.cullMode);
+    fn(a.commandBuffer, a.cullMode);
     if (reply)
         vkw_encode_reply_vkCmdSetCullMode(d, reply, &a);
 }
@@ -4178,11 +4350,15 @@ static void vkw_dispatch_vkCmdSetFrontFace(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetFrontFace, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetFrontFace) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetFrontFace fn = (PFN_vkCmdSetFrontFace)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetFrontFace);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetFrontFace;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFrontFace);
         return;
     }
-    ctx->vk.vkCmdSetFrontFace(a.commandBuffer, a.frontFace);
+    fn(a.commandBuffer, a.frontFace);
     if (reply)
         vkw_encode_reply_vkCmdSetFrontFace(d, reply, &a);
 }
@@ -4195,11 +4371,15 @@ static void vkw_dispatch_vkCmdSetPrimitiveTopology(struct vkw_host_context *ctx,
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveTopology, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetPrimitiveTopology) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetPrimitiveTopology fn = (PFN_vkCmdSetPrimitiveTopology)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetPrimitiveTopology);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetPrimitiveTopology;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveTopology);
         return;
     }
-    ctx->vk.vkCmdSetPrimitiveTopology(a.commandBuffer, a.primitiveTopology);
+    fn(a.commandBuffer, a.primitiveTopology);
     if (reply)
         vkw_encode_reply_vkCmdSetPrimitiveTopology(d, reply, &a);
 }
@@ -4212,11 +4392,15 @@ static void vkw_dispatch_vkCmdSetViewportWithCount(struct vkw_host_context *ctx,
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetViewportWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetViewportWithCount) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetViewportWithCount fn = (PFN_vkCmdSetViewportWithCount)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetViewportWithCount);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetViewportWithCount;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWithCount);
         return;
     }
-    ctx->vk.vkCmdSetViewportWithCount(a.commandBuffer, a.viewportCount, a.pViewports);
+    fn(a.commandBuffer, a.viewportCount, a.pViewports);
     if (reply)
         vkw_encode_reply_vkCmdSetViewportWithCount(d, reply, &a);
 }
@@ -4229,11 +4413,15 @@ static void vkw_dispatch_vkCmdSetScissorWithCount(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetScissorWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetScissorWithCount) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetScissorWithCount fn = (PFN_vkCmdSetScissorWithCount)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetScissorWithCount);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetScissorWithCount;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissorWithCount);
         return;
     }
-    ctx->vk.vkCmdSetScissorWithCount(a.commandBuffer, a.scissorCount, a.pScissors);
+    fn(a.commandBuffer, a.scissorCount, a.pScissors);
     if (reply)
         vkw_encode_reply_vkCmdSetScissorWithCount(d, reply, &a);
 }
@@ -4246,11 +4434,15 @@ static void vkw_dispatch_vkCmdBindVertexBuffers2(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindVertexBuffers2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBindVertexBuffers2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdBindVertexBuffers2 fn = (PFN_vkCmdBindVertexBuffers2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdBindVertexBuffers2);
+    if (!fn)
+        fn = ctx->vk.vkCmdBindVertexBuffers2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers2);
         return;
     }
-    ctx->vk.vkCmdBindVertexBuffers2(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes, a.pStrides);
+    fn(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes, a.pStrides);
     if (reply)
         vkw_encode_reply_vkCmdBindVertexBuffers2(d, reply, &a);
 }
@@ -4263,11 +4455,15 @@ static void vkw_dispatch_vkCmdSetDepthTestEnable(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetDepthTestEnable) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetDepthTestEnable fn = (PFN_vkCmdSetDepthTestEnable)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetDepthTestEnable);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetDepthTestEnable;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthTestEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthTestEnable(a.commandBuffer, a.depthTestEnable);
+    fn(a.commandBuffer, a.depthTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthTestEnable(d, reply, &a);
 }
@@ -4280,11 +4476,15 @@ static void vkw_dispatch_vkCmdSetDepthWriteEnable(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthWriteEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetDepthWriteEnable) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetDepthWriteEnable fn = (PFN_vkCmdSetDepthWriteEnable)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetDepthWriteEnable);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetDepthWriteEnable;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthWriteEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthWriteEnable(a.commandBuffer, a.depthWriteEnable);
+    fn(a.commandBuffer, a.depthWriteEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthWriteEnable(d, reply, &a);
 }
@@ -4297,11 +4497,15 @@ static void vkw_dispatch_vkCmdSetDepthCompareOp(struct vkw_host_context *ctx, st
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthCompareOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetDepthCompareOp) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetDepthCompareOp fn = (PFN_vkCmdSetDepthCompareOp)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetDepthCompareOp);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetDepthCompareOp;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthCompareOp);
         return;
     }
-    ctx->vk.vkCmdSetDepthCompareOp(a.commandBuffer, a.depthCompareOp);
+    fn(a.commandBuffer, a.depthCompareOp);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthCompareOp(d, reply, &a);
 }
@@ -4314,11 +4518,15 @@ static void vkw_dispatch_vkCmdSetDepthBoundsTestEnable(struct vkw_host_context *
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBoundsTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetDepthBoundsTestEnable) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetDepthBoundsTestEnable fn = (PFN_vkCmdSetDepthBoundsTestEnable)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetDepthBoundsTestEnable);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetDepthBoundsTestEnable;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBoundsTestEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthBoundsTestEnable(a.commandBuffer, a.depthBoundsTestEnable);
+    fn(a.commandBuffer, a.depthBoundsTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBoundsTestEnable(d, reply, &a);
 }
@@ -4331,11 +4539,15 @@ static void vkw_dispatch_vkCmdSetStencilTestEnable(struct vkw_host_context *ctx,
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetStencilTestEnable) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetStencilTestEnable fn = (PFN_vkCmdSetStencilTestEnable)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetStencilTestEnable);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetStencilTestEnable;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilTestEnable);
         return;
     }
-    ctx->vk.vkCmdSetStencilTestEnable(a.commandBuffer, a.stencilTestEnable);
+    fn(a.commandBuffer, a.stencilTestEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilTestEnable(d, reply, &a);
 }
@@ -4348,11 +4560,15 @@ static void vkw_dispatch_vkCmdSetStencilOp(struct vkw_host_context *ctx, struct 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetStencilOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetStencilOp) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetStencilOp fn = (PFN_vkCmdSetStencilOp)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetStencilOp);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetStencilOp;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilOp);
         return;
     }
-    ctx->vk.vkCmdSetStencilOp(a.commandBuffer, a.faceMask, a.failOp, a.passOp, a.depthFailOp, a.compareOp);
+    fn(a.commandBuffer, a.faceMask, a.failOp, a.passOp, a.depthFailOp, a.compareOp);
     if (reply)
         vkw_encode_reply_vkCmdSetStencilOp(d, reply, &a);
 }
@@ -4365,11 +4581,15 @@ static void vkw_dispatch_vkCmdSetRasterizerDiscardEnable(struct vkw_host_context
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRasterizerDiscardEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetRasterizerDiscardEnable) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetRasterizerDiscardEnable fn = (PFN_vkCmdSetRasterizerDiscardEnable)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetRasterizerDiscardEnable);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetRasterizerDiscardEnable;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizerDiscardEnable);
         return;
     }
-    ctx->vk.vkCmdSetRasterizerDiscardEnable(a.commandBuffer, a.rasterizerDiscardEnable);
+    fn(a.commandBuffer, a.rasterizerDiscardEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetRasterizerDiscardEnable(d, reply, &a);
 }
@@ -4382,11 +4602,15 @@ static void vkw_dispatch_vkCmdSetDepthBiasEnable(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetDepthBiasEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetDepthBiasEnable) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetDepthBiasEnable fn = (PFN_vkCmdSetDepthBiasEnable)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetDepthBiasEnable);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetDepthBiasEnable;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBiasEnable);
         return;
     }
-    ctx->vk.vkCmdSetDepthBiasEnable(a.commandBuffer, a.depthBiasEnable);
+    fn(a.commandBuffer, a.depthBiasEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetDepthBiasEnable(d, reply, &a);
 }
@@ -4399,11 +4623,15 @@ static void vkw_dispatch_vkCmdSetPrimitiveRestartEnable(struct vkw_host_context 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetPrimitiveRestartEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetPrimitiveRestartEnable) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetPrimitiveRestartEnable fn = (PFN_vkCmdSetPrimitiveRestartEnable)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetPrimitiveRestartEnable);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetPrimitiveRestartEnable;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveRestartEnable);
         return;
     }
-    ctx->vk.vkCmdSetPrimitiveRestartEnable(a.commandBuffer, a.primitiveRestartEnable);
+    fn(a.commandBuffer, a.primitiveRestartEnable);
     if (reply)
         vkw_encode_reply_vkCmdSetPrimitiveRestartEnable(d, reply, &a);
 }
@@ -4416,11 +4644,15 @@ static void vkw_dispatch_vkGetDeviceBufferMemoryRequirements(struct vkw_host_con
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetDeviceBufferMemoryRequirements) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetDeviceBufferMemoryRequirements fn = (PFN_vkGetDeviceBufferMemoryRequirements)vkw_host_device_alias(ctx, VKW_CMD_vkGetDeviceBufferMemoryRequirements);
+    if (!fn)
+        fn = ctx->vk.vkGetDeviceBufferMemoryRequirements;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceBufferMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetDeviceBufferMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceBufferMemoryRequirements(d, reply, &a);
 }
@@ -4433,11 +4665,15 @@ static void vkw_dispatch_vkGetDeviceImageMemoryRequirements(struct vkw_host_cont
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetDeviceImageMemoryRequirements) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetDeviceImageMemoryRequirements fn = (PFN_vkGetDeviceImageMemoryRequirements)vkw_host_device_alias(ctx, VKW_CMD_vkGetDeviceImageMemoryRequirements);
+    if (!fn)
+        fn = ctx->vk.vkGetDeviceImageMemoryRequirements;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetDeviceImageMemoryRequirements(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a.device, a.pInfo, a.pMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageMemoryRequirements(d, reply, &a);
 }
@@ -4450,11 +4686,15 @@ static void vkw_dispatch_vkGetDeviceImageSparseMemoryRequirements(struct vkw_hos
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetDeviceImageSparseMemoryRequirements) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetDeviceImageSparseMemoryRequirements fn = (PFN_vkGetDeviceImageSparseMemoryRequirements)vkw_host_device_alias(ctx, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements);
+    if (!fn)
+        fn = ctx->vk.vkGetDeviceImageSparseMemoryRequirements;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements);
         return;
     }
-    ctx->vk.vkGetDeviceImageSparseMemoryRequirements(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageSparseMemoryRequirements(d, reply, &a);
 }
@@ -5041,11 +5281,15 @@ static void vkw_dispatch_vkCmdSetLineStipple(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetLineStipple, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetLineStipple) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetLineStipple fn = (PFN_vkCmdSetLineStipple)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetLineStipple);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetLineStipple;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStipple);
         return;
     }
-    ctx->vk.vkCmdSetLineStipple(a.commandBuffer, a.lineStippleFactor, a.lineStipplePattern);
+    fn(a.commandBuffer, a.lineStippleFactor, a.lineStipplePattern);
     if (reply)
         vkw_encode_reply_vkCmdSetLineStipple(d, reply, &a);
 }
@@ -5058,11 +5302,15 @@ static void vkw_dispatch_vkCmdBindIndexBuffer2(struct vkw_host_context *ctx, str
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindIndexBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBindIndexBuffer2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdBindIndexBuffer2 fn = (PFN_vkCmdBindIndexBuffer2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdBindIndexBuffer2);
+    if (!fn)
+        fn = ctx->vk.vkCmdBindIndexBuffer2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer2);
         return;
     }
-    ctx->vk.vkCmdBindIndexBuffer2(a.commandBuffer, a.buffer, a.offset, a.size, a.indexType);
+    fn(a.commandBuffer, a.buffer, a.offset, a.size, a.indexType);
     if (reply)
         vkw_encode_reply_vkCmdBindIndexBuffer2(d, reply, &a);
 }
@@ -5075,11 +5323,15 @@ static void vkw_dispatch_vkGetRenderingAreaGranularity(struct vkw_host_context *
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRenderingAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetRenderingAreaGranularity) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetRenderingAreaGranularity fn = (PFN_vkGetRenderingAreaGranularity)vkw_host_device_alias(ctx, VKW_CMD_vkGetRenderingAreaGranularity);
+    if (!fn)
+        fn = ctx->vk.vkGetRenderingAreaGranularity;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderingAreaGranularity);
         return;
     }
-    ctx->vk.vkGetRenderingAreaGranularity(a.device, a.pRenderingAreaInfo, a.pGranularity);
+    fn(a.device, a.pRenderingAreaInfo, a.pGranularity);
     if (reply)
         vkw_encode_reply_vkGetRenderingAreaGranularity(d, reply, &a);
 }
@@ -5092,11 +5344,15 @@ static void vkw_dispatch_vkGetDeviceImageSubresourceLayout(struct vkw_host_conte
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetDeviceImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetDeviceImageSubresourceLayout) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetDeviceImageSubresourceLayout fn = (PFN_vkGetDeviceImageSubresourceLayout)vkw_host_device_alias(ctx, VKW_CMD_vkGetDeviceImageSubresourceLayout);
+    if (!fn)
+        fn = ctx->vk.vkGetDeviceImageSubresourceLayout;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSubresourceLayout);
         return;
     }
-    ctx->vk.vkGetDeviceImageSubresourceLayout(a.device, a.pInfo, a.pLayout);
+    fn(a.device, a.pInfo, a.pLayout);
     if (reply)
         vkw_encode_reply_vkGetDeviceImageSubresourceLayout(d, reply, &a);
 }
@@ -5109,11 +5365,15 @@ static void vkw_dispatch_vkGetImageSubresourceLayout2(struct vkw_host_context *c
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetImageSubresourceLayout2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetImageSubresourceLayout2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetImageSubresourceLayout2 fn = (PFN_vkGetImageSubresourceLayout2)vkw_host_device_alias(ctx, VKW_CMD_vkGetImageSubresourceLayout2);
+    if (!fn)
+        fn = ctx->vk.vkGetImageSubresourceLayout2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout2);
         return;
     }
-    ctx->vk.vkGetImageSubresourceLayout2(a.device, a.image, a.pSubresource, a.pLayout);
+    fn(a.device, a.image, a.pSubresource, a.pLayout);
     if (reply)
         vkw_encode_reply_vkGetImageSubresourceLayout2(d, reply, &a);
 }
@@ -5126,11 +5386,15 @@ static void vkw_dispatch_vkCmdPushDescriptorSet(struct vkw_host_context *ctx, st
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushDescriptorSet, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdPushDescriptorSet) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdPushDescriptorSet fn = (PFN_vkCmdPushDescriptorSet)vkw_host_device_alias(ctx, VKW_CMD_vkCmdPushDescriptorSet);
+    if (!fn)
+        fn = ctx->vk.vkCmdPushDescriptorSet;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushDescriptorSet);
         return;
     }
-    ctx->vk.vkCmdPushDescriptorSet(a.commandBuffer, a.pipelineBindPoint, a.layout, a.set, a.descriptorWriteCount, a.pDescriptorWrites);
+    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.set, a.descriptorWriteCount, a.pDescriptorWrites);
     if (reply)
         vkw_encode_reply_vkCmdPushDescriptorSet(d, reply, &a);
 }
@@ -5143,11 +5407,15 @@ static void vkw_dispatch_vkCmdSetRenderingAttachmentLocations(struct vkw_host_co
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRenderingAttachmentLocations, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetRenderingAttachmentLocations) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetRenderingAttachmentLocations fn = (PFN_vkCmdSetRenderingAttachmentLocations)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetRenderingAttachmentLocations);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetRenderingAttachmentLocations;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRenderingAttachmentLocations);
         return;
     }
-    ctx->vk.vkCmdSetRenderingAttachmentLocations(a.commandBuffer, a.pLocationInfo);
+    fn(a.commandBuffer, a.pLocationInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetRenderingAttachmentLocations(d, reply, &a);
 }
@@ -5160,11 +5428,15 @@ static void vkw_dispatch_vkCmdSetRenderingInputAttachmentIndices(struct vkw_host
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdSetRenderingInputAttachmentIndices) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdSetRenderingInputAttachmentIndices fn = (PFN_vkCmdSetRenderingInputAttachmentIndices)vkw_host_device_alias(ctx, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices);
+    if (!fn)
+        fn = ctx->vk.vkCmdSetRenderingInputAttachmentIndices;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices);
         return;
     }
-    ctx->vk.vkCmdSetRenderingInputAttachmentIndices(a.commandBuffer, a.pInputAttachmentIndexInfo);
+    fn(a.commandBuffer, a.pInputAttachmentIndexInfo);
     if (reply)
         vkw_encode_reply_vkCmdSetRenderingInputAttachmentIndices(d, reply, &a);
 }
@@ -5177,11 +5449,15 @@ static void vkw_dispatch_vkCmdBindDescriptorSets2(struct vkw_host_context *ctx, 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBindDescriptorSets2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBindDescriptorSets2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdBindDescriptorSets2 fn = (PFN_vkCmdBindDescriptorSets2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdBindDescriptorSets2);
+    if (!fn)
+        fn = ctx->vk.vkCmdBindDescriptorSets2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets2);
         return;
     }
-    ctx->vk.vkCmdBindDescriptorSets2(a.commandBuffer, a.pBindDescriptorSetsInfo);
+    fn(a.commandBuffer, a.pBindDescriptorSetsInfo);
     if (reply)
         vkw_encode_reply_vkCmdBindDescriptorSets2(d, reply, &a);
 }
@@ -5194,11 +5470,15 @@ static void vkw_dispatch_vkCmdPushConstants2(struct vkw_host_context *ctx, struc
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushConstants2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdPushConstants2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdPushConstants2 fn = (PFN_vkCmdPushConstants2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdPushConstants2);
+    if (!fn)
+        fn = ctx->vk.vkCmdPushConstants2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants2);
         return;
     }
-    ctx->vk.vkCmdPushConstants2(a.commandBuffer, a.pPushConstantsInfo);
+    fn(a.commandBuffer, a.pPushConstantsInfo);
     if (reply)
         vkw_encode_reply_vkCmdPushConstants2(d, reply, &a);
 }
@@ -5211,11 +5491,15 @@ static void vkw_dispatch_vkCmdPushDescriptorSet2(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdPushDescriptorSet2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdPushDescriptorSet2) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCmdPushDescriptorSet2 fn = (PFN_vkCmdPushDescriptorSet2)vkw_host_device_alias(ctx, VKW_CMD_vkCmdPushDescriptorSet2);
+    if (!fn)
+        fn = ctx->vk.vkCmdPushDescriptorSet2;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushDescriptorSet2);
         return;
     }
-    ctx->vk.vkCmdPushDescriptorSet2(a.commandBuffer, a.pPushDescriptorSetInfo);
+    fn(a.commandBuffer, a.pPushDescriptorSetInfo);
     if (reply)
         vkw_encode_reply_vkCmdPushDescriptorSet2(d, reply, &a);
 }
@@ -5254,11 +5538,15 @@ static void vkw_dispatch_vkCopyImageToImage(struct vkw_host_context *ctx, struct
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyImageToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCopyImageToImage) {
+    /* a device may answer only to another name of the command */
+    PFN_vkCopyImageToImage fn = (PFN_vkCopyImageToImage)vkw_host_device_alias(ctx, VKW_CMD_vkCopyImageToImage);
+    if (!fn)
+        fn = ctx->vk.vkCopyImageToImage;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyImageToImage);
         return;
     }
-    a.result = ctx->vk.vkCopyImageToImage(a.device, a.pCopyImageToImageInfo);
+    a.result = fn(a.device, a.pCopyImageToImageInfo);
     if (reply)
         vkw_encode_reply_vkCopyImageToImage(d, reply, &a);
 }
@@ -5271,11 +5559,15 @@ static void vkw_dispatch_vkTransitionImageLayout(struct vkw_host_context *ctx, s
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkTransitionImageLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkTransitionImageLayout) {
+    /* a device may answer only to another name of the command */
+    PFN_vkTransitionImageLayout fn = (PFN_vkTransitionImageLayout)vkw_host_device_alias(ctx, VKW_CMD_vkTransitionImageLayout);
+    if (!fn)
+        fn = ctx->vk.vkTransitionImageLayout;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTransitionImageLayout);
         return;
     }
-    a.result = ctx->vk.vkTransitionImageLayout(a.device, a.transitionCount, a.pTransitions);
+    a.result = fn(a.device, a.transitionCount, a.pTransitions);
     if (reply)
         vkw_encode_reply_vkTransitionImageLayout(d, reply, &a);
 }
@@ -5320,11 +5612,15 @@ static void vkw_dispatch_vkGetCalibratedTimestampsKHR(struct vkw_host_context *c
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetCalibratedTimestampsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkGetCalibratedTimestampsKHR) {
+    /* a device may answer only to another name of the command */
+    PFN_vkGetCalibratedTimestampsKHR fn = (PFN_vkGetCalibratedTimestampsKHR)vkw_host_device_alias(ctx, VKW_CMD_vkGetCalibratedTimestampsKHR);
+    if (!fn)
+        fn = ctx->vk.vkGetCalibratedTimestampsKHR;
+    if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetCalibratedTimestampsKHR);
         return;
     }
-    a.result = ctx->vk.vkGetCalibratedTimestampsKHR(a.device, a.timestampCount, a.pTimestampInfos, a.pTimestamps, a.pMaxDeviation);
+    a.result = fn(a.device, a.timestampCount, a.pTimestampInfos, a.pTimestamps, a.pMaxDeviation);
     if (reply)
         vkw_encode_reply_vkGetCalibratedTimestampsKHR(d, reply, &a);
 }

@@ -335,5 +335,8 @@ enum vkw_opcode {
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);
+/* The i-th other name of an opcode's command (vkGetCalibratedTimestampsEXT
+ * for VKW_CMD_vkGetCalibratedTimestampsKHR), or NULL past the last. */
+const char *vkw_opcode_alias(uint32_t opcode, unsigned i);
 
 #endif /* VKW_PROTOCOL_H */

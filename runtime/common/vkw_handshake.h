@@ -50,6 +50,12 @@
  * IMPORT_HOST_POINTER and HOST_POINTER_TYPES (vkw_memory_messages.h).  A
  * guest uses them only over a transport that passes fds. */
 #define VKW_FEATURE_HOST_POINTER (1ull << 7)
+/* CLOCK_PROBE (0x10043): the host's clocks, read when it is handled, so
+ * that the guest can tell whether they are its own (calibrated
+ * timestamps).  No payload; reply: u64 CLOCK_MONOTONIC, u64
+ * CLOCK_MONOTONIC_RAW (ns). */
+#define VKW_FEATURE_CLOCK_PROBE (1ull << 8)
+#define VKW_MSG_CLOCK_PROBE 0x10043u
 
 /* RING_ATTACH: payload u32 ring bytes (each direction), u32 0.  Its reply:
  * u32 accepted (1 or 0), u32 0. */

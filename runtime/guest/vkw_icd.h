@@ -158,6 +158,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
     VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
     const VkAllocationCallbacks *pAllocator);
 /* Entry points that live with their own modules. */
+#include "vkw_guest_clocks.h"
 #include "vkw_guest_commands.h"
 #include "vkw_guest_external.h"
 #include "vkw_guest_memory.h"

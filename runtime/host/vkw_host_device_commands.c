@@ -78,13 +78,29 @@ bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decod
     if (!(e->asked[word] & bit)) {
         const char *name = vkw_opcode_name(opcode);
         e->asked[word] |= bit;
-        if (name && ctx->vk.vkGetDeviceProcAddr(device, name))
+        if (name && ctx->vk.vkGetDeviceProcAddr(device, name)) {
             e->has[word] |= bit;
+        } else {
+            /* An extension the device enabled may give it another name. */
+            const char *alias;
+            for (unsigned i = 0; !e->alias[opcode] && (alias = vkw_opcode_alias(opcode, i)); i++)
+                e->alias[opcode] = ctx->vk.vkGetDeviceProcAddr(device, alias);
+            if (e->alias[opcode])
+                e->has[word] |= bit;
+        }
     }
     if (e->has[word] & bit)
         return true;
     vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, opcode);
     return false;
+}
+
+PFN_vkVoidFunction vkw_host_device_alias(struct vkw_host_context *ctx, uint32_t opcode)
+{
+    const struct vkw_host_device_commands *c = &ctx->device_commands;
+    if (!c->last_valid || opcode >= VKW_OPCODE_LIMIT || c->last_index >= c->count)
+        return NULL;
+    return c->devices[c->last_index].alias[opcode];
 }
 
 void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice device)

@@ -33,6 +33,11 @@ struct vkw_device_commands {
     VkDevice device;
     uint64_t asked[VKW_OPCODE_WORDS]; /* bit per opcode: the driver was asked */
     uint64_t has[VKW_OPCODE_WORDS];   /* and said the device has it */
+    /* Where the device has a command only under another of its names (an
+     * extension's, vkGetCalibratedTimestampsEXT), the driver's function
+     * for that name: the loader's entry point for the command's own name
+     * would jump through an empty slot. */
+    PFN_vkVoidFunction alias[VKW_OPCODE_LIMIT];
 };
 
 struct vkw_host_device_commands {
@@ -55,6 +60,11 @@ struct vkw_host_device_commands {
  * handle and for a driver without vkGetDeviceProcAddr (nothing to ask). */
 bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                              uint32_t opcode, uint32_t type, uint64_t host);
+/* Right after vkw_host_device_command said yes: the driver's function to
+ * call for `opcode` on that device when the device has it only under
+ * another name (vkw_opcode_alias), else NULL (call the command's own entry
+ * point). */
+PFN_vkVoidFunction vkw_host_device_alias(struct vkw_host_context *ctx, uint32_t opcode);
 /* The device is being destroyed: forget what was asked (its handle may
  * come back for another device). */
 void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice device);

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "vkw_handles.h"
+#include "vkw_host_clock.h"
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 #include "vkw_host_track.h"
 #include "vkw_memory_messages.h"
+#include "vkw_handshake.h"
 #include "vkw_sync_page.h"
 #include "vkw_vulkan_util.h"
 
@@ -796,6 +798,7 @@ vkw_host_message_fn vkw_host_private_handler(uint32_t opcode)
     case VKW_MSG_ALLOCATE_SHARED: return handle_allocate_shared;
     case VKW_MSG_IMPORT_HOST_POINTER: return handle_import_host_pointer;
     case VKW_MSG_HOST_POINTER_TYPES: return handle_host_pointer_types;
+    case VKW_MSG_CLOCK_PROBE: return vkw_host_clock_probe;
     case VKW_MSG_TRACK_MEMORY: return vkw_host_track_memory;
     case VKW_MSG_UNTRACK_MEMORY: return vkw_host_untrack_memory;
     case VKW_MSG_READ_CHANGED: return vkw_host_read_changed;
@@ -814,6 +817,7 @@ const char *vkw_host_private_name(uint32_t opcode)
     case VKW_MSG_ALLOCATE_SHARED: return "ALLOCATE_SHARED";
     case VKW_MSG_IMPORT_HOST_POINTER: return "IMPORT_HOST_POINTER";
     case VKW_MSG_HOST_POINTER_TYPES: return "HOST_POINTER_TYPES";
+    case VKW_MSG_CLOCK_PROBE: return "CLOCK_PROBE";
     case VKW_MSG_TRACK_MEMORY: return "TRACK_MEMORY";
     case VKW_MSG_UNTRACK_MEMORY: return "UNTRACK_MEMORY";
     case VKW_MSG_READ_CHANGED: return "READ_CHANGED";

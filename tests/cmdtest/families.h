@@ -13,7 +13,8 @@
 
 #include "external.h"
 #include "memory.h"
+#include "clocks.h"
 
-#define CMDTEST_FAMILIES CMDTEST_EXTERNAL CMDTEST_MEMORY
+#define CMDTEST_FAMILIES CMDTEST_EXTERNAL CMDTEST_MEMORY CMDTEST_CLOCKS
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
