@@ -6,10 +6,11 @@
 The expected differences between lavapipe natively and lavapipe through
 vkwire, and only those, are removed (README "What differs from native"):
   1. the " (vkwire)" mark on the device name;
-  2. extensions vkwire does not forward (window systems, external fds,
-     host-pointer import, calibrated timestamps, push descriptors): their
-     list entries, the list counts, and the property/feature sections of
-     structs that only those extensions bring;
+  2. extensions vkwire does not forward (window systems), and those the
+     guest carries out itself whatever the driver offers
+     (VK_EXT_map_memory_placed): their list entries, the list counts, and
+     the property/feature sections of structs that only those extensions
+     bring;
   3. the device group's present capabilities (they need VK_KHR_surface).
 Everything else (properties, limits, features, formats, queues, memory)
 must be identical.
