@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fake_driver.h"
@@ -539,6 +540,58 @@ static void test_host_pointer(const char *icd)
     is_int(open_fds(), before, "no fd left open");
 }
 
+/* ---- the clock probe ---- */
+
+static uint64_t monotonic(clockid_t clock)
+{
+    struct timespec t;
+    clock_gettime(clock, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void test_clock_probe(void)
+{
+    const int before = open_fds();
+    struct side s;
+    ok(open_side(&s, true, true), "fake driver: a guest for CLOCK_PROBE");
+    struct tg_guest *g = &s.g;
+    vkw_end_message(&g->w, vkw_begin_command(&g->w, VKW_MSG_CLOCK_PROBE, VKW_COMMAND_FLAG_REPLY,
+                                             ++g->serial));
+    const uint64_t mono0 = monotonic(CLOCK_MONOTONIC), raw0 = monotonic(CLOCK_MONOTONIC_RAW);
+    const enum vkw_renderer_status st = run(&s);
+    const uint64_t mono1 = monotonic(CLOCK_MONOTONIC), raw1 = monotonic(CLOCK_MONOTONIC_RAW);
+    struct tg_replies rs;
+    struct vkw_reply_header h;
+    struct vkw_reader p;
+    uint64_t mono = 0, raw = 0;
+    tg_replies_init(&rs, s.reply, s.reply_size);
+    if (st == VKW_RENDERER_OK && tg_next_reply(&rs, &h, &p) && h.status == VKW_OK) {
+        mono = vkw_read_u64(&p);
+        raw = vkw_read_u64(&p);
+    }
+    ok(mono >= mono0 && mono <= mono1 && raw >= raw0 && raw <= raw1,
+       "CLOCK_PROBE: the host's CLOCK_MONOTONIC and _RAW, read while it handled the message "
+       "(here, the same clocks)");
+    const size_t at = vkw_begin_command(&g->w, VKW_MSG_CLOCK_PROBE, VKW_COMMAND_FLAG_REPLY,
+                                        ++g->serial);
+    vkw_write_u32(&g->w, 0);
+    vkw_end_message(&g->w, at);
+    ok(error_is(&s, run(&s), VKW_ERROR_TRAILING_BYTES, 4),
+       "CLOCK_PROBE with a word of payload: trailing_bytes 4");
+    close_side(&s);
+
+    ok(open_side(&s, true, true), "fake driver: a guest for HOST_POINTER_TYPES");
+    g = &s.g;
+    const size_t at2 = vkw_begin_command(&g->w, VKW_MSG_HOST_POINTER_TYPES,
+                                         VKW_COMMAND_FLAG_REPLY, ++g->serial);
+    vkw_write_u64(&g->w, 12345);
+    vkw_end_message(&g->w, at2);
+    ok(error_is(&s, run(&s), VKW_ERROR_BAD_HANDLE, 12345),
+       "HOST_POINTER_TYPES naming no device: bad_handle");
+    close_side(&s);
+    is_int(open_fds(), before, "no fd left open");
+}
+
 int main(void)
 {
     alarm(120);
@@ -551,5 +604,6 @@ int main(void)
     test_hostile();
     test_lavapipe(icd);
     test_host_pointer(icd);
+    test_clock_probe();
     return done_testing();
 }
