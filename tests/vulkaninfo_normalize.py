@@ -11,7 +11,9 @@ vkwire, and only those, are removed (README "What differs from native"):
      (VK_EXT_map_memory_placed): their list entries, the list counts, and
      the property/feature sections of structs that only those extensions
      bring;
-  3. the device group's present capabilities (they need VK_KHR_surface).
+  3. the device group's present capabilities (they need VK_KHR_surface);
+  4. the numbers of memory budgets, which are the memory in use at the time
+     (and the padding of extension names, which follows the longest one).
 Everything else (properties, limits, features, formats, queues, memory)
 must be identical.
 """
@@ -62,6 +64,12 @@ def normalize(lines, forwarded, struct_shown):
             i += 1
             continue
         line = re.sub(r'(Extensions: count = )\d+', r'\1N', line)
+        # A memory budget is the memory in use now (VK_EXT_memory_budget:
+        # this machine's, on lavapipe): it differs from one run to the next.
+        line = re.sub(r'^(\t+(budget|usage) +=) .*$', r'\1 N', line)
+        # Names are padded to the longest one listed, which may be one of
+        # those taken out.
+        line = re.sub(r'^(\t+VK_\w+)\s+: extension revision', r'\1 : extension revision', line)
         if re.match(r'^=+$', line) or re.match(r'^-+$', line):
             line = line[0] * 3  # underline lengths follow the counts
         out.append(line)
