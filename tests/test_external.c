@@ -372,6 +372,20 @@ static void test_hostile(void)
     is_int(open_fds(), before + 1, "nothing left open");
 
     ok(open_side(&s, true, true), "hostile: a guest");
+    const VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                     .allocationSize = 4096};
+    const size_t at = s.g.w.size;
+    vkw_encode_vkAllocateMemory(&s.g.w, ++s.g.serial, TG_DEVICE(&s.g), &ai, NULL,
+                                &(VkDeviceMemory){VKW_U64_HANDLE(VkDeviceMemory, MEMORY_ID)});
+    /* header, device id, presence: then the chain's end word */
+    const uint32_t stype = VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT;
+    memcpy(s.g.w.data + at + VKW_HEADER_BYTES + 12, &stype, 4);
+    ok(error_is(&s, run(&s), VKW_ERROR_BAD_STYPE, stype),
+       "a host pointer import in vkAllocateMemory's chain: bad_stype (a guest address never "
+       "reaches the driver)");
+    close_side(&s);
+
+    ok(open_side(&s, true, true), "hostile: a guest");
     int fds[TOO_MANY_FDS];
     for (size_t i = 0; i < TOO_MANY_FDS; i++)
         fds[i] = eventfd(0, EFD_CLOEXEC);
