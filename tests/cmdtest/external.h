@@ -327,6 +327,154 @@ static void scenario_external_memory(struct ctx *c)
            fds_after);
 }
 
+/* ---- external_sync ------------------------------------------------------- */
+
+static VkExternalFenceHandleTypeFlagBits sync_fence_type;
+
+static void needs_external_sync(struct ctx *c, struct device_needs *n)
+{
+    if (!device_offers(c, VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME) ||
+        !device_offers(c, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME)) {
+        n->skip = true;
+        snprintf(n->skip_why, sizeof n->skip_why,
+                 "no VK_KHR_external_semaphore_fd or VK_KHR_external_fence_fd");
+        return;
+    }
+    const VkPhysicalDeviceExternalSemaphoreInfo si = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO,
+        .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
+    VkExternalSemaphoreProperties sp = {.sType = VK_STRUCTURE_TYPE_EXTERNAL_SEMAPHORE_PROPERTIES};
+    vkGetPhysicalDeviceExternalSemaphoreProperties(c->physical, &si, &sp);
+    const VkExternalSemaphoreFeatureFlags both = VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT |
+                                                 VK_EXTERNAL_SEMAPHORE_FEATURE_IMPORTABLE_BIT;
+    sync_fence_type = 0;
+    const VkExternalFenceHandleTypeFlagBits fence_types[] = {
+        VK_EXTERNAL_FENCE_HANDLE_TYPE_SYNC_FD_BIT, VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT};
+    for (int i = 0; i < 2 && !sync_fence_type; i++) {
+        const VkPhysicalDeviceExternalFenceInfo fi = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_FENCE_INFO,
+            .handleType = fence_types[i]};
+        VkExternalFenceProperties fp = {.sType = VK_STRUCTURE_TYPE_EXTERNAL_FENCE_PROPERTIES};
+        vkGetPhysicalDeviceExternalFenceProperties(c->physical, &fi, &fp);
+        if ((fp.externalFenceFeatures & (VK_EXTERNAL_FENCE_FEATURE_EXPORTABLE_BIT |
+                                         VK_EXTERNAL_FENCE_FEATURE_IMPORTABLE_BIT)) ==
+            (VK_EXTERNAL_FENCE_FEATURE_EXPORTABLE_BIT | VK_EXTERNAL_FENCE_FEATURE_IMPORTABLE_BIT))
+            sync_fence_type = fence_types[i];
+    }
+    if ((sp.externalSemaphoreFeatures & both) != both || !sync_fence_type) {
+        n->skip = true;
+        snprintf(n->skip_why, sizeof n->skip_why,
+                 "OPAQUE_FD semaphores or fd fences are not both exportable and importable");
+        return;
+    }
+    n->extensions[n->extension_count++] = VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME;
+    n->extensions[n->extension_count++] = VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME;
+}
+
+/* A semaphore's payload and a fence's moved through fds: work that waits
+ * on the importer runs after work that signalled the exporter, and a wait
+ * on the imported fence ends when the exported one's work is done. */
+static void scenario_external_sync(struct ctx *c)
+{
+    PFN_vkGetSemaphoreFdKHR get_sem =
+        (PFN_vkGetSemaphoreFdKHR)vkGetDeviceProcAddr(c->device, "vkGetSemaphoreFdKHR");
+    PFN_vkImportSemaphoreFdKHR import_sem =
+        (PFN_vkImportSemaphoreFdKHR)vkGetDeviceProcAddr(c->device, "vkImportSemaphoreFdKHR");
+    PFN_vkGetFenceFdKHR get_fence =
+        (PFN_vkGetFenceFdKHR)vkGetDeviceProcAddr(c->device, "vkGetFenceFdKHR");
+    PFN_vkImportFenceFdKHR import_fence =
+        (PFN_vkImportFenceFdKHR)vkGetDeviceProcAddr(c->device, "vkImportFenceFdKHR");
+    EXPECT(get_sem && import_sem && get_fence && import_fence, "an fd command is missing");
+    const unsigned fds_before = open_fd_count();
+
+    /* Semaphores: A exported, B imports A's payload. */
+    const VkExportSemaphoreCreateInfo export_sem = {
+        .sType = VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO,
+        .handleTypes = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
+    const VkSemaphoreCreateInfo sci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+                                       .pNext = &export_sem};
+    VkSemaphore a, b;
+    VK(vkCreateSemaphore(c->device, &sci, NULL, &a));
+    TRACK(SEMAPHORE, a);
+    b = semaphore_new(c, false, 0);
+    const VkSemaphoreGetFdInfoKHR sgi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR,
+                                         .semaphore = a,
+                                         .handleType =
+                                             VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT};
+    int fd = -1;
+    VK(get_sem(c->device, &sgi, &fd));
+    EXPECT(fd >= 0, "vkGetSemaphoreFdKHR gave %d", fd);
+    const VkImportSemaphoreFdInfoKHR sii = {
+        .sType = VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR,
+        .semaphore = b,
+        .handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT,
+        .fd = fd};
+    VK(import_sem(c->device, &sii));
+
+    struct buffer x = buffer_new(c, 4096, VK_BUFFER_USAGE_TRANSFER_DST_BIT);
+    struct buffer y = buffer_new(c, 4096, VK_BUFFER_USAGE_TRANSFER_DST_BIT);
+    VkCommandBuffer fill = primary_new(c), copy = primary_new(c);
+    begin(c, fill, 0);
+    vkCmdFillBuffer(fill, x.buffer, 0, VK_WHOLE_SIZE, 0x600dcafeu);
+    end(c, fill);
+    begin(c, copy, 0);
+    const VkBufferCopy region = {.size = 4096};
+    vkCmdCopyBuffer(copy, x.buffer, y.buffer, 1, &region);
+    to_host(copy, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+    end(c, copy);
+    const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
+    const VkSubmitInfo first = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                                .commandBufferCount = 1,
+                                .pCommandBuffers = &fill,
+                                .signalSemaphoreCount = 1,
+                                .pSignalSemaphores = &a};
+    const VkSubmitInfo second = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                                 .waitSemaphoreCount = 1,
+                                 .pWaitSemaphores = &b,
+                                 .pWaitDstStageMask = &stage,
+                                 .commandBufferCount = 1,
+                                 .pCommandBuffers = &copy};
+    submit(c, 1, &first, VK_NULL_HANDLE);
+
+    /* Fences: G's payload exported while its work is pending, H imports it. */
+    const VkExportFenceCreateInfo export_fence = {
+        .sType = VK_STRUCTURE_TYPE_EXPORT_FENCE_CREATE_INFO, .handleTypes = sync_fence_type};
+    const VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO,
+                                   .pNext = &export_fence};
+    VkFence g;
+    VK(vkCreateFence(c->device, &fci, NULL, &g));
+    TRACK(FENCE, g);
+    VkFence h = fence_new(c, false);
+    submit(c, 1, &second, g);
+    const VkFenceGetFdInfoKHR fgi = {.sType = VK_STRUCTURE_TYPE_FENCE_GET_FD_INFO_KHR,
+                                     .fence = g,
+                                     .handleType = sync_fence_type};
+    fd = -1;
+    VK(get_fence(c->device, &fgi, &fd));
+    const VkImportFenceFdInfoKHR fii = {.sType = VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR,
+                                        .fence = h,
+                                        .flags = VK_FENCE_IMPORT_TEMPORARY_BIT,
+                                        .handleType = sync_fence_type,
+                                        .fd = fd};
+    VK(import_fence(c->device, &fii)); /* -1 (a signalled SYNC_FD) too */
+    wait_fence(c, h);
+    const uint32_t *words = y.map;
+    for (size_t i = 0; i < 1024; i++)
+        EXPECT(words[i] == 0x600dcafeu,
+               "word %zu: 0x%08x: the copy ran before the fill it waited for", i, words[i]);
+    digest(c, y.map, 4096);
+    /* A SYNC_FD export resets its fence (copy transference); an OPAQUE_FD
+     * one shares the payload, which the wait saw signalled. */
+    if (sync_fence_type == VK_EXTERNAL_FENCE_HANDLE_TYPE_OPAQUE_FD_BIT)
+        VK_EXPECT(VK_SUCCESS, vkGetFenceStatus(c->device, g));
+    VK(vkResetFences(c->device, 1, &h)); /* back to its own payload */
+    VK_EXPECT(VK_NOT_READY, vkGetFenceStatus(c->device, h));
+    queue_wait_idle(c);
+    const unsigned fds_after = open_fd_count();
+    EXPECT(fds_after == fds_before, "%u fds open before, %u after: an import did not take its fd",
+           fds_before, fds_after);
+}
+
 /* ---- external_host_memory ---------------------------------------------- */
 
 static void needs_external_host_memory(struct ctx *c, struct device_needs *n)
@@ -597,6 +745,10 @@ static void scenario_placed_mapping(struct ctx *c)
 }
 
 #define CMDTEST_EXTERNAL                                                                    \
+    {"external_sync", scenario_external_sync,                                              \
+     "a semaphore's payload and a fence's moved through fds: the importer's waits follow "  \
+     "the exporter's signals, no fd left open",                                            \
+     false, needs_external_sync, false},                                                   \
     {"placed_mapping", scenario_placed_mapping,                                            \
      "vkMapMemory2 at the application's address (whole and a range), device reads and "    \
      "writes there, VK_MEMORY_UNMAP_RESERVE_BIT_EXT keeps the range, no flag gives it back", \
