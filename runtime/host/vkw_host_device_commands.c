@@ -50,17 +50,21 @@ static struct vkw_device_commands *entry_of(struct vkw_host_device_commands *c, 
 bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                              uint32_t opcode, uint32_t type, uint64_t host)
 {
-    if (host == 0 || !ctx->vk.vkGetDeviceProcAddr || opcode >= VKW_OPCODE_LIMIT)
-        return true;
     struct vkw_host_device_commands *c = &ctx->device_commands;
+    if (host == 0 || !ctx->vk.vkGetDeviceProcAddr || opcode >= VKW_OPCODE_LIMIT) {
+        c->last_valid = false; /* no device looked up: vkw_host_device_alias has none */
+        return true;
+    }
     struct vkw_device_commands *e;
     if (c->last_valid && c->last_host == host && c->last_type == type &&
         c->last_removals == ctx->objects.removals) {
         e = &c->devices[c->last_index];
     } else {
         const VkDevice device = device_of(ctx, type, host);
-        if (device == VK_NULL_HANDLE)
+        if (device == VK_NULL_HANDLE) {
+            c->last_valid = false;
             return true; /* every live device-level id has one: not reached */
+        }
         e = entry_of(c, device);
         if (!e) {
             vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, c->count + 1);
