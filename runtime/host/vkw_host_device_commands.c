@@ -87,10 +87,15 @@ bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decod
         } else {
             /* An extension the device enabled may give it another name. */
             const char *alias;
-            for (unsigned i = 0; !e->alias[opcode] && (alias = vkw_opcode_alias(opcode, i)); i++)
-                e->alias[opcode] = ctx->vk.vkGetDeviceProcAddr(device, alias);
-            if (e->alias[opcode])
+            PFN_vkVoidFunction fn = NULL;
+            for (unsigned i = 0; !fn && (alias = vkw_opcode_alias(opcode, i)); i++)
+                fn = ctx->vk.vkGetDeviceProcAddr(device, alias);
+            if (fn && !e->alias)
+                e->alias = calloc(VKW_OPCODE_LIMIT, sizeof(*e->alias));
+            if (fn && e->alias) {
+                e->alias[opcode] = fn;
                 e->has[word] |= bit;
+            }
         }
     }
     if (e->has[word] & bit)
@@ -102,7 +107,8 @@ bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decod
 PFN_vkVoidFunction vkw_host_device_alias(struct vkw_host_context *ctx, uint32_t opcode)
 {
     const struct vkw_host_device_commands *c = &ctx->device_commands;
-    if (!c->last_valid || opcode >= VKW_OPCODE_LIMIT || c->last_index >= c->count)
+    if (!c->last_valid || opcode >= VKW_OPCODE_LIMIT || c->last_index >= c->count ||
+        !c->devices[c->last_index].alias)
         return NULL;
     return c->devices[c->last_index].alias[opcode];
 }
@@ -112,6 +118,7 @@ void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice devi
     struct vkw_host_device_commands *c = &ctx->device_commands;
     for (size_t i = 0; i < c->count; i++) {
         if (c->devices[i].device == device) {
+            free(c->devices[i].alias);
             c->devices[i] = c->devices[--c->count];
             c->last_valid = false; /* entries moved */
             return;
@@ -121,6 +128,8 @@ void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice devi
 
 void vkw_host_device_commands_release(struct vkw_host_device_commands *c)
 {
+    for (size_t i = 0; i < c->count; i++)
+        free(c->devices[i].alias);
     free(c->devices);
     memset(c, 0, sizeof(*c));
 }

@@ -35,9 +35,10 @@ struct vkw_device_commands {
     uint64_t has[VKW_OPCODE_WORDS];   /* and said the device has it */
     /* Where the device has a command only under another of its names (an
      * extension's, vkGetCalibratedTimestampsEXT), the driver's function
-     * for that name: the loader's entry point for the command's own name
-     * would jump through an empty slot. */
-    PFN_vkVoidFunction alias[VKW_OPCODE_LIMIT];
+     * for that name, by opcode: the loader's entry point for the
+     * command's own name would jump through an empty slot.  NULL until a
+     * device needs one (most never do). */
+    PFN_vkVoidFunction *alias;
 };
 
 struct vkw_host_device_commands {
