@@ -52,6 +52,8 @@ class Annotations:
     all_or_nothing: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (command, param)
     extends: List[Entry] = field(default_factory=list)  # args: STRUCT BASE
     length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = what
+    fd: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # an int that is an fd
+    fd_import: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -81,6 +83,8 @@ _DIRECTIVES = {
     'all-or-nothing': (1, 1, ()),
     'extends': (2, 2, ()),
     'length': (2, 2, ()),
+    'fd': (1, 1, ()),
+    'fd-import': (2, None, ()),
 }
 
 
@@ -113,7 +117,7 @@ def parse(path: str) -> Annotations:
                 options[m.group(1)] = m.group(2)
             else:
                 args.append(w)
-        if directive in ('encode-if', 'inner-length') and len(args) >= 2:
+        if directive in ('encode-if', 'inner-length', 'fd-import') and len(args) >= 2:
             args = [args[0], ' '.join(args[1:])]
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise AnnotationError(f'{where}: {directive} takes {lo} argument(s), got {args}')
@@ -132,7 +136,7 @@ def parse(path: str) -> Annotations:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.not_forwarded[args[0]] = e
         elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
-                           'pointer-value', 'input', 'all-or-nothing', 'length'):
+                           'pointer-value', 'input', 'all-or-nothing', 'length', 'fd', 'fd-import'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) not in (
@@ -150,7 +154,10 @@ def parse(path: str) -> Annotations:
                       'pointer-value': ann.pointer_value,
                       'input': ann.inputs,
                       'all-or-nothing': ann.all_or_nothing,
-                      'length': ann.length}[directive]
+                      'length': ann.length,
+                      'fd': ann.fd, 'fd-import': ann.fd_import}[directive]
+            if directive in ('fd', 'fd-import') and (key in ann.fd or key in ann.fd_import):
+                raise AnnotationError(f'{where}: {args[0]} is already an fd')
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
@@ -221,7 +228,7 @@ def check(ann: Annotations, reg) -> None:
                                       f'fixed sType for {struct.name}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
                              'inner-length', 'pointer-value', 'input', 'all-or-nothing',
-                             'length'):
+                             'length', 'fd', 'fd-import'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)
@@ -234,6 +241,12 @@ def check(ann: Annotations, reg) -> None:
                 raise AnnotationError(f'{where}: vk.xml has no command or struct {owner!r}')
             if found is None:
                 raise AnnotationError(f'{where}: {owner} has no member {member!r}')
+            if e.directive in ('fd', 'fd-import') and found.type != 'int':
+                raise AnnotationError(f'{where}: {e.args[0]} is a {found.type}, not an int: '
+                                      'only an int can be a file descriptor')
+            if e.directive == 'fd-import' and found.pointers:
+                raise AnnotationError(f'{where}: {e.args[0]} is an output; only an fd the '
+                                      'application passes in can be imported')
 
 
 def _available(reg, ann: Annotations, name: str) -> bool:

@@ -16,6 +16,9 @@ Shapes of a field (a struct member or a command parameter):
   blob          void * with a byte length: presence, u64 count, bytes
   custom        encoded and decoded by the functions an encode-with annotation names
                 (the reply's part too, where it names reply functions)
+Kinds are those of vkmodel plus 'fd': an `int` that an fd or fd-import
+annotation calls a file descriptor.  It travels beside the message; the
+bytes carry its index (a u32, or VKW_NO_FD for -1).
 Directions: in (command), out (reply; the command carries presence, count
 and the sTypes of out chains), inout (both), created (guest-chosen ids of
 new objects travel in the command; for arrays of them the reply says which
@@ -73,6 +76,10 @@ class Field:
     # is VKW_DEVICE_LENGTH(what), which each generated file defines from
     # what it has at hand (the writer's device, the decoder's, the test's).
     device_length: Optional[str] = None
+    # kind 'fd' with an fd-import annotation: the C condition (over '@', the
+    # owner) under which the driver takes the fd when the command succeeds;
+    # the fd travels only then (VKW_NO_FD otherwise).
+    fd_import: Optional[str] = None
     handle_type: Optional[str] = None  # 'VkBuffer' for handles
     dispatchable: bool = False
     is_count: bool = False       # another field's length refers to it
@@ -151,7 +158,7 @@ class Field:
         """The fewest wire bytes one element can take (bounds hostile counts)."""
         if self.kind == 'bytes' or (self.shape == 'blob'):
             return 1
-        if self.kind in ('scalar', 'enum', 'bitmask'):
+        if self.kind in ('scalar', 'enum', 'bitmask', 'fd'):
             return 8 if self.wire in ('u64', 'i64', 'f64') else 4
         if self.kind == 'handle':
             return 8
@@ -196,6 +203,11 @@ class StructFacts:
     # (VkBindMemoryStatus.pResult): the host gives the driver room for it,
     # which nobody reads, so that no driver writes through NULL.
     scratch_fields: List[Field] = field(default_factory=list)
+    # An input struct that holds (or reaches through members and chains) file
+    # descriptors, and fds the driver imports: the commands that carry it
+    # send fds beside their message (PROTOCOL, "File descriptors").
+    reaches_fds: bool = False
+    reaches_fd_imports: bool = False
 
     @property
     def needs_partial(self) -> bool:
@@ -234,6 +246,9 @@ class CommandFacts:
     # (Field.device_length): the encoder tells the writer its device, the
     # decoder tells the host decoder its host device, before the rest.
     device_lengths: bool = False
+    fd_inputs: bool = False        # its inputs reach file descriptors
+    fd_imports: bool = False       # ... that the driver takes when it succeeds
+    fd_outputs: List[Field] = field(default_factory=list)  # fds the driver exports
 
     @property
     def result_type(self) -> str:
@@ -462,6 +477,26 @@ class Builder:
                                 'names a void* member or parameter')
             f.kind, f.wire, f.shape, f.pointer_value = 'scalar', 'u64', 'value', True
             return f
+        if t == 'int':
+            if key not in self.ann.fd and key not in self.ann.fd_import:
+                raise _Unsupported(f'{m.name} is an int, which vk.xml uses for file '
+                                   'descriptors and for Android values alike: an fd or '
+                                   'fd-import annotation says it is an fd')
+            if m.pointers > 1 or m.array_sizes or (m.pointers and m.const):
+                raise _Unsupported(f'{m.name} is an fd behind a const pointer or in an array')
+            f.kind, f.wire = 'fd', 'u32'
+            if key in self.ann.fd_import:
+                cond = self.ann.fd_import[key].args[1]
+                order = list(siblings)
+                for word in _IDENT.findall(cond):
+                    if word in siblings and order.index(word) > order.index(m.name):
+                        raise WireError(f'{self.ann.where(self.ann.fd_import[key])}: the '
+                                        f'condition names {word}, which comes after {m.name}: '
+                                        'the host decodes it too late')
+                f.fd_import = _IDENT.sub(
+                    lambda x: ('@' + x.group(0)) if x.group(0) in siblings else x.group(0), cond)
+            f.shape = 'pointer' if m.pointers else 'value'
+            return f
         if key in self.ann.encode_if:
             f.encode_if = _IDENT.sub(
                 lambda x: ('@' + x.group(0)) if x.group(0) in siblings else x.group(0),
@@ -656,6 +691,8 @@ class Builder:
         else:
             sf.used_out = True
         for f in sf.fields:
+            if f.kind == 'fd' and direction == 'out':
+                raise _Unsupported(f'{sf.name}.{f.name} is an fd inside an output struct')
             if f.kind in ('struct', 'union') and not (f.is_pointer and not f.const):
                 self.mark(f.ctype, direction, seen)
             if f.pointer_value:
@@ -758,6 +795,28 @@ class Builder:
                 raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} reaches a device '
                                 'length (a `length` annotation) but its first parameter is '
                                 'no VkDevice')
+
+    def _propagate_fds(self) -> None:
+        """Which input structs reach fds (and imported ones), through their
+        members and their chains."""
+        for sf in self.struct_facts.values():
+            sf.reaches_fds = any(f.kind == 'fd' for f in sf.fields)
+            sf.reaches_fd_imports = any(f.fd_import for f in sf.fields)
+        changed = True
+        while changed:
+            changed = False
+            for sf in self.struct_facts.values():
+                if not sf.used_in:
+                    continue
+                reach = [self.struct_facts[f.ctype] for f in sf.fields
+                         if f.kind == 'struct' and f.direction == 'in']
+                reach += [self.struct_facts[x] for x in sf.extenders
+                          if self.struct_facts[x].used_in]
+                fds = sf.reaches_fds or any(x.reaches_fds for x in reach)
+                imports = sf.reaches_fd_imports or any(x.reaches_fd_imports for x in reach)
+                if (fds, imports) != (sf.reaches_fds, sf.reaches_fd_imports):
+                    sf.reaches_fds, sf.reaches_fd_imports = fds, imports
+                    changed = True
 
     def extenders_of(self, name: str) -> List[str]:
         out = []
@@ -943,6 +1002,21 @@ class Builder:
         self._entry_points()
         self._propagate_inner_outputs()
         self._propagate_device_lengths()
+        self._propagate_fds()
+        for cf in proto.commands:
+            ins = [f for f in cf.params if f.direction == 'in']
+            structs = [self.struct_facts[f.ctype] for f in ins if f.kind == 'struct']
+            cf.fd_inputs = any(f.kind == 'fd' for f in ins) or any(x.reaches_fds for x in structs)
+            cf.fd_imports = any(f.fd_import for f in ins) or \
+                any(x.reaches_fd_imports for x in structs)
+            cf.fd_outputs = [f for f in cf.params if f.kind == 'fd' and f.direction == 'out']
+            if (cf.fd_inputs or cf.fd_outputs) and (cf.recorded or cf.asynchronous):
+                raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} carries file '
+                                'descriptors, which cannot wait in a recorded stream or go '
+                                'without a reply')
+            if (cf.fd_outputs or cf.fd_inputs) and cf.return_type != 'VkResult':
+                raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} carries file '
+                                'descriptors but returns no VkResult to refuse them with')
         for cf in proto.commands:
             f = cf.destroyed
             if f is None or f.shape != 'value':
@@ -981,7 +1055,8 @@ class Builder:
                                  ('inner-length', self.ann.inner_length),
                                  ('input', self.ann.inputs),
                                  ('all-or-nothing', self.ann.all_or_nothing),
-                                 ('length', self.ann.length)):
+                                 ('length', self.ann.length),
+                                 ('fd', self.ann.fd), ('fd-import', self.ann.fd_import)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
         for entry in self.ann.encode_as.values():

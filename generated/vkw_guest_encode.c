@@ -117,12 +117,19 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceIDProperties(struct vkw_read
 static void vkw_encode_fields_VkExternalMemoryImageCreateInfo(struct vkw_writer *w, const VkExternalMemoryImageCreateInfo *v);
 static void vkw_encode_fields_VkExternalMemoryBufferCreateInfo(struct vkw_writer *w, const VkExternalMemoryBufferCreateInfo *v);
 static void vkw_encode_fields_VkExportMemoryAllocateInfo(struct vkw_writer *w, const VkExportMemoryAllocateInfo *v);
+static void vkw_encode_fields_VkImportMemoryFdInfoKHR(struct vkw_writer *w, const VkImportMemoryFdInfoKHR *v);
+static void vkw_decode_reply_fields_VkMemoryFdPropertiesKHR(struct vkw_reader *r, VkMemoryFdPropertiesKHR *v);
+static void vkw_encode_fields_VkMemoryGetFdInfoKHR(struct vkw_writer *w, const VkMemoryGetFdInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceExternalSemaphoreInfo(struct vkw_writer *w, const VkPhysicalDeviceExternalSemaphoreInfo *v);
 static void vkw_decode_reply_fields_VkExternalSemaphoreProperties(struct vkw_reader *r, VkExternalSemaphoreProperties *v);
 static void vkw_encode_fields_VkExportSemaphoreCreateInfo(struct vkw_writer *w, const VkExportSemaphoreCreateInfo *v);
+static void vkw_encode_fields_VkImportSemaphoreFdInfoKHR(struct vkw_writer *w, const VkImportSemaphoreFdInfoKHR *v);
+static void vkw_encode_fields_VkSemaphoreGetFdInfoKHR(struct vkw_writer *w, const VkSemaphoreGetFdInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceExternalFenceInfo(struct vkw_writer *w, const VkPhysicalDeviceExternalFenceInfo *v);
 static void vkw_decode_reply_fields_VkExternalFenceProperties(struct vkw_reader *r, VkExternalFenceProperties *v);
 static void vkw_encode_fields_VkExportFenceCreateInfo(struct vkw_writer *w, const VkExportFenceCreateInfo *v);
+static void vkw_encode_fields_VkImportFenceFdInfoKHR(struct vkw_writer *w, const VkImportFenceFdInfoKHR *v);
+static void vkw_encode_fields_VkFenceGetFdInfoKHR(struct vkw_writer *w, const VkFenceGetFdInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceMultiviewFeatures(struct vkw_writer *w, const VkPhysicalDeviceMultiviewFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMultiviewFeatures(struct vkw_reader *r, VkPhysicalDeviceMultiviewFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMultiviewProperties(struct vkw_reader *r, VkPhysicalDeviceMultiviewProperties *v);
@@ -231,6 +238,7 @@ static void vkw_decode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
 static void vkw_encode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectNameInfoEXT *v);
 static void vkw_encode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectTagInfoEXT *v);
 static void vkw_encode_fields_VkDebugUtilsLabelEXT(struct vkw_writer *w, const VkDebugUtilsLabelEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 static void vkw_encode_fields_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v);
 static void vkw_encode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_writer *w, const VkPipelineRasterizationConservativeStateCreateInfoEXT *v);
@@ -1362,6 +1370,10 @@ static void vkw_encode_pnext_VkMemoryAllocateInfo(struct vkw_writer *w, const vo
         case VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkExportMemoryAllocateInfo(w, (const VkExportMemoryAllocateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkImportMemoryFdInfoKHR(w, (const VkImportMemoryFdInfoKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -3751,6 +3763,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3983,6 +3998,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceFloatControlsProperties(r, (VkPhysicalDeviceFloatControlsProperties *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(r, (VkPhysicalDeviceExternalMemoryHostPropertiesEXT *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(r, (VkPhysicalDeviceConservativeRasterizationPropertiesEXT *)s);
@@ -7596,6 +7614,50 @@ static void vkw_encode_fields_VkExportMemoryAllocateInfo(struct vkw_writer *w, c
     vkw_write_u32(w, v->handleTypes);
 }
 
+void vkw_encode_VkImportMemoryFdInfoKHR(struct vkw_writer *w, const VkImportMemoryFdInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImportMemoryFdInfoKHR */
+    vkw_encode_fields_VkImportMemoryFdInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkImportMemoryFdInfoKHR(struct vkw_writer *w, const VkImportMemoryFdInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->handleType);
+    vkw_write_fd(w, (v->handleType != 0) ? v->fd : -1, true); /* beside the message; the driver takes it */
+}
+
+void vkw_encode_partial_VkMemoryFdPropertiesKHR(struct vkw_writer *w, const VkMemoryFdPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkMemoryFdPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkMemoryFdPropertiesKHR(struct vkw_reader *r, VkMemoryFdPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkMemoryFdPropertiesKHR */
+    vkw_decode_reply_fields_VkMemoryFdPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkMemoryFdPropertiesKHR(struct vkw_reader *r, VkMemoryFdPropertiesKHR *v)
+{
+    v->memoryTypeBits = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkMemoryGetFdInfoKHR(struct vkw_writer *w, const VkMemoryGetFdInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkMemoryGetFdInfoKHR */
+    vkw_encode_fields_VkMemoryGetFdInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkMemoryGetFdInfoKHR(struct vkw_writer *w, const VkMemoryGetFdInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->memory));
+    vkw_write_i32(w, (int32_t)v->handleType);
+}
+
 void vkw_encode_VkPhysicalDeviceExternalSemaphoreInfo(struct vkw_writer *w, const VkPhysicalDeviceExternalSemaphoreInfo *v)
 {
     vkw_encode_pnext_VkPhysicalDeviceExternalSemaphoreInfo(w, v->pNext);
@@ -7640,6 +7702,32 @@ static void vkw_encode_fields_VkExportSemaphoreCreateInfo(struct vkw_writer *w, 
     vkw_write_u32(w, v->handleTypes);
 }
 
+void vkw_encode_VkImportSemaphoreFdInfoKHR(struct vkw_writer *w, const VkImportSemaphoreFdInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImportSemaphoreFdInfoKHR */
+    vkw_encode_fields_VkImportSemaphoreFdInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkImportSemaphoreFdInfoKHR(struct vkw_writer *w, const VkImportSemaphoreFdInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->semaphore));
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->handleType);
+    vkw_write_fd(w, (true) ? v->fd : -1, true); /* beside the message; the driver takes it */
+}
+
+void vkw_encode_VkSemaphoreGetFdInfoKHR(struct vkw_writer *w, const VkSemaphoreGetFdInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkSemaphoreGetFdInfoKHR */
+    vkw_encode_fields_VkSemaphoreGetFdInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkSemaphoreGetFdInfoKHR(struct vkw_writer *w, const VkSemaphoreGetFdInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->semaphore));
+    vkw_write_i32(w, (int32_t)v->handleType);
+}
+
 void vkw_encode_VkPhysicalDeviceExternalFenceInfo(struct vkw_writer *w, const VkPhysicalDeviceExternalFenceInfo *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExternalFenceInfo */
@@ -7682,6 +7770,32 @@ void vkw_encode_VkExportFenceCreateInfo(struct vkw_writer *w, const VkExportFenc
 static void vkw_encode_fields_VkExportFenceCreateInfo(struct vkw_writer *w, const VkExportFenceCreateInfo *v)
 {
     vkw_write_u32(w, v->handleTypes);
+}
+
+void vkw_encode_VkImportFenceFdInfoKHR(struct vkw_writer *w, const VkImportFenceFdInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkImportFenceFdInfoKHR */
+    vkw_encode_fields_VkImportFenceFdInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkImportFenceFdInfoKHR(struct vkw_writer *w, const VkImportFenceFdInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->fence));
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->handleType);
+    vkw_write_fd(w, (true) ? v->fd : -1, true); /* beside the message; the driver takes it */
+}
+
+void vkw_encode_VkFenceGetFdInfoKHR(struct vkw_writer *w, const VkFenceGetFdInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkFenceGetFdInfoKHR */
+    vkw_encode_fields_VkFenceGetFdInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkFenceGetFdInfoKHR(struct vkw_writer *w, const VkFenceGetFdInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->fence));
+    vkw_write_i32(w, (int32_t)v->handleType);
 }
 
 void vkw_encode_VkPhysicalDeviceMultiviewFeatures(struct vkw_writer *w, const VkPhysicalDeviceMultiviewFeatures *v)
@@ -9608,6 +9722,26 @@ static void vkw_encode_fields_VkDebugUtilsLabelEXT(struct vkw_writer *w, const V
         vkw_write_string(w, v->pLabelName);
     for (uint32_t i = 0; i < 4; i++)
         vkw_write_f32(w, ((const float *)v->color)[i]);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceExternalMemoryHostPropertiesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceExternalMemoryHostPropertiesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    v->minImportedHostPointerAlignment = (VkDeviceSize)vkw_read_u64(r);
 }
 
 void vkw_encode_partial_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
@@ -25947,6 +26081,141 @@ VkResult vkw_decode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataE
             vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
         else
             vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetMemoryFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkMemoryGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetMemoryFdKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pGetFdInfo))
+        vkw_encode_VkMemoryGetFdInfoKHR(w, &(*pGetFdInfo));
+    if (vkw_write_presence(w, pFd))
+        { /* filled by the host */ }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetMemoryFdKHR(struct vkw_reader *r, VkDevice device, const VkMemoryGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    (void)device;
+    (void)pGetFdInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFd)
+            (*pFd) = vkw_read_fd(r); /* the application's from now on */
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetMemoryFdPropertiesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, int fd, VkMemoryFdPropertiesKHR* pMemoryFdProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetMemoryFdPropertiesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_i32(w, (int32_t)handleType);
+    vkw_write_fd(w, fd, false); /* beside the message */
+    if (vkw_write_presence(w, pMemoryFdProperties))
+        vkw_encode_partial_VkMemoryFdPropertiesKHR(w, pMemoryFdProperties);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetMemoryFdPropertiesKHR(struct vkw_reader *r, VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, int fd, VkMemoryFdPropertiesKHR* pMemoryFdProperties)
+{
+    (void)device;
+    (void)handleType;
+    (void)fd;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pMemoryFdProperties)
+            vkw_decode_reply_VkMemoryFdPropertiesKHR(r, &(*pMemoryFdProperties));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkImportSemaphoreFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkImportSemaphoreFdKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pImportSemaphoreFdInfo))
+        vkw_encode_VkImportSemaphoreFdInfoKHR(w, &(*pImportSemaphoreFdInfo));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkImportSemaphoreFdKHR(struct vkw_reader *r, VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo)
+{
+    (void)device;
+    (void)pImportSemaphoreFdInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkGetSemaphoreFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetSemaphoreFdKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pGetFdInfo))
+        vkw_encode_VkSemaphoreGetFdInfoKHR(w, &(*pGetFdInfo));
+    if (vkw_write_presence(w, pFd))
+        { /* filled by the host */ }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetSemaphoreFdKHR(struct vkw_reader *r, VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    (void)device;
+    (void)pGetFdInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFd)
+            (*pFd) = vkw_read_fd(r); /* the application's from now on */
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkImportFenceFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkImportFenceFdKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pImportFenceFdInfo))
+        vkw_encode_VkImportFenceFdInfoKHR(w, &(*pImportFenceFdInfo));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkImportFenceFdKHR(struct vkw_reader *r, VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo)
+{
+    (void)device;
+    (void)pImportFenceFdInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkGetFenceFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetFenceFdKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pGetFdInfo))
+        vkw_encode_VkFenceGetFdInfoKHR(w, &(*pGetFdInfo));
+    if (vkw_write_presence(w, pFd))
+        { /* filled by the host */ }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetFenceFdKHR(struct vkw_reader *r, VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    (void)device;
+    (void)pGetFdInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFd)
+            (*pFd) = vkw_read_fd(r); /* the application's from now on */
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
     }
     return result;
 }

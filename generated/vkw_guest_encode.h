@@ -217,14 +217,22 @@ void vkw_decode_reply_VkPhysicalDeviceIDProperties(struct vkw_reader *r, VkPhysi
 void vkw_encode_VkExternalMemoryImageCreateInfo(struct vkw_writer *w, const VkExternalMemoryImageCreateInfo *v);
 void vkw_encode_VkExternalMemoryBufferCreateInfo(struct vkw_writer *w, const VkExternalMemoryBufferCreateInfo *v);
 void vkw_encode_VkExportMemoryAllocateInfo(struct vkw_writer *w, const VkExportMemoryAllocateInfo *v);
+void vkw_encode_VkImportMemoryFdInfoKHR(struct vkw_writer *w, const VkImportMemoryFdInfoKHR *v);
+void vkw_encode_partial_VkMemoryFdPropertiesKHR(struct vkw_writer *w, const VkMemoryFdPropertiesKHR *v);
+void vkw_decode_reply_VkMemoryFdPropertiesKHR(struct vkw_reader *r, VkMemoryFdPropertiesKHR *v);
+void vkw_encode_VkMemoryGetFdInfoKHR(struct vkw_writer *w, const VkMemoryGetFdInfoKHR *v);
 void vkw_encode_VkPhysicalDeviceExternalSemaphoreInfo(struct vkw_writer *w, const VkPhysicalDeviceExternalSemaphoreInfo *v);
 void vkw_encode_partial_VkExternalSemaphoreProperties(struct vkw_writer *w, const VkExternalSemaphoreProperties *v);
 void vkw_decode_reply_VkExternalSemaphoreProperties(struct vkw_reader *r, VkExternalSemaphoreProperties *v);
 void vkw_encode_VkExportSemaphoreCreateInfo(struct vkw_writer *w, const VkExportSemaphoreCreateInfo *v);
+void vkw_encode_VkImportSemaphoreFdInfoKHR(struct vkw_writer *w, const VkImportSemaphoreFdInfoKHR *v);
+void vkw_encode_VkSemaphoreGetFdInfoKHR(struct vkw_writer *w, const VkSemaphoreGetFdInfoKHR *v);
 void vkw_encode_VkPhysicalDeviceExternalFenceInfo(struct vkw_writer *w, const VkPhysicalDeviceExternalFenceInfo *v);
 void vkw_encode_partial_VkExternalFenceProperties(struct vkw_writer *w, const VkExternalFenceProperties *v);
 void vkw_decode_reply_VkExternalFenceProperties(struct vkw_reader *r, VkExternalFenceProperties *v);
 void vkw_encode_VkExportFenceCreateInfo(struct vkw_writer *w, const VkExportFenceCreateInfo *v);
+void vkw_encode_VkImportFenceFdInfoKHR(struct vkw_writer *w, const VkImportFenceFdInfoKHR *v);
+void vkw_encode_VkFenceGetFdInfoKHR(struct vkw_writer *w, const VkFenceGetFdInfoKHR *v);
 void vkw_encode_VkPhysicalDeviceMultiviewFeatures(struct vkw_writer *w, const VkPhysicalDeviceMultiviewFeatures *v);
 void vkw_encode_partial_VkPhysicalDeviceMultiviewFeatures(struct vkw_writer *w, const VkPhysicalDeviceMultiviewFeatures *v);
 void vkw_decode_reply_VkPhysicalDeviceMultiviewFeatures(struct vkw_reader *r, VkPhysicalDeviceMultiviewFeatures *v);
@@ -384,6 +392,8 @@ void vkw_decode_reply_VkQueueFamilyGlobalPriorityProperties(struct vkw_reader *r
 void vkw_encode_VkDebugUtilsObjectNameInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectNameInfoEXT *v);
 void vkw_encode_VkDebugUtilsObjectTagInfoEXT(struct vkw_writer *w, const VkDebugUtilsObjectTagInfoEXT *v);
 void vkw_encode_VkDebugUtilsLabelEXT(struct vkw_writer *w, const VkDebugUtilsLabelEXT *v);
+void vkw_encode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 void vkw_encode_VkCalibratedTimestampInfoKHR(struct vkw_writer *w, const VkCalibratedTimestampInfoKHR *v);
@@ -1668,6 +1678,18 @@ void vkw_encode_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w,
 VkResult vkw_decode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkSamplerCaptureDescriptorDataInfoEXT* pInfo, void* pData);
 void vkw_encode_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo, void* pData);
 VkResult vkw_decode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_reader *r, VkDevice device, const VkAccelerationStructureCaptureDescriptorDataInfoEXT* pInfo, void* pData);
+void vkw_encode_vkGetMemoryFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkMemoryGetFdInfoKHR* pGetFdInfo, int* pFd);
+VkResult vkw_decode_reply_vkGetMemoryFdKHR(struct vkw_reader *r, VkDevice device, const VkMemoryGetFdInfoKHR* pGetFdInfo, int* pFd);
+void vkw_encode_vkGetMemoryFdPropertiesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, int fd, VkMemoryFdPropertiesKHR* pMemoryFdProperties);
+VkResult vkw_decode_reply_vkGetMemoryFdPropertiesKHR(struct vkw_reader *r, VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, int fd, VkMemoryFdPropertiesKHR* pMemoryFdProperties);
+void vkw_encode_vkImportSemaphoreFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo);
+VkResult vkw_decode_reply_vkImportSemaphoreFdKHR(struct vkw_reader *r, VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo);
+void vkw_encode_vkGetSemaphoreFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd);
+VkResult vkw_decode_reply_vkGetSemaphoreFdKHR(struct vkw_reader *r, VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd);
+void vkw_encode_vkImportFenceFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo);
+VkResult vkw_decode_reply_vkImportFenceFdKHR(struct vkw_reader *r, VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo);
+void vkw_encode_vkGetFenceFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd);
+VkResult vkw_decode_reply_vkGetFenceFdKHR(struct vkw_reader *r, VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd);
 
 /* ---- hand-written wire forms of parameters (gen/annotations.conf:
  * encode-with), in runtime/guest: the generated encoders and reply decoders

@@ -282,6 +282,8 @@ VkResult vkw_forward_vkAllocateMemory(VkDevice device, const VkMemoryAllocateInf
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkAllocateMemory(w, call.serial, device, pAllocateInfo, pAllocator, pMemory);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkAllocateMemory", VK_ERROR_INVALID_EXTERNAL_HANDLE);
     struct vkw_reader *r = vkw_call_wait(&call, false);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
@@ -289,6 +291,7 @@ VkResult vkw_forward_vkAllocateMemory(VkDevice device, const VkMemoryAllocateInf
     const bool ok = vkw_call_end(&call, r);
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
+    vkw_call_imported(&call, result == VK_SUCCESS); /* the driver owns what it imported */
     (void)ok;
     return result;
 }
@@ -5140,6 +5143,122 @@ VkResult vkw_forward_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(Vk
     return result;
 }
 
+VkResult vkw_forward_vkGetMemoryFdKHR(VkDevice device, const VkMemoryGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetMemoryFdKHR(w, call.serial, device, pGetFdInfo, pFd);
+    if (w->fd_room == 0) /* the fd the host exports could not reach the application */
+        return vkw_call_refuse(&call, "vkGetMemoryFdKHR", VK_ERROR_TOO_MANY_OBJECTS);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetMemoryFdKHR(r, device, pGetFdInfo, pFd);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetMemoryFdPropertiesKHR(VkDevice device, VkExternalMemoryHandleTypeFlagBits handleType, int fd, VkMemoryFdPropertiesKHR* pMemoryFdProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetMemoryFdPropertiesKHR(w, call.serial, device, handleType, fd, pMemoryFdProperties);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkGetMemoryFdPropertiesKHR", VK_ERROR_INVALID_EXTERNAL_HANDLE);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetMemoryFdPropertiesKHR(r, device, handleType, fd, pMemoryFdProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkImportSemaphoreFdKHR(VkDevice device, const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkImportSemaphoreFdKHR(w, call.serial, device, pImportSemaphoreFdInfo);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkImportSemaphoreFdKHR", VK_ERROR_INVALID_EXTERNAL_HANDLE);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkImportSemaphoreFdKHR(r, device, pImportSemaphoreFdInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    vkw_call_imported(&call, result == VK_SUCCESS); /* the driver owns what it imported */
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetSemaphoreFdKHR(VkDevice device, const VkSemaphoreGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetSemaphoreFdKHR(w, call.serial, device, pGetFdInfo, pFd);
+    if (w->fd_room == 0) /* the fd the host exports could not reach the application */
+        return vkw_call_refuse(&call, "vkGetSemaphoreFdKHR", VK_ERROR_TOO_MANY_OBJECTS);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetSemaphoreFdKHR(r, device, pGetFdInfo, pFd);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkImportFenceFdKHR(VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkImportFenceFdKHR(w, call.serial, device, pImportFenceFdInfo);
+    if (w->fds_refused) /* an fd that is not open, or a connection whose fds cannot travel */
+        return vkw_call_refuse(&call, "vkImportFenceFdKHR", VK_ERROR_INVALID_EXTERNAL_HANDLE);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkImportFenceFdKHR(r, device, pImportFenceFdInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    vkw_call_imported(&call, result == VK_SUCCESS); /* the driver owns what it imported */
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetFenceFdKHR(VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetFenceFdKHR(w, call.serial, device, pGetFdInfo, pFd);
+    if (w->fd_room == 0) /* the fd the host exports could not reach the application */
+        return vkw_call_refuse(&call, "vkGetFenceFdKHR", VK_ERROR_TOO_MANY_OBJECTS);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetFenceFdKHR(r, device, pGetFdInfo, pFd);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -5302,18 +5421,18 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetBufferMemoryRequirements2KHR", (PFN_vkVoidFunction)vkw_icd_vkGetBufferMemoryRequirements2, SCOPE_device, "VK_KHR_get_memory_requirements2"},
     {"vkGetImageSparseMemoryRequirements2", (PFN_vkVoidFunction)vkw_forward_vkGetImageSparseMemoryRequirements2, SCOPE_device, "VK_VERSION_1_1"},
     {"vkGetImageSparseMemoryRequirements2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetImageSparseMemoryRequirements2, SCOPE_device, "VK_KHR_get_memory_requirements2"},
-    {"vkGetPhysicalDeviceFeatures2", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceFeatures2, SCOPE_physical_device, "VK_VERSION_1_1"},
-    {"vkGetPhysicalDeviceFeatures2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceFeatures2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
+    {"vkGetPhysicalDeviceFeatures2", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceFeatures2, SCOPE_physical_device, "VK_VERSION_1_1"},
+    {"vkGetPhysicalDeviceFeatures2KHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceFeatures2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
     {"vkGetPhysicalDeviceProperties2", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
     {"vkGetPhysicalDeviceProperties2KHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
     {"vkGetPhysicalDeviceFormatProperties2", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceFormatProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
     {"vkGetPhysicalDeviceFormatProperties2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceFormatProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
-    {"vkGetPhysicalDeviceImageFormatProperties2", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceImageFormatProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
-    {"vkGetPhysicalDeviceImageFormatProperties2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceImageFormatProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
+    {"vkGetPhysicalDeviceImageFormatProperties2", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceImageFormatProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
+    {"vkGetPhysicalDeviceImageFormatProperties2KHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceImageFormatProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
     {"vkGetPhysicalDeviceQueueFamilyProperties2", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceQueueFamilyProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
     {"vkGetPhysicalDeviceQueueFamilyProperties2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceQueueFamilyProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
-    {"vkGetPhysicalDeviceMemoryProperties2", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceMemoryProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
-    {"vkGetPhysicalDeviceMemoryProperties2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceMemoryProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
+    {"vkGetPhysicalDeviceMemoryProperties2", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceMemoryProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
+    {"vkGetPhysicalDeviceMemoryProperties2KHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceMemoryProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
     {"vkGetPhysicalDeviceSparseImageFormatProperties2", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceSparseImageFormatProperties2, SCOPE_physical_device, "VK_VERSION_1_1"},
     {"vkGetPhysicalDeviceSparseImageFormatProperties2KHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceSparseImageFormatProperties2, SCOPE_physical_device, "VK_KHR_get_physical_device_properties2"},
     {"vkTrimCommandPool", (PFN_vkVoidFunction)vkw_forward_vkTrimCommandPool, SCOPE_device, "VK_VERSION_1_1"},
@@ -5329,12 +5448,12 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkDestroyDescriptorUpdateTemplateKHR", (PFN_vkVoidFunction)vkw_icd_vkDestroyDescriptorUpdateTemplate, SCOPE_device, "VK_KHR_descriptor_update_template"},
     {"vkUpdateDescriptorSetWithTemplate", (PFN_vkVoidFunction)vkw_forward_vkUpdateDescriptorSetWithTemplate, SCOPE_device, "VK_VERSION_1_1"},
     {"vkUpdateDescriptorSetWithTemplateKHR", (PFN_vkVoidFunction)vkw_forward_vkUpdateDescriptorSetWithTemplate, SCOPE_device, "VK_KHR_descriptor_update_template"},
-    {"vkGetPhysicalDeviceExternalBufferProperties", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceExternalBufferProperties, SCOPE_physical_device, "VK_VERSION_1_1"},
-    {"vkGetPhysicalDeviceExternalBufferPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceExternalBufferProperties, SCOPE_physical_device, "VK_KHR_external_memory_capabilities"},
-    {"vkGetPhysicalDeviceExternalFenceProperties", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceExternalFenceProperties, SCOPE_physical_device, "VK_VERSION_1_1"},
-    {"vkGetPhysicalDeviceExternalFencePropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceExternalFenceProperties, SCOPE_physical_device, "VK_KHR_external_fence_capabilities"},
-    {"vkGetPhysicalDeviceExternalSemaphoreProperties", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceExternalSemaphoreProperties, SCOPE_physical_device, "VK_VERSION_1_1"},
-    {"vkGetPhysicalDeviceExternalSemaphorePropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceExternalSemaphoreProperties, SCOPE_physical_device, "VK_KHR_external_semaphore_capabilities"},
+    {"vkGetPhysicalDeviceExternalBufferProperties", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceExternalBufferProperties, SCOPE_physical_device, "VK_VERSION_1_1"},
+    {"vkGetPhysicalDeviceExternalBufferPropertiesKHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceExternalBufferProperties, SCOPE_physical_device, "VK_KHR_external_memory_capabilities"},
+    {"vkGetPhysicalDeviceExternalFenceProperties", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceExternalFenceProperties, SCOPE_physical_device, "VK_VERSION_1_1"},
+    {"vkGetPhysicalDeviceExternalFencePropertiesKHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceExternalFenceProperties, SCOPE_physical_device, "VK_KHR_external_fence_capabilities"},
+    {"vkGetPhysicalDeviceExternalSemaphoreProperties", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceExternalSemaphoreProperties, SCOPE_physical_device, "VK_VERSION_1_1"},
+    {"vkGetPhysicalDeviceExternalSemaphorePropertiesKHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceExternalSemaphoreProperties, SCOPE_physical_device, "VK_KHR_external_semaphore_capabilities"},
     {"vkGetDescriptorSetLayoutSupport", (PFN_vkVoidFunction)vkw_forward_vkGetDescriptorSetLayoutSupport, SCOPE_device, "VK_VERSION_1_1"},
     {"vkGetDescriptorSetLayoutSupportKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDescriptorSetLayoutSupport, SCOPE_device, "VK_KHR_maintenance3"},
     {"vkCmdDrawIndirectCount", (PFN_vkVoidFunction)vkw_forward_vkCmdDrawIndirectCount, SCOPE_device, "VK_VERSION_1_2"},
@@ -5524,7 +5643,9 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdDrawIndirectByteCountEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdDrawIndirectByteCountEXT, SCOPE_device, "VK_EXT_transform_feedback"},
     {"vkCmdSetVertexInputEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetVertexInputEXT, SCOPE_device, "VK_EXT_vertex_input_dynamic_state,VK_EXT_shader_object"},
     {"vkCmdSetAttachmentFeedbackLoopEnableEXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetAttachmentFeedbackLoopEnableEXT, SCOPE_device, "VK_EXT_attachment_feedback_loop_dynamic_state"},
-    {"vkGetPhysicalDeviceCalibrateableTimeDomainsEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR, SCOPE_physical_device, "VK_EXT_calibrated_timestamps"},
+    {"vkGetPhysicalDeviceCalibrateableTimeDomainsKHR", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR, SCOPE_physical_device, "VK_KHR_calibrated_timestamps"},
+    {"vkGetPhysicalDeviceCalibrateableTimeDomainsEXT", (PFN_vkVoidFunction)vkw_icd_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR, SCOPE_physical_device, "VK_EXT_calibrated_timestamps"},
+    {"vkGetCalibratedTimestampsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetCalibratedTimestampsKHR, SCOPE_device, "VK_KHR_calibrated_timestamps"},
     {"vkGetCalibratedTimestampsEXT", (PFN_vkVoidFunction)vkw_forward_vkGetCalibratedTimestampsKHR, SCOPE_device, "VK_EXT_calibrated_timestamps"},
     {"vkGetGeneratedCommandsMemoryRequirementsEXT", (PFN_vkVoidFunction)vkw_forward_vkGetGeneratedCommandsMemoryRequirementsEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
     {"vkCmdPreprocessGeneratedCommandsEXT", (PFN_vkVoidFunction)vkw_icd_vkCmdPreprocessGeneratedCommandsEXT, SCOPE_device, "VK_EXT_device_generated_commands"},
@@ -5672,5 +5793,12 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetImageViewOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetImageViewOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
     {"vkGetSamplerOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetSamplerOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer"},
     {"vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT, SCOPE_device, "VK_EXT_descriptor_buffer+(VK_KHR_acceleration_structure,VK_NV_ray_tracing)"},
+    {"vkGetMemoryFdKHR", (PFN_vkVoidFunction)vkw_forward_vkGetMemoryFdKHR, SCOPE_device, "VK_KHR_external_memory_fd"},
+    {"vkGetMemoryFdPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetMemoryFdPropertiesKHR, SCOPE_device, "VK_KHR_external_memory_fd"},
+    {"vkImportSemaphoreFdKHR", (PFN_vkVoidFunction)vkw_icd_vkImportSemaphoreFdKHR, SCOPE_device, "VK_KHR_external_semaphore_fd"},
+    {"vkGetSemaphoreFdKHR", (PFN_vkVoidFunction)vkw_icd_vkGetSemaphoreFdKHR, SCOPE_device, "VK_KHR_external_semaphore_fd"},
+    {"vkImportFenceFdKHR", (PFN_vkVoidFunction)vkw_icd_vkImportFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
+    {"vkGetFenceFdKHR", (PFN_vkVoidFunction)vkw_icd_vkGetFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
+    {"vkGetMemoryHostPointerPropertiesEXT", (PFN_vkVoidFunction)vkw_icd_vkGetMemoryHostPointerPropertiesEXT, SCOPE_device, "VK_EXT_external_memory_host"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

@@ -426,6 +426,12 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_pipeline_executable_properties", true},
     {"VK_EXT_pipeline_properties", true},
     {"VK_EXT_descriptor_buffer", true},
+    {"VK_KHR_external_memory_fd", true},
+    {"VK_EXT_external_memory_dma_buf", true},
+    {"VK_KHR_external_semaphore_fd", true},
+    {"VK_KHR_external_fence_fd", true},
+    {"VK_EXT_external_memory_host", true},
+    {"VK_KHR_calibrated_timestamps", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -1560,6 +1566,18 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkGetSamplerOpaqueCaptureDescriptorDataEXT";
     case VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT:
         return "vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT";
+    case VKW_CMD_vkGetMemoryFdKHR:
+        return "vkGetMemoryFdKHR";
+    case VKW_CMD_vkGetMemoryFdPropertiesKHR:
+        return "vkGetMemoryFdPropertiesKHR";
+    case VKW_CMD_vkImportSemaphoreFdKHR:
+        return "vkImportSemaphoreFdKHR";
+    case VKW_CMD_vkGetSemaphoreFdKHR:
+        return "vkGetSemaphoreFdKHR";
+    case VKW_CMD_vkImportFenceFdKHR:
+        return "vkImportFenceFdKHR";
+    case VKW_CMD_vkGetFenceFdKHR:
+        return "vkGetFenceFdKHR";
     default:
         return NULL;
     }

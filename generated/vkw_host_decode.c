@@ -546,6 +546,9 @@ static bool vkw_valid_VkExternalMemoryHandleTypeFlagBits(int32_t v)
     case 16: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D11_TEXTURE_KMT_BIT */
     case 32: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D12_HEAP_BIT */
     case 64: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D12_RESOURCE_BIT */
+    case 128: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT */
+    case 256: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_MAPPED_FOREIGN_MEMORY_BIT_EXT */
+    case 512: /* VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT */
         return true;
     default:
         return false;
@@ -1681,12 +1684,19 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceIDProperties(struct vkw_host
 static void vkw_decode_fields_VkExternalMemoryImageCreateInfo(struct vkw_host_decoder *d, VkExternalMemoryImageCreateInfo *v);
 static void vkw_decode_fields_VkExternalMemoryBufferCreateInfo(struct vkw_host_decoder *d, VkExternalMemoryBufferCreateInfo *v);
 static void vkw_decode_fields_VkExportMemoryAllocateInfo(struct vkw_host_decoder *d, VkExportMemoryAllocateInfo *v);
+static void vkw_decode_fields_VkImportMemoryFdInfoKHR(struct vkw_host_decoder *d, VkImportMemoryFdInfoKHR *v);
+static void vkw_encode_reply_fields_VkMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMemoryFdPropertiesKHR *v);
+static void vkw_decode_fields_VkMemoryGetFdInfoKHR(struct vkw_host_decoder *d, VkMemoryGetFdInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceExternalSemaphoreInfo(struct vkw_host_decoder *d, VkPhysicalDeviceExternalSemaphoreInfo *v);
 static void vkw_encode_reply_fields_VkExternalSemaphoreProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExternalSemaphoreProperties *v);
 static void vkw_decode_fields_VkExportSemaphoreCreateInfo(struct vkw_host_decoder *d, VkExportSemaphoreCreateInfo *v);
+static void vkw_decode_fields_VkImportSemaphoreFdInfoKHR(struct vkw_host_decoder *d, VkImportSemaphoreFdInfoKHR *v);
+static void vkw_decode_fields_VkSemaphoreGetFdInfoKHR(struct vkw_host_decoder *d, VkSemaphoreGetFdInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceExternalFenceInfo(struct vkw_host_decoder *d, VkPhysicalDeviceExternalFenceInfo *v);
 static void vkw_encode_reply_fields_VkExternalFenceProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExternalFenceProperties *v);
 static void vkw_decode_fields_VkExportFenceCreateInfo(struct vkw_host_decoder *d, VkExportFenceCreateInfo *v);
+static void vkw_decode_fields_VkImportFenceFdInfoKHR(struct vkw_host_decoder *d, VkImportFenceFdInfoKHR *v);
+static void vkw_decode_fields_VkFenceGetFdInfoKHR(struct vkw_host_decoder *d, VkFenceGetFdInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceMultiviewFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceMultiviewFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMultiviewFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiviewFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMultiviewProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiviewProperties *v);
@@ -1795,6 +1805,7 @@ static void vkw_encode_reply_fields_VkQueueFamilyGlobalPriorityProperties(struct
 static void vkw_decode_fields_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v);
 static void vkw_decode_fields_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v);
 static void vkw_decode_fields_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 static void vkw_decode_fields_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
 static void vkw_decode_fields_VkPipelineRasterizationConservativeStateCreateInfoEXT(struct vkw_host_decoder *d, VkPipelineRasterizationConservativeStateCreateInfoEXT *v);
@@ -3859,6 +3870,16 @@ static void vkw_decode_pnext_VkMemoryAllocateInfo(struct vkw_host_decoder *d, co
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkExportMemoryAllocateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR: {
+            VkImportMemoryFdInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkImportMemoryFdInfoKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -9181,6 +9202,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT: {
+            VkPhysicalDeviceExternalMemoryHostPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT: {
             VkPhysicalDeviceConservativeRasterizationPropertiesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -9732,6 +9762,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceFloatControlsProperties(d, w, (const VkPhysicalDeviceFloatControlsProperties *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(d, w, (const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -14567,6 +14601,60 @@ static void vkw_decode_fields_VkExportMemoryAllocateInfo(struct vkw_host_decoder
     v->handleTypes = (VkExternalMemoryHandleTypeFlags)vkw_read_u32(&d->r);
 }
 
+void vkw_decode_VkImportMemoryFdInfoKHR(struct vkw_host_decoder *d, VkImportMemoryFdInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImportMemoryFdInfoKHR */
+    vkw_decode_fields_VkImportMemoryFdInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkImportMemoryFdInfoKHR(struct vkw_host_decoder *d, VkImportMemoryFdInfoKHR *v)
+{
+    v->handleType = (VkExternalMemoryHandleTypeFlagBits)vkw_decode_enum(d, vkw_valid_VkExternalMemoryHandleTypeFlagBits);
+    v->fd = vkw_host_decode_fd(d, v->handleType != 0); /* the driver's if the command succeeds */
+}
+
+void vkw_decode_partial_VkMemoryFdPropertiesKHR(struct vkw_host_decoder *d, VkMemoryFdPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_MEMORY_FD_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMemoryFdPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkMemoryFdPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMemoryFdPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->memoryTypeBits);
+    (void)d;
+}
+
+void vkw_decode_VkMemoryGetFdInfoKHR(struct vkw_host_decoder *d, VkMemoryGetFdInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkMemoryGetFdInfoKHR */
+    vkw_decode_fields_VkMemoryGetFdInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkMemoryGetFdInfoKHR(struct vkw_host_decoder *d, VkMemoryGetFdInfoKHR *v)
+{
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
+    v->handleType = (VkExternalMemoryHandleTypeFlagBits)vkw_decode_enum(d, vkw_valid_VkExternalMemoryHandleTypeFlagBits);
+}
+
 void vkw_decode_VkPhysicalDeviceExternalSemaphoreInfo(struct vkw_host_decoder *d, VkPhysicalDeviceExternalSemaphoreInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO;
@@ -14616,6 +14704,40 @@ void vkw_decode_VkExportSemaphoreCreateInfo(struct vkw_host_decoder *d, VkExport
 static void vkw_decode_fields_VkExportSemaphoreCreateInfo(struct vkw_host_decoder *d, VkExportSemaphoreCreateInfo *v)
 {
     v->handleTypes = (VkExternalSemaphoreHandleTypeFlags)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkImportSemaphoreFdInfoKHR(struct vkw_host_decoder *d, VkImportSemaphoreFdInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImportSemaphoreFdInfoKHR */
+    vkw_decode_fields_VkImportSemaphoreFdInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkImportSemaphoreFdInfoKHR(struct vkw_host_decoder *d, VkImportSemaphoreFdInfoKHR *v)
+{
+    v->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
+    v->flags = (VkSemaphoreImportFlags)vkw_read_u32(&d->r);
+    v->handleType = (VkExternalSemaphoreHandleTypeFlagBits)vkw_decode_enum(d, vkw_valid_VkExternalSemaphoreHandleTypeFlagBits);
+    v->fd = vkw_host_decode_fd(d, true); /* the driver's if the command succeeds */
+}
+
+void vkw_decode_VkSemaphoreGetFdInfoKHR(struct vkw_host_decoder *d, VkSemaphoreGetFdInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkSemaphoreGetFdInfoKHR */
+    vkw_decode_fields_VkSemaphoreGetFdInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkSemaphoreGetFdInfoKHR(struct vkw_host_decoder *d, VkSemaphoreGetFdInfoKHR *v)
+{
+    v->semaphore = VKW_U64_HANDLE(VkSemaphore, vkw_host_decode_handle(d, VKW_HANDLE_VkSemaphore, true, NULL));
+    v->handleType = (VkExternalSemaphoreHandleTypeFlagBits)vkw_decode_enum(d, vkw_valid_VkExternalSemaphoreHandleTypeFlagBits);
 }
 
 void vkw_decode_VkPhysicalDeviceExternalFenceInfo(struct vkw_host_decoder *d, VkPhysicalDeviceExternalFenceInfo *v)
@@ -14670,6 +14792,40 @@ void vkw_decode_VkExportFenceCreateInfo(struct vkw_host_decoder *d, VkExportFenc
 static void vkw_decode_fields_VkExportFenceCreateInfo(struct vkw_host_decoder *d, VkExportFenceCreateInfo *v)
 {
     v->handleTypes = (VkExternalFenceHandleTypeFlags)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkImportFenceFdInfoKHR(struct vkw_host_decoder *d, VkImportFenceFdInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkImportFenceFdInfoKHR */
+    vkw_decode_fields_VkImportFenceFdInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkImportFenceFdInfoKHR(struct vkw_host_decoder *d, VkImportFenceFdInfoKHR *v)
+{
+    v->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, true, NULL));
+    v->flags = (VkFenceImportFlags)vkw_read_u32(&d->r);
+    v->handleType = (VkExternalFenceHandleTypeFlagBits)vkw_decode_enum(d, vkw_valid_VkExternalFenceHandleTypeFlagBits);
+    v->fd = vkw_host_decode_fd(d, true); /* the driver's if the command succeeds */
+}
+
+void vkw_decode_VkFenceGetFdInfoKHR(struct vkw_host_decoder *d, VkFenceGetFdInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_FENCE_GET_FD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkFenceGetFdInfoKHR */
+    vkw_decode_fields_VkFenceGetFdInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkFenceGetFdInfoKHR(struct vkw_host_decoder *d, VkFenceGetFdInfoKHR *v)
+{
+    v->fence = VKW_U64_HANDLE(VkFence, vkw_host_decode_handle(d, VKW_HANDLE_VkFence, true, NULL));
+    v->handleType = (VkExternalFenceHandleTypeFlagBits)vkw_decode_enum(d, vkw_valid_VkExternalFenceHandleTypeFlagBits);
 }
 
 void vkw_decode_VkPhysicalDeviceMultiviewFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceMultiviewFeatures *v)
@@ -17060,6 +17216,28 @@ static void vkw_decode_fields_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, V
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     for (uint32_t i = 0; i < 4; i++)
         ((float *)v->color)[i] = (float)vkw_read_f32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v)
+{
+    vkw_write_u64(w, v->minImportedHostPointerAlignment);
+    (void)d;
 }
 
 void vkw_decode_partial_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v)
@@ -40485,5 +40663,185 @@ void vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(s
         vkw_write_u64(w, n);
         vkw_write_bytes(w, a->pData, n);
     }
+}
+
+bool vkw_decode_args_vkGetMemoryFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetMemoryFdKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkMemoryGetFdInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkMemoryGetFdInfoKHR(d, &(*e));
+        a->pGetFdInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pFd = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFd));
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetMemoryFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetMemoryFdKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFd))
+        vkw_host_encode_fd(d, w, (*a->pFd)); /* beside the reply */
+}
+
+bool vkw_decode_args_vkGetMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetMemoryFdPropertiesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->handleType = (VkExternalMemoryHandleTypeFlagBits)vkw_decode_enum(d, vkw_valid_VkExternalMemoryHandleTypeFlagBits);
+    a->fd = vkw_host_decode_fd(d, false); /* lent to the command */
+    if (vkw_read_presence(&d->r)) {
+        a->pMemoryFdProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryFdProperties));
+        if (a->pMemoryFdProperties)
+            vkw_decode_partial_VkMemoryFdPropertiesKHR(d, a->pMemoryFdProperties);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetMemoryFdPropertiesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pMemoryFdProperties))
+        vkw_encode_reply_VkMemoryFdPropertiesKHR(d, w, &(*a->pMemoryFdProperties));
+}
+
+bool vkw_decode_args_vkImportSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkImportSemaphoreFdKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkImportSemaphoreFdInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkImportSemaphoreFdInfoKHR(d, &(*e));
+        a->pImportSemaphoreFdInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkImportSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkImportSemaphoreFdKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkGetSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetSemaphoreFdKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkSemaphoreGetFdInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkSemaphoreGetFdInfoKHR(d, &(*e));
+        a->pGetFdInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pFd = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFd));
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetSemaphoreFdKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFd))
+        vkw_host_encode_fd(d, w, (*a->pFd)); /* beside the reply */
+}
+
+bool vkw_decode_args_vkImportFenceFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkImportFenceFdKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkImportFenceFdInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkImportFenceFdInfoKHR(d, &(*e));
+        a->pImportFenceFdInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkImportFenceFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkImportFenceFdKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkGetFenceFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetFenceFdKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkFenceGetFdInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkFenceGetFdInfoKHR(d, &(*e));
+        a->pGetFdInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pFd = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFd));
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetFenceFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetFenceFdKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFd))
+        vkw_host_encode_fd(d, w, (*a->pFd)); /* beside the reply */
 }
 

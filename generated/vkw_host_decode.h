@@ -219,14 +219,22 @@ void vkw_encode_reply_VkPhysicalDeviceIDProperties(struct vkw_host_decoder *d, s
 void vkw_decode_VkExternalMemoryImageCreateInfo(struct vkw_host_decoder *d, VkExternalMemoryImageCreateInfo *v);
 void vkw_decode_VkExternalMemoryBufferCreateInfo(struct vkw_host_decoder *d, VkExternalMemoryBufferCreateInfo *v);
 void vkw_decode_VkExportMemoryAllocateInfo(struct vkw_host_decoder *d, VkExportMemoryAllocateInfo *v);
+void vkw_decode_VkImportMemoryFdInfoKHR(struct vkw_host_decoder *d, VkImportMemoryFdInfoKHR *v);
+void vkw_decode_partial_VkMemoryFdPropertiesKHR(struct vkw_host_decoder *d, VkMemoryFdPropertiesKHR *v);
+void vkw_encode_reply_VkMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkMemoryFdPropertiesKHR *v);
+void vkw_decode_VkMemoryGetFdInfoKHR(struct vkw_host_decoder *d, VkMemoryGetFdInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceExternalSemaphoreInfo(struct vkw_host_decoder *d, VkPhysicalDeviceExternalSemaphoreInfo *v);
 void vkw_decode_partial_VkExternalSemaphoreProperties(struct vkw_host_decoder *d, VkExternalSemaphoreProperties *v);
 void vkw_encode_reply_VkExternalSemaphoreProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExternalSemaphoreProperties *v);
 void vkw_decode_VkExportSemaphoreCreateInfo(struct vkw_host_decoder *d, VkExportSemaphoreCreateInfo *v);
+void vkw_decode_VkImportSemaphoreFdInfoKHR(struct vkw_host_decoder *d, VkImportSemaphoreFdInfoKHR *v);
+void vkw_decode_VkSemaphoreGetFdInfoKHR(struct vkw_host_decoder *d, VkSemaphoreGetFdInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceExternalFenceInfo(struct vkw_host_decoder *d, VkPhysicalDeviceExternalFenceInfo *v);
 void vkw_decode_partial_VkExternalFenceProperties(struct vkw_host_decoder *d, VkExternalFenceProperties *v);
 void vkw_encode_reply_VkExternalFenceProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExternalFenceProperties *v);
 void vkw_decode_VkExportFenceCreateInfo(struct vkw_host_decoder *d, VkExportFenceCreateInfo *v);
+void vkw_decode_VkImportFenceFdInfoKHR(struct vkw_host_decoder *d, VkImportFenceFdInfoKHR *v);
+void vkw_decode_VkFenceGetFdInfoKHR(struct vkw_host_decoder *d, VkFenceGetFdInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceMultiviewFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceMultiviewFeatures *v);
 void vkw_decode_partial_VkPhysicalDeviceMultiviewFeatures(struct vkw_host_decoder *d, VkPhysicalDeviceMultiviewFeatures *v);
 void vkw_encode_reply_VkPhysicalDeviceMultiviewFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMultiviewFeatures *v);
@@ -386,6 +394,8 @@ void vkw_encode_reply_VkQueueFamilyGlobalPriorityProperties(struct vkw_host_deco
 void vkw_decode_VkDebugUtilsObjectNameInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectNameInfoEXT *v);
 void vkw_decode_VkDebugUtilsObjectTagInfoEXT(struct vkw_host_decoder *d, VkDebugUtilsObjectTagInfoEXT *v);
 void vkw_decode_VkDebugUtilsLabelEXT(struct vkw_host_decoder *d, VkDebugUtilsLabelEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceExternalMemoryHostPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExternalMemoryHostPropertiesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceConservativeRasterizationPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceConservativeRasterizationPropertiesEXT *v);
 void vkw_decode_VkCalibratedTimestampInfoKHR(struct vkw_host_decoder *d, VkCalibratedTimestampInfoKHR *v);
@@ -4888,6 +4898,59 @@ struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT {
 };
 bool vkw_decode_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT *a);
 void vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT *a);
+
+struct vkw_args_vkGetMemoryFdKHR {
+    VkDevice device;
+    const VkMemoryGetFdInfoKHR* pGetFdInfo;
+    int* pFd;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetMemoryFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetMemoryFdKHR *a);
+void vkw_encode_reply_vkGetMemoryFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetMemoryFdKHR *a);
+
+struct vkw_args_vkGetMemoryFdPropertiesKHR {
+    VkDevice device;
+    VkExternalMemoryHandleTypeFlagBits handleType;
+    int fd;
+    VkMemoryFdPropertiesKHR* pMemoryFdProperties;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetMemoryFdPropertiesKHR *a);
+void vkw_encode_reply_vkGetMemoryFdPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetMemoryFdPropertiesKHR *a);
+
+struct vkw_args_vkImportSemaphoreFdKHR {
+    VkDevice device;
+    const VkImportSemaphoreFdInfoKHR* pImportSemaphoreFdInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkImportSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkImportSemaphoreFdKHR *a);
+void vkw_encode_reply_vkImportSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkImportSemaphoreFdKHR *a);
+
+struct vkw_args_vkGetSemaphoreFdKHR {
+    VkDevice device;
+    const VkSemaphoreGetFdInfoKHR* pGetFdInfo;
+    int* pFd;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetSemaphoreFdKHR *a);
+void vkw_encode_reply_vkGetSemaphoreFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetSemaphoreFdKHR *a);
+
+struct vkw_args_vkImportFenceFdKHR {
+    VkDevice device;
+    const VkImportFenceFdInfoKHR* pImportFenceFdInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkImportFenceFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkImportFenceFdKHR *a);
+void vkw_encode_reply_vkImportFenceFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkImportFenceFdKHR *a);
+
+struct vkw_args_vkGetFenceFdKHR {
+    VkDevice device;
+    const VkFenceGetFdInfoKHR* pGetFdInfo;
+    int* pFd;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetFenceFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetFenceFdKHR *a);
+void vkw_encode_reply_vkGetFenceFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetFenceFdKHR *a);
 
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */

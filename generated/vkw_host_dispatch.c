@@ -428,6 +428,12 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetImageViewOpaqueCaptureDescriptorDataEXT = (PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetImageViewOpaqueCaptureDescriptorDataEXT");
     t->vkGetSamplerOpaqueCaptureDescriptorDataEXT = (PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetSamplerOpaqueCaptureDescriptorDataEXT");
     t->vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT = (PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT)gipa(instance, "vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT");
+    t->vkGetMemoryFdKHR = (PFN_vkGetMemoryFdKHR)gipa(instance, "vkGetMemoryFdKHR");
+    t->vkGetMemoryFdPropertiesKHR = (PFN_vkGetMemoryFdPropertiesKHR)gipa(instance, "vkGetMemoryFdPropertiesKHR");
+    t->vkImportSemaphoreFdKHR = (PFN_vkImportSemaphoreFdKHR)gipa(instance, "vkImportSemaphoreFdKHR");
+    t->vkGetSemaphoreFdKHR = (PFN_vkGetSemaphoreFdKHR)gipa(instance, "vkGetSemaphoreFdKHR");
+    t->vkImportFenceFdKHR = (PFN_vkImportFenceFdKHR)gipa(instance, "vkImportFenceFdKHR");
+    t->vkGetFenceFdKHR = (PFN_vkGetFenceFdKHR)gipa(instance, "vkGetFenceFdKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -928,6 +934,7 @@ static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct v
         return;
     (void)fn;
     vkw_host_vkAllocateMemory(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
     if (a.result >= 0 && a.pMemory) {
         uint64_t n = (true) ? 1 : 0;
         if (n > a.pMemory_capacity)
@@ -8957,6 +8964,146 @@ static void vkw_dispatch_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEX
         vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(d, reply, &a);
 }
 
+static void vkw_dispatch_vkGetMemoryFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetMemoryFdKHR a;
+    if (!vkw_decode_args_vkGetMemoryFdKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetMemoryFdKHR fn = (PFN_vkGetMemoryFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetMemoryFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetMemoryFdKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (a.pFd)
+        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (!vkw_host_reply_fd_room(reply)) {
+        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+    } else {
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetMemoryFdKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pGetFdInfo, a.pFd);
+    }
+    if (a.result != VK_SUCCESS && a.pFd)
+        *a.pFd = -1; /* nothing exported */
+    if (reply)
+        vkw_encode_reply_vkGetMemoryFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetMemoryFdPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetMemoryFdPropertiesKHR a;
+    if (!vkw_decode_args_vkGetMemoryFdPropertiesKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetMemoryFdPropertiesKHR fn = (PFN_vkGetMemoryFdPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetMemoryFdPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetMemoryFdPropertiesKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetMemoryFdPropertiesKHR);
+        return;
+    }
+    a.result = fn(a.device, a.handleType, a.fd, a.pMemoryFdProperties);
+    if (reply)
+        vkw_encode_reply_vkGetMemoryFdPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkImportSemaphoreFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkImportSemaphoreFdKHR a;
+    if (!vkw_decode_args_vkImportSemaphoreFdKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkImportSemaphoreFdKHR fn = (PFN_vkImportSemaphoreFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkImportSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkImportSemaphoreFdKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkImportSemaphoreFdKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pImportSemaphoreFdInfo);
+    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
+    if (reply)
+        vkw_encode_reply_vkImportSemaphoreFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetSemaphoreFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetSemaphoreFdKHR a;
+    if (!vkw_decode_args_vkGetSemaphoreFdKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetSemaphoreFdKHR fn = (PFN_vkGetSemaphoreFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetSemaphoreFdKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (a.pFd)
+        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (!vkw_host_reply_fd_room(reply)) {
+        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+    } else {
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreFdKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pGetFdInfo, a.pFd);
+    }
+    if (a.result != VK_SUCCESS && a.pFd)
+        *a.pFd = -1; /* nothing exported */
+    if (reply)
+        vkw_encode_reply_vkGetSemaphoreFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkImportFenceFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkImportFenceFdKHR a;
+    if (!vkw_decode_args_vkImportFenceFdKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkImportFenceFdKHR fn = (PFN_vkImportFenceFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkImportFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkImportFenceFdKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkImportFenceFdKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pImportFenceFdInfo);
+    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
+    if (reply)
+        vkw_encode_reply_vkImportFenceFdKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetFenceFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetFenceFdKHR a;
+    if (!vkw_decode_args_vkGetFenceFdKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetFenceFdKHR fn = (PFN_vkGetFenceFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetFenceFdKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (a.pFd)
+        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (!vkw_host_reply_fd_room(reply)) {
+        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+    } else {
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceFdKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pGetFdInfo, a.pFd);
+    }
+    if (a.result != VK_SUCCESS && a.pFd)
+        *a.pFd = -1; /* nothing exported */
+    if (reply)
+        vkw_encode_reply_vkGetFenceFdKHR(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -9376,4 +9523,10 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetImageViewOpaqueCaptureDescriptorDataEXT,
     [VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetSamplerOpaqueCaptureDescriptorDataEXT,
     [VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT] = vkw_dispatch_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT,
+    [VKW_CMD_vkGetMemoryFdKHR] = vkw_dispatch_vkGetMemoryFdKHR,
+    [VKW_CMD_vkGetMemoryFdPropertiesKHR] = vkw_dispatch_vkGetMemoryFdPropertiesKHR,
+    [VKW_CMD_vkImportSemaphoreFdKHR] = vkw_dispatch_vkImportSemaphoreFdKHR,
+    [VKW_CMD_vkGetSemaphoreFdKHR] = vkw_dispatch_vkGetSemaphoreFdKHR,
+    [VKW_CMD_vkImportFenceFdKHR] = vkw_dispatch_vkImportFenceFdKHR,
+    [VKW_CMD_vkGetFenceFdKHR] = vkw_dispatch_vkGetFenceFdKHR,
 };

@@ -435,13 +435,19 @@ enum vkw_opcode {
     VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT = 417,
     VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT = 418,
     VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT = 419,
+    VKW_CMD_vkGetMemoryFdKHR = 420,
+    VKW_CMD_vkGetMemoryFdPropertiesKHR = 421,
+    VKW_CMD_vkImportSemaphoreFdKHR = 422,
+    VKW_CMD_vkGetSemaphoreFdKHR = 423,
+    VKW_CMD_vkImportFenceFdKHR = 424,
+    VKW_CMD_vkGetFenceFdKHR = 425,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 420
+#define VKW_OPCODE_LIMIT 426
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 418
+#define VKW_FORWARDED_COMMAND_COUNT 424
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

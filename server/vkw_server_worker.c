@@ -144,9 +144,11 @@ struct piece_list {
     size_t capacity;
 };
 
-/* Send one reply made of `count` pieces. */
+/* Send one reply made of `count` pieces, with the fds the driver exported
+ * for it (the context closes its own after). */
 static int send_pieces(struct vkw_conn *conn, struct piece_list *l,
-                       const struct vkw_renderer_piece *pieces, size_t count)
+                       const struct vkw_renderer_piece *pieces, size_t count, const int *fds,
+                       size_t nfds)
 {
     if (count > l->capacity) {
         struct vkw_piece *p = realloc(l->list, count * sizeof(*p));
@@ -157,7 +159,7 @@ static int send_pieces(struct vkw_conn *conn, struct piece_list *l,
     }
     for (size_t i = 0; i < count; i++)
         l->list[i] = (struct vkw_piece){pieces[i].data, pieces[i].size};
-    return vkw_conn_sendv(conn, l->list, count, NULL, 0);
+    return vkw_conn_sendv(conn, l->list, count, fds, nfds);
 }
 
 /* RING_ATTACH (doc/PROTOCOL.md, "Shared-memory ring"): take the ring or
@@ -293,8 +295,11 @@ static void serve_loop(struct vkw_conn *conn, struct vkw_renderer_context *ctx,
         size_t count;
         enum vkw_renderer_status s =
             vkw_renderer_context_process_pieces(ctx, msg, size, fds, nfds, &pieces, &count);
+        const int *reply_fds;
+        size_t reply_nfds;
+        vkw_renderer_context_reply_fds(ctx, &reply_fds, &reply_nfds);
         if (count) {
-            rc = send_pieces(conn, sent, pieces, count);
+            rc = send_pieces(conn, sent, pieces, count, reply_fds, reply_nfds);
             if (rc < 0) {
                 set_outcome(o, VKW_WORKER_CONNECTION_LOST,
                             "connection lost while replying: %s", strerror(-rc));
@@ -357,13 +362,15 @@ int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config
         vkw_conn_close(conn);
         return VKW_WORKER_START_FAILED;
     }
-    /* The worker serves the shared-memory ring itself (answer_ring), on
-     * connections that can pass its descriptors. */
+    /* The worker serves the shared-memory ring itself (answer_ring), and
+     * sends each reply's fds, on connections that can pass descriptors. */
     struct vkw_renderer_options options = VKW_RENDERER_OPTIONS_INIT;
     if (config->renderer_options)
         options = *config->renderer_options;
     if (vkw_conn_passes_fds(conn) && vkw_transport_ring_bytes_from_env() != 0)
         options.transport_features |= VKW_FEATURE_RING;
+    if (vkw_conn_passes_fds(conn)) /* exported fds ride beside the replies */
+        options.transport_features |= VKW_FEATURE_EXTERNAL_FDS;
     int rc = vkw_renderer_create(&options, &renderer);
     if (rc == 0)
         ctx = vkw_renderer_context_create(renderer);

@@ -1,11 +1,17 @@
 /* fake_driver — see fake_driver.h. */
+#define _GNU_SOURCE /* memfd_create; before any include */
 #include "fake_driver.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vkw_vulkan_util.h"
 
@@ -36,6 +42,7 @@ static struct {
     VkObjectType fail_type; /* vkw_fake_fail_creation */
     VkResult fail_result;
     uint64_t deaths;
+    size_t fds_taken, fds_exported; /* external fds */
 } fk;
 
 /* ---- the registry ---- */
@@ -223,6 +230,50 @@ void vkw_fake_fail_creation(VkObjectType type, VkResult result)
     fk.fail_result = result;
 }
 
+
+/* ---- external fds ---- */
+
+/* An fd an import hands over: it must be open (the host passes only fds it
+ * received); a pipe is refused, as a driver refuses what is not its kind
+ * (the caller keeps it then).  Taken ones are closed at once: the driver
+ * owns them. */
+static bool fk_take_fd(int fd, const char *where)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        problem("%s: fd %d is not open", where, fd);
+        return false;
+    }
+    if (S_ISFIFO(st.st_mode))
+        return false;
+    close(fd);
+    fk.fds_taken++;
+    return true;
+}
+
+/* A new fd for an export: a sealed memfd of `size` bytes (so that a host
+ * takes it back as memory), or an eventfd for a fence or semaphore. */
+static int fk_export_fd(VkDeviceSize size)
+{
+    int fd;
+    if (size) {
+        fd = memfd_create("fake-export", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd >= 0 && (ftruncate(fd, (off_t)size) != 0 ||
+                        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0)) {
+            close(fd);
+            fd = -1;
+        }
+    } else {
+        fd = eventfd(0, EFD_CLOEXEC);
+    }
+    if (fd >= 0)
+        fk.fds_exported++;
+    return fd;
+}
+
+size_t vkw_fake_fds_taken(void) { return fk.fds_taken; }
+size_t vkw_fake_fds_exported(void) { return fk.fds_exported; }
+
 /* ---- instance and physical device ---- */
 
 static const VkExtensionProperties fk_instance_extensions[] = {
@@ -232,8 +283,12 @@ static const VkExtensionProperties fk_instance_extensions[] = {
 static const VkExtensionProperties fk_device_extensions[] = {
     {VK_KHR_MAINTENANCE1_EXTENSION_NAME, 2},
     {VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME, 1},
-    {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME, 2}, /* one the host does not forward */
+    {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME, 2},
+    {VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, 1},
+    {VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, 1},
+    {VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME, 1},
 };
+#define FK_DEVICE_EXTENSIONS (sizeof(fk_device_extensions) / sizeof(fk_device_extensions[0]))
 
 static VkResult list_extensions(const VkExtensionProperties *list, uint32_t n, uint32_t *count,
                                 VkExtensionProperties *out)
@@ -469,7 +524,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkEnumerateDeviceExtensionProperties(
         return VK_ERROR_INITIALIZATION_FAILED;
     if (layer)
         return VK_ERROR_LAYER_NOT_PRESENT;
-    return list_extensions(fk_device_extensions, 3, count, out);
+    return list_extensions(fk_device_extensions, FK_DEVICE_EXTENSIONS, count, out);
 }
 
 /* ---- device and queues ---- */
@@ -484,7 +539,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateDevice(VkPhysicalDevice pd,
         return VK_ERROR_INITIALIZATION_FAILED;
     for (uint32_t i = 0; i < ci->enabledExtensionCount; i++) {
         bool known = false;
-        for (size_t k = 0; k < 3; k++)
+        for (size_t k = 0; k < FK_DEVICE_EXTENSIONS; k++)
             known |= strcmp(ci->ppEnabledExtensionNames[i], fk_device_extensions[k].extensionName) == 0;
         if (!known)
             return VK_ERROR_EXTENSION_NOT_PRESENT;
@@ -630,6 +685,10 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkAllocateMemory(VkDevice device,
         (void *)ai->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT);
     if (import && (!import->pHostPointer || ((uintptr_t)import->pHostPointer & 4095u) ||
                    (ai->allocationSize & 4095u)))
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    const VkImportMemoryFdInfoKHR *import_fd = (const void *)vkw_chain_find(
+        (void *)ai->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR);
+    if (import_fd && import_fd->handleType && !fk_take_fd(import_fd->fd, "vkAllocateMemory"))
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
     const uint64_t h = fk_new(VK_OBJECT_TYPE_DEVICE_MEMORY, VKW_HANDLE_U64(device));
     struct fk_object *o = fk_get(h);
@@ -978,6 +1037,83 @@ static VKAPI_ATTR VkDeviceAddress VKAPI_CALL fake_vkGetBufferDeviceAddress(
 }
 
 /* ---- fences, semaphores, events, queries ---- */
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetMemoryFdKHR(VkDevice device,
+                                                           const VkMemoryGetFdInfoKHR *info, int *fd)
+{
+    USE(DEVICE, device, "vkGetMemoryFdKHR");
+    struct fk_object *m = USE(DEVICE_MEMORY, info->memory, "vkGetMemoryFdKHR");
+    if (!m)
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    *fd = fk_export_fd(m->size);
+    return *fd >= 0 ? VK_SUCCESS : VK_ERROR_TOO_MANY_OBJECTS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetMemoryFdPropertiesKHR(
+    VkDevice device, VkExternalMemoryHandleTypeFlagBits type, int fd,
+    VkMemoryFdPropertiesKHR *props)
+{
+    (void)type;
+    USE(DEVICE, device, "vkGetMemoryFdPropertiesKHR");
+    if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
+        problem("vkGetMemoryFdPropertiesKHR: fd %d is not open", fd);
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    props->memoryTypeBits = 1; /* it only looks: the fd stays the caller's */
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkImportSemaphoreFdKHR(
+    VkDevice device, const VkImportSemaphoreFdInfoKHR *info)
+{
+    USE(DEVICE, device, "vkImportSemaphoreFdKHR");
+    USE(SEMAPHORE, info->semaphore, "vkImportSemaphoreFdKHR");
+    if (info->fd == -1 && info->handleType == VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT)
+        return VK_SUCCESS; /* signalled already */
+    return fk_take_fd(info->fd, "vkImportSemaphoreFdKHR") ? VK_SUCCESS
+                                                           : VK_ERROR_INVALID_EXTERNAL_HANDLE;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetSemaphoreFdKHR(VkDevice device,
+                                                              const VkSemaphoreGetFdInfoKHR *info,
+                                                              int *fd)
+{
+    USE(DEVICE, device, "vkGetSemaphoreFdKHR");
+    USE(SEMAPHORE, info->semaphore, "vkGetSemaphoreFdKHR");
+    *fd = fk_export_fd(0);
+    return *fd >= 0 ? VK_SUCCESS : VK_ERROR_TOO_MANY_OBJECTS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkImportFenceFdKHR(VkDevice device,
+                                                             const VkImportFenceFdInfoKHR *info)
+{
+    USE(DEVICE, device, "vkImportFenceFdKHR");
+    struct fk_object *f = USE(FENCE, info->fence, "vkImportFenceFdKHR");
+    if (info->fd == -1 && info->handleType == VK_EXTERNAL_FENCE_HANDLE_TYPE_SYNC_FD_BIT) {
+        if (f)
+            f->signaled = true;
+        return VK_SUCCESS;
+    }
+    if (!fk_take_fd(info->fd, "vkImportFenceFdKHR"))
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    if (f)
+        f->signaled = false; /* the payload's: unknown, and not done */
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetFenceFdKHR(VkDevice device,
+                                                          const VkFenceGetFdInfoKHR *info, int *fd)
+{
+    USE(DEVICE, device, "vkGetFenceFdKHR");
+    struct fk_object *f = USE(FENCE, info->fence, "vkGetFenceFdKHR");
+    /* A signalled fence's SYNC_FD may be -1, as Vulkan allows. */
+    if (f && f->signaled && info->handleType == VK_EXTERNAL_FENCE_HANDLE_TYPE_SYNC_FD_BIT) {
+        *fd = -1;
+        return VK_SUCCESS;
+    }
+    *fd = fk_export_fd(0);
+    return *fd >= 0 ? VK_SUCCESS : VK_ERROR_TOO_MANY_OBJECTS;
+}
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateFenceSignaled(VkDevice device,
                                                                  const VkFenceCreateInfo *ci,
@@ -1877,6 +2013,12 @@ static void fill_entries(void)
     ENTRY(vkInvalidateMappedMemoryRanges);
     ENTRY(vkGetDeviceMemoryCommitment);
     ENTRY(vkGetMemoryHostPointerPropertiesEXT);
+    ENTRY(vkGetMemoryFdKHR);
+    ENTRY(vkGetMemoryFdPropertiesKHR);
+    ENTRY(vkImportSemaphoreFdKHR);
+    ENTRY(vkGetSemaphoreFdKHR);
+    ENTRY(vkImportFenceFdKHR);
+    ENTRY(vkGetFenceFdKHR);
     ENTRY_AS(vkCreateBuffer, fake_vkCreateBufferSized);
     ENTRY(vkDestroyBuffer);
     ENTRY(vkCreateBufferView);

@@ -22,6 +22,7 @@
  * unless vkw_fake_hold_work(true), which leaves fences of submissions
  * unsignalled until vkw_fake_complete_work() or a wait-idle.  Memory is
  * real (calloc'ed at map time; imported host pointers are used as given).
+ * External fds are real descriptors (see vkw_fake_fds_taken).
  * Commands it does not implement are NULL: the host answers UNSUPPORTED.
  *
  * Not thread-safe (one test thread at a time).
@@ -63,6 +64,15 @@ void vkw_fake_complete_work(void);
  * through vkCreate*) returns `result` and makes nothing; VK_SUCCESS ends
  * that.  For the asynchronous-creation tests. */
 void vkw_fake_fail_creation(VkObjectType type, VkResult result);
+
+/* External fds (VK_KHR_external_*_fd): how many imports took an fd
+ * (closed at once: the driver owns it; an fd that is not open is a
+ * problem, a pipe is refused with VK_ERROR_INVALID_EXTERNAL_HANDLE and
+ * left to the caller), and how many fds exports made (sealed memfds for
+ * memory, eventfds for fences and semaphores; a signalled fence's SYNC_FD
+ * is -1).  Not reset by vkw_fake_reset. */
+size_t vkw_fake_fds_taken(void);
+size_t vkw_fake_fds_exported(void);
 
 /* Forget every object (their memory freed), the recorded problem and any
  * failing creation. */

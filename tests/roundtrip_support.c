@@ -1,10 +1,13 @@
 /* roundtrip_support — see roundtrip_support.h. */
+#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC, close */
 #include "roundtrip_support.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vkw_device_length.h"
 #include "vkw_guest_handles.h"
@@ -20,6 +23,8 @@ void rt_init(struct rt *t, uint64_t seed)
     vkw_arena_init(&t->decode, 512u << 20);
     vkw_object_table_init(&t->objects, 1u << 24);
     t->next_id = 0x1000;
+    for (size_t i = 0; i < sizeof(t->fds) / sizeof(t->fds[0]); i++)
+        t->fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
     the_rt = t;
 }
 
@@ -33,7 +38,22 @@ void rt_fini(struct rt *t)
     vkw_object_table_fini(&t->objects);
     vkw_arena_fini(&t->fill);
     vkw_arena_fini(&t->decode);
+    for (size_t i = 0; i < sizeof(t->fds) / sizeof(t->fds[0]); i++)
+        close(t->fds[i]);
     the_rt = NULL;
+}
+
+int rt_fd(struct rt *t)
+{
+    const uint32_t pick = rt_below(t, 5);
+    return pick == 0 ? -1 : t->fds[pick - 1];
+}
+
+void rt_fds_beside(struct rt *t, struct vkw_reader *r, const struct vkw_writer *w)
+{
+    /* The same numbers: nothing is duplicated, nothing needs closing. */
+    t->fd_set = (struct vkw_fd_set){w->fds, w->nfds, 0};
+    r->fds = &t->fd_set;
 }
 
 void rt_reset_case(struct rt *t)

@@ -35,6 +35,8 @@ struct rt {
     const char *mismatch;        /* first field that differed in this case */
     unsigned long cases, failures;
     int tap_number;
+    int fds[4];                  /* open descriptors that fd members may name */
+    struct vkw_fd_set fd_set;    /* what a decoder of the current case takes from */
 };
 
 void rt_init(struct rt *t, uint64_t seed);
@@ -55,6 +57,12 @@ void rt_bytes(struct rt *t, void *dst, size_t n);
 char *rt_string(struct rt *t);
 void rt_fixed_string(struct rt *t, char *dst, size_t capacity);
 int32_t rt_pick(struct rt *t, const int32_t *values, size_t count);
+
+/* A file descriptor as an application passes one: -1 or one of the test's
+ * open ones. */
+int rt_fd(struct rt *t);
+/* Let `r` take the fds `w` wrote, as a receiver of its message would. */
+void rt_fds_beside(struct rt *t, struct vkw_reader *r, const struct vkw_writer *w);
 
 /* An existing object of `type`: registered on the host side under a fresh
  * id.  Returns the guest's handle value (a vkw_dispatchable for

@@ -1025,7 +1025,7 @@ static VkResult fake_EnumerateDeviceExtensionProperties(VkPhysicalDevice pd, con
                                                         uint32_t *count, VkExtensionProperties *p)
 {
     static const char *names[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME, "VK_KHR_maintenance4",
-                                  VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, "VK_EXT_robustness2"};
+                                  "VK_KHR_external_memory_win32", "VK_EXT_robustness2"};
     (void)pd, (void)layer;
     if (!p) {
         *count = 4;
@@ -1068,7 +1068,7 @@ static void test_extension_narrowing(void)
                                                                  props) == VK_SUCCESS &&
            count == 2 && strcmp(props[1].extensionName, "VK_EXT_robustness2") == 0 &&
            props[1].specVersion == 4,
-       "both, in the driver's order, with its spec versions; swapchain and fds are not offered");
+       "both, in the driver's order, with its spec versions; swapchain and win32 handles are not offered");
 }
 
 /* Vulkan lets non-dispatchable handles repeat; ids stay distinct. */

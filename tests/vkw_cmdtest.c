@@ -26,7 +26,7 @@
  *
  * The shaders are GLSL in tests/shaders/, compiled by glslc at build time
  * and embedded (tests/vkw_cmdtest_spirv.h). */
-#define _POSIX_C_SOURCE 200809L /* nanosleep, pthread barriers */
+#define _GNU_SOURCE /* nanosleep, pthread barriers; MAP_ANONYMOUS (cmdtest/external.h) */
 
 #include <inttypes.h>
 #include <math.h>
@@ -268,6 +268,10 @@ static void destroy_tracked(struct ctx *c, const struct tracked *t)
         EXT(INDIRECT_EXECUTION_SET_EXT, vkDestroyIndirectExecutionSetEXT)
         EXT(PIPELINE_BINARY_KHR, vkDestroyPipelineBinaryKHR)
 #undef EXT
+    case VK_OBJECT_TYPE_DEVICE: /* a second device a scenario made */
+        vkDeviceWaitIdle(H(VkDevice));
+        vkDestroyDevice(H(VkDevice), NULL);
+        break;
     default:
         fprintf(stderr, "vkw_cmdtest: cannot destroy an object of type %d\n", (int)t->type);
         break;
@@ -3708,6 +3712,22 @@ static void scenario_mistake(struct ctx *c)
 }
 
 /* ---- the scenarios ------------------------------------------------------------ */
+
+/* Whether the physical device offers extension `name` (families skip
+ * scenarios on devices without what they need). */
+static bool device_offers(struct ctx *c, const char *name)
+{
+    uint32_t n = 0;
+    if (vkEnumerateDeviceExtensionProperties(c->physical, NULL, &n, NULL) != VK_SUCCESS)
+        return false;
+    VkExtensionProperties *list = calloc(n ? n : 1, sizeof *list);
+    bool found = false;
+    if (list && vkEnumerateDeviceExtensionProperties(c->physical, NULL, &n, list) == VK_SUCCESS)
+        for (uint32_t i = 0; i < n && !found; i++)
+            found = strcmp(list[i].extensionName, name) == 0;
+    free(list);
+    return found;
+}
 
 /* Scenarios of the Vulkan 1.4 core and extension families live one family
  * to a file in tests/cmdtest/, included here so that they share this

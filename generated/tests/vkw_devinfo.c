@@ -1414,6 +1414,15 @@ static void properties(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceExternalMemoryHostPropertiesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceExternalMemoryHostPropertiesEXT printed = *s;
+        dump("VkPhysicalDeviceExternalMemoryHostPropertiesEXT", &printed, sizeof(printed));
+        free(s);
+    }
+    {
         VkPhysicalDeviceConservativeRasterizationPropertiesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_CONSERVATIVE_RASTERIZATION_PROPERTIES_EXT;

@@ -70,9 +70,11 @@ struct vkw_renderer_options {
                                 * and the most one batch's replies may take;
                                 * default and most: 268,435,456 (256 MiB) */
     /* Feature bits the embedder's transport serves itself, added to the
-     * host's in WELCOME (doc/PROTOCOL.md, "Handshake").  Only bit 4, the
+     * host's in WELCOME (doc/PROTOCOL.md, "Handshake").  Bit 4, the
      * shared-memory ring (the embedder then answers RING_ATTACH before
-     * the context sees it), is taken; others are ignored. */
+     * the context sees it), and bit 6, external fds (the embedder sends
+     * each reply's fds with it: vkw_renderer_context_reply_fds), are
+     * taken; others are ignored. */
     uint64_t transport_features;
 };
 #define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0, 0, 0, 0, 0}
@@ -145,6 +147,17 @@ struct vkw_renderer_piece {
 enum vkw_renderer_status vkw_renderer_context_process_pieces(
     struct vkw_renderer_context *ctx, const void *msg, size_t size, const int *fds, size_t nfds,
     const struct vkw_renderer_piece **pieces, size_t *count);
+
+/* The file descriptors to send beside the reply the last process call
+ * returned (on a unix socket, SCM_RIGHTS with its first byte), in order:
+ * fds the driver exported for the guest (vkGetMemoryFdKHR and the like),
+ * which the reply names by index.  None unless the renderer was created
+ * with transport_features bit 6.  The context owns them and closes them at
+ * its next process call or its destruction, so they must be sent (the
+ * kernel duplicates them) before either.  `*fds` may be NULL when
+ * `*nfds` is 0. */
+void vkw_renderer_context_reply_fds(const struct vkw_renderer_context *ctx, const int **fds,
+                                    size_t *nfds);
 
 /* Why the context ended, for a person: e.g. "bad_handle 0x64 in
  * vkDestroyBuffer (serial 7)", or the handshake's refusal.  "" while the

@@ -12,7 +12,8 @@ void vkw_hello_local(struct vkw_hello *h)
     h->major = VKW_PROTOCOL_MAJOR;
     h->minor = VKW_OPCODE_LIMIT - 1;
     h->vk_xml_version = VKW_VK_XML_VERSION;
-    h->features = VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY | VKW_FEATURE_SYNC_STATUS;
+    h->features = VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY | VKW_FEATURE_SYNC_STATUS |
+                  VKW_FEATURE_CLOCK_PROBE;
 }
 
 static void write_hello_fields(struct vkw_writer *w, const struct vkw_hello *h)

@@ -39,6 +39,23 @@
  * when it accepted, both ends move every later message to the ring. */
 #define VKW_FEATURE_RING (1ull << 4)
 #define VKW_MSG_RING_ATTACH 0x10030u
+/* (Bit 5, the sync status page, is vkw_sync_page.h's.) */
+/* External fds (doc/PROTOCOL.md, "External objects"): replies may carry
+ * fds the driver exported (vkGetMemoryFdKHR and the like), and commands fds
+ * the application imports.  A host sets it only where its embedder sends
+ * each reply's fds (renderer.h: transport_features); a guest only over a
+ * transport that passes fds. */
+#define VKW_FEATURE_EXTERNAL_FDS (1ull << 6)
+/* Host pointers an application imports (VK_EXT_external_memory_host):
+ * IMPORT_HOST_POINTER and HOST_POINTER_TYPES (vkw_memory_messages.h).  A
+ * guest uses them only over a transport that passes fds. */
+#define VKW_FEATURE_HOST_POINTER (1ull << 7)
+/* CLOCK_PROBE (0x10043): the host's clocks, read when it is handled, so
+ * that the guest can tell whether they are its own (calibrated
+ * timestamps).  No payload; reply: u64 CLOCK_MONOTONIC, u64
+ * CLOCK_MONOTONIC_RAW (ns). */
+#define VKW_FEATURE_CLOCK_PROBE (1ull << 8)
+#define VKW_MSG_CLOCK_PROBE 0x10043u
 
 /* RING_ATTACH: payload u32 ring bytes (each direction), u32 0.  Its reply:
  * u32 accepted (1 or 0), u32 0. */

@@ -102,4 +102,24 @@ enum vkw_sync_op {
     VKW_SYNC_INVALIDATE = 4,
 };
 
+/* ---- host pointers (feature VKW_FEATURE_HOST_POINTER; doc/PROTOCOL.md,
+ * "External objects") ----
+ * An application's VkImportMemoryHostPointerInfoEXT names its own pages:
+ * the guest moves them into a memfd mapped at the same address and the
+ * host imports that memfd, as ALLOCATE_SHARED does, or nothing at all. */
+
+/* IMPORT_HOST_POINTER (reply wanted): the payload of ALLOCATE_SHARED (u64
+ * device id, VkMemoryAllocateInfo, u64 new memory id, u32 fd index), the
+ * chain without the application's VkImportMemoryHostPointerInfoEXT (the
+ * host chains its own).  The host imports the memfd, or allocates nothing:
+ * reply payload i32 VkResult (VK_ERROR_INVALID_EXTERNAL_HANDLE where
+ * ALLOCATE_SHARED would have allocated ordinary memory). */
+#define VKW_MSG_IMPORT_HOST_POINTER 0x10041u
+/* HOST_POINTER_TYPES (reply wanted): u64 device id.  Reply payload: i32
+ * VkResult (VK_ERROR_INVALID_EXTERNAL_HANDLE: the device cannot import
+ * host pointers), u32 the memory types an imported guest memfd may take,
+ * as the driver's vkGetMemoryHostPointerPropertiesEXT says of one the host
+ * maps. */
+#define VKW_MSG_HOST_POINTER_TYPES 0x10042u
+
 #endif /* VKW_MEMORY_MESSAGES_H */

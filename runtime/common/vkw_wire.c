@@ -7,11 +7,14 @@
  * byte order and alignment, and compilers turn the pattern into one load or
  * store on little-endian targets.
  */
+#define _POSIX_C_SOURCE 200809L /* fcntl, close */
 #include "vkw_wire.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -103,6 +106,10 @@ void vkw_writer_init(struct vkw_writer *w)
     w->failed = false;
     w->opcode = 0;
     w->device = NULL;
+    w->nfds = 0;
+    w->fd_room = VKW_WIRE_MAX_FDS;
+    w->fds_imported = 0;
+    w->fds_refused = false;
 }
 
 void vkw_writer_fini(struct vkw_writer *w)
@@ -115,6 +122,9 @@ void vkw_writer_reset(struct vkw_writer *w)
 {
     w->size = 0;
     w->failed = false;
+    w->nfds = 0;
+    w->fds_imported = 0;
+    w->fds_refused = false;
 }
 
 /* Apart from reserve, whose common path is then one compare. */
@@ -252,6 +262,7 @@ void vkw_reader_init(struct vkw_reader *r, const void *data, size_t size,
     r->arena = arena;
     r->error = VKW_OK;
     r->error_value = 0;
+    r->fds = NULL;
 }
 
 void vkw_reader_fail(struct vkw_reader *r, enum vkw_error error, uint64_t value)
@@ -539,4 +550,55 @@ bool vkw_read_reply_header(struct vkw_reader *r, struct vkw_reply_header *h)
     h->size = load_le32(p + 8);
     h->serial = load_le32(p + 12);
     return true;
+}
+
+/* ---- file descriptors ------------------------------------------------ */
+
+bool vkw_write_fd(struct vkw_writer *w, int fd, bool imported)
+{
+    if (fd < 0) {
+        vkw_write_u32(w, VKW_NO_FD);
+        return false;
+    }
+    /* A number the application closed (or never had) would fail the whole
+     * send (EBADF): it is refused here, where the caller can say so. */
+    if (w->nfds >= w->fd_room || w->nfds >= VKW_WIRE_MAX_FDS || fcntl(fd, F_GETFD) < 0) {
+        w->fds_refused = true;
+        vkw_write_u32(w, VKW_NO_FD);
+        return false;
+    }
+    if (imported)
+        w->fds_imported |= 1u << w->nfds;
+    vkw_write_u32(w, w->nfds);
+    w->fds[w->nfds++] = fd;
+    return true;
+}
+
+int vkw_fd_set_take(struct vkw_fd_set *set, uint32_t index)
+{
+    if (!set || index >= set->count || index >= 64 || ((set->taken >> index) & 1u))
+        return -1;
+    set->taken |= (uint64_t)1 << index;
+    return set->fds[index];
+}
+
+void vkw_fd_set_close_rest(struct vkw_fd_set *set)
+{
+    for (size_t i = 0; set->fds && i < set->count; i++)
+        if (i >= 64 || !((set->taken >> i) & 1u))
+            close(set->fds[i]);
+    set->fds = NULL;
+    set->count = 0;
+    set->taken = 0;
+}
+
+int vkw_read_fd(struct vkw_reader *r)
+{
+    const uint32_t index = vkw_read_u32(r);
+    if (!vkw_reader_ok(r) || index == VKW_NO_FD)
+        return -1;
+    const int fd = vkw_fd_set_take(r->fds, index);
+    if (fd < 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_FD, index);
+    return fd;
 }

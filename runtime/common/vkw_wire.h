@@ -68,6 +68,23 @@ enum vkw_limit {
 /* "objects", "memory_bytes", ...; "unknown" for other values. */
 const char *vkw_limit_name(uint64_t limit);
 
+/* ---- file descriptors ------------------------------------------------ */
+
+/* File descriptors travel beside a message, never inside it (doc/PROTOCOL.md,
+ * "File descriptors"): the bytes carry an fd's index among the message's
+ * fds as a u32, or VKW_NO_FD for none (the value -1).  At most
+ * VKW_WIRE_MAX_FDS go with one transport message. */
+#define VKW_WIRE_MAX_FDS 16u
+#define VKW_NO_FD 0xffffffffu
+
+/* The fds that came with a message, taken by index.  Whoever owns the set
+ * closes the fds no one took; a taken fd belongs to the taker. */
+struct vkw_fd_set {
+    const int *fds;
+    size_t count;
+    uint64_t taken; /* bit i: fds[i] was taken (count is at most 64) */
+};
+
 /* ---- writer ---------------------------------------------------------- */
 
 struct vkw_writer {
@@ -82,11 +99,23 @@ struct vkw_writer {
      * the generated encoder of such a command sets it (opaque here). */
     uint32_t opcode;
     const void *device;
+    /* The fds that travel beside the bytes, in index order.  The writer
+     * does not own them: its user keeps them open until the message has
+     * gone, and closes those that are its own. */
+    int fds[VKW_WIRE_MAX_FDS];
+    uint32_t nfds;
+    uint32_t fd_room;     /* how many this message may carry: VKW_WIRE_MAX_FDS
+                           * after init, 0 where the transport passes none */
+    uint32_t fds_imported; /* bit i: fds[i] is given away by a successful call
+                            * (an import), so its sender closes it then */
+    bool fds_refused;     /* an fd was not open, or found no room: it went as
+                           * VKW_NO_FD (not a failure: the caller decides) */
 };
 
 void vkw_writer_init(struct vkw_writer *w);
 void vkw_writer_fini(struct vkw_writer *w);
-/* Forget the contents (and the failure) but keep the allocation. */
+/* Forget the contents (and the failure, and the fds) but keep the
+ * allocation and the fd room. */
 void vkw_writer_reset(struct vkw_writer *w);
 /* Append `bytes` (a multiple of 4) uninitialised bytes for the caller to
  * fill: returns where they start (size already counts them), or NULL once
@@ -121,6 +150,12 @@ static inline void vkw_write_string_fixed(struct vkw_writer *w, const char *s, s
     vkw_write_bytes(w, s, n);
 }
 
+/* An fd beside the message: writes its index, or VKW_NO_FD for a negative
+ * `fd`.  `imported`: the call gives it away when it succeeds.  An fd that
+ * is not open (fcntl F_GETFD), or one past the room, goes as VKW_NO_FD and
+ * sets fds_refused; true when it was added. */
+bool vkw_write_fd(struct vkw_writer *w, int fd, bool imported);
+
 /* ---- reader ---------------------------------------------------------- */
 
 struct vkw_reader {
@@ -129,6 +164,8 @@ struct vkw_reader {
     struct vkw_arena *arena; /* where decoders put arrays, strings, structs */
     enum vkw_error error;    /* sticky; the first error wins */
     uint64_t error_value;    /* the offending value: a size, an id, an sType */
+    struct vkw_fd_set *fds;  /* the message's fds (NULL: it has none); set
+                              * after vkw_reader_init */
 };
 
 /* `data` must be 4-byte aligned; `size` need not be a multiple of 4. */
@@ -173,6 +210,15 @@ void vkw_read_string_fixed(struct vkw_reader *r, char *dst, size_t capacity);
  * VKW_MAX_MESSAGE_BYTES.  Returns 0 and fails BAD_COUNT (value: the count)
  * otherwise. */
 uint64_t vkw_read_count(struct vkw_reader *r, size_t min_wire_bytes);
+/* An fd index (a u32) and the fd it names, taken from r->fds: -1 for
+ * VKW_NO_FD; BAD_FD (value: the index) when the set has no such fd or it
+ * was taken.  The caller owns what it returns. */
+int vkw_read_fd(struct vkw_reader *r);
+/* Take fds[index] of `set`: -1 when there is no such fd or it was taken. */
+int vkw_fd_set_take(struct vkw_fd_set *set, uint32_t index);
+/* Close every fd of `set` no one took, and forget them. */
+void vkw_fd_set_close_rest(struct vkw_fd_set *set);
+
 /* Zeroed arena memory for `count` elements of `size` bytes, overflow-checked;
  * NULL (and the reader failed with NO_MEMORY) when it cannot. Count 0 gives a
  * valid non-NULL pointer. */

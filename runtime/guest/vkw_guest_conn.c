@@ -142,10 +142,11 @@ static bool receive_reply(struct vkw_guest_conn *conn, uint32_t opcode, uint32_t
 {
     const void *data;
     size_t size, nfds = 0;
-    int fds[VKW_TRANSPORT_MAX_FDS];
-    int rc = vkw_conn_recv(conn->transport, &data, &size, VKW_MAX_MESSAGE_BYTES, fds, &nfds);
-    for (size_t i = 0; i < nfds; i++)
-        close(fds[i]); /* no message carries fds yet */
+    vkw_fd_set_close_rest(&conn->reply_fd_set); /* an earlier reply's, unclaimed */
+    int rc = vkw_conn_recv(conn->transport, &data, &size, VKW_MAX_MESSAGE_BYTES,
+                           conn->reply_fds, &nfds);
+    /* Kept for the decoder (exported fds); closed by vkw_call_end otherwise. */
+    conn->reply_fd_set = (struct vkw_fd_set){conn->reply_fds, nfds, 0};
     if (rc < 0) {
         mark_lost(conn, rc == -EPIPE ? "the server closed it" : strerror(-rc));
         return false;
@@ -162,6 +163,7 @@ static bool receive_reply(struct vkw_guest_conn *conn, uint32_t opcode, uint32_t
     if (!reply_header_ok(conn, &h, payload, value, opcode, serial))
         return false;
     vkw_reader_init(&conn->reader, stream.cur, h.size, NULL);
+    conn->reader.fds = &conn->reply_fd_set;
     return true;
 }
 
@@ -213,10 +215,15 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
         return rc;
     }
     vkw_conn_set_spin(conn->transport, vkw_transport_spin_from_env());
+    const char *memory = getenv("VKWIRE_MEMORY");
+    conn->fds_travel = vkw_conn_passes_fds(conn->transport) &&
+                       !(memory && strcmp(memory, "copy-socket") == 0);
     struct vkw_hello hello;
     vkw_hello_local(&hello);
     if (vkw_conn_passes_fds(conn->transport) && vkw_transport_ring_bytes_from_env() != 0)
         hello.features |= VKW_FEATURE_RING;
+    if (conn->fds_travel) /* fds, and memfds for the application's host pointers */
+        hello.features |= VKW_FEATURE_EXTERNAL_FDS | VKW_FEATURE_HOST_POINTER;
     vkw_encode_hello(&conn->w, &hello);
     rc = vkw_conn_send(conn->transport, conn->w.data, conn->w.size, NULL, 0);
     struct vkw_welcome welcome;
@@ -251,6 +258,7 @@ void vkw_guest_conn_close(struct vkw_guest_conn *conn)
             send_pending(conn, NULL, 0, NULL, 0); /* e.g. vkDestroyInstance */
         vkw_conn_close(conn->transport);
     }
+    vkw_fd_set_close_rest(&conn->reply_fd_set);
     vkw_writer_fini(&conn->w);
     vkw_writer_fini(&conn->pending);
     cache_free(conn->cache);
@@ -296,8 +304,10 @@ struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *
     call->serial = ++conn->next_serial;
     call->fds = NULL;
     call->nfds = 0;
+    call->nimported = 0;
     current_conn = conn;
     vkw_writer_reset(&conn->w);
+    conn->w.fd_room = conn->fds_travel ? VKW_WIRE_MAX_FDS : 0;
     return &conn->w;
 }
 
@@ -342,14 +352,22 @@ static bool command_ok(struct vkw_guest_conn *conn)
     return true;
 }
 
-/* Send the command in conn->w now, after whatever is pending. */
+/* Send the command in conn->w now, after whatever is pending, with its
+ * fds: the call's own (vkwire's messages) or those its encoder wrote. */
 static bool send_command(struct vkw_call *call)
 {
     struct vkw_guest_conn *conn = call->conn;
     if (!command_ok(conn))
         return false;
-    const struct vkw_piece piece = {conn->w.data, conn->w.size};
-    return send_pending(conn, &piece, 1, call->fds, call->nfds);
+    const struct vkw_writer *w = &conn->w;
+    const int *fds = call->nfds ? call->fds : w->fds;
+    const size_t nfds = call->nfds ? call->nfds : w->nfds;
+    /* The application's imports, closed by the caller once they succeed. */
+    for (uint32_t i = 0; !call->nfds && i < w->nfds; i++)
+        if ((w->fds_imported >> i) & 1u)
+            call->imported[call->nimported++] = w->fds[i];
+    const struct vkw_piece piece = {w->data, w->size};
+    return send_pending(conn, &piece, 1, fds, nfds);
 }
 
 /* Whether the command in conn->w starts work on a queue: the batch goes
@@ -369,7 +387,8 @@ static bool queue_command(struct vkw_call *call)
     struct vkw_guest_conn *conn = call->conn;
     if (!command_ok(conn))
         return false;
-    if (call->nfds || starts_work(conn) || conn->pending.size + conn->w.size > VKW_PENDING_MAX_BYTES)
+    if (call->nfds || conn->w.nfds || starts_work(conn) ||
+        conn->pending.size + conn->w.size > VKW_PENDING_MAX_BYTES)
         return send_command(call);
     vkw_write_bytes(&conn->pending, conn->w.data, conn->w.size);
     if (conn->pending.failed) {
@@ -455,9 +474,35 @@ bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r)
         mark_lost(conn, "the host sent a reply that does not decode");
         ok = false;
     }
+    vkw_fd_set_close_rest(&conn->reply_fd_set); /* fds the reply named are taken */
     current_conn = NULL;
     vkw_guest_conn_unlock(conn);
     return ok;
+}
+
+void vkw_call_imported(struct vkw_call *call, bool succeeded)
+{
+    /* Vulkan: a successful import owns the fd; a failed one leaves it to
+     * the application.  The host has its own copy either way. */
+    for (uint32_t i = 0; succeeded && i < call->nimported; i++)
+        close(call->imported[i]);
+    call->nimported = 0;
+}
+
+VkResult vkw_call_refuse(struct vkw_call *call, const char *command, VkResult result)
+{
+    struct vkw_guest_conn *conn = call->conn;
+    static atomic_flag said = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&said))
+        fprintf(stderr,
+                "vkwire: %s: %s\n", command,
+                conn->fds_travel
+                    ? "a file descriptor the application passed is not open"
+                    : "file descriptors cannot travel to the host on this connection "
+                      "(VKWIRE_MEMORY=copy-socket, or a transport without fd passing)");
+    current_conn = NULL;
+    vkw_guest_conn_unlock(conn);
+    return result;
 }
 
 /* ---- bulk bytes ---- */

@@ -24,6 +24,10 @@ struct vkw_guest_sync;
 
 #define VKW_CALL_HEAD_WORDS 8 /* VKW_CALL_HEAD_MAX bytes (vkw_icd.h) */
 
+#define VKW_CLOCKS_KNOWN 0x1u          /* the host was asked */
+#define VKW_CLOCKS_MONOTONIC 0x2u      /* its CLOCK_MONOTONIC is the guest's */
+#define VKW_CLOCKS_MONOTONIC_RAW 0x4u  /* its CLOCK_MONOTONIC_RAW is the guest's */
+
 struct vkw_guest_conn {
     struct vkw_conn *transport;
     /* One call at a time (encode, send, await), in arrival order: a ticket
@@ -37,6 +41,18 @@ struct vkw_guest_conn {
      * "Pending batch").  Never holds a command with fds. */
     struct vkw_writer pending;
     struct vkw_reader reader;      /* over the current reply's payload */
+    /* The fds that came with the current reply (reader.fds points here):
+     * a decoder takes the ones its reply names; vkw_call_end closes the
+     * rest. */
+    int reply_fds[VKW_TRANSPORT_MAX_FDS];
+    struct vkw_fd_set reply_fd_set;
+    /* File descriptors of the application may travel: the transport passes
+     * them and VKWIRE_MEMORY is not copy-socket (which stands for a
+     * transport that cannot). */
+    bool fds_travel;
+    /* Which host clocks are the guest's own (vkw_guest_clocks.c), found on
+     * first use: VKW_CLOCKS_* bits. */
+    atomic_uint clocks;
     /* A reply read in parts (vkw_call_wait_parts): its first bytes, and how
      * many of the rest are still in the transport. */
     uint64_t head[VKW_CALL_HEAD_WORDS];

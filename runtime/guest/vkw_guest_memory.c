@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,10 +45,13 @@ struct record {
     bool imported;      /* shared mode: the host imported `pages` */
     bool share_shadow;  /* copied: its shadow may be a memfd the host maps */
     bool device_writes; /* an image, or a buffer the device may write, was bound to it */
+    bool host_pointer;  /* imported: `pages` are the application's (VK_EXT_external_memory_host) */
     unsigned char *pages;  /* imported: the whole allocation */
     size_t pages_bytes;    /* imported: the length of the memfd mapping */
     bool mapped;
     VkDeviceSize map_offset, map_size;
+    void *placed;        /* mapped at the application's address (VK_EXT_map_memory_placed) */
+    size_t placed_bytes; /* imported: the length of the pages' second mapping there */
     struct vkw_guest_shadow shadow; /* copied and mapped */
 };
 
@@ -152,6 +156,116 @@ static VkResult allocate_shared(VkDevice device, const VkMemoryAllocateInfo *inf
     return result;
 }
 
+/* ---- budgets (VK_EXT_memory_budget) ---- */
+
+/* A physical device's answers are kept (the reply cache), but a budget is
+ * the memory in use now: a chain that asks for one goes to the host every
+ * time. */
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceMemoryProperties2(
+    VkPhysicalDevice physicalDevice, VkPhysicalDeviceMemoryProperties2 *pMemoryProperties)
+{
+    if (!vkw_chain_find(pMemoryProperties->pNext,
+                        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT)) {
+        vkw_forward_vkGetPhysicalDeviceMemoryProperties2(physicalDevice, pMemoryProperties);
+        return;
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(vkw_guest_conn_of(physicalDevice), &call);
+    vkw_encode_vkGetPhysicalDeviceMemoryProperties2(w, call.serial, physicalDevice,
+                                                    pMemoryProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    if (r)
+        vkw_decode_reply_vkGetPhysicalDeviceMemoryProperties2(r, physicalDevice,
+                                                              pMemoryProperties);
+    vkw_call_end(&call, r); /* a lost connection answers nothing: Vulkan has no error here */
+}
+
+/* ---- host pointers (VK_EXT_external_memory_host) ---- */
+
+/* One import at a time: the check of the application's pages, their move
+ * and the answer go together. */
+static pthread_mutex_t host_pointer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Give [p, p + size) back to the application as private pages holding
+ * what they hold now: built aside, then moved over in one step. */
+static bool pages_to_private(void *p, size_t size)
+{
+    void *aside = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (aside == MAP_FAILED)
+        return false;
+    memcpy(aside, p, size);
+    if (mremap(aside, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, p) == MAP_FAILED) {
+        munmap(aside, size);
+        return false;
+    }
+    return true;
+}
+
+/* The application's pages become a memfd's, at the same address, with the
+ * same bytes; the host imports the memfd or nothing (IMPORT_HOST_POINTER).
+ * On any failure the pages are the application's private ones again. */
+static VkResult import_host_pointer(VkDevice device, const VkMemoryAllocateInfo *info,
+                                    const VkImportMemoryHostPointerInfoEXT *import, uint64_t id,
+                                    struct record *rec)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    const VkDeviceSize align = vkw_guest_external_host_alignment(vkw_guest_device_physical(device));
+    void *p = import->pHostPointer;
+    const VkDeviceSize size = info->allocationSize;
+    if (!vkw_guest_external_host_pointers(conn) ||
+        import->handleType != VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT || !p ||
+        (uintptr_t)p % align != 0 || size == 0 || size % align != 0 || size > SIZE_MAX / 2)
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    pthread_mutex_lock(&host_pointer_lock);
+    /* Pages already imported are a memfd's, no longer private: refused too. */
+    if (!vkw_guest_external_pages_movable(p, (size_t)size)) {
+        pthread_mutex_unlock(&host_pointer_lock);
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    void *aside = NULL;
+    const int fd = vkw_guest_memfd((size_t)size, &aside);
+    if (fd < 0) {
+        pthread_mutex_unlock(&host_pointer_lock);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    memcpy(aside, p, (size_t)size);
+    munmap(aside, (size_t)size);
+    if (mmap(p, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        close(fd);
+        pthread_mutex_unlock(&host_pointer_lock);
+        return VK_ERROR_OUT_OF_HOST_MEMORY; /* the application's pages are untouched */
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    size_t at = vkw_begin_command(w, VKW_MSG_IMPORT_HOST_POINTER, VKW_COMMAND_FLAG_REPLY,
+                                  call.serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, info))
+        vkw_encode_VkMemoryAllocateInfo(w, info); /* the pointer's struct is never sent */
+    vkw_write_u64(w, id);
+    vkw_write_u32(w, 0); /* the fd's index among the message's fds */
+    vkw_end_message(w, at);
+    call.fds = &fd;
+    call.nfds = 1;
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = r ? (VkResult)vkw_read_i32(r) : VK_ERROR_DEVICE_LOST;
+    if (!vkw_call_end(&call, r))
+        result = VK_ERROR_DEVICE_LOST;
+    close(fd); /* the host has its own; the mapping keeps the pages */
+    if (result == VK_SUCCESS) {
+        rec->pages = p;
+        rec->pages_bytes = (size_t)size;
+        rec->imported = true;
+        rec->host_pointer = true;
+    } else if (!pages_to_private(p, (size_t)size)) {
+        /* The pages stay the memfd's: the bytes are right, only private
+         * becomes shared (the memfd is the process's alone).  Tell once. */
+        fprintf(stderr, "vkwire: could not give host pointer %p its private pages back\n", p);
+    }
+    pthread_mutex_unlock(&host_pointer_lock);
+    return result == VK_ERROR_DEVICE_LOST ? VK_ERROR_OUT_OF_HOST_MEMORY : result;
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
                                                        const VkMemoryAllocateInfo *pAllocateInfo,
                                                        const VkAllocationCallbacks *pAllocator,
@@ -163,6 +277,29 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
     const uint32_t type = pAllocateInfo->memoryTypeIndex;
     const VkMemoryPropertyFlags flags =
         type < props.memoryTypeCount ? props.memoryTypes[type].propertyFlags : 0;
+    const VkImportMemoryHostPointerInfoEXT *host_pointer = (const void *)vkw_chain_find(
+        (void *)pAllocateInfo->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT);
+    if (host_pointer && host_pointer->handleType) {
+        /* The application's pages, whatever the type: it maps them itself. */
+        struct record *rec = calloc(1, sizeof(*rec));
+        if (!rec)
+            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        rec->conn = conn;
+        rec->size = pAllocateInfo->allocationSize;
+        rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+        const uint64_t id = vkw_guest_new_id(conn);
+        const VkResult result = import_host_pointer(device, pAllocateInfo, host_pointer, id, rec);
+        if (result != VK_SUCCESS) {
+            free(rec);
+            return result;
+        }
+        *pMemory = VKW_U64_HANDLE(VkDeviceMemory, id);
+        rec->handle = id;
+        pthread_mutex_lock(&memory.lock);
+        *slot(rec->handle) = rec;
+        pthread_mutex_unlock(&memory.lock);
+        return VK_SUCCESS;
+    }
     if (!(flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) ||
         !(conn->agreed_features & VKW_FEATURE_MAPPED_MEMORY))
         return vkw_forward_vkAllocateMemory(device, pAllocateInfo, pAllocator, pMemory);
@@ -175,8 +312,17 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
     rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
     const enum memory_mode mode = memory_mode();
     rec->share_shadow = mode != MODE_COPY_SOCKET;
+    /* Memory exported or imported through an fd is the driver's own (the
+     * guest's pages cannot be both imported and exported), and whatever
+     * else holds it may write it, like the device. */
+    void *chain = (void *)pAllocateInfo->pNext;
+    const VkImportMemoryFdInfoKHR *import_fd =
+        (const void *)vkw_chain_find(chain, VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR);
+    const bool external = vkw_chain_find(chain, VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO) ||
+                          (import_fd && import_fd->handleType);
+    rec->device_writes = external;
     VkResult result;
-    if (mode == MODE_SHARED && vkw_conn_passes_fds(conn->transport)) {
+    if (mode == MODE_SHARED && !external && vkw_conn_passes_fds(conn->transport)) {
         const uint64_t id = vkw_guest_new_id(conn);
         result = allocate_shared(device, pAllocateInfo, id, rec);
         if (result >= 0)
@@ -196,19 +342,31 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
 }
 
 /* End the application's mapping; `alive`: the memory still exists (a
- * coherent shadow sends what was written, the host stops tracking). */
-static void drop_mapping(struct record *r, bool alive)
+ * coherent shadow sends what was written, the host stops tracking).
+ * `reserve`: a placed mapping's range stays the application's, reserved
+ * (VK_MEMORY_UNMAP_RESERVE_BIT_EXT); otherwise it is unmapped. */
+static void drop_mapping(struct record *r, bool alive, bool reserve)
 {
     if (!r->mapped)
         return;
     if (copied_coherent_mapped(r))
         memory.coherent_shadows--;
+    size_t placed_bytes = r->placed_bytes;
     if (!r->imported) {
+        placed_bytes = r->shadow.placed_bytes;
         if (alive)
-            vkw_guest_shadow_close(&r->shadow);
+            vkw_guest_shadow_close(&r->shadow); /* unmaps a placed shadow */
         else
             vkw_guest_shadow_drop(&r->shadow);
+    } else if (r->placed) {
+        munmap(r->placed, placed_bytes); /* the pages' second mapping */
     }
+    if (r->placed && reserve &&
+        mmap(r->placed, placed_bytes, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+        fprintf(stderr, "vkwire: could not keep %p reserved after vkUnmapMemory2\n", r->placed);
+    r->placed = NULL;
+    r->placed_bytes = 0;
     r->mapped = false;
 }
 
@@ -221,8 +379,11 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory 
     struct record *r = *p;
     if (r) {
         *p = r->next;
-        drop_mapping(r, false); /* freeing ended the host's tracking too */
-        if (r->imported)
+        drop_mapping(r, false, false); /* freeing ended the host's tracking too */
+        if (r->host_pointer && !pages_to_private(r->pages, r->pages_bytes))
+            fprintf(stderr, "vkwire: could not give host pointer %p its private pages back\n",
+                    (void *)r->pages);
+        else if (r->imported && !r->host_pointer)
             munmap(r->pages, r->pages_bytes);
         free(r);
     }
@@ -361,34 +522,58 @@ static void note_sparse(uint32_t count, const VkBindSparseInfo *infos)
 
 /* ---- mapping ---- */
 
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory_,
-                                                  VkDeviceSize offset, VkDeviceSize size,
-                                                  VkMemoryMapFlags flags, void **ppData)
+/* Map [offset, offset + size) of the memory for the application: its
+ * pages, or a shadow; at `placed` when it is not NULL (the application
+ * reserved that range: VK_EXT_map_memory_placed, which the guest carries
+ * out whatever the host's driver offers, since mappings are the guest's). */
+static VkResult map_memory(VkDeviceMemory memory_, VkDeviceSize offset, VkDeviceSize size,
+                           void *placed, void **ppData)
 {
-    (void)device, (void)flags;
     *ppData = NULL;
     pthread_mutex_lock(&memory.lock);
     struct record *r = find(memory_);
     if (size == VK_WHOLE_SIZE && r && offset < r->size)
         size = r->size - offset;
-    if (!r || r->mapped || offset >= r->size || size == 0 || size > r->size - offset) {
+    if (!r || r->mapped || offset >= r->size || size == 0 || size > r->size - offset ||
+        (placed && ((uintptr_t)placed % PAGE != 0 || offset % PAGE != 0 ||
+                    size > SIZE_MAX - PAGE))) {
         pthread_mutex_unlock(&memory.lock);
         return VK_ERROR_MEMORY_MAP_FAILED; /* not host-visible, mapped twice, or out of range */
     }
+    const size_t whole = (size_t)((size + PAGE - 1) / PAGE * PAGE);
+    if (r->imported && placed) {
+        /* A second mapping of the same shared pages, over the reservation. */
+        if (offset + whole > r->pages_bytes ||
+            mremap(r->pages + offset, 0, whole, MREMAP_MAYMOVE | MREMAP_FIXED, placed) ==
+                MAP_FAILED) {
+            pthread_mutex_unlock(&memory.lock);
+            return VK_ERROR_MEMORY_MAP_FAILED;
+        }
+        r->placed_bytes = whole;
+    }
     if (!r->imported &&
-        vkw_guest_shadow_open(&r->shadow, r->conn, r->handle, offset, size, r->coherent,
-                              r->share_shadow, r->device_writes) != VK_SUCCESS) {
+        vkw_guest_shadow_open_at(&r->shadow, r->conn, r->handle, offset, size, r->coherent,
+                                 r->share_shadow, r->device_writes, placed) != VK_SUCCESS) {
         pthread_mutex_unlock(&memory.lock);
         return VK_ERROR_MEMORY_MAP_FAILED;
     }
     r->mapped = true;
+    r->placed = placed;
     r->map_offset = offset;
     r->map_size = size;
     if (copied_coherent_mapped(r))
         memory.coherent_shadows++;
-    *ppData = r->imported ? r->pages + offset : r->shadow.bytes;
+    *ppData = placed ? placed : r->imported ? r->pages + offset : r->shadow.bytes;
     pthread_mutex_unlock(&memory.lock);
     return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory(VkDevice device, VkDeviceMemory memory_,
+                                                  VkDeviceSize offset, VkDeviceSize size,
+                                                  VkMemoryMapFlags flags, void **ppData)
+{
+    (void)device, (void)flags;
+    return map_memory(memory_, offset, size, NULL, ppData);
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory memory_)
@@ -397,24 +582,38 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUnmapMemory(VkDevice device, VkDeviceMemory
     pthread_mutex_lock(&memory.lock);
     struct record *r = find(memory_);
     if (r)
-        drop_mapping(r, true);
+        drop_mapping(r, true, false);
     pthread_mutex_unlock(&memory.lock);
 }
 
 /* vkMapMemory2 and vkUnmapMemory2 (Vulkan 1.4, VK_KHR_map_memory2): the
- * same mapping, described by a struct. */
+ * same mapping, described by a struct, and placed mappings. */
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkMapMemory2(VkDevice device,
                                                    const VkMemoryMapInfo *pMemoryMapInfo,
                                                    void **ppData)
 {
-    return vkw_icd_vkMapMemory(device, pMemoryMapInfo->memory, pMemoryMapInfo->offset,
-                               pMemoryMapInfo->size, pMemoryMapInfo->flags, ppData);
+    (void)device;
+    void *placed = NULL;
+    if (pMemoryMapInfo->flags & VK_MEMORY_MAP_PLACED_BIT_EXT) {
+        const VkMemoryMapPlacedInfoEXT *info = (const void *)vkw_chain_find(
+            (void *)pMemoryMapInfo->pNext, VK_STRUCTURE_TYPE_MEMORY_MAP_PLACED_INFO_EXT);
+        if (!info || !info->pPlacedAddress)
+            return VK_ERROR_MEMORY_MAP_FAILED;
+        placed = info->pPlacedAddress;
+    }
+    return map_memory(pMemoryMapInfo->memory, pMemoryMapInfo->offset, pMemoryMapInfo->size,
+                      placed, ppData);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkUnmapMemory2(VkDevice device,
                                                      const VkMemoryUnmapInfo *pMemoryUnmapInfo)
 {
-    vkw_icd_vkUnmapMemory(device, pMemoryUnmapInfo->memory);
+    (void)device;
+    pthread_mutex_lock(&memory.lock);
+    struct record *r = find(pMemoryUnmapInfo->memory);
+    if (r)
+        drop_mapping(r, true, (pMemoryUnmapInfo->flags & VK_MEMORY_UNMAP_RESERVE_BIT_EXT) != 0);
+    pthread_mutex_unlock(&memory.lock);
     return VK_SUCCESS;
 }
 

@@ -19,6 +19,9 @@
  * of all other memory alone.  Thread-safe: one mutex guards the records;
  * byte moves run as ordinary calls on the connection.
  *
+ * Budgets (VK_EXT_memory_budget) are asked of the host every time, never
+ * answered from the reply cache: they change as memory is used.
+ *
  * It also owns the waits (where coherent shadows sync): they hold the
  * connection one 1 ms slice at a time, and the connection serves threads
  * in arrival order, so one thread's wait never stops the others.
@@ -35,6 +38,8 @@ void vkw_guest_memory_before_submit(struct vkw_guest_conn *conn);
 /* After a wait that makes device writes visible: refresh coherent shadows. */
 void vkw_guest_memory_after_wait(struct vkw_guest_conn *conn);
 
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceMemoryProperties2(
+    VkPhysicalDevice physicalDevice, VkPhysicalDeviceMemoryProperties2 *pMemoryProperties);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
                                                        const VkMemoryAllocateInfo *pAllocateInfo,
                                                        const VkAllocationCallbacks *pAllocator,

@@ -400,7 +400,18 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
                                uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
                                bool coherent, bool share, bool device_writes)
 {
+    return vkw_guest_shadow_open_at(s, conn, memory, offset, size, coherent, share, device_writes,
+                                    NULL);
+}
+
+VkResult vkw_guest_shadow_open_at(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
+                                  uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
+                                  bool coherent, bool share, bool device_writes, void *at)
+{
     memset(s, 0, sizeof(*s));
+    if (at && size > SIZE_MAX - PAGE)
+        return VK_ERROR_MEMORY_MAP_FAILED;
+    const size_t whole = (size_t)((size + PAGE - 1) / PAGE * PAGE);
     s->conn = conn;
     s->memory = memory;
     s->offset = offset;
@@ -411,9 +422,19 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
     const bool tracking = (conn->agreed_features & VKW_FEATURE_TRACKED_MEMORY) != 0;
 
     if (share && tracking && vkw_conn_passes_fds(conn->transport) && size <= SIZE_MAX - PAGE) {
-        const size_t bytes = (size_t)((size + PAGE - 1) / PAGE * PAGE);
+        const size_t bytes = whole;
         void *pages = NULL;
-        const int fd = vkw_guest_memfd(bytes, &pages);
+        int fd = vkw_guest_memfd(bytes, &pages);
+        /* Placed: the memfd's pages move over the application's range. */
+        if (fd >= 0 && at &&
+            mremap(pages, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
+            close(fd);
+            munmap(pages, bytes);
+            fd = -1;
+        } else if (fd >= 0 && at) {
+            pages = at;
+            s->placed_bytes = bytes;
+        }
         if (fd >= 0) {
             s->bytes = pages;
             s->memfd_bytes = bytes;
@@ -431,6 +452,7 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
             stop_watching(s);
             s->bytes = NULL;
             s->memfd_bytes = 0;
+            s->placed_bytes = 0;
             close(fd);
             munmap(pages, bytes);
             if (conn->lost)
@@ -440,7 +462,14 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
     }
 
     s->kind = coherent && !tracking ? VKW_SHADOW_UNTRACKED : VKW_SHADOW_SOCKET;
-    s->bytes = malloc((size_t)size);
+    if (at) {
+        void *p = mmap(at, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                       -1, 0);
+        s->bytes = p == MAP_FAILED ? NULL : p;
+        s->placed_bytes = p == MAP_FAILED ? 0 : whole;
+    } else {
+        s->bytes = malloc((size_t)size);
+    }
     s->clean = coherent ? malloc((size_t)size) : NULL;
     if (!s->bytes || (coherent && !s->clean)) {
         vkw_guest_shadow_drop(s);
@@ -470,6 +499,8 @@ void vkw_guest_shadow_drop(struct vkw_guest_shadow *s)
     stop_watching(s);
     if (s->memfd_bytes && s->bytes)
         munmap(s->bytes, s->memfd_bytes);
+    else if (s->placed_bytes && s->bytes)
+        munmap(s->bytes, s->placed_bytes);
     else
         free(s->bytes);
     if (s->memfd >= 0)
@@ -477,6 +508,7 @@ void vkw_guest_shadow_drop(struct vkw_guest_shadow *s)
     free(s->clean);
     s->bytes = s->clean = NULL;
     s->memfd = -1;
+    s->memfd_bytes = s->placed_bytes = 0;
     s->tracked = false;
 }
 

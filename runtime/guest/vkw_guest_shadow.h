@@ -65,6 +65,8 @@ struct vkw_guest_shadow {
     bool watched;               /* shared, coherent: the kernel says which pages the
                                  * application wrote (vkw_guest_write_watch); the host
                                  * keeps no mirror and compares nothing */
+    size_t placed_bytes;        /* placed (vkw_guest_shadow_open_at): the length of the
+                                 * fixed mapping `bytes` begins, unmapped when it goes */
 };
 
 /* Make the shadow of [offset, offset + size) of `memory` and fill it with
@@ -76,6 +78,12 @@ struct vkw_guest_shadow {
 VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
                                uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
                                bool coherent, bool share, bool device_writes);
+/* The same, with the shadow at the application's address `at`
+ * (VK_EXT_map_memory_placed): whole pages from there are replaced by the
+ * shadow's, and unmapped when it goes.  `at` NULL: anywhere, as above. */
+VkResult vkw_guest_shadow_open_at(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
+                                  uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
+                                  bool coherent, bool share, bool device_writes, void *at);
 /* From now on the device may write the memory (something it writes
  * through was bound to it): a coherent shadow pushes what changed, then
  * has the host mirror it, so that pulls can tell what the device changes.

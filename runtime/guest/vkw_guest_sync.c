@@ -49,6 +49,10 @@ struct object {
     struct signal *signals;
     size_t nsignals, capsignals;
     bool untracked; /* signalled by something the page does not tell */
+    /* fence: its payload was exported or imported (an fd), so whatever
+     * holds that payload elsewhere may signal or reset it: always asked of
+     * the host */
+    bool foreign;
 };
 
 struct vkw_guest_sync {
@@ -159,6 +163,8 @@ void vkw_guest_sync_free(struct vkw_guest_sync *s)
 /* A fence's state now (pending ones that finished become signalled). */
 static enum fence_state fence_now(struct vkw_guest_sync *s, struct object *o)
 {
+    if (o->foreign)
+        return F_UNKNOWN;
     if (o->state == F_PENDING && completed(s, o->slot) >= o->seq)
         o->state = F_SIGNALLED;
     return o->state;
@@ -363,6 +369,22 @@ void vkw_guest_sync_submit(VkQueue queue, int kind, uint32_t count, const void *
     pthread_mutex_unlock(&s->lock);
 }
 
+void vkw_guest_sync_foreign(VkDevice device, uint64_t handle, bool semaphore)
+{
+    struct vkw_guest_sync *s = sync_of(vkw_guest_conn_of(device));
+    if (!s || !handle)
+        return;
+    pthread_mutex_lock(&s->lock);
+    struct object *o = find(s, handle);
+    if (semaphore) {
+        if (o && o->semaphore)
+            o->untracked = true; /* binary ones have no record: always asked */
+    } else if ((o = find_or_add(s, handle, false))) {
+        o->foreign = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 void vkw_guest_sync_forget_device(struct vkw_guest_conn *conn, VkDevice device)
 {
     struct vkw_guest_sync *s = sync_of(conn);
@@ -394,7 +416,7 @@ static enum verdict fences_verdict(struct vkw_guest_sync *s, const void *args)
     uint32_t signalled = 0;
     for (uint32_t i = 0; i < w->count; i++) {
         struct object *o = find(s, VKW_HANDLE_U64(w->fences[i]));
-        if (!o || o->semaphore || o->state == F_UNKNOWN)
+        if (!o || o->semaphore || o->foreign || o->state == F_UNKNOWN)
             return ASK;
         signalled += fence_now(s, o) == F_SIGNALLED;
     }

@@ -19,6 +19,7 @@
 #ifndef VKW_GUEST_SYNC_H
 #define VKW_GUEST_SYNC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
@@ -34,6 +35,11 @@ void vkw_guest_sync_free(struct vkw_guest_sync *sync);
  * VkBindSparseInfo. */
 void vkw_guest_sync_submit(VkQueue queue, int kind, uint32_t count, const void *infos,
                            VkFence fence);
+/* A fence's or semaphore's payload crossed an fd (exported or imported,
+ * VK_KHR_external_fence_fd / _semaphore_fd): something outside the guest's
+ * view may signal or reset it, so its status and waits go to the host
+ * from now on, for the rest of its life. */
+void vkw_guest_sync_foreign(VkDevice device, uint64_t handle, bool semaphore);
 /* `device` (a handle value, no longer dereferenced) is gone, its
  * vkDestroyDevice sent: its queues' slots may serve other queues. */
 void vkw_guest_sync_forget_device(struct vkw_guest_conn *conn, VkDevice device);

@@ -481,6 +481,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceProperties2(
 {
     vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, pProperties);
     as_forwarded(&pProperties->properties);
+    vkw_guest_external_properties(physicalDevice, pProperties); /* what the guest can do */
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
@@ -494,13 +495,16 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceExtensionProperties(
                                                                        &count, NULL);
     if (result < 0)
         return result;
-    VkExtensionProperties *list = calloc(count ? count : 1, sizeof(*list));
+    VkExtensionProperties *list = calloc(count + VKW_GUEST_EXTENSIONS_ADDED, sizeof(*list));
     if (!list)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     result = vkw_forward_vkEnumerateDeviceExtensionProperties(physicalDevice, NULL, &count, list);
-    if (result >= 0)
-        result = vkw_answer_extensions(list, vkw_keep_forwarded_extensions(list, count, true), pPropertyCount,
-                                   pProperties);
+    if (result >= 0) {
+        count = vkw_keep_forwarded_extensions(list, count, true);
+        /* and of those, what this connection can carry (fds, host pointers) */
+        count = vkw_guest_external_keep_extensions(vkw_guest_conn_of(physicalDevice), list, count);
+        result = vkw_answer_extensions(list, count, pPropertyCount, pProperties);
+    }
     free(list);
     return result;
 }
@@ -520,7 +524,15 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
                                                      const VkAllocationCallbacks *pAllocator,
                                                      VkDevice *pDevice)
 {
-    VkResult result = vkw_forward_vkCreateDevice(physicalDevice, pCreateInfo, pAllocator, pDevice);
+    /* Extensions the guest carries out itself need nothing of the host. */
+    VkDeviceCreateInfo info = *pCreateInfo;
+    const char **room = calloc(info.enabledExtensionCount + 1, sizeof(*room));
+    if (!room)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    info.ppEnabledExtensionNames =
+        vkw_guest_external_device_extensions(pCreateInfo, room, &info.enabledExtensionCount);
+    VkResult result = vkw_forward_vkCreateDevice(physicalDevice, &info, pAllocator, pDevice);
+    free(room);
     if (result < 0)
         return result;
     struct vkw_guest_device *dev = (struct vkw_guest_device *)*pDevice;

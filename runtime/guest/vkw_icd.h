@@ -59,8 +59,13 @@ void vkw_guest_free_object(void *object);
 struct vkw_call {
     struct vkw_guest_conn *conn;
     uint32_t serial;
-    const int *fds; /* sent beside the message (set after vkw_call_begin) */
+    const int *fds; /* sent beside the message (set after vkw_call_begin);
+                     * otherwise the fds the encoder wrote go (vkw_write_fd) */
     size_t nfds;
+    /* The application's fds the command imports (sent), for
+     * vkw_call_imported. */
+    int imported[VKW_WIRE_MAX_FDS];
+    uint32_t nimported;
 };
 
 /* Lock the connection and return its writer for one command message. */
@@ -75,6 +80,16 @@ struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable);
 /* Unlock; false when the call failed (lost connection, bad reply, or
  * bytes of a reply read in parts left unread). */
 bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r);
+
+/* After a command that imports fds of the application (vkw_write_fd with
+ * `imported`): Vulkan gives them to the driver when it succeeds, so they
+ * are closed then; a failure leaves them the application's. */
+void vkw_call_imported(struct vkw_call *call, bool succeeded);
+/* Give up a command before it is sent, because an fd cannot go (the
+ * writer's fds_refused, or an export on a connection whose fds do not
+ * travel): one line on stderr, once, naming `command`; unlocks, and
+ * returns `result`. */
+VkResult vkw_call_refuse(struct vkw_call *call, const char *command, VkResult result);
 
 /* Bulk bytes, which never pass through the writer or the reply buffer:
  *
@@ -143,7 +158,9 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
     VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
     const VkAllocationCallbacks *pAllocator);
 /* Entry points that live with their own modules. */
+#include "vkw_guest_clocks.h"
 #include "vkw_guest_commands.h"
+#include "vkw_guest_external.h"
 #include "vkw_guest_memory.h"
 #include "vkw_guest_queries.h"
 #include "vkw_guest_requirements.h"

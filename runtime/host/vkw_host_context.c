@@ -117,21 +117,26 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
         struct vkw_host_decoder d = {.objects = &ctx->objects,
                                      .opcode = h.opcode,
                                      .length = vkw_host_device_length,
-                                     .owner = ctx};
+                                     .owner = ctx,
+                                     .fds = &ctx->fds};
         vkw_reader_init(&d.r, stream.cur, h.size, &ctx->arena);
+        d.r.fds = &ctx->fds.in;
         stream.cur += h.size;
 
         const bool want_reply = (h.flags & VKW_COMMAND_FLAG_REPLY) != 0;
         const size_t reply_start = replies->size;
+        const uint32_t reply_fds_before = replies->nfds;
         const size_t pieces_before = ctx->piece_count;
         const uint64_t piece_bytes_before = ctx->piece_bytes;
         ctx->gather_now = ctx->gather && vkw_reader_remaining(&stream) == 0;
         size_t at = want_reply ? vkw_begin_reply(replies, h.opcode, h.serial, VKW_OK) : 0;
         fn(ctx, &d, want_reply ? replies : NULL);
         ctx->gather_now = false;
+        vkw_host_fds_settle(&ctx->fds); /* what the driver did not take */
         vkw_arena_reset(&ctx->arena);
         if (!vkw_reader_ok(&d.r)) {
             replies->size = reply_start; /* the half-written reply is replaced */
+            vkw_host_reply_fds_drop(replies, reply_fds_before);
             ctx->piece_count = pieces_before;
             ctx->piece_bytes = piece_bytes_before;
             fail_context(ctx, d.r.error, d.r.error_value, h.opcode, h.serial);
@@ -143,6 +148,7 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
          * an error reply after it. */
         if (replies->size > ctx->limits.max_message_bytes - (VKW_HEADER_BYTES + 8)) {
             replies->size = reply_start;
+            vkw_host_reply_fds_drop(replies, reply_fds_before);
             fail_context(ctx, VKW_ERROR_LIMIT, VKW_LIMIT_MESSAGE_BYTES, h.opcode, h.serial);
             break;
         }
@@ -164,7 +170,6 @@ enum vkw_error vkw_host_context_execute_fds(struct vkw_host_context *ctx, const 
                                             size_t size, const int *fds, size_t nfds,
                                             struct vkw_writer *replies)
 {
-    struct vkw_host_memory_state *m = &ctx->memory;
     if (!fds)
         nfds = 0;
     if (nfds > VKW_HOST_MAX_FDS && ctx->error == VKW_OK) {
@@ -173,17 +178,17 @@ enum vkw_error vkw_host_context_execute_fds(struct vkw_host_context *ctx, const 
         ctx->error_opcode = 0;
         ctx->error_serial = 0;
     }
-    m->fds = nfds <= VKW_HOST_MAX_FDS ? fds : NULL;
-    m->fd_count = nfds <= VKW_HOST_MAX_FDS ? nfds : 0;
-    m->fds_taken = 0;
-    const enum vkw_error e = execute(ctx, data, size, replies);
-    /* What no message took (a message that took one closed it). */
-    for (size_t i = 0; fds && i < nfds; i++)
-        if (i >= VKW_HOST_MAX_FDS || !((m->fds_taken >> i) & 1u))
+    if (nfds > VKW_HOST_MAX_FDS) { /* more than the host takes: none can be named */
+        for (size_t i = 0; i < nfds; i++)
             close(fds[i]);
-    m->fds = NULL;
-    m->fd_count = 0;
-    m->fds_taken = 0;
+        fds = NULL;
+        nfds = 0;
+    }
+    ctx->fds.in = (struct vkw_fd_set){fds, nfds, 0};
+    const enum vkw_error e = execute(ctx, data, size, replies);
+    /* What no message took (a message that took one closed it, or lent it
+     * to a command that closed it or gave it to the driver). */
+    vkw_fd_set_close_rest(&ctx->fds.in);
     return e;
 }
 

@@ -23,6 +23,7 @@
 #include "vkw_arena.h"
 #include "vkw_host_decoder.h"
 #include "vkw_host_device_commands.h"
+#include "vkw_host_fds.h"
 #include "vkw_host_dispatch.h"
 #include "vkw_host_image_copy.h"
 #include "vkw_host_inflight.h"
@@ -63,10 +64,12 @@ struct vkw_host_context {
     struct vkw_object_table objects;
     struct vkw_arena arena;
     /* Memory objects, devices and instances as the host's memory support
-     * knows them; the batch's file descriptors. */
+     * knows them. */
     struct vkw_host_memory_state memory;
     /* What sizes a host image copy of each image (vkw_host_image_copy.h). */
     struct vkw_host_images images;
+    /* The batch's file descriptors, and those lent to the running command. */
+    struct vkw_host_fds fds;
     /* The first failure of an asynchronous command (a VkResult nobody
      * waited for) and its opcode, until a command that reports it. */
     VkResult deferred_result;

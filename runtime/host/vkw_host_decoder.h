@@ -1,7 +1,7 @@
 /* vkw_host_decoder — what a generated host decoder works with.
  *
- * Owns: the pairing of a message reader with the context's object table,
- * and the two handle translations generated host code calls: guest id to
+ * Owns: the pairing of a message reader with the context's object table
+ * (and its file descriptors, vkw_host_fds.h), and the two handle translations generated host code calls: guest id to
  * host handle (checked for existence and type) and back for replies.
  */
 #ifndef VKW_HOST_DECODER_H
@@ -12,6 +12,8 @@
 
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
+
+struct vkw_host_fds;
 
 struct vkw_host_decoder {
     struct vkw_reader r;
@@ -27,6 +29,9 @@ struct vkw_host_decoder {
     uint64_t device;
     uint64_t (*length)(void *owner, const struct vkw_host_decoder *d, uint32_t what);
     void *owner;
+    /* Where fds a command is lent go (vkw_host_fds.h); NULL in tests that
+     * keep them themselves. */
+    struct vkw_host_fds *fds;
 };
 
 /* For generated decoders (VKW_DEVICE_LENGTH): the count a blob of device

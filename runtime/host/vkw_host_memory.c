@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "vkw_handles.h"
+#include "vkw_host_clock.h"
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 #include "vkw_host_track.h"
 #include "vkw_memory_messages.h"
+#include "vkw_handshake.h"
 #include "vkw_sync_page.h"
 #include "vkw_vulkan_util.h"
 
@@ -341,6 +343,30 @@ static struct vkw_host_memory new_record(struct vkw_host_context *ctx, uint64_t 
     return rec;
 }
 
+/* An fd the guest imports as memory (VkImportMemoryFdInfoKHR), as the
+ * driver will map it: a regular file (a memfd) must be sealed against
+ * shrinking and hold the allocation (the driver maps it, and a file cut
+ * short under its mapping would fault the host); a directory, pipe or
+ * socket is no memory at all.  Other kinds (a dma-buf, a GPU driver's
+ * object) are the kernel driver's to check. */
+bool vkw_host_memory_import_fd_ok(const VkMemoryAllocateInfo *ai)
+{
+    const VkImportMemoryFdInfoKHR *import =
+        (const void *)vkw_chain_find((void *)ai->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR);
+    if (!import || !import->handleType)
+        return true;
+    struct stat st;
+    if (import->fd < 0 || fstat(import->fd, &st) != 0)
+        return false;
+    if (S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+        return false;
+    if (!S_ISREG(st.st_mode))
+        return true;
+    const int seals = fcntl(import->fd, F_GET_SEALS);
+    return seals >= 0 && (seals & F_SEAL_SHRINK) && st.st_size >= 0 &&
+           (uint64_t)st.st_size >= ai->allocationSize;
+}
+
 void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                struct vkw_args_vkAllocateMemory *a)
 {
@@ -354,6 +380,10 @@ void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_dec
     }
     if (!vkw_host_within_memory_limit(ctx, d, a->pAllocateInfo->allocationSize))
         return;
+    if (!vkw_host_memory_import_fd_ok(a->pAllocateInfo)) {
+        a->result = VK_ERROR_INVALID_EXTERNAL_HANDLE; /* the driver never sees it */
+        return;
+    }
     a->result = ctx->vk.vkAllocateMemory(a->device, a->pAllocateInfo, NULL, a->pMemory);
     if (a->result == VK_SUCCESS) {
         const struct vkw_host_memory rec = new_record(ctx, a->pMemory_ids[0], a->device_id,
@@ -513,13 +543,10 @@ static void handle_read_memory(struct vkw_host_context *ctx, struct vkw_host_dec
 int vkw_host_memory_take_fd(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                             uint32_t index)
 {
-    struct vkw_host_memory_state *m = &ctx->memory;
-    if (index >= m->fd_count || (m->fds_taken >> index) & 1u) {
+    const int fd = vkw_fd_set_take(&ctx->fds.in, index);
+    if (fd < 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_FD, index);
-        return -1;
-    }
-    m->fds_taken |= (uint64_t)1 << index;
-    return m->fds[index];
+    return fd;
 }
 
 void *vkw_host_memory_map_fd(int fd, size_t size, size_t alignment)
@@ -567,8 +594,10 @@ static bool prepare_import(const struct vkw_host_device *dev, const VkMemoryAllo
         (const void *)vkw_chain_find(chain, VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO);
     const VkMemoryOpaqueCaptureAddressAllocateInfo *capture = (const void *)vkw_chain_find(
         chain, VK_STRUCTURE_TYPE_MEMORY_OPAQUE_CAPTURE_ADDRESS_ALLOCATE_INFO);
+    const VkImportMemoryFdInfoKHR *import_fd =
+        (const void *)vkw_chain_find(chain, VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR);
     if ((dedicated && (dedicated->image || dedicated->buffer)) ||
-        (capture && capture->opaqueCaptureAddress) ||
+        (capture && capture->opaqueCaptureAddress) || (import_fd && import_fd->handleType) ||
         vkw_chain_find(chain, VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO))
         return false;
     const long page = sysconf(_SC_PAGESIZE);
@@ -602,9 +631,11 @@ static bool prepare_import(const struct vkw_host_device *dev, const VkMemoryAllo
 }
 
 /* ALLOCATE_SHARED: u64 device id, VkMemoryAllocateInfo (presence, struct),
- * u64 new memory id, u32 fd index.  Reply: i32 VkResult, u32 imported. */
-static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                                   struct vkw_writer *reply)
+ * u64 new memory id, u32 fd index.  Reply: i32 VkResult, u32 imported.
+ * IMPORT_HOST_POINTER (`must_import`): the same, but memory the host
+ * cannot import is not allocated at all.  Reply: i32 VkResult. */
+static void allocate_with_pages(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                struct vkw_writer *reply, bool host_pointer)
 {
     uint64_t device_id = 0;
     const VkDevice device =
@@ -634,7 +665,8 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     }
     if (!ctx->vk.vkAllocateMemory || !ctx->vk.vkFreeMemory) {
         close(fd);
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_MSG_ALLOCATE_SHARED);
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED,
+                        host_pointer ? VKW_MSG_IMPORT_HOST_POINTER : VKW_MSG_ALLOCATE_SHARED);
         return;
     }
     if (!memory_reserve(&ctx->memory)) {
@@ -648,12 +680,20 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     }
     void *pages = NULL;
     size_t pages_size = 0;
-    bool imported = prepare_import(vkw_host_device_find(&ctx->memory, device_id), ai, fd, &st,
-                                   &pages, &pages_size);
+    bool imported = false;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    VkResult result = VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    /* Ordinary memory where the pages cannot be imported, except for an
+     * application's host pointer (its pages or nothing) and a chain whose fd
+     * import the host refuses, as vkAllocateMemory does. */
+    bool plain = !host_pointer;
+    if (vkw_host_memory_import_fd_ok(ai))
+        imported = prepare_import(vkw_host_device_find(&ctx->memory, device_id), ai, fd, &st,
+                                  &pages, &pages_size);
+    else
+        plain = false;
     close(fd); /* the mapping keeps the pages */
 
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    VkResult result = VK_ERROR_UNKNOWN;
     if (imported) {
         VkImportMemoryHostPointerInfoEXT import = {
             .sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT,
@@ -671,8 +711,9 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
             imported = false;
         }
     }
-    if (!imported)
+    if (!imported && plain)
         result = ctx->vk.vkAllocateMemory(device, ai, NULL, &memory);
+    vkw_host_fds_imported(d, result == VK_SUCCESS); /* an fd its chain imported */
     if (result == VK_SUCCESS) {
         struct vkw_host_memory rec = new_record(ctx, memory_id, device_id, device, memory, ai);
         rec.imported = pages;
@@ -688,7 +729,64 @@ static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host
     }
     if (reply) {
         vkw_write_i32(reply, (int32_t)result);
-        vkw_write_u32(reply, imported ? 1u : 0u);
+        if (!host_pointer)
+            vkw_write_u32(reply, imported ? 1u : 0u);
+    }
+}
+
+static void handle_allocate_shared(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                   struct vkw_writer *reply)
+{
+    allocate_with_pages(ctx, d, reply, false);
+}
+
+static void handle_import_host_pointer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                       struct vkw_writer *reply)
+{
+    allocate_with_pages(ctx, d, reply, true);
+}
+
+/* The memory types a guest memfd the host maps may be imported as: the
+ * driver's answer for one alignment unit of a memfd of the host's own,
+ * mapped as the guest's would be. */
+static uint32_t probe_host_pointer_types(const struct vkw_host_device *dev)
+{
+    const size_t size = (size_t)dev->import_alignment > 4096 ? (size_t)dev->import_alignment : 4096;
+    const int fd = memfd_create("vkwire-probe", MFD_CLOEXEC);
+    uint32_t bits = 0;
+    if (fd >= 0 && ftruncate(fd, (off_t)size) == 0) {
+        void *p = vkw_host_memory_map_fd(fd, size, (size_t)dev->import_alignment);
+        VkMemoryHostPointerPropertiesEXT props = {
+            .sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT};
+        if (p && dev->get_host_pointer_properties(
+                     dev->device, VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT, p,
+                     &props) == VK_SUCCESS)
+            bits = props.memoryTypeBits;
+        if (p)
+            munmap(p, size);
+    }
+    if (fd >= 0)
+        close(fd);
+    return bits;
+}
+
+/* HOST_POINTER_TYPES: u64 device id.  Reply: i32 VkResult, u32 types. */
+static void handle_host_pointer_types(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    uint64_t device_id = 0;
+    vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &device_id);
+    if (!vkw_host_memory_decoded(d))
+        return;
+    struct vkw_host_device *dev = vkw_host_device_find(&ctx->memory, device_id);
+    if (dev && dev->get_host_pointer_properties && !dev->host_pointer_types_known) {
+        dev->host_pointer_types = probe_host_pointer_types(dev);
+        dev->host_pointer_types_known = true;
+    }
+    const uint32_t bits = dev && dev->host_pointer_types_known ? dev->host_pointer_types : 0;
+    if (reply) {
+        vkw_write_i32(reply, bits ? VK_SUCCESS : VK_ERROR_INVALID_EXTERNAL_HANDLE);
+        vkw_write_u32(reply, bits);
     }
 }
 
@@ -698,6 +796,9 @@ vkw_host_message_fn vkw_host_private_handler(uint32_t opcode)
     case VKW_MSG_WRITE_MEMORY: return handle_write_memory;
     case VKW_MSG_READ_MEMORY: return handle_read_memory;
     case VKW_MSG_ALLOCATE_SHARED: return handle_allocate_shared;
+    case VKW_MSG_IMPORT_HOST_POINTER: return handle_import_host_pointer;
+    case VKW_MSG_HOST_POINTER_TYPES: return handle_host_pointer_types;
+    case VKW_MSG_CLOCK_PROBE: return vkw_host_clock_probe;
     case VKW_MSG_TRACK_MEMORY: return vkw_host_track_memory;
     case VKW_MSG_UNTRACK_MEMORY: return vkw_host_untrack_memory;
     case VKW_MSG_READ_CHANGED: return vkw_host_read_changed;
@@ -714,6 +815,9 @@ const char *vkw_host_private_name(uint32_t opcode)
     case VKW_MSG_WRITE_MEMORY: return "WRITE_MEMORY";
     case VKW_MSG_READ_MEMORY: return "READ_MEMORY";
     case VKW_MSG_ALLOCATE_SHARED: return "ALLOCATE_SHARED";
+    case VKW_MSG_IMPORT_HOST_POINTER: return "IMPORT_HOST_POINTER";
+    case VKW_MSG_HOST_POINTER_TYPES: return "HOST_POINTER_TYPES";
+    case VKW_MSG_CLOCK_PROBE: return "CLOCK_PROBE";
     case VKW_MSG_TRACK_MEMORY: return "TRACK_MEMORY";
     case VKW_MSG_UNTRACK_MEMORY: return "UNTRACK_MEMORY";
     case VKW_MSG_READ_CHANGED: return "READ_CHANGED";

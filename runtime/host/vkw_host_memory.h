@@ -66,6 +66,10 @@ struct vkw_host_device {
     /* VK_EXT_external_memory_host is enabled and usable. */
     PFN_vkGetMemoryHostPointerPropertiesEXT get_host_pointer_properties;
     VkDeviceSize import_alignment; /* minImportedHostPointerAlignment */
+    /* The memory types a guest memfd may be imported as (HOST_POINTER_TYPES),
+     * asked of the driver once. */
+    bool host_pointer_types_known;
+    uint32_t host_pointer_types;
 };
 
 /* One VkInstance. */
@@ -82,16 +86,7 @@ struct vkw_host_memory_state {
     size_t device_count, device_capacity;
     struct vkw_host_instance *instances;
     size_t instance_count, instance_capacity;
-    /* The file descriptors of the batch being executed (NULL outside
-     * vkw_host_context_execute_fds); `fds_taken` bit i: fds[i] was used
-     * (and closed) by a message. */
-    const int *fds;
-    size_t fd_count;
-    uint64_t fds_taken;
 };
-
-/* At most this many descriptors with one batch (the transport carries 16). */
-#define VKW_HOST_MAX_FDS 64u
 
 /* Zeroes the state (an all-zero state is valid too). */
 void vkw_host_memory_init(struct vkw_host_memory_state *m);
@@ -122,7 +117,12 @@ bool vkw_host_memory_note_instance(struct vkw_host_context *ctx, uint64_t id,
  * physical device has it (and API 1.1), and records the device. */
 void vkw_host_vkCreateDevice(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                              struct vkw_args_vkCreateDevice *a);
-/* Records the memory. */
+/* Whether an fd import in the chain (VkImportMemoryFdInfoKHR) may reach
+ * the driver: a regular file only sealed against shrinking and as long as
+ * the allocation; no directory, pipe or socket. */
+bool vkw_host_memory_import_fd_ok(const VkMemoryAllocateInfo *ai);
+/* Records the memory; an fd import the check above refuses is
+ * VK_ERROR_INVALID_EXTERNAL_HANDLE. */
 void vkw_host_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                struct vkw_args_vkAllocateMemory *a);
 /* Maps the whole allocation unless the host holds its mapping already;

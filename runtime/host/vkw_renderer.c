@@ -87,7 +87,7 @@ int vkw_renderer_create(const struct vkw_renderer_options *options, struct vkw_r
                                           .max_in_flight = o.max_in_flight,
                                           .max_message_bytes = o.max_message_bytes};
     r->limits = vkw_host_limits_resolve(&asked);
-    r->transport_features = o.transport_features & VKW_FEATURE_RING;
+    r->transport_features = o.transport_features & (VKW_FEATURE_RING | VKW_FEATURE_EXTERNAL_FDS);
     *out = r;
     return 0;
 }
@@ -98,6 +98,19 @@ void vkw_renderer_destroy(struct vkw_renderer *renderer)
 }
 
 /* ---- contexts ---- */
+
+/* Exported fds travel only where the embedder sends them. */
+static void reply_fd_room(struct vkw_renderer_context *ctx)
+{
+    ctx->reply.fd_room =
+        ctx->renderer->transport_features & VKW_FEATURE_EXTERNAL_FDS ? VKW_WIRE_MAX_FDS : 0;
+}
+
+/* The last reply's fds went (or never will): they are the context's to close. */
+static void drop_reply_fds(struct vkw_renderer_context *ctx)
+{
+    vkw_host_reply_fds_drop(&ctx->reply, 0);
+}
 
 struct vkw_renderer_context *vkw_renderer_context_create(struct vkw_renderer *renderer)
 {
@@ -114,6 +127,7 @@ struct vkw_renderer_context *vkw_renderer_context_create(struct vkw_renderer *re
     vkw_driver_table_load(&ctx->host.vk, renderer->get_instance_proc_addr, VK_NULL_HANDLE);
     ctx->host.get_instance_proc_addr = renderer->get_instance_proc_addr;
     vkw_writer_init(&ctx->reply);
+    reply_fd_room(ctx);
     return ctx;
 }
 
@@ -173,6 +187,7 @@ static void end_with_error(struct vkw_renderer_context *ctx, enum vkw_error erro
 /* The answer of an ended context, the same every time. */
 static enum vkw_renderer_status answer_ended(struct vkw_renderer_context *ctx)
 {
+    drop_reply_fds(ctx); /* an error reply carries none */
     if (ctx->status == VKW_RENDERER_HANDSHAKE_REFUSED) {
         vkw_encode_welcome(&ctx->reply, &ctx->welcome);
     } else {
@@ -237,7 +252,8 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
     }
     vkw_hello_local(&local);
     /* this host runs the memory messages */
-    local.features |= VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY;
+    local.features |= VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY |
+                      VKW_FEATURE_HOST_POINTER;
     local.features |= ctx->renderer->transport_features; /* the embedder serves those */
     vkw_handshake_answer(&guest, &local, &ctx->welcome);
     vkw_encode_welcome(&ctx->reply, &ctx->welcome);
@@ -274,7 +290,9 @@ static enum vkw_renderer_status end_unanswerable(struct vkw_renderer_context *ct
     ctx->state = VKW_STATE_ENDED;
     ctx->status = VKW_RENDERER_PROTOCOL_ERROR;
     describe_error(ctx);
+    drop_reply_fds(ctx);
     vkw_writer_fini(&ctx->reply);
+    reply_fd_room(ctx);
     answer_ended(ctx); /* runs no command: no pieces */
     return ctx->status;
 }
@@ -370,8 +388,11 @@ static enum vkw_renderer_status process(struct vkw_renderer_context *ctx, const 
      * loop), or they are closed unused. */
     bool fds_closed = false;
 
-    if (ctx->reply.capacity > VKW_REPLY_KEEP_BYTES)
+    drop_reply_fds(ctx); /* the last reply's went with it */
+    if (ctx->reply.capacity > VKW_REPLY_KEEP_BYTES) {
         vkw_writer_fini(&ctx->reply); /* the last big reply is no longer needed */
+        reply_fd_room(ctx);
+    }
     vkw_writer_reset(&ctx->reply);
 
     enum vkw_renderer_status status;
@@ -437,6 +458,15 @@ out:
     return status;
 }
 
+void vkw_renderer_context_reply_fds(const struct vkw_renderer_context *ctx, const int **fds,
+                                    size_t *nfds)
+{
+    if (fds)
+        *fds = ctx && ctx->reply.nfds ? ctx->reply.fds : NULL;
+    if (nfds)
+        *nfds = ctx ? ctx->reply.nfds : 0;
+}
+
 const char *vkw_renderer_context_error(const struct vkw_renderer_context *ctx)
 {
     return ctx ? ctx->error : "";
@@ -479,6 +509,7 @@ void vkw_renderer_context_destroy(struct vkw_renderer_context *ctx)
 {
     if (!ctx)
         return;
+    drop_reply_fds(ctx);
     vkw_host_context_destroy_objects(&ctx->host);
     vkw_host_context_fini(&ctx->host);
     vkw_writer_fini(&ctx->reply);

@@ -209,8 +209,9 @@ static int ring_wait(struct vkw_conn *c, uint32_t want, int extra_fd)
             atomic_store_explicit(r->self_sleep, AWAKE, memory_order_relaxed);
             return rc;
         }
-        /* The socket carries only fds beside ring messages (guest to host)
-         * and nothing the other way: what matters is its end. */
+        /* The socket carries only fds beside ring messages, which the
+         * receiver fetches when it reads their frame: what matters here
+         * is its end. */
         struct pollfd p[3] = {{.fd = r->kick_self, .events = POLLIN},
                               {.fd = c->fd, .events = POLLRDHUP},
                               {.fd = extra_fd, .events = POLLIN}};

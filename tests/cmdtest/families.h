@@ -11,19 +11,22 @@
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
+#include "cmdtest/clocks.h"
 #include "cmdtest/debug_utils.h"
 #include "cmdtest/descriptor_buffer.h"
 #include "cmdtest/descriptors.h"
 #include "cmdtest/entry_points.h"
+#include "cmdtest/external.h"
 #include "cmdtest/host_image_copy.h"
 #include "cmdtest/local_read.h"
 #include "cmdtest/maintenance.h"
+#include "cmdtest/memory.h"
 #include "cmdtest/pipeline_library.h"
 #include "cmdtest/shaders.h"
 
 #define CMDTEST_FAMILIES                                                                        \
     CMDTEST_ENTRY_POINTS CMDTEST_PROMOTED_ALIASES CMDTEST_DEBUG_UTILS CMDTEST_HOST_IMAGE_COPY    \
     CMDTEST_SHADERS_FAMILY CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE      \
-    CMDTEST_LOCAL_READ CMDTEST_PIPELINE_LIBRARY
+    CMDTEST_LOCAL_READ CMDTEST_PIPELINE_LIBRARY CMDTEST_EXTERNAL CMDTEST_MEMORY CMDTEST_CLOCKS
 
 #endif /* VKW_CMDTEST_FAMILIES_H */

@@ -881,6 +881,7 @@ static void roundtrip_VkWidgetValue(struct rt *t)
             vkw_encode_VkWidgetValue(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetValue *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetValue(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -927,6 +928,7 @@ static void roundtrip_VkWidgetCreateInfo(struct rt *t)
             vkw_encode_VkWidgetCreateInfo(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetCreateInfo *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetCreateInfo(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1025,6 +1027,7 @@ static void roundtrip_VkGadgetAllocateInfo(struct rt *t)
             vkw_encode_VkGadgetAllocateInfo(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkGadgetAllocateInfo *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkGadgetAllocateInfo(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1052,6 +1055,7 @@ static void roundtrip_VkWidgetTagCreateInfoEXT(struct rt *t)
             vkw_encode_VkWidgetTagCreateInfoEXT(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetTagCreateInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetTagCreateInfoEXT(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1119,6 +1123,7 @@ static void roundtrip_VkWidgetPayloadEXT(struct rt *t)
             vkw_encode_VkWidgetPayloadEXT(&w, sent, selector);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetPayloadEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetPayloadEXT(&d, got, selector);
             if (w.failed || !finish_reader(&d.r))
@@ -1165,6 +1170,7 @@ static void roundtrip_VkWidgetShapeEXT(struct rt *t)
             vkw_encode_VkWidgetShapeEXT(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetShapeEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetShapeEXT(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1287,6 +1293,7 @@ static void roundtrip_VkWidgetDrawInfoEXT(struct rt *t)
             vkw_encode_VkWidgetDrawInfoEXT(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetDrawInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetDrawInfoEXT(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1314,6 +1321,7 @@ static void roundtrip_VkWidgetAddressEXT(struct rt *t)
             vkw_encode_VkWidgetAddressEXT(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetAddressEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetAddressEXT(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1341,6 +1349,7 @@ static void roundtrip_VkWidgetRangeEXT(struct rt *t)
             vkw_encode_VkWidgetRangeEXT(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetRangeEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetRangeEXT(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1368,6 +1377,7 @@ static void roundtrip_VkWidgetPartEXT(struct rt *t)
             vkw_encode_VkWidgetPartEXT(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetPartEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetPartEXT(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1395,6 +1405,7 @@ static void roundtrip_VkWidgetBuildInfoEXT(struct rt *t)
             vkw_encode_VkWidgetBuildInfoEXT(&w, sent);
             struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
             vkw_reader_init(&d.r, w.data, w.size, &t->decode);
+            rt_fds_beside(t, &d.r, &w);
             VkWidgetBuildInfoEXT *got = rt_alloc(t, 1, sizeof(*got));
             vkw_decode_VkWidgetBuildInfoEXT(&d, got);
             if (w.failed || !finish_reader(&d.r))
@@ -1411,7 +1422,7 @@ static void roundtrip_VkWidgetBuildInfoEXT(struct rt *t)
 /* ---- command round trips ---- */
 
 /* Decode one command message as the host would: header, then args. */
-#define DECODE_COMMAND(NAME, msg_bytes, msg_size, args, d)                                      \
+#define DECODE_COMMAND(NAME, msg_writer, msg_bytes, msg_size, args, d)                          \
     do {                                                                              \
         struct vkw_reader stream_;                                                    \
         struct vkw_command_header h_;                                                 \
@@ -1420,6 +1431,7 @@ static void roundtrip_VkWidgetBuildInfoEXT(struct rt *t)
             h_.size != vkw_reader_remaining(&stream_))                                \
             rt_mismatch(t, "header");                                                 \
         vkw_reader_init(&(d).r, stream_.cur, vkw_reader_remaining(&stream_), &t->decode); \
+        rt_fds_beside(t, &(d).r, msg_writer);                                         \
         if (!vkw_decode_args_##NAME(&(d), &(args)))                                   \
             rt_mismatch(t, vkw_error_name((d).r.error));                              \
     } while (0)
@@ -1502,7 +1514,7 @@ static void roundtrip_vkCreateWidget(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkCreateWidget a;
-        DECODE_COMMAND(vkCreateWidget, w.data, w.size, a, d);
+        DECODE_COMMAND(vkCreateWidget, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkCreateWidget.device");
     if (!pCreateInfo != !a.pCreateInfo) rt_mismatch(t, "vkCreateWidget.pCreateInfo");
@@ -1525,6 +1537,7 @@ static void roundtrip_vkCreateWidget(struct rt *t)
             vkw_encode_reply_vkCreateWidget(&d, &reply, &a);
             struct vkw_reader r;
             vkw_reader_init(&r, reply.data, reply.size, NULL);
+            rt_fds_beside(t, &r, &reply);
             VkResult result = vkw_decode_reply_vkCreateWidget(&r, device, pCreateInfo, pAllocator, pWidget);
             if (reply.failed || !finish_reader(&r))
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
@@ -1568,7 +1581,7 @@ static void roundtrip_vkDestroyWidget(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkDestroyWidget a;
-        DECODE_COMMAND(vkDestroyWidget, w.data, w.size, a, d);
+        DECODE_COMMAND(vkDestroyWidget, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkDestroyWidget.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkDestroyWidget.widget");
@@ -1624,7 +1637,7 @@ static void roundtrip_vkGetWidgetInfo(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkGetWidgetInfo a;
-        DECODE_COMMAND(vkGetWidgetInfo, w.data, w.size, a, d);
+        DECODE_COMMAND(vkGetWidgetInfo, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkGetWidgetInfo.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkGetWidgetInfo.widget");
@@ -1647,6 +1660,7 @@ static void roundtrip_vkGetWidgetInfo(struct rt *t)
             vkw_encode_reply_vkGetWidgetInfo(&d, &reply, &a);
             struct vkw_reader r;
             vkw_reader_init(&r, reply.data, reply.size, NULL);
+            rt_fds_beside(t, &r, &reply);
             vkw_decode_reply_vkGetWidgetInfo(&r, device, widget, pInfo);
             if (reply.failed || !finish_reader(&r))
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
@@ -1708,7 +1722,7 @@ static void roundtrip_vkEnumerateWidgetProperties(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkEnumerateWidgetProperties a;
-        DECODE_COMMAND(vkEnumerateWidgetProperties, w.data, w.size, a, d);
+        DECODE_COMMAND(vkEnumerateWidgetProperties, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkEnumerateWidgetProperties.device");
             if (!pPropertyCount != !a.pPropertyCount || (pPropertyCount && *pPropertyCount != *a.pPropertyCount))
@@ -1738,6 +1752,7 @@ static void roundtrip_vkEnumerateWidgetProperties(struct rt *t)
             vkw_encode_reply_vkEnumerateWidgetProperties(&d, &reply, &a);
             struct vkw_reader r;
             vkw_reader_init(&r, reply.data, reply.size, NULL);
+            rt_fds_beside(t, &r, &reply);
             VkResult result = vkw_decode_reply_vkEnumerateWidgetProperties(&r, device, pPropertyCount, pProperties);
             if (reply.failed || !finish_reader(&r))
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
@@ -1810,7 +1825,7 @@ static void roundtrip_vkAllocateGadgets(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkAllocateGadgets a;
-        DECODE_COMMAND(vkAllocateGadgets, w.data, w.size, a, d);
+        DECODE_COMMAND(vkAllocateGadgets, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkAllocateGadgets.device");
     if (!pAllocateInfo != !a.pAllocateInfo) rt_mismatch(t, "vkAllocateGadgets.pAllocateInfo");
@@ -1835,6 +1850,7 @@ static void roundtrip_vkAllocateGadgets(struct rt *t)
             vkw_encode_reply_vkAllocateGadgets(&d, &reply, &a);
             struct vkw_reader r;
             vkw_reader_init(&r, reply.data, reply.size, NULL);
+            rt_fds_beside(t, &r, &reply);
             VkResult result = vkw_decode_reply_vkAllocateGadgets(&r, device, pAllocateInfo, pGadgets);
             if (reply.failed || !finish_reader(&r))
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
@@ -1897,7 +1913,7 @@ static void roundtrip_vkFreeGadgets(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkFreeGadgets a;
-        DECODE_COMMAND(vkFreeGadgets, w.data, w.size, a, d);
+        DECODE_COMMAND(vkFreeGadgets, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkFreeGadgets.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkFreeGadgets.widget");
@@ -1944,7 +1960,7 @@ static void roundtrip_vkResetWidget(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkResetWidget a;
-        DECODE_COMMAND(vkResetWidget, w.data, w.size, a, d);
+        DECODE_COMMAND(vkResetWidget, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkResetWidget.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkResetWidget.widget");
@@ -1985,7 +2001,7 @@ static void roundtrip_vkGetWidgetHostPointer(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkGetWidgetHostPointer a;
-        DECODE_COMMAND(vkGetWidgetHostPointer, w.data, w.size, a, d);
+        DECODE_COMMAND(vkGetWidgetHostPointer, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkGetWidgetHostPointer.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkGetWidgetHostPointer.widget");
@@ -2027,7 +2043,7 @@ static void roundtrip_vkSetWidgetTagEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkSetWidgetTagEXT a;
-        DECODE_COMMAND(vkSetWidgetTagEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkSetWidgetTagEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkSetWidgetTagEXT.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkSetWidgetTagEXT.widget");
@@ -2072,7 +2088,7 @@ static void roundtrip_vkSetWidgetTagColorEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkSetWidgetTagColorEXT a;
-        DECODE_COMMAND(vkSetWidgetTagColorEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkSetWidgetTagColorEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkSetWidgetTagColorEXT.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkSetWidgetTagColorEXT.widget");
@@ -2113,7 +2129,7 @@ static void roundtrip_vkTrimWidgetTagEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkTrimWidgetTagEXT a;
-        DECODE_COMMAND(vkTrimWidgetTagEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkTrimWidgetTagEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkTrimWidgetTagEXT.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkTrimWidgetTagEXT.widget");
@@ -2153,7 +2169,7 @@ static void roundtrip_vkClearWidgetTagEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkClearWidgetTagEXT a;
-        DECODE_COMMAND(vkClearWidgetTagEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkClearWidgetTagEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkClearWidgetTagEXT.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkClearWidgetTagEXT.widget");
@@ -2208,7 +2224,7 @@ static void roundtrip_vkQueryWidgetTagEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkQueryWidgetTagEXT a;
-        DECODE_COMMAND(vkQueryWidgetTagEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkQueryWidgetTagEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkQueryWidgetTagEXT.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkQueryWidgetTagEXT.widget");
@@ -2229,6 +2245,7 @@ static void roundtrip_vkQueryWidgetTagEXT(struct rt *t)
             vkw_encode_reply_vkQueryWidgetTagEXT(&d, &reply, &a);
             struct vkw_reader r;
             vkw_reader_init(&r, reply.data, reply.size, NULL);
+            rt_fds_beside(t, &r, &reply);
             vkw_decode_reply_vkQueryWidgetTagEXT(&r, device, widget, pTag);
             if (reply.failed || !finish_reader(&r))
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
@@ -2282,7 +2299,7 @@ static void roundtrip_vkSetWidgetShapeEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkSetWidgetShapeEXT a;
-        DECODE_COMMAND(vkSetWidgetShapeEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkSetWidgetShapeEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkSetWidgetShapeEXT.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkSetWidgetShapeEXT.widget");
@@ -2339,7 +2356,7 @@ static void roundtrip_vkGetWidgetShapeEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkGetWidgetShapeEXT a;
-        DECODE_COMMAND(vkGetWidgetShapeEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkGetWidgetShapeEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkGetWidgetShapeEXT.device");
     if (VKW_HANDLE_U64(widget) != VKW_HANDLE_U64(a.widget)) rt_mismatch(t, "vkGetWidgetShapeEXT.widget");
@@ -2360,6 +2377,7 @@ static void roundtrip_vkGetWidgetShapeEXT(struct rt *t)
             vkw_encode_reply_vkGetWidgetShapeEXT(&d, &reply, &a);
             struct vkw_reader r;
             vkw_reader_init(&r, reply.data, reply.size, NULL);
+            rt_fds_beside(t, &r, &reply);
             vkw_decode_reply_vkGetWidgetShapeEXT(&r, device, widget, pShape);
             if (reply.failed || !finish_reader(&r))
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
@@ -2418,7 +2436,7 @@ static void roundtrip_vkDrawWidgetsEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkDrawWidgetsEXT a;
-        DECODE_COMMAND(vkDrawWidgetsEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkDrawWidgetsEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkDrawWidgetsEXT.device");
     if (drawCount != a.drawCount) rt_mismatch(t, "vkDrawWidgetsEXT.drawCount");
@@ -2497,7 +2515,7 @@ static void roundtrip_vkBuildWidgetsEXT(struct rt *t)
         /* ---- the host decodes ---- */
         struct vkw_host_decoder d = {.objects = &t->objects, .length = rt_decoder_length};
         struct vkw_args_vkBuildWidgetsEXT a;
-        DECODE_COMMAND(vkBuildWidgetsEXT, w.data, w.size, a, d);
+        DECODE_COMMAND(vkBuildWidgetsEXT, &w, w.data, w.size, a, d);
         if (!t->mismatch) {
     if (VKW_HANDLE_U64(device) != VKW_HANDLE_U64(a.device)) rt_mismatch(t, "vkBuildWidgetsEXT.device");
     if (infoCount != a.infoCount) rt_mismatch(t, "vkBuildWidgetsEXT.infoCount");
@@ -2527,6 +2545,7 @@ static void roundtrip_vkBuildWidgetsEXT(struct rt *t)
             vkw_encode_reply_vkBuildWidgetsEXT(&d, &reply, &a);
             struct vkw_reader r;
             vkw_reader_init(&r, reply.data, reply.size, NULL);
+            rt_fds_beside(t, &r, &reply);
             VkResult result = vkw_decode_reply_vkBuildWidgetsEXT(&r, device, infoCount, pInfos, ppRanges);
             if (reply.failed || !finish_reader(&r))
                 rt_mismatch(t, r.error ? vkw_error_name(r.error) : "reply: bytes left over");
