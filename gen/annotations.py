@@ -43,6 +43,8 @@ class Annotations:
     frees_children: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     encode_as: Dict[str, Entry] = field(default_factory=dict)  # union -> entry (args[0] U.MEMBER)
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    # (owner, member) -> entry: args[1] 'PropertiesStruct.member', option if='Features.member'
+    device_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -55,7 +57,7 @@ _DIRECTIVES = {
     'extension': (1, 1, ()),
     'guest-only': (1, 1, ('guest',)),
     'host-only': (1, 1, ()),
-    'hand-written': (1, 1, ('guest', 'host')),
+    'hand-written': (1, 1, ('guest', 'host', 'reply')),
     'async': (1, 1, ()),
     'reports-deferred': (1, 1, ()),
     'omit': (1, 1, ()),
@@ -65,6 +67,7 @@ _DIRECTIVES = {
     'frees-children': (1, 1, ()),
     'encode-as': (1, 1, ()),
     'inner-length': (2, None, ()),
+    'device-length': (2, 2, ('if',)),
 }
 
 
@@ -111,16 +114,22 @@ def parse(path: str) -> Annotations:
             if args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
-        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length'):
+        elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
+                           'device-length'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) != {'guest', 'host'}:
                 raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN')
+            if directive == 'device-length' and ('.' not in args[1] or
+                                                 '.' not in options.get('if', '.')):
+                raise AnnotationError(f'{where}: device-length names OWNER.MEMBER '
+                                      'PROPERTIES.MEMBER [if=FEATURES.MEMBER]')
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
                       'keep-unwritten': ann.keep_unwritten,
-                      'inner-length': ann.inner_length}[directive]
+                      'inner-length': ann.inner_length,
+                      'device-length': ann.device_length}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
@@ -139,6 +148,8 @@ def parse(path: str) -> Annotations:
             if args[0] in table:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             table[args[0]] = e
+            if directive == 'hand-written' and 'reply' in options and 'host' not in options:
+                raise AnnotationError(f'{where}: hand-written reply=FN needs host=FN too')
     return ann
 
 
@@ -172,7 +183,7 @@ def check(ann: Annotations, reg) -> None:
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length'):
+                             'inner-length', 'device-length'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)
@@ -185,6 +196,27 @@ def check(ann: Annotations, reg) -> None:
                 raise AnnotationError(f'{where}: vk.xml has no command or struct {owner!r}')
             if found is None:
                 raise AnnotationError(f'{where}: {owner} has no member {member!r}')
+            if e.directive == 'device-length':
+                _check_device_length(reg, e, where)
+
+
+def _check_device_length(reg, e: Entry, where: str) -> None:
+    """The property must be a member of a struct that extends
+    VkPhysicalDeviceProperties2, the feature one of a struct that extends
+    VkDeviceCreateInfo (the guest reads what the application enabled)."""
+    for text, base in ((e.args[1], 'VkPhysicalDeviceProperties2'),
+                       (e.options.get('if'), 'VkDeviceCreateInfo')):
+        if text is None:
+            continue
+        owner, member = text.split('.', 1)
+        s = reg.structs.get(owner)
+        if s is None or s.member(member) is None:
+            raise AnnotationError(f'{where}: vk.xml has no {text}')
+        if base not in s.structextends:
+            raise AnnotationError(f'{where}: {owner} does not extend {base}')
+        if reg.resolve_type(s.member(member).type) not in ('uint32_t', 'uint64_t', 'VkDeviceSize',
+                                                           'VkBool32'):
+            raise AnnotationError(f'{where}: {text} is not an integer')
 
 
 def _available(reg, ann: Annotations, name: str) -> bool:

@@ -286,6 +286,8 @@ class Registry:
     extensions: Dict[str, Extension] = field(default_factory=dict)
     type_alias: Dict[str, str] = field(default_factory=dict)     # alias -> target
     command_alias: Dict[str, str] = field(default_factory=dict)  # alias -> target
+    # <formats>: the bytes of one texel block ('VK_FORMAT_R32G32B32_SFLOAT' -> 12).
+    format_block_sizes: Dict[str, int] = field(default_factory=dict)
 
     def where(self, line: int) -> str:
         return f'{self.path}:{line}'
@@ -347,8 +349,9 @@ def _for_vulkan(node) -> bool:
 # read, and parse() names it rather than dropping it.  Attributes listed
 # that the model does not keep carry nothing the wire needs (documentation,
 # authorship, validation hints); subtrees in _SCHEMA_IGNORED describe things
-# vkwire does not use (formats, SPIR-V capabilities, synchronisation scopes,
-# video codecs), whatever they contain.
+# vkwire does not use (SPIR-V capabilities, synchronisation scopes, video
+# codecs), whatever they contain, or read only in part (formats: a block's
+# size, by _parse_formats).
 _DOC = {'comment', 'deprecated'}
 _SCHEMA = {
     'registry': set(),
@@ -674,7 +677,19 @@ def parse(path: str) -> Registry:
     for cmd in reg.commands.values():
         for p in cmd.params:
             p.array_sizes = [_eval_dim(reg, d, p.line) for d in p.array_dims]
+    _parse_formats(reg, root)
     return reg
+
+
+def _parse_formats(reg: Registry, root) -> None:
+    """The block size of each format (what a host acceleration-structure
+    build reads of one vertex); the rest of <formats> is not used."""
+    formats = root.find('formats')
+    for f in formats.findall('format') if formats is not None else []:
+        size = f.get('blockSize')
+        if f.get('name') is None or size is None or not size.isdigit():
+            raise ModelError(f'{reg.where(f.sourceline)}: <format> without a name or blockSize')
+        reg.format_block_sizes[f.get('name')] = int(size)
 
 
 # ---------------------------------------------------------------- selection

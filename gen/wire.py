@@ -13,7 +13,8 @@ Shapes of a field (a struct member or a command parameter):
   array         T *: presence word, u64 count, count elements
   string        const char *: presence word, then a string
   string_array  const char * const *: presence, u64 count, count strings
-  blob          void * with a byte length: presence, u64 count, bytes
+  blob          void * with a byte length: presence, u64 count, bytes (the length may be
+                a device property: device_length)
   custom        encoded and decoded by the functions an encode-with annotation names
 Directions: in (command), out (reply; the command carries presence, count
 and the sTypes of out chains), inout (both), created (guest-chosen ids of
@@ -80,6 +81,9 @@ class Field:
     # whose capacity it gives.
     driver_filled: bool = False
     capacity_of: Optional[str] = None
+    # A blob whose byte length is a property of the device (a device-length
+    # annotation): the DeviceLength's name, 'shaderGroupHandleCaptureReplaySize'.
+    device_length: Optional[str] = None
     model: Optional[Member] = None
 
     def count(self, prefix: str) -> str:
@@ -162,6 +166,10 @@ class StructFacts:
     # and the array's presence travel in: VkPhysicalDeviceVulkan14Properties
     # .pCopySrcLayouts), and members that are such structs themselves.
     partial_fields: List[Field] = field(default_factory=list)
+    # It holds (or reaches) a member sized by a device property: its encoders
+    # need the device's lengths (the guest's writer and the host's decoder
+    # carry them while a command that reaches it is encoded or decoded).
+    device_lengths: bool = False
 
     @property
     def needs_partial(self) -> bool:
@@ -196,6 +204,14 @@ class CommandFacts:
     parent_param: Optional[Field] = None  # the parameter that is the parent, if one is
     asynchronous: bool = False     # sent without waiting; a host failure is deferred
     reports_deferred: bool = False  # its VkResult carries a deferred failure
+    hand_written_reply: Optional[str] = None  # host FN appending to the reply (hand-written)
+    # A parameter reaches a member sized by a device property: both ends
+    # look up the lengths of the device the command goes through.
+    device_lengths: bool = False
+    # A custom (encode-with) parameter that another parameter's length names:
+    # the generated round trip cannot fill them apart, tests/roundtrip_special
+    # round-trips the whole command (rt_roundtrip_<command>).
+    special_roundtrip: bool = False
 
     @property
     def result_type(self) -> str:
@@ -264,6 +280,20 @@ class EntryPoint:
 
 
 @dataclass
+class DeviceLength:
+    """A device property that gives the byte length of a member vk.xml
+    leaves unsized (a device-length annotation)."""
+    name: str                     # 'shaderGroupHandleCaptureReplaySize'
+    member: str                   # 'VkRayTracingShaderGroupCreateInfoKHR.pShaderGroupCaptureReplayHandle'
+    properties: str               # 'VkPhysicalDeviceRayTracingPipelinePropertiesKHR'
+    properties_stype: str
+    feature: Optional[str]        # 'VkPhysicalDeviceRayTracingPipelineFeaturesKHR' or None
+    feature_stype: Optional[str]
+    feature_member: Optional[str]  # 'rayTracingPipelineShaderGroupHandleCaptureReplay'
+    reason: str
+
+
+@dataclass
 class Skip:
     name: str
     what: str                     # 'command', 'struct'
@@ -295,6 +325,10 @@ class Protocol:
     # -> (command, parent type or None when the object is the dispatch handle).
     # Types missing here go with their parent (pool allocations, queues).
     destroyers: Dict[str, tuple] = field(default_factory=dict)
+    device_lengths: List[DeviceLength] = field(default_factory=list)
+    # (VK_FORMAT_*, bytes per texel block) for every selected format vk.xml
+    # sizes, one name per value.
+    format_sizes: List[tuple] = field(default_factory=list)
 
     @property
     def registry_version_packed(self) -> int:
@@ -381,6 +415,13 @@ class Builder:
                                 'works on command parameters only')
             f.shape, f.kind = 'custom', 'custom'
             f.encode_with = dict(self.ann.encode_with[key].options)
+            return f
+        if key in self.ann.device_length:
+            if m.pointers != 1 or cat != 'void' or not m.const or not in_struct:
+                raise WireError(f'{self.ann.where(self.ann.device_length[key])}: device-length '
+                                'sizes a const void * member of a struct')
+            f.shape, f.kind, f.optional = 'blob', 'bytes', True
+            f.device_length = self.ann.device_length[key].args[1].split('.', 1)[1]
             return f
         if key in self.ann.encode_if:
             f.encode_if = _IDENT.sub(
@@ -621,6 +662,54 @@ class Builder:
             sf.inner_extenders = [x for x in sf.extenders if self.struct_facts[x].used_in and
                                   self.struct_facts[x].inner_outputs]
 
+    def _device_lengths(self) -> None:
+        """Which structs and commands reach a member sized by a device
+        property; the properties themselves, in annotation order; and the
+        block size of every selected format."""
+        for sf in self.struct_facts.values():
+            sf.device_lengths = any(f.device_length for f in sf.fields)
+        changed = True
+        while changed:
+            changed = False
+            for sf in self.struct_facts.values():
+                if sf.device_lengths or not sf.used_in:
+                    continue
+                reach = [f.ctype for f in sf.fields if f.kind == 'struct']
+                reach += [x for x in sf.extenders if self.struct_facts[x].used_in]
+                if any(self.struct_facts[t].device_lengths for t in reach):
+                    sf.device_lengths = changed = True
+        for sf in self.struct_facts.values():
+            for f in sf.fields:
+                if f.device_length and f.direction != 'in':
+                    raise WireError(f'{sf.name}.{f.name}: device-length works on inputs only')
+        for cf in self.proto.commands:
+            cf.device_lengths = any(
+                f.kind == 'struct' and f.shape != 'skip' and f.direction == 'in' and
+                self.struct_facts[f.ctype].device_lengths for f in cf.params)
+            if cf.device_lengths and (cf.recorded or cf.scope != 'device' or
+                                      cf.route_param.ctype != 'VkDevice'):
+                raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} reaches a '
+                                'device-length member but does not go through a VkDevice')
+        for (owner, member), e in self.ann.device_length.items():
+            props, prop_member = e.args[1].split('.', 1)
+            feature = e.options.get('if')
+            fstruct, fmember = feature.split('.', 1) if feature else (None, None)
+            if any(d.name == prop_member for d in self.proto.device_lengths):
+                raise WireError(f'{self.ann.where(e)}: {prop_member} sizes two members')
+            for struct in filter(None, (props, fstruct)):
+                if struct not in self.sel.types:
+                    raise WireError(f'{self.ann.where(e)}: {struct} is not forwarded')
+            self.proto.device_lengths.append(DeviceLength(
+                prop_member, f'{owner}.{member}', props, self.reg.structs[props].stype,
+                fstruct, self.reg.structs[fstruct].stype if fstruct else None, fmember,
+                e.reason))
+        formats = self.sel.enum_values.get('VkFormat', {})
+        seen = set()
+        for name in sorted(formats, key=lambda n: formats[n]):
+            if name in self.reg.format_block_sizes and formats[name] not in seen:
+                seen.add(formats[name])
+                self.proto.format_sizes.append((name, self.reg.format_block_sizes[name]))
+
     def extenders_of(self, name: str) -> List[str]:
         out = []
         for ext in self.reg.structs[name].extended_by:
@@ -712,6 +801,15 @@ class Builder:
         if name in ann.hand_written:
             cf.hand_written_host = ann.hand_written[name].options.get('host')
             cf.hand_written_guest = ann.hand_written[name].options.get('guest')
+            cf.hand_written_reply = ann.hand_written[name].options.get('reply')
+            if cf.hand_written_reply and not cf.needs_reply:
+                raise WireError(f'{ann.where(ann.hand_written[name])}: {name} has no reply '
+                                'for reply=FN to append to')
+        customs = {p.name for p in cf.params if p.shape == 'custom'}
+        for p in cf.params:
+            named = set(re.findall(r'@(\w+)', (p.count_tmpl or '') + (p.inner_count_tmpl or '')))
+            if p.shape != 'custom' and named & customs:
+                cf.special_roundtrip = True
         return cf
 
     def _parent_of(self, cmd: Command, parents: List[str]):
@@ -780,6 +878,7 @@ class Builder:
         proto.commands.sort(key=lambda c: c.opcode)
         self._entry_points()
         self._propagate_inner_outputs()
+        self._device_lengths()
         for cf in proto.commands:
             f = cf.destroyed
             if f is None or f.shape != 'value':

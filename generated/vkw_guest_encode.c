@@ -231,12 +231,17 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceComputeShaderDerivativesProp
 static void vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
+static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v);
+static void vkw_encode_fields_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v);
 static void vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 static void vkw_encode_fields_VkImageStencilUsageCreateInfo(struct vkw_writer *w, const VkImageStencilUsageCreateInfo *v);
@@ -325,6 +330,7 @@ static void vkw_encode_fields_VkAccelerationStructureVersionInfoKHR(struct vkw_w
 static void vkw_encode_fields_VkCopyAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureInfoKHR *v);
 static void vkw_encode_fields_VkCopyAccelerationStructureToMemoryInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureToMemoryInfoKHR *v);
 static void vkw_encode_fields_VkCopyMemoryToAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyMemoryToAccelerationStructureInfoKHR *v);
+static void vkw_encode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v);
 static void vkw_encode_fields_VkPipelineLibraryCreateInfoKHR(struct vkw_writer *w, const VkPipelineLibraryCreateInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
@@ -459,6 +465,8 @@ static void vkw_encode_fields_VkPipelineRobustnessCreateInfo(struct vkw_writer *
 static void vkw_decode_reply_fields_VkPhysicalDevicePipelineRobustnessProperties(struct vkw_reader *r, VkPhysicalDevicePipelineRobustnessProperties *v);
 static void vkw_encode_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR *v);
@@ -645,6 +653,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(w, (const VkPhysicalDeviceAccelerationStructureFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(w, (const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -881,6 +893,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ATTACHMENT_FEEDBACK_LOOP_LAYOUT_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(w, (const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1614,6 +1630,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(w, (const VkPhysicalDeviceAccelerationStructureFeaturesKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(w, (const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceRayQueryFeaturesKHR(w, (const VkPhysicalDeviceRayQueryFeaturesKHR *)s);
@@ -1850,6 +1870,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(w, (const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(w, (const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
@@ -1988,6 +2012,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
@@ -2167,6 +2194,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ATTACHMENT_FEEDBACK_LOOP_LAYOUT_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -2301,6 +2331,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(r, (VkPhysicalDeviceAccelerationStructureFeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(r, (VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(r, (VkPhysicalDeviceRayQueryFeaturesKHR *)s);
@@ -2479,6 +2512,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ATTACHMENT_FEEDBACK_LOOP_LAYOUT_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(r, (VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(r, (VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(r, (VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
             continue;
@@ -2594,6 +2630,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXEL_BUFFER_ALIGNMENT_PROPERTIES:
@@ -2747,6 +2786,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(r, (VkPhysicalDeviceAccelerationStructurePropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(r, (VkPhysicalDeviceRayTracingPipelinePropertiesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TEXEL_BUFFER_ALIGNMENT_PROPERTIES:
             vkw_decode_reply_fields_VkPhysicalDeviceTexelBufferAlignmentProperties(r, (VkPhysicalDeviceTexelBufferAlignmentProperties *)s);
@@ -3221,6 +3263,29 @@ static void vkw_encode_pnext_VkSubpassDependency2(struct vkw_writer *w, const vo
         case VK_STRUCTURE_TYPE_MEMORY_BARRIER_2:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkMemoryBarrier2(w, (const VkMemoryBarrier2 *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(w, (const VkPipelineCreateFlags2CreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineRobustnessCreateInfo(w, (const VkPipelineRobustnessCreateInfo *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -8312,6 +8377,63 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(stru
     v->prefersCompactPrimitiveOutput = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkRayTracingShaderGroupCreateInfoKHR */
+    vkw_encode_fields_VkRayTracingShaderGroupCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->type);
+    vkw_write_u32(w, v->generalShader);
+    vkw_write_u32(w, v->closestHitShader);
+    vkw_write_u32(w, v->anyHitShader);
+    vkw_write_u32(w, v->intersectionShader);
+    { /* as long as the device says (gen/annotations.conf device-length); 0: not sent */
+        const uint64_t n = w->device_lengths ? w->device_lengths[VKW_DEVICE_LENGTH_shaderGroupHandleCaptureReplaySize] : 0;
+        if (vkw_write_presence(w, n ? v->pShaderGroupCaptureReplayHandle : NULL)) {
+            vkw_write_u64(w, n);
+            vkw_write_bytes(w, v->pShaderGroupCaptureReplayHandle, n);
+        }
+    }
+}
+
+void vkw_encode_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v)
+{
+    vkw_encode_pnext_VkRayTracingPipelineCreateInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkRayTracingPipelineCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->stageCount);
+    if (vkw_write_presence(w, v->pStages)) {
+        const uint64_t n = v->stageCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkPipelineShaderStageCreateInfo(w, &v->pStages[i]);
+    }
+    vkw_write_u32(w, v->groupCount);
+    if (vkw_write_presence(w, v->pGroups)) {
+        const uint64_t n = v->groupCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRayTracingShaderGroupCreateInfoKHR(w, &v->pGroups[i]);
+    }
+    vkw_write_u32(w, v->maxPipelineRayRecursionDepth);
+    if (vkw_write_presence(w, v->pLibraryInfo))
+        vkw_encode_VkPipelineLibraryCreateInfoKHR(w, &(*v->pLibraryInfo));
+    if (vkw_write_presence(w, v->pLibraryInterface))
+        vkw_encode_VkRayTracingPipelineInterfaceCreateInfoKHR(w, &(*v->pLibraryInterface));
+    if (vkw_write_presence(w, v->pDynamicState))
+        vkw_encode_VkPipelineDynamicStateCreateInfo(w, &(*v->pDynamicState));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->layout));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->basePipelineHandle));
+    vkw_write_i32(w, v->basePipelineIndex);
+}
+
 void vkw_encode_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureKHR *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkWriteDescriptorSetAccelerationStructureKHR */
@@ -8366,6 +8488,45 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructureFeature
     v->accelerationStructureIndirectBuild = (VkBool32)vkw_read_u32(r);
     v->accelerationStructureHostCommands = (VkBool32)vkw_read_u32(r);
     v->descriptorBindingAccelerationStructureUpdateAfterBind = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPipelineFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->rayTracingPipeline);
+    vkw_write_u32(w, v->rayTracingPipelineShaderGroupHandleCaptureReplay);
+    vkw_write_u32(w, v->rayTracingPipelineShaderGroupHandleCaptureReplayMixed);
+    vkw_write_u32(w, v->rayTracingPipelineTraceRaysIndirect);
+    vkw_write_u32(w, v->rayTraversalPrimitiveCulling);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPipelineFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingPipelineFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    v->rayTracingPipeline = (VkBool32)vkw_read_u32(r);
+    v->rayTracingPipelineShaderGroupHandleCaptureReplay = (VkBool32)vkw_read_u32(r);
+    v->rayTracingPipelineShaderGroupHandleCaptureReplayMixed = (VkBool32)vkw_read_u32(r);
+    v->rayTracingPipelineTraceRaysIndirect = (VkBool32)vkw_read_u32(r);
+    v->rayTraversalPrimitiveCulling = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v)
@@ -8424,6 +8585,40 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropert
     v->maxDescriptorSetAccelerationStructures = (uint32_t)vkw_read_u32(r);
     v->maxDescriptorSetUpdateAfterBindAccelerationStructures = (uint32_t)vkw_read_u32(r);
     v->minAccelerationStructureScratchOffsetAlignment = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPipelinePropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingPipelinePropertiesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    v->shaderGroupHandleSize = (uint32_t)vkw_read_u32(r);
+    v->maxRayRecursionDepth = (uint32_t)vkw_read_u32(r);
+    v->maxShaderGroupStride = (uint32_t)vkw_read_u32(r);
+    v->shaderGroupBaseAlignment = (uint32_t)vkw_read_u32(r);
+    v->shaderGroupHandleCaptureReplaySize = (uint32_t)vkw_read_u32(r);
+    v->maxRayDispatchInvocationCount = (uint32_t)vkw_read_u32(r);
+    v->shaderGroupHandleAlignment = (uint32_t)vkw_read_u32(r);
+    v->maxRayHitAttributeSize = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkStridedDeviceAddressRegionKHR(struct vkw_writer *w, const VkStridedDeviceAddressRegionKHR *v)
+{
+    vkw_write_u64(w, v->deviceAddress);
+    vkw_write_u64(w, v->stride);
+    vkw_write_u64(w, v->size);
 }
 
 void vkw_encode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v)
@@ -10224,6 +10419,18 @@ static void vkw_encode_fields_VkCopyMemoryToAccelerationStructureInfoKHR(struct 
     vkw_encode_VkDeviceOrHostAddressConstKHR(w, &v->src);
     vkw_write_u64(w, VKW_HANDLE_U64(v->dst));
     vkw_write_i32(w, (int32_t)v->mode);
+}
+
+void vkw_encode_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkRayTracingPipelineInterfaceCreateInfoKHR */
+    vkw_encode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxPipelineRayPayloadSize);
+    vkw_write_u32(w, v->maxPipelineRayHitAttributeSize);
 }
 
 void vkw_encode_VkPipelineLibraryCreateInfoKHR(struct vkw_writer *w, const VkPipelineLibraryCreateInfoKHR *v)
@@ -12711,6 +12918,37 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAttachmentFeedbackLoopLayout
     v->attachmentFeedbackLoopLayout = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->pipelineLibraryGroupHandles);
+}
+
+void vkw_encode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    v->pipelineLibraryGroupHandles = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT */
@@ -13201,6 +13439,24 @@ void vkw_decode_reply_inner_VkComputePipelineCreateInfo(struct vkw_reader *r, co
 }
 
 void vkw_decode_reply_inner_VkGraphicsPipelineCreateInfo(struct vkw_reader *r, const VkGraphicsPipelineCreateInfo *v)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        const VkBaseOutStructure *e = vkw_chain_find((void *)v->pNext, (VkStructureType)stype);
+        switch (e ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(r, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+void vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoKHR(struct vkw_reader *r, const VkRayTracingPipelineCreateInfoKHR *v)
 {
     for (;;) {
         const uint32_t stype = vkw_read_u32(r);
@@ -17785,12 +18041,7 @@ void vkw_encode_vkBuildAccelerationStructuresKHR(struct vkw_writer *w, uint32_t 
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
     vkw_write_u32(w, infoCount);
-    if (vkw_write_presence(w, pInfos)) {
-        const uint64_t n = infoCount;
-        vkw_write_u64(w, n);
-        for (uint64_t i = 0; i < n; i++)
-            vkw_encode_VkAccelerationStructureBuildGeometryInfoKHR(w, &pInfos[i]);
-    }
+    vkw_encode_host_build_infos(w, device, deferredOperation, infoCount, pInfos, ppBuildRangeInfos); /* hand-written: gen/annotations.conf */
     if (vkw_write_presence(w, ppBuildRangeInfos)) {
         const uint64_t n = infoCount;
         vkw_write_u64(w, n);
@@ -17841,8 +18092,7 @@ void vkw_encode_vkCopyAccelerationStructureToMemoryKHR(struct vkw_writer *w, uin
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
-    if (vkw_write_presence(w, pInfo))
-        vkw_encode_VkCopyAccelerationStructureToMemoryInfoKHR(w, &(*pInfo));
+    vkw_encode_host_to_memory_info(w, device, deferredOperation, pInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -17860,8 +18110,7 @@ void vkw_encode_vkCopyMemoryToAccelerationStructureKHR(struct vkw_writer *w, uin
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
-    if (vkw_write_presence(w, pInfo))
-        vkw_encode_VkCopyMemoryToAccelerationStructureInfoKHR(w, &(*pInfo));
+    vkw_encode_host_from_memory_info(w, device, deferredOperation, pInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -17890,6 +18139,7 @@ void vkw_encode_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_writer *w,
     if (vkw_write_presence(w, pData)) {
         const uint64_t n = dataSize;
         vkw_write_u64(w, n);
+        vkw_write_bytes(w, pData, n); /* what the driver does not write comes back as it was */
     }
     vkw_write_u64(w, stride);
     vkw_end_message(w, header);
@@ -18105,5 +18355,194 @@ VkResult vkw_decode_reply_vkDeferredOperationJoinKHR(struct vkw_reader *r, VkDev
     (void)operation;
     const VkResult result = (VkResult)vkw_read_i32(r);
     return result;
+}
+
+void vkw_encode_vkCmdTraceRaysIndirect2KHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDeviceAddress indirectDeviceAddress)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdTraceRaysIndirect2KHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, indirectDeviceAddress);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdTraceRaysKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, uint32_t width, uint32_t height, uint32_t depth)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdTraceRaysKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pRaygenShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pRaygenShaderBindingTable));
+    if (vkw_write_presence(w, pMissShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pMissShaderBindingTable));
+    if (vkw_write_presence(w, pHitShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pHitShaderBindingTable));
+    if (vkw_write_presence(w, pCallableShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pCallableShaderBindingTable));
+    vkw_write_u32(w, width);
+    vkw_write_u32(w, height);
+    vkw_write_u32(w, depth);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCreateRayTracingPipelinesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateRayTracingPipelinesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipelineCache));
+    vkw_write_u32(w, createInfoCount);
+    if (vkw_write_presence(w, pCreateInfos)) {
+        const uint64_t n = createInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRayTracingPipelineCreateInfoKHR(w, &pCreateInfos[i]);
+    }
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pPipelines)) {
+        const uint64_t n = createInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, VKW_HANDLE_U64(pPipelines[i]));
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateRayTracingPipelinesKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    (void)device;
+    (void)deferredOperation;
+    (void)pipelineCache;
+    (void)createInfoCount;
+    (void)pCreateInfos;
+    (void)pAllocator;
+    const uint64_t pPipelines_capacity = pPipelines ? (uint64_t)(createInfoCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pPipelines || n > pPipelines_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pPipelines[i] = VK_NULL_HANDLE;
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCreateInfos || n != (uint64_t)(createInfoCount))
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoKHR(r, &pCreateInfos[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, firstGroup);
+    vkw_write_u32(w, groupCount);
+    vkw_write_u64(w, dataSize);
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = dataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    (void)device;
+    (void)pipeline;
+    (void)firstGroup;
+    (void)groupCount;
+    (void)dataSize;
+    const uint64_t pData_capacity = pData ? (uint64_t)(dataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, firstGroup);
+    vkw_write_u32(w, groupCount);
+    vkw_write_u64(w, dataSize);
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = dataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    (void)device;
+    (void)pipeline;
+    (void)firstGroup;
+    (void)groupCount;
+    (void)dataSize;
+    const uint64_t pData_capacity = pData ? (uint64_t)(dataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdTraceRaysIndirectKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, VkDeviceAddress indirectDeviceAddress)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdTraceRaysIndirectKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pRaygenShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pRaygenShaderBindingTable));
+    if (vkw_write_presence(w, pMissShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pMissShaderBindingTable));
+    if (vkw_write_presence(w, pHitShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pHitShaderBindingTable));
+    if (vkw_write_presence(w, pCallableShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pCallableShaderBindingTable));
+    vkw_write_u64(w, indirectDeviceAddress);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, group);
+    vkw_write_i32(w, (int32_t)groupShader);
+    vkw_end_message(w, header);
+}
+
+VkDeviceSize vkw_decode_reply_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader)
+{
+    (void)device;
+    (void)pipeline;
+    (void)group;
+    (void)groupShader;
+    const VkDeviceSize result = (VkDeviceSize)vkw_read_u64(r);
+    return result;
+}
+
+void vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t pipelineStackSize)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, pipelineStackSize);
+    vkw_end_message(w, header);
 }
 

@@ -389,15 +389,24 @@ void vkw_encode_partial_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_writer 
 void vkw_decode_reply_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
+void vkw_encode_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v);
+void vkw_encode_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v);
+void vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoKHR(struct vkw_reader *r, const VkRayTracingPipelineCreateInfoKHR *v);
 void vkw_encode_VkWriteDescriptorSetAccelerationStructureKHR(struct vkw_writer *w, const VkWriteDescriptorSetAccelerationStructureKHR *v);
 void vkw_encode_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
+void vkw_encode_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
 void vkw_encode_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
+void vkw_encode_VkStridedDeviceAddressRegionKHR(struct vkw_writer *w, const VkStridedDeviceAddressRegionKHR *v);
 void vkw_encode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
@@ -527,6 +536,7 @@ void vkw_encode_VkAccelerationStructureVersionInfoKHR(struct vkw_writer *w, cons
 void vkw_encode_VkCopyAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureInfoKHR *v);
 void vkw_encode_VkCopyAccelerationStructureToMemoryInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureToMemoryInfoKHR *v);
 void vkw_encode_VkCopyMemoryToAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyMemoryToAccelerationStructureInfoKHR *v);
+void vkw_encode_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v);
 void vkw_encode_VkPipelineLibraryCreateInfoKHR(struct vkw_writer *w, const VkPipelineLibraryCreateInfoKHR *v);
 void vkw_encode_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
@@ -718,6 +728,9 @@ void vkw_decode_reply_VkPhysicalDevicePipelineRobustnessProperties(struct vkw_re
 void vkw_encode_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT *v);
+void vkw_encode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+void vkw_decode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 void vkw_encode_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
@@ -1157,6 +1170,25 @@ void vkw_encode_vkGetDeferredOperationResultKHR(struct vkw_writer *w, uint32_t s
 VkResult vkw_decode_reply_vkGetDeferredOperationResultKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR operation);
 void vkw_encode_vkDeferredOperationJoinKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeferredOperationKHR operation);
 VkResult vkw_decode_reply_vkDeferredOperationJoinKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR operation);
+void vkw_encode_vkCmdTraceRaysIndirect2KHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDeviceAddress indirectDeviceAddress);
+void vkw_encode_vkCmdTraceRaysKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, uint32_t width, uint32_t height, uint32_t depth);
+void vkw_encode_vkCreateRayTracingPipelinesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines);
+VkResult vkw_decode_reply_vkCreateRayTracingPipelinesKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines);
+void vkw_encode_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData);
+VkResult vkw_decode_reply_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData);
+void vkw_encode_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData);
+VkResult vkw_decode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData);
+void vkw_encode_vkCmdTraceRaysIndirectKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, VkDeviceAddress indirectDeviceAddress);
+void vkw_encode_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader);
+VkDeviceSize vkw_decode_reply_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader);
+void vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t pipelineStackSize);
+
+/* ---- hand-written parameter encoders (gen/annotations.conf encode-with
+ * guest=FN), in runtime/guest: the command encoders call them ---- */
+void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescriptorSet descriptorSet, VkDescriptorUpdateTemplate descriptorUpdateTemplate, const void* pData); /* vkUpdateDescriptorSetWithTemplate.pData */
+void vkw_encode_host_build_infos(struct vkw_writer *w, VkDevice device, VkDeferredOperationKHR deferredOperation, uint32_t infoCount, const VkAccelerationStructureBuildGeometryInfoKHR* pInfos, const VkAccelerationStructureBuildRangeInfoKHR* const* ppBuildRangeInfos); /* vkBuildAccelerationStructuresKHR.pInfos */
+void vkw_encode_host_to_memory_info(struct vkw_writer *w, VkDevice device, VkDeferredOperationKHR deferredOperation, const VkCopyAccelerationStructureToMemoryInfoKHR* pInfo); /* vkCopyAccelerationStructureToMemoryKHR.pInfo */
+void vkw_encode_host_from_memory_info(struct vkw_writer *w, VkDevice device, VkDeferredOperationKHR deferredOperation, const VkCopyMemoryToAccelerationStructureInfoKHR* pInfo); /* vkCopyMemoryToAccelerationStructureKHR.pInfo */
 
 #ifdef __cplusplus
 }

@@ -3667,6 +3667,119 @@ VkResult vkw_forward_vkDeferredOperationJoinKHR(VkDevice device, VkDeferredOpera
     return result;
 }
 
+void vkw_forward_vkCmdTraceRaysIndirect2KHR(VkCommandBuffer commandBuffer, VkDeviceAddress indirectDeviceAddress)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdTraceRaysIndirect2KHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdTraceRaysIndirect2KHR(w, 0, commandBuffer, indirectDeviceAddress);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdTraceRaysKHR(VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, uint32_t width, uint32_t height, uint32_t depth)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdTraceRaysKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdTraceRaysKHR(w, 0, commandBuffer, pRaygenShaderBindingTable, pMissShaderBindingTable, pHitShaderBindingTable, pCallableShaderBindingTable, width, height, depth);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkCreateRayTracingPipelinesKHR(VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pPipelines_count = pPipelines ? (uint64_t)(createInfoCount) : 0;
+    for (uint64_t i = 0; i < pPipelines_count; i++) {
+        pPipelines[i] = VKW_U64_HANDLE(VkPipeline, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    w->device_lengths = vkw_guest_device_lengths(device); /* members sized by its properties */
+    vkw_encode_vkCreateRayTracingPipelinesKHR(w, call.serial, device, deferredOperation, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
+    w->device_lengths = NULL;
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateRayTracingPipelinesKHR(r, device, deferredOperation, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetRayTracingShaderGroupHandlesKHR(VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetRayTracingShaderGroupHandlesKHR(w, call.serial, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetRayTracingShaderGroupHandlesKHR(r, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(w, call.serial, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(r, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdTraceRaysIndirectKHR(VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, VkDeviceAddress indirectDeviceAddress)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdTraceRaysIndirectKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdTraceRaysIndirectKHR(w, 0, commandBuffer, pRaygenShaderBindingTable, pMissShaderBindingTable, pHitShaderBindingTable, pCallableShaderBindingTable, indirectDeviceAddress);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkDeviceSize vkw_forward_vkGetRayTracingShaderGroupStackSizeKHR(VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetRayTracingShaderGroupStackSizeKHR(w, call.serial, device, pipeline, group, groupShader);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkDeviceSize result = 0;
+    if (r)
+        result = vkw_decode_reply_vkGetRayTracingShaderGroupStackSizeKHR(r, device, pipeline, group, groupShader);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdSetRayTracingPipelineStackSizeKHR(VkCommandBuffer commandBuffer, uint32_t pipelineStackSize)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(w, 0, commandBuffer, pipelineStackSize);
+    vkw_guest_recorded(commandBuffer);
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -4062,7 +4175,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdBuildAccelerationStructuresIndirectKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdBuildAccelerationStructuresIndirectKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
     {"vkBuildAccelerationStructuresKHR", (PFN_vkVoidFunction)vkw_forward_vkBuildAccelerationStructuresKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
     {"vkCopyAccelerationStructureKHR", (PFN_vkVoidFunction)vkw_forward_vkCopyAccelerationStructureKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
-    {"vkCopyAccelerationStructureToMemoryKHR", (PFN_vkVoidFunction)vkw_forward_vkCopyAccelerationStructureToMemoryKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
+    {"vkCopyAccelerationStructureToMemoryKHR", (PFN_vkVoidFunction)vkw_icd_vkCopyAccelerationStructureToMemoryKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
     {"vkCopyMemoryToAccelerationStructureKHR", (PFN_vkVoidFunction)vkw_forward_vkCopyMemoryToAccelerationStructureKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
     {"vkWriteAccelerationStructuresPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkWriteAccelerationStructuresPropertiesKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
     {"vkCmdCopyAccelerationStructureKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdCopyAccelerationStructureKHR, SCOPE_device, "VK_KHR_acceleration_structure"},
@@ -4077,5 +4190,13 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetDeferredOperationMaxConcurrencyKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationMaxConcurrencyKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkGetDeferredOperationResultKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeferredOperationResultKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkDeferredOperationJoinKHR", (PFN_vkVoidFunction)vkw_forward_vkDeferredOperationJoinKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
+    {"vkCmdTraceRaysIndirect2KHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysIndirect2KHR, SCOPE_device, "VK_KHR_ray_tracing_maintenance1+VK_KHR_ray_tracing_pipeline"},
+    {"vkCmdTraceRaysKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkCreateRayTracingPipelinesKHR", (PFN_vkVoidFunction)vkw_icd_vkCreateRayTracingPipelinesKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkGetRayTracingShaderGroupHandlesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupHandlesKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkGetRayTracingCaptureReplayShaderGroupHandlesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkCmdTraceRaysIndirectKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysIndirectKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkGetRayTracingShaderGroupStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkCmdSetRayTracingPipelineStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdSetRayTracingPipelineStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

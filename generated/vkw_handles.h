@@ -2,7 +2,8 @@
  *
  * Handle types as the object tables see them: the type tag every id carries
  * on the host (so an id of one type is never used as another) and the facts
- * about each type that cleanup needs.
+ * about each type that cleanup needs; and what both ends read of vk.xml
+ * beyond the wire: forwarded extensions, device lengths, format sizes.
  */
 #ifndef VKW_HANDLES_H
 #define VKW_HANDLES_H
@@ -68,6 +69,28 @@ struct vkw_forwarded_extension {
 };
 extern const struct vkw_forwarded_extension vkw_forwarded_extensions[];
 extern const unsigned vkw_forwarded_extension_count;
+
+/* Device properties that give the byte length of members vk.xml leaves
+ * unsized (gen/annotations.conf device-length; doc/PROTOCOL.md 22.1).  The
+ * guest keeps its device's, so that it knows how many bytes to send (0
+ * where the application did not enable the feature that makes the member
+ * count: the member then travels as NULL); the host asks its driver, and
+ * refuses another count. */
+enum vkw_device_length {
+    VKW_DEVICE_LENGTH_shaderGroupHandleCaptureReplaySize, /* VkPhysicalDeviceRayTracingPipelinePropertiesKHR: VkRayTracingShaderGroupCreateInfoKHR.pShaderGroupCaptureReplayHandle */
+    VKW_DEVICE_LENGTH_COUNT
+};
+/* Whether the device create info enables the feature that makes length
+ * `which` count (true for a length that needs none). */
+bool vkw_device_length_enabled(const VkDeviceCreateInfo *info, enum vkw_device_length which);
+/* The property behind length `which`, asked of the physical device, whose
+ * extension the caller knows the device has; 0 when `get` is NULL. */
+uint64_t vkw_device_length_query(PFN_vkGetPhysicalDeviceProperties2 get, VkPhysicalDevice physical,
+                                 enum vkw_device_length which);
+
+/* Bytes in one texel block of `format` (vk.xml <formats>); 0 for a format
+ * vk.xml gives no size (VK_FORMAT_UNDEFINED, a value vkwire does not know). */
+uint32_t vkw_format_block_size(VkFormat format);
 
 static inline bool vkw_handle_type_valid(uint32_t type)
 {

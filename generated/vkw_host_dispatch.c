@@ -312,6 +312,14 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetDeferredOperationMaxConcurrencyKHR = (PFN_vkGetDeferredOperationMaxConcurrencyKHR)gipa(instance, "vkGetDeferredOperationMaxConcurrencyKHR");
     t->vkGetDeferredOperationResultKHR = (PFN_vkGetDeferredOperationResultKHR)gipa(instance, "vkGetDeferredOperationResultKHR");
     t->vkDeferredOperationJoinKHR = (PFN_vkDeferredOperationJoinKHR)gipa(instance, "vkDeferredOperationJoinKHR");
+    t->vkCmdTraceRaysIndirect2KHR = (PFN_vkCmdTraceRaysIndirect2KHR)gipa(instance, "vkCmdTraceRaysIndirect2KHR");
+    t->vkCmdTraceRaysKHR = (PFN_vkCmdTraceRaysKHR)gipa(instance, "vkCmdTraceRaysKHR");
+    t->vkCreateRayTracingPipelinesKHR = (PFN_vkCreateRayTracingPipelinesKHR)gipa(instance, "vkCreateRayTracingPipelinesKHR");
+    t->vkGetRayTracingShaderGroupHandlesKHR = (PFN_vkGetRayTracingShaderGroupHandlesKHR)gipa(instance, "vkGetRayTracingShaderGroupHandlesKHR");
+    t->vkGetRayTracingCaptureReplayShaderGroupHandlesKHR = (PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR)gipa(instance, "vkGetRayTracingCaptureReplayShaderGroupHandlesKHR");
+    t->vkCmdTraceRaysIndirectKHR = (PFN_vkCmdTraceRaysIndirectKHR)gipa(instance, "vkCmdTraceRaysIndirectKHR");
+    t->vkGetRayTracingShaderGroupStackSizeKHR = (PFN_vkGetRayTracingShaderGroupStackSizeKHR)gipa(instance, "vkGetRayTracingShaderGroupStackSizeKHR");
+    t->vkCmdSetRayTracingPipelineStackSizeKHR = (PFN_vkCmdSetRayTracingPipelineStackSizeKHR)gipa(instance, "vkCmdSetRayTracingPipelineStackSizeKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -5735,11 +5743,7 @@ static void vkw_dispatch_vkBuildAccelerationStructuresKHR(struct vkw_host_contex
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBuildAccelerationStructuresKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkBuildAccelerationStructuresKHR) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBuildAccelerationStructuresKHR);
-        return;
-    }
-    a.result = ctx->vk.vkBuildAccelerationStructuresKHR(a.device, a.deferredOperation, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
+    vkw_host_vkBuildAccelerationStructuresKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkBuildAccelerationStructuresKHR(d, reply, &a);
 }
@@ -5752,11 +5756,7 @@ static void vkw_dispatch_vkCopyAccelerationStructureKHR(struct vkw_host_context 
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCopyAccelerationStructureKHR) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyAccelerationStructureKHR);
-        return;
-    }
-    a.result = ctx->vk.vkCopyAccelerationStructureKHR(a.device, a.deferredOperation, a.pInfo);
+    vkw_host_vkCopyAccelerationStructureKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCopyAccelerationStructureKHR(d, reply, &a);
 }
@@ -5769,13 +5769,11 @@ static void vkw_dispatch_vkCopyAccelerationStructureToMemoryKHR(struct vkw_host_
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCopyAccelerationStructureToMemoryKHR) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR);
-        return;
-    }
-    a.result = ctx->vk.vkCopyAccelerationStructureToMemoryKHR(a.device, a.deferredOperation, a.pInfo);
-    if (reply)
+    vkw_host_vkCopyAccelerationStructureToMemoryKHR(ctx, d, &a); /* hand-written: runtime/host */
+    if (reply && vkw_reader_ok(&d->r)) {
         vkw_encode_reply_vkCopyAccelerationStructureToMemoryKHR(d, reply, &a);
+        vkw_reply_vkCopyAccelerationStructureToMemoryKHR(ctx, d, reply, &a); /* hand-written: the rest of the reply */
+    }
 }
 
 static void vkw_dispatch_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -5786,11 +5784,7 @@ static void vkw_dispatch_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkCopyMemoryToAccelerationStructureKHR) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR);
-        return;
-    }
-    a.result = ctx->vk.vkCopyMemoryToAccelerationStructureKHR(a.device, a.deferredOperation, a.pInfo);
+    vkw_host_vkCopyMemoryToAccelerationStructureKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCopyMemoryToAccelerationStructureKHR(d, reply, &a);
 }
@@ -5803,11 +5797,7 @@ static void vkw_dispatch_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_h
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
         return;
-    if (!ctx->vk.vkWriteAccelerationStructuresPropertiesKHR) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR);
-        return;
-    }
-    a.result = ctx->vk.vkWriteAccelerationStructuresPropertiesKHR(a.device, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.dataSize, a.pData, a.stride);
+    vkw_host_vkWriteAccelerationStructuresPropertiesKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkWriteAccelerationStructuresPropertiesKHR(d, reply, &a);
 }
@@ -6026,6 +6016,149 @@ static void vkw_dispatch_vkDeferredOperationJoinKHR(struct vkw_host_context *ctx
     a.result = ctx->vk.vkDeferredOperationJoinKHR(a.device, a.operation);
     if (reply)
         vkw_encode_reply_vkDeferredOperationJoinKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdTraceRaysIndirect2KHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdTraceRaysIndirect2KHR a;
+    if (!vkw_decode_args_vkCmdTraceRaysIndirect2KHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdTraceRaysIndirect2KHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdTraceRaysIndirect2KHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysIndirect2KHR);
+        return;
+    }
+    ctx->vk.vkCmdTraceRaysIndirect2KHR(a.commandBuffer, a.indirectDeviceAddress);
+    if (reply)
+        vkw_encode_reply_vkCmdTraceRaysIndirect2KHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdTraceRaysKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdTraceRaysKHR a;
+    if (!vkw_decode_args_vkCmdTraceRaysKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdTraceRaysKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdTraceRaysKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysKHR);
+        return;
+    }
+    ctx->vk.vkCmdTraceRaysKHR(a.commandBuffer, a.pRaygenShaderBindingTable, a.pMissShaderBindingTable, a.pHitShaderBindingTable, a.pCallableShaderBindingTable, a.width, a.height, a.depth);
+    if (reply)
+        vkw_encode_reply_vkCmdTraceRaysKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateRayTracingPipelinesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateRayTracingPipelinesKHR a;
+    if (!vkw_decode_args_vkCreateRayTracingPipelinesKHR(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    vkw_host_vkCreateRayTracingPipelinesKHR(ctx, d, &a); /* hand-written: runtime/host */
+    if (a.pPipelines) {
+        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
+        if (n > a.pPipelines_capacity)
+            n = a.pPipelines_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateRayTracingPipelinesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR a;
+    if (!vkw_decode_args_vkGetRayTracingShaderGroupHandlesKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetRayTracingShaderGroupHandlesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetRayTracingShaderGroupHandlesKHR(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetRayTracingShaderGroupHandlesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR a;
+    if (!vkw_decode_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetRayTracingCaptureReplayShaderGroupHandlesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdTraceRaysIndirectKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdTraceRaysIndirectKHR a;
+    if (!vkw_decode_args_vkCmdTraceRaysIndirectKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdTraceRaysIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdTraceRaysIndirectKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysIndirectKHR);
+        return;
+    }
+    ctx->vk.vkCmdTraceRaysIndirectKHR(a.commandBuffer, a.pRaygenShaderBindingTable, a.pMissShaderBindingTable, a.pHitShaderBindingTable, a.pCallableShaderBindingTable, a.indirectDeviceAddress);
+    if (reply)
+        vkw_encode_reply_vkCmdTraceRaysIndirectKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR a;
+    if (!vkw_decode_args_vkGetRayTracingShaderGroupStackSizeKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetRayTracingShaderGroupStackSizeKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetRayTracingShaderGroupStackSizeKHR(a.device, a.pipeline, a.group, a.groupShader);
+    if (reply)
+        vkw_encode_reply_vkGetRayTracingShaderGroupStackSizeKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR a;
+    if (!vkw_decode_args_vkCmdSetRayTracingPipelineStackSizeKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdSetRayTracingPipelineStackSizeKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR);
+        return;
+    }
+    ctx->vk.vkCmdSetRayTracingPipelineStackSizeKHR(a.commandBuffer, a.pipelineStackSize);
+    if (reply)
+        vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(d, reply, &a);
 }
 
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
@@ -6331,4 +6464,12 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR] = vkw_dispatch_vkGetDeferredOperationMaxConcurrencyKHR,
     [VKW_CMD_vkGetDeferredOperationResultKHR] = vkw_dispatch_vkGetDeferredOperationResultKHR,
     [VKW_CMD_vkDeferredOperationJoinKHR] = vkw_dispatch_vkDeferredOperationJoinKHR,
+    [VKW_CMD_vkCmdTraceRaysIndirect2KHR] = vkw_dispatch_vkCmdTraceRaysIndirect2KHR,
+    [VKW_CMD_vkCmdTraceRaysKHR] = vkw_dispatch_vkCmdTraceRaysKHR,
+    [VKW_CMD_vkCreateRayTracingPipelinesKHR] = vkw_dispatch_vkCreateRayTracingPipelinesKHR,
+    [VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR] = vkw_dispatch_vkGetRayTracingShaderGroupHandlesKHR,
+    [VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR] = vkw_dispatch_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR,
+    [VKW_CMD_vkCmdTraceRaysIndirectKHR] = vkw_dispatch_vkCmdTraceRaysIndirectKHR,
+    [VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR] = vkw_dispatch_vkGetRayTracingShaderGroupStackSizeKHR,
+    [VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR] = vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR,
 };

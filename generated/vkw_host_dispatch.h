@@ -26,6 +26,12 @@
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
  *                                    vkw_host_vkCopyMemoryToImage (for vkCopyMemoryToImage)
  *                                    vkw_host_vkCopyImageToMemory (for vkCopyImageToMemory)
+ *                                    vkw_host_vkBuildAccelerationStructuresKHR (for vkBuildAccelerationStructuresKHR)
+ *                                    vkw_host_vkCopyAccelerationStructureKHR (for vkCopyAccelerationStructureKHR)
+ *                                    vkw_host_vkCopyAccelerationStructureToMemoryKHR (for vkCopyAccelerationStructureToMemoryKHR)
+ *                                    vkw_host_vkCopyMemoryToAccelerationStructureKHR (for vkCopyMemoryToAccelerationStructureKHR)
+ *                                    vkw_host_vkWriteAccelerationStructuresPropertiesKHR (for vkWriteAccelerationStructuresPropertiesKHR)
+ *                                    vkw_host_vkCreateRayTracingPipelinesKHR (for vkCreateRayTracingPipelinesKHR)
  */
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
@@ -346,6 +352,14 @@ struct vkw_driver_table {
     PFN_vkGetDeferredOperationMaxConcurrencyKHR vkGetDeferredOperationMaxConcurrencyKHR;
     PFN_vkGetDeferredOperationResultKHR vkGetDeferredOperationResultKHR;
     PFN_vkDeferredOperationJoinKHR vkDeferredOperationJoinKHR;
+    PFN_vkCmdTraceRaysIndirect2KHR vkCmdTraceRaysIndirect2KHR;
+    PFN_vkCmdTraceRaysKHR vkCmdTraceRaysKHR;
+    PFN_vkCreateRayTracingPipelinesKHR vkCreateRayTracingPipelinesKHR;
+    PFN_vkGetRayTracingShaderGroupHandlesKHR vkGetRayTracingShaderGroupHandlesKHR;
+    PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR vkGetRayTracingCaptureReplayShaderGroupHandlesKHR;
+    PFN_vkCmdTraceRaysIndirectKHR vkCmdTraceRaysIndirectKHR;
+    PFN_vkGetRayTracingShaderGroupStackSizeKHR vkGetRayTracingShaderGroupStackSizeKHR;
+    PFN_vkCmdSetRayTracingPipelineStackSizeKHR vkCmdSetRayTracingPipelineStackSizeKHR;
 };
 
 /* Fill `t` from a loader: global commands with instance NULL, then the

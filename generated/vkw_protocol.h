@@ -319,13 +319,21 @@ enum vkw_opcode {
     VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR = 315,
     VKW_CMD_vkGetDeferredOperationResultKHR = 316,
     VKW_CMD_vkDeferredOperationJoinKHR = 317,
+    VKW_CMD_vkCmdTraceRaysIndirect2KHR = 318,
+    VKW_CMD_vkCmdTraceRaysKHR = 319,
+    VKW_CMD_vkCreateRayTracingPipelinesKHR = 320,
+    VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR = 321,
+    VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR = 322,
+    VKW_CMD_vkCmdTraceRaysIndirectKHR = 323,
+    VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR = 324,
+    VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR = 325,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 318
+#define VKW_OPCODE_LIMIT 326
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 302
+#define VKW_FORWARDED_COMMAND_COUNT 310
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

@@ -39,6 +39,8 @@ void rt_reset_case(struct rt *t)
     vkw_arena_reset(&t->fill);
     vkw_arena_reset(&t->decode);
     t->mismatch = NULL;
+    for (size_t i = 0; i < sizeof(t->device_lengths) / sizeof(t->device_lengths[0]); i++)
+        t->device_lengths[i] = rt_below(t, 3) == 0 ? 0 : 1 + rt_below(t, 64);
 }
 
 uint64_t rt_u64(struct rt *t)

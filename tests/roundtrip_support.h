@@ -14,6 +14,7 @@
 #include <vulkan/vulkan.h>
 
 #include "vkw_arena.h"
+#include "vkw_handles.h"
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
@@ -32,6 +33,9 @@ struct rt {
     size_t handle_count, handle_capacity;
     uint64_t next_id;
     const char *mismatch;        /* first field that differed in this case */
+    /* The device lengths both ends use in this case (enum
+     * vkw_device_length): 0, a member not counted, or a few bytes. */
+    uint64_t device_lengths[VKW_DEVICE_LENGTH_COUNT ? VKW_DEVICE_LENGTH_COUNT : 1];
     unsigned long cases, failures;
     int tap_number;
 };

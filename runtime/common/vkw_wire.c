@@ -101,6 +101,7 @@ void vkw_writer_init(struct vkw_writer *w)
     w->size = 0;
     w->capacity = 0;
     w->failed = false;
+    w->device_lengths = NULL;
 }
 
 void vkw_writer_fini(struct vkw_writer *w)

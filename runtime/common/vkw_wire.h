@@ -76,6 +76,11 @@ struct vkw_writer {
     size_t capacity; /* bytes allocated */
     bool failed;     /* sticky: allocation failed, a size overflowed, or a
                       * caller passed an impossible argument */
+    /* Guest: while a command whose structs hold members sized by device
+     * properties is encoded, its device's lengths (enum vkw_device_length
+     * of generated/vkw_handles.h); NULL otherwise, and such members are
+     * then not sent. */
+    const uint64_t *device_lengths;
 };
 
 void vkw_writer_init(struct vkw_writer *w);

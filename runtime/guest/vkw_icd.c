@@ -48,6 +48,10 @@ struct vkw_guest_device {
     VkPhysicalDevice physical;
     struct vkw_guest_queue *queues;
     size_t queue_count;
+    /* The byte lengths of members sized by its properties, 0 where the
+     * application did not enable what makes them count (enum
+     * vkw_device_length). */
+    uint64_t lengths[VKW_DEVICE_LENGTH_COUNT ? VKW_DEVICE_LENGTH_COUNT : 1];
 };
 
 /* ---- objects ---- */
@@ -419,9 +423,22 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
                                                      VkDevice *pDevice)
 {
     VkResult result = vkw_forward_vkCreateDevice(physicalDevice, pCreateInfo, pAllocator, pDevice);
-    if (result >= 0)
-        ((struct vkw_guest_device *)*pDevice)->physical = physicalDevice;
+    if (result < 0)
+        return result;
+    struct vkw_guest_device *dev = (struct vkw_guest_device *)*pDevice;
+    dev->physical = physicalDevice;
+    /* Asked once (the physical device's answers are cached anyway): an
+     * encoder holding the connection cannot ask. */
+    for (unsigned i = 0; i < VKW_DEVICE_LENGTH_COUNT; i++)
+        if (vkw_device_length_enabled(pCreateInfo, (enum vkw_device_length)i))
+            dev->lengths[i] = vkw_device_length_query(vkw_icd_vkGetPhysicalDeviceProperties2,
+                                                      physicalDevice, (enum vkw_device_length)i);
     return result;
+}
+
+const uint64_t *vkw_guest_device_lengths(VkDevice device)
+{
+    return ((const struct vkw_guest_device *)device)->lengths;
 }
 
 VkPhysicalDevice vkw_guest_device_physical(VkDevice device)

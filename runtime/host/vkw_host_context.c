@@ -111,7 +111,7 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
             fail_context(ctx, VKW_ERROR_BAD_OPCODE, h.opcode, h.opcode, h.serial);
             break;
         }
-        struct vkw_host_decoder d = {.objects = &ctx->objects};
+        struct vkw_host_decoder d = {.objects = &ctx->objects, .ctx = ctx, .opcode = h.opcode};
         vkw_reader_init(&d.r, stream.cur, h.size, &ctx->arena);
         stream.cur += h.size;
 

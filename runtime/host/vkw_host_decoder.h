@@ -13,10 +13,33 @@
 #include "vkw_object_table.h"
 #include "vkw_wire.h"
 
+struct vkw_host_context;
+
 struct vkw_host_decoder {
     struct vkw_reader r;
     struct vkw_object_table *objects;
+    /* The context the command runs in, and its opcode (NULL and 0 where a
+     * test decodes alone). */
+    struct vkw_host_context *ctx;
+    uint32_t opcode;
+    /* Members sized by device properties (gen/annotations.conf
+     * device-length): the lengths of the device the command goes through,
+     * set by vkw_host_device_lengths once its handle is decoded (a test
+     * without a context sets them itself); NULL: every such member must be
+     * absent. */
+    const uint64_t *device_lengths;
+    /* What a hand-written parameter decoder (encode-with host=FN) leaves
+     * for its command's hand-written host function: arena memory, NULL
+     * otherwise. */
+    void *hand_written;
 };
+
+/* For generated decoders, once they hold the VkDevice of a command that
+ * reaches device-length members: point device_lengths at that device's
+ * lengths, asked of the driver (runtime/host/vkw_host_device_commands.c).
+ * Fails the decoder (UNSUPPORTED, the opcode) when the device cannot take
+ * the command, as the dispatch would.  Does nothing without a context. */
+void vkw_host_device_lengths(struct vkw_host_decoder *d, uint32_t opcode, uint64_t device);
 
 /* Read an id and return the host handle it names; 0 is VK_NULL_HANDLE,
  * refused where vk.xml requires a handle.  An unknown id or one of another

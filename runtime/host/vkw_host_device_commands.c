@@ -104,3 +104,32 @@ void vkw_host_device_commands_release(struct vkw_host_device_commands *c)
     free(c->devices);
     memset(c, 0, sizeof(*c));
 }
+
+void vkw_host_device_lengths(struct vkw_host_decoder *d, uint32_t opcode, uint64_t device)
+{
+    struct vkw_host_context *ctx = d->ctx;
+    if (!ctx || device == 0 || !vkw_reader_ok(&d->r))
+        return;
+    /* A device without the command has no business with its members, and
+     * its driver may not know the property structs: refused as the
+     * dispatch would refuse it. */
+    if (!vkw_host_device_command(ctx, d, opcode, VKW_HANDLE_VkDevice, device))
+        return;
+    VkPhysicalDevice physical = vkw_host_device_physical(ctx, (VkDevice)(uintptr_t)device);
+    /* Every length is asked: each comes from the extension of the commands
+     * that reach its member, which the device has (checked above). */
+    uint64_t *lengths = ctx->device_commands.lengths;
+    for (unsigned i = 0; i < VKW_DEVICE_LENGTH_COUNT; i++)
+        lengths[i] = physical ? vkw_device_length_query(ctx->vk.vkGetPhysicalDeviceProperties2,
+                                                        physical, (enum vkw_device_length)i)
+                              : 0;
+    d->device_lengths = lengths;
+}
+
+VkPhysicalDevice vkw_host_device_physical(const struct vkw_host_context *ctx, VkDevice device)
+{
+    for (size_t i = 0; i < ctx->memory.device_count; i++)
+        if (ctx->memory.devices[i].device == device)
+            return ctx->memory.devices[i].physical;
+    return VK_NULL_HANDLE;
+}

@@ -13,6 +13,10 @@
  * extension it did not enable) that table holds NULL, and the call jumps
  * to address 0.  A guest may send any opcode; the host refuses those its
  * device cannot take (UNSUPPORTED, value: the opcode) instead.
+ *
+ * Also the lengths of device-length members (vkw_host_device_lengths in
+ * vkw_host_decoder.h): the properties of the device a command goes through,
+ * asked of the driver while that command is decoded.
  */
 #ifndef VKW_HOST_DEVICE_COMMANDS_H
 #define VKW_HOST_DEVICE_COMMANDS_H
@@ -22,6 +26,7 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "vkw_handles.h"
 #include "vkw_protocol.h"
 
 struct vkw_host_context;
@@ -47,6 +52,9 @@ struct vkw_host_device_commands {
     uint32_t last_type;
     uint64_t last_host, last_removals;
     size_t last_index;
+    /* The device lengths of the command being decoded (the decoder points
+     * at them). */
+    uint64_t lengths[VKW_DEVICE_LENGTH_COUNT ? VKW_DEVICE_LENGTH_COUNT : 1];
 };
 
 /* For generated dispatch: whether the device behind `host` (a VkDevice,
@@ -58,6 +66,8 @@ bool vkw_host_device_command(struct vkw_host_context *ctx, struct vkw_host_decod
 /* The device is being destroyed: forget what was asked (its handle may
  * come back for another device). */
 void vkw_host_device_commands_forget(struct vkw_host_context *ctx, VkDevice device);
+/* The physical device a device of the context was made from, or NULL. */
+VkPhysicalDevice vkw_host_device_physical(const struct vkw_host_context *ctx, VkDevice device);
 /* Free everything (teardown, context end). */
 void vkw_host_device_commands_release(struct vkw_host_device_commands *c);
 
