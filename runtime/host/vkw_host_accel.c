@@ -223,31 +223,36 @@ void vkw_host_vkBuildAccelerationStructuresKHR(struct vkw_host_context *ctx,
                                                struct vkw_host_decoder *d,
                                                struct vkw_args_vkBuildAccelerationStructuresKHR *a)
 {
-    if (!host_commands(ctx, d, a->device, ctx->vk.vkBuildAccelerationStructuresKHR != NULL))
+    /* What came against what the build reads, first: a stream that lies is
+     * refused whatever the device can do. */
+    const struct build_data *b = d->hand_written;
+    VkAccelerationStructureBuildGeometryInfoKHR *infos =
+        (VkAccelerationStructureBuildGeometryInfoKHR *)a->pInfos; /* the arena's */
+    uint32_t **counts = vkw_reader_alloc(&d->r, a->infoCount, sizeof(*counts));
+    for (uint32_t i = 0; infos && counts && vkw_reader_ok(&d->r) && i < a->infoCount; i++) {
+        const VkAccelerationStructureBuildGeometryInfoKHR *info = &infos[i];
+        const VkAccelerationStructureBuildRangeInfoKHR *ranges = a->ppBuildRangeInfos[i];
+        counts[i] = vkw_reader_alloc(&d->r, info->geometryCount, sizeof(**counts));
+        for (uint32_t j = 0; counts[i] && vkw_reader_ok(&d->r) && j < info->geometryCount; j++) {
+            check_geometry(d, vkw_accel_geometry(info, j), &ranges[j],
+                           &b->items[i][j * VKW_ACCEL_MAX_ADDRESSES]);
+            counts[i][j] = ranges[j].primitiveCount;
+        }
+    }
+    if (!vkw_reader_ok(&d->r) ||
+        !host_commands(ctx, d, a->device, ctx->vk.vkBuildAccelerationStructuresKHR != NULL))
         return;
     if (!ctx->vk.vkGetAccelerationStructureBuildSizesKHR) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBuildAccelerationStructuresKHR);
         return;
     }
-    const struct build_data *b = d->hand_written;
-    VkAccelerationStructureBuildGeometryInfoKHR *infos =
-        (VkAccelerationStructureBuildGeometryInfoKHR *)a->pInfos; /* the arena's */
     for (uint32_t i = 0; infos && vkw_reader_ok(&d->r) && i < a->infoCount; i++) {
-        VkAccelerationStructureBuildGeometryInfoKHR *info = &infos[i];
-        const VkAccelerationStructureBuildRangeInfoKHR *ranges = a->ppBuildRangeInfos[i];
-        uint32_t *counts = vkw_reader_alloc(&d->r, info->geometryCount, sizeof(*counts));
-        for (uint32_t j = 0; counts && vkw_reader_ok(&d->r) && j < info->geometryCount; j++) {
-            check_geometry(d, vkw_accel_geometry(info, j), &ranges[j],
-                           &b->items[i][j * VKW_ACCEL_MAX_ADDRESSES]);
-            counts[j] = ranges[j].primitiveCount;
-        }
-        if (!vkw_reader_ok(&d->r))
-            return;
         /* Scratch of the host's own, as large as the driver says. */
+        VkAccelerationStructureBuildGeometryInfoKHR *info = &infos[i];
         VkAccelerationStructureBuildSizesInfoKHR sizes = {
             .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_SIZES_INFO_KHR};
         ctx->vk.vkGetAccelerationStructureBuildSizesKHR(
-            a->device, VK_ACCELERATION_STRUCTURE_BUILD_TYPE_HOST_KHR, info, counts, &sizes);
+            a->device, VK_ACCELERATION_STRUCTURE_BUILD_TYPE_HOST_KHR, info, counts[i], &sizes);
         const VkDeviceSize scratch = info->mode == VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR
                                          ? sizes.updateScratchSize
                                          : sizes.buildScratchSize;
@@ -364,8 +369,6 @@ void vkw_host_vkCopyMemoryToAccelerationStructureKHR(
     struct vkw_host_context *ctx, struct vkw_host_decoder *d,
     struct vkw_args_vkCopyMemoryToAccelerationStructureKHR *a)
 {
-    if (!host_commands(ctx, d, a->device, ctx->vk.vkCopyMemoryToAccelerationStructureKHR != NULL))
-        return;
     /* The driver reads as much as the header says: exactly what came. */
     const struct host_data *src = d->hand_written;
     uint64_t stated = 0;
@@ -376,7 +379,8 @@ void vkw_host_vkCopyMemoryToAccelerationStructureKHR(
     else if (src->size < VKW_ACCEL_SERIAL_HEADER || !vkw_accel_serialized_size(src->bytes, &stated) ||
              stated != src->size)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, src->size);
-    if (!vkw_reader_ok(&d->r))
+    if (!vkw_reader_ok(&d->r) ||
+        !host_commands(ctx, d, a->device, ctx->vk.vkCopyMemoryToAccelerationStructureKHR != NULL))
         return;
     a->result = ctx->vk.vkCopyMemoryToAccelerationStructureKHR(a->device, a->deferredOperation,
                                                                a->pInfo);
@@ -389,9 +393,6 @@ void vkw_host_vkWriteAccelerationStructuresPropertiesKHR(
     struct vkw_host_context *ctx, struct vkw_host_decoder *d,
     struct vkw_args_vkWriteAccelerationStructuresPropertiesKHR *a)
 {
-    if (!host_commands(ctx, d, a->device,
-                       ctx->vk.vkWriteAccelerationStructuresPropertiesKHR != NULL))
-        return;
     switch (a->queryType) {
     case VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR:
     case VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_SIZE_KHR:
@@ -411,6 +412,9 @@ void vkw_host_vkWriteAccelerationStructuresPropertiesKHR(
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, a->dataSize);
         return;
     }
+    if (!host_commands(ctx, d, a->device,
+                       ctx->vk.vkWriteAccelerationStructuresPropertiesKHR != NULL))
+        return;
     a->result = ctx->vk.vkWriteAccelerationStructuresPropertiesKHR(
         a->device, a->accelerationStructureCount, a->pAccelerationStructures, a->queryType,
         a->dataSize, a->pData, a->stride);
