@@ -126,6 +126,9 @@ struct device_needs {
     const char *extensions[16];
     uint32_t extension_count;
     void *features; /* a pNext chain of feature structs to enable, or NULL */
+    /* Vulkan 1.2 features beyond those every scenario gets (device_create
+     * chains this struct itself: a chain may not hold it twice). */
+    VkPhysicalDeviceVulkan12Features features12;
     bool skip;
     char skip_why[200];
 };
@@ -251,6 +254,14 @@ static void destroy_tracked(struct ctx *c, const struct tracked *t)
     case VK_OBJECT_TYPE_EVENT: vkDestroyEvent(d, H(VkEvent), NULL); break;
     case VK_OBJECT_TYPE_QUERY_POOL: vkDestroyQueryPool(d, H(VkQueryPool), NULL); break;
     case VK_OBJECT_TYPE_SAMPLER: vkDestroySampler(d, H(VkSampler), NULL); break;
+    case VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR: { /* an extension's: asked of the device */
+        PFN_vkDestroyAccelerationStructureKHR destroy =
+            (PFN_vkDestroyAccelerationStructureKHR)vkGetDeviceProcAddr(
+                d, "vkDestroyAccelerationStructureKHR");
+        if (destroy)
+            destroy(d, H(VkAccelerationStructureKHR), NULL);
+        break;
+    }
     default:
         fprintf(stderr, "vkw_cmdtest: cannot destroy an object of type %d\n", (int)t->type);
         break;
@@ -3870,11 +3881,11 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
         .pNext = needs->features,
         .synchronization2 = VK_TRUE,
         .dynamicRendering = VK_TRUE};
-    VkPhysicalDeviceVulkan12Features on12 = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-        .pNext = &on13,
-        .timelineSemaphore = VK_TRUE,
-        .hostQueryReset = VK_TRUE};
+    VkPhysicalDeviceVulkan12Features on12 = needs->features12;
+    on12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
+    on12.pNext = &on13;
+    on12.timelineSemaphore = VK_TRUE;
+    on12.hostQueryReset = VK_TRUE;
     VkPhysicalDeviceFeatures2 on = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                     .pNext = &on12,
                                     .features = {.pipelineStatisticsQuery = VK_TRUE,

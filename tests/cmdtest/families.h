@@ -6,11 +6,13 @@
  *   {"name", run, "what it checks", false, needs, without_layer},
  *
  * where `needs` (or NULL) asks for extensions and features and may skip the
- * scenario on a device without them (struct device_needs), and
+ * scenario on a device that lacks them (struct device_needs), and
  * `without_layer` says Debian 12's validation layer cannot follow it. */
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
 
-#define CMDTEST_FAMILIES
+#include "cmdtest/ray_tracing.h"
+
+#define CMDTEST_FAMILIES CMDTEST_RAY_TRACING
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
