@@ -5709,11 +5709,7 @@ static void vkw_dispatch_vkCmdBuildAccelerationStructuresKHR(struct vkw_host_con
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBuildAccelerationStructuresKHR) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresKHR);
-        return;
-    }
-    ctx->vk.vkCmdBuildAccelerationStructuresKHR(a.commandBuffer, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
+    vkw_host_vkCmdBuildAccelerationStructuresKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCmdBuildAccelerationStructuresKHR(d, reply, &a);
 }
@@ -5726,11 +5722,7 @@ static void vkw_dispatch_vkCmdBuildAccelerationStructuresIndirectKHR(struct vkw_
         return;
     if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
         return;
-    if (!ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR);
-        return;
-    }
-    ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR(a.commandBuffer, a.infoCount, a.pInfos, a.pIndirectDeviceAddresses, a.pIndirectStrides, a.ppMaxPrimitiveCounts);
+    vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCmdBuildAccelerationStructuresIndirectKHR(d, reply, &a);
 }

@@ -26,6 +26,8 @@
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
  *                                    vkw_host_vkCopyMemoryToImage (for vkCopyMemoryToImage)
  *                                    vkw_host_vkCopyImageToMemory (for vkCopyImageToMemory)
+ *                                    vkw_host_vkCmdBuildAccelerationStructuresKHR (for vkCmdBuildAccelerationStructuresKHR)
+ *                                    vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR (for vkCmdBuildAccelerationStructuresIndirectKHR)
  *                                    vkw_host_vkBuildAccelerationStructuresKHR (for vkBuildAccelerationStructuresKHR)
  *                                    vkw_host_vkCopyAccelerationStructureKHR (for vkCopyAccelerationStructureKHR)
  *                                    vkw_host_vkCopyAccelerationStructureToMemoryKHR (for vkCopyAccelerationStructureToMemoryKHR)

@@ -575,10 +575,13 @@ static void blob_count_huge(struct tg_guest *g, struct expect *e)
 #define RT_BLAS_ID 173u
 #define RT_LAYOUT_ID 174u
 #define RT_PIPELINE_ID 175u
+#define RT_POOL_ID 176u
+#define RT_CB_ID 177u
 #define RT_REPLIES 3 /* vkCreateDevice, vkAllocateMemory, vkCreateAccelerationStructureKHR */
 
 static struct vkw_dispatchable rt_device_obj = {0, RT_DEVICE_ID};
 #define RT_DEVICE ((VkDevice)&rt_device_obj)
+static struct vkw_dispatchable rt_cb_obj = {0, RT_CB_ID};
 
 /* A device with acceleration structures and ray tracing pipelines, and a
  * BLAS in memory of its own. */
@@ -712,6 +715,33 @@ static void host_build_both_geometry_arrays(struct tg_guest *g, struct expect *e
     const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
     host_build(g, &geometry, &range, true);
     *e = (struct expect){VKW_ERROR_BAD_POINTER, 1, RT_REPLIES};
+}
+
+/* A device build with geometries but neither geometry array: the driver
+ * would follow NULL while recording. */
+static void device_build_without_geometries(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    VkCommandPool pool = VKW_U64_HANDLE(VkCommandPool, RT_POOL_ID);
+    vkw_encode_vkCreateCommandPool(&g->w, ++g->serial, RT_DEVICE, &pci, NULL, &pool);
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    VkCommandBuffer cb = (VkCommandBuffer)&rt_cb_obj;
+    vkw_encode_vkAllocateCommandBuffers(&g->w, ++g->serial, RT_DEVICE, &ai, &cb);
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkw_encode_vkBeginCommandBuffer(&g->w, ++g->serial, cb, &bi);
+    VkAccelerationStructureBuildGeometryInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+        .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+        .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID),
+        .geometryCount = 1};
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    const VkAccelerationStructureBuildRangeInfoKHR *ranges = &range;
+    vkw_encode_vkCmdBuildAccelerationStructuresKHR(&g->w, ++g->serial, cb, 1, &info, &ranges);
+    *e = (struct expect){VKW_ERROR_BAD_POINTER, 0, RT_REPLIES + 2}; /* + allocate, begin */
 }
 
 /* An instance naming a buffer's id where an acceleration structure goes:
@@ -887,6 +917,7 @@ static const struct hostile_case {
     {"a host build's vertices 4 bytes short of its range", host_build_bytes_short, true},
     {"a host build's index past maxVertex", host_build_index_past_max_vertex, true},
     {"a host build with pGeometries and ppGeometries", host_build_both_geometry_arrays, true},
+    {"a device build with neither geometry array", device_build_without_geometries, true},
     {"an instance naming a buffer", host_build_instance_not_a_structure, true},
     {"a guest pointer as a host build's scratch", host_build_guest_pointer, true},
     {"serialized data whose header states more than came", deserialize_header_lies, true},

@@ -87,6 +87,55 @@ static void require_zero(struct vkw_host_decoder *d, uint64_t address)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, address);
 }
 
+/* Each build info gives its geometries one way: pGeometries or
+ * ppGeometries, not both (which would the driver read?) and not neither
+ * while it has geometries (it would follow NULL).  vk.xml marks both
+ * optional, so no generated check sees it. */
+static bool geometry_arrays(struct vkw_host_decoder *d,
+                            const VkAccelerationStructureBuildGeometryInfoKHR *info)
+{
+    if (info->pGeometries && info->ppGeometries)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 1);
+    else if (!info->pGeometries && !info->ppGeometries && info->geometryCount != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0);
+    return vkw_reader_ok(&d->r);
+}
+
+/* ---- device builds ---- */
+
+void vkw_host_vkCmdBuildAccelerationStructuresKHR(
+    struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+    struct vkw_args_vkCmdBuildAccelerationStructuresKHR *a)
+{
+    for (uint32_t i = 0; a->pInfos && i < a->infoCount; i++)
+        if (!geometry_arrays(d, &a->pInfos[i]))
+            return;
+    if (!ctx->vk.vkCmdBuildAccelerationStructuresKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresKHR);
+        return;
+    }
+    ctx->vk.vkCmdBuildAccelerationStructuresKHR(a->commandBuffer, a->infoCount, a->pInfos,
+                                                a->ppBuildRangeInfos);
+}
+
+void vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR(
+    struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+    struct vkw_args_vkCmdBuildAccelerationStructuresIndirectKHR *a)
+{
+    for (uint32_t i = 0; a->pInfos && i < a->infoCount; i++)
+        if (!geometry_arrays(d, &a->pInfos[i]))
+            return;
+    if (!ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED,
+                        VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR);
+        return;
+    }
+    ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR(a->commandBuffer, a->infoCount, a->pInfos,
+                                                        a->pIndirectDeviceAddresses,
+                                                        a->pIndirectStrides,
+                                                        a->ppMaxPrimitiveCounts);
+}
+
 /* ---- vkBuildAccelerationStructuresKHR ---- */
 
 /* What vkw_decode_host_build_infos leaves for the command (d->hand_written):
@@ -140,10 +189,8 @@ void vkw_decode_host_build_infos(struct vkw_host_decoder *d,
         VkAccelerationStructureBuildGeometryInfoKHR *info = &infos[i];
         vkw_decode_VkAccelerationStructureBuildGeometryInfoKHR(d, info);
         require_zero(d, info->scratchData.deviceAddress);
-        if (info->pGeometries && info->ppGeometries)
-            vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 1); /* which would the driver read? */
-        else if (!info->pGeometries && !info->ppGeometries && info->geometryCount != 0)
-            vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0);
+        if (!geometry_arrays(d, info))
+            break;
         struct host_data *items = vkw_reader_alloc(
             &d->r, (uint64_t)info->geometryCount * VKW_ACCEL_MAX_ADDRESSES, sizeof(*items));
         b->items[i] = items;

@@ -11,7 +11,8 @@
  * vkCopyAccelerationStructureKHR, vkWriteAccelerationStructuresPropertiesKHR
  * and vkCreateRayTracingPipelinesKHR, which check what the driver will read
  * and write through host pointers against what arrived before calling it;
- * and the join of a deferred operation.
+ * the join of a deferred operation; and the device builds' rule that a
+ * build info gives its geometries by exactly one of its two arrays.
  *
  * Why the join: a command given a VkDeferredOperationKHR may return
  * VK_OPERATION_DEFERRED_KHR and let the driver read its arguments (here the
