@@ -34,4 +34,9 @@ const struct vkw_format_info *vkw_format_info(VkFormat format);
  * has no such aspect (COLOR of a multi-planar format included). */
 const struct vkw_format_aspect *vkw_format_aspect(VkFormat format, uint32_t aspect);
 
+/* The bytes of one texel block of the whole format (what a host
+ * acceleration-structure build reads of one vertex); 0 for a format
+ * vkw_format_info does not know. */
+uint32_t vkw_format_block_size(VkFormat format);
+
 #endif /* VKW_FORMATS_H */

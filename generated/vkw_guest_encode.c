@@ -322,7 +322,9 @@ static void vkw_encode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_w
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoNV *v);
+static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v);
 static void vkw_encode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v);
+static void vkw_encode_fields_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v);
 static void vkw_encode_fields_VkGeometryTrianglesNV(struct vkw_writer *w, const VkGeometryTrianglesNV *v);
 static void vkw_encode_fields_VkGeometryAABBNV(struct vkw_writer *w, const VkGeometryAABBNV *v);
 static void vkw_encode_fields_VkGeometryNV(struct vkw_writer *w, const VkGeometryNV *v);
@@ -334,9 +336,12 @@ static void vkw_encode_fields_VkWriteDescriptorSetAccelerationStructureNV(struct
 static void vkw_encode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_writer *w, const VkAccelerationStructureMemoryRequirementsInfoNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingPropertiesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
@@ -456,6 +461,7 @@ static void vkw_encode_fields_VkAccelerationStructureVersionInfoKHR(struct vkw_w
 static void vkw_encode_fields_VkCopyAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureInfoKHR *v);
 static void vkw_encode_fields_VkCopyAccelerationStructureToMemoryInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureToMemoryInfoKHR *v);
 static void vkw_encode_fields_VkCopyMemoryToAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyMemoryToAccelerationStructureInfoKHR *v);
+static void vkw_encode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v);
 static void vkw_encode_fields_VkPipelineLibraryCreateInfoKHR(struct vkw_writer *w, const VkPipelineLibraryCreateInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
@@ -664,6 +670,8 @@ static void vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_writer *
 static void vkw_decode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_reader *r, VkOpticalFlowImageFormatPropertiesNV *v);
 static void vkw_encode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_writer *w, const VkOpticalFlowSessionCreateInfoNV *v);
 static void vkw_encode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, const VkOpticalFlowExecuteInfoNV *v);
+static void vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 static void vkw_encode_fields_VkDepthBiasInfoEXT(struct vkw_writer *w, const VkDepthBiasInfoEXT *v);
 static void vkw_encode_fields_VkDepthBiasRepresentationInfoEXT(struct vkw_writer *w, const VkDepthBiasRepresentationInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
@@ -935,6 +943,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(w, (const VkPhysicalDeviceAccelerationStructureFeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(w, (const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1271,6 +1283,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1955,6 +1971,10 @@ static void vkw_encode_pnext_VkPipelineCreateInfoKHR(struct vkw_writer *w, const
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineRepresentativeFragmentTestStateCreateInfoNV(w, (const VkPipelineRepresentativeFragmentTestStateCreateInfoNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkRayTracingPipelineCreateInfoKHR(w, (const VkRayTracingPipelineCreateInfoKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
@@ -2381,6 +2401,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(w, (const VkPhysicalDeviceAccelerationStructureFeaturesKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(w, (const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceRayQueryFeaturesKHR(w, (const VkPhysicalDeviceRayQueryFeaturesKHR *)s);
@@ -2709,6 +2733,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(w, (const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
@@ -2927,6 +2955,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
@@ -3175,6 +3206,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3378,6 +3412,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(r, (VkPhysicalDeviceAccelerationStructureFeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(r, (VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(r, (VkPhysicalDeviceRayQueryFeaturesKHR *)s);
@@ -3625,6 +3662,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(r, (VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(r, (VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(r, (VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *)s);
             continue;
@@ -3809,6 +3849,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
@@ -4046,6 +4089,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(r, (VkPhysicalDeviceAccelerationStructurePropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(r, (VkPhysicalDeviceRayTracingPipelinePropertiesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(r, (VkPhysicalDeviceRayTracingPropertiesNV *)s);
@@ -4625,6 +4671,33 @@ static void vkw_encode_pnext_VkRayTracingPipelineCreateInfoNV(struct vkw_writer 
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreateFlags2CreateInfo(w, (const VkPipelineCreateFlags2CreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineBinaryInfoKHR(w, (const VkPipelineBinaryInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineCreationFeedbackCreateInfo(w, (const VkPipelineCreationFeedbackCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPipelineRobustnessCreateInfo(w, (const VkPipelineRobustnessCreateInfo *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -11396,6 +11469,26 @@ static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_wri
     vkw_write_u32(w, v->intersectionShader);
 }
 
+void vkw_encode_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkRayTracingShaderGroupCreateInfoKHR */
+    vkw_encode_fields_VkRayTracingShaderGroupCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->type);
+    vkw_write_u32(w, v->generalShader);
+    vkw_write_u32(w, v->closestHitShader);
+    vkw_write_u32(w, v->anyHitShader);
+    vkw_write_u32(w, v->intersectionShader);
+    if (vkw_write_presence(w, ((VKW_DEVICE_LENGTH(VKW_LENGTH_SHADER_GROUP_CAPTURE_REPLAY)) != 0 ? v->pShaderGroupCaptureReplayHandle : NULL) /* 0: the device does not count it */)) {
+        const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_SHADER_GROUP_CAPTURE_REPLAY);
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, v->pShaderGroupCaptureReplayHandle, n);
+    }
+}
+
 void vkw_encode_VkRayTracingPipelineCreateInfoNV(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v)
 {
     vkw_encode_pnext_VkRayTracingPipelineCreateInfoNV(w, v->pNext);
@@ -11420,6 +11513,41 @@ static void vkw_encode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_writer
             vkw_encode_VkRayTracingShaderGroupCreateInfoNV(w, &v->pGroups[i]);
     }
     vkw_write_u32(w, v->maxRecursionDepth);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->layout));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->basePipelineHandle));
+    vkw_write_i32(w, v->basePipelineIndex);
+}
+
+void vkw_encode_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v)
+{
+    vkw_encode_pnext_VkRayTracingPipelineCreateInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkRayTracingPipelineCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->stageCount);
+    if (vkw_write_presence(w, v->pStages)) {
+        const uint64_t n = v->stageCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkPipelineShaderStageCreateInfo(w, &v->pStages[i]);
+    }
+    vkw_write_u32(w, v->groupCount);
+    if (vkw_write_presence(w, v->pGroups)) {
+        const uint64_t n = v->groupCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRayTracingShaderGroupCreateInfoKHR(w, &v->pGroups[i]);
+    }
+    vkw_write_u32(w, v->maxPipelineRayRecursionDepth);
+    if (vkw_write_presence(w, v->pLibraryInfo))
+        vkw_encode_VkPipelineLibraryCreateInfoKHR(w, &(*v->pLibraryInfo));
+    if (vkw_write_presence(w, v->pLibraryInterface))
+        vkw_encode_VkRayTracingPipelineInterfaceCreateInfoKHR(w, &(*v->pLibraryInterface));
+    if (vkw_write_presence(w, v->pDynamicState))
+        vkw_encode_VkPipelineDynamicStateCreateInfo(w, &(*v->pDynamicState));
     vkw_write_u64(w, VKW_HANDLE_U64(v->layout));
     vkw_write_u64(w, VKW_HANDLE_U64(v->basePipelineHandle));
     vkw_write_i32(w, v->basePipelineIndex);
@@ -11616,6 +11744,45 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructureFeature
     v->descriptorBindingAccelerationStructureUpdateAfterBind = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPipelineFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->rayTracingPipeline);
+    vkw_write_u32(w, v->rayTracingPipelineShaderGroupHandleCaptureReplay);
+    vkw_write_u32(w, v->rayTracingPipelineShaderGroupHandleCaptureReplayMixed);
+    vkw_write_u32(w, v->rayTracingPipelineTraceRaysIndirect);
+    vkw_write_u32(w, v->rayTraversalPrimitiveCulling);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPipelineFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingPipelineFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    v->rayTracingPipeline = (VkBool32)vkw_read_u32(r);
+    v->rayTracingPipelineShaderGroupHandleCaptureReplay = (VkBool32)vkw_read_u32(r);
+    v->rayTracingPipelineShaderGroupHandleCaptureReplayMixed = (VkBool32)vkw_read_u32(r);
+    v->rayTracingPipelineTraceRaysIndirect = (VkBool32)vkw_read_u32(r);
+    v->rayTraversalPrimitiveCulling = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayQueryFeaturesKHR */
@@ -11674,6 +11841,33 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceAccelerationStructurePropert
     v->minAccelerationStructureScratchOffsetAlignment = (uint32_t)vkw_read_u32(r);
 }
 
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPipelinePropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingPipelinePropertiesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    v->shaderGroupHandleSize = (uint32_t)vkw_read_u32(r);
+    v->maxRayRecursionDepth = (uint32_t)vkw_read_u32(r);
+    v->maxShaderGroupStride = (uint32_t)vkw_read_u32(r);
+    v->shaderGroupBaseAlignment = (uint32_t)vkw_read_u32(r);
+    v->shaderGroupHandleCaptureReplaySize = (uint32_t)vkw_read_u32(r);
+    v->maxRayDispatchInvocationCount = (uint32_t)vkw_read_u32(r);
+    v->shaderGroupHandleAlignment = (uint32_t)vkw_read_u32(r);
+    v->maxRayHitAttributeSize = (uint32_t)vkw_read_u32(r);
+}
+
 void vkw_encode_partial_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingPropertiesNV */
@@ -11699,6 +11893,13 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struc
     v->maxInstanceCount = (uint64_t)vkw_read_u64(r);
     v->maxTriangleCount = (uint64_t)vkw_read_u64(r);
     v->maxDescriptorSetAccelerationStructures = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkStridedDeviceAddressRegionKHR(struct vkw_writer *w, const VkStridedDeviceAddressRegionKHR *v)
+{
+    vkw_write_u64(w, v->deviceAddress);
+    vkw_write_u64(w, v->stride);
+    vkw_write_u64(w, v->size);
 }
 
 void vkw_encode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v)
@@ -14090,6 +14291,18 @@ static void vkw_encode_fields_VkCopyMemoryToAccelerationStructureInfoKHR(struct 
     vkw_encode_VkDeviceOrHostAddressConstKHR(w, &v->src);
     vkw_write_u64(w, VKW_HANDLE_U64(v->dst));
     vkw_write_i32(w, (int32_t)v->mode);
+}
+
+void vkw_encode_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkRayTracingPipelineInterfaceCreateInfoKHR */
+    vkw_encode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxPipelineRayPayloadSize);
+    vkw_write_u32(w, v->maxPipelineRayHitAttributeSize);
 }
 
 void vkw_encode_VkPipelineLibraryCreateInfoKHR(struct vkw_writer *w, const VkPipelineLibraryCreateInfoKHR *v)
@@ -16777,6 +16990,7 @@ void vkw_encode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_w
 static void vkw_encode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_writer *w, const VkAccelerationStructureCaptureDescriptorDataInfoEXT *v)
 {
     vkw_write_u64(w, VKW_HANDLE_U64(v->accelerationStructure));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->accelerationStructureNV));
 }
 
 void vkw_encode_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_writer *w, const VkOpaqueCaptureDescriptorDataCreateInfoEXT *v)
@@ -16787,7 +17001,7 @@ void vkw_encode_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_writer *w,
 
 static void vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_writer *w, const VkOpaqueCaptureDescriptorDataCreateInfoEXT *v)
 {
-    if (vkw_write_presence(w, v->opaqueCaptureDescriptorData)) {
+    if (vkw_write_presence(w, ((VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA)) != 0 ? v->opaqueCaptureDescriptorData : NULL) /* 0: the device does not count it */)) {
         const uint64_t n = VKW_DEVICE_LENGTH(VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA);
         vkw_write_u64(w, n);
         vkw_write_bytes(w, v->opaqueCaptureDescriptorData, n);
@@ -17902,6 +18116,37 @@ static void vkw_encode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, c
         for (uint64_t i = 0; i < n; i++)
             vkw_encode_VkRect2D(w, &v->pRegions[i]);
     }
+}
+
+void vkw_encode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->pipelineLibraryGroupHandles);
+}
+
+void vkw_encode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    v->pipelineLibraryGroupHandles = (VkBool32)vkw_read_u32(r);
 }
 
 void vkw_encode_VkDepthBiasInfoEXT(struct vkw_writer *w, const VkDepthBiasInfoEXT *v)
@@ -19072,6 +19317,9 @@ void vkw_decode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_reader *r, const 
         case VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO:
             vkw_decode_reply_inner_VkComputePipelineCreateInfo(r, (const VkComputePipelineCreateInfo *)e);
             continue;
+        case VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_KHR:
+            vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoKHR(r, (const VkRayTracingPipelineCreateInfoKHR *)e);
+            continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -19080,6 +19328,24 @@ void vkw_decode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_reader *r, const 
 }
 
 void vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoNV(struct vkw_reader *r, const VkRayTracingPipelineCreateInfoNV *v)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        const VkBaseOutStructure *e = vkw_chain_find((void *)v->pNext, (VkStructureType)stype);
+        switch (e ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_decode_reply_inner_VkPipelineCreationFeedbackCreateInfo(r, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+void vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoKHR(struct vkw_reader *r, const VkRayTracingPipelineCreateInfoKHR *v)
 {
     for (;;) {
         const uint32_t stype = vkw_read_u32(r);
@@ -23813,12 +24079,7 @@ void vkw_encode_vkBuildAccelerationStructuresKHR(struct vkw_writer *w, uint32_t 
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
     vkw_write_u32(w, infoCount);
-    if (vkw_write_presence(w, pInfos)) {
-        const uint64_t n = infoCount;
-        vkw_write_u64(w, n);
-        for (uint64_t i = 0; i < n; i++)
-            vkw_encode_VkAccelerationStructureBuildGeometryInfoKHR(w, &pInfos[i]);
-    }
+    vkw_encode_host_build_infos(w, device, deferredOperation, infoCount, pInfos, ppBuildRangeInfos); /* hand-written: gen/annotations.conf */
     if (vkw_write_presence(w, ppBuildRangeInfos)) {
         const uint64_t n = infoCount;
         vkw_write_u64(w, n);
@@ -23869,8 +24130,7 @@ void vkw_encode_vkCopyAccelerationStructureToMemoryKHR(struct vkw_writer *w, uin
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
-    if (vkw_write_presence(w, pInfo))
-        vkw_encode_VkCopyAccelerationStructureToMemoryInfoKHR(w, &(*pInfo));
+    vkw_encode_host_to_memory_info(w, device, deferredOperation, pInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -23878,8 +24138,8 @@ VkResult vkw_decode_reply_vkCopyAccelerationStructureToMemoryKHR(struct vkw_read
 {
     (void)device;
     (void)deferredOperation;
-    (void)pInfo;
     const VkResult result = (VkResult)vkw_read_i32(r);
+    vkw_decode_reply_host_to_memory_info(r, device, deferredOperation, pInfo); /* hand-written: gen/annotations.conf */
     return result;
 }
 
@@ -23888,8 +24148,7 @@ void vkw_encode_vkCopyMemoryToAccelerationStructureKHR(struct vkw_writer *w, uin
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_COMMAND_FLAG_REPLY, serial);
     vkw_write_u64(w, vkw_guest_id_of(device));
     vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
-    if (vkw_write_presence(w, pInfo))
-        vkw_encode_VkCopyMemoryToAccelerationStructureInfoKHR(w, &(*pInfo));
+    vkw_encode_host_from_memory_info(w, device, deferredOperation, pInfo); /* hand-written: gen/annotations.conf */
     vkw_end_message(w, header);
 }
 
@@ -23918,6 +24177,7 @@ void vkw_encode_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_writer *w,
     if (vkw_write_presence(w, pData)) {
         const uint64_t n = dataSize;
         vkw_write_u64(w, n);
+        vkw_write_bytes(w, pData, n); /* what the driver does not write comes back as it was */
     }
     vkw_write_u64(w, stride);
     vkw_end_message(w, header);
@@ -25486,6 +25746,7 @@ void vkw_encode_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_writer *w, uint
 void vkw_encode_vkCreatePipelineBinariesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPipelineBinaryHandlesInfoKHR* pBinaries)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkCreatePipelineBinariesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pCreateInfo))
         vkw_encode_VkPipelineBinaryCreateInfoKHR(w, &(*pCreateInfo));
@@ -25522,6 +25783,7 @@ void vkw_encode_vkDestroyPipelineBinaryKHR(struct vkw_writer *w, uint32_t serial
 void vkw_encode_vkGetPipelineKeyKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPipelineCreateInfoKHR* pPipelineCreateInfo, VkPipelineBinaryKeyKHR* pPipelineKey)
 {
     const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPipelineKeyKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
     vkw_write_u64(w, vkw_guest_id_of(device));
     if (vkw_write_presence(w, pPipelineCreateInfo))
         vkw_encode_VkPipelineCreateInfoKHR(w, &(*pPipelineCreateInfo));
@@ -26218,5 +26480,161 @@ VkResult vkw_decode_reply_vkGetFenceFdKHR(struct vkw_reader *r, VkDevice device,
             vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
     }
     return result;
+}
+
+void vkw_encode_vkCmdTraceRaysIndirect2KHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDeviceAddress indirectDeviceAddress)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdTraceRaysIndirect2KHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u64(w, indirectDeviceAddress);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdTraceRaysKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, uint32_t width, uint32_t height, uint32_t depth)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdTraceRaysKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pRaygenShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pRaygenShaderBindingTable));
+    if (vkw_write_presence(w, pMissShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pMissShaderBindingTable));
+    if (vkw_write_presence(w, pHitShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pHitShaderBindingTable));
+    if (vkw_write_presence(w, pCallableShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pCallableShaderBindingTable));
+    vkw_write_u32(w, width);
+    vkw_write_u32(w, height);
+    vkw_write_u32(w, depth);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCreateRayTracingPipelinesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateRayTracingPipelinesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    w->device = device; /* its properties give lengths below */
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(deferredOperation));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipelineCache));
+    vkw_write_u32(w, createInfoCount);
+    if (vkw_write_presence(w, pCreateInfos)) {
+        const uint64_t n = createInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkRayTracingPipelineCreateInfoKHR(w, &pCreateInfos[i]);
+    }
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pPipelines)) {
+        const uint64_t n = createInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u64(w, VKW_HANDLE_U64(pPipelines[i]));
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateRayTracingPipelinesKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    (void)device;
+    (void)deferredOperation;
+    (void)pipelineCache;
+    (void)createInfoCount;
+    (void)pCreateInfos;
+    (void)pAllocator;
+    const uint64_t pPipelines_capacity = pPipelines ? (uint64_t)(createInfoCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) { /* which new objects the driver made */
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pPipelines || n > pPipelines_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            if (!vkw_read_presence(r))
+                pPipelines[i] = VK_NULL_HANDLE;
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pCreateInfos || n != (uint64_t)(createInfoCount))
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoKHR(r, &pCreateInfos[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, firstGroup);
+    vkw_write_u32(w, groupCount);
+    vkw_write_u64(w, dataSize);
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = dataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    (void)device;
+    (void)pipeline;
+    (void)firstGroup;
+    (void)groupCount;
+    (void)dataSize;
+    const uint64_t pData_capacity = pData ? (uint64_t)(dataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdTraceRaysIndirectKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, VkDeviceAddress indirectDeviceAddress)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdTraceRaysIndirectKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pRaygenShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pRaygenShaderBindingTable));
+    if (vkw_write_presence(w, pMissShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pMissShaderBindingTable));
+    if (vkw_write_presence(w, pHitShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pHitShaderBindingTable));
+    if (vkw_write_presence(w, pCallableShaderBindingTable))
+        vkw_encode_VkStridedDeviceAddressRegionKHR(w, &(*pCallableShaderBindingTable));
+    vkw_write_u64(w, indirectDeviceAddress);
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(pipeline));
+    vkw_write_u32(w, group);
+    vkw_write_i32(w, (int32_t)groupShader);
+    vkw_end_message(w, header);
+}
+
+VkDeviceSize vkw_decode_reply_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader)
+{
+    (void)device;
+    (void)pipeline;
+    (void)group;
+    (void)groupShader;
+    const VkDeviceSize result = (VkDeviceSize)vkw_read_u64(r);
+    return result;
+}
+
+void vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t pipelineStackSize)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    vkw_write_u32(w, pipelineStackSize);
+    vkw_end_message(w, header);
 }
 

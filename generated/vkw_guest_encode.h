@@ -519,8 +519,11 @@ void vkw_decode_reply_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_reader *r
 void vkw_encode_partial_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_reader *r, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 void vkw_encode_VkRayTracingShaderGroupCreateInfoNV(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoNV *v);
+void vkw_encode_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_writer *w, const VkRayTracingShaderGroupCreateInfoKHR *v);
 void vkw_encode_VkRayTracingPipelineCreateInfoNV(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v);
 void vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoNV(struct vkw_reader *r, const VkRayTracingPipelineCreateInfoNV *v);
+void vkw_encode_VkRayTracingPipelineCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v);
+void vkw_decode_reply_inner_VkRayTracingPipelineCreateInfoKHR(struct vkw_reader *r, const VkRayTracingPipelineCreateInfoKHR *v);
 void vkw_encode_VkGeometryTrianglesNV(struct vkw_writer *w, const VkGeometryTrianglesNV *v);
 void vkw_encode_VkGeometryAABBNV(struct vkw_writer *w, const VkGeometryAABBNV *v);
 void vkw_encode_VkGeometryDataNV(struct vkw_writer *w, const VkGeometryDataNV *v);
@@ -534,13 +537,19 @@ void vkw_encode_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_write
 void vkw_encode_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
+void vkw_encode_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
 void vkw_encode_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+void vkw_encode_partial_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
+void vkw_decode_reply_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v);
 void vkw_decode_reply_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingPropertiesNV *v);
+void vkw_encode_VkStridedDeviceAddressRegionKHR(struct vkw_writer *w, const VkStridedDeviceAddressRegionKHR *v);
 void vkw_encode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_encode_partial_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_decode_reply_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
@@ -718,6 +727,7 @@ void vkw_encode_VkAccelerationStructureVersionInfoKHR(struct vkw_writer *w, cons
 void vkw_encode_VkCopyAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureInfoKHR *v);
 void vkw_encode_VkCopyAccelerationStructureToMemoryInfoKHR(struct vkw_writer *w, const VkCopyAccelerationStructureToMemoryInfoKHR *v);
 void vkw_encode_VkCopyMemoryToAccelerationStructureInfoKHR(struct vkw_writer *w, const VkCopyMemoryToAccelerationStructureInfoKHR *v);
+void vkw_encode_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_writer *w, const VkRayTracingPipelineInterfaceCreateInfoKHR *v);
 void vkw_encode_VkPipelineLibraryCreateInfoKHR(struct vkw_writer *w, const VkPipelineLibraryCreateInfoKHR *v);
 void vkw_encode_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
@@ -1018,6 +1028,9 @@ void vkw_encode_partial_VkOpticalFlowImageFormatPropertiesNV(struct vkw_writer *
 void vkw_decode_reply_VkOpticalFlowImageFormatPropertiesNV(struct vkw_reader *r, VkOpticalFlowImageFormatPropertiesNV *v);
 void vkw_encode_VkOpticalFlowSessionCreateInfoNV(struct vkw_writer *w, const VkOpticalFlowSessionCreateInfoNV *v);
 void vkw_encode_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, const VkOpticalFlowExecuteInfoNV *v);
+void vkw_encode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+void vkw_decode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 void vkw_encode_VkDepthBiasInfoEXT(struct vkw_writer *w, const VkDepthBiasInfoEXT *v);
 void vkw_encode_VkDepthBiasRepresentationInfoEXT(struct vkw_writer *w, const VkDepthBiasRepresentationInfoEXT *v);
 void vkw_encode_VkDecompressMemoryRegionNV(struct vkw_writer *w, const VkDecompressMemoryRegionNV *v);
@@ -1690,6 +1703,16 @@ void vkw_encode_vkImportFenceFdKHR(struct vkw_writer *w, uint32_t serial, VkDevi
 VkResult vkw_decode_reply_vkImportFenceFdKHR(struct vkw_reader *r, VkDevice device, const VkImportFenceFdInfoKHR* pImportFenceFdInfo);
 void vkw_encode_vkGetFenceFdKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd);
 VkResult vkw_decode_reply_vkGetFenceFdKHR(struct vkw_reader *r, VkDevice device, const VkFenceGetFdInfoKHR* pGetFdInfo, int* pFd);
+void vkw_encode_vkCmdTraceRaysIndirect2KHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkDeviceAddress indirectDeviceAddress);
+void vkw_encode_vkCmdTraceRaysKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, uint32_t width, uint32_t height, uint32_t depth);
+void vkw_encode_vkCreateRayTracingPipelinesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines);
+VkResult vkw_decode_reply_vkCreateRayTracingPipelinesKHR(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines);
+void vkw_encode_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData);
+VkResult vkw_decode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData);
+void vkw_encode_vkCmdTraceRaysIndirectKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, VkDeviceAddress indirectDeviceAddress);
+void vkw_encode_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader);
+VkDeviceSize vkw_decode_reply_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader);
+void vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t pipelineStackSize);
 
 /* ---- hand-written wire forms of parameters (gen/annotations.conf:
  * encode-with), in runtime/guest: the generated encoders and reply decoders
@@ -1698,6 +1721,10 @@ void vkw_encode_template_data(struct vkw_writer *w, VkDevice device, VkDescripto
 void vkw_encode_memory_to_image(struct vkw_writer *w, VkDevice device, const VkCopyMemoryToImageInfo* pCopyMemoryToImageInfo); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
 void vkw_encode_image_to_memory(struct vkw_writer *w, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */
 void vkw_decode_reply_image_to_memory(struct vkw_reader *r, VkDevice device, const VkCopyImageToMemoryInfo* pCopyImageToMemoryInfo); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, reply */
+void vkw_encode_host_build_infos(struct vkw_writer *w, VkDevice device, VkDeferredOperationKHR deferredOperation, uint32_t infoCount, const VkAccelerationStructureBuildGeometryInfoKHR* pInfos, const VkAccelerationStructureBuildRangeInfoKHR* const* ppBuildRangeInfos); /* vkBuildAccelerationStructuresKHR.pInfos */
+void vkw_encode_host_to_memory_info(struct vkw_writer *w, VkDevice device, VkDeferredOperationKHR deferredOperation, const VkCopyAccelerationStructureToMemoryInfoKHR* pInfo); /* vkCopyAccelerationStructureToMemoryKHR.pInfo */
+void vkw_decode_reply_host_to_memory_info(struct vkw_reader *r, VkDevice device, VkDeferredOperationKHR deferredOperation, const VkCopyAccelerationStructureToMemoryInfoKHR* pInfo); /* vkCopyAccelerationStructureToMemoryKHR.pInfo, reply */
+void vkw_encode_host_from_memory_info(struct vkw_writer *w, VkDevice device, VkDeferredOperationKHR deferredOperation, const VkCopyMemoryToAccelerationStructureInfoKHR* pInfo); /* vkCopyMemoryToAccelerationStructureKHR.pInfo */
 void vkw_encode_coopvec_convert(struct vkw_writer *w, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo); /* vkConvertCooperativeVectorMatrixNV.pInfo */
 void vkw_decode_reply_coopvec_convert(struct vkw_reader *r, VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV* pInfo); /* vkConvertCooperativeVectorMatrixNV.pInfo, reply */
 void vkw_encode_coopvec_convert_cmd(struct vkw_writer *w, VkCommandBuffer commandBuffer, uint32_t infoCount, const VkConvertCooperativeVectorMatrixInfoNV* pInfos); /* vkCmdConvertCooperativeVectorMatrixNV.pInfos */

@@ -5259,6 +5259,100 @@ VkResult vkw_forward_vkGetFenceFdKHR(VkDevice device, const VkFenceGetFdInfoKHR*
     return result;
 }
 
+void vkw_forward_vkCmdTraceRaysIndirect2KHR(VkCommandBuffer commandBuffer, VkDeviceAddress indirectDeviceAddress)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdTraceRaysIndirect2KHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdTraceRaysIndirect2KHR(w, 0, commandBuffer, indirectDeviceAddress);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdTraceRaysKHR(VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, uint32_t width, uint32_t height, uint32_t depth)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdTraceRaysKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdTraceRaysKHR(w, 0, commandBuffer, pRaygenShaderBindingTable, pMissShaderBindingTable, pHitShaderBindingTable, pCallableShaderBindingTable, width, height, depth);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkCreateRayTracingPipelinesKHR(VkDevice device, VkDeferredOperationKHR deferredOperation, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkRayTracingPipelineCreateInfoKHR* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pPipelines_count = pPipelines ? (uint64_t)(createInfoCount) : 0;
+    for (uint64_t i = 0; i < pPipelines_count; i++) {
+        pPipelines[i] = VKW_U64_HANDLE(VkPipeline, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreateRayTracingPipelinesKHR(w, call.serial, device, deferredOperation, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateRayTracingPipelinesKHR(r, device, deferredOperation, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(VkDevice device, VkPipeline pipeline, uint32_t firstGroup, uint32_t groupCount, size_t dataSize, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(w, call.serial, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(r, device, pipeline, firstGroup, groupCount, dataSize, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdTraceRaysIndirectKHR(VkCommandBuffer commandBuffer, const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable, const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable, VkDeviceAddress indirectDeviceAddress)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdTraceRaysIndirectKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdTraceRaysIndirectKHR(w, 0, commandBuffer, pRaygenShaderBindingTable, pMissShaderBindingTable, pHitShaderBindingTable, pCallableShaderBindingTable, indirectDeviceAddress);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkDeviceSize vkw_forward_vkGetRayTracingShaderGroupStackSizeKHR(VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetRayTracingShaderGroupStackSizeKHR(w, call.serial, device, pipeline, group, groupShader);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkDeviceSize result = 0;
+    if (r)
+        result = vkw_decode_reply_vkGetRayTracingShaderGroupStackSizeKHR(r, device, pipeline, group, groupShader);
+    const bool ok = vkw_call_end(&call, r);
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdSetRayTracingPipelineStackSizeKHR(VkCommandBuffer commandBuffer, uint32_t pipelineStackSize)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(w, 0, commandBuffer, pipelineStackSize);
+    vkw_guest_recorded(commandBuffer);
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -5688,6 +5782,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkDeferredOperationJoinKHR", (PFN_vkVoidFunction)vkw_forward_vkDeferredOperationJoinKHR, SCOPE_device, "VK_KHR_deferred_host_operations"},
     {"vkCmdSetDescriptorBufferOffsets2EXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDescriptorBufferOffsets2EXT, SCOPE_device, "VK_KHR_maintenance6+VK_EXT_descriptor_buffer"},
     {"vkCmdBindDescriptorBufferEmbeddedSamplers2EXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT, SCOPE_device, "VK_KHR_maintenance6+VK_EXT_descriptor_buffer"},
+    {"vkCmdTraceRaysIndirect2KHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysIndirect2KHR, SCOPE_device, "VK_KHR_ray_tracing_maintenance1+VK_KHR_ray_tracing_pipeline"},
     {"vkSetDebugUtilsObjectNameEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectNameEXT, SCOPE_device, "VK_EXT_debug_utils"},
     {"vkSetDebugUtilsObjectTagEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectTagEXT, SCOPE_device, "VK_EXT_debug_utils"},
     {"vkQueueBeginDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueBeginDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
@@ -5744,6 +5839,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdCopyAccelerationStructureNV", (PFN_vkVoidFunction)vkw_forward_vkCmdCopyAccelerationStructureNV, SCOPE_device, "VK_NV_ray_tracing"},
     {"vkCmdTraceRaysNV", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysNV, SCOPE_device, "VK_NV_ray_tracing"},
     {"vkCreateRayTracingPipelinesNV", (PFN_vkVoidFunction)vkw_forward_vkCreateRayTracingPipelinesNV, SCOPE_device, "VK_NV_ray_tracing"},
+    {"vkGetRayTracingShaderGroupHandlesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupHandlesKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
     {"vkGetRayTracingShaderGroupHandlesNV", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupHandlesKHR, SCOPE_device, "VK_NV_ray_tracing"},
     {"vkGetAccelerationStructureHandleNV", (PFN_vkVoidFunction)vkw_forward_vkGetAccelerationStructureHandleNV, SCOPE_device, "VK_NV_ray_tracing"},
     {"vkCmdWriteAccelerationStructuresPropertiesNV", (PFN_vkVoidFunction)vkw_forward_vkCmdWriteAccelerationStructuresPropertiesNV, SCOPE_device, "VK_NV_ray_tracing"},
@@ -5800,5 +5896,11 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkImportFenceFdKHR", (PFN_vkVoidFunction)vkw_icd_vkImportFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
     {"vkGetFenceFdKHR", (PFN_vkVoidFunction)vkw_icd_vkGetFenceFdKHR, SCOPE_device, "VK_KHR_external_fence_fd"},
     {"vkGetMemoryHostPointerPropertiesEXT", (PFN_vkVoidFunction)vkw_icd_vkGetMemoryHostPointerPropertiesEXT, SCOPE_device, "VK_EXT_external_memory_host"},
+    {"vkCmdTraceRaysKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkCreateRayTracingPipelinesKHR", (PFN_vkVoidFunction)vkw_icd_vkCreateRayTracingPipelinesKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkGetRayTracingCaptureReplayShaderGroupHandlesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkCmdTraceRaysIndirectKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysIndirectKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkGetRayTracingShaderGroupStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkCmdSetRayTracingPipelineStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdSetRayTracingPipelineStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

@@ -432,6 +432,8 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_external_fence_fd", true},
     {"VK_EXT_external_memory_host", true},
     {"VK_KHR_calibrated_timestamps", true},
+    {"VK_KHR_ray_tracing_pipeline", true},
+    {"VK_EXT_pipeline_library_group_handles", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -1578,6 +1580,20 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkImportFenceFdKHR";
     case VKW_CMD_vkGetFenceFdKHR:
         return "vkGetFenceFdKHR";
+    case VKW_CMD_vkCmdTraceRaysIndirect2KHR:
+        return "vkCmdTraceRaysIndirect2KHR";
+    case VKW_CMD_vkCmdTraceRaysKHR:
+        return "vkCmdTraceRaysKHR";
+    case VKW_CMD_vkCreateRayTracingPipelinesKHR:
+        return "vkCreateRayTracingPipelinesKHR";
+    case VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR:
+        return "vkGetRayTracingCaptureReplayShaderGroupHandlesKHR";
+    case VKW_CMD_vkCmdTraceRaysIndirectKHR:
+        return "vkCmdTraceRaysIndirectKHR";
+    case VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR:
+        return "vkGetRayTracingShaderGroupStackSizeKHR";
+    case VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR:
+        return "vkCmdSetRayTracingPipelineStackSizeKHR";
     default:
         return NULL;
     }

@@ -477,6 +477,7 @@ static bool vkw_valid_VkDynamicState(int32_t v)
     case 1000267009: /* VK_DYNAMIC_STATE_DEPTH_BOUNDS_TEST_ENABLE */
     case 1000267010: /* VK_DYNAMIC_STATE_STENCIL_TEST_ENABLE */
     case 1000267011: /* VK_DYNAMIC_STATE_STENCIL_OP */
+    case 1000347000: /* VK_DYNAMIC_STATE_RAY_TRACING_PIPELINE_STACK_SIZE_KHR */
     case 1000352000: /* VK_DYNAMIC_STATE_VERTEX_INPUT_EXT */
     case 1000377000: /* VK_DYNAMIC_STATE_PATCH_CONTROL_POINTS_EXT */
     case 1000377001: /* VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE */
@@ -1181,6 +1182,7 @@ static bool vkw_valid_VkPipelineBindPoint(int32_t v)
     switch (v) {
     case 0: /* VK_PIPELINE_BIND_POINT_GRAPHICS */
     case 1: /* VK_PIPELINE_BIND_POINT_COMPUTE */
+    case 1000165000: /* VK_PIPELINE_BIND_POINT_RAY_TRACING_KHR */
         return true;
     default:
         return false;
@@ -1238,6 +1240,7 @@ static bool vkw_valid_VkPipelineStageFlagBits(int32_t v)
     case 262144: /* VK_PIPELINE_STAGE_CONDITIONAL_RENDERING_BIT_EXT */
     case 524288: /* VK_PIPELINE_STAGE_TASK_SHADER_BIT_EXT */
     case 1048576: /* VK_PIPELINE_STAGE_MESH_SHADER_BIT_EXT */
+    case 2097152: /* VK_PIPELINE_STAGE_RAY_TRACING_SHADER_BIT_KHR */
     case 4194304: /* VK_PIPELINE_STAGE_FRAGMENT_SHADING_RATE_ATTACHMENT_BIT_KHR */
     case 16777216: /* VK_PIPELINE_STAGE_TRANSFORM_FEEDBACK_BIT_EXT */
     case 33554432: /* VK_PIPELINE_STAGE_ACCELERATION_STRUCTURE_BUILD_BIT_KHR */
@@ -1450,6 +1453,19 @@ static bool vkw_valid_VkShaderCodeTypeEXT(int32_t v)
     }
 }
 
+static bool vkw_valid_VkShaderGroupShaderKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_SHADER_GROUP_SHADER_GENERAL_KHR */
+    case 1: /* VK_SHADER_GROUP_SHADER_CLOSEST_HIT_KHR */
+    case 2: /* VK_SHADER_GROUP_SHADER_ANY_HIT_KHR */
+    case 3: /* VK_SHADER_GROUP_SHADER_INTERSECTION_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkShaderStageFlagBits(int32_t v)
 {
     switch (v) {
@@ -1462,6 +1478,12 @@ static bool vkw_valid_VkShaderStageFlagBits(int32_t v)
     case 32: /* VK_SHADER_STAGE_COMPUTE_BIT */
     case 64: /* VK_SHADER_STAGE_TASK_BIT_EXT */
     case 128: /* VK_SHADER_STAGE_MESH_BIT_EXT */
+    case 256: /* VK_SHADER_STAGE_RAYGEN_BIT_KHR */
+    case 512: /* VK_SHADER_STAGE_ANY_HIT_BIT_KHR */
+    case 1024: /* VK_SHADER_STAGE_CLOSEST_HIT_BIT_KHR */
+    case 2048: /* VK_SHADER_STAGE_MISS_BIT_KHR */
+    case 4096: /* VK_SHADER_STAGE_INTERSECTION_BIT_KHR */
+    case 8192: /* VK_SHADER_STAGE_CALLABLE_BIT_KHR */
     case 2147483647: /* VK_SHADER_STAGE_ALL */
         return true;
     default:
@@ -1889,7 +1911,9 @@ static void vkw_decode_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_h
 static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 static void vkw_decode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoNV *v);
+static void vkw_decode_fields_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoKHR *v);
 static void vkw_decode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoNV *v);
+static void vkw_decode_fields_VkRayTracingPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoKHR *v);
 static void vkw_decode_fields_VkGeometryTrianglesNV(struct vkw_host_decoder *d, VkGeometryTrianglesNV *v);
 static void vkw_decode_fields_VkGeometryAABBNV(struct vkw_host_decoder *d, VkGeometryAABBNV *v);
 static void vkw_decode_fields_VkGeometryNV(struct vkw_host_decoder *d, VkGeometryNV *v);
@@ -1901,9 +1925,12 @@ static void vkw_decode_fields_VkWriteDescriptorSetAccelerationStructureNV(struct
 static void vkw_decode_fields_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_host_decoder *d, VkAccelerationStructureMemoryRequirementsInfoNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
@@ -2023,6 +2050,7 @@ static void vkw_decode_fields_VkAccelerationStructureVersionInfoKHR(struct vkw_h
 static void vkw_decode_fields_VkCopyAccelerationStructureInfoKHR(struct vkw_host_decoder *d, VkCopyAccelerationStructureInfoKHR *v);
 static void vkw_decode_fields_VkCopyAccelerationStructureToMemoryInfoKHR(struct vkw_host_decoder *d, VkCopyAccelerationStructureToMemoryInfoKHR *v);
 static void vkw_decode_fields_VkCopyMemoryToAccelerationStructureInfoKHR(struct vkw_host_decoder *d, VkCopyMemoryToAccelerationStructureInfoKHR *v);
+static void vkw_decode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineInterfaceCreateInfoKHR *v);
 static void vkw_decode_fields_VkPipelineLibraryCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineLibraryCreateInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
@@ -2231,6 +2259,8 @@ static void vkw_decode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_host_dec
 static void vkw_encode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v);
 static void vkw_decode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v);
 static void vkw_decode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v);
+static void vkw_decode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 static void vkw_decode_fields_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v);
 static void vkw_decode_fields_VkDepthBiasRepresentationInfoEXT(struct vkw_host_decoder *d, VkDepthBiasRepresentationInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
@@ -2794,6 +2824,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR: {
+            VkPhysicalDeviceRayTracingPipelineFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -3634,6 +3674,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT: {
+            VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -5104,6 +5154,16 @@ static void vkw_decode_pnext_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d,
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_KHR: {
+            VkRayTracingPipelineCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkRayTracingPipelineCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
             VkPipelineCreationFeedbackCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6054,6 +6114,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR: {
+            VkPhysicalDeviceRayTracingPipelineFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR: {
             VkPhysicalDeviceRayQueryFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6874,6 +6944,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT: {
+            VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT: {
             VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -7470,6 +7550,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR: {
             VkPhysicalDeviceAccelerationStructureFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR: {
+            VkPhysicalDeviceRayTracingPipelineFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -8215,6 +8304,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT: {
+            VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT: {
             VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8579,6 +8677,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructureFeaturesKHR(d, w, (const VkPhysicalDeviceAccelerationStructureFeaturesKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(d, w, (const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceRayQueryFeaturesKHR(d, w, (const VkPhysicalDeviceRayQueryFeaturesKHR *)s);
@@ -8906,6 +9008,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(d, w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -9339,6 +9445,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR: {
             VkPhysicalDeviceAccelerationStructurePropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR: {
+            VkPhysicalDeviceRayTracingPipelinePropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -9826,6 +9941,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_PROPERTIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructurePropertiesKHR(d, w, (const VkPhysicalDeviceAccelerationStructurePropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(d, w, (const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -10730,6 +10849,62 @@ static void vkw_decode_pnext_VkRayTracingPipelineCreateInfoNV(struct vkw_host_de
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkRayTracingPipelineCreateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATE_FLAGS_2_CREATE_INFO: {
+            VkPipelineCreateFlags2CreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreateFlags2CreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_BINARY_INFO_KHR: {
+            VkPipelineBinaryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineBinaryInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO: {
+            VkPipelineCreationFeedbackCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineCreationFeedbackCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PIPELINE_ROBUSTNESS_CREATE_INFO: {
+            VkPipelineRobustnessCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPipelineRobustnessCreateInfo(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -19234,6 +19409,34 @@ static void vkw_decode_fields_VkRayTracingShaderGroupCreateInfoNV(struct vkw_hos
     v->intersectionShader = (uint32_t)vkw_read_u32(&d->r);
 }
 
+void vkw_decode_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RAY_TRACING_SHADER_GROUP_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkRayTracingShaderGroupCreateInfoKHR */
+    vkw_decode_fields_VkRayTracingShaderGroupCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoKHR *v)
+{
+    v->type = (VkRayTracingShaderGroupTypeKHR)vkw_decode_enum(d, vkw_valid_VkRayTracingShaderGroupTypeKHR);
+    v->generalShader = (uint32_t)vkw_read_u32(&d->r);
+    v->closestHitShader = (uint32_t)vkw_read_u32(&d->r);
+    v->anyHitShader = (uint32_t)vkw_read_u32(&d->r);
+    v->intersectionShader = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 1);
+        if (!(true) || n != (uint64_t)(VKW_DEVICE_LENGTH(VKW_LENGTH_SHADER_GROUP_CAPTURE_REPLAY)))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        void *e = vkw_reader_alloc(&d->r, n, 1);
+        if (e)
+            vkw_read_bytes(&d->r, e, n);
+        v->pShaderGroupCaptureReplayHandle = e;
+    }
+}
+
 void vkw_decode_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoNV *v)
 {
     v->sType = VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_NV;
@@ -19269,6 +19472,64 @@ static void vkw_decode_fields_VkRayTracingPipelineCreateInfoNV(struct vkw_host_d
     else if ((true) && (v->groupCount) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
     v->maxRecursionDepth = (uint32_t)vkw_read_u32(&d->r);
+    v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
+    v->basePipelineHandle = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
+    v->basePipelineIndex = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_decode_VkRayTracingPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_KHR;
+    vkw_decode_pnext_VkRayTracingPipelineCreateInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkRayTracingPipelineCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkRayTracingPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoKHR *v)
+{
+    v->flags = (VkPipelineCreateFlags)vkw_read_u32(&d->r);
+    v->stageCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stageCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkPipelineShaderStageCreateInfo *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkPipelineShaderStageCreateInfo(d, &e[i]);
+        v->pStages = e;
+    }
+    else if ((true) && (v->stageCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->groupCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->groupCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRayTracingShaderGroupCreateInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRayTracingShaderGroupCreateInfoKHR(d, &e[i]);
+        v->pGroups = e;
+    }
+    else if ((true) && (v->groupCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->maxPipelineRayRecursionDepth = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineLibraryCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineLibraryCreateInfoKHR(d, &(*e));
+        v->pLibraryInfo = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        VkRayTracingPipelineInterfaceCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkRayTracingPipelineInterfaceCreateInfoKHR(d, &(*e));
+        v->pLibraryInterface = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        VkPipelineDynamicStateCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPipelineDynamicStateCreateInfo(d, &(*e));
+        v->pDynamicState = e;
+    }
     v->layout = VKW_U64_HANDLE(VkPipelineLayout, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineLayout, true, NULL));
     v->basePipelineHandle = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, false, NULL));
     v->basePipelineIndex = (int32_t)vkw_read_i32(&d->r);
@@ -19524,6 +19785,51 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructureFeature
     (void)d;
 }
 
+void vkw_decode_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingPipelineFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    v->rayTracingPipeline = (VkBool32)vkw_read_u32(&d->r);
+    v->rayTracingPipelineShaderGroupHandleCaptureReplay = (VkBool32)vkw_read_u32(&d->r);
+    v->rayTracingPipelineShaderGroupHandleCaptureReplayMixed = (VkBool32)vkw_read_u32(&d->r);
+    v->rayTracingPipelineTraceRaysIndirect = (VkBool32)vkw_read_u32(&d->r);
+    v->rayTraversalPrimitiveCulling = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->rayTracingPipeline);
+    vkw_write_u32(w, v->rayTracingPipelineShaderGroupHandleCaptureReplay);
+    vkw_write_u32(w, v->rayTracingPipelineShaderGroupHandleCaptureReplayMixed);
+    vkw_write_u32(w, v->rayTracingPipelineTraceRaysIndirect);
+    vkw_write_u32(w, v->rayTraversalPrimitiveCulling);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayQueryFeaturesKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR;
@@ -19590,6 +19896,35 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceAccelerationStructurePropert
     (void)d;
 }
 
+void vkw_decode_partial_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v)
+{
+    vkw_write_u32(w, v->shaderGroupHandleSize);
+    vkw_write_u32(w, v->maxRayRecursionDepth);
+    vkw_write_u32(w, v->maxShaderGroupStride);
+    vkw_write_u32(w, v->shaderGroupBaseAlignment);
+    vkw_write_u32(w, v->shaderGroupHandleCaptureReplaySize);
+    vkw_write_u32(w, v->maxRayDispatchInvocationCount);
+    vkw_write_u32(w, v->shaderGroupHandleAlignment);
+    vkw_write_u32(w, v->maxRayHitAttributeSize);
+    (void)d;
+}
+
 void vkw_decode_partial_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPropertiesNV *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PROPERTIES_NV;
@@ -19617,6 +19952,13 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingPropertiesNV(struc
     vkw_write_u64(w, v->maxTriangleCount);
     vkw_write_u32(w, v->maxDescriptorSetAccelerationStructures);
     (void)d;
+}
+
+void vkw_decode_VkStridedDeviceAddressRegionKHR(struct vkw_host_decoder *d, VkStridedDeviceAddressRegionKHR *v)
+{
+    v->deviceAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    v->stride = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->size = (VkDeviceSize)vkw_read_u64(&d->r);
 }
 
 void vkw_decode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v)
@@ -22451,6 +22793,22 @@ static void vkw_decode_fields_VkCopyMemoryToAccelerationStructureInfoKHR(struct 
     vkw_decode_VkDeviceOrHostAddressConstKHR(d, &v->src);
     v->dst = VKW_U64_HANDLE(VkAccelerationStructureKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureKHR, true, NULL));
     v->mode = (VkCopyAccelerationStructureModeKHR)vkw_decode_enum(d, vkw_valid_VkCopyAccelerationStructureModeKHR);
+}
+
+void vkw_decode_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineInterfaceCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_INTERFACE_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkRayTracingPipelineInterfaceCreateInfoKHR */
+    vkw_decode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineInterfaceCreateInfoKHR *v)
+{
+    v->maxPipelineRayPayloadSize = (uint32_t)vkw_read_u32(&d->r);
+    v->maxPipelineRayHitAttributeSize = (uint32_t)vkw_read_u32(&d->r);
 }
 
 void vkw_decode_VkPipelineLibraryCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineLibraryCreateInfoKHR *v)
@@ -25817,6 +26175,7 @@ void vkw_decode_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_h
 static void vkw_decode_fields_VkAccelerationStructureCaptureDescriptorDataInfoEXT(struct vkw_host_decoder *d, VkAccelerationStructureCaptureDescriptorDataInfoEXT *v)
 {
     v->accelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureKHR, false, NULL));
+    v->accelerationStructureNV = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_host_decode_handle(d, VKW_HANDLE_VkAccelerationStructureNV, false, NULL));
 }
 
 void vkw_decode_VkOpaqueCaptureDescriptorDataCreateInfoEXT(struct vkw_host_decoder *d, VkOpaqueCaptureDescriptorDataCreateInfoEXT *v)
@@ -27177,6 +27536,43 @@ static void vkw_decode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder
     }
     else if ((true) && (v->regionCount) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    v->pipelineLibraryGroupHandles = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->pipelineLibraryGroupHandles);
+    (void)d;
 }
 
 void vkw_decode_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v)
@@ -28580,6 +28976,10 @@ void vkw_encode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, 
             vkw_write_u32(w, (uint32_t)e->sType);
             vkw_encode_reply_inner_VkComputePipelineCreateInfo(d, w, (const VkComputePipelineCreateInfo *)e);
             break;
+        case VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoKHR(d, w, (const VkRayTracingPipelineCreateInfoKHR *)e);
+            break;
         default:
             break;
         }
@@ -28588,6 +28988,22 @@ void vkw_encode_reply_inner_VkPipelineCreateInfoKHR(struct vkw_host_decoder *d, 
 }
 
 void vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v)
+{
+    (void)d;
+    for (const VkBaseInStructure *e = v->pNext; e; e = e->pNext) {
+        switch ((int)e->sType) {
+        case VK_STRUCTURE_TYPE_PIPELINE_CREATION_FEEDBACK_CREATE_INFO:
+            vkw_write_u32(w, (uint32_t)e->sType);
+            vkw_encode_reply_inner_VkPipelineCreationFeedbackCreateInfo(d, w, (const VkPipelineCreationFeedbackCreateInfo *)e);
+            break;
+        default:
+            break;
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+void vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v)
 {
     (void)d;
     for (const VkBaseInStructure *e = v->pNext; e; e = e->pNext) {
@@ -37067,17 +37483,7 @@ bool vkw_decode_args_vkBuildAccelerationStructuresKHR(struct vkw_host_decoder *d
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->deferredOperation = VKW_U64_HANDLE(VkDeferredOperationKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkDeferredOperationKHR, false, NULL));
     a->infoCount = (uint32_t)vkw_read_u32(&d->r);
-    if (vkw_read_presence(&d->r)) {
-        const uint64_t n = vkw_read_count(&d->r, 4);
-        if (!(true) || n != (uint64_t)(a->infoCount))
-            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
-        VkAccelerationStructureBuildGeometryInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
-        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
-            vkw_decode_VkAccelerationStructureBuildGeometryInfoKHR(d, &e[i]);
-        a->pInfos = e;
-    }
-    else if ((true) && (a->infoCount) != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_host_build_infos(d, a); /* hand-written: gen/annotations.conf */
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
         if (!(a->pInfos) || n != (uint64_t)(a->infoCount))
@@ -37149,14 +37555,7 @@ bool vkw_decode_args_vkCopyAccelerationStructureToMemoryKHR(struct vkw_host_deco
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->deferredOperation = VKW_U64_HANDLE(VkDeferredOperationKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkDeferredOperationKHR, false, NULL));
-    if (vkw_read_presence(&d->r)) {
-        VkCopyAccelerationStructureToMemoryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkCopyAccelerationStructureToMemoryInfoKHR(d, &(*e));
-        a->pInfo = e;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_host_to_memory_info(d, a); /* hand-written: gen/annotations.conf */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -37169,6 +37568,7 @@ void vkw_encode_reply_vkCopyAccelerationStructureToMemoryKHR(struct vkw_host_dec
     (void)d;
     (void)a;
     vkw_write_i32(w, (int32_t)a->result);
+    vkw_encode_reply_host_to_memory_info(d, w, a); /* hand-written: gen/annotations.conf */
 }
 
 bool vkw_decode_args_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToAccelerationStructureKHR *a)
@@ -37176,14 +37576,7 @@ bool vkw_decode_args_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_deco
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
     a->deferredOperation = VKW_U64_HANDLE(VkDeferredOperationKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkDeferredOperationKHR, false, NULL));
-    if (vkw_read_presence(&d->r)) {
-        VkCopyMemoryToAccelerationStructureInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkCopyMemoryToAccelerationStructureInfoKHR(d, &(*e));
-        a->pInfo = e;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_host_from_memory_info(d, a); /* hand-written: gen/annotations.conf */
     if (a->device == VK_NULL_HANDLE)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
     if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
@@ -37217,11 +37610,13 @@ bool vkw_decode_args_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_host_
     a->queryType = (VkQueryType)vkw_decode_enum(d, vkw_valid_VkQueryType);
     a->dataSize = (size_t)vkw_read_u64(&d->r);
     if (vkw_read_presence(&d->r)) {
-        const uint64_t n = vkw_read_count(&d->r, 0);
+        const uint64_t n = vkw_read_count(&d->r, 1);
         if (!(true) || n != (uint64_t)(a->dataSize))
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
 a->pData = vkw_reader_alloc(&d->r, n, 1);
         a->pData_capacity = n;
+        if (a->pData)
+            vkw_read_bytes(&d->r, a->pData, n); /* the driver starts from the guest's bytes */
     }
     else if ((true) && (a->dataSize) != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
@@ -39799,6 +40194,7 @@ bool vkw_decode_args_vkCreatePipelineBinariesKHR(struct vkw_host_decoder *d, str
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkPipelineBinaryCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -39848,6 +40244,7 @@ bool vkw_decode_args_vkGetPipelineKeyKHR(struct vkw_host_decoder *d, struct vkw_
 {
     memset(a, 0, sizeof(*a));
     a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
     if (vkw_read_presence(&d->r)) {
         VkPipelineCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
         if (e)
@@ -40843,5 +41240,265 @@ void vkw_encode_reply_vkGetFenceFdKHR(struct vkw_host_decoder *d, struct vkw_wri
     vkw_write_i32(w, (int32_t)a->result);
     if (vkw_write_presence(w, a->pFd))
         vkw_host_encode_fd(d, w, (*a->pFd)); /* beside the reply */
+}
+
+bool vkw_decode_args_vkCmdTraceRaysIndirect2KHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysIndirect2KHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->indirectDeviceAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdTraceRaysIndirect2KHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysIndirect2KHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdTraceRaysKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pRaygenShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pMissShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pHitShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pCallableShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->width = (uint32_t)vkw_read_u32(&d->r);
+    a->height = (uint32_t)vkw_read_u32(&d->r);
+    a->depth = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdTraceRaysKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCreateRayTracingPipelinesKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateRayTracingPipelinesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    d->device = VKW_HANDLE_U64(a->device); /* its properties give lengths below */
+    a->deferredOperation = VKW_U64_HANDLE(VkDeferredOperationKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkDeferredOperationKHR, false, NULL));
+    a->pipelineCache = VKW_U64_HANDLE(VkPipelineCache, vkw_host_decode_handle(d, VKW_HANDLE_VkPipelineCache, false, NULL));
+    a->createInfoCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->createInfoCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkRayTracingPipelineCreateInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkRayTracingPipelineCreateInfoKHR(d, &e[i]);
+        a->pCreateInfos = e;
+    }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 8);
+        if (!(true) || n != (uint64_t)(a->createInfoCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pPipelines = vkw_reader_alloc(&d->r, n, sizeof(*a->pPipelines));
+        a->pPipelines_capacity = n;
+        a->pPipelines_ids = vkw_reader_alloc(&d->r, n, sizeof(uint64_t));
+        for (uint64_t i = 0; a->pPipelines_ids && vkw_reader_ok(&d->r) && i < n; i++)
+            a->pPipelines_ids[i] = vkw_read_u64(&d->r);
+    }
+    else if ((true) && (a->createInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreateRayTracingPipelinesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateRayTracingPipelinesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pPipelines)) { /* which new objects the driver made */
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, a->pPipelines[i] != VK_NULL_HANDLE);
+    }
+    if (vkw_write_presence(w, a->pCreateInfos)) {
+        const uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoKHR(d, w, &a->pCreateInfos[i]);
+    }
+}
+
+bool vkw_decode_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+    a->firstGroup = (uint32_t)vkw_read_u32(&d->r);
+    a->groupCount = (uint32_t)vkw_read_u32(&d->r);
+    a->dataSize = (size_t)vkw_read_u64(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(true) || n != (uint64_t)(a->dataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    else if ((true) && (a->dataSize) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (true) ? (uint64_t)(a->dataSize) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkCmdTraceRaysIndirectKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysIndirectKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pRaygenShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pMissShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pHitShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        VkStridedDeviceAddressRegionKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkStridedDeviceAddressRegionKHR(d, &(*e));
+        a->pCallableShaderBindingTable = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    a->indirectDeviceAddress = (VkDeviceAddress)vkw_read_u64(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdTraceRaysIndirectKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysIndirectKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->pipeline = VKW_U64_HANDLE(VkPipeline, vkw_host_decode_handle(d, VKW_HANDLE_VkPipeline, true, NULL));
+    a->group = (uint32_t)vkw_read_u32(&d->r);
+    a->groupShader = (VkShaderGroupShaderKHR)vkw_decode_enum(d, vkw_valid_VkShaderGroupShaderKHR);
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_u64(w, (uint64_t)a->result);
+}
+
+bool vkw_decode_args_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    a->pipelineStackSize = (uint32_t)vkw_read_u32(&d->r);
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
 }
 

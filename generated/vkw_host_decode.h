@@ -521,8 +521,11 @@ void vkw_encode_reply_VkPhysicalDeviceMeshShaderFeaturesEXT(struct vkw_host_deco
 void vkw_decode_partial_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceMeshShaderPropertiesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceMeshShaderPropertiesEXT *v);
 void vkw_decode_VkRayTracingShaderGroupCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoNV *v);
+void vkw_decode_VkRayTracingShaderGroupCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingShaderGroupCreateInfoKHR *v);
 void vkw_decode_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoNV *v);
 void vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkRayTracingPipelineCreateInfoNV *v);
+void vkw_decode_VkRayTracingPipelineCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineCreateInfoKHR *v);
+void vkw_encode_reply_inner_VkRayTracingPipelineCreateInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkRayTracingPipelineCreateInfoKHR *v);
 void vkw_decode_VkGeometryTrianglesNV(struct vkw_host_decoder *d, VkGeometryTrianglesNV *v);
 void vkw_decode_VkGeometryAABBNV(struct vkw_host_decoder *d, VkGeometryAABBNV *v);
 void vkw_decode_VkGeometryDataNV(struct vkw_host_decoder *d, VkGeometryDataNV *v);
@@ -536,13 +539,19 @@ void vkw_decode_VkAccelerationStructureMemoryRequirementsInfoNV(struct vkw_host_
 void vkw_decode_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceAccelerationStructureFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructureFeaturesKHR *v);
+void vkw_decode_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceRayTracingPipelineFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *v);
 void vkw_decode_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceRayQueryFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayQueryFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceAccelerationStructurePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceAccelerationStructurePropertiesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceRayTracingPipelinePropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPipelinePropertiesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingPropertiesNV *v);
 void vkw_encode_reply_VkPhysicalDeviceRayTracingPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingPropertiesNV *v);
+void vkw_decode_VkStridedDeviceAddressRegionKHR(struct vkw_host_decoder *d, VkStridedDeviceAddressRegionKHR *v);
 void vkw_decode_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR *v);
@@ -720,6 +729,7 @@ void vkw_decode_VkAccelerationStructureVersionInfoKHR(struct vkw_host_decoder *d
 void vkw_decode_VkCopyAccelerationStructureInfoKHR(struct vkw_host_decoder *d, VkCopyAccelerationStructureInfoKHR *v);
 void vkw_decode_VkCopyAccelerationStructureToMemoryInfoKHR(struct vkw_host_decoder *d, VkCopyAccelerationStructureToMemoryInfoKHR *v);
 void vkw_decode_VkCopyMemoryToAccelerationStructureInfoKHR(struct vkw_host_decoder *d, VkCopyMemoryToAccelerationStructureInfoKHR *v);
+void vkw_decode_VkRayTracingPipelineInterfaceCreateInfoKHR(struct vkw_host_decoder *d, VkRayTracingPipelineInterfaceCreateInfoKHR *v);
 void vkw_decode_VkPipelineLibraryCreateInfoKHR(struct vkw_host_decoder *d, VkPipelineLibraryCreateInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceExtendedDynamicStateFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedDynamicStateFeaturesEXT *v);
@@ -1020,6 +1030,9 @@ void vkw_decode_partial_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_dec
 void vkw_encode_reply_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v);
 void vkw_decode_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v);
 void vkw_decode_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v);
+void vkw_decode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 void vkw_decode_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v);
 void vkw_decode_VkDepthBiasRepresentationInfoEXT(struct vkw_host_decoder *d, VkDepthBiasRepresentationInfoEXT *v);
 void vkw_decode_VkDecompressMemoryRegionNV(struct vkw_host_decoder *d, VkDecompressMemoryRegionNV *v);
@@ -4952,6 +4965,82 @@ struct vkw_args_vkGetFenceFdKHR {
 bool vkw_decode_args_vkGetFenceFdKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetFenceFdKHR *a);
 void vkw_encode_reply_vkGetFenceFdKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetFenceFdKHR *a);
 
+struct vkw_args_vkCmdTraceRaysIndirect2KHR {
+    VkCommandBuffer commandBuffer;
+    VkDeviceAddress indirectDeviceAddress;
+};
+bool vkw_decode_args_vkCmdTraceRaysIndirect2KHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysIndirect2KHR *a);
+void vkw_encode_reply_vkCmdTraceRaysIndirect2KHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysIndirect2KHR *a);
+
+struct vkw_args_vkCmdTraceRaysKHR {
+    VkCommandBuffer commandBuffer;
+    const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable;
+    const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable;
+    const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable;
+    const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable;
+    uint32_t width;
+    uint32_t height;
+    uint32_t depth;
+};
+bool vkw_decode_args_vkCmdTraceRaysKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysKHR *a);
+void vkw_encode_reply_vkCmdTraceRaysKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysKHR *a);
+
+struct vkw_args_vkCreateRayTracingPipelinesKHR {
+    VkDevice device;
+    uint64_t device_id;
+    VkDeferredOperationKHR deferredOperation;
+    VkPipelineCache pipelineCache;
+    uint32_t createInfoCount;
+    const VkRayTracingPipelineCreateInfoKHR* pCreateInfos;
+    VkPipeline* pPipelines;
+    uint64_t *pPipelines_ids;
+    uint64_t pPipelines_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateRayTracingPipelinesKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateRayTracingPipelinesKHR *a);
+void vkw_encode_reply_vkCreateRayTracingPipelinesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateRayTracingPipelinesKHR *a);
+
+struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR {
+    VkDevice device;
+    VkPipeline pipeline;
+    uint32_t firstGroup;
+    uint32_t groupCount;
+    size_t dataSize;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR *a);
+void vkw_encode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR *a);
+
+struct vkw_args_vkCmdTraceRaysIndirectKHR {
+    VkCommandBuffer commandBuffer;
+    const VkStridedDeviceAddressRegionKHR* pRaygenShaderBindingTable;
+    const VkStridedDeviceAddressRegionKHR* pMissShaderBindingTable;
+    const VkStridedDeviceAddressRegionKHR* pHitShaderBindingTable;
+    const VkStridedDeviceAddressRegionKHR* pCallableShaderBindingTable;
+    VkDeviceAddress indirectDeviceAddress;
+};
+bool vkw_decode_args_vkCmdTraceRaysIndirectKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdTraceRaysIndirectKHR *a);
+void vkw_encode_reply_vkCmdTraceRaysIndirectKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdTraceRaysIndirectKHR *a);
+
+struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR {
+    VkDevice device;
+    VkPipeline pipeline;
+    uint32_t group;
+    VkShaderGroupShaderKHR groupShader;
+    VkDeviceSize result;
+};
+bool vkw_decode_args_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR *a);
+void vkw_encode_reply_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR *a);
+
+struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR {
+    VkCommandBuffer commandBuffer;
+    uint32_t pipelineStackSize;
+};
+bool vkw_decode_args_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR *a);
+void vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR *a);
+
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */
 struct vkw_host_context;
@@ -4973,13 +5062,25 @@ void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decod
 void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
 void vkw_host_vkCopyMemoryToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a);
 void vkw_host_vkCopyImageToMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a);
+void vkw_host_vkCmdBuildAccelerationStructuresKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCmdBuildAccelerationStructuresKHR *a);
+void vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCmdBuildAccelerationStructuresIndirectKHR *a);
+void vkw_host_vkBuildAccelerationStructuresKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkBuildAccelerationStructuresKHR *a);
+void vkw_host_vkCopyAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyAccelerationStructureKHR *a);
+void vkw_host_vkCopyAccelerationStructureToMemoryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyAccelerationStructureToMemoryKHR *a);
+void vkw_host_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToAccelerationStructureKHR *a);
+void vkw_host_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkWriteAccelerationStructuresPropertiesKHR *a);
 void vkw_host_vkConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkConvertCooperativeVectorMatrixNV *a);
 void vkw_host_vkCreatePipelineBinariesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineBinariesKHR *a);
 void vkw_host_vkGetDescriptorEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorEXT *a);
+void vkw_host_vkCreateRayTracingPipelinesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreateRayTracingPipelinesKHR *a);
 void vkw_decode_template_data(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a); /* vkUpdateDescriptorSetWithTemplate.pData */
 void vkw_decode_memory_to_image(struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
 void vkw_decode_image_to_memory(struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */
 void vkw_encode_reply_image_to_memory(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo, reply */
+void vkw_decode_host_build_infos(struct vkw_host_decoder *d, struct vkw_args_vkBuildAccelerationStructuresKHR *a); /* vkBuildAccelerationStructuresKHR.pInfos */
+void vkw_decode_host_to_memory_info(struct vkw_host_decoder *d, struct vkw_args_vkCopyAccelerationStructureToMemoryKHR *a); /* vkCopyAccelerationStructureToMemoryKHR.pInfo */
+void vkw_encode_reply_host_to_memory_info(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCopyAccelerationStructureToMemoryKHR *a); /* vkCopyAccelerationStructureToMemoryKHR.pInfo, reply */
+void vkw_decode_host_from_memory_info(struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToAccelerationStructureKHR *a); /* vkCopyMemoryToAccelerationStructureKHR.pInfo */
 void vkw_decode_coopvec_convert(struct vkw_host_decoder *d, struct vkw_args_vkConvertCooperativeVectorMatrixNV *a); /* vkConvertCooperativeVectorMatrixNV.pInfo */
 void vkw_encode_reply_coopvec_convert(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkConvertCooperativeVectorMatrixNV *a); /* vkConvertCooperativeVectorMatrixNV.pInfo, reply */
 void vkw_decode_coopvec_convert_cmd(struct vkw_host_decoder *d, struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV *a); /* vkCmdConvertCooperativeVectorMatrixNV.pInfos */

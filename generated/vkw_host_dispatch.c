@@ -434,6 +434,13 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetSemaphoreFdKHR = (PFN_vkGetSemaphoreFdKHR)gipa(instance, "vkGetSemaphoreFdKHR");
     t->vkImportFenceFdKHR = (PFN_vkImportFenceFdKHR)gipa(instance, "vkImportFenceFdKHR");
     t->vkGetFenceFdKHR = (PFN_vkGetFenceFdKHR)gipa(instance, "vkGetFenceFdKHR");
+    t->vkCmdTraceRaysIndirect2KHR = (PFN_vkCmdTraceRaysIndirect2KHR)gipa(instance, "vkCmdTraceRaysIndirect2KHR");
+    t->vkCmdTraceRaysKHR = (PFN_vkCmdTraceRaysKHR)gipa(instance, "vkCmdTraceRaysKHR");
+    t->vkCreateRayTracingPipelinesKHR = (PFN_vkCreateRayTracingPipelinesKHR)gipa(instance, "vkCreateRayTracingPipelinesKHR");
+    t->vkGetRayTracingCaptureReplayShaderGroupHandlesKHR = (PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR)gipa(instance, "vkGetRayTracingCaptureReplayShaderGroupHandlesKHR");
+    t->vkCmdTraceRaysIndirectKHR = (PFN_vkCmdTraceRaysIndirectKHR)gipa(instance, "vkCmdTraceRaysIndirectKHR");
+    t->vkGetRayTracingShaderGroupStackSizeKHR = (PFN_vkGetRayTracingShaderGroupStackSizeKHR)gipa(instance, "vkGetRayTracingShaderGroupStackSizeKHR");
+    t->vkCmdSetRayTracingPipelineStackSizeKHR = (PFN_vkCmdSetRayTracingPipelineStackSizeKHR)gipa(instance, "vkCmdSetRayTracingPipelineStackSizeKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -6648,11 +6655,8 @@ static void vkw_dispatch_vkCmdBuildAccelerationStructuresKHR(struct vkw_host_con
     PFN_vkCmdBuildAccelerationStructuresKHR fn = (PFN_vkCmdBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresKHR);
-        return;
-    }
-    fn(a.commandBuffer, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
+    (void)fn;
+    vkw_host_vkCmdBuildAccelerationStructuresKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCmdBuildAccelerationStructuresKHR(d, reply, &a);
 }
@@ -6667,11 +6671,8 @@ static void vkw_dispatch_vkCmdBuildAccelerationStructuresIndirectKHR(struct vkw_
     PFN_vkCmdBuildAccelerationStructuresIndirectKHR fn = (PFN_vkCmdBuildAccelerationStructuresIndirectKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR);
-        return;
-    }
-    fn(a.commandBuffer, a.infoCount, a.pInfos, a.pIndirectDeviceAddresses, a.pIndirectStrides, a.ppMaxPrimitiveCounts);
+    (void)fn;
+    vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCmdBuildAccelerationStructuresIndirectKHR(d, reply, &a);
 }
@@ -6686,11 +6687,8 @@ static void vkw_dispatch_vkBuildAccelerationStructuresKHR(struct vkw_host_contex
     PFN_vkBuildAccelerationStructuresKHR fn = (PFN_vkBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkBuildAccelerationStructuresKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBuildAccelerationStructuresKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBuildAccelerationStructuresKHR);
-        return;
-    }
-    a.result = fn(a.device, a.deferredOperation, a.infoCount, a.pInfos, a.ppBuildRangeInfos);
+    (void)fn;
+    vkw_host_vkBuildAccelerationStructuresKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkBuildAccelerationStructuresKHR(d, reply, &a);
 }
@@ -6705,11 +6703,8 @@ static void vkw_dispatch_vkCopyAccelerationStructureKHR(struct vkw_host_context 
     PFN_vkCopyAccelerationStructureKHR fn = (PFN_vkCopyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyAccelerationStructureKHR);
-        return;
-    }
-    a.result = fn(a.device, a.deferredOperation, a.pInfo);
+    (void)fn;
+    vkw_host_vkCopyAccelerationStructureKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCopyAccelerationStructureKHR(d, reply, &a);
 }
@@ -6724,11 +6719,8 @@ static void vkw_dispatch_vkCopyAccelerationStructureToMemoryKHR(struct vkw_host_
     PFN_vkCopyAccelerationStructureToMemoryKHR fn = (PFN_vkCopyAccelerationStructureToMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureToMemoryKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR);
-        return;
-    }
-    a.result = fn(a.device, a.deferredOperation, a.pInfo);
+    (void)fn;
+    vkw_host_vkCopyAccelerationStructureToMemoryKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCopyAccelerationStructureToMemoryKHR(d, reply, &a);
 }
@@ -6743,11 +6735,8 @@ static void vkw_dispatch_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_
     PFN_vkCopyMemoryToAccelerationStructureKHR fn = (PFN_vkCopyMemoryToAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyMemoryToAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR);
-        return;
-    }
-    a.result = fn(a.device, a.deferredOperation, a.pInfo);
+    (void)fn;
+    vkw_host_vkCopyMemoryToAccelerationStructureKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkCopyMemoryToAccelerationStructureKHR(d, reply, &a);
 }
@@ -6762,11 +6751,8 @@ static void vkw_dispatch_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_h
     PFN_vkWriteAccelerationStructuresPropertiesKHR fn = (PFN_vkWriteAccelerationStructuresPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkWriteAccelerationStructuresPropertiesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR);
-        return;
-    }
-    a.result = fn(a.device, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.dataSize, a.pData, a.stride);
+    (void)fn;
+    vkw_host_vkWriteAccelerationStructuresPropertiesKHR(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkWriteAccelerationStructuresPropertiesKHR(d, reply, &a);
 }
@@ -9104,6 +9090,147 @@ static void vkw_dispatch_vkGetFenceFdKHR(struct vkw_host_context *ctx, struct vk
         vkw_encode_reply_vkGetFenceFdKHR(d, reply, &a);
 }
 
+static void vkw_dispatch_vkCmdTraceRaysIndirect2KHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdTraceRaysIndirect2KHR a;
+    if (!vkw_decode_args_vkCmdTraceRaysIndirect2KHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdTraceRaysIndirect2KHR fn = (PFN_vkCmdTraceRaysIndirect2KHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysIndirect2KHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysIndirect2KHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysIndirect2KHR);
+        return;
+    }
+    fn(a.commandBuffer, a.indirectDeviceAddress);
+    if (reply)
+        vkw_encode_reply_vkCmdTraceRaysIndirect2KHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdTraceRaysKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdTraceRaysKHR a;
+    if (!vkw_decode_args_vkCmdTraceRaysKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdTraceRaysKHR fn = (PFN_vkCmdTraceRaysKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pRaygenShaderBindingTable, a.pMissShaderBindingTable, a.pHitShaderBindingTable, a.pCallableShaderBindingTable, a.width, a.height, a.depth);
+    if (reply)
+        vkw_encode_reply_vkCmdTraceRaysKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateRayTracingPipelinesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateRayTracingPipelinesKHR a;
+    if (!vkw_decode_args_vkCreateRayTracingPipelinesKHR(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateRayTracingPipelinesKHR fn = (PFN_vkCreateRayTracingPipelinesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRayTracingPipelinesKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    (void)fn;
+    vkw_host_vkCreateRayTracingPipelinesKHR(ctx, d, &a); /* hand-written: runtime/host */
+    if (a.pPipelines) {
+        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
+        if (n > a.pPipelines_capacity)
+            n = a.pPipelines_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateRayTracingPipelinesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR a;
+    if (!vkw_decode_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR fn = (PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingCaptureReplayShaderGroupHandlesKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdTraceRaysIndirectKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdTraceRaysIndirectKHR a;
+    if (!vkw_decode_args_vkCmdTraceRaysIndirectKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdTraceRaysIndirectKHR fn = (PFN_vkCmdTraceRaysIndirectKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysIndirectKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysIndirectKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pRaygenShaderBindingTable, a.pMissShaderBindingTable, a.pHitShaderBindingTable, a.pCallableShaderBindingTable, a.indirectDeviceAddress);
+    if (reply)
+        vkw_encode_reply_vkCmdTraceRaysIndirectKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR a;
+    if (!vkw_decode_args_vkGetRayTracingShaderGroupStackSizeKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetRayTracingShaderGroupStackSizeKHR fn = (PFN_vkGetRayTracingShaderGroupStackSizeKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingShaderGroupStackSizeKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pipeline, a.group, a.groupShader);
+    if (reply)
+        vkw_encode_reply_vkGetRayTracingShaderGroupStackSizeKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR a;
+    if (!vkw_decode_args_vkCmdSetRayTracingPipelineStackSizeKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdSetRayTracingPipelineStackSizeKHR fn = (PFN_vkCmdSetRayTracingPipelineStackSizeKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRayTracingPipelineStackSizeKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pipelineStackSize);
+    if (reply)
+        vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -9529,4 +9656,11 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetSemaphoreFdKHR] = vkw_dispatch_vkGetSemaphoreFdKHR,
     [VKW_CMD_vkImportFenceFdKHR] = vkw_dispatch_vkImportFenceFdKHR,
     [VKW_CMD_vkGetFenceFdKHR] = vkw_dispatch_vkGetFenceFdKHR,
+    [VKW_CMD_vkCmdTraceRaysIndirect2KHR] = vkw_dispatch_vkCmdTraceRaysIndirect2KHR,
+    [VKW_CMD_vkCmdTraceRaysKHR] = vkw_dispatch_vkCmdTraceRaysKHR,
+    [VKW_CMD_vkCreateRayTracingPipelinesKHR] = vkw_dispatch_vkCreateRayTracingPipelinesKHR,
+    [VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR] = vkw_dispatch_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR,
+    [VKW_CMD_vkCmdTraceRaysIndirectKHR] = vkw_dispatch_vkCmdTraceRaysIndirectKHR,
+    [VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR] = vkw_dispatch_vkGetRayTracingShaderGroupStackSizeKHR,
+    [VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR] = vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR,
 };

@@ -27,9 +27,17 @@
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
  *                                    vkw_host_vkCopyMemoryToImage (for vkCopyMemoryToImage)
  *                                    vkw_host_vkCopyImageToMemory (for vkCopyImageToMemory)
+ *                                    vkw_host_vkCmdBuildAccelerationStructuresKHR (for vkCmdBuildAccelerationStructuresKHR)
+ *                                    vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR (for vkCmdBuildAccelerationStructuresIndirectKHR)
+ *                                    vkw_host_vkBuildAccelerationStructuresKHR (for vkBuildAccelerationStructuresKHR)
+ *                                    vkw_host_vkCopyAccelerationStructureKHR (for vkCopyAccelerationStructureKHR)
+ *                                    vkw_host_vkCopyAccelerationStructureToMemoryKHR (for vkCopyAccelerationStructureToMemoryKHR)
+ *                                    vkw_host_vkCopyMemoryToAccelerationStructureKHR (for vkCopyMemoryToAccelerationStructureKHR)
+ *                                    vkw_host_vkWriteAccelerationStructuresPropertiesKHR (for vkWriteAccelerationStructuresPropertiesKHR)
  *                                    vkw_host_vkConvertCooperativeVectorMatrixNV (for vkConvertCooperativeVectorMatrixNV)
  *                                    vkw_host_vkCreatePipelineBinariesKHR (for vkCreatePipelineBinariesKHR)
  *                                    vkw_host_vkGetDescriptorEXT (for vkGetDescriptorEXT)
+ *                                    vkw_host_vkCreateRayTracingPipelinesKHR (for vkCreateRayTracingPipelinesKHR)
  */
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
@@ -472,6 +480,13 @@ struct vkw_driver_table {
     PFN_vkGetSemaphoreFdKHR vkGetSemaphoreFdKHR;
     PFN_vkImportFenceFdKHR vkImportFenceFdKHR;
     PFN_vkGetFenceFdKHR vkGetFenceFdKHR;
+    PFN_vkCmdTraceRaysIndirect2KHR vkCmdTraceRaysIndirect2KHR;
+    PFN_vkCmdTraceRaysKHR vkCmdTraceRaysKHR;
+    PFN_vkCreateRayTracingPipelinesKHR vkCreateRayTracingPipelinesKHR;
+    PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR vkGetRayTracingCaptureReplayShaderGroupHandlesKHR;
+    PFN_vkCmdTraceRaysIndirectKHR vkCmdTraceRaysIndirectKHR;
+    PFN_vkGetRayTracingShaderGroupStackSizeKHR vkGetRayTracingShaderGroupStackSizeKHR;
+    PFN_vkCmdSetRayTracingPipelineStackSizeKHR vkCmdSetRayTracingPipelineStackSizeKHR;
 };
 
 /* Fill `t` from a loader: global commands with instance NULL, then the

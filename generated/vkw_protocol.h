@@ -441,13 +441,20 @@ enum vkw_opcode {
     VKW_CMD_vkGetSemaphoreFdKHR = 423,
     VKW_CMD_vkImportFenceFdKHR = 424,
     VKW_CMD_vkGetFenceFdKHR = 425,
+    VKW_CMD_vkCmdTraceRaysIndirect2KHR = 426,
+    VKW_CMD_vkCmdTraceRaysKHR = 427,
+    VKW_CMD_vkCreateRayTracingPipelinesKHR = 428,
+    VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR = 429,
+    VKW_CMD_vkCmdTraceRaysIndirectKHR = 430,
+    VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR = 431,
+    VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR = 432,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 426
+#define VKW_OPCODE_LIMIT 433
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 424
+#define VKW_FORWARDED_COMMAND_COUNT 431
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vkw_formats.h"
+#include "vkw_handles.h"
 #include "vkw_vulkan_util.h"
 
 /* The one memory heap; bigger allocations fail as a real driver's would
@@ -408,6 +410,10 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceFeatures2(VkPhysicalDe
 {
     PD("vkGetPhysicalDeviceFeatures2");
     memset(&f->features, 0, sizeof(f->features));
+    VkPhysicalDeviceAccelerationStructureFeaturesKHR *as = (void *)vkw_chain_find(
+        f->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR);
+    if (as) /* so that the host commands reach this driver (and its reads) */
+        as->accelerationStructureHostCommands = VK_TRUE;
 }
 
 static void fill_family(VkQueueFamilyProperties *q, uint32_t i)
@@ -1946,6 +1952,200 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdExecuteCommands(VkCommandBuffer cb, 
         USE(COMMAND_BUFFER, cbs[i], "vkCmdExecuteCommands");
 }
 
+/* ---- acceleration structures: the host commands read what a driver
+ * reads, through the pointers the host gave (ASan sees a copy too short),
+ * and follow every reference ---- */
+
+/* Reads `n` bytes at `p` as a driver would (the sum keeps the reads). */
+static volatile unsigned fk_read_sum;
+static void fk_read(const void *p, uint64_t n, const char *where)
+{
+    if (n && !p) {
+        problem("%s: NULL where %llu bytes are read", where, (unsigned long long)n);
+        return;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        fk_read_sum += ((const unsigned char *)p)[i];
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateAccelerationStructureKHR(
+    VkDevice device, const VkAccelerationStructureCreateInfoKHR *ci, const VkAllocationCallbacks *a,
+    VkAccelerationStructureKHR *out)
+{
+    (void)a;
+    USE(BUFFER, ci->buffer, "vkCreateAccelerationStructureKHR");
+    const uint64_t h = child_of(device, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR,
+                                "vkCreateAccelerationStructureKHR");
+    if (!h)
+        return VK_ERROR_DEVICE_LOST;
+    *out = VKW_U64_HANDLE(VkAccelerationStructureKHR, h);
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyAccelerationStructureKHR(
+    VkDevice device, VkAccelerationStructureKHR as, const VkAllocationCallbacks *a)
+{
+    (void)a;
+    USE(DEVICE, device, "vkDestroyAccelerationStructureKHR");
+    fk_destroy(VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, VKW_HANDLE_U64(as), VK_OBJECT_TYPE_UNKNOWN,
+               "vkDestroyAccelerationStructureKHR");
+}
+
+#define FK_AS_SCRATCH 512u
+#define FK_AS_SERIALIZED 256u
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkGetAccelerationStructureBuildSizesKHR(
+    VkDevice device, VkAccelerationStructureBuildTypeKHR type,
+    const VkAccelerationStructureBuildGeometryInfoKHR *info, const uint32_t *counts,
+    VkAccelerationStructureBuildSizesInfoKHR *sizes)
+{
+    (void)type;
+    USE(DEVICE, device, "vkGetAccelerationStructureBuildSizesKHR");
+    for (uint32_t j = 0; j < info->geometryCount; j++)
+        fk_read(&counts[j], sizeof(*counts), "vkGetAccelerationStructureBuildSizesKHR");
+    sizes->accelerationStructureSize = 4096;
+    sizes->buildScratchSize = FK_AS_SCRATCH;
+    sizes->updateScratchSize = FK_AS_SCRATCH / 2;
+}
+
+/* What the spec says a build reads of one geometry. */
+static void fk_read_geometry(const VkAccelerationStructureGeometryKHR *g,
+                             const VkAccelerationStructureBuildRangeInfoKHR *r)
+{
+    const char *where = "vkBuildAccelerationStructuresKHR";
+    const uint8_t *base;
+    switch (g->geometryType) {
+    case VK_GEOMETRY_TYPE_TRIANGLES_KHR: {
+        const VkAccelerationStructureGeometryTrianglesDataKHR *t = &g->geometry.triangles;
+        const uint32_t v = vkw_format_block_size(t->vertexFormat);
+        const uint8_t *vertices = t->vertexData.hostAddress;
+        if (r->primitiveCount && t->indexType != VK_INDEX_TYPE_NONE_KHR) {
+            const size_t isize = t->indexType == VK_INDEX_TYPE_UINT16 ? 2 : 4;
+            const uint8_t *indices = (const uint8_t *)t->indexData.hostAddress + r->primitiveOffset;
+            fk_read(indices, 3ull * r->primitiveCount * isize, where);
+            for (uint64_t k = 0; k < 3ull * r->primitiveCount; k++) {
+                uint32_t index = 0;
+                memcpy(&index, indices + k * isize, isize); /* little-endian */
+                fk_read(vertices + (index + (uint64_t)r->firstVertex) * t->vertexStride, v, where);
+            }
+            fk_read(vertices + (uint64_t)t->maxVertex * t->vertexStride, v, where); /* the last */
+        } else if (r->primitiveCount) {
+            base = vertices + r->primitiveOffset;
+            for (uint64_t k = 0; k < 3ull * r->primitiveCount; k++)
+                fk_read(base + (r->firstVertex + k) * t->vertexStride, v, where);
+        }
+        if (r->primitiveCount && t->transformData.hostAddress)
+            fk_read((const uint8_t *)t->transformData.hostAddress + r->transformOffset,
+                    sizeof(VkTransformMatrixKHR), where);
+        break;
+    }
+    case VK_GEOMETRY_TYPE_AABBS_KHR:
+        base = (const uint8_t *)g->geometry.aabbs.data.hostAddress + r->primitiveOffset;
+        for (uint64_t k = 0; k < r->primitiveCount; k++)
+            fk_read(base + k * g->geometry.aabbs.stride, sizeof(VkAabbPositionsKHR), where);
+        break;
+    case VK_GEOMETRY_TYPE_INSTANCES_KHR:
+        base = (const uint8_t *)g->geometry.instances.data.hostAddress + r->primitiveOffset;
+        for (uint64_t k = 0; k < r->primitiveCount; k++) {
+            const VkAccelerationStructureInstanceKHR *in =
+                g->geometry.instances.arrayOfPointers
+                    ? ((const VkAccelerationStructureInstanceKHR *const *)(const void *)base)[k]
+                    : (const VkAccelerationStructureInstanceKHR *)(const void *)(base + k * sizeof(*in));
+            fk_read(in, sizeof(*in), where);
+            fk_use(VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, in->accelerationStructureReference,
+                   false, where); /* host builds name structures by handle */
+        }
+        break;
+    default:
+        problem("%s: geometry type %d", where, (int)g->geometryType);
+    }
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBuildAccelerationStructuresKHR(
+    VkDevice device, VkDeferredOperationKHR op, uint32_t n,
+    const VkAccelerationStructureBuildGeometryInfoKHR *infos,
+    const VkAccelerationStructureBuildRangeInfoKHR *const *ranges)
+{
+    const char *where = "vkBuildAccelerationStructuresKHR";
+    USE(DEVICE, device, where);
+    USE_OPT(DEFERRED_OPERATION_KHR, op, where);
+    for (uint32_t i = 0; i < n; i++) {
+        const VkAccelerationStructureBuildGeometryInfoKHR *info = &infos[i];
+        USE(ACCELERATION_STRUCTURE_KHR, info->dstAccelerationStructure, where);
+        USE_OPT(ACCELERATION_STRUCTURE_KHR, info->srcAccelerationStructure, where);
+        if (info->scratchData.hostAddress)
+            memset(info->scratchData.hostAddress, 0x5a,
+                   info->mode == VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR ? FK_AS_SCRATCH / 2
+                                                                                 : FK_AS_SCRATCH);
+        else
+            problem("%s: no scratch", where);
+        for (uint32_t j = 0; j < info->geometryCount; j++)
+            fk_read_geometry(info->pGeometries ? &info->pGeometries[j] : info->ppGeometries[j],
+                             &ranges[i][j]);
+    }
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkWriteAccelerationStructuresPropertiesKHR(
+    VkDevice device, uint32_t n, const VkAccelerationStructureKHR *as, VkQueryType type,
+    size_t size, void *data, size_t stride)
+{
+    (void)type, (void)size;
+    const char *where = "vkWriteAccelerationStructuresPropertiesKHR";
+    USE(DEVICE, device, where);
+    for (uint32_t i = 0; i < n; i++) {
+        USE(ACCELERATION_STRUCTURE_KHR, as[i], where);
+        const uint64_t v = FK_AS_SERIALIZED;
+        memcpy((uint8_t *)data + i * stride, &v, sizeof(v));
+    }
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyAccelerationStructureKHR(
+    VkDevice device, VkDeferredOperationKHR op, const VkCopyAccelerationStructureInfoKHR *info)
+{
+    const char *where = "vkCopyAccelerationStructureKHR";
+    USE(DEVICE, device, where);
+    USE_OPT(DEFERRED_OPERATION_KHR, op, where);
+    USE(ACCELERATION_STRUCTURE_KHR, info->src, where);
+    USE(ACCELERATION_STRUCTURE_KHR, info->dst, where);
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyAccelerationStructureToMemoryKHR(
+    VkDevice device, VkDeferredOperationKHR op, const VkCopyAccelerationStructureToMemoryInfoKHR *info)
+{
+    const char *where = "vkCopyAccelerationStructureToMemoryKHR";
+    USE(DEVICE, device, where);
+    USE_OPT(DEFERRED_OPERATION_KHR, op, where);
+    USE(ACCELERATION_STRUCTURE_KHR, info->src, where);
+    uint8_t *dst = info->dst.hostAddress;
+    if (!dst) {
+        problem("%s: no dst", where);
+        return VK_SUCCESS;
+    }
+    memset(dst, 0, FK_AS_SERIALIZED); /* as much as the size query said */
+    const uint64_t size = FK_AS_SERIALIZED;
+    memcpy(dst + 2 * VK_UUID_SIZE, &size, sizeof(size));
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyMemoryToAccelerationStructureKHR(
+    VkDevice device, VkDeferredOperationKHR op, const VkCopyMemoryToAccelerationStructureInfoKHR *info)
+{
+    const char *where = "vkCopyMemoryToAccelerationStructureKHR";
+    USE(DEVICE, device, where);
+    USE_OPT(DEFERRED_OPERATION_KHR, op, where);
+    USE(ACCELERATION_STRUCTURE_KHR, info->dst, where);
+    uint64_t size = 0;
+    fk_read(info->src.hostAddress, 2 * VK_UUID_SIZE + 8, where);
+    if (info->src.hostAddress) {
+        memcpy(&size, (const uint8_t *)info->src.hostAddress + 2 * VK_UUID_SIZE, sizeof(size));
+        fk_read(info->src.hostAddress, size, where); /* all the header says */
+    }
+    return VK_SUCCESS;
+}
+
 /* ---- the loader's part ---- */
 
 struct fk_entry {
@@ -1953,7 +2153,7 @@ struct fk_entry {
     PFN_vkVoidFunction fn;
 };
 
-static struct fk_entry fk_entries[200];
+static struct fk_entry fk_entries[216];
 static size_t fk_entry_count;
 
 static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL fake_vkGetDeviceProcAddr(VkDevice device,
@@ -2139,6 +2339,14 @@ static void fill_entries(void)
     ENTRY(vkGetPipelineBinaryDataKHR);
     ENTRY(vkConvertCooperativeVectorMatrixNV);
     ENTRY(vkGetPipelinePropertiesEXT);
+    ENTRY(vkCreateAccelerationStructureKHR);
+    ENTRY(vkDestroyAccelerationStructureKHR);
+    ENTRY(vkGetAccelerationStructureBuildSizesKHR);
+    ENTRY(vkBuildAccelerationStructuresKHR);
+    ENTRY(vkWriteAccelerationStructuresPropertiesKHR);
+    ENTRY(vkCopyAccelerationStructureKHR);
+    ENTRY(vkCopyAccelerationStructureToMemoryKHR);
+    ENTRY(vkCopyMemoryToAccelerationStructureKHR);
     if (fk_entry_count > sizeof(fk_entries) / sizeof(fk_entries[0]))
         abort(); /* (too late for the writes, but says what went wrong) */
     qsort(fk_entries, fk_entry_count, sizeof(fk_entries[0]), compare_entries);

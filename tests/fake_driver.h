@@ -14,6 +14,12 @@
  *   - after a context is destroyed nothing may be alive
  *     (vkw_fake_live_objects() == 0).
  *
+ * Its host acceleration-structure commands read, through the host
+ * pointers they are given, every byte the spec says a build, copy or
+ * deserialization reads, follow every instance reference, and write the
+ * scratch and serialized sizes they announced: under ASan a host copy too
+ * short is a crash.
+ *
  * The first violation is recorded (vkw_fake_problem) and, when
  * vkw_fake_abort_on_problem is set (the fuzzer), aborts on the spot so the
  * stack shows the host code that broke the contract.

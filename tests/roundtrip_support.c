@@ -192,7 +192,9 @@ uint64_t vkw_guest_handle_from_id(struct vkw_reader *r, uint32_t type, uint64_t 
  * test agree on, not a multiple of 4 so that the byte run's padding shows. */
 uint64_t rt_device_length(uint32_t what)
 {
-    return what == VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA ? 13 : UINT64_MAX;
+    return what == VKW_LENGTH_CAPTURE_DESCRIPTOR_DATA     ? 13
+           : what == VKW_LENGTH_SHADER_GROUP_CAPTURE_REPLAY ? 7
+                                                            : UINT64_MAX;
 }
 
 uint64_t vkw_guest_device_length(const void *device, uint32_t opcode, uint32_t what)

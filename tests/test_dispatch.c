@@ -25,6 +25,7 @@
 #include "vkw_host_context.h"
 #include "vkw_host_track.h"
 #include "vkw_vulkan_util.h"
+#include "vkw_accel.h"
 #include "memory_messages_test.h"
 
 /* ---- the fake driver ---- */
@@ -99,6 +100,11 @@ static void fake_GetPhysicalDeviceProperties2(VkPhysicalDevice pd, VkPhysicalDev
         p->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT);
     if (db && fake.descriptor_buffer)
         db->bufferCaptureReplayDescriptorDataSize = fake.capture_size;
+    VkPhysicalDeviceRayTracingPipelinePropertiesKHR *rt =
+        (VkPhysicalDeviceRayTracingPipelinePropertiesKHR *)vkw_chain_find(
+            p->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR);
+    if (rt)
+        rt->shaderGroupHandleCaptureReplaySize = 24;
 }
 
 static VkResult fake_CreateDevice(VkPhysicalDevice pd, const VkDeviceCreateInfo *ci,
@@ -1262,7 +1268,7 @@ static void test_device_lengths(void)
     new_context(1000);
     bring_up();
     encode_create_buffer_captured(100, data, 0);
-    expect_death(VKW_ERROR_BAD_COUNT, 0,
+    expect_death(VKW_ERROR_BAD_POINTER, 0,
                  "capture data where the driver gives no length (no descriptor buffers)");
 
     new_context(1000);
@@ -2087,6 +2093,617 @@ static void test_host_image_copy(void)
     vkw_guest_image_forget(VKW_U64_HANDLE(VkImage, 0x801));
 }
 
+/* ---- host acceleration-structure commands (doc/PROTOCOL.md 22) ----
+ *
+ * The fake driver knows the application's data below and reads every byte
+ * a build reads through the host addresses the host rebuilt: the bytes must
+ * be the application's (and under ASan, a copy too short is a crash), the
+ * instance references host handles, the scratch as large as the sizes it
+ * gave.  A deferred build reads its data only when joined. */
+
+#define AS_BLAS 900u
+#define AS_TLAS 901u
+#define AS_OTHER 902u
+#define AS_HOST(id) (0xa000u + (id))
+#define DEFERRED_OP 910u
+#define SCRATCH_BYTES 4099u
+
+static struct {
+    bool host_commands;
+    int builds, joins, sizes_asked;
+    uint32_t counts_seen[4];
+    const VkAccelerationStructureBuildGeometryInfoKHR *pending; /* a deferred build's */
+    uint32_t pending_count;
+    bool joined;
+    char problem[200];
+} accel;
+
+static void accel_problem(const char *what)
+{
+    if (!accel.problem[0])
+        snprintf(accel.problem, sizeof(accel.problem), "%s", what);
+}
+
+/* The application's data. */
+static float app_vertices[6][4];           /* stride 16, xyz read */
+static uint16_t app_indices[2 + 6];        /* primitiveOffset 4 */
+static uint8_t app_transform[16 + 48];     /* transformOffset 16 */
+static uint8_t app_aabbs[8 + 32 + 24];     /* primitiveOffset 8, stride 32, 2 boxes */
+static uint8_t app_plain[12 + 12 + 24 + 8]; /* R32G32, stride 12, firstVertex 1, offset 12 */
+static uint8_t app_instances[64 + 2 * 64];  /* primitiveOffset 64 */
+static uint8_t app_instance_bytes[2][64];   /* what the pointers point at */
+static const void *app_pointers[8 + 2];     /* primitiveOffset 64: 8 pointers in */
+
+static void fill_app_data(void)
+{
+    uint8_t *all[] = {(uint8_t *)app_vertices, app_transform, app_aabbs, app_plain,
+                      app_instances, app_instance_bytes[0], app_instance_bytes[1]};
+    const size_t sizes[] = {sizeof(app_vertices), sizeof(app_transform), sizeof(app_aabbs),
+                            sizeof(app_plain), sizeof(app_instances), 64, 64};
+    for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+        for (size_t i = 0; i < sizes[k]; i++)
+            all[k][i] = (uint8_t)(i * 7 + k * 31 + 1);
+    static const uint16_t order[6] = {5, 0, 3, 1, 4, 2};
+    memcpy(app_indices + 2, order, sizeof(order));
+    for (int m = 0; m < 2; m++) {
+        const uint64_t ref = m ? AS_OTHER : AS_BLAS; /* the guest's handles are its ids */
+        memcpy(app_instances + 64 + 64 * m + VKW_ACCEL_INSTANCE_REFERENCE, &ref, 8);
+        memcpy(app_instance_bytes[m] + VKW_ACCEL_INSTANCE_REFERENCE, &ref, 8);
+        app_pointers[8 + m] = app_instance_bytes[m];
+    }
+}
+
+/* A BLAS of indexed triangles with a transform, boxes, and plain triangles. */
+static VkAccelerationStructureGeometryKHR blas_geometries[3];
+static const VkAccelerationStructureBuildRangeInfoKHR blas_ranges[3] = {
+    {2, 4, 0, 16}, {2, 8, 0, 0}, {1, 12, 1, 0}};
+static VkAccelerationStructureGeometryKHR tlas_geometry;
+static const VkAccelerationStructureBuildRangeInfoKHR tlas_range = {2, 64, 0, 0};
+
+static void make_geometries(bool pointers)
+{
+    blas_geometries[0] = (VkAccelerationStructureGeometryKHR){
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_KHR,
+        .geometryType = VK_GEOMETRY_TYPE_TRIANGLES_KHR,
+        .geometry.triangles = {
+            .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_TRIANGLES_DATA_KHR,
+            .vertexFormat = VK_FORMAT_R32G32B32_SFLOAT,
+            .vertexData.hostAddress = app_vertices,
+            .vertexStride = 16,
+            .maxVertex = 5,
+            .indexType = VK_INDEX_TYPE_UINT16,
+            .indexData.hostAddress = app_indices,
+            .transformData.hostAddress = app_transform}};
+    blas_geometries[1] = (VkAccelerationStructureGeometryKHR){
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_KHR,
+        .geometryType = VK_GEOMETRY_TYPE_AABBS_KHR,
+        .geometry.aabbs = {.sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_AABBS_DATA_KHR,
+                           .data.hostAddress = app_aabbs,
+                           .stride = 32}};
+    blas_geometries[2] = (VkAccelerationStructureGeometryKHR){
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_KHR,
+        .geometryType = VK_GEOMETRY_TYPE_TRIANGLES_KHR,
+        .geometry.triangles = {
+            .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_TRIANGLES_DATA_KHR,
+            .vertexFormat = VK_FORMAT_R32G32_SFLOAT,
+            .vertexData.hostAddress = app_plain,
+            .vertexStride = 12,
+            .maxVertex = 3,
+            .indexType = VK_INDEX_TYPE_NONE_KHR,
+            .indexData.deviceAddress = 0xdead0}}; /* ignored: never read */
+    tlas_geometry = (VkAccelerationStructureGeometryKHR){
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_KHR,
+        .geometryType = VK_GEOMETRY_TYPE_INSTANCES_KHR,
+        .geometry.instances = {
+            .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_INSTANCES_DATA_KHR,
+            .arrayOfPointers = pointers,
+            .data.hostAddress = pointers ? (const void *)app_pointers : (const void *)app_instances}};
+}
+
+/* What the driver reads, checked against the application's data. */
+static void read_blas(const VkAccelerationStructureBuildGeometryInfoKHR *info,
+                      const VkAccelerationStructureBuildRangeInfoKHR *ranges)
+{
+    if (info->geometryCount != 3 || memcmp(ranges, blas_ranges, sizeof(blas_ranges)) != 0) {
+        accel_problem("BLAS: geometry count or ranges");
+        return;
+    }
+    const VkAccelerationStructureGeometryTrianglesDataKHR *t =
+        &vkw_accel_geometry(info, 0)->geometry.triangles;
+    const uint8_t *indices = (const uint8_t *)t->indexData.hostAddress + ranges[0].primitiveOffset;
+    for (int p = 0; p < 6; p++) {
+        uint16_t index;
+        memcpy(&index, indices + 2 * p, 2);
+        if (index != app_indices[2 + p])
+            accel_problem("BLAS: an index");
+        else if (memcmp((const uint8_t *)t->vertexData.hostAddress + index * 16u,
+                        app_vertices[index], 12) != 0)
+            accel_problem("BLAS: a vertex fetched by index");
+    }
+    if (memcmp((const uint8_t *)t->transformData.hostAddress + 16, app_transform + 16, 48) != 0)
+        accel_problem("BLAS: the transform");
+    const VkAccelerationStructureGeometryAabbsDataKHR *b = &vkw_accel_geometry(info, 1)->geometry.aabbs;
+    for (int m = 0; m < 2; m++)
+        if (memcmp((const uint8_t *)b->data.hostAddress + 8 + 32 * m, app_aabbs + 8 + 32 * m, 24))
+            accel_problem("BLAS: a box");
+    const VkAccelerationStructureGeometryTrianglesDataKHR *u =
+        &vkw_accel_geometry(info, 2)->geometry.triangles;
+    for (int k = 0; k < 3; k++) {
+        const size_t at = 12 + 12 * (1 + (size_t)k);
+        if (memcmp((const uint8_t *)u->vertexData.hostAddress + at, app_plain + at, 8) != 0)
+            accel_problem("BLAS: a vertex of plain triangles");
+    }
+    if (u->indexData.hostAddress != NULL)
+        accel_problem("BLAS: an index address without indices");
+}
+
+static void read_tlas(const VkAccelerationStructureBuildGeometryInfoKHR *info,
+                      const VkAccelerationStructureBuildRangeInfoKHR *ranges)
+{
+    const VkAccelerationStructureGeometryInstancesDataKHR *in =
+        &vkw_accel_geometry(info, 0)->geometry.instances;
+    if (info->geometryCount != 1 || ranges[0].primitiveCount != 2) {
+        accel_problem("TLAS: geometry count or range");
+        return;
+    }
+    for (int m = 0; m < 2; m++) {
+        const uint8_t *got =
+            in->arrayOfPointers
+                ? ((const uint8_t *const *)((const uint8_t *)in->data.hostAddress + 64))[m]
+                : (const uint8_t *)in->data.hostAddress + 64 + 64 * m;
+        const uint8_t *want = in->arrayOfPointers ? app_instance_bytes[m] : app_instances + 64 + 64 * m;
+        uint64_t ref;
+        memcpy(&ref, got + VKW_ACCEL_INSTANCE_REFERENCE, 8);
+        if (memcmp(got, want, VKW_ACCEL_INSTANCE_REFERENCE) != 0)
+            accel_problem("TLAS: an instance");
+        if (ref != AS_HOST(m ? AS_OTHER : AS_BLAS))
+            accel_problem("TLAS: a reference is not the host's handle");
+    }
+}
+
+static void read_builds(uint32_t n, const VkAccelerationStructureBuildGeometryInfoKHR *infos,
+                        const VkAccelerationStructureBuildRangeInfoKHR *const *ranges)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (!infos[i].scratchData.hostAddress)
+            accel_problem("no scratch");
+        else
+            memset(infos[i].scratchData.hostAddress, 0x5a, SCRATCH_BYTES); /* ASan: long enough */
+        if (infos[i].type == VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR)
+            read_blas(&infos[i], ranges[i]);
+        else
+            read_tlas(&infos[i], ranges[i]);
+    }
+}
+
+static void fake_GetPhysicalDeviceFeatures2(VkPhysicalDevice pd, VkPhysicalDeviceFeatures2 *f)
+{
+    (void)pd;
+    VkPhysicalDeviceAccelerationStructureFeaturesKHR *as = (void *)vkw_chain_find(
+        f->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR);
+    if (as)
+        as->accelerationStructureHostCommands = accel.host_commands;
+}
+
+static void fake_GetAccelerationStructureBuildSizes(
+    VkDevice d, VkAccelerationStructureBuildTypeKHR type,
+    const VkAccelerationStructureBuildGeometryInfoKHR *info, const uint32_t *counts,
+    VkAccelerationStructureBuildSizesInfoKHR *sizes)
+{
+    (void)d;
+    if (type != VK_ACCELERATION_STRUCTURE_BUILD_TYPE_HOST_KHR)
+        accel_problem("sizes asked for a device build");
+    for (uint32_t j = 0; j < info->geometryCount && accel.sizes_asked < 4; j++)
+        accel.counts_seen[accel.sizes_asked] += counts[j]; /* the primitives, added up */
+    accel.sizes_asked++;
+    sizes->accelerationStructureSize = 1 << 16;
+    sizes->buildScratchSize = SCRATCH_BYTES;
+    sizes->updateScratchSize = 16;
+}
+
+static const VkAccelerationStructureBuildRangeInfoKHR *const *deferred_ranges;
+
+static VkResult fake_BuildAccelerationStructures(
+    VkDevice d, VkDeferredOperationKHR op, uint32_t n,
+    const VkAccelerationStructureBuildGeometryInfoKHR *infos,
+    const VkAccelerationStructureBuildRangeInfoKHR *const *ranges)
+{
+    (void)d;
+    accel.builds++;
+    if (op == VK_NULL_HANDLE) {
+        read_builds(n, infos, ranges);
+        return VK_SUCCESS;
+    }
+    if (VKW_HANDLE_U64(op) != 0xd000 + DEFERRED_OP)
+        accel_problem("not the host's deferred operation");
+    /* Read at the join: the host's copies must still be there. */
+    accel.pending = infos;
+    accel.pending_count = n;
+    deferred_ranges = ranges;
+    accel.joined = false;
+    return VK_OPERATION_DEFERRED_KHR;
+}
+
+static VkResult fake_DeferredOperationJoin(VkDevice d, VkDeferredOperationKHR op)
+{
+    (void)d, (void)op;
+    if (accel.joins++ == 0)
+        return VK_THREAD_IDLE_KHR; /* no work yet: the host must come back */
+    if (!accel.joined && accel.pending)
+        read_builds(accel.pending_count, accel.pending, deferred_ranges);
+    accel.joined = true;
+    return VK_SUCCESS;
+}
+
+static VkResult fake_GetDeferredOperationResult(VkDevice d, VkDeferredOperationKHR op)
+{
+    (void)d, (void)op;
+    return accel.joined ? VK_SUCCESS : VK_NOT_READY;
+}
+
+static void accel_context(bool host_commands)
+{
+    new_context(1000);
+    bring_up();
+    memset(&accel, 0, sizeof(accel));
+    accel.host_commands = host_commands;
+    ctx.vk.vkGetPhysicalDeviceFeatures2 = fake_GetPhysicalDeviceFeatures2;
+    ctx.vk.vkGetAccelerationStructureBuildSizesKHR = fake_GetAccelerationStructureBuildSizes;
+    ctx.vk.vkBuildAccelerationStructuresKHR = fake_BuildAccelerationStructures;
+    ctx.vk.vkDeferredOperationJoinKHR = fake_DeferredOperationJoin;
+    ctx.vk.vkGetDeferredOperationResultKHR = fake_GetDeferredOperationResult;
+    for (uint32_t id = AS_BLAS; id <= AS_OTHER; id++)
+        vkw_object_table_insert(&ctx.objects, id, VKW_HANDLE_VkAccelerationStructureKHR,
+                                AS_HOST(id), 3);
+    vkw_object_table_insert(&ctx.objects, DEFERRED_OP, VKW_HANDLE_VkDeferredOperationKHR,
+                            0xd000 + DEFERRED_OP, 3);
+    fill_app_data();
+}
+
+/* Builds the BLAS and the TLAS in one call; the reply's result. */
+static VkResult host_build(bool pointers, bool pp, VkDeferredOperationKHR op)
+{
+    make_geometries(pointers);
+    const VkAccelerationStructureGeometryKHR *pp_blas[3] = {&blas_geometries[0],
+                                                            &blas_geometries[1],
+                                                            &blas_geometries[2]};
+    const VkAccelerationStructureGeometryKHR *pp_tlas[1] = {&tlas_geometry};
+    VkAccelerationStructureBuildGeometryInfoKHR infos[2] = {
+        {.sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+         .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+         .mode = VK_BUILD_ACCELERATION_STRUCTURE_MODE_BUILD_KHR,
+         .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_BLAS),
+         .geometryCount = 3,
+         .pGeometries = pp ? NULL : blas_geometries,
+         .ppGeometries = pp ? pp_blas : NULL,
+         .scratchData.hostAddress = (void *)(uintptr_t)0xdead0},
+        {.sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+         .type = VK_ACCELERATION_STRUCTURE_TYPE_TOP_LEVEL_KHR,
+         .mode = VK_BUILD_ACCELERATION_STRUCTURE_MODE_BUILD_KHR,
+         .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_TLAS),
+         .geometryCount = 1,
+         .pGeometries = pp ? NULL : &tlas_geometry,
+         .ppGeometries = pp ? pp_tlas : NULL}};
+    const VkAccelerationStructureBuildRangeInfoKHR *ranges[2] = {blas_ranges, &tlas_range};
+    vkw_encode_vkBuildAccelerationStructuresKHR(&cmds, ++serial, DEVICE, op, 2, infos, ranges);
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    if (run() != VKW_OK || !next_reply(&h, &r)) {
+        diag("context died: %s %llu", vkw_error_name(ctx.error), (unsigned long long)ctx.error_value);
+        return VK_ERROR_DEVICE_LOST;
+    }
+    return vkw_decode_reply_vkBuildAccelerationStructuresKHR(&r, DEVICE, op, 2, infos, ranges);
+}
+
+static void test_accel_build(void)
+{
+    accel_context(true);
+    ok(host_build(false, false, VK_NULL_HANDLE) == VK_SUCCESS && accel.builds == 1,
+       "host build of a BLAS and a TLAS answered");
+    is_str(accel.problem, "", "the driver read the application's bytes, through host addresses "
+                              "the host rebuilt, and host handles in the instances");
+    ok(accel.sizes_asked == 2 && accel.counts_seen[0] == 2 + 2 + 1 && accel.counts_seen[1] == 2,
+       "scratch sized by the driver for the primitive counts");
+
+    accel_context(true);
+    ok(host_build(true, true, VK_NULL_HANDLE) == VK_SUCCESS, "ppGeometries, instances by pointer");
+    is_str(accel.problem, "", "the pointers to instances rebuilt over the host's copies");
+}
+
+static void test_accel_build_deferred(void)
+{
+    accel_context(true);
+    const VkDeferredOperationKHR op = VKW_U64_HANDLE(VkDeferredOperationKHR, DEFERRED_OP);
+    ok(host_build(false, false, op) == VK_OPERATION_DEFERRED_KHR,
+       "a deferred build answers VK_OPERATION_DEFERRED_KHR");
+    ok(accel.joins == 2 && accel.joined, "the host joined it (again after THREAD_IDLE) before answering");
+    is_str(accel.problem, "", "what the driver read at the join was the application's");
+}
+
+/* Copies: serialization comes back in the reply, deserialization takes the
+ * header's size. */
+static uint8_t serialized[200];
+
+static VkResult fake_WriteProperties(VkDevice d, uint32_t n, const VkAccelerationStructureKHR *as,
+                                     VkQueryType type, size_t size, void *data, size_t stride)
+{
+    (void)d;
+    for (uint32_t i = 0; i < n; i++) {
+        if (VKW_HANDLE_U64(as[i]) != AS_HOST(AS_BLAS) && VKW_HANDLE_U64(as[i]) != AS_HOST(AS_TLAS))
+            accel_problem("properties of an unknown structure");
+        const uint64_t v = type == VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_SIZE_KHR
+                               ? sizeof(serialized)
+                               : 1000 + i;
+        if (i * stride + 8 > size)
+            accel_problem("properties written past dataSize");
+        else
+            memcpy((uint8_t *)data + i * stride, &v, 8);
+    }
+    return VK_SUCCESS;
+}
+
+static VkResult fake_CopyToMemory(VkDevice d, VkDeferredOperationKHR op,
+                                  const VkCopyAccelerationStructureToMemoryInfoKHR *info)
+{
+    (void)d, (void)op;
+    if (VKW_HANDLE_U64(info->src) != AS_HOST(AS_BLAS) || !info->dst.hostAddress)
+        accel_problem("serialize: src or dst");
+    else
+        memcpy(info->dst.hostAddress, serialized, sizeof(serialized)); /* ASan: room enough */
+    return VK_SUCCESS;
+}
+
+static VkResult fake_CopyFromMemory(VkDevice d, VkDeferredOperationKHR op,
+                                    const VkCopyMemoryToAccelerationStructureInfoKHR *info)
+{
+    (void)d, (void)op;
+    if (VKW_HANDLE_U64(info->dst) != AS_HOST(AS_TLAS) ||
+        memcmp(info->src.hostAddress, serialized, sizeof(serialized)) != 0)
+        accel_problem("deserialize: dst or the bytes");
+    return VK_SUCCESS;
+}
+
+static VkResult fake_CopyAccelerationStructure(VkDevice d, VkDeferredOperationKHR op,
+                                               const VkCopyAccelerationStructureInfoKHR *info)
+{
+    (void)d;
+    if (VKW_HANDLE_U64(info->src) != AS_HOST(AS_BLAS) || VKW_HANDLE_U64(info->dst) != AS_HOST(AS_TLAS))
+        accel_problem("copy: src or dst");
+    if (op == VK_NULL_HANDLE)
+        return VK_SUCCESS;
+    accel.joined = false; /* completes at the join */
+    return VK_OPERATION_DEFERRED_KHR;
+}
+
+static void test_accel_copies(void)
+{
+    accel_context(true);
+    ctx.vk.vkWriteAccelerationStructuresPropertiesKHR = fake_WriteProperties;
+    ctx.vk.vkCopyAccelerationStructureToMemoryKHR = fake_CopyToMemory;
+    ctx.vk.vkCopyMemoryToAccelerationStructureKHR = fake_CopyFromMemory;
+    ctx.vk.vkCopyAccelerationStructureKHR = fake_CopyAccelerationStructure;
+    const uint64_t size = sizeof(serialized), handles = 2;
+    for (size_t i = 0; i < size; i++)
+        serialized[i] = (uint8_t)(i * 13 + 5);
+    memcpy(serialized + VKW_ACCEL_SERIAL_SIZE_AT, &size, 8);
+    memcpy(serialized + VKW_ACCEL_SERIAL_HANDLES_AT, &handles, 8);
+
+    /* Serialize: the guest's dst gets the driver's bytes from the reply. */
+    static uint8_t dst[256];
+    memset(dst, 0xee, sizeof(dst));
+    VkCopyAccelerationStructureToMemoryInfoKHR to = {
+        .sType = VK_STRUCTURE_TYPE_COPY_ACCELERATION_STRUCTURE_TO_MEMORY_INFO_KHR,
+        .src = VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_BLAS),
+        .dst.hostAddress = dst,
+        .mode = VK_COPY_ACCELERATION_STRUCTURE_MODE_SERIALIZE_KHR};
+    vkw_encode_vkCopyAccelerationStructureToMemoryKHR(&cmds, ++serial, DEVICE, VK_NULL_HANDLE, &to);
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    /* The reply's reader (vkw_decode_reply_host_to_memory_info) writes
+     * them at dst. */
+    const bool got = run() == VKW_OK && next_reply(&h, &r) &&
+                     vkw_decode_reply_vkCopyAccelerationStructureToMemoryKHR(
+                         &r, DEVICE, VK_NULL_HANDLE, &to) == VK_SUCCESS &&
+                     vkw_reader_ok(&r) && vkw_reader_remaining(&r) == 0;
+    ok(got && memcmp(dst, serialized, size) == 0 && dst[size] == 0xee,
+       "serialized bytes come back after the result, as many as the driver says");
+
+    /* Deserialize: the header's size of bytes reaches the driver. */
+    VkCopyMemoryToAccelerationStructureInfoKHR from = {
+        .sType = VK_STRUCTURE_TYPE_COPY_MEMORY_TO_ACCELERATION_STRUCTURE_INFO_KHR,
+        .src.hostAddress = serialized,
+        .dst = VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_TLAS),
+        .mode = VK_COPY_ACCELERATION_STRUCTURE_MODE_DESERIALIZE_KHR};
+    vkw_encode_vkCopyMemoryToAccelerationStructureKHR(&cmds, ++serial, DEVICE, VK_NULL_HANDLE,
+                                                      &from);
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkCopyMemoryToAccelerationStructureKHR(&r, DEVICE, VK_NULL_HANDLE,
+                                                                   &from) == VK_SUCCESS,
+       "deserialization answered");
+
+    /* A deferred copy is joined before the answer. */
+    VkCopyAccelerationStructureInfoKHR copy = {
+        .sType = VK_STRUCTURE_TYPE_COPY_ACCELERATION_STRUCTURE_INFO_KHR,
+        .src = VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_BLAS),
+        .dst = VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_TLAS),
+        .mode = VK_COPY_ACCELERATION_STRUCTURE_MODE_CLONE_KHR};
+    const VkDeferredOperationKHR op = VKW_U64_HANDLE(VkDeferredOperationKHR, DEFERRED_OP);
+    vkw_encode_vkCopyAccelerationStructureKHR(&cmds, ++serial, DEVICE, op, &copy);
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkCopyAccelerationStructureKHR(&r, DEVICE, op, &copy) ==
+               VK_OPERATION_DEFERRED_KHR &&
+           accel.joined,
+       "a deferred copy: VK_OPERATION_DEFERRED_KHR, joined by the host");
+    is_str(accel.problem, "", "copies: the driver got the host's handles and the bytes");
+}
+
+static void test_accel_properties(void)
+{
+    accel_context(true);
+    ctx.vk.vkWriteAccelerationStructuresPropertiesKHR = fake_WriteProperties;
+    const VkAccelerationStructureKHR as[2] = {VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_BLAS),
+                                              VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_TLAS)};
+    uint8_t data[24];
+    memset(data, 0x77, sizeof(data));
+    vkw_encode_vkWriteAccelerationStructuresPropertiesKHR(
+        &cmds, ++serial, DEVICE, 2, as, VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR,
+        sizeof(data), data, 16);
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    uint64_t v0 = 0, v1 = 0;
+    ok(run() == VKW_OK && next_reply(&h, &r) &&
+           vkw_decode_reply_vkWriteAccelerationStructuresPropertiesKHR(
+               &r, DEVICE, 2, as, VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR,
+               sizeof(data), data, 16) == VK_SUCCESS,
+       "properties answered");
+    memcpy(&v0, data, 8);
+    memcpy(&v1, data + 16, 8);
+    ok(v0 == 1000 && v1 == 1001 && data[8] == 0x77 && data[15] == 0x77,
+       "one value per structure at the stride; the bytes between as the application left them");
+    is_str(accel.problem, "", "the driver wrote inside dataSize");
+}
+
+static void test_accel_refused(void)
+{
+    /* A device without host commands: the driver is never called. */
+    accel_context(false);
+    make_geometries(false);
+    VkAccelerationStructureBuildGeometryInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+        .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+        .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, AS_BLAS),
+        .geometryCount = 3,
+        .pGeometries = blas_geometries};
+    const VkAccelerationStructureBuildRangeInfoKHR *ranges[1] = {blas_ranges};
+    vkw_encode_vkBuildAccelerationStructuresKHR(&cmds, ++serial, DEVICE, VK_NULL_HANDLE, 1, &info,
+                                                ranges);
+    expect_death(VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBuildAccelerationStructuresKHR,
+                 "a host build where the device has no host commands");
+    ok(accel.builds == 0, "the driver never saw it");
+
+    /* An index past maxVertex would make the driver read past the vertices. */
+    accel_context(true);
+    app_indices[2 + 3] = 6;
+    vkw_encode_vkBuildAccelerationStructuresKHR(&cmds, ++serial, DEVICE, VK_NULL_HANDLE, 1, &info,
+                                                ranges);
+    expect_death(VKW_ERROR_BAD_RANGE, 6, "an index past maxVertex");
+    ok(accel.builds == 0, "the driver never saw it");
+
+    /* Fewer bytes than the range reads (a guest that lies about its size). */
+    accel_context(true);
+    make_geometries(false);
+    const size_t at = cmds.size;
+    vkw_encode_vkBuildAccelerationStructuresKHR(&cmds, ++serial, DEVICE, VK_NULL_HANDLE, 1, &info,
+                                                ranges);
+    /* the AABBs' size word (56 = 32 + 24): make it 52 and drop 4 bytes of theirs */
+    static const uint8_t aabb_range[16] = {8, 0, 0, 0, 0, 0, 0, 0, 56, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = at;
+    while (i + 16 <= cmds.size && memcmp(cmds.data + i, aabb_range, 16) != 0)
+        i += 4;
+    if (i + 16 <= cmds.size) {
+        cmds.data[i + 8] = 52;
+        memmove(cmds.data + i + 16 + 52, cmds.data + i + 16 + 56, cmds.size - (i + 16 + 56));
+        cmds.size -= 4;
+        uint32_t size;
+        memcpy(&size, cmds.data + at + 8, 4);
+        size -= 4;
+        memcpy(cmds.data + at + 8, &size, 4);
+    }
+    expect_death(VKW_ERROR_BAD_COUNT, 52, "bytes fewer than the build reads");
+    ok(accel.builds == 0, "the driver never saw it");
+}
+
+/* Ray tracing pipelines: a capture-replay handle is as long as the device
+ * says (24 here). */
+static uint8_t replay_seen[24];
+static int pipelines_made;
+
+static VkResult fake_CreateRayTracingPipelines(VkDevice d, VkDeferredOperationKHR op,
+                                               VkPipelineCache cache, uint32_t n,
+                                               const VkRayTracingPipelineCreateInfoKHR *ci,
+                                               const VkAllocationCallbacks *a, VkPipeline *out)
+{
+    (void)d, (void)op, (void)cache, (void)a;
+    for (uint32_t i = 0; i < n; i++) {
+        if (ci[i].groupCount == 2 && ci[i].pGroups[0].pShaderGroupCaptureReplayHandle &&
+            !ci[i].pGroups[1].pShaderGroupCaptureReplayHandle)
+            memcpy(replay_seen, ci[i].pGroups[0].pShaderGroupCaptureReplayHandle, 24);
+        out[i] = VKW_U64_HANDLE(VkPipeline, fake.next_handle++);
+        pipelines_made++;
+    }
+    return VK_SUCCESS;
+}
+
+static void encode_rt_pipeline(uint64_t length, uint64_t pipeline_id)
+{
+    static uint8_t handle[24];
+    for (int i = 0; i < 24; i++)
+        handle[i] = (uint8_t)(0x40 + i);
+    VkPipelineShaderStageCreateInfo stage = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+        .stage = VK_SHADER_STAGE_RAYGEN_BIT_KHR,
+        .module = VKW_U64_HANDLE(VkShaderModule, 650),
+        .pName = "main"};
+    VkRayTracingShaderGroupCreateInfoKHR groups[2] = {
+        {.sType = VK_STRUCTURE_TYPE_RAY_TRACING_SHADER_GROUP_CREATE_INFO_KHR,
+         .type = VK_RAY_TRACING_SHADER_GROUP_TYPE_GENERAL_KHR,
+         .generalShader = 0,
+         .closestHitShader = VK_SHADER_UNUSED_KHR,
+         .anyHitShader = VK_SHADER_UNUSED_KHR,
+         .intersectionShader = VK_SHADER_UNUSED_KHR,
+         .pShaderGroupCaptureReplayHandle = handle},
+        {.sType = VK_STRUCTURE_TYPE_RAY_TRACING_SHADER_GROUP_CREATE_INFO_KHR,
+         .type = VK_RAY_TRACING_SHADER_GROUP_TYPE_GENERAL_KHR,
+         .generalShader = 0,
+         .closestHitShader = VK_SHADER_UNUSED_KHR,
+         .anyHitShader = VK_SHADER_UNUSED_KHR,
+         .intersectionShader = VK_SHADER_UNUSED_KHR}};
+    VkRayTracingPipelineCreateInfoKHR ci = {
+        .sType = VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_KHR,
+        .stageCount = 1,
+        .pStages = &stage,
+        .groupCount = 2,
+        .pGroups = groups,
+        .maxPipelineRayRecursionDepth = 1,
+        .layout = VKW_U64_HANDLE(VkPipelineLayout, 651),
+        .basePipelineIndex = -1};
+    VkPipeline pipeline = VKW_U64_HANDLE(VkPipeline, pipeline_id);
+    guest_device_length = length; /* as the ICD knows it for this device */
+    vkw_encode_vkCreateRayTracingPipelinesKHR(&cmds, ++serial, DEVICE, VK_NULL_HANDLE,
+                                              VK_NULL_HANDLE, 1, &ci, NULL, &pipeline);
+    guest_device_length = 0;
+}
+
+static void test_capture_replay_handles(void)
+{
+    new_context(1000);
+    bring_up();
+    ctx.vk.vkCreateRayTracingPipelinesKHR = fake_CreateRayTracingPipelines;
+    vkw_object_table_insert(&ctx.objects, 650, VKW_HANDLE_VkShaderModule, 0xd000, 3);
+    vkw_object_table_insert(&ctx.objects, 651, VKW_HANDLE_VkPipelineLayout, 0xd001, 3);
+    memset(replay_seen, 0, sizeof(replay_seen));
+    encode_rt_pipeline(24, 720); /* what the device says */
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    ok(run() == VKW_OK && next_reply(&h, &r) && table_has(720, VKW_HANDLE_VkPipeline),
+       "a ray tracing pipeline with a capture-replay handle made");
+    ok(replay_seen[0] == 0x40 && replay_seen[23] == 0x40 + 23,
+       "the driver got the handle's 24 bytes, and NULL for the group without one");
+
+    /* Capture replay not enabled: the guest sends no handle, whatever the
+     * application left there. */
+    memset(replay_seen, 0, sizeof(replay_seen));
+    encode_rt_pipeline(0, 721);
+    ok(run() == VKW_OK && next_reply(&h, &r) && replay_seen[0] == 0,
+       "without capture replay the handle does not travel");
+
+    /* A guest that claims another length. */
+    const int made = pipelines_made;
+    encode_rt_pipeline(16, 722);
+    expect_death(VKW_ERROR_BAD_COUNT, 16, "a capture-replay handle of another length");
+    ok(pipelines_made == made, "the driver never saw it");
+}
+
 int main(void)
 {
     vkw_writer_init(&cmds);
@@ -2111,6 +2728,12 @@ int main(void)
     test_track_errors();
     test_sync_shared();
     test_host_image_copy();
+    test_accel_build();
+    test_accel_build_deferred();
+    test_accel_copies();
+    test_accel_properties();
+    test_accel_refused();
+    test_capture_replay_handles();
     vkw_host_context_fini(&ctx);
     vkw_writer_fini(&cmds);
     vkw_writer_fini(&replies);

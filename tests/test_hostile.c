@@ -21,6 +21,10 @@
  * shader objects, indirect commands layouts and execution sets destroyed
  * or named by ids of other types (each context ending with such objects
  * alive);
+ * host acceleration-structure commands whose bytes disagree with their
+ * ranges, indices past maxVertex, instances naming other objects, guest
+ * pointers, lying serialized headers, properties past their data, and a
+ * capture-replay handle the device does not size;
  * and, not an error, a device destroyed with children alive. */
 #define _GNU_SOURCE /* setenv, memfd_create; before any include */
 
@@ -1006,6 +1010,308 @@ static void capture_data_room(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_COUNT, sizeof room, 0};
 }
 
+/* ---- ray tracing: host acceleration-structure commands and capture-replay
+ * handles (doc/PROTOCOL.md 22).  A's second device has the extensions; on
+ * lavapipe it has no host commands, so a well-formed host build is
+ * UNSUPPORTED, and every check of what came runs before that one. */
+
+#define RT_DEVICE_ID 170u
+#define RT_BUFFER_ID 171u
+#define RT_MEMORY_ID 172u
+#define RT_BLAS_ID 173u
+#define RT_LAYOUT_ID 174u
+#define RT_PIPELINE_ID 175u
+#define RT_POOL_ID 176u
+#define RT_CB_ID 177u
+#define RT_REPLIES 3 /* vkCreateDevice, vkAllocateMemory, vkCreateAccelerationStructureKHR */
+
+static struct vkw_dispatchable rt_device_obj = {0, RT_DEVICE_ID};
+#define RT_DEVICE ((VkDevice)&rt_device_obj)
+static struct vkw_dispatchable rt_cb_obj = {0, RT_CB_ID};
+
+/* A device with acceleration structures and ray tracing pipelines, and a
+ * BLAS in memory of its own. */
+static void ray_tracing_device(struct tg_guest *g)
+{
+    static const char *const extensions[] = {VK_KHR_DEFERRED_HOST_OPERATIONS_EXTENSION_NAME,
+                                             VK_KHR_ACCELERATION_STRUCTURE_EXTENSION_NAME,
+                                             VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME};
+    VkPhysicalDeviceRayTracingPipelineFeaturesKHR rtf = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR,
+        .rayTracingPipeline = VK_TRUE};
+    VkPhysicalDeviceAccelerationStructureFeaturesKHR asf = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR,
+        .pNext = &rtf,
+        .accelerationStructure = VK_TRUE};
+    VkPhysicalDeviceVulkan12Features f12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = &asf,
+        .bufferDeviceAddress = VK_TRUE};
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &priority};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = &f12,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci,
+                              .enabledExtensionCount = 3,
+                              .ppEnabledExtensionNames = extensions};
+    VkDevice device = RT_DEVICE;
+    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
+    VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                              .size = 65536,
+                              .usage = VK_BUFFER_USAGE_ACCELERATION_STRUCTURE_STORAGE_BIT_KHR,
+                              .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    VkBuffer buffer = VKW_U64_HANDLE(VkBuffer, RT_BUFFER_ID);
+    vkw_encode_vkCreateBuffer(&g->w, ++g->serial, RT_DEVICE, &bci, NULL, &buffer);
+    VkMemoryAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                               .allocationSize = 65536};
+    VkDeviceMemory memory = VKW_U64_HANDLE(VkDeviceMemory, RT_MEMORY_ID);
+    vkw_encode_vkAllocateMemory(&g->w, ++g->serial, RT_DEVICE, &ai, NULL, &memory);
+    vkw_encode_vkBindBufferMemory(&g->w, ++g->serial, RT_DEVICE, buffer, memory, 0);
+    VkAccelerationStructureCreateInfoKHR aci = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_CREATE_INFO_KHR,
+        .buffer = buffer,
+        .size = 4096,
+        .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR};
+    VkAccelerationStructureKHR as = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID);
+    vkw_encode_vkCreateAccelerationStructureKHR(&g->w, ++g->serial, RT_DEVICE, &aci, NULL, &as);
+}
+
+static const float rt_vertices[9] = {0, 0, 0, 1, 0, 0, 0, 1, 0};
+
+/* A host build of one geometry into the BLAS: the command's offset. */
+static size_t host_build(struct tg_guest *g, const VkAccelerationStructureGeometryKHR *geometry,
+                         const VkAccelerationStructureBuildRangeInfoKHR *range, bool both)
+{
+    const VkAccelerationStructureGeometryKHR *pp[1] = {geometry};
+    VkAccelerationStructureBuildGeometryInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+        .type = geometry->geometryType == VK_GEOMETRY_TYPE_INSTANCES_KHR
+                    ? VK_ACCELERATION_STRUCTURE_TYPE_TOP_LEVEL_KHR
+                    : VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+        .mode = VK_BUILD_ACCELERATION_STRUCTURE_MODE_BUILD_KHR,
+        .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID),
+        .geometryCount = 1,
+        .pGeometries = geometry,
+        .ppGeometries = both ? pp : NULL};
+    const size_t at = g->w.size;
+    vkw_encode_vkBuildAccelerationStructuresKHR(&g->w, ++g->serial, RT_DEVICE, VK_NULL_HANDLE, 1,
+                                                &info, &range);
+    return at;
+}
+
+static VkAccelerationStructureGeometryKHR triangles(const void *indices, VkIndexType type,
+                                                    uint32_t max_vertex)
+{
+    return (VkAccelerationStructureGeometryKHR){
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_KHR,
+        .geometryType = VK_GEOMETRY_TYPE_TRIANGLES_KHR,
+        .geometry.triangles = {
+            .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_TRIANGLES_DATA_KHR,
+            .vertexFormat = VK_FORMAT_R32G32B32_SFLOAT,
+            .vertexData.hostAddress = rt_vertices,
+            .vertexStride = 12,
+            .maxVertex = max_vertex,
+            .indexType = type,
+            .indexData.hostAddress = indices}};
+}
+
+static void host_build_well_formed(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const VkAccelerationStructureGeometryKHR geometry = triangles(NULL, VK_INDEX_TYPE_NONE_KHR, 2);
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    host_build(g, &geometry, &range, false);
+    *e = (struct expect){VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBuildAccelerationStructuresKHR, RT_REPLIES};
+}
+
+/* The vertices' bytes 4 short of what the build reads (its size word and
+ * the command's size say so). */
+static void host_build_bytes_short(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const VkAccelerationStructureGeometryKHR geometry = triangles(NULL, VK_INDEX_TYPE_NONE_KHR, 2);
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    const size_t at = host_build(g, &geometry, &range, false);
+    const uint8_t data[20] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 36}; /* presence, offset, size */
+    const size_t i = find(&g->w, at, data, sizeof(data));
+    put_u64(&g->w, i + 12, 32);
+    memmove(g->w.data + i + 20 + 32, g->w.data + i + 20 + 36, g->w.size - (i + 20 + 36));
+    g->w.size -= 4;
+    put_u32(&g->w, at + 8, (uint32_t)(g->w.size - at - 16));
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, 32, RT_REPLIES};
+}
+
+static void host_build_index_past_max_vertex(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    static const uint32_t indices[3] = {0, 1, 3};
+    const VkAccelerationStructureGeometryKHR geometry = triangles(indices, VK_INDEX_TYPE_UINT32, 2);
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    host_build(g, &geometry, &range, false);
+    *e = (struct expect){VKW_ERROR_BAD_RANGE, 3, RT_REPLIES};
+}
+
+static void host_build_both_geometry_arrays(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const VkAccelerationStructureGeometryKHR geometry = triangles(NULL, VK_INDEX_TYPE_NONE_KHR, 2);
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    host_build(g, &geometry, &range, true);
+    *e = (struct expect){VKW_ERROR_BAD_POINTER, 1, RT_REPLIES};
+}
+
+/* A device build with geometries but neither geometry array: the driver
+ * would follow NULL while recording. */
+static void device_build_without_geometries(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    VkCommandPool pool = VKW_U64_HANDLE(VkCommandPool, RT_POOL_ID);
+    vkw_encode_vkCreateCommandPool(&g->w, ++g->serial, RT_DEVICE, &pci, NULL, &pool);
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    VkCommandBuffer cb = (VkCommandBuffer)&rt_cb_obj;
+    vkw_encode_vkAllocateCommandBuffers(&g->w, ++g->serial, RT_DEVICE, &ai, &cb);
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkw_encode_vkBeginCommandBuffer(&g->w, ++g->serial, cb, &bi);
+    VkAccelerationStructureBuildGeometryInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+        .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+        .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID),
+        .geometryCount = 1};
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    const VkAccelerationStructureBuildRangeInfoKHR *ranges = &range;
+    vkw_encode_vkCmdBuildAccelerationStructuresKHR(&g->w, ++g->serial, cb, 1, &info, &ranges);
+    *e = (struct expect){VKW_ERROR_BAD_POINTER, 0, RT_REPLIES + 2}; /* + allocate, begin */
+}
+
+/* An instance naming a buffer's id where an acceleration structure goes:
+ * the driver would follow it as a VkAccelerationStructureKHR. */
+static void host_build_instance_not_a_structure(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    uint8_t instance[64] = {0};
+    const uint64_t ref = RT_BUFFER_ID;
+    memcpy(instance + 56, &ref, 8);
+    const VkAccelerationStructureGeometryKHR geometry = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_KHR,
+        .geometryType = VK_GEOMETRY_TYPE_INSTANCES_KHR,
+        .geometry.instances = {
+            .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_GEOMETRY_INSTANCES_DATA_KHR,
+            .data.hostAddress = instance}};
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    host_build(g, &geometry, &range, false);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, RT_BUFFER_ID, RT_REPLIES};
+}
+
+/* A guest pointer where the host makes its own (the scratch), sent by the
+ * device form of the struct. */
+static void host_build_guest_pointer(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const size_t at = g->w.size;
+    raw_command(&g->w, VKW_CMD_vkBuildAccelerationStructuresKHR, VKW_COMMAND_FLAG_REPLY, 0,
+                ++g->serial);
+    vkw_write_u64(&g->w, RT_DEVICE_ID);
+    vkw_write_u64(&g->w, 0); /* no deferred operation */
+    vkw_write_u32(&g->w, 1);
+    vkw_write_presence(&g->w, &g->w);
+    vkw_write_u64(&g->w, 1);
+    VkAccelerationStructureBuildGeometryInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+        .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+        .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID),
+        .scratchData.deviceAddress = 0x7f0012345678u};
+    vkw_encode_VkAccelerationStructureBuildGeometryInfoKHR(&g->w, &info);
+    vkw_write_presence(&g->w, &g->w); /* ppBuildRangeInfos: one empty row */
+    vkw_write_u64(&g->w, 1);
+    vkw_write_presence(&g->w, NULL);
+    put_u32(&g->w, at + 8, (uint32_t)(g->w.size - at - 16));
+    *e = (struct expect){VKW_ERROR_BAD_POINTER, 0x7f0012345678u, RT_REPLIES};
+}
+
+/* Serialized data whose header states 8 bytes more than came. */
+static void deserialize_header_lies(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    uint8_t data[64];
+    memset(data, 0xa5, sizeof(data));
+    const uint64_t size = sizeof(data), handles = 0;
+    memcpy(data + 32, &size, 8);
+    memcpy(data + 48, &handles, 8);
+    VkCopyMemoryToAccelerationStructureInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_COPY_MEMORY_TO_ACCELERATION_STRUCTURE_INFO_KHR,
+        .src.hostAddress = data,
+        .dst = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID),
+        .mode = VK_COPY_ACCELERATION_STRUCTURE_MODE_DESERIALIZE_KHR};
+    const size_t at = g->w.size;
+    vkw_encode_vkCopyMemoryToAccelerationStructureKHR(&g->w, ++g->serial, RT_DEVICE,
+                                                      VK_NULL_HANDLE, &info);
+    const size_t i = find(&g->w, at, data, 32); /* the UUIDs, then the size */
+    put_u64(&g->w, i + 32, size + 8);
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, size, RT_REPLIES};
+}
+
+static void properties_past_data(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const VkAccelerationStructureKHR as[2] = {
+        VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID),
+        VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID)};
+    uint8_t data[16];
+    vkw_encode_vkWriteAccelerationStructuresPropertiesKHR(
+        &g->w, ++g->serial, RT_DEVICE, 2, as,
+        VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR, sizeof(data), data, 16);
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, sizeof(data), RT_REPLIES};
+}
+
+static void properties_of_another_query(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const VkAccelerationStructureKHR as = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID);
+    uint8_t data[64];
+    vkw_encode_vkWriteAccelerationStructuresPropertiesKHR(&g->w, ++g->serial, RT_DEVICE, 1, &as,
+                                                          VK_QUERY_TYPE_PIPELINE_STATISTICS,
+                                                          sizeof(data), data, 8);
+    *e = (struct expect){VKW_ERROR_BAD_ENUM, VK_QUERY_TYPE_PIPELINE_STATISTICS, RT_REPLIES};
+}
+
+/* A capture-replay handle where the device's length is 0 (lavapipe has no
+ * capture replay). */
+static void capture_replay_handle_unsized(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    VkPipelineLayoutCreateInfo lci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+    VkPipelineLayout layout = VKW_U64_HANDLE(VkPipelineLayout, RT_LAYOUT_ID);
+    vkw_encode_vkCreatePipelineLayout(&g->w, ++g->serial, RT_DEVICE, &lci, NULL, &layout);
+    static const uint8_t handle[32] = {1, 2, 3};
+    VkRayTracingShaderGroupCreateInfoKHR group = {
+        .sType = VK_STRUCTURE_TYPE_RAY_TRACING_SHADER_GROUP_CREATE_INFO_KHR,
+        .type = VK_RAY_TRACING_SHADER_GROUP_TYPE_GENERAL_KHR,
+        .closestHitShader = VK_SHADER_UNUSED_KHR,
+        .anyHitShader = VK_SHADER_UNUSED_KHR,
+        .intersectionShader = VK_SHADER_UNUSED_KHR,
+        .pShaderGroupCaptureReplayHandle = handle};
+    VkRayTracingPipelineCreateInfoKHR ci = {
+        .sType = VK_STRUCTURE_TYPE_RAY_TRACING_PIPELINE_CREATE_INFO_KHR,
+        .groupCount = 1,
+        .pGroups = &group,
+        .maxPipelineRayRecursionDepth = 1,
+        .layout = layout,
+        .basePipelineIndex = -1};
+    VkPipeline pipeline = VKW_U64_HANDLE(VkPipeline, RT_PIPELINE_ID);
+    tg_device_length = sizeof(handle); /* what the guest claims */
+    vkw_encode_vkCreateRayTracingPipelinesKHR(&g->w, ++g->serial, RT_DEVICE, VK_NULL_HANDLE,
+                                              VK_NULL_HANDLE, 1, &ci, NULL, &pipeline);
+    tg_device_length = 0;
+    *e = (struct expect){VKW_ERROR_BAD_COUNT, sizeof(handle), RT_REPLIES};
+}
+
 static const struct hostile_case {
     const char *name;
     void (*build)(struct tg_guest *g, struct expect *e);
@@ -1073,6 +1379,17 @@ static const struct hostile_case {
     {"a pipeline binary no one made", pipeline_binary_never_made, NULL},
     {"opaque capture data longer than the device's", capture_data_length, NULL},
     {"room for opaque capture data the device does not write", capture_data_room, NULL},
+    {"a host build where the device has no host commands", host_build_well_formed, bring_up_13},
+    {"a host build's vertices 4 bytes short of its range", host_build_bytes_short, bring_up_13},
+    {"a host build's index past maxVertex", host_build_index_past_max_vertex, bring_up_13},
+    {"a host build with pGeometries and ppGeometries", host_build_both_geometry_arrays, bring_up_13},
+    {"a device build with neither geometry array", device_build_without_geometries, bring_up_13},
+    {"an instance naming a buffer", host_build_instance_not_a_structure, bring_up_13},
+    {"a guest pointer as a host build's scratch", host_build_guest_pointer, bring_up_13},
+    {"serialized data whose header states more than came", deserialize_header_lies, bring_up_13},
+    {"structure properties past dataSize", properties_past_data, bring_up_13},
+    {"structure properties of a pipeline-statistics query", properties_of_another_query, bring_up_13},
+    {"a capture-replay handle the device does not size", capture_replay_handle_unsized, bring_up_13},
 };
 
 /* B is unaffected: its objects stand, and it can still work with its

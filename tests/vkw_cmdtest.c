@@ -267,6 +267,7 @@ static void destroy_tracked(struct ctx *c, const struct tracked *t)
         EXT(INDIRECT_COMMANDS_LAYOUT_EXT, vkDestroyIndirectCommandsLayoutEXT)
         EXT(INDIRECT_EXECUTION_SET_EXT, vkDestroyIndirectExecutionSetEXT)
         EXT(PIPELINE_BINARY_KHR, vkDestroyPipelineBinaryKHR)
+        EXT(ACCELERATION_STRUCTURE_KHR, vkDestroyAccelerationStructureKHR)
 #undef EXT
     case VK_OBJECT_TYPE_DEVICE: /* a second device a scenario made */
         vkDeviceWaitIdle(H(VkDevice));
@@ -3919,7 +3920,8 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
         .pNext = needs->features,
         .synchronization2 = VK_TRUE,
         .dynamicRendering = VK_TRUE,
-        .privateData = VK_TRUE /* required by 1.3 */};
+        .privateData = VK_TRUE, /* required by 1.3 */
+        .maintenance4 = VK_TRUE /* required by 1.3; SPIR-V 1.6 shaders use LocalSizeId */};
     VkPhysicalDeviceVulkan12Features on12 = needs->v12;
     on12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
     on12.pNext = &on13;

@@ -69,8 +69,8 @@ def normalize(lines, forwarded, struct_shown):
             i += 1
             continue
         line = re.sub(r'(Extensions: count = )\d+', r'\1N', line)
-        # vulkaninfo pads names to the longest one listed, which differs
-        line = re.sub(r'^(\t+VK_\w+)\s+: extension revision', r'\1 : extension revision', line)
+        # the names are padded to the longest listed, which differs
+        line = re.sub(r'^(\t+\S+) +: extension revision', r'\1 : extension revision', line)
         if re.match(r'^=+$', line) or re.match(r'^-+$', line):
             line = line[0] * 3  # underline lengths follow the counts
         out.append(line)

@@ -386,6 +386,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceRayTracingPipelineFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceRayTracingPipelineFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceRayQueryFeaturesKHR *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR;
@@ -1042,6 +1050,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT;
@@ -1555,6 +1571,15 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceAccelerationStructurePropertiesKHR printed = *s;
         dump("VkPhysicalDeviceAccelerationStructurePropertiesKHR", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceRayTracingPipelinePropertiesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceRayTracingPipelinePropertiesKHR printed = *s;
+        dump("VkPhysicalDeviceRayTracingPipelinePropertiesKHR", &printed, sizeof(printed));
         free(s);
     }
     {

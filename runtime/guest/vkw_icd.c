@@ -65,10 +65,11 @@ struct vkw_guest_device {
     uint32_t api_version;
     struct vkw_enabled_names extensions;
     const struct vkw_guest_instance *instance;
-    /* VK_EXT_descriptor_buffer is enabled: its properties, asked once at
-     * vkCreateDevice, give the lengths of opaque capture data. */
-    bool descriptor_buffer;
-    VkPhysicalDeviceDescriptorBufferPropertiesEXT descriptor_buffer_props;
+    /* The properties that give lengths of members the application's
+     * memory holds (runtime/common/vkw_device_length.h), asked once at
+     * vkCreateDevice; zero where the application did not enable what makes
+     * them count. */
+    struct vkw_length_properties length_props;
 };
 
 static bool keep_names(struct vkw_enabled_names *kept, uint32_t count, const char *const *names)
@@ -548,21 +549,36 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
         *pDevice = VK_NULL_HANDLE;
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    /* Opaque capture data has a length only the device knows; ask now,
-     * while no call of this thread holds the connection (encoders need it
-     * in the middle of one).  A cached query after the first. */
+    /* Some members have a length only the device knows; ask now, while no
+     * call of this thread holds the connection (encoders need it in the
+     * middle of one).  Cached queries after the first. */
     const char *const *names = pCreateInfo->ppEnabledExtensionNames;
+    VkBaseOutStructure *chain = NULL;
     for (uint32_t i = 0; names && i < pCreateInfo->enabledExtensionCount; i++)
-        if (strcmp(names[i], VK_EXT_DESCRIPTOR_BUFFER_EXTENSION_NAME) == 0)
-            dev->descriptor_buffer = true;
-    if (dev->descriptor_buffer) {
-        dev->descriptor_buffer_props = (VkPhysicalDeviceDescriptorBufferPropertiesEXT){
-            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT};
+        if (strcmp(names[i], VK_EXT_DESCRIPTOR_BUFFER_EXTENSION_NAME) == 0) {
+            dev->length_props.descriptor_buffer.sType =
+                VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_PROPERTIES_EXT;
+            dev->length_props.descriptor_buffer.pNext = chain;
+            chain = (VkBaseOutStructure *)&dev->length_props.descriptor_buffer;
+        }
+    /* A capture-replay handle counts only with its feature on (anywhere in
+     * the chain: as its own struct, beside VkPhysicalDeviceFeatures2). */
+    for (const VkBaseInStructure *s = pCreateInfo->pNext; s; s = s->pNext)
+        if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR &&
+            ((const VkPhysicalDeviceRayTracingPipelineFeaturesKHR *)s)
+                ->rayTracingPipelineShaderGroupHandleCaptureReplay) {
+            dev->length_props.ray_tracing_pipeline.sType =
+                VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR;
+            dev->length_props.ray_tracing_pipeline.pNext = chain;
+            chain = (VkBaseOutStructure *)&dev->length_props.ray_tracing_pipeline;
+            break;
+        }
+    if (chain) {
         VkPhysicalDeviceProperties2 props = {
-            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
-            .pNext = &dev->descriptor_buffer_props};
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = chain};
         vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, &props);
-        dev->descriptor_buffer_props.pNext = NULL;
+        dev->length_props.descriptor_buffer.pNext = NULL;
+        dev->length_props.ray_tracing_pipeline.pNext = NULL;
     }
     return result;
 }
@@ -570,9 +586,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
 uint64_t vkw_guest_device_length(const void *device, uint32_t opcode, uint32_t what)
 {
     const struct vkw_guest_device *dev = device;
-    if (!dev || !dev->descriptor_buffer)
+    if (!dev)
         return 0;
-    const uint64_t n = vkw_device_length_of(&dev->descriptor_buffer_props, opcode, what);
+    const uint64_t n = vkw_device_length_of(&dev->length_props, opcode, what);
     return n == UINT64_MAX ? 0 : n;
 }
 

@@ -38,6 +38,9 @@ static inline struct vkw_guest_conn *vkw_guest_conn_of(const void *dispatchable)
 
 /* The physical device a device was created from. */
 VkPhysicalDevice vkw_guest_device_physical(VkDevice device);
+/* The device's lengths of members sized by its properties (enum
+ * vkw_device_length): what generated encoders send of them. */
+const uint64_t *vkw_guest_device_lengths(VkDevice device);
 /* The device a queue belongs to. */
 VkDevice vkw_guest_queue_device(VkQueue queue);
 /* The device's i-th queue the application has asked for, or NULL past the
@@ -163,6 +166,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
 #include "vkw_guest_external.h"
 #include "vkw_guest_memory.h"
 #include "vkw_guest_queries.h"
+#include "vkw_guest_raytracing.h"
 #include "vkw_guest_requirements.h"
 #include "vkw_guest_sanitize.h"
 #include "vkw_guest_sync.h"

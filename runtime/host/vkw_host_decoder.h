@@ -32,6 +32,10 @@ struct vkw_host_decoder {
     /* Where fds a command is lent go (vkw_host_fds.h); NULL in tests that
      * keep them themselves. */
     struct vkw_host_fds *fds;
+    /* What a hand-written parameter decoder (encode-with host=FN) leaves
+     * for its command's hand-written host function and reply: arena
+     * memory, NULL otherwise. */
+    void *hand_written;
 };
 
 /* For generated decoders (VKW_DEVICE_LENGTH): the count a blob of device

@@ -39,12 +39,22 @@ static bool properties(struct vkw_host_context *ctx, VkDevice device,
 uint64_t vkw_host_device_length(void *owner, const struct vkw_host_decoder *d, uint32_t what)
 {
     struct vkw_host_context *ctx = owner;
-    VkPhysicalDeviceDescriptorBufferPropertiesEXT p;
+    struct vkw_length_properties p;
     VkPhysicalDeviceDescriptorBufferDensityMapPropertiesEXT density;
-    if (!properties(ctx, VKW_U64_HANDLE(VkDevice, d->device), &p, &density))
+    if (!properties(ctx, VKW_U64_HANDLE(VkDevice, d->device), &p.descriptor_buffer, &density))
         return UINT64_MAX;
+    /* Asked apart: a driver without ray tracing leaves it as it is, and
+     * its SIZE_MAX is refused. */
+    const struct vkw_host_device *dev =
+        vkw_host_device_of_handle(&ctx->memory, VKW_U64_HANDLE(VkDevice, d->device));
+    p.ray_tracing_pipeline = (VkPhysicalDeviceRayTracingPipelinePropertiesKHR){
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_PROPERTIES_KHR,
+        .shaderGroupHandleCaptureReplaySize = UINT32_MAX};
+    VkPhysicalDeviceProperties2 props = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                         .pNext = &p.ray_tracing_pipeline};
+    ctx->vk.vkGetPhysicalDeviceProperties2(dev->physical, &props);
     const uint64_t n = vkw_device_length_of(&p, d->opcode, what);
-    return n == SIZE_MAX ? UINT64_MAX : n;
+    return n == SIZE_MAX || n == UINT32_MAX ? UINT64_MAX : n;
 }
 
 /* The largest descriptor `p` (and `density`) describe. */

@@ -3,8 +3,8 @@
  *
  * Owns: the host's answer to the lengths that are properties of a device
  * (the decoder's `length`, runtime/common/vkw_device_length.h: opaque
- * capture data, from the host device's own properties, never the guest's
- * word), and the hand-written vkGetDescriptorEXT, which gives the driver
+ * capture data and ray-tracing capture-replay handles, from the host
+ * device's own properties, never the guest's word), and the hand-written vkGetDescriptorEXT, which gives the driver
  * room for the largest descriptor its device has whatever `dataSize` the
  * guest sent: a driver writes a whole descriptor of the type asked for, so
  * a short dataSize (which Vulkan forbids and a guest may send) must not

@@ -6,7 +6,7 @@
  *   {"name", run, "what it checks", false, needs, without_layer},
  *
  * where `needs` (or NULL) asks for extensions and features and may skip the
- * scenario on a device without them (struct device_needs), and
+ * scenario on a device that lacks them (struct device_needs), and
  * `without_layer` says Debian 12's validation layer cannot follow it. */
 #ifndef VKW_CMDTEST_FAMILIES_H
 #define VKW_CMDTEST_FAMILIES_H
@@ -22,11 +22,13 @@
 #include "cmdtest/maintenance.h"
 #include "cmdtest/memory.h"
 #include "cmdtest/pipeline_library.h"
+#include "cmdtest/ray_tracing.h"
 #include "cmdtest/shaders.h"
 
 #define CMDTEST_FAMILIES                                                                        \
     CMDTEST_ENTRY_POINTS CMDTEST_PROMOTED_ALIASES CMDTEST_DEBUG_UTILS CMDTEST_HOST_IMAGE_COPY    \
     CMDTEST_SHADERS_FAMILY CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE      \
-    CMDTEST_LOCAL_READ CMDTEST_PIPELINE_LIBRARY CMDTEST_EXTERNAL CMDTEST_MEMORY CMDTEST_CLOCKS
+    CMDTEST_LOCAL_READ CMDTEST_PIPELINE_LIBRARY CMDTEST_EXTERNAL CMDTEST_MEMORY CMDTEST_CLOCKS \
+    CMDTEST_RAY_TRACING
 
 #endif /* VKW_CMDTEST_FAMILIES_H */

@@ -34,3 +34,9 @@ const struct vkw_format_aspect *vkw_format_aspect(VkFormat format, uint32_t aspe
             return &f->aspects[i];
     return NULL;
 }
+
+uint32_t vkw_format_block_size(VkFormat format)
+{
+    const struct vkw_format_info *f = vkw_format_info(format);
+    return f ? f->block_bytes : 0;
+}
