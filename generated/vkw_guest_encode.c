@@ -670,6 +670,9 @@ static void vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_writer *
 static void vkw_decode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_reader *r, VkOpticalFlowImageFormatPropertiesNV *v);
 static void vkw_encode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_writer *w, const VkOpticalFlowSessionCreateInfoNV *v);
 static void vkw_encode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, const VkOpticalFlowExecuteInfoNV *v);
+static void vkw_encode_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceFaultFeaturesEXT *v);
+static void vkw_decode_reply_fields_VkDeviceFaultCountsEXT(struct vkw_reader *r, VkDeviceFaultCountsEXT *v);
 static void vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 static void vkw_encode_fields_VkDepthBiasInfoEXT(struct vkw_writer *w, const VkDepthBiasInfoEXT *v);
@@ -678,6 +681,9 @@ static void vkw_encode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsF
 static void vkw_decode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 static void vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+static void vkw_encode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v);
@@ -1284,6 +1290,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFaultFeaturesEXT(w, (const VkPhysicalDeviceFaultFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
@@ -1295,6 +1305,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(w, (const VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(w, (const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -2733,6 +2747,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceFaultFeaturesEXT(w, (const VkPhysicalDeviceFaultFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
@@ -2744,6 +2762,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(w, (const VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(w, (const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -3206,6 +3228,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3213,6 +3238,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
@@ -3662,6 +3690,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(r, (VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
             continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT:
+            vkw_decode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(r, (VkPhysicalDeviceFaultFeaturesEXT *)s);
+            continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(r, (VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
             continue;
@@ -3670,6 +3701,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
             vkw_decode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(r, (VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(r, (VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(r, (VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *)s);
@@ -3946,6 +3980,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_writ
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -4182,6 +4219,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_reader
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(r, (VkPhysicalDeviceOpticalFlowPropertiesNV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_PROPERTIES_NV:
+            vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(r, (VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(r, (VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *)s);
@@ -18118,6 +18158,61 @@ static void vkw_encode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, c
     }
 }
 
+void vkw_encode_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFaultFeaturesEXT */
+    vkw_encode_fields_VkPhysicalDeviceFaultFeaturesEXT(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->deviceFault);
+    vkw_write_u32(w, v->deviceFaultVendorBinary);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceFaultFeaturesEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFaultFeaturesEXT */
+    vkw_decode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    v->deviceFault = (VkBool32)vkw_read_u32(r);
+    v->deviceFaultVendorBinary = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkDeviceFaultCountsEXT(struct vkw_writer *w, const VkDeviceFaultCountsEXT *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkDeviceFaultCountsEXT */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkDeviceFaultCountsEXT(struct vkw_reader *r, VkDeviceFaultCountsEXT *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDeviceFaultCountsEXT */
+    vkw_decode_reply_fields_VkDeviceFaultCountsEXT(r, v);
+}
+
+static void vkw_decode_reply_fields_VkDeviceFaultCountsEXT(struct vkw_reader *r, VkDeviceFaultCountsEXT *v)
+{
+    v->addressInfoCount = (uint32_t)vkw_read_u32(r);
+    v->vendorInfoCount = (uint32_t)vkw_read_u32(r);
+    v->vendorBinarySize = (VkDeviceSize)vkw_read_u64(r);
+}
+
 void vkw_encode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT */
@@ -18249,6 +18344,57 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(
     v->leastRepresentableValueForceUnormRepresentation = (VkBool32)vkw_read_u32(r);
     v->floatRepresentation = (VkBool32)vkw_read_u32(r);
     v->depthBiasExact = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV */
+    vkw_encode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    vkw_write_u32(w, v->rayTracingInvocationReorder);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    v->rayTracingInvocationReorder = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV */
+    vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v)
+{
+    v->rayTracingInvocationReorderReorderingHint = (VkRayTracingInvocationReorderModeNV)vkw_read_i32(r);
 }
 
 void vkw_encode_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v)
@@ -26636,5 +26782,29 @@ void vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_writer *w, uin
     vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
     vkw_write_u32(w, pipelineStackSize);
     vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetDeviceFaultInfoEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeviceFaultCountsEXT* pFaultCounts, VkDeviceFaultInfoEXT* pFaultInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetDeviceFaultInfoEXT, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pFaultCounts))
+        vkw_encode_partial_VkDeviceFaultCountsEXT(w, pFaultCounts);
+    vkw_encode_fault_info(w, device, pFaultCounts, pFaultInfo); /* hand-written: gen/annotations.conf */
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetDeviceFaultInfoEXT(struct vkw_reader *r, VkDevice device, VkDeviceFaultCountsEXT* pFaultCounts, VkDeviceFaultInfoEXT* pFaultInfo)
+{
+    (void)device;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFaultCounts)
+            vkw_decode_reply_VkDeviceFaultCountsEXT(r, &(*pFaultCounts));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    vkw_decode_reply_fault_info(r, device, pFaultCounts, pFaultInfo); /* hand-written: gen/annotations.conf */
+    return result;
 }
 

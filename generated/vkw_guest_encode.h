@@ -1028,6 +1028,11 @@ void vkw_encode_partial_VkOpticalFlowImageFormatPropertiesNV(struct vkw_writer *
 void vkw_decode_reply_VkOpticalFlowImageFormatPropertiesNV(struct vkw_reader *r, VkOpticalFlowImageFormatPropertiesNV *v);
 void vkw_encode_VkOpticalFlowSessionCreateInfoNV(struct vkw_writer *w, const VkOpticalFlowSessionCreateInfoNV *v);
 void vkw_encode_VkOpticalFlowExecuteInfoNV(struct vkw_writer *w, const VkOpticalFlowExecuteInfoNV *v);
+void vkw_encode_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v);
+void vkw_encode_partial_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v);
+void vkw_decode_reply_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceFaultFeaturesEXT *v);
+void vkw_encode_partial_VkDeviceFaultCountsEXT(struct vkw_writer *w, const VkDeviceFaultCountsEXT *v);
+void vkw_decode_reply_VkDeviceFaultCountsEXT(struct vkw_reader *r, VkDeviceFaultCountsEXT *v);
 void vkw_encode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_reader *r, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
@@ -1040,6 +1045,11 @@ void vkw_decode_reply_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesE
 void vkw_encode_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
 void vkw_encode_partial_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
 void vkw_decode_reply_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_reader *r, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+void vkw_encode_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+void vkw_encode_partial_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v);
+void vkw_decode_reply_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v);
 void vkw_encode_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 void vkw_encode_partial_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 void vkw_decode_reply_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
@@ -1713,6 +1723,8 @@ void vkw_encode_vkCmdTraceRaysIndirectKHR(struct vkw_writer *w, uint32_t serial,
 void vkw_encode_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader);
 VkDeviceSize vkw_decode_reply_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_reader *r, VkDevice device, VkPipeline pipeline, uint32_t group, VkShaderGroupShaderKHR groupShader);
 void vkw_encode_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t pipelineStackSize);
+void vkw_encode_vkGetDeviceFaultInfoEXT(struct vkw_writer *w, uint32_t serial, VkDevice device, VkDeviceFaultCountsEXT* pFaultCounts, VkDeviceFaultInfoEXT* pFaultInfo);
+VkResult vkw_decode_reply_vkGetDeviceFaultInfoEXT(struct vkw_reader *r, VkDevice device, VkDeviceFaultCountsEXT* pFaultCounts, VkDeviceFaultInfoEXT* pFaultInfo);
 
 /* ---- hand-written wire forms of parameters (gen/annotations.conf:
  * encode-with), in runtime/guest: the generated encoders and reply decoders
@@ -1732,6 +1744,8 @@ void vkw_encode_pipeline_binary_handles(struct vkw_writer *w, VkDevice device, c
 void vkw_decode_reply_pipeline_binary_handles(struct vkw_reader *r, VkDevice device, const VkPipelineBinaryCreateInfoKHR* pCreateInfo, VkPipelineBinaryHandlesInfoKHR* pBinaries); /* vkCreatePipelineBinariesKHR.pBinaries, reply */
 void vkw_encode_pipeline_properties(struct vkw_writer *w, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties); /* vkGetPipelinePropertiesEXT.pPipelineProperties */
 void vkw_decode_reply_pipeline_properties(struct vkw_reader *r, VkDevice device, const VkPipelineInfoEXT* pPipelineInfo, VkBaseOutStructure* pPipelineProperties); /* vkGetPipelinePropertiesEXT.pPipelineProperties, reply */
+void vkw_encode_fault_info(struct vkw_writer *w, VkDevice device, VkDeviceFaultCountsEXT* pFaultCounts, VkDeviceFaultInfoEXT* pFaultInfo); /* vkGetDeviceFaultInfoEXT.pFaultInfo */
+void vkw_decode_reply_fault_info(struct vkw_reader *r, VkDevice device, VkDeviceFaultCountsEXT* pFaultCounts, VkDeviceFaultInfoEXT* pFaultInfo); /* vkGetDeviceFaultInfoEXT.pFaultInfo, reply */
 
 #ifdef __cplusplus
 }

@@ -5353,6 +5353,23 @@ void vkw_forward_vkCmdSetRayTracingPipelineStackSizeKHR(VkCommandBuffer commandB
     vkw_guest_recorded(commandBuffer);
 }
 
+VkResult vkw_forward_vkGetDeviceFaultInfoEXT(VkDevice device, VkDeviceFaultCountsEXT* pFaultCounts, VkDeviceFaultInfoEXT* pFaultInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetDeviceFaultInfoEXT(w, call.serial, device, pFaultCounts, pFaultInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetDeviceFaultInfoEXT(r, device, pFaultCounts, pFaultInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -5902,5 +5919,6 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdTraceRaysIndirectKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysIndirectKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
     {"vkGetRayTracingShaderGroupStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
     {"vkCmdSetRayTracingPipelineStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdSetRayTracingPipelineStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
+    {"vkGetDeviceFaultInfoEXT", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceFaultInfoEXT, SCOPE_device, "VK_EXT_device_fault"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

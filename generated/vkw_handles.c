@@ -403,6 +403,7 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_NV_optical_flow", true},
     {"VK_NV_raw_access_chains", true},
     {"VK_NV_ray_tracing", true},
+    {"VK_NV_ray_tracing_invocation_reorder", true},
     {"VK_NV_representative_fragment_test", true},
     {"VK_NV_sample_mask_override_coverage", true},
     {"VK_NV_scissor_exclusive", true},
@@ -434,6 +435,7 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_calibrated_timestamps", true},
     {"VK_KHR_ray_tracing_pipeline", true},
     {"VK_EXT_pipeline_library_group_handles", true},
+    {"VK_EXT_device_fault", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -1594,6 +1596,8 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkGetRayTracingShaderGroupStackSizeKHR";
     case VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR:
         return "vkCmdSetRayTracingPipelineStackSizeKHR";
+    case VKW_CMD_vkGetDeviceFaultInfoEXT:
+        return "vkGetDeviceFaultInfoEXT";
     default:
         return NULL;
     }

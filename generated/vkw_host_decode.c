@@ -2259,6 +2259,9 @@ static void vkw_decode_fields_VkOpticalFlowImageFormatInfoNV(struct vkw_host_dec
 static void vkw_encode_reply_fields_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v);
 static void vkw_decode_fields_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v);
 static void vkw_decode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v);
+static void vkw_decode_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFaultFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v);
+static void vkw_encode_reply_fields_VkDeviceFaultCountsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDeviceFaultCountsEXT *v);
 static void vkw_decode_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 static void vkw_decode_fields_VkDepthBiasInfoEXT(struct vkw_host_decoder *d, VkDepthBiasInfoEXT *v);
@@ -2267,6 +2270,9 @@ static void vkw_decode_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsF
 static void vkw_encode_reply_fields_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT *v);
 static void vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+static void vkw_decode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *v);
@@ -3678,6 +3684,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT: {
+            VkPhysicalDeviceFaultFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFaultFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT: {
             VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -3704,6 +3720,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV: {
+            VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -6944,6 +6970,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT: {
+            VkPhysicalDeviceFaultFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceFaultFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT: {
             VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -6970,6 +7006,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV: {
+            VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -8304,6 +8350,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT: {
+            VkPhysicalDeviceFaultFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT: {
             VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8324,6 +8379,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT: {
             VkPhysicalDeviceDepthBiasControlFeaturesEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV: {
+            VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
                 return;
             e->sType = (VkStructureType)stype;
@@ -9009,6 +9073,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowFeaturesNV(d, w, (const VkPhysicalDeviceOpticalFlowFeaturesNV *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(d, w, (const VkPhysicalDeviceFaultFeaturesEXT *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(d, w, (const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *)s);
@@ -9020,6 +9088,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(d, w, (const VkPhysicalDeviceDepthBiasControlFeaturesEXT *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(d, w, (const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -9733,6 +9805,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceProperties2(struct vkw_host
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_PROPERTIES_NV: {
+            VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV: {
             VkPhysicalDeviceExtendedSparseAddressSpacePropertiesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -10065,6 +10146,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceProperties2(struct vkw_host_d
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_OPTICAL_FLOW_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceOpticalFlowPropertiesNV(d, w, (const VkPhysicalDeviceOpticalFlowPropertiesNV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_PROPERTIES_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(d, w, (const VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_PROPERTIES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -27538,6 +27623,69 @@ static void vkw_decode_fields_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
+void vkw_decode_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceFaultFeaturesEXT */
+    vkw_decode_fields_VkPhysicalDeviceFaultFeaturesEXT(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    v->deviceFault = (VkBool32)vkw_read_u32(&d->r);
+    v->deviceFaultVendorBinary = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v)
+{
+    vkw_write_u32(w, v->deviceFault);
+    vkw_write_u32(w, v->deviceFaultVendorBinary);
+    (void)d;
+}
+
+void vkw_decode_partial_VkDeviceFaultCountsEXT(struct vkw_host_decoder *d, VkDeviceFaultCountsEXT *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_COUNTS_EXT;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkDeviceFaultCountsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDeviceFaultCountsEXT *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkDeviceFaultCountsEXT(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkDeviceFaultCountsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDeviceFaultCountsEXT *v)
+{
+    vkw_write_u32(w, v->addressInfoCount);
+    vkw_write_u32(w, v->vendorInfoCount);
+    vkw_write_u64(w, v->vendorBinarySize);
+    (void)d;
+}
+
 void vkw_decode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT;
@@ -27691,6 +27839,65 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceDepthBiasControlFeaturesEXT(
     vkw_write_u32(w, v->leastRepresentableValueForceUnormRepresentation);
     vkw_write_u32(w, v->floatRepresentation);
     vkw_write_u32(w, v->depthBiasExact);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV */
+    vkw_decode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    v->rayTracingInvocationReorder = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v)
+{
+    vkw_write_u32(w, v->rayTracingInvocationReorder);
+    (void)d;
+}
+
+void vkw_decode_partial_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_PROPERTIES_NV;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v)
+{
+    vkw_write_i32(w, (int32_t)v->rayTracingInvocationReorderReorderingHint);
     (void)d;
 }
 
@@ -41500,5 +41707,34 @@ void vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_dec
     (void)d;
     (void)a;
     (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetDeviceFaultInfoEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceFaultInfoEXT *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pFaultCounts = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFaultCounts));
+        if (a->pFaultCounts)
+            vkw_decode_partial_VkDeviceFaultCountsEXT(d, a->pFaultCounts);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_decode_fault_info(d, a); /* hand-written: gen/annotations.conf */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetDeviceFaultInfoEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDeviceFaultInfoEXT *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFaultCounts))
+        vkw_encode_reply_VkDeviceFaultCountsEXT(d, w, &(*a->pFaultCounts));
+    vkw_encode_reply_fault_info(d, w, a); /* hand-written: gen/annotations.conf */
 }
 

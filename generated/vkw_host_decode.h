@@ -1030,6 +1030,11 @@ void vkw_decode_partial_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_dec
 void vkw_encode_reply_VkOpticalFlowImageFormatPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOpticalFlowImageFormatPropertiesNV *v);
 void vkw_decode_VkOpticalFlowSessionCreateInfoNV(struct vkw_host_decoder *d, VkOpticalFlowSessionCreateInfoNV *v);
 void vkw_decode_VkOpticalFlowExecuteInfoNV(struct vkw_host_decoder *d, VkOpticalFlowExecuteInfoNV *v);
+void vkw_decode_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFaultFeaturesEXT *v);
+void vkw_decode_partial_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceFaultFeaturesEXT *v);
+void vkw_encode_reply_VkPhysicalDeviceFaultFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceFaultFeaturesEXT *v);
+void vkw_decode_partial_VkDeviceFaultCountsEXT(struct vkw_host_decoder *d, VkDeviceFaultCountsEXT *v);
+void vkw_encode_reply_VkDeviceFaultCountsEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkDeviceFaultCountsEXT *v);
 void vkw_decode_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *v);
@@ -1042,6 +1047,11 @@ void vkw_encode_reply_VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesE
 void vkw_decode_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
 void vkw_decode_partial_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
 void vkw_encode_reply_VkPhysicalDeviceDepthBiasControlFeaturesEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthBiasControlFeaturesEXT *v);
+void vkw_decode_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *v);
+void vkw_decode_partial_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_host_decoder *d, VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v);
+void vkw_encode_reply_VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *v);
 void vkw_decode_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 void vkw_decode_partial_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
 void vkw_encode_reply_VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV *v);
@@ -5041,6 +5051,15 @@ struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR {
 bool vkw_decode_args_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR *a);
 void vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR *a);
 
+struct vkw_args_vkGetDeviceFaultInfoEXT {
+    VkDevice device;
+    VkDeviceFaultCountsEXT* pFaultCounts;
+    VkDeviceFaultInfoEXT* pFaultInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetDeviceFaultInfoEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceFaultInfoEXT *a);
+void vkw_encode_reply_vkGetDeviceFaultInfoEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDeviceFaultInfoEXT *a);
+
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */
 struct vkw_host_context;
@@ -5088,6 +5107,8 @@ void vkw_decode_pipeline_binary_handles(struct vkw_host_decoder *d, struct vkw_a
 void vkw_encode_reply_pipeline_binary_handles(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreatePipelineBinariesKHR *a); /* vkCreatePipelineBinariesKHR.pBinaries, reply */
 void vkw_decode_pipeline_properties(struct vkw_host_decoder *d, struct vkw_args_vkGetPipelinePropertiesEXT *a); /* vkGetPipelinePropertiesEXT.pPipelineProperties */
 void vkw_encode_reply_pipeline_properties(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPipelinePropertiesEXT *a); /* vkGetPipelinePropertiesEXT.pPipelineProperties, reply */
+void vkw_decode_fault_info(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceFaultInfoEXT *a); /* vkGetDeviceFaultInfoEXT.pFaultInfo */
+void vkw_encode_reply_fault_info(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDeviceFaultInfoEXT *a); /* vkGetDeviceFaultInfoEXT.pFaultInfo, reply */
 
 #ifdef __cplusplus
 }

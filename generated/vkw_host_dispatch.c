@@ -441,6 +441,7 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkCmdTraceRaysIndirectKHR = (PFN_vkCmdTraceRaysIndirectKHR)gipa(instance, "vkCmdTraceRaysIndirectKHR");
     t->vkGetRayTracingShaderGroupStackSizeKHR = (PFN_vkGetRayTracingShaderGroupStackSizeKHR)gipa(instance, "vkGetRayTracingShaderGroupStackSizeKHR");
     t->vkCmdSetRayTracingPipelineStackSizeKHR = (PFN_vkCmdSetRayTracingPipelineStackSizeKHR)gipa(instance, "vkCmdSetRayTracingPipelineStackSizeKHR");
+    t->vkGetDeviceFaultInfoEXT = (PFN_vkGetDeviceFaultInfoEXT)gipa(instance, "vkGetDeviceFaultInfoEXT");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -9231,6 +9232,25 @@ static void vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_
         vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(d, reply, &a);
 }
 
+static void vkw_dispatch_vkGetDeviceFaultInfoEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetDeviceFaultInfoEXT a;
+    if (!vkw_decode_args_vkGetDeviceFaultInfoEXT(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetDeviceFaultInfoEXT fn = (PFN_vkGetDeviceFaultInfoEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceFaultInfoEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceFaultInfoEXT);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceFaultInfoEXT);
+        return;
+    }
+    a.result = fn(a.device, a.pFaultCounts, a.pFaultInfo);
+    if (reply)
+        vkw_encode_reply_vkGetDeviceFaultInfoEXT(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -9663,4 +9683,5 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCmdTraceRaysIndirectKHR] = vkw_dispatch_vkCmdTraceRaysIndirectKHR,
     [VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR] = vkw_dispatch_vkGetRayTracingShaderGroupStackSizeKHR,
     [VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR] = vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR,
+    [VKW_CMD_vkGetDeviceFaultInfoEXT] = vkw_dispatch_vkGetDeviceFaultInfoEXT,
 };

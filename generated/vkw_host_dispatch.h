@@ -487,6 +487,7 @@ struct vkw_driver_table {
     PFN_vkCmdTraceRaysIndirectKHR vkCmdTraceRaysIndirectKHR;
     PFN_vkGetRayTracingShaderGroupStackSizeKHR vkGetRayTracingShaderGroupStackSizeKHR;
     PFN_vkCmdSetRayTracingPipelineStackSizeKHR vkCmdSetRayTracingPipelineStackSizeKHR;
+    PFN_vkGetDeviceFaultInfoEXT vkGetDeviceFaultInfoEXT;
 };
 
 /* Fill `t` from a loader: global commands with instance NULL, then the

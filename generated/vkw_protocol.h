@@ -448,13 +448,14 @@ enum vkw_opcode {
     VKW_CMD_vkCmdTraceRaysIndirectKHR = 430,
     VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR = 431,
     VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR = 432,
+    VKW_CMD_vkGetDeviceFaultInfoEXT = 433,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 433
+#define VKW_OPCODE_LIMIT 434
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 431
+#define VKW_FORWARDED_COMMAND_COUNT 432
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

@@ -61,4 +61,14 @@ void rt_cmp_vkCopyMemoryToAccelerationStructureKHR_pInfo(
     struct rt *t, const VkCopyMemoryToAccelerationStructureInfoKHR *info,
     const struct vkw_args_vkCopyMemoryToAccelerationStructureKHR *a);
 
+/* vkGetDeviceFaultInfoEXT (doc/PROTOCOL.md 25): tests/roundtrip_fault.c. */
+VkDeviceFaultInfoEXT *rt_fill_vkGetDeviceFaultInfoEXT_pFaultInfo(
+    struct rt *t, VkDevice device, VkDeviceFaultCountsEXT *pFaultCounts);
+void rt_cmp_vkGetDeviceFaultInfoEXT_pFaultInfo(struct rt *t, const VkDeviceFaultInfoEXT *info,
+                                               const struct vkw_args_vkGetDeviceFaultInfoEXT *a);
+void rt_answer_vkGetDeviceFaultInfoEXT_pFaultInfo(struct rt *t,
+                                                  struct vkw_args_vkGetDeviceFaultInfoEXT *a);
+void rt_cmp_reply_vkGetDeviceFaultInfoEXT_pFaultInfo(
+    struct rt *t, const VkDeviceFaultInfoEXT *info, const struct vkw_args_vkGetDeviceFaultInfoEXT *a);
+
 #endif /* VKW_ROUNDTRIP_SPECIAL_H */

@@ -2704,6 +2704,117 @@ static void test_capture_replay_handles(void)
     ok(pipelines_made == made, "the driver never saw it");
 }
 
+/* ---- device fault reports (doc/PROTOCOL.md 25) ----
+ * The fake driver has 2 address records, 3 vendor records and 10 bytes of
+ * vendor data; it writes as many as the room it is given and says so in
+ * the counts (VK_INCOMPLETE when it had more). */
+static struct {
+    uint32_t room_addresses, room_vendors; /* what the driver was given */
+    uint64_t room_bytes;
+    bool info_given;
+} fault;
+
+static VkResult fake_GetDeviceFaultInfo(VkDevice d, VkDeviceFaultCountsEXT *counts,
+                                        VkDeviceFaultInfoEXT *info)
+{
+    (void)d;
+    fault.info_given = info != NULL;
+    if (!info) {
+        counts->addressInfoCount = 2;
+        counts->vendorInfoCount = 3;
+        counts->vendorBinarySize = 10;
+        return VK_SUCCESS;
+    }
+    fault.room_addresses = counts->addressInfoCount;
+    fault.room_vendors = counts->vendorInfoCount;
+    fault.room_bytes = counts->vendorBinarySize;
+    snprintf(info->description, sizeof(info->description), "page fault");
+    const uint32_t na = counts->addressInfoCount < 2 ? counts->addressInfoCount : 2;
+    const uint32_t nv = counts->vendorInfoCount < 3 ? counts->vendorInfoCount : 3;
+    const uint64_t nb = counts->vendorBinarySize < 10 ? counts->vendorBinarySize : 10;
+    for (uint32_t i = 0; i < na; i++)
+        info->pAddressInfos[i] = (VkDeviceFaultAddressInfoEXT){
+            VK_DEVICE_FAULT_ADDRESS_TYPE_READ_INVALID_EXT, 0x1000u * (i + 1), 0xfff};
+    for (uint32_t i = 0; i < nv; i++) {
+        snprintf(info->pVendorInfos[i].description, VK_MAX_DESCRIPTION_SIZE, "vendor %u", i);
+        info->pVendorInfos[i].vendorFaultCode = 100 + i;
+        info->pVendorInfos[i].vendorFaultData = 200 + i;
+    }
+    for (uint64_t i = 0; i < nb; i++)
+        ((uint8_t *)info->pVendorBinaryData)[i] = (uint8_t)(0x70 + i);
+    counts->addressInfoCount = na;
+    counts->vendorInfoCount = nv;
+    counts->vendorBinarySize = nb;
+    return na < 2 || nv < 3 || nb < 10 ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+static VkResult fault_query(VkDeviceFaultCountsEXT *counts, VkDeviceFaultInfoEXT *info)
+{
+    vkw_encode_vkGetDeviceFaultInfoEXT(&cmds, ++serial, DEVICE, counts, info);
+    struct vkw_reply_header h;
+    struct vkw_reader r;
+    if (run() != VKW_OK || !next_reply(&h, &r))
+        return VK_ERROR_UNKNOWN;
+    const VkResult result = vkw_decode_reply_vkGetDeviceFaultInfoEXT(&r, DEVICE, counts, info);
+    return vkw_reader_ok(&r) && vkw_reader_remaining(&r) == 0 ? result : VK_ERROR_UNKNOWN;
+}
+
+static void test_device_fault(void)
+{
+    new_context(1000);
+    bring_up();
+    ctx.vk.vkGetDeviceFaultInfoEXT = fake_GetDeviceFaultInfo;
+
+    VkDeviceFaultCountsEXT counts = {.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_COUNTS_EXT};
+    ok(fault_query(&counts, NULL) == VK_SUCCESS && !fault.info_given &&
+           counts.addressInfoCount == 2 && counts.vendorInfoCount == 3 &&
+           counts.vendorBinarySize == 10,
+       "device fault: the counts come back without an info");
+
+    VkDeviceFaultAddressInfoEXT addresses[4];
+    VkDeviceFaultVendorInfoEXT vendors[4];
+    uint8_t bytes[16];
+    memset(addresses, 0xee, sizeof(addresses));
+    memset(vendors, 0xee, sizeof(vendors));
+    memset(bytes, 0xee, sizeof(bytes));
+    VkDeviceFaultInfoEXT info = {.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_INFO_EXT,
+                                 .pAddressInfos = addresses,
+                                 .pVendorInfos = vendors,
+                                 .pVendorBinaryData = bytes};
+    ok(fault_query(&counts, &info) == VK_SUCCESS && fault.room_addresses == 2 &&
+           fault.room_vendors == 3 && fault.room_bytes == 10 &&
+           strcmp(info.description, "page fault") == 0 &&
+           addresses[1].reportedAddress == 0x2000 && addresses[1].addressPrecision == 0xfff &&
+           addresses[1].addressType == VK_DEVICE_FAULT_ADDRESS_TYPE_READ_INVALID_EXT &&
+           strcmp(vendors[2].description, "vendor 2") == 0 && vendors[2].vendorFaultCode == 102 &&
+           vendors[2].vendorFaultData == 202 && bytes[9] == 0x79 && bytes[10] == 0xee &&
+           addresses[2].reportedAddress == 0xeeeeeeeeeeeeeeeeu,
+       "device fault: the records land in the application's arrays, nothing past them");
+
+    /* Less room than the driver has: it writes that much, and says so. */
+    memset(addresses, 0xee, sizeof(addresses));
+    memset(bytes, 0xee, sizeof(bytes));
+    counts = (VkDeviceFaultCountsEXT){.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_COUNTS_EXT,
+                                      .addressInfoCount = 1,
+                                      .vendorInfoCount = 0,
+                                      .vendorBinarySize = 4};
+    ok(fault_query(&counts, &info) == VK_INCOMPLETE && fault.room_addresses == 1 &&
+           fault.room_vendors == 0 && fault.room_bytes == 4 && counts.addressInfoCount == 1 &&
+           counts.vendorInfoCount == 0 && counts.vendorBinarySize == 4 &&
+           addresses[0].reportedAddress == 0x1000 &&
+           addresses[1].reportedAddress == 0xeeeeeeeeeeeeeeeeu && bytes[3] == 0x73 &&
+           bytes[4] == 0xee,
+       "device fault: less room, as much as fits and VK_INCOMPLETE");
+
+    /* A guest asking for more room than a message may make the host hold. */
+    counts = (VkDeviceFaultCountsEXT){.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_COUNTS_EXT,
+                                      .vendorBinarySize = UINT64_MAX / 2};
+    info.pAddressInfos = NULL;
+    info.pVendorInfos = NULL;
+    vkw_encode_vkGetDeviceFaultInfoEXT(&cmds, ++serial, DEVICE, &counts, &info);
+    expect_death(VKW_ERROR_NO_MEMORY, UINT64_MAX / 2, "device fault: room past the decode limit");
+}
+
 int main(void)
 {
     vkw_writer_init(&cmds);
@@ -2720,6 +2831,7 @@ int main(void)
     test_partial_creation();
     test_errors();
     test_device_lengths();
+    test_device_fault();
     test_write_read_memory();
     test_memory_message_errors();
     test_allocate_shared_errors();

@@ -1050,6 +1050,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceFaultFeaturesEXT *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceFaultFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT;
@@ -1071,6 +1079,14 @@ static void features(VkPhysicalDevice pd)
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT;
         vkGetPhysicalDeviceFeatures2(pd, &f);
         dump("VkPhysicalDeviceDepthBiasControlFeaturesEXT", s, sizeof(*s));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV", s, sizeof(*s));
         free(s);
     }
     {
@@ -1876,6 +1892,15 @@ static void properties(VkPhysicalDevice pd)
         vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
         VkPhysicalDeviceOpticalFlowPropertiesNV printed = *s;
         dump("VkPhysicalDeviceOpticalFlowPropertiesNV", &printed, sizeof(printed));
+        free(s);
+    }
+    {
+        VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceProperties2 p = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_PROPERTIES_NV;
+        vkGetPhysicalDeviceProperties2(pd, &p); /* counts of the arrays it fills */
+        VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV printed = *s;
+        dump("VkPhysicalDeviceRayTracingInvocationReorderPropertiesNV", &printed, sizeof(printed));
         free(s);
     }
     {

@@ -15,6 +15,7 @@
 #include "cmdtest/debug_utils.h"
 #include "cmdtest/descriptor_buffer.h"
 #include "cmdtest/descriptors.h"
+#include "cmdtest/device_fault.h"
 #include "cmdtest/entry_points.h"
 #include "cmdtest/external.h"
 #include "cmdtest/host_image_copy.h"
@@ -29,6 +30,6 @@
     CMDTEST_ENTRY_POINTS CMDTEST_PROMOTED_ALIASES CMDTEST_DEBUG_UTILS CMDTEST_HOST_IMAGE_COPY    \
     CMDTEST_SHADERS_FAMILY CMDTEST_DESCRIPTOR_BUFFER CMDTEST_DESCRIPTORS CMDTEST_MAINTENANCE      \
     CMDTEST_LOCAL_READ CMDTEST_PIPELINE_LIBRARY CMDTEST_EXTERNAL CMDTEST_MEMORY CMDTEST_CLOCKS \
-    CMDTEST_RAY_TRACING
+    CMDTEST_RAY_TRACING CMDTEST_DEVICE_FAULT
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
