@@ -45,6 +45,9 @@ class Annotations:
     inner_length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     local: Dict[str, Entry] = field(default_factory=dict)  # struct -> entry: stays in the guest
     pointer_value: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # a void* that is a tag
+    length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    param: Dict[str, Entry] = field(default_factory=dict)  # struct -> entry (args[1] = name)
+    pass_: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -69,6 +72,9 @@ _DIRECTIVES = {
     'inner-length': (2, None, ()),
     'local': (1, 1, ()),
     'pointer-value': (1, 1, ()),
+    'length': (2, None, ()),
+    'param': (2, 2, ()),
+    'pass': (2, None, ()),
 }
 
 
@@ -101,7 +107,7 @@ def parse(path: str) -> Annotations:
                 options[m.group(1)] = m.group(2)
             else:
                 args.append(w)
-        if directive in ('encode-if', 'inner-length') and len(args) >= 2:
+        if directive in ('encode-if', 'inner-length', 'length', 'pass') and len(args) >= 2:
             args = [args[0], ' '.join(args[1:])]
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise AnnotationError(f'{where}: {directive} takes {lo} argument(s), got {args}')
@@ -116,7 +122,7 @@ def parse(path: str) -> Annotations:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.extensions.append(args[0])
         elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
-                           'pointer-value'):
+                           'pointer-value', 'length', 'pass'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) != {'guest', 'host'}:
@@ -126,10 +132,17 @@ def parse(path: str) -> Annotations:
                       'encode-with': ann.encode_with,
                       'keep-unwritten': ann.keep_unwritten,
                       'inner-length': ann.inner_length,
-                      'pointer-value': ann.pointer_value}[directive]
+                      'pointer-value': ann.pointer_value,
+                      'length': ann.length, 'pass': ann.pass_}[directive]
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
+        elif directive == 'param':
+            if not re.fullmatch(r'[A-Za-z_]\w*', args[1]):
+                raise AnnotationError(f'{where}: param names STRUCT and a C identifier')
+            if args[0] in ann.param:
+                raise AnnotationError(f'{where}: {args[0]} listed twice for param')
+            ann.param[args[0]] = e
         elif directive == 'encode-as':
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: encode-as names UNION.MEMBER')
@@ -177,11 +190,11 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
-        elif e.directive == 'local':
+        elif e.directive in ('local', 'param'):
             if e.args[0] not in reg.structs:
                 raise AnnotationError(f'{where}: vk.xml has no struct {e.args[0]!r}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
-                             'inner-length', 'pointer-value'):
+                             'inner-length', 'pointer-value', 'length', 'pass'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

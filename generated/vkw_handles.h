@@ -50,7 +50,9 @@ enum vkw_handle_type {
     VKW_HANDLE_VkSemaphore = 35,
     VKW_HANDLE_VkShaderEXT = 36,
     VKW_HANDLE_VkShaderModule = 37,
-    VKW_HANDLE_TYPE_COUNT = 38
+    VKW_HANDLE_VkVideoSessionKHR = 38,
+    VKW_HANDLE_VkVideoSessionParametersKHR = 39,
+    VKW_HANDLE_TYPE_COUNT = 40
 };
 
 struct vkw_handle_type_info {

@@ -27,6 +27,7 @@ extern "C" {
 
 /* ---- structs ---- */
 void vkw_decode_VkOffset2D(struct vkw_host_decoder *d, VkOffset2D *v);
+void vkw_encode_reply_VkOffset2D(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOffset2D *v);
 void vkw_decode_VkOffset3D(struct vkw_host_decoder *d, VkOffset3D *v);
 void vkw_decode_VkExtent2D(struct vkw_host_decoder *d, VkExtent2D *v);
 void vkw_encode_reply_VkExtent2D(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExtent2D *v);
@@ -36,7 +37,9 @@ void vkw_decode_VkViewport(struct vkw_host_decoder *d, VkViewport *v);
 void vkw_decode_VkRect2D(struct vkw_host_decoder *d, VkRect2D *v);
 void vkw_decode_VkClearRect(struct vkw_host_decoder *d, VkClearRect *v);
 void vkw_decode_VkComponentMapping(struct vkw_host_decoder *d, VkComponentMapping *v);
+void vkw_encode_reply_VkComponentMapping(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComponentMapping *v);
 void vkw_encode_reply_VkPhysicalDeviceProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProperties *v);
+void vkw_decode_VkExtensionProperties(struct vkw_host_decoder *d, VkExtensionProperties *v);
 void vkw_encode_reply_VkExtensionProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExtensionProperties *v);
 void vkw_encode_reply_VkLayerProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkLayerProperties *v);
 void vkw_decode_VkApplicationInfo(struct vkw_host_decoder *d, VkApplicationInfo *v);
@@ -832,6 +835,55 @@ void vkw_decode_VkMultisampledRenderToSingleSampledInfoEXT(struct vkw_host_decod
 void vkw_decode_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 void vkw_decode_partial_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 void vkw_encode_reply_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineProtectedAccessFeatures *v);
+void vkw_decode_partial_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, VkQueueFamilyVideoPropertiesKHR *v);
+void vkw_encode_reply_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyVideoPropertiesKHR *v);
+void vkw_decode_partial_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, VkQueueFamilyQueryResultStatusPropertiesKHR *v);
+void vkw_encode_reply_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyQueryResultStatusPropertiesKHR *v);
+void vkw_decode_VkVideoProfileListInfoKHR(struct vkw_host_decoder *d, VkVideoProfileListInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoFormatInfoKHR *v);
+void vkw_decode_partial_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatPropertiesKHR *v);
+void vkw_encode_reply_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v);
+void vkw_decode_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, VkVideoProfileInfoKHR *v);
+void vkw_decode_partial_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, VkVideoSessionMemoryRequirementsKHR *v);
+void vkw_encode_reply_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoSessionMemoryRequirementsKHR *v);
+void vkw_decode_VkBindVideoSessionMemoryInfoKHR(struct vkw_host_decoder *d, VkBindVideoSessionMemoryInfoKHR *v);
+void vkw_decode_VkVideoPictureResourceInfoKHR(struct vkw_host_decoder *d, VkVideoPictureResourceInfoKHR *v);
+void vkw_decode_VkVideoReferenceSlotInfoKHR(struct vkw_host_decoder *d, VkVideoReferenceSlotInfoKHR *v);
+void vkw_decode_partial_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeCapabilitiesKHR *v);
+void vkw_decode_VkVideoDecodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeUsageInfoKHR *v);
+void vkw_decode_VkVideoDecodeInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+void vkw_decode_VkVideoInlineQueryInfoKHR(struct vkw_host_decoder *d, VkVideoInlineQueryInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264ProfileInfoKHR *v);
+void vkw_decode_partial_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeH264CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH264CapabilitiesKHR *v);
+void vkw_decode_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264InlineSessionParametersInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264PictureInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264DpbSlotInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265ProfileInfoKHR *v);
+void vkw_decode_partial_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeH265CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH265CapabilitiesKHR *v);
+void vkw_decode_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265InlineSessionParametersInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265PictureInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265DpbSlotInfoKHR *v);
+void vkw_decode_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v);
+void vkw_decode_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersUpdateInfoKHR *v);
+void vkw_decode_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v);
+void vkw_decode_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d, VkVideoEndCodingInfoKHR *v);
+void vkw_decode_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 void vkw_decode_partial_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 void vkw_encode_reply_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
@@ -988,6 +1040,41 @@ void vkw_encode_reply_VkPhysicalDeviceVertexAttributeRobustnessFeaturesEXT(struc
 void vkw_decode_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 void vkw_decode_partial_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
 void vkw_encode_reply_VkPhysicalDeviceDepthClampZeroOneFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDepthClampZeroOneFeaturesKHR *v);
+void vkw_decode_StdVideoH264SpsVuiFlags(struct vkw_host_decoder *d, StdVideoH264SpsVuiFlags *v);
+void vkw_decode_StdVideoH264HrdParameters(struct vkw_host_decoder *d, StdVideoH264HrdParameters *v);
+void vkw_decode_StdVideoH264SequenceParameterSetVui(struct vkw_host_decoder *d, StdVideoH264SequenceParameterSetVui *v);
+void vkw_decode_StdVideoH264SpsFlags(struct vkw_host_decoder *d, StdVideoH264SpsFlags *v);
+void vkw_decode_StdVideoH264ScalingLists(struct vkw_host_decoder *d, StdVideoH264ScalingLists *v);
+void vkw_decode_StdVideoH264SequenceParameterSet(struct vkw_host_decoder *d, StdVideoH264SequenceParameterSet *v);
+void vkw_decode_StdVideoH264PpsFlags(struct vkw_host_decoder *d, StdVideoH264PpsFlags *v);
+void vkw_decode_StdVideoH264PictureParameterSet(struct vkw_host_decoder *d, StdVideoH264PictureParameterSet *v);
+void vkw_decode_StdVideoDecodeH264PictureInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH264PictureInfoFlags *v);
+void vkw_decode_StdVideoDecodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH264PictureInfo *v);
+void vkw_decode_StdVideoDecodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfoFlags *v);
+void vkw_decode_StdVideoDecodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfo *v);
+void vkw_decode_StdVideoH265ProfileTierLevelFlags(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevelFlags *v);
+void vkw_decode_StdVideoH265ProfileTierLevel(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevel *v);
+void vkw_decode_StdVideoH265DecPicBufMgr(struct vkw_host_decoder *d, StdVideoH265DecPicBufMgr *v);
+void vkw_decode_StdVideoH265SubLayerHrdParameters(struct vkw_host_decoder *d, StdVideoH265SubLayerHrdParameters *v);
+void vkw_decode_StdVideoH265HrdFlags(struct vkw_host_decoder *d, StdVideoH265HrdFlags *v);
+void vkw_decode_StdVideoH265HrdParameters(struct vkw_host_decoder *d, StdVideoH265HrdParameters *v, uint32_t subLayerCount);
+void vkw_decode_StdVideoH265VpsFlags(struct vkw_host_decoder *d, StdVideoH265VpsFlags *v);
+void vkw_decode_StdVideoH265VideoParameterSet(struct vkw_host_decoder *d, StdVideoH265VideoParameterSet *v);
+void vkw_decode_StdVideoH265ScalingLists(struct vkw_host_decoder *d, StdVideoH265ScalingLists *v);
+void vkw_decode_StdVideoH265ShortTermRefPicSetFlags(struct vkw_host_decoder *d, StdVideoH265ShortTermRefPicSetFlags *v);
+void vkw_decode_StdVideoH265ShortTermRefPicSet(struct vkw_host_decoder *d, StdVideoH265ShortTermRefPicSet *v);
+void vkw_decode_StdVideoH265LongTermRefPicsSps(struct vkw_host_decoder *d, StdVideoH265LongTermRefPicsSps *v);
+void vkw_decode_StdVideoH265SpsVuiFlags(struct vkw_host_decoder *d, StdVideoH265SpsVuiFlags *v);
+void vkw_decode_StdVideoH265SequenceParameterSetVui(struct vkw_host_decoder *d, StdVideoH265SequenceParameterSetVui *v, uint32_t subLayerCount);
+void vkw_decode_StdVideoH265PredictorPaletteEntries(struct vkw_host_decoder *d, StdVideoH265PredictorPaletteEntries *v);
+void vkw_decode_StdVideoH265SpsFlags(struct vkw_host_decoder *d, StdVideoH265SpsFlags *v);
+void vkw_decode_StdVideoH265SequenceParameterSet(struct vkw_host_decoder *d, StdVideoH265SequenceParameterSet *v);
+void vkw_decode_StdVideoH265PpsFlags(struct vkw_host_decoder *d, StdVideoH265PpsFlags *v);
+void vkw_decode_StdVideoH265PictureParameterSet(struct vkw_host_decoder *d, StdVideoH265PictureParameterSet *v);
+void vkw_decode_StdVideoDecodeH265PictureInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH265PictureInfoFlags *v);
+void vkw_decode_StdVideoDecodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH265PictureInfo *v);
+void vkw_decode_StdVideoDecodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfoFlags *v);
+void vkw_decode_StdVideoDecodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfo *v);
 
 /* ---- commands ----
  * Args hold host handles.  Created objects: `X` receives the driver's
@@ -4389,6 +4476,123 @@ struct vkw_args_vkCmdSetCoarseSampleOrderNV {
 bool vkw_decode_args_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetCoarseSampleOrderNV *a);
 void vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdSetCoarseSampleOrderNV *a);
 
+struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR {
+    VkPhysicalDevice physicalDevice;
+    const VkVideoProfileInfoKHR* pVideoProfile;
+    VkVideoCapabilitiesKHR* pCapabilities;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR *a);
+
+struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR {
+    VkPhysicalDevice physicalDevice;
+    const VkPhysicalDeviceVideoFormatInfoKHR* pVideoFormatInfo;
+    uint32_t* pVideoFormatPropertyCount;
+    VkVideoFormatPropertiesKHR* pVideoFormatProperties;
+    uint64_t pVideoFormatProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR *a);
+
+struct vkw_args_vkCreateVideoSessionKHR {
+    VkDevice device;
+    uint64_t device_id;
+    const VkVideoSessionCreateInfoKHR* pCreateInfo;
+    VkVideoSessionKHR* pVideoSession;
+    uint64_t *pVideoSession_ids;
+    uint64_t pVideoSession_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateVideoSessionKHR *a);
+void vkw_encode_reply_vkCreateVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateVideoSessionKHR *a);
+
+struct vkw_args_vkDestroyVideoSessionKHR {
+    VkDevice device;
+    VkVideoSessionKHR videoSession;
+    uint64_t videoSession_id;
+};
+bool vkw_decode_args_vkDestroyVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionKHR *a);
+void vkw_encode_reply_vkDestroyVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyVideoSessionKHR *a);
+
+struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR {
+    VkDevice device;
+    VkVideoSessionKHR videoSession;
+    uint32_t* pMemoryRequirementsCount;
+    VkVideoSessionMemoryRequirementsKHR* pMemoryRequirements;
+    uint64_t pMemoryRequirements_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR *a);
+void vkw_encode_reply_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR *a);
+
+struct vkw_args_vkBindVideoSessionMemoryKHR {
+    VkDevice device;
+    VkVideoSessionKHR videoSession;
+    uint32_t bindSessionMemoryInfoCount;
+    const VkBindVideoSessionMemoryInfoKHR* pBindSessionMemoryInfos;
+    VkResult result;
+};
+bool vkw_decode_args_vkBindVideoSessionMemoryKHR(struct vkw_host_decoder *d, struct vkw_args_vkBindVideoSessionMemoryKHR *a);
+void vkw_encode_reply_vkBindVideoSessionMemoryKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkBindVideoSessionMemoryKHR *a);
+
+struct vkw_args_vkCreateVideoSessionParametersKHR {
+    VkDevice device;
+    const VkVideoSessionParametersCreateInfoKHR* pCreateInfo;
+    VkVideoSessionParametersKHR* pVideoSessionParameters;
+    uint64_t *pVideoSessionParameters_ids;
+    uint64_t pVideoSessionParameters_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkCreateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateVideoSessionParametersKHR *a);
+
+struct vkw_args_vkUpdateVideoSessionParametersKHR {
+    VkDevice device;
+    VkVideoSessionParametersKHR videoSessionParameters;
+    const VkVideoSessionParametersUpdateInfoKHR* pUpdateInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkUpdateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkUpdateVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkUpdateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkUpdateVideoSessionParametersKHR *a);
+
+struct vkw_args_vkDestroyVideoSessionParametersKHR {
+    VkDevice device;
+    VkVideoSessionParametersKHR videoSessionParameters;
+    uint64_t videoSessionParameters_id;
+};
+bool vkw_decode_args_vkDestroyVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkDestroyVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyVideoSessionParametersKHR *a);
+
+struct vkw_args_vkCmdBeginVideoCodingKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoBeginCodingInfoKHR* pBeginInfo;
+};
+bool vkw_decode_args_vkCmdBeginVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginVideoCodingKHR *a);
+void vkw_encode_reply_vkCmdBeginVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBeginVideoCodingKHR *a);
+
+struct vkw_args_vkCmdEndVideoCodingKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoEndCodingInfoKHR* pEndCodingInfo;
+};
+bool vkw_decode_args_vkCmdEndVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndVideoCodingKHR *a);
+void vkw_encode_reply_vkCmdEndVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEndVideoCodingKHR *a);
+
+struct vkw_args_vkCmdControlVideoCodingKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoCodingControlInfoKHR* pCodingControlInfo;
+};
+bool vkw_decode_args_vkCmdControlVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdControlVideoCodingKHR *a);
+void vkw_encode_reply_vkCmdControlVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdControlVideoCodingKHR *a);
+
+struct vkw_args_vkCmdDecodeVideoKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoDecodeInfoKHR* pDecodeInfo;
+};
+bool vkw_decode_args_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecodeVideoKHR *a);
+void vkw_encode_reply_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecodeVideoKHR *a);
+
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */
 struct vkw_host_context;
@@ -4409,6 +4613,7 @@ void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decod
 void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
 void vkw_host_vkCopyMemoryToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a);
 void vkw_host_vkCopyImageToMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a);
+void vkw_host_vkDestroyVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionKHR *a);
 void vkw_decode_template_data(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a); /* vkUpdateDescriptorSetWithTemplate.pData */
 
 #ifdef __cplusplus

@@ -386,6 +386,19 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkCmdBindShadingRateImageNV = (PFN_vkCmdBindShadingRateImageNV)gipa(instance, "vkCmdBindShadingRateImageNV");
     t->vkCmdSetViewportShadingRatePaletteNV = (PFN_vkCmdSetViewportShadingRatePaletteNV)gipa(instance, "vkCmdSetViewportShadingRatePaletteNV");
     t->vkCmdSetCoarseSampleOrderNV = (PFN_vkCmdSetCoarseSampleOrderNV)gipa(instance, "vkCmdSetCoarseSampleOrderNV");
+    t->vkGetPhysicalDeviceVideoCapabilitiesKHR = (PFN_vkGetPhysicalDeviceVideoCapabilitiesKHR)gipa(instance, "vkGetPhysicalDeviceVideoCapabilitiesKHR");
+    t->vkGetPhysicalDeviceVideoFormatPropertiesKHR = (PFN_vkGetPhysicalDeviceVideoFormatPropertiesKHR)gipa(instance, "vkGetPhysicalDeviceVideoFormatPropertiesKHR");
+    t->vkCreateVideoSessionKHR = (PFN_vkCreateVideoSessionKHR)gipa(instance, "vkCreateVideoSessionKHR");
+    t->vkDestroyVideoSessionKHR = (PFN_vkDestroyVideoSessionKHR)gipa(instance, "vkDestroyVideoSessionKHR");
+    t->vkGetVideoSessionMemoryRequirementsKHR = (PFN_vkGetVideoSessionMemoryRequirementsKHR)gipa(instance, "vkGetVideoSessionMemoryRequirementsKHR");
+    t->vkBindVideoSessionMemoryKHR = (PFN_vkBindVideoSessionMemoryKHR)gipa(instance, "vkBindVideoSessionMemoryKHR");
+    t->vkCreateVideoSessionParametersKHR = (PFN_vkCreateVideoSessionParametersKHR)gipa(instance, "vkCreateVideoSessionParametersKHR");
+    t->vkUpdateVideoSessionParametersKHR = (PFN_vkUpdateVideoSessionParametersKHR)gipa(instance, "vkUpdateVideoSessionParametersKHR");
+    t->vkDestroyVideoSessionParametersKHR = (PFN_vkDestroyVideoSessionParametersKHR)gipa(instance, "vkDestroyVideoSessionParametersKHR");
+    t->vkCmdBeginVideoCodingKHR = (PFN_vkCmdBeginVideoCodingKHR)gipa(instance, "vkCmdBeginVideoCodingKHR");
+    t->vkCmdEndVideoCodingKHR = (PFN_vkCmdEndVideoCodingKHR)gipa(instance, "vkCmdEndVideoCodingKHR");
+    t->vkCmdControlVideoCodingKHR = (PFN_vkCmdControlVideoCodingKHR)gipa(instance, "vkCmdControlVideoCodingKHR");
+    t->vkCmdDecodeVideoKHR = (PFN_vkCmdDecodeVideoKHR)gipa(instance, "vkCmdDecodeVideoKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -515,6 +528,14 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
     case VKW_HANDLE_VkShaderModule:
         if (vk->vkDestroyShaderModule)
             vk->vkDestroyShaderModule(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkShaderModule, host), NULL);
+        return true;
+    case VKW_HANDLE_VkVideoSessionKHR:
+        if (vk->vkDestroyVideoSessionKHR)
+            vk->vkDestroyVideoSessionKHR(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkVideoSessionKHR, host), NULL);
+        return true;
+    case VKW_HANDLE_VkVideoSessionParametersKHR:
+        if (vk->vkDestroyVideoSessionParametersKHR)
+            vk->vkDestroyVideoSessionParametersKHR(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkVideoSessionParametersKHR, host), NULL);
         return true;
     default:
         (void)parent_host;
@@ -7395,6 +7416,243 @@ static void vkw_dispatch_vkCmdSetCoarseSampleOrderNV(struct vkw_host_context *ct
         vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(d, reply, &a);
 }
 
+static void vkw_dispatch_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceVideoCapabilitiesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceVideoCapabilitiesKHR(a.physicalDevice, a.pVideoProfile, a.pCapabilities);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceVideoFormatPropertiesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceVideoFormatPropertiesKHR(a.physicalDevice, a.pVideoFormatInfo, a.pVideoFormatPropertyCount, a.pVideoFormatProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateVideoSessionKHR a;
+    if (!vkw_decode_args_vkCreateVideoSessionKHR(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a.pVideoSession_ids, a.pVideoSession_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkCreateVideoSessionKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateVideoSessionKHR);
+        return;
+    }
+    a.result = ctx->vk.vkCreateVideoSessionKHR(a.device, a.pCreateInfo, NULL, a.pVideoSession);
+    if (a.result >= 0 && a.pVideoSession) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pVideoSession_capacity)
+            n = a.pVideoSession_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pVideoSession[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a.pVideoSession_ids[i], VKW_HANDLE_U64(a.pVideoSession[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateVideoSessionKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyVideoSessionKHR a;
+    if (!vkw_decode_args_vkDestroyVideoSessionKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    vkw_host_vkDestroyVideoSessionKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionKHR, a.videoSession_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyVideoSessionKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR a;
+    if (!vkw_decode_args_vkGetVideoSessionMemoryRequirementsKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetVideoSessionMemoryRequirementsKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetVideoSessionMemoryRequirementsKHR(a.device, a.videoSession, a.pMemoryRequirementsCount, a.pMemoryRequirements);
+    if (reply)
+        vkw_encode_reply_vkGetVideoSessionMemoryRequirementsKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkBindVideoSessionMemoryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkBindVideoSessionMemoryKHR a;
+    if (!vkw_decode_args_vkBindVideoSessionMemoryKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkBindVideoSessionMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkBindVideoSessionMemoryKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindVideoSessionMemoryKHR);
+        return;
+    }
+    a.result = ctx->vk.vkBindVideoSessionMemoryKHR(a.device, a.videoSession, a.bindSessionMemoryInfoCount, a.pBindSessionMemoryInfos);
+    if (reply)
+        vkw_encode_reply_vkBindVideoSessionMemoryKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkCreateVideoSessionParametersKHR(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a.pVideoSessionParameters_ids, a.pVideoSessionParameters_capacity))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCreateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkCreateVideoSessionParametersKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateVideoSessionParametersKHR);
+        return;
+    }
+    a.result = ctx->vk.vkCreateVideoSessionParametersKHR(a.device, a.pCreateInfo, NULL, a.pVideoSessionParameters);
+    if (a.result >= 0 && a.pVideoSessionParameters) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pVideoSessionParameters_capacity)
+            n = a.pVideoSessionParameters_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkVideoSessionKHR, VKW_HANDLE_U64(a.pCreateInfo->videoSession));
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pVideoSessionParameters[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a.pVideoSessionParameters_ids[i], VKW_HANDLE_U64(a.pVideoSessionParameters[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkUpdateVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkUpdateVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkUpdateVideoSessionParametersKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkUpdateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkUpdateVideoSessionParametersKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateVideoSessionParametersKHR);
+        return;
+    }
+    a.result = ctx->vk.vkUpdateVideoSessionParametersKHR(a.device, a.videoSessionParameters, a.pUpdateInfo);
+    if (reply)
+        vkw_encode_reply_vkUpdateVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkDestroyVideoSessionParametersKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkDestroyVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkDestroyVideoSessionParametersKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyVideoSessionParametersKHR);
+        return;
+    }
+    ctx->vk.vkDestroyVideoSessionParametersKHR(a.device, a.videoSessionParameters, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionParametersKHR, a.videoSessionParameters_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBeginVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBeginVideoCodingKHR a;
+    if (!vkw_decode_args_vkCmdBeginVideoCodingKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdBeginVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdBeginVideoCodingKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginVideoCodingKHR);
+        return;
+    }
+    ctx->vk.vkCmdBeginVideoCodingKHR(a.commandBuffer, a.pBeginInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdBeginVideoCodingKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdEndVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdEndVideoCodingKHR a;
+    if (!vkw_decode_args_vkCmdEndVideoCodingKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEndVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdEndVideoCodingKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndVideoCodingKHR);
+        return;
+    }
+    ctx->vk.vkCmdEndVideoCodingKHR(a.commandBuffer, a.pEndCodingInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdEndVideoCodingKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdControlVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdControlVideoCodingKHR a;
+    if (!vkw_decode_args_vkCmdControlVideoCodingKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdControlVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdControlVideoCodingKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdControlVideoCodingKHR);
+        return;
+    }
+    ctx->vk.vkCmdControlVideoCodingKHR(a.commandBuffer, a.pCodingControlInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdControlVideoCodingKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDecodeVideoKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDecodeVideoKHR a;
+    if (!vkw_decode_args_vkCmdDecodeVideoKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdDecodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdDecodeVideoKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecodeVideoKHR);
+        return;
+    }
+    ctx->vk.vkCmdDecodeVideoKHR(a.commandBuffer, a.pDecodeInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdDecodeVideoKHR(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -7772,4 +8030,17 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCmdBindShadingRateImageNV] = vkw_dispatch_vkCmdBindShadingRateImageNV,
     [VKW_CMD_vkCmdSetViewportShadingRatePaletteNV] = vkw_dispatch_vkCmdSetViewportShadingRatePaletteNV,
     [VKW_CMD_vkCmdSetCoarseSampleOrderNV] = vkw_dispatch_vkCmdSetCoarseSampleOrderNV,
+    [VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR] = vkw_dispatch_vkGetPhysicalDeviceVideoCapabilitiesKHR,
+    [VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR] = vkw_dispatch_vkGetPhysicalDeviceVideoFormatPropertiesKHR,
+    [VKW_CMD_vkCreateVideoSessionKHR] = vkw_dispatch_vkCreateVideoSessionKHR,
+    [VKW_CMD_vkDestroyVideoSessionKHR] = vkw_dispatch_vkDestroyVideoSessionKHR,
+    [VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR] = vkw_dispatch_vkGetVideoSessionMemoryRequirementsKHR,
+    [VKW_CMD_vkBindVideoSessionMemoryKHR] = vkw_dispatch_vkBindVideoSessionMemoryKHR,
+    [VKW_CMD_vkCreateVideoSessionParametersKHR] = vkw_dispatch_vkCreateVideoSessionParametersKHR,
+    [VKW_CMD_vkUpdateVideoSessionParametersKHR] = vkw_dispatch_vkUpdateVideoSessionParametersKHR,
+    [VKW_CMD_vkDestroyVideoSessionParametersKHR] = vkw_dispatch_vkDestroyVideoSessionParametersKHR,
+    [VKW_CMD_vkCmdBeginVideoCodingKHR] = vkw_dispatch_vkCmdBeginVideoCodingKHR,
+    [VKW_CMD_vkCmdEndVideoCodingKHR] = vkw_dispatch_vkCmdEndVideoCodingKHR,
+    [VKW_CMD_vkCmdControlVideoCodingKHR] = vkw_dispatch_vkCmdControlVideoCodingKHR,
+    [VKW_CMD_vkCmdDecodeVideoKHR] = vkw_dispatch_vkCmdDecodeVideoKHR,
 };

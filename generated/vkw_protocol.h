@@ -393,13 +393,26 @@ enum vkw_opcode {
     VKW_CMD_vkCmdBindShadingRateImageNV = 375,
     VKW_CMD_vkCmdSetViewportShadingRatePaletteNV = 376,
     VKW_CMD_vkCmdSetCoarseSampleOrderNV = 377,
+    VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR = 378,
+    VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR = 379,
+    VKW_CMD_vkCreateVideoSessionKHR = 380,
+    VKW_CMD_vkDestroyVideoSessionKHR = 381,
+    VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR = 382,
+    VKW_CMD_vkBindVideoSessionMemoryKHR = 383,
+    VKW_CMD_vkCreateVideoSessionParametersKHR = 384,
+    VKW_CMD_vkUpdateVideoSessionParametersKHR = 385,
+    VKW_CMD_vkDestroyVideoSessionParametersKHR = 386,
+    VKW_CMD_vkCmdBeginVideoCodingKHR = 387,
+    VKW_CMD_vkCmdEndVideoCodingKHR = 388,
+    VKW_CMD_vkCmdControlVideoCodingKHR = 389,
+    VKW_CMD_vkCmdDecodeVideoKHR = 390,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 378
+#define VKW_OPCODE_LIMIT 391
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 376
+#define VKW_FORWARDED_COMMAND_COUNT 389
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

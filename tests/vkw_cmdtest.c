@@ -126,6 +126,10 @@ struct device_needs {
     const char *extensions[16];
     uint32_t extension_count;
     void *features; /* a pNext chain of feature structs to enable, or NULL */
+    /* One queue of another family too (a video decode queue): the scenario
+     * gets it with vkGetDeviceQueue(device, extra_family, 0). */
+    bool extra_queue;
+    uint32_t extra_family;
     bool skip;
     char skip_why[200];
 };
@@ -3881,14 +3885,19 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
                                     .features = {.pipelineStatisticsQuery = VK_TRUE,
                                                  .occlusionQueryPrecise = VK_TRUE}};
     float priority = 1.0f;
-    VkDeviceQueueCreateInfo queue = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                     .queueFamilyIndex = c->family,
-                                     .queueCount = 1,
-                                     .pQueuePriorities = &priority};
+    const VkDeviceQueueCreateInfo queues[2] = {
+        {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+         .queueFamilyIndex = c->family,
+         .queueCount = 1,
+         .pQueuePriorities = &priority},
+        {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+         .queueFamilyIndex = needs->extra_family,
+         .queueCount = 1,
+         .pQueuePriorities = &priority}};
     VkDeviceCreateInfo info = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                                .pNext = &on,
-                               .queueCreateInfoCount = 1,
-                               .pQueueCreateInfos = &queue,
+                               .queueCreateInfoCount = needs->extra_queue ? 2 : 1,
+                               .pQueueCreateInfos = queues,
                                .enabledExtensionCount = needs->extension_count,
                                .ppEnabledExtensionNames = needs->extensions};
     VK(vkCreateDevice(c->physical, &info, NULL, &c->device));

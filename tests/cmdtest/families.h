@@ -13,7 +13,8 @@
 
 #include "cmdtest/debug_utils.h"
 #include "cmdtest/entry_points.h"
+#include "cmdtest/video.h"
 
-#define CMDTEST_FAMILIES CMDTEST_ENTRY_POINTS CMDTEST_DEBUG_UTILS
+#define CMDTEST_FAMILIES CMDTEST_ENTRY_POINTS CMDTEST_DEBUG_UTILS CMDTEST_VIDEO
 
 #endif /* VKW_CMDTEST_FAMILIES_H */
