@@ -536,6 +536,11 @@ static void vkw_decode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(
 static void vkw_encode_fields_VkVideoProfileListInfoKHR(struct vkw_writer *w, const VkVideoProfileListInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoFormatInfoKHR *v);
 static void vkw_decode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_reader *r, VkVideoFormatPropertiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatQuantizationMapPropertiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatH265QuantizationMapPropertiesKHR *v);
 static void vkw_encode_fields_VkVideoProfileInfoKHR(struct vkw_writer *w, const VkVideoProfileInfoKHR *v);
 static void vkw_decode_reply_fields_VkVideoCapabilitiesKHR(struct vkw_reader *r, VkVideoCapabilitiesKHR *v);
 static void vkw_decode_reply_fields_VkVideoSessionMemoryRequirementsKHR(struct vkw_reader *r, VkVideoSessionMemoryRequirementsKHR *v);
@@ -567,9 +572,52 @@ static void vkw_encode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_writer 
 static void vkw_encode_fields_VkVideoSessionCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionCreateInfoKHR *v);
 static void vkw_encode_fields_VkVideoSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersCreateInfoKHR *v);
 static void vkw_encode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersUpdateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersGetInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
 static void vkw_encode_fields_VkVideoBeginCodingInfoKHR(struct vkw_writer *w, const VkVideoBeginCodingInfoKHR *v);
 static void vkw_encode_fields_VkVideoEndCodingInfoKHR(struct vkw_writer *w, const VkVideoEndCodingInfoKHR *v);
 static void vkw_encode_fields_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const VkVideoCodingControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_writer *w, const VkVideoEncodeUsageInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeInfoKHR(struct vkw_writer *w, const VkVideoEncodeInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_writer *w, const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeQualityLevelPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlLayerInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264CapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersAddInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersGetInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264DpbSlotInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264PictureInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264ProfileInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264NaluSliceInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264GopRemainingFrameInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlLayerInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265CapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersAddInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersGetInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265PictureInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265NaluSliceSegmentInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265GopRemainingFrameInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlLayerInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265ProfileInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265DpbSlotInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_encode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_writer *w, const VkCommandBufferInheritanceViewportScissorInfoNV *v);
@@ -1125,6 +1173,10 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(w, (const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(w, (const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -1974,6 +2026,22 @@ static void vkw_encode_pnext_VkQueryPoolCreateInfo(struct vkw_writer *w, const v
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkVideoDecodeH265ProfileInfoKHR(w, (const VkVideoDecodeH265ProfileInfoKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeUsageInfoKHR(w, (const VkVideoEncodeUsageInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_QUERY_POOL_VIDEO_ENCODE_FEEDBACK_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(w, (const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(w, (const VkVideoEncodeH264ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(w, (const VkVideoEncodeH265ProfileInfoKHR *)s);
+            break;
         default:
             break; /* not forwarded: dropped */
         }
@@ -2431,6 +2499,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(w, (const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(w, (const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(w, (const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
@@ -2880,6 +2952,9 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3299,6 +3374,9 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
             vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(r, (VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(r, (VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(r, (VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
@@ -4414,6 +4492,44 @@ static void vkw_encode_pnext_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_write
     vkw_write_u32(w, 0);
 }
 
+static void vkw_encode_pnext_partial_VkVideoFormatPropertiesKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_reply_pnext_VkVideoFormatPropertiesKHR(struct vkw_reader *r, void *pnext)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
+        switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(r, (VkVideoFormatQuantizationMapPropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(r, (VkVideoFormatH265QuantizationMapPropertiesKHR *)s);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
+            return;
+        }
+    }
+}
+
 static void vkw_encode_pnext_VkVideoProfileInfoKHR(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
@@ -4430,6 +4546,18 @@ static void vkw_encode_pnext_VkVideoProfileInfoKHR(struct vkw_writer *w, const v
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkVideoDecodeH265ProfileInfoKHR(w, (const VkVideoDecodeH265ProfileInfoKHR *)s);
             break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeUsageInfoKHR(w, (const VkVideoEncodeUsageInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(w, (const VkVideoEncodeH264ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(w, (const VkVideoEncodeH265ProfileInfoKHR *)s);
+            break;
         default:
             break; /* not forwarded: dropped */
         }
@@ -4441,6 +4569,15 @@ static void vkw_encode_pnext_partial_VkVideoCapabilitiesKHR(struct vkw_writer *w
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -4448,6 +4585,15 @@ static void vkw_encode_pnext_partial_VkVideoCapabilitiesKHR(struct vkw_writer *w
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         default:
@@ -4465,6 +4611,15 @@ static void vkw_decode_reply_pnext_VkVideoCapabilitiesKHR(struct vkw_reader *r, 
             return;
         VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
         switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(r, (VkVideoEncodeQuantizationMapCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(r, (VkVideoEncodeH264QuantizationMapCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(r, (VkVideoEncodeH265QuantizationMapCapabilitiesKHR *)s);
+            continue;
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR:
             vkw_decode_reply_fields_VkVideoDecodeCapabilitiesKHR(r, (VkVideoDecodeCapabilitiesKHR *)s);
             continue;
@@ -4473,6 +4628,15 @@ static void vkw_decode_reply_pnext_VkVideoCapabilitiesKHR(struct vkw_reader *r, 
             continue;
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR:
             vkw_decode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(r, (VkVideoDecodeH265CapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(r, (VkVideoEncodeCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(r, (VkVideoEncodeH264CapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(r, (VkVideoEncodeH265CapabilitiesKHR *)s);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
@@ -4492,6 +4656,14 @@ static void vkw_encode_pnext_VkVideoReferenceSlotInfoKHR(struct vkw_writer *w, c
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_DPB_SLOT_INFO_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkVideoDecodeH265DpbSlotInfoKHR(w, (const VkVideoDecodeH265DpbSlotInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_DPB_SLOT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(w, (const VkVideoEncodeH264DpbSlotInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_DPB_SLOT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(w, (const VkVideoEncodeH265DpbSlotInfoKHR *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -4531,6 +4703,25 @@ static void vkw_encode_pnext_VkVideoDecodeInfoKHR(struct vkw_writer *w, const vo
     vkw_write_u32(w, 0);
 }
 
+static void vkw_encode_pnext_VkVideoSessionCreateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(w, (const VkVideoEncodeH264SessionCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(w, (const VkVideoEncodeH265SessionCreateInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
 static void vkw_encode_pnext_VkVideoSessionParametersCreateInfoKHR(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
@@ -4542,6 +4733,22 @@ static void vkw_encode_pnext_VkVideoSessionParametersCreateInfoKHR(struct vkw_wr
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(w, (const VkVideoDecodeH265SessionParametersCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(w, (const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(w, (const VkVideoEncodeQualityLevelInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(w, (const VkVideoEncodeH264SessionParametersCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(w, (const VkVideoEncodeH265SessionParametersCreateInfoKHR *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -4561,6 +4768,213 @@ static void vkw_encode_pnext_VkVideoSessionParametersUpdateInfoKHR(struct vkw_wr
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(w, (const VkVideoDecodeH265SessionParametersAddInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(w, (const VkVideoEncodeH264SessionParametersAddInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(w, (const VkVideoEncodeH265SessionParametersAddInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_GET_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(w, (const VkVideoEncodeH264SessionParametersGetInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_GET_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(w, (const VkVideoEncodeH265SessionParametersGetInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, void *pnext)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
+        switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(r, (VkVideoEncodeH264SessionParametersFeedbackInfoKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(r, (VkVideoEncodeH265SessionParametersFeedbackInfoKHR *)s);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
+            return;
+        }
+    }
+}
+
+static void vkw_encode_pnext_VkVideoBeginCodingInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(w, (const VkVideoEncodeRateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(w, (const VkVideoEncodeH264RateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_GOP_REMAINING_FRAME_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(w, (const VkVideoEncodeH264GopRemainingFrameInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(w, (const VkVideoEncodeH265RateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_GOP_REMAINING_FRAME_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(w, (const VkVideoEncodeH265GopRemainingFrameInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(w, (const VkVideoEncodeQualityLevelInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(w, (const VkVideoEncodeRateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(w, (const VkVideoEncodeH264RateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(w, (const VkVideoEncodeH265RateControlInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoEncodeInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_INLINE_QUERY_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoInlineQueryInfoKHR(w, (const VkVideoInlineQueryInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(w, (const VkVideoEncodeQuantizationMapInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PICTURE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(w, (const VkVideoEncodeH264PictureInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PICTURE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(w, (const VkVideoEncodeH265PictureInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, void *pnext)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
+        switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(r, (VkVideoEncodeH264QualityLevelPropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(r, (VkVideoEncodeH265QualityLevelPropertiesKHR *)s);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
+            return;
+        }
+    }
+}
+
+static void vkw_encode_pnext_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_LAYER_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(w, (const VkVideoEncodeH264RateControlLayerInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_LAYER_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(w, (const VkVideoEncodeH265RateControlLayerInfoKHR *)s);
             break;
         default:
             break; /* not forwarded: dropped */
@@ -15399,16 +15813,14 @@ static void vkw_encode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_writ
 
 void vkw_encode_partial_VkVideoFormatPropertiesKHR(struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoFormatPropertiesKHR */
+    vkw_encode_pnext_partial_VkVideoFormatPropertiesKHR(w, v->pNext);
     (void)v;
 }
 
 
 void vkw_decode_reply_VkVideoFormatPropertiesKHR(struct vkw_reader *r, VkVideoFormatPropertiesKHR *v)
 {
-    const uint32_t stype = vkw_read_u32(r);
-    if (stype != 0)
-        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoFormatPropertiesKHR */
+    vkw_decode_reply_pnext_VkVideoFormatPropertiesKHR(r, v->pNext);
     vkw_decode_reply_fields_VkVideoFormatPropertiesKHR(r, v);
 }
 
@@ -15420,6 +15832,108 @@ static void vkw_decode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_reader
     v->imageType = (VkImageType)vkw_read_i32(r);
     v->imageTiling = (VkImageTiling)vkw_read_i32(r);
     v->imageUsageFlags = (VkImageUsageFlags)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQuantizationMapCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQuantizationMapCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_decode_reply_VkExtent2D(r, &v->maxQuantizationMapExtent);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264QuantizationMapCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264QuantizationMapCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    v->minQpDelta = (int32_t)vkw_read_i32(r);
+    v->maxQpDelta = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265QuantizationMapCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265QuantizationMapCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    v->minQpDelta = (int32_t)vkw_read_i32(r);
+    v->maxQpDelta = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_partial_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoFormatQuantizationMapPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoFormatQuantizationMapPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_decode_reply_VkExtent2D(r, &v->quantizationMapTexelSize);
+}
+
+void vkw_encode_partial_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoFormatH265QuantizationMapPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoFormatH265QuantizationMapPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    v->compatibleCtbSizes = (VkVideoEncodeH265CtbSizeFlagsKHR)vkw_read_u32(r);
 }
 
 void vkw_encode_VkVideoProfileInfoKHR(struct vkw_writer *w, const VkVideoProfileInfoKHR *v)
@@ -15896,7 +16410,7 @@ static void vkw_encode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_writer 
 
 void vkw_encode_VkVideoSessionCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionCreateInfoKHR *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoSessionCreateInfoKHR */
+    vkw_encode_pnext_VkVideoSessionCreateInfoKHR(w, v->pNext);
     vkw_encode_fields_VkVideoSessionCreateInfoKHR(w, v);
 }
 
@@ -15939,9 +16453,38 @@ static void vkw_encode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_w
     vkw_write_u32(w, v->updateSequenceCount);
 }
 
+void vkw_encode_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoEncodeSessionParametersGetInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->videoSessionParameters));
+}
+
+void vkw_encode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_encode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(w, v->pNext);
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_decode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(r, v->pNext);
+    vkw_decode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    v->hasOverrides = (VkBool32)vkw_read_u32(r);
+}
+
 void vkw_encode_VkVideoBeginCodingInfoKHR(struct vkw_writer *w, const VkVideoBeginCodingInfoKHR *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoBeginCodingInfoKHR */
+    vkw_encode_pnext_VkVideoBeginCodingInfoKHR(w, v->pNext);
     vkw_encode_fields_VkVideoBeginCodingInfoKHR(w, v);
 }
 
@@ -15972,13 +16515,766 @@ static void vkw_encode_fields_VkVideoEndCodingInfoKHR(struct vkw_writer *w, cons
 
 void vkw_encode_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const VkVideoCodingControlInfoKHR *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoCodingControlInfoKHR */
+    vkw_encode_pnext_VkVideoCodingControlInfoKHR(w, v->pNext);
     vkw_encode_fields_VkVideoCodingControlInfoKHR(w, v);
 }
 
 static void vkw_encode_fields_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const VkVideoCodingControlInfoKHR *v)
 {
     vkw_write_u32(w, v->flags);
+}
+
+void vkw_encode_VkVideoEncodeUsageInfoKHR(struct vkw_writer *w, const VkVideoEncodeUsageInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeUsageInfoKHR */
+    vkw_encode_fields_VkVideoEncodeUsageInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_writer *w, const VkVideoEncodeUsageInfoKHR *v)
+{
+    vkw_write_u32(w, v->videoUsageHints);
+    vkw_write_u32(w, v->videoContentHints);
+    vkw_write_i32(w, (int32_t)v->tuningMode);
+}
+
+void vkw_encode_VkVideoEncodeInfoKHR(struct vkw_writer *w, const VkVideoEncodeInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoEncodeInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoEncodeInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeInfoKHR(struct vkw_writer *w, const VkVideoEncodeInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->dstBuffer));
+    vkw_write_u64(w, v->dstBufferOffset);
+    vkw_write_u64(w, v->dstBufferRange);
+    vkw_encode_VkVideoPictureResourceInfoKHR(w, &v->srcPictureResource);
+    if (vkw_write_presence(w, v->pSetupReferenceSlot))
+        vkw_encode_VkVideoReferenceSlotInfoKHR(w, &(*v->pSetupReferenceSlot));
+    vkw_write_u32(w, v->referenceSlotCount);
+    if (vkw_write_presence(w, v->pReferenceSlots)) {
+        const uint64_t n = v->referenceSlotCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoReferenceSlotInfoKHR(w, &v->pReferenceSlots[i]);
+    }
+    vkw_write_u32(w, v->precedingExternallyEncodedBytes);
+}
+
+void vkw_encode_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQuantizationMapInfoKHR */
+    vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->quantizationMap));
+    vkw_encode_VkExtent2D(w, &v->quantizationMapExtent);
+}
+
+void vkw_encode_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    vkw_encode_VkExtent2D(w, &v->quantizationMapTexelSize);
+}
+
+void vkw_encode_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoEncodeQuantizationMap);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->videoEncodeQuantizationMap = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_writer *w, const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkQueryPoolVideoEncodeFeedbackCreateInfoKHR */
+    vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_writer *w, const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->encodeFeedbackFlags);
+}
+
+void vkw_encode_VkVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQualityLevelInfoKHR */
+    vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    vkw_write_u32(w, v->qualityLevel);
+}
+
+void vkw_encode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR */
+    vkw_encode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pVideoProfile))
+        vkw_encode_VkVideoProfileInfoKHR(w, &(*v->pVideoProfile));
+    vkw_write_u32(w, v->qualityLevel);
+}
+
+void vkw_encode_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_encode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(w, v->pNext);
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_decode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(r, v->pNext);
+    vkw_decode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    v->preferredRateControlMode = (VkVideoEncodeRateControlModeFlagBitsKHR)vkw_read_i32(r);
+    v->preferredRateControlLayerCount = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeRateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeRateControlInfoKHR */
+    vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->rateControlMode);
+    vkw_write_u32(w, v->layerCount);
+    if (vkw_write_presence(w, v->pLayers)) {
+        const uint64_t n = v->layerCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoEncodeRateControlLayerInfoKHR(w, &v->pLayers[i]);
+    }
+    vkw_write_u32(w, v->virtualBufferSizeInMs);
+    vkw_write_u32(w, v->initialVirtualBufferSizeInMs);
+}
+
+void vkw_encode_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoEncodeRateControlLayerInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoEncodeRateControlLayerInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    vkw_write_u64(w, v->averageBitrate);
+    vkw_write_u64(w, v->maxBitrate);
+    vkw_write_u32(w, v->frameRateNumerator);
+    vkw_write_u32(w, v->frameRateDenominator);
+}
+
+void vkw_encode_partial_VkVideoEncodeCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeCapabilitiesKHR *v)
+{
+    v->flags = (VkVideoEncodeCapabilityFlagsKHR)vkw_read_u32(r);
+    v->rateControlModes = (VkVideoEncodeRateControlModeFlagsKHR)vkw_read_u32(r);
+    v->maxRateControlLayers = (uint32_t)vkw_read_u32(r);
+    v->maxBitrate = (uint64_t)vkw_read_u64(r);
+    v->maxQualityLevels = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkExtent2D(r, &v->encodeInputPictureGranularity);
+    v->supportedEncodeFeedbackFlags = (VkVideoEncodeFeedbackFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264CapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264CapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264CapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    v->flags = (VkVideoEncodeH264CapabilityFlagsKHR)vkw_read_u32(r);
+    v->maxLevelIdc = (StdVideoH264LevelIdc)vkw_read_i32(r);
+    v->maxSliceCount = (uint32_t)vkw_read_u32(r);
+    v->maxPPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxBPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxTemporalLayerCount = (uint32_t)vkw_read_u32(r);
+    v->expectDyadicTemporalLayerPattern = (VkBool32)vkw_read_u32(r);
+    v->minQp = (int32_t)vkw_read_i32(r);
+    v->maxQp = (int32_t)vkw_read_i32(r);
+    v->prefersGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->requiresGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->stdSyntaxFlags = (VkVideoEncodeH264StdFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264QualityLevelPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264QualityLevelPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    v->preferredRateControlFlags = (VkVideoEncodeH264RateControlFlagsKHR)vkw_read_u32(r);
+    v->preferredGopFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredIdrPeriod = (uint32_t)vkw_read_u32(r);
+    v->preferredConsecutiveBFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredTemporalLayerCount = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkVideoEncodeH264QpKHR(r, &v->preferredConstantQp);
+    v->preferredMaxL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->preferredMaxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->preferredStdEntropyCodingModeFlag = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMaxLevelIdc);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+}
+
+void vkw_encode_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersAddInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, v->stdSPSCount);
+    if (vkw_write_presence(w, v->pStdSPSs)) {
+        const uint64_t n = v->stdSPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH264SequenceParameterSet(w, &v->pStdSPSs[i]);
+    }
+    vkw_write_u32(w, v->stdPPSCount);
+    if (vkw_write_presence(w, v->pStdPPSs)) {
+        const uint64_t n = v->stdPPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH264PictureParameterSet(w, &v->pStdPPSs[i]);
+    }
+}
+
+void vkw_encode_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxStdSPSCount);
+    vkw_write_u32(w, v->maxStdPPSCount);
+    if (vkw_write_presence(w, v->pParametersAddInfo))
+        vkw_encode_VkVideoEncodeH264SessionParametersAddInfoKHR(w, &(*v->pParametersAddInfo));
+}
+
+void vkw_encode_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersGetInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, v->writeStdSPS);
+    vkw_write_u32(w, v->writeStdPPS);
+    vkw_write_u32(w, v->stdSPSId);
+    vkw_write_u32(w, v->stdPPSId);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersFeedbackInfoKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersFeedbackInfoKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    v->hasStdSPSOverrides = (VkBool32)vkw_read_u32(r);
+    v->hasStdPPSOverrides = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264DpbSlotInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdReferenceInfo))
+        vkw_encode_StdVideoEncodeH264ReferenceInfo(w, &(*v->pStdReferenceInfo));
+}
+
+void vkw_encode_VkVideoEncodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264PictureInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264PictureInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264PictureInfoKHR *v)
+{
+    vkw_write_u32(w, v->naluSliceEntryCount);
+    if (vkw_write_presence(w, v->pNaluSliceEntries)) {
+        const uint64_t n = v->naluSliceEntryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoEncodeH264NaluSliceInfoKHR(w, &v->pNaluSliceEntries[i]);
+    }
+    if (vkw_write_presence(w, v->pStdPictureInfo))
+        vkw_encode_StdVideoEncodeH264PictureInfo(w, &(*v->pStdPictureInfo));
+    vkw_write_u32(w, v->generatePrefixNalu);
+}
+
+void vkw_encode_VkVideoEncodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264ProfileInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->stdProfileIdc);
+}
+
+void vkw_encode_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264NaluSliceInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264NaluSliceInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    vkw_write_i32(w, v->constantQp);
+    if (vkw_write_presence(w, v->pStdSliceHeader))
+        vkw_encode_StdVideoEncodeH264SliceHeader(w, &(*v->pStdSliceHeader));
+}
+
+void vkw_encode_VkVideoEncodeH264RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264RateControlInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->gopFrameCount);
+    vkw_write_u32(w, v->idrPeriod);
+    vkw_write_u32(w, v->consecutiveBFrameCount);
+    vkw_write_u32(w, v->temporalLayerCount);
+}
+
+void vkw_encode_VkVideoEncodeH264QpKHR(struct vkw_writer *w, const VkVideoEncodeH264QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+}
+
+void vkw_decode_reply_VkVideoEncodeH264QpKHR(struct vkw_reader *r, VkVideoEncodeH264QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(r);
+    v->qpP = (int32_t)vkw_read_i32(r);
+    v->qpB = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_VkVideoEncodeH264FrameSizeKHR(struct vkw_writer *w, const VkVideoEncodeH264FrameSizeKHR *v)
+{
+    vkw_write_u32(w, v->frameISize);
+    vkw_write_u32(w, v->framePSize);
+    vkw_write_u32(w, v->frameBSize);
+}
+
+void vkw_encode_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264GopRemainingFrameInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, v->useGopRemainingFrames);
+    vkw_write_u32(w, v->gopRemainingI);
+    vkw_write_u32(w, v->gopRemainingP);
+    vkw_write_u32(w, v->gopRemainingB);
+}
+
+void vkw_encode_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264RateControlLayerInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMinQp);
+    vkw_encode_VkVideoEncodeH264QpKHR(w, &v->minQp);
+    vkw_write_u32(w, v->useMaxQp);
+    vkw_encode_VkVideoEncodeH264QpKHR(w, &v->maxQp);
+    vkw_write_u32(w, v->useMaxFrameSize);
+    vkw_encode_VkVideoEncodeH264FrameSizeKHR(w, &v->maxFrameSize);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265CapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265CapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265CapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    v->flags = (VkVideoEncodeH265CapabilityFlagsKHR)vkw_read_u32(r);
+    v->maxLevelIdc = (StdVideoH265LevelIdc)vkw_read_i32(r);
+    v->maxSliceSegmentCount = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkExtent2D(r, &v->maxTiles);
+    v->ctbSizes = (VkVideoEncodeH265CtbSizeFlagsKHR)vkw_read_u32(r);
+    v->transformBlockSizes = (VkVideoEncodeH265TransformBlockSizeFlagsKHR)vkw_read_u32(r);
+    v->maxPPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxBPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxSubLayerCount = (uint32_t)vkw_read_u32(r);
+    v->expectDyadicTemporalSubLayerPattern = (VkBool32)vkw_read_u32(r);
+    v->minQp = (int32_t)vkw_read_i32(r);
+    v->maxQp = (int32_t)vkw_read_i32(r);
+    v->prefersGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->requiresGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->stdSyntaxFlags = (VkVideoEncodeH265StdFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265QualityLevelPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265QualityLevelPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    v->preferredRateControlFlags = (VkVideoEncodeH265RateControlFlagsKHR)vkw_read_u32(r);
+    v->preferredGopFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredIdrPeriod = (uint32_t)vkw_read_u32(r);
+    v->preferredConsecutiveBFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredSubLayerCount = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkVideoEncodeH265QpKHR(r, &v->preferredConstantQp);
+    v->preferredMaxL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->preferredMaxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMaxLevelIdc);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+}
+
+void vkw_encode_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersAddInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, v->stdVPSCount);
+    if (vkw_write_presence(w, v->pStdVPSs)) {
+        const uint64_t n = v->stdVPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265VideoParameterSet(w, &v->pStdVPSs[i]);
+    }
+    vkw_write_u32(w, v->stdSPSCount);
+    if (vkw_write_presence(w, v->pStdSPSs)) {
+        const uint64_t n = v->stdSPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265SequenceParameterSet(w, &v->pStdSPSs[i]);
+    }
+    vkw_write_u32(w, v->stdPPSCount);
+    if (vkw_write_presence(w, v->pStdPPSs)) {
+        const uint64_t n = v->stdPPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265PictureParameterSet(w, &v->pStdPPSs[i]);
+    }
+}
+
+void vkw_encode_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxStdVPSCount);
+    vkw_write_u32(w, v->maxStdSPSCount);
+    vkw_write_u32(w, v->maxStdPPSCount);
+    if (vkw_write_presence(w, v->pParametersAddInfo))
+        vkw_encode_VkVideoEncodeH265SessionParametersAddInfoKHR(w, &(*v->pParametersAddInfo));
+}
+
+void vkw_encode_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersGetInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, v->writeStdVPS);
+    vkw_write_u32(w, v->writeStdSPS);
+    vkw_write_u32(w, v->writeStdPPS);
+    vkw_write_u32(w, v->stdVPSId);
+    vkw_write_u32(w, v->stdSPSId);
+    vkw_write_u32(w, v->stdPPSId);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersFeedbackInfoKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersFeedbackInfoKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    v->hasStdVPSOverrides = (VkBool32)vkw_read_u32(r);
+    v->hasStdSPSOverrides = (VkBool32)vkw_read_u32(r);
+    v->hasStdPPSOverrides = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265PictureInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265PictureInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265PictureInfoKHR *v)
+{
+    vkw_write_u32(w, v->naluSliceSegmentEntryCount);
+    if (vkw_write_presence(w, v->pNaluSliceSegmentEntries)) {
+        const uint64_t n = v->naluSliceSegmentEntryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(w, &v->pNaluSliceSegmentEntries[i]);
+    }
+    if (vkw_write_presence(w, v->pStdPictureInfo))
+        vkw_encode_StdVideoEncodeH265PictureInfo(w, &(*v->pStdPictureInfo));
+}
+
+void vkw_encode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265NaluSliceSegmentInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    vkw_write_i32(w, v->constantQp);
+    if (vkw_write_presence(w, v->pStdSliceSegmentHeader))
+        vkw_encode_StdVideoEncodeH265SliceSegmentHeader(w, &(*v->pStdSliceSegmentHeader));
+}
+
+void vkw_encode_VkVideoEncodeH265RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265RateControlInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->gopFrameCount);
+    vkw_write_u32(w, v->idrPeriod);
+    vkw_write_u32(w, v->consecutiveBFrameCount);
+    vkw_write_u32(w, v->subLayerCount);
+}
+
+void vkw_encode_VkVideoEncodeH265QpKHR(struct vkw_writer *w, const VkVideoEncodeH265QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+}
+
+void vkw_decode_reply_VkVideoEncodeH265QpKHR(struct vkw_reader *r, VkVideoEncodeH265QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(r);
+    v->qpP = (int32_t)vkw_read_i32(r);
+    v->qpB = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_VkVideoEncodeH265FrameSizeKHR(struct vkw_writer *w, const VkVideoEncodeH265FrameSizeKHR *v)
+{
+    vkw_write_u32(w, v->frameISize);
+    vkw_write_u32(w, v->framePSize);
+    vkw_write_u32(w, v->frameBSize);
+}
+
+void vkw_encode_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265GopRemainingFrameInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, v->useGopRemainingFrames);
+    vkw_write_u32(w, v->gopRemainingI);
+    vkw_write_u32(w, v->gopRemainingP);
+    vkw_write_u32(w, v->gopRemainingB);
+}
+
+void vkw_encode_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265RateControlLayerInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMinQp);
+    vkw_encode_VkVideoEncodeH265QpKHR(w, &v->minQp);
+    vkw_write_u32(w, v->useMaxQp);
+    vkw_encode_VkVideoEncodeH265QpKHR(w, &v->maxQp);
+    vkw_write_u32(w, v->useMaxFrameSize);
+    vkw_encode_VkVideoEncodeH265FrameSizeKHR(w, &v->maxFrameSize);
+}
+
+void vkw_encode_VkVideoEncodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265ProfileInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->stdProfileIdc);
+}
+
+void vkw_encode_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265DpbSlotInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdReferenceInfo))
+        vkw_encode_StdVideoEncodeH265ReferenceInfo(w, &(*v->pStdReferenceInfo));
 }
 
 void vkw_encode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
@@ -18019,6 +19315,147 @@ void vkw_encode_StdVideoDecodeH264ReferenceInfo(struct vkw_writer *w, const StdV
         vkw_write_i32(w, ((const int32_t *)v->PicOrderCnt)[i]);
 }
 
+void vkw_encode_StdVideoEncodeH264WeightTableFlags(struct vkw_writer *w, const StdVideoEncodeH264WeightTableFlags *v)
+{
+    vkw_write_u32(w, v->luma_weight_l0_flag);
+    vkw_write_u32(w, v->chroma_weight_l0_flag);
+    vkw_write_u32(w, v->luma_weight_l1_flag);
+    vkw_write_u32(w, v->chroma_weight_l1_flag);
+}
+
+void vkw_encode_StdVideoEncodeH264WeightTable(struct vkw_writer *w, const StdVideoEncodeH264WeightTable *v)
+{
+    vkw_encode_StdVideoEncodeH264WeightTableFlags(w, &v->flags);
+    vkw_write_u32(w, v->luma_log2_weight_denom);
+    vkw_write_u32(w, v->chroma_log2_weight_denom);
+    vkw_write_bytes(w, v->luma_weight_l0, 32);
+    vkw_write_bytes(w, v->luma_offset_l0, 32);
+    vkw_write_bytes(w, v->chroma_weight_l0, 64);
+    vkw_write_bytes(w, v->chroma_offset_l0, 64);
+    vkw_write_bytes(w, v->luma_weight_l1, 32);
+    vkw_write_bytes(w, v->luma_offset_l1, 32);
+    vkw_write_bytes(w, v->chroma_weight_l1, 64);
+    vkw_write_bytes(w, v->chroma_offset_l1, 64);
+}
+
+void vkw_encode_StdVideoEncodeH264SliceHeaderFlags(struct vkw_writer *w, const StdVideoEncodeH264SliceHeaderFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->direct_spatial_mv_pred_flag << 0 |
+                     (uint32_t)v->num_ref_idx_active_override_flag << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264PictureInfoFlags(struct vkw_writer *w, const StdVideoEncodeH264PictureInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->IdrPicFlag << 0 |
+                     (uint32_t)v->is_reference << 1 |
+                     (uint32_t)v->no_output_of_prior_pics_flag << 2 |
+                     (uint32_t)v->long_term_reference_flag << 3 |
+                     (uint32_t)v->adaptive_ref_pic_marking_mode_flag << 4 |
+                     (uint32_t)v->reserved << 5); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceInfoFlags(struct vkw_writer *w, const StdVideoEncodeH264ReferenceInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->used_for_long_term_reference << 0 |
+                     (uint32_t)v->reserved << 1); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceListsInfoFlags(struct vkw_writer *w, const StdVideoEncodeH264ReferenceListsInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->ref_pic_list_modification_flag_l0 << 0 |
+                     (uint32_t)v->ref_pic_list_modification_flag_l1 << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264RefListModEntry(struct vkw_writer *w, const StdVideoEncodeH264RefListModEntry *v)
+{
+    vkw_write_i32(w, (int32_t)v->modification_of_pic_nums_idc);
+    vkw_write_u32(w, v->abs_diff_pic_num_minus1);
+    vkw_write_u32(w, v->long_term_pic_num);
+}
+
+void vkw_encode_StdVideoEncodeH264RefPicMarkingEntry(struct vkw_writer *w, const StdVideoEncodeH264RefPicMarkingEntry *v)
+{
+    vkw_write_i32(w, (int32_t)v->memory_management_control_operation);
+    vkw_write_u32(w, v->difference_of_pic_nums_minus1);
+    vkw_write_u32(w, v->long_term_pic_num);
+    vkw_write_u32(w, v->long_term_frame_idx);
+    vkw_write_u32(w, v->max_long_term_frame_idx_plus1);
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceListsInfo(struct vkw_writer *w, const StdVideoEncodeH264ReferenceListsInfo *v)
+{
+    vkw_encode_StdVideoEncodeH264ReferenceListsInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->num_ref_idx_l0_active_minus1);
+    vkw_write_u32(w, v->num_ref_idx_l1_active_minus1);
+    vkw_write_bytes(w, v->RefPicList0, 32);
+    vkw_write_bytes(w, v->RefPicList1, 32);
+    vkw_write_u32(w, v->refList0ModOpCount);
+    vkw_write_u32(w, v->refList1ModOpCount);
+    vkw_write_u32(w, v->refPicMarkingOpCount);
+    vkw_write_bytes(w, v->reserved1, 7);
+    if (vkw_write_presence(w, ((v->flags.ref_pic_list_modification_flag_l0) ? v->pRefList0ModOperations : NULL))) {
+        const uint64_t n = v->refList0ModOpCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoEncodeH264RefListModEntry(w, &v->pRefList0ModOperations[i]);
+    }
+    if (vkw_write_presence(w, ((v->flags.ref_pic_list_modification_flag_l1) ? v->pRefList1ModOperations : NULL))) {
+        const uint64_t n = v->refList1ModOpCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoEncodeH264RefListModEntry(w, &v->pRefList1ModOperations[i]);
+    }
+    if (vkw_write_presence(w, v->pRefPicMarkingOperations)) {
+        const uint64_t n = v->refPicMarkingOpCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoEncodeH264RefPicMarkingEntry(w, &v->pRefPicMarkingOperations[i]);
+    }
+}
+
+void vkw_encode_StdVideoEncodeH264PictureInfo(struct vkw_writer *w, const StdVideoEncodeH264PictureInfo *v)
+{
+    vkw_encode_StdVideoEncodeH264PictureInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->seq_parameter_set_id);
+    vkw_write_u32(w, v->pic_parameter_set_id);
+    vkw_write_u32(w, v->idr_pic_id);
+    vkw_write_i32(w, (int32_t)v->primary_pic_type);
+    vkw_write_u32(w, v->frame_num);
+    vkw_write_i32(w, v->PicOrderCnt);
+    vkw_write_u32(w, v->temporal_id);
+    vkw_write_bytes(w, v->reserved1, 3);
+    if (vkw_write_presence(w, v->pRefLists))
+        vkw_encode_StdVideoEncodeH264ReferenceListsInfo(w, &(*v->pRefLists));
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceInfo(struct vkw_writer *w, const StdVideoEncodeH264ReferenceInfo *v)
+{
+    vkw_encode_StdVideoEncodeH264ReferenceInfoFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->primary_pic_type);
+    vkw_write_u32(w, v->FrameNum);
+    vkw_write_i32(w, v->PicOrderCnt);
+    vkw_write_u32(w, v->long_term_pic_num);
+    vkw_write_u32(w, v->long_term_frame_idx);
+    vkw_write_u32(w, v->temporal_id);
+}
+
+void vkw_encode_StdVideoEncodeH264SliceHeader(struct vkw_writer *w, const StdVideoEncodeH264SliceHeader *v)
+{
+    vkw_encode_StdVideoEncodeH264SliceHeaderFlags(w, &v->flags);
+    vkw_write_u32(w, v->first_mb_in_slice);
+    vkw_write_i32(w, (int32_t)v->slice_type);
+    vkw_write_i32(w, v->slice_alpha_c0_offset_div2);
+    vkw_write_i32(w, v->slice_beta_offset_div2);
+    vkw_write_i32(w, v->slice_qp_delta);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_i32(w, (int32_t)v->cabac_init_idc);
+    vkw_write_i32(w, (int32_t)v->disable_deblocking_filter_idc);
+    if (vkw_write_presence(w, v->pWeightTable))
+        vkw_encode_StdVideoEncodeH264WeightTable(w, &(*v->pWeightTable));
+}
+
 void vkw_encode_StdVideoH265ProfileTierLevelFlags(struct vkw_writer *w, const StdVideoH265ProfileTierLevelFlags *v)
 {
     vkw_write_u32(w, (uint32_t)v->general_tier_flag << 0 |
@@ -18427,6 +19864,143 @@ void vkw_encode_StdVideoDecodeH265ReferenceInfo(struct vkw_writer *w, const StdV
 {
     vkw_encode_StdVideoDecodeH265ReferenceInfoFlags(w, &v->flags);
     vkw_write_i32(w, v->PicOrderCntVal);
+}
+
+void vkw_encode_StdVideoEncodeH265WeightTableFlags(struct vkw_writer *w, const StdVideoEncodeH265WeightTableFlags *v)
+{
+    vkw_write_u32(w, v->luma_weight_l0_flag);
+    vkw_write_u32(w, v->chroma_weight_l0_flag);
+    vkw_write_u32(w, v->luma_weight_l1_flag);
+    vkw_write_u32(w, v->chroma_weight_l1_flag);
+}
+
+void vkw_encode_StdVideoEncodeH265WeightTable(struct vkw_writer *w, const StdVideoEncodeH265WeightTable *v)
+{
+    vkw_encode_StdVideoEncodeH265WeightTableFlags(w, &v->flags);
+    vkw_write_u32(w, v->luma_log2_weight_denom);
+    vkw_write_i32(w, v->delta_chroma_log2_weight_denom);
+    vkw_write_bytes(w, v->delta_luma_weight_l0, 15);
+    vkw_write_bytes(w, v->luma_offset_l0, 15);
+    vkw_write_bytes(w, v->delta_chroma_weight_l0, 30);
+    vkw_write_bytes(w, v->delta_chroma_offset_l0, 30);
+    vkw_write_bytes(w, v->delta_luma_weight_l1, 15);
+    vkw_write_bytes(w, v->luma_offset_l1, 15);
+    vkw_write_bytes(w, v->delta_chroma_weight_l1, 30);
+    vkw_write_bytes(w, v->delta_chroma_offset_l1, 30);
+}
+
+void vkw_encode_StdVideoEncodeH265LongTermRefPics(struct vkw_writer *w, const StdVideoEncodeH265LongTermRefPics *v)
+{
+    vkw_write_u32(w, v->num_long_term_sps);
+    vkw_write_u32(w, v->num_long_term_pics);
+    vkw_write_bytes(w, v->lt_idx_sps, 32);
+    vkw_write_bytes(w, v->poc_lsb_lt, 16);
+    vkw_write_u32(w, v->used_by_curr_pic_lt_flag);
+    vkw_write_bytes(w, v->delta_poc_msb_present_flag, 48);
+    vkw_write_bytes(w, v->delta_poc_msb_cycle_lt, 48);
+}
+
+void vkw_encode_StdVideoEncodeH265SliceSegmentHeaderFlags(struct vkw_writer *w, const StdVideoEncodeH265SliceSegmentHeaderFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->first_slice_segment_in_pic_flag << 0 |
+                     (uint32_t)v->dependent_slice_segment_flag << 1 |
+                     (uint32_t)v->slice_sao_luma_flag << 2 |
+                     (uint32_t)v->slice_sao_chroma_flag << 3 |
+                     (uint32_t)v->num_ref_idx_active_override_flag << 4 |
+                     (uint32_t)v->mvd_l1_zero_flag << 5 |
+                     (uint32_t)v->cabac_init_flag << 6 |
+                     (uint32_t)v->cu_chroma_qp_offset_enabled_flag << 7 |
+                     (uint32_t)v->deblocking_filter_override_flag << 8 |
+                     (uint32_t)v->slice_deblocking_filter_disabled_flag << 9 |
+                     (uint32_t)v->collocated_from_l0_flag << 10 |
+                     (uint32_t)v->slice_loop_filter_across_slices_enabled_flag << 11 |
+                     (uint32_t)v->reserved << 12); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265SliceSegmentHeader(struct vkw_writer *w, const StdVideoEncodeH265SliceSegmentHeader *v)
+{
+    vkw_encode_StdVideoEncodeH265SliceSegmentHeaderFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->slice_type);
+    vkw_write_u32(w, v->slice_segment_address);
+    vkw_write_u32(w, v->collocated_ref_idx);
+    vkw_write_u32(w, v->MaxNumMergeCand);
+    vkw_write_i32(w, v->slice_cb_qp_offset);
+    vkw_write_i32(w, v->slice_cr_qp_offset);
+    vkw_write_i32(w, v->slice_beta_offset_div2);
+    vkw_write_i32(w, v->slice_tc_offset_div2);
+    vkw_write_i32(w, v->slice_act_y_qp_offset);
+    vkw_write_i32(w, v->slice_act_cb_qp_offset);
+    vkw_write_i32(w, v->slice_act_cr_qp_offset);
+    vkw_write_i32(w, v->slice_qp_delta);
+    vkw_write_u32(w, v->reserved1);
+    if (vkw_write_presence(w, v->pWeightTable))
+        vkw_encode_StdVideoEncodeH265WeightTable(w, &(*v->pWeightTable));
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceListsInfoFlags(struct vkw_writer *w, const StdVideoEncodeH265ReferenceListsInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->ref_pic_list_modification_flag_l0 << 0 |
+                     (uint32_t)v->ref_pic_list_modification_flag_l1 << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceListsInfo(struct vkw_writer *w, const StdVideoEncodeH265ReferenceListsInfo *v)
+{
+    vkw_encode_StdVideoEncodeH265ReferenceListsInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->num_ref_idx_l0_active_minus1);
+    vkw_write_u32(w, v->num_ref_idx_l1_active_minus1);
+    vkw_write_bytes(w, v->RefPicList0, 15);
+    vkw_write_bytes(w, v->RefPicList1, 15);
+    vkw_write_bytes(w, v->list_entry_l0, 15);
+    vkw_write_bytes(w, v->list_entry_l1, 15);
+}
+
+void vkw_encode_StdVideoEncodeH265PictureInfoFlags(struct vkw_writer *w, const StdVideoEncodeH265PictureInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->is_reference << 0 |
+                     (uint32_t)v->IrapPicFlag << 1 |
+                     (uint32_t)v->used_for_long_term_reference << 2 |
+                     (uint32_t)v->discardable_flag << 3 |
+                     (uint32_t)v->cross_layer_bla_flag << 4 |
+                     (uint32_t)v->pic_output_flag << 5 |
+                     (uint32_t)v->no_output_of_prior_pics_flag << 6 |
+                     (uint32_t)v->short_term_ref_pic_set_sps_flag << 7 |
+                     (uint32_t)v->slice_temporal_mvp_enabled_flag << 8 |
+                     (uint32_t)v->reserved << 9); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265PictureInfo(struct vkw_writer *w, const StdVideoEncodeH265PictureInfo *v)
+{
+    vkw_encode_StdVideoEncodeH265PictureInfoFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->pic_type);
+    vkw_write_u32(w, v->sps_video_parameter_set_id);
+    vkw_write_u32(w, v->pps_seq_parameter_set_id);
+    vkw_write_u32(w, v->pps_pic_parameter_set_id);
+    vkw_write_u32(w, v->short_term_ref_pic_set_idx);
+    vkw_write_i32(w, v->PicOrderCntVal);
+    vkw_write_u32(w, v->TemporalId);
+    vkw_write_bytes(w, v->reserved1, 7);
+    if (vkw_write_presence(w, v->pRefLists))
+        vkw_encode_StdVideoEncodeH265ReferenceListsInfo(w, &(*v->pRefLists));
+    if (vkw_write_presence(w, ((!v->flags.short_term_ref_pic_set_sps_flag) ? v->pShortTermRefPicSet : NULL)))
+        vkw_encode_StdVideoH265ShortTermRefPicSet(w, &(*v->pShortTermRefPicSet));
+    if (vkw_write_presence(w, v->pLongTermRefPics))
+        vkw_encode_StdVideoEncodeH265LongTermRefPics(w, &(*v->pLongTermRefPics));
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceInfoFlags(struct vkw_writer *w, const StdVideoEncodeH265ReferenceInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->used_for_long_term_reference << 0 |
+                     (uint32_t)v->unused_for_reference << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceInfo(struct vkw_writer *w, const StdVideoEncodeH265ReferenceInfo *v)
+{
+    vkw_encode_StdVideoEncodeH265ReferenceInfoFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->pic_type);
+    vkw_write_i32(w, v->PicOrderCntVal);
+    vkw_write_u32(w, v->TemporalId);
 }
 
 /* ---- outputs inside input structs ---- */
@@ -24753,6 +26327,85 @@ void vkw_encode_vkCmdDecodeVideoKHR(struct vkw_writer *w, uint32_t serial, VkCom
     vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
     if (vkw_write_presence(w, pDecodeInfo))
         vkw_encode_VkVideoDecodeInfoKHR(w, &(*pDecodeInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo, VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pQualityLevelInfo))
+        vkw_encode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(w, &(*pQualityLevelInfo));
+    if (vkw_write_presence(w, pQualityLevelProperties))
+        vkw_encode_partial_VkVideoEncodeQualityLevelPropertiesKHR(w, pQualityLevelProperties);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo, VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties)
+{
+    (void)physicalDevice;
+    (void)pQualityLevelInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pQualityLevelProperties)
+            vkw_decode_reply_VkVideoEncodeQualityLevelPropertiesKHR(r, &(*pQualityLevelProperties));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetEncodedVideoSessionParametersKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo, VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo, size_t* pDataSize, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetEncodedVideoSessionParametersKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pVideoSessionParametersInfo))
+        vkw_encode_VkVideoEncodeSessionParametersGetInfoKHR(w, &(*pVideoSessionParametersInfo));
+    if (vkw_write_presence(w, pFeedbackInfo))
+        vkw_encode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(w, pFeedbackInfo);
+    if (vkw_write_presence(w, pDataSize))
+        vkw_write_u64(w, (*pDataSize));
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = *pDataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetEncodedVideoSessionParametersKHR(struct vkw_reader *r, VkDevice device, const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo, VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo, size_t* pDataSize, void* pData)
+{
+    (void)device;
+    (void)pVideoSessionParametersInfo;
+    const uint64_t pData_capacity = pData ? (uint64_t)(*pDataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFeedbackInfo)
+            vkw_decode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(r, &(*pFeedbackInfo));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        if (pDataSize)
+            (*pDataSize) = (size_t)vkw_read_u64(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdEncodeVideoKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkVideoEncodeInfoKHR* pEncodeInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdEncodeVideoKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pEncodeInfo))
+        vkw_encode_VkVideoEncodeInfoKHR(w, &(*pEncodeInfo));
     vkw_end_message(w, header);
 }
 

@@ -4745,6 +4745,50 @@ void vkw_forward_vkCmdDecodeVideoKHR(VkCommandBuffer commandBuffer, const VkVide
     vkw_guest_recorded(commandBuffer);
 }
 
+VkResult vkw_forward_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo, VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(w, call.serial, physicalDevice, pQualityLevelInfo, pQualityLevelProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(r, physicalDevice, pQualityLevelInfo, pQualityLevelProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetEncodedVideoSessionParametersKHR(VkDevice device, const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo, VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo, size_t* pDataSize, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetEncodedVideoSessionParametersKHR(w, call.serial, device, pVideoSessionParametersInfo, pFeedbackInfo, pDataSize, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetEncodedVideoSessionParametersKHR(r, device, pVideoSessionParametersInfo, pFeedbackInfo, pDataSize, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdEncodeVideoKHR(VkCommandBuffer commandBuffer, const VkVideoEncodeInfoKHR* pEncodeInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdEncodeVideoKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdEncodeVideoKHR(w, 0, commandBuffer, pEncodeInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -5251,5 +5295,8 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdEndVideoCodingKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdEndVideoCodingKHR, SCOPE_device, "VK_KHR_video_queue"},
     {"vkCmdControlVideoCodingKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdControlVideoCodingKHR, SCOPE_device, "VK_KHR_video_queue"},
     {"vkCmdDecodeVideoKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdDecodeVideoKHR, SCOPE_device, "VK_KHR_video_decode_queue"},
+    {"vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR, SCOPE_physical_device, "VK_KHR_video_encode_queue"},
+    {"vkGetEncodedVideoSessionParametersKHR", (PFN_vkVoidFunction)vkw_forward_vkGetEncodedVideoSessionParametersKHR, SCOPE_device, "VK_KHR_video_encode_queue"},
+    {"vkCmdEncodeVideoKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdEncodeVideoKHR, SCOPE_device, "VK_KHR_video_encode_queue"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

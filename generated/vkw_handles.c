@@ -419,6 +419,10 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_video_decode_h265", true},
     {"VK_KHR_video_maintenance1", true},
     {"VK_KHR_video_maintenance2", true},
+    {"VK_KHR_video_encode_queue", true},
+    {"VK_KHR_video_encode_h264", true},
+    {"VK_KHR_video_encode_h265", true},
+    {"VK_KHR_video_encode_quantization_map", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -1204,6 +1208,12 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkCmdControlVideoCodingKHR";
     case VKW_CMD_vkCmdDecodeVideoKHR:
         return "vkCmdDecodeVideoKHR";
+    case VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR:
+        return "vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR";
+    case VKW_CMD_vkGetEncodedVideoSessionParametersKHR:
+        return "vkGetEncodedVideoSessionParametersKHR";
+    case VKW_CMD_vkCmdEncodeVideoKHR:
+        return "vkCmdEncodeVideoKHR";
     default:
         return NULL;
     }

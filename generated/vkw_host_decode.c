@@ -36,6 +36,19 @@ static bool vkw_valid_StdVideoH264AspectRatioIdc(int32_t v)
     }
 }
 
+static bool vkw_valid_StdVideoH264CabacInitIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_CABAC_INIT_IDC_0 */
+    case 1: /* STD_VIDEO_H264_CABAC_INIT_IDC_1 */
+    case 2: /* STD_VIDEO_H264_CABAC_INIT_IDC_2 */
+    case 2147483647: /* STD_VIDEO_H264_CABAC_INIT_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_StdVideoH264ChromaFormatIdc(int32_t v)
 {
     switch (v) {
@@ -44,6 +57,19 @@ static bool vkw_valid_StdVideoH264ChromaFormatIdc(int32_t v)
     case 2: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_422 */
     case 3: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_444 */
     case 2147483647: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264DisableDeblockingFilterIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_DISABLED */
+    case 1: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_ENABLED */
+    case 2: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_PARTIAL */
+    case 2147483647: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_INVALID */
         return true;
     default:
         return false;
@@ -79,6 +105,51 @@ static bool vkw_valid_StdVideoH264LevelIdc(int32_t v)
     }
 }
 
+static bool vkw_valid_StdVideoH264MemMgmtControlOp(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_END */
+    case 1: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_UNMARK_SHORT_TERM */
+    case 2: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_UNMARK_LONG_TERM */
+    case 3: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_MARK_LONG_TERM */
+    case 4: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_SET_MAX_LONG_TERM_INDEX */
+    case 5: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_UNMARK_ALL */
+    case 6: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_MARK_CURRENT_AS_LONG_TERM */
+    case 2147483647: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264ModificationOfPicNumsIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_SHORT_TERM_SUBTRACT */
+    case 1: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_SHORT_TERM_ADD */
+    case 2: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_LONG_TERM */
+    case 3: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_END */
+    case 2147483647: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264PictureType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_PICTURE_TYPE_P */
+    case 1: /* STD_VIDEO_H264_PICTURE_TYPE_B */
+    case 2: /* STD_VIDEO_H264_PICTURE_TYPE_I */
+    case 5: /* STD_VIDEO_H264_PICTURE_TYPE_IDR */
+    case 2147483647: /* STD_VIDEO_H264_PICTURE_TYPE_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_StdVideoH264PocType(int32_t v)
 {
     switch (v) {
@@ -100,6 +171,19 @@ static bool vkw_valid_StdVideoH264ProfileIdc(int32_t v)
     case 100: /* STD_VIDEO_H264_PROFILE_IDC_HIGH */
     case 244: /* STD_VIDEO_H264_PROFILE_IDC_HIGH_444_PREDICTIVE */
     case 2147483647: /* STD_VIDEO_H264_PROFILE_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264SliceType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_SLICE_TYPE_P */
+    case 1: /* STD_VIDEO_H264_SLICE_TYPE_B */
+    case 2: /* STD_VIDEO_H264_SLICE_TYPE_I */
+    case 2147483647: /* STD_VIDEO_H264_SLICE_TYPE_INVALID */
         return true;
     default:
         return false;
@@ -184,6 +268,20 @@ static bool vkw_valid_StdVideoH265LevelIdc(int32_t v)
     }
 }
 
+static bool vkw_valid_StdVideoH265PictureType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H265_PICTURE_TYPE_P */
+    case 1: /* STD_VIDEO_H265_PICTURE_TYPE_B */
+    case 2: /* STD_VIDEO_H265_PICTURE_TYPE_I */
+    case 3: /* STD_VIDEO_H265_PICTURE_TYPE_IDR */
+    case 2147483647: /* STD_VIDEO_H265_PICTURE_TYPE_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_StdVideoH265ProfileIdc(int32_t v)
 {
     switch (v) {
@@ -193,6 +291,19 @@ static bool vkw_valid_StdVideoH265ProfileIdc(int32_t v)
     case 4: /* STD_VIDEO_H265_PROFILE_IDC_FORMAT_RANGE_EXTENSIONS */
     case 9: /* STD_VIDEO_H265_PROFILE_IDC_SCC_EXTENSIONS */
     case 2147483647: /* STD_VIDEO_H265_PROFILE_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH265SliceType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H265_SLICE_TYPE_B */
+    case 1: /* STD_VIDEO_H265_SLICE_TYPE_P */
+    case 2: /* STD_VIDEO_H265_SLICE_TYPE_I */
+    case 2147483647: /* STD_VIDEO_H265_SLICE_TYPE_INVALID */
         return true;
     default:
         return false;
@@ -1079,9 +1190,13 @@ static bool vkw_valid_VkImageLayout(int32_t v)
     case 1000241001: /* VK_IMAGE_LAYOUT_DEPTH_READ_ONLY_OPTIMAL */
     case 1000241002: /* VK_IMAGE_LAYOUT_STENCIL_ATTACHMENT_OPTIMAL */
     case 1000241003: /* VK_IMAGE_LAYOUT_STENCIL_READ_ONLY_OPTIMAL */
+    case 1000299000: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_DST_KHR */
+    case 1000299001: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_SRC_KHR */
+    case 1000299002: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_DPB_KHR */
     case 1000314000: /* VK_IMAGE_LAYOUT_READ_ONLY_OPTIMAL */
     case 1000314001: /* VK_IMAGE_LAYOUT_ATTACHMENT_OPTIMAL */
     case 1000339000: /* VK_IMAGE_LAYOUT_ATTACHMENT_FEEDBACK_LOOP_OPTIMAL_EXT */
+    case 1000553000: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_QUANTIZATION_MAP_KHR */
         return true;
     default:
         return false;
@@ -1428,6 +1543,7 @@ static bool vkw_valid_VkQueryType(int32_t v)
     case 1000150000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR */
     case 1000150001: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_SIZE_KHR */
     case 1000165000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_NV */
+    case 1000299000: /* VK_QUERY_TYPE_VIDEO_ENCODE_FEEDBACK_KHR */
     case 1000328000: /* VK_QUERY_TYPE_MESH_PRIMITIVES_GENERATED_EXT */
     case 1000382000: /* VK_QUERY_TYPE_PRIMITIVES_GENERATED_EXT */
     case 1000386000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_BOTTOM_LEVEL_POINTERS_KHR */
@@ -1698,6 +1814,8 @@ static bool vkw_valid_VkVideoCodecOperationFlagBitsKHR(int32_t v)
     case 0: /* VK_VIDEO_CODEC_OPERATION_NONE_KHR */
     case 1: /* VK_VIDEO_CODEC_OPERATION_DECODE_H264_BIT_KHR */
     case 2: /* VK_VIDEO_CODEC_OPERATION_DECODE_H265_BIT_KHR */
+    case 65536: /* VK_VIDEO_CODEC_OPERATION_ENCODE_H264_BIT_KHR */
+    case 131072: /* VK_VIDEO_CODEC_OPERATION_ENCODE_H265_BIT_KHR */
         return true;
     default:
         return false;
@@ -1710,6 +1828,33 @@ static bool vkw_valid_VkVideoDecodeH264PictureLayoutFlagBitsKHR(int32_t v)
     case 0: /* VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_PROGRESSIVE_KHR */
     case 1: /* VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_INTERLACED_INTERLEAVED_LINES_BIT_KHR */
     case 2: /* VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_INTERLACED_SEPARATE_PLANES_BIT_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkVideoEncodeRateControlModeFlagBitsKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_DEFAULT_KHR */
+    case 1: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_DISABLED_BIT_KHR */
+    case 2: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_CBR_BIT_KHR */
+    case 4: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_VBR_BIT_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkVideoEncodeTuningModeKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_VIDEO_ENCODE_TUNING_MODE_DEFAULT_KHR */
+    case 1: /* VK_VIDEO_ENCODE_TUNING_MODE_HIGH_QUALITY_KHR */
+    case 2: /* VK_VIDEO_ENCODE_TUNING_MODE_LOW_LATENCY_KHR */
+    case 3: /* VK_VIDEO_ENCODE_TUNING_MODE_ULTRA_LOW_LATENCY_KHR */
+    case 4: /* VK_VIDEO_ENCODE_TUNING_MODE_LOSSLESS_KHR */
         return true;
     default:
         return false;
@@ -2260,6 +2405,11 @@ static void vkw_encode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(
 static void vkw_decode_fields_VkVideoProfileListInfoKHR(struct vkw_host_decoder *d, VkVideoProfileListInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoFormatInfoKHR *v);
 static void vkw_encode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v);
 static void vkw_decode_fields_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, VkVideoProfileInfoKHR *v);
 static void vkw_encode_reply_fields_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoCapabilitiesKHR *v);
 static void vkw_encode_reply_fields_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoSessionMemoryRequirementsKHR *v);
@@ -2291,9 +2441,52 @@ static void vkw_decode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_de
 static void vkw_decode_fields_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v);
 static void vkw_decode_fields_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersCreateInfoKHR *v);
 static void vkw_decode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersUpdateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
 static void vkw_decode_fields_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v);
 static void vkw_decode_fields_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d, VkVideoEndCodingInfoKHR *v);
 static void vkw_decode_fields_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_decode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_host_decoder *d, VkCommandBufferInheritanceViewportScissorInfoNV *v);
@@ -3501,6 +3694,16 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR: {
+            VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -5303,6 +5506,46 @@ static void vkw_decode_pnext_VkQueryPoolCreateInfo(struct vkw_host_decoder *d, c
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR: {
+            VkVideoEncodeUsageInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeUsageInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_QUERY_POOL_VIDEO_ENCODE_FEEDBACK_CREATE_INFO_KHR: {
+            VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR: {
+            VkVideoEncodeH264ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR: {
+            VkVideoEncodeH265ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -6407,6 +6650,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR: {
+            VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -7675,6 +7928,15 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR: {
+            VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV: {
             VkPhysicalDeviceInheritedViewportScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8391,6 +8653,10 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, w, (const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, w, (const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -10383,6 +10649,60 @@ static void vkw_decode_pnext_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_
     }
 }
 
+static void vkw_decode_pnext_partial_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, void **pnext)
+{
+    void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR: {
+            VkVideoFormatQuantizationMapPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR: {
+            VkVideoFormatH265QuantizationMapPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_encode_reply_pnext_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const void *pnext)
+{
+    (void)d;
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(d, w, (const VkVideoFormatQuantizationMapPropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(d, w, (const VkVideoFormatH265QuantizationMapPropertiesKHR *)s);
+            break;
+        default:
+            break; /* a driver's own addition: the guest did not ask for it */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
 static void vkw_decode_pnext_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
@@ -10422,6 +10742,36 @@ static void vkw_decode_pnext_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, c
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR: {
+            VkVideoEncodeUsageInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeUsageInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR: {
+            VkVideoEncodeH264ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR: {
+            VkVideoEncodeH265ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -10438,6 +10788,33 @@ static void vkw_decode_pnext_partial_VkVideoCapabilitiesKHR(struct vkw_host_deco
         if (stype == 0 || !vkw_reader_ok(&d->r))
             return;
         switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR: {
+            VkVideoEncodeQuantizationMapCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR: {
+            VkVideoEncodeH264QuantizationMapCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR: {
+            VkVideoEncodeH265QuantizationMapCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR: {
             VkVideoDecodeCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -10465,6 +10842,33 @@ static void vkw_decode_pnext_partial_VkVideoCapabilitiesKHR(struct vkw_host_deco
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR: {
+            VkVideoEncodeCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR: {
+            VkVideoEncodeH264CapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR: {
+            VkVideoEncodeH265CapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -10477,6 +10881,18 @@ static void vkw_encode_reply_pnext_VkVideoCapabilitiesKHR(struct vkw_host_decode
     (void)d;
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
         switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(d, w, (const VkVideoEncodeQuantizationMapCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(d, w, (const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(d, w, (const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkVideoDecodeCapabilitiesKHR(d, w, (const VkVideoDecodeCapabilitiesKHR *)s);
@@ -10488,6 +10904,18 @@ static void vkw_encode_reply_pnext_VkVideoCapabilitiesKHR(struct vkw_host_decode
         case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(d, w, (const VkVideoDecodeH265CapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(d, w, (const VkVideoEncodeCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(d, w, (const VkVideoEncodeH264CapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(d, w, (const VkVideoEncodeH265CapabilitiesKHR *)s);
             break;
         default:
             break; /* a driver's own addition: the guest did not ask for it */
@@ -10521,6 +10949,26 @@ static void vkw_decode_pnext_VkVideoReferenceSlotInfoKHR(struct vkw_host_decoder
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkVideoDecodeH265DpbSlotInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_DPB_SLOT_INFO_KHR: {
+            VkVideoEncodeH264DpbSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_DPB_SLOT_INFO_KHR: {
+            VkVideoEncodeH265DpbSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -10598,6 +11046,42 @@ static void vkw_decode_pnext_VkVideoDecodeInfoKHR(struct vkw_host_decoder *d, co
     }
 }
 
+static void vkw_decode_pnext_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_CREATE_INFO_KHR: {
+            VkVideoEncodeH264SessionCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_CREATE_INFO_KHR: {
+            VkVideoEncodeH265SessionCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
 static void vkw_decode_pnext_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
@@ -10623,6 +11107,46 @@ static void vkw_decode_pnext_VkVideoSessionParametersCreateInfoKHR(struct vkw_ho
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR: {
+            VkVideoEncodeQualityLevelInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -10659,6 +11183,384 @@ static void vkw_decode_pnext_VkVideoSessionParametersUpdateInfoKHR(struct vkw_ho
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_GET_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersGetInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_GET_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersGetInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, void **pnext)
+{
+    void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersFeedbackInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersFeedbackInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_encode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const void *pnext)
+{
+    (void)d;
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(d, w, (const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(d, w, (const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *)s);
+            break;
+        default:
+            break; /* a driver's own addition: the guest did not ask for it */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_pnext_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeRateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH264RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_GOP_REMAINING_FRAME_INFO_KHR: {
+            VkVideoEncodeH264GopRemainingFrameInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH265RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_GOP_REMAINING_FRAME_INFO_KHR: {
+            VkVideoEncodeH265GopRemainingFrameInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR: {
+            VkVideoEncodeQualityLevelInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeRateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH264RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH265RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_INLINE_QUERY_INFO_KHR: {
+            VkVideoInlineQueryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoInlineQueryInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_INFO_KHR: {
+            VkVideoEncodeQuantizationMapInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PICTURE_INFO_KHR: {
+            VkVideoEncodeH264PictureInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PICTURE_INFO_KHR: {
+            VkVideoEncodeH265PictureInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, void **pnext)
+{
+    void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR: {
+            VkVideoEncodeH264QualityLevelPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR: {
+            VkVideoEncodeH265QualityLevelPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_encode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const void *pnext)
+{
+    (void)d;
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(d, w, (const VkVideoEncodeH264QualityLevelPropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(d, w, (const VkVideoEncodeH265QualityLevelPropertiesKHR *)s);
+            break;
+        default:
+            break; /* a driver's own addition: the guest did not ask for it */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_pnext_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_LAYER_INFO_KHR: {
+            VkVideoEncodeH264RateControlLayerInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_LAYER_INFO_KHR: {
+            VkVideoEncodeH265RateControlLayerInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -23973,16 +24875,13 @@ static void vkw_decode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host
 void vkw_decode_partial_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatPropertiesKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_PROPERTIES_KHR;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+    vkw_decode_pnext_partial_VkVideoFormatPropertiesKHR(d, &v->pNext);
 }
 
 
 void vkw_encode_reply_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v)
 {
-    vkw_write_u32(w, 0);
+    vkw_encode_reply_pnext_VkVideoFormatPropertiesKHR(d, w, v->pNext);
     vkw_encode_reply_fields_VkVideoFormatPropertiesKHR(d, w, v);
 }
 
@@ -23994,6 +24893,118 @@ static void vkw_encode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_host_d
     vkw_write_i32(w, (int32_t)v->imageType);
     vkw_write_i32(w, (int32_t)v->imageTiling);
     vkw_write_u32(w, v->imageUsageFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxQuantizationMapExtent);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_i32(w, v->minQpDelta);
+    vkw_write_i32(w, v->maxQpDelta);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_i32(w, v->minQpDelta);
+    vkw_write_i32(w, v->maxQpDelta);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_encode_reply_VkExtent2D(d, w, &v->quantizationMapTexelSize);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->compatibleCtbSizes);
     (void)d;
 }
 
@@ -24660,10 +25671,7 @@ static void vkw_decode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_de
 void vkw_decode_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_CREATE_INFO_KHR;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoSessionCreateInfoKHR */
+    vkw_decode_pnext_VkVideoSessionCreateInfoKHR(d, (const void **)&v->pNext);
     vkw_decode_fields_VkVideoSessionCreateInfoKHR(d, v);
 }
 
@@ -24721,13 +25729,41 @@ static void vkw_decode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_h
     v->updateSequenceCount = (uint32_t)vkw_read_u32(&d->r);
 }
 
+void vkw_decode_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_SESSION_PARAMETERS_GET_INFO_KHR;
+    vkw_decode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoEncodeSessionParametersGetInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    v->videoSessionParameters = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionParametersKHR, true, NULL));
+}
+
+void vkw_decode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_SESSION_PARAMETERS_FEEDBACK_INFO_KHR;
+    vkw_decode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, &v->pNext);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_encode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, w, v->pNext);
+    vkw_encode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, v->hasOverrides);
+    (void)d;
+}
+
 void vkw_decode_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_VIDEO_BEGIN_CODING_INFO_KHR;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoBeginCodingInfoKHR */
+    vkw_decode_pnext_VkVideoBeginCodingInfoKHR(d, (const void **)&v->pNext);
     vkw_decode_fields_VkVideoBeginCodingInfoKHR(d, v);
 }
 
@@ -24769,16 +25805,996 @@ static void vkw_decode_fields_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d
 void vkw_decode_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v)
 {
     v->sType = VK_STRUCTURE_TYPE_VIDEO_CODING_CONTROL_INFO_KHR;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoCodingControlInfoKHR */
+    vkw_decode_pnext_VkVideoCodingControlInfoKHR(d, (const void **)&v->pNext);
     vkw_decode_fields_VkVideoCodingControlInfoKHR(d, v);
 }
 
 static void vkw_decode_fields_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v)
 {
     v->flags = (VkVideoCodingControlFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeUsageInfoKHR */
+    vkw_decode_fields_VkVideoEncodeUsageInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v)
+{
+    v->videoUsageHints = (VkVideoEncodeUsageFlagsKHR)vkw_read_u32(&d->r);
+    v->videoContentHints = (VkVideoEncodeContentFlagsKHR)vkw_read_u32(&d->r);
+    v->tuningMode = (VkVideoEncodeTuningModeKHR)vkw_decode_enum(d, vkw_valid_VkVideoEncodeTuningModeKHR);
+}
+
+void vkw_decode_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_INFO_KHR;
+    vkw_decode_pnext_VkVideoEncodeInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoEncodeInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeFlagsKHR)vkw_read_u32(&d->r);
+    v->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->dstBufferOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->dstBufferRange = (VkDeviceSize)vkw_read_u64(&d->r);
+    vkw_decode_VkVideoPictureResourceInfoKHR(d, &v->srcPictureResource);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoReferenceSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoReferenceSlotInfoKHR(d, &(*e));
+        v->pSetupReferenceSlot = e;
+    }
+    v->referenceSlotCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->referenceSlotCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoReferenceSlotInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoReferenceSlotInfoKHR(d, &e[i]);
+        v->pReferenceSlots = e;
+    }
+    else if ((true) && (v->referenceSlotCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->precedingExternallyEncodedBytes = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQuantizationMapInfoKHR */
+    vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    v->quantizationMap = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
+    vkw_decode_VkExtent2D(d, &v->quantizationMapExtent);
+}
+
+void vkw_decode_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    vkw_decode_VkExtent2D(d, &v->quantizationMapTexelSize);
+}
+
+void vkw_decode_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->videoEncodeQuantizationMap = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoEncodeQuantizationMap);
+    (void)d;
+}
+
+void vkw_decode_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_QUERY_POOL_VIDEO_ENCODE_FEEDBACK_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueryPoolVideoEncodeFeedbackCreateInfoKHR */
+    vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    v->encodeFeedbackFlags = (VkVideoEncodeFeedbackFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQualityLevelInfoKHR */
+    vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    v->qualityLevel = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR */
+    vkw_decode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        VkVideoProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoProfileInfoKHR(d, &(*e));
+        v->pVideoProfile = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->qualityLevel = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_PROPERTIES_KHR;
+    vkw_decode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(d, &v->pNext);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_encode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(d, w, v->pNext);
+    vkw_encode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->preferredRateControlMode);
+    vkw_write_u32(w, v->preferredRateControlLayerCount);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeRateControlInfoKHR */
+    vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeRateControlFlagsKHR)vkw_read_u32(&d->r);
+    v->rateControlMode = (VkVideoEncodeRateControlModeFlagBitsKHR)vkw_decode_enum(d, vkw_valid_VkVideoEncodeRateControlModeFlagBitsKHR);
+    v->layerCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->layerCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoEncodeRateControlLayerInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoEncodeRateControlLayerInfoKHR(d, &e[i]);
+        v->pLayers = e;
+    }
+    else if ((true) && (v->layerCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->virtualBufferSizeInMs = (uint32_t)vkw_read_u32(&d->r);
+    v->initialVirtualBufferSizeInMs = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_LAYER_INFO_KHR;
+    vkw_decode_pnext_VkVideoEncodeRateControlLayerInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoEncodeRateControlLayerInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    v->averageBitrate = (uint64_t)vkw_read_u64(&d->r);
+    v->maxBitrate = (uint64_t)vkw_read_u64(&d->r);
+    v->frameRateNumerator = (uint32_t)vkw_read_u32(&d->r);
+    v->frameRateDenominator = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->rateControlModes);
+    vkw_write_u32(w, v->maxRateControlLayers);
+    vkw_write_u64(w, v->maxBitrate);
+    vkw_write_u32(w, v->maxQualityLevels);
+    vkw_encode_reply_VkExtent2D(d, w, &v->encodeInputPictureGranularity);
+    vkw_write_u32(w, v->supportedEncodeFeedbackFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+    vkw_write_u32(w, v->maxSliceCount);
+    vkw_write_u32(w, v->maxPPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxBPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxL1ReferenceCount);
+    vkw_write_u32(w, v->maxTemporalLayerCount);
+    vkw_write_u32(w, v->expectDyadicTemporalLayerPattern);
+    vkw_write_i32(w, v->minQp);
+    vkw_write_i32(w, v->maxQp);
+    vkw_write_u32(w, v->prefersGopRemainingFrames);
+    vkw_write_u32(w, v->requiresGopRemainingFrames);
+    vkw_write_u32(w, v->stdSyntaxFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->preferredRateControlFlags);
+    vkw_write_u32(w, v->preferredGopFrameCount);
+    vkw_write_u32(w, v->preferredIdrPeriod);
+    vkw_write_u32(w, v->preferredConsecutiveBFrameCount);
+    vkw_write_u32(w, v->preferredTemporalLayerCount);
+    vkw_encode_reply_VkVideoEncodeH264QpKHR(d, w, &v->preferredConstantQp);
+    vkw_write_u32(w, v->preferredMaxL0ReferenceCount);
+    vkw_write_u32(w, v->preferredMaxL1ReferenceCount);
+    vkw_write_u32(w, v->preferredStdEntropyCodingModeFlag);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    v->useMaxLevelIdc = (VkBool32)vkw_read_u32(&d->r);
+    v->maxLevelIdc = (StdVideoH264LevelIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264LevelIdc);
+}
+
+void vkw_decode_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersAddInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    v->stdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdSPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH264SequenceParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH264SequenceParameterSet(d, &e[i]);
+        v->pStdSPSs = e;
+    }
+    v->stdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdPPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH264PictureParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH264PictureParameterSet(d, &e[i]);
+        v->pStdPPSs = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    v->maxStdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeH264SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeH264SessionParametersAddInfoKHR(d, &(*e));
+        v->pParametersAddInfo = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_GET_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersGetInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    v->writeStdSPS = (VkBool32)vkw_read_u32(&d->r);
+    v->writeStdPPS = (VkBool32)vkw_read_u32(&d->r);
+    v->stdSPSId = (uint32_t)vkw_read_u32(&d->r);
+    v->stdPPSId = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, v->hasStdSPSOverrides);
+    vkw_write_u32(w, v->hasStdPPSOverrides);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_DPB_SLOT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264DpbSlotInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264ReferenceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264ReferenceInfo(d, &(*e));
+        v->pStdReferenceInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PICTURE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264PictureInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v)
+{
+    v->naluSliceEntryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->naluSliceEntryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoEncodeH264NaluSliceInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoEncodeH264NaluSliceInfoKHR(d, &e[i]);
+        v->pNaluSliceEntries = e;
+    }
+    else if ((true) && (v->naluSliceEntryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264PictureInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264PictureInfo(d, &(*e));
+        v->pStdPictureInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->generatePrefixNalu = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264ProfileInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    v->stdProfileIdc = (StdVideoH264ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264ProfileIdc);
+}
+
+void vkw_decode_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_NALU_SLICE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264NaluSliceInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264NaluSliceInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    v->constantQp = (int32_t)vkw_read_i32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264SliceHeader *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264SliceHeader(d, &(*e));
+        v->pStdSliceHeader = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264RateControlInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeH264RateControlFlagsKHR)vkw_read_u32(&d->r);
+    v->gopFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->idrPeriod = (uint32_t)vkw_read_u32(&d->r);
+    v->consecutiveBFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->temporalLayerCount = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(&d->r);
+    v->qpP = (int32_t)vkw_read_i32(&d->r);
+    v->qpB = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_encode_reply_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH264FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH264FrameSizeKHR *v)
+{
+    v->frameISize = (uint32_t)vkw_read_u32(&d->r);
+    v->framePSize = (uint32_t)vkw_read_u32(&d->r);
+    v->frameBSize = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_GOP_REMAINING_FRAME_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264GopRemainingFrameInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    v->useGopRemainingFrames = (VkBool32)vkw_read_u32(&d->r);
+    v->gopRemainingI = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingP = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingB = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_LAYER_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264RateControlLayerInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    v->useMinQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH264QpKHR(d, &v->minQp);
+    v->useMaxQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH264QpKHR(d, &v->maxQp);
+    v->useMaxFrameSize = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH264FrameSizeKHR(d, &v->maxFrameSize);
+}
+
+void vkw_decode_partial_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+    vkw_write_u32(w, v->maxSliceSegmentCount);
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxTiles);
+    vkw_write_u32(w, v->ctbSizes);
+    vkw_write_u32(w, v->transformBlockSizes);
+    vkw_write_u32(w, v->maxPPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxBPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxL1ReferenceCount);
+    vkw_write_u32(w, v->maxSubLayerCount);
+    vkw_write_u32(w, v->expectDyadicTemporalSubLayerPattern);
+    vkw_write_i32(w, v->minQp);
+    vkw_write_i32(w, v->maxQp);
+    vkw_write_u32(w, v->prefersGopRemainingFrames);
+    vkw_write_u32(w, v->requiresGopRemainingFrames);
+    vkw_write_u32(w, v->stdSyntaxFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->preferredRateControlFlags);
+    vkw_write_u32(w, v->preferredGopFrameCount);
+    vkw_write_u32(w, v->preferredIdrPeriod);
+    vkw_write_u32(w, v->preferredConsecutiveBFrameCount);
+    vkw_write_u32(w, v->preferredSubLayerCount);
+    vkw_encode_reply_VkVideoEncodeH265QpKHR(d, w, &v->preferredConstantQp);
+    vkw_write_u32(w, v->preferredMaxL0ReferenceCount);
+    vkw_write_u32(w, v->preferredMaxL1ReferenceCount);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    v->useMaxLevelIdc = (VkBool32)vkw_read_u32(&d->r);
+    v->maxLevelIdc = (StdVideoH265LevelIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265LevelIdc);
+}
+
+void vkw_decode_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersAddInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    v->stdVPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdVPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265VideoParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265VideoParameterSet(d, &e[i]);
+        v->pStdVPSs = e;
+    }
+    v->stdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdSPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265SequenceParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265SequenceParameterSet(d, &e[i]);
+        v->pStdSPSs = e;
+    }
+    v->stdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdPPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265PictureParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265PictureParameterSet(d, &e[i]);
+        v->pStdPPSs = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    v->maxStdVPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeH265SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeH265SessionParametersAddInfoKHR(d, &(*e));
+        v->pParametersAddInfo = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_GET_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersGetInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    v->writeStdVPS = (VkBool32)vkw_read_u32(&d->r);
+    v->writeStdSPS = (VkBool32)vkw_read_u32(&d->r);
+    v->writeStdPPS = (VkBool32)vkw_read_u32(&d->r);
+    v->stdVPSId = (uint32_t)vkw_read_u32(&d->r);
+    v->stdSPSId = (uint32_t)vkw_read_u32(&d->r);
+    v->stdPPSId = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, v->hasStdVPSOverrides);
+    vkw_write_u32(w, v->hasStdSPSOverrides);
+    vkw_write_u32(w, v->hasStdPPSOverrides);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PICTURE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265PictureInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v)
+{
+    v->naluSliceSegmentEntryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->naluSliceSegmentEntryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoEncodeH265NaluSliceSegmentInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(d, &e[i]);
+        v->pNaluSliceSegmentEntries = e;
+    }
+    else if ((true) && (v->naluSliceSegmentEntryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265PictureInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265PictureInfo(d, &(*e));
+        v->pStdPictureInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_NALU_SLICE_SEGMENT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265NaluSliceSegmentInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    v->constantQp = (int32_t)vkw_read_i32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265SliceSegmentHeader *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265SliceSegmentHeader(d, &(*e));
+        v->pStdSliceSegmentHeader = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265RateControlInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeH265RateControlFlagsKHR)vkw_read_u32(&d->r);
+    v->gopFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->idrPeriod = (uint32_t)vkw_read_u32(&d->r);
+    v->consecutiveBFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->subLayerCount = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(&d->r);
+    v->qpP = (int32_t)vkw_read_i32(&d->r);
+    v->qpB = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_encode_reply_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH265FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH265FrameSizeKHR *v)
+{
+    v->frameISize = (uint32_t)vkw_read_u32(&d->r);
+    v->framePSize = (uint32_t)vkw_read_u32(&d->r);
+    v->frameBSize = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_GOP_REMAINING_FRAME_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265GopRemainingFrameInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    v->useGopRemainingFrames = (VkBool32)vkw_read_u32(&d->r);
+    v->gopRemainingI = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingP = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingB = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_LAYER_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265RateControlLayerInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    v->useMinQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH265QpKHR(d, &v->minQp);
+    v->useMaxQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH265QpKHR(d, &v->maxQp);
+    v->useMaxFrameSize = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH265FrameSizeKHR(d, &v->maxFrameSize);
+}
+
+void vkw_decode_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265ProfileInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    v->stdProfileIdc = (StdVideoH265ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265ProfileIdc);
+}
+
+void vkw_decode_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_DPB_SLOT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265DpbSlotInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265ReferenceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265ReferenceInfo(d, &(*e));
+        v->pStdReferenceInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
 }
 
 void vkw_decode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
@@ -27273,6 +29289,182 @@ void vkw_decode_StdVideoDecodeH264ReferenceInfo(struct vkw_host_decoder *d, StdV
         ((int32_t *)v->PicOrderCnt)[i] = (int32_t)vkw_read_i32(&d->r);
 }
 
+void vkw_decode_StdVideoEncodeH264WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTableFlags *v)
+{
+    v->luma_weight_l0_flag = (uint32_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l0_flag = (uint32_t)vkw_read_u32(&d->r);
+    v->luma_weight_l1_flag = (uint32_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l1_flag = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTable *v)
+{
+    vkw_decode_StdVideoEncodeH264WeightTableFlags(d, &v->flags);
+    v->luma_log2_weight_denom = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_log2_weight_denom = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->luma_weight_l0, 32);
+    vkw_read_bytes(&d->r, v->luma_offset_l0, 32);
+    vkw_read_bytes(&d->r, v->chroma_weight_l0, 64);
+    vkw_read_bytes(&d->r, v->chroma_offset_l0, 64);
+    vkw_read_bytes(&d->r, v->luma_weight_l1, 32);
+    vkw_read_bytes(&d->r, v->luma_offset_l1, 32);
+    vkw_read_bytes(&d->r, v->chroma_weight_l1, 64);
+    vkw_read_bytes(&d->r, v->chroma_offset_l1, 64);
+}
+
+void vkw_decode_StdVideoEncodeH264SliceHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeaderFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->direct_spatial_mv_pred_flag = (bits >> 0) & 0x1u;
+        v->num_ref_idx_active_override_flag = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->IdrPicFlag = (bits >> 0) & 0x1u;
+        v->is_reference = (bits >> 1) & 0x1u;
+        v->no_output_of_prior_pics_flag = (bits >> 2) & 0x1u;
+        v->long_term_reference_flag = (bits >> 3) & 0x1u;
+        v->adaptive_ref_pic_marking_mode_flag = (bits >> 4) & 0x1u;
+        v->reserved = (bits >> 5) & 0x7ffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->used_for_long_term_reference = (bits >> 0) & 0x1u;
+        v->reserved = (bits >> 1) & 0x7fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->ref_pic_list_modification_flag_l0 = (bits >> 0) & 0x1u;
+        v->ref_pic_list_modification_flag_l1 = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264RefListModEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefListModEntry *v)
+{
+    v->modification_of_pic_nums_idc = (StdVideoH264ModificationOfPicNumsIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264ModificationOfPicNumsIdc);
+    v->abs_diff_pic_num_minus1 = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_pic_num = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264RefPicMarkingEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefPicMarkingEntry *v)
+{
+    v->memory_management_control_operation = (StdVideoH264MemMgmtControlOp)vkw_decode_enum(d, vkw_valid_StdVideoH264MemMgmtControlOp);
+    v->difference_of_pic_nums_minus1 = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_pic_num = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_frame_idx = (uint16_t)vkw_read_u32(&d->r);
+    v->max_long_term_frame_idx_plus1 = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfo *v)
+{
+    vkw_decode_StdVideoEncodeH264ReferenceListsInfoFlags(d, &v->flags);
+    v->num_ref_idx_l0_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l1_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->RefPicList0, 32);
+    vkw_read_bytes(&d->r, v->RefPicList1, 32);
+    v->refList0ModOpCount = (uint8_t)vkw_read_u32(&d->r);
+    v->refList1ModOpCount = (uint8_t)vkw_read_u32(&d->r);
+    v->refPicMarkingOpCount = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->reserved1, 7);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->refList0ModOpCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoEncodeH264RefListModEntry *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoEncodeH264RefListModEntry(d, &e[i]);
+        v->pRefList0ModOperations = e;
+    }
+    else if ((v->flags.ref_pic_list_modification_flag_l0) && (true) && (v->refList0ModOpCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->refList1ModOpCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoEncodeH264RefListModEntry *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoEncodeH264RefListModEntry(d, &e[i]);
+        v->pRefList1ModOperations = e;
+    }
+    else if ((v->flags.ref_pic_list_modification_flag_l1) && (true) && (v->refList1ModOpCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->refPicMarkingOpCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoEncodeH264RefPicMarkingEntry *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoEncodeH264RefPicMarkingEntry(d, &e[i]);
+        v->pRefPicMarkingOperations = e;
+    }
+    else if ((true) && (v->refPicMarkingOpCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_StdVideoEncodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfo *v)
+{
+    vkw_decode_StdVideoEncodeH264PictureInfoFlags(d, &v->flags);
+    v->seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->idr_pic_id = (uint16_t)vkw_read_u32(&d->r);
+    v->primary_pic_type = (StdVideoH264PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH264PictureType);
+    v->frame_num = (uint32_t)vkw_read_u32(&d->r);
+    v->PicOrderCnt = (int32_t)vkw_read_i32(&d->r);
+    v->temporal_id = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->reserved1, 3);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264ReferenceListsInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264ReferenceListsInfo(d, &(*e));
+        v->pRefLists = e;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfo *v)
+{
+    vkw_decode_StdVideoEncodeH264ReferenceInfoFlags(d, &v->flags);
+    v->primary_pic_type = (StdVideoH264PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH264PictureType);
+    v->FrameNum = (uint32_t)vkw_read_u32(&d->r);
+    v->PicOrderCnt = (int32_t)vkw_read_i32(&d->r);
+    v->long_term_pic_num = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_frame_idx = (uint16_t)vkw_read_u32(&d->r);
+    v->temporal_id = (uint8_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264SliceHeader(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeader *v)
+{
+    vkw_decode_StdVideoEncodeH264SliceHeaderFlags(d, &v->flags);
+    v->first_mb_in_slice = (uint32_t)vkw_read_u32(&d->r);
+    v->slice_type = (StdVideoH264SliceType)vkw_decode_enum(d, vkw_valid_StdVideoH264SliceType);
+    v->slice_alpha_c0_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_beta_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_qp_delta = (int8_t)vkw_read_i32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->cabac_init_idc = (StdVideoH264CabacInitIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264CabacInitIdc);
+    v->disable_deblocking_filter_idc = (StdVideoH264DisableDeblockingFilterIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264DisableDeblockingFilterIdc);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264WeightTable *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264WeightTable(d, &(*e));
+        v->pWeightTable = e;
+    }
+}
+
 void vkw_decode_StdVideoH265ProfileTierLevelFlags(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevelFlags *v)
 {
     {
@@ -27785,6 +29977,173 @@ void vkw_decode_StdVideoDecodeH265ReferenceInfo(struct vkw_host_decoder *d, StdV
 {
     vkw_decode_StdVideoDecodeH265ReferenceInfoFlags(d, &v->flags);
     v->PicOrderCntVal = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH265WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTableFlags *v)
+{
+    v->luma_weight_l0_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l0_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->luma_weight_l1_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l1_flag = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH265WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTable *v)
+{
+    vkw_decode_StdVideoEncodeH265WeightTableFlags(d, &v->flags);
+    v->luma_log2_weight_denom = (uint8_t)vkw_read_u32(&d->r);
+    v->delta_chroma_log2_weight_denom = (int8_t)vkw_read_i32(&d->r);
+    vkw_read_bytes(&d->r, v->delta_luma_weight_l0, 15);
+    vkw_read_bytes(&d->r, v->luma_offset_l0, 15);
+    vkw_read_bytes(&d->r, v->delta_chroma_weight_l0, 30);
+    vkw_read_bytes(&d->r, v->delta_chroma_offset_l0, 30);
+    vkw_read_bytes(&d->r, v->delta_luma_weight_l1, 15);
+    vkw_read_bytes(&d->r, v->luma_offset_l1, 15);
+    vkw_read_bytes(&d->r, v->delta_chroma_weight_l1, 30);
+    vkw_read_bytes(&d->r, v->delta_chroma_offset_l1, 30);
+}
+
+void vkw_decode_StdVideoEncodeH265LongTermRefPics(struct vkw_host_decoder *d, StdVideoEncodeH265LongTermRefPics *v)
+{
+    v->num_long_term_sps = (uint8_t)vkw_read_u32(&d->r);
+    v->num_long_term_pics = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->lt_idx_sps, 32);
+    vkw_read_bytes(&d->r, v->poc_lsb_lt, 16);
+    v->used_by_curr_pic_lt_flag = (uint16_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->delta_poc_msb_present_flag, 48);
+    vkw_read_bytes(&d->r, v->delta_poc_msb_cycle_lt, 48);
+}
+
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeaderFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->first_slice_segment_in_pic_flag = (bits >> 0) & 0x1u;
+        v->dependent_slice_segment_flag = (bits >> 1) & 0x1u;
+        v->slice_sao_luma_flag = (bits >> 2) & 0x1u;
+        v->slice_sao_chroma_flag = (bits >> 3) & 0x1u;
+        v->num_ref_idx_active_override_flag = (bits >> 4) & 0x1u;
+        v->mvd_l1_zero_flag = (bits >> 5) & 0x1u;
+        v->cabac_init_flag = (bits >> 6) & 0x1u;
+        v->cu_chroma_qp_offset_enabled_flag = (bits >> 7) & 0x1u;
+        v->deblocking_filter_override_flag = (bits >> 8) & 0x1u;
+        v->slice_deblocking_filter_disabled_flag = (bits >> 9) & 0x1u;
+        v->collocated_from_l0_flag = (bits >> 10) & 0x1u;
+        v->slice_loop_filter_across_slices_enabled_flag = (bits >> 11) & 0x1u;
+        v->reserved = (bits >> 12) & 0xfffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeader(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeader *v)
+{
+    vkw_decode_StdVideoEncodeH265SliceSegmentHeaderFlags(d, &v->flags);
+    v->slice_type = (StdVideoH265SliceType)vkw_decode_enum(d, vkw_valid_StdVideoH265SliceType);
+    v->slice_segment_address = (uint32_t)vkw_read_u32(&d->r);
+    v->collocated_ref_idx = (uint8_t)vkw_read_u32(&d->r);
+    v->MaxNumMergeCand = (uint8_t)vkw_read_u32(&d->r);
+    v->slice_cb_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_cr_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_beta_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_tc_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_act_y_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_act_cb_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_act_cr_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_qp_delta = (int8_t)vkw_read_i32(&d->r);
+    v->reserved1 = (uint16_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265WeightTable *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265WeightTable(d, &(*e));
+        v->pWeightTable = e;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->ref_pic_list_modification_flag_l0 = (bits >> 0) & 0x1u;
+        v->ref_pic_list_modification_flag_l1 = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfo *v)
+{
+    vkw_decode_StdVideoEncodeH265ReferenceListsInfoFlags(d, &v->flags);
+    v->num_ref_idx_l0_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l1_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->RefPicList0, 15);
+    vkw_read_bytes(&d->r, v->RefPicList1, 15);
+    vkw_read_bytes(&d->r, v->list_entry_l0, 15);
+    vkw_read_bytes(&d->r, v->list_entry_l1, 15);
+}
+
+void vkw_decode_StdVideoEncodeH265PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->is_reference = (bits >> 0) & 0x1u;
+        v->IrapPicFlag = (bits >> 1) & 0x1u;
+        v->used_for_long_term_reference = (bits >> 2) & 0x1u;
+        v->discardable_flag = (bits >> 3) & 0x1u;
+        v->cross_layer_bla_flag = (bits >> 4) & 0x1u;
+        v->pic_output_flag = (bits >> 5) & 0x1u;
+        v->no_output_of_prior_pics_flag = (bits >> 6) & 0x1u;
+        v->short_term_ref_pic_set_sps_flag = (bits >> 7) & 0x1u;
+        v->slice_temporal_mvp_enabled_flag = (bits >> 8) & 0x1u;
+        v->reserved = (bits >> 9) & 0x7fffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfo *v)
+{
+    vkw_decode_StdVideoEncodeH265PictureInfoFlags(d, &v->flags);
+    v->pic_type = (StdVideoH265PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH265PictureType);
+    v->sps_video_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->short_term_ref_pic_set_idx = (uint8_t)vkw_read_u32(&d->r);
+    v->PicOrderCntVal = (int32_t)vkw_read_i32(&d->r);
+    v->TemporalId = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->reserved1, 7);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265ReferenceListsInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265ReferenceListsInfo(d, &(*e));
+        v->pRefLists = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265ShortTermRefPicSet *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265ShortTermRefPicSet(d, &(*e));
+        v->pShortTermRefPicSet = e;
+    }
+    else if (!v->flags.short_term_ref_pic_set_sps_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265LongTermRefPics *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265LongTermRefPics(d, &(*e));
+        v->pLongTermRefPics = e;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->used_for_long_term_reference = (bits >> 0) & 0x1u;
+        v->unused_for_reference = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfo *v)
+{
+    vkw_decode_StdVideoEncodeH265ReferenceInfoFlags(d, &v->flags);
+    v->pic_type = (StdVideoH265PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH265PictureType);
+    v->PicOrderCntVal = (int32_t)vkw_read_i32(&d->r);
+    v->TemporalId = (uint8_t)vkw_read_u32(&d->r);
 }
 
 /* ---- outputs inside input structs ---- */
@@ -38888,6 +41247,123 @@ bool vkw_decode_args_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_
 }
 
 void vkw_encode_reply_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecodeVideoKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(d, &(*e));
+        a->pQualityLevelInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pQualityLevelProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pQualityLevelProperties));
+        if (a->pQualityLevelProperties)
+            vkw_decode_partial_VkVideoEncodeQualityLevelPropertiesKHR(d, a->pQualityLevelProperties);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pQualityLevelProperties))
+        vkw_encode_reply_VkVideoEncodeQualityLevelPropertiesKHR(d, w, &(*a->pQualityLevelProperties));
+}
+
+bool vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeSessionParametersGetInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeSessionParametersGetInfoKHR(d, &(*e));
+        a->pVideoSessionParametersInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pFeedbackInfo = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFeedbackInfo));
+        if (a->pFeedbackInfo)
+            vkw_decode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, a->pFeedbackInfo);
+    }
+    if (vkw_read_presence(&d->r)) {
+        a->pDataSize = vkw_reader_alloc(&d->r, 1, sizeof(*a->pDataSize));
+        if (a->pDataSize)
+            (*a->pDataSize) = (size_t)vkw_read_u64(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(a->pDataSize) || n != (uint64_t)(*a->pDataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFeedbackInfo))
+        vkw_encode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, w, &(*a->pFeedbackInfo));
+    if (vkw_write_presence(w, a->pDataSize))
+        vkw_write_u64(w, (*a->pDataSize));
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (a->pDataSize) ? (uint64_t)(*a->pDataSize) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdEncodeVideoKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeInfoKHR(d, &(*e));
+        a->pEncodeInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEncodeVideoKHR *a)
 {
     (void)d;
     (void)a;

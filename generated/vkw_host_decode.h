@@ -843,6 +843,16 @@ void vkw_decode_VkVideoProfileListInfoKHR(struct vkw_host_decoder *d, VkVideoPro
 void vkw_decode_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoFormatInfoKHR *v);
 void vkw_decode_partial_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatPropertiesKHR *v);
 void vkw_encode_reply_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatQuantizationMapPropertiesKHR *v);
+void vkw_encode_reply_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v);
+void vkw_decode_partial_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatH265QuantizationMapPropertiesKHR *v);
+void vkw_encode_reply_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v);
 void vkw_decode_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, VkVideoProfileInfoKHR *v);
 void vkw_decode_partial_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoCapabilitiesKHR *v);
 void vkw_encode_reply_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoCapabilitiesKHR *v);
@@ -881,9 +891,68 @@ void vkw_decode_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVi
 void vkw_decode_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v);
 void vkw_decode_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersCreateInfoKHR *v);
 void vkw_decode_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersUpdateInfoKHR *v);
+void vkw_decode_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
+void vkw_encode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
 void vkw_decode_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v);
 void vkw_decode_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d, VkVideoEndCodingInfoKHR *v);
 void vkw_decode_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v);
+void vkw_decode_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v);
+void vkw_decode_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v);
+void vkw_decode_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+void vkw_decode_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelPropertiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v);
+void vkw_decode_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QpKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QpKHR *v);
+void vkw_decode_VkVideoEncodeH264FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH264FrameSizeKHR *v);
+void vkw_decode_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QpKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QpKHR *v);
+void vkw_decode_VkVideoEncodeH265FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH265FrameSizeKHR *v);
+void vkw_decode_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 void vkw_decode_partial_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 void vkw_encode_reply_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
@@ -1052,6 +1121,18 @@ void vkw_decode_StdVideoDecodeH264PictureInfoFlags(struct vkw_host_decoder *d, S
 void vkw_decode_StdVideoDecodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH264PictureInfo *v);
 void vkw_decode_StdVideoDecodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfoFlags *v);
 void vkw_decode_StdVideoDecodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfo *v);
+void vkw_decode_StdVideoEncodeH264WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTableFlags *v);
+void vkw_decode_StdVideoEncodeH264WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTable *v);
+void vkw_decode_StdVideoEncodeH264SliceHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeaderFlags *v);
+void vkw_decode_StdVideoEncodeH264PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfoFlags *v);
+void vkw_decode_StdVideoEncodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfoFlags *v);
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfoFlags *v);
+void vkw_decode_StdVideoEncodeH264RefListModEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefListModEntry *v);
+void vkw_decode_StdVideoEncodeH264RefPicMarkingEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefPicMarkingEntry *v);
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfo *v);
+void vkw_decode_StdVideoEncodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfo *v);
+void vkw_decode_StdVideoEncodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfo *v);
+void vkw_decode_StdVideoEncodeH264SliceHeader(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeader *v);
 void vkw_decode_StdVideoH265ProfileTierLevelFlags(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevelFlags *v);
 void vkw_decode_StdVideoH265ProfileTierLevel(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevel *v);
 void vkw_decode_StdVideoH265DecPicBufMgr(struct vkw_host_decoder *d, StdVideoH265DecPicBufMgr *v);
@@ -1075,6 +1156,17 @@ void vkw_decode_StdVideoDecodeH265PictureInfoFlags(struct vkw_host_decoder *d, S
 void vkw_decode_StdVideoDecodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH265PictureInfo *v);
 void vkw_decode_StdVideoDecodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfoFlags *v);
 void vkw_decode_StdVideoDecodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfo *v);
+void vkw_decode_StdVideoEncodeH265WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTableFlags *v);
+void vkw_decode_StdVideoEncodeH265WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTable *v);
+void vkw_decode_StdVideoEncodeH265LongTermRefPics(struct vkw_host_decoder *d, StdVideoEncodeH265LongTermRefPics *v);
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeaderFlags *v);
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeader(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeader *v);
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfoFlags *v);
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfo *v);
+void vkw_decode_StdVideoEncodeH265PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfoFlags *v);
+void vkw_decode_StdVideoEncodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfo *v);
+void vkw_decode_StdVideoEncodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfoFlags *v);
+void vkw_decode_StdVideoEncodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfo *v);
 
 /* ---- commands ----
  * Args hold host handles.  Created objects: `X` receives the driver's
@@ -4592,6 +4684,34 @@ struct vkw_args_vkCmdDecodeVideoKHR {
 };
 bool vkw_decode_args_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecodeVideoKHR *a);
 void vkw_encode_reply_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecodeVideoKHR *a);
+
+struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR {
+    VkPhysicalDevice physicalDevice;
+    const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo;
+    VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a);
+
+struct vkw_args_vkGetEncodedVideoSessionParametersKHR {
+    VkDevice device;
+    const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo;
+    VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo;
+    size_t* pDataSize;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a);
+
+struct vkw_args_vkCmdEncodeVideoKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoEncodeInfoKHR* pEncodeInfo;
+};
+bool vkw_decode_args_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdEncodeVideoKHR *a);
+void vkw_encode_reply_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEncodeVideoKHR *a);
 
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */

@@ -399,6 +399,9 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkCmdEndVideoCodingKHR = (PFN_vkCmdEndVideoCodingKHR)gipa(instance, "vkCmdEndVideoCodingKHR");
     t->vkCmdControlVideoCodingKHR = (PFN_vkCmdControlVideoCodingKHR)gipa(instance, "vkCmdControlVideoCodingKHR");
     t->vkCmdDecodeVideoKHR = (PFN_vkCmdDecodeVideoKHR)gipa(instance, "vkCmdDecodeVideoKHR");
+    t->vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR = (PFN_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR)gipa(instance, "vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR");
+    t->vkGetEncodedVideoSessionParametersKHR = (PFN_vkGetEncodedVideoSessionParametersKHR)gipa(instance, "vkGetEncodedVideoSessionParametersKHR");
+    t->vkCmdEncodeVideoKHR = (PFN_vkCmdEncodeVideoKHR)gipa(instance, "vkCmdEncodeVideoKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -7653,6 +7656,55 @@ static void vkw_dispatch_vkCmdDecodeVideoKHR(struct vkw_host_context *ctx, struc
         vkw_encode_reply_vkCmdDecodeVideoKHR(d, reply, &a);
 }
 
+static void vkw_dispatch_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, &a))
+        return;
+    if (!ctx->vk.vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(a.physicalDevice, a.pQualityLevelInfo, a.pQualityLevelProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetEncodedVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkGetEncodedVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device)))
+        return;
+    if (!ctx->vk.vkGetEncodedVideoSessionParametersKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEncodedVideoSessionParametersKHR);
+        return;
+    }
+    a.result = ctx->vk.vkGetEncodedVideoSessionParametersKHR(a.device, a.pVideoSessionParametersInfo, a.pFeedbackInfo, a.pDataSize, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdEncodeVideoKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdEncodeVideoKHR a;
+    if (!vkw_decode_args_vkCmdEncodeVideoKHR(d, &a))
+        return;
+    if (!vkw_host_device_command(ctx, d, VKW_CMD_vkCmdEncodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer)))
+        return;
+    if (!ctx->vk.vkCmdEncodeVideoKHR) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEncodeVideoKHR);
+        return;
+    }
+    ctx->vk.vkCmdEncodeVideoKHR(a.commandBuffer, a.pEncodeInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdEncodeVideoKHR(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -8043,4 +8095,7 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCmdEndVideoCodingKHR] = vkw_dispatch_vkCmdEndVideoCodingKHR,
     [VKW_CMD_vkCmdControlVideoCodingKHR] = vkw_dispatch_vkCmdControlVideoCodingKHR,
     [VKW_CMD_vkCmdDecodeVideoKHR] = vkw_dispatch_vkCmdDecodeVideoKHR,
+    [VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR] = vkw_dispatch_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR,
+    [VKW_CMD_vkGetEncodedVideoSessionParametersKHR] = vkw_dispatch_vkGetEncodedVideoSessionParametersKHR,
+    [VKW_CMD_vkCmdEncodeVideoKHR] = vkw_dispatch_vkCmdEncodeVideoKHR,
 };

@@ -434,6 +434,9 @@ struct vkw_driver_table {
     PFN_vkCmdEndVideoCodingKHR vkCmdEndVideoCodingKHR;
     PFN_vkCmdControlVideoCodingKHR vkCmdControlVideoCodingKHR;
     PFN_vkCmdDecodeVideoKHR vkCmdDecodeVideoKHR;
+    PFN_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR;
+    PFN_vkGetEncodedVideoSessionParametersKHR vkGetEncodedVideoSessionParametersKHR;
+    PFN_vkCmdEncodeVideoKHR vkCmdEncodeVideoKHR;
 };
 
 /* Fill `t` from a loader: global commands with instance NULL, then the

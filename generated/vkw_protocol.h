@@ -406,13 +406,16 @@ enum vkw_opcode {
     VKW_CMD_vkCmdEndVideoCodingKHR = 388,
     VKW_CMD_vkCmdControlVideoCodingKHR = 389,
     VKW_CMD_vkCmdDecodeVideoKHR = 390,
+    VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR = 391,
+    VKW_CMD_vkGetEncodedVideoSessionParametersKHR = 392,
+    VKW_CMD_vkCmdEncodeVideoKHR = 393,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 391
+#define VKW_OPCODE_LIMIT 394
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 389
+#define VKW_FORWARDED_COMMAND_COUNT 392
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

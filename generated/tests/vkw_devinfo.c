@@ -857,6 +857,14 @@ static void features(VkPhysicalDevice pd)
         free(s);
     }
     {
+        VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *s = calloc(1, sizeof(*s));
+        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
+        s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR;
+        vkGetPhysicalDeviceFeatures2(pd, &f);
+        dump("VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR", s, sizeof(*s));
+        free(s);
+    }
+    {
         VkPhysicalDeviceInheritedViewportScissorFeaturesNV *s = calloc(1, sizeof(*s));
         VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = s};
         s->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV;
