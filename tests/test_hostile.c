@@ -564,6 +564,34 @@ static void blob_count_huge(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_TRUNCATED, UINT64_MAX, 1};
 }
 
+/* A codec pointer video.xml says must be there while a flag is set: an
+ * H.264 SPS whose vui_parameters_present_flag is set, without its VUI (the
+ * driver would read it).  Refused while decoding, before the session would
+ * matter (lavapipe has no video). */
+static void sps_without_vui(struct tg_guest *g, struct expect *e)
+{
+    const StdVideoH264SequenceParameterSet sps = {
+        .flags = {.frame_mbs_only_flag = 1, .vui_parameters_present_flag = 1},
+        .profile_idc = STD_VIDEO_H264_PROFILE_IDC_MAIN,
+        .chroma_format_idc = STD_VIDEO_H264_CHROMA_FORMAT_IDC_420};
+    const VkVideoDecodeH264SessionParametersAddInfoKHR add = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR,
+        .stdSPSCount = 1,
+        .pStdSPSs = &sps};
+    const VkVideoDecodeH264SessionParametersCreateInfoKHR h264 = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR,
+        .maxStdSPSCount = 1,
+        .pParametersAddInfo = &add};
+    const VkVideoSessionParametersCreateInfoKHR ci = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_PARAMETERS_CREATE_INFO_KHR,
+        .pNext = &h264,
+        .videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, 100)};
+    VkVideoSessionParametersKHR params = VKW_U64_HANDLE(VkVideoSessionParametersKHR, 150);
+    vkw_encode_vkCreateVideoSessionParametersKHR(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL,
+                                                 &params);
+    *e = (struct expect){VKW_ERROR_BAD_POINTER, 0, 0};
+}
+
 static const struct hostile_case {
     const char *name;
     void (*build)(struct tg_guest *g, struct expect *e);
@@ -610,6 +638,7 @@ static const struct hostile_case {
     {"a 1.3 command on a 1.1 device's command buffer", command_the_command_buffer_lacks, false},
     {"READ_MEMORY whose range wraps", memory_range, false},
     {"WRITE_MEMORY whose blob count is 2^64-1", blob_count_huge, false},
+    {"an H.264 SPS that says it has a VUI and has none", sps_without_vui, false},
 };
 
 /* B is unaffected: its objects stand, and it can still work with its
