@@ -126,6 +126,7 @@ run_config() {
 # The validation layer must be watching: a deliberate mistake is reported.
 mistake() {
     config=$1 where=$2
+    layer=$with_layer # whatever the last scenario of run_config needed
     $config timeout 60 "$cmdtest" mistake >"$tmp/$config-mistake.out" 2>&1
     rc=$?
     [ $rc -eq 1 ] &&
