@@ -94,13 +94,13 @@ static void video_profile_init(struct video_profile *p)
         .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PROFILE_INFO_KHR,
         .stdProfileIdc = STD_VIDEO_H264_PROFILE_IDC_MAIN,
         .pictureLayout = VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_PROGRESSIVE_KHR};
-    p->profile = (VkVideoProfileInfoKHR){
-        .sType = VK_STRUCTURE_TYPE_VIDEO_PROFILE_INFO_KHR,
-        .pNext = &p->h264,
-        .videoCodecOperation = VK_VIDEO_CODEC_OPERATION_DECODE_H264_BIT_KHR,
-        .chromaSubsampling = VK_VIDEO_CHROMA_SUBSAMPLING_420_BIT_KHR,
-        .lumaBitDepth = VK_VIDEO_COMPONENT_BIT_DEPTH_8_BIT_KHR,
-        .chromaBitDepth = VK_VIDEO_COMPONENT_BIT_DEPTH_8_BIT_KHR};
+    p->profile =
+        (VkVideoProfileInfoKHR){.sType = VK_STRUCTURE_TYPE_VIDEO_PROFILE_INFO_KHR,
+                                .pNext = &p->h264,
+                                .videoCodecOperation = VK_VIDEO_CODEC_OPERATION_DECODE_H264_BIT_KHR,
+                                .chromaSubsampling = VK_VIDEO_CHROMA_SUBSAMPLING_420_BIT_KHR,
+                                .lumaBitDepth = VK_VIDEO_COMPONENT_BIT_DEPTH_8_BIT_KHR,
+                                .chromaBitDepth = VK_VIDEO_COMPONENT_BIT_DEPTH_8_BIT_KHR};
     p->list = (VkVideoProfileListInfoKHR){.sType = VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR,
                                           .profileCount = 1,
                                           .pProfiles = &p->profile};
@@ -108,9 +108,10 @@ static void video_profile_init(struct video_profile *p)
 
 /* The formats the profile offers for `usage`; the first is returned, the
  * count is digested with every property. */
-static VkVideoFormatPropertiesKHR video_formats(struct ctx *c, PFN_vkGetPhysicalDeviceVideoFormatPropertiesKHR get,
-                                               struct video_profile *p, VkImageUsageFlags usage,
-                                               const char *what)
+static VkVideoFormatPropertiesKHR video_formats(struct ctx *c,
+                                                PFN_vkGetPhysicalDeviceVideoFormatPropertiesKHR get,
+                                                struct video_profile *p, VkImageUsageFlags usage,
+                                                const char *what)
 {
     const VkPhysicalDeviceVideoFormatInfoKHR info = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_FORMAT_INFO_KHR,
@@ -121,7 +122,8 @@ static VkVideoFormatPropertiesKHR video_formats(struct ctx *c, PFN_vkGetPhysical
     EXPECT(n > 0 && n <= 32, "%u video formats for %s", n, what);
     VkVideoFormatPropertiesKHR props[32];
     for (uint32_t i = 0; i < n; i++)
-        props[i] = (VkVideoFormatPropertiesKHR){.sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_PROPERTIES_KHR};
+        props[i] =
+            (VkVideoFormatPropertiesKHR){.sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_PROPERTIES_KHR};
     VK(get(c->physical, &info, &n, props));
     digest_u32(c, n);
     for (uint32_t i = 0; i < n; i++) {
@@ -156,8 +158,10 @@ static void scenario_video_capabilities(struct ctx *c)
     PFN_vkGetVideoSessionMemoryRequirementsKHR session_requirements =
         GET(vkGetVideoSessionMemoryRequirementsKHR);
     PFN_vkBindVideoSessionMemoryKHR bind_session = GET(vkBindVideoSessionMemoryKHR);
-    PFN_vkCreateVideoSessionParametersKHR create_parameters = GET(vkCreateVideoSessionParametersKHR);
-    PFN_vkUpdateVideoSessionParametersKHR update_parameters = GET(vkUpdateVideoSessionParametersKHR);
+    PFN_vkCreateVideoSessionParametersKHR create_parameters =
+        GET(vkCreateVideoSessionParametersKHR);
+    PFN_vkUpdateVideoSessionParametersKHR update_parameters =
+        GET(vkUpdateVideoSessionParametersKHR);
     PFN_vkDestroyVideoSessionParametersKHR destroy_parameters =
         GET(vkDestroyVideoSessionParametersKHR);
     PFN_vkCmdBeginVideoCodingKHR cmd_begin = GET(vkCmdBeginVideoCodingKHR);
@@ -176,21 +180,23 @@ static void scenario_video_capabilities(struct ctx *c)
     EXPECT(family != UINT32_MAX, "the decode queue family is gone");
     digest_u32(c, family_video.videoCodecOperations);
     digest_u32(c, family_status.queryResultStatusSupport);
-    printf("# video_capabilities: queue family %u: codec operations 0x%x, result status queries %u\n",
-           family, family_video.videoCodecOperations, family_status.queryResultStatusSupport);
+    printf(
+        "# video_capabilities: queue family %u: codec operations 0x%x, result status queries %u\n",
+        family, family_video.videoCodecOperations, family_status.queryResultStatusSupport);
 
     /* Capabilities: the generic ones, decode's and H.264's, in one chain. */
     struct video_profile p;
     video_profile_init(&p);
     VkVideoDecodeH264CapabilitiesKHR h264_caps = {
         .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_CAPABILITIES_KHR};
-    VkVideoDecodeCapabilitiesKHR decode_caps = {.sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR,
-                                                .pNext = &h264_caps};
+    VkVideoDecodeCapabilitiesKHR decode_caps = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR, .pNext = &h264_caps};
     VkVideoCapabilitiesKHR caps = {.sType = VK_STRUCTURE_TYPE_VIDEO_CAPABILITIES_KHR,
                                    .pNext = &decode_caps};
     VK(get_caps(c->physical, &p.profile, &caps));
     digest_u32(c, caps.flags);
-    digest(c, &caps.minBitstreamBufferOffsetAlignment, sizeof caps.minBitstreamBufferOffsetAlignment);
+    digest(c, &caps.minBitstreamBufferOffsetAlignment,
+           sizeof caps.minBitstreamBufferOffsetAlignment);
     digest(c, &caps.minBitstreamBufferSizeAlignment, sizeof caps.minBitstreamBufferSizeAlignment);
     digest(c, &caps.pictureAccessGranularity, sizeof caps.pictureAccessGranularity);
     digest(c, &caps.minCodedExtent, sizeof caps.minCodedExtent);
@@ -202,7 +208,8 @@ static void scenario_video_capabilities(struct ctx *c)
     digest_u32(c, decode_caps.flags);
     digest_u32(c, (uint32_t)h264_caps.maxLevelIdc);
     digest(c, &h264_caps.fieldOffsetGranularity, sizeof h264_caps.fieldOffsetGranularity);
-    EXPECT(!strcmp(caps.stdHeaderVersion.extensionName, VK_STD_VULKAN_VIDEO_CODEC_H264_DECODE_EXTENSION_NAME),
+    EXPECT(!strcmp(caps.stdHeaderVersion.extensionName,
+                   VK_STD_VULKAN_VIDEO_CODEC_H264_DECODE_EXTENSION_NAME),
            "the capabilities name the codec header %s", caps.stdHeaderVersion.extensionName);
     EXPECT(caps.maxDpbSlots > 0 && caps.maxCodedExtent.width >= caps.minCodedExtent.width &&
                decode_caps.flags != 0,
@@ -216,24 +223,30 @@ static void scenario_video_capabilities(struct ctx *c)
            caps.maxCodedExtent.height, caps.pictureAccessGranularity.width,
            caps.pictureAccessGranularity.height, caps.maxDpbSlots, caps.maxActiveReferencePictures,
            (int)h264_caps.maxLevelIdc, caps.flags, decode_caps.flags,
-           caps.stdHeaderVersion.extensionName, VK_API_VERSION_MAJOR(caps.stdHeaderVersion.specVersion),
+           caps.stdHeaderVersion.extensionName,
+           VK_API_VERSION_MAJOR(caps.stdHeaderVersion.specVersion),
            VK_API_VERSION_MINOR(caps.stdHeaderVersion.specVersion),
            VK_API_VERSION_PATCH(caps.stdHeaderVersion.specVersion));
 
     /* Formats: the decode output, and the DPB's (the same images where the
      * device says they coincide). */
-    const bool coincide = decode_caps.flags & VK_VIDEO_DECODE_CAPABILITY_DPB_AND_OUTPUT_COINCIDE_BIT_KHR;
-    const VkImageUsageFlags out_usage =
-        VK_IMAGE_USAGE_VIDEO_DECODE_DST_BIT_KHR | (coincide ? VK_IMAGE_USAGE_VIDEO_DECODE_DPB_BIT_KHR : 0);
+    const bool coincide =
+        decode_caps.flags & VK_VIDEO_DECODE_CAPABILITY_DPB_AND_OUTPUT_COINCIDE_BIT_KHR;
+    const VkImageUsageFlags out_usage = VK_IMAGE_USAGE_VIDEO_DECODE_DST_BIT_KHR |
+                                        (coincide ? VK_IMAGE_USAGE_VIDEO_DECODE_DPB_BIT_KHR : 0);
     const VkVideoFormatPropertiesKHR out_format =
         video_formats(c, get_formats, &p, out_usage, coincide ? "output+DPB" : "output");
     const VkVideoFormatPropertiesKHR dpb_format =
-        coincide ? out_format : video_formats(c, get_formats, &p, VK_IMAGE_USAGE_VIDEO_DECODE_DPB_BIT_KHR, "DPB");
+        coincide
+            ? out_format
+            : video_formats(c, get_formats, &p, VK_IMAGE_USAGE_VIDEO_DECODE_DPB_BIT_KHR, "DPB");
 
     /* A session of QCIF size (within the capabilities). */
     VkExtent2D extent = {176, 144};
-    extent.width = extent.width < caps.minCodedExtent.width ? caps.minCodedExtent.width : extent.width;
-    extent.height = extent.height < caps.minCodedExtent.height ? caps.minCodedExtent.height : extent.height;
+    extent.width =
+        extent.width < caps.minCodedExtent.width ? caps.minCodedExtent.width : extent.width;
+    extent.height =
+        extent.height < caps.minCodedExtent.height ? caps.minCodedExtent.height : extent.height;
     const VkVideoSessionCreateInfoKHR session_info = {
         .sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_CREATE_INFO_KHR,
         .queueFamilyIndex = family,
@@ -279,15 +292,15 @@ static void scenario_video_capabilities(struct ctx *c)
 
     /* Parameters: an SPS with a VUI (timing, bitstream restriction) and a
      * PPS, then a second PPS by an update. */
-    const StdVideoH264SequenceParameterSetVui vui = {
-        .flags = {.aspect_ratio_info_present_flag = 1,
-                  .timing_info_present_flag = 1,
-                  .fixed_frame_rate_flag = 1,
-                  .bitstream_restriction_flag = 1},
-        .aspect_ratio_idc = STD_VIDEO_H264_ASPECT_RATIO_IDC_SQUARE,
-        .num_units_in_tick = 1,
-        .time_scale = 50,
-        .max_dec_frame_buffering = 1};
+    const StdVideoH264SequenceParameterSetVui vui = {.flags = {.aspect_ratio_info_present_flag = 1,
+                                                               .timing_info_present_flag = 1,
+                                                               .fixed_frame_rate_flag = 1,
+                                                               .bitstream_restriction_flag = 1},
+                                                     .aspect_ratio_idc =
+                                                         STD_VIDEO_H264_ASPECT_RATIO_IDC_SQUARE,
+                                                     .num_units_in_tick = 1,
+                                                     .time_scale = 50,
+                                                     .max_dec_frame_buffering = 1};
     const StdVideoH264SequenceParameterSet sps = {
         .flags = {.direct_8x8_inference_flag = 1,
                   .frame_mbs_only_flag = 1,
@@ -341,7 +354,8 @@ static void scenario_video_capabilities(struct ctx *c)
     VkDeviceSize bitstream_size = 64 * 1024;
     if (caps.minBitstreamBufferSizeAlignment > 1)
         bitstream_size = (bitstream_size + caps.minBitstreamBufferSizeAlignment - 1) /
-                         caps.minBitstreamBufferSizeAlignment * caps.minBitstreamBufferSizeAlignment;
+                         caps.minBitstreamBufferSizeAlignment *
+                         caps.minBitstreamBufferSizeAlignment;
     const VkBufferCreateInfo bi = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
                                    .pNext = &p.list,
                                    .size = bitstream_size,
@@ -355,7 +369,8 @@ static void scenario_video_capabilities(struct ctx *c)
     const VkMemoryAllocateInfo bai = {
         .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
         .allocationSize = br.size,
-        .memoryTypeIndex = memory_type(c, br.memoryTypeBits, 0, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)};
+        .memoryTypeIndex =
+            memory_type(c, br.memoryTypeBits, 0, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)};
     VK(vkAllocateMemory(c->device, &bai, NULL, &bitstream_memory));
     TRACK(DEVICE_MEMORY, bitstream_memory);
     VK(vkBindBufferMemory(c->device, bitstream, bitstream_memory, 0));
@@ -377,10 +392,11 @@ static void scenario_video_capabilities(struct ctx *c)
     VkMemoryRequirements ir;
     vkGetImageMemoryRequirements(c->device, picture, &ir);
     VkDeviceMemory picture_memory;
-    const VkMemoryAllocateInfo iai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-                                      .allocationSize = ir.size,
-                                      .memoryTypeIndex = memory_type(c, ir.memoryTypeBits, 0,
-                                                                     VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)};
+    const VkMemoryAllocateInfo iai = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .allocationSize = ir.size,
+        .memoryTypeIndex =
+            memory_type(c, ir.memoryTypeBits, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)};
     VK(vkAllocateMemory(c->device, &iai, NULL, &picture_memory));
     TRACK(DEVICE_MEMORY, picture_memory);
     VK(vkBindImageMemory(c->device, picture, picture_memory, 0));
@@ -396,12 +412,14 @@ static void scenario_video_capabilities(struct ctx *c)
     TRACK(COMMAND_POOL, pool);
     VkCommandBuffer cb = command_buffer_new(c, pool, VK_COMMAND_BUFFER_LEVEL_PRIMARY);
     begin(c, cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
-    const VkVideoBeginCodingInfoKHR begin_info = {.sType = VK_STRUCTURE_TYPE_VIDEO_BEGIN_CODING_INFO_KHR,
+    const VkVideoBeginCodingInfoKHR begin_info = {.sType =
+                                                      VK_STRUCTURE_TYPE_VIDEO_BEGIN_CODING_INFO_KHR,
                                                   .videoSession = session,
                                                   .videoSessionParameters = parameters};
     cmd_begin(cb, &begin_info);
-    const VkVideoCodingControlInfoKHR control = {.sType = VK_STRUCTURE_TYPE_VIDEO_CODING_CONTROL_INFO_KHR,
-                                                 .flags = VK_VIDEO_CODING_CONTROL_RESET_BIT_KHR};
+    const VkVideoCodingControlInfoKHR control = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_CODING_CONTROL_INFO_KHR,
+        .flags = VK_VIDEO_CODING_CONTROL_RESET_BIT_KHR};
     cmd_control(cb, &control);
     const VkVideoEndCodingInfoKHR end_info = {.sType = VK_STRUCTURE_TYPE_VIDEO_END_CODING_INFO_KHR};
     cmd_end(cb, &end_info);
@@ -409,9 +427,8 @@ static void scenario_video_capabilities(struct ctx *c)
     VkQueue queue;
     vkGetDeviceQueue(c->device, family, 0, &queue);
     VkFence fence = fence_new(c, false);
-    const VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-                             .commandBufferCount = 1,
-                             .pCommandBuffers = &cb};
+    const VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cb};
     VK(vkQueueSubmit(queue, 1, &si, fence));
     wait_fence(c, fence);
 
@@ -426,8 +443,11 @@ static void scenario_video_capabilities(struct ctx *c)
            extent.width, extent.height, bindings, family);
 }
 
-#define CMDTEST_VIDEO                                                                          \
-    {"video_capabilities", scenario_video_capabilities,                                        \
-     "H.264 decode: capabilities, formats, a session with memory and SPS/PPS parameters, "     \
-     "begin/reset/end coding (skips without VK_KHR_video_decode_h264)",                         \
-     false, video_needs, true},
+#define CMDTEST_VIDEO                                                                      \
+    {"video_capabilities",                                                                 \
+     scenario_video_capabilities,                                                          \
+     "H.264 decode: capabilities, formats, a session with memory and SPS/PPS parameters, " \
+     "begin/reset/end coding (skips without VK_KHR_video_decode_h264)",                    \
+     false,                                                                                \
+     video_needs,                                                                          \
+     true},
