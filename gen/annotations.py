@@ -51,9 +51,13 @@ class Annotations:
     inputs: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
     all_or_nothing: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (command, param)
     extends: List[Entry] = field(default_factory=list)  # args: STRUCT BASE
-    length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = what
+    # args[1]: a C expression over the owner's members (and its param), or a
+    # VKW_LENGTH_* device length (runtime/common/vkw_device_length.h)
+    length: Dict[Tuple[str, str], Entry] = field(default_factory=dict)
     fd: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # an int that is an fd
     fd_import: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    param: Dict[str, Entry] = field(default_factory=dict)  # struct -> entry (args[1] = name)
+    pass_: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -82,9 +86,11 @@ _DIRECTIVES = {
     'input': (1, 1, ()),
     'all-or-nothing': (1, 1, ()),
     'extends': (2, 2, ()),
-    'length': (2, 2, ()),
+    'length': (2, None, ()),
     'fd': (1, 1, ()),
     'fd-import': (2, None, ()),
+    'param': (2, 2, ()),
+    'pass': (2, None, ()),
 }
 
 
@@ -117,7 +123,8 @@ def parse(path: str) -> Annotations:
                 options[m.group(1)] = m.group(2)
             else:
                 args.append(w)
-        if directive in ('encode-if', 'inner-length', 'fd-import') and len(args) >= 2:
+        if directive in ('encode-if', 'inner-length', 'fd-import', 'length', 'pass') and \
+                len(args) >= 2:
             args = [args[0], ' '.join(args[1:])]
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise AnnotationError(f'{where}: {directive} takes {lo} argument(s), got {args}')
@@ -136,16 +143,18 @@ def parse(path: str) -> Annotations:
                 raise AnnotationError(f'{where}: {args[0]} listed twice')
             ann.not_forwarded[args[0]] = e
         elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
-                           'pointer-value', 'input', 'all-or-nothing', 'length', 'fd', 'fd-import'):
+                           'pointer-value', 'input', 'all-or-nothing', 'length', 'fd', 'fd-import',
+                           'pass'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) not in (
                     {'guest', 'host'}, {'guest', 'host', 'guest_reply', 'host_reply'}):
                 raise AnnotationError(f'{where}: encode-with needs guest=FN and host=FN, and '
                                       'guest_reply=FN with host_reply=FN or neither')
-            if directive == 'length' and not re.fullmatch(r'VKW_LENGTH_[A-Z0-9_]+', args[1]):
-                raise AnnotationError(f'{where}: length names an enum vkw_device_length value '
-                                      '(VKW_LENGTH_...)')
+            if directive == 'length' and args[1].startswith('VKW_') and \
+                    not re.fullmatch(r'VKW_LENGTH_[A-Z0-9_]+', args[1]):
+                raise AnnotationError(f'{where}: a device length is an enum vkw_device_length '
+                                      'value (VKW_LENGTH_...)')
             key = tuple(args[0].split('.', 1))
             target = {'omit': ann.omit, 'encode-if': ann.encode_if,
                       'encode-with': ann.encode_with,
@@ -154,13 +163,19 @@ def parse(path: str) -> Annotations:
                       'pointer-value': ann.pointer_value,
                       'input': ann.inputs,
                       'all-or-nothing': ann.all_or_nothing,
-                      'length': ann.length,
+                      'length': ann.length, 'pass': ann.pass_,
                       'fd': ann.fd, 'fd-import': ann.fd_import}[directive]
             if directive in ('fd', 'fd-import') and (key in ann.fd or key in ann.fd_import):
                 raise AnnotationError(f'{where}: {args[0]} is already an fd')
             if key in target:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
             target[key] = e
+        elif directive == 'param':
+            if not re.fullmatch(r'[A-Za-z_]\w*', args[1]):
+                raise AnnotationError(f'{where}: param names STRUCT and a C identifier')
+            if args[0] in ann.param:
+                raise AnnotationError(f'{where}: {args[0]} listed twice for param')
+            ann.param[args[0]] = e
         elif directive == 'extends':
             ann.extends.append(e)
         elif directive == 'encode-as':
@@ -215,7 +230,7 @@ def check(ann: Annotations, reg) -> None:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '
                                           f'{reg.command_alias[e.args[0]]}; name that')
                 raise AnnotationError(f'{where}: vk.xml has no command {e.args[0]!r}')
-        elif e.directive == 'local':
+        elif e.directive in ('local', 'param'):
             if e.args[0] not in reg.structs:
                 raise AnnotationError(f'{where}: vk.xml has no struct {e.args[0]!r}')
         elif e.directive == 'extends':
@@ -228,7 +243,7 @@ def check(ann: Annotations, reg) -> None:
                                       f'fixed sType for {struct.name}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
                              'inner-length', 'pointer-value', 'input', 'all-or-nothing',
-                             'length', 'fd', 'fd-import'):
+                             'length', 'fd', 'fd-import', 'pass'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)

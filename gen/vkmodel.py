@@ -7,6 +7,7 @@ Errors name the place: ``vk.xml:1234: ...``.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
@@ -33,7 +34,7 @@ class Member:
     """A struct member or a command parameter."""
     name: str                     # 'pCreateInfo'
     type: str                     # 'VkBufferCreateInfo'
-    line: int                     # source line in vk.xml
+    line: int                     # source line in vk.xml (or in `file`)
     pointers: int = 0             # 1 for 'const VkFoo*', 2 for 'const char* const*'
     const: bool = False           # outermost pointee is const: 'const VkFoo*'
     inner_const: bool = False     # 'const char* const*': the pointers pointed at are const
@@ -51,6 +52,7 @@ class Member:
     stride: Optional[str] = None  # vkCmdDrawMultiEXT.pVertexInfo: 'stride' (bytes between elements)
     objecttype: Optional[str] = None  # vkSetPrivateData.objectHandle: 'objectType'
     validstructs: List[str] = field(default_factory=list)  # structs a VkBaseOutStructure* may be
+    file: str = ''                # '' for vk.xml; the video.xml path for the Std video structs
 
     @property
     def is_optional(self) -> bool:
@@ -73,6 +75,12 @@ class Struct:
     structextends: List[str] = field(default_factory=list)  # structs whose pNext may hold it
     extended_by: List[str] = field(default_factory=list)  # filled in: structs that extend it
     aliases: List[str] = field(default_factory=list)  # ['VkBufferMemoryRequirementsInfo2KHR']
+    file: str = ''                # '' for vk.xml; the video.xml path for 'StdVideoH264SpsFlags'
+
+    @property
+    def is_video_std(self) -> bool:
+        """A codec structure of video.xml ('StdVideoH264SequenceParameterSet')."""
+        return bool(self.file)
 
     @property
     def stype(self) -> Optional[str]:
@@ -120,6 +128,7 @@ class Enum:
     bitwidth: int = 32
     values: Dict[str, EnumValue] = field(default_factory=dict)
     aliases: List[str] = field(default_factory=list)
+    file: str = ''                # '' for vk.xml; the video.xml path for 'StdVideoH264ProfileIdc'
 
 
 @dataclass
@@ -314,6 +323,7 @@ class Extension:
 class Registry:
     path: str
     header_version: int           # 309: VK_HEADER_VERSION
+    video_path: Optional[str] = None  # video.xml, when read: the Std video codec structures
     header_major_minor: str = '1.0'  # '1.4': from VK_HEADER_VERSION_COMPLETE
     constants: Dict[str, str] = field(default_factory=dict)   # 'VK_UUID_SIZE' -> '16'
     basetypes: Dict[str, str] = field(default_factory=dict)   # 'VkDeviceSize' -> 'uint64_t'
@@ -329,8 +339,9 @@ class Registry:
     type_alias: Dict[str, str] = field(default_factory=dict)     # alias -> target
     command_alias: Dict[str, str] = field(default_factory=dict)  # alias -> target
 
-    def where(self, line: int) -> str:
-        return f'{self.path}:{line}'
+    def where(self, line: int, file: str = '') -> str:
+        """'vk.xml:1234', or 'video.xml:88' for an object read from video.xml."""
+        return f'{file or self.path}:{line}'
 
     @property
     def version(self) -> str:
@@ -459,17 +470,51 @@ _SCHEMA_IGNORED = {'registry/platforms', 'registry/tags',
                    'registry/videocodecs'}
 
 
-def _check_schema(path: str, root) -> None:
+# video.xml (beside vk.xml in Vulkan-Headers): the codec structures
+# ('StdVideoH264SequenceParameterSet'), their enums and constants, which
+# vk.xml names but does not define.  Its members carry no len=, optional=
+# or other attributes: where a pointer points at several elements, the
+# annotations say so (gen/annotations.conf, "length").
+_VIDEO_SCHEMA = {
+    'registry': set(),
+    'registry/comment': set(),
+    'registry/types': {'comment'},
+    'registry/types/comment': set(),
+    'registry/types/type': {'category', 'name', 'requires'} | _DOC,
+    'registry/types/type/comment': set(),
+    'registry/types/type/name': set(),
+    'registry/types/type/type': set(),
+    'registry/types/type/member': set(_DOC),
+    'registry/types/type/member/comment': set(),
+    'registry/types/type/member/enum': set(),
+    'registry/types/type/member/name': set(),
+    'registry/types/type/member/type': set(),
+    'registry/enums': {'name', 'type'} | _DOC,
+    'registry/enums/comment': set(),
+    'registry/enums/enum': {'alias', 'name', 'value'} | _DOC,
+    'registry/extensions': {'comment'},
+    'registry/extensions/extension': {'name', 'supported'} | _DOC,
+    'registry/extensions/extension/require': set(_DOC),
+    'registry/extensions/extension/require/comment': set(),
+    'registry/extensions/extension/require/enum': {'name', 'value'} | _DOC,
+    'registry/extensions/extension/require/type': {'name'} | _DOC,
+}
+
+
+def _check_schema(path: str, root, schema=None, ignored=None) -> None:
     """Refuse a registry that uses an element or attribute this model
-    does not know, naming vk.xml:LINE and the construct."""
+    does not know, naming FILE:LINE and the construct."""
+    schema = _SCHEMA if schema is None else schema
+    ignored = _SCHEMA_IGNORED if ignored is None else ignored
+
     def walk(node, where):
         for child in node:
             if not isinstance(child.tag, str):
                 continue  # XML comments
             sub = f'{where}/{child.tag}'
-            if sub in _SCHEMA_IGNORED:
+            if sub in ignored:
                 continue
-            allowed = _SCHEMA.get(sub)
+            allowed = schema.get(sub)
             if allowed is None:
                 raise ModelError(f'{path}:{child.sourceline}: <{child.tag}> inside <{node.tag}> '
                                  'is a registry construct gen/vkmodel.py cannot read')
@@ -483,12 +528,12 @@ def _check_schema(path: str, root) -> None:
     walk(root, 'registry')
 
 
-def _parse_decl(reg: Registry, node, what: str) -> Member:
+def _parse_decl(reg: Registry, node, what: str, file: str = '') -> Member:
     """A <member> or <param>: text, <type>, text, <name>, text (dims, bitfield)."""
     type_node = node.find('type')
     name_node = node.find('name')
     if type_node is None or name_node is None:
-        raise ModelError(f'{reg.where(node.sourceline)}: {what} without <type> or <name>')
+        raise ModelError(f'{reg.where(node.sourceline, file)}: {what} without <type> or <name>')
     before, between, after = [], [], []
     part = before
     if node.text:
@@ -505,7 +550,7 @@ def _parse_decl(reg: Registry, node, what: str) -> Member:
         if child.tail:
             part.append(child.tail)
     before_s, between_s, after_s = ''.join(before), ''.join(between), ''.join(after)
-    m = Member(name=_text(name_node), type=_text(type_node), line=node.sourceline)
+    m = Member(name=_text(name_node), type=_text(type_node), line=node.sourceline, file=file)
     m.pointers = between_s.count('*')
     m.const = 'const' in before_s
     m.inner_const = 'const' in between_s
@@ -526,13 +571,13 @@ def _parse_decl(reg: Registry, node, what: str) -> Member:
     return m
 
 
-def _eval_dim(reg: Registry, dim: str, line: int) -> int:
+def _eval_dim(reg: Registry, dim: str, line: int, file: str = '') -> int:
     dim = dim.strip()
     if dim.isdigit():
         return int(dim)
-    if dim in reg.constants:
-        return int(reg.constants[dim].rstrip('U'))
-    raise ModelError(f'{reg.where(line)}: array size {dim!r} is not a known constant')
+    if dim in reg.constants and re.fullmatch(r'(0[xX][0-9a-fA-F]+|\d+)U?', reg.constants[dim]):
+        return int(reg.constants[dim].rstrip('U'), 0)
+    raise ModelError(f'{reg.where(line, file)}: array size {dim!r} is not a known constant')
 
 
 def _enum_value(reg: Registry, node, extnumber: Optional[int]) -> Optional[int]:
@@ -639,7 +684,79 @@ def _parse_formats(reg: Registry, node) -> None:
                                  f'compatible with {pl.compatible}, which <formats> lacks')
 
 
-def parse(path: str) -> Registry:
+def video_xml_beside(path: str) -> Optional[str]:
+    """video.xml in vk.xml's folder (Vulkan-Headers installs them together), or None."""
+    candidate = os.path.join(os.path.dirname(os.path.abspath(path)), 'video.xml')
+    return candidate if os.path.isfile(candidate) else None
+
+
+def _parse_video(reg: Registry, path: str, wanted: Dict[str, int]) -> None:
+    """video.xml into the same model: its structs, enums and constants,
+    each remembering the file it came from.  `wanted`: the names vk.xml
+    declares as coming from a vk_video/ header, and their vk.xml lines."""
+    try:
+        tree = etree.parse(path)
+    except (OSError, etree.XMLSyntaxError) as e:
+        raise ModelError(f'{path}: cannot read the video registry: {e}') from e
+    root = tree.getroot()
+    _check_schema(path, root, _VIDEO_SCHEMA, set())
+    reg.video_path = path
+
+    def fresh(name: str, line: int) -> None:
+        if name in reg.structs or name in reg.enums or name in reg.handles or \
+                name in reg.bitmasks or name in reg.type_alias:
+            raise ModelError(f'{path}:{line}: {name} is defined by vk.xml too')
+
+    for x in root.iter('extension'):
+        for e in x.iter('enum'):
+            name, value = e.get('name'), e.get('value')
+            if value is None:
+                raise ModelError(f'{path}:{e.sourceline}: constant {name} has no value')
+            if reg.constants.get(name, value) != value:
+                raise ModelError(f'{path}:{e.sourceline}: constant {name} is {value} here '
+                                 f'and {reg.constants[name]} in vk.xml')
+            reg.constants[name] = value
+    for t in root.find('types').findall('type'):
+        cat, line = t.get('category'), t.sourceline
+        name = t.get('name') or (t.find('name').text if t.find('name') is not None else None)
+        if cat in ('include', 'define'):
+            continue  # C preprocessor lines: nothing that crosses the wire
+        if cat is None:
+            if name not in SCALAR_KINDS:
+                raise ModelError(f'{path}:{line}: <type name="{name}"> without a category is '
+                                 'not a C scalar gen/vkmodel.py knows')
+            continue
+        fresh(name, line)
+        if cat == 'struct':
+            s = Struct(name=name, line=line, file=path)
+            for m in t.findall('member'):
+                s.members.append(_parse_decl(reg, m, f'member of {name}', path))
+            reg.structs[name] = s
+        elif cat == 'enum':
+            reg.enums[name] = Enum(name=name, line=line, file=path)
+        else:
+            raise ModelError(f'{path}:{line}: <type category="{cat}"> in video.xml is a '
+                             'construct gen/vkmodel.py cannot read')
+    for enums in root.findall('enums'):
+        e = reg.enums.get(enums.get('name'))
+        if e is None or not e.file:
+            raise ModelError(f'{path}:{enums.sourceline}: <enums name="{enums.get("name")}"> '
+                             'has no <type category="enum"> in video.xml')
+        if enums.get('type') != 'enum':
+            raise ModelError(f'{path}:{enums.sourceline}: <enums type="{enums.get("type")}"> '
+                             'in video.xml: only type="enum" is read')
+        for v in enums.findall('enum'):
+            value = _enum_value(reg, v, None)
+            e.values[v.get('name')] = EnumValue(v.get('name'), value if value is not None else 0,
+                                                'video.xml', v.get('alias'))
+    for name, line in wanted.items():
+        if name not in reg.structs and name not in reg.enums:
+            raise ModelError(f'{reg.where(line)}: {name} comes from a vk_video/ header, but '
+                             f'{path} does not define it')
+
+
+def parse(path: str, video_path: Optional[str] = None) -> Registry:
+    """vk.xml, and video.xml's codec structures when `video_path` is given."""
     try:
         tree = etree.parse(path)
     except (OSError, etree.XMLSyntaxError) as e:
@@ -647,6 +764,7 @@ def parse(path: str) -> Registry:
     root = tree.getroot()
     _check_schema(path, root)
     reg = Registry(path=path, header_version=0)
+    video_types: Dict[str, int] = {}  # vk.xml's names of vk_video/ types -> line
 
     for enums in root.findall('enums'):
         if enums.get('name') == 'API Constants':
@@ -667,6 +785,8 @@ def parse(path: str) -> Registry:
             reg.type_alias[name] = t.get('alias')
             continue
         line = t.sourceline
+        if cat is None and (t.get('requires') or '').startswith('vk_video/'):
+            video_types[name] = line
         if cat in ('struct', 'union'):
             s = Struct(name=name, line=line, is_union=(cat == 'union'),
                        returnedonly=t.get('returnedonly') == 'true',
@@ -770,11 +890,13 @@ def parse(path: str) -> Registry:
 
     if not reg.header_version:
         raise ModelError(f'{path}: no VK_HEADER_VERSION: not a Vulkan registry')
+    if video_path:
+        _parse_video(reg, video_path, video_types)
 
     # Resolve array sizes and the reverse structextends relation.
     for s in reg.structs.values():
         for m in s.members:
-            m.array_sizes = [_eval_dim(reg, d, m.line) for d in m.array_dims]
+            m.array_sizes = [_eval_dim(reg, d, m.line, m.file) for d in m.array_dims]
         for base in s.structextends:
             base = reg.resolve_type(base)
             if base in reg.structs:

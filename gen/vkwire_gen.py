@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """vkwire's generator: vk.xml + gen/annotations.conf -> generated/.
 
-  vkwire_gen.py --xml vk.xml --annotations gen/annotations.conf \
+  vkwire_gen.py --xml vk.xml [--video-xml video.xml] --annotations gen/annotations.conf \
                 --opcodes gen/opcodes.txt --templates templates --out generated
+
+video.xml (the Std video codec structures vk.xml names) is read from
+--video-xml, or from beside vk.xml when it is there (--video-xml none: not
+at all, and nothing that needs it can be forwarded).
 
 Three layers: vkmodel parses the registry, wire derives wire facts, the
 Jinja2 templates in templates/ emit C.  Opcodes live in a committed table
@@ -25,11 +29,16 @@ import vkmodel  # noqa: E402
 import wire  # noqa: E402
 
 
-def load(xml: str, annotations_path: str, opcodes_path: str):
+def load(xml: str, annotations_path: str, opcodes_path: str, video_xml: str = None):
     """Parse, select, number and derive: the whole front end.  Returns the
     protocol, the commands numbered anew, and the opcode table (not yet
-    saved: a run that fails later must not reserve numbers)."""
-    reg = vkmodel.parse(xml)
+    saved: a run that fails later must not reserve numbers).  `video_xml`:
+    None for the one beside vk.xml (if any), 'none' for none."""
+    if video_xml is None:
+        video_xml = vkmodel.video_xml_beside(xml)
+    elif video_xml == 'none':
+        video_xml = None
+    reg = vkmodel.parse(xml, video_xml)
     ann = annotations_mod.parse(annotations_path)
     annotations_mod.check(ann, reg)
     sel = vkmodel.select(reg, ann.version, ann.extensions)
@@ -43,6 +52,8 @@ def load(xml: str, annotations_path: str, opcodes_path: str):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--xml', required=True)
+    ap.add_argument('--video-xml', default=None,
+                    help="video.xml (default: beside vk.xml if there; 'none': not read)")
     ap.add_argument('--annotations', required=True)
     ap.add_argument('--opcodes', required=True)
     ap.add_argument('--templates', default=os.path.join(HERE, '..', 'templates'))
@@ -50,7 +61,7 @@ def main(argv=None) -> int:
     ap.add_argument('--quiet', action='store_true', help='no coverage report')
     args = ap.parse_args(argv)
     try:
-        proto, added, table = load(args.xml, args.annotations, args.opcodes)
+        proto, added, table = load(args.xml, args.annotations, args.opcodes, args.video_xml)
         written = emit.render_all(proto, args.templates, args.out)
         if added:
             table.save(args.opcodes)

@@ -15,6 +15,10 @@ Shapes of a field (a struct member or a command parameter):
   string_array  const char * const *: presence, u64 count, count strings
   blob          void * with a byte length: presence, u64 count, bytes
   custom        encoded and decoded by the functions an encode-with annotation names
+  bits          consecutive bit-fields ('uint32_t flag : 1'): one u32 word holds
+                them, each at its shift in declaration order (a member that
+                does not fit in what is left starts the next word); the
+                generated code packs and unpacks them member by member
                 (the reply's part too, where it names reply functions)
 Kinds are those of vkmodel plus 'fd': an `int` that an fd or fd-import
 annotation calls a file descriptor.  It travels beside the message; the
@@ -107,7 +111,23 @@ class Field:
     # whose capacity it gives.
     driver_filled: bool = False
     capacity_of: Optional[str] = None
+    # shape 'bits': the bit-fields one wire word holds, in declaration order.
+    bits: List['BitField'] = field(default_factory=list)
+    # A struct whose encoder takes a param (annotations: param, pass): the
+    # C expression (with '@') this member hands it ('@vps_max_sub_layers_minus1 + 1').
+    pass_tmpl: Optional[str] = None
+    # A handle whose vk.xml parent is a non-dispatchable object a sibling
+    # names (VkVideoBeginCodingInfoKHR.videoSessionParameters and its
+    # videoSession): the host checks it was made from that very object.
+    made_from: Optional[str] = None
+    made_from_type: Optional[str] = None  # that sibling's handle type
     model: Optional[Member] = None
+
+    def pass_arg(self, prefix: str) -> str:
+        """', (uint32_t)(...)' for a member whose struct takes a param, else ''."""
+        if not self.pass_tmpl:
+            return ''
+        return f', (uint32_t)({self.pass_tmpl.replace("@", prefix)})'
 
     def count(self, prefix: str) -> str:
         return self.count_tmpl.replace('@', prefix)
@@ -138,6 +158,15 @@ class Field:
                     self.encode_if or self.shape in ('skip', 'custom', 'fixed', 'fixed_string'))
 
     @property
+    def required_when(self) -> bool:
+        """An encode-if pointer that must be there while its condition
+        holds (video.xml's "must be a valid pointer if flag is set"): the
+        host refuses it absent then.  vk.xml's own encode-if members are
+        optional or noautovalidity, and exempt."""
+        return bool(self.encode_if) and not self.optional and \
+            not self.model.noautovalidity and self.shape in ('pointer', 'array')
+
+    @property
     def elements_required(self) -> bool:
         """An input array of handles whose elements vk.xml requires to be
         valid (its `optional` has no second 'true'): VK_NULL_HANDLE there
@@ -165,6 +194,19 @@ class Field:
         if self.kind == 'string':
             return 8
         return 4  # structs and unions: at least one word (a chain end or a field)
+
+
+@dataclass
+class BitField:
+    """One bit-field member inside a 'bits' word: 'idr_pic_flag', 1 bit at 3."""
+    name: str
+    width: int
+    shift: int
+
+    @property
+    def mask(self) -> str:
+        """The C mask of `width` bits: '0x1u'."""
+        return f'0x{(1 << self.width) - 1:x}u'
 
 
 @dataclass
@@ -208,6 +250,19 @@ class StructFacts:
     # send fds beside their message (PROTOCOL, "File descriptors").
     reaches_fds: bool = False
     reaches_fd_imports: bool = False
+    # annotations: param STRUCT NAME: its encoder, decoder and round-trip
+    # helpers take `uint32_t NAME`, which its length expressions use.
+    param: Optional[str] = None
+
+    @property
+    def param_decl(self) -> str:
+        """', uint32_t NAME' for a struct with a param, else ''."""
+        return f', uint32_t {self.param}' if self.param else ''
+
+    @property
+    def param_arg(self) -> str:
+        """', NAME': the param passed on as it came, else ''."""
+        return f', {self.param}' if self.param else ''
 
     @property
     def needs_partial(self) -> bool:
@@ -403,10 +458,13 @@ class Protocol:
 _IDENT = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 
 
-def _count_tmpl(reg: Registry, expr: str, names: Dict[str, Member], line: int,
-                guards: Optional[List[str]] = None) -> str:
+def _count_tmpl(reg: Registry, expr: str, names: Dict[str, Member], line,
+                guards: Optional[List[str]] = None, params=()) -> str:
     """Turn a vk.xml len/altlen into C with '@' where the owner prefix goes.
-    Pointers the expression dereferences are added to `guards`."""
+    Pointers the expression dereferences are added to `guards`.  `line`:
+    a vk.xml line, or the 'file:line' of the annotation the expression
+    comes from; `params`: names of the owner's param (annotations), which
+    stay as they are."""
     out, pos = [], 0
     for m in _IDENT.finditer(expr):
         out.append(expr[pos:m.start()])
@@ -421,10 +479,11 @@ def _count_tmpl(reg: Registry, expr: str, names: Dict[str, Member], line: int,
             if (deref or arrow) and guards is not None and '@' + word not in guards:
                 guards.append('@' + word)
             out.append(('*@' if deref else '@') + word)
-        elif word in reg.constants:
+        elif word in reg.constants or word in params:
             out.append(word)
         else:
-            raise WireError(f'{reg.where(line)}: length {expr!r} names {word!r}, '
+            where = line if isinstance(line, str) else reg.where(line)
+            raise WireError(f'{where}: length {expr!r} names {word!r}, '
                             'which is neither a sibling nor a constant')
         pos = m.end()
     out.append(expr[pos:])
@@ -569,13 +628,29 @@ class Builder:
             f.inner_count_tmpl = inner
             return f
         length = _len_expr(m)
+        params = [self.ann.param[owner].args[1]] if owner in self.ann.param else []
+        where_len = m.line if not m.file else self.reg.where(m.line, m.file)
+        # A length annotation: a device length (VKW_LENGTH_*, void pointers
+        # only, below) or a C expression that stands for the missing len=.
+        device_length = key in self.ann.length and \
+            self.ann.length[key].args[1].startswith('VKW_LENGTH_')
+        if key in self.ann.length:
+            entry = self.ann.length[key]
+            if length is not None or (m.len and m.len[0] == 'null-terminated'):
+                raise WireError(f'{self.ann.where(entry)}: {owner}.{m.name} has len= in the '
+                                'registry: a length annotation would contradict it')
+            if device_length and cat != 'void':
+                raise WireError(f'{self.ann.where(entry)}: a device length sizes a void pointer; '
+                                f'{owner}.{m.name} points at {t}')
+            if not device_length:
+                length, where_len = entry.args[1], self.ann.where(entry)
+        if m.file and length is None and cat != 'struct':
+            raise _Unsupported(f'{m.name} points at {t}: video.xml gives no length '
+                               '(a length annotation must say how many)')
         if t == 'char' and m.len and m.len[0] == 'null-terminated':
             f.shape, f.kind = 'string', 'string'
         elif cat == 'void':
-            if key in self.ann.length:
-                if length is not None:
-                    raise WireError(f'{self.ann.where(self.ann.length[key])}: {owner}.{m.name} '
-                                    'has a length in vk.xml; the annotation would override it')
+            if device_length:
                 f.shape = 'blob'
                 f.device_length = self.ann.length[key].args[1]
                 f.count_tmpl = f'VKW_DEVICE_LENGTH({f.device_length})'
@@ -583,12 +658,12 @@ class Builder:
             if length is None:
                 raise _Unsupported(f'{m.name} is a void pointer without a length')
             f.shape = 'blob'
-            f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
+            f.count_tmpl = _count_tmpl(reg, length, siblings, where_len, f.count_guards, params)
             f.keep_unwritten = key in self.ann.keep_unwritten
             f.all_or_nothing = key in self.ann.all_or_nothing
         elif length is not None:
             f.shape = 'array'
-            f.count_tmpl = _count_tmpl(reg, length, siblings, m.line, f.count_guards)
+            f.count_tmpl = _count_tmpl(reg, length, siblings, where_len, f.count_guards, params)
             if m.stride:
                 if in_struct or m.stride not in siblings or cat not in ('struct', 'scalar') \
                         or not m.const:
@@ -599,6 +674,11 @@ class Builder:
             raise _Unsupported(f'{m.name} has stride="{m.stride}" but no length')
         else:
             f.shape = 'pointer'
+            # video.xml says nothing of NULL: a lone pointer may be NULL (the
+            # application's own driver would be handed it so), unless an
+            # encode-if says when it must point somewhere (required_when).
+            if m.file and not f.encode_if:
+                f.optional = True
         return f
 
     # -- structs
@@ -623,13 +703,26 @@ class Builder:
             if sf.selected and not all(m.selection for m in members):
                 raise _Unsupported('some members of a selected union have no selection')
             siblings = {m.name: m for m in s.members}
+            if name in self.ann.param:
+                sf.param = self.ann.param[name].args[1]
+                if sf.param in siblings:
+                    raise WireError(f'{self.ann.where(self.ann.param[name])}: {name} has a '
+                                    f'member {sf.param}: the param needs another name')
             referenced = set()
             for m in members:
                 for expr in filter(None, [_len_expr(m)] + (m.len[:1] if m.len else [])):
                     referenced.update(_IDENT.findall(expr))
+                for table in (self.ann.length, self.ann.pass_):
+                    if (name, m.name) in table:
+                        referenced.update(_IDENT.findall(table[(name, m.name)].args[1]))
+            word: Optional[Field] = None  # the 'bits' field bit-fields go into
             for m in members:
                 if m.name in ('sType', 'pNext') and (m.name == 'pNext' or m.values):
                     continue
+                if m.bitfield is not None:
+                    word = self._bitfield(sf, m, word)
+                    continue
+                word = None
                 f = self.field_for(name, m, siblings, True)
                 f.is_count = m.name in referenced
                 f.selection = list(m.selection)
@@ -642,6 +735,10 @@ class Builder:
                     inner = self.struct(f.ctype)
                     if inner.selected and not m.selector:
                         raise _Unsupported(f'{m.name} is a selected union without a selector')
+                    self._pass(sf, f, inner, siblings)
+                elif (name, m.name) in self.ann.pass_:
+                    raise WireError(f'{self.ann.where(self.ann.pass_[(name, m.name)])}: '
+                                    f'{name}.{m.name} is no struct with a param')
                 if m.selector:
                     if m.selector not in siblings or f.kind != 'union':
                         raise _Unsupported(f'{m.name} has selector="{m.selector}", which is not '
@@ -650,11 +747,84 @@ class Builder:
                 sf.fields.append(f)
             if s.is_union and not sf.selected:
                 self._union_layout(sf)
+            self._made_from(sf)
+            self._check_order(sf)
         except _Unsupported as e:
             del self.struct_facts[name]
             self.bad_structs[name] = f'{name}: {e}'
             raise _Unsupported(f'{name}: {e}') from None
         return sf
+
+    def _pass(self, sf: StructFacts, f: Field, inner: StructFacts, siblings) -> None:
+        """A member whose struct takes a param gets the expression a pass
+        annotation gives it (over its own siblings and its owner's param)."""
+        entry = self.ann.pass_.get((sf.name, f.name))
+        if inner.param is None:
+            if entry is not None:
+                raise WireError(f'{self.ann.where(entry)}: {f.ctype} takes no param '
+                                '(annotate it with param)')
+            return
+        if entry is None:
+            raise WireError(f'{self.ann.where(self.ann.param[inner.name])}: {sf.name}.{f.name} '
+                            f'is a {f.ctype}, which takes a param: a pass annotation must give '
+                            'it a value')
+        if f.shape not in ('value', 'pointer', 'array', 'fixed'):
+            raise WireError(f'{self.ann.where(entry)}: {sf.name}.{f.name} is a {f.shape}: only '
+                            'values, pointers and arrays pass a param')
+        f.pass_tmpl = _count_tmpl(self.reg, entry.args[1], siblings, self.ann.where(entry),
+                                  None, [sf.param] if sf.param else [])
+
+    def _made_from(self, sf: StructFacts) -> None:
+        """vk.xml's parent of a handle member, when a sibling names an object
+        of that (non-dispatchable) type: the member must be made from it."""
+        by_type = {f.ctype: f for f in sf.fields
+                   if f.kind == 'handle' and f.shape == 'value' and not f.dispatchable}
+        for f in sf.fields:
+            if f.kind != 'handle' or f.shape != 'value' or f.dispatchable:
+                continue
+            parents = self.reg.handles[f.ctype].parents
+            parent = by_type.get(parents[0]) if parents else None
+            if parent is not None and parent is not f:
+                f.made_from, f.made_from_type = parent.name, parent.ctype
+
+    def _check_order(self, sf: StructFacts) -> None:
+        """The host decodes members in order: what an annotation's
+        expression reads (a length, a pass, an encode-if that makes a
+        pointer required) must come before the member it governs."""
+        seen: Set[str] = set()
+        for f in sf.fields:
+            names = [b.name for b in f.bits] if f.shape == 'bits' else [f.name]
+            exprs = [x for x in (f.pass_tmpl, f.encode_if if f.required_when else None,
+                                 f.count_tmpl if (sf.name, f.name) in self.ann.length else None)
+                     if x]
+            for expr in exprs:
+                for ref in re.findall(r'@(\w+)', expr):
+                    if ref not in seen:
+                        raise WireError(f'{self.reg.where(f.model.line, f.model.file)}: '
+                                        f'{sf.name}.{f.name} depends on {ref}, which the host '
+                                        'decodes after it')
+            seen.update(names)
+
+    def _bitfield(self, sf: StructFacts, m: Member, word: Optional[Field]) -> Field:
+        """Put bit-field `m` into `word` (the 'bits' field of the bit-fields
+        just before it) or, where it does not fit, into a new one."""
+        t = self.reg.resolve_type(m.type)
+        unsigned = t == 'uint32_t' or (t in self.reg.bitmasks and
+                                       self.reg.bitmasks[t].base == 'VkFlags')
+        if not unsigned or m.pointers or m.array_dims or not 0 < m.bitfield <= 32:
+            raise _Unsupported(f'{m.name} is a bit-field of {m.bitfield} bits of {m.type}: '
+                               'only 1 to 32 bits of a 32-bit unsigned type have a wire form')
+        if (sf.name, m.name) in self.ann.omit:
+            raise WireError(f'{self.reg.where(m.line, m.file)}: {sf.name}.{m.name} is a '
+                            'bit-field: it travels in its word, it cannot be omitted')
+        used = word.bits[-1].shift + word.bits[-1].width if word else 32
+        if used + m.bitfield > 32:
+            word = Field(name=m.name, ctype='uint32_t', kind='bits', shape='bits', wire='u32',
+                         model=m)
+            sf.fields.append(word)
+            used = 0
+        word.bits.append(BitField(m.name, m.bitfield, used))
+        return word
 
     def _union_layout(self, sf: StructFacts) -> None:
         """A union without a selector travels as its storage in 32-bit words
@@ -941,6 +1111,16 @@ class Builder:
                 cf.special_roundtrip = True
         return cf
 
+    def _ancestors(self, handle: str) -> List[str]:
+        """The handle types `handle` is made from, nearest first (vk.xml's
+        first parent at each step): ['VkVideoSessionKHR', 'VkDevice', ...]."""
+        out: List[str] = []
+        parents = self.reg.handles[handle].parents
+        while parents and parents[0] not in out and parents[0] in self.reg.handles:
+            out.append(parents[0])
+            parents = self.reg.handles[parents[0]].parents
+        return out
+
     def _parent_of(self, cmd: Command, parents: List[str]):
         for p in cmd.params:
             if self.reg.resolve_type(p.type) in parents and p.pointers == 0:
@@ -1034,11 +1214,15 @@ class Builder:
             if wire_params == [f]:
                 proto.destroyers[f.ctype] = (cf.name, None)
             elif len(wire_params) == 2 and wire_params[1] is f and wire_params[0].kind == 'handle':
-                parents = self.reg.handles[f.ctype].parents
-                if wire_params[0].ctype not in parents:
+                # Teardown passes the nearest device (else instance) above
+                # the object: its parent, or an ancestor (a video session
+                # parameters object, made from a session, goes through the
+                # session's device).
+                if wire_params[0].ctype not in self._ancestors(f.ctype) or \
+                        wire_params[0].ctype not in ('VkDevice', 'VkInstance'):
                     raise WireError(f'{self.reg.where(cf.model.line)}: {cf.name} destroys a '
                                     f'{f.ctype} through a {wire_params[0].ctype}, which is not '
-                                    'its parent in vk.xml; teardown cannot call it')
+                                    'its device or instance in vk.xml; teardown cannot call it')
                 proto.destroyers[f.ctype] = (cf.name, wire_params[0].ctype)
         for cf in proto.commands:
             cf.inner_params = [f for f in cf.params if f.direction == 'in' and
@@ -1064,7 +1248,7 @@ class Builder:
                                  ('inner-length', self.ann.inner_length),
                                  ('input', self.ann.inputs),
                                  ('all-or-nothing', self.ann.all_or_nothing),
-                                 ('length', self.ann.length),
+                                 ('length', self.ann.length), ('pass', self.ann.pass_),
                                  ('fd', self.ann.fd), ('fd-import', self.ann.fd_import)):
             for (owner, member), entry in table.items():
                 proto.special.append((directive, f'{owner}.{member}', entry.reason))
@@ -1076,6 +1260,21 @@ class Builder:
             if sf is not None and (sf.used_in or sf.used_out):
                 sf.extenders.sort(key=list(self.reg.structs).index)
                 proto.structs[name] = sf
+        for name, entry in self.ann.param.items():
+            sf = proto.structs.get(name)
+            if sf is not None and (sf.used_out or sf.is_extension or sf.has_pnext or
+                                   sf.is_union or sf.inner_outputs):
+                raise WireError(f'{self.ann.where(entry)}: {name} is an output, a chain element '
+                                'or a union: only plain input structs take a param')
+        for cf in proto.commands:
+            for f in cf.params:
+                if f.kind == 'struct' and f.shape != 'skip' and \
+                        self.struct_facts[f.ctype].param:
+                    raise WireError(f'{self.ann.where(self.ann.param[f.ctype])}: {cf.name}.'
+                                    f'{f.name} is a {f.ctype}, whose param only a struct '
+                                    'holding it can give')
+        for name, entry in self.ann.param.items():
+            proto.special.append(('param', name, entry.reason))
         dropped = {x.name for x in proto.skipped}  # from chains, with their reason
         for name in sorted(self.sel.types):
             if name in self.reg.structs and name not in proto.structs and name not in dropped:

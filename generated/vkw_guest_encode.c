@@ -585,6 +585,93 @@ static void vkw_decode_reply_fields_VkSubpassResolvePerformanceQueryEXT(struct v
 static void vkw_encode_fields_VkMultisampledRenderToSingleSampledInfoEXT(struct vkw_writer *w, const VkMultisampledRenderToSingleSampledInfoEXT *v);
 static void vkw_encode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_writer *w, const VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_reader *r, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
+static void vkw_decode_reply_fields_VkQueueFamilyVideoPropertiesKHR(struct vkw_reader *r, VkQueueFamilyVideoPropertiesKHR *v);
+static void vkw_decode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_reader *r, VkQueueFamilyQueryResultStatusPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoProfileListInfoKHR(struct vkw_writer *w, const VkVideoProfileListInfoKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoFormatInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_reader *r, VkVideoFormatPropertiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatQuantizationMapPropertiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatH265QuantizationMapPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoProfileInfoKHR(struct vkw_writer *w, const VkVideoProfileInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoCapabilitiesKHR(struct vkw_reader *r, VkVideoCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoSessionMemoryRequirementsKHR(struct vkw_reader *r, VkVideoSessionMemoryRequirementsKHR *v);
+static void vkw_encode_fields_VkBindVideoSessionMemoryInfoKHR(struct vkw_writer *w, const VkBindVideoSessionMemoryInfoKHR *v);
+static void vkw_encode_fields_VkVideoPictureResourceInfoKHR(struct vkw_writer *w, const VkVideoPictureResourceInfoKHR *v);
+static void vkw_encode_fields_VkVideoReferenceSlotInfoKHR(struct vkw_writer *w, const VkVideoReferenceSlotInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoDecodeCapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeCapabilitiesKHR *v);
+static void vkw_encode_fields_VkVideoDecodeUsageInfoKHR(struct vkw_writer *w, const VkVideoDecodeUsageInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeInfoKHR(struct vkw_writer *w, const VkVideoDecodeInfoKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+static void vkw_encode_fields_VkVideoInlineQueryInfoKHR(struct vkw_writer *w, const VkVideoInlineQueryInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264ProfileInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeH264CapabilitiesKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264SessionParametersAddInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264SessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264InlineSessionParametersInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264PictureInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264DpbSlotInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265ProfileInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeH265CapabilitiesKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265SessionParametersAddInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265SessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265InlineSessionParametersInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265PictureInfoKHR *v);
+static void vkw_encode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265DpbSlotInfoKHR *v);
+static void vkw_encode_fields_VkVideoSessionCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersUpdateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersGetInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
+static void vkw_encode_fields_VkVideoBeginCodingInfoKHR(struct vkw_writer *w, const VkVideoBeginCodingInfoKHR *v);
+static void vkw_encode_fields_VkVideoEndCodingInfoKHR(struct vkw_writer *w, const VkVideoEndCodingInfoKHR *v);
+static void vkw_encode_fields_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const VkVideoCodingControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_writer *w, const VkVideoEncodeUsageInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeInfoKHR(struct vkw_writer *w, const VkVideoEncodeInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_writer *w, const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeQualityLevelPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlLayerInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeCapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264CapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersAddInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersGetInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264DpbSlotInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264PictureInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264ProfileInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264NaluSliceInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264GopRemainingFrameInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlLayerInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265CapabilitiesKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersAddInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersCreateInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersGetInfoKHR *v);
+static void vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265PictureInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265NaluSliceSegmentInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265GopRemainingFrameInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlLayerInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265ProfileInfoKHR *v);
+static void vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265DpbSlotInfoKHR *v);
 static void vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_encode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_writer *w, const VkCommandBufferInheritanceViewportScissorInfoNV *v);
@@ -1206,6 +1293,18 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(w, (const VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(w, (const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(w, (const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(w, (const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(w, (const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
@@ -1475,6 +1574,10 @@ static void vkw_encode_pnext_VkBufferCreateInfo(struct vkw_writer *w, const void
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkBufferDeviceAddressCreateInfoEXT(w, (const VkBufferDeviceAddressCreateInfoEXT *)s);
             break;
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoProfileListInfoKHR(w, (const VkVideoProfileListInfoKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkOpaqueCaptureDescriptorDataCreateInfoEXT(w, (const VkOpaqueCaptureDescriptorDataCreateInfoEXT *)s);
@@ -1543,6 +1646,10 @@ static void vkw_encode_pnext_VkImageCreateInfo(struct vkw_writer *w, const void 
         case VK_STRUCTURE_TYPE_IMAGE_STENCIL_USAGE_CREATE_INFO:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkImageStencilUsageCreateInfo(w, (const VkImageStencilUsageCreateInfo *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoProfileListInfoKHR(w, (const VkVideoProfileListInfoKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -2201,6 +2308,49 @@ static void vkw_encode_pnext_VkSemaphoreCreateInfo(struct vkw_writer *w, const v
     vkw_write_u32(w, 0);
 }
 
+static void vkw_encode_pnext_VkQueryPoolCreateInfo(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoProfileInfoKHR(w, (const VkVideoProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_USAGE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeUsageInfoKHR(w, (const VkVideoDecodeUsageInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH264ProfileInfoKHR(w, (const VkVideoDecodeH264ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH265ProfileInfoKHR(w, (const VkVideoDecodeH265ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeUsageInfoKHR(w, (const VkVideoEncodeUsageInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_QUERY_POOL_VIDEO_ENCODE_FEEDBACK_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(w, (const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(w, (const VkVideoEncodeH264ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(w, (const VkVideoEncodeH265ProfileInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
 static void vkw_encode_pnext_VkFramebufferCreateInfo(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
@@ -2666,6 +2816,18 @@ static void vkw_encode_pnext_VkPhysicalDeviceFeatures2(struct vkw_writer *w, con
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROTECTED_ACCESS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(w, (const VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(w, (const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(w, (const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(w, (const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -3168,6 +3330,15 @@ static void vkw_encode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_writer
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROTECTED_ACCESS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
@@ -3629,6 +3800,15 @@ static void vkw_decode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_reader *
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROTECTED_ACCESS_FEATURES:
             vkw_decode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(r, (VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(r, (VkPhysicalDeviceVideoMaintenance1FeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(r, (VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(r, (VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
             continue;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_decode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(r, (VkPhysicalDeviceInheritedViewportScissorFeaturesNV *)s);
@@ -4361,6 +4541,10 @@ static void vkw_encode_pnext_VkPhysicalDeviceImageFormatInfo2(struct vkw_writer 
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkImageStencilUsageCreateInfo(w, (const VkImageStencilUsageCreateInfo *)s);
             break;
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoProfileListInfoKHR(w, (const VkVideoProfileListInfoKHR *)s);
+            break;
         case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkOpticalFlowImageFormatInfoNV(w, (const VkOpticalFlowImageFormatInfoNV *)s);
@@ -4383,6 +4567,12 @@ static void vkw_encode_pnext_partial_VkQueueFamilyProperties2(struct vkw_writer 
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_VIDEO_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_QUERY_RESULT_STATUS_PROPERTIES_KHR:
             vkw_write_u32(w, (uint32_t)s->sType);
             break;
         default:
@@ -4408,6 +4598,12 @@ static void vkw_decode_reply_pnext_VkQueueFamilyProperties2(struct vkw_reader *r
             continue;
         case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV:
             vkw_decode_reply_fields_VkQueueFamilyCheckpointProperties2NV(r, (VkQueueFamilyCheckpointProperties2NV *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_VIDEO_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkQueueFamilyVideoPropertiesKHR(r, (VkQueueFamilyVideoPropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_QUERY_RESULT_STATUS_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(r, (VkQueueFamilyQueryResultStatusPropertiesKHR *)s);
             continue;
         default:
             vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
@@ -4878,6 +5074,512 @@ static void vkw_encode_pnext_VkBufferMemoryBarrier2(struct vkw_writer *w, const 
     vkw_write_u32(w, 0);
 }
 
+static void vkw_encode_pnext_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoProfileListInfoKHR(w, (const VkVideoProfileListInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_partial_VkVideoFormatPropertiesKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_reply_pnext_VkVideoFormatPropertiesKHR(struct vkw_reader *r, void *pnext)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
+        switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(r, (VkVideoFormatQuantizationMapPropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(r, (VkVideoFormatH265QuantizationMapPropertiesKHR *)s);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
+            return;
+        }
+    }
+}
+
+static void vkw_encode_pnext_VkVideoProfileInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_USAGE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeUsageInfoKHR(w, (const VkVideoDecodeUsageInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH264ProfileInfoKHR(w, (const VkVideoDecodeH264ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH265ProfileInfoKHR(w, (const VkVideoDecodeH265ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeUsageInfoKHR(w, (const VkVideoEncodeUsageInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(w, (const VkVideoEncodeH264ProfileInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(w, (const VkVideoEncodeH265ProfileInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_partial_VkVideoCapabilitiesKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_reply_pnext_VkVideoCapabilitiesKHR(struct vkw_reader *r, void *pnext)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
+        switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(r, (VkVideoEncodeQuantizationMapCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(r, (VkVideoEncodeH264QuantizationMapCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(r, (VkVideoEncodeH265QuantizationMapCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoDecodeCapabilitiesKHR(r, (VkVideoDecodeCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(r, (VkVideoDecodeH264CapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(r, (VkVideoDecodeH265CapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(r, (VkVideoEncodeCapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(r, (VkVideoEncodeH264CapabilitiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(r, (VkVideoEncodeH265CapabilitiesKHR *)s);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
+            return;
+        }
+    }
+}
+
+static void vkw_encode_pnext_VkVideoReferenceSlotInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_DPB_SLOT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH264DpbSlotInfoKHR(w, (const VkVideoDecodeH264DpbSlotInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_DPB_SLOT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH265DpbSlotInfoKHR(w, (const VkVideoDecodeH265DpbSlotInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_DPB_SLOT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(w, (const VkVideoEncodeH264DpbSlotInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_DPB_SLOT_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(w, (const VkVideoEncodeH265DpbSlotInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoDecodeInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_INLINE_QUERY_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoInlineQueryInfoKHR(w, (const VkVideoInlineQueryInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_INLINE_SESSION_PARAMETERS_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(w, (const VkVideoDecodeH264InlineSessionParametersInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PICTURE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH264PictureInfoKHR(w, (const VkVideoDecodeH264PictureInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_INLINE_SESSION_PARAMETERS_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(w, (const VkVideoDecodeH265InlineSessionParametersInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PICTURE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH265PictureInfoKHR(w, (const VkVideoDecodeH265PictureInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoSessionCreateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(w, (const VkVideoEncodeH264SessionCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(w, (const VkVideoEncodeH265SessionCreateInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoSessionParametersCreateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(w, (const VkVideoDecodeH264SessionParametersCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(w, (const VkVideoDecodeH265SessionParametersCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(w, (const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(w, (const VkVideoEncodeQualityLevelInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(w, (const VkVideoEncodeH264SessionParametersCreateInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(w, (const VkVideoEncodeH265SessionParametersCreateInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoSessionParametersUpdateInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(w, (const VkVideoDecodeH264SessionParametersAddInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(w, (const VkVideoDecodeH265SessionParametersAddInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(w, (const VkVideoEncodeH264SessionParametersAddInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(w, (const VkVideoEncodeH265SessionParametersAddInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_GET_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(w, (const VkVideoEncodeH264SessionParametersGetInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_GET_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(w, (const VkVideoEncodeH265SessionParametersGetInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, void *pnext)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
+        switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(r, (VkVideoEncodeH264SessionParametersFeedbackInfoKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(r, (VkVideoEncodeH265SessionParametersFeedbackInfoKHR *)s);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
+            return;
+        }
+    }
+}
+
+static void vkw_encode_pnext_VkVideoBeginCodingInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(w, (const VkVideoEncodeRateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(w, (const VkVideoEncodeH264RateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_GOP_REMAINING_FRAME_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(w, (const VkVideoEncodeH264GopRemainingFrameInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(w, (const VkVideoEncodeH265RateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_GOP_REMAINING_FRAME_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(w, (const VkVideoEncodeH265GopRemainingFrameInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(w, (const VkVideoEncodeQualityLevelInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(w, (const VkVideoEncodeRateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(w, (const VkVideoEncodeH264RateControlInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(w, (const VkVideoEncodeH265RateControlInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_VkVideoEncodeInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_INLINE_QUERY_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoInlineQueryInfoKHR(w, (const VkVideoInlineQueryInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(w, (const VkVideoEncodeQuantizationMapInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PICTURE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(w, (const VkVideoEncodeH264PictureInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PICTURE_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(w, (const VkVideoEncodeH265PictureInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_encode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, void *pnext)
+{
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(r);
+        if (stype == 0 || !vkw_reader_ok(r))
+            return;
+        VkBaseOutStructure *s = vkw_chain_find(pnext, (VkStructureType)stype);
+        switch (s ? (int)stype : 0) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(r, (VkVideoEncodeH264QualityLevelPropertiesKHR *)s);
+            continue;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(r, (VkVideoEncodeH265QualityLevelPropertiesKHR *)s);
+            continue;
+        default:
+            vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* the guest never asked for it */
+            return;
+        }
+    }
+}
+
+static void vkw_encode_pnext_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const void *pnext)
+{
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_LAYER_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(w, (const VkVideoEncodeH264RateControlLayerInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_LAYER_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(w, (const VkVideoEncodeH265RateControlLayerInfoKHR *)s);
+            break;
+        default:
+            break; /* not forwarded: dropped */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
 static void vkw_encode_pnext_VkDescriptorBufferBindingInfoEXT(struct vkw_writer *w, const void *pnext)
 {
     for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
@@ -5068,6 +5770,12 @@ void vkw_encode_VkOffset2D(struct vkw_writer *w, const VkOffset2D *v)
     vkw_write_i32(w, v->y);
 }
 
+void vkw_decode_reply_VkOffset2D(struct vkw_reader *r, VkOffset2D *v)
+{
+    v->x = (int32_t)vkw_read_i32(r);
+    v->y = (int32_t)vkw_read_i32(r);
+}
+
 void vkw_encode_VkOffset3D(struct vkw_writer *w, const VkOffset3D *v)
 {
     vkw_write_i32(w, v->x);
@@ -5132,6 +5840,14 @@ void vkw_encode_VkComponentMapping(struct vkw_writer *w, const VkComponentMappin
     vkw_write_i32(w, (int32_t)v->a);
 }
 
+void vkw_decode_reply_VkComponentMapping(struct vkw_reader *r, VkComponentMapping *v)
+{
+    v->r = (VkComponentSwizzle)vkw_read_i32(r);
+    v->g = (VkComponentSwizzle)vkw_read_i32(r);
+    v->b = (VkComponentSwizzle)vkw_read_i32(r);
+    v->a = (VkComponentSwizzle)vkw_read_i32(r);
+}
+
 void vkw_decode_reply_VkPhysicalDeviceProperties(struct vkw_reader *r, VkPhysicalDeviceProperties *v)
 {
     v->apiVersion = (uint32_t)vkw_read_u32(r);
@@ -5143,6 +5859,12 @@ void vkw_decode_reply_VkPhysicalDeviceProperties(struct vkw_reader *r, VkPhysica
     vkw_read_bytes(r, v->pipelineCacheUUID, 16);
     vkw_decode_reply_VkPhysicalDeviceLimits(r, &v->limits);
     vkw_decode_reply_VkPhysicalDeviceSparseProperties(r, &v->sparseProperties);
+}
+
+void vkw_encode_VkExtensionProperties(struct vkw_writer *w, const VkExtensionProperties *v)
+{
+    vkw_write_string_fixed(w, v->extensionName, 256);
+    vkw_write_u32(w, v->specVersion);
 }
 
 void vkw_decode_reply_VkExtensionProperties(struct vkw_reader *r, VkExtensionProperties *v)
@@ -6850,7 +7572,7 @@ static void vkw_encode_fields_VkSemaphoreCreateInfo(struct vkw_writer *w, const 
 
 void vkw_encode_VkQueryPoolCreateInfo(struct vkw_writer *w, const VkQueryPoolCreateInfo *v)
 {
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkQueryPoolCreateInfo */
+    vkw_encode_pnext_VkQueryPoolCreateInfo(w, v->pNext);
     vkw_encode_fields_VkQueryPoolCreateInfo(w, v);
 }
 
@@ -16628,6 +17350,1540 @@ static void vkw_decode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatu
     v->pipelineProtectedAccess = (VkBool32)vkw_read_u32(r);
 }
 
+void vkw_encode_partial_VkQueueFamilyVideoPropertiesKHR(struct vkw_writer *w, const VkQueueFamilyVideoPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkQueueFamilyVideoPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkQueueFamilyVideoPropertiesKHR(struct vkw_reader *r, VkQueueFamilyVideoPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueueFamilyVideoPropertiesKHR */
+    vkw_decode_reply_fields_VkQueueFamilyVideoPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkQueueFamilyVideoPropertiesKHR(struct vkw_reader *r, VkQueueFamilyVideoPropertiesKHR *v)
+{
+    v->videoCodecOperations = (VkVideoCodecOperationFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_writer *w, const VkQueueFamilyQueryResultStatusPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkQueueFamilyQueryResultStatusPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_reader *r, VkQueueFamilyQueryResultStatusPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueueFamilyQueryResultStatusPropertiesKHR */
+    vkw_decode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_reader *r, VkQueueFamilyQueryResultStatusPropertiesKHR *v)
+{
+    v->queryResultStatusSupport = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoProfileListInfoKHR(struct vkw_writer *w, const VkVideoProfileListInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoProfileListInfoKHR */
+    vkw_encode_fields_VkVideoProfileListInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoProfileListInfoKHR(struct vkw_writer *w, const VkVideoProfileListInfoKHR *v)
+{
+    vkw_write_u32(w, v->profileCount);
+    if (vkw_write_presence(w, v->pProfiles)) {
+        const uint64_t n = v->profileCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoProfileInfoKHR(w, &v->pProfiles[i]);
+    }
+}
+
+void vkw_encode_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoFormatInfoKHR *v)
+{
+    vkw_encode_pnext_VkPhysicalDeviceVideoFormatInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkPhysicalDeviceVideoFormatInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoFormatInfoKHR *v)
+{
+    vkw_write_u32(w, v->imageUsage);
+}
+
+void vkw_encode_partial_VkVideoFormatPropertiesKHR(struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v)
+{
+    vkw_encode_pnext_partial_VkVideoFormatPropertiesKHR(w, v->pNext);
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoFormatPropertiesKHR(struct vkw_reader *r, VkVideoFormatPropertiesKHR *v)
+{
+    vkw_decode_reply_pnext_VkVideoFormatPropertiesKHR(r, v->pNext);
+    vkw_decode_reply_fields_VkVideoFormatPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_reader *r, VkVideoFormatPropertiesKHR *v)
+{
+    v->format = (VkFormat)vkw_read_i32(r);
+    vkw_decode_reply_VkComponentMapping(r, &v->componentMapping);
+    v->imageCreateFlags = (VkImageCreateFlags)vkw_read_u32(r);
+    v->imageType = (VkImageType)vkw_read_i32(r);
+    v->imageTiling = (VkImageTiling)vkw_read_i32(r);
+    v->imageUsageFlags = (VkImageUsageFlags)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQuantizationMapCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQuantizationMapCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_decode_reply_VkExtent2D(r, &v->maxQuantizationMapExtent);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264QuantizationMapCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264QuantizationMapCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    v->minQpDelta = (int32_t)vkw_read_i32(r);
+    v->maxQpDelta = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265QuantizationMapCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265QuantizationMapCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    v->minQpDelta = (int32_t)vkw_read_i32(r);
+    v->maxQpDelta = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_partial_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoFormatQuantizationMapPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoFormatQuantizationMapPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_decode_reply_VkExtent2D(r, &v->quantizationMapTexelSize);
+}
+
+void vkw_encode_partial_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoFormatH265QuantizationMapPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoFormatH265QuantizationMapPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_reader *r, VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    v->compatibleCtbSizes = (VkVideoEncodeH265CtbSizeFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoProfileInfoKHR(struct vkw_writer *w, const VkVideoProfileInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoProfileInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoProfileInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoProfileInfoKHR(struct vkw_writer *w, const VkVideoProfileInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->videoCodecOperation);
+    vkw_write_u32(w, v->chromaSubsampling);
+    vkw_write_u32(w, v->lumaBitDepth);
+    vkw_write_u32(w, v->chromaBitDepth);
+}
+
+void vkw_encode_partial_VkVideoCapabilitiesKHR(struct vkw_writer *w, const VkVideoCapabilitiesKHR *v)
+{
+    vkw_encode_pnext_partial_VkVideoCapabilitiesKHR(w, v->pNext);
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoCapabilitiesKHR(struct vkw_reader *r, VkVideoCapabilitiesKHR *v)
+{
+    vkw_decode_reply_pnext_VkVideoCapabilitiesKHR(r, v->pNext);
+    vkw_decode_reply_fields_VkVideoCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoCapabilitiesKHR(struct vkw_reader *r, VkVideoCapabilitiesKHR *v)
+{
+    v->flags = (VkVideoCapabilityFlagsKHR)vkw_read_u32(r);
+    v->minBitstreamBufferOffsetAlignment = (VkDeviceSize)vkw_read_u64(r);
+    v->minBitstreamBufferSizeAlignment = (VkDeviceSize)vkw_read_u64(r);
+    vkw_decode_reply_VkExtent2D(r, &v->pictureAccessGranularity);
+    vkw_decode_reply_VkExtent2D(r, &v->minCodedExtent);
+    vkw_decode_reply_VkExtent2D(r, &v->maxCodedExtent);
+    v->maxDpbSlots = (uint32_t)vkw_read_u32(r);
+    v->maxActiveReferencePictures = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkExtensionProperties(r, &v->stdHeaderVersion);
+}
+
+void vkw_encode_partial_VkVideoSessionMemoryRequirementsKHR(struct vkw_writer *w, const VkVideoSessionMemoryRequirementsKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoSessionMemoryRequirementsKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoSessionMemoryRequirementsKHR(struct vkw_reader *r, VkVideoSessionMemoryRequirementsKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoSessionMemoryRequirementsKHR */
+    vkw_decode_reply_fields_VkVideoSessionMemoryRequirementsKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoSessionMemoryRequirementsKHR(struct vkw_reader *r, VkVideoSessionMemoryRequirementsKHR *v)
+{
+    v->memoryBindIndex = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkMemoryRequirements(r, &v->memoryRequirements);
+}
+
+void vkw_encode_VkBindVideoSessionMemoryInfoKHR(struct vkw_writer *w, const VkBindVideoSessionMemoryInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkBindVideoSessionMemoryInfoKHR */
+    vkw_encode_fields_VkBindVideoSessionMemoryInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkBindVideoSessionMemoryInfoKHR(struct vkw_writer *w, const VkBindVideoSessionMemoryInfoKHR *v)
+{
+    vkw_write_u32(w, v->memoryBindIndex);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->memory));
+    vkw_write_u64(w, v->memoryOffset);
+    vkw_write_u64(w, v->memorySize);
+}
+
+void vkw_encode_VkVideoPictureResourceInfoKHR(struct vkw_writer *w, const VkVideoPictureResourceInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoPictureResourceInfoKHR */
+    vkw_encode_fields_VkVideoPictureResourceInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoPictureResourceInfoKHR(struct vkw_writer *w, const VkVideoPictureResourceInfoKHR *v)
+{
+    vkw_encode_VkOffset2D(w, &v->codedOffset);
+    vkw_encode_VkExtent2D(w, &v->codedExtent);
+    vkw_write_u32(w, v->baseArrayLayer);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->imageViewBinding));
+}
+
+void vkw_encode_VkVideoReferenceSlotInfoKHR(struct vkw_writer *w, const VkVideoReferenceSlotInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoReferenceSlotInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoReferenceSlotInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoReferenceSlotInfoKHR(struct vkw_writer *w, const VkVideoReferenceSlotInfoKHR *v)
+{
+    vkw_write_i32(w, v->slotIndex);
+    if (vkw_write_presence(w, v->pPictureResource))
+        vkw_encode_VkVideoPictureResourceInfoKHR(w, &(*v->pPictureResource));
+}
+
+void vkw_encode_partial_VkVideoDecodeCapabilitiesKHR(struct vkw_writer *w, const VkVideoDecodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoDecodeCapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoDecodeCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoDecodeCapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeCapabilitiesKHR *v)
+{
+    v->flags = (VkVideoDecodeCapabilityFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoDecodeUsageInfoKHR(struct vkw_writer *w, const VkVideoDecodeUsageInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeUsageInfoKHR */
+    vkw_encode_fields_VkVideoDecodeUsageInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeUsageInfoKHR(struct vkw_writer *w, const VkVideoDecodeUsageInfoKHR *v)
+{
+    vkw_write_u32(w, v->videoUsageHints);
+}
+
+void vkw_encode_VkVideoDecodeInfoKHR(struct vkw_writer *w, const VkVideoDecodeInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoDecodeInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoDecodeInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeInfoKHR(struct vkw_writer *w, const VkVideoDecodeInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->srcBuffer));
+    vkw_write_u64(w, v->srcBufferOffset);
+    vkw_write_u64(w, v->srcBufferRange);
+    vkw_encode_VkVideoPictureResourceInfoKHR(w, &v->dstPictureResource);
+    if (vkw_write_presence(w, v->pSetupReferenceSlot))
+        vkw_encode_VkVideoReferenceSlotInfoKHR(w, &(*v->pSetupReferenceSlot));
+    vkw_write_u32(w, v->referenceSlotCount);
+    if (vkw_write_presence(w, v->pReferenceSlots)) {
+        const uint64_t n = v->referenceSlotCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoReferenceSlotInfoKHR(w, &v->pReferenceSlots[i]);
+    }
+}
+
+void vkw_encode_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoMaintenance1FeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoMaintenance1);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoMaintenance1FeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoMaintenance1FeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    v->videoMaintenance1 = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoMaintenance2FeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoMaintenance2);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoMaintenance2FeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoMaintenance2FeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    v->videoMaintenance2 = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoInlineQueryInfoKHR(struct vkw_writer *w, const VkVideoInlineQueryInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoInlineQueryInfoKHR */
+    vkw_encode_fields_VkVideoInlineQueryInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoInlineQueryInfoKHR(struct vkw_writer *w, const VkVideoInlineQueryInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->queryPool));
+    vkw_write_u32(w, v->firstQuery);
+    vkw_write_u32(w, v->queryCount);
+}
+
+void vkw_encode_VkVideoDecodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264ProfileInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH264ProfileInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH264ProfileInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264ProfileInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->stdProfileIdc);
+    vkw_write_i32(w, (int32_t)v->pictureLayout);
+}
+
+void vkw_encode_partial_VkVideoDecodeH264CapabilitiesKHR(struct vkw_writer *w, const VkVideoDecodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH264CapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoDecodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeH264CapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH264CapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeH264CapabilitiesKHR *v)
+{
+    v->maxLevelIdc = (StdVideoH264LevelIdc)vkw_read_i32(r);
+    vkw_decode_reply_VkOffset2D(r, &v->fieldOffsetGranularity);
+}
+
+void vkw_encode_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH264SessionParametersAddInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, v->stdSPSCount);
+    if (vkw_write_presence(w, v->pStdSPSs)) {
+        const uint64_t n = v->stdSPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH264SequenceParameterSet(w, &v->pStdSPSs[i]);
+    }
+    vkw_write_u32(w, v->stdPPSCount);
+    if (vkw_write_presence(w, v->pStdPPSs)) {
+        const uint64_t n = v->stdPPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH264PictureParameterSet(w, &v->pStdPPSs[i]);
+    }
+}
+
+void vkw_encode_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH264SessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxStdSPSCount);
+    vkw_write_u32(w, v->maxStdPPSCount);
+    if (vkw_write_presence(w, v->pParametersAddInfo))
+        vkw_encode_VkVideoDecodeH264SessionParametersAddInfoKHR(w, &(*v->pParametersAddInfo));
+}
+
+void vkw_encode_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264InlineSessionParametersInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH264InlineSessionParametersInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264InlineSessionParametersInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdSPS))
+        vkw_encode_StdVideoH264SequenceParameterSet(w, &(*v->pStdSPS));
+    if (vkw_write_presence(w, v->pStdPPS))
+        vkw_encode_StdVideoH264PictureParameterSet(w, &(*v->pStdPPS));
+}
+
+void vkw_encode_VkVideoDecodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264PictureInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH264PictureInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH264PictureInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264PictureInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdPictureInfo))
+        vkw_encode_StdVideoDecodeH264PictureInfo(w, &(*v->pStdPictureInfo));
+    vkw_write_u32(w, v->sliceCount);
+    if (vkw_write_presence(w, v->pSliceOffsets)) {
+        const uint64_t n = v->sliceCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, v->pSliceOffsets[i]);
+    }
+}
+
+void vkw_encode_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264DpbSlotInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH264DpbSlotInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH264DpbSlotInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoDecodeH264DpbSlotInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdReferenceInfo))
+        vkw_encode_StdVideoDecodeH264ReferenceInfo(w, &(*v->pStdReferenceInfo));
+}
+
+void vkw_encode_VkVideoDecodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265ProfileInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH265ProfileInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH265ProfileInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265ProfileInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->stdProfileIdc);
+}
+
+void vkw_encode_partial_VkVideoDecodeH265CapabilitiesKHR(struct vkw_writer *w, const VkVideoDecodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH265CapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoDecodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeH265CapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH265CapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoDecodeH265CapabilitiesKHR *v)
+{
+    v->maxLevelIdc = (StdVideoH265LevelIdc)vkw_read_i32(r);
+}
+
+void vkw_encode_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH265SessionParametersAddInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, v->stdVPSCount);
+    if (vkw_write_presence(w, v->pStdVPSs)) {
+        const uint64_t n = v->stdVPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265VideoParameterSet(w, &v->pStdVPSs[i]);
+    }
+    vkw_write_u32(w, v->stdSPSCount);
+    if (vkw_write_presence(w, v->pStdSPSs)) {
+        const uint64_t n = v->stdSPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265SequenceParameterSet(w, &v->pStdSPSs[i]);
+    }
+    vkw_write_u32(w, v->stdPPSCount);
+    if (vkw_write_presence(w, v->pStdPPSs)) {
+        const uint64_t n = v->stdPPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265PictureParameterSet(w, &v->pStdPPSs[i]);
+    }
+}
+
+void vkw_encode_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH265SessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxStdVPSCount);
+    vkw_write_u32(w, v->maxStdSPSCount);
+    vkw_write_u32(w, v->maxStdPPSCount);
+    if (vkw_write_presence(w, v->pParametersAddInfo))
+        vkw_encode_VkVideoDecodeH265SessionParametersAddInfoKHR(w, &(*v->pParametersAddInfo));
+}
+
+void vkw_encode_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265InlineSessionParametersInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH265InlineSessionParametersInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265InlineSessionParametersInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdVPS))
+        vkw_encode_StdVideoH265VideoParameterSet(w, &(*v->pStdVPS));
+    if (vkw_write_presence(w, v->pStdSPS))
+        vkw_encode_StdVideoH265SequenceParameterSet(w, &(*v->pStdSPS));
+    if (vkw_write_presence(w, v->pStdPPS))
+        vkw_encode_StdVideoH265PictureParameterSet(w, &(*v->pStdPPS));
+}
+
+void vkw_encode_VkVideoDecodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265PictureInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH265PictureInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH265PictureInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265PictureInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdPictureInfo))
+        vkw_encode_StdVideoDecodeH265PictureInfo(w, &(*v->pStdPictureInfo));
+    vkw_write_u32(w, v->sliceSegmentCount);
+    if (vkw_write_presence(w, v->pSliceSegmentOffsets)) {
+        const uint64_t n = v->sliceSegmentCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_u32(w, v->pSliceSegmentOffsets[i]);
+    }
+}
+
+void vkw_encode_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265DpbSlotInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoDecodeH265DpbSlotInfoKHR */
+    vkw_encode_fields_VkVideoDecodeH265DpbSlotInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoDecodeH265DpbSlotInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdReferenceInfo))
+        vkw_encode_StdVideoDecodeH265ReferenceInfo(w, &(*v->pStdReferenceInfo));
+}
+
+void vkw_encode_VkVideoSessionCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionCreateInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoSessionCreateInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoSessionCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoSessionCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->queueFamilyIndex);
+    vkw_write_u32(w, v->flags);
+    if (vkw_write_presence(w, v->pVideoProfile))
+        vkw_encode_VkVideoProfileInfoKHR(w, &(*v->pVideoProfile));
+    vkw_write_i32(w, (int32_t)v->pictureFormat);
+    vkw_encode_VkExtent2D(w, &v->maxCodedExtent);
+    vkw_write_i32(w, (int32_t)v->referencePictureFormat);
+    vkw_write_u32(w, v->maxDpbSlots);
+    vkw_write_u32(w, v->maxActiveReferencePictures);
+    if (vkw_write_presence(w, v->pStdHeaderVersion))
+        vkw_encode_VkExtensionProperties(w, &(*v->pStdHeaderVersion));
+}
+
+void vkw_encode_VkVideoSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersCreateInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoSessionParametersCreateInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoSessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->videoSessionParametersTemplate));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->videoSession));
+}
+
+void vkw_encode_VkVideoSessionParametersUpdateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersUpdateInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoSessionParametersUpdateInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoSessionParametersUpdateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_writer *w, const VkVideoSessionParametersUpdateInfoKHR *v)
+{
+    vkw_write_u32(w, v->updateSequenceCount);
+}
+
+void vkw_encode_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoEncodeSessionParametersGetInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->videoSessionParameters));
+}
+
+void vkw_encode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_encode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(w, v->pNext);
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_decode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(r, v->pNext);
+    vkw_decode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    v->hasOverrides = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoBeginCodingInfoKHR(struct vkw_writer *w, const VkVideoBeginCodingInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoBeginCodingInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoBeginCodingInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoBeginCodingInfoKHR(struct vkw_writer *w, const VkVideoBeginCodingInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->videoSession));
+    vkw_write_u64(w, VKW_HANDLE_U64(v->videoSessionParameters));
+    vkw_write_u32(w, v->referenceSlotCount);
+    if (vkw_write_presence(w, v->pReferenceSlots)) {
+        const uint64_t n = v->referenceSlotCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoReferenceSlotInfoKHR(w, &v->pReferenceSlots[i]);
+    }
+}
+
+void vkw_encode_VkVideoEndCodingInfoKHR(struct vkw_writer *w, const VkVideoEndCodingInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEndCodingInfoKHR */
+    vkw_encode_fields_VkVideoEndCodingInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEndCodingInfoKHR(struct vkw_writer *w, const VkVideoEndCodingInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+}
+
+void vkw_encode_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const VkVideoCodingControlInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoCodingControlInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoCodingControlInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoCodingControlInfoKHR(struct vkw_writer *w, const VkVideoCodingControlInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+}
+
+void vkw_encode_VkVideoEncodeUsageInfoKHR(struct vkw_writer *w, const VkVideoEncodeUsageInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeUsageInfoKHR */
+    vkw_encode_fields_VkVideoEncodeUsageInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_writer *w, const VkVideoEncodeUsageInfoKHR *v)
+{
+    vkw_write_u32(w, v->videoUsageHints);
+    vkw_write_u32(w, v->videoContentHints);
+    vkw_write_i32(w, (int32_t)v->tuningMode);
+}
+
+void vkw_encode_VkVideoEncodeInfoKHR(struct vkw_writer *w, const VkVideoEncodeInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoEncodeInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoEncodeInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeInfoKHR(struct vkw_writer *w, const VkVideoEncodeInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u64(w, VKW_HANDLE_U64(v->dstBuffer));
+    vkw_write_u64(w, v->dstBufferOffset);
+    vkw_write_u64(w, v->dstBufferRange);
+    vkw_encode_VkVideoPictureResourceInfoKHR(w, &v->srcPictureResource);
+    if (vkw_write_presence(w, v->pSetupReferenceSlot))
+        vkw_encode_VkVideoReferenceSlotInfoKHR(w, &(*v->pSetupReferenceSlot));
+    vkw_write_u32(w, v->referenceSlotCount);
+    if (vkw_write_presence(w, v->pReferenceSlots)) {
+        const uint64_t n = v->referenceSlotCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoReferenceSlotInfoKHR(w, &v->pReferenceSlots[i]);
+    }
+    vkw_write_u32(w, v->precedingExternallyEncodedBytes);
+}
+
+void vkw_encode_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQuantizationMapInfoKHR */
+    vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    vkw_write_u64(w, VKW_HANDLE_U64(v->quantizationMap));
+    vkw_encode_VkExtent2D(w, &v->quantizationMapExtent);
+}
+
+void vkw_encode_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    vkw_encode_VkExtent2D(w, &v->quantizationMapTexelSize);
+}
+
+void vkw_encode_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoEncodeQuantizationMap);
+}
+
+void vkw_encode_partial_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_reader *r, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->videoEncodeQuantizationMap = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_writer *w, const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkQueryPoolVideoEncodeFeedbackCreateInfoKHR */
+    vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_writer *w, const VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->encodeFeedbackFlags);
+}
+
+void vkw_encode_VkVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeQualityLevelInfoKHR */
+    vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    vkw_write_u32(w, v->qualityLevel);
+}
+
+void vkw_encode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR */
+    vkw_encode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pVideoProfile))
+        vkw_encode_VkVideoProfileInfoKHR(w, &(*v->pVideoProfile));
+    vkw_write_u32(w, v->qualityLevel);
+}
+
+void vkw_encode_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_encode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(w, v->pNext);
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_decode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(r, v->pNext);
+    vkw_decode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    v->preferredRateControlMode = (VkVideoEncodeRateControlModeFlagBitsKHR)vkw_read_i32(r);
+    v->preferredRateControlLayerCount = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeRateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeRateControlInfoKHR */
+    vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->rateControlMode);
+    vkw_write_u32(w, v->layerCount);
+    if (vkw_write_presence(w, v->pLayers)) {
+        const uint64_t n = v->layerCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoEncodeRateControlLayerInfoKHR(w, &v->pLayers[i]);
+    }
+    vkw_write_u32(w, v->virtualBufferSizeInMs);
+    vkw_write_u32(w, v->initialVirtualBufferSizeInMs);
+}
+
+void vkw_encode_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    vkw_encode_pnext_VkVideoEncodeRateControlLayerInfoKHR(w, v->pNext);
+    vkw_encode_fields_VkVideoEncodeRateControlLayerInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    vkw_write_u64(w, v->averageBitrate);
+    vkw_write_u64(w, v->maxBitrate);
+    vkw_write_u32(w, v->frameRateNumerator);
+    vkw_write_u32(w, v->frameRateDenominator);
+}
+
+void vkw_encode_partial_VkVideoEncodeCapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeCapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeCapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeCapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeCapabilitiesKHR *v)
+{
+    v->flags = (VkVideoEncodeCapabilityFlagsKHR)vkw_read_u32(r);
+    v->rateControlModes = (VkVideoEncodeRateControlModeFlagsKHR)vkw_read_u32(r);
+    v->maxRateControlLayers = (uint32_t)vkw_read_u32(r);
+    v->maxBitrate = (uint64_t)vkw_read_u64(r);
+    v->maxQualityLevels = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkExtent2D(r, &v->encodeInputPictureGranularity);
+    v->supportedEncodeFeedbackFlags = (VkVideoEncodeFeedbackFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264CapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264CapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264CapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    v->flags = (VkVideoEncodeH264CapabilityFlagsKHR)vkw_read_u32(r);
+    v->maxLevelIdc = (StdVideoH264LevelIdc)vkw_read_i32(r);
+    v->maxSliceCount = (uint32_t)vkw_read_u32(r);
+    v->maxPPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxBPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxTemporalLayerCount = (uint32_t)vkw_read_u32(r);
+    v->expectDyadicTemporalLayerPattern = (VkBool32)vkw_read_u32(r);
+    v->minQp = (int32_t)vkw_read_i32(r);
+    v->maxQp = (int32_t)vkw_read_i32(r);
+    v->prefersGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->requiresGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->stdSyntaxFlags = (VkVideoEncodeH264StdFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264QualityLevelPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264QualityLevelPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    v->preferredRateControlFlags = (VkVideoEncodeH264RateControlFlagsKHR)vkw_read_u32(r);
+    v->preferredGopFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredIdrPeriod = (uint32_t)vkw_read_u32(r);
+    v->preferredConsecutiveBFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredTemporalLayerCount = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkVideoEncodeH264QpKHR(r, &v->preferredConstantQp);
+    v->preferredMaxL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->preferredMaxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->preferredStdEntropyCodingModeFlag = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMaxLevelIdc);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+}
+
+void vkw_encode_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersAddInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, v->stdSPSCount);
+    if (vkw_write_presence(w, v->pStdSPSs)) {
+        const uint64_t n = v->stdSPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH264SequenceParameterSet(w, &v->pStdSPSs[i]);
+    }
+    vkw_write_u32(w, v->stdPPSCount);
+    if (vkw_write_presence(w, v->pStdPPSs)) {
+        const uint64_t n = v->stdPPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH264PictureParameterSet(w, &v->pStdPPSs[i]);
+    }
+}
+
+void vkw_encode_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxStdSPSCount);
+    vkw_write_u32(w, v->maxStdPPSCount);
+    if (vkw_write_presence(w, v->pParametersAddInfo))
+        vkw_encode_VkVideoEncodeH264SessionParametersAddInfoKHR(w, &(*v->pParametersAddInfo));
+}
+
+void vkw_encode_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersGetInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, v->writeStdSPS);
+    vkw_write_u32(w, v->writeStdPPS);
+    vkw_write_u32(w, v->stdSPSId);
+    vkw_write_u32(w, v->stdPPSId);
+}
+
+void vkw_encode_partial_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264SessionParametersFeedbackInfoKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersFeedbackInfoKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    v->hasStdSPSOverrides = (VkBool32)vkw_read_u32(r);
+    v->hasStdPPSOverrides = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264DpbSlotInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdReferenceInfo))
+        vkw_encode_StdVideoEncodeH264ReferenceInfo(w, &(*v->pStdReferenceInfo));
+}
+
+void vkw_encode_VkVideoEncodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264PictureInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264PictureInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264PictureInfoKHR *v)
+{
+    vkw_write_u32(w, v->naluSliceEntryCount);
+    if (vkw_write_presence(w, v->pNaluSliceEntries)) {
+        const uint64_t n = v->naluSliceEntryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoEncodeH264NaluSliceInfoKHR(w, &v->pNaluSliceEntries[i]);
+    }
+    if (vkw_write_presence(w, v->pStdPictureInfo))
+        vkw_encode_StdVideoEncodeH264PictureInfo(w, &(*v->pStdPictureInfo));
+    vkw_write_u32(w, v->generatePrefixNalu);
+}
+
+void vkw_encode_VkVideoEncodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264ProfileInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->stdProfileIdc);
+}
+
+void vkw_encode_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264NaluSliceInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264NaluSliceInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    vkw_write_i32(w, v->constantQp);
+    if (vkw_write_presence(w, v->pStdSliceHeader))
+        vkw_encode_StdVideoEncodeH264SliceHeader(w, &(*v->pStdSliceHeader));
+}
+
+void vkw_encode_VkVideoEncodeH264RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264RateControlInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->gopFrameCount);
+    vkw_write_u32(w, v->idrPeriod);
+    vkw_write_u32(w, v->consecutiveBFrameCount);
+    vkw_write_u32(w, v->temporalLayerCount);
+}
+
+void vkw_encode_VkVideoEncodeH264QpKHR(struct vkw_writer *w, const VkVideoEncodeH264QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+}
+
+void vkw_decode_reply_VkVideoEncodeH264QpKHR(struct vkw_reader *r, VkVideoEncodeH264QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(r);
+    v->qpP = (int32_t)vkw_read_i32(r);
+    v->qpB = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_VkVideoEncodeH264FrameSizeKHR(struct vkw_writer *w, const VkVideoEncodeH264FrameSizeKHR *v)
+{
+    vkw_write_u32(w, v->frameISize);
+    vkw_write_u32(w, v->framePSize);
+    vkw_write_u32(w, v->frameBSize);
+}
+
+void vkw_encode_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264GopRemainingFrameInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, v->useGopRemainingFrames);
+    vkw_write_u32(w, v->gopRemainingI);
+    vkw_write_u32(w, v->gopRemainingP);
+    vkw_write_u32(w, v->gopRemainingB);
+}
+
+void vkw_encode_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH264RateControlLayerInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMinQp);
+    vkw_encode_VkVideoEncodeH264QpKHR(w, &v->minQp);
+    vkw_write_u32(w, v->useMaxQp);
+    vkw_encode_VkVideoEncodeH264QpKHR(w, &v->maxQp);
+    vkw_write_u32(w, v->useMaxFrameSize);
+    vkw_encode_VkVideoEncodeH264FrameSizeKHR(w, &v->maxFrameSize);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265CapabilitiesKHR(struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265CapabilitiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265CapabilitiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_reader *r, VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    v->flags = (VkVideoEncodeH265CapabilityFlagsKHR)vkw_read_u32(r);
+    v->maxLevelIdc = (StdVideoH265LevelIdc)vkw_read_i32(r);
+    v->maxSliceSegmentCount = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkExtent2D(r, &v->maxTiles);
+    v->ctbSizes = (VkVideoEncodeH265CtbSizeFlagsKHR)vkw_read_u32(r);
+    v->transformBlockSizes = (VkVideoEncodeH265TransformBlockSizeFlagsKHR)vkw_read_u32(r);
+    v->maxPPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxBPictureL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->maxSubLayerCount = (uint32_t)vkw_read_u32(r);
+    v->expectDyadicTemporalSubLayerPattern = (VkBool32)vkw_read_u32(r);
+    v->minQp = (int32_t)vkw_read_i32(r);
+    v->maxQp = (int32_t)vkw_read_i32(r);
+    v->prefersGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->requiresGopRemainingFrames = (VkBool32)vkw_read_u32(r);
+    v->stdSyntaxFlags = (VkVideoEncodeH265StdFlagsKHR)vkw_read_u32(r);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265QualityLevelPropertiesKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265QualityLevelPropertiesKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_reader *r, VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    v->preferredRateControlFlags = (VkVideoEncodeH265RateControlFlagsKHR)vkw_read_u32(r);
+    v->preferredGopFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredIdrPeriod = (uint32_t)vkw_read_u32(r);
+    v->preferredConsecutiveBFrameCount = (uint32_t)vkw_read_u32(r);
+    v->preferredSubLayerCount = (uint32_t)vkw_read_u32(r);
+    vkw_decode_reply_VkVideoEncodeH265QpKHR(r, &v->preferredConstantQp);
+    v->preferredMaxL0ReferenceCount = (uint32_t)vkw_read_u32(r);
+    v->preferredMaxL1ReferenceCount = (uint32_t)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMaxLevelIdc);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+}
+
+void vkw_encode_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersAddInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    vkw_write_u32(w, v->stdVPSCount);
+    if (vkw_write_presence(w, v->pStdVPSs)) {
+        const uint64_t n = v->stdVPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265VideoParameterSet(w, &v->pStdVPSs[i]);
+    }
+    vkw_write_u32(w, v->stdSPSCount);
+    if (vkw_write_presence(w, v->pStdSPSs)) {
+        const uint64_t n = v->stdSPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265SequenceParameterSet(w, &v->pStdSPSs[i]);
+    }
+    vkw_write_u32(w, v->stdPPSCount);
+    if (vkw_write_presence(w, v->pStdPPSs)) {
+        const uint64_t n = v->stdPPSCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265PictureParameterSet(w, &v->pStdPPSs[i]);
+    }
+}
+
+void vkw_encode_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersCreateInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    vkw_write_u32(w, v->maxStdVPSCount);
+    vkw_write_u32(w, v->maxStdSPSCount);
+    vkw_write_u32(w, v->maxStdPPSCount);
+    if (vkw_write_presence(w, v->pParametersAddInfo))
+        vkw_encode_VkVideoEncodeH265SessionParametersAddInfoKHR(w, &(*v->pParametersAddInfo));
+}
+
+void vkw_encode_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersGetInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    vkw_write_u32(w, v->writeStdVPS);
+    vkw_write_u32(w, v->writeStdSPS);
+    vkw_write_u32(w, v->writeStdPPS);
+    vkw_write_u32(w, v->stdVPSId);
+    vkw_write_u32(w, v->stdSPSId);
+    vkw_write_u32(w, v->stdPPSId);
+}
+
+void vkw_encode_partial_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265SessionParametersFeedbackInfoKHR */
+    (void)v;
+}
+
+
+void vkw_decode_reply_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    const uint32_t stype = vkw_read_u32(r);
+    if (stype != 0)
+        vkw_reader_fail(r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersFeedbackInfoKHR */
+    vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(r, v);
+}
+
+static void vkw_decode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_reader *r, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    v->hasStdVPSOverrides = (VkBool32)vkw_read_u32(r);
+    v->hasStdSPSOverrides = (VkBool32)vkw_read_u32(r);
+    v->hasStdPPSOverrides = (VkBool32)vkw_read_u32(r);
+}
+
+void vkw_encode_VkVideoEncodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265PictureInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265PictureInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265PictureInfoKHR *v)
+{
+    vkw_write_u32(w, v->naluSliceSegmentEntryCount);
+    if (vkw_write_presence(w, v->pNaluSliceSegmentEntries)) {
+        const uint64_t n = v->naluSliceSegmentEntryCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(w, &v->pNaluSliceSegmentEntries[i]);
+    }
+    if (vkw_write_presence(w, v->pStdPictureInfo))
+        vkw_encode_StdVideoEncodeH265PictureInfo(w, &(*v->pStdPictureInfo));
+}
+
+void vkw_encode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265NaluSliceSegmentInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    vkw_write_i32(w, v->constantQp);
+    if (vkw_write_presence(w, v->pStdSliceSegmentHeader))
+        vkw_encode_StdVideoEncodeH265SliceSegmentHeader(w, &(*v->pStdSliceSegmentHeader));
+}
+
+void vkw_encode_VkVideoEncodeH265RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265RateControlInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->gopFrameCount);
+    vkw_write_u32(w, v->idrPeriod);
+    vkw_write_u32(w, v->consecutiveBFrameCount);
+    vkw_write_u32(w, v->subLayerCount);
+}
+
+void vkw_encode_VkVideoEncodeH265QpKHR(struct vkw_writer *w, const VkVideoEncodeH265QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+}
+
+void vkw_decode_reply_VkVideoEncodeH265QpKHR(struct vkw_reader *r, VkVideoEncodeH265QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(r);
+    v->qpP = (int32_t)vkw_read_i32(r);
+    v->qpB = (int32_t)vkw_read_i32(r);
+}
+
+void vkw_encode_VkVideoEncodeH265FrameSizeKHR(struct vkw_writer *w, const VkVideoEncodeH265FrameSizeKHR *v)
+{
+    vkw_write_u32(w, v->frameISize);
+    vkw_write_u32(w, v->framePSize);
+    vkw_write_u32(w, v->frameBSize);
+}
+
+void vkw_encode_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265GopRemainingFrameInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    vkw_write_u32(w, v->useGopRemainingFrames);
+    vkw_write_u32(w, v->gopRemainingI);
+    vkw_write_u32(w, v->gopRemainingP);
+    vkw_write_u32(w, v->gopRemainingB);
+}
+
+void vkw_encode_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265RateControlLayerInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    vkw_write_u32(w, v->useMinQp);
+    vkw_encode_VkVideoEncodeH265QpKHR(w, &v->minQp);
+    vkw_write_u32(w, v->useMaxQp);
+    vkw_encode_VkVideoEncodeH265QpKHR(w, &v->maxQp);
+    vkw_write_u32(w, v->useMaxFrameSize);
+    vkw_encode_VkVideoEncodeH265FrameSizeKHR(w, &v->maxFrameSize);
+}
+
+void vkw_encode_VkVideoEncodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265ProfileInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->stdProfileIdc);
+}
+
+void vkw_encode_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    vkw_write_u32(w, 0); /* no forwarded struct extends VkVideoEncodeH265DpbSlotInfoKHR */
+    vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(w, v);
+}
+
+static void vkw_encode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_writer *w, const VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    if (vkw_write_presence(w, v->pStdReferenceInfo))
+        vkw_encode_StdVideoEncodeH265ReferenceInfo(w, &(*v->pStdReferenceInfo));
+}
+
 void vkw_encode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
 {
     vkw_write_u32(w, 0); /* no forwarded struct extends VkPhysicalDeviceInheritedViewportScissorFeaturesNV */
@@ -19397,6 +21653,880 @@ static void vkw_encode_fields_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_
     vkw_write_u64(w, v->srcStride);
     vkw_write_i32(w, (int32_t)v->dstLayout);
     vkw_write_u64(w, v->dstStride);
+}
+
+void vkw_encode_StdVideoH264SpsVuiFlags(struct vkw_writer *w, const StdVideoH264SpsVuiFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->aspect_ratio_info_present_flag << 0 |
+                     (uint32_t)v->overscan_info_present_flag << 1 |
+                     (uint32_t)v->overscan_appropriate_flag << 2 |
+                     (uint32_t)v->video_signal_type_present_flag << 3 |
+                     (uint32_t)v->video_full_range_flag << 4 |
+                     (uint32_t)v->color_description_present_flag << 5 |
+                     (uint32_t)v->chroma_loc_info_present_flag << 6 |
+                     (uint32_t)v->timing_info_present_flag << 7 |
+                     (uint32_t)v->fixed_frame_rate_flag << 8 |
+                     (uint32_t)v->bitstream_restriction_flag << 9 |
+                     (uint32_t)v->nal_hrd_parameters_present_flag << 10 |
+                     (uint32_t)v->vcl_hrd_parameters_present_flag << 11); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH264HrdParameters(struct vkw_writer *w, const StdVideoH264HrdParameters *v)
+{
+    vkw_write_u32(w, v->cpb_cnt_minus1);
+    vkw_write_u32(w, v->bit_rate_scale);
+    vkw_write_u32(w, v->cpb_size_scale);
+    vkw_write_u32(w, v->reserved1);
+    for (uint32_t i = 0; i < 32; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->bit_rate_value_minus1)[i]);
+    for (uint32_t i = 0; i < 32; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->cpb_size_value_minus1)[i]);
+    vkw_write_bytes(w, v->cbr_flag, 32);
+    vkw_write_u32(w, v->initial_cpb_removal_delay_length_minus1);
+    vkw_write_u32(w, v->cpb_removal_delay_length_minus1);
+    vkw_write_u32(w, v->dpb_output_delay_length_minus1);
+    vkw_write_u32(w, v->time_offset_length);
+}
+
+void vkw_encode_StdVideoH264SequenceParameterSetVui(struct vkw_writer *w, const StdVideoH264SequenceParameterSetVui *v)
+{
+    vkw_encode_StdVideoH264SpsVuiFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->aspect_ratio_idc);
+    vkw_write_u32(w, v->sar_width);
+    vkw_write_u32(w, v->sar_height);
+    vkw_write_u32(w, v->video_format);
+    vkw_write_u32(w, v->colour_primaries);
+    vkw_write_u32(w, v->transfer_characteristics);
+    vkw_write_u32(w, v->matrix_coefficients);
+    vkw_write_u32(w, v->num_units_in_tick);
+    vkw_write_u32(w, v->time_scale);
+    vkw_write_u32(w, v->max_num_reorder_frames);
+    vkw_write_u32(w, v->max_dec_frame_buffering);
+    vkw_write_u32(w, v->chroma_sample_loc_type_top_field);
+    vkw_write_u32(w, v->chroma_sample_loc_type_bottom_field);
+    vkw_write_u32(w, v->reserved1);
+    if (vkw_write_presence(w, ((v->flags.nal_hrd_parameters_present_flag || v->flags.vcl_hrd_parameters_present_flag) ? v->pHrdParameters : NULL)))
+        vkw_encode_StdVideoH264HrdParameters(w, &(*v->pHrdParameters));
+}
+
+void vkw_encode_StdVideoH264SpsFlags(struct vkw_writer *w, const StdVideoH264SpsFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->constraint_set0_flag << 0 |
+                     (uint32_t)v->constraint_set1_flag << 1 |
+                     (uint32_t)v->constraint_set2_flag << 2 |
+                     (uint32_t)v->constraint_set3_flag << 3 |
+                     (uint32_t)v->constraint_set4_flag << 4 |
+                     (uint32_t)v->constraint_set5_flag << 5 |
+                     (uint32_t)v->direct_8x8_inference_flag << 6 |
+                     (uint32_t)v->mb_adaptive_frame_field_flag << 7 |
+                     (uint32_t)v->frame_mbs_only_flag << 8 |
+                     (uint32_t)v->delta_pic_order_always_zero_flag << 9 |
+                     (uint32_t)v->separate_colour_plane_flag << 10 |
+                     (uint32_t)v->gaps_in_frame_num_value_allowed_flag << 11 |
+                     (uint32_t)v->qpprime_y_zero_transform_bypass_flag << 12 |
+                     (uint32_t)v->frame_cropping_flag << 13 |
+                     (uint32_t)v->seq_scaling_matrix_present_flag << 14 |
+                     (uint32_t)v->vui_parameters_present_flag << 15); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH264ScalingLists(struct vkw_writer *w, const StdVideoH264ScalingLists *v)
+{
+    vkw_write_u32(w, v->scaling_list_present_mask);
+    vkw_write_u32(w, v->use_default_scaling_matrix_mask);
+    vkw_write_bytes(w, v->ScalingList4x4, 96);
+    vkw_write_bytes(w, v->ScalingList8x8, 384);
+}
+
+void vkw_encode_StdVideoH264SequenceParameterSet(struct vkw_writer *w, const StdVideoH264SequenceParameterSet *v)
+{
+    vkw_encode_StdVideoH264SpsFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->profile_idc);
+    vkw_write_i32(w, (int32_t)v->level_idc);
+    vkw_write_i32(w, (int32_t)v->chroma_format_idc);
+    vkw_write_u32(w, v->seq_parameter_set_id);
+    vkw_write_u32(w, v->bit_depth_luma_minus8);
+    vkw_write_u32(w, v->bit_depth_chroma_minus8);
+    vkw_write_u32(w, v->log2_max_frame_num_minus4);
+    vkw_write_i32(w, (int32_t)v->pic_order_cnt_type);
+    vkw_write_i32(w, v->offset_for_non_ref_pic);
+    vkw_write_i32(w, v->offset_for_top_to_bottom_field);
+    vkw_write_u32(w, v->log2_max_pic_order_cnt_lsb_minus4);
+    vkw_write_u32(w, v->num_ref_frames_in_pic_order_cnt_cycle);
+    vkw_write_u32(w, v->max_num_ref_frames);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_u32(w, v->pic_width_in_mbs_minus1);
+    vkw_write_u32(w, v->pic_height_in_map_units_minus1);
+    vkw_write_u32(w, v->frame_crop_left_offset);
+    vkw_write_u32(w, v->frame_crop_right_offset);
+    vkw_write_u32(w, v->frame_crop_top_offset);
+    vkw_write_u32(w, v->frame_crop_bottom_offset);
+    vkw_write_u32(w, v->reserved2);
+    if (vkw_write_presence(w, v->pOffsetForRefFrame)) {
+        const uint64_t n = v->num_ref_frames_in_pic_order_cnt_cycle;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_write_i32(w, v->pOffsetForRefFrame[i]);
+    }
+    if (vkw_write_presence(w, ((v->flags.seq_scaling_matrix_present_flag) ? v->pScalingLists : NULL)))
+        vkw_encode_StdVideoH264ScalingLists(w, &(*v->pScalingLists));
+    if (vkw_write_presence(w, ((v->flags.vui_parameters_present_flag) ? v->pSequenceParameterSetVui : NULL)))
+        vkw_encode_StdVideoH264SequenceParameterSetVui(w, &(*v->pSequenceParameterSetVui));
+}
+
+void vkw_encode_StdVideoH264PpsFlags(struct vkw_writer *w, const StdVideoH264PpsFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->transform_8x8_mode_flag << 0 |
+                     (uint32_t)v->redundant_pic_cnt_present_flag << 1 |
+                     (uint32_t)v->constrained_intra_pred_flag << 2 |
+                     (uint32_t)v->deblocking_filter_control_present_flag << 3 |
+                     (uint32_t)v->weighted_pred_flag << 4 |
+                     (uint32_t)v->bottom_field_pic_order_in_frame_present_flag << 5 |
+                     (uint32_t)v->entropy_coding_mode_flag << 6 |
+                     (uint32_t)v->pic_scaling_matrix_present_flag << 7); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH264PictureParameterSet(struct vkw_writer *w, const StdVideoH264PictureParameterSet *v)
+{
+    vkw_encode_StdVideoH264PpsFlags(w, &v->flags);
+    vkw_write_u32(w, v->seq_parameter_set_id);
+    vkw_write_u32(w, v->pic_parameter_set_id);
+    vkw_write_u32(w, v->num_ref_idx_l0_default_active_minus1);
+    vkw_write_u32(w, v->num_ref_idx_l1_default_active_minus1);
+    vkw_write_i32(w, (int32_t)v->weighted_bipred_idc);
+    vkw_write_i32(w, v->pic_init_qp_minus26);
+    vkw_write_i32(w, v->pic_init_qs_minus26);
+    vkw_write_i32(w, v->chroma_qp_index_offset);
+    vkw_write_i32(w, v->second_chroma_qp_index_offset);
+    if (vkw_write_presence(w, ((v->flags.pic_scaling_matrix_present_flag) ? v->pScalingLists : NULL)))
+        vkw_encode_StdVideoH264ScalingLists(w, &(*v->pScalingLists));
+}
+
+void vkw_encode_StdVideoDecodeH264PictureInfoFlags(struct vkw_writer *w, const StdVideoDecodeH264PictureInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->field_pic_flag << 0 |
+                     (uint32_t)v->is_intra << 1 |
+                     (uint32_t)v->IdrPicFlag << 2 |
+                     (uint32_t)v->bottom_field_flag << 3 |
+                     (uint32_t)v->is_reference << 4 |
+                     (uint32_t)v->complementary_field_pair << 5); /* bit-fields */
+}
+
+void vkw_encode_StdVideoDecodeH264PictureInfo(struct vkw_writer *w, const StdVideoDecodeH264PictureInfo *v)
+{
+    vkw_encode_StdVideoDecodeH264PictureInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->seq_parameter_set_id);
+    vkw_write_u32(w, v->pic_parameter_set_id);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_u32(w, v->reserved2);
+    vkw_write_u32(w, v->frame_num);
+    vkw_write_u32(w, v->idr_pic_id);
+    for (uint32_t i = 0; i < 2; i++)
+        vkw_write_i32(w, ((const int32_t *)v->PicOrderCnt)[i]);
+}
+
+void vkw_encode_StdVideoDecodeH264ReferenceInfoFlags(struct vkw_writer *w, const StdVideoDecodeH264ReferenceInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->top_field_flag << 0 |
+                     (uint32_t)v->bottom_field_flag << 1 |
+                     (uint32_t)v->used_for_long_term_reference << 2 |
+                     (uint32_t)v->is_non_existing << 3); /* bit-fields */
+}
+
+void vkw_encode_StdVideoDecodeH264ReferenceInfo(struct vkw_writer *w, const StdVideoDecodeH264ReferenceInfo *v)
+{
+    vkw_encode_StdVideoDecodeH264ReferenceInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->FrameNum);
+    vkw_write_u32(w, v->reserved);
+    for (uint32_t i = 0; i < 2; i++)
+        vkw_write_i32(w, ((const int32_t *)v->PicOrderCnt)[i]);
+}
+
+void vkw_encode_StdVideoEncodeH264WeightTableFlags(struct vkw_writer *w, const StdVideoEncodeH264WeightTableFlags *v)
+{
+    vkw_write_u32(w, v->luma_weight_l0_flag);
+    vkw_write_u32(w, v->chroma_weight_l0_flag);
+    vkw_write_u32(w, v->luma_weight_l1_flag);
+    vkw_write_u32(w, v->chroma_weight_l1_flag);
+}
+
+void vkw_encode_StdVideoEncodeH264WeightTable(struct vkw_writer *w, const StdVideoEncodeH264WeightTable *v)
+{
+    vkw_encode_StdVideoEncodeH264WeightTableFlags(w, &v->flags);
+    vkw_write_u32(w, v->luma_log2_weight_denom);
+    vkw_write_u32(w, v->chroma_log2_weight_denom);
+    vkw_write_bytes(w, v->luma_weight_l0, 32);
+    vkw_write_bytes(w, v->luma_offset_l0, 32);
+    vkw_write_bytes(w, v->chroma_weight_l0, 64);
+    vkw_write_bytes(w, v->chroma_offset_l0, 64);
+    vkw_write_bytes(w, v->luma_weight_l1, 32);
+    vkw_write_bytes(w, v->luma_offset_l1, 32);
+    vkw_write_bytes(w, v->chroma_weight_l1, 64);
+    vkw_write_bytes(w, v->chroma_offset_l1, 64);
+}
+
+void vkw_encode_StdVideoEncodeH264SliceHeaderFlags(struct vkw_writer *w, const StdVideoEncodeH264SliceHeaderFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->direct_spatial_mv_pred_flag << 0 |
+                     (uint32_t)v->num_ref_idx_active_override_flag << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264PictureInfoFlags(struct vkw_writer *w, const StdVideoEncodeH264PictureInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->IdrPicFlag << 0 |
+                     (uint32_t)v->is_reference << 1 |
+                     (uint32_t)v->no_output_of_prior_pics_flag << 2 |
+                     (uint32_t)v->long_term_reference_flag << 3 |
+                     (uint32_t)v->adaptive_ref_pic_marking_mode_flag << 4 |
+                     (uint32_t)v->reserved << 5); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceInfoFlags(struct vkw_writer *w, const StdVideoEncodeH264ReferenceInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->used_for_long_term_reference << 0 |
+                     (uint32_t)v->reserved << 1); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceListsInfoFlags(struct vkw_writer *w, const StdVideoEncodeH264ReferenceListsInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->ref_pic_list_modification_flag_l0 << 0 |
+                     (uint32_t)v->ref_pic_list_modification_flag_l1 << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH264RefListModEntry(struct vkw_writer *w, const StdVideoEncodeH264RefListModEntry *v)
+{
+    vkw_write_i32(w, (int32_t)v->modification_of_pic_nums_idc);
+    vkw_write_u32(w, v->abs_diff_pic_num_minus1);
+    vkw_write_u32(w, v->long_term_pic_num);
+}
+
+void vkw_encode_StdVideoEncodeH264RefPicMarkingEntry(struct vkw_writer *w, const StdVideoEncodeH264RefPicMarkingEntry *v)
+{
+    vkw_write_i32(w, (int32_t)v->memory_management_control_operation);
+    vkw_write_u32(w, v->difference_of_pic_nums_minus1);
+    vkw_write_u32(w, v->long_term_pic_num);
+    vkw_write_u32(w, v->long_term_frame_idx);
+    vkw_write_u32(w, v->max_long_term_frame_idx_plus1);
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceListsInfo(struct vkw_writer *w, const StdVideoEncodeH264ReferenceListsInfo *v)
+{
+    vkw_encode_StdVideoEncodeH264ReferenceListsInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->num_ref_idx_l0_active_minus1);
+    vkw_write_u32(w, v->num_ref_idx_l1_active_minus1);
+    vkw_write_bytes(w, v->RefPicList0, 32);
+    vkw_write_bytes(w, v->RefPicList1, 32);
+    vkw_write_u32(w, v->refList0ModOpCount);
+    vkw_write_u32(w, v->refList1ModOpCount);
+    vkw_write_u32(w, v->refPicMarkingOpCount);
+    vkw_write_bytes(w, v->reserved1, 7);
+    if (vkw_write_presence(w, ((v->flags.ref_pic_list_modification_flag_l0) ? v->pRefList0ModOperations : NULL))) {
+        const uint64_t n = v->refList0ModOpCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoEncodeH264RefListModEntry(w, &v->pRefList0ModOperations[i]);
+    }
+    if (vkw_write_presence(w, ((v->flags.ref_pic_list_modification_flag_l1) ? v->pRefList1ModOperations : NULL))) {
+        const uint64_t n = v->refList1ModOpCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoEncodeH264RefListModEntry(w, &v->pRefList1ModOperations[i]);
+    }
+    if (vkw_write_presence(w, v->pRefPicMarkingOperations)) {
+        const uint64_t n = v->refPicMarkingOpCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoEncodeH264RefPicMarkingEntry(w, &v->pRefPicMarkingOperations[i]);
+    }
+}
+
+void vkw_encode_StdVideoEncodeH264PictureInfo(struct vkw_writer *w, const StdVideoEncodeH264PictureInfo *v)
+{
+    vkw_encode_StdVideoEncodeH264PictureInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->seq_parameter_set_id);
+    vkw_write_u32(w, v->pic_parameter_set_id);
+    vkw_write_u32(w, v->idr_pic_id);
+    vkw_write_i32(w, (int32_t)v->primary_pic_type);
+    vkw_write_u32(w, v->frame_num);
+    vkw_write_i32(w, v->PicOrderCnt);
+    vkw_write_u32(w, v->temporal_id);
+    vkw_write_bytes(w, v->reserved1, 3);
+    if (vkw_write_presence(w, v->pRefLists))
+        vkw_encode_StdVideoEncodeH264ReferenceListsInfo(w, &(*v->pRefLists));
+}
+
+void vkw_encode_StdVideoEncodeH264ReferenceInfo(struct vkw_writer *w, const StdVideoEncodeH264ReferenceInfo *v)
+{
+    vkw_encode_StdVideoEncodeH264ReferenceInfoFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->primary_pic_type);
+    vkw_write_u32(w, v->FrameNum);
+    vkw_write_i32(w, v->PicOrderCnt);
+    vkw_write_u32(w, v->long_term_pic_num);
+    vkw_write_u32(w, v->long_term_frame_idx);
+    vkw_write_u32(w, v->temporal_id);
+}
+
+void vkw_encode_StdVideoEncodeH264SliceHeader(struct vkw_writer *w, const StdVideoEncodeH264SliceHeader *v)
+{
+    vkw_encode_StdVideoEncodeH264SliceHeaderFlags(w, &v->flags);
+    vkw_write_u32(w, v->first_mb_in_slice);
+    vkw_write_i32(w, (int32_t)v->slice_type);
+    vkw_write_i32(w, v->slice_alpha_c0_offset_div2);
+    vkw_write_i32(w, v->slice_beta_offset_div2);
+    vkw_write_i32(w, v->slice_qp_delta);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_i32(w, (int32_t)v->cabac_init_idc);
+    vkw_write_i32(w, (int32_t)v->disable_deblocking_filter_idc);
+    if (vkw_write_presence(w, v->pWeightTable))
+        vkw_encode_StdVideoEncodeH264WeightTable(w, &(*v->pWeightTable));
+}
+
+void vkw_encode_StdVideoH265ProfileTierLevelFlags(struct vkw_writer *w, const StdVideoH265ProfileTierLevelFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->general_tier_flag << 0 |
+                     (uint32_t)v->general_progressive_source_flag << 1 |
+                     (uint32_t)v->general_interlaced_source_flag << 2 |
+                     (uint32_t)v->general_non_packed_constraint_flag << 3 |
+                     (uint32_t)v->general_frame_only_constraint_flag << 4); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH265ProfileTierLevel(struct vkw_writer *w, const StdVideoH265ProfileTierLevel *v)
+{
+    vkw_encode_StdVideoH265ProfileTierLevelFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->general_profile_idc);
+    vkw_write_i32(w, (int32_t)v->general_level_idc);
+}
+
+void vkw_encode_StdVideoH265DecPicBufMgr(struct vkw_writer *w, const StdVideoH265DecPicBufMgr *v)
+{
+    for (uint32_t i = 0; i < 7; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->max_latency_increase_plus1)[i]);
+    vkw_write_bytes(w, v->max_dec_pic_buffering_minus1, 7);
+    vkw_write_bytes(w, v->max_num_reorder_pics, 7);
+}
+
+void vkw_encode_StdVideoH265SubLayerHrdParameters(struct vkw_writer *w, const StdVideoH265SubLayerHrdParameters *v)
+{
+    for (uint32_t i = 0; i < 32; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->bit_rate_value_minus1)[i]);
+    for (uint32_t i = 0; i < 32; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->cpb_size_value_minus1)[i]);
+    for (uint32_t i = 0; i < 32; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->cpb_size_du_value_minus1)[i]);
+    for (uint32_t i = 0; i < 32; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->bit_rate_du_value_minus1)[i]);
+    vkw_write_u32(w, v->cbr_flag);
+}
+
+void vkw_encode_StdVideoH265HrdFlags(struct vkw_writer *w, const StdVideoH265HrdFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->nal_hrd_parameters_present_flag << 0 |
+                     (uint32_t)v->vcl_hrd_parameters_present_flag << 1 |
+                     (uint32_t)v->sub_pic_hrd_params_present_flag << 2 |
+                     (uint32_t)v->sub_pic_cpb_params_in_pic_timing_sei_flag << 3 |
+                     (uint32_t)v->fixed_pic_rate_general_flag << 4 |
+                     (uint32_t)v->fixed_pic_rate_within_cvs_flag << 12 |
+                     (uint32_t)v->low_delay_hrd_flag << 20); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH265HrdParameters(struct vkw_writer *w, const StdVideoH265HrdParameters *v, uint32_t subLayerCount)
+{
+    vkw_encode_StdVideoH265HrdFlags(w, &v->flags);
+    vkw_write_u32(w, v->tick_divisor_minus2);
+    vkw_write_u32(w, v->du_cpb_removal_delay_increment_length_minus1);
+    vkw_write_u32(w, v->dpb_output_delay_du_length_minus1);
+    vkw_write_u32(w, v->bit_rate_scale);
+    vkw_write_u32(w, v->cpb_size_scale);
+    vkw_write_u32(w, v->cpb_size_du_scale);
+    vkw_write_u32(w, v->initial_cpb_removal_delay_length_minus1);
+    vkw_write_u32(w, v->au_cpb_removal_delay_length_minus1);
+    vkw_write_u32(w, v->dpb_output_delay_length_minus1);
+    vkw_write_bytes(w, v->cpb_cnt_minus1, 7);
+    for (uint32_t i = 0; i < 7; i++)
+        vkw_write_u32(w, ((const uint16_t *)v->elemental_duration_in_tc_minus1)[i]);
+    for (uint32_t i = 0; i < 3; i++)
+        vkw_write_u32(w, ((const uint16_t *)v->reserved)[i]);
+    if (vkw_write_presence(w, ((v->flags.nal_hrd_parameters_present_flag) ? v->pSubLayerHrdParametersNal : NULL))) {
+        const uint64_t n = subLayerCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265SubLayerHrdParameters(w, &v->pSubLayerHrdParametersNal[i]);
+    }
+    if (vkw_write_presence(w, ((v->flags.vcl_hrd_parameters_present_flag) ? v->pSubLayerHrdParametersVcl : NULL))) {
+        const uint64_t n = subLayerCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265SubLayerHrdParameters(w, &v->pSubLayerHrdParametersVcl[i]);
+    }
+}
+
+void vkw_encode_StdVideoH265VpsFlags(struct vkw_writer *w, const StdVideoH265VpsFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->vps_temporal_id_nesting_flag << 0 |
+                     (uint32_t)v->vps_sub_layer_ordering_info_present_flag << 1 |
+                     (uint32_t)v->vps_timing_info_present_flag << 2 |
+                     (uint32_t)v->vps_poc_proportional_to_timing_flag << 3); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH265VideoParameterSet(struct vkw_writer *w, const StdVideoH265VideoParameterSet *v)
+{
+    vkw_encode_StdVideoH265VpsFlags(w, &v->flags);
+    vkw_write_u32(w, v->vps_video_parameter_set_id);
+    vkw_write_u32(w, v->vps_max_sub_layers_minus1);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_u32(w, v->reserved2);
+    vkw_write_u32(w, v->vps_num_units_in_tick);
+    vkw_write_u32(w, v->vps_time_scale);
+    vkw_write_u32(w, v->vps_num_ticks_poc_diff_one_minus1);
+    vkw_write_u32(w, v->reserved3);
+    if (vkw_write_presence(w, v->pDecPicBufMgr))
+        vkw_encode_StdVideoH265DecPicBufMgr(w, &(*v->pDecPicBufMgr));
+    if (vkw_write_presence(w, v->pHrdParameters))
+        vkw_encode_StdVideoH265HrdParameters(w, &(*v->pHrdParameters), (uint32_t)((v->vps_max_sub_layers_minus1 + 1)));
+    if (vkw_write_presence(w, v->pProfileTierLevel))
+        vkw_encode_StdVideoH265ProfileTierLevel(w, &(*v->pProfileTierLevel));
+}
+
+void vkw_encode_StdVideoH265ScalingLists(struct vkw_writer *w, const StdVideoH265ScalingLists *v)
+{
+    vkw_write_bytes(w, v->ScalingList4x4, 96);
+    vkw_write_bytes(w, v->ScalingList8x8, 384);
+    vkw_write_bytes(w, v->ScalingList16x16, 384);
+    vkw_write_bytes(w, v->ScalingList32x32, 128);
+    vkw_write_bytes(w, v->ScalingListDCCoef16x16, 6);
+    vkw_write_bytes(w, v->ScalingListDCCoef32x32, 2);
+}
+
+void vkw_encode_StdVideoH265ShortTermRefPicSetFlags(struct vkw_writer *w, const StdVideoH265ShortTermRefPicSetFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->inter_ref_pic_set_prediction_flag << 0 |
+                     (uint32_t)v->delta_rps_sign << 1); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH265ShortTermRefPicSet(struct vkw_writer *w, const StdVideoH265ShortTermRefPicSet *v)
+{
+    vkw_encode_StdVideoH265ShortTermRefPicSetFlags(w, &v->flags);
+    vkw_write_u32(w, v->delta_idx_minus1);
+    vkw_write_u32(w, v->use_delta_flag);
+    vkw_write_u32(w, v->abs_delta_rps_minus1);
+    vkw_write_u32(w, v->used_by_curr_pic_flag);
+    vkw_write_u32(w, v->used_by_curr_pic_s0_flag);
+    vkw_write_u32(w, v->used_by_curr_pic_s1_flag);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_u32(w, v->reserved2);
+    vkw_write_u32(w, v->reserved3);
+    vkw_write_u32(w, v->num_negative_pics);
+    vkw_write_u32(w, v->num_positive_pics);
+    for (uint32_t i = 0; i < 16; i++)
+        vkw_write_u32(w, ((const uint16_t *)v->delta_poc_s0_minus1)[i]);
+    for (uint32_t i = 0; i < 16; i++)
+        vkw_write_u32(w, ((const uint16_t *)v->delta_poc_s1_minus1)[i]);
+}
+
+void vkw_encode_StdVideoH265LongTermRefPicsSps(struct vkw_writer *w, const StdVideoH265LongTermRefPicsSps *v)
+{
+    vkw_write_u32(w, v->used_by_curr_pic_lt_sps_flag);
+    for (uint32_t i = 0; i < 32; i++)
+        vkw_write_u32(w, ((const uint32_t *)v->lt_ref_pic_poc_lsb_sps)[i]);
+}
+
+void vkw_encode_StdVideoH265SpsVuiFlags(struct vkw_writer *w, const StdVideoH265SpsVuiFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->aspect_ratio_info_present_flag << 0 |
+                     (uint32_t)v->overscan_info_present_flag << 1 |
+                     (uint32_t)v->overscan_appropriate_flag << 2 |
+                     (uint32_t)v->video_signal_type_present_flag << 3 |
+                     (uint32_t)v->video_full_range_flag << 4 |
+                     (uint32_t)v->colour_description_present_flag << 5 |
+                     (uint32_t)v->chroma_loc_info_present_flag << 6 |
+                     (uint32_t)v->neutral_chroma_indication_flag << 7 |
+                     (uint32_t)v->field_seq_flag << 8 |
+                     (uint32_t)v->frame_field_info_present_flag << 9 |
+                     (uint32_t)v->default_display_window_flag << 10 |
+                     (uint32_t)v->vui_timing_info_present_flag << 11 |
+                     (uint32_t)v->vui_poc_proportional_to_timing_flag << 12 |
+                     (uint32_t)v->vui_hrd_parameters_present_flag << 13 |
+                     (uint32_t)v->bitstream_restriction_flag << 14 |
+                     (uint32_t)v->tiles_fixed_structure_flag << 15 |
+                     (uint32_t)v->motion_vectors_over_pic_boundaries_flag << 16 |
+                     (uint32_t)v->restricted_ref_pic_lists_flag << 17); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH265SequenceParameterSetVui(struct vkw_writer *w, const StdVideoH265SequenceParameterSetVui *v, uint32_t subLayerCount)
+{
+    vkw_encode_StdVideoH265SpsVuiFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->aspect_ratio_idc);
+    vkw_write_u32(w, v->sar_width);
+    vkw_write_u32(w, v->sar_height);
+    vkw_write_u32(w, v->video_format);
+    vkw_write_u32(w, v->colour_primaries);
+    vkw_write_u32(w, v->transfer_characteristics);
+    vkw_write_u32(w, v->matrix_coeffs);
+    vkw_write_u32(w, v->chroma_sample_loc_type_top_field);
+    vkw_write_u32(w, v->chroma_sample_loc_type_bottom_field);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_u32(w, v->reserved2);
+    vkw_write_u32(w, v->def_disp_win_left_offset);
+    vkw_write_u32(w, v->def_disp_win_right_offset);
+    vkw_write_u32(w, v->def_disp_win_top_offset);
+    vkw_write_u32(w, v->def_disp_win_bottom_offset);
+    vkw_write_u32(w, v->vui_num_units_in_tick);
+    vkw_write_u32(w, v->vui_time_scale);
+    vkw_write_u32(w, v->vui_num_ticks_poc_diff_one_minus1);
+    vkw_write_u32(w, v->min_spatial_segmentation_idc);
+    vkw_write_u32(w, v->reserved3);
+    vkw_write_u32(w, v->max_bytes_per_pic_denom);
+    vkw_write_u32(w, v->max_bits_per_min_cu_denom);
+    vkw_write_u32(w, v->log2_max_mv_length_horizontal);
+    vkw_write_u32(w, v->log2_max_mv_length_vertical);
+    if (vkw_write_presence(w, ((v->flags.vui_hrd_parameters_present_flag) ? v->pHrdParameters : NULL)))
+        vkw_encode_StdVideoH265HrdParameters(w, &(*v->pHrdParameters), (uint32_t)(subLayerCount));
+}
+
+void vkw_encode_StdVideoH265PredictorPaletteEntries(struct vkw_writer *w, const StdVideoH265PredictorPaletteEntries *v)
+{
+    for (uint32_t i = 0; i < 384; i++)
+        vkw_write_u32(w, ((const uint16_t *)v->PredictorPaletteEntries)[i]);
+}
+
+void vkw_encode_StdVideoH265SpsFlags(struct vkw_writer *w, const StdVideoH265SpsFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->sps_temporal_id_nesting_flag << 0 |
+                     (uint32_t)v->separate_colour_plane_flag << 1 |
+                     (uint32_t)v->conformance_window_flag << 2 |
+                     (uint32_t)v->sps_sub_layer_ordering_info_present_flag << 3 |
+                     (uint32_t)v->scaling_list_enabled_flag << 4 |
+                     (uint32_t)v->sps_scaling_list_data_present_flag << 5 |
+                     (uint32_t)v->amp_enabled_flag << 6 |
+                     (uint32_t)v->sample_adaptive_offset_enabled_flag << 7 |
+                     (uint32_t)v->pcm_enabled_flag << 8 |
+                     (uint32_t)v->pcm_loop_filter_disabled_flag << 9 |
+                     (uint32_t)v->long_term_ref_pics_present_flag << 10 |
+                     (uint32_t)v->sps_temporal_mvp_enabled_flag << 11 |
+                     (uint32_t)v->strong_intra_smoothing_enabled_flag << 12 |
+                     (uint32_t)v->vui_parameters_present_flag << 13 |
+                     (uint32_t)v->sps_extension_present_flag << 14 |
+                     (uint32_t)v->sps_range_extension_flag << 15 |
+                     (uint32_t)v->transform_skip_rotation_enabled_flag << 16 |
+                     (uint32_t)v->transform_skip_context_enabled_flag << 17 |
+                     (uint32_t)v->implicit_rdpcm_enabled_flag << 18 |
+                     (uint32_t)v->explicit_rdpcm_enabled_flag << 19 |
+                     (uint32_t)v->extended_precision_processing_flag << 20 |
+                     (uint32_t)v->intra_smoothing_disabled_flag << 21 |
+                     (uint32_t)v->high_precision_offsets_enabled_flag << 22 |
+                     (uint32_t)v->persistent_rice_adaptation_enabled_flag << 23 |
+                     (uint32_t)v->cabac_bypass_alignment_enabled_flag << 24 |
+                     (uint32_t)v->sps_scc_extension_flag << 25 |
+                     (uint32_t)v->sps_curr_pic_ref_enabled_flag << 26 |
+                     (uint32_t)v->palette_mode_enabled_flag << 27 |
+                     (uint32_t)v->sps_palette_predictor_initializers_present_flag << 28 |
+                     (uint32_t)v->intra_boundary_filtering_disabled_flag << 29); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH265SequenceParameterSet(struct vkw_writer *w, const StdVideoH265SequenceParameterSet *v)
+{
+    vkw_encode_StdVideoH265SpsFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->chroma_format_idc);
+    vkw_write_u32(w, v->pic_width_in_luma_samples);
+    vkw_write_u32(w, v->pic_height_in_luma_samples);
+    vkw_write_u32(w, v->sps_video_parameter_set_id);
+    vkw_write_u32(w, v->sps_max_sub_layers_minus1);
+    vkw_write_u32(w, v->sps_seq_parameter_set_id);
+    vkw_write_u32(w, v->bit_depth_luma_minus8);
+    vkw_write_u32(w, v->bit_depth_chroma_minus8);
+    vkw_write_u32(w, v->log2_max_pic_order_cnt_lsb_minus4);
+    vkw_write_u32(w, v->log2_min_luma_coding_block_size_minus3);
+    vkw_write_u32(w, v->log2_diff_max_min_luma_coding_block_size);
+    vkw_write_u32(w, v->log2_min_luma_transform_block_size_minus2);
+    vkw_write_u32(w, v->log2_diff_max_min_luma_transform_block_size);
+    vkw_write_u32(w, v->max_transform_hierarchy_depth_inter);
+    vkw_write_u32(w, v->max_transform_hierarchy_depth_intra);
+    vkw_write_u32(w, v->num_short_term_ref_pic_sets);
+    vkw_write_u32(w, v->num_long_term_ref_pics_sps);
+    vkw_write_u32(w, v->pcm_sample_bit_depth_luma_minus1);
+    vkw_write_u32(w, v->pcm_sample_bit_depth_chroma_minus1);
+    vkw_write_u32(w, v->log2_min_pcm_luma_coding_block_size_minus3);
+    vkw_write_u32(w, v->log2_diff_max_min_pcm_luma_coding_block_size);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_u32(w, v->reserved2);
+    vkw_write_u32(w, v->palette_max_size);
+    vkw_write_u32(w, v->delta_palette_max_predictor_size);
+    vkw_write_u32(w, v->motion_vector_resolution_control_idc);
+    vkw_write_u32(w, v->sps_num_palette_predictor_initializers_minus1);
+    vkw_write_u32(w, v->conf_win_left_offset);
+    vkw_write_u32(w, v->conf_win_right_offset);
+    vkw_write_u32(w, v->conf_win_top_offset);
+    vkw_write_u32(w, v->conf_win_bottom_offset);
+    if (vkw_write_presence(w, v->pProfileTierLevel))
+        vkw_encode_StdVideoH265ProfileTierLevel(w, &(*v->pProfileTierLevel));
+    if (vkw_write_presence(w, v->pDecPicBufMgr))
+        vkw_encode_StdVideoH265DecPicBufMgr(w, &(*v->pDecPicBufMgr));
+    if (vkw_write_presence(w, ((v->flags.sps_scaling_list_data_present_flag) ? v->pScalingLists : NULL)))
+        vkw_encode_StdVideoH265ScalingLists(w, &(*v->pScalingLists));
+    if (vkw_write_presence(w, v->pShortTermRefPicSet)) {
+        const uint64_t n = v->num_short_term_ref_pic_sets;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_StdVideoH265ShortTermRefPicSet(w, &v->pShortTermRefPicSet[i]);
+    }
+    if (vkw_write_presence(w, ((v->flags.long_term_ref_pics_present_flag) ? v->pLongTermRefPicsSps : NULL)))
+        vkw_encode_StdVideoH265LongTermRefPicsSps(w, &(*v->pLongTermRefPicsSps));
+    if (vkw_write_presence(w, ((v->flags.vui_parameters_present_flag) ? v->pSequenceParameterSetVui : NULL)))
+        vkw_encode_StdVideoH265SequenceParameterSetVui(w, &(*v->pSequenceParameterSetVui), (uint32_t)((v->sps_max_sub_layers_minus1 + 1)));
+    if (vkw_write_presence(w, ((v->flags.sps_palette_predictor_initializers_present_flag) ? v->pPredictorPaletteEntries : NULL)))
+        vkw_encode_StdVideoH265PredictorPaletteEntries(w, &(*v->pPredictorPaletteEntries));
+}
+
+void vkw_encode_StdVideoH265PpsFlags(struct vkw_writer *w, const StdVideoH265PpsFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->dependent_slice_segments_enabled_flag << 0 |
+                     (uint32_t)v->output_flag_present_flag << 1 |
+                     (uint32_t)v->sign_data_hiding_enabled_flag << 2 |
+                     (uint32_t)v->cabac_init_present_flag << 3 |
+                     (uint32_t)v->constrained_intra_pred_flag << 4 |
+                     (uint32_t)v->transform_skip_enabled_flag << 5 |
+                     (uint32_t)v->cu_qp_delta_enabled_flag << 6 |
+                     (uint32_t)v->pps_slice_chroma_qp_offsets_present_flag << 7 |
+                     (uint32_t)v->weighted_pred_flag << 8 |
+                     (uint32_t)v->weighted_bipred_flag << 9 |
+                     (uint32_t)v->transquant_bypass_enabled_flag << 10 |
+                     (uint32_t)v->tiles_enabled_flag << 11 |
+                     (uint32_t)v->entropy_coding_sync_enabled_flag << 12 |
+                     (uint32_t)v->uniform_spacing_flag << 13 |
+                     (uint32_t)v->loop_filter_across_tiles_enabled_flag << 14 |
+                     (uint32_t)v->pps_loop_filter_across_slices_enabled_flag << 15 |
+                     (uint32_t)v->deblocking_filter_control_present_flag << 16 |
+                     (uint32_t)v->deblocking_filter_override_enabled_flag << 17 |
+                     (uint32_t)v->pps_deblocking_filter_disabled_flag << 18 |
+                     (uint32_t)v->pps_scaling_list_data_present_flag << 19 |
+                     (uint32_t)v->lists_modification_present_flag << 20 |
+                     (uint32_t)v->slice_segment_header_extension_present_flag << 21 |
+                     (uint32_t)v->pps_extension_present_flag << 22 |
+                     (uint32_t)v->cross_component_prediction_enabled_flag << 23 |
+                     (uint32_t)v->chroma_qp_offset_list_enabled_flag << 24 |
+                     (uint32_t)v->pps_curr_pic_ref_enabled_flag << 25 |
+                     (uint32_t)v->residual_adaptive_colour_transform_enabled_flag << 26 |
+                     (uint32_t)v->pps_slice_act_qp_offsets_present_flag << 27 |
+                     (uint32_t)v->pps_palette_predictor_initializers_present_flag << 28 |
+                     (uint32_t)v->monochrome_palette_flag << 29 |
+                     (uint32_t)v->pps_range_extension_flag << 30); /* bit-fields */
+}
+
+void vkw_encode_StdVideoH265PictureParameterSet(struct vkw_writer *w, const StdVideoH265PictureParameterSet *v)
+{
+    vkw_encode_StdVideoH265PpsFlags(w, &v->flags);
+    vkw_write_u32(w, v->pps_pic_parameter_set_id);
+    vkw_write_u32(w, v->pps_seq_parameter_set_id);
+    vkw_write_u32(w, v->sps_video_parameter_set_id);
+    vkw_write_u32(w, v->num_extra_slice_header_bits);
+    vkw_write_u32(w, v->num_ref_idx_l0_default_active_minus1);
+    vkw_write_u32(w, v->num_ref_idx_l1_default_active_minus1);
+    vkw_write_i32(w, v->init_qp_minus26);
+    vkw_write_u32(w, v->diff_cu_qp_delta_depth);
+    vkw_write_i32(w, v->pps_cb_qp_offset);
+    vkw_write_i32(w, v->pps_cr_qp_offset);
+    vkw_write_i32(w, v->pps_beta_offset_div2);
+    vkw_write_i32(w, v->pps_tc_offset_div2);
+    vkw_write_u32(w, v->log2_parallel_merge_level_minus2);
+    vkw_write_u32(w, v->log2_max_transform_skip_block_size_minus2);
+    vkw_write_u32(w, v->diff_cu_chroma_qp_offset_depth);
+    vkw_write_u32(w, v->chroma_qp_offset_list_len_minus1);
+    vkw_write_bytes(w, v->cb_qp_offset_list, 6);
+    vkw_write_bytes(w, v->cr_qp_offset_list, 6);
+    vkw_write_u32(w, v->log2_sao_offset_scale_luma);
+    vkw_write_u32(w, v->log2_sao_offset_scale_chroma);
+    vkw_write_i32(w, v->pps_act_y_qp_offset_plus5);
+    vkw_write_i32(w, v->pps_act_cb_qp_offset_plus5);
+    vkw_write_i32(w, v->pps_act_cr_qp_offset_plus3);
+    vkw_write_u32(w, v->pps_num_palette_predictor_initializers);
+    vkw_write_u32(w, v->luma_bit_depth_entry_minus8);
+    vkw_write_u32(w, v->chroma_bit_depth_entry_minus8);
+    vkw_write_u32(w, v->num_tile_columns_minus1);
+    vkw_write_u32(w, v->num_tile_rows_minus1);
+    vkw_write_u32(w, v->reserved1);
+    vkw_write_u32(w, v->reserved2);
+    for (uint32_t i = 0; i < 19; i++)
+        vkw_write_u32(w, ((const uint16_t *)v->column_width_minus1)[i]);
+    for (uint32_t i = 0; i < 21; i++)
+        vkw_write_u32(w, ((const uint16_t *)v->row_height_minus1)[i]);
+    vkw_write_u32(w, v->reserved3);
+    if (vkw_write_presence(w, ((v->flags.pps_scaling_list_data_present_flag) ? v->pScalingLists : NULL)))
+        vkw_encode_StdVideoH265ScalingLists(w, &(*v->pScalingLists));
+    if (vkw_write_presence(w, ((v->flags.pps_palette_predictor_initializers_present_flag) ? v->pPredictorPaletteEntries : NULL)))
+        vkw_encode_StdVideoH265PredictorPaletteEntries(w, &(*v->pPredictorPaletteEntries));
+}
+
+void vkw_encode_StdVideoDecodeH265PictureInfoFlags(struct vkw_writer *w, const StdVideoDecodeH265PictureInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->IrapPicFlag << 0 |
+                     (uint32_t)v->IdrPicFlag << 1 |
+                     (uint32_t)v->IsReference << 2 |
+                     (uint32_t)v->short_term_ref_pic_set_sps_flag << 3); /* bit-fields */
+}
+
+void vkw_encode_StdVideoDecodeH265PictureInfo(struct vkw_writer *w, const StdVideoDecodeH265PictureInfo *v)
+{
+    vkw_encode_StdVideoDecodeH265PictureInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->sps_video_parameter_set_id);
+    vkw_write_u32(w, v->pps_seq_parameter_set_id);
+    vkw_write_u32(w, v->pps_pic_parameter_set_id);
+    vkw_write_u32(w, v->NumDeltaPocsOfRefRpsIdx);
+    vkw_write_i32(w, v->PicOrderCntVal);
+    vkw_write_u32(w, v->NumBitsForSTRefPicSetInSlice);
+    vkw_write_u32(w, v->reserved);
+    vkw_write_bytes(w, v->RefPicSetStCurrBefore, 8);
+    vkw_write_bytes(w, v->RefPicSetStCurrAfter, 8);
+    vkw_write_bytes(w, v->RefPicSetLtCurr, 8);
+}
+
+void vkw_encode_StdVideoDecodeH265ReferenceInfoFlags(struct vkw_writer *w, const StdVideoDecodeH265ReferenceInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->used_for_long_term_reference << 0 |
+                     (uint32_t)v->unused_for_reference << 1); /* bit-fields */
+}
+
+void vkw_encode_StdVideoDecodeH265ReferenceInfo(struct vkw_writer *w, const StdVideoDecodeH265ReferenceInfo *v)
+{
+    vkw_encode_StdVideoDecodeH265ReferenceInfoFlags(w, &v->flags);
+    vkw_write_i32(w, v->PicOrderCntVal);
+}
+
+void vkw_encode_StdVideoEncodeH265WeightTableFlags(struct vkw_writer *w, const StdVideoEncodeH265WeightTableFlags *v)
+{
+    vkw_write_u32(w, v->luma_weight_l0_flag);
+    vkw_write_u32(w, v->chroma_weight_l0_flag);
+    vkw_write_u32(w, v->luma_weight_l1_flag);
+    vkw_write_u32(w, v->chroma_weight_l1_flag);
+}
+
+void vkw_encode_StdVideoEncodeH265WeightTable(struct vkw_writer *w, const StdVideoEncodeH265WeightTable *v)
+{
+    vkw_encode_StdVideoEncodeH265WeightTableFlags(w, &v->flags);
+    vkw_write_u32(w, v->luma_log2_weight_denom);
+    vkw_write_i32(w, v->delta_chroma_log2_weight_denom);
+    vkw_write_bytes(w, v->delta_luma_weight_l0, 15);
+    vkw_write_bytes(w, v->luma_offset_l0, 15);
+    vkw_write_bytes(w, v->delta_chroma_weight_l0, 30);
+    vkw_write_bytes(w, v->delta_chroma_offset_l0, 30);
+    vkw_write_bytes(w, v->delta_luma_weight_l1, 15);
+    vkw_write_bytes(w, v->luma_offset_l1, 15);
+    vkw_write_bytes(w, v->delta_chroma_weight_l1, 30);
+    vkw_write_bytes(w, v->delta_chroma_offset_l1, 30);
+}
+
+void vkw_encode_StdVideoEncodeH265LongTermRefPics(struct vkw_writer *w, const StdVideoEncodeH265LongTermRefPics *v)
+{
+    vkw_write_u32(w, v->num_long_term_sps);
+    vkw_write_u32(w, v->num_long_term_pics);
+    vkw_write_bytes(w, v->lt_idx_sps, 32);
+    vkw_write_bytes(w, v->poc_lsb_lt, 16);
+    vkw_write_u32(w, v->used_by_curr_pic_lt_flag);
+    vkw_write_bytes(w, v->delta_poc_msb_present_flag, 48);
+    vkw_write_bytes(w, v->delta_poc_msb_cycle_lt, 48);
+}
+
+void vkw_encode_StdVideoEncodeH265SliceSegmentHeaderFlags(struct vkw_writer *w, const StdVideoEncodeH265SliceSegmentHeaderFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->first_slice_segment_in_pic_flag << 0 |
+                     (uint32_t)v->dependent_slice_segment_flag << 1 |
+                     (uint32_t)v->slice_sao_luma_flag << 2 |
+                     (uint32_t)v->slice_sao_chroma_flag << 3 |
+                     (uint32_t)v->num_ref_idx_active_override_flag << 4 |
+                     (uint32_t)v->mvd_l1_zero_flag << 5 |
+                     (uint32_t)v->cabac_init_flag << 6 |
+                     (uint32_t)v->cu_chroma_qp_offset_enabled_flag << 7 |
+                     (uint32_t)v->deblocking_filter_override_flag << 8 |
+                     (uint32_t)v->slice_deblocking_filter_disabled_flag << 9 |
+                     (uint32_t)v->collocated_from_l0_flag << 10 |
+                     (uint32_t)v->slice_loop_filter_across_slices_enabled_flag << 11 |
+                     (uint32_t)v->reserved << 12); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265SliceSegmentHeader(struct vkw_writer *w, const StdVideoEncodeH265SliceSegmentHeader *v)
+{
+    vkw_encode_StdVideoEncodeH265SliceSegmentHeaderFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->slice_type);
+    vkw_write_u32(w, v->slice_segment_address);
+    vkw_write_u32(w, v->collocated_ref_idx);
+    vkw_write_u32(w, v->MaxNumMergeCand);
+    vkw_write_i32(w, v->slice_cb_qp_offset);
+    vkw_write_i32(w, v->slice_cr_qp_offset);
+    vkw_write_i32(w, v->slice_beta_offset_div2);
+    vkw_write_i32(w, v->slice_tc_offset_div2);
+    vkw_write_i32(w, v->slice_act_y_qp_offset);
+    vkw_write_i32(w, v->slice_act_cb_qp_offset);
+    vkw_write_i32(w, v->slice_act_cr_qp_offset);
+    vkw_write_i32(w, v->slice_qp_delta);
+    vkw_write_u32(w, v->reserved1);
+    if (vkw_write_presence(w, v->pWeightTable))
+        vkw_encode_StdVideoEncodeH265WeightTable(w, &(*v->pWeightTable));
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceListsInfoFlags(struct vkw_writer *w, const StdVideoEncodeH265ReferenceListsInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->ref_pic_list_modification_flag_l0 << 0 |
+                     (uint32_t)v->ref_pic_list_modification_flag_l1 << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceListsInfo(struct vkw_writer *w, const StdVideoEncodeH265ReferenceListsInfo *v)
+{
+    vkw_encode_StdVideoEncodeH265ReferenceListsInfoFlags(w, &v->flags);
+    vkw_write_u32(w, v->num_ref_idx_l0_active_minus1);
+    vkw_write_u32(w, v->num_ref_idx_l1_active_minus1);
+    vkw_write_bytes(w, v->RefPicList0, 15);
+    vkw_write_bytes(w, v->RefPicList1, 15);
+    vkw_write_bytes(w, v->list_entry_l0, 15);
+    vkw_write_bytes(w, v->list_entry_l1, 15);
+}
+
+void vkw_encode_StdVideoEncodeH265PictureInfoFlags(struct vkw_writer *w, const StdVideoEncodeH265PictureInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->is_reference << 0 |
+                     (uint32_t)v->IrapPicFlag << 1 |
+                     (uint32_t)v->used_for_long_term_reference << 2 |
+                     (uint32_t)v->discardable_flag << 3 |
+                     (uint32_t)v->cross_layer_bla_flag << 4 |
+                     (uint32_t)v->pic_output_flag << 5 |
+                     (uint32_t)v->no_output_of_prior_pics_flag << 6 |
+                     (uint32_t)v->short_term_ref_pic_set_sps_flag << 7 |
+                     (uint32_t)v->slice_temporal_mvp_enabled_flag << 8 |
+                     (uint32_t)v->reserved << 9); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265PictureInfo(struct vkw_writer *w, const StdVideoEncodeH265PictureInfo *v)
+{
+    vkw_encode_StdVideoEncodeH265PictureInfoFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->pic_type);
+    vkw_write_u32(w, v->sps_video_parameter_set_id);
+    vkw_write_u32(w, v->pps_seq_parameter_set_id);
+    vkw_write_u32(w, v->pps_pic_parameter_set_id);
+    vkw_write_u32(w, v->short_term_ref_pic_set_idx);
+    vkw_write_i32(w, v->PicOrderCntVal);
+    vkw_write_u32(w, v->TemporalId);
+    vkw_write_bytes(w, v->reserved1, 7);
+    if (vkw_write_presence(w, v->pRefLists))
+        vkw_encode_StdVideoEncodeH265ReferenceListsInfo(w, &(*v->pRefLists));
+    if (vkw_write_presence(w, ((!v->flags.short_term_ref_pic_set_sps_flag) ? v->pShortTermRefPicSet : NULL)))
+        vkw_encode_StdVideoH265ShortTermRefPicSet(w, &(*v->pShortTermRefPicSet));
+    if (vkw_write_presence(w, v->pLongTermRefPics))
+        vkw_encode_StdVideoEncodeH265LongTermRefPics(w, &(*v->pLongTermRefPics));
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceInfoFlags(struct vkw_writer *w, const StdVideoEncodeH265ReferenceInfoFlags *v)
+{
+    vkw_write_u32(w, (uint32_t)v->used_for_long_term_reference << 0 |
+                     (uint32_t)v->unused_for_reference << 1 |
+                     (uint32_t)v->reserved << 2); /* bit-fields */
+}
+
+void vkw_encode_StdVideoEncodeH265ReferenceInfo(struct vkw_writer *w, const StdVideoEncodeH265ReferenceInfo *v)
+{
+    vkw_encode_StdVideoEncodeH265ReferenceInfoFlags(w, &v->flags);
+    vkw_write_i32(w, (int32_t)v->pic_type);
+    vkw_write_i32(w, v->PicOrderCntVal);
+    vkw_write_u32(w, v->TemporalId);
 }
 
 /* ---- outputs inside input structs ---- */
@@ -26806,5 +29936,328 @@ VkResult vkw_decode_reply_vkGetDeviceFaultInfoEXT(struct vkw_reader *r, VkDevice
     }
     vkw_decode_reply_fault_info(r, device, pFaultCounts, pFaultInfo); /* hand-written: gen/annotations.conf */
     return result;
+}
+
+void vkw_encode_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, const VkVideoProfileInfoKHR* pVideoProfile, VkVideoCapabilitiesKHR* pCapabilities)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pVideoProfile))
+        vkw_encode_VkVideoProfileInfoKHR(w, &(*pVideoProfile));
+    if (vkw_write_presence(w, pCapabilities))
+        vkw_encode_partial_VkVideoCapabilitiesKHR(w, pCapabilities);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_reader *r, VkPhysicalDevice physicalDevice, const VkVideoProfileInfoKHR* pVideoProfile, VkVideoCapabilitiesKHR* pCapabilities)
+{
+    (void)physicalDevice;
+    (void)pVideoProfile;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pCapabilities)
+            vkw_decode_reply_VkVideoCapabilitiesKHR(r, &(*pCapabilities));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoFormatInfoKHR* pVideoFormatInfo, uint32_t* pVideoFormatPropertyCount, VkVideoFormatPropertiesKHR* pVideoFormatProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pVideoFormatInfo))
+        vkw_encode_VkPhysicalDeviceVideoFormatInfoKHR(w, &(*pVideoFormatInfo));
+    if (vkw_write_presence(w, pVideoFormatPropertyCount))
+        vkw_write_u32(w, (*pVideoFormatPropertyCount));
+    if (vkw_write_presence(w, pVideoFormatProperties)) {
+        const uint64_t n = *pVideoFormatPropertyCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkVideoFormatPropertiesKHR(w, &pVideoFormatProperties[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_reader *r, VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoFormatInfoKHR* pVideoFormatInfo, uint32_t* pVideoFormatPropertyCount, VkVideoFormatPropertiesKHR* pVideoFormatProperties)
+{
+    (void)physicalDevice;
+    (void)pVideoFormatInfo;
+    const uint64_t pVideoFormatProperties_capacity = pVideoFormatProperties ? (uint64_t)(*pVideoFormatPropertyCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pVideoFormatPropertyCount)
+            (*pVideoFormatPropertyCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pVideoFormatProperties || n > pVideoFormatProperties_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkVideoFormatPropertiesKHR(r, &pVideoFormatProperties[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkCreateVideoSessionKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkVideoSessionCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkVideoSessionKHR* pVideoSession)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateVideoSessionKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkVideoSessionCreateInfoKHR(w, &(*pCreateInfo));
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pVideoSession))
+        vkw_write_u64(w, VKW_HANDLE_U64((*pVideoSession)));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateVideoSessionKHR(struct vkw_reader *r, VkDevice device, const VkVideoSessionCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkVideoSessionKHR* pVideoSession)
+{
+    (void)device;
+    (void)pCreateInfo;
+    (void)pAllocator;
+    (void)pVideoSession;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkDestroyVideoSessionKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkVideoSessionKHR videoSession, const VkAllocationCallbacks* pAllocator)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDestroyVideoSessionKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(videoSession));
+    (void)pAllocator; /* not on the wire */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkVideoSessionKHR videoSession, uint32_t* pMemoryRequirementsCount, VkVideoSessionMemoryRequirementsKHR* pMemoryRequirements)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(videoSession));
+    if (vkw_write_presence(w, pMemoryRequirementsCount))
+        vkw_write_u32(w, (*pMemoryRequirementsCount));
+    if (vkw_write_presence(w, pMemoryRequirements)) {
+        const uint64_t n = *pMemoryRequirementsCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_partial_VkVideoSessionMemoryRequirementsKHR(w, &pMemoryRequirements[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_reader *r, VkDevice device, VkVideoSessionKHR videoSession, uint32_t* pMemoryRequirementsCount, VkVideoSessionMemoryRequirementsKHR* pMemoryRequirements)
+{
+    (void)device;
+    (void)videoSession;
+    const uint64_t pMemoryRequirements_capacity = pMemoryRequirements ? (uint64_t)(*pMemoryRequirementsCount) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pMemoryRequirementsCount)
+            (*pMemoryRequirementsCount) = (uint32_t)vkw_read_u32(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 4);
+        if (!pMemoryRequirements || n > pMemoryRequirements_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        for (uint64_t i = 0; vkw_reader_ok(r) && i < n; i++)
+            vkw_decode_reply_VkVideoSessionMemoryRequirementsKHR(r, &pMemoryRequirements[i]);
+    }
+    return result;
+}
+
+void vkw_encode_vkBindVideoSessionMemoryKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkVideoSessionKHR videoSession, uint32_t bindSessionMemoryInfoCount, const VkBindVideoSessionMemoryInfoKHR* pBindSessionMemoryInfos)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkBindVideoSessionMemoryKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(videoSession));
+    vkw_write_u32(w, bindSessionMemoryInfoCount);
+    if (vkw_write_presence(w, pBindSessionMemoryInfos)) {
+        const uint64_t n = bindSessionMemoryInfoCount;
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_VkBindVideoSessionMemoryInfoKHR(w, &pBindSessionMemoryInfos[i]);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkBindVideoSessionMemoryKHR(struct vkw_reader *r, VkDevice device, VkVideoSessionKHR videoSession, uint32_t bindSessionMemoryInfoCount, const VkBindVideoSessionMemoryInfoKHR* pBindSessionMemoryInfos)
+{
+    (void)device;
+    (void)videoSession;
+    (void)bindSessionMemoryInfoCount;
+    (void)pBindSessionMemoryInfos;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkCreateVideoSessionParametersKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkVideoSessionParametersCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkVideoSessionParametersKHR* pVideoSessionParameters)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreateVideoSessionParametersKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pCreateInfo))
+        vkw_encode_VkVideoSessionParametersCreateInfoKHR(w, &(*pCreateInfo));
+    (void)pAllocator; /* not on the wire */
+    if (vkw_write_presence(w, pVideoSessionParameters))
+        vkw_write_u64(w, VKW_HANDLE_U64((*pVideoSessionParameters)));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkCreateVideoSessionParametersKHR(struct vkw_reader *r, VkDevice device, const VkVideoSessionParametersCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkVideoSessionParametersKHR* pVideoSessionParameters)
+{
+    (void)device;
+    (void)pCreateInfo;
+    (void)pAllocator;
+    (void)pVideoSessionParameters;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkUpdateVideoSessionParametersKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkVideoSessionParametersKHR videoSessionParameters, const VkVideoSessionParametersUpdateInfoKHR* pUpdateInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkUpdateVideoSessionParametersKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(videoSessionParameters));
+    if (vkw_write_presence(w, pUpdateInfo))
+        vkw_encode_VkVideoSessionParametersUpdateInfoKHR(w, &(*pUpdateInfo));
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkUpdateVideoSessionParametersKHR(struct vkw_reader *r, VkDevice device, VkVideoSessionParametersKHR videoSessionParameters, const VkVideoSessionParametersUpdateInfoKHR* pUpdateInfo)
+{
+    (void)device;
+    (void)videoSessionParameters;
+    (void)pUpdateInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    return result;
+}
+
+void vkw_encode_vkDestroyVideoSessionParametersKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, VkVideoSessionParametersKHR videoSessionParameters, const VkAllocationCallbacks* pAllocator)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkDestroyVideoSessionParametersKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    vkw_write_u64(w, VKW_HANDLE_U64(videoSessionParameters));
+    (void)pAllocator; /* not on the wire */
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdBeginVideoCodingKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkVideoBeginCodingInfoKHR* pBeginInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdBeginVideoCodingKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pBeginInfo))
+        vkw_encode_VkVideoBeginCodingInfoKHR(w, &(*pBeginInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdEndVideoCodingKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkVideoEndCodingInfoKHR* pEndCodingInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdEndVideoCodingKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pEndCodingInfo))
+        vkw_encode_VkVideoEndCodingInfoKHR(w, &(*pEndCodingInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdControlVideoCodingKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkVideoCodingControlInfoKHR* pCodingControlInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdControlVideoCodingKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pCodingControlInfo))
+        vkw_encode_VkVideoCodingControlInfoKHR(w, &(*pCodingControlInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkCmdDecodeVideoKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkVideoDecodeInfoKHR* pDecodeInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdDecodeVideoKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pDecodeInfo))
+        vkw_encode_VkVideoDecodeInfoKHR(w, &(*pDecodeInfo));
+    vkw_end_message(w, header);
+}
+
+void vkw_encode_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo, VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(physicalDevice));
+    if (vkw_write_presence(w, pQualityLevelInfo))
+        vkw_encode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(w, &(*pQualityLevelInfo));
+    if (vkw_write_presence(w, pQualityLevelProperties))
+        vkw_encode_partial_VkVideoEncodeQualityLevelPropertiesKHR(w, pQualityLevelProperties);
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_reader *r, VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo, VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties)
+{
+    (void)physicalDevice;
+    (void)pQualityLevelInfo;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pQualityLevelProperties)
+            vkw_decode_reply_VkVideoEncodeQualityLevelPropertiesKHR(r, &(*pQualityLevelProperties));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    return result;
+}
+
+void vkw_encode_vkGetEncodedVideoSessionParametersKHR(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo, VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo, size_t* pDataSize, void* pData)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetEncodedVideoSessionParametersKHR, VKW_COMMAND_FLAG_REPLY, serial);
+    vkw_write_u64(w, vkw_guest_id_of(device));
+    if (vkw_write_presence(w, pVideoSessionParametersInfo))
+        vkw_encode_VkVideoEncodeSessionParametersGetInfoKHR(w, &(*pVideoSessionParametersInfo));
+    if (vkw_write_presence(w, pFeedbackInfo))
+        vkw_encode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(w, pFeedbackInfo);
+    if (vkw_write_presence(w, pDataSize))
+        vkw_write_u64(w, (*pDataSize));
+    if (vkw_write_presence(w, pData)) {
+        const uint64_t n = *pDataSize;
+        vkw_write_u64(w, n);
+    }
+    vkw_end_message(w, header);
+}
+
+VkResult vkw_decode_reply_vkGetEncodedVideoSessionParametersKHR(struct vkw_reader *r, VkDevice device, const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo, VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo, size_t* pDataSize, void* pData)
+{
+    (void)device;
+    (void)pVideoSessionParametersInfo;
+    const uint64_t pData_capacity = pData ? (uint64_t)(*pDataSize) : 0;
+    const VkResult result = (VkResult)vkw_read_i32(r);
+    if (vkw_read_presence(r)) {
+        if (pFeedbackInfo)
+            vkw_decode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(r, &(*pFeedbackInfo));
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        if (pDataSize)
+            (*pDataSize) = (size_t)vkw_read_u64(r);
+        else
+            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
+    }
+    if (vkw_read_presence(r)) {
+        const uint64_t n = vkw_read_count(r, 1);
+        if (!pData || n > pData_capacity)
+            vkw_reader_fail(r, VKW_ERROR_BAD_COUNT, n);
+        else
+            vkw_read_bytes(r, pData, n);
+    }
+    return result;
+}
+
+void vkw_encode_vkCmdEncodeVideoKHR(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, const VkVideoEncodeInfoKHR* pEncodeInfo)
+{
+    const size_t header = vkw_begin_command(w, VKW_CMD_vkCmdEncodeVideoKHR, 0, serial);
+    vkw_write_u64(w, vkw_guest_id_of(commandBuffer));
+    if (vkw_write_presence(w, pEncodeInfo))
+        vkw_encode_VkVideoEncodeInfoKHR(w, &(*pEncodeInfo));
+    vkw_end_message(w, header);
 }
 

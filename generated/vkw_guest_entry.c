@@ -5370,6 +5370,237 @@ VkResult vkw_forward_vkGetDeviceFaultInfoEXT(VkDevice device, VkDeviceFaultCount
     return result;
 }
 
+VkResult vkw_forward_vkGetPhysicalDeviceVideoCapabilitiesKHR(VkPhysicalDevice physicalDevice, const VkVideoProfileInfoKHR* pVideoProfile, VkVideoCapabilitiesKHR* pCapabilities)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceVideoCapabilitiesKHR(w, call.serial, physicalDevice, pVideoProfile, pCapabilities);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(r, physicalDevice, pVideoProfile, pCapabilities);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceVideoFormatPropertiesKHR(VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoFormatInfoKHR* pVideoFormatInfo, uint32_t* pVideoFormatPropertyCount, VkVideoFormatPropertiesKHR* pVideoFormatProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceVideoFormatPropertiesKHR(w, call.serial, physicalDevice, pVideoFormatInfo, pVideoFormatPropertyCount, pVideoFormatProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(r, physicalDevice, pVideoFormatInfo, pVideoFormatPropertyCount, pVideoFormatProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkCreateVideoSessionKHR(VkDevice device, const VkVideoSessionCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkVideoSessionKHR* pVideoSession)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pVideoSession_count = pVideoSession ? (uint64_t)(1) : 0;
+    for (uint64_t i = 0; i < pVideoSession_count; i++) {
+        pVideoSession[i] = VKW_U64_HANDLE(VkVideoSessionKHR, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreateVideoSessionKHR(w, call.serial, device, pCreateInfo, pAllocator, pVideoSession);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateVideoSessionKHR(r, device, pCreateInfo, pAllocator, pVideoSession);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkDestroyVideoSessionKHR(VkDevice device, VkVideoSessionKHR videoSession, const VkAllocationCallbacks* pAllocator)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDestroyVideoSessionKHR(w, call.serial, device, videoSession, pAllocator);
+    vkw_call_send(&call);
+}
+
+VkResult vkw_forward_vkGetVideoSessionMemoryRequirementsKHR(VkDevice device, VkVideoSessionKHR videoSession, uint32_t* pMemoryRequirementsCount, VkVideoSessionMemoryRequirementsKHR* pMemoryRequirements)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetVideoSessionMemoryRequirementsKHR(w, call.serial, device, videoSession, pMemoryRequirementsCount, pMemoryRequirements);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetVideoSessionMemoryRequirementsKHR(r, device, videoSession, pMemoryRequirementsCount, pMemoryRequirements);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkBindVideoSessionMemoryKHR(VkDevice device, VkVideoSessionKHR videoSession, uint32_t bindSessionMemoryInfoCount, const VkBindVideoSessionMemoryInfoKHR* pBindSessionMemoryInfos)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkBindVideoSessionMemoryKHR(w, call.serial, device, videoSession, bindSessionMemoryInfoCount, pBindSessionMemoryInfos);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkBindVideoSessionMemoryKHR(r, device, videoSession, bindSessionMemoryInfoCount, pBindSessionMemoryInfos);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkCreateVideoSessionParametersKHR(VkDevice device, const VkVideoSessionParametersCreateInfoKHR* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkVideoSessionParametersKHR* pVideoSessionParameters)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    /* new objects get their ids here: no round trip needed to name them */
+    const uint64_t pVideoSessionParameters_count = pVideoSessionParameters ? (uint64_t)(1) : 0;
+    for (uint64_t i = 0; i < pVideoSessionParameters_count; i++) {
+        pVideoSessionParameters[i] = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_guest_new_id(conn));
+    }
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkCreateVideoSessionParametersKHR(w, call.serial, device, pCreateInfo, pAllocator, pVideoSessionParameters);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkCreateVideoSessionParametersKHR(r, device, pCreateInfo, pAllocator, pVideoSessionParameters);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkUpdateVideoSessionParametersKHR(VkDevice device, VkVideoSessionParametersKHR videoSessionParameters, const VkVideoSessionParametersUpdateInfoKHR* pUpdateInfo)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkUpdateVideoSessionParametersKHR(w, call.serial, device, videoSessionParameters, pUpdateInfo);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkUpdateVideoSessionParametersKHR(r, device, videoSessionParameters, pUpdateInfo);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkDestroyVideoSessionParametersKHR(VkDevice device, VkVideoSessionParametersKHR videoSessionParameters, const VkAllocationCallbacks* pAllocator)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkDestroyVideoSessionParametersKHR(w, call.serial, device, videoSessionParameters, pAllocator);
+    vkw_call_send(&call);
+}
+
+void vkw_forward_vkCmdBeginVideoCodingKHR(VkCommandBuffer commandBuffer, const VkVideoBeginCodingInfoKHR* pBeginInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdBeginVideoCodingKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdBeginVideoCodingKHR(w, 0, commandBuffer, pBeginInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdEndVideoCodingKHR(VkCommandBuffer commandBuffer, const VkVideoEndCodingInfoKHR* pEndCodingInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdEndVideoCodingKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdEndVideoCodingKHR(w, 0, commandBuffer, pEndCodingInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdControlVideoCodingKHR(VkCommandBuffer commandBuffer, const VkVideoCodingControlInfoKHR* pCodingControlInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdControlVideoCodingKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdControlVideoCodingKHR(w, 0, commandBuffer, pCodingControlInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+void vkw_forward_vkCmdDecodeVideoKHR(VkCommandBuffer commandBuffer, const VkVideoDecodeInfoKHR* pDecodeInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdDecodeVideoKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdDecodeVideoKHR(w, 0, commandBuffer, pDecodeInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
+VkResult vkw_forward_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(VkPhysicalDevice physicalDevice, const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo, VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(w, call.serial, physicalDevice, pQualityLevelInfo, pQualityLevelProperties);
+    struct vkw_reader *r = vkw_call_wait(&call, true);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(r, physicalDevice, pQualityLevelInfo, pQualityLevelProperties);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+VkResult vkw_forward_vkGetEncodedVideoSessionParametersKHR(VkDevice device, const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo, VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo, size_t* pDataSize, void* pData)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    struct vkw_call call;
+    struct vkw_writer *w = vkw_call_begin(conn, &call);
+    vkw_encode_vkGetEncodedVideoSessionParametersKHR(w, call.serial, device, pVideoSessionParametersInfo, pFeedbackInfo, pDataSize, pData);
+    struct vkw_reader *r = vkw_call_wait(&call, false);
+    VkResult result = VK_ERROR_DEVICE_LOST;
+    if (r)
+        result = vkw_decode_reply_vkGetEncodedVideoSessionParametersKHR(r, device, pVideoSessionParametersInfo, pFeedbackInfo, pDataSize, pData);
+    const bool ok = vkw_call_end(&call, r);
+    if (!ok)
+        result = VK_ERROR_DEVICE_LOST;
+    (void)ok;
+    return result;
+}
+
+void vkw_forward_vkCmdEncodeVideoKHR(VkCommandBuffer commandBuffer, const VkVideoEncodeInfoKHR* pEncodeInfo)
+{
+    /* appended to the command buffer's own stream: no lock, no round trip */
+    struct vkw_writer *w = vkw_guest_record(commandBuffer, VKW_CMD_vkCmdEncodeVideoKHR);
+    if (!w)
+        return;
+    vkw_encode_vkCmdEncodeVideoKHR(w, 0, commandBuffer, pEncodeInfo);
+    vkw_guest_recorded(commandBuffer);
+}
+
 #define SCOPE_global VKW_SCOPE_GLOBAL
 #define SCOPE_instance VKW_SCOPE_INSTANCE
 #define SCOPE_physical_device VKW_SCOPE_PHYSICAL_DEVICE
@@ -5920,5 +6151,21 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetRayTracingShaderGroupStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkGetRayTracingShaderGroupStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
     {"vkCmdSetRayTracingPipelineStackSizeKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdSetRayTracingPipelineStackSizeKHR, SCOPE_device, "VK_KHR_ray_tracing_pipeline"},
     {"vkGetDeviceFaultInfoEXT", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceFaultInfoEXT, SCOPE_device, "VK_EXT_device_fault"},
+    {"vkGetPhysicalDeviceVideoCapabilitiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceVideoCapabilitiesKHR, SCOPE_physical_device, "VK_KHR_video_queue"},
+    {"vkGetPhysicalDeviceVideoFormatPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceVideoFormatPropertiesKHR, SCOPE_physical_device, "VK_KHR_video_queue"},
+    {"vkCreateVideoSessionKHR", (PFN_vkVoidFunction)vkw_forward_vkCreateVideoSessionKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkDestroyVideoSessionKHR", (PFN_vkVoidFunction)vkw_forward_vkDestroyVideoSessionKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkGetVideoSessionMemoryRequirementsKHR", (PFN_vkVoidFunction)vkw_forward_vkGetVideoSessionMemoryRequirementsKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkBindVideoSessionMemoryKHR", (PFN_vkVoidFunction)vkw_forward_vkBindVideoSessionMemoryKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkCreateVideoSessionParametersKHR", (PFN_vkVoidFunction)vkw_forward_vkCreateVideoSessionParametersKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkUpdateVideoSessionParametersKHR", (PFN_vkVoidFunction)vkw_forward_vkUpdateVideoSessionParametersKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkDestroyVideoSessionParametersKHR", (PFN_vkVoidFunction)vkw_forward_vkDestroyVideoSessionParametersKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkCmdBeginVideoCodingKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdBeginVideoCodingKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkCmdEndVideoCodingKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdEndVideoCodingKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkCmdControlVideoCodingKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdControlVideoCodingKHR, SCOPE_device, "VK_KHR_video_queue"},
+    {"vkCmdDecodeVideoKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdDecodeVideoKHR, SCOPE_device, "VK_KHR_video_decode_queue"},
+    {"vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR, SCOPE_physical_device, "VK_KHR_video_encode_queue"},
+    {"vkGetEncodedVideoSessionParametersKHR", (PFN_vkVoidFunction)vkw_forward_vkGetEncodedVideoSessionParametersKHR, SCOPE_device, "VK_KHR_video_encode_queue"},
+    {"vkCmdEncodeVideoKHR", (PFN_vkVoidFunction)vkw_forward_vkCmdEncodeVideoKHR, SCOPE_device, "VK_KHR_video_encode_queue"},
 };
 const unsigned vkw_guest_entry_count = sizeof(vkw_guest_entries) / sizeof(vkw_guest_entries[0]);

@@ -45,6 +45,8 @@ const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_VkSemaphore] = {"VkSemaphore", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SEMAPHORE, false},
     [VKW_HANDLE_VkShaderEXT] = {"VkShaderEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_EXT, false},
     [VKW_HANDLE_VkShaderModule] = {"VkShaderModule", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_MODULE, false},
+    [VKW_HANDLE_VkVideoSessionKHR] = {"VkVideoSessionKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_VIDEO_SESSION_KHR, false},
+    [VKW_HANDLE_VkVideoSessionParametersKHR] = {"VkVideoSessionParametersKHR", false, VKW_HANDLE_VkVideoSessionKHR, VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR, false},
 };
 
 uint32_t vkw_handle_type_of_object(int32_t object_type)
@@ -128,6 +130,10 @@ uint32_t vkw_handle_type_of_object(int32_t object_type)
         return VKW_HANDLE_VkShaderEXT;
     case VK_OBJECT_TYPE_SHADER_MODULE:
         return VKW_HANDLE_VkShaderModule;
+    case VK_OBJECT_TYPE_VIDEO_SESSION_KHR:
+        return VKW_HANDLE_VkVideoSessionKHR;
+    case VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR:
+        return VKW_HANDLE_VkVideoSessionParametersKHR;
     default:
         return VKW_HANDLE_NONE;
     }
@@ -436,6 +442,16 @@ const struct vkw_forwarded_extension vkw_forwarded_extensions[] = {
     {"VK_KHR_ray_tracing_pipeline", true},
     {"VK_EXT_pipeline_library_group_handles", true},
     {"VK_EXT_device_fault", true},
+    {"VK_KHR_video_queue", true},
+    {"VK_KHR_video_decode_queue", true},
+    {"VK_KHR_video_decode_h264", true},
+    {"VK_KHR_video_decode_h265", true},
+    {"VK_KHR_video_maintenance1", true},
+    {"VK_KHR_video_maintenance2", true},
+    {"VK_KHR_video_encode_queue", true},
+    {"VK_KHR_video_encode_h264", true},
+    {"VK_KHR_video_encode_h265", true},
+    {"VK_KHR_video_encode_quantization_map", true},
 };
 const unsigned vkw_forwarded_extension_count =
     sizeof(vkw_forwarded_extensions) / sizeof(vkw_forwarded_extensions[0]);
@@ -1598,6 +1614,38 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkCmdSetRayTracingPipelineStackSizeKHR";
     case VKW_CMD_vkGetDeviceFaultInfoEXT:
         return "vkGetDeviceFaultInfoEXT";
+    case VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR:
+        return "vkGetPhysicalDeviceVideoCapabilitiesKHR";
+    case VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR:
+        return "vkGetPhysicalDeviceVideoFormatPropertiesKHR";
+    case VKW_CMD_vkCreateVideoSessionKHR:
+        return "vkCreateVideoSessionKHR";
+    case VKW_CMD_vkDestroyVideoSessionKHR:
+        return "vkDestroyVideoSessionKHR";
+    case VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR:
+        return "vkGetVideoSessionMemoryRequirementsKHR";
+    case VKW_CMD_vkBindVideoSessionMemoryKHR:
+        return "vkBindVideoSessionMemoryKHR";
+    case VKW_CMD_vkCreateVideoSessionParametersKHR:
+        return "vkCreateVideoSessionParametersKHR";
+    case VKW_CMD_vkUpdateVideoSessionParametersKHR:
+        return "vkUpdateVideoSessionParametersKHR";
+    case VKW_CMD_vkDestroyVideoSessionParametersKHR:
+        return "vkDestroyVideoSessionParametersKHR";
+    case VKW_CMD_vkCmdBeginVideoCodingKHR:
+        return "vkCmdBeginVideoCodingKHR";
+    case VKW_CMD_vkCmdEndVideoCodingKHR:
+        return "vkCmdEndVideoCodingKHR";
+    case VKW_CMD_vkCmdControlVideoCodingKHR:
+        return "vkCmdControlVideoCodingKHR";
+    case VKW_CMD_vkCmdDecodeVideoKHR:
+        return "vkCmdDecodeVideoKHR";
+    case VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR:
+        return "vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR";
+    case VKW_CMD_vkGetEncodedVideoSessionParametersKHR:
+        return "vkGetEncodedVideoSessionParametersKHR";
+    case VKW_CMD_vkCmdEncodeVideoKHR:
+        return "vkCmdEncodeVideoKHR";
     default:
         return NULL;
     }

@@ -52,7 +52,9 @@ enum vkw_handle_type {
     VKW_HANDLE_VkSemaphore = 37,
     VKW_HANDLE_VkShaderEXT = 38,
     VKW_HANDLE_VkShaderModule = 39,
-    VKW_HANDLE_TYPE_COUNT = 40
+    VKW_HANDLE_VkVideoSessionKHR = 40,
+    VKW_HANDLE_VkVideoSessionParametersKHR = 41,
+    VKW_HANDLE_TYPE_COUNT = 42
 };
 
 struct vkw_handle_type_info {

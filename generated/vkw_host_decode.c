@@ -13,6 +13,308 @@
 #define VKW_DEVICE_LENGTH(what) vkw_host_decoder_length(d, (what))
 
 /* ---- enums: the values of the selected API (anything else is refused) ---- */
+static bool vkw_valid_StdVideoH264AspectRatioIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_UNSPECIFIED */
+    case 1: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_SQUARE */
+    case 2: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_12_11 */
+    case 3: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_10_11 */
+    case 4: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_16_11 */
+    case 5: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_40_33 */
+    case 6: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_24_11 */
+    case 7: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_20_11 */
+    case 8: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_32_11 */
+    case 9: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_80_33 */
+    case 10: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_18_11 */
+    case 11: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_15_11 */
+    case 12: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_64_33 */
+    case 13: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_160_99 */
+    case 14: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_4_3 */
+    case 15: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_3_2 */
+    case 16: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_2_1 */
+    case 255: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_EXTENDED_SAR */
+    case 2147483647: /* STD_VIDEO_H264_ASPECT_RATIO_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264CabacInitIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_CABAC_INIT_IDC_0 */
+    case 1: /* STD_VIDEO_H264_CABAC_INIT_IDC_1 */
+    case 2: /* STD_VIDEO_H264_CABAC_INIT_IDC_2 */
+    case 2147483647: /* STD_VIDEO_H264_CABAC_INIT_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264ChromaFormatIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_MONOCHROME */
+    case 1: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_420 */
+    case 2: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_422 */
+    case 3: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_444 */
+    case 2147483647: /* STD_VIDEO_H264_CHROMA_FORMAT_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264DisableDeblockingFilterIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_DISABLED */
+    case 1: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_ENABLED */
+    case 2: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_PARTIAL */
+    case 2147483647: /* STD_VIDEO_H264_DISABLE_DEBLOCKING_FILTER_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264LevelIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_LEVEL_IDC_1_0 */
+    case 1: /* STD_VIDEO_H264_LEVEL_IDC_1_1 */
+    case 2: /* STD_VIDEO_H264_LEVEL_IDC_1_2 */
+    case 3: /* STD_VIDEO_H264_LEVEL_IDC_1_3 */
+    case 4: /* STD_VIDEO_H264_LEVEL_IDC_2_0 */
+    case 5: /* STD_VIDEO_H264_LEVEL_IDC_2_1 */
+    case 6: /* STD_VIDEO_H264_LEVEL_IDC_2_2 */
+    case 7: /* STD_VIDEO_H264_LEVEL_IDC_3_0 */
+    case 8: /* STD_VIDEO_H264_LEVEL_IDC_3_1 */
+    case 9: /* STD_VIDEO_H264_LEVEL_IDC_3_2 */
+    case 10: /* STD_VIDEO_H264_LEVEL_IDC_4_0 */
+    case 11: /* STD_VIDEO_H264_LEVEL_IDC_4_1 */
+    case 12: /* STD_VIDEO_H264_LEVEL_IDC_4_2 */
+    case 13: /* STD_VIDEO_H264_LEVEL_IDC_5_0 */
+    case 14: /* STD_VIDEO_H264_LEVEL_IDC_5_1 */
+    case 15: /* STD_VIDEO_H264_LEVEL_IDC_5_2 */
+    case 16: /* STD_VIDEO_H264_LEVEL_IDC_6_0 */
+    case 17: /* STD_VIDEO_H264_LEVEL_IDC_6_1 */
+    case 18: /* STD_VIDEO_H264_LEVEL_IDC_6_2 */
+    case 2147483647: /* STD_VIDEO_H264_LEVEL_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264MemMgmtControlOp(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_END */
+    case 1: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_UNMARK_SHORT_TERM */
+    case 2: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_UNMARK_LONG_TERM */
+    case 3: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_MARK_LONG_TERM */
+    case 4: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_SET_MAX_LONG_TERM_INDEX */
+    case 5: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_UNMARK_ALL */
+    case 6: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_MARK_CURRENT_AS_LONG_TERM */
+    case 2147483647: /* STD_VIDEO_H264_MEM_MGMT_CONTROL_OP_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264ModificationOfPicNumsIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_SHORT_TERM_SUBTRACT */
+    case 1: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_SHORT_TERM_ADD */
+    case 2: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_LONG_TERM */
+    case 3: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_END */
+    case 2147483647: /* STD_VIDEO_H264_MODIFICATION_OF_PIC_NUMS_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264PictureType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_PICTURE_TYPE_P */
+    case 1: /* STD_VIDEO_H264_PICTURE_TYPE_B */
+    case 2: /* STD_VIDEO_H264_PICTURE_TYPE_I */
+    case 5: /* STD_VIDEO_H264_PICTURE_TYPE_IDR */
+    case 2147483647: /* STD_VIDEO_H264_PICTURE_TYPE_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264PocType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_POC_TYPE_0 */
+    case 1: /* STD_VIDEO_H264_POC_TYPE_1 */
+    case 2: /* STD_VIDEO_H264_POC_TYPE_2 */
+    case 2147483647: /* STD_VIDEO_H264_POC_TYPE_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264ProfileIdc(int32_t v)
+{
+    switch (v) {
+    case 66: /* STD_VIDEO_H264_PROFILE_IDC_BASELINE */
+    case 77: /* STD_VIDEO_H264_PROFILE_IDC_MAIN */
+    case 100: /* STD_VIDEO_H264_PROFILE_IDC_HIGH */
+    case 244: /* STD_VIDEO_H264_PROFILE_IDC_HIGH_444_PREDICTIVE */
+    case 2147483647: /* STD_VIDEO_H264_PROFILE_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264SliceType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_SLICE_TYPE_P */
+    case 1: /* STD_VIDEO_H264_SLICE_TYPE_B */
+    case 2: /* STD_VIDEO_H264_SLICE_TYPE_I */
+    case 2147483647: /* STD_VIDEO_H264_SLICE_TYPE_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH264WeightedBipredIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H264_WEIGHTED_BIPRED_IDC_DEFAULT */
+    case 1: /* STD_VIDEO_H264_WEIGHTED_BIPRED_IDC_EXPLICIT */
+    case 2: /* STD_VIDEO_H264_WEIGHTED_BIPRED_IDC_IMPLICIT */
+    case 2147483647: /* STD_VIDEO_H264_WEIGHTED_BIPRED_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH265AspectRatioIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_UNSPECIFIED */
+    case 1: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_SQUARE */
+    case 2: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_12_11 */
+    case 3: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_10_11 */
+    case 4: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_16_11 */
+    case 5: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_40_33 */
+    case 6: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_24_11 */
+    case 7: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_20_11 */
+    case 8: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_32_11 */
+    case 9: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_80_33 */
+    case 10: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_18_11 */
+    case 11: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_15_11 */
+    case 12: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_64_33 */
+    case 13: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_160_99 */
+    case 14: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_4_3 */
+    case 15: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_3_2 */
+    case 16: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_2_1 */
+    case 255: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_EXTENDED_SAR */
+    case 2147483647: /* STD_VIDEO_H265_ASPECT_RATIO_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH265ChromaFormatIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H265_CHROMA_FORMAT_IDC_MONOCHROME */
+    case 1: /* STD_VIDEO_H265_CHROMA_FORMAT_IDC_420 */
+    case 2: /* STD_VIDEO_H265_CHROMA_FORMAT_IDC_422 */
+    case 3: /* STD_VIDEO_H265_CHROMA_FORMAT_IDC_444 */
+    case 2147483647: /* STD_VIDEO_H265_CHROMA_FORMAT_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH265LevelIdc(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H265_LEVEL_IDC_1_0 */
+    case 1: /* STD_VIDEO_H265_LEVEL_IDC_2_0 */
+    case 2: /* STD_VIDEO_H265_LEVEL_IDC_2_1 */
+    case 3: /* STD_VIDEO_H265_LEVEL_IDC_3_0 */
+    case 4: /* STD_VIDEO_H265_LEVEL_IDC_3_1 */
+    case 5: /* STD_VIDEO_H265_LEVEL_IDC_4_0 */
+    case 6: /* STD_VIDEO_H265_LEVEL_IDC_4_1 */
+    case 7: /* STD_VIDEO_H265_LEVEL_IDC_5_0 */
+    case 8: /* STD_VIDEO_H265_LEVEL_IDC_5_1 */
+    case 9: /* STD_VIDEO_H265_LEVEL_IDC_5_2 */
+    case 10: /* STD_VIDEO_H265_LEVEL_IDC_6_0 */
+    case 11: /* STD_VIDEO_H265_LEVEL_IDC_6_1 */
+    case 12: /* STD_VIDEO_H265_LEVEL_IDC_6_2 */
+    case 2147483647: /* STD_VIDEO_H265_LEVEL_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH265PictureType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H265_PICTURE_TYPE_P */
+    case 1: /* STD_VIDEO_H265_PICTURE_TYPE_B */
+    case 2: /* STD_VIDEO_H265_PICTURE_TYPE_I */
+    case 3: /* STD_VIDEO_H265_PICTURE_TYPE_IDR */
+    case 2147483647: /* STD_VIDEO_H265_PICTURE_TYPE_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH265ProfileIdc(int32_t v)
+{
+    switch (v) {
+    case 1: /* STD_VIDEO_H265_PROFILE_IDC_MAIN */
+    case 2: /* STD_VIDEO_H265_PROFILE_IDC_MAIN_10 */
+    case 3: /* STD_VIDEO_H265_PROFILE_IDC_MAIN_STILL_PICTURE */
+    case 4: /* STD_VIDEO_H265_PROFILE_IDC_FORMAT_RANGE_EXTENSIONS */
+    case 9: /* STD_VIDEO_H265_PROFILE_IDC_SCC_EXTENSIONS */
+    case 2147483647: /* STD_VIDEO_H265_PROFILE_IDC_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_StdVideoH265SliceType(int32_t v)
+{
+    switch (v) {
+    case 0: /* STD_VIDEO_H265_SLICE_TYPE_B */
+    case 1: /* STD_VIDEO_H265_SLICE_TYPE_P */
+    case 2: /* STD_VIDEO_H265_SLICE_TYPE_I */
+    case 2147483647: /* STD_VIDEO_H265_SLICE_TYPE_INVALID */
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool vkw_valid_VkAccelerationStructureBuildTypeKHR(int32_t v)
 {
     switch (v) {
@@ -923,6 +1225,9 @@ static bool vkw_valid_VkImageLayout(int32_t v)
     case 6: /* VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL */
     case 7: /* VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL */
     case 8: /* VK_IMAGE_LAYOUT_PREINITIALIZED */
+    case 1000024000: /* VK_IMAGE_LAYOUT_VIDEO_DECODE_DST_KHR */
+    case 1000024001: /* VK_IMAGE_LAYOUT_VIDEO_DECODE_SRC_KHR */
+    case 1000024002: /* VK_IMAGE_LAYOUT_VIDEO_DECODE_DPB_KHR */
     case 1000117000: /* VK_IMAGE_LAYOUT_DEPTH_READ_ONLY_STENCIL_ATTACHMENT_OPTIMAL */
     case 1000117001: /* VK_IMAGE_LAYOUT_DEPTH_ATTACHMENT_STENCIL_READ_ONLY_OPTIMAL */
     case 1000164003: /* VK_IMAGE_LAYOUT_FRAGMENT_SHADING_RATE_ATTACHMENT_OPTIMAL_KHR */
@@ -931,9 +1236,13 @@ static bool vkw_valid_VkImageLayout(int32_t v)
     case 1000241001: /* VK_IMAGE_LAYOUT_DEPTH_READ_ONLY_OPTIMAL */
     case 1000241002: /* VK_IMAGE_LAYOUT_STENCIL_ATTACHMENT_OPTIMAL */
     case 1000241003: /* VK_IMAGE_LAYOUT_STENCIL_READ_ONLY_OPTIMAL */
+    case 1000299000: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_DST_KHR */
+    case 1000299001: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_SRC_KHR */
+    case 1000299002: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_DPB_KHR */
     case 1000314000: /* VK_IMAGE_LAYOUT_READ_ONLY_OPTIMAL */
     case 1000314001: /* VK_IMAGE_LAYOUT_ATTACHMENT_OPTIMAL */
     case 1000339000: /* VK_IMAGE_LAYOUT_ATTACHMENT_FEEDBACK_LOOP_OPTIMAL_EXT */
+    case 1000553000: /* VK_IMAGE_LAYOUT_VIDEO_ENCODE_QUANTIZATION_MAP_KHR */
         return true;
     default:
         return false;
@@ -1127,6 +1436,8 @@ static bool vkw_valid_VkObjectType(int32_t v)
     case 24: /* VK_OBJECT_TYPE_FRAMEBUFFER */
     case 25: /* VK_OBJECT_TYPE_COMMAND_POOL */
     case 1000011000: /* VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT */
+    case 1000023000: /* VK_OBJECT_TYPE_VIDEO_SESSION_KHR */
+    case 1000023001: /* VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR */
     case 1000085000: /* VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE */
     case 1000128000: /* VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT */
     case 1000150000: /* VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR */
@@ -1300,10 +1611,12 @@ static bool vkw_valid_VkQueryType(int32_t v)
     case 0: /* VK_QUERY_TYPE_OCCLUSION */
     case 1: /* VK_QUERY_TYPE_PIPELINE_STATISTICS */
     case 2: /* VK_QUERY_TYPE_TIMESTAMP */
+    case 1000023000: /* VK_QUERY_TYPE_RESULT_STATUS_ONLY_KHR */
     case 1000028004: /* VK_QUERY_TYPE_TRANSFORM_FEEDBACK_STREAM_EXT */
     case 1000150000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_KHR */
     case 1000150001: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_SIZE_KHR */
     case 1000165000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_COMPACTED_SIZE_NV */
+    case 1000299000: /* VK_QUERY_TYPE_VIDEO_ENCODE_FEEDBACK_KHR */
     case 1000328000: /* VK_QUERY_TYPE_MESH_PRIMITIVES_GENERATED_EXT */
     case 1000382000: /* VK_QUERY_TYPE_PRIMITIVES_GENERATED_EXT */
     case 1000386000: /* VK_QUERY_TYPE_ACCELERATION_STRUCTURE_SERIALIZATION_BOTTOM_LEVEL_POINTERS_KHR */
@@ -1581,6 +1894,59 @@ static bool vkw_valid_VkVertexInputRate(int32_t v)
     switch (v) {
     case 0: /* VK_VERTEX_INPUT_RATE_VERTEX */
     case 1: /* VK_VERTEX_INPUT_RATE_INSTANCE */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkVideoCodecOperationFlagBitsKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_VIDEO_CODEC_OPERATION_NONE_KHR */
+    case 1: /* VK_VIDEO_CODEC_OPERATION_DECODE_H264_BIT_KHR */
+    case 2: /* VK_VIDEO_CODEC_OPERATION_DECODE_H265_BIT_KHR */
+    case 65536: /* VK_VIDEO_CODEC_OPERATION_ENCODE_H264_BIT_KHR */
+    case 131072: /* VK_VIDEO_CODEC_OPERATION_ENCODE_H265_BIT_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkVideoDecodeH264PictureLayoutFlagBitsKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_PROGRESSIVE_KHR */
+    case 1: /* VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_INTERLACED_INTERLEAVED_LINES_BIT_KHR */
+    case 2: /* VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_INTERLACED_SEPARATE_PLANES_BIT_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkVideoEncodeRateControlModeFlagBitsKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_DEFAULT_KHR */
+    case 1: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_DISABLED_BIT_KHR */
+    case 2: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_CBR_BIT_KHR */
+    case 4: /* VK_VIDEO_ENCODE_RATE_CONTROL_MODE_VBR_BIT_KHR */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool vkw_valid_VkVideoEncodeTuningModeKHR(int32_t v)
+{
+    switch (v) {
+    case 0: /* VK_VIDEO_ENCODE_TUNING_MODE_DEFAULT_KHR */
+    case 1: /* VK_VIDEO_ENCODE_TUNING_MODE_HIGH_QUALITY_KHR */
+    case 2: /* VK_VIDEO_ENCODE_TUNING_MODE_LOW_LATENCY_KHR */
+    case 3: /* VK_VIDEO_ENCODE_TUNING_MODE_ULTRA_LOW_LATENCY_KHR */
+    case 4: /* VK_VIDEO_ENCODE_TUNING_MODE_LOSSLESS_KHR */
         return true;
     default:
         return false;
@@ -2174,6 +2540,93 @@ static void vkw_encode_reply_fields_VkSubpassResolvePerformanceQueryEXT(struct v
 static void vkw_decode_fields_VkMultisampledRenderToSingleSampledInfoEXT(struct vkw_host_decoder *d, VkMultisampledRenderToSingleSampledInfoEXT *v);
 static void vkw_decode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineProtectedAccessFeatures *v);
+static void vkw_encode_reply_fields_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyVideoPropertiesKHR *v);
+static void vkw_encode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyQueryResultStatusPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoProfileListInfoKHR(struct vkw_host_decoder *d, VkVideoProfileListInfoKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoFormatInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, VkVideoProfileInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoSessionMemoryRequirementsKHR *v);
+static void vkw_decode_fields_VkBindVideoSessionMemoryInfoKHR(struct vkw_host_decoder *d, VkBindVideoSessionMemoryInfoKHR *v);
+static void vkw_decode_fields_VkVideoPictureResourceInfoKHR(struct vkw_host_decoder *d, VkVideoPictureResourceInfoKHR *v);
+static void vkw_decode_fields_VkVideoReferenceSlotInfoKHR(struct vkw_host_decoder *d, VkVideoReferenceSlotInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeCapabilitiesKHR *v);
+static void vkw_decode_fields_VkVideoDecodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeUsageInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeInfoKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+static void vkw_decode_fields_VkVideoInlineQueryInfoKHR(struct vkw_host_decoder *d, VkVideoInlineQueryInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264ProfileInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH264CapabilitiesKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersAddInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264InlineSessionParametersInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264PictureInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264DpbSlotInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265ProfileInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH265CapabilitiesKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersAddInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265InlineSessionParametersInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265PictureInfoKHR *v);
+static void vkw_decode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265DpbSlotInfoKHR *v);
+static void vkw_decode_fields_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersUpdateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
+static void vkw_decode_fields_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v);
+static void vkw_decode_fields_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d, VkVideoEndCodingInfoKHR *v);
+static void vkw_decode_fields_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+static void vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v);
+static void vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v);
+static void vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v);
 static void vkw_decode_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 static void vkw_decode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(struct vkw_host_decoder *d, VkCommandBufferInheritanceViewportScissorInfoNV *v);
@@ -3474,6 +3927,36 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR: {
+            VkPhysicalDeviceVideoMaintenance1FeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR: {
+            VkPhysicalDeviceVideoMaintenance2FeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR: {
+            VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV: {
             VkPhysicalDeviceInheritedViewportScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4112,6 +4595,16 @@ static void vkw_decode_pnext_VkBufferCreateInfo(struct vkw_host_decoder *d, cons
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR: {
+            VkVideoProfileListInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoProfileListInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_OPAQUE_CAPTURE_DESCRIPTOR_DATA_CREATE_INFO_EXT: {
             VkOpaqueCaptureDescriptorDataCreateInfoEXT *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -4246,6 +4739,16 @@ static void vkw_decode_pnext_VkImageCreateInfo(struct vkw_host_decoder *d, const
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkImageStencilUsageCreateInfo(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR: {
+            VkVideoProfileListInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoProfileListInfoKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -5629,6 +6132,102 @@ static void vkw_decode_pnext_VkSemaphoreCreateInfo(struct vkw_host_decoder *d, c
     }
 }
 
+static void vkw_decode_pnext_VkQueryPoolCreateInfo(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_INFO_KHR: {
+            VkVideoProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_USAGE_INFO_KHR: {
+            VkVideoDecodeUsageInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeUsageInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PROFILE_INFO_KHR: {
+            VkVideoDecodeH264ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH264ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PROFILE_INFO_KHR: {
+            VkVideoDecodeH265ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH265ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR: {
+            VkVideoEncodeUsageInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeUsageInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_QUERY_POOL_VIDEO_ENCODE_FEEDBACK_CREATE_INFO_KHR: {
+            VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR: {
+            VkVideoEncodeH264ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR: {
+            VkVideoEncodeH265ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
 static void vkw_decode_pnext_VkFramebufferCreateInfo(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
@@ -6766,6 +7365,36 @@ static void vkw_decode_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_decoder *
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR: {
+            VkPhysicalDeviceVideoMaintenance1FeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR: {
+            VkPhysicalDeviceVideoMaintenance2FeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR: {
+            VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -8170,6 +8799,33 @@ static void vkw_decode_pnext_partial_VkPhysicalDeviceFeatures2(struct vkw_host_d
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR: {
+            VkPhysicalDeviceVideoMaintenance1FeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR: {
+            VkPhysicalDeviceVideoMaintenance2FeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR: {
+            VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV: {
             VkPhysicalDeviceInheritedViewportScissorFeaturesNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -8992,6 +9648,18 @@ static void vkw_encode_reply_pnext_VkPhysicalDeviceFeatures2(struct vkw_host_dec
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_PROTECTED_ACCESS_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatures(d, w, (const VkPhysicalDevicePipelineProtectedAccessFeatures *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(d, w, (const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, w, (const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, w, (const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -10376,6 +11044,16 @@ static void vkw_decode_pnext_VkPhysicalDeviceImageFormatInfo2(struct vkw_host_de
             tail = (const void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR: {
+            VkVideoProfileListInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoProfileListInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
         case VK_STRUCTURE_TYPE_OPTICAL_FLOW_IMAGE_FORMAT_INFO_NV: {
             VkOpticalFlowImageFormatInfoNV *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
             if (!e)
@@ -10429,6 +11107,24 @@ static void vkw_decode_pnext_partial_VkQueueFamilyProperties2(struct vkw_host_de
             tail = (void **)&e->pNext;
             continue;
         }
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_VIDEO_PROPERTIES_KHR: {
+            VkQueueFamilyVideoPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_QUERY_RESULT_STATUS_PROPERTIES_KHR: {
+            VkQueueFamilyQueryResultStatusPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
         default:
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
             return;
@@ -10452,6 +11148,14 @@ static void vkw_encode_reply_pnext_VkQueueFamilyProperties2(struct vkw_host_deco
         case VK_STRUCTURE_TYPE_QUEUE_FAMILY_CHECKPOINT_PROPERTIES_2_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_reply_fields_VkQueueFamilyCheckpointProperties2NV(d, w, (const VkQueueFamilyCheckpointProperties2NV *)s);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_VIDEO_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkQueueFamilyVideoPropertiesKHR(d, w, (const VkQueueFamilyVideoPropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_QUEUE_FAMILY_QUERY_RESULT_STATUS_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(d, w, (const VkQueueFamilyQueryResultStatusPropertiesKHR *)s);
             break;
         default:
             break; /* a driver's own addition: the guest did not ask for it */
@@ -11239,6 +11943,955 @@ static void vkw_decode_pnext_VkBufferMemoryBarrier2(struct vkw_host_decoder *d, 
     }
 }
 
+static void vkw_decode_pnext_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR: {
+            VkVideoProfileListInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoProfileListInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_partial_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, void **pnext)
+{
+    void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR: {
+            VkVideoFormatQuantizationMapPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR: {
+            VkVideoFormatH265QuantizationMapPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_encode_reply_pnext_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const void *pnext)
+{
+    (void)d;
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(d, w, (const VkVideoFormatQuantizationMapPropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(d, w, (const VkVideoFormatH265QuantizationMapPropertiesKHR *)s);
+            break;
+        default:
+            break; /* a driver's own addition: the guest did not ask for it */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_pnext_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_USAGE_INFO_KHR: {
+            VkVideoDecodeUsageInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeUsageInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PROFILE_INFO_KHR: {
+            VkVideoDecodeH264ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH264ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PROFILE_INFO_KHR: {
+            VkVideoDecodeH265ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH265ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR: {
+            VkVideoEncodeUsageInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeUsageInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR: {
+            VkVideoEncodeH264ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR: {
+            VkVideoEncodeH265ProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_partial_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, void **pnext)
+{
+    void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR: {
+            VkVideoEncodeQuantizationMapCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR: {
+            VkVideoEncodeH264QuantizationMapCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR: {
+            VkVideoEncodeH265QuantizationMapCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR: {
+            VkVideoDecodeCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_CAPABILITIES_KHR: {
+            VkVideoDecodeH264CapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR: {
+            VkVideoDecodeH265CapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR: {
+            VkVideoEncodeCapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR: {
+            VkVideoEncodeH264CapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR: {
+            VkVideoEncodeH265CapabilitiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_encode_reply_pnext_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const void *pnext)
+{
+    (void)d;
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(d, w, (const VkVideoEncodeQuantizationMapCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(d, w, (const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(d, w, (const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoDecodeCapabilitiesKHR(d, w, (const VkVideoDecodeCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(d, w, (const VkVideoDecodeH264CapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(d, w, (const VkVideoDecodeH265CapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(d, w, (const VkVideoEncodeCapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(d, w, (const VkVideoEncodeH264CapabilitiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(d, w, (const VkVideoEncodeH265CapabilitiesKHR *)s);
+            break;
+        default:
+            break; /* a driver's own addition: the guest did not ask for it */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_pnext_VkVideoReferenceSlotInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_DPB_SLOT_INFO_KHR: {
+            VkVideoDecodeH264DpbSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH264DpbSlotInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_DPB_SLOT_INFO_KHR: {
+            VkVideoDecodeH265DpbSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH265DpbSlotInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_DPB_SLOT_INFO_KHR: {
+            VkVideoEncodeH264DpbSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_DPB_SLOT_INFO_KHR: {
+            VkVideoEncodeH265DpbSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoDecodeInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_INLINE_QUERY_INFO_KHR: {
+            VkVideoInlineQueryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoInlineQueryInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_INLINE_SESSION_PARAMETERS_INFO_KHR: {
+            VkVideoDecodeH264InlineSessionParametersInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PICTURE_INFO_KHR: {
+            VkVideoDecodeH264PictureInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH264PictureInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_INLINE_SESSION_PARAMETERS_INFO_KHR: {
+            VkVideoDecodeH265InlineSessionParametersInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PICTURE_INFO_KHR: {
+            VkVideoDecodeH265PictureInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH265PictureInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_CREATE_INFO_KHR: {
+            VkVideoEncodeH264SessionCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_CREATE_INFO_KHR: {
+            VkVideoEncodeH265SessionCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoDecodeH264SessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoDecodeH265SessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR: {
+            VkVideoEncodeQualityLevelInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR: {
+            VkVideoDecodeH264SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR: {
+            VkVideoDecodeH265SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_GET_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersGetInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_GET_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersGetInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, void **pnext)
+{
+    void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR: {
+            VkVideoEncodeH264SessionParametersFeedbackInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR: {
+            VkVideoEncodeH265SessionParametersFeedbackInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_encode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const void *pnext)
+{
+    (void)d;
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(d, w, (const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(d, w, (const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *)s);
+            break;
+        default:
+            break; /* a driver's own addition: the guest did not ask for it */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_pnext_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeRateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH264RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_GOP_REMAINING_FRAME_INFO_KHR: {
+            VkVideoEncodeH264GopRemainingFrameInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH265RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_GOP_REMAINING_FRAME_INFO_KHR: {
+            VkVideoEncodeH265GopRemainingFrameInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR: {
+            VkVideoEncodeQualityLevelInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeRateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH264RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR: {
+            VkVideoEncodeH265RateControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_INLINE_QUERY_INFO_KHR: {
+            VkVideoInlineQueryInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoInlineQueryInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_INFO_KHR: {
+            VkVideoEncodeQuantizationMapInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PICTURE_INFO_KHR: {
+            VkVideoEncodeH264PictureInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PICTURE_INFO_KHR: {
+            VkVideoEncodeH265PictureInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_decode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, void **pnext)
+{
+    void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR: {
+            VkVideoEncodeH264QualityLevelPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR: {
+            VkVideoEncodeH265QualityLevelPropertiesKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            *tail = e;
+            tail = (void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
+static void vkw_encode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const void *pnext)
+{
+    (void)d;
+    for (const VkBaseInStructure *s = pnext; s; s = s->pNext) {
+        switch ((int)s->sType) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(d, w, (const VkVideoEncodeH264QualityLevelPropertiesKHR *)s);
+            break;
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR:
+            vkw_write_u32(w, (uint32_t)s->sType);
+            vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(d, w, (const VkVideoEncodeH265QualityLevelPropertiesKHR *)s);
+            break;
+        default:
+            break; /* a driver's own addition: the guest did not ask for it */
+        }
+    }
+    vkw_write_u32(w, 0);
+}
+
+static void vkw_decode_pnext_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, const void **pnext)
+{
+    const void **tail = pnext;
+    *tail = NULL;
+    for (;;) {
+        const uint32_t stype = vkw_read_u32(&d->r);
+        if (stype == 0 || !vkw_reader_ok(&d->r))
+            return;
+        switch ((int)stype) {
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_LAYER_INFO_KHR: {
+            VkVideoEncodeH264RateControlLayerInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        case VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_LAYER_INFO_KHR: {
+            VkVideoEncodeH265RateControlLayerInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+            if (!e)
+                return;
+            e->sType = (VkStructureType)stype;
+            vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(d, e);
+            *tail = e;
+            tail = (const void **)&e->pNext;
+            continue;
+        }
+        default:
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+            return;
+        }
+    }
+}
+
 static void vkw_decode_pnext_VkDescriptorBufferBindingInfoEXT(struct vkw_host_decoder *d, const void **pnext)
 {
     const void **tail = pnext;
@@ -11561,6 +13214,13 @@ void vkw_decode_VkOffset2D(struct vkw_host_decoder *d, VkOffset2D *v)
     v->y = (int32_t)vkw_read_i32(&d->r);
 }
 
+void vkw_encode_reply_VkOffset2D(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOffset2D *v)
+{
+    vkw_write_i32(w, v->x);
+    vkw_write_i32(w, v->y);
+    (void)d;
+}
+
 void vkw_decode_VkOffset3D(struct vkw_host_decoder *d, VkOffset3D *v)
 {
     v->x = (int32_t)vkw_read_i32(&d->r);
@@ -11627,6 +13287,15 @@ void vkw_decode_VkComponentMapping(struct vkw_host_decoder *d, VkComponentMappin
     v->a = (VkComponentSwizzle)vkw_decode_enum(d, vkw_valid_VkComponentSwizzle);
 }
 
+void vkw_encode_reply_VkComponentMapping(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComponentMapping *v)
+{
+    vkw_write_i32(w, (int32_t)v->r);
+    vkw_write_i32(w, (int32_t)v->g);
+    vkw_write_i32(w, (int32_t)v->b);
+    vkw_write_i32(w, (int32_t)v->a);
+    (void)d;
+}
+
 void vkw_encode_reply_VkPhysicalDeviceProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProperties *v)
 {
     vkw_write_u32(w, v->apiVersion);
@@ -11639,6 +13308,12 @@ void vkw_encode_reply_VkPhysicalDeviceProperties(struct vkw_host_decoder *d, str
     vkw_encode_reply_VkPhysicalDeviceLimits(d, w, &v->limits);
     vkw_encode_reply_VkPhysicalDeviceSparseProperties(d, w, &v->sparseProperties);
     (void)d;
+}
+
+void vkw_decode_VkExtensionProperties(struct vkw_host_decoder *d, VkExtensionProperties *v)
+{
+    vkw_read_string_fixed(&d->r, v->extensionName, 256);
+    v->specVersion = (uint32_t)vkw_read_u32(&d->r);
 }
 
 void vkw_encode_reply_VkExtensionProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExtensionProperties *v)
@@ -13769,10 +15444,7 @@ static void vkw_decode_fields_VkSemaphoreCreateInfo(struct vkw_host_decoder *d, 
 void vkw_decode_VkQueryPoolCreateInfo(struct vkw_host_decoder *d, VkQueryPoolCreateInfo *v)
 {
     v->sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueryPoolCreateInfo */
+    vkw_decode_pnext_VkQueryPoolCreateInfo(d, (const void **)&v->pNext);
     vkw_decode_fields_VkQueryPoolCreateInfo(d, v);
 }
 
@@ -25741,6 +27413,2013 @@ static void vkw_encode_reply_fields_VkPhysicalDevicePipelineProtectedAccessFeatu
     (void)d;
 }
 
+void vkw_decode_partial_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, VkQueueFamilyVideoPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_QUEUE_FAMILY_VIDEO_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyVideoPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkQueueFamilyVideoPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyVideoPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->videoCodecOperations);
+    (void)d;
+}
+
+void vkw_decode_partial_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, VkQueueFamilyQueryResultStatusPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_QUEUE_FAMILY_QUERY_RESULT_STATUS_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyQueryResultStatusPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyQueryResultStatusPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->queryResultStatusSupport);
+    (void)d;
+}
+
+void vkw_decode_VkVideoProfileListInfoKHR(struct vkw_host_decoder *d, VkVideoProfileListInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_PROFILE_LIST_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoProfileListInfoKHR */
+    vkw_decode_fields_VkVideoProfileListInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoProfileListInfoKHR(struct vkw_host_decoder *d, VkVideoProfileListInfoKHR *v)
+{
+    v->profileCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->profileCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoProfileInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoProfileInfoKHR(d, &e[i]);
+        v->pProfiles = e;
+    }
+    else if ((true) && (v->profileCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoFormatInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_FORMAT_INFO_KHR;
+    vkw_decode_pnext_VkPhysicalDeviceVideoFormatInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkPhysicalDeviceVideoFormatInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoFormatInfoKHR *v)
+{
+    v->imageUsage = (VkImageUsageFlags)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_PROPERTIES_KHR;
+    vkw_decode_pnext_partial_VkVideoFormatPropertiesKHR(d, &v->pNext);
+}
+
+
+void vkw_encode_reply_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v)
+{
+    vkw_encode_reply_pnext_VkVideoFormatPropertiesKHR(d, w, v->pNext);
+    vkw_encode_reply_fields_VkVideoFormatPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->format);
+    vkw_encode_reply_VkComponentMapping(d, w, &v->componentMapping);
+    vkw_write_u32(w, v->imageCreateFlags);
+    vkw_write_i32(w, (int32_t)v->imageType);
+    vkw_write_i32(w, (int32_t)v->imageTiling);
+    vkw_write_u32(w, v->imageUsageFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v)
+{
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxQuantizationMapExtent);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUANTIZATION_MAP_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_i32(w, v->minQpDelta);
+    vkw_write_i32(w, v->maxQpDelta);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUANTIZATION_MAP_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v)
+{
+    vkw_write_i32(w, v->minQpDelta);
+    vkw_write_i32(w, v->maxQpDelta);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_QUANTIZATION_MAP_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v)
+{
+    vkw_encode_reply_VkExtent2D(d, w, &v->quantizationMapTexelSize);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_FORMAT_H265_QUANTIZATION_MAP_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->compatibleCtbSizes);
+    (void)d;
+}
+
+void vkw_decode_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, VkVideoProfileInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_PROFILE_INFO_KHR;
+    vkw_decode_pnext_VkVideoProfileInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoProfileInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, VkVideoProfileInfoKHR *v)
+{
+    v->videoCodecOperation = (VkVideoCodecOperationFlagBitsKHR)vkw_decode_enum(d, vkw_valid_VkVideoCodecOperationFlagBitsKHR);
+    v->chromaSubsampling = (VkVideoChromaSubsamplingFlagsKHR)vkw_read_u32(&d->r);
+    v->lumaBitDepth = (VkVideoComponentBitDepthFlagsKHR)vkw_read_u32(&d->r);
+    v->chromaBitDepth = (VkVideoComponentBitDepthFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_CAPABILITIES_KHR;
+    vkw_decode_pnext_partial_VkVideoCapabilitiesKHR(d, &v->pNext);
+}
+
+
+void vkw_encode_reply_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoCapabilitiesKHR *v)
+{
+    vkw_encode_reply_pnext_VkVideoCapabilitiesKHR(d, w, v->pNext);
+    vkw_encode_reply_fields_VkVideoCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u64(w, v->minBitstreamBufferOffsetAlignment);
+    vkw_write_u64(w, v->minBitstreamBufferSizeAlignment);
+    vkw_encode_reply_VkExtent2D(d, w, &v->pictureAccessGranularity);
+    vkw_encode_reply_VkExtent2D(d, w, &v->minCodedExtent);
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxCodedExtent);
+    vkw_write_u32(w, v->maxDpbSlots);
+    vkw_write_u32(w, v->maxActiveReferencePictures);
+    vkw_encode_reply_VkExtensionProperties(d, w, &v->stdHeaderVersion);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, VkVideoSessionMemoryRequirementsKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_MEMORY_REQUIREMENTS_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoSessionMemoryRequirementsKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoSessionMemoryRequirementsKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoSessionMemoryRequirementsKHR *v)
+{
+    vkw_write_u32(w, v->memoryBindIndex);
+    vkw_encode_reply_VkMemoryRequirements(d, w, &v->memoryRequirements);
+    (void)d;
+}
+
+void vkw_decode_VkBindVideoSessionMemoryInfoKHR(struct vkw_host_decoder *d, VkBindVideoSessionMemoryInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_BIND_VIDEO_SESSION_MEMORY_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkBindVideoSessionMemoryInfoKHR */
+    vkw_decode_fields_VkBindVideoSessionMemoryInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkBindVideoSessionMemoryInfoKHR(struct vkw_host_decoder *d, VkBindVideoSessionMemoryInfoKHR *v)
+{
+    v->memoryBindIndex = (uint32_t)vkw_read_u32(&d->r);
+    v->memory = VKW_U64_HANDLE(VkDeviceMemory, vkw_host_decode_handle(d, VKW_HANDLE_VkDeviceMemory, true, NULL));
+    v->memoryOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->memorySize = (VkDeviceSize)vkw_read_u64(&d->r);
+}
+
+void vkw_decode_VkVideoPictureResourceInfoKHR(struct vkw_host_decoder *d, VkVideoPictureResourceInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_PICTURE_RESOURCE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoPictureResourceInfoKHR */
+    vkw_decode_fields_VkVideoPictureResourceInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoPictureResourceInfoKHR(struct vkw_host_decoder *d, VkVideoPictureResourceInfoKHR *v)
+{
+    vkw_decode_VkOffset2D(d, &v->codedOffset);
+    vkw_decode_VkExtent2D(d, &v->codedExtent);
+    v->baseArrayLayer = (uint32_t)vkw_read_u32(&d->r);
+    v->imageViewBinding = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, true, NULL));
+}
+
+void vkw_decode_VkVideoReferenceSlotInfoKHR(struct vkw_host_decoder *d, VkVideoReferenceSlotInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_REFERENCE_SLOT_INFO_KHR;
+    vkw_decode_pnext_VkVideoReferenceSlotInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoReferenceSlotInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoReferenceSlotInfoKHR(struct vkw_host_decoder *d, VkVideoReferenceSlotInfoKHR *v)
+{
+    v->slotIndex = (int32_t)vkw_read_i32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoPictureResourceInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoPictureResourceInfoKHR(d, &(*e));
+        v->pPictureResource = e;
+    }
+}
+
+void vkw_decode_partial_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoDecodeCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    (void)d;
+}
+
+void vkw_decode_VkVideoDecodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeUsageInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_USAGE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeUsageInfoKHR */
+    vkw_decode_fields_VkVideoDecodeUsageInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeUsageInfoKHR *v)
+{
+    v->videoUsageHints = (VkVideoDecodeUsageFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoDecodeInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_INFO_KHR;
+    vkw_decode_pnext_VkVideoDecodeInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoDecodeInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeInfoKHR *v)
+{
+    v->flags = (VkVideoDecodeFlagsKHR)vkw_read_u32(&d->r);
+    v->srcBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->srcBufferOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->srcBufferRange = (VkDeviceSize)vkw_read_u64(&d->r);
+    vkw_decode_VkVideoPictureResourceInfoKHR(d, &v->dstPictureResource);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoReferenceSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoReferenceSlotInfoKHR(d, &(*e));
+        v->pSetupReferenceSlot = e;
+    }
+    v->referenceSlotCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->referenceSlotCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoReferenceSlotInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoReferenceSlotInfoKHR(d, &e[i]);
+        v->pReferenceSlots = e;
+    }
+    else if ((true) && (v->referenceSlotCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoMaintenance1FeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    v->videoMaintenance1 = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoMaintenance1);
+    (void)d;
+}
+
+void vkw_decode_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoMaintenance2FeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    v->videoMaintenance2 = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_MAINTENANCE_2_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoMaintenance2);
+    (void)d;
+}
+
+void vkw_decode_VkVideoInlineQueryInfoKHR(struct vkw_host_decoder *d, VkVideoInlineQueryInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_INLINE_QUERY_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoInlineQueryInfoKHR */
+    vkw_decode_fields_VkVideoInlineQueryInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoInlineQueryInfoKHR(struct vkw_host_decoder *d, VkVideoInlineQueryInfoKHR *v)
+{
+    v->queryPool = VKW_U64_HANDLE(VkQueryPool, vkw_host_decode_handle(d, VKW_HANDLE_VkQueryPool, false, NULL));
+    v->firstQuery = (uint32_t)vkw_read_u32(&d->r);
+    v->queryCount = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoDecodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264ProfileInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PROFILE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH264ProfileInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH264ProfileInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264ProfileInfoKHR *v)
+{
+    v->stdProfileIdc = (StdVideoH264ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264ProfileIdc);
+    v->pictureLayout = (VkVideoDecodeH264PictureLayoutFlagBitsKHR)vkw_decode_enum(d, vkw_valid_VkVideoDecodeH264PictureLayoutFlagBitsKHR);
+}
+
+void vkw_decode_partial_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeH264CapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH264CapabilitiesKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+    vkw_encode_reply_VkOffset2D(d, w, &v->fieldOffsetGranularity);
+    (void)d;
+}
+
+void vkw_decode_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersAddInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH264SessionParametersAddInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersAddInfoKHR *v)
+{
+    v->stdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdSPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH264SequenceParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH264SequenceParameterSet(d, &e[i]);
+        v->pStdSPSs = e;
+    }
+    else if ((true) && (v->stdSPSCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->stdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdPPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH264PictureParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH264PictureParameterSet(d, &e[i]);
+        v->pStdPPSs = e;
+    }
+    else if ((true) && (v->stdPPSCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH264SessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersCreateInfoKHR *v)
+{
+    v->maxStdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoDecodeH264SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoDecodeH264SessionParametersAddInfoKHR(d, &(*e));
+        v->pParametersAddInfo = e;
+    }
+}
+
+void vkw_decode_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264InlineSessionParametersInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_INLINE_SESSION_PARAMETERS_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH264InlineSessionParametersInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264InlineSessionParametersInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH264SequenceParameterSet *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH264SequenceParameterSet(d, &(*e));
+        v->pStdSPS = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH264PictureParameterSet *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH264PictureParameterSet(d, &(*e));
+        v->pStdPPS = e;
+    }
+}
+
+void vkw_decode_VkVideoDecodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264PictureInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PICTURE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH264PictureInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH264PictureInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264PictureInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoDecodeH264PictureInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoDecodeH264PictureInfo(d, &(*e));
+        v->pStdPictureInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->sliceCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->sliceCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        v->pSliceOffsets = e;
+    }
+    else if ((true) && (v->sliceCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264DpbSlotInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_DPB_SLOT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH264DpbSlotInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH264DpbSlotInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264DpbSlotInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoDecodeH264ReferenceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoDecodeH264ReferenceInfo(d, &(*e));
+        v->pStdReferenceInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoDecodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265ProfileInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PROFILE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH265ProfileInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH265ProfileInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265ProfileInfoKHR *v)
+{
+    v->stdProfileIdc = (StdVideoH265ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265ProfileIdc);
+}
+
+void vkw_decode_partial_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeH265CapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH265CapabilitiesKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+    (void)d;
+}
+
+void vkw_decode_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersAddInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH265SessionParametersAddInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersAddInfoKHR *v)
+{
+    v->stdVPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdVPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265VideoParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265VideoParameterSet(d, &e[i]);
+        v->pStdVPSs = e;
+    }
+    else if ((true) && (v->stdVPSCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->stdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdSPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265SequenceParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265SequenceParameterSet(d, &e[i]);
+        v->pStdSPSs = e;
+    }
+    else if ((true) && (v->stdSPSCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->stdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdPPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265PictureParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265PictureParameterSet(d, &e[i]);
+        v->pStdPPSs = e;
+    }
+    else if ((true) && (v->stdPPSCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH265SessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersCreateInfoKHR *v)
+{
+    v->maxStdVPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoDecodeH265SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoDecodeH265SessionParametersAddInfoKHR(d, &(*e));
+        v->pParametersAddInfo = e;
+    }
+}
+
+void vkw_decode_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265InlineSessionParametersInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_INLINE_SESSION_PARAMETERS_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH265InlineSessionParametersInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265InlineSessionParametersInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265VideoParameterSet *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265VideoParameterSet(d, &(*e));
+        v->pStdVPS = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265SequenceParameterSet *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265SequenceParameterSet(d, &(*e));
+        v->pStdSPS = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265PictureParameterSet *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265PictureParameterSet(d, &(*e));
+        v->pStdPPS = e;
+    }
+}
+
+void vkw_decode_VkVideoDecodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265PictureInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_PICTURE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH265PictureInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH265PictureInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265PictureInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoDecodeH265PictureInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoDecodeH265PictureInfo(d, &(*e));
+        v->pStdPictureInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->sliceSegmentCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->sliceSegmentCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        uint32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (uint32_t)vkw_read_u32(&d->r);
+        v->pSliceSegmentOffsets = e;
+    }
+    else if ((true) && (v->sliceSegmentCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265DpbSlotInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H265_DPB_SLOT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoDecodeH265DpbSlotInfoKHR */
+    vkw_decode_fields_VkVideoDecodeH265DpbSlotInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265DpbSlotInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoDecodeH265ReferenceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoDecodeH265ReferenceInfo(d, &(*e));
+        v->pStdReferenceInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_CREATE_INFO_KHR;
+    vkw_decode_pnext_VkVideoSessionCreateInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoSessionCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v)
+{
+    v->queueFamilyIndex = (uint32_t)vkw_read_u32(&d->r);
+    v->flags = (VkVideoSessionCreateFlagsKHR)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoProfileInfoKHR(d, &(*e));
+        v->pVideoProfile = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->pictureFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
+    vkw_decode_VkExtent2D(d, &v->maxCodedExtent);
+    v->referencePictureFormat = (VkFormat)vkw_decode_enum(d, vkw_valid_VkFormat);
+    v->maxDpbSlots = (uint32_t)vkw_read_u32(&d->r);
+    v->maxActiveReferencePictures = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkExtensionProperties *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkExtensionProperties(d, &(*e));
+        v->pStdHeaderVersion = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    vkw_decode_pnext_VkVideoSessionParametersCreateInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoSessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersCreateInfoKHR *v)
+{
+    v->flags = (VkVideoSessionParametersCreateFlagsKHR)vkw_read_u32(&d->r);
+    v->videoSessionParametersTemplate = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionParametersKHR, false, NULL));
+    v->videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionKHR, true, NULL));
+    vkw_host_check_made_from(d, VKW_HANDLE_VkVideoSessionParametersKHR, VKW_HANDLE_U64(v->videoSessionParametersTemplate), VKW_HANDLE_VkVideoSessionKHR, VKW_HANDLE_U64(v->videoSession)); /* vk.xml: parent */
+}
+
+void vkw_decode_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersUpdateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_PARAMETERS_UPDATE_INFO_KHR;
+    vkw_decode_pnext_VkVideoSessionParametersUpdateInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoSessionParametersUpdateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersUpdateInfoKHR *v)
+{
+    v->updateSequenceCount = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_SESSION_PARAMETERS_GET_INFO_KHR;
+    vkw_decode_pnext_VkVideoEncodeSessionParametersGetInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoEncodeSessionParametersGetInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v)
+{
+    v->videoSessionParameters = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionParametersKHR, true, NULL));
+}
+
+void vkw_decode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_SESSION_PARAMETERS_FEEDBACK_INFO_KHR;
+    vkw_decode_pnext_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, &v->pNext);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_encode_reply_pnext_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, w, v->pNext);
+    vkw_encode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, v->hasOverrides);
+    (void)d;
+}
+
+void vkw_decode_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_BEGIN_CODING_INFO_KHR;
+    vkw_decode_pnext_VkVideoBeginCodingInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoBeginCodingInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v)
+{
+    v->flags = (VkVideoBeginCodingFlagsKHR)vkw_read_u32(&d->r);
+    v->videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionKHR, true, NULL));
+    v->videoSessionParameters = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionParametersKHR, false, NULL));
+    v->referenceSlotCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->referenceSlotCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoReferenceSlotInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoReferenceSlotInfoKHR(d, &e[i]);
+        v->pReferenceSlots = e;
+    }
+    else if ((true) && (v->referenceSlotCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    vkw_host_check_made_from(d, VKW_HANDLE_VkVideoSessionParametersKHR, VKW_HANDLE_U64(v->videoSessionParameters), VKW_HANDLE_VkVideoSessionKHR, VKW_HANDLE_U64(v->videoSession)); /* vk.xml: parent */
+}
+
+void vkw_decode_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d, VkVideoEndCodingInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_END_CODING_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEndCodingInfoKHR */
+    vkw_decode_fields_VkVideoEndCodingInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d, VkVideoEndCodingInfoKHR *v)
+{
+    v->flags = (VkVideoEndCodingFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_CODING_CONTROL_INFO_KHR;
+    vkw_decode_pnext_VkVideoCodingControlInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoCodingControlInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v)
+{
+    v->flags = (VkVideoCodingControlFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_USAGE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeUsageInfoKHR */
+    vkw_decode_fields_VkVideoEncodeUsageInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v)
+{
+    v->videoUsageHints = (VkVideoEncodeUsageFlagsKHR)vkw_read_u32(&d->r);
+    v->videoContentHints = (VkVideoEncodeContentFlagsKHR)vkw_read_u32(&d->r);
+    v->tuningMode = (VkVideoEncodeTuningModeKHR)vkw_decode_enum(d, vkw_valid_VkVideoEncodeTuningModeKHR);
+}
+
+void vkw_decode_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_INFO_KHR;
+    vkw_decode_pnext_VkVideoEncodeInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoEncodeInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeFlagsKHR)vkw_read_u32(&d->r);
+    v->dstBuffer = VKW_U64_HANDLE(VkBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkBuffer, true, NULL));
+    v->dstBufferOffset = (VkDeviceSize)vkw_read_u64(&d->r);
+    v->dstBufferRange = (VkDeviceSize)vkw_read_u64(&d->r);
+    vkw_decode_VkVideoPictureResourceInfoKHR(d, &v->srcPictureResource);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoReferenceSlotInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoReferenceSlotInfoKHR(d, &(*e));
+        v->pSetupReferenceSlot = e;
+    }
+    v->referenceSlotCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->referenceSlotCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoReferenceSlotInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoReferenceSlotInfoKHR(d, &e[i]);
+        v->pReferenceSlots = e;
+    }
+    else if ((true) && (v->referenceSlotCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->precedingExternallyEncodedBytes = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQuantizationMapInfoKHR */
+    vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v)
+{
+    v->quantizationMap = VKW_U64_HANDLE(VkImageView, vkw_host_decode_handle(d, VKW_HANDLE_VkImageView, false, NULL));
+    vkw_decode_VkExtent2D(d, &v->quantizationMapExtent);
+}
+
+void vkw_decode_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUANTIZATION_MAP_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v)
+{
+    vkw_decode_VkExtent2D(d, &v->quantizationMapTexelSize);
+}
+
+void vkw_decode_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR */
+    vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->videoEncodeQuantizationMap = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUANTIZATION_MAP_FEATURES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v)
+{
+    vkw_write_u32(w, v->videoEncodeQuantizationMap);
+    (void)d;
+}
+
+void vkw_decode_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_QUERY_POOL_VIDEO_ENCODE_FEEDBACK_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkQueryPoolVideoEncodeFeedbackCreateInfoKHR */
+    vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v)
+{
+    v->encodeFeedbackFlags = (VkVideoEncodeFeedbackFlagsKHR)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeQualityLevelInfoKHR */
+    vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v)
+{
+    v->qualityLevel = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VIDEO_ENCODE_QUALITY_LEVEL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR */
+    vkw_decode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        VkVideoProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoProfileInfoKHR(d, &(*e));
+        v->pVideoProfile = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->qualityLevel = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_QUALITY_LEVEL_PROPERTIES_KHR;
+    vkw_decode_pnext_partial_VkVideoEncodeQualityLevelPropertiesKHR(d, &v->pNext);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_encode_reply_pnext_VkVideoEncodeQualityLevelPropertiesKHR(d, w, v->pNext);
+    vkw_encode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v)
+{
+    vkw_write_i32(w, (int32_t)v->preferredRateControlMode);
+    vkw_write_u32(w, v->preferredRateControlLayerCount);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeRateControlInfoKHR */
+    vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeRateControlFlagsKHR)vkw_read_u32(&d->r);
+    v->rateControlMode = (VkVideoEncodeRateControlModeFlagBitsKHR)vkw_decode_enum(d, vkw_valid_VkVideoEncodeRateControlModeFlagBitsKHR);
+    v->layerCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->layerCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoEncodeRateControlLayerInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoEncodeRateControlLayerInfoKHR(d, &e[i]);
+        v->pLayers = e;
+    }
+    else if ((true) && (v->layerCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->virtualBufferSizeInMs = (uint32_t)vkw_read_u32(&d->r);
+    v->initialVirtualBufferSizeInMs = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_RATE_CONTROL_LAYER_INFO_KHR;
+    vkw_decode_pnext_VkVideoEncodeRateControlLayerInfoKHR(d, (const void **)&v->pNext);
+    vkw_decode_fields_VkVideoEncodeRateControlLayerInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v)
+{
+    v->averageBitrate = (uint64_t)vkw_read_u64(&d->r);
+    v->maxBitrate = (uint64_t)vkw_read_u64(&d->r);
+    v->frameRateNumerator = (uint32_t)vkw_read_u32(&d->r);
+    v->frameRateDenominator = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeCapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_u32(w, v->rateControlModes);
+    vkw_write_u32(w, v->maxRateControlLayers);
+    vkw_write_u64(w, v->maxBitrate);
+    vkw_write_u32(w, v->maxQualityLevels);
+    vkw_encode_reply_VkExtent2D(d, w, &v->encodeInputPictureGranularity);
+    vkw_write_u32(w, v->supportedEncodeFeedbackFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+    vkw_write_u32(w, v->maxSliceCount);
+    vkw_write_u32(w, v->maxPPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxBPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxL1ReferenceCount);
+    vkw_write_u32(w, v->maxTemporalLayerCount);
+    vkw_write_u32(w, v->expectDyadicTemporalLayerPattern);
+    vkw_write_i32(w, v->minQp);
+    vkw_write_i32(w, v->maxQp);
+    vkw_write_u32(w, v->prefersGopRemainingFrames);
+    vkw_write_u32(w, v->requiresGopRemainingFrames);
+    vkw_write_u32(w, v->stdSyntaxFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_QUALITY_LEVEL_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->preferredRateControlFlags);
+    vkw_write_u32(w, v->preferredGopFrameCount);
+    vkw_write_u32(w, v->preferredIdrPeriod);
+    vkw_write_u32(w, v->preferredConsecutiveBFrameCount);
+    vkw_write_u32(w, v->preferredTemporalLayerCount);
+    vkw_encode_reply_VkVideoEncodeH264QpKHR(d, w, &v->preferredConstantQp);
+    vkw_write_u32(w, v->preferredMaxL0ReferenceCount);
+    vkw_write_u32(w, v->preferredMaxL1ReferenceCount);
+    vkw_write_u32(w, v->preferredStdEntropyCodingModeFlag);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v)
+{
+    v->useMaxLevelIdc = (VkBool32)vkw_read_u32(&d->r);
+    v->maxLevelIdc = (StdVideoH264LevelIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264LevelIdc);
+}
+
+void vkw_decode_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersAddInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v)
+{
+    v->stdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdSPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH264SequenceParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH264SequenceParameterSet(d, &e[i]);
+        v->pStdSPSs = e;
+    }
+    v->stdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdPPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH264PictureParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH264PictureParameterSet(d, &e[i]);
+        v->pStdPPSs = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v)
+{
+    v->maxStdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeH264SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeH264SessionParametersAddInfoKHR(d, &(*e));
+        v->pParametersAddInfo = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_GET_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264SessionParametersGetInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v)
+{
+    v->writeStdSPS = (VkBool32)vkw_read_u32(&d->r);
+    v->writeStdPPS = (VkBool32)vkw_read_u32(&d->r);
+    v->stdSPSId = (uint32_t)vkw_read_u32(&d->r);
+    v->stdPPSId = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_SESSION_PARAMETERS_FEEDBACK_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, v->hasStdSPSOverrides);
+    vkw_write_u32(w, v->hasStdPPSOverrides);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_DPB_SLOT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264DpbSlotInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264ReferenceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264ReferenceInfo(d, &(*e));
+        v->pStdReferenceInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PICTURE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264PictureInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v)
+{
+    v->naluSliceEntryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->naluSliceEntryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoEncodeH264NaluSliceInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoEncodeH264NaluSliceInfoKHR(d, &e[i]);
+        v->pNaluSliceEntries = e;
+    }
+    else if ((true) && (v->naluSliceEntryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264PictureInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264PictureInfo(d, &(*e));
+        v->pStdPictureInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    v->generatePrefixNalu = (VkBool32)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_PROFILE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264ProfileInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v)
+{
+    v->stdProfileIdc = (StdVideoH264ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264ProfileIdc);
+}
+
+void vkw_decode_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_NALU_SLICE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264NaluSliceInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264NaluSliceInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v)
+{
+    v->constantQp = (int32_t)vkw_read_i32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264SliceHeader *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264SliceHeader(d, &(*e));
+        v->pStdSliceHeader = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264RateControlInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeH264RateControlFlagsKHR)vkw_read_u32(&d->r);
+    v->gopFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->idrPeriod = (uint32_t)vkw_read_u32(&d->r);
+    v->consecutiveBFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->temporalLayerCount = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(&d->r);
+    v->qpP = (int32_t)vkw_read_i32(&d->r);
+    v->qpB = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_encode_reply_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH264FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH264FrameSizeKHR *v)
+{
+    v->frameISize = (uint32_t)vkw_read_u32(&d->r);
+    v->framePSize = (uint32_t)vkw_read_u32(&d->r);
+    v->frameBSize = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_GOP_REMAINING_FRAME_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264GopRemainingFrameInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v)
+{
+    v->useGopRemainingFrames = (VkBool32)vkw_read_u32(&d->r);
+    v->gopRemainingI = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingP = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingB = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H264_RATE_CONTROL_LAYER_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH264RateControlLayerInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v)
+{
+    v->useMinQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH264QpKHR(d, &v->minQp);
+    v->useMaxQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH264QpKHR(d, &v->maxQp);
+    v->useMaxFrameSize = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH264FrameSizeKHR(d, &v->maxFrameSize);
+}
+
+void vkw_decode_partial_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_CAPABILITIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v)
+{
+    vkw_write_u32(w, v->flags);
+    vkw_write_i32(w, (int32_t)v->maxLevelIdc);
+    vkw_write_u32(w, v->maxSliceSegmentCount);
+    vkw_encode_reply_VkExtent2D(d, w, &v->maxTiles);
+    vkw_write_u32(w, v->ctbSizes);
+    vkw_write_u32(w, v->transformBlockSizes);
+    vkw_write_u32(w, v->maxPPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxBPictureL0ReferenceCount);
+    vkw_write_u32(w, v->maxL1ReferenceCount);
+    vkw_write_u32(w, v->maxSubLayerCount);
+    vkw_write_u32(w, v->expectDyadicTemporalSubLayerPattern);
+    vkw_write_i32(w, v->minQp);
+    vkw_write_i32(w, v->maxQp);
+    vkw_write_u32(w, v->prefersGopRemainingFrames);
+    vkw_write_u32(w, v->requiresGopRemainingFrames);
+    vkw_write_u32(w, v->stdSyntaxFlags);
+    (void)d;
+}
+
+void vkw_decode_partial_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_QUALITY_LEVEL_PROPERTIES_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v)
+{
+    vkw_write_u32(w, v->preferredRateControlFlags);
+    vkw_write_u32(w, v->preferredGopFrameCount);
+    vkw_write_u32(w, v->preferredIdrPeriod);
+    vkw_write_u32(w, v->preferredConsecutiveBFrameCount);
+    vkw_write_u32(w, v->preferredSubLayerCount);
+    vkw_encode_reply_VkVideoEncodeH265QpKHR(d, w, &v->preferredConstantQp);
+    vkw_write_u32(w, v->preferredMaxL0ReferenceCount);
+    vkw_write_u32(w, v->preferredMaxL1ReferenceCount);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v)
+{
+    v->useMaxLevelIdc = (VkBool32)vkw_read_u32(&d->r);
+    v->maxLevelIdc = (StdVideoH265LevelIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265LevelIdc);
+}
+
+void vkw_decode_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_ADD_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersAddInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v)
+{
+    v->stdVPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdVPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265VideoParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265VideoParameterSet(d, &e[i]);
+        v->pStdVPSs = e;
+    }
+    v->stdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdSPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265SequenceParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265SequenceParameterSet(d, &e[i]);
+        v->pStdSPSs = e;
+    }
+    v->stdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->stdPPSCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265PictureParameterSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265PictureParameterSet(d, &e[i]);
+        v->pStdPPSs = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_CREATE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersCreateInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v)
+{
+    v->maxStdVPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdSPSCount = (uint32_t)vkw_read_u32(&d->r);
+    v->maxStdPPSCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeH265SessionParametersAddInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeH265SessionParametersAddInfoKHR(d, &(*e));
+        v->pParametersAddInfo = e;
+    }
+}
+
+void vkw_decode_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_GET_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265SessionParametersGetInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v)
+{
+    v->writeStdVPS = (VkBool32)vkw_read_u32(&d->r);
+    v->writeStdSPS = (VkBool32)vkw_read_u32(&d->r);
+    v->writeStdPPS = (VkBool32)vkw_read_u32(&d->r);
+    v->stdVPSId = (uint32_t)vkw_read_u32(&d->r);
+    v->stdSPSId = (uint32_t)vkw_read_u32(&d->r);
+    v->stdPPSId = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_partial_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_SESSION_PARAMETERS_FEEDBACK_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype);
+}
+
+
+void vkw_encode_reply_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, 0);
+    vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(d, w, v);
+}
+
+static void vkw_encode_reply_fields_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v)
+{
+    vkw_write_u32(w, v->hasStdVPSOverrides);
+    vkw_write_u32(w, v->hasStdSPSOverrides);
+    vkw_write_u32(w, v->hasStdPPSOverrides);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PICTURE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265PictureInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v)
+{
+    v->naluSliceSegmentEntryCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->naluSliceSegmentEntryCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkVideoEncodeH265NaluSliceSegmentInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(d, &e[i]);
+        v->pNaluSliceSegmentEntries = e;
+    }
+    else if ((true) && (v->naluSliceSegmentEntryCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265PictureInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265PictureInfo(d, &(*e));
+        v->pStdPictureInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_NALU_SLICE_SEGMENT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265NaluSliceSegmentInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v)
+{
+    v->constantQp = (int32_t)vkw_read_i32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265SliceSegmentHeader *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265SliceSegmentHeader(d, &(*e));
+        v->pStdSliceSegmentHeader = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265RateControlInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v)
+{
+    v->flags = (VkVideoEncodeH265RateControlFlagsKHR)vkw_read_u32(&d->r);
+    v->gopFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->idrPeriod = (uint32_t)vkw_read_u32(&d->r);
+    v->consecutiveBFrameCount = (uint32_t)vkw_read_u32(&d->r);
+    v->subLayerCount = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QpKHR *v)
+{
+    v->qpI = (int32_t)vkw_read_i32(&d->r);
+    v->qpP = (int32_t)vkw_read_i32(&d->r);
+    v->qpB = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_encode_reply_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QpKHR *v)
+{
+    vkw_write_i32(w, v->qpI);
+    vkw_write_i32(w, v->qpP);
+    vkw_write_i32(w, v->qpB);
+    (void)d;
+}
+
+void vkw_decode_VkVideoEncodeH265FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH265FrameSizeKHR *v)
+{
+    v->frameISize = (uint32_t)vkw_read_u32(&d->r);
+    v->framePSize = (uint32_t)vkw_read_u32(&d->r);
+    v->frameBSize = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_GOP_REMAINING_FRAME_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265GopRemainingFrameInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v)
+{
+    v->useGopRemainingFrames = (VkBool32)vkw_read_u32(&d->r);
+    v->gopRemainingI = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingP = (uint32_t)vkw_read_u32(&d->r);
+    v->gopRemainingB = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_RATE_CONTROL_LAYER_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265RateControlLayerInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v)
+{
+    v->useMinQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH265QpKHR(d, &v->minQp);
+    v->useMaxQp = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH265QpKHR(d, &v->maxQp);
+    v->useMaxFrameSize = (VkBool32)vkw_read_u32(&d->r);
+    vkw_decode_VkVideoEncodeH265FrameSizeKHR(d, &v->maxFrameSize);
+}
+
+void vkw_decode_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_PROFILE_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265ProfileInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v)
+{
+    v->stdProfileIdc = (StdVideoH265ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265ProfileIdc);
+}
+
+void vkw_decode_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    v->sType = VK_STRUCTURE_TYPE_VIDEO_ENCODE_H265_DPB_SLOT_INFO_KHR;
+    v->pNext = NULL;
+    const uint32_t stype = vkw_read_u32(&d->r);
+    if (stype != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkVideoEncodeH265DpbSlotInfoKHR */
+    vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(d, v);
+}
+
+static void vkw_decode_fields_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v)
+{
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265ReferenceInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265ReferenceInfo(d, &(*e));
+        v->pStdReferenceInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
 void vkw_decode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v)
 {
     v->sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV;
@@ -29124,6 +32803,1093 @@ static void vkw_decode_fields_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_
     v->srcStride = (size_t)vkw_read_u64(&d->r);
     v->dstLayout = (VkCooperativeVectorMatrixLayoutNV)vkw_decode_enum(d, vkw_valid_VkCooperativeVectorMatrixLayoutNV);
     v->dstStride = (size_t)vkw_read_u64(&d->r);
+}
+
+void vkw_decode_StdVideoH264SpsVuiFlags(struct vkw_host_decoder *d, StdVideoH264SpsVuiFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->aspect_ratio_info_present_flag = (bits >> 0) & 0x1u;
+        v->overscan_info_present_flag = (bits >> 1) & 0x1u;
+        v->overscan_appropriate_flag = (bits >> 2) & 0x1u;
+        v->video_signal_type_present_flag = (bits >> 3) & 0x1u;
+        v->video_full_range_flag = (bits >> 4) & 0x1u;
+        v->color_description_present_flag = (bits >> 5) & 0x1u;
+        v->chroma_loc_info_present_flag = (bits >> 6) & 0x1u;
+        v->timing_info_present_flag = (bits >> 7) & 0x1u;
+        v->fixed_frame_rate_flag = (bits >> 8) & 0x1u;
+        v->bitstream_restriction_flag = (bits >> 9) & 0x1u;
+        v->nal_hrd_parameters_present_flag = (bits >> 10) & 0x1u;
+        v->vcl_hrd_parameters_present_flag = (bits >> 11) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH264HrdParameters(struct vkw_host_decoder *d, StdVideoH264HrdParameters *v)
+{
+    v->cpb_cnt_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->bit_rate_scale = (uint8_t)vkw_read_u32(&d->r);
+    v->cpb_size_scale = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 32; i++)
+        ((uint32_t *)v->bit_rate_value_minus1)[i] = (uint32_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 32; i++)
+        ((uint32_t *)v->cpb_size_value_minus1)[i] = (uint32_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->cbr_flag, 32);
+    v->initial_cpb_removal_delay_length_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->cpb_removal_delay_length_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->dpb_output_delay_length_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->time_offset_length = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoH264SequenceParameterSetVui(struct vkw_host_decoder *d, StdVideoH264SequenceParameterSetVui *v)
+{
+    vkw_decode_StdVideoH264SpsVuiFlags(d, &v->flags);
+    v->aspect_ratio_idc = (StdVideoH264AspectRatioIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264AspectRatioIdc);
+    v->sar_width = (uint16_t)vkw_read_u32(&d->r);
+    v->sar_height = (uint16_t)vkw_read_u32(&d->r);
+    v->video_format = (uint8_t)vkw_read_u32(&d->r);
+    v->colour_primaries = (uint8_t)vkw_read_u32(&d->r);
+    v->transfer_characteristics = (uint8_t)vkw_read_u32(&d->r);
+    v->matrix_coefficients = (uint8_t)vkw_read_u32(&d->r);
+    v->num_units_in_tick = (uint32_t)vkw_read_u32(&d->r);
+    v->time_scale = (uint32_t)vkw_read_u32(&d->r);
+    v->max_num_reorder_frames = (uint8_t)vkw_read_u32(&d->r);
+    v->max_dec_frame_buffering = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_sample_loc_type_top_field = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_sample_loc_type_bottom_field = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH264HrdParameters *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH264HrdParameters(d, &(*e));
+        v->pHrdParameters = e;
+    }
+    else if (v->flags.nal_hrd_parameters_present_flag || v->flags.vcl_hrd_parameters_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+}
+
+void vkw_decode_StdVideoH264SpsFlags(struct vkw_host_decoder *d, StdVideoH264SpsFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->constraint_set0_flag = (bits >> 0) & 0x1u;
+        v->constraint_set1_flag = (bits >> 1) & 0x1u;
+        v->constraint_set2_flag = (bits >> 2) & 0x1u;
+        v->constraint_set3_flag = (bits >> 3) & 0x1u;
+        v->constraint_set4_flag = (bits >> 4) & 0x1u;
+        v->constraint_set5_flag = (bits >> 5) & 0x1u;
+        v->direct_8x8_inference_flag = (bits >> 6) & 0x1u;
+        v->mb_adaptive_frame_field_flag = (bits >> 7) & 0x1u;
+        v->frame_mbs_only_flag = (bits >> 8) & 0x1u;
+        v->delta_pic_order_always_zero_flag = (bits >> 9) & 0x1u;
+        v->separate_colour_plane_flag = (bits >> 10) & 0x1u;
+        v->gaps_in_frame_num_value_allowed_flag = (bits >> 11) & 0x1u;
+        v->qpprime_y_zero_transform_bypass_flag = (bits >> 12) & 0x1u;
+        v->frame_cropping_flag = (bits >> 13) & 0x1u;
+        v->seq_scaling_matrix_present_flag = (bits >> 14) & 0x1u;
+        v->vui_parameters_present_flag = (bits >> 15) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH264ScalingLists(struct vkw_host_decoder *d, StdVideoH264ScalingLists *v)
+{
+    v->scaling_list_present_mask = (uint16_t)vkw_read_u32(&d->r);
+    v->use_default_scaling_matrix_mask = (uint16_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->ScalingList4x4, 96);
+    vkw_read_bytes(&d->r, v->ScalingList8x8, 384);
+}
+
+void vkw_decode_StdVideoH264SequenceParameterSet(struct vkw_host_decoder *d, StdVideoH264SequenceParameterSet *v)
+{
+    vkw_decode_StdVideoH264SpsFlags(d, &v->flags);
+    v->profile_idc = (StdVideoH264ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264ProfileIdc);
+    v->level_idc = (StdVideoH264LevelIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264LevelIdc);
+    v->chroma_format_idc = (StdVideoH264ChromaFormatIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264ChromaFormatIdc);
+    v->seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->bit_depth_luma_minus8 = (uint8_t)vkw_read_u32(&d->r);
+    v->bit_depth_chroma_minus8 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_max_frame_num_minus4 = (uint8_t)vkw_read_u32(&d->r);
+    v->pic_order_cnt_type = (StdVideoH264PocType)vkw_decode_enum(d, vkw_valid_StdVideoH264PocType);
+    v->offset_for_non_ref_pic = (int32_t)vkw_read_i32(&d->r);
+    v->offset_for_top_to_bottom_field = (int32_t)vkw_read_i32(&d->r);
+    v->log2_max_pic_order_cnt_lsb_minus4 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_frames_in_pic_order_cnt_cycle = (uint8_t)vkw_read_u32(&d->r);
+    v->max_num_ref_frames = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->pic_width_in_mbs_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->pic_height_in_map_units_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->frame_crop_left_offset = (uint32_t)vkw_read_u32(&d->r);
+    v->frame_crop_right_offset = (uint32_t)vkw_read_u32(&d->r);
+    v->frame_crop_top_offset = (uint32_t)vkw_read_u32(&d->r);
+    v->frame_crop_bottom_offset = (uint32_t)vkw_read_u32(&d->r);
+    v->reserved2 = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->num_ref_frames_in_pic_order_cnt_cycle))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        int32_t *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            e[i] = (int32_t)vkw_read_i32(&d->r);
+        v->pOffsetForRefFrame = e;
+    }
+    else if ((true) && (v->num_ref_frames_in_pic_order_cnt_cycle) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH264ScalingLists *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH264ScalingLists(d, &(*e));
+        v->pScalingLists = e;
+    }
+    else if (v->flags.seq_scaling_matrix_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH264SequenceParameterSetVui *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH264SequenceParameterSetVui(d, &(*e));
+        v->pSequenceParameterSetVui = e;
+    }
+    else if (v->flags.vui_parameters_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+}
+
+void vkw_decode_StdVideoH264PpsFlags(struct vkw_host_decoder *d, StdVideoH264PpsFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->transform_8x8_mode_flag = (bits >> 0) & 0x1u;
+        v->redundant_pic_cnt_present_flag = (bits >> 1) & 0x1u;
+        v->constrained_intra_pred_flag = (bits >> 2) & 0x1u;
+        v->deblocking_filter_control_present_flag = (bits >> 3) & 0x1u;
+        v->weighted_pred_flag = (bits >> 4) & 0x1u;
+        v->bottom_field_pic_order_in_frame_present_flag = (bits >> 5) & 0x1u;
+        v->entropy_coding_mode_flag = (bits >> 6) & 0x1u;
+        v->pic_scaling_matrix_present_flag = (bits >> 7) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH264PictureParameterSet(struct vkw_host_decoder *d, StdVideoH264PictureParameterSet *v)
+{
+    vkw_decode_StdVideoH264PpsFlags(d, &v->flags);
+    v->seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l0_default_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l1_default_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->weighted_bipred_idc = (StdVideoH264WeightedBipredIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264WeightedBipredIdc);
+    v->pic_init_qp_minus26 = (int8_t)vkw_read_i32(&d->r);
+    v->pic_init_qs_minus26 = (int8_t)vkw_read_i32(&d->r);
+    v->chroma_qp_index_offset = (int8_t)vkw_read_i32(&d->r);
+    v->second_chroma_qp_index_offset = (int8_t)vkw_read_i32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH264ScalingLists *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH264ScalingLists(d, &(*e));
+        v->pScalingLists = e;
+    }
+    else if (v->flags.pic_scaling_matrix_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+}
+
+void vkw_decode_StdVideoDecodeH264PictureInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH264PictureInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->field_pic_flag = (bits >> 0) & 0x1u;
+        v->is_intra = (bits >> 1) & 0x1u;
+        v->IdrPicFlag = (bits >> 2) & 0x1u;
+        v->bottom_field_flag = (bits >> 3) & 0x1u;
+        v->is_reference = (bits >> 4) & 0x1u;
+        v->complementary_field_pair = (bits >> 5) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoDecodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH264PictureInfo *v)
+{
+    vkw_decode_StdVideoDecodeH264PictureInfoFlags(d, &v->flags);
+    v->seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved2 = (uint8_t)vkw_read_u32(&d->r);
+    v->frame_num = (uint16_t)vkw_read_u32(&d->r);
+    v->idr_pic_id = (uint16_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 2; i++)
+        ((int32_t *)v->PicOrderCnt)[i] = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_decode_StdVideoDecodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->top_field_flag = (bits >> 0) & 0x1u;
+        v->bottom_field_flag = (bits >> 1) & 0x1u;
+        v->used_for_long_term_reference = (bits >> 2) & 0x1u;
+        v->is_non_existing = (bits >> 3) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoDecodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfo *v)
+{
+    vkw_decode_StdVideoDecodeH264ReferenceInfoFlags(d, &v->flags);
+    v->FrameNum = (uint16_t)vkw_read_u32(&d->r);
+    v->reserved = (uint16_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 2; i++)
+        ((int32_t *)v->PicOrderCnt)[i] = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTableFlags *v)
+{
+    v->luma_weight_l0_flag = (uint32_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l0_flag = (uint32_t)vkw_read_u32(&d->r);
+    v->luma_weight_l1_flag = (uint32_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l1_flag = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTable *v)
+{
+    vkw_decode_StdVideoEncodeH264WeightTableFlags(d, &v->flags);
+    v->luma_log2_weight_denom = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_log2_weight_denom = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->luma_weight_l0, 32);
+    vkw_read_bytes(&d->r, v->luma_offset_l0, 32);
+    vkw_read_bytes(&d->r, v->chroma_weight_l0, 64);
+    vkw_read_bytes(&d->r, v->chroma_offset_l0, 64);
+    vkw_read_bytes(&d->r, v->luma_weight_l1, 32);
+    vkw_read_bytes(&d->r, v->luma_offset_l1, 32);
+    vkw_read_bytes(&d->r, v->chroma_weight_l1, 64);
+    vkw_read_bytes(&d->r, v->chroma_offset_l1, 64);
+}
+
+void vkw_decode_StdVideoEncodeH264SliceHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeaderFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->direct_spatial_mv_pred_flag = (bits >> 0) & 0x1u;
+        v->num_ref_idx_active_override_flag = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->IdrPicFlag = (bits >> 0) & 0x1u;
+        v->is_reference = (bits >> 1) & 0x1u;
+        v->no_output_of_prior_pics_flag = (bits >> 2) & 0x1u;
+        v->long_term_reference_flag = (bits >> 3) & 0x1u;
+        v->adaptive_ref_pic_marking_mode_flag = (bits >> 4) & 0x1u;
+        v->reserved = (bits >> 5) & 0x7ffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->used_for_long_term_reference = (bits >> 0) & 0x1u;
+        v->reserved = (bits >> 1) & 0x7fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->ref_pic_list_modification_flag_l0 = (bits >> 0) & 0x1u;
+        v->ref_pic_list_modification_flag_l1 = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264RefListModEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefListModEntry *v)
+{
+    v->modification_of_pic_nums_idc = (StdVideoH264ModificationOfPicNumsIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264ModificationOfPicNumsIdc);
+    v->abs_diff_pic_num_minus1 = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_pic_num = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264RefPicMarkingEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefPicMarkingEntry *v)
+{
+    v->memory_management_control_operation = (StdVideoH264MemMgmtControlOp)vkw_decode_enum(d, vkw_valid_StdVideoH264MemMgmtControlOp);
+    v->difference_of_pic_nums_minus1 = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_pic_num = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_frame_idx = (uint16_t)vkw_read_u32(&d->r);
+    v->max_long_term_frame_idx_plus1 = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfo *v)
+{
+    vkw_decode_StdVideoEncodeH264ReferenceListsInfoFlags(d, &v->flags);
+    v->num_ref_idx_l0_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l1_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->RefPicList0, 32);
+    vkw_read_bytes(&d->r, v->RefPicList1, 32);
+    v->refList0ModOpCount = (uint8_t)vkw_read_u32(&d->r);
+    v->refList1ModOpCount = (uint8_t)vkw_read_u32(&d->r);
+    v->refPicMarkingOpCount = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->reserved1, 7);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->refList0ModOpCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoEncodeH264RefListModEntry *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoEncodeH264RefListModEntry(d, &e[i]);
+        v->pRefList0ModOperations = e;
+    }
+    else if ((v->flags.ref_pic_list_modification_flag_l0) && (true) && (v->refList0ModOpCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->refList1ModOpCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoEncodeH264RefListModEntry *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoEncodeH264RefListModEntry(d, &e[i]);
+        v->pRefList1ModOperations = e;
+    }
+    else if ((v->flags.ref_pic_list_modification_flag_l1) && (true) && (v->refList1ModOpCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->refPicMarkingOpCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoEncodeH264RefPicMarkingEntry *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoEncodeH264RefPicMarkingEntry(d, &e[i]);
+        v->pRefPicMarkingOperations = e;
+    }
+    else if ((true) && (v->refPicMarkingOpCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+}
+
+void vkw_decode_StdVideoEncodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfo *v)
+{
+    vkw_decode_StdVideoEncodeH264PictureInfoFlags(d, &v->flags);
+    v->seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->idr_pic_id = (uint16_t)vkw_read_u32(&d->r);
+    v->primary_pic_type = (StdVideoH264PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH264PictureType);
+    v->frame_num = (uint32_t)vkw_read_u32(&d->r);
+    v->PicOrderCnt = (int32_t)vkw_read_i32(&d->r);
+    v->temporal_id = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->reserved1, 3);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264ReferenceListsInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264ReferenceListsInfo(d, &(*e));
+        v->pRefLists = e;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfo *v)
+{
+    vkw_decode_StdVideoEncodeH264ReferenceInfoFlags(d, &v->flags);
+    v->primary_pic_type = (StdVideoH264PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH264PictureType);
+    v->FrameNum = (uint32_t)vkw_read_u32(&d->r);
+    v->PicOrderCnt = (int32_t)vkw_read_i32(&d->r);
+    v->long_term_pic_num = (uint16_t)vkw_read_u32(&d->r);
+    v->long_term_frame_idx = (uint16_t)vkw_read_u32(&d->r);
+    v->temporal_id = (uint8_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH264SliceHeader(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeader *v)
+{
+    vkw_decode_StdVideoEncodeH264SliceHeaderFlags(d, &v->flags);
+    v->first_mb_in_slice = (uint32_t)vkw_read_u32(&d->r);
+    v->slice_type = (StdVideoH264SliceType)vkw_decode_enum(d, vkw_valid_StdVideoH264SliceType);
+    v->slice_alpha_c0_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_beta_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_qp_delta = (int8_t)vkw_read_i32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->cabac_init_idc = (StdVideoH264CabacInitIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264CabacInitIdc);
+    v->disable_deblocking_filter_idc = (StdVideoH264DisableDeblockingFilterIdc)vkw_decode_enum(d, vkw_valid_StdVideoH264DisableDeblockingFilterIdc);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH264WeightTable *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH264WeightTable(d, &(*e));
+        v->pWeightTable = e;
+    }
+}
+
+void vkw_decode_StdVideoH265ProfileTierLevelFlags(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevelFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->general_tier_flag = (bits >> 0) & 0x1u;
+        v->general_progressive_source_flag = (bits >> 1) & 0x1u;
+        v->general_interlaced_source_flag = (bits >> 2) & 0x1u;
+        v->general_non_packed_constraint_flag = (bits >> 3) & 0x1u;
+        v->general_frame_only_constraint_flag = (bits >> 4) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH265ProfileTierLevel(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevel *v)
+{
+    vkw_decode_StdVideoH265ProfileTierLevelFlags(d, &v->flags);
+    v->general_profile_idc = (StdVideoH265ProfileIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265ProfileIdc);
+    v->general_level_idc = (StdVideoH265LevelIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265LevelIdc);
+}
+
+void vkw_decode_StdVideoH265DecPicBufMgr(struct vkw_host_decoder *d, StdVideoH265DecPicBufMgr *v)
+{
+    for (uint32_t i = 0; i < 7; i++)
+        ((uint32_t *)v->max_latency_increase_plus1)[i] = (uint32_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->max_dec_pic_buffering_minus1, 7);
+    vkw_read_bytes(&d->r, v->max_num_reorder_pics, 7);
+}
+
+void vkw_decode_StdVideoH265SubLayerHrdParameters(struct vkw_host_decoder *d, StdVideoH265SubLayerHrdParameters *v)
+{
+    for (uint32_t i = 0; i < 32; i++)
+        ((uint32_t *)v->bit_rate_value_minus1)[i] = (uint32_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 32; i++)
+        ((uint32_t *)v->cpb_size_value_minus1)[i] = (uint32_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 32; i++)
+        ((uint32_t *)v->cpb_size_du_value_minus1)[i] = (uint32_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 32; i++)
+        ((uint32_t *)v->bit_rate_du_value_minus1)[i] = (uint32_t)vkw_read_u32(&d->r);
+    v->cbr_flag = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoH265HrdFlags(struct vkw_host_decoder *d, StdVideoH265HrdFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->nal_hrd_parameters_present_flag = (bits >> 0) & 0x1u;
+        v->vcl_hrd_parameters_present_flag = (bits >> 1) & 0x1u;
+        v->sub_pic_hrd_params_present_flag = (bits >> 2) & 0x1u;
+        v->sub_pic_cpb_params_in_pic_timing_sei_flag = (bits >> 3) & 0x1u;
+        v->fixed_pic_rate_general_flag = (bits >> 4) & 0xffu;
+        v->fixed_pic_rate_within_cvs_flag = (bits >> 12) & 0xffu;
+        v->low_delay_hrd_flag = (bits >> 20) & 0xffu;
+    }
+}
+
+void vkw_decode_StdVideoH265HrdParameters(struct vkw_host_decoder *d, StdVideoH265HrdParameters *v, uint32_t subLayerCount)
+{
+    vkw_decode_StdVideoH265HrdFlags(d, &v->flags);
+    v->tick_divisor_minus2 = (uint8_t)vkw_read_u32(&d->r);
+    v->du_cpb_removal_delay_increment_length_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->dpb_output_delay_du_length_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->bit_rate_scale = (uint8_t)vkw_read_u32(&d->r);
+    v->cpb_size_scale = (uint8_t)vkw_read_u32(&d->r);
+    v->cpb_size_du_scale = (uint8_t)vkw_read_u32(&d->r);
+    v->initial_cpb_removal_delay_length_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->au_cpb_removal_delay_length_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->dpb_output_delay_length_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->cpb_cnt_minus1, 7);
+    for (uint32_t i = 0; i < 7; i++)
+        ((uint16_t *)v->elemental_duration_in_tc_minus1)[i] = (uint16_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 3; i++)
+        ((uint16_t *)v->reserved)[i] = (uint16_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(subLayerCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265SubLayerHrdParameters *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265SubLayerHrdParameters(d, &e[i]);
+        v->pSubLayerHrdParametersNal = e;
+    }
+    else if ((v->flags.nal_hrd_parameters_present_flag) && (true) && (subLayerCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(subLayerCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265SubLayerHrdParameters *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265SubLayerHrdParameters(d, &e[i]);
+        v->pSubLayerHrdParametersVcl = e;
+    }
+    else if ((v->flags.vcl_hrd_parameters_present_flag) && (true) && (subLayerCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+}
+
+void vkw_decode_StdVideoH265VpsFlags(struct vkw_host_decoder *d, StdVideoH265VpsFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->vps_temporal_id_nesting_flag = (bits >> 0) & 0x1u;
+        v->vps_sub_layer_ordering_info_present_flag = (bits >> 1) & 0x1u;
+        v->vps_timing_info_present_flag = (bits >> 2) & 0x1u;
+        v->vps_poc_proportional_to_timing_flag = (bits >> 3) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH265VideoParameterSet(struct vkw_host_decoder *d, StdVideoH265VideoParameterSet *v)
+{
+    vkw_decode_StdVideoH265VpsFlags(d, &v->flags);
+    v->vps_video_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->vps_max_sub_layers_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved2 = (uint8_t)vkw_read_u32(&d->r);
+    v->vps_num_units_in_tick = (uint32_t)vkw_read_u32(&d->r);
+    v->vps_time_scale = (uint32_t)vkw_read_u32(&d->r);
+    v->vps_num_ticks_poc_diff_one_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->reserved3 = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265DecPicBufMgr *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265DecPicBufMgr(d, &(*e));
+        v->pDecPicBufMgr = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265HrdParameters *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265HrdParameters(d, &(*e), (uint32_t)((v->vps_max_sub_layers_minus1 + 1)));
+        v->pHrdParameters = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265ProfileTierLevel *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265ProfileTierLevel(d, &(*e));
+        v->pProfileTierLevel = e;
+    }
+}
+
+void vkw_decode_StdVideoH265ScalingLists(struct vkw_host_decoder *d, StdVideoH265ScalingLists *v)
+{
+    vkw_read_bytes(&d->r, v->ScalingList4x4, 96);
+    vkw_read_bytes(&d->r, v->ScalingList8x8, 384);
+    vkw_read_bytes(&d->r, v->ScalingList16x16, 384);
+    vkw_read_bytes(&d->r, v->ScalingList32x32, 128);
+    vkw_read_bytes(&d->r, v->ScalingListDCCoef16x16, 6);
+    vkw_read_bytes(&d->r, v->ScalingListDCCoef32x32, 2);
+}
+
+void vkw_decode_StdVideoH265ShortTermRefPicSetFlags(struct vkw_host_decoder *d, StdVideoH265ShortTermRefPicSetFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->inter_ref_pic_set_prediction_flag = (bits >> 0) & 0x1u;
+        v->delta_rps_sign = (bits >> 1) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH265ShortTermRefPicSet(struct vkw_host_decoder *d, StdVideoH265ShortTermRefPicSet *v)
+{
+    vkw_decode_StdVideoH265ShortTermRefPicSetFlags(d, &v->flags);
+    v->delta_idx_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->use_delta_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->abs_delta_rps_minus1 = (uint16_t)vkw_read_u32(&d->r);
+    v->used_by_curr_pic_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->used_by_curr_pic_s0_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->used_by_curr_pic_s1_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint16_t)vkw_read_u32(&d->r);
+    v->reserved2 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved3 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_negative_pics = (uint8_t)vkw_read_u32(&d->r);
+    v->num_positive_pics = (uint8_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 16; i++)
+        ((uint16_t *)v->delta_poc_s0_minus1)[i] = (uint16_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 16; i++)
+        ((uint16_t *)v->delta_poc_s1_minus1)[i] = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoH265LongTermRefPicsSps(struct vkw_host_decoder *d, StdVideoH265LongTermRefPicsSps *v)
+{
+    v->used_by_curr_pic_lt_sps_flag = (uint32_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 32; i++)
+        ((uint32_t *)v->lt_ref_pic_poc_lsb_sps)[i] = (uint32_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoH265SpsVuiFlags(struct vkw_host_decoder *d, StdVideoH265SpsVuiFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->aspect_ratio_info_present_flag = (bits >> 0) & 0x1u;
+        v->overscan_info_present_flag = (bits >> 1) & 0x1u;
+        v->overscan_appropriate_flag = (bits >> 2) & 0x1u;
+        v->video_signal_type_present_flag = (bits >> 3) & 0x1u;
+        v->video_full_range_flag = (bits >> 4) & 0x1u;
+        v->colour_description_present_flag = (bits >> 5) & 0x1u;
+        v->chroma_loc_info_present_flag = (bits >> 6) & 0x1u;
+        v->neutral_chroma_indication_flag = (bits >> 7) & 0x1u;
+        v->field_seq_flag = (bits >> 8) & 0x1u;
+        v->frame_field_info_present_flag = (bits >> 9) & 0x1u;
+        v->default_display_window_flag = (bits >> 10) & 0x1u;
+        v->vui_timing_info_present_flag = (bits >> 11) & 0x1u;
+        v->vui_poc_proportional_to_timing_flag = (bits >> 12) & 0x1u;
+        v->vui_hrd_parameters_present_flag = (bits >> 13) & 0x1u;
+        v->bitstream_restriction_flag = (bits >> 14) & 0x1u;
+        v->tiles_fixed_structure_flag = (bits >> 15) & 0x1u;
+        v->motion_vectors_over_pic_boundaries_flag = (bits >> 16) & 0x1u;
+        v->restricted_ref_pic_lists_flag = (bits >> 17) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH265SequenceParameterSetVui(struct vkw_host_decoder *d, StdVideoH265SequenceParameterSetVui *v, uint32_t subLayerCount)
+{
+    vkw_decode_StdVideoH265SpsVuiFlags(d, &v->flags);
+    v->aspect_ratio_idc = (StdVideoH265AspectRatioIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265AspectRatioIdc);
+    v->sar_width = (uint16_t)vkw_read_u32(&d->r);
+    v->sar_height = (uint16_t)vkw_read_u32(&d->r);
+    v->video_format = (uint8_t)vkw_read_u32(&d->r);
+    v->colour_primaries = (uint8_t)vkw_read_u32(&d->r);
+    v->transfer_characteristics = (uint8_t)vkw_read_u32(&d->r);
+    v->matrix_coeffs = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_sample_loc_type_top_field = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_sample_loc_type_bottom_field = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved2 = (uint8_t)vkw_read_u32(&d->r);
+    v->def_disp_win_left_offset = (uint16_t)vkw_read_u32(&d->r);
+    v->def_disp_win_right_offset = (uint16_t)vkw_read_u32(&d->r);
+    v->def_disp_win_top_offset = (uint16_t)vkw_read_u32(&d->r);
+    v->def_disp_win_bottom_offset = (uint16_t)vkw_read_u32(&d->r);
+    v->vui_num_units_in_tick = (uint32_t)vkw_read_u32(&d->r);
+    v->vui_time_scale = (uint32_t)vkw_read_u32(&d->r);
+    v->vui_num_ticks_poc_diff_one_minus1 = (uint32_t)vkw_read_u32(&d->r);
+    v->min_spatial_segmentation_idc = (uint16_t)vkw_read_u32(&d->r);
+    v->reserved3 = (uint16_t)vkw_read_u32(&d->r);
+    v->max_bytes_per_pic_denom = (uint8_t)vkw_read_u32(&d->r);
+    v->max_bits_per_min_cu_denom = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_max_mv_length_horizontal = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_max_mv_length_vertical = (uint8_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265HrdParameters *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265HrdParameters(d, &(*e), (uint32_t)(subLayerCount));
+        v->pHrdParameters = e;
+    }
+    else if (v->flags.vui_hrd_parameters_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+}
+
+void vkw_decode_StdVideoH265PredictorPaletteEntries(struct vkw_host_decoder *d, StdVideoH265PredictorPaletteEntries *v)
+{
+    for (uint32_t i = 0; i < 384; i++)
+        ((uint16_t *)v->PredictorPaletteEntries)[i] = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoH265SpsFlags(struct vkw_host_decoder *d, StdVideoH265SpsFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->sps_temporal_id_nesting_flag = (bits >> 0) & 0x1u;
+        v->separate_colour_plane_flag = (bits >> 1) & 0x1u;
+        v->conformance_window_flag = (bits >> 2) & 0x1u;
+        v->sps_sub_layer_ordering_info_present_flag = (bits >> 3) & 0x1u;
+        v->scaling_list_enabled_flag = (bits >> 4) & 0x1u;
+        v->sps_scaling_list_data_present_flag = (bits >> 5) & 0x1u;
+        v->amp_enabled_flag = (bits >> 6) & 0x1u;
+        v->sample_adaptive_offset_enabled_flag = (bits >> 7) & 0x1u;
+        v->pcm_enabled_flag = (bits >> 8) & 0x1u;
+        v->pcm_loop_filter_disabled_flag = (bits >> 9) & 0x1u;
+        v->long_term_ref_pics_present_flag = (bits >> 10) & 0x1u;
+        v->sps_temporal_mvp_enabled_flag = (bits >> 11) & 0x1u;
+        v->strong_intra_smoothing_enabled_flag = (bits >> 12) & 0x1u;
+        v->vui_parameters_present_flag = (bits >> 13) & 0x1u;
+        v->sps_extension_present_flag = (bits >> 14) & 0x1u;
+        v->sps_range_extension_flag = (bits >> 15) & 0x1u;
+        v->transform_skip_rotation_enabled_flag = (bits >> 16) & 0x1u;
+        v->transform_skip_context_enabled_flag = (bits >> 17) & 0x1u;
+        v->implicit_rdpcm_enabled_flag = (bits >> 18) & 0x1u;
+        v->explicit_rdpcm_enabled_flag = (bits >> 19) & 0x1u;
+        v->extended_precision_processing_flag = (bits >> 20) & 0x1u;
+        v->intra_smoothing_disabled_flag = (bits >> 21) & 0x1u;
+        v->high_precision_offsets_enabled_flag = (bits >> 22) & 0x1u;
+        v->persistent_rice_adaptation_enabled_flag = (bits >> 23) & 0x1u;
+        v->cabac_bypass_alignment_enabled_flag = (bits >> 24) & 0x1u;
+        v->sps_scc_extension_flag = (bits >> 25) & 0x1u;
+        v->sps_curr_pic_ref_enabled_flag = (bits >> 26) & 0x1u;
+        v->palette_mode_enabled_flag = (bits >> 27) & 0x1u;
+        v->sps_palette_predictor_initializers_present_flag = (bits >> 28) & 0x1u;
+        v->intra_boundary_filtering_disabled_flag = (bits >> 29) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH265SequenceParameterSet(struct vkw_host_decoder *d, StdVideoH265SequenceParameterSet *v)
+{
+    vkw_decode_StdVideoH265SpsFlags(d, &v->flags);
+    v->chroma_format_idc = (StdVideoH265ChromaFormatIdc)vkw_decode_enum(d, vkw_valid_StdVideoH265ChromaFormatIdc);
+    v->pic_width_in_luma_samples = (uint32_t)vkw_read_u32(&d->r);
+    v->pic_height_in_luma_samples = (uint32_t)vkw_read_u32(&d->r);
+    v->sps_video_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->sps_max_sub_layers_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->sps_seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->bit_depth_luma_minus8 = (uint8_t)vkw_read_u32(&d->r);
+    v->bit_depth_chroma_minus8 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_max_pic_order_cnt_lsb_minus4 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_min_luma_coding_block_size_minus3 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_diff_max_min_luma_coding_block_size = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_min_luma_transform_block_size_minus2 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_diff_max_min_luma_transform_block_size = (uint8_t)vkw_read_u32(&d->r);
+    v->max_transform_hierarchy_depth_inter = (uint8_t)vkw_read_u32(&d->r);
+    v->max_transform_hierarchy_depth_intra = (uint8_t)vkw_read_u32(&d->r);
+    v->num_short_term_ref_pic_sets = (uint8_t)vkw_read_u32(&d->r);
+    v->num_long_term_ref_pics_sps = (uint8_t)vkw_read_u32(&d->r);
+    v->pcm_sample_bit_depth_luma_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->pcm_sample_bit_depth_chroma_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_min_pcm_luma_coding_block_size_minus3 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_diff_max_min_pcm_luma_coding_block_size = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved2 = (uint8_t)vkw_read_u32(&d->r);
+    v->palette_max_size = (uint8_t)vkw_read_u32(&d->r);
+    v->delta_palette_max_predictor_size = (uint8_t)vkw_read_u32(&d->r);
+    v->motion_vector_resolution_control_idc = (uint8_t)vkw_read_u32(&d->r);
+    v->sps_num_palette_predictor_initializers_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->conf_win_left_offset = (uint32_t)vkw_read_u32(&d->r);
+    v->conf_win_right_offset = (uint32_t)vkw_read_u32(&d->r);
+    v->conf_win_top_offset = (uint32_t)vkw_read_u32(&d->r);
+    v->conf_win_bottom_offset = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265ProfileTierLevel *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265ProfileTierLevel(d, &(*e));
+        v->pProfileTierLevel = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265DecPicBufMgr *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265DecPicBufMgr(d, &(*e));
+        v->pDecPicBufMgr = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265ScalingLists *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265ScalingLists(d, &(*e));
+        v->pScalingLists = e;
+    }
+    else if (v->flags.sps_scaling_list_data_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(v->num_short_term_ref_pic_sets))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        StdVideoH265ShortTermRefPicSet *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_StdVideoH265ShortTermRefPicSet(d, &e[i]);
+        v->pShortTermRefPicSet = e;
+    }
+    else if ((true) && (v->num_short_term_ref_pic_sets) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265LongTermRefPicsSps *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265LongTermRefPicsSps(d, &(*e));
+        v->pLongTermRefPicsSps = e;
+    }
+    else if (v->flags.long_term_ref_pics_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265SequenceParameterSetVui *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265SequenceParameterSetVui(d, &(*e), (uint32_t)((v->sps_max_sub_layers_minus1 + 1)));
+        v->pSequenceParameterSetVui = e;
+    }
+    else if (v->flags.vui_parameters_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265PredictorPaletteEntries *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265PredictorPaletteEntries(d, &(*e));
+        v->pPredictorPaletteEntries = e;
+    }
+    else if (v->flags.sps_palette_predictor_initializers_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+}
+
+void vkw_decode_StdVideoH265PpsFlags(struct vkw_host_decoder *d, StdVideoH265PpsFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->dependent_slice_segments_enabled_flag = (bits >> 0) & 0x1u;
+        v->output_flag_present_flag = (bits >> 1) & 0x1u;
+        v->sign_data_hiding_enabled_flag = (bits >> 2) & 0x1u;
+        v->cabac_init_present_flag = (bits >> 3) & 0x1u;
+        v->constrained_intra_pred_flag = (bits >> 4) & 0x1u;
+        v->transform_skip_enabled_flag = (bits >> 5) & 0x1u;
+        v->cu_qp_delta_enabled_flag = (bits >> 6) & 0x1u;
+        v->pps_slice_chroma_qp_offsets_present_flag = (bits >> 7) & 0x1u;
+        v->weighted_pred_flag = (bits >> 8) & 0x1u;
+        v->weighted_bipred_flag = (bits >> 9) & 0x1u;
+        v->transquant_bypass_enabled_flag = (bits >> 10) & 0x1u;
+        v->tiles_enabled_flag = (bits >> 11) & 0x1u;
+        v->entropy_coding_sync_enabled_flag = (bits >> 12) & 0x1u;
+        v->uniform_spacing_flag = (bits >> 13) & 0x1u;
+        v->loop_filter_across_tiles_enabled_flag = (bits >> 14) & 0x1u;
+        v->pps_loop_filter_across_slices_enabled_flag = (bits >> 15) & 0x1u;
+        v->deblocking_filter_control_present_flag = (bits >> 16) & 0x1u;
+        v->deblocking_filter_override_enabled_flag = (bits >> 17) & 0x1u;
+        v->pps_deblocking_filter_disabled_flag = (bits >> 18) & 0x1u;
+        v->pps_scaling_list_data_present_flag = (bits >> 19) & 0x1u;
+        v->lists_modification_present_flag = (bits >> 20) & 0x1u;
+        v->slice_segment_header_extension_present_flag = (bits >> 21) & 0x1u;
+        v->pps_extension_present_flag = (bits >> 22) & 0x1u;
+        v->cross_component_prediction_enabled_flag = (bits >> 23) & 0x1u;
+        v->chroma_qp_offset_list_enabled_flag = (bits >> 24) & 0x1u;
+        v->pps_curr_pic_ref_enabled_flag = (bits >> 25) & 0x1u;
+        v->residual_adaptive_colour_transform_enabled_flag = (bits >> 26) & 0x1u;
+        v->pps_slice_act_qp_offsets_present_flag = (bits >> 27) & 0x1u;
+        v->pps_palette_predictor_initializers_present_flag = (bits >> 28) & 0x1u;
+        v->monochrome_palette_flag = (bits >> 29) & 0x1u;
+        v->pps_range_extension_flag = (bits >> 30) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoH265PictureParameterSet(struct vkw_host_decoder *d, StdVideoH265PictureParameterSet *v)
+{
+    vkw_decode_StdVideoH265PpsFlags(d, &v->flags);
+    v->pps_pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->sps_video_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->num_extra_slice_header_bits = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l0_default_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l1_default_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->init_qp_minus26 = (int8_t)vkw_read_i32(&d->r);
+    v->diff_cu_qp_delta_depth = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_cb_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->pps_cr_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->pps_beta_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->pps_tc_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->log2_parallel_merge_level_minus2 = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_max_transform_skip_block_size_minus2 = (uint8_t)vkw_read_u32(&d->r);
+    v->diff_cu_chroma_qp_offset_depth = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_qp_offset_list_len_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->cb_qp_offset_list, 6);
+    vkw_read_bytes(&d->r, v->cr_qp_offset_list, 6);
+    v->log2_sao_offset_scale_luma = (uint8_t)vkw_read_u32(&d->r);
+    v->log2_sao_offset_scale_chroma = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_act_y_qp_offset_plus5 = (int8_t)vkw_read_i32(&d->r);
+    v->pps_act_cb_qp_offset_plus5 = (int8_t)vkw_read_i32(&d->r);
+    v->pps_act_cr_qp_offset_plus3 = (int8_t)vkw_read_i32(&d->r);
+    v->pps_num_palette_predictor_initializers = (uint8_t)vkw_read_u32(&d->r);
+    v->luma_bit_depth_entry_minus8 = (uint8_t)vkw_read_u32(&d->r);
+    v->chroma_bit_depth_entry_minus8 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_tile_columns_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_tile_rows_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved1 = (uint8_t)vkw_read_u32(&d->r);
+    v->reserved2 = (uint8_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 19; i++)
+        ((uint16_t *)v->column_width_minus1)[i] = (uint16_t)vkw_read_u32(&d->r);
+    for (uint32_t i = 0; i < 21; i++)
+        ((uint16_t *)v->row_height_minus1)[i] = (uint16_t)vkw_read_u32(&d->r);
+    v->reserved3 = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265ScalingLists *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265ScalingLists(d, &(*e));
+        v->pScalingLists = e;
+    }
+    else if (v->flags.pps_scaling_list_data_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265PredictorPaletteEntries *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265PredictorPaletteEntries(d, &(*e));
+        v->pPredictorPaletteEntries = e;
+    }
+    else if (v->flags.pps_palette_predictor_initializers_present_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+}
+
+void vkw_decode_StdVideoDecodeH265PictureInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH265PictureInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->IrapPicFlag = (bits >> 0) & 0x1u;
+        v->IdrPicFlag = (bits >> 1) & 0x1u;
+        v->IsReference = (bits >> 2) & 0x1u;
+        v->short_term_ref_pic_set_sps_flag = (bits >> 3) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoDecodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH265PictureInfo *v)
+{
+    vkw_decode_StdVideoDecodeH265PictureInfoFlags(d, &v->flags);
+    v->sps_video_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->NumDeltaPocsOfRefRpsIdx = (uint8_t)vkw_read_u32(&d->r);
+    v->PicOrderCntVal = (int32_t)vkw_read_i32(&d->r);
+    v->NumBitsForSTRefPicSetInSlice = (uint16_t)vkw_read_u32(&d->r);
+    v->reserved = (uint16_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->RefPicSetStCurrBefore, 8);
+    vkw_read_bytes(&d->r, v->RefPicSetStCurrAfter, 8);
+    vkw_read_bytes(&d->r, v->RefPicSetLtCurr, 8);
+}
+
+void vkw_decode_StdVideoDecodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->used_for_long_term_reference = (bits >> 0) & 0x1u;
+        v->unused_for_reference = (bits >> 1) & 0x1u;
+    }
+}
+
+void vkw_decode_StdVideoDecodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfo *v)
+{
+    vkw_decode_StdVideoDecodeH265ReferenceInfoFlags(d, &v->flags);
+    v->PicOrderCntVal = (int32_t)vkw_read_i32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH265WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTableFlags *v)
+{
+    v->luma_weight_l0_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l0_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->luma_weight_l1_flag = (uint16_t)vkw_read_u32(&d->r);
+    v->chroma_weight_l1_flag = (uint16_t)vkw_read_u32(&d->r);
+}
+
+void vkw_decode_StdVideoEncodeH265WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTable *v)
+{
+    vkw_decode_StdVideoEncodeH265WeightTableFlags(d, &v->flags);
+    v->luma_log2_weight_denom = (uint8_t)vkw_read_u32(&d->r);
+    v->delta_chroma_log2_weight_denom = (int8_t)vkw_read_i32(&d->r);
+    vkw_read_bytes(&d->r, v->delta_luma_weight_l0, 15);
+    vkw_read_bytes(&d->r, v->luma_offset_l0, 15);
+    vkw_read_bytes(&d->r, v->delta_chroma_weight_l0, 30);
+    vkw_read_bytes(&d->r, v->delta_chroma_offset_l0, 30);
+    vkw_read_bytes(&d->r, v->delta_luma_weight_l1, 15);
+    vkw_read_bytes(&d->r, v->luma_offset_l1, 15);
+    vkw_read_bytes(&d->r, v->delta_chroma_weight_l1, 30);
+    vkw_read_bytes(&d->r, v->delta_chroma_offset_l1, 30);
+}
+
+void vkw_decode_StdVideoEncodeH265LongTermRefPics(struct vkw_host_decoder *d, StdVideoEncodeH265LongTermRefPics *v)
+{
+    v->num_long_term_sps = (uint8_t)vkw_read_u32(&d->r);
+    v->num_long_term_pics = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->lt_idx_sps, 32);
+    vkw_read_bytes(&d->r, v->poc_lsb_lt, 16);
+    v->used_by_curr_pic_lt_flag = (uint16_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->delta_poc_msb_present_flag, 48);
+    vkw_read_bytes(&d->r, v->delta_poc_msb_cycle_lt, 48);
+}
+
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeaderFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->first_slice_segment_in_pic_flag = (bits >> 0) & 0x1u;
+        v->dependent_slice_segment_flag = (bits >> 1) & 0x1u;
+        v->slice_sao_luma_flag = (bits >> 2) & 0x1u;
+        v->slice_sao_chroma_flag = (bits >> 3) & 0x1u;
+        v->num_ref_idx_active_override_flag = (bits >> 4) & 0x1u;
+        v->mvd_l1_zero_flag = (bits >> 5) & 0x1u;
+        v->cabac_init_flag = (bits >> 6) & 0x1u;
+        v->cu_chroma_qp_offset_enabled_flag = (bits >> 7) & 0x1u;
+        v->deblocking_filter_override_flag = (bits >> 8) & 0x1u;
+        v->slice_deblocking_filter_disabled_flag = (bits >> 9) & 0x1u;
+        v->collocated_from_l0_flag = (bits >> 10) & 0x1u;
+        v->slice_loop_filter_across_slices_enabled_flag = (bits >> 11) & 0x1u;
+        v->reserved = (bits >> 12) & 0xfffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeader(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeader *v)
+{
+    vkw_decode_StdVideoEncodeH265SliceSegmentHeaderFlags(d, &v->flags);
+    v->slice_type = (StdVideoH265SliceType)vkw_decode_enum(d, vkw_valid_StdVideoH265SliceType);
+    v->slice_segment_address = (uint32_t)vkw_read_u32(&d->r);
+    v->collocated_ref_idx = (uint8_t)vkw_read_u32(&d->r);
+    v->MaxNumMergeCand = (uint8_t)vkw_read_u32(&d->r);
+    v->slice_cb_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_cr_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_beta_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_tc_offset_div2 = (int8_t)vkw_read_i32(&d->r);
+    v->slice_act_y_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_act_cb_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_act_cr_qp_offset = (int8_t)vkw_read_i32(&d->r);
+    v->slice_qp_delta = (int8_t)vkw_read_i32(&d->r);
+    v->reserved1 = (uint16_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265WeightTable *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265WeightTable(d, &(*e));
+        v->pWeightTable = e;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->ref_pic_list_modification_flag_l0 = (bits >> 0) & 0x1u;
+        v->ref_pic_list_modification_flag_l1 = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfo *v)
+{
+    vkw_decode_StdVideoEncodeH265ReferenceListsInfoFlags(d, &v->flags);
+    v->num_ref_idx_l0_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    v->num_ref_idx_l1_active_minus1 = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->RefPicList0, 15);
+    vkw_read_bytes(&d->r, v->RefPicList1, 15);
+    vkw_read_bytes(&d->r, v->list_entry_l0, 15);
+    vkw_read_bytes(&d->r, v->list_entry_l1, 15);
+}
+
+void vkw_decode_StdVideoEncodeH265PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->is_reference = (bits >> 0) & 0x1u;
+        v->IrapPicFlag = (bits >> 1) & 0x1u;
+        v->used_for_long_term_reference = (bits >> 2) & 0x1u;
+        v->discardable_flag = (bits >> 3) & 0x1u;
+        v->cross_layer_bla_flag = (bits >> 4) & 0x1u;
+        v->pic_output_flag = (bits >> 5) & 0x1u;
+        v->no_output_of_prior_pics_flag = (bits >> 6) & 0x1u;
+        v->short_term_ref_pic_set_sps_flag = (bits >> 7) & 0x1u;
+        v->slice_temporal_mvp_enabled_flag = (bits >> 8) & 0x1u;
+        v->reserved = (bits >> 9) & 0x7fffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfo *v)
+{
+    vkw_decode_StdVideoEncodeH265PictureInfoFlags(d, &v->flags);
+    v->pic_type = (StdVideoH265PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH265PictureType);
+    v->sps_video_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_seq_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->pps_pic_parameter_set_id = (uint8_t)vkw_read_u32(&d->r);
+    v->short_term_ref_pic_set_idx = (uint8_t)vkw_read_u32(&d->r);
+    v->PicOrderCntVal = (int32_t)vkw_read_i32(&d->r);
+    v->TemporalId = (uint8_t)vkw_read_u32(&d->r);
+    vkw_read_bytes(&d->r, v->reserved1, 7);
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265ReferenceListsInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265ReferenceListsInfo(d, &(*e));
+        v->pRefLists = e;
+    }
+    if (vkw_read_presence(&d->r)) {
+        StdVideoH265ShortTermRefPicSet *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoH265ShortTermRefPicSet(d, &(*e));
+        v->pShortTermRefPicSet = e;
+    }
+    else if (!v->flags.short_term_ref_pic_set_sps_flag)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
+    if (vkw_read_presence(&d->r)) {
+        StdVideoEncodeH265LongTermRefPics *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_StdVideoEncodeH265LongTermRefPics(d, &(*e));
+        v->pLongTermRefPics = e;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfoFlags *v)
+{
+    {
+        const uint32_t bits = vkw_read_u32(&d->r); /* bit-fields */
+        v->used_for_long_term_reference = (bits >> 0) & 0x1u;
+        v->unused_for_reference = (bits >> 1) & 0x1u;
+        v->reserved = (bits >> 2) & 0x3fffffffu;
+    }
+}
+
+void vkw_decode_StdVideoEncodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfo *v)
+{
+    vkw_decode_StdVideoEncodeH265ReferenceInfoFlags(d, &v->flags);
+    v->pic_type = (StdVideoH265PictureType)vkw_decode_enum(d, vkw_valid_StdVideoH265PictureType);
+    v->PicOrderCntVal = (int32_t)vkw_read_i32(&d->r);
+    v->TemporalId = (uint8_t)vkw_read_u32(&d->r);
 }
 
 /* ---- outputs inside input structs ---- */
@@ -41736,5 +46502,524 @@ void vkw_encode_reply_vkGetDeviceFaultInfoEXT(struct vkw_host_decoder *d, struct
     if (vkw_write_presence(w, a->pFaultCounts))
         vkw_encode_reply_VkDeviceFaultCountsEXT(d, w, &(*a->pFaultCounts));
     vkw_encode_reply_fault_info(d, w, a); /* hand-written: gen/annotations.conf */
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoProfileInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoProfileInfoKHR(d, &(*e));
+        a->pVideoProfile = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pCapabilities = vkw_reader_alloc(&d->r, 1, sizeof(*a->pCapabilities));
+        if (a->pCapabilities)
+            vkw_decode_partial_VkVideoCapabilitiesKHR(d, a->pCapabilities);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pCapabilities))
+        vkw_encode_reply_VkVideoCapabilitiesKHR(d, w, &(*a->pCapabilities));
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPhysicalDeviceVideoFormatInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPhysicalDeviceVideoFormatInfoKHR(d, &(*e));
+        a->pVideoFormatInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pVideoFormatPropertyCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pVideoFormatPropertyCount));
+        if (a->pVideoFormatPropertyCount)
+            (*a->pVideoFormatPropertyCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pVideoFormatPropertyCount) || n != (uint64_t)(*a->pVideoFormatPropertyCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pVideoFormatProperties = vkw_reader_alloc(&d->r, n, sizeof(*a->pVideoFormatProperties));
+        a->pVideoFormatProperties_capacity = n;
+        for (uint64_t i = 0; a->pVideoFormatProperties && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkVideoFormatPropertiesKHR(d, &a->pVideoFormatProperties[i]);
+    }
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pVideoFormatPropertyCount))
+        vkw_write_u32(w, (*a->pVideoFormatPropertyCount));
+    if (vkw_write_presence(w, a->pVideoFormatProperties)) {
+        uint64_t n = (a->pVideoFormatPropertyCount) ? (uint64_t)(*a->pVideoFormatPropertyCount) : 0;
+        if (n > a->pVideoFormatProperties_capacity)
+            n = a->pVideoFormatProperties_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkVideoFormatPropertiesKHR(d, w, &a->pVideoFormatProperties[i]);
+    }
+}
+
+bool vkw_decode_args_vkCreateVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateVideoSessionKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoSessionCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoSessionCreateInfoKHR(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pVideoSession_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
+        a->pVideoSession = vkw_reader_alloc(&d->r, 1, sizeof(*a->pVideoSession));
+        if (a->pVideoSession_ids)
+            a->pVideoSession_ids[0] = vkw_read_u64(&d->r);
+        a->pVideoSession_capacity = 1;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreateVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateVideoSessionKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkDestroyVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkVideoSessionKHR, false, &a->videoSession_id));
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDestroyVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyVideoSessionKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionKHR, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        a->pMemoryRequirementsCount = vkw_reader_alloc(&d->r, 1, sizeof(*a->pMemoryRequirementsCount));
+        if (a->pMemoryRequirementsCount)
+            (*a->pMemoryRequirementsCount) = (uint32_t)vkw_read_u32(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(a->pMemoryRequirementsCount) || n != (uint64_t)(*a->pMemoryRequirementsCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pMemoryRequirements = vkw_reader_alloc(&d->r, n, sizeof(*a->pMemoryRequirements));
+        a->pMemoryRequirements_capacity = n;
+        for (uint64_t i = 0; a->pMemoryRequirements && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_partial_VkVideoSessionMemoryRequirementsKHR(d, &a->pMemoryRequirements[i]);
+    }
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pMemoryRequirementsCount))
+        vkw_write_u32(w, (*a->pMemoryRequirementsCount));
+    if (vkw_write_presence(w, a->pMemoryRequirements)) {
+        uint64_t n = (a->pMemoryRequirementsCount) ? (uint64_t)(*a->pMemoryRequirementsCount) : 0;
+        if (n > a->pMemoryRequirements_capacity)
+            n = a->pMemoryRequirements_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        for (uint64_t i = 0; i < n; i++)
+            vkw_encode_reply_VkVideoSessionMemoryRequirementsKHR(d, w, &a->pMemoryRequirements[i]);
+    }
+}
+
+bool vkw_decode_args_vkBindVideoSessionMemoryKHR(struct vkw_host_decoder *d, struct vkw_args_vkBindVideoSessionMemoryKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionKHR, true, NULL));
+    a->bindSessionMemoryInfoCount = (uint32_t)vkw_read_u32(&d->r);
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 4);
+        if (!(true) || n != (uint64_t)(a->bindSessionMemoryInfoCount))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+        VkBindVideoSessionMemoryInfoKHR *e = vkw_reader_alloc(&d->r, n, sizeof(*e));
+        for (uint64_t i = 0; e && vkw_reader_ok(&d->r) && i < n; i++)
+            vkw_decode_VkBindVideoSessionMemoryInfoKHR(d, &e[i]);
+        a->pBindSessionMemoryInfos = e;
+    }
+    else if ((true) && (a->bindSessionMemoryInfoCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkBindVideoSessionMemoryKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkBindVideoSessionMemoryKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkCreateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateVideoSessionParametersKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoSessionParametersCreateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoSessionParametersCreateInfoKHR(d, &(*e));
+        a->pCreateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pVideoSessionParameters_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
+        a->pVideoSessionParameters = vkw_reader_alloc(&d->r, 1, sizeof(*a->pVideoSessionParameters));
+        if (a->pVideoSessionParameters_ids)
+            a->pVideoSessionParameters_ids[0] = vkw_read_u64(&d->r);
+        a->pVideoSessionParameters_capacity = 1;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCreateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateVideoSessionParametersKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkUpdateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkUpdateVideoSessionParametersKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->videoSessionParameters = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_host_decode_handle(d, VKW_HANDLE_VkVideoSessionParametersKHR, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoSessionParametersUpdateInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoSessionParametersUpdateInfoKHR(d, &(*e));
+        a->pUpdateInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkUpdateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkUpdateVideoSessionParametersKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+}
+
+bool vkw_decode_args_vkDestroyVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionParametersKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    a->videoSessionParameters = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkVideoSessionParametersKHR, false, &a->videoSessionParameters_id));
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkDestroyVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyVideoSessionParametersKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdBeginVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginVideoCodingKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoBeginCodingInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoBeginCodingInfoKHR(d, &(*e));
+        a->pBeginInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdBeginVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBeginVideoCodingKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdEndVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndVideoCodingKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEndCodingInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEndCodingInfoKHR(d, &(*e));
+        a->pEndCodingInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdEndVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEndVideoCodingKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdControlVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdControlVideoCodingKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoCodingControlInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoCodingControlInfoKHR(d, &(*e));
+        a->pCodingControlInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdControlVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdControlVideoCodingKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecodeVideoKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoDecodeInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoDecodeInfoKHR(d, &(*e));
+        a->pDecodeInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecodeVideoKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
+}
+
+bool vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->physicalDevice = VKW_U64_HANDLE(VkPhysicalDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkPhysicalDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(d, &(*e));
+        a->pQualityLevelInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pQualityLevelProperties = vkw_reader_alloc(&d->r, 1, sizeof(*a->pQualityLevelProperties));
+        if (a->pQualityLevelProperties)
+            vkw_decode_partial_VkVideoEncodeQualityLevelPropertiesKHR(d, a->pQualityLevelProperties);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->physicalDevice == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pQualityLevelProperties))
+        vkw_encode_reply_VkVideoEncodeQualityLevelPropertiesKHR(d, w, &(*a->pQualityLevelProperties));
+}
+
+bool vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeSessionParametersGetInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeSessionParametersGetInfoKHR(d, &(*e));
+        a->pVideoSessionParametersInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        a->pFeedbackInfo = vkw_reader_alloc(&d->r, 1, sizeof(*a->pFeedbackInfo));
+        if (a->pFeedbackInfo)
+            vkw_decode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, a->pFeedbackInfo);
+    }
+    if (vkw_read_presence(&d->r)) {
+        a->pDataSize = vkw_reader_alloc(&d->r, 1, sizeof(*a->pDataSize));
+        if (a->pDataSize)
+            (*a->pDataSize) = (size_t)vkw_read_u64(&d->r);
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (vkw_read_presence(&d->r)) {
+        const uint64_t n = vkw_read_count(&d->r, 0);
+        if (!(a->pDataSize) || n != (uint64_t)(*a->pDataSize))
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_COUNT, n);
+a->pData = vkw_reader_alloc(&d->r, n, 1);
+        a->pData_capacity = n;
+    }
+    if (a->device == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a)
+{
+    (void)d;
+    (void)a;
+    vkw_write_i32(w, (int32_t)a->result);
+    if (vkw_write_presence(w, a->pFeedbackInfo))
+        vkw_encode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(d, w, &(*a->pFeedbackInfo));
+    if (vkw_write_presence(w, a->pDataSize))
+        vkw_write_u64(w, (*a->pDataSize));
+    if (vkw_write_presence(w, a->pData)) {
+        uint64_t n = (a->pDataSize) ? (uint64_t)(*a->pDataSize) : 0;
+        if (n > a->pData_capacity)
+            n = a->pData_capacity; /* never past what the guest has room for */
+        vkw_write_u64(w, n);
+        vkw_write_bytes(w, a->pData, n);
+    }
+}
+
+bool vkw_decode_args_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdEncodeVideoKHR *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->commandBuffer = VKW_U64_HANDLE(VkCommandBuffer, vkw_host_decode_handle(d, VKW_HANDLE_VkCommandBuffer, true, NULL));
+    if (vkw_read_presence(&d->r)) {
+        VkVideoEncodeInfoKHR *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
+        if (e)
+            vkw_decode_VkVideoEncodeInfoKHR(d, &(*e));
+        a->pEncodeInfo = e;
+    }
+    else
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
+    if (a->commandBuffer == VK_NULL_HANDLE)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
+    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
+    return vkw_reader_ok(&d->r);
+}
+
+void vkw_encode_reply_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEncodeVideoKHR *a)
+{
+    (void)d;
+    (void)a;
+    (void)w; /* no reply: the guest does not wait */
 }
 

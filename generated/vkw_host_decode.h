@@ -28,6 +28,7 @@ extern "C" {
 
 /* ---- structs ---- */
 void vkw_decode_VkOffset2D(struct vkw_host_decoder *d, VkOffset2D *v);
+void vkw_encode_reply_VkOffset2D(struct vkw_host_decoder *d, struct vkw_writer *w, const VkOffset2D *v);
 void vkw_decode_VkOffset3D(struct vkw_host_decoder *d, VkOffset3D *v);
 void vkw_decode_VkExtent2D(struct vkw_host_decoder *d, VkExtent2D *v);
 void vkw_encode_reply_VkExtent2D(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExtent2D *v);
@@ -37,7 +38,9 @@ void vkw_decode_VkViewport(struct vkw_host_decoder *d, VkViewport *v);
 void vkw_decode_VkRect2D(struct vkw_host_decoder *d, VkRect2D *v);
 void vkw_decode_VkClearRect(struct vkw_host_decoder *d, VkClearRect *v);
 void vkw_decode_VkComponentMapping(struct vkw_host_decoder *d, VkComponentMapping *v);
+void vkw_encode_reply_VkComponentMapping(struct vkw_host_decoder *d, struct vkw_writer *w, const VkComponentMapping *v);
 void vkw_encode_reply_VkPhysicalDeviceProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceProperties *v);
+void vkw_decode_VkExtensionProperties(struct vkw_host_decoder *d, VkExtensionProperties *v);
 void vkw_encode_reply_VkExtensionProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkExtensionProperties *v);
 void vkw_encode_reply_VkLayerProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const VkLayerProperties *v);
 void vkw_decode_VkApplicationInfo(struct vkw_host_decoder *d, VkApplicationInfo *v);
@@ -906,6 +909,124 @@ void vkw_decode_VkMultisampledRenderToSingleSampledInfoEXT(struct vkw_host_decod
 void vkw_decode_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 void vkw_decode_partial_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePipelineProtectedAccessFeatures *v);
 void vkw_encode_reply_VkPhysicalDevicePipelineProtectedAccessFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePipelineProtectedAccessFeatures *v);
+void vkw_decode_partial_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, VkQueueFamilyVideoPropertiesKHR *v);
+void vkw_encode_reply_VkQueueFamilyVideoPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyVideoPropertiesKHR *v);
+void vkw_decode_partial_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, VkQueueFamilyQueryResultStatusPropertiesKHR *v);
+void vkw_encode_reply_VkQueueFamilyQueryResultStatusPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkQueueFamilyQueryResultStatusPropertiesKHR *v);
+void vkw_decode_VkVideoProfileListInfoKHR(struct vkw_host_decoder *d, VkVideoProfileListInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoFormatInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoFormatInfoKHR *v);
+void vkw_decode_partial_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatPropertiesKHR *v);
+void vkw_encode_reply_VkVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatPropertiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeQuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQuantizationMapCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QuantizationMapCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265QuantizationMapCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QuantizationMapCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatQuantizationMapPropertiesKHR *v);
+void vkw_encode_reply_VkVideoFormatQuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatQuantizationMapPropertiesKHR *v);
+void vkw_decode_partial_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, VkVideoFormatH265QuantizationMapPropertiesKHR *v);
+void vkw_encode_reply_VkVideoFormatH265QuantizationMapPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoFormatH265QuantizationMapPropertiesKHR *v);
+void vkw_decode_VkVideoProfileInfoKHR(struct vkw_host_decoder *d, VkVideoProfileInfoKHR *v);
+void vkw_decode_partial_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, VkVideoSessionMemoryRequirementsKHR *v);
+void vkw_encode_reply_VkVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoSessionMemoryRequirementsKHR *v);
+void vkw_decode_VkBindVideoSessionMemoryInfoKHR(struct vkw_host_decoder *d, VkBindVideoSessionMemoryInfoKHR *v);
+void vkw_decode_VkVideoPictureResourceInfoKHR(struct vkw_host_decoder *d, VkVideoPictureResourceInfoKHR *v);
+void vkw_decode_VkVideoReferenceSlotInfoKHR(struct vkw_host_decoder *d, VkVideoReferenceSlotInfoKHR *v);
+void vkw_decode_partial_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoDecodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeCapabilitiesKHR *v);
+void vkw_decode_VkVideoDecodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeUsageInfoKHR *v);
+void vkw_decode_VkVideoDecodeInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceVideoMaintenance1FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance1FeaturesKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceVideoMaintenance2FeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoMaintenance2FeaturesKHR *v);
+void vkw_decode_VkVideoInlineQueryInfoKHR(struct vkw_host_decoder *d, VkVideoInlineQueryInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264ProfileInfoKHR *v);
+void vkw_decode_partial_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeH264CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoDecodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH264CapabilitiesKHR *v);
+void vkw_decode_VkVideoDecodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264InlineSessionParametersInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264PictureInfoKHR *v);
+void vkw_decode_VkVideoDecodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH264DpbSlotInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265ProfileInfoKHR *v);
+void vkw_decode_partial_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoDecodeH265CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoDecodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoDecodeH265CapabilitiesKHR *v);
+void vkw_decode_VkVideoDecodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265InlineSessionParametersInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265InlineSessionParametersInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265PictureInfoKHR *v);
+void vkw_decode_VkVideoDecodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoDecodeH265DpbSlotInfoKHR *v);
+void vkw_decode_VkVideoSessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionCreateInfoKHR *v);
+void vkw_decode_VkVideoSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoSessionParametersUpdateInfoKHR(struct vkw_host_decoder *d, VkVideoSessionParametersUpdateInfoKHR *v);
+void vkw_decode_VkVideoEncodeSessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersGetInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
+void vkw_encode_reply_VkVideoEncodeSessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeSessionParametersFeedbackInfoKHR *v);
+void vkw_decode_VkVideoBeginCodingInfoKHR(struct vkw_host_decoder *d, VkVideoBeginCodingInfoKHR *v);
+void vkw_decode_VkVideoEndCodingInfoKHR(struct vkw_host_decoder *d, VkVideoEndCodingInfoKHR *v);
+void vkw_decode_VkVideoCodingControlInfoKHR(struct vkw_host_decoder *d, VkVideoCodingControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeUsageInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeUsageInfoKHR *v);
+void vkw_decode_VkVideoEncodeInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeInfoKHR *v);
+void vkw_decode_VkVideoEncodeQuantizationMapInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapInfoKHR *v);
+void vkw_decode_VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQuantizationMapSessionParametersCreateInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+void vkw_decode_partial_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+void vkw_encode_reply_VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceVideoEncodeQuantizationMapFeaturesKHR *v);
+void vkw_decode_VkQueryPoolVideoEncodeFeedbackCreateInfoKHR(struct vkw_host_decoder *d, VkQueryPoolVideoEncodeFeedbackCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelInfoKHR *v);
+void vkw_decode_VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR(struct vkw_host_decoder *d, VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeQualityLevelPropertiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeQualityLevelPropertiesKHR *v);
+void vkw_decode_VkVideoEncodeRateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeRateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeRateControlLayerInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeCapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeCapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264CapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QualityLevelPropertiesKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersGetInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264SessionParametersFeedbackInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264DpbSlotInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264PictureInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264ProfileInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264NaluSliceInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264NaluSliceInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH264QpKHR *v);
+void vkw_encode_reply_VkVideoEncodeH264QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH264QpKHR *v);
+void vkw_decode_VkVideoEncodeH264FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH264FrameSizeKHR *v);
+void vkw_decode_VkVideoEncodeH264GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264GopRemainingFrameInfoKHR *v);
+void vkw_decode_VkVideoEncodeH264RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH264RateControlLayerInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265CapabilitiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265CapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265CapabilitiesKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265QualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QualityLevelPropertiesKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionParametersAddInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersAddInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionParametersCreateInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersCreateInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265SessionParametersGetInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersGetInfoKHR *v);
+void vkw_decode_partial_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265SessionParametersFeedbackInfoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265SessionParametersFeedbackInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265PictureInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265PictureInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265NaluSliceSegmentInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265NaluSliceSegmentInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265RateControlInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, VkVideoEncodeH265QpKHR *v);
+void vkw_encode_reply_VkVideoEncodeH265QpKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const VkVideoEncodeH265QpKHR *v);
+void vkw_decode_VkVideoEncodeH265FrameSizeKHR(struct vkw_host_decoder *d, VkVideoEncodeH265FrameSizeKHR *v);
+void vkw_decode_VkVideoEncodeH265GopRemainingFrameInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265GopRemainingFrameInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265RateControlLayerInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265RateControlLayerInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265ProfileInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265ProfileInfoKHR *v);
+void vkw_decode_VkVideoEncodeH265DpbSlotInfoKHR(struct vkw_host_decoder *d, VkVideoEncodeH265DpbSlotInfoKHR *v);
 void vkw_decode_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 void vkw_decode_partial_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
 void vkw_encode_reply_VkPhysicalDeviceInheritedViewportScissorFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceInheritedViewportScissorFeaturesNV *v);
@@ -1135,6 +1256,64 @@ void vkw_decode_partial_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw
 void vkw_encode_reply_VkPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceCooperativeVectorPropertiesNV *v);
 void vkw_decode_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, VkConvertCooperativeVectorMatrixInfoNV *v);
 void vkw_encode_reply_inner_VkConvertCooperativeVectorMatrixInfoNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkConvertCooperativeVectorMatrixInfoNV *v);
+void vkw_decode_StdVideoH264SpsVuiFlags(struct vkw_host_decoder *d, StdVideoH264SpsVuiFlags *v);
+void vkw_decode_StdVideoH264HrdParameters(struct vkw_host_decoder *d, StdVideoH264HrdParameters *v);
+void vkw_decode_StdVideoH264SequenceParameterSetVui(struct vkw_host_decoder *d, StdVideoH264SequenceParameterSetVui *v);
+void vkw_decode_StdVideoH264SpsFlags(struct vkw_host_decoder *d, StdVideoH264SpsFlags *v);
+void vkw_decode_StdVideoH264ScalingLists(struct vkw_host_decoder *d, StdVideoH264ScalingLists *v);
+void vkw_decode_StdVideoH264SequenceParameterSet(struct vkw_host_decoder *d, StdVideoH264SequenceParameterSet *v);
+void vkw_decode_StdVideoH264PpsFlags(struct vkw_host_decoder *d, StdVideoH264PpsFlags *v);
+void vkw_decode_StdVideoH264PictureParameterSet(struct vkw_host_decoder *d, StdVideoH264PictureParameterSet *v);
+void vkw_decode_StdVideoDecodeH264PictureInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH264PictureInfoFlags *v);
+void vkw_decode_StdVideoDecodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH264PictureInfo *v);
+void vkw_decode_StdVideoDecodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfoFlags *v);
+void vkw_decode_StdVideoDecodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH264ReferenceInfo *v);
+void vkw_decode_StdVideoEncodeH264WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTableFlags *v);
+void vkw_decode_StdVideoEncodeH264WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH264WeightTable *v);
+void vkw_decode_StdVideoEncodeH264SliceHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeaderFlags *v);
+void vkw_decode_StdVideoEncodeH264PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfoFlags *v);
+void vkw_decode_StdVideoEncodeH264ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfoFlags *v);
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfoFlags *v);
+void vkw_decode_StdVideoEncodeH264RefListModEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefListModEntry *v);
+void vkw_decode_StdVideoEncodeH264RefPicMarkingEntry(struct vkw_host_decoder *d, StdVideoEncodeH264RefPicMarkingEntry *v);
+void vkw_decode_StdVideoEncodeH264ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceListsInfo *v);
+void vkw_decode_StdVideoEncodeH264PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH264PictureInfo *v);
+void vkw_decode_StdVideoEncodeH264ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH264ReferenceInfo *v);
+void vkw_decode_StdVideoEncodeH264SliceHeader(struct vkw_host_decoder *d, StdVideoEncodeH264SliceHeader *v);
+void vkw_decode_StdVideoH265ProfileTierLevelFlags(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevelFlags *v);
+void vkw_decode_StdVideoH265ProfileTierLevel(struct vkw_host_decoder *d, StdVideoH265ProfileTierLevel *v);
+void vkw_decode_StdVideoH265DecPicBufMgr(struct vkw_host_decoder *d, StdVideoH265DecPicBufMgr *v);
+void vkw_decode_StdVideoH265SubLayerHrdParameters(struct vkw_host_decoder *d, StdVideoH265SubLayerHrdParameters *v);
+void vkw_decode_StdVideoH265HrdFlags(struct vkw_host_decoder *d, StdVideoH265HrdFlags *v);
+void vkw_decode_StdVideoH265HrdParameters(struct vkw_host_decoder *d, StdVideoH265HrdParameters *v, uint32_t subLayerCount);
+void vkw_decode_StdVideoH265VpsFlags(struct vkw_host_decoder *d, StdVideoH265VpsFlags *v);
+void vkw_decode_StdVideoH265VideoParameterSet(struct vkw_host_decoder *d, StdVideoH265VideoParameterSet *v);
+void vkw_decode_StdVideoH265ScalingLists(struct vkw_host_decoder *d, StdVideoH265ScalingLists *v);
+void vkw_decode_StdVideoH265ShortTermRefPicSetFlags(struct vkw_host_decoder *d, StdVideoH265ShortTermRefPicSetFlags *v);
+void vkw_decode_StdVideoH265ShortTermRefPicSet(struct vkw_host_decoder *d, StdVideoH265ShortTermRefPicSet *v);
+void vkw_decode_StdVideoH265LongTermRefPicsSps(struct vkw_host_decoder *d, StdVideoH265LongTermRefPicsSps *v);
+void vkw_decode_StdVideoH265SpsVuiFlags(struct vkw_host_decoder *d, StdVideoH265SpsVuiFlags *v);
+void vkw_decode_StdVideoH265SequenceParameterSetVui(struct vkw_host_decoder *d, StdVideoH265SequenceParameterSetVui *v, uint32_t subLayerCount);
+void vkw_decode_StdVideoH265PredictorPaletteEntries(struct vkw_host_decoder *d, StdVideoH265PredictorPaletteEntries *v);
+void vkw_decode_StdVideoH265SpsFlags(struct vkw_host_decoder *d, StdVideoH265SpsFlags *v);
+void vkw_decode_StdVideoH265SequenceParameterSet(struct vkw_host_decoder *d, StdVideoH265SequenceParameterSet *v);
+void vkw_decode_StdVideoH265PpsFlags(struct vkw_host_decoder *d, StdVideoH265PpsFlags *v);
+void vkw_decode_StdVideoH265PictureParameterSet(struct vkw_host_decoder *d, StdVideoH265PictureParameterSet *v);
+void vkw_decode_StdVideoDecodeH265PictureInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH265PictureInfoFlags *v);
+void vkw_decode_StdVideoDecodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoDecodeH265PictureInfo *v);
+void vkw_decode_StdVideoDecodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfoFlags *v);
+void vkw_decode_StdVideoDecodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoDecodeH265ReferenceInfo *v);
+void vkw_decode_StdVideoEncodeH265WeightTableFlags(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTableFlags *v);
+void vkw_decode_StdVideoEncodeH265WeightTable(struct vkw_host_decoder *d, StdVideoEncodeH265WeightTable *v);
+void vkw_decode_StdVideoEncodeH265LongTermRefPics(struct vkw_host_decoder *d, StdVideoEncodeH265LongTermRefPics *v);
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeaderFlags(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeaderFlags *v);
+void vkw_decode_StdVideoEncodeH265SliceSegmentHeader(struct vkw_host_decoder *d, StdVideoEncodeH265SliceSegmentHeader *v);
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfoFlags *v);
+void vkw_decode_StdVideoEncodeH265ReferenceListsInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceListsInfo *v);
+void vkw_decode_StdVideoEncodeH265PictureInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfoFlags *v);
+void vkw_decode_StdVideoEncodeH265PictureInfo(struct vkw_host_decoder *d, StdVideoEncodeH265PictureInfo *v);
+void vkw_decode_StdVideoEncodeH265ReferenceInfoFlags(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfoFlags *v);
+void vkw_decode_StdVideoEncodeH265ReferenceInfo(struct vkw_host_decoder *d, StdVideoEncodeH265ReferenceInfo *v);
 
 /* ---- commands ----
  * Args hold host handles.  Created objects: `X` receives the driver's
@@ -5060,6 +5239,151 @@ struct vkw_args_vkGetDeviceFaultInfoEXT {
 bool vkw_decode_args_vkGetDeviceFaultInfoEXT(struct vkw_host_decoder *d, struct vkw_args_vkGetDeviceFaultInfoEXT *a);
 void vkw_encode_reply_vkGetDeviceFaultInfoEXT(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetDeviceFaultInfoEXT *a);
 
+struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR {
+    VkPhysicalDevice physicalDevice;
+    const VkVideoProfileInfoKHR* pVideoProfile;
+    VkVideoCapabilitiesKHR* pCapabilities;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR *a);
+
+struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR {
+    VkPhysicalDevice physicalDevice;
+    const VkPhysicalDeviceVideoFormatInfoKHR* pVideoFormatInfo;
+    uint32_t* pVideoFormatPropertyCount;
+    VkVideoFormatPropertiesKHR* pVideoFormatProperties;
+    uint64_t pVideoFormatProperties_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR *a);
+
+struct vkw_args_vkCreateVideoSessionKHR {
+    VkDevice device;
+    uint64_t device_id;
+    const VkVideoSessionCreateInfoKHR* pCreateInfo;
+    VkVideoSessionKHR* pVideoSession;
+    uint64_t *pVideoSession_ids;
+    uint64_t pVideoSession_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateVideoSessionKHR *a);
+void vkw_encode_reply_vkCreateVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateVideoSessionKHR *a);
+
+struct vkw_args_vkDestroyVideoSessionKHR {
+    VkDevice device;
+    VkVideoSessionKHR videoSession;
+    uint64_t videoSession_id;
+};
+bool vkw_decode_args_vkDestroyVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionKHR *a);
+void vkw_encode_reply_vkDestroyVideoSessionKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyVideoSessionKHR *a);
+
+struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR {
+    VkDevice device;
+    VkVideoSessionKHR videoSession;
+    uint32_t* pMemoryRequirementsCount;
+    VkVideoSessionMemoryRequirementsKHR* pMemoryRequirements;
+    uint64_t pMemoryRequirements_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR *a);
+void vkw_encode_reply_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR *a);
+
+struct vkw_args_vkBindVideoSessionMemoryKHR {
+    VkDevice device;
+    VkVideoSessionKHR videoSession;
+    uint32_t bindSessionMemoryInfoCount;
+    const VkBindVideoSessionMemoryInfoKHR* pBindSessionMemoryInfos;
+    VkResult result;
+};
+bool vkw_decode_args_vkBindVideoSessionMemoryKHR(struct vkw_host_decoder *d, struct vkw_args_vkBindVideoSessionMemoryKHR *a);
+void vkw_encode_reply_vkBindVideoSessionMemoryKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkBindVideoSessionMemoryKHR *a);
+
+struct vkw_args_vkCreateVideoSessionParametersKHR {
+    VkDevice device;
+    const VkVideoSessionParametersCreateInfoKHR* pCreateInfo;
+    VkVideoSessionParametersKHR* pVideoSessionParameters;
+    uint64_t *pVideoSessionParameters_ids;
+    uint64_t pVideoSessionParameters_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkCreateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkCreateVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkCreateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreateVideoSessionParametersKHR *a);
+
+struct vkw_args_vkUpdateVideoSessionParametersKHR {
+    VkDevice device;
+    VkVideoSessionParametersKHR videoSessionParameters;
+    const VkVideoSessionParametersUpdateInfoKHR* pUpdateInfo;
+    VkResult result;
+};
+bool vkw_decode_args_vkUpdateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkUpdateVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkUpdateVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkUpdateVideoSessionParametersKHR *a);
+
+struct vkw_args_vkDestroyVideoSessionParametersKHR {
+    VkDevice device;
+    VkVideoSessionParametersKHR videoSessionParameters;
+    uint64_t videoSessionParameters_id;
+};
+bool vkw_decode_args_vkDestroyVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkDestroyVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyVideoSessionParametersKHR *a);
+
+struct vkw_args_vkCmdBeginVideoCodingKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoBeginCodingInfoKHR* pBeginInfo;
+};
+bool vkw_decode_args_vkCmdBeginVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdBeginVideoCodingKHR *a);
+void vkw_encode_reply_vkCmdBeginVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdBeginVideoCodingKHR *a);
+
+struct vkw_args_vkCmdEndVideoCodingKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoEndCodingInfoKHR* pEndCodingInfo;
+};
+bool vkw_decode_args_vkCmdEndVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdEndVideoCodingKHR *a);
+void vkw_encode_reply_vkCmdEndVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEndVideoCodingKHR *a);
+
+struct vkw_args_vkCmdControlVideoCodingKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoCodingControlInfoKHR* pCodingControlInfo;
+};
+bool vkw_decode_args_vkCmdControlVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdControlVideoCodingKHR *a);
+void vkw_encode_reply_vkCmdControlVideoCodingKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdControlVideoCodingKHR *a);
+
+struct vkw_args_vkCmdDecodeVideoKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoDecodeInfoKHR* pDecodeInfo;
+};
+bool vkw_decode_args_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdDecodeVideoKHR *a);
+void vkw_encode_reply_vkCmdDecodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdDecodeVideoKHR *a);
+
+struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR {
+    VkPhysicalDevice physicalDevice;
+    const VkPhysicalDeviceVideoEncodeQualityLevelInfoKHR* pQualityLevelInfo;
+    VkVideoEncodeQualityLevelPropertiesKHR* pQualityLevelProperties;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a);
+void vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR *a);
+
+struct vkw_args_vkGetEncodedVideoSessionParametersKHR {
+    VkDevice device;
+    const VkVideoEncodeSessionParametersGetInfoKHR* pVideoSessionParametersInfo;
+    VkVideoEncodeSessionParametersFeedbackInfoKHR* pFeedbackInfo;
+    size_t* pDataSize;
+    void* pData;
+    uint64_t pData_capacity;
+    VkResult result;
+};
+bool vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a);
+void vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetEncodedVideoSessionParametersKHR *a);
+
+struct vkw_args_vkCmdEncodeVideoKHR {
+    VkCommandBuffer commandBuffer;
+    const VkVideoEncodeInfoKHR* pEncodeInfo;
+};
+bool vkw_decode_args_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_args_vkCmdEncodeVideoKHR *a);
+void vkw_encode_reply_vkCmdEncodeVideoKHR(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCmdEncodeVideoKHR *a);
+
 /* ---- hand-written host commands (gen/annotations.conf: host=FN), in
  * runtime/host: the generated dispatch calls them instead of the driver ---- */
 struct vkw_host_context;
@@ -5092,6 +5416,7 @@ void vkw_host_vkConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, s
 void vkw_host_vkCreatePipelineBinariesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreatePipelineBinariesKHR *a);
 void vkw_host_vkGetDescriptorEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkGetDescriptorEXT *a);
 void vkw_host_vkCreateRayTracingPipelinesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreateRayTracingPipelinesKHR *a);
+void vkw_host_vkDestroyVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkDestroyVideoSessionKHR *a);
 void vkw_decode_template_data(struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a); /* vkUpdateDescriptorSetWithTemplate.pData */
 void vkw_decode_memory_to_image(struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a); /* vkCopyMemoryToImage.pCopyMemoryToImageInfo */
 void vkw_decode_image_to_memory(struct vkw_host_decoder *d, struct vkw_args_vkCopyImageToMemory *a); /* vkCopyImageToMemory.pCopyImageToMemoryInfo */

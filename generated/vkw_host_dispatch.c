@@ -442,6 +442,22 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetRayTracingShaderGroupStackSizeKHR = (PFN_vkGetRayTracingShaderGroupStackSizeKHR)gipa(instance, "vkGetRayTracingShaderGroupStackSizeKHR");
     t->vkCmdSetRayTracingPipelineStackSizeKHR = (PFN_vkCmdSetRayTracingPipelineStackSizeKHR)gipa(instance, "vkCmdSetRayTracingPipelineStackSizeKHR");
     t->vkGetDeviceFaultInfoEXT = (PFN_vkGetDeviceFaultInfoEXT)gipa(instance, "vkGetDeviceFaultInfoEXT");
+    t->vkGetPhysicalDeviceVideoCapabilitiesKHR = (PFN_vkGetPhysicalDeviceVideoCapabilitiesKHR)gipa(instance, "vkGetPhysicalDeviceVideoCapabilitiesKHR");
+    t->vkGetPhysicalDeviceVideoFormatPropertiesKHR = (PFN_vkGetPhysicalDeviceVideoFormatPropertiesKHR)gipa(instance, "vkGetPhysicalDeviceVideoFormatPropertiesKHR");
+    t->vkCreateVideoSessionKHR = (PFN_vkCreateVideoSessionKHR)gipa(instance, "vkCreateVideoSessionKHR");
+    t->vkDestroyVideoSessionKHR = (PFN_vkDestroyVideoSessionKHR)gipa(instance, "vkDestroyVideoSessionKHR");
+    t->vkGetVideoSessionMemoryRequirementsKHR = (PFN_vkGetVideoSessionMemoryRequirementsKHR)gipa(instance, "vkGetVideoSessionMemoryRequirementsKHR");
+    t->vkBindVideoSessionMemoryKHR = (PFN_vkBindVideoSessionMemoryKHR)gipa(instance, "vkBindVideoSessionMemoryKHR");
+    t->vkCreateVideoSessionParametersKHR = (PFN_vkCreateVideoSessionParametersKHR)gipa(instance, "vkCreateVideoSessionParametersKHR");
+    t->vkUpdateVideoSessionParametersKHR = (PFN_vkUpdateVideoSessionParametersKHR)gipa(instance, "vkUpdateVideoSessionParametersKHR");
+    t->vkDestroyVideoSessionParametersKHR = (PFN_vkDestroyVideoSessionParametersKHR)gipa(instance, "vkDestroyVideoSessionParametersKHR");
+    t->vkCmdBeginVideoCodingKHR = (PFN_vkCmdBeginVideoCodingKHR)gipa(instance, "vkCmdBeginVideoCodingKHR");
+    t->vkCmdEndVideoCodingKHR = (PFN_vkCmdEndVideoCodingKHR)gipa(instance, "vkCmdEndVideoCodingKHR");
+    t->vkCmdControlVideoCodingKHR = (PFN_vkCmdControlVideoCodingKHR)gipa(instance, "vkCmdControlVideoCodingKHR");
+    t->vkCmdDecodeVideoKHR = (PFN_vkCmdDecodeVideoKHR)gipa(instance, "vkCmdDecodeVideoKHR");
+    t->vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR = (PFN_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR)gipa(instance, "vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR");
+    t->vkGetEncodedVideoSessionParametersKHR = (PFN_vkGetEncodedVideoSessionParametersKHR)gipa(instance, "vkGetEncodedVideoSessionParametersKHR");
+    t->vkCmdEncodeVideoKHR = (PFN_vkCmdEncodeVideoKHR)gipa(instance, "vkCmdEncodeVideoKHR");
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
@@ -579,6 +595,14 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
     case VKW_HANDLE_VkShaderModule:
         if (vk->vkDestroyShaderModule)
             vk->vkDestroyShaderModule(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkShaderModule, host), NULL);
+        return true;
+    case VKW_HANDLE_VkVideoSessionKHR:
+        if (vk->vkDestroyVideoSessionKHR)
+            vk->vkDestroyVideoSessionKHR(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkVideoSessionKHR, host), NULL);
+        return true;
+    case VKW_HANDLE_VkVideoSessionParametersKHR:
+        if (vk->vkDestroyVideoSessionParametersKHR)
+            vk->vkDestroyVideoSessionParametersKHR(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkVideoSessionParametersKHR, host), NULL);
         return true;
     default:
         (void)parent_host;
@@ -9251,6 +9275,322 @@ static void vkw_dispatch_vkGetDeviceFaultInfoEXT(struct vkw_host_context *ctx, s
         vkw_encode_reply_vkGetDeviceFaultInfoEXT(d, reply, &a);
 }
 
+static void vkw_dispatch_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, &a))
+        return;
+    PFN_vkGetPhysicalDeviceVideoCapabilitiesKHR fn = ctx->vk.vkGetPhysicalDeviceVideoCapabilitiesKHR;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR);
+        return;
+    }
+    a.result = fn(a.physicalDevice, a.pVideoProfile, a.pCapabilities);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, &a))
+        return;
+    PFN_vkGetPhysicalDeviceVideoFormatPropertiesKHR fn = ctx->vk.vkGetPhysicalDeviceVideoFormatPropertiesKHR;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR);
+        return;
+    }
+    a.result = fn(a.physicalDevice, a.pVideoFormatInfo, a.pVideoFormatPropertyCount, a.pVideoFormatProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateVideoSessionKHR a;
+    if (!vkw_decode_args_vkCreateVideoSessionKHR(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a.pVideoSession_ids, a.pVideoSession_capacity))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateVideoSessionKHR fn = (PFN_vkCreateVideoSessionKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateVideoSessionKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateVideoSessionKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pVideoSession);
+    if (a.result >= 0 && a.pVideoSession) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pVideoSession_capacity)
+            n = a.pVideoSession_capacity;
+        const uint64_t parent = a.device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pVideoSession[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a.pVideoSession_ids[i], VKW_HANDLE_U64(a.pVideoSession[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateVideoSessionKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyVideoSessionKHR a;
+    if (!vkw_decode_args_vkDestroyVideoSessionKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyVideoSessionKHR fn = (PFN_vkDestroyVideoSessionKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyVideoSessionKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    (void)fn;
+    vkw_host_vkDestroyVideoSessionKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionKHR, a.videoSession_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyVideoSessionKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR a;
+    if (!vkw_decode_args_vkGetVideoSessionMemoryRequirementsKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetVideoSessionMemoryRequirementsKHR fn = (PFN_vkGetVideoSessionMemoryRequirementsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetVideoSessionMemoryRequirementsKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR);
+        return;
+    }
+    a.result = fn(a.device, a.videoSession, a.pMemoryRequirementsCount, a.pMemoryRequirements);
+    if (reply)
+        vkw_encode_reply_vkGetVideoSessionMemoryRequirementsKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkBindVideoSessionMemoryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkBindVideoSessionMemoryKHR a;
+    if (!vkw_decode_args_vkBindVideoSessionMemoryKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkBindVideoSessionMemoryKHR fn = (PFN_vkBindVideoSessionMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindVideoSessionMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindVideoSessionMemoryKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindVideoSessionMemoryKHR);
+        return;
+    }
+    a.result = fn(a.device, a.videoSession, a.bindSessionMemoryInfoCount, a.pBindSessionMemoryInfos);
+    if (reply)
+        vkw_encode_reply_vkBindVideoSessionMemoryKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCreateVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCreateVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkCreateVideoSessionParametersKHR(d, &a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a.pVideoSessionParameters_ids, a.pVideoSessionParameters_capacity))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCreateVideoSessionParametersKHR fn = (PFN_vkCreateVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateVideoSessionParametersKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateVideoSessionParametersKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pCreateInfo, NULL, a.pVideoSessionParameters);
+    if (a.result >= 0 && a.pVideoSessionParameters) {
+        uint64_t n = (true) ? 1 : 0;
+        if (n > a.pVideoSessionParameters_capacity)
+            n = a.pVideoSessionParameters_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkVideoSessionKHR, VKW_HANDLE_U64(a.pCreateInfo->videoSession));
+        for (uint64_t i = 0; i < n; i++)
+            if (a.pVideoSessionParameters[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a.pVideoSessionParameters_ids[i], VKW_HANDLE_U64(a.pVideoSessionParameters[i]), parent);
+    }
+    if (reply)
+        vkw_encode_reply_vkCreateVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkUpdateVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkUpdateVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkUpdateVideoSessionParametersKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkUpdateVideoSessionParametersKHR fn = (PFN_vkUpdateVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateVideoSessionParametersKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateVideoSessionParametersKHR);
+        return;
+    }
+    a.result = fn(a.device, a.videoSessionParameters, a.pUpdateInfo);
+    if (reply)
+        vkw_encode_reply_vkUpdateVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkDestroyVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkDestroyVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkDestroyVideoSessionParametersKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkDestroyVideoSessionParametersKHR fn = (PFN_vkDestroyVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyVideoSessionParametersKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyVideoSessionParametersKHR);
+        return;
+    }
+    fn(a.device, a.videoSessionParameters, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionParametersKHR, a.videoSessionParameters_id);
+    if (reply)
+        vkw_encode_reply_vkDestroyVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdBeginVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdBeginVideoCodingKHR a;
+    if (!vkw_decode_args_vkCmdBeginVideoCodingKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdBeginVideoCodingKHR fn = (PFN_vkCmdBeginVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginVideoCodingKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginVideoCodingKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pBeginInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdBeginVideoCodingKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdEndVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdEndVideoCodingKHR a;
+    if (!vkw_decode_args_vkCmdEndVideoCodingKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEndVideoCodingKHR fn = (PFN_vkCmdEndVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndVideoCodingKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndVideoCodingKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pEndCodingInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdEndVideoCodingKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdControlVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdControlVideoCodingKHR a;
+    if (!vkw_decode_args_vkCmdControlVideoCodingKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdControlVideoCodingKHR fn = (PFN_vkCmdControlVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdControlVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdControlVideoCodingKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdControlVideoCodingKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pCodingControlInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdControlVideoCodingKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdDecodeVideoKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdDecodeVideoKHR a;
+    if (!vkw_decode_args_vkCmdDecodeVideoKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdDecodeVideoKHR fn = (PFN_vkCmdDecodeVideoKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecodeVideoKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecodeVideoKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pDecodeInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdDecodeVideoKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR a;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, &a))
+        return;
+    PFN_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR fn = ctx->vk.vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR);
+        return;
+    }
+    a.result = fn(a.physicalDevice, a.pQualityLevelInfo, a.pQualityLevelProperties);
+    if (reply)
+        vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkGetEncodedVideoSessionParametersKHR a;
+    if (!vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkGetEncodedVideoSessionParametersKHR fn = (PFN_vkGetEncodedVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetEncodedVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetEncodedVideoSessionParametersKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEncodedVideoSessionParametersKHR);
+        return;
+    }
+    a.result = fn(a.device, a.pVideoSessionParametersInfo, a.pFeedbackInfo, a.pDataSize, a.pData);
+    if (reply)
+        vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(d, reply, &a);
+}
+
+static void vkw_dispatch_vkCmdEncodeVideoKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                      struct vkw_writer *reply)
+{
+    struct vkw_args_vkCmdEncodeVideoKHR a;
+    if (!vkw_decode_args_vkCmdEncodeVideoKHR(d, &a))
+        return;
+    /* the device's own entry, by whichever of its names the device has */
+    PFN_vkCmdEncodeVideoKHR fn = (PFN_vkCmdEncodeVideoKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEncodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEncodeVideoKHR);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (!fn) {
+        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEncodeVideoKHR);
+        return;
+    }
+    fn(a.commandBuffer, a.pEncodeInfo);
+    if (reply)
+        vkw_encode_reply_vkCmdEncodeVideoKHR(d, reply, &a);
+}
+
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkCreateInstance] = vkw_dispatch_vkCreateInstance,
     [VKW_CMD_vkDestroyInstance] = vkw_dispatch_vkDestroyInstance,
@@ -9684,4 +10024,20 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR] = vkw_dispatch_vkGetRayTracingShaderGroupStackSizeKHR,
     [VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR] = vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR,
     [VKW_CMD_vkGetDeviceFaultInfoEXT] = vkw_dispatch_vkGetDeviceFaultInfoEXT,
+    [VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR] = vkw_dispatch_vkGetPhysicalDeviceVideoCapabilitiesKHR,
+    [VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR] = vkw_dispatch_vkGetPhysicalDeviceVideoFormatPropertiesKHR,
+    [VKW_CMD_vkCreateVideoSessionKHR] = vkw_dispatch_vkCreateVideoSessionKHR,
+    [VKW_CMD_vkDestroyVideoSessionKHR] = vkw_dispatch_vkDestroyVideoSessionKHR,
+    [VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR] = vkw_dispatch_vkGetVideoSessionMemoryRequirementsKHR,
+    [VKW_CMD_vkBindVideoSessionMemoryKHR] = vkw_dispatch_vkBindVideoSessionMemoryKHR,
+    [VKW_CMD_vkCreateVideoSessionParametersKHR] = vkw_dispatch_vkCreateVideoSessionParametersKHR,
+    [VKW_CMD_vkUpdateVideoSessionParametersKHR] = vkw_dispatch_vkUpdateVideoSessionParametersKHR,
+    [VKW_CMD_vkDestroyVideoSessionParametersKHR] = vkw_dispatch_vkDestroyVideoSessionParametersKHR,
+    [VKW_CMD_vkCmdBeginVideoCodingKHR] = vkw_dispatch_vkCmdBeginVideoCodingKHR,
+    [VKW_CMD_vkCmdEndVideoCodingKHR] = vkw_dispatch_vkCmdEndVideoCodingKHR,
+    [VKW_CMD_vkCmdControlVideoCodingKHR] = vkw_dispatch_vkCmdControlVideoCodingKHR,
+    [VKW_CMD_vkCmdDecodeVideoKHR] = vkw_dispatch_vkCmdDecodeVideoKHR,
+    [VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR] = vkw_dispatch_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR,
+    [VKW_CMD_vkGetEncodedVideoSessionParametersKHR] = vkw_dispatch_vkGetEncodedVideoSessionParametersKHR,
+    [VKW_CMD_vkCmdEncodeVideoKHR] = vkw_dispatch_vkCmdEncodeVideoKHR,
 };

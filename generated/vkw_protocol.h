@@ -449,13 +449,29 @@ enum vkw_opcode {
     VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR = 431,
     VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR = 432,
     VKW_CMD_vkGetDeviceFaultInfoEXT = 433,
+    VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR = 434,
+    VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR = 435,
+    VKW_CMD_vkCreateVideoSessionKHR = 436,
+    VKW_CMD_vkDestroyVideoSessionKHR = 437,
+    VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR = 438,
+    VKW_CMD_vkBindVideoSessionMemoryKHR = 439,
+    VKW_CMD_vkCreateVideoSessionParametersKHR = 440,
+    VKW_CMD_vkUpdateVideoSessionParametersKHR = 441,
+    VKW_CMD_vkDestroyVideoSessionParametersKHR = 442,
+    VKW_CMD_vkCmdBeginVideoCodingKHR = 443,
+    VKW_CMD_vkCmdEndVideoCodingKHR = 444,
+    VKW_CMD_vkCmdControlVideoCodingKHR = 445,
+    VKW_CMD_vkCmdDecodeVideoKHR = 446,
+    VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR = 447,
+    VKW_CMD_vkGetEncodedVideoSessionParametersKHR = 448,
+    VKW_CMD_vkCmdEncodeVideoKHR = 449,
 };
 
 /* One more than the largest Vulkan opcode; opcodes >= VKW_PRIVATE_OPCODE_BASE
  * are vkwire's own messages (doc/PROTOCOL.md). */
-#define VKW_OPCODE_LIMIT 434
+#define VKW_OPCODE_LIMIT 450
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 432
+#define VKW_FORWARDED_COMMAND_COUNT 448
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

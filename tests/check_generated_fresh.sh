@@ -2,7 +2,7 @@
 # TAP: generated/ must equal a fresh regeneration from vk.xml, and a fresh
 # regeneration must not append to the committed opcode table.
 # Environment (set by make check): PYTHON (empty: no generator python), VK_XML,
-# top_srcdir.
+# VIDEO_XML (a path, 'none', or empty: beside vk.xml), top_srcdir.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 
 if [ -z "${PYTHON:-}" ]; then
@@ -41,6 +41,7 @@ fi
 
 if ! "$PYTHON" "$top_srcdir/gen/vkwire_gen.py" \
         --xml "$VK_XML" \
+        ${VIDEO_XML:+--video-xml "$VIDEO_XML"} \
         --annotations "$top_srcdir/gen/annotations.conf" \
         --opcodes "$tmp/opcodes.txt" \
         --templates "$top_srcdir/templates" \

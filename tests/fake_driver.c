@@ -2147,13 +2147,128 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyMemoryToAccelerationStructureKH
 }
 
 /* ---- the loader's part ---- */
+/* ---- video sessions (VK_KHR_video_queue) ---- */
+
+/* A parameters object is made from a session (vk.xml): destroying a session
+ * with one alive is reported, as is one used with another session. */
+static bool params_of(VkVideoSessionParametersKHR params, VkVideoSessionKHR session,
+                      const char *where)
+{
+    const struct fk_object *p = USE_OPT(VIDEO_SESSION_PARAMETERS_KHR, params, where);
+    if (p && p->parent != VKW_HANDLE_U64(session)) {
+        problem("%s: parameters object 0x%llx was made from another session", where,
+                (unsigned long long)VKW_HANDLE_U64(params));
+        return false;
+    }
+    return true;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateVideoSessionKHR(
+    VkDevice device, const VkVideoSessionCreateInfoKHR *ci, const VkAllocationCallbacks *a,
+    VkVideoSessionKHR *out)
+{
+    (void)ci, (void)a;
+    const uint64_t h = child_of(device, VK_OBJECT_TYPE_VIDEO_SESSION_KHR, "vkCreateVideoSessionKHR");
+    *out = VKW_U64_HANDLE(VkVideoSessionKHR, h);
+    return h ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyVideoSessionKHR(VkDevice device,
+                                                               VkVideoSessionKHR session,
+                                                               const VkAllocationCallbacks *a)
+{
+    (void)a;
+    USE(DEVICE, device, "vkDestroyVideoSessionKHR");
+    fk_destroy(VK_OBJECT_TYPE_VIDEO_SESSION_KHR, VKW_HANDLE_U64(session), VK_OBJECT_TYPE_UNKNOWN,
+               "vkDestroyVideoSessionKHR");
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetVideoSessionMemoryRequirementsKHR(
+    VkDevice device, VkVideoSessionKHR session, uint32_t *count,
+    VkVideoSessionMemoryRequirementsKHR *out)
+{
+    USE(DEVICE, device, "vkGetVideoSessionMemoryRequirementsKHR");
+    USE(VIDEO_SESSION_KHR, session, "vkGetVideoSessionMemoryRequirementsKHR");
+    if (out && *count >= 1)
+        out[0].memoryRequirements = (VkMemoryRequirements){4096, 256, 0x1u};
+    *count = 1;
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindVideoSessionMemoryKHR(
+    VkDevice device, VkVideoSessionKHR session, uint32_t n,
+    const VkBindVideoSessionMemoryInfoKHR *binds)
+{
+    USE(DEVICE, device, "vkBindVideoSessionMemoryKHR");
+    USE(VIDEO_SESSION_KHR, session, "vkBindVideoSessionMemoryKHR");
+    for (uint32_t i = 0; i < n; i++)
+        USE(DEVICE_MEMORY, binds[i].memory, "vkBindVideoSessionMemoryKHR");
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateVideoSessionParametersKHR(
+    VkDevice device, const VkVideoSessionParametersCreateInfoKHR *ci,
+    const VkAllocationCallbacks *a, VkVideoSessionParametersKHR *out)
+{
+    (void)a;
+    const char *where = "vkCreateVideoSessionParametersKHR";
+    if (!USE(DEVICE, device, where) || !USE(VIDEO_SESSION_KHR, ci->videoSession, where) ||
+        !params_of(ci->videoSessionParametersTemplate, ci->videoSession, where))
+        return VK_ERROR_INITIALIZATION_FAILED;
+    *out = VKW_U64_HANDLE(VkVideoSessionParametersKHR,
+                          fk_new(VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR,
+                                 VKW_HANDLE_U64(ci->videoSession)));
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL fake_vkUpdateVideoSessionParametersKHR(
+    VkDevice device, VkVideoSessionParametersKHR params,
+    const VkVideoSessionParametersUpdateInfoKHR *info)
+{
+    (void)info;
+    USE(DEVICE, device, "vkUpdateVideoSessionParametersKHR");
+    USE(VIDEO_SESSION_PARAMETERS_KHR, params, "vkUpdateVideoSessionParametersKHR");
+    return VK_SUCCESS;
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyVideoSessionParametersKHR(
+    VkDevice device, VkVideoSessionParametersKHR params, const VkAllocationCallbacks *a)
+{
+    (void)a;
+    USE(DEVICE, device, "vkDestroyVideoSessionParametersKHR");
+    fk_destroy(VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR, VKW_HANDLE_U64(params),
+               VK_OBJECT_TYPE_UNKNOWN, "vkDestroyVideoSessionParametersKHR");
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBeginVideoCodingKHR(VkCommandBuffer cb,
+                                                               const VkVideoBeginCodingInfoKHR *info)
+{
+    CB("vkCmdBeginVideoCodingKHR");
+    USE(VIDEO_SESSION_KHR, info->videoSession, "vkCmdBeginVideoCodingKHR");
+    params_of(info->videoSessionParameters, info->videoSession, "vkCmdBeginVideoCodingKHR");
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkCmdControlVideoCodingKHR(
+    VkCommandBuffer cb, const VkVideoCodingControlInfoKHR *info)
+{
+    (void)info;
+    CB("vkCmdControlVideoCodingKHR");
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkCmdEndVideoCodingKHR(VkCommandBuffer cb,
+                                                             const VkVideoEndCodingInfoKHR *info)
+{
+    (void)info;
+    CB("vkCmdEndVideoCodingKHR");
+}
+
 
 struct fk_entry {
     const char *name;
     PFN_vkVoidFunction fn;
 };
 
-static struct fk_entry fk_entries[216];
+static struct fk_entry fk_entries[232];
 static size_t fk_entry_count;
 
 static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL fake_vkGetDeviceProcAddr(VkDevice device,
@@ -2347,6 +2462,16 @@ static void fill_entries(void)
     ENTRY(vkCopyAccelerationStructureKHR);
     ENTRY(vkCopyAccelerationStructureToMemoryKHR);
     ENTRY(vkCopyMemoryToAccelerationStructureKHR);
+    ENTRY(vkCreateVideoSessionKHR);
+    ENTRY(vkDestroyVideoSessionKHR);
+    ENTRY(vkGetVideoSessionMemoryRequirementsKHR);
+    ENTRY(vkBindVideoSessionMemoryKHR);
+    ENTRY(vkCreateVideoSessionParametersKHR);
+    ENTRY(vkUpdateVideoSessionParametersKHR);
+    ENTRY(vkDestroyVideoSessionParametersKHR);
+    ENTRY(vkCmdBeginVideoCodingKHR);
+    ENTRY(vkCmdControlVideoCodingKHR);
+    ENTRY(vkCmdEndVideoCodingKHR);
     if (fk_entry_count > sizeof(fk_entries) / sizeof(fk_entries[0]))
         abort(); /* (too late for the writes, but says what went wrong) */
     qsort(fk_entries, fk_entry_count, sizeof(fk_entries[0]), compare_entries);

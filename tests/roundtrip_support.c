@@ -163,6 +163,17 @@ uint64_t rt_handle(struct rt *t, uint32_t type, bool dispatchable)
     return guest;
 }
 
+uint64_t rt_child_handle(struct rt *t, uint32_t type, uint64_t parent)
+{
+    const uint64_t id = t->next_id++;
+    if (vkw_object_table_insert(&t->objects, id, type, id, parent) != VKW_OK) {
+        fprintf(stderr, "Bail out! object table insert failed\n");
+        exit(1);
+    }
+    remember(t, id, type, id);
+    return id;
+}
+
 uint64_t rt_new_handle(struct rt *t, bool dispatchable)
 {
     const uint64_t id = t->next_id++;

@@ -68,6 +68,10 @@ void rt_fds_beside(struct rt *t, struct vkw_reader *r, const struct vkw_writer *
  * id.  Returns the guest's handle value (a vkw_dispatchable for
  * dispatchable types). */
 uint64_t rt_handle(struct rt *t, uint32_t type, bool dispatchable);
+/* The same for a non-dispatchable object made from the non-dispatchable
+ * object `parent` (a guest handle value; 0: none), as vk.xml's parent= has
+ * it (a video session parameters object and its session). */
+uint64_t rt_child_handle(struct rt *t, uint32_t type, uint64_t parent);
 /* A guest-chosen id for an object about to be created (not registered). */
 uint64_t rt_new_handle(struct rt *t, bool dispatchable);
 /* The id a guest handle value stands for. */

@@ -25,7 +25,9 @@
  * ranges, indices past maxVertex, instances naming other objects, guest
  * pointers, lying serialized headers, properties past their data, and a
  * capture-replay handle the device does not size;
- * and, not an error, a device destroyed with children alive. */
+ * video parameters objects of another session or of a destroyed one (on
+ * the fake driver); and, not errors, a device destroyed with children
+ * alive, a video session destroyed before its parameters. */
 #define _GNU_SOURCE /* setenv, memfd_create; before any include */
 
 #include <dirent.h>
@@ -36,6 +38,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fake_driver.h"
 #include "host_test_guest.h"
 #include "memory_messages_test.h"
 #include "tests/vkw_cmdtest_spirv.h"
@@ -1312,6 +1315,34 @@ static void capture_replay_handle_unsized(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_COUNT, sizeof(handle), RT_REPLIES};
 }
 
+/* A codec pointer video.xml says must be there while a flag is set: an
+ * H.264 SPS whose vui_parameters_present_flag is set, without its VUI (the
+ * driver would read it).  Refused while decoding, before the session would
+ * matter (lavapipe has no video). */
+static void sps_without_vui(struct tg_guest *g, struct expect *e)
+{
+    const StdVideoH264SequenceParameterSet sps = {
+        .flags = {.frame_mbs_only_flag = 1, .vui_parameters_present_flag = 1},
+        .profile_idc = STD_VIDEO_H264_PROFILE_IDC_MAIN,
+        .chroma_format_idc = STD_VIDEO_H264_CHROMA_FORMAT_IDC_420};
+    const VkVideoDecodeH264SessionParametersAddInfoKHR add = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_ADD_INFO_KHR,
+        .stdSPSCount = 1,
+        .pStdSPSs = &sps};
+    const VkVideoDecodeH264SessionParametersCreateInfoKHR h264 = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_SESSION_PARAMETERS_CREATE_INFO_KHR,
+        .maxStdSPSCount = 1,
+        .pParametersAddInfo = &add};
+    const VkVideoSessionParametersCreateInfoKHR ci = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_PARAMETERS_CREATE_INFO_KHR,
+        .pNext = &h264,
+        .videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, 100)};
+    VkVideoSessionParametersKHR params = VKW_U64_HANDLE(VkVideoSessionParametersKHR, 150);
+    vkw_encode_vkCreateVideoSessionParametersKHR(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL,
+                                                 &params);
+    *e = (struct expect){VKW_ERROR_BAD_POINTER, 0, 0};
+}
+
 static const struct hostile_case {
     const char *name;
     void (*build)(struct tg_guest *g, struct expect *e);
@@ -1379,6 +1410,7 @@ static const struct hostile_case {
     {"a pipeline binary no one made", pipeline_binary_never_made, NULL},
     {"opaque capture data longer than the device's", capture_data_length, NULL},
     {"room for opaque capture data the device does not write", capture_data_room, NULL},
+    {"an H.264 SPS that says it has a VUI and has none", sps_without_vui, NULL},
     {"a host build where the device has no host commands", host_build_well_formed, bring_up_13},
     {"a host build's vertices 4 bytes short of its range", host_build_bytes_short, bring_up_13},
     {"a host build's index past maxVertex", host_build_index_past_max_vertex, bring_up_13},
@@ -1823,6 +1855,209 @@ static void test_sync_page(void)
     ok(b_still_fine(), "B goes on");
 }
 
+/* ---- video sessions, on the fake driver (lavapipe has no video) ----
+ *
+ * A parameters object is made from a session (vk.xml parent=): the host
+ * refuses one named with another session, and one whose session is gone;
+ * a session destroyed before its parameters objects takes them down first
+ * (the fake driver reports a session destroyed with one alive, and any
+ * handle it is given that is not live). */
+
+#define V_SESSION_1 0x700u
+#define V_SESSION_2 0x701u
+#define V_PARAMS_1 0x702u /* made from session 1 */
+#define V_PARAMS_NEW 0x703u
+
+static struct vkw_renderer *fake_renderer;
+
+static void video_session(struct tg_guest *g, uint64_t id)
+{
+    const VkVideoDecodeH264ProfileInfoKHR h264 = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_DECODE_H264_PROFILE_INFO_KHR,
+        .stdProfileIdc = STD_VIDEO_H264_PROFILE_IDC_MAIN,
+        .pictureLayout = VK_VIDEO_DECODE_H264_PICTURE_LAYOUT_PROGRESSIVE_KHR};
+    const VkVideoProfileInfoKHR profile = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_PROFILE_INFO_KHR,
+        .pNext = &h264,
+        .videoCodecOperation = VK_VIDEO_CODEC_OPERATION_DECODE_H264_BIT_KHR,
+        .chromaSubsampling = VK_VIDEO_CHROMA_SUBSAMPLING_420_BIT_KHR,
+        .lumaBitDepth = VK_VIDEO_COMPONENT_BIT_DEPTH_8_BIT_KHR,
+        .chromaBitDepth = VK_VIDEO_COMPONENT_BIT_DEPTH_8_BIT_KHR};
+    const VkExtensionProperties header = {VK_STD_VULKAN_VIDEO_CODEC_H264_DECODE_EXTENSION_NAME,
+                                          VK_STD_VULKAN_VIDEO_CODEC_H264_DECODE_SPEC_VERSION};
+    const VkVideoSessionCreateInfoKHR ci = {.sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_CREATE_INFO_KHR,
+                                            .pVideoProfile = &profile,
+                                            .pictureFormat = VK_FORMAT_G8_B8R8_2PLANE_420_UNORM,
+                                            .maxCodedExtent = {176, 144},
+                                            .referencePictureFormat = VK_FORMAT_G8_B8R8_2PLANE_420_UNORM,
+                                            .maxDpbSlots = 2,
+                                            .maxActiveReferencePictures = 1,
+                                            .pStdHeaderVersion = &header};
+    VkVideoSessionKHR session = VKW_U64_HANDLE(VkVideoSessionKHR, id);
+    vkw_encode_vkCreateVideoSessionKHR(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &session);
+}
+
+static void video_parameters(struct tg_guest *g, uint64_t id, uint64_t session, uint64_t template)
+{
+    const VkVideoSessionParametersCreateInfoKHR ci = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_PARAMETERS_CREATE_INFO_KHR,
+        .videoSessionParametersTemplate = VKW_U64_HANDLE(VkVideoSessionParametersKHR, template),
+        .videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, session)};
+    VkVideoSessionParametersKHR params = VKW_U64_HANDLE(VkVideoSessionParametersKHR, id);
+    vkw_encode_vkCreateVideoSessionParametersKHR(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL,
+                                                 &params);
+}
+
+static void video_begin(struct tg_guest *g, uint64_t session, uint64_t params)
+{
+    const VkVideoBeginCodingInfoKHR bi = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_BEGIN_CODING_INFO_KHR,
+        .videoSession = VKW_U64_HANDLE(VkVideoSessionKHR, session),
+        .videoSessionParameters = VKW_U64_HANDLE(VkVideoSessionParametersKHR, params)};
+    vkw_encode_vkCmdBeginVideoCodingKHR(&g->w, ++g->serial, (VkCommandBuffer)&g->cbs[0], &bi);
+}
+
+static void video_destroy_session(struct tg_guest *g, uint64_t session)
+{
+    vkw_encode_vkDestroyVideoSessionKHR(&g->w, ++g->serial, TG_DEVICE(g),
+                                        VKW_U64_HANDLE(VkVideoSessionKHR, session), NULL);
+}
+
+/* A guest on the fake driver: two sessions, parameters made from the
+ * first, a pool with two command buffers. */
+static bool open_video_side(struct side *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->ctx = vkw_renderer_context_create(fake_renderer);
+    tg_init(&s->g);
+    tg_hello(&s->g, VKW_PROTOCOL_MAJOR);
+    if (run(s) != VKW_RENDERER_OK)
+        return false;
+    tg_bring_up(&s->g);
+    tg_command_buffers(&s->g);
+    video_session(&s->g, V_SESSION_1);
+    video_session(&s->g, V_SESSION_2);
+    video_parameters(&s->g, V_PARAMS_1, V_SESSION_1, 0);
+    uint32_t bad = 0;
+    const enum vkw_renderer_status st = run(s);
+    const int n = tg_count_ok(s->reply, s->reply_size, true, &bad);
+    if (st != VKW_RENDERER_OK || n != 8)
+        diag("video guest: status %d, %d good replies (first bad: opcode %u); %s", (int)st, n,
+             bad, vkw_renderer_context_error(s->ctx));
+    return st == VKW_RENDERER_OK && n == 8;
+}
+
+static void video_with_another_session(struct tg_guest *g, struct expect *e)
+{
+    video_begin(g, V_SESSION_2, V_PARAMS_1);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, V_PARAMS_1, 0};
+}
+
+static void video_template_of_another_session(struct tg_guest *g, struct expect *e)
+{
+    video_parameters(g, V_PARAMS_NEW, V_SESSION_2, V_PARAMS_1);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, V_PARAMS_1, 0};
+}
+
+static void video_destroyed_session(struct tg_guest *g, struct expect *e)
+{
+    video_destroy_session(g, V_SESSION_2);
+    video_begin(g, V_SESSION_2, 0);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, V_SESSION_2, 0};
+}
+
+static void video_parameters_of_destroyed_session(struct tg_guest *g, struct expect *e)
+{
+    video_destroy_session(g, V_SESSION_1);
+    const VkVideoSessionParametersUpdateInfoKHR ui = {
+        .sType = VK_STRUCTURE_TYPE_VIDEO_SESSION_PARAMETERS_UPDATE_INFO_KHR,
+        .updateSequenceCount = 1};
+    vkw_encode_vkUpdateVideoSessionParametersKHR(
+        &g->w, ++g->serial, TG_DEVICE(g), VKW_U64_HANDLE(VkVideoSessionParametersKHR, V_PARAMS_1),
+        &ui);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, V_PARAMS_1, 0};
+}
+
+static const struct hostile_case video_cases[] = {
+    {"video: parameters of another session begin coding", video_with_another_session, NULL},
+    {"video: a template of another session", video_template_of_another_session, NULL},
+    {"video: a destroyed session begins coding", video_destroyed_session, NULL},
+    {"video: parameters updated after their session's destroy",
+     video_parameters_of_destroyed_session, NULL},
+};
+
+/* The error, the context ended, and a teardown that leaves nothing at the
+ * fake driver, which saw no handle it should not have. */
+static void run_video_case(const struct hostile_case *c)
+{
+    vkw_fake_reset();
+    struct side a;
+    if (!open_video_side(&a)) {
+        ok(0, "%s: guest set up on the fake driver", c->name);
+        return;
+    }
+    struct expect e = {0};
+    c->build(&a.g, &e);
+    const enum vkw_renderer_status st = run(&a);
+    uint32_t status = 0;
+    uint64_t value = 0;
+    ok(st == VKW_RENDERER_PROTOCOL_ERROR && tg_error_reply(a.reply, a.reply_size, &status, &value) &&
+           status == (uint32_t)e.code && value == e.value,
+       "%s: %s, value %#llx", c->name, vkw_error_name(e.code), (unsigned long long)e.value);
+    if (status != (uint32_t)e.code || value != e.value)
+        diag("got status %u value %#llx; %s", status, (unsigned long long)value,
+             vkw_renderer_context_error(a.ctx));
+    vkw_renderer_context_destroy_objects(a.ctx);
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    ok(!vkw_fake_problem()[0] && vkw_fake_live_objects() == 0,
+       "%s: the driver saw only live objects, and teardown left none (%s)", c->name,
+       vkw_fake_problem()[0] ? vkw_fake_problem() : "no problem");
+}
+
+/* Not an error: a session destroyed before its parameters object, whose
+ * later destroy is accepted; teardown of a session with parameters alive
+ * goes parameters first. */
+static void test_video_session_first(void)
+{
+    vkw_fake_reset();
+    struct side a;
+    ok(open_video_side(&a), "video: two sessions and parameters of the first, on the fake driver");
+    video_parameters(&a.g, V_PARAMS_NEW, V_SESSION_2, 0);
+    video_destroy_session(&a.g, V_SESSION_1);
+    video_begin(&a.g, V_SESSION_2, V_PARAMS_NEW);
+    ok(run(&a) == VKW_RENDERER_OK && tg_count_ok(a.reply, a.reply_size, true, NULL) == 1,
+       "video: session 1 destroyed with its parameters alive; session 2 begins coding");
+    ok(vkw_fake_live_of_type(VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR) == 1 &&
+           vkw_fake_live_of_type(VK_OBJECT_TYPE_VIDEO_SESSION_KHR) == 1 && !vkw_fake_problem()[0],
+       "video: the driver destroyed session 1's parameters before it (%s)",
+       vkw_fake_problem()[0] ? vkw_fake_problem() : "no problem");
+    vkw_encode_vkDestroyVideoSessionParametersKHR(
+        &a.g.w, ++a.g.serial, TG_DEVICE(&a.g),
+        VKW_U64_HANDLE(VkVideoSessionParametersKHR, V_PARAMS_1), NULL);
+    ok(run(&a) == VKW_RENDERER_OK && !vkw_fake_problem()[0],
+       "video: the guest's destroy of those parameters is accepted, the driver hears nothing of it");
+    vkw_renderer_context_destroy_objects(a.ctx);
+    vkw_renderer_context_destroy(a.ctx);
+    tg_fini(&a.g);
+    ok(!vkw_fake_problem()[0] && vkw_fake_live_objects() == 0,
+       "video: teardown destroyed session 2's parameters before it, and left nothing (%s)",
+       vkw_fake_problem()[0] ? vkw_fake_problem() : "no problem");
+}
+
+static void test_video(void)
+{
+    struct vkw_renderer_options o = VKW_RENDERER_OPTIONS_INIT;
+    o.get_instance_proc_addr = vkw_fake_get_instance_proc_addr;
+    if (vkw_renderer_create(&o, &fake_renderer) != 0)
+        tm_bail_out("vkw_renderer_create (fake driver)");
+    for (size_t i = 0; i < sizeof(video_cases) / sizeof(video_cases[0]); i++)
+        run_video_case(&video_cases[i]);
+    test_video_session_first();
+    vkw_renderer_destroy(fake_renderer);
+    vkw_fake_reset();
+}
+
 int main(void)
 {
     alarm(240);
@@ -1847,6 +2082,7 @@ int main(void)
     test_bind_status();
     test_descriptor_room();
     test_sync_page();
+    test_video();
 
     vkw_renderer_context_destroy(b.ctx);
     tg_fini(&b.g);

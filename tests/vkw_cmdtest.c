@@ -129,6 +129,10 @@ struct device_needs {
     /* Vulkan 1.2 features to switch on beside device_create's own (that
      * struct is in the chain already, so it cannot be in `features`). */
     VkPhysicalDeviceVulkan12Features v12;
+    /* One queue of another family too (a video decode queue): the scenario
+     * gets it with vkGetDeviceQueue(device, extra_family, 0). */
+    bool extra_queue;
+    uint32_t extra_family;
     bool skip;
     char skip_why[200];
 };
@@ -3932,14 +3936,19 @@ static void device_create(struct ctx *c, const struct device_needs *needs)
                                     .features = {.pipelineStatisticsQuery = VK_TRUE,
                                                  .occlusionQueryPrecise = VK_TRUE}};
     float priority = 1.0f;
-    VkDeviceQueueCreateInfo queue = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                     .queueFamilyIndex = c->family,
-                                     .queueCount = 1,
-                                     .pQueuePriorities = &priority};
+    const VkDeviceQueueCreateInfo queues[2] = {
+        {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+         .queueFamilyIndex = c->family,
+         .queueCount = 1,
+         .pQueuePriorities = &priority},
+        {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+         .queueFamilyIndex = needs->extra_family,
+         .queueCount = 1,
+         .pQueuePriorities = &priority}};
     VkDeviceCreateInfo info = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                                .pNext = &on,
-                               .queueCreateInfoCount = 1,
-                               .pQueueCreateInfos = &queue,
+                               .queueCreateInfoCount = needs->extra_queue ? 2 : 1,
+                               .pQueueCreateInfos = queues,
                                .enabledExtensionCount = needs->extension_count,
                                .ppEnabledExtensionNames = needs->extensions};
     VK(vkCreateDevice(c->physical, &info, NULL, &c->device));

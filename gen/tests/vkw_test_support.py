@@ -87,7 +87,7 @@ def tiny_registry():
 
 @functools.lru_cache(maxsize=None)
 def real_registry():
-    return vkmodel.parse(real_xml())
+    return vkmodel.parse(real_xml(), vkmodel.video_xml_beside(real_xml()))
 
 
 def line_of(path: str, needle: str) -> int:

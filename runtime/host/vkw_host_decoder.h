@@ -1,8 +1,10 @@
 /* vkw_host_decoder — what a generated host decoder works with.
  *
  * Owns: the pairing of a message reader with the context's object table
- * (and its file descriptors, vkw_host_fds.h), and the two handle translations generated host code calls: guest id to
- * host handle (checked for existence and type) and back for replies.
+ * (and its file descriptors, vkw_host_fds.h), and the two handle
+ * translations generated host code calls: guest id to host handle (checked
+ * for existence and type) and back for replies; and the parent check of
+ * handles a struct names with their parent.
  */
 #ifndef VKW_HOST_DECODER_H
 #define VKW_HOST_DECODER_H
@@ -100,6 +102,24 @@ static inline uint64_t vkw_host_decode_destroyed_handle(struct vkw_host_decoder 
         return 0;
     }
     return o->host; /* 0 for a failed object */
+}
+
+/* vk.xml makes `type`'s objects from objects of `parent_type` (a video
+ * session parameters object from a session), and a struct names both: the
+ * object `host` must have been made from the object `parent_host`, or the
+ * driver would take one's contents for the other's (BAD_HANDLE, the
+ * object's id).  A NULL handle on either side is left to the decoder's own
+ * checks. */
+static inline void vkw_host_check_made_from(struct vkw_host_decoder *d, uint32_t type,
+                                            uint64_t host, uint32_t parent_type,
+                                            uint64_t parent_host)
+{
+    if (!host || !parent_host || !vkw_reader_ok(&d->r))
+        return;
+    const uint64_t id = vkw_object_table_id_of(d->objects, type, host);
+    const struct vkw_object *o = vkw_object_table_find(d->objects, id);
+    if (!o || o->parent_id != vkw_object_table_id_of(d->objects, parent_type, parent_host))
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
 }
 
 /* Read an enum value and check it against the selected API's values. */

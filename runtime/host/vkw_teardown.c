@@ -65,6 +65,8 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkFence:
     case VKW_HANDLE_VkSemaphore:
     case VKW_HANDLE_VkPrivateDataSlot:
+    case VKW_HANDLE_VkVideoSessionKHR: /* before the memory bound to it */
+        return 1;
     case VKW_HANDLE_VkShaderEXT: /* names descriptor set layouts */
     case VKW_HANDLE_VkPipelineBinaryKHR:
         return 2;

@@ -167,6 +167,8 @@ static void vkw_decode_fields_VkWidgetCreateInfo(struct vkw_host_decoder *d, VkW
             e[i] = (uint32_t)vkw_read_u32(&d->r);
         v->pQueues = e;
     }
+    else if ((v->usage & VK_WIDGET_USAGE_WRITE_BIT) && (true) && (v->queueCount) != 0)
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* required while the condition holds */
     v->codeSize = (size_t)vkw_read_u64(&d->r);
     if (vkw_read_presence(&d->r)) {
         const uint64_t n = vkw_read_count(&d->r, 4);
