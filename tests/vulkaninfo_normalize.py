@@ -6,9 +6,10 @@
 The expected differences between lavapipe natively and lavapipe through
 vkwire, and only those, are removed (README "What differs from native"):
   1. the " (vkwire)" mark on the device name;
-  2. extensions vkwire does not forward (window systems, external fds,
-     host-pointer import, calibrated timestamps, push descriptors): their
-     list entries, the list counts, and the property/feature sections of
+  2. extensions vkwire does not forward (window systems, displays, and
+     the few gen/annotations.conf explains with not-forwarded), and
+     VK_EXT_map_memory_placed, which vkwire offers itself: their list
+     entries, the list counts, and the property/feature sections of
      structs that only those extensions bring;
   3. the device group's present capabilities (they need VK_KHR_surface);
   4. memory heaps' budget usage (VK_EXT_memory_budget), which is the
