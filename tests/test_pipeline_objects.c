@@ -228,9 +228,12 @@ static void test_teardown_order(void)
                                               VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT);
     const bool binaries = vkw_fake_died_before(VK_OBJECT_TYPE_PIPELINE_BINARY_KHR,
                                                VK_OBJECT_TYPE_DEVICE);
-    ok(sets && layouts && shader_objects && binaries,
+    const bool pipeline = vkw_fake_died_before(VK_OBJECT_TYPE_PIPELINE,
+                                               VK_OBJECT_TYPE_PIPELINE_LAYOUT);
+    ok(sets && layouts && shader_objects && binaries && pipeline,
        "teardown: users before what they name (execution set %d, commands layout %d, shader "
-       "objects %d, binaries %d)", sets, layouts, shader_objects, binaries);
+       "objects %d, binaries %d, pipeline %d)", sets, layouts, shader_objects, binaries,
+       pipeline);
     close_side(&a, "teardown");
 }
 

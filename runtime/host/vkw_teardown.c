@@ -37,38 +37,43 @@
 #define VKW_RANKS 6u
 #define VKW_KEYS ((VKW_MAX_DEPTH + 1) * VKW_RANKS + 1)
 
-/* Destroyed first at equal depth: objects that refer to others. */
+/* Destroyed first at equal depth: objects that refer to others.  Each
+ * rank only names objects of later ranks, so no order within one rank
+ * matters (the table's walk order is not fixed). */
 static uint32_t rank_of(uint32_t type)
 {
     switch (type) {
     case VKW_HANDLE_VkIndirectExecutionSetEXT: /* names pipelines or shader objects */
+    case VKW_HANDLE_VkFramebuffer:             /* names image views and a render pass */
         return 0;
-    case VKW_HANDLE_VkFramebuffer:
-    case VKW_HANDLE_VkPipeline:
-    case VKW_HANDLE_VkImageView:
-    case VKW_HANDLE_VkBufferView:
+    case VKW_HANDLE_VkPipeline:   /* names its layout, a render pass, modules */
+    case VKW_HANDLE_VkImageView:  /* names an image */
+    case VKW_HANDLE_VkBufferView: /* names a buffer */
     case VKW_HANDLE_VkDescriptorUpdateTemplate:
     case VKW_HANDLE_VkCommandPool:
     case VKW_HANDLE_VkDescriptorPool:
     case VKW_HANDLE_VkIndirectCommandsLayoutEXT: /* names a pipeline layout */
     case VKW_HANDLE_VkIndirectCommandsLayoutNV:
+    case VKW_HANDLE_VkAccelerationStructureKHR: /* lives in a buffer */
+    case VKW_HANDLE_VkAccelerationStructureNV:  /* bound to memory */
+    case VKW_HANDLE_VkVideoSessionParametersKHR: /* names a video session */
+    case VKW_HANDLE_VkShaderEXT:                 /* names descriptor set layouts */
+    case VKW_HANDLE_VkPipelineBinaryKHR:
         return 1;
     case VKW_HANDLE_VkImage:
     case VKW_HANDLE_VkBuffer:
-    case VKW_HANDLE_VkPipelineLayout:
+    case VKW_HANDLE_VkPipelineLayout: /* names descriptor set layouts */
     case VKW_HANDLE_VkRenderPass:
     case VKW_HANDLE_VkShaderModule:
     case VKW_HANDLE_VkPipelineCache:
-    case VKW_HANDLE_VkSampler:
+    case VKW_HANDLE_VkSampler: /* may name a Y'CbCr conversion */
     case VKW_HANDLE_VkQueryPool:
     case VKW_HANDLE_VkEvent:
     case VKW_HANDLE_VkFence:
     case VKW_HANDLE_VkSemaphore:
     case VKW_HANDLE_VkPrivateDataSlot:
     case VKW_HANDLE_VkVideoSessionKHR: /* before the memory bound to it */
-        return 1;
-    case VKW_HANDLE_VkShaderEXT: /* names descriptor set layouts */
-    case VKW_HANDLE_VkPipelineBinaryKHR:
+    case VKW_HANDLE_VkOpticalFlowSessionNV:
         return 2;
     case VKW_HANDLE_VkDescriptorSetLayout:
     case VKW_HANDLE_VkSamplerYcbcrConversion:
