@@ -1751,6 +1751,38 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDraw(VkCommandBuffer cb, uint32_t v,
     CB("vkCmdDraw");
 }
 
+/* Multi-draws: every draw read where `stride` says it is, as a driver
+ * would, so a host that hands over a stride other than its copy's is
+ * caught by AddressSanitizer (and by the fuzzer). */
+static void read_strided(const void *draws, uint32_t count, uint32_t stride, size_t size)
+{
+    volatile const unsigned char *p = draws;
+    for (uint32_t i = 0; draws && i < count; i++)
+        for (size_t b = 0; b < size; b++)
+            (void)p[(size_t)i * stride + b];
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDrawMultiEXT(VkCommandBuffer cb, uint32_t count,
+                                                         const VkMultiDrawInfoEXT *draws,
+                                                         uint32_t instances, uint32_t first,
+                                                         uint32_t stride)
+{
+    (void)instances, (void)first;
+    CB("vkCmdDrawMultiEXT");
+    read_strided(draws, count, stride, sizeof(*draws));
+}
+
+static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDrawMultiIndexedEXT(
+    VkCommandBuffer cb, uint32_t count, const VkMultiDrawIndexedInfoEXT *draws, uint32_t instances,
+    uint32_t first, uint32_t stride, const int32_t *vertex_offset)
+{
+    (void)instances, (void)first;
+    CB("vkCmdDrawMultiIndexedEXT");
+    read_strided(draws, count, stride, sizeof(*draws));
+    if (vertex_offset)
+        (void)*(volatile const int32_t *)vertex_offset;
+}
+
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDrawIndexed(VkCommandBuffer cb, uint32_t n,
                                                         uint32_t instances, uint32_t first,
                                                         int32_t offset, uint32_t first_instance)
@@ -2421,6 +2453,8 @@ static void fill_entries(void)
     ENTRY(vkCmdDispatch);
     ENTRY(vkCmdDraw);
     ENTRY(vkCmdDrawIndexed);
+    ENTRY(vkCmdDrawMultiEXT);
+    ENTRY(vkCmdDrawMultiIndexedEXT);
     ENTRY(vkCmdCopyBuffer);
     ENTRY(vkCmdFillBuffer);
     ENTRY(vkCmdUpdateBuffer);

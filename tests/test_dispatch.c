@@ -2815,6 +2815,115 @@ static void test_device_fault(void)
     expect_death(VKW_ERROR_NO_MEMORY, UINT64_MAX / 2, "device fault: room past the decode limit");
 }
 
+/* ---- strided arrays (vk.xml stride="stride") ----
+ * vkCmdDrawMultiEXT's draws lie `stride` bytes apart in the application's
+ * memory; the guest sends them packed, so the host must hand the driver
+ * the stride of its own packed copy, whatever stride the guest names (a
+ * guest's stride over the host's copy made the driver read past it). */
+
+#define MULTI_MAX 8u
+
+static struct {
+    uint32_t count, stride;
+    VkMultiDrawInfoEXT draws[MULTI_MAX];
+    VkMultiDrawIndexedInfoEXT indexed[MULTI_MAX];
+    int32_t vertex_offset;
+    bool offset_given;
+} multi;
+
+/* Reads every draw where the stride it was given says it is, as a driver
+ * does: past the host's copy if that stride is not the host's. */
+static void fake_CmdDrawMulti(VkCommandBuffer cb, uint32_t count, const VkMultiDrawInfoEXT *draws,
+                              uint32_t instances, uint32_t first_instance, uint32_t stride)
+{
+    (void)cb, (void)instances, (void)first_instance;
+    multi.count = count;
+    multi.stride = stride;
+    for (uint32_t i = 0; i < count && i < MULTI_MAX; i++)
+        memcpy(&multi.draws[i], (const char *)draws + (size_t)i * stride, sizeof(*draws));
+}
+
+static void fake_CmdDrawMultiIndexed(VkCommandBuffer cb, uint32_t count,
+                                     const VkMultiDrawIndexedInfoEXT *draws, uint32_t instances,
+                                     uint32_t first_instance, uint32_t stride,
+                                     const int32_t *vertex_offset)
+{
+    (void)cb, (void)instances, (void)first_instance;
+    multi.count = count;
+    multi.stride = stride;
+    multi.offset_given = vertex_offset != NULL;
+    multi.vertex_offset = vertex_offset ? *vertex_offset : 0;
+    for (uint32_t i = 0; i < count && i < MULTI_MAX; i++)
+        memcpy(&multi.indexed[i], (const char *)draws + (size_t)i * stride, sizeof(*draws));
+}
+
+/* The u32 `stride` parameter is the last word of the last message in
+ * `cmds` for vkCmdDrawMultiEXT (before pVertexOffset for the indexed one):
+ * what a hostile guest would set. */
+static void patch_u32(size_t at, uint32_t v) { memcpy(cmds.data + at, &v, 4); }
+
+static void test_strided_draws(void)
+{
+    new_context(1000);
+    bring_up();
+    ctx.vk.vkCmdDrawMultiEXT = fake_CmdDrawMulti;
+    ctx.vk.vkCmdDrawMultiIndexedEXT = fake_CmdDrawMultiIndexed;
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    VkCommandPool pool = VKW_U64_HANDLE(VkCommandPool, 200);
+    vkw_encode_vkCreateCommandPool(&cmds, ++serial, DEVICE, &pci, NULL, &pool);
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    struct vkw_dispatchable cb_obj = {0, 201};
+    VkCommandBuffer cb = (VkCommandBuffer)&cb_obj;
+    vkw_encode_vkAllocateCommandBuffers(&cmds, ++serial, DEVICE, &ai, &cb);
+    ok(run() == VKW_OK && table_has(201, VKW_HANDLE_VkCommandBuffer), "strided draws: a command buffer");
+
+    /* The application's draws 24 bytes apart, with other data between. */
+    struct {
+        VkMultiDrawInfoEXT draw;
+        uint32_t other[4];
+    } app[3];
+    for (uint32_t i = 0; i < 3; i++)
+        app[i] = (__typeof__(app[0])){{10u * i + 1, 10u * i + 2}, {0xdead, 0xdead, 0xdead, 0xdead}};
+    memset(&multi, 0, sizeof(multi));
+    vkw_encode_vkCmdDrawMultiEXT(&cmds, ++serial, cb, 3, &app[0].draw, 1, 0, sizeof(app[0]));
+    enum vkw_error e = run();
+    ok(e == VKW_OK && multi.count == 3 && multi.stride == sizeof(VkMultiDrawInfoEXT) &&
+           multi.draws[0].firstVertex == 1 && multi.draws[1].firstVertex == 11 &&
+           multi.draws[2].firstVertex == 21 && multi.draws[2].vertexCount == 22,
+       "strided draws: 3 draws 24 bytes apart reach the driver in order, packed (stride %u)",
+       multi.stride);
+
+    /* A guest that names a stride far larger than what it sent. */
+    memset(&multi, 0, sizeof(multi));
+    vkw_encode_vkCmdDrawMultiEXT(&cmds, ++serial, cb, 3, &app[0].draw, 1, 0, sizeof(app[0]));
+    patch_u32(cmds.size - 4, 1u << 20);
+    e = run();
+    ok(e == VKW_OK && multi.count == 3 && multi.stride == sizeof(VkMultiDrawInfoEXT) &&
+           multi.draws[2].firstVertex == 21,
+       "strided draws: a stride of 1 MiB from the guest: the driver still gets the host's (%u)",
+       multi.stride);
+
+    struct {
+        uint32_t other;
+        VkMultiDrawIndexedInfoEXT draw;
+    } indexed[2] = {{7, {1, 2, 3}}, {7, {4, 5, -6}}};
+    const int32_t offset = -40;
+    memset(&multi, 0, sizeof(multi));
+    vkw_encode_vkCmdDrawMultiIndexedEXT(&cmds, ++serial, cb, 2, &indexed[0].draw, 1, 0,
+                                        sizeof(indexed[0]), &offset);
+    /* the stride word sits before pVertexOffset's presence word and value */
+    patch_u32(cmds.size - 12, 3u);
+    e = run();
+    ok(e == VKW_OK && multi.count == 2 && multi.stride == sizeof(VkMultiDrawIndexedInfoEXT) &&
+           multi.indexed[1].vertexOffset == -6 && multi.indexed[1].firstIndex == 4 &&
+           multi.offset_given && multi.vertex_offset == -40,
+       "strided draws: indexed, a guest stride of 3 (less than a draw): the host's stride, "
+       "draws and offset intact");
+}
+
 int main(void)
 {
     vkw_writer_init(&cmds);
@@ -2832,6 +2941,7 @@ int main(void)
     test_errors();
     test_device_lengths();
     test_device_fault();
+    test_strided_draws();
     test_write_read_memory();
     test_memory_message_errors();
     test_allocate_shared_errors();
