@@ -42,7 +42,7 @@ fi
 # The host runtime, the generated decoders, the renderer, the fake driver
 # and the harness: compiled for fuzzing, whenever any of them changed.
 src=$top_srcdir
-sources="$src/generated/vkw_handles.c $src/generated/vkw_host_decode.c
+sources="$src/generated/vkw_handles.c $src/generated/vkw_formats.c $src/generated/vkw_host_decode.c
  $src/generated/vkw_host_dispatch.c $src/runtime/common/*.c $src/runtime/host/*.c
  $src/tests/fake_driver.c $src/tests/fuzz/fuzz_host.c $src/tests/fuzz/fuzz_libfuzzer.c"
 cflags="-g -O1 -std=c11 -Wall -Wextra -Werror -fsanitize=fuzzer-no-link,address,undefined
