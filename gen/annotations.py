@@ -58,6 +58,10 @@ class Annotations:
     fd_import: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     param: Dict[str, Entry] = field(default_factory=dict)  # struct -> entry (args[1] = name)
     pass_: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
+    # A member vk.xml marks noautovalidity (Vulkan may ignore it, so it may
+    # be garbage) that travels as the application wrote it: the reason says
+    # why that is safe, or who clears it first.
+    as_sent: Dict[Tuple[str, str], Entry] = field(default_factory=dict)
     entries: List[Entry] = field(default_factory=list)
 
     def where(self, entry: Entry) -> str:
@@ -91,6 +95,7 @@ _DIRECTIVES = {
     'fd-import': (2, None, ()),
     'param': (2, 2, ()),
     'pass': (2, None, ()),
+    'as-sent': (1, 1, ()),
 }
 
 
@@ -144,7 +149,7 @@ def parse(path: str) -> Annotations:
             ann.not_forwarded[args[0]] = e
         elif directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'inner-length',
                            'pointer-value', 'input', 'all-or-nothing', 'length', 'fd', 'fd-import',
-                           'pass'):
+                           'pass', 'as-sent'):
             if '.' not in args[0]:
                 raise AnnotationError(f'{where}: {directive} names OWNER.MEMBER')
             if directive == 'encode-with' and set(options) not in (
@@ -163,7 +168,7 @@ def parse(path: str) -> Annotations:
                       'pointer-value': ann.pointer_value,
                       'input': ann.inputs,
                       'all-or-nothing': ann.all_or_nothing,
-                      'length': ann.length, 'pass': ann.pass_,
+                      'length': ann.length, 'pass': ann.pass_, 'as-sent': ann.as_sent,
                       'fd': ann.fd, 'fd-import': ann.fd_import}[directive]
             if directive in ('fd', 'fd-import') and (key in ann.fd or key in ann.fd_import):
                 raise AnnotationError(f'{where}: {args[0]} is already an fd')
@@ -243,7 +248,7 @@ def check(ann: Annotations, reg) -> None:
                                       f'fixed sType for {struct.name}')
         elif e.directive in ('omit', 'encode-if', 'encode-with', 'keep-unwritten', 'encode-as',
                              'inner-length', 'pointer-value', 'input', 'all-or-nothing',
-                             'length', 'fd', 'fd-import', 'pass'):
+                             'length', 'fd', 'fd-import', 'pass', 'as-sent'):
             owner, member = e.args[0].split('.', 1)
             if owner in reg.commands:
                 found = reg.commands[owner].param(member)
@@ -259,6 +264,9 @@ def check(ann: Annotations, reg) -> None:
             if e.directive in ('fd', 'fd-import') and found.type != 'int':
                 raise AnnotationError(f'{where}: {e.args[0]} is a {found.type}, not an int: '
                                       'only an int can be a file descriptor')
+            if e.directive == 'as-sent' and not found.noautovalidity:
+                raise AnnotationError(f'{where}: {e.args[0]} is not noautovalidity in vk.xml: '
+                                      'it always travels as sent')
             if e.directive == 'fd-import' and found.pointers:
                 raise AnnotationError(f'{where}: {e.args[0]} is an output; only an fd the '
                                       'application passes in can be imported')

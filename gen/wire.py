@@ -1172,6 +1172,37 @@ class Builder:
                 proto.entry_points.append(EntryPoint(n, fn, scope, text, self.reg.commands[name],
                                                      not fn.startswith('vkw_forward_')))
 
+    def _audit_ignorable(self, proto: Protocol) -> None:
+        """Every handle or pointer member of an input struct that vk.xml
+        marks noautovalidity is one Vulkan may ignore, so an application may
+        leave it stale or garbage: the guest would read through a wild
+        pointer, or send an id the host rightly refuses.  Each must be
+        accounted for: sent only when read (encode-if), encoded by hand
+        (encode-with), a tag (pointer-value), a strided array, or `as-sent`
+        with the reason that is safe (or who clears it first)."""
+        unaccounted = []
+        for name, sf in proto.structs.items():
+            if not sf.used_in:
+                continue
+            for f in sf.fields:
+                if not (f.model and f.model.noautovalidity and f.direction == 'in' and
+                        (f.kind == 'handle' or f.is_pointer)):
+                    continue
+                if f.encode_if or f.encode_with or f.pointer_value or f.stride or \
+                        (name, f.name) in self.ann.as_sent:
+                    continue
+                unaccounted.append(f'{name}.{f.name}')
+        if unaccounted:
+            raise WireError('noautovalidity members Vulkan may ignore (so they may be garbage) '
+                            'that no annotation accounts for (encode-if, or as-sent with the '
+                            'reason): ' + ', '.join(unaccounted))
+        for (owner, member), entry in self.ann.as_sent.items():
+            sf = proto.structs.get(owner)
+            if sf is None or not sf.used_in:
+                raise WireError(f'{self.ann.where(entry)}: as-sent names {owner}, which no '
+                                'forwarded command sends')
+            proto.special.append(('as-sent', f'{owner}.{member}', entry.reason))
+
     def build(self) -> Protocol:
         proto = self.proto
         for name in self.sel.commands:
@@ -1260,6 +1291,7 @@ class Builder:
             if sf is not None and (sf.used_in or sf.used_out):
                 sf.extenders.sort(key=list(self.reg.structs).index)
                 proto.structs[name] = sf
+        self._audit_ignorable(proto)
         for name, entry in self.ann.param.items():
             sf = proto.structs.get(name)
             if sf is not None and (sf.used_out or sf.is_extension or sf.has_pnext or

@@ -7595,7 +7595,7 @@ static void vkw_encode_fields_VkFramebufferCreateInfo(struct vkw_writer *w, cons
     vkw_write_u32(w, v->flags);
     vkw_write_u64(w, VKW_HANDLE_U64(v->renderPass));
     vkw_write_u32(w, v->attachmentCount);
-    if (vkw_write_presence(w, v->pAttachments)) {
+    if (vkw_write_presence(w, ((!(v->flags & VK_FRAMEBUFFER_CREATE_IMAGELESS_BIT)) ? v->pAttachments : NULL))) {
         const uint64_t n = v->attachmentCount;
         vkw_write_u64(w, n);
         for (uint64_t i = 0; i < n; i++)
@@ -8938,9 +8938,9 @@ static void vkw_encode_fields_VkDescriptorUpdateTemplateCreateInfo(struct vkw_wr
             vkw_encode_VkDescriptorUpdateTemplateEntry(w, &v->pDescriptorUpdateEntries[i]);
     }
     vkw_write_i32(w, (int32_t)v->templateType);
-    vkw_write_u64(w, VKW_HANDLE_U64(v->descriptorSetLayout));
+    vkw_write_u64(w, (v->templateType == VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_DESCRIPTOR_SET) ? VKW_HANDLE_U64(v->descriptorSetLayout) : 0); /* ignored otherwise: may be garbage */
     vkw_write_i32(w, (int32_t)v->pipelineBindPoint);
-    vkw_write_u64(w, VKW_HANDLE_U64(v->pipelineLayout));
+    vkw_write_u64(w, (v->templateType == VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_PUSH_DESCRIPTORS) ? VKW_HANDLE_U64(v->pipelineLayout) : 0); /* ignored otherwise: may be garbage */
     vkw_write_u32(w, v->set);
 }
 
@@ -9900,7 +9900,7 @@ static void vkw_encode_fields_VkPipelineCoverageModulationStateCreateInfoNV(stru
     vkw_write_i32(w, (int32_t)v->coverageModulationMode);
     vkw_write_u32(w, v->coverageModulationTableEnable);
     vkw_write_u32(w, v->coverageModulationTableCount);
-    if (vkw_write_presence(w, v->pCoverageModulationTable)) {
+    if (vkw_write_presence(w, ((v->coverageModulationTableEnable) ? v->pCoverageModulationTable : NULL))) {
         const uint64_t n = v->coverageModulationTableCount;
         vkw_write_u64(w, n);
         for (uint64_t i = 0; i < n; i++)
@@ -12751,7 +12751,7 @@ static void vkw_encode_fields_VkPhysicalDeviceImageDrmFormatModifierInfoEXT(stru
     vkw_write_u64(w, v->drmFormatModifier);
     vkw_write_i32(w, (int32_t)v->sharingMode);
     vkw_write_u32(w, v->queueFamilyIndexCount);
-    if (vkw_write_presence(w, v->pQueueFamilyIndices)) {
+    if (vkw_write_presence(w, ((v->sharingMode == VK_SHARING_MODE_CONCURRENT) ? v->pQueueFamilyIndices : NULL))) {
         const uint64_t n = v->queueFamilyIndexCount;
         vkw_write_u64(w, n);
         for (uint64_t i = 0; i < n; i++)
@@ -14942,7 +14942,7 @@ static void vkw_encode_fields_VkAccelerationStructureBuildGeometryInfoKHR(struct
     vkw_write_i32(w, (int32_t)v->type);
     vkw_write_u32(w, v->flags);
     vkw_write_i32(w, (int32_t)v->mode);
-    vkw_write_u64(w, VKW_HANDLE_U64(v->srcAccelerationStructure));
+    vkw_write_u64(w, (v->mode == VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR) ? VKW_HANDLE_U64(v->srcAccelerationStructure) : 0); /* ignored otherwise: may be garbage */
     vkw_write_u64(w, VKW_HANDLE_U64(v->dstAccelerationStructure));
     vkw_write_u32(w, v->geometryCount);
     if (vkw_write_presence(w, v->pGeometries)) {
@@ -18925,7 +18925,7 @@ static void vkw_encode_fields_VkCommandBufferInheritanceViewportScissorInfoNV(st
 {
     vkw_write_u32(w, v->viewportScissor2D);
     vkw_write_u32(w, v->viewportDepthCount);
-    if (vkw_write_presence(w, v->pViewportDepths))
+    if (vkw_write_presence(w, ((v->viewportScissor2D) ? v->pViewportDepths : NULL)))
         vkw_encode_VkViewport(w, &(*v->pViewportDepths));
 }
 

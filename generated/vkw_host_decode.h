@@ -5399,6 +5399,7 @@ void vkw_host_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder 
 void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUnmapMemory *a);
 void vkw_host_vkQueueBindSparse(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkQueueBindSparse *a);
 void vkw_host_vkCreateImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreateImage *a);
+void vkw_host_vkUpdateDescriptorSets(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSets *a);
 void vkw_host_vkSetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkSetPrivateData *a);
 void vkw_host_vkGetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkGetPrivateData *a);
 void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkQueueSubmit2 *a);

@@ -21,6 +21,7 @@
  *                                    vkw_host_vkUnmapMemory (for vkUnmapMemory)
  *                                    vkw_host_vkQueueBindSparse (for vkQueueBindSparse)
  *                                    vkw_host_vkCreateImage (for vkCreateImage)
+ *                                    vkw_host_vkUpdateDescriptorSets (for vkUpdateDescriptorSets)
  *                                    vkw_host_vkSetPrivateData (for vkSetPrivateData)
  *                                    vkw_host_vkGetPrivateData (for vkGetPrivateData)
  *                                    vkw_host_vkQueueSubmit2 (for vkQueueSubmit2)

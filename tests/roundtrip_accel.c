@@ -242,7 +242,10 @@ void rt_roundtrip_vkBuildAccelerationStructuresKHR(struct rt *t)
         for (uint32_t i = 0; !t->mismatch && i < n; i++) {
             const VkAccelerationStructureBuildGeometryInfoKHR *x = &infos[i], *y = &a.pInfos[i];
             if (x->type != y->type || x->flags != y->flags || x->mode != y->mode ||
-                x->srcAccelerationStructure != y->srcAccelerationStructure ||
+                /* a build (not an update) ignores the source: none is sent */
+                (x->mode == VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR
+                     ? x->srcAccelerationStructure != y->srcAccelerationStructure
+                     : y->srcAccelerationStructure != VK_NULL_HANDLE) ||
                 x->dstAccelerationStructure != y->dstAccelerationStructure ||
                 x->geometryCount != y->geometryCount || !x->pGeometries != !y->pGeometries ||
                 !x->ppGeometries != !y->ppGeometries || y->scratchData.hostAddress != NULL)

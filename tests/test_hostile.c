@@ -372,6 +372,19 @@ static void required_handle_zero(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0, 0};
 }
 
+/* A descriptor write into no set: vk.xml lets dstSet be anything (pushes
+ * ignore it), and lavapipe would write through NULL. */
+static void descriptor_write_without_set(struct tg_guest *g, struct expect *e)
+{
+    VkDescriptorBufferInfo info = {VKW_U64_HANDLE(VkBuffer, 100), 0, 16};
+    VkWriteDescriptorSet write = {.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                  .descriptorCount = 1,
+                                  .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER,
+                                  .pBufferInfo = &info};
+    vkw_encode_vkUpdateDescriptorSets(&g->w, ++g->serial, TG_DEVICE(g), 1, &write, 0, NULL);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0, 0};
+}
+
 /* lavapipe would dereference the NULL command buffer in the submit. */
 static void null_in_required_array(struct tg_guest *g, struct expect *e)
 {
@@ -1365,6 +1378,7 @@ static const struct hostile_case {
     {"a required pointer left out", required_pointer_absent, NULL},
     {"VK_NULL_HANDLE for a required handle", required_handle_zero, NULL},
     {"a NULL command buffer in a submit", null_in_required_array, NULL},
+    {"a descriptor write into no set", descriptor_write_without_set, NULL},
     {"an id that names nothing", id_unknown, NULL},
     {"a pool's id where a buffer belongs", id_wrong_type, NULL},
     {"a command buffer's id as the device", id_dispatchable_wrong_type, NULL},

@@ -225,6 +225,11 @@ class CheckAgainstRegistry(AnnotationTestCase):
         self.assertCheckError(['api 1.1 : fine', 'guest-only vkNoSuchCommand : why'],
                               "vk.xml has no command 'vkNoSuchCommand'", 2)
 
+    def test_as_sent_needs_a_noautovalidity_member(self):
+        self.assertCheckError(['as-sent VkWidgetCreateInfo.pQueues : why'],
+                              'VkWidgetCreateInfo.pQueues is not noautovalidity in vk.xml: it '
+                              'always travels as sent', 1)
+
     def test_unknown_struct(self):
         self.assertCheckError(['omit VkNoSuchStruct.pNext : why'],
                               "vk.xml has no command or struct 'VkNoSuchStruct'", 1)

@@ -657,6 +657,28 @@ class RealRegistry(unittest.TestCase):
         self.assertEqual(missing, [])
         self.assertTrue(all(forwarded[c] == self.table.numbers[c] for c in forwarded))
 
+    def test_members_vulkan_may_ignore_are_accounted_for(self):
+        """A noautovalidity handle or pointer that no annotation accounts for
+        stops the build, named; an entry for it makes it travel as sent."""
+        sent = [s for s in self.proto.special if s[0] == 'as-sent']
+        self.assertIn('VkBindImageMemoryInfo.memory', [s[1] for s in sent])
+        template = self.proto.structs['VkDescriptorUpdateTemplateCreateInfo']
+        layout = [f for f in template.fields if f.name == 'descriptorSetLayout'][0]
+        self.assertEqual(layout.cond('v->'),
+                         'v->templateType == VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_DESCRIPTOR_SET')
+        with open(REAL_ANNOTATIONS, encoding='utf-8') as f:
+            text = [line for line in f
+                    if not line.startswith('as-sent VkBindImageMemoryInfo.memory ')]
+        with tempfile.TemporaryDirectory(prefix='vkw-wire-test-') as tmp:
+            path = os.path.join(tmp, 'annotations.conf')
+            with open(path, 'w', encoding='utf-8') as f:
+                f.writelines(text)
+            ann = annotations_mod.parse(path)
+            with self.assertRaises(wire.WireError) as cm:
+                wire.build(self.reg, self.sel, ann, self.table.numbers)
+        self.assertIn('VkBindImageMemoryInfo.memory', str(cm.exception))
+        self.assertNotIn('VkDescriptorImageInfo.sampler', str(cm.exception))
+
     def test_write_descriptor_set_encode_if(self):
         facts = self.proto.structs['VkWriteDescriptorSet']
         image_info = [f for f in facts.fields if f.name == 'pImageInfo'][0]

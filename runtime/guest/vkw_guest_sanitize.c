@@ -17,51 +17,151 @@ static bool image_info_dirty(VkDescriptorType type, const VkDescriptorImageInfo 
            clean.imageLayout != info->imageLayout;
 }
 
-VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
-    VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
-    uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies)
+/* Descriptor writes as the host may see them: image infos cleaned by their
+ * type, and with `pushed` (vkCmdPushDescriptorSet*, which ignores dstSet)
+ * no set.  `writes` is the application's array when nothing needs
+ * cleaning (or no memory is left for a copy: these commands cannot report
+ * it, and the writes are sent as given, as a driver would use them), else
+ * a copy that clean_writes_fini frees. */
+struct clean_writes {
+    const VkWriteDescriptorSet *writes;
+    VkWriteDescriptorSet *copy;
+    VkDescriptorImageInfo *infos;
+};
+
+static void clean_writes(uint32_t count, const VkWriteDescriptorSet *in, bool pushed,
+                         struct clean_writes *c)
 {
-    /* Copies only when some image info carries what its type ignores: the
-     * common update goes straight through. */
+    /* Copies only when something must change: the common update goes
+     * straight through. */
+    *c = (struct clean_writes){.writes = in};
     size_t infos = 0;
     bool dirty = false;
-    for (uint32_t i = 0; i < descriptorWriteCount; i++) {
-        const VkWriteDescriptorSet *w = &pDescriptorWrites[i];
+    for (uint32_t i = 0; i < count; i++) {
+        const VkWriteDescriptorSet *w = &in[i];
+        dirty |= pushed && w->dstSet != VK_NULL_HANDLE;
         if (!vkw_descriptor_type_uses_image(w->descriptorType) || !w->pImageInfo)
             continue;
         infos += w->descriptorCount;
         for (uint32_t j = 0; j < w->descriptorCount && !dirty; j++)
             dirty = image_info_dirty(w->descriptorType, &w->pImageInfo[j]);
     }
-    if (!dirty) {
-        vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, pDescriptorWrites,
-                                           descriptorCopyCount, pDescriptorCopies);
+    if (!dirty)
+        return;
+    c->copy = malloc((count ? count : 1) * sizeof(*c->copy));
+    c->infos = malloc((infos ? infos : 1) * sizeof(*c->infos));
+    if (!c->copy || !c->infos) {
+        free(c->copy), free(c->infos);
+        c->copy = NULL, c->infos = NULL;
         return;
     }
-    VkWriteDescriptorSet *writes = malloc(descriptorWriteCount * sizeof(*writes));
-    VkDescriptorImageInfo *clean = malloc(infos * sizeof(*clean));
-    if (!writes || !clean) { /* no way to report it: send as given, as a driver would use it */
-        free(writes), free(clean);
-        vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, pDescriptorWrites,
-                                           descriptorCopyCount, pDescriptorCopies);
-        return;
-    }
-    memcpy(writes, pDescriptorWrites, descriptorWriteCount * sizeof(*writes));
+    memcpy(c->copy, in, count * sizeof(*c->copy));
     size_t used = 0;
-    for (uint32_t i = 0; i < descriptorWriteCount; i++) {
-        VkWriteDescriptorSet *w = &writes[i];
+    for (uint32_t i = 0; i < count; i++) {
+        VkWriteDescriptorSet *w = &c->copy[i];
+        if (pushed)
+            w->dstSet = VK_NULL_HANDLE;
         if (!vkw_descriptor_type_uses_image(w->descriptorType) || !w->pImageInfo)
             continue;
-        memcpy(clean + used, w->pImageInfo, w->descriptorCount * sizeof(*clean));
+        memcpy(c->infos + used, w->pImageInfo, w->descriptorCount * sizeof(*c->infos));
         for (uint32_t j = 0; j < w->descriptorCount; j++)
-            vkw_guest_clean_image_info(w->descriptorType, &clean[used + j]);
-        w->pImageInfo = clean + used;
+            vkw_guest_clean_image_info(w->descriptorType, &c->infos[used + j]);
+        w->pImageInfo = c->infos + used;
         used += w->descriptorCount;
     }
-    vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, writes, descriptorCopyCount,
+    c->writes = c->copy;
+}
+
+static void clean_writes_fini(struct clean_writes *c)
+{
+    free(c->copy);
+    free(c->infos);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
+    VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
+    uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies)
+{
+    struct clean_writes c;
+    clean_writes(descriptorWriteCount, pDescriptorWrites, false, &c);
+    vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, c.writes, descriptorCopyCount,
                                        pDescriptorCopies);
-    free(clean);
-    free(writes);
+    clean_writes_fini(&c);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSet(
+    VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout,
+    uint32_t set, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites)
+{
+    struct clean_writes c;
+    clean_writes(descriptorWriteCount, pDescriptorWrites, true, &c);
+    vkw_forward_vkCmdPushDescriptorSet(commandBuffer, pipelineBindPoint, layout, set,
+                                       descriptorWriteCount, c.writes);
+    clean_writes_fini(&c);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSet2(
+    VkCommandBuffer commandBuffer, const VkPushDescriptorSetInfo *pPushDescriptorSetInfo)
+{
+    struct clean_writes c;
+    clean_writes(pPushDescriptorSetInfo->descriptorWriteCount,
+                 pPushDescriptorSetInfo->pDescriptorWrites, true, &c);
+    VkPushDescriptorSetInfo info = *pPushDescriptorSetInfo;
+    info.pDescriptorWrites = c.writes;
+    vkw_forward_vkCmdPushDescriptorSet2(commandBuffer, &info);
+    clean_writes_fini(&c);
+}
+
+/* The image info a descriptor-buffer query points at, by its type. */
+static const VkDescriptorImageInfo *const *image_info_of(const VkDescriptorGetInfoEXT *info)
+{
+    switch (info->type) {
+    case VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER:
+        return &info->data.pCombinedImageSampler;
+    case VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT:
+        return &info->data.pInputAttachmentImage;
+    case VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE:
+        return &info->data.pSampledImage;
+    case VK_DESCRIPTOR_TYPE_STORAGE_IMAGE:
+        return &info->data.pStorageImage;
+    default:
+        return NULL;
+    }
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetDescriptorEXT(VkDevice device,
+                                                      const VkDescriptorGetInfoEXT *pDescriptorInfo,
+                                                      size_t dataSize, void *pDescriptor)
+{
+    const VkDescriptorImageInfo *const *image = image_info_of(pDescriptorInfo);
+    if (!image || !*image || !image_info_dirty(pDescriptorInfo->type, *image)) {
+        vkw_forward_vkGetDescriptorEXT(device, pDescriptorInfo, dataSize, pDescriptor);
+        return;
+    }
+    VkDescriptorImageInfo clean = **image;
+    vkw_guest_clean_image_info(pDescriptorInfo->type, &clean);
+    VkDescriptorGetInfoEXT info = *pDescriptorInfo;
+    /* every image member of the union is the same pointer */
+    info.data.pSampledImage = &clean;
+    vkw_forward_vkGetDescriptorEXT(device, &info, dataSize, pDescriptor);
+}
+
+/* ---- acceleration structures ---- */
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetAccelerationStructureBuildSizesKHR(
+    VkDevice device, VkAccelerationStructureBuildTypeKHR buildType,
+    const VkAccelerationStructureBuildGeometryInfoKHR *pBuildInfo,
+    const uint32_t *pMaxPrimitiveCounts, VkAccelerationStructureBuildSizesInfoKHR *pSizeInfo)
+{
+    /* Sizes ignore the structures, the mode and the scratch address: an
+     * application may leave them unset. */
+    VkAccelerationStructureBuildGeometryInfoKHR info = *pBuildInfo;
+    info.srcAccelerationStructure = VK_NULL_HANDLE;
+    info.dstAccelerationStructure = VK_NULL_HANDLE;
+    info.mode = VK_BUILD_ACCELERATION_STRUCTURE_MODE_BUILD_KHR;
+    info.scratchData.deviceAddress = 0;
+    vkw_forward_vkGetAccelerationStructureBuildSizesKHR(device, buildType, &info,
+                                                        pMaxPrimitiveCounts, pSizeInfo);
 }
 
 /* ---- pipelines ---- */
@@ -201,6 +301,10 @@ static bool clean_graphics(struct vkw_clean_graphics *c)
         /* Parts of a pipeline: what another part brings is no state to
          * judge here, so only the subsets' own rules apply. */
         clean_subsets(ci, own);
+        if (!linked && !(own & (PRE_RASTERIZATION | FRAGMENT_SHADER)))
+            ci->layout = VK_NULL_HANDLE; /* no shaders: nothing uses it */
+        if (!linked && !(own & (PRE_RASTERIZATION | FRAGMENT_SHADER | FRAGMENT_OUTPUT)))
+            ci->renderPass = VK_NULL_HANDLE; /* vertex input alone renders nothing */
         if (own & PRE_RASTERIZATION) {
             clean_tessellation(ci);
             clean_viewport(ci, &c->viewport);
@@ -216,6 +320,8 @@ static bool clean_graphics(struct vkw_clean_graphics *c)
         ci->pInputAssemblyState = NULL;
     }
     const VkPipelineDynamicStateCreateInfo *dyn = ci->pDynamicState;
+    if (has_dynamic(dyn, VK_DYNAMIC_STATE_VERTEX_INPUT_EXT))
+        ci->pVertexInputState = NULL;
     if (ci->pRasterizationState && ci->pRasterizationState->rasterizerDiscardEnable &&
         !has_dynamic(dyn, VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE)) {
         /* no rasterization: no viewport, multisample, depth or blend state */

@@ -2,7 +2,9 @@
  * the wire.
  *
  * Owns: the rules by which a member is ignored (a sampler in a descriptor
- * that takes none, tessellation state without tessellation shaders, state
+ * that takes none, in writes, pushes and descriptor-buffer queries; the set
+ * a push descriptor write names; what a build-size query does not read;
+ * tessellation state without tessellation shaders, state
  * that dynamic state or disabled rasterization replaces, vertex input and
  * input assembly with mesh shaders, the state of the graphics pipeline
  * library subsets a library or link does not include, a base pipeline

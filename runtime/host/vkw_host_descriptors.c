@@ -112,3 +112,18 @@ void vkw_host_vkGetDescriptorEXT(struct vkw_host_context *ctx, struct vkw_host_d
     if (a->pDescriptor)
         memcpy(a->pDescriptor, room, (size_t)n);
 }
+
+void vkw_host_vkUpdateDescriptorSets(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                     struct vkw_args_vkUpdateDescriptorSets *a)
+{
+    /* dstSet is noautovalidity in vk.xml only because a push ignores it
+     * (the guest sends none there); an update writes into it, and a
+     * driver would write through a NULL set. */
+    for (uint32_t i = 0; a->pDescriptorWrites && i < a->descriptorWriteCount; i++)
+        if (a->pDescriptorWrites[i].dstSet == VK_NULL_HANDLE) {
+            vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0);
+            return;
+        }
+    ctx->vk.vkUpdateDescriptorSets(a->device, a->descriptorWriteCount, a->pDescriptorWrites,
+                                   a->descriptorCopyCount, a->pDescriptorCopies);
+}

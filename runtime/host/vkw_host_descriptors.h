@@ -8,7 +8,9 @@
  * room for the largest descriptor its device has whatever `dataSize` the
  * guest sent: a driver writes a whole descriptor of the type asked for, so
  * a short dataSize (which Vulkan forbids and a guest may send) must not
- * become a write past the host's buffer.
+ * become a write past the host's buffer; and the hand-written
+ * vkUpdateDescriptorSets, which refuses a write into no set (vk.xml lets
+ * dstSet be anything, for pushes, which ignore it).
  *
  * The properties are asked of the driver at each use (a cheap query; these
  * commands are not on hot paths), so nothing here outlives a device.

@@ -159,11 +159,18 @@ static void push_writes(VkWriteDescriptorSet w[3], const struct push_io *io)
     w[2].pBufferInfo = &io->output;
 }
 
+/* A handle value no object has: what an application may leave in a member
+ * Vulkan ignores. */
+#define IGNORED_GARBAGE(type, n) ((type)(uintptr_t)(0xdead0000u + (n)))
+
 /* Push, then dispatch, `rounds` times (round r: input pair r, constants r
  * % 2, output r) in one command buffer, by vkCmdPushDescriptorSet(KHR),
  * through a template, and (`core`) by the two vkCmdPushDescriptorSet2
- * forms.  Every pushed descriptor is new each time. */
-static void push_descriptors_run(struct ctx *c, bool core)
+ * forms.  Every pushed descriptor is new each time.  With `garbage`, the
+ * members Vulkan ignores hold values no object has: each write's dstSet
+ * (a push ignores it), the push template's set layout, and a descriptor-set
+ * template's pipeline layout. */
+static void push_descriptors_run(struct ctx *c, bool core, bool garbage)
 {
     const uint32_t rounds = core ? PUSH_ROUNDS : 2;
     PFN_vkCmdPushDescriptorSetKHR push =
@@ -208,9 +215,24 @@ static void push_descriptors_run(struct ctx *c, bool core)
         .pipelineBindPoint = VK_PIPELINE_BIND_POINT_COMPUTE,
         .pipelineLayout = layout,
         .set = 0};
+    if (garbage)
+        ti.descriptorSetLayout = IGNORED_GARBAGE(VkDescriptorSetLayout, 1);
     VkDescriptorUpdateTemplate tmpl;
     VK(vkCreateDescriptorUpdateTemplate(c->device, &ti, NULL, &tmpl));
     TRACK(DESCRIPTOR_UPDATE_TEMPLATE, tmpl);
+    if (garbage) { /* a descriptor-set template ignores the pipeline layout */
+        VkDescriptorSetLayout plain_layout;
+        li.flags = 0;
+        VK(vkCreateDescriptorSetLayout(c->device, &li, NULL, &plain_layout));
+        TRACK(DESCRIPTOR_SET_LAYOUT, plain_layout);
+        VkDescriptorUpdateTemplateCreateInfo si = ti;
+        si.templateType = VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_DESCRIPTOR_SET;
+        si.descriptorSetLayout = plain_layout;
+        si.pipelineLayout = IGNORED_GARBAGE(VkPipelineLayout, 2);
+        VkDescriptorUpdateTemplate set_tmpl;
+        VK(vkCreateDescriptorUpdateTemplate(c->device, &si, NULL, &set_tmpl));
+        TRACK(DESCRIPTOR_UPDATE_TEMPLATE, set_tmpl);
+    }
 
     struct buffer constants[2], inputs[PUSH_INPUTS], outputs[PUSH_ROUNDS * 2];
     const uint32_t k[2][4] = {{2, 3, 5, PUSH_N}, {1, 10, 0, PUSH_N}};
@@ -241,8 +263,12 @@ static void push_descriptors_run(struct ctx *c, bool core)
         stale.output.buffer = outputs[2 * r].buffer;
         VkWriteDescriptorSet w[3];
         push_writes(w, &stale);
+        for (int j = 0; garbage && j < 3; j++)
+            w[j].dstSet = IGNORED_GARBAGE(VkDescriptorSet, 16 + j);
         push(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 3, w);
         push_writes(w, &io);
+        for (int j = 0; garbage && j < 3; j++)
+            w[j].dstSet = IGNORED_GARBAGE(VkDescriptorSet, 32 + j);
         switch (r) {
         case 0: push(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 3, w); break;
         case 1: push_template(cb, tmpl, layout, 0, &io); break;
@@ -292,7 +318,13 @@ static void push_descriptors_needs(struct ctx *c, struct device_needs *n)
     n->extensions[n->extension_count++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
 }
 
-static void scenario_push_descriptors(struct ctx *c) { push_descriptors_run(c, false); }
+static void scenario_push_descriptors(struct ctx *c) { push_descriptors_run(c, false, false); }
+
+/* The Khronos layer (1.3.239) would look the ignored handles up: without it. */
+static void scenario_push_descriptors_ignored(struct ctx *c)
+{
+    push_descriptors_run(c, false, true);
+}
 
 /* Vulkan 1.4's pushDescriptor and maintenance6 (the vkCmdPushDescriptorSet2
  * forms), asked by the core struct. */
@@ -316,7 +348,10 @@ static void push_descriptors_core_needs(struct ctx *c, struct device_needs *n)
     n->features = &on;
 }
 
-static void scenario_push_descriptors_core(struct ctx *c) { push_descriptors_run(c, true); }
+static void scenario_push_descriptors_core(struct ctx *c)
+{
+    push_descriptors_run(c, true, false);
+}
 
 #define CMDTEST_DESCRIPTORS                                                                    \
     {"mutable_descriptors", scenario_mutable_descriptors,                                      \
@@ -325,6 +360,9 @@ static void scenario_push_descriptors_core(struct ctx *c) { push_descriptors_run
     {"push_descriptors", scenario_push_descriptors,                                            \
      "VK_KHR_push_descriptor: pushes replaced before a dispatch, through a template", false,   \
      push_descriptors_needs, false},                                                           \
+    {"push_descriptors_ignored", scenario_push_descriptors_ignored,                            \
+     "the same pushes with garbage where Vulkan ignores it: each write's set, the templates' " \
+     "set and pipeline layouts", false, push_descriptors_needs, true},                        \
     {"push_descriptors_core", scenario_push_descriptors_core,                                  \
      "Vulkan 1.4 push descriptors: vkCmdPushDescriptorSet(WithTemplate) and their "            \
      "maintenance6 2 forms", false, push_descriptors_core_needs, true},
