@@ -28,8 +28,11 @@ VkResult vkw_forward_vkEnumeratePhysicalDevices(VkInstance instance, uint32_t* p
     for (uint64_t i = 0; i < pPhysicalDevices_count; i++) {
         pPhysicalDevices[i] = (VkPhysicalDevice)vkw_guest_new_object(conn, VKW_HANDLE_VkPhysicalDevice);
         if (!pPhysicalDevices[i]) {
-            while (i-- > 0)
-                vkw_guest_free_object(pPhysicalDevices[i]);
+            for (uint64_t k = 0; k < pPhysicalDevices_count; k++) {
+                if (k < i)
+                    vkw_guest_free_object(pPhysicalDevices[k]);
+                pPhysicalDevices[k] = NULL; /* never a freed object in the application's hands */
+            }
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
     }
@@ -44,8 +47,10 @@ VkResult vkw_forward_vkEnumeratePhysicalDevices(VkInstance instance, uint32_t* p
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
     if (!ok || result < 0)
-        for (uint64_t i = 0; i < pPhysicalDevices_count; i++)
+        for (uint64_t i = 0; i < pPhysicalDevices_count; i++) {
             vkw_guest_free_object(pPhysicalDevices[i]);
+            pPhysicalDevices[i] = NULL; /* never a freed object in the application's hands */
+        }
     (void)ok;
     return result;
 }
@@ -140,8 +145,11 @@ VkResult vkw_forward_vkCreateDevice(VkPhysicalDevice physicalDevice, const VkDev
     for (uint64_t i = 0; i < pDevice_count; i++) {
         pDevice[i] = (VkDevice)vkw_guest_new_object(conn, VKW_HANDLE_VkDevice);
         if (!pDevice[i]) {
-            while (i-- > 0)
-                vkw_guest_free_object(pDevice[i]);
+            for (uint64_t k = 0; k < pDevice_count; k++) {
+                if (k < i)
+                    vkw_guest_free_object(pDevice[k]);
+                pDevice[k] = NULL; /* never a freed object in the application's hands */
+            }
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
     }
@@ -156,8 +164,10 @@ VkResult vkw_forward_vkCreateDevice(VkPhysicalDevice physicalDevice, const VkDev
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
     if (!ok || result < 0)
-        for (uint64_t i = 0; i < pDevice_count; i++)
+        for (uint64_t i = 0; i < pDevice_count; i++) {
             vkw_guest_free_object(pDevice[i]);
+            pDevice[i] = NULL; /* never a freed object in the application's hands */
+        }
     (void)ok;
     return result;
 }
@@ -216,8 +226,11 @@ void vkw_forward_vkGetDeviceQueue(VkDevice device, uint32_t queueFamilyIndex, ui
     for (uint64_t i = 0; i < pQueue_count; i++) {
         pQueue[i] = (VkQueue)vkw_guest_new_object(conn, VKW_HANDLE_VkQueue);
         if (!pQueue[i]) {
-            while (i-- > 0)
-                vkw_guest_free_object(pQueue[i]);
+            for (uint64_t k = 0; k < pQueue_count; k++) {
+                if (k < i)
+                    vkw_guest_free_object(pQueue[k]);
+                pQueue[k] = NULL; /* never a freed object in the application's hands */
+            }
             return ;
         }
     }
@@ -1155,8 +1168,11 @@ VkResult vkw_forward_vkAllocateCommandBuffers(VkDevice device, const VkCommandBu
     for (uint64_t i = 0; i < pCommandBuffers_count; i++) {
         pCommandBuffers[i] = (VkCommandBuffer)vkw_guest_new_object(conn, VKW_HANDLE_VkCommandBuffer);
         if (!pCommandBuffers[i]) {
-            while (i-- > 0)
-                vkw_guest_free_object(pCommandBuffers[i]);
+            for (uint64_t k = 0; k < pCommandBuffers_count; k++) {
+                if (k < i)
+                    vkw_guest_free_object(pCommandBuffers[k]);
+                pCommandBuffers[k] = NULL; /* never a freed object in the application's hands */
+            }
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
     }
@@ -1171,8 +1187,10 @@ VkResult vkw_forward_vkAllocateCommandBuffers(VkDevice device, const VkCommandBu
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
     if (!ok || result < 0)
-        for (uint64_t i = 0; i < pCommandBuffers_count; i++)
+        for (uint64_t i = 0; i < pCommandBuffers_count; i++) {
             vkw_guest_free_object(pCommandBuffers[i]);
+            pCommandBuffers[i] = NULL; /* never a freed object in the application's hands */
+        }
     (void)ok;
     return result;
 }
@@ -1900,8 +1918,11 @@ void vkw_forward_vkGetDeviceQueue2(VkDevice device, const VkDeviceQueueInfo2* pQ
     for (uint64_t i = 0; i < pQueue_count; i++) {
         pQueue[i] = (VkQueue)vkw_guest_new_object(conn, VKW_HANDLE_VkQueue);
         if (!pQueue[i]) {
-            while (i-- > 0)
-                vkw_guest_free_object(pQueue[i]);
+            for (uint64_t k = 0; k < pQueue_count; k++) {
+                if (k < i)
+                    vkw_guest_free_object(pQueue[k]);
+                pQueue[k] = NULL; /* never a freed object in the application's hands */
+            }
             return ;
         }
     }

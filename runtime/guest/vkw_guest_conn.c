@@ -101,11 +101,19 @@ void vkw_guest_server_address(char *out, size_t size)
         vkw_transport_default_address(out, size);
 }
 
+/* The connection is lost: say why (once), and wake every thread asleep
+ * outside the transport (on the sync page), which would otherwise sleep
+ * until its next look.  Called in the connection's turn, so no thread is
+ * inside the transport meanwhile; threads waiting for the turn find the
+ * connection lost when they get it. */
 static void mark_lost(struct vkw_guest_conn *conn, const char *why)
 {
-    if (!conn->lost)
-        fprintf(stderr, "vkwire: connection to %s lost: %s\n", conn->address, why);
-    conn->lost = true;
+    if (atomic_exchange(&conn->lost, true))
+        return;
+    fprintf(stderr, "vkwire: connection to %s lost: %s\n", conn->address, why);
+    struct vkw_guest_sync *sync = atomic_load_explicit(&conn->sync, memory_order_acquire);
+    if (sync && conn->sync_wake)
+        conn->sync_wake(sync);
 }
 
 /* Whether reply header `h` (whose message held `size` payload bytes)
@@ -208,7 +216,7 @@ int vkw_guest_conn_open(const char *address, struct vkw_guest_conn **out, char *
     pthread_cond_init(&conn->turn, NULL);
     vkw_writer_init(&conn->w);
     vkw_writer_init(&conn->pending);
-    atomic_init(&conn->next_id, 1);
+    atomic_init(&conn->lost, false);
     int rc = vkw_transport_connect(address, &conn->transport, err, err_size);
     if (rc < 0) {
         vkw_guest_conn_close(conn);
@@ -292,9 +300,19 @@ static _Thread_local struct vkw_guest_conn *current_conn;
 
 struct vkw_guest_conn *vkw_guest_current_conn(void) { return current_conn; }
 
+/* Ids are unique in the process, not only on their connection: the
+ * guest's process-wide tables (memory, command pools, templates, images,
+ * requirements) are keyed by handle values, and an application may hold
+ * objects of several instances, each on a connection of its own, at once
+ * (or make a new instance after a lost one).  Were ids counted per
+ * connection, destroying one instance's pool would free another's command
+ * buffers under the application (doc/PROTOCOL.md 26). */
+static atomic_uint_fast64_t next_id = 1;
+
 uint64_t vkw_guest_new_id(struct vkw_guest_conn *conn)
 {
-    return atomic_fetch_add(&conn->next_id, 1);
+    (void)conn;
+    return atomic_fetch_add(&next_id, 1);
 }
 
 struct vkw_writer *vkw_call_begin(struct vkw_guest_conn *conn, struct vkw_call *call)
@@ -437,6 +455,22 @@ void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why)
     vkw_guest_conn_unlock(conn);
 }
 
+bool vkw_guest_conn_check(struct vkw_guest_conn *conn)
+{
+    vkw_guest_conn_lock(conn);
+    vkw_guest_conn_flush_locked(conn);
+    /* No call is under way (this thread has the turn), so a message here
+     * was not asked for: the host's error reply for a batch, or its end.
+     * Reading it loses the connection, naming the host's reason. */
+    if (!conn->lost && vkw_conn_readable_now(conn->transport) &&
+        receive_reply(conn, 0, 0))
+        mark_lost(conn, "the host sent a reply nobody asked for");
+    vkw_fd_set_close_rest(&conn->reply_fd_set);
+    const bool ok = !conn->lost;
+    vkw_guest_conn_unlock(conn);
+    return ok;
+}
+
 bool vkw_call_send(struct vkw_call *call)
 {
     const bool sent = queue_command(call);
@@ -449,7 +483,9 @@ struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable)
 {
     struct vkw_guest_conn *conn = call->conn;
     uint64_t hash = 0;
-    if (cacheable && !conn->lost && !conn->w.failed) {
+    /* Also once lost: what the host said of a physical device stays true,
+     * and such queries have no error to return. */
+    if (cacheable && !conn->w.failed) {
         struct cache_entry *e = cache_find(conn->cache, &conn->w, &hash);
         if (e) {
             vkw_reader_init(&conn->reader, e->reply, e->reply_size, NULL);

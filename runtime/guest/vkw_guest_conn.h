@@ -2,9 +2,10 @@
  *
  * Owns: the transport connection, the handshake's outcome (and the offer
  * of a shared-memory ring after it), the writer one call at a time fills
- * under `lock`, the pending batch of commands that want no reply, serials
- * and ids, the reply cache, and whether the connection is lost (after
- * which every call fails at once).
+ * under `lock`, the pending batch of commands that want no reply, serials,
+ * the process-wide id counter, the reply cache, and whether the
+ * connection is lost (after which every call fails at once, and whatever
+ * sleeps outside the transport is woken: doc/PROTOCOL.md 26).
  */
 #ifndef VKW_GUEST_CONN_H
 #define VKW_GUEST_CONN_H
@@ -58,8 +59,9 @@ struct vkw_guest_conn {
     uint64_t head[VKW_CALL_HEAD_WORDS];
     size_t reply_left;
     uint32_t next_serial;
-    atomic_uint_fast64_t next_id;
-    bool lost;
+    /* Set once, in the connection's turn, and never cleared; read anywhere
+     * (a wait looks at it without the turn). */
+    atomic_bool lost;
     uint32_t agreed_minor;         /* highest opcode both ends know */
     uint64_t agreed_features;      /* VKW_FEATURE_* both ends have */
     struct vkw_reply_cache *cache;
@@ -67,7 +69,11 @@ struct vkw_guest_conn {
     /* Fence and semaphore status from the sync page (vkw_guest_sync.h),
      * made on first use. */
     _Atomic(struct vkw_guest_sync *) sync;
-    void (*sync_free)(struct vkw_guest_sync *); /* set with it: conn needs no link to it */
+    /* Set with it (conn needs no link to that module): free it, and wake
+     * every thread asleep on its page (called once the connection is
+     * lost, by the thread that found it out; takes no lock). */
+    void (*sync_free)(struct vkw_guest_sync *);
+    void (*sync_wake)(struct vkw_guest_sync *);
     char address[256];
 };
 
@@ -99,6 +105,20 @@ void vkw_guest_conn_flush(struct vkw_guest_conn *conn);
 void vkw_guest_conn_flush_locked(struct vkw_guest_conn *conn);
 /* Mark the connection lost, in its turn, saying why (printed once). */
 void vkw_guest_conn_fail(struct vkw_guest_conn *conn, const char *why);
+/* Whether the connection is lost (any thread, no lock). */
+static inline bool vkw_guest_conn_lost(const struct vkw_guest_conn *conn)
+{
+    return atomic_load_explicit(&conn->lost, memory_order_acquire);
+}
+/* For a thread about to wait for the host's progress without sending a
+ * command that wants a reply (a wait or status answered from the sync
+ * page): make what is pending visible to the host (as
+ * vkw_guest_conn_flush), then, as no reply is awaited, take any message
+ * the host sent meanwhile (only an error reply can come unasked) or its
+ * end: either loses the connection, so that a host that ended the context
+ * or went away is noticed without a round trip.  True while the
+ * connection is not lost.  Takes the connection's turn. */
+bool vkw_guest_conn_check(struct vkw_guest_conn *conn);
 
 /* The connection the calling thread's current call runs on (for replies
  * that name objects by id). */

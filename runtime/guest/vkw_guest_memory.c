@@ -370,6 +370,19 @@ static void drop_mapping(struct record *r, bool alive, bool reserve)
     r->mapped = false;
 }
 
+/* The memory is gone (freed, or its connection closed): its mapping, its
+ * pages and the record.  Under the lock, unlinked. */
+static void forget_record(struct record *r)
+{
+    drop_mapping(r, false, false); /* freeing ended the host's tracking too */
+    if (r->host_pointer && !pages_to_private(r->pages, r->pages_bytes))
+        fprintf(stderr, "vkwire: could not give host pointer %p its private pages back\n",
+                (void *)r->pages);
+    else if (r->imported && !r->host_pointer)
+        munmap(r->pages, r->pages_bytes);
+    free(r);
+}
+
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory memory_,
                                                const VkAllocationCallbacks *pAllocator)
 {
@@ -379,14 +392,24 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory 
     struct record *r = *p;
     if (r) {
         *p = r->next;
-        drop_mapping(r, false, false); /* freeing ended the host's tracking too */
-        if (r->host_pointer && !pages_to_private(r->pages, r->pages_bytes))
-            fprintf(stderr, "vkwire: could not give host pointer %p its private pages back\n",
-                    (void *)r->pages);
-        else if (r->imported && !r->host_pointer)
-            munmap(r->pages, r->pages_bytes);
-        free(r);
+        forget_record(r);
     }
+    pthread_mutex_unlock(&memory.lock);
+}
+
+void vkw_guest_memory_forget_conn(struct vkw_guest_conn *conn)
+{
+    pthread_mutex_lock(&memory.lock);
+    for (size_t b = 0; b < BUCKETS; b++)
+        for (struct record **p = &memory.buckets[b]; *p;) {
+            struct record *r = *p;
+            if (r->conn != conn) {
+                p = &r->next;
+                continue;
+            }
+            *p = r->next;
+            forget_record(r);
+        }
     pthread_mutex_unlock(&memory.lock);
 }
 

@@ -37,6 +37,12 @@ struct vkw_guest_conn;
 void vkw_guest_memory_before_submit(struct vkw_guest_conn *conn);
 /* After a wait that makes device writes visible: refresh coherent shadows. */
 void vkw_guest_memory_after_wait(struct vkw_guest_conn *conn);
+/* The connection is closing (vkDestroyInstance): forget the memory the
+ * application left allocated on it, as vkFreeMemory would (mappings,
+ * shared pages; a host pointer's pages go back to the application).  Its
+ * records would otherwise outlive it, and a later connection made at the
+ * same address would take them for its own. */
+void vkw_guest_memory_forget_conn(struct vkw_guest_conn *conn);
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkGetPhysicalDeviceMemoryProperties2(
     VkPhysicalDevice physicalDevice, VkPhysicalDeviceMemoryProperties2 *pMemoryProperties);

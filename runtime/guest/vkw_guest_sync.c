@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* syscall */
 #include "vkw_guest_sync.h"
 
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -59,6 +60,9 @@ struct vkw_guest_sync {
     pthread_mutex_t lock;
     bool tried, active; /* the page was asked for; the host took it */
     const unsigned char *page;
+    /* The page's wake word, published once the host took the page: the
+     * one word the guest writes, when its connection is lost (wake_all). */
+    _Atomic(_Atomic uint32_t *) wake;
     struct {
         uint64_t queue; /* 0: free */
         VkDevice device;
@@ -110,6 +114,21 @@ static void sleep_on_page(const struct vkw_guest_sync *s, uint32_t seen, uint64_
     const uint64_t left = ns - spent;
     struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
     syscall(SYS_futex, (void *)(s->page + VKW_SYNC_WAKE_OFFSET), FUTEX_WAIT, seen, &ts, NULL, 0);
+}
+
+/* The connection is lost (conn->sync_wake; lock-free, as the thread that
+ * lost it may hold the sync lock).  Sleepers compare the wake word with
+ * what they read before they looked at the connection: bumping it first
+ * means none of them goes to sleep after missing the loss, and FUTEX_WAKE
+ * rouses those asleep.  The host never reads the page, so the bump only
+ * tells this guest's own threads. */
+static void wake_all(struct vkw_guest_sync *s)
+{
+    _Atomic uint32_t *wake = atomic_load_explicit(&s->wake, memory_order_acquire);
+    if (!wake)
+        return; /* no page: nobody sleeps on it */
+    atomic_fetch_add_explicit(wake, 1, memory_order_seq_cst);
+    syscall(SYS_futex, (void *)wake, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 /* ---- objects ---- */
@@ -220,10 +239,12 @@ static void activate(struct vkw_guest_conn *conn, struct vkw_guest_sync *s)
         munmap(pages, VKW_SYNC_PAGE_BYTES);
         return;
     }
-    /* Read-only from here: the guest never writes what the host publishes. */
-    mprotect(pages, VKW_SYNC_PAGE_BYTES, PROT_READ);
+    /* The guest writes none of what the host publishes; it stays writable
+     * for the one bump a lost connection makes (wake_all). */
     s->page = pages;
     s->active = true;
+    atomic_store_explicit(&s->wake, (_Atomic uint32_t *)pages + VKW_SYNC_WAKE_OFFSET / 4,
+                          memory_order_release);
 }
 
 static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -239,13 +260,15 @@ static struct vkw_guest_sync *sync_of(struct vkw_guest_conn *conn)
     if (!s && (s = calloc(1, sizeof(*s)))) {
         pthread_mutex_init(&s->lock, NULL);
         conn->sync_free = vkw_guest_sync_free;
+        conn->sync_wake = wake_all;
         atomic_store_explicit(&conn->sync, s, memory_order_release);
     }
     pthread_mutex_unlock(&create_lock);
     return s;
 }
 
-/* The page answers only while the host says nothing is kept or stopped. */
+/* The page answers only while the host says nothing is kept or stopped
+ * (the callers look at the connection first: a lost one answers nothing). */
 static bool page_answers(const struct vkw_guest_sync *s)
 {
     return s->active && load32(s, VKW_SYNC_FLAGS_OFFSET) == 0;
@@ -480,13 +503,15 @@ static VkResult wait_for(struct vkw_guest_conn *conn,
     struct vkw_guest_sync *s = sync_of(conn);
     if (!s || !s->active)
         return ask_sliced(ask, args, start, timeout);
-    bool flushed = false;
+    bool checked = false;
     uint64_t quiet_since = start;
     uint32_t last_wake = load32(s, VKW_SYNC_WAKE_OFFSET);
     for (;;) {
-        /* The wake word first: a publication after this read wakes the
-         * sleep below even if the verdict just missed it. */
+        /* The wake word first: a publication (or a loss, wake_all) after
+         * this read wakes the sleep below even if what follows missed it. */
         const uint32_t seen = load32(s, VKW_SYNC_WAKE_OFFSET);
+        if (vkw_guest_conn_lost(conn))
+            return VK_ERROR_DEVICE_LOST;
         enum verdict v = ASK;
         if (page_answers(s)) {
             pthread_mutex_lock(&s->lock);
@@ -499,9 +524,10 @@ static VkResult wait_for(struct vkw_guest_conn *conn,
             return ask_sliced(ask, args, start, timeout > spent ? timeout - spent : 0);
         if (v == DONE)
             return VK_SUCCESS;
-        if (!flushed) { /* the work waited for must reach the host */
-            vkw_guest_conn_flush(conn);
-            flushed = true;
+        if (!checked) { /* the work waited for must reach the host */
+            if (!vkw_guest_conn_check(conn))
+                return VK_ERROR_DEVICE_LOST;
+            checked = true;
         }
         if (spent >= timeout)
             return VK_TIMEOUT;
@@ -537,6 +563,8 @@ VkResult vkw_guest_sync_wait_semaphores(VkDevice device, const VkSemaphoreWaitIn
 VkResult vkw_guest_sync_fence_status(VkDevice device, VkFence fence)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    if (vkw_guest_conn_lost(conn))
+        return VK_ERROR_DEVICE_LOST; /* what the page still says is stale */
     struct vkw_guest_sync *s = sync_of(conn);
     if (s && page_answers(s)) {
         pthread_mutex_lock(&s->lock);
@@ -546,8 +574,8 @@ VkResult vkw_guest_sync_fence_status(VkDevice device, VkFence fence)
         if (state == F_SIGNALLED)
             return VK_SUCCESS;
         if (state != F_UNKNOWN) {
-            vkw_guest_conn_flush(conn); /* so that asking again can find it done */
-            return VK_NOT_READY;
+            /* so that asking again can find it done, or the loss */
+            return vkw_guest_conn_check(conn) ? VK_NOT_READY : VK_ERROR_DEVICE_LOST;
         }
     }
     const VkResult r = vkw_forward_vkGetFenceStatus(device, fence);
@@ -567,6 +595,8 @@ VkResult vkw_guest_sync_fence_status(VkDevice device, VkFence fence)
 
 void vkw_guest_sync_pause(struct vkw_guest_conn *conn, uint64_t ns)
 {
+    if (vkw_guest_conn_lost(conn))
+        return; /* the caller's next call says so */
     struct vkw_guest_sync *s = sync_of(conn);
     if (!s || !s->active) {
         nanosleep(&(struct timespec){(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)},
@@ -574,8 +604,8 @@ void vkw_guest_sync_pause(struct vkw_guest_conn *conn, uint64_t ns)
         return;
     }
     const uint32_t seen = load32(s, VKW_SYNC_WAKE_OFFSET);
-    vkw_guest_conn_flush(conn);
-    sleep_on_page(s, seen, ns);
+    if (vkw_guest_conn_check(conn))
+        sleep_on_page(s, seen, ns);
 }
 
 /* ---- entry points ---- */
@@ -668,6 +698,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetSemaphoreCounterValue(VkDevice devic
                                                                  uint64_t *pValue)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
+    if (vkw_guest_conn_lost(conn))
+        return VK_ERROR_DEVICE_LOST;
     struct vkw_guest_sync *s = sync_of(conn);
     if (s && page_answers(s)) {
         pthread_mutex_lock(&s->lock);
@@ -676,10 +708,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetSemaphoreCounterValue(VkDevice devic
         if (known)
             *pValue = semaphore_now(s, o);
         pthread_mutex_unlock(&s->lock);
-        if (known) {
-            vkw_guest_conn_flush(conn); /* so that a later look can see it move */
-            return VK_SUCCESS;
-        }
+        if (known) /* so that a later look can see it move, or the loss */
+            return vkw_guest_conn_check(conn) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
     }
     return vkw_forward_vkGetSemaphoreCounterValue(device, semaphore, pValue);
 }

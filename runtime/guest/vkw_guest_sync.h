@@ -3,18 +3,25 @@
  * "Sync status") instead of round trips.
  *
  * Owns: per connection, the page (a memfd the host writes and the guest
- * only reads), the queue slots (one per queue that submitted, numbered
+ * reads; the guest writes only its wake word, once, when the connection
+ * is lost), the queue slots (one per queue that submitted, numbered
  * submissions per slot, the same count the host keeps), and what the guest
  * knows of each fence (unsignalled, signalled, or signalled once
  * submission N of slot S has finished) and each timeline semaphore (a value
  * reached, and values that submissions will signal).  A wait checks those
- * against the page; while not done it calls vkw_guest_conn_flush, spins for
- * the transport's spin time and then sleeps on the page's futex word, which
- * the host bumps whenever it publishes.  Whenever the page cannot answer
- * (no page: an old host, a transport without fds, VKWIRE_SYNC=off; an
- * object the guest does not know; the host says a deferred failure is kept
- * or that it publishes no more) the wait goes to the host as before, in
- * slices of at most 1 ms so that it never holds the connection long.
+ * against the page; while not done it calls vkw_guest_conn_check (the
+ * pending batch goes, a host that ended the context or went away is
+ * noticed), spins for the transport's spin time and then sleeps on the
+ * page's futex word, which the host bumps whenever it publishes.  Whenever
+ * the page cannot answer (no page: an old host, a transport without fds,
+ * VKWIRE_SYNC=off; an object the guest does not know; the host says a
+ * deferred failure is kept or that it publishes no more) the wait goes to
+ * the host as before, in slices of at most 1 ms so that it never holds the
+ * connection long.
+ *
+ * A lost connection (doc/PROTOCOL.md 26) answers nothing from the page:
+ * waits and status calls return VK_ERROR_DEVICE_LOST, and the thread that
+ * lost it wakes every sleeper (conn->sync_wake), so none sleeps on.
  */
 #ifndef VKW_GUEST_SYNC_H
 #define VKW_GUEST_SYNC_H

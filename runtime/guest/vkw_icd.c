@@ -398,6 +398,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyInstance(VkInstance instance,
     for (uint32_t i = 0; i < count; i++)
         vkw_guest_free_object(physicals[i]);
     free(physicals);
+    vkw_guest_memory_forget_conn(conn); /* memory the application left */
     vkw_guest_conn_close(conn); /* the host tears down whatever is left */
 }
 
@@ -537,9 +538,10 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
     if (result < 0)
         return result;
     struct vkw_guest_device *dev = (struct vkw_guest_device *)*pDevice;
+    struct vkw_guest_conn *conn = dev->obj.conn;
     dev->physical = physicalDevice;
-    dev->instance = ((struct vkw_guest_object *)physicalDevice)->conn->instance;
-    VkPhysicalDeviceProperties props;
+    dev->instance = conn->instance;
+    VkPhysicalDeviceProperties props = {0};
     vkw_icd_vkGetPhysicalDeviceProperties(physicalDevice, &props); /* cached: no round trip */
     const uint32_t asked = dev->instance ? dev->instance->api_version : VK_API_VERSION_1_0;
     dev->api_version = asked < props.apiVersion ? asked : props.apiVersion;
@@ -579,6 +581,15 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
         vkw_forward_vkGetPhysicalDeviceProperties2(physicalDevice, &props);
         dev->length_props.descriptor_buffer.pNext = NULL;
         dev->length_props.ray_tracing_pipeline.pNext = NULL;
+    }
+    /* Lost meanwhile: what the device was to know may be missing (its
+     * version, which vkGetDeviceProcAddr's answers follow: a device that
+     * had none would give the loader no vkDestroyDevice).  The application
+     * never gets it. */
+    if (vkw_guest_conn_lost(conn)) {
+        vkw_icd_vkDestroyDevice(*pDevice, pAllocator);
+        *pDevice = VK_NULL_HANDLE;
+        return VK_ERROR_DEVICE_LOST;
     }
     return result;
 }

@@ -406,6 +406,22 @@ bool vkw_conn_spin_readable(struct vkw_conn *c)
     } while (monotonic_ns() < deadline);
     return false;
 }
+bool vkw_conn_readable_now(struct vkw_conn *c)
+{
+    if (!c || c->fd < 0)
+        return false;
+    if (c->recv_error || (c->ring && vkw_ring_readable_now(c)))
+        return true;
+    /* On the ring the socket carries only fds beside ring messages (whose
+     * frames the ring shows first): only its end counts there. */
+    struct pollfd p = {.fd = c->fd, .events = (short)(c->ring ? POLLRDHUP : POLLIN | POLLRDHUP)};
+    int n;
+    do
+        n = poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    return n > 0 && (p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 int vkw_conn_wait(struct vkw_conn *c, int extra_fd)
 {
     if (!c)

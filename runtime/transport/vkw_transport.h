@@ -128,6 +128,11 @@ uint64_t vkw_transport_spin_from_env(void);
  * caller that polls the descriptor itself, to skip the poll.  True also
  * when the peer has gone (the receive then says so). */
 bool vkw_conn_spin_readable(struct vkw_conn *c);
+/* Whether a receive would not sleep now (a message, the peer's end, or a
+ * receive error is there), without spinning or sleeping: one poll() of
+ * the socket with no timeout.  For a caller that expects no message and
+ * wants to notice, between calls, a peer that spoke unasked or went away. */
+bool vkw_conn_readable_now(struct vkw_conn *c);
 /* Wait until a receive would not sleep (a message, or the peer's end, is
  * there: 1) or `extra_fd` (-1: none) is readable (2); spins first as a
  * receive does.  -EINTR when a signal came, another -errno if the wait
