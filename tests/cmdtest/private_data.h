@@ -8,9 +8,10 @@
  * command buffer freed and another allocated (perhaps at the same address)
  * reads 0; 4 threads setting and getting through one slot at once.
  * private_data_foreign: a device and queue of another instance named in a
- * slot of this device (dEQP's private_data.device does it), which Vulkan's
- * valid usage forbids and the validation layer reports, so it runs
- * without the layer.  The digest: every value read back. */
+ * slot of this device, as dEQP's private_data.device does (valid usage
+ * wants the device or its children; drivers keep the data in the object,
+ * and Debian 12's validation layer says nothing).  The digest: every value
+ * read back. */
 
 #define PD_RESERVED_FIRST 4u
 #define PD_RESERVED_SECOND 3u
@@ -305,5 +306,5 @@ static void scenario_private_data_foreign(struct ctx *c)
      false, private_data_needs, false},                                                       \
     {"private_data_foreign", scenario_private_data_foreign,                                   \
      "a slot of this device keeps data for another instance's device and queue (as dEQP "     \
-     "does; valid usage forbids it, so without the layer)",                                   \
-     false, NULL, true},
+     "does)",                                                                                 \
+     false, NULL, false},
