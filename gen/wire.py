@@ -400,6 +400,10 @@ class Protocol:
     # Handle types the driver hands out again rather than creating anew
     # (vkEnumeratePhysicalDevices, vkGetDeviceQueue): one object may get several ids.
     reissued_handles: Set[str] = field(default_factory=set)
+    # Handle types only guest-only commands make (private data slots, debug
+    # messengers): the host never has such an object, so nothing that names
+    # one may be sent.
+    guest_handles: Set[str] = field(default_factory=set)
     enums: Dict[str, Dict[str, int]] = field(default_factory=dict)  # enum -> values used
     enums_all: Dict[str, Dict[str, int]] = field(default_factory=dict)  # every selected enum
     checked_enums: Set[str] = field(default_factory=set)  # enums the host checks on input
@@ -1316,6 +1320,14 @@ class Builder:
         for cf in proto.commands:
             if cf.name.startswith(('vkEnumerate', 'vkGet')):
                 proto.reissued_handles.update(f.ctype for f in cf.created)
+        makers: Dict[str, List[str]] = {}
+        for name in self.sel.commands:
+            for p in self.reg.commands[name].params:
+                t = self.reg.resolve_type(p.type)
+                if t in self.reg.handles and p.pointers == 1 and not p.const:
+                    makers.setdefault(t, []).append(name)
+        proto.guest_handles = {h for h, made_by in makers.items()
+                               if all(c in self.ann.guest_only for c in made_by)}
         used_enums = set()
         for sf in proto.structs.values():
             used_enums.update(f.ctype for f in sf.fields if f.kind == 'enum')

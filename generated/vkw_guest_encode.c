@@ -82,8 +82,6 @@ static void vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(
 static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
 static void vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
-static void vkw_encode_fields_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v);
-static void vkw_encode_fields_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v);
 static void vkw_encode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_reader *r, VkPhysicalDevicePrivateDataFeatures *v);
 static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
@@ -860,10 +858,6 @@ static void vkw_encode_pnext_VkDeviceCreateInfo(struct vkw_writer *w, const void
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV:
             vkw_write_u32(w, (uint32_t)s->sType);
             vkw_encode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(w, (const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *)s);
-            break;
-        case VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO:
-            vkw_write_u32(w, (uint32_t)s->sType);
-            vkw_encode_fields_VkDevicePrivateDataCreateInfo(w, (const VkDevicePrivateDataCreateInfo *)s);
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES:
             vkw_write_u32(w, (uint32_t)s->sType);
@@ -7801,28 +7795,6 @@ static void vkw_decode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsCompu
     v->deviceGeneratedCompute = (VkBool32)vkw_read_u32(r);
     v->deviceGeneratedComputePipelines = (VkBool32)vkw_read_u32(r);
     v->deviceGeneratedComputeCaptureReplay = (VkBool32)vkw_read_u32(r);
-}
-
-void vkw_encode_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v)
-{
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkDevicePrivateDataCreateInfo */
-    vkw_encode_fields_VkDevicePrivateDataCreateInfo(w, v);
-}
-
-static void vkw_encode_fields_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v)
-{
-    vkw_write_u32(w, v->privateDataSlotRequestCount);
-}
-
-void vkw_encode_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v)
-{
-    vkw_write_u32(w, 0); /* no forwarded struct extends VkPrivateDataSlotCreateInfo */
-    vkw_encode_fields_VkPrivateDataSlotCreateInfo(w, v);
-}
-
-static void vkw_encode_fields_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v)
-{
-    vkw_write_u32(w, v->flags);
 }
 
 void vkw_encode_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v)
@@ -25653,75 +25625,6 @@ VkResult vkw_decode_reply_vkGetPhysicalDeviceToolProperties(struct vkw_reader *r
             vkw_decode_reply_VkPhysicalDeviceToolProperties(r, &pToolProperties[i]);
     }
     return result;
-}
-
-void vkw_encode_vkCreatePrivateDataSlot(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPrivateDataSlotCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPrivateDataSlot* pPrivateDataSlot)
-{
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkCreatePrivateDataSlot, 0, serial);
-    vkw_write_u64(w, vkw_guest_id_of(device));
-    if (vkw_write_presence(w, pCreateInfo))
-        vkw_encode_VkPrivateDataSlotCreateInfo(w, &(*pCreateInfo));
-    (void)pAllocator; /* not on the wire */
-    if (vkw_write_presence(w, pPrivateDataSlot))
-        vkw_write_u64(w, VKW_HANDLE_U64((*pPrivateDataSlot)));
-    vkw_end_message(w, header);
-}
-
-void vkw_encode_vkDestroyPrivateDataSlot(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPrivateDataSlot privateDataSlot, const VkAllocationCallbacks* pAllocator)
-{
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkDestroyPrivateDataSlot, 0, serial);
-    vkw_write_u64(w, vkw_guest_id_of(device));
-    vkw_write_u64(w, VKW_HANDLE_U64(privateDataSlot));
-    (void)pAllocator; /* not on the wire */
-    vkw_end_message(w, header);
-}
-
-void vkw_encode_vkSetPrivateData(struct vkw_writer *w, uint32_t serial, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t data)
-{
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkSetPrivateData, VKW_COMMAND_FLAG_REPLY, serial);
-    vkw_write_u64(w, vkw_guest_id_of(device));
-    vkw_write_i32(w, (int32_t)objectType);
-    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_object((int32_t)objectType), objectHandle)); /* vk.xml: objecttype */
-    vkw_write_u64(w, VKW_HANDLE_U64(privateDataSlot));
-    vkw_write_u64(w, data);
-    vkw_end_message(w, header);
-}
-
-VkResult vkw_decode_reply_vkSetPrivateData(struct vkw_reader *r, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t data)
-{
-    (void)device;
-    (void)objectType;
-    (void)objectHandle;
-    (void)privateDataSlot;
-    (void)data;
-    const VkResult result = (VkResult)vkw_read_i32(r);
-    return result;
-}
-
-void vkw_encode_vkGetPrivateData(struct vkw_writer *w, uint32_t serial, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t* pData)
-{
-    const size_t header = vkw_begin_command(w, VKW_CMD_vkGetPrivateData, VKW_COMMAND_FLAG_REPLY, serial);
-    vkw_write_u64(w, vkw_guest_id_of(device));
-    vkw_write_i32(w, (int32_t)objectType);
-    vkw_write_u64(w, vkw_guest_object_id(vkw_handle_type_of_object((int32_t)objectType), objectHandle)); /* vk.xml: objecttype */
-    vkw_write_u64(w, VKW_HANDLE_U64(privateDataSlot));
-    if (vkw_write_presence(w, pData))
-        { /* filled by the host */ }
-    vkw_end_message(w, header);
-}
-
-void vkw_decode_reply_vkGetPrivateData(struct vkw_reader *r, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t* pData)
-{
-    (void)device;
-    (void)objectType;
-    (void)objectHandle;
-    (void)privateDataSlot;
-    if (vkw_read_presence(r)) {
-        if (pData)
-            (*pData) = (uint64_t)vkw_read_u64(r);
-        else
-            vkw_reader_fail(r, VKW_ERROR_BAD_POINTER, 1);
-    }
 }
 
 void vkw_encode_vkCmdSetEvent2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkEvent event, const VkDependencyInfo* pDependencyInfo)

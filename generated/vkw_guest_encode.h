@@ -166,8 +166,6 @@ void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct v
 void vkw_encode_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 void vkw_encode_partial_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 void vkw_decode_reply_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_reader *r, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
-void vkw_encode_VkDevicePrivateDataCreateInfo(struct vkw_writer *w, const VkDevicePrivateDataCreateInfo *v);
-void vkw_encode_VkPrivateDataSlotCreateInfo(struct vkw_writer *w, const VkPrivateDataSlotCreateInfo *v);
 void vkw_encode_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_encode_partial_VkPhysicalDevicePrivateDataFeatures(struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_decode_reply_VkPhysicalDevicePrivateDataFeatures(struct vkw_reader *r, VkPhysicalDevicePrivateDataFeatures *v);
@@ -1554,12 +1552,6 @@ void vkw_encode_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_writer *w, uint
 uint64_t vkw_decode_reply_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_reader *r, VkDevice device, const VkDeviceMemoryOpaqueCaptureAddressInfo* pInfo);
 void vkw_encode_vkGetPhysicalDeviceToolProperties(struct vkw_writer *w, uint32_t serial, VkPhysicalDevice physicalDevice, uint32_t* pToolCount, VkPhysicalDeviceToolProperties* pToolProperties);
 VkResult vkw_decode_reply_vkGetPhysicalDeviceToolProperties(struct vkw_reader *r, VkPhysicalDevice physicalDevice, uint32_t* pToolCount, VkPhysicalDeviceToolProperties* pToolProperties);
-void vkw_encode_vkCreatePrivateDataSlot(struct vkw_writer *w, uint32_t serial, VkDevice device, const VkPrivateDataSlotCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPrivateDataSlot* pPrivateDataSlot);
-void vkw_encode_vkDestroyPrivateDataSlot(struct vkw_writer *w, uint32_t serial, VkDevice device, VkPrivateDataSlot privateDataSlot, const VkAllocationCallbacks* pAllocator);
-void vkw_encode_vkSetPrivateData(struct vkw_writer *w, uint32_t serial, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t data);
-VkResult vkw_decode_reply_vkSetPrivateData(struct vkw_reader *r, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t data);
-void vkw_encode_vkGetPrivateData(struct vkw_writer *w, uint32_t serial, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t* pData);
-void vkw_decode_reply_vkGetPrivateData(struct vkw_reader *r, VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t* pData);
 void vkw_encode_vkCmdSetEvent2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkEvent event, const VkDependencyInfo* pDependencyInfo);
 void vkw_encode_vkCmdResetEvent2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, VkEvent event, VkPipelineStageFlags2 stageMask);
 void vkw_encode_vkCmdWaitEvents2(struct vkw_writer *w, uint32_t serial, VkCommandBuffer commandBuffer, uint32_t eventCount, const VkEvent* pEvents, const VkDependencyInfo* pDependencyInfos);

@@ -2219,60 +2219,6 @@ VkResult vkw_forward_vkGetPhysicalDeviceToolProperties(VkPhysicalDevice physical
     return result;
 }
 
-VkResult vkw_forward_vkCreatePrivateDataSlot(VkDevice device, const VkPrivateDataSlotCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkPrivateDataSlot* pPrivateDataSlot)
-{
-    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
-    /* new objects get their ids here: no round trip needed to name them */
-    const uint64_t pPrivateDataSlot_count = pPrivateDataSlot ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pPrivateDataSlot_count; i++) {
-        pPrivateDataSlot[i] = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_guest_new_id(conn));
-    }
-    struct vkw_call call;
-    struct vkw_writer *w = vkw_call_begin(conn, &call);
-    vkw_encode_vkCreatePrivateDataSlot(w, call.serial, device, pCreateInfo, pAllocator, pPrivateDataSlot);
-    /* asynchronous: a failure on the host comes back at the next wait */
-    return vkw_call_send(&call) ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
-}
-
-void vkw_forward_vkDestroyPrivateDataSlot(VkDevice device, VkPrivateDataSlot privateDataSlot, const VkAllocationCallbacks* pAllocator)
-{
-    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
-    struct vkw_call call;
-    struct vkw_writer *w = vkw_call_begin(conn, &call);
-    vkw_encode_vkDestroyPrivateDataSlot(w, call.serial, device, privateDataSlot, pAllocator);
-    vkw_call_send(&call);
-}
-
-VkResult vkw_forward_vkSetPrivateData(VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t data)
-{
-    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
-    struct vkw_call call;
-    struct vkw_writer *w = vkw_call_begin(conn, &call);
-    vkw_encode_vkSetPrivateData(w, call.serial, device, objectType, objectHandle, privateDataSlot, data);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    VkResult result = VK_ERROR_DEVICE_LOST;
-    if (r)
-        result = vkw_decode_reply_vkSetPrivateData(r, device, objectType, objectHandle, privateDataSlot, data);
-    const bool ok = vkw_call_end(&call, r);
-    if (!ok)
-        result = VK_ERROR_DEVICE_LOST;
-    (void)ok;
-    return result;
-}
-
-void vkw_forward_vkGetPrivateData(VkDevice device, VkObjectType objectType, uint64_t objectHandle, VkPrivateDataSlot privateDataSlot, uint64_t* pData)
-{
-    struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
-    struct vkw_call call;
-    struct vkw_writer *w = vkw_call_begin(conn, &call);
-    vkw_encode_vkGetPrivateData(w, call.serial, device, objectType, objectHandle, privateDataSlot, pData);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
-    if (r)
-        vkw_decode_reply_vkGetPrivateData(r, device, objectType, objectHandle, privateDataSlot, pData);
-    const bool ok = vkw_call_end(&call, r);
-    (void)ok;
-}
-
 void vkw_forward_vkCmdSetEvent2(VkCommandBuffer commandBuffer, VkEvent event, const VkDependencyInfo* pDependencyInfo)
 {
     /* appended to the command buffer's own stream: no lock, no round trip */
@@ -5848,14 +5794,14 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkGetDeviceMemoryOpaqueCaptureAddressKHR", (PFN_vkVoidFunction)vkw_forward_vkGetDeviceMemoryOpaqueCaptureAddress, SCOPE_device, "VK_KHR_buffer_device_address"},
     {"vkGetPhysicalDeviceToolProperties", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceToolProperties, SCOPE_physical_device, "VK_VERSION_1_3"},
     {"vkGetPhysicalDeviceToolPropertiesEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPhysicalDeviceToolProperties, SCOPE_physical_device, "VK_EXT_tooling_info"},
-    {"vkCreatePrivateDataSlot", (PFN_vkVoidFunction)vkw_forward_vkCreatePrivateDataSlot, SCOPE_device, "VK_VERSION_1_3"},
-    {"vkCreatePrivateDataSlotEXT", (PFN_vkVoidFunction)vkw_forward_vkCreatePrivateDataSlot, SCOPE_device, "VK_EXT_private_data"},
-    {"vkDestroyPrivateDataSlot", (PFN_vkVoidFunction)vkw_forward_vkDestroyPrivateDataSlot, SCOPE_device, "VK_VERSION_1_3"},
-    {"vkDestroyPrivateDataSlotEXT", (PFN_vkVoidFunction)vkw_forward_vkDestroyPrivateDataSlot, SCOPE_device, "VK_EXT_private_data"},
-    {"vkSetPrivateData", (PFN_vkVoidFunction)vkw_forward_vkSetPrivateData, SCOPE_device, "VK_VERSION_1_3"},
-    {"vkSetPrivateDataEXT", (PFN_vkVoidFunction)vkw_forward_vkSetPrivateData, SCOPE_device, "VK_EXT_private_data"},
-    {"vkGetPrivateData", (PFN_vkVoidFunction)vkw_forward_vkGetPrivateData, SCOPE_device, "VK_VERSION_1_3"},
-    {"vkGetPrivateDataEXT", (PFN_vkVoidFunction)vkw_forward_vkGetPrivateData, SCOPE_device, "VK_EXT_private_data"},
+    {"vkCreatePrivateDataSlot", (PFN_vkVoidFunction)vkw_icd_vkCreatePrivateDataSlot, SCOPE_device, "VK_VERSION_1_3"},
+    {"vkCreatePrivateDataSlotEXT", (PFN_vkVoidFunction)vkw_icd_vkCreatePrivateDataSlot, SCOPE_device, "VK_EXT_private_data"},
+    {"vkDestroyPrivateDataSlot", (PFN_vkVoidFunction)vkw_icd_vkDestroyPrivateDataSlot, SCOPE_device, "VK_VERSION_1_3"},
+    {"vkDestroyPrivateDataSlotEXT", (PFN_vkVoidFunction)vkw_icd_vkDestroyPrivateDataSlot, SCOPE_device, "VK_EXT_private_data"},
+    {"vkSetPrivateData", (PFN_vkVoidFunction)vkw_icd_vkSetPrivateData, SCOPE_device, "VK_VERSION_1_3"},
+    {"vkSetPrivateDataEXT", (PFN_vkVoidFunction)vkw_icd_vkSetPrivateData, SCOPE_device, "VK_EXT_private_data"},
+    {"vkGetPrivateData", (PFN_vkVoidFunction)vkw_icd_vkGetPrivateData, SCOPE_device, "VK_VERSION_1_3"},
+    {"vkGetPrivateDataEXT", (PFN_vkVoidFunction)vkw_icd_vkGetPrivateData, SCOPE_device, "VK_EXT_private_data"},
     {"vkCmdSetEvent2", (PFN_vkVoidFunction)vkw_forward_vkCmdSetEvent2, SCOPE_device, "VK_VERSION_1_3"},
     {"vkCmdSetEvent2KHR", (PFN_vkVoidFunction)vkw_forward_vkCmdSetEvent2, SCOPE_device, "VK_KHR_synchronization2"},
     {"vkCmdResetEvent2", (PFN_vkVoidFunction)vkw_forward_vkCmdResetEvent2, SCOPE_device, "VK_VERSION_1_3"},
@@ -6052,8 +5998,8 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCmdSetDescriptorBufferOffsets2EXT", (PFN_vkVoidFunction)vkw_forward_vkCmdSetDescriptorBufferOffsets2EXT, SCOPE_device, "VK_KHR_maintenance6+VK_EXT_descriptor_buffer"},
     {"vkCmdBindDescriptorBufferEmbeddedSamplers2EXT", (PFN_vkVoidFunction)vkw_forward_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT, SCOPE_device, "VK_KHR_maintenance6+VK_EXT_descriptor_buffer"},
     {"vkCmdTraceRaysIndirect2KHR", (PFN_vkVoidFunction)vkw_forward_vkCmdTraceRaysIndirect2KHR, SCOPE_device, "VK_KHR_ray_tracing_maintenance1+VK_KHR_ray_tracing_pipeline"},
-    {"vkSetDebugUtilsObjectNameEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectNameEXT, SCOPE_device, "VK_EXT_debug_utils"},
-    {"vkSetDebugUtilsObjectTagEXT", (PFN_vkVoidFunction)vkw_forward_vkSetDebugUtilsObjectTagEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkSetDebugUtilsObjectNameEXT", (PFN_vkVoidFunction)vkw_icd_vkSetDebugUtilsObjectNameEXT, SCOPE_device, "VK_EXT_debug_utils"},
+    {"vkSetDebugUtilsObjectTagEXT", (PFN_vkVoidFunction)vkw_icd_vkSetDebugUtilsObjectTagEXT, SCOPE_device, "VK_EXT_debug_utils"},
     {"vkQueueBeginDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueBeginDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
     {"vkQueueEndDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueEndDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},
     {"vkQueueInsertDebugUtilsLabelEXT", (PFN_vkVoidFunction)vkw_forward_vkQueueInsertDebugUtilsLabelEXT, SCOPE_device, "VK_EXT_debug_utils"},

@@ -5,48 +5,48 @@
 #include "vkw_protocol.h"
 
 const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
-    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false},
-    [VKW_HANDLE_VkAccelerationStructureKHR] = {"VkAccelerationStructureKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, false},
-    [VKW_HANDLE_VkAccelerationStructureNV] = {"VkAccelerationStructureNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV, false},
-    [VKW_HANDLE_VkBuffer] = {"VkBuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER, false},
-    [VKW_HANDLE_VkBufferView] = {"VkBufferView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER_VIEW, false},
-    [VKW_HANDLE_VkCommandBuffer] = {"VkCommandBuffer", true, VKW_HANDLE_VkCommandPool, VK_OBJECT_TYPE_COMMAND_BUFFER, false},
-    [VKW_HANDLE_VkCommandPool] = {"VkCommandPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_COMMAND_POOL, false},
-    [VKW_HANDLE_VkDebugReportCallbackEXT] = {"VkDebugReportCallbackEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT, false},
-    [VKW_HANDLE_VkDebugUtilsMessengerEXT] = {"VkDebugUtilsMessengerEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT, false},
-    [VKW_HANDLE_VkDeferredOperationKHR] = {"VkDeferredOperationKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR, false},
-    [VKW_HANDLE_VkDescriptorPool] = {"VkDescriptorPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_POOL, false},
-    [VKW_HANDLE_VkDescriptorSet] = {"VkDescriptorSet", false, VKW_HANDLE_VkDescriptorPool, VK_OBJECT_TYPE_DESCRIPTOR_SET, false},
-    [VKW_HANDLE_VkDescriptorSetLayout] = {"VkDescriptorSetLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, false},
-    [VKW_HANDLE_VkDescriptorUpdateTemplate] = {"VkDescriptorUpdateTemplate", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE, false},
-    [VKW_HANDLE_VkDevice] = {"VkDevice", true, VKW_HANDLE_VkPhysicalDevice, VK_OBJECT_TYPE_DEVICE, false},
-    [VKW_HANDLE_VkDeviceMemory] = {"VkDeviceMemory", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEVICE_MEMORY, false},
-    [VKW_HANDLE_VkEvent] = {"VkEvent", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_EVENT, false},
-    [VKW_HANDLE_VkFence] = {"VkFence", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FENCE, false},
-    [VKW_HANDLE_VkFramebuffer] = {"VkFramebuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FRAMEBUFFER, false},
-    [VKW_HANDLE_VkImage] = {"VkImage", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE, false},
-    [VKW_HANDLE_VkImageView] = {"VkImageView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE_VIEW, false},
-    [VKW_HANDLE_VkIndirectCommandsLayoutEXT] = {"VkIndirectCommandsLayoutEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, false},
-    [VKW_HANDLE_VkIndirectCommandsLayoutNV] = {"VkIndirectCommandsLayoutNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV, false},
-    [VKW_HANDLE_VkIndirectExecutionSetEXT] = {"VkIndirectExecutionSetEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, false},
-    [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false},
-    [VKW_HANDLE_VkOpticalFlowSessionNV] = {"VkOpticalFlowSessionNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV, false},
-    [VKW_HANDLE_VkPhysicalDevice] = {"VkPhysicalDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_PHYSICAL_DEVICE, true},
-    [VKW_HANDLE_VkPipeline] = {"VkPipeline", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE, false},
-    [VKW_HANDLE_VkPipelineBinaryKHR] = {"VkPipelineBinaryKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, false},
-    [VKW_HANDLE_VkPipelineCache] = {"VkPipelineCache", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_CACHE, false},
-    [VKW_HANDLE_VkPipelineLayout] = {"VkPipelineLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_LAYOUT, false},
-    [VKW_HANDLE_VkPrivateDataSlot] = {"VkPrivateDataSlot", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PRIVATE_DATA_SLOT, false},
-    [VKW_HANDLE_VkQueryPool] = {"VkQueryPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUERY_POOL, false},
-    [VKW_HANDLE_VkQueue] = {"VkQueue", true, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUEUE, true},
-    [VKW_HANDLE_VkRenderPass] = {"VkRenderPass", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_RENDER_PASS, false},
-    [VKW_HANDLE_VkSampler] = {"VkSampler", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER, false},
-    [VKW_HANDLE_VkSamplerYcbcrConversion] = {"VkSamplerYcbcrConversion", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION, false},
-    [VKW_HANDLE_VkSemaphore] = {"VkSemaphore", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SEMAPHORE, false},
-    [VKW_HANDLE_VkShaderEXT] = {"VkShaderEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_EXT, false},
-    [VKW_HANDLE_VkShaderModule] = {"VkShaderModule", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_MODULE, false},
-    [VKW_HANDLE_VkVideoSessionKHR] = {"VkVideoSessionKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_VIDEO_SESSION_KHR, false},
-    [VKW_HANDLE_VkVideoSessionParametersKHR] = {"VkVideoSessionParametersKHR", false, VKW_HANDLE_VkVideoSessionKHR, VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR, false},
+    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false, false},
+    [VKW_HANDLE_VkAccelerationStructureKHR] = {"VkAccelerationStructureKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, false, false},
+    [VKW_HANDLE_VkAccelerationStructureNV] = {"VkAccelerationStructureNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV, false, false},
+    [VKW_HANDLE_VkBuffer] = {"VkBuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER, false, false},
+    [VKW_HANDLE_VkBufferView] = {"VkBufferView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER_VIEW, false, false},
+    [VKW_HANDLE_VkCommandBuffer] = {"VkCommandBuffer", true, VKW_HANDLE_VkCommandPool, VK_OBJECT_TYPE_COMMAND_BUFFER, false, false},
+    [VKW_HANDLE_VkCommandPool] = {"VkCommandPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_COMMAND_POOL, false, false},
+    [VKW_HANDLE_VkDebugReportCallbackEXT] = {"VkDebugReportCallbackEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT, false, true},
+    [VKW_HANDLE_VkDebugUtilsMessengerEXT] = {"VkDebugUtilsMessengerEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT, false, true},
+    [VKW_HANDLE_VkDeferredOperationKHR] = {"VkDeferredOperationKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR, false, false},
+    [VKW_HANDLE_VkDescriptorPool] = {"VkDescriptorPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_POOL, false, false},
+    [VKW_HANDLE_VkDescriptorSet] = {"VkDescriptorSet", false, VKW_HANDLE_VkDescriptorPool, VK_OBJECT_TYPE_DESCRIPTOR_SET, false, false},
+    [VKW_HANDLE_VkDescriptorSetLayout] = {"VkDescriptorSetLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, false, false},
+    [VKW_HANDLE_VkDescriptorUpdateTemplate] = {"VkDescriptorUpdateTemplate", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE, false, false},
+    [VKW_HANDLE_VkDevice] = {"VkDevice", true, VKW_HANDLE_VkPhysicalDevice, VK_OBJECT_TYPE_DEVICE, false, false},
+    [VKW_HANDLE_VkDeviceMemory] = {"VkDeviceMemory", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEVICE_MEMORY, false, false},
+    [VKW_HANDLE_VkEvent] = {"VkEvent", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_EVENT, false, false},
+    [VKW_HANDLE_VkFence] = {"VkFence", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FENCE, false, false},
+    [VKW_HANDLE_VkFramebuffer] = {"VkFramebuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FRAMEBUFFER, false, false},
+    [VKW_HANDLE_VkImage] = {"VkImage", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE, false, false},
+    [VKW_HANDLE_VkImageView] = {"VkImageView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE_VIEW, false, false},
+    [VKW_HANDLE_VkIndirectCommandsLayoutEXT] = {"VkIndirectCommandsLayoutEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, false, false},
+    [VKW_HANDLE_VkIndirectCommandsLayoutNV] = {"VkIndirectCommandsLayoutNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV, false, false},
+    [VKW_HANDLE_VkIndirectExecutionSetEXT] = {"VkIndirectExecutionSetEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, false, false},
+    [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false, false},
+    [VKW_HANDLE_VkOpticalFlowSessionNV] = {"VkOpticalFlowSessionNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV, false, false},
+    [VKW_HANDLE_VkPhysicalDevice] = {"VkPhysicalDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_PHYSICAL_DEVICE, true, false},
+    [VKW_HANDLE_VkPipeline] = {"VkPipeline", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE, false, false},
+    [VKW_HANDLE_VkPipelineBinaryKHR] = {"VkPipelineBinaryKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, false, false},
+    [VKW_HANDLE_VkPipelineCache] = {"VkPipelineCache", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_CACHE, false, false},
+    [VKW_HANDLE_VkPipelineLayout] = {"VkPipelineLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_LAYOUT, false, false},
+    [VKW_HANDLE_VkPrivateDataSlot] = {"VkPrivateDataSlot", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PRIVATE_DATA_SLOT, false, true},
+    [VKW_HANDLE_VkQueryPool] = {"VkQueryPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUERY_POOL, false, false},
+    [VKW_HANDLE_VkQueue] = {"VkQueue", true, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUEUE, true, false},
+    [VKW_HANDLE_VkRenderPass] = {"VkRenderPass", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_RENDER_PASS, false, false},
+    [VKW_HANDLE_VkSampler] = {"VkSampler", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER, false, false},
+    [VKW_HANDLE_VkSamplerYcbcrConversion] = {"VkSamplerYcbcrConversion", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION, false, false},
+    [VKW_HANDLE_VkSemaphore] = {"VkSemaphore", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SEMAPHORE, false, false},
+    [VKW_HANDLE_VkShaderEXT] = {"VkShaderEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_EXT, false, false},
+    [VKW_HANDLE_VkShaderModule] = {"VkShaderModule", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_MODULE, false, false},
+    [VKW_HANDLE_VkVideoSessionKHR] = {"VkVideoSessionKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_VIDEO_SESSION_KHR, false, false},
+    [VKW_HANDLE_VkVideoSessionParametersKHR] = {"VkVideoSessionParametersKHR", false, VKW_HANDLE_VkVideoSessionKHR, VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR, false, false},
 };
 
 uint32_t vkw_handle_type_of_object(int32_t object_type)
@@ -497,10 +497,6 @@ const char *const *vkw_opcode_aliases(uint32_t opcode)
     static const char *const aliases_vkGetBufferOpaqueCaptureAddress[] = {"vkGetBufferOpaqueCaptureAddressKHR", NULL};
     static const char *const aliases_vkGetDeviceMemoryOpaqueCaptureAddress[] = {"vkGetDeviceMemoryOpaqueCaptureAddressKHR", NULL};
     static const char *const aliases_vkGetPhysicalDeviceToolProperties[] = {"vkGetPhysicalDeviceToolPropertiesEXT", NULL};
-    static const char *const aliases_vkCreatePrivateDataSlot[] = {"vkCreatePrivateDataSlotEXT", NULL};
-    static const char *const aliases_vkDestroyPrivateDataSlot[] = {"vkDestroyPrivateDataSlotEXT", NULL};
-    static const char *const aliases_vkSetPrivateData[] = {"vkSetPrivateDataEXT", NULL};
-    static const char *const aliases_vkGetPrivateData[] = {"vkGetPrivateDataEXT", NULL};
     static const char *const aliases_vkCmdSetEvent2[] = {"vkCmdSetEvent2KHR", NULL};
     static const char *const aliases_vkCmdResetEvent2[] = {"vkCmdResetEvent2KHR", NULL};
     static const char *const aliases_vkCmdWaitEvents2[] = {"vkCmdWaitEvents2KHR", NULL};
@@ -632,14 +628,6 @@ const char *const *vkw_opcode_aliases(uint32_t opcode)
         return aliases_vkGetDeviceMemoryOpaqueCaptureAddress;
     case VKW_CMD_vkGetPhysicalDeviceToolProperties:
         return aliases_vkGetPhysicalDeviceToolProperties;
-    case VKW_CMD_vkCreatePrivateDataSlot:
-        return aliases_vkCreatePrivateDataSlot;
-    case VKW_CMD_vkDestroyPrivateDataSlot:
-        return aliases_vkDestroyPrivateDataSlot;
-    case VKW_CMD_vkSetPrivateData:
-        return aliases_vkSetPrivateData;
-    case VKW_CMD_vkGetPrivateData:
-        return aliases_vkGetPrivateData;
     case VKW_CMD_vkCmdSetEvent2:
         return aliases_vkCmdSetEvent2;
     case VKW_CMD_vkCmdResetEvent2:
@@ -1102,14 +1090,6 @@ const char *vkw_opcode_name(uint32_t opcode)
         return "vkGetDeviceMemoryOpaqueCaptureAddress";
     case VKW_CMD_vkGetPhysicalDeviceToolProperties:
         return "vkGetPhysicalDeviceToolProperties";
-    case VKW_CMD_vkCreatePrivateDataSlot:
-        return "vkCreatePrivateDataSlot";
-    case VKW_CMD_vkDestroyPrivateDataSlot:
-        return "vkDestroyPrivateDataSlot";
-    case VKW_CMD_vkSetPrivateData:
-        return "vkSetPrivateData";
-    case VKW_CMD_vkGetPrivateData:
-        return "vkGetPrivateData";
     case VKW_CMD_vkCmdSetEvent2:
         return "vkCmdSetEvent2";
     case VKW_CMD_vkCmdResetEvent2:

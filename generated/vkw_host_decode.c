@@ -2037,8 +2037,6 @@ static void vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(
 static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV *v);
 static void vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
-static void vkw_decode_fields_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
-static void vkw_decode_fields_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 static void vkw_decode_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
 static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsPropertiesNV *v);
@@ -2843,16 +2841,6 @@ static void vkw_decode_pnext_VkDeviceCreateInfo(struct vkw_host_decoder *d, cons
                 return;
             e->sType = (VkStructureType)stype;
             vkw_decode_fields_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(d, e);
-            *tail = e;
-            tail = (const void **)&e->pNext;
-            continue;
-        }
-        case VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO: {
-            VkDevicePrivateDataCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-            if (!e)
-                return;
-            e->sType = (VkStructureType)stype;
-            vkw_decode_fields_VkDevicePrivateDataCreateInfo(d, e);
             *tail = e;
             tail = (const void **)&e->pNext;
             continue;
@@ -15742,36 +15730,6 @@ static void vkw_encode_reply_fields_VkPhysicalDeviceDeviceGeneratedCommandsCompu
     vkw_write_u32(w, v->deviceGeneratedComputePipelines);
     vkw_write_u32(w, v->deviceGeneratedComputeCaptureReplay);
     (void)d;
-}
-
-void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v)
-{
-    v->sType = VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkDevicePrivateDataCreateInfo */
-    vkw_decode_fields_VkDevicePrivateDataCreateInfo(d, v);
-}
-
-static void vkw_decode_fields_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v)
-{
-    v->privateDataSlotRequestCount = (uint32_t)vkw_read_u32(&d->r);
-}
-
-void vkw_decode_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v)
-{
-    v->sType = VK_STRUCTURE_TYPE_PRIVATE_DATA_SLOT_CREATE_INFO;
-    v->pNext = NULL;
-    const uint32_t stype = vkw_read_u32(&d->r);
-    if (stype != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_STYPE, stype); /* nothing may extend VkPrivateDataSlotCreateInfo */
-    vkw_decode_fields_VkPrivateDataSlotCreateInfo(d, v);
-}
-
-static void vkw_decode_fields_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v)
-{
-    v->flags = (VkPrivateDataSlotCreateFlags)vkw_read_u32(&d->r);
 }
 
 void vkw_decode_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v)
@@ -39150,110 +39108,6 @@ void vkw_encode_reply_vkGetPhysicalDeviceToolProperties(struct vkw_host_decoder 
         for (uint64_t i = 0; i < n; i++)
             vkw_encode_reply_VkPhysicalDeviceToolProperties(d, w, &a->pToolProperties[i]);
     }
-}
-
-bool vkw_decode_args_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkCreatePrivateDataSlot *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, &a->device_id));
-    if (vkw_read_presence(&d->r)) {
-        VkPrivateDataSlotCreateInfo *e = vkw_reader_alloc(&d->r, 1, sizeof(*e));
-        if (e)
-            vkw_decode_VkPrivateDataSlotCreateInfo(d, &(*e));
-        a->pCreateInfo = e;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-    if (vkw_read_presence(&d->r)) {
-        a->pPrivateDataSlot_ids = vkw_reader_alloc(&d->r, 1, sizeof(uint64_t));
-        a->pPrivateDataSlot = vkw_reader_alloc(&d->r, 1, sizeof(*a->pPrivateDataSlot));
-        if (a->pPrivateDataSlot_ids)
-            a->pPrivateDataSlot_ids[0] = vkw_read_u64(&d->r);
-        a->pPrivateDataSlot_capacity = 1;
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-    if (a->device == VK_NULL_HANDLE)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
-    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
-    return vkw_reader_ok(&d->r);
-}
-
-void vkw_encode_reply_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreatePrivateDataSlot *a)
-{
-    (void)d;
-    (void)a;
-    vkw_write_i32(w, (int32_t)a->result);
-    (void)w; /* no reply: the guest does not wait */
-}
-
-bool vkw_decode_args_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPrivateDataSlot *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_destroyed_handle(d, VKW_HANDLE_VkPrivateDataSlot, false, &a->privateDataSlot_id));
-    if (a->device == VK_NULL_HANDLE)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
-    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
-    return vkw_reader_ok(&d->r);
-}
-
-void vkw_encode_reply_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPrivateDataSlot *a)
-{
-    (void)d;
-    (void)a;
-    (void)w; /* no reply: the guest does not wait */
-}
-
-bool vkw_decode_args_vkSetPrivateData(struct vkw_host_decoder *d, struct vkw_args_vkSetPrivateData *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
-    a->objectHandle = vkw_host_decode_object(d, vkw_handle_type_of_object((int32_t)a->objectType), true); /* vk.xml: objecttype */
-    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, true, NULL));
-    a->data = (uint64_t)vkw_read_u64(&d->r);
-    if (a->device == VK_NULL_HANDLE)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
-    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
-    return vkw_reader_ok(&d->r);
-}
-
-void vkw_encode_reply_vkSetPrivateData(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkSetPrivateData *a)
-{
-    (void)d;
-    (void)a;
-    vkw_write_i32(w, (int32_t)a->result);
-}
-
-bool vkw_decode_args_vkGetPrivateData(struct vkw_host_decoder *d, struct vkw_args_vkGetPrivateData *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->device = VKW_U64_HANDLE(VkDevice, vkw_host_decode_handle(d, VKW_HANDLE_VkDevice, true, NULL));
-    a->objectType = (VkObjectType)vkw_decode_enum(d, vkw_valid_VkObjectType);
-    a->objectHandle = vkw_host_decode_object(d, vkw_handle_type_of_object((int32_t)a->objectType), true); /* vk.xml: objecttype */
-    a->privateDataSlot = VKW_U64_HANDLE(VkPrivateDataSlot, vkw_host_decode_handle(d, VKW_HANDLE_VkPrivateDataSlot, true, NULL));
-    if (vkw_read_presence(&d->r)) {
-        a->pData = vkw_reader_alloc(&d->r, 1, sizeof(*a->pData));
-    }
-    else
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0); /* vk.xml: required */
-    if (a->device == VK_NULL_HANDLE)
-        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0); /* the driver dispatches through it */
-    if (vkw_reader_ok(&d->r) && vkw_reader_remaining(&d->r) != 0)
-        vkw_reader_fail(&d->r, VKW_ERROR_TRAILING_BYTES, vkw_reader_remaining(&d->r));
-    return vkw_reader_ok(&d->r);
-}
-
-void vkw_encode_reply_vkGetPrivateData(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPrivateData *a)
-{
-    (void)d;
-    (void)a;
-    if (vkw_write_presence(w, a->pData))
-        vkw_write_u64(w, (*a->pData));
 }
 
 bool vkw_decode_args_vkCmdSetEvent2(struct vkw_host_decoder *d, struct vkw_args_vkCmdSetEvent2 *a)

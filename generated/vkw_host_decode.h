@@ -168,8 +168,6 @@ void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV(struct v
 void vkw_decode_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 void vkw_decode_partial_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
 void vkw_encode_reply_VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV *v);
-void vkw_decode_VkDevicePrivateDataCreateInfo(struct vkw_host_decoder *d, VkDevicePrivateDataCreateInfo *v);
-void vkw_decode_VkPrivateDataSlotCreateInfo(struct vkw_host_decoder *d, VkPrivateDataSlotCreateInfo *v);
 void vkw_decode_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_decode_partial_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, VkPhysicalDevicePrivateDataFeatures *v);
 void vkw_encode_reply_VkPhysicalDevicePrivateDataFeatures(struct vkw_host_decoder *d, struct vkw_writer *w, const VkPhysicalDevicePrivateDataFeatures *v);
@@ -2997,47 +2995,6 @@ struct vkw_args_vkGetPhysicalDeviceToolProperties {
 bool vkw_decode_args_vkGetPhysicalDeviceToolProperties(struct vkw_host_decoder *d, struct vkw_args_vkGetPhysicalDeviceToolProperties *a);
 void vkw_encode_reply_vkGetPhysicalDeviceToolProperties(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPhysicalDeviceToolProperties *a);
 
-struct vkw_args_vkCreatePrivateDataSlot {
-    VkDevice device;
-    uint64_t device_id;
-    const VkPrivateDataSlotCreateInfo* pCreateInfo;
-    VkPrivateDataSlot* pPrivateDataSlot;
-    uint64_t *pPrivateDataSlot_ids;
-    uint64_t pPrivateDataSlot_capacity;
-    VkResult result;
-};
-bool vkw_decode_args_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkCreatePrivateDataSlot *a);
-void vkw_encode_reply_vkCreatePrivateDataSlot(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkCreatePrivateDataSlot *a);
-
-struct vkw_args_vkDestroyPrivateDataSlot {
-    VkDevice device;
-    VkPrivateDataSlot privateDataSlot;
-    uint64_t privateDataSlot_id;
-};
-bool vkw_decode_args_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_args_vkDestroyPrivateDataSlot *a);
-void vkw_encode_reply_vkDestroyPrivateDataSlot(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkDestroyPrivateDataSlot *a);
-
-struct vkw_args_vkSetPrivateData {
-    VkDevice device;
-    VkObjectType objectType;
-    uint64_t objectHandle;
-    VkPrivateDataSlot privateDataSlot;
-    uint64_t data;
-    VkResult result;
-};
-bool vkw_decode_args_vkSetPrivateData(struct vkw_host_decoder *d, struct vkw_args_vkSetPrivateData *a);
-void vkw_encode_reply_vkSetPrivateData(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkSetPrivateData *a);
-
-struct vkw_args_vkGetPrivateData {
-    VkDevice device;
-    VkObjectType objectType;
-    uint64_t objectHandle;
-    VkPrivateDataSlot privateDataSlot;
-    uint64_t* pData;
-};
-bool vkw_decode_args_vkGetPrivateData(struct vkw_host_decoder *d, struct vkw_args_vkGetPrivateData *a);
-void vkw_encode_reply_vkGetPrivateData(struct vkw_host_decoder *d, struct vkw_writer *w, const struct vkw_args_vkGetPrivateData *a);
-
 struct vkw_args_vkCmdSetEvent2 {
     VkCommandBuffer commandBuffer;
     VkEvent event;
@@ -5400,8 +5357,6 @@ void vkw_host_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decode
 void vkw_host_vkQueueBindSparse(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkQueueBindSparse *a);
 void vkw_host_vkCreateImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCreateImage *a);
 void vkw_host_vkUpdateDescriptorSets(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSets *a);
-void vkw_host_vkSetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkSetPrivateData *a);
-void vkw_host_vkGetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkGetPrivateData *a);
 void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkQueueSubmit2 *a);
 void vkw_host_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkUpdateDescriptorSetWithTemplate *a);
 void vkw_host_vkCopyMemoryToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d, struct vkw_args_vkCopyMemoryToImage *a);

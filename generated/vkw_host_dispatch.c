@@ -186,10 +186,6 @@ void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr
     t->vkGetBufferOpaqueCaptureAddress = (PFN_vkGetBufferOpaqueCaptureAddress)gipa(instance, "vkGetBufferOpaqueCaptureAddress");
     t->vkGetDeviceMemoryOpaqueCaptureAddress = (PFN_vkGetDeviceMemoryOpaqueCaptureAddress)gipa(instance, "vkGetDeviceMemoryOpaqueCaptureAddress");
     t->vkGetPhysicalDeviceToolProperties = (PFN_vkGetPhysicalDeviceToolProperties)gipa(instance, "vkGetPhysicalDeviceToolProperties");
-    t->vkCreatePrivateDataSlot = (PFN_vkCreatePrivateDataSlot)gipa(instance, "vkCreatePrivateDataSlot");
-    t->vkDestroyPrivateDataSlot = (PFN_vkDestroyPrivateDataSlot)gipa(instance, "vkDestroyPrivateDataSlot");
-    t->vkSetPrivateData = (PFN_vkSetPrivateData)gipa(instance, "vkSetPrivateData");
-    t->vkGetPrivateData = (PFN_vkGetPrivateData)gipa(instance, "vkGetPrivateData");
     t->vkCmdSetEvent2 = (PFN_vkCmdSetEvent2)gipa(instance, "vkCmdSetEvent2");
     t->vkCmdResetEvent2 = (PFN_vkCmdResetEvent2)gipa(instance, "vkCmdResetEvent2");
     t->vkCmdWaitEvents2 = (PFN_vkCmdWaitEvents2)gipa(instance, "vkCmdWaitEvents2");
@@ -563,10 +559,6 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
     case VKW_HANDLE_VkPipelineLayout:
         if (vk->vkDestroyPipelineLayout)
             vk->vkDestroyPipelineLayout(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPipelineLayout, host), NULL);
-        return true;
-    case VKW_HANDLE_VkPrivateDataSlot:
-        if (vk->vkDestroyPrivateDataSlot)
-            vk->vkDestroyPrivateDataSlot(VKW_U64_HANDLE(VkDevice, parent_host), VKW_U64_HANDLE(VkPrivateDataSlot, host), NULL);
         return true;
     case VKW_HANDLE_VkQueryPool:
         if (vk->vkDestroyQueryPool)
@@ -4321,93 +4313,6 @@ static void vkw_dispatch_vkGetPhysicalDeviceToolProperties(struct vkw_host_conte
     a.result = fn(a.physicalDevice, a.pToolCount, a.pToolProperties);
     if (reply)
         vkw_encode_reply_vkGetPhysicalDeviceToolProperties(d, reply, &a);
-}
-
-static void vkw_dispatch_vkCreatePrivateDataSlot(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                                      struct vkw_writer *reply)
-{
-    struct vkw_args_vkCreatePrivateDataSlot a;
-    if (!vkw_decode_args_vkCreatePrivateDataSlot(d, &a))
-        return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids, a.pPrivateDataSlot_capacity))
-        return;
-    /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreatePrivateDataSlot fn = (PFN_vkCreatePrivateDataSlot)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePrivateDataSlot);
-    if (!vkw_reader_ok(&d->r))
-        return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePrivateDataSlot);
-        return;
-    }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pPrivateDataSlot);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreatePrivateDataSlot, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pPrivateDataSlot) {
-        uint64_t n = (true) ? 1 : 0;
-        if (n > a.pPrivateDataSlot_capacity)
-            n = a.pPrivateDataSlot_capacity;
-        const uint64_t parent = a.device_id;
-        for (uint64_t i = 0; i < n; i++)
-            if (a.pPrivateDataSlot[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids[i], VKW_HANDLE_U64(a.pPrivateDataSlot[i]), parent);
-    }
-    /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pPrivateDataSlot && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkPrivateDataSlot, a.pPrivateDataSlot_ids[0], a.device_id);
-    if (reply)
-        vkw_encode_reply_vkCreatePrivateDataSlot(d, reply, &a);
-}
-
-static void vkw_dispatch_vkDestroyPrivateDataSlot(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                                      struct vkw_writer *reply)
-{
-    struct vkw_args_vkDestroyPrivateDataSlot a;
-    if (!vkw_decode_args_vkDestroyPrivateDataSlot(d, &a))
-        return;
-    /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyPrivateDataSlot fn = (PFN_vkDestroyPrivateDataSlot)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPrivateDataSlot, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPrivateDataSlot);
-    if (!vkw_reader_ok(&d->r))
-        return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPrivateDataSlot);
-        return;
-    }
-    fn(a.device, a.privateDataSlot, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPrivateDataSlot, a.privateDataSlot_id);
-    if (reply)
-        vkw_encode_reply_vkDestroyPrivateDataSlot(d, reply, &a);
-}
-
-static void vkw_dispatch_vkSetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                                      struct vkw_writer *reply)
-{
-    struct vkw_args_vkSetPrivateData a;
-    if (!vkw_decode_args_vkSetPrivateData(d, &a))
-        return;
-    /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetPrivateData fn = (PFN_vkSetPrivateData)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetPrivateData);
-    if (!vkw_reader_ok(&d->r))
-        return;
-    (void)fn;
-    vkw_host_vkSetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
-    if (reply)
-        vkw_encode_reply_vkSetPrivateData(d, reply, &a);
-}
-
-static void vkw_dispatch_vkGetPrivateData(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
-                                      struct vkw_writer *reply)
-{
-    struct vkw_args_vkGetPrivateData a;
-    if (!vkw_decode_args_vkGetPrivateData(d, &a))
-        return;
-    /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPrivateData fn = (PFN_vkGetPrivateData)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPrivateData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPrivateData);
-    if (!vkw_reader_ok(&d->r))
-        return;
-    (void)fn;
-    vkw_host_vkGetPrivateData(ctx, d, &a); /* hand-written: runtime/host */
-    if (reply)
-        vkw_encode_reply_vkGetPrivateData(d, reply, &a);
 }
 
 static void vkw_dispatch_vkCmdSetEvent2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
@@ -9765,10 +9670,6 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetBufferOpaqueCaptureAddress] = vkw_dispatch_vkGetBufferOpaqueCaptureAddress,
     [VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress] = vkw_dispatch_vkGetDeviceMemoryOpaqueCaptureAddress,
     [VKW_CMD_vkGetPhysicalDeviceToolProperties] = vkw_dispatch_vkGetPhysicalDeviceToolProperties,
-    [VKW_CMD_vkCreatePrivateDataSlot] = vkw_dispatch_vkCreatePrivateDataSlot,
-    [VKW_CMD_vkDestroyPrivateDataSlot] = vkw_dispatch_vkDestroyPrivateDataSlot,
-    [VKW_CMD_vkSetPrivateData] = vkw_dispatch_vkSetPrivateData,
-    [VKW_CMD_vkGetPrivateData] = vkw_dispatch_vkGetPrivateData,
     [VKW_CMD_vkCmdSetEvent2] = vkw_dispatch_vkCmdSetEvent2,
     [VKW_CMD_vkCmdResetEvent2] = vkw_dispatch_vkCmdResetEvent2,
     [VKW_CMD_vkCmdWaitEvents2] = vkw_dispatch_vkCmdWaitEvents2,

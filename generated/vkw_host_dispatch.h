@@ -22,8 +22,6 @@
  *                                    vkw_host_vkQueueBindSparse (for vkQueueBindSparse)
  *                                    vkw_host_vkCreateImage (for vkCreateImage)
  *                                    vkw_host_vkUpdateDescriptorSets (for vkUpdateDescriptorSets)
- *                                    vkw_host_vkSetPrivateData (for vkSetPrivateData)
- *                                    vkw_host_vkGetPrivateData (for vkGetPrivateData)
  *                                    vkw_host_vkQueueSubmit2 (for vkQueueSubmit2)
  *                                    vkw_host_vkUpdateDescriptorSetWithTemplate (for vkUpdateDescriptorSetWithTemplate)
  *                                    vkw_host_vkCopyMemoryToImage (for vkCopyMemoryToImage)
@@ -234,10 +232,6 @@ struct vkw_driver_table {
     PFN_vkGetBufferOpaqueCaptureAddress vkGetBufferOpaqueCaptureAddress;
     PFN_vkGetDeviceMemoryOpaqueCaptureAddress vkGetDeviceMemoryOpaqueCaptureAddress;
     PFN_vkGetPhysicalDeviceToolProperties vkGetPhysicalDeviceToolProperties;
-    PFN_vkCreatePrivateDataSlot vkCreatePrivateDataSlot;
-    PFN_vkDestroyPrivateDataSlot vkDestroyPrivateDataSlot;
-    PFN_vkSetPrivateData vkSetPrivateData;
-    PFN_vkGetPrivateData vkGetPrivateData;
     PFN_vkCmdSetEvent2 vkCmdSetEvent2;
     PFN_vkCmdResetEvent2 vkCmdResetEvent2;
     PFN_vkCmdWaitEvents2 vkCmdWaitEvents2;

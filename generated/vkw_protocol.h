@@ -193,10 +193,6 @@ enum vkw_opcode {
     VKW_CMD_vkGetBufferOpaqueCaptureAddress = 174, /* also vkGetBufferOpaqueCaptureAddressKHR */
     VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress = 175, /* also vkGetDeviceMemoryOpaqueCaptureAddressKHR */
     VKW_CMD_vkGetPhysicalDeviceToolProperties = 176, /* also vkGetPhysicalDeviceToolPropertiesEXT */
-    VKW_CMD_vkCreatePrivateDataSlot = 177, /* also vkCreatePrivateDataSlotEXT */
-    VKW_CMD_vkDestroyPrivateDataSlot = 178, /* also vkDestroyPrivateDataSlotEXT */
-    VKW_CMD_vkSetPrivateData = 179, /* also vkSetPrivateDataEXT */
-    VKW_CMD_vkGetPrivateData = 180, /* also vkGetPrivateDataEXT */
     VKW_CMD_vkCmdSetEvent2 = 181, /* also vkCmdSetEvent2KHR */
     VKW_CMD_vkCmdResetEvent2 = 182, /* also vkCmdResetEvent2KHR */
     VKW_CMD_vkCmdWaitEvents2 = 183, /* also vkCmdWaitEvents2KHR */
@@ -471,7 +467,7 @@ enum vkw_opcode {
  * are vkwire's own messages (doc/PROTOCOL.md). */
 #define VKW_OPCODE_LIMIT 450
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
-#define VKW_FORWARDED_COMMAND_COUNT 448
+#define VKW_FORWARDED_COMMAND_COUNT 444
 
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);

@@ -867,7 +867,6 @@ static void check_DescriptorUpdateTemplate(const VkDescriptorUpdateTemplateCreat
 {
     USE_OPT(DESCRIPTOR_SET_LAYOUT, ci->descriptorSetLayout, "vkCreateDescriptorUpdateTemplate");
 }
-static void check_PrivateDataSlot(const VkPrivateDataSlotCreateInfo *ci) { (void)ci; }
 
 enum {
     implicit_of_Buffer = VK_OBJECT_TYPE_UNKNOWN,
@@ -889,7 +888,6 @@ enum {
     implicit_of_QueryPool = VK_OBJECT_TYPE_UNKNOWN,
     implicit_of_SamplerYcbcrConversion = VK_OBJECT_TYPE_UNKNOWN,
     implicit_of_DescriptorUpdateTemplate = VK_OBJECT_TYPE_UNKNOWN,
-    implicit_of_PrivateDataSlot = VK_OBJECT_TYPE_UNKNOWN,
 };
 
 FAKE_CREATE_DESTROY(Buffer, Buffer, BUFFER)
@@ -911,7 +909,6 @@ FAKE_CREATE_DESTROY(Event, Event, EVENT)
 FAKE_CREATE_DESTROY(QueryPool, QueryPool, QUERY_POOL)
 FAKE_CREATE_DESTROY(SamplerYcbcrConversion, SamplerYcbcrConversion, SAMPLER_YCBCR_CONVERSION)
 FAKE_CREATE_DESTROY(DescriptorUpdateTemplate, DescriptorUpdateTemplate, DESCRIPTOR_UPDATE_TEMPLATE)
-FAKE_CREATE_DESTROY(PrivateDataSlot, PrivateDataSlot, PRIVATE_DATA_SLOT)
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateRenderPass2(VkDevice device,
                                                                const VkRenderPassCreateInfo2 *ci,
@@ -1656,28 +1653,6 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkUpdateDescriptorSets(VkDevice device, u
         USE(DESCRIPTOR_SET, copies[i].srcSet, where);
         USE(DESCRIPTOR_SET, copies[i].dstSet, where);
     }
-}
-
-static VKAPI_ATTR VkResult VKAPI_CALL fake_vkSetPrivateData(VkDevice device, VkObjectType type,
-                                                            uint64_t object, VkPrivateDataSlot slot,
-                                                            uint64_t data)
-{
-    (void)data;
-    USE(DEVICE, device, "vkSetPrivateData");
-    USE(PRIVATE_DATA_SLOT, slot, "vkSetPrivateData");
-    /* A real driver dereferences the handle: it must be one of its own. */
-    fk_use(type, object, false, "vkSetPrivateData object");
-    return VK_SUCCESS;
-}
-
-static VKAPI_ATTR void VKAPI_CALL fake_vkGetPrivateData(VkDevice device, VkObjectType type,
-                                                        uint64_t object, VkPrivateDataSlot slot,
-                                                        uint64_t *data)
-{
-    USE(DEVICE, device, "vkGetPrivateData");
-    USE(PRIVATE_DATA_SLOT, slot, "vkGetPrivateData");
-    fk_use(type, object, false, "vkGetPrivateData object");
-    *data = 0;
 }
 
 /* ---- command buffers ---- */
@@ -2426,10 +2401,6 @@ static void fill_entries(void)
     ENTRY(vkDestroySamplerYcbcrConversion);
     ENTRY(vkCreateDescriptorUpdateTemplate);
     ENTRY(vkDestroyDescriptorUpdateTemplate);
-    ENTRY(vkCreatePrivateDataSlot);
-    ENTRY(vkDestroyPrivateDataSlot);
-    ENTRY(vkSetPrivateData);
-    ENTRY(vkGetPrivateData);
     ENTRY(vkGetBufferMemoryRequirements);
     ENTRY(vkGetBufferMemoryRequirements2);
     ENTRY(vkGetImageMemoryRequirements);

@@ -17,7 +17,7 @@
  * ids of another client, objects used after destruction (directly and
  * with their parent), strings without their end or with a NUL, enums that
  * would make the driver index out of bounds, new ids in use, trailing
- * bytes, flags, private data naming a raw handle, memory ranges and fds;
+ * bytes, flags, retired opcodes, memory ranges and fds;
  * shader objects, indirect commands layouts and execution sets destroyed
  * or named by ids of other types (each context ending with such objects
  * alive);
@@ -328,6 +328,15 @@ static void opcode_zero(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_OPCODE, 0, 0};
 }
 
+/* A command the guest now answers itself (private data, PROTOCOL 27)
+ * keeps its number reserved: the host's table has no entry for it. */
+static void opcode_retired(struct tg_guest *g, struct expect *e)
+{
+    tg_create_buffer(g, 150, 16);
+    raw_command(&g->w, 179, VKW_COMMAND_FLAG_REPLY, 0, ++g->serial); /* was vkSetPrivateData */
+    *e = (struct expect){VKW_ERROR_BAD_OPCODE, 179, 1};
+}
+
 static void opcode_hello_in_batch(struct tg_guest *g, struct expect *e)
 {
     g->serial++;
@@ -349,6 +358,31 @@ static void stype_of_another_base(struct tg_guest *g, struct expect *e)
     const size_t at = create_buffer_concurrent(g, 150);
     put_u32(&g->w, at + 0x1c, VK_STRUCTURE_TYPE_FENCE_CREATE_INFO);
     *e = (struct expect){VKW_ERROR_BAD_STYPE, VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, 0};
+}
+
+/* VkDevicePrivateDataCreateInfo is the guest's (PROTOCOL 27): the host
+ * makes no slots, and the struct is no element of vkCreateDevice's chain.
+ * Encoded as a struct of its shape (sType, one u32) whose sType is then
+ * changed. */
+static void stype_private_data_reserve(struct tg_guest *g, struct expect *e)
+{
+    const float priority = 1.0f;
+    const VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                         .queueCount = 1,
+                                         .pQueuePriorities = &priority};
+    VkPhysicalDevicePrivateDataFeatures shape = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES, .privateData = 4};
+    const VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                                    .pNext = &shape,
+                                    .queueCreateInfoCount = 1,
+                                    .pQueueCreateInfos = &qci};
+    const size_t at = g->w.size;
+    VkDevice device = (VkDevice)&device_2;
+    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
+    const uint32_t stype = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES;
+    put_u32(&g->w, find(&g->w, at, &stype, sizeof stype),
+            VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO);
+    *e = (struct expect){VKW_ERROR_BAD_STYPE, VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO, 0};
 }
 
 static void presence_two(struct tg_guest *g, struct expect *e)
@@ -577,45 +611,20 @@ static void flags_unknown(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_FLAGS, 0x80000001u, 0};
 }
 
-/* objectHandle is a bare u64: a guest id, never passed on as it came. */
-static void private_data_raw_handle(struct tg_guest *g, struct expect *e)
-{
-    VkPrivateDataSlotCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PRIVATE_DATA_SLOT_CREATE_INFO};
-    VkPrivateDataSlot slot = VKW_U64_HANDLE(VkPrivateDataSlot, 180);
-    vkw_encode_vkCreatePrivateDataSlot(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &slot);
-    vkw_encode_vkSetPrivateData(&g->w, ++g->serial, TG_DEVICE(g), VK_OBJECT_TYPE_BUFFER, 100,
-                                slot, 42); /* a real buffer id: fine */
-    uint64_t data = 0;
-    vkw_encode_vkGetPrivateData(&g->w, ++g->serial, TG_DEVICE(g), VK_OBJECT_TYPE_BUFFER, 100,
-                                slot, &data);
-    /* An address where a driver would write. */
-    vkw_encode_vkSetPrivateData(&g->w, ++g->serial, TG_DEVICE(g), VK_OBJECT_TYPE_BUFFER,
-                                0x7fff0000dead0000ull, slot, 42);
-    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0x7fff0000dead0000ull, 2}; /* the slot's creation has no reply */
-}
-
-static void private_data_wrong_type(struct tg_guest *g, struct expect *e)
-{
-    VkPrivateDataSlotCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PRIVATE_DATA_SLOT_CREATE_INFO};
-    VkPrivateDataSlot slot = VKW_U64_HANDLE(VkPrivateDataSlot, 180);
-    vkw_encode_vkCreatePrivateDataSlot(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &slot);
-    /* the instance is not made from a device (a dispatchable object: the
-     * encoder reads its id from the object, as the ICD's objects hold it) */
-    struct vkw_dispatchable instance = {.id = TG_INSTANCE_ID};
-    vkw_encode_vkSetPrivateData(&g->w, ++g->serial, TG_DEVICE(g), VK_OBJECT_TYPE_INSTANCE,
-                                (uint64_t)(uintptr_t)&instance, slot, 42);
-    *e = (struct expect){VKW_ERROR_BAD_HANDLE, VK_OBJECT_TYPE_INSTANCE, 0}; /* nor here */
-}
-
 /* A Vulkan 1.3 command on the device of a 1.1 application: the loader's
  * trampoline would jump through a NULL entry of the device's table. */
 static void command_the_device_lacks(struct tg_guest *g, struct expect *e)
 {
     tg_create_buffer(g, 150, 16);
-    VkPrivateDataSlotCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PRIVATE_DATA_SLOT_CREATE_INFO};
-    VkPrivateDataSlot slot = VKW_U64_HANDLE(VkPrivateDataSlot, 180);
-    vkw_encode_vkCreatePrivateDataSlot(&g->w, ++g->serial, TG_DEVICE(g), &ci, NULL, &slot);
-    *e = (struct expect){VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePrivateDataSlot, 1};
+    const VkBufferCreateInfo bci = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                                    .size = 16,
+                                    .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT};
+    const VkDeviceBufferMemoryRequirements info = {
+        .sType = VK_STRUCTURE_TYPE_DEVICE_BUFFER_MEMORY_REQUIREMENTS, .pCreateInfo = &bci};
+    VkMemoryRequirements2 req = {.sType = VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2};
+    vkw_encode_vkGetDeviceBufferMemoryRequirements(&g->w, ++g->serial, TG_DEVICE(g), &info,
+                                                   &req);
+    *e = (struct expect){VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceBufferMemoryRequirements, 1};
 }
 
 static void command_the_queue_lacks(struct tg_guest *g, struct expect *e)
@@ -1371,9 +1380,11 @@ static const struct hostile_case {
     {"an array count that disagrees with its length member", count_disagrees, NULL},
     {"an unknown opcode after a good command", opcode_unknown, NULL},
     {"opcode 0", opcode_zero, NULL},
+    {"a retired opcode (private data, answered by the guest)", opcode_retired, NULL},
     {"a HELLO inside a batch", opcode_hello_in_batch, NULL},
     {"an sType no one defined", stype_unknown, NULL},
     {"an sType the chain does not take", stype_of_another_base, NULL},
+    {"the guest's private-data reserve in vkCreateDevice's chain", stype_private_data_reserve, NULL},
     {"a presence word of 2", presence_two, NULL},
     {"a required pointer left out", required_pointer_absent, NULL},
     {"VK_NULL_HANDLE for a required handle", required_handle_zero, NULL},
@@ -1397,8 +1408,6 @@ static const struct hostile_case {
     {"a new buffer under id 0", new_id_zero, NULL},
     {"a word after the last parameter", trailing_bytes, NULL},
     {"a flag bit no one defined", flags_unknown, NULL},
-    {"private data on a raw address", private_data_raw_handle, bring_up_13},
-    {"private data on the instance", private_data_wrong_type, bring_up_13},
     {"a 1.3 command on a 1.1 device", command_the_device_lacks, NULL},
     {"a 1.3 command on a 1.1 device's queue", command_the_queue_lacks, NULL},
     {"a 1.3 command on a 1.1 device's command buffer", command_the_command_buffer_lacks, NULL},

@@ -714,6 +714,13 @@ class RealRegistry(unittest.TestCase):
     def test_reissued_handles(self):
         self.assertEqual(self.proto.reissued_handles, {'VkPhysicalDevice', 'VkQueue'})
 
+    def test_guest_handles(self):
+        """Only guest-only commands make them: private data slots (PROTOCOL
+        27) and the debug callbacks."""
+        self.assertEqual(self.proto.guest_handles,
+                         {'VkPrivateDataSlot', 'VkDebugUtilsMessengerEXT',
+                          'VkDebugReportCallbackEXT'})
+
     def test_new_shapes_on_the_real_registry(self):
         cmds = {c.name: c for c in self.proto.commands}
         draw = {f.name: f for f in cmds['vkCmdDrawMultiEXT'].params}

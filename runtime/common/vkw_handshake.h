@@ -17,8 +17,10 @@
 
 #define VKW_PROTOCOL_MAGIC 0x31574b56u /* "VKW1" little-endian */
 /* 2: the registry moved to Vulkan 1.4 (new structs in chains, new handle
- * types), and vk_xml_version became the whole packed registry version. */
-#define VKW_PROTOCOL_MAJOR 2u
+ * types), and vk_xml_version became the whole packed registry version.
+ * 3: private data is answered by the guest: its four opcodes are retired
+ * and VkDevicePrivateDataCreateInfo left vkCreateDevice's chain. */
+#define VKW_PROTOCOL_MAJOR 3u
 /* The parts of a packed registry version (struct vkw_hello.vk_xml_version). */
 #define VKW_XML_MAJOR(v) (((v) >> 22) & 0x7fu)
 #define VKW_XML_MINOR(v) (((v) >> 12) & 0x3ffu)

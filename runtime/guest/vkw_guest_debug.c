@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vkw_guest_entry.h"
+#include "vkw_handles.h"
 #include "vkw_vulkan_util.h"
 
 struct messenger {
@@ -181,4 +182,30 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDebugReportMessageEXT(
 {
     deliver_report(instance, flags, objectType, object, location, messageCode, pLayerPrefix,
                    pMessage);
+}
+
+/* Names and tags travel so that the host's driver and tools see them; an
+ * object only the guest makes (a private data slot, a messenger) is nothing
+ * the host has, so its name stays here (and is not kept: Vulkan gives no
+ * way to read a name back). */
+static bool host_has_objects_of(VkObjectType type)
+{
+    const uint32_t t = vkw_handle_type_of_object(type);
+    return !vkw_handle_type_valid(t) || !vkw_handle_types[t].guest_only;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkSetDebugUtilsObjectNameEXT(
+    VkDevice device, const VkDebugUtilsObjectNameInfoEXT *pNameInfo)
+{
+    if (!host_has_objects_of(pNameInfo->objectType))
+        return VK_SUCCESS;
+    return vkw_forward_vkSetDebugUtilsObjectNameEXT(device, pNameInfo);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkSetDebugUtilsObjectTagEXT(
+    VkDevice device, const VkDebugUtilsObjectTagInfoEXT *pTagInfo)
+{
+    if (!host_has_objects_of(pTagInfo->objectType))
+        return VK_SUCCESS;
+    return vkw_forward_vkSetDebugUtilsObjectTagEXT(device, pTagInfo);
 }

@@ -7,7 +7,8 @@
  * application's own messages (vkSubmitDebugUtilsMessageEXT,
  * vkDebugReportMessageEXT) reach its callbacks here, as a driver delivers
  * them; object names, tags and labels do travel, so that the host's driver
- * and tools see them.  Messages of the host's driver do not reach the
+ * and tools see them, except names and tags of objects only the guest makes
+ * (private data slots, messengers), which the host never has.  Messages of the host's driver do not reach the
  * guest (doc/PROTOCOL.md, "Debug utilities").  Thread-safe: one mutex
  * guards the lists; callbacks run without it.
  */

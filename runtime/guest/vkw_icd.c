@@ -19,6 +19,7 @@
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
 #include "vkw_guest_lengths.h"
+#include "vkw_guest_private_data.h"
 #include "vkw_guest_templates.h"
 #include "vkw_handles.h"
 #include "vkw_protocol.h"
@@ -125,6 +126,11 @@ void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type)
 void vkw_guest_free_object(void *object)
 {
     struct vkw_guest_object *o = object;
+    /* Its address may be the next object's handle: private data set on it
+     * must not be read through that one. */
+    if (o && vkw_handle_type_valid(o->type))
+        vkw_guest_private_data_forget_object(vkw_handle_types[o->type].object_type,
+                                             VKW_HANDLE_U64(o));
     if (o && o->type == VKW_HANDLE_VkDevice) {
         free(((struct vkw_guest_device *)o)->queues);
         forget_names(&((struct vkw_guest_device *)o)->extensions);
@@ -546,7 +552,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
     const uint32_t asked = dev->instance ? dev->instance->api_version : VK_API_VERSION_1_0;
     dev->api_version = asked < props.apiVersion ? asked : props.apiVersion;
     if (!keep_names(&dev->extensions, pCreateInfo->enabledExtensionCount,
-                    pCreateInfo->ppEnabledExtensionNames)) {
+                    pCreateInfo->ppEnabledExtensionNames) ||
+        vkw_guest_private_data_device_made(*pDevice, pCreateInfo) != VK_SUCCESS) {
         vkw_icd_vkDestroyDevice(*pDevice, pAllocator);
         *pDevice = VK_NULL_HANDLE;
         return VK_ERROR_OUT_OF_HOST_MEMORY;
@@ -623,6 +630,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
     }
     dev->queue_count = 0;
     vkw_guest_requirements_forget_device(device); /* its address may name the next one */
+    vkw_guest_private_data_forget_device(device);
     vkw_forward_vkDestroyDevice(device, pAllocator); /* frees the device object */
     /* Only now, once the host has it: its queues' sync slots are free. */
     vkw_guest_sync_forget_device(conn, device);

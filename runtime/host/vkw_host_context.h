@@ -29,7 +29,6 @@
 #include "vkw_host_inflight.h"
 #include "vkw_host_limits.h"
 #include "vkw_host_memory.h"
-#include "vkw_host_private_data.h"
 #include "vkw_host_syncfb.h"
 #include "vkw_teardown.h"
 #include "vkw_object_table.h"

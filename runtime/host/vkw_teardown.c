@@ -71,7 +71,6 @@ static uint32_t rank_of(uint32_t type)
     case VKW_HANDLE_VkEvent:
     case VKW_HANDLE_VkFence:
     case VKW_HANDLE_VkSemaphore:
-    case VKW_HANDLE_VkPrivateDataSlot:
     case VKW_HANDLE_VkVideoSessionKHR: /* before the memory bound to it */
     case VKW_HANDLE_VkOpticalFlowSessionNV:
         return 2;
