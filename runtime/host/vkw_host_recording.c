@@ -252,8 +252,8 @@ void vkw_host_vkBeginCommandBuffer(struct vkw_host_context *ctx, struct vkw_host
         if (r->per_epoch_count == 0 || r->epoch_used) {
             if (r->per_epoch_count > 0)
                 r->epoch++;
-            else
-                r->first_epoch = r->epoch;
+            else /* the first: epochs start at 1, so that a note of 0 is none */
+                r->first_epoch = r->epoch = r->epoch ? r->epoch : 1;
             r->epoch_used = false;
             if (!GROW(r, per_epoch)) {
                 vkw_reader_fail(&d->r, VKW_ERROR_NO_MEMORY, 0);
