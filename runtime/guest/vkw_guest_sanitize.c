@@ -17,51 +17,79 @@ static bool image_info_dirty(VkDescriptorType type, const VkDescriptorImageInfo 
            clean.imageLayout != info->imageLayout;
 }
 
-VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
-    VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
-    uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies)
+/* The writes with what they ignore cleared (`push`: dstSet too, which
+ * push descriptors ignore), in one malloc'd block to free; NULL when
+ * nothing needs it (the common case goes straight through) or memory ran
+ * out (then the application's go as given, as a driver would take them). */
+static VkWriteDescriptorSet *clean_writes(uint32_t count, const VkWriteDescriptorSet *in,
+                                          bool push)
 {
-    /* Copies only when some image info carries what its type ignores: the
-     * common update goes straight through. */
     size_t infos = 0;
     bool dirty = false;
-    for (uint32_t i = 0; i < descriptorWriteCount; i++) {
-        const VkWriteDescriptorSet *w = &pDescriptorWrites[i];
+    for (uint32_t i = 0; i < count; i++) {
+        const VkWriteDescriptorSet *w = &in[i];
+        dirty |= push && w->dstSet != VK_NULL_HANDLE;
         if (!vkw_descriptor_type_uses_image(w->descriptorType) || !w->pImageInfo)
             continue;
         infos += w->descriptorCount;
         for (uint32_t j = 0; j < w->descriptorCount && !dirty; j++)
             dirty = image_info_dirty(w->descriptorType, &w->pImageInfo[j]);
     }
-    if (!dirty) {
-        vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, pDescriptorWrites,
-                                           descriptorCopyCount, pDescriptorCopies);
-        return;
-    }
-    VkWriteDescriptorSet *writes = malloc(descriptorWriteCount * sizeof(*writes));
-    VkDescriptorImageInfo *clean = malloc(infos * sizeof(*clean));
-    if (!writes || !clean) { /* no way to report it: send as given, as a driver would use it */
-        free(writes), free(clean);
-        vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, pDescriptorWrites,
-                                           descriptorCopyCount, pDescriptorCopies);
-        return;
-    }
-    memcpy(writes, pDescriptorWrites, descriptorWriteCount * sizeof(*writes));
-    size_t used = 0;
-    for (uint32_t i = 0; i < descriptorWriteCount; i++) {
+    if (!dirty)
+        return NULL;
+    VkWriteDescriptorSet *writes =
+        malloc(count * sizeof(*writes) + infos * sizeof(VkDescriptorImageInfo));
+    if (!writes)
+        return NULL;
+    VkDescriptorImageInfo *clean = (VkDescriptorImageInfo *)(writes + count);
+    memcpy(writes, in, count * sizeof(*writes));
+    for (uint32_t i = 0; i < count; i++) {
         VkWriteDescriptorSet *w = &writes[i];
+        if (push)
+            w->dstSet = VK_NULL_HANDLE; /* a set the host may never have known, or freed */
         if (!vkw_descriptor_type_uses_image(w->descriptorType) || !w->pImageInfo)
             continue;
-        memcpy(clean + used, w->pImageInfo, w->descriptorCount * sizeof(*clean));
+        memcpy(clean, w->pImageInfo, w->descriptorCount * sizeof(*clean));
         for (uint32_t j = 0; j < w->descriptorCount; j++)
-            vkw_guest_clean_image_info(w->descriptorType, &clean[used + j]);
-        w->pImageInfo = clean + used;
-        used += w->descriptorCount;
+            vkw_guest_clean_image_info(w->descriptorType, &clean[j]);
+        w->pImageInfo = clean;
+        clean += w->descriptorCount;
     }
-    vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount, writes, descriptorCopyCount,
+    return writes;
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
+    VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
+    uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies)
+{
+    VkWriteDescriptorSet *clean = clean_writes(descriptorWriteCount, pDescriptorWrites, false);
+    vkw_forward_vkUpdateDescriptorSets(device, descriptorWriteCount,
+                                       clean ? clean : pDescriptorWrites, descriptorCopyCount,
                                        pDescriptorCopies);
     free(clean);
-    free(writes);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSet(
+    VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout,
+    uint32_t set, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites)
+{
+    VkWriteDescriptorSet *clean = clean_writes(descriptorWriteCount, pDescriptorWrites, true);
+    vkw_forward_vkCmdPushDescriptorSet(commandBuffer, pipelineBindPoint, layout, set,
+                                       descriptorWriteCount, clean ? clean : pDescriptorWrites);
+    free(clean);
+}
+
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSet2(
+    VkCommandBuffer commandBuffer, const VkPushDescriptorSetInfo *pPushDescriptorSetInfo)
+{
+    VkWriteDescriptorSet *clean =
+        clean_writes(pPushDescriptorSetInfo->descriptorWriteCount,
+                     pPushDescriptorSetInfo->pDescriptorWrites, true);
+    VkPushDescriptorSetInfo info = *pPushDescriptorSetInfo;
+    if (clean)
+        info.pDescriptorWrites = clean;
+    vkw_forward_vkCmdPushDescriptorSet2(commandBuffer, &info);
+    free(clean);
 }
 
 /* ---- pipelines ---- */

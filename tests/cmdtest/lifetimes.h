@@ -174,12 +174,80 @@ static void scenario_sets_freed_recording(struct ctx *c)
     }
 }
 
-#define CMDTEST_LIFETIMES                                                                       \
+/* Push descriptors ignore each write's dstSet: an application may leave a
+ * set there that is freed, or garbage (through vkwire the guest sends
+ * none; the host would refuse a set it does not know).  Run without the
+ * validation layer: its handle unwrapping clears dstSet on its way to the
+ * driver, which would hide what the ICD must do itself. */
+static void scenario_push_descriptors_stale_set(struct ctx *c)
+{
+    PFN_vkCmdPushDescriptorSetKHR push = DEVICE_PROC(vkCmdPushDescriptorSetKHR);
+    const VkShaderStageFlags cs = VK_SHADER_STAGE_COMPUTE_BIT;
+    const VkDescriptorSetLayoutBinding bindings[3] = {
+        {0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1, cs, NULL},
+        {1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2, cs, NULL},
+        {2, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, cs, NULL}};
+    VkDescriptorSetLayoutCreateInfo li = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+        .flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR,
+        .bindingCount = 3,
+        .pBindings = bindings};
+    VkDescriptorSetLayout push_layout;
+    VK(vkCreateDescriptorSetLayout(c->device, &li, NULL, &push_layout));
+    TRACK(DESCRIPTOR_SET_LAYOUT, push_layout);
+    VkPipelineLayout layout = pipeline_layout_new(c, 1, &push_layout, 0, NULL);
+    VkPipeline pipeline =
+        compute_pipeline_new(c, SHADER(cmd_descriptors_comp_spv), layout, NULL, 0);
+
+    /* A set that existed once. */
+    VkDescriptorPool pool = descriptor_pool_new(c, 1, VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT);
+    VkDescriptorSet freed = descriptor_set_new(c, pool, storage_layout_new(c, 1));
+    VK(vkFreeDescriptorSets(c->device, pool, 1, &freed));
+
+    struct buffer constants = buffer_new(c, 16, VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT);
+    const uint32_t k[4] = {4, 9, 1, PUSH_N};
+    memcpy(constants.map, k, sizeof k);
+    struct buffer in[2], out = buffer_new(c, PUSH_N * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+    for (int j = 0; j < 2; j++) {
+        in[j] = buffer_new(c, PUSH_N * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
+        for (uint32_t i = 0; i < PUSH_N; i++)
+            ((uint32_t *)in[j].map)[i] = (uint32_t)j * 1000 + i;
+    }
+    const struct push_io io = {.constants = {constants.buffer, 0, VK_WHOLE_SIZE},
+                               .inputs = {{in[0].buffer, 0, VK_WHOLE_SIZE},
+                                          {in[1].buffer, 0, VK_WHOLE_SIZE}},
+                               .output = {out.buffer, 0, VK_WHOLE_SIZE}};
+    VkWriteDescriptorSet w[3];
+    push_writes(w, &io);
+    w[0].dstSet = freed;
+    w[1].dstSet = freed;
+    w[2].dstSet = (VkDescriptorSet)(uintptr_t)0x5eed5eed5eedull; /* never a set */
+
+    VkCommandBuffer cb = primary_new(c);
+    begin(c, cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
+    vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+    push(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 3, w);
+    vkCmdDispatch(cb, 1, 1, 1);
+    to_host(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
+    end(c, cb);
+    submit_and_wait(c, cb);
+    const uint32_t *o = out.map;
+    for (uint32_t i = 0; i < PUSH_N; i++) {
+        const uint32_t want = k[0] * i + k[1] * (1000 + i) + k[2];
+        EXPECT(o[i] == want, "out[%u] is %u, not %u", i, o[i], want);
+    }
+    digest(c, o, PUSH_N * 4);
+}
+
+#define CMDTEST_LIFETIMES                                                                      \
     {"layout_destroyed_recording", scenario_layout_destroyed_recording,                        \
-     "a pipeline layout destroyed after binding with it and before the end; submitted, and "  \
+     "a pipeline layout destroyed after binding with it and before the end; submitted, and "   \
      "another command buffer after it",                                                        \
      false, NULL, false},                                                                      \
-        {"sets_freed_recording", scenario_sets_freed_recording,                                \
-         "sets bound by a recording freed, their pool reset, their pool destroyed; the "       \
-         "command buffer ended, reset, recorded again with new sets and submitted",            \
-         false, NULL, false},
+    {"sets_freed_recording", scenario_sets_freed_recording,                                    \
+     "sets bound by a recording freed, their pool reset, their pool destroyed; the "           \
+     "command buffer ended, reset, recorded again with new sets and submitted",                \
+     false, NULL, false},                                                                      \
+    {"push_descriptors_stale_set", scenario_push_descriptors_stale_set,                        \
+     "push descriptor writes whose ignored dstSet is a freed set, or garbage",                 \
+     false, push_descriptors_needs, true},
