@@ -297,7 +297,7 @@ void vkw_host_bind_failed(struct vkw_host_context *ctx, struct vkw_host_decoder 
         vkw_reader_fail(&d->r, e, id);
 }
 
-static bool type_has_children(uint32_t type)
+bool vkw_host_type_has_children(uint32_t type)
 {
     for (uint32_t t = 1; t < VKW_HANDLE_TYPE_COUNT; t++)
         if (vkw_handle_types[t].parent == type)
@@ -341,7 +341,7 @@ static void collect_child(const struct vkw_object *o, void *user)
 static void collect_descendants(struct vkw_host_context *ctx, struct id_list *l,
                                 uint64_t parent, uint32_t type)
 {
-    if (!type_has_children(type))
+    if (!vkw_host_type_has_children(type))
         return;
     const size_t first = l->count;
     l->parent = parent;
@@ -421,7 +421,7 @@ void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
 
 void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
 {
-    if (id == 0 || !type_has_children(type))
+    if (id == 0 || !vkw_host_type_has_children(type))
         return;
     struct id_list l = {.parent = id};
     vkw_object_table_foreach(&ctx->objects, collect_child, &l);

@@ -178,6 +178,8 @@ void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
 void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
 /* Drop `id` and every id made from it now, whatever records. */
 void vkw_host_drop(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
+/* Whether objects of some type are made from objects of `type`. */
+bool vkw_host_type_has_children(uint32_t type);
 /* `id` and the ids made from it, and theirs, parents first (malloc'd;
  * `*count` of them); NULL when out of memory. */
 uint64_t *vkw_host_collect_tree(struct vkw_host_context *ctx, uint64_t id, uint32_t type,

@@ -163,9 +163,10 @@ bool vkw_host_keep(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
     const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
     if (r->open_count == 0 || !o || o->type != type || (o->flags & VKW_OBJECT_UNUSABLE))
         return false;
-    size_t n = 0;
-    uint64_t *ids = vkw_host_collect_tree(ctx, id, type, &n);
-    if (!ids)
+    /* (a pool's children: a walk of the table; most types have none) */
+    size_t n = 1;
+    uint64_t *ids = NULL;
+    if (vkw_host_type_has_children(type) && !(ids = vkw_host_collect_tree(ctx, id, type, &n)))
         return false;
     /* A destroyed command pool's buffers stop recording first: what only
      * they recorded needs nothing kept. */
