@@ -308,6 +308,11 @@ class CommandFacts:
     # the generated round trip cannot fill them apart, tests/roundtrip_special
     # round-trips the whole command (rt_roundtrip_<command>).
     special_roundtrip: bool = False
+    # A generated vkDestroy* whose object a recorded command may name, or
+    # whose children one may (a descriptor pool's sets): while the guest has
+    # command buffers recording, the host keeps the driver object and
+    # destroys it once those recordings have ended (PROTOCOL section 28).
+    keeps: bool = False
 
     @property
     def result_type(self) -> str:
@@ -404,6 +409,10 @@ class Protocol:
     # messengers): the host never has such an object, so nothing that names
     # one may be sent.
     guest_handles: Set[str] = field(default_factory=set)
+    # Handle types a recorded command (a vkCmd*, in its parameters or in
+    # the structs and chains they reach) may name: the guest sends such a
+    # command later than the application recorded it (PROTOCOL 16.3, 28).
+    recorded_handles: Set[str] = field(default_factory=set)
     enums: Dict[str, Dict[str, int]] = field(default_factory=dict)  # enum -> values used
     enums_all: Dict[str, Dict[str, int]] = field(default_factory=dict)  # every selected enum
     checked_enums: Set[str] = field(default_factory=set)  # enums the host checks on input
@@ -1328,6 +1337,9 @@ class Builder:
                     makers.setdefault(t, []).append(name)
         proto.guest_handles = {h for h, made_by in makers.items()
                                if all(c in self.ann.guest_only for c in made_by)}
+        proto.recorded_handles = self._recorded_handles(proto)
+        for cf in proto.commands:
+            cf.keeps = self._keeps(proto, cf)
         used_enums = set()
         for sf in proto.structs.values():
             used_enums.update(f.ctype for f in sf.fields if f.kind == 'enum')
@@ -1341,6 +1353,50 @@ class Builder:
                                if f.kind == 'enum' and not f.model.noautovalidity}
         proto.formats = formats_mod.build(self.reg, self.sel)
         return proto
+
+
+    def _recorded_handles(self, proto: Protocol) -> Set[str]:
+        """The handle types recorded commands name (besides the command
+        buffer they record into): their inputs, the structs those reach and
+        the structs that may be chained into them."""
+        handles: Set[str] = set()
+        seen: Set[str] = set()
+
+        def walk(fields):
+            for f in fields:
+                if f.shape == 'skip' or f.direction not in ('in', 'inout'):
+                    continue
+                if f.kind == 'handle':
+                    handles.add(f.ctype)
+                elif f.kind in ('struct', 'union') and f.ctype in proto.structs and \
+                        f.ctype not in seen:
+                    seen.add(f.ctype)
+                    walk(proto.structs[f.ctype].fields)
+                    for e in proto.structs[f.ctype].extenders:
+                        if e not in seen and e in proto.structs:
+                            seen.add(e)
+                            walk(proto.structs[e].fields)
+
+        for cf in proto.commands:
+            if cf.recorded:
+                walk(p for p in cf.params if p is not cf.route_param)
+        return handles
+
+    def _keeps(self, proto: Protocol, cf: CommandFacts) -> bool:
+        """A vkDestroy* the host may put off while recordings are open: one
+        non-dispatchable object that recorded commands name, or whose
+        children they name, destroyed by the generated dispatch (a
+        hand-written destroy does more than the driver call), and none of
+        whose children has a destroy of its own (the driver's destroy of
+        the object must take them all)."""
+        f = cf.destroyed
+        if f is None or f.shape != 'value' or f.dispatchable or cf.hand_written_host:
+            return False
+        children = [h for h in proto.handles if f.ctype in self.reg.handles[h].parents]
+        if any(h in proto.destroyers for h in children):
+            return False
+        return f.ctype in proto.recorded_handles or \
+            any(h in proto.recorded_handles for h in children)
 
 
 class _Unsupported(Exception):

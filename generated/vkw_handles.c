@@ -6,47 +6,47 @@
 
 const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
     [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false, false},
-    [VKW_HANDLE_VkAccelerationStructureKHR] = {"VkAccelerationStructureKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, false, false},
-    [VKW_HANDLE_VkAccelerationStructureNV] = {"VkAccelerationStructureNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV, false, false},
-    [VKW_HANDLE_VkBuffer] = {"VkBuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER, false, false},
-    [VKW_HANDLE_VkBufferView] = {"VkBufferView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER_VIEW, false, false},
-    [VKW_HANDLE_VkCommandBuffer] = {"VkCommandBuffer", true, VKW_HANDLE_VkCommandPool, VK_OBJECT_TYPE_COMMAND_BUFFER, false, false},
-    [VKW_HANDLE_VkCommandPool] = {"VkCommandPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_COMMAND_POOL, false, false},
-    [VKW_HANDLE_VkDebugReportCallbackEXT] = {"VkDebugReportCallbackEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT, false, true},
-    [VKW_HANDLE_VkDebugUtilsMessengerEXT] = {"VkDebugUtilsMessengerEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT, false, true},
-    [VKW_HANDLE_VkDeferredOperationKHR] = {"VkDeferredOperationKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR, false, false},
-    [VKW_HANDLE_VkDescriptorPool] = {"VkDescriptorPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_POOL, false, false},
-    [VKW_HANDLE_VkDescriptorSet] = {"VkDescriptorSet", false, VKW_HANDLE_VkDescriptorPool, VK_OBJECT_TYPE_DESCRIPTOR_SET, false, false},
-    [VKW_HANDLE_VkDescriptorSetLayout] = {"VkDescriptorSetLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, false, false},
-    [VKW_HANDLE_VkDescriptorUpdateTemplate] = {"VkDescriptorUpdateTemplate", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE, false, false},
-    [VKW_HANDLE_VkDevice] = {"VkDevice", true, VKW_HANDLE_VkPhysicalDevice, VK_OBJECT_TYPE_DEVICE, false, false},
-    [VKW_HANDLE_VkDeviceMemory] = {"VkDeviceMemory", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEVICE_MEMORY, false, false},
-    [VKW_HANDLE_VkEvent] = {"VkEvent", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_EVENT, false, false},
-    [VKW_HANDLE_VkFence] = {"VkFence", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FENCE, false, false},
-    [VKW_HANDLE_VkFramebuffer] = {"VkFramebuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FRAMEBUFFER, false, false},
-    [VKW_HANDLE_VkImage] = {"VkImage", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE, false, false},
-    [VKW_HANDLE_VkImageView] = {"VkImageView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE_VIEW, false, false},
-    [VKW_HANDLE_VkIndirectCommandsLayoutEXT] = {"VkIndirectCommandsLayoutEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, false, false},
-    [VKW_HANDLE_VkIndirectCommandsLayoutNV] = {"VkIndirectCommandsLayoutNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV, false, false},
-    [VKW_HANDLE_VkIndirectExecutionSetEXT] = {"VkIndirectExecutionSetEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, false, false},
-    [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false, false},
-    [VKW_HANDLE_VkOpticalFlowSessionNV] = {"VkOpticalFlowSessionNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV, false, false},
-    [VKW_HANDLE_VkPhysicalDevice] = {"VkPhysicalDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_PHYSICAL_DEVICE, true, false},
-    [VKW_HANDLE_VkPipeline] = {"VkPipeline", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE, false, false},
-    [VKW_HANDLE_VkPipelineBinaryKHR] = {"VkPipelineBinaryKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, false, false},
-    [VKW_HANDLE_VkPipelineCache] = {"VkPipelineCache", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_CACHE, false, false},
-    [VKW_HANDLE_VkPipelineLayout] = {"VkPipelineLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_LAYOUT, false, false},
-    [VKW_HANDLE_VkPrivateDataSlot] = {"VkPrivateDataSlot", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PRIVATE_DATA_SLOT, false, true},
-    [VKW_HANDLE_VkQueryPool] = {"VkQueryPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUERY_POOL, false, false},
-    [VKW_HANDLE_VkQueue] = {"VkQueue", true, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUEUE, true, false},
-    [VKW_HANDLE_VkRenderPass] = {"VkRenderPass", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_RENDER_PASS, false, false},
-    [VKW_HANDLE_VkSampler] = {"VkSampler", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER, false, false},
-    [VKW_HANDLE_VkSamplerYcbcrConversion] = {"VkSamplerYcbcrConversion", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION, false, false},
-    [VKW_HANDLE_VkSemaphore] = {"VkSemaphore", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SEMAPHORE, false, false},
-    [VKW_HANDLE_VkShaderEXT] = {"VkShaderEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_EXT, false, false},
-    [VKW_HANDLE_VkShaderModule] = {"VkShaderModule", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_MODULE, false, false},
-    [VKW_HANDLE_VkVideoSessionKHR] = {"VkVideoSessionKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_VIDEO_SESSION_KHR, false, false},
-    [VKW_HANDLE_VkVideoSessionParametersKHR] = {"VkVideoSessionParametersKHR", false, VKW_HANDLE_VkVideoSessionKHR, VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR, false, false},
+    [VKW_HANDLE_VkAccelerationStructureKHR] = {"VkAccelerationStructureKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, false, false, true},
+    [VKW_HANDLE_VkAccelerationStructureNV] = {"VkAccelerationStructureNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV, false, false, true},
+    [VKW_HANDLE_VkBuffer] = {"VkBuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER, false, false, true},
+    [VKW_HANDLE_VkBufferView] = {"VkBufferView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER_VIEW, false, false, true},
+    [VKW_HANDLE_VkCommandBuffer] = {"VkCommandBuffer", true, VKW_HANDLE_VkCommandPool, VK_OBJECT_TYPE_COMMAND_BUFFER, false, false, true},
+    [VKW_HANDLE_VkCommandPool] = {"VkCommandPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_COMMAND_POOL, false, false, false},
+    [VKW_HANDLE_VkDebugReportCallbackEXT] = {"VkDebugReportCallbackEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_REPORT_CALLBACK_EXT, false, true, false},
+    [VKW_HANDLE_VkDebugUtilsMessengerEXT] = {"VkDebugUtilsMessengerEXT", false, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT, false, true, false},
+    [VKW_HANDLE_VkDeferredOperationKHR] = {"VkDeferredOperationKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEFERRED_OPERATION_KHR, false, false, false},
+    [VKW_HANDLE_VkDescriptorPool] = {"VkDescriptorPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_POOL, false, false, false},
+    [VKW_HANDLE_VkDescriptorSet] = {"VkDescriptorSet", false, VKW_HANDLE_VkDescriptorPool, VK_OBJECT_TYPE_DESCRIPTOR_SET, false, false, true},
+    [VKW_HANDLE_VkDescriptorSetLayout] = {"VkDescriptorSetLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, false, false, true},
+    [VKW_HANDLE_VkDescriptorUpdateTemplate] = {"VkDescriptorUpdateTemplate", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DESCRIPTOR_UPDATE_TEMPLATE, false, false, false},
+    [VKW_HANDLE_VkDevice] = {"VkDevice", true, VKW_HANDLE_VkPhysicalDevice, VK_OBJECT_TYPE_DEVICE, false, false, false},
+    [VKW_HANDLE_VkDeviceMemory] = {"VkDeviceMemory", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_DEVICE_MEMORY, false, false, false},
+    [VKW_HANDLE_VkEvent] = {"VkEvent", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_EVENT, false, false, true},
+    [VKW_HANDLE_VkFence] = {"VkFence", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FENCE, false, false, false},
+    [VKW_HANDLE_VkFramebuffer] = {"VkFramebuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_FRAMEBUFFER, false, false, true},
+    [VKW_HANDLE_VkImage] = {"VkImage", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE, false, false, true},
+    [VKW_HANDLE_VkImageView] = {"VkImageView", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_IMAGE_VIEW, false, false, true},
+    [VKW_HANDLE_VkIndirectCommandsLayoutEXT] = {"VkIndirectCommandsLayoutEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, false, false, true},
+    [VKW_HANDLE_VkIndirectCommandsLayoutNV] = {"VkIndirectCommandsLayoutNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_NV, false, false, true},
+    [VKW_HANDLE_VkIndirectExecutionSetEXT] = {"VkIndirectExecutionSetEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, false, false, true},
+    [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false, false, false},
+    [VKW_HANDLE_VkOpticalFlowSessionNV] = {"VkOpticalFlowSessionNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_OPTICAL_FLOW_SESSION_NV, false, false, true},
+    [VKW_HANDLE_VkPhysicalDevice] = {"VkPhysicalDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_PHYSICAL_DEVICE, true, false, false},
+    [VKW_HANDLE_VkPipeline] = {"VkPipeline", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE, false, false, true},
+    [VKW_HANDLE_VkPipelineBinaryKHR] = {"VkPipelineBinaryKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, false, false, false},
+    [VKW_HANDLE_VkPipelineCache] = {"VkPipelineCache", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_CACHE, false, false, false},
+    [VKW_HANDLE_VkPipelineLayout] = {"VkPipelineLayout", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PIPELINE_LAYOUT, false, false, true},
+    [VKW_HANDLE_VkPrivateDataSlot] = {"VkPrivateDataSlot", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_PRIVATE_DATA_SLOT, false, true, false},
+    [VKW_HANDLE_VkQueryPool] = {"VkQueryPool", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUERY_POOL, false, false, true},
+    [VKW_HANDLE_VkQueue] = {"VkQueue", true, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_QUEUE, true, false, false},
+    [VKW_HANDLE_VkRenderPass] = {"VkRenderPass", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_RENDER_PASS, false, false, true},
+    [VKW_HANDLE_VkSampler] = {"VkSampler", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER, false, false, true},
+    [VKW_HANDLE_VkSamplerYcbcrConversion] = {"VkSamplerYcbcrConversion", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SAMPLER_YCBCR_CONVERSION, false, false, false},
+    [VKW_HANDLE_VkSemaphore] = {"VkSemaphore", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SEMAPHORE, false, false, false},
+    [VKW_HANDLE_VkShaderEXT] = {"VkShaderEXT", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_EXT, false, false, true},
+    [VKW_HANDLE_VkShaderModule] = {"VkShaderModule", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_SHADER_MODULE, false, false, false},
+    [VKW_HANDLE_VkVideoSessionKHR] = {"VkVideoSessionKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_VIDEO_SESSION_KHR, false, false, true},
+    [VKW_HANDLE_VkVideoSessionParametersKHR] = {"VkVideoSessionParametersKHR", false, VKW_HANDLE_VkVideoSessionKHR, VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR, false, false, true},
 };
 
 uint32_t vkw_handle_type_of_object(int32_t object_type)
@@ -732,6 +732,214 @@ const char *const *vkw_opcode_aliases(uint32_t opcode)
         return aliases_vkGetRayTracingShaderGroupHandlesKHR;
     default:
         return none;
+    }
+}
+
+bool vkw_opcode_recorded(uint32_t opcode)
+{
+    switch (opcode) {
+    case VKW_CMD_vkCmdBindPipeline:
+    case VKW_CMD_vkCmdSetViewport:
+    case VKW_CMD_vkCmdSetScissor:
+    case VKW_CMD_vkCmdSetLineWidth:
+    case VKW_CMD_vkCmdSetDepthBias:
+    case VKW_CMD_vkCmdSetBlendConstants:
+    case VKW_CMD_vkCmdSetDepthBounds:
+    case VKW_CMD_vkCmdSetStencilCompareMask:
+    case VKW_CMD_vkCmdSetStencilWriteMask:
+    case VKW_CMD_vkCmdSetStencilReference:
+    case VKW_CMD_vkCmdBindDescriptorSets:
+    case VKW_CMD_vkCmdBindIndexBuffer:
+    case VKW_CMD_vkCmdBindVertexBuffers:
+    case VKW_CMD_vkCmdDraw:
+    case VKW_CMD_vkCmdDrawIndexed:
+    case VKW_CMD_vkCmdDrawIndirect:
+    case VKW_CMD_vkCmdDrawIndexedIndirect:
+    case VKW_CMD_vkCmdDispatch:
+    case VKW_CMD_vkCmdDispatchIndirect:
+    case VKW_CMD_vkCmdCopyBuffer:
+    case VKW_CMD_vkCmdCopyImage:
+    case VKW_CMD_vkCmdBlitImage:
+    case VKW_CMD_vkCmdCopyBufferToImage:
+    case VKW_CMD_vkCmdCopyImageToBuffer:
+    case VKW_CMD_vkCmdUpdateBuffer:
+    case VKW_CMD_vkCmdFillBuffer:
+    case VKW_CMD_vkCmdClearColorImage:
+    case VKW_CMD_vkCmdClearDepthStencilImage:
+    case VKW_CMD_vkCmdClearAttachments:
+    case VKW_CMD_vkCmdResolveImage:
+    case VKW_CMD_vkCmdSetEvent:
+    case VKW_CMD_vkCmdResetEvent:
+    case VKW_CMD_vkCmdWaitEvents:
+    case VKW_CMD_vkCmdPipelineBarrier:
+    case VKW_CMD_vkCmdBeginQuery:
+    case VKW_CMD_vkCmdEndQuery:
+    case VKW_CMD_vkCmdResetQueryPool:
+    case VKW_CMD_vkCmdWriteTimestamp:
+    case VKW_CMD_vkCmdCopyQueryPoolResults:
+    case VKW_CMD_vkCmdPushConstants:
+    case VKW_CMD_vkCmdBeginRenderPass:
+    case VKW_CMD_vkCmdNextSubpass:
+    case VKW_CMD_vkCmdEndRenderPass:
+    case VKW_CMD_vkCmdExecuteCommands:
+    case VKW_CMD_vkCmdSetDeviceMask:
+    case VKW_CMD_vkCmdDispatchBase:
+    case VKW_CMD_vkCmdDrawIndirectCount:
+    case VKW_CMD_vkCmdDrawIndexedIndirectCount:
+    case VKW_CMD_vkCmdBeginRenderPass2:
+    case VKW_CMD_vkCmdNextSubpass2:
+    case VKW_CMD_vkCmdEndRenderPass2:
+    case VKW_CMD_vkCmdSetEvent2:
+    case VKW_CMD_vkCmdResetEvent2:
+    case VKW_CMD_vkCmdWaitEvents2:
+    case VKW_CMD_vkCmdPipelineBarrier2:
+    case VKW_CMD_vkCmdWriteTimestamp2:
+    case VKW_CMD_vkCmdCopyBuffer2:
+    case VKW_CMD_vkCmdCopyImage2:
+    case VKW_CMD_vkCmdCopyBufferToImage2:
+    case VKW_CMD_vkCmdCopyImageToBuffer2:
+    case VKW_CMD_vkCmdBlitImage2:
+    case VKW_CMD_vkCmdResolveImage2:
+    case VKW_CMD_vkCmdBeginRendering:
+    case VKW_CMD_vkCmdEndRendering:
+    case VKW_CMD_vkCmdSetCullMode:
+    case VKW_CMD_vkCmdSetFrontFace:
+    case VKW_CMD_vkCmdSetPrimitiveTopology:
+    case VKW_CMD_vkCmdSetViewportWithCount:
+    case VKW_CMD_vkCmdSetScissorWithCount:
+    case VKW_CMD_vkCmdBindVertexBuffers2:
+    case VKW_CMD_vkCmdSetDepthTestEnable:
+    case VKW_CMD_vkCmdSetDepthWriteEnable:
+    case VKW_CMD_vkCmdSetDepthCompareOp:
+    case VKW_CMD_vkCmdSetDepthBoundsTestEnable:
+    case VKW_CMD_vkCmdSetStencilTestEnable:
+    case VKW_CMD_vkCmdSetStencilOp:
+    case VKW_CMD_vkCmdSetRasterizerDiscardEnable:
+    case VKW_CMD_vkCmdSetDepthBiasEnable:
+    case VKW_CMD_vkCmdSetPrimitiveRestartEnable:
+    case VKW_CMD_vkCmdSetColorWriteEnableEXT:
+    case VKW_CMD_vkCmdBeginConditionalRenderingEXT:
+    case VKW_CMD_vkCmdEndConditionalRenderingEXT:
+    case VKW_CMD_vkCmdSetPatchControlPointsEXT:
+    case VKW_CMD_vkCmdSetLogicOpEXT:
+    case VKW_CMD_vkCmdSetTessellationDomainOriginEXT:
+    case VKW_CMD_vkCmdSetDepthClampEnableEXT:
+    case VKW_CMD_vkCmdSetPolygonModeEXT:
+    case VKW_CMD_vkCmdSetRasterizationSamplesEXT:
+    case VKW_CMD_vkCmdSetSampleMaskEXT:
+    case VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT:
+    case VKW_CMD_vkCmdSetAlphaToOneEnableEXT:
+    case VKW_CMD_vkCmdSetLogicOpEnableEXT:
+    case VKW_CMD_vkCmdSetColorBlendEnableEXT:
+    case VKW_CMD_vkCmdSetColorBlendEquationEXT:
+    case VKW_CMD_vkCmdSetColorWriteMaskEXT:
+    case VKW_CMD_vkCmdSetRasterizationStreamEXT:
+    case VKW_CMD_vkCmdSetConservativeRasterizationModeEXT:
+    case VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT:
+    case VKW_CMD_vkCmdSetDepthClipEnableEXT:
+    case VKW_CMD_vkCmdSetSampleLocationsEnableEXT:
+    case VKW_CMD_vkCmdSetColorBlendAdvancedEXT:
+    case VKW_CMD_vkCmdSetProvokingVertexModeEXT:
+    case VKW_CMD_vkCmdSetLineRasterizationModeEXT:
+    case VKW_CMD_vkCmdSetLineStippleEnableEXT:
+    case VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT:
+    case VKW_CMD_vkCmdSetViewportWScalingEnableNV:
+    case VKW_CMD_vkCmdSetViewportSwizzleNV:
+    case VKW_CMD_vkCmdSetCoverageToColorEnableNV:
+    case VKW_CMD_vkCmdSetCoverageToColorLocationNV:
+    case VKW_CMD_vkCmdSetCoverageModulationModeNV:
+    case VKW_CMD_vkCmdSetCoverageModulationTableEnableNV:
+    case VKW_CMD_vkCmdSetCoverageModulationTableNV:
+    case VKW_CMD_vkCmdSetShadingRateImageEnableNV:
+    case VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV:
+    case VKW_CMD_vkCmdSetCoverageReductionModeNV:
+    case VKW_CMD_vkCmdDrawMultiEXT:
+    case VKW_CMD_vkCmdDrawMultiIndexedEXT:
+    case VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT:
+    case VKW_CMD_vkCmdBeginTransformFeedbackEXT:
+    case VKW_CMD_vkCmdEndTransformFeedbackEXT:
+    case VKW_CMD_vkCmdBeginQueryIndexedEXT:
+    case VKW_CMD_vkCmdEndQueryIndexedEXT:
+    case VKW_CMD_vkCmdDrawIndirectByteCountEXT:
+    case VKW_CMD_vkCmdSetVertexInputEXT:
+    case VKW_CMD_vkCmdSetLineStipple:
+    case VKW_CMD_vkCmdBindIndexBuffer2:
+    case VKW_CMD_vkCmdPushDescriptorSet:
+    case VKW_CMD_vkCmdSetRenderingAttachmentLocations:
+    case VKW_CMD_vkCmdSetRenderingInputAttachmentIndices:
+    case VKW_CMD_vkCmdBindDescriptorSets2:
+    case VKW_CMD_vkCmdPushConstants2:
+    case VKW_CMD_vkCmdPushDescriptorSet2:
+    case VKW_CMD_vkCmdSetAttachmentFeedbackLoopEnableEXT:
+    case VKW_CMD_vkCmdPreprocessGeneratedCommandsEXT:
+    case VKW_CMD_vkCmdExecuteGeneratedCommandsEXT:
+    case VKW_CMD_vkCmdDrawMeshTasksEXT:
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectEXT:
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectCountEXT:
+    case VKW_CMD_vkCmdBindShadersEXT:
+    case VKW_CMD_vkCmdBuildAccelerationStructuresKHR:
+    case VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR:
+    case VKW_CMD_vkCmdCopyAccelerationStructureKHR:
+    case VKW_CMD_vkCmdCopyAccelerationStructureToMemoryKHR:
+    case VKW_CMD_vkCmdCopyMemoryToAccelerationStructureKHR:
+    case VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesKHR:
+    case VKW_CMD_vkCmdBeginDebugUtilsLabelEXT:
+    case VKW_CMD_vkCmdEndDebugUtilsLabelEXT:
+    case VKW_CMD_vkCmdInsertDebugUtilsLabelEXT:
+    case VKW_CMD_vkCmdDebugMarkerBeginEXT:
+    case VKW_CMD_vkCmdDebugMarkerEndEXT:
+    case VKW_CMD_vkCmdDebugMarkerInsertEXT:
+    case VKW_CMD_vkCmdSetDepthClampRangeEXT:
+    case VKW_CMD_vkCmdWriteBufferMarkerAMD:
+    case VKW_CMD_vkCmdWriteBufferMarker2AMD:
+    case VKW_CMD_vkCmdSetDepthBias2EXT:
+    case VKW_CMD_vkCmdSetDiscardRectangleEXT:
+    case VKW_CMD_vkCmdSetDiscardRectangleEnableEXT:
+    case VKW_CMD_vkCmdSetDiscardRectangleModeEXT:
+    case VKW_CMD_vkCmdSetSampleLocationsEXT:
+    case VKW_CMD_vkCmdSetFragmentShadingRateKHR:
+    case VKW_CMD_vkCmdSetViewportWScalingNV:
+    case VKW_CMD_vkCmdCopyMemoryIndirectNV:
+    case VKW_CMD_vkCmdCopyMemoryToImageIndirectNV:
+    case VKW_CMD_vkCmdSetCheckpointNV:
+    case VKW_CMD_vkCmdSetFragmentShadingRateEnumNV:
+    case VKW_CMD_vkCmdDecompressMemoryNV:
+    case VKW_CMD_vkCmdDecompressMemoryIndirectCountNV:
+    case VKW_CMD_vkCmdOpticalFlowExecuteNV:
+    case VKW_CMD_vkCmdBuildAccelerationStructureNV:
+    case VKW_CMD_vkCmdCopyAccelerationStructureNV:
+    case VKW_CMD_vkCmdTraceRaysNV:
+    case VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV:
+    case VKW_CMD_vkCmdSetExclusiveScissorEnableNV:
+    case VKW_CMD_vkCmdSetExclusiveScissorNV:
+    case VKW_CMD_vkCmdBindShadingRateImageNV:
+    case VKW_CMD_vkCmdSetViewportShadingRatePaletteNV:
+    case VKW_CMD_vkCmdSetCoarseSampleOrderNV:
+    case VKW_CMD_vkCmdDrawMeshTasksNV:
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectNV:
+    case VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV:
+    case VKW_CMD_vkCmdPreprocessGeneratedCommandsNV:
+    case VKW_CMD_vkCmdExecuteGeneratedCommandsNV:
+    case VKW_CMD_vkCmdBindPipelineShaderGroupNV:
+    case VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV:
+    case VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV:
+    case VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT:
+    case VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT:
+    case VKW_CMD_vkCmdBindDescriptorBuffersEXT:
+    case VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT:
+    case VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT:
+    case VKW_CMD_vkCmdTraceRaysIndirect2KHR:
+    case VKW_CMD_vkCmdTraceRaysKHR:
+    case VKW_CMD_vkCmdTraceRaysIndirectKHR:
+    case VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR:
+    case VKW_CMD_vkCmdBeginVideoCodingKHR:
+    case VKW_CMD_vkCmdEndVideoCodingKHR:
+    case VKW_CMD_vkCmdControlVideoCodingKHR:
+    case VKW_CMD_vkCmdDecodeVideoKHR:
+    case VKW_CMD_vkCmdEncodeVideoKHR:
+        return true;
+    default:
+        return false;
     }
 }
 

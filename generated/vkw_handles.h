@@ -65,6 +65,7 @@ struct vkw_handle_type_info {
     bool reissued;               /* the driver returns it again (physical devices, queues) */
     bool guest_only;             /* only the guest makes it (private data slots, messengers):
                                   * the host never has one */
+    bool recorded;               /* a recorded command (vkCmd*) may name it */
 };
 
 extern const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT];

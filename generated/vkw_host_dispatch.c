@@ -1438,6 +1438,13 @@ static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyEvent);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkEvent, a.event_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyEvent(d, reply, &a);
+        return;
+    }
     fn(a.device, a.event, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkEvent, a.event_id);
     if (reply)
@@ -1557,6 +1564,13 @@ static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyQueryPool);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkQueryPool, a.queryPool_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyQueryPool(d, reply, &a);
+        return;
+    }
     fn(a.device, a.queryPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkQueryPool, a.queryPool_id);
     if (reply)
@@ -1634,6 +1648,13 @@ static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vk
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBuffer);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkBuffer, a.buffer_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyBuffer(d, reply, &a);
+        return;
+    }
     fn(a.device, a.buffer, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkBuffer, a.buffer_id);
     if (reply)
@@ -1689,6 +1710,13 @@ static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struc
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyBufferView);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkBufferView, a.bufferView_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyBufferView(d, reply, &a);
+        return;
+    }
     fn(a.device, a.bufferView, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkBufferView, a.bufferView_id);
     if (reply)
@@ -1739,6 +1767,13 @@ static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImage);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkImage, a.image_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyImage(d, reply, &a);
         return;
     }
     fn(a.device, a.image, NULL);
@@ -1813,6 +1848,13 @@ static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyImageView);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkImageView, a.imageView_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyImageView(d, reply, &a);
         return;
     }
     fn(a.device, a.imageView, NULL);
@@ -2038,6 +2080,13 @@ static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct 
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipeline);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkPipeline, a.pipeline_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyPipeline(d, reply, &a);
+        return;
+    }
     fn(a.device, a.pipeline, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkPipeline, a.pipeline_id);
     if (reply)
@@ -2091,6 +2140,13 @@ static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, s
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineLayout);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkPipelineLayout, a.pipelineLayout_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyPipelineLayout(d, reply, &a);
         return;
     }
     fn(a.device, a.pipelineLayout, NULL);
@@ -2148,6 +2204,13 @@ static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct v
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySampler);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkSampler, a.sampler_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroySampler(d, reply, &a);
+        return;
+    }
     fn(a.device, a.sampler, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkSampler, a.sampler_id);
     if (reply)
@@ -2203,6 +2266,13 @@ static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *c
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorSetLayout);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkDescriptorSetLayout, a.descriptorSetLayout_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, &a);
+        return;
+    }
     fn(a.device, a.descriptorSetLayout, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSetLayout, a.descriptorSetLayout_id);
     if (reply)
@@ -2256,6 +2326,13 @@ static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, s
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorPool);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyDescriptorPool(d, reply, &a);
         return;
     }
     fn(a.device, a.descriptorPool, NULL);
@@ -2404,6 +2481,13 @@ static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFramebuffer);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkFramebuffer, a.framebuffer_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyFramebuffer(d, reply, &a);
+        return;
+    }
     fn(a.device, a.framebuffer, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkFramebuffer, a.framebuffer_id);
     if (reply)
@@ -2457,6 +2541,13 @@ static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struc
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyRenderPass);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkRenderPass, a.renderPass_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyRenderPass(d, reply, &a);
         return;
     }
     fn(a.device, a.renderPass, NULL);
@@ -2533,6 +2624,13 @@ static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, stru
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyCommandPool);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkCommandPool, a.commandPool_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyCommandPool(d, reply, &a);
+        return;
+    }
     fn(a.device, a.commandPool, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkCommandPool, a.commandPool_id);
     if (reply)
@@ -2549,11 +2647,8 @@ static void vkw_dispatch_vkResetCommandPool(struct vkw_host_context *ctx, struct
     PFN_vkResetCommandPool fn = (PFN_vkResetCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetCommandPool);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandPool);
-        return;
-    }
-    a.result = fn(a.device, a.commandPool, a.flags);
+    (void)fn;
+    vkw_host_vkResetCommandPool(ctx, d, &a); /* hand-written: runtime/host */
     if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
         vkw_host_defer(ctx, VKW_CMD_vkResetCommandPool, a.result); /* nobody waits: report it later */
     if (reply)
@@ -2621,11 +2716,8 @@ static void vkw_dispatch_vkBeginCommandBuffer(struct vkw_host_context *ctx, stru
     PFN_vkBeginCommandBuffer fn = (PFN_vkBeginCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkBeginCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkBeginCommandBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBeginCommandBuffer);
-        return;
-    }
-    a.result = fn(a.commandBuffer, a.pBeginInfo);
+    (void)fn;
+    vkw_host_vkBeginCommandBuffer(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkBeginCommandBuffer(d, reply, &a);
 }
@@ -2640,11 +2732,8 @@ static void vkw_dispatch_vkEndCommandBuffer(struct vkw_host_context *ctx, struct
     PFN_vkEndCommandBuffer fn = (PFN_vkEndCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkEndCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkEndCommandBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEndCommandBuffer);
-        return;
-    }
-    a.result = fn(a.commandBuffer);
+    (void)fn;
+    vkw_host_vkEndCommandBuffer(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkEndCommandBuffer(d, reply, &a);
 }
@@ -2659,11 +2748,8 @@ static void vkw_dispatch_vkResetCommandBuffer(struct vkw_host_context *ctx, stru
     PFN_vkResetCommandBuffer fn = (PFN_vkResetCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkResetCommandBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (!fn) {
-        vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetCommandBuffer);
-        return;
-    }
-    a.result = fn(a.commandBuffer, a.flags);
+    (void)fn;
+    vkw_host_vkResetCommandBuffer(ctx, d, &a); /* hand-written: runtime/host */
     if (reply)
         vkw_encode_reply_vkResetCommandBuffer(d, reply, &a);
 }
@@ -6264,6 +6350,13 @@ static void vkw_dispatch_vkDestroyIndirectCommandsLayoutEXT(struct vkw_host_cont
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyIndirectCommandsLayoutEXT);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.indirectCommandsLayout_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyIndirectCommandsLayoutEXT(d, reply, &a);
+        return;
+    }
     fn(a.device, a.indirectCommandsLayout, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.indirectCommandsLayout_id);
     if (reply)
@@ -6312,6 +6405,13 @@ static void vkw_dispatch_vkDestroyIndirectExecutionSetEXT(struct vkw_host_contex
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyIndirectExecutionSetEXT);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectExecutionSetEXT, a.indirectExecutionSet_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyIndirectExecutionSetEXT(d, reply, &a);
         return;
     }
     fn(a.device, a.indirectExecutionSet, NULL);
@@ -6478,6 +6578,13 @@ static void vkw_dispatch_vkDestroyShaderEXT(struct vkw_host_context *ctx, struct
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyShaderEXT);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkShaderEXT, a.shader_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyShaderEXT(d, reply, &a);
+        return;
+    }
     fn(a.device, a.shader, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkShaderEXT, a.shader_id);
     if (reply)
@@ -6564,6 +6671,13 @@ static void vkw_dispatch_vkDestroyAccelerationStructureKHR(struct vkw_host_conte
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyAccelerationStructureKHR);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkAccelerationStructureKHR, a.accelerationStructure_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyAccelerationStructureKHR(d, reply, &a);
         return;
     }
     fn(a.device, a.accelerationStructure, NULL);
@@ -7697,6 +7811,13 @@ static void vkw_dispatch_vkDestroyOpticalFlowSessionNV(struct vkw_host_context *
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyOpticalFlowSessionNV);
         return;
     }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a.session_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyOpticalFlowSessionNV(d, reply, &a);
+        return;
+    }
     fn(a.device, a.session, NULL);
     vkw_host_forget(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a.session_id);
     if (reply)
@@ -7783,6 +7904,13 @@ static void vkw_dispatch_vkDestroyAccelerationStructureNV(struct vkw_host_contex
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyAccelerationStructureNV);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkAccelerationStructureNV, a.accelerationStructure_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyAccelerationStructureNV(d, reply, &a);
         return;
     }
     fn(a.device, a.accelerationStructure, NULL);
@@ -8262,6 +8390,13 @@ static void vkw_dispatch_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_conte
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyIndirectCommandsLayoutNV);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.indirectCommandsLayout_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(d, reply, &a);
         return;
     }
     fn(a.device, a.indirectCommandsLayout, NULL);
@@ -9355,6 +9490,13 @@ static void vkw_dispatch_vkDestroyVideoSessionParametersKHR(struct vkw_host_cont
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyVideoSessionParametersKHR);
+        return;
+    }
+    /* a command buffer still recording may name it in commands not yet
+     * here: kept until those recordings end (PROTOCOL section 28) */
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkVideoSessionParametersKHR, a.videoSessionParameters_id)) {
+        if (reply)
+            vkw_encode_reply_vkDestroyVideoSessionParametersKHR(d, reply, &a);
         return;
     }
     fn(a.device, a.videoSessionParameters, NULL);

@@ -26,8 +26,11 @@
  * pointers, lying serialized headers, properties past their data, and a
  * capture-replay handle the device does not size;
  * video parameters objects of another session or of a destroyed one (on
- * the fake driver); and, not errors, a device destroyed with children
- * alive, a video session destroyed before its parameters. */
+ * the fake driver); ids that never existed in a recording while destroyed
+ * objects are kept for it, a kept object destroyed again, a command buffer
+ * that skipped a command naming a freed set submitted (PROTOCOL 28); and,
+ * not errors, a device destroyed with children alive, a video session
+ * destroyed before its parameters. */
 #define _GNU_SOURCE /* setenv, memfd_create; before any include */
 
 #include <dirent.h>
@@ -1365,6 +1368,94 @@ static void sps_without_vui(struct tg_guest *g, struct expect *e)
     *e = (struct expect){VKW_ERROR_BAD_POINTER, 0, 0};
 }
 
+/* ---- objects destroyed while a command buffer records (PROTOCOL 28) ----
+ * A set layout 160, a pipeline layout 161, a descriptor pool 162 (sets may
+ * be freed) and its set 163; command buffer 201 recording. */
+enum { R_SET_LAYOUT = 160, R_LAYOUT, R_POOL, R_SET };
+
+static void recording_with_objects(struct tg_guest *g)
+{
+    VkDescriptorSetLayoutBinding binding = {0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                                            VK_SHADER_STAGE_COMPUTE_BIT, NULL};
+    VkDescriptorSetLayoutCreateInfo slci = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+        .bindingCount = 1,
+        .pBindings = &binding};
+    VkDescriptorSetLayout set_layout = VKW_U64_HANDLE(VkDescriptorSetLayout, R_SET_LAYOUT);
+    vkw_encode_vkCreateDescriptorSetLayout(&g->w, ++g->serial, TG_DEVICE(g), &slci, NULL,
+                                           &set_layout);
+    VkPipelineLayoutCreateInfo plci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                       .setLayoutCount = 1,
+                                       .pSetLayouts = &set_layout};
+    VkPipelineLayout layout = VKW_U64_HANDLE(VkPipelineLayout, R_LAYOUT);
+    vkw_encode_vkCreatePipelineLayout(&g->w, ++g->serial, TG_DEVICE(g), &plci, NULL, &layout);
+    VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1};
+    VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                       .flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT,
+                                       .maxSets = 1,
+                                       .poolSizeCount = 1,
+                                       .pPoolSizes = &size};
+    VkDescriptorPool pool = VKW_U64_HANDLE(VkDescriptorPool, R_POOL);
+    vkw_encode_vkCreateDescriptorPool(&g->w, ++g->serial, TG_DEVICE(g), &dpci, NULL, &pool);
+    VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                      .descriptorPool = pool,
+                                      .descriptorSetCount = 1,
+                                      .pSetLayouts = &set_layout};
+    VkDescriptorSet set = VKW_U64_HANDLE(VkDescriptorSet, R_SET);
+    vkw_encode_vkAllocateDescriptorSets(&g->w, ++g->serial, TG_DEVICE(g), &ai, &set);
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    vkw_encode_vkBeginCommandBuffer(&g->w, ++g->serial, (VkCommandBuffer)&g->cbs[0], &bi);
+}
+
+/* (Recorded commands carry serial 0; the tests give the one that fails a
+ * serial of its own, which the host echoes.) */
+static void recorded_bind(struct tg_guest *g, uint32_t serial, uint64_t layout, uint64_t set)
+{
+    const VkDescriptorSet s = VKW_U64_HANDLE(VkDescriptorSet, set);
+    vkw_encode_vkCmdBindDescriptorSets(&g->w, serial, (VkCommandBuffer)&g->cbs[0],
+                                       VK_PIPELINE_BIND_POINT_COMPUTE,
+                                       VKW_U64_HANDLE(VkPipelineLayout, layout), 0, 1, &s, 0, NULL);
+}
+
+/* The layout is kept for the recording; an id that never existed is not. */
+static void recorded_id_never_made(struct tg_guest *g, struct expect *e)
+{
+    recording_with_objects(g);
+    vkw_encode_vkDestroyPipelineLayout(&g->w, ++g->serial, TG_DEVICE(g),
+                                       VKW_U64_HANDLE(VkPipelineLayout, R_LAYOUT), NULL);
+    recorded_bind(g, 0, R_LAYOUT, R_SET); /* fine: kept */
+    recorded_bind(g, ++g->serial, 12345, R_SET);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 12345, 2};
+}
+
+/* Kept for recorded commands only: destroying it again is refused. */
+static void kept_destroyed_again(struct tg_guest *g, struct expect *e)
+{
+    recording_with_objects(g);
+    for (int i = 0; i < 2; i++)
+        vkw_encode_vkDestroyPipelineLayout(&g->w, ++g->serial, TG_DEVICE(g),
+                                           VKW_U64_HANDLE(VkPipelineLayout, R_LAYOUT), NULL);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, R_LAYOUT, 2};
+}
+
+/* A recorded command naming a set freed meanwhile is skipped; the command
+ * buffer is invalid, and submitting it ends the context. */
+static void skipped_then_submitted(struct tg_guest *g, struct expect *e)
+{
+    recording_with_objects(g);
+    const VkDescriptorSet set = VKW_U64_HANDLE(VkDescriptorSet, R_SET);
+    vkw_encode_vkFreeDescriptorSets(&g->w, ++g->serial, TG_DEVICE(g),
+                                    VKW_U64_HANDLE(VkDescriptorPool, R_POOL), 1, &set);
+    recorded_bind(g, 0, R_LAYOUT, R_SET);
+    vkw_encode_vkEndCommandBuffer(&g->w, ++g->serial, (VkCommandBuffer)&g->cbs[0]);
+    VkCommandBuffer cb = (VkCommandBuffer)&g->cbs[0];
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                       .commandBufferCount = 1,
+                       .pCommandBuffers = &cb};
+    vkw_encode_vkQueueSubmit(&g->w, ++g->serial, (VkQueue)&g->queue, 1, &si, VK_NULL_HANDLE);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, TG_POOL_ID + 1, 3};
+}
+
 static const struct hostile_case {
     const char *name;
     void (*build)(struct tg_guest *g, struct expect *e);
@@ -1445,6 +1536,10 @@ static const struct hostile_case {
     {"structure properties past dataSize", properties_past_data, bring_up_13},
     {"structure properties of a pipeline-statistics query", properties_of_another_query, bring_up_13},
     {"a capture-replay handle the device does not size", capture_replay_handle_unsized, bring_up_13},
+    {"an id that never existed, recorded while a destroyed layout is kept", recorded_id_never_made,
+     NULL},
+    {"a layout kept for a recording, destroyed again", kept_destroyed_again, NULL},
+    {"a command buffer that skipped a freed set, submitted", skipped_then_submitted, NULL},
 };
 
 /* B is unaffected: its objects stand, and it can still work with its

@@ -9,7 +9,7 @@
  * input assembly with mesh shaders, the state of the graphics pipeline
  * library subsets a library or link does not include, a base pipeline
  * without the derivative flag, shader modules where pipeline binaries stand
- * in; all by the flags in force, VkPipelineCreateFlags2CreateInfo's where
+ * in, a push descriptor write's set; all by the flags in force, VkPipelineCreateFlags2CreateInfo's where
  * chained) and the guest entry points that apply them.
  * An application may leave such members uninitialised or stale: encoding
  * them would read garbage memory on the guest, or send ids the host
@@ -62,6 +62,14 @@ void vkw_guest_clean_pipeline_fini(struct vkw_clean_pipeline *c);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(
     VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites,
     uint32_t descriptorCopyCount, const VkCopyDescriptorSet *pDescriptorCopies);
+/* Push descriptors ignore each write's dstSet: it may be stale (a freed
+ * set, one the host never knew) or garbage, so it is sent as NULL; image
+ * infos as vkUpdateDescriptorSets cleans them. */
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSet(
+    VkCommandBuffer commandBuffer, VkPipelineBindPoint pipelineBindPoint, VkPipelineLayout layout,
+    uint32_t set, uint32_t descriptorWriteCount, const VkWriteDescriptorSet *pDescriptorWrites);
+VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPushDescriptorSet2(
+    VkCommandBuffer commandBuffer, const VkPushDescriptorSetInfo *pPushDescriptorSetInfo);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
     VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount,
     const VkGraphicsPipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,

@@ -9,6 +9,7 @@
 #include "vkw_handles.h"
 #include "vkw_host_decode.h"
 #include "vkw_host_descriptors.h"
+#include "vkw_host_recording.h"
 #include "vkw_vulkan_util.h"
 
 void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_limits *limits)
@@ -28,6 +29,7 @@ void vkw_host_context_fini(struct vkw_host_context *ctx)
     free(ctx->pieces);
     vkw_object_table_fini(&ctx->objects);
     vkw_arena_fini(&ctx->arena);
+    vkw_host_recording_fini(&ctx->recording);
     vkw_host_memory_release_all(&ctx->memory);
     vkw_host_images_release(&ctx->images);
     /* The fences are driver objects (destroy_objects' business): only the
@@ -119,6 +121,15 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
                                      .length = vkw_host_device_length,
                                      .owner = ctx,
                                      .fds = &ctx->fds};
+        if (vkw_opcode_recorded(h.opcode) && h.size >= 8) {
+            /* It may name what the guest destroyed while it was recording
+             * (doc/PROTOCOL.md section 28); its first parameter is the
+             * command buffer it records into. */
+            struct vkw_reader first;
+            vkw_reader_init(&first, stream.cur, 8, NULL);
+            d.recorded = true;
+            d.recording_into = vkw_read_u64(&first);
+        }
         vkw_reader_init(&d.r, stream.cur, h.size, &ctx->arena);
         d.r.fds = &ctx->fds.in;
         stream.cur += h.size;
@@ -134,6 +145,15 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
         ctx->gather_now = false;
         vkw_host_fds_settle(&ctx->fds); /* what the driver did not take */
         vkw_arena_reset(&ctx->arena);
+        if (!vkw_reader_ok(&d.r) && d.stale != 0 && !want_reply &&
+            d.r.error == VKW_ERROR_BAD_HANDLE && d.r.error_value == d.stale) {
+            /* A recorded command names an object the guest destroyed while
+             * the command buffer was recording, and the driver object is
+             * gone: the command is skipped, and the command buffer, which
+             * Vulkan now calls invalid, will not be executed. */
+            vkw_host_recording_invalidate(ctx, d.recording_into);
+            continue;
+        }
         if (!vkw_reader_ok(&d.r)) {
             replies->size = reply_start; /* the half-written reply is replaced */
             vkw_host_reply_fds_drop(replies, reply_fds_before);
@@ -230,6 +250,12 @@ bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decode
     const bool reissued = vkw_handle_types[type].reissued;
     for (uint64_t i = 0; i < count; i++) {
         const struct vkw_object *o = vkw_object_table_find(&ctx->objects, ids[i]);
+        if (o && (o->flags & (VKW_OBJECT_KEPT | VKW_OBJECT_GONE))) {
+            /* The guest destroyed it, and now reuses its id (PROTOCOL 6):
+             * what it names from here on is the new object. */
+            vkw_host_recording_reuse(ctx, ids[i]);
+            o = vkw_object_table_find(&ctx->objects, ids[i]);
+        }
         if (ids[i] == 0 || (o && !(reissued && o->type == type))) {
             vkw_reader_fail(&d->r, ids[i] ? VKW_ERROR_ID_IN_USE : VKW_ERROR_BAD_HANDLE, ids[i]);
             return false;
@@ -271,7 +297,7 @@ void vkw_host_bind_failed(struct vkw_host_context *ctx, struct vkw_host_decoder 
         vkw_reader_fail(&d->r, e, id);
 }
 
-static bool type_has_children(uint32_t type)
+bool vkw_host_type_has_children(uint32_t type)
 {
     for (uint32_t t = 1; t < VKW_HANDLE_TYPE_COUNT; t++)
         if (vkw_handle_types[t].parent == type)
@@ -286,42 +312,84 @@ struct id_list {
     bool failed;
 };
 
-static void collect_child(const struct vkw_object *o, void *user)
+static bool append_id(struct id_list *l, uint64_t id)
 {
-    struct id_list *l = user;
-    if (o->parent_id != l->parent || l->failed)
-        return;
     if (l->count == l->capacity) {
         size_t cap = l->capacity ? l->capacity * 2 : 64;
         uint64_t *ids = realloc(l->ids, cap * sizeof(*ids));
         if (!ids) {
             l->failed = true;
-            return;
+            return false;
         }
         l->ids = ids;
         l->capacity = cap;
     }
-    l->ids[l->count++] = o->id;
+    l->ids[l->count++] = id;
+    return true;
 }
 
-/* Remove `id`'s descendants.  Only types that can have children are
- * searched for them, so destroying a buffer costs no table scan. */
+static void collect_child(const struct vkw_object *o, void *user)
+{
+    struct id_list *l = user;
+    if (o->parent_id == l->parent && !l->failed)
+        append_id(l, o->id);
+}
+
+/* Append the ids made from `parent` (of `type`), and theirs, parents
+ * first.  Only types that can have children are searched for them, so a
+ * buffer costs no table scan. */
+static void collect_descendants(struct vkw_host_context *ctx, struct id_list *l,
+                                uint64_t parent, uint32_t type)
+{
+    if (!vkw_host_type_has_children(type))
+        return;
+    const size_t first = l->count;
+    l->parent = parent;
+    vkw_object_table_foreach(&ctx->objects, collect_child, l);
+    for (size_t i = first, end = l->count; i < end && !l->failed; i++) {
+        const struct vkw_object *o = vkw_object_table_find(&ctx->objects, l->ids[i]);
+        if (o)
+            collect_descendants(ctx, l, o->id, o->type);
+    }
+}
+
+uint64_t *vkw_host_collect_tree(struct vkw_host_context *ctx, uint64_t id, uint32_t type,
+                                size_t *count)
+{
+    struct id_list l = {0};
+    if (append_id(&l, id))
+        collect_descendants(ctx, &l, id, type);
+    if (l.failed) {
+        free(l.ids);
+        return NULL;
+    }
+    *count = l.count;
+    return l.ids;
+}
+
+/* Take `id` out of the table, with what its memory and image records and
+ * the recording tracker keep of it. */
+static void drop_one(struct vkw_host_context *ctx, uint64_t id)
+{
+    const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
+    if (!o)
+        return;
+    const uint32_t type = o->type;
+    vkw_host_recording_removed(ctx, o);
+    vkw_host_memory_forget(ctx, type, id); /* freeing memory unmapped it */
+    vkw_host_images_forget(ctx, type, id);
+    vkw_object_table_remove(&ctx->objects, id, type);
+}
+
+/* Drop `id`'s descendants. */
 static void forget_descendants(struct vkw_host_context *ctx, uint64_t id, uint32_t type)
 {
-    if (!type_has_children(type))
-        return;
-    struct id_list l = {.parent = id};
-    vkw_object_table_foreach(&ctx->objects, collect_child, &l);
-    for (size_t i = 0; i < l.count; i++) {
-        const struct vkw_object *o = vkw_object_table_find(&ctx->objects, l.ids[i]);
-        if (!o)
-            continue;
-        const uint32_t child_type = o->type;
-        vkw_host_memory_forget(ctx, child_type, l.ids[i]);
-        vkw_host_images_forget(ctx, child_type, l.ids[i]);
-        vkw_object_table_remove(&ctx->objects, l.ids[i], child_type);
-        forget_descendants(ctx, l.ids[i], child_type);
-    }
+    struct id_list l = {0};
+    collect_descendants(ctx, &l, id, type);
+    /* Out of memory part way: what was found goes, the rest stays until
+     * teardown (which never needs the table to allocate). */
+    for (size_t i = 0; i < l.count; i++)
+        drop_one(ctx, l.ids[i]);
     free(l.ids);
 }
 
@@ -330,21 +398,41 @@ uint64_t vkw_host_parent_id(struct vkw_host_context *ctx, uint32_t type, uint64_
     return host ? vkw_object_table_id_of(&ctx->objects, type, host) : 0;
 }
 
+void vkw_host_drop(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
+{
+    const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
+    if (!o || o->type != type)
+        return;
+    drop_one(ctx, id);
+    forget_descendants(ctx, id, type);
+}
+
 void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
 {
     const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
     if (!o || o->type != type)
         return; /* 0 (a legal NULL destroy) or already gone with its parent */
-    vkw_host_memory_forget(ctx, type, id); /* freeing memory unmapped it */
-    vkw_host_images_forget(ctx, type, id);
-    vkw_object_table_remove(&ctx->objects, id, type);
-    forget_descendants(ctx, id, type);
+    /* While command buffers record, commands that name it may still come
+     * (a freed descriptor set): its id stays, marked gone. */
+    if (!vkw_host_recording_outlive(ctx, type, id))
+        vkw_host_drop(ctx, type, id);
+    vkw_host_recording_settle(ctx);
 }
 
 void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
 {
-    if (id != 0)
-        forget_descendants(ctx, id, type);
+    if (id == 0 || !vkw_host_type_has_children(type))
+        return;
+    struct id_list l = {.parent = id};
+    vkw_object_table_foreach(&ctx->objects, collect_child, &l);
+    for (size_t i = 0; i < l.count; i++) {
+        const struct vkw_object *o = vkw_object_table_find(&ctx->objects, l.ids[i]);
+        if (o && !(o->flags & (VKW_OBJECT_KEPT | VKW_OBJECT_GONE)) &&
+            !vkw_host_recording_outlive(ctx, o->type, l.ids[i]))
+            vkw_host_drop(ctx, o->type, l.ids[i]);
+    }
+    free(l.ids);
+    vkw_host_recording_settle(ctx);
 }
 
 /* ---- hand-written commands ---- */

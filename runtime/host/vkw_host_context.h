@@ -29,6 +29,7 @@
 #include "vkw_host_inflight.h"
 #include "vkw_host_limits.h"
 #include "vkw_host_memory.h"
+#include "vkw_host_recording.h"
 #include "vkw_host_syncfb.h"
 #include "vkw_teardown.h"
 #include "vkw_object_table.h"
@@ -90,6 +91,8 @@ struct vkw_host_context {
     struct vkw_host_syncfb *syncfb;
     /* What each of its devices can take (vkGetDeviceProcAddr's answers). */
     struct vkw_host_device_commands device_commands;
+    /* Its command buffers that record, and what it destroyed meanwhile. */
+    struct vkw_host_recording recording;
     /* Sticky: once set the context is dead. */
     enum vkw_error error;
     uint64_t error_value;
@@ -165,10 +168,21 @@ void vkw_host_bind_failed(struct vkw_host_context *ctx, struct vkw_host_decoder 
                           uint32_t type, uint64_t id, uint64_t parent_id);
 /* The id of a parent named by its host handle (inside a create info). */
 uint64_t vkw_host_parent_id(struct vkw_host_context *ctx, uint32_t type, uint64_t host);
-/* Drop a destroyed object's id and every id made from it. */
+/* Drop a destroyed object's id and every id made from it; while command
+ * buffers record, an object recorded commands name keeps its id, marked
+ * gone (vkw_host_recording.h). */
 void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
-/* Drop every id made from an object that lives on (vkResetDescriptorPool). */
+/* The same for every id made from an object that lives on
+ * (vkResetDescriptorPool). */
 void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
+/* Drop `id` and every id made from it now, whatever records. */
+void vkw_host_drop(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
+/* Whether objects of some type are made from objects of `type`. */
+bool vkw_host_type_has_children(uint32_t type);
+/* `id` and the ids made from it, and theirs, parents first (malloc'd;
+ * `*count` of them); NULL when out of memory. */
+uint64_t *vkw_host_collect_tree(struct vkw_host_context *ctx, uint64_t id, uint32_t type,
+                                size_t *count);
 
 /* Hand-written commands (gen/annotations.conf). */
 void vkw_host_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,

@@ -38,7 +38,45 @@ struct vkw_host_decoder {
      * for its command's hand-written host function and reply: arena
      * memory, NULL otherwise. */
     void *hand_written;
+    /* A recorded command (vkw_opcode_recorded), and the id of the command
+     * buffer it records into (its first parameter).  Such a command may
+     * name what the guest destroyed while command buffers were recording
+     * (doc/PROTOCOL.md section 28): a kept object is taken as it is; a
+     * gone one, or an invalid command buffer to execute, is noted in
+     * `stale` and fails BAD_HANDLE, which the command loop turns into
+     * skipping the command. */
+    bool recorded;
+    uint64_t recording_into;
+    uint64_t stale;
 };
+
+/* A recorded command names `id` of `type`: true, with its host handle, for
+ * a usable or kept object (the command buffer recorded into must be
+ * usable); false for anything else, noting a gone object (or an invalid
+ * command buffer) in d->stale. */
+static inline bool vkw_host_recorded_lookup(struct vkw_host_decoder *d, uint64_t id,
+                                            uint32_t type, uint64_t *host)
+{
+    const struct vkw_object *o = vkw_object_table_find(d->objects, id);
+    if (!o || o->type != type || (o->flags & VKW_OBJECT_FAILED))
+        return false;
+    if (id == d->recording_into) {
+        if (o->flags & VKW_OBJECT_UNUSABLE)
+            return false;
+    } else if (o->flags & (VKW_OBJECT_GONE | VKW_OBJECT_INVALID)) {
+        d->stale = id;
+        return false;
+    }
+    *host = o->host;
+    return true;
+}
+
+static inline bool vkw_host_lookup(struct vkw_host_decoder *d, uint64_t id, uint32_t type,
+                                   uint64_t *host)
+{
+    return d->recorded ? vkw_host_recorded_lookup(d, id, type, host)
+                       : vkw_object_table_lookup(d->objects, id, type, host);
+}
 
 /* For generated decoders (VKW_DEVICE_LENGTH): the count a blob of device
  * length `what` (enum vkw_device_length) must have on this host. */
@@ -58,8 +96,7 @@ static inline uint64_t vkw_host_decode_handle(struct vkw_host_decoder *d, uint32
     uint64_t host = 0;
     if (id_out)
         *id_out = id;
-    if (id != 0 ? !vkw_object_table_lookup(d->objects, id, type, &host)
-                : required && vkw_reader_ok(&d->r))
+    if (id != 0 ? !vkw_host_lookup(d, id, type, &host) : required && vkw_reader_ok(&d->r))
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
     return host;
 }
@@ -74,8 +111,7 @@ static inline uint64_t vkw_host_decode_object(struct vkw_host_decoder *d, uint32
     uint64_t host = 0;
     if (!vkw_reader_ok(&d->r))
         return 0;
-    if (id == 0 ? required
-                : (type == 0 || !vkw_object_table_lookup(d->objects, id, type, &host)))
+    if (id == 0 ? required : (type == 0 || !vkw_host_lookup(d, id, type, &host)))
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
     return host;
 }
@@ -83,7 +119,7 @@ static inline uint64_t vkw_host_decode_object(struct vkw_host_decoder *d, uint32
 /* The same for what a destroy or free command destroys: an id whose
  * asynchronous creation failed is accepted too, as VK_NULL_HANDLE (which
  * every destroy command takes as "nothing to do"), so that the guest can
- * drop it like any other. */
+ * drop it like any other.  A kept or gone id was destroyed already. */
 static inline uint64_t vkw_host_decode_destroyed_handle(struct vkw_host_decoder *d,
                                                         uint32_t type, bool required,
                                                         uint64_t *id_out)
@@ -97,7 +133,7 @@ static inline uint64_t vkw_host_decode_destroyed_handle(struct vkw_host_decoder 
         return 0;
     }
     const struct vkw_object *o = vkw_object_table_find(d->objects, id);
-    if (!o || o->type != type) {
+    if (!o || o->type != type || (o->flags & (VKW_OBJECT_KEPT | VKW_OBJECT_GONE))) {
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
         return 0;
     }

@@ -241,6 +241,10 @@ void vkw_host_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_host_decode
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit);
         return;
     }
+    for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++)
+        for (uint32_t j = 0; j < a->pSubmits[i].commandBufferCount; j++)
+            if (!vkw_host_recording_executable(ctx, d, a->pSubmits[i].pCommandBuffers[j]))
+                return;
     const uint64_t batches = batches_of(a->submitCount);
     VkFence fence;
     VkDevice device;
@@ -257,6 +261,11 @@ void vkw_host_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decod
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueSubmit2);
         return;
     }
+    for (uint32_t i = 0; a->pSubmits && i < a->submitCount; i++)
+        for (uint32_t j = 0; j < a->pSubmits[i].commandBufferInfoCount; j++)
+            if (!vkw_host_recording_executable(ctx, d,
+                                               a->pSubmits[i].pCommandBufferInfos[j].commandBuffer))
+                return;
     const uint64_t batches = batches_of(a->submitCount);
     VkFence fence;
     VkDevice device;

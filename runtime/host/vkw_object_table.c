@@ -29,6 +29,8 @@
 /* reverse holds slot index + 1 in a uint32_t. */
 #define VKW_TABLE_MAX_CAPACITY ((size_t)1 << 31)
 #define VKW_NOT_FOUND SIZE_MAX
+/* Objects with no host handle, kept out of the reverse map. */
+#define NO_HOST (VKW_OBJECT_FAILED | VKW_OBJECT_GONE)
 
 /* splitmix64's finaliser: every input bit reaches every output bit. */
 static inline uint64_t mix64(uint64_t z)
@@ -82,9 +84,9 @@ static size_t find_slot(const struct vkw_object *slots, size_t capacity, uint64_
 static void reverse_add(uint32_t *reverse, const struct vkw_object *slots,
                         size_t capacity, size_t index)
 {
-    /* Failed objects (host 0) are never answered by handle: keeping them
-     * out spares the one (type, 0) chain that would grow with each. */
-    if (slots[index].flags & VKW_OBJECT_FAILED)
+    /* Failed and gone objects (host 0) are never answered by handle:
+     * keeping them out spares the one (type, 0) chain that would grow. */
+    if (slots[index].flags & NO_HOST)
         return;
     size_t mask = capacity - 1;
     size_t j = reverse_home(slots, mask, slots[index].type, slots[index].host);
@@ -98,8 +100,8 @@ static void reverse_remove(struct vkw_object_table *t, size_t index)
 {
     size_t mask = t->reverse_capacity - 1;
     const struct vkw_object *o = &t->slots[index];
-    if (o->flags & VKW_OBJECT_FAILED)
-        return; /* never added */
+    if (o->flags & NO_HOST)
+        return; /* never added, or taken out when it went */
     size_t hole = reverse_home(t->slots, mask, o->type, o->host);
     for (size_t n = 0; t->reverse[hole] != index + 1; n++) {
         if (t->reverse[hole] == 0 || n == t->reverse_capacity)
@@ -243,9 +245,28 @@ bool vkw_object_table_lookup(const struct vkw_object_table *t, uint64_t id,
                              uint32_t type, uint64_t *host)
 {
     const struct vkw_object *o = vkw_object_table_find(t, id);
-    if (!o || o->type != type || (o->flags & VKW_OBJECT_FAILED))
+    if (!o || o->type != type || (o->flags & VKW_OBJECT_UNUSABLE))
         return false;
     *host = o->host;
+    return true;
+}
+
+bool vkw_object_table_mark(struct vkw_object_table *t, uint64_t id, uint32_t set,
+                           uint32_t clear, uint64_t note)
+{
+    size_t i = find_slot(t->slots, t->capacity, id);
+    if (i == VKW_NOT_FOUND)
+        return false;
+    struct vkw_object *o = &t->slots[i];
+    set &= ~VKW_OBJECT_FAILED;
+    clear &= ~NO_HOST; /* a handle once forgotten does not come back */
+    if ((set & VKW_OBJECT_GONE) && !(o->flags & NO_HOST)) {
+        reverse_remove(t, i); /* while it still has its host handle */
+        o->host = 0;
+        t->removals++; /* its handle value may come back for another object */
+    }
+    o->flags = (o->flags | set) & ~clear;
+    o->note = note;
     return true;
 }
 

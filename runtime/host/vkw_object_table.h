@@ -28,7 +28,10 @@ struct vkw_object {
     uint64_t host;      /* the host handle, as an integer */
     uint64_t parent_id; /* id of the object it was made from, or 0 */
     uint32_t type;      /* enum vkw_handle_type */
-    uint32_t flags;     /* VKW_OBJECT_FAILED, or 0 */
+    uint32_t flags;     /* VKW_OBJECT_*, or 0 */
+    uint64_t note;      /* the recording tracker's (vkw_host_recording.h): a
+                         * recording command buffer's place in its list, a
+                         * kept or gone object's epoch; 0 otherwise */
 };
 
 /* The id names an object whose asynchronous creation failed (PROTOCOL,
@@ -36,6 +39,21 @@ struct vkw_object {
  * but names no host object (host 0), so lookups refuse it and only its
  * destruction (vkw_object_table_find) may name it. */
 #define VKW_OBJECT_FAILED 0x1u
+/* The guest destroyed it while command buffers were recording; the driver
+ * object lives on for the commands they may still send (PROTOCOL section
+ * 28).  Lookups refuse it: only the decoder of a recorded command takes it. */
+#define VKW_OBJECT_KEPT 0x2u
+/* The same, but the driver object is gone (a freed descriptor set): host
+ * 0, out of the reverse map; a recorded command naming it is skipped. */
+#define VKW_OBJECT_GONE 0x4u
+/* A command buffer in the recording state (vkBeginCommandBuffer seen, and
+ * no end, reset or free since). */
+#define VKW_OBJECT_RECORDING 0x8u
+/* A command buffer that skipped a command naming a gone object: Vulkan
+ * calls it invalid, and the host will not execute it. */
+#define VKW_OBJECT_INVALID 0x10u
+/* What lookups refuse. */
+#define VKW_OBJECT_UNUSABLE (VKW_OBJECT_FAILED | VKW_OBJECT_KEPT | VKW_OBJECT_GONE)
 
 struct vkw_object_table {
     struct vkw_object *slots; /* open addressing on id */
@@ -66,10 +84,17 @@ enum vkw_error vkw_object_table_insert_failed(struct vkw_object_table *t, uint64
  * remove (an insert may move every object). */
 const struct vkw_object *vkw_object_table_find(const struct vkw_object_table *t,
                                                uint64_t id);
-/* The host handle of `id` when it exists, has `type` and is not failed;
- * `*host` is left alone otherwise. */
+/* The host handle of `id` when it exists, has `type` and is usable (not
+ * failed, kept or gone); `*host` is left alone otherwise. */
 bool vkw_object_table_lookup(const struct vkw_object_table *t, uint64_t id,
                              uint32_t type, uint64_t *host);
+/* Set the flags in `set` and clear those in `clear` of `id`, and set its
+ * note; false when there is no such id.  Setting VKW_OBJECT_GONE also
+ * forgets the host handle (0, out of the reverse map, `removals` bumped:
+ * the driver object is gone).  VKW_OBJECT_FAILED is not changed here, nor
+ * VKW_OBJECT_GONE cleared. */
+bool vkw_object_table_mark(struct vkw_object_table *t, uint64_t id, uint32_t set,
+                           uint32_t clear, uint64_t note);
 /* The id under which (type, host) was inserted, or 0.  When several live
  * ids share (type, host), the earliest inserted of them. */
 uint64_t vkw_object_table_id_of(const struct vkw_object_table *t, uint32_t type,

@@ -151,8 +151,10 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
         vkw_host_inflight_release_device(p->ctx, (VkDevice)(uintptr_t)o->host);
         vkw_host_device_commands_forget(p->ctx, (VkDevice)(uintptr_t)o->host);
     }
-    /* A failed asynchronous creation left an id and no driver object. */
-    if (o->flags & VKW_OBJECT_FAILED)
+    /* A failed asynchronous creation left an id and no driver object, as
+     * does an object gone while command buffers recorded (a kept one is
+     * still the driver's, and goes like any other). */
+    if (o->flags & (VKW_OBJECT_FAILED | VKW_OBJECT_GONE))
         return;
     /* False for command buffers, descriptor sets, queues and physical
      * devices: their parent's destruction frees them. */
@@ -167,7 +169,8 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
 static void set_event(const struct vkw_object *o, void *user)
 {
     struct pass *p = user;
-    if (o->type != VKW_HANDLE_VkEvent || !p->ctx->vk.vkSetEvent || (o->flags & VKW_OBJECT_FAILED))
+    if (o->type != VKW_HANDLE_VkEvent || !p->ctx->vk.vkSetEvent ||
+        (o->flags & (VKW_OBJECT_FAILED | VKW_OBJECT_GONE)))
         return;
     const struct placement where = place(&p->ctx->objects, o, p->root);
     if (where.under_root && where.parent_host)
@@ -213,6 +216,7 @@ size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx)
      * the guest lent (ALLOCATE_SHARED), they can be unmapped too. */
     vkw_host_memory_release_all(&ctx->memory);
     vkw_host_images_release(&ctx->images);
+    vkw_host_recording_fini(&ctx->recording); /* what it kept went above */
     vkw_object_table_fini(&ctx->objects); /* empty again, its limit kept */
     return destroyed;
 }

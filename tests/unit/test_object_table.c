@@ -44,7 +44,8 @@ static bool invariants_hold(const struct vkw_object_table *t)
         return diag("capacity %zu is not a power of two", t->capacity), false;
     for (size_t i = 0; i < t->capacity; i++) {
         live += t->slots[i].id != 0;
-        failed += t->slots[i].id != 0 && (t->slots[i].flags & VKW_OBJECT_FAILED);
+        failed += t->slots[i].id != 0 &&
+                  (t->slots[i].flags & (VKW_OBJECT_FAILED | VKW_OBJECT_GONE));
     }
     if (live != t->count)
         return diag("%zu live slots, count %zu", live, t->count), false;
@@ -67,7 +68,7 @@ static bool invariants_hold(const struct vkw_object_table *t)
             good = false;
     }
     free(seen);
-    if (!good || entries != t->count - failed) /* failed objects have no entry */
+    if (!good || entries != t->count - failed) /* failed and gone objects have no entry */
         return diag("reverse map has %zu entries for %zu objects", entries, t->count), false;
     return true;
 }
@@ -239,6 +240,50 @@ static void test_failed(void)
     vkw_object_table_fini(&t);
 }
 
+/* vkw_object_table_mark: kept objects keep their handle, gone ones lose
+ * it (and their reverse entry); lookups refuse both, find sees both. */
+static void test_marks(void)
+{
+    struct vkw_object_table t;
+    vkw_object_table_init(&t, SIZE_MAX);
+    uint64_t host = 0;
+    ok(vkw_object_table_insert(&t, 1, 2, 0x100, 0) == VKW_OK &&
+           vkw_object_table_insert(&t, 2, 2, 0x200, 0) == VKW_OK &&
+           vkw_object_table_insert_failed(&t, 3, 2, 0) == VKW_OK,
+       "marks: three objects, one failed");
+    ok(vkw_object_table_mark(&t, 1, VKW_OBJECT_KEPT, 0, 5), "marks: one kept");
+    const struct vkw_object *o = vkw_object_table_find(&t, 1);
+    ok(o && (o->flags & VKW_OBJECT_KEPT) && o->note == 5 && o->host == 0x100 &&
+           !vkw_object_table_lookup(&t, 1, 2, &host) && vkw_object_table_id_of(&t, 2, 0x100) == 1,
+       "marks: kept: found with its note and handle, refused by lookup, still answered by handle");
+    const uint64_t removals = t.removals;
+    ok(vkw_object_table_mark(&t, 2, VKW_OBJECT_GONE, 0, 6), "marks: one gone");
+    o = vkw_object_table_find(&t, 2);
+    ok(o && (o->flags & VKW_OBJECT_GONE) && o->note == 6 && o->host == 0 &&
+           !vkw_object_table_lookup(&t, 2, 2, &host) && vkw_object_table_id_of(&t, 2, 0x200) == 0 &&
+           t.removals == removals + 1,
+       "marks: gone: host forgotten, out of the reverse map, removals bumped");
+    ok(invariants_hold(&t), "marks: invariants hold");
+    ok(vkw_object_table_insert(&t, 4, 2, 0x200, 0) == VKW_OK &&
+           vkw_object_table_id_of(&t, 2, 0x200) == 4,
+       "marks: the gone object's handle value names a new object");
+    ok(vkw_object_table_mark(&t, 2, 0, VKW_OBJECT_GONE, 7) &&
+           (vkw_object_table_find(&t, 2)->flags & VKW_OBJECT_GONE) &&
+           vkw_object_table_mark(&t, 3, VKW_OBJECT_KEPT, VKW_OBJECT_FAILED, 0) &&
+           (vkw_object_table_find(&t, 3)->flags & VKW_OBJECT_FAILED) &&
+           !vkw_object_table_mark(&t, 99, VKW_OBJECT_KEPT, 0, 0),
+       "marks: gone and failed are never cleared; an id that names nothing is refused");
+    for (uint64_t id = 100; id < 1100; id++) /* rehash with every state present */
+        vkw_object_table_insert(&t, id, 3, id << 4, 0);
+    ok(invariants_hold(&t) && vkw_object_table_id_of(&t, 2, 0x200) == 4 &&
+           vkw_object_table_id_of(&t, 2, 0x100) == 1,
+       "marks: invariants and the reverse map hold across rehashes");
+    ok(vkw_object_table_remove(&t, 2, 2) && vkw_object_table_remove(&t, 1, 2) &&
+           invariants_hold(&t) && vkw_object_table_id_of(&t, 2, 0x100) == 0,
+       "marks: gone and kept objects are removed like others");
+    vkw_object_table_fini(&t);
+}
+
 static void test_growth(void)
 {
     enum { N = 100000 };
@@ -378,6 +423,7 @@ int main(void)
     test_reverse();
     test_reverse_order_many();
     test_failed();
+    test_marks();
     test_growth();
     test_churn();
     return done_testing();
