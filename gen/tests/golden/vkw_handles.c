@@ -5,11 +5,11 @@
 #include "vkw_protocol.h"
 
 const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
-    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false},
-    [VKW_HANDLE_VkDevice] = {"VkDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEVICE, false},
-    [VKW_HANDLE_VkGadget] = {"VkGadget", false, VKW_HANDLE_VkWidget, VK_OBJECT_TYPE_GADGET, false},
-    [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false},
-    [VKW_HANDLE_VkWidget] = {"VkWidget", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_WIDGET, false},
+    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false, false},
+    [VKW_HANDLE_VkDevice] = {"VkDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEVICE, false, false},
+    [VKW_HANDLE_VkGadget] = {"VkGadget", false, VKW_HANDLE_VkWidget, VK_OBJECT_TYPE_GADGET, false, false},
+    [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false, false},
+    [VKW_HANDLE_VkWidget] = {"VkWidget", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_WIDGET, false, false},
 };
 
 uint32_t vkw_handle_type_of_object(int32_t object_type)
@@ -55,6 +55,14 @@ const char *const *vkw_opcode_aliases(uint32_t opcode)
         return aliases_vkCreateWidget;
     default:
         return none;
+    }
+}
+
+bool vkw_opcode_recorded(uint32_t opcode)
+{
+    switch (opcode) {
+    default:
+        return false;
     }
 }
 

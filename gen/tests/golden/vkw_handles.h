@@ -26,6 +26,7 @@ struct vkw_handle_type_info {
     enum vkw_handle_type parent; /* the type it is made from (first in vk.xml) */
     VkObjectType object_type;
     bool reissued;               /* the driver returns it again (physical devices, queues) */
+    bool recorded;               /* a recorded command (vkCmd*) may name it */
 };
 
 extern const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT];

@@ -6,6 +6,7 @@
 #ifndef VKW_PROTOCOL_H
 #define VKW_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The registry the protocol was generated from: 1.1.42, packed as
@@ -42,6 +43,9 @@ enum vkw_opcode {
 #define VKW_PRIVATE_OPCODE_BASE 0x10000u
 #define VKW_FORWARDED_COMMAND_COUNT 17
 
+/* A recorded command (a vkCmd*): the guest sends it in its command buffer's
+ * stream, later than the application recorded it (doc/PROTOCOL.md 16.3). */
+bool vkw_opcode_recorded(uint32_t opcode);
 /* "vkCreateBuffer" for VKW_CMD_vkCreateBuffer; NULL for unknown opcodes. */
 const char *vkw_opcode_name(uint32_t opcode);
 /* The other names vk.xml gives that command (vkCmdPushDescriptorSetKHR for
