@@ -721,6 +721,26 @@ class RealRegistry(unittest.TestCase):
                          {'VkPrivateDataSlot', 'VkDebugUtilsMessengerEXT',
                           'VkDebugReportCallbackEXT'})
 
+    def test_recorded_handles_and_kept_destroys(self):
+        """PROTOCOL 28: the handle types recorded commands name, through
+        parameters, structs and chains; which destroys the host may put off."""
+        recorded = self.proto.recorded_handles
+        for h in ('VkPipelineLayout', 'VkDescriptorSet', 'VkBuffer', 'VkImageView',
+                  'VkCommandBuffer', 'VkRenderPass', 'VkFramebuffer', 'VkSampler',
+                  'VkDescriptorSetLayout'):  # the last two only inside structs
+            self.assertIn(h, recorded)
+        for h in ('VkShaderModule', 'VkDeviceMemory', 'VkDevice', 'VkDescriptorPool',
+                  'VkCommandPool', 'VkFence'):
+            self.assertNotIn(h, recorded)
+        keeps = {c.name for c in self.proto.commands if c.keeps}
+        for name in ('vkDestroyPipelineLayout', 'vkDestroyDescriptorPool', 'vkDestroyCommandPool',
+                     'vkDestroyBuffer', 'vkDestroyPipeline', 'vkDestroyDescriptorSetLayout'):
+            self.assertIn(name, keeps)
+        for name in ('vkFreeDescriptorSets', 'vkFreeCommandBuffers', 'vkFreeMemory',
+                     'vkDestroyShaderModule', 'vkDestroyDevice',
+                     'vkDestroyVideoSessionKHR'):  # hand-written on the host
+            self.assertNotIn(name, keeps)
+
     def test_new_shapes_on_the_real_registry(self):
         cmds = {c.name: c for c in self.proto.commands}
         draw = {f.name: f for f in cmds['vkCmdDrawMultiEXT'].params}

@@ -76,10 +76,11 @@ void vkw_host_recording_fini(struct vkw_host_recording *r);
  * 28): while a command buffer records, mark it and its descendants kept
  * and put the driver's destroy off; true then.  False: destroy it now. */
 bool vkw_host_keep(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
-/* `id` (or, for a child of a destroyed object, `id`'s ancestor) is about
- * to leave the table.  A recording command buffer stops recording.  While
- * others record, a type that recorded commands name is marked gone instead
- * (its driver object already is): true then, and the id stays. */
+/* The driver destroyed or freed `id` (vkw_host_forget, and for each child
+ * vkw_host_forget_children), which is about to leave the table.  A
+ * command buffer stops recording.  While others record, an object of a
+ * type recorded commands name is marked gone instead: true then, and the
+ * id stays. */
 bool vkw_host_recording_outlive(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
 /* Called for each object leaving the table: a recording command buffer
  * stops recording. */

@@ -61,7 +61,6 @@ const char *const *vkw_opcode_aliases(uint32_t opcode)
 bool vkw_opcode_recorded(uint32_t opcode)
 {
     switch (opcode) {
-        return true;
     default:
         return false;
     }
