@@ -31,6 +31,7 @@ import fnmatch
 import glob
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -193,7 +194,7 @@ class Server:
         self.proc.terminate()
         self.proc.wait()
         self.log.close()
-        os.rmdir(self.dir) if not os.listdir(self.dir) else None
+        shutil.rmtree(self.dir, ignore_errors=True)
         with open(self.log_path, encoding='utf-8', errors='replace') as f:
             return sum(1 for line in f if 'protocol error' in line)
 

@@ -167,13 +167,17 @@ static inline void tg_hello(struct tg_guest *g, uint32_t major)
     vkw_encode_hello(&g->w, &h);
 }
 
-/* Instance, physical device (lavapipe has one), device with one queue. */
-static inline void tg_bring_up(struct tg_guest *g)
+/* Instance (Vulkan `api_version`), physical device (lavapipe has one) and
+ * a device with one queue of family 0, whose create info chains `features`
+ * and enables `extension_count` `extensions`; its queue is not fetched. */
+static inline void tg_bring_up_device(struct tg_guest *g, uint32_t api_version,
+                                      const void *features, uint32_t extension_count,
+                                      const char *const *extensions)
 {
     VkInstance instance = TG_INSTANCE(g);
     VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
                              .pApplicationName = "vkwire-host-test",
-                             .apiVersion = VK_API_VERSION_1_1};
+                             .apiVersion = api_version};
     VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
                                 .pApplicationInfo = &app};
     vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
@@ -186,12 +190,27 @@ static inline void tg_bring_up(struct tg_guest *g)
                                    .queueCount = 1,
                                    .pQueuePriorities = &priority};
     VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = features,
                               .queueCreateInfoCount = 1,
-                              .pQueueCreateInfos = &qci};
+                              .pQueueCreateInfos = &qci,
+                              .enabledExtensionCount = extension_count,
+                              .ppEnabledExtensionNames = extensions};
     VkDevice device = TG_DEVICE(g);
     vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
+}
+
+/* The device's queue 0 of family 0 (TG_QUEUE_ID). */
+static inline void tg_get_queue(struct tg_guest *g)
+{
     VkQueue queue = (VkQueue)&g->queue;
     vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
+}
+
+/* A Vulkan 1.1 application's instance, device and queue, no extensions. */
+static inline void tg_bring_up(struct tg_guest *g)
+{
+    tg_bring_up_device(g, VK_API_VERSION_1_1, NULL, 0, NULL);
+    tg_get_queue(g);
 }
 
 /* Set the REPLY flag of the command encoded at offset `at`: an asynchronous

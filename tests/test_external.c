@@ -99,31 +99,11 @@ static bool open_side(struct side *s, bool fake, bool send_fds)
         ((wl.host.features & VKW_FEATURE_EXTERNAL_FDS) != 0) != send_fds)
         return false;
     struct tg_guest *g = &s->g;
-    VkInstance instance = TG_INSTANCE(g);
-    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                             .apiVersion = VK_API_VERSION_1_1};
-    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-                                .pApplicationInfo = &app};
-    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
-    uint32_t count = 1;
-    VkPhysicalDevice pd = TG_PHYSICAL(g);
-    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
-    float priority = 1.0f;
-    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                   .queueCount = 1,
-                                   .pQueuePriorities = &priority};
     const char *fake_exts[] = {VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
                                VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME,
                                VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
-    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-                              .queueCreateInfoCount = 1,
-                              .pQueueCreateInfos = &qci,
-                              .enabledExtensionCount = fake ? 3 : 1,
-                              .ppEnabledExtensionNames = fake_exts};
-    VkDevice device = TG_DEVICE(g);
-    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
-    VkQueue queue = (VkQueue)&g->queue;
-    vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
+    tg_bring_up_device(g, VK_API_VERSION_1_1, NULL, fake ? 3 : 1, fake_exts);
+    tg_get_queue(g);
     if (fake) {
         const VkExportSemaphoreCreateInfo export_sem = {
             .sType = VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO,

@@ -76,29 +76,10 @@ static enum vkw_renderer_status run(struct side *s) { return run_fds(s, NULL, 0)
  * data. */
 static void bring_up_13(struct tg_guest *g)
 {
-    VkInstance instance = TG_INSTANCE(g);
-    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                             .apiVersion = VK_API_VERSION_1_3};
-    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-                                .pApplicationInfo = &app};
-    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
-    uint32_t count = 1;
-    VkPhysicalDevice pd = TG_PHYSICAL(g);
-    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
-    float priority = 1.0f;
-    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                   .queueCount = 1,
-                                   .pQueuePriorities = &priority};
     VkPhysicalDeviceVulkan13Features f13 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES, .privateData = VK_TRUE};
-    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-                              .pNext = &f13,
-                              .queueCreateInfoCount = 1,
-                              .pQueueCreateInfos = &qci};
-    VkDevice device = TG_DEVICE(g);
-    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
-    VkQueue queue = (VkQueue)&g->queue;
-    vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
+    tg_bring_up_device(g, VK_API_VERSION_1_3, &f13, 0, NULL);
+    tg_get_queue(g);
 }
 
 /* The same for Vulkan 1.4 with host image copy, and a second device (id
@@ -108,48 +89,16 @@ static struct vkw_dispatchable device_2 = {0, DEVICE_2_ID};
 
 static void bring_up_14(struct tg_guest *g)
 {
-    VkInstance instance = TG_INSTANCE(g);
-    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                             .apiVersion = VK_API_VERSION_1_4};
-    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-                                .pApplicationInfo = &app};
-    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
-    uint32_t count = 1;
-    VkPhysicalDevice pd = TG_PHYSICAL(g);
-    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
-    float priority = 1.0f;
-    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                   .queueCount = 1,
-                                   .pQueuePriorities = &priority};
     VkPhysicalDeviceVulkan14Features f14 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_4_FEATURES, .hostImageCopy = VK_TRUE};
-    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-                              .pNext = &f14,
-                              .queueCreateInfoCount = 1,
-                              .pQueueCreateInfos = &qci};
-    VkDevice device = TG_DEVICE(g);
-    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
-    VkQueue queue = (VkQueue)&g->queue;
-    vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
+    tg_bring_up_device(g, VK_API_VERSION_1_4, &f14, 0, NULL);
+    tg_get_queue(g);
 }
 
 /* tg_bring_up for a Vulkan 1.4 application whose device has shader
  * objects and device-generated commands. */
 static void bring_up_shaders(struct tg_guest *g)
 {
-    VkInstance instance = TG_INSTANCE(g);
-    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                             .apiVersion = VK_API_VERSION_1_4};
-    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-                                .pApplicationInfo = &app};
-    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
-    uint32_t count = 1;
-    VkPhysicalDevice pd = TG_PHYSICAL(g);
-    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
-    float priority = 1.0f;
-    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                   .queueCount = 1,
-                                   .pQueuePriorities = &priority};
     VkPhysicalDeviceDeviceGeneratedCommandsFeaturesEXT dgc = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_EXT,
         .deviceGeneratedCommands = VK_TRUE};
@@ -163,16 +112,8 @@ static void bring_up_shaders(struct tg_guest *g)
         .bufferDeviceAddress = VK_TRUE};
     const char *extensions[2] = {VK_EXT_SHADER_OBJECT_EXTENSION_NAME,
                                  VK_EXT_DEVICE_GENERATED_COMMANDS_EXTENSION_NAME};
-    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-                              .pNext = &f12,
-                              .queueCreateInfoCount = 1,
-                              .pQueueCreateInfos = &qci,
-                              .enabledExtensionCount = 2,
-                              .ppEnabledExtensionNames = extensions};
-    VkDevice device = TG_DEVICE(g);
-    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
-    VkQueue queue = (VkQueue)&g->queue;
-    vkw_encode_vkGetDeviceQueue(&g->w, ++g->serial, TG_DEVICE(g), 0, 0, &queue);
+    tg_bring_up_device(g, VK_API_VERSION_1_4, &f12, 2, extensions);
+    tg_get_queue(g);
 }
 
 static bool open_side_up(struct side *s, void (*bring_up)(struct tg_guest *g))
@@ -1696,19 +1637,6 @@ static void test_bind_status(void)
  * buffers. */
 static void bring_up_descriptor_buffer(struct tg_guest *g)
 {
-    VkInstance instance = TG_INSTANCE(g);
-    VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
-                             .apiVersion = VK_API_VERSION_1_3};
-    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-                                .pApplicationInfo = &app};
-    vkw_encode_vkCreateInstance(&g->w, ++g->serial, &ici, NULL, &instance);
-    uint32_t count = 1;
-    VkPhysicalDevice pd = TG_PHYSICAL(g);
-    vkw_encode_vkEnumeratePhysicalDevices(&g->w, ++g->serial, TG_INSTANCE(g), &count, &pd);
-    float priority = 1.0f;
-    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                                   .queueCount = 1,
-                                   .pQueuePriorities = &priority};
     VkPhysicalDeviceDescriptorBufferFeaturesEXT db = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT,
         .descriptorBuffer = VK_TRUE};
@@ -1717,14 +1645,7 @@ static void bring_up_descriptor_buffer(struct tg_guest *g)
         .pNext = &db,
         .bufferDeviceAddress = VK_TRUE};
     const char *extensions[] = {VK_EXT_DESCRIPTOR_BUFFER_EXTENSION_NAME};
-    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-                              .pNext = &f12,
-                              .queueCreateInfoCount = 1,
-                              .pQueueCreateInfos = &qci,
-                              .enabledExtensionCount = 1,
-                              .ppEnabledExtensionNames = extensions};
-    VkDevice device = TG_DEVICE(g);
-    vkw_encode_vkCreateDevice(&g->w, ++g->serial, TG_PHYSICAL(g), &dci, NULL, &device);
+    tg_bring_up_device(g, VK_API_VERSION_1_3, &f12, 1, extensions);
 }
 
 /* The bytes of vkGetDescriptorEXT's reply (presence, count, bytes), or
