@@ -5,7 +5,7 @@
 #include "vkw_protocol.h"
 
 const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
-    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false, false},
+    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false, false, false},
     [VKW_HANDLE_VkAccelerationStructureKHR] = {"VkAccelerationStructureKHR", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, false, false, true},
     [VKW_HANDLE_VkAccelerationStructureNV] = {"VkAccelerationStructureNV", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_NV, false, false, true},
     [VKW_HANDLE_VkBuffer] = {"VkBuffer", false, VKW_HANDLE_VkDevice, VK_OBJECT_TYPE_BUFFER, false, false, true},

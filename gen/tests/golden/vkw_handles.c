@@ -5,7 +5,7 @@
 #include "vkw_protocol.h"
 
 const struct vkw_handle_type_info vkw_handle_types[VKW_HANDLE_TYPE_COUNT] = {
-    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false, false},
+    [VKW_HANDLE_NONE] = {"none", false, VKW_HANDLE_NONE, VK_OBJECT_TYPE_UNKNOWN, false, false, false},
     [VKW_HANDLE_VkDevice] = {"VkDevice", true, VKW_HANDLE_VkInstance, VK_OBJECT_TYPE_DEVICE, false, false, false},
     [VKW_HANDLE_VkGadget] = {"VkGadget", false, VKW_HANDLE_VkWidget, VK_OBJECT_TYPE_GADGET, false, false, false},
     [VKW_HANDLE_VkInstance] = {"VkInstance", true, VKW_HANDLE_NONE, VK_OBJECT_TYPE_INSTANCE, false, false, false},
