@@ -31,7 +31,8 @@
 
 /* How much vkw_guest_new_object allocates for a VkCommandBuffer. */
 size_t vkw_guest_command_buffer_size(void);
-/* Free what a command buffer object holds besides itself (its stream). */
+/* Free what a command buffer object holds besides itself (its stream,
+ * from its pool's allocator like the object). */
 void vkw_guest_command_buffer_release(void *command_buffer);
 
 /* Generated vkCmd* entry points: the writer to append the command `opcode`
@@ -41,6 +42,10 @@ void vkw_guest_command_buffer_release(void *command_buffer);
 struct vkw_writer *vkw_guest_record(VkCommandBuffer command_buffer, uint32_t opcode);
 void vkw_guest_recorded(VkCommandBuffer command_buffer);
 
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateCommandPool(VkDevice device,
+                                                          const VkCommandPoolCreateInfo *pCreateInfo,
+                                                          const VkAllocationCallbacks *pAllocator,
+                                                          VkCommandPool *pCommandPool);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateCommandBuffers(
     VkDevice device, const VkCommandBufferAllocateInfo *pAllocateInfo,
     VkCommandBuffer *pCommandBuffers);
