@@ -37,6 +37,7 @@
 #include <vulkan/vulkan.h>
 
 #include "tap.h"
+#include "tests/vkw_cmdtest_spirv.h" /* built from tests/shaders */
 
 #define MAX_PASSING 400u /* no creation needs this many allocations */
 
@@ -585,6 +586,57 @@ static VkResult messenger_attempt(const VkAllocationCallbacks *cb, unsigned *bad
     return r;
 }
 
+static VkPipelineLayout pipeline_layout;
+static VkShaderModule vertex_shader;
+
+#define PIPELINES 4
+
+/* Four graphics pipelines in one call (a vertex shader, rasterization
+ * discarded, dynamic rendering): the guest keeps nothing for them, but its
+ * cleaned copies of their create infos come from the command's allocator
+ * (COMMAND scope); on failure every handle is VK_NULL_HANDLE. */
+static VkResult pipelines_attempt(const VkAllocationCallbacks *cb, unsigned *bad)
+{
+    const VkPipelineShaderStageCreateInfo stage = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+        .stage = VK_SHADER_STAGE_VERTEX_BIT,
+        .module = vertex_shader,
+        .pName = "main"};
+    const VkPipelineVertexInputStateCreateInfo vertex = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
+    const VkPipelineInputAssemblyStateCreateInfo assembly = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO,
+        .topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST};
+    const VkPipelineRasterizationStateCreateInfo raster = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO,
+        .rasterizerDiscardEnable = VK_TRUE,
+        .lineWidth = 1.0f};
+    const VkPipelineRenderingCreateInfo rendering = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO};
+    VkGraphicsPipelineCreateInfo infos[PIPELINES];
+    for (unsigned i = 0; i < PIPELINES; i++)
+        infos[i] = (VkGraphicsPipelineCreateInfo){
+            .sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO,
+            .pNext = &rendering,
+            .stageCount = 1,
+            .pStages = &stage,
+            .pVertexInputState = &vertex,
+            .pInputAssemblyState = &assembly,
+            .pRasterizationState = &raster,
+            .layout = pipeline_layout};
+    VkPipeline pipelines[PIPELINES];
+    memset(pipelines, 0xa5, sizeof(pipelines)); /* garbage: each must become a handle or NULL */
+    VkResult r = FN(base_instance, vkCreateGraphicsPipelines)(device, VK_NULL_HANDLE, PIPELINES,
+                                                              infos, cb, pipelines);
+    for (unsigned i = 0; i < PIPELINES; i++) {
+        if (r != VK_SUCCESS)
+            *bad += pipelines[i] != VK_NULL_HANDLE;
+        else
+            FN(base_instance, vkDestroyPipeline)(device, pipelines[i], cb);
+    }
+    return r;
+}
+
 /* The documented exceptions: objects the guest keeps nothing for. */
 static VkResult fence_attempt(const VkAllocationCallbacks *cb, unsigned *bad)
 {
@@ -704,8 +756,15 @@ static bool bring_up(void)
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
         .bindingCount = 2,
         .pBindings = bindings};
+    const VkPipelineLayoutCreateInfo pli = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+    const VkShaderModuleCreateInfo si = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                         .codeSize = sizeof(cmd_fullscreen_vert_spv),
+                                         .pCode = cmd_fullscreen_vert_spv};
     return host_visible_type != UINT32_MAX &&
-           FN(base_instance, vkCreateDescriptorSetLayout)(device, &li, NULL, &layout) == VK_SUCCESS;
+           FN(base_instance, vkCreateDescriptorSetLayout)(device, &li, NULL, &layout) == VK_SUCCESS &&
+           FN(base_instance, vkCreatePipelineLayout)(device, &pli, NULL, &pipeline_layout) ==
+               VK_SUCCESS &&
+           FN(base_instance, vkCreateShaderModule)(device, &si, NULL, &vertex_shader) == VK_SUCCESS;
 }
 
 int main(void)
@@ -775,9 +834,14 @@ int main(void)
     } else {
         skip(4, "the host offers no VK_EXT_debug_utils");
     }
+    const unsigned pipelines = run_case("4 graphics pipelines at once", pipelines_attempt, true);
+    ok(pipelines == 1u << VK_SYSTEM_ALLOCATION_SCOPE_COMMAND,
+       "pipelines' create infos are copied through the command's callbacks (COMMAND scope only)");
     run_case("fence", fence_attempt, false);
     run_case("sampler", sampler_attempt, false);
 
+    FN(base_instance, vkDestroyShaderModule)(device, vertex_shader, NULL);
+    FN(base_instance, vkDestroyPipelineLayout)(device, pipeline_layout, NULL);
     FN(base_instance, vkDestroyDescriptorSetLayout)(device, layout, NULL);
     FN(base_instance, vkDestroyDevice)(device, NULL);
     FN(base_instance, vkDestroyInstance)(base_instance, NULL);
