@@ -375,8 +375,8 @@ static unsigned run_case(const char *name, attempt_fn attempt, bool allocates)
     if (allocates)
         ok(calls_at_zero > 0, "%s: the allocation callbacks are called", name);
     else
-        ok(calls_at_zero == 0, "%s: keeps nothing in the guest: no callback (a documented exception)",
-           name);
+        ok(calls_at_zero == 0,
+           "%s: keeps nothing in the guest: no callback (a documented exception)", name);
     return scopes;
 }
 
@@ -664,7 +664,8 @@ static VkResult sampler_attempt(const VkAllocationCallbacks *cb, unsigned *bad)
 static bool instance_offers(const char *name)
 {
     uint32_t n = 0;
-    PFN_vkEnumerateInstanceExtensionProperties list = FN(NULL, vkEnumerateInstanceExtensionProperties);
+    PFN_vkEnumerateInstanceExtensionProperties list =
+        FN(NULL, vkEnumerateInstanceExtensionProperties);
     if (list(NULL, &n, NULL) != VK_SUCCESS || n == 0)
         return false;
     VkExtensionProperties *props = calloc(n, sizeof(*props));
@@ -761,7 +762,8 @@ static bool bring_up(void)
                                          .codeSize = sizeof(cmd_fullscreen_vert_spv),
                                          .pCode = cmd_fullscreen_vert_spv};
     return host_visible_type != UINT32_MAX &&
-           FN(base_instance, vkCreateDescriptorSetLayout)(device, &li, NULL, &layout) == VK_SUCCESS &&
+           FN(base_instance, vkCreateDescriptorSetLayout)(device, &li, NULL, &layout) ==
+               VK_SUCCESS &&
            FN(base_instance, vkCreatePipelineLayout)(device, &pli, NULL, &pipeline_layout) ==
                VK_SUCCESS &&
            FN(base_instance, vkCreateShaderModule)(device, &si, NULL, &vertex_shader) == VK_SUCCESS;
@@ -780,7 +782,8 @@ int main(void)
     char icd[1024];
     snprintf(icd, sizeof(icd), "%s/.libs/libvulkan_vkwire.so", builddir);
     const char *base = getenv("TMPDIR");
-    snprintf(tmp_dir, sizeof(tmp_dir), "%s/vkwire-alloc-test-XXXXXX", base && *base ? base : "/tmp");
+    snprintf(tmp_dir, sizeof(tmp_dir), "%s/vkwire-alloc-test-XXXXXX",
+             base && *base ? base : "/tmp");
     if (!mkdtemp(tmp_dir)) {
         printf("Bail out! mkdtemp %s: %s\n", tmp_dir, strerror(errno));
         return 1;
@@ -793,14 +796,15 @@ int main(void)
         return 1;
     }
     void *lib = dlopen(icd, RTLD_NOW | RTLD_LOCAL);
-    PFN_vkVoidFunction (*icd_gipa)(VkInstance, const char *) =
-        lib ? (PFN_vkVoidFunction(*)(VkInstance, const char *))dlsym(lib, "vk_icdGetInstanceProcAddr")
-            : NULL;
-    VkResult (*negotiate)(uint32_t *) =
-        lib ? (VkResult(*)(uint32_t *))dlsym(lib, "vk_icdNegotiateLoaderICDInterfaceVersion") : NULL;
+    typedef PFN_vkVoidFunction (*gipa_fn)(VkInstance, const char *);
+    typedef VkResult (*negotiate_fn)(uint32_t *);
+    gipa_fn icd_gipa = lib ? (gipa_fn)dlsym(lib, "vk_icdGetInstanceProcAddr") : NULL;
+    negotiate_fn negotiate =
+        lib ? (negotiate_fn)dlsym(lib, "vk_icdNegotiateLoaderICDInterfaceVersion") : NULL;
     uint32_t version = 7;
     if (!icd_gipa || !negotiate || negotiate(&version) != VK_SUCCESS) {
-        printf("Bail out! cannot load the ICD %s: %s\n", icd, lib ? "no vk_icd entry points" : dlerror());
+        printf("Bail out! cannot load the ICD %s: %s\n", icd,
+               lib ? "no vk_icd entry points" : dlerror());
         stop_server();
         return 1;
     }
@@ -818,7 +822,8 @@ int main(void)
                                         inherited_attempt, true);
     ok(inherited & (1u << VK_SYSTEM_ALLOCATION_SCOPE_DEVICE),
        "a device without callbacks of its own allocates through its instance's (DEVICE scope)");
-    const unsigned commands = run_case("command pool, 4 command buffers recorded", command_attempt, true);
+    const unsigned commands =
+        run_case("command pool, 4 command buffers recorded", command_attempt, true);
     ok(commands & (1u << VK_SYSTEM_ALLOCATION_SCOPE_OBJECT),
        "command buffers allocate through their pool's callbacks (OBJECT scope)");
     run_case("descriptor update template", template_attempt, true);

@@ -124,10 +124,9 @@ static void unlink_buffer(struct vkw_guest_command_buffer *cb)
         }
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateCommandPool(VkDevice device,
-                                                          const VkCommandPoolCreateInfo *pCreateInfo,
-                                                          const VkAllocationCallbacks *pAllocator,
-                                                          VkCommandPool *pCommandPool)
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateCommandPool(
+    VkDevice device, const VkCommandPoolCreateInfo *pCreateInfo,
+    const VkAllocationCallbacks *pAllocator, VkCommandPool *pCommandPool)
 {
     const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
     struct pool_record *p = vkw_zalloc(&alloc, sizeof(*p), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
@@ -172,8 +171,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateCommandBuffers(
         if (cb) {
             cb->level = pAllocateInfo->level;
             cb->pool = pool;
-            vkw_writer_init(&cb->stream);
-            vkw_alloc_writer(&cb->stream, &cb->stream_memory, &p->alloc);
+            vkw_alloc_writer(&cb->stream, &cb->stream_memory, &p->alloc); /* else zeroed */
             cb->next = made;
             made = cb;
         } else {

@@ -66,7 +66,8 @@ __attribute__((destructor)) static void forget_leftovers(void)
 struct vkw_guest_image *vkw_guest_image_make(VkDevice device, const VkImageCreateInfo *ci,
                                              const struct vkw_alloc *alloc)
 {
-    struct vkw_guest_image *rec = vkw_zalloc(alloc, sizeof(*rec), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+    struct vkw_guest_image *rec =
+        vkw_zalloc(alloc, sizeof(*rec), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
     if (!rec)
         return NULL;
     rec->device = device;

@@ -472,11 +472,13 @@ VkResult vkw_guest_shadow_open_at(struct vkw_guest_shadow *s, struct vkw_guest_c
     } else {
         s->bytes = vkw_alloc(s->alloc, (size_t)size, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
     }
-    s->clean = coherent ? vkw_alloc(s->alloc, (size_t)size, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT) : NULL;
+    s->clean =
+        coherent ? vkw_alloc(s->alloc, (size_t)size, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT) : NULL;
     if (!s->bytes || (coherent && !s->clean)) {
         /* A placed range that cannot be mapped is a map failure; heap
          * memory the allocator refused, out of host memory. */
-        const VkResult r = at && !s->bytes ? VK_ERROR_MEMORY_MAP_FAILED : VK_ERROR_OUT_OF_HOST_MEMORY;
+        const VkResult r =
+            at && !s->bytes ? VK_ERROR_MEMORY_MAP_FAILED : VK_ERROR_OUT_OF_HOST_MEMORY;
         vkw_guest_shadow_drop(s);
         return r;
     }

@@ -28,10 +28,11 @@ struct vkw_guest_template *vkw_guest_template_make(const VkDescriptorUpdateTempl
                                                    const struct vkw_alloc *alloc)
 {
     const size_t n = ci->descriptorUpdateEntryCount;
-    if (n > (SIZE_MAX - sizeof(struct vkw_guest_template)) / sizeof(VkDescriptorUpdateTemplateEntry))
+    const size_t each = sizeof(VkDescriptorUpdateTemplateEntry);
+    if (n > (SIZE_MAX - sizeof(struct vkw_guest_template)) / each)
         return NULL;
     struct vkw_guest_template *rec =
-        vkw_alloc(alloc, sizeof(*rec) + n * sizeof(*rec->entries), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+        vkw_alloc(alloc, sizeof(*rec) + n * each, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
     if (!rec)
         return NULL;
     *rec = (struct vkw_guest_template){.entry_count = ci->descriptorUpdateEntryCount,

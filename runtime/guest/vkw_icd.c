@@ -612,7 +612,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
     struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
     /* Everything the device keeps comes from its allocator, else its
      * instance's; all of it before anything is sent. */
-    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, conn->instance ? &conn->instance->alloc : NULL);
+    const struct vkw_alloc alloc =
+        vkw_alloc_pick(pAllocator, conn->instance ? &conn->instance->alloc : NULL);
     struct vkw_guest_device *dev =
         vkw_guest_new_object(conn, VKW_HANDLE_VkDevice, &alloc, VK_SYSTEM_ALLOCATION_SCOPE_DEVICE);
     if (!dev)
