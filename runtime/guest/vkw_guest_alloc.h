@@ -21,9 +21,12 @@
  *
  * A failed allocation returns NULL; its caller reports
  * VK_ERROR_OUT_OF_HOST_MEMORY having sent nothing to the host (or undone
- * what it sent).  Not here: memory shared by many objects (the connection,
- * the reply cache, id tables, the memory-requirements cache), which no one
- * object owns, uses the C library.
+ * what it sent).  Still on the C library: memory shared by many objects,
+ * which no one object owns (the connection and its reply cache, id
+ * tables, the memory-requirements cache), the fence and semaphore records
+ * of vkw_guest_sync (a cache made at first use, not at creation), and the
+ * scratch copies of commands that create nothing (descriptor updates,
+ * host image copies, acceleration-structure builds).
  */
 #ifndef VKW_GUEST_ALLOC_H
 #define VKW_GUEST_ALLOC_H
