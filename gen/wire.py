@@ -1117,6 +1117,16 @@ class Builder:
         if name in ann.hand_written:
             cf.hand_written_host = ann.hand_written[name].options.get('host')
             cf.hand_written_guest = ann.hand_written[name].options.get('guest')
+        # Dispatchable objects are guest memory the application's allocator
+        # pays for: the guest runtime makes them (before the command is sent)
+        # and frees them, so the generated entry point only sends their ids.
+        if (any(f.dispatchable for f in cf.created) or
+                (cf.destroyed is not None and cf.destroyed.dispatchable)) and \
+                not cf.hand_written_guest:
+            where = self.reg.where(cmd.line)
+            raise WireError(f'{where}: {name} creates or frees dispatchable objects, which the '
+                            'guest runtime makes and frees (runtime/guest/vkw_icd.h): it needs '
+                            'a hand-written guest= entry point')
         customs = {p.name for p in cf.params if p.shape == 'custom'}
         for p in cf.params:
             named = set(re.findall(r'@(\w+)', (p.count_tmpl or '') + (p.inner_count_tmpl or '')))

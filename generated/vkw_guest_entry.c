@@ -17,25 +17,12 @@ void vkw_forward_vkDestroyInstance(VkInstance instance, const VkAllocationCallba
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkDestroyInstance(w, call.serial, instance, pAllocator);
     vkw_call_send(&call);
-    vkw_guest_free_object(instance);
 }
 
 VkResult vkw_forward_vkEnumeratePhysicalDevices(VkInstance instance, uint32_t* pPhysicalDeviceCount, VkPhysicalDevice* pPhysicalDevices)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(instance);
-    /* new objects get their ids here: no round trip needed to name them */
-    const uint64_t pPhysicalDevices_count = pPhysicalDevices ? (uint64_t)(*pPhysicalDeviceCount) : 0;
-    for (uint64_t i = 0; i < pPhysicalDevices_count; i++) {
-        pPhysicalDevices[i] = (VkPhysicalDevice)vkw_guest_new_object(conn, VKW_HANDLE_VkPhysicalDevice);
-        if (!pPhysicalDevices[i]) {
-            for (uint64_t k = 0; k < pPhysicalDevices_count; k++) {
-                if (k < i)
-                    vkw_guest_free_object(pPhysicalDevices[k]);
-                pPhysicalDevices[k] = NULL; /* never a freed object in the application's hands */
-            }
-            return VK_ERROR_OUT_OF_HOST_MEMORY;
-        }
-    }
+    /* pPhysicalDevices: guest objects the caller made, with their ids (vkw_icd.h) */
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkEnumeratePhysicalDevices(w, call.serial, instance, pPhysicalDeviceCount, pPhysicalDevices);
@@ -46,11 +33,6 @@ VkResult vkw_forward_vkEnumeratePhysicalDevices(VkInstance instance, uint32_t* p
     const bool ok = vkw_call_end(&call, r);
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
-    if (!ok || result < 0)
-        for (uint64_t i = 0; i < pPhysicalDevices_count; i++) {
-            vkw_guest_free_object(pPhysicalDevices[i]);
-            pPhysicalDevices[i] = NULL; /* never a freed object in the application's hands */
-        }
     (void)ok;
     return result;
 }
@@ -140,19 +122,7 @@ void vkw_forward_vkGetPhysicalDeviceMemoryProperties(VkPhysicalDevice physicalDe
 VkResult vkw_forward_vkCreateDevice(VkPhysicalDevice physicalDevice, const VkDeviceCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkDevice* pDevice)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
-    /* new objects get their ids here: no round trip needed to name them */
-    const uint64_t pDevice_count = pDevice ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pDevice_count; i++) {
-        pDevice[i] = (VkDevice)vkw_guest_new_object(conn, VKW_HANDLE_VkDevice);
-        if (!pDevice[i]) {
-            for (uint64_t k = 0; k < pDevice_count; k++) {
-                if (k < i)
-                    vkw_guest_free_object(pDevice[k]);
-                pDevice[k] = NULL; /* never a freed object in the application's hands */
-            }
-            return VK_ERROR_OUT_OF_HOST_MEMORY;
-        }
-    }
+    /* pDevice: guest objects the caller made, with their ids (vkw_icd.h) */
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDevice(w, call.serial, physicalDevice, pCreateInfo, pAllocator, pDevice);
@@ -163,11 +133,6 @@ VkResult vkw_forward_vkCreateDevice(VkPhysicalDevice physicalDevice, const VkDev
     const bool ok = vkw_call_end(&call, r);
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
-    if (!ok || result < 0)
-        for (uint64_t i = 0; i < pDevice_count; i++) {
-            vkw_guest_free_object(pDevice[i]);
-            pDevice[i] = NULL; /* never a freed object in the application's hands */
-        }
     (void)ok;
     return result;
 }
@@ -181,7 +146,6 @@ void vkw_forward_vkDestroyDevice(VkDevice device, const VkAllocationCallbacks* p
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkDestroyDevice(w, call.serial, device, pAllocator);
     vkw_call_send(&call);
-    vkw_guest_free_object(device);
 }
 
 VkResult vkw_forward_vkEnumerateDeviceExtensionProperties(VkPhysicalDevice physicalDevice, const char* pLayerName, uint32_t* pPropertyCount, VkExtensionProperties* pProperties)
@@ -221,19 +185,7 @@ VkResult vkw_forward_vkEnumerateDeviceLayerProperties(VkPhysicalDevice physicalD
 void vkw_forward_vkGetDeviceQueue(VkDevice device, uint32_t queueFamilyIndex, uint32_t queueIndex, VkQueue* pQueue)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
-    /* new objects get their ids here: no round trip needed to name them */
-    const uint64_t pQueue_count = pQueue ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pQueue_count; i++) {
-        pQueue[i] = (VkQueue)vkw_guest_new_object(conn, VKW_HANDLE_VkQueue);
-        if (!pQueue[i]) {
-            for (uint64_t k = 0; k < pQueue_count; k++) {
-                if (k < i)
-                    vkw_guest_free_object(pQueue[k]);
-                pQueue[k] = NULL; /* never a freed object in the application's hands */
-            }
-            return ;
-        }
-    }
+    /* pQueue: guest objects the caller made, with their ids (vkw_icd.h) */
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkGetDeviceQueue(w, call.serial, device, queueFamilyIndex, queueIndex, pQueue);
@@ -289,9 +241,8 @@ VkResult vkw_forward_vkAllocateMemory(VkDevice device, const VkMemoryAllocateInf
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pMemory_count = pMemory ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pMemory_count; i++) {
+    for (uint64_t i = 0; i < pMemory_count; i++)
         pMemory[i] = VKW_U64_HANDLE(VkDeviceMemory, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkAllocateMemory(w, call.serial, device, pAllocateInfo, pAllocator, pMemory);
@@ -478,9 +429,8 @@ VkResult vkw_forward_vkCreateFence(VkDevice device, const VkFenceCreateInfo* pCr
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pFence_count = pFence ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pFence_count; i++) {
+    for (uint64_t i = 0; i < pFence_count; i++)
         pFence[i] = VKW_U64_HANDLE(VkFence, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateFence(w, call.serial, device, pCreateInfo, pAllocator, pFence);
@@ -546,9 +496,8 @@ VkResult vkw_forward_vkCreateSemaphore(VkDevice device, const VkSemaphoreCreateI
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pSemaphore_count = pSemaphore ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pSemaphore_count; i++) {
+    for (uint64_t i = 0; i < pSemaphore_count; i++)
         pSemaphore[i] = VKW_U64_HANDLE(VkSemaphore, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateSemaphore(w, call.serial, device, pCreateInfo, pAllocator, pSemaphore);
@@ -570,9 +519,8 @@ VkResult vkw_forward_vkCreateEvent(VkDevice device, const VkEventCreateInfo* pCr
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pEvent_count = pEvent ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pEvent_count; i++) {
+    for (uint64_t i = 0; i < pEvent_count; i++)
         pEvent[i] = VKW_U64_HANDLE(VkEvent, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateEvent(w, call.serial, device, pCreateInfo, pAllocator, pEvent);
@@ -631,9 +579,8 @@ VkResult vkw_forward_vkCreateQueryPool(VkDevice device, const VkQueryPoolCreateI
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pQueryPool_count = pQueryPool ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pQueryPool_count; i++) {
+    for (uint64_t i = 0; i < pQueryPool_count; i++)
         pQueryPool[i] = VKW_U64_HANDLE(VkQueryPool, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateQueryPool(w, call.serial, device, pCreateInfo, pAllocator, pQueryPool);
@@ -672,9 +619,8 @@ VkResult vkw_forward_vkCreateBuffer(VkDevice device, const VkBufferCreateInfo* p
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pBuffer_count = pBuffer ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pBuffer_count; i++) {
+    for (uint64_t i = 0; i < pBuffer_count; i++)
         pBuffer[i] = VKW_U64_HANDLE(VkBuffer, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateBuffer(w, call.serial, device, pCreateInfo, pAllocator, pBuffer);
@@ -696,9 +642,8 @@ VkResult vkw_forward_vkCreateBufferView(VkDevice device, const VkBufferViewCreat
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pView_count = pView ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pView_count; i++) {
+    for (uint64_t i = 0; i < pView_count; i++)
         pView[i] = VKW_U64_HANDLE(VkBufferView, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateBufferView(w, call.serial, device, pCreateInfo, pAllocator, pView);
@@ -720,9 +665,8 @@ VkResult vkw_forward_vkCreateImage(VkDevice device, const VkImageCreateInfo* pCr
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pImage_count = pImage ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pImage_count; i++) {
+    for (uint64_t i = 0; i < pImage_count; i++)
         pImage[i] = VKW_U64_HANDLE(VkImage, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateImage(w, call.serial, device, pCreateInfo, pAllocator, pImage);
@@ -757,9 +701,8 @@ VkResult vkw_forward_vkCreateImageView(VkDevice device, const VkImageViewCreateI
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pView_count = pView ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pView_count; i++) {
+    for (uint64_t i = 0; i < pView_count; i++)
         pView[i] = VKW_U64_HANDLE(VkImageView, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateImageView(w, call.serial, device, pCreateInfo, pAllocator, pView);
@@ -781,9 +724,8 @@ VkResult vkw_forward_vkCreateShaderModule(VkDevice device, const VkShaderModuleC
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pShaderModule_count = pShaderModule ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pShaderModule_count; i++) {
+    for (uint64_t i = 0; i < pShaderModule_count; i++)
         pShaderModule[i] = VKW_U64_HANDLE(VkShaderModule, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateShaderModule(w, call.serial, device, pCreateInfo, pAllocator, pShaderModule);
@@ -805,9 +747,8 @@ VkResult vkw_forward_vkCreatePipelineCache(VkDevice device, const VkPipelineCach
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pPipelineCache_count = pPipelineCache ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pPipelineCache_count; i++) {
+    for (uint64_t i = 0; i < pPipelineCache_count; i++)
         pPipelineCache[i] = VKW_U64_HANDLE(VkPipelineCache, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreatePipelineCache(w, call.serial, device, pCreateInfo, pAllocator, pPipelineCache);
@@ -870,9 +811,8 @@ VkResult vkw_forward_vkCreateGraphicsPipelines(VkDevice device, VkPipelineCache 
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pPipelines_count = pPipelines ? (uint64_t)(createInfoCount) : 0;
-    for (uint64_t i = 0; i < pPipelines_count; i++) {
+    for (uint64_t i = 0; i < pPipelines_count; i++)
         pPipelines[i] = VKW_U64_HANDLE(VkPipeline, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateGraphicsPipelines(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -892,9 +832,8 @@ VkResult vkw_forward_vkCreateComputePipelines(VkDevice device, VkPipelineCache p
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pPipelines_count = pPipelines ? (uint64_t)(createInfoCount) : 0;
-    for (uint64_t i = 0; i < pPipelines_count; i++) {
+    for (uint64_t i = 0; i < pPipelines_count; i++)
         pPipelines[i] = VKW_U64_HANDLE(VkPipeline, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateComputePipelines(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -923,9 +862,8 @@ VkResult vkw_forward_vkCreatePipelineLayout(VkDevice device, const VkPipelineLay
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pPipelineLayout_count = pPipelineLayout ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pPipelineLayout_count; i++) {
+    for (uint64_t i = 0; i < pPipelineLayout_count; i++)
         pPipelineLayout[i] = VKW_U64_HANDLE(VkPipelineLayout, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreatePipelineLayout(w, call.serial, device, pCreateInfo, pAllocator, pPipelineLayout);
@@ -947,9 +885,8 @@ VkResult vkw_forward_vkCreateSampler(VkDevice device, const VkSamplerCreateInfo*
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pSampler_count = pSampler ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pSampler_count; i++) {
+    for (uint64_t i = 0; i < pSampler_count; i++)
         pSampler[i] = VKW_U64_HANDLE(VkSampler, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateSampler(w, call.serial, device, pCreateInfo, pAllocator, pSampler);
@@ -971,9 +908,8 @@ VkResult vkw_forward_vkCreateDescriptorSetLayout(VkDevice device, const VkDescri
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pSetLayout_count = pSetLayout ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pSetLayout_count; i++) {
+    for (uint64_t i = 0; i < pSetLayout_count; i++)
         pSetLayout[i] = VKW_U64_HANDLE(VkDescriptorSetLayout, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDescriptorSetLayout(w, call.serial, device, pCreateInfo, pAllocator, pSetLayout);
@@ -995,9 +931,8 @@ VkResult vkw_forward_vkCreateDescriptorPool(VkDevice device, const VkDescriptorP
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pDescriptorPool_count = pDescriptorPool ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pDescriptorPool_count; i++) {
+    for (uint64_t i = 0; i < pDescriptorPool_count; i++)
         pDescriptorPool[i] = VKW_U64_HANDLE(VkDescriptorPool, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDescriptorPool(w, call.serial, device, pCreateInfo, pAllocator, pDescriptorPool);
@@ -1029,9 +964,8 @@ VkResult vkw_forward_vkAllocateDescriptorSets(VkDevice device, const VkDescripto
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pDescriptorSets_count = pDescriptorSets ? (uint64_t)((pAllocateInfo->descriptorSetCount)) : 0;
-    for (uint64_t i = 0; i < pDescriptorSets_count; i++) {
+    for (uint64_t i = 0; i < pDescriptorSets_count; i++)
         pDescriptorSets[i] = VKW_U64_HANDLE(VkDescriptorSet, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkAllocateDescriptorSets(w, call.serial, device, pAllocateInfo, pDescriptorSets);
@@ -1070,9 +1004,8 @@ VkResult vkw_forward_vkCreateFramebuffer(VkDevice device, const VkFramebufferCre
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pFramebuffer_count = pFramebuffer ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pFramebuffer_count; i++) {
+    for (uint64_t i = 0; i < pFramebuffer_count; i++)
         pFramebuffer[i] = VKW_U64_HANDLE(VkFramebuffer, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateFramebuffer(w, call.serial, device, pCreateInfo, pAllocator, pFramebuffer);
@@ -1094,9 +1027,8 @@ VkResult vkw_forward_vkCreateRenderPass(VkDevice device, const VkRenderPassCreat
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pRenderPass_count = pRenderPass ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pRenderPass_count; i++) {
+    for (uint64_t i = 0; i < pRenderPass_count; i++)
         pRenderPass[i] = VKW_U64_HANDLE(VkRenderPass, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRenderPass(w, call.serial, device, pCreateInfo, pAllocator, pRenderPass);
@@ -1131,9 +1063,8 @@ VkResult vkw_forward_vkCreateCommandPool(VkDevice device, const VkCommandPoolCre
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pCommandPool_count = pCommandPool ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pCommandPool_count; i++) {
+    for (uint64_t i = 0; i < pCommandPool_count; i++)
         pCommandPool[i] = VKW_U64_HANDLE(VkCommandPool, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateCommandPool(w, call.serial, device, pCreateInfo, pAllocator, pCommandPool);
@@ -1163,19 +1094,7 @@ VkResult vkw_forward_vkResetCommandPool(VkDevice device, VkCommandPool commandPo
 VkResult vkw_forward_vkAllocateCommandBuffers(VkDevice device, const VkCommandBufferAllocateInfo* pAllocateInfo, VkCommandBuffer* pCommandBuffers)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
-    /* new objects get their ids here: no round trip needed to name them */
-    const uint64_t pCommandBuffers_count = pCommandBuffers ? (uint64_t)((pAllocateInfo->commandBufferCount)) : 0;
-    for (uint64_t i = 0; i < pCommandBuffers_count; i++) {
-        pCommandBuffers[i] = (VkCommandBuffer)vkw_guest_new_object(conn, VKW_HANDLE_VkCommandBuffer);
-        if (!pCommandBuffers[i]) {
-            for (uint64_t k = 0; k < pCommandBuffers_count; k++) {
-                if (k < i)
-                    vkw_guest_free_object(pCommandBuffers[k]);
-                pCommandBuffers[k] = NULL; /* never a freed object in the application's hands */
-            }
-            return VK_ERROR_OUT_OF_HOST_MEMORY;
-        }
-    }
+    /* pCommandBuffers: guest objects the caller made, with their ids (vkw_icd.h) */
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkAllocateCommandBuffers(w, call.serial, device, pAllocateInfo, pCommandBuffers);
@@ -1186,11 +1105,6 @@ VkResult vkw_forward_vkAllocateCommandBuffers(VkDevice device, const VkCommandBu
     const bool ok = vkw_call_end(&call, r);
     if (!ok)
         result = VK_ERROR_DEVICE_LOST;
-    if (!ok || result < 0)
-        for (uint64_t i = 0; i < pCommandBuffers_count; i++) {
-            vkw_guest_free_object(pCommandBuffers[i]);
-            pCommandBuffers[i] = NULL; /* never a freed object in the application's hands */
-        }
     (void)ok;
     return result;
 }
@@ -1202,8 +1116,6 @@ void vkw_forward_vkFreeCommandBuffers(VkDevice device, VkCommandPool commandPool
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkFreeCommandBuffers(w, call.serial, device, commandPool, commandBufferCount, pCommandBuffers);
     vkw_call_send(&call);
-    for (uint64_t i = 0; pCommandBuffers && i < (uint64_t)(commandBufferCount); i++)
-        vkw_guest_free_object(pCommandBuffers[i]);
 }
 
 VkResult vkw_forward_vkBeginCommandBuffer(VkCommandBuffer commandBuffer, const VkCommandBufferBeginInfo* pBeginInfo)
@@ -1913,19 +1825,7 @@ void vkw_forward_vkTrimCommandPool(VkDevice device, VkCommandPool commandPool, V
 void vkw_forward_vkGetDeviceQueue2(VkDevice device, const VkDeviceQueueInfo2* pQueueInfo, VkQueue* pQueue)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
-    /* new objects get their ids here: no round trip needed to name them */
-    const uint64_t pQueue_count = pQueue ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pQueue_count; i++) {
-        pQueue[i] = (VkQueue)vkw_guest_new_object(conn, VKW_HANDLE_VkQueue);
-        if (!pQueue[i]) {
-            for (uint64_t k = 0; k < pQueue_count; k++) {
-                if (k < i)
-                    vkw_guest_free_object(pQueue[k]);
-                pQueue[k] = NULL; /* never a freed object in the application's hands */
-            }
-            return ;
-        }
-    }
+    /* pQueue: guest objects the caller made, with their ids (vkw_icd.h) */
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkGetDeviceQueue2(w, call.serial, device, pQueueInfo, pQueue);
@@ -1937,9 +1837,8 @@ VkResult vkw_forward_vkCreateSamplerYcbcrConversion(VkDevice device, const VkSam
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pYcbcrConversion_count = pYcbcrConversion ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pYcbcrConversion_count; i++) {
+    for (uint64_t i = 0; i < pYcbcrConversion_count; i++)
         pYcbcrConversion[i] = VKW_U64_HANDLE(VkSamplerYcbcrConversion, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateSamplerYcbcrConversion(w, call.serial, device, pCreateInfo, pAllocator, pYcbcrConversion);
@@ -1961,9 +1860,8 @@ VkResult vkw_forward_vkCreateDescriptorUpdateTemplate(VkDevice device, const VkD
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pDescriptorUpdateTemplate_count = pDescriptorUpdateTemplate ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pDescriptorUpdateTemplate_count; i++) {
+    for (uint64_t i = 0; i < pDescriptorUpdateTemplate_count; i++)
         pDescriptorUpdateTemplate[i] = VKW_U64_HANDLE(VkDescriptorUpdateTemplate, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDescriptorUpdateTemplate(w, call.serial, device, pCreateInfo, pAllocator, pDescriptorUpdateTemplate);
@@ -2057,9 +1955,8 @@ VkResult vkw_forward_vkCreateRenderPass2(VkDevice device, const VkRenderPassCrea
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pRenderPass_count = pRenderPass ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pRenderPass_count; i++) {
+    for (uint64_t i = 0; i < pRenderPass_count; i++)
         pRenderPass[i] = VKW_U64_HANDLE(VkRenderPass, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRenderPass2(w, call.serial, device, pCreateInfo, pAllocator, pRenderPass);
@@ -3308,9 +3205,8 @@ VkResult vkw_forward_vkCreateIndirectCommandsLayoutEXT(VkDevice device, const Vk
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pIndirectCommandsLayout_count = pIndirectCommandsLayout ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pIndirectCommandsLayout_count; i++) {
+    for (uint64_t i = 0; i < pIndirectCommandsLayout_count; i++)
         pIndirectCommandsLayout[i] = VKW_U64_HANDLE(VkIndirectCommandsLayoutEXT, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateIndirectCommandsLayoutEXT(w, call.serial, device, pCreateInfo, pAllocator, pIndirectCommandsLayout);
@@ -3339,9 +3235,8 @@ VkResult vkw_forward_vkCreateIndirectExecutionSetEXT(VkDevice device, const VkIn
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pIndirectExecutionSet_count = pIndirectExecutionSet ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pIndirectExecutionSet_count; i++) {
+    for (uint64_t i = 0; i < pIndirectExecutionSet_count; i++)
         pIndirectExecutionSet[i] = VKW_U64_HANDLE(VkIndirectExecutionSetEXT, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateIndirectExecutionSetEXT(w, call.serial, device, pCreateInfo, pAllocator, pIndirectExecutionSet);
@@ -3427,9 +3322,8 @@ VkResult vkw_forward_vkCreateShadersEXT(VkDevice device, uint32_t createInfoCoun
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pShaders_count = pShaders ? (uint64_t)(createInfoCount) : 0;
-    for (uint64_t i = 0; i < pShaders_count; i++) {
+    for (uint64_t i = 0; i < pShaders_count; i++)
         pShaders[i] = VKW_U64_HANDLE(VkShaderEXT, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateShadersEXT(w, call.serial, device, createInfoCount, pCreateInfos, pAllocator, pShaders);
@@ -3485,9 +3379,8 @@ VkResult vkw_forward_vkCreateAccelerationStructureKHR(VkDevice device, const VkA
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pAccelerationStructure_count = pAccelerationStructure ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pAccelerationStructure_count; i++) {
+    for (uint64_t i = 0; i < pAccelerationStructure_count; i++)
         pAccelerationStructure[i] = VKW_U64_HANDLE(VkAccelerationStructureKHR, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateAccelerationStructureKHR(w, call.serial, device, pCreateInfo, pAllocator, pAccelerationStructure);
@@ -3702,9 +3595,8 @@ VkResult vkw_forward_vkCreateDeferredOperationKHR(VkDevice device, const VkAlloc
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pDeferredOperation_count = pDeferredOperation ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pDeferredOperation_count; i++) {
+    for (uint64_t i = 0; i < pDeferredOperation_count; i++)
         pDeferredOperation[i] = VKW_U64_HANDLE(VkDeferredOperationKHR, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateDeferredOperationKHR(w, call.serial, device, pAllocator, pDeferredOperation);
@@ -4251,9 +4143,8 @@ VkResult vkw_forward_vkCreateOpticalFlowSessionNV(VkDevice device, const VkOptic
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pSession_count = pSession ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pSession_count; i++) {
+    for (uint64_t i = 0; i < pSession_count; i++)
         pSession[i] = VKW_U64_HANDLE(VkOpticalFlowSessionNV, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateOpticalFlowSessionNV(w, call.serial, device, pCreateInfo, pAllocator, pSession);
@@ -4309,9 +4200,8 @@ VkResult vkw_forward_vkCreateAccelerationStructureNV(VkDevice device, const VkAc
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pAccelerationStructure_count = pAccelerationStructure ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pAccelerationStructure_count; i++) {
+    for (uint64_t i = 0; i < pAccelerationStructure_count; i++)
         pAccelerationStructure[i] = VKW_U64_HANDLE(VkAccelerationStructureNV, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateAccelerationStructureNV(w, call.serial, device, pCreateInfo, pAllocator, pAccelerationStructure);
@@ -4400,9 +4290,8 @@ VkResult vkw_forward_vkCreateRayTracingPipelinesNV(VkDevice device, VkPipelineCa
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pPipelines_count = pPipelines ? (uint64_t)(createInfoCount) : 0;
-    for (uint64_t i = 0; i < pPipelines_count; i++) {
+    for (uint64_t i = 0; i < pPipelines_count; i++)
         pPipelines[i] = VKW_U64_HANDLE(VkPipeline, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRayTracingPipelinesNV(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -4606,9 +4495,8 @@ VkResult vkw_forward_vkCreateIndirectCommandsLayoutNV(VkDevice device, const VkI
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pIndirectCommandsLayout_count = pIndirectCommandsLayout ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pIndirectCommandsLayout_count; i++) {
+    for (uint64_t i = 0; i < pIndirectCommandsLayout_count; i++)
         pIndirectCommandsLayout[i] = VKW_U64_HANDLE(VkIndirectCommandsLayoutNV, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateIndirectCommandsLayoutNV(w, call.serial, device, pCreateInfo, pAllocator, pIndirectCommandsLayout);
@@ -5251,9 +5139,8 @@ VkResult vkw_forward_vkCreateRayTracingPipelinesKHR(VkDevice device, VkDeferredO
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pPipelines_count = pPipelines ? (uint64_t)(createInfoCount) : 0;
-    for (uint64_t i = 0; i < pPipelines_count; i++) {
+    for (uint64_t i = 0; i < pPipelines_count; i++)
         pPipelines[i] = VKW_U64_HANDLE(VkPipeline, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRayTracingPipelinesKHR(w, call.serial, device, deferredOperation, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -5376,9 +5263,8 @@ VkResult vkw_forward_vkCreateVideoSessionKHR(VkDevice device, const VkVideoSessi
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pVideoSession_count = pVideoSession ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pVideoSession_count; i++) {
+    for (uint64_t i = 0; i < pVideoSession_count; i++)
         pVideoSession[i] = VKW_U64_HANDLE(VkVideoSessionKHR, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateVideoSessionKHR(w, call.serial, device, pCreateInfo, pAllocator, pVideoSession);
@@ -5441,9 +5327,8 @@ VkResult vkw_forward_vkCreateVideoSessionParametersKHR(VkDevice device, const Vk
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pVideoSessionParameters_count = pVideoSessionParameters ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pVideoSessionParameters_count; i++) {
+    for (uint64_t i = 0; i < pVideoSessionParameters_count; i++)
         pVideoSessionParameters[i] = VKW_U64_HANDLE(VkVideoSessionParametersKHR, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateVideoSessionParametersKHR(w, call.serial, device, pCreateInfo, pAllocator, pVideoSessionParameters);
@@ -5659,7 +5544,7 @@ const struct vkw_guest_entry vkw_guest_entries[] = {
     {"vkCreateRenderPass", (PFN_vkVoidFunction)vkw_forward_vkCreateRenderPass, SCOPE_device, "VK_VERSION_1_0"},
     {"vkDestroyRenderPass", (PFN_vkVoidFunction)vkw_forward_vkDestroyRenderPass, SCOPE_device, "VK_VERSION_1_0"},
     {"vkGetRenderAreaGranularity", (PFN_vkVoidFunction)vkw_forward_vkGetRenderAreaGranularity, SCOPE_device, "VK_VERSION_1_0"},
-    {"vkCreateCommandPool", (PFN_vkVoidFunction)vkw_forward_vkCreateCommandPool, SCOPE_device, "VK_VERSION_1_0"},
+    {"vkCreateCommandPool", (PFN_vkVoidFunction)vkw_icd_vkCreateCommandPool, SCOPE_device, "VK_VERSION_1_0"},
     {"vkDestroyCommandPool", (PFN_vkVoidFunction)vkw_icd_vkDestroyCommandPool, SCOPE_device, "VK_VERSION_1_0"},
     {"vkResetCommandPool", (PFN_vkVoidFunction)vkw_icd_vkResetCommandPool, SCOPE_device, "VK_VERSION_1_0"},
     {"vkAllocateCommandBuffers", (PFN_vkVoidFunction)vkw_icd_vkAllocateCommandBuffers, SCOPE_device, "VK_VERSION_1_0"},

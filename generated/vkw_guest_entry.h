@@ -6,9 +6,12 @@
  * where gen/annotations.conf says guest=FN.
  *
  * Runtime this code expects (the generated <-> runtime contract):
- *   runtime/guest/vkw_icd.h          vkw_guest_conn_of, vkw_guest_new_id, vkw_guest_new_object,
- *                                    vkw_guest_free_object, the vkw_call_* functions, and every
- *                                    hand-written vkw_icd_* entry point
+ *   runtime/guest/vkw_icd.h          vkw_guest_conn_of, vkw_guest_new_id, the vkw_call_*
+ *                                    functions, and every hand-written vkw_icd_* entry point
+ * Dispatchable objects are the runtime's: a command that creates or frees
+ * them has a hand-written entry point, which makes them (their ids set)
+ * before calling vkw_forward_* and frees them after; vkw_forward_* only
+ * sends their ids.
  */
 #ifndef VKW_GUEST_ENTRY_H
 #define VKW_GUEST_ENTRY_H
@@ -79,6 +82,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyImage(VkDevice device, VkImage image
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkGraphicsPipelineCreateInfo* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(VkDevice device, VkPipelineCache pipelineCache, uint32_t createInfoCount, const VkComputePipelineCreateInfo* pCreateInfos, const VkAllocationCallbacks* pAllocator, VkPipeline* pPipelines);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(VkDevice device, uint32_t descriptorWriteCount, const VkWriteDescriptorSet* pDescriptorWrites, uint32_t descriptorCopyCount, const VkCopyDescriptorSet* pDescriptorCopies);
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateCommandPool(VkDevice device, const VkCommandPoolCreateInfo* pCreateInfo, const VkAllocationCallbacks* pAllocator, VkCommandPool* pCommandPool);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyCommandPool(VkDevice device, VkCommandPool commandPool, const VkAllocationCallbacks* pAllocator);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkResetCommandPool(VkDevice device, VkCommandPool commandPool, VkCommandPoolResetFlags flags);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateCommandBuffers(VkDevice device, const VkCommandBufferAllocateInfo* pAllocateInfo, VkCommandBuffer* pCommandBuffers);

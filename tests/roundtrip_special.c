@@ -113,7 +113,10 @@ const void *rt_fill_vkUpdateDescriptorSetWithTemplate_pData(struct rt *t, VkDevi
         .descriptorUpdateEntryCount = last.count,
         .pDescriptorUpdateEntries = last.entries,
         .descriptorSetLayout = VK_NULL_HANDLE};
-    last.registered = vkw_guest_template_remember(tmpl, &ci);
+    struct vkw_guest_template *rec = vkw_guest_template_make(&ci, NULL);
+    if (rec)
+        vkw_guest_template_add(rec, tmpl);
+    last.registered = rec != NULL;
     return data;
 }
 
@@ -252,7 +255,10 @@ static VkHostImageCopyFlags fill_copy(struct rt *t, VkImage *image, VkMemoryToIm
                                   .samples = VK_SAMPLE_COUNT_1_BIT,
                                   .usage = VK_IMAGE_USAGE_HOST_TRANSFER_BIT};
     copy_last.image = *image;
-    copy_last.registered = vkw_guest_image_remember(*image, &ci);
+    struct vkw_guest_image *rec = vkw_guest_image_make(VK_NULL_HANDLE, &ci, NULL);
+    if (rec)
+        vkw_guest_image_add(rec, *image);
+    copy_last.registered = rec != NULL;
     struct vkw_copy_image img;
     vkw_copy_image_init(&img, &ci);
     const bool memcpy_layout = rt_below(t, 5) == 0;

@@ -1944,7 +1944,9 @@ static void hic_create(uint64_t id, VkFormat format, uint32_t w, uint32_t h, uin
                             .usage = VK_IMAGE_USAGE_HOST_TRANSFER_BIT};
     VkImage image = VKW_U64_HANDLE(VkImage, id);
     vkw_encode_vkCreateImage(&cmds, ++serial, DEVICE, &ci, NULL, &image);
-    vkw_guest_image_remember(image, &ci);
+    struct vkw_guest_image *rec = vkw_guest_image_make(DEVICE, &ci, NULL);
+    if (rec)
+        vkw_guest_image_add(rec, image);
 }
 
 /* The reply of the one vkCopyImageToMemory just run, into `info`'s memory. */

@@ -776,3 +776,29 @@ class RealRegistry(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class DispatchableObjects(VariantTestCase):
+    """Dispatchable objects are guest memory (the application's allocator):
+    the guest runtime makes and frees them, so a command that creates or
+    frees them needs a hand-written guest entry point."""
+
+    DISPATCHABLE_GADGET = (
+        '<type>VK_DEFINE_NON_DISPATCHABLE_HANDLE</type>(<name>VkGadget</name>)',
+        '<type>VK_DEFINE_HANDLE</type>(<name>VkGadget</name>)')
+
+    def test_refused_without_a_guest_entry_point(self):
+        with self.assertRaises(wire.WireError) as cm:
+            self.build(self.DISPATCHABLE_GADGET)
+        message = str(cm.exception)
+        self.assertTrue(message.startswith(self.tmp), message)  # names the registry line
+        self.assertIn('vkAllocateGadgets creates or frees dispatchable objects', message)
+        self.assertIn('hand-written guest= entry point', message)
+
+    def test_hand_written_guest_entry_points(self):
+        proto, _ = self.build(self.DISPATCHABLE_GADGET, annotations=TINY_ANNOTATIONS +
+                              'hand-written vkAllocateGadgets guest=vkw_icd_make : makes them\n'
+                              'hand-written vkFreeGadgets guest=vkw_icd_free : frees them\n')
+        made = next(c for c in proto.commands if c.name == 'vkAllocateGadgets')
+        self.assertTrue(made.created[0].dispatchable)
+        self.assertEqual(made.hand_written_guest, 'vkw_icd_make')

@@ -110,12 +110,18 @@ void vkw_writer_init(struct vkw_writer *w)
     w->fd_room = VKW_WIRE_MAX_FDS;
     w->fds_imported = 0;
     w->fds_refused = false;
+    w->memory = NULL;
 }
 
 void vkw_writer_fini(struct vkw_writer *w)
 {
-    free(w->data);
+    const struct vkw_writer_memory *m = w->memory;
+    if (m && w->data)
+        m->release(m->user, w->data);
+    else if (!m)
+        free(w->data);
     vkw_writer_init(w);
+    w->memory = m;
 }
 
 void vkw_writer_reset(struct vkw_writer *w)
@@ -133,7 +139,8 @@ static bool writer_grow(struct vkw_writer *w, size_t need)
     size_t cap = w->capacity ? w->capacity : VKW_WRITER_INITIAL_CAPACITY;
     while (cap < need)
         cap = cap <= SIZE_MAX / 2 ? cap * 2 : need;
-    uint8_t *data = realloc(w->data, cap);
+    uint8_t *data = w->memory ? w->memory->resize(w->memory->user, w->data, cap)
+                              : realloc(w->data, cap);
     if (!data) {
         w->failed = true;
         return false;

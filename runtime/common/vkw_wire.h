@@ -87,6 +87,15 @@ struct vkw_fd_set {
 
 /* ---- writer ---------------------------------------------------------- */
 
+/* Where a writer's buffer comes from when not from realloc and free (the
+ * guest's command streams: the application's allocator).  `resize` is
+ * realloc's contract (never asked for 0 bytes). */
+struct vkw_writer_memory {
+    void *(*resize)(void *user, void *old, size_t size);
+    void (*release)(void *user, void *p);
+    void *user;
+};
+
 struct vkw_writer {
     uint8_t *data;
     size_t size;     /* bytes written so far */
@@ -110,9 +119,12 @@ struct vkw_writer {
                             * (an import), so its sender closes it then */
     bool fds_refused;     /* an fd was not open, or found no room: it went as
                            * VKW_NO_FD (not a failure: the caller decides) */
+    const struct vkw_writer_memory *memory; /* NULL: realloc and free */
 };
 
+/* An empty writer whose buffer comes from realloc (set `memory` after). */
 void vkw_writer_init(struct vkw_writer *w);
+/* Free the buffer: the writer is empty again, with the same `memory`. */
 void vkw_writer_fini(struct vkw_writer *w);
 /* Forget the contents (and the failure, and the fds) but keep the
  * allocation and the fd room. */

@@ -19,14 +19,18 @@ struct vkw_guest_command_buffer {
     uint64_t pool;                          /* the VkCommandPool, as an integer */
     struct vkw_guest_command_buffer *next;  /* the pool's list */
     struct vkw_writer stream;               /* recorded, not yet sent */
+    struct vkw_writer_memory stream_memory; /* the stream's buffer: the pool's allocator */
     VkResult recording;                     /* the first failure since Begin: End returns it */
 };
 
-/* Pools are few: a list of (pool, its command buffers) under one mutex. */
+/* Pools are few: a list of (pool, its command buffers) under one mutex.
+ * A pool's record is made with it, through its allocator, which its
+ * command buffers (objects and streams) come from too. */
 struct pool_record {
     uint64_t pool;
     struct vkw_guest_command_buffer *buffers;
     struct pool_record *next;
+    struct vkw_alloc alloc;
 };
 
 static struct {
@@ -34,20 +38,12 @@ static struct {
     struct pool_record *pools;
 } commands = {PTHREAD_MUTEX_INITIALIZER, NULL};
 
-static struct pool_record *pool_of(uint64_t pool, bool create)
+static struct pool_record *pool_of(uint64_t pool)
 {
     for (struct pool_record *p = commands.pools; p; p = p->next)
         if (p->pool == pool)
             return p;
-    if (!create)
-        return NULL;
-    struct pool_record *p = calloc(1, sizeof(*p));
-    if (p) {
-        p->pool = pool;
-        p->next = commands.pools;
-        commands.pools = p;
-    }
-    return p;
+    return NULL;
 }
 
 size_t vkw_guest_command_buffer_size(void)
@@ -120,7 +116,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkCmdPreprocessGeneratedCommandsEXT(
 
 static void unlink_buffer(struct vkw_guest_command_buffer *cb)
 {
-    struct pool_record *p = pool_of(cb->pool, false);
+    struct pool_record *p = pool_of(cb->pool);
     for (struct vkw_guest_command_buffer **b = p ? &p->buffers : NULL; b && *b; b = &(*b)->next)
         if (*b == cb) {
             *b = cb->next;
@@ -128,27 +124,78 @@ static void unlink_buffer(struct vkw_guest_command_buffer *cb)
         }
 }
 
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateCommandPool(
+    VkDevice device, const VkCommandPoolCreateInfo *pCreateInfo,
+    const VkAllocationCallbacks *pAllocator, VkCommandPool *pCommandPool)
+{
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
+    struct pool_record *p = vkw_zalloc(&alloc, sizeof(*p), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+    if (!p)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    p->alloc = alloc;
+    const VkResult result = vkw_forward_vkCreateCommandPool(device, pCreateInfo, pAllocator,
+                                                            pCommandPool);
+    if (result != VK_SUCCESS) {
+        vkw_free(&alloc, p);
+        return result;
+    }
+    p->pool = VKW_HANDLE_U64(*pCommandPool);
+    pthread_mutex_lock(&commands.lock);
+    p->next = commands.pools;
+    commands.pools = p;
+    pthread_mutex_unlock(&commands.lock);
+    return result;
+}
+
+/* The command buffers are made through their pool's allocator before the
+ * command is sent; when any cannot be, or the host fails, none is, and
+ * every handle is VK_NULL_HANDLE, as Vulkan says. */
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateCommandBuffers(
     VkDevice device, const VkCommandBufferAllocateInfo *pAllocateInfo,
     VkCommandBuffer *pCommandBuffers)
 {
-    VkResult result = vkw_forward_vkAllocateCommandBuffers(device, pAllocateInfo, pCommandBuffers);
-    if (result < 0)
-        return result;
+    const uint32_t n = pAllocateInfo->commandBufferCount;
+    const uint64_t pool = VKW_HANDLE_U64(pAllocateInfo->commandPool);
     pthread_mutex_lock(&commands.lock);
-    struct pool_record *p = pool_of(VKW_HANDLE_U64(pAllocateInfo->commandPool), true);
-    for (uint32_t i = 0; i < pAllocateInfo->commandBufferCount; i++) {
-        struct vkw_guest_command_buffer *cb = (void *)pCommandBuffers[i];
-        if (!cb)
-            continue;
-        cb->level = pAllocateInfo->level;
-        cb->pool = VKW_HANDLE_U64(pAllocateInfo->commandPool);
-        if (p) {
+    /* The application synchronises the pool: its record stays while this runs. */
+    struct pool_record *p = pool_of(pool);
+    pthread_mutex_unlock(&commands.lock);
+    VkResult result = p ? VK_SUCCESS : VK_ERROR_OUT_OF_HOST_MEMORY; /* a pool vkwire never made */
+    struct vkw_guest_command_buffer *made = NULL; /* the objects, last first */
+    for (uint32_t i = 0; i < n; i++) {
+        struct vkw_guest_command_buffer *cb =
+            result == VK_SUCCESS
+                ? vkw_guest_new_object(vkw_guest_conn_of(device), VKW_HANDLE_VkCommandBuffer,
+                                       &p->alloc, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT)
+                : NULL;
+        if (cb) {
+            cb->level = pAllocateInfo->level;
+            cb->pool = pool;
+            vkw_alloc_writer(&cb->stream, &cb->stream_memory, &p->alloc); /* else zeroed */
+            cb->next = made;
+            made = cb;
+        } else {
+            result = VK_ERROR_OUT_OF_HOST_MEMORY;
+        }
+        pCommandBuffers[i] = (VkCommandBuffer)cb;
+    }
+    if (result == VK_SUCCESS)
+        result = vkw_forward_vkAllocateCommandBuffers(device, pAllocateInfo, pCommandBuffers);
+    /* The objects go to the pool's list; on failure they go (the reply
+     * may have cleared handles, so the list is what is freed). */
+    pthread_mutex_lock(&commands.lock);
+    for (struct vkw_guest_command_buffer *cb = made, *next; cb; cb = next) {
+        next = cb->next;
+        if (result < 0) {
+            vkw_guest_free_object(cb);
+        } else {
             cb->next = p->buffers;
             p->buffers = cb;
         }
     }
     pthread_mutex_unlock(&commands.lock);
+    for (uint32_t i = 0; result < 0 && i < n; i++)
+        pCommandBuffers[i] = VK_NULL_HANDLE;
     return result;
 }
 
@@ -161,8 +208,9 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeCommandBuffers(VkDevice device, VkComma
         if (pCommandBuffers[i])
             unlink_buffer((struct vkw_guest_command_buffer *)pCommandBuffers[i]);
     pthread_mutex_unlock(&commands.lock);
-    /* sends the command, then frees the objects */
     vkw_forward_vkFreeCommandBuffers(device, commandPool, commandBufferCount, pCommandBuffers);
+    for (uint32_t i = 0; i < commandBufferCount; i++)
+        vkw_guest_free_object(pCommandBuffers[i]);
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyCommandPool(VkDevice device, VkCommandPool commandPool,
@@ -180,7 +228,8 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyCommandPool(VkDevice device, VkComma
             next = cb->next;
             vkw_guest_free_object(cb);
         }
-        free(dead);
+        const struct vkw_alloc alloc = dead->alloc;
+        vkw_free(&alloc, dead);
         break;
     }
     pthread_mutex_unlock(&commands.lock);
@@ -191,7 +240,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkResetCommandPool(VkDevice device,
                                                          VkCommandPoolResetFlags flags)
 {
     pthread_mutex_lock(&commands.lock);
-    struct pool_record *p = pool_of(VKW_HANDLE_U64(commandPool), false);
+    struct pool_record *p = pool_of(VKW_HANDLE_U64(commandPool));
     for (struct vkw_guest_command_buffer *cb = p ? p->buffers : NULL; cb; cb = cb->next)
         drop_stream(cb);
     pthread_mutex_unlock(&commands.lock);

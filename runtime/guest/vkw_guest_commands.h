@@ -4,7 +4,9 @@
  * Owns: what the guest must know about a command buffer that the wire does
  * not carry: its level (a primary's pInheritanceInfo is ignored by Vulkan
  * and may be garbage, so it is never sent), its pool (destroying or
- * resetting a pool reaches its command buffers), and its stream: the
+ * resetting a pool reaches its command buffers; the pool's record, made at
+ * vkCreateCommandPool, keeps the pool's allocator, which its command
+ * buffers and their streams come from), and its stream: the
  * vkCmd* commands recorded since the last send, encoded as ordinary
  * commands.  Vulkan makes the application synchronise a command buffer and
  * its pool, so recording takes no lock; the stream goes to the host in one
@@ -31,7 +33,8 @@
 
 /* How much vkw_guest_new_object allocates for a VkCommandBuffer. */
 size_t vkw_guest_command_buffer_size(void);
-/* Free what a command buffer object holds besides itself (its stream). */
+/* Free what a command buffer object holds besides itself (its stream,
+ * from its pool's allocator like the object). */
 void vkw_guest_command_buffer_release(void *command_buffer);
 
 /* Generated vkCmd* entry points: the writer to append the command `opcode`
@@ -41,6 +44,9 @@ void vkw_guest_command_buffer_release(void *command_buffer);
 struct vkw_writer *vkw_guest_record(VkCommandBuffer command_buffer, uint32_t opcode);
 void vkw_guest_recorded(VkCommandBuffer command_buffer);
 
+VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateCommandPool(
+    VkDevice device, const VkCommandPoolCreateInfo *pCreateInfo,
+    const VkAllocationCallbacks *pAllocator, VkCommandPool *pCommandPool);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateCommandBuffers(
     VkDevice device, const VkCommandBufferAllocateInfo *pAllocateInfo,
     VkCommandBuffer *pCommandBuffers);

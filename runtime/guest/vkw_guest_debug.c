@@ -8,6 +8,7 @@
 
 #include "vkw_guest_entry.h"
 #include "vkw_handles.h"
+#include "vkw_icd.h"
 #include "vkw_vulkan_util.h"
 
 struct messenger {
@@ -17,7 +18,14 @@ struct messenger {
     VkDebugUtilsMessengerCreateInfoEXT utils;
     VkDebugReportCallbackCreateInfoEXT callback;
     struct messenger *next;
+    struct vkw_alloc alloc; /* its own, else its instance's */
 };
+
+static void free_messenger(struct messenger *m)
+{
+    const struct vkw_alloc alloc = m->alloc;
+    vkw_free(&alloc, m);
+}
 
 static struct messenger *messengers;
 static pthread_mutex_t messengers_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -58,11 +66,14 @@ static void deliver_report(VkInstance instance, VkDebugReportFlagsEXT flags,
         to[i].pfnCallback(flags, type, object, location, code, prefix, message, to[i].pUserData);
 }
 
-static VkResult add(VkInstance instance, bool report, const void *info, uint64_t *handle)
+static VkResult add(VkInstance instance, bool report, const void *info,
+                    const VkAllocationCallbacks *pAllocator, uint64_t *handle)
 {
-    struct messenger *m = calloc(1, sizeof(*m));
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_instance_alloc(instance));
+    struct messenger *m = vkw_zalloc(&alloc, sizeof(*m), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
     if (!m)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
+    m->alloc = alloc;
     m->instance = instance;
     m->report = report;
     if (report)
@@ -87,7 +98,7 @@ static void drop(VkInstance instance, uint64_t handle)
         if ((*p)->handle == handle && (*p)->instance == instance) {
             struct messenger *dead = *p;
             *p = dead->next;
-            free(dead);
+            free_messenger(dead);
             break;
         }
     }
@@ -101,7 +112,7 @@ void vkw_guest_debug_forget_instance(VkInstance instance)
         if ((*p)->instance == instance) {
             struct messenger *dead = *p;
             *p = dead->next;
-            free(dead);
+            free_messenger(dead);
         } else {
             p = &(*p)->next;
         }
@@ -135,9 +146,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDebugUtilsMessengerEXT(
     VkInstance instance, const VkDebugUtilsMessengerCreateInfoEXT *pCreateInfo,
     const VkAllocationCallbacks *pAllocator, VkDebugUtilsMessengerEXT *pMessenger)
 {
-    (void)pAllocator;
     uint64_t handle = 0;
-    VkResult r = add(instance, false, pCreateInfo, &handle);
+    VkResult r = add(instance, false, pCreateInfo, pAllocator, &handle);
     *pMessenger = VKW_U64_HANDLE(VkDebugUtilsMessengerEXT, handle);
     return r;
 }
@@ -161,9 +171,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDebugReportCallbackEXT(
     VkInstance instance, const VkDebugReportCallbackCreateInfoEXT *pCreateInfo,
     const VkAllocationCallbacks *pAllocator, VkDebugReportCallbackEXT *pCallback)
 {
-    (void)pAllocator;
     uint64_t handle = 0;
-    VkResult r = add(instance, true, pCreateInfo, &handle);
+    VkResult r = add(instance, true, pCreateInfo, pAllocator, &handle);
     *pCallback = VKW_U64_HANDLE(VkDebugReportCallbackEXT, handle);
     return r;
 }

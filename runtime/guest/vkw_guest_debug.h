@@ -1,7 +1,8 @@
 /* vkw_guest_debug — VK_EXT_debug_utils and VK_EXT_debug_report messengers.
  *
  * Owns: the messengers and report callbacks applications make, per
- * instance, and the messages the ICD itself sends them.  They are the
+ * instance (each a record made through its allocator, else its
+ * instance's), and the messages the ICD itself sends them.  They are the
  * guest's: a callback is an address in the application, so nothing of them
  * crosses the wire (gen/annotations.conf: guest-only, local).  An
  * application's own messages (vkSubmitDebugUtilsMessageEXT,

@@ -27,12 +27,15 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateImage(VkDevice device,
                                                     const VkAllocationCallbacks *pAllocator,
                                                     VkImage *pImage)
 {
-    const VkResult result = vkw_forward_vkCreateImage(device, pCreateInfo, pAllocator, pImage);
-    if (result == VK_SUCCESS && !vkw_guest_image_remember(*pImage, pCreateInfo)) {
-        vkw_forward_vkDestroyImage(device, *pImage, pAllocator);
-        *pImage = VK_NULL_HANDLE;
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
+    struct vkw_guest_image *rec = vkw_guest_image_make(device, pCreateInfo, &alloc);
+    if (!rec)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
+    const VkResult result = vkw_forward_vkCreateImage(device, pCreateInfo, pAllocator, pImage);
+    if (result == VK_SUCCESS)
+        vkw_guest_image_add(rec, *pImage);
+    else
+        vkw_guest_image_discard(rec);
     return result;
 }
 

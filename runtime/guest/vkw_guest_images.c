@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "vkw_guest_encode.h"
-#include "vkw_idmap.h"
+#include "vkw_guest_idtable.h"
 #include "vkw_vulkan_util.h"
 #include "vkw_wire.h"
 
@@ -16,7 +16,10 @@ struct memcpy_size {
     uint64_t size;
 };
 
-struct record {
+struct vkw_guest_image {
+    struct vkw_guest_idlink link; /* first: the table's; its id is the VkImage */
+    VkDevice device;
+    struct vkw_alloc alloc; /* the image's: the record and its sizes come from it */
     struct vkw_copy_image image;
     struct memcpy_size *memcpy_sizes; /* few: an application asks for some subresources */
     uint32_t memcpy_count, memcpy_capacity;
@@ -24,48 +27,89 @@ struct record {
 
 static struct {
     pthread_mutex_t lock;
-    struct vkw_idmap records; /* image id -> struct record */
-} images = {PTHREAD_MUTEX_INITIALIZER, {NULL, sizeof(struct record), 0, 0}};
+    struct vkw_guest_idtable records; /* image id -> record */
+} images = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
-static void free_sizes(uint64_t id, void *record, void *user)
+static struct vkw_guest_image *find_record(VkImage image)
 {
-    (void)id, (void)user;
-    free(((struct record *)record)->memcpy_sizes);
+    return (struct vkw_guest_image *)vkw_guest_idtable_find(&images.records, VKW_HANDLE_U64(image));
+}
+
+void vkw_guest_image_discard(struct vkw_guest_image *rec)
+{
+    if (!rec)
+        return;
+    const struct vkw_alloc alloc = rec->alloc;
+    vkw_free(&alloc, rec->memcpy_sizes);
+    vkw_free(&alloc, rec);
+}
+
+static void drop(struct vkw_guest_idlink *l)
+{
+    vkw_guest_image_discard((struct vkw_guest_image *)l);
 }
 
 /* At unload, so that leak checkers see nothing left of a process that
- * leaked its images. */
-__attribute__((destructor)) static void forget_all(void)
+ * leaked its images: the records made with the C library (the
+ * application's allocator may not be called outside a Vulkan command). */
+static bool from_libc(const struct vkw_guest_idlink *l, const void *user)
 {
-    vkw_idmap_foreach(&images.records, free_sizes, NULL);
-    vkw_idmap_clear(&images.records);
+    (void)user;
+    return ((const struct vkw_guest_image *)l)->alloc.allocate == NULL;
 }
 
-bool vkw_guest_image_remember(VkImage image, const VkImageCreateInfo *ci)
+__attribute__((destructor)) static void forget_leftovers(void)
 {
+    vkw_guest_idtable_remove_if(&images.records, from_libc, drop, NULL);
+}
+
+struct vkw_guest_image *vkw_guest_image_make(VkDevice device, const VkImageCreateInfo *ci,
+                                             const struct vkw_alloc *alloc)
+{
+    struct vkw_guest_image *rec =
+        vkw_zalloc(alloc, sizeof(*rec), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+    if (!rec)
+        return NULL;
+    rec->device = device;
+    rec->alloc = alloc ? *alloc : (struct vkw_alloc){0};
+    vkw_copy_image_init(&rec->image, ci);
+    return rec;
+}
+
+void vkw_guest_image_add(struct vkw_guest_image *rec, VkImage image)
+{
+    rec->link.id = VKW_HANDLE_U64(image);
     pthread_mutex_lock(&images.lock);
-    struct record *rec = vkw_idmap_put(&images.records, VKW_HANDLE_U64(image));
-    if (rec) {
-        free(rec->memcpy_sizes); /* an id used again (not destroyed through us) */
-        memset(rec, 0, sizeof(*rec));
-        vkw_copy_image_init(&rec->image, ci);
-    }
+    /* an id used again (not destroyed through us) */
+    struct vkw_guest_idlink *old = vkw_guest_idtable_remove(&images.records, rec->link.id);
+    vkw_guest_idtable_add(&images.records, &rec->link);
     pthread_mutex_unlock(&images.lock);
-    return rec != NULL;
+    if (old)
+        drop(old);
 }
 
 void vkw_guest_image_forget(VkImage image)
 {
     pthread_mutex_lock(&images.lock);
-    struct record *rec = vkw_idmap_find(&images.records, VKW_HANDLE_U64(image));
-    if (rec) {
-        free(rec->memcpy_sizes);
-        vkw_idmap_remove(&images.records, VKW_HANDLE_U64(image));
-    }
+    struct vkw_guest_idlink *rec = vkw_guest_idtable_remove(&images.records, VKW_HANDLE_U64(image));
+    pthread_mutex_unlock(&images.lock);
+    if (rec)
+        drop(rec);
+}
+
+static bool of_device(const struct vkw_guest_idlink *l, const void *device)
+{
+    return ((const struct vkw_guest_image *)l)->device == device;
+}
+
+void vkw_guest_images_forget_device(VkDevice device)
+{
+    pthread_mutex_lock(&images.lock);
+    vkw_guest_idtable_remove_if(&images.records, of_device, drop, device);
     pthread_mutex_unlock(&images.lock);
 }
 
-static struct memcpy_size *find_size(struct record *rec, uint32_t aspect, uint32_t mip,
+static struct memcpy_size *find_size(struct vkw_guest_image *rec, uint32_t aspect, uint32_t mip,
                                      uint32_t layer)
 {
     for (uint32_t i = 0; i < rec->memcpy_count; i++) {
@@ -81,11 +125,13 @@ bool vkw_guest_image_note_memcpy_size(VkImage image, uint32_t aspect, uint32_t m
 {
     bool ok = false;
     pthread_mutex_lock(&images.lock);
-    struct record *rec = vkw_idmap_find(&images.records, VKW_HANDLE_U64(image));
+    struct vkw_guest_image *rec = find_record(image);
     struct memcpy_size *m = rec ? find_size(rec, aspect, mip, layer) : NULL;
     if (rec && !m && rec->memcpy_count == rec->memcpy_capacity) {
         const uint32_t capacity = rec->memcpy_capacity ? rec->memcpy_capacity * 2 : 4;
-        struct memcpy_size *grown = realloc(rec->memcpy_sizes, capacity * sizeof(*grown));
+        struct memcpy_size *grown = vkw_realloc(&rec->alloc, rec->memcpy_sizes,
+                                                capacity * sizeof(*grown),
+                                                VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
         if (grown) {
             rec->memcpy_sizes = grown;
             rec->memcpy_capacity = capacity;
@@ -105,7 +151,7 @@ bool vkw_guest_image_memcpy_size(VkImage image, uint32_t aspect, uint32_t mip, u
                                  uint64_t *size)
 {
     pthread_mutex_lock(&images.lock);
-    struct record *rec = vkw_idmap_find(&images.records, VKW_HANDLE_U64(image));
+    struct vkw_guest_image *rec = find_record(image);
     const struct memcpy_size *m = rec ? find_size(rec, aspect, mip, layer) : NULL;
     if (m)
         *size = m->size;
@@ -120,7 +166,7 @@ bool vkw_guest_copy_region(VkImage image, VkHostImageCopyFlags flags,
     out->memcpy_layout = (flags & VK_HOST_IMAGE_COPY_MEMCPY) != 0;
     struct vkw_copy_image img;
     pthread_mutex_lock(&images.lock);
-    const struct record *rec = vkw_idmap_find(&images.records, VKW_HANDLE_U64(image));
+    const struct vkw_guest_image *rec = find_record(image);
     if (rec)
         img = rec->image;
     pthread_mutex_unlock(&images.lock);

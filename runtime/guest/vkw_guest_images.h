@@ -4,7 +4,8 @@
  *
  * Owns: a record of every live image (what sizes a host copy of it,
  * runtime/common/vkw_image_copy.h, and the VK_HOST_IMAGE_COPY_MEMCPY sizes
- * the host told), made at vkCreateImage and dropped at vkDestroyImage; and
+ * the host told), made through the image's allocator at vkCreateImage and
+ * dropped at vkDestroyImage (or with its device); and
  * the encode-with hooks gen/annotations.conf names for vkCopyMemoryToImage
  * and vkCopyImageToMemory: each region travels as its bytes, tightly
  * packed, which the guest gathers from and scatters to the application's
@@ -21,11 +22,22 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "vkw_guest_alloc.h"
 #include "vkw_image_copy.h"
 
-/* False when out of memory (nothing is recorded then). */
-bool vkw_guest_image_remember(VkImage image, const VkImageCreateInfo *ci);
+/* An image's record, made from `ci` through `alloc` (the image's
+ * allocator, which the record keeps: OBJECT scope) before the image is
+ * sent; NULL when out of memory.  Then _add once the image has its handle,
+ * or _discard when its creation failed. */
+struct vkw_guest_image;
+struct vkw_guest_image *vkw_guest_image_make(VkDevice device, const VkImageCreateInfo *ci,
+                                             const struct vkw_alloc *alloc);
+void vkw_guest_image_add(struct vkw_guest_image *rec, VkImage image);
+void vkw_guest_image_discard(struct vkw_guest_image *rec);
+/* vkDestroyImage: the record goes. */
 void vkw_guest_image_forget(VkImage image);
+/* The device is being destroyed: the records of its images go. */
+void vkw_guest_images_forget_device(VkDevice device);
 
 /* The size VkSubresourceHostMemcpySize gave for one layer of the
  * subresource (aspect, level, layer), as the host's driver answered it. */

@@ -12,11 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vkw_guest_buffers.h"
 #include "vkw_guest_conn.h"
-#include "vkw_guest_requirements.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
-#include "vkw_idmap.h"
 #include "vkw_guest_shadow.h"
 #include "vkw_handshake.h"
 #include "vkw_icd.h"
@@ -26,15 +25,6 @@
 /* The unit of shared allocations. */
 #define PAGE ((VkDeviceSize)4096)
 #define BUCKETS 1024
-
-/* Buffer usage through which the device can only read: memory bound to
- * nothing else is never written by the device, so a wait need not look
- * at its coherent shadow.  Every other bit (transfer dst, storage,
- * device address, ...) may write. */
-#define READ_ONLY_USAGE                                                                   \
-    (VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |        \
-     VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_INDEX_BUFFER_BIT |              \
-     VK_BUFFER_USAGE_VERTEX_BUFFER_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT)
 
 struct record {
     struct record *next;
@@ -53,14 +43,38 @@ struct record {
     void *placed;        /* mapped at the application's address (VK_EXT_map_memory_placed) */
     size_t placed_bytes; /* imported: the length of the pages' second mapping there */
     struct vkw_guest_shadow shadow; /* copied and mapped */
+    /* The memory's allocator (its own, else its device's): the record and
+     * its shadow's heap memory come from it. */
+    struct vkw_alloc alloc;
 };
+
+/* A record for memory of `device`, through its allocator; NULL when out
+ * of memory. */
+static struct record *new_record(VkDevice device, const VkAllocationCallbacks *pAllocator,
+                                 VkDeviceSize size, VkMemoryPropertyFlags flags)
+{
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
+    struct record *rec = vkw_zalloc(&alloc, sizeof(*rec), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+    if (!rec)
+        return NULL;
+    rec->alloc = alloc;
+    rec->conn = vkw_guest_conn_of(device);
+    rec->size = size;
+    rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
+    return rec;
+}
+
+static void free_record(struct record *rec)
+{
+    const struct vkw_alloc alloc = rec->alloc;
+    vkw_free(&alloc, rec);
+}
 
 static struct {
     pthread_mutex_t lock;
     struct record *buckets[BUCKETS];
     unsigned coherent_shadows; /* mapped copied coherent records: a fast "nothing to do" */
-    struct vkw_idmap read_only_buffers; /* created with READ_ONLY_USAGE only */
-} memory = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, {0}};
+} memory = {PTHREAD_MUTEX_INITIALIZER, {0}, 0};
 
 static struct record **slot(uint64_t handle)
 {
@@ -281,16 +295,13 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
         (void *)pAllocateInfo->pNext, VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT);
     if (host_pointer && host_pointer->handleType) {
         /* The application's pages, whatever the type: it maps them itself. */
-        struct record *rec = calloc(1, sizeof(*rec));
+        struct record *rec = new_record(device, pAllocator, pAllocateInfo->allocationSize, flags);
         if (!rec)
             return VK_ERROR_OUT_OF_HOST_MEMORY;
-        rec->conn = conn;
-        rec->size = pAllocateInfo->allocationSize;
-        rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
         const uint64_t id = vkw_guest_new_id(conn);
         const VkResult result = import_host_pointer(device, pAllocateInfo, host_pointer, id, rec);
         if (result != VK_SUCCESS) {
-            free(rec);
+            free_record(rec);
             return result;
         }
         *pMemory = VKW_U64_HANDLE(VkDeviceMemory, id);
@@ -304,12 +315,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
         !(conn->agreed_features & VKW_FEATURE_MAPPED_MEMORY))
         return vkw_forward_vkAllocateMemory(device, pAllocateInfo, pAllocator, pMemory);
 
-    struct record *rec = calloc(1, sizeof(*rec));
+    struct record *rec = new_record(device, pAllocator, pAllocateInfo->allocationSize, flags);
     if (!rec)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
-    rec->conn = conn;
-    rec->size = pAllocateInfo->allocationSize;
-    rec->coherent = (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
     const enum memory_mode mode = memory_mode();
     rec->share_shadow = mode != MODE_COPY_SOCKET;
     /* Memory exported or imported through an fd is the driver's own (the
@@ -331,7 +339,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
         result = vkw_forward_vkAllocateMemory(device, pAllocateInfo, pAllocator, pMemory);
     }
     if (result < 0) {
-        free(rec);
+        free_record(rec);
         return result;
     }
     rec->handle = VKW_HANDLE_U64(*pMemory);
@@ -380,7 +388,7 @@ static void forget_record(struct record *r)
                 (void *)r->pages);
     else if (r->imported && !r->host_pointer)
         munmap(r->pages, r->pages_bytes);
-    free(r);
+    free_record(r);
 }
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory memory_,
@@ -432,54 +440,11 @@ static void note_bound(VkDeviceMemory memory_, bool writable)
     pthread_mutex_unlock(&memory.lock);
 }
 
-/* The loader unloads drivers (dlclose): buffers an application never
- * destroyed must not leave the set's memory behind. */
-__attribute__((destructor)) static void forget_read_only_buffers(void)
-{
-    vkw_idmap_clear(&memory.read_only_buffers);
-}
-
-static bool buffer_read_only(VkBuffer buffer)
-{
-    pthread_mutex_lock(&memory.lock);
-    const bool read_only = vkw_idmap_find(&memory.read_only_buffers, VKW_HANDLE_U64(buffer)) != NULL;
-    pthread_mutex_unlock(&memory.lock);
-    return read_only;
-}
-
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateBuffer(VkDevice device,
-                                                     const VkBufferCreateInfo *pCreateInfo,
-                                                     const VkAllocationCallbacks *pAllocator,
-                                                     VkBuffer *pBuffer)
-{
-    const VkResult result = vkw_forward_vkCreateBuffer(device, pCreateInfo, pAllocator, pBuffer);
-    if (result == VK_SUCCESS)
-        vkw_guest_requirements_buffer_made(device, *pBuffer, pCreateInfo);
-    /* A chain might say more about the usage (or the memory) than we know:
-     * such buffers count as writable, like any we fail to note. */
-    if (result == VK_SUCCESS && !pCreateInfo->pNext && !(pCreateInfo->usage & ~READ_ONLY_USAGE)) {
-        pthread_mutex_lock(&memory.lock);
-        vkw_idmap_put(&memory.read_only_buffers, VKW_HANDLE_U64(*pBuffer));
-        pthread_mutex_unlock(&memory.lock);
-    }
-    return result;
-}
-
-VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyBuffer(VkDevice device, VkBuffer buffer,
-                                                  const VkAllocationCallbacks *pAllocator)
-{
-    pthread_mutex_lock(&memory.lock);
-    vkw_idmap_remove(&memory.read_only_buffers, VKW_HANDLE_U64(buffer));
-    pthread_mutex_unlock(&memory.lock);
-    vkw_guest_requirements_buffer_gone(buffer);
-    vkw_forward_vkDestroyBuffer(device, buffer, pAllocator);
-}
-
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory(VkDevice device, VkBuffer buffer,
                                                          VkDeviceMemory memory_,
                                                          VkDeviceSize memoryOffset)
 {
-    note_bound(memory_, !buffer_read_only(buffer));
+    note_bound(memory_, !vkw_guest_buffer_read_only(buffer));
     return vkw_forward_vkBindBufferMemory(device, buffer, memory_, memoryOffset);
 }
 
@@ -498,7 +463,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory2(
     VkDevice device, uint32_t bindInfoCount, const VkBindBufferMemoryInfo *pBindInfos)
 {
     for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
-        note_bound(pBindInfos[i].memory, !buffer_read_only(pBindInfos[i].buffer));
+        note_bound(pBindInfos[i].memory, !vkw_guest_buffer_read_only(pBindInfos[i].buffer));
     VkResult result = vkw_forward_vkBindBufferMemory2(device, bindInfoCount, pBindInfos);
     for (uint32_t i = 0; pBindInfos && i < bindInfoCount; i++)
         report_bind_status(pBindInfos[i].pNext, result);
@@ -574,11 +539,14 @@ static VkResult map_memory(VkDeviceMemory memory_, VkDeviceSize offset, VkDevice
         }
         r->placed_bytes = whole;
     }
-    if (!r->imported &&
-        vkw_guest_shadow_open_at(&r->shadow, r->conn, r->handle, offset, size, r->coherent,
-                                 r->share_shadow, r->device_writes, placed) != VK_SUCCESS) {
+    const VkResult opened =
+        r->imported ? VK_SUCCESS
+                    : vkw_guest_shadow_open_at(&r->shadow, r->conn, r->handle, offset, size,
+                                               r->coherent, r->share_shadow, r->device_writes,
+                                               placed, &r->alloc);
+    if (opened != VK_SUCCESS) {
         pthread_mutex_unlock(&memory.lock);
-        return VK_ERROR_MEMORY_MAP_FAILED;
+        return opened;
     }
     r->mapped = true;
     r->placed = placed;

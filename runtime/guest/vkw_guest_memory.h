@@ -1,7 +1,9 @@
 /* vkw_guest_memory — the guest's view of host-visible memory.
  *
- * Owns: one record per host-visible VkDeviceMemory and how its bytes reach
- * the application (doc/PROTOCOL.md, "Mapped memory"):
+ * Owns: one record per host-visible VkDeviceMemory (made through the
+ * memory's allocator, as is its shadow's heap memory: vkw_guest_alloc.h)
+ * and how its bytes reach the application (doc/PROTOCOL.md, "Mapped
+ * memory"):
  *   shared  the guest made the pages (a memfd) and the host imported them:
  *           vkMapMemory returns them, nothing is ever copied, HOST_COHERENT
  *           is true coherence;
@@ -13,9 +15,8 @@
  * mode with every byte over the socket.
  *
  * It also knows which memory the device can write at all: memory bound to
- * an image, or to a buffer with any usage but transfer source, uniform,
- * index, vertex and indirect (or with a create-info chain it does not
- * read), or named by a sparse binding.  A wait leaves the coherent shadows
+ * an image, or to a buffer the device may write through
+ * (vkw_guest_buffer_read_only), or named by a sparse binding.  A wait leaves the coherent shadows
  * of all other memory alone.  Thread-safe: one mutex guards the records;
  * byte moves run as ordinary calls on the connection.
  *
@@ -52,12 +53,6 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkAllocateMemory(VkDevice device,
                                                        VkDeviceMemory *pMemory);
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkFreeMemory(VkDevice device, VkDeviceMemory memory,
                                                const VkAllocationCallbacks *pAllocator);
-VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateBuffer(VkDevice device,
-                                                     const VkBufferCreateInfo *pCreateInfo,
-                                                     const VkAllocationCallbacks *pAllocator,
-                                                     VkBuffer *pBuffer);
-VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyBuffer(VkDevice device, VkBuffer buffer,
-                                                  const VkAllocationCallbacks *pAllocator);
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkBindBufferMemory(VkDevice device, VkBuffer buffer,
                                                          VkDeviceMemory memory,
                                                          VkDeviceSize memoryOffset);

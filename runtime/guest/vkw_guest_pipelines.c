@@ -16,8 +16,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreatePipelineBinariesKHR(
         pBinaries->pPipelineBinaries[i] = VKW_U64_HANDLE(VkPipelineBinaryKHR, vkw_guest_new_id(conn));
     if (!pCreateInfo->pPipelineCreateInfo)
         return vkw_forward_vkCreatePipelineBinariesKHR(device, pCreateInfo, pAllocator, pBinaries);
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
     struct vkw_clean_pipeline clean;
-    if (!vkw_guest_clean_pipeline_chain(pCreateInfo->pPipelineCreateInfo, &clean))
+    if (!vkw_guest_clean_pipeline_chain(pCreateInfo->pPipelineCreateInfo, &clean, &alloc))
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     VkPipelineBinaryCreateInfoKHR info = *pCreateInfo;
     info.pPipelineCreateInfo = &clean.head;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "vkw_guest_alloc.h"
 #include "vkw_guest_entry.h"
 #include "vkw_idmap.h"
 #include "vkw_vulkan_util.h"
@@ -29,6 +30,7 @@ struct slot {
     struct typed *maps;
     uint32_t map_count;
     bool reserved; /* lives in its device's reserve block */
+    struct vkw_alloc alloc; /* the slot's own (its maps come from it), else its device's */
     struct device_record *dev;
     struct slot *prev, *next; /* the device's live slots, or its spare ones */
 };
@@ -39,6 +41,7 @@ struct device_record {
     struct slot *spare; /* reserved and free */
     struct slot *block; /* the reserved slots, made at vkCreateDevice */
     uint32_t reserved;
+    struct vkw_alloc alloc; /* the device's: the record, its block */
     struct device_record *next;
 };
 
@@ -73,7 +76,8 @@ static VkResult set_entry(struct slot *s, VkObjectType type, uint64_t handle, ui
     }
     struct vkw_idmap *m = map_of(s, type);
     if (!m) {
-        struct typed *maps = realloc(s->maps, (s->map_count + 1) * sizeof(*maps));
+        struct typed *maps = vkw_realloc(&s->alloc, s->maps, (s->map_count + 1) * sizeof(*maps),
+                                         VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
         if (!maps)
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         s->maps = maps;
@@ -99,7 +103,7 @@ static void clear_entries(struct slot *s)
 {
     for (uint32_t i = 0; i < s->map_count; i++)
         vkw_idmap_clear(&s->maps[i].data);
-    free(s->maps);
+    vkw_free(&s->alloc, s->maps);
     s->maps = NULL;
     s->map_count = 0;
 }
@@ -134,15 +138,17 @@ static struct device_record **find_device(VkDevice device)
     return p;
 }
 
-/* The device's record, made if it has none (a device made before this
- * module knew of it, or a test's).  NULL: no memory. */
-static struct device_record *device_record(VkDevice device)
+/* The device's record, made through `alloc` (NULL: the C library) if it
+ * has none (a device this module was not told of uses the C library).
+ * NULL: no memory. */
+static struct device_record *device_record(VkDevice device, const struct vkw_alloc *alloc)
 {
     struct device_record **p = find_device(device);
     if (*p)
         return *p;
-    struct device_record *dev = calloc(1, sizeof(*dev));
+    struct device_record *dev = vkw_zalloc(alloc, sizeof(*dev), VK_SYSTEM_ALLOCATION_SCOPE_DEVICE);
     if (dev) {
+        dev->alloc = alloc ? *alloc : (struct vkw_alloc){0};
         dev->device = device;
         dev->next = registry.devices;
         registry.devices = dev;
@@ -168,35 +174,40 @@ static void free_slot(struct slot *s)
     if (s->reserved)
         return;
     pthread_mutex_destroy(&s->lock);
-    free(s);
+    const struct vkw_alloc alloc = s->alloc;
+    vkw_free(&alloc, s);
 }
 
 /* ---- what the ICD tells this module ---- */
 
-VkResult vkw_guest_private_data_device_made(VkDevice device, const VkDeviceCreateInfo *info)
+VkResult vkw_guest_private_data_device_made(VkDevice device, const VkDeviceCreateInfo *info,
+                                            const struct vkw_alloc *alloc)
 {
     uint64_t asked = 0;
     for (const VkBaseInStructure *p = info ? info->pNext : NULL; p; p = p->pNext)
         if (p->sType == VK_STRUCTURE_TYPE_DEVICE_PRIVATE_DATA_CREATE_INFO)
             asked += ((const VkDevicePrivateDataCreateInfo *)p)->privateDataSlotRequestCount;
-    if (!asked)
-        return VK_SUCCESS;
     const uint32_t n = asked < VKW_PRIVATE_DATA_MAX_RESERVED ? (uint32_t)asked
                                                              : VKW_PRIVATE_DATA_MAX_RESERVED;
-    struct slot *block = calloc(n, sizeof(*block));
-    if (!block)
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
     pthread_mutex_lock(&registry.lock);
-    struct device_record *dev = device_record(device);
-    if (!dev || dev->block) { /* no memory, or told twice (kept the first) */
+    /* The record now, so that slots without their own allocator use the
+     * device's (and a device with no memory for it is not made). */
+    struct device_record *dev = device_record(device, alloc);
+    if (!dev || dev->block || !n) { /* no memory, told twice (kept the first), or no reserve */
         pthread_mutex_unlock(&registry.lock);
-        free(block);
         return dev ? VK_SUCCESS : VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    struct slot *block =
+        vkw_zalloc_array(&dev->alloc, n, sizeof(*block), VK_SYSTEM_ALLOCATION_SCOPE_DEVICE);
+    if (!block) {
+        pthread_mutex_unlock(&registry.lock);
+        return VK_ERROR_OUT_OF_HOST_MEMORY; /* the caller forgets the device */
     }
     dev->block = block;
     dev->reserved = n;
     for (uint32_t i = n; i-- > 0;) {
         pthread_mutex_init(&block[i].lock, NULL);
+        block[i].alloc = dev->alloc;
         block[i].reserved = true;
         block[i].dev = dev;
         push_slot(&dev->spare, &block[i]);
@@ -221,8 +232,9 @@ void vkw_guest_private_data_forget_device(VkDevice device)
         }
         for (uint32_t i = 0; i < dev->reserved; i++)
             pthread_mutex_destroy(&dev->block[i].lock);
-        free(dev->block);
-        free(dev);
+        const struct vkw_alloc alloc = dev->alloc;
+        vkw_free(&alloc, dev->block);
+        vkw_free(&alloc, dev);
     }
     pthread_mutex_unlock(&registry.lock);
 }
@@ -243,15 +255,19 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreatePrivateDataSlot(
     const VkAllocationCallbacks *pAllocator, VkPrivateDataSlot *pPrivateDataSlot)
 {
     (void)pCreateInfo; /* flags are reserved; nothing extends it */
-    (void)pAllocator;  /* as everywhere in the ICD */
     pthread_mutex_lock(&registry.lock);
-    struct device_record *dev = device_record(device);
+    struct device_record *dev = device_record(device, NULL);
     struct slot *s = NULL;
     if (dev && dev->spare) {
-        s = dev->spare;
+        s = dev->spare; /* its maps come from the device's allocator */
         unlink_slot(&dev->spare, s);
-    } else if (dev && (s = calloc(1, sizeof(*s)))) {
-        pthread_mutex_init(&s->lock, NULL);
+    } else if (dev) {
+        const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, &dev->alloc);
+        s = vkw_zalloc(&alloc, sizeof(*s), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+        if (s) {
+            s->alloc = alloc;
+            pthread_mutex_init(&s->lock, NULL);
+        }
     }
     if (!s) {
         pthread_mutex_unlock(&registry.lock);

@@ -15,7 +15,10 @@
  * A slot's handle is its record's address.  Slots reserved at vkCreateDevice
  * (VkDevicePrivateDataCreateInfo, summed over the chain as the spec says)
  * are made then, so creating that many slots allocates nothing and cannot
- * fail.  Allocation callbacks are ignored, as everywhere in the ICD.
+ * fail.  Memory comes from the application's allocation callbacks: a
+ * slot's from vkCreatePrivateDataSlot's, else its device's; the device's
+ * record and reserve from the device's (the tables inside a slot's maps,
+ * vkw_idmap, still from the C library).
  *
  * Thread-safe.  vk.xml synchronizes only vkDestroyPrivateDataSlot's slot
  * externally: vkSetPrivateData and vkGetPrivateData may run on one slot
@@ -28,15 +31,19 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "vkw_guest_alloc.h"
+
 /* The most slots one device keeps made in advance; a larger request is
  * honoured up to this many (a hint: the spec says reserving "may improve
  * performance", and the rest are made when asked). */
 #define VKW_PRIVATE_DATA_MAX_RESERVED 1024u
 
-/* `device` was just made with `info`: make the slots its chain reserves.
+/* `device` was just made with `info` and keeps `alloc` (NULL: the C
+ * library): make its record and the slots its chain reserves.
  * VK_ERROR_OUT_OF_HOST_MEMORY when they cannot be (the device should then
  * not be made). */
-VkResult vkw_guest_private_data_device_made(VkDevice device, const VkDeviceCreateInfo *info);
+VkResult vkw_guest_private_data_device_made(VkDevice device, const VkDeviceCreateInfo *info,
+                                            const struct vkw_alloc *alloc);
 /* `device` is being destroyed: its slots, and what they hold, go. */
 void vkw_guest_private_data_forget_device(VkDevice device);
 /* The object (`type`, `handle`) is gone: no slot keeps data for it, so an

@@ -20,7 +20,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateRayTracingPipelinesKHR(
         return vkw_forward_vkCreateRayTracingPipelinesKHR(device, deferredOperation, pipelineCache,
                                                           createInfoCount, pCreateInfos,
                                                           pAllocator, pPipelines);
-    VkRayTracingPipelineCreateInfoKHR *infos = malloc(createInfoCount * sizeof(*infos));
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
+    VkRayTracingPipelineCreateInfoKHR *infos = vkw_zalloc_array(
+        &alloc, createInfoCount, sizeof(*infos), VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
     if (!infos) {
         for (uint32_t i = 0; i < createInfoCount; i++)
             pPipelines[i] = VK_NULL_HANDLE;
@@ -34,6 +36,6 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateRayTracingPipelinesKHR(
     VkResult r = vkw_forward_vkCreateRayTracingPipelinesKHR(device, deferredOperation,
                                                             pipelineCache, createInfoCount, infos,
                                                             pAllocator, pPipelines);
-    free(infos);
+    vkw_free(&alloc, infos);
     return r;
 }

@@ -13,11 +13,10 @@
  *
  * Only plain create infos are keyed (no pNext, exclusive sharing): then
  * the whole create info is (flags, size, usage), so the key is exact and
- * cheap, and vkCreateBuffer pays one hash insert.  Buffers with a chain
- * (external memory, capture addresses, usage2) or concurrent sharing are
- * always asked of the host.
+ * cheap; a buffer's comes from its record (vkw_guest_buffers.h).  Buffers
+ * with a chain (external memory, capture addresses, usage2) or concurrent
+ * sharing are always asked of the host.
  *
- * buffers: buffer id -> key, open addressing, deletion by backward shift.
  * answers: key -> requirements, open addressing, never deleted one by one:
  * a device's destruction rebuilds the table without its entries, and
  * passing VKW_REQ_MAX_ANSWERS distinct create infos starts it afresh, so
@@ -31,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vkw_guest_buffers.h"
 #include "vkw_guest_entry.h"
 #include "vkw_vulkan_util.h"
 
@@ -43,11 +43,6 @@ struct key {
     VkDeviceSize size;
 };
 
-struct buffer_slot {
-    uint64_t id; /* 0: free */
-    struct key key;
-};
-
 struct answer_slot {
     bool used;
     bool have_dedicated; /* the VkMemoryDedicatedRequirements values are known */
@@ -58,8 +53,6 @@ struct answer_slot {
 
 static struct {
     pthread_mutex_t lock;
-    struct buffer_slot *buffers;
-    size_t buffer_capacity, buffer_count; /* capacity 0 or a power of two */
     struct answer_slot *answers;
     size_t answer_capacity, answer_count;
 } req = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -90,62 +83,6 @@ static bool key_of(VkDevice device, const VkBufferCreateInfo *ci, struct key *k)
     *k = (struct key){.device = (uintptr_t)device, .flags = ci->flags, .usage = ci->usage,
                       .size = ci->size};
     return true;
-}
-
-/* ---- buffers ---- */
-
-static size_t buffer_find(uint64_t id)
-{
-    if (req.buffer_capacity == 0 || id == 0)
-        return SIZE_MAX;
-    const size_t mask = req.buffer_capacity - 1;
-    for (size_t i = (size_t)mix64(id) & mask;; i = (i + 1) & mask) {
-        if (req.buffers[i].id == id)
-            return i;
-        if (req.buffers[i].id == 0)
-            return SIZE_MAX;
-    }
-}
-
-static void buffer_place(struct buffer_slot *slots, size_t capacity, const struct buffer_slot *s)
-{
-    const size_t mask = capacity - 1;
-    size_t i = (size_t)mix64(s->id) & mask;
-    while (slots[i].id != 0)
-        i = (i + 1) & mask;
-    slots[i] = *s;
-}
-
-static bool buffer_grow(void)
-{
-    const size_t capacity = req.buffer_capacity ? req.buffer_capacity * 2 : 64;
-    struct buffer_slot *slots = calloc(capacity, sizeof(*slots));
-    if (!slots)
-        return false;
-    for (size_t i = 0; i < req.buffer_capacity; i++)
-        if (req.buffers[i].id)
-            buffer_place(slots, capacity, &req.buffers[i]);
-    free(req.buffers);
-    req.buffers = slots;
-    req.buffer_capacity = capacity;
-    return true;
-}
-
-static void buffer_remove_at(size_t hole)
-{
-    const size_t mask = req.buffer_capacity - 1;
-    req.buffers[hole].id = 0;
-    req.buffer_count--;
-    /* Backward shift: pull later members of the cluster into the hole when
-     * it lies between their home and where they sit. */
-    for (size_t k = (hole + 1) & mask; req.buffers[k].id != 0; k = (k + 1) & mask) {
-        const size_t home = (size_t)mix64(req.buffers[k].id) & mask;
-        if (((k - home) & mask) >= ((k - hole) & mask)) {
-            req.buffers[hole] = req.buffers[k];
-            req.buffers[k].id = 0;
-            hole = k;
-        }
-    }
 }
 
 /* ---- answers ---- */
@@ -212,48 +149,14 @@ static struct answer_slot *answer_slot(const struct key *k)
 
 /* ---- what the ICD tells it ---- */
 
-void vkw_guest_requirements_buffer_made(VkDevice device, VkBuffer buffer,
-                                        const VkBufferCreateInfo *ci)
-{
-    struct buffer_slot s = {.id = VKW_HANDLE_U64(buffer)};
-    if (s.id == 0 || !key_of(device, ci, &s.key))
-        return;
-    pthread_mutex_lock(&req.lock);
-    if ((req.buffer_count + 1) * 2 <= req.buffer_capacity || buffer_grow()) {
-        buffer_place(req.buffers, req.buffer_capacity, &s);
-        req.buffer_count++;
-    }
-    pthread_mutex_unlock(&req.lock);
-}
-
-void vkw_guest_requirements_buffer_gone(VkBuffer buffer)
-{
-    pthread_mutex_lock(&req.lock);
-    const size_t i = buffer_find(VKW_HANDLE_U64(buffer));
-    if (i != SIZE_MAX)
-        buffer_remove_at(i);
-    pthread_mutex_unlock(&req.lock);
-}
-
 void vkw_guest_requirements_forget_device(VkDevice device)
 {
     pthread_mutex_lock(&req.lock);
-    for (size_t i = 0; i < req.buffer_capacity;) {
-        if (req.buffers[i].id && req.buffers[i].key.device == (uintptr_t)device)
-            buffer_remove_at(i); /* something may have shifted into i: look again */
-        else
-            i++;
-    }
     answers_rebuild((uintptr_t)device, req.answer_capacity);
     /* With the last device gone nothing stays allocated: the loader
      * unloads the ICD after the last instance, static pointers and all. */
     if (req.answer_count == 0)
         answers_rebuild(0, 0);
-    if (req.buffer_count == 0) {
-        free(req.buffers);
-        req.buffers = NULL;
-        req.buffer_capacity = 0;
-    }
     pthread_mutex_unlock(&req.lock);
 }
 
@@ -296,12 +199,12 @@ static void store(const struct key *k, const VkMemoryRequirements *r,
 
 static bool key_of_buffer(VkBuffer buffer, struct key *k)
 {
-    pthread_mutex_lock(&req.lock);
-    const size_t i = buffer_find(VKW_HANDLE_U64(buffer));
-    if (i != SIZE_MAX)
-        *k = req.buffers[i].key;
-    pthread_mutex_unlock(&req.lock);
-    return i != SIZE_MAX;
+    struct vkw_guest_buffer_info b;
+    if (!vkw_guest_buffer_info(buffer, &b) || b.sharing != VK_SHARING_MODE_EXCLUSIVE)
+        return false;
+    *k = (struct key){.device = (uintptr_t)b.device, .flags = b.flags, .usage = b.usage,
+                      .size = b.size};
+    return true;
 }
 
 /* An output chain the cache can fill: empty, or one

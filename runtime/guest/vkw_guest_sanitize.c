@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vkw_guest_entry.h"
+#include "vkw_icd.h"
 #include "vkw_vulkan_util.h"
 
 /* Whether cleaning would change `info` (one rule: the cleaning's). */
@@ -275,7 +276,7 @@ static bool from_binaries(const void *pnext)
 }
 
 /* Clean c->info, a copy of a create info; the cleaned viewport state and
- * stages go into c as well (c->stages is malloc'd, or NULL).  False when
+ * stages go into c as well (c->stages from c->alloc, or NULL).  False when
  * out of memory. */
 static bool clean_graphics(struct vkw_clean_graphics *c)
 {
@@ -285,7 +286,8 @@ static bool clean_graphics(struct vkw_clean_graphics *c)
     if (!(flags & VK_PIPELINE_CREATE_2_DERIVATIVE_BIT))
         ci->basePipelineHandle = VK_NULL_HANDLE;
     if (from_binaries(ci->pNext) && ci->stageCount && ci->pStages) {
-        c->stages = malloc(ci->stageCount * sizeof(*c->stages));
+        c->stages = vkw_alloc(c->alloc, ci->stageCount * sizeof(*c->stages),
+                              VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
         if (!c->stages)
             return false;
         memcpy(c->stages, ci->pStages, ci->stageCount * sizeof(*c->stages));
@@ -361,9 +363,10 @@ static bool compute_dirty(const VkComputePipelineCreateInfo *ci)
 }
 
 bool vkw_guest_clean_pipeline_chain(const VkPipelineCreateInfoKHR *in,
-                                    struct vkw_clean_pipeline *c)
+                                    struct vkw_clean_pipeline *c, const struct vkw_alloc *alloc)
 {
     c->graphics.stages = NULL;
+    c->graphics.alloc = alloc;
     c->head = *in;
     const VkBaseInStructure *first = in->pNext;
     if (first && first->sType == VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO) {
@@ -381,7 +384,7 @@ bool vkw_guest_clean_pipeline_chain(const VkPipelineCreateInfoKHR *in,
 
 void vkw_guest_clean_pipeline_fini(struct vkw_clean_pipeline *c)
 {
-    free(c->graphics.stages);
+    vkw_free(c->graphics.alloc, c->graphics.stages);
     c->graphics.stages = NULL;
 }
 
@@ -390,12 +393,17 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
     const VkGraphicsPipelineCreateInfo *pCreateInfos, const VkAllocationCallbacks *pAllocator,
     VkPipeline *pPipelines)
 {
+    /* Copies for this command alone: its allocator, COMMAND scope. */
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
     const size_t n = createInfoCount ? createInfoCount : 1;
-    struct vkw_clean_graphics *clean = calloc(n, sizeof(*clean));
-    VkGraphicsPipelineCreateInfo *infos = malloc(n * sizeof(*infos));
+    struct vkw_clean_graphics *clean =
+        vkw_zalloc_array(&alloc, n, sizeof(*clean), VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
+    VkGraphicsPipelineCreateInfo *infos =
+        vkw_zalloc_array(&alloc, n, sizeof(*infos), VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
     bool ok = clean && infos;
     for (uint32_t i = 0; ok && i < createInfoCount; i++) {
         clean[i].info = pCreateInfos[i];
+        clean[i].alloc = &alloc;
         ok = clean_graphics(&clean[i]);
         infos[i] = clean[i].info;
     }
@@ -407,9 +415,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateGraphicsPipelines(
         for (uint32_t i = 0; i < createInfoCount; i++)
             pPipelines[i] = VK_NULL_HANDLE;
     for (uint32_t i = 0; clean && i < createInfoCount; i++)
-        free(clean[i].stages);
-    free(infos);
-    free(clean);
+        vkw_free(&alloc, clean[i].stages);
+    vkw_free(&alloc, infos);
+    vkw_free(&alloc, clean);
     return r;
 }
 
@@ -424,7 +432,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
     if (!dirty)
         return vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,
                                                     pCreateInfos, pAllocator, pPipelines);
-    VkComputePipelineCreateInfo *infos = malloc(createInfoCount * sizeof(*infos));
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
+    VkComputePipelineCreateInfo *infos = vkw_zalloc_array(&alloc, createInfoCount, sizeof(*infos),
+                                                          VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
     if (!infos) {
         for (uint32_t i = 0; i < createInfoCount; i++)
             pPipelines[i] = VK_NULL_HANDLE;
@@ -436,7 +446,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateComputePipelines(
     }
     VkResult r = vkw_forward_vkCreateComputePipelines(device, pipelineCache, createInfoCount,
                                                       infos, pAllocator, pPipelines);
-    free(infos);
+    vkw_free(&alloc, infos);
     return r;
 }
 
@@ -456,7 +466,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkGetPipelineKeyKHR(
     if (!pPipelineCreateInfo) /* the global key */
         return vkw_forward_vkGetPipelineKeyKHR(device, NULL, pPipelineKey);
     struct vkw_clean_pipeline clean;
-    if (!vkw_guest_clean_pipeline_chain(pPipelineCreateInfo, &clean))
+    if (!vkw_guest_clean_pipeline_chain(pPipelineCreateInfo, &clean, NULL))
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     VkResult r = vkw_forward_vkGetPipelineKeyKHR(device, &clean.head, pPipelineKey);
     vkw_guest_clean_pipeline_fini(&clean);

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <vulkan/vulkan.h>
 
+#include "vkw_guest_alloc.h"
+
 /* Clear the members of `info` that a descriptor of `type` ignores.  (Inline:
  * the template encoder, which has no entry points, uses it too.) */
 static inline void vkw_guest_clean_image_info(VkDescriptorType type, VkDescriptorImageInfo *info)
@@ -43,7 +45,8 @@ static inline void vkw_guest_clean_image_info(VkDescriptorType type, VkDescripto
 struct vkw_clean_graphics {
     VkGraphicsPipelineCreateInfo info;
     VkPipelineViewportStateCreateInfo viewport;
-    VkPipelineShaderStageCreateInfo *stages; /* malloc'd, or NULL */
+    VkPipelineShaderStageCreateInfo *stages; /* from `alloc` (COMMAND scope), or NULL */
+    const struct vkw_alloc *alloc;           /* the command's: its pAllocator, else the device's */
 };
 /* A VkPipelineCreateInfoKHR (vkGetPipelineKeyKHR, vkCreatePipelineBinariesKHR)
  * heads a graphics or compute pipeline create info: both copied, that one
@@ -53,10 +56,11 @@ struct vkw_clean_pipeline {
     struct vkw_clean_graphics graphics;
     VkComputePipelineCreateInfo compute;
 };
-/* Fill `c` with the cleaned copy of `in` (c->head).  False when out of
- * memory.  vkw_guest_clean_pipeline_fini frees what it holds. */
+/* Fill `c` with the cleaned copy of `in` (c->head), what it allocates
+ * from `alloc` (which must outlive `c`; NULL: the C library).  False when
+ * out of memory.  vkw_guest_clean_pipeline_fini frees what it holds. */
 bool vkw_guest_clean_pipeline_chain(const VkPipelineCreateInfoKHR *in,
-                                    struct vkw_clean_pipeline *c);
+                                    struct vkw_clean_pipeline *c, const struct vkw_alloc *alloc);
 void vkw_guest_clean_pipeline_fini(struct vkw_clean_pipeline *c);
 
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkUpdateDescriptorSets(

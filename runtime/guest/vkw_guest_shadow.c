@@ -257,7 +257,7 @@ static bool pull_changed(struct vkw_guest_shadow *s)
 static bool pull_whole(struct vkw_guest_shadow *s)
 {
     const size_t pages = (size_t)((s->size + PAGE - 1) / PAGE);
-    unsigned char *dirty = calloc(pages ? pages : 1, 1);
+    unsigned char *dirty = vkw_zalloc(s->alloc, pages, VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
     if (!dirty)
         return false;
     for (size_t p = 0; p < pages; p++)
@@ -266,7 +266,7 @@ static bool pull_whole(struct vkw_guest_shadow *s)
     for (size_t p = 0; got && p < pages; p++)
         if (!dirty[p])
             memcpy(s->bytes + p * PAGE, s->clean + p * PAGE, (size_t)page_length(s, p * PAGE));
-    free(dirty);
+    vkw_free(s->alloc, dirty);
     return got;
 }
 
@@ -401,14 +401,16 @@ VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn
                                bool coherent, bool share, bool device_writes)
 {
     return vkw_guest_shadow_open_at(s, conn, memory, offset, size, coherent, share, device_writes,
-                                    NULL);
+                                    NULL, NULL);
 }
 
 VkResult vkw_guest_shadow_open_at(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
                                   uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
-                                  bool coherent, bool share, bool device_writes, void *at)
+                                  bool coherent, bool share, bool device_writes, void *at,
+                                  const struct vkw_alloc *alloc)
 {
     memset(s, 0, sizeof(*s));
+    s->alloc = alloc;
     if (at && size > SIZE_MAX - PAGE)
         return VK_ERROR_MEMORY_MAP_FAILED;
     const size_t whole = (size_t)((size + PAGE - 1) / PAGE * PAGE);
@@ -468,12 +470,17 @@ VkResult vkw_guest_shadow_open_at(struct vkw_guest_shadow *s, struct vkw_guest_c
         s->bytes = p == MAP_FAILED ? NULL : p;
         s->placed_bytes = p == MAP_FAILED ? 0 : whole;
     } else {
-        s->bytes = malloc((size_t)size);
+        s->bytes = vkw_alloc(s->alloc, (size_t)size, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
     }
-    s->clean = coherent ? malloc((size_t)size) : NULL;
+    s->clean =
+        coherent ? vkw_alloc(s->alloc, (size_t)size, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT) : NULL;
     if (!s->bytes || (coherent && !s->clean)) {
+        /* A placed range that cannot be mapped is a map failure; heap
+         * memory the allocator refused, out of host memory. */
+        const VkResult r =
+            at && !s->bytes ? VK_ERROR_MEMORY_MAP_FAILED : VK_ERROR_OUT_OF_HOST_MEMORY;
         vkw_guest_shadow_drop(s);
-        return VK_ERROR_MEMORY_MAP_FAILED;
+        return r;
     }
     if (coherent && tracking && device_writes) {
         /* The mirror first: the read below refreshes it with exactly the
@@ -502,10 +509,10 @@ void vkw_guest_shadow_drop(struct vkw_guest_shadow *s)
     else if (s->placed_bytes && s->bytes)
         munmap(s->bytes, s->placed_bytes);
     else
-        free(s->bytes);
+        vkw_free(s->alloc, s->bytes);
     if (s->memfd >= 0)
         close(s->memfd);
-    free(s->clean);
+    vkw_free(s->alloc, s->clean);
     s->bytes = s->clean = NULL;
     s->memfd = -1;
     s->memfd_bytes = s->placed_bytes = 0;
@@ -540,7 +547,7 @@ bool vkw_guest_shadow_device_writes(struct vkw_guest_shadow *s)
      * the host's bytes are the shadow's. */
     s->tracked = false;
     if (s->kind == VKW_SHADOW_SHARED) {
-        s->clean = malloc((size_t)s->size);
+        s->clean = vkw_alloc(s->alloc, (size_t)s->size, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
         if (!s->clean) {
             fprintf(stderr, "vkwire: out of memory: a coherent mapping is no longer kept in "
                             "step with the device\n");

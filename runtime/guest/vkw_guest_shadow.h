@@ -42,6 +42,8 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "vkw_guest_alloc.h"
+
 struct vkw_guest_conn;
 
 enum vkw_shadow_kind {
@@ -67,23 +69,29 @@ struct vkw_guest_shadow {
                                  * keeps no mirror and compares nothing */
     size_t placed_bytes;        /* placed (vkw_guest_shadow_open_at): the length of the
                                  * fixed mapping `bytes` begins, unmapped when it goes */
+    const struct vkw_alloc *alloc; /* the memory object's: where `bytes` (when not a
+                                    * mapping) and `clean` come from */
 };
 
 /* Make the shadow of [offset, offset + size) of `memory` and fill it with
  * the host's bytes.  `share`: a shared shadow may be used.
  * `device_writes`: the device may write the memory; while it cannot, a
  * coherent shadow is never pulled and the host keeps no mirror for it.
- * VK_SUCCESS, or VK_ERROR_MEMORY_MAP_FAILED (out of memory, the connection
- * lost). */
+ * VK_SUCCESS, VK_ERROR_OUT_OF_HOST_MEMORY (the allocator refused), or
+ * VK_ERROR_MEMORY_MAP_FAILED (no mapping, the connection lost). */
 VkResult vkw_guest_shadow_open(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
                                uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
                                bool coherent, bool share, bool device_writes);
 /* The same, with the shadow at the application's address `at`
  * (VK_EXT_map_memory_placed): whole pages from there are replaced by the
- * shadow's, and unmapped when it goes.  `at` NULL: anywhere, as above. */
+ * shadow's, and unmapped when it goes.  `at` NULL: anywhere, as above.
+ * What the shadow allocates on the heap comes from `alloc` (the memory
+ * object's allocator, which must outlive the shadow; NULL: the C
+ * library; vkw_guest_shadow_open uses none). */
 VkResult vkw_guest_shadow_open_at(struct vkw_guest_shadow *s, struct vkw_guest_conn *conn,
                                   uint64_t memory, VkDeviceSize offset, VkDeviceSize size,
-                                  bool coherent, bool share, bool device_writes, void *at);
+                                  bool coherent, bool share, bool device_writes, void *at,
+                                  const struct vkw_alloc *alloc);
 /* From now on the device may write the memory (something it writes
  * through was bound to it): a coherent shadow pushes what changed, then
  * has the host mirror it, so that pulls can tell what the device changes.

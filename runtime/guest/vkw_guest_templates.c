@@ -2,6 +2,7 @@
 #include "vkw_guest_templates.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,48 +10,65 @@
 #include "vkw_guest_sanitize.h"
 #include "vkw_vulkan_util.h"
 
-struct template_record {
+/* One allocation: the record, then its entries. */
+struct vkw_guest_template {
     uint64_t handle;
     uint32_t entry_count;
     VkPipelineBindPoint bind_point; /* a push-descriptor template's */
     VkDescriptorUpdateTemplateEntry *entries;
-    struct template_record *next;
+    struct vkw_guest_template *next;
+    struct vkw_alloc alloc;
 };
 
 /* Templates are few and long-lived: a list under a mutex is enough. */
-static struct template_record *templates;
+static struct vkw_guest_template *templates;
 static pthread_mutex_t templates_lock = PTHREAD_MUTEX_INITIALIZER;
 
-bool vkw_guest_template_remember(VkDescriptorUpdateTemplate tmpl,
-                                 const VkDescriptorUpdateTemplateCreateInfo *ci)
+struct vkw_guest_template *vkw_guest_template_make(const VkDescriptorUpdateTemplateCreateInfo *ci,
+                                                   const struct vkw_alloc *alloc)
 {
-    struct template_record *rec = calloc(1, sizeof(*rec));
-    size_t bytes = (size_t)ci->descriptorUpdateEntryCount * sizeof(*rec->entries);
-    if (!rec || (bytes && !(rec->entries = malloc(bytes)))) {
-        free(rec);
-        return false;
-    }
-    if (bytes)
-        memcpy(rec->entries, ci->pDescriptorUpdateEntries, bytes);
+    const size_t n = ci->descriptorUpdateEntryCount;
+    const size_t each = sizeof(VkDescriptorUpdateTemplateEntry);
+    if (n > (SIZE_MAX - sizeof(struct vkw_guest_template)) / each)
+        return NULL;
+    struct vkw_guest_template *rec =
+        vkw_alloc(alloc, sizeof(*rec) + n * each, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+    if (!rec)
+        return NULL;
+    *rec = (struct vkw_guest_template){.entry_count = ci->descriptorUpdateEntryCount,
+                                       .bind_point = ci->pipelineBindPoint,
+                                       .entries = (VkDescriptorUpdateTemplateEntry *)(rec + 1),
+                                       .alloc = alloc ? *alloc : (struct vkw_alloc){0}};
+    if (n)
+        memcpy(rec->entries, ci->pDescriptorUpdateEntries, n * sizeof(*rec->entries));
+    return rec;
+}
+
+void vkw_guest_template_add(struct vkw_guest_template *rec, VkDescriptorUpdateTemplate tmpl)
+{
     rec->handle = VKW_HANDLE_U64(tmpl);
-    rec->entry_count = ci->descriptorUpdateEntryCount;
-    rec->bind_point = ci->pipelineBindPoint;
     pthread_mutex_lock(&templates_lock);
     rec->next = templates;
     templates = rec;
     pthread_mutex_unlock(&templates_lock);
-    return true;
+}
+
+void vkw_guest_template_discard(struct vkw_guest_template *rec)
+{
+    if (rec) {
+        const struct vkw_alloc alloc = rec->alloc;
+        vkw_free(&alloc, rec);
+    }
 }
 
 void vkw_guest_template_forget(VkDescriptorUpdateTemplate tmpl)
 {
     pthread_mutex_lock(&templates_lock);
-    for (struct template_record **p = &templates; *p; p = &(*p)->next) {
+    for (struct vkw_guest_template **p = &templates; *p; p = &(*p)->next) {
         if ((*p)->handle == VKW_HANDLE_U64(tmpl)) {
-            struct template_record *dead = *p;
+            struct vkw_guest_template *dead = *p;
             *p = dead->next;
-            free(dead->entries);
-            free(dead);
+            vkw_guest_template_discard(dead);
             break;
         }
     }
@@ -85,7 +103,7 @@ union write_extension {
 
 /* The writes `rec` makes of `data`, in one block: writes, then one chained
  * struct per write, then the gathered descriptor arrays. */
-static bool expand(const struct template_record *rec, VkDescriptorSet set, const void *data,
+static bool expand(const struct vkw_guest_template *rec, VkDescriptorSet set, const void *data,
                    struct vkw_guest_template_writes *out)
 {
     size_t arrays = 0;
@@ -148,7 +166,7 @@ bool vkw_guest_template_writes(VkDescriptorUpdateTemplate tmpl, VkDescriptorSet 
 {
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&templates_lock);
-    const struct template_record *rec = templates;
+    const struct vkw_guest_template *rec = templates;
     while (rec && rec->handle != VKW_HANDLE_U64(tmpl))
         rec = rec->next;
     const bool ok = rec && expand(rec, set, data, out);

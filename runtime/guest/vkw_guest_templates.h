@@ -15,11 +15,19 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "vkw_guest_alloc.h"
 #include "vkw_wire.h"
 
-/* Remember (copy) the entries of `ci` for `tmpl`; false if out of memory. */
-bool vkw_guest_template_remember(VkDescriptorUpdateTemplate tmpl,
-                                 const VkDescriptorUpdateTemplateCreateInfo *ci);
+/* A template's record: the entries of `ci`, copied through `alloc` (the
+ * template's allocator, which it keeps; OBJECT scope), made before the
+ * template is sent; NULL when out of memory.  Then _add once the template
+ * has its handle, or _discard when its creation failed. */
+struct vkw_guest_template;
+struct vkw_guest_template *vkw_guest_template_make(const VkDescriptorUpdateTemplateCreateInfo *ci,
+                                                   const struct vkw_alloc *alloc);
+void vkw_guest_template_add(struct vkw_guest_template *rec, VkDescriptorUpdateTemplate tmpl);
+void vkw_guest_template_discard(struct vkw_guest_template *rec);
+/* vkDestroyDescriptorUpdateTemplate: the record goes. */
 void vkw_guest_template_forget(VkDescriptorUpdateTemplate tmpl);
 
 /* The descriptor writes a template makes of the application's `data` for

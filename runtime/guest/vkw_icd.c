@@ -18,6 +18,7 @@
 #include "vkw_guest_debug.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_entry.h"
+#include "vkw_guest_images.h"
 #include "vkw_guest_lengths.h"
 #include "vkw_guest_private_data.h"
 #include "vkw_guest_templates.h"
@@ -39,15 +40,11 @@ struct vkw_enabled_names {
 
 struct vkw_guest_instance {
     struct vkw_guest_object obj;
+    struct vkw_alloc alloc;              /* the application's, for all it keeps */
     uint32_t physical_count;
     struct vkw_guest_object **physicals; /* NULL until first enumerated */
     uint32_t api_version;                /* the application's (1.0 if it gave none) */
     struct vkw_enabled_names extensions;
-};
-
-struct vkw_guest_queue {
-    uint32_t family, index, flags;
-    VkQueue queue;
 };
 
 struct vkw_guest_queue_object {
@@ -56,10 +53,21 @@ struct vkw_guest_queue_object {
     VkFence idle_fence; /* made at the first vkQueueWaitIdle */
 };
 
+/* A queue the device was created with.  Its object is made with the device
+ * (vkGetDeviceQueue cannot fail) and named to the host the first time the
+ * application asks for it. */
+struct vkw_guest_queue {
+    uint32_t family, index, flags;
+    bool asked; /* under the device's queue_lock */
+    struct vkw_guest_queue_object object;
+};
+
 struct vkw_guest_device {
     struct vkw_guest_object obj;
+    struct vkw_alloc alloc; /* its own, else its instance's: for all it keeps */
     VkPhysicalDevice physical;
-    struct vkw_guest_queue *queues;
+    pthread_mutex_t queue_lock; /* the first ask of each queue */
+    struct vkw_guest_queue *queues; /* one per queue of its create info */
     size_t queue_count;
     /* The version whose commands the device has: the smaller of the
      * application's and the device's (as vkwire reports it). */
@@ -73,25 +81,26 @@ struct vkw_guest_device {
     struct vkw_length_properties length_props;
 };
 
-static bool keep_names(struct vkw_enabled_names *kept, uint32_t count, const char *const *names)
+static bool keep_names(struct vkw_enabled_names *kept, uint32_t count, const char *const *names,
+                       const struct vkw_alloc *alloc, VkSystemAllocationScope scope)
 {
     kept->count = 0;
-    kept->names = count ? calloc(count, sizeof(*kept->names)) : NULL;
+    kept->names = count ? vkw_zalloc_array(alloc, count, sizeof(*kept->names), scope) : NULL;
     if (count && !kept->names)
         return false;
     for (uint32_t i = 0; i < count; i++) {
-        if (!(kept->names[i] = strdup(names[i] ? names[i] : "")))
+        if (!(kept->names[i] = vkw_strdup(alloc, names[i] ? names[i] : "", scope)))
             return false; /* what was kept is freed with the object */
         kept->count = i + 1;
     }
     return true;
 }
 
-static void forget_names(struct vkw_enabled_names *kept)
+static void forget_names(struct vkw_enabled_names *kept, const struct vkw_alloc *alloc)
 {
     for (uint32_t i = 0; i < kept->count; i++)
-        free(kept->names[i]);
-    free(kept->names);
+        vkw_free(alloc, kept->names[i]);
+    vkw_free(alloc, kept->names);
     kept->names = NULL;
     kept->count = 0;
 }
@@ -106,40 +115,64 @@ static bool names_have(const struct vkw_enabled_names *kept, const char *name, s
 
 /* ---- objects ---- */
 
-void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type)
+static void init_object(struct vkw_guest_object *o, struct vkw_guest_conn *conn, uint32_t type,
+                        const struct vkw_alloc *alloc)
+{
+    o->base.loader_data = ICD_LOADER_MAGIC; /* the loader replaces it with its table */
+    o->base.id = vkw_guest_new_id(conn);
+    o->conn = conn;
+    o->type = type;
+    o->alloc = alloc;
+}
+
+void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type,
+                           const struct vkw_alloc *alloc, VkSystemAllocationScope scope)
 {
     size_t size = type == VKW_HANDLE_VkInstance        ? sizeof(struct vkw_guest_instance)
                   : type == VKW_HANDLE_VkDevice        ? sizeof(struct vkw_guest_device)
                   : type == VKW_HANDLE_VkCommandBuffer ? vkw_guest_command_buffer_size()
                   : type == VKW_HANDLE_VkQueue         ? sizeof(struct vkw_guest_queue_object)
                                                        : sizeof(struct vkw_guest_object);
-    struct vkw_guest_object *o = calloc(1, size);
+    struct vkw_guest_object *o = vkw_zalloc(alloc, size, scope);
     if (!o)
         return NULL;
-    o->base.loader_data = ICD_LOADER_MAGIC; /* the loader replaces it with its table */
-    o->base.id = vkw_guest_new_id(conn);
-    o->conn = conn;
-    o->type = type;
+    init_object(o, conn, type, alloc);
+    if (type == VKW_HANDLE_VkInstance) {
+        struct vkw_guest_instance *inst = (struct vkw_guest_instance *)o;
+        inst->alloc = alloc ? *alloc : (struct vkw_alloc){0};
+        o->alloc = &inst->alloc;
+    } else if (type == VKW_HANDLE_VkDevice) {
+        struct vkw_guest_device *dev = (struct vkw_guest_device *)o;
+        dev->alloc = alloc ? *alloc : (struct vkw_alloc){0};
+        o->alloc = &dev->alloc;
+        pthread_mutex_init(&dev->queue_lock, NULL);
+    }
     return o;
 }
 
 void vkw_guest_free_object(void *object)
 {
     struct vkw_guest_object *o = object;
+    if (!o)
+        return;
     /* Its address may be the next object's handle: private data set on it
      * must not be read through that one. */
-    if (o && vkw_handle_type_valid(o->type))
+    if (vkw_handle_type_valid(o->type))
         vkw_guest_private_data_forget_object(vkw_handle_types[o->type].object_type,
                                              VKW_HANDLE_U64(o));
-    if (o && o->type == VKW_HANDLE_VkDevice) {
-        free(((struct vkw_guest_device *)o)->queues);
-        forget_names(&((struct vkw_guest_device *)o)->extensions);
+    /* A copy: an instance's or device's own lives in what is freed. */
+    const struct vkw_alloc alloc = o->alloc ? *o->alloc : (struct vkw_alloc){0};
+    if (o->type == VKW_HANDLE_VkDevice) {
+        struct vkw_guest_device *dev = (struct vkw_guest_device *)o;
+        vkw_free(&alloc, dev->queues); /* their objects live in it */
+        forget_names(&dev->extensions, &alloc);
+        pthread_mutex_destroy(&dev->queue_lock);
     }
-    if (o && o->type == VKW_HANDLE_VkInstance)
-        forget_names(&((struct vkw_guest_instance *)o)->extensions);
-    if (o && o->type == VKW_HANDLE_VkCommandBuffer)
+    if (o->type == VKW_HANDLE_VkInstance)
+        forget_names(&((struct vkw_guest_instance *)o)->extensions, &alloc);
+    if (o->type == VKW_HANDLE_VkCommandBuffer)
         vkw_guest_command_buffer_release(o);
-    free(o);
+    vkw_free(&alloc, o);
 }
 
 /* A reply names a physical device by id (device groups): find ours. */
@@ -352,11 +385,12 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
                                                        const VkAllocationCallbacks *pAllocator,
                                                        VkInstance *pInstance)
 {
-    (void)pAllocator;
     struct vkw_guest_conn *conn = connect_to_server(pCreateInfo);
     if (!conn)
         return VK_ERROR_INCOMPATIBLE_DRIVER; /* the loader goes on without this ICD */
-    struct vkw_guest_instance *inst = vkw_guest_new_object(conn, VKW_HANDLE_VkInstance);
+    const struct vkw_alloc alloc = vkw_alloc_of(pAllocator);
+    struct vkw_guest_instance *inst = vkw_guest_new_object(conn, VKW_HANDLE_VkInstance, &alloc,
+                                                           VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE);
     if (!inst) {
         vkw_guest_conn_close(conn);
         return VK_ERROR_OUT_OF_HOST_MEMORY;
@@ -366,7 +400,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
                             ? pCreateInfo->pApplicationInfo->apiVersion
                             : VK_API_VERSION_1_0;
     if (!keep_names(&inst->extensions, pCreateInfo->enabledExtensionCount,
-                    pCreateInfo->ppEnabledExtensionNames)) {
+                    pCreateInfo->ppEnabledExtensionNames, &inst->alloc,
+                    VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE)) {
         vkw_guest_free_object(inst);
         vkw_guest_conn_close(conn);
         return VK_ERROR_OUT_OF_HOST_MEMORY;
@@ -400,17 +435,19 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyInstance(VkInstance instance,
     struct vkw_guest_object **physicals = inst->physicals;
     uint32_t count = inst->physical_count;
     vkw_guest_debug_forget_instance(instance);
-    vkw_forward_vkDestroyInstance(instance, pAllocator); /* frees the instance object */
+    vkw_forward_vkDestroyInstance(instance, pAllocator);
     for (uint32_t i = 0; i < count; i++)
         vkw_guest_free_object(physicals[i]);
-    free(physicals);
+    vkw_free(&inst->alloc, physicals);
     vkw_guest_memory_forget_conn(conn); /* memory the application left */
+    vkw_guest_free_object(inst);
     vkw_guest_conn_close(conn); /* the host tears down whatever is left */
 }
 
 /* ---- physical devices ---- */
 
-/* Ask once; keep one guest object per host GPU for the instance's life. */
+/* Ask once; keep one guest object per host GPU for the instance's life,
+ * made through the instance's allocator. */
 static VkResult enumerate_once(struct vkw_guest_instance *inst)
 {
     if (inst->physicals)
@@ -420,16 +457,38 @@ static VkResult enumerate_once(struct vkw_guest_instance *inst)
     VkResult result = vkw_forward_vkEnumeratePhysicalDevices(instance, &count, NULL);
     if (result < 0)
         return result;
-    VkPhysicalDevice *handles = calloc(count ? count : 1, sizeof(*handles));
-    if (!handles)
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    result = vkw_forward_vkEnumeratePhysicalDevices(instance, &count, handles);
+    const struct vkw_alloc *a = &inst->alloc;
+    const size_t room = count ? count : 1;
+    struct vkw_guest_object **made =
+        vkw_zalloc_array(a, room, sizeof(*made), VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE);
+    VkPhysicalDevice *handles =
+        vkw_zalloc_array(a, room, sizeof(*handles), VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
+    bool ok = made && handles;
+    for (uint32_t i = 0; ok && i < count; i++) {
+        made[i] = vkw_guest_new_object(inst->obj.conn, VKW_HANDLE_VkPhysicalDevice, a,
+                                       VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE);
+        handles[i] = (VkPhysicalDevice)made[i];
+        ok = made[i] != NULL;
+    }
+    uint32_t named = count;
+    result = ok ? vkw_forward_vkEnumeratePhysicalDevices(instance, &named, handles)
+                : VK_ERROR_OUT_OF_HOST_MEMORY;
+    /* Keep the objects the host named, in its order; the others go (fewer
+     * GPUs than at the first ask, or a failure). */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; made && i < count; i++) {
+        if (result >= 0 && i < named && handles[i] == (VkPhysicalDevice)made[i])
+            made[kept++] = made[i];
+        else
+            vkw_guest_free_object(made[i]);
+    }
+    vkw_free(a, handles);
     if (result < 0) {
-        free(handles);
+        vkw_free(a, made);
         return result;
     }
-    inst->physicals = (struct vkw_guest_object **)handles;
-    inst->physical_count = count;
+    inst->physicals = made;
+    inst->physical_count = kept;
     return VK_SUCCESS;
 }
 
@@ -527,34 +586,73 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateDeviceLayerProperties(
 
 /* ---- devices and queues ---- */
 
+/* One queue object per queue the create info asks for, in one allocation
+ * of the device's.  False when out of memory. */
+static bool make_queues(struct vkw_guest_device *dev, const VkDeviceCreateInfo *ci)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < ci->queueCreateInfoCount; i++)
+        n += ci->pQueueCreateInfos[i].queueCount;
+    dev->queues = vkw_zalloc_array(&dev->alloc, n ? n : 1, sizeof(*dev->queues),
+                                   VK_SYSTEM_ALLOCATION_SCOPE_DEVICE);
+    if (!dev->queues)
+        return false;
+    for (uint32_t i = 0; i < ci->queueCreateInfoCount; i++) {
+        const VkDeviceQueueCreateInfo *qi = &ci->pQueueCreateInfos[i];
+        for (uint32_t k = 0; k < qi->queueCount; k++) {
+            struct vkw_guest_queue *q = &dev->queues[dev->queue_count++];
+            q->family = qi->queueFamilyIndex;
+            q->index = k;
+            q->flags = qi->flags;
+            init_object(&q->object.obj, dev->obj.conn, VKW_HANDLE_VkQueue, &dev->alloc);
+            q->object.device = (VkDevice)dev;
+        }
+    }
+    return true;
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalDevice,
                                                      const VkDeviceCreateInfo *pCreateInfo,
                                                      const VkAllocationCallbacks *pAllocator,
                                                      VkDevice *pDevice)
 {
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    /* Everything the device keeps comes from its allocator, else its
+     * instance's; all of it before anything is sent. */
+    const struct vkw_alloc alloc =
+        vkw_alloc_pick(pAllocator, conn->instance ? &conn->instance->alloc : NULL);
+    struct vkw_guest_device *dev =
+        vkw_guest_new_object(conn, VKW_HANDLE_VkDevice, &alloc, VK_SYSTEM_ALLOCATION_SCOPE_DEVICE);
+    if (!dev)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
     /* Extensions the guest carries out itself need nothing of the host. */
     VkDeviceCreateInfo info = *pCreateInfo;
-    const char **room = calloc(info.enabledExtensionCount + 1, sizeof(*room));
-    if (!room)
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    info.ppEnabledExtensionNames =
-        vkw_guest_external_device_extensions(pCreateInfo, room, &info.enabledExtensionCount);
-    VkResult result = vkw_forward_vkCreateDevice(physicalDevice, &info, pAllocator, pDevice);
-    free(room);
-    if (result < 0)
+    const char **room = vkw_zalloc_array(&dev->alloc, info.enabledExtensionCount + 1,
+                                         sizeof(*room), VK_SYSTEM_ALLOCATION_SCOPE_COMMAND);
+    VkResult result = VK_ERROR_OUT_OF_HOST_MEMORY;
+    if (room && make_queues(dev, pCreateInfo) &&
+        keep_names(&dev->extensions, pCreateInfo->enabledExtensionCount,
+                   pCreateInfo->ppEnabledExtensionNames, &dev->alloc,
+                   VK_SYSTEM_ALLOCATION_SCOPE_DEVICE)) {
+        info.ppEnabledExtensionNames =
+            vkw_guest_external_device_extensions(pCreateInfo, room, &info.enabledExtensionCount);
+        VkDevice handle = (VkDevice)dev;
+        result = vkw_forward_vkCreateDevice(physicalDevice, &info, pAllocator, &handle);
+    }
+    vkw_free(&dev->alloc, room);
+    if (result < 0) {
+        vkw_guest_free_object(dev);
         return result;
-    struct vkw_guest_device *dev = (struct vkw_guest_device *)*pDevice;
-    struct vkw_guest_conn *conn = dev->obj.conn;
+    }
+    *pDevice = (VkDevice)dev;
     dev->physical = physicalDevice;
     dev->instance = conn->instance;
     VkPhysicalDeviceProperties props = {0};
     vkw_icd_vkGetPhysicalDeviceProperties(physicalDevice, &props); /* cached: no round trip */
     const uint32_t asked = dev->instance ? dev->instance->api_version : VK_API_VERSION_1_0;
     dev->api_version = asked < props.apiVersion ? asked : props.apiVersion;
-    if (!keep_names(&dev->extensions, pCreateInfo->enabledExtensionCount,
-                    pCreateInfo->ppEnabledExtensionNames) ||
-        vkw_guest_private_data_device_made(*pDevice, pCreateInfo) != VK_SUCCESS) {
-        vkw_icd_vkDestroyDevice(*pDevice, pAllocator);
+    if (vkw_guest_private_data_device_made(*pDevice, pCreateInfo, &dev->alloc) != VK_SUCCESS) {
+        vkw_icd_vkDestroyDevice(*pDevice, pAllocator); /* frees the object too */
         *pDevice = VK_NULL_HANDLE;
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
@@ -615,6 +713,16 @@ VkPhysicalDevice vkw_guest_device_physical(VkDevice device)
     return ((struct vkw_guest_device *)device)->physical;
 }
 
+const struct vkw_alloc *vkw_guest_device_alloc(VkDevice device)
+{
+    return &((struct vkw_guest_device *)device)->alloc;
+}
+
+const struct vkw_alloc *vkw_guest_instance_alloc(VkInstance instance)
+{
+    return &((struct vkw_guest_instance *)instance)->alloc;
+}
+
 VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
                                                   const VkAllocationCallbacks *pAllocator)
 {
@@ -622,51 +730,45 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDevice(VkDevice device,
         return;
     struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
     struct vkw_guest_conn *conn = dev->obj.conn;
-    for (size_t i = 0; i < dev->queue_count; i++) {
-        struct vkw_guest_queue_object *q = (void *)dev->queues[i].queue;
-        if (q->idle_fence)
-            vkw_forward_vkDestroyFence(device, q->idle_fence, NULL);
-        vkw_guest_free_object(q);
-    }
-    dev->queue_count = 0;
+    for (size_t i = 0; i < dev->queue_count; i++)
+        if (dev->queues[i].object.idle_fence)
+            vkw_forward_vkDestroyFence(device, dev->queues[i].object.idle_fence, NULL);
     vkw_guest_requirements_forget_device(device); /* its address may name the next one */
     vkw_guest_private_data_forget_device(device);
-    vkw_forward_vkDestroyDevice(device, pAllocator); /* frees the device object */
+    vkw_guest_buffers_forget_device(device);      /* records the application left */
+    vkw_guest_images_forget_device(device);
+    vkw_forward_vkDestroyDevice(device, pAllocator);
     /* Only now, once the host has it: its queues' sync slots are free. */
     vkw_guest_sync_forget_device(conn, device);
+    vkw_guest_free_object(dev);
 }
 
-/* The queue object for (family, index, flags), asked of the host once. */
+/* The queue object for (family, index, flags), named to the host the first
+ * time it is asked for; NULL for a queue the device was not created with
+ * (which Vulkan does not allow). */
 static VkQueue device_queue(VkDevice device, uint32_t family, uint32_t index, uint32_t flags,
                             const VkDeviceQueueInfo2 *info2)
 {
     struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
-    struct vkw_guest_conn *conn = dev->obj.conn;
-    vkw_guest_conn_lock(conn); /* guards the queue list too */
-    for (size_t i = 0; i < dev->queue_count; i++) {
-        struct vkw_guest_queue *q = &dev->queues[i];
-        if (q->family == family && q->index == index && q->flags == flags) {
-            vkw_guest_conn_unlock(conn);
-            return q->queue;
-        }
-    }
-    vkw_guest_conn_unlock(conn);
-    VkQueue queue = VK_NULL_HANDLE;
-    if (info2)
-        vkw_forward_vkGetDeviceQueue2(device, info2, &queue);
-    else
-        vkw_forward_vkGetDeviceQueue(device, family, index, &queue);
-    if (!queue)
+    struct vkw_guest_queue *q = NULL;
+    for (size_t i = 0; i < dev->queue_count && !q; i++)
+        if (dev->queues[i].family == family && dev->queues[i].index == index &&
+            dev->queues[i].flags == flags)
+            q = &dev->queues[i];
+    if (!q)
         return VK_NULL_HANDLE;
-    ((struct vkw_guest_queue_object *)queue)->device = device;
-    vkw_guest_conn_lock(conn);
-    struct vkw_guest_queue *grown =
-        realloc(dev->queues, (dev->queue_count + 1) * sizeof(*dev->queues));
-    if (grown) {
-        dev->queues = grown;
-        dev->queues[dev->queue_count++] = (struct vkw_guest_queue){family, index, flags, queue};
+    VkQueue queue = (VkQueue)&q->object;
+    /* Held while it is named, so that no thread uses the queue before the
+     * host knows it. */
+    pthread_mutex_lock(&dev->queue_lock);
+    if (!q->asked) {
+        if (info2)
+            vkw_forward_vkGetDeviceQueue2(device, info2, &queue);
+        else
+            vkw_forward_vkGetDeviceQueue(device, family, index, &queue);
+        q->asked = true;
     }
-    vkw_guest_conn_unlock(conn);
+    pthread_mutex_unlock(&dev->queue_lock);
     return queue;
 }
 
@@ -678,9 +780,12 @@ VkDevice vkw_guest_queue_device(VkQueue queue)
 VkQueue vkw_guest_device_queue_at(VkDevice device, size_t i)
 {
     struct vkw_guest_device *dev = (struct vkw_guest_device *)device;
-    vkw_guest_conn_lock(dev->obj.conn); /* guards the queue list */
-    VkQueue queue = i < dev->queue_count ? dev->queues[i].queue : VK_NULL_HANDLE;
-    vkw_guest_conn_unlock(dev->obj.conn);
+    VkQueue queue = VK_NULL_HANDLE;
+    pthread_mutex_lock(&dev->queue_lock);
+    for (size_t k = 0; k < dev->queue_count && !queue; k++)
+        if (dev->queues[k].asked && i-- == 0)
+            queue = (VkQueue)&dev->queues[k].object;
+    pthread_mutex_unlock(&dev->queue_lock);
     return queue;
 }
 
@@ -719,6 +824,10 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDescriptorUpdateTemplate(
     VkDevice device, const VkDescriptorUpdateTemplateCreateInfo *pCreateInfo,
     const VkAllocationCallbacks *pAllocator, VkDescriptorUpdateTemplate *pDescriptorUpdateTemplate)
 {
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, vkw_guest_device_alloc(device));
+    struct vkw_guest_template *rec = vkw_guest_template_make(pCreateInfo, &alloc);
+    if (!rec)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
     /* The handle a template's type does not use is ignored by Vulkan and
      * may be stale or garbage: never sent. */
     VkDescriptorUpdateTemplateCreateInfo info = *pCreateInfo;
@@ -728,11 +837,10 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDescriptorUpdateTemplate(
         info.pipelineLayout = VK_NULL_HANDLE;
     VkResult result = vkw_forward_vkCreateDescriptorUpdateTemplate(device, &info, pAllocator,
                                                                    pDescriptorUpdateTemplate);
-    if (result == VK_SUCCESS &&
-        !vkw_guest_template_remember(*pDescriptorUpdateTemplate, pCreateInfo)) {
-        vkw_forward_vkDestroyDescriptorUpdateTemplate(device, *pDescriptorUpdateTemplate, NULL);
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
+    if (result == VK_SUCCESS)
+        vkw_guest_template_add(rec, *pDescriptorUpdateTemplate);
+    else
+        vkw_guest_template_discard(rec);
     return result;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "vkw_guest_alloc.h"
 #include "vkw_guest_handles.h"
 #include "vkw_wire.h"
 
@@ -28,6 +29,10 @@ struct vkw_guest_object {
     struct vkw_dispatchable base; /* loader data, then the wire id */
     struct vkw_guest_conn *conn;  /* the connection its calls travel on */
     uint32_t type;                /* enum vkw_handle_type */
+    /* The allocator it was made with and is freed through: its owner's
+     * (an instance's physical devices, a device's queues, a pool's command
+     * buffers); an instance's or device's own copy for those two. */
+    const struct vkw_alloc *alloc;
 };
 
 /* The connection behind a dispatchable handle. */
@@ -38,6 +43,10 @@ static inline struct vkw_guest_conn *vkw_guest_conn_of(const void *dispatchable)
 
 /* The physical device a device was created from. */
 VkPhysicalDevice vkw_guest_device_physical(VkDevice device);
+/* The allocator of everything a device, or an instance, keeps: what its
+ * children fall back to when made without one (vkw_guest_alloc.h). */
+const struct vkw_alloc *vkw_guest_device_alloc(VkDevice device);
+const struct vkw_alloc *vkw_guest_instance_alloc(VkInstance instance);
 /* The device's lengths of members sized by its properties (enum
  * vkw_device_length): what generated encoders send of them. */
 const uint64_t *vkw_guest_device_lengths(VkDevice device);
@@ -53,8 +62,15 @@ VkResult vkw_guest_queue_idle_fence(VkQueue queue, VkFence *fence);
 
 /* A fresh id for a new object on `conn` (never 0, never reused). */
 uint64_t vkw_guest_new_id(struct vkw_guest_conn *conn);
-/* A new dispatchable object with a fresh id, or NULL. */
-void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type);
+/* A new dispatchable object of `type` with a fresh id, allocated through
+ * `alloc` (NULL: none) with `scope`; NULL when out of memory.  An instance
+ * or a device keeps a copy of `alloc`; any other object keeps the pointer,
+ * which must outlive it (its owner's copy).  Generated code never makes or
+ * frees these: the hand-written entry points that create them do, before
+ * the command is sent (gen/wire.py requires them). */
+void *vkw_guest_new_object(struct vkw_guest_conn *conn, uint32_t type,
+                           const struct vkw_alloc *alloc, VkSystemAllocationScope scope);
+/* Free the object and what it holds, through the allocator it was made with. */
 void vkw_guest_free_object(void *object);
 
 /* ---- calls ---- */
@@ -161,6 +177,7 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyDescriptorUpdateTemplate(
     VkDevice device, VkDescriptorUpdateTemplate descriptorUpdateTemplate,
     const VkAllocationCallbacks *pAllocator);
 /* Entry points that live with their own modules. */
+#include "vkw_guest_buffers.h"
 #include "vkw_guest_clocks.h"
 #include "vkw_guest_commands.h"
 #include "vkw_guest_external.h"

@@ -104,8 +104,10 @@ static VkImage make_image(uint64_t id, VkFormat format, VkImageType type, VkExte
                                   .samples = VK_SAMPLE_COUNT_1_BIT,
                                   .usage = VK_IMAGE_USAGE_HOST_TRANSFER_BIT};
     const VkImage image = (VkImage)(uintptr_t)id;
-    if (!vkw_guest_image_remember(image, &ci))
+    struct vkw_guest_image *rec = vkw_guest_image_make(VK_NULL_HANDLE, &ci, NULL);
+    if (!rec)
         BAIL_OUT("out of memory");
+    vkw_guest_image_add(rec, image);
     return image;
 }
 

@@ -181,10 +181,10 @@ static void test_reserved(void)
     const VkDeviceCreateInfo info = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                                      .pNext = &features};
     atomic_store(&failing, true);
-    is_int(vkw_guest_private_data_device_made(d, &info), VK_ERROR_OUT_OF_HOST_MEMORY,
+    is_int(vkw_guest_private_data_device_made(d, &info, NULL), VK_ERROR_OUT_OF_HOST_MEMORY,
            "reserving with no memory: VK_ERROR_OUT_OF_HOST_MEMORY");
     atomic_store(&failing, false);
-    is_int(vkw_guest_private_data_device_made(d, &info), VK_SUCCESS,
+    is_int(vkw_guest_private_data_device_made(d, &info, NULL), VK_SUCCESS,
            "a device reserving 2 + 3 slots (two structs in its chain)");
 
     /* With no memory at all, the reserved slots are still made. */
@@ -227,7 +227,7 @@ static void test_reserved(void)
         .privateDataSlotRequestCount = UINT32_MAX};
     const VkDeviceCreateInfo huge_info = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                                           .pNext = &huge};
-    is_int(vkw_guest_private_data_device_made(d, &huge_info), VK_SUCCESS,
+    is_int(vkw_guest_private_data_device_made(d, &huge_info, NULL), VK_SUCCESS,
            "2 x UINT32_MAX slots asked: the device is made");
     atomic_store(&failing, true);
     uint32_t n = 0;
@@ -240,9 +240,11 @@ static void test_reserved(void)
 
     const VkDeviceCreateInfo plain = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     atomic_store(&failing, true);
-    is_int(vkw_guest_private_data_device_made(d, &plain), VK_SUCCESS,
-           "nothing reserved: nothing to allocate");
+    is_int(vkw_guest_private_data_device_made(d, &plain, NULL), VK_ERROR_OUT_OF_HOST_MEMORY,
+           "nothing reserved, no memory for the device's record: VK_ERROR_OUT_OF_HOST_MEMORY");
     atomic_store(&failing, false);
+    is_int(vkw_guest_private_data_device_made(d, &plain, NULL), VK_SUCCESS,
+           "nothing reserved: the device's record only");
     vkw_guest_private_data_forget_device(d);
 }
 

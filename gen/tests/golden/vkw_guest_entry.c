@@ -13,9 +13,8 @@ VkResult vkw_forward_vkCreateWidget(VkDevice device, const VkWidgetCreateInfo* p
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pWidget_count = pWidget ? (uint64_t)(1) : 0;
-    for (uint64_t i = 0; i < pWidget_count; i++) {
+    for (uint64_t i = 0; i < pWidget_count; i++)
         pWidget[i] = VKW_U64_HANDLE(VkWidget, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateWidget(w, call.serial, device, pCreateInfo, pAllocator, pWidget);
@@ -74,9 +73,8 @@ VkResult vkw_forward_vkAllocateGadgets(VkDevice device, const VkGadgetAllocateIn
     struct vkw_guest_conn *conn = vkw_guest_conn_of(device);
     /* new objects get their ids here: no round trip needed to name them */
     const uint64_t pGadgets_count = pGadgets ? (uint64_t)((pAllocateInfo->gadgetCount)) : 0;
-    for (uint64_t i = 0; i < pGadgets_count; i++) {
+    for (uint64_t i = 0; i < pGadgets_count; i++)
         pGadgets[i] = VKW_U64_HANDLE(VkGadget, vkw_guest_new_id(conn));
-    }
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkAllocateGadgets(w, call.serial, device, pAllocateInfo, pGadgets);

@@ -6,9 +6,12 @@
  * where gen/annotations.conf says guest=FN.
  *
  * Runtime this code expects (the generated <-> runtime contract):
- *   runtime/guest/vkw_icd.h          vkw_guest_conn_of, vkw_guest_new_id, vkw_guest_new_object,
- *                                    vkw_guest_free_object, the vkw_call_* functions, and every
- *                                    hand-written vkw_icd_* entry point
+ *   runtime/guest/vkw_icd.h          vkw_guest_conn_of, vkw_guest_new_id, the vkw_call_*
+ *                                    functions, and every hand-written vkw_icd_* entry point
+ * Dispatchable objects are the runtime's: a command that creates or frees
+ * them has a hand-written entry point, which makes them (their ids set)
+ * before calling vkw_forward_* and frees them after; vkw_forward_* only
+ * sends their ids.
  */
 #ifndef VKW_GUEST_ENTRY_H
 #define VKW_GUEST_ENTRY_H
