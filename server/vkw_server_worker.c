@@ -349,19 +349,34 @@ static void report(int fd, const char *text)
     }
 }
 
+bool vkw_worker_start(const struct vkw_worker_config *config)
+{
+    if (setup_signals(config))
+        return true;
+    char line[512];
+    snprintf(line, sizeof(line), "worker could not start: %s", strerror(errno));
+    report(config->report_fd, line);
+    return false;
+}
+
+int vkw_worker_stop_fd(void) { return stop_pipe[0]; }
+
 int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config)
+{
+    if (!vkw_worker_start(config)) {
+        vkw_conn_close(conn);
+        return VKW_WORKER_START_FAILED;
+    }
+    return vkw_worker_serve(conn, config);
+}
+
+int vkw_worker_serve(struct vkw_conn *conn, const struct vkw_worker_config *config)
 {
     struct outcome o = {.code = VKW_WORKER_START_FAILED};
     struct vkw_renderer *renderer = NULL;
     struct vkw_renderer_context *ctx = NULL;
     char line[512];
 
-    if (!setup_signals(config)) {
-        snprintf(line, sizeof(line), "worker could not start: %s", strerror(errno));
-        report(config->report_fd, line);
-        vkw_conn_close(conn);
-        return VKW_WORKER_START_FAILED;
-    }
     /* The worker serves the shared-memory ring itself (answer_ring), and
      * sends each reply's fds, on connections that can pass descriptors. */
     struct vkw_renderer_options options = VKW_RENDERER_OPTIONS_INIT;
