@@ -88,9 +88,11 @@ int vkw_worker_serve(struct vkw_conn *conn, const struct vkw_worker_config *conf
 #define VKW_SPARE_TAKEN 't'
 
 /* The spare's life in the forked process (`handoff` and the report pipe
- * are taken over); `address` is the listener's (vkw_conn_adopt).  Returns
- * the exit status. */
-int vkw_spare_run(int handoff, const char *address, const struct vkw_worker_config *config);
+ * are taken over); `address` is the listener's (vkw_conn_adopt); it
+ * starts the driver once `warm_delay_ms` have passed with no client.
+ * Returns the exit status. */
+int vkw_spare_run(int handoff, const char *address, int warm_delay_ms,
+                  const struct vkw_worker_config *config);
 /* Parent: hand client number `client` on socket `fd` (still the
  * parent's: the kernel passes a copy) to the spare at `handoff`.  0, or
  * a negative errno value. */

@@ -93,6 +93,11 @@ enum {
  * spare has served a client: never a fork loop. */
 #define VKW_SPARE_RETRY_MIN_MS 100
 #define VKW_SPARE_RETRY_MAX_MS 60000
+/* How long a spare started to replace one just taken waits before it
+ * starts the driver: meanwhile the client that took the other starts the
+ * driver for itself, and the two would compete for the CPU
+ * (vkw_server_spare.c). */
+#define VKW_SPARE_WARM_DELAY_MS 1000
 
 struct worker {
     pid_t pid;
@@ -126,6 +131,7 @@ struct server {
     const char *address;         /* the listener's, for the spares */
     struct spare *spares;        /* room for spares_wanted */
     size_t spare_count;
+    size_t spares_taken;         /* handed a client and not replaced yet */
     unsigned long spares_wanted; /* --spare-workers */
     long long spare_due;         /* no spare is started before this (monotonic ms) */
     int spare_retry_ms;          /* the wait after the next spare that ends unused */
@@ -517,6 +523,7 @@ static void start_spares(struct server *s)
             spare_lost(s);
             return;
         }
+        const int delay = s->spares_taken ? VKW_SPARE_WARM_DELAY_MS : 0;
         if (pid == 0) {
             close(pair[0]);
             close(report[0]);
@@ -528,12 +535,14 @@ static void start_spares(struct server *s)
                                                      .report_fd = report[1],
                                                      .unblocked = &old,
                                                      .renderer_options = &options};
-            const int code = vkw_spare_run(pair[1], address, &config);
+            const int code = vkw_spare_run(pair[1], address, delay, &config);
             close(report[1]);
             exit(code);
         }
         close(pair[1]);
         close(report[1]);
+        if (s->spares_taken)
+            s->spares_taken--;
         s->spares[s->spare_count++] =
             (struct spare){.pid = pid, .handoff_fd = pair[0], .report_fd = report[0]};
         vkw_log(VKW_LOG_VERBOSE, "spare worker pid %ld started", (long)pid);
@@ -566,6 +575,7 @@ static pid_t hand_to_spare(struct server *s, struct vkw_conn *conn, unsigned lon
         return -1;
     }
     vkw_conn_close(conn);
+    s->spares_taken++;
     s->workers[s->count++] = (struct worker){.pid = sp.pid,
                                              .client = client,
                                              .report_fd = sp.report_fd,

@@ -830,39 +830,52 @@ static void test_spares(void)
     is_int(n, VKW_TEST_SPARES, "spares: the idle server has %d children, its spares",
            VKW_TEST_SPARES);
 
-    sleep_ms(200);
-    long long ticks[17];
-    ticks[0] = cpu_ticks(main_server.pid);
-    for (int i = 0; i < n && i < 16; i++)
-        ticks[i + 1] = cpu_ticks(before[i]);
-    sleep_ms(1000);
-    long long most = cpu_ticks(main_server.pid) - ticks[0];
-    bool readable = ticks[0] >= 0;
-    for (int i = 0; i < n && i < 16; i++) {
-        const long long used = cpu_ticks(before[i]) - ticks[i + 1];
-        readable = readable && ticks[i + 1] >= 0;
-        if (used > most)
-            most = used;
-    }
-    ok(readable && most <= 2, "spares: the idle server and its spares sleep (at most %lld clock "
-                              "ticks in a second)", most);
+    /* A spare that replaced a taken one waits a second before it starts
+     * the driver: wait for that, then for a quiet second. */
     char lib[4096];
     if (TG_ASAN) {
         skip(1, "AddressSanitizer build: the driver is preloaded into every process");
     } else if (tg_driver_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib))) {
         const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
         int loaded = 0;
-        for (int i = 0; i < n && i < 16; i++) {
-            char path[64];
-            snprintf(path, sizeof(path), "/proc/%ld/maps", (long)before[i]);
-            char *maps = read_file(path);
-            loaded += strstr(maps, base) != NULL;
-            free(maps);
+        for (const long long deadline = now_ms() + WAIT_MS; loaded < n && now_ms() < deadline;) {
+            loaded = 0;
+            for (int i = 0; i < n && i < 16; i++) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%ld/maps", (long)before[i]);
+                char *maps = read_file(path);
+                loaded += strstr(maps, base) != NULL;
+                free(maps);
+            }
+            if (loaded < n)
+                sleep_ms(50);
         }
-        is_int(loaded, n, "spares: each has the driver (%s) loaded before any client came", base);
+        is_int(loaded, n, "spares: each loads the driver (%s) before any client comes", base);
     } else {
         ok(false, "spares: the driver's library is named in %s", getenv("VK_DRIVER_FILES"));
     }
+    /* Quiet: some second within the next ten in which neither the server
+     * nor a spare used more than 2 clock ticks (one that spins never has
+     * one). */
+    long long most = -1;
+    bool readable = true;
+    for (int tries = 0; tries < 10 && readable && (most < 0 || most > 2); tries++) {
+        long long ticks[17];
+        ticks[0] = cpu_ticks(main_server.pid);
+        for (int i = 0; i < n && i < 16; i++)
+            ticks[i + 1] = cpu_ticks(before[i]);
+        sleep_ms(1000);
+        most = cpu_ticks(main_server.pid) - ticks[0];
+        readable = ticks[0] >= 0;
+        for (int i = 0; i < n && i < 16; i++) {
+            const long long used = cpu_ticks(before[i]) - ticks[i + 1];
+            readable = readable && ticks[i + 1] >= 0;
+            if (used > most)
+                most = used;
+        }
+    }
+    ok(readable && most <= 2, "spares: the idle server and its spares sleep (at most %lld clock "
+                              "ticks in a second)", most);
 
     /* Two clients, the second right after the first. */
     struct tg_guest g1, g2;
