@@ -1,7 +1,8 @@
 /* vkw_server_worker — one client, in its own process.
  *
  * Owns: the worker's life: set up after fork, create the renderer (the
- * first Vulkan use in this process), feed it each message from the
+ * first Vulkan use in this process, unless it was a spare that started the
+ * driver ahead: vkw_server_spare.c), feed it each message from the
  * connection and send its replies, and at the end destroy what the client
  * made and tell the parent why it ended (one line on the report pipe, and
  * the exit status).

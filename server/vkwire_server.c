@@ -1,11 +1,24 @@
 /* vkwire-server — serves vkwire guests, one worker process per client.
  *
- * Owns: the command line, the listening socket, the table of workers, and
- * the parent's loop: accept a client, fork a worker for it, reap workers as
- * they end and log how each one did, end a worker still busy long after
- * its client left, and shut down cleanly on SIGINT or SIGTERM (stop
- * accepting, ask the workers to stop, wait a bounded time, kill what is
- * left, remove the socket).
+ * Owns: the command line, the listening socket, the table of workers and
+ * of spare workers, and the parent's loop: keep --spare-workers spares
+ * started, accept a client and hand it to a spare (or fork a worker for
+ * it when none is left), reap workers as they end and log how each one
+ * did, end a worker still busy long after its client left, and shut down
+ * cleanly on SIGINT or SIGTERM (stop accepting, ask the workers and
+ * spares to stop, wait a bounded time, kill what is left, remove the
+ * socket).
+ *
+ * Why spares: a worker's first Vulkan use (the loader, the driver's
+ * loading and one-time set-up) costs a few hundred milliseconds that the
+ * client would otherwise wait through.  A spare pays it before anyone
+ * asks (vkw_server_spare.c says how, and vkw_server.h how a client is
+ * handed over).  Each still serves one client and ends with it.  Spares
+ * are not clients: --max-clients does not count them.  A spare that ends
+ * before it served anyone is replaced after a pause that doubles each
+ * time (never a fork loop); one that ends after it was handed a client
+ * but before it took it leaves the client to a fresh worker, from the
+ * copy of the client's socket the parent keeps anyway.
  *
  * Why the parent watches each client's socket: a worker can be stuck in the
  * driver for good (a guest's wait with no timeout on a fence nothing will
@@ -17,8 +30,8 @@
  * processes.
  *
  * The parent never touches Vulkan: a driver initialised before fork would
- * be shared, half-copied, by every worker.  Each worker creates its own
- * renderer after fork (vkw_server_worker.c).
+ * be shared, half-copied, by every worker.  Each worker (and spare) starts
+ * the driver itself after fork (vkw_server_worker.c, vkw_server_spare.c).
  *
  * Signals reach the loop through a self-pipe: the handlers only write a
  * byte, and the loop polls the pipe beside the listening socket, so no

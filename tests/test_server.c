@@ -5,9 +5,13 @@
  * Covered: startup (socket 0600 in a 0700 folder), a guest that reaches
  * lavapipe, a memfd passed with ALLOCATE_SHARED and imported, a refused
  * handshake, garbage (framed and not), a client killed
- * mid-message and mid-call, a worker that crashes, 8 clients at once, no
- * worker processes left behind, --max-clients, a second server on a busy
- * address, the command line, and shutdown on SIGTERM and SIGINT.  After
+ * mid-message and mid-call, a worker that crashes, spare workers (the
+ * driver loaded before any client, asleep while idle, clients served by
+ * them, a spare killed before use, one that dies holding a client it never
+ * took, a driver that cannot start, recording, --spare-workers 0), 8
+ * clients at once, no worker processes left behind, --max-clients, a
+ * second server on a busy address, the command line, and shutdown on
+ * SIGTERM and SIGINT.  After
  * every client leaves, its worker's log line must say it destroyed as
  * many objects as the client made.  The server's log is checked at the end
  * for sanitizer reports and workers that failed.
