@@ -23,10 +23,10 @@
  * the warming at the next step, and is served at once, as a fresh worker
  * would serve it.  A spare started to replace one just taken waits
  * (`warm_delay_ms`) before it warms: the client that took the other is
- * starting the driver for itself at that moment, and on a machine with few
- * cores a spare warming beside it made its start-up slower than with no
- * spare at all (measured on lavapipe with 2 cores: 730 ms against 580 ms;
- * with the wait, 260 ms).
+ * making its instance and device at that moment, and on a machine with few
+ * cores a spare warming beside it made that start-up slower than with no
+ * spare at all (measured on lavapipe with 2 busy cores: 730 ms against
+ * 580 ms; with the wait, 250 ms).
  */
 #define _GNU_SOURCE /* MSG_CMSG_CLOEXEC; before any include */
 

@@ -107,8 +107,8 @@ enum {
 #define VKW_SPARE_RETRY_MIN_MS 100
 #define VKW_SPARE_RETRY_MAX_MS 60000
 /* How long a spare started to replace one just taken waits before it
- * starts the driver: meanwhile the client that took the other starts the
- * driver for itself, and the two would compete for the CPU
+ * starts the driver: meanwhile the client that took the other makes its
+ * instance and device, and the two would compete for the CPU
  * (vkw_server_spare.c). */
 #define VKW_SPARE_WARM_DELAY_MS 1000
 

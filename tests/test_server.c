@@ -814,6 +814,17 @@ static int idle_spares(const struct server *s, pid_t *out)
     return children_list(s->pid, out, 16);
 }
 
+/* Whether process `pid` has the driver's library (`base`) mapped. */
+static bool maps_have(pid_t pid, const char *base)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+    char *maps = read_file(path);
+    const bool found = strstr(maps, base) != NULL;
+    free(maps);
+    return found;
+}
+
 /* The worker pid logged for client `n`, waiting for the line. */
 static pid_t logged_worker(int n)
 {
@@ -836,21 +847,17 @@ static void test_spares(void)
 
     /* A spare that replaced a taken one waits a second before it starts
      * the driver: wait for that, then for a quiet second. */
-    char lib[4096];
+    char lib[4096] = "";
+    const bool named = tg_driver_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib));
+    const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
     if (TG_ASAN) {
         skip(1, "AddressSanitizer build: the driver is preloaded into every process");
-    } else if (tg_driver_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib))) {
-        const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
+    } else if (named) {
         int loaded = 0;
         for (const long long deadline = now_ms() + WAIT_MS; loaded < n && now_ms() < deadline;) {
             loaded = 0;
-            for (int i = 0; i < n && i < 16; i++) {
-                char path[64];
-                snprintf(path, sizeof(path), "/proc/%ld/maps", (long)before[i]);
-                char *maps = read_file(path);
-                loaded += strstr(maps, base) != NULL;
-                free(maps);
-            }
+            for (int i = 0; i < n && i < 16; i++)
+                loaded += maps_have(before[i], base);
             if (loaded < n)
                 sleep_ms(50);
         }
@@ -906,6 +913,47 @@ static void test_spares(void)
     snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 3 objects\n",
              clients);
     ok(wait_log(&main_server, want, 1), "spares: the spare's client tore down as any worker's");
+
+    /* The spare that replaces a taken one waits a second before it starts
+     * the driver (the client that took the other is starting), then does. */
+    n = idle_spares(&main_server, before);
+    const long long t0 = now_ms();
+    c1 = connect_to(&main_server);
+    clients++;
+    const pid_t taker = logged_worker(clients);
+    pid_t replacement = -1;
+    for (const long long deadline = now_ms() + WAIT_MS; replacement < 0 && now_ms() < deadline;) {
+        m = children_list(main_server.pid, after, 16);
+        for (int i = 0; i < m && i < 16; i++)
+            if (after[i] != taker && !pid_in(after[i], before, n))
+                replacement = after[i];
+        if (replacement < 0)
+            sleep_ms(10);
+    }
+    if (now_ms() < t0 + 500)
+        sleep_ms((int)(t0 + 500 - now_ms()));
+    const bool early = replacement > 0 && maps_have(replacement, base);
+    const long long at = now_ms() - t0;
+    if (TG_ASAN || !named)
+        skip(2, "the driver's library cannot be told from /proc (preloaded or unnamed)");
+    else if (at > 900) {
+        diag("looked %lld ms after the client came", at);
+        skip(2, "too busy to tell whether the replacement spare waited");
+    } else {
+        ok(replacement > 0 && !early,
+           "spares: the one replacing a taken spare has not started the driver %lld ms later", at);
+        bool loaded = false;
+        for (const long long deadline = now_ms() + WAIT_MS; !loaded && now_ms() < deadline;) {
+            loaded = maps_have(replacement, base);
+            if (!loaded)
+                sleep_ms(50);
+        }
+        ok(loaded, "spares: and starts it afterwards");
+    }
+    vkw_conn_close(c1);
+    snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 0 objects\n",
+             clients);
+    ok(wait_log(&main_server, want, 1), "spares: a client that leaves before its HELLO");
 
     /* A spare killed before it served anyone. */
     n = idle_spares(&main_server, before);
