@@ -806,10 +806,13 @@ static bool pid_in(pid_t pid, const pid_t *set, int n)
     return false;
 }
 
-/* The server's spares once it is idle (no client's worker left): their
- * count, pids in `out`. */
-static int idle_spares(const struct server *s, pid_t *out)
+/* The server's spares once it is idle (client `last`, the latest, has
+ * left and its worker has been reaped): their count, pids in `out`. */
+static int idle_spares(const struct server *s, int last, pid_t *out)
 {
+    char want[64];
+    snprintf(want, sizeof(want), "client %d disconnected", last);
+    wait_log(s, want, 1);
     wait_children(s->pid, VKW_TEST_SPARES, WAIT_MS);
     return children_list(s->pid, out, 16);
 }
@@ -841,7 +844,7 @@ static pid_t logged_worker(int n)
 static void test_spares(void)
 {
     pid_t before[16], after[16];
-    int n = idle_spares(&main_server, before);
+    int n = idle_spares(&main_server, clients, before);
     is_int(n, VKW_TEST_SPARES, "spares: the idle server has %d children, its spares",
            VKW_TEST_SPARES);
 
@@ -916,7 +919,7 @@ static void test_spares(void)
 
     /* The spare that replaces a taken one waits a second before it starts
      * the driver (the client that took the other is starting), then does. */
-    n = idle_spares(&main_server, before);
+    n = idle_spares(&main_server, clients, before);
     const long long t0 = now_ms();
     c1 = connect_to(&main_server);
     clients++;
@@ -956,20 +959,20 @@ static void test_spares(void)
     ok(wait_log(&main_server, want, 1), "spares: a client that leaves before its HELLO");
 
     /* A spare killed before it served anyone. */
-    n = idle_spares(&main_server, before);
+    n = idle_spares(&main_server, clients, before);
     kill(before[0], SIGKILL);
     snprintf(want, sizeof(want), "spare worker pid %ld ended before it served anyone: signal %d",
              (long)before[0], SIGKILL);
     ok(n >= 1 && wait_log(&main_server, want, 1), "spares: a spare killed before use is logged");
     clients++;
     ok(fresh_client_works(&main_server), "spares: the next client is still served");
-    m = idle_spares(&main_server, after);
+    m = idle_spares(&main_server, clients, after);
     ok(m == VKW_TEST_SPARES && !pid_in(before[0], after, m),
        "spares: and a new spare takes the killed one's place");
 
     /* Spares that cannot take a client (stopped), handed one, then killed:
      * the client never sees them. */
-    n = idle_spares(&main_server, before);
+    n = idle_spares(&main_server, clients, before);
     for (int i = 0; i < n; i++)
         kill(before[i], SIGSTOP);
     struct tg_guest g;
@@ -1001,7 +1004,7 @@ static void test_spares(void)
     snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 2 objects\n",
              clients);
     ok(wait_log(&main_server, want, 1), "spares: it tore down as any worker's client");
-    m = idle_spares(&main_server, after);
+    m = idle_spares(&main_server, clients, after);
     fresh = 0;
     for (int i = 0; i < m && i < 16; i++)
         fresh += !pid_in(after[i], before, n);
