@@ -35,7 +35,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -216,8 +215,8 @@ static int receive_client(int handoff, unsigned long *client, int *fd)
     do
         n = recvmsg(handoff, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
-    if (n == 0)
-        return 0;
+    if (n <= 0)
+        return n == 0 ? 0 : -1;
     int got = -1;
     size_t fds = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
