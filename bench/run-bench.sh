@@ -87,7 +87,10 @@ r=0
 while [ $r -lt "$rounds" ]; do
     for config in $configs; do
         run $config
-        sleep 0.5 # the last client's worker tears down before the next run starts
+        # The last client's worker tears down, and the spare workers that
+        # replace the ones it took start their driver (a second after),
+        # before the next run starts: neither is the next run's cost.
+        sleep 2
     done
     r=$((r + 1))
 done

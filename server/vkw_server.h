@@ -3,7 +3,9 @@
  * Owns: the log (one line per event, with a timestamp, written whole so
  * that the parent's and the workers' lines never interleave), the worker's
  * exit codes (how a worker tells the parent why it ended) and the worker's
- * entry point, and the recording of what clients send (VKWIRE_RECORD_DIR).
+ * entry points, the spare worker's (one started before its client came)
+ * and the handoff of a client to it, and the recording of what clients
+ * send (VKWIRE_RECORD_DIR).
  */
 #ifndef VKW_SERVER_H
 #define VKW_SERVER_H
@@ -54,8 +56,47 @@ struct vkw_worker_config {
 
 /* Serve one client on `conn` (taken over: closed before returning) and
  * return the exit status for the worker process.  Runs in the forked
- * worker only: it creates the renderer, which initialises Vulkan. */
+ * worker only: it creates the renderer, which initialises Vulkan.  The
+ * same as vkw_worker_start, then vkw_worker_serve. */
 int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config);
+/* The worker's signals (SIGTERM asks it to stop, the parent's death too);
+ * false, with the reason reported on config->report_fd, if they cannot be
+ * set up.  Once per process, before vkw_worker_serve. */
+bool vkw_worker_start(const struct vkw_worker_config *config);
+/* Readable once the worker has been asked to stop (after vkw_worker_start). */
+int vkw_worker_stop_fd(void);
+/* Serve `conn` (taken over) for config->client, tear down what it made,
+ * report, and return the exit status. */
+int vkw_worker_serve(struct vkw_conn *conn, const struct vkw_worker_config *config);
+
+/* ---- spare workers (vkw_server_spare.c) ----
+ *
+ * A spare is a worker forked before its client comes.  It starts the
+ * driver while it waits (a private VkInstance, and a VkDevice made and
+ * destroyed once on the first physical device: the loader's scan, the
+ * driver's loading and its one-time set-up are then done), then sleeps
+ * until the parent hands it a client over `handoff`, a SOCK_SEQPACKET
+ * socketpair: one message holding the client's number (a u64) with the
+ * client's socket beside it (SCM_RIGHTS); the parent then closes its end.
+ * Once it has made its connection from the socket, and before reading
+ * from it, the spare writes one byte, VKW_SPARE_TAKEN, at the start of its
+ * report pipe, and serves the client as any worker does (its report line
+ * follows the byte).  A spare whose report lacks the byte never read from
+ * the client: the parent, which keeps a copy of the client's socket,
+ * serves it from a fresh worker.  The end of the socketpair with no
+ * message, or SIGTERM, ends a spare that has no client. */
+#define VKW_SPARE_TAKEN 't'
+
+/* The spare's life in the forked process (`handoff` and the report pipe
+ * are taken over); `address` is the listener's (vkw_conn_adopt); it
+ * starts the driver once `warm_delay_ms` have passed with no client.
+ * Returns the exit status. */
+int vkw_spare_run(int handoff, const char *address, int warm_delay_ms,
+                  const struct vkw_worker_config *config);
+/* Parent: hand client number `client` on socket `fd` (still the
+ * parent's: the kernel passes a copy) to the spare at `handoff`.  0, or
+ * a negative errno value. */
+int vkw_spare_hand(int handoff, unsigned long client, int fd);
 
 /* Recording (vkw_server_record.c): the file for this client's messages,
  * or -1 when VKWIRE_RECORD_DIR is not set (or the file cannot be made). */

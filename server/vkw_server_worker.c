@@ -1,7 +1,8 @@
 /* vkw_server_worker — one client, in its own process.
  *
  * Owns: the worker's life: set up after fork, create the renderer (the
- * first Vulkan use in this process), feed it each message from the
+ * first Vulkan use in this process, unless it was a spare that started the
+ * driver ahead: vkw_server_spare.c), feed it each message from the
  * connection and send its replies, and at the end destroy what the client
  * made and tell the parent why it ended (one line on the report pipe, and
  * the exit status).
@@ -349,19 +350,34 @@ static void report(int fd, const char *text)
     }
 }
 
+bool vkw_worker_start(const struct vkw_worker_config *config)
+{
+    if (setup_signals(config))
+        return true;
+    char line[512];
+    snprintf(line, sizeof(line), "worker could not start: %s", strerror(errno));
+    report(config->report_fd, line);
+    return false;
+}
+
+int vkw_worker_stop_fd(void) { return stop_pipe[0]; }
+
 int vkw_worker_run(struct vkw_conn *conn, const struct vkw_worker_config *config)
+{
+    if (!vkw_worker_start(config)) {
+        vkw_conn_close(conn);
+        return VKW_WORKER_START_FAILED;
+    }
+    return vkw_worker_serve(conn, config);
+}
+
+int vkw_worker_serve(struct vkw_conn *conn, const struct vkw_worker_config *config)
 {
     struct outcome o = {.code = VKW_WORKER_START_FAILED};
     struct vkw_renderer *renderer = NULL;
     struct vkw_renderer_context *ctx = NULL;
     char line[512];
 
-    if (!setup_signals(config)) {
-        snprintf(line, sizeof(line), "worker could not start: %s", strerror(errno));
-        report(config->report_fd, line);
-        vkw_conn_close(conn);
-        return VKW_WORKER_START_FAILED;
-    }
     /* The worker serves the shared-memory ring itself (answer_ring), and
      * sends each reply's fds, on connections that can pass descriptors. */
     struct vkw_renderer_options options = VKW_RENDERER_OPTIONS_INIT;

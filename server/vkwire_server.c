@@ -1,11 +1,24 @@
 /* vkwire-server — serves vkwire guests, one worker process per client.
  *
- * Owns: the command line, the listening socket, the table of workers, and
- * the parent's loop: accept a client, fork a worker for it, reap workers as
- * they end and log how each one did, end a worker still busy long after
- * its client left, and shut down cleanly on SIGINT or SIGTERM (stop
- * accepting, ask the workers to stop, wait a bounded time, kill what is
- * left, remove the socket).
+ * Owns: the command line, the listening socket, the table of workers and
+ * of spare workers, and the parent's loop: keep --spare-workers spares
+ * started, accept a client and hand it to a spare (or fork a worker for
+ * it when none is left), reap workers as they end and log how each one
+ * did, end a worker still busy long after its client left, and shut down
+ * cleanly on SIGINT or SIGTERM (stop accepting, ask the workers and
+ * spares to stop, wait a bounded time, kill what is left, remove the
+ * socket).
+ *
+ * Why spares: a worker's first Vulkan use (the loader, the driver's
+ * loading and one-time set-up) costs a few hundred milliseconds that the
+ * client would otherwise wait through.  A spare pays it before anyone
+ * asks (vkw_server_spare.c says how, and vkw_server.h how a client is
+ * handed over).  Each still serves one client and ends with it.  Spares
+ * are not clients: --max-clients does not count them.  A spare that ends
+ * before it served anyone is replaced after a pause that doubles each
+ * time (never a fork loop); one that ends after it was handed a client
+ * but before it took it leaves the client to a fresh worker, from the
+ * copy of the client's socket the parent keeps anyway.
  *
  * Why the parent watches each client's socket: a worker can be stuck in the
  * driver for good (a guest's wait with no timeout on a fence nothing will
@@ -17,8 +30,8 @@
  * processes.
  *
  * The parent never touches Vulkan: a driver initialised before fork would
- * be shared, half-copied, by every worker.  Each worker creates its own
- * renderer after fork (vkw_server_worker.c).
+ * be shared, half-copied, by every worker.  Each worker (and spare) starts
+ * the driver itself after fork (vkw_server_worker.c, vkw_server_spare.c).
  *
  * Signals reach the loop through a self-pipe: the handlers only write a
  * byte, and the loop polls the pipe beside the listening socket, so no
@@ -36,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -64,6 +78,7 @@ enum {
     OPT_MAX_IN_FLIGHT,
     OPT_MAX_MESSAGE,
     OPT_CLEANUP_TIMEOUT,
+    OPT_SPARE_WORKERS,
 };
 
 /* The smallest --max-message-size: a HELLO (40 bytes) must fit, and one
@@ -79,6 +94,23 @@ enum {
 /* The default --cleanup-timeout: destroying even a big client's objects
  * takes far less; a worker still busy after this is stuck. */
 #define VKW_CLEANUP_TIMEOUT_S 30
+/* The default --spare-workers, and the most: each spare holds a started
+ * driver (tens of MiB on lavapipe).  Two, because a guest process makes
+ * two connections as it starts (the instance extensions, then its
+ * instance), and the second must find a spare ready too. */
+#define VKW_SPARE_WORKERS 2
+#define VKW_SPARE_WORKERS_MAX 64
+/* After a spare ends before serving anyone (a driver that crashes as it
+ * starts, a spare killed), the wait before the next one, doubled each
+ * time it happens again up to the longest, back to the shortest once a
+ * spare has served a client: never a fork loop. */
+#define VKW_SPARE_RETRY_MIN_MS 100
+#define VKW_SPARE_RETRY_MAX_MS 60000
+/* How long a spare started to replace one just taken waits before it
+ * starts the driver: meanwhile the client that took the other makes its
+ * instance and device, and the two would compete for the CPU
+ * (vkw_server_spare.c). */
+#define VKW_SPARE_WARM_DELAY_MS 1000
 
 struct worker {
     pid_t pid;
@@ -87,6 +119,17 @@ struct worker {
     int watch_fd;      /* the parent's copy of the client's socket; -1 once it hung up */
     long long left_at; /* when the client hung up (monotonic ms); 0 while connected */
     bool killed;       /* still busy --cleanup-timeout after that: killed */
+    /* It was a spare: its report starts with VKW_SPARE_TAKEN once it took
+     * the client; without it, the client was never read from and is
+     * served by a fresh worker. */
+    bool spare;
+};
+
+/* A spare worker waiting for a client (vkw_server.h). */
+struct spare {
+    pid_t pid;
+    int handoff_fd; /* the parent's end of its socketpair */
+    int report_fd;  /* read end of its report pipe */
 };
 
 struct server {
@@ -98,6 +141,14 @@ struct server {
     int cleanup_timeout_ms;    /* a worker's time to end once its client left */
     /* Each client's limits, for its worker's renderer (0: the default). */
     struct vkw_renderer_options options;
+    const char *address;         /* the listener's, for the spares */
+    struct spare *spares;        /* room for spares_wanted */
+    size_t spare_count;
+    size_t spares_taken;         /* handed a client and not replaced yet */
+    unsigned long spares_wanted; /* --spare-workers */
+    long long spare_due;         /* no spare is started before this (monotonic ms) */
+    int spare_retry_ms;          /* the wait after the next spare that ends unused */
+    bool stopping;               /* shutting down: no new workers */
     /* The main loop's poll set, and the worker behind each watched socket
      * in it (here, not on main's stack, so that a worker frees them). */
     struct pollfd *poll_set;
@@ -165,10 +216,17 @@ static void read_report(int fd, char *out, size_t size)
     out[n] = '\0';
 }
 
-static void log_end(const struct worker *w, int status)
+/* How a process ended, for a person: "signal 9 (Killed)", "exit status 14". */
+static void describe_status(int status, char *out, size_t size)
 {
-    char report[512];
-    read_report(w->report_fd, report, sizeof(report));
+    if (WIFSIGNALED(status))
+        snprintf(out, size, "signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(out, size, "exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static void log_end(const struct worker *w, int status, const char *report)
+{
     const char *why = report[0] ? report : "no reason given";
 
     if (w->killed) {
@@ -207,7 +265,90 @@ static void log_end(const struct worker *w, int status)
     }
 }
 
-/* Collect every worker that has ended, without blocking. */
+/* A spare ended before it served anyone: wait before starting the next,
+ * longer each time this happens again. */
+static void spare_lost(struct server *s)
+{
+    s->spare_due = now_ms() + s->spare_retry_ms;
+    s->spare_retry_ms = s->spare_retry_ms * 2 > VKW_SPARE_RETRY_MAX_MS
+                            ? VKW_SPARE_RETRY_MAX_MS
+                            : s->spare_retry_ms * 2;
+}
+
+static pid_t start_worker(struct server *s, struct vkw_conn *conn, unsigned long client,
+                          const char *who);
+
+/* Worker `w` (already out of the table) has ended with `status`. */
+static void worker_ended(struct server *s, struct worker w, int status)
+{
+    char report[512], how[64];
+    read_report(w.report_fd, report, sizeof(report));
+    close(w.report_fd);
+    describe_status(status, how, sizeof(how));
+    if (w.spare && w.client == 0) { /* a spare that could not be handed its client */
+        vkw_log(VKW_LOG_VERBOSE, "spare worker pid %ld ended: %s", (long)w.pid, how);
+        return;
+    }
+    const bool taken = !w.spare || report[0] == VKW_SPARE_TAKEN;
+    if (taken) {
+        if (w.spare)
+            s->spare_retry_ms = VKW_SPARE_RETRY_MIN_MS; /* spares work */
+        log_end(&w, status, report + (w.spare ? 1 : 0));
+        if (w.watch_fd >= 0)
+            close(w.watch_fd);
+        return;
+    }
+    /* The spare never read from the client: serve it as if it had just
+     * come, from the socket we still watch (unless it left, or the server
+     * is stopping). */
+    if (s->stopping || w.watch_fd < 0) {
+        vkw_log(VKW_LOG_INFO, "client %lu disconnected: %s before a worker took it", w.client,
+                s->stopping ? "server shutting down" : "it left");
+        if (w.watch_fd >= 0)
+            close(w.watch_fd);
+        return;
+    }
+    spare_lost(s);
+    vkw_log(VKW_LOG_ERROR,
+            "client %lu: its spare worker (pid %ld) ended before it took the client: %s (%s); "
+            "starting a worker for it",
+            w.client, (long)w.pid, how, report[0] ? report : "no reason given");
+    struct vkw_conn *conn = NULL;
+    char err[256];
+    const int fd = fcntl(w.watch_fd, F_DUPFD_CLOEXEC, 0);
+    close(w.watch_fd);
+    if (fd < 0 || vkw_conn_adopt(s->address, fd, &conn, err, sizeof(err)) < 0) {
+        vkw_log(VKW_LOG_ERROR, "client %lu refused: %s", w.client,
+                fd < 0 ? strerror(errno) : err);
+        return;
+    }
+    const pid_t pid = start_worker(s, conn, w.client, "");
+    if (pid > 0)
+        vkw_log(VKW_LOG_INFO, "client %lu: worker pid %ld", w.client, (long)pid);
+}
+
+/* Spare `i` has ended with `status`: unused. */
+static void spare_ended(struct server *s, size_t i, int status)
+{
+    const struct spare sp = s->spares[i];
+    s->spares[i] = s->spares[--s->spare_count];
+    char report[512], how[64];
+    read_report(sp.report_fd, report, sizeof(report));
+    close(sp.report_fd);
+    close(sp.handoff_fd);
+    describe_status(status, how, sizeof(how));
+    if (s->stopping) {
+        vkw_log(VKW_LOG_VERBOSE, "spare worker pid %ld stopped: %s", (long)sp.pid, how);
+        return;
+    }
+    const int wait = s->spare_retry_ms;
+    spare_lost(s);
+    vkw_log(VKW_LOG_ERROR,
+            "spare worker pid %ld ended before it served anyone: %s (%s); the next in %d ms",
+            (long)sp.pid, how, report[0] ? report : "no reason given", wait);
+}
+
+/* Collect every worker and spare that has ended, without blocking. */
 static void reap(struct server *s)
 {
     for (;;) {
@@ -217,25 +358,26 @@ static void reap(struct server *s)
             continue;
         if (pid <= 0)
             return;
+        for (size_t i = 0; i < s->spare_count; i++)
+            if (s->spares[i].pid == pid) {
+                spare_ended(s, i, status);
+                break;
+            }
         for (size_t i = 0; i < s->count; i++) {
             if (s->workers[i].pid != pid)
                 continue;
-            log_end(&s->workers[i], status);
-            close(s->workers[i].report_fd);
-            if (s->workers[i].watch_fd >= 0)
-                close(s->workers[i].watch_fd);
+            const struct worker w = s->workers[i];
             s->workers[i] = s->workers[--s->count];
+            worker_ended(s, w, status);
             break;
         }
     }
 }
 
-/* ---- clients ---- */
+/* ---- workers and spares ---- */
 
-/* In the new worker: drop what belongs to the parent and to other
- * clients, then serve. */
-static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long client,
-                          pid_t parent, int report_fd, const sigset_t *unblocked)
+/* In a new child: drop what belongs to the parent and to other clients. */
+static void leave_parent(struct server *s)
 {
     /* The parent's handlers write to its wake pipe, which is not ours:
      * back to the defaults (SIGINT: ignored, see vkw_server_worker.c)
@@ -252,7 +394,12 @@ static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long
         if (s->workers[i].watch_fd >= 0)
             close(s->workers[i].watch_fd);
     }
+    for (size_t i = 0; i < s->spare_count; i++) {
+        close(s->spares[i].report_fd);
+        close(s->spares[i].handoff_fd);
+    }
     free(s->workers);
+    free(s->spares);
     free(s->poll_set);
     free(s->watched);
     /* Only the process that bound the socket removes its file, so this
@@ -260,17 +407,194 @@ static void become_worker(struct server *s, struct vkw_conn *conn, unsigned long
     vkw_listener_close(s->listener);
     close(wake_pipe[0]);
     close(wake_pipe[1]);
+}
 
-    const struct vkw_worker_config config = {.client = client,
-                                             .parent = parent,
-                                             .report_fd = report_fd,
-                                             .unblocked = unblocked,
-                                             .renderer_options = &s->options};
-    const int code = vkw_worker_run(conn, &config);
-    close(report_fd);
-    /* exit, not _exit: stdio and sanitizers' leak checks run as in any
-     * process that ends. */
-    exit(code);
+/* fork, with the signals blocked until the child has its own handlers
+ * (vkw_worker_start); the parent takes them again at once.  `old`
+ * receives the mask the child restores. */
+static pid_t fork_child(sigset_t *old)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, old);
+    const pid_t pid = fork();
+    if (pid != 0)
+        sigprocmask(SIG_SETMASK, old, NULL);
+    return pid;
+}
+
+/* A report pipe.  Non-blocking read end: the report is read once the
+ * worker has exited, and must not wait on anyone else holding the write
+ * end. */
+static int report_pipe(int report[2])
+{
+    if (pipe2(report, O_CLOEXEC) != 0)
+        return -errno;
+    fcntl(report[0], F_SETFL, O_NONBLOCK); /* cannot fail on a fresh pipe */
+    return 0;
+}
+
+/* Room for one more worker in the table. */
+static bool worker_room(struct server *s)
+{
+    if (s->count < s->capacity)
+        return true;
+    size_t cap = s->capacity ? s->capacity * 2 : 16;
+    struct worker *w = realloc(s->workers, cap * sizeof(*w));
+    if (!w)
+        return false;
+    s->workers = w;
+    s->capacity = cap;
+    return true;
+}
+
+/* Serve `conn` (taken over) from a fresh worker: its pid, or -1 when it
+ * could not start (logged, and the client turned away). */
+static pid_t start_worker(struct server *s, struct vkw_conn *conn, unsigned long client,
+                          const char *who)
+{
+    int report[2];
+    if (!worker_room(s)) {
+        vkw_log(VKW_LOG_ERROR, "client %lu%s refused: out of memory", client, who);
+        vkw_conn_close(conn);
+        return -1;
+    }
+    int rc = report_pipe(report);
+    if (rc < 0) {
+        vkw_log(VKW_LOG_ERROR, "client %lu%s refused: cannot make a pipe: %s", client, who,
+                strerror(-rc));
+        vkw_conn_close(conn);
+        return -1;
+    }
+    sigset_t old;
+    const pid_t parent = getpid();
+    const pid_t pid = fork_child(&old);
+    if (pid < 0) {
+        vkw_log(VKW_LOG_ERROR, "client %lu%s refused: cannot start a worker: %s", client, who,
+                strerror(errno));
+        close(report[0]);
+        close(report[1]);
+        vkw_conn_close(conn);
+        return -1;
+    }
+    if (pid == 0) {
+        close(report[0]);
+        leave_parent(s);
+        const struct vkw_worker_config config = {.client = client,
+                                                 .parent = parent,
+                                                 .report_fd = report[1],
+                                                 .unblocked = &old,
+                                                 .renderer_options = &s->options};
+        const int code = vkw_worker_run(conn, &config);
+        close(report[1]);
+        /* exit, not _exit: stdio and sanitizers' leak checks run as in any
+         * process that ends. */
+        exit(code);
+    }
+    close(report[1]);
+    /* The worker has its own copy; this one only tells when the client
+     * hangs up (-1 if it cannot be made: that worker is not watched). */
+    const int watch = fcntl(vkw_conn_fd(conn), F_DUPFD_CLOEXEC, 0);
+    vkw_conn_close(conn);
+    s->workers[s->count++] = (struct worker){
+        .pid = pid, .client = client, .report_fd = report[0], .watch_fd = watch};
+    return pid;
+}
+
+/* Start spares until there are as many as wanted, unless one ended
+ * unused too recently. */
+static void start_spares(struct server *s)
+{
+    while (s->spare_count < s->spares_wanted && now_ms() >= s->spare_due) {
+        int pair[2], report[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+            vkw_log(VKW_LOG_ERROR, "cannot start a spare worker: socketpair: %s",
+                    strerror(errno));
+            spare_lost(s);
+            return;
+        }
+        int rc = report_pipe(report);
+        if (rc < 0) {
+            vkw_log(VKW_LOG_ERROR, "cannot start a spare worker: pipe: %s", strerror(-rc));
+            close(pair[0]);
+            close(pair[1]);
+            spare_lost(s);
+            return;
+        }
+        sigset_t old;
+        const pid_t parent = getpid();
+        const pid_t pid = fork_child(&old);
+        if (pid < 0) {
+            vkw_log(VKW_LOG_ERROR, "cannot start a spare worker: %s", strerror(errno));
+            close(pair[0]);
+            close(pair[1]);
+            close(report[0]);
+            close(report[1]);
+            spare_lost(s);
+            return;
+        }
+        const int delay = s->spares_taken ? VKW_SPARE_WARM_DELAY_MS : 0;
+        if (pid == 0) {
+            close(pair[0]);
+            close(report[0]);
+            const char *address = s->address;
+            const struct vkw_renderer_options options = s->options;
+            leave_parent(s);
+            const struct vkw_worker_config config = {.client = 0,
+                                                     .parent = parent,
+                                                     .report_fd = report[1],
+                                                     .unblocked = &old,
+                                                     .renderer_options = &options};
+            const int code = vkw_spare_run(pair[1], address, delay, &config);
+            close(report[1]);
+            exit(code);
+        }
+        close(pair[1]);
+        close(report[1]);
+        if (s->spares_taken)
+            s->spares_taken--;
+        s->spares[s->spare_count++] =
+            (struct spare){.pid = pid, .handoff_fd = pair[0], .report_fd = report[0]};
+        vkw_log(VKW_LOG_VERBOSE, "spare worker pid %ld started", (long)pid);
+    }
+}
+
+/* Give `conn` (taken over) to the spare that has waited longest: its pid,
+ * or -1 when it could not be handed (that spare is then ended, and the
+ * caller serves the client another way). */
+static pid_t hand_to_spare(struct server *s, struct vkw_conn *conn, unsigned long client)
+{
+    const struct spare sp = s->spares[0];
+    memmove(s->spares, s->spares + 1, --s->spare_count * sizeof(*s->spares));
+    /* The watch first: a spare that ends before taking the client leaves
+     * it to us, and this is the socket we would serve it from. */
+    const int watch = fcntl(vkw_conn_fd(conn), F_DUPFD_CLOEXEC, 0);
+    const int rc = watch < 0 ? -errno : vkw_spare_hand(sp.handoff_fd, client, vkw_conn_fd(conn));
+    /* Closing our end after the message: the spare reads the message,
+     * then the end of the socket. */
+    close(sp.handoff_fd);
+    if (rc < 0) {
+        vkw_log(VKW_LOG_ERROR, "client %lu: cannot hand it to spare worker pid %ld: %s",
+                client, (long)sp.pid, strerror(-rc));
+        if (watch >= 0)
+            close(watch);
+        /* It ends unused (SIGTERM while it waits), and is reaped as any. */
+        kill(sp.pid, SIGTERM);
+        s->workers[s->count++] = (struct worker){
+            .pid = sp.pid, .client = 0, .report_fd = sp.report_fd, .watch_fd = -1, .spare = true};
+        return -1;
+    }
+    vkw_conn_close(conn);
+    s->spares_taken++;
+    s->workers[s->count++] = (struct worker){.pid = sp.pid,
+                                             .client = client,
+                                             .report_fd = sp.report_fd,
+                                             .watch_fd = watch,
+                                             .spare = true};
+    return sp.pid;
 }
 
 static void accept_client(struct server *s, long long *paused_until)
@@ -292,65 +616,21 @@ static void accept_client(struct server *s, long long *paused_until)
     if (vkw_conn_peer_pid(conn, &peer))
         snprintf(who, sizeof(who), " (pid %d)", peer);
 
+    /* Spares are not clients: they do not count. */
     if (s->max_clients && s->count >= s->max_clients) {
         vkw_log(VKW_LOG_INFO, "client %lu%s refused: %zu clients already connected (--max-clients %lu)",
                 client, who, s->count, s->max_clients);
         vkw_conn_close(conn);
         return;
     }
-    if (s->count == s->capacity) {
-        size_t cap = s->capacity ? s->capacity * 2 : 16;
-        struct worker *w = realloc(s->workers, cap * sizeof(*w));
-        if (!w) {
-            vkw_log(VKW_LOG_ERROR, "client %lu%s refused: out of memory", client, who);
-            vkw_conn_close(conn);
-            return;
-        }
-        s->workers = w;
-        s->capacity = cap;
-    }
-    int report[2];
-    /* Non-blocking read end: the report is read once the worker has
-     * exited, and must not wait on anyone else holding the write end. */
-    if (pipe2(report, O_CLOEXEC) != 0) {
-        vkw_log(VKW_LOG_ERROR, "client %lu%s refused: cannot make a pipe: %s", client, who,
-                strerror(errno));
-        vkw_conn_close(conn);
-        return;
-    }
-    fcntl(report[0], F_SETFL, O_NONBLOCK); /* cannot fail on a fresh pipe */
-    /* Signals wait until the worker has its own handlers (see
-     * become_worker); the parent takes them again right after fork. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &block, &old);
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid != 0)
-        sigprocmask(SIG_SETMASK, &old, NULL);
-    if (pid < 0) {
-        vkw_log(VKW_LOG_ERROR, "client %lu%s refused: cannot start a worker: %s", client, who,
-                strerror(errno));
-        close(report[0]);
-        close(report[1]);
-        vkw_conn_close(conn);
-        return;
-    }
-    if (pid == 0) {
-        close(report[0]);
-        become_worker(s, conn, client, parent, report[1], &old); /* does not return */
-    }
-    close(report[1]);
-    /* The worker has its own copy; this one only tells when the client
-     * hangs up (-1 if it cannot be made: that worker is not watched). */
-    const int watch = fcntl(vkw_conn_fd(conn), F_DUPFD_CLOEXEC, 0);
-    vkw_conn_close(conn);
-    s->workers[s->count++] = (struct worker){
-        .pid = pid, .client = client, .report_fd = report[0], .watch_fd = watch};
-    vkw_log(VKW_LOG_INFO, "client %lu%s connected; worker pid %ld", client, who, (long)pid);
+    pid_t pid = -1;
+    /* Room first: a spare once handed its client must be in the table. */
+    if (s->spare_count > 0 && worker_room(s))
+        pid = hand_to_spare(s, conn, client);
+    if (pid < 0)
+        pid = start_worker(s, conn, client, who);
+    if (pid > 0)
+        vkw_log(VKW_LOG_INFO, "client %lu%s connected; worker pid %ld", client, who, (long)pid);
 }
 
 /* ---- clients that left while their worker is busy ---- */
@@ -404,14 +684,17 @@ static void kill_stuck(struct server *s)
 
 static void stop_workers(struct server *s)
 {
+    s->stopping = true;
     for (size_t i = 0; i < s->count; i++)
         kill(s->workers[i].pid, SIGTERM);
+    for (size_t i = 0; i < s->spare_count; i++)
+        kill(s->spares[i].pid, SIGTERM);
     const long long deadline = now_ms() + VKW_SHUTDOWN_GRACE_MS;
     const sig_atomic_t requests = stop_requests;
-    while (s->count > 0) {
+    while (s->count + s->spare_count > 0) {
         reap(s);
         const long long left = deadline - now_ms();
-        if (s->count == 0 || left <= 0 || stop_requests != requests)
+        if (s->count + s->spare_count == 0 || left <= 0 || stop_requests != requests)
             break; /* done, out of patience, or asked again: no more waiting */
         struct pollfd p = {.fd = wake_pipe[0], .events = POLLIN};
         if (poll(&p, 1, (int)left) > 0)
@@ -422,18 +705,34 @@ static void stop_workers(struct server *s)
                 s->workers[i].client, (long)s->workers[i].pid);
         kill(s->workers[i].pid, SIGKILL);
     }
+    for (size_t i = 0; i < s->spare_count; i++) {
+        vkw_log(VKW_LOG_ERROR, "spare worker did not stop in time: killing pid %ld",
+                (long)s->spares[i].pid);
+        kill(s->spares[i].pid, SIGKILL);
+    }
     /* SIGKILL cannot be ignored: these waits are short. */
-    while (s->count > 0) {
+    while (s->count + s->spare_count > 0) {
         int status;
-        pid_t pid = waitpid(s->workers[0].pid, &status, 0);
+        const pid_t pid = waitpid(s->count ? s->workers[0].pid : s->spares[0].pid, &status, 0);
         if (pid < 0 && errno == EINTR)
             continue;
-        if (pid > 0)
-            log_end(&s->workers[0], status);
-        close(s->workers[0].report_fd);
-        if (s->workers[0].watch_fd >= 0)
-            close(s->workers[0].watch_fd);
-        s->workers[0] = s->workers[--s->count];
+        if (s->count) {
+            const struct worker w = s->workers[0];
+            s->workers[0] = s->workers[--s->count];
+            if (pid > 0) {
+                worker_ended(s, w, status);
+            } else { /* not ours to wait for after all: nothing to say */
+                close(w.report_fd);
+                if (w.watch_fd >= 0)
+                    close(w.watch_fd);
+            }
+        } else if (pid > 0) {
+            spare_ended(s, 0, status);
+        } else {
+            close(s->spares[0].report_fd);
+            close(s->spares[0].handoff_fd);
+            s->spares[0] = s->spares[--s->spare_count];
+        }
     }
 }
 
@@ -465,6 +764,10 @@ static void usage(FILE *f)
             "      --cleanup-timeout=SECONDS\n"
             "                           a worker still busy this long after its client\n"
             "                           left is killed (default %d)\n"
+            "      --spare-workers=N    workers kept started ahead, each with the driver\n"
+            "                           loaded, so that a new client is served at once\n"
+            "                           (default %d; 0: start each worker when its\n"
+            "                           client comes)\n"
             "  -q, --quiet              log only errors and crashed workers\n"
             "  -v, --verbose            log more (handshakes, teardown details)\n"
             "  -h, --help               show this help and exit\n"
@@ -481,7 +784,7 @@ static void usage(FILE *f)
             "  0  stopped by SIGINT or SIGTERM (or --help, --version)\n"
             "  1  could not start (e.g. cannot listen on ADDRESS)\n"
             "  2  bad command line\n",
-            address, VKW_CLEANUP_TIMEOUT_S, VKW_SHUTDOWN_GRACE_MS / 1000);
+            address, VKW_CLEANUP_TIMEOUT_S, VKW_SPARE_WORKERS, VKW_SHUTDOWN_GRACE_MS / 1000);
 }
 
 static void version(void)
@@ -537,6 +840,7 @@ int main(int argc, char **argv)
         {"max-in-flight", required_argument, NULL, OPT_MAX_IN_FLIGHT},
         {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE},
         {"cleanup-timeout", required_argument, NULL, OPT_CLEANUP_TIMEOUT},
+        {"spare-workers", required_argument, NULL, OPT_SPARE_WORKERS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -544,7 +848,9 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char address[PATH_MAX + 16] = "";
-    struct server s = {.cleanup_timeout_ms = VKW_CLEANUP_TIMEOUT_S * 1000};
+    struct server s = {.cleanup_timeout_ms = VKW_CLEANUP_TIMEOUT_S * 1000,
+                       .spares_wanted = VKW_SPARE_WORKERS,
+                       .spare_retry_ms = VKW_SPARE_RETRY_MIN_MS};
     s.options = (struct vkw_renderer_options)VKW_RENDERER_OPTIONS_INIT;
     int opt;
     uint64_t size;
@@ -603,6 +909,14 @@ int main(int argc, char **argv)
             }
             s.cleanup_timeout_ms = (int)count * 1000;
             break;
+        case OPT_SPARE_WORKERS:
+            if (!parse_count(optarg, &s.spares_wanted) || s.spares_wanted > VKW_SPARE_WORKERS_MAX) {
+                fprintf(stderr,
+                        "vkwire-server: --spare-workers wants a number from 0 to %d, not '%s'\n",
+                        VKW_SPARE_WORKERS_MAX, optarg);
+                return VKW_SERVER_EXIT_USAGE;
+            }
+            break;
         case 'q':
             vkw_log_threshold = VKW_LOG_ERROR;
             break;
@@ -628,6 +942,11 @@ int main(int argc, char **argv)
     }
     if (!address[0])
         vkw_transport_default_address(address, sizeof(address));
+    s.address = address;
+    if (s.spares_wanted && !(s.spares = calloc(s.spares_wanted, sizeof(*s.spares)))) {
+        vkw_log(VKW_LOG_ERROR, "out of memory");
+        return VKW_SERVER_EXIT_FAILURE;
+    }
 
     int rc = setup_signals();
     if (rc < 0) {
@@ -658,6 +977,7 @@ int main(int argc, char **argv)
     int status = VKW_SERVER_EXIT_OK;
     long long paused_until = 0;
     while (stop_requests == 0) {
+        start_spares(&s);
         if (s.poll_room < s.count + 2) {
             s.poll_room = s.count + 16;
             free(s.poll_set);
@@ -684,7 +1004,9 @@ int main(int argc, char **argv)
             /* POLLRDHUP only: the worker reads the client's bytes, not us. */
             p[np++] = (struct pollfd){.fd = s.workers[i].watch_fd, .events = POLLRDHUP};
         }
-        const long long due = next_deadline(&s, paused ? paused_until : 0);
+        long long due = next_deadline(&s, paused ? paused_until : 0);
+        if (s.spare_count < s.spares_wanted && (!due || s.spare_due < due))
+            due = s.spare_due; /* a spare to start once it may */
         const int timeout = due ? (int)(due > now ? due - now : 0) : -1;
         int n = poll(p, np, timeout);
         if (n < 0 && errno != EINTR) {
@@ -714,6 +1036,7 @@ int main(int argc, char **argv)
     vkw_listener_close(s.listener); /* no new clients; removes the socket */
     stop_workers(&s);
     free(s.workers);
+    free(s.spares);
     close(wake_pipe[0]);
     close(wake_pipe[1]);
     return status;

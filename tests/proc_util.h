@@ -1,6 +1,6 @@
 /* proc_util.h — what the server tests read back from the system: a whole
- * file (a server's log) and a process's children (its workers), for
- * tests/test_server.c, test_soak.c and test_cleanup.c. */
+ * file (a server's log) and a process's children (its workers and spare
+ * workers), for tests/test_server.c, test_soak.c and test_cleanup.c. */
 #ifndef VKW_TEST_PROC_UTIL_H
 #define VKW_TEST_PROC_UTIL_H
 
@@ -41,8 +41,13 @@ static inline char *slurp(const char *path)
     return s;
 }
 
-/* Processes whose parent is `pid` (zombies included), or -1 without /proc. */
-static inline int children_of(pid_t pid)
+/* vkwire-server's default --spare-workers: an idle server has this many
+ * children. */
+#define VKW_TEST_SPARES 2
+
+/* Processes whose parent is `pid` (zombies included), or -1 without /proc;
+ * the first `max` of their pids go to `out` (may be NULL). */
+static inline int children_list(pid_t pid, pid_t *out, int max)
 {
     DIR *d = opendir("/proc");
     if (!d)
@@ -67,11 +72,27 @@ static inline int children_of(pid_t pid)
         char *paren = strrchr(buf, ')');
         char state;
         int ppid;
-        if (paren && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == pid)
+        if (paren && sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == pid) {
+            if (out && n < max)
+                out[n] = (pid_t)atol(e->d_name);
             n++;
+        }
     }
     closedir(d);
     return n;
+}
+
+static inline int children_of(pid_t pid) { return children_list(pid, NULL, 0); }
+
+/* Wait (up to `ms`) until `pid` has exactly `n` children; their count then. */
+static inline int wait_children(pid_t pid, int n, int ms)
+{
+    int have = children_of(pid);
+    for (int waited = 0; have != n && waited < ms; waited += 10) {
+        usleep(10000);
+        have = children_of(pid);
+    }
+    return have;
 }
 
 #endif /* VKW_TEST_PROC_UTIL_H */

@@ -292,6 +292,7 @@ static bool start_server(void)
 static void test_server(void)
 {
     ok(start_server(), "vkwire-server starts");
+    wait_children(server_pid, VKW_TEST_SPARES, WAIT_MS); /* each holds two fds */
     const int server_fds = count_fds(server_pid);
     for (unsigned n = 1; n <= session.count; n++) {
         for (int cut = 0; cut <= 1; cut++) {

@@ -5,9 +5,13 @@
  * Covered: startup (socket 0600 in a 0700 folder), a guest that reaches
  * lavapipe, a memfd passed with ALLOCATE_SHARED and imported, a refused
  * handshake, garbage (framed and not), a client killed
- * mid-message and mid-call, a worker that crashes, 8 clients at once, no
- * worker processes left behind, --max-clients, a second server on a busy
- * address, the command line, and shutdown on SIGTERM and SIGINT.  After
+ * mid-message and mid-call, a worker that crashes, spare workers (the
+ * driver loaded before any client, asleep while idle, clients served by
+ * them, a spare killed before use, one that dies holding a client it never
+ * took, a driver that cannot start, recording, --spare-workers 0), 8
+ * clients at once, no worker processes left behind, --max-clients, a
+ * second server on a busy address, the command line, and shutdown on
+ * SIGTERM and SIGINT.  After
  * every client leaves, its worker's log line must say it destroyed as
  * many objects as the client made.  The server's log is checked at the end
  * for sanitizer reports and workers that failed.
@@ -600,16 +604,18 @@ static void test_killed_client(bool cut)
 
 /* ---- the shared-memory ring ---- */
 
-/* The worker of client `n`, from the server's log line; -1 if none. */
-static pid_t worker_of(int n)
+/* The worker of client `n` of server `s`, from its log line; -1 if none. */
+static pid_t worker_on(const struct server *s, int n)
 {
-    char *text = read_file(main_server.log), want[64];
+    char *text = read_file(s->log), want[64];
     snprintf(want, sizeof(want), "client %d (pid", n);
     const char *line = strstr(text, want), *at = line ? strstr(line, "worker pid ") : NULL;
     pid_t pid = at ? (pid_t)atol(at + strlen("worker pid ")) : -1;
     free(text);
     return pid;
 }
+
+static pid_t worker_of(int n) { return worker_on(&main_server, n); }
 
 /* utime + stime of a process, in clock ticks; -1 if unreadable. */
 static long long cpu_ticks(pid_t pid)
@@ -790,6 +796,337 @@ static void test_worker_crash(void)
     ok(fresh_client_works(&main_server), "the server goes on after a worker crash");
 }
 
+/* ---- spare workers ---- */
+
+static bool pid_in(pid_t pid, const pid_t *set, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (set[i] == pid)
+            return true;
+    return false;
+}
+
+/* The server's spares once it is idle (client `last`, the latest, has
+ * left and its worker has been reaped): their count, pids in `out`. */
+static int idle_spares(const struct server *s, int last, pid_t *out)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "client %d disconnected", last);
+    wait_log(s, want, 1);
+    wait_children(s->pid, VKW_TEST_SPARES, WAIT_MS);
+    return children_list(s->pid, out, 16);
+}
+
+/* Whether process `pid` has the driver's library (`base`) mapped. */
+static bool maps_have(pid_t pid, const char *base)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+    char *maps = read_file(path);
+    const bool found = strstr(maps, base) != NULL;
+    free(maps);
+    return found;
+}
+
+/* The worker pid logged for client `n`, waiting for the line. */
+static pid_t logged_worker(int n)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "client %d (pid", n);
+    wait_log(&main_server, want, 1);
+    return worker_of(n);
+}
+
+/* Spares: an idle server keeps VKW_TEST_SPARES of them, asleep; clients are
+ * served by them and new ones replace them; a spare killed before use is
+ * replaced and costs no client anything; a spare that dies holding a
+ * client it never took leaves that client to a fresh worker. */
+static void test_spares(void)
+{
+    pid_t before[16], after[16];
+    int n = idle_spares(&main_server, clients, before);
+    is_int(n, VKW_TEST_SPARES, "spares: the idle server has %d children, its spares",
+           VKW_TEST_SPARES);
+
+    /* A spare that replaced a taken one waits a second before it starts
+     * the driver: wait for that, then for a quiet second. */
+    char lib[4096] = "";
+    const bool named = tg_driver_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib));
+    const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
+    if (TG_ASAN) {
+        skip(1, "AddressSanitizer build: the driver is preloaded into every process");
+    } else if (named) {
+        int loaded = 0;
+        for (const long long deadline = now_ms() + WAIT_MS; loaded < n && now_ms() < deadline;) {
+            loaded = 0;
+            for (int i = 0; i < n && i < 16; i++)
+                loaded += maps_have(before[i], base);
+            if (loaded < n)
+                sleep_ms(50);
+        }
+        is_int(loaded, n, "spares: each loads the driver (%s) before any client comes", base);
+    } else {
+        ok(false, "spares: the driver's library is named in %s", getenv("VK_DRIVER_FILES"));
+    }
+    /* Quiet: some second within the next ten in which neither the server
+     * nor a spare used more than 2 clock ticks (one that spins never has
+     * one). */
+    long long most = -1;
+    bool readable = true;
+    for (int tries = 0; tries < 10 && readable && (most < 0 || most > 2); tries++) {
+        long long ticks[17];
+        ticks[0] = cpu_ticks(main_server.pid);
+        for (int i = 0; i < n && i < 16; i++)
+            ticks[i + 1] = cpu_ticks(before[i]);
+        sleep_ms(1000);
+        most = cpu_ticks(main_server.pid) - ticks[0];
+        readable = ticks[0] >= 0;
+        for (int i = 0; i < n && i < 16; i++) {
+            const long long used = cpu_ticks(before[i]) - ticks[i + 1];
+            readable = readable && ticks[i + 1] >= 0;
+            if (used > most)
+                most = used;
+        }
+    }
+    ok(readable && most <= 2, "spares: the idle server and its spares sleep (at most %lld clock "
+                              "ticks in a second)", most);
+
+    /* Two clients, the second right after the first. */
+    struct tg_guest g1, g2;
+    struct vkw_conn *c1 = busy_guest(&main_server, &g1, 1);
+    clients++;
+    struct vkw_conn *c2 = busy_guest(&main_server, &g2, 1);
+    clients++;
+    ok(c1 && c2, "spares: two clients one right after the other, both served");
+    const pid_t w1 = logged_worker(clients - 1), w2 = logged_worker(clients);
+    ok(w1 != w2 && pid_in(w1, before, n) && pid_in(w2, before, n),
+       "spares: each by a spare that was waiting (%ld, %ld)", (long)w1, (long)w2);
+    int m = wait_children(main_server.pid, 2 + VKW_TEST_SPARES, WAIT_MS);
+    m = children_list(main_server.pid, after, 16);
+    int fresh = 0;
+    for (int i = 0; i < m && i < 16; i++)
+        fresh += after[i] != w1 && after[i] != w2 && !pid_in(after[i], before, n);
+    ok(m == 2 + VKW_TEST_SPARES && fresh == VKW_TEST_SPARES,
+       "spares: %d new spares wait beside the two workers", fresh);
+    vkw_conn_close(c1);
+    vkw_conn_close(c2);
+    tg_fini(&g1);
+    tg_fini(&g2);
+    char want[160];
+    snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 3 objects\n",
+             clients);
+    ok(wait_log(&main_server, want, 1), "spares: the spare's client tore down as any worker's");
+
+    /* The spare that replaces a taken one waits a second before it starts
+     * the driver (the client that took the other is starting), then does. */
+    n = idle_spares(&main_server, clients, before);
+    const long long t0 = now_ms();
+    c1 = connect_to(&main_server);
+    clients++;
+    const pid_t taker = logged_worker(clients);
+    pid_t replacement = -1;
+    for (const long long deadline = now_ms() + WAIT_MS; replacement < 0 && now_ms() < deadline;) {
+        m = children_list(main_server.pid, after, 16);
+        for (int i = 0; i < m && i < 16; i++)
+            if (after[i] != taker && !pid_in(after[i], before, n))
+                replacement = after[i];
+        if (replacement < 0)
+            sleep_ms(10);
+    }
+    if (now_ms() < t0 + 500)
+        sleep_ms((int)(t0 + 500 - now_ms()));
+    const bool early = replacement > 0 && maps_have(replacement, base);
+    const long long at = now_ms() - t0;
+    if (TG_ASAN || !named)
+        skip(2, "the driver's library cannot be told from /proc (preloaded or unnamed)");
+    else if (at > 900) {
+        diag("looked %lld ms after the client came", at);
+        skip(2, "too busy to tell whether the replacement spare waited");
+    } else {
+        ok(replacement > 0 && !early,
+           "spares: the one replacing a taken spare has not started the driver %lld ms later", at);
+        bool loaded = false;
+        for (const long long deadline = now_ms() + WAIT_MS; !loaded && now_ms() < deadline;) {
+            loaded = maps_have(replacement, base);
+            if (!loaded)
+                sleep_ms(50);
+        }
+        ok(loaded, "spares: and starts it afterwards");
+    }
+    vkw_conn_close(c1);
+    snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 0 objects\n",
+             clients);
+    ok(wait_log(&main_server, want, 1), "spares: a client that leaves before its HELLO");
+
+    /* A spare killed before it served anyone. */
+    n = idle_spares(&main_server, clients, before);
+    kill(before[0], SIGKILL);
+    snprintf(want, sizeof(want), "spare worker pid %ld ended before it served anyone: signal %d",
+             (long)before[0], SIGKILL);
+    ok(n >= 1 && wait_log(&main_server, want, 1), "spares: a spare killed before use is logged");
+    clients++;
+    ok(fresh_client_works(&main_server), "spares: the next client is still served");
+    m = idle_spares(&main_server, clients, after);
+    ok(m == VKW_TEST_SPARES && !pid_in(before[0], after, m),
+       "spares: and a new spare takes the killed one's place");
+
+    /* Spares that cannot take a client (stopped), handed one, then killed:
+     * the client never sees them. */
+    n = idle_spares(&main_server, clients, before);
+    for (int i = 0; i < n; i++)
+        kill(before[i], SIGSTOP);
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c = connect_to(&main_server);
+    clients++;
+    const pid_t holder = logged_worker(clients);
+    ok(c && pid_in(holder, before, n), "spares: a client handed to a stopped spare (%ld)",
+       (long)holder);
+    for (int i = 0; i < n; i++)
+        kill(before[i], SIGKILL);
+    snprintf(want, sizeof(want),
+             "client %d: its spare worker (pid %ld) ended before it took the client: signal %d",
+             clients, (long)holder, SIGKILL);
+    ok(wait_log(&main_server, want, 1), "spares: the server sees the spare end without it");
+    const void *reply;
+    size_t size;
+    if (c && handshake(c, &g)) {
+        tg_bring_up(&g);
+        ok(exchange(c, &g, &reply, &size) == 0 && tg_count_ok(reply, size, true, NULL) == 3,
+           "spares: a fresh worker serves that client from its first message");
+    } else {
+        ok(false, "spares: a fresh worker serves that client from its first message");
+    }
+    snprintf(want, sizeof(want), "client %d: worker pid ", clients);
+    ok(log_count(&main_server, want) == 1, "spares: and the log names that worker");
+    vkw_conn_close(c);
+    tg_fini(&g);
+    snprintf(want, sizeof(want), "client %d disconnected: clean close; destroyed 2 objects\n",
+             clients);
+    ok(wait_log(&main_server, want, 1), "spares: it tore down as any worker's client");
+    m = idle_spares(&main_server, clients, after);
+    fresh = 0;
+    for (int i = 0; i < m && i < 16; i++)
+        fresh += !pid_in(after[i], before, n);
+    ok(m == VKW_TEST_SPARES && fresh == m, "spares: new spares replace the killed ones");
+}
+
+/* The VkResult a new client's vkCreateInstance gets from server `s`;
+ * VK_RESULT_MAX_ENUM when no answer came. */
+static VkResult instance_result(const struct server *s)
+{
+    struct tg_guest g;
+    tg_init(&g);
+    struct vkw_conn *c = connect_to(s);
+    VkResult result = VK_RESULT_MAX_ENUM;
+    if (c && handshake(c, &g)) {
+        VkInstance instance = TG_INSTANCE(&g);
+        VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+        vkw_encode_vkCreateInstance(&g.w, ++g.serial, &ici, NULL, &instance);
+        const void *reply;
+        size_t size;
+        struct tg_replies rs;
+        struct vkw_reply_header h;
+        struct vkw_reader p;
+        if (exchange(c, &g, &reply, &size) == 0) {
+            tg_replies_init(&rs, reply, size);
+            if (tg_next_reply(&rs, &h, &p) && h.status == VKW_OK)
+                result = vkw_decode_reply_vkCreateInstance(&p, &ici, NULL, &instance);
+        }
+    }
+    vkw_conn_close(c);
+    tg_fini(&g);
+    return result;
+}
+
+static void stop_server(struct server *s, const char *what)
+{
+    kill(s->pid, SIGTERM);
+    const int st = wait_exit(s->pid, WAIT_MS);
+    if (st < 0)
+        kill(s->pid, SIGKILL), waitpid(s->pid, NULL, 0);
+    ok(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: the server stops", what);
+}
+
+/* --spare-workers 0: a worker is forked when its client comes, as before
+ * spares existed. */
+static void test_no_spares(void)
+{
+    struct server s;
+    const char *const extra[] = {"--spare-workers", "0", NULL};
+    ok(start_server(&s, "nospare", extra), "--spare-workers 0: the server starts");
+    sleep_ms(300);
+    is_int(children_of(s.pid), 0, "--spare-workers 0: no child while idle");
+    ok(fresh_client_works(&s), "--spare-workers 0: a client is served");
+    ok(wait_log(&s, "client 1 disconnected: clean close", 1) &&
+           wait_children(s.pid, 0, WAIT_MS) == 0,
+       "--spare-workers 0: by a worker of its own, gone with it");
+    stop_server(&s, "--spare-workers 0");
+}
+
+/* A driver that cannot start: the spare's warming fails quietly, and the
+ * client gets the driver's own answer, the same with spares as without. */
+static void test_broken_driver(void)
+{
+    char manifest[512];
+    snprintf(manifest, sizeof(manifest), "%s/broken_icd.json", tmp_dir);
+    FILE *f = fopen(manifest, "w");
+    if (f) {
+        fprintf(f, "{\"file_format_version\": \"1.0.0\", \"ICD\": {\"library_path\": "
+                   "\"%s/no_such_driver.so\", \"api_version\": \"1.3.0\"}}\n",
+                tmp_dir);
+        fclose(f);
+    }
+    char *saved = strdup(getenv("VK_DRIVER_FILES") ? getenv("VK_DRIVER_FILES") : "");
+    setenv("VK_DRIVER_FILES", manifest, 1);
+    setenv("VK_ICD_FILENAMES", manifest, 1);
+    struct server with, without;
+    const char *const none[] = {"--spare-workers", "0", NULL};
+    const bool up = start_server(&with, "broken", NULL) && start_server(&without, "broken0", none);
+    setenv("VK_DRIVER_FILES", saved, 1);
+    setenv("VK_ICD_FILENAMES", saved, 1);
+    free(saved);
+    ok(f && up, "a broken driver: servers with and without spares start");
+    if (!up)
+        return;
+    wait_children(with.pid, VKW_TEST_SPARES, WAIT_MS);
+    sleep_ms(500); /* the spares have tried the driver */
+    const VkResult a = instance_result(&with), b = instance_result(&without);
+    ok(a == b && a < 0, "a broken driver: vkCreateInstance fails the same with spares as "
+                        "without (%d, %d)", (int)a, (int)b);
+    ok(wait_log(&with, "client 1 disconnected: clean close", 1) &&
+           log_count(&with, "ended before") == 0,
+       "a broken driver: the spare served its client and ended as any worker");
+    stop_server(&with, "a broken driver");
+    stop_server(&without, "a broken driver, no spares");
+}
+
+/* VKWIRE_RECORD_DIR: a spare records its client as a worker does, in
+ * client-PID-N.vkws with its own pid. */
+static void test_record_dir(void)
+{
+    char dir[400];
+    snprintf(dir, sizeof(dir), "%s/records", tmp_dir);
+    mkdir(dir, 0700);
+    setenv("VKWIRE_RECORD_DIR", dir, 1);
+    struct server s;
+    const bool up = start_server(&s, "record", NULL);
+    unsetenv("VKWIRE_RECORD_DIR");
+    ok(up, "VKWIRE_RECORD_DIR: the server starts");
+    if (!up)
+        return;
+    wait_children(s.pid, VKW_TEST_SPARES, WAIT_MS);
+    ok(fresh_client_works(&s) && wait_log(&s, "client 1 disconnected", 1),
+       "VKWIRE_RECORD_DIR: a client is served");
+    char path[600];
+    snprintf(path, sizeof(path), "%s/client-%ld-1.vkws", dir, (long)worker_on(&s, 1));
+    struct stat st;
+    ok(stat(path, &st) == 0 && st.st_size > 64,
+       "VKWIRE_RECORD_DIR: its spare recorded it in client-PID-1.vkws (%lld bytes)",
+       (long long)(stat(path, &st) == 0 ? st.st_size : -1));
+    stop_server(&s, "VKWIRE_RECORD_DIR");
+}
+
 /* In a child: a busy guest that waits for the go signal before leaving. */
 static void concurrent_guest(int ready_fd, int go_fd)
 {
@@ -863,11 +1200,9 @@ static void test_no_leftovers(void)
     char want[64];
     snprintf(want, sizeof(want), "client %d disconnected", clients);
     wait_log(&main_server, want, 1);
-    const long long deadline = now_ms() + WAIT_MS;
-    int n;
-    while ((n = children_of(main_server.pid)) > 0 && now_ms() < deadline)
-        sleep_ms(10);
-    is_int(n, 0, "every worker has been reaped: no worker or zombie left");
+    const int n = wait_children(main_server.pid, VKW_TEST_SPARES, WAIT_MS);
+    is_int(n, VKW_TEST_SPARES, "every worker has been reaped: no worker or zombie left, only "
+                               "the %d spares", VKW_TEST_SPARES);
 }
 
 static void test_shutdown_sigterm(void)
@@ -883,6 +1218,9 @@ static void test_shutdown_sigterm(void)
     const void *reply;
     size_t size;
     ok(c && exchange(c, &g, &reply, &size) == 0, "with an instance");
+    pid_t spares[16];
+    wait_children(main_server.pid, 1 + VKW_TEST_SPARES, WAIT_MS);
+    const int n = children_list(main_server.pid, spares, 16);
 
     kill(main_server.pid, SIGTERM);
     int status = wait_exit(main_server.pid, WAIT_MS);
@@ -897,6 +1235,11 @@ static void test_shutdown_sigterm(void)
              "client %d disconnected: server shutting down; destroyed 1 object\n", clients);
     ok(log_count(&main_server, want) == 1, "the idle client's worker tore down and said so");
     ok(c && closed_by_server(c), "the idle client sees its connection close");
+    int alive = 0;
+    for (int i = 0; i < n && i < 16; i++)
+        alive += kill(spares[i], 0) == 0;
+    ok(n == 1 + VKW_TEST_SPARES && alive == 0,
+       "its worker and its %d spares have all ended with it", VKW_TEST_SPARES);
     if (c)
         vkw_conn_close(c);
     tg_fini(&g);
@@ -916,6 +1259,8 @@ static void test_second_server(void)
     ok(c2 && closed_by_server(c2), "a second client at once is turned away");
     ok(wait_log(&s, "refused: 1 clients already connected (--max-clients 1)", 1),
        "and the server says why");
+    is_int(wait_children(s.pid, 1 + VKW_TEST_SPARES, WAIT_MS), 1 + VKW_TEST_SPARES,
+           "the spares do not count as clients: one worker and %d spares", VKW_TEST_SPARES);
     if (c2)
         vkw_conn_close(c2);
 
@@ -1032,11 +1377,8 @@ static void test_stuck_worker(void)
     ok(took >= 900 && took < 10000, "about a second after the client left (%lld ms)", took);
     ok(wait_log(&s, "client 1 worker killed: still busy after its client left", 1),
        "and logs why it ended");
-    const long long deadline = now_ms() + WAIT_MS;
-    int n;
-    while ((n = children_of(s.pid)) > 0 && now_ms() < deadline)
-        sleep_ms(10);
-    is_int(n, 0, "no worker left behind");
+    const int n = wait_children(s.pid, VKW_TEST_SPARES, WAIT_MS);
+    is_int(n, VKW_TEST_SPARES, "no worker left behind (only the spares)");
     ok(fresh_client_works(&s), "a new client is served");
     char want[64];
     snprintf(want, sizeof(want), "client 2 disconnected: clean close");
@@ -1088,6 +1430,11 @@ static void test_command_line(void)
     const char *tiny[] = {"--max-message-size", "10", NULL};
     ok(run_cli(tiny, &out) == 2 && strstr(out, "--max-message-size"),
        "--max-message-size 10: exit 2");
+    free(out);
+    ok(run_cli(help, &out) == 0 && strstr(out, "--spare-workers"), "--help lists --spare-workers");
+    free(out);
+    const char *many[] = {"--spare-workers", "65", NULL};
+    ok(run_cli(many, &out) == 2 && strstr(out, "--spare-workers"), "--spare-workers 65: exit 2");
     free(out);
     const char *never[] = {"--cleanup-timeout", "0", NULL};
     ok(run_cli(never, &out) == 2 && strstr(out, "--cleanup-timeout"), "--cleanup-timeout 0: exit 2");
@@ -1160,11 +1507,15 @@ int main(void)
         test_killed_client(false);
         test_ring();
         test_worker_crash();
+        test_spares();
         test_concurrent();
         test_no_leftovers();
         test_second_server();
         test_limits_server();
         test_stuck_worker();
+        test_no_spares();
+        test_broken_driver();
+        test_record_dir();
         test_shutdown_sigterm();
 
         char *text = read_file(main_server.log);

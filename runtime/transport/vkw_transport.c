@@ -251,6 +251,36 @@ int vkw_listener_accept(struct vkw_listener *l, struct vkw_conn **out, char *err
     return l->ops->accept(l, out, err, err_size);
 }
 
+int vkw_conn_adopt(const char *address, int fd, struct vkw_conn **out, char *err,
+                   size_t err_size)
+{
+    const char *rest = NULL;
+    int rc = 0;
+    vkw_clear_error(err, err_size);
+    if (!out || fd < 0) {
+        vkw_transport_errorf(err, err_size, "cannot adopt a connection: no descriptor or no "
+                                            "place for the connection");
+        if (fd >= 0)
+            close(fd);
+        return -EINVAL;
+    }
+    *out = NULL;
+    const struct vkw_transport_ops *o =
+        vkw_backend_for(address, "adopt a connection on", &rest, &rc, err, err_size);
+    if (o && !o->adopt) {
+        rc = -EPROTONOSUPPORT;
+        vkw_transport_errorf(err, err_size,
+                             "cannot adopt a connection on %s: %s connections cannot be "
+                             "handed to another process",
+                             address, o->scheme);
+    }
+    if (!o || !o->adopt) {
+        close(fd);
+        return rc;
+    }
+    return o->adopt(fd, out, err, err_size);
+}
+
 int vkw_listener_fd(const struct vkw_listener *l) { return l ? l->fd : -1; }
 
 void vkw_listener_close(struct vkw_listener *l)

@@ -53,6 +53,14 @@ int vkw_transport_listen(const char *address, struct vkw_listener **out, char *e
  * without SA_RESTART makes it return -EINTR, so a server can look at its
  * stop flag and call again; peers that gave up in the queue are skipped. */
 int vkw_listener_accept(struct vkw_listener *l, struct vkw_conn **out, char *err, size_t err_size);
+/* Hand an accepted peer to another process (a server's worker started
+ * before its client came): the process that accepted it passes
+ * vkw_conn_fd (SCM_RIGHTS) before anything was sent or received on it,
+ * and the receiver makes its connection here, from that descriptor (taken
+ * over, also on failure) and the listener's address.  -EPROTONOSUPPORT
+ * where the backend cannot hand connections over, -ENOMEM. */
+int vkw_conn_adopt(const char *address, int fd, struct vkw_conn **out, char *err,
+                   size_t err_size);
 /* A descriptor to poll for incoming peers (readable = accept will not block). */
 int vkw_listener_fd(const struct vkw_listener *l);
 /* Close, and for unix remove the socket file: only in the process that

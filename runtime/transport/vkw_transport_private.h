@@ -36,6 +36,10 @@ struct vkw_transport_ops {
     int (*listen)(const char *address, const char *rest, struct vkw_listener **out, char *err,
                   size_t err_size);
     int (*accept)(struct vkw_listener *l, struct vkw_conn **out, char *err, size_t err_size);
+    /* vkw_conn_adopt: a connection around `fd`, a peer accepted on this
+     * backend's listener in another process (NULL: the backend's
+     * connection is more than its descriptor, and cannot be handed over). */
+    int (*adopt)(int fd, struct vkw_conn **out, char *err, size_t err_size);
     /* Arguments are already checked (fd count, sizes, sticky errors, no
      * message half received); `total` is the sum of the pieces' sizes. */
     int (*send)(struct vkw_conn *c, const struct vkw_piece *pieces, size_t count, size_t total,

@@ -375,6 +375,18 @@ static int vkw_unix_accept(struct vkw_listener *l, struct vkw_conn **out, char *
     }
 }
 
+static int vkw_unix_adopt(int fd, struct vkw_conn **out, char *err, size_t err_size)
+{
+    struct vkw_conn *c = vkw_conn_alloc(&vkw_transport_unix_ops, fd, sizeof *c);
+    if (!c) {
+        close(fd);
+        vkw_transport_errorf(err, err_size, "cannot adopt a connection: out of memory");
+        return -ENOMEM;
+    }
+    *out = c;
+    return 0;
+}
+
 static bool vkw_unix_peer_pid(const struct vkw_conn *c, int *pid)
 {
     struct ucred cred;
@@ -413,6 +425,7 @@ const struct vkw_transport_ops vkw_transport_unix_ops = {
     .connect = vkw_unix_connect,
     .listen = vkw_unix_listen,
     .accept = vkw_unix_accept,
+    .adopt = vkw_unix_adopt,
     .send = vkw_stream_send,
     .recv = vkw_stream_recv,
     .recv_begin = vkw_stream_recv_begin,

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -972,6 +973,55 @@ static void test_spin(struct vkw_listener *l)
     unsetenv("VKWIRE_SPIN_US");
 }
 
+/* vkw_conn_adopt: an accepted peer's descriptor becomes a connection
+ * again (as in a spare worker that received it), and carries messages and
+ * fds both ways; a scheme that cannot hand over refuses and closes the
+ * descriptor. */
+static void test_adopt(struct vkw_listener *l)
+{
+    struct vkw_conn *c, *s, *a = NULL;
+    if (!make_pair(l, &c, &s)) {
+        ok(0, "adopt: connect and accept");
+        return;
+    }
+    const int open_before = count_open_fds();
+    const int fd = fcntl(vkw_conn_fd(s), F_DUPFD_CLOEXEC, 0);
+    vkw_conn_close(s); /* the accepting side lets go, as a server does */
+    ok(fd >= 0 && vkw_conn_adopt(g_addr, fd, &a, err, sizeof err) == 0 && a &&
+           vkw_conn_fd(a) == fd && vkw_conn_passes_fds(a),
+       "adopt: a connection made from the accepted descriptor");
+    int pid = -1;
+    ok(a && vkw_conn_peer_pid(a, &pid) && pid == (int)getpid(), "adopt: it knows its peer");
+    const void *data;
+    size_t size, nfds = 0;
+    int fds[VKW_TRANSPORT_MAX_FDS];
+    const int sent = eventfd(0, EFD_CLOEXEC);
+    ok(a && vkw_conn_send(c, "hello", 5, &sent, 1) == 0 &&
+           vkw_conn_recv(a, &data, &size, 1024, fds, &nfds) == 0 && size == 5 &&
+           memcmp(data, "hello", 5) == 0 && nfds == 1,
+       "adopt: a message with an fd arrives on it");
+    for (size_t i = 0; i < nfds; i++)
+        close(fds[i]);
+    close(sent);
+    ok(a && vkw_conn_send(a, "back", 4, NULL, 0) == 0 &&
+           vkw_conn_recv(c, &data, &size, 1024, NULL, NULL) == 0 && size == 4,
+       "adopt: and one goes back");
+    vkw_conn_close(a);
+    vkw_conn_close(c);
+    is_int(count_open_fds(), open_before - 2, "adopt: closing it closes the descriptor");
+
+    const int spare = eventfd(0, EFD_CLOEXEC);
+    const int before = count_open_fds();
+    a = NULL;
+    ok(vkw_conn_adopt("tcp:localhost:1", spare, &a, err, sizeof err) == -EPROTONOSUPPORT && !a &&
+           count_open_fds() == before - 1 && strstr(err, "tcp"),
+       "adopt: refused where the backend cannot hand over, the fd closed (%s)", err);
+    const int other = eventfd(0, EFD_CLOEXEC);
+    ok(vkw_conn_adopt("bogus:x", other, &a, err, sizeof err) == -EINVAL && !a &&
+           count_open_fds() == before - 1,
+       "adopt: an unknown scheme is refused and the fd closed");
+}
+
 int main(void)
 {
     double t0 = now_s();
@@ -1002,6 +1052,7 @@ int main(void)
     test_accept_eintr(l);
     test_listen_cases(l);
     test_spin(l);
+    test_adopt(l);
     test_addresses();
     test_default_address();
 
