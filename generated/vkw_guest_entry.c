@@ -243,7 +243,8 @@ VkResult vkw_forward_vkQueueWaitIdle(VkQueue queue)
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkQueueWaitIdle(w, call.serial, queue);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkQueueWaitIdle(r, queue);
@@ -260,7 +261,8 @@ VkResult vkw_forward_vkDeviceWaitIdle(VkDevice device)
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkDeviceWaitIdle(w, call.serial, device);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkDeviceWaitIdle(r, device);
@@ -517,7 +519,8 @@ VkResult vkw_forward_vkWaitForFences(VkDevice device, uint32_t fenceCount, const
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkWaitForFences(w, call.serial, device, fenceCount, pFences, waitAll, timeout);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkWaitForFences(r, device, fenceCount, pFences, waitAll, timeout);
@@ -643,7 +646,8 @@ VkResult vkw_forward_vkGetQueryPoolResults(VkDevice device, VkQueryPool queryPoo
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkGetQueryPoolResults(w, call.serial, device, queryPool, firstQuery, queryCount, dataSize, pData, stride, flags);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkGetQueryPoolResults(r, device, queryPool, firstQuery, queryCount, dataSize, pData, stride, flags);
@@ -863,7 +867,8 @@ VkResult vkw_forward_vkCreateGraphicsPipelines(VkDevice device, VkPipelineCache 
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateGraphicsPipelines(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateGraphicsPipelines(r, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -885,7 +890,8 @@ VkResult vkw_forward_vkCreateComputePipelines(VkDevice device, VkPipelineCache p
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateComputePipelines(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateComputePipelines(r, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -2108,7 +2114,8 @@ VkResult vkw_forward_vkWaitSemaphores(VkDevice device, const VkSemaphoreWaitInfo
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkWaitSemaphores(w, call.serial, device, pWaitInfo, timeout);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkWaitSemaphores(r, device, pWaitInfo, timeout);
@@ -3466,7 +3473,8 @@ VkResult vkw_forward_vkCreateShadersEXT(VkDevice device, uint32_t createInfoCoun
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateShadersEXT(w, call.serial, device, createInfoCount, pCreateInfos, pAllocator, pShaders);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateShadersEXT(r, device, createInfoCount, pCreateInfos, pAllocator, pShaders);
@@ -3799,7 +3807,8 @@ VkResult vkw_forward_vkDeferredOperationJoinKHR(VkDevice device, VkDeferredOpera
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkDeferredOperationJoinKHR(w, call.serial, device, operation);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkDeferredOperationJoinKHR(r, device, operation);
@@ -4439,7 +4448,8 @@ VkResult vkw_forward_vkCreateRayTracingPipelinesNV(VkDevice device, VkPipelineCa
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRayTracingPipelinesNV(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateRayTracingPipelinesNV(r, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -4500,7 +4510,8 @@ VkResult vkw_forward_vkCompileDeferredNV(VkDevice device, VkPipeline pipeline, u
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCompileDeferredNV(w, call.serial, device, pipeline, shader);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCompileDeferredNV(r, device, pipeline, shader);

@@ -9,6 +9,8 @@
  *                                    the driver table below), vkw_host_check_new_ids,
  *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children,
  *                                    vkw_host_device_entry (before every device-level call)
+ *   runtime/host/vkw_host_jobs.h     vkw_host_detach, vkw_host_job_reserve/_unreserve,
+ *                                    vkw_host_job_deadline/_slice/_again (detachable commands)
  *                                    vkw_host_vkCreateInstance (for vkCreateInstance)
  *                                    vkw_host_vkDestroyInstance (for vkDestroyInstance)
  *                                    vkw_host_vkCreateDevice (for vkCreateDevice)
@@ -525,6 +527,20 @@ typedef void (*vkw_dispatch_fn)(struct vkw_host_context *ctx, struct vkw_host_de
                                 struct vkw_writer *reply);
 /* Indexed by opcode; NULL where no command has that opcode. */
 extern const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT];
+
+/* Indexed by opcode: the guest may send the command with
+ * VKW_COMMAND_FLAG_DETACH, and the host then runs its driver call on a
+ * thread of its own (runtime/host/vkw_host_jobs.h, PROTOCOL section 30).
+ * Calls that may block but run on the worker (their host side is
+ * hand-written, or they carry fds):
+ *   vkBuildAccelerationStructuresKHR
+ *   vkCopyAccelerationStructureKHR
+ *   vkCopyAccelerationStructureToMemoryKHR
+ *   vkCopyMemoryToAccelerationStructureKHR
+ *   vkCreatePipelineBinariesKHR
+ *   vkCreateRayTracingPipelinesKHR
+ */
+extern const bool vkw_dispatch_detachable[VKW_OPCODE_LIMIT];
 
 #ifdef __cplusplus
 }

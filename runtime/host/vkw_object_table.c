@@ -84,7 +84,7 @@ static void reverse_add(uint32_t *reverse, const struct vkw_object *slots,
 {
     /* Failed objects (host 0) are never answered by handle: keeping them
      * out spares the one (type, 0) chain that would grow with each. */
-    if (slots[index].flags & VKW_OBJECT_FAILED)
+    if (slots[index].flags & VKW_OBJECT_HOSTLESS)
         return;
     size_t mask = capacity - 1;
     size_t j = reverse_home(slots, mask, slots[index].type, slots[index].host);
@@ -98,7 +98,7 @@ static void reverse_remove(struct vkw_object_table *t, size_t index)
 {
     size_t mask = t->reverse_capacity - 1;
     const struct vkw_object *o = &t->slots[index];
-    if (o->flags & VKW_OBJECT_FAILED)
+    if (o->flags & VKW_OBJECT_HOSTLESS)
         return; /* never added */
     size_t hole = reverse_home(t->slots, mask, o->type, o->host);
     for (size_t n = 0; t->reverse[hole] != index + 1; n++) {
@@ -232,6 +232,12 @@ enum vkw_error vkw_object_table_insert_failed(struct vkw_object_table *t, uint64
     return insert(t, id, type, 0, parent_id, VKW_OBJECT_FAILED);
 }
 
+enum vkw_error vkw_object_table_insert_pending(struct vkw_object_table *t, uint64_t id,
+                                               uint32_t type, uint64_t parent_id)
+{
+    return insert(t, id, type, 0, parent_id, VKW_OBJECT_PENDING);
+}
+
 const struct vkw_object *vkw_object_table_find(const struct vkw_object_table *t,
                                                uint64_t id)
 {
@@ -243,7 +249,7 @@ bool vkw_object_table_lookup(const struct vkw_object_table *t, uint64_t id,
                              uint32_t type, uint64_t *host)
 {
     const struct vkw_object *o = vkw_object_table_find(t, id);
-    if (!o || o->type != type || (o->flags & VKW_OBJECT_FAILED))
+    if (!o || o->type != type || (o->flags & VKW_OBJECT_HOSTLESS))
         return false;
     *host = o->host;
     return true;

@@ -28,7 +28,7 @@ struct vkw_object {
     uint64_t host;      /* the host handle, as an integer */
     uint64_t parent_id; /* id of the object it was made from, or 0 */
     uint32_t type;      /* enum vkw_handle_type */
-    uint32_t flags;     /* VKW_OBJECT_FAILED, or 0 */
+    uint32_t flags;     /* VKW_OBJECT_FAILED or VKW_OBJECT_PENDING, or 0 */
 };
 
 /* The id names an object whose asynchronous creation failed (PROTOCOL,
@@ -36,6 +36,12 @@ struct vkw_object {
  * but names no host object (host 0), so lookups refuse it and only its
  * destruction (vkw_object_table_find) may name it. */
 #define VKW_OBJECT_FAILED 0x1u
+/* The id is held for an object a detached call is making on a host thread
+ * (vkw_host_jobs.h): like a failed object it names no host object yet, so
+ * lookups refuse it; the call's end binds it or frees it. */
+#define VKW_OBJECT_PENDING 0x2u
+/* Either: an id with no host object behind it. */
+#define VKW_OBJECT_HOSTLESS (VKW_OBJECT_FAILED | VKW_OBJECT_PENDING)
 
 struct vkw_object_table {
     struct vkw_object *slots; /* open addressing on id */
@@ -62,11 +68,15 @@ enum vkw_error vkw_object_table_insert(struct vkw_object_table *t, uint64_t id,
 /* The same for a failed object (VKW_OBJECT_FAILED, host 0). */
 enum vkw_error vkw_object_table_insert_failed(struct vkw_object_table *t, uint64_t id,
                                               uint32_t type, uint64_t parent_id);
+/* The same for a pending one (VKW_OBJECT_PENDING, host 0). */
+enum vkw_error vkw_object_table_insert_pending(struct vkw_object_table *t, uint64_t id,
+                                               uint32_t type, uint64_t parent_id);
 /* The object with this id, or NULL.  Valid until the next insert or
  * remove (an insert may move every object). */
 const struct vkw_object *vkw_object_table_find(const struct vkw_object_table *t,
                                                uint64_t id);
-/* The host handle of `id` when it exists, has `type` and is not failed;
+/* The host handle of `id` when it exists, has `type` and is not failed or
+ * pending;
  * `*host` is left alone otherwise. */
 bool vkw_object_table_lookup(const struct vkw_object_table *t, uint64_t id,
                              uint32_t type, uint64_t *host);

@@ -233,7 +233,7 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
         end_with_error(ctx, VKW_ERROR_BAD_OPCODE, h.opcode, h.opcode, h.serial);
         return fail(ctx);
     }
-    if ((h.flags & ~VKW_COMMAND_FLAGS_KNOWN) != 0) {
+    if ((h.flags & ~VKW_COMMAND_FLAG_REPLY) != 0) { /* HELLO is never detached */
         end_with_error(ctx, VKW_ERROR_BAD_FLAGS, h.flags, h.opcode, h.serial);
         return fail(ctx);
     }
