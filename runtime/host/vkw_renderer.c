@@ -85,7 +85,8 @@ int vkw_renderer_create(const struct vkw_renderer_options *options, struct vkw_r
                                           .max_decode_bytes = o.max_decode_bytes,
                                           .max_memory_bytes = o.max_memory_bytes,
                                           .max_in_flight = o.max_in_flight,
-                                          .max_message_bytes = o.max_message_bytes};
+                                          .max_message_bytes = o.max_message_bytes,
+                                          .max_blocking = o.max_blocking};
     r->limits = vkw_host_limits_resolve(&asked);
     r->transport_features = o.transport_features & (VKW_FEATURE_RING | VKW_FEATURE_EXTERNAL_FDS);
     *out = r;
@@ -490,7 +491,8 @@ int vkw_renderer_context_get_stats(const struct vkw_renderer_context *ctx,
                                            .memory_objects = h->memory.count,
                                            .in_flight = (size_t)h->inflight.batches,
                                            .host_fences = h->inflight.pending_count +
-                                                          h->inflight.spare_count};
+                                                          h->inflight.spare_count,
+                                           .blocking = h->jobs.count};
     for (size_t i = 0; i < h->memory.capacity; i++) {
         const struct vkw_host_memory *m = &h->memory.slots[i];
         s.host_mappings += m->id != 0 && m->mapped;
