@@ -148,7 +148,9 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
         const uint32_t reply_fds_before = replies->nfds;
         const size_t pieces_before = ctx->piece_count;
         const uint64_t piece_bytes_before = ctx->piece_bytes;
-        ctx->gather_now = ctx->gather && vkw_reader_remaining(&stream) == 0;
+        /* (never into a detached call's own reply: its pieces would be
+         * spliced into this batch's) */
+        ctx->gather_now = ctx->gather && vkw_reader_remaining(&stream) == 0 && !d.job;
         size_t at = want_reply ? vkw_begin_reply(replies, h.opcode, h.serial, VKW_OK) : 0;
         fn(ctx, &d, d.job ? job_reply : want_reply ? replies : NULL);
         ctx->gather_now = false;
