@@ -609,7 +609,9 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
         (void)parent_host;
         return false; /* destroyed with its parent */
     }
-}static void vkw_dispatch_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+}
+
+static void vkw_dispatch_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
     struct vkw_args_vkCreateInstance args, *a = &args;

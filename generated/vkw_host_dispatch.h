@@ -9,8 +9,6 @@
  *                                    the driver table below), vkw_host_check_new_ids,
  *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children,
  *                                    vkw_host_device_entry (before every device-level call)
- *   runtime/host/vkw_host_jobs.h     vkw_host_detach, vkw_host_job_reserve/_unreserve,
- *                                    vkw_host_job_deadline/_slice/_again (detachable commands)
  *                                    vkw_host_vkCreateInstance (for vkCreateInstance)
  *                                    vkw_host_vkDestroyInstance (for vkDestroyInstance)
  *                                    vkw_host_vkCreateDevice (for vkCreateDevice)
@@ -42,6 +40,8 @@
  *                                    vkw_host_vkGetDescriptorEXT (for vkGetDescriptorEXT)
  *                                    vkw_host_vkCreateRayTracingPipelinesKHR (for vkCreateRayTracingPipelinesKHR)
  *                                    vkw_host_vkDestroyVideoSessionKHR (for vkDestroyVideoSessionKHR)
+ *   runtime/host/vkw_host_jobs.h     vkw_host_detach, vkw_host_job_reserve/_unreserve,
+ *                                    vkw_host_job_deadline/_slice/_again (detachable commands)
  */
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
