@@ -37,6 +37,7 @@ class Annotations:
     hand_written: Dict[str, Entry] = field(default_factory=dict)   # options guest=, host=
     asynchronous: Dict[str, Entry] = field(default_factory=dict)
     reports_deferred: Dict[str, Entry] = field(default_factory=dict)
+    may_block: Dict[str, Entry] = field(default_factory=dict)  # command -> entry
     omit: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # (owner, member)
     encode_if: Dict[Tuple[str, str], Entry] = field(default_factory=dict)  # args[1] = C expr
     # options guest=, host=, and for what the parameter brings back in the
@@ -78,6 +79,7 @@ _DIRECTIVES = {
     'hand-written': (1, 1, ('guest', 'host')),
     'async': (1, 1, ()),
     'reports-deferred': (1, 1, ()),
+    'may-block': (1, 1, ()),
     'omit': (1, 1, ()),
     'encode-if': (2, None, ()),
     'encode-with': (1, 1, ('guest', 'host', 'guest_reply', 'host_reply')),
@@ -194,6 +196,7 @@ def parse(path: str) -> Annotations:
             table = {'guest-only': ann.guest_only, 'host-only': ann.host_only,
                      'hand-written': ann.hand_written, 'async': ann.asynchronous,
                      'reports-deferred': ann.reports_deferred,
+                     'may-block': ann.may_block,
                      'frees-children': ann.frees_children, 'local': ann.local}[directive]
             if args[0] in table:
                 raise AnnotationError(f'{where}: {args[0]} listed twice for {directive}')
@@ -229,7 +232,7 @@ def check(ann: Annotations, reg) -> None:
             if e.args[0] in ann.extensions:
                 raise AnnotationError(f'{where}: {e.args[0]} is also listed as forwarded')
         elif e.directive in ('guest-only', 'host-only', 'hand-written', 'async',
-                             'reports-deferred', 'frees-children'):
+                             'reports-deferred', 'may-block', 'frees-children'):
             if e.args[0] not in reg.commands:
                 if e.args[0] in reg.command_alias:
                     raise AnnotationError(f'{where}: {e.args[0]} is an alias of '

@@ -297,6 +297,16 @@ class CommandFacts:
     parent_param: Optional[Field] = None  # the parameter that is the parent, if one is
     asynchronous: bool = False     # sent without waiting; a host failure is deferred
     reports_deferred: bool = False  # its VkResult carries a deferred failure
+    # The driver call may block until something else happens (PROTOCOL
+    # section 29): why, from the registry or a may-block annotation; None
+    # for a call that returns by itself.
+    may_block: Optional[str] = None
+    # ... and the guest may send it with the DETACH flag: the host runs the
+    # driver call on a thread of its own (generated host dispatch in three
+    # parts: decode and check, call, finish).  Hand-written host commands
+    # and fd carriers cannot.
+    detachable: bool = False
+    timeout_param: Optional[Field] = None  # a wait's timeout: the host waits in slices
     # Its parameters reach a blob whose length is a property of the device
     # (Field.device_length): the encoder tells the writer its device, the
     # decoder tells the host decoder its host device, before the rest.
@@ -1134,6 +1144,42 @@ class Builder:
                 cf.special_roundtrip = True
         return cf
 
+    def _blocking(self, proto: Protocol) -> None:
+        """Which driver calls may block until something else happens
+        (another thread's command, the device's progress, a compile), and
+        which of those the host can run on a thread of its own.  The
+        registry says it for waits (VK_TIMEOUT is one of their results),
+        pipeline compiles (VK_PIPELINE_COMPILE_REQUIRED is one of their
+        successes) and work that may be deferred (an optional
+        VkDeferredOperationKHR); may-block annotations say it for the rest."""
+        by_name = {c.name: c for c in proto.commands}
+        for cf in proto.commands:
+            cmd = cf.model
+            codes = set(cmd.successcodes) | set(cmd.errorcodes)
+            if 'VK_TIMEOUT' in codes:
+                cf.may_block = 'waits: VK_TIMEOUT is one of its results (vk.xml)'
+                cf.timeout_param = next((f for f in cf.params if f.name == 'timeout' and
+                                         f.ctype == 'uint64_t' and f.shape == 'value'), None)
+            elif codes & {'VK_PIPELINE_COMPILE_REQUIRED', 'VK_PIPELINE_COMPILE_REQUIRED_EXT'}:
+                cf.may_block = 'compiles: VK_PIPELINE_COMPILE_REQUIRED is one of its results (vk.xml)'
+            elif any(f.ctype == 'VkDeferredOperationKHR' and f.optional and f.kind == 'handle'
+                     and f is not cf.destroyed for f in cf.params):
+                cf.may_block = 'its work may be deferred, else runs in the call (vk.xml: an ' \
+                               'optional VkDeferredOperationKHR)'
+        for name, entry in self.ann.may_block.items():
+            cf = by_name.get(name)
+            if cf is None:
+                raise WireError(f'{self.ann.where(entry)}: may-block names {name}, which is '
+                                'not forwarded')
+            if cf.may_block is not None:
+                raise WireError(f'{self.ann.where(entry)}: vk.xml says it already ({name} '
+                                f'{cf.may_block})')
+            cf.may_block = entry.reason
+        for cf in proto.commands:
+            cf.detachable = (cf.may_block is not None and cf.needs_reply and
+                             not cf.hand_written_host and not cf.asynchronous and
+                             not cf.recorded and not cf.fd_inputs and not cf.fd_outputs)
+
     def _ancestors(self, handle: str) -> List[str]:
         """The handle types `handle` is made from, nearest first (vk.xml's
         first parent at each step): ['VkVideoSessionKHR', 'VkDevice', ...]."""
@@ -1286,6 +1332,7 @@ class Builder:
             elif cf.inner_params:
                 raise WireError(f'{self.ann.where(self.ann.asynchronous[cf.name])}: {cf.name} '
                                 'has outputs inside its input structs; it cannot be async')
+        self._blocking(proto)
         for name, entry in self.ann.local.items():
             proto.special.append(('local', name, entry.reason))
         by_name = {c.name: c for c in proto.commands}

@@ -208,7 +208,8 @@ VkResult vkw_forward_vkQueueWaitIdle(VkQueue queue)
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkQueueWaitIdle(w, call.serial, queue);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkQueueWaitIdle(r, queue);
@@ -225,7 +226,8 @@ VkResult vkw_forward_vkDeviceWaitIdle(VkDevice device)
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkDeviceWaitIdle(w, call.serial, device);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkDeviceWaitIdle(r, device);
@@ -480,7 +482,8 @@ VkResult vkw_forward_vkWaitForFences(VkDevice device, uint32_t fenceCount, const
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkWaitForFences(w, call.serial, device, fenceCount, pFences, waitAll, timeout);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkWaitForFences(r, device, fenceCount, pFences, waitAll, timeout);
@@ -603,7 +606,8 @@ VkResult vkw_forward_vkGetQueryPoolResults(VkDevice device, VkQueryPool queryPoo
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkGetQueryPoolResults(w, call.serial, device, queryPool, firstQuery, queryCount, dataSize, pData, stride, flags);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkGetQueryPoolResults(r, device, queryPool, firstQuery, queryCount, dataSize, pData, stride, flags);
@@ -816,7 +820,8 @@ VkResult vkw_forward_vkCreateGraphicsPipelines(VkDevice device, VkPipelineCache 
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateGraphicsPipelines(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateGraphicsPipelines(r, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -837,7 +842,8 @@ VkResult vkw_forward_vkCreateComputePipelines(VkDevice device, VkPipelineCache p
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateComputePipelines(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateComputePipelines(r, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -2026,7 +2032,8 @@ VkResult vkw_forward_vkWaitSemaphores(VkDevice device, const VkSemaphoreWaitInfo
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkWaitSemaphores(w, call.serial, device, pWaitInfo, timeout);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkWaitSemaphores(r, device, pWaitInfo, timeout);
@@ -3327,7 +3334,8 @@ VkResult vkw_forward_vkCreateShadersEXT(VkDevice device, uint32_t createInfoCoun
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateShadersEXT(w, call.serial, device, createInfoCount, pCreateInfos, pAllocator, pShaders);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateShadersEXT(r, device, createInfoCount, pCreateInfos, pAllocator, pShaders);
@@ -3658,7 +3666,8 @@ VkResult vkw_forward_vkDeferredOperationJoinKHR(VkDevice device, VkDeferredOpera
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkDeferredOperationJoinKHR(w, call.serial, device, operation);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkDeferredOperationJoinKHR(r, device, operation);
@@ -4295,7 +4304,8 @@ VkResult vkw_forward_vkCreateRayTracingPipelinesNV(VkDevice device, VkPipelineCa
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCreateRayTracingPipelinesNV(w, call.serial, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCreateRayTracingPipelinesNV(r, device, pipelineCache, createInfoCount, pCreateInfos, pAllocator, pPipelines);
@@ -4356,7 +4366,8 @@ VkResult vkw_forward_vkCompileDeferredNV(VkDevice device, VkPipeline pipeline, u
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkCompileDeferredNV(w, call.serial, device, pipeline, shader);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     VkResult result = VK_ERROR_DEVICE_LOST;
     if (r)
         result = vkw_decode_reply_vkCompileDeferredNV(r, device, pipeline, shader);

@@ -5,6 +5,7 @@
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 #include "vkw_host_dispatch.h"
+#include "vkw_host_jobs.h"
 #include "vkw_vulkan_util.h"
 
 void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr gipa,
@@ -605,699 +606,773 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
 static void vkw_dispatch_vkCreateInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateInstance a;
-    if (!vkw_decode_args_vkCreateInstance(d, &a))
+    struct vkw_args_vkCreateInstance args, *a = &args;
+    if (!vkw_decode_args_vkCreateInstance(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkInstance, a.pInstance_ids, a.pInstance_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkInstance, a->pInstance_ids, a->pInstance_capacity))
         return;
-    vkw_host_vkCreateInstance(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result >= 0 && a.pInstance) {
+    vkw_host_vkCreateInstance(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result >= 0 && a->pInstance) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pInstance_capacity)
-            n = a.pInstance_capacity;
+        if (n > a->pInstance_capacity)
+            n = a->pInstance_capacity;
         const uint64_t parent = 0;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pInstance[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkInstance, a.pInstance_ids[i], VKW_HANDLE_U64(a.pInstance[i]), parent);
+            if (a->pInstance[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkInstance, a->pInstance_ids[i], VKW_HANDLE_U64(a->pInstance[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateInstance(d, reply, &a);
+        vkw_encode_reply_vkCreateInstance(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyInstance(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyInstance a;
-    if (!vkw_decode_args_vkDestroyInstance(d, &a))
+    struct vkw_args_vkDestroyInstance args, *a = &args;
+    if (!vkw_decode_args_vkDestroyInstance(d, a))
         return;
-    vkw_host_vkDestroyInstance(ctx, d, &a); /* hand-written: runtime/host */
-    vkw_host_forget(ctx, VKW_HANDLE_VkInstance, a.instance_id);
+    vkw_host_vkDestroyInstance(ctx, d, a); /* hand-written: runtime/host */
+    vkw_host_forget(ctx, VKW_HANDLE_VkInstance, a->instance_id);
     if (reply)
-        vkw_encode_reply_vkDestroyInstance(d, reply, &a);
+        vkw_encode_reply_vkDestroyInstance(d, reply, a);
 }
 
 static void vkw_dispatch_vkEnumeratePhysicalDevices(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumeratePhysicalDevices a;
-    if (!vkw_decode_args_vkEnumeratePhysicalDevices(d, &a))
+    struct vkw_args_vkEnumeratePhysicalDevices args, *a = &args;
+    if (!vkw_decode_args_vkEnumeratePhysicalDevices(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPhysicalDevice, a.pPhysicalDevices_ids, a.pPhysicalDevices_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPhysicalDevice, a->pPhysicalDevices_ids, a->pPhysicalDevices_capacity))
         return;
     PFN_vkEnumeratePhysicalDevices fn = ctx->vk.vkEnumeratePhysicalDevices;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumeratePhysicalDevices);
         return;
     }
-    a.result = fn(a.instance, a.pPhysicalDeviceCount, a.pPhysicalDevices);
-    if (a.pPhysicalDevices) {
-        uint64_t n = (a.pPhysicalDeviceCount) ? (uint64_t)(*a.pPhysicalDeviceCount) : 0;
-        if (n > a.pPhysicalDevices_capacity)
-            n = a.pPhysicalDevices_capacity;
-        const uint64_t parent = a.instance_id;
+    a->result = fn(a->instance, a->pPhysicalDeviceCount, a->pPhysicalDevices);
+    if (a->pPhysicalDevices) {
+        uint64_t n = (a->pPhysicalDeviceCount) ? (uint64_t)(*a->pPhysicalDeviceCount) : 0;
+        if (n > a->pPhysicalDevices_capacity)
+            n = a->pPhysicalDevices_capacity;
+        const uint64_t parent = a->instance_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPhysicalDevices[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPhysicalDevice, a.pPhysicalDevices_ids[i], VKW_HANDLE_U64(a.pPhysicalDevices[i]), parent);
+            if (a->pPhysicalDevices[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPhysicalDevice, a->pPhysicalDevices_ids[i], VKW_HANDLE_U64(a->pPhysicalDevices[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkEnumeratePhysicalDevices(d, reply, &a);
+        vkw_encode_reply_vkEnumeratePhysicalDevices(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceFeatures(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceFeatures a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceFeatures(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceFeatures args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceFeatures(d, a))
         return;
     PFN_vkGetPhysicalDeviceFeatures fn = ctx->vk.vkGetPhysicalDeviceFeatures;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFeatures);
         return;
     }
-    fn(a.physicalDevice, a.pFeatures);
+    fn(a->physicalDevice, a->pFeatures);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceFeatures(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceFeatures(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceFormatProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceFormatProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceFormatProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceFormatProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceFormatProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceFormatProperties fn = ctx->vk.vkGetPhysicalDeviceFormatProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFormatProperties);
         return;
     }
-    fn(a.physicalDevice, a.format, a.pFormatProperties);
+    fn(a->physicalDevice, a->format, a->pFormatProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceFormatProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceFormatProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceImageFormatProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceImageFormatProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceImageFormatProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceImageFormatProperties fn = ctx->vk.vkGetPhysicalDeviceImageFormatProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceImageFormatProperties);
         return;
     }
-    a.result = fn(a.physicalDevice, a.format, a.type, a.tiling, a.usage, a.flags, a.pImageFormatProperties);
+    a->result = fn(a->physicalDevice, a->format, a->type, a->tiling, a->usage, a->flags, a->pImageFormatProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceProperties fn = ctx->vk.vkGetPhysicalDeviceProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceProperties);
         return;
     }
-    fn(a.physicalDevice, a.pProperties);
+    fn(a->physicalDevice, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceQueueFamilyProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceQueueFamilyProperties fn = ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties);
         return;
     }
-    fn(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
+    fn(a->physicalDevice, a->pQueueFamilyPropertyCount, a->pQueueFamilyProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceMemoryProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceMemoryProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceMemoryProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceMemoryProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceMemoryProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceMemoryProperties fn = ctx->vk.vkGetPhysicalDeviceMemoryProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMemoryProperties);
         return;
     }
-    fn(a.physicalDevice, a.pMemoryProperties);
+    fn(a->physicalDevice, a->pMemoryProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateDevice(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateDevice a;
-    if (!vkw_decode_args_vkCreateDevice(d, &a))
+    struct vkw_args_vkCreateDevice args, *a = &args;
+    if (!vkw_decode_args_vkCreateDevice(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDevice, a.pDevice_ids, a.pDevice_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDevice, a->pDevice_ids, a->pDevice_capacity))
         return;
-    vkw_host_vkCreateDevice(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result >= 0 && a.pDevice) {
+    vkw_host_vkCreateDevice(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result >= 0 && a->pDevice) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pDevice_capacity)
-            n = a.pDevice_capacity;
-        const uint64_t parent = a.physicalDevice_id;
+        if (n > a->pDevice_capacity)
+            n = a->pDevice_capacity;
+        const uint64_t parent = a->physicalDevice_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDevice[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkDevice, a.pDevice_ids[i], VKW_HANDLE_U64(a.pDevice[i]), parent);
+            if (a->pDevice[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDevice, a->pDevice_ids[i], VKW_HANDLE_U64(a->pDevice[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateDevice(d, reply, &a);
+        vkw_encode_reply_vkCreateDevice(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyDevice(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyDevice a;
-    if (!vkw_decode_args_vkDestroyDevice(d, &a))
+    struct vkw_args_vkDestroyDevice args, *a = &args;
+    if (!vkw_decode_args_vkDestroyDevice(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyDevice fn = (PFN_vkDestroyDevice)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDevice, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDevice);
+    PFN_vkDestroyDevice fn = (PFN_vkDestroyDevice)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDevice, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDevice);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkDestroyDevice(ctx, d, &a); /* hand-written: runtime/host */
-    vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a.device_id);
+    vkw_host_vkDestroyDevice(ctx, d, a); /* hand-written: runtime/host */
+    vkw_host_forget(ctx, VKW_HANDLE_VkDevice, a->device_id);
     if (reply)
-        vkw_encode_reply_vkDestroyDevice(d, reply, &a);
+        vkw_encode_reply_vkDestroyDevice(d, reply, a);
 }
 
 static void vkw_dispatch_vkEnumerateInstanceExtensionProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumerateInstanceExtensionProperties a;
-    if (!vkw_decode_args_vkEnumerateInstanceExtensionProperties(d, &a))
+    struct vkw_args_vkEnumerateInstanceExtensionProperties args, *a = &args;
+    if (!vkw_decode_args_vkEnumerateInstanceExtensionProperties(d, a))
         return;
-    vkw_host_vkEnumerateInstanceExtensionProperties(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkEnumerateInstanceExtensionProperties(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkEnumerateInstanceExtensionProperties(d, reply, &a);
+        vkw_encode_reply_vkEnumerateInstanceExtensionProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkEnumerateDeviceExtensionProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumerateDeviceExtensionProperties a;
-    if (!vkw_decode_args_vkEnumerateDeviceExtensionProperties(d, &a))
+    struct vkw_args_vkEnumerateDeviceExtensionProperties args, *a = &args;
+    if (!vkw_decode_args_vkEnumerateDeviceExtensionProperties(d, a))
         return;
-    vkw_host_vkEnumerateDeviceExtensionProperties(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkEnumerateDeviceExtensionProperties(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkEnumerateDeviceExtensionProperties(d, reply, &a);
+        vkw_encode_reply_vkEnumerateDeviceExtensionProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkEnumerateInstanceLayerProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumerateInstanceLayerProperties a;
-    if (!vkw_decode_args_vkEnumerateInstanceLayerProperties(d, &a))
+    struct vkw_args_vkEnumerateInstanceLayerProperties args, *a = &args;
+    if (!vkw_decode_args_vkEnumerateInstanceLayerProperties(d, a))
         return;
     PFN_vkEnumerateInstanceLayerProperties fn = ctx->vk.vkEnumerateInstanceLayerProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceLayerProperties);
         return;
     }
-    a.result = fn(a.pPropertyCount, a.pProperties);
+    a->result = fn(a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkEnumerateInstanceLayerProperties(d, reply, &a);
+        vkw_encode_reply_vkEnumerateInstanceLayerProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkEnumerateDeviceLayerProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumerateDeviceLayerProperties a;
-    if (!vkw_decode_args_vkEnumerateDeviceLayerProperties(d, &a))
+    struct vkw_args_vkEnumerateDeviceLayerProperties args, *a = &args;
+    if (!vkw_decode_args_vkEnumerateDeviceLayerProperties(d, a))
         return;
     PFN_vkEnumerateDeviceLayerProperties fn = ctx->vk.vkEnumerateDeviceLayerProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateDeviceLayerProperties);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    a->result = fn(a->physicalDevice, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkEnumerateDeviceLayerProperties(d, reply, &a);
+        vkw_encode_reply_vkEnumerateDeviceLayerProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceQueue(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceQueue a;
-    if (!vkw_decode_args_vkGetDeviceQueue(d, &a))
+    struct vkw_args_vkGetDeviceQueue args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceQueue(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a->pQueue_ids, a->pQueue_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceQueue fn = (PFN_vkGetDeviceQueue)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceQueue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceQueue);
+    PFN_vkGetDeviceQueue fn = (PFN_vkGetDeviceQueue)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceQueue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceQueue);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue);
         return;
     }
-    fn(a.device, a.queueFamilyIndex, a.queueIndex, a.pQueue);
-    if (a.pQueue) {
+    fn(a->device, a->queueFamilyIndex, a->queueIndex, a->pQueue);
+    if (a->pQueue) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pQueue_capacity)
-            n = a.pQueue_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pQueue_capacity)
+            n = a->pQueue_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pQueue[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), parent);
+            if (a->pQueue[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a->pQueue_ids[i], VKW_HANDLE_U64(a->pQueue[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkGetDeviceQueue(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceQueue(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueueSubmit(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueueSubmit a;
-    if (!vkw_decode_args_vkQueueSubmit(d, &a))
+    struct vkw_args_vkQueueSubmit args, *a = &args;
+    if (!vkw_decode_args_vkQueueSubmit(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueueSubmit fn = (PFN_vkQueueSubmit)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueSubmit, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueSubmit);
+    PFN_vkQueueSubmit fn = (PFN_vkQueueSubmit)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueSubmit, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkQueueSubmit);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkQueueSubmit(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit, a.result); /* nobody waits: report it later */
+    vkw_host_vkQueueSubmit(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkQueueSubmit(d, reply, &a);
+        vkw_encode_reply_vkQueueSubmit(d, reply, a);
+}
+
+/* vkQueueWaitIdle may block: waits for the queue's work, which may wait on a semaphore another thread signals from the host.
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkQueueWaitIdle {
+    struct vkw_args_vkQueueWaitIdle a;
+    PFN_vkQueueWaitIdle fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkQueueWaitIdle(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkQueueWaitIdle *f = frame;
+    struct vkw_args_vkQueueWaitIdle *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->queue);
+}
+
+static void vkw_finish_vkQueueWaitIdle(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkQueueWaitIdle *a = &((struct vkw_frame_vkQueueWaitIdle *)frame)->a;
+    (void)ctx;
+    if (reply)
+        vkw_encode_reply_vkQueueWaitIdle(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueueWaitIdle(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueueWaitIdle a;
-    if (!vkw_decode_args_vkQueueWaitIdle(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkQueueWaitIdle *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkQueueWaitIdle *a = &f->a;
+    if (!vkw_decode_args_vkQueueWaitIdle(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueueWaitIdle fn = (PFN_vkQueueWaitIdle)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueWaitIdle, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueWaitIdle);
+    PFN_vkQueueWaitIdle fn = (PFN_vkQueueWaitIdle)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueWaitIdle, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkQueueWaitIdle);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueWaitIdle);
         return;
     }
-    if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
-    else
-    a.result = fn(a.queue);
+    f->fn = fn;
+    if (vkw_host_deferred_pending(ctx)) {
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        vkw_finish_vkQueueWaitIdle(ctx, d, reply, f);
+        return;
+    }
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkQueueWaitIdle, vkw_finish_vkQueueWaitIdle, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkQueueWaitIdle(NULL, f);
+    vkw_finish_vkQueueWaitIdle(ctx, d, reply, f);
+}
+
+/* vkDeviceWaitIdle may block: waits for every queue's work, which may wait on a semaphore another thread signals from the host.
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkDeviceWaitIdle {
+    struct vkw_args_vkDeviceWaitIdle a;
+    PFN_vkDeviceWaitIdle fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkDeviceWaitIdle(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkDeviceWaitIdle *f = frame;
+    struct vkw_args_vkDeviceWaitIdle *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device);
+}
+
+static void vkw_finish_vkDeviceWaitIdle(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkDeviceWaitIdle *a = &((struct vkw_frame_vkDeviceWaitIdle *)frame)->a;
+    (void)ctx;
     if (reply)
-        vkw_encode_reply_vkQueueWaitIdle(d, reply, &a);
+        vkw_encode_reply_vkDeviceWaitIdle(d, reply, a);
 }
 
 static void vkw_dispatch_vkDeviceWaitIdle(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDeviceWaitIdle a;
-    if (!vkw_decode_args_vkDeviceWaitIdle(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkDeviceWaitIdle *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkDeviceWaitIdle *a = &f->a;
+    if (!vkw_decode_args_vkDeviceWaitIdle(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDeviceWaitIdle fn = (PFN_vkDeviceWaitIdle)vkw_host_device_entry(ctx, d, VKW_CMD_vkDeviceWaitIdle, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDeviceWaitIdle);
+    PFN_vkDeviceWaitIdle fn = (PFN_vkDeviceWaitIdle)vkw_host_device_entry(ctx, d, VKW_CMD_vkDeviceWaitIdle, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDeviceWaitIdle);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeviceWaitIdle);
         return;
     }
-    if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
-    else
-    a.result = fn(a.device);
-    if (reply)
-        vkw_encode_reply_vkDeviceWaitIdle(d, reply, &a);
+    f->fn = fn;
+    if (vkw_host_deferred_pending(ctx)) {
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        vkw_finish_vkDeviceWaitIdle(ctx, d, reply, f);
+        return;
+    }
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkDeviceWaitIdle, vkw_finish_vkDeviceWaitIdle, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkDeviceWaitIdle(NULL, f);
+    vkw_finish_vkDeviceWaitIdle(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkAllocateMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkAllocateMemory a;
-    if (!vkw_decode_args_vkAllocateMemory(d, &a))
+    struct vkw_args_vkAllocateMemory args, *a = &args;
+    if (!vkw_decode_args_vkAllocateMemory(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids, a.pMemory_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeviceMemory, a->pMemory_ids, a->pMemory_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkAllocateMemory fn = (PFN_vkAllocateMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkAllocateMemory);
+    PFN_vkAllocateMemory fn = (PFN_vkAllocateMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkAllocateMemory);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkAllocateMemory(ctx, d, &a); /* hand-written: runtime/host */
-    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
-    if (a.result >= 0 && a.pMemory) {
+    vkw_host_vkAllocateMemory(ctx, d, a); /* hand-written: runtime/host */
+    vkw_host_fds_imported(d, a->result == VK_SUCCESS); /* a successful import owns its fds */
+    if (a->result >= 0 && a->pMemory) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pMemory_capacity)
-            n = a.pMemory_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pMemory_capacity)
+            n = a->pMemory_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pMemory[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkDeviceMemory, a.pMemory_ids[i], VKW_HANDLE_U64(a.pMemory[i]), parent);
+            if (a->pMemory[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDeviceMemory, a->pMemory_ids[i], VKW_HANDLE_U64(a->pMemory[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkAllocateMemory(d, reply, &a);
+        vkw_encode_reply_vkAllocateMemory(d, reply, a);
 }
 
 static void vkw_dispatch_vkFreeMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkFreeMemory a;
-    if (!vkw_decode_args_vkFreeMemory(d, &a))
+    struct vkw_args_vkFreeMemory args, *a = &args;
+    if (!vkw_decode_args_vkFreeMemory(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkFreeMemory fn = (PFN_vkFreeMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFreeMemory);
+    PFN_vkFreeMemory fn = (PFN_vkFreeMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkFreeMemory);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeMemory);
         return;
     }
-    fn(a.device, a.memory, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDeviceMemory, a.memory_id);
+    fn(a->device, a->memory, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkDeviceMemory, a->memory_id);
     if (reply)
-        vkw_encode_reply_vkFreeMemory(d, reply, &a);
+        vkw_encode_reply_vkFreeMemory(d, reply, a);
 }
 
 static void vkw_dispatch_vkMapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkMapMemory a;
-    if (!vkw_decode_args_vkMapMemory(d, &a))
+    struct vkw_args_vkMapMemory args, *a = &args;
+    if (!vkw_decode_args_vkMapMemory(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkMapMemory fn = (PFN_vkMapMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkMapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkMapMemory);
+    PFN_vkMapMemory fn = (PFN_vkMapMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkMapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkMapMemory);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkMapMemory(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkMapMemory(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkMapMemory(d, reply, &a);
+        vkw_encode_reply_vkMapMemory(d, reply, a);
 }
 
 static void vkw_dispatch_vkUnmapMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkUnmapMemory a;
-    if (!vkw_decode_args_vkUnmapMemory(d, &a))
+    struct vkw_args_vkUnmapMemory args, *a = &args;
+    if (!vkw_decode_args_vkUnmapMemory(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkUnmapMemory fn = (PFN_vkUnmapMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkUnmapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUnmapMemory);
+    PFN_vkUnmapMemory fn = (PFN_vkUnmapMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkUnmapMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkUnmapMemory);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkUnmapMemory(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkUnmapMemory(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkUnmapMemory(d, reply, &a);
+        vkw_encode_reply_vkUnmapMemory(d, reply, a);
 }
 
 static void vkw_dispatch_vkFlushMappedMemoryRanges(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkFlushMappedMemoryRanges a;
-    if (!vkw_decode_args_vkFlushMappedMemoryRanges(d, &a))
+    struct vkw_args_vkFlushMappedMemoryRanges args, *a = &args;
+    if (!vkw_decode_args_vkFlushMappedMemoryRanges(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkFlushMappedMemoryRanges fn = (PFN_vkFlushMappedMemoryRanges)vkw_host_device_entry(ctx, d, VKW_CMD_vkFlushMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFlushMappedMemoryRanges);
+    PFN_vkFlushMappedMemoryRanges fn = (PFN_vkFlushMappedMemoryRanges)vkw_host_device_entry(ctx, d, VKW_CMD_vkFlushMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkFlushMappedMemoryRanges);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFlushMappedMemoryRanges);
         return;
     }
-    a.result = fn(a.device, a.memoryRangeCount, a.pMemoryRanges);
+    a->result = fn(a->device, a->memoryRangeCount, a->pMemoryRanges);
     if (reply)
-        vkw_encode_reply_vkFlushMappedMemoryRanges(d, reply, &a);
+        vkw_encode_reply_vkFlushMappedMemoryRanges(d, reply, a);
 }
 
 static void vkw_dispatch_vkInvalidateMappedMemoryRanges(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkInvalidateMappedMemoryRanges a;
-    if (!vkw_decode_args_vkInvalidateMappedMemoryRanges(d, &a))
+    struct vkw_args_vkInvalidateMappedMemoryRanges args, *a = &args;
+    if (!vkw_decode_args_vkInvalidateMappedMemoryRanges(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkInvalidateMappedMemoryRanges fn = (PFN_vkInvalidateMappedMemoryRanges)vkw_host_device_entry(ctx, d, VKW_CMD_vkInvalidateMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkInvalidateMappedMemoryRanges);
+    PFN_vkInvalidateMappedMemoryRanges fn = (PFN_vkInvalidateMappedMemoryRanges)vkw_host_device_entry(ctx, d, VKW_CMD_vkInvalidateMappedMemoryRanges, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkInvalidateMappedMemoryRanges);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkInvalidateMappedMemoryRanges);
         return;
     }
-    a.result = fn(a.device, a.memoryRangeCount, a.pMemoryRanges);
+    a->result = fn(a->device, a->memoryRangeCount, a->pMemoryRanges);
     if (reply)
-        vkw_encode_reply_vkInvalidateMappedMemoryRanges(d, reply, &a);
+        vkw_encode_reply_vkInvalidateMappedMemoryRanges(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceMemoryCommitment(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceMemoryCommitment a;
-    if (!vkw_decode_args_vkGetDeviceMemoryCommitment(d, &a))
+    struct vkw_args_vkGetDeviceMemoryCommitment args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceMemoryCommitment(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceMemoryCommitment fn = (PFN_vkGetDeviceMemoryCommitment)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceMemoryCommitment, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceMemoryCommitment);
+    PFN_vkGetDeviceMemoryCommitment fn = (PFN_vkGetDeviceMemoryCommitment)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceMemoryCommitment, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceMemoryCommitment);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryCommitment);
         return;
     }
-    fn(a.device, a.memory, a.pCommittedMemoryInBytes);
+    fn(a->device, a->memory, a->pCommittedMemoryInBytes);
     if (reply)
-        vkw_encode_reply_vkGetDeviceMemoryCommitment(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceMemoryCommitment(d, reply, a);
 }
 
 static void vkw_dispatch_vkBindBufferMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBindBufferMemory a;
-    if (!vkw_decode_args_vkBindBufferMemory(d, &a))
+    struct vkw_args_vkBindBufferMemory args, *a = &args;
+    if (!vkw_decode_args_vkBindBufferMemory(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBindBufferMemory fn = (PFN_vkBindBufferMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindBufferMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindBufferMemory);
+    PFN_vkBindBufferMemory fn = (PFN_vkBindBufferMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindBufferMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBindBufferMemory);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory);
         return;
     }
-    a.result = fn(a.device, a.buffer, a.memory, a.memoryOffset);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory, a.result); /* nobody waits: report it later */
+    a->result = fn(a->device, a->buffer, a->memory, a->memoryOffset);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkBindBufferMemory(d, reply, &a);
+        vkw_encode_reply_vkBindBufferMemory(d, reply, a);
 }
 
 static void vkw_dispatch_vkBindImageMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBindImageMemory a;
-    if (!vkw_decode_args_vkBindImageMemory(d, &a))
+    struct vkw_args_vkBindImageMemory args, *a = &args;
+    if (!vkw_decode_args_vkBindImageMemory(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBindImageMemory fn = (PFN_vkBindImageMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindImageMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindImageMemory);
+    PFN_vkBindImageMemory fn = (PFN_vkBindImageMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindImageMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBindImageMemory);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory);
         return;
     }
-    a.result = fn(a.device, a.image, a.memory, a.memoryOffset);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory, a.result); /* nobody waits: report it later */
+    a->result = fn(a->device, a->image, a->memory, a->memoryOffset);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkBindImageMemory(d, reply, &a);
+        vkw_encode_reply_vkBindImageMemory(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetBufferMemoryRequirements(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetBufferMemoryRequirements a;
-    if (!vkw_decode_args_vkGetBufferMemoryRequirements(d, &a))
+    struct vkw_args_vkGetBufferMemoryRequirements args, *a = &args;
+    if (!vkw_decode_args_vkGetBufferMemoryRequirements(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetBufferMemoryRequirements fn = (PFN_vkGetBufferMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferMemoryRequirements);
+    PFN_vkGetBufferMemoryRequirements fn = (PFN_vkGetBufferMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferMemoryRequirements);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements);
         return;
     }
-    fn(a.device, a.buffer, a.pMemoryRequirements);
+    fn(a->device, a->buffer, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetBufferMemoryRequirements(d, reply, &a);
+        vkw_encode_reply_vkGetBufferMemoryRequirements(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageMemoryRequirements(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageMemoryRequirements a;
-    if (!vkw_decode_args_vkGetImageMemoryRequirements(d, &a))
+    struct vkw_args_vkGetImageMemoryRequirements args, *a = &args;
+    if (!vkw_decode_args_vkGetImageMemoryRequirements(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageMemoryRequirements fn = (PFN_vkGetImageMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageMemoryRequirements);
+    PFN_vkGetImageMemoryRequirements fn = (PFN_vkGetImageMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageMemoryRequirements);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements);
         return;
     }
-    fn(a.device, a.image, a.pMemoryRequirements);
+    fn(a->device, a->image, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetImageMemoryRequirements(d, reply, &a);
+        vkw_encode_reply_vkGetImageMemoryRequirements(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageSparseMemoryRequirements(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageSparseMemoryRequirements a;
-    if (!vkw_decode_args_vkGetImageSparseMemoryRequirements(d, &a))
+    struct vkw_args_vkGetImageSparseMemoryRequirements args, *a = &args;
+    if (!vkw_decode_args_vkGetImageSparseMemoryRequirements(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageSparseMemoryRequirements fn = (PFN_vkGetImageSparseMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSparseMemoryRequirements);
+    PFN_vkGetImageSparseMemoryRequirements fn = (PFN_vkGetImageSparseMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSparseMemoryRequirements);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements);
         return;
     }
-    fn(a.device, a.image, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a->device, a->image, a->pSparseMemoryRequirementCount, a->pSparseMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetImageSparseMemoryRequirements(d, reply, &a);
+        vkw_encode_reply_vkGetImageSparseMemoryRequirements(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceSparseImageFormatProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceSparseImageFormatProperties fn = ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties);
         return;
     }
-    fn(a.physicalDevice, a.format, a.type, a.samples, a.usage, a.tiling, a.pPropertyCount, a.pProperties);
+    fn(a->physicalDevice, a->format, a->type, a->samples, a->usage, a->tiling, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueueBindSparse(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueueBindSparse a;
-    if (!vkw_decode_args_vkQueueBindSparse(d, &a))
+    struct vkw_args_vkQueueBindSparse args, *a = &args;
+    if (!vkw_decode_args_vkQueueBindSparse(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueueBindSparse fn = (PFN_vkQueueBindSparse)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueBindSparse, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueBindSparse);
+    PFN_vkQueueBindSparse fn = (PFN_vkQueueBindSparse)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueBindSparse, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkQueueBindSparse);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkQueueBindSparse(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkQueueBindSparse, a.result); /* nobody waits: report it later */
+    vkw_host_vkQueueBindSparse(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkQueueBindSparse, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkQueueBindSparse(d, reply, &a);
+        vkw_encode_reply_vkQueueBindSparse(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateFence(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateFence a;
-    if (!vkw_decode_args_vkCreateFence(d, &a))
+    struct vkw_args_vkCreateFence args, *a = &args;
+    if (!vkw_decode_args_vkCreateFence(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids, a.pFence_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFence, a->pFence_ids, a->pFence_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateFence fn = (PFN_vkCreateFence)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateFence);
+    PFN_vkCreateFence fn = (PFN_vkCreateFence)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateFence);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFence);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pFence);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateFence, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pFence) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pFence);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateFence, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pFence) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pFence_capacity)
-            n = a.pFence_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pFence_capacity)
+            n = a->pFence_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pFence[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids[i], VKW_HANDLE_U64(a.pFence[i]), parent);
+            if (a->pFence[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkFence, a->pFence_ids[i], VKW_HANDLE_U64(a->pFence[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pFence && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkFence, a.pFence_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pFence && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkFence, a->pFence_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateFence(d, reply, &a);
+        vkw_encode_reply_vkCreateFence(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyFence(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyFence a;
-    if (!vkw_decode_args_vkDestroyFence(d, &a))
+    struct vkw_args_vkDestroyFence args, *a = &args;
+    if (!vkw_decode_args_vkDestroyFence(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyFence fn = (PFN_vkDestroyFence)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyFence);
+    PFN_vkDestroyFence fn = (PFN_vkDestroyFence)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyFence, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyFence);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyFence);
         return;
     }
-    fn(a.device, a.fence, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkFence, a.fence_id);
+    fn(a->device, a->fence, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkFence, a->fence_id);
     if (reply)
-        vkw_encode_reply_vkDestroyFence(d, reply, &a);
+        vkw_encode_reply_vkDestroyFence(d, reply, a);
 }
 
 static void vkw_dispatch_vkResetFences(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkResetFences a;
-    if (!vkw_decode_args_vkResetFences(d, &a))
+    struct vkw_args_vkResetFences args, *a = &args;
+    if (!vkw_decode_args_vkResetFences(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkResetFences fn = (PFN_vkResetFences)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetFences);
+    PFN_vkResetFences fn = (PFN_vkResetFences)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkResetFences);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetFences);
         return;
     }
-    a.result = fn(a.device, a.fenceCount, a.pFences);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkResetFences, a.result); /* nobody waits: report it later */
+    a->result = fn(a->device, a->fenceCount, a->pFences);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkResetFences, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkResetFences(d, reply, &a);
+        vkw_encode_reply_vkResetFences(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetFenceStatus(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetFenceStatus a;
-    if (!vkw_decode_args_vkGetFenceStatus(d, &a))
+    struct vkw_args_vkGetFenceStatus args, *a = &args;
+    if (!vkw_decode_args_vkGetFenceStatus(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetFenceStatus fn = (PFN_vkGetFenceStatus)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetFenceStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetFenceStatus);
+    PFN_vkGetFenceStatus fn = (PFN_vkGetFenceStatus)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetFenceStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetFenceStatus);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1305,133 +1380,173 @@ static void vkw_dispatch_vkGetFenceStatus(struct vkw_host_context *ctx, struct v
         return;
     }
     if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = fn(a.device, a.fence);
+    a->result = fn(a->device, a->fence);
     if (reply)
-        vkw_encode_reply_vkGetFenceStatus(d, reply, &a);
+        vkw_encode_reply_vkGetFenceStatus(d, reply, a);
+}
+
+/* vkWaitForFences may block: waits: VK_TIMEOUT is one of its results (vk.xml).
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkWaitForFences {
+    struct vkw_args_vkWaitForFences a;
+    PFN_vkWaitForFences fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkWaitForFences(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkWaitForFences *f = frame;
+    struct vkw_args_vkWaitForFences *a = &f->a;
+    /* in slices, so that a context that ends stops waiting */
+    const uint64_t end = vkw_host_job_deadline(a->timeout);
+    do
+        a->result = f->fn(a->device, a->fenceCount, a->pFences, a->waitAll, vkw_host_job_slice(job, end));
+    while (a->result == VK_TIMEOUT && vkw_host_job_again(job, end));
+}
+
+static void vkw_finish_vkWaitForFences(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkWaitForFences *a = &((struct vkw_frame_vkWaitForFences *)frame)->a;
+    (void)ctx;
+    if (reply)
+        vkw_encode_reply_vkWaitForFences(d, reply, a);
 }
 
 static void vkw_dispatch_vkWaitForFences(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkWaitForFences a;
-    if (!vkw_decode_args_vkWaitForFences(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkWaitForFences *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkWaitForFences *a = &f->a;
+    if (!vkw_decode_args_vkWaitForFences(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkWaitForFences fn = (PFN_vkWaitForFences)vkw_host_device_entry(ctx, d, VKW_CMD_vkWaitForFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkWaitForFences);
+    PFN_vkWaitForFences fn = (PFN_vkWaitForFences)vkw_host_device_entry(ctx, d, VKW_CMD_vkWaitForFences, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkWaitForFences);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitForFences);
         return;
     }
-    if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
-    else
-    a.result = fn(a.device, a.fenceCount, a.pFences, a.waitAll, a.timeout);
-    if (reply)
-        vkw_encode_reply_vkWaitForFences(d, reply, &a);
+    f->fn = fn;
+    if (vkw_host_deferred_pending(ctx)) {
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        vkw_finish_vkWaitForFences(ctx, d, reply, f);
+        return;
+    }
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkWaitForFences, vkw_finish_vkWaitForFences, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkWaitForFences(NULL, f);
+    vkw_finish_vkWaitForFences(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkCreateSemaphore(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateSemaphore a;
-    if (!vkw_decode_args_vkCreateSemaphore(d, &a))
+    struct vkw_args_vkCreateSemaphore args, *a = &args;
+    if (!vkw_decode_args_vkCreateSemaphore(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids, a.pSemaphore_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSemaphore, a->pSemaphore_ids, a->pSemaphore_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateSemaphore fn = (PFN_vkCreateSemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateSemaphore);
+    PFN_vkCreateSemaphore fn = (PFN_vkCreateSemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateSemaphore);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSemaphore);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSemaphore);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateSemaphore, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pSemaphore) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pSemaphore);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateSemaphore, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pSemaphore) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pSemaphore_capacity)
-            n = a.pSemaphore_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pSemaphore_capacity)
+            n = a->pSemaphore_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pSemaphore[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids[i], VKW_HANDLE_U64(a.pSemaphore[i]), parent);
+            if (a->pSemaphore[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkSemaphore, a->pSemaphore_ids[i], VKW_HANDLE_U64(a->pSemaphore[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pSemaphore && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSemaphore, a.pSemaphore_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pSemaphore && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSemaphore, a->pSemaphore_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateSemaphore(d, reply, &a);
+        vkw_encode_reply_vkCreateSemaphore(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroySemaphore(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroySemaphore a;
-    if (!vkw_decode_args_vkDestroySemaphore(d, &a))
+    struct vkw_args_vkDestroySemaphore args, *a = &args;
+    if (!vkw_decode_args_vkDestroySemaphore(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroySemaphore fn = (PFN_vkDestroySemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroySemaphore);
+    PFN_vkDestroySemaphore fn = (PFN_vkDestroySemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroySemaphore);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySemaphore);
         return;
     }
-    fn(a.device, a.semaphore, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkSemaphore, a.semaphore_id);
+    fn(a->device, a->semaphore, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkSemaphore, a->semaphore_id);
     if (reply)
-        vkw_encode_reply_vkDestroySemaphore(d, reply, &a);
+        vkw_encode_reply_vkDestroySemaphore(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateEvent(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateEvent a;
-    if (!vkw_decode_args_vkCreateEvent(d, &a))
+    struct vkw_args_vkCreateEvent args, *a = &args;
+    if (!vkw_decode_args_vkCreateEvent(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids, a.pEvent_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkEvent, a->pEvent_ids, a->pEvent_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateEvent fn = (PFN_vkCreateEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateEvent);
+    PFN_vkCreateEvent fn = (PFN_vkCreateEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateEvent);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateEvent);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pEvent);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateEvent, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pEvent) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pEvent);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateEvent, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pEvent) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pEvent_capacity)
-            n = a.pEvent_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pEvent_capacity)
+            n = a->pEvent_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pEvent[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids[i], VKW_HANDLE_U64(a.pEvent[i]), parent);
+            if (a->pEvent[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkEvent, a->pEvent_ids[i], VKW_HANDLE_U64(a->pEvent[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pEvent && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkEvent, a.pEvent_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pEvent && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkEvent, a->pEvent_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateEvent(d, reply, &a);
+        vkw_encode_reply_vkCreateEvent(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyEvent a;
-    if (!vkw_decode_args_vkDestroyEvent(d, &a))
+    struct vkw_args_vkDestroyEvent args, *a = &args;
+    if (!vkw_decode_args_vkDestroyEvent(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyEvent fn = (PFN_vkDestroyEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyEvent);
+    PFN_vkDestroyEvent fn = (PFN_vkDestroyEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyEvent);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1440,25 +1555,25 @@ static void vkw_dispatch_vkDestroyEvent(struct vkw_host_context *ctx, struct vkw
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkEvent, a.event_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkEvent, a->event_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyEvent(d, reply, &a);
+            vkw_encode_reply_vkDestroyEvent(d, reply, a);
         return;
     }
-    fn(a.device, a.event, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkEvent, a.event_id);
+    fn(a->device, a->event, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkEvent, a->event_id);
     if (reply)
-        vkw_encode_reply_vkDestroyEvent(d, reply, &a);
+        vkw_encode_reply_vkDestroyEvent(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetEventStatus(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetEventStatus a;
-    if (!vkw_decode_args_vkGetEventStatus(d, &a))
+    struct vkw_args_vkGetEventStatus args, *a = &args;
+    if (!vkw_decode_args_vkGetEventStatus(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetEventStatus fn = (PFN_vkGetEventStatus)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetEventStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetEventStatus);
+    PFN_vkGetEventStatus fn = (PFN_vkGetEventStatus)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetEventStatus, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetEventStatus);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1466,98 +1581,98 @@ static void vkw_dispatch_vkGetEventStatus(struct vkw_host_context *ctx, struct v
         return;
     }
     if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = fn(a.device, a.event);
+    a->result = fn(a->device, a->event);
     if (reply)
-        vkw_encode_reply_vkGetEventStatus(d, reply, &a);
+        vkw_encode_reply_vkGetEventStatus(d, reply, a);
 }
 
 static void vkw_dispatch_vkSetEvent(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSetEvent a;
-    if (!vkw_decode_args_vkSetEvent(d, &a))
+    struct vkw_args_vkSetEvent args, *a = &args;
+    if (!vkw_decode_args_vkSetEvent(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetEvent fn = (PFN_vkSetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetEvent);
+    PFN_vkSetEvent fn = (PFN_vkSetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSetEvent);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetEvent);
         return;
     }
-    a.result = fn(a.device, a.event);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkSetEvent, a.result); /* nobody waits: report it later */
+    a->result = fn(a->device, a->event);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkSetEvent, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkSetEvent(d, reply, &a);
+        vkw_encode_reply_vkSetEvent(d, reply, a);
 }
 
 static void vkw_dispatch_vkResetEvent(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkResetEvent a;
-    if (!vkw_decode_args_vkResetEvent(d, &a))
+    struct vkw_args_vkResetEvent args, *a = &args;
+    if (!vkw_decode_args_vkResetEvent(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkResetEvent fn = (PFN_vkResetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetEvent);
+    PFN_vkResetEvent fn = (PFN_vkResetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetEvent, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkResetEvent);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetEvent);
         return;
     }
-    a.result = fn(a.device, a.event);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkResetEvent, a.result); /* nobody waits: report it later */
+    a->result = fn(a->device, a->event);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkResetEvent, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkResetEvent(d, reply, &a);
+        vkw_encode_reply_vkResetEvent(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateQueryPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateQueryPool a;
-    if (!vkw_decode_args_vkCreateQueryPool(d, &a))
+    struct vkw_args_vkCreateQueryPool args, *a = &args;
+    if (!vkw_decode_args_vkCreateQueryPool(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids, a.pQueryPool_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueryPool, a->pQueryPool_ids, a->pQueryPool_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateQueryPool fn = (PFN_vkCreateQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateQueryPool);
+    PFN_vkCreateQueryPool fn = (PFN_vkCreateQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateQueryPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateQueryPool);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pQueryPool);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateQueryPool, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pQueryPool) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pQueryPool);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateQueryPool, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pQueryPool) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pQueryPool_capacity)
-            n = a.pQueryPool_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pQueryPool_capacity)
+            n = a->pQueryPool_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pQueryPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids[i], VKW_HANDLE_U64(a.pQueryPool[i]), parent);
+            if (a->pQueryPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueryPool, a->pQueryPool_ids[i], VKW_HANDLE_U64(a->pQueryPool[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pQueryPool && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkQueryPool, a.pQueryPool_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pQueryPool && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkQueryPool, a->pQueryPool_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateQueryPool(d, reply, &a);
+        vkw_encode_reply_vkCreateQueryPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyQueryPool a;
-    if (!vkw_decode_args_vkDestroyQueryPool(d, &a))
+    struct vkw_args_vkDestroyQueryPool args, *a = &args;
+    if (!vkw_decode_args_vkDestroyQueryPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyQueryPool fn = (PFN_vkDestroyQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyQueryPool);
+    PFN_vkDestroyQueryPool fn = (PFN_vkDestroyQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyQueryPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1566,82 +1681,119 @@ static void vkw_dispatch_vkDestroyQueryPool(struct vkw_host_context *ctx, struct
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkQueryPool, a.queryPool_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkQueryPool, a->queryPool_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyQueryPool(d, reply, &a);
+            vkw_encode_reply_vkDestroyQueryPool(d, reply, a);
         return;
     }
-    fn(a.device, a.queryPool, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkQueryPool, a.queryPool_id);
+    fn(a->device, a->queryPool, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkQueryPool, a->queryPool_id);
     if (reply)
-        vkw_encode_reply_vkDestroyQueryPool(d, reply, &a);
+        vkw_encode_reply_vkDestroyQueryPool(d, reply, a);
+}
+
+/* vkGetQueryPoolResults may block: WAIT waits for the queries' work; lavapipe waits for its queue even without WAIT, and that work may wait on another thread's signal.
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkGetQueryPoolResults {
+    struct vkw_args_vkGetQueryPoolResults a;
+    PFN_vkGetQueryPoolResults fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkGetQueryPoolResults(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkGetQueryPoolResults *f = frame;
+    struct vkw_args_vkGetQueryPoolResults *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device, a->queryPool, a->firstQuery, a->queryCount, a->dataSize, a->pData, a->stride, a->flags);
+}
+
+static void vkw_finish_vkGetQueryPoolResults(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkGetQueryPoolResults *a = &((struct vkw_frame_vkGetQueryPoolResults *)frame)->a;
+    (void)ctx;
+    if (reply)
+        vkw_encode_reply_vkGetQueryPoolResults(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetQueryPoolResults(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetQueryPoolResults a;
-    if (!vkw_decode_args_vkGetQueryPoolResults(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkGetQueryPoolResults *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkGetQueryPoolResults *a = &f->a;
+    if (!vkw_decode_args_vkGetQueryPoolResults(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetQueryPoolResults fn = (PFN_vkGetQueryPoolResults)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueryPoolResults, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetQueryPoolResults);
+    PFN_vkGetQueryPoolResults fn = (PFN_vkGetQueryPoolResults)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueryPoolResults, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetQueryPoolResults);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueryPoolResults);
         return;
     }
-    if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
-    else
-    a.result = fn(a.device, a.queryPool, a.firstQuery, a.queryCount, a.dataSize, a.pData, a.stride, a.flags);
-    if (reply)
-        vkw_encode_reply_vkGetQueryPoolResults(d, reply, &a);
+    f->fn = fn;
+    if (vkw_host_deferred_pending(ctx)) {
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        vkw_finish_vkGetQueryPoolResults(ctx, d, reply, f);
+        return;
+    }
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkGetQueryPoolResults, vkw_finish_vkGetQueryPoolResults, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkGetQueryPoolResults(NULL, f);
+    vkw_finish_vkGetQueryPoolResults(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkCreateBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateBuffer a;
-    if (!vkw_decode_args_vkCreateBuffer(d, &a))
+    struct vkw_args_vkCreateBuffer args, *a = &args;
+    if (!vkw_decode_args_vkCreateBuffer(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids, a.pBuffer_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBuffer, a->pBuffer_ids, a->pBuffer_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateBuffer fn = (PFN_vkCreateBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateBuffer);
+    PFN_vkCreateBuffer fn = (PFN_vkCreateBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBuffer);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pBuffer);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateBuffer, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pBuffer) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pBuffer);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateBuffer, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pBuffer) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pBuffer_capacity)
-            n = a.pBuffer_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pBuffer_capacity)
+            n = a->pBuffer_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pBuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids[i], VKW_HANDLE_U64(a.pBuffer[i]), parent);
+            if (a->pBuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkBuffer, a->pBuffer_ids[i], VKW_HANDLE_U64(a->pBuffer[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pBuffer && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkBuffer, a.pBuffer_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pBuffer && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkBuffer, a->pBuffer_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateBuffer(d, reply, &a);
+        vkw_encode_reply_vkCreateBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyBuffer a;
-    if (!vkw_decode_args_vkDestroyBuffer(d, &a))
+    struct vkw_args_vkDestroyBuffer args, *a = &args;
+    if (!vkw_decode_args_vkDestroyBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyBuffer fn = (PFN_vkDestroyBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyBuffer);
+    PFN_vkDestroyBuffer fn = (PFN_vkDestroyBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyBuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1650,60 +1802,60 @@ static void vkw_dispatch_vkDestroyBuffer(struct vkw_host_context *ctx, struct vk
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkBuffer, a.buffer_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkBuffer, a->buffer_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyBuffer(d, reply, &a);
+            vkw_encode_reply_vkDestroyBuffer(d, reply, a);
         return;
     }
-    fn(a.device, a.buffer, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkBuffer, a.buffer_id);
+    fn(a->device, a->buffer, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkBuffer, a->buffer_id);
     if (reply)
-        vkw_encode_reply_vkDestroyBuffer(d, reply, &a);
+        vkw_encode_reply_vkDestroyBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateBufferView(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateBufferView a;
-    if (!vkw_decode_args_vkCreateBufferView(d, &a))
+    struct vkw_args_vkCreateBufferView args, *a = &args;
+    if (!vkw_decode_args_vkCreateBufferView(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids, a.pView_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkBufferView, a->pView_ids, a->pView_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateBufferView fn = (PFN_vkCreateBufferView)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateBufferView);
+    PFN_vkCreateBufferView fn = (PFN_vkCreateBufferView)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateBufferView);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateBufferView);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pView);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateBufferView, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pView) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pView);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateBufferView, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pView) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pView_capacity)
-            n = a.pView_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pView_capacity)
+            n = a->pView_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
+            if (a->pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkBufferView, a->pView_ids[i], VKW_HANDLE_U64(a->pView[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pView && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkBufferView, a.pView_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pView && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkBufferView, a->pView_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateBufferView(d, reply, &a);
+        vkw_encode_reply_vkCreateBufferView(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyBufferView a;
-    if (!vkw_decode_args_vkDestroyBufferView(d, &a))
+    struct vkw_args_vkDestroyBufferView args, *a = &args;
+    if (!vkw_decode_args_vkDestroyBufferView(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyBufferView fn = (PFN_vkDestroyBufferView)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyBufferView);
+    PFN_vkDestroyBufferView fn = (PFN_vkDestroyBufferView)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyBufferView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyBufferView);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1712,57 +1864,57 @@ static void vkw_dispatch_vkDestroyBufferView(struct vkw_host_context *ctx, struc
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkBufferView, a.bufferView_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkBufferView, a->bufferView_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyBufferView(d, reply, &a);
+            vkw_encode_reply_vkDestroyBufferView(d, reply, a);
         return;
     }
-    fn(a.device, a.bufferView, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkBufferView, a.bufferView_id);
+    fn(a->device, a->bufferView, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkBufferView, a->bufferView_id);
     if (reply)
-        vkw_encode_reply_vkDestroyBufferView(d, reply, &a);
+        vkw_encode_reply_vkDestroyBufferView(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateImage a;
-    if (!vkw_decode_args_vkCreateImage(d, &a))
+    struct vkw_args_vkCreateImage args, *a = &args;
+    if (!vkw_decode_args_vkCreateImage(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids, a.pImage_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImage, a->pImage_ids, a->pImage_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateImage fn = (PFN_vkCreateImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateImage);
+    PFN_vkCreateImage fn = (PFN_vkCreateImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateImage);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCreateImage(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateImage, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pImage) {
+    vkw_host_vkCreateImage(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateImage, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pImage) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pImage_capacity)
-            n = a.pImage_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pImage_capacity)
+            n = a->pImage_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pImage[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids[i], VKW_HANDLE_U64(a.pImage[i]), parent);
+            if (a->pImage[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkImage, a->pImage_ids[i], VKW_HANDLE_U64(a->pImage[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pImage && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkImage, a.pImage_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pImage && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkImage, a->pImage_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateImage(d, reply, &a);
+        vkw_encode_reply_vkCreateImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyImage a;
-    if (!vkw_decode_args_vkDestroyImage(d, &a))
+    struct vkw_args_vkDestroyImage args, *a = &args;
+    if (!vkw_decode_args_vkDestroyImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyImage fn = (PFN_vkDestroyImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyImage);
+    PFN_vkDestroyImage fn = (PFN_vkDestroyImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1771,79 +1923,79 @@ static void vkw_dispatch_vkDestroyImage(struct vkw_host_context *ctx, struct vkw
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkImage, a.image_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkImage, a->image_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyImage(d, reply, &a);
+            vkw_encode_reply_vkDestroyImage(d, reply, a);
         return;
     }
-    fn(a.device, a.image, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkImage, a.image_id);
+    fn(a->device, a->image, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkImage, a->image_id);
     if (reply)
-        vkw_encode_reply_vkDestroyImage(d, reply, &a);
+        vkw_encode_reply_vkDestroyImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageSubresourceLayout(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageSubresourceLayout a;
-    if (!vkw_decode_args_vkGetImageSubresourceLayout(d, &a))
+    struct vkw_args_vkGetImageSubresourceLayout args, *a = &args;
+    if (!vkw_decode_args_vkGetImageSubresourceLayout(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageSubresourceLayout fn = (PFN_vkGetImageSubresourceLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSubresourceLayout);
+    PFN_vkGetImageSubresourceLayout fn = (PFN_vkGetImageSubresourceLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSubresourceLayout);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout);
         return;
     }
-    fn(a.device, a.image, a.pSubresource, a.pLayout);
+    fn(a->device, a->image, a->pSubresource, a->pLayout);
     if (reply)
-        vkw_encode_reply_vkGetImageSubresourceLayout(d, reply, &a);
+        vkw_encode_reply_vkGetImageSubresourceLayout(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateImageView(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateImageView a;
-    if (!vkw_decode_args_vkCreateImageView(d, &a))
+    struct vkw_args_vkCreateImageView args, *a = &args;
+    if (!vkw_decode_args_vkCreateImageView(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids, a.pView_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkImageView, a->pView_ids, a->pView_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateImageView fn = (PFN_vkCreateImageView)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateImageView);
+    PFN_vkCreateImageView fn = (PFN_vkCreateImageView)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateImageView);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateImageView);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pView);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateImageView, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pView) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pView);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateImageView, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pView) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pView_capacity)
-            n = a.pView_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pView_capacity)
+            n = a->pView_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids[i], VKW_HANDLE_U64(a.pView[i]), parent);
+            if (a->pView[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkImageView, a->pView_ids[i], VKW_HANDLE_U64(a->pView[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pView && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkImageView, a.pView_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pView && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkImageView, a->pView_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateImageView(d, reply, &a);
+        vkw_encode_reply_vkCreateImageView(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyImageView a;
-    if (!vkw_decode_args_vkDestroyImageView(d, &a))
+    struct vkw_args_vkDestroyImageView args, *a = &args;
+    if (!vkw_decode_args_vkDestroyImageView(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyImageView fn = (PFN_vkDestroyImageView)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyImageView);
+    PFN_vkDestroyImageView fn = (PFN_vkDestroyImageView)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyImageView, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyImageView);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -1852,228 +2004,304 @@ static void vkw_dispatch_vkDestroyImageView(struct vkw_host_context *ctx, struct
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkImageView, a.imageView_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkImageView, a->imageView_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyImageView(d, reply, &a);
+            vkw_encode_reply_vkDestroyImageView(d, reply, a);
         return;
     }
-    fn(a.device, a.imageView, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkImageView, a.imageView_id);
+    fn(a->device, a->imageView, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkImageView, a->imageView_id);
     if (reply)
-        vkw_encode_reply_vkDestroyImageView(d, reply, &a);
+        vkw_encode_reply_vkDestroyImageView(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateShaderModule(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateShaderModule a;
-    if (!vkw_decode_args_vkCreateShaderModule(d, &a))
+    struct vkw_args_vkCreateShaderModule args, *a = &args;
+    if (!vkw_decode_args_vkCreateShaderModule(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids, a.pShaderModule_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderModule, a->pShaderModule_ids, a->pShaderModule_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateShaderModule fn = (PFN_vkCreateShaderModule)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateShaderModule);
+    PFN_vkCreateShaderModule fn = (PFN_vkCreateShaderModule)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateShaderModule);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateShaderModule);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pShaderModule);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateShaderModule, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pShaderModule) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pShaderModule);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateShaderModule, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pShaderModule) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pShaderModule_capacity)
-            n = a.pShaderModule_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pShaderModule_capacity)
+            n = a->pShaderModule_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pShaderModule[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids[i], VKW_HANDLE_U64(a.pShaderModule[i]), parent);
+            if (a->pShaderModule[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderModule, a->pShaderModule_ids[i], VKW_HANDLE_U64(a->pShaderModule[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pShaderModule && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkShaderModule, a.pShaderModule_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pShaderModule && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkShaderModule, a->pShaderModule_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateShaderModule(d, reply, &a);
+        vkw_encode_reply_vkCreateShaderModule(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyShaderModule(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyShaderModule a;
-    if (!vkw_decode_args_vkDestroyShaderModule(d, &a))
+    struct vkw_args_vkDestroyShaderModule args, *a = &args;
+    if (!vkw_decode_args_vkDestroyShaderModule(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyShaderModule fn = (PFN_vkDestroyShaderModule)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyShaderModule);
+    PFN_vkDestroyShaderModule fn = (PFN_vkDestroyShaderModule)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyShaderModule, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyShaderModule);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyShaderModule);
         return;
     }
-    fn(a.device, a.shaderModule, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkShaderModule, a.shaderModule_id);
+    fn(a->device, a->shaderModule, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkShaderModule, a->shaderModule_id);
     if (reply)
-        vkw_encode_reply_vkDestroyShaderModule(d, reply, &a);
+        vkw_encode_reply_vkDestroyShaderModule(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreatePipelineCache(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreatePipelineCache a;
-    if (!vkw_decode_args_vkCreatePipelineCache(d, &a))
+    struct vkw_args_vkCreatePipelineCache args, *a = &args;
+    if (!vkw_decode_args_vkCreatePipelineCache(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids, a.pPipelineCache_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineCache, a->pPipelineCache_ids, a->pPipelineCache_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreatePipelineCache fn = (PFN_vkCreatePipelineCache)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineCache);
+    PFN_vkCreatePipelineCache fn = (PFN_vkCreatePipelineCache)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineCache);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineCache);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pPipelineCache);
-    if (a.result >= 0 && a.pPipelineCache) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pPipelineCache);
+    if (a->result >= 0 && a->pPipelineCache) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pPipelineCache_capacity)
-            n = a.pPipelineCache_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pPipelineCache_capacity)
+            n = a->pPipelineCache_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelineCache[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineCache, a.pPipelineCache_ids[i], VKW_HANDLE_U64(a.pPipelineCache[i]), parent);
+            if (a->pPipelineCache[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineCache, a->pPipelineCache_ids[i], VKW_HANDLE_U64(a->pPipelineCache[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreatePipelineCache(d, reply, &a);
+        vkw_encode_reply_vkCreatePipelineCache(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyPipelineCache(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyPipelineCache a;
-    if (!vkw_decode_args_vkDestroyPipelineCache(d, &a))
+    struct vkw_args_vkDestroyPipelineCache args, *a = &args;
+    if (!vkw_decode_args_vkDestroyPipelineCache(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyPipelineCache fn = (PFN_vkDestroyPipelineCache)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineCache);
+    PFN_vkDestroyPipelineCache fn = (PFN_vkDestroyPipelineCache)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineCache, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineCache);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineCache);
         return;
     }
-    fn(a.device, a.pipelineCache, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineCache, a.pipelineCache_id);
+    fn(a->device, a->pipelineCache, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineCache, a->pipelineCache_id);
     if (reply)
-        vkw_encode_reply_vkDestroyPipelineCache(d, reply, &a);
+        vkw_encode_reply_vkDestroyPipelineCache(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineCacheData(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineCacheData a;
-    if (!vkw_decode_args_vkGetPipelineCacheData(d, &a))
+    struct vkw_args_vkGetPipelineCacheData args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineCacheData(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineCacheData fn = (PFN_vkGetPipelineCacheData)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineCacheData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineCacheData);
+    PFN_vkGetPipelineCacheData fn = (PFN_vkGetPipelineCacheData)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineCacheData, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineCacheData);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineCacheData);
         return;
     }
-    a.result = fn(a.device, a.pipelineCache, a.pDataSize, a.pData);
+    a->result = fn(a->device, a->pipelineCache, a->pDataSize, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetPipelineCacheData(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineCacheData(d, reply, a);
 }
 
 static void vkw_dispatch_vkMergePipelineCaches(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkMergePipelineCaches a;
-    if (!vkw_decode_args_vkMergePipelineCaches(d, &a))
+    struct vkw_args_vkMergePipelineCaches args, *a = &args;
+    if (!vkw_decode_args_vkMergePipelineCaches(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkMergePipelineCaches fn = (PFN_vkMergePipelineCaches)vkw_host_device_entry(ctx, d, VKW_CMD_vkMergePipelineCaches, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkMergePipelineCaches);
+    PFN_vkMergePipelineCaches fn = (PFN_vkMergePipelineCaches)vkw_host_device_entry(ctx, d, VKW_CMD_vkMergePipelineCaches, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkMergePipelineCaches);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkMergePipelineCaches);
         return;
     }
-    a.result = fn(a.device, a.dstCache, a.srcCacheCount, a.pSrcCaches);
+    a->result = fn(a->device, a->dstCache, a->srcCacheCount, a->pSrcCaches);
     if (reply)
-        vkw_encode_reply_vkMergePipelineCaches(d, reply, &a);
+        vkw_encode_reply_vkMergePipelineCaches(d, reply, a);
+}
+
+/* vkCreateGraphicsPipelines may block: compiles: VK_PIPELINE_COMPILE_REQUIRED is one of its results (vk.xml).
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkCreateGraphicsPipelines {
+    struct vkw_args_vkCreateGraphicsPipelines a;
+    PFN_vkCreateGraphicsPipelines fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkCreateGraphicsPipelines(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkCreateGraphicsPipelines *f = frame;
+    struct vkw_args_vkCreateGraphicsPipelines *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device, a->pipelineCache, a->createInfoCount, a->pCreateInfos, NULL, a->pPipelines);
+}
+
+static void vkw_finish_vkCreateGraphicsPipelines(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkCreateGraphicsPipelines *a = &((struct vkw_frame_vkCreateGraphicsPipelines *)frame)->a;
+    (void)ctx;
+    if (a->pPipelines) {
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        const uint64_t parent = a->device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a->pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids[i], VKW_HANDLE_U64(a->pPipelines[i]), parent);
+    }
+    /* ids held for a detached call that the driver did not make are free again */
+    vkw_host_job_unreserve(ctx, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity);
+    if (reply)
+        vkw_encode_reply_vkCreateGraphicsPipelines(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateGraphicsPipelines(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateGraphicsPipelines a;
-    if (!vkw_decode_args_vkCreateGraphicsPipelines(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkCreateGraphicsPipelines *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+    struct vkw_args_vkCreateGraphicsPipelines *a = &f->a;
+    if (!vkw_decode_args_vkCreateGraphicsPipelines(d, a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateGraphicsPipelines fn = (PFN_vkCreateGraphicsPipelines)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateGraphicsPipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateGraphicsPipelines);
+    PFN_vkCreateGraphicsPipelines fn = (PFN_vkCreateGraphicsPipelines)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateGraphicsPipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateGraphicsPipelines);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateGraphicsPipelines);
         return;
     }
-    a.result = fn(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
-    if (a.pPipelines) {
-        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
-        if (n > a.pPipelines_capacity)
-            n = a.pPipelines_capacity;
-        const uint64_t parent = a.device_id;
+    f->fn = fn;
+    vkw_host_job_reserve(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkCreateGraphicsPipelines, vkw_finish_vkCreateGraphicsPipelines, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkCreateGraphicsPipelines(NULL, f);
+    vkw_finish_vkCreateGraphicsPipelines(ctx, d, reply, f);
+}
+
+/* vkCreateComputePipelines may block: compiles: VK_PIPELINE_COMPILE_REQUIRED is one of its results (vk.xml).
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkCreateComputePipelines {
+    struct vkw_args_vkCreateComputePipelines a;
+    PFN_vkCreateComputePipelines fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkCreateComputePipelines(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkCreateComputePipelines *f = frame;
+    struct vkw_args_vkCreateComputePipelines *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device, a->pipelineCache, a->createInfoCount, a->pCreateInfos, NULL, a->pPipelines);
+}
+
+static void vkw_finish_vkCreateComputePipelines(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkCreateComputePipelines *a = &((struct vkw_frame_vkCreateComputePipelines *)frame)->a;
+    (void)ctx;
+    if (a->pPipelines) {
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
+            if (a->pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids[i], VKW_HANDLE_U64(a->pPipelines[i]), parent);
     }
+    /* ids held for a detached call that the driver did not make are free again */
+    vkw_host_job_unreserve(ctx, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity);
     if (reply)
-        vkw_encode_reply_vkCreateGraphicsPipelines(d, reply, &a);
+        vkw_encode_reply_vkCreateComputePipelines(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateComputePipelines(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateComputePipelines a;
-    if (!vkw_decode_args_vkCreateComputePipelines(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkCreateComputePipelines *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+    struct vkw_args_vkCreateComputePipelines *a = &f->a;
+    if (!vkw_decode_args_vkCreateComputePipelines(d, a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateComputePipelines fn = (PFN_vkCreateComputePipelines)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateComputePipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateComputePipelines);
+    PFN_vkCreateComputePipelines fn = (PFN_vkCreateComputePipelines)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateComputePipelines, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateComputePipelines);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateComputePipelines);
         return;
     }
-    a.result = fn(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
-    if (a.pPipelines) {
-        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
-        if (n > a.pPipelines_capacity)
-            n = a.pPipelines_capacity;
-        const uint64_t parent = a.device_id;
-        for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
-    }
-    if (reply)
-        vkw_encode_reply_vkCreateComputePipelines(d, reply, &a);
+    f->fn = fn;
+    vkw_host_job_reserve(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkCreateComputePipelines, vkw_finish_vkCreateComputePipelines, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkCreateComputePipelines(NULL, f);
+    vkw_finish_vkCreateComputePipelines(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyPipeline a;
-    if (!vkw_decode_args_vkDestroyPipeline(d, &a))
+    struct vkw_args_vkDestroyPipeline args, *a = &args;
+    if (!vkw_decode_args_vkDestroyPipeline(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyPipeline fn = (PFN_vkDestroyPipeline)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipeline, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipeline);
+    PFN_vkDestroyPipeline fn = (PFN_vkDestroyPipeline)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipeline, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipeline);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2082,60 +2310,60 @@ static void vkw_dispatch_vkDestroyPipeline(struct vkw_host_context *ctx, struct 
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkPipeline, a.pipeline_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkPipeline, a->pipeline_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyPipeline(d, reply, &a);
+            vkw_encode_reply_vkDestroyPipeline(d, reply, a);
         return;
     }
-    fn(a.device, a.pipeline, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPipeline, a.pipeline_id);
+    fn(a->device, a->pipeline, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipeline, a->pipeline_id);
     if (reply)
-        vkw_encode_reply_vkDestroyPipeline(d, reply, &a);
+        vkw_encode_reply_vkDestroyPipeline(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreatePipelineLayout(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreatePipelineLayout a;
-    if (!vkw_decode_args_vkCreatePipelineLayout(d, &a))
+    struct vkw_args_vkCreatePipelineLayout args, *a = &args;
+    if (!vkw_decode_args_vkCreatePipelineLayout(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids, a.pPipelineLayout_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipelineLayout, a->pPipelineLayout_ids, a->pPipelineLayout_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreatePipelineLayout fn = (PFN_vkCreatePipelineLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineLayout);
+    PFN_vkCreatePipelineLayout fn = (PFN_vkCreatePipelineLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineLayout);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreatePipelineLayout);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pPipelineLayout);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreatePipelineLayout, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pPipelineLayout) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pPipelineLayout);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreatePipelineLayout, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pPipelineLayout) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pPipelineLayout_capacity)
-            n = a.pPipelineLayout_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pPipelineLayout_capacity)
+            n = a->pPipelineLayout_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelineLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids[i], VKW_HANDLE_U64(a.pPipelineLayout[i]), parent);
+            if (a->pPipelineLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipelineLayout, a->pPipelineLayout_ids[i], VKW_HANDLE_U64(a->pPipelineLayout[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pPipelineLayout && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkPipelineLayout, a.pPipelineLayout_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pPipelineLayout && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkPipelineLayout, a->pPipelineLayout_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreatePipelineLayout(d, reply, &a);
+        vkw_encode_reply_vkCreatePipelineLayout(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyPipelineLayout a;
-    if (!vkw_decode_args_vkDestroyPipelineLayout(d, &a))
+    struct vkw_args_vkDestroyPipelineLayout args, *a = &args;
+    if (!vkw_decode_args_vkDestroyPipelineLayout(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyPipelineLayout fn = (PFN_vkDestroyPipelineLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineLayout);
+    PFN_vkDestroyPipelineLayout fn = (PFN_vkDestroyPipelineLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineLayout);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2144,60 +2372,60 @@ static void vkw_dispatch_vkDestroyPipelineLayout(struct vkw_host_context *ctx, s
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkPipelineLayout, a.pipelineLayout_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkPipelineLayout, a->pipelineLayout_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyPipelineLayout(d, reply, &a);
+            vkw_encode_reply_vkDestroyPipelineLayout(d, reply, a);
         return;
     }
-    fn(a.device, a.pipelineLayout, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineLayout, a.pipelineLayout_id);
+    fn(a->device, a->pipelineLayout, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineLayout, a->pipelineLayout_id);
     if (reply)
-        vkw_encode_reply_vkDestroyPipelineLayout(d, reply, &a);
+        vkw_encode_reply_vkDestroyPipelineLayout(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateSampler(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateSampler a;
-    if (!vkw_decode_args_vkCreateSampler(d, &a))
+    struct vkw_args_vkCreateSampler args, *a = &args;
+    if (!vkw_decode_args_vkCreateSampler(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids, a.pSampler_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSampler, a->pSampler_ids, a->pSampler_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateSampler fn = (PFN_vkCreateSampler)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateSampler);
+    PFN_vkCreateSampler fn = (PFN_vkCreateSampler)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateSampler);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSampler);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSampler);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateSampler, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pSampler) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pSampler);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateSampler, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pSampler) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pSampler_capacity)
-            n = a.pSampler_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pSampler_capacity)
+            n = a->pSampler_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pSampler[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids[i], VKW_HANDLE_U64(a.pSampler[i]), parent);
+            if (a->pSampler[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkSampler, a->pSampler_ids[i], VKW_HANDLE_U64(a->pSampler[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pSampler && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSampler, a.pSampler_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pSampler && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSampler, a->pSampler_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateSampler(d, reply, &a);
+        vkw_encode_reply_vkCreateSampler(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroySampler a;
-    if (!vkw_decode_args_vkDestroySampler(d, &a))
+    struct vkw_args_vkDestroySampler args, *a = &args;
+    if (!vkw_decode_args_vkDestroySampler(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroySampler fn = (PFN_vkDestroySampler)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroySampler);
+    PFN_vkDestroySampler fn = (PFN_vkDestroySampler)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySampler, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroySampler);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2206,60 +2434,60 @@ static void vkw_dispatch_vkDestroySampler(struct vkw_host_context *ctx, struct v
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkSampler, a.sampler_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkSampler, a->sampler_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroySampler(d, reply, &a);
+            vkw_encode_reply_vkDestroySampler(d, reply, a);
         return;
     }
-    fn(a.device, a.sampler, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkSampler, a.sampler_id);
+    fn(a->device, a->sampler, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkSampler, a->sampler_id);
     if (reply)
-        vkw_encode_reply_vkDestroySampler(d, reply, &a);
+        vkw_encode_reply_vkDestroySampler(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateDescriptorSetLayout(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateDescriptorSetLayout a;
-    if (!vkw_decode_args_vkCreateDescriptorSetLayout(d, &a))
+    struct vkw_args_vkCreateDescriptorSetLayout args, *a = &args;
+    if (!vkw_decode_args_vkCreateDescriptorSetLayout(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids, a.pSetLayout_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a->pSetLayout_ids, a->pSetLayout_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateDescriptorSetLayout fn = (PFN_vkCreateDescriptorSetLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorSetLayout);
+    PFN_vkCreateDescriptorSetLayout fn = (PFN_vkCreateDescriptorSetLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorSetLayout);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorSetLayout);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSetLayout);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorSetLayout, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pSetLayout) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pSetLayout);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorSetLayout, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pSetLayout) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pSetLayout_capacity)
-            n = a.pSetLayout_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pSetLayout_capacity)
+            n = a->pSetLayout_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pSetLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids[i], VKW_HANDLE_U64(a.pSetLayout[i]), parent);
+            if (a->pSetLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a->pSetLayout_ids[i], VKW_HANDLE_U64(a->pSetLayout[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pSetLayout && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a.pSetLayout_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pSetLayout && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorSetLayout, a->pSetLayout_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateDescriptorSetLayout(d, reply, &a);
+        vkw_encode_reply_vkCreateDescriptorSetLayout(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyDescriptorSetLayout a;
-    if (!vkw_decode_args_vkDestroyDescriptorSetLayout(d, &a))
+    struct vkw_args_vkDestroyDescriptorSetLayout args, *a = &args;
+    if (!vkw_decode_args_vkDestroyDescriptorSetLayout(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyDescriptorSetLayout fn = (PFN_vkDestroyDescriptorSetLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorSetLayout);
+    PFN_vkDestroyDescriptorSetLayout fn = (PFN_vkDestroyDescriptorSetLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorSetLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorSetLayout);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2268,60 +2496,60 @@ static void vkw_dispatch_vkDestroyDescriptorSetLayout(struct vkw_host_context *c
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkDescriptorSetLayout, a.descriptorSetLayout_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkDescriptorSetLayout, a->descriptorSetLayout_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, &a);
+            vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, a);
         return;
     }
-    fn(a.device, a.descriptorSetLayout, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSetLayout, a.descriptorSetLayout_id);
+    fn(a->device, a->descriptorSetLayout, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSetLayout, a->descriptorSetLayout_id);
     if (reply)
-        vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, &a);
+        vkw_encode_reply_vkDestroyDescriptorSetLayout(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateDescriptorPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateDescriptorPool a;
-    if (!vkw_decode_args_vkCreateDescriptorPool(d, &a))
+    struct vkw_args_vkCreateDescriptorPool args, *a = &args;
+    if (!vkw_decode_args_vkCreateDescriptorPool(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids, a.pDescriptorPool_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorPool, a->pDescriptorPool_ids, a->pDescriptorPool_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateDescriptorPool fn = (PFN_vkCreateDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorPool);
+    PFN_vkCreateDescriptorPool fn = (PFN_vkCreateDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorPool);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pDescriptorPool);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorPool, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pDescriptorPool) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pDescriptorPool);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorPool, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pDescriptorPool) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pDescriptorPool_capacity)
-            n = a.pDescriptorPool_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pDescriptorPool_capacity)
+            n = a->pDescriptorPool_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDescriptorPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids[i], VKW_HANDLE_U64(a.pDescriptorPool[i]), parent);
+            if (a->pDescriptorPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorPool, a->pDescriptorPool_ids[i], VKW_HANDLE_U64(a->pDescriptorPool[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pDescriptorPool && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorPool, a.pDescriptorPool_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pDescriptorPool && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorPool, a->pDescriptorPool_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateDescriptorPool(d, reply, &a);
+        vkw_encode_reply_vkCreateDescriptorPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyDescriptorPool a;
-    if (!vkw_decode_args_vkDestroyDescriptorPool(d, &a))
+    struct vkw_args_vkDestroyDescriptorPool args, *a = &args;
+    if (!vkw_decode_args_vkDestroyDescriptorPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyDescriptorPool fn = (PFN_vkDestroyDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorPool);
+    PFN_vkDestroyDescriptorPool fn = (PFN_vkDestroyDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2330,151 +2558,151 @@ static void vkw_dispatch_vkDestroyDescriptorPool(struct vkw_host_context *ctx, s
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkDescriptorPool, a->descriptorPool_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyDescriptorPool(d, reply, &a);
+            vkw_encode_reply_vkDestroyDescriptorPool(d, reply, a);
         return;
     }
-    fn(a.device, a.descriptorPool, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
+    fn(a->device, a->descriptorPool, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorPool, a->descriptorPool_id);
     if (reply)
-        vkw_encode_reply_vkDestroyDescriptorPool(d, reply, &a);
+        vkw_encode_reply_vkDestroyDescriptorPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkResetDescriptorPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkResetDescriptorPool a;
-    if (!vkw_decode_args_vkResetDescriptorPool(d, &a))
+    struct vkw_args_vkResetDescriptorPool args, *a = &args;
+    if (!vkw_decode_args_vkResetDescriptorPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkResetDescriptorPool fn = (PFN_vkResetDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetDescriptorPool);
+    PFN_vkResetDescriptorPool fn = (PFN_vkResetDescriptorPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetDescriptorPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkResetDescriptorPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetDescriptorPool);
         return;
     }
-    a.result = fn(a.device, a.descriptorPool, a.flags);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkResetDescriptorPool, a.result); /* nobody waits: report it later */
-    vkw_host_forget_children(ctx, VKW_HANDLE_VkDescriptorPool, a.descriptorPool_id);
+    a->result = fn(a->device, a->descriptorPool, a->flags);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkResetDescriptorPool, a->result); /* nobody waits: report it later */
+    vkw_host_forget_children(ctx, VKW_HANDLE_VkDescriptorPool, a->descriptorPool_id);
     if (reply)
-        vkw_encode_reply_vkResetDescriptorPool(d, reply, &a);
+        vkw_encode_reply_vkResetDescriptorPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkAllocateDescriptorSets(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkAllocateDescriptorSets a;
-    if (!vkw_decode_args_vkAllocateDescriptorSets(d, &a))
+    struct vkw_args_vkAllocateDescriptorSets args, *a = &args;
+    if (!vkw_decode_args_vkAllocateDescriptorSets(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids, a.pDescriptorSets_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorSet, a->pDescriptorSets_ids, a->pDescriptorSets_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkAllocateDescriptorSets fn = (PFN_vkAllocateDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkAllocateDescriptorSets);
+    PFN_vkAllocateDescriptorSets fn = (PFN_vkAllocateDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkAllocateDescriptorSets);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateDescriptorSets);
         return;
     }
-    a.result = fn(a.device, a.pAllocateInfo, a.pDescriptorSets);
-    if (a.pDescriptorSets) {
-        uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->descriptorSetCount)) : 0;
-        if (n > a.pDescriptorSets_capacity)
-            n = a.pDescriptorSets_capacity;
-        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkDescriptorPool, VKW_HANDLE_U64(a.pAllocateInfo->descriptorPool));
+    a->result = fn(a->device, a->pAllocateInfo, a->pDescriptorSets);
+    if (a->pDescriptorSets) {
+        uint64_t n = (a->pAllocateInfo) ? (uint64_t)((a->pAllocateInfo->descriptorSetCount)) : 0;
+        if (n > a->pDescriptorSets_capacity)
+            n = a->pDescriptorSets_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkDescriptorPool, VKW_HANDLE_U64(a->pAllocateInfo->descriptorPool));
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDescriptorSets[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i], VKW_HANDLE_U64(a.pDescriptorSets[i]), parent);
+            if (a->pDescriptorSets[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorSet, a->pDescriptorSets_ids[i], VKW_HANDLE_U64(a->pDescriptorSets[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkAllocateDescriptorSets(d, reply, &a);
+        vkw_encode_reply_vkAllocateDescriptorSets(d, reply, a);
 }
 
 static void vkw_dispatch_vkFreeDescriptorSets(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkFreeDescriptorSets a;
-    if (!vkw_decode_args_vkFreeDescriptorSets(d, &a))
+    struct vkw_args_vkFreeDescriptorSets args, *a = &args;
+    if (!vkw_decode_args_vkFreeDescriptorSets(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkFreeDescriptorSets fn = (PFN_vkFreeDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFreeDescriptorSets);
+    PFN_vkFreeDescriptorSets fn = (PFN_vkFreeDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkFreeDescriptorSets);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeDescriptorSets);
         return;
     }
-    a.result = fn(a.device, a.descriptorPool, a.descriptorSetCount, a.pDescriptorSets);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkFreeDescriptorSets, a.result); /* nobody waits: report it later */
-    for (uint64_t i = 0; a.pDescriptorSets_ids && i < (uint64_t)(a.descriptorSetCount); i++)
-        vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSet, a.pDescriptorSets_ids[i]);
+    a->result = fn(a->device, a->descriptorPool, a->descriptorSetCount, a->pDescriptorSets);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkFreeDescriptorSets, a->result); /* nobody waits: report it later */
+    for (uint64_t i = 0; a->pDescriptorSets_ids && i < (uint64_t)(a->descriptorSetCount); i++)
+        vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorSet, a->pDescriptorSets_ids[i]);
     if (reply)
-        vkw_encode_reply_vkFreeDescriptorSets(d, reply, &a);
+        vkw_encode_reply_vkFreeDescriptorSets(d, reply, a);
 }
 
 static void vkw_dispatch_vkUpdateDescriptorSets(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkUpdateDescriptorSets a;
-    if (!vkw_decode_args_vkUpdateDescriptorSets(d, &a))
+    struct vkw_args_vkUpdateDescriptorSets args, *a = &args;
+    if (!vkw_decode_args_vkUpdateDescriptorSets(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkUpdateDescriptorSets fn = (PFN_vkUpdateDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateDescriptorSets);
+    PFN_vkUpdateDescriptorSets fn = (PFN_vkUpdateDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateDescriptorSets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkUpdateDescriptorSets);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkUpdateDescriptorSets(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkUpdateDescriptorSets(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkUpdateDescriptorSets(d, reply, &a);
+        vkw_encode_reply_vkUpdateDescriptorSets(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateFramebuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateFramebuffer a;
-    if (!vkw_decode_args_vkCreateFramebuffer(d, &a))
+    struct vkw_args_vkCreateFramebuffer args, *a = &args;
+    if (!vkw_decode_args_vkCreateFramebuffer(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids, a.pFramebuffer_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkFramebuffer, a->pFramebuffer_ids, a->pFramebuffer_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateFramebuffer fn = (PFN_vkCreateFramebuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateFramebuffer);
+    PFN_vkCreateFramebuffer fn = (PFN_vkCreateFramebuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateFramebuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateFramebuffer);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pFramebuffer);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateFramebuffer, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pFramebuffer) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pFramebuffer);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateFramebuffer, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pFramebuffer) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pFramebuffer_capacity)
-            n = a.pFramebuffer_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pFramebuffer_capacity)
+            n = a->pFramebuffer_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pFramebuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids[i], VKW_HANDLE_U64(a.pFramebuffer[i]), parent);
+            if (a->pFramebuffer[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkFramebuffer, a->pFramebuffer_ids[i], VKW_HANDLE_U64(a->pFramebuffer[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pFramebuffer && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkFramebuffer, a.pFramebuffer_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pFramebuffer && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkFramebuffer, a->pFramebuffer_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateFramebuffer(d, reply, &a);
+        vkw_encode_reply_vkCreateFramebuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyFramebuffer a;
-    if (!vkw_decode_args_vkDestroyFramebuffer(d, &a))
+    struct vkw_args_vkDestroyFramebuffer args, *a = &args;
+    if (!vkw_decode_args_vkDestroyFramebuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyFramebuffer fn = (PFN_vkDestroyFramebuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyFramebuffer);
+    PFN_vkDestroyFramebuffer fn = (PFN_vkDestroyFramebuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyFramebuffer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyFramebuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2483,60 +2711,60 @@ static void vkw_dispatch_vkDestroyFramebuffer(struct vkw_host_context *ctx, stru
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkFramebuffer, a.framebuffer_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkFramebuffer, a->framebuffer_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyFramebuffer(d, reply, &a);
+            vkw_encode_reply_vkDestroyFramebuffer(d, reply, a);
         return;
     }
-    fn(a.device, a.framebuffer, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkFramebuffer, a.framebuffer_id);
+    fn(a->device, a->framebuffer, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkFramebuffer, a->framebuffer_id);
     if (reply)
-        vkw_encode_reply_vkDestroyFramebuffer(d, reply, &a);
+        vkw_encode_reply_vkDestroyFramebuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateRenderPass(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateRenderPass a;
-    if (!vkw_decode_args_vkCreateRenderPass(d, &a))
+    struct vkw_args_vkCreateRenderPass args, *a = &args;
+    if (!vkw_decode_args_vkCreateRenderPass(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a->pRenderPass_ids, a->pRenderPass_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateRenderPass fn = (PFN_vkCreateRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRenderPass);
+    PFN_vkCreateRenderPass fn = (PFN_vkCreateRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateRenderPass);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pRenderPass);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pRenderPass) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pRenderPass);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pRenderPass) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pRenderPass_capacity)
-            n = a.pRenderPass_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pRenderPass_capacity)
+            n = a->pRenderPass_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
+            if (a->pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a->pRenderPass_ids[i], VKW_HANDLE_U64(a->pRenderPass[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pRenderPass && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pRenderPass && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkRenderPass, a->pRenderPass_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateRenderPass(d, reply, &a);
+        vkw_encode_reply_vkCreateRenderPass(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyRenderPass a;
-    if (!vkw_decode_args_vkDestroyRenderPass(d, &a))
+    struct vkw_args_vkDestroyRenderPass args, *a = &args;
+    if (!vkw_decode_args_vkDestroyRenderPass(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyRenderPass fn = (PFN_vkDestroyRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyRenderPass);
+    PFN_vkDestroyRenderPass fn = (PFN_vkDestroyRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyRenderPass, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyRenderPass);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2545,79 +2773,79 @@ static void vkw_dispatch_vkDestroyRenderPass(struct vkw_host_context *ctx, struc
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkRenderPass, a.renderPass_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkRenderPass, a->renderPass_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyRenderPass(d, reply, &a);
+            vkw_encode_reply_vkDestroyRenderPass(d, reply, a);
         return;
     }
-    fn(a.device, a.renderPass, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkRenderPass, a.renderPass_id);
+    fn(a->device, a->renderPass, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkRenderPass, a->renderPass_id);
     if (reply)
-        vkw_encode_reply_vkDestroyRenderPass(d, reply, &a);
+        vkw_encode_reply_vkDestroyRenderPass(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetRenderAreaGranularity(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetRenderAreaGranularity a;
-    if (!vkw_decode_args_vkGetRenderAreaGranularity(d, &a))
+    struct vkw_args_vkGetRenderAreaGranularity args, *a = &args;
+    if (!vkw_decode_args_vkGetRenderAreaGranularity(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetRenderAreaGranularity fn = (PFN_vkGetRenderAreaGranularity)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRenderAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRenderAreaGranularity);
+    PFN_vkGetRenderAreaGranularity fn = (PFN_vkGetRenderAreaGranularity)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRenderAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetRenderAreaGranularity);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderAreaGranularity);
         return;
     }
-    fn(a.device, a.renderPass, a.pGranularity);
+    fn(a->device, a->renderPass, a->pGranularity);
     if (reply)
-        vkw_encode_reply_vkGetRenderAreaGranularity(d, reply, &a);
+        vkw_encode_reply_vkGetRenderAreaGranularity(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateCommandPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateCommandPool a;
-    if (!vkw_decode_args_vkCreateCommandPool(d, &a))
+    struct vkw_args_vkCreateCommandPool args, *a = &args;
+    if (!vkw_decode_args_vkCreateCommandPool(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids, a.pCommandPool_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandPool, a->pCommandPool_ids, a->pCommandPool_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateCommandPool fn = (PFN_vkCreateCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateCommandPool);
+    PFN_vkCreateCommandPool fn = (PFN_vkCreateCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateCommandPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateCommandPool);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pCommandPool);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateCommandPool, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pCommandPool) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pCommandPool);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateCommandPool, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pCommandPool) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pCommandPool_capacity)
-            n = a.pCommandPool_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pCommandPool_capacity)
+            n = a->pCommandPool_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pCommandPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids[i], VKW_HANDLE_U64(a.pCommandPool[i]), parent);
+            if (a->pCommandPool[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandPool, a->pCommandPool_ids[i], VKW_HANDLE_U64(a->pCommandPool[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pCommandPool && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkCommandPool, a.pCommandPool_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pCommandPool && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkCommandPool, a->pCommandPool_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateCommandPool(d, reply, &a);
+        vkw_encode_reply_vkCreateCommandPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyCommandPool a;
-    if (!vkw_decode_args_vkDestroyCommandPool(d, &a))
+    struct vkw_args_vkDestroyCommandPool args, *a = &args;
+    if (!vkw_decode_args_vkDestroyCommandPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyCommandPool fn = (PFN_vkDestroyCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyCommandPool);
+    PFN_vkDestroyCommandPool fn = (PFN_vkDestroyCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyCommandPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -2626,1653 +2854,1653 @@ static void vkw_dispatch_vkDestroyCommandPool(struct vkw_host_context *ctx, stru
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkCommandPool, a.commandPool_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkCommandPool, a->commandPool_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyCommandPool(d, reply, &a);
+            vkw_encode_reply_vkDestroyCommandPool(d, reply, a);
         return;
     }
-    fn(a.device, a.commandPool, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkCommandPool, a.commandPool_id);
+    fn(a->device, a->commandPool, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkCommandPool, a->commandPool_id);
     if (reply)
-        vkw_encode_reply_vkDestroyCommandPool(d, reply, &a);
+        vkw_encode_reply_vkDestroyCommandPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkResetCommandPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkResetCommandPool a;
-    if (!vkw_decode_args_vkResetCommandPool(d, &a))
+    struct vkw_args_vkResetCommandPool args, *a = &args;
+    if (!vkw_decode_args_vkResetCommandPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkResetCommandPool fn = (PFN_vkResetCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetCommandPool);
+    PFN_vkResetCommandPool fn = (PFN_vkResetCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkResetCommandPool);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkResetCommandPool(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkResetCommandPool, a.result); /* nobody waits: report it later */
+    vkw_host_vkResetCommandPool(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkResetCommandPool, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkResetCommandPool(d, reply, &a);
+        vkw_encode_reply_vkResetCommandPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkAllocateCommandBuffers(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkAllocateCommandBuffers a;
-    if (!vkw_decode_args_vkAllocateCommandBuffers(d, &a))
+    struct vkw_args_vkAllocateCommandBuffers args, *a = &args;
+    if (!vkw_decode_args_vkAllocateCommandBuffers(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids, a.pCommandBuffers_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkCommandBuffer, a->pCommandBuffers_ids, a->pCommandBuffers_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkAllocateCommandBuffers fn = (PFN_vkAllocateCommandBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkAllocateCommandBuffers);
+    PFN_vkAllocateCommandBuffers fn = (PFN_vkAllocateCommandBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkAllocateCommandBuffers);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateCommandBuffers);
         return;
     }
-    a.result = fn(a.device, a.pAllocateInfo, a.pCommandBuffers);
-    if (a.pCommandBuffers) {
-        uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->commandBufferCount)) : 0;
-        if (n > a.pCommandBuffers_capacity)
-            n = a.pCommandBuffers_capacity;
-        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkCommandPool, VKW_HANDLE_U64(a.pAllocateInfo->commandPool));
+    a->result = fn(a->device, a->pAllocateInfo, a->pCommandBuffers);
+    if (a->pCommandBuffers) {
+        uint64_t n = (a->pAllocateInfo) ? (uint64_t)((a->pAllocateInfo->commandBufferCount)) : 0;
+        if (n > a->pCommandBuffers_capacity)
+            n = a->pCommandBuffers_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkCommandPool, VKW_HANDLE_U64(a->pAllocateInfo->commandPool));
         for (uint64_t i = 0; i < n; i++)
-            if (a.pCommandBuffers[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i], VKW_HANDLE_U64(a.pCommandBuffers[i]), parent);
+            if (a->pCommandBuffers[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkCommandBuffer, a->pCommandBuffers_ids[i], VKW_HANDLE_U64(a->pCommandBuffers[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkAllocateCommandBuffers(d, reply, &a);
+        vkw_encode_reply_vkAllocateCommandBuffers(d, reply, a);
 }
 
 static void vkw_dispatch_vkFreeCommandBuffers(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkFreeCommandBuffers a;
-    if (!vkw_decode_args_vkFreeCommandBuffers(d, &a))
+    struct vkw_args_vkFreeCommandBuffers args, *a = &args;
+    if (!vkw_decode_args_vkFreeCommandBuffers(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkFreeCommandBuffers fn = (PFN_vkFreeCommandBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFreeCommandBuffers);
+    PFN_vkFreeCommandBuffers fn = (PFN_vkFreeCommandBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeCommandBuffers, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkFreeCommandBuffers);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeCommandBuffers);
         return;
     }
-    fn(a.device, a.commandPool, a.commandBufferCount, a.pCommandBuffers);
-    for (uint64_t i = 0; a.pCommandBuffers_ids && i < (uint64_t)(a.commandBufferCount); i++)
-        vkw_host_forget(ctx, VKW_HANDLE_VkCommandBuffer, a.pCommandBuffers_ids[i]);
+    fn(a->device, a->commandPool, a->commandBufferCount, a->pCommandBuffers);
+    for (uint64_t i = 0; a->pCommandBuffers_ids && i < (uint64_t)(a->commandBufferCount); i++)
+        vkw_host_forget(ctx, VKW_HANDLE_VkCommandBuffer, a->pCommandBuffers_ids[i]);
     if (reply)
-        vkw_encode_reply_vkFreeCommandBuffers(d, reply, &a);
+        vkw_encode_reply_vkFreeCommandBuffers(d, reply, a);
 }
 
 static void vkw_dispatch_vkBeginCommandBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBeginCommandBuffer a;
-    if (!vkw_decode_args_vkBeginCommandBuffer(d, &a))
+    struct vkw_args_vkBeginCommandBuffer args, *a = &args;
+    if (!vkw_decode_args_vkBeginCommandBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBeginCommandBuffer fn = (PFN_vkBeginCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkBeginCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkBeginCommandBuffer);
+    PFN_vkBeginCommandBuffer fn = (PFN_vkBeginCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkBeginCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkBeginCommandBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkBeginCommandBuffer(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkBeginCommandBuffer(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkBeginCommandBuffer(d, reply, &a);
+        vkw_encode_reply_vkBeginCommandBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkEndCommandBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEndCommandBuffer a;
-    if (!vkw_decode_args_vkEndCommandBuffer(d, &a))
+    struct vkw_args_vkEndCommandBuffer args, *a = &args;
+    if (!vkw_decode_args_vkEndCommandBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkEndCommandBuffer fn = (PFN_vkEndCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkEndCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkEndCommandBuffer);
+    PFN_vkEndCommandBuffer fn = (PFN_vkEndCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkEndCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkEndCommandBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkEndCommandBuffer(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkEndCommandBuffer(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkEndCommandBuffer(d, reply, &a);
+        vkw_encode_reply_vkEndCommandBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkResetCommandBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkResetCommandBuffer a;
-    if (!vkw_decode_args_vkResetCommandBuffer(d, &a))
+    struct vkw_args_vkResetCommandBuffer args, *a = &args;
+    if (!vkw_decode_args_vkResetCommandBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkResetCommandBuffer fn = (PFN_vkResetCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkResetCommandBuffer);
+    PFN_vkResetCommandBuffer fn = (PFN_vkResetCommandBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetCommandBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkResetCommandBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkResetCommandBuffer(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkResetCommandBuffer(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkResetCommandBuffer(d, reply, &a);
+        vkw_encode_reply_vkResetCommandBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindPipeline(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindPipeline a;
-    if (!vkw_decode_args_vkCmdBindPipeline(d, &a))
+    struct vkw_args_vkCmdBindPipeline args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindPipeline(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindPipeline fn = (PFN_vkCmdBindPipeline)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindPipeline, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindPipeline);
+    PFN_vkCmdBindPipeline fn = (PFN_vkCmdBindPipeline)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindPipeline, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindPipeline);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipeline);
         return;
     }
-    fn(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
+    fn(a->commandBuffer, a->pipelineBindPoint, a->pipeline);
     if (reply)
-        vkw_encode_reply_vkCmdBindPipeline(d, reply, &a);
+        vkw_encode_reply_vkCmdBindPipeline(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetViewport(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetViewport a;
-    if (!vkw_decode_args_vkCmdSetViewport(d, &a))
+    struct vkw_args_vkCmdSetViewport args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetViewport(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetViewport fn = (PFN_vkCmdSetViewport)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewport, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewport);
+    PFN_vkCmdSetViewport fn = (PFN_vkCmdSetViewport)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewport, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewport);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewport);
         return;
     }
-    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewports);
+    fn(a->commandBuffer, a->firstViewport, a->viewportCount, a->pViewports);
     if (reply)
-        vkw_encode_reply_vkCmdSetViewport(d, reply, &a);
+        vkw_encode_reply_vkCmdSetViewport(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetScissor(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetScissor a;
-    if (!vkw_decode_args_vkCmdSetScissor(d, &a))
+    struct vkw_args_vkCmdSetScissor args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetScissor(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetScissor fn = (PFN_vkCmdSetScissor)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetScissor, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetScissor);
+    PFN_vkCmdSetScissor fn = (PFN_vkCmdSetScissor)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetScissor, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetScissor);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissor);
         return;
     }
-    fn(a.commandBuffer, a.firstScissor, a.scissorCount, a.pScissors);
+    fn(a->commandBuffer, a->firstScissor, a->scissorCount, a->pScissors);
     if (reply)
-        vkw_encode_reply_vkCmdSetScissor(d, reply, &a);
+        vkw_encode_reply_vkCmdSetScissor(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetLineWidth(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetLineWidth a;
-    if (!vkw_decode_args_vkCmdSetLineWidth(d, &a))
+    struct vkw_args_vkCmdSetLineWidth args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetLineWidth(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetLineWidth fn = (PFN_vkCmdSetLineWidth)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineWidth, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineWidth);
+    PFN_vkCmdSetLineWidth fn = (PFN_vkCmdSetLineWidth)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineWidth, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineWidth);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineWidth);
         return;
     }
-    fn(a.commandBuffer, a.lineWidth);
+    fn(a->commandBuffer, a->lineWidth);
     if (reply)
-        vkw_encode_reply_vkCmdSetLineWidth(d, reply, &a);
+        vkw_encode_reply_vkCmdSetLineWidth(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthBias(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthBias a;
-    if (!vkw_decode_args_vkCmdSetDepthBias(d, &a))
+    struct vkw_args_vkCmdSetDepthBias args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthBias(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthBias fn = (PFN_vkCmdSetDepthBias)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBias, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBias);
+    PFN_vkCmdSetDepthBias fn = (PFN_vkCmdSetDepthBias)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBias, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBias);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias);
         return;
     }
-    fn(a.commandBuffer, a.depthBiasConstantFactor, a.depthBiasClamp, a.depthBiasSlopeFactor);
+    fn(a->commandBuffer, a->depthBiasConstantFactor, a->depthBiasClamp, a->depthBiasSlopeFactor);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthBias(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthBias(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetBlendConstants(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetBlendConstants a;
-    if (!vkw_decode_args_vkCmdSetBlendConstants(d, &a))
+    struct vkw_args_vkCmdSetBlendConstants args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetBlendConstants(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetBlendConstants fn = (PFN_vkCmdSetBlendConstants)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetBlendConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetBlendConstants);
+    PFN_vkCmdSetBlendConstants fn = (PFN_vkCmdSetBlendConstants)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetBlendConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetBlendConstants);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetBlendConstants);
         return;
     }
-    fn(a.commandBuffer, a.blendConstants);
+    fn(a->commandBuffer, a->blendConstants);
     if (reply)
-        vkw_encode_reply_vkCmdSetBlendConstants(d, reply, &a);
+        vkw_encode_reply_vkCmdSetBlendConstants(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthBounds(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthBounds a;
-    if (!vkw_decode_args_vkCmdSetDepthBounds(d, &a))
+    struct vkw_args_vkCmdSetDepthBounds args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthBounds(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthBounds fn = (PFN_vkCmdSetDepthBounds)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBounds, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBounds);
+    PFN_vkCmdSetDepthBounds fn = (PFN_vkCmdSetDepthBounds)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBounds, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBounds);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBounds);
         return;
     }
-    fn(a.commandBuffer, a.minDepthBounds, a.maxDepthBounds);
+    fn(a->commandBuffer, a->minDepthBounds, a->maxDepthBounds);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthBounds(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthBounds(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetStencilCompareMask(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetStencilCompareMask a;
-    if (!vkw_decode_args_vkCmdSetStencilCompareMask(d, &a))
+    struct vkw_args_vkCmdSetStencilCompareMask args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetStencilCompareMask(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetStencilCompareMask fn = (PFN_vkCmdSetStencilCompareMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilCompareMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilCompareMask);
+    PFN_vkCmdSetStencilCompareMask fn = (PFN_vkCmdSetStencilCompareMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilCompareMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilCompareMask);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilCompareMask);
         return;
     }
-    fn(a.commandBuffer, a.faceMask, a.compareMask);
+    fn(a->commandBuffer, a->faceMask, a->compareMask);
     if (reply)
-        vkw_encode_reply_vkCmdSetStencilCompareMask(d, reply, &a);
+        vkw_encode_reply_vkCmdSetStencilCompareMask(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetStencilWriteMask(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetStencilWriteMask a;
-    if (!vkw_decode_args_vkCmdSetStencilWriteMask(d, &a))
+    struct vkw_args_vkCmdSetStencilWriteMask args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetStencilWriteMask(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetStencilWriteMask fn = (PFN_vkCmdSetStencilWriteMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilWriteMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilWriteMask);
+    PFN_vkCmdSetStencilWriteMask fn = (PFN_vkCmdSetStencilWriteMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilWriteMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilWriteMask);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilWriteMask);
         return;
     }
-    fn(a.commandBuffer, a.faceMask, a.writeMask);
+    fn(a->commandBuffer, a->faceMask, a->writeMask);
     if (reply)
-        vkw_encode_reply_vkCmdSetStencilWriteMask(d, reply, &a);
+        vkw_encode_reply_vkCmdSetStencilWriteMask(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetStencilReference(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetStencilReference a;
-    if (!vkw_decode_args_vkCmdSetStencilReference(d, &a))
+    struct vkw_args_vkCmdSetStencilReference args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetStencilReference(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetStencilReference fn = (PFN_vkCmdSetStencilReference)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilReference, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilReference);
+    PFN_vkCmdSetStencilReference fn = (PFN_vkCmdSetStencilReference)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilReference, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilReference);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilReference);
         return;
     }
-    fn(a.commandBuffer, a.faceMask, a.reference);
+    fn(a->commandBuffer, a->faceMask, a->reference);
     if (reply)
-        vkw_encode_reply_vkCmdSetStencilReference(d, reply, &a);
+        vkw_encode_reply_vkCmdSetStencilReference(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindDescriptorSets(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindDescriptorSets a;
-    if (!vkw_decode_args_vkCmdBindDescriptorSets(d, &a))
+    struct vkw_args_vkCmdBindDescriptorSets args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindDescriptorSets(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindDescriptorSets fn = (PFN_vkCmdBindDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorSets, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorSets);
+    PFN_vkCmdBindDescriptorSets fn = (PFN_vkCmdBindDescriptorSets)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorSets, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorSets);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets);
         return;
     }
-    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.firstSet, a.descriptorSetCount, a.pDescriptorSets, a.dynamicOffsetCount, a.pDynamicOffsets);
+    fn(a->commandBuffer, a->pipelineBindPoint, a->layout, a->firstSet, a->descriptorSetCount, a->pDescriptorSets, a->dynamicOffsetCount, a->pDynamicOffsets);
     if (reply)
-        vkw_encode_reply_vkCmdBindDescriptorSets(d, reply, &a);
+        vkw_encode_reply_vkCmdBindDescriptorSets(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindIndexBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindIndexBuffer a;
-    if (!vkw_decode_args_vkCmdBindIndexBuffer(d, &a))
+    struct vkw_args_vkCmdBindIndexBuffer args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindIndexBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindIndexBuffer fn = (PFN_vkCmdBindIndexBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindIndexBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindIndexBuffer);
+    PFN_vkCmdBindIndexBuffer fn = (PFN_vkCmdBindIndexBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindIndexBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindIndexBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.indexType);
+    fn(a->commandBuffer, a->buffer, a->offset, a->indexType);
     if (reply)
-        vkw_encode_reply_vkCmdBindIndexBuffer(d, reply, &a);
+        vkw_encode_reply_vkCmdBindIndexBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindVertexBuffers(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindVertexBuffers a;
-    if (!vkw_decode_args_vkCmdBindVertexBuffers(d, &a))
+    struct vkw_args_vkCmdBindVertexBuffers args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindVertexBuffers(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindVertexBuffers fn = (PFN_vkCmdBindVertexBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindVertexBuffers, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindVertexBuffers);
+    PFN_vkCmdBindVertexBuffers fn = (PFN_vkCmdBindVertexBuffers)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindVertexBuffers, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindVertexBuffers);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers);
         return;
     }
-    fn(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets);
+    fn(a->commandBuffer, a->firstBinding, a->bindingCount, a->pBuffers, a->pOffsets);
     if (reply)
-        vkw_encode_reply_vkCmdBindVertexBuffers(d, reply, &a);
+        vkw_encode_reply_vkCmdBindVertexBuffers(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDraw(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDraw a;
-    if (!vkw_decode_args_vkCmdDraw(d, &a))
+    struct vkw_args_vkCmdDraw args, *a = &args;
+    if (!vkw_decode_args_vkCmdDraw(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDraw fn = (PFN_vkCmdDraw)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDraw, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDraw);
+    PFN_vkCmdDraw fn = (PFN_vkCmdDraw)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDraw, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDraw);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDraw);
         return;
     }
-    fn(a.commandBuffer, a.vertexCount, a.instanceCount, a.firstVertex, a.firstInstance);
+    fn(a->commandBuffer, a->vertexCount, a->instanceCount, a->firstVertex, a->firstInstance);
     if (reply)
-        vkw_encode_reply_vkCmdDraw(d, reply, &a);
+        vkw_encode_reply_vkCmdDraw(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawIndexed(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawIndexed a;
-    if (!vkw_decode_args_vkCmdDrawIndexed(d, &a))
+    struct vkw_args_vkCmdDrawIndexed args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawIndexed(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawIndexed fn = (PFN_vkCmdDrawIndexed)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexed, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexed);
+    PFN_vkCmdDrawIndexed fn = (PFN_vkCmdDrawIndexed)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexed, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexed);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexed);
         return;
     }
-    fn(a.commandBuffer, a.indexCount, a.instanceCount, a.firstIndex, a.vertexOffset, a.firstInstance);
+    fn(a->commandBuffer, a->indexCount, a->instanceCount, a->firstIndex, a->vertexOffset, a->firstInstance);
     if (reply)
-        vkw_encode_reply_vkCmdDrawIndexed(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawIndexed(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawIndirect(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawIndirect a;
-    if (!vkw_decode_args_vkCmdDrawIndirect(d, &a))
+    struct vkw_args_vkCmdDrawIndirect args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawIndirect(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawIndirect fn = (PFN_vkCmdDrawIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirect);
+    PFN_vkCmdDrawIndirect fn = (PFN_vkCmdDrawIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirect);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirect);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->drawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawIndirect(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawIndirect(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawIndexedIndirect(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawIndexedIndirect a;
-    if (!vkw_decode_args_vkCmdDrawIndexedIndirect(d, &a))
+    struct vkw_args_vkCmdDrawIndexedIndirect args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawIndexedIndirect(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawIndexedIndirect fn = (PFN_vkCmdDrawIndexedIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexedIndirect);
+    PFN_vkCmdDrawIndexedIndirect fn = (PFN_vkCmdDrawIndexedIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexedIndirect);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirect);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->drawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawIndexedIndirect(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawIndexedIndirect(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDispatch(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDispatch a;
-    if (!vkw_decode_args_vkCmdDispatch(d, &a))
+    struct vkw_args_vkCmdDispatch args, *a = &args;
+    if (!vkw_decode_args_vkCmdDispatch(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDispatch fn = (PFN_vkCmdDispatch)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatch, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatch);
+    PFN_vkCmdDispatch fn = (PFN_vkCmdDispatch)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatch, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatch);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatch);
         return;
     }
-    fn(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
+    fn(a->commandBuffer, a->groupCountX, a->groupCountY, a->groupCountZ);
     if (reply)
-        vkw_encode_reply_vkCmdDispatch(d, reply, &a);
+        vkw_encode_reply_vkCmdDispatch(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDispatchIndirect(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDispatchIndirect a;
-    if (!vkw_decode_args_vkCmdDispatchIndirect(d, &a))
+    struct vkw_args_vkCmdDispatchIndirect args, *a = &args;
+    if (!vkw_decode_args_vkCmdDispatchIndirect(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDispatchIndirect fn = (PFN_vkCmdDispatchIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatchIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatchIndirect);
+    PFN_vkCmdDispatchIndirect fn = (PFN_vkCmdDispatchIndirect)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatchIndirect, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatchIndirect);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchIndirect);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset);
+    fn(a->commandBuffer, a->buffer, a->offset);
     if (reply)
-        vkw_encode_reply_vkCmdDispatchIndirect(d, reply, &a);
+        vkw_encode_reply_vkCmdDispatchIndirect(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyBuffer a;
-    if (!vkw_decode_args_vkCmdCopyBuffer(d, &a))
+    struct vkw_args_vkCmdCopyBuffer args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyBuffer fn = (PFN_vkCmdCopyBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBuffer);
+    PFN_vkCmdCopyBuffer fn = (PFN_vkCmdCopyBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer);
         return;
     }
-    fn(a.commandBuffer, a.srcBuffer, a.dstBuffer, a.regionCount, a.pRegions);
+    fn(a->commandBuffer, a->srcBuffer, a->dstBuffer, a->regionCount, a->pRegions);
     if (reply)
-        vkw_encode_reply_vkCmdCopyBuffer(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyImage a;
-    if (!vkw_decode_args_vkCmdCopyImage(d, &a))
+    struct vkw_args_vkCmdCopyImage args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyImage fn = (PFN_vkCmdCopyImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImage);
+    PFN_vkCmdCopyImage fn = (PFN_vkCmdCopyImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage);
         return;
     }
-    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    fn(a->commandBuffer, a->srcImage, a->srcImageLayout, a->dstImage, a->dstImageLayout, a->regionCount, a->pRegions);
     if (reply)
-        vkw_encode_reply_vkCmdCopyImage(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBlitImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBlitImage a;
-    if (!vkw_decode_args_vkCmdBlitImage(d, &a))
+    struct vkw_args_vkCmdBlitImage args, *a = &args;
+    if (!vkw_decode_args_vkCmdBlitImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBlitImage fn = (PFN_vkCmdBlitImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBlitImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBlitImage);
+    PFN_vkCmdBlitImage fn = (PFN_vkCmdBlitImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBlitImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBlitImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage);
         return;
     }
-    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions, a.filter);
+    fn(a->commandBuffer, a->srcImage, a->srcImageLayout, a->dstImage, a->dstImageLayout, a->regionCount, a->pRegions, a->filter);
     if (reply)
-        vkw_encode_reply_vkCmdBlitImage(d, reply, &a);
+        vkw_encode_reply_vkCmdBlitImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyBufferToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyBufferToImage a;
-    if (!vkw_decode_args_vkCmdCopyBufferToImage(d, &a))
+    struct vkw_args_vkCmdCopyBufferToImage args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyBufferToImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyBufferToImage fn = (PFN_vkCmdCopyBufferToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBufferToImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBufferToImage);
+    PFN_vkCmdCopyBufferToImage fn = (PFN_vkCmdCopyBufferToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBufferToImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBufferToImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage);
         return;
     }
-    fn(a.commandBuffer, a.srcBuffer, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    fn(a->commandBuffer, a->srcBuffer, a->dstImage, a->dstImageLayout, a->regionCount, a->pRegions);
     if (reply)
-        vkw_encode_reply_vkCmdCopyBufferToImage(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyBufferToImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyImageToBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyImageToBuffer a;
-    if (!vkw_decode_args_vkCmdCopyImageToBuffer(d, &a))
+    struct vkw_args_vkCmdCopyImageToBuffer args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyImageToBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyImageToBuffer fn = (PFN_vkCmdCopyImageToBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImageToBuffer);
+    PFN_vkCmdCopyImageToBuffer fn = (PFN_vkCmdCopyImageToBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImageToBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer);
         return;
     }
-    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstBuffer, a.regionCount, a.pRegions);
+    fn(a->commandBuffer, a->srcImage, a->srcImageLayout, a->dstBuffer, a->regionCount, a->pRegions);
     if (reply)
-        vkw_encode_reply_vkCmdCopyImageToBuffer(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyImageToBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdUpdateBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdUpdateBuffer a;
-    if (!vkw_decode_args_vkCmdUpdateBuffer(d, &a))
+    struct vkw_args_vkCmdUpdateBuffer args, *a = &args;
+    if (!vkw_decode_args_vkCmdUpdateBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdUpdateBuffer fn = (PFN_vkCmdUpdateBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdUpdateBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdUpdateBuffer);
+    PFN_vkCmdUpdateBuffer fn = (PFN_vkCmdUpdateBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdUpdateBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdUpdateBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdateBuffer);
         return;
     }
-    fn(a.commandBuffer, a.dstBuffer, a.dstOffset, a.dataSize, a.pData);
+    fn(a->commandBuffer, a->dstBuffer, a->dstOffset, a->dataSize, a->pData);
     if (reply)
-        vkw_encode_reply_vkCmdUpdateBuffer(d, reply, &a);
+        vkw_encode_reply_vkCmdUpdateBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdFillBuffer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdFillBuffer a;
-    if (!vkw_decode_args_vkCmdFillBuffer(d, &a))
+    struct vkw_args_vkCmdFillBuffer args, *a = &args;
+    if (!vkw_decode_args_vkCmdFillBuffer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdFillBuffer fn = (PFN_vkCmdFillBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdFillBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdFillBuffer);
+    PFN_vkCmdFillBuffer fn = (PFN_vkCmdFillBuffer)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdFillBuffer, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdFillBuffer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdFillBuffer);
         return;
     }
-    fn(a.commandBuffer, a.dstBuffer, a.dstOffset, a.size, a.data);
+    fn(a->commandBuffer, a->dstBuffer, a->dstOffset, a->size, a->data);
     if (reply)
-        vkw_encode_reply_vkCmdFillBuffer(d, reply, &a);
+        vkw_encode_reply_vkCmdFillBuffer(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdClearColorImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdClearColorImage a;
-    if (!vkw_decode_args_vkCmdClearColorImage(d, &a))
+    struct vkw_args_vkCmdClearColorImage args, *a = &args;
+    if (!vkw_decode_args_vkCmdClearColorImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdClearColorImage fn = (PFN_vkCmdClearColorImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearColorImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearColorImage);
+    PFN_vkCmdClearColorImage fn = (PFN_vkCmdClearColorImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearColorImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearColorImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearColorImage);
         return;
     }
-    fn(a.commandBuffer, a.image, a.imageLayout, a.pColor, a.rangeCount, a.pRanges);
+    fn(a->commandBuffer, a->image, a->imageLayout, a->pColor, a->rangeCount, a->pRanges);
     if (reply)
-        vkw_encode_reply_vkCmdClearColorImage(d, reply, &a);
+        vkw_encode_reply_vkCmdClearColorImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdClearDepthStencilImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdClearDepthStencilImage a;
-    if (!vkw_decode_args_vkCmdClearDepthStencilImage(d, &a))
+    struct vkw_args_vkCmdClearDepthStencilImage args, *a = &args;
+    if (!vkw_decode_args_vkCmdClearDepthStencilImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdClearDepthStencilImage fn = (PFN_vkCmdClearDepthStencilImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearDepthStencilImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearDepthStencilImage);
+    PFN_vkCmdClearDepthStencilImage fn = (PFN_vkCmdClearDepthStencilImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearDepthStencilImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearDepthStencilImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearDepthStencilImage);
         return;
     }
-    fn(a.commandBuffer, a.image, a.imageLayout, a.pDepthStencil, a.rangeCount, a.pRanges);
+    fn(a->commandBuffer, a->image, a->imageLayout, a->pDepthStencil, a->rangeCount, a->pRanges);
     if (reply)
-        vkw_encode_reply_vkCmdClearDepthStencilImage(d, reply, &a);
+        vkw_encode_reply_vkCmdClearDepthStencilImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdClearAttachments(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdClearAttachments a;
-    if (!vkw_decode_args_vkCmdClearAttachments(d, &a))
+    struct vkw_args_vkCmdClearAttachments args, *a = &args;
+    if (!vkw_decode_args_vkCmdClearAttachments(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdClearAttachments fn = (PFN_vkCmdClearAttachments)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearAttachments, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearAttachments);
+    PFN_vkCmdClearAttachments fn = (PFN_vkCmdClearAttachments)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdClearAttachments, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdClearAttachments);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdClearAttachments);
         return;
     }
-    fn(a.commandBuffer, a.attachmentCount, a.pAttachments, a.rectCount, a.pRects);
+    fn(a->commandBuffer, a->attachmentCount, a->pAttachments, a->rectCount, a->pRects);
     if (reply)
-        vkw_encode_reply_vkCmdClearAttachments(d, reply, &a);
+        vkw_encode_reply_vkCmdClearAttachments(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdResolveImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdResolveImage a;
-    if (!vkw_decode_args_vkCmdResolveImage(d, &a))
+    struct vkw_args_vkCmdResolveImage args, *a = &args;
+    if (!vkw_decode_args_vkCmdResolveImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdResolveImage fn = (PFN_vkCmdResolveImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResolveImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResolveImage);
+    PFN_vkCmdResolveImage fn = (PFN_vkCmdResolveImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResolveImage, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResolveImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage);
         return;
     }
-    fn(a.commandBuffer, a.srcImage, a.srcImageLayout, a.dstImage, a.dstImageLayout, a.regionCount, a.pRegions);
+    fn(a->commandBuffer, a->srcImage, a->srcImageLayout, a->dstImage, a->dstImageLayout, a->regionCount, a->pRegions);
     if (reply)
-        vkw_encode_reply_vkCmdResolveImage(d, reply, &a);
+        vkw_encode_reply_vkCmdResolveImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetEvent(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetEvent a;
-    if (!vkw_decode_args_vkCmdSetEvent(d, &a))
+    struct vkw_args_vkCmdSetEvent args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetEvent(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetEvent fn = (PFN_vkCmdSetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetEvent);
+    PFN_vkCmdSetEvent fn = (PFN_vkCmdSetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetEvent);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent);
         return;
     }
-    fn(a.commandBuffer, a.event, a.stageMask);
+    fn(a->commandBuffer, a->event, a->stageMask);
     if (reply)
-        vkw_encode_reply_vkCmdSetEvent(d, reply, &a);
+        vkw_encode_reply_vkCmdSetEvent(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdResetEvent(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdResetEvent a;
-    if (!vkw_decode_args_vkCmdResetEvent(d, &a))
+    struct vkw_args_vkCmdResetEvent args, *a = &args;
+    if (!vkw_decode_args_vkCmdResetEvent(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdResetEvent fn = (PFN_vkCmdResetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetEvent);
+    PFN_vkCmdResetEvent fn = (PFN_vkCmdResetEvent)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetEvent, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetEvent);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent);
         return;
     }
-    fn(a.commandBuffer, a.event, a.stageMask);
+    fn(a->commandBuffer, a->event, a->stageMask);
     if (reply)
-        vkw_encode_reply_vkCmdResetEvent(d, reply, &a);
+        vkw_encode_reply_vkCmdResetEvent(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWaitEvents(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWaitEvents a;
-    if (!vkw_decode_args_vkCmdWaitEvents(d, &a))
+    struct vkw_args_vkCmdWaitEvents args, *a = &args;
+    if (!vkw_decode_args_vkCmdWaitEvents(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWaitEvents fn = (PFN_vkCmdWaitEvents)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWaitEvents, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWaitEvents);
+    PFN_vkCmdWaitEvents fn = (PFN_vkCmdWaitEvents)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWaitEvents, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWaitEvents);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents);
         return;
     }
-    fn(a.commandBuffer, a.eventCount, a.pEvents, a.srcStageMask, a.dstStageMask, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
+    fn(a->commandBuffer, a->eventCount, a->pEvents, a->srcStageMask, a->dstStageMask, a->memoryBarrierCount, a->pMemoryBarriers, a->bufferMemoryBarrierCount, a->pBufferMemoryBarriers, a->imageMemoryBarrierCount, a->pImageMemoryBarriers);
     if (reply)
-        vkw_encode_reply_vkCmdWaitEvents(d, reply, &a);
+        vkw_encode_reply_vkCmdWaitEvents(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPipelineBarrier(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPipelineBarrier a;
-    if (!vkw_decode_args_vkCmdPipelineBarrier(d, &a))
+    struct vkw_args_vkCmdPipelineBarrier args, *a = &args;
+    if (!vkw_decode_args_vkCmdPipelineBarrier(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPipelineBarrier fn = (PFN_vkCmdPipelineBarrier)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPipelineBarrier, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPipelineBarrier);
+    PFN_vkCmdPipelineBarrier fn = (PFN_vkCmdPipelineBarrier)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPipelineBarrier, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPipelineBarrier);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier);
         return;
     }
-    fn(a.commandBuffer, a.srcStageMask, a.dstStageMask, a.dependencyFlags, a.memoryBarrierCount, a.pMemoryBarriers, a.bufferMemoryBarrierCount, a.pBufferMemoryBarriers, a.imageMemoryBarrierCount, a.pImageMemoryBarriers);
+    fn(a->commandBuffer, a->srcStageMask, a->dstStageMask, a->dependencyFlags, a->memoryBarrierCount, a->pMemoryBarriers, a->bufferMemoryBarrierCount, a->pBufferMemoryBarriers, a->imageMemoryBarrierCount, a->pImageMemoryBarriers);
     if (reply)
-        vkw_encode_reply_vkCmdPipelineBarrier(d, reply, &a);
+        vkw_encode_reply_vkCmdPipelineBarrier(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginQuery(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginQuery a;
-    if (!vkw_decode_args_vkCmdBeginQuery(d, &a))
+    struct vkw_args_vkCmdBeginQuery args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginQuery(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginQuery fn = (PFN_vkCmdBeginQuery)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginQuery);
+    PFN_vkCmdBeginQuery fn = (PFN_vkCmdBeginQuery)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginQuery);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQuery);
         return;
     }
-    fn(a.commandBuffer, a.queryPool, a.query, a.flags);
+    fn(a->commandBuffer, a->queryPool, a->query, a->flags);
     if (reply)
-        vkw_encode_reply_vkCmdBeginQuery(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginQuery(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndQuery(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndQuery a;
-    if (!vkw_decode_args_vkCmdEndQuery(d, &a))
+    struct vkw_args_vkCmdEndQuery args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndQuery(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndQuery fn = (PFN_vkCmdEndQuery)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndQuery);
+    PFN_vkCmdEndQuery fn = (PFN_vkCmdEndQuery)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndQuery, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndQuery);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQuery);
         return;
     }
-    fn(a.commandBuffer, a.queryPool, a.query);
+    fn(a->commandBuffer, a->queryPool, a->query);
     if (reply)
-        vkw_encode_reply_vkCmdEndQuery(d, reply, &a);
+        vkw_encode_reply_vkCmdEndQuery(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdResetQueryPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdResetQueryPool a;
-    if (!vkw_decode_args_vkCmdResetQueryPool(d, &a))
+    struct vkw_args_vkCmdResetQueryPool args, *a = &args;
+    if (!vkw_decode_args_vkCmdResetQueryPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdResetQueryPool fn = (PFN_vkCmdResetQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetQueryPool, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetQueryPool);
+    PFN_vkCmdResetQueryPool fn = (PFN_vkCmdResetQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetQueryPool, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetQueryPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetQueryPool);
         return;
     }
-    fn(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount);
+    fn(a->commandBuffer, a->queryPool, a->firstQuery, a->queryCount);
     if (reply)
-        vkw_encode_reply_vkCmdResetQueryPool(d, reply, &a);
+        vkw_encode_reply_vkCmdResetQueryPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWriteTimestamp(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWriteTimestamp a;
-    if (!vkw_decode_args_vkCmdWriteTimestamp(d, &a))
+    struct vkw_args_vkCmdWriteTimestamp args, *a = &args;
+    if (!vkw_decode_args_vkCmdWriteTimestamp(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWriteTimestamp fn = (PFN_vkCmdWriteTimestamp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteTimestamp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteTimestamp);
+    PFN_vkCmdWriteTimestamp fn = (PFN_vkCmdWriteTimestamp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteTimestamp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteTimestamp);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp);
         return;
     }
-    fn(a.commandBuffer, a.pipelineStage, a.queryPool, a.query);
+    fn(a->commandBuffer, a->pipelineStage, a->queryPool, a->query);
     if (reply)
-        vkw_encode_reply_vkCmdWriteTimestamp(d, reply, &a);
+        vkw_encode_reply_vkCmdWriteTimestamp(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyQueryPoolResults(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyQueryPoolResults a;
-    if (!vkw_decode_args_vkCmdCopyQueryPoolResults(d, &a))
+    struct vkw_args_vkCmdCopyQueryPoolResults args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyQueryPoolResults(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyQueryPoolResults fn = (PFN_vkCmdCopyQueryPoolResults)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyQueryPoolResults, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyQueryPoolResults);
+    PFN_vkCmdCopyQueryPoolResults fn = (PFN_vkCmdCopyQueryPoolResults)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyQueryPoolResults, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyQueryPoolResults);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyQueryPoolResults);
         return;
     }
-    fn(a.commandBuffer, a.queryPool, a.firstQuery, a.queryCount, a.dstBuffer, a.dstOffset, a.stride, a.flags);
+    fn(a->commandBuffer, a->queryPool, a->firstQuery, a->queryCount, a->dstBuffer, a->dstOffset, a->stride, a->flags);
     if (reply)
-        vkw_encode_reply_vkCmdCopyQueryPoolResults(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyQueryPoolResults(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPushConstants(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPushConstants a;
-    if (!vkw_decode_args_vkCmdPushConstants(d, &a))
+    struct vkw_args_vkCmdPushConstants args, *a = &args;
+    if (!vkw_decode_args_vkCmdPushConstants(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPushConstants fn = (PFN_vkCmdPushConstants)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushConstants);
+    PFN_vkCmdPushConstants fn = (PFN_vkCmdPushConstants)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushConstants, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushConstants);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants);
         return;
     }
-    fn(a.commandBuffer, a.layout, a.stageFlags, a.offset, a.size, a.pValues);
+    fn(a->commandBuffer, a->layout, a->stageFlags, a->offset, a->size, a->pValues);
     if (reply)
-        vkw_encode_reply_vkCmdPushConstants(d, reply, &a);
+        vkw_encode_reply_vkCmdPushConstants(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginRenderPass(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginRenderPass a;
-    if (!vkw_decode_args_vkCmdBeginRenderPass(d, &a))
+    struct vkw_args_vkCmdBeginRenderPass args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginRenderPass(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginRenderPass fn = (PFN_vkCmdBeginRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRenderPass);
+    PFN_vkCmdBeginRenderPass fn = (PFN_vkCmdBeginRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRenderPass);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass);
         return;
     }
-    fn(a.commandBuffer, a.pRenderPassBegin, a.contents);
+    fn(a->commandBuffer, a->pRenderPassBegin, a->contents);
     if (reply)
-        vkw_encode_reply_vkCmdBeginRenderPass(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginRenderPass(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdNextSubpass(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdNextSubpass a;
-    if (!vkw_decode_args_vkCmdNextSubpass(d, &a))
+    struct vkw_args_vkCmdNextSubpass args, *a = &args;
+    if (!vkw_decode_args_vkCmdNextSubpass(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdNextSubpass fn = (PFN_vkCmdNextSubpass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdNextSubpass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdNextSubpass);
+    PFN_vkCmdNextSubpass fn = (PFN_vkCmdNextSubpass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdNextSubpass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdNextSubpass);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass);
         return;
     }
-    fn(a.commandBuffer, a.contents);
+    fn(a->commandBuffer, a->contents);
     if (reply)
-        vkw_encode_reply_vkCmdNextSubpass(d, reply, &a);
+        vkw_encode_reply_vkCmdNextSubpass(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndRenderPass(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndRenderPass a;
-    if (!vkw_decode_args_vkCmdEndRenderPass(d, &a))
+    struct vkw_args_vkCmdEndRenderPass args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndRenderPass(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndRenderPass fn = (PFN_vkCmdEndRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRenderPass);
+    PFN_vkCmdEndRenderPass fn = (PFN_vkCmdEndRenderPass)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRenderPass, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRenderPass);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass);
         return;
     }
-    fn(a.commandBuffer);
+    fn(a->commandBuffer);
     if (reply)
-        vkw_encode_reply_vkCmdEndRenderPass(d, reply, &a);
+        vkw_encode_reply_vkCmdEndRenderPass(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdExecuteCommands(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdExecuteCommands a;
-    if (!vkw_decode_args_vkCmdExecuteCommands(d, &a))
+    struct vkw_args_vkCmdExecuteCommands args, *a = &args;
+    if (!vkw_decode_args_vkCmdExecuteCommands(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdExecuteCommands fn = (PFN_vkCmdExecuteCommands)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteCommands, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteCommands);
+    PFN_vkCmdExecuteCommands fn = (PFN_vkCmdExecuteCommands)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteCommands, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteCommands);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteCommands);
         return;
     }
-    fn(a.commandBuffer, a.commandBufferCount, a.pCommandBuffers);
+    fn(a->commandBuffer, a->commandBufferCount, a->pCommandBuffers);
     if (reply)
-        vkw_encode_reply_vkCmdExecuteCommands(d, reply, &a);
+        vkw_encode_reply_vkCmdExecuteCommands(d, reply, a);
 }
 
 static void vkw_dispatch_vkEnumerateInstanceVersion(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumerateInstanceVersion a;
-    if (!vkw_decode_args_vkEnumerateInstanceVersion(d, &a))
+    struct vkw_args_vkEnumerateInstanceVersion args, *a = &args;
+    if (!vkw_decode_args_vkEnumerateInstanceVersion(d, a))
         return;
     PFN_vkEnumerateInstanceVersion fn = ctx->vk.vkEnumerateInstanceVersion;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateInstanceVersion);
         return;
     }
-    a.result = fn(a.pApiVersion);
+    a->result = fn(a->pApiVersion);
     if (reply)
-        vkw_encode_reply_vkEnumerateInstanceVersion(d, reply, &a);
+        vkw_encode_reply_vkEnumerateInstanceVersion(d, reply, a);
 }
 
 static void vkw_dispatch_vkBindBufferMemory2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBindBufferMemory2 a;
-    if (!vkw_decode_args_vkBindBufferMemory2(d, &a))
+    struct vkw_args_vkBindBufferMemory2 args, *a = &args;
+    if (!vkw_decode_args_vkBindBufferMemory2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBindBufferMemory2 fn = (PFN_vkBindBufferMemory2)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindBufferMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindBufferMemory2);
+    PFN_vkBindBufferMemory2 fn = (PFN_vkBindBufferMemory2)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindBufferMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBindBufferMemory2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindBufferMemory2);
         return;
     }
-    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory2, a.result); /* nobody waits: report it later */
+    a->result = fn(a->device, a->bindInfoCount, a->pBindInfos);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindBufferMemory2, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkBindBufferMemory2(d, reply, &a);
+        vkw_encode_reply_vkBindBufferMemory2(d, reply, a);
 }
 
 static void vkw_dispatch_vkBindImageMemory2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBindImageMemory2 a;
-    if (!vkw_decode_args_vkBindImageMemory2(d, &a))
+    struct vkw_args_vkBindImageMemory2 args, *a = &args;
+    if (!vkw_decode_args_vkBindImageMemory2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBindImageMemory2 fn = (PFN_vkBindImageMemory2)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindImageMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindImageMemory2);
+    PFN_vkBindImageMemory2 fn = (PFN_vkBindImageMemory2)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindImageMemory2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBindImageMemory2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindImageMemory2);
         return;
     }
-    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory2, a.result); /* nobody waits: report it later */
+    a->result = fn(a->device, a->bindInfoCount, a->pBindInfos);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkBindImageMemory2, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkBindImageMemory2(d, reply, &a);
+        vkw_encode_reply_vkBindImageMemory2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceGroupPeerMemoryFeatures(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceGroupPeerMemoryFeatures a;
-    if (!vkw_decode_args_vkGetDeviceGroupPeerMemoryFeatures(d, &a))
+    struct vkw_args_vkGetDeviceGroupPeerMemoryFeatures args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceGroupPeerMemoryFeatures(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceGroupPeerMemoryFeatures fn = (PFN_vkGetDeviceGroupPeerMemoryFeatures)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceGroupPeerMemoryFeatures);
+    PFN_vkGetDeviceGroupPeerMemoryFeatures fn = (PFN_vkGetDeviceGroupPeerMemoryFeatures)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceGroupPeerMemoryFeatures);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceGroupPeerMemoryFeatures);
         return;
     }
-    fn(a.device, a.heapIndex, a.localDeviceIndex, a.remoteDeviceIndex, a.pPeerMemoryFeatures);
+    fn(a->device, a->heapIndex, a->localDeviceIndex, a->remoteDeviceIndex, a->pPeerMemoryFeatures);
     if (reply)
-        vkw_encode_reply_vkGetDeviceGroupPeerMemoryFeatures(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceGroupPeerMemoryFeatures(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDeviceMask(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDeviceMask a;
-    if (!vkw_decode_args_vkCmdSetDeviceMask(d, &a))
+    struct vkw_args_vkCmdSetDeviceMask args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDeviceMask(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDeviceMask fn = (PFN_vkCmdSetDeviceMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDeviceMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDeviceMask);
+    PFN_vkCmdSetDeviceMask fn = (PFN_vkCmdSetDeviceMask)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDeviceMask, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDeviceMask);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDeviceMask);
         return;
     }
-    fn(a.commandBuffer, a.deviceMask);
+    fn(a->commandBuffer, a->deviceMask);
     if (reply)
-        vkw_encode_reply_vkCmdSetDeviceMask(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDeviceMask(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDispatchBase(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDispatchBase a;
-    if (!vkw_decode_args_vkCmdDispatchBase(d, &a))
+    struct vkw_args_vkCmdDispatchBase args, *a = &args;
+    if (!vkw_decode_args_vkCmdDispatchBase(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDispatchBase fn = (PFN_vkCmdDispatchBase)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatchBase, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatchBase);
+    PFN_vkCmdDispatchBase fn = (PFN_vkCmdDispatchBase)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDispatchBase, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDispatchBase);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDispatchBase);
         return;
     }
-    fn(a.commandBuffer, a.baseGroupX, a.baseGroupY, a.baseGroupZ, a.groupCountX, a.groupCountY, a.groupCountZ);
+    fn(a->commandBuffer, a->baseGroupX, a->baseGroupY, a->baseGroupZ, a->groupCountX, a->groupCountY, a->groupCountZ);
     if (reply)
-        vkw_encode_reply_vkCmdDispatchBase(d, reply, &a);
+        vkw_encode_reply_vkCmdDispatchBase(d, reply, a);
 }
 
 static void vkw_dispatch_vkEnumeratePhysicalDeviceGroups(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumeratePhysicalDeviceGroups a;
-    if (!vkw_decode_args_vkEnumeratePhysicalDeviceGroups(d, &a))
+    struct vkw_args_vkEnumeratePhysicalDeviceGroups args, *a = &args;
+    if (!vkw_decode_args_vkEnumeratePhysicalDeviceGroups(d, a))
         return;
     PFN_vkEnumeratePhysicalDeviceGroups fn = ctx->vk.vkEnumeratePhysicalDeviceGroups;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumeratePhysicalDeviceGroups);
         return;
     }
-    a.result = fn(a.instance, a.pPhysicalDeviceGroupCount, a.pPhysicalDeviceGroupProperties);
+    a->result = fn(a->instance, a->pPhysicalDeviceGroupCount, a->pPhysicalDeviceGroupProperties);
     if (reply)
-        vkw_encode_reply_vkEnumeratePhysicalDeviceGroups(d, reply, &a);
+        vkw_encode_reply_vkEnumeratePhysicalDeviceGroups(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageMemoryRequirements2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageMemoryRequirements2 a;
-    if (!vkw_decode_args_vkGetImageMemoryRequirements2(d, &a))
+    struct vkw_args_vkGetImageMemoryRequirements2 args, *a = &args;
+    if (!vkw_decode_args_vkGetImageMemoryRequirements2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageMemoryRequirements2 fn = (PFN_vkGetImageMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageMemoryRequirements2);
+    PFN_vkGetImageMemoryRequirements2 fn = (PFN_vkGetImageMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageMemoryRequirements2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageMemoryRequirements2);
         return;
     }
-    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a->device, a->pInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetImageMemoryRequirements2(d, reply, &a);
+        vkw_encode_reply_vkGetImageMemoryRequirements2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetBufferMemoryRequirements2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetBufferMemoryRequirements2 a;
-    if (!vkw_decode_args_vkGetBufferMemoryRequirements2(d, &a))
+    struct vkw_args_vkGetBufferMemoryRequirements2 args, *a = &args;
+    if (!vkw_decode_args_vkGetBufferMemoryRequirements2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetBufferMemoryRequirements2 fn = (PFN_vkGetBufferMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferMemoryRequirements2);
+    PFN_vkGetBufferMemoryRequirements2 fn = (PFN_vkGetBufferMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferMemoryRequirements2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferMemoryRequirements2);
         return;
     }
-    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a->device, a->pInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetBufferMemoryRequirements2(d, reply, &a);
+        vkw_encode_reply_vkGetBufferMemoryRequirements2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageSparseMemoryRequirements2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageSparseMemoryRequirements2 a;
-    if (!vkw_decode_args_vkGetImageSparseMemoryRequirements2(d, &a))
+    struct vkw_args_vkGetImageSparseMemoryRequirements2 args, *a = &args;
+    if (!vkw_decode_args_vkGetImageSparseMemoryRequirements2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageSparseMemoryRequirements2 fn = (PFN_vkGetImageSparseMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSparseMemoryRequirements2);
+    PFN_vkGetImageSparseMemoryRequirements2 fn = (PFN_vkGetImageSparseMemoryRequirements2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSparseMemoryRequirements2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSparseMemoryRequirements2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSparseMemoryRequirements2);
         return;
     }
-    fn(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a->device, a->pInfo, a->pSparseMemoryRequirementCount, a->pSparseMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetImageSparseMemoryRequirements2(d, reply, &a);
+        vkw_encode_reply_vkGetImageSparseMemoryRequirements2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceFeatures2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceFeatures2 a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceFeatures2(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceFeatures2 args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceFeatures2(d, a))
         return;
     PFN_vkGetPhysicalDeviceFeatures2 fn = ctx->vk.vkGetPhysicalDeviceFeatures2;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFeatures2);
         return;
     }
-    fn(a.physicalDevice, a.pFeatures);
+    fn(a->physicalDevice, a->pFeatures);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceFeatures2(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceFeatures2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceProperties2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceProperties2 a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceProperties2(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceProperties2 args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceProperties2(d, a))
         return;
     PFN_vkGetPhysicalDeviceProperties2 fn = ctx->vk.vkGetPhysicalDeviceProperties2;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceProperties2);
         return;
     }
-    fn(a.physicalDevice, a.pProperties);
+    fn(a->physicalDevice, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceProperties2(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceProperties2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceFormatProperties2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceFormatProperties2 a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceFormatProperties2(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceFormatProperties2 args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceFormatProperties2(d, a))
         return;
     PFN_vkGetPhysicalDeviceFormatProperties2 fn = ctx->vk.vkGetPhysicalDeviceFormatProperties2;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFormatProperties2);
         return;
     }
-    fn(a.physicalDevice, a.format, a.pFormatProperties);
+    fn(a->physicalDevice, a->format, a->pFormatProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceFormatProperties2(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceFormatProperties2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceImageFormatProperties2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceImageFormatProperties2 a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties2(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceImageFormatProperties2 args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceImageFormatProperties2(d, a))
         return;
     PFN_vkGetPhysicalDeviceImageFormatProperties2 fn = ctx->vk.vkGetPhysicalDeviceImageFormatProperties2;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceImageFormatProperties2);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pImageFormatInfo, a.pImageFormatProperties);
+    a->result = fn(a->physicalDevice, a->pImageFormatInfo, a->pImageFormatProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties2(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceImageFormatProperties2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceQueueFamilyProperties2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties2 a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties2(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceQueueFamilyProperties2 args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceQueueFamilyProperties2(d, a))
         return;
     PFN_vkGetPhysicalDeviceQueueFamilyProperties2 fn = ctx->vk.vkGetPhysicalDeviceQueueFamilyProperties2;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceQueueFamilyProperties2);
         return;
     }
-    fn(a.physicalDevice, a.pQueueFamilyPropertyCount, a.pQueueFamilyProperties);
+    fn(a->physicalDevice, a->pQueueFamilyPropertyCount, a->pQueueFamilyProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties2(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceQueueFamilyProperties2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceMemoryProperties2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceMemoryProperties2 a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceMemoryProperties2(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceMemoryProperties2 args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceMemoryProperties2(d, a))
         return;
     PFN_vkGetPhysicalDeviceMemoryProperties2 fn = ctx->vk.vkGetPhysicalDeviceMemoryProperties2;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMemoryProperties2);
         return;
     }
-    fn(a.physicalDevice, a.pMemoryProperties);
+    fn(a->physicalDevice, a->pMemoryProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties2(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceMemoryProperties2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceSparseImageFormatProperties2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties2 a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties2(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceSparseImageFormatProperties2 args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceSparseImageFormatProperties2(d, a))
         return;
     PFN_vkGetPhysicalDeviceSparseImageFormatProperties2 fn = ctx->vk.vkGetPhysicalDeviceSparseImageFormatProperties2;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSparseImageFormatProperties2);
         return;
     }
-    fn(a.physicalDevice, a.pFormatInfo, a.pPropertyCount, a.pProperties);
+    fn(a->physicalDevice, a->pFormatInfo, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties2(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceSparseImageFormatProperties2(d, reply, a);
 }
 
 static void vkw_dispatch_vkTrimCommandPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkTrimCommandPool a;
-    if (!vkw_decode_args_vkTrimCommandPool(d, &a))
+    struct vkw_args_vkTrimCommandPool args, *a = &args;
+    if (!vkw_decode_args_vkTrimCommandPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkTrimCommandPool fn = (PFN_vkTrimCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkTrimCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkTrimCommandPool);
+    PFN_vkTrimCommandPool fn = (PFN_vkTrimCommandPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkTrimCommandPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkTrimCommandPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimCommandPool);
         return;
     }
-    fn(a.device, a.commandPool, a.flags);
+    fn(a->device, a->commandPool, a->flags);
     if (reply)
-        vkw_encode_reply_vkTrimCommandPool(d, reply, &a);
+        vkw_encode_reply_vkTrimCommandPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceQueue2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceQueue2 a;
-    if (!vkw_decode_args_vkGetDeviceQueue2(d, &a))
+    struct vkw_args_vkGetDeviceQueue2 args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceQueue2(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids, a.pQueue_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkQueue, a->pQueue_ids, a->pQueue_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceQueue2 fn = (PFN_vkGetDeviceQueue2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceQueue2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceQueue2);
+    PFN_vkGetDeviceQueue2 fn = (PFN_vkGetDeviceQueue2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceQueue2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceQueue2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceQueue2);
         return;
     }
-    fn(a.device, a.pQueueInfo, a.pQueue);
-    if (a.pQueue) {
+    fn(a->device, a->pQueueInfo, a->pQueue);
+    if (a->pQueue) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pQueue_capacity)
-            n = a.pQueue_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pQueue_capacity)
+            n = a->pQueue_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pQueue[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a.pQueue_ids[i], VKW_HANDLE_U64(a.pQueue[i]), parent);
+            if (a->pQueue[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkQueue, a->pQueue_ids[i], VKW_HANDLE_U64(a->pQueue[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkGetDeviceQueue2(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceQueue2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateSamplerYcbcrConversion(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateSamplerYcbcrConversion a;
-    if (!vkw_decode_args_vkCreateSamplerYcbcrConversion(d, &a))
+    struct vkw_args_vkCreateSamplerYcbcrConversion args, *a = &args;
+    if (!vkw_decode_args_vkCreateSamplerYcbcrConversion(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids, a.pYcbcrConversion_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a->pYcbcrConversion_ids, a->pYcbcrConversion_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateSamplerYcbcrConversion fn = (PFN_vkCreateSamplerYcbcrConversion)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateSamplerYcbcrConversion);
+    PFN_vkCreateSamplerYcbcrConversion fn = (PFN_vkCreateSamplerYcbcrConversion)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateSamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateSamplerYcbcrConversion);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateSamplerYcbcrConversion);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pYcbcrConversion);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateSamplerYcbcrConversion, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pYcbcrConversion) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pYcbcrConversion);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateSamplerYcbcrConversion, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pYcbcrConversion) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pYcbcrConversion_capacity)
-            n = a.pYcbcrConversion_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pYcbcrConversion_capacity)
+            n = a->pYcbcrConversion_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pYcbcrConversion[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids[i], VKW_HANDLE_U64(a.pYcbcrConversion[i]), parent);
+            if (a->pYcbcrConversion[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a->pYcbcrConversion_ids[i], VKW_HANDLE_U64(a->pYcbcrConversion[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pYcbcrConversion && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a.pYcbcrConversion_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pYcbcrConversion && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkSamplerYcbcrConversion, a->pYcbcrConversion_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateSamplerYcbcrConversion(d, reply, &a);
+        vkw_encode_reply_vkCreateSamplerYcbcrConversion(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroySamplerYcbcrConversion(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroySamplerYcbcrConversion a;
-    if (!vkw_decode_args_vkDestroySamplerYcbcrConversion(d, &a))
+    struct vkw_args_vkDestroySamplerYcbcrConversion args, *a = &args;
+    if (!vkw_decode_args_vkDestroySamplerYcbcrConversion(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroySamplerYcbcrConversion fn = (PFN_vkDestroySamplerYcbcrConversion)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroySamplerYcbcrConversion);
+    PFN_vkDestroySamplerYcbcrConversion fn = (PFN_vkDestroySamplerYcbcrConversion)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroySamplerYcbcrConversion, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroySamplerYcbcrConversion);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroySamplerYcbcrConversion);
         return;
     }
-    fn(a.device, a.ycbcrConversion, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkSamplerYcbcrConversion, a.ycbcrConversion_id);
+    fn(a->device, a->ycbcrConversion, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkSamplerYcbcrConversion, a->ycbcrConversion_id);
     if (reply)
-        vkw_encode_reply_vkDestroySamplerYcbcrConversion(d, reply, &a);
+        vkw_encode_reply_vkDestroySamplerYcbcrConversion(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateDescriptorUpdateTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateDescriptorUpdateTemplate a;
-    if (!vkw_decode_args_vkCreateDescriptorUpdateTemplate(d, &a))
+    struct vkw_args_vkCreateDescriptorUpdateTemplate args, *a = &args;
+    if (!vkw_decode_args_vkCreateDescriptorUpdateTemplate(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids, a.pDescriptorUpdateTemplate_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a->pDescriptorUpdateTemplate_ids, a->pDescriptorUpdateTemplate_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateDescriptorUpdateTemplate fn = (PFN_vkCreateDescriptorUpdateTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorUpdateTemplate);
+    PFN_vkCreateDescriptorUpdateTemplate fn = (PFN_vkCreateDescriptorUpdateTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateDescriptorUpdateTemplate);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDescriptorUpdateTemplate);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pDescriptorUpdateTemplate);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorUpdateTemplate, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pDescriptorUpdateTemplate) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pDescriptorUpdateTemplate);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateDescriptorUpdateTemplate, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pDescriptorUpdateTemplate) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pDescriptorUpdateTemplate_capacity)
-            n = a.pDescriptorUpdateTemplate_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pDescriptorUpdateTemplate_capacity)
+            n = a->pDescriptorUpdateTemplate_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDescriptorUpdateTemplate[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids[i], VKW_HANDLE_U64(a.pDescriptorUpdateTemplate[i]), parent);
+            if (a->pDescriptorUpdateTemplate[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a->pDescriptorUpdateTemplate_ids[i], VKW_HANDLE_U64(a->pDescriptorUpdateTemplate[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pDescriptorUpdateTemplate && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a.pDescriptorUpdateTemplate_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pDescriptorUpdateTemplate && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkDescriptorUpdateTemplate, a->pDescriptorUpdateTemplate_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateDescriptorUpdateTemplate(d, reply, &a);
+        vkw_encode_reply_vkCreateDescriptorUpdateTemplate(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyDescriptorUpdateTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyDescriptorUpdateTemplate a;
-    if (!vkw_decode_args_vkDestroyDescriptorUpdateTemplate(d, &a))
+    struct vkw_args_vkDestroyDescriptorUpdateTemplate args, *a = &args;
+    if (!vkw_decode_args_vkDestroyDescriptorUpdateTemplate(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyDescriptorUpdateTemplate fn = (PFN_vkDestroyDescriptorUpdateTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorUpdateTemplate);
+    PFN_vkDestroyDescriptorUpdateTemplate fn = (PFN_vkDestroyDescriptorUpdateTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDescriptorUpdateTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDescriptorUpdateTemplate);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDescriptorUpdateTemplate);
         return;
     }
-    fn(a.device, a.descriptorUpdateTemplate, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorUpdateTemplate, a.descriptorUpdateTemplate_id);
+    fn(a->device, a->descriptorUpdateTemplate, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkDescriptorUpdateTemplate, a->descriptorUpdateTemplate_id);
     if (reply)
-        vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(d, reply, &a);
+        vkw_encode_reply_vkDestroyDescriptorUpdateTemplate(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceExternalBufferProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceExternalBufferProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceExternalBufferProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceExternalBufferProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceExternalBufferProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceExternalBufferProperties fn = ctx->vk.vkGetPhysicalDeviceExternalBufferProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalBufferProperties);
         return;
     }
-    fn(a.physicalDevice, a.pExternalBufferInfo, a.pExternalBufferProperties);
+    fn(a->physicalDevice, a->pExternalBufferInfo, a->pExternalBufferProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceExternalBufferProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceExternalBufferProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceExternalFenceProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceExternalFenceProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceExternalFenceProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceExternalFenceProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceExternalFenceProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceExternalFenceProperties fn = ctx->vk.vkGetPhysicalDeviceExternalFenceProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalFenceProperties);
         return;
     }
-    fn(a.physicalDevice, a.pExternalFenceInfo, a.pExternalFenceProperties);
+    fn(a->physicalDevice, a->pExternalFenceInfo, a->pExternalFenceProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceExternalFenceProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceExternalFenceProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceExternalSemaphoreProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceExternalSemaphoreProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceExternalSemaphoreProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceExternalSemaphoreProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceExternalSemaphoreProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceExternalSemaphoreProperties fn = ctx->vk.vkGetPhysicalDeviceExternalSemaphoreProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceExternalSemaphoreProperties);
         return;
     }
-    fn(a.physicalDevice, a.pExternalSemaphoreInfo, a.pExternalSemaphoreProperties);
+    fn(a->physicalDevice, a->pExternalSemaphoreInfo, a->pExternalSemaphoreProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceExternalSemaphoreProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceExternalSemaphoreProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDescriptorSetLayoutSupport(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDescriptorSetLayoutSupport a;
-    if (!vkw_decode_args_vkGetDescriptorSetLayoutSupport(d, &a))
+    struct vkw_args_vkGetDescriptorSetLayoutSupport args, *a = &args;
+    if (!vkw_decode_args_vkGetDescriptorSetLayoutSupport(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDescriptorSetLayoutSupport fn = (PFN_vkGetDescriptorSetLayoutSupport)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSupport, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutSupport);
+    PFN_vkGetDescriptorSetLayoutSupport fn = (PFN_vkGetDescriptorSetLayoutSupport)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSupport, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutSupport);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSupport);
         return;
     }
-    fn(a.device, a.pCreateInfo, a.pSupport);
+    fn(a->device, a->pCreateInfo, a->pSupport);
     if (reply)
-        vkw_encode_reply_vkGetDescriptorSetLayoutSupport(d, reply, &a);
+        vkw_encode_reply_vkGetDescriptorSetLayoutSupport(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawIndirectCount(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawIndirectCount a;
-    if (!vkw_decode_args_vkCmdDrawIndirectCount(d, &a))
+    struct vkw_args_vkCmdDrawIndirectCount args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawIndirectCount(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawIndirectCount fn = (PFN_vkCmdDrawIndirectCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirectCount);
+    PFN_vkCmdDrawIndirectCount fn = (PFN_vkCmdDrawIndirectCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirectCount);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectCount);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->countBuffer, a->countBufferOffset, a->maxDrawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawIndirectCount(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawIndirectCount(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawIndexedIndirectCount(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawIndexedIndirectCount a;
-    if (!vkw_decode_args_vkCmdDrawIndexedIndirectCount(d, &a))
+    struct vkw_args_vkCmdDrawIndexedIndirectCount args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawIndexedIndirectCount(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawIndexedIndirectCount fn = (PFN_vkCmdDrawIndexedIndirectCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexedIndirectCount);
+    PFN_vkCmdDrawIndexedIndirectCount fn = (PFN_vkCmdDrawIndexedIndirectCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndexedIndirectCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndexedIndirectCount);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndexedIndirectCount);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->countBuffer, a->countBufferOffset, a->maxDrawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawIndexedIndirectCount(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawIndexedIndirectCount(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateRenderPass2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateRenderPass2 a;
-    if (!vkw_decode_args_vkCreateRenderPass2(d, &a))
+    struct vkw_args_vkCreateRenderPass2 args, *a = &args;
+    if (!vkw_decode_args_vkCreateRenderPass2(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids, a.pRenderPass_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkRenderPass, a->pRenderPass_ids, a->pRenderPass_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateRenderPass2 fn = (PFN_vkCreateRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRenderPass2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRenderPass2);
+    PFN_vkCreateRenderPass2 fn = (PFN_vkCreateRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRenderPass2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateRenderPass2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRenderPass2);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pRenderPass);
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass2, a.result); /* nobody waits: report it later */
-    if (a.result >= 0 && a.pRenderPass) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pRenderPass);
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkCreateRenderPass2, a->result); /* nobody waits: report it later */
+    if (a->result >= 0 && a->pRenderPass) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pRenderPass_capacity)
-            n = a.pRenderPass_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pRenderPass_capacity)
+            n = a->pRenderPass_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[i], VKW_HANDLE_U64(a.pRenderPass[i]), parent);
+            if (a->pRenderPass[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkRenderPass, a->pRenderPass_ids[i], VKW_HANDLE_U64(a->pRenderPass[i]), parent);
     }
     /* the guest already uses the id: it names a failed object from now on */
-    if (a.result < 0 && !reply && a.pRenderPass && vkw_reader_ok(&d->r))
-        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkRenderPass, a.pRenderPass_ids[0], a.device_id);
+    if (a->result < 0 && !reply && a->pRenderPass && vkw_reader_ok(&d->r))
+        vkw_host_bind_failed(ctx, d, VKW_HANDLE_VkRenderPass, a->pRenderPass_ids[0], a->device_id);
     if (reply)
-        vkw_encode_reply_vkCreateRenderPass2(d, reply, &a);
+        vkw_encode_reply_vkCreateRenderPass2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginRenderPass2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginRenderPass2 a;
-    if (!vkw_decode_args_vkCmdBeginRenderPass2(d, &a))
+    struct vkw_args_vkCmdBeginRenderPass2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginRenderPass2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginRenderPass2 fn = (PFN_vkCmdBeginRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRenderPass2);
+    PFN_vkCmdBeginRenderPass2 fn = (PFN_vkCmdBeginRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRenderPass2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRenderPass2);
         return;
     }
-    fn(a.commandBuffer, a.pRenderPassBegin, a.pSubpassBeginInfo);
+    fn(a->commandBuffer, a->pRenderPassBegin, a->pSubpassBeginInfo);
     if (reply)
-        vkw_encode_reply_vkCmdBeginRenderPass2(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginRenderPass2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdNextSubpass2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdNextSubpass2 a;
-    if (!vkw_decode_args_vkCmdNextSubpass2(d, &a))
+    struct vkw_args_vkCmdNextSubpass2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdNextSubpass2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdNextSubpass2 fn = (PFN_vkCmdNextSubpass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdNextSubpass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdNextSubpass2);
+    PFN_vkCmdNextSubpass2 fn = (PFN_vkCmdNextSubpass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdNextSubpass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdNextSubpass2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdNextSubpass2);
         return;
     }
-    fn(a.commandBuffer, a.pSubpassBeginInfo, a.pSubpassEndInfo);
+    fn(a->commandBuffer, a->pSubpassBeginInfo, a->pSubpassEndInfo);
     if (reply)
-        vkw_encode_reply_vkCmdNextSubpass2(d, reply, &a);
+        vkw_encode_reply_vkCmdNextSubpass2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndRenderPass2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndRenderPass2 a;
-    if (!vkw_decode_args_vkCmdEndRenderPass2(d, &a))
+    struct vkw_args_vkCmdEndRenderPass2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndRenderPass2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndRenderPass2 fn = (PFN_vkCmdEndRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRenderPass2);
+    PFN_vkCmdEndRenderPass2 fn = (PFN_vkCmdEndRenderPass2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRenderPass2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRenderPass2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRenderPass2);
         return;
     }
-    fn(a.commandBuffer, a.pSubpassEndInfo);
+    fn(a->commandBuffer, a->pSubpassEndInfo);
     if (reply)
-        vkw_encode_reply_vkCmdEndRenderPass2(d, reply, &a);
+        vkw_encode_reply_vkCmdEndRenderPass2(d, reply, a);
 }
 
 static void vkw_dispatch_vkResetQueryPool(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkResetQueryPool a;
-    if (!vkw_decode_args_vkResetQueryPool(d, &a))
+    struct vkw_args_vkResetQueryPool args, *a = &args;
+    if (!vkw_decode_args_vkResetQueryPool(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkResetQueryPool fn = (PFN_vkResetQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetQueryPool);
+    PFN_vkResetQueryPool fn = (PFN_vkResetQueryPool)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetQueryPool, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkResetQueryPool);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetQueryPool);
         return;
     }
-    fn(a.device, a.queryPool, a.firstQuery, a.queryCount);
+    fn(a->device, a->queryPool, a->firstQuery, a->queryCount);
     if (reply)
-        vkw_encode_reply_vkResetQueryPool(d, reply, &a);
+        vkw_encode_reply_vkResetQueryPool(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetSemaphoreCounterValue a;
-    if (!vkw_decode_args_vkGetSemaphoreCounterValue(d, &a))
+    struct vkw_args_vkGetSemaphoreCounterValue args, *a = &args;
+    if (!vkw_decode_args_vkGetSemaphoreCounterValue(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetSemaphoreCounterValue fn = (PFN_vkGetSemaphoreCounterValue)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSemaphoreCounterValue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetSemaphoreCounterValue);
+    PFN_vkGetSemaphoreCounterValue fn = (PFN_vkGetSemaphoreCounterValue)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSemaphoreCounterValue, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetSemaphoreCounterValue);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -4280,2070 +4508,2110 @@ static void vkw_dispatch_vkGetSemaphoreCounterValue(struct vkw_host_context *ctx
         return;
     }
     if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
     else
-    a.result = fn(a.device, a.semaphore, a.pValue);
+    a->result = fn(a->device, a->semaphore, a->pValue);
     if (reply)
-        vkw_encode_reply_vkGetSemaphoreCounterValue(d, reply, &a);
+        vkw_encode_reply_vkGetSemaphoreCounterValue(d, reply, a);
+}
+
+/* vkWaitSemaphores may block: waits: VK_TIMEOUT is one of its results (vk.xml).
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkWaitSemaphores {
+    struct vkw_args_vkWaitSemaphores a;
+    PFN_vkWaitSemaphores fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkWaitSemaphores(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkWaitSemaphores *f = frame;
+    struct vkw_args_vkWaitSemaphores *a = &f->a;
+    /* in slices, so that a context that ends stops waiting */
+    const uint64_t end = vkw_host_job_deadline(a->timeout);
+    do
+        a->result = f->fn(a->device, a->pWaitInfo, vkw_host_job_slice(job, end));
+    while (a->result == VK_TIMEOUT && vkw_host_job_again(job, end));
+}
+
+static void vkw_finish_vkWaitSemaphores(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkWaitSemaphores *a = &((struct vkw_frame_vkWaitSemaphores *)frame)->a;
+    (void)ctx;
+    if (reply)
+        vkw_encode_reply_vkWaitSemaphores(d, reply, a);
 }
 
 static void vkw_dispatch_vkWaitSemaphores(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkWaitSemaphores a;
-    if (!vkw_decode_args_vkWaitSemaphores(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkWaitSemaphores *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkWaitSemaphores *a = &f->a;
+    if (!vkw_decode_args_vkWaitSemaphores(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkWaitSemaphores fn = (PFN_vkWaitSemaphores)vkw_host_device_entry(ctx, d, VKW_CMD_vkWaitSemaphores, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkWaitSemaphores);
+    PFN_vkWaitSemaphores fn = (PFN_vkWaitSemaphores)vkw_host_device_entry(ctx, d, VKW_CMD_vkWaitSemaphores, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkWaitSemaphores);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkWaitSemaphores);
         return;
     }
-    if (vkw_host_deferred_pending(ctx))
-        a.result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
-    else
-    a.result = fn(a.device, a.pWaitInfo, a.timeout);
-    if (reply)
-        vkw_encode_reply_vkWaitSemaphores(d, reply, &a);
+    f->fn = fn;
+    if (vkw_host_deferred_pending(ctx)) {
+        a->result = vkw_host_take_deferred(ctx); /* an asynchronous command failed earlier */
+        vkw_finish_vkWaitSemaphores(ctx, d, reply, f);
+        return;
+    }
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkWaitSemaphores, vkw_finish_vkWaitSemaphores, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkWaitSemaphores(NULL, f);
+    vkw_finish_vkWaitSemaphores(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkSignalSemaphore(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSignalSemaphore a;
-    if (!vkw_decode_args_vkSignalSemaphore(d, &a))
+    struct vkw_args_vkSignalSemaphore args, *a = &args;
+    if (!vkw_decode_args_vkSignalSemaphore(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSignalSemaphore fn = (PFN_vkSignalSemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkSignalSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSignalSemaphore);
+    PFN_vkSignalSemaphore fn = (PFN_vkSignalSemaphore)vkw_host_device_entry(ctx, d, VKW_CMD_vkSignalSemaphore, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSignalSemaphore);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSignalSemaphore);
         return;
     }
-    a.result = fn(a.device, a.pSignalInfo);
+    a->result = fn(a->device, a->pSignalInfo);
     if (reply)
-        vkw_encode_reply_vkSignalSemaphore(d, reply, &a);
+        vkw_encode_reply_vkSignalSemaphore(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetBufferDeviceAddress(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetBufferDeviceAddress a;
-    if (!vkw_decode_args_vkGetBufferDeviceAddress(d, &a))
+    struct vkw_args_vkGetBufferDeviceAddress args, *a = &args;
+    if (!vkw_decode_args_vkGetBufferDeviceAddress(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetBufferDeviceAddress fn = (PFN_vkGetBufferDeviceAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferDeviceAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferDeviceAddress);
+    PFN_vkGetBufferDeviceAddress fn = (PFN_vkGetBufferDeviceAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferDeviceAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferDeviceAddress);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferDeviceAddress);
         return;
     }
-    a.result = fn(a.device, a.pInfo);
+    a->result = fn(a->device, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkGetBufferDeviceAddress(d, reply, &a);
+        vkw_encode_reply_vkGetBufferDeviceAddress(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetBufferOpaqueCaptureAddress(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetBufferOpaqueCaptureAddress a;
-    if (!vkw_decode_args_vkGetBufferOpaqueCaptureAddress(d, &a))
+    struct vkw_args_vkGetBufferOpaqueCaptureAddress args, *a = &args;
+    if (!vkw_decode_args_vkGetBufferOpaqueCaptureAddress(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetBufferOpaqueCaptureAddress fn = (PFN_vkGetBufferOpaqueCaptureAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferOpaqueCaptureAddress);
+    PFN_vkGetBufferOpaqueCaptureAddress fn = (PFN_vkGetBufferOpaqueCaptureAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferOpaqueCaptureAddress);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureAddress);
         return;
     }
-    a.result = fn(a.device, a.pInfo);
+    a->result = fn(a->device, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkGetBufferOpaqueCaptureAddress(d, reply, &a);
+        vkw_encode_reply_vkGetBufferOpaqueCaptureAddress(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceMemoryOpaqueCaptureAddress(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceMemoryOpaqueCaptureAddress a;
-    if (!vkw_decode_args_vkGetDeviceMemoryOpaqueCaptureAddress(d, &a))
+    struct vkw_args_vkGetDeviceMemoryOpaqueCaptureAddress args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceMemoryOpaqueCaptureAddress(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceMemoryOpaqueCaptureAddress fn = (PFN_vkGetDeviceMemoryOpaqueCaptureAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress);
+    PFN_vkGetDeviceMemoryOpaqueCaptureAddress fn = (PFN_vkGetDeviceMemoryOpaqueCaptureAddress)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceMemoryOpaqueCaptureAddress);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceMemoryOpaqueCaptureAddress);
         return;
     }
-    a.result = fn(a.device, a.pInfo);
+    a->result = fn(a->device, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkGetDeviceMemoryOpaqueCaptureAddress(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceMemoryOpaqueCaptureAddress(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceToolProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceToolProperties a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceToolProperties(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceToolProperties args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceToolProperties(d, a))
         return;
     PFN_vkGetPhysicalDeviceToolProperties fn = ctx->vk.vkGetPhysicalDeviceToolProperties;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceToolProperties);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pToolCount, a.pToolProperties);
+    a->result = fn(a->physicalDevice, a->pToolCount, a->pToolProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceToolProperties(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceToolProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetEvent2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetEvent2 a;
-    if (!vkw_decode_args_vkCmdSetEvent2(d, &a))
+    struct vkw_args_vkCmdSetEvent2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetEvent2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetEvent2 fn = (PFN_vkCmdSetEvent2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetEvent2);
+    PFN_vkCmdSetEvent2 fn = (PFN_vkCmdSetEvent2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetEvent2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetEvent2);
         return;
     }
-    fn(a.commandBuffer, a.event, a.pDependencyInfo);
+    fn(a->commandBuffer, a->event, a->pDependencyInfo);
     if (reply)
-        vkw_encode_reply_vkCmdSetEvent2(d, reply, &a);
+        vkw_encode_reply_vkCmdSetEvent2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdResetEvent2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdResetEvent2 a;
-    if (!vkw_decode_args_vkCmdResetEvent2(d, &a))
+    struct vkw_args_vkCmdResetEvent2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdResetEvent2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdResetEvent2 fn = (PFN_vkCmdResetEvent2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetEvent2);
+    PFN_vkCmdResetEvent2 fn = (PFN_vkCmdResetEvent2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResetEvent2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResetEvent2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResetEvent2);
         return;
     }
-    fn(a.commandBuffer, a.event, a.stageMask);
+    fn(a->commandBuffer, a->event, a->stageMask);
     if (reply)
-        vkw_encode_reply_vkCmdResetEvent2(d, reply, &a);
+        vkw_encode_reply_vkCmdResetEvent2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWaitEvents2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWaitEvents2 a;
-    if (!vkw_decode_args_vkCmdWaitEvents2(d, &a))
+    struct vkw_args_vkCmdWaitEvents2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdWaitEvents2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWaitEvents2 fn = (PFN_vkCmdWaitEvents2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWaitEvents2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWaitEvents2);
+    PFN_vkCmdWaitEvents2 fn = (PFN_vkCmdWaitEvents2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWaitEvents2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWaitEvents2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWaitEvents2);
         return;
     }
-    fn(a.commandBuffer, a.eventCount, a.pEvents, a.pDependencyInfos);
+    fn(a->commandBuffer, a->eventCount, a->pEvents, a->pDependencyInfos);
     if (reply)
-        vkw_encode_reply_vkCmdWaitEvents2(d, reply, &a);
+        vkw_encode_reply_vkCmdWaitEvents2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPipelineBarrier2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPipelineBarrier2 a;
-    if (!vkw_decode_args_vkCmdPipelineBarrier2(d, &a))
+    struct vkw_args_vkCmdPipelineBarrier2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdPipelineBarrier2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPipelineBarrier2 fn = (PFN_vkCmdPipelineBarrier2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPipelineBarrier2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPipelineBarrier2);
+    PFN_vkCmdPipelineBarrier2 fn = (PFN_vkCmdPipelineBarrier2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPipelineBarrier2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPipelineBarrier2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPipelineBarrier2);
         return;
     }
-    fn(a.commandBuffer, a.pDependencyInfo);
+    fn(a->commandBuffer, a->pDependencyInfo);
     if (reply)
-        vkw_encode_reply_vkCmdPipelineBarrier2(d, reply, &a);
+        vkw_encode_reply_vkCmdPipelineBarrier2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWriteTimestamp2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWriteTimestamp2 a;
-    if (!vkw_decode_args_vkCmdWriteTimestamp2(d, &a))
+    struct vkw_args_vkCmdWriteTimestamp2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdWriteTimestamp2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWriteTimestamp2 fn = (PFN_vkCmdWriteTimestamp2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteTimestamp2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteTimestamp2);
+    PFN_vkCmdWriteTimestamp2 fn = (PFN_vkCmdWriteTimestamp2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteTimestamp2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteTimestamp2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteTimestamp2);
         return;
     }
-    fn(a.commandBuffer, a.stage, a.queryPool, a.query);
+    fn(a->commandBuffer, a->stage, a->queryPool, a->query);
     if (reply)
-        vkw_encode_reply_vkCmdWriteTimestamp2(d, reply, &a);
+        vkw_encode_reply_vkCmdWriteTimestamp2(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueueSubmit2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueueSubmit2 a;
-    if (!vkw_decode_args_vkQueueSubmit2(d, &a))
+    struct vkw_args_vkQueueSubmit2 args, *a = &args;
+    if (!vkw_decode_args_vkQueueSubmit2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueueSubmit2 fn = (PFN_vkQueueSubmit2)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueSubmit2, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueSubmit2);
+    PFN_vkQueueSubmit2 fn = (PFN_vkQueueSubmit2)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueSubmit2, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkQueueSubmit2);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkQueueSubmit2(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit2, a.result); /* nobody waits: report it later */
+    vkw_host_vkQueueSubmit2(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkQueueSubmit2, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkQueueSubmit2(d, reply, &a);
+        vkw_encode_reply_vkQueueSubmit2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyBuffer2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyBuffer2 a;
-    if (!vkw_decode_args_vkCmdCopyBuffer2(d, &a))
+    struct vkw_args_vkCmdCopyBuffer2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyBuffer2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyBuffer2 fn = (PFN_vkCmdCopyBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBuffer2);
+    PFN_vkCmdCopyBuffer2 fn = (PFN_vkCmdCopyBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBuffer2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBuffer2);
         return;
     }
-    fn(a.commandBuffer, a.pCopyBufferInfo);
+    fn(a->commandBuffer, a->pCopyBufferInfo);
     if (reply)
-        vkw_encode_reply_vkCmdCopyBuffer2(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyBuffer2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyImage2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyImage2 a;
-    if (!vkw_decode_args_vkCmdCopyImage2(d, &a))
+    struct vkw_args_vkCmdCopyImage2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyImage2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyImage2 fn = (PFN_vkCmdCopyImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImage2);
+    PFN_vkCmdCopyImage2 fn = (PFN_vkCmdCopyImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImage2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImage2);
         return;
     }
-    fn(a.commandBuffer, a.pCopyImageInfo);
+    fn(a->commandBuffer, a->pCopyImageInfo);
     if (reply)
-        vkw_encode_reply_vkCmdCopyImage2(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyImage2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyBufferToImage2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyBufferToImage2 a;
-    if (!vkw_decode_args_vkCmdCopyBufferToImage2(d, &a))
+    struct vkw_args_vkCmdCopyBufferToImage2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyBufferToImage2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyBufferToImage2 fn = (PFN_vkCmdCopyBufferToImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBufferToImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBufferToImage2);
+    PFN_vkCmdCopyBufferToImage2 fn = (PFN_vkCmdCopyBufferToImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyBufferToImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyBufferToImage2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyBufferToImage2);
         return;
     }
-    fn(a.commandBuffer, a.pCopyBufferToImageInfo);
+    fn(a->commandBuffer, a->pCopyBufferToImageInfo);
     if (reply)
-        vkw_encode_reply_vkCmdCopyBufferToImage2(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyBufferToImage2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyImageToBuffer2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyImageToBuffer2 a;
-    if (!vkw_decode_args_vkCmdCopyImageToBuffer2(d, &a))
+    struct vkw_args_vkCmdCopyImageToBuffer2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyImageToBuffer2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyImageToBuffer2 fn = (PFN_vkCmdCopyImageToBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImageToBuffer2);
+    PFN_vkCmdCopyImageToBuffer2 fn = (PFN_vkCmdCopyImageToBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyImageToBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyImageToBuffer2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyImageToBuffer2);
         return;
     }
-    fn(a.commandBuffer, a.pCopyImageToBufferInfo);
+    fn(a->commandBuffer, a->pCopyImageToBufferInfo);
     if (reply)
-        vkw_encode_reply_vkCmdCopyImageToBuffer2(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyImageToBuffer2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBlitImage2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBlitImage2 a;
-    if (!vkw_decode_args_vkCmdBlitImage2(d, &a))
+    struct vkw_args_vkCmdBlitImage2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdBlitImage2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBlitImage2 fn = (PFN_vkCmdBlitImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBlitImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBlitImage2);
+    PFN_vkCmdBlitImage2 fn = (PFN_vkCmdBlitImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBlitImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBlitImage2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBlitImage2);
         return;
     }
-    fn(a.commandBuffer, a.pBlitImageInfo);
+    fn(a->commandBuffer, a->pBlitImageInfo);
     if (reply)
-        vkw_encode_reply_vkCmdBlitImage2(d, reply, &a);
+        vkw_encode_reply_vkCmdBlitImage2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdResolveImage2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdResolveImage2 a;
-    if (!vkw_decode_args_vkCmdResolveImage2(d, &a))
+    struct vkw_args_vkCmdResolveImage2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdResolveImage2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdResolveImage2 fn = (PFN_vkCmdResolveImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResolveImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResolveImage2);
+    PFN_vkCmdResolveImage2 fn = (PFN_vkCmdResolveImage2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdResolveImage2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdResolveImage2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdResolveImage2);
         return;
     }
-    fn(a.commandBuffer, a.pResolveImageInfo);
+    fn(a->commandBuffer, a->pResolveImageInfo);
     if (reply)
-        vkw_encode_reply_vkCmdResolveImage2(d, reply, &a);
+        vkw_encode_reply_vkCmdResolveImage2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginRendering(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginRendering a;
-    if (!vkw_decode_args_vkCmdBeginRendering(d, &a))
+    struct vkw_args_vkCmdBeginRendering args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginRendering(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginRendering fn = (PFN_vkCmdBeginRendering)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRendering);
+    PFN_vkCmdBeginRendering fn = (PFN_vkCmdBeginRendering)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginRendering);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginRendering);
         return;
     }
-    fn(a.commandBuffer, a.pRenderingInfo);
+    fn(a->commandBuffer, a->pRenderingInfo);
     if (reply)
-        vkw_encode_reply_vkCmdBeginRendering(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginRendering(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndRendering(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndRendering a;
-    if (!vkw_decode_args_vkCmdEndRendering(d, &a))
+    struct vkw_args_vkCmdEndRendering args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndRendering(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndRendering fn = (PFN_vkCmdEndRendering)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRendering);
+    PFN_vkCmdEndRendering fn = (PFN_vkCmdEndRendering)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndRendering, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndRendering);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndRendering);
         return;
     }
-    fn(a.commandBuffer);
+    fn(a->commandBuffer);
     if (reply)
-        vkw_encode_reply_vkCmdEndRendering(d, reply, &a);
+        vkw_encode_reply_vkCmdEndRendering(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCullMode(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCullMode a;
-    if (!vkw_decode_args_vkCmdSetCullMode(d, &a))
+    struct vkw_args_vkCmdSetCullMode args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCullMode(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCullMode fn = (PFN_vkCmdSetCullMode)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCullMode, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCullMode);
+    PFN_vkCmdSetCullMode fn = (PFN_vkCmdSetCullMode)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCullMode, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCullMode);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCullMode);
         return;
     }
-    fn(a.commandBuffer, a.cullMode);
+    fn(a->commandBuffer, a->cullMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetCullMode(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCullMode(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetFrontFace(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetFrontFace a;
-    if (!vkw_decode_args_vkCmdSetFrontFace(d, &a))
+    struct vkw_args_vkCmdSetFrontFace args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetFrontFace(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetFrontFace fn = (PFN_vkCmdSetFrontFace)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFrontFace, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFrontFace);
+    PFN_vkCmdSetFrontFace fn = (PFN_vkCmdSetFrontFace)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFrontFace, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFrontFace);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFrontFace);
         return;
     }
-    fn(a.commandBuffer, a.frontFace);
+    fn(a->commandBuffer, a->frontFace);
     if (reply)
-        vkw_encode_reply_vkCmdSetFrontFace(d, reply, &a);
+        vkw_encode_reply_vkCmdSetFrontFace(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetPrimitiveTopology(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetPrimitiveTopology a;
-    if (!vkw_decode_args_vkCmdSetPrimitiveTopology(d, &a))
+    struct vkw_args_vkCmdSetPrimitiveTopology args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetPrimitiveTopology(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetPrimitiveTopology fn = (PFN_vkCmdSetPrimitiveTopology)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPrimitiveTopology, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPrimitiveTopology);
+    PFN_vkCmdSetPrimitiveTopology fn = (PFN_vkCmdSetPrimitiveTopology)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPrimitiveTopology, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPrimitiveTopology);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveTopology);
         return;
     }
-    fn(a.commandBuffer, a.primitiveTopology);
+    fn(a->commandBuffer, a->primitiveTopology);
     if (reply)
-        vkw_encode_reply_vkCmdSetPrimitiveTopology(d, reply, &a);
+        vkw_encode_reply_vkCmdSetPrimitiveTopology(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetViewportWithCount(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetViewportWithCount a;
-    if (!vkw_decode_args_vkCmdSetViewportWithCount(d, &a))
+    struct vkw_args_vkCmdSetViewportWithCount args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetViewportWithCount(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetViewportWithCount fn = (PFN_vkCmdSetViewportWithCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWithCount);
+    PFN_vkCmdSetViewportWithCount fn = (PFN_vkCmdSetViewportWithCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWithCount);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWithCount);
         return;
     }
-    fn(a.commandBuffer, a.viewportCount, a.pViewports);
+    fn(a->commandBuffer, a->viewportCount, a->pViewports);
     if (reply)
-        vkw_encode_reply_vkCmdSetViewportWithCount(d, reply, &a);
+        vkw_encode_reply_vkCmdSetViewportWithCount(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetScissorWithCount(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetScissorWithCount a;
-    if (!vkw_decode_args_vkCmdSetScissorWithCount(d, &a))
+    struct vkw_args_vkCmdSetScissorWithCount args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetScissorWithCount(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetScissorWithCount fn = (PFN_vkCmdSetScissorWithCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetScissorWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetScissorWithCount);
+    PFN_vkCmdSetScissorWithCount fn = (PFN_vkCmdSetScissorWithCount)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetScissorWithCount, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetScissorWithCount);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetScissorWithCount);
         return;
     }
-    fn(a.commandBuffer, a.scissorCount, a.pScissors);
+    fn(a->commandBuffer, a->scissorCount, a->pScissors);
     if (reply)
-        vkw_encode_reply_vkCmdSetScissorWithCount(d, reply, &a);
+        vkw_encode_reply_vkCmdSetScissorWithCount(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindVertexBuffers2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindVertexBuffers2 a;
-    if (!vkw_decode_args_vkCmdBindVertexBuffers2(d, &a))
+    struct vkw_args_vkCmdBindVertexBuffers2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindVertexBuffers2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindVertexBuffers2 fn = (PFN_vkCmdBindVertexBuffers2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindVertexBuffers2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindVertexBuffers2);
+    PFN_vkCmdBindVertexBuffers2 fn = (PFN_vkCmdBindVertexBuffers2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindVertexBuffers2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindVertexBuffers2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindVertexBuffers2);
         return;
     }
-    fn(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes, a.pStrides);
+    fn(a->commandBuffer, a->firstBinding, a->bindingCount, a->pBuffers, a->pOffsets, a->pSizes, a->pStrides);
     if (reply)
-        vkw_encode_reply_vkCmdBindVertexBuffers2(d, reply, &a);
+        vkw_encode_reply_vkCmdBindVertexBuffers2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthTestEnable(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthTestEnable a;
-    if (!vkw_decode_args_vkCmdSetDepthTestEnable(d, &a))
+    struct vkw_args_vkCmdSetDepthTestEnable args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthTestEnable(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthTestEnable fn = (PFN_vkCmdSetDepthTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthTestEnable);
+    PFN_vkCmdSetDepthTestEnable fn = (PFN_vkCmdSetDepthTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthTestEnable);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthTestEnable);
         return;
     }
-    fn(a.commandBuffer, a.depthTestEnable);
+    fn(a->commandBuffer, a->depthTestEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthTestEnable(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthTestEnable(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthWriteEnable(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthWriteEnable a;
-    if (!vkw_decode_args_vkCmdSetDepthWriteEnable(d, &a))
+    struct vkw_args_vkCmdSetDepthWriteEnable args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthWriteEnable(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthWriteEnable fn = (PFN_vkCmdSetDepthWriteEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthWriteEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthWriteEnable);
+    PFN_vkCmdSetDepthWriteEnable fn = (PFN_vkCmdSetDepthWriteEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthWriteEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthWriteEnable);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthWriteEnable);
         return;
     }
-    fn(a.commandBuffer, a.depthWriteEnable);
+    fn(a->commandBuffer, a->depthWriteEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthWriteEnable(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthWriteEnable(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthCompareOp(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthCompareOp a;
-    if (!vkw_decode_args_vkCmdSetDepthCompareOp(d, &a))
+    struct vkw_args_vkCmdSetDepthCompareOp args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthCompareOp(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthCompareOp fn = (PFN_vkCmdSetDepthCompareOp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthCompareOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthCompareOp);
+    PFN_vkCmdSetDepthCompareOp fn = (PFN_vkCmdSetDepthCompareOp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthCompareOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthCompareOp);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthCompareOp);
         return;
     }
-    fn(a.commandBuffer, a.depthCompareOp);
+    fn(a->commandBuffer, a->depthCompareOp);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthCompareOp(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthCompareOp(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthBoundsTestEnable(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthBoundsTestEnable a;
-    if (!vkw_decode_args_vkCmdSetDepthBoundsTestEnable(d, &a))
+    struct vkw_args_vkCmdSetDepthBoundsTestEnable args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthBoundsTestEnable(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthBoundsTestEnable fn = (PFN_vkCmdSetDepthBoundsTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBoundsTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBoundsTestEnable);
+    PFN_vkCmdSetDepthBoundsTestEnable fn = (PFN_vkCmdSetDepthBoundsTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBoundsTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBoundsTestEnable);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBoundsTestEnable);
         return;
     }
-    fn(a.commandBuffer, a.depthBoundsTestEnable);
+    fn(a->commandBuffer, a->depthBoundsTestEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthBoundsTestEnable(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthBoundsTestEnable(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetStencilTestEnable(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetStencilTestEnable a;
-    if (!vkw_decode_args_vkCmdSetStencilTestEnable(d, &a))
+    struct vkw_args_vkCmdSetStencilTestEnable args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetStencilTestEnable(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetStencilTestEnable fn = (PFN_vkCmdSetStencilTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilTestEnable);
+    PFN_vkCmdSetStencilTestEnable fn = (PFN_vkCmdSetStencilTestEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilTestEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilTestEnable);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilTestEnable);
         return;
     }
-    fn(a.commandBuffer, a.stencilTestEnable);
+    fn(a->commandBuffer, a->stencilTestEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetStencilTestEnable(d, reply, &a);
+        vkw_encode_reply_vkCmdSetStencilTestEnable(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetStencilOp(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetStencilOp a;
-    if (!vkw_decode_args_vkCmdSetStencilOp(d, &a))
+    struct vkw_args_vkCmdSetStencilOp args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetStencilOp(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetStencilOp fn = (PFN_vkCmdSetStencilOp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilOp);
+    PFN_vkCmdSetStencilOp fn = (PFN_vkCmdSetStencilOp)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetStencilOp, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetStencilOp);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetStencilOp);
         return;
     }
-    fn(a.commandBuffer, a.faceMask, a.failOp, a.passOp, a.depthFailOp, a.compareOp);
+    fn(a->commandBuffer, a->faceMask, a->failOp, a->passOp, a->depthFailOp, a->compareOp);
     if (reply)
-        vkw_encode_reply_vkCmdSetStencilOp(d, reply, &a);
+        vkw_encode_reply_vkCmdSetStencilOp(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetRasterizerDiscardEnable(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetRasterizerDiscardEnable a;
-    if (!vkw_decode_args_vkCmdSetRasterizerDiscardEnable(d, &a))
+    struct vkw_args_vkCmdSetRasterizerDiscardEnable args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetRasterizerDiscardEnable(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetRasterizerDiscardEnable fn = (PFN_vkCmdSetRasterizerDiscardEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizerDiscardEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizerDiscardEnable);
+    PFN_vkCmdSetRasterizerDiscardEnable fn = (PFN_vkCmdSetRasterizerDiscardEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizerDiscardEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizerDiscardEnable);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizerDiscardEnable);
         return;
     }
-    fn(a.commandBuffer, a.rasterizerDiscardEnable);
+    fn(a->commandBuffer, a->rasterizerDiscardEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetRasterizerDiscardEnable(d, reply, &a);
+        vkw_encode_reply_vkCmdSetRasterizerDiscardEnable(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthBiasEnable(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthBiasEnable a;
-    if (!vkw_decode_args_vkCmdSetDepthBiasEnable(d, &a))
+    struct vkw_args_vkCmdSetDepthBiasEnable args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthBiasEnable(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthBiasEnable fn = (PFN_vkCmdSetDepthBiasEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBiasEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBiasEnable);
+    PFN_vkCmdSetDepthBiasEnable fn = (PFN_vkCmdSetDepthBiasEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBiasEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBiasEnable);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBiasEnable);
         return;
     }
-    fn(a.commandBuffer, a.depthBiasEnable);
+    fn(a->commandBuffer, a->depthBiasEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthBiasEnable(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthBiasEnable(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetPrimitiveRestartEnable(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetPrimitiveRestartEnable a;
-    if (!vkw_decode_args_vkCmdSetPrimitiveRestartEnable(d, &a))
+    struct vkw_args_vkCmdSetPrimitiveRestartEnable args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetPrimitiveRestartEnable(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetPrimitiveRestartEnable fn = (PFN_vkCmdSetPrimitiveRestartEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPrimitiveRestartEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPrimitiveRestartEnable);
+    PFN_vkCmdSetPrimitiveRestartEnable fn = (PFN_vkCmdSetPrimitiveRestartEnable)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPrimitiveRestartEnable, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPrimitiveRestartEnable);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPrimitiveRestartEnable);
         return;
     }
-    fn(a.commandBuffer, a.primitiveRestartEnable);
+    fn(a->commandBuffer, a->primitiveRestartEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetPrimitiveRestartEnable(d, reply, &a);
+        vkw_encode_reply_vkCmdSetPrimitiveRestartEnable(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceBufferMemoryRequirements(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceBufferMemoryRequirements a;
-    if (!vkw_decode_args_vkGetDeviceBufferMemoryRequirements(d, &a))
+    struct vkw_args_vkGetDeviceBufferMemoryRequirements args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceBufferMemoryRequirements(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceBufferMemoryRequirements fn = (PFN_vkGetDeviceBufferMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceBufferMemoryRequirements);
+    PFN_vkGetDeviceBufferMemoryRequirements fn = (PFN_vkGetDeviceBufferMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceBufferMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceBufferMemoryRequirements);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceBufferMemoryRequirements);
         return;
     }
-    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a->device, a->pInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetDeviceBufferMemoryRequirements(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceBufferMemoryRequirements(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceImageMemoryRequirements(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceImageMemoryRequirements a;
-    if (!vkw_decode_args_vkGetDeviceImageMemoryRequirements(d, &a))
+    struct vkw_args_vkGetDeviceImageMemoryRequirements args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceImageMemoryRequirements(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceImageMemoryRequirements fn = (PFN_vkGetDeviceImageMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageMemoryRequirements);
+    PFN_vkGetDeviceImageMemoryRequirements fn = (PFN_vkGetDeviceImageMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageMemoryRequirements);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageMemoryRequirements);
         return;
     }
-    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a->device, a->pInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetDeviceImageMemoryRequirements(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceImageMemoryRequirements(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceImageSparseMemoryRequirements(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceImageSparseMemoryRequirements a;
-    if (!vkw_decode_args_vkGetDeviceImageSparseMemoryRequirements(d, &a))
+    struct vkw_args_vkGetDeviceImageSparseMemoryRequirements args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceImageSparseMemoryRequirements(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceImageSparseMemoryRequirements fn = (PFN_vkGetDeviceImageSparseMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageSparseMemoryRequirements);
+    PFN_vkGetDeviceImageSparseMemoryRequirements fn = (PFN_vkGetDeviceImageSparseMemoryRequirements)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageSparseMemoryRequirements);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSparseMemoryRequirements);
         return;
     }
-    fn(a.device, a.pInfo, a.pSparseMemoryRequirementCount, a.pSparseMemoryRequirements);
+    fn(a->device, a->pInfo, a->pSparseMemoryRequirementCount, a->pSparseMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetDeviceImageSparseMemoryRequirements(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceImageSparseMemoryRequirements(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetColorWriteEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetColorWriteEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetColorWriteEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetColorWriteEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetColorWriteEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetColorWriteEnableEXT fn = (PFN_vkCmdSetColorWriteEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorWriteEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorWriteEnableEXT);
+    PFN_vkCmdSetColorWriteEnableEXT fn = (PFN_vkCmdSetColorWriteEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorWriteEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorWriteEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.attachmentCount, a.pColorWriteEnables);
+    fn(a->commandBuffer, a->attachmentCount, a->pColorWriteEnables);
     if (reply)
-        vkw_encode_reply_vkCmdSetColorWriteEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetColorWriteEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginConditionalRenderingEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginConditionalRenderingEXT a;
-    if (!vkw_decode_args_vkCmdBeginConditionalRenderingEXT(d, &a))
+    struct vkw_args_vkCmdBeginConditionalRenderingEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginConditionalRenderingEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginConditionalRenderingEXT fn = (PFN_vkCmdBeginConditionalRenderingEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginConditionalRenderingEXT);
+    PFN_vkCmdBeginConditionalRenderingEXT fn = (PFN_vkCmdBeginConditionalRenderingEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginConditionalRenderingEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginConditionalRenderingEXT);
         return;
     }
-    fn(a.commandBuffer, a.pConditionalRenderingBegin);
+    fn(a->commandBuffer, a->pConditionalRenderingBegin);
     if (reply)
-        vkw_encode_reply_vkCmdBeginConditionalRenderingEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginConditionalRenderingEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndConditionalRenderingEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndConditionalRenderingEXT a;
-    if (!vkw_decode_args_vkCmdEndConditionalRenderingEXT(d, &a))
+    struct vkw_args_vkCmdEndConditionalRenderingEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndConditionalRenderingEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndConditionalRenderingEXT fn = (PFN_vkCmdEndConditionalRenderingEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndConditionalRenderingEXT);
+    PFN_vkCmdEndConditionalRenderingEXT fn = (PFN_vkCmdEndConditionalRenderingEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndConditionalRenderingEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndConditionalRenderingEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndConditionalRenderingEXT);
         return;
     }
-    fn(a.commandBuffer);
+    fn(a->commandBuffer);
     if (reply)
-        vkw_encode_reply_vkCmdEndConditionalRenderingEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdEndConditionalRenderingEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetPatchControlPointsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetPatchControlPointsEXT a;
-    if (!vkw_decode_args_vkCmdSetPatchControlPointsEXT(d, &a))
+    struct vkw_args_vkCmdSetPatchControlPointsEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetPatchControlPointsEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetPatchControlPointsEXT fn = (PFN_vkCmdSetPatchControlPointsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPatchControlPointsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPatchControlPointsEXT);
+    PFN_vkCmdSetPatchControlPointsEXT fn = (PFN_vkCmdSetPatchControlPointsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPatchControlPointsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPatchControlPointsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPatchControlPointsEXT);
         return;
     }
-    fn(a.commandBuffer, a.patchControlPoints);
+    fn(a->commandBuffer, a->patchControlPoints);
     if (reply)
-        vkw_encode_reply_vkCmdSetPatchControlPointsEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetPatchControlPointsEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetLogicOpEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetLogicOpEXT a;
-    if (!vkw_decode_args_vkCmdSetLogicOpEXT(d, &a))
+    struct vkw_args_vkCmdSetLogicOpEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetLogicOpEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetLogicOpEXT fn = (PFN_vkCmdSetLogicOpEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLogicOpEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLogicOpEXT);
+    PFN_vkCmdSetLogicOpEXT fn = (PFN_vkCmdSetLogicOpEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLogicOpEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLogicOpEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEXT);
         return;
     }
-    fn(a.commandBuffer, a.logicOp);
+    fn(a->commandBuffer, a->logicOp);
     if (reply)
-        vkw_encode_reply_vkCmdSetLogicOpEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetLogicOpEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetTessellationDomainOriginEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetTessellationDomainOriginEXT a;
-    if (!vkw_decode_args_vkCmdSetTessellationDomainOriginEXT(d, &a))
+    struct vkw_args_vkCmdSetTessellationDomainOriginEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetTessellationDomainOriginEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetTessellationDomainOriginEXT fn = (PFN_vkCmdSetTessellationDomainOriginEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetTessellationDomainOriginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetTessellationDomainOriginEXT);
+    PFN_vkCmdSetTessellationDomainOriginEXT fn = (PFN_vkCmdSetTessellationDomainOriginEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetTessellationDomainOriginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetTessellationDomainOriginEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetTessellationDomainOriginEXT);
         return;
     }
-    fn(a.commandBuffer, a.domainOrigin);
+    fn(a->commandBuffer, a->domainOrigin);
     if (reply)
-        vkw_encode_reply_vkCmdSetTessellationDomainOriginEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetTessellationDomainOriginEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthClampEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthClampEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetDepthClampEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetDepthClampEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthClampEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthClampEnableEXT fn = (PFN_vkCmdSetDepthClampEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClampEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClampEnableEXT);
+    PFN_vkCmdSetDepthClampEnableEXT fn = (PFN_vkCmdSetDepthClampEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClampEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClampEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.depthClampEnable);
+    fn(a->commandBuffer, a->depthClampEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthClampEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthClampEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetPolygonModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetPolygonModeEXT a;
-    if (!vkw_decode_args_vkCmdSetPolygonModeEXT(d, &a))
+    struct vkw_args_vkCmdSetPolygonModeEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetPolygonModeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetPolygonModeEXT fn = (PFN_vkCmdSetPolygonModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPolygonModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPolygonModeEXT);
+    PFN_vkCmdSetPolygonModeEXT fn = (PFN_vkCmdSetPolygonModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetPolygonModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetPolygonModeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetPolygonModeEXT);
         return;
     }
-    fn(a.commandBuffer, a.polygonMode);
+    fn(a->commandBuffer, a->polygonMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetPolygonModeEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetPolygonModeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetRasterizationSamplesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetRasterizationSamplesEXT a;
-    if (!vkw_decode_args_vkCmdSetRasterizationSamplesEXT(d, &a))
+    struct vkw_args_vkCmdSetRasterizationSamplesEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetRasterizationSamplesEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetRasterizationSamplesEXT fn = (PFN_vkCmdSetRasterizationSamplesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizationSamplesEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizationSamplesEXT);
+    PFN_vkCmdSetRasterizationSamplesEXT fn = (PFN_vkCmdSetRasterizationSamplesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizationSamplesEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizationSamplesEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationSamplesEXT);
         return;
     }
-    fn(a.commandBuffer, a.rasterizationSamples);
+    fn(a->commandBuffer, a->rasterizationSamples);
     if (reply)
-        vkw_encode_reply_vkCmdSetRasterizationSamplesEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetRasterizationSamplesEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetSampleMaskEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetSampleMaskEXT a;
-    if (!vkw_decode_args_vkCmdSetSampleMaskEXT(d, &a))
+    struct vkw_args_vkCmdSetSampleMaskEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetSampleMaskEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetSampleMaskEXT fn = (PFN_vkCmdSetSampleMaskEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleMaskEXT);
+    PFN_vkCmdSetSampleMaskEXT fn = (PFN_vkCmdSetSampleMaskEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleMaskEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleMaskEXT);
         return;
     }
-    fn(a.commandBuffer, a.samples, a.pSampleMask);
+    fn(a->commandBuffer, a->samples, a->pSampleMask);
     if (reply)
-        vkw_encode_reply_vkCmdSetSampleMaskEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetSampleMaskEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetAlphaToCoverageEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetAlphaToCoverageEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetAlphaToCoverageEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetAlphaToCoverageEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetAlphaToCoverageEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetAlphaToCoverageEnableEXT fn = (PFN_vkCmdSetAlphaToCoverageEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAlphaToCoverageEnableEXT);
+    PFN_vkCmdSetAlphaToCoverageEnableEXT fn = (PFN_vkCmdSetAlphaToCoverageEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAlphaToCoverageEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToCoverageEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.alphaToCoverageEnable);
+    fn(a->commandBuffer, a->alphaToCoverageEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetAlphaToCoverageEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetAlphaToCoverageEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetAlphaToOneEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetAlphaToOneEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetAlphaToOneEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetAlphaToOneEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetAlphaToOneEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetAlphaToOneEnableEXT fn = (PFN_vkCmdSetAlphaToOneEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAlphaToOneEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAlphaToOneEnableEXT);
+    PFN_vkCmdSetAlphaToOneEnableEXT fn = (PFN_vkCmdSetAlphaToOneEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAlphaToOneEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAlphaToOneEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAlphaToOneEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.alphaToOneEnable);
+    fn(a->commandBuffer, a->alphaToOneEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetAlphaToOneEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetAlphaToOneEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetLogicOpEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetLogicOpEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetLogicOpEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetLogicOpEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetLogicOpEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetLogicOpEnableEXT fn = (PFN_vkCmdSetLogicOpEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLogicOpEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLogicOpEnableEXT);
+    PFN_vkCmdSetLogicOpEnableEXT fn = (PFN_vkCmdSetLogicOpEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLogicOpEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLogicOpEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLogicOpEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.logicOpEnable);
+    fn(a->commandBuffer, a->logicOpEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetLogicOpEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetLogicOpEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetColorBlendEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetColorBlendEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetColorBlendEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetColorBlendEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetColorBlendEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetColorBlendEnableEXT fn = (PFN_vkCmdSetColorBlendEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendEnableEXT);
+    PFN_vkCmdSetColorBlendEnableEXT fn = (PFN_vkCmdSetColorBlendEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEnables);
+    fn(a->commandBuffer, a->firstAttachment, a->attachmentCount, a->pColorBlendEnables);
     if (reply)
-        vkw_encode_reply_vkCmdSetColorBlendEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetColorBlendEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetColorBlendEquationEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetColorBlendEquationEXT a;
-    if (!vkw_decode_args_vkCmdSetColorBlendEquationEXT(d, &a))
+    struct vkw_args_vkCmdSetColorBlendEquationEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetColorBlendEquationEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetColorBlendEquationEXT fn = (PFN_vkCmdSetColorBlendEquationEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendEquationEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendEquationEXT);
+    PFN_vkCmdSetColorBlendEquationEXT fn = (PFN_vkCmdSetColorBlendEquationEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendEquationEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendEquationEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendEquationEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendEquations);
+    fn(a->commandBuffer, a->firstAttachment, a->attachmentCount, a->pColorBlendEquations);
     if (reply)
-        vkw_encode_reply_vkCmdSetColorBlendEquationEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetColorBlendEquationEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetColorWriteMaskEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetColorWriteMaskEXT a;
-    if (!vkw_decode_args_vkCmdSetColorWriteMaskEXT(d, &a))
+    struct vkw_args_vkCmdSetColorWriteMaskEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetColorWriteMaskEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetColorWriteMaskEXT fn = (PFN_vkCmdSetColorWriteMaskEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorWriteMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorWriteMaskEXT);
+    PFN_vkCmdSetColorWriteMaskEXT fn = (PFN_vkCmdSetColorWriteMaskEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorWriteMaskEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorWriteMaskEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorWriteMaskEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorWriteMasks);
+    fn(a->commandBuffer, a->firstAttachment, a->attachmentCount, a->pColorWriteMasks);
     if (reply)
-        vkw_encode_reply_vkCmdSetColorWriteMaskEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetColorWriteMaskEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetRasterizationStreamEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetRasterizationStreamEXT a;
-    if (!vkw_decode_args_vkCmdSetRasterizationStreamEXT(d, &a))
+    struct vkw_args_vkCmdSetRasterizationStreamEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetRasterizationStreamEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetRasterizationStreamEXT fn = (PFN_vkCmdSetRasterizationStreamEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizationStreamEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizationStreamEXT);
+    PFN_vkCmdSetRasterizationStreamEXT fn = (PFN_vkCmdSetRasterizationStreamEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRasterizationStreamEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRasterizationStreamEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRasterizationStreamEXT);
         return;
     }
-    fn(a.commandBuffer, a.rasterizationStream);
+    fn(a->commandBuffer, a->rasterizationStream);
     if (reply)
-        vkw_encode_reply_vkCmdSetRasterizationStreamEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetRasterizationStreamEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetConservativeRasterizationModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetConservativeRasterizationModeEXT a;
-    if (!vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(d, &a))
+    struct vkw_args_vkCmdSetConservativeRasterizationModeEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetConservativeRasterizationModeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetConservativeRasterizationModeEXT fn = (PFN_vkCmdSetConservativeRasterizationModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetConservativeRasterizationModeEXT);
+    PFN_vkCmdSetConservativeRasterizationModeEXT fn = (PFN_vkCmdSetConservativeRasterizationModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetConservativeRasterizationModeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetConservativeRasterizationModeEXT);
         return;
     }
-    fn(a.commandBuffer, a.conservativeRasterizationMode);
+    fn(a->commandBuffer, a->conservativeRasterizationMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetConservativeRasterizationModeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetExtraPrimitiveOverestimationSizeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT a;
-    if (!vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, &a))
+    struct vkw_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetExtraPrimitiveOverestimationSizeEXT fn = (PFN_vkCmdSetExtraPrimitiveOverestimationSizeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT);
+    PFN_vkCmdSetExtraPrimitiveOverestimationSizeEXT fn = (PFN_vkCmdSetExtraPrimitiveOverestimationSizeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExtraPrimitiveOverestimationSizeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExtraPrimitiveOverestimationSizeEXT);
         return;
     }
-    fn(a.commandBuffer, a.extraPrimitiveOverestimationSize);
+    fn(a->commandBuffer, a->extraPrimitiveOverestimationSize);
     if (reply)
-        vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetExtraPrimitiveOverestimationSizeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthClipEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthClipEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetDepthClipEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetDepthClipEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthClipEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthClipEnableEXT fn = (PFN_vkCmdSetDepthClipEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClipEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClipEnableEXT);
+    PFN_vkCmdSetDepthClipEnableEXT fn = (PFN_vkCmdSetDepthClipEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClipEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClipEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.depthClipEnable);
+    fn(a->commandBuffer, a->depthClipEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthClipEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthClipEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetSampleLocationsEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetSampleLocationsEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetSampleLocationsEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetSampleLocationsEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetSampleLocationsEnableEXT fn = (PFN_vkCmdSetSampleLocationsEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleLocationsEnableEXT);
+    PFN_vkCmdSetSampleLocationsEnableEXT fn = (PFN_vkCmdSetSampleLocationsEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleLocationsEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.sampleLocationsEnable);
+    fn(a->commandBuffer, a->sampleLocationsEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetSampleLocationsEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetColorBlendAdvancedEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetColorBlendAdvancedEXT a;
-    if (!vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(d, &a))
+    struct vkw_args_vkCmdSetColorBlendAdvancedEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetColorBlendAdvancedEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetColorBlendAdvancedEXT fn = (PFN_vkCmdSetColorBlendAdvancedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendAdvancedEXT);
+    PFN_vkCmdSetColorBlendAdvancedEXT fn = (PFN_vkCmdSetColorBlendAdvancedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetColorBlendAdvancedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetColorBlendAdvancedEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetColorBlendAdvancedEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstAttachment, a.attachmentCount, a.pColorBlendAdvanced);
+    fn(a->commandBuffer, a->firstAttachment, a->attachmentCount, a->pColorBlendAdvanced);
     if (reply)
-        vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetColorBlendAdvancedEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetProvokingVertexModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetProvokingVertexModeEXT a;
-    if (!vkw_decode_args_vkCmdSetProvokingVertexModeEXT(d, &a))
+    struct vkw_args_vkCmdSetProvokingVertexModeEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetProvokingVertexModeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetProvokingVertexModeEXT fn = (PFN_vkCmdSetProvokingVertexModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetProvokingVertexModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetProvokingVertexModeEXT);
+    PFN_vkCmdSetProvokingVertexModeEXT fn = (PFN_vkCmdSetProvokingVertexModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetProvokingVertexModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetProvokingVertexModeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetProvokingVertexModeEXT);
         return;
     }
-    fn(a.commandBuffer, a.provokingVertexMode);
+    fn(a->commandBuffer, a->provokingVertexMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetProvokingVertexModeEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetProvokingVertexModeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetLineRasterizationModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetLineRasterizationModeEXT a;
-    if (!vkw_decode_args_vkCmdSetLineRasterizationModeEXT(d, &a))
+    struct vkw_args_vkCmdSetLineRasterizationModeEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetLineRasterizationModeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetLineRasterizationModeEXT fn = (PFN_vkCmdSetLineRasterizationModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineRasterizationModeEXT);
+    PFN_vkCmdSetLineRasterizationModeEXT fn = (PFN_vkCmdSetLineRasterizationModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineRasterizationModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineRasterizationModeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineRasterizationModeEXT);
         return;
     }
-    fn(a.commandBuffer, a.lineRasterizationMode);
+    fn(a->commandBuffer, a->lineRasterizationMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetLineRasterizationModeEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetLineRasterizationModeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetLineStippleEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetLineStippleEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetLineStippleEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetLineStippleEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetLineStippleEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetLineStippleEnableEXT fn = (PFN_vkCmdSetLineStippleEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineStippleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineStippleEnableEXT);
+    PFN_vkCmdSetLineStippleEnableEXT fn = (PFN_vkCmdSetLineStippleEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineStippleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineStippleEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStippleEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.stippledLineEnable);
+    fn(a->commandBuffer, a->stippledLineEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetLineStippleEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetLineStippleEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthClipNegativeOneToOneEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT a;
-    if (!vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(d, &a))
+    struct vkw_args_vkCmdSetDepthClipNegativeOneToOneEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthClipNegativeOneToOneEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthClipNegativeOneToOneEXT fn = (PFN_vkCmdSetDepthClipNegativeOneToOneEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT);
+    PFN_vkCmdSetDepthClipNegativeOneToOneEXT fn = (PFN_vkCmdSetDepthClipNegativeOneToOneEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClipNegativeOneToOneEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClipNegativeOneToOneEXT);
         return;
     }
-    fn(a.commandBuffer, a.negativeOneToOne);
+    fn(a->commandBuffer, a->negativeOneToOne);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthClipNegativeOneToOneEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetViewportWScalingEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetViewportWScalingEnableNV a;
-    if (!vkw_decode_args_vkCmdSetViewportWScalingEnableNV(d, &a))
+    struct vkw_args_vkCmdSetViewportWScalingEnableNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetViewportWScalingEnableNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetViewportWScalingEnableNV fn = (PFN_vkCmdSetViewportWScalingEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWScalingEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWScalingEnableNV);
+    PFN_vkCmdSetViewportWScalingEnableNV fn = (PFN_vkCmdSetViewportWScalingEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWScalingEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWScalingEnableNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingEnableNV);
         return;
     }
-    fn(a.commandBuffer, a.viewportWScalingEnable);
+    fn(a->commandBuffer, a->viewportWScalingEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetViewportWScalingEnableNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetViewportSwizzleNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetViewportSwizzleNV a;
-    if (!vkw_decode_args_vkCmdSetViewportSwizzleNV(d, &a))
+    struct vkw_args_vkCmdSetViewportSwizzleNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetViewportSwizzleNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetViewportSwizzleNV fn = (PFN_vkCmdSetViewportSwizzleNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportSwizzleNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportSwizzleNV);
+    PFN_vkCmdSetViewportSwizzleNV fn = (PFN_vkCmdSetViewportSwizzleNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportSwizzleNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportSwizzleNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportSwizzleNV);
         return;
     }
-    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportSwizzles);
+    fn(a->commandBuffer, a->firstViewport, a->viewportCount, a->pViewportSwizzles);
     if (reply)
-        vkw_encode_reply_vkCmdSetViewportSwizzleNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetViewportSwizzleNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCoverageToColorEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCoverageToColorEnableNV a;
-    if (!vkw_decode_args_vkCmdSetCoverageToColorEnableNV(d, &a))
+    struct vkw_args_vkCmdSetCoverageToColorEnableNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCoverageToColorEnableNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCoverageToColorEnableNV fn = (PFN_vkCmdSetCoverageToColorEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageToColorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageToColorEnableNV);
+    PFN_vkCmdSetCoverageToColorEnableNV fn = (PFN_vkCmdSetCoverageToColorEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageToColorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageToColorEnableNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorEnableNV);
         return;
     }
-    fn(a.commandBuffer, a.coverageToColorEnable);
+    fn(a->commandBuffer, a->coverageToColorEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCoverageToColorEnableNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCoverageToColorLocationNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCoverageToColorLocationNV a;
-    if (!vkw_decode_args_vkCmdSetCoverageToColorLocationNV(d, &a))
+    struct vkw_args_vkCmdSetCoverageToColorLocationNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCoverageToColorLocationNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCoverageToColorLocationNV fn = (PFN_vkCmdSetCoverageToColorLocationNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageToColorLocationNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageToColorLocationNV);
+    PFN_vkCmdSetCoverageToColorLocationNV fn = (PFN_vkCmdSetCoverageToColorLocationNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageToColorLocationNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageToColorLocationNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageToColorLocationNV);
         return;
     }
-    fn(a.commandBuffer, a.coverageToColorLocation);
+    fn(a->commandBuffer, a->coverageToColorLocation);
     if (reply)
-        vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCoverageToColorLocationNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCoverageModulationModeNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCoverageModulationModeNV a;
-    if (!vkw_decode_args_vkCmdSetCoverageModulationModeNV(d, &a))
+    struct vkw_args_vkCmdSetCoverageModulationModeNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCoverageModulationModeNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCoverageModulationModeNV fn = (PFN_vkCmdSetCoverageModulationModeNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationModeNV);
+    PFN_vkCmdSetCoverageModulationModeNV fn = (PFN_vkCmdSetCoverageModulationModeNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationModeNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationModeNV);
         return;
     }
-    fn(a.commandBuffer, a.coverageModulationMode);
+    fn(a->commandBuffer, a->coverageModulationMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetCoverageModulationModeNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCoverageModulationModeNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCoverageModulationTableEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCoverageModulationTableEnableNV a;
-    if (!vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(d, &a))
+    struct vkw_args_vkCmdSetCoverageModulationTableEnableNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCoverageModulationTableEnableNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCoverageModulationTableEnableNV fn = (PFN_vkCmdSetCoverageModulationTableEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationTableEnableNV);
+    PFN_vkCmdSetCoverageModulationTableEnableNV fn = (PFN_vkCmdSetCoverageModulationTableEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationTableEnableNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableEnableNV);
         return;
     }
-    fn(a.commandBuffer, a.coverageModulationTableEnable);
+    fn(a->commandBuffer, a->coverageModulationTableEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCoverageModulationTableEnableNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCoverageModulationTableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCoverageModulationTableNV a;
-    if (!vkw_decode_args_vkCmdSetCoverageModulationTableNV(d, &a))
+    struct vkw_args_vkCmdSetCoverageModulationTableNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCoverageModulationTableNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCoverageModulationTableNV fn = (PFN_vkCmdSetCoverageModulationTableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationTableNV);
+    PFN_vkCmdSetCoverageModulationTableNV fn = (PFN_vkCmdSetCoverageModulationTableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageModulationTableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageModulationTableNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageModulationTableNV);
         return;
     }
-    fn(a.commandBuffer, a.coverageModulationTableCount, a.pCoverageModulationTable);
+    fn(a->commandBuffer, a->coverageModulationTableCount, a->pCoverageModulationTable);
     if (reply)
-        vkw_encode_reply_vkCmdSetCoverageModulationTableNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCoverageModulationTableNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetShadingRateImageEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetShadingRateImageEnableNV a;
-    if (!vkw_decode_args_vkCmdSetShadingRateImageEnableNV(d, &a))
+    struct vkw_args_vkCmdSetShadingRateImageEnableNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetShadingRateImageEnableNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetShadingRateImageEnableNV fn = (PFN_vkCmdSetShadingRateImageEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetShadingRateImageEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetShadingRateImageEnableNV);
+    PFN_vkCmdSetShadingRateImageEnableNV fn = (PFN_vkCmdSetShadingRateImageEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetShadingRateImageEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetShadingRateImageEnableNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetShadingRateImageEnableNV);
         return;
     }
-    fn(a.commandBuffer, a.shadingRateImageEnable);
+    fn(a->commandBuffer, a->shadingRateImageEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetShadingRateImageEnableNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetRepresentativeFragmentTestEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV a;
-    if (!vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(d, &a))
+    struct vkw_args_vkCmdSetRepresentativeFragmentTestEnableNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetRepresentativeFragmentTestEnableNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetRepresentativeFragmentTestEnableNV fn = (PFN_vkCmdSetRepresentativeFragmentTestEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV);
+    PFN_vkCmdSetRepresentativeFragmentTestEnableNV fn = (PFN_vkCmdSetRepresentativeFragmentTestEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRepresentativeFragmentTestEnableNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRepresentativeFragmentTestEnableNV);
         return;
     }
-    fn(a.commandBuffer, a.representativeFragmentTestEnable);
+    fn(a->commandBuffer, a->representativeFragmentTestEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetRepresentativeFragmentTestEnableNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCoverageReductionModeNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCoverageReductionModeNV a;
-    if (!vkw_decode_args_vkCmdSetCoverageReductionModeNV(d, &a))
+    struct vkw_args_vkCmdSetCoverageReductionModeNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCoverageReductionModeNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCoverageReductionModeNV fn = (PFN_vkCmdSetCoverageReductionModeNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageReductionModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageReductionModeNV);
+    PFN_vkCmdSetCoverageReductionModeNV fn = (PFN_vkCmdSetCoverageReductionModeNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoverageReductionModeNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoverageReductionModeNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoverageReductionModeNV);
         return;
     }
-    fn(a.commandBuffer, a.coverageReductionMode);
+    fn(a->commandBuffer, a->coverageReductionMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetCoverageReductionModeNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCoverageReductionModeNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMultiEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMultiEXT a;
-    if (!vkw_decode_args_vkCmdDrawMultiEXT(d, &a))
+    struct vkw_args_vkCmdDrawMultiEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMultiEXT(d, a))
         return;
-    a.stride = sizeof(*a.pVertexInfo); /* the host holds pVertexInfo packed */
+    a->stride = sizeof(*a->pVertexInfo); /* the host holds pVertexInfo packed */
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMultiEXT fn = (PFN_vkCmdDrawMultiEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMultiEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMultiEXT);
+    PFN_vkCmdDrawMultiEXT fn = (PFN_vkCmdDrawMultiEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMultiEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMultiEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiEXT);
         return;
     }
-    fn(a.commandBuffer, a.drawCount, a.pVertexInfo, a.instanceCount, a.firstInstance, a.stride);
+    fn(a->commandBuffer, a->drawCount, a->pVertexInfo, a->instanceCount, a->firstInstance, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMultiEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMultiEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMultiIndexedEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMultiIndexedEXT a;
-    if (!vkw_decode_args_vkCmdDrawMultiIndexedEXT(d, &a))
+    struct vkw_args_vkCmdDrawMultiIndexedEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMultiIndexedEXT(d, a))
         return;
-    a.stride = sizeof(*a.pIndexInfo); /* the host holds pIndexInfo packed */
+    a->stride = sizeof(*a->pIndexInfo); /* the host holds pIndexInfo packed */
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMultiIndexedEXT fn = (PFN_vkCmdDrawMultiIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMultiIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMultiIndexedEXT);
+    PFN_vkCmdDrawMultiIndexedEXT fn = (PFN_vkCmdDrawMultiIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMultiIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMultiIndexedEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMultiIndexedEXT);
         return;
     }
-    fn(a.commandBuffer, a.drawCount, a.pIndexInfo, a.instanceCount, a.firstInstance, a.stride, a.pVertexOffset);
+    fn(a->commandBuffer, a->drawCount, a->pIndexInfo, a->instanceCount, a->firstInstance, a->stride, a->pVertexOffset);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMultiIndexedEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMultiIndexedEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindTransformFeedbackBuffersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindTransformFeedbackBuffersEXT a;
-    if (!vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(d, &a))
+    struct vkw_args_vkCmdBindTransformFeedbackBuffersEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindTransformFeedbackBuffersEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindTransformFeedbackBuffersEXT fn = (PFN_vkCmdBindTransformFeedbackBuffersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindTransformFeedbackBuffersEXT);
+    PFN_vkCmdBindTransformFeedbackBuffersEXT fn = (PFN_vkCmdBindTransformFeedbackBuffersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindTransformFeedbackBuffersEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindTransformFeedbackBuffersEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstBinding, a.bindingCount, a.pBuffers, a.pOffsets, a.pSizes);
+    fn(a->commandBuffer, a->firstBinding, a->bindingCount, a->pBuffers, a->pOffsets, a->pSizes);
     if (reply)
-        vkw_encode_reply_vkCmdBindTransformFeedbackBuffersEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBindTransformFeedbackBuffersEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginTransformFeedbackEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginTransformFeedbackEXT a;
-    if (!vkw_decode_args_vkCmdBeginTransformFeedbackEXT(d, &a))
+    struct vkw_args_vkCmdBeginTransformFeedbackEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginTransformFeedbackEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginTransformFeedbackEXT fn = (PFN_vkCmdBeginTransformFeedbackEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginTransformFeedbackEXT);
+    PFN_vkCmdBeginTransformFeedbackEXT fn = (PFN_vkCmdBeginTransformFeedbackEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginTransformFeedbackEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginTransformFeedbackEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
+    fn(a->commandBuffer, a->firstCounterBuffer, a->counterBufferCount, a->pCounterBuffers, a->pCounterBufferOffsets);
     if (reply)
-        vkw_encode_reply_vkCmdBeginTransformFeedbackEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginTransformFeedbackEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndTransformFeedbackEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndTransformFeedbackEXT a;
-    if (!vkw_decode_args_vkCmdEndTransformFeedbackEXT(d, &a))
+    struct vkw_args_vkCmdEndTransformFeedbackEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndTransformFeedbackEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndTransformFeedbackEXT fn = (PFN_vkCmdEndTransformFeedbackEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndTransformFeedbackEXT);
+    PFN_vkCmdEndTransformFeedbackEXT fn = (PFN_vkCmdEndTransformFeedbackEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndTransformFeedbackEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndTransformFeedbackEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndTransformFeedbackEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstCounterBuffer, a.counterBufferCount, a.pCounterBuffers, a.pCounterBufferOffsets);
+    fn(a->commandBuffer, a->firstCounterBuffer, a->counterBufferCount, a->pCounterBuffers, a->pCounterBufferOffsets);
     if (reply)
-        vkw_encode_reply_vkCmdEndTransformFeedbackEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdEndTransformFeedbackEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginQueryIndexedEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginQueryIndexedEXT a;
-    if (!vkw_decode_args_vkCmdBeginQueryIndexedEXT(d, &a))
+    struct vkw_args_vkCmdBeginQueryIndexedEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginQueryIndexedEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginQueryIndexedEXT fn = (PFN_vkCmdBeginQueryIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginQueryIndexedEXT);
+    PFN_vkCmdBeginQueryIndexedEXT fn = (PFN_vkCmdBeginQueryIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginQueryIndexedEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginQueryIndexedEXT);
         return;
     }
-    fn(a.commandBuffer, a.queryPool, a.query, a.flags, a.index);
+    fn(a->commandBuffer, a->queryPool, a->query, a->flags, a->index);
     if (reply)
-        vkw_encode_reply_vkCmdBeginQueryIndexedEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginQueryIndexedEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndQueryIndexedEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndQueryIndexedEXT a;
-    if (!vkw_decode_args_vkCmdEndQueryIndexedEXT(d, &a))
+    struct vkw_args_vkCmdEndQueryIndexedEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndQueryIndexedEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndQueryIndexedEXT fn = (PFN_vkCmdEndQueryIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndQueryIndexedEXT);
+    PFN_vkCmdEndQueryIndexedEXT fn = (PFN_vkCmdEndQueryIndexedEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndQueryIndexedEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndQueryIndexedEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndQueryIndexedEXT);
         return;
     }
-    fn(a.commandBuffer, a.queryPool, a.query, a.index);
+    fn(a->commandBuffer, a->queryPool, a->query, a->index);
     if (reply)
-        vkw_encode_reply_vkCmdEndQueryIndexedEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdEndQueryIndexedEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawIndirectByteCountEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawIndirectByteCountEXT a;
-    if (!vkw_decode_args_vkCmdDrawIndirectByteCountEXT(d, &a))
+    struct vkw_args_vkCmdDrawIndirectByteCountEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawIndirectByteCountEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawIndirectByteCountEXT fn = (PFN_vkCmdDrawIndirectByteCountEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirectByteCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirectByteCountEXT);
+    PFN_vkCmdDrawIndirectByteCountEXT fn = (PFN_vkCmdDrawIndirectByteCountEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawIndirectByteCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawIndirectByteCountEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawIndirectByteCountEXT);
         return;
     }
-    fn(a.commandBuffer, a.instanceCount, a.firstInstance, a.counterBuffer, a.counterBufferOffset, a.counterOffset, a.vertexStride);
+    fn(a->commandBuffer, a->instanceCount, a->firstInstance, a->counterBuffer, a->counterBufferOffset, a->counterOffset, a->vertexStride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawIndirectByteCountEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawIndirectByteCountEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetVertexInputEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetVertexInputEXT a;
-    if (!vkw_decode_args_vkCmdSetVertexInputEXT(d, &a))
+    struct vkw_args_vkCmdSetVertexInputEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetVertexInputEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetVertexInputEXT fn = (PFN_vkCmdSetVertexInputEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetVertexInputEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetVertexInputEXT);
+    PFN_vkCmdSetVertexInputEXT fn = (PFN_vkCmdSetVertexInputEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetVertexInputEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetVertexInputEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetVertexInputEXT);
         return;
     }
-    fn(a.commandBuffer, a.vertexBindingDescriptionCount, a.pVertexBindingDescriptions, a.vertexAttributeDescriptionCount, a.pVertexAttributeDescriptions);
+    fn(a->commandBuffer, a->vertexBindingDescriptionCount, a->pVertexBindingDescriptions, a->vertexAttributeDescriptionCount, a->pVertexAttributeDescriptions);
     if (reply)
-        vkw_encode_reply_vkCmdSetVertexInputEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetVertexInputEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetInstanceProcAddr(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetInstanceProcAddr a;
-    if (!vkw_decode_args_vkGetInstanceProcAddr(d, &a))
+    struct vkw_args_vkGetInstanceProcAddr args, *a = &args;
+    if (!vkw_decode_args_vkGetInstanceProcAddr(d, a))
         return;
     PFN_vkGetInstanceProcAddr fn = ctx->vk.vkGetInstanceProcAddr;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetInstanceProcAddr);
         return;
     }
-    a.result = fn(a.instance, a.pName) != NULL;
+    a->result = fn(a->instance, a->pName) != NULL;
     if (reply)
-        vkw_encode_reply_vkGetInstanceProcAddr(d, reply, &a);
+        vkw_encode_reply_vkGetInstanceProcAddr(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceProcAddr(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceProcAddr a;
-    if (!vkw_decode_args_vkGetDeviceProcAddr(d, &a))
+    struct vkw_args_vkGetDeviceProcAddr args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceProcAddr(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceProcAddr fn = (PFN_vkGetDeviceProcAddr)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceProcAddr, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceProcAddr);
+    PFN_vkGetDeviceProcAddr fn = (PFN_vkGetDeviceProcAddr)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceProcAddr, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceProcAddr);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceProcAddr);
         return;
     }
-    a.result = fn(a.device, a.pName) != NULL;
+    a->result = fn(a->device, a->pName) != NULL;
     if (reply)
-        vkw_encode_reply_vkGetDeviceProcAddr(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceProcAddr(d, reply, a);
 }
 
 static void vkw_dispatch_vkUpdateDescriptorSetWithTemplate(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkUpdateDescriptorSetWithTemplate a;
-    if (!vkw_decode_args_vkUpdateDescriptorSetWithTemplate(d, &a))
+    struct vkw_args_vkUpdateDescriptorSetWithTemplate args, *a = &args;
+    if (!vkw_decode_args_vkUpdateDescriptorSetWithTemplate(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkUpdateDescriptorSetWithTemplate fn = (PFN_vkUpdateDescriptorSetWithTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateDescriptorSetWithTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateDescriptorSetWithTemplate);
+    PFN_vkUpdateDescriptorSetWithTemplate fn = (PFN_vkUpdateDescriptorSetWithTemplate)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateDescriptorSetWithTemplate, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkUpdateDescriptorSetWithTemplate);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkUpdateDescriptorSetWithTemplate(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkUpdateDescriptorSetWithTemplate(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkUpdateDescriptorSetWithTemplate(d, reply, &a);
+        vkw_encode_reply_vkUpdateDescriptorSetWithTemplate(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetLineStipple(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetLineStipple a;
-    if (!vkw_decode_args_vkCmdSetLineStipple(d, &a))
+    struct vkw_args_vkCmdSetLineStipple args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetLineStipple(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetLineStipple fn = (PFN_vkCmdSetLineStipple)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineStipple, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineStipple);
+    PFN_vkCmdSetLineStipple fn = (PFN_vkCmdSetLineStipple)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetLineStipple, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetLineStipple);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetLineStipple);
         return;
     }
-    fn(a.commandBuffer, a.lineStippleFactor, a.lineStipplePattern);
+    fn(a->commandBuffer, a->lineStippleFactor, a->lineStipplePattern);
     if (reply)
-        vkw_encode_reply_vkCmdSetLineStipple(d, reply, &a);
+        vkw_encode_reply_vkCmdSetLineStipple(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindIndexBuffer2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindIndexBuffer2 a;
-    if (!vkw_decode_args_vkCmdBindIndexBuffer2(d, &a))
+    struct vkw_args_vkCmdBindIndexBuffer2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindIndexBuffer2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindIndexBuffer2 fn = (PFN_vkCmdBindIndexBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindIndexBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindIndexBuffer2);
+    PFN_vkCmdBindIndexBuffer2 fn = (PFN_vkCmdBindIndexBuffer2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindIndexBuffer2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindIndexBuffer2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindIndexBuffer2);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.size, a.indexType);
+    fn(a->commandBuffer, a->buffer, a->offset, a->size, a->indexType);
     if (reply)
-        vkw_encode_reply_vkCmdBindIndexBuffer2(d, reply, &a);
+        vkw_encode_reply_vkCmdBindIndexBuffer2(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetRenderingAreaGranularity(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetRenderingAreaGranularity a;
-    if (!vkw_decode_args_vkGetRenderingAreaGranularity(d, &a))
+    struct vkw_args_vkGetRenderingAreaGranularity args, *a = &args;
+    if (!vkw_decode_args_vkGetRenderingAreaGranularity(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetRenderingAreaGranularity fn = (PFN_vkGetRenderingAreaGranularity)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRenderingAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRenderingAreaGranularity);
+    PFN_vkGetRenderingAreaGranularity fn = (PFN_vkGetRenderingAreaGranularity)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRenderingAreaGranularity, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetRenderingAreaGranularity);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRenderingAreaGranularity);
         return;
     }
-    fn(a.device, a.pRenderingAreaInfo, a.pGranularity);
+    fn(a->device, a->pRenderingAreaInfo, a->pGranularity);
     if (reply)
-        vkw_encode_reply_vkGetRenderingAreaGranularity(d, reply, &a);
+        vkw_encode_reply_vkGetRenderingAreaGranularity(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceImageSubresourceLayout(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceImageSubresourceLayout a;
-    if (!vkw_decode_args_vkGetDeviceImageSubresourceLayout(d, &a))
+    struct vkw_args_vkGetDeviceImageSubresourceLayout args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceImageSubresourceLayout(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceImageSubresourceLayout fn = (PFN_vkGetDeviceImageSubresourceLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageSubresourceLayout);
+    PFN_vkGetDeviceImageSubresourceLayout fn = (PFN_vkGetDeviceImageSubresourceLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceImageSubresourceLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceImageSubresourceLayout);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceImageSubresourceLayout);
         return;
     }
-    fn(a.device, a.pInfo, a.pLayout);
+    fn(a->device, a->pInfo, a->pLayout);
     if (reply)
-        vkw_encode_reply_vkGetDeviceImageSubresourceLayout(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceImageSubresourceLayout(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageSubresourceLayout2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageSubresourceLayout2 a;
-    if (!vkw_decode_args_vkGetImageSubresourceLayout2(d, &a))
+    struct vkw_args_vkGetImageSubresourceLayout2 args, *a = &args;
+    if (!vkw_decode_args_vkGetImageSubresourceLayout2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageSubresourceLayout2 fn = (PFN_vkGetImageSubresourceLayout2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSubresourceLayout2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSubresourceLayout2);
+    PFN_vkGetImageSubresourceLayout2 fn = (PFN_vkGetImageSubresourceLayout2)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageSubresourceLayout2, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageSubresourceLayout2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageSubresourceLayout2);
         return;
     }
-    fn(a.device, a.image, a.pSubresource, a.pLayout);
+    fn(a->device, a->image, a->pSubresource, a->pLayout);
     if (reply)
-        vkw_encode_reply_vkGetImageSubresourceLayout2(d, reply, &a);
+        vkw_encode_reply_vkGetImageSubresourceLayout2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPushDescriptorSet(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPushDescriptorSet a;
-    if (!vkw_decode_args_vkCmdPushDescriptorSet(d, &a))
+    struct vkw_args_vkCmdPushDescriptorSet args, *a = &args;
+    if (!vkw_decode_args_vkCmdPushDescriptorSet(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPushDescriptorSet fn = (PFN_vkCmdPushDescriptorSet)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushDescriptorSet, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushDescriptorSet);
+    PFN_vkCmdPushDescriptorSet fn = (PFN_vkCmdPushDescriptorSet)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushDescriptorSet, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushDescriptorSet);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushDescriptorSet);
         return;
     }
-    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.set, a.descriptorWriteCount, a.pDescriptorWrites);
+    fn(a->commandBuffer, a->pipelineBindPoint, a->layout, a->set, a->descriptorWriteCount, a->pDescriptorWrites);
     if (reply)
-        vkw_encode_reply_vkCmdPushDescriptorSet(d, reply, &a);
+        vkw_encode_reply_vkCmdPushDescriptorSet(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetRenderingAttachmentLocations(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetRenderingAttachmentLocations a;
-    if (!vkw_decode_args_vkCmdSetRenderingAttachmentLocations(d, &a))
+    struct vkw_args_vkCmdSetRenderingAttachmentLocations args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetRenderingAttachmentLocations(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetRenderingAttachmentLocations fn = (PFN_vkCmdSetRenderingAttachmentLocations)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRenderingAttachmentLocations, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRenderingAttachmentLocations);
+    PFN_vkCmdSetRenderingAttachmentLocations fn = (PFN_vkCmdSetRenderingAttachmentLocations)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRenderingAttachmentLocations, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRenderingAttachmentLocations);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRenderingAttachmentLocations);
         return;
     }
-    fn(a.commandBuffer, a.pLocationInfo);
+    fn(a->commandBuffer, a->pLocationInfo);
     if (reply)
-        vkw_encode_reply_vkCmdSetRenderingAttachmentLocations(d, reply, &a);
+        vkw_encode_reply_vkCmdSetRenderingAttachmentLocations(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetRenderingInputAttachmentIndices(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetRenderingInputAttachmentIndices a;
-    if (!vkw_decode_args_vkCmdSetRenderingInputAttachmentIndices(d, &a))
+    struct vkw_args_vkCmdSetRenderingInputAttachmentIndices args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetRenderingInputAttachmentIndices(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetRenderingInputAttachmentIndices fn = (PFN_vkCmdSetRenderingInputAttachmentIndices)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRenderingInputAttachmentIndices);
+    PFN_vkCmdSetRenderingInputAttachmentIndices fn = (PFN_vkCmdSetRenderingInputAttachmentIndices)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRenderingInputAttachmentIndices);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRenderingInputAttachmentIndices);
         return;
     }
-    fn(a.commandBuffer, a.pInputAttachmentIndexInfo);
+    fn(a->commandBuffer, a->pInputAttachmentIndexInfo);
     if (reply)
-        vkw_encode_reply_vkCmdSetRenderingInputAttachmentIndices(d, reply, &a);
+        vkw_encode_reply_vkCmdSetRenderingInputAttachmentIndices(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindDescriptorSets2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindDescriptorSets2 a;
-    if (!vkw_decode_args_vkCmdBindDescriptorSets2(d, &a))
+    struct vkw_args_vkCmdBindDescriptorSets2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindDescriptorSets2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindDescriptorSets2 fn = (PFN_vkCmdBindDescriptorSets2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorSets2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorSets2);
+    PFN_vkCmdBindDescriptorSets2 fn = (PFN_vkCmdBindDescriptorSets2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorSets2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorSets2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorSets2);
         return;
     }
-    fn(a.commandBuffer, a.pBindDescriptorSetsInfo);
+    fn(a->commandBuffer, a->pBindDescriptorSetsInfo);
     if (reply)
-        vkw_encode_reply_vkCmdBindDescriptorSets2(d, reply, &a);
+        vkw_encode_reply_vkCmdBindDescriptorSets2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPushConstants2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPushConstants2 a;
-    if (!vkw_decode_args_vkCmdPushConstants2(d, &a))
+    struct vkw_args_vkCmdPushConstants2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdPushConstants2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPushConstants2 fn = (PFN_vkCmdPushConstants2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushConstants2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushConstants2);
+    PFN_vkCmdPushConstants2 fn = (PFN_vkCmdPushConstants2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushConstants2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushConstants2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushConstants2);
         return;
     }
-    fn(a.commandBuffer, a.pPushConstantsInfo);
+    fn(a->commandBuffer, a->pPushConstantsInfo);
     if (reply)
-        vkw_encode_reply_vkCmdPushConstants2(d, reply, &a);
+        vkw_encode_reply_vkCmdPushConstants2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPushDescriptorSet2(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPushDescriptorSet2 a;
-    if (!vkw_decode_args_vkCmdPushDescriptorSet2(d, &a))
+    struct vkw_args_vkCmdPushDescriptorSet2 args, *a = &args;
+    if (!vkw_decode_args_vkCmdPushDescriptorSet2(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPushDescriptorSet2 fn = (PFN_vkCmdPushDescriptorSet2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushDescriptorSet2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushDescriptorSet2);
+    PFN_vkCmdPushDescriptorSet2 fn = (PFN_vkCmdPushDescriptorSet2)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPushDescriptorSet2, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPushDescriptorSet2);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPushDescriptorSet2);
         return;
     }
-    fn(a.commandBuffer, a.pPushDescriptorSetInfo);
+    fn(a->commandBuffer, a->pPushDescriptorSetInfo);
     if (reply)
-        vkw_encode_reply_vkCmdPushDescriptorSet2(d, reply, &a);
+        vkw_encode_reply_vkCmdPushDescriptorSet2(d, reply, a);
 }
 
 static void vkw_dispatch_vkCopyMemoryToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCopyMemoryToImage a;
-    if (!vkw_decode_args_vkCopyMemoryToImage(d, &a))
+    struct vkw_args_vkCopyMemoryToImage args, *a = &args;
+    if (!vkw_decode_args_vkCopyMemoryToImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCopyMemoryToImage fn = (PFN_vkCopyMemoryToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyMemoryToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyMemoryToImage);
+    PFN_vkCopyMemoryToImage fn = (PFN_vkCopyMemoryToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyMemoryToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCopyMemoryToImage);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCopyMemoryToImage(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCopyMemoryToImage(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCopyMemoryToImage(d, reply, &a);
+        vkw_encode_reply_vkCopyMemoryToImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkCopyImageToMemory(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCopyImageToMemory a;
-    if (!vkw_decode_args_vkCopyImageToMemory(d, &a))
+    struct vkw_args_vkCopyImageToMemory args, *a = &args;
+    if (!vkw_decode_args_vkCopyImageToMemory(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCopyImageToMemory fn = (PFN_vkCopyImageToMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyImageToMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyImageToMemory);
+    PFN_vkCopyImageToMemory fn = (PFN_vkCopyImageToMemory)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyImageToMemory, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCopyImageToMemory);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCopyImageToMemory(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCopyImageToMemory(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCopyImageToMemory(d, reply, &a);
+        vkw_encode_reply_vkCopyImageToMemory(d, reply, a);
 }
 
 static void vkw_dispatch_vkCopyImageToImage(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCopyImageToImage a;
-    if (!vkw_decode_args_vkCopyImageToImage(d, &a))
+    struct vkw_args_vkCopyImageToImage args, *a = &args;
+    if (!vkw_decode_args_vkCopyImageToImage(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCopyImageToImage fn = (PFN_vkCopyImageToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyImageToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyImageToImage);
+    PFN_vkCopyImageToImage fn = (PFN_vkCopyImageToImage)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyImageToImage, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCopyImageToImage);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCopyImageToImage);
         return;
     }
-    a.result = fn(a.device, a.pCopyImageToImageInfo);
+    a->result = fn(a->device, a->pCopyImageToImageInfo);
     if (reply)
-        vkw_encode_reply_vkCopyImageToImage(d, reply, &a);
+        vkw_encode_reply_vkCopyImageToImage(d, reply, a);
 }
 
 static void vkw_dispatch_vkTransitionImageLayout(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkTransitionImageLayout a;
-    if (!vkw_decode_args_vkTransitionImageLayout(d, &a))
+    struct vkw_args_vkTransitionImageLayout args, *a = &args;
+    if (!vkw_decode_args_vkTransitionImageLayout(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkTransitionImageLayout fn = (PFN_vkTransitionImageLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkTransitionImageLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkTransitionImageLayout);
+    PFN_vkTransitionImageLayout fn = (PFN_vkTransitionImageLayout)vkw_host_device_entry(ctx, d, VKW_CMD_vkTransitionImageLayout, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkTransitionImageLayout);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTransitionImageLayout);
         return;
     }
-    a.result = fn(a.device, a.transitionCount, a.pTransitions);
+    a->result = fn(a->device, a->transitionCount, a->pTransitions);
     if (reply)
-        vkw_encode_reply_vkTransitionImageLayout(d, reply, &a);
+        vkw_encode_reply_vkTransitionImageLayout(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetAttachmentFeedbackLoopEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetAttachmentFeedbackLoopEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetAttachmentFeedbackLoopEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetAttachmentFeedbackLoopEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetAttachmentFeedbackLoopEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetAttachmentFeedbackLoopEnableEXT fn = (PFN_vkCmdSetAttachmentFeedbackLoopEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAttachmentFeedbackLoopEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAttachmentFeedbackLoopEnableEXT);
+    PFN_vkCmdSetAttachmentFeedbackLoopEnableEXT fn = (PFN_vkCmdSetAttachmentFeedbackLoopEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetAttachmentFeedbackLoopEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetAttachmentFeedbackLoopEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetAttachmentFeedbackLoopEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.aspectMask);
+    fn(a->commandBuffer, a->aspectMask);
     if (reply)
-        vkw_encode_reply_vkCmdSetAttachmentFeedbackLoopEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetAttachmentFeedbackLoopEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(d, a))
         return;
     PFN_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR fn = ctx->vk.vkGetPhysicalDeviceCalibrateableTimeDomainsKHR;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pTimeDomainCount, a.pTimeDomains);
+    a->result = fn(a->physicalDevice, a->pTimeDomainCount, a->pTimeDomains);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceCalibrateableTimeDomainsKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetCalibratedTimestampsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetCalibratedTimestampsKHR a;
-    if (!vkw_decode_args_vkGetCalibratedTimestampsKHR(d, &a))
+    struct vkw_args_vkGetCalibratedTimestampsKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetCalibratedTimestampsKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetCalibratedTimestampsKHR fn = (PFN_vkGetCalibratedTimestampsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetCalibratedTimestampsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetCalibratedTimestampsKHR);
+    PFN_vkGetCalibratedTimestampsKHR fn = (PFN_vkGetCalibratedTimestampsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetCalibratedTimestampsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetCalibratedTimestampsKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetCalibratedTimestampsKHR);
         return;
     }
-    a.result = fn(a.device, a.timestampCount, a.pTimestampInfos, a.pTimestamps, a.pMaxDeviation);
+    a->result = fn(a->device, a->timestampCount, a->pTimestampInfos, a->pTimestamps, a->pMaxDeviation);
     if (reply)
-        vkw_encode_reply_vkGetCalibratedTimestampsKHR(d, reply, &a);
+        vkw_encode_reply_vkGetCalibratedTimestampsKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetGeneratedCommandsMemoryRequirementsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsEXT a;
-    if (!vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsEXT(d, &a))
+    struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetGeneratedCommandsMemoryRequirementsEXT fn = (PFN_vkGetGeneratedCommandsMemoryRequirementsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetGeneratedCommandsMemoryRequirementsEXT);
+    PFN_vkGetGeneratedCommandsMemoryRequirementsEXT fn = (PFN_vkGetGeneratedCommandsMemoryRequirementsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetGeneratedCommandsMemoryRequirementsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsEXT);
         return;
     }
-    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a->device, a->pInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsEXT(d, reply, &a);
+        vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPreprocessGeneratedCommandsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPreprocessGeneratedCommandsEXT a;
-    if (!vkw_decode_args_vkCmdPreprocessGeneratedCommandsEXT(d, &a))
+    struct vkw_args_vkCmdPreprocessGeneratedCommandsEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdPreprocessGeneratedCommandsEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPreprocessGeneratedCommandsEXT fn = (PFN_vkCmdPreprocessGeneratedCommandsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPreprocessGeneratedCommandsEXT);
+    PFN_vkCmdPreprocessGeneratedCommandsEXT fn = (PFN_vkCmdPreprocessGeneratedCommandsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPreprocessGeneratedCommandsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPreprocessGeneratedCommandsEXT);
         return;
     }
-    fn(a.commandBuffer, a.pGeneratedCommandsInfo, a.stateCommandBuffer);
+    fn(a->commandBuffer, a->pGeneratedCommandsInfo, a->stateCommandBuffer);
     if (reply)
-        vkw_encode_reply_vkCmdPreprocessGeneratedCommandsEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdPreprocessGeneratedCommandsEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdExecuteGeneratedCommandsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdExecuteGeneratedCommandsEXT a;
-    if (!vkw_decode_args_vkCmdExecuteGeneratedCommandsEXT(d, &a))
+    struct vkw_args_vkCmdExecuteGeneratedCommandsEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdExecuteGeneratedCommandsEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdExecuteGeneratedCommandsEXT fn = (PFN_vkCmdExecuteGeneratedCommandsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteGeneratedCommandsEXT);
+    PFN_vkCmdExecuteGeneratedCommandsEXT fn = (PFN_vkCmdExecuteGeneratedCommandsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteGeneratedCommandsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteGeneratedCommandsEXT);
         return;
     }
-    fn(a.commandBuffer, a.isPreprocessed, a.pGeneratedCommandsInfo);
+    fn(a->commandBuffer, a->isPreprocessed, a->pGeneratedCommandsInfo);
     if (reply)
-        vkw_encode_reply_vkCmdExecuteGeneratedCommandsEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdExecuteGeneratedCommandsEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateIndirectCommandsLayoutEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateIndirectCommandsLayoutEXT a;
-    if (!vkw_decode_args_vkCreateIndirectCommandsLayoutEXT(d, &a))
+    struct vkw_args_vkCreateIndirectCommandsLayoutEXT args, *a = &args;
+    if (!vkw_decode_args_vkCreateIndirectCommandsLayoutEXT(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.pIndirectCommandsLayout_ids, a.pIndirectCommandsLayout_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a->pIndirectCommandsLayout_ids, a->pIndirectCommandsLayout_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateIndirectCommandsLayoutEXT fn = (PFN_vkCreateIndirectCommandsLayoutEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectCommandsLayoutEXT);
+    PFN_vkCreateIndirectCommandsLayoutEXT fn = (PFN_vkCreateIndirectCommandsLayoutEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectCommandsLayoutEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateIndirectCommandsLayoutEXT);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pIndirectCommandsLayout);
-    if (a.result >= 0 && a.pIndirectCommandsLayout) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pIndirectCommandsLayout);
+    if (a->result >= 0 && a->pIndirectCommandsLayout) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pIndirectCommandsLayout_capacity)
-            n = a.pIndirectCommandsLayout_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pIndirectCommandsLayout_capacity)
+            n = a->pIndirectCommandsLayout_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pIndirectCommandsLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.pIndirectCommandsLayout_ids[i], VKW_HANDLE_U64(a.pIndirectCommandsLayout[i]), parent);
+            if (a->pIndirectCommandsLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a->pIndirectCommandsLayout_ids[i], VKW_HANDLE_U64(a->pIndirectCommandsLayout[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateIndirectCommandsLayoutEXT(d, reply, &a);
+        vkw_encode_reply_vkCreateIndirectCommandsLayoutEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyIndirectCommandsLayoutEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyIndirectCommandsLayoutEXT a;
-    if (!vkw_decode_args_vkDestroyIndirectCommandsLayoutEXT(d, &a))
+    struct vkw_args_vkDestroyIndirectCommandsLayoutEXT args, *a = &args;
+    if (!vkw_decode_args_vkDestroyIndirectCommandsLayoutEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyIndirectCommandsLayoutEXT fn = (PFN_vkDestroyIndirectCommandsLayoutEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectCommandsLayoutEXT);
+    PFN_vkDestroyIndirectCommandsLayoutEXT fn = (PFN_vkDestroyIndirectCommandsLayoutEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectCommandsLayoutEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -6352,55 +6620,55 @@ static void vkw_dispatch_vkDestroyIndirectCommandsLayoutEXT(struct vkw_host_cont
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.indirectCommandsLayout_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a->indirectCommandsLayout_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyIndirectCommandsLayoutEXT(d, reply, &a);
+            vkw_encode_reply_vkDestroyIndirectCommandsLayoutEXT(d, reply, a);
         return;
     }
-    fn(a.device, a.indirectCommandsLayout, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a.indirectCommandsLayout_id);
+    fn(a->device, a->indirectCommandsLayout, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutEXT, a->indirectCommandsLayout_id);
     if (reply)
-        vkw_encode_reply_vkDestroyIndirectCommandsLayoutEXT(d, reply, &a);
+        vkw_encode_reply_vkDestroyIndirectCommandsLayoutEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateIndirectExecutionSetEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateIndirectExecutionSetEXT a;
-    if (!vkw_decode_args_vkCreateIndirectExecutionSetEXT(d, &a))
+    struct vkw_args_vkCreateIndirectExecutionSetEXT args, *a = &args;
+    if (!vkw_decode_args_vkCreateIndirectExecutionSetEXT(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectExecutionSetEXT, a.pIndirectExecutionSet_ids, a.pIndirectExecutionSet_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectExecutionSetEXT, a->pIndirectExecutionSet_ids, a->pIndirectExecutionSet_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateIndirectExecutionSetEXT fn = (PFN_vkCreateIndirectExecutionSetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectExecutionSetEXT);
+    PFN_vkCreateIndirectExecutionSetEXT fn = (PFN_vkCreateIndirectExecutionSetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectExecutionSetEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateIndirectExecutionSetEXT);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pIndirectExecutionSet);
-    if (a.result >= 0 && a.pIndirectExecutionSet) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pIndirectExecutionSet);
+    if (a->result >= 0 && a->pIndirectExecutionSet) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pIndirectExecutionSet_capacity)
-            n = a.pIndirectExecutionSet_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pIndirectExecutionSet_capacity)
+            n = a->pIndirectExecutionSet_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pIndirectExecutionSet[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectExecutionSetEXT, a.pIndirectExecutionSet_ids[i], VKW_HANDLE_U64(a.pIndirectExecutionSet[i]), parent);
+            if (a->pIndirectExecutionSet[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectExecutionSetEXT, a->pIndirectExecutionSet_ids[i], VKW_HANDLE_U64(a->pIndirectExecutionSet[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateIndirectExecutionSetEXT(d, reply, &a);
+        vkw_encode_reply_vkCreateIndirectExecutionSetEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyIndirectExecutionSetEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyIndirectExecutionSetEXT a;
-    if (!vkw_decode_args_vkDestroyIndirectExecutionSetEXT(d, &a))
+    struct vkw_args_vkDestroyIndirectExecutionSetEXT args, *a = &args;
+    if (!vkw_decode_args_vkDestroyIndirectExecutionSetEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyIndirectExecutionSetEXT fn = (PFN_vkDestroyIndirectExecutionSetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectExecutionSetEXT);
+    PFN_vkDestroyIndirectExecutionSetEXT fn = (PFN_vkDestroyIndirectExecutionSetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectExecutionSetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectExecutionSetEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -6409,169 +6677,207 @@ static void vkw_dispatch_vkDestroyIndirectExecutionSetEXT(struct vkw_host_contex
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectExecutionSetEXT, a.indirectExecutionSet_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectExecutionSetEXT, a->indirectExecutionSet_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyIndirectExecutionSetEXT(d, reply, &a);
+            vkw_encode_reply_vkDestroyIndirectExecutionSetEXT(d, reply, a);
         return;
     }
-    fn(a.device, a.indirectExecutionSet, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectExecutionSetEXT, a.indirectExecutionSet_id);
+    fn(a->device, a->indirectExecutionSet, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectExecutionSetEXT, a->indirectExecutionSet_id);
     if (reply)
-        vkw_encode_reply_vkDestroyIndirectExecutionSetEXT(d, reply, &a);
+        vkw_encode_reply_vkDestroyIndirectExecutionSetEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkUpdateIndirectExecutionSetPipelineEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkUpdateIndirectExecutionSetPipelineEXT a;
-    if (!vkw_decode_args_vkUpdateIndirectExecutionSetPipelineEXT(d, &a))
+    struct vkw_args_vkUpdateIndirectExecutionSetPipelineEXT args, *a = &args;
+    if (!vkw_decode_args_vkUpdateIndirectExecutionSetPipelineEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkUpdateIndirectExecutionSetPipelineEXT fn = (PFN_vkUpdateIndirectExecutionSetPipelineEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetPipelineEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateIndirectExecutionSetPipelineEXT);
+    PFN_vkUpdateIndirectExecutionSetPipelineEXT fn = (PFN_vkUpdateIndirectExecutionSetPipelineEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetPipelineEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkUpdateIndirectExecutionSetPipelineEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateIndirectExecutionSetPipelineEXT);
         return;
     }
-    fn(a.device, a.indirectExecutionSet, a.executionSetWriteCount, a.pExecutionSetWrites);
+    fn(a->device, a->indirectExecutionSet, a->executionSetWriteCount, a->pExecutionSetWrites);
     if (reply)
-        vkw_encode_reply_vkUpdateIndirectExecutionSetPipelineEXT(d, reply, &a);
+        vkw_encode_reply_vkUpdateIndirectExecutionSetPipelineEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkUpdateIndirectExecutionSetShaderEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkUpdateIndirectExecutionSetShaderEXT a;
-    if (!vkw_decode_args_vkUpdateIndirectExecutionSetShaderEXT(d, &a))
+    struct vkw_args_vkUpdateIndirectExecutionSetShaderEXT args, *a = &args;
+    if (!vkw_decode_args_vkUpdateIndirectExecutionSetShaderEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkUpdateIndirectExecutionSetShaderEXT fn = (PFN_vkUpdateIndirectExecutionSetShaderEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateIndirectExecutionSetShaderEXT);
+    PFN_vkUpdateIndirectExecutionSetShaderEXT fn = (PFN_vkUpdateIndirectExecutionSetShaderEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateIndirectExecutionSetShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkUpdateIndirectExecutionSetShaderEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateIndirectExecutionSetShaderEXT);
         return;
     }
-    fn(a.device, a.indirectExecutionSet, a.executionSetWriteCount, a.pExecutionSetWrites);
+    fn(a->device, a->indirectExecutionSet, a->executionSetWriteCount, a->pExecutionSetWrites);
     if (reply)
-        vkw_encode_reply_vkUpdateIndirectExecutionSetShaderEXT(d, reply, &a);
+        vkw_encode_reply_vkUpdateIndirectExecutionSetShaderEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMeshTasksEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMeshTasksEXT a;
-    if (!vkw_decode_args_vkCmdDrawMeshTasksEXT(d, &a))
+    struct vkw_args_vkCmdDrawMeshTasksEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMeshTasksEXT fn = (PFN_vkCmdDrawMeshTasksEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksEXT);
+    PFN_vkCmdDrawMeshTasksEXT fn = (PFN_vkCmdDrawMeshTasksEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksEXT);
         return;
     }
-    fn(a.commandBuffer, a.groupCountX, a.groupCountY, a.groupCountZ);
+    fn(a->commandBuffer, a->groupCountX, a->groupCountY, a->groupCountZ);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMeshTasksEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMeshTasksEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMeshTasksIndirectEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMeshTasksIndirectEXT a;
-    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectEXT(d, &a))
+    struct vkw_args_vkCmdDrawMeshTasksIndirectEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMeshTasksIndirectEXT fn = (PFN_vkCmdDrawMeshTasksIndirectEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectEXT);
+    PFN_vkCmdDrawMeshTasksIndirectEXT fn = (PFN_vkCmdDrawMeshTasksIndirectEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectEXT);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->drawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMeshTasksIndirectEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMeshTasksIndirectCountEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMeshTasksIndirectCountEXT a;
-    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectCountEXT(d, &a))
+    struct vkw_args_vkCmdDrawMeshTasksIndirectCountEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectCountEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMeshTasksIndirectCountEXT fn = (PFN_vkCmdDrawMeshTasksIndirectCountEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectCountEXT);
+    PFN_vkCmdDrawMeshTasksIndirectCountEXT fn = (PFN_vkCmdDrawMeshTasksIndirectCountEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectCountEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectCountEXT);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->countBuffer, a->countBufferOffset, a->maxDrawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkSetDeviceMemoryPriorityEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSetDeviceMemoryPriorityEXT a;
-    if (!vkw_decode_args_vkSetDeviceMemoryPriorityEXT(d, &a))
+    struct vkw_args_vkSetDeviceMemoryPriorityEXT args, *a = &args;
+    if (!vkw_decode_args_vkSetDeviceMemoryPriorityEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetDeviceMemoryPriorityEXT fn = (PFN_vkSetDeviceMemoryPriorityEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDeviceMemoryPriorityEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetDeviceMemoryPriorityEXT);
+    PFN_vkSetDeviceMemoryPriorityEXT fn = (PFN_vkSetDeviceMemoryPriorityEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDeviceMemoryPriorityEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSetDeviceMemoryPriorityEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDeviceMemoryPriorityEXT);
         return;
     }
-    fn(a.device, a.memory, a.priority);
+    fn(a->device, a->memory, a->priority);
     if (reply)
-        vkw_encode_reply_vkSetDeviceMemoryPriorityEXT(d, reply, &a);
+        vkw_encode_reply_vkSetDeviceMemoryPriorityEXT(d, reply, a);
+}
+
+/* vkCreateShadersEXT may block: compiles shaders (its results name no compile, but it is one).
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkCreateShadersEXT {
+    struct vkw_args_vkCreateShadersEXT a;
+    PFN_vkCreateShadersEXT fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkCreateShadersEXT(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkCreateShadersEXT *f = frame;
+    struct vkw_args_vkCreateShadersEXT *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device, a->createInfoCount, a->pCreateInfos, NULL, a->pShaders);
+}
+
+static void vkw_finish_vkCreateShadersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkCreateShadersEXT *a = &((struct vkw_frame_vkCreateShadersEXT *)frame)->a;
+    (void)ctx;
+    if (a->pShaders) {
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pShaders_capacity)
+            n = a->pShaders_capacity;
+        const uint64_t parent = a->device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a->pShaders[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderEXT, a->pShaders_ids[i], VKW_HANDLE_U64(a->pShaders[i]), parent);
+    }
+    /* ids held for a detached call that the driver did not make are free again */
+    vkw_host_job_unreserve(ctx, VKW_HANDLE_VkShaderEXT, a->pShaders_ids, a->pShaders_capacity);
+    if (reply)
+        vkw_encode_reply_vkCreateShadersEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateShadersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateShadersEXT a;
-    if (!vkw_decode_args_vkCreateShadersEXT(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkCreateShadersEXT *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderEXT, a.pShaders_ids, a.pShaders_capacity))
+    struct vkw_args_vkCreateShadersEXT *a = &f->a;
+    if (!vkw_decode_args_vkCreateShadersEXT(d, a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkShaderEXT, a->pShaders_ids, a->pShaders_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateShadersEXT fn = (PFN_vkCreateShadersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateShadersEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateShadersEXT);
+    PFN_vkCreateShadersEXT fn = (PFN_vkCreateShadersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateShadersEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateShadersEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateShadersEXT);
         return;
     }
-    a.result = fn(a.device, a.createInfoCount, a.pCreateInfos, NULL, a.pShaders);
-    if (a.pShaders) {
-        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
-        if (n > a.pShaders_capacity)
-            n = a.pShaders_capacity;
-        const uint64_t parent = a.device_id;
-        for (uint64_t i = 0; i < n; i++)
-            if (a.pShaders[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkShaderEXT, a.pShaders_ids[i], VKW_HANDLE_U64(a.pShaders[i]), parent);
-    }
-    if (reply)
-        vkw_encode_reply_vkCreateShadersEXT(d, reply, &a);
+    f->fn = fn;
+    vkw_host_job_reserve(ctx, d, VKW_HANDLE_VkShaderEXT, a->pShaders_ids, a->pShaders_capacity);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkCreateShadersEXT, vkw_finish_vkCreateShadersEXT, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkCreateShadersEXT(NULL, f);
+    vkw_finish_vkCreateShadersEXT(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkDestroyShaderEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyShaderEXT a;
-    if (!vkw_decode_args_vkDestroyShaderEXT(d, &a))
+    struct vkw_args_vkDestroyShaderEXT args, *a = &args;
+    if (!vkw_decode_args_vkDestroyShaderEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyShaderEXT fn = (PFN_vkDestroyShaderEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyShaderEXT);
+    PFN_vkDestroyShaderEXT fn = (PFN_vkDestroyShaderEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyShaderEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyShaderEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -6580,93 +6886,93 @@ static void vkw_dispatch_vkDestroyShaderEXT(struct vkw_host_context *ctx, struct
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkShaderEXT, a.shader_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkShaderEXT, a->shader_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyShaderEXT(d, reply, &a);
+            vkw_encode_reply_vkDestroyShaderEXT(d, reply, a);
         return;
     }
-    fn(a.device, a.shader, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkShaderEXT, a.shader_id);
+    fn(a->device, a->shader, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkShaderEXT, a->shader_id);
     if (reply)
-        vkw_encode_reply_vkDestroyShaderEXT(d, reply, &a);
+        vkw_encode_reply_vkDestroyShaderEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetShaderBinaryDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetShaderBinaryDataEXT a;
-    if (!vkw_decode_args_vkGetShaderBinaryDataEXT(d, &a))
+    struct vkw_args_vkGetShaderBinaryDataEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetShaderBinaryDataEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetShaderBinaryDataEXT fn = (PFN_vkGetShaderBinaryDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderBinaryDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderBinaryDataEXT);
+    PFN_vkGetShaderBinaryDataEXT fn = (PFN_vkGetShaderBinaryDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderBinaryDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderBinaryDataEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderBinaryDataEXT);
         return;
     }
-    a.result = fn(a.device, a.shader, a.pDataSize, a.pData);
+    a->result = fn(a->device, a->shader, a->pDataSize, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetShaderBinaryDataEXT(d, reply, &a);
+        vkw_encode_reply_vkGetShaderBinaryDataEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindShadersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindShadersEXT a;
-    if (!vkw_decode_args_vkCmdBindShadersEXT(d, &a))
+    struct vkw_args_vkCmdBindShadersEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindShadersEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindShadersEXT fn = (PFN_vkCmdBindShadersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindShadersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindShadersEXT);
+    PFN_vkCmdBindShadersEXT fn = (PFN_vkCmdBindShadersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindShadersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindShadersEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindShadersEXT);
         return;
     }
-    fn(a.commandBuffer, a.stageCount, a.pStages, a.pShaders);
+    fn(a->commandBuffer, a->stageCount, a->pStages, a->pShaders);
     if (reply)
-        vkw_encode_reply_vkCmdBindShadersEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBindShadersEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateAccelerationStructureKHR a;
-    if (!vkw_decode_args_vkCreateAccelerationStructureKHR(d, &a))
+    struct vkw_args_vkCreateAccelerationStructureKHR args, *a = &args;
+    if (!vkw_decode_args_vkCreateAccelerationStructureKHR(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkAccelerationStructureKHR, a.pAccelerationStructure_ids, a.pAccelerationStructure_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkAccelerationStructureKHR, a->pAccelerationStructure_ids, a->pAccelerationStructure_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateAccelerationStructureKHR fn = (PFN_vkCreateAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateAccelerationStructureKHR);
+    PFN_vkCreateAccelerationStructureKHR fn = (PFN_vkCreateAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateAccelerationStructureKHR);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pAccelerationStructure);
-    if (a.result >= 0 && a.pAccelerationStructure) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pAccelerationStructure);
+    if (a->result >= 0 && a->pAccelerationStructure) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pAccelerationStructure_capacity)
-            n = a.pAccelerationStructure_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pAccelerationStructure_capacity)
+            n = a->pAccelerationStructure_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pAccelerationStructure[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkAccelerationStructureKHR, a.pAccelerationStructure_ids[i], VKW_HANDLE_U64(a.pAccelerationStructure[i]), parent);
+            if (a->pAccelerationStructure[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkAccelerationStructureKHR, a->pAccelerationStructure_ids[i], VKW_HANDLE_U64(a->pAccelerationStructure[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateAccelerationStructureKHR(d, reply, &a);
+        vkw_encode_reply_vkCreateAccelerationStructureKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyAccelerationStructureKHR a;
-    if (!vkw_decode_args_vkDestroyAccelerationStructureKHR(d, &a))
+    struct vkw_args_vkDestroyAccelerationStructureKHR args, *a = &args;
+    if (!vkw_decode_args_vkDestroyAccelerationStructureKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyAccelerationStructureKHR fn = (PFN_vkDestroyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyAccelerationStructureKHR);
+    PFN_vkDestroyAccelerationStructureKHR fn = (PFN_vkDestroyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -6675,1136 +6981,1171 @@ static void vkw_dispatch_vkDestroyAccelerationStructureKHR(struct vkw_host_conte
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkAccelerationStructureKHR, a.accelerationStructure_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkAccelerationStructureKHR, a->accelerationStructure_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyAccelerationStructureKHR(d, reply, &a);
+            vkw_encode_reply_vkDestroyAccelerationStructureKHR(d, reply, a);
         return;
     }
-    fn(a.device, a.accelerationStructure, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkAccelerationStructureKHR, a.accelerationStructure_id);
+    fn(a->device, a->accelerationStructure, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkAccelerationStructureKHR, a->accelerationStructure_id);
     if (reply)
-        vkw_encode_reply_vkDestroyAccelerationStructureKHR(d, reply, &a);
+        vkw_encode_reply_vkDestroyAccelerationStructureKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBuildAccelerationStructuresKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBuildAccelerationStructuresKHR a;
-    if (!vkw_decode_args_vkCmdBuildAccelerationStructuresKHR(d, &a))
+    struct vkw_args_vkCmdBuildAccelerationStructuresKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdBuildAccelerationStructuresKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBuildAccelerationStructuresKHR fn = (PFN_vkCmdBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresKHR);
+    PFN_vkCmdBuildAccelerationStructuresKHR fn = (PFN_vkCmdBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCmdBuildAccelerationStructuresKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCmdBuildAccelerationStructuresKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCmdBuildAccelerationStructuresKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdBuildAccelerationStructuresKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBuildAccelerationStructuresIndirectKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBuildAccelerationStructuresIndirectKHR a;
-    if (!vkw_decode_args_vkCmdBuildAccelerationStructuresIndirectKHR(d, &a))
+    struct vkw_args_vkCmdBuildAccelerationStructuresIndirectKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdBuildAccelerationStructuresIndirectKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBuildAccelerationStructuresIndirectKHR fn = (PFN_vkCmdBuildAccelerationStructuresIndirectKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR);
+    PFN_vkCmdBuildAccelerationStructuresIndirectKHR fn = (PFN_vkCmdBuildAccelerationStructuresIndirectKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructuresIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCmdBuildAccelerationStructuresIndirectKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdBuildAccelerationStructuresIndirectKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkBuildAccelerationStructuresKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBuildAccelerationStructuresKHR a;
-    if (!vkw_decode_args_vkBuildAccelerationStructuresKHR(d, &a))
+    struct vkw_args_vkBuildAccelerationStructuresKHR args, *a = &args;
+    if (!vkw_decode_args_vkBuildAccelerationStructuresKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBuildAccelerationStructuresKHR fn = (PFN_vkBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkBuildAccelerationStructuresKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBuildAccelerationStructuresKHR);
+    PFN_vkBuildAccelerationStructuresKHR fn = (PFN_vkBuildAccelerationStructuresKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkBuildAccelerationStructuresKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBuildAccelerationStructuresKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkBuildAccelerationStructuresKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkBuildAccelerationStructuresKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkBuildAccelerationStructuresKHR(d, reply, &a);
+        vkw_encode_reply_vkBuildAccelerationStructuresKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCopyAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCopyAccelerationStructureKHR a;
-    if (!vkw_decode_args_vkCopyAccelerationStructureKHR(d, &a))
+    struct vkw_args_vkCopyAccelerationStructureKHR args, *a = &args;
+    if (!vkw_decode_args_vkCopyAccelerationStructureKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCopyAccelerationStructureKHR fn = (PFN_vkCopyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureKHR);
+    PFN_vkCopyAccelerationStructureKHR fn = (PFN_vkCopyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCopyAccelerationStructureKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCopyAccelerationStructureKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCopyAccelerationStructureKHR(d, reply, &a);
+        vkw_encode_reply_vkCopyAccelerationStructureKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCopyAccelerationStructureToMemoryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCopyAccelerationStructureToMemoryKHR a;
-    if (!vkw_decode_args_vkCopyAccelerationStructureToMemoryKHR(d, &a))
+    struct vkw_args_vkCopyAccelerationStructureToMemoryKHR args, *a = &args;
+    if (!vkw_decode_args_vkCopyAccelerationStructureToMemoryKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCopyAccelerationStructureToMemoryKHR fn = (PFN_vkCopyAccelerationStructureToMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureToMemoryKHR);
+    PFN_vkCopyAccelerationStructureToMemoryKHR fn = (PFN_vkCopyAccelerationStructureToMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCopyAccelerationStructureToMemoryKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCopyAccelerationStructureToMemoryKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCopyAccelerationStructureToMemoryKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCopyAccelerationStructureToMemoryKHR(d, reply, &a);
+        vkw_encode_reply_vkCopyAccelerationStructureToMemoryKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCopyMemoryToAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCopyMemoryToAccelerationStructureKHR a;
-    if (!vkw_decode_args_vkCopyMemoryToAccelerationStructureKHR(d, &a))
+    struct vkw_args_vkCopyMemoryToAccelerationStructureKHR args, *a = &args;
+    if (!vkw_decode_args_vkCopyMemoryToAccelerationStructureKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCopyMemoryToAccelerationStructureKHR fn = (PFN_vkCopyMemoryToAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCopyMemoryToAccelerationStructureKHR);
+    PFN_vkCopyMemoryToAccelerationStructureKHR fn = (PFN_vkCopyMemoryToAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCopyMemoryToAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCopyMemoryToAccelerationStructureKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCopyMemoryToAccelerationStructureKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCopyMemoryToAccelerationStructureKHR(d, reply, &a);
+        vkw_encode_reply_vkCopyMemoryToAccelerationStructureKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkWriteAccelerationStructuresPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkWriteAccelerationStructuresPropertiesKHR a;
-    if (!vkw_decode_args_vkWriteAccelerationStructuresPropertiesKHR(d, &a))
+    struct vkw_args_vkWriteAccelerationStructuresPropertiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkWriteAccelerationStructuresPropertiesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkWriteAccelerationStructuresPropertiesKHR fn = (PFN_vkWriteAccelerationStructuresPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkWriteAccelerationStructuresPropertiesKHR);
+    PFN_vkWriteAccelerationStructuresPropertiesKHR fn = (PFN_vkWriteAccelerationStructuresPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkWriteAccelerationStructuresPropertiesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkWriteAccelerationStructuresPropertiesKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkWriteAccelerationStructuresPropertiesKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkWriteAccelerationStructuresPropertiesKHR(d, reply, &a);
+        vkw_encode_reply_vkWriteAccelerationStructuresPropertiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyAccelerationStructureKHR a;
-    if (!vkw_decode_args_vkCmdCopyAccelerationStructureKHR(d, &a))
+    struct vkw_args_vkCmdCopyAccelerationStructureKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyAccelerationStructureKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyAccelerationStructureKHR fn = (PFN_vkCmdCopyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureKHR);
+    PFN_vkCmdCopyAccelerationStructureKHR fn = (PFN_vkCmdCopyAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyAccelerationStructureKHR);
         return;
     }
-    fn(a.commandBuffer, a.pInfo);
+    fn(a->commandBuffer, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkCmdCopyAccelerationStructureKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyAccelerationStructureKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyAccelerationStructureToMemoryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyAccelerationStructureToMemoryKHR a;
-    if (!vkw_decode_args_vkCmdCopyAccelerationStructureToMemoryKHR(d, &a))
+    struct vkw_args_vkCmdCopyAccelerationStructureToMemoryKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyAccelerationStructureToMemoryKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyAccelerationStructureToMemoryKHR fn = (PFN_vkCmdCopyAccelerationStructureToMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureToMemoryKHR);
+    PFN_vkCmdCopyAccelerationStructureToMemoryKHR fn = (PFN_vkCmdCopyAccelerationStructureToMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureToMemoryKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureToMemoryKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyAccelerationStructureToMemoryKHR);
         return;
     }
-    fn(a.commandBuffer, a.pInfo);
+    fn(a->commandBuffer, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkCmdCopyAccelerationStructureToMemoryKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyAccelerationStructureToMemoryKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyMemoryToAccelerationStructureKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyMemoryToAccelerationStructureKHR a;
-    if (!vkw_decode_args_vkCmdCopyMemoryToAccelerationStructureKHR(d, &a))
+    struct vkw_args_vkCmdCopyMemoryToAccelerationStructureKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyMemoryToAccelerationStructureKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyMemoryToAccelerationStructureKHR fn = (PFN_vkCmdCopyMemoryToAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryToAccelerationStructureKHR);
+    PFN_vkCmdCopyMemoryToAccelerationStructureKHR fn = (PFN_vkCmdCopyMemoryToAccelerationStructureKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryToAccelerationStructureKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryToAccelerationStructureKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryToAccelerationStructureKHR);
         return;
     }
-    fn(a.commandBuffer, a.pInfo);
+    fn(a->commandBuffer, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkCmdCopyMemoryToAccelerationStructureKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyMemoryToAccelerationStructureKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetAccelerationStructureDeviceAddressKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetAccelerationStructureDeviceAddressKHR a;
-    if (!vkw_decode_args_vkGetAccelerationStructureDeviceAddressKHR(d, &a))
+    struct vkw_args_vkGetAccelerationStructureDeviceAddressKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetAccelerationStructureDeviceAddressKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetAccelerationStructureDeviceAddressKHR fn = (PFN_vkGetAccelerationStructureDeviceAddressKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureDeviceAddressKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureDeviceAddressKHR);
+    PFN_vkGetAccelerationStructureDeviceAddressKHR fn = (PFN_vkGetAccelerationStructureDeviceAddressKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureDeviceAddressKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureDeviceAddressKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureDeviceAddressKHR);
         return;
     }
-    a.result = fn(a.device, a.pInfo);
+    a->result = fn(a->device, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkGetAccelerationStructureDeviceAddressKHR(d, reply, &a);
+        vkw_encode_reply_vkGetAccelerationStructureDeviceAddressKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWriteAccelerationStructuresPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesKHR a;
-    if (!vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesKHR(d, &a))
+    struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWriteAccelerationStructuresPropertiesKHR fn = (PFN_vkCmdWriteAccelerationStructuresPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteAccelerationStructuresPropertiesKHR);
+    PFN_vkCmdWriteAccelerationStructuresPropertiesKHR fn = (PFN_vkCmdWriteAccelerationStructuresPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteAccelerationStructuresPropertiesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesKHR);
         return;
     }
-    fn(a.commandBuffer, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.queryPool, a.firstQuery);
+    fn(a->commandBuffer, a->accelerationStructureCount, a->pAccelerationStructures, a->queryType, a->queryPool, a->firstQuery);
     if (reply)
-        vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceAccelerationStructureCompatibilityKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceAccelerationStructureCompatibilityKHR a;
-    if (!vkw_decode_args_vkGetDeviceAccelerationStructureCompatibilityKHR(d, &a))
+    struct vkw_args_vkGetDeviceAccelerationStructureCompatibilityKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceAccelerationStructureCompatibilityKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceAccelerationStructureCompatibilityKHR fn = (PFN_vkGetDeviceAccelerationStructureCompatibilityKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceAccelerationStructureCompatibilityKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceAccelerationStructureCompatibilityKHR);
+    PFN_vkGetDeviceAccelerationStructureCompatibilityKHR fn = (PFN_vkGetDeviceAccelerationStructureCompatibilityKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceAccelerationStructureCompatibilityKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceAccelerationStructureCompatibilityKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceAccelerationStructureCompatibilityKHR);
         return;
     }
-    fn(a.device, a.pVersionInfo, a.pCompatibility);
+    fn(a->device, a->pVersionInfo, a->pCompatibility);
     if (reply)
-        vkw_encode_reply_vkGetDeviceAccelerationStructureCompatibilityKHR(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceAccelerationStructureCompatibilityKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetAccelerationStructureBuildSizesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetAccelerationStructureBuildSizesKHR a;
-    if (!vkw_decode_args_vkGetAccelerationStructureBuildSizesKHR(d, &a))
+    struct vkw_args_vkGetAccelerationStructureBuildSizesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetAccelerationStructureBuildSizesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetAccelerationStructureBuildSizesKHR fn = (PFN_vkGetAccelerationStructureBuildSizesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureBuildSizesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureBuildSizesKHR);
+    PFN_vkGetAccelerationStructureBuildSizesKHR fn = (PFN_vkGetAccelerationStructureBuildSizesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureBuildSizesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureBuildSizesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureBuildSizesKHR);
         return;
     }
-    fn(a.device, a.buildType, a.pBuildInfo, a.pMaxPrimitiveCounts, a.pSizeInfo);
+    fn(a->device, a->buildType, a->pBuildInfo, a->pMaxPrimitiveCounts, a->pSizeInfo);
     if (reply)
-        vkw_encode_reply_vkGetAccelerationStructureBuildSizesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetAccelerationStructureBuildSizesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateDeferredOperationKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateDeferredOperationKHR a;
-    if (!vkw_decode_args_vkCreateDeferredOperationKHR(d, &a))
+    struct vkw_args_vkCreateDeferredOperationKHR args, *a = &args;
+    if (!vkw_decode_args_vkCreateDeferredOperationKHR(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeferredOperationKHR, a.pDeferredOperation_ids, a.pDeferredOperation_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkDeferredOperationKHR, a->pDeferredOperation_ids, a->pDeferredOperation_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateDeferredOperationKHR fn = (PFN_vkCreateDeferredOperationKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateDeferredOperationKHR);
+    PFN_vkCreateDeferredOperationKHR fn = (PFN_vkCreateDeferredOperationKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateDeferredOperationKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateDeferredOperationKHR);
         return;
     }
-    a.result = fn(a.device, NULL, a.pDeferredOperation);
-    if (a.result >= 0 && a.pDeferredOperation) {
+    a->result = fn(a->device, NULL, a->pDeferredOperation);
+    if (a->result >= 0 && a->pDeferredOperation) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pDeferredOperation_capacity)
-            n = a.pDeferredOperation_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pDeferredOperation_capacity)
+            n = a->pDeferredOperation_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pDeferredOperation[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkDeferredOperationKHR, a.pDeferredOperation_ids[i], VKW_HANDLE_U64(a.pDeferredOperation[i]), parent);
+            if (a->pDeferredOperation[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkDeferredOperationKHR, a->pDeferredOperation_ids[i], VKW_HANDLE_U64(a->pDeferredOperation[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateDeferredOperationKHR(d, reply, &a);
+        vkw_encode_reply_vkCreateDeferredOperationKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyDeferredOperationKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyDeferredOperationKHR a;
-    if (!vkw_decode_args_vkDestroyDeferredOperationKHR(d, &a))
+    struct vkw_args_vkDestroyDeferredOperationKHR args, *a = &args;
+    if (!vkw_decode_args_vkDestroyDeferredOperationKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyDeferredOperationKHR fn = (PFN_vkDestroyDeferredOperationKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDeferredOperationKHR);
+    PFN_vkDestroyDeferredOperationKHR fn = (PFN_vkDestroyDeferredOperationKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyDeferredOperationKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyDeferredOperationKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyDeferredOperationKHR);
         return;
     }
-    fn(a.device, a.operation, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkDeferredOperationKHR, a.operation_id);
+    fn(a->device, a->operation, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkDeferredOperationKHR, a->operation_id);
     if (reply)
-        vkw_encode_reply_vkDestroyDeferredOperationKHR(d, reply, &a);
+        vkw_encode_reply_vkDestroyDeferredOperationKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeferredOperationMaxConcurrencyKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeferredOperationMaxConcurrencyKHR a;
-    if (!vkw_decode_args_vkGetDeferredOperationMaxConcurrencyKHR(d, &a))
+    struct vkw_args_vkGetDeferredOperationMaxConcurrencyKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetDeferredOperationMaxConcurrencyKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeferredOperationMaxConcurrencyKHR fn = (PFN_vkGetDeferredOperationMaxConcurrencyKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeferredOperationMaxConcurrencyKHR);
+    PFN_vkGetDeferredOperationMaxConcurrencyKHR fn = (PFN_vkGetDeferredOperationMaxConcurrencyKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeferredOperationMaxConcurrencyKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeferredOperationMaxConcurrencyKHR);
         return;
     }
-    a.result = fn(a.device, a.operation);
+    a->result = fn(a->device, a->operation);
     if (reply)
-        vkw_encode_reply_vkGetDeferredOperationMaxConcurrencyKHR(d, reply, &a);
+        vkw_encode_reply_vkGetDeferredOperationMaxConcurrencyKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeferredOperationResultKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeferredOperationResultKHR a;
-    if (!vkw_decode_args_vkGetDeferredOperationResultKHR(d, &a))
+    struct vkw_args_vkGetDeferredOperationResultKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetDeferredOperationResultKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeferredOperationResultKHR fn = (PFN_vkGetDeferredOperationResultKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeferredOperationResultKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeferredOperationResultKHR);
+    PFN_vkGetDeferredOperationResultKHR fn = (PFN_vkGetDeferredOperationResultKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeferredOperationResultKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeferredOperationResultKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeferredOperationResultKHR);
         return;
     }
-    a.result = fn(a.device, a.operation);
+    a->result = fn(a->device, a->operation);
     if (reply)
-        vkw_encode_reply_vkGetDeferredOperationResultKHR(d, reply, &a);
+        vkw_encode_reply_vkGetDeferredOperationResultKHR(d, reply, a);
+}
+
+/* vkDeferredOperationJoinKHR may block: joins the operation's work, for as long as that takes.
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkDeferredOperationJoinKHR {
+    struct vkw_args_vkDeferredOperationJoinKHR a;
+    PFN_vkDeferredOperationJoinKHR fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkDeferredOperationJoinKHR(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkDeferredOperationJoinKHR *f = frame;
+    struct vkw_args_vkDeferredOperationJoinKHR *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device, a->operation);
+}
+
+static void vkw_finish_vkDeferredOperationJoinKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkDeferredOperationJoinKHR *a = &((struct vkw_frame_vkDeferredOperationJoinKHR *)frame)->a;
+    (void)ctx;
+    if (reply)
+        vkw_encode_reply_vkDeferredOperationJoinKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkDeferredOperationJoinKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDeferredOperationJoinKHR a;
-    if (!vkw_decode_args_vkDeferredOperationJoinKHR(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkDeferredOperationJoinKHR *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkDeferredOperationJoinKHR *a = &f->a;
+    if (!vkw_decode_args_vkDeferredOperationJoinKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDeferredOperationJoinKHR fn = (PFN_vkDeferredOperationJoinKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDeferredOperationJoinKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDeferredOperationJoinKHR);
+    PFN_vkDeferredOperationJoinKHR fn = (PFN_vkDeferredOperationJoinKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDeferredOperationJoinKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDeferredOperationJoinKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDeferredOperationJoinKHR);
         return;
     }
-    a.result = fn(a.device, a.operation);
-    if (reply)
-        vkw_encode_reply_vkDeferredOperationJoinKHR(d, reply, &a);
+    f->fn = fn;
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkDeferredOperationJoinKHR, vkw_finish_vkDeferredOperationJoinKHR, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkDeferredOperationJoinKHR(NULL, f);
+    vkw_finish_vkDeferredOperationJoinKHR(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkSetDebugUtilsObjectNameEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSetDebugUtilsObjectNameEXT a;
-    if (!vkw_decode_args_vkSetDebugUtilsObjectNameEXT(d, &a))
+    struct vkw_args_vkSetDebugUtilsObjectNameEXT args, *a = &args;
+    if (!vkw_decode_args_vkSetDebugUtilsObjectNameEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetDebugUtilsObjectNameEXT fn = (PFN_vkSetDebugUtilsObjectNameEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDebugUtilsObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetDebugUtilsObjectNameEXT);
+    PFN_vkSetDebugUtilsObjectNameEXT fn = (PFN_vkSetDebugUtilsObjectNameEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDebugUtilsObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSetDebugUtilsObjectNameEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDebugUtilsObjectNameEXT);
         return;
     }
-    a.result = fn(a.device, a.pNameInfo);
+    a->result = fn(a->device, a->pNameInfo);
     if (reply)
-        vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(d, reply, &a);
+        vkw_encode_reply_vkSetDebugUtilsObjectNameEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkSetDebugUtilsObjectTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSetDebugUtilsObjectTagEXT a;
-    if (!vkw_decode_args_vkSetDebugUtilsObjectTagEXT(d, &a))
+    struct vkw_args_vkSetDebugUtilsObjectTagEXT args, *a = &args;
+    if (!vkw_decode_args_vkSetDebugUtilsObjectTagEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetDebugUtilsObjectTagEXT fn = (PFN_vkSetDebugUtilsObjectTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDebugUtilsObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetDebugUtilsObjectTagEXT);
+    PFN_vkSetDebugUtilsObjectTagEXT fn = (PFN_vkSetDebugUtilsObjectTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetDebugUtilsObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSetDebugUtilsObjectTagEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetDebugUtilsObjectTagEXT);
         return;
     }
-    a.result = fn(a.device, a.pTagInfo);
+    a->result = fn(a->device, a->pTagInfo);
     if (reply)
-        vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(d, reply, &a);
+        vkw_encode_reply_vkSetDebugUtilsObjectTagEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueueBeginDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueueBeginDebugUtilsLabelEXT a;
-    if (!vkw_decode_args_vkQueueBeginDebugUtilsLabelEXT(d, &a))
+    struct vkw_args_vkQueueBeginDebugUtilsLabelEXT args, *a = &args;
+    if (!vkw_decode_args_vkQueueBeginDebugUtilsLabelEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueueBeginDebugUtilsLabelEXT fn = (PFN_vkQueueBeginDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueBeginDebugUtilsLabelEXT);
+    PFN_vkQueueBeginDebugUtilsLabelEXT fn = (PFN_vkQueueBeginDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkQueueBeginDebugUtilsLabelEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueBeginDebugUtilsLabelEXT);
         return;
     }
-    fn(a.queue, a.pLabelInfo);
+    fn(a->queue, a->pLabelInfo);
     if (reply)
-        vkw_encode_reply_vkQueueBeginDebugUtilsLabelEXT(d, reply, &a);
+        vkw_encode_reply_vkQueueBeginDebugUtilsLabelEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueueEndDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueueEndDebugUtilsLabelEXT a;
-    if (!vkw_decode_args_vkQueueEndDebugUtilsLabelEXT(d, &a))
+    struct vkw_args_vkQueueEndDebugUtilsLabelEXT args, *a = &args;
+    if (!vkw_decode_args_vkQueueEndDebugUtilsLabelEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueueEndDebugUtilsLabelEXT fn = (PFN_vkQueueEndDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueEndDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueEndDebugUtilsLabelEXT);
+    PFN_vkQueueEndDebugUtilsLabelEXT fn = (PFN_vkQueueEndDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueEndDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkQueueEndDebugUtilsLabelEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueEndDebugUtilsLabelEXT);
         return;
     }
-    fn(a.queue);
+    fn(a->queue);
     if (reply)
-        vkw_encode_reply_vkQueueEndDebugUtilsLabelEXT(d, reply, &a);
+        vkw_encode_reply_vkQueueEndDebugUtilsLabelEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueueInsertDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueueInsertDebugUtilsLabelEXT a;
-    if (!vkw_decode_args_vkQueueInsertDebugUtilsLabelEXT(d, &a))
+    struct vkw_args_vkQueueInsertDebugUtilsLabelEXT args, *a = &args;
+    if (!vkw_decode_args_vkQueueInsertDebugUtilsLabelEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueueInsertDebugUtilsLabelEXT fn = (PFN_vkQueueInsertDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkQueueInsertDebugUtilsLabelEXT);
+    PFN_vkQueueInsertDebugUtilsLabelEXT fn = (PFN_vkQueueInsertDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkQueueInsertDebugUtilsLabelEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueueInsertDebugUtilsLabelEXT);
         return;
     }
-    fn(a.queue, a.pLabelInfo);
+    fn(a->queue, a->pLabelInfo);
     if (reply)
-        vkw_encode_reply_vkQueueInsertDebugUtilsLabelEXT(d, reply, &a);
+        vkw_encode_reply_vkQueueInsertDebugUtilsLabelEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginDebugUtilsLabelEXT a;
-    if (!vkw_decode_args_vkCmdBeginDebugUtilsLabelEXT(d, &a))
+    struct vkw_args_vkCmdBeginDebugUtilsLabelEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginDebugUtilsLabelEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginDebugUtilsLabelEXT fn = (PFN_vkCmdBeginDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginDebugUtilsLabelEXT);
+    PFN_vkCmdBeginDebugUtilsLabelEXT fn = (PFN_vkCmdBeginDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginDebugUtilsLabelEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginDebugUtilsLabelEXT);
         return;
     }
-    fn(a.commandBuffer, a.pLabelInfo);
+    fn(a->commandBuffer, a->pLabelInfo);
     if (reply)
-        vkw_encode_reply_vkCmdBeginDebugUtilsLabelEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginDebugUtilsLabelEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndDebugUtilsLabelEXT a;
-    if (!vkw_decode_args_vkCmdEndDebugUtilsLabelEXT(d, &a))
+    struct vkw_args_vkCmdEndDebugUtilsLabelEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndDebugUtilsLabelEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndDebugUtilsLabelEXT fn = (PFN_vkCmdEndDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndDebugUtilsLabelEXT);
+    PFN_vkCmdEndDebugUtilsLabelEXT fn = (PFN_vkCmdEndDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndDebugUtilsLabelEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndDebugUtilsLabelEXT);
         return;
     }
-    fn(a.commandBuffer);
+    fn(a->commandBuffer);
     if (reply)
-        vkw_encode_reply_vkCmdEndDebugUtilsLabelEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdEndDebugUtilsLabelEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdInsertDebugUtilsLabelEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdInsertDebugUtilsLabelEXT a;
-    if (!vkw_decode_args_vkCmdInsertDebugUtilsLabelEXT(d, &a))
+    struct vkw_args_vkCmdInsertDebugUtilsLabelEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdInsertDebugUtilsLabelEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdInsertDebugUtilsLabelEXT fn = (PFN_vkCmdInsertDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdInsertDebugUtilsLabelEXT);
+    PFN_vkCmdInsertDebugUtilsLabelEXT fn = (PFN_vkCmdInsertDebugUtilsLabelEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdInsertDebugUtilsLabelEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdInsertDebugUtilsLabelEXT);
         return;
     }
-    fn(a.commandBuffer, a.pLabelInfo);
+    fn(a->commandBuffer, a->pLabelInfo);
     if (reply)
-        vkw_encode_reply_vkCmdInsertDebugUtilsLabelEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdInsertDebugUtilsLabelEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkDebugMarkerSetObjectTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDebugMarkerSetObjectTagEXT a;
-    if (!vkw_decode_args_vkDebugMarkerSetObjectTagEXT(d, &a))
+    struct vkw_args_vkDebugMarkerSetObjectTagEXT args, *a = &args;
+    if (!vkw_decode_args_vkDebugMarkerSetObjectTagEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDebugMarkerSetObjectTagEXT fn = (PFN_vkDebugMarkerSetObjectTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDebugMarkerSetObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDebugMarkerSetObjectTagEXT);
+    PFN_vkDebugMarkerSetObjectTagEXT fn = (PFN_vkDebugMarkerSetObjectTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDebugMarkerSetObjectTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDebugMarkerSetObjectTagEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDebugMarkerSetObjectTagEXT);
         return;
     }
-    a.result = fn(a.device, a.pTagInfo);
+    a->result = fn(a->device, a->pTagInfo);
     if (reply)
-        vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(d, reply, &a);
+        vkw_encode_reply_vkDebugMarkerSetObjectTagEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkDebugMarkerSetObjectNameEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDebugMarkerSetObjectNameEXT a;
-    if (!vkw_decode_args_vkDebugMarkerSetObjectNameEXT(d, &a))
+    struct vkw_args_vkDebugMarkerSetObjectNameEXT args, *a = &args;
+    if (!vkw_decode_args_vkDebugMarkerSetObjectNameEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDebugMarkerSetObjectNameEXT fn = (PFN_vkDebugMarkerSetObjectNameEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDebugMarkerSetObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDebugMarkerSetObjectNameEXT);
+    PFN_vkDebugMarkerSetObjectNameEXT fn = (PFN_vkDebugMarkerSetObjectNameEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDebugMarkerSetObjectNameEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDebugMarkerSetObjectNameEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDebugMarkerSetObjectNameEXT);
         return;
     }
-    a.result = fn(a.device, a.pNameInfo);
+    a->result = fn(a->device, a->pNameInfo);
     if (reply)
-        vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(d, reply, &a);
+        vkw_encode_reply_vkDebugMarkerSetObjectNameEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDebugMarkerBeginEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDebugMarkerBeginEXT a;
-    if (!vkw_decode_args_vkCmdDebugMarkerBeginEXT(d, &a))
+    struct vkw_args_vkCmdDebugMarkerBeginEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDebugMarkerBeginEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDebugMarkerBeginEXT fn = (PFN_vkCmdDebugMarkerBeginEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerBeginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerBeginEXT);
+    PFN_vkCmdDebugMarkerBeginEXT fn = (PFN_vkCmdDebugMarkerBeginEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerBeginEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerBeginEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerBeginEXT);
         return;
     }
-    fn(a.commandBuffer, a.pMarkerInfo);
+    fn(a->commandBuffer, a->pMarkerInfo);
     if (reply)
-        vkw_encode_reply_vkCmdDebugMarkerBeginEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDebugMarkerBeginEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDebugMarkerEndEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDebugMarkerEndEXT a;
-    if (!vkw_decode_args_vkCmdDebugMarkerEndEXT(d, &a))
+    struct vkw_args_vkCmdDebugMarkerEndEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDebugMarkerEndEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDebugMarkerEndEXT fn = (PFN_vkCmdDebugMarkerEndEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerEndEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerEndEXT);
+    PFN_vkCmdDebugMarkerEndEXT fn = (PFN_vkCmdDebugMarkerEndEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerEndEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerEndEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerEndEXT);
         return;
     }
-    fn(a.commandBuffer);
+    fn(a->commandBuffer);
     if (reply)
-        vkw_encode_reply_vkCmdDebugMarkerEndEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDebugMarkerEndEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDebugMarkerInsertEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDebugMarkerInsertEXT a;
-    if (!vkw_decode_args_vkCmdDebugMarkerInsertEXT(d, &a))
+    struct vkw_args_vkCmdDebugMarkerInsertEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdDebugMarkerInsertEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDebugMarkerInsertEXT fn = (PFN_vkCmdDebugMarkerInsertEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerInsertEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerInsertEXT);
+    PFN_vkCmdDebugMarkerInsertEXT fn = (PFN_vkCmdDebugMarkerInsertEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDebugMarkerInsertEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDebugMarkerInsertEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDebugMarkerInsertEXT);
         return;
     }
-    fn(a.commandBuffer, a.pMarkerInfo);
+    fn(a->commandBuffer, a->pMarkerInfo);
     if (reply)
-        vkw_encode_reply_vkCmdDebugMarkerInsertEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdDebugMarkerInsertEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthClampRangeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthClampRangeEXT a;
-    if (!vkw_decode_args_vkCmdSetDepthClampRangeEXT(d, &a))
+    struct vkw_args_vkCmdSetDepthClampRangeEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthClampRangeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthClampRangeEXT fn = (PFN_vkCmdSetDepthClampRangeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClampRangeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClampRangeEXT);
+    PFN_vkCmdSetDepthClampRangeEXT fn = (PFN_vkCmdSetDepthClampRangeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthClampRangeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthClampRangeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthClampRangeEXT);
         return;
     }
-    fn(a.commandBuffer, a.depthClampMode, a.pDepthClampRange);
+    fn(a->commandBuffer, a->depthClampMode, a->pDepthClampRange);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthClampRangeEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthClampRangeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWriteBufferMarkerAMD(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWriteBufferMarkerAMD a;
-    if (!vkw_decode_args_vkCmdWriteBufferMarkerAMD(d, &a))
+    struct vkw_args_vkCmdWriteBufferMarkerAMD args, *a = &args;
+    if (!vkw_decode_args_vkCmdWriteBufferMarkerAMD(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWriteBufferMarkerAMD fn = (PFN_vkCmdWriteBufferMarkerAMD)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteBufferMarkerAMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteBufferMarkerAMD);
+    PFN_vkCmdWriteBufferMarkerAMD fn = (PFN_vkCmdWriteBufferMarkerAMD)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteBufferMarkerAMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteBufferMarkerAMD);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteBufferMarkerAMD);
         return;
     }
-    fn(a.commandBuffer, a.pipelineStage, a.dstBuffer, a.dstOffset, a.marker);
+    fn(a->commandBuffer, a->pipelineStage, a->dstBuffer, a->dstOffset, a->marker);
     if (reply)
-        vkw_encode_reply_vkCmdWriteBufferMarkerAMD(d, reply, &a);
+        vkw_encode_reply_vkCmdWriteBufferMarkerAMD(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWriteBufferMarker2AMD(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWriteBufferMarker2AMD a;
-    if (!vkw_decode_args_vkCmdWriteBufferMarker2AMD(d, &a))
+    struct vkw_args_vkCmdWriteBufferMarker2AMD args, *a = &args;
+    if (!vkw_decode_args_vkCmdWriteBufferMarker2AMD(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWriteBufferMarker2AMD fn = (PFN_vkCmdWriteBufferMarker2AMD)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteBufferMarker2AMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteBufferMarker2AMD);
+    PFN_vkCmdWriteBufferMarker2AMD fn = (PFN_vkCmdWriteBufferMarker2AMD)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteBufferMarker2AMD, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteBufferMarker2AMD);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteBufferMarker2AMD);
         return;
     }
-    fn(a.commandBuffer, a.stage, a.dstBuffer, a.dstOffset, a.marker);
+    fn(a->commandBuffer, a->stage, a->dstBuffer, a->dstOffset, a->marker);
     if (reply)
-        vkw_encode_reply_vkCmdWriteBufferMarker2AMD(d, reply, &a);
+        vkw_encode_reply_vkCmdWriteBufferMarker2AMD(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDepthBias2EXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDepthBias2EXT a;
-    if (!vkw_decode_args_vkCmdSetDepthBias2EXT(d, &a))
+    struct vkw_args_vkCmdSetDepthBias2EXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDepthBias2EXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDepthBias2EXT fn = (PFN_vkCmdSetDepthBias2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBias2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBias2EXT);
+    PFN_vkCmdSetDepthBias2EXT fn = (PFN_vkCmdSetDepthBias2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDepthBias2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDepthBias2EXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDepthBias2EXT);
         return;
     }
-    fn(a.commandBuffer, a.pDepthBiasInfo);
+    fn(a->commandBuffer, a->pDepthBiasInfo);
     if (reply)
-        vkw_encode_reply_vkCmdSetDepthBias2EXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDepthBias2EXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDiscardRectangleEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDiscardRectangleEXT a;
-    if (!vkw_decode_args_vkCmdSetDiscardRectangleEXT(d, &a))
+    struct vkw_args_vkCmdSetDiscardRectangleEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDiscardRectangleEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDiscardRectangleEXT fn = (PFN_vkCmdSetDiscardRectangleEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleEXT);
+    PFN_vkCmdSetDiscardRectangleEXT fn = (PFN_vkCmdSetDiscardRectangleEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleEXT);
         return;
     }
-    fn(a.commandBuffer, a.firstDiscardRectangle, a.discardRectangleCount, a.pDiscardRectangles);
+    fn(a->commandBuffer, a->firstDiscardRectangle, a->discardRectangleCount, a->pDiscardRectangles);
     if (reply)
-        vkw_encode_reply_vkCmdSetDiscardRectangleEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDiscardRectangleEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDiscardRectangleEnableEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDiscardRectangleEnableEXT a;
-    if (!vkw_decode_args_vkCmdSetDiscardRectangleEnableEXT(d, &a))
+    struct vkw_args_vkCmdSetDiscardRectangleEnableEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDiscardRectangleEnableEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDiscardRectangleEnableEXT fn = (PFN_vkCmdSetDiscardRectangleEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleEnableEXT);
+    PFN_vkCmdSetDiscardRectangleEnableEXT fn = (PFN_vkCmdSetDiscardRectangleEnableEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleEnableEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleEnableEXT);
         return;
     }
-    fn(a.commandBuffer, a.discardRectangleEnable);
+    fn(a->commandBuffer, a->discardRectangleEnable);
     if (reply)
-        vkw_encode_reply_vkCmdSetDiscardRectangleEnableEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDiscardRectangleEnableEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDiscardRectangleModeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDiscardRectangleModeEXT a;
-    if (!vkw_decode_args_vkCmdSetDiscardRectangleModeEXT(d, &a))
+    struct vkw_args_vkCmdSetDiscardRectangleModeEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDiscardRectangleModeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDiscardRectangleModeEXT fn = (PFN_vkCmdSetDiscardRectangleModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleModeEXT);
+    PFN_vkCmdSetDiscardRectangleModeEXT fn = (PFN_vkCmdSetDiscardRectangleModeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDiscardRectangleModeEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDiscardRectangleModeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDiscardRectangleModeEXT);
         return;
     }
-    fn(a.commandBuffer, a.discardRectangleMode);
+    fn(a->commandBuffer, a->discardRectangleMode);
     if (reply)
-        vkw_encode_reply_vkCmdSetDiscardRectangleModeEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDiscardRectangleModeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageDrmFormatModifierPropertiesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT a;
-    if (!vkw_decode_args_vkGetImageDrmFormatModifierPropertiesEXT(d, &a))
+    struct vkw_args_vkGetImageDrmFormatModifierPropertiesEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetImageDrmFormatModifierPropertiesEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageDrmFormatModifierPropertiesEXT fn = (PFN_vkGetImageDrmFormatModifierPropertiesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageDrmFormatModifierPropertiesEXT);
+    PFN_vkGetImageDrmFormatModifierPropertiesEXT fn = (PFN_vkGetImageDrmFormatModifierPropertiesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageDrmFormatModifierPropertiesEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageDrmFormatModifierPropertiesEXT);
         return;
     }
-    a.result = fn(a.device, a.image, a.pProperties);
+    a->result = fn(a->device, a->image, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetImageDrmFormatModifierPropertiesEXT(d, reply, &a);
+        vkw_encode_reply_vkGetImageDrmFormatModifierPropertiesEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetSampleLocationsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetSampleLocationsEXT a;
-    if (!vkw_decode_args_vkCmdSetSampleLocationsEXT(d, &a))
+    struct vkw_args_vkCmdSetSampleLocationsEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetSampleLocationsEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetSampleLocationsEXT fn = (PFN_vkCmdSetSampleLocationsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleLocationsEXT);
+    PFN_vkCmdSetSampleLocationsEXT fn = (PFN_vkCmdSetSampleLocationsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetSampleLocationsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetSampleLocationsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetSampleLocationsEXT);
         return;
     }
-    fn(a.commandBuffer, a.pSampleLocationsInfo);
+    fn(a->commandBuffer, a->pSampleLocationsInfo);
     if (reply)
-        vkw_encode_reply_vkCmdSetSampleLocationsEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetSampleLocationsEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceMultisamplePropertiesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceMultisamplePropertiesEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, a))
         return;
     PFN_vkGetPhysicalDeviceMultisamplePropertiesEXT fn = ctx->vk.vkGetPhysicalDeviceMultisamplePropertiesEXT;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceMultisamplePropertiesEXT);
         return;
     }
-    fn(a.physicalDevice, a.samples, a.pMultisampleProperties);
+    fn(a->physicalDevice, a->samples, a->pMultisampleProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceMultisamplePropertiesEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceFragmentShadingRatesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceFragmentShadingRatesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, a))
         return;
     PFN_vkGetPhysicalDeviceFragmentShadingRatesKHR fn = ctx->vk.vkGetPhysicalDeviceFragmentShadingRatesKHR;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceFragmentShadingRatesKHR);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pFragmentShadingRateCount, a.pFragmentShadingRates);
+    a->result = fn(a->physicalDevice, a->pFragmentShadingRateCount, a->pFragmentShadingRates);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceFragmentShadingRatesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetFragmentShadingRateKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetFragmentShadingRateKHR a;
-    if (!vkw_decode_args_vkCmdSetFragmentShadingRateKHR(d, &a))
+    struct vkw_args_vkCmdSetFragmentShadingRateKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetFragmentShadingRateKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetFragmentShadingRateKHR fn = (PFN_vkCmdSetFragmentShadingRateKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFragmentShadingRateKHR);
+    PFN_vkCmdSetFragmentShadingRateKHR fn = (PFN_vkCmdSetFragmentShadingRateKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFragmentShadingRateKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFragmentShadingRateKHR);
         return;
     }
-    fn(a.commandBuffer, a.pFragmentSize, a.combinerOps);
+    fn(a->commandBuffer, a->pFragmentSize, a->combinerOps);
     if (reply)
-        vkw_encode_reply_vkCmdSetFragmentShadingRateKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdSetFragmentShadingRateKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageViewHandleNVX(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageViewHandleNVX a;
-    if (!vkw_decode_args_vkGetImageViewHandleNVX(d, &a))
+    struct vkw_args_vkGetImageViewHandleNVX args, *a = &args;
+    if (!vkw_decode_args_vkGetImageViewHandleNVX(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageViewHandleNVX fn = (PFN_vkGetImageViewHandleNVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewHandleNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewHandleNVX);
+    PFN_vkGetImageViewHandleNVX fn = (PFN_vkGetImageViewHandleNVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewHandleNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewHandleNVX);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewHandleNVX);
         return;
     }
-    a.result = fn(a.device, a.pInfo);
+    a->result = fn(a->device, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkGetImageViewHandleNVX(d, reply, &a);
+        vkw_encode_reply_vkGetImageViewHandleNVX(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageViewHandle64NVX(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageViewHandle64NVX a;
-    if (!vkw_decode_args_vkGetImageViewHandle64NVX(d, &a))
+    struct vkw_args_vkGetImageViewHandle64NVX args, *a = &args;
+    if (!vkw_decode_args_vkGetImageViewHandle64NVX(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageViewHandle64NVX fn = (PFN_vkGetImageViewHandle64NVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewHandle64NVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewHandle64NVX);
+    PFN_vkGetImageViewHandle64NVX fn = (PFN_vkGetImageViewHandle64NVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewHandle64NVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewHandle64NVX);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewHandle64NVX);
         return;
     }
-    a.result = fn(a.device, a.pInfo);
+    a->result = fn(a->device, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkGetImageViewHandle64NVX(d, reply, &a);
+        vkw_encode_reply_vkGetImageViewHandle64NVX(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageViewAddressNVX(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageViewAddressNVX a;
-    if (!vkw_decode_args_vkGetImageViewAddressNVX(d, &a))
+    struct vkw_args_vkGetImageViewAddressNVX args, *a = &args;
+    if (!vkw_decode_args_vkGetImageViewAddressNVX(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageViewAddressNVX fn = (PFN_vkGetImageViewAddressNVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewAddressNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewAddressNVX);
+    PFN_vkGetImageViewAddressNVX fn = (PFN_vkGetImageViewAddressNVX)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewAddressNVX, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewAddressNVX);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewAddressNVX);
         return;
     }
-    a.result = fn(a.device, a.imageView, a.pProperties);
+    a->result = fn(a->device, a->imageView, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetImageViewAddressNVX(d, reply, &a);
+        vkw_encode_reply_vkGetImageViewAddressNVX(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetViewportWScalingNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetViewportWScalingNV a;
-    if (!vkw_decode_args_vkCmdSetViewportWScalingNV(d, &a))
+    struct vkw_args_vkCmdSetViewportWScalingNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetViewportWScalingNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetViewportWScalingNV fn = (PFN_vkCmdSetViewportWScalingNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWScalingNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWScalingNV);
+    PFN_vkCmdSetViewportWScalingNV fn = (PFN_vkCmdSetViewportWScalingNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportWScalingNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportWScalingNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportWScalingNV);
         return;
     }
-    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pViewportWScalings);
+    fn(a->commandBuffer, a->firstViewport, a->viewportCount, a->pViewportWScalings);
     if (reply)
-        vkw_encode_reply_vkCmdSetViewportWScalingNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetViewportWScalingNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyMemoryIndirectNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyMemoryIndirectNV a;
-    if (!vkw_decode_args_vkCmdCopyMemoryIndirectNV(d, &a))
+    struct vkw_args_vkCmdCopyMemoryIndirectNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyMemoryIndirectNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyMemoryIndirectNV fn = (PFN_vkCmdCopyMemoryIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryIndirectNV);
+    PFN_vkCmdCopyMemoryIndirectNV fn = (PFN_vkCmdCopyMemoryIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryIndirectNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryIndirectNV);
         return;
     }
-    fn(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride);
+    fn(a->commandBuffer, a->copyBufferAddress, a->copyCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdCopyMemoryIndirectNV(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyMemoryIndirectNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyMemoryToImageIndirectNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyMemoryToImageIndirectNV a;
-    if (!vkw_decode_args_vkCmdCopyMemoryToImageIndirectNV(d, &a))
+    struct vkw_args_vkCmdCopyMemoryToImageIndirectNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyMemoryToImageIndirectNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyMemoryToImageIndirectNV fn = (PFN_vkCmdCopyMemoryToImageIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryToImageIndirectNV);
+    PFN_vkCmdCopyMemoryToImageIndirectNV fn = (PFN_vkCmdCopyMemoryToImageIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyMemoryToImageIndirectNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyMemoryToImageIndirectNV);
         return;
     }
-    fn(a.commandBuffer, a.copyBufferAddress, a.copyCount, a.stride, a.dstImage, a.dstImageLayout, a.pImageSubresources);
+    fn(a->commandBuffer, a->copyBufferAddress, a->copyCount, a->stride, a->dstImage, a->dstImageLayout, a->pImageSubresources);
     if (reply)
-        vkw_encode_reply_vkCmdCopyMemoryToImageIndirectNV(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyMemoryToImageIndirectNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, a))
         return;
     PFN_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV fn = ctx->vk.vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pCombinationCount, a.pCombinations);
+    a->result = fn(a->physicalDevice, a->pCombinationCount, a->pCombinations);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceSupportedFramebufferMixedSamplesCombinationsNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCheckpointNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCheckpointNV a;
-    if (!vkw_decode_args_vkCmdSetCheckpointNV(d, &a))
+    struct vkw_args_vkCmdSetCheckpointNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCheckpointNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCheckpointNV fn = (PFN_vkCmdSetCheckpointNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCheckpointNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCheckpointNV);
+    PFN_vkCmdSetCheckpointNV fn = (PFN_vkCmdSetCheckpointNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCheckpointNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCheckpointNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCheckpointNV);
         return;
     }
-    fn(a.commandBuffer, a.pCheckpointMarker);
+    fn(a->commandBuffer, a->pCheckpointMarker);
     if (reply)
-        vkw_encode_reply_vkCmdSetCheckpointNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCheckpointNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetQueueCheckpointDataNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetQueueCheckpointDataNV a;
-    if (!vkw_decode_args_vkGetQueueCheckpointDataNV(d, &a))
+    struct vkw_args_vkGetQueueCheckpointDataNV args, *a = &args;
+    if (!vkw_decode_args_vkGetQueueCheckpointDataNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetQueueCheckpointDataNV fn = (PFN_vkGetQueueCheckpointDataNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueueCheckpointDataNV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkGetQueueCheckpointDataNV);
+    PFN_vkGetQueueCheckpointDataNV fn = (PFN_vkGetQueueCheckpointDataNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueueCheckpointDataNV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkGetQueueCheckpointDataNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueueCheckpointDataNV);
         return;
     }
-    fn(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
+    fn(a->queue, a->pCheckpointDataCount, a->pCheckpointData);
     if (reply)
-        vkw_encode_reply_vkGetQueueCheckpointDataNV(d, reply, &a);
+        vkw_encode_reply_vkGetQueueCheckpointDataNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetQueueCheckpointData2NV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetQueueCheckpointData2NV a;
-    if (!vkw_decode_args_vkGetQueueCheckpointData2NV(d, &a))
+    struct vkw_args_vkGetQueueCheckpointData2NV args, *a = &args;
+    if (!vkw_decode_args_vkGetQueueCheckpointData2NV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetQueueCheckpointData2NV fn = (PFN_vkGetQueueCheckpointData2NV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueueCheckpointData2NV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a.queue), (PFN_vkVoidFunction)ctx->vk.vkGetQueueCheckpointData2NV);
+    PFN_vkGetQueueCheckpointData2NV fn = (PFN_vkGetQueueCheckpointData2NV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetQueueCheckpointData2NV, VKW_HANDLE_VkQueue, VKW_HANDLE_U64(a->queue), (PFN_vkVoidFunction)ctx->vk.vkGetQueueCheckpointData2NV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetQueueCheckpointData2NV);
         return;
     }
-    fn(a.queue, a.pCheckpointDataCount, a.pCheckpointData);
+    fn(a->queue, a->pCheckpointDataCount, a->pCheckpointData);
     if (reply)
-        vkw_encode_reply_vkGetQueueCheckpointData2NV(d, reply, &a);
+        vkw_encode_reply_vkGetQueueCheckpointData2NV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetFragmentShadingRateEnumNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetFragmentShadingRateEnumNV a;
-    if (!vkw_decode_args_vkCmdSetFragmentShadingRateEnumNV(d, &a))
+    struct vkw_args_vkCmdSetFragmentShadingRateEnumNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetFragmentShadingRateEnumNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetFragmentShadingRateEnumNV fn = (PFN_vkCmdSetFragmentShadingRateEnumNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFragmentShadingRateEnumNV);
+    PFN_vkCmdSetFragmentShadingRateEnumNV fn = (PFN_vkCmdSetFragmentShadingRateEnumNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetFragmentShadingRateEnumNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetFragmentShadingRateEnumNV);
         return;
     }
-    fn(a.commandBuffer, a.shadingRate, a.combinerOps);
+    fn(a->commandBuffer, a->shadingRate, a->combinerOps);
     if (reply)
-        vkw_encode_reply_vkCmdSetFragmentShadingRateEnumNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetFragmentShadingRateEnumNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDecompressMemoryNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDecompressMemoryNV a;
-    if (!vkw_decode_args_vkCmdDecompressMemoryNV(d, &a))
+    struct vkw_args_vkCmdDecompressMemoryNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdDecompressMemoryNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDecompressMemoryNV fn = (PFN_vkCmdDecompressMemoryNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecompressMemoryNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecompressMemoryNV);
+    PFN_vkCmdDecompressMemoryNV fn = (PFN_vkCmdDecompressMemoryNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecompressMemoryNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecompressMemoryNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecompressMemoryNV);
         return;
     }
-    fn(a.commandBuffer, a.decompressRegionCount, a.pDecompressMemoryRegions);
+    fn(a->commandBuffer, a->decompressRegionCount, a->pDecompressMemoryRegions);
     if (reply)
-        vkw_encode_reply_vkCmdDecompressMemoryNV(d, reply, &a);
+        vkw_encode_reply_vkCmdDecompressMemoryNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDecompressMemoryIndirectCountNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDecompressMemoryIndirectCountNV a;
-    if (!vkw_decode_args_vkCmdDecompressMemoryIndirectCountNV(d, &a))
+    struct vkw_args_vkCmdDecompressMemoryIndirectCountNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdDecompressMemoryIndirectCountNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDecompressMemoryIndirectCountNV fn = (PFN_vkCmdDecompressMemoryIndirectCountNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecompressMemoryIndirectCountNV);
+    PFN_vkCmdDecompressMemoryIndirectCountNV fn = (PFN_vkCmdDecompressMemoryIndirectCountNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecompressMemoryIndirectCountNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecompressMemoryIndirectCountNV);
         return;
     }
-    fn(a.commandBuffer, a.indirectCommandsAddress, a.indirectCommandsCountAddress, a.stride);
+    fn(a->commandBuffer, a->indirectCommandsAddress, a->indirectCommandsCountAddress, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDecompressMemoryIndirectCountNV(d, reply, &a);
+        vkw_encode_reply_vkCmdDecompressMemoryIndirectCountNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, a))
         return;
     PFN_vkGetPhysicalDeviceOpticalFlowImageFormatsNV fn = ctx->vk.vkGetPhysicalDeviceOpticalFlowImageFormatsNV;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceOpticalFlowImageFormatsNV);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pOpticalFlowImageFormatInfo, a.pFormatCount, a.pImageFormatProperties);
+    a->result = fn(a->physicalDevice, a->pOpticalFlowImageFormatInfo, a->pFormatCount, a->pImageFormatProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceOpticalFlowImageFormatsNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateOpticalFlowSessionNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateOpticalFlowSessionNV a;
-    if (!vkw_decode_args_vkCreateOpticalFlowSessionNV(d, &a))
+    struct vkw_args_vkCreateOpticalFlowSessionNV args, *a = &args;
+    if (!vkw_decode_args_vkCreateOpticalFlowSessionNV(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkOpticalFlowSessionNV, a.pSession_ids, a.pSession_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkOpticalFlowSessionNV, a->pSession_ids, a->pSession_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateOpticalFlowSessionNV fn = (PFN_vkCreateOpticalFlowSessionNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateOpticalFlowSessionNV);
+    PFN_vkCreateOpticalFlowSessionNV fn = (PFN_vkCreateOpticalFlowSessionNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateOpticalFlowSessionNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateOpticalFlowSessionNV);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pSession);
-    if (a.result >= 0 && a.pSession) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pSession);
+    if (a->result >= 0 && a->pSession) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pSession_capacity)
-            n = a.pSession_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pSession_capacity)
+            n = a->pSession_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pSession[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkOpticalFlowSessionNV, a.pSession_ids[i], VKW_HANDLE_U64(a.pSession[i]), parent);
+            if (a->pSession[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkOpticalFlowSessionNV, a->pSession_ids[i], VKW_HANDLE_U64(a->pSession[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateOpticalFlowSessionNV(d, reply, &a);
+        vkw_encode_reply_vkCreateOpticalFlowSessionNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyOpticalFlowSessionNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyOpticalFlowSessionNV a;
-    if (!vkw_decode_args_vkDestroyOpticalFlowSessionNV(d, &a))
+    struct vkw_args_vkDestroyOpticalFlowSessionNV args, *a = &args;
+    if (!vkw_decode_args_vkDestroyOpticalFlowSessionNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyOpticalFlowSessionNV fn = (PFN_vkDestroyOpticalFlowSessionNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyOpticalFlowSessionNV);
+    PFN_vkDestroyOpticalFlowSessionNV fn = (PFN_vkDestroyOpticalFlowSessionNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyOpticalFlowSessionNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyOpticalFlowSessionNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -7813,93 +8154,93 @@ static void vkw_dispatch_vkDestroyOpticalFlowSessionNV(struct vkw_host_context *
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a.session_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a->session_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyOpticalFlowSessionNV(d, reply, &a);
+            vkw_encode_reply_vkDestroyOpticalFlowSessionNV(d, reply, a);
         return;
     }
-    fn(a.device, a.session, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a.session_id);
+    fn(a->device, a->session, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkOpticalFlowSessionNV, a->session_id);
     if (reply)
-        vkw_encode_reply_vkDestroyOpticalFlowSessionNV(d, reply, &a);
+        vkw_encode_reply_vkDestroyOpticalFlowSessionNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkBindOpticalFlowSessionImageNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBindOpticalFlowSessionImageNV a;
-    if (!vkw_decode_args_vkBindOpticalFlowSessionImageNV(d, &a))
+    struct vkw_args_vkBindOpticalFlowSessionImageNV args, *a = &args;
+    if (!vkw_decode_args_vkBindOpticalFlowSessionImageNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBindOpticalFlowSessionImageNV fn = (PFN_vkBindOpticalFlowSessionImageNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindOpticalFlowSessionImageNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindOpticalFlowSessionImageNV);
+    PFN_vkBindOpticalFlowSessionImageNV fn = (PFN_vkBindOpticalFlowSessionImageNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindOpticalFlowSessionImageNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBindOpticalFlowSessionImageNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindOpticalFlowSessionImageNV);
         return;
     }
-    a.result = fn(a.device, a.session, a.bindingPoint, a.view, a.layout);
+    a->result = fn(a->device, a->session, a->bindingPoint, a->view, a->layout);
     if (reply)
-        vkw_encode_reply_vkBindOpticalFlowSessionImageNV(d, reply, &a);
+        vkw_encode_reply_vkBindOpticalFlowSessionImageNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdOpticalFlowExecuteNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdOpticalFlowExecuteNV a;
-    if (!vkw_decode_args_vkCmdOpticalFlowExecuteNV(d, &a))
+    struct vkw_args_vkCmdOpticalFlowExecuteNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdOpticalFlowExecuteNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdOpticalFlowExecuteNV fn = (PFN_vkCmdOpticalFlowExecuteNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdOpticalFlowExecuteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdOpticalFlowExecuteNV);
+    PFN_vkCmdOpticalFlowExecuteNV fn = (PFN_vkCmdOpticalFlowExecuteNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdOpticalFlowExecuteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdOpticalFlowExecuteNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdOpticalFlowExecuteNV);
         return;
     }
-    fn(a.commandBuffer, a.session, a.pExecuteInfo);
+    fn(a->commandBuffer, a->session, a->pExecuteInfo);
     if (reply)
-        vkw_encode_reply_vkCmdOpticalFlowExecuteNV(d, reply, &a);
+        vkw_encode_reply_vkCmdOpticalFlowExecuteNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateAccelerationStructureNV a;
-    if (!vkw_decode_args_vkCreateAccelerationStructureNV(d, &a))
+    struct vkw_args_vkCreateAccelerationStructureNV args, *a = &args;
+    if (!vkw_decode_args_vkCreateAccelerationStructureNV(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkAccelerationStructureNV, a.pAccelerationStructure_ids, a.pAccelerationStructure_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkAccelerationStructureNV, a->pAccelerationStructure_ids, a->pAccelerationStructure_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateAccelerationStructureNV fn = (PFN_vkCreateAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateAccelerationStructureNV);
+    PFN_vkCreateAccelerationStructureNV fn = (PFN_vkCreateAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateAccelerationStructureNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateAccelerationStructureNV);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pAccelerationStructure);
-    if (a.result >= 0 && a.pAccelerationStructure) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pAccelerationStructure);
+    if (a->result >= 0 && a->pAccelerationStructure) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pAccelerationStructure_capacity)
-            n = a.pAccelerationStructure_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pAccelerationStructure_capacity)
+            n = a->pAccelerationStructure_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pAccelerationStructure[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkAccelerationStructureNV, a.pAccelerationStructure_ids[i], VKW_HANDLE_U64(a.pAccelerationStructure[i]), parent);
+            if (a->pAccelerationStructure[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkAccelerationStructureNV, a->pAccelerationStructure_ids[i], VKW_HANDLE_U64(a->pAccelerationStructure[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateAccelerationStructureNV(d, reply, &a);
+        vkw_encode_reply_vkCreateAccelerationStructureNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyAccelerationStructureNV a;
-    if (!vkw_decode_args_vkDestroyAccelerationStructureNV(d, &a))
+    struct vkw_args_vkDestroyAccelerationStructureNV args, *a = &args;
+    if (!vkw_decode_args_vkDestroyAccelerationStructureNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyAccelerationStructureNV fn = (PFN_vkDestroyAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyAccelerationStructureNV);
+    PFN_vkDestroyAccelerationStructureNV fn = (PFN_vkDestroyAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyAccelerationStructureNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyAccelerationStructureNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -7908,484 +8249,557 @@ static void vkw_dispatch_vkDestroyAccelerationStructureNV(struct vkw_host_contex
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkAccelerationStructureNV, a.accelerationStructure_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkAccelerationStructureNV, a->accelerationStructure_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyAccelerationStructureNV(d, reply, &a);
+            vkw_encode_reply_vkDestroyAccelerationStructureNV(d, reply, a);
         return;
     }
-    fn(a.device, a.accelerationStructure, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkAccelerationStructureNV, a.accelerationStructure_id);
+    fn(a->device, a->accelerationStructure, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkAccelerationStructureNV, a->accelerationStructure_id);
     if (reply)
-        vkw_encode_reply_vkDestroyAccelerationStructureNV(d, reply, &a);
+        vkw_encode_reply_vkDestroyAccelerationStructureNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetAccelerationStructureMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV a;
-    if (!vkw_decode_args_vkGetAccelerationStructureMemoryRequirementsNV(d, &a))
+    struct vkw_args_vkGetAccelerationStructureMemoryRequirementsNV args, *a = &args;
+    if (!vkw_decode_args_vkGetAccelerationStructureMemoryRequirementsNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetAccelerationStructureMemoryRequirementsNV fn = (PFN_vkGetAccelerationStructureMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureMemoryRequirementsNV);
+    PFN_vkGetAccelerationStructureMemoryRequirementsNV fn = (PFN_vkGetAccelerationStructureMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureMemoryRequirementsNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureMemoryRequirementsNV);
         return;
     }
-    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a->device, a->pInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetAccelerationStructureMemoryRequirementsNV(d, reply, &a);
+        vkw_encode_reply_vkGetAccelerationStructureMemoryRequirementsNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkBindAccelerationStructureMemoryNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBindAccelerationStructureMemoryNV a;
-    if (!vkw_decode_args_vkBindAccelerationStructureMemoryNV(d, &a))
+    struct vkw_args_vkBindAccelerationStructureMemoryNV args, *a = &args;
+    if (!vkw_decode_args_vkBindAccelerationStructureMemoryNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBindAccelerationStructureMemoryNV fn = (PFN_vkBindAccelerationStructureMemoryNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindAccelerationStructureMemoryNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindAccelerationStructureMemoryNV);
+    PFN_vkBindAccelerationStructureMemoryNV fn = (PFN_vkBindAccelerationStructureMemoryNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindAccelerationStructureMemoryNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBindAccelerationStructureMemoryNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindAccelerationStructureMemoryNV);
         return;
     }
-    a.result = fn(a.device, a.bindInfoCount, a.pBindInfos);
+    a->result = fn(a->device, a->bindInfoCount, a->pBindInfos);
     if (reply)
-        vkw_encode_reply_vkBindAccelerationStructureMemoryNV(d, reply, &a);
+        vkw_encode_reply_vkBindAccelerationStructureMemoryNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBuildAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBuildAccelerationStructureNV a;
-    if (!vkw_decode_args_vkCmdBuildAccelerationStructureNV(d, &a))
+    struct vkw_args_vkCmdBuildAccelerationStructureNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdBuildAccelerationStructureNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBuildAccelerationStructureNV fn = (PFN_vkCmdBuildAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructureNV);
+    PFN_vkCmdBuildAccelerationStructureNV fn = (PFN_vkCmdBuildAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBuildAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBuildAccelerationStructureNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructureNV);
         return;
     }
-    fn(a.commandBuffer, a.pInfo, a.instanceData, a.instanceOffset, a.update, a.dst, a.src, a.scratch, a.scratchOffset);
+    fn(a->commandBuffer, a->pInfo, a->instanceData, a->instanceOffset, a->update, a->dst, a->src, a->scratch, a->scratchOffset);
     if (reply)
-        vkw_encode_reply_vkCmdBuildAccelerationStructureNV(d, reply, &a);
+        vkw_encode_reply_vkCmdBuildAccelerationStructureNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdCopyAccelerationStructureNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdCopyAccelerationStructureNV a;
-    if (!vkw_decode_args_vkCmdCopyAccelerationStructureNV(d, &a))
+    struct vkw_args_vkCmdCopyAccelerationStructureNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdCopyAccelerationStructureNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdCopyAccelerationStructureNV fn = (PFN_vkCmdCopyAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureNV);
+    PFN_vkCmdCopyAccelerationStructureNV fn = (PFN_vkCmdCopyAccelerationStructureNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdCopyAccelerationStructureNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdCopyAccelerationStructureNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdCopyAccelerationStructureNV);
         return;
     }
-    fn(a.commandBuffer, a.dst, a.src, a.mode);
+    fn(a->commandBuffer, a->dst, a->src, a->mode);
     if (reply)
-        vkw_encode_reply_vkCmdCopyAccelerationStructureNV(d, reply, &a);
+        vkw_encode_reply_vkCmdCopyAccelerationStructureNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdTraceRaysNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdTraceRaysNV a;
-    if (!vkw_decode_args_vkCmdTraceRaysNV(d, &a))
+    struct vkw_args_vkCmdTraceRaysNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdTraceRaysNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdTraceRaysNV fn = (PFN_vkCmdTraceRaysNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysNV);
+    PFN_vkCmdTraceRaysNV fn = (PFN_vkCmdTraceRaysNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysNV);
         return;
     }
-    fn(a.commandBuffer, a.raygenShaderBindingTableBuffer, a.raygenShaderBindingOffset, a.missShaderBindingTableBuffer, a.missShaderBindingOffset, a.missShaderBindingStride, a.hitShaderBindingTableBuffer, a.hitShaderBindingOffset, a.hitShaderBindingStride, a.callableShaderBindingTableBuffer, a.callableShaderBindingOffset, a.callableShaderBindingStride, a.width, a.height, a.depth);
+    fn(a->commandBuffer, a->raygenShaderBindingTableBuffer, a->raygenShaderBindingOffset, a->missShaderBindingTableBuffer, a->missShaderBindingOffset, a->missShaderBindingStride, a->hitShaderBindingTableBuffer, a->hitShaderBindingOffset, a->hitShaderBindingStride, a->callableShaderBindingTableBuffer, a->callableShaderBindingOffset, a->callableShaderBindingStride, a->width, a->height, a->depth);
     if (reply)
-        vkw_encode_reply_vkCmdTraceRaysNV(d, reply, &a);
+        vkw_encode_reply_vkCmdTraceRaysNV(d, reply, a);
+}
+
+/* vkCreateRayTracingPipelinesNV may block: compiles: VK_PIPELINE_COMPILE_REQUIRED is one of its results (vk.xml).
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkCreateRayTracingPipelinesNV {
+    struct vkw_args_vkCreateRayTracingPipelinesNV a;
+    PFN_vkCreateRayTracingPipelinesNV fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkCreateRayTracingPipelinesNV(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkCreateRayTracingPipelinesNV *f = frame;
+    struct vkw_args_vkCreateRayTracingPipelinesNV *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device, a->pipelineCache, a->createInfoCount, a->pCreateInfos, NULL, a->pPipelines);
+}
+
+static void vkw_finish_vkCreateRayTracingPipelinesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkCreateRayTracingPipelinesNV *a = &((struct vkw_frame_vkCreateRayTracingPipelinesNV *)frame)->a;
+    (void)ctx;
+    if (a->pPipelines) {
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        const uint64_t parent = a->device_id;
+        for (uint64_t i = 0; i < n; i++)
+            if (a->pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids[i], VKW_HANDLE_U64(a->pPipelines[i]), parent);
+    }
+    /* ids held for a detached call that the driver did not make are free again */
+    vkw_host_job_unreserve(ctx, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity);
+    if (reply)
+        vkw_encode_reply_vkCreateRayTracingPipelinesNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateRayTracingPipelinesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateRayTracingPipelinesNV a;
-    if (!vkw_decode_args_vkCreateRayTracingPipelinesNV(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkCreateRayTracingPipelinesNV *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+    struct vkw_args_vkCreateRayTracingPipelinesNV *a = &f->a;
+    if (!vkw_decode_args_vkCreateRayTracingPipelinesNV(d, a))
+        return;
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateRayTracingPipelinesNV fn = (PFN_vkCreateRayTracingPipelinesNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRayTracingPipelinesNV);
+    PFN_vkCreateRayTracingPipelinesNV fn = (PFN_vkCreateRayTracingPipelinesNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateRayTracingPipelinesNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateRayTracingPipelinesNV);
         return;
     }
-    a.result = fn(a.device, a.pipelineCache, a.createInfoCount, a.pCreateInfos, NULL, a.pPipelines);
-    if (a.pPipelines) {
-        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
-        if (n > a.pPipelines_capacity)
-            n = a.pPipelines_capacity;
-        const uint64_t parent = a.device_id;
-        for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
-    }
-    if (reply)
-        vkw_encode_reply_vkCreateRayTracingPipelinesNV(d, reply, &a);
+    f->fn = fn;
+    vkw_host_job_reserve(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity);
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkCreateRayTracingPipelinesNV, vkw_finish_vkCreateRayTracingPipelinesNV, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkCreateRayTracingPipelinesNV(NULL, f);
+    vkw_finish_vkCreateRayTracingPipelinesNV(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkGetRayTracingShaderGroupHandlesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR a;
-    if (!vkw_decode_args_vkGetRayTracingShaderGroupHandlesKHR(d, &a))
+    struct vkw_args_vkGetRayTracingShaderGroupHandlesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetRayTracingShaderGroupHandlesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetRayTracingShaderGroupHandlesKHR fn = (PFN_vkGetRayTracingShaderGroupHandlesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingShaderGroupHandlesKHR);
+    PFN_vkGetRayTracingShaderGroupHandlesKHR fn = (PFN_vkGetRayTracingShaderGroupHandlesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingShaderGroupHandlesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingShaderGroupHandlesKHR);
         return;
     }
-    a.result = fn(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
+    a->result = fn(a->device, a->pipeline, a->firstGroup, a->groupCount, a->dataSize, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetRayTracingShaderGroupHandlesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetRayTracingShaderGroupHandlesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetAccelerationStructureHandleNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetAccelerationStructureHandleNV a;
-    if (!vkw_decode_args_vkGetAccelerationStructureHandleNV(d, &a))
+    struct vkw_args_vkGetAccelerationStructureHandleNV args, *a = &args;
+    if (!vkw_decode_args_vkGetAccelerationStructureHandleNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetAccelerationStructureHandleNV fn = (PFN_vkGetAccelerationStructureHandleNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureHandleNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureHandleNV);
+    PFN_vkGetAccelerationStructureHandleNV fn = (PFN_vkGetAccelerationStructureHandleNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureHandleNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureHandleNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureHandleNV);
         return;
     }
-    a.result = fn(a.device, a.accelerationStructure, a.dataSize, a.pData);
+    a->result = fn(a->device, a->accelerationStructure, a->dataSize, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetAccelerationStructureHandleNV(d, reply, &a);
+        vkw_encode_reply_vkGetAccelerationStructureHandleNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdWriteAccelerationStructuresPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV a;
-    if (!vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesNV(d, &a))
+    struct vkw_args_vkCmdWriteAccelerationStructuresPropertiesNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdWriteAccelerationStructuresPropertiesNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdWriteAccelerationStructuresPropertiesNV fn = (PFN_vkCmdWriteAccelerationStructuresPropertiesNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteAccelerationStructuresPropertiesNV);
+    PFN_vkCmdWriteAccelerationStructuresPropertiesNV fn = (PFN_vkCmdWriteAccelerationStructuresPropertiesNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdWriteAccelerationStructuresPropertiesNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdWriteAccelerationStructuresPropertiesNV);
         return;
     }
-    fn(a.commandBuffer, a.accelerationStructureCount, a.pAccelerationStructures, a.queryType, a.queryPool, a.firstQuery);
+    fn(a->commandBuffer, a->accelerationStructureCount, a->pAccelerationStructures, a->queryType, a->queryPool, a->firstQuery);
     if (reply)
-        vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesNV(d, reply, &a);
+        vkw_encode_reply_vkCmdWriteAccelerationStructuresPropertiesNV(d, reply, a);
+}
+
+/* vkCompileDeferredNV may block: compiles a ray-tracing shader.
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkCompileDeferredNV {
+    struct vkw_args_vkCompileDeferredNV a;
+    PFN_vkCompileDeferredNV fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkCompileDeferredNV(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkCompileDeferredNV *f = frame;
+    struct vkw_args_vkCompileDeferredNV *a = &f->a;
+    (void)job;
+    a->result = f->fn(a->device, a->pipeline, a->shader);
+}
+
+static void vkw_finish_vkCompileDeferredNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkCompileDeferredNV *a = &((struct vkw_frame_vkCompileDeferredNV *)frame)->a;
+    (void)ctx;
+    if (reply)
+        vkw_encode_reply_vkCompileDeferredNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCompileDeferredNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCompileDeferredNV a;
-    if (!vkw_decode_args_vkCompileDeferredNV(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkCompileDeferredNV *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkCompileDeferredNV *a = &f->a;
+    if (!vkw_decode_args_vkCompileDeferredNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCompileDeferredNV fn = (PFN_vkCompileDeferredNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCompileDeferredNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCompileDeferredNV);
+    PFN_vkCompileDeferredNV fn = (PFN_vkCompileDeferredNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCompileDeferredNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCompileDeferredNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCompileDeferredNV);
         return;
     }
-    a.result = fn(a.device, a.pipeline, a.shader);
-    if (reply)
-        vkw_encode_reply_vkCompileDeferredNV(d, reply, &a);
+    f->fn = fn;
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkCompileDeferredNV, vkw_finish_vkCompileDeferredNV, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkCompileDeferredNV(NULL, f);
+    vkw_finish_vkCompileDeferredNV(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkCmdSetExclusiveScissorEnableNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetExclusiveScissorEnableNV a;
-    if (!vkw_decode_args_vkCmdSetExclusiveScissorEnableNV(d, &a))
+    struct vkw_args_vkCmdSetExclusiveScissorEnableNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetExclusiveScissorEnableNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetExclusiveScissorEnableNV fn = (PFN_vkCmdSetExclusiveScissorEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExclusiveScissorEnableNV);
+    PFN_vkCmdSetExclusiveScissorEnableNV fn = (PFN_vkCmdSetExclusiveScissorEnableNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorEnableNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExclusiveScissorEnableNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExclusiveScissorEnableNV);
         return;
     }
-    fn(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissorEnables);
+    fn(a->commandBuffer, a->firstExclusiveScissor, a->exclusiveScissorCount, a->pExclusiveScissorEnables);
     if (reply)
-        vkw_encode_reply_vkCmdSetExclusiveScissorEnableNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetExclusiveScissorEnableNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetExclusiveScissorNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetExclusiveScissorNV a;
-    if (!vkw_decode_args_vkCmdSetExclusiveScissorNV(d, &a))
+    struct vkw_args_vkCmdSetExclusiveScissorNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetExclusiveScissorNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetExclusiveScissorNV fn = (PFN_vkCmdSetExclusiveScissorNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExclusiveScissorNV);
+    PFN_vkCmdSetExclusiveScissorNV fn = (PFN_vkCmdSetExclusiveScissorNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetExclusiveScissorNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetExclusiveScissorNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetExclusiveScissorNV);
         return;
     }
-    fn(a.commandBuffer, a.firstExclusiveScissor, a.exclusiveScissorCount, a.pExclusiveScissors);
+    fn(a->commandBuffer, a->firstExclusiveScissor, a->exclusiveScissorCount, a->pExclusiveScissors);
     if (reply)
-        vkw_encode_reply_vkCmdSetExclusiveScissorNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetExclusiveScissorNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindShadingRateImageNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindShadingRateImageNV a;
-    if (!vkw_decode_args_vkCmdBindShadingRateImageNV(d, &a))
+    struct vkw_args_vkCmdBindShadingRateImageNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindShadingRateImageNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindShadingRateImageNV fn = (PFN_vkCmdBindShadingRateImageNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindShadingRateImageNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindShadingRateImageNV);
+    PFN_vkCmdBindShadingRateImageNV fn = (PFN_vkCmdBindShadingRateImageNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindShadingRateImageNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindShadingRateImageNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindShadingRateImageNV);
         return;
     }
-    fn(a.commandBuffer, a.imageView, a.imageLayout);
+    fn(a->commandBuffer, a->imageView, a->imageLayout);
     if (reply)
-        vkw_encode_reply_vkCmdBindShadingRateImageNV(d, reply, &a);
+        vkw_encode_reply_vkCmdBindShadingRateImageNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetViewportShadingRatePaletteNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetViewportShadingRatePaletteNV a;
-    if (!vkw_decode_args_vkCmdSetViewportShadingRatePaletteNV(d, &a))
+    struct vkw_args_vkCmdSetViewportShadingRatePaletteNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetViewportShadingRatePaletteNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetViewportShadingRatePaletteNV fn = (PFN_vkCmdSetViewportShadingRatePaletteNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportShadingRatePaletteNV);
+    PFN_vkCmdSetViewportShadingRatePaletteNV fn = (PFN_vkCmdSetViewportShadingRatePaletteNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetViewportShadingRatePaletteNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetViewportShadingRatePaletteNV);
         return;
     }
-    fn(a.commandBuffer, a.firstViewport, a.viewportCount, a.pShadingRatePalettes);
+    fn(a->commandBuffer, a->firstViewport, a->viewportCount, a->pShadingRatePalettes);
     if (reply)
-        vkw_encode_reply_vkCmdSetViewportShadingRatePaletteNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetViewportShadingRatePaletteNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetCoarseSampleOrderNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetCoarseSampleOrderNV a;
-    if (!vkw_decode_args_vkCmdSetCoarseSampleOrderNV(d, &a))
+    struct vkw_args_vkCmdSetCoarseSampleOrderNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetCoarseSampleOrderNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetCoarseSampleOrderNV fn = (PFN_vkCmdSetCoarseSampleOrderNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoarseSampleOrderNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoarseSampleOrderNV);
+    PFN_vkCmdSetCoarseSampleOrderNV fn = (PFN_vkCmdSetCoarseSampleOrderNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetCoarseSampleOrderNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetCoarseSampleOrderNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetCoarseSampleOrderNV);
         return;
     }
-    fn(a.commandBuffer, a.sampleOrderType, a.customSampleOrderCount, a.pCustomSampleOrders);
+    fn(a->commandBuffer, a->sampleOrderType, a->customSampleOrderCount, a->pCustomSampleOrders);
     if (reply)
-        vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(d, reply, &a);
+        vkw_encode_reply_vkCmdSetCoarseSampleOrderNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMeshTasksNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMeshTasksNV a;
-    if (!vkw_decode_args_vkCmdDrawMeshTasksNV(d, &a))
+    struct vkw_args_vkCmdDrawMeshTasksNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMeshTasksNV fn = (PFN_vkCmdDrawMeshTasksNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksNV);
+    PFN_vkCmdDrawMeshTasksNV fn = (PFN_vkCmdDrawMeshTasksNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksNV);
         return;
     }
-    fn(a.commandBuffer, a.taskCount, a.firstTask);
+    fn(a->commandBuffer, a->taskCount, a->firstTask);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMeshTasksNV(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMeshTasksNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMeshTasksIndirectNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMeshTasksIndirectNV a;
-    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectNV(d, &a))
+    struct vkw_args_vkCmdDrawMeshTasksIndirectNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMeshTasksIndirectNV fn = (PFN_vkCmdDrawMeshTasksIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectNV);
+    PFN_vkCmdDrawMeshTasksIndirectNV fn = (PFN_vkCmdDrawMeshTasksIndirectNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectNV);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.drawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->drawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMeshTasksIndirectNV(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDrawMeshTasksIndirectCountNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV a;
-    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectCountNV(d, &a))
+    struct vkw_args_vkCmdDrawMeshTasksIndirectCountNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdDrawMeshTasksIndirectCountNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDrawMeshTasksIndirectCountNV fn = (PFN_vkCmdDrawMeshTasksIndirectCountNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectCountNV);
+    PFN_vkCmdDrawMeshTasksIndirectCountNV fn = (PFN_vkCmdDrawMeshTasksIndirectCountNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDrawMeshTasksIndirectCountNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDrawMeshTasksIndirectCountNV);
         return;
     }
-    fn(a.commandBuffer, a.buffer, a.offset, a.countBuffer, a.countBufferOffset, a.maxDrawCount, a.stride);
+    fn(a->commandBuffer, a->buffer, a->offset, a->countBuffer, a->countBufferOffset, a->maxDrawCount, a->stride);
     if (reply)
-        vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountNV(d, reply, &a);
+        vkw_encode_reply_vkCmdDrawMeshTasksIndirectCountNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetGeneratedCommandsMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV a;
-    if (!vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsNV(d, &a))
+    struct vkw_args_vkGetGeneratedCommandsMemoryRequirementsNV args, *a = &args;
+    if (!vkw_decode_args_vkGetGeneratedCommandsMemoryRequirementsNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetGeneratedCommandsMemoryRequirementsNV fn = (PFN_vkGetGeneratedCommandsMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetGeneratedCommandsMemoryRequirementsNV);
+    PFN_vkGetGeneratedCommandsMemoryRequirementsNV fn = (PFN_vkGetGeneratedCommandsMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetGeneratedCommandsMemoryRequirementsNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetGeneratedCommandsMemoryRequirementsNV);
         return;
     }
-    fn(a.device, a.pInfo, a.pMemoryRequirements);
+    fn(a->device, a->pInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(d, reply, &a);
+        vkw_encode_reply_vkGetGeneratedCommandsMemoryRequirementsNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdPreprocessGeneratedCommandsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdPreprocessGeneratedCommandsNV a;
-    if (!vkw_decode_args_vkCmdPreprocessGeneratedCommandsNV(d, &a))
+    struct vkw_args_vkCmdPreprocessGeneratedCommandsNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdPreprocessGeneratedCommandsNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdPreprocessGeneratedCommandsNV fn = (PFN_vkCmdPreprocessGeneratedCommandsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPreprocessGeneratedCommandsNV);
+    PFN_vkCmdPreprocessGeneratedCommandsNV fn = (PFN_vkCmdPreprocessGeneratedCommandsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdPreprocessGeneratedCommandsNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdPreprocessGeneratedCommandsNV);
         return;
     }
-    fn(a.commandBuffer, a.pGeneratedCommandsInfo);
+    fn(a->commandBuffer, a->pGeneratedCommandsInfo);
     if (reply)
-        vkw_encode_reply_vkCmdPreprocessGeneratedCommandsNV(d, reply, &a);
+        vkw_encode_reply_vkCmdPreprocessGeneratedCommandsNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdExecuteGeneratedCommandsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdExecuteGeneratedCommandsNV a;
-    if (!vkw_decode_args_vkCmdExecuteGeneratedCommandsNV(d, &a))
+    struct vkw_args_vkCmdExecuteGeneratedCommandsNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdExecuteGeneratedCommandsNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdExecuteGeneratedCommandsNV fn = (PFN_vkCmdExecuteGeneratedCommandsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteGeneratedCommandsNV);
+    PFN_vkCmdExecuteGeneratedCommandsNV fn = (PFN_vkCmdExecuteGeneratedCommandsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdExecuteGeneratedCommandsNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdExecuteGeneratedCommandsNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdExecuteGeneratedCommandsNV);
         return;
     }
-    fn(a.commandBuffer, a.isPreprocessed, a.pGeneratedCommandsInfo);
+    fn(a->commandBuffer, a->isPreprocessed, a->pGeneratedCommandsInfo);
     if (reply)
-        vkw_encode_reply_vkCmdExecuteGeneratedCommandsNV(d, reply, &a);
+        vkw_encode_reply_vkCmdExecuteGeneratedCommandsNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindPipelineShaderGroupNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindPipelineShaderGroupNV a;
-    if (!vkw_decode_args_vkCmdBindPipelineShaderGroupNV(d, &a))
+    struct vkw_args_vkCmdBindPipelineShaderGroupNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindPipelineShaderGroupNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindPipelineShaderGroupNV fn = (PFN_vkCmdBindPipelineShaderGroupNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindPipelineShaderGroupNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindPipelineShaderGroupNV);
+    PFN_vkCmdBindPipelineShaderGroupNV fn = (PFN_vkCmdBindPipelineShaderGroupNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindPipelineShaderGroupNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindPipelineShaderGroupNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindPipelineShaderGroupNV);
         return;
     }
-    fn(a.commandBuffer, a.pipelineBindPoint, a.pipeline, a.groupIndex);
+    fn(a->commandBuffer, a->pipelineBindPoint, a->pipeline, a->groupIndex);
     if (reply)
-        vkw_encode_reply_vkCmdBindPipelineShaderGroupNV(d, reply, &a);
+        vkw_encode_reply_vkCmdBindPipelineShaderGroupNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateIndirectCommandsLayoutNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateIndirectCommandsLayoutNV a;
-    if (!vkw_decode_args_vkCreateIndirectCommandsLayoutNV(d, &a))
+    struct vkw_args_vkCreateIndirectCommandsLayoutNV args, *a = &args;
+    if (!vkw_decode_args_vkCreateIndirectCommandsLayoutNV(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.pIndirectCommandsLayout_ids, a.pIndirectCommandsLayout_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a->pIndirectCommandsLayout_ids, a->pIndirectCommandsLayout_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateIndirectCommandsLayoutNV fn = (PFN_vkCreateIndirectCommandsLayoutNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectCommandsLayoutNV);
+    PFN_vkCreateIndirectCommandsLayoutNV fn = (PFN_vkCreateIndirectCommandsLayoutNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateIndirectCommandsLayoutNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateIndirectCommandsLayoutNV);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pIndirectCommandsLayout);
-    if (a.result >= 0 && a.pIndirectCommandsLayout) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pIndirectCommandsLayout);
+    if (a->result >= 0 && a->pIndirectCommandsLayout) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pIndirectCommandsLayout_capacity)
-            n = a.pIndirectCommandsLayout_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pIndirectCommandsLayout_capacity)
+            n = a->pIndirectCommandsLayout_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pIndirectCommandsLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.pIndirectCommandsLayout_ids[i], VKW_HANDLE_U64(a.pIndirectCommandsLayout[i]), parent);
+            if (a->pIndirectCommandsLayout[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkIndirectCommandsLayoutNV, a->pIndirectCommandsLayout_ids[i], VKW_HANDLE_U64(a->pIndirectCommandsLayout[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateIndirectCommandsLayoutNV(d, reply, &a);
+        vkw_encode_reply_vkCreateIndirectCommandsLayoutNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyIndirectCommandsLayoutNV a;
-    if (!vkw_decode_args_vkDestroyIndirectCommandsLayoutNV(d, &a))
+    struct vkw_args_vkDestroyIndirectCommandsLayoutNV args, *a = &args;
+    if (!vkw_decode_args_vkDestroyIndirectCommandsLayoutNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyIndirectCommandsLayoutNV fn = (PFN_vkDestroyIndirectCommandsLayoutNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectCommandsLayoutNV);
+    PFN_vkDestroyIndirectCommandsLayoutNV fn = (PFN_vkDestroyIndirectCommandsLayoutNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyIndirectCommandsLayoutNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyIndirectCommandsLayoutNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -8394,1098 +8808,1098 @@ static void vkw_dispatch_vkDestroyIndirectCommandsLayoutNV(struct vkw_host_conte
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.indirectCommandsLayout_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkIndirectCommandsLayoutNV, a->indirectCommandsLayout_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(d, reply, &a);
+            vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(d, reply, a);
         return;
     }
-    fn(a.device, a.indirectCommandsLayout, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutNV, a.indirectCommandsLayout_id);
+    fn(a->device, a->indirectCommandsLayout, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkIndirectCommandsLayoutNV, a->indirectCommandsLayout_id);
     if (reply)
-        vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(d, reply, &a);
+        vkw_encode_reply_vkDestroyIndirectCommandsLayoutNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineIndirectMemoryRequirementsNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV a;
-    if (!vkw_decode_args_vkGetPipelineIndirectMemoryRequirementsNV(d, &a))
+    struct vkw_args_vkGetPipelineIndirectMemoryRequirementsNV args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineIndirectMemoryRequirementsNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineIndirectMemoryRequirementsNV fn = (PFN_vkGetPipelineIndirectMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineIndirectMemoryRequirementsNV);
+    PFN_vkGetPipelineIndirectMemoryRequirementsNV fn = (PFN_vkGetPipelineIndirectMemoryRequirementsNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineIndirectMemoryRequirementsNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineIndirectMemoryRequirementsNV);
         return;
     }
-    fn(a.device, a.pCreateInfo, a.pMemoryRequirements);
+    fn(a->device, a->pCreateInfo, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetPipelineIndirectMemoryRequirementsNV(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineIndirectMemoryRequirementsNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdUpdatePipelineIndirectBufferNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV a;
-    if (!vkw_decode_args_vkCmdUpdatePipelineIndirectBufferNV(d, &a))
+    struct vkw_args_vkCmdUpdatePipelineIndirectBufferNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdUpdatePipelineIndirectBufferNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdUpdatePipelineIndirectBufferNV fn = (PFN_vkCmdUpdatePipelineIndirectBufferNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdUpdatePipelineIndirectBufferNV);
+    PFN_vkCmdUpdatePipelineIndirectBufferNV fn = (PFN_vkCmdUpdatePipelineIndirectBufferNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdUpdatePipelineIndirectBufferNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdUpdatePipelineIndirectBufferNV);
         return;
     }
-    fn(a.commandBuffer, a.pipelineBindPoint, a.pipeline);
+    fn(a->commandBuffer, a->pipelineBindPoint, a->pipeline);
     if (reply)
-        vkw_encode_reply_vkCmdUpdatePipelineIndirectBufferNV(d, reply, &a);
+        vkw_encode_reply_vkCmdUpdatePipelineIndirectBufferNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineIndirectDeviceAddressNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineIndirectDeviceAddressNV a;
-    if (!vkw_decode_args_vkGetPipelineIndirectDeviceAddressNV(d, &a))
+    struct vkw_args_vkGetPipelineIndirectDeviceAddressNV args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineIndirectDeviceAddressNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineIndirectDeviceAddressNV fn = (PFN_vkGetPipelineIndirectDeviceAddressNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineIndirectDeviceAddressNV);
+    PFN_vkGetPipelineIndirectDeviceAddressNV fn = (PFN_vkGetPipelineIndirectDeviceAddressNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineIndirectDeviceAddressNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineIndirectDeviceAddressNV);
         return;
     }
-    a.result = fn(a.device, a.pInfo);
+    a->result = fn(a->device, a->pInfo);
     if (reply)
-        vkw_encode_reply_vkGetPipelineIndirectDeviceAddressNV(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineIndirectDeviceAddressNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, a))
         return;
     PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR fn = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    a->result = fn(a->physicalDevice, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, a))
         return;
     PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV fn = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixPropertiesNV;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    a->result = fn(a->physicalDevice, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, a))
         return;
     PFN_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV fn = ctx->vk.vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    a->result = fn(a->physicalDevice, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, a))
         return;
     PFN_vkGetPhysicalDeviceCooperativeVectorPropertiesNV fn = ctx->vk.vkGetPhysicalDeviceCooperativeVectorPropertiesNV;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceCooperativeVectorPropertiesNV);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pPropertyCount, a.pProperties);
+    a->result = fn(a->physicalDevice, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceCooperativeVectorPropertiesNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkConvertCooperativeVectorMatrixNV a;
-    if (!vkw_decode_args_vkConvertCooperativeVectorMatrixNV(d, &a))
+    struct vkw_args_vkConvertCooperativeVectorMatrixNV args, *a = &args;
+    if (!vkw_decode_args_vkConvertCooperativeVectorMatrixNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkConvertCooperativeVectorMatrixNV fn = (PFN_vkConvertCooperativeVectorMatrixNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkConvertCooperativeVectorMatrixNV);
+    PFN_vkConvertCooperativeVectorMatrixNV fn = (PFN_vkConvertCooperativeVectorMatrixNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkConvertCooperativeVectorMatrixNV);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkConvertCooperativeVectorMatrixNV(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkConvertCooperativeVectorMatrixNV(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkConvertCooperativeVectorMatrixNV(d, reply, &a);
+        vkw_encode_reply_vkConvertCooperativeVectorMatrixNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdConvertCooperativeVectorMatrixNV(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV a;
-    if (!vkw_decode_args_vkCmdConvertCooperativeVectorMatrixNV(d, &a))
+    struct vkw_args_vkCmdConvertCooperativeVectorMatrixNV args, *a = &args;
+    if (!vkw_decode_args_vkCmdConvertCooperativeVectorMatrixNV(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdConvertCooperativeVectorMatrixNV fn = (PFN_vkCmdConvertCooperativeVectorMatrixNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdConvertCooperativeVectorMatrixNV);
+    PFN_vkCmdConvertCooperativeVectorMatrixNV fn = (PFN_vkCmdConvertCooperativeVectorMatrixNV)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdConvertCooperativeVectorMatrixNV);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdConvertCooperativeVectorMatrixNV);
         return;
     }
-    fn(a.commandBuffer, a.infoCount, a.pInfos);
+    fn(a->commandBuffer, a->infoCount, a->pInfos);
     if (reply)
-        vkw_encode_reply_vkCmdConvertCooperativeVectorMatrixNV(d, reply, &a);
+        vkw_encode_reply_vkCmdConvertCooperativeVectorMatrixNV(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreatePipelineBinariesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreatePipelineBinariesKHR a;
-    if (!vkw_decode_args_vkCreatePipelineBinariesKHR(d, &a))
+    struct vkw_args_vkCreatePipelineBinariesKHR args, *a = &args;
+    if (!vkw_decode_args_vkCreatePipelineBinariesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreatePipelineBinariesKHR fn = (PFN_vkCreatePipelineBinariesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineBinariesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineBinariesKHR);
+    PFN_vkCreatePipelineBinariesKHR fn = (PFN_vkCreatePipelineBinariesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreatePipelineBinariesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreatePipelineBinariesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCreatePipelineBinariesKHR(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkCreatePipelineBinariesKHR(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkCreatePipelineBinariesKHR(d, reply, &a);
+        vkw_encode_reply_vkCreatePipelineBinariesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyPipelineBinaryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyPipelineBinaryKHR a;
-    if (!vkw_decode_args_vkDestroyPipelineBinaryKHR(d, &a))
+    struct vkw_args_vkDestroyPipelineBinaryKHR args, *a = &args;
+    if (!vkw_decode_args_vkDestroyPipelineBinaryKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyPipelineBinaryKHR fn = (PFN_vkDestroyPipelineBinaryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineBinaryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineBinaryKHR);
+    PFN_vkDestroyPipelineBinaryKHR fn = (PFN_vkDestroyPipelineBinaryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyPipelineBinaryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyPipelineBinaryKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyPipelineBinaryKHR);
         return;
     }
-    fn(a.device, a.pipelineBinary, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineBinaryKHR, a.pipelineBinary_id);
+    fn(a->device, a->pipelineBinary, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkPipelineBinaryKHR, a->pipelineBinary_id);
     if (reply)
-        vkw_encode_reply_vkDestroyPipelineBinaryKHR(d, reply, &a);
+        vkw_encode_reply_vkDestroyPipelineBinaryKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineKeyKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineKeyKHR a;
-    if (!vkw_decode_args_vkGetPipelineKeyKHR(d, &a))
+    struct vkw_args_vkGetPipelineKeyKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineKeyKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineKeyKHR fn = (PFN_vkGetPipelineKeyKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineKeyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineKeyKHR);
+    PFN_vkGetPipelineKeyKHR fn = (PFN_vkGetPipelineKeyKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineKeyKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineKeyKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineKeyKHR);
         return;
     }
-    a.result = fn(a.device, a.pPipelineCreateInfo, a.pPipelineKey);
+    a->result = fn(a->device, a->pPipelineCreateInfo, a->pPipelineKey);
     if (reply)
-        vkw_encode_reply_vkGetPipelineKeyKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineKeyKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineBinaryDataKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineBinaryDataKHR a;
-    if (!vkw_decode_args_vkGetPipelineBinaryDataKHR(d, &a))
+    struct vkw_args_vkGetPipelineBinaryDataKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineBinaryDataKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineBinaryDataKHR fn = (PFN_vkGetPipelineBinaryDataKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineBinaryDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineBinaryDataKHR);
+    PFN_vkGetPipelineBinaryDataKHR fn = (PFN_vkGetPipelineBinaryDataKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineBinaryDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineBinaryDataKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineBinaryDataKHR);
         return;
     }
-    a.result = fn(a.device, a.pInfo, a.pPipelineBinaryKey, a.pPipelineBinaryDataSize, a.pPipelineBinaryData);
+    a->result = fn(a->device, a->pInfo, a->pPipelineBinaryKey, a->pPipelineBinaryDataSize, a->pPipelineBinaryData);
     if (reply)
-        vkw_encode_reply_vkGetPipelineBinaryDataKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineBinaryDataKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkReleaseCapturedPipelineDataKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkReleaseCapturedPipelineDataKHR a;
-    if (!vkw_decode_args_vkReleaseCapturedPipelineDataKHR(d, &a))
+    struct vkw_args_vkReleaseCapturedPipelineDataKHR args, *a = &args;
+    if (!vkw_decode_args_vkReleaseCapturedPipelineDataKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkReleaseCapturedPipelineDataKHR fn = (PFN_vkReleaseCapturedPipelineDataKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkReleaseCapturedPipelineDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkReleaseCapturedPipelineDataKHR);
+    PFN_vkReleaseCapturedPipelineDataKHR fn = (PFN_vkReleaseCapturedPipelineDataKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkReleaseCapturedPipelineDataKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkReleaseCapturedPipelineDataKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkReleaseCapturedPipelineDataKHR);
         return;
     }
-    a.result = fn(a.device, a.pInfo, NULL);
+    a->result = fn(a->device, a->pInfo, NULL);
     if (reply)
-        vkw_encode_reply_vkReleaseCapturedPipelineDataKHR(d, reply, &a);
+        vkw_encode_reply_vkReleaseCapturedPipelineDataKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetShaderModuleIdentifierEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetShaderModuleIdentifierEXT a;
-    if (!vkw_decode_args_vkGetShaderModuleIdentifierEXT(d, &a))
+    struct vkw_args_vkGetShaderModuleIdentifierEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetShaderModuleIdentifierEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetShaderModuleIdentifierEXT fn = (PFN_vkGetShaderModuleIdentifierEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderModuleIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderModuleIdentifierEXT);
+    PFN_vkGetShaderModuleIdentifierEXT fn = (PFN_vkGetShaderModuleIdentifierEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderModuleIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderModuleIdentifierEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderModuleIdentifierEXT);
         return;
     }
-    fn(a.device, a.shaderModule, a.pIdentifier);
+    fn(a->device, a->shaderModule, a->pIdentifier);
     if (reply)
-        vkw_encode_reply_vkGetShaderModuleIdentifierEXT(d, reply, &a);
+        vkw_encode_reply_vkGetShaderModuleIdentifierEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetShaderModuleCreateInfoIdentifierEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT a;
-    if (!vkw_decode_args_vkGetShaderModuleCreateInfoIdentifierEXT(d, &a))
+    struct vkw_args_vkGetShaderModuleCreateInfoIdentifierEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetShaderModuleCreateInfoIdentifierEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetShaderModuleCreateInfoIdentifierEXT fn = (PFN_vkGetShaderModuleCreateInfoIdentifierEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderModuleCreateInfoIdentifierEXT);
+    PFN_vkGetShaderModuleCreateInfoIdentifierEXT fn = (PFN_vkGetShaderModuleCreateInfoIdentifierEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetShaderModuleCreateInfoIdentifierEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetShaderModuleCreateInfoIdentifierEXT);
         return;
     }
-    fn(a.device, a.pCreateInfo, a.pIdentifier);
+    fn(a->device, a->pCreateInfo, a->pIdentifier);
     if (reply)
-        vkw_encode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(d, reply, &a);
+        vkw_encode_reply_vkGetShaderModuleCreateInfoIdentifierEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineExecutablePropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineExecutablePropertiesKHR a;
-    if (!vkw_decode_args_vkGetPipelineExecutablePropertiesKHR(d, &a))
+    struct vkw_args_vkGetPipelineExecutablePropertiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineExecutablePropertiesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineExecutablePropertiesKHR fn = (PFN_vkGetPipelineExecutablePropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutablePropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutablePropertiesKHR);
+    PFN_vkGetPipelineExecutablePropertiesKHR fn = (PFN_vkGetPipelineExecutablePropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutablePropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutablePropertiesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutablePropertiesKHR);
         return;
     }
-    a.result = fn(a.device, a.pPipelineInfo, a.pExecutableCount, a.pProperties);
+    a->result = fn(a->device, a->pPipelineInfo, a->pExecutableCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkGetPipelineExecutablePropertiesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineExecutablePropertiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineExecutableStatisticsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineExecutableStatisticsKHR a;
-    if (!vkw_decode_args_vkGetPipelineExecutableStatisticsKHR(d, &a))
+    struct vkw_args_vkGetPipelineExecutableStatisticsKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineExecutableStatisticsKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineExecutableStatisticsKHR fn = (PFN_vkGetPipelineExecutableStatisticsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutableStatisticsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutableStatisticsKHR);
+    PFN_vkGetPipelineExecutableStatisticsKHR fn = (PFN_vkGetPipelineExecutableStatisticsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutableStatisticsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutableStatisticsKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutableStatisticsKHR);
         return;
     }
-    a.result = fn(a.device, a.pExecutableInfo, a.pStatisticCount, a.pStatistics);
+    a->result = fn(a->device, a->pExecutableInfo, a->pStatisticCount, a->pStatistics);
     if (reply)
-        vkw_encode_reply_vkGetPipelineExecutableStatisticsKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineExecutableStatisticsKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelineExecutableInternalRepresentationsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR a;
-    if (!vkw_decode_args_vkGetPipelineExecutableInternalRepresentationsKHR(d, &a))
+    struct vkw_args_vkGetPipelineExecutableInternalRepresentationsKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelineExecutableInternalRepresentationsKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelineExecutableInternalRepresentationsKHR fn = (PFN_vkGetPipelineExecutableInternalRepresentationsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutableInternalRepresentationsKHR);
+    PFN_vkGetPipelineExecutableInternalRepresentationsKHR fn = (PFN_vkGetPipelineExecutableInternalRepresentationsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelineExecutableInternalRepresentationsKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelineExecutableInternalRepresentationsKHR);
         return;
     }
-    a.result = fn(a.device, a.pExecutableInfo, a.pInternalRepresentationCount, a.pInternalRepresentations);
+    a->result = fn(a->device, a->pExecutableInfo, a->pInternalRepresentationCount, a->pInternalRepresentations);
     if (reply)
-        vkw_encode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPipelineExecutableInternalRepresentationsKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPipelinePropertiesEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPipelinePropertiesEXT a;
-    if (!vkw_decode_args_vkGetPipelinePropertiesEXT(d, &a))
+    struct vkw_args_vkGetPipelinePropertiesEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetPipelinePropertiesEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetPipelinePropertiesEXT fn = (PFN_vkGetPipelinePropertiesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelinePropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelinePropertiesEXT);
+    PFN_vkGetPipelinePropertiesEXT fn = (PFN_vkGetPipelinePropertiesEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetPipelinePropertiesEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetPipelinePropertiesEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPipelinePropertiesEXT);
         return;
     }
-    a.result = fn(a.device, a.pPipelineInfo, a.pPipelineProperties);
+    a->result = fn(a->device, a->pPipelineInfo, a->pPipelineProperties);
     if (reply)
-        vkw_encode_reply_vkGetPipelinePropertiesEXT(d, reply, &a);
+        vkw_encode_reply_vkGetPipelinePropertiesEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDescriptorBufferOffsets2EXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT a;
-    if (!vkw_decode_args_vkCmdSetDescriptorBufferOffsets2EXT(d, &a))
+    struct vkw_args_vkCmdSetDescriptorBufferOffsets2EXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDescriptorBufferOffsets2EXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDescriptorBufferOffsets2EXT fn = (PFN_vkCmdSetDescriptorBufferOffsets2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDescriptorBufferOffsets2EXT);
+    PFN_vkCmdSetDescriptorBufferOffsets2EXT fn = (PFN_vkCmdSetDescriptorBufferOffsets2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDescriptorBufferOffsets2EXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDescriptorBufferOffsets2EXT);
         return;
     }
-    fn(a.commandBuffer, a.pSetDescriptorBufferOffsetsInfo);
+    fn(a->commandBuffer, a->pSetDescriptorBufferOffsetsInfo);
     if (reply)
-        vkw_encode_reply_vkCmdSetDescriptorBufferOffsets2EXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDescriptorBufferOffsets2EXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT a;
-    if (!vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(d, &a))
+    struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT fn = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBufferEmbeddedSamplers2EXT);
+    PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT fn = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBufferEmbeddedSamplers2EXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT);
         return;
     }
-    fn(a.commandBuffer, a.pBindDescriptorBufferEmbeddedSamplersInfo);
+    fn(a->commandBuffer, a->pBindDescriptorBufferEmbeddedSamplersInfo);
     if (reply)
-        vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplers2EXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDescriptorSetLayoutSizeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDescriptorSetLayoutSizeEXT a;
-    if (!vkw_decode_args_vkGetDescriptorSetLayoutSizeEXT(d, &a))
+    struct vkw_args_vkGetDescriptorSetLayoutSizeEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetDescriptorSetLayoutSizeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDescriptorSetLayoutSizeEXT fn = (PFN_vkGetDescriptorSetLayoutSizeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSizeEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutSizeEXT);
+    PFN_vkGetDescriptorSetLayoutSizeEXT fn = (PFN_vkGetDescriptorSetLayoutSizeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutSizeEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutSizeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutSizeEXT);
         return;
     }
-    fn(a.device, a.layout, a.pLayoutSizeInBytes);
+    fn(a->device, a->layout, a->pLayoutSizeInBytes);
     if (reply)
-        vkw_encode_reply_vkGetDescriptorSetLayoutSizeEXT(d, reply, &a);
+        vkw_encode_reply_vkGetDescriptorSetLayoutSizeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDescriptorSetLayoutBindingOffsetEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT a;
-    if (!vkw_decode_args_vkGetDescriptorSetLayoutBindingOffsetEXT(d, &a))
+    struct vkw_args_vkGetDescriptorSetLayoutBindingOffsetEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetDescriptorSetLayoutBindingOffsetEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDescriptorSetLayoutBindingOffsetEXT fn = (PFN_vkGetDescriptorSetLayoutBindingOffsetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutBindingOffsetEXT);
+    PFN_vkGetDescriptorSetLayoutBindingOffsetEXT fn = (PFN_vkGetDescriptorSetLayoutBindingOffsetEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorSetLayoutBindingOffsetEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDescriptorSetLayoutBindingOffsetEXT);
         return;
     }
-    fn(a.device, a.layout, a.binding, a.pOffset);
+    fn(a->device, a->layout, a->binding, a->pOffset);
     if (reply)
-        vkw_encode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(d, reply, &a);
+        vkw_encode_reply_vkGetDescriptorSetLayoutBindingOffsetEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDescriptorEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDescriptorEXT a;
-    if (!vkw_decode_args_vkGetDescriptorEXT(d, &a))
+    struct vkw_args_vkGetDescriptorEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetDescriptorEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDescriptorEXT fn = (PFN_vkGetDescriptorEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorEXT);
+    PFN_vkGetDescriptorEXT fn = (PFN_vkGetDescriptorEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDescriptorEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDescriptorEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkGetDescriptorEXT(ctx, d, &a); /* hand-written: runtime/host */
+    vkw_host_vkGetDescriptorEXT(ctx, d, a); /* hand-written: runtime/host */
     if (reply)
-        vkw_encode_reply_vkGetDescriptorEXT(d, reply, &a);
+        vkw_encode_reply_vkGetDescriptorEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindDescriptorBuffersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindDescriptorBuffersEXT a;
-    if (!vkw_decode_args_vkCmdBindDescriptorBuffersEXT(d, &a))
+    struct vkw_args_vkCmdBindDescriptorBuffersEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindDescriptorBuffersEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindDescriptorBuffersEXT fn = (PFN_vkCmdBindDescriptorBuffersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBuffersEXT);
+    PFN_vkCmdBindDescriptorBuffersEXT fn = (PFN_vkCmdBindDescriptorBuffersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBuffersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBuffersEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorBuffersEXT);
         return;
     }
-    fn(a.commandBuffer, a.bufferCount, a.pBindingInfos);
+    fn(a->commandBuffer, a->bufferCount, a->pBindingInfos);
     if (reply)
-        vkw_encode_reply_vkCmdBindDescriptorBuffersEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBindDescriptorBuffersEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetDescriptorBufferOffsetsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT a;
-    if (!vkw_decode_args_vkCmdSetDescriptorBufferOffsetsEXT(d, &a))
+    struct vkw_args_vkCmdSetDescriptorBufferOffsetsEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetDescriptorBufferOffsetsEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetDescriptorBufferOffsetsEXT fn = (PFN_vkCmdSetDescriptorBufferOffsetsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDescriptorBufferOffsetsEXT);
+    PFN_vkCmdSetDescriptorBufferOffsetsEXT fn = (PFN_vkCmdSetDescriptorBufferOffsetsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetDescriptorBufferOffsetsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetDescriptorBufferOffsetsEXT);
         return;
     }
-    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.firstSet, a.setCount, a.pBufferIndices, a.pOffsets);
+    fn(a->commandBuffer, a->pipelineBindPoint, a->layout, a->firstSet, a->setCount, a->pBufferIndices, a->pOffsets);
     if (reply)
-        vkw_encode_reply_vkCmdSetDescriptorBufferOffsetsEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdSetDescriptorBufferOffsetsEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT a;
-    if (!vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(d, &a))
+    struct vkw_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT args, *a = &args;
+    if (!vkw_decode_args_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT fn = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBufferEmbeddedSamplersEXT);
+    PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT fn = (PFN_vkCmdBindDescriptorBufferEmbeddedSamplersEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBindDescriptorBufferEmbeddedSamplersEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBindDescriptorBufferEmbeddedSamplersEXT);
         return;
     }
-    fn(a.commandBuffer, a.pipelineBindPoint, a.layout, a.set);
+    fn(a->commandBuffer, a->pipelineBindPoint, a->layout, a->set);
     if (reply)
-        vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(d, reply, &a);
+        vkw_encode_reply_vkCmdBindDescriptorBufferEmbeddedSamplersEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetBufferOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT a;
-    if (!vkw_decode_args_vkGetBufferOpaqueCaptureDescriptorDataEXT(d, &a))
+    struct vkw_args_vkGetBufferOpaqueCaptureDescriptorDataEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetBufferOpaqueCaptureDescriptorDataEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetBufferOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetBufferOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferOpaqueCaptureDescriptorDataEXT);
+    PFN_vkGetBufferOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetBufferOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetBufferOpaqueCaptureDescriptorDataEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetBufferOpaqueCaptureDescriptorDataEXT);
         return;
     }
-    a.result = fn(a.device, a.pInfo, a.pData);
+    a->result = fn(a->device, a->pInfo, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+        vkw_encode_reply_vkGetBufferOpaqueCaptureDescriptorDataEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT a;
-    if (!vkw_decode_args_vkGetImageOpaqueCaptureDescriptorDataEXT(d, &a))
+    struct vkw_args_vkGetImageOpaqueCaptureDescriptorDataEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetImageOpaqueCaptureDescriptorDataEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetImageOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageOpaqueCaptureDescriptorDataEXT);
+    PFN_vkGetImageOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetImageOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageOpaqueCaptureDescriptorDataEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageOpaqueCaptureDescriptorDataEXT);
         return;
     }
-    a.result = fn(a.device, a.pInfo, a.pData);
+    a->result = fn(a->device, a->pInfo, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+        vkw_encode_reply_vkGetImageOpaqueCaptureDescriptorDataEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetImageViewOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT a;
-    if (!vkw_decode_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT(d, &a))
+    struct vkw_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetImageViewOpaqueCaptureDescriptorDataEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewOpaqueCaptureDescriptorDataEXT);
+    PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetImageViewOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetImageViewOpaqueCaptureDescriptorDataEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetImageViewOpaqueCaptureDescriptorDataEXT);
         return;
     }
-    a.result = fn(a.device, a.pInfo, a.pData);
+    a->result = fn(a->device, a->pInfo, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+        vkw_encode_reply_vkGetImageViewOpaqueCaptureDescriptorDataEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetSamplerOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT a;
-    if (!vkw_decode_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT(d, &a))
+    struct vkw_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetSamplerOpaqueCaptureDescriptorDataEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetSamplerOpaqueCaptureDescriptorDataEXT);
+    PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetSamplerOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetSamplerOpaqueCaptureDescriptorDataEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSamplerOpaqueCaptureDescriptorDataEXT);
         return;
     }
-    a.result = fn(a.device, a.pInfo, a.pData);
+    a->result = fn(a->device, a->pInfo, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+        vkw_encode_reply_vkGetSamplerOpaqueCaptureDescriptorDataEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT a;
-    if (!vkw_decode_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(d, &a))
+    struct vkw_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT);
+    PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT fn = (PFN_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT);
         return;
     }
-    a.result = fn(a.device, a.pInfo, a.pData);
+    a->result = fn(a->device, a->pInfo, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(d, reply, &a);
+        vkw_encode_reply_vkGetAccelerationStructureOpaqueCaptureDescriptorDataEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetMemoryFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetMemoryFdKHR a;
-    if (!vkw_decode_args_vkGetMemoryFdKHR(d, &a))
+    struct vkw_args_vkGetMemoryFdKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetMemoryFdKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetMemoryFdKHR fn = (PFN_vkGetMemoryFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetMemoryFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetMemoryFdKHR);
+    PFN_vkGetMemoryFdKHR fn = (PFN_vkGetMemoryFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetMemoryFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetMemoryFdKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (a.pFd)
-        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (a->pFd)
+        *a->pFd = -1; /* not 0: that is a descriptor too */
     if (!vkw_host_reply_fd_room(reply)) {
-        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+        a->result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
     } else {
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetMemoryFdKHR);
         return;
     }
-    a.result = fn(a.device, a.pGetFdInfo, a.pFd);
+    a->result = fn(a->device, a->pGetFdInfo, a->pFd);
     }
-    if (a.result != VK_SUCCESS && a.pFd)
-        *a.pFd = -1; /* nothing exported */
+    if (a->result != VK_SUCCESS && a->pFd)
+        *a->pFd = -1; /* nothing exported */
     if (reply)
-        vkw_encode_reply_vkGetMemoryFdKHR(d, reply, &a);
+        vkw_encode_reply_vkGetMemoryFdKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetMemoryFdPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetMemoryFdPropertiesKHR a;
-    if (!vkw_decode_args_vkGetMemoryFdPropertiesKHR(d, &a))
+    struct vkw_args_vkGetMemoryFdPropertiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetMemoryFdPropertiesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetMemoryFdPropertiesKHR fn = (PFN_vkGetMemoryFdPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetMemoryFdPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetMemoryFdPropertiesKHR);
+    PFN_vkGetMemoryFdPropertiesKHR fn = (PFN_vkGetMemoryFdPropertiesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetMemoryFdPropertiesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetMemoryFdPropertiesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetMemoryFdPropertiesKHR);
         return;
     }
-    a.result = fn(a.device, a.handleType, a.fd, a.pMemoryFdProperties);
+    a->result = fn(a->device, a->handleType, a->fd, a->pMemoryFdProperties);
     if (reply)
-        vkw_encode_reply_vkGetMemoryFdPropertiesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetMemoryFdPropertiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkImportSemaphoreFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkImportSemaphoreFdKHR a;
-    if (!vkw_decode_args_vkImportSemaphoreFdKHR(d, &a))
+    struct vkw_args_vkImportSemaphoreFdKHR args, *a = &args;
+    if (!vkw_decode_args_vkImportSemaphoreFdKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkImportSemaphoreFdKHR fn = (PFN_vkImportSemaphoreFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkImportSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkImportSemaphoreFdKHR);
+    PFN_vkImportSemaphoreFdKHR fn = (PFN_vkImportSemaphoreFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkImportSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkImportSemaphoreFdKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkImportSemaphoreFdKHR);
         return;
     }
-    a.result = fn(a.device, a.pImportSemaphoreFdInfo);
-    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
+    a->result = fn(a->device, a->pImportSemaphoreFdInfo);
+    vkw_host_fds_imported(d, a->result == VK_SUCCESS); /* a successful import owns its fds */
     if (reply)
-        vkw_encode_reply_vkImportSemaphoreFdKHR(d, reply, &a);
+        vkw_encode_reply_vkImportSemaphoreFdKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetSemaphoreFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetSemaphoreFdKHR a;
-    if (!vkw_decode_args_vkGetSemaphoreFdKHR(d, &a))
+    struct vkw_args_vkGetSemaphoreFdKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetSemaphoreFdKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetSemaphoreFdKHR fn = (PFN_vkGetSemaphoreFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetSemaphoreFdKHR);
+    PFN_vkGetSemaphoreFdKHR fn = (PFN_vkGetSemaphoreFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetSemaphoreFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetSemaphoreFdKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (a.pFd)
-        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (a->pFd)
+        *a->pFd = -1; /* not 0: that is a descriptor too */
     if (!vkw_host_reply_fd_room(reply)) {
-        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+        a->result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
     } else {
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetSemaphoreFdKHR);
         return;
     }
-    a.result = fn(a.device, a.pGetFdInfo, a.pFd);
+    a->result = fn(a->device, a->pGetFdInfo, a->pFd);
     }
-    if (a.result != VK_SUCCESS && a.pFd)
-        *a.pFd = -1; /* nothing exported */
+    if (a->result != VK_SUCCESS && a->pFd)
+        *a->pFd = -1; /* nothing exported */
     if (reply)
-        vkw_encode_reply_vkGetSemaphoreFdKHR(d, reply, &a);
+        vkw_encode_reply_vkGetSemaphoreFdKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkImportFenceFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkImportFenceFdKHR a;
-    if (!vkw_decode_args_vkImportFenceFdKHR(d, &a))
+    struct vkw_args_vkImportFenceFdKHR args, *a = &args;
+    if (!vkw_decode_args_vkImportFenceFdKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkImportFenceFdKHR fn = (PFN_vkImportFenceFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkImportFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkImportFenceFdKHR);
+    PFN_vkImportFenceFdKHR fn = (PFN_vkImportFenceFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkImportFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkImportFenceFdKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkImportFenceFdKHR);
         return;
     }
-    a.result = fn(a.device, a.pImportFenceFdInfo);
-    vkw_host_fds_imported(d, a.result == VK_SUCCESS); /* a successful import owns its fds */
+    a->result = fn(a->device, a->pImportFenceFdInfo);
+    vkw_host_fds_imported(d, a->result == VK_SUCCESS); /* a successful import owns its fds */
     if (reply)
-        vkw_encode_reply_vkImportFenceFdKHR(d, reply, &a);
+        vkw_encode_reply_vkImportFenceFdKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetFenceFdKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetFenceFdKHR a;
-    if (!vkw_decode_args_vkGetFenceFdKHR(d, &a))
+    struct vkw_args_vkGetFenceFdKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetFenceFdKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetFenceFdKHR fn = (PFN_vkGetFenceFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetFenceFdKHR);
+    PFN_vkGetFenceFdKHR fn = (PFN_vkGetFenceFdKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetFenceFdKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetFenceFdKHR);
     if (!vkw_reader_ok(&d->r))
         return;
-    if (a.pFd)
-        *a.pFd = -1; /* not 0: that is a descriptor too */
+    if (a->pFd)
+        *a->pFd = -1; /* not 0: that is a descriptor too */
     if (!vkw_host_reply_fd_room(reply)) {
-        a.result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
+        a->result = VK_ERROR_TOO_MANY_OBJECTS; /* no reply, or one full: the fd could not go */
     } else {
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetFenceFdKHR);
         return;
     }
-    a.result = fn(a.device, a.pGetFdInfo, a.pFd);
+    a->result = fn(a->device, a->pGetFdInfo, a->pFd);
     }
-    if (a.result != VK_SUCCESS && a.pFd)
-        *a.pFd = -1; /* nothing exported */
+    if (a->result != VK_SUCCESS && a->pFd)
+        *a->pFd = -1; /* nothing exported */
     if (reply)
-        vkw_encode_reply_vkGetFenceFdKHR(d, reply, &a);
+        vkw_encode_reply_vkGetFenceFdKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdTraceRaysIndirect2KHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdTraceRaysIndirect2KHR a;
-    if (!vkw_decode_args_vkCmdTraceRaysIndirect2KHR(d, &a))
+    struct vkw_args_vkCmdTraceRaysIndirect2KHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdTraceRaysIndirect2KHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdTraceRaysIndirect2KHR fn = (PFN_vkCmdTraceRaysIndirect2KHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysIndirect2KHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysIndirect2KHR);
+    PFN_vkCmdTraceRaysIndirect2KHR fn = (PFN_vkCmdTraceRaysIndirect2KHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysIndirect2KHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysIndirect2KHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysIndirect2KHR);
         return;
     }
-    fn(a.commandBuffer, a.indirectDeviceAddress);
+    fn(a->commandBuffer, a->indirectDeviceAddress);
     if (reply)
-        vkw_encode_reply_vkCmdTraceRaysIndirect2KHR(d, reply, &a);
+        vkw_encode_reply_vkCmdTraceRaysIndirect2KHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdTraceRaysKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdTraceRaysKHR a;
-    if (!vkw_decode_args_vkCmdTraceRaysKHR(d, &a))
+    struct vkw_args_vkCmdTraceRaysKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdTraceRaysKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdTraceRaysKHR fn = (PFN_vkCmdTraceRaysKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysKHR);
+    PFN_vkCmdTraceRaysKHR fn = (PFN_vkCmdTraceRaysKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysKHR);
         return;
     }
-    fn(a.commandBuffer, a.pRaygenShaderBindingTable, a.pMissShaderBindingTable, a.pHitShaderBindingTable, a.pCallableShaderBindingTable, a.width, a.height, a.depth);
+    fn(a->commandBuffer, a->pRaygenShaderBindingTable, a->pMissShaderBindingTable, a->pHitShaderBindingTable, a->pCallableShaderBindingTable, a->width, a->height, a->depth);
     if (reply)
-        vkw_encode_reply_vkCmdTraceRaysKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdTraceRaysKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateRayTracingPipelinesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateRayTracingPipelinesKHR a;
-    if (!vkw_decode_args_vkCreateRayTracingPipelinesKHR(d, &a))
+    struct vkw_args_vkCreateRayTracingPipelinesKHR args, *a = &args;
+    if (!vkw_decode_args_vkCreateRayTracingPipelinesKHR(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids, a.pPipelines_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids, a->pPipelines_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateRayTracingPipelinesKHR fn = (PFN_vkCreateRayTracingPipelinesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateRayTracingPipelinesKHR);
+    PFN_vkCreateRayTracingPipelinesKHR fn = (PFN_vkCreateRayTracingPipelinesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateRayTracingPipelinesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateRayTracingPipelinesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkCreateRayTracingPipelinesKHR(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.pPipelines) {
-        uint64_t n = (true) ? (uint64_t)(a.createInfoCount) : 0;
-        if (n > a.pPipelines_capacity)
-            n = a.pPipelines_capacity;
-        const uint64_t parent = a.device_id;
+    vkw_host_vkCreateRayTracingPipelinesKHR(ctx, d, a); /* hand-written: runtime/host */
+    if (a->pPipelines) {
+        uint64_t n = (true) ? (uint64_t)(a->createInfoCount) : 0;
+        if (n > a->pPipelines_capacity)
+            n = a->pPipelines_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a.pPipelines_ids[i], VKW_HANDLE_U64(a.pPipelines[i]), parent);
+            if (a->pPipelines[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkPipeline, a->pPipelines_ids[i], VKW_HANDLE_U64(a->pPipelines[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateRayTracingPipelinesKHR(d, reply, &a);
+        vkw_encode_reply_vkCreateRayTracingPipelinesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR a;
-    if (!vkw_decode_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, &a))
+    struct vkw_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR fn = (PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingCaptureReplayShaderGroupHandlesKHR);
+    PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR fn = (PFN_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingCaptureReplayShaderGroupHandlesKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR);
         return;
     }
-    a.result = fn(a.device, a.pipeline, a.firstGroup, a.groupCount, a.dataSize, a.pData);
+    a->result = fn(a->device, a->pipeline, a->firstGroup, a->groupCount, a->dataSize, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetRayTracingCaptureReplayShaderGroupHandlesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdTraceRaysIndirectKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdTraceRaysIndirectKHR a;
-    if (!vkw_decode_args_vkCmdTraceRaysIndirectKHR(d, &a))
+    struct vkw_args_vkCmdTraceRaysIndirectKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdTraceRaysIndirectKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdTraceRaysIndirectKHR fn = (PFN_vkCmdTraceRaysIndirectKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysIndirectKHR);
+    PFN_vkCmdTraceRaysIndirectKHR fn = (PFN_vkCmdTraceRaysIndirectKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdTraceRaysIndirectKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdTraceRaysIndirectKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdTraceRaysIndirectKHR);
         return;
     }
-    fn(a.commandBuffer, a.pRaygenShaderBindingTable, a.pMissShaderBindingTable, a.pHitShaderBindingTable, a.pCallableShaderBindingTable, a.indirectDeviceAddress);
+    fn(a->commandBuffer, a->pRaygenShaderBindingTable, a->pMissShaderBindingTable, a->pHitShaderBindingTable, a->pCallableShaderBindingTable, a->indirectDeviceAddress);
     if (reply)
-        vkw_encode_reply_vkCmdTraceRaysIndirectKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdTraceRaysIndirectKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetRayTracingShaderGroupStackSizeKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR a;
-    if (!vkw_decode_args_vkGetRayTracingShaderGroupStackSizeKHR(d, &a))
+    struct vkw_args_vkGetRayTracingShaderGroupStackSizeKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetRayTracingShaderGroupStackSizeKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetRayTracingShaderGroupStackSizeKHR fn = (PFN_vkGetRayTracingShaderGroupStackSizeKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingShaderGroupStackSizeKHR);
+    PFN_vkGetRayTracingShaderGroupStackSizeKHR fn = (PFN_vkGetRayTracingShaderGroupStackSizeKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetRayTracingShaderGroupStackSizeKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetRayTracingShaderGroupStackSizeKHR);
         return;
     }
-    a.result = fn(a.device, a.pipeline, a.group, a.groupShader);
+    a->result = fn(a->device, a->pipeline, a->group, a->groupShader);
     if (reply)
-        vkw_encode_reply_vkGetRayTracingShaderGroupStackSizeKHR(d, reply, &a);
+        vkw_encode_reply_vkGetRayTracingShaderGroupStackSizeKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdSetRayTracingPipelineStackSizeKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR a;
-    if (!vkw_decode_args_vkCmdSetRayTracingPipelineStackSizeKHR(d, &a))
+    struct vkw_args_vkCmdSetRayTracingPipelineStackSizeKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdSetRayTracingPipelineStackSizeKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdSetRayTracingPipelineStackSizeKHR fn = (PFN_vkCmdSetRayTracingPipelineStackSizeKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRayTracingPipelineStackSizeKHR);
+    PFN_vkCmdSetRayTracingPipelineStackSizeKHR fn = (PFN_vkCmdSetRayTracingPipelineStackSizeKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdSetRayTracingPipelineStackSizeKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdSetRayTracingPipelineStackSizeKHR);
         return;
     }
-    fn(a.commandBuffer, a.pipelineStackSize);
+    fn(a->commandBuffer, a->pipelineStackSize);
     if (reply)
-        vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdSetRayTracingPipelineStackSizeKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetDeviceFaultInfoEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetDeviceFaultInfoEXT a;
-    if (!vkw_decode_args_vkGetDeviceFaultInfoEXT(d, &a))
+    struct vkw_args_vkGetDeviceFaultInfoEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetDeviceFaultInfoEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetDeviceFaultInfoEXT fn = (PFN_vkGetDeviceFaultInfoEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceFaultInfoEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceFaultInfoEXT);
+    PFN_vkGetDeviceFaultInfoEXT fn = (PFN_vkGetDeviceFaultInfoEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetDeviceFaultInfoEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetDeviceFaultInfoEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetDeviceFaultInfoEXT);
         return;
     }
-    a.result = fn(a.device, a.pFaultCounts, a.pFaultInfo);
+    a->result = fn(a->device, a->pFaultCounts, a->pFaultInfo);
     if (reply)
-        vkw_encode_reply_vkGetDeviceFaultInfoEXT(d, reply, &a);
+        vkw_encode_reply_vkGetDeviceFaultInfoEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceVideoCapabilitiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceVideoCapabilitiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, a))
         return;
     PFN_vkGetPhysicalDeviceVideoCapabilitiesKHR fn = ctx->vk.vkGetPhysicalDeviceVideoCapabilitiesKHR;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoCapabilitiesKHR);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pVideoProfile, a.pCapabilities);
+    a->result = fn(a->physicalDevice, a->pVideoProfile, a->pCapabilities);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceVideoCapabilitiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceVideoFormatPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, a))
         return;
     PFN_vkGetPhysicalDeviceVideoFormatPropertiesKHR fn = ctx->vk.vkGetPhysicalDeviceVideoFormatPropertiesKHR;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoFormatPropertiesKHR);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pVideoFormatInfo, a.pVideoFormatPropertyCount, a.pVideoFormatProperties);
+    a->result = fn(a->physicalDevice, a->pVideoFormatInfo, a->pVideoFormatPropertyCount, a->pVideoFormatProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceVideoFormatPropertiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateVideoSessionKHR a;
-    if (!vkw_decode_args_vkCreateVideoSessionKHR(d, &a))
+    struct vkw_args_vkCreateVideoSessionKHR args, *a = &args;
+    if (!vkw_decode_args_vkCreateVideoSessionKHR(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a.pVideoSession_ids, a.pVideoSession_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a->pVideoSession_ids, a->pVideoSession_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateVideoSessionKHR fn = (PFN_vkCreateVideoSessionKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateVideoSessionKHR);
+    PFN_vkCreateVideoSessionKHR fn = (PFN_vkCreateVideoSessionKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateVideoSessionKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateVideoSessionKHR);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pVideoSession);
-    if (a.result >= 0 && a.pVideoSession) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pVideoSession);
+    if (a->result >= 0 && a->pVideoSession) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pVideoSession_capacity)
-            n = a.pVideoSession_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pVideoSession_capacity)
+            n = a->pVideoSession_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pVideoSession[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a.pVideoSession_ids[i], VKW_HANDLE_U64(a.pVideoSession[i]), parent);
+            if (a->pVideoSession[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionKHR, a->pVideoSession_ids[i], VKW_HANDLE_U64(a->pVideoSession[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateVideoSessionKHR(d, reply, &a);
+        vkw_encode_reply_vkCreateVideoSessionKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyVideoSessionKHR a;
-    if (!vkw_decode_args_vkDestroyVideoSessionKHR(d, &a))
+    struct vkw_args_vkDestroyVideoSessionKHR args, *a = &args;
+    if (!vkw_decode_args_vkDestroyVideoSessionKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyVideoSessionKHR fn = (PFN_vkDestroyVideoSessionKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyVideoSessionKHR);
+    PFN_vkDestroyVideoSessionKHR fn = (PFN_vkDestroyVideoSessionKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyVideoSessionKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyVideoSessionKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkDestroyVideoSessionKHR(ctx, d, &a); /* hand-written: runtime/host */
-    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionKHR, a.videoSession_id);
+    vkw_host_vkDestroyVideoSessionKHR(ctx, d, a); /* hand-written: runtime/host */
+    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionKHR, a->videoSession_id);
     if (reply)
-        vkw_encode_reply_vkDestroyVideoSessionKHR(d, reply, &a);
+        vkw_encode_reply_vkDestroyVideoSessionKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetVideoSessionMemoryRequirementsKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR a;
-    if (!vkw_decode_args_vkGetVideoSessionMemoryRequirementsKHR(d, &a))
+    struct vkw_args_vkGetVideoSessionMemoryRequirementsKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetVideoSessionMemoryRequirementsKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetVideoSessionMemoryRequirementsKHR fn = (PFN_vkGetVideoSessionMemoryRequirementsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetVideoSessionMemoryRequirementsKHR);
+    PFN_vkGetVideoSessionMemoryRequirementsKHR fn = (PFN_vkGetVideoSessionMemoryRequirementsKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetVideoSessionMemoryRequirementsKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetVideoSessionMemoryRequirementsKHR);
         return;
     }
-    a.result = fn(a.device, a.videoSession, a.pMemoryRequirementsCount, a.pMemoryRequirements);
+    a->result = fn(a->device, a->videoSession, a->pMemoryRequirementsCount, a->pMemoryRequirements);
     if (reply)
-        vkw_encode_reply_vkGetVideoSessionMemoryRequirementsKHR(d, reply, &a);
+        vkw_encode_reply_vkGetVideoSessionMemoryRequirementsKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkBindVideoSessionMemoryKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBindVideoSessionMemoryKHR a;
-    if (!vkw_decode_args_vkBindVideoSessionMemoryKHR(d, &a))
+    struct vkw_args_vkBindVideoSessionMemoryKHR args, *a = &args;
+    if (!vkw_decode_args_vkBindVideoSessionMemoryKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBindVideoSessionMemoryKHR fn = (PFN_vkBindVideoSessionMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindVideoSessionMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBindVideoSessionMemoryKHR);
+    PFN_vkBindVideoSessionMemoryKHR fn = (PFN_vkBindVideoSessionMemoryKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkBindVideoSessionMemoryKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBindVideoSessionMemoryKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBindVideoSessionMemoryKHR);
         return;
     }
-    a.result = fn(a.device, a.videoSession, a.bindSessionMemoryInfoCount, a.pBindSessionMemoryInfos);
+    a->result = fn(a->device, a->videoSession, a->bindSessionMemoryInfoCount, a->pBindSessionMemoryInfos);
     if (reply)
-        vkw_encode_reply_vkBindVideoSessionMemoryKHR(d, reply, &a);
+        vkw_encode_reply_vkBindVideoSessionMemoryKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCreateVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateVideoSessionParametersKHR a;
-    if (!vkw_decode_args_vkCreateVideoSessionParametersKHR(d, &a))
+    struct vkw_args_vkCreateVideoSessionParametersKHR args, *a = &args;
+    if (!vkw_decode_args_vkCreateVideoSessionParametersKHR(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a.pVideoSessionParameters_ids, a.pVideoSessionParameters_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a->pVideoSessionParameters_ids, a->pVideoSessionParameters_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateVideoSessionParametersKHR fn = (PFN_vkCreateVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateVideoSessionParametersKHR);
+    PFN_vkCreateVideoSessionParametersKHR fn = (PFN_vkCreateVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateVideoSessionParametersKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateVideoSessionParametersKHR);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pVideoSessionParameters);
-    if (a.result >= 0 && a.pVideoSessionParameters) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pVideoSessionParameters);
+    if (a->result >= 0 && a->pVideoSessionParameters) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pVideoSessionParameters_capacity)
-            n = a.pVideoSessionParameters_capacity;
-        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkVideoSessionKHR, VKW_HANDLE_U64(a.pCreateInfo->videoSession));
+        if (n > a->pVideoSessionParameters_capacity)
+            n = a->pVideoSessionParameters_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkVideoSessionKHR, VKW_HANDLE_U64(a->pCreateInfo->videoSession));
         for (uint64_t i = 0; i < n; i++)
-            if (a.pVideoSessionParameters[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a.pVideoSessionParameters_ids[i], VKW_HANDLE_U64(a.pVideoSessionParameters[i]), parent);
+            if (a->pVideoSessionParameters[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkVideoSessionParametersKHR, a->pVideoSessionParameters_ids[i], VKW_HANDLE_U64(a->pVideoSessionParameters[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateVideoSessionParametersKHR(d, reply, &a);
+        vkw_encode_reply_vkCreateVideoSessionParametersKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkUpdateVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkUpdateVideoSessionParametersKHR a;
-    if (!vkw_decode_args_vkUpdateVideoSessionParametersKHR(d, &a))
+    struct vkw_args_vkUpdateVideoSessionParametersKHR args, *a = &args;
+    if (!vkw_decode_args_vkUpdateVideoSessionParametersKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkUpdateVideoSessionParametersKHR fn = (PFN_vkUpdateVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkUpdateVideoSessionParametersKHR);
+    PFN_vkUpdateVideoSessionParametersKHR fn = (PFN_vkUpdateVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkUpdateVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkUpdateVideoSessionParametersKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkUpdateVideoSessionParametersKHR);
         return;
     }
-    a.result = fn(a.device, a.videoSessionParameters, a.pUpdateInfo);
+    a->result = fn(a->device, a->videoSessionParameters, a->pUpdateInfo);
     if (reply)
-        vkw_encode_reply_vkUpdateVideoSessionParametersKHR(d, reply, &a);
+        vkw_encode_reply_vkUpdateVideoSessionParametersKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyVideoSessionParametersKHR a;
-    if (!vkw_decode_args_vkDestroyVideoSessionParametersKHR(d, &a))
+    struct vkw_args_vkDestroyVideoSessionParametersKHR args, *a = &args;
+    if (!vkw_decode_args_vkDestroyVideoSessionParametersKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyVideoSessionParametersKHR fn = (PFN_vkDestroyVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyVideoSessionParametersKHR);
+    PFN_vkDestroyVideoSessionParametersKHR fn = (PFN_vkDestroyVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyVideoSessionParametersKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
@@ -9494,145 +9908,145 @@ static void vkw_dispatch_vkDestroyVideoSessionParametersKHR(struct vkw_host_cont
     }
     /* a command buffer still recording may name it in commands not yet
      * here: kept until those recordings end (PROTOCOL section 28) */
-    if (vkw_host_keep(ctx, VKW_HANDLE_VkVideoSessionParametersKHR, a.videoSessionParameters_id)) {
+    if (vkw_host_keep(ctx, VKW_HANDLE_VkVideoSessionParametersKHR, a->videoSessionParameters_id)) {
         if (reply)
-            vkw_encode_reply_vkDestroyVideoSessionParametersKHR(d, reply, &a);
+            vkw_encode_reply_vkDestroyVideoSessionParametersKHR(d, reply, a);
         return;
     }
-    fn(a.device, a.videoSessionParameters, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionParametersKHR, a.videoSessionParameters_id);
+    fn(a->device, a->videoSessionParameters, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkVideoSessionParametersKHR, a->videoSessionParameters_id);
     if (reply)
-        vkw_encode_reply_vkDestroyVideoSessionParametersKHR(d, reply, &a);
+        vkw_encode_reply_vkDestroyVideoSessionParametersKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdBeginVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdBeginVideoCodingKHR a;
-    if (!vkw_decode_args_vkCmdBeginVideoCodingKHR(d, &a))
+    struct vkw_args_vkCmdBeginVideoCodingKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdBeginVideoCodingKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdBeginVideoCodingKHR fn = (PFN_vkCmdBeginVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginVideoCodingKHR);
+    PFN_vkCmdBeginVideoCodingKHR fn = (PFN_vkCmdBeginVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdBeginVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdBeginVideoCodingKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBeginVideoCodingKHR);
         return;
     }
-    fn(a.commandBuffer, a.pBeginInfo);
+    fn(a->commandBuffer, a->pBeginInfo);
     if (reply)
-        vkw_encode_reply_vkCmdBeginVideoCodingKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdBeginVideoCodingKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEndVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEndVideoCodingKHR a;
-    if (!vkw_decode_args_vkCmdEndVideoCodingKHR(d, &a))
+    struct vkw_args_vkCmdEndVideoCodingKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdEndVideoCodingKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEndVideoCodingKHR fn = (PFN_vkCmdEndVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndVideoCodingKHR);
+    PFN_vkCmdEndVideoCodingKHR fn = (PFN_vkCmdEndVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEndVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEndVideoCodingKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEndVideoCodingKHR);
         return;
     }
-    fn(a.commandBuffer, a.pEndCodingInfo);
+    fn(a->commandBuffer, a->pEndCodingInfo);
     if (reply)
-        vkw_encode_reply_vkCmdEndVideoCodingKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdEndVideoCodingKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdControlVideoCodingKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdControlVideoCodingKHR a;
-    if (!vkw_decode_args_vkCmdControlVideoCodingKHR(d, &a))
+    struct vkw_args_vkCmdControlVideoCodingKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdControlVideoCodingKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdControlVideoCodingKHR fn = (PFN_vkCmdControlVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdControlVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdControlVideoCodingKHR);
+    PFN_vkCmdControlVideoCodingKHR fn = (PFN_vkCmdControlVideoCodingKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdControlVideoCodingKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdControlVideoCodingKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdControlVideoCodingKHR);
         return;
     }
-    fn(a.commandBuffer, a.pCodingControlInfo);
+    fn(a->commandBuffer, a->pCodingControlInfo);
     if (reply)
-        vkw_encode_reply_vkCmdControlVideoCodingKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdControlVideoCodingKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdDecodeVideoKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdDecodeVideoKHR a;
-    if (!vkw_decode_args_vkCmdDecodeVideoKHR(d, &a))
+    struct vkw_args_vkCmdDecodeVideoKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdDecodeVideoKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdDecodeVideoKHR fn = (PFN_vkCmdDecodeVideoKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecodeVideoKHR);
+    PFN_vkCmdDecodeVideoKHR fn = (PFN_vkCmdDecodeVideoKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdDecodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdDecodeVideoKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdDecodeVideoKHR);
         return;
     }
-    fn(a.commandBuffer, a.pDecodeInfo);
+    fn(a->commandBuffer, a->pDecodeInfo);
     if (reply)
-        vkw_encode_reply_vkCmdDecodeVideoKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdDecodeVideoKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR a;
-    if (!vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, &a))
+    struct vkw_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, a))
         return;
     PFN_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR fn = ctx->vk.vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR);
         return;
     }
-    a.result = fn(a.physicalDevice, a.pQualityLevelInfo, a.pQualityLevelProperties);
+    a->result = fn(a->physicalDevice, a->pQualityLevelInfo, a->pQualityLevelProperties);
     if (reply)
-        vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, reply, &a);
+        vkw_encode_reply_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetEncodedVideoSessionParametersKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetEncodedVideoSessionParametersKHR a;
-    if (!vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(d, &a))
+    struct vkw_args_vkGetEncodedVideoSessionParametersKHR args, *a = &args;
+    if (!vkw_decode_args_vkGetEncodedVideoSessionParametersKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetEncodedVideoSessionParametersKHR fn = (PFN_vkGetEncodedVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetEncodedVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetEncodedVideoSessionParametersKHR);
+    PFN_vkGetEncodedVideoSessionParametersKHR fn = (PFN_vkGetEncodedVideoSessionParametersKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetEncodedVideoSessionParametersKHR, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetEncodedVideoSessionParametersKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetEncodedVideoSessionParametersKHR);
         return;
     }
-    a.result = fn(a.device, a.pVideoSessionParametersInfo, a.pFeedbackInfo, a.pDataSize, a.pData);
+    a->result = fn(a->device, a->pVideoSessionParametersInfo, a->pFeedbackInfo, a->pDataSize, a->pData);
     if (reply)
-        vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(d, reply, &a);
+        vkw_encode_reply_vkGetEncodedVideoSessionParametersKHR(d, reply, a);
 }
 
 static void vkw_dispatch_vkCmdEncodeVideoKHR(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCmdEncodeVideoKHR a;
-    if (!vkw_decode_args_vkCmdEncodeVideoKHR(d, &a))
+    struct vkw_args_vkCmdEncodeVideoKHR args, *a = &args;
+    if (!vkw_decode_args_vkCmdEncodeVideoKHR(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCmdEncodeVideoKHR fn = (PFN_vkCmdEncodeVideoKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEncodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a.commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEncodeVideoKHR);
+    PFN_vkCmdEncodeVideoKHR fn = (PFN_vkCmdEncodeVideoKHR)vkw_host_device_entry(ctx, d, VKW_CMD_vkCmdEncodeVideoKHR, VKW_HANDLE_VkCommandBuffer, VKW_HANDLE_U64(a->commandBuffer), (PFN_vkVoidFunction)ctx->vk.vkCmdEncodeVideoKHR);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdEncodeVideoKHR);
         return;
     }
-    fn(a.commandBuffer, a.pEncodeInfo);
+    fn(a->commandBuffer, a->pEncodeInfo);
     if (reply)
-        vkw_encode_reply_vkCmdEncodeVideoKHR(d, reply, &a);
+        vkw_encode_reply_vkCmdEncodeVideoKHR(d, reply, a);
 }
 
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
@@ -10080,4 +10494,19 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR] = vkw_dispatch_vkGetPhysicalDeviceVideoEncodeQualityLevelPropertiesKHR,
     [VKW_CMD_vkGetEncodedVideoSessionParametersKHR] = vkw_dispatch_vkGetEncodedVideoSessionParametersKHR,
     [VKW_CMD_vkCmdEncodeVideoKHR] = vkw_dispatch_vkCmdEncodeVideoKHR,
+};
+
+/* The commands a guest may send with DETACH (PROTOCOL section 29). */
+const bool vkw_dispatch_detachable[VKW_OPCODE_LIMIT] = {
+    [VKW_CMD_vkQueueWaitIdle] = true,
+    [VKW_CMD_vkDeviceWaitIdle] = true,
+    [VKW_CMD_vkWaitForFences] = true,
+    [VKW_CMD_vkGetQueryPoolResults] = true,
+    [VKW_CMD_vkCreateGraphicsPipelines] = true,
+    [VKW_CMD_vkCreateComputePipelines] = true,
+    [VKW_CMD_vkWaitSemaphores] = true,
+    [VKW_CMD_vkCreateShadersEXT] = true,
+    [VKW_CMD_vkDeferredOperationJoinKHR] = true,
+    [VKW_CMD_vkCreateRayTracingPipelinesNV] = true,
+    [VKW_CMD_vkCompileDeferredNV] = true,
 };

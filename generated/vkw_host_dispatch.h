@@ -42,6 +42,8 @@
  *                                    vkw_host_vkGetDescriptorEXT (for vkGetDescriptorEXT)
  *                                    vkw_host_vkCreateRayTracingPipelinesKHR (for vkCreateRayTracingPipelinesKHR)
  *                                    vkw_host_vkDestroyVideoSessionKHR (for vkDestroyVideoSessionKHR)
+ *   runtime/host/vkw_host_jobs.h     vkw_host_detach, vkw_host_job_reserve/_unreserve,
+ *                                    vkw_host_job_deadline/_slice/_again (detachable commands)
  */
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
@@ -523,6 +525,20 @@ typedef void (*vkw_dispatch_fn)(struct vkw_host_context *ctx, struct vkw_host_de
                                 struct vkw_writer *reply);
 /* Indexed by opcode; NULL where no command has that opcode. */
 extern const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT];
+
+/* Indexed by opcode: the guest may send the command with
+ * VKW_COMMAND_FLAG_DETACH, and the host then runs its driver call on a
+ * thread of its own (runtime/host/vkw_host_jobs.h, PROTOCOL section 29).
+ * Calls that may block but run on the worker (their host side is
+ * hand-written, or they carry fds):
+ *   vkBuildAccelerationStructuresKHR
+ *   vkCopyAccelerationStructureKHR
+ *   vkCopyAccelerationStructureToMemoryKHR
+ *   vkCopyMemoryToAccelerationStructureKHR
+ *   vkCreatePipelineBinariesKHR
+ *   vkCreateRayTracingPipelinesKHR
+ */
+extern const bool vkw_dispatch_detachable[VKW_OPCODE_LIMIT];
 
 #ifdef __cplusplus
 }

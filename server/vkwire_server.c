@@ -79,6 +79,7 @@ enum {
     OPT_MAX_MESSAGE,
     OPT_CLEANUP_TIMEOUT,
     OPT_SPARE_WORKERS,
+    OPT_MAX_BLOCKING,
 };
 
 /* The smallest --max-message-size: a HELLO (40 bytes) must fit, and one
@@ -757,6 +758,8 @@ static void usage(FILE *f)
             "      --max-objects=N      live Vulkan objects (default 1048576)\n"
             "      --max-memory=SIZE    device memory its allocations hold at once (default 16G)\n"
             "      --max-in-flight=N    queue batches submitted and not yet finished (default 4096)\n"
+            "      --max-blocking=N     calls that may block (waits, compiles) in progress at\n"
+            "                           once, each on a thread of its own (default 64)\n"
             "      --max-message-size=SIZE\n"
             "                           one message it sends, and the replies to one\n"
             "                           (default and most: 256M)\n"
@@ -838,6 +841,7 @@ int main(int argc, char **argv)
         {"max-objects", required_argument, NULL, OPT_MAX_OBJECTS},
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
         {"max-in-flight", required_argument, NULL, OPT_MAX_IN_FLIGHT},
+        {"max-blocking", required_argument, NULL, OPT_MAX_BLOCKING},
         {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE},
         {"cleanup-timeout", required_argument, NULL, OPT_CLEANUP_TIMEOUT},
         {"spare-workers", required_argument, NULL, OPT_SPARE_WORKERS},
@@ -873,12 +877,18 @@ int main(int argc, char **argv)
             break;
         case OPT_MAX_OBJECTS:
         case OPT_MAX_IN_FLIGHT:
+        case OPT_MAX_BLOCKING:
             if (!parse_count(optarg, &count) || count == 0) {
                 fprintf(stderr, "vkwire-server: --%s wants a number above 0, not '%s'\n",
-                        opt == OPT_MAX_OBJECTS ? "max-objects" : "max-in-flight", optarg);
+                        opt == OPT_MAX_OBJECTS     ? "max-objects"
+                        : opt == OPT_MAX_IN_FLIGHT ? "max-in-flight"
+                                                   : "max-blocking",
+                        optarg);
                 return VKW_SERVER_EXIT_USAGE;
             }
-            *(opt == OPT_MAX_OBJECTS ? &s.options.max_objects : &s.options.max_in_flight) = count;
+            *(opt == OPT_MAX_OBJECTS     ? &s.options.max_objects
+              : opt == OPT_MAX_IN_FLIGHT ? &s.options.max_in_flight
+                                         : &s.options.max_blocking) = count;
             break;
         case OPT_MAX_MEMORY:
             if (!parse_size(optarg, &size) || size == 0) {
@@ -970,9 +980,9 @@ int main(int argc, char **argv)
     vkw_log(VKW_LOG_VERBOSE, "Vulkan drivers: %s", drivers ? drivers : "the loader's default");
     vkw_log(VKW_LOG_VERBOSE,
             "limits per client: %zu objects, %llu memory bytes, %zu batches in flight, "
-            "%zu-byte messages (0: the default)",
+            "%zu-byte messages, %zu blocking calls (0: the default)",
             s.options.max_objects, (unsigned long long)s.options.max_memory_bytes,
-            s.options.max_in_flight, s.options.max_message_bytes);
+            s.options.max_in_flight, s.options.max_message_bytes, s.options.max_blocking);
 
     int status = VKW_SERVER_EXIT_OK;
     long long paused_until = 0;

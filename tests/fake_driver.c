@@ -3,6 +3,7 @@
 #include "fake_driver.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,22 @@ static struct {
     uint64_t deaths;
     size_t fds_taken, fds_exported; /* external fds */
 } fk;
+
+/* One thread at a time in the driver: the host makes the calls that may
+ * block on threads of its own (doc/PROTOCOL.md section 29) while its worker
+ * goes on.  Every entry point holds this (recursive: entry points call
+ * each other) for its whole run; the fake's calls never block. */
+static pthread_mutex_t fk_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static inline pthread_mutex_t *fk_enter(void)
+{
+    pthread_mutex_lock(&fk_mutex);
+    return &fk_mutex;
+}
+
+static inline void fk_leave(pthread_mutex_t **m) { pthread_mutex_unlock(*m); }
+
+#define FK_GUARD pthread_mutex_t *fk_guard_ __attribute__((cleanup(fk_leave), unused)) = fk_enter()
 
 /* ---- the registry ---- */
 
@@ -152,6 +169,7 @@ static void fk_destroy(VkObjectType type, uint64_t h, VkObjectType implicit, con
 
 size_t vkw_fake_live_objects(void)
 {
+    FK_GUARD;
     size_t n = 0;
     for (size_t i = 0; i < fk.count; i++)
         n += fk.objects[i].live;
@@ -160,6 +178,7 @@ size_t vkw_fake_live_objects(void)
 
 size_t vkw_fake_live_of_type(VkObjectType type)
 {
+    FK_GUARD;
     size_t n = 0;
     for (size_t i = 0; i < fk.count; i++)
         n += fk.objects[i].live && fk.objects[i].type == type;
@@ -170,6 +189,7 @@ size_t vkw_fake_objects_made(void) { return fk.made; }
 
 bool vkw_fake_died_before(VkObjectType first, VkObjectType then)
 {
+    FK_GUARD;
     uint64_t last_first = 0, first_then = UINT64_MAX;
     for (size_t i = 0; i < fk.count; i++) {
         const struct fk_object *o = &fk.objects[i];
@@ -183,6 +203,7 @@ bool vkw_fake_died_before(VkObjectType first, VkObjectType then)
 
 VkDeviceSize vkw_fake_live_memory_bytes(void)
 {
+    FK_GUARD;
     VkDeviceSize n = 0;
     for (size_t i = 0; i < fk.count; i++)
         if (fk.objects[i].live && fk.objects[i].type == VK_OBJECT_TYPE_DEVICE_MEMORY)
@@ -192,6 +213,7 @@ VkDeviceSize vkw_fake_live_memory_bytes(void)
 
 size_t vkw_fake_pending_work(void)
 {
+    FK_GUARD;
     size_t n = 0;
     for (size_t i = 0; i < fk.count; i++)
         n += fk.objects[i].live && fk.objects[i].pending;
@@ -204,6 +226,7 @@ void vkw_fake_hold_work(bool hold) { fk.hold = hold; }
 
 void vkw_fake_complete_work(void)
 {
+    FK_GUARD;
     for (size_t i = 0; i < fk.count; i++) {
         if (fk.objects[i].pending) {
             fk.objects[i].pending = false;
@@ -214,6 +237,7 @@ void vkw_fake_complete_work(void)
 
 void vkw_fake_reset(void)
 {
+    FK_GUARD;
     for (size_t i = 0; i < fk.count; i++)
         if (fk.objects[i].live)
             fk_kill(&fk.objects[i]);
@@ -228,6 +252,7 @@ void vkw_fake_reset(void)
 
 void vkw_fake_fail_creation(VkObjectType type, VkResult result)
 {
+    FK_GUARD;
     fk.fail_type = type;
     fk.fail_result = result;
 }
@@ -308,6 +333,7 @@ static VkResult list_extensions(const VkExtensionProperties *list, uint32_t n, u
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkEnumerateInstanceExtensionProperties(
     const char *layer, uint32_t *count, VkExtensionProperties *out)
 {
+    FK_GUARD;
     if (layer)
         return VK_ERROR_LAYER_NOT_PRESENT;
     return list_extensions(fk_instance_extensions, 2, count, out);
@@ -317,6 +343,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateInstance(const VkInstanceCrea
                                                             const VkAllocationCallbacks *a,
                                                             VkInstance *out)
 {
+    FK_GUARD;
     (void)a;
     if (!ci)
         problem("vkCreateInstance: no create info");
@@ -327,6 +354,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateInstance(const VkInstanceCrea
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyInstance(VkInstance instance,
                                                          const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     fk_destroy(VK_OBJECT_TYPE_INSTANCE, VKW_HANDLE_U64(instance), VK_OBJECT_TYPE_PHYSICAL_DEVICE,
                "vkDestroyInstance");
@@ -346,6 +374,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkEnumeratePhysicalDevices(VkInstance
                                                                       uint32_t *count,
                                                                       VkPhysicalDevice *out)
 {
+    FK_GUARD;
     if (!USE(INSTANCE, instance, "vkEnumeratePhysicalDevices"))
         return VK_ERROR_INITIALIZATION_FAILED;
     if (!out) {
@@ -382,6 +411,7 @@ static void fill_properties(VkPhysicalDeviceProperties *p)
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceProperties(VkPhysicalDevice pd,
                                                                      VkPhysicalDeviceProperties *p)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceProperties");
     fill_properties(p);
 }
@@ -389,6 +419,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceProperties(VkPhysicalD
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceProperties2(
     VkPhysicalDevice pd, VkPhysicalDeviceProperties2 *p)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceProperties2");
     fill_properties(&p->properties);
     VkPhysicalDeviceExternalMemoryHostPropertiesEXT *host = (void *)vkw_chain_find(
@@ -400,6 +431,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceProperties2(
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceFeatures(VkPhysicalDevice pd,
                                                                    VkPhysicalDeviceFeatures *f)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceFeatures");
     memset(f, 0, sizeof(*f));
     f->robustBufferAccess = VK_TRUE;
@@ -408,6 +440,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceFeatures(VkPhysicalDev
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice pd,
                                                                     VkPhysicalDeviceFeatures2 *f)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceFeatures2");
     memset(&f->features, 0, sizeof(f->features));
     VkPhysicalDeviceAccelerationStructureFeaturesKHR *as = (void *)vkw_chain_find(
@@ -428,6 +461,7 @@ static void fill_family(VkQueueFamilyProperties *q, uint32_t i)
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceQueueFamilyProperties(
     VkPhysicalDevice pd, uint32_t *count, VkQueueFamilyProperties *out)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceQueueFamilyProperties");
     if (!out) {
         *count = FK_QUEUE_FAMILIES;
@@ -442,6 +476,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceQueueFamilyProperties(
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceQueueFamilyProperties2(
     VkPhysicalDevice pd, uint32_t *count, VkQueueFamilyProperties2 *out)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceQueueFamilyProperties2");
     if (!out) {
         *count = FK_QUEUE_FAMILIES;
@@ -468,6 +503,7 @@ static void fill_memory_properties(VkPhysicalDeviceMemoryProperties *p)
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceMemoryProperties(
     VkPhysicalDevice pd, VkPhysicalDeviceMemoryProperties *p)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceMemoryProperties");
     fill_memory_properties(p);
 }
@@ -475,6 +511,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceMemoryProperties(
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceMemoryProperties2(
     VkPhysicalDevice pd, VkPhysicalDeviceMemoryProperties2 *p)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceMemoryProperties2");
     fill_memory_properties(&p->memoryProperties);
 }
@@ -482,6 +519,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceMemoryProperties2(
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceFormatProperties(
     VkPhysicalDevice pd, VkFormat format, VkFormatProperties *p)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceFormatProperties");
     memset(p, 0, sizeof(*p));
     if (format != VK_FORMAT_UNDEFINED)
@@ -491,6 +529,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceFormatProperties(
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceFormatProperties2(
     VkPhysicalDevice pd, VkFormat format, VkFormatProperties2 *p)
 {
+    FK_GUARD;
     PD("vkGetPhysicalDeviceFormatProperties2");
     memset(&p->formatProperties, 0, sizeof(p->formatProperties));
     if (format != VK_FORMAT_UNDEFINED)
@@ -501,6 +540,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetPhysicalDeviceImageFormatPropert
     VkPhysicalDevice pd, VkFormat format, VkImageType type, VkImageTiling tiling,
     VkImageUsageFlags usage, VkImageCreateFlags flags, VkImageFormatProperties *p)
 {
+    FK_GUARD;
     (void)format, (void)type, (void)tiling, (void)usage, (void)flags;
     if (!USE(PHYSICAL_DEVICE, pd, "vkGetPhysicalDeviceImageFormatProperties"))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
@@ -518,6 +558,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceSparseImageFormatPrope
     VkImageUsageFlags usage, VkImageTiling tiling, uint32_t *count,
     VkSparseImageFormatProperties *out)
 {
+    FK_GUARD;
     (void)format, (void)type, (void)samples, (void)usage, (void)tiling, (void)out;
     PD("vkGetPhysicalDeviceSparseImageFormatProperties");
     *count = 0;
@@ -526,6 +567,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetPhysicalDeviceSparseImageFormatPrope
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkEnumerateDeviceExtensionProperties(
     VkPhysicalDevice pd, const char *layer, uint32_t *count, VkExtensionProperties *out)
 {
+    FK_GUARD;
     if (!USE(PHYSICAL_DEVICE, pd, "vkEnumerateDeviceExtensionProperties"))
         return VK_ERROR_INITIALIZATION_FAILED;
     if (layer)
@@ -540,6 +582,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateDevice(VkPhysicalDevice pd,
                                                           const VkAllocationCallbacks *a,
                                                           VkDevice *out)
 {
+    FK_GUARD;
     (void)a;
     if (!USE(PHYSICAL_DEVICE, pd, "vkCreateDevice"))
         return VK_ERROR_INITIALIZATION_FAILED;
@@ -557,6 +600,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateDevice(VkPhysicalDevice pd,
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyDevice(VkDevice device,
                                                        const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     fk_destroy(VK_OBJECT_TYPE_DEVICE, VKW_HANDLE_U64(device), VK_OBJECT_TYPE_QUEUE,
                "vkDestroyDevice");
@@ -578,6 +622,7 @@ static uint64_t queue_of(uint64_t device, uint32_t family, uint32_t index)
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetDeviceQueue(VkDevice device, uint32_t family,
                                                         uint32_t index, VkQueue *out)
 {
+    FK_GUARD;
     if (!USE(DEVICE, device, "vkGetDeviceQueue") || family >= FK_QUEUE_FAMILIES || index >= 2) {
         *out = VK_NULL_HANDLE;
         return;
@@ -589,6 +634,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetDeviceQueue2(VkDevice device,
                                                          const VkDeviceQueueInfo2 *info,
                                                          VkQueue *out)
 {
+    FK_GUARD;
     fake_vkGetDeviceQueue(device, info->queueFamilyIndex, info->queueIndex, out);
 }
 
@@ -600,6 +646,7 @@ static void complete_work_of(uint64_t device)
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkDeviceWaitIdle(VkDevice device)
 {
+    FK_GUARD;
     if (!USE(DEVICE, device, "vkDeviceWaitIdle"))
         return VK_ERROR_DEVICE_LOST;
     complete_work_of(VKW_HANDLE_U64(device));
@@ -608,6 +655,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkDeviceWaitIdle(VkDevice device)
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkQueueWaitIdle(VkQueue queue)
 {
+    FK_GUARD;
     struct fk_object *q = USE(QUEUE, queue, "vkQueueWaitIdle");
     if (!q)
         return VK_ERROR_DEVICE_LOST;
@@ -627,6 +675,7 @@ static void submitted_fence(VkFence fence, const char *where)
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkQueueSubmit(VkQueue queue, uint32_t n,
                                                          const VkSubmitInfo *submits, VkFence fence)
 {
+    FK_GUARD;
     if (!USE(QUEUE, queue, "vkQueueSubmit"))
         return VK_ERROR_DEVICE_LOST;
     for (uint32_t i = 0; i < n; i++) {
@@ -646,6 +695,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkQueueSubmit2(VkQueue queue, uint32_
                                                           const VkSubmitInfo2 *submits,
                                                           VkFence fence)
 {
+    FK_GUARD;
     if (!USE(QUEUE, queue, "vkQueueSubmit2"))
         return VK_ERROR_DEVICE_LOST;
     for (uint32_t i = 0; i < n; i++) {
@@ -665,6 +715,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkQueueBindSparse(VkQueue queue, uint
                                                              const VkBindSparseInfo *infos,
                                                              VkFence fence)
 {
+    FK_GUARD;
     (void)infos;
     if (!USE(QUEUE, queue, "vkQueueBindSparse"))
         return VK_ERROR_DEVICE_LOST;
@@ -682,6 +733,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkAllocateMemory(VkDevice device,
                                                             const VkAllocationCallbacks *a,
                                                             VkDeviceMemory *out)
 {
+    FK_GUARD;
     (void)a;
     if (!USE(DEVICE, device, "vkAllocateMemory"))
         return VK_ERROR_DEVICE_LOST;
@@ -714,6 +766,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkAllocateMemory(VkDevice device,
 static VKAPI_ATTR void VKAPI_CALL fake_vkFreeMemory(VkDevice device, VkDeviceMemory memory,
                                                     const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkFreeMemory");
     fk_destroy(VK_OBJECT_TYPE_DEVICE_MEMORY, VKW_HANDLE_U64(memory), VK_OBJECT_TYPE_UNKNOWN,
@@ -724,6 +777,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkMapMemory(VkDevice device, VkDevice
                                                        VkDeviceSize offset, VkDeviceSize size,
                                                        VkMemoryMapFlags flags, void **data)
 {
+    FK_GUARD;
     (void)flags;
     USE(DEVICE, device, "vkMapMemory");
     struct fk_object *o = USE(DEVICE_MEMORY, memory, "vkMapMemory");
@@ -746,6 +800,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkMapMemory(VkDevice device, VkDevice
 
 static VKAPI_ATTR void VKAPI_CALL fake_vkUnmapMemory(VkDevice device, VkDeviceMemory memory)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkUnmapMemory");
     struct fk_object *o = USE(DEVICE_MEMORY, memory, "vkUnmapMemory");
     if (o)
@@ -762,6 +817,7 @@ static VkResult check_ranges(uint32_t n, const VkMappedMemoryRange *ranges, cons
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkFlushMappedMemoryRanges(
     VkDevice device, uint32_t n, const VkMappedMemoryRange *ranges)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkFlushMappedMemoryRanges");
     return check_ranges(n, ranges, "vkFlushMappedMemoryRanges");
 }
@@ -769,6 +825,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkFlushMappedMemoryRanges(
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkInvalidateMappedMemoryRanges(
     VkDevice device, uint32_t n, const VkMappedMemoryRange *ranges)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkInvalidateMappedMemoryRanges");
     return check_ranges(n, ranges, "vkInvalidateMappedMemoryRanges");
 }
@@ -777,6 +834,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetDeviceMemoryCommitment(VkDevice devi
                                                                    VkDeviceMemory memory,
                                                                    VkDeviceSize *bytes)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetDeviceMemoryCommitment");
     struct fk_object *o = USE(DEVICE_MEMORY, memory, "vkGetDeviceMemoryCommitment");
     *bytes = o ? o->size : 0;
@@ -786,6 +844,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetMemoryHostPointerPropertiesEXT(
     VkDevice device, VkExternalMemoryHandleTypeFlagBits type, const void *pointer,
     VkMemoryHostPointerPropertiesEXT *p)
 {
+    FK_GUARD;
     (void)type;
     USE(DEVICE, device, "vkGetMemoryHostPointerPropertiesEXT");
     p->memoryTypeBits = pointer && !((uintptr_t)pointer & 4095u) ? 0x1u : 0;
@@ -804,6 +863,7 @@ static uint64_t child_of(VkDevice device, VkObjectType type, const char *where)
         VkDevice device, const Vk##Name##CreateInfo *ci, const VkAllocationCallbacks *a,        \
         Vk##Type *out)                                                                          \
     {                                                                                           \
+        FK_GUARD;                                                                               \
         (void)a;                                                                                \
         check_##Name(ci);                                                                       \
         if (fk.fail_result < 0 && fk.fail_type == VK_OBJECT_TYPE_##TYPE)                        \
@@ -817,6 +877,7 @@ static uint64_t child_of(VkDevice device, VkObjectType type, const char *where)
     static VKAPI_ATTR void VKAPI_CALL fake_vkDestroy##Name(VkDevice device, Vk##Type object,    \
                                                            const VkAllocationCallbacks *a)      \
     {                                                                                           \
+        FK_GUARD;                                                                               \
         (void)a;                                                                                \
         USE(DEVICE, device, "vkDestroy" #Name);                                                 \
         fk_destroy(VK_OBJECT_TYPE_##TYPE, VKW_HANDLE_U64(object), (VkObjectType)implicit_of_##Name,         \
@@ -915,6 +976,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateRenderPass2(VkDevice device,
                                                                const VkAllocationCallbacks *a,
                                                                VkRenderPass *out)
 {
+    FK_GUARD;
     (void)ci, (void)a;
     const uint64_t h = child_of(device, VK_OBJECT_TYPE_RENDER_PASS, "vkCreateRenderPass2");
     *out = VKW_U64_HANDLE(VkRenderPass, h);
@@ -927,6 +989,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateBufferSized(VkDevice device,
                                                                const VkAllocationCallbacks *a,
                                                                VkBuffer *out)
 {
+    FK_GUARD;
     VkResult r = fake_vkCreateBuffer(device, ci, a, out);
     if (r == VK_SUCCESS)
         fk_get(VKW_HANDLE_U64(*out))->size = ci->size;
@@ -944,6 +1007,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetBufferMemoryRequirements(VkDevice de
                                                                      VkBuffer buffer,
                                                                      VkMemoryRequirements *req)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetBufferMemoryRequirements");
     requirements(USE(BUFFER, buffer, "vkGetBufferMemoryRequirements"), req);
 }
@@ -951,6 +1015,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetBufferMemoryRequirements(VkDevice de
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetBufferMemoryRequirements2(
     VkDevice device, const VkBufferMemoryRequirementsInfo2 *info, VkMemoryRequirements2 *req)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetBufferMemoryRequirements2");
     requirements(USE(BUFFER, info->buffer, "vkGetBufferMemoryRequirements2"),
                  &req->memoryRequirements);
@@ -960,6 +1025,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetImageMemoryRequirements(VkDevice dev
                                                                     VkImage image,
                                                                     VkMemoryRequirements *req)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetImageMemoryRequirements");
     USE(IMAGE, image, "vkGetImageMemoryRequirements");
     req->size = 65536;
@@ -970,12 +1036,14 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetImageMemoryRequirements(VkDevice dev
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetImageMemoryRequirements2(
     VkDevice device, const VkImageMemoryRequirementsInfo2 *info, VkMemoryRequirements2 *req)
 {
+    FK_GUARD;
     fake_vkGetImageMemoryRequirements(device, info->image, &req->memoryRequirements);
 }
 
 static VKAPI_ATTR void VKAPI_CALL fake_vkGetImageSparseMemoryRequirements(
     VkDevice device, VkImage image, uint32_t *count, VkSparseImageMemoryRequirements *out)
 {
+    FK_GUARD;
     (void)out;
     USE(DEVICE, device, "vkGetImageSparseMemoryRequirements");
     USE(IMAGE, image, "vkGetImageSparseMemoryRequirements");
@@ -987,6 +1055,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetImageSubresourceLayout(VkDevice devi
                                                                    const VkImageSubresource *sub,
                                                                    VkSubresourceLayout *layout)
 {
+    FK_GUARD;
     (void)sub;
     USE(DEVICE, device, "vkGetImageSubresourceLayout");
     USE(IMAGE, image, "vkGetImageSubresourceLayout");
@@ -997,6 +1066,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindBufferMemory(VkDevice device, V
                                                               VkDeviceMemory memory,
                                                               VkDeviceSize offset)
 {
+    FK_GUARD;
     (void)offset;
     USE(DEVICE, device, "vkBindBufferMemory");
     USE(BUFFER, buffer, "vkBindBufferMemory");
@@ -1008,6 +1078,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindImageMemory(VkDevice device, Vk
                                                              VkDeviceMemory memory,
                                                              VkDeviceSize offset)
 {
+    FK_GUARD;
     (void)offset;
     USE(DEVICE, device, "vkBindImageMemory");
     USE(IMAGE, image, "vkBindImageMemory");
@@ -1018,6 +1089,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindImageMemory(VkDevice device, Vk
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindBufferMemory2(VkDevice device, uint32_t n,
                                                                const VkBindBufferMemoryInfo *infos)
 {
+    FK_GUARD;
     for (uint32_t i = 0; i < n; i++)
         fake_vkBindBufferMemory(device, infos[i].buffer, infos[i].memory, infos[i].memoryOffset);
     return VK_SUCCESS;
@@ -1026,6 +1098,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindBufferMemory2(VkDevice device, 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindImageMemory2(VkDevice device, uint32_t n,
                                                               const VkBindImageMemoryInfo *infos)
 {
+    FK_GUARD;
     for (uint32_t i = 0; i < n; i++)
         fake_vkBindImageMemory(device, infos[i].image, infos[i].memory, infos[i].memoryOffset);
     return VK_SUCCESS;
@@ -1034,6 +1107,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindImageMemory2(VkDevice device, u
 static VKAPI_ATTR VkDeviceAddress VKAPI_CALL fake_vkGetBufferDeviceAddress(
     VkDevice device, const VkBufferDeviceAddressInfo *info)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetBufferDeviceAddress");
     USE(BUFFER, info->buffer, "vkGetBufferDeviceAddress");
     return VKW_HANDLE_U64(info->buffer) << 8;
@@ -1044,6 +1118,7 @@ static VKAPI_ATTR VkDeviceAddress VKAPI_CALL fake_vkGetBufferDeviceAddress(
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetMemoryFdKHR(VkDevice device,
                                                            const VkMemoryGetFdInfoKHR *info, int *fd)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetMemoryFdKHR");
     struct fk_object *m = USE(DEVICE_MEMORY, info->memory, "vkGetMemoryFdKHR");
     if (!m)
@@ -1056,6 +1131,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetMemoryFdPropertiesKHR(
     VkDevice device, VkExternalMemoryHandleTypeFlagBits type, int fd,
     VkMemoryFdPropertiesKHR *props)
 {
+    FK_GUARD;
     (void)type;
     USE(DEVICE, device, "vkGetMemoryFdPropertiesKHR");
     if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
@@ -1069,6 +1145,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetMemoryFdPropertiesKHR(
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkImportSemaphoreFdKHR(
     VkDevice device, const VkImportSemaphoreFdInfoKHR *info)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkImportSemaphoreFdKHR");
     USE(SEMAPHORE, info->semaphore, "vkImportSemaphoreFdKHR");
     if (info->fd == -1 && info->handleType == VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT)
@@ -1081,6 +1158,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetSemaphoreFdKHR(VkDevice device,
                                                               const VkSemaphoreGetFdInfoKHR *info,
                                                               int *fd)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetSemaphoreFdKHR");
     USE(SEMAPHORE, info->semaphore, "vkGetSemaphoreFdKHR");
     *fd = fk_export_fd(0);
@@ -1090,6 +1168,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetSemaphoreFdKHR(VkDevice device,
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkImportFenceFdKHR(VkDevice device,
                                                              const VkImportFenceFdInfoKHR *info)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkImportFenceFdKHR");
     struct fk_object *f = USE(FENCE, info->fence, "vkImportFenceFdKHR");
     if (info->fd == -1 && info->handleType == VK_EXTERNAL_FENCE_HANDLE_TYPE_SYNC_FD_BIT) {
@@ -1107,6 +1186,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkImportFenceFdKHR(VkDevice device,
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetFenceFdKHR(VkDevice device,
                                                           const VkFenceGetFdInfoKHR *info, int *fd)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetFenceFdKHR");
     struct fk_object *f = USE(FENCE, info->fence, "vkGetFenceFdKHR");
     /* A signalled fence's SYNC_FD may be -1, as Vulkan allows. */
@@ -1123,6 +1203,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateFenceSignaled(VkDevice device
                                                                  const VkAllocationCallbacks *a,
                                                                  VkFence *out)
 {
+    FK_GUARD;
     VkResult r = fake_vkCreateFence(device, ci, a, out);
     if (r == VK_SUCCESS)
         fk_get(VKW_HANDLE_U64(*out))->signaled = (ci->flags & VK_FENCE_CREATE_SIGNALED_BIT) != 0;
@@ -1131,6 +1212,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateFenceSignaled(VkDevice device
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetFenceStatus(VkDevice device, VkFence fence)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetFenceStatus");
     struct fk_object *f = USE(FENCE, fence, "vkGetFenceStatus");
     return f && f->signaled ? VK_SUCCESS : VK_NOT_READY;
@@ -1139,6 +1221,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetFenceStatus(VkDevice device, VkF
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkResetFences(VkDevice device, uint32_t n,
                                                          const VkFence *fences)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkResetFences");
     for (uint32_t i = 0; i < n; i++) {
         struct fk_object *f = USE(FENCE, fences[i], "vkResetFences");
@@ -1153,6 +1236,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkWaitForFences(VkDevice device, uint
                                                            const VkFence *fences, VkBool32 all,
                                                            uint64_t timeout)
 {
+    FK_GUARD;
     (void)timeout;
     USE(DEVICE, device, "vkWaitForFences");
     uint32_t signaled = 0;
@@ -1167,6 +1251,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetSemaphoreCounterValue(VkDevice d
                                                                       VkSemaphore semaphore,
                                                                       uint64_t *value)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetSemaphoreCounterValue");
     USE(SEMAPHORE, semaphore, "vkGetSemaphoreCounterValue");
     *value = 0;
@@ -1177,6 +1262,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkWaitSemaphores(VkDevice device,
                                                             const VkSemaphoreWaitInfo *info,
                                                             uint64_t timeout)
 {
+    FK_GUARD;
     (void)timeout;
     USE(DEVICE, device, "vkWaitSemaphores");
     for (uint32_t i = 0; i < info->semaphoreCount; i++)
@@ -1187,6 +1273,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkWaitSemaphores(VkDevice device,
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkSignalSemaphore(VkDevice device,
                                                              const VkSemaphoreSignalInfo *info)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkSignalSemaphore");
     USE(SEMAPHORE, info->semaphore, "vkSignalSemaphore");
     return VK_SUCCESS;
@@ -1200,16 +1287,19 @@ static VkResult event_call(VkDevice device, VkEvent event, const char *where, Vk
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetEventStatus(VkDevice device, VkEvent event)
 {
+    FK_GUARD;
     return event_call(device, event, "vkGetEventStatus", VK_EVENT_RESET);
 }
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkSetEvent(VkDevice device, VkEvent event)
 {
+    FK_GUARD;
     return event_call(device, event, "vkSetEvent", VK_SUCCESS);
 }
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkResetEvent(VkDevice device, VkEvent event)
 {
+    FK_GUARD;
     return event_call(device, event, "vkResetEvent", VK_SUCCESS);
 }
 
@@ -1219,6 +1309,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetQueryPoolResults(VkDevice device
                                                                  VkDeviceSize stride,
                                                                  VkQueryResultFlags flags)
 {
+    FK_GUARD;
     (void)first, (void)count, (void)stride, (void)flags;
     USE(DEVICE, device, "vkGetQueryPoolResults");
     USE(QUERY_POOL, pool, "vkGetQueryPoolResults");
@@ -1230,6 +1321,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetQueryPoolResults(VkDevice device
 static VKAPI_ATTR void VKAPI_CALL fake_vkResetQueryPool(VkDevice device, VkQueryPool pool,
                                                        uint32_t first, uint32_t count)
 {
+    FK_GUARD;
     (void)first, (void)count;
     USE(DEVICE, device, "vkResetQueryPool");
     USE(QUERY_POOL, pool, "vkResetQueryPool");
@@ -1241,6 +1333,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetPipelineCacheData(VkDevice devic
                                                                   VkPipelineCache cache,
                                                                   size_t *size, void *data)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetPipelineCacheData");
     USE(PIPELINE_CACHE, cache, "vkGetPipelineCacheData");
     if (!data) {
@@ -1257,6 +1350,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkMergePipelineCaches(VkDevice device
                                                                  VkPipelineCache dst, uint32_t n,
                                                                  const VkPipelineCache *srcs)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkMergePipelineCaches");
     USE(PIPELINE_CACHE, dst, "vkMergePipelineCaches");
     for (uint32_t i = 0; i < n; i++)
@@ -1295,6 +1389,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateComputePipelines(
     VkDevice device, VkPipelineCache cache, uint32_t n, const VkComputePipelineCreateInfo *infos,
     const VkAllocationCallbacks *a, VkPipeline *out)
 {
+    FK_GUARD;
     (void)a;
     static const VkPipelineShaderStageCreateInfo *stages[FK_MAX_PIPELINES];
     static VkPipelineLayout layouts[FK_MAX_PIPELINES];
@@ -1311,6 +1406,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateGraphicsPipelines(
     VkDevice device, VkPipelineCache cache, uint32_t n, const VkGraphicsPipelineCreateInfo *infos,
     const VkAllocationCallbacks *a, VkPipeline *out)
 {
+    FK_GUARD;
     (void)a;
     static const VkPipelineShaderStageCreateInfo *stages[FK_MAX_PIPELINES];
     static VkPipelineLayout layouts[FK_MAX_PIPELINES];
@@ -1327,6 +1423,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateGraphicsPipelines(
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyPipeline(VkDevice device, VkPipeline pipeline,
                                                          const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyPipeline");
     fk_destroy(VK_OBJECT_TYPE_PIPELINE, VKW_HANDLE_U64(pipeline), VK_OBJECT_TYPE_UNKNOWN,
@@ -1341,6 +1438,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateShadersEXT(VkDevice device, u
                                                               const VkAllocationCallbacks *a,
                                                               VkShaderEXT *out)
 {
+    FK_GUARD;
     (void)a;
     if (!USE(DEVICE, device, "vkCreateShadersEXT"))
         return VK_ERROR_DEVICE_LOST;
@@ -1363,6 +1461,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateShadersEXT(VkDevice device, u
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyShaderEXT(VkDevice device, VkShaderEXT shader,
                                                           const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyShaderEXT");
     fk_destroy(VK_OBJECT_TYPE_SHADER_EXT, VKW_HANDLE_U64(shader), VK_OBJECT_TYPE_UNKNOWN,
@@ -1393,6 +1492,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetShaderBinaryDataEXT(VkDevice dev
                                                                     VkShaderEXT shader,
                                                                     size_t *size, void *data)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetShaderBinaryDataEXT");
     if (!USE(SHADER_EXT, shader, "vkGetShaderBinaryDataEXT"))
         return VK_ERROR_DEVICE_LOST;
@@ -1403,6 +1503,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateIndirectCommandsLayoutEXT(
     VkDevice device, const VkIndirectCommandsLayoutCreateInfoEXT *ci,
     const VkAllocationCallbacks *a, VkIndirectCommandsLayoutEXT *out)
 {
+    FK_GUARD;
     (void)a;
     USE_OPT(PIPELINE_LAYOUT, ci->pipelineLayout, "vkCreateIndirectCommandsLayoutEXT");
     const uint64_t h = child_of(device, VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT,
@@ -1414,6 +1515,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateIndirectCommandsLayoutEXT(
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyIndirectCommandsLayoutEXT(
     VkDevice device, VkIndirectCommandsLayoutEXT layout, const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyIndirectCommandsLayoutEXT");
     fk_destroy(VK_OBJECT_TYPE_INDIRECT_COMMANDS_LAYOUT_EXT, VKW_HANDLE_U64(layout),
@@ -1424,6 +1526,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateIndirectExecutionSetEXT(
     VkDevice device, const VkIndirectExecutionSetCreateInfoEXT *ci,
     const VkAllocationCallbacks *a, VkIndirectExecutionSetEXT *out)
 {
+    FK_GUARD;
     (void)a;
     if (ci->type == VK_INDIRECT_EXECUTION_SET_INFO_TYPE_PIPELINES_EXT)
         USE(PIPELINE, ci->info.pPipelineInfo->initialPipeline, "vkCreateIndirectExecutionSetEXT");
@@ -1440,6 +1543,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateIndirectExecutionSetEXT(
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyIndirectExecutionSetEXT(
     VkDevice device, VkIndirectExecutionSetEXT set, const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyIndirectExecutionSetEXT");
     fk_destroy(VK_OBJECT_TYPE_INDIRECT_EXECUTION_SET_EXT, VKW_HANDLE_U64(set),
@@ -1450,6 +1554,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkUpdateIndirectExecutionSetPipelineEXT(
     VkDevice device, VkIndirectExecutionSetEXT set, uint32_t n,
     const VkWriteIndirectExecutionSetPipelineEXT *writes)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkUpdateIndirectExecutionSetPipelineEXT");
     USE(INDIRECT_EXECUTION_SET_EXT, set, "vkUpdateIndirectExecutionSetPipelineEXT");
     for (uint32_t i = 0; i < n; i++)
@@ -1462,6 +1567,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreatePipelineBinariesKHR(
     VkDevice device, const VkPipelineBinaryCreateInfoKHR *ci, const VkAllocationCallbacks *a,
     VkPipelineBinaryHandlesInfoKHR *binaries)
 {
+    FK_GUARD;
     (void)a;
     if (!USE(DEVICE, device, "vkCreatePipelineBinariesKHR"))
         return VK_ERROR_DEVICE_LOST;
@@ -1482,6 +1588,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyPipelineBinaryKHR(VkDevice devic
                                                                  VkPipelineBinaryKHR binary,
                                                                  const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyPipelineBinaryKHR");
     fk_destroy(VK_OBJECT_TYPE_PIPELINE_BINARY_KHR, VKW_HANDLE_U64(binary), VK_OBJECT_TYPE_UNKNOWN,
@@ -1492,6 +1599,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetPipelineBinaryDataKHR(
     VkDevice device, const VkPipelineBinaryDataInfoKHR *info, VkPipelineBinaryKeyKHR *key,
     size_t *size, void *data)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetPipelineBinaryDataKHR");
     if (!USE(PIPELINE_BINARY_KHR, info->pipelineBinary, "vkGetPipelineBinaryDataKHR"))
         return VK_ERROR_DEVICE_LOST;
@@ -1515,6 +1623,7 @@ static size_t component_bytes(VkComponentTypeKHR type)
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkConvertCooperativeVectorMatrixNV(
     VkDevice device, const VkConvertCooperativeVectorMatrixInfoNV *info)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkConvertCooperativeVectorMatrixNV");
     const size_t elements = (size_t)info->numRows * info->numColumns;
     const size_t dst = elements * component_bytes(info->dstComponentType);
@@ -1538,6 +1647,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkConvertCooperativeVectorMatrixNV(
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetPipelinePropertiesEXT(
     VkDevice device, const VkPipelineInfoEXT *info, VkBaseOutStructure *properties)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetPipelinePropertiesEXT");
     if (!USE(PIPELINE, info->pipeline, "vkGetPipelinePropertiesEXT"))
         return VK_ERROR_DEVICE_LOST;
@@ -1556,6 +1666,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetPipelinePropertiesEXT(
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkAllocateCommandBuffers(
     VkDevice device, const VkCommandBufferAllocateInfo *ai, VkCommandBuffer *out)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkAllocateCommandBuffers");
     if (!USE(COMMAND_POOL, ai->commandPool, "vkAllocateCommandBuffers"))
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
@@ -1568,6 +1679,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkAllocateCommandBuffers(
 static VKAPI_ATTR void VKAPI_CALL fake_vkFreeCommandBuffers(VkDevice device, VkCommandPool pool,
                                                             uint32_t n, const VkCommandBuffer *cbs)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkFreeCommandBuffers");
     USE(COMMAND_POOL, pool, "vkFreeCommandBuffers");
     for (uint32_t i = 0; i < n; i++)
@@ -1578,6 +1690,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkFreeCommandBuffers(VkDevice device, VkC
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkResetCommandPool(VkDevice device, VkCommandPool pool,
                                                               VkCommandPoolResetFlags flags)
 {
+    FK_GUARD;
     (void)flags;
     USE(DEVICE, device, "vkResetCommandPool");
     USE(COMMAND_POOL, pool, "vkResetCommandPool");
@@ -1587,6 +1700,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkResetCommandPool(VkDevice device, V
 static VKAPI_ATTR void VKAPI_CALL fake_vkTrimCommandPool(VkDevice device, VkCommandPool pool,
                                                         VkCommandPoolTrimFlags flags)
 {
+    FK_GUARD;
     (void)flags;
     USE(DEVICE, device, "vkTrimCommandPool");
     USE(COMMAND_POOL, pool, "vkTrimCommandPool");
@@ -1595,6 +1709,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkTrimCommandPool(VkDevice device, VkComm
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkAllocateDescriptorSets(
     VkDevice device, const VkDescriptorSetAllocateInfo *ai, VkDescriptorSet *out)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkAllocateDescriptorSets");
     if (!USE(DESCRIPTOR_POOL, ai->descriptorPool, "vkAllocateDescriptorSets"))
         return VK_ERROR_OUT_OF_POOL_MEMORY;
@@ -1610,6 +1725,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkFreeDescriptorSets(VkDevice device,
                                                                VkDescriptorPool pool, uint32_t n,
                                                                const VkDescriptorSet *sets)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkFreeDescriptorSets");
     USE(DESCRIPTOR_POOL, pool, "vkFreeDescriptorSets");
     for (uint32_t i = 0; i < n; i++)
@@ -1622,6 +1738,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkResetDescriptorPool(VkDevice device
                                                                 VkDescriptorPool pool,
                                                                 VkDescriptorPoolResetFlags flags)
 {
+    FK_GUARD;
     (void)flags;
     USE(DEVICE, device, "vkResetDescriptorPool");
     if (USE(DESCRIPTOR_POOL, pool, "vkResetDescriptorPool"))
@@ -1635,6 +1752,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkUpdateDescriptorSets(VkDevice device, u
                                                              uint32_t nc,
                                                              const VkCopyDescriptorSet *copies)
 {
+    FK_GUARD;
     const char *where = "vkUpdateDescriptorSets";
     USE(DEVICE, device, where);
     for (uint32_t i = 0; i < nw; i++) {
@@ -1662,18 +1780,21 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkUpdateDescriptorSets(VkDevice device, u
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBeginCommandBuffer(VkCommandBuffer cb,
                                                                 const VkCommandBufferBeginInfo *bi)
 {
+    FK_GUARD;
     (void)bi;
     return CB("vkBeginCommandBuffer") ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkEndCommandBuffer(VkCommandBuffer cb)
 {
+    FK_GUARD;
     return CB("vkEndCommandBuffer") ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
 
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkResetCommandBuffer(VkCommandBuffer cb,
                                                                 VkCommandBufferResetFlags flags)
 {
+    FK_GUARD;
     (void)flags;
     return CB("vkResetCommandBuffer") ? VK_SUCCESS : VK_ERROR_DEVICE_LOST;
 }
@@ -1682,6 +1803,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBindPipeline(VkCommandBuffer cb,
                                                          VkPipelineBindPoint point,
                                                          VkPipeline pipeline)
 {
+    FK_GUARD;
     (void)point;
     CB("vkCmdBindPipeline");
     USE(PIPELINE, pipeline, "vkCmdBindPipeline");
@@ -1691,6 +1813,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBindDescriptorSets(
     VkCommandBuffer cb, VkPipelineBindPoint point, VkPipelineLayout layout, uint32_t first,
     uint32_t n, const VkDescriptorSet *sets, uint32_t ndyn, const uint32_t *dyn)
 {
+    FK_GUARD;
     (void)point, (void)first, (void)ndyn, (void)dyn;
     CB("vkCmdBindDescriptorSets");
     USE(PIPELINE_LAYOUT, layout, "vkCmdBindDescriptorSets");
@@ -1704,6 +1827,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdPushConstants(VkCommandBuffer cb,
                                                           uint32_t offset, uint32_t size,
                                                           const void *values)
 {
+    FK_GUARD;
     (void)stages, (void)offset;
     CB("vkCmdPushConstants");
     USE(PIPELINE_LAYOUT, layout, "vkCmdPushConstants");
@@ -1715,6 +1839,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdPushConstants(VkCommandBuffer cb,
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDispatch(VkCommandBuffer cb, uint32_t x, uint32_t y,
                                                      uint32_t z)
 {
+    FK_GUARD;
     (void)x, (void)y, (void)z;
     CB("vkCmdDispatch");
 }
@@ -1722,6 +1847,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDispatch(VkCommandBuffer cb, uint32_
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDraw(VkCommandBuffer cb, uint32_t v, uint32_t i,
                                                  uint32_t fv, uint32_t fi)
 {
+    FK_GUARD;
     (void)v, (void)i, (void)fv, (void)fi;
     CB("vkCmdDraw");
 }
@@ -1742,6 +1868,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDrawMultiEXT(VkCommandBuffer cb, uin
                                                          uint32_t instances, uint32_t first,
                                                          uint32_t stride)
 {
+    FK_GUARD;
     (void)instances, (void)first;
     CB("vkCmdDrawMultiEXT");
     read_strided(draws, count, stride, sizeof(*draws));
@@ -1751,6 +1878,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDrawMultiIndexedEXT(
     VkCommandBuffer cb, uint32_t count, const VkMultiDrawIndexedInfoEXT *draws, uint32_t instances,
     uint32_t first, uint32_t stride, const int32_t *vertex_offset)
 {
+    FK_GUARD;
     (void)instances, (void)first;
     CB("vkCmdDrawMultiIndexedEXT");
     read_strided(draws, count, stride, sizeof(*draws));
@@ -1762,6 +1890,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdDrawIndexed(VkCommandBuffer cb, uint
                                                         uint32_t instances, uint32_t first,
                                                         int32_t offset, uint32_t first_instance)
 {
+    FK_GUARD;
     (void)n, (void)instances, (void)first, (void)offset, (void)first_instance;
     CB("vkCmdDrawIndexed");
 }
@@ -1770,6 +1899,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdCopyBuffer(VkCommandBuffer cb, VkBuf
                                                        VkBuffer dst, uint32_t n,
                                                        const VkBufferCopy *regions)
 {
+    FK_GUARD;
     (void)n, (void)regions;
     CB("vkCmdCopyBuffer");
     USE(BUFFER, src, "vkCmdCopyBuffer");
@@ -1780,6 +1910,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdFillBuffer(VkCommandBuffer cb, VkBuf
                                                        VkDeviceSize offset, VkDeviceSize size,
                                                        uint32_t data)
 {
+    FK_GUARD;
     (void)offset, (void)size, (void)data;
     CB("vkCmdFillBuffer");
     USE(BUFFER, dst, "vkCmdFillBuffer");
@@ -1789,6 +1920,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdUpdateBuffer(VkCommandBuffer cb, VkB
                                                          VkDeviceSize offset, VkDeviceSize size,
                                                          const void *data)
 {
+    FK_GUARD;
     (void)offset;
     CB("vkCmdUpdateBuffer");
     USE(BUFFER, dst, "vkCmdUpdateBuffer");
@@ -1801,6 +1933,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBindVertexBuffers(VkCommandBuffer cb
                                                               uint32_t n, const VkBuffer *buffers,
                                                               const VkDeviceSize *offsets)
 {
+    FK_GUARD;
     (void)first, (void)offsets;
     CB("vkCmdBindVertexBuffers");
     for (uint32_t i = 0; i < n; i++)
@@ -1810,6 +1943,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBindVertexBuffers(VkCommandBuffer cb
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBindIndexBuffer(VkCommandBuffer cb, VkBuffer buffer,
                                                             VkDeviceSize offset, VkIndexType type)
 {
+    FK_GUARD;
     (void)offset, (void)type;
     CB("vkCmdBindIndexBuffer");
     USE(BUFFER, buffer, "vkCmdBindIndexBuffer");
@@ -1829,6 +1963,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdPipelineBarrier(
     uint32_t nm, const VkMemoryBarrier *m, uint32_t nb, const VkBufferMemoryBarrier *b,
     uint32_t ni, const VkImageMemoryBarrier *im)
 {
+    FK_GUARD;
     (void)src, (void)dst, (void)deps, (void)nm, (void)m;
     CB("vkCmdPipelineBarrier");
     check_barriers(nb, b, ni, im, "vkCmdPipelineBarrier");
@@ -1837,6 +1972,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdPipelineBarrier(
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdPipelineBarrier2(VkCommandBuffer cb,
                                                              const VkDependencyInfo *info)
 {
+    FK_GUARD;
     CB("vkCmdPipelineBarrier2");
     for (uint32_t i = 0; i < info->bufferMemoryBarrierCount; i++)
         USE(BUFFER, info->pBufferMemoryBarriers[i].buffer, "vkCmdPipelineBarrier2");
@@ -1849,6 +1985,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdWaitEvents(
     VkPipelineStageFlags dst, uint32_t nm, const VkMemoryBarrier *m, uint32_t nb,
     const VkBufferMemoryBarrier *b, uint32_t ni, const VkImageMemoryBarrier *im)
 {
+    FK_GUARD;
     (void)src, (void)dst, (void)nm, (void)m;
     CB("vkCmdWaitEvents");
     for (uint32_t i = 0; i < ne; i++)
@@ -1859,6 +1996,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdWaitEvents(
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdSetEvent(VkCommandBuffer cb, VkEvent event,
                                                      VkPipelineStageFlags stages)
 {
+    FK_GUARD;
     (void)stages;
     CB("vkCmdSetEvent");
     USE(EVENT, event, "vkCmdSetEvent");
@@ -1867,6 +2005,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdSetEvent(VkCommandBuffer cb, VkEvent
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdResetEvent(VkCommandBuffer cb, VkEvent event,
                                                        VkPipelineStageFlags stages)
 {
+    FK_GUARD;
     (void)stages;
     CB("vkCmdResetEvent");
     USE(EVENT, event, "vkCmdResetEvent");
@@ -1876,6 +2015,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBeginRenderPass(VkCommandBuffer cb,
                                                             const VkRenderPassBeginInfo *bi,
                                                             VkSubpassContents contents)
 {
+    FK_GUARD;
     (void)contents;
     CB("vkCmdBeginRenderPass");
     USE(RENDER_PASS, bi->renderPass, "vkCmdBeginRenderPass");
@@ -1884,12 +2024,14 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBeginRenderPass(VkCommandBuffer cb,
 
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdEndRenderPass(VkCommandBuffer cb)
 {
+    FK_GUARD;
     CB("vkCmdEndRenderPass");
 }
 
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdSetViewport(VkCommandBuffer cb, uint32_t first,
                                                         uint32_t n, const VkViewport *v)
 {
+    FK_GUARD;
     (void)first, (void)n, (void)v;
     CB("vkCmdSetViewport");
 }
@@ -1897,6 +2039,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdSetViewport(VkCommandBuffer cb, uint
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdSetScissor(VkCommandBuffer cb, uint32_t first,
                                                        uint32_t n, const VkRect2D *r)
 {
+    FK_GUARD;
     (void)first, (void)n, (void)r;
     CB("vkCmdSetScissor");
 }
@@ -1906,6 +2049,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdCopyBufferToImage(VkCommandBuffer cb
                                                               uint32_t n,
                                                               const VkBufferImageCopy *regions)
 {
+    FK_GUARD;
     (void)layout, (void)n, (void)regions;
     CB("vkCmdCopyBufferToImage");
     USE(BUFFER, src, "vkCmdCopyBufferToImage");
@@ -1917,6 +2061,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdCopyImageToBuffer(VkCommandBuffer cb
                                                               uint32_t n,
                                                               const VkBufferImageCopy *regions)
 {
+    FK_GUARD;
     (void)layout, (void)n, (void)regions;
     CB("vkCmdCopyImageToBuffer");
     USE(IMAGE, src, "vkCmdCopyImageToBuffer");
@@ -1929,6 +2074,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdClearColorImage(VkCommandBuffer cb, 
                                                             uint32_t n,
                                                             const VkImageSubresourceRange *ranges)
 {
+    FK_GUARD;
     (void)layout, (void)color, (void)n, (void)ranges;
     CB("vkCmdClearColorImage");
     USE(IMAGE, image, "vkCmdClearColorImage");
@@ -1937,6 +2083,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdClearColorImage(VkCommandBuffer cb, 
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdResetQueryPool(VkCommandBuffer cb, VkQueryPool pool,
                                                            uint32_t first, uint32_t count)
 {
+    FK_GUARD;
     (void)first, (void)count;
     CB("vkCmdResetQueryPool");
     USE(QUERY_POOL, pool, "vkCmdResetQueryPool");
@@ -1946,6 +2093,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdWriteTimestamp(VkCommandBuffer cb,
                                                            VkPipelineStageFlagBits stage,
                                                            VkQueryPool pool, uint32_t query)
 {
+    FK_GUARD;
     (void)stage, (void)query;
     CB("vkCmdWriteTimestamp");
     USE(QUERY_POOL, pool, "vkCmdWriteTimestamp");
@@ -1954,6 +2102,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdWriteTimestamp(VkCommandBuffer cb,
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdExecuteCommands(VkCommandBuffer cb, uint32_t n,
                                                             const VkCommandBuffer *cbs)
 {
+    FK_GUARD;
     CB("vkCmdExecuteCommands");
     for (uint32_t i = 0; i < n; i++)
         USE(COMMAND_BUFFER, cbs[i], "vkCmdExecuteCommands");
@@ -1979,6 +2128,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateAccelerationStructureKHR(
     VkDevice device, const VkAccelerationStructureCreateInfoKHR *ci, const VkAllocationCallbacks *a,
     VkAccelerationStructureKHR *out)
 {
+    FK_GUARD;
     (void)a;
     USE(BUFFER, ci->buffer, "vkCreateAccelerationStructureKHR");
     const uint64_t h = child_of(device, VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR,
@@ -1992,6 +2142,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateAccelerationStructureKHR(
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyAccelerationStructureKHR(
     VkDevice device, VkAccelerationStructureKHR as, const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyAccelerationStructureKHR");
     fk_destroy(VK_OBJECT_TYPE_ACCELERATION_STRUCTURE_KHR, VKW_HANDLE_U64(as), VK_OBJECT_TYPE_UNKNOWN,
@@ -2006,6 +2157,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkGetAccelerationStructureBuildSizesKHR(
     const VkAccelerationStructureBuildGeometryInfoKHR *info, const uint32_t *counts,
     VkAccelerationStructureBuildSizesInfoKHR *sizes)
 {
+    FK_GUARD;
     (void)type;
     USE(DEVICE, device, "vkGetAccelerationStructureBuildSizesKHR");
     for (uint32_t j = 0; j < info->geometryCount; j++)
@@ -2073,6 +2225,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBuildAccelerationStructuresKHR(
     const VkAccelerationStructureBuildGeometryInfoKHR *infos,
     const VkAccelerationStructureBuildRangeInfoKHR *const *ranges)
 {
+    FK_GUARD;
     const char *where = "vkBuildAccelerationStructuresKHR";
     USE(DEVICE, device, where);
     USE_OPT(DEFERRED_OPERATION_KHR, op, where);
@@ -2097,6 +2250,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkWriteAccelerationStructuresProperti
     VkDevice device, uint32_t n, const VkAccelerationStructureKHR *as, VkQueryType type,
     size_t size, void *data, size_t stride)
 {
+    FK_GUARD;
     (void)type, (void)size;
     const char *where = "vkWriteAccelerationStructuresPropertiesKHR";
     USE(DEVICE, device, where);
@@ -2111,6 +2265,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkWriteAccelerationStructuresProperti
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyAccelerationStructureKHR(
     VkDevice device, VkDeferredOperationKHR op, const VkCopyAccelerationStructureInfoKHR *info)
 {
+    FK_GUARD;
     const char *where = "vkCopyAccelerationStructureKHR";
     USE(DEVICE, device, where);
     USE_OPT(DEFERRED_OPERATION_KHR, op, where);
@@ -2122,6 +2277,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyAccelerationStructureKHR(
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyAccelerationStructureToMemoryKHR(
     VkDevice device, VkDeferredOperationKHR op, const VkCopyAccelerationStructureToMemoryInfoKHR *info)
 {
+    FK_GUARD;
     const char *where = "vkCopyAccelerationStructureToMemoryKHR";
     USE(DEVICE, device, where);
     USE_OPT(DEFERRED_OPERATION_KHR, op, where);
@@ -2140,6 +2296,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyAccelerationStructureToMemoryKH
 static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCopyMemoryToAccelerationStructureKHR(
     VkDevice device, VkDeferredOperationKHR op, const VkCopyMemoryToAccelerationStructureInfoKHR *info)
 {
+    FK_GUARD;
     const char *where = "vkCopyMemoryToAccelerationStructureKHR";
     USE(DEVICE, device, where);
     USE_OPT(DEFERRED_OPERATION_KHR, op, where);
@@ -2174,6 +2331,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateVideoSessionKHR(
     VkDevice device, const VkVideoSessionCreateInfoKHR *ci, const VkAllocationCallbacks *a,
     VkVideoSessionKHR *out)
 {
+    FK_GUARD;
     (void)ci, (void)a;
     const uint64_t h = child_of(device, VK_OBJECT_TYPE_VIDEO_SESSION_KHR, "vkCreateVideoSessionKHR");
     *out = VKW_U64_HANDLE(VkVideoSessionKHR, h);
@@ -2184,6 +2342,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyVideoSessionKHR(VkDevice device,
                                                                VkVideoSessionKHR session,
                                                                const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyVideoSessionKHR");
     fk_destroy(VK_OBJECT_TYPE_VIDEO_SESSION_KHR, VKW_HANDLE_U64(session), VK_OBJECT_TYPE_UNKNOWN,
@@ -2194,6 +2353,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkGetVideoSessionMemoryRequirementsKH
     VkDevice device, VkVideoSessionKHR session, uint32_t *count,
     VkVideoSessionMemoryRequirementsKHR *out)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetVideoSessionMemoryRequirementsKHR");
     USE(VIDEO_SESSION_KHR, session, "vkGetVideoSessionMemoryRequirementsKHR");
     if (out && *count >= 1)
@@ -2206,6 +2366,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkBindVideoSessionMemoryKHR(
     VkDevice device, VkVideoSessionKHR session, uint32_t n,
     const VkBindVideoSessionMemoryInfoKHR *binds)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkBindVideoSessionMemoryKHR");
     USE(VIDEO_SESSION_KHR, session, "vkBindVideoSessionMemoryKHR");
     for (uint32_t i = 0; i < n; i++)
@@ -2217,6 +2378,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkCreateVideoSessionParametersKHR(
     VkDevice device, const VkVideoSessionParametersCreateInfoKHR *ci,
     const VkAllocationCallbacks *a, VkVideoSessionParametersKHR *out)
 {
+    FK_GUARD;
     (void)a;
     const char *where = "vkCreateVideoSessionParametersKHR";
     if (!USE(DEVICE, device, where) || !USE(VIDEO_SESSION_KHR, ci->videoSession, where) ||
@@ -2232,6 +2394,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkUpdateVideoSessionParametersKHR(
     VkDevice device, VkVideoSessionParametersKHR params,
     const VkVideoSessionParametersUpdateInfoKHR *info)
 {
+    FK_GUARD;
     (void)info;
     USE(DEVICE, device, "vkUpdateVideoSessionParametersKHR");
     USE(VIDEO_SESSION_PARAMETERS_KHR, params, "vkUpdateVideoSessionParametersKHR");
@@ -2241,6 +2404,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL fake_vkUpdateVideoSessionParametersKHR(
 static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyVideoSessionParametersKHR(
     VkDevice device, VkVideoSessionParametersKHR params, const VkAllocationCallbacks *a)
 {
+    FK_GUARD;
     (void)a;
     USE(DEVICE, device, "vkDestroyVideoSessionParametersKHR");
     fk_destroy(VK_OBJECT_TYPE_VIDEO_SESSION_PARAMETERS_KHR, VKW_HANDLE_U64(params),
@@ -2250,6 +2414,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkDestroyVideoSessionParametersKHR(
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBeginVideoCodingKHR(VkCommandBuffer cb,
                                                                const VkVideoBeginCodingInfoKHR *info)
 {
+    FK_GUARD;
     CB("vkCmdBeginVideoCodingKHR");
     USE(VIDEO_SESSION_KHR, info->videoSession, "vkCmdBeginVideoCodingKHR");
     params_of(info->videoSessionParameters, info->videoSession, "vkCmdBeginVideoCodingKHR");
@@ -2258,6 +2423,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdBeginVideoCodingKHR(VkCommandBuffer 
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdControlVideoCodingKHR(
     VkCommandBuffer cb, const VkVideoCodingControlInfoKHR *info)
 {
+    FK_GUARD;
     (void)info;
     CB("vkCmdControlVideoCodingKHR");
 }
@@ -2265,6 +2431,7 @@ static VKAPI_ATTR void VKAPI_CALL fake_vkCmdControlVideoCodingKHR(
 static VKAPI_ATTR void VKAPI_CALL fake_vkCmdEndVideoCodingKHR(VkCommandBuffer cb,
                                                              const VkVideoEndCodingInfoKHR *info)
 {
+    FK_GUARD;
     (void)info;
     CB("vkCmdEndVideoCodingKHR");
 }
@@ -2295,6 +2462,7 @@ static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL fake_vkGetDeviceProcAddr(VkDevic
 
 static int compare_entries(const void *a, const void *b)
 {
+    FK_GUARD;
     return strcmp(((const struct fk_entry *)a)->name, ((const struct fk_entry *)b)->name);
 }
 
@@ -2495,6 +2663,7 @@ static PFN_vkVoidFunction lookup(const char *name)
 static VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL fake_vkGetDeviceProcAddr(VkDevice device,
                                                                         const char *name)
 {
+    FK_GUARD;
     USE(DEVICE, device, "vkGetDeviceProcAddr");
     return name ? lookup(name) : NULL;
 }

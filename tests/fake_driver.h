@@ -31,7 +31,9 @@
  * External fds are real descriptors (see vkw_fake_fds_taken).
  * Commands it does not implement are NULL: the host answers UNSUPPORTED.
  *
- * Not thread-safe (one test thread at a time).
+ * Thread-safe: one call at a time, whatever thread makes it (the host
+ * makes calls that may block on threads of its own, PROTOCOL section 29);
+ * its calls never block.
  */
 #ifndef VKW_FAKE_DRIVER_H
 #define VKW_FAKE_DRIVER_H

@@ -630,6 +630,58 @@ class PointerArrays(VariantTestCase):
                                          'const <type>VkWidgetRangeEXT</type>**'))
 
 
+class Blocking(VariantTestCase):
+    """Which driver calls may block, and which the host may detach (PROTOCOL
+    section 29): the registry's rules, may-block annotations, and what
+    cannot be detached."""
+
+    def test_nothing_blocks_by_default(self):
+        self.assertEqual([c.name for c in tiny().commands if c.may_block], [])
+
+    def test_a_timeout_result_is_a_wait(self):
+        proto, _ = self.build(('successcodes="VK_SUCCESS,VK_INCOMPLETE"',
+                               'successcodes="VK_SUCCESS,VK_TIMEOUT,VK_INCOMPLETE"'),
+                              ('<enum value="5"     name="VK_INCOMPLETE"/>',
+                               '<enum value="2"     name="VK_TIMEOUT"/>\n'
+                               '        <enum value="5"     name="VK_INCOMPLETE"/>'))
+        cmd = next(c for c in proto.commands if c.name == 'vkEnumerateWidgetProperties')
+        self.assertTrue(cmd.may_block.startswith('waits: VK_TIMEOUT'), cmd.may_block)
+        self.assertTrue(cmd.detachable)
+        self.assertIsNone(cmd.timeout_param)  # no `timeout` to wait in slices
+
+    def test_annotated(self):
+        proto = tiny_protocol(TINY_ANNOTATIONS + 'may-block vkGetWidgetInfo : it waits\n',
+                              self.tmp)
+        info = next(c for c in proto.commands if c.name == 'vkGetWidgetInfo')
+        self.assertEqual((info.may_block, info.detachable), ('it waits', True))
+
+    def test_what_cannot_be_detached(self):
+        """A hand-written host side, or a command with no reply, runs on the
+        worker even when it may block."""
+        proto = tiny_protocol(TINY_ANNOTATIONS + 'may-block vkSetWidgetTagEXT : slow\n'
+                              'may-block vkDestroyWidget : slow\n', self.tmp)
+        for name in ('vkSetWidgetTagEXT', 'vkDestroyWidget'):
+            with self.subTest(name=name):
+                cmd = next(c for c in proto.commands if c.name == name)
+                self.assertEqual((cmd.may_block, cmd.detachable), ('slow', False))
+
+    def test_annotation_the_registry_makes_needless(self):
+        text = TINY_ANNOTATIONS + 'may-block vkEnumerateWidgetProperties : waits\n'
+        with self.assertRaises(wire.WireError) as cm:
+            self.build(('successcodes="VK_SUCCESS,VK_INCOMPLETE"',
+                        'successcodes="VK_SUCCESS,VK_TIMEOUT,VK_INCOMPLETE"'),
+                       ('<enum value="5"     name="VK_INCOMPLETE"/>',
+                        '<enum value="2"     name="VK_TIMEOUT"/>\n'
+                        '        <enum value="5"     name="VK_INCOMPLETE"/>'),
+                       annotations=text)
+        self.assertIn('vk.xml says it already', str(cm.exception))
+
+    def test_annotation_of_a_command_not_forwarded(self):
+        with self.assertRaises(wire.WireError) as cm:
+            tiny_protocol(TINY_ANNOTATIONS + 'may-block vkTrimWidget : slow\n', self.tmp)
+        self.assertIn('may-block names vkTrimWidget, which is not forwarded', str(cm.exception))
+
+
 @skip_without_real_xml
 class RealRegistry(unittest.TestCase):
     """wire.build on vk.xml with the real gen/annotations.conf and opcode table."""
@@ -678,6 +730,23 @@ class RealRegistry(unittest.TestCase):
                 wire.build(self.reg, self.sel, ann, self.table.numbers)
         self.assertIn('VkBindImageMemoryInfo.memory', str(cm.exception))
         self.assertNotIn('VkDescriptorImageInfo.sampler', str(cm.exception))
+
+    def test_detachable_commands(self):
+        """The registry's waits and compiles and the annotated ones, less
+        those whose host side is hand-written."""
+        detachable = sorted(c.name for c in self.proto.commands if c.detachable)
+        self.assertEqual(detachable, sorted([
+            'vkWaitForFences', 'vkWaitSemaphores', 'vkCreateGraphicsPipelines',
+            'vkCreateComputePipelines', 'vkCreateRayTracingPipelinesNV', 'vkQueueWaitIdle',
+            'vkDeviceWaitIdle', 'vkGetQueryPoolResults', 'vkCreateShadersEXT',
+            'vkDeferredOperationJoinKHR', 'vkCompileDeferredNV']))
+        waits = {c.name: c.timeout_param.name for c in self.proto.commands if c.timeout_param}
+        self.assertEqual(waits, {'vkWaitForFences': 'timeout', 'vkWaitSemaphores': 'timeout'})
+        by_name = {c.name: c for c in self.proto.commands}
+        self.assertTrue(by_name['vkCreateRayTracingPipelinesKHR'].may_block)
+        self.assertFalse(by_name['vkCreateRayTracingPipelinesKHR'].detachable)  # hand-written
+        self.assertIsNone(by_name['vkGetFenceStatus'].may_block)
+        self.assertIsNone(by_name['vkDestroyDeferredOperationKHR'].may_block)
 
     def test_write_descriptor_set_encode_if(self):
         facts = self.proto.structs['VkWriteDescriptorSet']

@@ -76,8 +76,12 @@ struct vkw_renderer_options {
      * each reply's fds with it: vkw_renderer_context_reply_fds), are
      * taken; others are ignored. */
     uint64_t transport_features;
+    /* Detached calls (doc/PROTOCOL.md section 29): driver calls that may
+     * block, each run on a host thread of its own, in progress at once per
+     * context; one more ends it with `limit blocking`.  Default 64. */
+    size_t max_blocking;
 };
-#define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0, 0, 0, 0, 0}
+#define VKW_RENDERER_OPTIONS_INIT {sizeof(struct vkw_renderer_options), NULL, 0, 0, 0, 0, 0, 0, 0}
 
 /* What vkw_renderer_context_process made of a message.  After
  * PROTOCOL_ERROR or HANDSHAKE_REFUSED the context has ended: every later
@@ -181,6 +185,7 @@ struct vkw_renderer_context_stats {
     size_t imported_mappings;  /* guest pages (ALLOCATE_SHARED) the host has mapped */
     size_t in_flight;          /* queue batches not yet seen finished */
     size_t host_fences;        /* fences the host made to watch them */
+    size_t blocking;           /* detached calls sent and not yet collected */
 };
 /* 0, or -EINVAL (NULL arguments, or out->size not set to a size this
  * library knows). */

@@ -1,5 +1,6 @@
 /* vkw_handshake — see vkw_handshake.h. */
 #include "vkw_handshake.h"
+#include "vkw_detach.h"
 #include "vkw_sync_page.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@ void vkw_hello_local(struct vkw_hello *h)
     h->minor = VKW_OPCODE_LIMIT - 1;
     h->vk_xml_version = VKW_VK_XML_VERSION;
     h->features = VKW_FEATURE_MAPPED_MEMORY | VKW_FEATURE_TRACKED_MEMORY | VKW_FEATURE_SYNC_STATUS |
-                  VKW_FEATURE_CLOCK_PROBE;
+                  VKW_FEATURE_CLOCK_PROBE | VKW_FEATURE_DETACH;
 }
 
 static void write_hello_fields(struct vkw_writer *w, const struct vkw_hello *h)

@@ -41,7 +41,8 @@
  * when it accepted, both ends move every later message to the ring. */
 #define VKW_FEATURE_RING (1ull << 4)
 #define VKW_MSG_RING_ATTACH 0x10030u
-/* (Bit 5, the sync status page, is vkw_sync_page.h's.) */
+/* (Bit 5, the sync status page, is vkw_sync_page.h's; bit 9, detached
+ * calls, vkw_detach.h's.) */
 /* External fds (doc/PROTOCOL.md, "External objects"): replies may carry
  * fds the driver exported (vkGetMemoryFdKHR and the like), and commands fds
  * the application imports.  A host sets it only where its embedder sends

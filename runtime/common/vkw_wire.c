@@ -52,6 +52,7 @@ const char *vkw_limit_name(uint64_t limit)
     case VKW_LIMIT_MEMORY_BYTES: return "memory_bytes";
     case VKW_LIMIT_IN_FLIGHT: return "in_flight";
     case VKW_LIMIT_MESSAGE_BYTES: return "message_bytes";
+    case VKW_LIMIT_BLOCKING: return "blocking";
     default: return "unknown"; /* an error value from the wire may hold anything */
     }
 }

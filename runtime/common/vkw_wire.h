@@ -62,6 +62,7 @@ enum vkw_limit {
     VKW_LIMIT_MEMORY_BYTES = 2,  /* device memory the client's allocations hold */
     VKW_LIMIT_IN_FLIGHT = 3,     /* queue batches submitted and not yet finished */
     VKW_LIMIT_MESSAGE_BYTES = 4, /* one message received, or one batch's replies */
+    VKW_LIMIT_BLOCKING = 5,      /* detached calls sent and not yet collected */
     VKW_LIMIT_COUNT_
 };
 
@@ -246,7 +247,11 @@ struct vkw_command_header {
     uint32_t serial; /* chosen by the guest, echoed in the reply */
 };
 #define VKW_COMMAND_FLAG_REPLY 0x1u /* the guest waits for a reply */
-#define VKW_COMMAND_FLAGS_KNOWN VKW_COMMAND_FLAG_REPLY
+/* With REPLY, on a command that may block (runtime/common/vkw_detach.h):
+ * the host may run its driver call on a thread of its own and holds its
+ * reply for COLLECT. */
+#define VKW_COMMAND_FLAG_DETACH 0x2u
+#define VKW_COMMAND_FLAGS_KNOWN (VKW_COMMAND_FLAG_REPLY | VKW_COMMAND_FLAG_DETACH)
 
 /* A reply: this header then, for status VKW_OK, the command's reply
  * payload; for a protocol error, one u64 with the offending value.

@@ -502,6 +502,13 @@ struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable)
     return &conn->reader;
 }
 
+struct vkw_reader *vkw_call_exchange(struct vkw_call *call, uint32_t opcode, uint32_t serial)
+{
+    if (!send_command(call) || !receive_reply(call->conn, opcode, serial))
+        return NULL;
+    return &call->conn->reader;
+}
+
 bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r)
 {
     struct vkw_guest_conn *conn = call->conn;

@@ -99,6 +99,16 @@ struct vkw_reader *vkw_call_wait(struct vkw_call *call, bool cacheable);
 /* Unlock; false when the call failed (lost connection, bad reply, or
  * bytes of a reply read in parts left unread). */
 bool vkw_call_end(struct vkw_call *call, struct vkw_reader *r);
+/* Send what the writer holds, after the pending batch, and read the reply
+ * to `opcode`/`serial`: the last message in the writer's, where it holds
+ * more than one.  Like vkw_call_wait otherwise (no cache). */
+struct vkw_reader *vkw_call_exchange(struct vkw_call *call, uint32_t opcode, uint32_t serial);
+/* vkw_call_wait for a command that may block on the host (PROTOCOL
+ * section 29, vkw_guest_detach.c): sent with DETACH and a COLLECT; while
+ * the host has not finished it, the connection is given back to the other
+ * threads between looks.  Returns as vkw_call_wait does, the connection
+ * held again (the call's serial is then another). */
+struct vkw_reader *vkw_call_wait_detached(struct vkw_call *call);
 
 /* After a command that imports fds of the application (vkw_write_fd with
  * `imported`): Vulkan gives them to the driver when it succeeds, so they

@@ -25,6 +25,7 @@ void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_l
 
 void vkw_host_context_fini(struct vkw_host_context *ctx)
 {
+    vkw_host_jobs_stop(ctx); /* its threads wake the sync page's sleepers */
     vkw_host_syncfb_free(ctx); /* its threads first: they use the lists below */
     free(ctx->pieces);
     vkw_object_table_fini(&ctx->objects);
@@ -43,6 +44,8 @@ void vkw_host_context_fini(struct vkw_host_context *ctx)
 static void fail_context(struct vkw_host_context *ctx, enum vkw_error error, uint64_t value,
                          uint32_t opcode, uint32_t serial)
 {
+    if (ctx->error != VKW_OK)
+        return; /* the first error stays */
     ctx->error = error;
     ctx->error_value = value;
     ctx->error_opcode = opcode;
@@ -93,6 +96,8 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
     vkw_reader_init(&stream, data, size, NULL);
     ctx->piece_count = 0;
     ctx->piece_bytes = 0;
+    if (ctx->error == VKW_OK)
+        vkw_host_jobs_reap(ctx); /* calls that returned since: their ids and replies */
     while (ctx->error == VKW_OK && vkw_reader_remaining(&stream) > 0) {
         struct vkw_command_header h;
         if (!vkw_read_command_header(&stream, &h)) {
@@ -130,21 +135,40 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
             d.recorded = true;
             d.recording_into = vkw_read_u64(&first);
         }
-        vkw_reader_init(&d.r, stream.cur, h.size, &ctx->arena);
+        const void *payload = stream.cur;
+        struct vkw_arena *arena = &ctx->arena;
+        struct vkw_writer *job_reply = NULL;
+        if (h.flags & VKW_COMMAND_FLAG_DETACH) {
+            /* Decoded from its own copy into its own arena: a call handed
+             * to a thread keeps them until it is finished. */
+            uint64_t value;
+            const enum vkw_error e = vkw_host_job_open(ctx, &h, stream.cur, &d.job, &value);
+            if (e != VKW_OK) {
+                fail_context(ctx, e, value, h.opcode, h.serial);
+                break;
+            }
+            vkw_host_job_decoder(d.job, &payload, &arena, &job_reply);
+        }
+        vkw_reader_init(&d.r, payload, h.size, arena);
         d.r.fds = &ctx->fds.in;
         stream.cur += h.size;
 
-        const bool want_reply = (h.flags & VKW_COMMAND_FLAG_REPLY) != 0;
+        /* A detached command's reply waits in its call for COLLECT. */
+        const bool want_reply = (h.flags & VKW_COMMAND_FLAG_REPLY) != 0 && !d.job;
         const size_t reply_start = replies->size;
         const uint32_t reply_fds_before = replies->nfds;
         const size_t pieces_before = ctx->piece_count;
         const uint64_t piece_bytes_before = ctx->piece_bytes;
-        ctx->gather_now = ctx->gather && vkw_reader_remaining(&stream) == 0;
+        /* (never into a detached call's own reply: its pieces would be
+         * spliced into this batch's) */
+        ctx->gather_now = ctx->gather && vkw_reader_remaining(&stream) == 0 && !d.job;
         size_t at = want_reply ? vkw_begin_reply(replies, h.opcode, h.serial, VKW_OK) : 0;
-        fn(ctx, &d, want_reply ? replies : NULL);
+        fn(ctx, &d, d.job ? job_reply : want_reply ? replies : NULL);
         ctx->gather_now = false;
         vkw_host_fds_settle(&ctx->fds); /* what the driver did not take */
         vkw_arena_reset(&ctx->arena);
+        if (d.job)
+            vkw_host_job_close(ctx, d.job, &d, vkw_reader_ok(&d.r));
         if (!vkw_reader_ok(&d.r) && d.stale != 0 && !want_reply &&
             d.r.error == VKW_ERROR_BAD_HANDLE && d.r.error_value == d.stale) {
             /* A recorded command names an object the guest destroyed while
@@ -159,9 +183,12 @@ static enum vkw_error execute(struct vkw_host_context *ctx, const void *data, si
             vkw_host_reply_fds_drop(replies, reply_fds_before);
             ctx->piece_count = pieces_before;
             ctx->piece_bytes = piece_bytes_before;
+            /* (a detached call's finish may have ended it first, naming that call) */
             fail_context(ctx, d.r.error, d.r.error_value, h.opcode, h.serial);
             break;
         }
+        if (ctx->error != VKW_OK)
+            break; /* a detached call finished meanwhile failed */
         if (want_reply)
             vkw_end_message_beside(replies, at, ctx->piece_bytes - piece_bytes_before);
         /* The batch's answer must fit the message limit, with room for
@@ -284,6 +311,8 @@ void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uin
     const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
     if (o && o->type == type && o->host == host && vkw_handle_types[type].reissued)
         return; /* the guest already knows this object by this id */
+    if (o && o->type == type && (o->flags & VKW_OBJECT_PENDING))
+        vkw_object_table_remove(&ctx->objects, id, type); /* held for this very object */
     enum vkw_error e = vkw_object_table_insert(&ctx->objects, id, type, host, parent_id);
     if (e != VKW_OK)
         vkw_reader_fail(&d->r, e, id);

@@ -27,6 +27,7 @@
 #include "vkw_host_dispatch.h"
 #include "vkw_host_image_copy.h"
 #include "vkw_host_inflight.h"
+#include "vkw_host_jobs.h"
 #include "vkw_host_limits.h"
 #include "vkw_host_memory.h"
 #include "vkw_host_recording.h"
@@ -89,6 +90,8 @@ struct vkw_host_context {
     /* The sync status page and its completion threads, once the guest
      * sent one (vkw_host_syncfb.h); NULL before. */
     struct vkw_host_syncfb *syncfb;
+    /* Detached calls and the threads that run them (vkw_host_jobs.h). */
+    struct vkw_host_jobs jobs;
     /* What each of its devices can take (vkGetDeviceProcAddr's answers). */
     struct vkw_host_device_commands device_commands;
     /* Its command buffers that record, and what it destroyed meanwhile. */
@@ -118,7 +121,8 @@ void vkw_host_context_init(struct vkw_host_context *ctx, const struct vkw_host_l
  * destroy, first. */
 void vkw_host_context_fini(struct vkw_host_context *ctx);
 
-/* Destroy every driver object the guest made, children first: each device
+/* Destroy every driver object the guest made, children first: detached
+ * calls are waited for and finished first (vkw_host_jobs_stop); each device
  * is waited idle, then objects go in decreasing depth of their parent chain
  * (device children, devices, instances); pool allocations, queues and
  * physical devices go with their parents.  Memory records are dropped
@@ -157,7 +161,8 @@ void vkw_host_reply_bulk(struct vkw_host_context *ctx, struct vkw_writer *reply,
  * and within the object limit.  Fails the decoder otherwise. */
 bool vkw_host_check_new_ids(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                             uint32_t type, const uint64_t *ids, uint64_t count);
-/* Record a new object under its guest id, as a child of `parent_id` (0: none). */
+/* Record a new object under its guest id, as a child of `parent_id` (0: none).
+ * An id a detached call holds PENDING for it is bound in its place. */
 void vkw_host_bind(struct vkw_host_context *ctx, struct vkw_host_decoder *d, uint32_t type,
                    uint64_t id, uint64_t host, uint64_t parent_id);
 /* An asynchronous creation failed (its VkResult is deferred): the guest

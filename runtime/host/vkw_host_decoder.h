@@ -4,7 +4,9 @@
  * (and its file descriptors, vkw_host_fds.h), and the two handle
  * translations generated host code calls: guest id to host handle (checked
  * for existence and type) and back for replies; and the parent check of
- * handles a struct names with their parent.
+ * handles a struct names with their parent.  For a detached call
+ * (vkw_host_jobs.h) every object it names is noted as it is decoded, and a
+ * destroy waits for the detached calls that name what it destroys.
  */
 #ifndef VKW_HOST_DECODER_H
 #define VKW_HOST_DECODER_H
@@ -16,6 +18,7 @@
 #include "vkw_wire.h"
 
 struct vkw_host_fds;
+struct vkw_host_job;
 
 struct vkw_host_decoder {
     struct vkw_reader r;
@@ -48,6 +51,9 @@ struct vkw_host_decoder {
     bool recorded;
     uint64_t recording_into;
     uint64_t stale;
+    /* The detached call this command becomes (vkw_host_jobs.h), NULL when
+     * it runs on the worker.  `owner` is then the host context. */
+    struct vkw_host_job *job;
 };
 
 /* A recorded command names `id` of `type`: true, with its host handle, for
@@ -58,7 +64,7 @@ static inline bool vkw_host_recorded_lookup(struct vkw_host_decoder *d, uint64_t
                                             uint32_t type, uint64_t *host)
 {
     const struct vkw_object *o = vkw_object_table_find(d->objects, id);
-    if (!o || o->type != type || (o->flags & VKW_OBJECT_FAILED))
+    if (!o || o->type != type || (o->flags & (VKW_OBJECT_FAILED | VKW_OBJECT_PENDING)))
         return false;
     if (id == d->recording_into) {
         if (o->flags & VKW_OBJECT_UNUSABLE)
@@ -77,6 +83,14 @@ static inline bool vkw_host_lookup(struct vkw_host_decoder *d, uint64_t id, uint
     return d->recorded ? vkw_host_recorded_lookup(d, id, type, host)
                        : vkw_object_table_lookup(d->objects, id, type, host);
 }
+
+/* (vkw_host_jobs.c) The detached call being decoded names `id`: neither it
+ * nor what it was made from may be destroyed until the call is finished. */
+void vkw_host_job_pin(struct vkw_host_decoder *d, uint64_t id);
+/* (vkw_host_jobs.c) `id` is about to be destroyed: first wait for, and
+ * finish, the detached calls that name it or were made from it.  Nothing
+ * when `owner` is no host context (NULL). */
+void vkw_host_jobs_settle(struct vkw_host_decoder *d, uint64_t id);
 
 /* For generated decoders (VKW_DEVICE_LENGTH): the count a blob of device
  * length `what` (enum vkw_device_length) must have on this host. */
@@ -98,6 +112,8 @@ static inline uint64_t vkw_host_decode_handle(struct vkw_host_decoder *d, uint32
         *id_out = id;
     if (id != 0 ? !vkw_host_lookup(d, id, type, &host) : required && vkw_reader_ok(&d->r))
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
+    else if (id != 0 && d->job)
+        vkw_host_job_pin(d, id);
     return host;
 }
 
@@ -113,6 +129,8 @@ static inline uint64_t vkw_host_decode_object(struct vkw_host_decoder *d, uint32
         return 0;
     if (id == 0 ? required : (type == 0 || !vkw_host_lookup(d, id, type, &host)))
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);
+    else if (id != 0 && d->job)
+        vkw_host_job_pin(d, id);
     return host;
 }
 
@@ -132,6 +150,7 @@ static inline uint64_t vkw_host_decode_destroyed_handle(struct vkw_host_decoder 
             vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0);
         return 0;
     }
+    vkw_host_jobs_settle(d, id); /* no driver call may still be using it */
     const struct vkw_object *o = vkw_object_table_find(d->objects, id);
     if (!o || o->type != type || (o->flags & (VKW_OBJECT_KEPT | VKW_OBJECT_GONE))) {
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, id);

@@ -15,6 +15,8 @@ struct vkw_host_limits vkw_host_limits_resolve(const struct vkw_host_limits *in)
         l.max_memory_bytes = VKW_HOST_DEFAULT_MAX_MEMORY_BYTES;
     if (!l.max_in_flight)
         l.max_in_flight = VKW_HOST_DEFAULT_MAX_IN_FLIGHT;
+    if (!l.max_blocking)
+        l.max_blocking = VKW_HOST_DEFAULT_MAX_BLOCKING;
     /* A batch's replies need room for the error reply that may end them
      * (vkw_host_context_execute), so the smallest useful limit holds one
      * reply header and one error reply. */
@@ -32,6 +34,7 @@ uint64_t vkw_host_limit_value(const struct vkw_host_limits *limits, uint64_t whi
     case VKW_LIMIT_MEMORY_BYTES: return limits->max_memory_bytes;
     case VKW_LIMIT_IN_FLIGHT: return limits->max_in_flight;
     case VKW_LIMIT_MESSAGE_BYTES: return limits->max_message_bytes;
+    case VKW_LIMIT_BLOCKING: return limits->max_blocking;
     default: return 0;
     }
 }

@@ -6,7 +6,8 @@
  * before a command would pass one (doc/PROTOCOL.md, "Limits").  The counts
  * they compare with live where the thing is kept: the object table, the
  * memory records (vkw_host_memory.h), the in-flight fences
- * (vkw_host_inflight.h), the reply buffer.
+ * (vkw_host_inflight.h), the reply buffer, the detached calls
+ * (vkw_host_jobs.h).
  *
  * Why: one guest must not starve the host or the other guests of memory,
  * driver objects or queue time; a guest that reaches a limit is told which
@@ -29,12 +30,14 @@ struct vkw_host_limits {
     uint64_t max_memory_bytes; /* allocationSize of the live VkDeviceMemory, summed */
     size_t max_in_flight;      /* queue batches submitted and not yet seen finished */
     size_t max_message_bytes;  /* a message from the guest; a batch's replies */
+    size_t max_blocking;       /* detached calls in progress, each on a host thread */
 };
 
 #define VKW_HOST_DEFAULT_MAX_OBJECTS ((size_t)1 << 20)
 #define VKW_HOST_DEFAULT_MAX_DECODE_BYTES ((size_t)256 << 20)
 #define VKW_HOST_DEFAULT_MAX_MEMORY_BYTES ((uint64_t)16 << 30)
 #define VKW_HOST_DEFAULT_MAX_IN_FLIGHT ((size_t)4096)
+#define VKW_HOST_DEFAULT_MAX_BLOCKING ((size_t)64)
 /* (the protocol's own bound: VKW_MAX_MESSAGE_BYTES, which a limit can
  * only lower) */
 

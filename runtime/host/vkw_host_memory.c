@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vkw_detach.h"
 #include "vkw_handles.h"
 #include "vkw_host_clock.h"
 #include "vkw_host_context.h"
@@ -805,6 +806,7 @@ vkw_host_message_fn vkw_host_private_handler(uint32_t opcode)
     case VKW_MSG_SYNC_SHARED: return vkw_host_sync_shared;
     case VKW_MSG_SYNC_PAGE: return vkw_host_sync_page;
     case VKW_MSG_SYNC_QUEUE: return vkw_host_sync_queue;
+    case VKW_MSG_COLLECT: return vkw_host_collect;
     default: return NULL;
     }
 }
@@ -824,6 +826,7 @@ const char *vkw_host_private_name(uint32_t opcode)
     case VKW_MSG_SYNC_SHARED: return "SYNC_SHARED";
     case VKW_MSG_SYNC_PAGE: return "SYNC_PAGE";
     case VKW_MSG_SYNC_QUEUE: return "SYNC_QUEUE";
+    case VKW_MSG_COLLECT: return "COLLECT";
     default: return NULL;
     }
 }

@@ -88,6 +88,13 @@ void vkw_host_syncfb_note_deferred(struct vkw_host_context *ctx, bool pending)
     pthread_mutex_unlock(&fb->lock);
 }
 
+void vkw_host_syncfb_notify(struct vkw_host_syncfb *fb)
+{
+    pthread_mutex_lock(&fb->lock);
+    wake_guest(fb);
+    pthread_mutex_unlock(&fb->lock);
+}
+
 void vkw_host_syncfb_stopped(struct vkw_host_context *ctx)
 {
     struct vkw_host_syncfb *fb = ctx->syncfb;

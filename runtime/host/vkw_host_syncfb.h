@@ -55,6 +55,11 @@ bool vkw_host_syncfb_waited(const struct vkw_host_context *ctx, VkFence fence);
 void vkw_host_syncfb_note_deferred(struct vkw_host_context *ctx, bool pending);
 /* The host publishes nothing more: the guest must ask. */
 void vkw_host_syncfb_stopped(struct vkw_host_context *ctx);
+/* Wake the guest's sleepers (a bump of the wake word): a detached call
+ * returned (vkw_host_jobs.h).  From any thread, without the context: `fb`
+ * lives until vkw_host_syncfb_free, which comes after the jobs' threads
+ * ended. */
+void vkw_host_syncfb_notify(struct vkw_host_syncfb *fb);
 
 /* Join the threads of `device`'s queues (NULL: all) and free their slots'
  * queues; the slots' counts stay. */

@@ -47,7 +47,7 @@ void vkw_host_vkDestroyVideoSessionKHR(struct vkw_host_context *ctx, struct vkw_
         }
         for (uint64_t i = 0; i < c.count; i++) {
             const struct vkw_object *o = vkw_object_table_find(&ctx->objects, c.ids[i]);
-            if (!(o->flags & VKW_OBJECT_FAILED))
+            if (!(o->flags & VKW_OBJECT_HOSTLESS))
                 ctx->vk.vkDestroyVideoSessionParametersKHR(
                     a->device, VKW_U64_HANDLE(VkVideoSessionParametersKHR, o->host), NULL);
             /* Its id stays, naming nothing, until the guest destroys it. */

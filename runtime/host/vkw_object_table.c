@@ -29,8 +29,6 @@
 /* reverse holds slot index + 1 in a uint32_t. */
 #define VKW_TABLE_MAX_CAPACITY ((size_t)1 << 31)
 #define VKW_NOT_FOUND SIZE_MAX
-/* Objects with no host handle, kept out of the reverse map. */
-#define NO_HOST (VKW_OBJECT_FAILED | VKW_OBJECT_GONE)
 
 /* splitmix64's finaliser: every input bit reaches every output bit. */
 static inline uint64_t mix64(uint64_t z)
@@ -86,7 +84,7 @@ static void reverse_add(uint32_t *reverse, const struct vkw_object *slots,
 {
     /* Failed and gone objects (host 0) are never answered by handle:
      * keeping them out spares the one (type, 0) chain that would grow. */
-    if (slots[index].flags & NO_HOST)
+    if (slots[index].flags & VKW_OBJECT_HOSTLESS)
         return;
     size_t mask = capacity - 1;
     size_t j = reverse_home(slots, mask, slots[index].type, slots[index].host);
@@ -100,7 +98,7 @@ static void reverse_remove(struct vkw_object_table *t, size_t index)
 {
     size_t mask = t->reverse_capacity - 1;
     const struct vkw_object *o = &t->slots[index];
-    if (o->flags & NO_HOST)
+    if (o->flags & VKW_OBJECT_HOSTLESS)
         return; /* never added, or taken out when it went */
     size_t hole = reverse_home(t->slots, mask, o->type, o->host);
     for (size_t n = 0; t->reverse[hole] != index + 1; n++) {
@@ -234,6 +232,12 @@ enum vkw_error vkw_object_table_insert_failed(struct vkw_object_table *t, uint64
     return insert(t, id, type, 0, parent_id, VKW_OBJECT_FAILED);
 }
 
+enum vkw_error vkw_object_table_insert_pending(struct vkw_object_table *t, uint64_t id,
+                                               uint32_t type, uint64_t parent_id)
+{
+    return insert(t, id, type, 0, parent_id, VKW_OBJECT_PENDING);
+}
+
 const struct vkw_object *vkw_object_table_find(const struct vkw_object_table *t,
                                                uint64_t id)
 {
@@ -258,9 +262,9 @@ bool vkw_object_table_mark(struct vkw_object_table *t, uint64_t id, uint32_t set
     if (i == VKW_NOT_FOUND)
         return false;
     struct vkw_object *o = &t->slots[i];
-    set &= ~VKW_OBJECT_FAILED;
-    clear &= ~NO_HOST; /* a handle once forgotten does not come back */
-    if ((set & VKW_OBJECT_GONE) && !(o->flags & NO_HOST)) {
+    set &= ~(VKW_OBJECT_FAILED | VKW_OBJECT_PENDING); /* (the jobs' own) */
+    clear &= ~VKW_OBJECT_HOSTLESS; /* a handle once forgotten does not come back */
+    if ((set & VKW_OBJECT_GONE) && !(o->flags & VKW_OBJECT_HOSTLESS)) {
         reverse_remove(t, i); /* while it still has its host handle */
         o->host = 0;
         t->removals++; /* its handle value may come back for another object */

@@ -52,8 +52,14 @@ struct vkw_object {
 /* A command buffer that skipped a command naming a gone object: Vulkan
  * calls it invalid, and the host will not execute it. */
 #define VKW_OBJECT_INVALID 0x10u
+/* The id is held for an object a detached call is making on a host thread
+ * (vkw_host_jobs.h): like a failed object it names no host object yet, so
+ * lookups refuse it; the call's end binds it or frees it. */
+#define VKW_OBJECT_PENDING 0x20u
+/* An id with no host object behind it (host 0, out of the reverse map). */
+#define VKW_OBJECT_HOSTLESS (VKW_OBJECT_FAILED | VKW_OBJECT_PENDING | VKW_OBJECT_GONE)
 /* What lookups refuse. */
-#define VKW_OBJECT_UNUSABLE (VKW_OBJECT_FAILED | VKW_OBJECT_KEPT | VKW_OBJECT_GONE)
+#define VKW_OBJECT_UNUSABLE (VKW_OBJECT_HOSTLESS | VKW_OBJECT_KEPT)
 
 struct vkw_object_table {
     struct vkw_object *slots; /* open addressing on id */
@@ -80,19 +86,22 @@ enum vkw_error vkw_object_table_insert(struct vkw_object_table *t, uint64_t id,
 /* The same for a failed object (VKW_OBJECT_FAILED, host 0). */
 enum vkw_error vkw_object_table_insert_failed(struct vkw_object_table *t, uint64_t id,
                                               uint32_t type, uint64_t parent_id);
+/* The same for a pending one (VKW_OBJECT_PENDING, host 0). */
+enum vkw_error vkw_object_table_insert_pending(struct vkw_object_table *t, uint64_t id,
+                                               uint32_t type, uint64_t parent_id);
 /* The object with this id, or NULL.  Valid until the next insert or
  * remove (an insert may move every object). */
 const struct vkw_object *vkw_object_table_find(const struct vkw_object_table *t,
                                                uint64_t id);
 /* The host handle of `id` when it exists, has `type` and is usable (not
- * failed, kept or gone); `*host` is left alone otherwise. */
+ * failed, pending, kept or gone); `*host` is left alone otherwise. */
 bool vkw_object_table_lookup(const struct vkw_object_table *t, uint64_t id,
                              uint32_t type, uint64_t *host);
 /* Set the flags in `set` and clear those in `clear` of `id`, and set its
  * note; false when there is no such id.  Setting VKW_OBJECT_GONE also
  * forgets the host handle (0, out of the reverse map, `removals` bumped:
- * the driver object is gone).  VKW_OBJECT_FAILED is not changed here, nor
- * VKW_OBJECT_GONE cleared. */
+ * the driver object is gone).  VKW_OBJECT_FAILED and VKW_OBJECT_PENDING
+ * are not changed here, nor VKW_OBJECT_GONE cleared. */
 bool vkw_object_table_mark(struct vkw_object_table *t, uint64_t id, uint32_t set,
                            uint32_t clear, uint64_t note);
 /* The id under which (type, host) was inserted, or 0.  When several live

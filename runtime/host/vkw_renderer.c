@@ -85,7 +85,8 @@ int vkw_renderer_create(const struct vkw_renderer_options *options, struct vkw_r
                                           .max_decode_bytes = o.max_decode_bytes,
                                           .max_memory_bytes = o.max_memory_bytes,
                                           .max_in_flight = o.max_in_flight,
-                                          .max_message_bytes = o.max_message_bytes};
+                                          .max_message_bytes = o.max_message_bytes,
+                                          .max_blocking = o.max_blocking};
     r->limits = vkw_host_limits_resolve(&asked);
     r->transport_features = o.transport_features & (VKW_FEATURE_RING | VKW_FEATURE_EXTERNAL_FDS);
     *out = r;
@@ -233,7 +234,7 @@ static enum vkw_renderer_status handshake(struct vkw_renderer_context *ctx, cons
         end_with_error(ctx, VKW_ERROR_BAD_OPCODE, h.opcode, h.opcode, h.serial);
         return fail(ctx);
     }
-    if ((h.flags & ~VKW_COMMAND_FLAGS_KNOWN) != 0) {
+    if ((h.flags & ~VKW_COMMAND_FLAG_REPLY) != 0) { /* HELLO is never detached */
         end_with_error(ctx, VKW_ERROR_BAD_FLAGS, h.flags, h.opcode, h.serial);
         return fail(ctx);
     }
@@ -490,7 +491,8 @@ int vkw_renderer_context_get_stats(const struct vkw_renderer_context *ctx,
                                            .memory_objects = h->memory.count,
                                            .in_flight = (size_t)h->inflight.batches,
                                            .host_fences = h->inflight.pending_count +
-                                                          h->inflight.spare_count};
+                                                          h->inflight.spare_count,
+                                           .blocking = h->jobs.count};
     for (size_t i = 0; i < h->memory.capacity; i++) {
         const struct vkw_host_memory *m = &h->memory.slots[i];
         s.host_mappings += m->id != 0 && m->mapped;

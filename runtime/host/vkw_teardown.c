@@ -152,9 +152,10 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
         vkw_host_device_commands_forget(p->ctx, (VkDevice)(uintptr_t)o->host);
     }
     /* A failed asynchronous creation left an id and no driver object, as
-     * does an object gone while command buffers recorded (a kept one is
-     * still the driver's, and goes like any other). */
-    if (o->flags & (VKW_OBJECT_FAILED | VKW_OBJECT_GONE))
+     * do an object gone while command buffers recorded and one a detached
+     * call had not made yet (a kept one is still the driver's, and goes
+     * like any other). */
+    if (o->flags & VKW_OBJECT_HOSTLESS)
         return;
     /* False for command buffers, descriptor sets, queues and physical
      * devices: their parent's destruction frees them. */
@@ -169,8 +170,7 @@ static void destroy_at_key(const struct vkw_object *o, void *user)
 static void set_event(const struct vkw_object *o, void *user)
 {
     struct pass *p = user;
-    if (o->type != VKW_HANDLE_VkEvent || !p->ctx->vk.vkSetEvent ||
-        (o->flags & (VKW_OBJECT_FAILED | VKW_OBJECT_GONE)))
+    if (o->type != VKW_HANDLE_VkEvent || !p->ctx->vk.vkSetEvent || (o->flags & VKW_OBJECT_HOSTLESS))
         return;
     const struct placement where = place(&p->ctx->objects, o, p->root);
     if (where.under_root && where.parent_host)
@@ -208,6 +208,11 @@ static size_t destroy_tree(struct vkw_host_context *ctx, uint64_t root)
 size_t vkw_host_context_destroy_objects(struct vkw_host_context *ctx)
 {
     vkw_host_syncfb_stopped(ctx); /* nothing more will be published */
+    /* Detached calls first: what they made is bound, and nothing is
+     * destroyed under a driver call.  Events set first: a call may wait
+     * for work that waits for one. */
+    set_events(ctx, 0);
+    vkw_host_jobs_stop(ctx);
     const size_t destroyed = destroy_tree(ctx, 0);
     /* Each device took its fences with it; this frees the lists. */
     vkw_host_inflight_release_all(ctx);

@@ -54,7 +54,7 @@ static void test_error_names(void)
 
     /* The values of a limit error, numbered on the wire (PROTOCOL.md). */
     static const char *const limits[] = {"unknown", "objects", "memory_bytes", "in_flight",
-                                         "message_bytes"};
+                                         "message_bytes", "blocking"};
     is_int(ARRAY_LEN(limits), VKW_LIMIT_COUNT_, "every limit has an expected name");
     bad = 0;
     for (size_t i = 0; i < ARRAY_LEN(limits); i++)

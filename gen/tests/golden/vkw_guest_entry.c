@@ -44,7 +44,8 @@ void vkw_forward_vkGetWidgetInfo(VkDevice device, VkWidget widget, VkWidgetInfo*
     struct vkw_call call;
     struct vkw_writer *w = vkw_call_begin(conn, &call);
     vkw_encode_vkGetWidgetInfo(w, call.serial, device, widget, pInfo);
-    struct vkw_reader *r = vkw_call_wait(&call, false);
+    /* may block on the host: the connection serves other threads meanwhile */
+    struct vkw_reader *r = vkw_call_wait_detached(&call);
     if (r)
         vkw_decode_reply_vkGetWidgetInfo(r, device, widget, pInfo);
     const bool ok = vkw_call_end(&call, r);

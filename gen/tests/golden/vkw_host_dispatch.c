@@ -5,6 +5,7 @@
 #include "vkw_host_context.h"
 #include "vkw_host_decode.h"
 #include "vkw_host_dispatch.h"
+#include "vkw_host_jobs.h"
 #include "vkw_vulkan_util.h"
 
 void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr gipa,
@@ -46,350 +47,385 @@ bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, u
 static void vkw_dispatch_vkCreateWidget(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkCreateWidget a;
-    if (!vkw_decode_args_vkCreateWidget(d, &a))
+    struct vkw_args_vkCreateWidget args, *a = &args;
+    if (!vkw_decode_args_vkCreateWidget(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkWidget, a.pWidget_ids, a.pWidget_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkWidget, a->pWidget_ids, a->pWidget_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkCreateWidget fn = (PFN_vkCreateWidget)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkCreateWidget);
+    PFN_vkCreateWidget fn = (PFN_vkCreateWidget)vkw_host_device_entry(ctx, d, VKW_CMD_vkCreateWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkCreateWidget);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCreateWidget);
         return;
     }
-    a.result = fn(a.device, a.pCreateInfo, NULL, a.pWidget);
-    if (a.result >= 0 && a.pWidget) {
+    a->result = fn(a->device, a->pCreateInfo, NULL, a->pWidget);
+    if (a->result >= 0 && a->pWidget) {
         uint64_t n = (true) ? 1 : 0;
-        if (n > a.pWidget_capacity)
-            n = a.pWidget_capacity;
-        const uint64_t parent = a.device_id;
+        if (n > a->pWidget_capacity)
+            n = a->pWidget_capacity;
+        const uint64_t parent = a->device_id;
         for (uint64_t i = 0; i < n; i++)
-            if (a.pWidget[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkWidget, a.pWidget_ids[i], VKW_HANDLE_U64(a.pWidget[i]), parent);
+            if (a->pWidget[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkWidget, a->pWidget_ids[i], VKW_HANDLE_U64(a->pWidget[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkCreateWidget(d, reply, &a);
+        vkw_encode_reply_vkCreateWidget(d, reply, a);
 }
 
 static void vkw_dispatch_vkDestroyWidget(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDestroyWidget a;
-    if (!vkw_decode_args_vkDestroyWidget(d, &a))
+    struct vkw_args_vkDestroyWidget args, *a = &args;
+    if (!vkw_decode_args_vkDestroyWidget(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDestroyWidget fn = (PFN_vkDestroyWidget)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDestroyWidget);
+    PFN_vkDestroyWidget fn = (PFN_vkDestroyWidget)vkw_host_device_entry(ctx, d, VKW_CMD_vkDestroyWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDestroyWidget);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDestroyWidget);
         return;
     }
-    fn(a.device, a.widget, NULL);
-    vkw_host_forget(ctx, VKW_HANDLE_VkWidget, a.widget_id);
+    fn(a->device, a->widget, NULL);
+    vkw_host_forget(ctx, VKW_HANDLE_VkWidget, a->widget_id);
     if (reply)
-        vkw_encode_reply_vkDestroyWidget(d, reply, &a);
+        vkw_encode_reply_vkDestroyWidget(d, reply, a);
+}
+
+/* vkGetWidgetInfo may block: the widget answers when it is ready.
+ * Sent with DETACH, the call runs on a host thread (vkw_host_jobs.h):
+ * decoded and checked here, called there, finished back on the worker. */
+struct vkw_frame_vkGetWidgetInfo {
+    struct vkw_args_vkGetWidgetInfo a;
+    PFN_vkGetWidgetInfo fn;
+};
+
+/* The driver call alone: no object table, no context (`job` NULL: on the
+ * worker). */
+static void vkw_call_vkGetWidgetInfo(struct vkw_host_job *job, void *frame)
+{
+    struct vkw_frame_vkGetWidgetInfo *f = frame;
+    struct vkw_args_vkGetWidgetInfo *a = &f->a;
+    (void)job;
+    f->fn(a->device, a->widget, a->pInfo);
+}
+
+static void vkw_finish_vkGetWidgetInfo(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
+                                    struct vkw_writer *reply, void *frame)
+{
+    struct vkw_args_vkGetWidgetInfo *a = &((struct vkw_frame_vkGetWidgetInfo *)frame)->a;
+    (void)ctx;
+    if (reply)
+        vkw_encode_reply_vkGetWidgetInfo(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetWidgetInfo(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetWidgetInfo a;
-    if (!vkw_decode_args_vkGetWidgetInfo(d, &a))
+    /* in the decode arena: a detached command's own, which lives until it is finished */
+    struct vkw_frame_vkGetWidgetInfo *f = vkw_reader_alloc(&d->r, 1, sizeof(*f));
+    if (!f)
+        return;
+    struct vkw_args_vkGetWidgetInfo *a = &f->a;
+    if (!vkw_decode_args_vkGetWidgetInfo(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetWidgetInfo fn = (PFN_vkGetWidgetInfo)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetWidgetInfo, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetWidgetInfo);
+    PFN_vkGetWidgetInfo fn = (PFN_vkGetWidgetInfo)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetWidgetInfo, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetWidgetInfo);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetWidgetInfo);
         return;
     }
-    fn(a.device, a.widget, a.pInfo);
-    if (reply)
-        vkw_encode_reply_vkGetWidgetInfo(d, reply, &a);
+    f->fn = fn;
+    if (!vkw_reader_ok(&d->r))
+        return;
+    if (vkw_host_detach(ctx, d, vkw_call_vkGetWidgetInfo, vkw_finish_vkGetWidgetInfo, f))
+        return; /* on a host thread; finished later, answered by COLLECT */
+    vkw_call_vkGetWidgetInfo(NULL, f);
+    vkw_finish_vkGetWidgetInfo(ctx, d, reply, f);
 }
 
 static void vkw_dispatch_vkEnumerateWidgetProperties(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkEnumerateWidgetProperties a;
-    if (!vkw_decode_args_vkEnumerateWidgetProperties(d, &a))
+    struct vkw_args_vkEnumerateWidgetProperties args, *a = &args;
+    if (!vkw_decode_args_vkEnumerateWidgetProperties(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkEnumerateWidgetProperties fn = (PFN_vkEnumerateWidgetProperties)vkw_host_device_entry(ctx, d, VKW_CMD_vkEnumerateWidgetProperties, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkEnumerateWidgetProperties);
+    PFN_vkEnumerateWidgetProperties fn = (PFN_vkEnumerateWidgetProperties)vkw_host_device_entry(ctx, d, VKW_CMD_vkEnumerateWidgetProperties, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkEnumerateWidgetProperties);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkEnumerateWidgetProperties);
         return;
     }
-    a.result = fn(a.device, a.pPropertyCount, a.pProperties);
+    a->result = fn(a->device, a->pPropertyCount, a->pProperties);
     if (reply)
-        vkw_encode_reply_vkEnumerateWidgetProperties(d, reply, &a);
+        vkw_encode_reply_vkEnumerateWidgetProperties(d, reply, a);
 }
 
 static void vkw_dispatch_vkAllocateGadgets(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkAllocateGadgets a;
-    if (!vkw_decode_args_vkAllocateGadgets(d, &a))
+    struct vkw_args_vkAllocateGadgets args, *a = &args;
+    if (!vkw_decode_args_vkAllocateGadgets(d, a))
         return;
-    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkGadget, a.pGadgets_ids, a.pGadgets_capacity))
+    if (!vkw_host_check_new_ids(ctx, d, VKW_HANDLE_VkGadget, a->pGadgets_ids, a->pGadgets_capacity))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkAllocateGadgets fn = (PFN_vkAllocateGadgets)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateGadgets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkAllocateGadgets);
+    PFN_vkAllocateGadgets fn = (PFN_vkAllocateGadgets)vkw_host_device_entry(ctx, d, VKW_CMD_vkAllocateGadgets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkAllocateGadgets);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkAllocateGadgets);
         return;
     }
-    a.result = fn(a.device, a.pAllocateInfo, a.pGadgets);
-    if (a.pGadgets) {
-        uint64_t n = (a.pAllocateInfo) ? (uint64_t)((a.pAllocateInfo->gadgetCount)) : 0;
-        if (n > a.pGadgets_capacity)
-            n = a.pGadgets_capacity;
-        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkWidget, VKW_HANDLE_U64(a.pAllocateInfo->widget));
+    a->result = fn(a->device, a->pAllocateInfo, a->pGadgets);
+    if (a->pGadgets) {
+        uint64_t n = (a->pAllocateInfo) ? (uint64_t)((a->pAllocateInfo->gadgetCount)) : 0;
+        if (n > a->pGadgets_capacity)
+            n = a->pGadgets_capacity;
+        const uint64_t parent = vkw_host_parent_id(ctx, VKW_HANDLE_VkWidget, VKW_HANDLE_U64(a->pAllocateInfo->widget));
         for (uint64_t i = 0; i < n; i++)
-            if (a.pGadgets[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
-                vkw_host_bind(ctx, d, VKW_HANDLE_VkGadget, a.pGadgets_ids[i], VKW_HANDLE_U64(a.pGadgets[i]), parent);
+            if (a->pGadgets[i] != VK_NULL_HANDLE) /* NULL: not made (the reply says so) */
+                vkw_host_bind(ctx, d, VKW_HANDLE_VkGadget, a->pGadgets_ids[i], VKW_HANDLE_U64(a->pGadgets[i]), parent);
     }
     if (reply)
-        vkw_encode_reply_vkAllocateGadgets(d, reply, &a);
+        vkw_encode_reply_vkAllocateGadgets(d, reply, a);
 }
 
 static void vkw_dispatch_vkFreeGadgets(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkFreeGadgets a;
-    if (!vkw_decode_args_vkFreeGadgets(d, &a))
+    struct vkw_args_vkFreeGadgets args, *a = &args;
+    if (!vkw_decode_args_vkFreeGadgets(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkFreeGadgets fn = (PFN_vkFreeGadgets)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeGadgets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkFreeGadgets);
+    PFN_vkFreeGadgets fn = (PFN_vkFreeGadgets)vkw_host_device_entry(ctx, d, VKW_CMD_vkFreeGadgets, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkFreeGadgets);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkFreeGadgets);
         return;
     }
-    fn(a.device, a.widget, a.gadgetCount, a.pGadgets);
-    for (uint64_t i = 0; a.pGadgets_ids && i < (uint64_t)(a.gadgetCount); i++)
-        vkw_host_forget(ctx, VKW_HANDLE_VkGadget, a.pGadgets_ids[i]);
+    fn(a->device, a->widget, a->gadgetCount, a->pGadgets);
+    for (uint64_t i = 0; a->pGadgets_ids && i < (uint64_t)(a->gadgetCount); i++)
+        vkw_host_forget(ctx, VKW_HANDLE_VkGadget, a->pGadgets_ids[i]);
     if (reply)
-        vkw_encode_reply_vkFreeGadgets(d, reply, &a);
+        vkw_encode_reply_vkFreeGadgets(d, reply, a);
 }
 
 static void vkw_dispatch_vkResetWidget(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkResetWidget a;
-    if (!vkw_decode_args_vkResetWidget(d, &a))
+    struct vkw_args_vkResetWidget args, *a = &args;
+    if (!vkw_decode_args_vkResetWidget(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkResetWidget fn = (PFN_vkResetWidget)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkResetWidget);
+    PFN_vkResetWidget fn = (PFN_vkResetWidget)vkw_host_device_entry(ctx, d, VKW_CMD_vkResetWidget, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkResetWidget);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkResetWidget);
         return;
     }
-    fn(a.device, a.widget);
-    vkw_host_forget_children(ctx, VKW_HANDLE_VkWidget, a.widget_id);
+    fn(a->device, a->widget);
+    vkw_host_forget_children(ctx, VKW_HANDLE_VkWidget, a->widget_id);
     if (reply)
-        vkw_encode_reply_vkResetWidget(d, reply, &a);
+        vkw_encode_reply_vkResetWidget(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetWidgetHostPointer(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetWidgetHostPointer a;
-    if (!vkw_decode_args_vkGetWidgetHostPointer(d, &a))
+    struct vkw_args_vkGetWidgetHostPointer args, *a = &args;
+    if (!vkw_decode_args_vkGetWidgetHostPointer(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetWidgetHostPointer fn = (PFN_vkGetWidgetHostPointer)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetWidgetHostPointer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetWidgetHostPointer);
+    PFN_vkGetWidgetHostPointer fn = (PFN_vkGetWidgetHostPointer)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetWidgetHostPointer, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetWidgetHostPointer);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetWidgetHostPointer);
         return;
     }
-    fn(a.device, a.widget, NULL);
+    fn(a->device, a->widget, NULL);
     if (reply)
-        vkw_encode_reply_vkGetWidgetHostPointer(d, reply, &a);
+        vkw_encode_reply_vkGetWidgetHostPointer(d, reply, a);
 }
 
 static void vkw_dispatch_vkSetWidgetTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSetWidgetTagEXT a;
-    if (!vkw_decode_args_vkSetWidgetTagEXT(d, &a))
+    struct vkw_args_vkSetWidgetTagEXT args, *a = &args;
+    if (!vkw_decode_args_vkSetWidgetTagEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetWidgetTagEXT fn = (PFN_vkSetWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetWidgetTagEXT);
+    PFN_vkSetWidgetTagEXT fn = (PFN_vkSetWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSetWidgetTagEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     (void)fn;
-    vkw_host_vkSetWidgetTagEXT(ctx, d, &a); /* hand-written: runtime/host */
-    if (a.result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
-        vkw_host_defer(ctx, VKW_CMD_vkSetWidgetTagEXT, a.result); /* nobody waits: report it later */
+    vkw_host_vkSetWidgetTagEXT(ctx, d, a); /* hand-written: runtime/host */
+    if (a->result < 0 && !reply && vkw_reader_ok(&d->r)) /* a reply would carry it now */
+        vkw_host_defer(ctx, VKW_CMD_vkSetWidgetTagEXT, a->result); /* nobody waits: report it later */
     if (reply)
-        vkw_encode_reply_vkSetWidgetTagEXT(d, reply, &a);
+        vkw_encode_reply_vkSetWidgetTagEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkSetWidgetTagColorEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSetWidgetTagColorEXT a;
-    if (!vkw_decode_args_vkSetWidgetTagColorEXT(d, &a))
+    struct vkw_args_vkSetWidgetTagColorEXT args, *a = &args;
+    if (!vkw_decode_args_vkSetWidgetTagColorEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetWidgetTagColorEXT fn = (PFN_vkSetWidgetTagColorEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetWidgetTagColorEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetWidgetTagColorEXT);
+    PFN_vkSetWidgetTagColorEXT fn = (PFN_vkSetWidgetTagColorEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetWidgetTagColorEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSetWidgetTagColorEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetWidgetTagColorEXT);
         return;
     }
-    fn(a.device, a.widget, a.color);
+    fn(a->device, a->widget, a->color);
     if (reply)
-        vkw_encode_reply_vkSetWidgetTagColorEXT(d, reply, &a);
+        vkw_encode_reply_vkSetWidgetTagColorEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkTrimWidgetTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkTrimWidgetTagEXT a;
-    if (!vkw_decode_args_vkTrimWidgetTagEXT(d, &a))
+    struct vkw_args_vkTrimWidgetTagEXT args, *a = &args;
+    if (!vkw_decode_args_vkTrimWidgetTagEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkTrimWidgetTagEXT fn = (PFN_vkTrimWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkTrimWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkTrimWidgetTagEXT);
+    PFN_vkTrimWidgetTagEXT fn = (PFN_vkTrimWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkTrimWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkTrimWidgetTagEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkTrimWidgetTagEXT);
         return;
     }
-    fn(a.device, a.widget);
+    fn(a->device, a->widget);
     if (reply)
-        vkw_encode_reply_vkTrimWidgetTagEXT(d, reply, &a);
+        vkw_encode_reply_vkTrimWidgetTagEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkClearWidgetTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkClearWidgetTagEXT a;
-    if (!vkw_decode_args_vkClearWidgetTagEXT(d, &a))
+    struct vkw_args_vkClearWidgetTagEXT args, *a = &args;
+    if (!vkw_decode_args_vkClearWidgetTagEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkClearWidgetTagEXT fn = (PFN_vkClearWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkClearWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkClearWidgetTagEXT);
+    PFN_vkClearWidgetTagEXT fn = (PFN_vkClearWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkClearWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkClearWidgetTagEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkClearWidgetTagEXT);
         return;
     }
-    fn(a.device, a.widget);
+    fn(a->device, a->widget);
     if (reply)
-        vkw_encode_reply_vkClearWidgetTagEXT(d, reply, &a);
+        vkw_encode_reply_vkClearWidgetTagEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkQueryWidgetTagEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkQueryWidgetTagEXT a;
-    if (!vkw_decode_args_vkQueryWidgetTagEXT(d, &a))
+    struct vkw_args_vkQueryWidgetTagEXT args, *a = &args;
+    if (!vkw_decode_args_vkQueryWidgetTagEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkQueryWidgetTagEXT fn = (PFN_vkQueryWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueryWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkQueryWidgetTagEXT);
+    PFN_vkQueryWidgetTagEXT fn = (PFN_vkQueryWidgetTagEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkQueryWidgetTagEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkQueryWidgetTagEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkQueryWidgetTagEXT);
         return;
     }
-    fn(a.device, a.widget, a.pTag);
+    fn(a->device, a->widget, a->pTag);
     if (reply)
-        vkw_encode_reply_vkQueryWidgetTagEXT(d, reply, &a);
+        vkw_encode_reply_vkQueryWidgetTagEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkSetWidgetShapeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkSetWidgetShapeEXT a;
-    if (!vkw_decode_args_vkSetWidgetShapeEXT(d, &a))
+    struct vkw_args_vkSetWidgetShapeEXT args, *a = &args;
+    if (!vkw_decode_args_vkSetWidgetShapeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkSetWidgetShapeEXT fn = (PFN_vkSetWidgetShapeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetWidgetShapeEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkSetWidgetShapeEXT);
+    PFN_vkSetWidgetShapeEXT fn = (PFN_vkSetWidgetShapeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkSetWidgetShapeEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkSetWidgetShapeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkSetWidgetShapeEXT);
         return;
     }
-    fn(a.device, a.widget, a.pShape);
+    fn(a->device, a->widget, a->pShape);
     if (reply)
-        vkw_encode_reply_vkSetWidgetShapeEXT(d, reply, &a);
+        vkw_encode_reply_vkSetWidgetShapeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkGetWidgetShapeEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkGetWidgetShapeEXT a;
-    if (!vkw_decode_args_vkGetWidgetShapeEXT(d, &a))
+    struct vkw_args_vkGetWidgetShapeEXT args, *a = &args;
+    if (!vkw_decode_args_vkGetWidgetShapeEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkGetWidgetShapeEXT fn = (PFN_vkGetWidgetShapeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetWidgetShapeEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkGetWidgetShapeEXT);
+    PFN_vkGetWidgetShapeEXT fn = (PFN_vkGetWidgetShapeEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkGetWidgetShapeEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkGetWidgetShapeEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkGetWidgetShapeEXT);
         return;
     }
-    fn(a.device, a.widget, a.pShape);
+    fn(a->device, a->widget, a->pShape);
     if (reply)
-        vkw_encode_reply_vkGetWidgetShapeEXT(d, reply, &a);
+        vkw_encode_reply_vkGetWidgetShapeEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkDrawWidgetsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkDrawWidgetsEXT a;
-    if (!vkw_decode_args_vkDrawWidgetsEXT(d, &a))
+    struct vkw_args_vkDrawWidgetsEXT args, *a = &args;
+    if (!vkw_decode_args_vkDrawWidgetsEXT(d, a))
         return;
-    a.stride = sizeof(*a.pDrawInfo); /* the host holds pDrawInfo packed */
+    a->stride = sizeof(*a->pDrawInfo); /* the host holds pDrawInfo packed */
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkDrawWidgetsEXT fn = (PFN_vkDrawWidgetsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDrawWidgetsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkDrawWidgetsEXT);
+    PFN_vkDrawWidgetsEXT fn = (PFN_vkDrawWidgetsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkDrawWidgetsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkDrawWidgetsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkDrawWidgetsEXT);
         return;
     }
-    fn(a.device, a.drawCount, a.pDrawInfo, a.stride);
+    fn(a->device, a->drawCount, a->pDrawInfo, a->stride);
     if (reply)
-        vkw_encode_reply_vkDrawWidgetsEXT(d, reply, &a);
+        vkw_encode_reply_vkDrawWidgetsEXT(d, reply, a);
 }
 
 static void vkw_dispatch_vkBuildWidgetsEXT(struct vkw_host_context *ctx, struct vkw_host_decoder *d,
                                       struct vkw_writer *reply)
 {
-    struct vkw_args_vkBuildWidgetsEXT a;
-    if (!vkw_decode_args_vkBuildWidgetsEXT(d, &a))
+    struct vkw_args_vkBuildWidgetsEXT args, *a = &args;
+    if (!vkw_decode_args_vkBuildWidgetsEXT(d, a))
         return;
     /* the device's own entry, by whichever of its names the device has */
-    PFN_vkBuildWidgetsEXT fn = (PFN_vkBuildWidgetsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkBuildWidgetsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a.device), (PFN_vkVoidFunction)ctx->vk.vkBuildWidgetsEXT);
+    PFN_vkBuildWidgetsEXT fn = (PFN_vkBuildWidgetsEXT)vkw_host_device_entry(ctx, d, VKW_CMD_vkBuildWidgetsEXT, VKW_HANDLE_VkDevice, VKW_HANDLE_U64(a->device), (PFN_vkVoidFunction)ctx->vk.vkBuildWidgetsEXT);
     if (!vkw_reader_ok(&d->r))
         return;
     if (!fn) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkBuildWidgetsEXT);
         return;
     }
-    a.result = fn(a.device, a.infoCount, a.pInfos, a.ppRanges);
+    a->result = fn(a->device, a->infoCount, a->pInfos, a->ppRanges);
     if (reply)
-        vkw_encode_reply_vkBuildWidgetsEXT(d, reply, &a);
+        vkw_encode_reply_vkBuildWidgetsEXT(d, reply, a);
 }
 
 const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
@@ -410,4 +446,9 @@ const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT] = {
     [VKW_CMD_vkGetWidgetShapeEXT] = vkw_dispatch_vkGetWidgetShapeEXT,
     [VKW_CMD_vkDrawWidgetsEXT] = vkw_dispatch_vkDrawWidgetsEXT,
     [VKW_CMD_vkBuildWidgetsEXT] = vkw_dispatch_vkBuildWidgetsEXT,
+};
+
+/* The commands a guest may send with DETACH (PROTOCOL section 29). */
+const bool vkw_dispatch_detachable[VKW_OPCODE_LIMIT] = {
+    [VKW_CMD_vkGetWidgetInfo] = true,
 };

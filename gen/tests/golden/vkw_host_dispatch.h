@@ -10,6 +10,8 @@
  *                                    vkw_host_bind, vkw_host_forget, vkw_host_forget_children,
  *                                    vkw_host_device_entry (before every device-level call)
  *                                    vkw_host_vkSetWidgetTagEXT (for vkSetWidgetTagEXT)
+ *   runtime/host/vkw_host_jobs.h     vkw_host_detach, vkw_host_job_reserve/_unreserve,
+ *                                    vkw_host_job_deadline/_slice/_again (detachable commands)
  */
 #ifndef VKW_HOST_DISPATCH_H
 #define VKW_HOST_DISPATCH_H
@@ -64,6 +66,12 @@ typedef void (*vkw_dispatch_fn)(struct vkw_host_context *ctx, struct vkw_host_de
                                 struct vkw_writer *reply);
 /* Indexed by opcode; NULL where no command has that opcode. */
 extern const vkw_dispatch_fn vkw_dispatch_table[VKW_OPCODE_LIMIT];
+
+/* Indexed by opcode: the guest may send the command with
+ * VKW_COMMAND_FLAG_DETACH, and the host then runs its driver call on a
+ * thread of its own (runtime/host/vkw_host_jobs.h, PROTOCOL section 29).
+ */
+extern const bool vkw_dispatch_detachable[VKW_OPCODE_LIMIT];
 
 #ifdef __cplusplus
 }
