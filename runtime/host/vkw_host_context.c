@@ -398,16 +398,21 @@ uint64_t *vkw_host_collect_tree(struct vkw_host_context *ctx, uint64_t id, uint3
 
 /* Take `id` out of the table, with what its memory and image records and
  * the recording tracker keep of it. */
-static void drop_one(struct vkw_host_context *ctx, uint64_t id)
+static void drop_found(struct vkw_host_context *ctx, const struct vkw_object *o)
 {
-    const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
-    if (!o)
-        return;
     const uint32_t type = o->type;
+    const uint64_t id = o->id;
     vkw_host_recording_removed(ctx, o);
     vkw_host_memory_forget(ctx, type, id); /* freeing memory unmapped it */
     vkw_host_images_forget(ctx, type, id);
     vkw_object_table_remove(&ctx->objects, id, type);
+}
+
+static void drop_one(struct vkw_host_context *ctx, uint64_t id)
+{
+    const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
+    if (o)
+        drop_found(ctx, o);
 }
 
 /* Drop `id`'s descendants. */
@@ -427,13 +432,21 @@ uint64_t vkw_host_parent_id(struct vkw_host_context *ctx, uint32_t type, uint64_
     return host ? vkw_object_table_id_of(&ctx->objects, type, host) : 0;
 }
 
+/* `o` (found, of its type) and its descendants out of the table.  (Every
+ * destroy comes here: one lookup, not one per step.) */
+static void drop_tree(struct vkw_host_context *ctx, const struct vkw_object *o)
+{
+    const uint32_t type = o->type;
+    const uint64_t id = o->id;
+    drop_found(ctx, o); /* `o` is gone from here on */
+    forget_descendants(ctx, id, type);
+}
+
 void vkw_host_drop(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
 {
     const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
-    if (!o || o->type != type)
-        return;
-    drop_one(ctx, id);
-    forget_descendants(ctx, id, type);
+    if (o && o->type == type)
+        drop_tree(ctx, o);
 }
 
 void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
@@ -443,8 +456,8 @@ void vkw_host_forget(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
         return; /* 0 (a legal NULL destroy) or already gone with its parent */
     /* While command buffers record, commands that name it may still come
      * (a freed descriptor set): its id stays, marked gone. */
-    if (!vkw_host_recording_outlive(ctx, type, id))
-        vkw_host_drop(ctx, type, id);
+    if (!vkw_host_recording_outlive(ctx, o))
+        drop_tree(ctx, o);
     vkw_host_recording_settle(ctx);
 }
 
@@ -457,8 +470,8 @@ void vkw_host_forget_children(struct vkw_host_context *ctx, uint32_t type, uint6
     for (size_t i = 0; i < l.count; i++) {
         const struct vkw_object *o = vkw_object_table_find(&ctx->objects, l.ids[i]);
         if (o && !(o->flags & (VKW_OBJECT_KEPT | VKW_OBJECT_GONE)) &&
-            !vkw_host_recording_outlive(ctx, o->type, l.ids[i]))
-            vkw_host_drop(ctx, o->type, l.ids[i]);
+            !vkw_host_recording_outlive(ctx, o))
+            drop_tree(ctx, o);
     }
     free(l.ids);
     vkw_host_recording_settle(ctx);

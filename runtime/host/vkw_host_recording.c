@@ -160,8 +160,10 @@ static bool hold(struct vkw_host_context *ctx, uint64_t id, uint32_t flag)
 bool vkw_host_keep(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
 {
     struct vkw_host_recording *r = &ctx->recording;
+    if (r->open_count == 0) /* the usual case: no lookup */
+        return false;
     const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
-    if (r->open_count == 0 || !o || o->type != type || (o->flags & VKW_OBJECT_UNUSABLE))
+    if (!o || o->type != type || (o->flags & VKW_OBJECT_UNUSABLE))
         return false;
     /* (a pool's children: a walk of the table; most types have none) */
     size_t n = 1;
@@ -184,20 +186,21 @@ bool vkw_host_keep(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
     return kept;
 }
 
-bool vkw_host_recording_outlive(struct vkw_host_context *ctx, uint32_t type, uint64_t id)
+bool vkw_host_recording_outlive(struct vkw_host_context *ctx, const struct vkw_object *o)
 {
     struct vkw_host_recording *r = &ctx->recording;
-    const struct vkw_object *o = vkw_object_table_find(&ctx->objects, id);
-    if (!o)
+    if (r->open_count == 0) /* nothing records: nothing to leave or to outlive */
         return false;
-    leave(ctx, o);
+    const uint32_t type = o->type;
+    leave(ctx, o); /* (marks in place: `o` stays valid) */
     return r->open_count > 0 && vkw_handle_type_valid(type) && vkw_handle_types[type].recorded &&
-           !(o->flags & VKW_OBJECT_UNUSABLE) && hold(ctx, id, VKW_OBJECT_GONE);
+           !(o->flags & VKW_OBJECT_UNUSABLE) && hold(ctx, o->id, VKW_OBJECT_GONE);
 }
 
 void vkw_host_recording_settle(struct vkw_host_context *ctx)
 {
-    release_ready(ctx);
+    if (ctx->recording.held_count > 0)
+        release_ready(ctx);
 }
 
 void vkw_host_recording_reuse(struct vkw_host_context *ctx, uint64_t id)

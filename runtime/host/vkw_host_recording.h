@@ -76,12 +76,12 @@ void vkw_host_recording_fini(struct vkw_host_recording *r);
  * 28): while a command buffer records, mark it and its descendants kept
  * and put the driver's destroy off; true then.  False: destroy it now. */
 bool vkw_host_keep(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
-/* The driver destroyed or freed `id` (vkw_host_forget, and for each child
+/* The driver destroyed or freed `o` (vkw_host_forget, and for each child
  * vkw_host_forget_children), which is about to leave the table.  A
  * command buffer stops recording.  While others record, an object of a
  * type recorded commands name is marked gone instead: true then, and the
  * id stays. */
-bool vkw_host_recording_outlive(struct vkw_host_context *ctx, uint32_t type, uint64_t id);
+bool vkw_host_recording_outlive(struct vkw_host_context *ctx, const struct vkw_object *o);
 /* Called for each object leaving the table: a recording command buffer
  * stops recording. */
 void vkw_host_recording_removed(struct vkw_host_context *ctx, const struct vkw_object *o);
