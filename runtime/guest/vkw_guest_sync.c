@@ -98,9 +98,14 @@ static uint64_t monotonic_ns(void)
  * futex.  The page is shared with the host, so the futex is not PRIVATE. */
 static void sleep_on_page(const struct vkw_guest_sync *s, uint32_t seen, uint64_t ns)
 {
-    static uint64_t spin_ns = UINT64_MAX;
-    if (spin_ns == UINT64_MAX)
+    /* Read from the environment once; threads that race here all store
+     * the same value (relaxed atomics: no data race for the checkers). */
+    static _Atomic uint64_t spin_setting = UINT64_MAX;
+    uint64_t spin_ns = atomic_load_explicit(&spin_setting, memory_order_relaxed);
+    if (spin_ns == UINT64_MAX) {
         spin_ns = vkw_transport_spin_from_env();
+        atomic_store_explicit(&spin_setting, spin_ns, memory_order_relaxed);
+    }
     const uint64_t start = monotonic_ns();
     const uint64_t spin = spin_ns < ns ? spin_ns : ns;
     while (monotonic_ns() - start < spin) {
