@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc_util.h"
 #include "tap.h"
 #include "vkw_guest_encode.h"
 #include "vkw_guest_handles.h"
@@ -111,27 +112,6 @@ static inline const char *tg_use_lavapipe(void)
     return path;
 }
 
-/* The driver library a loader manifest names ("library_path"), into
- * `out`; false if the manifest cannot be read. */
-static inline bool tg_driver_library(const char *manifest, char *out, size_t size)
-{
-    FILE *f = fopen(manifest, "r");
-    if (!f)
-        return false;
-    char text[8192];
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    const char *key = strstr(text, "\"library_path\"");
-    const char *open = key ? strchr(key + 14, '"') : NULL;
-    const char *close = open ? strchr(open + 1, '"') : NULL;
-    if (!close || (size_t)(close - open - 1) >= size)
-        return false;
-    memcpy(out, open + 1, (size_t)(close - open - 1));
-    out[close - open - 1] = '\0';
-    return true;
-}
-
 /* Whether this program was built with AddressSanitizer (and so LeakSanitizer). */
 #if defined(__SANITIZE_ADDRESS__)
 #define TG_ASAN 1
@@ -152,7 +132,7 @@ static inline bool tg_driver_library(const char *manifest, char *out, size_t siz
 static inline void tg_keep_driver_loaded(const char *manifest)
 {
     char lib[4096];
-    if (tg_driver_library(manifest, lib, sizeof(lib)) &&
+    if (manifest_library(manifest, lib, sizeof(lib)) &&
         !dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE))
         diag("cannot keep %s loaded: %s", lib, dlerror());
 }

@@ -1,6 +1,7 @@
-/* proc_util.h — what the server tests read back from the system: a whole
- * file (a server's log) and a process's children (its workers and spare
- * workers), for tests/test_server.c, test_soak.c and test_cleanup.c. */
+/* proc_util.h — what the tests read back from the system: a whole file (a
+ * server's log), a process's children (its workers and spare workers) and
+ * the driver library a loader manifest names (preloaded under ASan), for
+ * the server tests, the host tests (host_test_guest.h) and test_alloc. */
 #ifndef VKW_TEST_PROC_UTIL_H
 #define VKW_TEST_PROC_UTIL_H
 
@@ -93,6 +94,27 @@ static inline int wait_children(pid_t pid, int n, int ms)
         have = children_of(pid);
     }
     return have;
+}
+
+/* The driver library a loader manifest names ("library_path"), into
+ * `out`; false if the manifest cannot be read. */
+static inline bool manifest_library(const char *manifest, char *out, size_t size)
+{
+    FILE *f = fopen(manifest, "r");
+    if (!f)
+        return false;
+    char text[8192];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *key = strstr(text, "\"library_path\"");
+    const char *open = key ? strchr(key + 14, '"') : NULL;
+    const char *close = open ? strchr(open + 1, '"') : NULL;
+    if (!close || (size_t)(close - open - 1) >= size)
+        return false;
+    memcpy(out, open + 1, (size_t)(close - open - 1));
+    out[close - open - 1] = '\0';
+    return true;
 }
 
 #endif /* VKW_TEST_PROC_UTIL_H */

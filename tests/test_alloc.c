@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <vulkan/vulkan.h>
 
+#include "proc_util.h"
 #include "tap.h"
 #include "tests/vkw_cmdtest_spirv.h" /* built from tests/shaders */
 
@@ -210,27 +211,6 @@ static const char *lavapipe_manifest(void)
     return NULL;
 }
 
-/* The driver library a manifest names, for the server's LD_PRELOAD in
- * sanitizer builds (as tests/host_test_guest.h explains). */
-static bool driver_library(const char *manifest, char *out, size_t size)
-{
-    FILE *f = fopen(manifest, "r");
-    if (!f)
-        return false;
-    char text[8192];
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    const char *key = strstr(text, "\"library_path\"");
-    const char *open = key ? strchr(key + 14, '"') : NULL;
-    const char *close = open ? strchr(open + 1, '"') : NULL;
-    if (!close || (size_t)(close - open - 1) >= size)
-        return false;
-    memcpy(out, open + 1, (size_t)(close - open - 1));
-    out[close - open - 1] = '\0';
-    return true;
-}
-
 static bool start_server(const char *builddir, const char *manifest)
 {
     char server[1024], address[512], preload[4096] = "";
@@ -238,7 +218,7 @@ static bool start_server(const char *builddir, const char *manifest)
     snprintf(socket_path, sizeof(socket_path), "%s/s/socket", tmp_dir);
     snprintf(server_log, sizeof(server_log), "%s/server.log", tmp_dir);
     snprintf(address, sizeof(address), "unix:%s", socket_path);
-    if (ASAN && !driver_library(manifest, preload, sizeof(preload)))
+    if (ASAN && !manifest_library(manifest, preload, sizeof(preload)))
         preload[0] = '\0';
     server_pid = fork();
     if (server_pid == 0) {
@@ -306,7 +286,11 @@ static VkResult make_device(VkPhysicalDevice pd, const VkAllocationCallbacks *cb
                                         .queueFamilyIndex = 0,
                                         .queueCount = 1,
                                         .pQueuePriorities = &priority};
+    const VkPhysicalDeviceVulkan13Features v13 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
+        .privateData = VK_TRUE};
     const VkDeviceCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                                   .pNext = &v13,
                                    .queueCreateInfoCount = 1,
                                    .pQueueCreateInfos = &qi};
     *out = VK_NULL_HANDLE;
@@ -637,6 +621,29 @@ static VkResult pipelines_attempt(const VkAllocationCallbacks *cb, unsigned *bad
     return r;
 }
 
+/* A private data slot (made by the guest alone) holding data for a few
+ * objects: the slot and its tables come from its callbacks (OBJECT
+ * scope); what was set reads back. */
+static VkResult private_data_attempt(const VkAllocationCallbacks *cb, unsigned *bad)
+{
+    const VkPrivateDataSlotCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_PRIVATE_DATA_SLOT_CREATE_INFO};
+    VkPrivateDataSlot slot = VK_NULL_HANDLE;
+    VkResult r = FN(base_instance, vkCreatePrivateDataSlot)(device, &ci, cb, &slot);
+    if (r != VK_SUCCESS)
+        return r;
+    for (uint64_t i = 1; i <= 3 && r == VK_SUCCESS; i++)
+        r = FN(base_instance, vkSetPrivateData)(device, (VkObjectType)(VK_OBJECT_TYPE_BUFFER + i),
+                                                 0x1000 * i, slot, 70 + i);
+    for (uint64_t i = 1; i <= 3 && r == VK_SUCCESS; i++) {
+        uint64_t data = 0;
+        FN(base_instance, vkGetPrivateData)(device, (VkObjectType)(VK_OBJECT_TYPE_BUFFER + i),
+                                            0x1000 * i, slot, &data);
+        *bad += data != 70 + i;
+    }
+    FN(base_instance, vkDestroyPrivateDataSlot)(device, slot, cb);
+    return r;
+}
+
 /* The documented exceptions: objects the guest keeps nothing for. */
 static VkResult fence_attempt(const VkAllocationCallbacks *cb, unsigned *bad)
 {
@@ -842,6 +849,7 @@ int main(void)
     const unsigned pipelines = run_case("4 graphics pipelines at once", pipelines_attempt, true);
     ok(pipelines == 1u << VK_SYSTEM_ALLOCATION_SCOPE_COMMAND,
        "pipelines' create infos are copied through the command's callbacks (COMMAND scope only)");
+    run_case("private data slot", private_data_attempt, true);
     run_case("fence", fence_attempt, false);
     run_case("sampler", sampler_attempt, false);
 

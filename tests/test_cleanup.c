@@ -271,7 +271,7 @@ static bool start_server(void)
         FILE *f = freopen(log_path, "w", stderr);
         (void)f;
         char lib[4096];
-        if (TG_ASAN && tg_driver_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib))) {
+        if (TG_ASAN && manifest_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib))) {
             /* As tests/test_server.c: the driver stays mapped in the
              * workers, so LeakSanitizer can tell its leaks from ours. */
             setenv("LD_PRELOAD", lib, 1);

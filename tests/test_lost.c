@@ -522,7 +522,7 @@ int main(void)
         return 0;
     }
     snprintf(lavapipe, sizeof(lavapipe), "%s", lvp);
-    if (TG_ASAN && !tg_driver_library(lavapipe, driver_lib, sizeof(driver_lib)))
+    if (TG_ASAN && !manifest_library(lavapipe, driver_lib, sizeof(driver_lib)))
         driver_lib[0] = '\0';
     snprintf(server_bin, sizeof(server_bin), "%s/vkwire-server", top);
     snprintf(tmp_dir, sizeof(tmp_dir), "%s/vkwire-lost.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");

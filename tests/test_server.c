@@ -851,7 +851,7 @@ static void test_spares(void)
     /* A spare that replaced a taken one waits a second before it starts
      * the driver: wait for that, then for a quiet second. */
     char lib[4096] = "";
-    const bool named = tg_driver_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib));
+    const bool named = manifest_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib));
     const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
     if (TG_ASAN) {
         skip(1, "AddressSanitizer build: the driver is preloaded into every process");
@@ -1492,7 +1492,7 @@ int main(void)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (TG_ASAN && !tg_driver_library(icd, driver_lib, sizeof(driver_lib)))
+    if (TG_ASAN && !manifest_library(icd, driver_lib, sizeof(driver_lib)))
         diag("cannot read the driver library from %s: leak reports may be unattributed", icd);
     diag("driver: %s; server: %s; folder: %s", icd, server_bin, tmp_dir);
 

@@ -214,7 +214,7 @@ static bool start_server(pid_t *pid)
         FILE *f = freopen(log_path, "w", stderr);
         (void)f;
         char lib[4096];
-        if (TG_ASAN && tg_driver_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib))) {
+        if (TG_ASAN && manifest_library(getenv("VK_DRIVER_FILES"), lib, sizeof(lib))) {
             setenv("LD_PRELOAD", lib, 1); /* as tests/test_server.c */
             char opts[1024];
             const char *old = getenv("ASAN_OPTIONS");

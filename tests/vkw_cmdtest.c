@@ -2847,32 +2847,42 @@ static void scenario_binary_semaphores(struct ctx *c)
     expect_all(c, "two batches ordered by a semaphore", &y, 0x22222222u);
 }
 
-/* Signals T to 10 from another thread when told to, as an application's
- * producer thread would. */
+/* Signals `timeline` to `value` from another thread `delay_ms` after it
+ * starts, as an application's producer thread would (late enough that the
+ * caller is inside its wait or read by then). */
 struct host_signaller {
     struct ctx *c;
     VkSemaphore timeline;
     uint64_t value;
-    pthread_mutex_t lock;
-    pthread_cond_t go;
-    bool told;
+    unsigned delay_ms;
     VkResult result;
+    pthread_t thread;
 };
 
 static void *signal_later(void *arg)
 {
     struct host_signaller *s = arg;
-    pthread_mutex_lock(&s->lock);
-    while (!s->told)
-        pthread_cond_wait(&s->go, &s->lock);
-    pthread_mutex_unlock(&s->lock);
-    /* a little later still, so that the main thread is inside its wait */
-    nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-    VkSemaphoreSignalInfo info = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
-                                  .semaphore = s->timeline,
-                                  .value = s->value};
+    nanosleep(&(struct timespec){s->delay_ms / 1000, (long)(s->delay_ms % 1000) * 1000000L}, NULL);
+    const VkSemaphoreSignalInfo info = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                        .semaphore = s->timeline,
+                                        .value = s->value};
     s->result = vkSignalSemaphore(s->c->device, &info);
     return NULL;
+}
+
+static void host_signaller_start(struct ctx *c, struct host_signaller *s, VkSemaphore timeline,
+                                 uint64_t value, unsigned delay_ms)
+{
+    *s = (struct host_signaller){.c = c, .timeline = timeline, .value = value, .delay_ms = delay_ms};
+    if (pthread_create(&s->thread, NULL, signal_later, s) != 0)
+        fail(c, "cannot start a thread");
+}
+
+/* Waits for the signalling thread; its vkSignalSemaphore must have worked. */
+static void host_signaller_join(struct ctx *c, struct host_signaller *s)
+{
+    pthread_join(s->thread, NULL);
+    VK(s->result);
 }
 
 /* Timeline semaphores: a submission waits on a value the host signals from
@@ -2952,16 +2962,8 @@ static void scenario_timeline_semaphores(struct ctx *c)
                                     .pValues = done};
     VK_EXPECT(VK_TIMEOUT, vkWaitSemaphores(c->device, &wait_all, 0));
 
-    struct host_signaller signaller = {.c = c, .timeline = t, .value = 10};
-    pthread_mutex_init(&signaller.lock, NULL);
-    pthread_cond_init(&signaller.go, NULL);
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, signal_later, &signaller) != 0)
-        fail(c, "cannot start a thread");
-    pthread_mutex_lock(&signaller.lock);
-    signaller.told = true;
-    pthread_cond_signal(&signaller.go);
-    pthread_mutex_unlock(&signaller.lock);
+    struct host_signaller signaller;
+    host_signaller_start(c, &signaller, t, 10, 20);
     /* any: T reaches 30 while U >= 100 never comes */
     VkSemaphoreWaitInfo wait_any = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
                                     .flags = VK_SEMAPHORE_WAIT_ANY_BIT,
@@ -2969,10 +2971,7 @@ static void scenario_timeline_semaphores(struct ctx *c)
                                     .pSemaphores = both,
                                     .pValues = never};
     VkResult any = vkWaitSemaphores(c->device, &wait_any, WAIT_NS);
-    pthread_join(thread, NULL);
-    pthread_cond_destroy(&signaller.go);
-    pthread_mutex_destroy(&signaller.lock);
-    VK(signaller.result);
+    host_signaller_join(c, &signaller);
     EXPECT(any == VK_SUCCESS, "vkWaitSemaphores (any) returned %s", result_name(any));
     VK(vkWaitSemaphores(c->device, &wait_all, WAIT_NS));
     VkSemaphoreWaitInfo wait_never = wait_all;

@@ -29,56 +29,20 @@ static void blocking_on_hang(int sig)
     _exit(3);
 }
 
-/* Signals a timeline value from the host when told to, a little later, so
- * that the main thread is inside its call by then. */
-struct blocking_releaser {
-    struct ctx *c;
-    VkSemaphore timeline;
-    uint64_t value;
-    pthread_mutex_t lock;
-    pthread_cond_t go;
-    bool told;
-    VkResult result;
-    pthread_t thread;
-};
-
-static void *blocking_release(void *arg)
-{
-    struct blocking_releaser *r = arg;
-    pthread_mutex_lock(&r->lock);
-    while (!r->told)
-        pthread_cond_wait(&r->go, &r->lock);
-    pthread_mutex_unlock(&r->lock);
-    nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-    const VkSemaphoreSignalInfo info = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
-                                        .semaphore = r->timeline,
-                                        .value = r->value};
-    r->result = vkSignalSemaphore(r->c->device, &info);
-    return NULL;
-}
-
-static void blocking_releaser_start(struct ctx *c, struct blocking_releaser *r,
+/* The signalling thread of vkw_cmdtest.c, 100 ms late, under a hang alarm
+ * (natively the calls return once it signals; a deadlock through vkwire
+ * would never end). */
+static void blocking_releaser_start(struct ctx *c, struct host_signaller *r,
                                     VkSemaphore timeline, uint64_t value)
 {
-    *r = (struct blocking_releaser){.c = c, .timeline = timeline, .value = value};
-    pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->go, NULL);
-    if (pthread_create(&r->thread, NULL, blocking_release, r) != 0)
-        fail(c, "cannot start a thread");
-    pthread_mutex_lock(&r->lock);
-    r->told = true;
-    pthread_cond_signal(&r->go);
-    pthread_mutex_unlock(&r->lock);
+    host_signaller_start(c, r, timeline, value, 100);
     alarm(BLOCKING_HANG_S);
 }
 
-static void blocking_releaser_join(struct ctx *c, struct blocking_releaser *r)
+static void blocking_releaser_join(struct ctx *c, struct host_signaller *r)
 {
     alarm(0);
-    pthread_join(r->thread, NULL);
-    pthread_cond_destroy(&r->go);
-    pthread_mutex_destroy(&r->lock);
-    VK(r->result);
+    host_signaller_join(c, r);
 }
 
 /* 1. vkGetQueryPoolResults with WAIT on a query whose submission waits for
@@ -122,7 +86,7 @@ static void scenario_blocking_calls(struct ctx *c)
                                 .pSignalSemaphores = &t};
     submit(c, 1, &gated, VK_NULL_HANDLE);
 
-    struct blocking_releaser r;
+    struct host_signaller r;
     blocking_releaser_start(c, &r, t, 1);
     uint64_t result[2] = {0, 0}; /* the timestamp and its availability */
     const VkResult read = vkGetQueryPoolResults(
