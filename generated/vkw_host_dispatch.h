@@ -510,7 +510,12 @@ struct vkw_driver_table {
 
 /* Fill `t` from a loader: global commands with instance NULL, then the
  * rest through vkGetInstanceProcAddr(instance) (device commands resolve to
- * the loader's trampolines, which work for every device of the instance). */
+ * the loader's trampolines, which work for every device of the instance).
+ * What `instance` does not resolve keeps what an earlier call did: a
+ * context serves every instance of its guest, and the loader's entry
+ * points dispatch on their handle, so one an earlier instance enabled (an
+ * instance extension, or the global commands, which a non-NULL instance
+ * does not return) still serves that instance. */
 void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr gipa,
                            VkInstance instance);
 

@@ -479,9 +479,9 @@ static void lost_by_worker_death(void)
     fresh_instance(how);
 }
 
-/* Two instances at once, each on its connection: no handle value is
- * shared, and one's command pool going does not take the other's command
- * buffers with it. */
+/* Two instances at once (on the process's one connection): no handle value
+ * is shared, and one's command pool going does not take the other's
+ * command buffers with it. */
 static void two_instances(void)
 {
     VkInstance inst[2] = {0};
@@ -510,6 +510,43 @@ static void two_instances(void)
         destroy_device(&d[i]);
         vkDestroyInstance(inst[i], NULL);
     }
+}
+
+static int connections_in_log(void)
+{
+    char *log = slurp(log_path);
+    int n = 0;
+    for (const char *p = log; p && (p = strstr(p, " connected; worker pid ")) != NULL; p++)
+        n++;
+    free(log);
+    return n;
+}
+
+/* Instances made while another exists share its connection: three at once
+ * (the last made after the first went), each with a device, on one new
+ * connection (the instances above are gone, so theirs closed). */
+static void one_connection(void)
+{
+    const int before = connections_in_log();
+    VkInstance inst[3] = {0};
+    VkPhysicalDevice physical[3] = {0};
+    struct dev d[3] = {{0}};
+    bool made = make_instance(&inst[0], &physical[0]) && make_instance(&inst[1], &physical[1]) &&
+                make_device(physical[1], &d[1], 0) && make_device(physical[0], &d[0], 0);
+    destroy_device(&d[0]);
+    vkDestroyInstance(inst[0], NULL);
+    made = made && make_instance(&inst[2], &physical[2]) && make_device(physical[2], &d[2], 0);
+    ok(made && vkQueueSubmit(d[2].queue, 0, NULL, d[2].fence) == VK_SUCCESS &&
+           vkWaitForFences(d[2].device, 1, &d[2].fence, VK_TRUE, UINT64_MAX) == VK_SUCCESS &&
+           vkQueueSubmit(d[1].queue, 0, NULL, d[1].fence) == VK_SUCCESS &&
+           vkWaitForFences(d[1].device, 1, &d[1].fence, VK_TRUE, UINT64_MAX) == VK_SUCCESS,
+       "one connection: three instances, two at a time, each with a device that works");
+    for (int i = 1; i < 3; i++) {
+        destroy_device(&d[i]);
+        vkDestroyInstance(inst[i], NULL);
+    }
+    sleep_ms(200); /* (a connection's line comes as the server accepts it) */
+    is_int(connections_in_log() - before, 1, "one connection: they shared one connection");
 }
 
 int main(void)
@@ -547,6 +584,7 @@ int main(void)
     lost_by_protocol_error();
     lost_by_worker_death();
     two_instances();
+    one_connection();
 
     kill(server_pid, SIGTERM);
     int status = 0;

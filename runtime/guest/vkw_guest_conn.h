@@ -65,7 +65,12 @@ struct vkw_guest_conn {
     uint32_t agreed_minor;         /* highest opcode both ends know */
     uint64_t agreed_features;      /* VKW_FEATURE_* both ends have */
     struct vkw_reply_cache *cache;
-    struct vkw_guest_instance *instance; /* the instance that owns it, if any */
+    /* The instances that use it (a process's instances share one
+     * connection: vkw_icd.c), linked through their records, and how many
+     * hold it (instances, and one being made).  Both vkw_icd.c's, under its
+     * lock. */
+    struct vkw_guest_instance *instances;
+    unsigned users;
     /* Fence and semaphore status from the sync page (vkw_guest_sync.h),
      * made on first use. */
     _Atomic(struct vkw_guest_sync *) sync;

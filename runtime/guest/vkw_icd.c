@@ -45,6 +45,7 @@ struct vkw_guest_instance {
     struct vkw_guest_object **physicals; /* NULL until first enumerated */
     uint32_t api_version;                /* the application's (1.0 if it gave none) */
     struct vkw_enabled_names extensions;
+    struct vkw_guest_instance *next_on_conn; /* its connection's other instances */
 };
 
 struct vkw_guest_queue_object {
@@ -56,6 +57,20 @@ struct vkw_guest_queue_object {
 /* A queue the device was created with.  Its object is made with the device
  * (vkGetDeviceQueue cannot fail) and named to the host the first time the
  * application asks for it. */
+/* The process's instances share one connection (one worker and one
+ * handshake for all of them: a test suite's custom instances beside its
+ * default one cost no connection).  It closes with its last instance (the
+ * host then tears down what the application left); the connection the
+ * loader's vkEnumerateInstanceExtensionProperties opens just before it
+ * creates an instance stays open, *parked*, for that instance (or until
+ * the ICD is unloaded).  A lost connection is never handed out again: the
+ * next vkCreateInstance opens a new one; the lost one closes with its last
+ * instance. */
+static struct {
+    pthread_mutex_t lock; /* guards conn and every connection's users and instances */
+    struct vkw_guest_conn *conn;
+} shared = {PTHREAD_MUTEX_INITIALIZER, NULL};
+
 struct vkw_guest_queue {
     uint32_t family, index, flags;
     bool asked; /* under the device's queue_lock */
@@ -179,15 +194,19 @@ void vkw_guest_free_object(void *object)
 uint64_t vkw_guest_handle_from_id(struct vkw_reader *r, uint32_t type, uint64_t id)
 {
     struct vkw_guest_conn *conn = vkw_guest_current_conn();
-    struct vkw_guest_instance *inst = conn ? conn->instance : NULL;
     if (id == 0)
         return 0;
-    for (uint32_t i = 0; inst && type == VKW_HANDLE_VkPhysicalDevice && i < inst->physical_count;
-         i++)
-        if (inst->physicals[i]->base.id == id)
-            return VKW_HANDLE_U64(inst->physicals[i]);
-    vkw_reader_fail(r, VKW_ERROR_BAD_HANDLE, id);
-    return 0;
+    uint64_t found = 0;
+    pthread_mutex_lock(&shared.lock);
+    for (struct vkw_guest_instance *inst = conn ? conn->instances : NULL;
+         inst && type == VKW_HANDLE_VkPhysicalDevice && !found; inst = inst->next_on_conn)
+        for (uint32_t i = 0; i < inst->physical_count && !found; i++)
+            if (inst->physicals[i]->base.id == id)
+                found = VKW_HANDLE_U64(inst->physicals[i]);
+    pthread_mutex_unlock(&shared.lock);
+    if (!found)
+        vkw_reader_fail(r, VKW_ERROR_BAD_HANDLE, id);
+    return found;
 }
 
 /* ---- entry point lookup ---- */
@@ -323,6 +342,77 @@ static struct vkw_guest_conn *connect_to_server(const VkInstanceCreateInfo *info
     return conn;
 }
 
+/* The process's connection, opened if there is none (or it is lost),
+ * with one more user; NULL when there is no server. */
+static struct vkw_guest_conn *conn_acquire(const VkInstanceCreateInfo *info)
+{
+    pthread_mutex_lock(&shared.lock);
+    struct vkw_guest_conn *conn = shared.conn, *dead = NULL;
+    if (conn && !atomic_load(&conn->lost)) {
+        conn->users++;
+        pthread_mutex_unlock(&shared.lock);
+        return conn;
+    }
+    if (conn && conn->users == 0) { /* parked, and lost since */
+        dead = conn;
+        shared.conn = NULL;
+    }
+    pthread_mutex_unlock(&shared.lock);
+    vkw_guest_conn_close(dead);
+    conn = connect_to_server(info); /* (slow: not under the lock) */
+    if (!conn)
+        return NULL;
+    pthread_mutex_lock(&shared.lock);
+    conn->users = 1;
+    if (!shared.conn || atomic_load(&shared.conn->lost))
+        shared.conn = conn; /* (a thread that raced us keeps its own) */
+    pthread_mutex_unlock(&shared.lock);
+    return conn;
+}
+
+/* One user fewer.  After the last, the connection closes (the host tears
+ * down whatever is left), with the records of memory the application left;
+ * or, when `park` (no instance used it) and it is the process's and not
+ * lost, it stays open for the next vkCreateInstance. */
+static void conn_release(struct vkw_guest_conn *conn, bool park)
+{
+    pthread_mutex_lock(&shared.lock);
+    const bool last = --conn->users == 0;
+    park = park && last && shared.conn == conn && !atomic_load(&conn->lost);
+    if (last && !park && shared.conn == conn)
+        shared.conn = NULL;
+    pthread_mutex_unlock(&shared.lock);
+    if (last && !park) {
+        vkw_guest_memory_forget_conn(conn);
+        vkw_guest_conn_close(conn);
+    }
+}
+
+/* The loader unloads the ICD (dlclose): a parked connection closes with
+ * it. */
+__attribute__((destructor)) static void close_parked(void)
+{
+    if (shared.conn && shared.conn->users == 0) {
+        vkw_guest_conn_close(shared.conn);
+        shared.conn = NULL;
+    }
+}
+
+/* The instance `physical` belongs to (NULL if none: a test's object). */
+static struct vkw_guest_instance *instance_of(VkPhysicalDevice physical)
+{
+    struct vkw_guest_conn *conn = vkw_guest_conn_of(physical);
+    struct vkw_guest_instance *found = NULL;
+    pthread_mutex_lock(&shared.lock);
+    for (struct vkw_guest_instance *inst = conn->instances; inst && !found;
+         inst = inst->next_on_conn)
+        for (uint32_t i = 0; i < inst->physical_count && !found; i++)
+            if (inst->physicals[i] == (struct vkw_guest_object *)physical)
+                found = inst;
+    pthread_mutex_unlock(&shared.lock);
+    return found;
+}
+
 /* The loader asks for the instance extensions again and again; the host's
  * answer is fetched once per process (a failed fetch is retried next time). */
 static struct {
@@ -348,7 +438,9 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
         return VK_ERROR_LAYER_NOT_PRESENT;
     pthread_mutex_lock(&instance_extensions.lock);
     if (!instance_extensions.fetched) {
-        struct vkw_guest_conn *conn = connect_to_server(NULL);
+        /* (the process's connection, parked after: the instance the
+         * loader creates next uses it) */
+        struct vkw_guest_conn *conn = conn_acquire(NULL);
         VkExtensionProperties *list = NULL;
         uint32_t n = 0;
         if (conn && vkw_collect_extensions(ask_instance_extensions, conn, &list, &n) == VK_SUCCESS) {
@@ -356,7 +448,8 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkEnumerateInstanceExtensionProperties(
             instance_extensions.list = list;
             instance_extensions.fetched = true;
         } /* else no server: nothing to offer; vkCreateInstance says why */
-        vkw_guest_conn_close(conn);
+        if (conn)
+            conn_release(conn, true);
     }
     VkResult result = vkw_answer_extensions(instance_extensions.list, instance_extensions.count,
                                         pPropertyCount, pProperties);
@@ -385,17 +478,16 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
                                                        const VkAllocationCallbacks *pAllocator,
                                                        VkInstance *pInstance)
 {
-    struct vkw_guest_conn *conn = connect_to_server(pCreateInfo);
+    struct vkw_guest_conn *conn = conn_acquire(pCreateInfo);
     if (!conn)
         return VK_ERROR_INCOMPATIBLE_DRIVER; /* the loader goes on without this ICD */
     const struct vkw_alloc alloc = vkw_alloc_of(pAllocator);
     struct vkw_guest_instance *inst = vkw_guest_new_object(conn, VKW_HANDLE_VkInstance, &alloc,
                                                            VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE);
     if (!inst) {
-        vkw_guest_conn_close(conn);
+        conn_release(conn, false);
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    conn->instance = inst;
     inst->api_version = pCreateInfo->pApplicationInfo && pCreateInfo->pApplicationInfo->apiVersion
                             ? pCreateInfo->pApplicationInfo->apiVersion
                             : VK_API_VERSION_1_0;
@@ -403,7 +495,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
                     pCreateInfo->ppEnabledExtensionNames, &inst->alloc,
                     VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE)) {
         vkw_guest_free_object(inst);
-        vkw_guest_conn_close(conn);
+        conn_release(conn, false);
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     VkInstance handle = (VkInstance)inst;
@@ -418,9 +510,13 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateInstance(const VkInstanceCreateIn
         result = VK_ERROR_INITIALIZATION_FAILED;
     if (result < 0) {
         vkw_guest_free_object(inst);
-        vkw_guest_conn_close(conn);
+        conn_release(conn, false);
         return result;
     }
+    pthread_mutex_lock(&shared.lock);
+    inst->next_on_conn = conn->instances;
+    conn->instances = inst;
+    pthread_mutex_unlock(&shared.lock);
     *pInstance = handle;
     return result;
 }
@@ -435,13 +531,19 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyInstance(VkInstance instance,
     struct vkw_guest_object **physicals = inst->physicals;
     uint32_t count = inst->physical_count;
     vkw_guest_debug_forget_instance(instance);
+    pthread_mutex_lock(&shared.lock);
+    struct vkw_guest_instance **p = &conn->instances;
+    while (*p && *p != inst)
+        p = &(*p)->next_on_conn;
+    if (*p)
+        *p = inst->next_on_conn;
+    pthread_mutex_unlock(&shared.lock);
     vkw_forward_vkDestroyInstance(instance, pAllocator);
     for (uint32_t i = 0; i < count; i++)
         vkw_guest_free_object(physicals[i]);
     vkw_free(&inst->alloc, physicals);
-    vkw_guest_memory_forget_conn(conn); /* memory the application left */
     vkw_guest_free_object(inst);
-    vkw_guest_conn_close(conn); /* the host tears down whatever is left */
+    conn_release(conn, false);
 }
 
 /* ---- physical devices ---- */
@@ -450,7 +552,10 @@ VKAPI_ATTR void VKAPI_CALL vkw_icd_vkDestroyInstance(VkInstance instance,
  * made through the instance's allocator. */
 static VkResult enumerate_once(struct vkw_guest_instance *inst)
 {
-    if (inst->physicals)
+    pthread_mutex_lock(&shared.lock);
+    const bool known = inst->physicals != NULL;
+    pthread_mutex_unlock(&shared.lock);
+    if (known)
         return VK_SUCCESS;
     VkInstance instance = (VkInstance)inst;
     uint32_t count = 0;
@@ -487,8 +592,20 @@ static VkResult enumerate_once(struct vkw_guest_instance *inst)
         vkw_free(a, made);
         return result;
     }
-    inst->physicals = made;
-    inst->physical_count = kept;
+    /* Under the lock the lookups of physical devices take; another thread
+     * of the application may have enumerated meanwhile (its objects stay). */
+    pthread_mutex_lock(&shared.lock);
+    const bool first = inst->physicals == NULL;
+    if (first) {
+        inst->physicals = made;
+        inst->physical_count = kept;
+    }
+    pthread_mutex_unlock(&shared.lock);
+    if (!first) {
+        for (uint32_t i = 0; i < kept; i++)
+            vkw_guest_free_object(made[i]);
+        vkw_free(a, made);
+    }
     return VK_SUCCESS;
 }
 
@@ -617,10 +734,10 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
                                                      VkDevice *pDevice)
 {
     struct vkw_guest_conn *conn = vkw_guest_conn_of(physicalDevice);
+    struct vkw_guest_instance *instance = instance_of(physicalDevice);
     /* Everything the device keeps comes from its allocator, else its
      * instance's; all of it before anything is sent. */
-    const struct vkw_alloc alloc =
-        vkw_alloc_pick(pAllocator, conn->instance ? &conn->instance->alloc : NULL);
+    const struct vkw_alloc alloc = vkw_alloc_pick(pAllocator, instance ? &instance->alloc : NULL);
     struct vkw_guest_device *dev =
         vkw_guest_new_object(conn, VKW_HANDLE_VkDevice, &alloc, VK_SYSTEM_ALLOCATION_SCOPE_DEVICE);
     if (!dev)
@@ -646,7 +763,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkw_icd_vkCreateDevice(VkPhysicalDevice physicalD
     }
     *pDevice = (VkDevice)dev;
     dev->physical = physicalDevice;
-    dev->instance = conn->instance;
+    dev->instance = instance;
     VkPhysicalDeviceProperties props = {0};
     vkw_icd_vkGetPhysicalDeviceProperties(physicalDevice, &props); /* cached: no round trip */
     const uint32_t asked = dev->instance ? dev->instance->api_version : VK_API_VERSION_1_0;

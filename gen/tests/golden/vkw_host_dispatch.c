@@ -11,23 +11,41 @@
 void vkw_driver_table_load(struct vkw_driver_table *t, PFN_vkGetInstanceProcAddr gipa,
                            VkInstance instance)
 {
-    t->vkCreateWidget = (PFN_vkCreateWidget)gipa(instance, "vkCreateWidget");
-    t->vkDestroyWidget = (PFN_vkDestroyWidget)gipa(instance, "vkDestroyWidget");
-    t->vkGetWidgetInfo = (PFN_vkGetWidgetInfo)gipa(instance, "vkGetWidgetInfo");
-    t->vkEnumerateWidgetProperties = (PFN_vkEnumerateWidgetProperties)gipa(instance, "vkEnumerateWidgetProperties");
-    t->vkAllocateGadgets = (PFN_vkAllocateGadgets)gipa(instance, "vkAllocateGadgets");
-    t->vkFreeGadgets = (PFN_vkFreeGadgets)gipa(instance, "vkFreeGadgets");
-    t->vkResetWidget = (PFN_vkResetWidget)gipa(instance, "vkResetWidget");
-    t->vkGetWidgetHostPointer = (PFN_vkGetWidgetHostPointer)gipa(instance, "vkGetWidgetHostPointer");
-    t->vkSetWidgetTagEXT = (PFN_vkSetWidgetTagEXT)gipa(instance, "vkSetWidgetTagEXT");
-    t->vkSetWidgetTagColorEXT = (PFN_vkSetWidgetTagColorEXT)gipa(instance, "vkSetWidgetTagColorEXT");
-    t->vkTrimWidgetTagEXT = (PFN_vkTrimWidgetTagEXT)gipa(instance, "vkTrimWidgetTagEXT");
-    t->vkClearWidgetTagEXT = (PFN_vkClearWidgetTagEXT)gipa(instance, "vkClearWidgetTagEXT");
-    t->vkQueryWidgetTagEXT = (PFN_vkQueryWidgetTagEXT)gipa(instance, "vkQueryWidgetTagEXT");
-    t->vkSetWidgetShapeEXT = (PFN_vkSetWidgetShapeEXT)gipa(instance, "vkSetWidgetShapeEXT");
-    t->vkGetWidgetShapeEXT = (PFN_vkGetWidgetShapeEXT)gipa(instance, "vkGetWidgetShapeEXT");
-    t->vkDrawWidgetsEXT = (PFN_vkDrawWidgetsEXT)gipa(instance, "vkDrawWidgetsEXT");
-    t->vkBuildWidgetsEXT = (PFN_vkBuildWidgetsEXT)gipa(instance, "vkBuildWidgetsEXT");
+    PFN_vkVoidFunction f;
+    if ((f = gipa(instance, "vkCreateWidget")))
+        t->vkCreateWidget = (PFN_vkCreateWidget)f;
+    if ((f = gipa(instance, "vkDestroyWidget")))
+        t->vkDestroyWidget = (PFN_vkDestroyWidget)f;
+    if ((f = gipa(instance, "vkGetWidgetInfo")))
+        t->vkGetWidgetInfo = (PFN_vkGetWidgetInfo)f;
+    if ((f = gipa(instance, "vkEnumerateWidgetProperties")))
+        t->vkEnumerateWidgetProperties = (PFN_vkEnumerateWidgetProperties)f;
+    if ((f = gipa(instance, "vkAllocateGadgets")))
+        t->vkAllocateGadgets = (PFN_vkAllocateGadgets)f;
+    if ((f = gipa(instance, "vkFreeGadgets")))
+        t->vkFreeGadgets = (PFN_vkFreeGadgets)f;
+    if ((f = gipa(instance, "vkResetWidget")))
+        t->vkResetWidget = (PFN_vkResetWidget)f;
+    if ((f = gipa(instance, "vkGetWidgetHostPointer")))
+        t->vkGetWidgetHostPointer = (PFN_vkGetWidgetHostPointer)f;
+    if ((f = gipa(instance, "vkSetWidgetTagEXT")))
+        t->vkSetWidgetTagEXT = (PFN_vkSetWidgetTagEXT)f;
+    if ((f = gipa(instance, "vkSetWidgetTagColorEXT")))
+        t->vkSetWidgetTagColorEXT = (PFN_vkSetWidgetTagColorEXT)f;
+    if ((f = gipa(instance, "vkTrimWidgetTagEXT")))
+        t->vkTrimWidgetTagEXT = (PFN_vkTrimWidgetTagEXT)f;
+    if ((f = gipa(instance, "vkClearWidgetTagEXT")))
+        t->vkClearWidgetTagEXT = (PFN_vkClearWidgetTagEXT)f;
+    if ((f = gipa(instance, "vkQueryWidgetTagEXT")))
+        t->vkQueryWidgetTagEXT = (PFN_vkQueryWidgetTagEXT)f;
+    if ((f = gipa(instance, "vkSetWidgetShapeEXT")))
+        t->vkSetWidgetShapeEXT = (PFN_vkSetWidgetShapeEXT)f;
+    if ((f = gipa(instance, "vkGetWidgetShapeEXT")))
+        t->vkGetWidgetShapeEXT = (PFN_vkGetWidgetShapeEXT)f;
+    if ((f = gipa(instance, "vkDrawWidgetsEXT")))
+        t->vkDrawWidgetsEXT = (PFN_vkDrawWidgetsEXT)f;
+    if ((f = gipa(instance, "vkBuildWidgetsEXT")))
+        t->vkBuildWidgetsEXT = (PFN_vkBuildWidgetsEXT)f;
 }
 
 bool vkw_destroy_host_object(const struct vkw_driver_table *vk, uint32_t type, uint64_t host,
