@@ -1132,6 +1132,45 @@ static void host_build_both_geometry_arrays(struct tg_guest *g, struct expect *e
     *e = (struct expect){VKW_ERROR_BAD_POINTER, 1, RT_REPLIES};
 }
 
+/* A host build into no acceleration structure (dstAccelerationStructure
+ * is optional in vk.xml, for the size query): the driver would write
+ * through NULL.  Found by make fuzz. */
+static void host_build_into_nothing(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const VkAccelerationStructureGeometryKHR geometry = triangles(NULL, VK_INDEX_TYPE_NONE_KHR, 2);
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    const VkAccelerationStructureBuildRangeInfoKHR *ranges = &range;
+    const VkAccelerationStructureBuildGeometryInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+        .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+        .mode = VK_BUILD_ACCELERATION_STRUCTURE_MODE_BUILD_KHR,
+        .geometryCount = 1,
+        .pGeometries = &geometry};
+    vkw_encode_vkBuildAccelerationStructuresKHR(&g->w, ++g->serial, RT_DEVICE, VK_NULL_HANDLE, 1,
+                                                &info, &ranges);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0, RT_REPLIES};
+}
+
+/* A host update with no structure to update from: the same. */
+static void host_update_from_nothing(struct tg_guest *g, struct expect *e)
+{
+    ray_tracing_device(g);
+    const VkAccelerationStructureGeometryKHR geometry = triangles(NULL, VK_INDEX_TYPE_NONE_KHR, 2);
+    const VkAccelerationStructureBuildRangeInfoKHR range = {.primitiveCount = 1};
+    const VkAccelerationStructureBuildRangeInfoKHR *ranges = &range;
+    const VkAccelerationStructureBuildGeometryInfoKHR info = {
+        .sType = VK_STRUCTURE_TYPE_ACCELERATION_STRUCTURE_BUILD_GEOMETRY_INFO_KHR,
+        .type = VK_ACCELERATION_STRUCTURE_TYPE_BOTTOM_LEVEL_KHR,
+        .mode = VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR,
+        .dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, RT_BLAS_ID),
+        .geometryCount = 1,
+        .pGeometries = &geometry};
+    vkw_encode_vkBuildAccelerationStructuresKHR(&g->w, ++g->serial, RT_DEVICE, VK_NULL_HANDLE, 1,
+                                                &info, &ranges);
+    *e = (struct expect){VKW_ERROR_BAD_HANDLE, 0, RT_REPLIES};
+}
+
 /* A device build with geometries but neither geometry array: the driver
  * would follow NULL while recording. */
 static void device_build_without_geometries(struct tg_guest *g, struct expect *e)
@@ -1471,6 +1510,8 @@ static const struct hostile_case {
     {"a host build's index past maxVertex", host_build_index_past_max_vertex, bring_up_13},
     {"a host build with pGeometries and ppGeometries", host_build_both_geometry_arrays, bring_up_13},
     {"a device build with neither geometry array", device_build_without_geometries, bring_up_13},
+    {"a host build into no acceleration structure", host_build_into_nothing, bring_up_13},
+    {"a host update from no acceleration structure", host_update_from_nothing, bring_up_13},
     {"an instance naming a buffer", host_build_instance_not_a_structure, bring_up_13},
     {"a guest pointer as a host build's scratch", host_build_guest_pointer, bring_up_13},
     {"serialized data whose header states more than came", deserialize_header_lies, bring_up_13},

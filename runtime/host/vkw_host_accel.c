@@ -87,17 +87,24 @@ static void require_zero(struct vkw_host_decoder *d, uint64_t address)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, address);
 }
 
-/* Each build info gives its geometries one way: pGeometries or
- * ppGeometries, not both (which would the driver read?) and not neither
- * while it has geometries (it would follow NULL).  vk.xml marks both
- * optional, so no generated check sees it. */
-static bool geometry_arrays(struct vkw_host_decoder *d,
-                            const VkAccelerationStructureBuildGeometryInfoKHR *info)
+/* What a build info must hold that vk.xml cannot say (so no generated
+ * check sees it): its geometries one way, pGeometries or ppGeometries, not
+ * both (which would the driver read?) and not neither while it has
+ * geometries (it would follow NULL); an acceleration structure to build
+ * into, and for an update one to update from (the member is optional in
+ * vk.xml because the size query ignores it; a build would write through
+ * NULL). */
+static bool build_info_ok(struct vkw_host_decoder *d,
+                          const VkAccelerationStructureBuildGeometryInfoKHR *info)
 {
     if (info->pGeometries && info->ppGeometries)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 1);
     else if (!info->pGeometries && !info->ppGeometries && info->geometryCount != 0)
         vkw_reader_fail(&d->r, VKW_ERROR_BAD_POINTER, 0);
+    else if (info->dstAccelerationStructure == VK_NULL_HANDLE ||
+             (info->mode == VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR &&
+              info->srcAccelerationStructure == VK_NULL_HANDLE))
+        vkw_reader_fail(&d->r, VKW_ERROR_BAD_HANDLE, 0);
     return vkw_reader_ok(&d->r);
 }
 
@@ -108,7 +115,7 @@ void vkw_host_vkCmdBuildAccelerationStructuresKHR(
     struct vkw_args_vkCmdBuildAccelerationStructuresKHR *a)
 {
     for (uint32_t i = 0; a->pInfos && i < a->infoCount; i++)
-        if (!geometry_arrays(d, &a->pInfos[i]))
+        if (!build_info_ok(d, &a->pInfos[i]))
             return;
     if (!ctx->vk.vkCmdBuildAccelerationStructuresKHR) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED, VKW_CMD_vkCmdBuildAccelerationStructuresKHR);
@@ -123,7 +130,7 @@ void vkw_host_vkCmdBuildAccelerationStructuresIndirectKHR(
     struct vkw_args_vkCmdBuildAccelerationStructuresIndirectKHR *a)
 {
     for (uint32_t i = 0; a->pInfos && i < a->infoCount; i++)
-        if (!geometry_arrays(d, &a->pInfos[i]))
+        if (!build_info_ok(d, &a->pInfos[i]))
             return;
     if (!ctx->vk.vkCmdBuildAccelerationStructuresIndirectKHR) {
         vkw_reader_fail(&d->r, VKW_ERROR_UNSUPPORTED,
@@ -189,7 +196,7 @@ void vkw_decode_host_build_infos(struct vkw_host_decoder *d,
         VkAccelerationStructureBuildGeometryInfoKHR *info = &infos[i];
         vkw_decode_VkAccelerationStructureBuildGeometryInfoKHR(d, info);
         require_zero(d, info->scratchData.deviceAddress);
-        if (!geometry_arrays(d, info))
+        if (!build_info_ok(d, info))
             break;
         struct host_data *items = vkw_reader_alloc(
             &d->r, (uint64_t)info->geometryCount * VKW_ACCEL_MAX_ADDRESSES, sizeof(*items));
