@@ -203,8 +203,11 @@ void rt_roundtrip_vkBuildAccelerationStructuresKHR(struct rt *t)
             info->flags = rt_u32(t) & 0x1fu;
             info->mode = rt_coin(t) ? VK_BUILD_ACCELERATION_STRUCTURE_MODE_BUILD_KHR
                                     : VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR;
+            /* An update needs a structure to update from (the host refuses
+             * one without); a build ignores it, so it may be anything. */
+            const bool update = info->mode == VK_BUILD_ACCELERATION_STRUCTURE_MODE_UPDATE_KHR;
             info->srcAccelerationStructure =
-                VKW_U64_HANDLE(VkAccelerationStructureKHR, rt_coin(t) ? 0 : as_handle(t));
+                VKW_U64_HANDLE(VkAccelerationStructureKHR, !update && rt_coin(t) ? 0 : as_handle(t));
             info->dstAccelerationStructure = VKW_U64_HANDLE(VkAccelerationStructureKHR, as_handle(t));
             info->geometryCount = rt_below(t, 4);
             info->scratchData.hostAddress = (void *)(uintptr_t)0xdead0; /* never read */
